@@ -1,0 +1,52 @@
+/**
+ * Shared shapes of the engine: what a loader produces and what the rest of
+ * the pipeline consumes. Loaders know about files; nothing after them does.
+ */
+
+export type DatasetFormat = 'csv' | 'imagefolder' | 'jsonl';
+
+/** Where a sample lives on disk, so every row of the UI can link back to it. */
+export interface SourceRef {
+  /** Path relative to the dataset root, with forward slashes. */
+  path: string;
+  /** 1-based line where the record starts (text formats only). */
+  line?: number;
+  /** 0-based data row within `path` (text formats only; header excluded). */
+  row?: number;
+}
+
+/** One split (train or test) as dense features ready for a model. */
+export interface SplitData {
+  /** Row-major n × dims features (already standardized/encoded). */
+  x: Float32Array;
+  /** Class index per sample, into `LoadedDataset.classes`. */
+  y: Int32Array;
+  sources: SourceRef[];
+  /**
+   * A short, human-readable rendering of each sample's raw values (tabular
+   * and text records), for the panel and the CLI; empty strings for images.
+   */
+  preview: string[];
+}
+
+export interface LoadedDataset {
+  /** Absolute path of the dataset root (a folder; for a single file, its folder). */
+  root: string;
+  format: DatasetFormat;
+  /** Name of the label column/field ("" for image folders, whose labels are folder names). */
+  labelColumn: string;
+  /** Class names, sorted; `y` indexes into this. */
+  classes: string[];
+  /** Feature dimension per sample. */
+  dims: number;
+  /** For images: [height, width, channels]; absent for tabular/text. */
+  imageShape?: [number, number, number];
+  /** How the test split was obtained. */
+  testSource: 'split-column' | 'test-file' | 'test-folder' | 'holdout';
+  train: SplitData;
+  test: SplitData;
+  /** Non-fatal findings the user should see (imputed cells, dropped files, …). */
+  warnings: string[];
+}
+
+export type ModelKind = 'logreg' | 'mlp' | 'cnn';
