@@ -1,0 +1,58 @@
+/**
+ * The head objective with its two big products (logits = Φ̃·W and the
+ * gradient Φ̃ᵀ·(P − Y)) on the fast float32 backend, about 20× quicker than
+ * Float64 JS loops. Softmax, loss and accumulation stay in Float64. Its
+ * precision floor (~1e-6 relative) is why fitHead finishes with a Float64
+ * Newton step (see polishHead).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Objective } from '../linalg/lbfgs';
+import type { HeadData, HeadShape } from './softmaxHead';
+
+export interface DisposableObjective extends Objective {
+  dispose(): void;
+}
+
+export function createFastHeadObjective(data: HeadData, shape: HeadShape, l2: number): DisposableObjective {
+  const { featureDim: f, numClasses: c } = shape;
+  const d = f + 1;
+  const n = data.n;
+  const withBias = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    withBias.set(data.phi.subarray(i * f, (i + 1) * f), i * d);
+    withBias[i * d + f] = 1;
+  }
+  const phiTensor = tf.tensor2d(withBias, [n, d]);
+  const phiTTensor = tf.transpose(phiTensor);
+  const residual = new Float32Array(n * c);
+
+  return {
+    evaluate(w: Float64Array, grad: Float64Array): number {
+      const logits = tf.tidy(() =>
+        tf.matMul(phiTensor, tf.tensor2d(Float32Array.from(w), [d, c])).dataSync(),
+      );
+      let value = 0;
+      for (let i = 0; i < n; i++) {
+        const row = i * c;
+        let max = -Infinity;
+        for (let k = 0; k < c; k++) if (logits[row + k] > max) max = logits[row + k];
+        let sum = 0;
+        for (let k = 0; k < c; k++) sum += Math.exp(logits[row + k] - max);
+        const logSum = Math.log(sum) + max;
+        value += logSum - logits[row + data.y[i]];
+        for (let k = 0; k < c; k++) residual[row + k] = Math.exp(logits[row + k] - logSum);
+        residual[row + data.y[i]] -= 1;
+      }
+      const g = tf.tidy(() => tf.matMul(phiTTensor, tf.tensor2d(residual, [n, c])).dataSync());
+      for (let p = 0; p < w.length; p++) {
+        value += 0.5 * l2 * w[p] * w[p];
+        grad[p] = g[p] + l2 * w[p];
+      }
+      return value;
+    },
+    dispose() {
+      phiTensor.dispose();
+      phiTTensor.dispose();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Newton steps on the softmax head in Float64. The float32 L-BFGS phase
+ * stalls at a gradient of ~1e-5 per sample (its rounding floor); from there
+ * Newton converges quadratically, so one or two steps reach the float64
+ * floor. The Cholesky factor of the Hessian is returned for reuse by exact
+ * influence, which needs exactly this matrix.
+ */
+import { choleskySolve, dampedCholesky } from '../linalg/cholesky';
+import { type HeadData, type HeadShape, headHessian, headObjective, headProbabilities } from './softmaxHead';
+
+export interface PolishedHead {
+  head: Float64Array;
+  /** Softmax probabilities of the training data at `head`. */
+  probs: Float64Array;
+  /** Cholesky factor of H + damping·I, H the Hessian at the last Newton point. */
+  factor: Float64Array;
+  damping: number;
+  gradNorm: number;
+  meanGradNorm: number;
+  newtonSteps: number;
+}
+
+function norm(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return Math.sqrt(s);
+}
+
+export function polishHeadNewton(
+  data: HeadData,
+  shape: HeadShape,
+  l2: number,
+  start: Float64Array,
+  options: { maxSteps?: number; meanGradTolerance?: number; minDamping?: number } = {},
+): PolishedHead {
+  const objective = headObjective(data, shape, l2);
+  const p = start.length;
+  const tolerance = (options.meanGradTolerance ?? 1e-9) * Math.max(data.n, 1);
+  let head = Float64Array.from(start);
+  const grad = new Float64Array(p);
+  let value = objective.evaluate(head, grad);
+  let gradNorm = norm(grad);
+  let probs = headProbabilities(data, shape, head);
+  let { factor, damping } = dampedCholesky(headHessian(data, shape, probs, l2), p, options.minDamping ?? 0);
+  let steps = 0;
+  const maxSteps = options.maxSteps ?? 3;
+  while (gradNorm > tolerance && steps < maxSteps) {
+    const direction = choleskySolve(factor, p, grad);
+    // Damped Newton: halve until the objective does not increase.
+    let step = 1;
+    let accepted = false;
+    const trial = new Float64Array(p);
+    const trialGrad = new Float64Array(p);
+    for (let tries = 0; tries < 20; tries++) {
+      for (let q = 0; q < p; q++) trial[q] = head[q] - step * direction[q];
+      const trialValue = objective.evaluate(trial, trialGrad);
+      if (trialValue <= value + 1e-12 * Math.abs(value)) {
+        accepted = true;
+        value = trialValue;
+        break;
+      }
+      step *= 0.5;
+    }
+    if (!accepted) break;
+    head = Float64Array.from(trial);
+    grad.set(trialGrad);
+    gradNorm = norm(grad);
+    steps++;
+    probs = headProbabilities(data, shape, head);
+    if (gradNorm > tolerance && steps < maxSteps) {
+      ({ factor, damping } = dampedCholesky(headHessian(data, shape, probs, l2), p, options.minDamping ?? 0));
+    }
+  }
+  return { head, probs, factor, damping, gradNorm, meanGradNorm: gradNorm / Math.max(data.n, 1), newtonSteps: steps };
+}

@@ -1,0 +1,212 @@
+/**
+ * The convex softmax head: logits = [φ, 1]·W with W of shape D×C (D = F + 1,
+ * the last row is the bias). Everything influence needs over the last layer
+ * has a closed form here — probabilities, per-sample gradients, Hessian,
+ * Hessian-vector products — so none of it goes through autodiff.
+ *
+ * Objective (summed convention of DESIGN.md §2):
+ *   R(W) = Σ_i CE(softmax([φ_i,1]·W), y_i) + (l2 / 2)·‖W‖²,  l2 = n·weightDecay.
+ * Parameter vector layout: index j·C + c is W[j][c] (row-major W).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Objective } from '../linalg/lbfgs';
+
+/** Frozen features and labels of one split. */
+export interface HeadData {
+  /** Row-major n × F features φ (the body's output). */
+  phi: Float32Array;
+  y: Int32Array;
+  n: number;
+}
+
+export interface HeadShape {
+  /** F: feature width, without the bias column. */
+  featureDim: number;
+  numClasses: number;
+}
+
+export function headParameterCount(shape: HeadShape): number {
+  return (shape.featureDim + 1) * shape.numClasses;
+}
+
+/**
+ * Softmax probabilities for every sample, n × C in Float64. Computed in
+ * double precision from float32 features because the gradients built from
+ * them are summed over thousands of samples.
+ */
+export function headProbabilities(data: HeadData, shape: HeadShape, w: Float64Array): Float64Array {
+  const { featureDim: f, numClasses: c } = shape;
+  const probs = new Float64Array(data.n * c);
+  const logits = new Float64Array(c);
+  for (let i = 0; i < data.n; i++) {
+    const rowPhi = i * f;
+    // Start from the bias row, then accumulate φ_ij · W[j, :].
+    for (let k = 0; k < c; k++) logits[k] = w[f * c + k];
+    for (let j = 0; j < f; j++) {
+      const v = data.phi[rowPhi + j];
+      if (v === 0) continue;
+      const rowW = j * c;
+      for (let k = 0; k < c; k++) logits[k] += v * w[rowW + k];
+    }
+    let max = -Infinity;
+    for (let k = 0; k < c; k++) if (logits[k] > max) max = logits[k];
+    let sum = 0;
+    for (let k = 0; k < c; k++) {
+      const e = Math.exp(logits[k] - max);
+      probs[i * c + k] = e;
+      sum += e;
+    }
+    for (let k = 0; k < c; k++) probs[i * c + k] /= sum;
+  }
+  return probs;
+}
+
+/** Cross-entropy of each sample, −log p(y_i). */
+export function headLosses(probs: Float64Array, y: Int32Array, numClasses: number): Float64Array {
+  const losses = new Float64Array(y.length);
+  for (let i = 0; i < y.length; i++) losses[i] = -Math.log(Math.max(probs[i * numClasses + y[i]], 1e-300));
+  return losses;
+}
+
+/** The summed objective R(W) and its gradient, for the optimiser. */
+export function headObjective(data: HeadData, shape: HeadShape, l2: number): Objective {
+  const { featureDim: f, numClasses: c } = shape;
+  return {
+    evaluate(w: Float64Array, grad: Float64Array): number {
+      const probs = headProbabilities(data, shape, w);
+      let value = 0;
+      for (let p = 0; p < w.length; p++) {
+        value += 0.5 * l2 * w[p] * w[p];
+        grad[p] = l2 * w[p];
+      }
+      for (let i = 0; i < data.n; i++) {
+        const rowP = i * c;
+        value -= Math.log(Math.max(probs[rowP + data.y[i]], 1e-300));
+        probs[rowP + data.y[i]] -= 1; // now the residual p − onehot(y)
+        const rowPhi = i * f;
+        for (let j = 0; j < f; j++) {
+          const v = data.phi[rowPhi + j];
+          if (v === 0) continue;
+          const rowW = j * c;
+          for (let k = 0; k < c; k++) grad[rowW + k] += v * probs[rowP + k];
+        }
+        for (let k = 0; k < c; k++) grad[f * c + k] += probs[rowP + k];
+      }
+      return value;
+    },
+  };
+}
+
+/**
+ * Per-sample loss gradients for samples [start, end): row r is
+ * g_i = [φ_i, 1] ⊗ (p_i − onehot(y_i)), written as float32 into `out`
+ * (length (end − start)·P). Regularisation is not part of g_i: removing a
+ * sample removes only its loss term.
+ */
+export function perSampleGradients(
+  data: HeadData,
+  shape: HeadShape,
+  probs: Float64Array,
+  start: number,
+  end: number,
+  out: Float32Array,
+): void {
+  const { featureDim: f, numClasses: c } = shape;
+  const p = (f + 1) * c;
+  const residual = new Float64Array(c);
+  for (let i = start; i < end; i++) {
+    for (let k = 0; k < c; k++) residual[k] = probs[i * c + k];
+    residual[data.y[i]] -= 1;
+    const rowOut = (i - start) * p;
+    const rowPhi = i * f;
+    for (let j = 0; j < f; j++) {
+      const v = data.phi[rowPhi + j];
+      const base = rowOut + j * c;
+      for (let k = 0; k < c; k++) out[base + k] = v * residual[k];
+    }
+    const base = rowOut + f * c;
+    for (let k = 0; k < c; k++) out[base + k] = residual[k];
+  }
+}
+
+/**
+ * The Hessian of R at W, P × P in Float64:
+ *   H[(j,c),(l,d)] = Σ_i φ̃_ij φ̃_il (p_ic δ_cd − p_ic p_id) + l2·δ.
+ * Built block by block: block (c,d) is Φ̃ᵀ·diag(a_cd)·Φ̃, one float32 matMul
+ * on the fast backend each (C(C+1)/2 of them), accumulated into Float64.
+ */
+export function headHessian(data: HeadData, shape: HeadShape, probs: Float64Array, l2: number): Float64Array {
+  const { featureDim: f, numClasses: c } = shape;
+  const d = f + 1;
+  const p = d * c;
+  const n = data.n;
+  const hessian = new Float64Array(p * p);
+  // Φ̃ᵀ (D × n), with the bias column of ones appended as the last row.
+  const phiT = new Float32Array(d * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < f; j++) phiT[j * n + i] = data.phi[i * f + j];
+    phiT[f * n + i] = 1;
+  }
+  const weights = new Float32Array(n);
+  tf.tidy(() => {
+    const phiTTensor = tf.tensor2d(phiT, [d, n]);
+    const phiTensor = tf.transpose(phiTTensor);
+    for (let ca = 0; ca < c; ca++) {
+      for (let cb = ca; cb < c; cb++) {
+        for (let i = 0; i < n; i++) {
+          const pa = probs[i * c + ca];
+          weights[i] = (ca === cb ? pa : 0) - pa * probs[i * c + cb];
+        }
+        const block = tf.tidy(() =>
+          tf.matMul(tf.mul(phiTTensor, tf.tensor2d(weights, [1, n])), phiTensor).dataSync(),
+        );
+        for (let j = 0; j < d; j++) {
+          for (let l = 0; l < d; l++) {
+            const value = block[j * d + l];
+            hessian[(j * c + ca) * p + (l * c + cb)] = value;
+            hessian[(l * c + cb) * p + (j * c + ca)] = value;
+          }
+        }
+      }
+    }
+  });
+  for (let q = 0; q < p; q++) hessian[q * p + q] += l2;
+  return hessian;
+}
+
+/**
+ * H·v in closed form, without forming H: Φ̃ᵀ·S + l2·v with
+ * S_i = p_i ⊙ u_i − p_i (p_i · u_i) and u_i = V ᵀφ̃_i. Costs two passes over
+ * the features; used by iterative solvers when P is too large to factor.
+ */
+export function headHessianVectorProduct(
+  data: HeadData,
+  shape: HeadShape,
+  probs: Float64Array,
+  l2: number,
+  v: Float64Array,
+): Float64Array {
+  const { featureDim: f, numClasses: c } = shape;
+  const out = new Float64Array(v.length);
+  for (let q = 0; q < v.length; q++) out[q] = l2 * v[q];
+  const u = new Float64Array(c);
+  for (let i = 0; i < data.n; i++) {
+    const rowPhi = i * f;
+    for (let k = 0; k < c; k++) u[k] = v[f * c + k];
+    for (let j = 0; j < f; j++) {
+      const x = data.phi[rowPhi + j];
+      if (x === 0) continue;
+      for (let k = 0; k < c; k++) u[k] += x * v[j * c + k];
+    }
+    let pu = 0;
+    for (let k = 0; k < c; k++) pu += probs[i * c + k] * u[k];
+    for (let k = 0; k < c; k++) u[k] = probs[i * c + k] * (u[k] - pu);
+    for (let j = 0; j < f; j++) {
+      const x = data.phi[rowPhi + j];
+      if (x === 0) continue;
+      for (let k = 0; k < c; k++) out[j * c + k] += x * u[k];
+    }
+    for (let k = 0; k < c; k++) out[f * c + k] += u[k];
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+/**
+ * Exact influence over the softmax head (DESIGN.md §2):
+ *
+ *   infl(i, t) = g_tᵀ H⁻¹ g_i        (predicted change of t's loss if i is removed)
+ *   s_i        = g_iᵀ H⁻¹ g_i        (self-influence)
+ *
+ * with H = L·Lᵀ the (damped) Hessian factored in Float64. We whiten once,
+ * w = L⁻¹g, so that every influence is a dot product w_tᵀw_i: the whitening
+ * and the train × test products are float32 matMuls on the fast backend,
+ * streamed over blocks of training samples so memory stays O(block·P),
+ * never O(n·P).
+ */
+import { invertLowerTriangular } from '../linalg/cholesky';
+import { matMul, transpose } from '../linalg/matmul';
+import { throwIfAborted } from '../cancel';
+import { type HeadData, type HeadShape, headParameterCount, perSampleGradients } from '../head/softmaxHead';
+import { TopKTracker } from './topK';
+
+export interface ExactInfluenceInput {
+  train: HeadData;
+  test: HeadData;
+  shape: HeadShape;
+  /** Softmax probabilities at θ̂ for train and test (n × C). */
+  trainProbs: Float64Array;
+  testProbs: Float64Array;
+  /** Cholesky factor of the damped Hessian at θ̂ (from polishHeadNewton). */
+  factor: Float64Array;
+  topK: number;
+  /** Training samples per streamed block. */
+  blockSize?: number;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface InfluenceScores {
+  /** s_i for every training sample. */
+  selfInfluence: Float64Array;
+  /** Per test sample: top proponents (largest positive influence) and opponents (most negative). */
+  topK: TopKTracker;
+}
+
+function whiten(gradients: Float32Array, rows: number, p: number, inverseFactorT: Float32Array): Float32Array {
+  // W = G·L⁻ᵀ, i.e. row r is L⁻¹ g_r.
+  return matMul(gradients, rows, p, inverseFactorT, p);
+}
+
+export function computeExactHeadInfluence(input: ExactInfluenceInput): InfluenceScores {
+  const { train, test, shape } = input;
+  const p = headParameterCount(shape);
+  const inverseFactor = invertLowerTriangular(input.factor, p);
+  const inverseFactorT = transpose(Float32Array.from(inverseFactor), p, p);
+
+  const testGradients = new Float32Array(test.n * p);
+  perSampleGradients(test, shape, input.testProbs, 0, test.n, testGradients);
+  const whitenedTest = whiten(testGradients, test.n, p, inverseFactorT);
+
+  const selfInfluence = new Float64Array(train.n);
+  const tracker = new TopKTracker(test.n, Math.min(input.topK, train.n));
+  const blockSize = input.blockSize ?? 2048;
+  const blockGradients = new Float32Array(Math.min(blockSize, train.n) * p);
+
+  for (let start = 0; start < train.n; start += blockSize) {
+    throwIfAborted(input.signal);
+    const end = Math.min(start + blockSize, train.n);
+    const rows = end - start;
+    const gradients = blockGradients.subarray(0, rows * p);
+    perSampleGradients(train, shape, input.trainProbs, start, end, gradients);
+    const whitened = whiten(gradients, rows, p, inverseFactorT);
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let q = r * p; q < (r + 1) * p; q++) s += whitened[q] * whitened[q];
+      selfInfluence[start + r] = s;
+    }
+    if (test.n > 0 && tracker.k > 0) {
+      // scores (test × block) = W_test · W_blockᵀ
+      const scores = matMul(whitenedTest, test.n, p, transpose(whitened, rows, p), rows);
+      for (let t = 0; t < test.n; t++) {
+        const row = t * rows;
+        for (let r = 0; r < rows; r++) tracker.offer(t, start + r, scores[row + r]);
+      }
+    }
+    input.onProgress?.(end, train.n);
+  }
+  return { selfInfluence, topK: tracker };
+}

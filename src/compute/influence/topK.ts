@@ -1,0 +1,67 @@
+/**
+ * Keeps the k largest and k smallest values of a stream of (index, value)
+ * pairs per row, without holding the whole train × test score matrix.
+ */
+export class TopKTracker {
+  private readonly size: number;
+  /** Per row: k best positive (proponents), sorted descending. */
+  readonly topIndex: Int32Array;
+  readonly topValue: Float64Array;
+  /** Per row: k most negative (opponents), sorted ascending. */
+  readonly bottomIndex: Int32Array;
+  readonly bottomValue: Float64Array;
+  private readonly topCount: Int32Array;
+  private readonly bottomCount: Int32Array;
+
+  constructor(readonly rows: number, readonly k: number) {
+    this.size = rows * k;
+    this.topIndex = new Int32Array(this.size);
+    this.topValue = new Float64Array(this.size);
+    this.bottomIndex = new Int32Array(this.size);
+    this.bottomValue = new Float64Array(this.size);
+    this.topCount = new Int32Array(rows);
+    this.bottomCount = new Int32Array(rows);
+  }
+
+  /** Offers `value` for `row`; only positive values can become proponents, only negative ones opponents. */
+  offer(row: number, index: number, value: number): void {
+    if (this.k === 0) return;
+    if (value > 0) this.insert(row, index, value, this.topIndex, this.topValue, this.topCount, 1);
+    else if (value < 0) this.insert(row, index, value, this.bottomIndex, this.bottomValue, this.bottomCount, -1);
+  }
+
+  private insert(
+    row: number,
+    index: number,
+    value: number,
+    indices: Int32Array,
+    values: Float64Array,
+    counts: Int32Array,
+    direction: 1 | -1,
+  ): void {
+    const base = row * this.k;
+    let count = counts[row];
+    if (count === this.k && direction * value <= direction * values[base + count - 1]) return;
+    if (count < this.k) count++;
+    // Insertion sort from the end: k is small (≤ 100), inserts are rare once the list fills.
+    let pos = count - 1;
+    while (pos > 0 && direction * values[base + pos - 1] < direction * value) {
+      values[base + pos] = values[base + pos - 1];
+      indices[base + pos] = indices[base + pos - 1];
+      pos--;
+    }
+    values[base + pos] = value;
+    indices[base + pos] = index;
+    counts[row] = count;
+  }
+
+  /** The recorded proponents (descending influence) and opponents (ascending) of one row. */
+  row(row: number): { proponents: { index: number; value: number }[]; opponents: { index: number; value: number }[] } {
+    const base = row * this.k;
+    const proponents = [];
+    for (let j = 0; j < this.topCount[row]; j++) proponents.push({ index: this.topIndex[base + j], value: this.topValue[base + j] });
+    const opponents = [];
+    for (let j = 0; j < this.bottomCount[row]; j++) opponents.push({ index: this.bottomIndex[base + j], value: this.bottomValue[base + j] });
+    return { proponents, opponents };
+  }
+}

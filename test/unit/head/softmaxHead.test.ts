@@ -1,0 +1,95 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  headHessian,
+  headHessianVectorProduct,
+  headLosses,
+  headObjective,
+  headProbabilities,
+  perSampleGradients,
+} from '../../../src/compute/head/softmaxHead';
+import { fitHead } from '../../../src/compute/head/fitHead';
+import { polishHeadNewton } from '../../../src/compute/head/polishHead';
+import { createRng, normal } from '../../../src/compute/random';
+import { initBackend } from '../../../src/compute/tf/backend';
+import { blobs, maxRelativeError } from '../../helpers/synthetic';
+
+const F = 4;
+const C = 3;
+const shape = { featureDim: F, numClasses: C };
+const P = (F + 1) * C;
+const data = blobs(50, F, C, 11, 0.1);
+const l2 = 0.5;
+const rng = createRng(12);
+const w = Float64Array.from({ length: P }, () => 0.3 * normal(rng));
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+function objectiveValue(at: Float64Array): number {
+  return headObjective(data, shape, l2).evaluate(at, new Float64Array(P));
+}
+
+test('the objective gradient matches central finite differences in float64', () => {
+  const grad = new Float64Array(P);
+  headObjective(data, shape, l2).evaluate(w, grad);
+  const h = 1e-6;
+  const fd = new Float64Array(P);
+  for (let q = 0; q < P; q++) {
+    const plus = Float64Array.from(w);
+    const minus = Float64Array.from(w);
+    plus[q] += h;
+    minus[q] -= h;
+    fd[q] = (objectiveValue(plus) - objectiveValue(minus)) / (2 * h);
+  }
+  assert.ok(maxRelativeError(grad, fd) < 1e-7, `${maxRelativeError(grad, fd)}`);
+});
+
+test('per-sample gradients sum (plus l2·w) to the objective gradient', () => {
+  const probs = headProbabilities(data, shape, w);
+  const rows = new Float32Array(data.n * P);
+  perSampleGradients(data, shape, probs, 0, data.n, rows);
+  const sum = Float64Array.from(w, (v) => l2 * v);
+  for (let i = 0; i < data.n; i++) for (let q = 0; q < P; q++) sum[q] += rows[i * P + q];
+  const grad = new Float64Array(P);
+  headObjective(data, shape, l2).evaluate(w, grad);
+  assert.ok(maxRelativeError(sum, grad) < 1e-6);
+});
+
+test('the Hessian matches finite differences of the float64 gradient, and HVPs match the Hessian', () => {
+  const probs = headProbabilities(data, shape, w);
+  const hessian = headHessian(data, shape, probs, l2);
+  const h = 1e-5;
+  const fdHessian = new Float64Array(P * P);
+  for (let q = 0; q < P; q++) {
+    const gPlus = new Float64Array(P);
+    const gMinus = new Float64Array(P);
+    const plus = Float64Array.from(w);
+    const minus = Float64Array.from(w);
+    plus[q] += h;
+    minus[q] -= h;
+    headObjective(data, shape, l2).evaluate(plus, gPlus);
+    headObjective(data, shape, l2).evaluate(minus, gMinus);
+    for (let r = 0; r < P; r++) fdHessian[r * P + q] = (gPlus[r] - gMinus[r]) / (2 * h);
+  }
+  // The blocks are float32 matMuls: agreement to ~1e-6 relative is the expectation.
+  assert.ok(maxRelativeError(hessian, fdHessian) < 1e-5, `${maxRelativeError(hessian, fdHessian)}`);
+  const v = Float64Array.from({ length: P }, () => normal(rng));
+  const hv = headHessianVectorProduct(data, shape, probs, l2, v);
+  const reference = new Float64Array(P);
+  for (let r = 0; r < P; r++) for (let q = 0; q < P; q++) reference[r] += fdHessian[r * P + q] * v[q];
+  assert.ok(maxRelativeError(hv, reference) < 1e-6, `${maxRelativeError(hv, reference)}`);
+});
+
+test('fitHead then one Newton polish reach the optimum to float64 precision', () => {
+  const big = blobs(600, 16, 4, 13, 0.1);
+  const bigShape = { featureDim: 16, numClasses: 4 };
+  const fit = fitHead(big, bigShape, 600 * 1e-3);
+  const polished = polishHeadNewton(big, bigShape, 600 * 1e-3, fit.head);
+  assert.ok(polished.meanGradNorm < 1e-9, `mean gradient ${polished.meanGradNorm}`);
+  assert.ok(polished.meanGradNorm <= fit.meanGradNorm);
+  // Losses are well-formed probabilities' cross-entropies.
+  const losses = headLosses(polished.probs, big.y, 4);
+  assert.ok(losses.every((x) => Number.isFinite(x) && x >= 0));
+});
