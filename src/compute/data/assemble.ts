@@ -1,0 +1,125 @@
+/**
+ * The format-independent middle of every loader: from one label per
+ * candidate sample (and maybe a given split) to the final train/test index
+ * lists and class indices. Runs before features are built, so `maxSamples`
+ * also saves the decoding / featurizing of what is left out.
+ */
+import { InputError } from '../errors';
+import type { LoadedDataset, SourceRef, SplitData } from '../types';
+import { listSome } from './files';
+import { compareLabels, stratifiedHoldout, stratifiedSubsample } from './split';
+import { SPLIT_TEST } from './table';
+
+export interface PlanInput {
+  /** Label per candidate sample; null when it is missing (the sample is skipped). */
+  labels: (string | null)[];
+  /** SPLIT_TRAIN / SPLIT_TEST per sample when the data says, else null (hold-out). */
+  split: Uint8Array | null;
+  splitSource: Exclude<LoadedDataset['testSource'], 'holdout'> | null;
+  /** File or folder named in errors about the whole dataset. */
+  file: string;
+  /** What the label is called in messages: "column 'species'", "class folders". */
+  labelWhat: string;
+  /** Where sample i is, for warnings ("line 12"). */
+  where: (i: number) => string;
+  testFraction: number;
+  seed: number;
+  maxSamples?: number;
+  /** Refuse a label with mostly distinct values (a regression target picked as the label); off for folder names. */
+  refuseContinuous: boolean;
+}
+
+export interface SamplePlan {
+  /** Candidate indices of the train and test samples, ascending. */
+  train: Int32Array;
+  test: Int32Array;
+  classes: string[];
+  yTrain: Int32Array;
+  yTest: Int32Array;
+  testSource: LoadedDataset['testSource'];
+}
+
+export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
+  let keep: number[] = [];
+  const unlabeled: number[] = [];
+  p.labels.forEach((l, i) => (l === null ? unlabeled : keep).push(i));
+  if (unlabeled.length > 0) {
+    warnings.push(
+      `Skipped ${unlabeled.length} sample${unlabeled.length === 1 ? '' : 's'} with an empty label in ${p.labelWhat} ` +
+        `(${listSome(unlabeled.map(p.where))}).`,
+    );
+  }
+  if (keep.length === 0) throw new InputError(p.file, `every label in ${p.labelWhat} is empty; expected a class name per sample`);
+  const labelOf = (i: number) => p.labels[i]!;
+
+  const distinct = new Set(keep.map(labelOf)).size;
+  if (p.refuseContinuous && distinct > 100 && distinct > 0.5 * keep.length) {
+    throw new InputError(
+      p.file,
+      `${p.labelWhat} has ${distinct} distinct values in ${keep.length} samples; expected class labels ` +
+        `(a few values, each repeated), not a continuous target — choose another label column`,
+    );
+  }
+
+  if (p.maxSamples !== undefined && keep.length > p.maxSamples) {
+    const keys = keep.map((i) => `${p.split ? p.split[i] : ''}\u0000${labelOf(i)}`);
+    const chosen = stratifiedSubsample(keys, p.maxSamples, p.seed);
+    warnings.push(`Kept a stratified subsample of ${chosen.length} of ${keep.length} samples (maxSamples).`);
+    keep = Array.from(chosen, (k) => keep[k]);
+  }
+
+  let testSource: SamplePlan['testSource'] = 'holdout';
+  let isTest: Uint8Array | null = null;
+  if (p.split && p.splitSource) {
+    testSource = p.splitSource;
+    isTest = Uint8Array.from(keep, (i) => (p.split![i] === SPLIT_TEST ? 1 : 0));
+    const nTest = isTest.reduce((a, b) => a + b, 0);
+    if (nTest === keep.length) {
+      throw new InputError(p.file, `every sample is in the test split; expected some samples with split 'train'`);
+    }
+    if (nTest === 0) {
+      warnings.push(`No sample is marked as test; held out ${Math.round(p.testFraction * 100)}% of the data instead.`);
+      testSource = 'holdout';
+    }
+  }
+  if (!isTest || testSource === 'holdout') isTest = stratifiedHoldout(keep.map(labelOf), p.testFraction, p.seed);
+  const testFlags = isTest;
+
+  const train: number[] = [];
+  const test: number[] = [];
+  keep.forEach((i, k) => (testFlags[k] ? test : train).push(i));
+  const trainClasses = new Set(train.map(labelOf));
+  if (trainClasses.size < 2) {
+    const only = trainClasses.size === 1 ? ` ('${[...trainClasses][0]}')` : '';
+    throw new InputError(
+      p.file,
+      `the training data has only ${trainClasses.size === 1 ? 'one class' : 'no samples'}${only} in ${p.labelWhat}; ` +
+        `expected at least two classes`,
+    );
+  }
+  const testOnly = [...new Set(test.map(labelOf))].filter((c) => !trainClasses.has(c));
+  if (testOnly.length > 0) {
+    warnings.push(`Class${testOnly.length === 1 ? '' : 'es'} ${listSome(testOnly.map((c) => `'${c}'`))} appear only in the test data.`);
+  }
+  const classes = [...new Set([...trainClasses, ...testOnly])].sort(compareLabels);
+  const index = new Map(classes.map((c, k) => [c, k]));
+  return {
+    train: Int32Array.from(train),
+    test: Int32Array.from(test),
+    classes,
+    yTrain: Int32Array.from(train, (i) => index.get(labelOf(i))!),
+    yTest: Int32Array.from(test, (i) => index.get(labelOf(i))!),
+    testSource,
+  };
+}
+
+/** A split's data from candidate indices. */
+export function splitData(x: Float32Array, y: Int32Array, rows: Int32Array, sources: SourceRef[], previews: string[] | null): SplitData {
+  return {
+    x,
+    y,
+    sources: Array.from(rows, (r) => sources[r]),
+    preview: Array.from(rows, (r) => (previews ? previews[r] : '')),
+  };
+}
+

@@ -1,0 +1,139 @@
+/**
+ * Loads a list of image files into one tensor: n × h × w × c, row-major HWC
+ * per image, values in [0, 1].
+ *
+ * - Size: `imageSize`, else the most common size, shrunk so the longer side
+ *   is <= 32 (see resize.defaultSize). Every image is resized to it.
+ * - Transparency: alpha is composited over WHITE (a transparent background
+ *   reads as paper, which is how such images look in a viewer), then dropped.
+ * - Channels: `grayscale` true → 1 channel (Rec. 601 luma), false → RGB; auto
+ *   (undefined) → 1 channel when every image has R = G = B, else RGB.
+ *
+ * Memory: headers are read first (cheap) to choose the size; the decode pass
+ * writes straight into the output, one image at a time. In auto mode the
+ * output starts with 1 channel and is widened to 3 only if a colour image
+ * shows up, so a greyscale set never costs 3 floats per pixel.
+ */
+import { promises as fsp } from 'node:fs';
+import { InputError } from '../errors';
+import { checkHeader, decodeImage, type DecodedImage } from './imageDecode';
+import { defaultSize, resizePlane } from './resize';
+
+export interface ImageFile {
+  abs: string;
+  /** The path as the user would open it (used in errors). */
+  file: string;
+}
+
+export interface ImageLoadOptions {
+  imageSize?: [number, number];
+  grayscale?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ImageTensor {
+  x: Float32Array;
+  shape: [number, number, number];
+}
+
+/** Bytes of files kept from the header pass so the decode pass need not read them again. */
+const KEEP_BYTES = 256 * 1024 * 1024;
+/** Files read at once. */
+const BATCH = 32;
+
+async function readBytes(f: ImageFile): Promise<Buffer> {
+  try {
+    return await fsp.readFile(f.abs);
+  } catch (err) {
+    throw new InputError(f.file, `cannot be read (${(err as Error).message}); expected a readable image file`);
+  }
+}
+
+export async function loadImages(files: ImageFile[], opts: ImageLoadOptions): Promise<ImageTensor> {
+  const n = files.length;
+  const kept: (Buffer | undefined)[] = new Array(n);
+  let size = opts.imageSize;
+  if (!size) {
+    const sizes: [number, number][] = [];
+    let keptBytes = 0;
+    for (let s = 0; s < n; s += BATCH) {
+      const bufs = await Promise.all(files.slice(s, s + BATCH).map(readBytes));
+      bufs.forEach((buf, k) => {
+        const header = checkHeader(buf, files[s + k].file);
+        sizes.push([header.height, header.width]);
+        if (keptBytes + buf.length <= KEEP_BYTES) {
+          kept[s + k] = buf;
+          keptBytes += buf.length;
+        }
+      });
+    }
+    size = defaultSize(sizes);
+  }
+  const [h, w] = size;
+  const plane = h * w;
+  let channels = opts.grayscale === false ? 3 : 1;
+  let x: Float32Array = new Float32Array(n * plane * channels);
+  for (let s = 0; s < n; s += BATCH) {
+    const bufs = await Promise.all(files.slice(s, s + BATCH).map((f, k) => kept[s + k] ?? readBytes(f)));
+    bufs.forEach((buf, k) => {
+      const i = s + k;
+      kept[i] = undefined;
+      const img = decodeImage(buf, files[i].file);
+      const gray = isGray(img);
+      if (opts.grayscale === undefined && channels === 1 && !gray) {
+        x = widenToRgb(x, i, plane, n);
+        channels = 3;
+      }
+      const planes = toPlanes(img, channels === 1, gray);
+      for (let c = 0; c < channels; c++) {
+        const resized = resizePlane(planes[c], img.height, img.width, h, w);
+        const base = i * plane * channels + c;
+        for (let p = 0; p < plane; p++) {
+          // Clamp: bilinear is exact, but float rounding can leave 1.0000001.
+          const v = resized[p];
+          x[base + p * channels] = v < 0 ? 0 : v > 1 ? 1 : v;
+        }
+      }
+      opts.onProgress?.(i + 1, n);
+    });
+  }
+  return { x, shape: [h, w, channels] };
+}
+
+function isGray(img: DecodedImage): boolean {
+  const d = img.data;
+  for (let i = 0; i < d.length; i += 4) if (d[i] !== d[i + 1] || d[i] !== d[i + 2]) return false;
+  return true;
+}
+
+/** Float planes in [0, 1] at the source size, alpha composited over white: 1 plane (luma) or 3 (RGB). */
+function toPlanes(img: DecodedImage, oneChannel: boolean, gray: boolean): Float32Array[] {
+  const count = img.width * img.height;
+  const d = img.data;
+  const planes = Array.from({ length: oneChannel ? 1 : 3 }, () => new Float32Array(count));
+  for (let p = 0; p < count; p++) {
+    const a = d[p * 4 + 3] / 255;
+    const white = 1 - a;
+    const r = (d[p * 4] / 255) * a + white;
+    if (oneChannel) {
+      planes[0][p] = gray ? r : ((0.299 * d[p * 4] + 0.587 * d[p * 4 + 1] + 0.114 * d[p * 4 + 2]) / 255) * a + white;
+    } else {
+      planes[0][p] = r;
+      planes[1][p] = (d[p * 4 + 1] / 255) * a + white;
+      planes[2][p] = (d[p * 4 + 2] / 255) * a + white;
+    }
+  }
+  return planes;
+}
+
+/** The first `done` 1-channel images copied into a new 3-channel buffer (grey replicated). */
+function widenToRgb(x: Float32Array, done: number, plane: number, n: number): Float32Array {
+  const out = new Float32Array(n * plane * 3);
+  for (let j = 0; j < done * plane; j++) {
+    const v = x[j];
+    out[j * 3] = v;
+    out[j * 3 + 1] = v;
+    out[j * 3 + 2] = v;
+  }
+  return out;
+}

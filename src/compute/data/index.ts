@@ -1,0 +1,117 @@
+/**
+ * Dataset loading: one entry point that recognises the layout (image folder,
+ * CSV/TSV, JSONL), reads it without ever writing to it, and returns dense
+ * train/test features with a link from every sample back to its file.
+ * Bad input raises InputError naming the file, the line and what was expected.
+ */
+import { promises as fsp, type Stats } from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../errors';
+import type { DatasetFormat, LoadedDataset } from '../types';
+import { readDelimited, type TextInput } from './csv';
+import { commonFolder, relativePosix } from './files';
+import { loadImageFolder } from './imageFolder';
+import { readJsonl } from './jsonl';
+import { finishTable } from './tabular';
+
+export interface LoadOptions {
+  /** Label column/field; else one named label|class|target|y (case-insensitive), else the last one. */
+  labelColumn?: string;
+  /** A separate test file (same format), or for image folders a folder of class folders. */
+  testPath?: string;
+  /** Stratified hold-out fraction when nothing else gives a test set; default 0.2. */
+  testFraction?: number;
+  /** Seeds the hold-out split and the maxSamples subsample; default 0. */
+  seed?: number;
+  /** Cap on total samples (a deterministic stratified subsample), for huge inputs. */
+  maxSamples?: number;
+  /** [height, width] for images; default: the most common size, shrunk so the longer side is <= 32. */
+  imageSize?: [number, number];
+  /** Image channels: true → 1, false → RGB; default: 1 when every image has R = G = B. */
+  grayscale?: boolean;
+  /** Progress: characters read for CSV/TSV, images decoded for image folders and JSONL images. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+const TEXT_EXTS: Record<string, Exclude<DatasetFormat, 'imagefolder'>> = {
+  '.csv': 'csv',
+  '.tsv': 'csv',
+  '.tab': 'csv',
+  '.txt': 'csv',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+};
+
+async function statInput(abs: string, given: string, what: string): Promise<Stats> {
+  try {
+    return await fsp.stat(abs);
+  } catch {
+    throw new InputError(given, `${what} does not exist or cannot be read; expected a CSV/TSV file, a JSONL file or an image folder`);
+  }
+}
+
+function textFormat(abs: string, given: string): Exclude<DatasetFormat, 'imagefolder'> {
+  const format = TEXT_EXTS[path.extname(abs).toLowerCase()];
+  if (!format) {
+    throw new InputError(
+      given,
+      `unsupported file type '${path.extname(abs) || '(none)'}'; expected .csv, .tsv, .txt, .jsonl or .ndjson, or a folder of class folders of images`,
+    );
+  }
+  return format;
+}
+
+function checkOptions(given: string, o: LoadOptions): void {
+  const bad = (detail: string) => new InputError(given, detail);
+  if (o.testFraction !== undefined && !(o.testFraction >= 0 && o.testFraction < 1)) {
+    throw bad(`testFraction is ${o.testFraction}; expected a number in [0, 1)`);
+  }
+  if (o.maxSamples !== undefined && !(Number.isInteger(o.maxSamples) && o.maxSamples >= 2)) {
+    throw bad(`maxSamples is ${o.maxSamples}; expected an integer of at least 2`);
+  }
+  if (o.seed !== undefined && !Number.isFinite(o.seed)) throw bad(`seed is ${o.seed}; expected a finite number`);
+  if (o.imageSize !== undefined) {
+    const [h, w] = o.imageSize;
+    if (!(Number.isInteger(h) && Number.isInteger(w) && h >= 1 && w >= 1 && h * w <= 4096 * 4096)) {
+      throw bad(`imageSize is [${o.imageSize.join(', ')}]; expected two positive integers [height, width]`);
+    }
+  }
+}
+
+export async function loadDataset(inputPath: string, options: LoadOptions = {}): Promise<LoadedDataset> {
+  checkOptions(inputPath, options);
+  const common = {
+    testFraction: options.testFraction ?? 0.2,
+    seed: options.seed ?? 0,
+    maxSamples: options.maxSamples,
+    imageSize: options.imageSize,
+    grayscale: options.grayscale,
+    onProgress: options.onProgress,
+  };
+  const warnings: string[] = [];
+  const abs = path.resolve(inputPath);
+  const testGiven = options.testPath;
+  const testAbs = testGiven !== undefined ? path.resolve(testGiven) : undefined;
+  const stat = await statInput(abs, inputPath, 'the dataset');
+  const testStat = testAbs !== undefined ? await statInput(testAbs, testGiven!, 'the test set') : undefined;
+
+  if (stat.isDirectory()) {
+    if (testStat && !testStat.isDirectory()) {
+      throw new InputError(testGiven!, 'is a file, but the dataset is an image folder; expected a folder of class folders as the test set');
+    }
+    return loadImageFolder(abs, inputPath, testAbs, common, warnings);
+  }
+
+  const format = textFormat(abs, inputPath);
+  if (testAbs !== undefined && (testStat!.isDirectory() || textFormat(testAbs, testGiven!) !== format)) {
+    throw new InputError(testGiven!, `is not the same format as ${inputPath}; expected a ${format === 'csv' ? 'CSV/TSV' : 'JSONL'} file`);
+  }
+  const root = testAbs !== undefined ? commonFolder(path.dirname(abs), path.dirname(testAbs)) : path.dirname(abs);
+  const train: TextInput = { abs, file: inputPath, rel: relativePosix(root, abs) };
+  const test: TextInput | undefined = testAbs !== undefined ? { abs: testAbs, file: testGiven!, rel: relativePosix(root, testAbs) } : undefined;
+  const table =
+    format === 'csv'
+      ? await readDelimited(train, test, options.labelColumn, warnings, options.onProgress)
+      : await readJsonl(train, test, options.labelColumn, warnings);
+  return finishTable(table, root, format, common, warnings);
+}

@@ -1,0 +1,86 @@
+/**
+ * RawTable (from CSV/TSV or JSONL) → LoadedDataset: column kinds, the
+ * train/test plan, then features fitted on the training rows — or, for
+ * JSONL records that name images, the decoded images.
+ */
+import { InputError } from '../errors';
+import type { DatasetFormat, LoadedDataset } from '../types';
+import { planSamples, splitData } from './assemble';
+import { inferKinds } from './detectColumns';
+import { fitFeaturizer, transform } from './featurize';
+import { type ImageLoadOptions, loadImages } from './imageSet';
+import type { RawTable } from './table';
+
+export interface TableOptions extends ImageLoadOptions {
+  testFraction: number;
+  seed: number;
+  maxSamples?: number;
+}
+
+export async function finishTable(
+  table: RawTable,
+  root: string,
+  format: Exclude<DatasetFormat, 'imagefolder'>,
+  opts: TableOptions,
+  warnings: string[],
+): Promise<LoadedDataset> {
+  // Kinds first: a junk value in a numeric column is a structural error and should be reported as such.
+  const kinds = table.image ? [] : inferKinds(table, warnings);
+  const what = format === 'csv' ? 'column' : 'field';
+  const plan = planSamples(
+    {
+      labels: table.labels,
+      split: table.split,
+      splitSource: table.testSource,
+      file: table.files[0],
+      labelWhat: `${what} '${table.labelColumn}'`,
+      where: (i) => `${table.sources[i].path}:${table.sources[i].line}`,
+      testFraction: opts.testFraction,
+      seed: opts.seed,
+      maxSamples: opts.maxSamples,
+      refuseContinuous: true,
+    },
+    warnings,
+  );
+
+  let xTrain: Float32Array;
+  let xTest: Float32Array;
+  let dims: number;
+  let imageShape: [number, number, number] | undefined;
+  if (table.image) {
+    const { abs, user } = table.image;
+    const rows = [...plan.train, ...plan.test];
+    const { x, shape } = await loadImages(
+      rows.map((r) => ({ abs: abs[r], file: user[r] })),
+      opts,
+    );
+    imageShape = shape;
+    dims = shape[0] * shape[1] * shape[2];
+    xTrain = x.slice(0, plan.train.length * dims);
+    xTest = x.slice(plan.train.length * dims);
+  } else {
+    const featurizer = fitFeaturizer(table, kinds, plan.train, plan.test, warnings);
+    dims = featurizer.dims;
+    if (dims === 0) {
+      throw new InputError(
+        table.files[0],
+        `no usable feature ${what}s besides the label '${table.labelColumn}'; expected at least one ${what} ` +
+          `with numbers, categories or text that varies between samples`,
+      );
+    }
+    xTrain = transform(featurizer, plan.train);
+    xTest = transform(featurizer, plan.test);
+  }
+  return {
+    root,
+    format,
+    labelColumn: table.labelColumn,
+    classes: plan.classes,
+    dims,
+    ...(imageShape ? { imageShape } : {}),
+    testSource: plan.testSource,
+    train: splitData(xTrain, plan.yTrain, plan.train, table.sources, table.previews),
+    test: splitData(xTest, plan.yTest, plan.test, table.sources, table.previews),
+    warnings,
+  };
+}
