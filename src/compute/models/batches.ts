@@ -1,0 +1,33 @@
+/**
+ * Minibatch assembly in plain typed arrays. Batches are copied out of the
+ * caller's Float32Array rather than gathered from a tensor of the whole
+ * dataset: only one batch at a time lives in the (4 GB-capped) wasm heap.
+ */
+
+/** Rows order[start..end) of a row-major n × dims matrix, packed. */
+export function gatherRows(x: Float32Array, dims: number, order: Int32Array, start: number, end: number): Float32Array {
+  const out = new Float32Array((end - start) * dims);
+  for (let r = start; r < end; r++) {
+    const src = order[r] * dims;
+    out.set(x.subarray(src, src + dims), (r - start) * dims);
+  }
+  return out;
+}
+
+/** One-hot rows for labels y[order[start..end)]. */
+export function oneHotRows(y: Int32Array, numClasses: number, order: Int32Array, start: number, end: number): Float32Array {
+  const out = new Float32Array((end - start) * numClasses);
+  for (let r = start; r < end; r++) {
+    const label = y[order[r]];
+    if (!(label >= 0 && label < numClasses)) throw new Error(`label ${label} of sample ${order[r]} is outside 0..${numClasses - 1}`);
+    out[(r - start) * numClasses + label] = 1;
+  }
+  return out;
+}
+
+/** 0, 1, …, n−1. */
+export function identityOrder(n: number): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
+}

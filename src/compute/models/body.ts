@@ -1,0 +1,59 @@
+/**
+ * The body contract: a feature map φ(x) written as a pure function of its
+ * weight tensors, plus the shapes and seeded initial values of those weights.
+ * The softmax head on top (logits = φ·W + b) is shared by every model kind
+ * and lives in network.ts.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ModelKind } from '../types';
+import type { Rng } from '../random';
+import type { ModelConfig, NamedArray } from './types';
+import { createCnnBody } from './cnn';
+import { createLogregBody } from './logreg';
+import { createMlpBody } from './mlp';
+
+export interface ParamShape {
+  name: string;
+  shape: number[];
+}
+
+export interface BodyDefinition {
+  readonly kind: ModelKind;
+  /** Width of φ(x). */
+  readonly featureDim: number;
+  /** Body weights in forward order (empty for logistic regression). */
+  readonly shapes: readonly ParamShape[];
+  /** Seeded initial values, one per entry of `shapes`, same order. */
+  init(rng: Rng): NamedArray[];
+  /**
+   * φ for a batch x [batch, dims]; `params` are the body weights in `shapes`
+   * order. Must be differentiable twice (see ../tf/secondOrderGradients.ts).
+   */
+  features(params: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D;
+}
+
+export function createBody(
+  config: ModelConfig,
+  dims: number,
+  imageShape?: readonly [number, number, number],
+): BodyDefinition {
+  switch (config.kind) {
+    case 'logreg':
+      return createLogregBody(dims);
+    case 'mlp':
+      return createMlpBody(dims, config.hidden);
+    case 'cnn': {
+      if (!imageShape) throw new Error('the CNN needs image-shaped data ([height, width, channels])');
+      if (imageShape[0] * imageShape[1] * imageShape[2] !== dims) {
+        throw new Error(`image shape ${imageShape.join('×')} does not match ${dims} features per sample`);
+      }
+      return createCnnBody(imageShape, config.convChannels, config.hidden[0]);
+    }
+  }
+}
+
+export function parameterCount(shapes: readonly ParamShape[]): number {
+  let total = 0;
+  for (const s of shapes) total += s.shape.reduce((a, b) => a * b, 1);
+  return total;
+}

@@ -1,0 +1,113 @@
+/**
+ * Trains a network (body + softmax head) with minibatch Adam on
+ *   mean_i CE(z_i, θ) + (weightDecay / 2)·‖θ‖²   over ALL parameters,
+ * biases included. Deterministic: the seed fixes the initial weights
+ * (deriveSeed(seed, 'init')) and the batch order (deriveSeed(seed, 'order')),
+ * and the wasm/cpu kernels are deterministic, so the same seed and data give
+ * bit-identical weights. Logistic regression goes through the same loop (its
+ * body is empty); a later step refits its head exactly.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { CancelledError } from '../errors';
+import { createRng, deriveSeed, permutation } from '../random';
+import { initBackend } from '../tf/backend';
+import { softmaxCrossEntropy } from '../tf/secondOrderGradients';
+import { gatherRows, oneHotRows } from './batches';
+import { createBody } from './body';
+import { glorotNormal, zeros } from './init';
+import { joinHead, networkLogits, squaredNorm } from './network';
+import type { ModelConfig, NamedArray, TrainedNetwork, TrainingData, TrainProgress } from './types';
+
+export { computeFeatures, predictProbabilities } from './inference';
+export { createFullObjective, type FullObjective } from './fullObjective';
+
+export interface TrainOptions {
+  /** Called after every epoch with the epoch's mean minibatch objective. */
+  onProgress?: (progress: TrainProgress) => void;
+  /** Checked between minibatches; an aborted signal raises CancelledError. */
+  signal?: AbortSignal;
+}
+
+export async function trainNetwork(config: ModelConfig, data: TrainingData, opts: TrainOptions = {}): Promise<TrainedNetwork> {
+  validateData(data);
+  // Idempotent: returns the caller's earlier choice, or picks one if nobody did.
+  await initBackend();
+  const body = createBody(config, data.dims, data.imageShape);
+  const { featureDim, shapes } = body;
+  const numClasses = data.numClasses;
+
+  const initRng = createRng(deriveSeed(config.seed, 'init'));
+  const initial: NamedArray[] = [
+    ...body.init(initRng),
+    glorotNormal(initRng, 'head.kernel', [featureDim, numClasses], featureDim, numClasses),
+    zeros('head.bias', [numClasses]),
+  ];
+  const variables = initial.map((a) => {
+    const value = tf.tensor(a.data, a.shape);
+    const variable = tf.variable(value, true);
+    value.dispose();
+    return variable;
+  });
+  const optimizer = tf.train.adam(config.learningRate);
+  const orderRng = createRng(deriveSeed(config.seed, 'order'));
+  const batchSize = Math.max(1, Math.min(Math.floor(config.batchSize), data.n));
+  const decay = config.weightDecay / 2;
+
+  try {
+    for (let epoch = 0; epoch < config.epochs; epoch++) {
+      const order = permutation(data.n, orderRng);
+      let objectiveSum = 0;
+      for (let start = 0; start < data.n; start += batchSize) {
+        if (opts.signal?.aborted) throw new CancelledError();
+        const end = Math.min(data.n, start + batchSize);
+        const xb = gatherRows(data.x, data.dims, order, start, end);
+        const yb = oneHotRows(data.y, numClasses, order, start, end);
+        const m = end - start;
+        const cost = tf.tidy(() => {
+          const x = tf.tensor2d(xb, [m, data.dims]);
+          const y = tf.tensor2d(yb, [m, numClasses]);
+          const objective = optimizer.minimize(
+            () => {
+              const ce = softmaxCrossEntropy(networkLogits(body, variables, x), y, 'mean');
+              return tf.add(ce, tf.mul(decay, squaredNorm(variables))) as tf.Scalar;
+            },
+            true,
+            variables,
+          );
+          return objective ?? tf.scalar(Number.NaN);
+        });
+        objectiveSum += cost.dataSync()[0] * m;
+        cost.dispose();
+        // Let a cancel message (or anything else queued) run between batches.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      const loss = objectiveSum / data.n;
+      if (!Number.isFinite(loss)) {
+        throw new Error(`training diverged in epoch ${epoch + 1} (loss ${loss}); lower the learning rate (now ${config.learningRate})`);
+      }
+      opts.onProgress?.({ epoch: epoch + 1, epochs: config.epochs, loss });
+    }
+
+    const values = variables.map((v) => new Float32Array(v.dataSync()));
+    const nBody = shapes.length;
+    return {
+      config: { ...config, hidden: [...config.hidden], convChannels: [...config.convChannels] },
+      dims: data.dims,
+      numClasses,
+      ...(data.imageShape ? { imageShape: [...data.imageShape] as [number, number, number] } : {}),
+      body: shapes.map((s, i) => ({ name: s.name, shape: [...s.shape], data: values[i] })),
+      featureDim,
+      head: joinHead(values[nBody], values[nBody + 1]),
+    };
+  } finally {
+    for (const v of variables) v.dispose();
+    optimizer.dispose();
+  }
+}
+
+function validateData(data: TrainingData): void {
+  if (!(data.n > 0)) throw new Error('cannot train on an empty dataset');
+  if (data.x.length !== data.n * data.dims) throw new Error(`x has ${data.x.length} values, expected n·dims = ${data.n * data.dims}`);
+  if (data.y.length !== data.n) throw new Error(`y has ${data.y.length} labels, expected ${data.n}`);
+  if (!(data.numClasses >= 2)) throw new Error(`need at least 2 classes, got ${data.numClasses}`);
+}

@@ -1,0 +1,81 @@
+/** computeFeatures / predictProbabilities against the float64 reference forward pass. */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../../src/compute/tf/backend';
+import { computeFeatures, predictProbabilities, trainNetwork } from '../../../src/compute/models/train';
+import type { ModelConfig, TrainedNetwork, TrainingData } from '../../../src/compute/models/types';
+import { type RefArch, refObjective } from './f64Reference';
+import { barImages, blobs } from './synthetic';
+
+before(async () => {
+  assert.equal((await initBackend('wasm')).name, 'wasm');
+});
+
+const config: ModelConfig = {
+  kind: 'mlp',
+  hidden: [7, 5],
+  convChannels: [],
+  weightDecay: 1e-3,
+  epochs: 2,
+  batchSize: 8,
+  learningRate: 0.02,
+  seed: 1,
+};
+
+function flatTheta(net: TrainedNetwork): number[] {
+  return [...net.body.flatMap((a) => Array.from(a.data)), ...Array.from(net.head)];
+}
+
+function checkForward(net: TrainedNetwork, arch: RefArch, data: TrainingData): void {
+  const ref = refObjective(arch, flatTheta(net), data, 0);
+  const phi = computeFeatures(net, data.x, data.n, 4);
+  const probs = predictProbabilities(net, data.x, data.n, 4);
+  const scale = Math.max(1, ...ref.features.flat().map(Math.abs));
+  ref.features.forEach((row, i) =>
+    row.forEach((v, j) => assert.ok(Math.abs(phi[i * net.featureDim + j] - v) < 1e-5 * scale, `φ[${i}][${j}] ${phi[i * net.featureDim + j]} vs ${v}`)),
+  );
+  ref.probs.forEach((row, i) =>
+    row.forEach((p, k) => assert.ok(Math.abs(probs[i * net.numClasses + k] - p) < 1e-5, `p[${i}][${k}] ${probs[i * net.numClasses + k]} vs ${p}`)),
+  );
+  // Batching does not change the numbers beyond float32 rounding.
+  const whole = computeFeatures(net, data.x, data.n);
+  whole.forEach((v, i) => assert.ok(Math.abs(v - phi[i]) < 1e-5 * scale));
+}
+
+test('MLP: φ and probabilities match float64 (batches of 4 over 10 samples)', async () => {
+  const data = blobs(10, 6, 3, 2, 1);
+  const net = await trainNetwork(config, data);
+  checkForward(net, { kind: 'mlp', dims: 6, hidden: [7, 5], activation: 'relu', numClasses: 3 }, data);
+});
+
+test('CNN: φ and probabilities match float64 (7×7×2 images: odd sizes, two input channels)', async () => {
+  const gray = barImages(9, 7, 3);
+  // Second channel: the negated image, so channels are not interchangeable.
+  const x = new Float32Array(9 * 98);
+  for (let i = 0; i < 9 * 49; i++) {
+    x[2 * i] = gray.x[i];
+    x[2 * i + 1] = -0.5 * gray.x[i] + 0.1;
+  }
+  const data: TrainingData = { ...gray, x, dims: 98, imageShape: [7, 7, 2] };
+  const net = await trainNetwork({ ...config, kind: 'cnn', convChannels: [3, 2], hidden: [5] }, data);
+  checkForward(net, { kind: 'cnn', image: [7, 7, 2], conv: [3, 2], dense: 5, numClasses: 2 }, data);
+});
+
+test('logistic regression: φ is a copy of x, probabilities are softmax of the head', async () => {
+  const data = blobs(10, 4, 3, 5);
+  const net = await trainNetwork({ ...config, kind: 'logreg' }, data);
+  const phi = computeFeatures(net, data.x, data.n);
+  assert.deepEqual(phi, data.x);
+  assert.notEqual(phi, data.x);
+  checkForward(net, { kind: 'mlp', dims: 4, hidden: [], activation: 'relu', numClasses: 3 }, data);
+});
+
+test('forward passes leave no tensors behind', async () => {
+  const data = blobs(10, 6, 3, 2);
+  const net = await trainNetwork(config, data);
+  const before = tf.memory().numTensors;
+  computeFeatures(net, data.x, data.n, 3);
+  predictProbabilities(net, data.x, data.n, 3);
+  assert.equal(tf.memory().numTensors, before);
+});
