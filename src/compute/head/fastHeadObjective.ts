@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Objective } from '../linalg/lbfgs';
+import { readAndDispose } from '../linalg/matmul';
 import type { HeadData, HeadShape } from './softmaxHead';
 
 export interface DisposableObjective extends Objective {
@@ -28,9 +29,7 @@ export function createFastHeadObjective(data: HeadData, shape: HeadShape, l2: nu
 
   return {
     evaluate(w: Float64Array, grad: Float64Array): number {
-      const logits = tf.tidy(() =>
-        tf.matMul(phiTensor, tf.tensor2d(Float32Array.from(w), [d, c])).dataSync(),
-      );
+      const logits = readAndDispose(tf.tidy(() => tf.matMul(phiTensor, tf.tensor2d(Float32Array.from(w), [d, c]))));
       let value = 0;
       for (let i = 0; i < n; i++) {
         const row = i * c;
@@ -43,7 +42,7 @@ export function createFastHeadObjective(data: HeadData, shape: HeadShape, l2: nu
         for (let k = 0; k < c; k++) residual[row + k] = Math.exp(logits[row + k] - logSum);
         residual[row + data.y[i]] -= 1;
       }
-      const g = tf.tidy(() => tf.matMul(phiTTensor, tf.tensor2d(residual, [n, c])).dataSync());
+      const g = readAndDispose(tf.tidy(() => tf.matMul(phiTTensor, tf.tensor2d(residual, [n, c]))));
       for (let p = 0; p < w.length; p++) {
         value += 0.5 * l2 * w[p] * w[p];
         grad[p] = g[p] + l2 * w[p];

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Objective } from '../linalg/lbfgs';
+import { readAndDispose } from '../linalg/matmul';
 
 /** Frozen features and labels of one split. */
 export interface HeadData {
@@ -157,8 +158,8 @@ export function headHessian(data: HeadData, shape: HeadShape, probs: Float64Arra
           const pa = probs[i * c + ca];
           weights[i] = (ca === cb ? pa : 0) - pa * probs[i * c + cb];
         }
-        const block = tf.tidy(() =>
-          tf.matMul(tf.mul(phiTTensor, tf.tensor2d(weights, [1, n])), phiTensor).dataSync(),
+        const block = readAndDispose(
+          tf.tidy(() => tf.matMul(tf.mul(phiTTensor, tf.tensor2d(weights, [1, n])), phiTensor)),
         );
         for (let j = 0; j < d; j++) {
           for (let l = 0; l < d; l++) {

@@ -8,10 +8,20 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** C = A·B with A m×k and B k×n, all row-major. */
 export function matMul(a: Float32Array, m: number, k: number, b: Float32Array, n: number): Float32Array {
-  return tf.tidy(() => {
-    const out = tf.matMul(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n]));
-    return out.dataSync() as Float32Array;
-  });
+  return readAndDispose(tf.tidy(() => tf.matMul(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n]))));
+}
+
+/**
+ * Copies a tensor's values out and frees it. Never return a typed array from
+ * tf.tidy: tidy walks its return value element by element looking for
+ * tensors, which cost seconds on arrays of millions of floats.
+ */
+export function readAndDispose(t: tf.Tensor): Float32Array {
+  try {
+    return t.dataSync() as Float32Array;
+  } finally {
+    t.dispose();
+  }
 }
 
 /** Row-major transpose (tfjs wasm is far slower with a transposed matMul operand than with an explicit transpose first). */

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+/**
+ * influence-lens: the command-line face of the engine.
+ *   influence-lens analyze <dataset> [options]   — results file + summary
+ *   influence-lens demo [--out dir]              — builds the MNIST example and analyzes it
+ * Exit codes: 0 success, 1 internal error, 2 bad input or arguments, 130 cancelled.
+ */
+import { Command, CommanderError } from 'commander';
+import path from 'node:path';
+import { CancelledError, InputError } from './compute/errors';
+import { ENGINE_VERSION } from './compute/version';
+import { MODEL_KINDS, nonNegativeNumber, oneOf, positiveInt, widths } from './cli/options';
+import { type AnalyzeFlags, analyzeOptionsFrom, runAnalysis } from './cli/runAnalysis';
+import { formatSummary } from './cli/summary';
+import { type DemoFlags, runDemo } from './cli/demo';
+
+export const EXIT = { ok: 0, internal: 1, badInput: 2, cancelled: 130 } as const;
+
+function addModelOptions(command: Command): Command {
+  return command
+    .option('--model <kind>', 'logreg, mlp or cnn (default mlp)', oneOf('--model', MODEL_KINDS))
+    .option('--method <method>', 'auto or exact (default auto)', oneOf('--method', ['auto', 'exact'] as const))
+    .option('--top-k <n>', 'proponents/opponents kept per test sample (default 10)', positiveInt('--top-k'))
+    .option('--folds <k>', 'cross-fitting folds (default 5)', positiveInt('--folds'))
+    .option('--seed <s>', 'random seed (default 0)', (v) => Math.trunc(nonNegativeNumber('--seed')(v)))
+    .option('--max-samples <n>', 'load at most n samples (stratified)', positiveInt('--max-samples'))
+    .option('--weight-decay <wd>', 'mean-loss L2 weight decay', nonNegativeNumber('--weight-decay'))
+    .option('--hidden <widths>', 'hidden layer widths, e.g. 128 or 256,64', widths)
+    .option('--epochs <n>', 'training epochs', positiveInt('--epochs'))
+    .option('--workers <n>', 'worker threads (default: one per core)', positiveInt('--workers'))
+    .option('--backend <name>', 'tensorflow, wasm or cpu', oneOf('--backend', ['tensorflow', 'wasm', 'cpu'] as const))
+    .option('--max-exact-params <n>', 'largest last layer the exact method factors (default 4000)', positiveInt('--max-exact-params'))
+    .option('--json', 'print the results JSON on stdout instead of the summary')
+    .option('--no-progress', 'no progress bar on stderr');
+}
+
+export function buildProgram(signal: AbortSignal): Command {
+  const program = new Command();
+  program
+    .name('influence-lens')
+    .description('Find mislabeled and influential training samples with influence functions.')
+    .version(ENGINE_VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  addModelOptions(
+    program
+      .command('analyze')
+      .description('train a model on a dataset and compute influence and label issues')
+      .argument('<dataset>', 'a CSV/TSV/JSONL file or an image folder')
+      .option('--test <path>', 'a separate test file')
+      .option('--label-column <name>', 'the label column (default: label/class/target/y, else the last)')
+      .option('--out <file>', 'where to write the results', 'influence-lens-results.json'),
+  ).action(async (dataset: string, flags: AnalyzeFlags) => {
+    const out = path.resolve(flags.out);
+    const results = await runAnalysis(analyzeOptionsFrom(dataset, flags, signal), out, flags.progress);
+    process.stdout.write(flags.json ? `${JSON.stringify(results)}\n` : `${formatSummary(results, out)}\n`);
+  });
+
+  addModelOptions(
+    program
+      .command('demo')
+      .description('build an example from real MNIST digits (10% of training labels flipped) and analyze it')
+      .option('--out <dir>', 'where to write the example and its results', 'influence-lens-demo')
+      .option('--samples <n>', 'digits in the example (default 3000)', positiveInt('--samples'))
+      .option('--format <format>', 'analyze the images or the CSV copy', oneOf('--format', ['images', 'csv'] as const), 'images'),
+  ).action(async (flags: DemoFlags) => {
+    await runDemo(flags, signal);
+  });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    await buildProgram(controller.signal).parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (error instanceof InputError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return EXIT.badInput;
+    }
+    if (error instanceof CancelledError) {
+      process.stderr.write('cancelled; no results were written\n');
+      return EXIT.cancelled;
+    }
+    process.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT.internal;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,53 @@
+/** The short human summary printed on stdout after an analysis. */
+import type { ResultsFile, TrainRecord } from '../compute/results/schema';
+
+function percent(x: number | null): string {
+  return x === null ? 'n/a' : `${(100 * x).toFixed(1)}%`;
+}
+
+function location(r: TrainRecord): string {
+  return r.source.line !== undefined ? `${r.source.path}:${r.source.line}` : r.source.path;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => r[col].length)));
+  return rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col])).join('  ').trimEnd()).join('\n');
+}
+
+export function formatSummary(results: ResultsFile, outPath: string, topN = 10): string {
+  const { dataset, model, influence, labelIssues, timings } = results;
+  const lines: string[] = [];
+  lines.push(`Influence Lens — ${dataset.root} (${dataset.format}, ${dataset.nTrain} train / ${dataset.nTest} test, ${dataset.classes.length} classes)`);
+  const hidden = model.hidden.length ? ` [${model.hidden.join(', ')}]` : '';
+  lines.push(
+    `Model: ${model.kind}${hidden}, ${model.parameters} parameters, backend ${results.engine.backend}; ` +
+      `train accuracy ${percent(model.trainAccuracy)}, test accuracy ${percent(model.testAccuracy)}`,
+  );
+  if (results.engine.backendWarning) lines.push(`WARNING: ${results.engine.backendWarning}`);
+  lines.push(
+    `Influence: ${influence.method} over the last layer (${model.targetParameters} parameters, damping ${influence.damping.toExponential(1)}, ‖∇R‖/n ${model.headGradientNorm.toExponential(1)})`,
+  );
+  lines.push(`Estimated label errors: ${labelIssues.estimatedCount} of ${dataset.nTrain} (confident learning, ${labelIssues.folds}-fold cross-fitting)`);
+  for (const w of dataset.warnings) lines.push(`Note: ${w}`);
+  const top = results.train.slice(0, topN);
+  if (top.length) {
+    lines.push('', `Top ${top.length} suspected mislabels:`);
+    lines.push(
+      table([
+        ['#', 'suspicion', 'file', 'label', 'suggested', 'p(suggested)'],
+        ...top.map((r, k) => [
+          String(k + 1),
+          r.suspicion.toFixed(3),
+          location(r),
+          r.label,
+          r.suggestedLabel === r.label ? '(same)' : r.suggestedLabel,
+          r.suggestedProbability.toFixed(2),
+        ]),
+      ]),
+    );
+  }
+  const s = timings.stages;
+  const parts = Object.entries(s).map(([k, v]) => `${k} ${v.toFixed(1)}s`);
+  lines.push('', `Results: ${outPath}`, `Time: ${timings.totalSeconds.toFixed(1)} s (${parts.join(', ')})`);
+  return lines.join('\n');
+}

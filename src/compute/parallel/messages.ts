@@ -1,0 +1,51 @@
+/**
+ * Messages between the engine and its worker threads. Each worker runs its
+ * own tfjs instance (tfjs wasm is single-threaded under Node), so training
+ * several models at once is how the engine uses more than one core.
+ */
+import type { ModelConfig, TrainedNetwork, TrainingData, TrainProgress } from '../models/types';
+
+/** Train one network; optionally return its probabilities on held-out samples. */
+export interface TrainTask {
+  type: 'train';
+  taskId: number;
+  config: ModelConfig;
+  data: TrainingData;
+  /** Row-major samples to predict with the trained network (e.g. a held-out fold). */
+  evalX?: Float32Array;
+  evalN?: number;
+  backend?: 'tensorflow' | 'wasm' | 'cpu';
+}
+
+export type WorkerRequest = TrainTask;
+
+export interface TrainDone {
+  type: 'trained';
+  taskId: number;
+  net: TrainedNetwork;
+  evalProbs?: Float32Array;
+  backend: string;
+  seconds: number;
+}
+
+export interface TrainProgressMessage {
+  type: 'progress';
+  taskId: number;
+  progress: TrainProgress;
+}
+
+export interface TaskFailed {
+  type: 'failed';
+  taskId: number;
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+export type WorkerResponse = TrainDone | TrainProgressMessage | TaskFailed;
+
+export function isWorkerResponse(value: unknown): value is WorkerResponse {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { type?: unknown; taskId?: unknown };
+  return (v.type === 'trained' || v.type === 'progress' || v.type === 'failed') && typeof v.taskId === 'number';
+}

@@ -1,0 +1,22 @@
+/** Worker thread entry: runs TrainTasks sent by the pool, one at a time. */
+import { parentPort } from 'node:worker_threads';
+import type { WorkerRequest, WorkerResponse } from './messages';
+import { runTrainTask } from './runTrainTask';
+
+if (!parentPort) throw new Error('worker.ts must run inside a worker thread');
+const port = parentPort;
+
+function send(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+port.on('message', async (request: WorkerRequest) => {
+  if (request?.type !== 'train') return;
+  try {
+    const done = await runTrainTask(request, (progress) => send({ type: 'progress', taskId: request.taskId, progress }));
+    send(done);
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    send({ type: 'failed', taskId: request.taskId, name: e.name, message: e.message, stack: e.stack });
+  }
+});

@@ -1,0 +1,185 @@
+/**
+ * The whole analysis: load → train (the model and k cross-fitting models, in
+ * parallel) → fit the head to a tight optimum → exact influence → mislabel
+ * ranking → a ResultsFile object. Plain Node; the CLI, the compute
+ * subprocess and the benchmarks are thin shells over this function.
+ */
+import os from 'node:os';
+import { throwIfAborted } from '../cancel';
+import { loadDataset } from '../data';
+import { InputError } from '../errors';
+import { fitHead } from '../head/fitHead';
+import { polishHeadNewton } from '../head/polishHead';
+import { type HeadData, type HeadShape, headLosses, headParameterCount, headProbabilities } from '../head/softmaxHead';
+import { computeExactHeadInfluence } from '../influence/exactHeadInfluence';
+import { defaultModelConfig } from '../models/defaults';
+import { computeFeatures } from '../models/train';
+import type { ModelConfig, TrainedNetwork } from '../models/types';
+import { runTrainTasks } from '../parallel/pool';
+import type { TrainTask } from '../parallel/messages';
+import { initBackend } from '../tf/backend';
+import type { LoadedDataset } from '../types';
+import { buildResults } from './buildResults';
+import { crossFitTasks, collectOutOfSample } from './crossfit';
+import { DEFAULTS, type AnalyzeOptions, type Progress } from './options';
+import { rankLabelIssues } from './rankLabelIssues';
+import type { ResultsFile } from '../results/schema';
+
+/** Worker threads worth starting: one tfjs instance per core, at most one per task. */
+export function resolveWorkers(requested: number | undefined, tasks: number): number {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(requested ?? cores, tasks));
+}
+
+function modelConfig(options: AnalyzeOptions, data: LoadedDataset, seed: number): ModelConfig {
+  const kind = options.model ?? DEFAULTS.model;
+  if (kind === 'cnn' && !data.imageShape) {
+    throw new InputError(options.datasetPath, 'the cnn model needs image data (an image folder or JSONL with image paths); use --model mlp or logreg');
+  }
+  const base = defaultModelConfig(kind);
+  return {
+    ...base,
+    seed,
+    hidden: options.hidden ?? base.hidden,
+    epochs: options.epochs ?? base.epochs,
+    weightDecay: options.weightDecay ?? base.weightDecay,
+  };
+}
+
+export class StageClock {
+  readonly stages: Record<string, number> = {};
+  private last = performance.now();
+  readonly start = this.last;
+  lap(name: string): void {
+    const now = performance.now();
+    this.stages[name] = (this.stages[name] ?? 0) + (now - this.last) / 1000;
+    this.last = now;
+  }
+  total(): number {
+    return (performance.now() - this.start) / 1000;
+  }
+}
+
+export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
+  const clock = new StageClock();
+  const report = (p: Progress) => options.onProgress?.(p);
+  const seed = options.seed ?? DEFAULTS.seed;
+  const folds = Math.max(2, options.folds ?? DEFAULTS.folds);
+  const topK = Math.max(0, options.topK ?? DEFAULTS.topK);
+
+  const backend = await initBackend(options.backend);
+  report({ stage: 'load', done: 0, total: 1 });
+  const data = await loadDataset(options.datasetPath, {
+    testPath: options.testPath,
+    labelColumn: options.labelColumn,
+    seed,
+    maxSamples: options.maxSamples,
+    onProgress: (done, total) => report({ stage: 'load', done, total }),
+  });
+  throwIfAborted(options.signal);
+  clock.lap('load');
+
+  const config = modelConfig(options, data, seed);
+  const numClasses = data.classes.length;
+  const trainData = {
+    x: data.train.x,
+    y: data.train.y,
+    n: data.train.y.length,
+    dims: data.dims,
+    numClasses,
+    imageShape: data.imageShape,
+  };
+  const shapeForHead = (net: TrainedNetwork): HeadShape => ({ featureDim: net.featureDim, numClasses });
+
+  // One task for the model itself, one per fold; all at once so both cores stay busy.
+  const mainTask: TrainTask = { type: 'train', taskId: 0, config, data: trainData, backend: options.backend };
+  const { tasks: foldTasks, heldOut } = crossFitTasks(trainData, config, folds, seed, options.backend);
+  const tasks = [mainTask, ...foldTasks];
+  const workers = resolveWorkers(options.workers, tasks.length);
+  const epochsTotal = tasks.length * Math.max(config.epochs, 1);
+  const epochsDone = new Map<number, number>();
+  report({ stage: 'train', done: 0, total: epochsTotal, message: `${tasks.length} models on ${workers} worker(s)` });
+  const trained = await runTrainTasks(tasks, {
+    workers,
+    signal: options.signal,
+    onProgress: (taskId, p) => {
+      epochsDone.set(taskId, p.epoch);
+      let done = 0;
+      for (const v of epochsDone.values()) done += v;
+      report({ stage: 'train', done, total: epochsTotal, message: `loss ${p.loss.toFixed(4)}` });
+    },
+  });
+  clock.lap('train');
+  const net = trained[0].net;
+  const oosProbs = collectOutOfSample(trained.slice(1), heldOut, trainData.n, numClasses);
+
+  report({ stage: 'features', done: 0, total: 2 });
+  const train: HeadData = { phi: computeFeatures(net, data.train.x, trainData.n), y: data.train.y, n: trainData.n };
+  const test: HeadData = { phi: computeFeatures(net, data.test.x, data.test.y.length), y: data.test.y, n: data.test.y.length };
+  throwIfAborted(options.signal);
+  clock.lap('features');
+
+  const shape = shapeForHead(net);
+  const p = headParameterCount(shape);
+  const maxExact = options.maxExactParameters ?? DEFAULTS.maxExactParameters;
+  if (p > maxExact) {
+    throw new InputError(
+      options.datasetPath,
+      `exact influence over the last layer needs a ${p}×${p} Hessian (limit ${maxExact}); ` +
+        'use --model mlp (a narrower last layer) or raise --max-exact-params',
+    );
+  }
+  const l2 = trainData.n * config.weightDecay;
+  report({ stage: 'fit', done: 0, total: 1 });
+  const lbfgs = fitHead(train, shape, l2, { init: net.head, meanGradTolerance: 1e-7 });
+  throwIfAborted(options.signal);
+  clock.lap('fitHead');
+  report({ stage: 'hessian', done: 0, total: 1, message: `${p} parameters` });
+  const polished = polishHeadNewton(train, shape, l2, lbfgs.head);
+  const head = polished.head;
+  throwIfAborted(options.signal);
+  clock.lap('hessian');
+
+  const trainProbs = polished.probs;
+  const testProbs = headProbabilities(test, shape, head);
+  const influence = computeExactHeadInfluence({
+    train,
+    test,
+    shape,
+    trainProbs,
+    testProbs,
+    factor: polished.factor,
+    topK,
+    signal: options.signal,
+    onProgress: (done, total) => report({ stage: 'influence', done, total }),
+  });
+  clock.lap('influence');
+
+  report({ stage: 'ranking', done: 0, total: 1 });
+  const trainLoss = headLosses(trainProbs, data.train.y, numClasses);
+  const ranking = rankLabelIssues({ oosProbs, y: data.train.y, numClasses, trainLoss, selfInfluence: influence.selfInfluence });
+  clock.lap('ranking');
+
+  return buildResults({
+    data,
+    backend,
+    workers,
+    config,
+    net: { ...net, head },
+    headGradientNorm: polished.meanGradNorm,
+    targetParameters: p,
+    l2,
+    damping: polished.damping,
+    method: 'exact',
+    methodReason: `exact: the last layer has ${p} parameters (limit ${maxExact})`,
+    topK,
+    folds,
+    trainProbs,
+    testProbs,
+    trainLoss,
+    testLoss: headLosses(testProbs, data.test.y, numClasses),
+    influence,
+    ranking,
+    timings: clock,
+  });
+}

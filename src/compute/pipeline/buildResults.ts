@@ -1,0 +1,149 @@
+/** Assembles the ResultsFile (DESIGN.md §3) from the pipeline's arrays. */
+import type { InfluenceScores } from '../influence/exactHeadInfluence';
+import type { ModelConfig, TrainedNetwork } from '../models/types';
+import type { BackendInfo } from '../tf/backend';
+import type { LoadedDataset } from '../types';
+import { type InfluenceMethod, type ResultsFile, SCHEMA_VERSION, type TestRecord, type TrainRecord } from '../results/schema';
+import type { StageClock } from './analyze';
+import type { LabelIssueRanking } from './rankLabelIssues';
+import { ENGINE_VERSION } from '../version';
+
+export interface ResultsInput {
+  data: LoadedDataset;
+  backend: BackendInfo;
+  workers: number;
+  config: ModelConfig;
+  net: TrainedNetwork;
+  headGradientNorm: number;
+  targetParameters: number;
+  l2: number;
+  damping: number;
+  method: InfluenceMethod;
+  methodReason: string;
+  topK: number;
+  folds: number;
+  trainProbs: Float64Array;
+  testProbs: Float64Array;
+  trainLoss: Float64Array;
+  testLoss: Float64Array;
+  influence: InfluenceScores;
+  ranking: LabelIssueRanking;
+  timings: StageClock;
+}
+
+function argmaxRow(probs: Float64Array, row: number, c: number): number {
+  let best = 0;
+  for (let k = 1; k < c; k++) if (probs[row * c + k] > probs[row * c + best]) best = k;
+  return best;
+}
+
+function accuracy(probs: Float64Array, y: Int32Array, c: number): number {
+  if (y.length === 0) return NaN;
+  let correct = 0;
+  for (let i = 0; i < y.length; i++) if (argmaxRow(probs, i, c) === y[i]) correct++;
+  return correct / y.length;
+}
+
+function countParameters(net: TrainedNetwork): number {
+  return net.body.reduce((sum, w) => sum + w.data.length, 0) + net.head.length;
+}
+
+/** JSON has no NaN; an accuracy that does not exist (empty split) is written as null. */
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+export function buildResults(input: ResultsInput): ResultsFile {
+  const { data, ranking, influence } = input;
+  const classes = data.classes;
+  const c = classes.length;
+  const likely = new Set<number>(Array.from(ranking.order.subarray(0, ranking.estimatedCount)));
+
+  const train: TrainRecord[] = Array.from(ranking.order, (i) => {
+    const suggested = ranking.suggested[i];
+    return {
+      id: i,
+      source: data.train.sources[i],
+      label: classes[data.train.y[i]],
+      predicted: classes[argmaxRow(input.trainProbs, i, c)],
+      suggestedLabel: classes[suggested],
+      suggestedProbability: ranking.oosProbs[i * c + suggested],
+      givenLabelProbability: ranking.oosProbs[i * c + data.train.y[i]],
+      outOfSampleMargin: ranking.outOfSampleMargin[i],
+      loss: input.trainLoss[i],
+      selfInfluence: influence.selfInfluence[i],
+      suspicion: ranking.suspicion[i],
+      likelyLabelIssue: likely.has(i),
+      ...(data.train.preview[i] ? { preview: data.train.preview[i] } : {}),
+    };
+  });
+
+  const test: TestRecord[] = data.test.sources.map((source, t) => {
+    const { proponents, opponents } = influence.topK.row(t);
+    return {
+      id: t,
+      source,
+      label: classes[data.test.y[t]],
+      predicted: classes[argmaxRow(input.testProbs, t, c)],
+      loss: input.testLoss[t],
+      proponents: proponents.map((e) => ({ train: e.index, influence: e.value })),
+      opponents: opponents.map((e) => ({ train: e.index, influence: e.value })),
+      ...(data.test.preview[t] ? { preview: data.test.preview[t] } : {}),
+    };
+  });
+
+  const stages = input.timings.stages;
+  const totalSeconds = input.timings.total();
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    createdAt: new Date().toISOString(),
+    engine: {
+      version: ENGINE_VERSION,
+      backend: input.backend.name,
+      ...(input.backend.warning ? { backendWarning: input.backend.warning } : {}),
+      workers: input.workers,
+    },
+    dataset: {
+      root: data.root,
+      format: data.format,
+      labelColumn: data.labelColumn,
+      classes,
+      nTrain: data.train.y.length,
+      nTest: data.test.y.length,
+      testSource: data.testSource,
+      dims: data.dims,
+      warnings: data.warnings,
+    },
+    model: {
+      kind: input.config.kind,
+      parameters: countParameters(input.net),
+      targetParameters: input.targetParameters,
+      weightDecay: input.config.weightDecay,
+      trainAccuracy: finiteOrNull(accuracy(input.trainProbs, data.train.y, c)),
+      testAccuracy: finiteOrNull(accuracy(input.testProbs, data.test.y, c)),
+      hidden: input.config.kind === 'logreg' ? [] : input.config.hidden,
+      epochs: input.config.epochs,
+      seed: input.config.seed,
+      headGradientNorm: input.headGradientNorm,
+    },
+    influence: {
+      method: input.method,
+      reason: input.methodReason,
+      damping: input.damping,
+      l2: input.l2,
+      target: 'last-layer',
+      topK: input.topK,
+      reliability: null,
+    },
+    labelIssues: { estimatedCount: ranking.estimatedCount, folds: input.folds, confidentJoint: ranking.confidentJoint },
+    train,
+    test,
+    timings: {
+      loadSeconds: stages.load ?? 0,
+      trainSeconds: stages.train ?? 0,
+      influenceSeconds: (stages.features ?? 0) + (stages.fitHead ?? 0) + (stages.hessian ?? 0) + (stages.influence ?? 0),
+      totalSeconds,
+      stages,
+    },
+  };
+}
