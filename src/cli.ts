@@ -9,7 +9,7 @@ import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { CancelledError, InputError } from './compute/errors';
 import { ENGINE_VERSION } from './compute/version';
-import { MODEL_KINDS, nonNegativeNumber, oneOf, positiveInt, widths } from './cli/options';
+import { fraction, METHODS, MODEL_KINDS, nonNegativeNumber, oneOf, positiveInt, widths } from './cli/options';
 import { type AnalyzeFlags, analyzeOptionsFrom, runAnalysis } from './cli/runAnalysis';
 import { formatSummary } from './cli/summary';
 import { type DemoFlags, runDemo } from './cli/demo';
@@ -19,7 +19,13 @@ export const EXIT = { ok: 0, internal: 1, badInput: 2, cancelled: 130 } as const
 function addModelOptions(command: Command): Command {
   return command
     .option('--model <kind>', 'logreg, mlp or cnn (default mlp)', oneOf('--model', MODEL_KINDS))
-    .option('--method <method>', 'auto or exact (default auto)', oneOf('--method', ['auto', 'exact'] as const))
+    .option('--method <method>', 'auto, exact, cg, lissa, tracin or gif (default auto)', oneOf('--method', METHODS))
+    .option('--target <target>', 'cg/lissa: last-layer or full (default full when the model has hidden layers)', oneOf('--target', ['last-layer', 'full'] as const))
+    .option('--explain <n>', 'cg/lissa/gif: test samples to explain, one solve each (default 50)', positiveInt('--explain'))
+    .option('--subset-fraction <f>', 'gif: fraction of neurons in the updated subset (default 0.1)', fraction('--subset-fraction'))
+    .option('--verify <k>', 'reliability check: retrain without k samples and compare with the predictions', positiveInt('--verify'))
+    .option('--verify-tests <n>', 'reliability check: test samples measured (default 3)', positiveInt('--verify-tests'))
+    .option('--converge', 'converge the whole network with full-batch L-BFGS after training (slow; for full-network influence)')
     .option('--top-k <n>', 'proponents/opponents kept per test sample (default 10)', positiveInt('--top-k'))
     .option('--folds <k>', 'cross-fitting folds (default 5)', positiveInt('--folds'))
     .option('--seed <s>', 'random seed (default 0)', (v) => Math.trunc(nonNegativeNumber('--seed')(v)))

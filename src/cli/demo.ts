@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { buildDemoDataset } from '../compute/demo/buildDemo';
+import { InputError } from '../compute/errors';
 import { scoreFlipDetection } from '../compute/demo/scoreFlips';
 import { type AnalyzeFlags, analyzeOptionsFrom, runAnalysis } from './runAnalysis';
 import { formatSummary } from './summary';
@@ -18,7 +19,14 @@ export interface DemoFlags extends AnalyzeFlags {
 export async function runDemo(flags: DemoFlags, signal: AbortSignal): Promise<void> {
   const outDir = path.resolve(flags.out);
   process.stderr.write(`Building the demo dataset in ${outDir} …\n`);
-  const manifest = buildDemoDataset(outDir, { samples: flags.samples });
+  let manifest;
+  try {
+    manifest = buildDemoDataset(outDir, { samples: flags.samples });
+  } catch (error) {
+    // Out-of-range demo options are the user's input, not an internal fault.
+    if (error instanceof RangeError) throw new InputError(outDir, error.message);
+    throw error;
+  }
   const dataset = flags.format === 'images' ? path.join(outDir, 'images') : path.join(outDir, 'digits.csv');
   const out = path.join(outDir, 'results.json');
   const options = analyzeOptionsFrom(dataset, flags, signal);

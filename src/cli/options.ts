@@ -1,5 +1,6 @@
 /** Parsing and validating command-line values into engine options. */
 import { InvalidArgumentError } from 'commander';
+import type { MethodChoice } from '../compute/pipeline/options';
 import type { ModelKind } from '../compute/types';
 
 export function positiveInt(name: string) {
@@ -44,3 +45,5 @@ export function oneOf<T extends string>(name: string, allowed: readonly T[]) {
 }
 
 export const MODEL_KINDS: readonly ModelKind[] = ['logreg', 'mlp', 'cnn'];
+
+export const METHODS: readonly MethodChoice[] = ['auto', 'exact', 'cg', 'lissa', 'tracin', 'gif'];

@@ -9,10 +9,12 @@ import type { Progress } from '../compute/pipeline/options';
 const STAGE_LABELS: Record<Progress['stage'], string> = {
   load: 'Loading data',
   train: 'Training models',
+  converge: 'Converging (L-BFGS)',
   features: 'Computing features',
   fit: 'Fitting the last layer',
   hessian: 'Hessian (float64)',
   influence: 'Influence',
+  verify: 'Reliability check',
   ranking: 'Ranking label issues',
 };
 

@@ -1,5 +1,7 @@
 /** One analysis from command-line flags: engine options, progress bar, atomic write. */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { InputError } from '../compute/errors';
 import { analyze } from '../compute/pipeline/analyze';
 import type { AnalyzeOptions } from '../compute/pipeline/options';
 import type { ResultsFile } from '../compute/results/schema';
@@ -21,6 +23,12 @@ export interface AnalyzeFlags {
   workers?: number;
   backend?: AnalyzeOptions['backend'];
   maxExactParams?: number;
+  target?: AnalyzeOptions['target'];
+  explain?: number;
+  subsetFraction?: number;
+  verify?: number;
+  verifyTests?: number;
+  converge?: boolean;
   out: string;
   json?: boolean;
   progress: boolean;
@@ -43,12 +51,27 @@ export function analyzeOptionsFrom(dataset: string, flags: AnalyzeFlags, signal:
     workers: flags.workers,
     backend: flags.backend,
     maxExactParameters: flags.maxExactParams,
+    target: flags.target,
+    explain: flags.explain,
+    subsetFraction: flags.subsetFraction,
+    verify: flags.verify,
+    verifyTestPoints: flags.verifyTests,
+    converge: flags.converge,
     signal,
   };
 }
 
+/** Checks, before minutes of work, that the results can be written where asked. */
+export async function assertWritableOutput(out: string): Promise<void> {
+  const stat = await fs.stat(out).catch(() => undefined);
+  if (stat?.isDirectory()) throw new InputError(out, 'is a folder; expected a file path for the results, e.g. results.json');
+  const parent = await fs.stat(path.dirname(out)).catch(() => undefined);
+  if (!parent?.isDirectory()) throw new InputError(out, `the folder ${path.dirname(out)} does not exist; expected an existing folder for the results file`);
+}
+
 /** Runs one analysis with a progress bar and writes the results atomically. */
 export async function runAnalysis(options: AnalyzeOptions, out: string, showProgress: boolean): Promise<ResultsFile> {
+  await assertWritableOutput(out);
   const progress = showProgress ? new StageProgress() : undefined;
   try {
     const results = await analyze({ ...options, onProgress: (p) => progress?.update(p) });

@@ -25,8 +25,18 @@ export function formatSummary(results: ResultsFile, outPath: string, topN = 10):
   );
   if (results.engine.backendWarning) lines.push(`WARNING: ${results.engine.backendWarning}`);
   lines.push(
-    `Influence: ${influence.method} over the last layer (${model.targetParameters} parameters, damping ${influence.damping.toExponential(1)}, ‖∇R‖/n ${model.headGradientNorm.toExponential(1)})`,
+    `Influence: ${influence.method} over the ${influence.target === 'full' ? 'whole network' : 'last layer'} ` +
+      `(${model.targetParameters} parameters, damping ${influence.damping.toExponential(1)}, last-layer ‖∇R‖/n ${model.headGradientNorm.toExponential(1)}); ${influence.reason}`,
   );
+  if (influence.explained) lines.push(`Explained test samples: ${influence.explained.length} of ${dataset.nTest} (--explain)`);
+  const rel = influence.reliability;
+  if (rel) {
+    lines.push(
+      `Reliability: Pearson ${rel.pearson.toFixed(3)}, Spearman ${rel.spearman.toFixed(3)} between predicted and actual ` +
+        `change of test loss over ${rel.points} (removed, test) pairs, retraining the ${rel.retrain === 'full' ? 'whole network' : 'last layer'}`,
+    );
+    if (rel.warning) lines.push(`WARNING: ${rel.warning}`);
+  }
   lines.push(`Estimated label errors: ${labelIssues.estimatedCount} of ${dataset.nTrain} (confident learning, ${labelIssues.folds}-fold cross-fitting)`);
   for (const w of dataset.warnings) lines.push(`Note: ${w}`);
   const top = results.train.slice(0, topN);

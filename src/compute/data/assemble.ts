@@ -20,6 +20,8 @@ export interface PlanInput {
   file: string;
   /** What the label is called in messages: "column 'species'", "class folders". */
   labelWhat: string;
+  /** The line that defines the label (the CSV header; the first JSONL record), for whole-label errors. */
+  labelLine?: number;
   /** Where sample i is, for warnings ("line 12"). */
   where: (i: number) => string;
   testFraction: number;
@@ -95,6 +97,7 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
       p.file,
       `the training data has only ${trainClasses.size === 1 ? 'one class' : 'no samples'}${only} in ${p.labelWhat}; ` +
         `expected at least two classes`,
+      p.labelLine,
     );
   }
   const testOnly = [...new Set(test.map(labelOf))].filter((c) => !trainClasses.has(c));

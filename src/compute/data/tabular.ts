@@ -34,6 +34,7 @@ export async function finishTable(
       splitSource: table.testSource,
       file: table.files[0],
       labelWhat: `${what} '${table.labelColumn}'`,
+      labelLine: format === 'csv' ? 1 : table.sources[0]?.line,
       where: (i) => `${table.sources[i].path}:${table.sources[i].line}`,
       testFraction: opts.testFraction,
       seed: opts.seed,

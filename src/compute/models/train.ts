@@ -16,7 +16,7 @@ import { gatherRows, oneHotRows } from './batches';
 import { createBody } from './body';
 import { glorotNormal, zeros } from './init';
 import { joinHead, networkLogits, squaredNorm } from './network';
-import type { ModelConfig, NamedArray, TrainedNetwork, TrainingData, TrainProgress } from './types';
+import type { Checkpoint, ModelConfig, NamedArray, TrainedNetwork, TrainingData, TrainProgress } from './types';
 
 export { computeFeatures, predictProbabilities } from './inference';
 export { createFullObjective, type FullObjective } from './fullObjective';
@@ -26,6 +26,8 @@ export interface TrainOptions {
   onProgress?: (progress: TrainProgress) => void;
   /** Checked between minibatches; an aborted signal raises CancelledError. */
   signal?: AbortSignal;
+  /** Keep the weights after every epoch (for TracIn). */
+  checkpoints?: boolean;
 }
 
 export async function trainNetwork(config: ModelConfig, data: TrainingData, opts: TrainOptions = {}): Promise<TrainedNetwork> {
@@ -52,6 +54,16 @@ export async function trainNetwork(config: ModelConfig, data: TrainingData, opts
   const orderRng = createRng(deriveSeed(config.seed, 'order'));
   const batchSize = Math.max(1, Math.min(Math.floor(config.batchSize), data.n));
   const decay = config.weightDecay / 2;
+
+  const nBody = shapes.length;
+  const snapshot = () => {
+    const values = variables.map((v) => new Float32Array(v.dataSync()));
+    return {
+      body: shapes.map((s, i): NamedArray => ({ name: s.name, shape: [...s.shape], data: values[i] })),
+      head: joinHead(values[nBody], values[nBody + 1]),
+    };
+  };
+  const checkpoints: Checkpoint[] = [];
 
   try {
     for (let epoch = 0; epoch < config.epochs; epoch++) {
@@ -85,19 +97,20 @@ export async function trainNetwork(config: ModelConfig, data: TrainingData, opts
       if (!Number.isFinite(loss)) {
         throw new Error(`training diverged in epoch ${epoch + 1} (loss ${loss}); lower the learning rate (now ${config.learningRate})`);
       }
+      if (opts.checkpoints) checkpoints.push({ epoch: epoch + 1, learningRate: config.learningRate, ...snapshot() });
       opts.onProgress?.({ epoch: epoch + 1, epochs: config.epochs, loss });
     }
 
-    const values = variables.map((v) => new Float32Array(v.dataSync()));
-    const nBody = shapes.length;
+    const final = snapshot();
     return {
       config: { ...config, hidden: [...config.hidden], convChannels: [...config.convChannels] },
       dims: data.dims,
       numClasses,
       ...(data.imageShape ? { imageShape: [...data.imageShape] as [number, number, number] } : {}),
-      body: shapes.map((s, i) => ({ name: s.name, shape: [...s.shape], data: values[i] })),
+      body: final.body,
       featureDim,
-      head: joinHead(values[nBody], values[nBody + 1]),
+      head: final.head,
+      ...(opts.checkpoints ? { checkpoints } : {}),
     };
   } finally {
     for (const v of variables) v.dispose();

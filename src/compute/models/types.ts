@@ -61,6 +61,17 @@ export interface TrainedNetwork {
    * bias: logits = [φ(x), 1] · head.
    */
   head: Float64Array;
+  /** Per-epoch weights, when training was asked to keep them. */
+  checkpoints?: Checkpoint[];
+}
+
+/** The weights at the end of one epoch, kept for TracIn (Pruthi et al. 2020). */
+export interface Checkpoint {
+  epoch: number;
+  /** The step size in force during the epoch that ended here (TracIn's η_k). */
+  learningRate: number;
+  body: NamedArray[];
+  head: Float64Array;
 }
 
 export interface TrainProgress {

@@ -15,6 +15,8 @@ export interface TrainTask {
   evalX?: Float32Array;
   evalN?: number;
   backend?: 'tensorflow' | 'wasm' | 'cpu';
+  /** Keep per-epoch checkpoints in the returned network (TracIn). */
+  checkpoints?: boolean;
 }
 
 export type WorkerRequest = TrainTask;

@@ -14,7 +14,7 @@ export async function runTrainTask(
 ): Promise<TrainDone> {
   const started = performance.now();
   const backend = await initBackend(task.backend);
-  const net = await trainNetwork(task.config, task.data, { onProgress, signal });
+  const net = await trainNetwork(task.config, task.data, { onProgress, signal, checkpoints: task.checkpoints });
   const evalProbs =
     task.evalX && task.evalN !== undefined && task.evalN > 0
       ? predictProbabilities(net, task.evalX, task.evalN)

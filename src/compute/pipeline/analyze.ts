@@ -11,7 +11,6 @@ import { InputError } from '../errors';
 import { fitHead } from '../head/fitHead';
 import { polishHeadNewton } from '../head/polishHead';
 import { type HeadData, type HeadShape, headLosses, headParameterCount, headProbabilities } from '../head/softmaxHead';
-import { computeExactHeadInfluence } from '../influence/exactHeadInfluence';
 import { defaultModelConfig } from '../models/defaults';
 import { computeFeatures } from '../models/train';
 import type { ModelConfig, TrainedNetwork } from '../models/types';
@@ -19,7 +18,10 @@ import { runTrainTasks } from '../parallel/pool';
 import type { TrainTask } from '../parallel/messages';
 import { initBackend } from '../tf/backend';
 import type { LoadedDataset } from '../types';
+import { retrainFullNetwork } from '../reliability/retrain';
 import { buildResults } from './buildResults';
+import { runInfluenceStage } from './influenceStage';
+import { runReliabilityCheck } from './reliabilityStage';
 import { crossFitTasks, collectOutOfSample } from './crossfit';
 import { DEFAULTS, type AnalyzeOptions, type Progress } from './options';
 import { rankLabelIssues } from './rankLabelIssues';
@@ -92,7 +94,10 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
   const shapeForHead = (net: TrainedNetwork): HeadShape => ({ featureDim: net.featureDim, numClasses });
 
   // One task for the model itself, one per fold; all at once so both cores stay busy.
-  const mainTask: TrainTask = { type: 'train', taskId: 0, config, data: trainData, backend: options.backend };
+  const choice = options.method ?? DEFAULTS.method;
+  const mainTask: TrainTask = {
+    type: 'train', taskId: 0, config, data: trainData, backend: options.backend, checkpoints: choice === 'tracin',
+  };
   const { tasks: foldTasks, heldOut } = crossFitTasks(trainData, config, folds, seed, options.backend);
   const tasks = [mainTask, ...foldTasks];
   const workers = resolveWorkers(options.workers, tasks.length);
@@ -110,7 +115,15 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
     },
   });
   clock.lap('train');
-  const net = trained[0].net;
+  const l2 = trainData.n * config.weightDecay;
+  let net = trained[0].net;
+  if (options.converge) {
+    report({ stage: 'converge', done: 0, total: 1, message: 'full-batch L-BFGS over every parameter' });
+    const converged = retrainFullNetwork(net, trainData, l2, new Set());
+    net = { ...converged.net, checkpoints: net.checkpoints };
+    throwIfAborted(options.signal);
+    clock.lap('converge');
+  }
   const oosProbs = collectOutOfSample(trained.slice(1), heldOut, trainData.n, numClasses);
 
   report({ stage: 'features', done: 0, total: 2 });
@@ -122,38 +135,62 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
   const shape = shapeForHead(net);
   const p = headParameterCount(shape);
   const maxExact = options.maxExactParameters ?? DEFAULTS.maxExactParameters;
-  if (p > maxExact) {
-    throw new InputError(
-      options.datasetPath,
-      `exact influence over the last layer needs a ${p}×${p} Hessian (limit ${maxExact}); ` +
-        'use --model mlp (a narrower last layer) or raise --max-exact-params',
-    );
-  }
-  const l2 = trainData.n * config.weightDecay;
+  const canFactor = p <= maxExact;
   report({ stage: 'fit', done: 0, total: 1 });
   const lbfgs = fitHead(train, shape, l2, { init: net.head, meanGradTolerance: 1e-7 });
   throwIfAborted(options.signal);
   clock.lap('fitHead');
-  report({ stage: 'hessian', done: 0, total: 1, message: `${p} parameters` });
-  const polished = polishHeadNewton(train, shape, l2, lbfgs.head);
-  const head = polished.head;
-  throwIfAborted(options.signal);
-  clock.lap('hessian');
-
-  const trainProbs = polished.probs;
+  let head = lbfgs.head;
+  let headGradientNorm = lbfgs.meanGradNorm;
+  let trainProbs: Float64Array;
+  let factor: Float64Array | undefined;
+  let headDamping = 0;
+  if (canFactor) {
+    report({ stage: 'hessian', done: 0, total: 1, message: `${p} parameters` });
+    const polished = polishHeadNewton(train, shape, l2, lbfgs.head);
+    ({ head, probs: trainProbs, factor, damping: headDamping } = polished);
+    headGradientNorm = polished.meanGradNorm;
+    throwIfAborted(options.signal);
+    clock.lap('hessian');
+  } else {
+    trainProbs = headProbabilities(train, shape, head);
+  }
+  const fitted = { ...net, head };
   const testProbs = headProbabilities(test, shape, head);
-  const influence = computeExactHeadInfluence({
+  const testData = { ...trainData, x: data.test.x, y: data.test.y, n: data.test.y.length };
+
+  const influence = runInfluenceStage({
+    choice,
+    requestedTarget: options.target,
+    net: fitted,
     train,
     test,
+    trainData,
+    testData,
     shape,
     trainProbs,
     testProbs,
-    factor: polished.factor,
+    l2,
+    factor,
+    headDamping,
+    maxExactParameters: maxExact,
     topK,
+    explainCount: options.explain ?? DEFAULTS.explain,
+    subsetFraction: options.subsetFraction ?? DEFAULTS.subsetFraction,
+    seed,
     signal: options.signal,
-    onProgress: (done, total) => report({ stage: 'influence', done, total }),
+    report,
   });
   clock.lap('influence');
+
+  const reliability = options.verify
+    ? runReliabilityCheck({
+        influence, removals: options.verify, testPoints: options.verifyTestPoints ?? DEFAULTS.verifyTestPoints,
+        net: fitted, train, test, shape, l2, trainData, testData, canFactor, factor, seed, signal: options.signal,
+        report,
+      })
+    : null;
+  clock.lap('verify');
 
   report({ stage: 'ranking', done: 0, total: 1 });
   const trainLoss = headLosses(trainProbs, data.train.y, numClasses);
@@ -165,13 +202,9 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
     backend,
     workers,
     config,
-    net: { ...net, head },
-    headGradientNorm: polished.meanGradNorm,
-    targetParameters: p,
+    net: fitted,
+    headGradientNorm,
     l2,
-    damping: polished.damping,
-    method: 'exact',
-    methodReason: `exact: the last layer has ${p} parameters (limit ${maxExact})`,
     topK,
     folds,
     trainProbs,
@@ -179,6 +212,7 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
     trainLoss,
     testLoss: headLosses(testProbs, data.test.y, numClasses),
     influence,
+    reliability,
     ranking,
     timings: clock,
   });

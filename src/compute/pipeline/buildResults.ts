@@ -1,9 +1,10 @@
 /** Assembles the ResultsFile (DESIGN.md §3) from the pipeline's arrays. */
-import type { InfluenceScores } from '../influence/exactHeadInfluence';
+import type { ReliabilityReport } from '../reliability/verify';
+import type { InfluenceStageResult } from './influenceStage';
 import type { ModelConfig, TrainedNetwork } from '../models/types';
 import type { BackendInfo } from '../tf/backend';
 import type { LoadedDataset } from '../types';
-import { type InfluenceMethod, type ResultsFile, SCHEMA_VERSION, type TestRecord, type TrainRecord } from '../results/schema';
+import { type ResultsFile, SCHEMA_VERSION, type TestRecord, type TrainRecord } from '../results/schema';
 import type { StageClock } from './analyze';
 import type { LabelIssueRanking } from './rankLabelIssues';
 import { ENGINE_VERSION } from '../version';
@@ -15,18 +16,15 @@ export interface ResultsInput {
   config: ModelConfig;
   net: TrainedNetwork;
   headGradientNorm: number;
-  targetParameters: number;
   l2: number;
-  damping: number;
-  method: InfluenceMethod;
-  methodReason: string;
   topK: number;
   folds: number;
   trainProbs: Float64Array;
   testProbs: Float64Array;
   trainLoss: Float64Array;
   testLoss: Float64Array;
-  influence: InfluenceScores;
+  influence: InfluenceStageResult;
+  reliability: ReliabilityReport | null;
   ranking: LabelIssueRanking;
   timings: StageClock;
 }
@@ -117,7 +115,7 @@ export function buildResults(input: ResultsInput): ResultsFile {
     model: {
       kind: input.config.kind,
       parameters: countParameters(input.net),
-      targetParameters: input.targetParameters,
+      targetParameters: influence.target === 'full' ? countParameters(input.net) : input.net.head.length,
       weightDecay: input.config.weightDecay,
       trainAccuracy: finiteOrNull(accuracy(input.trainProbs, data.train.y, c)),
       testAccuracy: finiteOrNull(accuracy(input.testProbs, data.test.y, c)),
@@ -127,13 +125,26 @@ export function buildResults(input: ResultsInput): ResultsFile {
       headGradientNorm: input.headGradientNorm,
     },
     influence: {
-      method: input.method,
-      reason: input.methodReason,
-      damping: input.damping,
+      method: influence.method,
+      reason: influence.reason,
+      damping: influence.damping,
       l2: input.l2,
-      target: 'last-layer',
+      target: influence.target,
+      selfInfluenceMethod: influence.selfInfluenceMethod,
       topK: input.topK,
-      reliability: null,
+      explained: influence.explained,
+      details: influence.details,
+      reliability: input.reliability
+        ? {
+            pearson: input.reliability.pearson,
+            spearman: input.reliability.spearman,
+            points: input.reliability.points,
+            retrain: input.reliability.retrain,
+            testSamples: input.reliability.testSamples,
+            pairs: input.reliability.pairs,
+            ...(input.reliability.warning ? { warning: input.reliability.warning } : {}),
+          }
+        : null,
     },
     labelIssues: { estimatedCount: ranking.estimatedCount, folds: input.folds, confidentJoint: ranking.confidentJoint },
     train,

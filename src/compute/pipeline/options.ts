@@ -5,7 +5,7 @@
 import type { BackendName } from '../tf/backend';
 import type { ModelKind } from '../types';
 
-export type MethodChoice = 'auto' | 'exact';
+export type MethodChoice = 'auto' | 'exact' | 'cg' | 'lissa' | 'tracin' | 'gif';
 
 export interface AnalyzeOptions {
   /** A CSV/TSV/JSONL file or an image folder. */
@@ -34,11 +34,27 @@ export interface AnalyzeOptions {
   backend?: BackendName;
   /** Largest head (parameters) the exact method will factor. Default 4000. */
   maxExactParameters?: number;
+  /** cg/lissa: influence over the last layer or the whole network. Default: the whole network when there is a body. */
+  target?: 'last-layer' | 'full';
+  /** cg/lissa/gif: how many test samples get proponents/opponents (each costs a solve). Default 50. */
+  explain?: number;
+  /** gif: fraction of neurons whose parameters form J. Default 0.1. */
+  subsetFraction?: number;
+  /** Reliability check: remove this many training samples one at a time and retrain. Default 0 (off). */
+  verify?: number;
+  /** Reliability check: test samples whose loss change is measured. Default 3. */
+  verifyTestPoints?: number;
+  /**
+   * Converge the whole network with full-batch L-BFGS after Adam (slow). Full-network
+   * influence assumes ∇R(θ̂) = 0 over every parameter; with it, the reliability
+   * check of a full-network method retrains the whole network too.
+   */
+  converge?: boolean;
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
 }
 
-export type Stage = 'load' | 'train' | 'features' | 'fit' | 'hessian' | 'influence' | 'ranking';
+export type Stage = 'load' | 'train' | 'converge' | 'features' | 'fit' | 'hessian' | 'influence' | 'verify' | 'ranking';
 
 export interface Progress {
   stage: Stage;
@@ -54,4 +70,7 @@ export const DEFAULTS = {
   folds: 5,
   seed: 0,
   maxExactParameters: 4000,
+  explain: 50,
+  subsetFraction: 0.1,
+  verifyTestPoints: 3,
 };

@@ -54,6 +54,18 @@ export interface TestRecord {
   preview?: string;
 }
 
+/** Influence measured against actual retraining on this dataset (DESIGN.md §2). */
+export interface Reliability {
+  pearson: number;
+  spearman: number;
+  points: number;
+  retrain: 'last-layer' | 'full';
+  testSamples: number[];
+  /** (predicted, actual) change of test loss per removed training sample and test sample: the scatter plot. */
+  pairs: { train: number; test: number; predicted: number; actual: number }[];
+  warning?: string;
+}
+
 export interface StageTimings {
   loadSeconds: number;
   trainSeconds: number;
@@ -100,9 +112,16 @@ export interface ResultsFile {
     damping: number;
     /** λ of the summed objective, n·weightDecay. */
     l2: number;
-    target: 'last-layer';
+    /** The parameters influence is computed over. */
+    target: 'last-layer' | 'full';
+    /** How self-influence was computed (not always by `method`; see DESIGN.md §2). */
+    selfInfluenceMethod: string;
     topK: number;
-    reliability: { pearson: number; spearman: number; points: number } | null;
+    /** Test ids that have proponents/opponents; null = all. */
+    explained: number[] | null;
+    /** Solver diagnostics: iterations, residuals, LiSSA scale, |J| … */
+    details: Record<string, number | string | boolean>;
+    reliability: Reliability | null;
   };
   labelIssues: {
     estimatedCount: number;

@@ -154,7 +154,7 @@ describe('CSV errors', () => {
 
   test('only one class in the training data', async () => {
     const file = write(tempDir(), 'o.csv', 'x,label\n1,cat\n2,cat\n3,cat\n');
-    await rejectsInput(loadDataset(file), { file, line: null, patterns: [/only one class \('cat'\) in column 'label'/, /expected at least two classes/] });
+    await rejectsInput(loadDataset(file), { file, line: 1, patterns: [/only one class \('cat'\) in column 'label'/, /expected at least two classes/] });
   });
 
   test('only one class in train even though test has another', async () => {

@@ -1,0 +1,97 @@
+/**
+ * What an iterative influence method needs from a model, whichever the
+ * target parameters: Hessian-vector products, a test sample's gradient, and
+ * the dot products g_i·x of every training sample's gradient with a vector.
+ * Two implementations: the softmax head (closed form, JS float64) and the
+ * whole network (double backprop on the tfjs backend).
+ */
+import { createFullObjective, type FullObjective } from '../models/train';
+import type { TrainedNetwork, TrainingData } from '../models/types';
+import {
+  type HeadData,
+  type HeadShape,
+  headHessianVectorProduct,
+  headParameterCount,
+  perSampleGradients,
+} from '../head/softmaxHead';
+import type { Hvp } from '../solvers/types';
+import { createLossJvp } from './lossJvp';
+
+export interface InfluenceOperator {
+  /** Which parameters the influence is over. */
+  target: 'last-layer' | 'full';
+  numParams: number;
+  /** H·v of the summed objective (regulariser included, no extra damping). */
+  hvp: Hvp;
+  /** Loss gradient of test sample t over the target parameters. */
+  testGradient(t: number): Float64Array;
+  /** g_i·x for every training sample i. */
+  trainDots(x: Float64Array): Float64Array;
+  /** Parameter blocks (name, offset, size, shape) — for choosing neuron subsets. */
+  layout: readonly { name: string; offset: number; size: number; shape: number[] }[];
+  dispose(): void;
+}
+
+export function headOperator(
+  train: HeadData,
+  test: HeadData,
+  shape: HeadShape,
+  trainProbs: Float64Array,
+  testProbs: Float64Array,
+  l2: number,
+): InfluenceOperator {
+  const p = headParameterCount(shape);
+  const { featureDim: f, numClasses: c } = shape;
+  const row = new Float32Array(p);
+  return {
+    target: 'last-layer',
+    numParams: p,
+    hvp: (v) => headHessianVectorProduct(train, shape, trainProbs, l2, v),
+    testGradient(t) {
+      perSampleGradients(test, shape, testProbs, t, t + 1, row);
+      return Float64Array.from(row);
+    },
+    trainDots(x) {
+      // g_i·x = Σ_c r_ic (φ̃_i · X[:, c]) with r_i = p_i − onehot(y_i).
+      const out = new Float64Array(train.n);
+      const u = new Float64Array(c);
+      for (let i = 0; i < train.n; i++) {
+        for (let k = 0; k < c; k++) u[k] = x[f * c + k];
+        for (let j = 0; j < f; j++) {
+          const v = train.phi[i * f + j];
+          if (v === 0) continue;
+          for (let k = 0; k < c; k++) u[k] += v * x[j * c + k];
+        }
+        let s = 0;
+        for (let k = 0; k < c; k++) s += (trainProbs[i * c + k] - (k === train.y[i] ? 1 : 0)) * u[k];
+        out[i] = s;
+      }
+      return out;
+    },
+    layout: [
+      { name: 'head.kernel', offset: 0, size: f * c, shape: [f, c] },
+      { name: 'head.bias', offset: f * c, size: c, shape: [c] },
+    ],
+    dispose() {},
+  };
+}
+
+export function fullNetworkOperator(net: TrainedNetwork, train: TrainingData, test: TrainingData): InfluenceOperator {
+  const objective: FullObjective = createFullObjective(net, train);
+  const jvp = createLossJvp(net, train);
+  return {
+    target: 'full',
+    numParams: objective.numParams,
+    hvp: (v) => Float64Array.from(objective.hvp(Float32Array.from(v))),
+    testGradient(t) {
+      const x = test.x.subarray(t * test.dims, (t + 1) * test.dims);
+      return Float64Array.from(objective.perSampleGradient({ x, label: test.y[t] }));
+    },
+    trainDots: (x) => jvp.along(Float32Array.from(x)),
+    layout: objective.layout,
+    dispose() {
+      objective.dispose();
+      jvp.dispose();
+    },
+  };
+}

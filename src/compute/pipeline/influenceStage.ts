@@ -1,0 +1,193 @@
+/**
+ * Chooses and runs the influence estimator (DESIGN.md §2) once the model is
+ * trained and its head fitted. Every method produces the same things:
+ * self-influence for every training sample, top-k proponents/opponents for
+ * the explained test samples, and a way to get a whole score row for the
+ * reliability check.
+ */
+import { throwIfAborted } from '../cancel';
+import { type HeadData, type HeadShape, headHessianVectorProduct, headParameterCount, perSampleGradients } from '../head/softmaxHead';
+import { computeExactHeadInfluence } from '../influence/exactHeadInfluence';
+import { computeIterativeInfluence } from '../influence/iterativeInfluence';
+import { fullNetworkOperator, headOperator, type InfluenceOperator } from '../influence/operators';
+import { computeTracIn } from '../influence/tracin';
+import type { TopKTracker } from '../influence/topK';
+import { choleskySolve } from '../linalg/cholesky';
+import type { TrainedNetwork, TrainingData } from '../models/types';
+import type { InfluenceMethod } from '../results/schema';
+import { lanczosEigen } from '../solvers/lanczosEigen';
+import { lowRankInverseQuadraticForm } from '../solvers/lowRank';
+import type { MethodChoice, Progress } from './options';
+
+export type Target = 'last-layer' | 'full';
+
+export interface InfluenceStageInput {
+  choice: MethodChoice;
+  requestedTarget?: Target;
+  net: TrainedNetwork;
+  train: HeadData;
+  test: HeadData;
+  trainData: TrainingData;
+  testData: TrainingData;
+  shape: HeadShape;
+  trainProbs: Float64Array;
+  testProbs: Float64Array;
+  l2: number;
+  /** Cholesky factor of the head's damped Hessian, when the head was small enough to factor. */
+  factor?: Float64Array;
+  headDamping: number;
+  maxExactParameters: number;
+  topK: number;
+  /** Test samples explained by the iterative methods (exact and TracIn explain all). */
+  explainCount: number;
+  subsetFraction: number;
+  seed: number;
+  signal?: AbortSignal;
+  report: (p: Progress) => void;
+}
+
+export interface InfluenceStageResult {
+  method: InfluenceMethod;
+  reason: string;
+  target: Target;
+  damping: number;
+  selfInfluence: Float64Array;
+  /** How the self-influence was computed (it is not always by the chosen method: see reason). */
+  selfInfluenceMethod: string;
+  topK: TopKTracker;
+  /** Test ids with proponents/opponents; null = all of them. */
+  explained: number[] | null;
+  /** Solver diagnostics for the results file. */
+  details: Record<string, number | string | boolean>;
+  /** infl(·, t) for every training sample, by the chosen method (for the reliability check). */
+  scoreRow(t: number): Float64Array;
+}
+
+export function resolveMethod(
+  choice: MethodChoice,
+  headParameters: number,
+  maxExact: number,
+): { method: InfluenceMethod; reason: string } {
+  if (choice !== 'auto') return { method: choice, reason: `${choice}: requested` };
+  if (headParameters <= maxExact) {
+    return { method: 'exact', reason: `auto → exact: the last layer has ${headParameters} parameters (≤ ${maxExact}, affordable to factor)` };
+  }
+  return { method: 'cg', reason: `auto → cg: the last layer has ${headParameters} parameters (> ${maxExact}, too large to factor)` };
+}
+
+/** Exact (or, for a head too large to factor, low-rank) self-influence over the last layer. */
+function lastLayerSelfInfluence(input: InfluenceStageInput): { values: Float64Array; method: string } {
+  if (input.factor) {
+    const exact = computeExactHeadInfluence({
+      train: input.train, test: { ...input.test, n: 0 }, shape: input.shape, trainProbs: input.trainProbs,
+      testProbs: input.testProbs, factor: input.factor, topK: 0, signal: input.signal,
+    });
+    return { values: exact.selfInfluence, method: 'exact over the last layer' };
+  }
+  // Low rank: top eigenpairs of the data part of H, the rest of the spectrum at l2 (Schioppa et al. 2022).
+  const p = headParameterCount(input.shape);
+  const k = Math.min(64, p);
+  const eig = lanczosEigen((v) => headHessianVectorProduct(input.train, input.shape, input.trainProbs, 0, v), p, k, {
+    seed: input.seed,
+    which: 'largest',
+  });
+  const values = new Float64Array(input.train.n);
+  const row = new Float32Array(p);
+  for (let i = 0; i < input.train.n; i++) {
+    perSampleGradients(input.train, input.shape, input.trainProbs, i, i + 1, row);
+    values[i] = lowRankInverseQuadraticForm(eig, input.l2 + input.headDamping, Float64Array.from(row), { includeComplement: true });
+  }
+  return { values, method: `low-rank over the last layer (top ${k} eigenpairs, the rest at λ)` };
+}
+
+function explainedIds(count: number, nTest: number): Int32Array {
+  return Int32Array.from({ length: Math.min(count, nTest) }, (_, t) => t);
+}
+
+export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageResult {
+  const p = headParameterCount(input.shape);
+  const { method, reason } = resolveMethod(input.choice, p, input.maxExactParameters);
+  const nTest = input.test.n;
+  const progress = (done: number, total: number) => input.report({ stage: 'influence', done, total, message: method });
+
+  if (method === 'exact') {
+    if (!input.factor) throw new Error(`exact influence needs the ${p}×${p} Hessian factored; raise --max-exact-params or use --method cg`);
+    const factor = input.factor;
+    const exact = computeExactHeadInfluence({
+      train: input.train, test: input.test, shape: input.shape, trainProbs: input.trainProbs, testProbs: input.testProbs,
+      factor, topK: input.topK, signal: input.signal, onProgress: progress,
+    });
+    const operator = headOperator(input.train, input.test, input.shape, input.trainProbs, input.testProbs, input.l2);
+    return {
+      method, reason, target: 'last-layer', damping: input.headDamping, selfInfluence: exact.selfInfluence,
+      selfInfluenceMethod: 'exact over the last layer', topK: exact.topK, explained: null, details: {},
+      scoreRow: (t) => operator.trainDots(choleskySolve(factor, p, operator.testGradient(t))),
+    };
+  }
+
+  if (method === 'tracin') {
+    const checkpoints = input.net.checkpoints;
+    if (!checkpoints?.length) throw new Error('tracin needs training checkpoints');
+    const tracin = computeTracIn({
+      net: input.net, checkpoints, trainX: input.trainData.x, trainY: input.trainData.y, testX: input.testData.x,
+      testY: input.testData.y, topK: input.topK, signal: input.signal, onProgress: progress,
+    });
+    return {
+      method, reason, target: 'last-layer', damping: 0, selfInfluence: tracin.selfInfluence,
+      selfInfluenceMethod: `tracin over the last layer (${tracin.checkpoints} checkpoints)`, topK: tracin.topK,
+      explained: null, details: { checkpoints: tracin.checkpoints },
+      scoreRow: (t) => {
+        const one = computeTracIn({
+          net: input.net, checkpoints, trainX: input.trainData.x, trainY: input.trainData.y,
+          testX: input.testData.x.subarray(t * input.testData.dims, (t + 1) * input.testData.dims),
+          testY: input.testData.y.subarray(t, t + 1), topK: input.trainData.n,
+        });
+        const row = new Float64Array(input.trainData.n);
+        const { proponents, opponents } = one.topK.row(0);
+        for (const e of [...proponents, ...opponents]) row[e.index] = e.value;
+        return row;
+      },
+    };
+  }
+
+  // Iterative methods: cg, lissa on the chosen target; gif on the whole network by design.
+  const hasBody = input.net.body.length > 0;
+  const target: Target = method === 'gif' ? (hasBody ? 'full' : 'last-layer') : (input.requestedTarget ?? (hasBody ? 'full' : 'last-layer'));
+  const self = lastLayerSelfInfluence(input);
+  throwIfAborted(input.signal);
+  const operator: InfluenceOperator =
+    target === 'full'
+      ? fullNetworkOperator(input.net, input.trainData, input.testData)
+      : headOperator(input.train, input.test, input.shape, input.trainProbs, input.testProbs, input.l2);
+  try {
+    const explained = explainedIds(input.explainCount, nTest);
+    const result = computeIterativeInfluence({
+      method, operator, nTrain: input.train.n, nTest, explained, topK: input.topK,
+      damping: target === 'last-layer' ? input.headDamping : 0, subsetFraction: input.subsetFraction,
+      seed: input.seed, signal: input.signal, onProgress: progress,
+    });
+    const iterations = result.solves.map((s) => s.iterations);
+    const rows = new Map<number, Float64Array>();
+    Array.from(explained).forEach((t, e) => rows.set(t, result.scores.subarray(e * input.train.n, (e + 1) * input.train.n)));
+    return {
+      method, reason, target, damping: result.damping, selfInfluence: self.values, selfInfluenceMethod: self.method,
+      topK: result.topK, explained: Array.from(explained),
+      details: {
+        targetParameters: operator.numParams,
+        meanIterations: iterations.reduce((a, b) => a + b, 0) / Math.max(iterations.length, 1),
+        maxRelativeResidual: Math.max(0, ...result.solves.map((s) => s.relativeResidual)),
+        allConverged: result.solves.every((s) => s.converged),
+        ...(result.lissaScale !== undefined ? { lissaScale: result.lissaScale } : {}),
+        ...(result.subsetSize !== undefined ? { subsetParameters: result.subsetSize } : {}),
+      },
+      scoreRow: (t) => {
+        const row = rows.get(t);
+        if (!row) throw new Error(`test sample ${t} was not explained; the reliability check uses explained samples only`);
+        return row;
+      },
+    };
+  } finally {
+    // The full-network operator holds tensors; the head operator nothing.
+    if (target === 'full') operator.dispose();
+  }
+}
