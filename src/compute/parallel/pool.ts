@@ -11,11 +11,17 @@ import type { TrainProgress } from '../models/types';
 import { type TrainDone, type TrainTask, isWorkerResponse } from './messages';
 import { runTrainTask } from './runTrainTask';
 
-/** Locates the worker script: beside the bundle in dist/, or the TypeScript source under tsx. */
-function workerEntry(): { file: string; execArgv: string[] } {
+/**
+ * Starts a worker: the bundled worker.js beside dist/cli.js, or, when the
+ * engine runs from its TypeScript sources (tests, benchmarks), worker.ts
+ * through tsx's require hook. (Node 20 ignores `--import` in a worker's
+ * execArgv, so the hook is installed by a small eval'd bootstrap instead.)
+ */
+function startWorker(): Worker {
   const bundled = path.join(__dirname, 'worker.js');
-  if (existsSync(bundled)) return { file: bundled, execArgv: [] };
-  return { file: path.join(__dirname, 'worker.ts'), execArgv: ['--import', 'tsx'] };
+  if (existsSync(bundled)) return new Worker(bundled);
+  const source = path.join(__dirname, 'worker.ts');
+  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, { eval: true });
 }
 
 export interface PoolOptions {
@@ -37,7 +43,6 @@ export async function runTrainTasks(tasks: TrainTask[], options: PoolOptions): P
     }
     return results;
   }
-  const entry = workerEntry();
   const results = new Array<TrainDone>(tasks.length);
   const queue = tasks.map((task, index) => ({ task, index }));
   const workers: Worker[] = [];
@@ -98,7 +103,7 @@ export async function runTrainTasks(tasks: TrainTask[], options: PoolOptions): P
 
     const count = Math.min(options.workers, tasks.length);
     for (let w = 0; w < count; w++) {
-      const worker = new Worker(entry.file, { execArgv: entry.execArgv });
+      const worker = startWorker();
       worker.on('error', (error) => fail(error));
       worker.on('exit', (code) => {
         if (!finished && !retired.has(worker) && code !== 0) fail(new Error(`a training worker exited with code ${code}`));
