@@ -32,6 +32,13 @@ export interface IterativeOptions {
   damping: number;
   /** Relative residual target. Default 1e-5. */
   tolerance?: number;
+  /**
+   * lissa: recursion steps per solve. LiSSA needs about κ·ln(1/tolerance)
+   * steps, far more than CG's √κ; past this cap it stops, stable, and reports
+   * the residual it reached rather than running for minutes per test sample.
+   * Default 1000.
+   */
+  lissaDepth?: number;
   /** gif: fraction of neurons kept. Default 0.1. */
   subsetFraction?: number;
   seed?: number;
@@ -112,7 +119,7 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
       }
       ({ x, report } = result);
     } else if (method === 'lissa') {
-      const result = lissa(operator.hvp, g, { damping, tolerance, seed: options.seed, scale: lissaScale });
+      const result = lissa(operator.hvp, g, { damping, tolerance, seed: options.seed, scale: lissaScale, depth: options.lissaDepth ?? 1000 });
       damping = result.report.damping;
       lissaScale = result.report.scale;
       ({ x, report } = result);
