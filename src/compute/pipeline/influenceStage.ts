@@ -6,7 +6,8 @@
  * reliability check.
  */
 import { throwIfAborted } from '../cancel';
-import { type HeadData, type HeadShape, headHessianVectorProduct, headParameterCount, perSampleGradients } from '../head/softmaxHead';
+import { createFastHeadHvp } from '../head/fastHeadObjective';
+import { type HeadData, type HeadShape, headParameterCount, perSampleGradients } from '../head/softmaxHead';
 import { computeExactHeadInfluence } from '../influence/exactHeadInfluence';
 import { computeIterativeInfluence } from '../influence/iterativeInfluence';
 import { fullNetworkOperator, headOperator, type InfluenceOperator } from '../influence/operators';
@@ -87,10 +88,13 @@ function lastLayerSelfInfluence(input: InfluenceStageInput): { values: Float64Ar
   // Low rank: top eigenpairs of the data part of H, the rest of the spectrum at l2 (Schioppa et al. 2022).
   const p = headParameterCount(input.shape);
   const k = Math.min(64, p);
-  const eig = lanczosEigen((v) => headHessianVectorProduct(input.train, input.shape, input.trainProbs, 0, v), p, k, {
-    seed: input.seed,
-    which: 'largest',
-  });
+  const dataPart = createFastHeadHvp(input.train, input.shape, input.trainProbs, 0);
+  let eig;
+  try {
+    eig = lanczosEigen(dataPart.hvp, p, k, { seed: input.seed, which: 'largest' });
+  } finally {
+    dataPart.dispose();
+  }
   const values = new Float64Array(input.train.n);
   const row = new Float32Array(p);
   for (let i = 0; i < input.train.n; i++) {
@@ -117,6 +121,7 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
       train: input.train, test: input.test, shape: input.shape, trainProbs: input.trainProbs, testProbs: input.testProbs,
       factor, topK: input.topK, signal: input.signal, onProgress: progress,
     });
+    // scoreRow needs only gradients and dot products: the operator never builds its HVP tensors here.
     const operator = headOperator(input.train, input.test, input.shape, input.trainProbs, input.testProbs, input.l2);
     return {
       method, reason, target: 'last-layer', damping: input.headDamping, selfInfluence: exact.selfInfluence,
@@ -187,7 +192,6 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
       },
     };
   } finally {
-    // The full-network operator holds tensors; the head operator nothing.
-    if (target === 'full') operator.dispose();
+    operator.dispose();
   }
 }

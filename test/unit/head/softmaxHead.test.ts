@@ -8,6 +8,7 @@ import {
   headProbabilities,
   perSampleGradients,
 } from '../../../src/compute/head/softmaxHead';
+import { createFastHeadHvp } from '../../../src/compute/head/fastHeadObjective';
 import { fitHead } from '../../../src/compute/head/fitHead';
 import { polishHeadNewton } from '../../../src/compute/head/polishHead';
 import { createRng, normal } from '../../../src/compute/random';
@@ -92,4 +93,17 @@ test('fitHead then one Newton polish reach the optimum to float64 precision', ()
   // Losses are well-formed probabilities' cross-entropies.
   const losses = headLosses(polished.probs, big.y, 4);
   assert.ok(losses.every((x) => Number.isFinite(x) && x >= 0));
+});
+
+test('the fast float32 HVP agrees with the float64 closed form', () => {
+  const big = blobs(500, 12, 5, 17, 0.1);
+  const bigShape = { featureDim: 12, numClasses: 5 };
+  const head = Float64Array.from({ length: 13 * 5 }, () => 0.2 * normal(rng));
+  const probs = headProbabilities(big, bigShape, head);
+  const v = Float64Array.from({ length: 13 * 5 }, () => normal(rng));
+  const fast = createFastHeadHvp(big, bigShape, probs, 3);
+  const got = fast.hvp(v);
+  fast.dispose();
+  const expected = headHessianVectorProduct(big, bigShape, probs, 3, v);
+  assert.ok(maxRelativeError(got, expected) < 1e-5, `${maxRelativeError(got, expected)}`);
 });
