@@ -2,10 +2,27 @@
  * What a worker does with a TrainTask, also callable in-process (one worker,
  * or when threads are unavailable): the same code path either way.
  */
+import { fitHead } from '../head/fitHead';
 import { initBackend } from '../tf/backend';
-import { predictProbabilities, trainNetwork } from '../models/train';
+import { computeFeatures, predictProbabilities, trainNetwork } from '../models/train';
+import type { TrainedNetwork, TrainingData, TrainProgress } from '../models/types';
 import type { TrainTask, TrainDone } from './messages';
-import type { TrainProgress } from '../models/types';
+
+/**
+ * Refits the head on the network's own (frozen) features to the optimum of
+ * the regularised objective, as the main model's head is. Without it a
+ * cross-fitting model is only as good as its Adam steps — for logistic
+ * regression on a small table, 5 epochs are a handful of steps, and the
+ * out-of-sample probabilities were close to random.
+ */
+function withFittedHead(net: TrainedNetwork, data: TrainingData): TrainedNetwork {
+  const phi = computeFeatures(net, data.x, data.n);
+  const fit = fitHead({ phi, y: data.y, n: data.n }, { featureDim: net.featureDim, numClasses: net.numClasses }, data.n * net.config.weightDecay, {
+    init: net.head,
+    meanGradTolerance: 1e-6,
+  });
+  return { ...net, head: fit.head };
+}
 
 export async function runTrainTask(
   task: TrainTask,
@@ -14,7 +31,8 @@ export async function runTrainTask(
 ): Promise<TrainDone> {
   const started = performance.now();
   const backend = await initBackend(task.backend);
-  const net = await trainNetwork(task.config, task.data, { onProgress, signal, checkpoints: task.checkpoints });
+  const trained = await trainNetwork(task.config, task.data, { onProgress, signal, checkpoints: task.checkpoints });
+  const net = task.evalX ? withFittedHead(trained, task.data) : trained;
   const evalProbs =
     task.evalX && task.evalN !== undefined && task.evalN > 0
       ? predictProbabilities(net, task.evalX, task.evalN)
