@@ -1,0 +1,72 @@
+/** Command-line flags of `npm run bench -- …`. */
+import path from 'node:path';
+
+export const SECTIONS = ['e2e', 'detection', 'kernels'] as const;
+export type SectionName = (typeof SECTIONS)[number];
+
+const ALIASES: Record<string, SectionName> = {
+  e2e: 'e2e',
+  endtoend: 'e2e',
+  'end-to-end': 'e2e',
+  mnist: 'e2e',
+  speed: 'e2e',
+  detection: 'detection',
+  mislabel: 'detection',
+  mislabels: 'detection',
+  kernels: 'kernels',
+  kernel: 'kernels',
+  throughput: 'kernels',
+};
+
+export interface BenchArgs {
+  quick: boolean;
+  only: SectionName | null;
+  /** Repetitions per timed configuration (default 3, or 1 with --quick). */
+  runs: number;
+  outDir: string;
+  keepTemp: boolean;
+  /** Re-render REPORT.md and the plots from <outDir>/latest.json without measuring. */
+  renderOnly: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [--quick] [--only e2e|detection|kernels] [--runs n] [--out dir] [--keep-temp]
+
+  --quick       a subset that finishes in a few minutes (1 run each); the report says so
+  --only <s>    run one section: e2e (MNIST end to end), detection (mislabel ranking), kernels (GFLOP/s)
+  --runs <n>    repetitions per timed configuration (default 3; 1 with --quick)
+  --out <dir>   where REPORT.md, latest.json and the plots go (default bench/results)
+  --keep-temp   keep the generated datasets and results files (their folder is printed)
+  --render-only re-render REPORT.md and the plots from <out>/latest.json, measuring nothing`;
+
+export function parseArgs(argv: string[]): BenchArgs {
+  let quick = false;
+  let only: SectionName | null = null;
+  let runs: number | undefined;
+  let outDir = path.resolve(__dirname, '..', 'results');
+  let keepTemp = false;
+  let renderOnly = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--quick') quick = true;
+    else if (arg === '--keep-temp') keepTemp = true;
+    else if (arg === '--render-only') renderOnly = true;
+    else if (arg === '--only' || arg.startsWith('--only=')) {
+      const name = (arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : value()).toLowerCase();
+      only = ALIASES[name] ?? null;
+      if (!only) throw new UsageError(`unknown section '${name}'; expected one of ${SECTIONS.join(', ')}`);
+    } else if (arg === '--runs') {
+      runs = Number(value());
+      if (!Number.isInteger(runs) || runs < 1) throw new UsageError('--runs needs a positive integer');
+    } else if (arg === '--out') outDir = path.resolve(value());
+    else if (arg === '--help' || arg === '-h') throw new UsageError('');
+    else throw new UsageError(`unknown argument '${arg}'`);
+  }
+  return { quick, only, runs: runs ?? (quick ? 1 : 3), outDir, keepTemp, renderOnly };
+}
+
+export class UsageError extends Error {}

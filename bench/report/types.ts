@@ -1,0 +1,31 @@
+/** The shape of bench/results/latest.json: everything REPORT.md is rendered from. */
+import type { DetectionSection } from '../sections/detection';
+import type { E2eSection } from '../sections/endToEnd';
+import type { KernelSection } from '../sections/kernels';
+import type { InProcessProbe } from '../lib/probeInProcess';
+import type { MachineInfo } from '../lib/machine';
+
+export type SectionOutcome<T> =
+  | { ok: true; seconds: number; loadAverage: { start: number[]; end: number[] }; data: T }
+  | { ok: false; seconds: number; loadAverage: { start: number[]; end: number[] }; error: string };
+
+export interface BenchResults {
+  schema: 1;
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  quick: boolean;
+  only: string | null;
+  runs: number;
+  argv: string[];
+  machine: MachineInfo;
+  loadAverageAtEnd: number[];
+  inProcess: InProcessProbe | null;
+  sections: {
+    e2e?: SectionOutcome<E2eSection>;
+    detection?: SectionOutcome<DetectionSection>;
+    kernels?: SectionOutcome<KernelSection>;
+  };
+  /** SVG files written beside REPORT.md. */
+  plots: string[];
+}

@@ -1,0 +1,263 @@
+/**
+ * Section 3 — kernel throughput, all in this process on the engine's own
+ * backend: the wasm matMul peak (1000×1000), then the heavy kernels of exact
+ * influence on inputs shaped like the 10k-MNIST MLP head (n = 8,000 train,
+ * 2,000 test, F = 128 features, C = 10 classes → P = 1,290), each as achieved
+ * GFLOP/s and as a share of that peak measured minutes apart in the same run.
+ * Inputs are synthetic (seeded): these kernels' cost depends on shapes, not values.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type HeadData, type HeadShape, headHessian, headParameterCount } from '../../src/compute/head/softmaxHead';
+import { computeExactHeadInfluence } from '../../src/compute/influence/exactHeadInfluence';
+import { TopKTracker } from '../../src/compute/influence/topK';
+import { choleskyInPlace, invertLowerTriangular } from '../../src/compute/linalg/cholesky';
+import { matMul } from '../../src/compute/linalg/matmul';
+import { createRng, normal } from '../../src/compute/random';
+import { initBackend } from '../../src/compute/tf/backend';
+import { machineBusySeconds, otherLoadCores } from '../lib/cpuLoad';
+import { log } from '../lib/log';
+import { median, type Summary, summarize } from '../lib/stats';
+
+export interface KernelRow {
+  name: string;
+  /** What was multiplied / factored, in words. */
+  shape: string;
+  flops: number;
+  flopsFormula: string;
+  seconds: Summary;
+  /** flops / median seconds / 1e9. */
+  gflops: number;
+  /**
+   * The matMul peak measured right around this kernel: median of 5 reference
+   * calls just before and 5 just after, so both see the same load.
+   */
+  referenceGflops: number;
+  /** gflops / referenceGflops. */
+  ofPeak: number;
+  note?: string;
+}
+
+export interface KernelSection {
+  backend: string;
+  backendWarning?: string;
+  /** The brief's figure: median of 5 calls (after 2 warm-up calls) at the start of the section. */
+  peakGflops: number;
+  /** Median over every reference call of the section (5 before and 5 after each kernel): steadier under bursts of load. */
+  sectionPeakGflops: number;
+  /** The fastest single call of the section: closest to an idle core. */
+  peakBestGflops: number;
+  referenceCalls: number;
+  /** Cores other processes kept busy during this section (machine-wide /proc/stat minus this process). */
+  otherLoadCores: number | null;
+  rows: KernelRow[];
+  shape: { nTrain: number; nTest: number; featureDim: number; numClasses: number; parameters: number };
+}
+
+const SHAPE = { nTrain: 8000, nTest: 2000, featureDim: 128, numClasses: 10 };
+
+export async function runKernels(options: { quick: boolean; runs: number }): Promise<KernelSection> {
+  const busyBefore = machineBusySeconds();
+  const cpuBefore = process.cpuUsage();
+  const t0 = performance.now();
+  const backend = await initBackend();
+  log(`kernels: tfjs backend '${backend.name}'${backend.warning ? ` (${backend.warning})` : ''}`);
+  const bigRuns = Math.max(options.runs, 1);
+
+  // The reference: 1000×1000 matMul with operands on the backend, result read back (wasm runs synchronously).
+  const n = 1000;
+  const peakFlops = 2 * n ** 3;
+  const rng = createRng(1);
+  const a = tf.tensor2d(randomArray(n * n, rng), [n, n]);
+  const b = tf.tensor2d(randomArray(n * n, rng), [n, n]);
+  const peakCall = () => {
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    c.dispose();
+  };
+  const referenceCalls: number[] = [];
+  const reference = (): number[] => {
+    const seconds = timedRaw(peakCall, 5, 0);
+    referenceCalls.push(...seconds);
+    return seconds;
+  };
+
+  const rows: KernelRow[] = [];
+  const kernel = (
+    spec: { name: string; shape: string; flops: number; flopsFormula: string; note?: string },
+    fn: () => void,
+    runs: number,
+    warmup: number,
+  ): void => {
+    if (warmup > 0) timedRaw(fn, warmup, 0);
+    const before = reference();
+    const seconds = summarize(timedRaw(fn, runs, 0));
+    const after = reference();
+    const referenceGflops = peakFlops / median([...before, ...after]) / 1e9;
+    const gflops = spec.flops > 0 ? spec.flops / seconds.median / 1e9 : NaN;
+    rows.push({ ...spec, seconds, gflops, referenceGflops, ofPeak: gflops / referenceGflops });
+    log(`kernels: ${spec.name}: ${seconds.median.toFixed(3)} s` +
+      (spec.flops > 0 ? ` → ${gflops.toFixed(2)} GFLOP/s, ${(100 * gflops / referenceGflops).toFixed(0)}% of the matMul peak around it (${referenceGflops.toFixed(1)})` : ''));
+  };
+
+  // 1. The peak itself (the brief's figure: median of 5 after warm-up).
+  timedRaw(peakCall, 2, 0);
+  const peakSeconds = summarize(reference());
+  const peak = peakFlops / peakSeconds.median / 1e9;
+  rows.push({
+    name: 'matMul peak (tf.matMul)', shape: '1000×1000 · 1000×1000, float32', flops: peakFlops, flopsFormula: '2·n³',
+    seconds: peakSeconds, gflops: peak, referenceGflops: peak, ofPeak: 1, note: 'median of 5 calls after 2 warm-up calls',
+  });
+  log(`kernels: matMul peak: ${peakSeconds.median.toFixed(3)} s → ${peak.toFixed(2)} GFLOP/s`);
+  const aHost = a.dataSync() as Float32Array;
+  const bHost = b.dataSync() as Float32Array;
+  kernel(
+    { name: 'matMul with host copies (linalg/matmul.ts)', shape: '1000×1000 · 1000×1000, Float32Array in and out', flops: peakFlops, flopsFormula: '2·n³', note: 'what the engine calls: upload, multiply, read back' },
+    () => matMul(aHost, n, n, bHost, n), 5, 1,
+  );
+
+  // 2. headHessian on a head shaped like the 10k-MNIST MLP.
+  const shape: HeadShape = { featureDim: SHAPE.featureDim, numClasses: SHAPE.numClasses };
+  const p = headParameterCount(shape);
+  const d = SHAPE.featureDim + 1;
+  const c = SHAPE.numClasses;
+  const train = syntheticHead(SHAPE.nTrain, shape, createRng(2));
+  const test = syntheticHead(SHAPE.nTest, shape, createRng(3));
+  const trainProbs = syntheticProbs(SHAPE.nTrain, c, createRng(4));
+  const testProbs = syntheticProbs(SHAPE.nTest, c, createRng(5));
+  const l2 = SHAPE.nTrain * 1e-3;
+  let hessian: Float64Array = new Float64Array(0);
+  kernel(
+    { name: 'headHessian (head/softmaxHead.ts)', shape: `n=${SHAPE.nTrain}, D=${d}, C=${c} → ${p}×${p} Float64`, flops: ((c * (c + 1)) / 2) * 2 * SHAPE.nTrain * d * d,
+      flopsFormula: 'C(C+1)/2 · 2·n·D²', note: 'C(C+1)/2 float32 matMuls on the backend, scattered into a Float64 P×P matrix' },
+    () => {
+      hessian = headHessian(train, shape, trainProbs, l2);
+    },
+    bigRuns, options.quick ? 0 : 1,
+  );
+
+  // 3. Float64 Cholesky of that Hessian (on a fresh copy each run; the copy is part of the timed call, ~2 ms).
+  let factor: Float64Array = new Float64Array(0);
+  kernel(
+    { name: 'Cholesky, Float64 JS (linalg/cholesky.ts)', shape: `P=${p}`, flops: p ** 3 / 3, flopsFormula: 'P³/3', note: 'plain JS loops, one thread' },
+    () => {
+      const work = Float64Array.from(hessian);
+      if (!choleskyInPlace(work, p)) throw new Error('synthetic Hessian is not positive definite');
+      factor = work;
+    },
+    bigRuns, 0,
+  );
+  kernel(
+    { name: 'invertLowerTriangular, Float64 JS', shape: `P=${p}`, flops: p ** 3 / 3, flopsFormula: 'P³/3', note: 'runs inside the influence stage' },
+    () => invertLowerTriangular(factor, p), bigRuns, 0,
+  );
+
+  // 4. The pieces of the influence stage, then the whole of computeExactHeadInfluence.
+  const block = 2048;
+  const g = randomArray(block * p, createRng(6));
+  const lt = randomArray(p * p, createRng(7));
+  kernel(
+    { name: 'influence: whitening matMul (one block)', shape: `${block}×${p} · ${p}×${p}`, flops: 2 * block * p * p, flopsFormula: '2·b·P²' },
+    () => matMul(g, block, p, lt, p), 3, 1,
+  );
+  const wTest = randomArray(SHAPE.nTest * p, createRng(8));
+  const wBlockT = randomArray(p * block, createRng(9));
+  kernel(
+    { name: 'influence: test × train-block scores matMul', shape: `${SHAPE.nTest}×${p} · ${p}×${block}`, flops: 2 * SHAPE.nTest * p * block, flopsFormula: '2·nTest·P·b' },
+    () => matMul(wTest, SHAPE.nTest, p, wBlockT, block), 3, 1,
+  );
+  const scores = randomArray(SHAPE.nTest * block, createRng(10));
+  kernel(
+    { name: 'influence: top-k offers (JS, one block)', shape: `${SHAPE.nTest}×${block} scores, k=10`, flops: 0, flopsFormula: '—', note: 'no flops; see offers/s' },
+    () => {
+      const tracker = new TopKTracker(SHAPE.nTest, 10);
+      for (let t = 0; t < SHAPE.nTest; t++) for (let r = 0; r < block; r++) tracker.offer(t, r, scores[t * block + r] - 0.5);
+    },
+    3, 1,
+  );
+  const topK = rows[rows.length - 1];
+  topK.note = `${((SHAPE.nTest * block) / topK.seconds.median / 1e6).toFixed(0)} M offers/s; no flops`;
+
+  const influenceFlops = 2 * (SHAPE.nTrain + SHAPE.nTest) * p * p + 2 * SHAPE.nTest * SHAPE.nTrain * p;
+  kernel(
+    { name: 'computeExactHeadInfluence (whole, synthetic)', shape: `nTrain=${SHAPE.nTrain}, nTest=${SHAPE.nTest}, P=${p}, top-10`, flops: influenceFlops,
+      flopsFormula: '2·(nTrain+nTest)·P² + 2·nTest·nTrain·P', note: 'also inverts L (P³/3 Float64), builds per-sample gradients and streams top-k; none counted as flops' },
+    () => computeExactHeadInfluence({ train, test, shape, trainProbs, testProbs, factor, topK: 10 }),
+    options.quick ? 1 : bigRuns, 0,
+  );
+  a.dispose();
+  b.dispose();
+
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    backend: backend.name,
+    ...(backend.warning ? { backendWarning: backend.warning } : {}),
+    peakGflops: peak,
+    sectionPeakGflops: peakFlops / median(referenceCalls) / 1e9,
+    peakBestGflops: peakFlops / Math.min(...referenceCalls) / 1e9,
+    referenceCalls: referenceCalls.length,
+    otherLoadCores: otherLoadCores(busyBefore, machineBusySeconds(), (cpu.user + cpu.system) / 1e6, (performance.now() - t0) / 1000),
+    rows,
+    shape: { ...SHAPE, parameters: p },
+  };
+}
+
+/** The influence stage of a real run, as achieved GFLOP/s with the brief's flop count. */
+export function influenceStageThroughput(
+  stageSeconds: number,
+  nTrain: number,
+  nTest: number,
+  p: number,
+  peakGflops: number,
+): Omit<KernelRow, 'seconds'> & { seconds: number } {
+  // peakGflops here is the section-wide median: the stage ran in another process at another time.
+  const flops = 2 * (nTrain + nTest) * p * p + 2 * nTest * nTrain * p;
+  const gflops = flops / stageSeconds / 1e9;
+  return {
+    name: 'influence stage of the 10k MNIST MLP run (end-to-end section, median)',
+    shape: `nTrain=${nTrain}, nTest=${nTest}, P=${p}`,
+    flops,
+    flopsFormula: '2·(nTrain+nTest)·P² + 2·nTest·nTrain·P',
+    seconds: stageSeconds,
+    gflops,
+    referenceGflops: peakGflops,
+    ofPeak: gflops / peakGflops,
+    note: 'whole stage wall time, inside a CLI subprocess earlier in this run; % of the section-wide peak',
+  };
+}
+
+/** Seconds of each of `runs` calls, after `warmup` untimed calls. */
+function timedRaw(fn: () => void, runs: number, warmup: number): number[] {
+  for (let w = 0; w < warmup; w++) fn();
+  const seconds: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    fn();
+    seconds.push((performance.now() - t0) / 1000);
+  }
+  return seconds;
+}
+
+function randomArray(length: number, rng: () => number): Float32Array {
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) out[i] = rng();
+  return out;
+}
+
+/** ReLU-like features (about half zeros) and random labels. */
+function syntheticHead(n: number, shape: HeadShape, rng: () => number): HeadData {
+  const phi = new Float32Array(n * shape.featureDim);
+  for (let i = 0; i < phi.length; i++) phi[i] = Math.max(0, normal(rng));
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) y[i] = Math.floor(rng() * shape.numClasses);
+  return { phi, y, n };
+}
+
+function syntheticProbs(n: number, c: number, rng: () => number): Float64Array {
+  const probs = new Float64Array(n * c);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let k = 0; k < c; k++) sum += probs[i * c + k] = Math.exp(3 * normal(rng));
+    for (let k = 0; k < c; k++) probs[i * c + k] /= sum;
+  }
+  return probs;
+}
