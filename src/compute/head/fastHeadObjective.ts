@@ -14,17 +14,24 @@ export interface DisposableObjective extends Objective {
   dispose(): void;
 }
 
-export function createFastHeadObjective(data: HeadData, shape: HeadShape, l2: number): DisposableObjective {
-  const { featureDim: f, numClasses: c } = shape;
+/** Φ̃ = [Φ, 1] (n × D) and its explicit transpose, resident on the backend. */
+function featureTensors(data: HeadData, shape: HeadShape): { phiTensor: tf.Tensor2D; phiTTensor: tf.Tensor2D } {
+  const f = shape.featureDim;
   const d = f + 1;
-  const n = data.n;
-  const withBias = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
+  const withBias = new Float32Array(data.n * d);
+  for (let i = 0; i < data.n; i++) {
     withBias.set(data.phi.subarray(i * f, (i + 1) * f), i * d);
     withBias[i * d + f] = 1;
   }
-  const phiTensor = tf.tensor2d(withBias, [n, d]);
-  const phiTTensor = tf.transpose(phiTensor);
+  const phiTensor = tf.tensor2d(withBias, [data.n, d]);
+  return { phiTensor, phiTTensor: tf.transpose(phiTensor) };
+}
+
+export function createFastHeadObjective(data: HeadData, shape: HeadShape, l2: number): DisposableObjective {
+  const { numClasses: c } = shape;
+  const d = shape.featureDim + 1;
+  const n = data.n;
+  const { phiTensor, phiTTensor } = featureTensors(data, shape);
   const residual = new Float32Array(n * c);
 
   return {
@@ -68,16 +75,10 @@ export function createFastHeadHvp(
   probs: Float64Array,
   l2: number,
 ): { hvp: (v: Float64Array) => Float64Array; dispose(): void } {
-  const { featureDim: f, numClasses: c } = shape;
-  const d = f + 1;
+  const { numClasses: c } = shape;
+  const d = shape.featureDim + 1;
   const n = data.n;
-  const withBias = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    withBias.set(data.phi.subarray(i * f, (i + 1) * f), i * d);
-    withBias[i * d + f] = 1;
-  }
-  const phiTensor = tf.tensor2d(withBias, [n, d]);
-  const phiTTensor = tf.transpose(phiTensor);
+  const { phiTensor, phiTTensor } = featureTensors(data, shape);
   const s = new Float32Array(n * c);
   return {
     hvp(v: Float64Array): Float64Array {
