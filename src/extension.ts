@@ -1,0 +1,75 @@
+/**
+ * Influence Lens: wiring only. The pieces live in src/host/ (one job per
+ * file); the compute engine runs in a subprocess (src/compute/process/entry.ts).
+ */
+import * as vscode from 'vscode';
+import { AnalysisRunner } from './host/analysisRunner';
+import { createApi, type InfluenceLensApi } from './host/api';
+import { ResultsCache } from './host/cache';
+import { ChoiceStore } from './host/choices';
+import { COMMAND, registerCommands } from './host/commands';
+import { exportReviews } from './host/exportReviews';
+import { createLog } from './host/log';
+import { Notifier } from './host/notifier';
+import { VIEW_TYPE } from './host/panel';
+import { PanelController } from './host/panelController';
+import { ReviewStore } from './host/reviewStore';
+import { readSettings } from './host/settings';
+
+let runner: AnalysisRunner | undefined;
+
+export function activate(context: vscode.ExtensionContext): InfluenceLensApi {
+  const log = createLog();
+  const notifier = new Notifier(log);
+  // Workspace storage: results belong to this workspace's data; global storage when no folder is open.
+  const storage = context.storageUri ?? context.globalStorageUri;
+  const cache = new ResultsCache(vscode.Uri.joinPath(storage, 'results').fsPath);
+  const reviews = new ReviewStore(context.workspaceState);
+  const choices = new ChoiceStore(context.workspaceState);
+  runner = new AnalysisRunner({ extensionUri: context.extensionUri, cache, log, notifier, maxMemoryMB: () => readSettings().maxMemoryMB });
+  const activeRunner = runner;
+
+  // The controller and the commands need each other (re-run from the panel); commandDeps is filled in below.
+  const rerun = (datasetPath: string) => vscode.commands.executeCommand(COMMAND.rerun, datasetPath);
+  const controller = new PanelController({
+    extensionUri: context.extensionUri,
+    cache,
+    reviews,
+    notifier,
+    log,
+    onRunning: activeRunner.onDidChange,
+    rerun,
+    exportReviews: (datasetPath, format) => exportReviews(datasetPath, reviews, format),
+  });
+  const commandDeps = { state: context.workspaceState, runner: activeRunner, controller, cache, choices, reviews, notifier, log };
+
+  context.subscriptions.push(
+    log,
+    activeRunner,
+    controller,
+    ...registerCommands(commandDeps),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+      deserializeWebviewPanel: (panel, state: unknown) => controller.restore(panel, state),
+    }),
+  );
+  log.info(`Influence Lens activated (VS Code ${vscode.version}, node ${process.version}, ${process.platform}/${process.arch}); cache in ${cache.dir}`);
+
+  return createApi({
+    cacheDir: cache.dir,
+    running: () => activeRunner.running(),
+    onDidChangeRunning: activeRunner.onDidChange,
+    messages: () => [...notifier.history],
+    current: () => {
+      const c = controller.current;
+      return c && { datasetPath: c.datasetPath, resultsPath: c.resultsPath, stale: c.stale, results: c.results };
+    },
+    handle: (message) => controller.handle(message),
+    relabel: (split, ids, label, confirm) => controller.relabel(split, ids, label, confirm),
+  });
+}
+
+export function deactivate(): void {
+  // Kill running analyses: their results would have no one to show them to.
+  runner?.dispose();
+  runner = undefined;
+}

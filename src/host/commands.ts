@@ -1,0 +1,202 @@
+/**
+ * The commands (package.json contributes.commands and menus) and what each
+ * one does. Every command checks workspace trust first. Commands return a
+ * small plain result, so integration tests (and other extensions) can run
+ * them through executeCommand and see what happened.
+ */
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { AnalysisOutcome, AnalysisRunner } from './analysisRunner';
+import type { ResultsCache } from './cache';
+import { type ChoiceStore, resolveChoices } from './choices';
+import { isTabularFile, probeDataset } from './datasetProbe';
+import { cachedDatasetFor, datasetGuessFor, explainAt, type ExplainResult } from './explain';
+import { exportReviews } from './exportReviews';
+import { jobOptionsFor } from './jobOptions';
+import type { Log } from './log';
+import type { Notifier } from './notifier';
+import type { PanelController } from './panelController';
+import type { ReviewStore } from './reviewStore';
+import { readSettings } from './settings';
+import { requireTrust } from './trust';
+
+export const COMMAND = {
+  analyze: 'influenceLens.analyze',
+  analyzeChoose: 'influenceLens.analyzeWithChoices',
+  explain: 'influenceLens.explain',
+  openLast: 'influenceLens.openLastResults',
+  rerun: 'influenceLens.rerun',
+  reliability: 'influenceLens.checkReliability',
+  exportReviews: 'influenceLens.exportReviews',
+  undoRelabel: 'influenceLens.undoRelabel',
+  cancel: 'influenceLens.cancel',
+  showLog: 'influenceLens.showLog',
+} as const;
+
+export interface CommandDeps {
+  state: vscode.Memento;
+  runner: AnalysisRunner;
+  controller: PanelController;
+  cache: ResultsCache;
+  choices: ChoiceStore;
+  reviews: ReviewStore;
+  notifier: Notifier;
+  log: Log;
+}
+
+/** What a command reports back to executeCommand callers. */
+export interface CommandResult {
+  kind: AnalysisOutcome['kind'] | 'untrusted' | 'noDataset' | ExplainResult['kind'] | 'done';
+  datasetPath?: string;
+  resultsPath?: string;
+  fromCache?: boolean;
+  message?: string;
+}
+
+const LAST_DATASET = 'lastDataset';
+
+export interface AnalyzeFlags {
+  force?: boolean;
+  forceAsk?: boolean;
+  verify?: boolean;
+}
+
+/** Choices, options, run (or cache), then the panel. The heart of "Find influential training samples". */
+export async function analyzeDataset(deps: CommandDeps, datasetPath: string, flags: AnalyzeFlags = {}): Promise<AnalysisOutcome> {
+  const settings = readSettings(vscode.Uri.file(datasetPath));
+  const probe = await probeDataset(datasetPath);
+  const choices = await resolveChoices(deps.choices, datasetPath, probe, settings.model, flags.forceAsk ?? false);
+  if (!choices) return { kind: 'declined', datasetPath };
+  const options = jobOptionsFor(datasetPath, settings, choices, { verify: flags.verify });
+  const outcome = await deps.runner.analyze(options, flags.force ?? false);
+  if (outcome.kind === 'results') {
+    await deps.state.update(LAST_DATASET, outcome.datasetPath);
+    await deps.controller.show({ ...outcome, testPath: options.testPath });
+    if (outcome.fromCache) deps.log.info(`showing cached results of ${outcome.datasetPath}`);
+  }
+  return outcome;
+}
+
+function summary(o: AnalysisOutcome): CommandResult {
+  switch (o.kind) {
+    case 'results':
+      return { kind: o.kind, datasetPath: o.datasetPath, resultsPath: o.resultsPath, fromCache: o.fromCache };
+    case 'failed':
+      return { kind: o.kind, datasetPath: o.datasetPath, message: o.message };
+    default:
+      return { kind: o.kind, datasetPath: o.datasetPath };
+  }
+}
+
+/** The dataset a command acts on: the one given, else the active editor's file, else one the user picks. */
+async function pickDataset(uri: unknown): Promise<string | undefined> {
+  if (uri instanceof vscode.Uri && uri.scheme === 'file') return uri.fsPath;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active?.scheme === 'file' && isTabularFile(active.fsPath)) return active.fsPath;
+  const picked = await vscode.window.showOpenDialog({
+    title: 'Find influential training samples',
+    openLabel: 'Analyze',
+    canSelectFiles: true,
+    canSelectFolders: true,
+    canSelectMany: false,
+    filters: { 'Datasets (CSV, TSV, JSONL) or image folders': ['csv', 'tsv', 'jsonl', 'ndjson'] },
+  });
+  return picked?.[0]?.fsPath;
+}
+
+/** The dataset the command palette's re-run/export/open act on: the one on screen, else the last one. */
+function currentDataset(deps: CommandDeps): string | undefined {
+  return deps.controller.current?.datasetPath ?? deps.state.get<string>(LAST_DATASET);
+}
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { notifier } = deps;
+  const trusted = <A extends unknown[]>(run: (...args: A) => Promise<CommandResult>) => async (...args: A): Promise<CommandResult> => {
+    if (!requireTrust()) return { kind: 'untrusted' };
+    return run(...args);
+  };
+  const noDataset = (): CommandResult => {
+    void notifier.info('Influence Lens: no dataset analyzed yet. Right-click a CSV/TSV/JSONL file or an image folder and choose "Find influential training samples".');
+    return { kind: 'noDataset' };
+  };
+  const analyzeCommand = (flags: AnalyzeFlags) =>
+    trusted(async (uri?: unknown) => {
+      const datasetPath = await pickDataset(uri);
+      return datasetPath ? summary(await analyzeDataset(deps, datasetPath, flags)) : { kind: 'noDataset' };
+    });
+  const rerunCommand = (flags: AnalyzeFlags) =>
+    trusted(async (datasetArg?: unknown) => {
+      const datasetPath = typeof datasetArg === 'string' ? datasetArg : currentDataset(deps);
+      return datasetPath ? summary(await analyzeDataset(deps, datasetPath, { ...flags, force: true })) : noDataset();
+    });
+
+  return [
+    vscode.commands.registerCommand(COMMAND.analyze, analyzeCommand({})),
+    vscode.commands.registerCommand(COMMAND.analyzeChoose, analyzeCommand({ forceAsk: true })),
+    vscode.commands.registerCommand(COMMAND.rerun, rerunCommand({})),
+    vscode.commands.registerCommand(COMMAND.reliability, rerunCommand({ verify: true })),
+    vscode.commands.registerCommand(
+      COMMAND.explain,
+      trusted(async (uri?: unknown) => {
+        const editor = vscode.window.activeTextEditor;
+        const target = uri instanceof vscode.Uri ? uri : editor?.document.uri;
+        if (!target || target.scheme !== 'file') return { kind: 'notFound', message: 'no file to explain' };
+        const file = target.fsPath;
+        const line = editor && editor.document.uri.toString() === target.toString() ? editor.selection.active.line + 1 : undefined;
+        // The analysis this file belongs to: on screen, cached, or a new one.
+        let datasetPath = deps.controller.current?.datasetPath;
+        const onScreen = datasetPath !== undefined && (datasetPath === file || (!isTabularFile(datasetPath) && file.startsWith(datasetPath + path.sep)));
+        if (!onScreen) {
+          datasetPath = await cachedDatasetFor(deps.cache, file);
+          if (!datasetPath || !(await deps.controller.showLatest(datasetPath))) {
+            const outcome = await analyzeDataset(deps, datasetGuessFor(file));
+            if (outcome.kind !== 'results') return summary(outcome);
+          }
+        }
+        const result = await explainAt(deps.controller, file, line);
+        if (result.kind === 'notFound') void notifier.info(`Influence Lens: ${result.message}`);
+        return result;
+      }),
+    ),
+    vscode.commands.registerCommand(
+      COMMAND.openLast,
+      trusted(async () => {
+        const datasetPath = currentDataset(deps);
+        if (!datasetPath || !(await deps.controller.showLatest(datasetPath))) return noDataset();
+        return { kind: 'done', datasetPath };
+      }),
+    ),
+    vscode.commands.registerCommand(
+      COMMAND.exportReviews,
+      trusted(async (format?: unknown, target?: unknown) => {
+        const datasetPath = currentDataset(deps);
+        if (!datasetPath) return noDataset();
+        const fmt = format === 'csv' || format === 'json' ? format : undefined;
+        const uri = await exportReviews(datasetPath, deps.reviews, fmt, target instanceof vscode.Uri ? target : undefined);
+        if (uri) void notifier.info(`Influence Lens: review decisions exported to ${uri.fsPath}`);
+        return { kind: 'done', datasetPath, resultsPath: uri?.fsPath };
+      }),
+    ),
+    vscode.commands.registerCommand(
+      COMMAND.undoRelabel,
+      trusted(async () => ((await deps.controller.undoLastRelabel()) ? { kind: 'done' } : { kind: 'declined' })),
+    ),
+    vscode.commands.registerCommand(COMMAND.cancel, async (datasetArg?: unknown): Promise<CommandResult> => {
+      const jobs = deps.runner.running();
+      let datasetPath = typeof datasetArg === 'string' ? datasetArg : jobs.length === 1 ? jobs[0].datasetPath : undefined;
+      if (!datasetPath && jobs.length > 1) {
+        const picked = await vscode.window.showQuickPick(
+          jobs.map((j) => ({ label: path.basename(j.datasetPath), description: j.stage, detail: j.datasetPath })),
+          { title: 'Cancel which analysis?' },
+        );
+        datasetPath = picked?.detail;
+      }
+      if (!datasetPath || !deps.runner.cancel(datasetPath)) {
+        if (jobs.length === 0) void notifier.info('Influence Lens: no analysis is running.');
+        return { kind: 'declined' };
+      }
+      return { kind: 'done', datasetPath };
+    }),
+    vscode.commands.registerCommand(COMMAND.showLog, () => deps.log.show()),
+  ];
+}

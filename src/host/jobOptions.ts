@@ -1,0 +1,80 @@
+/**
+ * From the extension's settings and the per-dataset choices to the engine's
+ * job options. Pure, so the mapping (and which settings change the cache key)
+ * is unit-tested. Settings use VS Code's conventions (0 / null = "engine
+ * default"); the engine gets only what the user actually set.
+ */
+import type { JobOptions } from '../protocol/compute';
+import { METHODS, MODEL_KINDS } from '../protocol/compute';
+
+export type ModelSetting = (typeof MODEL_KINDS)[number] | 'ask';
+
+export interface AnalysisSettings {
+  model: ModelSetting;
+  method: (typeof METHODS)[number];
+  folds: number;
+  topK: number;
+  seed: number;
+  /** 0 = all samples. */
+  maxSamples: number;
+  /** null = the model's default. */
+  weightDecay: number | null;
+  /** gif: fraction of neurons whose parameters are updated. */
+  targetParameterFraction: number;
+  /** null = the model's default. */
+  epochs: number | null;
+  /** Removals retrained by the reliability check. */
+  reliabilitySamples: number;
+  /** Heap limit of the compute process in MB; 0 = Node's default. */
+  maxMemoryMB: number;
+}
+
+export const DEFAULT_SETTINGS: AnalysisSettings = {
+  model: 'mlp',
+  method: 'auto',
+  folds: 5,
+  topK: 10,
+  seed: 0,
+  maxSamples: 0,
+  weightDecay: null,
+  targetParameterFraction: 0.1,
+  epochs: null,
+  reliabilitySamples: 10,
+  maxMemoryMB: 0,
+};
+
+/** What the user chose for one dataset in a quick pick (remembered per dataset). */
+export interface DatasetChoices {
+  labelColumn?: string;
+  model?: (typeof MODEL_KINDS)[number];
+}
+
+export function jobOptionsFor(
+  datasetPath: string,
+  settings: AnalysisSettings,
+  choices: DatasetChoices,
+  extra: { verify?: boolean } = {},
+): JobOptions {
+  const options: JobOptions = {
+    datasetPath,
+    method: settings.method,
+    folds: Math.max(2, Math.round(settings.folds)),
+    topK: Math.max(1, Math.round(settings.topK)),
+    seed: Math.max(0, Math.round(settings.seed)),
+    subsetFraction: Math.min(1, Math.max(0.001, settings.targetParameterFraction)),
+  };
+  const model = choices.model ?? (settings.model === 'ask' ? undefined : settings.model);
+  if (model) options.model = model;
+  if (choices.labelColumn) options.labelColumn = choices.labelColumn;
+  if (settings.maxSamples >= 2) options.maxSamples = Math.round(settings.maxSamples);
+  if (settings.weightDecay !== null && settings.weightDecay >= 0) options.weightDecay = settings.weightDecay;
+  if (settings.epochs !== null && settings.epochs >= 1) options.epochs = Math.round(settings.epochs);
+  if (extra.verify) options.verify = Math.max(1, Math.round(settings.reliabilitySamples));
+  return options;
+}
+
+/** The part of the options that identifies a result in the cache (everything but the dataset path). */
+export function cacheKeyOptions(options: JobOptions): Omit<JobOptions, 'datasetPath'> {
+  const { datasetPath: _ignored, ...rest } = options;
+  return rest;
+}

@@ -1,0 +1,124 @@
+/**
+ * The results webview panel: owns its lifecycle (createOrShow, revive after a
+ * window reload through the WebviewPanelSerializer, dispose list), a strict
+ * Content-Security-Policy with a per-load nonce, and resources served only
+ * from dist/ and media/ through asWebviewUri. Messages from the page are
+ * checked before anyone sees them; the controller decides what they do.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { type HostToWebview, type WebviewToHost, parseWebviewToHost } from '../protocol/webview';
+
+export const VIEW_TYPE = 'influenceLens.results';
+
+export interface PanelHandlers {
+  onMessage(message: WebviewToHost): void | Promise<void>;
+  onInvalidMessage(error: Error): void;
+  onDispose(): void;
+}
+
+export class ResultsPanel implements vscode.Disposable {
+  private static current: ResultsPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  /** Shows the panel (creating it if needed) beside the active editor. */
+  static createOrShow(extensionUri: vscode.Uri, title: string, handlers: PanelHandlers): ResultsPanel {
+    if (ResultsPanel.current) {
+      ResultsPanel.current.panel.title = title;
+      ResultsPanel.current.panel.reveal(undefined, true);
+      return ResultsPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
+      ...webviewOptions(extensionUri),
+      // The page rebuilds from the host's messages; keeping a hidden page alive is not worth its memory.
+      retainContextWhenHidden: false,
+    });
+    return (ResultsPanel.current = new ResultsPanel(panel, extensionUri, handlers));
+  }
+
+  /** Takes over a panel VS Code restored after a reload. */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, handlers: PanelHandlers): ResultsPanel {
+    ResultsPanel.current?.dispose();
+    return (ResultsPanel.current = new ResultsPanel(panel, extensionUri, handlers));
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    private readonly handlers: PanelHandlers,
+  ) {
+    panel.webview.options = webviewOptions(extensionUri);
+    panel.webview.html = this.html();
+    panel.onDidDispose(() => this.dispose(), null, this.disposables);
+    panel.webview.onDidReceiveMessage(
+      (raw: unknown) => {
+        let message: WebviewToHost;
+        try {
+          message = parseWebviewToHost(raw);
+        } catch (error) {
+          handlers.onInvalidMessage(error as Error);
+          return;
+        }
+        void handlers.onMessage(message);
+      },
+      null,
+      this.disposables,
+    );
+  }
+
+  set title(title: string) {
+    this.panel.title = title;
+  }
+
+  /** Posts a message; false when the page is gone or hidden (it asks again with `ready`). */
+  post(message: HostToWebview): Thenable<boolean> {
+    return this.panel.webview.postMessage(message);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css'));
+    const csp = [
+      "default-src 'none'",
+      `style-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource} data:`,
+      `font-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link href="${style}" rel="stylesheet">
+<title>Influence Lens</title>
+</head>
+<body>
+<main id="app"><p class="muted">Loading…</p></main>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+  }
+
+  private disposed = false;
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (ResultsPanel.current === this) ResultsPanel.current = undefined;
+    this.handlers.onDispose();
+    this.panel.dispose();
+    while (this.disposables.length) this.disposables.pop()?.dispose();
+  }
+}
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return {
+    enableScripts: true,
+    enableFindWidget: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}

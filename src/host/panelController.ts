@@ -1,0 +1,247 @@
+/**
+ * The host side of the results panel: holds the results on screen, answers
+ * the page's requests (open, reveal, relabel, review, explain, re-run,
+ * export) by doing them here — the page only asks — and keeps the page in
+ * step with progress, staleness and review changes.
+ */
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { ResultsFile } from '../compute/results/schema';
+import { checkPanelState, type ExplanationView, type HostToWebview, type Split, type WebviewToHost } from '../protocol/webview';
+import type { RunningInfo } from './analysisRunner';
+import type { ResultsCache } from './cache';
+import { fingerprintDataset } from './fingerprint';
+import type { Log } from './log';
+import type { Notifier } from './notifier';
+import { openSample, revealSample } from './openSample';
+import { ResultsPanel } from './panel';
+import { type RelabelOutcome, type RelabelUndo, relabelSamples, undoRelabel } from './relabelEdit';
+import { readResults } from './resultsFile';
+import { buildExplanation, buildResultsView, ResultsIndex } from './resultsView';
+import { decisionsFor } from './reviews';
+import type { ReviewStore } from './reviewStore';
+import { StaleWatcher } from './staleWatcher';
+
+export interface Shown {
+  datasetPath: string;
+  resultsPath: string;
+  results: ResultsFile;
+  index: ResultsIndex;
+  fingerprint: string;
+  stale: boolean;
+  testPath?: string;
+}
+
+export interface ControllerDeps {
+  extensionUri: vscode.Uri;
+  cache: ResultsCache;
+  reviews: ReviewStore;
+  notifier: Notifier;
+  log: Log;
+  onRunning: vscode.Event<RunningInfo[]>;
+  rerun(datasetPath: string): Thenable<unknown>;
+  exportReviews(datasetPath: string, format: 'csv' | 'json'): Thenable<unknown>;
+}
+
+export class PanelController implements vscode.Disposable {
+  private shown: Shown | undefined;
+  private panel: ResultsPanel | undefined;
+  private explanation: ExplanationView | undefined;
+  /** The last relabel, for "Undo last relabel" (image moves have no other undo). */
+  private lastRelabel: RelabelUndo | undefined;
+  private readonly watcher = new StaleWatcher();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(private readonly deps: ControllerDeps) {
+    this.subscriptions.push(deps.onRunning((jobs) => this.onRunning(jobs)));
+  }
+
+  get current(): Shown | undefined {
+    return this.shown;
+  }
+
+  /** Shows results (creating or revealing the panel) and watches their dataset for changes. */
+  async show(
+    r: { datasetPath: string; resultsPath: string; results: ResultsFile; fingerprint: string; stale: boolean; testPath?: string },
+    focus?: { split: Split; id: number }): Promise<void> {
+    this.shown = { ...r, index: new ResultsIndex(r.results) };
+    this.explanation = focus ? buildExplanation(this.shown.index, focus.split, focus.id, this.reviewMap()) : undefined;
+    this.panel = ResultsPanel.createOrShow(this.deps.extensionUri, this.title(), this.handlers());
+    this.panel.title = this.title();
+    this.sendAll();
+    await this.watcher.watch(r.datasetPath, r.testPath, r.fingerprint, r.stale, (stale) => this.setStale(stale));
+  }
+
+  /** Shows the most recent cached results of a dataset, marked stale when the data changed since. */
+  async showLatest(datasetPath: string): Promise<boolean> {
+    const latest = await this.deps.cache.latest(datasetPath);
+    if (!latest) return false;
+    const results = await readResults(latest.resultsPath);
+    const now = await fingerprintDataset(datasetPath, latest.entry.options.testPath).catch(() => '');
+    const { fingerprint, options } = latest.entry;
+    await this.show({ datasetPath, resultsPath: latest.resultsPath, results, fingerprint, stale: now !== fingerprint, testPath: options.testPath });
+    return true;
+  }
+
+  /** WebviewPanelSerializer: a panel VS Code restored after a reload. */
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    this.panel = ResultsPanel.revive(panel, this.deps.extensionUri, this.handlers());
+    let datasetPath: string | undefined;
+    try {
+      datasetPath = checkPanelState(state, 'state').datasetPath;
+    } catch {
+      datasetPath = undefined;
+    }
+    if (!datasetPath || !(await this.showLatest(datasetPath).catch(() => false))) {
+      void this.panel.post({ type: 'empty', message: 'No results to show. Right-click a dataset and choose "Find influential training samples".' });
+    }
+  }
+
+  /** Focuses the panel on one sample's explanation. */
+  explain(split: Split, id: number): boolean {
+    if (!this.shown) return false;
+    this.explanation = buildExplanation(this.shown.index, split, id, this.reviewMap());
+    if (!this.explanation) return false;
+    void this.post({ type: 'explanation', view: this.explanation });
+    return true;
+  }
+
+  setStale(stale: boolean): void {
+    if (!this.shown || this.shown.stale === stale) return;
+    this.shown.stale = stale;
+    void this.post({ type: 'stale', stale });
+    if (stale) {
+      const datasetPath = this.shown.datasetPath;
+      void this.deps.notifier.info(`Influence Lens: ${path.basename(datasetPath)} changed since its analysis; the results are stale.`, 'Re-run').then((picked) => {
+        if (picked) void this.deps.rerun(datasetPath);
+      });
+    }
+  }
+
+  /** The page's requests, checked by the panel already; also the test API's entry point. */
+  async handle(message: WebviewToHost): Promise<void> {
+    const shown = this.shown;
+    if (message.type === 'ready') return this.sendAll();
+    if (!shown) return;
+    const location = (split: Split, id: number) => {
+      const record = shown.index.record(split, id);
+      if (!record) throw new Error(`no ${split} sample ${id} in these results`);
+      return { root: shown.results.dataset.root, format: shown.results.dataset.format, source: record.source };
+    };
+    try {
+      switch (message.type) {
+        case 'openSample':
+          await openSample(location(message.split, message.id));
+          return;
+        case 'revealSample':
+          await revealSample(location(message.split, message.id));
+          return;
+        case 'explain':
+          this.explain(message.split, message.id);
+          return;
+        case 'relabel':
+          await this.relabel(message.split, message.ids, message.label, true);
+          return;
+        case 'setReview': {
+          const samples = message.ids.flatMap((id) => {
+            const t = shown.index.train.get(id);
+            return t ? [{ source: t.source, label: t.label }] : [];
+          });
+          await this.deps.reviews.set(shown.datasetPath, samples, message.state);
+          this.sendReviews();
+          return;
+        }
+        case 'undoRelabel':
+          await this.undoLastRelabel();
+          return;
+        case 'rerun':
+          await this.deps.rerun(shown.datasetPath);
+          return;
+        case 'exportReviews':
+          await this.deps.exportReviews(shown.datasetPath, message.format);
+          return;
+      }
+    } catch (error) {
+      void this.deps.notifier.error(`Influence Lens: ${(error as Error).message}`);
+    }
+  }
+
+  async relabel(split: Split, ids: number[], label: string, confirm: boolean): Promise<RelabelOutcome> {
+    const shown = this.shown;
+    if (!shown) throw new Error('no results are open');
+    const records = ids.flatMap((id) => {
+      const r = shown.index.record(split, id);
+      return r ? [r] : [];
+    });
+    const outcome = await relabelSamples(
+      { datasetPath: shown.datasetPath, results: shown.results, records, label, confirm },
+      { notifier: this.deps.notifier, reviews: this.deps.reviews, log: this.deps.log },
+    );
+    if (outcome.undo) this.lastRelabel = outcome.undo;
+    this.sendReviews();
+    return outcome;
+  }
+
+  /** Reverts the last relabel; false when there is none or the files changed since. */
+  async undoLastRelabel(): Promise<boolean> {
+    const undo = this.lastRelabel;
+    if (!undo) {
+      void this.deps.notifier.info('Influence Lens: no relabel to undo.');
+      return false;
+    }
+    const ok = await undoRelabel(undo, { notifier: this.deps.notifier, reviews: this.deps.reviews, log: this.deps.log });
+    if (ok) this.lastRelabel = undefined;
+    this.sendReviews();
+    return ok;
+  }
+
+  private reviewMap() {
+    return this.shown ? decisionsFor(this.deps.reviews.get(this.shown.datasetPath), this.shown.results.train) : new Map();
+  }
+
+  private title(): string {
+    return this.shown ? `Influence: ${path.basename(this.shown.datasetPath)}` : 'Influence Lens';
+  }
+
+  private sendAll(): void {
+    if (!this.shown) return;
+    void this.post({ type: 'results', view: buildResultsView(this.shown.results, this.shown.datasetPath, this.reviewMap(), this.shown.stale) });
+    if (this.explanation) void this.post({ type: 'explanation', view: this.explanation });
+  }
+
+  private sendReviews(): void {
+    const states = [...this.reviewMap()].map(([id, d]) => ({ id, state: d.state }));
+    void this.post({ type: 'reviews', states });
+  }
+
+  private onRunning(jobs: RunningInfo[]): void {
+    if (!this.shown) return;
+    const job = jobs.find((j) => j.datasetPath === this.shown!.datasetPath);
+    void this.post(
+      job
+        ? { type: 'progress', running: true, stage: job.stage, done: job.done, total: job.total, message: job.message }
+        : { type: 'progress', running: false },
+    );
+  }
+
+  private post(message: HostToWebview): Thenable<boolean> {
+    return this.panel ? this.panel.post(message) : Promise.resolve(false);
+  }
+
+  private handlers() {
+    return {
+      onMessage: (m: WebviewToHost) => this.handle(m),
+      onInvalidMessage: (error: Error) => this.deps.log.warn(`ignored an invalid message from the results panel: ${error.message}`),
+      onDispose: () => {
+        this.panel = undefined;
+        this.shown = undefined;
+        this.watcher.stop();
+      },
+    };
+  }
+
+  dispose(): void {
+    this.watcher.dispose();
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Turns the engine's per-stage `{stage, done, total}` into one overall
+ * percentage for the progress notification (VS Code wants increments that
+ * add up to 100). Stages are weighted by their typical share of the time:
+ * training dominates. The percentage never goes backwards, and a stage the
+ * host does not know is shown by name without moving the bar.
+ */
+
+const WEIGHTS: [stage: string, weight: number][] = [
+  ['load', 5],
+  ['train', 55],
+  ['converge', 5],
+  ['features', 3],
+  ['fit', 5],
+  ['hessian', 5],
+  ['influence', 15],
+  ['verify', 5],
+  ['ranking', 2],
+];
+const TOTAL = WEIGHTS.reduce((a, [, w]) => a + w, 0);
+
+/** Readable names for the notification. */
+const LABELS: Record<string, string> = {
+  load: 'Loading data',
+  train: 'Training',
+  converge: 'Converging',
+  features: 'Computing features',
+  fit: 'Fitting the last layer',
+  hessian: 'Factoring the Hessian',
+  influence: 'Computing influence',
+  verify: 'Checking reliability',
+  ranking: 'Ranking label issues',
+};
+
+export function overallPercent(stage: string, done: number, total: number): number | undefined {
+  let before = 0;
+  for (const [name, weight] of WEIGHTS) {
+    if (name === stage) {
+      const within = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+      return (100 * (before + weight * within)) / TOTAL;
+    }
+    before += weight;
+  }
+  return undefined;
+}
+
+export function stageMessage(stage: string, done: number, total: number, message?: string): string {
+  const name = LABELS[stage] ?? stage;
+  const count = total > 1 ? ` ${Math.round(done)}/${Math.round(total)}` : '';
+  return `${name}${count}${message ? ` — ${message}` : ''}`;
+}
+
+/** Tracks the reported percentage and yields the increment for each update. */
+export class ProgressTracker {
+  private reported = 0;
+
+  increment(stage: string, done: number, total: number): number {
+    const p = overallPercent(stage, done, total);
+    if (p === undefined || p <= this.reported) return 0;
+    const inc = p - this.reported;
+    this.reported = p;
+    return inc;
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Relabels samples as one WorkspaceEdit, after confirmation: the plan
+ * (relabelPlan.ts) says which field or file changes; this reads the files as
+ * the editor sees them, asks, applies, saves the documents it touched (unless
+ * they held unsaved changes of the user's), and records the decision so the
+ * review survives a re-run.
+ *
+ * Undo: a text relabel is on the editor's undo stack (Ctrl+Z in the file).
+ * A file move is not reachable by any undo an extension can trigger, so every
+ * relabel also returns its inverse, applied by "Undo last relabel" as another
+ * checked WorkspaceEdit.
+ */
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { ResultsFile, TestRecord, TrainRecord } from '../compute/results/schema';
+import type { SourceRef } from '../compute/types';
+import type { Log } from './log';
+import type { Notifier } from './notifier';
+import { resolveInside } from './paths';
+import { invertPlan, type PlannedEdit, planRelabel, type RelabelPlan } from './relabelPlan';
+import type { ReviewStore } from './reviewStore';
+
+export interface RelabelRequest {
+  datasetPath: string;
+  results: ResultsFile;
+  records: (TrainRecord | TestRecord)[];
+  label: string;
+  /** Ask before editing (always, except from tests through the exported API). */
+  confirm: boolean;
+}
+
+/** What "Undo last relabel" needs. */
+export interface RelabelUndo {
+  datasetPath: string;
+  label: string;
+  inverse: PlannedEdit[];
+  /** Where each sample was before and is after (a moved image has a new path). */
+  samples: { before: SourceRef; after: SourceRef }[];
+}
+
+export interface RelabelOutcome {
+  applied: number;
+  problems: RelabelPlan['problems'];
+  declined: boolean;
+  undo?: RelabelUndo;
+}
+
+interface Deps {
+  notifier: Notifier;
+  reviews: ReviewStore;
+  log: Log;
+}
+
+const SHOWN = 8;
+
+async function openDocuments(files: Iterable<string>): Promise<Map<string, vscode.TextDocument>> {
+  const docs = new Map<string, vscode.TextDocument>();
+  for (const abs of files) {
+    try {
+      docs.set(abs, await vscode.workspace.openTextDocument(vscode.Uri.file(abs)));
+    } catch {
+      // The plan reports records in files that cannot be opened.
+    }
+  }
+  return docs;
+}
+
+/** Applies planned edits as one WorkspaceEdit and saves the documents that were clean before it. */
+async function applyPlanned(edits: PlannedEdit[], docs: Map<string, vscode.TextDocument>, label: string): Promise<boolean> {
+  const edit = new vscode.WorkspaceEdit();
+  const metadata: vscode.WorkspaceEditEntryMetadata = { label, needsConfirmation: false };
+  const dirtyBefore = new Set([...docs.values()].filter((d) => d.isDirty).map((d) => d.uri.toString()));
+  for (const e of edits) {
+    if (e.kind === 'replace') {
+      const doc = docs.get(e.file)!;
+      edit.replace(doc.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.newText, metadata);
+    } else {
+      edit.renameFile(vscode.Uri.file(e.from), vscode.Uri.file(e.to), { overwrite: false }, metadata);
+    }
+  }
+  if (!(await vscode.workspace.applyEdit(edit))) return false;
+  for (const doc of docs.values()) {
+    if (!dirtyBefore.has(doc.uri.toString()) && doc.isDirty) await doc.save();
+  }
+  return true;
+}
+
+const posix = (root: string, abs: string) => path.relative(root, abs).split(path.sep).join('/');
+
+export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<RelabelOutcome> {
+  const { root, format, labelColumn } = req.results.dataset;
+  // Read text files through their documents, so the offsets match what the edit applies to.
+  const textFiles = new Set<string>();
+  if (format !== 'imagefolder') {
+    for (const rel of new Set(req.records.map((r) => r.source.path))) {
+      try {
+        textFiles.add(resolveInside(root, rel));
+      } catch {
+        // planRelabel reports the path problem for these records.
+      }
+    }
+  }
+  const docs = await openDocuments(textFiles);
+  const readText = (abs: string) => {
+    const doc = docs.get(abs);
+    if (!doc) throw new Error('the file cannot be opened');
+    return doc.getText();
+  };
+  const plan = planRelabel({ root, format, labelColumn }, req.records, req.label, readText);
+  const label = req.label.trim();
+  if (plan.edits.length === 0) {
+    const why = plan.problems.length ? `: ${plan.problems.map((p) => `${p.source}: ${p.reason}`).slice(0, 3).join('; ')}` : ' (they already have that label)';
+    void deps.notifier.warn(`Influence Lens: nothing relabeled${why}`);
+    return { applied: 0, problems: plan.problems, declined: false };
+  }
+
+  if (req.confirm) {
+    const lines = req.records
+      .filter((r) => r.label !== label)
+      .slice(0, SHOWN)
+      .map((r) => `${r.source.line !== undefined ? `${r.source.path}:${r.source.line}` : r.source.path}: '${r.label}' → '${label}'`);
+    const more = plan.edits.length > SHOWN ? `\n… and ${plan.edits.length - SHOWN} more` : '';
+    const problems = plan.problems.length ? `\n\n${plan.problems.length} cannot be relabeled: ${plan.problems[0].reason}` : '';
+    const what = format === 'imagefolder' ? `Move ${plan.edits.length} image(s) into the '${label}' folder?` : `Relabel ${plan.edits.length} sample(s) as '${label}'?`;
+    const picked = await deps.notifier.confirm(what, `${lines.join('\n')}${more}${problems}\n\nOne edit; "Undo last relabel" reverts it.`, 'Relabel');
+    if (picked !== 'Relabel') return { applied: 0, problems: plan.problems, declined: true };
+  }
+
+  if (!(await applyPlanned(plan.edits, docs, `Relabel as '${label}'`))) {
+    void deps.notifier.error('Influence Lens: the relabel edit could not be applied (a target file exists, or a file changed meanwhile); nothing was changed.');
+    return { applied: 0, problems: plan.problems, declined: false };
+  }
+
+  // Record the decision under the sample's location after the edit (a moved image has a new path).
+  const replaced = new Set(plan.edits.flatMap((e) => (e.kind === 'replace' ? [`${e.file}:${e.line}`] : [])));
+  const moves = new Map(plan.edits.flatMap((e) => (e.kind === 'move' ? [[e.from, e.to] as const] : [])));
+  const samples: RelabelUndo['samples'] = [];
+  const decided: { source: SourceRef; label: string }[] = [];
+  for (const r of req.records) {
+    const abs = path.resolve(root, ...r.source.path.split('/'));
+    const to = moves.get(abs);
+    if (!to && !replaced.has(`${abs}:${r.source.line}`)) continue;
+    const after = to ? { path: posix(root, to) } : r.source;
+    // A decision made before the move (e.g. "confirmed") follows the file.
+    if (to) await deps.reviews.move(req.datasetPath, r.source, after);
+    samples.push({ before: r.source, after });
+    decided.push({ source: after, label: r.label });
+  }
+  await deps.reviews.set(req.datasetPath, decided, 'relabeled', label);
+  deps.log.info(`relabeled ${plan.edits.length} sample(s) of ${req.datasetPath} as '${label}'${plan.problems.length ? `; ${plan.problems.length} skipped` : ''}`);
+  if (plan.problems.length) void deps.notifier.warn(`Influence Lens: ${plan.problems.length} sample(s) not relabeled: ${plan.problems[0].source}: ${plan.problems[0].reason}`);
+  return {
+    applied: plan.edits.length,
+    problems: plan.problems,
+    declined: false,
+    undo: { datasetPath: req.datasetPath, label, inverse: invertPlan(plan.edits), samples },
+  };
+}
+
+/** Reverts a relabel, if the files still hold what it wrote; clears the 'relabeled' decisions. */
+export async function undoRelabel(undo: RelabelUndo, deps: Deps): Promise<boolean> {
+  const docs = await openDocuments(new Set(undo.inverse.flatMap((e) => (e.kind === 'replace' ? [e.file] : []))));
+  for (const e of undo.inverse) {
+    const doc = e.kind === 'replace' ? docs.get(e.file) : undefined;
+    if (e.kind === 'replace' && doc?.getText().slice(e.start, e.end) !== e.oldText) {
+      void deps.notifier.warn(`Influence Lens: ${path.basename(e.file)} changed since the relabel (line ${e.line}); not undone. Use the editor's Undo.`);
+      return false;
+    }
+  }
+  if (!(await applyPlanned(undo.inverse, docs, `Undo relabel as '${undo.label}'`))) {
+    void deps.notifier.error('Influence Lens: the relabel could not be undone (a file was moved or created meanwhile); nothing was changed.');
+    return false;
+  }
+  for (const s of undo.samples) {
+    if (s.after.path !== s.before.path) await deps.reviews.move(undo.datasetPath, s.after, s.before);
+  }
+  await deps.reviews.set(undo.datasetPath, undo.samples.map((s) => ({ source: s.before, label: '' })), null);
+  deps.log.info(`undid the relabel of ${undo.samples.length} sample(s) as '${undo.label}' in ${undo.datasetPath}`);
+  return true;
+}

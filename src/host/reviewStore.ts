@@ -1,0 +1,60 @@
+/**
+ * Persists review decisions per dataset in the workspace state (a Memento),
+ * so they survive window reloads and re-runs. The stored value is read back
+ * through a runtime check: it is data from disk, written by some version.
+ */
+import path from 'node:path';
+import { nonNegInt, object, oneOf, optional, str } from '../protocol/check';
+import { applyDecision, type ReviewBook, type ReviewState, REVIEW_STATES, moveDecision } from './reviews';
+import type { SourceRef } from '../compute/types';
+
+/** The part of vscode.Memento this needs (so tests can pass a Map-backed stand-in). */
+export interface StateStore {
+  get<T>(key: string): T | undefined;
+  update(key: string, value: unknown): PromiseLike<void>;
+}
+
+const checkDecision = object({
+  source: object({ path: str, line: optional(nonNegInt), row: optional(nonNegInt) }),
+  state: oneOf(REVIEW_STATES),
+  label: str,
+  newLabel: optional(str),
+  decidedAt: str,
+});
+
+export class ReviewStore {
+  constructor(private readonly state: StateStore) {}
+
+  private key(datasetPath: string): string {
+    return `reviews:${path.resolve(datasetPath)}`;
+  }
+
+  get(datasetPath: string): ReviewBook {
+    const raw = this.state.get<Record<string, unknown>>(this.key(datasetPath));
+    const book: ReviewBook = {};
+    if (raw === null || typeof raw !== 'object') return book;
+    for (const [k, v] of Object.entries(raw)) {
+      try {
+        book[k] = checkDecision(v, k);
+      } catch {
+        // A damaged entry is dropped, not the whole book.
+      }
+    }
+    return book;
+  }
+
+  async set(
+    datasetPath: string,
+    samples: { source: SourceRef; label: string }[],
+    state: ReviewState | null,
+    newLabel?: string,
+  ): Promise<ReviewBook> {
+    const book = applyDecision(this.get(datasetPath), samples, state, new Date(), newLabel);
+    await this.state.update(this.key(datasetPath), book);
+    return book;
+  }
+
+  async move(datasetPath: string, from: SourceRef, to: SourceRef): Promise<void> {
+    await this.state.update(this.key(datasetPath), moveDecision(this.get(datasetPath), from, to));
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The wire between the extension host and the compute subprocess
+ * (child_process.fork, Node IPC). The host sends `start` once, then maybe
+ * `cancel`; the subprocess answers with progress and log lines and ends with
+ * exactly one of `result`, `cancelled` or `error`, then exits.
+ * Both ends check every message with the checkers below.
+ */
+import { arrayOf, bool, type Checked, nonNegInt, num, object, oneOf, optional, str, union } from './check';
+
+export const MODEL_KINDS = ['logreg', 'mlp', 'cnn'] as const;
+export const METHODS = ['auto', 'exact', 'cg', 'lissa', 'tracin', 'gif'] as const;
+
+/** What the engine's AnalyzeOptions holds that can cross a wire (no signal, no callbacks). */
+export const checkJobOptions = object({
+  datasetPath: str,
+  testPath: optional(str),
+  labelColumn: optional(str),
+  model: optional(oneOf(MODEL_KINDS)),
+  method: optional(oneOf(METHODS)),
+  topK: optional(nonNegInt),
+  folds: optional(nonNegInt),
+  seed: optional(nonNegInt),
+  maxSamples: optional(nonNegInt),
+  weightDecay: optional(num),
+  hidden: optional(arrayOf(nonNegInt, 16)),
+  epochs: optional(nonNegInt),
+  workers: optional(nonNegInt),
+  backend: optional(oneOf(['tensorflow', 'wasm', 'cpu'] as const)),
+  maxExactParameters: optional(nonNegInt),
+  target: optional(oneOf(['last-layer', 'full'] as const)),
+  explain: optional(nonNegInt),
+  subsetFraction: optional(num),
+  verify: optional(nonNegInt),
+  verifyTestPoints: optional(nonNegInt),
+  converge: optional(bool),
+});
+export type JobOptions = Checked<typeof checkJobOptions>;
+
+export const checkHostToCompute = union({
+  /** Run one analysis and write the results file to `resultsPath` (atomically). */
+  start: object({ options: checkJobOptions, resultsPath: str }),
+  /** Stop as soon as possible; answer `cancelled` and write nothing. */
+  cancel: object({}),
+});
+export type HostToCompute = Checked<typeof checkHostToCompute>;
+
+export const LOG_LEVELS = ['trace', 'info', 'warn', 'error'] as const;
+
+export const checkComputeToHost = union({
+  /**
+   * The engine's progress. `stage` stays a free string so a new engine stage
+   * does not make an older host reject the message.
+   */
+  progress: object({ stage: str, done: num, total: num, message: optional(str) }),
+  log: object({ level: oneOf(LOG_LEVELS), message: str }),
+  /** The results file is complete at `resultsPath`. */
+  result: object({ resultsPath: str }),
+  cancelled: object({}),
+  /** `input`: the dataset is at fault (file/line say where); `internal`: a bug or resource failure. */
+  error: object({ kind: oneOf(['input', 'internal'] as const), message: str, file: optional(str), line: optional(nonNegInt) }),
+});
+export type ComputeToHost = Checked<typeof checkComputeToHost>;
+
+/** Parses a message at the receiving end; throws ProtocolError naming the bad field. */
+export function parseHostToCompute(raw: unknown): HostToCompute {
+  return checkHostToCompute(raw, 'message');
+}
+
+export function parseComputeToHost(raw: unknown): ComputeToHost {
+  return checkComputeToHost(raw, 'message');
+}

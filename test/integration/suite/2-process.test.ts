@@ -1,0 +1,60 @@
+/// <reference types="mocha" />
+/**
+ * The compute subprocess under stress in a real extension host: cancel a
+ * running analysis (the process is gone within ~2 s and nothing is written),
+ * and kill it mid-run (the user sees a clear error, nothing is written).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import type { InfluenceLensApi } from '../../../src/host/api';
+import { ResultsCache } from '../../../src/host/cache';
+import type { CommandResult } from '../../../src/host/commands';
+import { activateApi, bigCsv, fixture, processAlive, runningAt, note, waitFor } from '../helpers';
+
+suite('The compute subprocess', () => {
+  let api: InfluenceLensApi;
+  let big: string;
+  let cache: ResultsCache;
+
+  const writtenFiles = () => {
+    const dir = cache.datasetDir(big);
+    return existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('results-') || f.endsWith('.tmp')) : [];
+  };
+
+  suiteSetup(async () => {
+    api = await activateApi();
+    big = fixture('big.csv');
+    writeFileSync(big, bigCsv());
+    cache = new ResultsCache(api.cacheDir);
+  });
+
+  test('cancel stops the analysis: process gone within 2 s, no results written', async () => {
+    const pending = vscode.commands.executeCommand<CommandResult>('influenceLens.analyze', vscode.Uri.file(big));
+    const job = await runningAt(api, big, 'train');
+    const cancelledAt = Date.now();
+    const cancel = await vscode.commands.executeCommand<CommandResult>('influenceLens.cancel');
+    assert.equal(cancel.kind, 'done');
+    await waitFor('the process to exit', () => !processAlive(job.pid!), 2000, 10);
+    const stoppedMs = Date.now() - cancelledAt;
+    const result = await pending;
+    assert.equal(result.kind, 'cancelled');
+    note(`process ${job.pid} gone ${stoppedMs} ms after the cancel`);
+    assert.deepEqual(writtenFiles(), []);
+    assert.deepEqual(api.running(), []);
+  });
+
+  test('a killed subprocess is reported as a clear error, and nothing is written', async () => {
+    const pending = vscode.commands.executeCommand<CommandResult>('influenceLens.analyze', vscode.Uri.file(big));
+    const job = await runningAt(api, big, 'train');
+    process.kill(job.pid!, 'SIGKILL');
+    const result = await pending;
+    assert.equal(result.kind, 'failed');
+    assert.match(result.message!, /The analysis process stopped unexpectedly: it was killed \(SIGKILL\) without a result/);
+    const shown = api.messages().filter((m) => m.severity === 'error').at(-1);
+    assert.equal(shown?.text, result.message, 'the user saw exactly this error');
+    assert.deepEqual(writtenFiles(), []);
+    // The dataset is free again: a new request is not blocked by the dead run.
+    assert.deepEqual(api.running(), []);
+  });
+});

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkJobOptions } from '../../../src/protocol/compute';
+import { cacheKeyOptions, DEFAULT_SETTINGS, jobOptionsFor } from '../../../src/host/jobOptions';
+import { overallPercent, ProgressTracker, stageMessage } from '../../../src/host/progressModel';
+import { guessLabel } from '../../../src/host/datasetProbe';
+
+test('progress: stages map to a monotone overall percentage that ends at 100', () => {
+  assert.equal(overallPercent('load', 0, 1), 0);
+  const mid = overallPercent('train', 5, 10)!;
+  assert.ok(mid > overallPercent('load', 1, 1)! && mid < overallPercent('train', 10, 10)!);
+  assert.equal(Math.round(overallPercent('ranking', 1, 1)!), 100);
+  assert.equal(overallPercent('something-new', 1, 2), undefined);
+  const tracker = new ProgressTracker();
+  const incs = [tracker.increment('load', 1, 1), tracker.increment('train', 3, 6), tracker.increment('train', 2, 6), tracker.increment('mystery', 1, 1), tracker.increment('ranking', 1, 1)];
+  assert.ok(incs.every((i) => i >= 0));
+  assert.equal(incs[2], 0, 'never backwards');
+  assert.equal(Math.round(incs.reduce((a, b) => a + b, 0)), 100);
+  assert.equal(stageMessage('train', 3, 12, 'loss 0.5'), 'Training 3/12 — loss 0.5');
+  assert.equal(stageMessage('hessian', 0, 1), 'Factoring the Hessian');
+});
+
+test('job options: only what the user set reaches the engine, and they pass the wire check', () => {
+  const plain = jobOptionsFor('/d.csv', DEFAULT_SETTINGS, {});
+  assert.deepEqual(plain, { datasetPath: '/d.csv', method: 'auto', folds: 5, topK: 10, seed: 0, subsetFraction: 0.1, model: 'mlp' });
+  const tuned = jobOptionsFor(
+    '/d.csv',
+    { ...DEFAULT_SETTINGS, model: 'ask', maxSamples: 500, weightDecay: 0.001, epochs: 3, folds: 1 },
+    { labelColumn: 'species', model: 'logreg' },
+    { verify: true },
+  );
+  assert.deepEqual(tuned, {
+    datasetPath: '/d.csv', method: 'auto', folds: 2, topK: 10, seed: 0, subsetFraction: 0.1, model: 'logreg', labelColumn: 'species',
+    maxSamples: 500, weightDecay: 0.001, epochs: 3, verify: 10,
+  });
+  assert.deepEqual(checkJobOptions(tuned, 'options'), tuned);
+  assert.equal('datasetPath' in cacheKeyOptions(tuned), false);
+});
+
+test('label column: ambiguous only when no column is named like a label', () => {
+  assert.deepEqual(guessLabel(['a', 'Class', 'b']), { labelGuess: 'Class', ambiguous: false });
+  assert.deepEqual(guessLabel(['a', 'b', 'species']), { labelGuess: 'species', ambiguous: true });
+  assert.deepEqual(guessLabel(['y', 'label']), { labelGuess: 'label', ambiguous: false });
+});

@@ -1,0 +1,38 @@
+/**
+ * The page's only door to the extension host: typed, checked messages and
+ * the persisted state. Components never call acquireVsCodeApi themselves, so
+ * a test (or the later Lit panel) can hand them a stand-in.
+ */
+import { type HostToWebview, type PanelState, parseHostToWebview, type WebviewToHost } from '../src/protocol/webview';
+
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+export interface HostContext {
+  post(message: WebviewToHost): void;
+  onMessage(handler: (message: HostToWebview) => void): void;
+  saveState(state: PanelState): void;
+}
+
+export function connectToHost(): HostContext {
+  const api = acquireVsCodeApi();
+  return {
+    post: (message) => api.postMessage(message),
+    onMessage: (handler) =>
+      window.addEventListener('message', (event: MessageEvent<unknown>) => {
+        let message: HostToWebview;
+        try {
+          message = parseHostToWebview(event.data);
+        } catch (error) {
+          console.warn(`Influence Lens: ignored a message from the host: ${(error as Error).message}`);
+          return;
+        }
+        handler(message);
+      }),
+    saveState: (state) => api.setState(state),
+  };
+}
