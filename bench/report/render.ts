@@ -46,15 +46,30 @@ function title(name: string): string {
   return ({ e2e: '1. End to end on MNIST', detection: '2. Mislabel detection', kernels: '3. Kernel throughput' } as Record<string, string>)[name] ?? name;
 }
 
-function loadWarning(r: BenchResults): string[] {
-  const others = r.sections.e2e?.ok
+/** Other processes' CPU use (cores) above which a run counts as measured under load. */
+const LOADED_CORES = 0.25;
+
+function othersLoad(r: BenchResults): number[] {
+  return r.sections.e2e?.ok
     ? r.sections.e2e.data.configs.flatMap((c) => c.runs.map((x) => x.otherLoadCores)).filter((x): x is number => x !== null)
     : [];
-  const lines = [
-    '> **Measured under load.** Other engineers were running heavy jobs on this 2-core machine at the same time, so the',
-    '> absolute times below are pessimistic and noisy. Compare ratios within this run (shares of peak, signal vs baseline),',
-    `> and regenerate on a quiet machine before quoting absolute numbers. Load average at start ${r.machine.loadAverageAtStart.join(' / ')}, at end ${r.loadAverageAtEnd.join(' / ')}.`,
-  ];
+}
+
+function underLoad(r: BenchResults): boolean {
+  const others = othersLoad(r);
+  return others.length === 0 || median(others) >= LOADED_CORES;
+}
+
+function loadWarning(r: BenchResults): string[] {
+  const others = othersLoad(r);
+  const loads = `Load average at start ${r.machine.loadAverageAtStart.join(' / ')}, at end ${r.loadAverageAtEnd.join(' / ')}.`;
+  const lines = underLoad(r)
+    ? [
+        '> **Measured under load.** Other processes were using this 2-core machine at the same time, so the',
+        '> absolute times below are pessimistic and noisy. Compare ratios within this run (shares of peak, signal vs baseline),',
+        `> and regenerate on a quiet machine before quoting absolute numbers. ${loads}`,
+      ]
+    : [`> Measured on a quiet machine (other processes below ${LOADED_CORES} of a core on average). ${loads}`];
   if (others.length > 0) {
     lines.push(`> During the end-to-end runs, other processes kept **${num(median(others), 2)} of ${r.machine.cores} cores** busy on average (median over runs; range ${num(Math.min(...others), 2)}–${num(Math.max(...others), 2)}; from /proc/stat minus our own CPU time).`);
   }
@@ -99,7 +114,7 @@ function e2eSection(r: BenchResults): string[] {
     (a.wallSeconds.runs === 0
       ? 'no successful run of this configuration (see the table and notes below).'
       : `wall time ${spread(a.wallSeconds, 1)} s ${a.wallSeconds.runs === 1 ? '(one run)' : `(median, min–max over ${a.wallSeconds.runs} runs)`}; ` +
-        `the engine's own total (without process start and results write) ${spread(a.engineTotalSeconds, 1)} s. Measured under load (see above).`));
+        `the engine's own total (without process start and results write) ${spread(a.engineTotalSeconds, 1)} s.${underLoad(r) ? ' Measured under load (see above).' : ''}`));
   const inProc = d.configs.find((c) => c.mode === 'in-process' && c.wall.runs > 0);
   const cliTarget = d.configs.find((c) => c.model === 'mlp' && c.samples === 10000 && c.mode === 'cli' && c.wall.runs > 0);
   if (inProc) {
