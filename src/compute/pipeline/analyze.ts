@@ -13,7 +13,7 @@ import { polishHeadNewton } from '../head/polishHead';
 import { type HeadData, type HeadShape, headLosses, headParameterCount, headProbabilities } from '../head/softmaxHead';
 import { defaultModelConfig } from '../models/defaults';
 import { computeFeatures } from '../models/train';
-import type { ModelConfig, TrainedNetwork } from '../models/types';
+import type { ModelConfig } from '../models/types';
 import { runTrainTasks } from '../parallel/pool';
 import type { TrainTask } from '../parallel/messages';
 import { initBackend } from '../tf/backend';
@@ -91,7 +91,6 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
     numClasses,
     imageShape: data.imageShape,
   };
-  const shapeForHead = (net: TrainedNetwork): HeadShape => ({ featureDim: net.featureDim, numClasses });
 
   // One task for the model itself, one per fold; all at once so both cores stay busy.
   const choice = options.method ?? DEFAULTS.method;
@@ -132,7 +131,7 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
   throwIfAborted(options.signal);
   clock.lap('features');
 
-  const shape = shapeForHead(net);
+  const shape: HeadShape = { featureDim: net.featureDim, numClasses };
   const p = headParameterCount(shape);
   const maxExact = options.maxExactParameters ?? DEFAULTS.maxExactParameters;
   const canFactor = p <= maxExact;
@@ -190,7 +189,7 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
         report,
       })
     : null;
-  clock.lap('verify');
+  if (reliability) clock.lap('verify');
 
   report({ stage: 'ranking', done: 0, total: 1 });
   const trainLoss = headLosses(trainProbs, data.train.y, numClasses);
