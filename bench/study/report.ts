@@ -267,7 +267,7 @@ function headline(study: StudyFile): string[] {
         (allOk
           ? ''
           : convex.every((r) => r.methods.every((m) => m.id === 'tracin' || m.id === 'gif' || v(m.own.pearson) >= 0.95))
-            ? ' Only GIF misses: by design it moves just 10 % of the output units\' weights, which on a convex model can only lose information.'
+            ? ' Only GIF misses: by design it moves only the neurons holding 90 % of each test gradient\'s ‖g‖², which on a convex model can only lose information.'
             : ''),
     );
   }
@@ -321,7 +321,7 @@ function facts(study: StudyFile): string[] {
     const lo = Math.min(...vals.filter(Number.isFinite));
     out.push(
       `**Convex model — ${lo >= 0.95 ? 'trustworthy' : 'mostly trustworthy'}.** On logistic regression (${convex.map((r) => label(r.spec)).join('; ')}) exact, CG and LiSSA agree with ` +
-        `retraining at Pearson ${range(vals)}. GIF, which by design moves only a subset of the parameters (10 % of the output units here), ` +
+        `retraining at Pearson ${range(vals)}. GIF, which by design moves only a subset of the parameters (per test point, the output units holding 90 % of its ‖g‖², at least 10 % of them), ` +
         `reaches ${range(gif)}.`,
     );
   }
@@ -582,7 +582,7 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
         'trained by the engine\'s trainNetwork (Adam, engine default learning rate and batch size, 30 epochs; CNN 10; per-epoch checkpoints kept for TracIn), ' +
         'then — for every model with hidden layers — the whole network converged by full-batch L-BFGS (the engine\'s `converge` step, budget 1,500 iterations), ' +
         'then features, head fit to ‖∇‖/n ≤ 1e-7 and Newton polish exactly as analyze() does. All methods of a configuration share this one network.',
-      '- **Methods**: the engine\'s runInfluenceStage with method exact | cg | lissa | tracin | gif and target last-layer | full, default options (CG/LiSSA tolerance 1e-5, LiSSA 1000-step cap, GIF 10 % of neurons, automatic damping). ' +
+      '- **Methods**: the engine\'s runInfluenceStage with method exact | cg | lissa | tracin | gif and target last-layer | full, default options (CG/LiSSA tolerance 1e-5, LiSSA 1000-step cap, GIF: per test point, whole neurons in order of their share of ‖g_t‖², at least 10 % of them and until they hold 90 % of it; automatic damping). ' +
         'Time = wall time of that stage (including the exact last-layer self-influence the iterative methods also compute).',
       '- **Test points**: the engine\'s verifyInfluence rule — a seeded permutation of the explained test samples, first 5 taken. The iterative methods explain the *first* `explain` test samples (5 on MNIST, whose split is stored in seeded random order; all 30 on Iris), so the 5 are a seeded random draw, the same for every method.',
       '- **Removals**: the engine\'s chooseRemovals over the score rows of *all* methods interleaved (two thirds: largest |influence| round-robin over test points and methods; one third: seeded random), so every method is judged on the same pairs and no method picks its own favourable ones. K = ' +

@@ -14,9 +14,12 @@ import { extraDamping } from '../solvers/dampingPlan';
 import { estimateSpectrum } from '../solvers/lanczosEigen';
 import { frozenSubsetSolve, generalizedInfluenceSolve } from '../solvers/generalizedInfluence';
 import { lissa } from '../solvers/lissa';
-import { lastAxisNeuronParameters, selectNeuronParameters } from '../solvers/neuronSelection';
+import { lastAxisNeuronParameters, selectNeuronParameters, squaredNormPerNeuron } from '../solvers/neuronSelection';
 import type { InfluenceOperator } from './operators';
 import { TopKTracker } from './topK';
+
+/** gif: share of ‖g_t‖² the moved neurons must hold (see selectSubset). */
+export const DEFAULT_SUBSET_COVERAGE = 0.9;
 
 export type IterativeMethod = 'cg' | 'lissa' | 'gif' | 'gif-frozen';
 
@@ -39,8 +42,10 @@ export interface IterativeOptions {
    * Default 1000.
    */
   lissaDepth?: number;
-  /** gif: fraction of neurons kept. Default 0.1. */
+  /** gif: fraction of neurons kept at least. Default 0.1. */
   subsetFraction?: number;
+  /** gif: share of the test gradient's ‖g‖² the kept neurons must hold at least. Default 0.9. */
+  subsetCoverage?: number;
   seed?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
@@ -54,8 +59,8 @@ export interface IterativeResult {
   solves: { test: number; iterations: number; relativeResidual: number; converged: boolean }[];
   /** lissa: the scale it settled on (the last solve's). */
   lissaScale?: number;
-  /** gif: the number of parameters in J. */
-  subsetSize?: number;
+  /** gif: the number of parameters in J, per explained test sample (J is chosen for each). */
+  subsetSizes?: number[];
   /** Full score rows for the explained samples (explained.length × nTrain), for the reliability check. */
   scores: Float64Array;
 }
@@ -74,15 +79,16 @@ function neuronGroups(operator: InfluenceOperator): Int32Array[] {
   return groups;
 }
 
-/** J for generalized influence: the neurons with the largest |gradient| summed over the examined test samples. */
-export function selectSubset(operator: InfluenceOperator, gradients: Float64Array[], fraction: number): Int32Array {
-  const groups = neuronGroups(operator);
-  const scores = groups.map((params) => {
-    let s = 0;
-    for (const g of gradients) for (const q of params) s += Math.abs(g[q]);
-    return s;
-  });
-  return selectNeuronParameters(scores, groups, { fraction });
+/**
+ * J for generalized influence of one examined test sample: whole neurons in
+ * order of their share of ‖g_t‖², at least `fraction` of them and as many
+ * more as it takes to hold `coverage` of ‖g_t‖². Chosen per test sample
+ * because the parameters "tied to the examined data" (Lyu et al. 2023)
+ * differ between test samples: pooling the gradients of several test points
+ * lets one point's neurons crowd out another's.
+ */
+export function selectSubset(groups: Int32Array[], gradient: Float64Array, fraction: number, coverage: number): Int32Array {
+  return selectNeuronParameters(squaredNormPerNeuron(gradient, groups), groups, { fraction, coverage });
 }
 
 export function computeIterativeInfluence(options: IterativeOptions): IterativeResult {
@@ -102,8 +108,8 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
   }
 
   const gradients = Array.from(explained, (t) => operator.testGradient(t));
-  const subset =
-    method === 'gif' || method === 'gif-frozen' ? selectSubset(operator, gradients, options.subsetFraction ?? 0.1) : undefined;
+  const groups = method === 'gif' || method === 'gif-frozen' ? neuronGroups(operator) : [];
+  const subsetSizes: number[] = [];
 
   for (let e = 0; e < explained.length; e++) {
     throwIfAborted(options.signal);
@@ -124,10 +130,12 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
       lissaScale = result.report.scale;
       ({ x, report } = result);
     } else {
+      const subset = selectSubset(groups, g, options.subsetFraction ?? 0.1, options.subsetCoverage ?? DEFAULT_SUBSET_COVERAGE);
+      subsetSizes.push(subset.length);
       const solve = method === 'gif' ? generalizedInfluenceSolve : frozenSubsetSolve;
-      const result = solve(operator.hvp, g, subset as Int32Array, { damping, tolerance });
+      const result = solve(operator.hvp, g, subset, { damping, tolerance });
       x = new Float64Array(operator.numParams);
-      (subset as Int32Array).forEach((q, j) => (x[q] = result.x[j]));
+      subset.forEach((q, j) => (x[q] = result.x[j]));
       report = result.report;
     }
     const row = operator.trainDots(x);
@@ -137,5 +145,5 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
     solves.push({ test: t, iterations: report.iterations, relativeResidual: report.relativeResidual, converged: report.converged });
     options.onProgress?.(e + 1, explained.length);
   }
-  return { topK: tracker, damping, solves, lissaScale, subsetSize: subset?.length, scores };
+  return { topK: tracker, damping, solves, lissaScale, subsetSizes: groups.length ? subsetSizes : undefined, scores };
 }

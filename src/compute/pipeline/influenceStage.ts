@@ -9,7 +9,7 @@ import { throwIfAborted } from '../cancel';
 import { createFastHeadHvp } from '../head/fastHeadObjective';
 import { type HeadData, type HeadShape, headParameterCount, perSampleGradients } from '../head/softmaxHead';
 import { computeExactHeadInfluence } from '../influence/exactHeadInfluence';
-import { computeIterativeInfluence } from '../influence/iterativeInfluence';
+import { computeIterativeInfluence, DEFAULT_SUBSET_COVERAGE } from '../influence/iterativeInfluence';
 import { fullNetworkOperator, headOperator, type InfluenceOperator } from '../influence/operators';
 import { computeTracIn } from '../influence/tracin';
 import type { TopKTracker } from '../influence/topK';
@@ -183,7 +183,13 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
         maxRelativeResidual: Math.max(0, ...result.solves.map((s) => s.relativeResidual)),
         allConverged: result.solves.every((s) => s.converged),
         ...(result.lissaScale !== undefined ? { lissaScale: result.lissaScale } : {}),
-        ...(result.subsetSize !== undefined ? { subsetParameters: result.subsetSize } : {}),
+        ...(result.subsetSizes !== undefined
+          ? {
+              subsetParameters: Math.round(result.subsetSizes.reduce((a, b) => a + b, 0) / Math.max(result.subsetSizes.length, 1)),
+              subsetParametersMax: Math.max(0, ...result.subsetSizes),
+              subsetRule: `per test sample: whole neurons, ≥ ${Math.round(input.subsetFraction * 100)} % of them and ≥ ${Math.round(DEFAULT_SUBSET_COVERAGE * 100)} % of ‖g_t‖²`,
+            }
+          : {}),
       },
       scoreRow: (t) => {
         const row = rows.get(t);

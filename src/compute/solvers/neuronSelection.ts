@@ -10,6 +10,16 @@ export interface NeuronSelectionOptions {
   fraction?: number;
   /** Keep at least this many neurons (when there are that many). Default 1. */
   minNeurons?: number;
+  /**
+   * Beyond the `fraction` floor, keep adding neurons (best first) until the
+   * kept ones hold at least this share of the total score, in [0, 1].
+   * Default 0: the fraction alone decides. With squared-gradient scores this
+   * is the share of ‖g‖² whose parameters are allowed to move: a neuron the
+   * examined sample's loss depends on strongly is never left frozen just
+   * because the fraction ran out (on a 10-class linear model 10 % is one
+   * class row, while the loss depends on the true and the predicted row).
+   */
+  coverage?: number;
 }
 
 /**
@@ -29,9 +39,18 @@ export function selectNeuronParameters(
   if (neuronParameters.length !== count) throw new Error(`${count} scores for ${neuronParameters.length} neurons`);
   const fraction = options.fraction ?? 0.05;
   if (!(fraction > 0 && fraction <= 1)) throw new Error(`fraction must be in (0, 1], got ${fraction}`);
-  const keep = Math.min(count, Math.max(options.minNeurons ?? 1, Math.ceil(fraction * count)));
+  const coverage = options.coverage ?? 0;
+  if (!(coverage >= 0 && coverage <= 1)) throw new Error(`coverage must be in [0, 1], got ${coverage}`);
   const key = (i: number) => (Number.isNaN(scores[i]) ? -Infinity : scores[i]);
   const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => key(b) - key(a) || a - b);
+  let keep = Math.min(count, Math.max(options.minNeurons ?? 1, Math.ceil(fraction * count)));
+  if (coverage > 0) {
+    let total = 0;
+    for (let i = 0; i < count; i++) if (key(i) > 0) total += key(i);
+    let held = 0;
+    for (let k = 0; k < keep; k++) held += Math.max(0, key(order[k]));
+    while (keep < count && held < coverage * total) held += Math.max(0, key(order[keep++]));
+  }
   const chosen = new Set<number>();
   for (const neuron of order.slice(0, keep)) for (const index of Array.from(neuronParameters[neuron])) chosen.add(index);
   return Int32Array.from([...chosen].sort((a, b) => a - b));
@@ -55,6 +74,15 @@ export function lastAxisNeuronParameters(kernelOffset: number, kernelSize: numbe
     for (let r = 0; r < fanIn; r++) indices[r] = kernelOffset + r * units + u;
     if (biasOffset >= 0) indices[fanIn] = biasOffset + u;
     return indices;
+  });
+}
+
+/** Σ of squares of `values` at each neuron's parameter indices: a neuron's share of ‖g‖². */
+export function squaredNormPerNeuron(values: ArrayLike<number>, neuronParameters: readonly ArrayLike<number>[]): Float64Array {
+  return Float64Array.from(neuronParameters, (params) => {
+    let s = 0;
+    for (let k = 0; k < params.length; k++) s += values[params[k]] ** 2;
+    return s;
   });
 }
 

@@ -63,6 +63,46 @@ for (const method of ['cg', 'lissa', 'gif'] as IterativeMethod[]) {
   });
 }
 
+test('gif chooses J per test sample and matches the dense least-squares solution H[:,J]⁺g on that J', () => {
+  const { opt, testProbs } = headProblem();
+  const operator = headOperator(train, held, shape, opt.probs, testProbs, l2);
+  const result = computeIterativeInfluence({
+    method: 'gif', operator, nTrain: train.n, nTest: held.n, explained: Int32Array.of(0, 1, 2, 3, 4), topK: 3,
+    damping: 0, tolerance: 1e-10, subsetFraction: 0.1, subsetCoverage: 0.9,
+  });
+  const P = operator.numParams;
+  const H = Array.from({ length: P }, (_, j) => operator.hvp(Float64Array.from({ length: P }, (_, k) => (k === j ? 1 : 0))));
+  for (let t = 0; t < held.n; t++) {
+    const g = operator.testGradient(t);
+    // The engine's rule, recomputed here: output units (F weights + bias each) by their share of ‖g‖², until ≥ 90 %.
+    const units = Array.from({ length: C }, (_, u) => {
+      const params = [...Array.from({ length: F }, (_, r) => r * C + u), F * C + u];
+      return { params, mass: params.reduce((a, q) => a + g[q] ** 2, 0) };
+    }).sort((a, b) => b.mass - a.mass);
+    const total = units.reduce((a, u) => a + u.mass, 0);
+    const J: number[] = [];
+    let held2 = 0;
+    for (const u of units) {
+      if (J.length > 0 && held2 >= 0.9 * total) break;
+      J.push(...u.params);
+      held2 += u.mass;
+    }
+    J.sort((a, b) => a - b);
+    assert.equal(result.subsetSizes?.[t], J.length);
+    // Normal equations of min ‖H[:,J]x − g‖ in float64: (H_JᵀH_J) x = H_Jᵀ g.
+    const M = Float64Array.from(J.flatMap((a) => J.map((b) => H[a].reduce((s, _, r) => s + H[a][r] * H[b][r], 0))));
+    const rhs = Float64Array.from(J, (a) => H[a].reduce((s, h, r) => s + h * g[r], 0));
+    const xJ = gaussSolve(M, J.length, rhs);
+    const x = new Float64Array(P);
+    J.forEach((q, k) => (x[q] = xJ[k]));
+    const expected = operator.trainDots(x);
+    const got = result.scores.subarray(t * train.n, (t + 1) * train.n);
+    assert.ok(maxRelativeError(got, expected) < 1e-5, `test ${t}: ${maxRelativeError(got, expected)}`);
+  }
+  // The coverage rule mattered: some test sample needed more than the one unit the 10 % floor gives.
+  assert.ok(result.subsetSizes?.some((size) => size > F + 1), JSON.stringify(result.subsetSizes));
+});
+
 test('full-network cg, lissa and gif match a dense float64 solve of the network Hessian', async () => {
   const rng = createRng(61);
   const n = 40;

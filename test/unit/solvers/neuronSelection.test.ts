@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lastAxisNeuronParameters, selectNeuronParameters, sumAbsoluteColumns } from '../../../src/compute/solvers/neuronSelection';
+import { lastAxisNeuronParameters, selectNeuronParameters, squaredNormPerNeuron, sumAbsoluteColumns } from '../../../src/compute/solvers/neuronSelection';
 
 test('dense-layer neuron map: unit u owns column u of the [in, units] kernel and bias u', () => {
   // kernel 3×2 at offset 10, bias at offset 16
@@ -34,4 +34,22 @@ test('selectNeuronParameters keeps the top fraction of neurons, whole rows, sort
 
 test('sumAbsoluteColumns scores neurons by Σ|value| over the examined samples', () => {
   assert.deepEqual(Array.from(sumAbsoluteColumns([1, -2, -3, 4, 0.5, 0], 3, 2)), [4.5, 6]);
+});
+
+test('coverage adds neurons beyond the fraction until they hold that share of the score', () => {
+  const map = lastAxisNeuronParameters(0, 10, 10, -1); // 10 neurons of one parameter each
+  const scores = [50, 30, 10, 5, 3, 1, 1, 0, 0, 0]; // total 100
+  const count = (coverage: number) => selectNeuronParameters(scores, map, { fraction: 0.1, coverage }).length;
+  assert.equal(count(0), 1); // the fraction alone: one neuron (50 %)
+  assert.equal(count(0.5), 1); // 50 already held
+  assert.equal(count(0.8), 2); // 50 + 30
+  assert.equal(count(0.9), 3); // 50 + 30 + 10
+  assert.equal(count(0.99), 6); // up to 99
+  assert.equal(count(1), 7); // every neuron with a positive score, no zero ones
+  assert.throws(() => selectNeuronParameters(scores, map, { coverage: 1.5 }), /coverage/);
+});
+
+test('squaredNormPerNeuron is each neuron\'s share of the squared norm', () => {
+  const map = [Int32Array.of(0, 2), Int32Array.of(1, 3)];
+  assert.deepEqual(Array.from(squaredNormPerNeuron([1, -2, 3, 0.5], map)), [10, 4.25]);
 });
