@@ -59,9 +59,9 @@ export function writePlots(results: BenchResults, dir: string): string[] {
 
   const detection = results.sections.detection;
   if (detection?.ok) {
-    const plotted = detection.data.cases.filter((c) => c.ok && c.curves && (c.dataset === 'demo' || c.seed === 0));
+    const plotted = detection.data.cases.filter((c) => c.ok && c.curves && (c.dataset === 'mnist' || c.seed === 0));
     for (const c of plotted) {
-      const name = c.dataset === 'demo' ? `detection-demo-${Math.round(c.noise * 100)}pct.svg` : irisPlotName(c);
+      const name = c.dataset === 'mnist' ? `detection-mnist-${Math.round(c.noise * 100)}pct.svg` : irisPlotName(c);
       const series: Series[] = SIGNALS.map((s) => ({ name: SIGNAL_LABELS[s], points: c.curves![s], markers: false }));
       series.push({ name: SIGNAL_LABELS.random, points: [{ x: 0, y: 0 }, { x: 1, y: 1 }], dashed: true, markers: false });
       write(name, lineChart({

@@ -11,9 +11,10 @@ export function renderReport(r: BenchResults): string {
   const out: string[] = [];
   out.push('# Influence Lens — benchmark report', '');
   if (r.quick) {
-    out.push('> **QUICK MODE** (`npm run bench -- --quick`): one run per configuration and a subset — MNIST mlp 10k and 1k and cnn 1k,',
-      '> the demo at 10% noise only, Iris with one flip seed, all kernels. Not in quick mode: medians of 3, mlp 5k, cnn 5k, logreg on MNIST,',
-      '> the in-process cross-check, demo 5% and 20%, Iris seeds 1–4. Run the full `npm run bench` for those.', '');
+    out.push('> **QUICK MODE** (`npm run bench -- --quick`): one run per configuration and a subset — MNIST mlp 10k and 1k and cnn 1k;',
+      '> detection on MNIST 3k and Iris at 10% noise with one flip seed; the smallest scaling sizes; all kernels. Not in quick mode: medians of 3,',
+      '> mlp 5k, cnn 5k, logreg on MNIST, the in-process cross-check, detection on MNIST 10k and Iris at 5/10/20% with 3 seeds, scaling to N = 100,000 and P = 5,000.',
+      '> Run the full `npm run bench` for those.', '');
   }
   if (r.only) out.push(`> Only the **${r.only}** section was run (\`--only ${r.only}\`).`, '');
   out.push(...loadWarning(r), '');
@@ -174,37 +175,34 @@ function detectionSection(r: BenchResults): string[] {
   const out = ['## 2. Mislabel detection', ''];
   out.push('Each training sample is ranked by a score; positives are the labels we flipped (to a uniformly random other class, fixed seed).',
     'AUROC and AUPRC (average precision): higher is better. Recall@f: share of the flipped labels found after inspecting the top f of the ranking.',
-    'Baselines come from the same run: out-of-sample margin (record.outOfSampleMargin, lowest first), training loss, self-influence; random is the exact expectation.', '');
+    'Baselines: out-of-sample margin (record.outOfSampleMargin, lowest first; the confident-learning ranking), training loss and self-influence come from the same run; ' +
+      'TracIn self-influence from a second run of the same data and seed with `--method tracin`; random is the exact expectation.', '');
   const shortfalls: string[] = [];
   const cases = s.data.cases;
+  out.push(...detectionSummary(cases), '');
 
-  for (const c of cases.filter((x) => x.dataset === 'demo')) {
+  for (const c of cases.filter((x) => x.dataset === 'mnist')) {
     out.push(`### ${c.name} (${c.model})`, '');
     if (!c.ok) {
       out.push('**FAILED**:', '', '```', c.error ?? '', '```', '');
       continue;
     }
-    out.push(`${c.flipped} of ${c.nTrain} training labels flipped (demo seed 0, \`buildDemoDataset\`); test accuracy ${pct(c.testAccuracy)}; ` +
+    out.push(`${c.flipped} of ${c.nTrain} training labels flipped (\`buildDemoDataset\`, seed 0, the image folder analyzed); test accuracy ${pct(c.testAccuracy)}; ` +
       `the engine estimates ${c.estimatedCount} label issues; suggested label = true label for ${pct(c.suggestionAccuracy)} of the flipped samples; ${num(c.wallSeconds, 1)} s.`, '');
     out.push(qualityTable(rowsOf(c), c.bestRecallAt), '');
     shortfalls.push(...whereSuspicionLoses(`${c.name} (${c.model})`, rowsOf(c), c.bestRecallAt));
-    const plot = `detection-demo-${Math.round(c.noise * 100)}pct.svg`;
+    const plot = `detection-mnist-${Math.round(c.noise * 100)}pct.svg`;
     if (r.plots.includes(plot)) out.push(`![recall curves, ${c.name}](${plot})`, '');
   }
 
   const iris = cases.filter((x) => x.dataset === 'iris');
-  for (const variant of [...new Set(iris.map(variantLabel))]) {
-    const group = iris.filter((x) => variantLabel(x) === variant);
+  const groups = [...new Set(iris.map((x) => `${x.noise}|${variantLabel(x)}`))];
+  for (const key of groups) {
+    const group = iris.filter((x) => `${x.noise}|${variantLabel(x)}` === key);
     const ok = group.filter((x) => x.ok);
     const seeds = group.map((x) => x.seed);
-    const diagnostic = (group[0].extraArgs ?? []).length > 0;
-    const name = `Iris, 10% of training labels flipped (${variant}${diagnostic ? ', diagnostic' : ''})`;
+    const name = `Iris, ${pct(group[0].noise)} of training labels flipped (${variantLabel(group[0])})`;
     out.push(`### ${name}`, '');
-    if (diagnostic) {
-      out.push(`Not a product default: the same data with \`${group[0].extraArgs!.join(' ')}\`. By default the cross-fitting fold models get only Adam ` +
-        '(logreg: 5 epochs of batch 128, i.e. 5 steps on 96 samples), while the main model\'s head is fitted exactly; more epochs train the folds, ' +
-        'which is what the out-of-sample margin and the confident-learning estimate rely on.', '');
-    }
     for (const f of group.filter((x) => !x.ok)) out.push(`Seed ${f.seed} **FAILED**: \`${(f.error ?? '').split('\n')[0]}\``, '');
     if (ok.length === 0) continue;
     const c0 = ok[0];
@@ -213,17 +211,65 @@ function detectionSection(r: BenchResults): string[] {
         ? `**mean (min–max) over ${ok.length} flip seeds** (${seeds.join(', ')}). Test accuracy ${aggText(agg(ok.map((x) => x.testAccuracy ?? NaN)), pct)}; ` +
           `suggested label = true label for ${aggText(agg(ok.map((x) => x.suggestionAccuracy ?? NaN)), pct)} of the flips; estimated issues ${aggText(agg(ok.map((x) => x.estimatedCount ?? NaN)), (v) => num(v, 1))}.`
         : `seed ${c0.seed}. Test accuracy ${pct(c0.testAccuracy)}; suggested label = true label for ${pct(c0.suggestionAccuracy)} of the flips; the engine estimates ${c0.estimatedCount} label issues.`) +
-      ' With 12 positives, one sample moves recall by 8 points: read these as rough.', '');
+      ` With ${c0.flipped} positives, one sample moves recall by ${Math.round(100 / (c0.flipped ?? 1))} points: read these as rough.`, '');
     const rows = ok.length > 1 ? aggregateRows(ok) : rowsOf(c0);
     out.push(qualityTable(rows, c0.bestRecallAt), '');
     shortfalls.push(...whereSuspicionLoses(ok.length > 1 ? `${name}, mean over seeds` : `${name}, seed ${c0.seed}`, rows, c0.bestRecallAt));
     const plot = irisPlotName(c0);
-    if (r.plots.includes(plot)) out.push(`![recall curves, Iris ${variant}, seed 0](${plot})`, '');
+    if (r.plots.includes(plot)) out.push(`![recall curves, ${name}, seed ${c0.seed}](${plot})`, '');
   }
 
   out.push('### Where suspicion does not beat a baseline', '');
   out.push(...(shortfalls.length > 0 ? shortfalls : ['- Nowhere in this run: suspicion is strictly best on every metric of every case.']), '');
+  out.push(...cleaningSection(cases));
   return out;
+}
+
+/** One line per setting: does suspicion have the best AUROC and AUPRC of all signals? */
+function detectionSummary(cases: DetectionCase[]): string[] {
+  const settings = [...new Set(cases.filter((c) => c.ok).map((c) => `${c.dataset}|${c.noise}|${variantLabel(c)}`))];
+  if (settings.length === 0) return [];
+  const rows = settings.map((key) => {
+    const group = cases.filter((c) => c.ok && `${c.dataset}|${c.noise}|${variantLabel(c)}` === key);
+    const rowsHere = group.length > 1 ? aggregateRows(group) : rowsOf(group[0]);
+    const mean = (sig: string, pick: (q: Row['q']) => number | Agg) => value(pick(rowsHere.find((x) => x.name === sig)!.q));
+    const others = SIGNALS.filter((sig) => sig !== 'suspicion').map((sig) => SIGNAL_LABELS[sig]);
+    const verdict = (pick: (q: Row['q']) => number | Agg) => {
+      const mine = mean(SIGNAL_LABELS.suspicion, pick);
+      const best = Math.max(...others.map((o) => mean(o, pick)));
+      return `${num(mine, 3)} ${mine > best + 1e-12 ? '✓' : mine >= best - 1e-12 ? '= (tie)' : `✗ (best baseline ${num(best, 3)})`}`;
+    };
+    const g = group[0];
+    return [
+      g.dataset === 'mnist' ? g.name.replace(/, .*$/, '') : 'Iris', variantLabel(g), pct(g.noise), String(group.length),
+      verdict((q) => q.auroc), verdict((q) => q.auprc),
+    ];
+  });
+  return [
+    '**Summary.** Suspicion\'s AUROC and AUPRC per setting (mean over seeds where there are several): ✓ = higher than every baseline, ✗ = some baseline is higher.',
+    '',
+    table(['data', 'model', 'noise', 'seeds', 'AUROC', 'AUPRC'], rows),
+  ];
+}
+
+function cleaningSection(cases: DetectionCase[]): string[] {
+  const withCleaning = cases.filter((c) => c.ok && c.cleaning);
+  if (withCleaning.length === 0) return [];
+  return [
+    '### Cleaning pays off?',
+    '',
+    'The engine\'s estimated number of label issues, taken from the top of the suspicion ranking, relabeled to their suggested labels; then the model is retrained ' +
+      '(its image moved to the suggested class folder, as the extension\'s relabel does; same seed and test split; `--folds 2` since only the model\'s accuracy is read). "Clean labels" undoes every flip: the ceiling.',
+    '',
+    table(
+      ['setting', 'relabeled', 'flips fixed', 'clean samples broken', 'test acc. noisy', 'cleaned', 'clean labels'],
+      withCleaning.map((c) => {
+        const k = c.cleaning!;
+        return [c.name, String(k.relabeled), `${k.fixed} of ${c.flipped}`, String(k.broken), pct(k.noisyAccuracy), pct(k.cleanedAccuracy), pct(k.cleanLabelAccuracy)];
+      }),
+    ),
+    '',
+  ];
 }
 
 function rowsOf(c: DetectionCase): Row[] {
@@ -270,7 +316,7 @@ function qualityTable(rows: Row[], best?: Record<string, number>): string {
 
 /** Also used by plots.ts, so the report links the file that was written. */
 export function irisPlotName(c: DetectionCase): string {
-  return `detection-iris-${variantLabel(c).replace(/[^a-z0-9]+/gi, '-')}.svg`;
+  return `detection-iris-${Math.round(c.noise * 100)}pct-${variantLabel(c).replace(/[^a-z0-9]+/gi, '-')}.svg`;
 }
 
 /** Metrics where some baseline scores at least as well as suspicion (a tie at the best possible value is not listed). */
