@@ -5,6 +5,7 @@
  *   e2e        end to end on MNIST (the < 60 s acceptance target), 1k/5k/10k, logreg/mlp/cnn
  *   detection  mislabel ranking quality vs baselines (MNIST demo, Iris)
  *   kernels    wasm matMul peak vs the achieved GFLOP/s of the influence kernels
+ *   scaling    wall time and peak memory against N (to 100,000) and P (to 5,000)
  * Each section is wrapped: a failure is reported and the others still run.
  * Progress goes to stderr.
  */
@@ -21,6 +22,7 @@ import type { BenchResults, SectionOutcome } from './report/types';
 import { runDetection } from './sections/detection';
 import { runEndToEnd } from './sections/endToEnd';
 import { runKernels } from './sections/kernels';
+import { runScaling } from './sections/scaling';
 
 async function main(): Promise<number> {
   let args;
@@ -66,6 +68,7 @@ async function main(): Promise<number> {
       ['e2e', () => runEndToEnd({ quick: args.quick, runs: args.runs, tempDir, inProcessError: inProcessError() })],
       ['detection', () => runDetection({ quick: args.quick, tempDir })],
       ['kernels', () => runKernels({ quick: args.quick, runs: args.runs })],
+      ['scaling', () => runScaling({ quick: args.quick, tempDir })],
     ];
     for (const [name, run] of plan) {
       if (!selected(name)) continue;

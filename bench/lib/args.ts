@@ -1,7 +1,7 @@
 /** Command-line flags of `npm run bench -- …`. */
 import path from 'node:path';
 
-export const SECTIONS = ['e2e', 'detection', 'kernels'] as const;
+export const SECTIONS = ['e2e', 'detection', 'kernels', 'scaling'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 const ALIASES: Record<string, SectionName> = {
@@ -16,6 +16,8 @@ const ALIASES: Record<string, SectionName> = {
   kernels: 'kernels',
   kernel: 'kernels',
   throughput: 'kernels',
+  scaling: 'scaling',
+  memory: 'scaling',
 };
 
 export interface BenchArgs {
@@ -29,12 +31,12 @@ export interface BenchArgs {
   renderOnly: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only e2e|detection|kernels] [--runs n] [--out dir] [--keep-temp]
+export const USAGE = `usage: npm run bench -- [--quick] [--only e2e|detection|kernels|scaling] [--runs n] [--out dir] [--keep-temp]
 
   --quick       a subset that finishes in a few minutes (1 run each); the report says so
-  --only <s>    run one section: e2e (MNIST end to end), detection (mislabel ranking), kernels (GFLOP/s)
+  --only <s>    run one section: e2e (MNIST end to end), detection (mislabel ranking), kernels (GFLOP/s), scaling (time and memory vs N and P)
   --runs <n>    repetitions per timed configuration (default 3; 1 with --quick)
-  --out <dir>   where REPORT.md, latest.json and the plots go (default bench/results)
+  --out <dir>   where REPORT.md, latest.json and the plots go (default bench/results, or bench/results/quick with --quick)
   --keep-temp   keep the generated datasets and results files (their folder is printed)
   --render-only re-render REPORT.md and the plots from <out>/latest.json, measuring nothing`;
 
@@ -42,7 +44,7 @@ export function parseArgs(argv: string[]): BenchArgs {
   let quick = false;
   let only: SectionName | null = null;
   let runs: number | undefined;
-  let outDir = path.resolve(__dirname, '..', 'results');
+  let outDir: string | undefined;
   let keepTemp = false;
   let renderOnly = false;
   for (let i = 0; i < argv.length; i++) {
@@ -66,6 +68,8 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (arg === '--help' || arg === '-h') throw new UsageError('');
     else throw new UsageError(`unknown argument '${arg}'`);
   }
+  // A quick run never overwrites the committed full report: it goes to results/quick/ (git-ignored).
+  outDir ??= path.resolve(__dirname, '..', 'results', ...(quick ? ['quick'] : []));
   return { quick, only, runs: runs ?? (quick ? 1 : 3), outDir, keepTemp, renderOnly };
 }
 

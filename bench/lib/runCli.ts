@@ -30,6 +30,8 @@ export interface CliRun {
   /** User + system CPU of the subprocess (all its threads); null if unknown. */
   cpuSeconds: number | null;
   maxRssMB: number | null;
+  /** Peak `external` memory of the main thread (its wasm heap + Buffers), MB; null if unknown. */
+  maxExternalMB?: number | null;
   /** Cores kept busy by other processes on average during the run. */
   otherLoadCores: number | null;
   results?: ResultsFile;
@@ -80,16 +82,18 @@ export function runCliAnalyze(options: CliRunOptions): Promise<CliRun> {
       const busyAfter = machineBusySeconds();
       let cpuSeconds: number | null = null;
       let maxRssMB: number | null = null;
+      let maxExternalMB: number | null = null;
       try {
-        const u = JSON.parse(fs.readFileSync(rusageFile, 'utf8')) as { userSeconds: number; systemSeconds: number; maxRssKB: number };
+        const u = JSON.parse(fs.readFileSync(rusageFile, 'utf8')) as { userSeconds: number; systemSeconds: number; maxRssKB: number; maxExternalBytes?: number };
         cpuSeconds = u.userSeconds + u.systemSeconds;
         maxRssMB = u.maxRssKB / 1024;
+        maxExternalMB = u.maxExternalBytes !== undefined ? u.maxExternalBytes / 2 ** 20 : null;
       } catch {
         // killed before exit handlers ran
       }
       fs.rmSync(rusageFile, { force: true });
       const run: CliRun = {
-        ok: false, wallSeconds, exitCode, timedOut, cpuSeconds, maxRssMB,
+        ok: false, wallSeconds, exitCode, timedOut, cpuSeconds, maxRssMB, maxExternalMB,
         otherLoadCores: otherLoadCores(busyBefore, busyAfter, cpuSeconds ?? 0, wallSeconds),
       };
       if (spawnError) run.error = spawnError.message;

@@ -57,6 +57,26 @@ export function writePlots(results: BenchResults, dir: string): string[] {
     }
   }
 
+  const scaling = results.sections.scaling;
+  if (scaling?.ok) {
+    const sweep = (points: typeof scaling.data.overN, name: string, title: string, xLabel: string) => {
+      const ok = points.filter((p) => p.ok);
+      if (ok.length < 2) return;
+      write(name, lineChart({
+        title,
+        xLabel,
+        yLabel: 'seconds (left series) / GB (peak RSS)',
+        series: [
+          { name: 'wall time, s', points: ok.map((p) => ({ x: p.size, y: p.wallSeconds ?? 0 })) },
+          { name: 'peak RSS, GB', dashed: true, points: ok.map((p) => ({ x: p.size, y: (p.maxRssMB ?? 0) / 1024 })) },
+        ],
+        note: 'One run per size, a fresh CLI process each.',
+      }));
+    };
+    sweep(scaling.data.overN, 'scaling-n.svg', 'Time and peak memory against N (784 features, MLP, exact)', 'training samples N');
+    sweep(scaling.data.overP, 'scaling-p.svg', 'Time and peak memory against P (5,000 samples, 64 features)', 'head parameters P');
+  }
+
   const detection = results.sections.detection;
   if (detection?.ok) {
     const plotted = detection.data.cases.filter((c) => c.ok && c.curves && (c.dataset === 'mnist' || c.seed === 0));

@@ -2,6 +2,7 @@
 import type { DetectionSection } from '../sections/detection';
 import type { E2eSection } from '../sections/endToEnd';
 import type { KernelSection } from '../sections/kernels';
+import type { ScalingSection } from '../sections/scaling';
 import type { InProcessProbe } from '../lib/probeInProcess';
 import type { MachineInfo } from '../lib/machine';
 
@@ -25,6 +26,7 @@ export interface BenchResults {
     e2e?: SectionOutcome<E2eSection>;
     detection?: SectionOutcome<DetectionSection>;
     kernels?: SectionOutcome<KernelSection>;
+    scaling?: SectionOutcome<ScalingSection>;
   };
   /** SVG files written beside REPORT.md. */
   plots: string[];

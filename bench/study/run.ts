@@ -20,7 +20,9 @@ import type { ConfigResult, ConfigSpec } from './types';
 
 const STUDY_DIR = __dirname;
 const REPO = path.resolve(STUDY_DIR, '..', '..');
-const RESULTS = path.resolve(STUDY_DIR, '..', 'results');
+const FULL_RESULTS = path.resolve(STUDY_DIR, '..', 'results');
+/** A quick study never overwrites the committed full one. */
+const resultsDir = (quick: boolean) => (quick ? path.join(FULL_RESULTS, 'quick') : FULL_RESULTS);
 
 function log(message: string): void {
   process.stderr.write(`[study] ${message}\n`);
@@ -106,6 +108,7 @@ export async function runStudy(opts: { quick: boolean }): Promise<string> {
     results: grid.map((s) => results.get(s.id)).filter((r): r is ConfigResult => r !== undefined),
     failures,
   };
+  const RESULTS = resultsDir(opts.quick);
   fs.mkdirSync(RESULTS, { recursive: true });
   // The raw numbers first: a failure while writing the report must not lose the run.
   fs.writeFileSync(path.join(RESULTS, 'study.json'), JSON.stringify(study, null, 1) + '\n');
@@ -116,6 +119,7 @@ export async function runStudy(opts: { quick: boolean }): Promise<string> {
 
 /** STUDY.md and the plots from a study object (also used to rebuild them from study.json). */
 export function writeReport(study: StudyFile): string {
+  const RESULTS = resultsDir(study.quick);
   for (const old of fs.readdirSync(RESULTS)) if (/^study-.*\.svg$/.test(old)) fs.rmSync(path.join(RESULTS, old));
   const { markdown, files } = buildReport(study);
   for (const [name, content] of files) fs.writeFileSync(path.join(RESULTS, name), content);
@@ -127,7 +131,7 @@ export function writeReport(study: StudyFile): string {
 if (require.main === module) {
   // --report-only: rebuild STUDY.md and the plots from bench/results/study.json without measuring.
   const run = process.argv.includes('--report-only')
-    ? Promise.resolve(writeReport(JSON.parse(fs.readFileSync(path.join(RESULTS, 'study.json'), 'utf8')) as StudyFile))
+    ? Promise.resolve(writeReport(JSON.parse(fs.readFileSync(path.join(resultsDir(process.argv.includes('--quick')), 'study.json'), 'utf8')) as StudyFile))
     : runStudy({ quick: process.argv.includes('--quick') });
   run.then(
     (file) => process.stdout.write(`${file}\n`),
