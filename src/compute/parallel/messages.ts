@@ -11,7 +11,16 @@ export interface TrainTask {
   taskId: number;
   config: ModelConfig;
   data: TrainingData;
-  /** Row-major samples to predict with the trained network (e.g. a held-out fold). */
+  /**
+   * Train on these rows of `data` only (all rows when absent). With `data.x`
+   * in a SharedArrayBuffer, every task then refers to the one copy of the
+   * features instead of carrying its own: at 100,000 × 784 each copy is
+   * 300 MB, and the k fold tasks used to hold k of them at once.
+   */
+  rows?: Int32Array;
+  /** Rows of `data` to predict with the trained network (e.g. a held-out fold). */
+  evalRows?: Int32Array;
+  /** Or: row-major samples to predict, passed by value. */
   evalX?: Float32Array;
   evalN?: number;
   backend?: 'tensorflow' | 'wasm' | 'cpu';

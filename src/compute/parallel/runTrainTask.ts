@@ -6,7 +6,18 @@ import { fitHead } from '../head/fitHead';
 import { initBackend } from '../tf/backend';
 import { computeFeatures, predictProbabilities, trainNetwork } from '../models/train';
 import type { TrainedNetwork, TrainingData, TrainProgress } from '../models/types';
+import { selectRows } from '../pipeline/folds';
 import type { TrainTask, TrainDone } from './messages';
+
+/** The task's training data and held-out samples, gathered here from the shared rows when the task names rows. */
+function taskData(task: TrainTask): { data: TrainingData; evalX?: Float32Array; evalN?: number } {
+  const { data, rows, evalRows } = task;
+  const subset: TrainingData = rows
+    ? { ...data, x: selectRows(data.x, data.dims, rows), y: Int32Array.from(rows, (i) => data.y[i]), n: rows.length }
+    : data;
+  if (evalRows) return { data: subset, evalX: selectRows(data.x, data.dims, evalRows), evalN: evalRows.length };
+  return { data: subset, evalX: task.evalX, evalN: task.evalN };
+}
 
 /**
  * Refits the head on the network's own (frozen) features to the optimum of
@@ -34,12 +45,10 @@ export async function runTrainTask(
 ): Promise<TrainDone> {
   const started = performance.now();
   const backend = await initBackend(task.backend);
-  const trained = await trainNetwork(task.config, task.data, { onProgress, signal, checkpoints: task.checkpoints });
-  const net = task.evalX ? withFittedHead(trained, task.data) : trained;
-  const evalProbs =
-    task.evalX && task.evalN !== undefined && task.evalN > 0
-      ? predictProbabilities(net, task.evalX, task.evalN)
-      : undefined;
+  const { data, evalX, evalN } = taskData(task);
+  const trained = await trainNetwork(task.config, data, { onProgress, signal, checkpoints: task.checkpoints });
+  const net = evalX ? withFittedHead(trained, data) : trained;
+  const evalProbs = evalX && evalN !== undefined && evalN > 0 ? predictProbabilities(net, evalX, evalN) : undefined;
   return {
     type: 'trained',
     taskId: task.taskId,

@@ -84,7 +84,8 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
   const config = modelConfig(options, data, seed);
   const numClasses = data.classes.length;
   const trainData = {
-    x: data.train.x,
+    // Shared with the worker threads rather than copied into each task's message.
+    x: inSharedMemory(data.train.x),
     y: data.train.y,
     n: data.train.y.length,
     dims: data.dims,
@@ -215,4 +216,16 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
     ranking,
     timings: clock,
   });
+}
+
+/**
+ * The same values in a SharedArrayBuffer: posting it to a worker shares the
+ * memory instead of cloning it (one copy of the features for every training
+ * task). Falls back to the array itself where SharedArrayBuffer is missing.
+ */
+function inSharedMemory(x: Float32Array): Float32Array {
+  if (typeof SharedArrayBuffer === 'undefined' || x.buffer instanceof SharedArrayBuffer) return x;
+  const shared = new Float32Array(new SharedArrayBuffer(x.byteLength));
+  shared.set(x);
+  return shared;
 }

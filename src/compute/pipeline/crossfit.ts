@@ -6,7 +6,7 @@
 import { deriveSeed } from '../random';
 import type { ModelConfig, TrainingData } from '../models/types';
 import type { TrainDone, TrainTask } from '../parallel/messages';
-import { selectRows, stratifiedFolds } from './folds';
+import { stratifiedFolds } from './folds';
 
 export function crossFitTasks(
   data: TrainingData,
@@ -22,16 +22,15 @@ export function crossFitTasks(
     const inFold: number[] = [];
     const outOfFold: number[] = [];
     for (let i = 0; i < data.n; i++) (assignment[i] === f ? inFold : outOfFold).push(i);
-    const y = new Int32Array(outOfFold.length);
-    for (let r = 0; r < outOfFold.length; r++) y[r] = data.y[outOfFold[r]];
     heldOut.push(Int32Array.from(inFold));
+    // Rows, not copies: the worker gathers its fold from the shared features (see TrainTask.rows).
     tasks.push({
       type: 'train',
       taskId: f + 1,
       config: { ...config, seed: deriveSeed(seed, 'fold', f) },
-      data: { ...data, x: selectRows(data.x, data.dims, outOfFold), y, n: outOfFold.length },
-      evalX: selectRows(data.x, data.dims, inFold),
-      evalN: inFold.length,
+      data,
+      rows: Int32Array.from(outOfFold),
+      evalRows: heldOut[f],
       backend,
     });
   }

@@ -6,7 +6,7 @@ import { defaultModelConfig } from '../../../src/compute/models/defaults';
 import type { TrainingData } from '../../../src/compute/models/types';
 import type { TrainDone } from '../../../src/compute/parallel/messages';
 import { collectOutOfSample, crossFitTasks } from '../../../src/compute/pipeline/crossfit';
-import { selectRows, stratifiedFolds } from '../../../src/compute/pipeline/folds';
+import { stratifiedFolds } from '../../../src/compute/pipeline/folds';
 
 /** Per class, how many samples each fold got. */
 function countsByClass(y: Int32Array, assignment: Int32Array, numClasses: number, folds: number): number[][] {
@@ -99,12 +99,12 @@ describe('crossFitTasks', () => {
     tasks.forEach((task, f) => {
       const held = new Set(heldOut[f]);
       const trainOn = Array.from({ length: n }, (_, i) => i).filter((i) => !held.has(i));
-      assert.equal(task.data.n, trainOn.length);
-      assert.deepEqual(task.data.x, selectRows(data.x, dims, trainOn));
-      assert.deepEqual(Array.from(task.data.y), trainOn.map((i) => data.y[i]));
+      // The task names rows of the one shared data set instead of carrying a copy.
+      assert.equal(task.data, data);
+      assert.deepEqual(Array.from(task.rows!), trainOn);
+      assert.deepEqual(Array.from(task.evalRows!), Array.from(heldOut[f]));
       assert.equal(task.data.numClasses, numClasses, 'all classes, even if a fold missed one');
-      assert.equal(task.evalN, heldOut[f].length);
-      assert.deepEqual(task.evalX, selectRows(data.x, dims, heldOut[f]));
+      assert.equal(task.evalX, undefined);
       assert.equal(task.backend, 'wasm');
       assert.equal(task.config.kind, 'mlp');
       assert.equal(task.config.epochs, config.epochs);

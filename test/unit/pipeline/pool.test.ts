@@ -109,6 +109,24 @@ describe('runTrainTasks', () => {
     assert.deepEqual(threadProgress.get(0), [1, 2, 3, 4, 5, 6]);
   });
 
+  test('rows of shared features train exactly what the same rows passed by value train, in a worker too', async () => {
+    const shared = new Float32Array(new SharedArrayBuffer(data.x.byteLength));
+    shared.set(data.x);
+    const rows = Int32Array.from({ length: 60 }, (_, r) => (r * 7) % data.n);
+    const evalRows = Int32Array.of(1, 5, 88);
+    const gathered = (idx: Int32Array) => Float32Array.from(Array.from(idx).flatMap((i) => Array.from(data.x.subarray(i * 5, i * 5 + 5))));
+    const byValue: TrainTask = {
+      type: 'train', taskId: 0, config: config(13, 2), backend: 'wasm',
+      data: { ...data, x: gathered(rows), y: Int32Array.from(rows, (i) => data.y[i]), n: rows.length },
+      evalX: gathered(evalRows), evalN: evalRows.length,
+    };
+    const byRows: TrainTask = { type: 'train', taskId: 0, config: config(13, 2), backend: 'wasm', data: { ...data, x: shared }, rows, evalRows };
+    const [expected] = await runTrainTasks([byValue], { workers: 1 });
+    const [threaded] = await runTrainTasks([byRows, { ...byRows, taskId: 1 }], { workers: 2 });
+    assert.deepEqual(trained(threaded), trained(expected));
+    assert.ok(shared.buffer instanceof SharedArrayBuffer && shared[0] === data.x[0], 'the shared features are left as they were');
+  });
+
   test('a task that fails in a worker thread rejects with its error', async () => {
     const bad: TrainTask = { type: 'train', taskId: 7, config: config(1, 2), data: { ...data, numClasses: 1 } };
     await assert.rejects(runTrainTasks([tasks()[1], bad], { workers: 2 }), /at least 2 classes/);
