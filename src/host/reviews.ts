@@ -74,9 +74,20 @@ export function moveDecision(book: ReviewBook, from: SourceRef, to: SourceRef): 
   return next;
 }
 
-function csvCell(value: string | number | undefined): string {
+/** A plain number cannot be a formula, so a label like "-1" is exported as it is. */
+const PLAIN_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * One CSV cell. Text from the dataset (labels, paths) that a spreadsheet
+ * would run as a formula — starting with = + - @, or a tab or CR that some
+ * spreadsheets skip before one — gets a leading apostrophe (OWASP's advice
+ * against CSV injection); the apostrophe shows in a text editor, which is
+ * the price of opening the file safely in Excel or LibreOffice.
+ */
+export function csvCell(value: string | number | undefined): string {
   if (value === undefined) return '';
-  const s = String(value);
+  let s = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s) && !PLAIN_NUMBER.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyDecision, decisionsFor, exportCsv, exportJson, moveDecision, sourceKey } from '../../../src/host/reviews';
+import { applyDecision, csvCell, decisionsFor, exportCsv, exportJson, moveDecision, sourceKey } from '../../../src/host/reviews';
 import { ReviewStore, type StateStore } from '../../../src/host/reviewStore';
 
 const t0 = new Date('2025-01-02T03:04:05Z');
@@ -54,6 +54,20 @@ test('export: CSV quotes what needs it and is ordered by file and line; JSON has
   const json = JSON.parse(exportJson(book, '/d')) as { dataset: string; decisions: { source: { path: string } }[] };
   assert.equal(json.dataset, '/d');
   assert.deepEqual(json.decisions.map((d) => d.source.path), ['a.csv', 'b.csv']);
+});
+
+test('export: cells a spreadsheet would run as a formula are defused; plain numbers are left alone', () => {
+  for (const hostile of ['=HYPERLINK("http://x","y")', '+cmd|calc', '-2+3', '@SUM(A1)', '\t=1', '\r=1']) {
+    const cell = csvCell(hostile);
+    assert.ok(/^"?'/.test(cell), `${JSON.stringify(hostile)} → ${cell}`);
+  }
+  assert.equal(csvCell('-1'), '-1');
+  assert.equal(csvCell('+3.5e2'), '+3.5e2');
+  assert.equal(csvCell(-4), '-4');
+  assert.equal(csvCell('cat'), 'cat');
+  // Through exportCsv: a label and a path from the dataset.
+  const book = applyDecision({}, [{ source: { path: '=evil.csv', line: 2, row: 0 }, label: '=1+1' }], 'confirmed', t0);
+  assert.equal(exportCsv(book).split('\n')[1], "'=evil.csv,2,0,'=1+1,confirmed,,2025-01-02T03:04:05.000Z");
 });
 
 test('the store persists per dataset and drops damaged entries when reading back', async () => {
