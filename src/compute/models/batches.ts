@@ -14,6 +14,11 @@ export function gatherRows(x: Float32Array, dims: number, order: Int32Array, sta
   return out;
 }
 
+/** rows[order[k]] for every k: a batch order over a subset, as rows of the full matrix. */
+export function composeRows(rows: Int32Array, order: Int32Array): Int32Array {
+  return Int32Array.from(order, (k) => rows[k]);
+}
+
 /** One-hot rows for labels y[order[start..end)]. */
 export function oneHotRows(y: Int32Array, numClasses: number, order: Int32Array, start: number, end: number): Float32Array {
   const out = new Float32Array((end - start) * numClasses);

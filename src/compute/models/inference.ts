@@ -3,6 +3,7 @@
  * memory stays bounded whatever n is.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { gatherRows } from './batches';
 import { bodyOf, networkTensors } from './network';
 import type { TrainedNetwork } from './types';
 
@@ -12,16 +13,16 @@ export const DEFAULT_INFERENCE_BATCH = 512;
  * Penultimate activations φ(x) for n row-major samples: n × featureDim.
  * For logistic regression φ is the identity and this is a copy of x.
  */
-export function computeFeatures(net: TrainedNetwork, x: Float32Array, n: number, batchSize = DEFAULT_INFERENCE_BATCH): Float32Array {
-  checkInput(net, x, n);
-  if (net.config.kind === 'logreg') return x.slice(0, n * net.dims);
+export function computeFeatures(net: TrainedNetwork, x: Float32Array, n: number, batchSize = DEFAULT_INFERENCE_BATCH, rows?: Int32Array): Float32Array {
+  checkInput(net, x, n, rows);
+  if (net.config.kind === 'logreg') return rows ? gatherRows(x, net.dims, rows, 0, n) : x.slice(0, n * net.dims);
   const body = bodyOf(net);
   const params = networkTensors(net);
   const bodyParams = params.slice(0, body.shapes.length);
   const out = new Float32Array(n * net.featureDim);
   try {
     forEachBatch(n, batchSize, (start, end) => {
-      const phi = tf.tidy(() => body.features(bodyParams, tf.tensor2d(x.subarray(start * net.dims, end * net.dims), [end - start, net.dims])));
+      const phi = tf.tidy(() => body.features(bodyParams, tf.tensor2d(batchOf(x, net.dims, start, end, rows), [end - start, net.dims])));
       out.set(phi.dataSync(), start * net.featureDim);
       phi.dispose();
     });
@@ -32,8 +33,8 @@ export function computeFeatures(net: TrainedNetwork, x: Float32Array, n: number,
 }
 
 /** Softmax class probabilities through body and head: n × numClasses (float32). */
-export function predictProbabilities(net: TrainedNetwork, x: Float32Array, n: number, batchSize = DEFAULT_INFERENCE_BATCH): Float32Array {
-  checkInput(net, x, n);
+export function predictProbabilities(net: TrainedNetwork, x: Float32Array, n: number, batchSize = DEFAULT_INFERENCE_BATCH, rows?: Int32Array): Float32Array {
+  checkInput(net, x, n, rows);
   const body = bodyOf(net);
   const params = networkTensors(net);
   const nBody = body.shapes.length;
@@ -41,7 +42,7 @@ export function predictProbabilities(net: TrainedNetwork, x: Float32Array, n: nu
   try {
     forEachBatch(n, batchSize, (start, end) => {
       const probs = tf.tidy(() => {
-        const xb = tf.tensor2d(x.subarray(start * net.dims, end * net.dims), [end - start, net.dims]);
+        const xb = tf.tensor2d(batchOf(x, net.dims, start, end, rows), [end - start, net.dims]);
         const phi = body.features(params.slice(0, nBody), xb);
         return tf.softmax(tf.add(tf.matMul(phi, params[nBody] as tf.Tensor2D), params[nBody + 1]));
       });
@@ -59,6 +60,17 @@ function forEachBatch(n: number, batchSize: number, run: (start: number, end: nu
   for (let start = 0; start < n; start += step) run(start, Math.min(n, start + step));
 }
 
-function checkInput(net: TrainedNetwork, x: Float32Array, n: number): void {
+/** Samples start..end: consecutive rows of x, or (with `rows`) the rows they name. */
+function batchOf(x: Float32Array, dims: number, start: number, end: number, rows?: Int32Array): Float32Array {
+  return rows ? gatherRows(x, dims, rows, start, end) : x.subarray(start * dims, end * dims);
+}
+
+function checkInput(net: TrainedNetwork, x: Float32Array, n: number, rows?: Int32Array): void {
+  if (rows) {
+    if (rows.length !== n) throw new Error(`${rows.length} rows for n = ${n} samples`);
+    const available = Math.floor(x.length / net.dims);
+    for (const r of rows) if (!(r >= 0 && r < available)) throw new Error(`row ${r} is outside the ${available} rows of x`);
+    return;
+  }
   if (!(n >= 0) || x.length < n * net.dims) throw new Error(`x has ${x.length} values, fewer than n·dims = ${n * net.dims}`);
 }

@@ -12,7 +12,7 @@ import { CancelledError } from '../errors';
 import { createRng, deriveSeed, permutation } from '../random';
 import { initBackend } from '../tf/backend';
 import { softmaxCrossEntropy } from '../tf/secondOrderGradients';
-import { gatherRows, oneHotRows } from './batches';
+import { composeRows, gatherRows, oneHotRows } from './batches';
 import { createBody } from './body';
 import { glorotNormal, zeros } from './init';
 import { joinHead, networkLogits, squaredNorm } from './network';
@@ -28,10 +28,16 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Keep the weights after every epoch (for TracIn). */
   checkpoints?: boolean;
+  /**
+   * Sample k's features are row rows[k] of data.x (data.y and data.n describe
+   * the samples; data.x may hold more rows). Lets a cross-fitting fold train
+   * on the one shared feature matrix instead of a copy of its rows.
+   */
+  rows?: Int32Array;
 }
 
 export async function trainNetwork(config: ModelConfig, data: TrainingData, opts: TrainOptions = {}): Promise<TrainedNetwork> {
-  validateData(data);
+  validateData(data, opts.rows);
   // Idempotent: returns the caller's earlier choice, or picks one if nobody did.
   await initBackend();
   const body = createBody(config, data.dims, data.imageShape);
@@ -68,11 +74,12 @@ export async function trainNetwork(config: ModelConfig, data: TrainingData, opts
   try {
     for (let epoch = 0; epoch < config.epochs; epoch++) {
       const order = permutation(data.n, orderRng);
+      const xOrder = opts.rows ? composeRows(opts.rows, order) : order;
       let objectiveSum = 0;
       for (let start = 0; start < data.n; start += batchSize) {
         if (opts.signal?.aborted) throw new CancelledError();
         const end = Math.min(data.n, start + batchSize);
-        const xb = gatherRows(data.x, data.dims, order, start, end);
+        const xb = gatherRows(data.x, data.dims, xOrder, start, end);
         const yb = oneHotRows(data.y, numClasses, order, start, end);
         const m = end - start;
         const cost = tf.tidy(() => {
@@ -118,9 +125,13 @@ export async function trainNetwork(config: ModelConfig, data: TrainingData, opts
   }
 }
 
-function validateData(data: TrainingData): void {
+function validateData(data: TrainingData, rows?: Int32Array): void {
   if (!(data.n > 0)) throw new Error('cannot train on an empty dataset');
-  if (data.x.length !== data.n * data.dims) throw new Error(`x has ${data.x.length} values, expected n·dims = ${data.n * data.dims}`);
+  if (rows) {
+    const available = data.x.length / data.dims;
+    if (rows.length !== data.n) throw new Error(`${rows.length} rows for n = ${data.n} samples`);
+    for (const r of rows) if (!(r >= 0 && r < available)) throw new Error(`row ${r} is outside the ${available} rows of x`);
+  } else if (data.x.length !== data.n * data.dims) throw new Error(`x has ${data.x.length} values, expected n·dims = ${data.n * data.dims}`);
   if (data.y.length !== data.n) throw new Error(`y has ${data.y.length} labels, expected ${data.n}`);
   if (!(data.numClasses >= 2)) throw new Error(`need at least 2 classes, got ${data.numClasses}`);
 }

@@ -79,3 +79,22 @@ test('forward passes leave no tensors behind', async () => {
   predictProbabilities(net, data.x, data.n, 3);
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('rows: training, features and probabilities over rows of a larger matrix equal the same on a gathered copy', async () => {
+  const all = blobs(20, 6, 3, 2, 5);
+  const rows = Int32Array.of(19, 3, 3, 7, 0, 12, 15, 8, 1, 10);
+  const gathered: TrainingData = {
+    ...all,
+    x: Float32Array.from(Array.from(rows).flatMap((r) => Array.from(all.x.subarray(r * 6, r * 6 + 6)))),
+    y: Int32Array.from(rows, (r) => all.y[r]),
+    n: rows.length,
+  };
+  const byCopy = await trainNetwork(config, gathered);
+  const byRows = await trainNetwork(config, { ...gathered, x: all.x }, { rows });
+  assert.deepEqual(byRows, byCopy, 'bit-identical networks');
+  assert.deepEqual(computeFeatures(byCopy, all.x, rows.length, 4, rows), computeFeatures(byCopy, gathered.x, rows.length, 4));
+  assert.deepEqual(predictProbabilities(byCopy, all.x, rows.length, 3, rows), predictProbabilities(byCopy, gathered.x, rows.length, 3));
+  // A row past the end of x is an error, not a batch silently padded with zeros.
+  assert.throws(() => computeFeatures(byCopy, all.x, 2, 4, Int32Array.of(0, 20)), /row 20 is outside the 20 rows/);
+  await assert.rejects(trainNetwork(config, { ...gathered, x: all.x }, { rows: Int32Array.of(0, 1) }), /2 rows for n = 10/);
+});
