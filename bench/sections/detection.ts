@@ -86,7 +86,7 @@ export interface DetectionPlan {
 
 export function detectionPlan(quick: boolean): DetectionPlan {
   return quick
-    ? { mnistSamples: 3000, mnistNoise: [0.1], irisNoise: [0.1], irisSeeds: [0], irisModels: ['logreg', 'mlp'] }
+    ? { mnistSamples: 2000, mnistNoise: [0.1], irisNoise: [0.1], irisSeeds: [0], irisModels: ['logreg', 'mlp'] }
     : { mnistSamples: 10000, mnistNoise: [0.05, 0.1, 0.2], irisNoise: [0.05, 0.1, 0.2], irisSeeds: [0, 1, 2], irisModels: ['logreg', 'mlp'] };
 }
 

@@ -43,7 +43,7 @@ export interface ScalingSection {
 }
 
 export function scalingPlan(quick: boolean): { n: number[]; p: number[] } {
-  return quick ? { n: [1000, 3000], p: [100, 1000] } : { n: [1000, 3000, 10000, 30000, 100000], p: [100, 300, 1000, 3000, 5000] };
+  return quick ? { n: [1000, 2000], p: [100, 500] } : { n: [1000, 3000, 10000, 30000, 100000], p: [100, 300, 1000, 3000, 5000] };
 }
 
 export async function runScaling(options: { quick: boolean; tempDir: string }): Promise<ScalingSection> {
