@@ -10,7 +10,8 @@ import { polishHeadNewton } from '../head/polishHead';
 import { type HeadData, type HeadShape, headObjective } from '../head/softmaxHead';
 import { choleskySolve } from '../linalg/cholesky';
 import { minimizeLbfgs } from '../linalg/lbfgs';
-import { createFullObjective } from '../models/train';
+import { minimizeLbfgsWolfe } from '../linalg/lbfgsWolfe';
+import { keptSamplesObjective } from './keptObjective';
 import type { TrainedNetwork, TrainingData } from '../models/types';
 
 /**
@@ -88,50 +89,75 @@ export function withFlatParameters(net: TrainedNetwork, flat: ArrayLike<number>)
   return { ...net, body, head };
 }
 
+export interface FullRetrainOptions {
+  /** Stop when ‖∇R‖ / n_kept ≤ this. Default 1e-6. */
+  meanGradTolerance?: number;
+  /** Total L-BFGS iterations over all restarts. Default 500. */
+  maxIterations?: number;
+  /**
+   * 'armijo' (default): L-BFGS with backtracking, restarted with a fresh
+   * memory from where a line search failed (a ReLU kink, or the rounding
+   * floor), until the budget is spent or a restart makes no progress;
+   * 'wolfe': L-BFGS with a weak Wolfe line search that steps across kinks.
+   */
+  optimizer?: 'armijo' | 'wolfe';
+  /** wolfe: stop when the objective improved by less than this (relative) over 50 iterations. */
+  relativeStall?: number;
+}
+
 export interface FullRetrainResult {
   net: TrainedNetwork;
-  /** ‖∇R‖/n at the end. */
+  /** ‖∇R‖ / n_kept at the end. */
   meanGradNorm: number;
   iterations: number;
+  restarts: number;
+  objective: number;
+  stop: string;
 }
 
 /**
  * Full-batch L-BFGS over every parameter of the network, without the samples
- * in `removed`, from `start`. Used to converge the trained network before
- * full-network influence and to retrain it for the reliability check.
+ * in `removed`, warm-started from `start`, on the Float64-summed objective of
+ * keptSamplesObjective. Used to converge the trained network before
+ * full-network influence, for the reliability check, and by the fidelity
+ * study (one implementation for all three). ReLU networks are only piecewise
+ * smooth, so ‖∇R‖ need not reach the tolerance: the result says what it reached.
  */
 export function retrainFullNetwork(
   start: TrainedNetwork,
   data: TrainingData,
   l2: number,
   removed: ReadonlySet<number>,
-  options: { meanGradTolerance?: number; maxIterations?: number } = {},
+  options: FullRetrainOptions = {},
 ): FullRetrainResult {
-  const kept = Int32Array.from({ length: data.n }, (_, i) => i).filter((i) => !removed.has(i));
-  const objective = createFullObjective(start, data);
-  const x0 = Float64Array.from(objective.flatten());
-  objective.dispose();
-  const result = minimizeLbfgs(
-    {
-      evaluate(x, grad) {
-        const at = createFullObjective(withFlatParameters(start, x), data);
-        try {
-          const g = at.gradient(kept);
-          const losses = at.lossPerSample();
-          let value = 0;
-          for (const i of kept) value += losses[i];
-          for (let q = 0; q < x.length; q++) {
-            grad[q] = g[q] + l2 * x[q];
-            value += 0.5 * l2 * x[q] * x[q];
-          }
-          return value;
-        } finally {
-          at.dispose();
-        }
-      },
-    },
-    x0,
-    { gradTolerance: (options.meanGradTolerance ?? 1e-6) * kept.length, maxIterations: options.maxIterations ?? 500 },
-  );
-  return { net: withFlatParameters(start, result.x), meanGradNorm: result.gradNorm / kept.length, iterations: result.iterations };
+  const objective = keptSamplesObjective(start, data, l2, removed);
+  const { m } = objective;
+  const tolerance = (options.meanGradTolerance ?? 1e-6) * m;
+  const budget = options.maxIterations ?? 500;
+  try {
+    if (options.optimizer === 'wolfe') {
+      const r = minimizeLbfgsWolfe(objective, objective.x0, { gradTolerance: tolerance, maxIterations: budget, relativeStall: options.relativeStall });
+      return { net: withFlatParameters(start, r.x), meanGradNorm: r.gradNorm / m, iterations: r.iterations, restarts: 0, objective: r.value, stop: r.stop };
+    }
+    let x = objective.x0;
+    let iterations = 0;
+    let restarts = 0;
+    let gradNorm = Infinity;
+    let value = NaN;
+    let stop = 'iterations';
+    while (iterations < budget) {
+      const r = minimizeLbfgs(objective, x, { gradTolerance: tolerance, maxIterations: budget - iterations, memory: 20 });
+      x = r.x;
+      gradNorm = r.gradNorm;
+      value = r.value;
+      iterations += r.iterations;
+      if (r.converged) stop = 'gradient';
+      else if (r.iterations === 0) stop = 'no progress after a restart';
+      if (r.converged || r.iterations === 0) break;
+      if (iterations < budget) restarts++;
+    }
+    return { net: withFlatParameters(start, x), meanGradNorm: gradNorm / m, iterations, restarts, objective: value, stop };
+  } finally {
+    objective.dispose();
+  }
 }

@@ -11,7 +11,7 @@
  * The weak Wolfe condition (the slope must rise to c2·slope) lets the
  * search step *across* kinks, and guarantees sᵀy > 0 for every update.
  */
-import type { Objective } from '../../src/compute/linalg/lbfgs';
+import type { Objective } from './lbfgs';
 
 export interface WolfeOptions {
   gradTolerance: number;
