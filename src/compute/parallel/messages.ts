@@ -26,6 +26,13 @@ export interface TrainTask {
   backend?: 'tensorflow' | 'wasm' | 'cpu';
   /** Keep per-epoch checkpoints in the returned network (TracIn). */
   checkpoints?: boolean;
+  /**
+   * Instead of training from scratch: retrain `start` over every parameter
+   * without the `removed` training samples (retrainFullNetwork), for the
+   * reliability check's whole-network retrainings, which are independent and
+   * take seconds to minutes each.
+   */
+  retrain?: { start: TrainedNetwork; l2: number; removed: number[] };
 }
 
 export type WorkerRequest = TrainTask;

@@ -6,6 +6,7 @@ import { fitHead } from '../head/fitHead';
 import { initBackend } from '../tf/backend';
 import { computeFeatures, predictProbabilities, trainNetwork } from '../models/train';
 import type { TrainedNetwork, TrainingData, TrainProgress } from '../models/types';
+import { retrainFullNetwork } from '../reliability/retrain';
 import type { TrainTask, TrainDone } from './messages';
 
 /**
@@ -51,8 +52,14 @@ export async function runTrainTask(
   const started = performance.now();
   const backend = await initBackend(task.backend);
   const data = taskData(task);
-  const trained = await trainNetwork(task.config, data, { onProgress, signal, checkpoints: task.checkpoints, rows: task.rows });
-  const net = task.evalX || task.evalRows ? withFittedHead(trained, data, task.rows) : trained;
+  let net: TrainedNetwork;
+  if (task.retrain) {
+    if (task.rows) throw new Error('a retrain task uses all rows of its data');
+    net = retrainFullNetwork(task.retrain.start, data, task.retrain.l2, new Set(task.retrain.removed)).net;
+  } else {
+    const trained = await trainNetwork(task.config, data, { onProgress, signal, checkpoints: task.checkpoints, rows: task.rows });
+    net = task.evalX || task.evalRows ? withFittedHead(trained, data, task.rows) : trained;
+  }
   const evalProbs = heldOutProbabilities(net, task);
   return {
     type: 'trained',

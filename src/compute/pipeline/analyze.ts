@@ -184,10 +184,10 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
   clock.lap('influence');
 
   const reliability = options.verify
-    ? runReliabilityCheck({
+    ? await runReliabilityCheck({
         influence, removals: options.verify, testPoints: options.verifyTestPoints ?? DEFAULTS.verifyTestPoints,
         net: fitted, train, test, shape, l2, trainData, testData, canFactor, factor, seed, signal: options.signal,
-        report,
+        workers: resolveWorkers(options.workers, options.verify + 1), report,
       })
     : null;
   if (reliability) clock.lap('verify');

@@ -1,9 +1,11 @@
 /** Wires the reliability check to the model: what "retrain without sample i" means for each target. */
 import { type HeadData, type HeadShape, headLosses, headProbabilities } from '../head/softmaxHead';
-import { predictProbabilities } from '../models/train';
 import type { TrainedNetwork, TrainingData } from '../models/types';
-import { retrainFullNetwork, retrainHead } from '../reliability/retrain';
-import { type ReliabilityReport, verifyInfluence } from '../reliability/verify';
+import { throwIfAborted } from '../cancel';
+import type { TrainTask } from '../parallel/messages';
+import { runTrainTasks } from '../parallel/pool';
+import { retrainHead } from '../reliability/retrain';
+import { planVerification, type ReliabilityReport, reportVerification, verifyInfluence } from '../reliability/verify';
 import type { InfluenceStageResult } from './influenceStage';
 import type { Progress } from './options';
 
@@ -22,6 +24,8 @@ export interface ReliabilityStageInput {
   /** Cholesky factor of the head's Hessian at θ̂, when it was factored. */
   factor?: Float64Array;
   seed: number;
+  /** Worker threads for the whole-network retrainings (each is independent). */
+  workers: number;
   signal?: AbortSignal;
   report: (p: Progress) => void;
 }
@@ -32,36 +36,50 @@ function rowsOf(data: TrainingData, tests: number[]): TrainingData {
   return { ...data, x, y: Int32Array.from(tests, (t) => data.y[t]), n: tests.length };
 }
 
-export function runReliabilityCheck(input: ReliabilityStageInput): ReliabilityReport {
+export async function runReliabilityCheck(input: ReliabilityStageInput): Promise<ReliabilityReport> {
   const { influence, shape } = input;
-  const retrain = influence.target;
-  const testLossesWithout = (i: number, tests: number[]): Float64Array => {
-    const removed = new Set(i >= 0 ? [i] : []);
-    if (retrain === 'last-layer') {
-      // Features stay frozen: this measures the last-layer model the influence describes.
-      const head = retrainHead(input.train, shape, input.l2, input.net.head, removed, input.canFactor, input.factor);
-      const f = shape.featureDim;
-      const phi = new Float32Array(tests.length * f);
-      tests.forEach((t, j) => phi.set(input.test.phi.subarray(t * f, (t + 1) * f), j * f));
-      const subset = { phi, y: Int32Array.from(tests, (t) => input.test.y[t]), n: tests.length };
-      return headLosses(headProbabilities(subset, shape, head), subset.y, shape.numClasses);
-    }
-    // The whole network, from θ̂, by full-batch L-BFGS: the baseline (nothing removed) goes through the same procedure.
-    const retrained = retrainFullNetwork(input.net, input.trainData, input.l2, removed).net;
-    const subset = rowsOf(input.testData, tests);
-    const probs = predictProbabilities(retrained, subset.x, subset.n);
-    return Float64Array.from(tests, (_, j) => -Math.log(Math.max(probs[j * shape.numClasses + subset.y[j]], 1e-30)));
-  };
-  return verifyInfluence({
+  const common = {
     removals: input.removals,
     testCandidates: influence.explained ?? Array.from({ length: input.test.n }, (_, t) => t),
     testPoints: input.testPoints,
     nTrain: input.train.n,
     seed: input.seed,
-    retrain,
+    retrain: influence.target,
     scoreRow: influence.scoreRow,
-    testLossesWithout,
-    signal: input.signal,
-    onProgress: (done, total) => input.report({ stage: 'verify', done, total, message: `retraining without sample ${done}/${total}` }),
+  };
+  if (influence.target === 'last-layer') {
+    // Features stay frozen: this measures the last-layer model the influence describes.
+    // Each refit takes milliseconds, so they run here, one after another.
+    return verifyInfluence({
+      ...common,
+      testLossesWithout: (i, tests) => {
+        const head = retrainHead(input.train, shape, input.l2, input.net.head, new Set(i >= 0 ? [i] : []), input.canFactor, input.factor);
+        const f = shape.featureDim;
+        const phi = new Float32Array(tests.length * f);
+        tests.forEach((t, j) => phi.set(input.test.phi.subarray(t * f, (t + 1) * f), j * f));
+        const subset = { phi, y: Int32Array.from(tests, (t) => input.test.y[t]), n: tests.length };
+        return headLosses(headProbabilities(subset, shape, head), subset.y, shape.numClasses);
+      },
+      signal: input.signal,
+      onProgress: (done, total) => input.report({ stage: 'verify', done, total, message: `retraining without sample ${done}/${total}` }),
+    });
+  }
+  // The whole network, from θ̂, by full-batch L-BFGS — seconds to minutes each, and independent, so
+  // they run on the worker threads. The baseline (nothing removed) goes through the same procedure.
+  const plan = planVerification(common);
+  const subset = rowsOf(input.testData, plan.tests);
+  const removals = [[], ...plan.removed.map((i) => [i])];
+  input.report({ stage: 'verify', done: 0, total: removals.length, message: `${removals.length} whole-network retrainings` });
+  const tasks: TrainTask[] = removals.map((removed, k) => ({
+    type: 'train', taskId: k, config: input.net.config, data: input.trainData,
+    evalX: subset.x, evalN: subset.n, retrain: { start: input.net, l2: input.l2, removed },
+  }));
+  const done = await runTrainTasks(tasks, { workers: input.workers, signal: input.signal });
+  throwIfAborted(input.signal);
+  const losses = done.map((d) => {
+    const probs = d.evalProbs as Float32Array;
+    return Float64Array.from(plan.tests, (_, j) => -Math.log(Math.max(probs[j * shape.numClasses + subset.y[j]], 1e-30)));
   });
+  input.report({ stage: 'verify', done: removals.length, total: removals.length });
+  return reportVerification(plan, losses[0], losses.slice(1));
 }

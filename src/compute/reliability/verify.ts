@@ -69,18 +69,30 @@ export function chooseRemovals(rows: Float64Array[], k: number, nTrain: number, 
   return [...chosen];
 }
 
-export function verifyInfluence(input: VerifyInput): ReliabilityReport {
+/** What a reliability check measures: its test points, their score rows, and the training samples it removes. */
+export interface VerificationPlan {
+  tests: number[];
+  rows: Float64Array[];
+  removed: number[];
+  retrain: 'last-layer' | 'full';
+}
+
+export function planVerification(input: Omit<VerifyInput, 'testLossesWithout' | 'signal' | 'onProgress'>): VerificationPlan {
   const order = permutation(input.testCandidates.length, createRng(deriveSeed(input.seed, 'verify-tests')));
   const tests = Array.from(order.subarray(0, Math.min(input.testPoints, order.length)), (j) => input.testCandidates[j]).sort((a, b) => a - b);
   const rows = tests.map((t) => input.scoreRow(t));
-  const removed = chooseRemovals(rows, input.removals, input.nTrain, input.seed);
-  const base = input.testLossesWithout(-1, tests);
+  return { tests, rows, removed: chooseRemovals(rows, input.removals, input.nTrain, input.seed), retrain: input.retrain };
+}
+
+/**
+ * The report from measured losses: `base` with nothing removed, and
+ * `without[k]` after removing plan.removed[k] (each over plan.tests).
+ */
+export function reportVerification(plan: VerificationPlan, base: Float64Array, without: Float64Array[]): ReliabilityReport {
+  const { tests, rows, removed } = plan;
   const pairs: VerifyPair[] = [];
-  removed.forEach((i, step) => {
-    throwIfAborted(input.signal);
-    const losses = input.testLossesWithout(i, tests);
-    tests.forEach((t, j) => pairs.push({ train: i, test: t, predicted: rows[j][i], actual: losses[j] - base[j] }));
-    input.onProgress?.(step + 1, removed.length);
+  removed.forEach((i, k) => {
+    tests.forEach((t, j) => pairs.push({ train: i, test: t, predicted: rows[j][i], actual: without[k][j] - base[j] }));
   });
   const predicted = pairs.map((p) => p.predicted);
   const actual = pairs.map((p) => p.actual);
@@ -94,7 +106,7 @@ export function verifyInfluence(input: VerifyInput): ReliabilityReport {
     pairs,
     testSamples: tests,
     removed,
-    retrain: input.retrain,
+    retrain: plan.retrain,
     ...(low
       ? {
           warning:
@@ -103,4 +115,17 @@ export function verifyInfluence(input: VerifyInput): ReliabilityReport {
         }
       : {}),
   };
+}
+
+/** The whole check in this thread, one retraining after another. */
+export function verifyInfluence(input: VerifyInput): ReliabilityReport {
+  const plan = planVerification(input);
+  const base = input.testLossesWithout(-1, plan.tests);
+  const without = plan.removed.map((i, step) => {
+    throwIfAborted(input.signal);
+    const losses = input.testLossesWithout(i, plan.tests);
+    input.onProgress?.(step + 1, plan.removed.length);
+    return losses;
+  });
+  return reportVerification(plan, base, without);
 }
