@@ -54,6 +54,7 @@ async function main(): Promise<number> {
     schema: 1, startedAt, finishedAt: startedAt, durationSeconds: 0, quick: args.quick, only: args.only, runs: args.runs,
     argv: process.argv.slice(2), machine, loadAverageAtEnd: machine.loadAverageAtStart, inProcess: null, sections: {}, plots: [],
   };
+  if (args.merge && args.only) mergeEarlier(results, args.outDir, args.only);
   const selected = (name: SectionName) => args.only === null || args.only === name;
   const save = () => writeOutputs(results, args.outDir);
   const inProcessError = () => (results.inProcess && !results.inProcess.works ? (results.inProcess.error ?? 'failed') : undefined);
@@ -91,6 +92,22 @@ async function main(): Promise<number> {
   const failed = SECTIONS.filter((s) => results.sections[s] && !results.sections[s]!.ok);
   if (failed.length > 0) log(`FAILED sections: ${failed.join(', ')} (see REPORT.md)`);
   return failed.length > 0 ? 1 : 0;
+}
+
+/** Takes over the sections of the earlier run in outDir other than `only`; the report then covers them all. */
+function mergeEarlier(results: BenchResults, outDir: string, only: SectionName): void {
+  const file = path.join(outDir, 'latest.json');
+  if (!fs.existsSync(file)) return;
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults;
+  if (saved.quick !== results.quick) throw new Error(`--merge: ${file} is from a ${saved.quick ? 'quick' : 'full'} run`);
+  for (const name of SECTIONS) {
+    const s = saved.sections[name];
+    if (name !== only && s) (results.sections as Record<string, unknown>)[name] = s;
+  }
+  if (saved.inProcess && only !== 'e2e') results.inProcess = saved.inProcess;
+  results.mergedFrom = [...new Set([...(saved.mergedFrom ?? []), saved.startedAt])];
+  results.only = null;
+  log(`--merge: kept the other sections of the run started ${saved.startedAt}`);
 }
 
 async function guarded<T>(run: () => Promise<T>): Promise<SectionOutcome<T>> {

@@ -29,6 +29,8 @@ export interface BenchArgs {
   keepTemp: boolean;
   /** Re-render REPORT.md and the plots from <outDir>/latest.json without measuring. */
   renderOnly: boolean;
+  /** Keep the sections of <outDir>/latest.json that this run does not measure (with --only). */
+  merge: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--only e2e|detection|kernels|scaling] [--runs n] [--out dir] [--keep-temp]
@@ -38,7 +40,9 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only e2e|detection|ke
   --runs <n>    repetitions per timed configuration (default 3; 1 with --quick)
   --out <dir>   where REPORT.md, latest.json and the plots go (default bench/results, or bench/results/quick with --quick)
   --keep-temp   keep the generated datasets and results files (their folder is printed)
-  --render-only re-render REPORT.md and the plots from <out>/latest.json, measuring nothing`;
+  --render-only re-render REPORT.md and the plots from <out>/latest.json, measuring nothing
+  --merge       with --only: keep the other sections of <out>/latest.json (an earlier run of the same mode),
+                so sections can be measured at different times (e.g. the timing sections on a quiet machine)`;
 
 export function parseArgs(argv: string[]): BenchArgs {
   let quick = false;
@@ -47,6 +51,7 @@ export function parseArgs(argv: string[]): BenchArgs {
   let outDir: string | undefined;
   let keepTemp = false;
   let renderOnly = false;
+  let merge = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -57,6 +62,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     if (arg === '--quick') quick = true;
     else if (arg === '--keep-temp') keepTemp = true;
     else if (arg === '--render-only') renderOnly = true;
+    else if (arg === '--merge') merge = true;
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const name = (arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : value()).toLowerCase();
       only = ALIASES[name] ?? null;
@@ -70,7 +76,7 @@ export function parseArgs(argv: string[]): BenchArgs {
   }
   // A quick run never overwrites the committed full report: it goes to results/quick/ (git-ignored).
   outDir ??= path.resolve(__dirname, '..', 'results', ...(quick ? ['quick'] : []));
-  return { quick, only, runs: runs ?? (quick ? 1 : 3), outDir, keepTemp, renderOnly };
+  return { quick, only, runs: runs ?? (quick ? 1 : 3), outDir, keepTemp, renderOnly, merge };
 }
 
 export class UsageError extends Error {}

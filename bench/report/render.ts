@@ -18,6 +18,9 @@ export function renderReport(r: BenchResults): string {
       '> Run the full `npm run bench` for those.', '');
   }
   if (r.only) out.push(`> Only the **${r.only}** section was run (\`--only ${r.only}\`).`, '');
+  if (r.mergedFrom?.length) {
+    out.push(`> Sections were measured in separate runs (\`--only … --merge\`), started ${[...r.mergedFrom, r.startedAt].join(', ')}; each section's table notes the load it ran under.`, '');
+  }
   out.push(...loadWarning(r), '');
   out.push(`Generated ${r.finishedAt}; measuring took ${(r.durationSeconds / 60).toFixed(1)} min (build and temp-file cleanup not included), run by \`${['bench/run.ts', ...r.argv].join(' ')}\`. Raw numbers: [latest.json](latest.json).`, '');
 
@@ -36,7 +39,9 @@ export function renderReport(r: BenchResults): string {
       continue;
     }
     try {
-      out.push(...render());
+      const body = render();
+      out.push(...body);
+      if (body.length) out.push(`_This section took ${(s.seconds / 60).toFixed(1)} min; 1-minute load average ${s.loadAverage.start[0]} at its start, ${s.loadAverage.end[0]} at its end (2 cores)._`, '');
     } catch (err) {
       out.push(`## ${title(name)}`, '', `Rendering this section failed: ${(err as Error).message}`, '');
     }

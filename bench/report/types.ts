@@ -28,6 +28,8 @@ export interface BenchResults {
     kernels?: SectionOutcome<KernelSection>;
     scaling?: SectionOutcome<ScalingSection>;
   };
+  /** With --merge: when the runs whose other sections were kept started. */
+  mergedFrom?: string[];
   /** SVG files written beside REPORT.md. */
   plots: string[];
 }
