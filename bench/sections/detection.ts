@@ -87,7 +87,8 @@ export interface DetectionPlan {
 export function detectionPlan(quick: boolean): DetectionPlan {
   return quick
     ? { mnistSamples: 2000, mnistNoise: [0.1], irisNoise: [0.1], irisSeeds: [0], irisModels: ['logreg', 'mlp'] }
-    : { mnistSamples: 10000, mnistNoise: [0.05, 0.1, 0.2], irisNoise: [0.05, 0.1, 0.2], irisSeeds: [0, 1, 2], irisModels: ['logreg', 'mlp'] };
+    : // 8,600: the most class-balanced digits the `mnist` package holds (digit 2 has 991 per its split), near the issue's 10k.
+      { mnistSamples: 8600, mnistNoise: [0.05, 0.1, 0.2], irisNoise: [0.05, 0.1, 0.2], irisSeeds: [0, 1, 2], irisModels: ['logreg', 'mlp'] };
 }
 
 export async function runDetection(options: { quick: boolean; tempDir: string }): Promise<DetectionSection> {
@@ -103,7 +104,7 @@ export async function runDetection(options: { quick: boolean; tempDir: string })
 
   for (const noise of plan.mnistNoise) {
     const base: DetectionCase = {
-      dataset: 'mnist', name: `MNIST ${plan.mnistSamples / 1000}k, ${pct(noise)} noise`, model: 'mlp', noise, seed: 0, ok: false,
+      dataset: 'mnist', name: `MNIST ${(plan.mnistSamples / 1000).toLocaleString('en-US')}k, ${pct(noise)} noise`, model: 'mlp', noise, seed: 0, ok: false,
     };
     cases.push(
       await guarded(base, async () => {
