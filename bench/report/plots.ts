@@ -18,13 +18,14 @@ export function writePlots(results: BenchResults, dir: string): string[] {
 
   const e2e = results.sections.e2e;
   if (e2e?.ok) {
-    const keys = [...new Set(e2e.data.configs.map((c) => `${c.model}|${c.mode}`))];
+    const defaults = e2e.data.configs.filter((c) => c.backend === undefined && c.workers === undefined);
+    const keys = [...new Set(defaults.map((c) => `${c.model}|${c.mode}`))];
     const series: Series[] = keys.map((key) => {
       const [model, mode] = key.split('|');
       return {
         name: mode === 'cli' ? `${model} (CLI)` : `${model} (${mode})`,
         line: mode === 'cli',
-        points: e2e.data.configs
+        points: defaults
           .filter((c) => c.model === model && c.mode === mode && c.wall.runs > 0)
           .map((c) => ({ x: c.samples, y: c.wall.median, yLow: c.wall.min, yHigh: c.wall.max })),
       };
@@ -41,7 +42,7 @@ export function writePlots(results: BenchResults, dir: string): string[] {
         note: loadNote,
       }));
     }
-    const mlp = e2e.data.configs.filter((c) => c.model === 'mlp' && c.mode === 'cli' && c.wall.runs > 0);
+    const mlp = defaults.filter((c) => c.model === 'mlp' && c.mode === 'cli' && c.wall.runs > 0);
     const stageNames = [...new Set(mlp.flatMap((c) => Object.keys(c.stages)))].filter((s) => mlp.some((c) => (c.stages[s]?.median ?? 0) >= 0.05));
     if (mlp.length > 0 && stageNames.length > 0) {
       write('e2e-stages-mlp.svg', lineChart({

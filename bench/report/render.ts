@@ -4,7 +4,7 @@ import { num, pct, spread, table } from '../lib/markdown';
 import { median, summarize } from '../lib/stats';
 import { RECALL_FRACTIONS, type RankingQuality } from '../lib/ranking';
 import { type DetectionCase, SIGNAL_LABELS, SIGNALS, type Signal, variantLabel } from '../sections/detection';
-import { type E2eConfigResult, label, TARGET_SECONDS } from '../sections/endToEnd';
+import { type E2eConfigResult, isVariant, label, TARGET_SECONDS } from '../sections/endToEnd';
 import { influenceStageThroughput } from '../sections/kernels';
 import type { BenchResults } from './types';
 
@@ -124,7 +124,7 @@ function e2eSection(r: BenchResults): string[] {
       : `wall time ${spread(a.wallSeconds, 1)} s ${a.wallSeconds.runs === 1 ? '(one run)' : `(median, min–max over ${a.wallSeconds.runs} runs)`}; ` +
         `the engine's own total (without process start and results write) ${spread(a.engineTotalSeconds, 1)} s.${underLoad(r) ? ' Measured under load (see above).' : ''}`));
   const inProc = d.configs.find((c) => c.mode === 'in-process' && c.wall.runs > 0);
-  const cliTarget = d.configs.find((c) => c.model === 'mlp' && c.samples === 10000 && c.mode === 'cli' && c.wall.runs > 0);
+  const cliTarget = d.configs.find((c) => c.model === 'mlp' && c.samples === 10000 && c.mode === 'cli' && !isVariant(c) && c.wall.runs > 0);
   if (inProc) {
     out.push('', `Cross-check: the same analysis through \`analyze()\` inside this harness (workers load the TypeScript sources through tsx; no process start or results write) ` +
       `took ${spread(inProc.wall, 1)} s, train stage ${spread(inProc.stages.train, 1)} s` +
@@ -146,6 +146,7 @@ function e2eSection(r: BenchResults): string[] {
     ];
   });
   out.push(table(header, rows), '');
+  out.push(...variantRatios(configs));
 
   const stageNames = [...new Set(configs.flatMap((c) => Object.keys(c.stages)))].filter((n) => configs.some((c) => (c.stages[n]?.max ?? 0) >= 0.0005));
   out.push('Per-stage seconds from the results file\'s `timings.stages` (median, min–max over runs):', '');
@@ -158,7 +159,7 @@ function e2eSection(r: BenchResults): string[] {
     const first = c.runs.find((x) => x.ok);
     if (first?.method && first.method !== 'exact') notes.push(`- ${label(c)}: ${first.methodReason}.`);
   }
-  const cnn = configs.filter((c) => c.model === 'cnn' && c.mode === 'cli' && c.wall.runs > 0);
+  const cnn = configs.filter((c) => c.model === 'cnn' && c.mode === 'cli' && !isVariant(c) && c.wall.runs > 0);
   for (const c of cnn) {
     const run = c.runs.find((x) => x.ok)!;
     const models = 1 + 5;
@@ -175,6 +176,20 @@ function e2eSection(r: BenchResults): string[] {
 type Row = { name: string; q: RankingQuality | Summarized };
 type Summarized = { auroc: Agg; auprc: Agg; recallAt: Record<string, Agg> };
 type Agg = { mean: number; min: number; max: number; n: number };
+
+/** Backend and thread-count variants against their default configuration, as ratios of median wall times of this run. */
+function variantRatios(configs: E2eConfigResult[]): string[] {
+  const out: string[] = [];
+  for (const v of configs.filter((c) => isVariant(c) && c.wall.runs > 0)) {
+    const base = configs.find((c) => !isVariant(c) && c.model === v.model && c.samples === v.samples && c.mode === v.mode && c.wall.runs > 0);
+    if (!base) continue;
+    const ratio = v.wall.median / base.wall.median;
+    const train = (v.stages.train?.median ?? NaN) / (base.stages.train?.median ?? NaN);
+    out.push(`- ${label(v)} against ${label(base)}: ${num(ratio, 2)}× the wall time, ${num(train, 2)}× the train stage` +
+      (v.workers === 1 ? ' — the second worker thread\'s speed-up.' : v.backend === 'cpu' ? ' — tfjs\'s pure-JS kernels against wasm.' : '.'));
+  }
+  return out.length ? ['Variants (ratios of medians taken in this run):', '', ...out, ''] : [];
+}
 
 function detectionSection(r: BenchResults): string[] {
   const s = r.sections.detection;
@@ -364,7 +379,7 @@ function kernelSection(r: BenchResults): string[] {
   const rows = k.rows.map((x) => [x.name, x.shape, x.flopsFormula, x.flops > 0 ? num(x.flops / 1e9, 2) : '—', spread(x.seconds, 3), num(x.gflops, 2), num(x.referenceGflops, 1), pct(x.ofPeak, 0), x.note ?? '']);
   const e2e = r.sections.e2e;
   const target: E2eConfigResult | undefined = e2e?.ok
-    ? e2e.data.configs.find((c) => c.model === 'mlp' && c.samples === 10000 && c.mode === 'cli' && c.wall.runs > 0)
+    ? e2e.data.configs.find((c) => c.model === 'mlp' && c.samples === 10000 && c.mode === 'cli' && !isVariant(c) && c.wall.runs > 0)
     : undefined;
   const run = target?.runs.find((x) => x.ok);
   if (target && run && target.stages.influence && run.method === 'exact') {

@@ -29,6 +29,10 @@ export interface E2eConfig {
   samples: number;
   /** 'cli': a cold `node dist/cli.js analyze` subprocess; 'in-process': analyze() in the harness. */
   mode: 'cli' | 'in-process';
+  /** A backend other than the default (wasm), e.g. 'cpu' (pure JS kernels). */
+  backend?: 'cpu' | 'wasm';
+  /** Worker threads, when not the default (one per core). */
+  workers?: number;
 }
 
 export interface E2eRun {
@@ -86,6 +90,9 @@ export function e2ePlan(quick: boolean): E2eConfig[] {
     c('mlp', 1000), c('mlp', 5000), c('mlp', 10000), c('mlp', 10000, 'in-process'),
     c('cnn', 1000), c('cnn', 5000),
     c('logreg', 1000), c('logreg', 5000), c('logreg', 10000),
+    // The same analysis on one worker thread (the ratio to two is the parallel speed-up), and on tfjs's pure-JS cpu backend.
+    { model: 'mlp', samples: 10000, mode: 'cli', workers: 1 },
+    { model: 'mlp', samples: 1000, mode: 'cli', backend: 'cpu' },
   ];
 }
 
@@ -125,7 +132,7 @@ export async function runEndToEnd(options: {
         continue;
       }
       if (rep === 0 && config.model === 'cnn' && config.samples > 1000) {
-        const small = plan.find((c) => c.model === 'cnn' && c.samples === 1000 && c.mode === 'cli');
+        const small = plan.find((c) => c.model === 'cnn' && c.samples === 1000 && c.mode === 'cli' && !isVariant(c));
         const first = small ? runs.get(small)?.[0] : undefined;
         const estimate = first?.ok ? (first.wallSeconds * config.samples) / 1000 : Infinity;
         if (estimate > CNN_BUDGET_SECONDS) {
@@ -151,7 +158,7 @@ export async function runEndToEnd(options: {
   }
 
   const configs: E2eConfigResult[] = plan.map((config) => summarizeConfig(config, runs.get(config)!, notes.get(config), skipped.has(config)));
-  const target = configs.find((c) => c.model === 'mlp' && c.samples === 10000 && c.mode === 'cli');
+  const target = configs.find((c) => c.model === 'mlp' && c.samples === 10000 && c.mode === 'cli' && !isVariant(c));
   const wall = target?.wall ?? summarize([]);
   return {
     mnist: { counts: mnist.counts, total: mnist.total, seconds: mnist.seconds },
@@ -167,8 +174,14 @@ export async function runEndToEnd(options: {
   };
 }
 
+/** A backend or worker-count variant of a default configuration. */
+export function isVariant(c: E2eConfig): boolean {
+  return c.backend !== undefined || c.workers !== undefined;
+}
+
 export function label(c: E2eConfig): string {
-  return `${c.model} ${c.samples >= 1000 ? `${c.samples / 1000}k` : c.samples}${c.mode === 'in-process' ? ' (in-process)' : ''}`;
+  const variant = [c.backend ? `${c.backend} backend` : '', c.workers ? `${c.workers} worker${c.workers > 1 ? 's' : ''}` : ''].filter(Boolean).join(', ');
+  return `${c.model} ${c.samples >= 1000 ? `${c.samples / 1000}k` : c.samples}${c.mode === 'in-process' ? ' (in-process)' : ''}${variant ? ` (${variant})` : ''}`;
 }
 
 async function analyzeMnist(root: string, config: E2eConfig, outFile: string, timeoutSeconds: number): Promise<E2eRun> {
@@ -179,6 +192,8 @@ async function analyzeMnist(root: string, config: E2eConfig, outFile: string, ti
   } else {
     const args = ['--model', config.model, '--folds', '5', '--top-k', '10'];
     if (maxSamples !== undefined) args.push('--max-samples', String(maxSamples));
+    if (config.backend) args.push('--backend', config.backend);
+    if (config.workers) args.push('--workers', String(config.workers));
     run = await runCliAnalyze({ dataset: root, args, outFile, timeoutSeconds });
   }
   const out: E2eRun = {

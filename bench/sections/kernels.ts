@@ -7,7 +7,8 @@
  * Inputs are synthetic (seeded): these kernels' cost depends on shapes, not values.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type HeadData, type HeadShape, headHessian, headParameterCount } from '../../src/compute/head/softmaxHead';
+import { createFastHeadHvp } from '../../src/compute/head/fastHeadObjective';
+import { type HeadData, type HeadShape, headHessian, headParameterCount, perSampleGradients } from '../../src/compute/head/softmaxHead';
 import { computeExactHeadInfluence } from '../../src/compute/influence/exactHeadInfluence';
 import { TopKTracker } from '../../src/compute/influence/topK';
 import { choleskyInPlace, invertLowerTriangular } from '../../src/compute/linalg/cholesky';
@@ -149,6 +150,23 @@ export async function runKernels(options: { quick: boolean; runs: number }): Pro
   kernel(
     { name: 'invertLowerTriangular, Float64 JS', shape: `P=${p}`, flops: p ** 3 / 3, flopsFormula: 'P³/3', note: 'runs inside the influence stage' },
     () => invertLowerTriangular(factor, p), bigRuns, 0,
+  );
+
+  // 3b. The kernels of the iterative solvers and of TracIn/self-influence: one head Hessian-vector
+  // product (what every CG/LiSSA step costs) and the per-sample gradients of a block of samples.
+  const hvp = createFastHeadHvp(train, shape, trainProbs, l2);
+  const v = Float64Array.from(randomArray(p, createRng(8)));
+  kernel(
+    { name: 'head HVP, one CG/LiSSA step (head/fastHeadObjective.ts)', shape: `n=${SHAPE.nTrain}, D=${d}, C=${c}`, flops: 2 * 2 * SHAPE.nTrain * d * c,
+      flopsFormula: '2 · 2·n·D·C', note: 'two float32 matMuls (Φ·V, then Φᵀ·(…)) on the backend' },
+    () => void hvp.hvp(v), 10, 2,
+  );
+  hvp.dispose();
+  const perSample = new Float32Array(2048 * p);
+  kernel(
+    { name: 'per-sample gradients, 2048 samples (head/softmaxHead.ts)', shape: `2048 × P=${p}`, flops: 2048 * d * c, flopsFormula: 'b·D·C',
+      note: 'outer products (p − y)⊗φ in JS: memory-bound, one multiply per output' },
+    () => perSampleGradients(train, shape, trainProbs, 0, 2048, perSample), 5, 1,
   );
 
   // 4. The pieces of the influence stage, then the whole of computeExactHeadInfluence.
