@@ -34,8 +34,72 @@ export async function readText(absPath: string, file: string): Promise<string> {
     swapped.swap16();
     return swapped.toString('utf16le');
   }
+  refuseBinary(buf, file);
   const text = buf.toString('utf8');
+  // toString replaces every invalid byte with U+FFFD: a Latin-1 "café" would load as "caf\uFFFD" and a
+  // relabel would write that back. Say where the file stops being UTF-8 instead of changing its text.
+  if (text.includes('\uFFFD')) refuseInvalidUtf8(buf, file);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** A NUL byte never occurs in UTF-8 text files; it does in images, archives, spreadsheets (.xlsx) … */
+function refuseBinary(buf: Buffer, file: string): void {
+  const nul = buf.subarray(0, 1 << 16).indexOf(0);
+  if (nul >= 0) {
+    throw new InputError(file, `is a binary file, not text (a zero byte at offset ${nul}); expected CSV, TSV or JSON Lines text`, lineAt(buf, nul));
+  }
+}
+
+function refuseInvalidUtf8(buf: Buffer, file: string): void {
+  const at = firstInvalidUtf8(buf);
+  if (at >= 0) {
+    // (at < 0: the U+FFFD was in the file itself, properly encoded.)
+    throw new InputError(
+      file,
+      `is not UTF-8 text: byte 0x${buf[at].toString(16).toUpperCase().padStart(2, '0')} at offset ${at} is not valid UTF-8 ` +
+        '(Latin-1 or Windows-1252, perhaps); expected UTF-8, or UTF-16 with a byte-order mark: re-save the file as UTF-8',
+      lineAt(buf, at),
+    );
+  }
+}
+
+/**
+ * Offset of the first byte of the first invalid UTF-8 sequence, or −1
+ * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+ */
+export function firstInvalidUtf8(buf: Uint8Array): number {
+  for (let i = 0; i < buf.length; ) {
+    const b = buf[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // Lead byte: sequence length and the allowed range of the second byte.
+    let n: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) n = 2;
+    else if (b >= 0xe0 && b <= 0xef) {
+      n = 3;
+      if (b === 0xe0) lo = 0xa0;
+      if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      n = 4;
+      if (b === 0xf0) lo = 0x90;
+      if (b === 0xf4) hi = 0x8f;
+    } else return i;
+    if (i + n > buf.length || buf[i + 1] < lo || buf[i + 1] > hi) return i;
+    for (let k = 2; k < n; k++) if (buf[i + k] < 0x80 || buf[i + k] > 0xbf) return i;
+    i += n;
+  }
+  return -1;
+}
+
+/** 1-based line of a byte offset. */
+function lineAt(buf: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (buf[i] === 10) line++;
+  return line;
 }
 
 /** `target` relative to `root`, with forward slashes (the form `SourceRef.path` uses). */
