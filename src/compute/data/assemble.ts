@@ -100,6 +100,22 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
       p.labelLine,
     );
   }
+  const firstOfClass = new Map<string, { first: number; count: number }>();
+  for (const i of train) {
+    const seen = firstOfClass.get(labelOf(i));
+    if (seen) seen.count++;
+    else firstOfClass.set(labelOf(i), { first: i, count: 1 });
+  }
+  const singletons = [...firstOfClass].filter(([, c]) => c.count === 1).map(([label, c]) => [label, c.first] as const);
+  if (singletons.length > 0) {
+    // Not an error (a rare class is real data), but its numbers mean little: in cross-fitting, the
+    // fold that holds its one sample is trained without the class, so that sample always looks mislabeled.
+    warnings.push(
+      `Class${singletons.length === 1 ? '' : 'es'} ${listSome(singletons.map(([c, i]) => `'${c}' (${p.where(i)})`))} ` +
+        `${singletons.length === 1 ? 'has' : 'have'} a single training sample; expected at least two per class: ` +
+        'such a sample is always scored as suspicious, since no model that did not train on it has seen its class.',
+    );
+  }
   const testOnly = [...new Set(test.map(labelOf))].filter((c) => !trainClasses.has(c));
   if (testOnly.length > 0) {
     warnings.push(`Class${testOnly.length === 1 ? '' : 'es'} ${listSome(testOnly.map((c) => `'${c}'`))} appear only in the test data.`);
