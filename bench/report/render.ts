@@ -291,6 +291,12 @@ function cleaningSection(cases: DetectionCase[]): string[] {
       }),
     ),
     '',
+    'One training seed per setting. ' +
+      (withCleaning[0].nTest
+        ? `With ${withCleaning[0].nTest} test samples the binomial standard error of an accuracy near 95 % is ±${pct(Math.sqrt((0.95 * 0.05) / withCleaning[0].nTest))}: `
+        : 'On a test split of this size ') +
+      'differences below about one point are within the noise of a single training run; read the gain at the highest noise level, not the small ones.',
+    '',
   ];
 }
 

@@ -58,6 +58,7 @@ export interface DetectionCase {
   error?: string;
   wallSeconds?: number;
   nTrain?: number;
+  nTest?: number;
   flipped?: number;
   testAccuracy?: number | null;
   /** The engine's confident-learning estimate of how many labels are wrong. */
@@ -238,6 +239,7 @@ function score(results: ResultsFile, tracin: ResultsFile, trueLabelOf: (r: Train
   }
   return {
     nTrain: n,
+    nTest: results.test.length,
     flipped,
     testAccuracy: results.model.testAccuracy,
     estimatedCount: results.labelIssues.estimatedCount,
