@@ -132,6 +132,10 @@ function writeOutputs(results: BenchResults, dir: string): void {
     log(`plots failed: ${(err as Error).message}`);
     results.plots = [];
   }
+  // Plots of an earlier run that this report no longer shows would sit beside it, unlinked and out of date.
+  for (const f of fs.readdirSync(dir)) {
+    if (f.endsWith('.svg') && !f.startsWith('study-') && !results.plots.includes(f)) fs.rmSync(path.join(dir, f));
+  }
   writeAtomic(path.join(dir, 'latest.json'), JSON.stringify(results, null, 1) + '\n');
   writeAtomic(path.join(dir, 'REPORT.md'), renderReport(results));
 }
