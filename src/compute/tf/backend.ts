@@ -11,8 +11,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-// A named import, not a bare one: tfjs-backend-cpu declares itself free of
-// side effects, so esbuild would drop `import '…'` and 'cpu' would be missing.
+// A named import whose value is used below, not a bare one: the CommonJS build
+// esbuild picks for Node is not in tfjs-backend-cpu's sideEffects list, so an
+// unused import is dropped with the registration of 'cpu' and its kernels.
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerFastMatMulGradient } from './fastMatMulGradient';
@@ -26,8 +27,6 @@ export interface BackendInfo {
   warning?: string;
 }
 
-/** Versions of the bundled pure-JS backend (also keeps its registration in the bundle). */
-export const CPU_BACKEND_VERSION: string = version_cpu;
 
 const WASM_PROBE_FILE = 'tfjs-backend-wasm-simd.wasm';
 
@@ -58,7 +57,7 @@ export function initBackend(prefer?: BackendName): Promise<BackendInfo> {
 
 async function selectBackend(prefer: BackendName | undefined): Promise<BackendInfo> {
   const failures: string[] = [];
-  if (prefer === 'cpu') return (await trySet('cpu')) ? { name: 'cpu' } : cpuFailed(['cpu backend did not initialise']);
+  if (prefer === 'cpu') return (await trySet('cpu')) ? { name: 'cpu' } : cpuFailed([`cpu backend (tfjs-backend-cpu ${version_cpu}) did not initialise`]);
 
   if (prefer === undefined || prefer === 'tensorflow') {
     const problem = await tryNative();
