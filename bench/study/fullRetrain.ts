@@ -8,28 +8,12 @@
  */
 import { createFullObjective } from '../../src/compute/models/train';
 import type { TrainedNetwork, TrainingData } from '../../src/compute/models/types';
-import { retrainFullNetwork } from '../../src/compute/reliability/retrain';
+import { type FullRetrainOptions, type FullRetrainResult, retrainFullNetwork } from '../../src/compute/reliability/retrain';
 
-export interface RetrainOptions {
-  /** Total L-BFGS iterations (over all restarts for 'armijo'). */
-  maxIterations: number;
-  /** Stop when ‖∇R‖ / n_kept ≤ this. */
-  meanGradTolerance: number;
-  /** 'wolfe' (default): weak Wolfe line search; 'armijo': the engine's minimizeLbfgs with restarts. */
-  optimizer?: 'wolfe' | 'armijo';
-  /** wolfe: stop when the objective improved by less than this (relative) over 50 iterations. */
-  relativeStall?: number;
-}
+/** The engine's options, with the budget and tolerance required (the study states both). */
+export type RetrainOptions = FullRetrainOptions & Required<Pick<FullRetrainOptions, 'maxIterations' | 'meanGradTolerance'>>;
 
-export interface RetrainResult {
-  net: TrainedNetwork;
-  meanGradNorm: number;
-  iterations: number;
-  restarts: number;
-  objective: number;
-  stop: string;
-  seconds: number;
-}
+export type RetrainResult = FullRetrainResult & { seconds: number };
 
 /** θ flat (engine layout: body in forward order, head kernel, head bias). */
 export function flatParameters(net: TrainedNetwork, data: TrainingData): Float64Array {
@@ -49,11 +33,7 @@ export function retrainFull(
   options: RetrainOptions,
 ): RetrainResult {
   const t0 = performance.now();
-  const r = retrainFullNetwork(start, data, l2, removed, {
-    maxIterations: options.maxIterations,
-    meanGradTolerance: options.meanGradTolerance,
-    optimizer: options.optimizer ?? 'wolfe',
-    relativeStall: options.relativeStall,
-  });
+  // 'wolfe' unless told otherwise, as before this moved into the engine (whose default is 'armijo').
+  const r = retrainFullNetwork(start, data, l2, removed, { ...options, optimizer: options.optimizer ?? 'wolfe' });
   return { ...r, seconds: (performance.now() - t0) / 1000 };
 }
