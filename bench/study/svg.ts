@@ -7,6 +7,7 @@
  * bench/lib/svg.ts has a line chart; the study needs grouped bars and
  * small-multiple scatter plots with a y = x reference, hence this file.
  */
+import { niceTicks as roundTicks } from '../lib/svg';
 
 // Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
@@ -19,20 +20,14 @@ function f(v: number): string {
   return Number.isFinite(v) ? v.toFixed(1) : '0';
 }
 
-/** About `target` round tick values covering [lo, hi]. */
+/** About `target` round tick values covering [lo, hi]; a degenerate range is padded around its value first. */
 export function niceTicks(lo: number, hi: number, target = 5): number[] {
   if (!(hi > lo)) {
     const pad = Math.abs(lo) > 0 ? Math.abs(lo) * 0.5 : 1;
     lo -= pad;
     hi += pad;
   }
-  const raw = (hi - lo) / target;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((s) => s * mag).find((s) => s >= raw) ?? 10 * mag;
-  const start = Math.floor(lo / step + 1e-9) * step;
-  const ticks: number[] = [];
-  for (let t = start; t < hi + step - 1e-9 * step; t += step) ticks.push(Math.round(t / step) * step);
-  return ticks;
+  return roundTicks(lo, hi, target);
 }
 
 function tickLabel(v: number): string {
