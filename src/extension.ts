@@ -39,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): InfluenceLensApi {
     log,
     onRunning: activeRunner.onDidChange,
     rerun,
+    checkReliability: (datasetPath) => vscode.commands.executeCommand(COMMAND.reliability, datasetPath),
     exportReviews: (datasetPath, format) => exportReviews(datasetPath, reviews, format),
   });
   const commandDeps = { state: context.workspaceState, runner: activeRunner, controller, cache, choices, reviews, notifier, log };

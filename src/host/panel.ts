@@ -29,7 +29,7 @@ export class ResultsPanel implements vscode.Disposable {
       return ResultsPanel.current;
     }
     const panel = vscode.window.createWebviewPanel(VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
-      ...webviewOptions(extensionUri),
+      ...webviewOptions(extensionUri, []),
       // The page rebuilds from the host's messages; keeping a hidden page alive is not worth its memory.
       retainContextWhenHidden: false,
     });
@@ -47,7 +47,7 @@ export class ResultsPanel implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly handlers: PanelHandlers,
   ) {
-    panel.webview.options = webviewOptions(extensionUri);
+    panel.webview.options = webviewOptions(extensionUri, []);
     panel.webview.html = this.html();
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
     panel.webview.onDidReceiveMessage(
@@ -68,6 +68,21 @@ export class ResultsPanel implements vscode.Disposable {
 
   set title(title: string) {
     this.panel.title = title;
+  }
+
+  /**
+   * Lets the page load files under the dataset folder (image thumbnails come
+   * from the dataset itself) and nothing else of the user's.
+   */
+  allowDatasetRoot(root: vscode.Uri): void {
+    const roots = this.panel.webview.options.localResourceRoots ?? [];
+    if (roots.some((r) => r.toString() === root.toString())) return;
+    this.panel.webview.options = webviewOptions(this.extensionUri, [root]);
+  }
+
+  /** The URI the page loads a local file by (the file must lie under an allowed root). */
+  webviewUri(file: vscode.Uri): string {
+    return this.panel.webview.asWebviewUri(file).toString();
   }
 
   /** Posts a message; false when the page is gone or hidden (it asks again with `ready`). */
@@ -115,10 +130,10 @@ export class ResultsPanel implements vscode.Disposable {
   }
 }
 
-function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+function webviewOptions(extensionUri: vscode.Uri, datasetRoots: vscode.Uri[]): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
     enableScripts: true,
     enableFindWidget: true,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media'), ...datasetRoots],
   };
 }

@@ -17,7 +17,8 @@ import { openSample, revealSample } from './openSample';
 import { ResultsPanel } from './panel';
 import { type RelabelOutcome, type RelabelUndo, relabelSamples, undoRelabel } from './relabelEdit';
 import { readResults } from './resultsFile';
-import { buildExplanation, buildResultsView, ResultsIndex } from './resultsView';
+import { buildExplanation, buildResultsView, ResultsIndex, type RowDecor } from './resultsView';
+import { RowQueries } from './rowQuery';
 import { decisionsFor } from './reviews';
 import type { ReviewStore } from './reviewStore';
 import { StaleWatcher } from './staleWatcher';
@@ -27,6 +28,8 @@ export interface Shown {
   resultsPath: string;
   results: ResultsFile;
   index: ResultsIndex;
+  /** The panel's lists, resolved per query (rebuilt when reviews change). */
+  queries: RowQueries;
   fingerprint: string;
   stale: boolean;
   testPath?: string;
@@ -40,6 +43,7 @@ export interface ControllerDeps {
   log: Log;
   onRunning: vscode.Event<RunningInfo[]>;
   rerun(datasetPath: string): Thenable<unknown>;
+  checkReliability(datasetPath: string): Thenable<unknown>;
   exportReviews(datasetPath: string, format: 'csv' | 'json'): Thenable<unknown>;
 }
 
@@ -64,10 +68,13 @@ export class PanelController implements vscode.Disposable {
   async show(
     r: { datasetPath: string; resultsPath: string; results: ResultsFile; fingerprint: string; stale: boolean; testPath?: string },
     focus?: { split: Split; id: number }): Promise<void> {
-    this.shown = { ...r, index: new ResultsIndex(r.results) };
-    this.explanation = focus ? buildExplanation(this.shown.index, focus.split, focus.id, this.reviewMap()) : undefined;
-    this.panel = ResultsPanel.createOrShow(this.deps.extensionUri, this.title(), this.handlers());
-    this.panel.title = this.title();
+    const index = new ResultsIndex(r.results);
+    this.panel = ResultsPanel.createOrShow(this.deps.extensionUri, this.title(r.datasetPath), this.handlers());
+    this.panel.title = this.title(r.datasetPath);
+    this.panel.allowDatasetRoot(vscode.Uri.file(r.results.dataset.root));
+    const reviews = decisionsFor(this.deps.reviews.get(r.datasetPath), r.results.train);
+    this.shown = { ...r, index, queries: new RowQueries(index, reviews, this.decor(r.results)) };
+    this.explanation = focus ? buildExplanation(index, focus.split, focus.id, reviews, this.decor(r.results)) : undefined;
     this.sendAll();
     await this.watcher.watch(r.datasetPath, r.testPath, r.fingerprint, r.stale, (stale) => this.setStale(stale));
   }
@@ -100,7 +107,7 @@ export class PanelController implements vscode.Disposable {
   /** Focuses the panel on one sample's explanation. */
   explain(split: Split, id: number): boolean {
     if (!this.shown) return false;
-    this.explanation = buildExplanation(this.shown.index, split, id, this.reviewMap());
+    this.explanation = buildExplanation(this.shown.index, split, id, this.reviewMap(), this.decor(this.shown.results));
     if (!this.explanation) return false;
     void this.post({ type: 'explanation', view: this.explanation });
     return true;
@@ -130,6 +137,11 @@ export class PanelController implements vscode.Disposable {
     };
     try {
       switch (message.type) {
+        case 'queryRows': {
+          const page = shown.queries.page(message.query, message.offset, message.count);
+          void this.post({ type: 'rows', requestId: message.requestId, ...page });
+          return;
+        }
         case 'openSample':
           await openSample(location(message.split, message.id));
           return;
@@ -156,6 +168,9 @@ export class PanelController implements vscode.Disposable {
           return;
         case 'rerun':
           await this.deps.rerun(shown.datasetPath);
+          return;
+        case 'checkReliability':
+          await this.deps.checkReliability(shown.datasetPath);
           return;
         case 'exportReviews':
           await this.deps.exportReviews(shown.datasetPath, message.format);
@@ -199,18 +214,29 @@ export class PanelController implements vscode.Disposable {
     return this.shown ? decisionsFor(this.deps.reviews.get(this.shown.datasetPath), this.shown.results.train) : new Map();
   }
 
-  private title(): string {
-    return this.shown ? `Influence: ${path.basename(this.shown.datasetPath)}` : 'Influence Lens';
+  private title(datasetPath: string): string {
+    return `Influence: ${path.basename(datasetPath)}`;
+  }
+
+  /** Image samples show as themselves, loaded from the dataset folder by the page. */
+  private decor(results: ResultsFile): RowDecor {
+    const panel = this.panel;
+    if (!panel || results.dataset.format !== 'imagefolder') return {};
+    const root = vscode.Uri.file(results.dataset.root);
+    return { thumbnail: (source) => panel.webviewUri(vscode.Uri.joinPath(root, ...source.path.split('/'))) };
   }
 
   private sendAll(): void {
     if (!this.shown) return;
-    void this.post({ type: 'results', view: buildResultsView(this.shown.results, this.shown.datasetPath, this.reviewMap(), this.shown.stale) });
+    void this.post({ type: 'results', view: buildResultsView(this.shown.results, this.shown.datasetPath, this.shown.stale) });
+    this.sendReviews();
     if (this.explanation) void this.post({ type: 'explanation', view: this.explanation });
   }
 
   private sendReviews(): void {
-    const states = [...this.reviewMap()].map(([id, d]) => ({ id, state: d.state }));
+    const reviews = this.reviewMap();
+    this.shown?.queries.setReviews(reviews);
+    const states = [...reviews].map(([id, d]) => ({ id, state: d.state }));
     void this.post({ type: 'reviews', states });
   }
 

@@ -38,6 +38,11 @@ export const int: Check<number> = (v, path) => (Number.isSafeInteger(v) ? (v as 
 export const nonNegInt: Check<number> = (v, path) =>
   Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : fail(path, 'a non-negative integer', v);
 
+/** An integer in [min, max]: for counts a sender could otherwise make huge. */
+export function intInRange(min: number, max: number): Check<number> {
+  return (v, path) => (Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : fail(path, `an integer from ${min} to ${max}`, v));
+}
+
 export function oneOf<const T extends readonly (string | number | boolean | null)[]>(values: T): Check<T[number]> {
   return (v, path) => (values.includes(v as T[number]) ? (v as T[number]) : fail(path, `one of ${values.map((x) => JSON.stringify(x)).join(', ')}`, v));
 }

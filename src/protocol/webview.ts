@@ -1,17 +1,27 @@
 /**
- * The wire between the results webview and the extension host (postMessage).
- * The webview asks (open, relabel, review, explain, re-run, export); the host
- * checks, performs and answers with state. Both ends validate what they
- * receive with these checkers. Browser-safe: no Node, no 'vscode'.
+ * The wire between the review panel (webview) and the extension host
+ * (postMessage). The page asks (rows of a list, open, relabel, review,
+ * explain, re-run, export); the host checks, performs and answers with state.
+ * Lists can hold 100,000 samples, so the page never gets them whole: it asks
+ * for the window it shows (`queryRows`) and the host answers with `rows`.
+ * Both ends validate what they receive with these checkers. Browser-safe: no
+ * Node, no 'vscode'.
  */
-import { arrayOf, bool, type Checked, nonNegInt, nullable, num, object, oneOf, optional, str, union } from './check';
+import { arrayOf, bool, type Checked, intInRange, nonNegInt, nullable, num, object, oneOf, optional, str, union } from './check';
 
 export const SPLITS = ['train', 'test'] as const;
 export type Split = (typeof SPLITS)[number];
 export const REVIEW_STATES = ['confirmed', 'notIssue', 'relabeled'] as const;
+export type ReviewState = (typeof REVIEW_STATES)[number];
 
-/** Most ids one request may carry (a bulk relabel of a whole page stays well under it). */
-const MAX_IDS = 10_000;
+/** Most ids one request may carry (a bulk relabel of a long selection stays under it). */
+export const MAX_IDS = 10_000;
+/** Most rows one `queryRows` may ask for. */
+export const MAX_PAGE = 500;
+/** Most (predicted, actual) pairs the scatter plot gets. */
+const MAX_PAIRS = 20_000;
+
+const checkRankedLabel = object({ label: str, probability: num });
 
 const checkSampleRow = object({
   id: nonNegInt,
@@ -22,9 +32,18 @@ const checkSampleRow = object({
   predicted: str,
   loss: num,
   suggestedLabel: optional(str),
+  /** Out-of-sample probabilities of the suggested and the given label. */
+  suggestedProbability: optional(num),
+  givenProbability: optional(num),
+  /** Out-of-sample label ranking for the relabel picker, most probable first. */
+  rankedLabels: optional(arrayOf(checkRankedLabel, 100)),
   suspicion: optional(num),
+  selfInfluence: optional(num),
   likelyLabelIssue: optional(bool),
+  /** The record's values (tabular, text). */
   preview: optional(str),
+  /** A webview URI of the image itself (image samples). */
+  thumbnail: optional(str),
   review: optional(oneOf(REVIEW_STATES)),
 });
 export type SampleRow = Checked<typeof checkSampleRow>;
@@ -39,19 +58,32 @@ export const checkResultsView = object({
   classes: arrayOf(str),
   nTrain: nonNegInt,
   nTest: nonNegInt,
+  /** Where the test split came from ("split column", "hold-out 20%", …). */
+  testSource: str,
   model: str,
+  parameters: nonNegInt,
   method: str,
   backend: str,
   trainAccuracy: nullable(num),
   testAccuracy: nullable(num),
   estimatedIssues: nonNegInt,
-  reliability: nullable(object({ pearson: num, spearman: num, points: nonNegInt })),
+  reliability: nullable(
+    object({
+      pearson: num,
+      spearman: num,
+      points: nonNegInt,
+      retrain: str,
+      warning: optional(str),
+      pairs: arrayOf(object({ predicted: num, actual: num }), MAX_PAIRS),
+    }),
+  ),
+  /** Counts of training suspicion in equal bins over [0, 1], and the suspicion at the estimated cut (null: none estimated). */
+  suspicionHistogram: object({ counts: arrayOf(nonNegInt, 1000), cut: nullable(num) }),
+  /** Training samples by given label (rows) and suggested label (columns), in `classes` order. */
+  confusion: arrayOf(arrayOf(nonNegInt, 1000), 1000),
+  warnings: arrayOf(str),
   createdAt: str,
   stale: bool,
-  /** Training samples by suspicion, most suspicious first (the first page of them). */
-  suspects: arrayOf(checkSampleRow),
-  /** Test samples, misclassified and high-loss first (the first page of them). */
-  tests: arrayOf(checkSampleRow),
 });
 export type ResultsView = Checked<typeof checkResultsView>;
 
@@ -60,29 +92,58 @@ export const checkExplanationView = object({
   sample: checkSampleRow,
   proponents: arrayOf(checkInfluenceRow),
   opponents: arrayOf(checkInfluenceRow),
+  /** One line on why it matters ("4 of the 5 strongest proponents are labeled 7: they pull this 1 toward 7"). */
+  why: optional(str),
   note: optional(str),
 });
 export type ExplanationView = Checked<typeof checkExplanationView>;
 
+export const LISTS = ['suspects', 'tests'] as const;
+export type ListName = (typeof LISTS)[number];
+export const SORT_KEYS = ['suspicion', 'selfInfluence', 'loss', 'misclassifiedFirst'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+export const REVIEW_FILTERS = ['all', 'unreviewed', ...REVIEW_STATES] as const;
+export type ReviewFilter = (typeof REVIEW_FILTERS)[number];
+
+/** Which rows of a list, in which order. Absent filters keep everything. */
+export const checkRowQuery = object({
+  list: oneOf(LISTS),
+  sort: oneOf(SORT_KEYS),
+  /** The given label. */
+  label: optional(str),
+  /** The suggested label (suspects) or the predicted one (tests). */
+  other: optional(str),
+  review: optional(oneOf(REVIEW_FILTERS)),
+  /** Only the samples counted among the estimated label errors. */
+  likelyOnly: optional(bool),
+});
+export type RowQuery = Checked<typeof checkRowQuery>;
+
 export const checkWebviewToHost = union({
   /** The page has loaded and listens: send the current state. */
   ready: object({}),
+  /** Rows [offset, offset + count) of a list under a query; answered by `rows` with the same requestId. */
+  queryRows: object({ requestId: nonNegInt, query: checkRowQuery, offset: nonNegInt, count: intInRange(1, MAX_PAGE) }),
   openSample: object({ split: oneOf(SPLITS), id: nonNegInt }),
   revealSample: object({ split: oneOf(SPLITS), id: nonNegInt }),
   /** Relabel training samples (the host confirms first, then applies one undoable edit). */
   relabel: object({ split: oneOf(SPLITS), ids: arrayOf(nonNegInt, MAX_IDS), label: str }),
-  /** Set (or, with null, clear) a review decision on training samples. */
   /** Revert the last relabel (the host checks the files still hold what it wrote). */
   undoRelabel: object({}),
+  /** Set (or, with null, clear) a review decision on training samples. */
   setReview: object({ ids: arrayOf(nonNegInt, MAX_IDS), state: nullable(oneOf(['confirmed', 'notIssue'] as const)) }),
   explain: object({ split: oneOf(SPLITS), id: nonNegInt }),
   rerun: object({}),
+  /** Measure influence against actual retraining on this dataset. */
+  checkReliability: object({}),
   exportReviews: object({ format: oneOf(['csv', 'json'] as const) }),
 });
 export type WebviewToHost = Checked<typeof checkWebviewToHost>;
 
 export const checkHostToWebview = union({
   results: object({ view: checkResultsView }),
+  /** The answer to a `queryRows`. */
+  rows: object({ requestId: nonNegInt, total: nonNegInt, offset: nonNegInt, rows: arrayOf(checkSampleRow, MAX_PAGE) }),
   /** The dataset changed on disk since the analysis (or changed back). */
   stale: object({ stale: bool }),
   progress: object({ running: bool, stage: optional(str), done: optional(num), total: optional(num), message: optional(str) }),
@@ -102,6 +163,21 @@ export function parseHostToWebview(raw: unknown): HostToWebview {
   return checkHostToWebview(raw, 'message');
 }
 
-/** What the webview keeps in its state for a restore after a window reload. */
-export const checkPanelState = object({ datasetPath: str });
+export const TABS = ['overview', 'suspects', 'tests', 'influencers'] as const;
+export type Tab = (typeof TABS)[number];
+
+/**
+ * What the page keeps through getState/setState, so hiding the panel or
+ * reloading the window brings it back as it was: the dataset (the host reads
+ * it to restore the results) and where the user was.
+ */
+export const checkPanelState = object({
+  datasetPath: str,
+  tab: optional(oneOf(TABS)),
+  suspectQuery: optional(checkRowQuery),
+  testQuery: optional(checkRowQuery),
+  /** Index of the focused row in each list. */
+  suspectIndex: optional(nonNegInt),
+  testIndex: optional(nonNegInt),
+});
 export type PanelState = Checked<typeof checkPanelState>;

@@ -4,7 +4,7 @@ import type { InfluenceStageResult } from './influenceStage';
 import type { ModelConfig, TrainedNetwork } from '../models/types';
 import type { BackendInfo } from '../tf/backend';
 import type { LoadedDataset } from '../types';
-import { type ResultsFile, SCHEMA_VERSION, type TestRecord, type TrainRecord } from '../results/schema';
+import { RANKED_LABELS, type ResultsFile, SCHEMA_VERSION, type TestRecord, type TrainRecord } from '../results/schema';
 import type { StageClock } from './analyze';
 import type { LabelIssueRanking } from './rankLabelIssues';
 import { ENGINE_VERSION } from '../version';
@@ -51,6 +51,15 @@ function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
+/** Row i's most probable classes, highest first (ties keep class order). */
+export function rankLabels(probs: Float64Array, i: number, classes: string[]): { label: string; probability: number }[] {
+  const c = classes.length;
+  return Array.from({ length: c }, (_, k) => k)
+    .sort((a, b) => probs[i * c + b] - probs[i * c + a] || a - b)
+    .slice(0, RANKED_LABELS)
+    .map((k) => ({ label: classes[k], probability: probs[i * c + k] }));
+}
+
 export function buildResults(input: ResultsInput): ResultsFile {
   const { data, ranking, influence } = input;
   const classes = data.classes;
@@ -67,6 +76,7 @@ export function buildResults(input: ResultsInput): ResultsFile {
       suggestedLabel: classes[suggested],
       suggestedProbability: ranking.oosProbs[i * c + suggested],
       givenLabelProbability: ranking.oosProbs[i * c + data.train.y[i]],
+      rankedLabels: rankLabels(ranking.oosProbs, i, classes),
       outOfSampleMargin: ranking.outOfSampleMargin[i],
       loss: input.trainLoss[i],
       selfInfluence: influence.selfInfluence[i],

@@ -7,6 +7,9 @@ import type { DatasetFormat, ModelKind, SourceRef } from '../types';
 
 export const SCHEMA_VERSION = 1;
 
+/** Labels kept per training sample in `rankedLabels`. */
+export const RANKED_LABELS = 5;
+
 export type InfluenceMethod = 'exact' | 'cg' | 'lissa' | 'tracin' | 'gif';
 
 export interface InfluenceEntry {
@@ -28,6 +31,12 @@ export interface TrainRecord {
   suggestedProbability: number;
   /** Out-of-sample probability of the given label. */
   givenLabelProbability: number;
+  /**
+   * The most probable labels out of sample, highest first (at most
+   * RANKED_LABELS of them): what the panel's relabel picker offers first.
+   * Absent in files from before it was added.
+   */
+  rankedLabels?: { label: string; probability: number }[];
   /** Out-of-sample p(given) − max p(other), in [−1, 1]; negative = the held-out model prefers another label. */
   outOfSampleMargin: number;
   /** Training cross-entropy at θ̂. */

@@ -48,16 +48,24 @@ test('webview → host: intents are checked; the webview cannot set the "relabel
   assert.throws(() => parseWebviewToHost({ type: 'relabel', split: 'train', ids: 'all', label: 'x' }), /message\.ids: expected an array/);
   assert.throws(() => parseWebviewToHost({ type: 'relabel', split: 'train', ids: new Array(10_001).fill(0), label: 'x' }), /at most 10000 items/);
   assert.throws(() => parseWebviewToHost({ type: 'exportReviews', format: 'xml' }), /message\.format/);
+  const query = { list: 'suspects', sort: 'suspicion' };
+  assert.equal(parseWebviewToHost({ type: 'queryRows', requestId: 1, query, offset: 0, count: 500 }).type, 'queryRows');
+  assert.throws(() => parseWebviewToHost({ type: 'queryRows', requestId: 1, query, offset: 0, count: 501 }), /message\.count: expected an integer from 1 to 500/);
+  assert.throws(() => parseWebviewToHost({ type: 'queryRows', requestId: 1, query: { ...query, sort: 'name' }, offset: 0, count: 5 }), /message\.query\.sort/);
+  assert.throws(() => parseWebviewToHost({ type: 'queryRows', requestId: 1, query: { ...query, list: 'all' }, offset: 0, count: 5 }), /message\.query\.list/);
 });
 
 test('host → webview: results views and updates are checked at the page too', () => {
   const row = { id: 0, split: 'train', where: 'a.csv:2', label: 'cat', predicted: 'dog', loss: 1.2, suspicion: 0.9 };
   const view = {
-    datasetName: 'a.csv', datasetPath: '/a.csv', format: 'csv', classes: ['cat', 'dog'], nTrain: 1, nTest: 0, model: 'mlp', method: 'exact',
-    backend: 'wasm', trainAccuracy: 1, testAccuracy: null, estimatedIssues: 0, reliability: null, createdAt: 'now', stale: false, suspects: [row], tests: [],
+    datasetName: 'a.csv', datasetPath: '/a.csv', format: 'csv', classes: ['cat', 'dog'], nTrain: 1, nTest: 0, testSource: 'hold-out', model: 'mlp',
+    parameters: 10, method: 'exact', backend: 'wasm', trainAccuracy: 1, testAccuracy: null, estimatedIssues: 0, reliability: null,
+    suspicionHistogram: { counts: [1], cut: null }, confusion: [[0, 1], [0, 0]], warnings: [], createdAt: 'now', stale: false,
   };
   assert.equal(parseHostToWebview({ type: 'results', view }).type, 'results');
-  assert.throws(() => parseHostToWebview({ type: 'results', view: { ...view, suspects: [{ ...row, loss: 'high' }] } }), /message\.view\.suspects\[0\]\.loss/);
+  assert.throws(() => parseHostToWebview({ type: 'results', view: { ...view, confusion: [[0, -1]] } }), /message\.view\.confusion\[0\]\[1\]/);
+  assert.equal(parseHostToWebview({ type: 'rows', requestId: 3, total: 1, offset: 0, rows: [row] }).type, 'rows');
+  assert.throws(() => parseHostToWebview({ type: 'rows', requestId: 3, total: 1, offset: 0, rows: [{ ...row, loss: 'high' }] }), /message\.rows\[0\]\.loss/);
   assert.deepEqual(parseHostToWebview({ type: 'stale', stale: true }), { type: 'stale', stale: true });
   assert.deepEqual(parseHostToWebview({ type: 'progress', running: false }), { type: 'progress', running: false });
 });

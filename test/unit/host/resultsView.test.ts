@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ResultsFile, TestRecord, TrainRecord } from '../../../src/compute/results/schema';
 import { checkResultsView } from '../../../src/protocol/webview';
-import { buildExplanation, buildResultsView, findSampleAt, ResultsIndex } from '../../../src/host/resultsView';
+import { buildExplanation, buildResultsView, explainWhy, findSampleAt, labelConfusion, ResultsIndex, suspicionHistogram, trainRow } from '../../../src/host/resultsView';
 
 function train(id: number, line: number, label: string, suspicion: number): TrainRecord {
   return {
@@ -32,12 +32,51 @@ const results = {
 } as ResultsFile;
 const index = new ResultsIndex(results);
 
-test('the results view passes the webview\'s own check and carries review states', () => {
-  const view = buildResultsView(results, '/r/d.csv', new Map([[0, { source: results.train[0].source, state: 'confirmed', label: 'dog', decidedAt: 't' }]]), true);
+test('the results view passes the webview\'s own check; its histogram and confusion count every training sample', () => {
+  const view = buildResultsView(results, '/r/d.csv', true);
   assert.doesNotThrow(() => checkResultsView(view, 'view'));
-  assert.deepEqual(view.suspects.map((s) => [s.id, s.where, s.review]), [[0, 'd.csv:5', 'confirmed'], [1, 'd.csv:2', undefined], [2, 'd.csv:7', undefined]]);
   assert.equal(view.stale, true);
   assert.equal(view.model, 'mlp [4]');
+  // Suspicions 0.9, 0.2, 0.1 fall in bins 18, 4 and 2 of 20; the one estimated error sets the cut at 0.9.
+  const expected = new Array(20).fill(0);
+  expected[18] = 1;
+  expected[4] = 1;
+  expected[2] = 1;
+  assert.deepEqual(view.suspicionHistogram, { counts: expected, cut: 0.9 });
+  // All three keep their label as the suggestion: the diagonal holds them.
+  assert.deepEqual(view.confusion, [[2, 0], [0, 1]]);
+});
+
+test('the histogram puts suspicion 1 in the last bin and has no cut when no errors are estimated', () => {
+  const h = suspicionHistogram([train(0, 2, 'cat', 1), train(1, 3, 'cat', 0)], 0);
+  assert.equal(h.counts[19], 1);
+  assert.equal(h.counts[0], 1);
+  assert.equal(h.cut, null);
+});
+
+test('the label confusion counts given (rows) against suggested (columns)', () => {
+  const records = [train(0, 2, 'cat', 0.9), train(1, 3, 'cat', 0.1), train(2, 4, 'dog', 0.1)];
+  records[0] = { ...records[0], suggestedLabel: 'dog' };
+  assert.deepEqual(labelConfusion(records, ['cat', 'dog']), [[1, 1], [0, 1]]);
+});
+
+test('why a wrong prediction came out: proponents carrying the predicted label, and suspected mislabels among them', () => {
+  // Test 0 is a cat predicted dog; its proponents are train 1 and 2 (both cat).
+  const e = buildExplanation(index, 'test', 0, new Map())!;
+  assert.equal(e.why, '0 of the 2 strongest proponents are labeled dog: they pull this cat toward dog.');
+  const pulled = { ...results.test[0], proponents: [{ train: 0, influence: 1 }, { train: 1, influence: 0.5 }] };
+  const rows = pulled.proponents.map((p) => ({ influence: p.influence, sample: trainRow(index.train.get(p.train)!) }));
+  assert.equal(explainWhy(pulled, rows, []), '1 of the 2 strongest proponents are labeled dog: they pull this cat toward dog; 1 of them is a suspected mislabel.');
+});
+
+test('why a right prediction came out: proponents sharing its label, and the label its opponents carry', () => {
+  const right = { ...results.test[0], predicted: 'cat' };
+  const rows = (ids: number[]) => ids.map((id) => ({ influence: 1, sample: trainRow(index.train.get(id)!) }));
+  assert.equal(
+    explainWhy(right, rows([1, 2]), rows([0])),
+    '2 of the 2 strongest proponents share its label cat; its strongest opponents are mostly labeled dog (1 of 1).',
+  );
+  assert.equal(explainWhy(right, [], []), undefined);
 });
 
 test('a test explanation lists proponents and opponents with their training rows', () => {
