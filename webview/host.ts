@@ -1,9 +1,9 @@
 /**
  * The page's only door to the extension host: typed, checked messages and
- * the persisted state. Components never call acquireVsCodeApi themselves, so
- * a test (or the later Lit panel) can hand them a stand-in.
+ * the persisted state. Components never call acquireVsCodeApi themselves;
+ * they get a HostContext, so a test can hand them a stand-in (DESIGN.md §6).
  */
-import { type HostToWebview, type PanelState, parseHostToWebview, type WebviewToHost } from '../src/protocol/webview';
+import { checkPanelState, type HostToWebview, type PanelState, parseHostToWebview, type WebviewToHost } from '../src/protocol/webview';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -16,6 +16,8 @@ export interface HostContext {
   post(message: WebviewToHost): void;
   onMessage(handler: (message: HostToWebview) => void): void;
   saveState(state: PanelState): void;
+  /** What the page saved before it was hidden or the window reloaded (undefined: nothing valid). */
+  loadState(): PanelState | undefined;
 }
 
 export function connectToHost(): HostContext {
@@ -34,5 +36,12 @@ export function connectToHost(): HostContext {
         handler(message);
       }),
     saveState: (state) => api.setState(state),
+    loadState: () => {
+      try {
+        return checkPanelState(api.getState(), 'state');
+      } catch {
+        return undefined;
+      }
+    },
   };
 }

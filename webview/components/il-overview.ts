@@ -1,0 +1,161 @@
+/**
+ * The overview: what was analyzed (dataset, model, method), how many label
+ * errors are estimated, how far to trust the influence numbers (the badge
+ * opens the predicted-vs-actual scatter plot), and the suspicion histogram.
+ * @tag il-overview
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import { css, html, LitElement, nothing } from 'lit';
+import { assessTrust, fmt, pct } from '../format';
+import type { PanelStore } from '../store';
+import './il-charts';
+import { sharedStyles } from './shared.styles';
+
+export class IlOverview extends LitElement {
+  static override properties = { store: { attribute: false }, rev: { type: Number } };
+  declare store: PanelStore;
+  declare rev: number;
+
+  static override styles = [
+    sharedStyles,
+    css`
+      dl {
+        display: grid;
+        grid-template-columns: max-content 1fr;
+        gap: 2px 12px;
+        margin: 6px 0;
+      }
+      dt {
+        color: var(--vscode-descriptionForeground);
+      }
+      dd {
+        margin: 0;
+      }
+      .cards {
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(320px, 1fr));
+        gap: 16px;
+      }
+      .badge {
+        font: inherit;
+        cursor: pointer;
+        border-radius: 10px;
+        padding: 1px 10px;
+        border: 1px solid var(--vscode-contrastBorder, transparent);
+        color: var(--vscode-badge-foreground);
+        background: var(--vscode-badge-background);
+      }
+      .badge.high {
+        background: var(--vscode-testing-iconPassed, #388a34);
+        color: var(--vscode-editor-background);
+      }
+      .badge.moderate {
+        background: var(--vscode-charts-yellow, #cca700);
+        color: var(--vscode-editor-background);
+      }
+      .badge.low {
+        background: var(--vscode-errorForeground, #f14c4c);
+        color: var(--vscode-editor-background);
+      }
+      .big {
+        font-size: 1.6em;
+        font-weight: 600;
+      }
+      dialog {
+        color: var(--vscode-foreground);
+        background: var(--vscode-editorWidget-background, var(--vscode-editor-background));
+        border: 1px solid var(--vscode-widget-border, var(--vscode-contrastBorder, #888));
+        width: min(640px, 90vw);
+      }
+      dialog::backdrop {
+        background: rgba(0, 0, 0, 0.4);
+      }
+      ul.warnings {
+        margin: 4px 0;
+        padding-left: 18px;
+        color: var(--vscode-editorWarning-foreground);
+      }
+    `,
+  ];
+
+  override render() {
+    const v = this.store.view;
+    if (!v) return nothing;
+    const trust = assessTrust(v.reliability);
+    return html`
+      <div class="cards">
+        <section aria-labelledby="data-h">
+          <h2 id="data-h">Data and model</h2>
+          <dl>
+            <dt>dataset</dt>
+            <dd>${v.datasetName} (${v.format})</dd>
+            <dt>samples</dt>
+            <dd>${v.nTrain} training, ${v.nTest} test${v.testSource ? html` <span class="muted">(${v.testSource})</span>` : nothing}</dd>
+            <dt>classes</dt>
+            <dd>${v.classes.length}: ${v.classes.slice(0, 12).join(', ')}${v.classes.length > 12 ? ', …' : ''}</dd>
+            <dt>model</dt>
+            <dd>${v.model}, ${v.parameters.toLocaleString('en-US')} parameters, on ${v.backend}</dd>
+            <dt>accuracy</dt>
+            <dd>train ${pct(v.trainAccuracy)}, test ${pct(v.testAccuracy)}</dd>
+            <dt>influence</dt>
+            <dd>${v.method}</dd>
+            <dt>analyzed</dt>
+            <dd>${new Date(v.createdAt).toLocaleString()}</dd>
+          </dl>
+          ${v.warnings.length ? html`<ul class="warnings" aria-label="Warnings">${v.warnings.map((w) => html`<li>${w}</li>`)}</ul>` : nothing}
+        </section>
+        <section aria-labelledby="issues-h">
+          <h2 id="issues-h">Label errors</h2>
+          <p><span class="big" data-role="estimated">${v.estimatedIssues}</span> estimated among ${v.nTrain} training samples
+            (${pct(v.nTrain ? v.estimatedIssues / v.nTrain : null)}).</p>
+          <vscode-button @click=${() => this.store.setTab('suspects')}>Review suspects</vscode-button>
+          <h3>How far to trust the influence numbers</h3>
+          <p>
+            <button class="badge ${trust.level}" data-role="trust" aria-haspopup="dialog"
+              title=${v.reliability ? 'Show predicted against actual (scatter plot)' : 'Not checked yet'}
+              @click=${() => this.openScatter()}>${trust.badge}</button>
+          </p>
+          <p data-role="trust-sentence">${trust.sentence}</p>
+          ${v.reliability?.warning ? html`<p class="wrong">${v.reliability.warning}</p>` : nothing}
+          ${v.reliability
+            ? nothing
+            : html`<vscode-button secondary @click=${() => this.store.post({ type: 'checkReliability' })}>Run the reliability check</vscode-button>`}
+        </section>
+      </div>
+      <section aria-labelledby="hist-h">
+        <h2 id="hist-h">Suspicion of every training sample</h2>
+        <p class="muted">${v.suspicionHistogram.cut === null
+          ? 'No label errors estimated.'
+          : `Samples right of the dashed line (suspicion ≥ ${fmt(v.suspicionHistogram.cut, 2)}) are the ${v.estimatedIssues} estimated label errors.`}</p>
+        <il-histogram .counts=${v.suspicionHistogram.counts} .cut=${v.suspicionHistogram.cut}></il-histogram>
+      </section>
+      ${v.reliability
+        ? html`<dialog aria-labelledby="scatter-h" @close=${() => this.requestUpdate()}>
+            <h2 id="scatter-h">Influence against retraining</h2>
+            <p>${trust.sentence}</p>
+            <p class="muted">Each point is one training sample removed (${v.reliability.retrain === 'full' ? 'whole network' : 'last layer'} retrained) and one test sample's change of loss. Points on the dashed line are predicted exactly.</p>
+            <il-scatter .pairs=${v.reliability.pairs}></il-scatter>
+            <form method="dialog"><vscode-button type="submit" @click=${() => this.closeScatter()}>Close</vscode-button></form>
+          </dialog>`
+        : nothing}
+    `;
+  }
+
+  private openScatter(): void {
+    const dialog = this.renderRoot.querySelector('dialog');
+    if (dialog) dialog.showModal();
+    else this.store.post({ type: 'checkReliability' });
+  }
+
+  private closeScatter(): void {
+    this.renderRoot.querySelector('dialog')?.close();
+  }
+}
+
+customElements.define('il-overview', IlOverview);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'il-overview': IlOverview;
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * A virtualized list of samples (100,000 rows scroll smoothly: only the rows
+ * in view exist in the DOM, and only their pages are asked of the host). It
+ * owns the focused row and moving it (j/k, arrows, Home/End, PageUp/Down);
+ * every other key goes to its parent as an `il-row-key` event with the row.
+ *
+ * @tag il-sample-list
+ * @fires il-row-key - {key, row, index}: a key pressed on the focused row.
+ */
+// The package's main module defines <lit-virtualizer>.
+import type { LitVirtualizer } from '@lit-labs/virtualizer';
+import '@lit-labs/virtualizer';
+import { css, html, LitElement, type TemplateResult } from 'lit';
+import type { ListName, SampleRow } from '../../src/protocol/webview';
+import type { PanelStore } from '../store';
+import { rowStyles, sharedStyles } from './shared.styles';
+
+export interface RowKeyDetail {
+  key: string;
+  row: SampleRow;
+  index: number;
+}
+
+/** Keys the list handles itself. */
+const MOVES: Record<string, (index: number, page: number) => number> = {
+  j: (i) => i + 1,
+  ArrowDown: (i) => i + 1,
+  k: (i) => i - 1,
+  ArrowUp: (i) => i - 1,
+  PageDown: (i, page) => i + page,
+  PageUp: (i, page) => i - page,
+  Home: () => 0,
+  End: () => Number.MAX_SAFE_INTEGER,
+};
+
+export class IlSampleList extends LitElement {
+  static override properties = {
+    store: { attribute: false },
+    rev: { type: Number },
+    list: { type: String },
+    label: { type: String },
+    renderRow: { attribute: false },
+  };
+  declare store: PanelStore;
+  declare rev: number;
+  declare list: ListName;
+  declare label: string;
+  declare renderRow: (row: SampleRow, index: number) => TemplateResult;
+
+  static override styles = [
+    sharedStyles,
+    rowStyles,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        min-height: 0;
+        flex: 1;
+      }
+      lit-virtualizer {
+        flex: 1;
+        min-height: 240px;
+        border: 1px solid var(--vscode-widget-border, transparent);
+      }
+      .listbox:focus {
+        outline: none;
+      }
+      .listbox:focus-visible lit-virtualizer,
+      .listbox:focus lit-virtualizer {
+        border-color: var(--vscode-focusBorder);
+      }
+      .listbox {
+        display: flex;
+        flex-direction: column;
+        flex: 1;
+        min-height: 0;
+      }
+      .row {
+        width: 100%;
+        box-sizing: border-box;
+        display: flex;
+        align-items: center;
+        gap: 8px;
+        padding: 2px 6px;
+        min-height: 42px;
+        border-bottom: 1px solid var(--vscode-widget-border, transparent);
+        cursor: default;
+      }
+      .row.active {
+        background: var(--vscode-list-activeSelectionBackground);
+        color: var(--vscode-list-activeSelectionForeground);
+        outline: 1px solid var(--vscode-list-focusOutline, transparent);
+      }
+      .row:not(.active):hover {
+        background: var(--vscode-list-hoverBackground);
+      }
+      .placeholder {
+        color: var(--vscode-descriptionForeground);
+      }
+      .empty {
+        padding: 12px;
+      }
+    `,
+  ];
+
+  private renderedRange = { first: 0, last: 0 };
+
+  override render() {
+    const source = this.store.lists[this.list];
+    const total = source.total;
+    if (total === undefined) {
+      source.ensure(0, 0);
+      return html`<p class="muted empty" role="status">Loading…</p>`;
+    }
+    if (total === 0) return html`<p class="muted empty" role="status">No samples match.</p>`;
+    const active = this.store.active[this.list];
+    const items = this.indexes(total);
+    return html`<div
+      class="listbox"
+      role="listbox"
+      tabindex="0"
+      aria-label=${`${this.label}: ${total} samples`}
+      aria-activedescendant=${`${this.list}-row-${active}`}
+      @keydown=${this.onKey}
+    >
+      <lit-virtualizer
+        scroller
+        .items=${items}
+        .renderItem=${(index: number) => this.renderIndex(index, active)}
+        @rangeChanged=${(e: Event & { first: number; last: number }) => this.onRange(e.first, e.last)}
+      ></lit-virtualizer>
+    </div>`;
+  }
+
+  /** Focuses the list (so j/k work at once) and brings the focused row into view. */
+  override focus(): void {
+    (this.renderRoot.querySelector('.listbox') as HTMLElement | null)?.focus();
+  }
+
+  private cachedItems: number[] = [];
+  private cachedRev = -1;
+
+  /** The virtualizer's items: row positions (the rows themselves come page by page). A new array per change re-renders the rows in view. */
+  private indexes(total: number): number[] {
+    if (this.cachedItems.length !== total || this.cachedRev !== this.rev) {
+      this.cachedItems = Array.from({ length: total }, (_, i) => i);
+      this.cachedRev = this.rev;
+    }
+    return this.cachedItems;
+  }
+
+  private renderIndex(index: number, active: number): TemplateResult {
+    const row = this.store.lists[this.list].row(index);
+    const cls = index === active ? 'row active' : 'row';
+    if (!row) return html`<div class=${cls} id=${`${this.list}-row-${index}`} role="option" aria-selected="false"><span class="placeholder">…</span></div>`;
+    return html`<div
+      class=${cls}
+      id=${`${this.list}-row-${index}`}
+      role="option"
+      aria-selected=${index === active ? 'true' : 'false'}
+      data-id=${row.id}
+      @click=${() => this.store.setActive(this.list, index)}
+    >${this.renderRow(row, index)}</div>`;
+  }
+
+  private onRange(first: number, last: number): void {
+    this.renderedRange = { first, last };
+    this.store.lists[this.list].ensure(first, last);
+  }
+
+  private onKey = (e: KeyboardEvent) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const source = this.store.lists[this.list];
+    const total = source.total ?? 0;
+    const current = this.store.active[this.list];
+    const move = MOVES[e.key];
+    if (move) {
+      e.preventDefault();
+      const page = Math.max(1, this.renderedRange.last - this.renderedRange.first);
+      const next = Math.max(0, Math.min(total - 1, move(current, page)));
+      this.store.setActive(this.list, next);
+      source.ensure(next, next);
+      this.scrollToRow(next);
+      return;
+    }
+    const row = source.row(current);
+    if (!row) return;
+    const detail: RowKeyDetail = { key: e.key, row, index: current };
+    const handled = !this.dispatchEvent(new CustomEvent('il-row-key', { detail, bubbles: true, composed: true, cancelable: true }));
+    if (handled) e.preventDefault();
+  };
+
+  scrollToRow(index: number): void {
+    const virtualizer = this.renderRoot.querySelector('lit-virtualizer') as LitVirtualizer | null;
+    virtualizer?.element(index)?.scrollIntoView({ block: 'nearest' });
+  }
+
+  private restored = false;
+
+  protected override updated(): void {
+    // Once the rows are there, back to where the user was (a restored panel keeps its focused row).
+    if (this.restored || !this.renderRoot.querySelector('lit-virtualizer')) return;
+    this.restored = true;
+    const active = this.store.active[this.list];
+    if (active > 0) requestAnimationFrame(() => this.scrollToRow(active));
+  }
+}
+
+customElements.define('il-sample-list', IlSampleList);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'il-sample-list': IlSampleList;
+  }
+}

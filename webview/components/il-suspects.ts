@@ -1,0 +1,234 @@
+/**
+ * Suspected mislabels: every training sample, most suspicious first (or by
+ * self-influence or loss), filtered by given label, suggested label, review
+ * state or the estimated errors; a confusion view of given against suggested
+ * labels that filters the list; per-row and bulk actions; keyboard review.
+ * @tag il-suspects
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import { css, html, LitElement, nothing } from 'lit';
+import type { RowQuery, SampleRow } from '../../src/protocol/webview';
+import { fmt } from '../format';
+import type { PanelStore } from '../store';
+import { reviewText, samplePreview, suspicionBar, whereLink } from './cells';
+import './il-confusion';
+import { type IlRelabelPicker, type PickerRequest } from './il-relabel-picker';
+import './il-relabel-picker';
+import './il-sample-list';
+import type { RowKeyDetail } from './il-sample-list';
+import { sharedStyles } from './shared.styles';
+
+const SORTS: [RowQuery['sort'], string][] = [
+  ['suspicion', 'suspicion'],
+  ['selfInfluence', 'self-influence'],
+  ['loss', 'training loss'],
+];
+const REVIEWS: [NonNullable<RowQuery['review']>, string][] = [
+  ['all', 'any review state'],
+  ['unreviewed', 'not reviewed'],
+  ['confirmed', 'confirmed'],
+  ['notIssue', 'not an issue'],
+  ['relabeled', 'relabeled'],
+];
+
+export class IlSuspects extends LitElement {
+  static override properties = { store: { attribute: false }, rev: { type: Number }, showConfusion: { state: true } };
+  declare store: PanelStore;
+  declare rev: number;
+  declare showConfusion: boolean;
+
+  constructor() {
+    super();
+    this.showConfusion = false;
+  }
+
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        height: 100%;
+        min-height: 0;
+      }
+      .bulk {
+        padding: 4px 6px;
+        background: var(--vscode-editorWidget-background);
+        border: 1px solid var(--vscode-widget-border, transparent);
+      }
+    `,
+  ];
+
+  override render() {
+    const v = this.store.view;
+    if (!v) return nothing;
+    const source = this.store.lists.suspects;
+    const q = source.query;
+    const selected = this.store.selected.size;
+    return html`
+      <div class="toolbar" role="search" aria-label="Filter and sort the suspects">
+        <label>given <select aria-label="Given label" data-role="filter-label" @change=${(e: Event) => this.setFilter({ label: optionValue(e) })}>
+          <option value="" ?selected=${q.label === undefined}>any label</option>
+          ${v.classes.map((c) => html`<option .value=${c} ?selected=${q.label === c}>${c}</option>`)}
+        </select></label>
+        <label>suggested <select aria-label="Suggested label" data-role="filter-other" @change=${(e: Event) => this.setFilter({ other: optionValue(e) })}>
+          <option value="" ?selected=${q.other === undefined}>any label</option>
+          ${v.classes.map((c) => html`<option .value=${c} ?selected=${q.other === c}>${c}</option>`)}
+        </select></label>
+        <select aria-label="Review state" data-role="filter-review" @change=${(e: Event) => this.setFilter({ review: (optionValue(e) as RowQuery['review']) ?? 'all' })}>
+          ${REVIEWS.map(([value, text]) => html`<option .value=${value} ?selected=${(q.review ?? 'all') === value}>${text}</option>`)}
+        </select>
+        <label><input type="checkbox" data-role="filter-likely" .checked=${q.likelyOnly ?? false}
+          @change=${(e: Event) => this.setFilter({ likelyOnly: (e.target as HTMLInputElement).checked || undefined })} />only the ${v.estimatedIssues} estimated errors</label>
+        <label>sort by <select aria-label="Sort by" data-role="sort" @change=${(e: Event) => this.setFilter({ sort: optionValue(e) as RowQuery['sort'] })}>
+          ${SORTS.map(([value, text]) => html`<option .value=${value} ?selected=${q.sort === value}>${text}</option>`)}
+        </select></label>
+        <button class="link" aria-expanded=${this.showConfusion ? 'true' : 'false'} @click=${() => (this.showConfusion = !this.showConfusion)}>
+          ${this.showConfusion ? 'hide' : 'show'} given × suggested
+        </button>
+        <span class="muted" role="status" data-role="count">${source.total === undefined ? '' : `${source.total} of ${v.nTrain} samples`}</span>
+      </div>
+      ${this.showConfusion
+        ? html`<il-confusion .classes=${v.classes} .counts=${v.confusion} .given=${q.label} .suggested=${q.other}
+            @il-cell=${(e: CustomEvent<{ given: string; suggested: string }>) => this.setFilter({ label: e.detail.given, other: e.detail.suggested })}></il-confusion>`
+        : nothing}
+      <div class="toolbar bulk" aria-label="Actions on the selection">
+        <span data-role="selected">${selected} selected</span>
+        <vscode-button ?disabled=${!selected} @click=${() => this.pickFor(this.selectedRows())}>Relabel…</vscode-button>
+        <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], 'confirmed')}>Confirmed</vscode-button>
+        <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], 'notIssue')}>Not an issue</vscode-button>
+        <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], null)}>Clear review</vscode-button>
+        <vscode-button secondary ?disabled=${!selected} @click=${() => this.store.clearSelection()}>Deselect</vscode-button>
+        <vscode-button secondary @click=${() => this.store.post({ type: 'undoRelabel' })}>Undo last relabel</vscode-button>
+      </div>
+      <il-sample-list
+        .store=${this.store}
+        .rev=${this.rev}
+        list="suspects"
+        label="Suspected mislabels"
+        .renderRow=${(row: SampleRow) => this.renderRow(row)}
+        @il-row-key=${this.onRowKey}
+      ></il-sample-list>
+      <il-relabel-picker @il-pick=${(e: CustomEvent<{ label: string }>) => this.applyPick(e.detail.label)}></il-relabel-picker>
+    `;
+  }
+
+  private renderRow(row: SampleRow) {
+    const differs = row.suggestedLabel !== undefined && row.suggestedLabel !== row.label;
+    const selected = this.store.selected.has(row.id);
+    return html`<input type="checkbox" aria-label=${`Select ${row.where}`} .checked=${selected}
+        @click=${(e: Event) => e.stopPropagation()}
+        @change=${(e: Event) => this.store.toggleSelected(row.id, (e.target as HTMLInputElement).checked)} />
+      ${samplePreview(row)}
+      <span class=${row.likelyLabelIssue ? 'where likely' : 'where'}>${whereLink(this.store, row)}</span>
+      <span class="given-suggested" title=${`given ${row.label}; out of sample p(given) ${fmt(row.givenProbability, 2)}`}>
+        ${row.label}${differs
+          ? html` → <strong>${row.suggestedLabel}</strong> <span class="muted">${fmt(row.suggestedProbability, 2)}</span>`
+          : html` <span class="muted">(kept)</span>`}
+      </span>
+      <span class="score" title=${`suspicion ${fmt(row.suspicion)}; self-influence ${fmt(row.selfInfluence)}; loss ${fmt(row.loss)}`}>
+        ${suspicionBar(row.suspicion)} <span class="num">${fmt(row.suspicion, 2)}</span>
+      </span>
+      <span class="state">${row.review ? html`<span class="pill" data-role="review">${reviewText(row.review)}</span>` : nothing}</span>
+      <span class="actions">
+        ${differs
+          ? html`<button title=${`Relabel as ${row.suggestedLabel}`} aria-label=${`Relabel ${row.where} as ${row.suggestedLabel}`}
+              @click=${() => this.relabel([row.id], row.suggestedLabel!)}>→ ${row.suggestedLabel}</button>`
+          : nothing}
+        <button title="Relabel as… (r)" aria-label=${`Relabel ${row.where} as…`} @click=${() => this.pickFor([row])}>…</button>
+        <button title="Confirmed mislabel (c)" aria-label=${`Confirm ${row.where} is mislabeled`} @click=${() => this.review([row.id], 'confirmed')}>✓</button>
+        <button title="Not an issue (x)" aria-label=${`Dismiss ${row.where}: not an issue`} @click=${() => this.review([row.id], 'notIssue')}>✗</button>
+        <button title="Test predictions it moves (e)" aria-label=${`Explain ${row.where}`} @click=${() => this.store.explain('train', row.id)}>Explain</button>
+      </span>`;
+  }
+
+  private setFilter(change: Partial<Omit<RowQuery, 'list'>>): void {
+    const next: Omit<RowQuery, 'list'> = { ...this.store.lists.suspects.query, ...change };
+    for (const key of Object.keys(next) as (keyof typeof next)[]) if (next[key] === undefined) delete next[key];
+    this.store.setQuery('suspects', next);
+  }
+
+  private selectedRows(): SampleRow[] {
+    return this.store.lists.suspects.loaded().filter((r) => this.store.selected.has(r.id));
+  }
+
+  /** Keys act on the selection when there is one, else on the focused row. */
+  private targets(row: SampleRow): number[] {
+    return this.store.selected.size ? [...this.store.selected] : [row.id];
+  }
+
+  private onRowKey = (e: CustomEvent<RowKeyDetail>) => {
+    const { key, row } = e.detail;
+    switch (key) {
+      case 'o':
+      case 'Enter':
+        this.store.post({ type: 'openSample', split: 'train', id: row.id });
+        break;
+      case 'r':
+        this.pickFor(this.store.selected.size ? this.selectedRows() : [row]);
+        break;
+      case 'x':
+        this.review(this.targets(row), 'notIssue');
+        break;
+      case 'c':
+        this.review(this.targets(row), 'confirmed');
+        break;
+      case 'u':
+        this.review(this.targets(row), null);
+        break;
+      case 'e':
+        this.store.explain('train', row.id);
+        break;
+      case ' ':
+        this.store.toggleSelected(row.id);
+        break;
+      case 'Escape':
+        this.store.clearSelection();
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  };
+
+  private pending: number[] = [];
+
+  private pickFor(rows: SampleRow[]): void {
+    if (rows.length === 0) return;
+    this.pending = rows.map((r) => r.id);
+    const one = rows.length === 1 ? rows[0] : undefined;
+    const request: PickerRequest = {
+      subject: one ? one.where : `${rows.length} samples`,
+      current: one?.label,
+      ranked: one?.rankedLabels ?? (one?.suggestedLabel ? [{ label: one.suggestedLabel, probability: one.suggestedProbability ?? 0 }] : []),
+      classes: this.store.view?.classes ?? [],
+    };
+    (this.renderRoot.querySelector('il-relabel-picker') as IlRelabelPicker).open(request);
+  }
+
+  private applyPick(label: string): void {
+    this.relabel(this.pending, label);
+    this.pending = [];
+  }
+
+  private relabel(ids: number[], label: string): void {
+    if (ids.length) this.store.post({ type: 'relabel', split: 'train', ids, label });
+  }
+
+  private review(ids: number[], state: 'confirmed' | 'notIssue' | null): void {
+    if (ids.length) this.store.post({ type: 'setReview', ids, state });
+  }
+}
+
+function optionValue(e: Event): string | undefined {
+  const value = (e.target as HTMLSelectElement).value;
+  return value === '' ? undefined : value;
+}
+
+customElements.define('il-suspects', IlSuspects);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'il-suspects': IlSuspects;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Test samples, wrong predictions first (or by loss), filtered by label and
+ * prediction. Choosing one (Enter, e, or its button) shows its influencers.
+ * @tag il-tests
+ */
+import { css, html, LitElement, nothing } from 'lit';
+import type { RowQuery, SampleRow } from '../../src/protocol/webview';
+import { fmt } from '../format';
+import type { PanelStore } from '../store';
+import { samplePreview, whereLink } from './cells';
+import './il-sample-list';
+import type { RowKeyDetail } from './il-sample-list';
+import { sharedStyles } from './shared.styles';
+
+export class IlTests extends LitElement {
+  static override properties = { store: { attribute: false }, rev: { type: Number } };
+  declare store: PanelStore;
+  declare rev: number;
+
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        height: 100%;
+        min-height: 0;
+      }
+    `,
+  ];
+
+  override render() {
+    const v = this.store.view;
+    if (!v) return nothing;
+    const source = this.store.lists.tests;
+    const q = source.query;
+    const set = (change: Partial<Omit<RowQuery, 'list'>>) => {
+      const next: Omit<RowQuery, 'list'> = { ...q, ...change };
+      if (next.label === undefined) delete next.label;
+      if (next.other === undefined) delete next.other;
+      this.store.setQuery('tests', next);
+    };
+    const value = (e: Event) => (e.target as HTMLSelectElement).value || undefined;
+    return html`
+      <div class="toolbar" role="search" aria-label="Filter and sort the test samples">
+        <label>label <select aria-label="Test label" @change=${(e: Event) => set({ label: value(e) })}>
+          <option value="" ?selected=${q.label === undefined}>any</option>
+          ${v.classes.map((c) => html`<option .value=${c} ?selected=${q.label === c}>${c}</option>`)}
+        </select></label>
+        <label>predicted <select aria-label="Predicted label" @change=${(e: Event) => set({ other: value(e) })}>
+          <option value="" ?selected=${q.other === undefined}>any</option>
+          ${v.classes.map((c) => html`<option .value=${c} ?selected=${q.other === c}>${c}</option>`)}
+        </select></label>
+        <label>sort by <select aria-label="Sort test samples by" @change=${(e: Event) => set({ sort: value(e) as RowQuery['sort'] })}>
+          <option value="misclassifiedFirst" ?selected=${q.sort === 'misclassifiedFirst'}>wrong first, then loss</option>
+          <option value="loss" ?selected=${q.sort === 'loss'}>loss</option>
+        </select></label>
+        <span class="muted" role="status">${source.total === undefined ? '' : `${source.total} of ${v.nTest} test samples`}</span>
+      </div>
+      <il-sample-list .store=${this.store} .rev=${this.rev} list="tests" label="Test samples"
+        .renderRow=${(row: SampleRow) => this.renderRow(row)} @il-row-key=${this.onRowKey}></il-sample-list>
+    `;
+  }
+
+  private renderRow(row: SampleRow) {
+    const wrong = row.label !== row.predicted;
+    return html`${samplePreview(row)}
+      <span class="where">${whereLink(this.store, row)}</span>
+      <span class="pred">${row.label} → <span class=${wrong ? 'wrong' : ''}>${row.predicted}</span></span>
+      <span class="loss num" title="test loss">${fmt(row.loss)}</span>
+      <button class="explain" aria-label=${`Influencers of ${row.where}`} @click=${() => this.store.explain('test', row.id)}>Influencers</button>`;
+  }
+
+  private onRowKey = (e: CustomEvent<RowKeyDetail>) => {
+    const { key, row } = e.detail;
+    if (key === 'o') this.store.post({ type: 'openSample', split: 'test', id: row.id });
+    else if (key === 'Enter' || key === 'e') this.store.explain('test', row.id);
+    else return;
+    e.preventDefault();
+  };
+}
+
+customElements.define('il-tests', IlTests);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'il-tests': IlTests;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The panel's state, owned in one place: the results on screen, review
+ * decisions, the explanation, progress, the two lists (as RowSources), and
+ * where the user is (tab, filters, focused rows), which is saved through the
+ * host context so hiding the panel or reloading the window keeps it.
+ * Components read it and call its methods; the app re-renders them (a new
+ * `rev`) when it changes.
+ */
+import type {
+  ExplanationView, HostToWebview, ListName, PanelState, ResultsView, ReviewState, RowQuery, Split, Tab, WebviewToHost,
+} from '../src/protocol/webview';
+import type { HostContext } from './host';
+import { RowSource } from './rowSource';
+
+type Progress = Extract<HostToWebview, { type: 'progress' }>;
+
+const DEFAULT_QUERIES: Record<ListName, RowQuery> = {
+  suspects: { list: 'suspects', sort: 'suspicion' },
+  tests: { list: 'tests', sort: 'misclassifiedFirst' },
+};
+
+export class PanelStore {
+  view: ResultsView | undefined;
+  explanation: ExplanationView | undefined;
+  progress: Progress | undefined;
+  empty: string | undefined;
+  reviews = new Map<number, ReviewState>();
+  tab: Tab = 'overview';
+  /** Focused row per list. */
+  active: Record<ListName, number> = { suspects: 0, tests: 0 };
+  /** Selected training ids (bulk actions). */
+  selected = new Set<number>();
+  readonly lists: Record<ListName, RowSource>;
+
+  private readonly listeners = new Set<() => void>();
+  private readonly requests = new Map<number, RowSource>();
+  private requestCounter = 0;
+
+  constructor(readonly host: HostContext) {
+    const saved = host.loadState();
+    const nextId = () => ++this.requestCounter;
+    const send = (m: WebviewToHost) => host.post(m);
+    this.lists = {
+      suspects: new RowSource(saved?.suspectQuery ?? DEFAULT_QUERIES.suspects, send, nextId, this.requests),
+      tests: new RowSource(saved?.testQuery ?? DEFAULT_QUERIES.tests, send, nextId, this.requests),
+    };
+    if (saved?.tab) this.tab = saved.tab;
+    this.active = { suspects: saved?.suspectIndex ?? 0, tests: saved?.testIndex ?? 0 };
+    host.onMessage((m) => this.receive(m));
+  }
+
+  /** Tells the host the page listens. */
+  start(): void {
+    this.host.post({ type: 'ready' });
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  post(message: WebviewToHost): void {
+    this.host.post(message);
+  }
+
+  setTab(tab: Tab): void {
+    this.tab = tab;
+    this.changed();
+  }
+
+  /** A new filter or order for a list: its rows are asked for again, from the top. */
+  setQuery(list: ListName, query: Omit<RowQuery, 'list'>): void {
+    this.lists[list].reset({ ...query, list });
+    this.active[list] = 0;
+    if (list === 'suspects') this.selected.clear();
+    this.changed();
+  }
+
+  setActive(list: ListName, index: number): void {
+    const total = this.lists[list].total ?? 0;
+    this.active[list] = Math.max(0, Math.min(index, total - 1));
+    this.changed();
+  }
+
+  toggleSelected(id: number, on = !this.selected.has(id)): void {
+    if (on) this.selected.add(id);
+    else this.selected.delete(id);
+    this.changed();
+  }
+
+  clearSelection(): void {
+    this.selected.clear();
+    this.changed();
+  }
+
+  /** Explains a sample and shows the Influencers tab. */
+  explain(split: Split, id: number): void {
+    this.host.post({ type: 'explain', split, id });
+    this.setTab('influencers');
+  }
+
+  private receive(m: HostToWebview): void {
+    switch (m.type) {
+      case 'results': {
+        const sameDataset = this.view?.datasetPath === m.view.datasetPath;
+        const restoring = this.view === undefined && this.host.loadState()?.datasetPath === m.view.datasetPath;
+        this.view = m.view;
+        this.empty = undefined;
+        // New results reorder everything; keep filters (and, on a restore, the place) only for the same dataset.
+        for (const list of ['suspects', 'tests'] as const) {
+          const keep = sameDataset || restoring;
+          this.lists[list].reset(keep ? this.lists[list].query : DEFAULT_QUERIES[list]);
+          if (!keep) this.active[list] = 0;
+        }
+        if (!sameDataset) this.selected.clear();
+        if (!sameDataset && !restoring) this.tab = 'overview';
+        break;
+      }
+      case 'rows': {
+        const source = this.requests.get(m.requestId);
+        this.requests.delete(m.requestId);
+        if (!source?.receive(m)) return;
+        break;
+      }
+      case 'explanation':
+        this.explanation = m.view;
+        this.tab = 'influencers';
+        break;
+      case 'stale':
+        if (this.view) this.view = { ...this.view, stale: m.stale };
+        break;
+      case 'progress':
+        this.progress = m.running ? m : undefined;
+        break;
+      case 'reviews': {
+        this.reviews = new Map(m.states.map((s) => [s.id, s.state]));
+        const suspects = this.lists.suspects;
+        // A list filtered by review state changes membership: ask again. Otherwise update rows in place.
+        if (suspects.query.review && suspects.query.review !== 'all') suspects.reset();
+        else suspects.applyReviews(this.reviews);
+        if (this.explanation) this.explanation = withReviews(this.explanation, this.reviews);
+        break;
+      }
+      case 'empty':
+        this.view = undefined;
+        this.empty = m.message;
+        break;
+    }
+    this.changed();
+  }
+
+  private changed(): void {
+    if (this.view) this.host.saveState(this.snapshot(this.view.datasetPath));
+    for (const l of this.listeners) l();
+  }
+
+  private snapshot(datasetPath: string): PanelState {
+    return {
+      datasetPath,
+      tab: this.tab,
+      suspectQuery: this.lists.suspects.query,
+      testQuery: this.lists.tests.query,
+      suspectIndex: this.active.suspects,
+      testIndex: this.active.tests,
+    };
+  }
+}
+
+function withReviews(e: ExplanationView, reviews: Map<number, ReviewState>): ExplanationView {
+  const mark = <T extends { sample: { split: Split; id: number; review?: ReviewState } }>(r: T): T => {
+    if (r.sample.split !== 'train') return r;
+    const review = reviews.get(r.sample.id);
+    const sample = { ...r.sample };
+    if (review) sample.review = review;
+    else delete sample.review;
+    return { ...r, sample };
+  };
+  return { ...e, sample: mark({ sample: e.sample }).sample, proponents: e.proponents.map(mark), opponents: e.opponents.map(mark) };
+}
