@@ -1,15 +1,25 @@
 /**
- * The packaged extension, as a user gets it: installs influence-lens.vsix
- * into a fresh code-server, opens the fixture workspace in headless chromium,
- * right-clicks animals.csv → "Find influential training samples", waits for
- * the results page to list the suspects, clicks one, and checks that the CSV
- * opens in an editor. Build the .vsix first (npm run package).
+ * The packaged extension, as a user drives it: installs influence-lens.vsix
+ * into a fresh code-server and, in headless chromium,
+ *  1. right-clicks an image folder with one image filed under the wrong class
+ *     → "Find influential training samples", waits for the review panel,
+ *     checks that the flipped image is among the top suspects, takes
+ *     screenshots in a dark and a light theme, opens the image (the image
+ *     editor shows that file), relabels it from the panel (the file moves
+ *     into the other class folder) and undoes it (the file moves back);
+ *  2. right-clicks animals.csv, opens a suspect at its CSV line, explains a
+ *     test prediction, and reloads the window: the panel comes back.
+ * Build the .vsix first (npm run package).
  *
  *   node --import tsx test/integration/vsixSmoke.ts [path/to/influence-lens.vsix]
+ *
+ * INFLUENCE_LENS_SCREENSHOTS=dir keeps the screenshots there (the README's
+ * come from docs/screenshots).
  */
-import { cpSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type FrameLocator, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { CHROMIUM, CHROMIUM_ARGS, codeServerCli, makeTemp, removeTemp, REPO, startCodeServer } from './codeServer';
 
 async function rightClickMenu(page: Page, rowName: string, item: string): Promise<void> {
@@ -34,6 +44,131 @@ async function rightClickMenu(page: Page, rowName: string, item: string): Promis
   await entry.click();
 }
 
+
+/** The image whose label is wrong: a light image filed under dark/. */
+const FLIPPED = 'zz-flipped.png';
+
+/**
+ * 8×8 gray images, 'dark' around 40 and 'light' around 210 with seeded
+ * noise, in train/ and test/ class folders; plus one light image in
+ * train/dark/ (so it is certain to be a training sample).
+ */
+function writeShades(root: string): void {
+  let seed = 5;
+  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const image = (file: string, level: number) => {
+    const png = new PNG({ width: 8, height: 8 });
+    for (let p = 0; p < 64; p++) {
+      const v = Math.max(0, Math.min(255, Math.round(level + (rnd() - 0.5) * 60)));
+      png.data.set([v, v, v, 255], p * 4);
+    }
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, PNG.sync.write(png));
+  };
+  for (const [label, level] of [['dark', 40], ['light', 210]] as const) {
+    for (let i = 0; i < 14; i++) image(path.join(root, 'train', label, `${label}-${String(i).padStart(2, '0')}.png`), level);
+    for (let i = 0; i < 5; i++) image(path.join(root, 'test', label, `${label}-t${i}.png`), level);
+  }
+  image(path.join(root, 'train', 'dark', FLIPPED), 210);
+}
+
+/** Mean brightness (0–255) of a PNG screenshot. */
+function meanBrightness(file: string): number {
+  const png = PNG.sync.read(readFileSync(file));
+  let sum = 0;
+  for (let i = 0; i < png.data.length; i += 4) sum += (png.data[i] + png.data[i + 1] + png.data[i + 2]) / 3;
+  return sum / (png.data.length / 4);
+}
+
+async function waitForFile(what: string, check: () => boolean, timeout = 20_000): Promise<void> {
+  const end = Date.now() + timeout;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Picks a colour theme the way a user does (F1 → Preferences: Color Theme) and waits for the workbench to wear it. */
+async function setTheme(page: Page, theme: string, workbenchClass: RegExp): Promise<void> {
+  // Keys typed while the panel has focus go to its page; take the focus back to the workbench first.
+  await page.locator('.part.sidebar .composite.title').first().click();
+  await page.keyboard.press('F1');
+  await page.keyboard.type('Preferences: Color Theme');
+  // Click the exact command: "Browse Color Themes in Marketplace" matches the words too.
+  await page.getByRole('option', { name: /^Preferences: Color Theme/ }).first().click({ timeout: 10_000 });
+  await page.getByRole('option', { name: /Modern/ }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.type(theme);
+  await page.getByRole('option', { name: new RegExp(`^${theme}`) }).first().click({ timeout: 10_000 });
+  for (let end = Date.now() + 20_000; !workbenchClass.test((await page.locator('.monaco-workbench').first().getAttribute('class')) ?? ''); ) {
+    if (Date.now() > end) {
+      const now = await page.locator('.monaco-workbench').first().getAttribute('class');
+      throw new Error(`the workbench did not switch to ${theme} (its classes: ${now})`);
+    }
+    await page.waitForTimeout(200);
+  }
+  await page.waitForTimeout(1500); // the webview picks up the new theme variables
+}
+
+/**
+ * The review panel's frame. Image editors are webviews too, so with an image
+ * open there are several iframe.webview: pick the one showing the panel.
+ */
+async function panelFrame(page: Page): Promise<FrameLocator> {
+  const frames = page.locator('iframe.webview');
+  for (let end = Date.now() + 60_000; Date.now() < end; await page.waitForTimeout(300)) {
+    for (let i = 0; i < (await frames.count()); i++) {
+      const inner = frames.nth(i).contentFrame().frameLocator('#active-frame');
+      if ((await inner.locator('il-app').count()) > 0) return inner;
+    }
+  }
+  throw new Error('no webview shows the review panel');
+}
+
+async function imageFolderJourney(page: Page, workspace: string, shots: string): Promise<void> {
+  const shades = path.join(workspace, 'shades');
+  await rightClickMenu(page, 'shades', 'Find influential training samples');
+  let frame = await panelFrame(page);
+  await frame.getByRole('tab', { name: 'Suspected mislabels' }).click({ timeout: 120_000 });
+  const rows = frame.locator('[role=option][data-id]');
+  await rows.first().waitFor({ timeout: 30_000 });
+  const top = await rows.evaluateAll((r) => r.slice(0, 3).map((x) => x.textContent ?? ''));
+  const rank = top.findIndex((t) => t.includes(FLIPPED));
+  if (rank < 0) throw new Error(`${FLIPPED} is not among the top 3 suspects: ${top.map((t) => t.trim().slice(0, 60)).join(' | ')}`);
+  console.log(`the flipped image is suspect #${rank + 1}`);
+
+  // Screenshots in both themes (the README shows them).
+  mkdirSync(shots, { recursive: true });
+  const dark = path.join(shots, 'panel-dark.png');
+  const light = path.join(shots, 'panel-light.png');
+  await setTheme(page, 'Dark Modern', /\bvs-dark\b/);
+  await page.screenshot({ path: dark });
+  await setTheme(page, 'Light Modern', /\bvs\b(?!-)/);
+  await page.screenshot({ path: light });
+  const [bDark, bLight] = [meanBrightness(dark), meanBrightness(light)];
+  if (!(bLight > bDark + 60)) throw new Error(`the light screenshot (${bLight.toFixed(0)}) is not much brighter than the dark one (${bDark.toFixed(0)})`);
+  console.log(`screenshots: dark (mean ${bDark.toFixed(0)}) and light (mean ${bLight.toFixed(0)}) in ${shots}`);
+  await setTheme(page, 'Dark Modern', /\bvs-dark\b/);
+
+  // Open it: the image editor shows that file.
+  const row = rows.filter({ hasText: FLIPPED }).first();
+  await row.getByRole('button', { name: `train/dark/${FLIPPED}`, exact: true }).click();
+  await page.locator('.tabs-container .tab', { hasText: FLIPPED }).first().waitFor({ timeout: 30_000 });
+  console.log(`clicking it opened ${FLIPPED} in an editor`);
+  frame = await panelFrame(page);
+  const rowAgain = frame.locator('[role=option][data-id]').filter({ hasText: FLIPPED }).first();
+
+  // Relabel it from the panel: the host asks first, then moves the file into light/.
+  const from = path.join(shades, 'train', 'dark', FLIPPED);
+  const to = path.join(shades, 'train', 'light', FLIPPED);
+  await rowAgain.getByRole('button', { name: `Relabel train/dark/${FLIPPED} as light` }).click();
+  await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Relabel' }).first().click({ timeout: 20_000 });
+  await waitForFile('the image to move into light/', () => existsSync(to) && !existsSync(from));
+  console.log('relabeling moved it into light/');
+  await frame.locator('vscode-button', { hasText: 'Undo last relabel' }).click();
+  await waitForFile('the image to move back into dark/', () => existsSync(from) && !existsSync(to));
+  console.log('"Undo last relabel" moved it back');
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   const vsix = path.resolve(process.argv[2] ?? path.join(REPO, 'influence-lens.vsix'));
@@ -41,6 +176,8 @@ async function main(): Promise<number> {
   const tmp = makeTemp('influence-lens-vsix-');
   const workspace = path.join(tmp, 'workspace');
   cpSync(path.join(REPO, 'test/integration/fixtures'), workspace, { recursive: true });
+  writeShades(path.join(workspace, 'shades'));
+  const shots = path.resolve(process.env.INFLUENCE_LENS_SCREENSHOTS ?? path.join(tmp, 'screenshots'));
   const extensionsDir = path.join(tmp, 'extensions');
   const install = await codeServerCli(['--extensions-dir', extensionsDir, '--user-data-dir', path.join(tmp, 'user-data'), '--install-extension', vsix], tmp);
   console.log(install.output.trim());
@@ -51,20 +188,23 @@ async function main(): Promise<number> {
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    await imageFolderJourney(page, workspace, shots);
+
     await rightClickMenu(page, 'animals.csv', 'Find influential training samples');
-    const frame = page.frameLocator('iframe.webview').frameLocator('#active-frame');
-    await frame.getByText('Suspected mislabels').waitFor({ timeout: 90_000 });
-    const rows = await frame.locator('tbody tr').count();
-    const first = frame.locator('.where a').first();
+    const frame = await panelFrame(page);
+    await frame.getByText('Influence Lens — animals.csv').waitFor({ timeout: 90_000 });
+    await frame.getByRole('tab', { name: 'Suspected mislabels' }).click();
+    const first = frame.locator('[role=option][data-id] button.where').first();
+    await first.waitFor({ timeout: 30_000 });
     const firstText = await first.innerText();
-    console.log(`results page shows ${rows} rows; first suspect ${firstText}`);
-    const shot = process.env.INFLUENCE_LENS_SCREENSHOT;
-    if (shot) await page.screenshot({ path: shot });
-    // A test prediction's "Explain" shows its proponents and opponents.
-    await frame.getByRole('button', { name: 'Explain' }).last().click();
-    await frame.getByText('Proponents (training samples that helped this prediction)').waitFor({ timeout: 10_000 });
-    const proponents = await frame.locator('section[data-role=explanation] tbody').first().locator('tr').count();
-    console.log(`explaining a test prediction lists ${proponents} proponents`);
+    console.log(`the first suspect of animals.csv is ${firstText}`);
+    // A test prediction's influencers: proponents and opponents.
+    await frame.getByRole('tab', { name: 'Test samples' }).click();
+    await frame.getByRole('button', { name: /^Influencers of/ }).first().click();
+    await frame.locator('[data-role=proponents]').waitFor({ timeout: 10_000 });
+    const proponents = await frame.locator('[data-role=proponents] li').count();
+    console.log(`a test prediction's influencers list ${proponents} proponents`);
+    await frame.getByRole('tab', { name: 'Suspected mislabels' }).click();
     await first.click();
     await page.locator('.tabs-container .tab', { hasText: 'animals.csv' }).first().waitFor({ timeout: 30_000 });
     const line = Number(firstText.split(':')[1]);
@@ -78,16 +218,14 @@ async function main(): Promise<number> {
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Developer: Reload Window' }).first().waitFor({ timeout: 10_000 });
     await page.keyboard.press('Enter');
     await page.waitForTimeout(3000);
-    if (process.env.INFLUENCE_LENS_SCREENSHOT) {
-      await page.waitForTimeout(12000);
-      await page.screenshot({ path: process.env.INFLUENCE_LENS_SCREENSHOT.replace(/\.png$/, '-reload.png') });
-    }
-    await page.frameLocator('iframe.webview').frameLocator('#active-frame').getByText('Suspected mislabels').waitFor({ timeout: 60_000 });
+    await (await panelFrame(page)).getByText('Influence Lens — animals.csv').waitFor({ timeout: 60_000 });
     console.log('after a window reload the results panel is restored');
     console.log(`vsix smoke test passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return 0;
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
+    await browser.contexts()[0]?.pages()[0]?.screenshot({ path: path.join(shots, 'failure.png') }).catch(() => undefined);
+    console.log(`a screenshot of the failure: ${path.join(shots, 'failure.png')}`);
     console.log(`code-server output (tail):\n${server.output.join('').split('\n').slice(-30).join('\n')}`);
     return 1;
   } finally {

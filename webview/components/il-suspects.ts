@@ -120,7 +120,7 @@ export class IlSuspects extends LitElement {
         @click=${(e: Event) => e.stopPropagation()}
         @change=${(e: Event) => this.store.toggleSelected(row.id, (e.target as HTMLInputElement).checked)} />
       ${samplePreview(row)}
-      <span class=${row.likelyLabelIssue ? 'where likely' : 'where'}>${whereLink(this.store, row)}</span>
+      <span class=${row.likelyLabelIssue ? 'where-cell likely' : 'where-cell'}>${whereLink(this.store, row)}</span>
       <span class="given-suggested" title=${`given ${row.label}; out of sample p(given) ${fmt(row.givenProbability, 2)}`}>
         ${row.label}${differs
           ? html` → <strong>${row.suggestedLabel}</strong> <span class="muted">${fmt(row.suggestedProbability, 2)}</span>`

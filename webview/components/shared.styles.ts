@@ -112,9 +112,9 @@ export const rowStyles = css`
         flex: none;
         white-space: nowrap;
       }
-      .where {
+      .where-cell {
         flex: none;
-        max-width: 16em;
+        width: 16em;
         overflow: hidden;
         text-overflow: ellipsis;
         white-space: nowrap;
