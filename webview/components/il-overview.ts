@@ -112,14 +112,14 @@ export class IlOverview extends LitElement {
           <h3>How far to trust the influence numbers</h3>
           <p>
             <button class="badge ${trust.level}" data-role="trust" aria-haspopup="dialog"
-              title=${v.reliability ? 'Show predicted against actual (scatter plot)' : 'Not checked yet'}
+              title=${v.reliability ? 'Show predicted against actual (scatter plot)' : 'Not checked yet: run the reliability check'}
               @click=${() => this.openScatter()}>${trust.badge}</button>
           </p>
           <p data-role="trust-sentence">${trust.sentence}</p>
           ${v.reliability?.warning ? html`<p class="wrong">${v.reliability.warning}</p>` : nothing}
           ${v.reliability
             ? nothing
-            : html`<vscode-button secondary @click=${() => this.store.post({ type: 'checkReliability' })}>Run the reliability check</vscode-button>`}
+            : html`<vscode-button secondary data-role="run-check" @click=${() => this.store.post({ type: 'checkReliability' })}>Run the reliability check</vscode-button>`}
         </section>
       </div>
       <section aria-labelledby="hist-h">
@@ -141,10 +141,11 @@ export class IlOverview extends LitElement {
     `;
   }
 
+  /** The scatter plot; before a check there is none, and the badge points at the button that runs one (a long job is never started by a badge). */
   private openScatter(): void {
     const dialog = this.renderRoot.querySelector('dialog');
     if (dialog) dialog.showModal();
-    else this.store.post({ type: 'checkReliability' });
+    else (this.renderRoot.querySelector('[data-role=run-check]') as HTMLElement | null)?.focus();
   }
 
   private closeScatter(): void {
