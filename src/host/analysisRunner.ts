@@ -204,7 +204,11 @@ export class AnalysisRunner implements vscode.Disposable {
         });
         const results = await readResults(outcome.resultsPath);
         log.info(`analysis of ${datasetPath} finished in ${seconds} s on backend ${results.engine.backend}: ${results.train.length} training and ${results.test.length} test samples`);
-        return { kind: 'results', datasetPath, resultsPath: outcome.resultsPath, results, fingerprint: meta.fingerprint, fromCache: false, stale: false };
+        // The files may have changed while it ran: such results are shown as stale, never as fresh.
+        const now = await fingerprintDataset(datasetPath, options.testPath).catch(() => '');
+        const stale = now !== meta.fingerprint;
+        if (stale) log.info(`${datasetPath} changed during the analysis; its results are marked stale`);
+        return { kind: 'results', datasetPath, resultsPath: outcome.resultsPath, results, fingerprint: meta.fingerprint, fromCache: false, stale };
       }
       case 'cancelled': {
         const removed = await cache.removeLeftovers(datasetPath);
@@ -223,16 +227,23 @@ export class AnalysisRunner implements vscode.Disposable {
       }
       case 'internalError': {
         const message = `Influence Lens: the analysis failed: ${outcome.message}`;
-        void notifier.error(message);
+        void notifier.error(message, this.retry(datasetPath));
         return { kind: 'failed', datasetPath, message };
       }
       case 'crash': {
         await cache.removeLeftovers(datasetPath);
         const message = `Influence Lens: ${outcome.message}`;
-        void notifier.error(message);
+        const actions = [this.retry(datasetPath)];
+        if (outcome.outOfMemory) actions.push({ title: 'Memory setting', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'influenceLens.maxMemoryMB') });
+        void notifier.error(message, ...actions);
         return { kind: 'failed', datasetPath, message };
       }
     }
+  }
+
+  /** "Retry": the same analysis again (the previous good results stay in the cache meanwhile). */
+  private retry(datasetPath: string) {
+    return { title: 'Retry', run: () => vscode.commands.executeCommand('influenceLens.rerun', datasetPath) };
   }
 
   private fire(): void {

@@ -11,6 +11,8 @@ const HISTORY = 50;
 export interface ShownMessage {
   severity: 'error' | 'warning' | 'info';
   text: string;
+  /** The buttons offered with it. */
+  actions: string[];
   at: number;
 }
 
@@ -19,8 +21,8 @@ export class Notifier {
 
   constructor(private readonly log: Log) {}
 
-  private remember(severity: ShownMessage['severity'], text: string): void {
-    this.history.push({ severity, text, at: Date.now() });
+  private remember(severity: ShownMessage['severity'], text: string, actions: string[] = []): void {
+    this.history.push({ severity, text, actions, at: Date.now() });
     if (this.history.length > HISTORY) this.history.shift();
   }
 
@@ -30,22 +32,22 @@ export class Notifier {
    * stays until the user dismisses it.
    */
   async error(text: string, ...actions: { title: string; run: () => unknown }[]): Promise<void> {
-    this.remember('error', text);
-    this.log.error(text);
     const showLog = { title: 'Show log', run: () => this.log.show(true) };
     const all = [...actions, showLog];
+    this.remember('error', text, all.map((a) => a.title));
+    this.log.error(text);
     const picked = await vscode.window.showErrorMessage(text, ...all.map((a) => a.title));
     await all.find((a) => a.title === picked)?.run();
   }
 
   async info<T extends string>(text: string, ...actions: T[]): Promise<T | undefined> {
-    this.remember('info', text);
+    this.remember('info', text, actions);
     this.log.info(text);
     return vscode.window.showInformationMessage(text, ...actions);
   }
 
   async warn<T extends string>(text: string, ...actions: T[]): Promise<T | undefined> {
-    this.remember('warning', text);
+    this.remember('warning', text, actions);
     this.log.warn(text);
     return vscode.window.showWarningMessage(text, ...actions);
   }

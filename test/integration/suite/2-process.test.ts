@@ -2,10 +2,13 @@
 /**
  * The compute subprocess under stress in a real extension host: cancel a
  * running analysis (the process is gone within ~2 s and nothing is written),
- * and kill it mid-run (the user sees a clear error, nothing is written).
+ * kill it mid-run (a clear error with Retry, nothing written), change the
+ * dataset while it runs (the results are stale), and run it out of memory
+ * (named as such; the previous good results stay).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { InfluenceLensApi } from '../../../src/host/api';
 import { ResultsCache } from '../../../src/host/cache';
@@ -53,8 +56,40 @@ suite('The compute subprocess', () => {
     assert.match(result.message!, /The analysis process stopped unexpectedly: it was killed \(SIGKILL\) without a result/);
     const shown = api.messages().filter((m) => m.severity === 'error').at(-1);
     assert.equal(shown?.text, result.message, 'the user saw exactly this error');
+    assert.deepEqual(shown?.actions, ['Retry', 'Show log']);
     assert.deepEqual(writtenFiles(), []);
     // The dataset is free again: a new request is not blocked by the dead run.
     assert.deepEqual(api.running(), []);
+  });
+
+  test('the dataset changes during an analysis: its results are marked stale, never shown as fresh', async () => {
+    const pending = vscode.commands.executeCommand<CommandResult>('influenceLens.rerun', big);
+    await runningAt(api, big, 'train');
+    appendFileSync(big, `${Array.from({ length: 30 }, () => '0.5').join(',')},c1\n`);
+    const result = await pending;
+    assert.equal(result.kind, 'results', result.message);
+    assert.equal(api.current()?.datasetPath, big);
+    assert.equal(api.current()?.stale, true);
+  });
+
+  test('running out of memory (a deliberately low heap limit): named as such, with Retry, and the previous good results stay', async () => {
+    const before = await cache.latest(big);
+    assert.ok(before && existsSync(before.resultsPath), 'the previous test left good results');
+    const settings = vscode.workspace.getConfiguration('influenceLens');
+    await settings.update('maxMemoryMB', 48, vscode.ConfigurationTarget.Global);
+    try {
+      const result = await vscode.commands.executeCommand<CommandResult>('influenceLens.rerun', big);
+      assert.equal(result.kind, 'failed');
+      assert.match(result.message!, /out of memory/i);
+      const shown = api.messages().filter((m) => m.severity === 'error').at(-1);
+      assert.equal(shown?.text, result.message);
+      assert.deepEqual(shown?.actions, ['Retry', 'Memory setting', 'Show log']);
+    } finally {
+      await settings.update('maxMemoryMB', undefined, vscode.ConfigurationTarget.Global);
+    }
+    const after = await cache.latest(big);
+    assert.equal(after?.resultsPath, before.resultsPath);
+    assert.ok(existsSync(before.resultsPath));
+    assert.deepEqual(writtenFiles(), [path.basename(before.resultsPath)], 'no partial or temporary file beside the good results');
   });
 });
