@@ -17,6 +17,7 @@ import type { SourceRef } from '../compute/types';
 import type { Log } from './log';
 import type { Notifier } from './notifier';
 import { resolveInside } from './paths';
+import { type MoveFs, moveConflict, rollBackMoves } from './moveSafety';
 import { invertPlan, type PlannedEdit, planRelabel, type RelabelPlan } from './relabelPlan';
 import type { ReviewStore } from './reviewStore';
 
@@ -32,6 +33,8 @@ export interface RelabelRequest {
 /** What "Undo last relabel" needs. */
 export interface RelabelUndo {
   datasetPath: string;
+  /** The dataset root the moves are under (for messages). */
+  root: string;
   label: string;
   inverse: PlannedEdit[];
   /** Where each sample was before and is after (a moved image has a new path). */
@@ -42,6 +45,8 @@ export interface RelabelOutcome {
   applied: number;
   problems: RelabelPlan['problems'];
   declined: boolean;
+  /** Why the edit was not applied (naming the file); every file was left as it was. */
+  failure?: string;
   undo?: RelabelUndo;
 }
 
@@ -65,8 +70,20 @@ async function openDocuments(files: Iterable<string>): Promise<Map<string, vscod
   return docs;
 }
 
-/** Applies planned edits as one WorkspaceEdit and saves the documents that were clean before it. */
-async function applyPlanned(edits: PlannedEdit[], docs: Map<string, vscode.TextDocument>, label: string): Promise<boolean> {
+const workspaceFs: MoveFs = {
+  exists: (file) => Promise.resolve(vscode.workspace.fs.stat(vscode.Uri.file(file))).then(() => true, () => false),
+  rename: (from, to) => Promise.resolve(vscode.workspace.fs.rename(vscode.Uri.file(from), vscode.Uri.file(to), { overwrite: false })),
+};
+
+/**
+ * Applies planned edits as one WorkspaceEdit and saves the documents that
+ * were clean before it. All or nothing: the moves are checked first, and
+ * when the edit still fails the moves it made are put back. Returns why it
+ * failed (naming the file), or undefined when it was applied.
+ */
+async function applyPlanned(edits: PlannedEdit[], docs: Map<string, vscode.TextDocument>, label: string, root: string): Promise<string | undefined> {
+  const conflict = await moveConflict(edits, workspaceFs, root);
+  if (conflict) return conflict;
   const edit = new vscode.WorkspaceEdit();
   const metadata: vscode.WorkspaceEditEntryMetadata = { label, needsConfirmation: false };
   const dirtyBefore = new Set([...docs.values()].filter((d) => d.isDirty).map((d) => d.uri.toString()));
@@ -78,11 +95,19 @@ async function applyPlanned(edits: PlannedEdit[], docs: Map<string, vscode.TextD
       edit.renameFile(vscode.Uri.file(e.from), vscode.Uri.file(e.to), { overwrite: false }, metadata);
     }
   }
-  if (!(await vscode.workspace.applyEdit(edit))) return false;
+  const applied = await Promise.resolve(vscode.workspace.applyEdit(edit)).catch(() => false);
+  if (!applied) {
+    const { failed, stuck } = await rollBackMoves(edits, workspaceFs);
+    const rel = (f: string) => path.relative(root, f).split(path.sep).join('/');
+    const which = failed ? `moving ${rel(failed.from)} failed` : 'the edit was refused (a file changed meanwhile?)';
+    return stuck.length
+      ? `${which}, and ${stuck.map((m) => rel(m.to)).join(', ')} could not be moved back`
+      : `${which}; every file was left as it was`;
+  }
   for (const doc of docs.values()) {
     if (!dirtyBefore.has(doc.uri.toString()) && doc.isDirty) await doc.save();
   }
-  return true;
+  return undefined;
 }
 
 const posix = (root: string, abs: string) => path.relative(root, abs).split(path.sep).join('/');
@@ -126,9 +151,10 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
     if (picked !== 'Relabel') return { applied: 0, problems: plan.problems, declined: true };
   }
 
-  if (!(await applyPlanned(plan.edits, docs, `Relabel as '${label}'`))) {
-    void deps.notifier.error('Influence Lens: the relabel edit could not be applied (a target file exists, or a file changed meanwhile); nothing was changed.');
-    return { applied: 0, problems: plan.problems, declined: false };
+  const failure = await applyPlanned(plan.edits, docs, `Relabel as '${label}'`, root);
+  if (failure) {
+    void deps.notifier.error(`Influence Lens: nothing relabeled: ${failure}.`);
+    return { applied: 0, problems: plan.problems, declined: false, failure };
   }
 
   // Record the decision under the sample's location after the edit (a moved image has a new path).
@@ -153,7 +179,7 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
     applied: plan.edits.length,
     problems: plan.problems,
     declined: false,
-    undo: { datasetPath: req.datasetPath, label, inverse: invertPlan(plan.edits), samples },
+    undo: { datasetPath: req.datasetPath, root, label, inverse: invertPlan(plan.edits), samples },
   };
 }
 
@@ -167,8 +193,10 @@ export async function undoRelabel(undo: RelabelUndo, deps: Deps): Promise<boolea
       return false;
     }
   }
-  if (!(await applyPlanned(undo.inverse, docs, `Undo relabel as '${undo.label}'`))) {
-    void deps.notifier.error('Influence Lens: the relabel could not be undone (a file was moved or created meanwhile); nothing was changed.');
+  const root = undo.root;
+  const failure = await applyPlanned(undo.inverse, docs, `Undo relabel as '${undo.label}'`, root);
+  if (failure) {
+    void deps.notifier.error(`Influence Lens: the relabel could not be undone: ${failure}.`);
     return false;
   }
   for (const s of undo.samples) {

@@ -5,7 +5,7 @@
  * extension's "Undo last relabel".
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import * as vscode from 'vscode';
@@ -66,5 +66,36 @@ suite('Image folders', () => {
     assert.equal(undone.kind, 'done');
     await waitFor('the image to be back in its folder', () => existsSync(from) && !existsSync(to), 10_000);
     await waitFor('the results to be fresh again', () => api.current()?.stale === false, 10_000);
+  });
+
+  test('a bulk relabel that cannot finish changes nothing and names the file: an occupied target, a vanished image', async () => {
+    const dark = results.train.filter((t) => t.label === 'dark').slice(0, 3);
+    assert.equal(dark.length, 3);
+    const abs = (t: (typeof dark)[number]) => path.join(root, ...t.source.path.split('/'));
+    // The second image's name is taken in light/.
+    const blocker = path.join(root, 'light', path.basename(abs(dark[1])));
+    writeFileSync(blocker, 'not an image');
+    try {
+      const outcome = await api.relabel('train', dark.map((t) => t.id), 'light', { confirm: false });
+      assert.equal(outcome.applied, 0);
+      assert.equal(outcome.failure, `light/${path.basename(abs(dark[1]))} already exists`);
+      for (const t of dark) assert.ok(existsSync(abs(t)), `${t.source.path} is where it was`);
+      assert.equal(readFileSync(blocker, 'utf8'), 'not an image');
+      assert.match(api.messages().filter((m) => m.severity === 'error').at(-1)!.text, /nothing relabeled: light\/.* already exists/);
+    } finally {
+      rmSync(blocker);
+    }
+    // The third image was deleted after the analysis.
+    const kept = readFileSync(abs(dark[2]));
+    rmSync(abs(dark[2]));
+    try {
+      const outcome = await api.relabel('train', dark.map((t) => t.id), 'light', { confirm: false });
+      assert.equal(outcome.applied, 0);
+      assert.equal(outcome.failure, `${dark[2].source.path} no longer exists`);
+      assert.ok(existsSync(abs(dark[0])) && existsSync(abs(dark[1])));
+      assert.equal(readdirSync(path.join(root, 'light')).filter((f) => dark.some((t) => path.basename(abs(t)) === f)).length, 0);
+    } finally {
+      writeFileSync(abs(dark[2]), kept);
+    }
   });
 });
