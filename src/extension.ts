@@ -2,6 +2,7 @@
  * Influence Lens: wiring only. The pieces live in src/host/ (one job per
  * file); the compute engine runs in a subprocess (src/compute/process/entry.ts).
  */
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { AnalysisRunner } from './host/analysisRunner';
 import { createApi, type InfluenceLensApi } from './host/api';
@@ -9,6 +10,7 @@ import { ResultsCache } from './host/cache';
 import { ChoiceStore } from './host/choices';
 import { COMMAND, registerCommands } from './host/commands';
 import { exportReviews } from './host/exportReviews';
+import { InterruptedJobs } from './host/interruptedJobs';
 import { createLog } from './host/log';
 import { Notifier } from './host/notifier';
 import { VIEW_TYPE } from './host/panel';
@@ -26,7 +28,8 @@ export function activate(context: vscode.ExtensionContext): InfluenceLensApi {
   const cache = new ResultsCache(vscode.Uri.joinPath(storage, 'results').fsPath);
   const reviews = new ReviewStore(context.workspaceState);
   const choices = new ChoiceStore(context.workspaceState);
-  runner = new AnalysisRunner({ extensionUri: context.extensionUri, cache, log, notifier, maxMemoryMB: () => readSettings().maxMemoryMB });
+  const interrupted = new InterruptedJobs(context.workspaceState);
+  runner = new AnalysisRunner({ extensionUri: context.extensionUri, cache, log, notifier, interrupted, maxMemoryMB: () => readSettings().maxMemoryMB });
   const activeRunner = runner;
 
   // The controller and the commands need each other (re-run from the panel); commandDeps is filled in below.
@@ -53,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): InfluenceLensApi {
       deserializeWebviewPanel: (panel, state: unknown) => controller.restore(panel, state),
     }),
   );
+  void offerInterrupted(interrupted, notifier, log);
   log.info(`Influence Lens activated (VS Code ${vscode.version}, node ${process.version}, ${process.platform}/${process.arch}); cache in ${cache.dir}`);
 
   return createApi({
@@ -73,4 +77,17 @@ export function deactivate(): void {
   // Kill running analyses: their results would have no one to show them to.
   runner?.dispose();
   runner = undefined;
+}
+
+/**
+ * Analyses cut off by a window reload (or VS Code closing): the panel comes
+ * back by itself with the last good results (WebviewPanelSerializer); the
+ * analysis is offered again here.
+ */
+async function offerInterrupted(interrupted: InterruptedJobs, notifier: Notifier, log: { info(m: string): void }): Promise<void> {
+  for (const datasetPath of await interrupted.takeInterrupted()) {
+    log.info(`the analysis of ${datasetPath} was interrupted (the window reloaded or closed)`);
+    const picked = await notifier.info(`Influence Lens: the analysis of ${path.basename(datasetPath)} was interrupted when the window reloaded. Run it again?`, 'Re-run');
+    if (picked) await vscode.commands.executeCommand(COMMAND.rerun, datasetPath);
+  }
 }

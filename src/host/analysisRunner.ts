@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { ResultsFile } from '../compute/results/schema';
 import type { JobOptions } from '../protocol/compute';
 import { ResultsCache } from './cache';
+import type { InterruptedJobs } from './interruptedJobs';
 import { ComputeRun, type Outcome } from './computeClient';
 import { fingerprintDataset, settingsKey } from './fingerprint';
 import { cacheKeyOptions } from './jobOptions';
@@ -58,6 +59,8 @@ export interface RunnerDeps {
   notifier: Notifier;
   /** Heap limit for the subprocess in MB (0: Node's default), read per run. */
   maxMemoryMB: () => number;
+  /** Notes runs in progress, so one cut off by a window reload is offered again. */
+  interrupted: InterruptedJobs;
 }
 
 export class AnalysisRunner implements vscode.Disposable {
@@ -137,8 +140,13 @@ export class AnalysisRunner implements vscode.Disposable {
     await cache.prepare(datasetPath);
     await cache.removeLeftovers(datasetPath);
     const resultsPath = cache.resultsPath(datasetPath, key);
-    const outcome = await this.runProcess(options, resultsPath, job);
-    return this.conclude(options, outcome, { key, fingerprint, started: job.info.startedAt });
+    await this.deps.interrupted.started(datasetPath);
+    try {
+      const outcome = await this.runProcess(options, resultsPath, job);
+      return await this.conclude(options, outcome, { key, fingerprint, started: job.info.startedAt });
+    } finally {
+      await this.deps.interrupted.ended(datasetPath);
+    }
   }
 
   private runProcess(options: JobOptions, resultsPath: string, job: Job): Promise<Outcome> {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { InfluenceLensApi } from '../../src/host/api';
 import type { RunningInfo } from '../../src/host/analysisRunner';
+export { bigCsv } from './bigCsv';
 
 export const EXTENSION_ID = 'influence-lens.influence-lens';
 
@@ -65,19 +66,3 @@ export function readBytes(file: string): Buffer {
   return readFileSync(file);
 }
 
-/**
- * A CSV big enough that training takes several seconds (20 000 rows × 30
- * numeric features, 4 classes): long enough to cancel or kill mid-run.
- */
-export function bigCsv(): string {
-  let seed = 7;
-  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
-  const header = [...Array.from({ length: 30 }, (_, k) => `f${k}`), 'label'].join(',');
-  const rows = [header];
-  for (let i = 0; i < 20_000; i++) {
-    const c = i % 4;
-    const row = Array.from({ length: 30 }, (_, k) => (c * (k % 3) + rnd() * 2).toFixed(3));
-    rows.push(`${row.join(',')},c${c}`);
-  }
-  return `${rows.join('\n')}\n`;
-}

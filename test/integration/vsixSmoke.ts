@@ -8,7 +8,9 @@
  *     editor shows that file), relabels it from the panel (the file moves
  *     into the other class folder) and undoes it (the file moves back);
  *  2. right-clicks animals.csv, opens a suspect at its CSV line, explains a
- *     test prediction, and reloads the window: the panel comes back.
+ *     test prediction, and reloads the window: the panel comes back;
+ *  3. reloads the window in the middle of an analysis: the panel comes back
+ *     with the last good results and the analysis is offered again.
  * Build the .vsix first (npm run package).
  *
  *   node --import tsx test/integration/vsixSmoke.ts [path/to/influence-lens.vsix]
@@ -20,6 +22,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import path from 'node:path';
 import { chromium, type FrameLocator, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
+import { bigCsv } from './bigCsv';
 import { CHROMIUM, CHROMIUM_ARGS, codeServerCli, makeTemp, removeTemp, REPO, startCodeServer } from './codeServer';
 
 async function rightClickMenu(page: Page, rowName: string, item: string): Promise<void> {
@@ -177,6 +180,7 @@ async function main(): Promise<number> {
   const workspace = path.join(tmp, 'workspace');
   cpSync(path.join(REPO, 'test/integration/fixtures'), workspace, { recursive: true });
   writeShades(path.join(workspace, 'shades'));
+  writeFileSync(path.join(workspace, 'big.csv'), bigCsv());
   const shots = path.resolve(process.env.INFLUENCE_LENS_SCREENSHOTS ?? path.join(tmp, 'screenshots'));
   const extensionsDir = path.join(tmp, 'extensions');
   const install = await codeServerCli(['--extensions-dir', extensionsDir, '--user-data-dir', path.join(tmp, 'user-data'), '--install-extension', vsix], tmp);
@@ -220,6 +224,23 @@ async function main(): Promise<number> {
     await page.waitForTimeout(3000);
     await (await panelFrame(page)).getByText('Influence Lens — animals.csv').waitFor({ timeout: 60_000 });
     console.log('after a window reload the results panel is restored');
+
+    // A reload in the middle of an analysis: the panel comes back with the last good results, and the analysis is offered again.
+    await rightClickMenu(page, 'big.csv', 'Find influential training samples');
+    await page.locator('.notifications-toasts .notification-list-item', { hasText: 'big.csv' }).first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(1500);
+    await page.keyboard.press('F1');
+    await page.keyboard.type('Developer: Reload Window');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Developer: Reload Window' }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(3000);
+    await (await panelFrame(page)).getByText('Influence Lens — animals.csv').waitFor({ timeout: 60_000 });
+    const offer = page.locator('.notification-list-item', { hasText: 'the analysis of big.csv was interrupted when the window reloaded' }).first();
+    await offer.waitFor({ timeout: 30_000 });
+    console.log('after a reload during an analysis the last good results are back and the analysis is offered again');
+    await offer.locator('.monaco-button', { hasText: 'Re-run' }).click();
+    await (await panelFrame(page)).getByText('Influence Lens — big.csv').waitFor({ timeout: 120_000 });
+    console.log('"Re-run" on the offer ran it to the end');
     console.log(`vsix smoke test passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return 0;
   } catch (error) {
