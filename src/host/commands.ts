@@ -112,7 +112,7 @@ function currentDataset(deps: CommandDeps): string | undefined {
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { notifier } = deps;
   const trusted = <A extends unknown[]>(run: (...args: A) => Promise<CommandResult>) => async (...args: A): Promise<CommandResult> => {
-    if (!requireTrust()) return { kind: 'untrusted' };
+    if (!requireTrust(notifier)) return { kind: 'untrusted' };
     return run(...args);
   };
   const noDataset = (): CommandResult => {

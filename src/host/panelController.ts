@@ -22,6 +22,10 @@ import { RowQueries } from './rowQuery';
 import { decisionsFor } from './reviews';
 import type { ReviewStore } from './reviewStore';
 import { StaleWatcher } from './staleWatcher';
+import { requireTrust } from './trust';
+
+/** The page's requests that edit the user's files or start an analysis: refused in an untrusted workspace. */
+const WRITES_OR_RUNS = new Set<WebviewToHost['type']>(['relabel', 'undoRelabel', 'rerun', 'checkReliability', 'exportReviews']);
 
 export interface Shown {
   datasetPath: string;
@@ -135,6 +139,8 @@ export class PanelController implements vscode.Disposable {
       if (!record) throw new Error(`no ${split} sample ${id} in these results`);
       return { root: shown.results.dataset.root, format: shown.results.dataset.format, source: record.source };
     };
+    // A panel restored from the cache in Restricted Mode may show results, but must not write files or start a process.
+    if (WRITES_OR_RUNS.has(message.type) && !requireTrust(this.deps.notifier)) return;
     try {
       switch (message.type) {
         case 'queryRows': {

@@ -41,6 +41,8 @@ export interface StartOptions {
   /** Folder for extensions (--extensions-dir); default: a fresh empty one. */
   extensionsDir?: string;
   tmp: string;
+  /** Keep VS Code's workspace trust on (a fresh folder then opens in Restricted Mode); off by default. */
+  workspaceTrust?: boolean;
 }
 
 export function makeTemp(prefix: string): string {
@@ -84,7 +86,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
     '--auth', 'none',
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--extensions-dir', extensionsDir,
     '--user-data-dir', userData,
     opts.workspace,

@@ -18,7 +18,12 @@ import { CHROMIUM, CHROMIUM_ARGS, makeTemp, removeTemp, REPO, startCodeServer } 
 
 const TIMEOUT_MS = 5 * 60_000;
 
-async function main(): Promise<number> {
+/**
+ * One code-server session running the suite: the trusted workspace runs every
+ * suite file but untrusted.test.js; with `untrusted`, workspace trust stays on,
+ * the fresh folder opens in Restricted Mode, and only untrusted.test.js runs.
+ */
+async function runSession(untrusted: boolean): Promise<number> {
   const started = Date.now();
   const testsEntry = path.join(REPO, 'out/test/index.js');
   if (!existsSync(testsEntry) || !existsSync(path.join(REPO, 'dist/extension.js'))) {
@@ -31,7 +36,12 @@ async function main(): Promise<number> {
   const server = await startCodeServer({
     workspace,
     tmp,
-    env: { INFLUENCE_LENS_TEST_OUTPUT: mochaOutput, INFLUENCE_LENS_TEST_GREP: process.env.INFLUENCE_LENS_TEST_GREP ?? '' },
+    env: {
+      INFLUENCE_LENS_TEST_OUTPUT: mochaOutput,
+      INFLUENCE_LENS_TEST_GREP: process.env.INFLUENCE_LENS_TEST_GREP ?? '',
+      INFLUENCE_LENS_TEST_UNTRUSTED: untrusted ? '1' : '',
+    },
+    workspaceTrust: untrusted,
   });
   console.log(`code-server ${server.url} up after ${((Date.now() - started) / 1000).toFixed(1)} s; workspace ${workspace}`);
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -47,7 +57,7 @@ async function main(): Promise<number> {
     });
     await page.exposeFunction('codeAutomationLog', (level: string, message: string) => {
       // The extension gallery lookup fails offline; harmless (PLATFORM.md).
-      const harmless = /open-vsx\.org|vsda|ENOTFOUND/.test(message);
+      const harmless = /open-vsx\.org|vsda|ENOTFOUND|refused to show dialog in tests/.test(message);
       if (process.env.INFLUENCE_LENS_TEST_VERBOSE || (level === 'error' && !harmless)) console.log(`[workbench ${level}] ${message}`);
     });
     if (process.env.INFLUENCE_LENS_TEST_VERBOSE) page.on('console', (m) => console.log(`[browser ${m.type()}] ${m.text()}`));
@@ -60,7 +70,7 @@ async function main(): Promise<number> {
     );
     const code = await Promise.race([exitCode, timeout]);
     console.log(existsSync(mochaOutput) ? readFileSync(mochaOutput, 'utf8') : '(mocha wrote no output: did the extension host start the suite?)');
-    console.log(`integration suite exit code ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`integration suite (${untrusted ? 'Restricted Mode' : 'trusted workspace'}) exit code ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (code !== 0) console.log(`code-server output (tail):\n${server.output.join('').split('\n').slice(-40).join('\n')}`);
     return code;
   } finally {
@@ -70,6 +80,12 @@ async function main(): Promise<number> {
     if (process.env.INFLUENCE_LENS_KEEP_TMP) console.log(`kept ${tmp}`);
     else removeTemp(tmp);
   }
+}
+
+async function main(): Promise<number> {
+  const trusted = await runSession(false);
+  const restricted = await runSession(true);
+  return trusted || restricted;
 }
 
 main().then(

@@ -23,7 +23,10 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 90_000, reporter: 'spec' });
   const grep = process.env.INFLUENCE_LENS_TEST_GREP;
   if (grep) mocha.grep(grep);
-  for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(path.join(__dirname, file));
+  // Restricted Mode has its own session (runCodeServer.ts): only its file there, every other file elsewhere.
+  const restricted = process.env.INFLUENCE_LENS_TEST_UNTRUSTED === '1';
+  const files = readdirSync(__dirname).filter((f) => f.endsWith('.test.js') && (f === 'untrusted.test.js') === restricted);
+  for (const file of files.sort()) mocha.addFile(path.join(__dirname, file));
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));
   });
