@@ -16,7 +16,7 @@ export type Outcome =
   | { kind: 'cancelled'; killed: boolean }
   | { kind: 'inputError'; message: string; file?: string; line?: number }
   | { kind: 'internalError'; message: string }
-  | { kind: 'crash'; message: string; exitCode: number | null; signal: NodeJS.Signals | null; outOfMemory: boolean };
+  | { kind: 'crash'; message: string; exitCode: number | null; signal: NodeJS.Signals | null; outOfMemory: boolean; hung?: boolean };
 
 export interface ComputeProgress {
   stage: string;
@@ -37,7 +37,15 @@ export interface ComputeRunOptions {
   env?: NodeJS.ProcessEnv;
   /** How long a cancelled process may take to stop before it is killed. Default 1000 ms. */
   killAfterMs?: number;
+  /**
+   * Silence (no message, no output) after which the process is taken to hang
+   * and is killed. Default 10 minutes: the process sends a heartbeat every
+   * 5 s, but one long float64 factorization can hold its thread for minutes.
+   */
+  stallTimeoutMs?: number;
 }
+
+export const DEFAULT_STALL_TIMEOUT_MS = 10 * 60_000;
 
 /** Lines of stderr kept for the crash report. */
 const STDERR_TAIL_LINES = 30;
@@ -54,6 +62,9 @@ export class ComputeRun {
   private killTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly stderrTail: string[] = [];
   private exited = false;
+  private lastHeard = Date.now();
+  private stalled = false;
+  private readonly watchdog: ReturnType<typeof setInterval>;
 
   constructor(private readonly opts: ComputeRunOptions) {
     this.done = new Promise((resolve) => (this.settle = resolve));
@@ -74,6 +85,17 @@ export class ComputeRun {
     });
     this.child.on('exit', (code, signal) => this.onExit(code, signal));
     this.child.send({ type: 'start', options: opts.options, resultsPath: opts.resultsPath });
+    const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+    this.watchdog = setInterval(() => this.checkStall(stallMs), Math.min(5000, Math.max(50, stallMs / 4)));
+    this.watchdog.unref();
+  }
+
+  /** Kills a process that has said nothing for `stallMs`: a hang, reported as such (the user can retry). */
+  private checkStall(stallMs: number): void {
+    if (this.exited || this.stalled || Date.now() - this.lastHeard < stallMs) return;
+    this.stalled = true;
+    this.opts.onLog?.('warn', `the analysis process has sent nothing for ${(stallMs / 1000).toFixed(0)} s; it seems to hang, killing it`);
+    this.child.kill('SIGKILL');
   }
 
   /** Asks the process to stop; kills it if it has not exited after `killAfterMs`. */
@@ -95,6 +117,7 @@ export class ComputeRun {
   }
 
   private lines(chunk: string, level: 'info' | 'warn', keep = false): void {
+    this.lastHeard = Date.now();
     for (const line of chunk.split(/\r?\n/)) {
       if (line === '') continue;
       this.opts.onLog?.(level, `[process] ${line}`);
@@ -106,6 +129,7 @@ export class ComputeRun {
   }
 
   private onMessage(raw: unknown): void {
+    this.lastHeard = Date.now();
     let message: ComputeToHost;
     try {
       message = parseComputeToHost(raw);
@@ -116,6 +140,8 @@ export class ComputeRun {
       return;
     }
     switch (message.type) {
+      case 'heartbeat':
+        return;
       case 'progress':
         this.opts.onProgress?.({ stage: message.stage, done: message.done, total: message.total, message: message.message });
         return;
@@ -140,9 +166,21 @@ export class ComputeRun {
   /** The outcome is decided when the process has exited: only then are its files closed and renamed. */
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.exited = true;
+    clearInterval(this.watchdog);
     if (this.killTimer) clearTimeout(this.killTimer);
     if (this.answer) return this.finish(this.answer);
     if (this.cancelRequested) return this.finish({ kind: 'cancelled', killed: signal === 'SIGKILL' });
+    if (this.stalled) {
+      const silent = ((this.opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS) / 1000).toFixed(0);
+      return this.finish({
+        kind: 'crash',
+        message: `The analysis process stopped responding (nothing from it for ${silent} s) and was stopped. Retry; if it hangs again, the log shows the last stage it reached.`,
+        exitCode: code,
+        signal,
+        outOfMemory: false,
+        hung: true,
+      });
+    }
     const tail = this.stderrTail.join('\n');
     const outOfMemory = OOM_PATTERN.test(tail) || signal === 'SIGABRT' || code === 134;
     const how = signal ? `was killed (${signal})` : `exited with code ${code}`;

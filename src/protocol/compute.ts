@@ -53,6 +53,8 @@ export const checkComputeToHost = union({
    */
   progress: object({ stage: str, done: num, total: num, message: optional(str) }),
   log: object({ level: oneOf(LOG_LEVELS), message: str }),
+  /** "Still here": sent every few seconds while the process's event loop runs, so the host can tell a hang from a long stage. */
+  heartbeat: object({}),
   /** The results file is complete at `resultsPath`. */
   result: object({ resultsPath: str }),
   cancelled: object({}),

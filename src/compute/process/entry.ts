@@ -11,6 +11,9 @@ import { writeFileAtomic } from '../results/writeAtomic';
 import { type ComputeToHost, type HostToCompute, parseHostToCompute } from '../../protocol/compute';
 import { ProgressForwarder } from './progressForwarder';
 
+/** How often the process says it is alive (the host's watchdog allows minutes of silence: a large factorization blocks this thread that long). */
+const HEARTBEAT_MS = 5000;
+
 /** Exit codes: the host reads the outcome from messages; these only tell a crash apart. */
 const EXIT = { done: 0, failed: 1, protocol: 3 } as const;
 
@@ -89,6 +92,7 @@ function main(): void {
       return;
     }
     started = true;
+    setInterval(() => void send({ type: 'heartbeat' }), HEARTBEAT_MS).unref();
     void run(message, controller);
   });
   // The host went away (window closed, extension host crashed): nobody wants the result.

@@ -10,7 +10,7 @@ const ENTRY = path.resolve(__dirname, '../../../src/compute/process/entry.ts');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'il-client-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function fake(mode: string, extra: { killAfterMs?: number } = {}) {
+function fake(mode: string, extra: { killAfterMs?: number; stallTimeoutMs?: number } = {}) {
   const progress: ComputeProgress[] = [];
   const logs: string[] = [];
   const run = new ComputeRun({
@@ -81,6 +81,25 @@ test('cancel: a process too busy to answer is killed after the grace period', as
   const ms = Date.now() - t0;
   assert.ok(ms >= 250 && ms < 5000, `stopped after ${ms} ms`);
   assert.equal(alive(run.pid!), false);
+});
+
+test('a hung process (silent, never returning to its event loop) is killed by the watchdog and reported as a hang', async () => {
+  const { run, progress } = fake('stubborn', { stallTimeoutMs: 600 });
+  while (progress.length === 0) await new Promise((r) => setTimeout(r, 10));
+  const t0 = Date.now();
+  const outcome = await run.done;
+  const ms = Date.now() - t0;
+  assert.equal(outcome.kind, 'crash');
+  assert.ok(outcome.kind === 'crash' && outcome.hung === true && !outcome.outOfMemory);
+  assert.match(outcome.kind === 'crash' ? outcome.message : '', /stopped responding \(nothing from it for 1 s\)/);
+  assert.ok(ms >= 400 && ms < 5000, `stopped after ${ms} ms`);
+  assert.equal(alive(run.pid!), false);
+});
+
+test('a process that keeps sending heartbeats is not taken for hung, however long it works', async () => {
+  const { run } = fake('heartbeat', { stallTimeoutMs: 400 });
+  const outcome = await run.done;
+  assert.equal(outcome.kind, 'result', JSON.stringify(outcome));
 });
 
 test('the real subprocess entry: analyzes a CSV, writes the results atomically, reports input errors', async () => {
