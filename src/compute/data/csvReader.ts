@@ -26,7 +26,7 @@ export class DelimitedReader {
   /** 1-based line where the current record starts. */
   startLine = 0;
   private pos = 0;
-  private line = 1;
+  private line: number;
   private readonly delim: number;
 
   constructor(
@@ -34,8 +34,11 @@ export class DelimitedReader {
     delimiter: string,
     /** The file name used in error messages. */
     private readonly file: string,
+    /** Line of the text's first character (a piece of a large file starts further down). */
+    firstLine = 1,
   ) {
     this.delim = delimiter.charCodeAt(0);
+    this.line = firstLine;
   }
 
   /** Characters consumed so far (for progress). */

@@ -29,7 +29,13 @@ export interface LoadOptions {
   imageSize?: [number, number];
   /** Image channels: true → 1, false → RGB; default: 1 when every image has R = G = B. */
   grayscale?: boolean;
-  /** Progress: characters read for CSV/TSV, images decoded for image folders and JSONL images. */
+  /** CSV/TSV files larger than this are streamed in pieces (default 256 MB; tests lower it). */
+  streamAboveBytes?: number;
+  /** Bytes per streamed read (tests lower it). */
+  chunkBytes?: number;
+  /** Memory a streamed table may take without maxSamples (default 1 GB; tests lower it). */
+  memoryBudgetBytes?: number;
+  /** Progress: characters (bytes, when streamed) read for CSV/TSV, images decoded for image folders and JSONL images. */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -111,7 +117,13 @@ export async function loadDataset(inputPath: string, options: LoadOptions = {}):
   const test: TextInput | undefined = testAbs !== undefined ? { abs: testAbs, file: testGiven!, rel: relativePosix(root, testAbs) } : undefined;
   const table =
     format === 'csv'
-      ? await readDelimited(train, test, options.labelColumn, warnings, options.onProgress)
+      ? await readDelimited(train, test, options.labelColumn, warnings, options.onProgress, {
+          maxSamples: options.maxSamples,
+          seed: options.seed,
+          streamAboveBytes: options.streamAboveBytes,
+          chunkBytes: options.chunkBytes,
+          memoryBudgetBytes: options.memoryBudgetBytes,
+        })
       : await readJsonl(train, test, options.labelColumn, warnings);
   return finishTable(table, root, format, common, warnings);
 }
