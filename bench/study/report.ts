@@ -475,7 +475,12 @@ function facts(study: StudyFile): string[] {
     return pp > 0 ? pa / pp : NaN;
   };
   const convexSlopes = rs.filter((r) => !r.retrain.full).map((r) => slope(r, method(r, 'exact'), false));
-  const newtonSlopes = rs.filter((r) => !r.retrain.full && method(r, 'newton')).map((r) => slope(r, method(r, 'newton'), false));
+  // The one-step Newton estimate against exact influence on the same configurations (it runs on logreg only).
+  const withNewton = rs.filter((r) => !r.retrain.full && method(r, 'newton')?.predicted.length);
+  const newtonNote = withNewton.length
+    ? ` (on the ${withNewton.length} where the one-step Newton estimate ran, exact ${withNewton.map((r) => fx(slope(r, method(r, 'exact'), false))).join(' / ')}, ` +
+      `one-step Newton ${withNewton.map((r) => fx(slope(r, method(r, 'newton'), false))).join(' / ')})`
+    : '';
   const nets = rs.filter((r) => r.retrain.full);
   if (nets.length) {
     const exactLL = nets.map((r) => slope(r, method(r, 'exact'), false));
@@ -483,7 +488,7 @@ function facts(study: StudyFile): string[] {
     const cgFull = nets.map((r) => slope(r, method(r, 'cg-full'), true));
     out.push(
       `**Size of the predictions** (least-squares slope of actual on predicted through 0; 1 = right size). Exact influence: ` +
-        `${fx(median(convexSlopes))} (median) on logreg${newtonSlopes.length ? ` (one-step Newton there: ${fx(median(newtonSlopes))})` : ''}, ${fx(median(exactLL))} against last-layer retraining of the nets, but ${fx(median(exactFull))} against whole-network retraining; ` +
+        `${fx(median(convexSlopes))} (median) on logreg${newtonNote}, ${fx(median(exactLL))} against last-layer retraining of the nets, but ${fx(median(exactFull))} against whole-network retraining; ` +
         `whole-network CG ${fx(median(cgFull))}. ` +
         (median(exactFull) > 2 || median(cgFull) > 2
           ? 'Removing a sample moves a whole network several times more than either estimate says (the whole-network estimate is also shrunk by the damping added for negative curvature, δ in the tables): read the numbers as a ranking, not as sizes.'
