@@ -10,6 +10,12 @@ export const SEED = 0;
 export const MNIST = { perClassTrain: 60, perClassTest: 20, side: 14 } as const;
 
 const LAST_LAYER_ONLY: MethodId[] = ['exact', 'cg-ll', 'lissa-ll', 'tracin', 'gif'];
+/**
+ * The convex model also gets the one-step Newton estimate: on MNIST logreg with weight decay
+ * 1e-5 every first-order estimator under-predicts retraining ~2.8× (removing a high-leverage
+ * sample also removes its own curvature), which is what the Newton step corrects.
+ */
+const LOGREG_METHODS: MethodId[] = [...LAST_LAYER_ONLY, 'newton'];
 const ALL_METHODS: MethodId[] = ['exact', 'cg-ll', 'lissa-ll', 'tracin', 'gif', 'cg-full', 'lissa-full'];
 /** The CNN's Hessian-vector product is ~10× an MLP's on wasm: gif and whole-network lissa would take most of the budget. */
 const CNN_METHODS: MethodId[] = ['exact', 'cg-ll', 'lissa-ll', 'tracin', 'cg-full'];
@@ -41,7 +47,7 @@ function base(overrides: Partial<ConfigSpec> & Pick<ConfigSpec, 'id' | 'family' 
 function logreg(dataset: 'iris' | 'mnist', wd: number, removals: number): ConfigSpec {
   return base({
     id: `${dataset}-logreg-${wdLabel(wd)}`, family: 'logreg', dataset, model: 'logreg', weightDecay: wd,
-    methods: LAST_LAYER_ONLY, removals, explain: dataset === 'iris' ? 30 : 5, budgetCheck: 0, retestCheck: 0,
+    methods: LOGREG_METHODS, removals, explain: dataset === 'iris' ? 30 : 5, budgetCheck: 0, retestCheck: 0,
   });
 }
 

@@ -5,7 +5,7 @@
  */
 import type { MnistSmallOptions } from './data';
 import { groupedBarChart, PALETTE, scatterGrid, type ScatterPanel } from './svg';
-import { type ConfigResult, type ConfigSpec, type Correlation, METHOD_LABEL, type MethodId, type MethodResult } from './types';
+import { type ConfigResult, type ConfigSpec, type Correlation, isEngineMethod, METHOD_LABEL, type MethodId, type MethodResult } from './types';
 
 export interface StudyFile {
   schema: string;
@@ -29,7 +29,15 @@ export interface StudyFile {
   failures: { id: string; error: string }[];
 }
 
-const METHOD_ORDER: MethodId[] = ['exact', 'cg-ll', 'lissa-ll', 'tracin', 'gif', 'cg-full', 'lissa-full'];
+const METHOD_ORDER: MethodId[] = ['exact', 'cg-ll', 'lissa-ll', 'tracin', 'gif', 'newton', 'cg-full', 'lissa-full'];
+
+/**
+ * The engine's estimators in a result. The findings about what the product offers (the targets,
+ * "which method wins") are about these; the study-only one-step Newton estimate is reported apart.
+ */
+function engineMethods(r: ConfigResult): MethodResult[] {
+  return r.methods.filter((m) => isEngineMethod(m.id));
+}
 
 /** JSON turns NaN into null: read any missing number back as NaN. */
 function v(x: number | null | undefined): number {
@@ -92,7 +100,7 @@ function corr(c: Correlation | null | undefined): string {
 /** The method with the largest Pearson in a view, or undefined if none measured. */
 function best(r: ConfigResult, view: 'own' | 'full'): { id: MethodId; pearson: number } | undefined {
   let out: { id: MethodId; pearson: number } | undefined;
-  for (const m of r.methods) {
+  for (const m of engineMethods(r)) {
     const c = view === 'own' ? m.own : m.full;
     const p = v(c?.pearson);
     if (Number.isFinite(p) && (!out || p > out.pearson)) out = { id: m.id, pearson: p };
@@ -166,6 +174,7 @@ function solverNote(m: MethodResult): string {
   if (d.lissaScale !== undefined) parts.push(`scale ${sci(d.lissaScale as number)}`);
   if (d.subsetParameters !== undefined) parts.push(`|J| ${d.subsetParameters}/${d.targetParameters}`);
   if (d.checkpoints !== undefined) parts.push(`${d.checkpoints} ckpts`);
+  if (d.maxLeverage !== undefined) parts.push(`leverage max ${fx(d.maxLeverage as number)}, median ${fx(d.medianLeverage as number)} over ${d.scoredTrain} removals`);
   return parts.join(', ') || '—';
 }
 
@@ -246,7 +255,7 @@ function headline(study: StudyFile): string[] {
   // 1. Convex: every method except TracIn ≥ 0.95.
   if (convex.length) {
     const rows = convex.map((r) => {
-      const ms = r.methods.filter((m) => m.id !== 'tracin');
+      const ms = engineMethods(r).filter((m) => m.id !== 'tracin');
       const worst = ms.reduce<MethodResult | undefined>((a, m) => (!a || !(v(m.own.pearson) >= v(a.own.pearson)) ? m : a), undefined);
       const ok = ms.every((m) => v(m.own.pearson) >= 0.95);
       return { r, worst, ok };
@@ -260,13 +269,13 @@ function headline(study: StudyFile): string[] {
           .map(
             (x) =>
               `${label(x.r.spec)}: lowest non-TracIn r = ${fx(x.worst?.own.pearson, 3)} (${x.worst ? METHOD_LABEL[x.worst.id] : '—'})` +
-              (x.ok ? '' : `; below 0.95: ${x.r.methods.filter((m) => m.id !== 'tracin' && !(v(m.own.pearson) >= 0.95)).map((m) => `${METHOD_LABEL[m.id]} ${fx(m.own.pearson, 3)}`).join(', ')}`),
+              (x.ok ? '' : `; below 0.95: ${engineMethods(x.r).filter((m) => m.id !== 'tracin' && !(v(m.own.pearson) >= 0.95)).map((m) => `${METHOD_LABEL[m.id]} ${fx(m.own.pearson, 3)}`).join(', ')}`),
           )
           .join('; ') +
         `. Exact, CG and LiSSA alone: ${coreOk ? 'all' : 'NOT all'} ≥ 0.95 (lowest ${fx(Math.min(...core), 3)}).` +
         (allOk
           ? ''
-          : convex.every((r) => r.methods.every((m) => m.id === 'tracin' || m.id === 'gif' || v(m.own.pearson) >= 0.95))
+          : convex.every((r) => engineMethods(r).every((m) => m.id === 'tracin' || m.id === 'gif' || v(m.own.pearson) >= 0.95))
             ? ' Only GIF misses: by design it moves only the neurons holding 90 % of each test gradient\'s ‖g‖², which on a convex model can only lose information.'
             : ''),
     );
@@ -316,7 +325,7 @@ function facts(study: StudyFile): string[] {
     mnistMlp.find((r) => r.spec.hidden.join('x') === hidden.join('x') && r.spec.weightDecay === wd);
 
   if (convex.length) {
-    const vals = convex.flatMap((r) => r.methods.filter((m) => !['tracin', 'gif'].includes(m.id)).map((m) => v(m.own.pearson)));
+    const vals = convex.flatMap((r) => engineMethods(r).filter((m) => !['tracin', 'gif'].includes(m.id)).map((m) => v(m.own.pearson)));
     const gif = convex.map((r) => v(method(r, 'gif')?.own.pearson));
     const lo = Math.min(...vals.filter(Number.isFinite));
     out.push(
@@ -324,6 +333,22 @@ function facts(study: StudyFile): string[] {
         `retraining at Pearson ${range(vals)}. GIF, which by design moves only a subset of the parameters (per test point, the output units holding 90 % of its ‖g‖², at least 10 % of them), ` +
         `reaches ${range(gif)}.`,
     );
+    const newton = convex.filter((r) => method(r, 'newton')?.predicted.length);
+    if (newton.length) {
+      out.push(
+        '**One-step Newton on the convex model** (study only: g_tᵀ(H − H_i)⁻¹g_i, which also removes the sample\'s own curvature H_i; ' +
+          'computed for the removed samples only): ' +
+          newton
+            .map((r) => {
+              const n = method(r, 'newton') as MethodResult;
+              const ex = method(r, 'exact');
+              return `${label(r.spec)}: r ${fx(n.own.pearson, 3)}, ρ ${fx(n.own.spearman, 3)} (exact ${fx(ex?.own.pearson, 3)}, ${fx(ex?.own.spearman, 3)}), ` +
+                `max leverage ${fx(n.details.maxLeverage as number)}`;
+            })
+            .join('; ') +
+          '.',
+      );
+    }
   }
   if (mnistMlp.length) {
     const ll = mnistMlp.map((r) => v(method(r, 'exact')?.own.pearson));
@@ -450,6 +475,12 @@ function facts(study: StudyFile): string[] {
     return pp > 0 ? pa / pp : NaN;
   };
   const convexSlopes = rs.filter((r) => !r.retrain.full).map((r) => slope(r, method(r, 'exact'), false));
+  // The one-step Newton estimate against exact influence on the same configurations (it runs on logreg only).
+  const withNewton = rs.filter((r) => !r.retrain.full && method(r, 'newton')?.predicted.length);
+  const newtonNote = withNewton.length
+    ? ` (on the ${withNewton.length} where the one-step Newton estimate ran, exact ${withNewton.map((r) => fx(slope(r, method(r, 'exact'), false))).join(' / ')}, ` +
+      `one-step Newton ${withNewton.map((r) => fx(slope(r, method(r, 'newton'), false))).join(' / ')})`
+    : '';
   const nets = rs.filter((r) => r.retrain.full);
   if (nets.length) {
     const exactLL = nets.map((r) => slope(r, method(r, 'exact'), false));
@@ -457,7 +488,7 @@ function facts(study: StudyFile): string[] {
     const cgFull = nets.map((r) => slope(r, method(r, 'cg-full'), true));
     out.push(
       `**Size of the predictions** (least-squares slope of actual on predicted through 0; 1 = right size). Exact influence: ` +
-        `${fx(median(convexSlopes))} (median) on logreg, ${fx(median(exactLL))} against last-layer retraining of the nets, but ${fx(median(exactFull))} against whole-network retraining; ` +
+        `${fx(median(convexSlopes))} (median) on logreg${newtonNote}, ${fx(median(exactLL))} against last-layer retraining of the nets, but ${fx(median(exactFull))} against whole-network retraining; ` +
         `whole-network CG ${fx(median(cgFull))}. ` +
         (median(exactFull) > 2 || median(cgFull) > 2
           ? 'Removing a sample moves a whole network several times more than either estimate says (the whole-network estimate is also shrunk by the damping added for negative curvature, δ in the tables): read the numbers as a ranking, not as sizes.'
@@ -545,7 +576,7 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
         const full = bestFull(r);
         let fastest = '—';
         if (full) {
-          const near = r.methods
+          const near = engineMethods(r)
             .filter((m) => v(fullView(r, m)?.pearson) >= full.pearson - 0.05)
             .sort((a, b) => a.seconds - b.seconds)[0];
           if (near) fastest = `${near.id} (${sec(near.seconds)} s)`;
@@ -583,7 +614,11 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
         'then — for every model with hidden layers — the whole network converged by full-batch L-BFGS (the engine\'s `converge` step, budget 1,500 iterations), ' +
         'then features, head fit to ‖∇‖/n ≤ 1e-7 and Newton polish exactly as analyze() does. All methods of a configuration share this one network.',
       '- **Methods**: the engine\'s runInfluenceStage with method exact | cg | lissa | tracin | gif and target last-layer | full, default options (CG/LiSSA tolerance 1e-5, LiSSA 1000-step cap, GIF: per test point, whole neurons in order of their share of ‖g_t‖², at least 10 % of them and until they hold 90 % of it; automatic damping). ' +
-        'Time = wall time of that stage (including the exact last-layer self-influence the iterative methods also compute).',
+        'Time = wall time of that stage (including the exact last-layer self-influence the iterative methods also compute).' +
+        (rs.some((r) => method(r, 'newton'))
+          ? ' On logreg the study adds one estimator the engine does not offer, the one-step Newton leave-one-out estimate g_tᵀ(H − H_i)⁻¹g_i (H_i: the removed sample\'s own Hessian; ' +
+            'Woodbury on the exact factor, O(P²C) per sample), computed only for the removed samples after they are chosen, so it has no say in the removals; its time covers those pairs only.'
+          : ''),
       '- **Test points**: the engine\'s verifyInfluence rule — a seeded permutation of the explained test samples, first 5 taken. The iterative methods explain the *first* `explain` test samples (5 on MNIST, whose split is stored in seeded random order; all 30 on Iris), so the 5 are a seeded random draw, the same for every method.',
       '- **Removals**: the engine\'s chooseRemovals over the score rows of *all* methods interleaved (two thirds: largest |influence| round-robin over test points and methods; one third: seeded random), so every method is judged on the same pairs and no method picks its own favourable ones. K = ' +
         [...new Set(rs.map((r) => `${r.spec.removals} (${r.spec.dataset} ${r.spec.model})`))].join(', ') + '.',

@@ -21,6 +21,7 @@
 import { fitHead } from '../../src/compute/head/fitHead';
 import { polishHeadNewton } from '../../src/compute/head/polishHead';
 import { type HeadData, headLosses, headParameterCount, headProbabilities } from '../../src/compute/head/softmaxHead';
+import { computeNewtonStepInfluence } from '../../src/compute/influence/newtonStepInfluence';
 import { defaultModelConfig } from '../../src/compute/models/defaults';
 import { computeFeatures, predictProbabilities, trainNetwork } from '../../src/compute/models/train';
 import type { ModelConfig, TrainedNetwork, TrainingData } from '../../src/compute/models/types';
@@ -37,6 +38,7 @@ import {
   type ConfigSpec,
   type Correlation,
   type GroundTruthCheck,
+  isEngineMethod,
   METHODS,
   type MethodResult,
   type Pair,
@@ -88,6 +90,47 @@ function agreement(first: number[], second: number[]): GroundTruthCheck {
     a2 += v * v;
   });
   return { pearson: first.length >= 3 ? pearson(first, second) : NaN, relativeRmsDifference: Math.sqrt(d2 / Math.max(a2, 1e-300)), points: first.length };
+}
+
+/**
+ * The `newton` method: g_tᵀ(H − H_i)⁻¹g_i for the removed samples × test points, in the pair
+ * order of ConfigResult.pairs (removal-major). Needs the exact head factor and a convex model.
+ */
+function newtonStep(o: {
+  train: HeadData;
+  test: HeadData;
+  shape: { featureDim: number; numClasses: number };
+  trainProbs: Float64Array;
+  testProbs: Float64Array;
+  factor: Float64Array | undefined;
+  hasBody: boolean;
+  headDamping: number;
+  removed: number[];
+  tests: number[];
+}): { method: MethodResult; predicted?: number[] } {
+  const start = performance.now();
+  const method: MethodResult = {
+    id: 'newton', reason: 'one-step Newton leave-one-out on the exact head factor (removed samples × test points only)', target: 'last-layer',
+    seconds: 0, scoredTests: o.tests.length, damping: o.headDamping, details: {}, finite: false,
+    own: { pearson: NaN, spearman: NaN, points: 0 }, full: null, engineVerify: null, predicted: [],
+  };
+  if (o.hasBody || !o.factor) {
+    method.reason = 'failed';
+    method.error = o.hasBody ? 'only for the convex model (logreg)' : 'needs the exact head factor (too many head parameters)';
+    return { method };
+  }
+  const scores = computeNewtonStepInfluence({
+    train: o.train, test: o.test, shape: o.shape, trainProbs: o.trainProbs, testProbs: o.testProbs, factor: o.factor,
+    trainIds: o.removed, testIds: o.tests,
+  });
+  method.seconds = (performance.now() - start) / 1000;
+  const leverage = Array.from(scores.leverage).sort((a, b) => a - b);
+  method.details = {
+    scoredTrain: o.removed.length,
+    maxLeverage: leverage[leverage.length - 1] ?? NaN,
+    medianLeverage: leverage.length ? leverage[Math.floor(leverage.length / 2)] : NaN,
+  };
+  return { method, predicted: Array.from(scores.newton) };
 }
 
 export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message: string) => void): Promise<ConfigResult> {
@@ -155,7 +198,7 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
   // Influence, one method at a time, on the same fitted network.
   const stages = new Map<string, InfluenceStageResult>();
   const methodResults: MethodResult[] = [];
-  for (const id of spec.methods) {
+  for (const id of spec.methods.filter(isEngineMethod)) {
     const m = METHODS[id];
     const start = performance.now();
     try {
@@ -196,6 +239,16 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
   });
   const removed = chooseRemovals(interleaved, spec.removals, trainData.n, seed);
   log(`tests ${JSON.stringify(tests)}, ${removed.length} removals`);
+
+  // One-step Newton on the convex head, for exactly the removed samples (chosen above without it).
+  const newtonPredicted = new Map<string, number[]>();
+  if (spec.methods.includes('newton')) {
+    const result = newtonStep({ train, test, shape, trainProbs, testProbs, factor, hasBody, headDamping, removed, tests });
+    methodResults.push(result.method);
+    if (result.predicted) newtonPredicted.set('newton', result.predicted);
+    log(`newton: ${result.method.seconds.toFixed(1)} s ${result.method.error ?? JSON.stringify(result.method.details)}`);
+  }
+  mark('newton');
 
   // (a) last layer on frozen features: the engine's retrainHead, one refit per removed sample, cached
   // (the shared pairs and every method's own --verify replica reuse the same refits).
@@ -290,14 +343,15 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
 
   for (const result of methodResults) {
     const r = rows.get(result.id);
-    if (!r) continue;
-    result.predicted = removed.flatMap((i) => tests.map((_, j) => r[j][i]));
+    const predicted = r ? removed.flatMap((i) => tests.map((_, j) => r[j][i])) : newtonPredicted.get(result.id);
+    if (!predicted) continue;
+    result.predicted = predicted;
     result.finite = result.predicted.every(Number.isFinite);
     const own = result.target === 'full' ? (full as number[]) : ll;
     result.own = correlate(result.predicted, own);
     result.full = full ? correlate(result.predicted, full) : null;
-    const influence = stages.get(result.id) as InfluenceStageResult;
-    if (result.target === 'last-layer') {
+    const influence = stages.get(result.id);
+    if (influence && result.target === 'last-layer') {
       // What `--verify K` reports for this method: the engine's verifyInfluence with exactly the
       // oracle of runReliabilityCheck's last-layer branch (retrainHead on frozen features), cached.
       const report = verifyInfluence({

@@ -1,17 +1,29 @@
 /** The study's plain-data shapes: what a configuration asks for and what it measured (study.json). */
 import type { ModelKind } from '../../src/compute/types';
 
-export type MethodId = 'exact' | 'cg-ll' | 'lissa-ll' | 'tracin' | 'gif' | 'cg-full' | 'lissa-full';
+/** Estimators the engine offers (runInfluenceStage). */
+export type EngineMethodId = 'exact' | 'cg-ll' | 'lissa-ll' | 'tracin' | 'gif' | 'cg-full' | 'lissa-full';
+/**
+ * Every estimator the study measures: the engine's, plus `newton`, the one-step Newton
+ * leave-one-out estimate g_tᵀ(H − H_i)⁻¹g_i on the convex head (newtonStepInfluence.ts). It is
+ * not an engine method: at O(P²C) per training sample it is computed only for the study's
+ * removed samples, after they are chosen, so it does not change which pairs are measured.
+ */
+export type MethodId = EngineMethodId | 'newton';
+
+export function isEngineMethod(id: MethodId): id is EngineMethodId {
+  return id !== 'newton';
+}
 
 export interface MethodSpec {
-  id: MethodId;
+  id: EngineMethodId;
   /** The engine's `method` option. */
   choice: 'exact' | 'cg' | 'lissa' | 'tracin' | 'gif';
   /** The engine's `target` option (cg/lissa only). */
   target?: 'last-layer' | 'full';
 }
 
-export const METHODS: Record<MethodId, MethodSpec> = {
+export const METHODS: Record<EngineMethodId, MethodSpec> = {
   exact: { id: 'exact', choice: 'exact' },
   'cg-ll': { id: 'cg-ll', choice: 'cg', target: 'last-layer' },
   'lissa-ll': { id: 'lissa-ll', choice: 'lissa', target: 'last-layer' },
@@ -30,6 +42,7 @@ export const METHOD_LABEL: Record<MethodId, string> = {
   gif: 'gif (subset J)',
   'cg-full': 'cg (whole net)',
   'lissa-full': 'lissa (whole net)',
+  newton: 'newton (one-step, convex head)',
 };
 
 export interface ConfigSpec {
