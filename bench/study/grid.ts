@@ -15,7 +15,7 @@ const LAST_LAYER_ONLY: MethodId[] = ['exact', 'cg-ll', 'lissa-ll', 'tracin', 'gi
  * 1e-5 every first-order estimator under-predicts retraining ~2.8× (removing a high-leverage
  * sample also removes its own curvature), which is what the Newton step corrects.
  */
-const LOGREG_METHODS: MethodId[] = [...LAST_LAYER_ONLY, 'newton'];
+const LOGREG_METHODS: MethodId[] = [...LAST_LAYER_ONLY, 'newton', 'newton-loss'];
 const ALL_METHODS: MethodId[] = ['exact', 'cg-ll', 'lissa-ll', 'tracin', 'gif', 'cg-full', 'lissa-full'];
 /** The CNN's Hessian-vector product is ~10× an MLP's on wasm: gif and whole-network lissa would take most of the budget. */
 const CNN_METHODS: MethodId[] = ['exact', 'cg-ll', 'lissa-ll', 'tracin', 'cg-full'];

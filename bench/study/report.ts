@@ -27,9 +27,11 @@ export interface StudyFile {
   grid: ConfigSpec[];
   results: ConfigResult[];
   failures: { id: string; error: string }[];
+  /** Configurations measured again later (run.ts --remeasure), e.g. to add a study-only estimator. */
+  remeasured?: { ids: string[]; commit: string; at: string; engineMethodsUnchanged: boolean }[];
 }
 
-const METHOD_ORDER: MethodId[] = ['exact', 'cg-ll', 'lissa-ll', 'tracin', 'gif', 'newton', 'cg-full', 'lissa-full'];
+const METHOD_ORDER: MethodId[] = ['exact', 'cg-ll', 'lissa-ll', 'tracin', 'gif', 'newton', 'newton-loss', 'cg-full', 'lissa-full'];
 
 /**
  * The engine's estimators in a result. The findings about what the product offers (the targets,
@@ -342,11 +344,13 @@ function facts(study: StudyFile): string[] {
             .map((r) => {
               const n = method(r, 'newton') as MethodResult;
               const ex = method(r, 'exact');
+              const nl = method(r, 'newton-loss');
               return `${label(r.spec)}: r ${fx(n.own.pearson, 3)}, ρ ${fx(n.own.spearman, 3)} (exact ${fx(ex?.own.pearson, 3)}, ${fx(ex?.own.spearman, 3)}), ` +
-                `max leverage ${fx(n.details.maxLeverage as number)}`;
+                `max leverage ${fx(n.details.maxLeverage as number)}` +
+                (nl?.predicted.length ? `; with the test loss evaluated at θ̂ + Δθ_i instead of linearized: r ${fx(nl.own.pearson, 3)}, ρ ${fx(nl.own.spearman, 3)}` : '');
             })
             .join('; ') +
-          '.',
+          '. What is left of first-order influence\'s gap is its two linearizations: of the parameter change (the leverage, which the step corrects) and of the test loss along it.',
       );
     }
   }
@@ -531,7 +535,14 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
       `${rs.length} configurations in ${mins} min wall on ${study.machine.processes} process(es) ` +
       `(${study.machine.cpus} × ${study.machine.cpuModel}, Node ${study.machine.node}, tfjs wasm; load average ${study.machine.loadAverageBefore.toFixed(1)} before, ${study.machine.loadAverageAfter.toFixed(1)} after — ` +
       'other work on the machine inflates times). ' +
-      `Engine at commit ${study.engine.commit || 'unknown'}${study.engine.srcDirty ? ' with uncommitted changes in src/' : ''}. Raw numbers: [study.json](study.json).`,
+      `Engine at commit ${study.engine.commit || 'unknown'}${study.engine.srcDirty ? ' with uncommitted changes in src/' : ''}. Raw numbers: [study.json](study.json).` +
+        (study.remeasured ?? [])
+          .map(
+            (m) =>
+              ` Re-measured later at commit ${m.commit || 'unknown'} (${m.at.slice(0, 10)}): ${m.ids.join(', ')}, to add the study-only Newton rows; ` +
+              `the engine's estimators gave ${m.engineMethodsUnchanged ? 'exactly the same numbers as before (same test points, removals and pairs)' : 'DIFFERENT numbers from before; the tables show the new ones'}.`,
+          )
+          .join(''),
   );
   if (study.failures.length) {
     md.push('');

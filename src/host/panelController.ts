@@ -15,6 +15,7 @@ import type { Log } from './log';
 import type { Notifier } from './notifier';
 import { openSample, revealSample } from './openSample';
 import { ResultsPanel } from './panel';
+import { resolveInside } from './paths';
 import { type RelabelOutcome, type RelabelUndo, relabelSamples, undoRelabel } from './relabelEdit';
 import { readResults } from './resultsFile';
 import { buildExplanation, buildResultsView, ResultsIndex, type RowDecor } from './resultsView';
@@ -228,8 +229,17 @@ export class PanelController implements vscode.Disposable {
   private decor(results: ResultsFile): RowDecor {
     const panel = this.panel;
     if (!panel || results.dataset.format !== 'imagefolder') return {};
-    const root = vscode.Uri.file(results.dataset.root);
-    return { thumbnail: (source) => panel.webviewUri(vscode.Uri.joinPath(root, ...source.path.split('/'))) };
+    const root = results.dataset.root;
+    return {
+      thumbnail: (source) => {
+        try {
+          // Only files inside the dataset root (the page could not load others anyway: they are outside its resource roots).
+          return panel.webviewUri(vscode.Uri.file(resolveInside(root, source.path)));
+        } catch {
+          return undefined;
+        }
+      },
+    };
   }
 
   private sendAll(): void {

@@ -37,7 +37,7 @@
  * triangular solves, O(P²C), so this runs on a chosen list of samples, not
  * on all of them. Float64 throughout.
  */
-import { choleskyInPlace, choleskySolve, solveLower } from '../linalg/cholesky';
+import { choleskyInPlace, choleskySolve, solveLower, solveUpperTransposed } from '../linalg/cholesky';
 import { throwIfAborted } from '../cancel';
 import type { HeadData, HeadShape } from '../head/softmaxHead';
 
@@ -54,6 +54,8 @@ export interface NewtonStepInput {
   trainIds: readonly number[];
   /** Test samples to score (default: all). */
   testIds?: readonly number[];
+  /** Also return each training sample's parameter step Δθ_i (one more triangular solve each). */
+  steps?: boolean;
   signal?: AbortSignal;
 }
 
@@ -71,6 +73,11 @@ export interface NewtonStepScores {
    * and every Newton score of i is its first-order score × 1/(1 − h_i). 0 ≤ h_i < 1; 0 when g_i = 0.
    */
   leverage: Float64Array;
+  /**
+   * With `steps`: Δθ_i = (H − H_i)⁻¹g_i per training sample (the parameters without i are about
+   * θ̂ + Δθ_i), so a caller can evaluate the test loss there instead of its linear change g_tᵀΔθ_i.
+   */
+  steps?: Float64Array[];
 }
 
 /** x̃ = [φ_i, 1] in Float64. */
@@ -153,6 +160,7 @@ export function computeNewtonStepInfluence(input: NewtonStepInput): NewtonStepSc
   const newton = new Float64Array(trainIds.length * testIds.length);
   const firstOrder = new Float64Array(trainIds.length * testIds.length);
   const leverage = new Float64Array(trainIds.length);
+  const steps: Float64Array[] | undefined = input.steps ? [] : undefined;
   trainIds.forEach((i, r) => {
     throwIfAborted(input.signal);
     const wi = solveLower(factor, p, sampleGradient(train, shape, input.trainProbs, i));
@@ -166,6 +174,7 @@ export function computeNewtonStepInfluence(input: NewtonStepInput): NewtonStepSc
         newton[r * testIds.length + k] = NaN;
         firstOrder[r * testIds.length + k] = dot(whitenedTests[k], wi);
       }
+      steps?.push(new Float64Array(p).fill(NaN));
       return;
     }
     // z = M⁻¹ Vᵀw_i, then each test: w_tᵀw_i + (Vᵀw_t)·z.
@@ -179,6 +188,14 @@ export function computeNewtonStepInfluence(input: NewtonStepInput): NewtonStepSc
       firstOrder[r * testIds.length + k] = first;
       newton[r * testIds.length + k] = first + dot(project(v, wt), z);
     });
+    if (steps) {
+      // Δθ_i = H⁻¹g_i + H⁻¹U M⁻¹ UᵀH⁻¹g_i = L⁻ᵀ(w_i + V z).
+      const whitened = Float64Array.from(wi);
+      v.forEach((col, k) => {
+        for (let q = 0; q < p; q++) whitened[q] += col[q] * z[k];
+      });
+      steps.push(solveUpperTransposed(factor, p, whitened));
+    }
   });
-  return { trainIds, testIds, newton, firstOrder, leverage };
+  return { trainIds, testIds, newton, firstOrder, leverage, ...(steps ? { steps } : {}) };
 }

@@ -167,6 +167,25 @@ test('one-step Newton influence equals g_tᵀ(H − H_i)⁻¹g_i from a dense fl
   ]);
 });
 
+test('the parameter step is (H − H_i)⁻¹g_i from a dense float64 solve, and g_tᵀ of it is the Newton score', () => {
+  const pr = problem(3, 11, 1e-4);
+  const size = pr.w.length;
+  const ids = [0, 9, 23];
+  const scored = computeNewtonStepInfluence({
+    train: pr.train, test: pr.test, shape: pr.shape, factor: dampedCholesky(pr.hessian, size).factor,
+    trainProbs: probsOf(pr.train, pr.shape, pr.w), testProbs: probsOf(pr.test, pr.shape, pr.w),
+    trainIds: ids, steps: true,
+  });
+  assert.equal(scored.steps?.length, ids.length);
+  ids.forEach((i, r) => {
+    const hi = sampleHessianOf(pr.train, pr.shape, pr.w, i);
+    const expected = gaussSolve(Float64Array.from(pr.hessian, (v, q) => v - hi[q]), size, gradientOf(pr.train, pr.shape, pr.w, i));
+    assert.ok(maxRelativeError(scored.steps![r], expected) < 1e-8, `step of ${i}: ${maxRelativeError(scored.steps![r], expected)}`);
+    const gt = gradientOf(pr.test, pr.shape, pr.w, 2);
+    assert.ok(Math.abs(dot(gt, scored.steps![r]) - scored.newton[r * pr.test.n + 2]) < 1e-10);
+  });
+});
+
 test('with two classes the Newton step is the first-order estimate scaled by 1/(1 − h_ii)', () => {
   const pr = problem(2, 9, 1e-4);
   const result = scoreAll(pr);
