@@ -91,6 +91,15 @@ async function waitForFile(what: string, check: () => boolean, timeout = 20_000)
   }
 }
 
+/** "Developer: Reload Window" (a browser reload may skip saving the open editors). */
+async function reloadWindow(page: Page): Promise<void> {
+  await page.keyboard.press('F1');
+  await page.keyboard.type('Developer: Reload Window');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Developer: Reload Window' }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(3000);
+}
+
 /** Picks a colour theme the way a user does (F1 → Preferences: Color Theme) and waits for the workbench to wear it. */
 async function setTheme(page: Page, theme: string, workbenchClass: RegExp): Promise<void> {
   // Keys typed while the panel has focus go to its page; take the focus back to the workbench first.
@@ -217,11 +226,7 @@ async function main(): Promise<number> {
     console.log(`clicking it opened animals.csv at line ${line}`);
     // A window reload restores the panel through the WebviewPanelSerializer, with the cached results.
     // "Developer: Reload Window" (a browser reload may skip saving the open editors).
-    await page.keyboard.press('F1');
-    await page.keyboard.type('Developer: Reload Window');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Developer: Reload Window' }).first().waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Enter');
-    await page.waitForTimeout(3000);
+    await reloadWindow(page);
     await (await panelFrame(page)).getByText('Influence Lens — animals.csv').waitFor({ timeout: 60_000 });
     console.log('after a window reload the results panel is restored');
 
@@ -229,11 +234,7 @@ async function main(): Promise<number> {
     await rightClickMenu(page, 'big.csv', 'Find influential training samples');
     await page.locator('.notifications-toasts .notification-list-item', { hasText: 'big.csv' }).first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(1500);
-    await page.keyboard.press('F1');
-    await page.keyboard.type('Developer: Reload Window');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Developer: Reload Window' }).first().waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Enter');
-    await page.waitForTimeout(3000);
+    await reloadWindow(page);
     await (await panelFrame(page)).getByText('Influence Lens — animals.csv').waitFor({ timeout: 60_000 });
     const offer = page.locator('.notification-list-item', { hasText: 'the analysis of big.csv was interrupted when the window reloaded' }).first();
     await offer.waitFor({ timeout: 30_000 });

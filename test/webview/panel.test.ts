@@ -6,10 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Frame } from 'playwright-core';
 import { HOSTILE_LABEL, HOSTILE_VALUES, makeFixture } from './fixtures';
-import { PanelUnderTest } from './harness';
-import { launch } from './harness';
+import { launch, PanelUnderTest } from './harness';
 
 let browser: Browser;
 before(async () => {
@@ -25,6 +24,20 @@ async function eventually(what: string, check: () => boolean | Promise<boolean>,
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A panel on a fixture, switched to a tab whose list has rows. */
+async function openTab(results: ReturnType<typeof makeFixture>, tab: string): Promise<{ p: PanelUnderTest; f: Frame }> {
+  const p = await PanelUnderTest.open(browser, results);
+  const f = p.frame();
+  await f.getByRole('tab', { name: tab }).click();
+  await f.locator('[role=option][data-id]').first().waitFor();
+  return { p, f };
+}
+
+/** The ids of the rows in the DOM, in order. */
+function shownIds(f: Frame): Promise<number[]> {
+  return f.locator('[role=option][data-id]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-id'))));
 }
 
 async function cleanPage(p: PanelUnderTest): Promise<void> {
@@ -71,10 +84,7 @@ test('overview without a reliability check says so and offers to run it', async 
 
 test('suspects: most suspicious first, thumbnails from the dataset, given → suggested, and the count', async () => {
   const results = makeFixture({ nTrain: 300, nTest: 20 });
-  const p = await PanelUnderTest.open(browser, results);
-  const f = p.frame();
-  await f.getByRole('tab', { name: 'Suspected mislabels' }).click();
-  await f.locator('[role=option][data-id]').first().waitFor();
+  const { p, f } = await openTab(results, 'Suspected mislabels');
   const ids = await f.locator('[role=option][data-id]').evaluateAll((rows) => rows.slice(0, 5).map((r) => Number(r.getAttribute('data-id'))));
   assert.deepEqual(ids, results.train.slice(0, 5).map((t) => t.id));
   const first = f.locator('[role=option][data-id]').first();
@@ -87,16 +97,13 @@ test('suspects: most suspicious first, thumbnails from the dataset, given → su
 
 test('suspects: filters and sort go to the host as a query, and the list shows what it answers', async () => {
   const results = makeFixture({ nTrain: 300, nTest: 20 });
-  const p = await PanelUnderTest.open(browser, results);
-  const f = p.frame();
-  await f.getByRole('tab', { name: 'Suspected mislabels' }).click();
-  await f.locator('[role=option][data-id]').first().waitFor();
+  const { p, f } = await openTab(results, 'Suspected mislabels');
   await f.locator('[data-role=filter-label]').selectOption('dog');
   await f.locator('[data-role=sort]').selectOption('loss');
   await eventually('the dog rows sorted by loss', async () => (await f.locator('[data-role=count]').innerText()) === '100 of 300 samples');
   const last = p.sentOf('queryRows').at(-1)!;
   assert.deepEqual(last.query, { list: 'suspects', sort: 'loss', label: 'dog' });
-  const shown = await f.locator('[role=option][data-id]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-id'))));
+  const shown = await shownIds(f);
   const expected = results.train.filter((t) => t.label === 'dog').sort((a, b) => b.loss - a.loss).map((t) => t.id);
   assert.deepEqual(shown, expected.slice(0, shown.length));
   await f.locator('[data-role=filter-likely]').check();
@@ -114,17 +121,14 @@ test('a cell of the given × suggested view filters the list to that pair', asyn
   assert.ok(pair.length > 0);
   await f.getByRole('button', { name: `${pair.length} samples labeled cat, suggested dog` }).click();
   await eventually('the pair filter', async () => (await f.locator('[data-role=count]').innerText()) === `${pair.length} of 300 samples`);
-  const shown = await f.locator('[role=option][data-id]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-id'))));
+  const shown = await shownIds(f);
   assert.deepEqual(shown, pair.map((t) => t.id));
   await p.close();
 });
 
 test('keyboard review: j/k move, x dismisses, c confirms, r opens the ranked picker, o opens the file', async () => {
   const results = makeFixture({ nTrain: 200, nTest: 20 });
-  const p = await PanelUnderTest.open(browser, results);
-  const f = p.frame();
-  await f.getByRole('tab', { name: 'Suspected mislabels' }).click();
-  await f.locator('[role=option][data-id]').first().waitFor();
+  const { p, f } = await openTab(results, 'Suspected mislabels');
   await f.locator('[role=listbox]').focus();
   await p.page.keyboard.press('j');
   await p.page.keyboard.press('j');
@@ -160,10 +164,7 @@ test('keyboard review: j/k move, x dismisses, c confirms, r opens the ranked pic
 
 test('bulk: select rows with space and checkboxes, then act on all of them at once', async () => {
   const results = makeFixture({ nTrain: 200, nTest: 20 });
-  const p = await PanelUnderTest.open(browser, results);
-  const f = p.frame();
-  await f.getByRole('tab', { name: 'Suspected mislabels' }).click();
-  await f.locator('[role=option][data-id]').first().waitFor();
+  const { p, f } = await openTab(results, 'Suspected mislabels');
   await f.locator('[role=listbox]').focus();
   await p.page.keyboard.press(' ');
   await f.getByRole('checkbox', { name: `Select ${results.train[2].source.path}` }).check();
@@ -183,10 +184,7 @@ test('bulk: select rows with space and checkboxes, then act on all of them at on
 
 test('100,000 suspects: the list keeps a few dozen rows in the DOM, asks only for the pages in view, and End reaches the last', async () => {
   const results = makeFixture({ nTrain: 100_000, nTest: 10 });
-  const p = await PanelUnderTest.open(browser, results);
-  const f = p.frame();
-  await f.getByRole('tab', { name: 'Suspected mislabels' }).click();
-  await f.locator('[role=option][data-id]').first().waitFor();
+  const { p, f } = await openTab(results, 'Suspected mislabels');
   assert.equal(await f.locator('[data-role=count]').innerText(), '100000 of 100000 samples');
   const rendered = await f.locator('[role=option]').count();
   assert.ok(rendered < 80, `${rendered} rows in the DOM`);

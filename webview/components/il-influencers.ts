@@ -5,17 +5,14 @@
  * sample: the test predictions it helps and hurts most.
  * @tag il-influencers
  */
-import { css, html, LitElement, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import type { InfluenceRow, SampleRow } from '../../src/protocol/webview';
 import { fmt } from '../format';
-import type { PanelStore } from '../store';
 import { reviewText, samplePreview, whereLink } from './cells';
+import { PanelView } from './panel-view';
 import { sharedStyles } from './shared.styles';
 
-export class IlInfluencers extends LitElement {
-  static override properties = { store: { attribute: false }, rev: { type: Number } };
-  declare store: PanelStore;
-  declare rev: number;
+export class IlInfluencers extends PanelView {
 
   static override styles = [
     sharedStyles,

@@ -5,16 +5,13 @@
  * @tag il-overview
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { css, html, LitElement, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import { assessTrust, fmt, pct } from '../format';
-import type { PanelStore } from '../store';
 import './il-charts';
+import { PanelView } from './panel-view';
 import { sharedStyles } from './shared.styles';
 
-export class IlOverview extends LitElement {
-  static override properties = { store: { attribute: false }, rev: { type: Number } };
-  declare store: PanelStore;
-  declare rev: number;
+export class IlOverview extends PanelView {
 
   static override styles = [
     sharedStyles,

@@ -6,17 +6,17 @@
  * @tag il-suspects
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { css, html, LitElement, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import type { RowQuery, SampleRow } from '../../src/protocol/webview';
 import { fmt } from '../format';
-import type { PanelStore } from '../store';
 import { reviewText, samplePreview, suspicionBar, whereLink } from './cells';
 import './il-confusion';
 import { type IlRelabelPicker, type PickerRequest } from './il-relabel-picker';
 import './il-relabel-picker';
 import './il-sample-list';
 import type { RowKeyDetail } from './il-sample-list';
-import { sharedStyles } from './shared.styles';
+import { PanelView } from './panel-view';
+import { fillColumn, sharedStyles } from './shared.styles';
 
 const SORTS: [RowQuery['sort'], string][] = [
   ['suspicion', 'suspicion'],
@@ -31,10 +31,8 @@ const REVIEWS: [NonNullable<RowQuery['review']>, string][] = [
   ['relabeled', 'relabeled'],
 ];
 
-export class IlSuspects extends LitElement {
-  static override properties = { store: { attribute: false }, rev: { type: Number }, showConfusion: { state: true } };
-  declare store: PanelStore;
-  declare rev: number;
+export class IlSuspects extends PanelView {
+  static override properties = { ...PanelView.properties, showConfusion: { state: true } };
   declare showConfusion: boolean;
 
   constructor() {
@@ -44,13 +42,8 @@ export class IlSuspects extends LitElement {
 
   static override styles = [
     sharedStyles,
+    fillColumn,
     css`
-      :host {
-        display: flex;
-        flex-direction: column;
-        height: 100%;
-        min-height: 0;
-      }
       .bulk {
         padding: 4px 6px;
         background: var(--vscode-editorWidget-background);

@@ -3,31 +3,18 @@
  * prediction. Choosing one (Enter, e, or its button) shows its influencers.
  * @tag il-tests
  */
-import { css, html, LitElement, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import type { RowQuery, SampleRow } from '../../src/protocol/webview';
 import { fmt } from '../format';
-import type { PanelStore } from '../store';
 import { samplePreview, whereLink } from './cells';
 import './il-sample-list';
 import type { RowKeyDetail } from './il-sample-list';
-import { sharedStyles } from './shared.styles';
+import { PanelView } from './panel-view';
+import { fillColumn, sharedStyles } from './shared.styles';
 
-export class IlTests extends LitElement {
-  static override properties = { store: { attribute: false }, rev: { type: Number } };
-  declare store: PanelStore;
-  declare rev: number;
+export class IlTests extends PanelView {
 
-  static override styles = [
-    sharedStyles,
-    css`
-      :host {
-        display: flex;
-        flex-direction: column;
-        height: 100%;
-        min-height: 0;
-      }
-    `,
-  ];
+  static override styles = [sharedStyles, fillColumn];
 
   override render() {
     const v = this.store.view;

@@ -165,3 +165,13 @@ export const rowStyles = css`
         cursor: pointer;
       }
 `;
+
+/** A view that fills its tab as a column (a toolbar above a list that takes the rest). */
+export const fillColumn = css`
+  :host {
+    display: flex;
+    flex-direction: column;
+    height: 100%;
+    min-height: 0;
+  }
+`;

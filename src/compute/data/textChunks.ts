@@ -50,14 +50,17 @@ export function lastRecordEnd(text: string): number {
   return end;
 }
 
-/** The pieces of a UTF-8 text file, each ending at a record boundary. `file` names it in errors. */
-export function* readRecordPieces(abs: string, file: string, chunkBytes = CHUNK_BYTES): Generator<TextPiece> {
-  let fd: number;
+function openForReading(abs: string, file: string): number {
   try {
-    fd = openSync(abs, 'r');
+    return openSync(abs, 'r');
   } catch (err) {
     throw new InputError(file, `cannot be read (${(err as Error).message}); expected a readable file`);
   }
+}
+
+/** The pieces of a UTF-8 text file, each ending at a record boundary. `file` names it in errors. */
+export function* readRecordPieces(abs: string, file: string, chunkBytes = CHUNK_BYTES): Generator<TextPiece> {
+  const fd = openForReading(abs, file);
   try {
     const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
     const buf = Buffer.allocUnsafe(chunkBytes);
@@ -135,12 +138,7 @@ function invalidUtf8(bytes: Uint8Array, carry: string, line: number, offset: num
 
 /** Every LF and CR in the file, + 1 (as countLineBreaks counts a string): an upper bound on its records, without decoding it. */
 export function countLineBreaksInFile(abs: string, file: string, chunkBytes = CHUNK_BYTES): number {
-  let fd: number;
-  try {
-    fd = openSync(abs, 'r');
-  } catch (err) {
-    throw new InputError(file, `cannot be read (${(err as Error).message}); expected a readable file`);
-  }
+  const fd = openForReading(abs, file);
   try {
     const buf = Buffer.allocUnsafe(chunkBytes);
     let count = 1;
