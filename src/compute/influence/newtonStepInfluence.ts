@@ -40,23 +40,16 @@
 import { choleskyInPlace, choleskySolve, solveLower, solveUpperTransposed } from '../linalg/cholesky';
 import { throwIfAborted } from '../cancel';
 import type { HeadData, HeadShape } from '../head/softmaxHead';
+import type { ExactInfluenceInput } from './exactHeadInfluence';
 
-export interface NewtonStepInput {
-  train: HeadData;
-  test: HeadData;
-  shape: HeadShape;
-  /** Softmax probabilities at θ̂ for train and test (n × C). */
-  trainProbs: Float64Array;
-  testProbs: Float64Array;
-  /** Cholesky factor of the damped Hessian of the summed objective at θ̂ (from polishHeadNewton). */
-  factor: Float64Array;
+/** The head, its probabilities and its Hessian factor, as exact influence takes them. */
+export interface NewtonStepInput extends Pick<ExactInfluenceInput, 'train' | 'test' | 'shape' | 'trainProbs' | 'testProbs' | 'factor' | 'signal'> {
   /** Training samples to score. */
   trainIds: readonly number[];
   /** Test samples to score (default: all). */
   testIds?: readonly number[];
   /** Also return each training sample's parameter step Δθ_i (one more triangular solve each). */
   steps?: boolean;
-  signal?: AbortSignal;
 }
 
 export interface NewtonStepScores {
