@@ -58,6 +58,8 @@ const contexts = [
     platform: 'browser',
     target: 'es2022',
     format: 'iife',
+    // Lit, vscode-elements, the virtualizer and Chart.js, minified: 295 KB instead of 582 KB (a source map stays beside it).
+    minify: true,
   }),
 ];
 

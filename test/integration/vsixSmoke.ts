@@ -75,6 +75,62 @@ function writeShades(root: string): void {
   image(path.join(root, 'train', 'dark', FLIPPED), 210);
 }
 
+/** A CSS rgb()/rgba() colour painted over an opaque one: the opaque rgb() that shows. */
+function over(color: string, under: string): string {
+  const parse = (c: string) => (c.match(/[\d.]+/g) ?? ['0', '0', '0']).map(Number);
+  const [r, g, b, a = 1] = parse(color);
+  const [ur, ug, ub] = parse(under);
+  const mix = (v: number, u: number) => Math.round(a * v + (1 - a) * u);
+  return `rgb(${mix(r, ur)}, ${mix(g, ug)}, ${mix(b, ub)})`;
+}
+
+/** WCAG relative luminance of an opaque rgb() colour. */
+function luminance(color: string): number {
+  const [r, g, b] = (color.match(/[\d.]+/g) ?? ['0', '0', '0']).map(Number);
+  const lin = (v: number) => {
+    const x = v / 255;
+    return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+/** WCAG contrast of a colour on an opaque background. */
+function contrast(fg: string, bg: string): number {
+  const [l1, l2] = [luminance(over(fg, bg)), luminance(bg)].sort((x, y) => y - x);
+  return (l1 + 0.05) / (l2 + 0.05);
+}
+
+/**
+ * Readable in this theme: the title, the sample links, the secondary text and
+ * the focused row's link reach WCAG AA contrast (4.5:1) against what is
+ * behind them, as the panel actually computes its colours.
+ */
+async function checkContrast(frame: FrameLocator, theme: string): Promise<void> {
+  const style = (selector: string) =>
+    frame
+      .locator(selector)
+      .first()
+      .evaluate((el) => {
+        // This file is type-checked without the DOM library; the function runs in the page.
+        const css = (globalThis as unknown as { getComputedStyle(e: unknown): { color: string; backgroundColor: string } }).getComputedStyle(el);
+        return { color: css.color, background: css.backgroundColor };
+      });
+  // The page is opaque (the theme's editor background); a translucent selection colour is painted over it.
+  const page = over((await style('body')).background, 'rgb(255, 255, 255)');
+  const checks: [string, string, string][] = [
+    ['title', (await style('il-app h1')).color, page],
+    ['link', (await style('[role=option]:not(.active) button.where')).color, page],
+    ['secondary text', (await style('il-app header .muted')).color, page],
+  ];
+  const selection = over((await style('[role=option].active')).background, page);
+  checks.push(['focused row link', (await style('[role=option].active button.where')).color, selection]);
+  checks.push(['focused row secondary text', (await style('[role=option].active .given-suggested .muted')).color, selection]);
+  const low = checks.map(([what, fg, bg]) => ({ what, ratio: contrast(fg, bg) }));
+  console.log(`${theme}: contrast ${low.map((c) => `${c.what} ${c.ratio.toFixed(1)}`).join(', ')}`);
+  const bad = low.filter((c) => c.ratio < 4.5);
+  if (bad.length) throw new Error(`${theme}: below 4.5:1 — ${bad.map((c) => `${c.what} ${c.ratio.toFixed(2)}`).join(', ')}`);
+}
+
 /** Mean brightness (0–255) of a PNG screenshot. */
 function meanBrightness(file: string): number {
   const png = PNG.sync.read(readFileSync(file));
@@ -153,12 +209,18 @@ async function imageFolderJourney(page: Page, workspace: string, shots: string):
   const dark = path.join(shots, 'panel-dark.png');
   const light = path.join(shots, 'panel-light.png');
   await setTheme(page, 'Dark Modern', /\bvs-dark\b/);
+  await checkContrast(frame, 'Dark Modern');
   await page.screenshot({ path: dark });
   await setTheme(page, 'Light Modern', /\bvs\b(?!-)/);
+  await checkContrast(frame, 'Light Modern');
   await page.screenshot({ path: light });
   const [bDark, bLight] = [meanBrightness(dark), meanBrightness(light)];
   if (!(bLight > bDark + 60)) throw new Error(`the light screenshot (${bLight.toFixed(0)}) is not much brighter than the dark one (${bDark.toFixed(0)})`);
   console.log(`screenshots: dark (mean ${bDark.toFixed(0)}) and light (mean ${bLight.toFixed(0)}) in ${shots}`);
+  for (const [theme, cls] of [['Dark High Contrast', /\bhc-black\b/], ['Light High Contrast', /\bhc-light\b/]] as const) {
+    await setTheme(page, theme, cls);
+    await checkContrast(frame, theme);
+  }
   await setTheme(page, 'Dark Modern', /\bvs-dark\b/);
 
   // Open it: the image editor shows that file.
