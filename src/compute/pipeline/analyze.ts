@@ -187,7 +187,7 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
     ? await runReliabilityCheck({
         influence, removals: options.verify, testPoints: options.verifyTestPoints ?? DEFAULTS.verifyTestPoints,
         net: fitted, train, test, shape, l2, trainData, testData, canFactor, factor, seed, signal: options.signal,
-        workers: resolveWorkers(options.workers, options.verify + 1), report,
+        workers: resolveWorkers(options.workers, options.verify + 1), backend: options.backend, report,
       })
     : null;
   if (reliability) clock.lap('verify');

@@ -150,6 +150,7 @@ export function buildResults(input: ResultsInput): ResultsFile {
             spearman: input.reliability.spearman,
             points: input.reliability.points,
             retrain: input.reliability.retrain,
+            ...(input.reliability.retrainBackend ? { retrainBackend: input.reliability.retrainBackend } : {}),
             testSamples: input.reliability.testSamples,
             pairs: input.reliability.pairs,
             ...(input.reliability.warning ? { warning: input.reliability.warning } : {}),

@@ -26,6 +26,8 @@ export interface ReliabilityStageInput {
   seed: number;
   /** Worker threads for the whole-network retrainings (each is independent). */
   workers: number;
+  /** The backend the analysis asked for: the retrainings run on it too. */
+  backend?: TrainTask['backend'];
   signal?: AbortSignal;
   report: (p: Progress) => void;
 }
@@ -72,7 +74,7 @@ export async function runReliabilityCheck(input: ReliabilityStageInput): Promise
   input.report({ stage: 'verify', done: 0, total: removals.length, message: `${removals.length} whole-network retrainings` });
   const tasks: TrainTask[] = removals.map((removed, k) => ({
     type: 'train', taskId: k, config: input.net.config, data: input.trainData,
-    evalX: subset.x, evalN: subset.n, retrain: { start: input.net, l2: input.l2, removed },
+    evalX: subset.x, evalN: subset.n, retrain: { start: input.net, l2: input.l2, removed }, backend: input.backend,
   }));
   const done = await runTrainTasks(tasks, { workers: input.workers, signal: input.signal });
   throwIfAborted(input.signal);
@@ -81,5 +83,5 @@ export async function runReliabilityCheck(input: ReliabilityStageInput): Promise
     return Float64Array.from(plan.tests, (_, j) => -Math.log(Math.max(probs[j * shape.numClasses + subset.y[j]], 1e-30)));
   });
   input.report({ stage: 'verify', done: removals.length, total: removals.length });
-  return reportVerification(plan, losses[0], losses.slice(1));
+  return { ...reportVerification(plan, losses[0], losses.slice(1)), retrainBackend: done[0].backend };
 }

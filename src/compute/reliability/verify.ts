@@ -26,6 +26,8 @@ export interface ReliabilityReport {
   removed: number[];
   /** What was retrained: the last layer on frozen features, or the whole network. */
   retrain: 'last-layer' | 'full';
+  /** The tfjs backend the whole-network retrainings ran on (last-layer refits are plain float64 JS). */
+  retrainBackend?: string;
   /** A plain-language warning when the correlation is too low to trust the numbers. */
   warning?: string;
 }

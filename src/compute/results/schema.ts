@@ -69,6 +69,8 @@ export interface Reliability {
   spearman: number;
   points: number;
   retrain: 'last-layer' | 'full';
+  /** The tfjs backend the whole-network retrainings ran on (absent for last-layer refits, which are plain float64 JS). */
+  retrainBackend?: string;
   testSamples: number[];
   /** (predicted, actual) change of test loss per removed training sample and test sample: the scatter plot. */
   pairs: { train: number; test: number; predicted: number; actual: number }[];
