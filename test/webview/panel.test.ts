@@ -135,6 +135,10 @@ test('keyboard review: j/k move, x dismisses, c confirms, r opens the ranked pic
   await p.page.keyboard.press('k');
   assert.equal(await f.locator('[role=listbox]').getAttribute('aria-activedescendant'), 'suspects-row-1');
   const second = results.train[1];
+  // The controls inside a row are for the mouse: Tab leaves the list instead of walking through every row's buttons.
+  await p.page.keyboard.press('Tab');
+  assert.equal(await f.locator('[role=listbox]').evaluate((el) => el.contains(el.getRootNode() instanceof ShadowRoot ? el.getRootNode().activeElement : null)), false);
+  await f.locator('[role=listbox]').focus();
   await p.page.keyboard.press('x');
   await eventually('a dismissal', () => p.sentOf('setReview').length === 1);
   assert.deepEqual(p.sentOf('setReview')[0], { type: 'setReview', ids: [second.id], state: 'notIssue' });
@@ -193,6 +197,11 @@ test('100,000 suspects: the list keeps a few dozen rows in the DOM, asks only fo
   const lastId = results.train.at(-1)!.id;
   await f.locator(`[role=option][data-id="${lastId}"]`).waitFor();
   assert.equal(await f.locator('[role=listbox]').getAttribute('aria-activedescendant'), 'suspects-row-99999');
+  // A screen reader hears where it is in the whole list, not in the few rows that exist.
+  const last = f.locator(`[role=option][data-id="${lastId}"]`);
+  assert.equal(await last.getAttribute('aria-posinset'), '100000');
+  assert.equal(await last.getAttribute('aria-setsize'), '100000');
+  assert.match((await last.getAttribute('aria-label'))!, new RegExp(`^${results.train.at(-1)!.source.path}, labeled \\w+`));
   const asked = p.sentOf('queryRows').filter((m) => m.query.list === 'suspects');
   assert.ok(asked.length <= 6, `${asked.length} page requests`);
   assert.ok(asked.every((m) => m.count <= 100));

@@ -25,10 +25,14 @@ export function samplePreview(row: SampleRow): TemplateResult {
     : html`<span class="values" title=${row.preview ?? ''}>${row.preview ?? ''}</span>`;
 }
 
-/** The sample's file (and line): opens it beside the panel. */
-export function whereLink(store: PanelStore, row: SampleRow): TemplateResult {
+/**
+ * The sample's file (and line): opens it beside the panel. Inside a list row
+ * (`inRow`) it is for the mouse, out of the tab order: the key o does the same.
+ */
+export function whereLink(store: PanelStore, row: SampleRow, inRow = false): TemplateResult {
   return html`<button
     class="link where"
+    tabindex=${inRow ? '-1' : '0'}
     title="Open this sample beside the panel (o)"
     @click=${(e: Event) => {
       e.stopPropagation();

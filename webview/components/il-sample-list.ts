@@ -13,6 +13,7 @@ import '@lit-labs/virtualizer';
 import { css, html, LitElement, type TemplateResult } from 'lit';
 import type { ListName, SampleRow } from '../../src/protocol/webview';
 import type { PanelStore } from '../store';
+import { reviewText } from './cells';
 import { rowStyles, sharedStyles } from './shared.styles';
 
 export interface RowKeyDetail {
@@ -32,6 +33,16 @@ const MOVES: Record<string, (index: number, page: number) => number> = {
   Home: () => 0,
   End: () => Number.MAX_SAFE_INTEGER,
 };
+
+/** What a screen reader says for a row. */
+export function describeRow(row: SampleRow): string {
+  const parts = [row.where, `labeled ${row.label}`];
+  if (row.split === 'test') parts.push(`predicted ${row.predicted}`);
+  if (row.suggestedLabel !== undefined && row.suggestedLabel !== row.label) parts.push(`suggested ${row.suggestedLabel}`);
+  if (row.suspicion !== undefined) parts.push(`suspicion ${row.suspicion.toFixed(2)}`);
+  if (row.review) parts.push(reviewText(row.review));
+  return parts.join(', ');
+}
 
 export class IlSampleList extends LitElement {
   static override properties = {
@@ -134,6 +145,7 @@ export class IlSampleList extends LitElement {
     >
       <lit-virtualizer
         scroller
+        tabindex="-1"
         .items=${items}
         .renderItem=${(index: number) => this.renderIndex(index, active)}
         @rangeChanged=${(e: Event & { first: number; last: number }) => this.onRange(e.first, e.last)}
@@ -161,12 +173,21 @@ export class IlSampleList extends LitElement {
   private renderIndex(index: number, active: number): TemplateResult {
     const row = this.store.lists[this.list].row(index);
     const cls = index === active ? 'row active' : 'row';
-    if (!row) return html`<div class=${cls} id=${`${this.list}-row-${index}`} role="option" aria-selected="false"><span class="placeholder">…</span></div>`;
+    const total = this.store.lists[this.list].total ?? 0;
+    if (!row) {
+      return html`<div class=${cls} id=${`${this.list}-row-${index}`} role="option" aria-selected="false" aria-setsize=${total} aria-posinset=${index + 1}
+        aria-label="loading"><span class="placeholder">…</span></div>`;
+    }
+    // An option is announced by its label and position ("… 5 of 100000"); the controls inside it are for the mouse
+    // (tabindex -1: an option must not hold focusable children), the keys listed below the tabs do the same.
     return html`<div
       class=${cls}
       id=${`${this.list}-row-${index}`}
       role="option"
       aria-selected=${index === active ? 'true' : 'false'}
+      aria-setsize=${total}
+      aria-posinset=${index + 1}
+      aria-label=${describeRow(row)}
       data-id=${row.id}
       @click=${() => this.store.setActive(this.list, index)}
     >${this.renderRow(row, index)}</div>`;

@@ -109,11 +109,11 @@ export class IlSuspects extends PanelView {
   private renderRow(row: SampleRow) {
     const differs = row.suggestedLabel !== undefined && row.suggestedLabel !== row.label;
     const selected = this.store.selected.has(row.id);
-    return html`<input type="checkbox" aria-label=${`Select ${row.where}`} .checked=${selected}
+    return html`<input type="checkbox" tabindex="-1" aria-label=${`Select ${row.where}`} .checked=${selected}
         @click=${(e: Event) => e.stopPropagation()}
         @change=${(e: Event) => this.store.toggleSelected(row.id, (e.target as HTMLInputElement).checked)} />
       ${samplePreview(row)}
-      <span class=${row.likelyLabelIssue ? 'where-cell likely' : 'where-cell'}>${whereLink(this.store, row)}</span>
+      <span class=${row.likelyLabelIssue ? 'where-cell likely' : 'where-cell'}>${whereLink(this.store, row, true)}</span>
       <span class="given-suggested" title=${`given ${row.label}; out of sample p(given) ${fmt(row.givenProbability, 2)}`}>
         ${row.label}${differs
           ? html` → <strong>${row.suggestedLabel}</strong> <span class="muted">${fmt(row.suggestedProbability, 2)}</span>`
@@ -125,13 +125,13 @@ export class IlSuspects extends PanelView {
       <span class="state">${row.review ? html`<span class="pill" data-role="review">${reviewText(row.review)}</span>` : nothing}</span>
       <span class="actions">
         ${differs
-          ? html`<button title=${`Relabel as ${row.suggestedLabel}`} aria-label=${`Relabel ${row.where} as ${row.suggestedLabel}`}
+          ? html`<button tabindex="-1" title=${`Relabel as ${row.suggestedLabel}`} aria-label=${`Relabel ${row.where} as ${row.suggestedLabel}`}
               @click=${() => this.relabel([row.id], row.suggestedLabel!)}>→ ${row.suggestedLabel}</button>`
           : nothing}
-        <button title="Relabel as… (r)" aria-label=${`Relabel ${row.where} as…`} @click=${() => this.pickFor([row])}>…</button>
-        <button title="Confirmed mislabel (c)" aria-label=${`Confirm ${row.where} is mislabeled`} @click=${() => this.review([row.id], 'confirmed')}>✓</button>
-        <button title="Not an issue (x)" aria-label=${`Dismiss ${row.where}: not an issue`} @click=${() => this.review([row.id], 'notIssue')}>✗</button>
-        <button title="Test predictions it moves (e)" aria-label=${`Explain ${row.where}`} @click=${() => this.store.explain('train', row.id)}>Explain</button>
+        <button tabindex="-1" title="Relabel as… (r)" aria-label=${`Relabel ${row.where} as…`} @click=${() => this.pickFor([row])}>…</button>
+        <button tabindex="-1" title="Confirmed mislabel (c)" aria-label=${`Confirm ${row.where} is mislabeled`} @click=${() => this.review([row.id], 'confirmed')}>✓</button>
+        <button tabindex="-1" title="Not an issue (x)" aria-label=${`Dismiss ${row.where}: not an issue`} @click=${() => this.review([row.id], 'notIssue')}>✗</button>
+        <button tabindex="-1" title="Test predictions it moves (e)" aria-label=${`Explain ${row.where}`} @click=${() => this.store.explain('train', row.id)}>Explain</button>
       </span>`;
   }
 

@@ -52,10 +52,10 @@ export class IlTests extends PanelView {
   private renderRow(row: SampleRow) {
     const wrong = row.label !== row.predicted;
     return html`${samplePreview(row)}
-      <span class="where-cell">${whereLink(this.store, row)}</span>
+      <span class="where-cell">${whereLink(this.store, row, true)}</span>
       <span class="pred">${row.label} → <span class=${wrong ? 'wrong' : ''}>${row.predicted}</span></span>
       <span class="loss num" title="test loss">${fmt(row.loss)}</span>
-      <button class="explain" aria-label=${`Influencers of ${row.where}`} @click=${() => this.store.explain('test', row.id)}>Influencers</button>`;
+      <button class="explain" tabindex="-1" aria-label=${`Influencers of ${row.where}`} @click=${() => this.store.explain('test', row.id)}>Influencers</button>`;
   }
 
   private onRowKey = (e: CustomEvent<RowKeyDetail>) => {
