@@ -137,7 +137,11 @@ test('keyboard review: j/k move, x dismisses, c confirms, r opens the ranked pic
   const second = results.train[1];
   // The controls inside a row are for the mouse: Tab leaves the list instead of walking through every row's buttons.
   await p.page.keyboard.press('Tab');
-  assert.equal(await f.locator('[role=listbox]').evaluate((el) => el.contains(el.getRootNode() instanceof ShadowRoot ? el.getRootNode().activeElement : null)), false);
+  const focusInList = await f.locator('[role=listbox]').evaluate((el) => {
+    const root = el.getRootNode();
+    return root instanceof ShadowRoot && el.contains(root.activeElement);
+  });
+  assert.equal(focusInList, false);
   await f.locator('[role=listbox]').focus();
   await p.page.keyboard.press('x');
   await eventually('a dismissal', () => p.sentOf('setReview').length === 1);
