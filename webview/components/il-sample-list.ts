@@ -159,14 +159,15 @@ export class IlSampleList extends LitElement {
   }
 
   private cachedItems: number[] = [];
-  private cachedRev = -1;
 
-  /** The virtualizer's items: row positions (the rows themselves come page by page). A new array per change re-renders the rows in view. */
+  /**
+   * The virtualizer's items: row positions (the rows themselves come page by
+   * page). Made again only when the count changes — not on every store change,
+   * which at 100,000 rows would allocate on each keypress; the rows in view
+   * render again because renderItem is a new function on each render.
+   */
   private indexes(total: number): number[] {
-    if (this.cachedItems.length !== total || this.cachedRev !== this.rev) {
-      this.cachedItems = Array.from({ length: total }, (_, i) => i);
-      this.cachedRev = this.rev;
-    }
+    if (this.cachedItems.length !== total) this.cachedItems = Array.from({ length: total }, (_, i) => i);
     return this.cachedItems;
   }
 
