@@ -1,11 +1,11 @@
 /** One analysis from command-line flags: engine options, progress bar, atomic write. */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../compute/errors';
 import { analyze } from '../compute/pipeline/analyze';
 import type { AnalyzeOptions } from '../compute/pipeline/options';
 import type { ResultsFile } from '../compute/results/schema';
-import { writeFileAtomic } from '../compute/results/writeAtomic';
+import { removeStaleTemps, writeFileAtomic } from '../compute/results/writeAtomic';
+import { checkOutputTarget } from './outputTarget';
 import { StageProgress } from './progressBar';
 
 export interface AnalyzeFlags {
@@ -61,25 +61,40 @@ export function analyzeOptionsFrom(dataset: string, flags: AnalyzeFlags, signal:
   };
 }
 
-/** Checks, before minutes of work, that the results can be written where asked. */
-export async function assertWritableOutput(out: string): Promise<void> {
-  const stat = await fs.stat(out).catch(() => undefined);
-  if (stat?.isDirectory()) throw new InputError(out, 'is a folder; expected a file path for the results, e.g. results.json');
-  const parent = await fs.stat(path.dirname(out)).catch(() => undefined);
-  if (!parent?.isDirectory()) throw new InputError(out, `the folder ${path.dirname(out)} does not exist; expected an existing folder for the results file`);
+/** Why writing the results failed, for errors the user can act on (a full disk, a read-only file system). */
+const WRITE_FAILURES: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EFBIG: 'the file grew past the size limit this process may write',
+  EDQUOT: 'the disk quota is exhausted',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'the operation is not permitted',
+  ENOTREG: 'it is no longer a regular file',
+};
+
+async function writeResults(out: string, content: string): Promise<void> {
+  try {
+    await writeFileAtomic(out, content);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code ? WRITE_FAILURES[code] : undefined;
+    if (!why) throw error;
+    const mb = (Buffer.byteLength(content) / 2 ** 20).toFixed(1);
+    throw new InputError(out, `${why} while writing the results (${mb} MB); the previous file, if any, is unchanged: free space or choose another --out`);
+  }
 }
 
 /** Runs one analysis with a progress bar and writes the results atomically. */
 export async function runAnalysis(options: AnalyzeOptions, out: string, showProgress: boolean): Promise<ResultsFile> {
-  await assertWritableOutput(out);
+  const target = await checkOutputTarget(out, { datasetPath: options.datasetPath, testPath: options.testPath });
+  await removeStaleTemps(target);
   const progress = showProgress ? new StageProgress() : undefined;
   try {
     const results = await analyze({ ...options, onProgress: (p) => progress?.update(p) });
     progress?.stop();
-    await writeFileAtomic(out, JSON.stringify(results));
+    await writeResults(target, JSON.stringify(results));
     return results;
   } finally {
     progress?.stop();
   }
 }
-
