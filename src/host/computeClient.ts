@@ -9,6 +9,7 @@
  * Plain Node (no vscode), so it is tested with stand-in child scripts.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { computeEnvironment } from './childEnvironment';
 import { type ComputeToHost, type JobOptions, parseComputeToHost } from '../protocol/compute';
 
 export type Outcome =
@@ -34,6 +35,7 @@ export interface ComputeRunOptions {
   onLog?: (level: 'trace' | 'info' | 'warn' | 'error', message: string) => void;
   /** Node flags for the subprocess, e.g. --max-old-space-size=4096. */
   execArgv?: string[];
+  /** The environment to choose from (default: the host's); only the allow-listed variables reach the process. */
   env?: NodeJS.ProcessEnv;
   /** How long a cancelled process may take to stop before it is killed. Default 1000 ms. */
   killAfterMs?: number;
@@ -70,7 +72,7 @@ export class ComputeRun {
     this.done = new Promise((resolve) => (this.settle = resolve));
     this.child = fork(opts.entry, [], {
       execArgv: opts.execArgv ?? [],
-      env: opts.env ?? process.env,
+      env: computeEnvironment(opts.env ?? process.env),
       // stdout/stderr piped into the log; IPC for the protocol.
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',

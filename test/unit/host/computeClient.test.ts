@@ -10,17 +10,18 @@ const ENTRY = path.resolve(__dirname, '../../../src/compute/process/entry.ts');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'il-client-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function fake(mode: string, extra: { killAfterMs?: number; stallTimeoutMs?: number } = {}) {
+function fake(mode: string, extra: { killAfterMs?: number; stallTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) {
   const progress: ComputeProgress[] = [];
   const logs: string[] = [];
   const run = new ComputeRun({
     entry: FAKE,
     options: { datasetPath: '/nowhere.csv' },
     resultsPath: path.join(dir, `${mode}.json`),
-    env: { ...process.env, FAKE_MODE: mode },
+    env: { ...process.env, INFLUENCE_LENS_FAKE_MODE: mode, ...extra.env },
     onProgress: (p) => progress.push(p),
     onLog: (_level, m) => logs.push(m),
-    ...extra,
+    killAfterMs: extra.killAfterMs,
+    stallTimeoutMs: extra.stallTimeoutMs,
   });
   return { run, progress, logs };
 }
@@ -39,6 +40,20 @@ test('a result, with progress and log lines forwarded', async () => {
   assert.deepEqual(await run.done, { kind: 'result', resultsPath: path.join(dir, 'result.json') });
   assert.deepEqual(progress, [{ stage: 'train', done: 1, total: 2, message: undefined }]);
   assert.deepEqual(logs, ['hello']);
+});
+
+test('the process sees only the allow-listed environment: no tokens or cloud keys (issue 12 item 6)', async () => {
+  const secrets = { AWS_SECRET_ACCESS_KEY: 'aws-secret', GITHUB_TOKEN: 'ghp_secret', OPENAI_API_KEY: 'sk-secret', VSCODE_IPC_HOOK: '/tmp/sock', NODE_OPTIONS: '--require /tmp/evil.js' };
+  const { run, logs } = fake('env', { env: { ...secrets, PATH: '/usr/bin', HOME: '/home/u', LANG: 'de_DE.UTF-8', LC_NUMERIC: 'C', TMPDIR: '/tmp', INFLUENCE_LENS_DEBUG: '1' } });
+  assert.equal((await run.done).kind, 'result');
+  const seen = JSON.parse(logs[0]) as Record<string, string>;
+  for (const name of Object.keys(secrets)) assert.equal(seen[name], undefined, `${name} must not reach the compute process`);
+  assert.equal(seen.PATH, '/usr/bin');
+  assert.equal(seen.HOME, '/home/u');
+  assert.equal(seen.LANG, 'de_DE.UTF-8');
+  assert.equal(seen.LC_NUMERIC, 'C');
+  assert.equal(seen.TMPDIR, '/tmp');
+  assert.equal(seen.INFLUENCE_LENS_DEBUG, '1');
 });
 
 test('a process that exits without an answer is a crash with its exit code and stderr in the log', async () => {
