@@ -5,6 +5,8 @@
  * Class folders may hold subfolders; their images belong to the class.
  * Hidden files are ignored, other non-image files skipped with a warning, and
  * everything is sorted so the sample order never depends on the file system.
+ * Links are followed only inside the dataset, and no file is read twice
+ * (imageWalk.ts).
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -14,7 +16,7 @@ import { planSamples, splitData } from './assemble';
 import { commonFolder, isHidden, listSome, relativePosix } from './files';
 import { isImageName } from './imageDecode';
 import { type ImageFile, type ImageLoadOptions, loadImages } from './imageSet';
-import { compareLabels } from './split';
+import { type FoundImage, ImageWalker, type WalkReport } from './imageWalk';
 
 export interface FolderOptions extends ImageLoadOptions {
   testFraction: number;
@@ -29,34 +31,9 @@ interface Candidate {
 
 const TEST_NAMES = ['test', 'val', 'valid', 'validation'];
 
-async function subfolders(dir: string): Promise<string[]> {
-  const entries = await fsp.readdir(dir, { withFileTypes: true });
-  const out: string[] = [];
-  for (const e of entries) {
-    if (isHidden(e.name)) continue;
-    if (e.isDirectory() || (e.isSymbolicLink() && (await fsp.stat(path.join(dir, e.name))).isDirectory())) out.push(e.name);
-  }
-  return out.sort(compareLabels);
-}
-
-/** Image files under `dir` (recursively, sorted by path); non-image files go to `skipped`. */
-async function imagesUnder(dir: string, skipped: string[]): Promise<string[]> {
-  const entries = (await fsp.readdir(dir, { withFileTypes: true })).filter((e) => !isHidden(e.name));
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const out: string[] = [];
-  for (const e of entries) {
-    const abs = path.join(dir, e.name);
-    // Symlinked folders below a class folder are not followed: a link cycle would never end.
-    if (e.isDirectory()) for (const f of await imagesUnder(abs, skipped)) out.push(f);
-    else if (isImageName(e.name)) out.push(abs);
-    else skipped.push(abs);
-  }
-  return out;
-}
-
-/** One candidate per image in the class folders of `dir`. */
-async function classImages(dir: string, skipped: string[], warnings: string[], root: string): Promise<Candidate[]> {
-  const out: Candidate[] = [];
+/** Class-folder candidates of `dir`: every image found under each class folder, before duplicates are dropped. */
+async function classImages(walker: ImageWalker, dir: string, warnings: string[], root: string): Promise<(Candidate & FoundImage)[]> {
+  const out: (Candidate & FoundImage)[] = [];
   const looseImages = (await fsp.readdir(dir)).filter((name) => !isHidden(name) && isImageName(name));
   if (looseImages.length > 0) {
     warnings.push(
@@ -64,12 +41,31 @@ async function classImages(dir: string, skipped: string[], warnings: string[], r
         `(no class folder); expected each image inside a folder named after its class.`,
     );
   }
-  for (const label of await subfolders(dir)) {
-    const images = await imagesUnder(path.join(dir, label), skipped);
+  for (const label of await walker.subfolders(dir)) {
+    const images = await walker.images(path.join(dir, label));
     if (images.length === 0) warnings.push(`Class folder ${relativePosix(root, path.join(dir, label))}/ has no images; ignored.`);
-    for (const abs of images) out.push({ label, abs });
+    for (const image of images) out.push({ label, ...image });
   }
   return out;
+}
+
+/** One warning per kind of thing the walk left out, each with a count and the first few paths. */
+function walkWarnings(report: WalkReport, root: string, warnings: string[]): void {
+  const some = (files: Set<string>) => listSome([...files].map((f) => relativePosix(root, f)), 3);
+  const count = (files: Set<string>, one: string, many: string) => `${files.size} ${files.size === 1 ? one : many}`;
+  if (report.outside.size > 0) {
+    warnings.push(`Skipped ${count(report.outside, 'link', 'links')} that lead outside the dataset folder (${some(report.outside)}); links are followed only inside it.`);
+  }
+  if (report.loops.size > 0) {
+    warnings.push(`Skipped ${count(report.loops, 'link', 'links')} to a folder already walked (a loop or a repeated link: ${some(report.loops)}).`);
+  }
+  if (report.broken.size > 0) warnings.push(`Skipped ${count(report.broken, 'broken link', 'broken links')} (${some(report.broken)}).`);
+  if (report.repeated.size > 0) {
+    warnings.push(`Skipped ${count(report.repeated, 'image', 'images')} reached a second time through a link (${some(report.repeated)}); each file is read once.`);
+  }
+  if (report.skipped.size > 0) {
+    warnings.push(`Skipped ${count(report.skipped, 'non-image file', 'non-image files')} (${some(report.skipped)}); expected .png, .jpg or .jpeg.`);
+  }
 }
 
 export async function loadImageFolder(
@@ -79,13 +75,13 @@ export async function loadImageFolder(
   opts: FolderOptions,
   warnings: string[],
 ): Promise<LoadedDataset> {
-  const skipped: string[] = [];
-  const top = await subfolders(rootAbs);
+  const walker = await ImageWalker.within(testAbs ? [rootAbs, testAbs] : [rootAbs]);
+  const top = await walker.subfolders(rootAbs);
   const find = (names: string[]) => top.find((d) => names.includes(d.toLowerCase()));
   const trainName = find(['train', 'training']);
   let trainDir = rootAbs;
   let testDir = testAbs;
-  if (trainName && (await subfolders(path.join(rootAbs, trainName))).length > 0) {
+  if (trainName && (await walker.subfolders(path.join(rootAbs, trainName))).length > 0) {
     trainDir = path.join(rootAbs, trainName);
     const testName = testAbs ? undefined : find(TEST_NAMES);
     if (testName) testDir = path.join(rootAbs, testName);
@@ -93,14 +89,12 @@ export async function loadImageFolder(
     if (ignored.length > 0) warnings.push(`Folders ${listSome(ignored.map((d) => `${d}/`))} ignored: the data is in ${trainName}/.`);
   }
   const root = testDir ? commonFolder(rootAbs, testDir) : rootAbs;
-  const trainSet = await classImages(trainDir, skipped, warnings, root);
-  const testSet = testDir ? await classImages(testDir, skipped, warnings, root) : [];
-  if (skipped.length > 0) {
-    warnings.push(
-      `Skipped ${skipped.length} non-image file${skipped.length === 1 ? '' : 's'} ` +
-        `(${listSome(skipped.map((f) => relativePosix(root, f)), 3)}); expected .png, .jpg or .jpeg.`,
-    );
-  }
+  const trainFound = await classImages(walker, trainDir, warnings, root);
+  const testFound = testDir ? await classImages(walker, testDir, warnings, root) : [];
+  const kept = walker.keepOnce([...trainFound, ...testFound]);
+  walkWarnings(walker.report, root, warnings);
+  const trainSet = trainFound.filter((c) => kept.has(c.abs));
+  const testSet = testFound.filter((c) => kept.has(c.abs));
   const all = [...trainSet, ...testSet];
   if (trainSet.length === 0) {
     throw new InputError(
