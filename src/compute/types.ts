@@ -13,6 +13,12 @@ export interface SourceRef {
   line?: number;
   /** 0-based data row within `path` (text formats only; header excluded). */
   row?: number;
+  /**
+   * Fingerprint of the record's text (text formats only; recordDigest.ts):
+   * an edit first proves the record at `line` is still this one, or finds
+   * where it went.
+   */
+  digest?: string;
 }
 
 /** One split (train or test) as dense features ready for a model. */

@@ -51,7 +51,8 @@ export async function explainAt(
 ): Promise<ExplainResult> {
   const shown = controller.current;
   if (!shown) return { kind: 'noResults' };
-  const { root, format } = shown.results.dataset;
+  const { format } = shown.results.dataset;
+  const root = shown.boundary.root;
   const rel = path.relative(root, file).split(path.sep).join('/');
   const hit = findSampleAt(shown.index, rel, format === 'imagefolder' ? undefined : line);
   if (!hit || (hit.line !== undefined && line !== undefined && !(await recordReaches(file, format, hit.line, line)))) {

@@ -1,19 +1,19 @@
 /**
  * Opens a sample where it lives: a CSV/TSV/JSONL record with the whole record
  * selected (all its lines, when a quoted field spans several), an image in
- * VS Code's image viewer; or reveals it in the Explorer. Every path is
- * checked to lie inside the dataset root first.
+ * VS Code's image viewer; or reveals it in the Explorer. The caller gives a
+ * path already checked to belong to the dataset, and the record's line now.
  */
 import * as vscode from 'vscode';
-import type { SourceRef } from '../compute/types';
 import { delimiterFor, recordAtLine } from './csvRecord';
 import { jsonlLine } from './jsonlRecord';
-import { resolveInside } from './paths';
 
 export interface SampleLocation {
-  root: string;
+  /** The sample's file, already checked to belong to the dataset (DatasetBoundary.resolve). */
+  file: string;
   format: 'csv' | 'imagefolder' | 'jsonl';
-  source: SourceRef;
+  /** The line the record starts on now (text formats). */
+  line?: number;
 }
 
 /** The range of a record in a document: the whole record, else its start line. */
@@ -31,8 +31,8 @@ export function recordRange(doc: vscode.TextDocument, format: 'csv' | 'jsonl', l
 }
 
 export async function openSample(location: SampleLocation, viewColumn = vscode.ViewColumn.Beside): Promise<vscode.TextEditor | undefined> {
-  const uri = vscode.Uri.file(resolveInside(location.root, location.source.path));
-  const line = location.source.line;
+  const uri = vscode.Uri.file(location.file);
+  const line = location.line;
   if (location.format === 'imagefolder' || line === undefined) {
     // 'vscode.open' picks the editor for the file type: the built-in image preview for .png/.jpg.
     await vscode.commands.executeCommand('vscode.open', uri, { viewColumn, preview: true });
@@ -46,6 +46,6 @@ export async function openSample(location: SampleLocation, viewColumn = vscode.V
 }
 
 export async function revealSample(location: SampleLocation): Promise<void> {
-  const uri = vscode.Uri.file(resolveInside(location.root, location.source.path));
+  const uri = vscode.Uri.file(location.file);
   await vscode.commands.executeCommand('revealInExplorer', uri);
 }

@@ -72,13 +72,15 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   /**
-   * Lets the page load files under the dataset folder (image thumbnails come
-   * from the dataset itself) and nothing else of the user's.
+   * Lets the page load files under the dataset's folders (image thumbnails
+   * come from the dataset itself) and nothing else of the user's; none for a
+   * text dataset.
    */
-  allowDatasetRoot(root: vscode.Uri): void {
-    const roots = this.panel.webview.options.localResourceRoots ?? [];
-    if (roots.some((r) => r.toString() === root.toString())) return;
-    this.panel.webview.options = webviewOptions(this.extensionUri, [root]);
+  allowDatasetFolders(folders: vscode.Uri[]): void {
+    const want = webviewOptions(this.extensionUri, folders).localResourceRoots ?? [];
+    const have = this.panel.webview.options.localResourceRoots ?? [];
+    if (want.length === have.length && want.every((u, i) => u.toString() === have[i].toString())) return;
+    this.panel.webview.options = webviewOptions(this.extensionUri, folders);
   }
 
   /** The URI the page loads a local file by (the file must lie under an allowed root). */

@@ -15,7 +15,10 @@ import type { Log } from './log';
 import type { Notifier } from './notifier';
 import { openSample, revealSample } from './openSample';
 import { ResultsPanel } from './panel';
-import { resolveInside } from './paths';
+import { DatasetBoundary } from './datasetBoundary';
+import { currentPlace, relocateRecords, relocationNote, type Relocations } from './relocations';
+import type { SourceRef } from '../compute/types';
+import type { SampleLocation } from './openSample';
 import { type RelabelOutcome, type RelabelUndo, relabelSamples, undoRelabel } from './relabelEdit';
 import { readResults } from './resultsFile';
 import { buildExplanation, buildResultsView, ResultsIndex, type RowDecor } from './resultsView';
@@ -38,6 +41,15 @@ export interface Shown {
   fingerprint: string;
   stale: boolean;
   testPath?: string;
+  /** What these results may name: from the dataset the user chose, never from the results file. */
+  boundary: DatasetBoundary;
+  /** Stale results: where each text record is now (empty while fresh). */
+  relocations: Relocations;
+}
+
+/** Where a sample of the shown results is now: its checked file, and its record's current line. */
+function sampleLocation(shown: Shown, source: SourceRef): SampleLocation {
+  return { file: shown.boundary.resolve(source.path), format: shown.results.dataset.format, ...currentPlace(shown.relocations, source) };
 }
 
 export interface ControllerDeps {
@@ -73,15 +85,23 @@ export class PanelController implements vscode.Disposable {
   async show(
     r: { datasetPath: string; resultsPath: string; results: ResultsFile; fingerprint: string; stale: boolean; testPath?: string },
     focus?: { split: Split; id: number }): Promise<void> {
+    const boundary = new DatasetBoundary(r.datasetPath, r.testPath);
+    if (!boundary.matches(r.results.dataset.root)) {
+      // A results file names its own root; it must be the one this dataset has, or its paths mean something else.
+      throw new Error(`the results in ${r.resultsPath} were made for ${r.results.dataset.root}, not for ${r.datasetPath}; re-run the analysis`);
+    }
     const index = new ResultsIndex(r.results);
     this.panel = ResultsPanel.createOrShow(this.deps.extensionUri, this.title(r.datasetPath), this.handlers());
     this.panel.title = this.title(r.datasetPath);
-    this.panel.allowDatasetRoot(vscode.Uri.file(r.results.dataset.root));
+    this.panel.allowDatasetFolders(boundary.folders.map((f) => vscode.Uri.file(f)));
     const reviews = decisionsFor(this.deps.reviews.get(r.datasetPath), r.results.train);
-    this.shown = { ...r, index, queries: new RowQueries(index, reviews, this.decor(r.results)) };
-    this.explanation = focus ? buildExplanation(index, focus.split, focus.id, reviews, this.decor(r.results)) : undefined;
+    const shown: Shown = { ...r, boundary, relocations: new Map(), index, queries: new RowQueries(index, reviews, {}) };
+    shown.queries = new RowQueries(index, reviews, this.decor(shown));
+    this.shown = shown;
+    if (r.stale) await this.relocate(shown);
+    this.explanation = focus ? buildExplanation(index, focus.split, focus.id, reviews, this.decor(shown)) : undefined;
     this.sendAll();
-    await this.watcher.watch(r.datasetPath, r.testPath, r.fingerprint, r.stale, (stale) => this.setStale(stale));
+    await this.watcher.watch(r.datasetPath, r.testPath, r.fingerprint, r.stale, (stale) => void this.setStale(stale));
   }
 
   /** Shows the most recent cached results of a dataset, marked stale when the data changed since. */
@@ -112,17 +132,27 @@ export class PanelController implements vscode.Disposable {
   /** Focuses the panel on one sample's explanation. */
   explain(split: Split, id: number): boolean {
     if (!this.shown) return false;
-    this.explanation = buildExplanation(this.shown.index, split, id, this.reviewMap(), this.decor(this.shown.results));
+    this.explanation = buildExplanation(this.shown.index, split, id, this.reviewMap(), this.decor(this.shown));
     if (!this.explanation) return false;
     void this.post({ type: 'explanation', view: this.explanation });
     return true;
   }
 
-  setStale(stale: boolean): void {
-    if (!this.shown || this.shown.stale === stale) return;
-    this.shown.stale = stale;
+  /**
+   * The dataset's staleness, told on every change of its files: while stale,
+   * the rows say where their records are now (found again on each change).
+   */
+  async setStale(stale: boolean): Promise<void> {
+    const shown = this.shown;
+    if (!shown) return;
+    const changed = shown.stale !== stale;
+    shown.stale = stale;
+    if (stale) await this.relocate(shown);
+    else shown.relocations.clear();
+    if (shown !== this.shown) return;
+    shown.queries = new RowQueries(shown.index, this.reviewMap(), this.decor(shown));
     void this.post({ type: 'stale', stale });
-    if (stale) {
+    if (changed && stale) {
       const datasetPath = this.shown.datasetPath;
       void this.deps.notifier.info(`Influence Lens: ${path.basename(datasetPath)} changed since its analysis; the results are stale.`, 'Re-run').then((picked) => {
         if (picked) void this.deps.rerun(datasetPath);
@@ -138,7 +168,7 @@ export class PanelController implements vscode.Disposable {
     const location = (split: Split, id: number) => {
       const record = shown.index.record(split, id);
       if (!record) throw new Error(`no ${split} sample ${id} in these results`);
-      return { root: shown.results.dataset.root, format: shown.results.dataset.format, source: record.source };
+      return sampleLocation(shown, record.source);
     };
     // A panel restored from the cache in Restricted Mode may show results, but must not write files or start a process.
     if (WRITES_OR_RUNS.has(message.type) && !requireTrust(this.deps.notifier)) return;
@@ -196,7 +226,7 @@ export class PanelController implements vscode.Disposable {
       return r ? [r] : [];
     });
     const outcome = await relabelSamples(
-      { datasetPath: shown.datasetPath, results: shown.results, records, label, confirm },
+      { datasetPath: shown.datasetPath, boundary: shown.boundary, stale: shown.stale, results: shown.results, records, label, confirm },
       { notifier: this.deps.notifier, reviews: this.deps.reviews, log: this.deps.log },
     );
     if (outcome.undo) this.lastRelabel = outcome.undo;
@@ -225,20 +255,31 @@ export class PanelController implements vscode.Disposable {
     return `Influence: ${path.basename(datasetPath)}`;
   }
 
-  /** Image samples show as themselves, loaded from the dataset folder by the page. */
-  private decor(results: ResultsFile): RowDecor {
+  /** Finds the records of stale results again in their files (text formats; images keep their paths). */
+  private async relocate(shown: Shown): Promise<void> {
+    if (shown.results.dataset.format === 'imagefolder') return;
+    shown.relocations = await relocateRecords(shown.results, shown.boundary, !shown.stale).catch((error: Error) => {
+      this.deps.log.warn(`could not find the records of ${shown.datasetPath} again: ${error.message}`);
+      return new Map();
+    });
+  }
+
+  /** Image samples show as themselves, loaded from the dataset folder by the page; moved records say where they are. */
+  private decor(shown: Shown): RowDecor {
     const panel = this.panel;
-    if (!panel || results.dataset.format !== 'imagefolder') return {};
-    const root = results.dataset.root;
     return {
-      thumbnail: (source) => {
-        try {
-          // Only files inside the dataset root (the page could not load others anyway: they are outside its resource roots).
-          return panel.webviewUri(vscode.Uri.file(resolveInside(root, source.path)));
-        } catch {
-          return undefined;
-        }
-      },
+      thumbnail:
+        panel && shown.results.dataset.format === 'imagefolder'
+          ? (source) => {
+              try {
+                // Only files inside the dataset (the page could not load others anyway: they are outside its resource roots).
+                return panel.webviewUri(vscode.Uri.file(shown.boundary.resolve(source.path)));
+              } catch {
+                return undefined;
+              }
+            }
+          : undefined,
+      relocated: (source) => relocationNote(shown.relocations, source),
     };
   }
 

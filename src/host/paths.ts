@@ -35,7 +35,7 @@ export function resolveInside(root: string, relative: string): string {
   return abs;
 }
 
-function realOrSelf(p: string): string {
+export function realOrSelf(p: string): string {
   try {
     return realpathSync.native(p);
   } catch {
@@ -44,7 +44,7 @@ function realOrSelf(p: string): string {
 }
 
 /** realpath of the longest existing ancestor, with the rest appended (a move target does not exist yet). */
-function realExistingPrefix(abs: string): string {
+export function realExistingPrefix(abs: string): string {
   let head = abs;
   const tail: string[] = [];
   for (;;) {

@@ -16,13 +16,18 @@ import type { ResultsFile, TestRecord, TrainRecord } from '../compute/results/sc
 import type { SourceRef } from '../compute/types';
 import type { Log } from './log';
 import type { Notifier } from './notifier';
-import { resolveInside } from './paths';
+import type { DatasetBoundary } from './datasetBoundary';
 import { type MoveFs, moveConflict, rollBackMoves } from './moveSafety';
 import { invertPlan, type PlannedEdit, planRelabel, type RelabelPlan } from './relabelPlan';
+import { verifyTextEdits } from './editVerification';
 import type { ReviewStore } from './reviewStore';
 
 export interface RelabelRequest {
   datasetPath: string;
+  /** What the results may name, from what the user chose (never from the results file). */
+  boundary: DatasetBoundary;
+  /** The dataset changed since the analysis: a record's old line proves nothing by itself. */
+  stale: boolean;
   results: ResultsFile;
   records: (TrainRecord | TestRecord)[];
   label: string;
@@ -35,6 +40,7 @@ export interface RelabelUndo {
   datasetPath: string;
   /** The dataset root the moves are under (for messages). */
   root: string;
+  format: ResultsFile['dataset']['format'];
   label: string;
   inverse: PlannedEdit[];
   /** Where each sample was before and is after (a moved image has a new path). */
@@ -112,14 +118,49 @@ async function applyPlanned(edits: PlannedEdit[], docs: Map<string, vscode.TextD
 
 const posix = (root: string, abs: string) => path.relative(root, abs).split(path.sep).join('/');
 
+/** The label the analysis saw for the record an edit changes. */
+function labelOfEdit(records: RelabelRequest['records'], edit: Extract<PlannedEdit, { kind: 'replace' }>, root: string): string {
+  const rel = posix(root, edit.file);
+  return records.find((r) => r.source.path === rel && r.source.line === edit.analyzedLine)?.label ?? '';
+}
+
+/**
+ * Re-reads every edited document and proves the edit did exactly what was
+ * planned: the text equals the old text with the planned spans replaced, and
+ * the file still has as many records. Otherwise the documents are put back
+ * as they were (the edit is reverted) and the reason is returned.
+ */
+async function proveOrRevert(
+  edits: PlannedEdit[],
+  before: Map<string, string>,
+  docs: Map<string, vscode.TextDocument>,
+  format: ResultsFile['dataset']['format'],
+  root: string,
+  label: string,
+): Promise<string | undefined> {
+  if (format === 'imagefolder') return undefined;
+  const problem = verifyTextEdits(edits, before, (abs) => docs.get(abs)?.getText(), format);
+  if (!problem) return undefined;
+  const revert = new vscode.WorkspaceEdit();
+  for (const [abs, text] of before) {
+    const doc = docs.get(abs);
+    if (doc && doc.getText() !== text) revert.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), text, { label, needsConfirmation: false });
+  }
+  const reverted = await Promise.resolve(vscode.workspace.applyEdit(revert)).catch(() => false);
+  for (const doc of docs.values()) if (doc.isDirty && before.get(doc.uri.fsPath) === doc.getText()) await doc.save();
+  return `${posix(root, problem.file)}: ${problem.reason}; ${reverted ? 'the file was put back as it was' : 'putting the file back failed: use the editor\'s Undo'}`;
+}
+
 export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<RelabelOutcome> {
-  const { root, format, labelColumn } = req.results.dataset;
+  const { format, labelColumn } = req.results.dataset;
+  const boundary = req.boundary;
+  const root = boundary.root;
   // Read text files through their documents, so the offsets match what the edit applies to.
   const textFiles = new Set<string>();
   if (format !== 'imagefolder') {
     for (const rel of new Set(req.records.map((r) => r.source.path))) {
       try {
-        textFiles.add(resolveInside(root, rel));
+        textFiles.add(boundary.resolve(rel));
       } catch {
         // planRelabel reports the path problem for these records.
       }
@@ -131,7 +172,13 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
     if (!doc) throw new Error('the file cannot be opened');
     return doc.getText();
   };
-  const plan = planRelabel({ root, format, labelColumn }, req.records, req.label, readText);
+  const linesTrusted = (abs: string) => !req.stale && docs.get(abs)?.isDirty === false;
+  const plan = planRelabel(
+    { resolve: (rel) => boundary.resolve(rel), root, format, labelColumn, linesTrusted },
+    req.records,
+    req.label,
+    readText,
+  );
   const label = req.label.trim();
   if (plan.edits.length === 0) {
     const why = plan.problems.length ? `: ${plan.problems.map((p) => `${p.source}: ${p.reason}`).slice(0, 3).join('; ')}` : ' (they already have that label)';
@@ -140,10 +187,12 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
   }
 
   if (req.confirm) {
-    const lines = req.records
-      .filter((r) => r.label !== label)
-      .slice(0, SHOWN)
-      .map((r) => `${r.source.line !== undefined ? `${r.source.path}:${r.source.line}` : r.source.path}: '${r.label}' → '${label}'`);
+    // Each change as the file holds it now: where the record is and the start of its text, so the user sees what changes.
+    const lines = plan.edits.slice(0, SHOWN).map((e) =>
+      e.kind === 'move'
+        ? `${posix(root, e.from)} → ${posix(root, e.to)}`
+        : `${posix(root, e.file)}:${e.line}  ${e.recordText}\n    '${labelOfEdit(req.records, e, root)}' → '${label}'`,
+    );
     const more = plan.edits.length > SHOWN ? `\n… and ${plan.edits.length - SHOWN} more` : '';
     const problems = plan.problems.length ? `\n\n${plan.problems.length} cannot be relabeled: ${plan.problems[0].reason}` : '';
     const what = format === 'imagefolder' ? `Move ${plan.edits.length} image(s) into the '${label}' folder?` : `Relabel ${plan.edits.length} sample(s) as '${label}'?`;
@@ -151,14 +200,17 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
     if (picked !== 'Relabel') return { applied: 0, problems: plan.problems, declined: true };
   }
 
-  const failure = await applyPlanned(plan.edits, docs, `Relabel as '${label}'`, root);
+  const texts = new Map([...docs].map(([abs, doc]) => [abs, doc.getText()]));
+  const failure =
+    (await applyPlanned(plan.edits, docs, `Relabel as '${label}'`, root)) ??
+    (await proveOrRevert(plan.edits, texts, docs, format, root, `Relabel as '${label}'`));
   if (failure) {
     void deps.notifier.error(`Influence Lens: nothing relabeled: ${failure}.`);
     return { applied: 0, problems: plan.problems, declined: false, failure };
   }
 
   // Record the decision under the sample's location after the edit (a moved image has a new path).
-  const replaced = new Set(plan.edits.flatMap((e) => (e.kind === 'replace' ? [`${e.file}:${e.line}`] : [])));
+  const replaced = new Set(plan.edits.flatMap((e) => (e.kind === 'replace' ? [`${e.file}:${e.analyzedLine}`] : [])));
   const moves = new Map(plan.edits.flatMap((e) => (e.kind === 'move' ? [[e.from, e.to] as const] : [])));
   const samples: RelabelUndo['samples'] = [];
   const decided: { source: SourceRef; label: string }[] = [];
@@ -179,7 +231,7 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
     applied: plan.edits.length,
     problems: plan.problems,
     declined: false,
-    undo: { datasetPath: req.datasetPath, root, label, inverse: invertPlan(plan.edits), samples },
+    undo: { datasetPath: req.datasetPath, root, format, label, inverse: invertPlan(plan.edits), samples },
   };
 }
 
@@ -194,7 +246,10 @@ export async function undoRelabel(undo: RelabelUndo, deps: Deps): Promise<boolea
     }
   }
   const root = undo.root;
-  const failure = await applyPlanned(undo.inverse, docs, `Undo relabel as '${undo.label}'`, root);
+  const texts = new Map([...docs].map(([abs, doc]) => [abs, doc.getText()]));
+  const failure =
+    (await applyPlanned(undo.inverse, docs, `Undo relabel as '${undo.label}'`, root)) ??
+    (await proveOrRevert(undo.inverse, texts, docs, undo.format, root, `Undo relabel as '${undo.label}'`));
   if (failure) {
     void deps.notifier.error(`Influence Lens: the relabel could not be undone: ${failure}.`);
     return false;

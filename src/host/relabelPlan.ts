@@ -2,30 +2,55 @@
  * Computes what a relabel changes, without changing anything: for CSV/TSV
  * the exact label field of each record, for JSONL the label value of each
  * line, for image folders a move of the file into the new class folder.
- * Each record is checked against the file as it is now (the label there must
- * still be the label the analysis saw) so a stale result never edits the
- * wrong row. Pure apart from the path checks; the vscode glue turns the plan
- * into one WorkspaceEdit.
+ * Each text record is found in the file as it is now by the fingerprint of
+ * its text (recordLocator.ts): at its line when it is still there, else where
+ * it went when that is one place; a record that is gone or ambiguous, or
+ * whose label changed, is refused, so a stale result never edits the wrong
+ * row. Pure apart from the path checks; the vscode glue turns the plan into
+ * one WorkspaceEdit.
  */
 import path from 'node:path';
 import { delimiterFor, fieldText, headerNames, recordAtLine } from './csvRecord';
 import { fieldValueSpan, jsonlLine, labelJson, labelOf } from './jsonlRecord';
-import { isSafeFolderName, resolveInside } from './paths';
+import { isSafeFolderName } from './paths';
+import { describeLocated, locateRecord, type TextFormat } from './recordLocator';
 
 export interface RelabelTarget {
-  source: { path: string; line?: number; row?: number };
+  source: { path: string; line?: number; row?: number; digest?: string };
   /** The label the analysis read for this sample. */
   label: string;
 }
 
 export interface DatasetInfo {
+  /** Resolves a results path to an absolute one, throwing unless it is one of the dataset's files (datasetBoundary.ts). */
+  resolve(relative: string): string;
+  /** The dataset root a move target is resolved under. */
   root: string;
   format: 'csv' | 'imagefolder' | 'jsonl';
   labelColumn: string;
+  /**
+   * Whether the file is known unchanged since the analysis (results not
+   * stale, no unsaved edits): then a record at its old line is that record
+   * even when an identical one stands elsewhere.
+   */
+  linesTrusted(absPath: string): boolean;
 }
 
 export type PlannedEdit =
-  | { kind: 'replace'; file: string; start: number; end: number; newText: string; oldText: string; line: number }
+  | {
+      kind: 'replace';
+      file: string;
+      start: number;
+      end: number;
+      newText: string;
+      oldText: string;
+      /** The line the record starts on now (where the analysis saw it, or where it went). */
+      line: number;
+      /** The line the analysis saw it on (the results' `source.line`). */
+      analyzedLine: number;
+      /** The record's text, shortened, for the confirmation: the user sees what changes, not only a line number. */
+      recordText: string;
+    }
   | { kind: 'move'; from: string; to: string };
 
 export interface RelabelPlan {
@@ -55,11 +80,26 @@ export function classSegment(segments: string[], label: string): number {
 
 const where = (t: RelabelTarget) => (t.source.line !== undefined ? `${t.source.path}:${t.source.line}` : t.source.path);
 
+/** Why a label cannot be written, or undefined. Line breaks would shift every later line of a text file. */
+export function labelProblem(label: string): string | undefined {
+  if (label === '') return 'the new label is empty';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(label)) return 'the new label contains a line break or another control character';
+  return undefined;
+}
+
+/** At most `max` characters of a record's text on one line, for messages. */
+export function shortRecordText(text: string, max = 80): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
 export function planRelabel(dataset: DatasetInfo, targets: RelabelTarget[], newLabel: string, readText: ReadText): RelabelPlan {
   const plan: RelabelPlan = { edits: [], problems: [], unchanged: 0 };
   const label = newLabel.trim();
-  if (label === '') {
-    plan.problems.push(...targets.map((t) => ({ source: where(t), reason: 'the new label is empty' })));
+  const refused = labelProblem(label);
+  if (refused) {
+    plan.problems.push(...targets.map((t) => ({ source: where(t), reason: refused })));
     return plan;
   }
   const texts = new Map<string, string>();
@@ -78,13 +118,13 @@ export function planRelabel(dataset: DatasetInfo, targets: RelabelTarget[], newL
       continue;
     }
     try {
-      const abs = resolveInside(dataset.root, target.source.path);
+      const abs = dataset.resolve(target.source.path);
       const edit =
         dataset.format === 'imagefolder'
-          ? planMove(dataset.root, abs, target, label)
+          ? planMove(dataset, abs, target, label)
           : dataset.format === 'csv'
-            ? planCsv(abs, textOf(abs), target, label, dataset.labelColumn)
-            : planJsonl(abs, textOf(abs), target, label, dataset.labelColumn);
+            ? planCsv(abs, textOf(abs), target, label, dataset)
+            : planJsonl(abs, textOf(abs), target, label, dataset);
       plan.edits.push(edit);
     } catch (error) {
       plan.problems.push({ source: where(target), reason: (error as Error).message });
@@ -93,15 +133,24 @@ export function planRelabel(dataset: DatasetInfo, targets: RelabelTarget[], newL
   return plan;
 }
 
-function planCsv(file: string, text: string, target: RelabelTarget, label: string, labelColumn: string): PlannedEdit {
-  const line = target.source.line;
+/** The line the target's record starts on now; throws (naming the line the analysis saw) when it cannot be proven. */
+function currentLine(file: string, text: string, format: TextFormat, target: RelabelTarget, dataset: DatasetInfo): number {
+  const { line, digest } = target.source;
   if (line === undefined) throw new Error('the result has no line number for this record');
+  if (!digest) throw new Error('these results carry no record fingerprints (an older version made them); re-run the analysis before relabeling');
+  const located = locateRecord(text, format, file, { line, digest }, dataset.linesTrusted(file));
+  if (located.kind !== 'found') throw new Error(`the record the analysis saw at line ${line} is ${describeLocated(located)}; re-run the analysis`);
+  return located.line;
+}
+
+function planCsv(file: string, text: string, target: RelabelTarget, label: string, dataset: DatasetInfo): PlannedEdit {
+  const line = currentLine(file, text, 'csv', target, dataset);
   const delimiter = delimiterFor(file, text);
-  const column = headerNames(text, delimiter).indexOf(labelColumn);
-  if (column < 0) throw new Error(`the header has no column '${labelColumn}' any more; re-run the analysis`);
+  const column = headerNames(text, delimiter).indexOf(dataset.labelColumn);
+  if (column < 0) throw new Error(`the header has no column '${dataset.labelColumn}' any more; re-run the analysis`);
   const record = recordAtLine(text, line, delimiter);
   const field = record?.fields[column];
-  if (!record || !field) throw new Error(`no record with a '${labelColumn}' field starts on line ${line} any more; re-run the analysis`);
+  if (!record || !field) throw new Error(`no record with a '${dataset.labelColumn}' field starts on line ${line} any more; re-run the analysis`);
   if (field.value.trim() !== target.label) {
     throw new Error(`line ${line} now has the label '${field.value.trim()}', not '${target.label}'; re-run the analysis`);
   }
@@ -113,15 +162,16 @@ function planCsv(file: string, text: string, target: RelabelTarget, label: strin
     oldText: text.slice(field.start, field.end),
     newText: fieldText(label, field, text, delimiter),
     line,
+    analyzedLine: target.source.line!,
+    recordText: shortRecordText(text.slice(record.start, record.end)),
   };
 }
 
-function planJsonl(file: string, text: string, target: RelabelTarget, label: string, labelField: string): PlannedEdit {
-  const line = target.source.line;
-  if (line === undefined) throw new Error('the result has no line number for this record');
+function planJsonl(file: string, text: string, target: RelabelTarget, label: string, dataset: DatasetInfo): PlannedEdit {
+  const line = currentLine(file, text, 'jsonl', target, dataset);
   const span = jsonlLine(text, line);
-  const value = span && fieldValueSpan(text, span, labelField);
-  if (!value) throw new Error(`line ${line} holds no object with a '${labelField}' field any more; re-run the analysis`);
+  const value = span && fieldValueSpan(text, span, dataset.labelColumn);
+  if (!span || !value) throw new Error(`line ${line} holds no object with a '${dataset.labelColumn}' field any more; re-run the analysis`);
   if (labelOf(value.value) !== target.label) {
     throw new Error(`line ${line} now has the label ${JSON.stringify(value.value)}, not '${target.label}'; re-run the analysis`);
   }
@@ -133,17 +183,19 @@ function planJsonl(file: string, text: string, target: RelabelTarget, label: str
     oldText: text.slice(value.start, value.end),
     newText: labelJson(label, value.value),
     line,
+    analyzedLine: target.source.line!,
+    recordText: shortRecordText(text.slice(span.start, span.end)),
   };
 }
 
-function planMove(root: string, abs: string, target: RelabelTarget, label: string): PlannedEdit {
+function planMove(dataset: DatasetInfo, abs: string, target: RelabelTarget, label: string): PlannedEdit {
   if (!isSafeFolderName(label)) throw new Error(`'${label}' cannot name a class folder`);
   const segments = target.source.path.split('/');
   const k = classSegment(segments, target.label);
   if (k < 0) throw new Error(`no folder named '${target.label}' in its path`);
   const moved = [...segments];
   moved[k] = label;
-  const to = resolveInside(root, moved.join('/'));
+  const to = dataset.resolve(moved.join('/'));
   if (path.resolve(to) === path.resolve(abs)) throw new Error('the file is already in that folder');
   return { kind: 'move', from: abs, to };
 }
@@ -164,7 +216,7 @@ export function invertPlan(edits: PlannedEdit[]): PlannedEdit[] {
     let shift = 0;
     for (const e of [...list].sort((a, b) => a.start - b.start)) {
       const start = e.start + shift;
-      out.push({ kind: 'replace', file: e.file, start, end: start + e.newText.length, oldText: e.newText, newText: e.oldText, line: e.line });
+      out.push({ ...e, start, end: start + e.newText.length, oldText: e.newText, newText: e.oldText });
       shift += e.newText.length - (e.end - e.start);
     }
   }

@@ -19,6 +19,16 @@ const finite = (x: number) => (Number.isFinite(x) ? x : 0);
 /** How rows get what only the host can make: a webview URI for an image sample. */
 export interface RowDecor {
   thumbnail?(source: SourceRef): string | undefined;
+  /** Where a record of stale results is now, when it moved or went (recordLocator.ts). */
+  relocated?(source: SourceRef): string | undefined;
+}
+
+function decorate(row: SampleRow, source: SourceRef, decor: RowDecor): SampleRow {
+  const thumbnail = decor.thumbnail?.(source);
+  if (thumbnail) row.thumbnail = thumbnail;
+  const relocated = decor.relocated?.(source);
+  if (relocated) row.relocated = relocated;
+  return row;
 }
 
 export function trainRow(t: TrainRecord, review?: ReviewDecision, decor: RowDecor = {}): SampleRow {
@@ -38,18 +48,14 @@ export function trainRow(t: TrainRecord, review?: ReviewDecision, decor: RowDeco
   };
   if (t.rankedLabels) row.rankedLabels = t.rankedLabels.map((r) => ({ label: r.label, probability: finite(r.probability) }));
   if (t.preview) row.preview = t.preview;
-  const thumbnail = decor.thumbnail?.(t.source);
-  if (thumbnail) row.thumbnail = thumbnail;
   if (review) row.review = review.state;
-  return row;
+  return decorate(row, t.source, decor);
 }
 
 export function testRow(t: TestRecord, decor: RowDecor = {}): SampleRow {
   const row: SampleRow = { id: t.id, split: 'test', where: where(t.source), label: t.label, predicted: t.predicted, loss: finite(t.loss) };
   if (t.preview) row.preview = t.preview;
-  const thumbnail = decor.thumbnail?.(t.source);
-  if (thumbnail) row.thumbnail = thumbnail;
-  return row;
+  return decorate(row, t.source, decor);
 }
 
 /** Index of records by id (ids are positions today, but the contract does not promise it). */

@@ -16,7 +16,7 @@ export class StaleWatcher implements vscode.Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private generation = 0;
 
-  /** Starts watching (replacing any previous watch); `onChange` gets the new staleness on every change of it. */
+  /** Starts watching (replacing any previous watch); `onChange` gets the staleness when it changes, and on every change of the files while stale. */
   async watch(datasetPath: string, testPath: string | undefined, baseline: string, stale: boolean, onChange: (stale: boolean) => void): Promise<void> {
     this.stop();
     const generation = ++this.generation;
@@ -32,7 +32,8 @@ export class StaleWatcher implements vscode.Disposable {
         }
         if (generation !== this.generation) return;
         const now = fp !== baseline;
-        if (now !== current) {
+        // Every change while stale too: records may have moved again.
+        if (now !== current || now) {
           current = now;
           onChange(now);
         }

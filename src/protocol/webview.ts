@@ -28,6 +28,8 @@ const checkSampleRow = object({
   split: oneOf(SPLITS),
   /** Path relative to the dataset root, with the line for text formats ("train.csv:17"). */
   where: str,
+  /** Stale results: where the record is now ("now at line 12", "no longer in the file"), when it moved. */
+  relocated: optional(str),
   label: str,
   predicted: str,
   loss: num,

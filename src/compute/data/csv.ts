@@ -120,12 +120,12 @@ function* pieces(f: OpenFile): Generator<{ text: string; firstLine: number; befo
 
 /**
  * Calls `onRow` with the fields of each data row of `f` (header skipped), its
- * line and its 0-based data row; throws on a row with the wrong number of
- * fields. Returns the row count.
+ * line, its 0-based data row and its text's fingerprint (computed on demand);
+ * throws on a row with the wrong number of fields. Returns the row count.
  */
 function forEachRow(
   f: OpenFile,
-  onRow: (fields: string[], line: number, dataRow: number) => void,
+  onRow: (fields: string[], line: number, dataRow: number, digest: () => string) => void,
   onProgress?: (done: number) => void,
 ): number {
   const width = f.names.length;
@@ -148,7 +148,7 @@ function forEachRow(
           reader.startLine,
         );
       }
-      onRow(reader.fields, reader.startLine, rows);
+      onRow(reader.fields, reader.startLine, rows, () => reader.digest());
       rows++;
       if (onProgress && (rows & 1023) === 0) onProgress(piece.before + reader.position);
     }
@@ -209,10 +209,10 @@ export async function readDelimited(
     const offset = rowsBefore;
     const rows = forEachRow(
       f,
-      (fields, line, dataRow) => {
+      (fields, line, dataRow, digest) => {
         if (keepRow && !keepRow.keep[offset + dataRow]) return;
         const row = labels.length;
-        sources.push({ path: f.input.rel, line, row: dataRow });
+        sources.push({ path: f.input.rel, line, row: dataRow, digest: digest() });
         fileOf[row] = fileNo;
         const label = trimCell(fields[labelAt]);
         labels.push(label === '' ? null : label);

@@ -13,6 +13,7 @@
  * in the middle of an unquoted field is kept literally (5'11").
  */
 import { InputError } from '../errors';
+import { recordDigest } from './recordDigest';
 
 const QUOTE = 34;
 const LF = 10;
@@ -25,6 +26,9 @@ export class DelimitedReader {
   count = 0;
   /** 1-based line where the current record starts. */
   startLine = 0;
+  /** Offsets of the current record's first character and just past its last (before its line break). */
+  startOffset = 0;
+  endOffset = 0;
   private pos = 0;
   private line: number;
   private readonly delim: number;
@@ -39,6 +43,11 @@ export class DelimitedReader {
   ) {
     this.delim = delimiter.charCodeAt(0);
     this.line = firstLine;
+  }
+
+  /** The fingerprint of the current record's text (recordDigest.ts). */
+  digest(): string {
+    return recordDigest(this.text, this.startOffset, this.endOffset);
   }
 
   /** Characters consumed so far (for progress). */
@@ -63,6 +72,7 @@ export class DelimitedReader {
       } else break;
     }
     this.startLine = this.line;
+    this.startOffset = this.pos;
     this.count = 0;
     for (;;) {
       let p = this.pos;
@@ -94,6 +104,7 @@ export class DelimitedReader {
       }
       this.fields[this.count++] = value;
       if (p >= n) {
+        this.endOffset = n;
         this.pos = n;
         return true;
       }
@@ -102,6 +113,7 @@ export class DelimitedReader {
         this.pos = p + 1;
         continue;
       }
+      this.endOffset = p;
       this.pos = p + (c === CR && text.charCodeAt(p + 1) === LF ? 2 : 1);
       this.line++;
       return true;

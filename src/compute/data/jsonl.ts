@@ -11,11 +11,14 @@ import type { TextInput } from './csv';
 import { detectLabelColumn, detectSplitColumn, nameDifference, parseSplitValue, SPLIT_EXPECTED } from './detectColumns';
 import { listSome, readText } from './files';
 import { isImageName } from './imageDecode';
+import { recordDigest } from './recordDigest';
 import { CELL_MISSING, PreviewBuilder, RawColumn, type RawTable } from './table';
 
 interface JsonRecord {
   value: Record<string, unknown>;
   line: number;
+  /** Fingerprint of the line's trimmed text (recordDigest.ts). */
+  digest: string;
 }
 
 interface ParsedFile {
@@ -48,7 +51,7 @@ async function parseFile(input: TextInput): Promise<ParsedFile> {
       throw new InputError(input.file, `the line holds ${got}; expected a JSON object ({"field": value, …})`, line);
     }
     for (const k of Object.keys(value)) names.add(k);
-    records.push({ value: value as Record<string, unknown>, line });
+    records.push({ value: value as Record<string, unknown>, line, digest: recordDigest(raw) });
   }
   return { input, records, names: [...names] };
 }
@@ -91,7 +94,7 @@ export async function readJsonl(
   const split = test || splitName ? new Uint8Array(n) : null;
   const preview = new PreviewBuilder();
   files.forEach((f, fileNo) => {
-    f.records.forEach(({ value, line }, rowInFile) => {
+    f.records.forEach(({ value, line, digest }, rowInFile) => {
       const row = labels.length;
       const file = f.input.file;
       if (!(label in value)) {
@@ -99,7 +102,7 @@ export async function readJsonl(
       }
       const l = cellText(value[label], label, file, line).trim();
       labels.push(l === '' ? null : l);
-      sources.push({ path: f.input.rel, line, row: rowInFile });
+      sources.push({ path: f.input.rel, line, row: rowInFile, digest });
       fileOf[row] = fileNo;
       if (split) split[row] = fileNo;
       if (splitName && !test) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { recordDigest } from '../../../src/compute/data/recordDigest';
 import { loadDataset } from '../../../src/compute/data/index';
 import { rejectsInput, rows, tempDir, write } from './helpers';
 
@@ -56,9 +57,10 @@ describe('CSV label and split detection', () => {
     const d = await loadDataset(train, { testPath: test });
     assert.equal(d.testSource, 'test-file');
     assert.equal(d.train.y.length, 10);
+    // Each record carries the fingerprint of its own text, which the extension checks before an edit.
     assert.deepEqual(d.test.sources, [
-      { path: 'sub/test.csv', line: 2, row: 0 },
-      { path: 'sub/test.csv', line: 3, row: 1 },
+      { path: 'sub/test.csv', line: 2, row: 0, digest: recordDigest('dog,1,2') },
+      { path: 'sub/test.csv', line: 3, row: 1, digest: recordDigest('cat,3,4') },
     ]);
     assert.equal(d.root, dir);
     // Features of test row 0 are x=2, y=1 standardized with train statistics (checked in featurize tests);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadDataset } from '../../../src/compute/data/index';
+import { recordDigest } from '../../../src/compute/data/recordDigest';
 import { assertClose, grey, pngBytes, rejectsInput, rows, tempDir, write } from './helpers';
 
 const jsonl = (records: unknown[]) => records.map((r) => JSON.stringify(r)).join('\n');
@@ -21,11 +22,13 @@ describe('JSONL records', () => {
     assert.equal(d.format, 'jsonl');
     assert.equal(d.labelColumn, 'label');
     assert.deepEqual(d.classes, ['no', 'yes']);
+    // Each record carries the fingerprint of its trimmed line (CR and spaces around it are not part of the record).
+    const lines = text.split('\r\n');
     assert.deepEqual(d.train.sources, [
-      { path: 'd.jsonl', line: 1, row: 0 },
-      { path: 'd.jsonl', line: 3, row: 1 },
-      { path: 'd.jsonl', line: 5, row: 2 },
-      { path: 'd.jsonl', line: 6, row: 3 },
+      { path: 'd.jsonl', line: 1, row: 0, digest: recordDigest(lines[0]) },
+      { path: 'd.jsonl', line: 3, row: 1, digest: recordDigest(lines[2]) },
+      { path: 'd.jsonl', line: 5, row: 2, digest: recordDigest(lines[4]) },
+      { path: 'd.jsonl', line: 6, row: 3, digest: recordDigest(lines[5]) },
     ]);
     // age: mean 40, std sqrt(200/3); city: Oslo, Rome + missing slot.
     assert.equal(d.dims, 4);
@@ -77,7 +80,7 @@ describe('JSONL records', () => {
     const d = await loadDataset(file, { testFraction: 0 });
     assert.deepEqual(d.imageShape, [4, 4, 1]);
     assert.equal(d.dims, 16);
-    assert.deepEqual(d.train.sources[2], { path: 'data.jsonl', line: 3, row: 2 });
+    assert.deepEqual(d.train.sources[2], { path: 'data.jsonl', line: 3, row: 2, digest: recordDigest(JSON.stringify(recs[2])) });
     assertClose(d.train.x[2 * 16], 250 / 255, 1e-6);
     assert.ok(d.warnings.some((w) => /Field 'caption' ignored: the samples are the images named in 'image'/.test(w)));
   });
@@ -88,7 +91,7 @@ describe('JSONL records', () => {
     const test = write(dir, 'test.jsonl', jsonl([{ label: 'b', v: 9 }]));
     const d = await loadDataset(train, { testPath: test });
     assert.equal(d.testSource, 'test-file');
-    assert.deepEqual(d.test.sources, [{ path: 'test.jsonl', line: 1, row: 0 }]);
+    assert.deepEqual(d.test.sources, [{ path: 'test.jsonl', line: 1, row: 0, digest: recordDigest(JSON.stringify({ label: 'b', v: 9 })) }]);
   });
 });
 

@@ -4,10 +4,37 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { DelimitedReader } from '../../../src/compute/data/csvReader';
-import { classSegment, invertPlan, planRelabel, type PlannedEdit } from '../../../src/host/relabelPlan';
+import { classSegment, invertPlan, planRelabel as planWithInfo, type PlannedEdit, type RelabelTarget } from '../../../src/host/relabelPlan';
+import { resolveInside } from '../../../src/host/paths';
+import { digestAtLine } from '../../../src/host/recordLocator';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'il-relabel-'));
 after(() => rmSync(root, { recursive: true, force: true }));
+
+/**
+ * planRelabel as the extension calls it, for results the engine made from
+ * the text as it is now: every target carries the fingerprint of the record
+ * at its line, paths resolve inside `root`, and the lines are trusted.
+ */
+function planRelabel(
+  info: { root: string; format: 'csv' | 'jsonl' | 'imagefolder'; labelColumn: string },
+  targets: RelabelTarget[],
+  label: string,
+  readText: (abs: string) => string,
+) {
+  const withDigests = targets.map((t) => {
+    if (info.format === 'imagefolder' || t.source.line === undefined) return t;
+    const abs = path.resolve(info.root, ...t.source.path.split('/'));
+    let digest: string | undefined;
+    try {
+      digest = digestAtLine(readText(abs), info.format, abs, t.source.line);
+    } catch {
+      digest = undefined;
+    }
+    return { ...t, source: { ...t.source, digest: digest ?? 'no-record-there' } };
+  });
+  return planWithInfo({ ...info, resolve: (rel) => resolveInside(info.root, rel), linesTrusted: () => true }, withDigests, label, readText);
+}
 
 function apply(text: string, edits: PlannedEdit[]): string {
   let out = text;
