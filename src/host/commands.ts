@@ -46,7 +46,7 @@ export interface CommandDeps {
 
 /** What a command reports back to executeCommand callers. */
 export interface CommandResult {
-  kind: AnalysisOutcome['kind'] | 'untrusted' | 'noDataset' | ExplainResult['kind'] | 'done';
+  kind: AnalysisOutcome['kind'] | 'untrusted' | 'noDataset' | ExplainResult['kind'] | 'done' | 'failed';
   datasetPath?: string;
   resultsPath?: string;
   fromCache?: boolean;
@@ -113,7 +113,14 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { notifier } = deps;
   const trusted = <A extends unknown[]>(run: (...args: A) => Promise<CommandResult>) => async (...args: A): Promise<CommandResult> => {
     if (!requireTrust(notifier)) return { kind: 'untrusted' };
-    return run(...args);
+    try {
+      return await run(...args);
+    } catch (error) {
+      // A results file that is not this dataset's, a file that vanished: say so, not "command failed".
+      const message = (error as Error).message;
+      void notifier.error(`Influence Lens: ${message}`);
+      return { kind: 'failed', message };
+    }
   };
   const noDataset = (): CommandResult => {
     void notifier.info('Influence Lens: no dataset analyzed yet. Right-click a CSV/TSV/JSONL file or an image folder and choose "Find influential training samples".');

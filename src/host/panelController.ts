@@ -96,9 +96,9 @@ export class PanelController implements vscode.Disposable {
     this.panel.allowDatasetFolders(boundary.folders.map((f) => vscode.Uri.file(f)));
     const reviews = decisionsFor(this.deps.reviews.get(r.datasetPath), r.results.train);
     const shown: Shown = { ...r, boundary, relocations: new Map(), index, queries: new RowQueries(index, reviews, {}) };
+    if (r.stale) shown.relocations = await this.relocate(shown);
     shown.queries = new RowQueries(index, reviews, this.decor(shown));
     this.shown = shown;
-    if (r.stale) await this.relocate(shown);
     this.explanation = focus ? buildExplanation(index, focus.split, focus.id, reviews, this.decor(shown)) : undefined;
     this.sendAll();
     await this.watcher.watch(r.datasetPath, r.testPath, r.fingerprint, r.stale, (stale) => void this.setStale(stale));
@@ -146,10 +146,11 @@ export class PanelController implements vscode.Disposable {
     const shown = this.shown;
     if (!shown) return;
     const changed = shown.stale !== stale;
-    shown.stale = stale;
-    if (stale) await this.relocate(shown);
-    else shown.relocations.clear();
+    // Found again before the flag turns: a request that sees "stale" must also see where the records are now.
+    const relocations = stale ? await this.relocate(shown) : new Map();
     if (shown !== this.shown) return;
+    shown.relocations = relocations;
+    shown.stale = stale;
     shown.queries = new RowQueries(shown.index, this.reviewMap(), this.decor(shown));
     void this.post({ type: 'stale', stale });
     if (changed && stale) {
@@ -256,9 +257,8 @@ export class PanelController implements vscode.Disposable {
   }
 
   /** Finds the records of stale results again in their files (text formats; images keep their paths). */
-  private async relocate(shown: Shown): Promise<void> {
-    if (shown.results.dataset.format === 'imagefolder') return;
-    shown.relocations = await relocateRecords(shown.results, shown.boundary, !shown.stale).catch((error: Error) => {
+  private relocate(shown: Shown): Promise<Relocations> {
+    return relocateRecords(shown.results, shown.boundary, false).catch((error: Error) => {
       this.deps.log.warn(`could not find the records of ${shown.datasetPath} again: ${error.message}`);
       return new Map();
     });

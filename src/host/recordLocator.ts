@@ -86,7 +86,7 @@ export function describeLocated(located: Located): string {
     case 'found':
       return located.moved ? `now at line ${located.line}` : 'unchanged';
     case 'gone':
-      return 'no longer in the file';
+      return 'no longer in the file as analyzed (changed or removed)';
     case 'ambiguous':
       return `now appears ${located.count} times in the file`;
     case 'unreadable':

@@ -5,7 +5,7 @@
  * sample at its record, explain a prediction, relabel and undo.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { DelimitedReader } from '../../../src/compute/data/csvReader';
 import type { ResultsFile } from '../../../src/compute/results/schema';
@@ -146,5 +146,57 @@ suite('Find influential training samples', () => {
     const rows = readFileSync(csvOut, 'utf8').trim().split('\n');
     assert.equal(rows[0], 'path,line,row,label,decision,newLabel,decidedAt');
     assert.match(rows[3], new RegExp(`^animals\\.csv,${FLIPPED[2].line},77,cat,confirmed,,`));
+  });
+
+  test('stale results after a line is inserted above a suspect: open goes to the record, relabel changes it and nothing else', async () => {
+    const original = readBytes(csv);
+    const target = results.train.find((t) => t.source.line === FLIPPED[0].line)!;
+    const text = original.toString('utf8');
+    const firstBreak = text.indexOf('\n') + 1;
+    // A copy of the record just above the suspect (same label) sits at the suspect's old line after the insert.
+    writeFileSync(csv, text.slice(0, firstBreak) + '0.1,0.2,inserted,train,dog\n' + text.slice(firstBreak));
+    try {
+      await waitFor('the results to be marked stale', () => api.current()?.stale === true, 10_000);
+      await api.postFromWebview({ type: 'openSample', split: 'train', id: target.id });
+      const editor = await waitFor('the CSV editor at the moved record', () => {
+        const e = vscode.window.activeTextEditor;
+        return e?.document.uri.fsPath === csv && e.selection.start.line === FLIPPED[0].line ? e : undefined;
+      });
+      assert.match(editor.document.lineAt(FLIPPED[0].line).text, /,train,dog$/);
+      const before = readBytes(csv).toString('utf8').split('\n');
+      const outcome = await api.relabel('train', [target.id], 'fox', { confirm: false });
+      assert.equal(outcome.applied, 1, JSON.stringify(outcome.problems));
+      const after = readBytes(csv).toString('utf8').split('\n');
+      const changed = before.map((l, i) => (l === after[i] ? -1 : i + 1)).filter((i) => i > 0);
+      assert.deepEqual(changed, [FLIPPED[0].line + 1], 'only the suspect, at its new line');
+      assert.equal(after[FLIPPED[0].line + 1 - 1], before[FLIPPED[0].line + 1 - 1].replace(/,dog$/, ',fox'));
+      // A record deleted since the analysis is refused by name, nothing changes.
+      const other = results.train.find((t) => t.source.line === FLIPPED[1].line)!;
+      const withoutOther = after.filter((_, i) => i !== FLIPPED[1].line).join('\n');
+      writeFileSync(csv, withoutOther);
+      const refused = await api.relabel('train', [other.id], 'dog', { confirm: false });
+      assert.equal(refused.applied, 0);
+      assert.match(refused.problems[0].reason, /no longer in the file as analyzed/);
+      assert.equal(readBytes(csv).toString('utf8'), withoutOther);
+    } finally {
+      writeFileSync(csv, original);
+    }
+  });
+
+  test('a cached results file claiming another root ("/") is refused, not shown', async () => {
+    const current = api.current()!;
+    const crafted = JSON.parse(readFileSync(current.resultsPath, 'utf8')) as ResultsFile;
+    const saved = readFileSync(current.resultsPath);
+    crafted.dataset.root = '/';
+    crafted.train[0].source.path = 'etc/passwd';
+    writeFileSync(current.resultsPath, JSON.stringify(crafted));
+    try {
+      const result = await vscode.commands.executeCommand<CommandResult>('influenceLens.openLastResults');
+      assert.equal(result.kind, 'failed');
+      assert.match(result.message ?? '', /were made for \/, not for .*animals\.csv; re-run the analysis/);
+      assert.notEqual(api.current()?.results.dataset.root, '/');
+    } finally {
+      writeFileSync(current.resultsPath, saved);
+    }
   });
 });

@@ -53,7 +53,7 @@ describe('relabel after the file changed', () => {
     const deleted = before.replace('2,second,cat\n', '');
     const gone = planRelabel(info('csv', false), [targets[1]], 'fox', () => deleted);
     assert.equal(gone.edits.length, 0);
-    assert.match(gone.problems[0].reason, /the record the analysis saw at line 4 is no longer in the file; re-run the analysis/);
+    assert.match(gone.problems[0].reason, /the record the analysis saw at line 4 is no longer in the file as analyzed \(changed or removed\); re-run the analysis/);
     const doubled = before.replace('2,second,cat\n', '2,second,cat\n2,second,cat\n');
     const twice = planRelabel(info('csv', false), [targets[1]], 'fox', () => doubled);
     assert.equal(twice.edits.length, 0);
