@@ -9,7 +9,8 @@ import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { CancelledError, InputError } from './compute/errors';
 import { ENGINE_VERSION } from './compute/version';
-import { fraction, METHODS, MODEL_KINDS, nonNegativeNumber, oneOf, positiveInt, widths } from './cli/options';
+import { escapeControl, escapeControlKeepLines } from './compute/data/quote';
+import { fraction, METHODS, MODEL_KINDS, nonNegativeNumber, oneOf, positiveInt, terminalSafe, widths } from './cli/options';
 import { type AnalyzeFlags, analyzeOptionsFrom, runAnalysis } from './cli/runAnalysis';
 import { formatSummary } from './cli/summary';
 import { type DemoFlags, runDemo } from './cli/demo';
@@ -47,7 +48,7 @@ export function buildProgram(signal: AbortSignal): Command {
     .description('Find mislabeled and influential training samples with influence functions.')
     .version(ENGINE_VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(terminalSafe(s)) });
 
   addModelOptions(
     program
@@ -88,14 +89,14 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
     if (error instanceof InputError) {
-      process.stderr.write(`error: ${error.message}\n`);
+      process.stderr.write(`error: ${escapeControl(error.message)}\n`);
       return EXIT.badInput;
     }
     if (error instanceof CancelledError) {
       process.stderr.write('cancelled; no results were written\n');
       return EXIT.cancelled;
     }
-    process.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`internal error: ${escapeControlKeepLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
     return EXIT.internal;
   } finally {
     process.off('SIGINT', onSigint);

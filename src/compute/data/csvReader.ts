@@ -13,6 +13,7 @@
  * in the middle of an unquoted field is kept literally (5'11").
  */
 import { InputError } from '../errors';
+import { quoteJson } from './quote';
 
 const QUOTE = 34;
 const LF = 10;
@@ -76,7 +77,7 @@ export class DelimitedReader {
           if (c !== this.delim && c !== LF && c !== CR) {
             throw new InputError(
               this.file,
-              `unexpected ${JSON.stringify(text[p])} after the closing quote of field ${this.count + 1}; ` +
+              `unexpected ${quoteJson(text[p])} after the closing quote of field ${this.count + 1}; ` +
                 `expected ${delimiterName(String.fromCharCode(this.delim))} or the end of the line ` +
                 `(write "" for a quote inside a quoted field)`,
               this.line,
