@@ -59,3 +59,19 @@ export function terminalSafe(text: string, maxLine = 300): string {
   const body = end ? text.slice(0, -1) : text;
   return body.split('\n').map((line) => escapeControl(clip(line, maxLine))).join('\n') + end;
 }
+
+/** --folds: a whole number of at least 2 (one fold would leave no held-out sample for out-of-sample probabilities). */
+export function foldCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 2) {
+    throw new InvalidArgumentError(`--folds must be a whole number of at least 2 (cross-fitting needs a fold to hold out), got ${quote(value)}`);
+  }
+  return n;
+}
+
+/** --max-memory-mb: a positive number of MB. */
+export function memoryMB(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`--max-memory-mb must be a positive number of MB, got ${quote(value)}`);
+  return n;
+}
