@@ -16,7 +16,8 @@ export const LOG_MESSAGE_MAX = 10_000;
 const WRITERS = new Set<PropertyKey>(['trace', 'debug', 'info', 'warn', 'error', 'append', 'appendLine', 'replace']);
 
 function safeArg(a: unknown): unknown {
-  return typeof a === 'string' ? escapeControlKeepLines(clip(a, LOG_MESSAGE_MAX)) : a;
+  // Cut after escaping: the escapes make the text longer.
+  return typeof a === 'string' ? clip(escapeControlKeepLines(clip(a, LOG_MESSAGE_MAX)), LOG_MESSAGE_MAX) : a;
 }
 
 export function safeLog<T extends object>(channel: T): T {
