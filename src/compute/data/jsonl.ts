@@ -11,7 +11,7 @@ import type { TextInput } from './csv';
 import { detectLabelColumn, detectSplitColumn, nameDifference, parseSplitValue, SPLIT_EXPECTED } from './detectColumns';
 import { listSome, readText } from './files';
 import { isImageName } from './imageDecode';
-import { CELL_MISSING, PreviewBuilder, RawColumn, type RawTable } from './table';
+import { CELL_MISSING, CELL_NUMBER, PreviewBuilder, RawColumn, type RawTable, trimCell } from './table';
 import { clip, escapeControl, quote } from './quote';
 
 interface JsonRecord {
@@ -114,7 +114,10 @@ export async function readJsonl(
   if (test) checkSameFields(main, files[1], label);
 
   const n = files.reduce((a, f) => a + f.records.length, 0);
-  const columns = featureNames.map((name) => new RawColumn(name, n, false, true));
+  // No string per cell: a JSON number's text is String(value), rebuilt from the parsed number when a
+  // column turns out not to be numeric (keepStrings), so a numeric field costs 9 bytes a cell, not a string.
+  const columns = featureNames.map((name) => new RawColumn(name, n, false, false));
+  const written: (string[] | undefined)[] = columns.map(() => undefined);
   const labels: (string | null)[] = [];
   const sources: SourceRef[] = [];
   const previews: string[] = [];
@@ -138,7 +141,14 @@ export async function readJsonl(
         if (v < 0) throw new InputError(file, `field ${quote(splitName)} is ${escapeControl(clip(JSON.stringify(value[splitName] ?? null)))}; ${SPLIT_EXPECTED}`, line);
         split![row] = v;
       }
-      for (const c of columns) c.push(row, cellText(value[c.name], c.name, file, line));
+      for (let k = 0; k < columns.length; k++) {
+        const c = columns[k];
+        const v = value[c.name];
+        const text = cellText(v, c.name, file, line);
+        c.push(row, text);
+        // Strings as written ("007" is a number but also a category); numbers are rebuilt later.
+        if (typeof v !== 'number' && text !== '') (written[k] ??= new Array<string>(n))[row] = trimCell(text);
+      }
       for (const name of featureNames) {
         const v = value[name];
         if (v !== undefined && !preview.add(name, typeof v === 'string' ? v : v instanceof OverflowedNumber ? v.text : JSON.stringify(v))) break;
@@ -147,6 +157,7 @@ export async function readJsonl(
     });
   });
 
+  keepStrings(columns, written);
   const table: RawTable = {
     n,
     labelColumn: label,
@@ -197,4 +208,20 @@ function checkSameFields(main: ParsedFile, other: ParsedFile, label: string): vo
   const diff = nameDifference(main.names, other.names, label);
   if (diff === null) return;
   throw new InputError(other.input.file, `the fields differ from the training file (${diff}); expected the same fields as ${main.input.file}`);
+}
+
+/**
+ * The text of every cell of the columns that hold text (the others need
+ * none): the string as written, else the number's own spelling (what
+ * String(value) gave when it was read), else '' for a missing cell.
+ */
+function keepStrings(columns: RawColumn[], written: (string[] | undefined)[]): void {
+  columns.forEach((c, k) => {
+    if (c.texts === 0) return;
+    const strs = written[k] ?? new Array<string>(c.num.length);
+    for (let r = 0; r < strs.length; r++) {
+      if (strs[r] === undefined) strs[r] = c.state[r] === CELL_NUMBER ? String(c.num[r]) : '';
+    }
+    c.strs = strs;
+  });
 }
