@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # npm run bench [-- --quick]: the speed/detection benchmark (REPORT.md), then
-# the influence fidelity study (STUDY.md). Arguments go to both; the study
-# only reads --quick.
+# the influence fidelity study (STUDY.md), then the fuzz run (results/fuzz.json). Arguments go to the first; the study and the fuzz run
+# only read --quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node --import tsx bench/run.ts "$@"
 quick=()
 for a in "$@"; do [ "$a" = "--quick" ] && quick=(--quick); done
 node --import tsx bench/study/run.ts "${quick[@]}"
+# Fuzz: generated CSV/JSONL through load → validation → featurize → train; success or InputError only.
+node --import tsx bench/fuzz.ts "${quick[@]}"

@@ -9,7 +9,8 @@ import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { CancelledError, InputError } from './compute/errors';
 import { ENGINE_VERSION } from './compute/version';
-import { fraction, METHODS, MODEL_KINDS, nonNegativeNumber, oneOf, positiveInt, widths } from './cli/options';
+import { escapeControl, escapeControlKeepLines } from './compute/data/quote';
+import { foldCount, fraction, memoryMB, METHODS, MODEL_KINDS, nonNegativeNumber, oneOf, positiveInt, terminalSafe, widths } from './cli/options';
 import { type AnalyzeFlags, analyzeOptionsFrom, runAnalysis } from './cli/runAnalysis';
 import { formatSummary } from './cli/summary';
 import { type DemoFlags, runDemo } from './cli/demo';
@@ -27,7 +28,7 @@ function addModelOptions(command: Command): Command {
     .option('--verify-tests <n>', 'reliability check: test samples measured (default 3)', positiveInt('--verify-tests'))
     .option('--converge', 'converge the whole network with full-batch L-BFGS after training (slow; for full-network influence)')
     .option('--top-k <n>', 'proponents/opponents kept per test sample (default 10)', positiveInt('--top-k'))
-    .option('--folds <k>', 'cross-fitting folds (default 5)', positiveInt('--folds'))
+    .option('--folds <k>', 'cross-fitting folds, at least 2 (default 5)', foldCount)
     .option('--seed <s>', 'random seed (default 0)', (v) => Math.trunc(nonNegativeNumber('--seed')(v)))
     .option('--max-samples <n>', 'load at most n samples (stratified)', positiveInt('--max-samples'))
     .option('--weight-decay <wd>', 'mean-loss L2 weight decay', nonNegativeNumber('--weight-decay'))
@@ -36,6 +37,7 @@ function addModelOptions(command: Command): Command {
     .option('--workers <n>', 'worker threads (default: one per core)', positiveInt('--workers'))
     .option('--backend <name>', 'tensorflow, wasm or cpu', oneOf('--backend', ['tensorflow', 'wasm', 'cpu'] as const))
     .option('--max-exact-params <n>', 'largest last layer the exact method factors (default 4000)', positiveInt('--max-exact-params'))
+    .option('--max-memory-mb <mb>', 'refuse a run estimated to need more memory (default: 75% of the free memory)', memoryMB)
     .option('--json', 'print the results JSON on stdout instead of the summary')
     .option('--no-progress', 'no progress bar on stderr');
 }
@@ -47,7 +49,7 @@ export function buildProgram(signal: AbortSignal): Command {
     .description('Find mislabeled and influential training samples with influence functions.')
     .version(ENGINE_VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(terminalSafe(s)) });
 
   addModelOptions(
     program
@@ -57,9 +59,9 @@ export function buildProgram(signal: AbortSignal): Command {
       .option('--test <path>', 'a separate test file')
       .option('--label-column <name>', 'the label column (default: label/class/target/y, else the last)')
       .option('--out <file>', 'where to write the results', 'influence-lens-results.json'),
-  ).action(async (dataset: string, flags: AnalyzeFlags) => {
+  ).action(async (dataset: string, flags: AnalyzeFlags & { maxMemoryMb?: number }) => {
     const out = path.resolve(flags.out);
-    const results = await runAnalysis(analyzeOptionsFrom(dataset, flags, signal), out, flags.progress);
+    const results = await runAnalysis({ ...analyzeOptionsFrom(dataset, flags, signal), maxMemoryMB: flags.maxMemoryMb }, out, flags.progress);
     process.stdout.write(flags.json ? `${JSON.stringify(results)}\n` : `${formatSummary(results, out)}\n`);
   });
 
@@ -88,14 +90,14 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
     if (error instanceof InputError) {
-      process.stderr.write(`error: ${error.message}\n`);
+      process.stderr.write(`error: ${escapeControl(error.message)}\n`);
       return EXIT.badInput;
     }
     if (error instanceof CancelledError) {
       process.stderr.write('cancelled; no results were written\n');
       return EXIT.cancelled;
     }
-    process.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`internal error: ${escapeControlKeepLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
     return EXIT.internal;
   } finally {
     process.off('SIGINT', onSigint);

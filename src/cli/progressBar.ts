@@ -4,7 +4,13 @@
  * terminal except for one line per stage (logs stay readable in CI).
  */
 import { SingleBar } from 'cli-progress';
+import { clip, escapeControl } from '../compute/data/quote';
 import type { Progress } from '../compute/pipeline/options';
+
+/** A stage's message on the terminal: one line, no control characters (they could move the cursor or retitle the window). */
+function safeMessage(m: string | undefined): string {
+  return m ? escapeControl(clip(m, 120)) : '';
+}
 
 const STAGE_LABELS: Record<Progress['stage'], string> = {
   load: 'Loading data',
@@ -41,14 +47,14 @@ export class StageProgress {
             etaBuffer: 20,
           },
         );
-        this.bar.start(Math.max(p.total, 1), p.done, { message: p.message ?? '' });
+        this.bar.start(Math.max(p.total, 1), p.done, { message: safeMessage(p.message) });
       } else {
-        this.stream.write(`${STAGE_LABELS[p.stage]}${p.message ? ` (${p.message})` : ''}\n`);
+        this.stream.write(`${STAGE_LABELS[p.stage]}${p.message ? ` (${safeMessage(p.message)})` : ''}\n`);
       }
       return;
     }
     this.bar?.setTotal(Math.max(p.total, 1));
-    this.bar?.update(p.done, { message: p.message ?? '' });
+    this.bar?.update(p.done, { message: safeMessage(p.message) });
   }
 
   stop(): void {

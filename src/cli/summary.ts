@@ -1,12 +1,22 @@
 /** The short human summary printed on stdout after an analysis. */
+import { clip, escapeControl } from '../compute/data/quote';
 import type { ResultsFile, TrainRecord } from '../compute/results/schema';
+
+/**
+ * Text from the dataset (paths, labels, class names, warnings that quote
+ * them) shown on the terminal: control characters escaped, so a label cannot
+ * set the terminal's title or clear the screen, and long values cut.
+ */
+function safe(s: string, max = 200): string {
+  return escapeControl(clip(s, max));
+}
 
 function percent(x: number | null): string {
   return x === null ? 'n/a' : `${(100 * x).toFixed(1)}%`;
 }
 
 function location(r: TrainRecord): string {
-  return r.source.line !== undefined ? `${r.source.path}:${r.source.line}` : r.source.path;
+  return safe(r.source.line !== undefined ? `${r.source.path}:${r.source.line}` : r.source.path, 80);
 }
 
 function table(rows: string[][]): string {
@@ -17,13 +27,13 @@ function table(rows: string[][]): string {
 export function formatSummary(results: ResultsFile, outPath: string, topN = 10): string {
   const { dataset, model, influence, labelIssues, timings } = results;
   const lines: string[] = [];
-  lines.push(`Influence Lens — ${dataset.root} (${dataset.format}, ${dataset.nTrain} train / ${dataset.nTest} test, ${dataset.classes.length} classes)`);
+  lines.push(`Influence Lens — ${safe(dataset.root, 400)} (${dataset.format}, ${dataset.nTrain} train / ${dataset.nTest} test, ${dataset.classes.length} classes)`);
   const hidden = model.hidden.length ? ` [${model.hidden.join(', ')}]` : '';
   lines.push(
     `Model: ${model.kind}${hidden}, ${model.parameters} parameters, backend ${results.engine.backend}; ` +
       `train accuracy ${percent(model.trainAccuracy)}, test accuracy ${percent(model.testAccuracy)}`,
   );
-  if (results.engine.backendWarning) lines.push(`WARNING: ${results.engine.backendWarning}`);
+  if (results.engine.backendWarning) lines.push(`WARNING: ${safe(results.engine.backendWarning, 2000)}`);
   lines.push(
     `Influence: ${influence.method} over the ${influence.target === 'full' ? 'whole network' : 'last layer'} ` +
       `(${model.targetParameters} parameters, damping ${influence.damping.toExponential(1)}, last-layer ‖∇R‖/n ${model.headGradientNorm.toExponential(1)}); ${influence.reason}`,
@@ -35,10 +45,10 @@ export function formatSummary(results: ResultsFile, outPath: string, topN = 10):
       `Reliability: Pearson ${rel.pearson.toFixed(3)}, Spearman ${rel.spearman.toFixed(3)} between predicted and actual ` +
         `change of test loss over ${rel.points} (removed, test) pairs, retraining the ${rel.retrain === 'full' ? 'whole network' : 'last layer'}`,
     );
-    if (rel.warning) lines.push(`WARNING: ${rel.warning}`);
+    if (rel.warning) lines.push(`WARNING: ${safe(rel.warning, 2000)}`);
   }
   lines.push(`Estimated label errors: ${labelIssues.estimatedCount} of ${dataset.nTrain} (confident learning, ${labelIssues.folds}-fold cross-fitting)`);
-  for (const w of dataset.warnings) lines.push(`Note: ${w}`);
+  for (const w of dataset.warnings) lines.push(`Note: ${safe(w, 2000)}`);
   const top = results.train.slice(0, topN);
   if (top.length) {
     lines.push('', `Top ${top.length} suspected mislabels:`);
@@ -49,8 +59,8 @@ export function formatSummary(results: ResultsFile, outPath: string, topN = 10):
           String(k + 1),
           r.suspicion.toFixed(3),
           location(r),
-          r.label,
-          r.suggestedLabel === r.label ? '(same)' : r.suggestedLabel,
+          safe(r.label, 40),
+          r.suggestedLabel === r.label ? '(same)' : safe(r.suggestedLabel, 40),
           r.suggestedProbability.toFixed(2),
         ]),
       ]),
@@ -58,6 +68,6 @@ export function formatSummary(results: ResultsFile, outPath: string, topN = 10):
   }
   const s = timings.stages;
   const parts = Object.entries(s).map(([k, v]) => `${k} ${v.toFixed(1)}s`);
-  lines.push('', `Results: ${outPath}`, `Time: ${timings.totalSeconds.toFixed(1)} s (${parts.join(', ')})`);
+  lines.push('', `Results: ${safe(outPath, 400)}`, `Time: ${timings.totalSeconds.toFixed(1)} s (${parts.join(', ')})`);
   return lines.join('\n');
 }

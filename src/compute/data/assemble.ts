@@ -9,6 +9,7 @@ import type { LoadedDataset, SourceRef, SplitData } from '../types';
 import { listSome } from './files';
 import { compareLabels, stratifiedHoldout, stratifiedSubsample } from './split';
 import { SPLIT_TEST } from './table';
+import { quote } from './quote';
 
 export interface PlanInput {
   /** Label per candidate sample; null when it is missing (the sample is skipped). */
@@ -92,7 +93,7 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
   keep.forEach((i, k) => (testFlags[k] ? test : train).push(i));
   const trainClasses = new Set(train.map(labelOf));
   if (trainClasses.size < 2) {
-    const only = trainClasses.size === 1 ? ` ('${[...trainClasses][0]}')` : '';
+    const only = trainClasses.size === 1 ? ` (${quote([...trainClasses][0])})` : '';
     throw new InputError(
       p.file,
       `the training data has only ${trainClasses.size === 1 ? 'one class' : 'no samples'}${only} in ${p.labelWhat}; ` +
@@ -111,14 +112,14 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
     // Not an error (a rare class is real data), but its numbers mean little: in cross-fitting, the
     // fold that holds its one sample is trained without the class, so that sample always looks mislabeled.
     warnings.push(
-      `Class${singletons.length === 1 ? '' : 'es'} ${listSome(singletons.map(([c, i]) => `'${c}' (${p.where(i)})`))} ` +
+      `Class${singletons.length === 1 ? '' : 'es'} ${listSome(singletons.map(([c, i]) => `${quote(c)} (${p.where(i)})`))} ` +
         `${singletons.length === 1 ? 'has' : 'have'} a single training sample; expected at least two per class: ` +
         'such a sample is always scored as suspicious, since no model that did not train on it has seen its class.',
     );
   }
   const testOnly = [...new Set(test.map(labelOf))].filter((c) => !trainClasses.has(c));
   if (testOnly.length > 0) {
-    warnings.push(`Class${testOnly.length === 1 ? '' : 'es'} ${listSome(testOnly.map((c) => `'${c}'`))} appear only in the test data.`);
+    warnings.push(`Class${testOnly.length === 1 ? '' : 'es'} ${listSome(testOnly.map((c) => quote(c)))} appear only in the test data.`);
   }
   const classes = [...new Set([...trainClasses, ...testOnly])].sort(compareLabels);
   const index = new Map(classes.map((c, k) => [c, k]));

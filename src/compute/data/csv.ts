@@ -22,6 +22,7 @@ import { readText } from './files';
 import { stratifiedSubsample } from './split';
 import { PreviewBuilder, RawColumn, type RawTable, trimCell } from './table';
 import { CHUNK_BYTES, countLineBreaksInFile, readRecordPieces } from './textChunks';
+import { quote, quoteJson } from './quote';
 
 /** Files larger than this are streamed instead of read as one string. */
 export const STREAM_ABOVE_BYTES = 256 * 2 ** 20;
@@ -88,7 +89,7 @@ async function openDelimited(input: TextInput, o: DelimitedOptions): Promise<Ope
     if (first !== undefined) {
       throw new InputError(
         input.file,
-        `the header names column '${name}' twice (columns ${first + 1} and ${k + 1}); expected unique column names`,
+        `the header names column ${quote(name)} twice (columns ${first + 1} and ${k + 1}); expected unique column names`,
         reader.startLine,
       );
     }
@@ -97,7 +98,7 @@ async function openDelimited(input: TextInput, o: DelimitedOptions): Promise<Ope
   if (names.length < 2) {
     throw new InputError(
       input.file,
-      `the header has a single column ('${names[0]}'); expected a label column and at least one feature column ` +
+      `the header has a single column (${quote(names[0])}); expected a label column and at least one feature column ` +
         `separated by commas, semicolons or tabs`,
       reader.startLine,
     );
@@ -253,7 +254,7 @@ export async function readDelimited(
 
 function splitValue(cell: string, line: number, f: OpenFile, column: string): number {
   const v = parseSplitValue(cell);
-  if (v < 0) throw new InputError(f.input.file, `line ${line} has ${JSON.stringify(cell.trim())} in column '${column}'; ${SPLIT_EXPECTED}`, line);
+  if (v < 0) throw new InputError(f.input.file, `line ${line} has ${quoteJson(cell.trim())} in column ${quote(column)}; ${SPLIT_EXPECTED}`, line);
   return v;
 }
 

@@ -13,6 +13,7 @@
  * in the middle of an unquoted field is kept literally (5'11").
  */
 import { InputError } from '../errors';
+import { quoteJson } from './quote';
 import { recordDigest } from './recordDigest';
 
 const QUOTE = 34;
@@ -86,7 +87,7 @@ export class DelimitedReader {
           if (c !== this.delim && c !== LF && c !== CR) {
             throw new InputError(
               this.file,
-              `unexpected ${JSON.stringify(text[p])} after the closing quote of field ${this.count + 1}; ` +
+              `unexpected ${quoteJson(text[p])} after the closing quote of field ${this.count + 1}; ` +
                 `expected ${delimiterName(String.fromCharCode(this.delim))} or the end of the line ` +
                 `(write "" for a quote inside a quoted field)`,
               this.line,

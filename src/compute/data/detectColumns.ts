@@ -7,6 +7,7 @@
 import { InputError } from '../errors';
 import { listSome } from './files';
 import { CELL_MISSING, type RawColumn, type RawTable, rowLocation } from './table';
+import { quote, quoteJson } from './quote';
 
 export type ColumnKind = 'numeric' | 'categorical' | 'text' | 'drop';
 
@@ -35,7 +36,7 @@ export function detectLabelColumn(
     if (k < 0) {
       throw new InputError(
         file,
-        `label ${what} '${requested}' not found; expected one of the ${what}s: ${listSome(names.map((n) => `'${n}'`), 30)}`,
+        `label ${what} ${quote(requested)} not found; expected one of the ${what}s: ${listSome(names.map((n) => quote(n)), 30)}`,
         line,
       );
     }
@@ -72,12 +73,12 @@ export function inferKinds(table: RawTable, warnings: string[]): ColumnKind[] {
 function inferKind(table: RawTable, col: RawColumn, warnings: string[]): ColumnKind {
   const present = col.numbers + col.texts;
   if (present === 0) {
-    warnings.push(`Column '${col.name}' has no values in any row; dropped.`);
+    warnings.push(`Column ${quote(col.name)} has no values in any row; dropped.`);
     return 'drop';
   }
   if (col.texts === 0) {
     if (looksLikeRowId(col, table.n)) {
-      warnings.push(`Column '${col.name}' looks like a row identifier (a unique integer per row); dropped.`);
+      warnings.push(`Column ${quote(col.name)} looks like a row identifier (a unique integer per row); dropped.`);
       return 'drop';
     }
     return 'numeric';
@@ -87,8 +88,8 @@ function inferKind(table: RawTable, col: RawColumn, warnings: string[]): ColumnK
     const { file, line } = rowLocation(table, col.firstTextRow);
     throw new InputError(
       file,
-      `column '${col.name}' is numeric (${(share * 100).toFixed(1)}% of its values are numbers) but ` +
-        `${line !== undefined ? `line ${line}` : `row ${col.firstTextRow}`} has ${JSON.stringify(col.firstTextValue)}; ` +
+      `column ${quote(col.name)} is numeric (${(share * 100).toFixed(1)}% of its values are numbers) but ` +
+        `${line !== undefined ? `line ${line}` : `row ${col.firstTextRow}`} has ${quoteJson(col.firstTextValue)}; ` +
         `expected a number, or an empty cell / NA / ? for a missing value`,
       line,
     );
@@ -108,7 +109,7 @@ function inferKind(table: RawTable, col: RawColumn, warnings: string[]): ColumnK
   if (TEXT_NAME_RE.test(col.name)) return 'text';
   if (distinct.size > 0.5 * present && avgWords >= 3) return 'text';
   if (distinct.size === present && present >= 20 && col.missing === 0 && avgWords < 2) {
-    warnings.push(`Column '${col.name}' has a different value in every row (an identifier?); dropped.`);
+    warnings.push(`Column ${quote(col.name)} has a different value in every row (an identifier?); dropped.`);
     return 'drop';
   }
   return 'categorical';
@@ -151,7 +152,7 @@ export function nameDifference(trainNames: string[], testNames: string[], label:
   const extra = [...b].filter((n) => !a.has(n));
   if (missing.length === 0 && extra.length === 0) return null;
   const parts: string[] = [];
-  if (missing.length) parts.push(`missing ${listSome(missing.map((n) => `'${n}'`))}`);
-  if (extra.length) parts.push(`extra ${listSome(extra.map((n) => `'${n}'`))}`);
+  if (missing.length) parts.push(`missing ${listSome(missing.map((n) => quote(n)))}`);
+  if (extra.length) parts.push(`extra ${listSome(extra.map((n) => quote(n)))}`);
   return parts.join('; ');
 }

@@ -5,7 +5,7 @@
  * the features the model is trained on.
  *
  *  - numeric: (v - mean) / std; a missing cell gets the mean, i.e. 0;
- *    a constant column is all 0s.
+ *    a constant column is all 0s (and named in a warning).
  *  - categorical: one-hot over the categories seen in training (sorted), plus
  *    a trailing "missing" slot when training rows have missing cells; an
  *    unseen category is all zeros.
@@ -14,6 +14,7 @@
 import type { ColumnKind } from './detectColumns';
 import { CELL_MISSING, type RawColumn, type RawTable } from './table';
 import { TfidfModel } from './tfidf';
+import { quote } from './quote';
 
 /** A local copy: per-cell reads of an imported binding cost a getter call under CommonJS. */
 const MISSING = CELL_MISSING;
@@ -54,6 +55,9 @@ export function fitFeaturizer(
       const { mean, std } = trainMoments(col, train);
       block = { kind, col, offset, mean, std };
       width = 1;
+      if (std === 0 && missTrain < train.length) {
+        warnings.push(`Column ${quote(col.name)} has the same value in every training row; it carries no information (encoded as 0).`);
+      }
       if (missTrain + missTest > 0) {
         warnings.push(`${missingPhrase(col, missTrain, missTest)} imputed with the training mean.`);
       }
@@ -98,7 +102,7 @@ export function transform(f: Featurizer, rows: Int32Array): Float32Array {
       const at = i * dims + b.offset;
       const missing = col.state[r] === MISSING;
       if (b.kind === 'numeric') {
-        const z = missing || b.std === 0 ? 0 : (col.num[r] - b.mean) / b.std;
+        const z = missing || b.std === 0 ? 0 : zScore(col.num[r], b.mean, b.std);
         // Training z-scores are bounded by sqrt(n); only a wild test value can get near float32's range.
         out[at] = z > MAX_Z ? MAX_Z : z < -MAX_Z ? -MAX_Z : z;
       } else if (b.kind === 'onehot') {
@@ -120,32 +124,49 @@ function countMissing(col: RawColumn, rows: Int32Array): number {
 
 function missingPhrase(col: RawColumn, train: number, test: number): string {
   const total = train + test;
-  return `Column '${col.name}': ${total} missing value${total === 1 ? '' : 's'} (${train} in train, ${test} in test)`;
+  return `Column ${quote(col.name)}: ${total} missing value${total === 1 ? '' : 's'} (${train} in train, ${test} in test)`;
 }
 
-/** Mean and population standard deviation of the training values (two passes, for accuracy). */
-function trainMoments(col: RawColumn, train: Int32Array): { mean: number; std: number } {
+/**
+ * Mean and population standard deviation of the training values, in two
+ * passes over values divided by their largest magnitude first: near ±1e308
+ * the plain sums and squares overflow to Infinity, and a column that
+ * separates the classes perfectly would come out as "no scale" (std 0, all
+ * zeros). Scaled, every term is in [-1, 1] and both results are finite.
+ */
+export function trainMoments(col: RawColumn, train: Int32Array): { mean: number; std: number } {
   let n = 0;
-  let sum = 0;
+  let scale = 0;
   for (let i = 0; i < train.length; i++) {
     const r = train[i];
     if (col.state[r] !== MISSING) {
-      sum += col.num[r];
+      const a = Math.abs(col.num[r]);
+      if (a > scale) scale = a;
       n++;
     }
   }
-  if (n === 0) return { mean: 0, std: 0 };
-  const mean = sum / n;
+  if (n === 0 || scale === 0) return { mean: 0, std: 0 };
+  let sum = 0;
+  for (let i = 0; i < train.length; i++) {
+    const r = train[i];
+    if (col.state[r] !== MISSING) sum += col.num[r] / scale;
+  }
+  const m = sum / n;
   let ss = 0;
   for (let i = 0; i < train.length; i++) {
     const r = train[i];
-    if (col.state[r] !== MISSING) ss += (col.num[r] - mean) ** 2;
+    if (col.state[r] !== MISSING) ss += (col.num[r] / scale - m) ** 2;
   }
-  const std = Math.sqrt(ss / n);
-  // Sums of values near 1e154+ overflow; such a column carries no usable scale.
-  if (!Number.isFinite(mean) || !Number.isFinite(std)) return { mean: 0, std: 0 };
+  const mean = m * scale;
+  const std = Math.sqrt(ss / n) * scale;
   // Round-off can leave a tiny std on a constant column; treat it as constant.
   return { mean, std: std <= 1e-12 * Math.max(1, Math.abs(mean)) ? 0 : std };
+}
+
+/** (v - mean) / std without overflowing when v and mean are far apart near the end of the double range. */
+function zScore(v: number, mean: number, std: number): number {
+  const d = v - mean;
+  return d - d === 0 ? d / std : v / std - mean / std;
 }
 
 /** Category → one-hot slot: training categories in sorted order, cut to MAX_CATEGORIES by frequency. */
@@ -162,7 +183,7 @@ function categorySlots(col: RawColumn, train: Int32Array, warnings: string[]): M
   if (names.length > MAX_CATEGORIES) {
     names.sort((a, b) => freq.get(b)! - freq.get(a)! || compareCodeUnits(a, b));
     warnings.push(
-      `Column '${col.name}' has ${names.length} categories; kept the ${MAX_CATEGORIES} most frequent, ` +
+      `Column ${quote(col.name)} has ${names.length} categories; kept the ${MAX_CATEGORIES} most frequent, ` +
         `the others are encoded as all zeros.`,
     );
     names = names.slice(0, MAX_CATEGORIES);

@@ -13,6 +13,7 @@ import { commonFolder, relativePosix } from './files';
 import { loadImageFolder } from './imageFolder';
 import { readJsonl } from './jsonl';
 import { finishTable } from './tabular';
+import { quote } from './quote';
 
 export interface LoadOptions {
   /** Label column/field; else one named label|class|target|y (case-insensitive), else the last one. */
@@ -61,7 +62,7 @@ function textFormat(abs: string, given: string): Exclude<DatasetFormat, 'imagefo
   if (!format) {
     throw new InputError(
       given,
-      `unsupported file type '${path.extname(abs) || '(none)'}'; expected .csv, .tsv, .txt, .jsonl or .ndjson, or a folder of class folders of images`,
+      `unsupported file type ${path.extname(abs) ? quote(path.extname(abs)) : "'(none)'"}; expected .csv, .tsv, .txt, .jsonl or .ndjson, or a folder of class folders of images`,
     );
   }
   return format;

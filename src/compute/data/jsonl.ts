@@ -12,7 +12,8 @@ import { detectLabelColumn, detectSplitColumn, nameDifference, parseSplitValue, 
 import { listSome, readText } from './files';
 import { isImageName } from './imageDecode';
 import { recordDigest } from './recordDigest';
-import { CELL_MISSING, PreviewBuilder, RawColumn, type RawTable } from './table';
+import { CELL_MISSING, CELL_NUMBER, PreviewBuilder, RawColumn, type RawTable, trimCell } from './table';
+import { clip, escapeControl, quote } from './quote';
 
 interface JsonRecord {
   value: Record<string, unknown>;
@@ -50,20 +51,50 @@ async function parseFile(input: TextInput): Promise<ParsedFile> {
       const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
       throw new InputError(input.file, `the line holds ${got}; expected a JSON object ({"field": value, …})`, line);
     }
-    for (const k of Object.keys(value)) names.add(k);
+    for (const k of Object.keys(value)) {
+      names.add(k);
+      const v = (value as Record<string, unknown>)[k];
+      // JSON.parse turns 1e400 into Infinity; keep the text the user wrote, for the messages.
+      if (typeof v === 'number' && v - v !== 0) (value as Record<string, unknown>)[k] = new OverflowedNumber(numberText(raw, k));
+    }
     records.push({ value: value as Record<string, unknown>, line, digest: recordDigest(raw) });
   }
   return { input, records, names: [...names] };
+}
+
+/** A number too large for a double (JSON.parse gives ±Infinity), with its source text. */
+class OverflowedNumber {
+  constructor(readonly text: string) {}
+}
+
+const NUMBER_TOKEN = '-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?';
+
+/**
+ * The source text of field `key`'s number in the JSON line `raw`: after the
+ * key (as JSON spells it) and a colon. Inside a string value the key's
+ * quotes would be escaped, so the match is the field itself. Falls back to
+ * the first overflowing number on the line.
+ */
+export function numberText(raw: string, key: string): string {
+  const keyed = new RegExp(`${escapeRegExp(JSON.stringify(key))}\\s*:\\s*(${NUMBER_TOKEN})`, 'g');
+  for (const m of raw.matchAll(keyed)) if (!Number.isFinite(Number(m[1]))) return m[1];
+  for (const m of raw.matchAll(new RegExp(NUMBER_TOKEN, 'g'))) if (!Number.isFinite(Number(m[0]))) return m[0];
+  return 'Infinity';
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The text of one field value; objects and arrays are not features. */
 function cellText(v: unknown, field: string, file: string, line: number): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
+  if (v instanceof OverflowedNumber) return v.text;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   throw new InputError(
     file,
-    `field '${field}' holds ${Array.isArray(v) ? 'an array' : 'an object'}; expected a number, a string, true/false or null`,
+    `field ${quote(field)} holds ${Array.isArray(v) ? 'an array' : 'an object'}; expected a number, a string, true/false or null`,
     line,
   );
 }
@@ -86,7 +117,10 @@ export async function readJsonl(
   if (test) checkSameFields(main, files[1], label);
 
   const n = files.reduce((a, f) => a + f.records.length, 0);
-  const columns = featureNames.map((name) => new RawColumn(name, n, false, true));
+  // No string per cell: a JSON number's text is String(value), rebuilt from the parsed number when a
+  // column turns out not to be numeric (keepStrings), so a numeric field costs 9 bytes a cell, not a string.
+  const columns = featureNames.map((name) => new RawColumn(name, n, false, false));
+  const written: (string[] | undefined)[] = columns.map(() => undefined);
   const labels: (string | null)[] = [];
   const sources: SourceRef[] = [];
   const previews: string[] = [];
@@ -98,7 +132,7 @@ export async function readJsonl(
       const row = labels.length;
       const file = f.input.file;
       if (!(label in value)) {
-        throw new InputError(file, `the record has no '${label}' field; expected every record to have the label field '${label}'`, line);
+        throw new InputError(file, `the record has no ${quote(label)} field; expected every record to have the label field ${quote(label)}`, line);
       }
       const l = cellText(value[label], label, file, line).trim();
       labels.push(l === '' ? null : l);
@@ -107,18 +141,26 @@ export async function readJsonl(
       if (split) split[row] = fileNo;
       if (splitName && !test) {
         const v = parseSplitValue(cellText(value[splitName], splitName, file, line));
-        if (v < 0) throw new InputError(file, `field '${splitName}' is ${JSON.stringify(value[splitName] ?? null)}; ${SPLIT_EXPECTED}`, line);
+        if (v < 0) throw new InputError(file, `field ${quote(splitName)} is ${escapeControl(clip(JSON.stringify(value[splitName] ?? null)))}; ${SPLIT_EXPECTED}`, line);
         split![row] = v;
       }
-      for (const c of columns) c.push(row, cellText(value[c.name], c.name, file, line));
+      for (let k = 0; k < columns.length; k++) {
+        const c = columns[k];
+        const v = value[c.name];
+        const text = cellText(v, c.name, file, line);
+        c.push(row, text);
+        // Strings as written ("007" is a number but also a category); numbers are rebuilt later.
+        if (typeof v !== 'number' && text !== '') (written[k] ??= new Array<string>(n))[row] = trimCell(text);
+      }
       for (const name of featureNames) {
         const v = value[name];
-        if (v !== undefined && !preview.add(name, typeof v === 'string' ? v : JSON.stringify(v))) break;
+        if (v !== undefined && !preview.add(name, typeof v === 'string' ? v : v instanceof OverflowedNumber ? v.text : JSON.stringify(v))) break;
       }
       previews.push(preview.finish());
     });
   });
 
+  keepStrings(columns, written);
   const table: RawTable = {
     n,
     labelColumn: label,
@@ -142,9 +184,9 @@ function attachImages(table: RawTable, files: ParsedFile[], warnings: string[]):
   );
   if (imageCols.length === 0) return;
   const col = imageCols[0];
-  const others = table.columns.filter((c) => c !== col).map((c) => `'${c.name}'`);
+  const others = table.columns.filter((c) => c !== col).map((c) => quote(c.name));
   if (others.length > 0) {
-    warnings.push(`Field${others.length === 1 ? '' : 's'} ${listSome(others)} ignored: the samples are the images named in '${col.name}'.`);
+    warnings.push(`Field${others.length === 1 ? '' : 's'} ${listSome(others)} ignored: the samples are the images named in ${quote(col.name)}.`);
   }
   const abs: string[] = [];
   const user: string[] = [];
@@ -153,7 +195,7 @@ function attachImages(table: RawTable, files: ParsedFile[], warnings: string[]):
     if (col.state[r] === CELL_MISSING) {
       throw new InputError(
         f.input.file,
-        `the record has no image path in field '${col.name}'; expected every record to name its image (.png/.jpg)`,
+        `the record has no image path in field ${quote(col.name)}; expected every record to name its image (.png/.jpg)`,
         table.sources[r].line,
       );
     }
@@ -169,4 +211,20 @@ function checkSameFields(main: ParsedFile, other: ParsedFile, label: string): vo
   const diff = nameDifference(main.names, other.names, label);
   if (diff === null) return;
   throw new InputError(other.input.file, `the fields differ from the training file (${diff}); expected the same fields as ${main.input.file}`);
+}
+
+/**
+ * The text of every cell of the columns that hold text (the others need
+ * none): the string as written, else the number's own spelling (what
+ * String(value) gave when it was read), else '' for a missing cell.
+ */
+function keepStrings(columns: RawColumn[], written: (string[] | undefined)[]): void {
+  columns.forEach((c, k) => {
+    if (c.texts === 0) return;
+    const strs = written[k] ?? new Array<string>(c.num.length);
+    for (let r = 0; r < strs.length; r++) {
+      if (strs[r] === undefined) strs[r] = c.state[r] === CELL_NUMBER ? String(c.num[r]) : '';
+    }
+    c.strs = strs;
+  });
 }

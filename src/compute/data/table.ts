@@ -184,8 +184,11 @@ export class PreviewBuilder {
       this.full = true;
       return false;
     }
-    let v = /\s/.test(value) ? value.replace(/\s+/g, ' ').trim() : value;
+    // Cut before collapsing whitespace: a 100 MB cell would otherwise be copied whole for 40 characters.
+    const head = value.length > 4 * this.max ? value.slice(0, 4 * this.max) : value;
+    let v = /\s/.test(head) ? head.replace(/\s+/g, ' ').trim() : head;
     if (v.length > 40) v = `${v.slice(0, 39)}…`;
+    else if (head !== value) v = `${v}…`;
     this.out += `${this.out ? ', ' : ''}${name}=${v}`;
     return true;
   }

@@ -10,6 +10,7 @@ import { inferKinds } from './detectColumns';
 import { fitFeaturizer, transform } from './featurize';
 import { type ImageLoadOptions, loadImages } from './imageSet';
 import type { RawTable } from './table';
+import { quote } from './quote';
 
 export interface TableOptions extends ImageLoadOptions {
   testFraction: number;
@@ -33,7 +34,7 @@ export async function finishTable(
       split: table.split,
       splitSource: table.testSource,
       file: table.files[0],
-      labelWhat: `${what} '${table.labelColumn}'`,
+      labelWhat: `${what} ${quote(table.labelColumn)}`,
       labelLine: format === 'csv' ? 1 : table.sources[0]?.line,
       where: (i) => `${table.sources[i].path}:${table.sources[i].line}`,
       testFraction: opts.testFraction,
@@ -65,7 +66,7 @@ export async function finishTable(
     if (dims === 0) {
       throw new InputError(
         table.files[0],
-        `no usable feature ${what}s besides the label '${table.labelColumn}'; expected at least one ${what} ` +
+        `no usable feature ${what}s besides the label ${quote(table.labelColumn)}; expected at least one ${what} ` +
           `with numbers, categories or text that varies between samples`,
       );
     }

@@ -19,24 +19,47 @@ export function tokenize(text: string): string[] {
   return text.toLowerCase().match(WORD_RE) ?? [];
 }
 
-/** 32-bit FNV-1a: stable across runs and platforms. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const SPACE = 32;
+
+/** FNV-1a state `h` continued over the code units of `s`. */
+function fnvContinue(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h;
 }
 
-/** Bucket → count for the words and adjacent word pairs of `text`. */
+/** 32-bit FNV-1a: stable across runs and platforms. */
+export function hashString(s: string): number {
+  return fnvContinue(FNV_OFFSET, s) >>> 0;
+}
+
+/**
+ * Bucket → count for the words and adjacent word pairs of `text`.
+ *
+ * One pass over the regex matches, with nothing kept per word: a 100 MB
+ * cell has ~15 million words, and holding them as an array of strings plus
+ * a "w1 w2" string per bigram took over a gigabyte. FNV-1a is sequential, so
+ * the hash of "w1 w2" is the hash of w1 continued over a space and w2: the
+ * same buckets as hashing the joined string.
+ */
 export function termCounts(text: string, buckets = TEXT_BUCKETS): Map<number, number> {
-  const words = tokenize(text);
   const counts = new Map<number, number>();
-  const bump = (term: string) => {
-    const b = hashString(term) % buckets;
+  const bump = (h: number) => {
+    const b = (h >>> 0) % buckets;
     counts.set(b, (counts.get(b) ?? 0) + 1);
   };
-  for (let i = 0; i < words.length; i++) {
-    bump(words[i]);
-    if (i > 0) bump(`${words[i - 1]} ${words[i]}`);
+  // Lower-cased whole, then matched, exactly as tokenize() does (lower-casing can change a word's length).
+  const lower = text.toLowerCase();
+  const re = new RegExp(WORD_RE.source, WORD_RE.flags);
+  let first = true;
+  let prevHash = 0;
+  for (let m = re.exec(lower); m !== null; m = re.exec(lower)) {
+    const h = fnvContinue(FNV_OFFSET, m[0]);
+    bump(h);
+    if (!first) bump(fnvContinue(Math.imul(prevHash ^ SPACE, FNV_PRIME), m[0]));
+    first = false;
+    prevHash = h;
   }
   return counts;
 }

@@ -25,6 +25,7 @@ import { runReliabilityCheck } from './reliabilityStage';
 import { crossFitTasks, collectOutOfSample } from './crossfit';
 import { DEFAULTS, type AnalyzeOptions, type Progress } from './options';
 import { rankLabelIssues } from './rankLabelIssues';
+import { validateOptions, validateRun } from './validateRun';
 import type { ResultsFile } from '../results/schema';
 
 /** Worker threads worth starting: one tfjs instance per core, at most one per task. */
@@ -68,6 +69,7 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
   const seed = options.seed ?? DEFAULTS.seed;
   const folds = Math.max(2, options.folds ?? DEFAULTS.folds);
   const topK = Math.max(0, options.topK ?? DEFAULTS.topK);
+  validateOptions(options);
 
   const backend = await initBackend(options.backend);
   report({ stage: 'load', done: 0, total: 1 });
@@ -79,6 +81,7 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
     onProgress: (done, total) => report({ stage: 'load', done, total }),
   });
   throwIfAborted(options.signal);
+  validateRun(options, data, { backend: backend.name, workers: resolveWorkers(options.workers, folds + 1) });
   clock.lap('load');
 
   const config = modelConfig(options, data, seed);

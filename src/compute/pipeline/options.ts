@@ -19,7 +19,7 @@ export interface AnalyzeOptions {
   method?: MethodChoice;
   /** Proponents and opponents kept per test sample. Default 10. */
   topK?: number;
-  /** Cross-fitting folds for out-of-sample probabilities. Default 5 (2 at least). */
+  /** Cross-fitting folds for out-of-sample probabilities. Default 5; at least 2 and at most the training samples (validateRun.ts). */
   folds?: number;
   /** Seeds the split, initialisation, batch order and folds. Default 0. */
   seed?: number;
@@ -50,6 +50,12 @@ export interface AnalyzeOptions {
    * check of a full-network method retrains the whole network too.
    */
   converge?: boolean;
+  /**
+   * The most memory the analysis may take, MB: a run whose estimate
+   * (memoryEstimate.ts) is larger is refused before training, naming the
+   * option that would make it fit. Default: 75% of the free memory.
+   */
+  maxMemoryMB?: number;
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
 }

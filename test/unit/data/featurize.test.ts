@@ -32,7 +32,10 @@ describe('numeric columns', () => {
     // m: train values 10, 20 → mean 15, std 5; missing → 0.
     assert.deepEqual(train.map((r) => r[2]), [-1, 0, 1, 0]);
     assert.deepEqual(test.map((r) => r[2]), [0, 0]);
-    assert.deepEqual(d.warnings, [`Column 'm': 4 missing values (2 in train, 2 in test) imputed with the training mean.`]);
+    assert.deepEqual(d.warnings, [
+      `Column 'c' has the same value in every training row; it carries no information (encoded as 0).`,
+      `Column 'm': 4 missing values (2 in train, 2 in test) imputed with the training mean.`,
+    ]);
   });
 });
 

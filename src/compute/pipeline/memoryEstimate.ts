@@ -1,0 +1,157 @@
+/**
+ * How much memory an analysis will take, from the data's shape and the
+ * options alone, before any training starts: so a run that cannot fit is
+ * refused in a second with the option that makes it fit, instead of growing
+ * for minutes and dying (`--hidden 30000,30000` reached 13.9 GB and ended in
+ * the wasm backend's "memory access out of bounds").
+ *
+ * The terms follow where the memory goes (bytes):
+ *  - the runtime: Node, tfjs and one wasm instance per thread;
+ *  - the features, float32, shared by every thread (rows × dims × 4), and
+ *    each training thread's gathered copy of its fold's rows;
+ *  - each model being trained: its parameters, their gradients and Adam's
+ *    two moments, plus a copy on the way back (parameters × 4 × 6); the main
+ *    thread keeps every trained model's weights (1 + folds copies);
+ *  - the head: the float64 Hessian and its factor when the exact method
+ *    factors it (measured ≈ 32 bytes per Hessian entry, wasm Gram included),
+ *    the test samples' gradients, the features of the last layer;
+ *  - iterative methods over the whole network: per-sample work of about
+ *    rows × parameters × 4.
+ * A factor for the garbage collector's headroom turns the sum into a peak.
+ * The constants were fitted to peak RSS measured by the benchmark's scaling
+ * section (bench/results/REPORT.md §4) and by hand (test/unit/pipeline/
+ * memoryEstimate.test.ts lists the figures); the estimate is meant to be
+ * within about ±30 % of the measured peak, which is what a refusal needs.
+ *
+ * Loading is not estimated here: it has already happened when the shape is
+ * known (the streaming CSV loader has its own budget, csv.ts).
+ */
+import type { ModelKind } from '../types';
+
+export const MB = 2 ** 20;
+
+/** Node + tfjs + the main thread's wasm instance (≈ 170 MB measured on a tiny run). */
+const RUNTIME_BYTES = 170 * MB;
+/** Each worker thread's own tfjs and wasm instance. */
+const WORKER_BYTES = 25 * MB;
+/** Weights, gradients, Adam's m and v, and the copies made when a trained model is sent back. */
+const BYTES_PER_TRAINED_PARAMETER = 4 * 6;
+/** Exact influence: Hessian, its Cholesky factor and the wasm Gram, per entry of the p × p matrix. */
+const BYTES_PER_HESSIAN_ENTRY = 32;
+/** Headroom of the garbage collector between what is live and what the process holds. */
+const GC_FACTOR = 1.25;
+/** The wasm backend addresses at most 4 GB per thread (PLATFORM.md). */
+export const WASM_HEAP_BYTES = 4 * 2 ** 30;
+
+export interface RunShape {
+  nTrain: number;
+  nTest: number;
+  /** Input features per sample. */
+  dims: number;
+  numClasses: number;
+  kind: ModelKind;
+  /** Hidden widths (the CNN's dense layer is hidden[0]). */
+  hidden: number[];
+  /** [height, width, channels] of image inputs (CNN). */
+  imageShape?: [number, number, number];
+  convChannels?: number[];
+  folds: number;
+  /** Worker threads training at the same time. */
+  workers: number;
+  /** 'exact' factors the head's Hessian; 'iterative' (cg, lissa, gif over the whole network); 'other' (tracin, last-layer cg). */
+  influence: 'exact' | 'iterative' | 'other';
+  /** Test samples explained by an iterative method (each keeps a gradient). */
+  explain: number;
+}
+
+export interface MemoryEstimate {
+  /** The expected peak, bytes. */
+  totalBytes: number;
+  /** Parameters of the whole model. */
+  parameters: number;
+  /** Parameters of the last layer (the head). */
+  headParameters: number;
+  /** The largest memory one training thread's wasm heap needs. */
+  perWorkerHeapBytes: number;
+  /** The named terms, bytes, for messages and the benchmark. */
+  parts: { runtime: number; features: number; training: number; keptModels: number; head: number; influence: number };
+}
+
+/** Parameters of the network body and head for this shape. */
+export function modelParameters(s: Pick<RunShape, 'kind' | 'dims' | 'numClasses' | 'hidden' | 'imageShape' | 'convChannels'>): {
+  total: number;
+  head: number;
+  featureDim: number;
+} {
+  const c = s.numClasses;
+  let total = 0;
+  let featureDim = s.dims;
+  if (s.kind === 'cnn' && s.imageShape) {
+    const [h, w, ch] = s.imageShape;
+    let inC = ch;
+    let hh = h;
+    let ww = w;
+    for (const outC of s.convChannels ?? [8, 16]) {
+      total += 9 * inC * outC + outC;
+      inC = outC;
+      hh = Math.max(1, Math.floor(hh / 2));
+      ww = Math.max(1, Math.floor(ww / 2));
+    }
+    featureDim = hh * ww * inC;
+  }
+  const widths = s.kind === 'logreg' ? [] : s.kind === 'cnn' ? s.hidden.slice(0, 1) : s.hidden;
+  for (const width of widths) {
+    total += featureDim * width + width;
+    featureDim = width;
+  }
+  const head = (featureDim + 1) * c;
+  return { total: total + head, head, featureDim };
+}
+
+export function estimateRunMemory(s: RunShape): MemoryEstimate {
+  const { total: parameters, head: headParameters, featureDim } = modelParameters(s);
+  const rows = s.nTrain + s.nTest;
+  const workers = Math.max(1, Math.min(s.workers, s.folds + 1));
+  const features = rows * s.dims * 4;
+  // A fold trains on (folds-1)/folds of the rows; the main model on all of them.
+  const perModel = parameters * BYTES_PER_TRAINED_PARAMETER + s.nTrain * s.dims * 4;
+  const training = workers * perModel + workers * WORKER_BYTES;
+  const keptModels = (s.folds + 1) * parameters * 4;
+  const head =
+    rows * featureDim * 8 +
+    s.nTest * headParameters * 4 +
+    (s.influence === 'exact' ? headParameters * headParameters * BYTES_PER_HESSIAN_ENTRY : 0);
+  const influence = s.influence === 'iterative' ? s.nTrain * parameters * 4 + s.explain * parameters * 8 : 0;
+  // Training and the head/influence stages do not overlap; the features and the kept models outlive both.
+  const live = features + keptModels + Math.max(training, head + influence);
+  return {
+    totalBytes: RUNTIME_BYTES + GC_FACTOR * live,
+    parameters,
+    headParameters,
+    perWorkerHeapBytes: perModel,
+    parts: { runtime: RUNTIME_BYTES, features, training, keptModels, head, influence },
+  };
+}
+
+/** The default limit: 75 % of the memory the system has available now. */
+export function defaultMemoryLimitBytes(availableBytes: number): number {
+  return Math.floor(0.75 * availableBytes);
+}
+
+/**
+ * The largest value of `knob` in [lo, hi] whose estimate fits `limit`, by
+ * bisection (the estimate grows with each knob); lo - 1 when none does.
+ */
+export function largestFitting(lo: number, hi: number, fits: (v: number) => boolean): number {
+  if (!fits(lo)) return lo - 1;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi + 1) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+export function formatMB(bytes: number): string {
+  return bytes >= 10 * 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(0)} GB` : bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GB` : `${Math.round(bytes / MB)} MB`;
+}

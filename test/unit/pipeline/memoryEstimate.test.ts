@@ -1,0 +1,62 @@
+/**
+ * The memory estimate against peak RSS measured by whole CLI runs: the
+ * benchmark's scaling section (bench/results/REPORT.md §4: 784 features,
+ * MLP 128, exact, 2,000 test samples; and 5,000/1,000 samples of 64 features
+ * with a hidden width that sets the head) and the hand-measured shapes of
+ * issue 12. The estimate covers training and influence, not loading (done
+ * before it is made), so the load-heavy 100k run is under its peak.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { estimateRunMemory, largestFitting, modelParameters, type RunShape } from '../../../src/compute/pipeline/memoryEstimate';
+
+const MB = 2 ** 20;
+const mlp = { numClasses: 10, kind: 'mlp' as const, folds: 5, workers: 2, explain: 50 };
+
+const MEASURED: { what: string; shape: RunShape; peakMB: number }[] = [
+  ...[
+    [1000, 279],
+    [3000, 308],
+    [10000, 438],
+    [30000, 725],
+    [100000, 1814],
+  ].map(([n, peakMB]) => ({ what: `N=${n}`, shape: { ...mlp, nTrain: n, nTest: 2000, dims: 784, hidden: [128], influence: 'exact' as const }, peakMB })),
+  ...[
+    [100, 196, 'exact'],
+    [1000, 250, 'exact'],
+    [3000, 469, 'exact'],
+    [5000, 922, 'iterative'],
+  ].map(([p, peakMB, influence]) => ({
+    what: `P=${p}`,
+    shape: { ...mlp, nTrain: 5000, nTest: 1000, dims: 64, hidden: [Math.round(Number(p) / 10) - 1], influence: influence as RunShape['influence'] },
+    peakMB: Number(peakMB),
+  })),
+];
+
+describe('memory estimate', () => {
+  for (const m of MEASURED) {
+    test(`${m.what}: within -30% / +35% of the measured ${m.peakMB} MB`, () => {
+      const mb = estimateRunMemory(m.shape).totalBytes / MB;
+      assert.ok(mb > 0.7 * m.peakMB && mb < 1.35 * m.peakMB, `estimated ${mb.toFixed(0)} MB, measured ${m.peakMB} MB`);
+    });
+  }
+
+  test('--hidden 30000,30000 (measured: grew to 14 GB, then "memory access out of bounds") is far past the wasm heap', () => {
+    const e = estimateRunMemory({ ...mlp, numClasses: 2, nTrain: 240, nTest: 60, dims: 2, hidden: [30000, 30000], influence: 'iterative' });
+    assert.equal(e.parameters, 2 * 30000 + 30000 + 30000 * 30000 + 30000 + 30001 * 2);
+    assert.ok(e.perWorkerHeapBytes > 4 * 2 ** 30);
+  });
+
+  test('parameter counts: logreg, mlp, cnn', () => {
+    assert.deepEqual(modelParameters({ kind: 'logreg', dims: 784, numClasses: 10, hidden: [128] }), { total: 7850, head: 7850, featureDim: 784 });
+    assert.deepEqual(modelParameters({ kind: 'mlp', dims: 784, numClasses: 10, hidden: [128] }), { total: 101770, head: 1290, featureDim: 128 });
+    const cnn = modelParameters({ kind: 'cnn', dims: 784, numClasses: 10, hidden: [64], imageShape: [28, 28, 1], convChannels: [8, 16] });
+    assert.equal(cnn.head, 650);
+    assert.equal(cnn.total, 9 * 8 + 8 + 9 * 8 * 16 + 16 + 7 * 7 * 16 * 64 + 64 + 650);
+  });
+
+  test('largestFitting finds the edge', () => {
+    assert.equal(largestFitting(1, 1000, (v) => v * v <= 5000), 70);
+    assert.equal(largestFitting(5, 10, () => false), 4);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * Pre-work validation (issue 12, items 8 and 9): refusals come before any
+ * training, as InputErrors naming the option and the value that fits.
+ * Before: --folds 1000 on 2 training samples trained 1001 models and then
+ * died with "fold 2 returned no held-out probabilities" (exit 1, a stack
+ * trace); --folds 1 was silently raised to 2; --hidden 30000,30000 grew to
+ * 14 GB and died in the wasm backend.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import fs from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../../../src/compute/errors';
+import { validateOptions, validateRun } from '../../../src/compute/pipeline/validateRun';
+import type { LoadedDataset } from '../../../src/compute/types';
+import { describeRun, ensureBuilt, makeTempDir, runCli } from '../../helpers/cli';
+
+function dataset(nTrain: number, nTest: number, dims: number, classes = 2): LoadedDataset {
+  const split = (n: number) => ({ x: new Float32Array(0), y: Int32Array.from({ length: n }, (_, i) => i % classes) });
+  return { root: '/d', format: 'csv', classes: Array.from({ length: classes }, (_, k) => `c${k}`), dims, train: split(nTrain), test: split(nTest) } as unknown as LoadedDataset;
+}
+
+function refusal(f: () => unknown): string {
+  try {
+    f();
+  } catch (error) {
+    assert.ok(error instanceof InputError, String(error));
+    return error.message;
+  }
+  assert.fail('expected a refusal');
+}
+
+const ctx = { backend: 'wasm' as const, workers: 2, availableBytes: 16 * 2 ** 30 };
+
+describe('validateRun', () => {
+  test('fewer than 2 folds is refused before loading', () => {
+    assert.match(refusal(() => validateOptions({ datasetPath: 'd.csv', folds: 1 })), /--folds 1.*at least 2/);
+  });
+
+  test('more folds than training samples is refused with the limit', () => {
+    const message = refusal(() => validateRun({ datasetPath: 'd.csv', folds: 1000 }, dataset(2, 1, 4), ctx));
+    assert.match(message, /1000 cross-fitting folds .* 2 training samples.*expected at most 2 folds/);
+    assert.doesNotThrow(() => validateRun({ datasetPath: 'd.csv', folds: 2 }, dataset(2, 1, 4), ctx));
+  });
+
+  test('a model past the wasm heap names --hidden with widths that fit', () => {
+    const message = refusal(() => validateRun({ datasetPath: 'd.csv', hidden: [30000, 30000] }, dataset(240, 60, 2), ctx));
+    assert.match(message, /4 GB the wasm backend can address/);
+    const widths = /--hidden (\d+),(\d+) or narrower/.exec(message);
+    assert.ok(widths, message);
+    assert.doesNotThrow(() => validateRun({ datasetPath: 'd.csv', hidden: [Number(widths[1]), Number(widths[2])] }, dataset(240, 60, 2), ctx));
+  });
+
+  test('over --max-memory-mb: names --max-samples with a count that fits, and the limit', () => {
+    const options = { datasetPath: 'd.csv', maxMemoryMB: 600 };
+    const message = refusal(() => validateRun(options, dataset(100_000, 20_000, 784, 10), ctx));
+    assert.match(message, /more than the limit of 600 MB \(--max-memory-mb\)/);
+    const k = /--max-samples (\d+)/.exec(message);
+    assert.ok(k, message);
+    const kept = Number(k[1]);
+    assert.doesNotThrow(() => validateRun(options, dataset(Math.round(kept * 0.8), Math.round(kept * 0.2), 784, 10), ctx));
+  });
+
+  test('the default limit is 75% of the free memory', () => {
+    const shape = dataset(100_000, 20_000, 784, 10);
+    assert.doesNotThrow(() => validateRun({ datasetPath: 'd.csv' }, shape, { ...ctx, availableBytes: 8 * 2 ** 30 }));
+    assert.match(refusal(() => validateRun({ datasetPath: 'd.csv' }, shape, { ...ctx, availableBytes: 1 * 2 ** 30 })), /75% of the free memory/);
+  });
+});
+
+describe('through the CLI: exit 2 before training', () => {
+  const dir = makeTempDir('validate');
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const csv = path.join(dir, 'four.csv');
+  fs.writeFileSync(csv, 'x,label\n1,a\n2,a\n3,b\n4,b\n');
+  const small = path.join(dir, 'small.csv');
+  fs.writeFileSync(small, ['x,y,label', ...Array.from({ length: 60 }, (_, i) => `${i % 7},${(i * 3) % 11},${'ab'[i % 2]}`)].join('\n'));
+  const run = async (args: string[]) => {
+    await ensureBuilt();
+    return runCli(['analyze', ...args, '--out', path.join(dir, 'r.json'), '--no-progress', '--workers', '1', '--epochs', '1']);
+  };
+
+  test('--folds 1000 with --max-samples 3', async () => {
+    const r = await run([csv, '--folds', '1000', '--max-samples', '3']);
+    assert.equal(r.code, 2, describeRun(r));
+    assert.match(r.stderr, /^error: .*expected at most \d+ folds/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  test('--folds 1', async () => {
+    const r = await run([csv, '--folds', '1']);
+    assert.equal(r.code, 2, describeRun(r));
+    assert.match(r.stderr, /--folds must be a whole number of at least 2/);
+  });
+
+  test('--hidden 30000,30000', async () => {
+    const r = await run([small, '--hidden', '30000,30000']);
+    assert.equal(r.code, 2, describeRun(r));
+    assert.match(r.stderr, /^error: .*would not fit in memory.*--hidden \d+,\d+ or narrower/);
+    assert.equal(fs.existsSync(path.join(dir, 'r.json')), false);
+  });
+});
