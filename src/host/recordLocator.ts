@@ -29,18 +29,25 @@ export function digestAtLine(text: string, format: TextFormat, file: string, lin
   return span ? recordDigest(text.slice(span.start, span.end).trim()) : undefined;
 }
 
-/** The start lines of every record of the text, by fingerprint (the header of a CSV included; it never matches a data record's). */
-export function linesByDigest(text: string, format: TextFormat, file: string): Map<string, number[]> {
-  const out = new Map<string, number[]>();
+/** Every record of a text: the fingerprints by start line and the start lines by fingerprint. */
+export interface RecordIndex {
+  byLine: Map<number, string>;
+  byDigest: Map<string, number[]>;
+}
+
+/** Indexes every record of the text in one pass (the header of a CSV included; it never matches a data record's). */
+export function indexRecords(text: string, format: TextFormat, file: string): RecordIndex {
+  const index: RecordIndex = { byLine: new Map(), byDigest: new Map() };
   const add = (digest: string, line: number) => {
-    const lines = out.get(digest);
+    index.byLine.set(line, digest);
+    const lines = index.byDigest.get(digest);
     if (lines) lines.push(line);
-    else out.set(digest, [line]);
+    else index.byDigest.set(digest, [line]);
   };
   if (format === 'csv') {
     const reader = new DelimitedReader(text, delimiterFor(file, text), file);
     while (reader.next()) add(reader.digest(), reader.startLine);
-    return out;
+    return index;
   }
   let start = 0;
   for (let line = 1; start <= text.length; line++) {
@@ -50,7 +57,7 @@ export function linesByDigest(text: string, format: TextFormat, file: string): M
     if (raw !== '') add(recordDigest(raw), line);
     start = end + 1;
   }
-  return out;
+  return index;
 }
 
 /**
@@ -58,6 +65,8 @@ export function linesByDigest(text: string, format: TextFormat, file: string): M
  * `linesTrusted`: the file is known unchanged since the analysis, so a match
  * at the old line is that record even when an identical record stands
  * elsewhere; otherwise an identical twin makes the old line ambiguous too.
+ * Many records of one file: build the index once with {@link indexRecords}
+ * (finding one record's line alone walks the text from its start).
  */
 export function locateRecord(
   text: string,
@@ -65,13 +74,13 @@ export function locateRecord(
   file: string,
   record: { line: number; digest: string },
   linesTrusted: boolean,
-  index?: Map<string, number[]>,
+  index?: RecordIndex,
 ): Located {
-  const atLine = digestAtLine(text, format, file, record.line) === record.digest;
+  const atLine = (index ? index.byLine.get(record.line) : digestAtLine(text, format, file, record.line)) === record.digest;
   if (atLine && linesTrusted) return { kind: 'found', line: record.line, moved: false };
   let lines: number[];
   try {
-    lines = (index ?? linesByDigest(text, format, file)).get(record.digest) ?? [];
+    lines = (index ?? indexRecords(text, format, file)).byDigest.get(record.digest) ?? [];
   } catch (error) {
     return { kind: 'unreadable', reason: (error as Error).message };
   }

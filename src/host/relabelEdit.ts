@@ -12,6 +12,7 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { readText } from '../compute/data/files';
 import type { ResultsFile, TestRecord, TrainRecord } from '../compute/results/schema';
 import type { SourceRef } from '../compute/types';
 import type { Log } from './log';
@@ -74,6 +75,35 @@ async function openDocuments(files: Iterable<string>): Promise<Map<string, vscod
     }
   }
   return docs;
+}
+
+/** How long an open, unmodified document may take to reload a change made on disk by another program. */
+const RELOAD_WAIT_MS = 3000;
+
+/**
+ * An open document without unsaved edits must hold what is on disk before we
+ * plan an edit on it: after another program changed the file, the editor
+ * reloads it a moment later, and an edit planned on the old text would land
+ * on the wrong record (and its save would fail). Waits for the reload;
+ * returns why a file cannot be edited safely, or undefined.
+ */
+async function awaitDiskText(docs: Map<string, vscode.TextDocument>, root: string): Promise<string | undefined> {
+  const oneEol = (t: string) => t.replace(/\r\n?/g, '\n');
+  for (const [abs, doc] of docs) {
+    if (doc.isDirty) continue; // the user's unsaved text is what they see and what the edit goes to
+    const deadline = Date.now() + RELOAD_WAIT_MS;
+    for (;;) {
+      const disk = await readText(abs, path.basename(abs)).catch(() => undefined);
+      if (disk === undefined || doc.getText() === disk) break;
+      if (oneEol(doc.getText()) === oneEol(disk)) {
+        // The editor made the line endings uniform: saving would rewrite every other record's line end.
+        return `${posix(root, abs)} mixes line endings (CRLF and LF), which the editor rewrites when it saves; nothing was changed: make its line endings uniform first`;
+      }
+      if (Date.now() > deadline) return `${posix(root, abs)} changed on disk and the editor has not reloaded it yet; nothing was changed, try again`;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return undefined;
 }
 
 const workspaceFs: MoveFs = {
@@ -167,7 +197,12 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
     }
   }
   const docs = await openDocuments(textFiles);
-  const readText = (abs: string) => {
+  const unsafe = await awaitDiskText(docs, root);
+  if (unsafe) {
+    void deps.notifier.error(`Influence Lens: ${unsafe}.`);
+    return { applied: 0, problems: [], declined: false, failure: unsafe };
+  }
+  const documentText = (abs: string) => {
     const doc = docs.get(abs);
     if (!doc) throw new Error('the file cannot be opened');
     return doc.getText();
@@ -177,7 +212,7 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
     { resolve: (rel) => boundary.resolve(rel), root, format, labelColumn, linesTrusted },
     req.records,
     req.label,
-    readText,
+    documentText,
   );
   const label = req.label.trim();
   if (plan.edits.length === 0) {

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { delimiterFor, fieldText, headerNames, recordAtLine } from './csvRecord';
 import { fieldValueSpan, jsonlLine, labelJson, labelOf } from './jsonlRecord';
 import { isSafeFolderName } from './paths';
-import { describeLocated, locateRecord, type TextFormat } from './recordLocator';
+import { describeLocated, indexRecords, locateRecord, type RecordIndex, type TextFormat } from './recordLocator';
 
 export interface RelabelTarget {
   source: { path: string; line?: number; row?: number; digest?: string };
@@ -134,11 +134,22 @@ export function planRelabel(dataset: DatasetInfo, targets: RelabelTarget[], newL
 }
 
 /** The line the target's record starts on now; throws (naming the line the analysis saw) when it cannot be proven. */
+/** One index per text, shared by every target in it (a bulk relabel would otherwise walk the file once per record). */
+const indexes = new WeakMap<object, Map<string, RecordIndex>>();
+
+function indexFor(dataset: DatasetInfo, file: string, text: string, format: TextFormat): RecordIndex {
+  let perFile = indexes.get(dataset);
+  if (!perFile) indexes.set(dataset, (perFile = new Map()));
+  let index = perFile.get(file);
+  if (!index) perFile.set(file, (index = indexRecords(text, format, file)));
+  return index;
+}
+
 function currentLine(file: string, text: string, format: TextFormat, target: RelabelTarget, dataset: DatasetInfo): number {
   const { line, digest } = target.source;
   if (line === undefined) throw new Error('the result has no line number for this record');
   if (!digest) throw new Error('these results carry no record fingerprints (an older version made them); re-run the analysis before relabeling');
-  const located = locateRecord(text, format, file, { line, digest }, dataset.linesTrusted(file));
+  const located = locateRecord(text, format, file, { line, digest }, dataset.linesTrusted(file), indexFor(dataset, file, text, format));
   if (located.kind !== 'found') throw new Error(`the record the analysis saw at line ${line} is ${describeLocated(located)}; re-run the analysis`);
   return located.line;
 }

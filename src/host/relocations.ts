@@ -11,7 +11,7 @@ import { readText } from '../compute/data/files';
 import type { ResultsFile } from '../compute/results/schema';
 import type { SourceRef } from '../compute/types';
 import type { DatasetBoundary } from './datasetBoundary';
-import { describeLocated, linesByDigest, type Located, locateRecord } from './recordLocator';
+import { describeLocated, indexRecords, type Located, locateRecord, type RecordIndex } from './recordLocator';
 
 /** By `path:line` as the results name the record; only records that moved, went or became ambiguous. */
 export type Relocations = Map<string, Located>;
@@ -36,9 +36,9 @@ export async function relocateRecords(results: ResultsFile, boundary: DatasetBou
       for (const s of sources) out.set(keyOf(s), { kind: 'gone' });
       continue;
     }
-    let index: Map<string, number[]>;
+    let index: RecordIndex;
     try {
-      index = linesByDigest(text, format, abs);
+      index = indexRecords(text, format, abs);
     } catch (error) {
       for (const s of sources) out.set(keyOf(s), { kind: 'unreadable', reason: (error as Error).message });
       continue;

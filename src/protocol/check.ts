@@ -114,3 +114,35 @@ export function union<M extends Record<string, Check<object>>>(variants: M): Che
     return { ...variants[type](v, path), type } as { [K in keyof M]: Checked<M[K]> & { type: K } }[keyof M];
   };
 }
+
+/** A dictionary with string keys and values of one kind (solver diagnostics, stage timings). */
+export function recordOf<T>(value: Check<T>): Check<Record<string, T>> {
+  return (v, path) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(path, 'an object', v);
+    const out: Record<string, T> = {};
+    for (const [key, item] of Object.entries(v as Record<string, unknown>)) out[key] = value(item, `${path}.${key}`);
+    return out;
+  };
+}
+
+/** Any one of several checkers (tried in order): for values that may be a number, a string or a flag. */
+export function anyOf<T extends unknown[]>(...checks: { [K in keyof T]: Check<T[K]> }): Check<T[number]> {
+  return (v, path) => {
+    const errors: string[] = [];
+    for (const check of checks) {
+      try {
+        return check(v, path);
+      } catch (error) {
+        errors.push((error as Error).message.replace(`${path}: expected `, ''));
+      }
+    }
+    return fail(path, errors.join(' or '), v);
+  };
+}
+
+/**
+ * A measured number as JSON carries it: a number, or null where the writer
+ * had NaN or ±Infinity (JSON.stringify writes those as null). Read back as
+ * NaN, so a reader shows "—" instead of refusing a whole file for one value.
+ */
+export const measure: Check<number> = (v, path) => (v === null ? Number.NaN : typeof v === 'number' ? v : fail(path, 'a number or null', v));

@@ -1,0 +1,171 @@
+/**
+ * The results file as a checked contract (DESIGN.md §3): the engine writes
+ * it, the CLI prints it, the host reads it back from disk, the webview shows
+ * parts of it. Every reader that takes it from a file checks it here first,
+ * so a damaged or foreign file is "made by another version: re-run", never a
+ * half-rendered panel. The types are derived from the checkers, so the two
+ * cannot drift apart. Fields may be added, never renamed; a breaking change
+ * bumps SCHEMA_VERSION. Browser-safe (no Node imports).
+ */
+import { anyOf, arrayOf, bool, type Checked, measure, nonNegInt, nullable, num, object, oneOf, optional, recordOf, str } from './check';
+
+export const SCHEMA_VERSION = 1;
+
+/** Labels kept per training sample in `rankedLabels`. */
+export const RANKED_LABELS = 5;
+
+export const DATASET_FORMATS = ['csv', 'imagefolder', 'jsonl'] as const;
+export const MODEL_KINDS = ['logreg', 'mlp', 'cnn'] as const;
+export const INFLUENCE_METHODS = ['exact', 'cg', 'lissa', 'tracin', 'gif'] as const;
+export type InfluenceMethod = (typeof INFLUENCE_METHODS)[number];
+
+const checkSource = object({
+  /** Path relative to the dataset root, with forward slashes. */
+  path: str,
+  /** 1-based line where the record starts (text formats). */
+  line: optional(nonNegInt),
+  /** 0-based data row within `path` (text formats; header excluded). */
+  row: optional(nonNegInt),
+  /** Fingerprint of the record's text (text formats; src/compute/data/recordDigest.ts). */
+  digest: optional(str),
+});
+
+const checkInfluenceEntry = object({
+  /** Index into `train` by id. */
+  train: nonNegInt,
+  /** infl(i, t) = g_tᵀ H⁻¹ g_i: predicted change of the test loss if the training sample were removed. */
+  influence: measure,
+});
+export type InfluenceEntry = Checked<typeof checkInfluenceEntry>;
+
+const checkTrainRecord = object({
+  id: nonNegInt,
+  source: checkSource,
+  label: str,
+  /** The trained model's prediction (in-sample). */
+  predicted: str,
+  /** Out-of-sample argmax from k-fold cross-fitting. */
+  suggestedLabel: str,
+  /** Out-of-sample probability of the suggested label. */
+  suggestedProbability: measure,
+  /** Out-of-sample probability of the given label. */
+  givenLabelProbability: measure,
+  /** The most probable labels out of sample, highest first (at most RANKED_LABELS); absent in older files. */
+  rankedLabels: optional(arrayOf(object({ label: str, probability: measure }))),
+  /** Out-of-sample p(given) − max p(other), in [−1, 1]; negative = the held-out model prefers another label. */
+  outOfSampleMargin: measure,
+  /** Training cross-entropy at θ̂. */
+  loss: measure,
+  selfInfluence: measure,
+  /** In [0, 1]; higher = more likely mislabeled. */
+  suspicion: measure,
+  /** Whether the confident-learning estimate counts this sample among the likely label errors. */
+  likelyLabelIssue: bool,
+  /** Raw record values for display (tabular/text), absent for images. */
+  preview: optional(str),
+});
+export type TrainRecord = Checked<typeof checkTrainRecord>;
+
+const checkTestRecord = object({
+  id: nonNegInt,
+  source: checkSource,
+  label: str,
+  predicted: str,
+  loss: measure,
+  /** Largest positive influence first: training samples that helped this prediction. */
+  proponents: arrayOf(checkInfluenceEntry),
+  /** Most negative influence first: training samples that hurt it. */
+  opponents: arrayOf(checkInfluenceEntry),
+  preview: optional(str),
+});
+export type TestRecord = Checked<typeof checkTestRecord>;
+
+/** Influence measured against actual retraining on this dataset (DESIGN.md §2). */
+const checkReliability = object({
+  pearson: measure,
+  spearman: measure,
+  points: nonNegInt,
+  retrain: oneOf(['last-layer', 'full'] as const),
+  /** The tfjs backend the whole-network retrainings ran on (absent for last-layer refits). */
+  retrainBackend: optional(str),
+  testSamples: arrayOf(nonNegInt),
+  /** (predicted, actual) change of test loss per removed training sample and test sample: the scatter plot. */
+  pairs: arrayOf(object({ train: nonNegInt, test: nonNegInt, predicted: measure, actual: measure })),
+  warning: optional(str),
+});
+export type Reliability = Checked<typeof checkReliability>;
+
+const checkTimings = object({
+  loadSeconds: num,
+  trainSeconds: num,
+  influenceSeconds: num,
+  totalSeconds: num,
+  /** Finer breakdown (featurize, crossfit, hessian, …) for the benchmark report. */
+  stages: recordOf(num),
+});
+export type StageTimings = Checked<typeof checkTimings>;
+
+const checkResults = object({
+  schemaVersion: oneOf([SCHEMA_VERSION] as const),
+  createdAt: str,
+  engine: object({ version: str, backend: str, backendWarning: optional(str), workers: nonNegInt }),
+  dataset: object({
+    root: str,
+    format: oneOf(DATASET_FORMATS),
+    labelColumn: str,
+    classes: arrayOf(str),
+    nTrain: nonNegInt,
+    nTest: nonNegInt,
+    testSource: str,
+    dims: nonNegInt,
+    warnings: arrayOf(str),
+  }),
+  model: object({
+    kind: oneOf(MODEL_KINDS),
+    parameters: nonNegInt,
+    targetParameters: nonNegInt,
+    weightDecay: num,
+    /** null when the split is empty. */
+    trainAccuracy: nullable(num),
+    testAccuracy: nullable(num),
+    hidden: arrayOf(nonNegInt),
+    epochs: nonNegInt,
+    seed: num,
+    /** ‖∇R(θ̂)‖/n over the target parameters: how close to the optimum influence was computed. */
+    headGradientNorm: measure,
+  }),
+  influence: object({
+    method: oneOf(INFLUENCE_METHODS),
+    /** Why this method was chosen (for `auto`). */
+    reason: str,
+    /** Damping δ added to the Hessian (summed objective). */
+    damping: measure,
+    /** λ of the summed objective, n·weightDecay. */
+    l2: num,
+    /** The parameters influence is computed over. */
+    target: oneOf(['last-layer', 'full'] as const),
+    /** How self-influence was computed (not always by `method`; see DESIGN.md §2). */
+    selfInfluenceMethod: str,
+    topK: nonNegInt,
+    /** Test ids that have proponents/opponents; null = all. */
+    explained: nullable(arrayOf(nonNegInt)),
+    /** Solver diagnostics: iterations, residuals, LiSSA scale, |J| … */
+    details: recordOf(anyOf(measure, str, bool)),
+    reliability: nullable(checkReliability),
+  }),
+  labelIssues: object({
+    estimatedCount: nonNegInt,
+    folds: nonNegInt,
+    /** Calibrated confident joint, rows = given label, columns = estimated true label. */
+    confidentJoint: arrayOf(arrayOf(measure)),
+  }),
+  train: arrayOf(checkTrainRecord),
+  test: arrayOf(checkTestRecord),
+  timings: checkTimings,
+});
+export type ResultsFile = Checked<typeof checkResults>;
+
+/** Checks a parsed results file; throws a ProtocolError naming the first field that is not as this version writes it. */
+export function checkResultsFile(value: unknown, path = 'results'): ResultsFile {
+  return checkResults(value, path);
+}
