@@ -58,7 +58,8 @@ export function buildProgram(signal: AbortSignal): Command {
       .argument('<dataset>', 'a CSV/TSV/JSONL file or an image folder')
       .option('--test <path>', 'a separate test file')
       .option('--label-column <name>', 'the label column (default: label/class/target/y, else the last)')
-      .option('--out <file>', 'where to write the results', 'influence-lens-results.json'),
+      .option('--out <file>', 'where to write the results', 'influence-lens-results.json')
+      .option('--fit-cache <file>', 'save the trained model and head fit here; a later run with the same fit options on unchanged data reuses it instead of retraining'),
   ).action(async (dataset: string, flags: AnalyzeFlags & { maxMemoryMb?: number }) => {
     const out = path.resolve(flags.out);
     const results = await runAnalysis({ ...analyzeOptionsFrom(dataset, flags, signal), maxMemoryMB: flags.maxMemoryMb }, out, flags.progress);

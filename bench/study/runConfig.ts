@@ -6,7 +6,7 @@
  *
  *   train (Adam, with per-epoch checkpoints for TracIn)
  *   → converge the whole network (full-batch L-BFGS; the engine's `converge`)
- *   → features, head fit to a tight optimum + Newton polish (as analyze())
+ *   → features, head fit to a tight optimum + Newton polish (the engine's fitLastLayer)
  *   → runInfluenceStage once per method (timed)
  *   → test points: the engine's seeded choice among the explained test samples
  *   → removals: the engine's chooseRemovals over every method's score rows
@@ -18,14 +18,14 @@
  * Nothing is chosen by looking at the results: test points, removals and
  * seeds are fixed before any retraining happens.
  */
-import { fitHead } from '../../src/compute/head/fitHead';
-import { polishHeadNewton } from '../../src/compute/head/polishHead';
 import { type HeadData, headLosses, headParameterCount, headProbabilities } from '../../src/compute/head/softmaxHead';
 import { computeNewtonStepInfluence } from '../../src/compute/influence/newtonStepInfluence';
 import { defaultModelConfig } from '../../src/compute/models/defaults';
-import { computeFeatures, predictProbabilities, trainNetwork } from '../../src/compute/models/train';
+import { predictProbabilities, trainNetwork } from '../../src/compute/models/train';
 import type { ModelConfig, TrainedNetwork, TrainingData } from '../../src/compute/models/types';
+import { fitLastLayer } from '../../src/compute/pipeline/headStage';
 import { type InfluenceStageResult, runInfluenceStage } from '../../src/compute/pipeline/influenceStage';
+import { DEFAULTS } from '../../src/compute/pipeline/options';
 import { createRng, deriveSeed, normal, permutation } from '../../src/compute/random';
 import { retrainHead, withFlatParameters } from '../../src/compute/reliability/retrain';
 import { chooseRemovals, verifyInfluence } from '../../src/compute/reliability/verify';
@@ -44,8 +44,6 @@ import {
   type Pair,
   type RetrainStats,
 } from './types';
-
-const MAX_EXACT_PARAMETERS = 4000;
 
 function correlate(predicted: number[], actual: number[]): Correlation {
   const ok = predicted.every(Number.isFinite) && actual.every(Number.isFinite) && predicted.length >= 3;
@@ -188,27 +186,14 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
   }
   mark('converge');
 
-  // As analyze(): features, head to a tight optimum, Newton polish + Cholesky factor.
-  const train: HeadData = { phi: computeFeatures(net, trainData.x, trainData.n), y: trainData.y, n: trainData.n };
-  const test: HeadData = { phi: computeFeatures(net, testData.x, testData.n), y: testData.y, n: testData.n };
-  const shape = { featureDim: net.featureDim, numClasses };
+  // The engine's own last-layer fit (fit() calls the same function): features, head to a tight optimum, Newton polish + Cholesky factor.
+  const fittedHead = fitLastLayer(net, trainData, testData, l2, DEFAULTS.maxExactParameters);
+  const { train, test, shape, trainProbs, testProbs, factor, headDamping } = fittedHead;
+  const headMeanGradNorm = fittedHead.headGradientNorm;
+  const head = fittedHead.net.head;
+  const fitted: TrainedNetwork = fittedHead.net;
   const p = headParameterCount(shape);
-  const canFactor = p <= MAX_EXACT_PARAMETERS;
-  const lbfgs = fitHead(train, shape, l2, { init: net.head, meanGradTolerance: 1e-7 });
-  let head = lbfgs.head;
-  let headMeanGradNorm = lbfgs.meanGradNorm;
-  let trainProbs: Float64Array;
-  let factor: Float64Array | undefined;
-  let headDamping = 0;
-  if (canFactor) {
-    const polished = polishHeadNewton(train, shape, l2, lbfgs.head);
-    ({ head, probs: trainProbs, factor, damping: headDamping } = polished);
-    headMeanGradNorm = polished.meanGradNorm;
-  } else {
-    trainProbs = headProbabilities(train, shape, head);
-  }
-  const fitted: TrainedNetwork = { ...net, head };
-  const testProbs = headProbabilities(test, shape, head);
+  const canFactor = factor !== undefined;
   mark('head');
   const parameters = hasBody ? net.body.reduce((a, b) => a + b.data.length, 0) + p : p;
 
@@ -221,7 +206,7 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
     try {
       const influence = runInfluenceStage({
         choice: m.choice, requestedTarget: m.target, net: fitted, train, test, trainData, testData, shape, trainProbs, testProbs,
-        l2, factor, headDamping, maxExactParameters: MAX_EXACT_PARAMETERS, topK: 10, explainCount: spec.explain,
+        l2, factor, headDamping, maxExactParameters: DEFAULTS.maxExactParameters, topK: 10, explainCount: spec.explain,
         subsetFraction: 0.1, seed, report: () => {},
       });
       const seconds = (performance.now() - start) / 1000;

@@ -1,7 +1,7 @@
 /** One analysis from command-line flags: engine options, progress bar, atomic write. */
 import path from 'node:path';
 import { InputError } from '../compute/errors';
-import { analyze } from '../compute/pipeline/analyze';
+import { analyze, type AnalyzeRun } from '../compute/pipeline/analyze';
 import type { AnalyzeOptions } from '../compute/pipeline/options';
 import type { ResultsFile } from '../compute/results/schema';
 import { removeStaleTemps, writeFileAtomic } from '../compute/results/writeAtomic';
@@ -29,13 +29,16 @@ export interface AnalyzeFlags {
   verify?: number;
   verifyTests?: number;
   converge?: boolean;
+  /** Where the fit is saved and, on a later run with the same fit options and data, reused from. */
+  fitCache?: string;
   out: string;
   json?: boolean;
   progress: boolean;
 }
 
-export function analyzeOptionsFrom(dataset: string, flags: AnalyzeFlags, signal: AbortSignal): AnalyzeOptions {
+export function analyzeOptionsFrom(dataset: string, flags: AnalyzeFlags, signal: AbortSignal): AnalyzeRun {
   return {
+    fitPath: flags.fitCache ? path.resolve(flags.fitCache) : undefined,
     datasetPath: path.resolve(dataset),
     testPath: flags.test ? path.resolve(flags.test) : undefined,
     labelColumn: flags.labelColumn,
@@ -85,16 +88,34 @@ async function writeResults(out: string, content: string): Promise<void> {
 }
 
 /** Runs one analysis with a progress bar and writes the results atomically. */
-export async function runAnalysis(options: AnalyzeOptions, out: string, showProgress: boolean): Promise<ResultsFile> {
+export async function runAnalysis(options: AnalyzeRun, out: string, showProgress: boolean): Promise<ResultsFile> {
   const target = await checkOutputTarget(out, { datasetPath: options.datasetPath, testPath: options.testPath });
   await removeStaleTemps(target);
+  const fitPath = options.fitPath ? await checkFitCache(options.fitPath, target, options) : undefined;
   const progress = showProgress ? new StageProgress() : undefined;
   try {
-    const results = await analyze({ ...options, onProgress: (p) => progress?.update(p) });
+    const results = await analyze({
+      ...options,
+      fitPath,
+      onProgress: (p) => progress?.update(p),
+      onFitCache: (line) => {
+        if (showProgress) process.stderr.write(`${line}\n`);
+      },
+    });
     progress?.stop();
     await writeResults(target, JSON.stringify(results));
     return results;
   } finally {
     progress?.stop();
   }
+}
+
+/** --fit-cache: the same rules as --out (a regular file or a new name, never the data), and not the results file itself. */
+async function checkFitCache(fitPath: string, resultsTarget: string, inputs: AnalyzeOptions): Promise<string> {
+  const target = await checkOutputTarget(fitPath, { datasetPath: inputs.datasetPath, testPath: inputs.testPath });
+  if (path.resolve(target) === path.resolve(resultsTarget)) {
+    throw new InputError(fitPath, 'is the results file (--out); expected another file for the saved fit, e.g. fit.bin');
+  }
+  await removeStaleTemps(target);
+  return target;
 }

@@ -13,7 +13,7 @@ import { ResultsCache } from './cache';
 import type { InterruptedJobs } from './interruptedJobs';
 import { ComputeRun, type Outcome } from './computeClient';
 import { fingerprintDataset, settingsKey } from './fingerprint';
-import { cacheKeyOptions } from './jobOptions';
+import { cacheKeyOptions, fitKeyOptions } from './jobOptions';
 import type { Log } from './log';
 import type { Notifier } from './notifier';
 import { ProgressTracker, stageMessage } from './progressModel';
@@ -140,16 +140,19 @@ export class AnalysisRunner implements vscode.Disposable {
     await cache.prepare(datasetPath);
     await cache.removeLeftovers(datasetPath);
     const resultsPath = cache.resultsPath(datasetPath, key);
+    // The settings key names the results; the fit key (a subset) names the trained model they share.
+    const fitPath = cache.fitPath(datasetPath, settingsKey(fitKeyOptions(options)));
     await this.deps.interrupted.started(datasetPath);
     try {
-      const outcome = await this.runProcess(options, resultsPath, job);
+      const outcome = await this.runProcess(options, resultsPath, fitPath, job);
+      if (outcome.kind === 'result') await cache.pruneFits(datasetPath, fitPath);
       return await this.conclude(options, outcome, { key, fingerprint, started: job.info.startedAt });
     } finally {
       await this.deps.interrupted.ended(datasetPath);
     }
   }
 
-  private runProcess(options: JobOptions, resultsPath: string, job: Job): Promise<Outcome> {
+  private runProcess(options: JobOptions, resultsPath: string, fitPath: string, job: Job): Promise<Outcome> {
     const { extensionUri, log } = this.deps;
     const entry = vscode.Uri.joinPath(extensionUri, 'dist', 'computeProcess.js').fsPath;
     const memory = this.deps.maxMemoryMB();
@@ -165,6 +168,7 @@ export class AnalysisRunner implements vscode.Disposable {
             entry,
             options,
             resultsPath,
+            fitPath,
             execArgv,
             onLog: (level, message) => log[level](message),
             onProgress: (p) => {

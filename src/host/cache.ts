@@ -2,6 +2,7 @@
  * Results cached per dataset in the extension's workspace storage:
  *   <dir>/<hash of dataset path>/index.json         which settings ran, on which content
  *   <dir>/<hash of dataset path>/results-<key>.json  the engine's results file, one per settings key
+ *   <dir>/<hash of dataset path>/fit-<fit key>.bin    the engine's saved fit (pipeline/fitStore.ts), the latest only
  * A lookup with the current content fingerprint says fresh (open it at once)
  * or stale (show it marked, offer a re-run). Plain Node: the storage folder is
  * passed in, so this is unit-tested without VS Code.
@@ -48,6 +49,27 @@ export class ResultsCache {
   /** Where the subprocess writes the results of these settings. */
   resultsPath(datasetPath: string, key: string): string {
     return path.join(this.datasetDir(datasetPath), `results-${key}.json`);
+  }
+
+  /**
+   * Where the engine saves (and looks for) the fit of these fit options. The
+   * engine itself checks the file against the data and options on load.
+   */
+  fitPath(datasetPath: string, fitKey: string): string {
+    return path.join(this.datasetDir(datasetPath), `fit-${fitKey}.bin`);
+  }
+
+  /** Removes saved fits other than `keep` (each can be tens of MB): one fit per dataset stays on disk. */
+  async pruneFits(datasetPath: string, keep: string): Promise<number> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.datasetDir(datasetPath));
+    } catch {
+      return 0;
+    }
+    const old = names.filter((n) => /^fit-[0-9a-f]+\.bin$/.test(n) && n !== path.basename(keep));
+    await Promise.all(old.map((n) => fsp.rm(path.join(this.datasetDir(datasetPath), n), { force: true })));
+    return old.length;
   }
 
   async prepare(datasetPath: string): Promise<void> {

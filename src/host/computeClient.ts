@@ -31,6 +31,8 @@ export interface ComputeRunOptions {
   entry: string;
   options: JobOptions;
   resultsPath: string;
+  /** Where the engine reuses or saves the fit (ResultsCache.fitPath). */
+  fitPath?: string;
   onProgress?: (p: ComputeProgress) => void;
   onLog?: (level: 'trace' | 'info' | 'warn' | 'error', message: string) => void;
   /** Node flags for the subprocess, e.g. --max-old-space-size=4096. */
@@ -86,7 +88,7 @@ export class ComputeRun {
       if (!this.exited) this.finish({ kind: 'crash', message: `could not start the analysis process: ${error.message}`, exitCode: null, signal: null, outOfMemory: false });
     });
     this.child.on('exit', (code, signal) => this.onExit(code, signal));
-    this.child.send({ type: 'start', options: opts.options, resultsPath: opts.resultsPath });
+    this.child.send({ type: 'start', options: opts.options, resultsPath: opts.resultsPath, ...(opts.fitPath ? { fitPath: opts.fitPath } : {}) });
     const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     this.watchdog = setInterval(() => this.checkStall(stallMs), Math.min(5000, Math.max(50, stallMs / 4)));
     this.watchdog.unref();

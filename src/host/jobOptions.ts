@@ -78,3 +78,15 @@ export function cacheKeyOptions(options: JobOptions): Omit<JobOptions, 'datasetP
   const { datasetPath: _ignored, ...rest } = options;
   return rest;
 }
+
+/**
+ * The options that change the fit (model, data, training): everything but
+ * how it is scored. Two runs with equal fit keys share one saved fit, so
+ * "Run reliability check", another method or another top-k reuse the trained
+ * model instead of retraining. TracIn needs the training checkpoints, which
+ * other methods do not keep: only that much of the method is part of the fit.
+ */
+export function fitKeyOptions(options: JobOptions): Record<string, unknown> {
+  const { datasetPath: _d, method, topK: _k, explain: _e, subsetFraction: _s, verify: _v, verifyTestPoints: _t, target: _g, workers: _w, ...fit } = options;
+  return { ...fit, checkpoints: method === 'tracin' };
+}

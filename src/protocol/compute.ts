@@ -37,8 +37,8 @@ export const checkJobOptions = object({
 export type JobOptions = Checked<typeof checkJobOptions>;
 
 export const checkHostToCompute = union({
-  /** Run one analysis and write the results file to `resultsPath` (atomically). */
-  start: object({ options: checkJobOptions, resultsPath: str }),
+  /** Run one analysis and write the results file to `resultsPath` (atomically); reuse or save the fit at `fitPath`. */
+  start: object({ options: checkJobOptions, resultsPath: str, fitPath: optional(str) }),
   /** Stop as soon as possible; answer `cancelled` and write nothing. */
   cancel: object({}),
 });

@@ -4,33 +4,13 @@
  * The softmax head on top (logits = φ·W + b) is shared by every model kind
  * and lives in network.ts.
  */
-import type * as tf from '@tensorflow/tfjs-core';
-import type { ModelKind } from '../types';
-import type { Rng } from '../random';
-import type { ModelConfig, NamedArray } from './types';
+import type { BodyDefinition, ParamShape } from './bodyTypes';
+import type { ModelConfig } from './types';
 import { createCnnBody } from './cnn';
 import { createLogregBody } from './logreg';
 import { createMlpBody } from './mlp';
 
-export interface ParamShape {
-  name: string;
-  shape: number[];
-}
-
-export interface BodyDefinition {
-  readonly kind: ModelKind;
-  /** Width of φ(x). */
-  readonly featureDim: number;
-  /** Body weights in forward order (empty for logistic regression). */
-  readonly shapes: readonly ParamShape[];
-  /** Seeded initial values, one per entry of `shapes`, same order. */
-  init(rng: Rng): NamedArray[];
-  /**
-   * φ for a batch x [batch, dims]; `params` are the body weights in `shapes`
-   * order. Must be differentiable twice (see ../tf/secondOrderGradients.ts).
-   */
-  features(params: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D;
-}
+export type { BodyDefinition, ParamShape } from './bodyTypes';
 
 export function createBody(
   config: ModelConfig,

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../random';
-import type { BodyDefinition, ParamShape } from './body';
+import type { BodyDefinition, ParamShape } from './bodyTypes';
 import { heNormal, zeros } from './init';
 import { conv3x3Same, dense, maxPool2x2 } from './layers';
 import type { NamedArray } from './types';

@@ -1,5 +1,5 @@
 /** Logistic regression: the body is the identity, so φ(x) = x and the head is the whole model. */
-import type { BodyDefinition } from './body';
+import type { BodyDefinition } from './bodyTypes';
 
 export function createLogregBody(dims: number): BodyDefinition {
   return {

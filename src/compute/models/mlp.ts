@@ -5,7 +5,7 @@
  * layer's activation; with no hidden layers φ = x.
  */
 import type { Rng } from '../random';
-import type { BodyDefinition, ParamShape } from './body';
+import type { BodyDefinition, ParamShape } from './bodyTypes';
 import { heNormal, zeros } from './init';
 import { type Activation, activate, dense } from './layers';
 import type { NamedArray } from './types';

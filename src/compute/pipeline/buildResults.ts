@@ -1,31 +1,20 @@
-/** Assembles the ResultsFile (DESIGN.md §3) from the pipeline's arrays. */
+/** Assembles the ResultsFile (DESIGN.md §3) from a fit, its scores and the reliability check. */
 import type { ReliabilityReport } from '../reliability/verify';
-import type { InfluenceStageResult } from './influenceStage';
-import type { ModelConfig, TrainedNetwork } from '../models/types';
+import type { TrainedNetwork } from '../models/types';
 import type { BackendInfo } from '../tf/backend';
 import type { LoadedDataset } from '../types';
 import { RANKED_LABELS, type ResultsFile, SCHEMA_VERSION, type TestRecord, type TrainRecord } from '../results/schema';
-import type { StageClock } from './analyze';
-import type { LabelIssueRanking } from './rankLabelIssues';
+import type { Fitted } from './fit';
+import type { Scored } from './score';
+import type { StageClock } from './stageClock';
 import { ENGINE_VERSION } from '../version';
 
-export interface ResultsInput {
+export interface AssembleInput {
   data: LoadedDataset;
   backend: BackendInfo;
-  workers: number;
-  config: ModelConfig;
-  net: TrainedNetwork;
-  headGradientNorm: number;
-  l2: number;
-  topK: number;
-  folds: number;
-  trainProbs: Float64Array;
-  testProbs: Float64Array;
-  trainLoss: Float64Array;
-  testLoss: Float64Array;
-  influence: InfluenceStageResult;
+  fitted: Fitted;
+  scored: Scored;
   reliability: ReliabilityReport | null;
-  ranking: LabelIssueRanking;
   timings: StageClock;
 }
 
@@ -60,8 +49,24 @@ export function rankLabels(probs: Float64Array, i: number, classes: string[]): {
     .map((k) => ({ label: classes[k], probability: probs[i * c + k] }));
 }
 
-export function buildResults(input: ResultsInput): ResultsFile {
-  const { data, ranking, influence } = input;
+export function assemble(assembled: AssembleInput): ResultsFile {
+  const { data, fitted, scored } = assembled;
+  const { ranking, influence } = scored;
+  // The fields the results file is made of, by the names it had before fit and score were split.
+  const input = {
+    ...assembled,
+    workers: fitted.workers,
+    config: fitted.settings.config,
+    net: fitted.net,
+    headGradientNorm: fitted.headGradientNorm,
+    l2: fitted.l2,
+    topK: scored.topK,
+    folds: fitted.settings.folds,
+    trainProbs: fitted.trainProbs,
+    testProbs: fitted.testProbs,
+    trainLoss: scored.trainLoss,
+    testLoss: scored.testLoss,
+  };
   const classes = data.classes;
   const c = classes.length;
   const likely = new Set<number>(Array.from(ranking.order.subarray(0, ranking.estimatedCount)));

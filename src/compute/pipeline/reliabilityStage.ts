@@ -7,7 +7,8 @@ import { runTrainTasks } from '../parallel/pool';
 import { retrainHead } from '../reliability/retrain';
 import { planVerification, type ReliabilityReport, reportVerification, verifyInfluence } from '../reliability/verify';
 import type { InfluenceStageResult } from './influenceStage';
-import type { Progress } from './options';
+import { type DataViews, type Fitted, resolveWorkers } from './fit';
+import { DEFAULTS, type Progress } from './options';
 
 export interface ReliabilityStageInput {
   influence: InfluenceStageResult;
@@ -84,4 +85,32 @@ export async function runReliabilityCheck(input: ReliabilityStageInput): Promise
   });
   input.report({ stage: 'verify', done: removals.length, total: removals.length });
   return { ...reportVerification(plan, losses[0], losses.slice(1)), retrainBackend: done[0].backend };
+}
+
+/** The reliability check of a scored fit: retrain without `removals` samples one at a time and correlate. */
+export function verify(
+  fitted: Fitted,
+  views: DataViews,
+  influence: InfluenceStageResult,
+  options: { removals: number; testPoints?: number; workers?: number; backend?: TrainTask['backend']; signal?: AbortSignal; report: (p: Progress) => void },
+): Promise<ReliabilityReport> {
+  return runReliabilityCheck({
+    influence,
+    removals: options.removals,
+    testPoints: options.testPoints ?? DEFAULTS.verifyTestPoints,
+    net: fitted.net,
+    train: fitted.train,
+    test: fitted.test,
+    shape: fitted.shape,
+    l2: fitted.l2,
+    trainData: views.trainData,
+    testData: views.testData,
+    canFactor: fitted.factor !== undefined,
+    factor: fitted.factor,
+    seed: fitted.settings.seed,
+    signal: options.signal,
+    workers: resolveWorkers(options.workers, options.removals + 1),
+    backend: options.backend,
+    report: options.report,
+  });
 }

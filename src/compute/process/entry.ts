@@ -6,7 +6,8 @@
  */
 import { CancelledError, InputError } from '../errors';
 import { analyze } from '../pipeline/analyze';
-import type { AnalyzeOptions, Progress } from '../pipeline/options';
+import type { AnalyzeRun } from '../pipeline/analyze';
+import type { Progress } from '../pipeline/options';
 import { writeFileAtomic } from '../results/writeAtomic';
 import { type ComputeToHost, type HostToCompute, parseHostToCompute } from '../../protocol/compute';
 import { ProgressForwarder } from './progressForwarder';
@@ -35,8 +36,10 @@ async function finish(message: ComputeToHost, code: number): Promise<never> {
 async function run(start: Extract<HostToCompute, { type: 'start' }>, controller: AbortController): Promise<never> {
   const started = performance.now();
   const forwarder = new ProgressForwarder((m) => void send(m), (line) => void log('info', line));
-  const options: AnalyzeOptions = {
+  const options: AnalyzeRun = {
     ...start.options,
+    fitPath: start.fitPath,
+    onFitCache: (line) => void log('info', line),
     signal: controller.signal,
     onProgress: (p: Progress) => forwarder.update(p),
   };

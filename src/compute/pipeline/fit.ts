@@ -1,0 +1,181 @@
+/**
+ * fit(): everything of an analysis that does not depend on how it is scored
+ * (the method, target, top-k, explained samples, reliability check) — train
+ * the model and the k cross-fitting models in parallel, converge, features,
+ * the head at its optimum with its factored Hessian, out-of-sample
+ * probabilities. The result, a Fitted, is scored any number of times
+ * (score.ts) and can be saved beside the results (fitStore.ts), the way
+ * Kronfluence separates fit_all_factors from compute_pairwise_scores.
+ */
+import os from 'node:os';
+import { throwIfAborted } from '../cancel';
+import { InputError } from '../errors';
+import type { HeadData, HeadShape } from '../head/softmaxHead';
+import { defaultModelConfig } from '../models/defaults';
+import type { ModelConfig, TrainedNetwork, TrainingData } from '../models/types';
+import type { TrainTask } from '../parallel/messages';
+import { runTrainTasks } from '../parallel/pool';
+import { retrainFullNetwork } from '../reliability/retrain';
+import type { LoadedDataset } from '../types';
+import { collectOutOfSample, crossFitTasks } from './crossfit';
+import { fitLastLayer } from './headStage';
+import { type AnalyzeOptions, DEFAULTS, type Progress } from './options';
+import type { StageClock } from './stageClock';
+
+/** Worker threads worth starting: one tfjs instance per core, at most one per task. */
+export function resolveWorkers(requested: number | undefined, tasks: number): number {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(requested ?? cores, tasks));
+}
+
+export function modelConfig(options: AnalyzeOptions, data: LoadedDataset, seed: number): ModelConfig {
+  const kind = options.model ?? DEFAULTS.model;
+  if (kind === 'cnn' && !data.imageShape) {
+    throw new InputError(options.datasetPath, 'the cnn model needs image data (an image folder or JSONL with image paths); use --model mlp or logreg');
+  }
+  const base = defaultModelConfig(kind);
+  return {
+    ...base,
+    seed,
+    hidden: options.hidden ?? base.hidden,
+    epochs: options.epochs ?? base.epochs,
+    weightDecay: options.weightDecay ?? base.weightDecay,
+  };
+}
+
+/** The fit's part of the options, resolved: two runs with equal FitSettings (on the same data) have the same fit. */
+export interface FitSettings {
+  config: ModelConfig;
+  folds: number;
+  seed: number;
+  converge: boolean;
+  maxExactParameters: number;
+  /** Per-epoch checkpoints of the main model (TracIn needs them; they cost memory, so only then). */
+  checkpoints: boolean;
+  /** The backend asked for (null: the engine's choice); numerics differ slightly between backends. */
+  backend: string | null;
+}
+
+export function fitSettings(options: AnalyzeOptions, data: LoadedDataset): FitSettings {
+  const seed = options.seed ?? DEFAULTS.seed;
+  return {
+    config: modelConfig(options, data, seed),
+    folds: Math.max(2, options.folds ?? DEFAULTS.folds),
+    seed,
+    converge: options.converge ?? false,
+    maxExactParameters: options.maxExactParameters ?? DEFAULTS.maxExactParameters,
+    checkpoints: (options.method ?? DEFAULTS.method) === 'tracin',
+    backend: options.backend ?? null,
+  };
+}
+
+/** What scoring needs from the fit. Everything here is plain typed arrays (fitStore.ts saves it). */
+export interface Fitted {
+  settings: FitSettings;
+  /** The network with its head at the optimum (and the main model's checkpoints, when asked for). */
+  net: TrainedNetwork;
+  shape: HeadShape;
+  /** n · weightDecay: the sum-loss L2 of the objective. */
+  l2: number;
+  /** Features φ(x) of the training and test samples, with their labels. */
+  train: HeadData;
+  test: HeadData;
+  trainProbs: Float64Array;
+  testProbs: Float64Array;
+  /** Cholesky factor of the head's damped Hessian, when the head has at most maxExactParameters. */
+  factor?: Float64Array;
+  headDamping: number;
+  headGradientNorm: number;
+  /** Cross-fitted out-of-sample probabilities, n × C. */
+  oosProbs: Float64Array;
+  /** Worker threads the training used (reported in the results). */
+  workers: number;
+}
+
+/** The loaded data as the models see it (features shared with worker threads, not copied). */
+export interface DataViews {
+  trainData: TrainingData;
+  testData: TrainingData;
+}
+
+export function trainingViews(data: LoadedDataset): DataViews {
+  const trainData: TrainingData = {
+    x: inSharedMemory(data.train.x),
+    y: data.train.y,
+    n: data.train.y.length,
+    dims: data.dims,
+    numClasses: data.classes.length,
+    imageShape: data.imageShape,
+  };
+  return { trainData, testData: { ...trainData, x: data.test.x, y: data.test.y, n: data.test.y.length } };
+}
+
+export interface FitContext {
+  workers?: number;
+  backend?: AnalyzeOptions['backend'];
+  signal?: AbortSignal;
+  report: (p: Progress) => void;
+  clock: StageClock;
+}
+
+/** Fits on the loaded data's views (trainingViews: made once per run, the features are not copied again for scoring). */
+export async function fit(views: DataViews, settings: FitSettings, ctx: FitContext): Promise<Fitted> {
+  const { config, folds, seed } = settings;
+  const { trainData, testData } = views;
+  const report = ctx.report;
+
+  // One task for the model itself, one per fold; all at once so both cores stay busy.
+  const mainTask: TrainTask = {
+    type: 'train', taskId: 0, config, data: trainData, backend: ctx.backend, checkpoints: settings.checkpoints,
+  };
+  const { tasks: foldTasks, heldOut } = crossFitTasks(trainData, config, folds, seed, ctx.backend);
+  const tasks = [mainTask, ...foldTasks];
+  const workers = resolveWorkers(ctx.workers, tasks.length);
+  const epochsTotal = tasks.length * Math.max(config.epochs, 1);
+  const epochsDone = new Map<number, number>();
+  report({ stage: 'train', done: 0, total: epochsTotal, message: `${tasks.length} models on ${workers} worker(s)` });
+  const trained = await runTrainTasks(tasks, {
+    workers,
+    signal: ctx.signal,
+    onProgress: (taskId, p) => {
+      epochsDone.set(taskId, p.epoch);
+      let done = 0;
+      for (const v of epochsDone.values()) done += v;
+      report({ stage: 'train', done, total: epochsTotal, message: `loss ${p.loss.toFixed(4)}` });
+    },
+  });
+  ctx.clock.lap('train');
+  const l2 = trainData.n * config.weightDecay;
+  let net = trained[0].net;
+  if (settings.converge) {
+    report({ stage: 'converge', done: 0, total: 1, message: 'full-batch L-BFGS over every parameter' });
+    const converged = retrainFullNetwork(net, trainData, l2, new Set());
+    net = { ...converged.net, checkpoints: net.checkpoints };
+    throwIfAborted(ctx.signal);
+    ctx.clock.lap('converge');
+  }
+  const oosProbs = collectOutOfSample(trained.slice(1), heldOut, trainData.n, trainData.numClasses);
+
+  const head = fitLastLayer(net, trainData, testData, l2, settings.maxExactParameters, {
+    signal: ctx.signal,
+    onStep: (step, p) => {
+      if (step === 'features') report({ stage: 'features', done: 0, total: 2 });
+      else if (step === 'fit') report({ stage: 'fit', done: 0, total: 1 });
+      else report({ stage: 'hessian', done: 0, total: 1, message: `${p} parameters` });
+    },
+    onLap: (stage) => ctx.clock.lap(stage),
+  });
+  return { settings, ...head, l2, oosProbs, workers };
+}
+
+/**
+ * The same values in a SharedArrayBuffer: posting it to a worker shares the
+ * memory instead of cloning it (one copy of the features for every training
+ * task). Falls back to the array itself where SharedArrayBuffer is missing.
+ */
+function inSharedMemory(x: Float32Array): Float32Array {
+  if (typeof SharedArrayBuffer === 'undefined' || x.buffer instanceof SharedArrayBuffer) return x;
+  const shared = new Float32Array(new SharedArrayBuffer(x.byteLength));
+  shared.set(x);
+  return shared;
+}

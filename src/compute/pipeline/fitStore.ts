@@ -1,0 +1,202 @@
+/**
+ * Saves a Fitted beside the results and loads it back for a run that changes
+ * only the score options. The file is valid for one engine version, one set
+ * of fit settings and one dataset content (a hash of the loaded arrays): any
+ * mismatch, or a damaged file, means "fit again", never a crash and never a
+ * fit of other data.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { dampedCholesky } from '../linalg/cholesky';
+import { headHessian, headParameterCount } from '../head/softmaxHead';
+import type { Checkpoint, NamedArray, TrainedNetwork } from '../models/types';
+import { writeFileAtomic } from '../results/writeAtomic';
+import type { LoadedDataset } from '../types';
+import { ENGINE_VERSION } from '../version';
+import { decodeFitFile, encodeFitFile, FitFileError } from './fitFile';
+import type { Fitted, FitSettings } from './fit';
+
+/** Bump when the saved layout or the meaning of a saved array changes. */
+export const FIT_FILE_VERSION = 1;
+
+/** Larger factors are not saved (a 4000-parameter head's is 128 MB): they are recomputed from the saved features on load. */
+export const MAX_SAVED_FACTOR_BYTES = 64 * 2 ** 20;
+
+/** Hash of what the fit is computed from: the loaded features, labels and classes of both splits. */
+export function dataFingerprint(data: LoadedDataset): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ classes: data.classes, dims: data.dims, imageShape: data.imageShape ?? null, nTrain: data.train.y.length, nTest: data.test.y.length }));
+  for (const a of [data.train.x, data.train.y, data.test.x, data.test.y]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  return h.digest('hex');
+}
+
+interface NetMeta {
+  config: TrainedNetwork['config'];
+  dims: number;
+  numClasses: number;
+  imageShape: [number, number, number] | null;
+  featureDim: number;
+  body: { name: string; shape: number[] }[];
+  checkpoints: { epoch: number; learningRate: number; body: { name: string; shape: number[] }[] }[] | null;
+}
+
+interface FitHeader {
+  version: number;
+  engine: string;
+  settings: FitSettings;
+  data: string;
+  net: NetMeta;
+  l2: number;
+  headDamping: number;
+  headGradientNorm: number;
+  workers: number;
+  nTrain: number;
+  nTest: number;
+  factorSaved: boolean;
+}
+
+export function encodeFitted(fitted: Fitted, fingerprint: string): Buffer {
+  const arrays = new Map<string, Float32Array | Float64Array | Int32Array>();
+  const shapes = (list: NamedArray[], prefix: string) =>
+    list.map((w, i) => {
+      arrays.set(`${prefix}${i}`, w.data);
+      return { name: w.name, shape: w.shape };
+    });
+  const net = fitted.net;
+  const meta: NetMeta = {
+    config: net.config,
+    dims: net.dims,
+    numClasses: net.numClasses,
+    imageShape: net.imageShape ?? null,
+    featureDim: net.featureDim,
+    body: shapes(net.body, 'body.'),
+    checkpoints: null,
+  };
+  arrays.set('head', net.head);
+  if (net.checkpoints) {
+    meta.checkpoints = net.checkpoints.map((c, k) => {
+      arrays.set(`checkpoint.${k}.head`, c.head);
+      return { epoch: c.epoch, learningRate: c.learningRate, body: shapes(c.body, `checkpoint.${k}.body.`) };
+    });
+  }
+  arrays.set('train.phi', fitted.train.phi);
+  arrays.set('test.phi', fitted.test.phi);
+  arrays.set('trainProbs', fitted.trainProbs);
+  arrays.set('testProbs', fitted.testProbs);
+  arrays.set('oosProbs', fitted.oosProbs);
+  const factorSaved = fitted.factor !== undefined && fitted.factor.byteLength <= MAX_SAVED_FACTOR_BYTES;
+  if (factorSaved) arrays.set('factor', fitted.factor as Float64Array);
+  const header: FitHeader = {
+    version: FIT_FILE_VERSION,
+    engine: ENGINE_VERSION,
+    settings: fitted.settings,
+    data: fingerprint,
+    net: meta,
+    l2: fitted.l2,
+    headDamping: fitted.headDamping,
+    headGradientNorm: fitted.headGradientNorm,
+    workers: fitted.workers,
+    nTrain: fitted.train.n,
+    nTest: fitted.test.n,
+    factorSaved,
+  };
+  return encodeFitFile(header, arrays);
+}
+
+function expectArray<T extends Float32Array | Float64Array>(arrays: Map<string, unknown>, name: string, type: new (n: number) => T, length: number): T {
+  const a = arrays.get(name);
+  if (!(a instanceof type) || a.length !== length) throw new FitFileError(`array ${name} is missing or has the wrong size`);
+  return a as T;
+}
+
+const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** The Fitted in a saved file, checked against the run's settings and data; throws FitFileError saying why it does not fit. */
+export function decodeFitted(buf: Buffer, settings: FitSettings, fingerprint: string, data: LoadedDataset): Fitted {
+  const { header: raw, arrays } = decodeFitFile(buf);
+  const header = raw as unknown as FitHeader;
+  if (header.version !== FIT_FILE_VERSION) throw new FitFileError(`saved by fit format ${String(header.version)}, this engine reads ${FIT_FILE_VERSION}`);
+  if (header.engine !== ENGINE_VERSION) throw new FitFileError(`saved by engine ${String(header.engine)}, this is ${ENGINE_VERSION}`);
+  if (JSON.stringify(header.settings) !== JSON.stringify(settings)) throw new FitFileError('saved with other fit options');
+  if (header.data !== fingerprint) throw new FitFileError('saved for other data (the dataset changed)');
+  const nTrain = data.train.y.length;
+  const nTest = data.test.y.length;
+  const c = data.classes.length;
+  const m = header.net;
+  if (header.nTrain !== nTrain || header.nTest !== nTest || m.numClasses !== c) throw new FitFileError('sizes differ from the data');
+  const f32 = (name: string, shape: number[]) => expectArray(arrays, name, Float32Array, product(shape));
+  const restore = (list: { name: string; shape: number[] }[], prefix: string): NamedArray[] =>
+    list.map((w, i) => ({ name: w.name, shape: w.shape, data: f32(`${prefix}${i}`, w.shape) }));
+  const shape = { featureDim: m.featureDim, numClasses: c };
+  const p = headParameterCount(shape);
+  const checkpoints: Checkpoint[] | undefined = m.checkpoints?.map((k, i) => ({
+    epoch: k.epoch,
+    learningRate: k.learningRate,
+    body: restore(k.body, `checkpoint.${i}.body.`),
+    head: expectArray(arrays, `checkpoint.${i}.head`, Float64Array, p),
+  }));
+  const net: TrainedNetwork = {
+    config: m.config,
+    dims: m.dims,
+    numClasses: c,
+    ...(m.imageShape ? { imageShape: m.imageShape } : {}),
+    body: restore(m.body, 'body.'),
+    featureDim: m.featureDim,
+    head: expectArray(arrays, 'head', Float64Array, p),
+    ...(checkpoints ? { checkpoints } : {}),
+  };
+  const train = { phi: expectArray(arrays, 'train.phi', Float32Array, nTrain * m.featureDim), y: data.train.y, n: nTrain };
+  const test = { phi: expectArray(arrays, 'test.phi', Float32Array, nTest * m.featureDim), y: data.test.y, n: nTest };
+  const trainProbs = expectArray(arrays, 'trainProbs', Float64Array, nTrain * c);
+  let factor: Float64Array | undefined;
+  let headDamping = header.headDamping;
+  if (header.factorSaved) {
+    factor = expectArray(arrays, 'factor', Float64Array, p * p);
+  } else if (p <= settings.maxExactParameters) {
+    // Too large to save: factor the Hessian at the saved optimum again (seconds, not a retraining).
+    ({ factor, damping: headDamping } = dampedCholesky(headHessian(train, shape, trainProbs, header.l2), p, 0));
+  }
+  return {
+    settings,
+    net,
+    shape,
+    l2: header.l2,
+    train,
+    test,
+    trainProbs,
+    testProbs: expectArray(arrays, 'testProbs', Float64Array, nTest * c),
+    factor,
+    headDamping,
+    headGradientNorm: header.headGradientNorm,
+    oosProbs: expectArray(arrays, 'oosProbs', Float64Array, nTrain * c),
+    workers: header.workers,
+  };
+}
+
+/** The saved fit at `file`, or why it cannot be used (missing, damaged, other options or data). */
+export async function loadFit(
+  file: string,
+  settings: FitSettings,
+  fingerprint: string,
+  data: LoadedDataset,
+): Promise<{ fitted: Fitted } | { reason: string }> {
+  let buf: Buffer;
+  try {
+    buf = await fsp.readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { reason: code === 'ENOENT' ? 'no saved fit' : `the saved fit could not be read (${code ?? (error as Error).message})` };
+  }
+  try {
+    return { fitted: decodeFitted(buf, settings, fingerprint, data) };
+  } catch (error) {
+    if (error instanceof FitFileError || error instanceof SyntaxError || error instanceof RangeError || error instanceof TypeError) {
+      return { reason: `the saved fit is not usable: ${error.message}` };
+    }
+    throw error;
+  }
+}
+
+export async function saveFit(file: string, fitted: Fitted, fingerprint: string): Promise<void> {
+  await writeFileAtomic(file, encodeFitted(fitted, fingerprint));
+}
