@@ -29,7 +29,7 @@ export interface AnalyzeFlags {
   verify?: number;
   verifyTests?: number;
   converge?: boolean;
-  /** Where the fit is saved and, on a later run with the same fit options and data, reused from. */
+  /** Where the fit is saved and, on a later run with the same fit options and data, reused from (exact scores beside it, `<file>.scores`). */
   fitCache?: string;
   out: string;
   json?: boolean;
@@ -117,5 +117,6 @@ async function checkFitCache(fitPath: string, resultsTarget: string, inputs: Ana
     throw new InputError(fitPath, 'is the results file (--out); expected another file for the saved fit, e.g. fit.bin');
   }
   await removeStaleTemps(target);
+  await removeStaleTemps(`${target}.scores`);
   return target;
 }

@@ -76,7 +76,13 @@ export async function analyze(options: AnalyzeRun): Promise<ResultsFile> {
   }
   throwIfAborted(options.signal);
 
-  const scored = score(fitted, views, options, { signal: options.signal, report, clock });
+  const scored = await score(fitted, views, options, {
+    scoreCachePath: options.fitPath ? `${options.fitPath}.scores` : undefined,
+    log: options.onFitCache,
+    signal: options.signal,
+    report,
+    clock,
+  });
   const reliability = options.verify
     ? await verify(fitted, views, scored.influence, {
         removals: options.verify, testPoints: options.verifyTestPoints, workers: options.workers, backend: options.backend,

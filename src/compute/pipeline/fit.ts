@@ -7,6 +7,7 @@
  * (score.ts) and can be saved beside the results (fitStore.ts), the way
  * Kronfluence separates fit_all_factors from compute_pairwise_scores.
  */
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { throwIfAborted } from '../cancel';
 import { InputError } from '../errors';
@@ -71,6 +72,8 @@ export function fitSettings(options: AnalyzeOptions, data: LoadedDataset): FitSe
 
 /** What scoring needs from the fit. Everything here is plain typed arrays (fitStore.ts saves it). */
 export interface Fitted {
+  /** Names this fit (random): scores kept for it (scoreCache.ts) are valid for it alone. */
+  id: string;
   settings: FitSettings;
   /** The network with its head at the optimum (and the main model's checkpoints, when asked for). */
   net: TrainedNetwork;
@@ -165,7 +168,7 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
     },
     onLap: (stage) => ctx.clock.lap(stage),
   });
-  return { settings, ...head, l2, oosProbs, workers };
+  return { id: randomBytes(8).toString('hex'), settings, ...head, l2, oosProbs, workers };
 }
 
 /**

@@ -42,6 +42,7 @@ interface NetMeta {
 
 interface FitHeader {
   version: number;
+  id: string;
   engine: string;
   settings: FitSettings;
   data: string;
@@ -88,6 +89,7 @@ export function encodeFitted(fitted: Fitted, fingerprint: string): Buffer {
   if (factorSaved) arrays.set('factor', fitted.factor as Float64Array);
   const header: FitHeader = {
     version: FIT_FILE_VERSION,
+    id: fitted.id,
     engine: ENGINE_VERSION,
     settings: fitted.settings,
     data: fingerprint,
@@ -156,7 +158,9 @@ export function decodeFitted(buf: Buffer, settings: FitSettings, fingerprint: st
     // Too large to save: factor the Hessian at the saved optimum again (seconds, not a retraining).
     ({ factor, damping: headDamping } = dampedCholesky(headHessian(train, shape, trainProbs, header.l2), p, 0));
   }
+  if (typeof header.id !== 'string') throw new FitFileError('the fit has no id');
   return {
+    id: header.id,
     settings,
     net,
     shape,

@@ -108,6 +108,26 @@ function explainedIds(count: number, nTest: number): Int32Array {
   return Int32Array.from({ length: Math.min(count, nTest) }, (_, t) => t);
 }
 
+/**
+ * The exact method's result from its scores (computed now, or kept from an
+ * earlier run on the same fit: see scoreCache.ts).
+ */
+export function exactStageResult(
+  input: Pick<InfluenceStageInput, 'train' | 'test' | 'shape' | 'trainProbs' | 'testProbs' | 'l2' | 'factor' | 'headDamping'>,
+  reason: string,
+  exact: { selfInfluence: Float64Array; topK: TopKTracker },
+): InfluenceStageResult {
+  const factor = input.factor as Float64Array;
+  const p = headParameterCount(input.shape);
+  // scoreRow needs only gradients and dot products: the operator never builds its HVP tensors here.
+  const operator = headOperator(input.train, input.test, input.shape, input.trainProbs, input.testProbs, input.l2);
+  return {
+    method: 'exact', reason, target: 'last-layer', damping: input.headDamping, selfInfluence: exact.selfInfluence,
+    selfInfluenceMethod: 'exact over the last layer', topK: exact.topK, explained: null, details: {},
+    scoreRow: (t) => operator.trainDots(choleskySolve(factor, p, operator.testGradient(t))),
+  };
+}
+
 export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageResult {
   const p = headParameterCount(input.shape);
   const { method, reason } = resolveMethod(input.choice, p, input.maxExactParameters);
@@ -121,13 +141,7 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
       train: input.train, test: input.test, shape: input.shape, trainProbs: input.trainProbs, testProbs: input.testProbs,
       factor, topK: input.topK, signal: input.signal, onProgress: progress,
     });
-    // scoreRow needs only gradients and dot products: the operator never builds its HVP tensors here.
-    const operator = headOperator(input.train, input.test, input.shape, input.trainProbs, input.testProbs, input.l2);
-    return {
-      method, reason, target: 'last-layer', damping: input.headDamping, selfInfluence: exact.selfInfluence,
-      selfInfluenceMethod: 'exact over the last layer', topK: exact.topK, explained: null, details: {},
-      scoreRow: (t) => operator.trainDots(choleskySolve(factor, p, operator.testGradient(t))),
-    };
+    return exactStageResult(input, reason, exact);
   }
 
   if (method === 'tracin') {

@@ -4,11 +4,12 @@
  * changes only the score options (method, target, top-k, explained samples)
  * reuses the fit instead of retraining.
  */
-import { headLosses } from '../head/softmaxHead';
+import { headLosses, headParameterCount } from '../head/softmaxHead';
 import type { DataViews, Fitted } from './fit';
-import { type InfluenceStageResult, runInfluenceStage } from './influenceStage';
+import { exactStageResult, type InfluenceStageResult, resolveMethod, runInfluenceStage } from './influenceStage';
 import { type AnalyzeOptions, DEFAULTS, type Progress } from './options';
 import { type LabelIssueRanking, rankLabelIssues } from './rankLabelIssues';
+import { cachedK, loadExactScores, saveExactScores, truncate } from './scoreCache';
 import type { StageClock } from './stageClock';
 
 export interface ScoreOptions {
@@ -28,14 +29,18 @@ export interface Scored {
 }
 
 export interface ScoreContext {
+  /** Where the exact method's scores of this fit are kept for later runs (scoreCache.ts); none: not kept. */
+  scoreCachePath?: string;
+  /** A line for the log: whether kept scores were used. */
+  log?: (line: string) => void;
   signal?: AbortSignal;
   report: (p: Progress) => void;
   clock: StageClock;
 }
 
-export function score(fitted: Fitted, views: DataViews, options: ScoreOptions, ctx: ScoreContext): Scored {
+export async function score(fitted: Fitted, views: DataViews, options: ScoreOptions, ctx: ScoreContext): Promise<Scored> {
   const topK = Math.max(0, options.topK ?? DEFAULTS.topK);
-  const influence = runInfluenceStage({
+  const stageInput = {
     choice: options.method ?? DEFAULTS.method,
     requestedTarget: options.target,
     net: fitted.net,
@@ -56,7 +61,26 @@ export function score(fitted: Fitted, views: DataViews, options: ScoreOptions, c
     seed: fitted.settings.seed,
     signal: ctx.signal,
     report: ctx.report,
-  });
+  };
+  const { method, reason } = resolveMethod(stageInput.choice, headParameterCount(fitted.shape), stageInput.maxExactParameters);
+  let influence: InfluenceStageResult;
+  if (method === 'exact' && fitted.factor && ctx.scoreCachePath) {
+    // The exact scores depend on the fit alone: kept with a longer top-k list, they serve any smaller top-k later.
+    const kept = await loadExactScores(ctx.scoreCachePath, fitted, topK);
+    if (kept) {
+      ctx.log?.(`reusing the exact scores kept for this fit (${ctx.scoreCachePath})`);
+      influence = exactStageResult(stageInput, reason, kept);
+    } else {
+      const computed = runInfluenceStage({ ...stageInput, topK: cachedK(topK, fitted.test.n) });
+      await saveExactScores(ctx.scoreCachePath, fitted, computed).then(
+        () => ctx.log?.(`exact scores kept for later runs (${ctx.scoreCachePath})`),
+        (error: Error) => ctx.log?.(`the exact scores were not kept: ${error.message}`),
+      );
+      influence = { ...computed, topK: truncate(computed.topK, topK) };
+    }
+  } else {
+    influence = runInfluenceStage(stageInput);
+  }
   ctx.clock.lap('influence');
   return { topK, influence, ...rank(fitted, influence, ctx) };
 }

@@ -55,6 +55,7 @@ describe('a saved fit', () => {
     assert.match(first.log.join('\n'), /no saved fit/);
     const second = await run({ method: 'exact', fitPath });
     assert.match(second.log.join('\n'), /reusing the saved fit/);
+    assert.match(second.log.join('\n'), /reusing the exact scores kept for this fit/);
     assert.equal('train' in second.results.timings.stages, false, 'nothing was trained');
     assert.equal('fitHead' in second.results.timings.stages, false, 'the head was not fitted again');
     assert.deepEqual(comparable(first.results), comparable(fresh.results));
@@ -73,6 +74,21 @@ describe('a saved fit', () => {
       const fresh = await run(options);
       assert.deepEqual(comparable(reused.results), comparable(fresh.results), JSON.stringify(options));
     }
+  });
+
+  test('kept exact scores that are damaged or too short are computed again', { timeout: 300_000 }, async () => {
+    const fresh = await run({ method: 'exact', topK: 4 });
+    fs.writeFileSync(`${fitPath}.scores`, 'damaged');
+    const damaged = await run({ method: 'exact', topK: 4, fitPath });
+    assert.match(damaged.log.join('\n'), /exact scores kept for later runs/);
+    assert.deepEqual(comparable(damaged.results), comparable(fresh.results));
+    // More proponents than were kept: scored again, with the longer list kept from now on.
+    const many = await run({ method: 'exact', topK: 150, fitPath });
+    assert.match(many.log.join('\n'), /exact scores kept for later runs/);
+    assert.deepEqual(comparable(many.results), comparable((await run({ method: 'exact', topK: 150 })).results));
+    const fewer = await run({ method: 'exact', topK: 4, fitPath });
+    assert.match(fewer.log.join('\n'), /reusing the exact scores/);
+    assert.deepEqual(comparable(fewer.results), comparable(fresh.results));
   });
 
   test('is fitted again when a fit option changes', { timeout: 300_000 }, async () => {
