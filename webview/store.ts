@@ -128,6 +128,8 @@ export class PanelStore {
         break;
       case 'stale':
         if (this.view) this.view = { ...this.view, stale: m.stale };
+        // Rows of stale results say where their record is now: ask for them again.
+        for (const list of ['suspects', 'tests'] as const) this.lists[list].reset();
         break;
       case 'progress':
         this.progress = m.running ? m : undefined;

@@ -38,7 +38,7 @@ export function whereLink(store: PanelStore, row: SampleRow, inRow = false): Tem
       e.stopPropagation();
       store.post({ type: 'openSample', split: row.split, id: row.id });
     }}
-  >${row.where}</button>`;
+  >${row.where}</button>${row.relocated ? html` <span class="relocated" title="The file changed since the analysis">(${row.relocated})</span>` : nothing}`;
 }
 
 export function suspicionBar(value: number | undefined): TemplateResult | typeof nothing {
