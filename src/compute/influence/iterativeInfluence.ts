@@ -49,6 +49,22 @@ export interface IterativeOptions {
   seed?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The first explained samples, already solved by an earlier run on the same
+   * operator (pipeline/scoreCache.ts): their rows, and the solver state after
+   * the last of them. The run continues from there, exactly as if it had
+   * solved them itself (the damping carries over from solve to solve).
+   */
+  resume?: IterativeResume;
+}
+
+export interface IterativeResume {
+  rows: Float64Array[];
+  solves: IterativeResult['solves'];
+  /** gif: |J| of each resumed solve. */
+  subsetSizes: number[];
+  /** The solver state after each resumed solve. */
+  states: IterativeResult['states'];
 }
 
 export interface IterativeResult {
@@ -63,6 +79,8 @@ export interface IterativeResult {
   subsetSizes?: number[];
   /** Full score rows for the explained samples (explained.length × nTrain), for the reliability check. */
   scores: Float64Array;
+  /** The solver state after each solve (what a later run resumes from). */
+  states: { damping: number; lissaScale?: number }[];
 }
 
 /** Neuron-level parameter groups of every layer (units on the last axis of each kernel). */
@@ -99,7 +117,22 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
   const solves: IterativeResult['solves'] = [];
   let damping = options.damping;
   let lissaScale: number | undefined;
-  if (operator.target === 'full') {
+  const states: IterativeResult['states'] = [];
+  const subsetSizes: number[] = [];
+  const resumed = Math.min(options.resume?.rows.length ?? 0, explained.length);
+  if (options.resume && resumed > 0) {
+    // Its damping already holds the spectrum's extra (sized by the run that solved them).
+    const resume = options.resume;
+    for (let e = 0; e < resumed; e++) {
+      scores.set(resume.rows[e], e * options.nTrain);
+      const row = resume.rows[e];
+      for (let i = 0; i < row.length; i++) tracker.offer(explained[e], i, row[i]);
+      solves.push(resume.solves[e]);
+      states.push(resume.states[e]);
+      if (resume.subsetSizes.length) subsetSizes.push(resume.subsetSizes[e]);
+    }
+    ({ damping, lissaScale } = resume.states[resumed - 1]);
+  } else if (operator.target === 'full') {
     // A trained network's Hessian is rarely positive definite. Size the damping
     // once, up front, from a Lanczos estimate of the spectrum, so every test
     // sample is scored with the same operator.
@@ -107,13 +140,12 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
     if (spectrum.lower <= 0) damping += extraDamping(spectrum);
   }
 
-  const gradients = Array.from(explained, (t) => operator.testGradient(t));
+  const gradients = Array.from(explained.subarray(resumed), (t) => operator.testGradient(t));
   const groups = method === 'gif' || method === 'gif-frozen' ? neuronGroups(operator) : [];
-  const subsetSizes: number[] = [];
 
-  for (let e = 0; e < explained.length; e++) {
+  for (let e = resumed; e < explained.length; e++) {
     throwIfAborted(options.signal);
-    const g = gradients[e];
+    const g = gradients[e - resumed];
     let x: Float64Array;
     let report: { iterations: number; relativeResidual: number; converged: boolean };
     if (method === 'cg') {
@@ -143,7 +175,9 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
     const t = explained[e];
     for (let i = 0; i < row.length; i++) tracker.offer(t, i, row[i]);
     solves.push({ test: t, iterations: report.iterations, relativeResidual: report.relativeResidual, converged: report.converged });
+    states.push({ damping, ...(lissaScale !== undefined ? { lissaScale } : {}) });
     options.onProgress?.(e + 1, explained.length);
   }
-  return { topK: tracker, damping, solves, lissaScale, subsetSizes: groups.length ? subsetSizes : undefined, scores };
+  const hasSubsets = groups.length > 0 || subsetSizes.length > 0;
+  return { topK: tracker, damping, solves, lissaScale, subsetSizes: hasSubsets ? subsetSizes : undefined, scores, states };
 }

@@ -9,7 +9,7 @@ import { throwIfAborted } from '../cancel';
 import { createFastHeadHvp } from '../head/fastHeadObjective';
 import { type HeadData, type HeadShape, headParameterCount, perSampleGradients } from '../head/softmaxHead';
 import { computeExactHeadInfluence } from '../influence/exactHeadInfluence';
-import { computeIterativeInfluence, DEFAULT_SUBSET_COVERAGE } from '../influence/iterativeInfluence';
+import { computeIterativeInfluence, DEFAULT_SUBSET_COVERAGE, type IterativeResume } from '../influence/iterativeInfluence';
 import { fullNetworkOperator, headOperator, type InfluenceOperator } from '../influence/operators';
 import { computeTracIn } from '../influence/tracin';
 import type { TopKTracker } from '../influence/topK';
@@ -45,6 +45,10 @@ export interface InfluenceStageInput {
   seed: number;
   signal?: AbortSignal;
   report: (p: Progress) => void;
+  /** Iterative methods: solves kept from an earlier run on the same fit and options (scoreCache.ts). */
+  resume?: IterativeResume;
+  /** Iterative methods: the last-layer self-influence kept from an earlier run on the same fit. */
+  selfInfluence?: { values: Float64Array; method: string };
 }
 
 export interface InfluenceStageResult {
@@ -62,6 +66,8 @@ export interface InfluenceStageResult {
   details: Record<string, number | string | boolean>;
   /** infl(·, t) for every training sample, by the chosen method (for the reliability check). */
   scoreRow(t: number): Float64Array;
+  /** Iterative methods: what a later run on the same fit resumes from (scoreCache.ts). */
+  iterative?: { selfInfluence: { values: Float64Array; method: string }; resume: IterativeResume };
 }
 
 export function resolveMethod(
@@ -172,7 +178,7 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
   // Iterative methods: cg, lissa on the chosen target; gif on the whole network by design.
   const hasBody = input.net.body.length > 0;
   const target: Target = method === 'gif' ? (hasBody ? 'full' : 'last-layer') : (input.requestedTarget ?? (hasBody ? 'full' : 'last-layer'));
-  const self = lastLayerSelfInfluence(input);
+  const self = input.selfInfluence ?? lastLayerSelfInfluence(input);
   throwIfAborted(input.signal);
   const operator: InfluenceOperator =
     target === 'full'
@@ -183,11 +189,15 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
     const result = computeIterativeInfluence({
       method, operator, nTrain: input.train.n, nTest, explained, topK: input.topK,
       damping: target === 'last-layer' ? input.headDamping : 0, subsetFraction: input.subsetFraction,
-      seed: input.seed, signal: input.signal, onProgress: progress,
+      seed: input.seed, signal: input.signal, onProgress: progress, resume: input.resume,
     });
     const iterations = result.solves.map((s) => s.iterations);
     const rows = new Map<number, Float64Array>();
-    Array.from(explained).forEach((t, e) => rows.set(t, result.scores.subarray(e * input.train.n, (e + 1) * input.train.n)));
+    const rowList: Float64Array[] = [];
+    Array.from(explained).forEach((t, e) => {
+      rowList.push(result.scores.subarray(e * input.train.n, (e + 1) * input.train.n));
+      rows.set(t, rowList[e]);
+    });
     return {
       method, reason, target, damping: result.damping, selfInfluence: self.values, selfInfluenceMethod: self.method,
       topK: result.topK, explained: Array.from(explained),
@@ -209,6 +219,10 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
         const row = rows.get(t);
         if (!row) throw new Error(`test sample ${t} was not explained; the reliability check uses explained samples only`);
         return row;
+      },
+      iterative: {
+        selfInfluence: self,
+        resume: { rows: rowList, solves: result.solves, subsetSizes: result.subsetSizes ?? [], states: result.states },
       },
     };
   } finally {

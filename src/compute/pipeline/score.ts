@@ -6,10 +6,18 @@
  */
 import { headLosses, headParameterCount } from '../head/softmaxHead';
 import type { DataViews, Fitted } from './fit';
-import { exactStageResult, type InfluenceStageResult, resolveMethod, runInfluenceStage } from './influenceStage';
+import { exactStageResult, type InfluenceStageInput, type InfluenceStageResult, resolveMethod, runInfluenceStage } from './influenceStage';
 import { type AnalyzeOptions, DEFAULTS, type Progress } from './options';
 import { type LabelIssueRanking, rankLabelIssues } from './rankLabelIssues';
-import { cachedK, loadExactScores, saveExactScores, truncate } from './scoreCache';
+import {
+  cachedK,
+  type IterativeKey,
+  loadExactScores,
+  loadIterativeScores,
+  saveExactScores,
+  saveIterativeScores,
+  truncate,
+} from './scoreCache';
 import type { StageClock } from './stageClock';
 
 export interface ScoreOptions {
@@ -78,11 +86,40 @@ export async function score(fitted: Fitted, views: DataViews, options: ScoreOpti
       );
       influence = { ...computed, topK: truncate(computed.topK, topK) };
     }
+  } else if (method !== 'tracin' && ctx.scoreCachePath) {
+    influence = await iterativeWithKept(fitted, stageInput, method, ctx.scoreCachePath, ctx);
   } else {
     influence = runInfluenceStage(stageInput);
   }
   ctx.clock.lap('influence');
   return { topK, influence, ...rank(fitted, influence, ctx) };
+}
+
+/** cg, lissa, gif: resume from the solves kept for this fit and estimator; keep the longer list for the next run. */
+async function iterativeWithKept(
+  fitted: Fitted,
+  stageInput: InfluenceStageInput,
+  method: string,
+  cachePath: string,
+  ctx: ScoreContext,
+): Promise<InfluenceStageResult> {
+  const file = `${cachePath}.${method}`;
+  const key: IterativeKey = {
+    method,
+    target: stageInput.requestedTarget ?? null,
+    subsetFraction: method === 'gif' ? stageInput.subsetFraction : null,
+  };
+  const kept = await loadIterativeScores(file, fitted, key);
+  if (kept) ctx.log?.(`resuming from ${kept.resume.rows.length} solve(s) kept for this fit (${file})`);
+  const influence = runInfluenceStage({ ...stageInput, resume: kept?.resume, selfInfluence: kept?.selfInfluence });
+  const solved = influence.iterative;
+  if (solved && solved.resume.rows.length > (kept?.resume.rows.length ?? 0)) {
+    await saveIterativeScores(file, fitted, key, solved).then(
+      () => ctx.log?.(`${solved.resume.rows.length} solve(s) kept for later runs (${file})`),
+      (error: Error) => ctx.log?.(`the solves were not kept: ${error.message}`),
+    );
+  }
+  return influence;
 }
 
 /** The mislabel ranking: out-of-sample probabilities, losses at θ̂ and self-influence. */

@@ -8,10 +8,12 @@
  * of equal values, so the first k of a longer list are the k it would keep).
  */
 import { promises as fsp } from 'node:fs';
+import type { IterativeResume } from '../influence/iterativeInfluence';
 import { TopKTracker } from '../influence/topK';
 import { writeFileAtomic } from '../results/writeAtomic';
 import { decodeFitFile, encodeFitFile, FitFileError } from './fitFile';
 import type { Fitted } from './fit';
+import type { InfluenceStageResult } from './influenceStage';
 
 export const SCORE_CACHE_VERSION = 1;
 /** Proponents and opponents kept per test sample for later runs. */
@@ -95,6 +97,68 @@ export async function loadExactScores(file: string, fitted: Fitted, topK: number
       });
     }
     return { selfInfluence, topK: tracker };
+  } catch (error) {
+    if (error instanceof FitFileError) return undefined;
+    throw error;
+  }
+}
+
+/** Which iterative scores can be resumed: the same estimator over the same parameters (the seed and data are the fit's). */
+export interface IterativeKey {
+  method: string;
+  target: string | null;
+  subsetFraction: number | null;
+}
+
+/**
+ * An iterative method's solves, kept beside a saved fit: the rows of the
+ * explained test samples in order, and the solver state after each. A later
+ * run with the same estimator resumes from them — "explain one more test
+ * sample" costs one solve, not all of them again — and a run explaining fewer
+ * takes a prefix; both are what a fresh run computes, because each solve
+ * starts from the state the previous one left.
+ */
+export async function saveIterativeScores(file: string, fitted: Fitted, key: IterativeKey, kept: NonNullable<InfluenceStageResult['iterative']>): Promise<void> {
+  const { resume, selfInfluence } = kept;
+  const n = fitted.train.n;
+  const rows = new Float64Array(resume.rows.length * n);
+  resume.rows.forEach((r, e) => rows.set(r, e * n));
+  const header = {
+    version: SCORE_CACHE_VERSION, fit: fitted.id, key, count: resume.rows.length, nTrain: n,
+    solves: resume.solves, subsetSizes: resume.subsetSizes, states: resume.states, selfInfluenceMethod: selfInfluence.method,
+  };
+  await writeFileAtomic(file, encodeFitFile(header, new Map<string, Float64Array>([['rows', rows], ['selfInfluence', selfInfluence.values]])));
+}
+
+export async function loadIterativeScores(
+  file: string,
+  fitted: Fitted,
+  key: IterativeKey,
+): Promise<{ resume: IterativeResume; selfInfluence: { values: Float64Array; method: string } } | undefined> {
+  let buf: Buffer;
+  try {
+    buf = await fsp.readFile(file);
+  } catch {
+    return undefined;
+  }
+  try {
+    const { header, arrays } = decodeFitFile(buf);
+    const n = fitted.train.n;
+    const count = header.count as number;
+    if (header.version !== SCORE_CACHE_VERSION || header.fit !== fitted.id || JSON.stringify(header.key) !== JSON.stringify(key)) return undefined;
+    if (header.nTrain !== n || !Number.isSafeInteger(count) || count < 1) return undefined;
+    const rows = arrays.get('rows');
+    const self = arrays.get('selfInfluence');
+    const solves = header.solves as IterativeResume['solves'];
+    const states = header.states as IterativeResume['states'];
+    const subsetSizes = header.subsetSizes as number[];
+    if (!(rows instanceof Float64Array) || rows.length !== count * n || !(self instanceof Float64Array) || self.length !== n) return undefined;
+    if (!Array.isArray(solves) || solves.length !== count || !Array.isArray(states) || states.length !== count || !Array.isArray(subsetSizes)) return undefined;
+    if (typeof header.selfInfluenceMethod !== 'string') return undefined;
+    return {
+      resume: { rows: Array.from({ length: count }, (_, e) => rows.subarray(e * n, (e + 1) * n)), solves, states, subsetSizes },
+      selfInfluence: { values: self, method: header.selfInfluenceMethod },
+    };
   } catch (error) {
     if (error instanceof FitFileError) return undefined;
     throw error;

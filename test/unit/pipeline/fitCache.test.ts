@@ -91,6 +91,21 @@ describe('a saved fit', () => {
     assert.deepEqual(comparable(fewer.results), comparable(fresh.results));
   });
 
+  test('an iterative estimator resumes from the solves kept for the fit: one more explained sample is one more solve', { timeout: 300_000 }, async () => {
+    for (const method of ['cg', 'lissa', 'gif'] as const) {
+      const options = { method, explain: 3, ...(method === 'gif' ? {} : { target: 'full' as const }) };
+      const first = await run({ ...options, fitPath });
+      assert.match(first.log.join('\n'), /3 solve\(s\) kept/, method);
+      const more = await run({ ...options, explain: 4, fitPath });
+      assert.match(more.log.join('\n'), /resuming from 3 solve\(s\)/, method);
+      assert.match(more.log.join('\n'), /4 solve\(s\) kept/, method);
+      assert.deepEqual(comparable(more.results), comparable((await run({ ...options, explain: 4 })).results), `${method}: as a fresh run`);
+      const fewer = await run({ ...options, explain: 2, fitPath });
+      assert.match(fewer.log.join('\n'), /resuming from 4 solve\(s\)/, method);
+      assert.deepEqual(comparable(fewer.results), comparable((await run({ ...options, explain: 2 })).results), `${method}: a prefix`);
+    }
+  });
+
   test('is fitted again when a fit option changes', { timeout: 300_000 }, async () => {
     const other = await run({ method: 'exact', fitPath, seed: 5 });
     assert.match(other.log.join('\n'), /other fit options/);
