@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../compute/errors';
-import { analyze } from '../compute/pipeline/analyze';
+import { analyzeInWorker } from '../compute/process/analyzeInWorker';
 import type { AnalyzeOptions } from '../compute/pipeline/options';
 import type { ResultsFile } from '../compute/results/schema';
 import { writeFileAtomic } from '../compute/results/writeAtomic';
@@ -69,14 +69,14 @@ export async function assertWritableOutput(out: string): Promise<void> {
   if (!parent?.isDirectory()) throw new InputError(out, `the folder ${path.dirname(out)} does not exist; expected an existing folder for the results file`);
 }
 
-/** Runs one analysis with a progress bar and writes the results atomically. */
+/** Runs one analysis (on a worker thread, so Ctrl-C is seen in every stage) with a progress bar and writes the results atomically. */
 export async function runAnalysis(options: AnalyzeOptions, out: string, showProgress: boolean): Promise<ResultsFile> {
   await assertWritableOutput(out);
   const progress = showProgress ? new StageProgress() : undefined;
   try {
-    const results = await analyze({ ...options, onProgress: (p) => progress?.update(p) });
+    const results = await analyzeInWorker({ ...options, onProgress: (p) => progress?.update(p) });
     progress?.stop();
-    await writeFileAtomic(out, JSON.stringify(results));
+    await writeFileAtomic(out, JSON.stringify(results), options.signal);
     return results;
   } finally {
     progress?.stop();
