@@ -50,3 +50,16 @@ export function isAborted(signal?: AbortSignal): boolean {
 export function throwIfAborted(signal?: AbortSignal): void {
   if (isAborted(signal)) throw new CancelledError();
 }
+
+/**
+ * `fn` with a cancellation check before every call: wraps the Hessian-vector
+ * product every iterative solver (CG, LiSSA, GIF, Lanczos) calls once per
+ * iteration, so none of them needs its own.
+ */
+export function checkedBeforeEachCall<A extends unknown[], R>(fn: (...args: A) => R, signal?: AbortSignal): (...args: A) => R {
+  if (!signal) return fn;
+  return (...args: A) => {
+    throwIfAborted(signal);
+    return fn(...args);
+  };
+}

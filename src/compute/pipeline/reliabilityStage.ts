@@ -55,7 +55,7 @@ export async function runReliabilityCheck(input: ReliabilityStageInput): Promise
     return verifyInfluence({
       ...common,
       testLossesWithout: (i, tests) => {
-        const head = retrainHead(input.train, shape, input.l2, input.net.head, new Set(i >= 0 ? [i] : []), input.canFactor, input.factor);
+        const head = retrainHead(input.train, shape, input.l2, input.net.head, new Set(i >= 0 ? [i] : []), input.canFactor, input.factor, input.signal);
         const f = shape.featureDim;
         const phi = new Float32Array(tests.length * f);
         tests.forEach((t, j) => phi.set(input.test.phi.subarray(t * f, (t + 1) * f), j * f));
