@@ -85,18 +85,22 @@ export const CANCEL_DEADLINE_MS = 1500;
  * exits 130 after CANCEL_DEADLINE_MS; a second exits 130 at once. Either way
  * no results file is written: the write checks the signal before its rename.
  */
-function ctrlCHandler(controller: AbortController): { handler: () => void; dispose: () => void } {
+export function ctrlCHandler(
+  controller: AbortController,
+  exit: (code: number) => void = (code) => process.exit(code),
+  deadlineMs = CANCEL_DEADLINE_MS,
+): { handler: () => void; dispose: () => void } {
   let deadline: ReturnType<typeof setTimeout> | undefined;
   const exitNow = () => {
     process.stderr.write('cancelled; no results were written\n');
-    process.exit(EXIT.cancelled);
+    exit(EXIT.cancelled);
   };
   return {
     handler: () => {
       if (controller.signal.aborted) return exitNow();
       controller.abort();
-      deadline = setTimeout(exitNow, CANCEL_DEADLINE_MS);
-      deadline.unref();
+      deadline = setTimeout(exitNow, deadlineMs);
+      deadline.unref?.();
     },
     dispose: () => clearTimeout(deadline),
   };
