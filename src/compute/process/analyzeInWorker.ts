@@ -25,6 +25,8 @@ function startWorker(workerData: AnalysisWorkerData): Worker {
   const bundled = path.join(__dirname, 'analysisWorker.js');
   if (existsSync(bundled)) return new Worker(bundled, { workerData });
   const source = path.join(__dirname, 'analysisWorker.ts');
+  // A bundle shipped without it (a packaging mistake) says so, rather than failing to load tsx.
+  if (!existsSync(source)) throw new Error(`${bundled} is missing: the analysis thread's bundle must sit beside ${path.basename(__filename)}`);
   return new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, { eval: true, workerData });
 }
 
