@@ -2,8 +2,10 @@
  * Time left in a stage, from its own pace: elapsed · (total − done) / done.
  * The influence stage of a large job runs for many minutes (one solve per
  * explained test sample), and a bar that only counts is not enough to decide
- * whether to wait. Work done before the first count (factor inversion,
- * self-influence) is in the elapsed time, so early estimates err long.
+ * whether to wait. The pace is measured from the last report of 0 done: a
+ * stage that says "0 of 50" again after a preparation phase (self-influence
+ * before the solves) is timed from there, so the preparation does not make
+ * every later estimate too long.
  */
 import type { Progress } from './options';
 
@@ -19,7 +21,7 @@ export class StageTimeLeft {
   /** The progress with `secondsLeft` added when there is an estimate. */
   annotate(p: Progress): Progress {
     const t = this.now();
-    if (p.stage !== this.stage) {
+    if (p.stage !== this.stage || p.done === 0) {
       this.stage = p.stage;
       this.started = t;
     }

@@ -25,6 +25,16 @@ test('the time left follows the stage pace and restarts with each stage', () => 
   assert.equal(left.annotate({ stage: 'verify', done: 2, total: 10 }).secondsLeft, 6);
 });
 
+test('a stage that says "0 done" again after a preparation phase is timed from there', () => {
+  let now = 0;
+  const left = new StageTimeLeft(() => now);
+  left.annotate({ stage: 'influence', done: 0, total: 50, message: 'cg: self-influence' });
+  now = 60_000;
+  left.annotate({ stage: 'influence', done: 0, total: 50, message: 'cg: solves' });
+  now = 70_000;
+  assert.equal(left.annotate({ stage: 'influence', done: 5, total: 50 }).secondsLeft, 90, '5 solves in 10 s, not in 70 s');
+});
+
 test('time left reads as a person would say it', () => {
   assert.equal(formatTimeLeft(0.2), 'less than a second left');
   assert.equal(formatTimeLeft(42), 'about 40 s left');
