@@ -25,6 +25,7 @@ import { runReliabilityCheck } from './reliabilityStage';
 import { crossFitTasks, collectOutOfSample } from './crossfit';
 import { DEFAULTS, type AnalyzeOptions, type Progress } from './options';
 import { rankLabelIssues } from './rankLabelIssues';
+import { StageTimeLeft } from './timeLeft';
 import { validateOptions, validateRun } from './validateRun';
 import type { ResultsFile } from '../results/schema';
 
@@ -65,7 +66,8 @@ export class StageClock {
 
 export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
   const clock = new StageClock();
-  const report = (p: Progress) => options.onProgress?.(p);
+  const timeLeft = new StageTimeLeft();
+  const report = (p: Progress) => options.onProgress?.(timeLeft.annotate(p));
   const seed = options.seed ?? DEFAULTS.seed;
   const folds = Math.max(2, options.folds ?? DEFAULTS.folds);
   const topK = Math.max(0, options.topK ?? DEFAULTS.topK);
@@ -122,7 +124,7 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
   let net = trained[0].net;
   if (options.converge) {
     report({ stage: 'converge', done: 0, total: 1, message: 'full-batch L-BFGS over every parameter' });
-    const converged = retrainFullNetwork(net, trainData, l2, new Set());
+    const converged = retrainFullNetwork(net, trainData, l2, new Set(), { signal: options.signal });
     net = { ...converged.net, checkpoints: net.checkpoints };
     throwIfAborted(options.signal);
     clock.lap('converge');
@@ -130,8 +132,9 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
   const oosProbs = collectOutOfSample(trained.slice(1), heldOut, trainData.n, numClasses);
 
   report({ stage: 'features', done: 0, total: 2 });
-  const train: HeadData = { phi: computeFeatures(net, data.train.x, trainData.n), y: data.train.y, n: trainData.n };
-  const test: HeadData = { phi: computeFeatures(net, data.test.x, data.test.y.length), y: data.test.y, n: data.test.y.length };
+  const inBatches = (x: Float32Array, n: number) => computeFeatures(net, x, n, undefined, undefined, options.signal);
+  const train: HeadData = { phi: inBatches(data.train.x, trainData.n), y: data.train.y, n: trainData.n };
+  const test: HeadData = { phi: inBatches(data.test.x, data.test.y.length), y: data.test.y, n: data.test.y.length };
   throwIfAborted(options.signal);
   clock.lap('features');
 
@@ -140,7 +143,7 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
   const maxExact = options.maxExactParameters ?? DEFAULTS.maxExactParameters;
   const canFactor = p <= maxExact;
   report({ stage: 'fit', done: 0, total: 1 });
-  const lbfgs = fitHead(train, shape, l2, { init: net.head, meanGradTolerance: 1e-7 });
+  const lbfgs = fitHead(train, shape, l2, { init: net.head, meanGradTolerance: 1e-7, signal: options.signal });
   throwIfAborted(options.signal);
   clock.lap('fitHead');
   let head = lbfgs.head;
@@ -150,7 +153,7 @@ export async function analyze(options: AnalyzeOptions): Promise<ResultsFile> {
   let headDamping = 0;
   if (canFactor) {
     report({ stage: 'hessian', done: 0, total: 1, message: `${p} parameters` });
-    const polished = polishHeadNewton(train, shape, l2, lbfgs.head);
+    const polished = polishHeadNewton(train, shape, l2, lbfgs.head, { signal: options.signal });
     ({ head, probs: trainProbs, factor, damping: headDamping } = polished);
     headGradientNorm = polished.meanGradNorm;
     throwIfAborted(options.signal);
