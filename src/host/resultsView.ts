@@ -9,6 +9,9 @@ import type { ResultsFile, TestRecord, TrainRecord } from '../compute/results/sc
 import type { SourceRef } from '../compute/types';
 import type { ExplanationView, InfluenceRow, ResultsView, SampleRow } from '../protocol/webview';
 import type { ReviewDecision } from './reviews';
+import { explainWhy } from './whyLine';
+
+export { explainWhy } from './whyLine';
 
 export function where(source: SourceRef): string {
   return source.line !== undefined ? `${source.path}:${source.line}` : source.path;
@@ -128,9 +131,10 @@ export function buildResultsView(results: ResultsFile, datasetPath: string, stal
 }
 
 /**
- * For a test sample: the training samples that helped (proponents) and hurt
- * (opponents) its prediction. For a training sample: the test predictions it
- * helps and hurts most, gathered from the test samples' top lists (the
+ * For a test sample: the training samples that support its given label
+ * (proponents: removing one would raise its loss on that label) and those
+ * that pull it away from it (opponents). For a training sample: the test
+ * samples whose given label it supports and works against most, gathered from the test samples' top lists (the
  * results keep only those), so it is a lower bound on its reach.
  */
 export function buildExplanation(
@@ -172,46 +176,13 @@ export function buildExplanation(
     sample: trainRow(tr, reviews.get(id), decor),
     proponents: helps.slice(0, index.results.influence.topK || 10),
     opponents: hurts.slice(0, index.results.influence.topK || 10),
-    why: `Among the test samples' strongest influences, this sample helps ${plural(helps.length, 'prediction')} and hurts ${plural(hurts.length, 'prediction')}.`,
-    note: 'A training sample: the test predictions it helps and hurts most (among each test sample\'s top influences).',
+    why: `Among the test samples' strongest influences, this sample supports the given label of ${plural(helps.length, 'test sample')} and pulls ${plural(hurts.length, 'test sample')} away from theirs.`,
+    note: 'A training sample: the test samples whose loss on their given label it lowers (supports) and raises (pulls away) most, among each test sample\'s top influences.',
   };
 }
 
-/** How many of the strongest influences the one-line reason looks at. */
-const WHY_TOP = 5;
-
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-/**
- * One line on why a test prediction came out as it did, read off its
- * strongest proponents: for a wrong prediction, how many of them carry the
- * predicted label (they pull the sample toward it) and how many of those are
- * suspected mislabels (fixing them should help).
- */
-export function explainWhy(t: TestRecord, proponents: InfluenceRow[], opponents: InfluenceRow[]): string | undefined {
-  const top = proponents.slice(0, WHY_TOP);
-  if (top.length === 0) return undefined;
-  const suspects = top.filter((r) => r.sample.likelyLabelIssue).length;
-  const suspectNote = suspects > 0 ? `; ${suspects} of them ${suspects === 1 ? 'is a suspected mislabel' : 'are suspected mislabels'}` : '';
-  if (t.predicted !== t.label) {
-    const pulling = top.filter((r) => r.sample.label === t.predicted).length;
-    return `${pulling} of the ${top.length} strongest proponents are labeled ${t.predicted}: they pull this ${t.label} toward ${t.predicted}${suspectNote}.`;
-  }
-  const same = top.filter((r) => r.sample.label === t.label).length;
-  const against = opponents.slice(0, WHY_TOP);
-  const rival = mostCommon(against.map((r) => r.sample.label).filter((l) => l !== t.label));
-  const rivalNote = rival ? `; its strongest opponents are mostly labeled ${rival.label} (${rival.count} of ${against.length})` : '';
-  return `${same} of the ${top.length} strongest proponents share its label ${t.label}${rivalNote}${suspectNote}.`;
-}
-
-function mostCommon(labels: string[]): { label: string; count: number } | undefined {
-  const counts = new Map<string, number>();
-  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
-  let best: { label: string; count: number } | undefined;
-  for (const [label, count] of counts) if (!best || count > best.count) best = { label, count };
-  return best;
 }
 
 /**

@@ -88,11 +88,16 @@ export const checkResultsView = object({
 export type ResultsView = Checked<typeof checkResultsView>;
 
 export const checkExplanationView = object({
-  /** The sample explained: a test sample (proponents/opponents of its prediction) or a training sample (the test predictions it moves most). */
+  /**
+   * The sample explained: a test sample (proponents support its given label,
+   * opponents pull it away from it) or a training sample (the test samples it
+   * moves most). Influence is the predicted rise of the test sample's loss on
+   * its given label if the training sample were removed.
+   */
   sample: checkSampleRow,
   proponents: arrayOf(checkInfluenceRow),
   opponents: arrayOf(checkInfluenceRow),
-  /** One line on why it matters ("4 of the 5 strongest proponents are labeled 7: they pull this 1 toward 7"). */
+  /** One line on why it matters ("4 of its 5 strongest opponents are labeled 7: they pull this 1 toward 7"); rules in src/host/whyLine.ts. */
   why: optional(str),
   note: optional(str),
 });
