@@ -7,7 +7,10 @@
 import path from 'node:path';
 import type { ResultsFile, TestRecord, TrainRecord } from '../compute/results/schema';
 import type { SourceRef } from '../compute/types';
-import type { ExplanationView, InfluenceRow, ResultsView, SampleRow } from '../protocol/webview';
+import {
+  type ExplanationView, type InfluenceRow, MAX_CHECKED_TESTS, MAX_CLASSES, MAX_CONFUSION_CLASSES, MAX_HISTOGRAM_BINS, MAX_INFLUENCERS, MAX_PAIRS,
+  MAX_RANKED_LABELS, type ResultsView, type SampleRow,
+} from '../protocol/webview';
 import type { ReviewDecision } from './reviews';
 import { explainWhy } from './whyLine';
 
@@ -18,13 +21,17 @@ export function where(source: SourceRef): string {
 }
 
 const finite = (x: number) => (Number.isFinite(x) ? x : 0);
+/** A number the page's check accepts, or null (NaN does not survive every wire as itself). */
+const finiteOrNull = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+const count = (n: number) => n.toLocaleString('en-US');
 
 /** How rows get what only the host can make: a webview URI for an image sample. */
 export interface RowDecor {
   thumbnail?(source: SourceRef): string | undefined;
 }
 
-export function trainRow(t: TrainRecord, review?: ReviewDecision, decor: RowDecor = {}): SampleRow {
+/** A training row; `rank` is its place by suspicion (1 = most suspicious), from ResultsIndex.suspicionRank. */
+export function trainRow(t: TrainRecord, review?: ReviewDecision, decor: RowDecor = {}, rank?: number): SampleRow {
   const row: SampleRow = {
     id: t.id,
     split: 'train',
@@ -36,10 +43,12 @@ export function trainRow(t: TrainRecord, review?: ReviewDecision, decor: RowDeco
     suggestedProbability: finite(t.suggestedProbability),
     givenProbability: finite(t.givenLabelProbability),
     suspicion: finite(t.suspicion),
+    ...(rank !== undefined ? { suspicionRank: rank } : {}),
     selfInfluence: finite(t.selfInfluence),
     likelyLabelIssue: t.likelyLabelIssue,
   };
-  if (t.rankedLabels) row.rankedLabels = t.rankedLabels.map((r) => ({ label: r.label, probability: finite(r.probability) }));
+  // Most probable first, so the cut keeps the head; the picker offers every other class after these.
+  if (t.rankedLabels) row.rankedLabels = t.rankedLabels.slice(0, MAX_RANKED_LABELS).map((r) => ({ label: r.label, probability: finite(r.probability) }));
   if (t.preview) row.preview = t.preview;
   const thumbnail = decor.thumbnail?.(t.source);
   if (thumbnail) row.thumbnail = thumbnail;
@@ -59,17 +68,25 @@ export function testRow(t: TestRecord, decor: RowDecor = {}): SampleRow {
 export class ResultsIndex {
   readonly train = new Map<number, TrainRecord>();
   readonly test = new Map<number, TestRecord>();
+  /** Place of each training id by suspicion, 1 = most suspicious (ties keep the file's order). */
+  readonly suspicionRank = new Map<number, number>();
   constructor(readonly results: ResultsFile) {
     for (const t of results.train) this.train.set(t.id, t);
     for (const t of results.test) this.test.set(t.id, t);
+    const bySuspicion = results.train.map((t, i) => ({ id: t.id, s: finite(t.suspicion), i })).sort((a, b) => b.s - a.s || a.i - b.i);
+    bySuspicion.forEach((t, k) => this.suspicionRank.set(t.id, k + 1));
+  }
+  trainRow(id: number, review?: ReviewDecision, decor: RowDecor = {}): SampleRow | undefined {
+    const t = this.train.get(id);
+    return t ? trainRow(t, review, decor, this.suspicionRank.get(id)) : undefined;
   }
   record(split: 'train' | 'test', id: number): TrainRecord | TestRecord | undefined {
     return split === 'train' ? this.train.get(id) : this.test.get(id);
   }
 }
 
-/** Bins of the suspicion histogram. */
-export const HISTOGRAM_BINS = 20;
+/** Bins of the suspicion histogram (within the wire's MAX_HISTOGRAM_BINS). */
+export const HISTOGRAM_BINS = Math.min(20, MAX_HISTOGRAM_BINS);
 
 /**
  * Equal-width bins of suspicion over [0, 1], and the cut: the lowest
@@ -95,22 +112,55 @@ export function labelConfusion(train: TrainRecord[], classes: string[]): number[
   return counts;
 }
 
+/** Every k-th item, k chosen so at most `max` remain (the scatter plot's shape survives thinning; a prefix would not). */
+function thin<T>(items: T[], max: number): T[] {
+  if (items.length <= max) return items;
+  const step = Math.ceil(items.length / max);
+  return items.filter((_, i) => i % step === 0);
+}
+
+/**
+ * The overview message, built within the wire's limits (src/protocol/
+ * webview.ts): whatever has to be cut is cut here, and `notes` says what, so
+ * the page never gets a message its check would drop.
+ */
 export function buildResultsView(results: ResultsFile, datasetPath: string, stale: boolean): ResultsView {
   const r = results.influence.reliability;
+  const notes: string[] = [];
+  const allClasses = results.dataset.classes;
+  const classes = allClasses.slice(0, MAX_CLASSES);
+  if (allClasses.length > MAX_CLASSES) {
+    notes.push(`${count(allClasses.length)} classes: the label filters and the relabel picker offer the first ${count(MAX_CLASSES)}.`);
+  }
+  const confusion = allClasses.length <= MAX_CONFUSION_CLASSES ? labelConfusion(results.train, allClasses) : null;
+  if (!confusion) {
+    notes.push(
+      `The given × suggested table is drawn for at most ${count(MAX_CONFUSION_CLASSES)} classes and this dataset has ${count(allClasses.length)}: ` +
+        'filter the suspects by given and suggested label instead.',
+    );
+  }
+  const finitePairs = (r?.pairs ?? []).filter((p) => Number.isFinite(p.predicted) && Number.isFinite(p.actual));
+  const pairs = thin(finitePairs, MAX_PAIRS);
+  if (pairs.length < finitePairs.length) {
+    notes.push(`The reliability scatter plot shows ${count(pairs.length)} of its ${count(finitePairs.length)} pairs (one in ${Math.ceil(finitePairs.length / MAX_PAIRS)}); the correlations use them all.`);
+  }
+  const testById = new Map(results.test.map((t) => [t.id, t]));
+  const checked = r?.testSamples ?? [];
   return {
     datasetName: path.basename(datasetPath),
     datasetPath,
     format: results.dataset.format,
-    classes: results.dataset.classes,
+    classes,
     nTrain: results.dataset.nTrain,
     nTest: results.dataset.nTest,
     testSource: results.dataset.testSource ?? '',
     model: `${results.model.kind}${results.model.hidden?.length ? ` [${results.model.hidden.join(', ')}]` : ''}`,
+    hiddenLayers: results.model.kind === 'cnn' || (results.model.kind === 'mlp' && (results.model.hidden?.length ?? 1) > 0),
     parameters: results.model.parameters ?? 0,
     method: results.influence.method,
     backend: results.engine.backend,
-    trainAccuracy: results.model.trainAccuracy,
-    testAccuracy: results.model.testAccuracy,
+    trainAccuracy: finiteOrNull(results.model.trainAccuracy),
+    testAccuracy: finiteOrNull(results.model.testAccuracy),
     estimatedIssues: results.labelIssues.estimatedCount,
     reliability: r
       ? {
@@ -118,13 +168,20 @@ export function buildResultsView(results: ResultsFile, datasetPath: string, stal
           spearman: finite(r.spearman),
           points: r.points,
           retrain: r.retrain,
+          removals: new Set(r.pairs.map((p) => p.train)).size,
+          tests: checked.slice(0, MAX_CHECKED_TESTS).map((id) => {
+            const t = testById.get(id);
+            return t ? where(t.source) : `test sample ${id}`;
+          }),
+          testCount: checked.length,
           ...(r.warning ? { warning: r.warning } : {}),
-          pairs: (r.pairs ?? []).filter((p) => Number.isFinite(p.predicted) && Number.isFinite(p.actual)).map((p) => ({ predicted: p.predicted, actual: p.actual })),
+          pairs: pairs.map((p) => ({ predicted: p.predicted, actual: p.actual })),
         }
       : null,
     suspicionHistogram: suspicionHistogram(results.train, results.labelIssues.estimatedCount),
-    confusion: labelConfusion(results.train, results.dataset.classes),
+    confusion,
     warnings: results.dataset.warnings ?? [],
+    ...(notes.length ? { notes } : {}),
     createdAt: results.createdAt,
     stale,
   };
@@ -148,15 +205,16 @@ export function buildExplanation(
     const t = index.test.get(id);
     if (!t) return undefined;
     const rows = (list: { train: number; influence: number }[]): InfluenceRow[] =>
-      list.flatMap((e) => {
-        const tr = index.train.get(e.train);
-        return tr ? [{ influence: finite(e.influence), sample: trainRow(tr, reviews.get(tr.id), decor) }] : [];
+      list.slice(0, MAX_INFLUENCERS).flatMap((e) => {
+        const sample = index.trainRow(e.train, reviews.get(e.train), decor);
+        return sample ? [{ influence: finite(e.influence), sample }] : [];
       });
     const explained = index.results.influence.explained;
-    const note =
-      explained !== null && !explained.includes(id)
-        ? `The ${index.results.influence.method} method explained ${explained.length} test samples; this is not one of them.`
-        : undefined;
+    const notes: string[] = [];
+    if (explained !== null && !explained.includes(id)) notes.push(`The ${index.results.influence.method} method explained ${explained.length} test samples; this is not one of them.`);
+    const kept = Math.max(t.proponents.length, t.opponents.length);
+    if (kept > MAX_INFLUENCERS) notes.push(`Showing the strongest ${count(MAX_INFLUENCERS)} of the ${count(kept)} kept on each side.`);
+    const note = notes.length ? notes.join(' ') : undefined;
     const proponents = rows(t.proponents);
     const opponents = rows(t.opponents);
     const why = explainWhy(t, proponents, opponents);
@@ -172,10 +230,11 @@ export function buildExplanation(
   }
   helps.sort((a, b) => b.influence - a.influence);
   hurts.sort((a, b) => a.influence - b.influence);
+  const shown = Math.min(index.results.influence.topK || 10, MAX_INFLUENCERS);
   return {
-    sample: trainRow(tr, reviews.get(id), decor),
-    proponents: helps.slice(0, index.results.influence.topK || 10),
-    opponents: hurts.slice(0, index.results.influence.topK || 10),
+    sample: index.trainRow(id, reviews.get(id), decor)!,
+    proponents: helps.slice(0, shown),
+    opponents: hurts.slice(0, shown),
     why: `Among the test samples' strongest influences, this sample supports the given label of ${plural(helps.length, 'test sample')} and pulls ${plural(hurts.length, 'test sample')} away from theirs.`,
     note: 'A training sample: the test samples whose loss on their given label it lowers (supports) and raises (pulls away) most, among each test sample\'s top influences.',
   };
