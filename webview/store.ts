@@ -24,6 +24,11 @@ export class PanelStore {
   explanation: ExplanationView | undefined;
   progress: Progress | undefined;
   empty: string | undefined;
+  /** A message from the host the page could not show (it failed the protocol check), in words for the panel. */
+  problem: string | undefined;
+  /** What "Undo last relabel" would undo; undefined: nothing (the button is disabled and says why). */
+  undo: string | undefined;
+  undoAvailable = false;
   reviews = new Map<number, ReviewState>();
   tab: Tab = 'overview';
   /** Focused row per list. */
@@ -46,7 +51,20 @@ export class PanelStore {
     };
     if (saved?.tab) this.tab = saved.tab;
     this.active = { suspects: saved?.suspectIndex ?? 0, tests: saved?.testIndex ?? 0 };
-    host.onMessage((m) => this.receive(m));
+    this.restoreExplained = saved?.explained;
+    host.onMessage(
+      (m) => this.receive(m),
+      (type, why) => this.rejected(type, why),
+    );
+  }
+
+  /** The sample the Influencers tab showed before a reload, asked for again once its results are back. */
+  private restoreExplained: PanelState['explained'];
+
+  private rejected(type: string | undefined, why: string): void {
+    const what = type === 'results' ? 'these results' : type === 'explanation' ? 'this explanation' : type === 'rows' ? 'these rows' : `a ${type ?? 'malformed'} message`;
+    this.problem = `The panel cannot show ${what}: the message breaks a limit or the shape it expects (${why}). Please report this with the dataset's size and number of classes.`;
+    this.changed();
   }
 
   /** Tells the host the page listens. */
@@ -114,6 +132,11 @@ export class PanelStore {
         }
         if (!sameDataset) this.selected.clear();
         if (!sameDataset && !restoring) this.tab = 'overview';
+        this.problem = undefined;
+        // After a reload the Influencers tab comes back with the sample it showed, not empty.
+        const explained = this.restoreExplained;
+        this.restoreExplained = undefined;
+        if (restoring && explained && !this.explanation) this.host.post({ type: 'explain', split: explained.split, id: explained.id });
         break;
       }
       case 'rows': {
@@ -141,6 +164,10 @@ export class PanelStore {
         if (this.explanation) this.explanation = withReviews(this.explanation, this.reviews);
         break;
       }
+      case 'undo':
+        this.undoAvailable = m.available;
+        this.undo = m.what;
+        break;
       case 'empty':
         this.view = undefined;
         this.empty = m.message;
@@ -162,6 +189,11 @@ export class PanelStore {
       testQuery: this.lists.tests.query,
       suspectIndex: this.active.suspects,
       testIndex: this.active.tests,
+      ...(this.explanation
+        ? { explained: { split: this.explanation.sample.split, id: this.explanation.sample.id } }
+        : this.restoreExplained
+          ? { explained: this.restoreExplained }
+          : {}),
     };
   }
 }
