@@ -105,14 +105,14 @@ export const rowStyles = css`
         color: var(--vscode-descriptionForeground);
       }
       .given-suggested {
-        width: 19em;
+        width: 15em;
         flex: none;
         white-space: nowrap;
         overflow: hidden;
         text-overflow: ellipsis;
       }
       .score {
-        width: 13em;
+        width: 10em;
         flex: none;
         white-space: nowrap;
       }
