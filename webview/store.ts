@@ -6,8 +6,10 @@
  * Components read it and call its methods; the app re-renders them (a new
  * `rev`) when it changes.
  */
-import type {
-  ExplanationView, HostToWebview, ListName, PanelState, ResultsView, ReviewState, RowQuery, Split, Tab, WebviewToHost,
+import {
+  MAX_IDS,
+  type ExplanationView, type HostToWebview, type ListName, type PanelState, type ResultsView, type ReviewState, type RowQuery, type Split, type Tab,
+  type WebviewToHost,
 } from '../src/protocol/webview';
 import type { HostContext } from './host';
 import { RowSource } from './rowSource';
@@ -35,6 +37,8 @@ export class PanelStore {
   active: Record<ListName, number> = { suspects: 0, tests: 0 };
   /** Selected training ids (bulk actions). */
   selected = new Set<number>();
+  /** The last selection attempt was refused: MAX_IDS are selected already. */
+  selectionFull = false;
   readonly lists: Record<ListName, RowSource>;
 
   private readonly listeners = new Set<() => void>();
@@ -100,13 +104,25 @@ export class PanelStore {
     this.changed();
   }
 
+  /**
+   * Selects or deselects a training sample. A selection stops at the wire's
+   * MAX_IDS (one request's ids): a bigger one would build a relabel or
+   * review message the host's check refuses, so the page refuses it first.
+   */
   toggleSelected(id: number, on = !this.selected.has(id)): void {
+    if (on && !this.selected.has(id) && this.selected.size >= MAX_IDS) {
+      this.selectionFull = true;
+      this.changed();
+      return;
+    }
+    this.selectionFull = false;
     if (on) this.selected.add(id);
     else this.selected.delete(id);
     this.changed();
   }
 
   clearSelection(): void {
+    this.selectionFull = false;
     this.selected.clear();
     this.changed();
   }

@@ -7,7 +7,7 @@
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { css, html, nothing } from 'lit';
-import type { RowQuery, SampleRow } from '../../src/protocol/webview';
+import { MAX_IDS, type RowQuery, type SampleRow } from '../../src/protocol/webview';
 import { fmt, topShare } from '../format';
 import { reviewText, samplePreview, suspicionBar, whereLink } from './cells';
 import './il-confusion';
@@ -88,7 +88,9 @@ export class IlSuspects extends PanelView {
             @il-cell=${(e: CustomEvent<{ given: string; suggested: string }>) => this.setFilter({ label: e.detail.given, other: e.detail.suggested })}></il-confusion>`
         : nothing}
       <div class="toolbar bulk" aria-label="Actions on the selection">
-        <span data-role="selected">${selected} selected</span>
+        <span data-role="selected">${selected.toLocaleString('en-US')} selected${this.store.selectionFull
+          ? html` <span class="wrong" role="status">(at most ${MAX_IDS.toLocaleString('en-US')} at once: act on these first)</span>`
+          : nothing}</span>
         <vscode-button ?disabled=${!selected} @click=${() => this.pickFor(this.selectedRows())}>Relabel…</vscode-button>
         <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], 'confirmed')}>Confirmed</vscode-button>
         <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], 'notIssue')}>Not an issue</vscode-button>
