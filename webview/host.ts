@@ -14,7 +14,12 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 export interface HostContext {
   post(message: WebviewToHost): void;
-  onMessage(handler: (message: HostToWebview) => void): void;
+  /**
+   * Checked messages go to `handler`; one that fails the check is dropped,
+   * and `onInvalid` hears of it (its type, if it had one, and why), so the
+   * panel can say it could not show something instead of staying blank.
+   */
+  onMessage(handler: (message: HostToWebview) => void, onInvalid?: (type: string | undefined, why: string) => void): void;
   saveState(state: PanelState): void;
   /** What the page saved before it was hidden or the window reloaded (undefined: nothing valid). */
   loadState(): PanelState | undefined;
@@ -24,13 +29,15 @@ export function connectToHost(): HostContext {
   const api = acquireVsCodeApi();
   return {
     post: (message) => api.postMessage(message),
-    onMessage: (handler) =>
+    onMessage: (handler, onInvalid) =>
       window.addEventListener('message', (event: MessageEvent<unknown>) => {
         let message: HostToWebview;
         try {
           message = parseHostToWebview(event.data);
         } catch (error) {
           console.warn(`Influence Lens: ignored a message from the host: ${(error as Error).message}`);
+          const type = (event.data as { type?: unknown } | null)?.type;
+          onInvalid?.(typeof type === 'string' ? type : undefined, (error as Error).message);
           return;
         }
         handler(message);
