@@ -3,7 +3,10 @@
  * the persisted state. Components never call acquireVsCodeApi themselves;
  * they get a HostContext, so a test can hand them a stand-in (DESIGN.md §6).
  */
-import { checkPanelState, type HostToWebview, type PanelState, parseHostToWebview, type WebviewToHost } from '../src/protocol/webview';
+import { checkPanelState, type HostToWebview, parseHostToWebview } from '../src/protocol/webview';
+import type { HostContext } from './hostContext';
+
+export type { HostContext } from './hostContext';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -11,19 +14,6 @@ interface VsCodeApi {
   setState(state: unknown): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
-
-export interface HostContext {
-  post(message: WebviewToHost): void;
-  /**
-   * Checked messages go to `handler`; one that fails the check is dropped,
-   * and `onInvalid` hears of it (its type, if it had one, and why), so the
-   * panel can say it could not show something instead of staying blank.
-   */
-  onMessage(handler: (message: HostToWebview) => void, onInvalid?: (type: string | undefined, why: string) => void): void;
-  saveState(state: PanelState): void;
-  /** What the page saved before it was hidden or the window reloaded (undefined: nothing valid). */
-  loadState(): PanelState | undefined;
-}
 
 export function connectToHost(): HostContext {
   const api = acquireVsCodeApi();

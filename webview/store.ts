@@ -11,7 +11,7 @@ import {
   type ExplanationView, type HostToWebview, type ListName, type PanelState, type ResultsView, type ReviewState, type RowQuery, type Split, type Tab,
   type WebviewToHost,
 } from '../src/protocol/webview';
-import type { HostContext } from './host';
+import type { HostContext } from './hostContext';
 import { RowSource } from './rowSource';
 
 type Progress = Extract<HostToWebview, { type: 'progress' }>;

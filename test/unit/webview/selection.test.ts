@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MAX_IDS, parseWebviewToHost, type WebviewToHost } from '../../../src/protocol/webview';
-import type { HostContext } from '../../../webview/host';
+import type { HostContext } from '../../../webview/hostContext';
 import { PanelStore } from '../../../webview/store';
 
 function store(): { s: PanelStore; sent: WebviewToHost[] } {
