@@ -19,13 +19,15 @@ for (const file of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) {
 
 /**
  * Node entry points: the CLI, the extension host entry, the compute
- * subprocess the extension forks, and the engine's worker threads. The
- * subprocess and the workers must sit side by side in dist/ (the pool looks
- * for worker.js next to the running bundle, tfjs for the .wasm files).
+ * subprocess the extension forks, and the engine's worker threads (training,
+ * and the thread one analysis runs on). The subprocess and the workers must
+ * sit side by side in dist/ (the pool looks for worker.js next to the running
+ * bundle, analyzeInWorker for analysisWorker.js, tfjs for the .wasm files).
  */
 const nodeEntries = {
   cli: 'src/cli.ts',
   worker: 'src/compute/parallel/worker.ts',
+  analysisWorker: 'src/compute/process/analysisWorker.ts',
   extension: 'src/extension.ts',
   computeProcess: 'src/compute/process/entry.ts',
 };

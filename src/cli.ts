@@ -79,10 +79,40 @@ export function buildProgram(signal: AbortSignal): Command {
   return program;
 }
 
+/** After the first Ctrl-C, how long the engine may take to stop before the CLI exits anyway. */
+export const CANCEL_DEADLINE_MS = 1500;
+
+/**
+ * Ctrl-C: the first aborts the analysis (it runs on a worker thread, so this
+ * handler runs at once whatever the stage) and, should anything fail to stop,
+ * exits 130 after CANCEL_DEADLINE_MS; a second exits 130 at once. Either way
+ * no results file is written: the write checks the signal before its rename.
+ */
+export function ctrlCHandler(
+  controller: AbortController,
+  exit: (code: number) => void = (code) => process.exit(code),
+  deadlineMs = CANCEL_DEADLINE_MS,
+): { handler: () => void; dispose: () => void } {
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  const exitNow = () => {
+    process.stderr.write('cancelled; no results were written\n');
+    exit(EXIT.cancelled);
+  };
+  return {
+    handler: () => {
+      if (controller.signal.aborted) return exitNow();
+      controller.abort();
+      deadline = setTimeout(exitNow, deadlineMs);
+      deadline.unref?.();
+    },
+    dispose: () => clearTimeout(deadline),
+  };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
+  const ctrlC = ctrlCHandler(controller);
+  process.on('SIGINT', ctrlC.handler);
   try {
     await buildProgram(controller.signal).parseAsync(argv);
     return EXIT.ok;
@@ -94,14 +124,15 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${escapeControl(error.message)}\n`);
       return EXIT.badInput;
     }
-    if (error instanceof CancelledError) {
+    if (error instanceof CancelledError || controller.signal.aborted) {
       process.stderr.write('cancelled; no results were written\n');
       return EXIT.cancelled;
     }
     process.stderr.write(`internal error: ${escapeControlKeepLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
     return EXIT.internal;
   } finally {
-    process.off('SIGINT', onSigint);
+    // The handler stays: a Ctrl-C while the process winds down still exits 130, not by the signal.
+    ctrlC.dispose();
   }
 }
 

@@ -9,6 +9,7 @@ import { createApi, type InfluenceLensApi } from './host/api';
 import { ResultsCache } from './host/cache';
 import { ChoiceStore } from './host/choices';
 import { COMMAND, registerCommands } from './host/commands';
+import { exportAndAnnounce } from './host/exportNotice';
 import { exportReviews } from './host/exportReviews';
 import { InterruptedJobs } from './host/interruptedJobs';
 import { createLog } from './host/log';
@@ -17,6 +18,7 @@ import { VIEW_TYPE } from './host/panel';
 import { PanelController } from './host/panelController';
 import { ReviewStore } from './host/reviewStore';
 import { readSettings } from './host/settings';
+import { UndoStore } from './host/undoStore';
 
 let runner: AnalysisRunner | undefined;
 
@@ -43,7 +45,9 @@ export function activate(context: vscode.ExtensionContext): InfluenceLensApi {
     onRunning: activeRunner.onDidChange,
     rerun,
     checkReliability: (datasetPath) => vscode.commands.executeCommand(COMMAND.reliability, datasetPath),
-    exportReviews: (datasetPath, format) => exportReviews(datasetPath, reviews, format),
+    exportReviews: (datasetPath, format) =>
+      exportAndAnnounce(() => exportReviews(datasetPath, reviews, format), Object.keys(reviews.get(datasetPath)).length, notifier),
+    undo: new UndoStore(context.workspaceState),
   });
   const commandDeps = { state: context.workspaceState, runner: activeRunner, controller, cache, choices, reviews, notifier, log };
 

@@ -3,7 +3,10 @@
  * the persisted state. Components never call acquireVsCodeApi themselves;
  * they get a HostContext, so a test can hand them a stand-in (DESIGN.md §6).
  */
-import { checkPanelState, type HostToWebview, type PanelState, parseHostToWebview, type WebviewToHost } from '../src/protocol/webview';
+import { checkPanelState, type HostToWebview, parseHostToWebview } from '../src/protocol/webview';
+import type { HostContext } from './hostContext';
+
+export type { HostContext } from './hostContext';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -12,25 +15,19 @@ interface VsCodeApi {
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
-export interface HostContext {
-  post(message: WebviewToHost): void;
-  onMessage(handler: (message: HostToWebview) => void): void;
-  saveState(state: PanelState): void;
-  /** What the page saved before it was hidden or the window reloaded (undefined: nothing valid). */
-  loadState(): PanelState | undefined;
-}
-
 export function connectToHost(): HostContext {
   const api = acquireVsCodeApi();
   return {
     post: (message) => api.postMessage(message),
-    onMessage: (handler) =>
+    onMessage: (handler, onInvalid) =>
       window.addEventListener('message', (event: MessageEvent<unknown>) => {
         let message: HostToWebview;
         try {
           message = parseHostToWebview(event.data);
         } catch (error) {
           console.warn(`Influence Lens: ignored a message from the host: ${(error as Error).message}`);
+          const type = (event.data as { type?: unknown } | null)?.type;
+          onInvalid?.(typeof type === 'string' ? type : undefined, (error as Error).message);
           return;
         }
         handler(message);

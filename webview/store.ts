@@ -6,10 +6,12 @@
  * Components read it and call its methods; the app re-renders them (a new
  * `rev`) when it changes.
  */
-import type {
-  ExplanationView, HostToWebview, ListName, PanelState, ResultsView, ReviewState, RowQuery, Split, Tab, WebviewToHost,
+import {
+  MAX_IDS,
+  type ExplanationView, type HostToWebview, type ListName, type PanelState, type ResultsView, type ReviewState, type RowQuery, type Split, type Tab,
+  type WebviewToHost,
 } from '../src/protocol/webview';
-import type { HostContext } from './host';
+import type { HostContext } from './hostContext';
 import { RowSource } from './rowSource';
 
 type Progress = Extract<HostToWebview, { type: 'progress' }>;
@@ -24,12 +26,19 @@ export class PanelStore {
   explanation: ExplanationView | undefined;
   progress: Progress | undefined;
   empty: string | undefined;
+  /** A message from the host the page could not show (it failed the protocol check), in words for the panel. */
+  problem: string | undefined;
+  /** What "Undo last relabel" would undo; undefined: nothing (the button is disabled and says why). */
+  undo: string | undefined;
+  undoAvailable = false;
   reviews = new Map<number, ReviewState>();
   tab: Tab = 'overview';
   /** Focused row per list. */
   active: Record<ListName, number> = { suspects: 0, tests: 0 };
   /** Selected training ids (bulk actions). */
   selected = new Set<number>();
+  /** The last selection attempt was refused: MAX_IDS are selected already. */
+  selectionFull = false;
   readonly lists: Record<ListName, RowSource>;
 
   private readonly listeners = new Set<() => void>();
@@ -46,7 +55,20 @@ export class PanelStore {
     };
     if (saved?.tab) this.tab = saved.tab;
     this.active = { suspects: saved?.suspectIndex ?? 0, tests: saved?.testIndex ?? 0 };
-    host.onMessage((m) => this.receive(m));
+    this.restoreExplained = saved?.explained;
+    host.onMessage(
+      (m) => this.receive(m),
+      (type, why) => this.rejected(type, why),
+    );
+  }
+
+  /** The sample the Influencers tab showed before a reload, asked for again once its results are back. */
+  private restoreExplained: PanelState['explained'];
+
+  private rejected(type: string | undefined, why: string): void {
+    const what = type === 'results' ? 'these results' : type === 'explanation' ? 'this explanation' : type === 'rows' ? 'these rows' : `a ${type ?? 'malformed'} message`;
+    this.problem = `The panel cannot show ${what}: the message breaks a limit or the shape it expects (${why}). Please report this with the dataset's size and number of classes.`;
+    this.changed();
   }
 
   /** Tells the host the page listens. */
@@ -82,13 +104,25 @@ export class PanelStore {
     this.changed();
   }
 
+  /**
+   * Selects or deselects a training sample. A selection stops at the wire's
+   * MAX_IDS (one request's ids): a bigger one would build a relabel or
+   * review message the host's check refuses, so the page refuses it first.
+   */
   toggleSelected(id: number, on = !this.selected.has(id)): void {
+    if (on && !this.selected.has(id) && this.selected.size >= MAX_IDS) {
+      this.selectionFull = true;
+      this.changed();
+      return;
+    }
+    this.selectionFull = false;
     if (on) this.selected.add(id);
     else this.selected.delete(id);
     this.changed();
   }
 
   clearSelection(): void {
+    this.selectionFull = false;
     this.selected.clear();
     this.changed();
   }
@@ -114,6 +148,11 @@ export class PanelStore {
         }
         if (!sameDataset) this.selected.clear();
         if (!sameDataset && !restoring) this.tab = 'overview';
+        this.problem = undefined;
+        // After a reload the Influencers tab comes back with the sample it showed, not empty.
+        const explained = this.restoreExplained;
+        this.restoreExplained = undefined;
+        if (restoring && explained && !this.explanation) this.host.post({ type: 'explain', split: explained.split, id: explained.id });
         break;
       }
       case 'rows': {
@@ -143,6 +182,10 @@ export class PanelStore {
         if (this.explanation) this.explanation = withReviews(this.explanation, this.reviews);
         break;
       }
+      case 'undo':
+        this.undoAvailable = m.available;
+        this.undo = m.what;
+        break;
       case 'empty':
         this.view = undefined;
         this.empty = m.message;
@@ -164,6 +207,11 @@ export class PanelStore {
       testQuery: this.lists.tests.query,
       suspectIndex: this.active.suspects,
       testIndex: this.active.tests,
+      ...(this.explanation
+        ? { explained: { split: this.explanation.sample.split, id: this.explanation.sample.id } }
+        : this.restoreExplained
+          ? { explained: this.restoreExplained }
+          : {}),
     };
   }
 }

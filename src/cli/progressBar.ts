@@ -1,11 +1,14 @@
 /**
  * Progress on stderr: one bar per stage with counts and time left, so stdout
- * stays clean for the summary or --json. Silent when stderr is not a
- * terminal except for one line per stage (logs stay readable in CI).
+ * stays clean for the summary or --json. When stderr is not a terminal: one
+ * line per stage, and in a long stage a line with the count and time left
+ * every `intervalMs` (logs stay readable in CI, and a 10-minute influence
+ * stage is not silent).
  */
 import { SingleBar } from 'cli-progress';
 import { clip, escapeControl } from '../compute/data/quote';
 import type { Progress } from '../compute/pipeline/options';
+import { formatTimeLeft } from '../compute/pipeline/timeLeft';
 
 /** A stage's message on the terminal: one line, no control characters (they could move the cursor or retitle the window). */
 function safeMessage(m: string | undefined): string {
@@ -28,33 +31,45 @@ export class StageProgress {
   private bar: SingleBar | undefined;
   private stage: Progress['stage'] | undefined;
   private readonly interactive: boolean;
+  private lastLine = 0;
 
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly intervalMs = 10_000,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.interactive = Boolean(stream.isTTY);
   }
 
   update(p: Progress): void {
+    const left = p.secondsLeft !== undefined && p.done < p.total ? formatTimeLeft(p.secondsLeft) : '';
     if (p.stage !== this.stage) {
       this.stop();
       this.stage = p.stage;
+      this.lastLine = this.now();
       if (this.interactive) {
         this.bar = new SingleBar(
           {
             stream: this.stream,
-            format: `${STAGE_LABELS[p.stage].padEnd(24)} {bar} {value}/{total} | {eta_formatted} left {message}`,
+            // The engine's estimate, not the bar's: it knows when a stage's first count comes late.
+            format: `${STAGE_LABELS[p.stage].padEnd(24)} {bar} {value}/{total} | {left} {message}`,
             hideCursor: true,
             clearOnComplete: false,
             etaBuffer: 20,
           },
         );
-        this.bar.start(Math.max(p.total, 1), p.done, { message: safeMessage(p.message) });
+        this.bar.start(Math.max(p.total, 1), p.done, { message: safeMessage(p.message), left });
       } else {
         this.stream.write(`${STAGE_LABELS[p.stage]}${p.message ? ` (${safeMessage(p.message)})` : ''}\n`);
       }
       return;
     }
     this.bar?.setTotal(Math.max(p.total, 1));
-    this.bar?.update(p.done, { message: safeMessage(p.message) });
+    this.bar?.update(p.done, { message: safeMessage(p.message), left });
+    if (!this.interactive && left && this.now() - this.lastLine >= this.intervalMs) {
+      this.lastLine = this.now();
+      this.stream.write(`  ${STAGE_LABELS[p.stage]} ${p.done}/${p.total}, ${left}\n`);
+    }
   }
 
   stop(): void {

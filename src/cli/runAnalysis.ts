@@ -1,7 +1,8 @@
 /** One analysis from command-line flags: engine options, progress bar, atomic write. */
 import path from 'node:path';
 import { InputError } from '../compute/errors';
-import { analyze, type AnalyzeRun } from '../compute/pipeline/analyze';
+import type { AnalyzeRun } from '../compute/pipeline/analyze';
+import { analyzeInWorker } from '../compute/process/analyzeInWorker';
 import type { AnalyzeOptions } from '../compute/pipeline/options';
 import type { ResultsFile } from '../compute/results/schema';
 import { removeStaleTemps, writeFileAtomic } from '../compute/results/writeAtomic';
@@ -75,9 +76,9 @@ const WRITE_FAILURES: Record<string, string> = {
   ENOTREG: 'it is no longer a regular file',
 };
 
-async function writeResults(out: string, content: string): Promise<void> {
+async function writeResults(out: string, content: string, signal?: AbortSignal): Promise<void> {
   try {
-    await writeFileAtomic(out, content);
+    await writeFileAtomic(out, content, signal);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code ? WRITE_FAILURES[code] : undefined;
@@ -87,14 +88,14 @@ async function writeResults(out: string, content: string): Promise<void> {
   }
 }
 
-/** Runs one analysis with a progress bar and writes the results atomically. */
+/** Runs one analysis (on a worker thread, so Ctrl-C is seen in every stage) with a progress bar and writes the results atomically. */
 export async function runAnalysis(options: AnalyzeRun, out: string, showProgress: boolean): Promise<ResultsFile> {
   const target = await checkOutputTarget(out, { datasetPath: options.datasetPath, testPath: options.testPath });
   await removeStaleTemps(target);
   const fitPath = options.fitPath ? await checkFitCache(options.fitPath, target, options) : undefined;
   const progress = showProgress ? new StageProgress() : undefined;
   try {
-    const results = await analyze({
+    const results = await analyzeInWorker({
       ...options,
       fitPath,
       onProgress: (p) => progress?.update(p),
@@ -103,7 +104,7 @@ export async function runAnalysis(options: AnalyzeRun, out: string, showProgress
       },
     });
     progress?.stop();
-    await writeResults(target, JSON.stringify(results));
+    await writeResults(target, JSON.stringify(results), options.signal);
     return results;
   } finally {
     progress?.stop();

@@ -11,6 +11,7 @@ import type { ResultsCache } from './cache';
 import { type ChoiceStore, resolveChoices } from './choices';
 import { isTabularFile, probeDataset } from './datasetProbe';
 import { cachedDatasetFor, datasetGuessFor, explainAt, type ExplainResult } from './explain';
+import { exportAndAnnounce } from './exportNotice';
 import { exportReviews } from './exportReviews';
 import { jobOptionsFor } from './jobOptions';
 import type { Log } from './log';
@@ -179,8 +180,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         const datasetPath = currentDataset(deps);
         if (!datasetPath) return noDataset();
         const fmt = format === 'csv' || format === 'json' ? format : undefined;
-        const uri = await exportReviews(datasetPath, deps.reviews, fmt, target instanceof vscode.Uri ? target : undefined);
-        if (uri) void notifier.info(`Influence Lens: review decisions exported to ${uri.fsPath}`);
+        const uri = await exportAndAnnounce(
+          () => exportReviews(datasetPath, deps.reviews, fmt, target instanceof vscode.Uri ? target : undefined),
+          Object.keys(deps.reviews.get(datasetPath)).length,
+          notifier,
+        );
         return { kind: 'done', datasetPath, resultsPath: uri?.fsPath };
       }),
     ),

@@ -67,6 +67,19 @@ export class ResultsPanel implements vscode.Disposable {
     );
   }
 
+  /**
+   * Brings a hidden panel to the front without taking focus, e.g. when an
+   * explanation arrives while it sits behind an editor. In the active
+   * editor's own group it opens beside it, so the file explained from stays
+   * in view. (A hidden page also drops messages; it asks again with `ready`.)
+   */
+  revealIfHidden(): void {
+    if (this.panel.visible) return;
+    const active = vscode.window.activeTextEditor?.viewColumn;
+    const column = active !== undefined && this.panel.viewColumn === active ? vscode.ViewColumn.Beside : this.panel.viewColumn;
+    this.panel.reveal(column, true);
+  }
+
   set title(title: string) {
     this.panel.title = title;
   }

@@ -19,7 +19,7 @@ import { DatasetBoundary } from './datasetBoundary';
 import { currentPlace, relocateRecords, relocationNote, type Relocations } from './relocations';
 import type { SourceRef } from '../compute/types';
 import type { SampleLocation } from './openSample';
-import { type RelabelOutcome, type RelabelUndo, relabelSamples, undoRelabel } from './relabelEdit';
+import { type RelabelOutcome, relabelSamples, undoRelabel } from './relabelEdit';
 import { readResults } from './resultsFile';
 import { buildExplanation, buildResultsView, ResultsIndex, type RowDecor } from './resultsView';
 import { RowQueries } from './rowQuery';
@@ -27,6 +27,7 @@ import { decisionsFor } from './reviews';
 import type { ReviewStore } from './reviewStore';
 import { StaleWatcher } from './staleWatcher';
 import { requireTrust } from './trust';
+import { describeUndo, type UndoStore } from './undoStore';
 
 /** The page's requests that edit the user's files or start an analysis: refused in an untrusted workspace. */
 const WRITES_OR_RUNS = new Set<WebviewToHost['type']>(['relabel', 'undoRelabel', 'rerun', 'checkReliability', 'exportReviews']);
@@ -62,14 +63,14 @@ export interface ControllerDeps {
   rerun(datasetPath: string): Thenable<unknown>;
   checkReliability(datasetPath: string): Thenable<unknown>;
   exportReviews(datasetPath: string, format: 'csv' | 'json'): Thenable<unknown>;
+  /** Where the last relabel's undo is kept (the workspace state: it survives a window reload). */
+  undo: UndoStore;
 }
 
 export class PanelController implements vscode.Disposable {
   private shown: Shown | undefined;
   private panel: ResultsPanel | undefined;
   private explanation: ExplanationView | undefined;
-  /** The last relabel, for "Undo last relabel" (image moves have no other undo). */
-  private lastRelabel: RelabelUndo | undefined;
   private readonly watcher = new StaleWatcher();
   private readonly subscriptions: vscode.Disposable[] = [];
 
@@ -135,6 +136,7 @@ export class PanelController implements vscode.Disposable {
     this.explanation = buildExplanation(this.shown.index, split, id, this.reviewMap(), this.decor(this.shown));
     if (!this.explanation) return false;
     void this.post({ type: 'explanation', view: this.explanation });
+    this.panel?.revealIfHidden();
     return true;
   }
 
@@ -230,22 +232,30 @@ export class PanelController implements vscode.Disposable {
       { datasetPath: shown.datasetPath, boundary: shown.boundary, stale: shown.stale, results: shown.results, records, label, confirm },
       { notifier: this.deps.notifier, reviews: this.deps.reviews, log: this.deps.log },
     );
-    if (outcome.undo) this.lastRelabel = outcome.undo;
+    if (outcome.undo) await this.deps.undo.remember(outcome.undo);
     this.sendReviews();
+    this.sendUndo();
     return outcome;
   }
 
   /** Reverts the last relabel; false when there is none or the files changed since. */
   async undoLastRelabel(): Promise<boolean> {
-    const undo = this.lastRelabel;
+    const undo = this.deps.undo.last();
     if (!undo) {
       void this.deps.notifier.info('Influence Lens: no relabel to undo.');
       return false;
     }
     const ok = await undoRelabel(undo, { notifier: this.deps.notifier, reviews: this.deps.reviews, log: this.deps.log });
-    if (ok) this.lastRelabel = undefined;
+    if (ok) await this.deps.undo.forget();
     this.sendReviews();
+    this.sendUndo();
     return ok;
+  }
+
+  /** Tells the page whether "Undo last relabel" has anything to undo. */
+  private sendUndo(): void {
+    const undo = this.deps.undo.last();
+    void this.post(undo ? { type: 'undo', available: true, what: describeUndo(undo) } : { type: 'undo', available: false });
   }
 
   private reviewMap() {
@@ -287,6 +297,7 @@ export class PanelController implements vscode.Disposable {
     if (!this.shown) return;
     void this.post({ type: 'results', view: buildResultsView(this.shown.results, this.shown.datasetPath, this.shown.stale) });
     this.sendReviews();
+    this.sendUndo();
     if (this.explanation) void this.post({ type: 'explanation', view: this.explanation });
   }
 

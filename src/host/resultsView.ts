@@ -7,14 +7,23 @@
 import path from 'node:path';
 import type { ResultsFile, TestRecord, TrainRecord } from '../compute/results/schema';
 import type { SourceRef } from '../compute/types';
-import type { ExplanationView, InfluenceRow, ResultsView, SampleRow } from '../protocol/webview';
+import {
+  type ExplanationView, type InfluenceRow, MAX_CHECKED_TESTS, MAX_CLASSES, MAX_CONFUSION_CLASSES, MAX_HISTOGRAM_BINS, MAX_INFLUENCERS, MAX_PAIRS,
+  MAX_RANKED_LABELS, type ResultsView, type SampleRow,
+} from '../protocol/webview';
 import type { ReviewDecision } from './reviews';
+import { explainWhy } from './whyLine';
+
+export { explainWhy } from './whyLine';
 
 export function where(source: SourceRef): string {
   return source.line !== undefined ? `${source.path}:${source.line}` : source.path;
 }
 
 const finite = (x: number) => (Number.isFinite(x) ? x : 0);
+/** A number the page's check accepts, or null (NaN does not survive every wire as itself). */
+const finiteOrNull = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+const count = (n: number) => n.toLocaleString('en-US');
 
 /** How rows get what only the host can make: a webview URI for an image sample. */
 export interface RowDecor {
@@ -31,7 +40,8 @@ function decorate(row: SampleRow, source: SourceRef, decor: RowDecor): SampleRow
   return row;
 }
 
-export function trainRow(t: TrainRecord, review?: ReviewDecision, decor: RowDecor = {}): SampleRow {
+/** A training row; `rank` is its place by suspicion (1 = most suspicious), from ResultsIndex.suspicionRank. */
+export function trainRow(t: TrainRecord, review?: ReviewDecision, decor: RowDecor = {}, rank?: number): SampleRow {
   const row: SampleRow = {
     id: t.id,
     split: 'train',
@@ -43,10 +53,12 @@ export function trainRow(t: TrainRecord, review?: ReviewDecision, decor: RowDeco
     suggestedProbability: finite(t.suggestedProbability),
     givenProbability: finite(t.givenLabelProbability),
     suspicion: finite(t.suspicion),
+    ...(rank !== undefined ? { suspicionRank: rank } : {}),
     selfInfluence: finite(t.selfInfluence),
     likelyLabelIssue: t.likelyLabelIssue,
   };
-  if (t.rankedLabels) row.rankedLabels = t.rankedLabels.map((r) => ({ label: r.label, probability: finite(r.probability) }));
+  // Most probable first, so the cut keeps the head; the picker offers every other class after these.
+  if (t.rankedLabels) row.rankedLabels = t.rankedLabels.slice(0, MAX_RANKED_LABELS).map((r) => ({ label: r.label, probability: finite(r.probability) }));
   if (t.preview) row.preview = t.preview;
   if (review) row.review = review.state;
   return decorate(row, t.source, decor);
@@ -62,17 +74,25 @@ export function testRow(t: TestRecord, decor: RowDecor = {}): SampleRow {
 export class ResultsIndex {
   readonly train = new Map<number, TrainRecord>();
   readonly test = new Map<number, TestRecord>();
+  /** Place of each training id by suspicion, 1 = most suspicious (ties keep the file's order). */
+  readonly suspicionRank = new Map<number, number>();
   constructor(readonly results: ResultsFile) {
     for (const t of results.train) this.train.set(t.id, t);
     for (const t of results.test) this.test.set(t.id, t);
+    const bySuspicion = results.train.map((t, i) => ({ id: t.id, s: finite(t.suspicion), i })).sort((a, b) => b.s - a.s || a.i - b.i);
+    bySuspicion.forEach((t, k) => this.suspicionRank.set(t.id, k + 1));
+  }
+  trainRow(id: number, review?: ReviewDecision, decor: RowDecor = {}): SampleRow | undefined {
+    const t = this.train.get(id);
+    return t ? trainRow(t, review, decor, this.suspicionRank.get(id)) : undefined;
   }
   record(split: 'train' | 'test', id: number): TrainRecord | TestRecord | undefined {
     return split === 'train' ? this.train.get(id) : this.test.get(id);
   }
 }
 
-/** Bins of the suspicion histogram. */
-export const HISTOGRAM_BINS = 20;
+/** Bins of the suspicion histogram (within the wire's MAX_HISTOGRAM_BINS). */
+export const HISTOGRAM_BINS = Math.min(20, MAX_HISTOGRAM_BINS);
 
 /**
  * Equal-width bins of suspicion over [0, 1], and the cut: the lowest
@@ -98,22 +118,55 @@ export function labelConfusion(train: TrainRecord[], classes: string[]): number[
   return counts;
 }
 
+/** Every k-th item, k chosen so at most `max` remain (the scatter plot's shape survives thinning; a prefix would not). */
+function thin<T>(items: T[], max: number): T[] {
+  if (items.length <= max) return items;
+  const step = Math.ceil(items.length / max);
+  return items.filter((_, i) => i % step === 0);
+}
+
+/**
+ * The overview message, built within the wire's limits (src/protocol/
+ * webview.ts): whatever has to be cut is cut here, and `notes` says what, so
+ * the page never gets a message its check would drop.
+ */
 export function buildResultsView(results: ResultsFile, datasetPath: string, stale: boolean): ResultsView {
   const r = results.influence.reliability;
+  const notes: string[] = [];
+  const allClasses = results.dataset.classes;
+  const classes = allClasses.slice(0, MAX_CLASSES);
+  if (allClasses.length > MAX_CLASSES) {
+    notes.push(`${count(allClasses.length)} classes: the label filters and the relabel picker offer the first ${count(MAX_CLASSES)}.`);
+  }
+  const confusion = allClasses.length <= MAX_CONFUSION_CLASSES ? labelConfusion(results.train, allClasses) : null;
+  if (!confusion) {
+    notes.push(
+      `The given × suggested table is drawn for at most ${count(MAX_CONFUSION_CLASSES)} classes and this dataset has ${count(allClasses.length)}: ` +
+        'filter the suspects by given and suggested label instead.',
+    );
+  }
+  const finitePairs = (r?.pairs ?? []).filter((p) => Number.isFinite(p.predicted) && Number.isFinite(p.actual));
+  const pairs = thin(finitePairs, MAX_PAIRS);
+  if (pairs.length < finitePairs.length) {
+    notes.push(`The reliability scatter plot shows ${count(pairs.length)} of its ${count(finitePairs.length)} pairs (one in ${Math.ceil(finitePairs.length / MAX_PAIRS)}); the correlations use them all.`);
+  }
+  const testById = new Map(results.test.map((t) => [t.id, t]));
+  const checked = r?.testSamples ?? [];
   return {
     datasetName: path.basename(datasetPath),
     datasetPath,
     format: results.dataset.format,
-    classes: results.dataset.classes,
+    classes,
     nTrain: results.dataset.nTrain,
     nTest: results.dataset.nTest,
     testSource: results.dataset.testSource ?? '',
     model: `${results.model.kind}${results.model.hidden?.length ? ` [${results.model.hidden.join(', ')}]` : ''}`,
+    hiddenLayers: results.model.kind === 'cnn' || (results.model.kind === 'mlp' && (results.model.hidden?.length ?? 1) > 0),
     parameters: results.model.parameters ?? 0,
     method: results.influence.method,
     backend: results.engine.backend,
-    trainAccuracy: results.model.trainAccuracy,
-    testAccuracy: results.model.testAccuracy,
+    trainAccuracy: finiteOrNull(results.model.trainAccuracy),
+    testAccuracy: finiteOrNull(results.model.testAccuracy),
     estimatedIssues: results.labelIssues.estimatedCount,
     reliability: r
       ? {
@@ -121,22 +174,30 @@ export function buildResultsView(results: ResultsFile, datasetPath: string, stal
           spearman: finite(r.spearman),
           points: r.points,
           retrain: r.retrain,
+          removals: new Set(r.pairs.map((p) => p.train)).size,
+          tests: checked.slice(0, MAX_CHECKED_TESTS).map((id) => {
+            const t = testById.get(id);
+            return t ? where(t.source) : `test sample ${id}`;
+          }),
+          testCount: checked.length,
           ...(r.warning ? { warning: r.warning } : {}),
-          pairs: (r.pairs ?? []).filter((p) => Number.isFinite(p.predicted) && Number.isFinite(p.actual)).map((p) => ({ predicted: p.predicted, actual: p.actual })),
+          pairs: pairs.map((p) => ({ predicted: p.predicted, actual: p.actual })),
         }
       : null,
     suspicionHistogram: suspicionHistogram(results.train, results.labelIssues.estimatedCount),
-    confusion: labelConfusion(results.train, results.dataset.classes),
+    confusion,
     warnings: results.dataset.warnings ?? [],
+    ...(notes.length ? { notes } : {}),
     createdAt: results.createdAt,
     stale,
   };
 }
 
 /**
- * For a test sample: the training samples that helped (proponents) and hurt
- * (opponents) its prediction. For a training sample: the test predictions it
- * helps and hurts most, gathered from the test samples' top lists (the
+ * For a test sample: the training samples that support its given label
+ * (proponents: removing one would raise its loss on that label) and those
+ * that pull it away from it (opponents). For a training sample: the test
+ * samples whose given label it supports and works against most, gathered from the test samples' top lists (the
  * results keep only those), so it is a lower bound on its reach.
  */
 export function buildExplanation(
@@ -150,15 +211,16 @@ export function buildExplanation(
     const t = index.test.get(id);
     if (!t) return undefined;
     const rows = (list: { train: number; influence: number }[]): InfluenceRow[] =>
-      list.flatMap((e) => {
-        const tr = index.train.get(e.train);
-        return tr ? [{ influence: finite(e.influence), sample: trainRow(tr, reviews.get(tr.id), decor) }] : [];
+      list.slice(0, MAX_INFLUENCERS).flatMap((e) => {
+        const sample = index.trainRow(e.train, reviews.get(e.train), decor);
+        return sample ? [{ influence: finite(e.influence), sample }] : [];
       });
     const explained = index.results.influence.explained;
-    const note =
-      explained !== null && !explained.includes(id)
-        ? `The ${index.results.influence.method} method explained ${explained.length} test samples; this is not one of them.`
-        : undefined;
+    const notes: string[] = [];
+    if (explained !== null && !explained.includes(id)) notes.push(`The ${index.results.influence.method} method explained ${explained.length} test samples; this is not one of them.`);
+    const kept = Math.max(t.proponents.length, t.opponents.length);
+    if (kept > MAX_INFLUENCERS) notes.push(`Showing the strongest ${count(MAX_INFLUENCERS)} of the ${count(kept)} kept on each side.`);
+    const note = notes.length ? notes.join(' ') : undefined;
     const proponents = rows(t.proponents);
     const opponents = rows(t.opponents);
     const why = explainWhy(t, proponents, opponents);
@@ -174,50 +236,18 @@ export function buildExplanation(
   }
   helps.sort((a, b) => b.influence - a.influence);
   hurts.sort((a, b) => a.influence - b.influence);
+  const shown = Math.min(index.results.influence.topK || 10, MAX_INFLUENCERS);
   return {
-    sample: trainRow(tr, reviews.get(id), decor),
-    proponents: helps.slice(0, index.results.influence.topK || 10),
-    opponents: hurts.slice(0, index.results.influence.topK || 10),
-    why: `Among the test samples' strongest influences, this sample helps ${plural(helps.length, 'prediction')} and hurts ${plural(hurts.length, 'prediction')}.`,
-    note: 'A training sample: the test predictions it helps and hurts most (among each test sample\'s top influences).',
+    sample: index.trainRow(id, reviews.get(id), decor)!,
+    proponents: helps.slice(0, shown),
+    opponents: hurts.slice(0, shown),
+    why: `Among the test samples' strongest influences, this sample supports the given label of ${plural(helps.length, 'test sample')} and pulls ${plural(hurts.length, 'test sample')} away from theirs.`,
+    note: 'A training sample: the test samples whose loss on their given label it lowers (supports) and raises (pulls away) most, among each test sample\'s top influences.',
   };
 }
 
-/** How many of the strongest influences the one-line reason looks at. */
-const WHY_TOP = 5;
-
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-/**
- * One line on why a test prediction came out as it did, read off its
- * strongest proponents: for a wrong prediction, how many of them carry the
- * predicted label (they pull the sample toward it) and how many of those are
- * suspected mislabels (fixing them should help).
- */
-export function explainWhy(t: TestRecord, proponents: InfluenceRow[], opponents: InfluenceRow[]): string | undefined {
-  const top = proponents.slice(0, WHY_TOP);
-  if (top.length === 0) return undefined;
-  const suspects = top.filter((r) => r.sample.likelyLabelIssue).length;
-  const suspectNote = suspects > 0 ? `; ${suspects} of them ${suspects === 1 ? 'is a suspected mislabel' : 'are suspected mislabels'}` : '';
-  if (t.predicted !== t.label) {
-    const pulling = top.filter((r) => r.sample.label === t.predicted).length;
-    return `${pulling} of the ${top.length} strongest proponents are labeled ${t.predicted}: they pull this ${t.label} toward ${t.predicted}${suspectNote}.`;
-  }
-  const same = top.filter((r) => r.sample.label === t.label).length;
-  const against = opponents.slice(0, WHY_TOP);
-  const rival = mostCommon(against.map((r) => r.sample.label).filter((l) => l !== t.label));
-  const rivalNote = rival ? `; its strongest opponents are mostly labeled ${rival.label} (${rival.count} of ${against.length})` : '';
-  return `${same} of the ${top.length} strongest proponents share its label ${t.label}${rivalNote}${suspectNote}.`;
-}
-
-function mostCommon(labels: string[]): { label: string; count: number } | undefined {
-  const counts = new Map<string, number>();
-  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
-  let best: { label: string; count: number } | undefined;
-  for (const [label, count] of counts) if (!best || count > best.count) best = { label, count };
-  return best;
 }
 
 /**

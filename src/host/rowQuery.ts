@@ -7,7 +7,7 @@
 import type { TestRecord, TrainRecord } from '../compute/results/schema';
 import type { RowQuery, SampleRow } from '../protocol/webview';
 import type { ReviewDecision } from './reviews';
-import { type ResultsIndex, type RowDecor, testRow, trainRow } from './resultsView';
+import { type ResultsIndex, type RowDecor, testRow } from './resultsView';
 
 export interface RowPage {
   total: number;
@@ -38,7 +38,7 @@ export class RowQueries {
     const slice = ids.slice(offset, offset + count);
     const rows =
       query.list === 'suspects'
-        ? slice.map((id) => trainRow(this.index.train.get(id)!, this.reviews.get(id), this.decor))
+        ? slice.map((id) => this.index.trainRow(id, this.reviews.get(id), this.decor)!)
         : slice.map((id) => testRow(this.index.test.get(id)!, this.decor));
     return { total: ids.length, offset, rows };
   }

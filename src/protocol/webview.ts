@@ -14,12 +14,41 @@ export type Split = (typeof SPLITS)[number];
 export const REVIEW_STATES = ['confirmed', 'notIssue', 'relabeled'] as const;
 export type ReviewState = (typeof REVIEW_STATES)[number];
 
+/*
+ * The wire's limits, each declared once here: the page's checks below
+ * enforce them, and the host builds its messages within them (truncating
+ * with a note the panel shows), so a big dataset never produces a message
+ * the page drops. A limit guards the page against a message it could not
+ * draw or that would stall it, not against the user's data: where a number
+ * was arbitrary it is generous.
+ */
+
 /** Most ids one request may carry (a bulk relabel of a long selection stays under it). */
 export const MAX_IDS = 10_000;
 /** Most rows one `queryRows` may ask for. */
 export const MAX_PAGE = 500;
-/** Most (predicted, actual) pairs the scatter plot gets. */
-const MAX_PAIRS = 20_000;
+/** Most (predicted, actual) pairs the scatter plot gets; more are thinned evenly. */
+export const MAX_PAIRS = 20_000;
+/**
+ * Most class names the page gets (filters, the relabel picker). ImageNet has
+ * 1,000 and the largest label sets in use tens of thousands; the names are
+ * short, so this costs little.
+ */
+export const MAX_CLASSES = 100_000;
+/**
+ * Most classes the given × suggested table is drawn for: it is C × C
+ * buttons, and 200 classes are already 40,000 of them. Beyond it the page
+ * gets no table and says why (filtering by label still works).
+ */
+export const MAX_CONFUSION_CLASSES = 200;
+/** Most labels in a row's out-of-sample ranking (the engine keeps 5; the picker lists the other classes after them). */
+export const MAX_RANKED_LABELS = 100;
+/** Most bins of the suspicion histogram. */
+export const MAX_HISTOGRAM_BINS = 1000;
+/** Most proponents (and, apart, opponents) one explanation carries. */
+export const MAX_INFLUENCERS = 1000;
+/** Most test samples named as the reliability check's test points. */
+export const MAX_CHECKED_TESTS = 1000;
 
 const checkRankedLabel = object({ label: str, probability: num });
 
@@ -38,8 +67,15 @@ const checkSampleRow = object({
   suggestedProbability: optional(num),
   givenProbability: optional(num),
   /** Out-of-sample label ranking for the relabel picker, most probable first. */
-  rankedLabels: optional(arrayOf(checkRankedLabel, 100)),
+  rankedLabels: optional(arrayOf(checkRankedLabel, MAX_RANKED_LABELS)),
+  /**
+   * The engine's suspicion: a weighted mean of percentile ranks of three
+   * signals, in [0, 1]. A rank score, not a probability; the page shows the
+   * rank (`suspicionRank`) instead.
+   */
   suspicion: optional(num),
+  /** 1-based place of the sample when every training sample is ordered by suspicion (1 = most suspicious). */
+  suspicionRank: optional(intInRange(1, Number.MAX_SAFE_INTEGER)),
   selfInfluence: optional(num),
   likelyLabelIssue: optional(bool),
   /** The record's values (tabular, text). */
@@ -57,12 +93,14 @@ export const checkResultsView = object({
   datasetName: str,
   datasetPath: str,
   format: oneOf(['csv', 'imagefolder', 'jsonl'] as const),
-  classes: arrayOf(str),
+  classes: arrayOf(str, MAX_CLASSES),
   nTrain: nonNegInt,
   nTest: nonNegInt,
   /** Where the test split came from ("split column", "hold-out 20%", …). */
   testSource: str,
   model: str,
+  /** The model has hidden layers (an MLP or CNN): a last-layer check does not cover them. */
+  hiddenLayers: optional(bool),
   parameters: nonNegInt,
   method: str,
   backend: str,
@@ -74,27 +112,45 @@ export const checkResultsView = object({
       pearson: num,
       spearman: num,
       points: nonNegInt,
+      /** 'last-layer' (refit on frozen features) or 'full' (the whole network retrained). */
       retrain: str,
+      /** Training samples removed, one retraining each. */
+      removals: optional(nonNegInt),
+      /** The test samples whose loss change was measured (where they are, "test.csv:17"). */
+      tests: optional(arrayOf(str, MAX_CHECKED_TESTS)),
+      /** How many test samples were measured (tests may list fewer). */
+      testCount: optional(nonNegInt),
       warning: optional(str),
       pairs: arrayOf(object({ predicted: num, actual: num }), MAX_PAIRS),
     }),
   ),
   /** Counts of training suspicion in equal bins over [0, 1], and the suspicion at the estimated cut (null: none estimated). */
-  suspicionHistogram: object({ counts: arrayOf(nonNegInt, 1000), cut: nullable(num) }),
-  /** Training samples by given label (rows) and suggested label (columns), in `classes` order. */
-  confusion: arrayOf(arrayOf(nonNegInt, 1000), 1000),
+  suspicionHistogram: object({ counts: arrayOf(nonNegInt, MAX_HISTOGRAM_BINS), cut: nullable(num) }),
+  /**
+   * Training samples by given label (rows) and suggested label (columns), in
+   * `classes` order; null when there are more than MAX_CONFUSION_CLASSES
+   * classes (a note says so).
+   */
+  confusion: nullable(arrayOf(arrayOf(nonNegInt, MAX_CONFUSION_CLASSES), MAX_CONFUSION_CLASSES)),
   warnings: arrayOf(str),
+  /** What the host left out or cut to fit the wire's limits, in words the panel shows. */
+  notes: optional(arrayOf(str)),
   createdAt: str,
   stale: bool,
 });
 export type ResultsView = Checked<typeof checkResultsView>;
 
 export const checkExplanationView = object({
-  /** The sample explained: a test sample (proponents/opponents of its prediction) or a training sample (the test predictions it moves most). */
+  /**
+   * The sample explained: a test sample (proponents support its given label,
+   * opponents pull it away from it) or a training sample (the test samples it
+   * moves most). Influence is the predicted rise of the test sample's loss on
+   * its given label if the training sample were removed.
+   */
   sample: checkSampleRow,
-  proponents: arrayOf(checkInfluenceRow),
-  opponents: arrayOf(checkInfluenceRow),
-  /** One line on why it matters ("4 of the 5 strongest proponents are labeled 7: they pull this 1 toward 7"). */
+  proponents: arrayOf(checkInfluenceRow, MAX_INFLUENCERS),
+  opponents: arrayOf(checkInfluenceRow, MAX_INFLUENCERS),
+  /** One line on why it matters ("4 of its 5 strongest opponents are labeled 7: they pull this 1 toward 7"); rules in src/host/whyLine.ts. */
   why: optional(str),
   note: optional(str),
 });
@@ -152,6 +208,8 @@ export const checkHostToWebview = union({
   explanation: object({ view: checkExplanationView }),
   /** Review states by training id after a change (absent id = no decision). */
   reviews: object({ states: arrayOf(object({ id: nonNegInt, state: oneOf(REVIEW_STATES) })) }),
+  /** Whether "Undo last relabel" has something to undo, and what (it survives a window reload). */
+  undo: object({ available: bool, what: optional(str) }),
   /** No results to show (the cache was cleared, or the analysis failed). */
   empty: object({ message: str }),
 });
@@ -181,5 +239,7 @@ export const checkPanelState = object({
   /** Index of the focused row in each list. */
   suspectIndex: optional(nonNegInt),
   testIndex: optional(nonNegInt),
+  /** The sample on the Influencers tab, asked for again after a reload. */
+  explained: optional(object({ split: oneOf(SPLITS), id: nonNegInt })),
 });
 export type PanelState = Checked<typeof checkPanelState>;

@@ -11,7 +11,7 @@ import { createRng, normal } from '../../src/compute/random';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const CLI = path.join(REPO, 'dist', 'cli.js');
-const BUNDLES = [CLI, path.join(REPO, 'dist', 'worker.js')];
+const BUNDLES = [CLI, path.join(REPO, 'dist', 'worker.js'), path.join(REPO, 'dist', 'analysisWorker.js')];
 
 function newestMtime(dir: string): number {
   let newest = 0;

@@ -13,6 +13,10 @@ export interface FixtureOptions {
   classes?: string[];
   format?: 'imagefolder' | 'csv';
   reliability?: boolean;
+  /** Labels in each training sample's ranking (default: every class). */
+  rankedLabels?: number;
+  /** What the reliability check retrained (default: the whole network). */
+  retrain?: 'full' | 'last-layer';
   /** Replaces the first class name and the first sample's values with markup that must show as text. */
   hostile?: boolean;
 }
@@ -42,7 +46,7 @@ export function makeFixture(o: FixtureOptions): ResultsFile {
       id, source: source('train', id, label), label, predicted: label, suggestedLabel, suggestedProbability: top,
       givenLabelProbability: flipped ? 1 - top : top, outOfSampleMargin: flipped ? -0.5 : 0.5, loss: rnd() * 2, selfInfluence: rnd(),
       suspicion, likelyLabelIssue: false,
-      rankedLabels: [{ label: suggestedLabel, probability: top }, ...others.map((label, j) => ({ label, probability: (1 - top) / (j + 2) }))],
+      rankedLabels: [{ label: suggestedLabel, probability: top }, ...others.slice(0, (o.rankedLabels ?? c) - 1).map((label, j) => ({ label, probability: (1 - top) / (j + 2) }))],
       ...(format === 'csv' ? { preview: `x=${(rnd() * 10).toFixed(2)}, y=${(rnd() * 10).toFixed(2)}` } : {}),
     };
   }).sort((a, b) => b.suspicion - a.suspicion);
@@ -68,7 +72,7 @@ export function makeFixture(o: FixtureOptions): ResultsFile {
       method: 'exact', reason: 'fixture', damping: 0, l2: 0, target: 'last-layer', selfInfluenceMethod: 'exact', topK: 5, explained: null, details: {},
       reliability: o.reliability
         ? {
-            pearson: 0.93, spearman: 0.9, points: 40, retrain: 'full', testSamples: [0, 1],
+            pearson: 0.93, spearman: 0.9, points: 40, retrain: o.retrain ?? 'full', testSamples: [0, 1],
             pairs: Array.from({ length: 40 }, (_, i) => ({ train: i, test: i % 2, predicted: i / 40, actual: i / 40 + (rnd() - 0.5) / 20 })),
           }
         : null,

@@ -41,6 +41,8 @@ export interface PanelOptions {
   /** Do not answer requests (to look at the page before rows arrive). */
   silent?: boolean;
   viewport?: { width: number; height: number };
+  /** What the host says "Undo last relabel" would undo (absent: nothing), sent with the results like the real host does. */
+  undo?: string;
 }
 
 /** One panel page with its fake host. */
@@ -133,6 +135,7 @@ export class PanelUnderTest {
     switch (message.type) {
       case 'ready':
         void this.send({ type: 'results', view: buildResultsView(this.results, '/data/pets', this.stale) });
+        void this.send(this.options.undo ? { type: 'undo', available: true, what: this.options.undo } : { type: 'undo', available: false });
         return;
       case 'queryRows':
         void this.send({ type: 'rows', requestId: message.requestId, ...this.queries.page(message.query, message.offset, message.count) });

@@ -52,7 +52,7 @@ test('overview: summary, estimated errors, trust badge with its sentence, the hi
   const f = p.frame();
   await f.getByText('Influence Lens — pets').waitFor();
   assert.equal(await f.locator('[data-role=estimated]').innerText(), '20');
-  assert.match(await f.locator('[data-role=trust]').innerText(), /trust: high \(r 0\.93\)/);
+  assert.match(await f.locator("[data-role=trust]").innerText(), /trust: high \(r 0\.93; whole network retrained, 40 removals × 2 test samples\)/);
   assert.match(await f.locator('[data-role=trust-sentence]').innerText(), /Pearson 0\.93 \(Spearman 0\.90\)/);
   // The histogram is drawn: its canvas has painted pixels, and the bins it was given sum to every training sample.
   const painted = await f.locator('il-histogram canvas').evaluate((c: HTMLCanvasElement) => {
@@ -89,7 +89,7 @@ test('suspects: most suspicious first, thumbnails from the dataset, given → su
   assert.deepEqual(ids, results.train.slice(0, 5).map((t) => t.id));
   const first = f.locator('[role=option][data-id]').first();
   assert.equal(await first.locator('img.thumb').getAttribute('src'), `https://panel.test/data/${results.train[0].source.path}`);
-  assert.match(await first.innerText(), new RegExp(`${results.train[0].label} → ${results.train[0].suggestedLabel}`));
+  assert.match(await first.innerText(), new RegExp(`given ${results.train[0].label} → suggested ${results.train[0].suggestedLabel}`));
   assert.equal(await f.locator('[data-role=count]').innerText(), '300 of 300 samples');
   await cleanPage(p);
   await p.close();
@@ -227,7 +227,7 @@ test('influencers of a test sample: proponents and opponents side by side, the r
   assert.notEqual(t.label, t.predicted);
   await firstRow.getByRole('button', { name: /^Influencers of/ }).click();
   await f.locator('[data-role=why]').waitFor();
-  assert.match(await f.locator('[data-role=why]').innerText(), new RegExp(`pull this ${t.label} toward ${t.predicted}`));
+  assert.match(await f.locator('[data-role=why]').innerText(), new RegExp(`opponents (is|are) labeled ${t.predicted}: (it pulls|they pull) this ${t.label} toward ${t.predicted}`));
   const proponents = f.locator('[data-role=proponents] li');
   assert.equal(await proponents.count(), t.proponents.length);
   assert.equal(await f.locator('[data-role=opponents] li').count(), t.opponents.length);

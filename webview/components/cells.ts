@@ -43,7 +43,7 @@ export function whereLink(store: PanelStore, row: SampleRow, inRow = false): Tem
 
 export function suspicionBar(value: number | undefined): TemplateResult | typeof nothing {
   if (value === undefined) return nothing;
-  return html`<span class="bar" ${cssWidth(Math.round(Math.max(0, Math.min(1, value)) * 60))}></span>`;
+  return html`<span class="bar" ${cssWidth(Math.round(Math.max(0, Math.min(1, value)) * 40))}></span>`;
 }
 
 /**

@@ -132,12 +132,16 @@ export class IlApp extends LitElement {
   override render() {
     const s = this.store;
     const v = s.view;
-    if (!v) return html`<p class="muted" role="status" data-role="empty">${s.empty ?? 'Waiting for results…'}</p>${this.progress()}`;
+    if (!v) {
+      return s.problem
+        ? html`<div class="banner" role="alert" data-role="problem">${s.problem}</div>${this.progress()}`
+        : html`<p class="muted" role="status" data-role="empty">${s.empty ?? 'Waiting for results…'}</p>${this.progress()}`;
+    }
     const selectedIndex = TABS.indexOf(s.tab);
     return html`
       <header>
         <h1>Influence Lens — ${v.datasetName}</h1>
-        <span class="muted">${v.nTrain} training · ${v.nTest} test · ${v.classes.length} classes · ${v.model} · ${assessTrust(v.reliability).badge}</span>
+        <span class="muted">${v.nTrain} training · ${v.nTest} test · ${v.classes.length} classes · ${v.model} · ${assessTrust(v.reliability, v.hiddenLayers).badge}</span>
         <span class="actions">
           <vscode-button secondary @click=${() => s.post({ type: 'rerun' })}>Re-run</vscode-button>
           <vscode-button secondary @click=${() => s.post({ type: 'exportReviews', format: 'csv' })}>Export reviews (CSV)</vscode-button>
@@ -150,6 +154,7 @@ export class IlApp extends LitElement {
             <vscode-button @click=${() => s.post({ type: 'rerun' })}>Re-run now</vscode-button>
           </div>`
         : nothing}
+      ${s.problem ? html`<div class="banner" role="alert" data-role="problem">${s.problem}</div>` : nothing}
       ${this.progress()}
       <vscode-tabs selected-index=${selectedIndex} @vsc-tabs-select=${(e: CustomEvent<{ selectedIndex: number }>) => this.onTab(e.detail.selectedIndex)}>
         ${TABS.map((tab) => html`<vscode-tab-header slot="header" data-tab=${tab}>${TAB_TITLES[tab]}</vscode-tab-header>`)}

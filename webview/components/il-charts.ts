@@ -70,7 +70,7 @@ export class IlHistogram extends ChartElement {
   }
 
   protected label(): string {
-    return `Histogram of suspicion over ${this.counts.reduce((a, b) => a + b, 0)} training samples${this.cut === null ? '' : `; estimated cut at ${this.cut.toFixed(2)}`}`;
+    return `Histogram of the suspicion score (a mean of rank percentiles) over ${this.counts.reduce((a, b) => a + b, 0)} training samples${this.cut === null ? '' : `; estimated cut at ${this.cut.toFixed(2)}`}`;
   }
 
   protected config(): ChartConfiguration {
@@ -114,9 +114,9 @@ export class IlHistogram extends ChartElement {
       options: {
         animation: false,
         maintainAspectRatio: false,
-        plugins: { tooltip: { callbacks: { title: (items) => `suspicion ${items[0].label}`, label: (item) => `${item.raw} samples` } } },
+        plugins: { tooltip: { callbacks: { title: (items) => `suspicion score ${items[0].label}`, label: (item) => `${item.raw} samples` } } },
         scales: {
-          x: { ticks: { color: text, maxRotation: 0, autoSkip: true, maxTicksLimit: 6 }, grid: { display: false }, title: { display: true, text: 'suspicion', color: text } },
+          x: { ticks: { color: text, maxRotation: 0, autoSkip: true, maxTicksLimit: 6 }, grid: { display: false }, title: { display: true, text: 'suspicion score (mean rank percentile; not a probability)', color: text } },
           y: { ticks: { color: text }, grid: { color: grid }, title: { display: true, text: 'training samples', color: text } },
         },
       },

@@ -1,8 +1,11 @@
 /**
  * The influencers of one sample. For a test sample: its prediction and
- * loss, the training samples that helped it (proponents) and hurt it
- * (opponents) side by side, and one line on why it matters. For a training
- * sample: the test predictions it helps and hurts most.
+ * loss, the training samples that support its given label (proponents) and
+ * that pull it away from that label (opponents) side by side, and one line
+ * on why it matters. Influence is always about the test sample's loss on its
+ * *given* label, not on the prediction: for a wrong prediction the
+ * proponents argue against what the model predicted. For a training sample:
+ * the test samples whose given label it supports and works against most.
  * @tag il-influencers
  */
 import { css, html, nothing } from 'lit';
@@ -80,27 +83,32 @@ export class IlInfluencers extends PanelView {
         ${e.note ? html`<p class="muted">${e.note}</p>` : nothing}
       </section>
       <div class="sides">
-        ${this.side(isTest ? 'Proponents: training samples that helped this prediction' : 'Test predictions it helps', e.proponents, 'proponents')}
-        ${this.side(isTest ? 'Opponents: training samples that hurt it' : 'Test predictions it hurts', e.opponents, 'opponents')}
+        ${this.side(isTest ? `Proponents: training samples that support its label ${s.label}` : 'Test samples whose given label it supports', e.proponents, 'proponents', isTest)}
+        ${this.side(isTest ? `Opponents: training samples that pull it away from ${s.label}` : 'Test samples it pulls away from their given label', e.opponents, 'opponents', isTest)}
       </div>
+      <p class="muted" data-role="influence-meaning">${isTest
+        ? `Influence: how much this test sample's loss on its given label ${s.label} would rise if the training sample were removed (negative: it would fall)${s.label !== s.predicted ? `. The pull toward ${s.predicted} comes from the opponents` : ''}.`
+        : 'Influence: how much the test sample\'s loss on its given label would rise if this training sample were removed (negative: it would fall).'}</p>
     `;
   }
 
-  private side(title: string, rows: InfluenceRow[], role: string) {
+  private side(title: string, rows: InfluenceRow[], role: string, isTest: boolean) {
     return html`<section aria-label=${title} data-role=${role}>
       <h3>${title}</h3>
       ${rows.length === 0
         ? html`<p class="muted">none</p>`
-        : html`<ol>${rows.map((r) => this.item(r.sample, r.influence))}</ol>`}
+        : html`<ol>${rows.map((r) => this.item(r.sample, r.influence, isTest))}</ol>`}
     </section>`;
   }
 
-  private item(sample: SampleRow, influence: number) {
+  private item(sample: SampleRow, influence: number, isTest: boolean) {
     return html`<li>
       ${samplePreview(sample)}
       ${whereLink(this.store, sample)}
       <span class="label">${sample.label}${sample.likelyLabelIssue ? html` <span class="pill" title="a suspected mislabel">suspect</span>` : nothing}</span>
-      <span class="infl num" title="predicted change of the test loss if this training sample were removed">${fmt(influence)}</span>
+      <span class="infl num" title=${isTest
+        ? 'predicted rise of the test sample\'s loss on its given label if this training sample were removed'
+        : 'predicted rise of this test sample\'s loss on its given label if the training sample were removed'}>${fmt(influence)}</span>
     </li>`;
   }
 }

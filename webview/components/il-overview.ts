@@ -6,7 +6,7 @@
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { css, html, nothing } from 'lit';
-import { assessTrust, fmt, pct } from '../format';
+import { assessTrust, fmt, pct, topShare } from '../format';
 import './il-charts';
 import { PanelView } from './panel-view';
 import { sharedStyles } from './shared.styles';
@@ -78,7 +78,7 @@ export class IlOverview extends PanelView {
   override render() {
     const v = this.store.view;
     if (!v) return nothing;
-    const trust = assessTrust(v.reliability);
+    const trust = assessTrust(v.reliability, v.hiddenLayers);
     return html`
       <div class="cards">
         <section aria-labelledby="data-h">
@@ -100,6 +100,7 @@ export class IlOverview extends PanelView {
             <dd>${new Date(v.createdAt).toLocaleString()}</dd>
           </dl>
           ${v.warnings.length ? html`<ul class="warnings" aria-label="Warnings">${v.warnings.map((w) => html`<li>${w}</li>`)}</ul>` : nothing}
+          ${v.notes?.length ? html`<ul class="warnings" aria-label="Left out of the panel" data-role="notes">${v.notes.map((n) => html`<li>${n}</li>`)}</ul>` : nothing}
         </section>
         <section aria-labelledby="issues-h">
           <h2 id="issues-h">Label errors</h2>
@@ -120,17 +121,22 @@ export class IlOverview extends PanelView {
         </section>
       </div>
       <section aria-labelledby="hist-h">
-        <h2 id="hist-h">Suspicion of every training sample</h2>
-        <p class="muted">${v.suspicionHistogram.cut === null
-          ? 'No label errors estimated.'
-          : `Samples right of the dashed line (suspicion ≥ ${fmt(v.suspicionHistogram.cut, 2)}) are the ${v.estimatedIssues} estimated label errors.`}</p>
+        <h2 id="hist-h">Suspicion score of every training sample</h2>
+        <p class="muted" data-role="suspicion-meaning">The score is the weighted mean of each sample's rank percentiles on three signals
+          (out-of-sample disagreement with its label, training loss, self-influence). It orders the samples; it is not a probability,
+          and its spread is near even by construction. The lists show each sample's rank instead ("top 3%").
+          ${v.suspicionHistogram.cut === null
+            ? 'No label errors estimated.'
+            : `Samples right of the dashed line (score ≥ ${fmt(v.suspicionHistogram.cut, 2)}) are the ${v.estimatedIssues} estimated label errors, the ${topShare(v.estimatedIssues, v.nTrain)} by rank.`}</p>
         <il-histogram .counts=${v.suspicionHistogram.counts} .cut=${v.suspicionHistogram.cut}></il-histogram>
       </section>
       ${v.reliability
         ? html`<dialog aria-labelledby="scatter-h" @close=${() => this.requestUpdate()}>
             <h2 id="scatter-h">Influence against retraining</h2>
             <p>${trust.sentence}</p>
-            <p class="muted">Each point is one training sample removed (${v.reliability.retrain === 'full' ? 'whole network' : 'last layer'} retrained) and one test sample's change of loss. Points on the dashed line are predicted exactly.</p>
+            <p class="muted">Each point is one training sample removed (${v.reliability.retrain === 'full' ? 'whole network' : 'last layer'} retrained) and one test sample's change of loss. Points on the dashed line are predicted exactly.${v.reliability.pairs.length < v.reliability.points
+              ? ` The plot shows ${v.reliability.pairs.length.toLocaleString('en-US')} of the ${v.reliability.points.toLocaleString('en-US')} pairs.`
+              : ''}</p>
             <il-scatter .pairs=${v.reliability.pairs}></il-scatter>
             <form method="dialog"><vscode-button type="submit" @click=${() => this.closeScatter()}>Close</vscode-button></form>
           </dialog>`

@@ -39,7 +39,7 @@ export function describeRow(row: SampleRow): string {
   const parts = [row.where, `labeled ${row.label}`];
   if (row.split === 'test') parts.push(`predicted ${row.predicted}`);
   if (row.suggestedLabel !== undefined && row.suggestedLabel !== row.label) parts.push(`suggested ${row.suggestedLabel}`);
-  if (row.suspicion !== undefined) parts.push(`suspicion ${row.suspicion.toFixed(2)}`);
+  if (row.suspicionRank !== undefined) parts.push(`suspicion rank ${row.suspicionRank}`);
   if (row.review) parts.push(reviewText(row.review));
   return parts.join(', ');
 }

@@ -7,8 +7,8 @@
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { css, html, nothing } from 'lit';
-import type { RowQuery, SampleRow } from '../../src/protocol/webview';
-import { fmt } from '../format';
+import { MAX_IDS, type RowQuery, type SampleRow } from '../../src/protocol/webview';
+import { fmt, topShare } from '../format';
 import { reviewText, samplePreview, suspicionBar, whereLink } from './cells';
 import './il-confusion';
 import { type IlRelabelPicker, type PickerRequest } from './il-relabel-picker';
@@ -76,23 +76,29 @@ export class IlSuspects extends PanelView {
         <label>sort by <select aria-label="Sort by" data-role="sort" @change=${(e: Event) => this.setFilter({ sort: optionValue(e) as RowQuery['sort'] })}>
           ${SORTS.map(([value, text]) => html`<option .value=${value} ?selected=${q.sort === value}>${text}</option>`)}
         </select></label>
-        <button class="link" aria-expanded=${this.showConfusion ? 'true' : 'false'} @click=${() => (this.showConfusion = !this.showConfusion)}>
-          ${this.showConfusion ? 'hide' : 'show'} given × suggested
-        </button>
+        ${v.confusion
+          ? html`<button class="link" aria-expanded=${this.showConfusion ? 'true' : 'false'} @click=${() => (this.showConfusion = !this.showConfusion)}>
+              ${this.showConfusion ? 'hide' : 'show'} given × suggested
+            </button>`
+          : html`<span class="muted" data-role="no-confusion" title=${v.notes?.find((n) => n.includes('given × suggested')) ?? ''}>no given × suggested table (${v.classes.length.toLocaleString('en-US')} classes)</span>`}
         <span class="muted" role="status" data-role="count">${source.total === undefined ? '' : `${source.total} of ${v.nTrain} samples`}</span>
       </div>
-      ${this.showConfusion
+      ${this.showConfusion && v.confusion
         ? html`<il-confusion .classes=${v.classes} .counts=${v.confusion} .given=${q.label} .suggested=${q.other}
             @il-cell=${(e: CustomEvent<{ given: string; suggested: string }>) => this.setFilter({ label: e.detail.given, other: e.detail.suggested })}></il-confusion>`
         : nothing}
       <div class="toolbar bulk" aria-label="Actions on the selection">
-        <span data-role="selected">${selected} selected</span>
+        <span data-role="selected">${selected.toLocaleString('en-US')} selected${this.store.selectionFull
+          ? html` <span class="wrong" role="status">(at most ${MAX_IDS.toLocaleString('en-US')} at once: act on these first)</span>`
+          : nothing}</span>
         <vscode-button ?disabled=${!selected} @click=${() => this.pickFor(this.selectedRows())}>Relabel…</vscode-button>
         <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], 'confirmed')}>Confirmed</vscode-button>
         <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], 'notIssue')}>Not an issue</vscode-button>
         <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], null)}>Clear review</vscode-button>
         <vscode-button secondary ?disabled=${!selected} @click=${() => this.store.clearSelection()}>Deselect</vscode-button>
-        <vscode-button secondary @click=${() => this.store.post({ type: 'undoRelabel' })}>Undo last relabel</vscode-button>
+        <vscode-button secondary data-role="undo" ?disabled=${!this.store.undoAvailable}
+          title=${this.store.undoAvailable ? `Undo: ${this.store.undo ?? 'the last relabel'}` : 'Nothing to undo: no relabel made from this panel is waiting to be undone'}
+          @click=${() => this.store.post({ type: 'undoRelabel' })}>Undo last relabel</vscode-button>
       </div>
       <il-sample-list
         .store=${this.store}
@@ -106,7 +112,13 @@ export class IlSuspects extends PanelView {
     `;
   }
 
+  private suspicionTitle(row: SampleRow, total: number): string {
+    const rank = row.suspicionRank !== undefined ? `rank ${row.suspicionRank.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} by suspicion (${topShare(row.suspicionRank, total)}). ` : '';
+    return `${rank}Suspicion score ${fmt(row.suspicion, 2)}: a mean of rank percentiles, not a probability. Self-influence ${fmt(row.selfInfluence)}; training loss ${fmt(row.loss)}.`;
+  }
+
   private renderRow(row: SampleRow) {
+    const total = this.store.view?.nTrain ?? 0;
     const differs = row.suggestedLabel !== undefined && row.suggestedLabel !== row.label;
     const selected = this.store.selected.has(row.id);
     return html`<input type="checkbox" tabindex="-1" aria-label=${`Select ${row.where}`} .checked=${selected}
@@ -114,13 +126,14 @@ export class IlSuspects extends PanelView {
         @change=${(e: Event) => this.store.toggleSelected(row.id, (e.target as HTMLInputElement).checked)} />
       ${samplePreview(row)}
       <span class=${row.likelyLabelIssue ? 'where-cell likely' : 'where-cell'}>${whereLink(this.store, row, true)}</span>
-      <span class="given-suggested" title=${`given ${row.label}; out of sample p(given) ${fmt(row.givenProbability, 2)}`}>
-        ${row.label}${differs
-          ? html` → <strong>${row.suggestedLabel}</strong> <span class="muted">${fmt(row.suggestedProbability, 2)}</span>`
+      <span class="given-suggested" data-role="given-suggested"
+        title=${`given label ${row.label} (out-of-sample probability ${fmt(row.givenProbability, 2)})${differs ? `; suggested ${row.suggestedLabel} (out-of-sample probability ${fmt(row.suggestedProbability, 2)})` : '; no other label suggested'}`}>
+        <span class="cell-label">given</span> ${row.label}${differs
+          ? html` → <span class="cell-label">suggested</span> <strong>${row.suggestedLabel}</strong> <span class="muted">p ${fmt(row.suggestedProbability, 2)}</span>`
           : html` <span class="muted">(kept)</span>`}
       </span>
-      <span class="score" title=${`suspicion ${fmt(row.suspicion)}; self-influence ${fmt(row.selfInfluence)}; loss ${fmt(row.loss)}`}>
-        ${suspicionBar(row.suspicion)} <span class="num">${fmt(row.suspicion, 2)}</span>
+      <span class="score" data-role="suspicion" title=${this.suspicionTitle(row, total)}>
+        <span class="cell-label">suspicion</span> ${suspicionBar(rankShare(row, total))} <span class="num">${row.suspicionRank !== undefined ? topShare(row.suspicionRank, total) : '–'}</span>
       </span>
       <span class="state">${row.review ? html`<span class="pill" data-role="review">${reviewText(row.review)}</span>` : nothing}</span>
       <span class="actions">
@@ -211,6 +224,12 @@ export class IlSuspects extends PanelView {
   private review(ids: number[], state: 'confirmed' | 'notIssue' | null): void {
     if (ids.length) this.store.post({ type: 'setReview', ids, state });
   }
+}
+
+/** The bar's length: the share of training samples this one ranks above (1 = the most suspicious). */
+function rankShare(row: SampleRow, total: number): number | undefined {
+  if (row.suspicionRank === undefined || total <= 0) return undefined;
+  return 1 - (row.suspicionRank - 1) / total;
 }
 
 function optionValue(e: Event): string | undefined {

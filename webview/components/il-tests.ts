@@ -53,8 +53,8 @@ export class IlTests extends PanelView {
     const wrong = row.label !== row.predicted;
     return html`${samplePreview(row)}
       <span class="where-cell">${whereLink(this.store, row, true)}</span>
-      <span class="pred">${row.label} → <span class=${wrong ? 'wrong' : ''}>${row.predicted}</span></span>
-      <span class="loss num" title="test loss">${fmt(row.loss)}</span>
+      <span class="pred"><span class="cell-label">given</span> ${row.label} → <span class="cell-label">predicted</span> <span class=${wrong ? 'wrong' : ''}>${row.predicted}</span></span>
+      <span class="loss num" title="test loss on its given label"><span class="cell-label">loss</span> ${fmt(row.loss)}</span>
       <button class="explain" tabindex="-1" aria-label=${`Influencers of ${row.where}`} @click=${() => this.store.explain('test', row.id)}>Influencers</button>`;
   }
 

@@ -100,15 +100,19 @@ export const sharedStyles = css`
 
 /** The cells of list rows (rendered inside il-sample-list's shadow root, so their styles live here). */
 export const rowStyles = css`
+      .cell-label {
+        font-size: 0.8em;
+        color: var(--vscode-descriptionForeground);
+      }
       .given-suggested {
-        width: 12em;
+        width: 15em;
         flex: none;
         white-space: nowrap;
         overflow: hidden;
         text-overflow: ellipsis;
       }
       .score {
-        width: 7.5em;
+        width: 10em;
         flex: none;
         white-space: nowrap;
       }

@@ -25,6 +25,8 @@ export interface FitHeadOptions {
   /** Stop when ‖∇R‖₂ / n ≤ this. Default 1e-7. */
   meanGradTolerance?: number;
   maxIterations?: number;
+  /** Checked before every pass over the data. */
+  signal?: AbortSignal;
 }
 
 export function fitHead(data: HeadData, shape: HeadShape, l2: number, options: FitHeadOptions = {}): HeadFit {
@@ -38,6 +40,7 @@ export function fitHead(data: HeadData, shape: HeadShape, l2: number, options: F
     result = minimizeLbfgs(objective, init, {
       gradTolerance: tolerance,
       maxIterations: options.maxIterations ?? 3000,
+      signal: options.signal,
     });
   } finally {
     objective.dispose();

@@ -5,6 +5,7 @@
  * floor. The Cholesky factor of the Hessian is returned for reuse by exact
  * influence, which needs exactly this matrix.
  */
+import { throwIfAborted } from '../cancel';
 import { choleskySolve, dampedCholesky } from '../linalg/cholesky';
 import { type HeadData, type HeadShape, headHessian, headObjective, headProbabilities } from './softmaxHead';
 
@@ -31,7 +32,7 @@ export function polishHeadNewton(
   shape: HeadShape,
   l2: number,
   start: Float64Array,
-  options: { maxSteps?: number; meanGradTolerance?: number; minDamping?: number } = {},
+  options: { maxSteps?: number; meanGradTolerance?: number; minDamping?: number; signal?: AbortSignal } = {},
 ): PolishedHead {
   const objective = headObjective(data, shape, l2);
   const p = start.length;
@@ -41,7 +42,8 @@ export function polishHeadNewton(
   let value = objective.evaluate(head, grad);
   let gradNorm = norm(grad);
   let probs = headProbabilities(data, shape, head);
-  let { factor, damping } = dampedCholesky(headHessian(data, shape, probs, l2), p, options.minDamping ?? 0);
+  const { signal } = options;
+  let { factor, damping } = dampedCholesky(headHessian(data, shape, probs, l2, signal), p, options.minDamping ?? 0, signal);
   let steps = 0;
   const maxSteps = options.maxSteps ?? 3;
   while (gradNorm > tolerance && steps < maxSteps) {
@@ -52,6 +54,7 @@ export function polishHeadNewton(
     const trial = new Float64Array(p);
     const trialGrad = new Float64Array(p);
     for (let tries = 0; tries < 20; tries++) {
+      throwIfAborted(signal);
       for (let q = 0; q < p; q++) trial[q] = head[q] - step * direction[q];
       const trialValue = objective.evaluate(trial, trialGrad);
       if (trialValue <= value + 1e-12 * Math.abs(value)) {
@@ -68,7 +71,7 @@ export function polishHeadNewton(
     steps++;
     probs = headProbabilities(data, shape, head);
     if (gradNorm > tolerance && steps < maxSteps) {
-      ({ factor, damping } = dampedCholesky(headHessian(data, shape, probs, l2), p, options.minDamping ?? 0));
+      ({ factor, damping } = dampedCholesky(headHessian(data, shape, probs, l2, signal), p, options.minDamping ?? 0, signal));
     }
   }
   return { head, probs, factor, damping, gradNorm, meanGradNorm: gradNorm / Math.max(data.n, 1), newtonSteps: steps };

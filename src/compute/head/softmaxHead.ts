@@ -9,6 +9,7 @@
  * Parameter vector layout: index j·C + c is W[j][c] (row-major W).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { throwIfAborted } from '../cancel';
 import type { Objective } from '../linalg/lbfgs';
 import { readAndDispose } from '../linalg/matmul';
 
@@ -136,7 +137,7 @@ export function perSampleGradients(
  * Built block by block: block (c,d) is Φ̃ᵀ·diag(a_cd)·Φ̃, one float32 matMul
  * on the fast backend each (C(C+1)/2 of them), accumulated into Float64.
  */
-export function headHessian(data: HeadData, shape: HeadShape, probs: Float64Array, l2: number): Float64Array {
+export function headHessian(data: HeadData, shape: HeadShape, probs: Float64Array, l2: number, signal?: AbortSignal): Float64Array {
   const { featureDim: f, numClasses: c } = shape;
   const d = f + 1;
   const p = d * c;
@@ -154,6 +155,8 @@ export function headHessian(data: HeadData, shape: HeadShape, probs: Float64Arra
     const phiTensor = tf.transpose(phiTTensor);
     for (let ca = 0; ca < c; ca++) {
       for (let cb = ca; cb < c; cb++) {
+        // One d×d block per class pair: 20,100 of them for 200 classes.
+        throwIfAborted(signal);
         for (let i = 0; i < n; i++) {
           const pa = probs[i * c + ca];
           weights[i] = (ca === cb ? pa : 0) - pa * probs[i * c + cb];

@@ -47,7 +47,7 @@ function whiten(gradients: Float32Array, rows: number, p: number, inverseFactorT
 export function computeExactHeadInfluence(input: ExactInfluenceInput): InfluenceScores {
   const { train, test, shape } = input;
   const p = headParameterCount(shape);
-  const inverseFactor = invertLowerTriangular(input.factor, p);
+  const inverseFactor = invertLowerTriangular(input.factor, p, input.signal);
   const inverseFactorT = transpose(Float32Array.from(inverseFactor), p, p);
 
   const testGradients = new Float32Array(test.n * p);

@@ -8,7 +8,7 @@
  * (negative curvature of a non-convex network), later solves start from the
  * raised value, so all scores come from the same operator.
  */
-import { throwIfAborted } from '../cancel';
+import { checkedBeforeEachCall, throwIfAborted } from '../cancel';
 import { conjugateGradient } from '../solvers/conjugateGradient';
 import { extraDamping } from '../solvers/dampingPlan';
 import { estimateSpectrum } from '../solvers/lanczosEigen';
@@ -113,6 +113,8 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
   const { operator, explained, method } = options;
   const tolerance = options.tolerance ?? 1e-5;
   const tracker = new TopKTracker(options.nTest, Math.min(options.topK, options.nTrain));
+  // Every solver iteration is one H·v: checking there sees a cancel within one iteration.
+  const hvp = checkedBeforeEachCall(operator.hvp, options.signal);
   const scores = new Float64Array(explained.length * options.nTrain);
   const solves: IterativeResult['solves'] = [];
   let damping = options.damping;
@@ -136,7 +138,7 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
     // A trained network's Hessian is rarely positive definite. Size the damping
     // once, up front, from a Lanczos estimate of the spectrum, so every test
     // sample is scored with the same operator.
-    const spectrum = estimateSpectrum(operator.hvp, operator.numParams, { damping, seed: options.seed });
+    const spectrum = estimateSpectrum(hvp, operator.numParams, { damping, seed: options.seed });
     if (spectrum.lower <= 0) damping += extraDamping(spectrum);
   }
 
@@ -149,15 +151,15 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
     let x: Float64Array;
     let report: { iterations: number; relativeResidual: number; converged: boolean };
     if (method === 'cg') {
-      let result = conjugateGradient(operator.hvp, g, { damping, tolerance });
+      let result = conjugateGradient(hvp, g, { damping, tolerance });
       // Negative curvature: retry with the damping the solver suggests (a few times at most).
       for (let retry = 0; retry < 6 && result.report.negativeCurvature; retry++) {
         damping = Math.max(result.report.suggestedDamping ?? damping * 10, damping * 2, 1e-8);
-        result = conjugateGradient(operator.hvp, g, { damping, tolerance });
+        result = conjugateGradient(hvp, g, { damping, tolerance });
       }
       ({ x, report } = result);
     } else if (method === 'lissa') {
-      const result = lissa(operator.hvp, g, { damping, tolerance, seed: options.seed, scale: lissaScale, depth: options.lissaDepth ?? 1000 });
+      const result = lissa(hvp, g, { damping, tolerance, seed: options.seed, scale: lissaScale, depth: options.lissaDepth ?? 1000 });
       damping = result.report.damping;
       lissaScale = result.report.scale;
       ({ x, report } = result);
@@ -165,7 +167,7 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
       const subset = selectSubset(groups, g, options.subsetFraction ?? 0.1, options.subsetCoverage ?? DEFAULT_SUBSET_COVERAGE);
       subsetSizes.push(subset.length);
       const solve = method === 'gif' ? generalizedInfluenceSolve : frozenSubsetSolve;
-      const result = solve(operator.hvp, g, subset, { damping, tolerance });
+      const result = solve(hvp, g, subset, { damping, tolerance });
       x = new Float64Array(operator.numParams);
       subset.forEach((q, j) => (x[q] = result.x[j]));
       report = result.report;

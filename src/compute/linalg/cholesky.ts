@@ -3,8 +3,14 @@
  * float32 only, which is not enough to invert a Hessian whose condition
  * number grows as 1/λ; these routines carry the solve in double precision.
  *
- * Matrices are row-major Float64Arrays of size n×n.
+ * Matrices are row-major Float64Arrays of size n×n. The O(n³) routines take
+ * an optional AbortSignal, checked every CHECK_ROWS rows (a 4000×4000 factor
+ * takes seconds; the check costs nothing next to a row).
  */
+import { throwIfAborted } from '../cancel';
+
+/** Rows between cancellation checks: at n = 4000, 16 rows are ~100 ms of work at most. */
+const CHECK_ROWS = 16;
 
 /**
  * In-place Cholesky factorisation A = L·Lᵀ. On success the lower triangle of
@@ -15,8 +21,9 @@
  * Row-oriented (the inner loop is a dot product of two contiguous rows of
  * L), which is the cache-friendly order for row-major storage.
  */
-export function choleskyInPlace(a: Float64Array, n: number): boolean {
+export function choleskyInPlace(a: Float64Array, n: number, signal?: AbortSignal): boolean {
   for (let i = 0; i < n; i++) {
+    if (i % CHECK_ROWS === 0) throwIfAborted(signal);
     const rowI = i * n;
     for (let j = 0; j <= i; j++) {
       const rowJ = j * n;
@@ -39,11 +46,12 @@ export function choleskyInPlace(a: Float64Array, n: number): boolean {
  * Computing L⁻¹ once turns many triangular solves into one matrix product,
  * which the caller can hand to a fast float32 kernel.
  */
-export function invertLowerTriangular(l: Float64Array, n: number): Float64Array {
+export function invertLowerTriangular(l: Float64Array, n: number, signal?: AbortSignal): Float64Array {
   const inv = new Float64Array(n * n);
   // Row i of L⁻¹ is (e_i − Σ_{k<i} L[i,k]·row_k(L⁻¹)) / L[i,i]: a sum of
   // contiguous row updates (axpy), which keeps memory access sequential.
   for (let i = 0; i < n; i++) {
+    if (i % CHECK_ROWS === 0) throwIfAborted(signal);
     const rowI = i * n;
     for (let k = 0; k < i; k++) {
       const lik = l[rowI + k];
@@ -99,7 +107,7 @@ export interface DampedCholesky {
  * Hessian; an unregularised or non-convex problem gets just enough damping,
  * and the caller reports how much.
  */
-export function dampedCholesky(a: Float64Array, n: number, minDamping = 0): DampedCholesky {
+export function dampedCholesky(a: Float64Array, n: number, minDamping = 0, signal?: AbortSignal): DampedCholesky {
   let trace = 0;
   for (let i = 0; i < n; i++) trace += a[i * n + i];
   const base = Math.max(Math.abs(trace) / Math.max(n, 1), 1e-12) * 1e-8;
@@ -107,7 +115,7 @@ export function dampedCholesky(a: Float64Array, n: number, minDamping = 0): Damp
   for (let attempt = 0; attempt < 24; attempt++) {
     const work = Float64Array.from(a);
     if (damping > 0) for (let i = 0; i < n; i++) work[i * n + i] += damping;
-    if (choleskyInPlace(work, n)) return { factor: work, damping };
+    if (choleskyInPlace(work, n, signal)) return { factor: work, damping };
     damping = damping === 0 ? base : damping * 10;
   }
   throw new Error('the Hessian could not be made positive definite by damping (it contains NaN or Inf?)');

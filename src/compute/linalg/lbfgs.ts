@@ -4,6 +4,7 @@
  * gradient of the training objective vanishes at θ̂, so "close enough for
  * accuracy" is not close enough here.
  */
+import { throwIfAborted } from '../cancel';
 
 export interface Objective {
   /** Returns the objective value and writes its gradient into `grad`. */
@@ -16,6 +17,8 @@ export interface LbfgsOptions {
   maxIterations?: number;
   /** Number of correction pairs kept. */
   memory?: number;
+  /** Checked before every objective evaluation (one pass over the data). */
+  signal?: AbortSignal;
 }
 
 export interface LbfgsResult {
@@ -50,6 +53,7 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
   let iterations = 0;
 
   while (gradNorm > options.gradTolerance && iterations < maxIterations) {
+    throwIfAborted(options.signal);
     // Two-loop recursion: direction = −H̃·∇f with H̃ the L-BFGS inverse Hessian.
     for (let i = 0; i < n; i++) direction[i] = -grad[i];
     for (let k = sHist.length - 1; k >= 0; k--) {
@@ -87,6 +91,7 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
     let newValue = Infinity;
     let accepted = false;
     for (let tries = 0; tries < 30; tries++) {
+      if (tries > 0) throwIfAborted(options.signal);
       for (let i = 0; i < n; i++) xNew[i] = x[i] + step * direction[i];
       newValue = objective.evaluate(xNew, gradNew);
       if (Number.isFinite(newValue) && newValue <= value + 1e-4 * step * slope) {

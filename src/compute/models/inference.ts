@@ -3,6 +3,7 @@
  * memory stays bounded whatever n is.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { throwIfAborted } from '../cancel';
 import { gatherRows } from './batches';
 import { bodyOf, networkTensors } from './network';
 import type { TrainedNetwork } from './types';
@@ -13,7 +14,15 @@ export const DEFAULT_INFERENCE_BATCH = 512;
  * Penultimate activations φ(x) for n row-major samples: n × featureDim.
  * For logistic regression φ is the identity and this is a copy of x.
  */
-export function computeFeatures(net: TrainedNetwork, x: Float32Array, n: number, batchSize = DEFAULT_INFERENCE_BATCH, rows?: Int32Array): Float32Array {
+export function computeFeatures(
+  net: TrainedNetwork,
+  x: Float32Array,
+  n: number,
+  batchSize = DEFAULT_INFERENCE_BATCH,
+  rows?: Int32Array,
+  /** Checked between batches (a CNN over many images takes a while). */
+  signal?: AbortSignal,
+): Float32Array {
   checkInput(net, x, n, rows);
   if (net.config.kind === 'logreg') return rows ? gatherRows(x, net.dims, rows, 0, n) : x.slice(0, n * net.dims);
   const body = bodyOf(net);
@@ -22,6 +31,7 @@ export function computeFeatures(net: TrainedNetwork, x: Float32Array, n: number,
   const out = new Float32Array(n * net.featureDim);
   try {
     forEachBatch(n, batchSize, (start, end) => {
+      throwIfAborted(signal);
       const phi = tf.tidy(() => body.features(bodyParams, tf.tensor2d(batchOf(x, net.dims, start, end, rows), [end - start, net.dims])));
       out.set(phi.dataSync(), start * net.featureDim);
       phi.dispose();

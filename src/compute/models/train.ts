@@ -8,7 +8,7 @@
  * body is empty); a later step refits its head exactly.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { CancelledError } from '../errors';
+import { throwIfAborted } from '../cancel';
 import { createRng, deriveSeed, permutation } from '../random';
 import { initBackend } from '../tf/backend';
 import { softmaxCrossEntropy } from '../tf/secondOrderGradients';
@@ -77,7 +77,7 @@ export async function trainNetwork(config: ModelConfig, data: TrainingData, opts
       const xOrder = opts.rows ? composeRows(opts.rows, order) : order;
       let objectiveSum = 0;
       for (let start = 0; start < data.n; start += batchSize) {
-        if (opts.signal?.aborted) throw new CancelledError();
+        throwIfAborted(opts.signal);
         const end = Math.min(data.n, start + batchSize);
         const xb = gatherRows(data.x, data.dims, xOrder, start, end);
         const yb = oneHotRows(data.y, numClasses, order, start, end);

@@ -28,6 +28,8 @@ export interface PoolOptions {
   workers: number;
   signal?: AbortSignal;
   onProgress?: (taskId: number, progress: TrainProgress) => void;
+  /** After each finished task: how many are done of how many (retraining tasks report nothing else). */
+  onTaskDone?: (done: number, total: number) => void;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function runTrainTasks(tasks: TrainTask[], options: PoolOptions): P
     const results: TrainDone[] = [];
     for (const task of tasks) {
       results.push(await runTrainTask(task, (p) => options.onProgress?.(task.taskId, p), options.signal));
+      options.onTaskDone?.(results.length, tasks.length);
     }
     return results;
   }
@@ -88,6 +91,7 @@ export async function runTrainTasks(tasks: TrainTask[], options: PoolOptions): P
         }
         results[next.index] = message;
         remaining--;
+        options.onTaskDone?.(tasks.length - remaining, tasks.length);
         if (remaining === 0 && !finished) {
           finished = true;
           options.signal?.removeEventListener('abort', onAbort);

@@ -55,7 +55,7 @@ export async function runTrainTask(
   let net: TrainedNetwork;
   if (task.retrain) {
     if (task.rows) throw new Error('a retrain task uses all rows of its data');
-    net = retrainFullNetwork(task.retrain.start, data, task.retrain.l2, new Set(task.retrain.removed)).net;
+    net = retrainFullNetwork(task.retrain.start, data, task.retrain.l2, new Set(task.retrain.removed), { signal }).net;
   } else {
     const trained = await trainNetwork(task.config, data, { onProgress, signal, checkpoints: task.checkpoints, rows: task.rows });
     net = task.evalX || task.evalRows ? withFittedHead(trained, data, task.rows) : trained;

@@ -16,6 +16,7 @@ import { DEFAULTS, type AnalyzeOptions, type Progress } from './options';
 import { verify } from './reliabilityStage';
 import { score } from './score';
 import { StageClock } from './stageClock';
+import { StageTimeLeft } from './timeLeft';
 import { validateOptions, validateRun } from './validateRun';
 
 export { resolveWorkers } from './fit';
@@ -34,7 +35,8 @@ export interface AnalyzeRun extends AnalyzeOptions {
 
 export async function analyze(options: AnalyzeRun): Promise<ResultsFile> {
   const clock = new StageClock();
-  const report = (p: Progress) => options.onProgress?.(p);
+  const timeLeft = new StageTimeLeft();
+  const report = (p: Progress) => options.onProgress?.(timeLeft.annotate(p));
   const seed = options.seed ?? DEFAULTS.seed;
   const folds = Math.max(2, options.folds ?? DEFAULTS.folds);
   validateOptions(options);

@@ -152,7 +152,7 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
   let net = trained[0].net;
   if (settings.converge) {
     report({ stage: 'converge', done: 0, total: 1, message: 'full-batch L-BFGS over every parameter' });
-    const converged = retrainFullNetwork(net, trainData, l2, new Set());
+    const converged = retrainFullNetwork(net, trainData, l2, new Set(), { signal: ctx.signal });
     net = { ...converged.net, checkpoints: net.checkpoints };
     throwIfAborted(ctx.signal);
     ctx.clock.lap('converge');

@@ -45,13 +45,14 @@ export function fitLastLayer(
   const shape: HeadShape = { featureDim: net.featureDim, numClasses: trainData.numClasses };
   const p = headParameterCount(shape);
   hooks.onStep?.('features', p);
-  const train: HeadData = { phi: computeFeatures(net, trainData.x, trainData.n), y: trainData.y, n: trainData.n };
-  const test: HeadData = { phi: computeFeatures(net, testData.x, testData.n), y: testData.y, n: testData.n };
+  const inBatches = (x: Float32Array, n: number) => computeFeatures(net, x, n, undefined, undefined, hooks.signal);
+  const train: HeadData = { phi: inBatches(trainData.x, trainData.n), y: trainData.y, n: trainData.n };
+  const test: HeadData = { phi: inBatches(testData.x, testData.n), y: testData.y, n: testData.n };
   throwIfAborted(hooks.signal);
   hooks.onLap?.('features');
 
   hooks.onStep?.('fit', p);
-  const lbfgs = fitHead(train, shape, l2, { init: net.head, meanGradTolerance: 1e-7 });
+  const lbfgs = fitHead(train, shape, l2, { init: net.head, meanGradTolerance: 1e-7, signal: hooks.signal });
   throwIfAborted(hooks.signal);
   hooks.onLap?.('fitHead');
   let head = lbfgs.head;
@@ -61,7 +62,7 @@ export function fitLastLayer(
   let headDamping = 0;
   if (p <= maxExactParameters) {
     hooks.onStep?.('hessian', p);
-    const polished = polishHeadNewton(train, shape, l2, lbfgs.head);
+    const polished = polishHeadNewton(train, shape, l2, lbfgs.head, { signal: hooks.signal });
     ({ head, probs: trainProbs, factor, damping: headDamping } = polished);
     headGradientNorm = polished.meanGradNorm;
     throwIfAborted(hooks.signal);

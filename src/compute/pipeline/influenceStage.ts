@@ -5,7 +5,7 @@
  * the explained test samples, and a way to get a whole score row for the
  * reliability check.
  */
-import { throwIfAborted } from '../cancel';
+import { checkedBeforeEachCall, throwIfAborted } from '../cancel';
 import { createFastHeadHvp } from '../head/fastHeadObjective';
 import { type HeadData, type HeadShape, headParameterCount, perSampleGradients } from '../head/softmaxHead';
 import { computeExactHeadInfluence } from '../influence/exactHeadInfluence';
@@ -97,13 +97,14 @@ function lastLayerSelfInfluence(input: InfluenceStageInput): { values: Float64Ar
   const dataPart = createFastHeadHvp(input.train, input.shape, input.trainProbs, 0);
   let eig;
   try {
-    eig = lanczosEigen(dataPart.hvp, p, k, { seed: input.seed, which: 'largest' });
+    eig = lanczosEigen(checkedBeforeEachCall(dataPart.hvp, input.signal), p, k, { seed: input.seed, which: 'largest' });
   } finally {
     dataPart.dispose();
   }
   const values = new Float64Array(input.train.n);
   const row = new Float32Array(p);
   for (let i = 0; i < input.train.n; i++) {
+    if (i % 256 === 0) throwIfAborted(input.signal);
     perSampleGradients(input.train, input.shape, input.trainProbs, i, i + 1, row);
     values[i] = lowRankInverseQuadraticForm(eig, input.l2 + input.headDamping, Float64Array.from(row), { includeComplement: true });
   }
@@ -138,11 +139,15 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
   const p = headParameterCount(input.shape);
   const { method, reason } = resolveMethod(input.choice, p, input.maxExactParameters);
   const nTest = input.test.n;
-  const progress = (done: number, total: number) => input.report({ stage: 'influence', done, total, message: method });
+  // One count per unit of the method's main loop (training samples, or solves), from 0 at the start
+  // of the stage to its total, so the bar moves and the time left is estimated from the first unit on.
+  const progress = (done: number, total: number, phase?: string) =>
+    input.report({ stage: 'influence', done, total, message: phase ? `${method}: ${phase}` : method });
 
   if (method === 'exact') {
     if (!input.factor) throw new Error(`exact influence needs the ${p}×${p} Hessian factored; raise --max-exact-params or use --method cg`);
     const factor = input.factor;
+    progress(0, input.train.n, 'inverting the factor');
     const exact = computeExactHeadInfluence({
       train: input.train, test: input.test, shape: input.shape, trainProbs: input.trainProbs, testProbs: input.testProbs,
       factor, topK: input.topK, signal: input.signal, onProgress: progress,
@@ -153,6 +158,7 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
   if (method === 'tracin') {
     const checkpoints = input.net.checkpoints;
     if (!checkpoints?.length) throw new Error('tracin needs training checkpoints');
+    progress(0, input.train.n, `features at ${checkpoints.length} checkpoints`);
     const tracin = computeTracIn({
       net: input.net, checkpoints, trainX: input.trainData.x, trainY: input.trainData.y, testX: input.testData.x,
       testY: input.testData.y, topK: input.topK, signal: input.signal, onProgress: progress,
@@ -178,8 +184,11 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
   // Iterative methods: cg, lissa on the chosen target; gif on the whole network by design.
   const hasBody = input.net.body.length > 0;
   const target: Target = method === 'gif' ? (hasBody ? 'full' : 'last-layer') : (input.requestedTarget ?? (hasBody ? 'full' : 'last-layer'));
+  const explainTotal = Math.min(input.explainCount, nTest);
+  progress(0, explainTotal, 'self-influence over the last layer');
   const self = input.selfInfluence ?? lastLayerSelfInfluence(input);
   throwIfAborted(input.signal);
+  progress(0, explainTotal, `one solve per explained test sample (${explainTotal})`);
   const operator: InfluenceOperator =
     target === 'full'
       ? fullNetworkOperator(input.net, input.trainData, input.testData)

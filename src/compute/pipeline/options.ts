@@ -67,6 +67,8 @@ export interface Progress {
   done: number;
   total: number;
   message?: string;
+  /** Estimated seconds until the stage is done, from its pace so far (absent until there is one). */
+  secondsLeft?: number;
 }
 
 export const DEFAULTS = {

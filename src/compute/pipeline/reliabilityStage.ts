@@ -56,7 +56,7 @@ export async function runReliabilityCheck(input: ReliabilityStageInput): Promise
     return verifyInfluence({
       ...common,
       testLossesWithout: (i, tests) => {
-        const head = retrainHead(input.train, shape, input.l2, input.net.head, new Set(i >= 0 ? [i] : []), input.canFactor, input.factor);
+        const head = retrainHead(input.train, shape, input.l2, input.net.head, new Set(i >= 0 ? [i] : []), input.canFactor, input.factor, input.signal);
         const f = shape.featureDim;
         const phi = new Float32Array(tests.length * f);
         tests.forEach((t, j) => phi.set(input.test.phi.subarray(t * f, (t + 1) * f), j * f));
@@ -77,7 +77,11 @@ export async function runReliabilityCheck(input: ReliabilityStageInput): Promise
     type: 'train', taskId: k, config: input.net.config, data: input.trainData,
     evalX: subset.x, evalN: subset.n, retrain: { start: input.net, l2: input.l2, removed }, backend: input.backend,
   }));
-  const done = await runTrainTasks(tasks, { workers: input.workers, signal: input.signal });
+  const done = await runTrainTasks(tasks, {
+    workers: input.workers,
+    signal: input.signal,
+    onTaskDone: (finished, total) => input.report({ stage: 'verify', done: finished, total, message: `${total} whole-network retrainings` }),
+  });
   throwIfAborted(input.signal);
   const losses = done.map((d) => {
     const probs = d.evalProbs as Float32Array;

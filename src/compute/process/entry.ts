@@ -1,18 +1,19 @@
 /**
- * The compute subprocess: a thin shell over analyze() that the extension host
+ * The compute subprocess: a thin shell over analyze() (on a worker thread, see
+ * analyzeInWorker) that the extension host
  * forks (bundled to dist/computeProcess.js). It reads typed messages from the
  * IPC channel, reports progress and per-stage timings, writes the results file
  * atomically to the path the host gave, and exits. Never imports 'vscode'.
  */
 import { CancelledError, InputError } from '../errors';
-import { analyze } from '../pipeline/analyze';
 import type { AnalyzeRun } from '../pipeline/analyze';
+import { analyzeInWorker } from './analyzeInWorker';
 import type { Progress } from '../pipeline/options';
 import { writeFileAtomic } from '../results/writeAtomic';
 import { type ComputeToHost, type HostToCompute, parseHostToCompute } from '../../protocol/compute';
 import { ProgressForwarder } from './progressForwarder';
 
-/** How often the process says it is alive (the host's watchdog allows minutes of silence: a large factorization blocks this thread that long). */
+/** How often the process says it is alive (the analysis runs on a worker thread, so this thread is free to say it). */
 const HEARTBEAT_MS = 5000;
 
 /** Exit codes: the host reads the outcome from messages; these only tell a crash apart. */
@@ -45,14 +46,14 @@ async function run(start: Extract<HostToCompute, { type: 'start' }>, controller:
   };
   void log('info', `pid ${process.pid}, node ${process.version}; analyzing ${options.datasetPath}`);
   try {
-    const results = await analyze(options);
+    const results = await analyzeInWorker(options);
     forwarder.close();
     if (controller.signal.aborted) throw new CancelledError();
     const warning = results.engine.backendWarning ? ` (${results.engine.backendWarning})` : '';
     await log('info', `backend ${results.engine.backend}${warning}, ${results.engine.workers} worker(s)`);
     const stages = Object.entries(results.timings.stages).map(([name, s]) => `${name} ${s.toFixed(2)} s`);
     await log('info', `engine stage times: ${stages.join(', ')}`);
-    await writeFileAtomic(start.resultsPath, JSON.stringify(results));
+    await writeFileAtomic(start.resultsPath, JSON.stringify(results), controller.signal);
     await log('info', `results written to ${start.resultsPath} in ${((performance.now() - started) / 1000).toFixed(1)} s total`);
     return finish({ type: 'result', resultsPath: start.resultsPath }, EXIT.done);
   } catch (error) {
@@ -85,7 +86,7 @@ function main(): void {
       return;
     }
     if (message.type === 'cancel') {
-      // analyze() checks the signal between units of work; the host kills us if that takes too long.
+      // The analysis thread sees this at its next check (milliseconds) or is terminated; the host kills us if even that fails.
       controller.abort();
       if (!started) void finish({ type: 'cancelled' }, EXIT.done);
       return;

@@ -5,6 +5,7 @@
  * log line with how long each stage took.
  */
 import type { Progress } from '../pipeline/options';
+import { formatTimeLeft } from '../pipeline/timeLeft';
 import type { ComputeToHost } from '../../protocol/compute';
 
 export class ProgressForwarder {
@@ -55,7 +56,10 @@ export class ProgressForwarder {
     this.pending = undefined;
     this.lastSent = t;
     const message: ComputeToHost = { type: 'progress', stage: p.stage, done: p.done, total: p.total };
-    if (p.message !== undefined) message.message = p.message;
+    // The wire has no field for it: the time left travels in the message the host shows.
+    const left = p.secondsLeft !== undefined && p.done < p.total ? formatTimeLeft(p.secondsLeft) : undefined;
+    const text = [p.message, left].filter(Boolean).join(' · ');
+    if (text) message.message = text;
     this.send(message);
   }
 

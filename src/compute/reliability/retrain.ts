@@ -5,6 +5,7 @@
  * to a tight gradient tolerance: the leave-one-out effect of one sample is
  * O(1/n), so an optimiser stopped early would measure its own noise.
  */
+import { throwIfAborted } from '../cancel';
 import { fitHead } from '../head/fitHead';
 import { polishHeadNewton } from '../head/polishHead';
 import { type HeadData, type HeadShape, headObjective } from '../head/softmaxHead';
@@ -30,12 +31,14 @@ function preconditionedDescent(
   start: Float64Array,
   factor: Float64Array,
   meanGradTolerance: number,
+  signal?: AbortSignal,
 ): Float64Array | undefined {
   const objective = headObjective(data, shape, l2);
   const p = start.length;
   const x = Float64Array.from(start);
   const grad = new Float64Array(p);
   for (let step = 0; step < 40; step++) {
+    throwIfAborted(signal);
     objective.evaluate(x, grad);
     let norm = 0;
     for (const g of grad) norm += g * g;
@@ -60,6 +63,7 @@ export function retrainHead(
   removed: ReadonlySet<number>,
   canFactor: boolean,
   factor?: Float64Array,
+  signal?: AbortSignal,
 ): Float64Array {
   const f = shape.featureDim;
   const kept = train.n - removed.size;
@@ -71,10 +75,10 @@ export function retrainHead(
     y[r++] = train.y[i];
   }
   const data = { phi, y, n: kept };
-  const quick = factor ? preconditionedDescent(data, shape, l2, start, factor, 1e-11) : undefined;
+  const quick = factor ? preconditionedDescent(data, shape, l2, start, factor, 1e-11, signal) : undefined;
   if (quick) return quick;
-  const fit = fitHead(data, shape, l2, { init: start, meanGradTolerance: 1e-8 });
-  return canFactor ? polishHeadNewton(data, shape, l2, fit.head, { meanGradTolerance: 1e-11 }).head : fit.head;
+  const fit = fitHead(data, shape, l2, { init: start, meanGradTolerance: 1e-8, signal });
+  return canFactor ? polishHeadNewton(data, shape, l2, fit.head, { meanGradTolerance: 1e-11, signal }).head : fit.head;
 }
 
 /** The network with its flat parameter vector (fullObjective layout) replaced. */
@@ -103,6 +107,8 @@ export interface FullRetrainOptions {
   optimizer?: 'armijo' | 'wolfe';
   /** wolfe: stop when the objective improved by less than this (relative) over 50 iterations. */
   relativeStall?: number;
+  /** armijo: checked before every pass over the data. */
+  signal?: AbortSignal;
 }
 
 export interface FullRetrainResult {
@@ -146,7 +152,7 @@ export function retrainFullNetwork(
     let value = NaN;
     let stop = 'iterations';
     while (iterations < budget) {
-      const r = minimizeLbfgs(objective, x, { gradTolerance: tolerance, maxIterations: budget - iterations, memory: 20 });
+      const r = minimizeLbfgs(objective, x, { gradTolerance: tolerance, maxIterations: budget - iterations, memory: 20, signal: options.signal });
       x = r.x;
       gradNorm = r.gradNorm;
       value = r.value;

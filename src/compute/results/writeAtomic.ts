@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { throwIfAborted } from '../cancel';
 
 /** Raised when the target exists and is not a regular file: a rename would replace a device, a FIFO or a folder. */
 export class NotARegularFileError extends Error {
@@ -17,9 +18,10 @@ const tempPattern = (base: string) => new RegExp(`^\\.${base.replace(/[.*+?^${}(
  * fsync, then rename over the target. On any failure the temp file is
  * removed and the target is left as it was. A target that exists must be a
  * regular file (not a symbolic link either: resolve it first), because the
- * rename would replace whatever is there.
+ * rename would replace whatever is there. A `signal` that fires before the
+ * rename (a Ctrl-C during the write) leaves the target as it was too.
  */
-export async function writeFileAtomic(target: string, content: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(target: string, content: string | Uint8Array, signal?: AbortSignal): Promise<void> {
   await assertRegularOrMissing(target);
   const dir = path.dirname(target);
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -31,6 +33,7 @@ export async function writeFileAtomic(target: string, content: string | Uint8Arr
     } finally {
       await handle.close();
     }
+    throwIfAborted(signal);
     // Checked again just before the rename: the slow part (the write) is over, the window is small.
     await assertRegularOrMissing(target);
     await fs.rename(temp, target);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ResultsFile, TestRecord, TrainRecord } from '../../../src/compute/results/schema';
 import { checkResultsView } from '../../../src/protocol/webview';
-import { buildExplanation, buildResultsView, explainWhy, findSampleAt, labelConfusion, ResultsIndex, suspicionHistogram, trainRow } from '../../../src/host/resultsView';
+import { buildExplanation, buildResultsView, findSampleAt, labelConfusion, ResultsIndex, suspicionHistogram } from '../../../src/host/resultsView';
 
 function train(id: number, line: number, label: string, suspicion: number): TrainRecord {
   return {
@@ -60,23 +60,10 @@ test('the label confusion counts given (rows) against suggested (columns)', () =
   assert.deepEqual(labelConfusion(records, ['cat', 'dog']), [[1, 1], [0, 1]]);
 });
 
-test('why a wrong prediction came out: proponents carrying the predicted label, and suspected mislabels among them', () => {
-  // Test 0 is a cat predicted dog; its proponents are train 1 and 2 (both cat).
+test('why a wrong prediction came out: the opponents carrying the predicted label (the rules are tested in whyLine.test.ts)', () => {
+  // Test 0 is a cat predicted dog; its proponents (train 1 and 2, both cat) support cat, its opponent (train 0, a suspected dog) pulls toward dog.
   const e = buildExplanation(index, 'test', 0, new Map())!;
-  assert.equal(e.why, '0 of the 2 strongest proponents are labeled dog: they pull this cat toward dog.');
-  const pulled = { ...results.test[0], proponents: [{ train: 0, influence: 1 }, { train: 1, influence: 0.5 }] };
-  const rows = pulled.proponents.map((p) => ({ influence: p.influence, sample: trainRow(index.train.get(p.train)!) }));
-  assert.equal(explainWhy(pulled, rows, []), '1 of the 2 strongest proponents are labeled dog: they pull this cat toward dog; 1 of them is a suspected mislabel.');
-});
-
-test('why a right prediction came out: proponents sharing its label, and the label its opponents carry', () => {
-  const right = { ...results.test[0], predicted: 'cat' };
-  const rows = (ids: number[]) => ids.map((id) => ({ influence: 1, sample: trainRow(index.train.get(id)!) }));
-  assert.equal(
-    explainWhy(right, rows([1, 2]), rows([0])),
-    '2 of the 2 strongest proponents share its label cat; its strongest opponents are mostly labeled dog (1 of 1).',
-  );
-  assert.equal(explainWhy(right, [], []), undefined);
+  assert.equal(e.why, '1 of its 1 strongest opponents is labeled dog: it pulls this cat toward dog; 1 of these is a suspected mislabel.');
 });
 
 test('a test explanation lists proponents and opponents with their training rows', () => {

@@ -1,0 +1,30 @@
+/** The wire between analyzeInWorker (main thread) and the analysis worker thread. */
+import type { AnalyzeRun } from '../pipeline/analyze';
+import type { Progress } from '../pipeline/options';
+import type { ResultsFile } from '../results/schema';
+
+/** What the worker is started with: the options minus what cannot cross a thread, plus the shared cancel flag. */
+export interface AnalysisWorkerData {
+  options: Omit<AnalyzeRun, 'signal' | 'onProgress' | 'onFitCache'>;
+  cancelFlag: Int32Array;
+}
+
+/** An error as it crosses the thread: InputError and CancelledError are rebuilt on the other side. */
+export interface SerializedError {
+  kind: 'input' | 'cancelled' | 'internal';
+  name: string;
+  message: string;
+  stack?: string;
+  file?: string;
+  detail?: string;
+  line?: number;
+}
+
+export type AnalysisWorkerMessage =
+  | { type: 'progress'; progress: Progress }
+  /** A line for the log: whether the saved fit was reused (AnalyzeRun.onFitCache). */
+  | { type: 'fitCache'; line: string }
+  | { type: 'done'; results: ResultsFile }
+  | { type: 'failed'; error: SerializedError };
+
+export type AnalysisHostMessage = { type: 'cancel' };

@@ -1,0 +1,43 @@
+/**
+ * Worker-thread entry (bundled to dist/analysisWorker.js): runs one analyze()
+ * for analyzeInWorker. The main thread stays free to see Ctrl-C or the host's
+ * cancel while this thread is deep in a factorization; it raises the shared
+ * flag, which the engine's throwIfAborted checks read between blocks.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { signalFromSharedFlag } from '../cancel';
+import { CancelledError, InputError } from '../errors';
+import { analyze } from '../pipeline/analyze';
+import type { AnalysisHostMessage, AnalysisWorkerData, AnalysisWorkerMessage, SerializedError } from './analysisMessages';
+
+if (!parentPort) throw new Error('analysisWorker must run inside a worker thread');
+const port = parentPort;
+const data = workerData as AnalysisWorkerData;
+const controller = new AbortController();
+const signal = signalFromSharedFlag(data.cancelFlag, controller);
+
+const send = (message: AnalysisWorkerMessage) => port.postMessage(message);
+
+function serialize(error: unknown): SerializedError {
+  if (error instanceof CancelledError) return { kind: 'cancelled', name: error.name, message: error.message };
+  if (error instanceof InputError) {
+    return { kind: 'input', name: error.name, message: error.message, file: error.file, detail: error.detail, line: error.line };
+  }
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { kind: 'internal', name: e.name, message: e.message, stack: e.stack };
+}
+
+// While the engine awaits (training workers), a cancel message reaches it through the event loop too.
+port.on('message', (message: AnalysisHostMessage) => {
+  if (message?.type === 'cancel') controller.abort();
+});
+
+analyze({
+  ...data.options,
+  signal,
+  onProgress: (progress) => send({ type: 'progress', progress }),
+  onFitCache: (line) => send({ type: 'fitCache', line }),
+}).then(
+  (results) => send({ type: 'done', results }),
+  (error: unknown) => send({ type: 'failed', error: serialize(error) }),
+);
