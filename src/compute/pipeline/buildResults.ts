@@ -119,6 +119,7 @@ export function buildResults(input: ResultsInput): ResultsFile {
       nTrain: data.train.y.length,
       nTest: data.test.y.length,
       testSource: data.testSource,
+      ...(data.testPath !== undefined ? { testPath: data.testPath } : {}),
       dims: data.dims,
       warnings: data.warnings,
     },

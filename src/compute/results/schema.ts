@@ -98,6 +98,8 @@ export interface ResultsFile {
     nTrain: number;
     nTest: number;
     testSource: string;
+    /** The separate test file (or folder) the test set came from, relative to `root`; absent for a split column or a hold-out. */
+    testPath?: string;
     dims: number;
     warnings: string[];
   };
