@@ -13,6 +13,8 @@ import { isTabularFile, probeDataset } from './datasetProbe';
 import { cachedDatasetFor, datasetGuessFor, explainAt, type ExplainResult } from './explain';
 import { exportReviews } from './exportReviews';
 import { jobOptionsFor } from './jobOptions';
+import { testSetFor } from './testSet';
+import { findTestPartner } from '../compute/data/testPartner';
 import type { Log } from './log';
 import type { Notifier } from './notifier';
 import type { PanelController } from './panelController';
@@ -65,10 +67,13 @@ export interface AnalyzeFlags {
 export async function analyzeDataset(deps: CommandDeps, datasetPath: string, flags: AnalyzeFlags = {}): Promise<AnalysisOutcome> {
   const settings = readSettings(vscode.Uri.file(datasetPath));
   const probe = await probeDataset(datasetPath);
-  const choices = await resolveChoices(deps.choices, datasetPath, probe, settings.model, flags.forceAsk ?? false);
+  const partner = await findTestPartner(datasetPath, deps.choices.get(datasetPath).labelColumn);
+  const choices = await resolveChoices(deps.choices, datasetPath, probe, settings.model, flags.forceAsk ?? false, partner);
   if (!choices) return { kind: 'declined', datasetPath };
-  const options = jobOptionsFor(datasetPath, settings, choices, { verify: flags.verify });
-  const outcome = await deps.runner.analyze(options, flags.force ?? false);
+  // The host names the test file itself: its boundary and stale watcher must cover whatever the engine reads.
+  const testSet = testSetFor(datasetPath, choices.test, partner, probe.kind === 'folder');
+  const options = jobOptionsFor(datasetPath, settings, choices, { verify: flags.verify, testPath: testSet.testPath });
+  const outcome = await deps.runner.analyze(options, flags.force ?? false, testSet.description);
   if (outcome.kind === 'results') {
     await deps.state.update(LAST_DATASET, outcome.datasetPath);
     await deps.controller.show({ ...outcome, testPath: options.testPath });

@@ -98,6 +98,28 @@ export function labelConfusion(train: TrainRecord[], classes: string[]): number[
   return counts;
 }
 
+/**
+ * Which samples the test accuracy is for, in words: the test file by name
+ * (dataset.testPath; results from before it existed name it through their
+ * test samples), the split column, a test folder, or a hold-out.
+ */
+export function describeTestSet(results: ResultsFile, datasetName: string): string {
+  const { testSource, testPath } = results.dataset;
+  const named = testPath ?? results.test[0]?.source.path;
+  switch (testSource) {
+    case 'test-file':
+      return named ? `${named} (a separate file)` : 'a separate file';
+    case 'test-folder':
+      return `the ${testPath ?? named?.split('/')[0] ?? 'test'}/ folder`;
+    case 'split-column':
+      return 'the rows marked test in the split column';
+    case 'holdout':
+      return `a stratified hold-out of ${datasetName}`;
+    default:
+      return testSource ?? '';
+  }
+}
+
 export function buildResultsView(results: ResultsFile, datasetPath: string, stale: boolean): ResultsView {
   const r = results.influence.reliability;
   return {
@@ -107,7 +129,7 @@ export function buildResultsView(results: ResultsFile, datasetPath: string, stal
     classes: results.dataset.classes,
     nTrain: results.dataset.nTrain,
     nTest: results.dataset.nTest,
-    testSource: results.dataset.testSource ?? '',
+    testSource: describeTestSet(results, path.basename(datasetPath)),
     model: `${results.model.kind}${results.model.hidden?.length ? ` [${results.model.hidden.join(', ')}]` : ''}`,
     parameters: results.model.parameters ?? 0,
     method: results.influence.method,

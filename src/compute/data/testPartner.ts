@@ -31,7 +31,7 @@ export type TestPartner =
   /** The file has a split column: its own rows say which are test. */
   | { kind: 'split-column'; column: string; reason: string }
   /** No partner: `reason` says why (nothing found, or which candidates were ambiguous or did not fit). */
-  | { kind: 'none'; reason: string; candidates: string[] };
+  | { kind: 'none'; reason: string; candidates: readonly string[] };
 
 /** In order of preference: a test set first, a validation set only when there is no test set. */
 const TEST_WORDS = ['testing', 'test'];
