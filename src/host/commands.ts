@@ -10,7 +10,8 @@ import type { AnalysisOutcome, AnalysisRunner } from './analysisRunner';
 import type { ResultsCache } from './cache';
 import { type ChoiceStore, resolveChoices } from './choices';
 import { isTabularFile, probeDataset } from './datasetProbe';
-import { cachedDatasetFor, datasetGuessFor, explainAt, type ExplainResult } from './explain';
+import { explainAt, type ExplainResult } from './explain';
+import { analysisHolds, explainTarget } from './explainTarget';
 import { exportReviews } from './exportReviews';
 import { jobOptionsFor } from './jobOptions';
 import { testSetFor } from './testSet';
@@ -156,12 +157,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         const file = target.fsPath;
         const line = editor && editor.document.uri.toString() === target.toString() ? editor.selection.active.line + 1 : undefined;
         // The analysis this file belongs to: on screen, cached, or a new one.
-        let datasetPath = deps.controller.current?.datasetPath;
-        const onScreen = datasetPath !== undefined && (datasetPath === file || (!isTabularFile(datasetPath) && file.startsWith(datasetPath + path.sep)));
-        if (!onScreen) {
-          datasetPath = await cachedDatasetFor(deps.cache, file);
-          if (!datasetPath || !(await deps.controller.showLatest(datasetPath))) {
-            const outcome = await analyzeDataset(deps, datasetGuessFor(file));
+        // (A test file on screen as the test set counts: it must not be analyzed as its own dataset.)
+        const shown = deps.controller.current;
+        if (!shown || !analysisHolds(shown, file)) {
+          const target = await explainTarget(deps.cache, file, (p) => deps.choices.get(p));
+          if (target.how === 'run' || !(await deps.controller.showLatest(target.datasetPath))) {
+            const outcome = await analyzeDataset(deps, target.datasetPath);
             if (outcome.kind !== 'results') return summary(outcome);
           }
         }
