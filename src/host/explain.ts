@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { delimiterFor, recordAtLine } from './csvRecord';
 import type { PanelController } from './panelController';
 import { findSampleAt } from './resultsView';
+import { analysedPath } from './sampleMoves';
 
 export type ExplainResult =
   | { kind: 'explained'; split: 'train' | 'test'; id: number; datasetPath: string }
@@ -34,7 +35,8 @@ export async function explainAt(
   const { format } = shown.results.dataset;
   const root = shown.boundary.root;
   const rel = path.relative(root, file).split(path.sep).join('/');
-  const hit = findSampleAt(shown.index, rel, format === 'imagefolder' ? undefined : line);
+  // An image relabeled since the analysis is found under the path the analysis saw.
+  const hit = findSampleAt(shown.index, analysedPath(shown.moves, rel), format === 'imagefolder' ? undefined : line);
   if (!hit || (hit.line !== undefined && line !== undefined && !(await recordReaches(file, format, hit.line, line)))) {
     const place = line !== undefined ? `${rel}:${line}` : rel;
     return { kind: 'notFound', message: `${place} is not a sample of this analysis (a header, a blank line, or a sample left out by "maximum samples").` };

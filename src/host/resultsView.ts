@@ -18,13 +18,18 @@ const finite = (x: number) => (Number.isFinite(x) ? x : 0);
 
 /** How rows get what only the host can make: a webview URI for an image sample. */
 export interface RowDecor {
+  /** Where a sample is now, when its file moved since the analysis (sampleMoves.ts): its row shows that path. */
+  current?(source: SourceRef): SourceRef;
+  /** Given the sample's current source. */
   thumbnail?(source: SourceRef): string | undefined;
   /** Where a record of stale results is now, when it moved or went (recordLocator.ts). */
   relocated?(source: SourceRef): string | undefined;
 }
 
 function decorate(row: SampleRow, source: SourceRef, decor: RowDecor): SampleRow {
-  const thumbnail = decor.thumbnail?.(source);
+  const now = decor.current?.(source) ?? source;
+  if (now.path !== source.path) row.where = where(now);
+  const thumbnail = decor.thumbnail?.(now);
   if (thumbnail) row.thumbnail = thumbnail;
   const relocated = decor.relocated?.(source);
   if (relocated) row.relocated = relocated;
