@@ -100,7 +100,8 @@ export async function columnsOf(file: string): Promise<string[] | undefined> {
   }
 }
 
-const sameSet = (a: string[], b: string[]) => a.length === b.length && new Set(a).size === new Set([...a, ...b]).size;
+/** The same names, in any order (the loader matches test columns to train columns by name). */
+const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');
 
 async function entries(dir: string): Promise<{ name: string; isDir: boolean }[]> {
   try {
