@@ -13,7 +13,7 @@ import { ResultsCache } from './cache';
 import type { InterruptedJobs } from './interruptedJobs';
 import { ComputeRun, type Outcome } from './computeClient';
 import { fingerprintDataset, settingsKey } from './fingerprint';
-import { cacheKeyOptions } from './jobOptions';
+import { cacheKeyOptions, inExtensionTerms } from './jobOptions';
 import type { Log } from './log';
 import type { Notifier } from './notifier';
 import { ProgressTracker, stageMessage } from './progressModel';
@@ -229,11 +229,13 @@ export class AnalysisRunner implements vscode.Disposable {
         return { kind: 'cancelled', datasetPath };
       }
       case 'inputError': {
-        const message = `Influence Lens: ${outcome.message}`;
+        const { text, memory } = inExtensionTerms(outcome.message);
+        const message = `Influence Lens: ${text}`;
         const file = outcome.file;
-        const actions = file
+        const actions: { title: string; run: () => Thenable<unknown> }[] = file
           ? [{ title: 'Open file', run: () => openAt(path.resolve(path.dirname(datasetPath), file), outcome.line) }]
           : [];
+        if (memory) actions.push({ title: 'Memory setting', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'influenceLens.maxMemoryMB') });
         void notifier.error(message, ...actions);
         return { kind: 'failed', datasetPath, message };
       }

@@ -100,3 +100,13 @@ export function cacheKeyOptions(options: JobOptions): Omit<JobOptions, 'datasetP
   const { datasetPath: _ignored, maxMemoryMB: _limit, ...rest } = options;
   return rest;
 }
+
+/**
+ * The engine's refusals name its command-line flags; here the memory limit is
+ * the influenceLens.maxMemoryMB setting (passed to the engine as maxMemoryMB),
+ * so the message names the setting and the caller offers to open it.
+ */
+export function inExtensionTerms(message: string): { text: string; memory: boolean } {
+  const memory = message.includes('--max-memory-mb');
+  return { text: memory ? message.replace(/--max-memory-mb/g, 'the influenceLens.maxMemoryMB setting') : message, memory };
+}

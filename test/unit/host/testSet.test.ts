@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ResultsFile } from '../../../src/compute/results/schema';
 import { checkJobOptions } from '../../../src/protocol/compute';
-import { cacheKeyOptions, DEFAULT_SETTINGS, jobOptionsFor, parseDatasetChoices } from '../../../src/host/jobOptions';
+import { cacheKeyOptions, DEFAULT_SETTINGS, inExtensionTerms, jobOptionsFor, parseDatasetChoices } from '../../../src/host/jobOptions';
 import { describeTestSet } from '../../../src/host/resultsView';
 import { parseTestChoice, testSetFor } from '../../../src/host/testSet';
 
@@ -53,4 +53,13 @@ test('overview: the test set by name', () => {
   assert.equal(describeTestSet({ ...base, dataset: { testSource: 'holdout' } } as unknown as ResultsFile, 'train.csv'), 'a stratified hold-out of train.csv');
   const images = { dataset: { testSource: 'test-folder' }, test: [{ source: { path: 'test/cat/1.png' } }] } as unknown as ResultsFile;
   assert.equal(describeTestSet(images, 'pets'), 'the test/ folder');
+});
+
+test('an engine refusal over the memory limit names the extension setting, not the CLI flag', () => {
+  const engine = 'd.csv: the analysis would not fit in memory: about 120 MB … more than the limit of 48 MB (--max-memory-mb); expected a run that fits: use a higher limit, --max-memory-mb (now 48)';
+  const { text, memory } = inExtensionTerms(engine);
+  assert.equal(memory, true);
+  assert.doesNotMatch(text, /--max-memory-mb/);
+  assert.match(text, /more than the limit of 48 MB \(the influenceLens\.maxMemoryMB setting\)/);
+  assert.deepEqual(inExtensionTerms('d.csv:3: junk'), { text: 'd.csv:3: junk', memory: false });
 });
