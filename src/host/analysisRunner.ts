@@ -232,7 +232,8 @@ export class AnalysisRunner implements vscode.Disposable {
         const { text, memory } = inExtensionTerms(outcome.message);
         const message = `Influence Lens: ${text}`;
         const file = outcome.file;
-        const actions: { title: string; run: () => Thenable<unknown> }[] = file
+        // A memory refusal names the dataset, but nothing in it to open: the way out is the setting.
+        const actions: { title: string; run: () => Thenable<unknown> }[] = file && !memory
           ? [{ title: 'Open file', run: () => openAt(path.resolve(path.dirname(datasetPath), file), outcome.line) }]
           : [];
         if (memory) actions.push({ title: 'Memory setting', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'influenceLens.maxMemoryMB') });
