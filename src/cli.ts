@@ -11,7 +11,7 @@ import { CancelledError, InputError } from './compute/errors';
 import { ENGINE_VERSION } from './compute/version';
 import { escapeControl, escapeControlKeepLines } from './compute/data/quote';
 import { foldCount, fraction, memoryMB, METHODS, MODEL_KINDS, nonNegativeNumber, oneOf, positiveInt, terminalSafe, widths } from './cli/options';
-import { type AnalyzeFlags, analyzeOptionsFrom, runAnalysis } from './cli/runAnalysis';
+import { type AnalyzeFlags, analyzeOptionsFrom, chooseTestPath, runAnalysis } from './cli/runAnalysis';
 import { formatSummary } from './cli/summary';
 import { type DemoFlags, runDemo } from './cli/demo';
 
@@ -56,13 +56,16 @@ export function buildProgram(signal: AbortSignal): Command {
       .command('analyze')
       .description('train a model on a dataset and compute influence and label issues')
       .argument('<dataset>', 'a CSV/TSV/JSONL file or an image folder')
-      .option('--test <path>', 'a separate test file')
+      .option('--test <path>', 'a separate test file (default: a test/valid file beside the dataset with the same columns, see --no-test-partner)')
+      .option('--no-test-partner', 'do not look for a test file beside the dataset (use a split column or a 20% hold-out)')
       .option('--label-column <name>', 'the label column (default: label/class/target/y, else the last)')
       .option('--out <file>', 'where to write the results', 'influence-lens-results.json')
       .option('--fit-cache <file>', 'save the trained model and head fit here; a later run with the same fit options on unchanged data reuses it instead of retraining'),
   ).action(async (dataset: string, flags: AnalyzeFlags & { maxMemoryMb?: number }) => {
     const out = path.resolve(flags.out);
-    const results = await runAnalysis({ ...analyzeOptionsFrom(dataset, flags, signal), maxMemoryMB: flags.maxMemoryMb }, out, flags.progress);
+    const options = { ...analyzeOptionsFrom(dataset, flags, signal), maxMemoryMB: flags.maxMemoryMb };
+    options.testPath = await chooseTestPath(options.datasetPath, flags, (line) => process.stderr.write(`${escapeControl(line)}\n`));
+    const results = await runAnalysis(options, out, flags.progress);
     process.stdout.write(flags.json ? `${JSON.stringify(results)}\n` : `${formatSummary(results, out)}\n`);
   });
 

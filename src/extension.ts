@@ -74,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): InfluenceLensApi {
     },
     handle: (message) => controller.handle(message),
     relabel: (split, ids, label, confirm) => controller.relabel(split, ids, label, confirm),
+    rows: (query, offset, count) => controller.current?.queries.page(query, offset, count),
   });
 }
 

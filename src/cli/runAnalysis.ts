@@ -1,6 +1,7 @@
 /** One analysis from command-line flags: engine options, progress bar, atomic write. */
 import path from 'node:path';
 import { InputError } from '../compute/errors';
+import { findTestPartner } from '../compute/data/testPartner';
 import type { AnalyzeRun } from '../compute/pipeline/analyze';
 import { analyzeInWorker } from '../compute/process/analyzeInWorker';
 import type { AnalyzeOptions } from '../compute/pipeline/options';
@@ -11,6 +12,8 @@ import { StageProgress } from './progressBar';
 
 export interface AnalyzeFlags {
   test?: string;
+  /** false with --no-test-partner: never look for a test file beside the dataset. */
+  testPartner?: boolean;
   labelColumn?: string;
   model?: AnalyzeOptions['model'];
   method?: AnalyzeOptions['method'];
@@ -63,6 +66,23 @@ export function analyzeOptionsFrom(dataset: string, flags: AnalyzeFlags, signal:
     converge: flags.converge,
     signal,
   };
+}
+
+/**
+ * The test file: the one given with --test, else the test/valid file beside
+ * the dataset (testPartner.ts), named on stderr so the user knows which split
+ * the accuracy is for; --no-test-partner turns the search off.
+ */
+export async function chooseTestPath(datasetPath: string, flags: AnalyzeFlags, say: (line: string) => void): Promise<string | undefined> {
+  if (flags.test) return path.resolve(flags.test);
+  if (flags.testPartner === false) return undefined;
+  const partner = await findTestPartner(datasetPath, flags.labelColumn);
+  if (partner.kind === 'file') {
+    say(`test set: ${partner.reason} (--test <file> to choose another, --no-test-partner for a hold-out)`);
+    return partner.testPath;
+  }
+  if (partner.kind === 'none' && partner.candidates.length > 0) say(`test set: a 20% hold-out: ${partner.reason} (--test <file>)`);
+  return undefined;
 }
 
 /** Why writing the results failed, for errors the user can act on (a full disk, a read-only file system). */

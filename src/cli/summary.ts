@@ -24,10 +24,25 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col])).join('  ').trimEnd()).join('\n');
 }
 
+/** Where the test set came from, in words (the accuracy above is for it). */
+export function testSetLine(dataset: ResultsFile['dataset']): string {
+  switch (dataset.testSource) {
+    case 'test-file':
+      return `${safe(dataset.testPath ?? 'a separate file', 200)} (a separate file)`;
+    case 'test-folder':
+      return `${dataset.testPath !== undefined ? safe(dataset.testPath, 200) : 'the test'}/ folder`;
+    case 'split-column':
+      return 'the rows marked test by the split column';
+    default:
+      return `a stratified hold-out of ${dataset.nTest} samples`;
+  }
+}
+
 export function formatSummary(results: ResultsFile, outPath: string, topN = 10): string {
   const { dataset, model, influence, labelIssues, timings } = results;
   const lines: string[] = [];
   lines.push(`Influence Lens — ${safe(dataset.root, 400)} (${dataset.format}, ${dataset.nTrain} train / ${dataset.nTest} test, ${dataset.classes.length} classes)`);
+  lines.push(`Test set: ${testSetLine(dataset)}`);
   const hidden = model.hidden.length ? ` [${model.hidden.join(', ')}]` : '';
   lines.push(
     `Model: ${model.kind}${hidden}, ${model.parameters} parameters, backend ${results.engine.backend}; ` +

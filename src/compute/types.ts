@@ -49,6 +49,8 @@ export interface LoadedDataset {
   imageShape?: [number, number, number];
   /** How the test split was obtained. */
   testSource: 'split-column' | 'test-file' | 'test-folder' | 'holdout';
+  /** The separate test file or folder that was named (relative to `root`, forward slashes), when one was. */
+  testPath?: string;
   train: SplitData;
   test: SplitData;
   /** Non-fatal findings the user should see (imputed cells, dropped files, …). */

@@ -13,7 +13,7 @@ import { ResultsCache } from './cache';
 import type { InterruptedJobs } from './interruptedJobs';
 import { ComputeRun, type Outcome } from './computeClient';
 import { fingerprintDataset, settingsKey } from './fingerprint';
-import { cacheKeyOptions, fitKeyOptions } from './jobOptions';
+import { cacheKeyOptions, fitKeyOptions, inExtensionTerms } from './jobOptions';
 import type { Log } from './log';
 import type { Notifier } from './notifier';
 import { ProgressTracker, stageMessage } from './progressModel';
@@ -42,6 +42,8 @@ export interface RunningInfo {
   done?: number;
   total?: number;
   message?: string;
+  /** Which test set this run uses, in words (shown in the progress notification). */
+  testSet?: string;
   startedAt: number;
 }
 
@@ -89,7 +91,7 @@ export class AnalysisRunner implements vscode.Disposable {
    * Results for these options: the cached ones when fresh (unless `force`),
    * else a new run in the subprocess.
    */
-  async analyze(options: JobOptions, force = false): Promise<AnalysisOutcome> {
+  async analyze(options: JobOptions, force = false, testSet?: string): Promise<AnalysisOutcome> {
     const datasetPath = path.resolve(options.datasetPath);
     const name = path.basename(datasetPath);
     const existing = this.jobs.get(datasetPath);
@@ -107,7 +109,7 @@ export class AnalysisRunner implements vscode.Disposable {
     }
     // Claim the dataset before the first await, so two quick requests cannot both start.
     let finish!: () => void;
-    const job: Job = { info: { datasetPath, startedAt: Date.now() }, cancelled: false, finished: new Promise<void>((r) => (finish = r)) };
+    const job: Job = { info: { datasetPath, testSet, startedAt: Date.now() }, cancelled: false, finished: new Promise<void>((r) => (finish = r)) };
     this.jobs.set(datasetPath, job);
     this.fire();
     try {
@@ -158,9 +160,11 @@ export class AnalysisRunner implements vscode.Disposable {
     const memory = this.deps.maxMemoryMB();
     const execArgv = memory > 0 ? [`--max-old-space-size=${Math.round(memory)}`] : [];
     log.info(`starting analysis of ${options.datasetPath}: ${JSON.stringify(options)}${execArgv.length ? ` (${execArgv.join(' ')})` : ''}`);
+    if (job.info.testSet) log.info(`test set: ${job.info.testSet}`);
+    const testSet = job.info.testSet ? ` (test set: ${job.info.testSet.split(':')[0]})` : '';
     return Promise.resolve(
       vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Influence Lens: ${path.basename(options.datasetPath)}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: `Influence Lens: ${path.basename(options.datasetPath)}${testSet}`, cancellable: true },
         async (progress, token) => {
           const tracker = new ProgressTracker();
           progress.report({ message: 'Starting…' });
@@ -229,11 +233,14 @@ export class AnalysisRunner implements vscode.Disposable {
         return { kind: 'cancelled', datasetPath };
       }
       case 'inputError': {
-        const message = `Influence Lens: ${outcome.message}`;
+        const { text, memory } = inExtensionTerms(outcome.message);
+        const message = `Influence Lens: ${text}`;
         const file = outcome.file;
-        const actions = file
+        // A memory refusal names the dataset, but nothing in it to open: the way out is the setting.
+        const actions: { title: string; run: () => Thenable<unknown> }[] = file && !memory
           ? [{ title: 'Open file', run: () => openAt(path.resolve(path.dirname(datasetPath), file), outcome.line) }]
           : [];
+        if (memory) actions.push({ title: 'Memory setting', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'influenceLens.maxMemoryMB') });
         void notifier.error(message, ...actions);
         return { kind: 'failed', datasetPath, message };
       }

@@ -6,10 +6,11 @@
  */
 import type * as vscode from 'vscode';
 import type { ResultsFile } from '../compute/results/schema';
-import { parseWebviewToHost, type Split } from '../protocol/webview';
+import { parseWebviewToHost, type RowQuery, type Split } from '../protocol/webview';
 import type { RunningInfo } from './analysisRunner';
 import type { ShownMessage } from './notifier';
 import type { RelabelOutcome } from './relabelEdit';
+import type { RowPage } from './rowQuery';
 
 export interface InfluenceLensApi {
   /** Where cached results live (the extension's workspace storage). */
@@ -25,6 +26,8 @@ export interface InfluenceLensApi {
   postFromWebview(message: unknown): Promise<void>;
   /** Relabels samples of the results on screen; `confirm: false` skips the modal question. */
   relabel(split: Split, ids: number[], label: string, options?: { confirm?: boolean }): Promise<RelabelOutcome>;
+  /** The rows the page would get for a query now (what each row shows: its path, thumbnail, review tag). */
+  rows(query: RowQuery, offset: number, count: number): RowPage | undefined;
 }
 
 export interface ApiDeps {
@@ -35,6 +38,7 @@ export interface ApiDeps {
   current(): { datasetPath: string; resultsPath: string; stale: boolean; results: ResultsFile } | undefined;
   handle(message: ReturnType<typeof parseWebviewToHost>): Promise<void>;
   relabel(split: Split, ids: number[], label: string, confirm: boolean): Promise<RelabelOutcome>;
+  rows(query: RowQuery, offset: number, count: number): RowPage | undefined;
 }
 
 export function createApi(deps: ApiDeps): InfluenceLensApi {
@@ -46,5 +50,6 @@ export function createApi(deps: ApiDeps): InfluenceLensApi {
     current: deps.current,
     postFromWebview: async (message) => deps.handle(parseWebviewToHost(message)),
     relabel: (split, ids, label, options) => deps.relabel(split, ids, label, options?.confirm ?? true),
+    rows: deps.rows,
   };
 }

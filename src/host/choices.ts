@@ -1,15 +1,19 @@
 /**
  * The per-dataset questions: which column is the label (only when no column
- * is named like one) and which model (only when the setting says "ask" or the
- * user chose "…choose model and label"). Answers are remembered per dataset
- * in the workspace state, so the next run asks nothing.
+ * is named like one), which model (only when the setting says "ask" or the
+ * user chose "…choose model and label") and, with the latter, which test set
+ * (the file found beside it, a hold-out, or a file the user picks). Answers
+ * are remembered per dataset in the workspace state, so the next run asks
+ * nothing.
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { MODEL_KINDS } from '../protocol/compute';
 import type { Probe } from './datasetProbe';
-import type { DatasetChoices, ModelSetting } from './jobOptions';
+import { type DatasetChoices, type ModelSetting, parseDatasetChoices } from './jobOptions';
 import type { StateStore } from './reviewStore';
+import type { TestChoice } from './testSet';
+import type { TestPartner } from '../compute/data/testPartner';
 
 const MODEL_DETAIL: Record<(typeof MODEL_KINDS)[number], string> = {
   logreg: 'Logistic regression: convex, fastest; influence is most reliable',
@@ -25,14 +29,7 @@ export class ChoiceStore {
   }
 
   get(datasetPath: string): DatasetChoices {
-    const raw = this.state.get<unknown>(this.key(datasetPath));
-    const out: DatasetChoices = {};
-    if (raw && typeof raw === 'object') {
-      const r = raw as Record<string, unknown>;
-      if (typeof r.labelColumn === 'string') out.labelColumn = r.labelColumn;
-      if (MODEL_KINDS.includes(r.model as (typeof MODEL_KINDS)[number])) out.model = r.model as (typeof MODEL_KINDS)[number];
-    }
-    return out;
+    return parseDatasetChoices(this.state.get<unknown>(this.key(datasetPath)));
   }
 
   async set(datasetPath: string, choices: DatasetChoices): Promise<void> {
@@ -50,6 +47,7 @@ export async function resolveChoices(
   probe: Probe,
   modelSetting: ModelSetting,
   forceAsk: boolean,
+  partner?: TestPartner,
 ): Promise<DatasetChoices | undefined> {
   const remembered = store.get(datasetPath);
   const choices: DatasetChoices = { ...remembered };
@@ -82,6 +80,43 @@ export async function resolveChoices(
     choices.model = picked.label;
   }
 
-  if (choices.labelColumn !== remembered.labelColumn || choices.model !== remembered.model) await store.set(datasetPath, choices);
+  if (forceAsk && partner) {
+    const test = await askTestSet(datasetPath, probe, partner, choices.test);
+    if (test === null) return undefined;
+    if (test) choices.test = test;
+    else delete choices.test;
+  }
+
+  if (JSON.stringify(choices) !== JSON.stringify(remembered)) await store.set(datasetPath, choices);
   return choices;
+}
+
+type TestItem = vscode.QuickPickItem & { choice: TestChoice | undefined | 'pick' };
+
+/** The test-set question: undefined = find it automatically, null = dismissed. */
+async function askTestSet(datasetPath: string, probe: Probe, partner: TestPartner, current: TestChoice | undefined): Promise<TestChoice | undefined | null> {
+  const name = path.basename(datasetPath);
+  const items: TestItem[] = [];
+  if (partner.kind === 'file') items.push({ label: path.basename(partner.testPath), description: 'found beside it', detail: partner.reason, choice: undefined });
+  else if (partner.kind === 'split-column') items.push({ label: `The '${partner.column}' column`, description: 'found in it', detail: partner.reason, choice: undefined });
+  items.push({ label: `Hold out 20% of ${name}`, description: probe.kind === 'folder' ? 'unless it has a test/ folder' : 'stratified by label', choice: { kind: 'holdout' } });
+  if (current?.kind === 'file') items.push({ label: path.basename(current.path), description: 'chosen before', detail: current.path, choice: current });
+  items.push({ label: probe.kind === 'folder' ? 'Choose a test folder…' : 'Choose a test file…', choice: 'pick' });
+  const isCurrent = (i: TestItem) => JSON.stringify(i.choice) === JSON.stringify(current);
+  items.sort((a, b) => Number(isCurrent(b)) - Number(isCurrent(a)));
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Influence Lens: test set for ${name}`,
+    placeHolder: 'Which samples test the model? (remembered for this dataset)',
+    ignoreFocusOut: true,
+  });
+  if (!picked) return null;
+  if (picked.choice !== 'pick') return picked.choice;
+  const uris = await vscode.window.showOpenDialog({
+    title: `Test set for ${name}`,
+    defaultUri: vscode.Uri.file(path.dirname(datasetPath)),
+    canSelectFiles: probe.kind !== 'folder',
+    canSelectFolders: probe.kind === 'folder',
+    canSelectMany: false,
+  });
+  return uris?.[0] ? { kind: 'file', path: uris[0].fsPath } : null;
 }

@@ -10,10 +10,13 @@ import type { AnalysisOutcome, AnalysisRunner } from './analysisRunner';
 import type { ResultsCache } from './cache';
 import { type ChoiceStore, resolveChoices } from './choices';
 import { isTabularFile, probeDataset } from './datasetProbe';
-import { cachedDatasetFor, datasetGuessFor, explainAt, type ExplainResult } from './explain';
+import { explainAt, type ExplainResult } from './explain';
+import { analysisHolds, explainTarget } from './explainTarget';
 import { exportAndAnnounce } from './exportNotice';
 import { exportReviews } from './exportReviews';
 import { jobOptionsFor } from './jobOptions';
+import { testSetFor } from './testSet';
+import { findTestPartner } from '../compute/data/testPartner';
 import type { Log } from './log';
 import type { Notifier } from './notifier';
 import type { PanelController } from './panelController';
@@ -66,10 +69,13 @@ export interface AnalyzeFlags {
 export async function analyzeDataset(deps: CommandDeps, datasetPath: string, flags: AnalyzeFlags = {}): Promise<AnalysisOutcome> {
   const settings = readSettings(vscode.Uri.file(datasetPath));
   const probe = await probeDataset(datasetPath);
-  const choices = await resolveChoices(deps.choices, datasetPath, probe, settings.model, flags.forceAsk ?? false);
+  const partner = await findTestPartner(datasetPath, deps.choices.get(datasetPath).labelColumn);
+  const choices = await resolveChoices(deps.choices, datasetPath, probe, settings.model, flags.forceAsk ?? false, partner);
   if (!choices) return { kind: 'declined', datasetPath };
-  const options = jobOptionsFor(datasetPath, settings, choices, { verify: flags.verify });
-  const outcome = await deps.runner.analyze(options, flags.force ?? false);
+  // The host names the test file itself: its boundary and stale watcher must cover whatever the engine reads.
+  const testSet = testSetFor(datasetPath, choices.test, partner, probe.kind === 'folder');
+  const options = jobOptionsFor(datasetPath, settings, choices, { verify: flags.verify, testPath: testSet.testPath });
+  const outcome = await deps.runner.analyze(options, flags.force ?? false, testSet.description);
   if (outcome.kind === 'results') {
     await deps.state.update(LAST_DATASET, outcome.datasetPath);
     await deps.controller.show({ ...outcome, testPath: options.testPath });
@@ -152,12 +158,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         const file = target.fsPath;
         const line = editor && editor.document.uri.toString() === target.toString() ? editor.selection.active.line + 1 : undefined;
         // The analysis this file belongs to: on screen, cached, or a new one.
-        let datasetPath = deps.controller.current?.datasetPath;
-        const onScreen = datasetPath !== undefined && (datasetPath === file || (!isTabularFile(datasetPath) && file.startsWith(datasetPath + path.sep)));
-        if (!onScreen) {
-          datasetPath = await cachedDatasetFor(deps.cache, file);
-          if (!datasetPath || !(await deps.controller.showLatest(datasetPath))) {
-            const outcome = await analyzeDataset(deps, datasetGuessFor(file));
+        // (A test file on screen as the test set counts: it must not be analyzed as its own dataset.)
+        const shown = deps.controller.current;
+        if (!shown || !analysisHolds(shown, file)) {
+          const target = await explainTarget(deps.cache, file, (p) => deps.choices.get(p));
+          if (target.how === 'run' || !(await deps.controller.showLatest(target.datasetPath))) {
+            const outcome = await analyzeDataset(deps, target.datasetPath);
             if (outcome.kind !== 'results') return summary(outcome);
           }
         }

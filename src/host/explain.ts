@@ -1,38 +1,19 @@
 /**
  * "Explain this prediction" on an image or on a line of a CSV/JSONL file:
- * finds the dataset the file belongs to (a cached analysis first, else the
- * file itself or the image folder above its class folder, analyzed now),
- * finds the sample at that place, and focuses the panel on it.
+ * once the analysis that holds the file is on screen (explainTarget.ts
+ * finds it), finds the sample at that place and focuses the panel on it.
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { ResultsCache } from './cache';
 import { delimiterFor, recordAtLine } from './csvRecord';
-import { imageDatasetRoot, isTabularFile } from './datasetProbe';
-import { isInside } from './paths';
 import type { PanelController } from './panelController';
 import { findSampleAt } from './resultsView';
+import { analysedPath } from './sampleMoves';
 
 export type ExplainResult =
   | { kind: 'explained'; split: 'train' | 'test'; id: number; datasetPath: string }
   | { kind: 'notFound'; message: string }
   | { kind: 'noResults' };
-
-/** The cached dataset that holds `file`: the file itself, its test file, or the deepest image folder around it. */
-export async function cachedDatasetFor(cache: ResultsCache, file: string): Promise<string | undefined> {
-  let best: string | undefined;
-  for (const ds of await cache.knownDatasets()) {
-    const latest = await cache.latest(ds);
-    if (ds === file || latest?.entry.options.testPath === file) return ds;
-    if (!isTabularFile(ds) && isInside(ds, file) && (!best || ds.length > best.length)) best = ds;
-  }
-  return best;
-}
-
-/** Where an analysis of an un-analyzed file would start. */
-export function datasetGuessFor(file: string): string {
-  return isTabularFile(file) ? file : imageDatasetRoot(file);
-}
 
 /** Whether the text record starting at `start` still reaches `line` (samples left out leave gaps). */
 async function recordReaches(file: string, format: string, start: number, line: number): Promise<boolean> {
@@ -54,7 +35,8 @@ export async function explainAt(
   const { format } = shown.results.dataset;
   const root = shown.boundary.root;
   const rel = path.relative(root, file).split(path.sep).join('/');
-  const hit = findSampleAt(shown.index, rel, format === 'imagefolder' ? undefined : line);
+  // An image relabeled since the analysis is found under the path the analysis saw.
+  const hit = findSampleAt(shown.index, analysedPath(shown.moves, rel), format === 'imagefolder' ? undefined : line);
   if (!hit || (hit.line !== undefined && line !== undefined && !(await recordReaches(file, format, hit.line, line)))) {
     const place = line !== undefined ? `${rel}:${line}` : rel;
     return { kind: 'notFound', message: `${place} is not a sample of this analysis (a header, a blank line, or a sample left out by "maximum samples").` };

@@ -6,6 +6,7 @@
  */
 import type { JobOptions } from '../protocol/compute';
 import { METHODS, MODEL_KINDS } from '../protocol/compute';
+import { parseTestChoice, type TestChoice } from './testSet';
 
 export type ModelSetting = (typeof MODEL_KINDS)[number] | 'ask';
 
@@ -47,13 +48,27 @@ export const DEFAULT_SETTINGS: AnalysisSettings = {
 export interface DatasetChoices {
   labelColumn?: string;
   model?: (typeof MODEL_KINDS)[number];
+  /** The test set; absent = the test file found beside the dataset, if any (testSet.ts). */
+  test?: TestChoice;
+}
+
+/** Choices read back from the workspace state (data from disk, written by some version): what checks out. */
+export function parseDatasetChoices(raw: unknown): DatasetChoices {
+  const out: DatasetChoices = {};
+  if (!raw || typeof raw !== 'object') return out;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.labelColumn === 'string') out.labelColumn = r.labelColumn;
+  if (MODEL_KINDS.includes(r.model as (typeof MODEL_KINDS)[number])) out.model = r.model as (typeof MODEL_KINDS)[number];
+  const test = parseTestChoice(r.test);
+  if (test) out.test = test;
+  return out;
 }
 
 export function jobOptionsFor(
   datasetPath: string,
   settings: AnalysisSettings,
   choices: DatasetChoices,
-  extra: { verify?: boolean } = {},
+  extra: { verify?: boolean; testPath?: string } = {},
 ): JobOptions {
   const options: JobOptions = {
     datasetPath,
@@ -69,13 +84,20 @@ export function jobOptionsFor(
   if (settings.maxSamples >= 2) options.maxSamples = Math.round(settings.maxSamples);
   if (settings.weightDecay !== null && settings.weightDecay >= 0) options.weightDecay = settings.weightDecay;
   if (settings.epochs !== null && settings.epochs >= 1) options.epochs = Math.round(settings.epochs);
+  if (extra.testPath) options.testPath = extra.testPath;
+  // The engine refuses a run whose memory estimate exceeds this, so the estimate and the subprocess heap agree.
+  if (settings.maxMemoryMB > 0) options.maxMemoryMB = Math.round(settings.maxMemoryMB);
   if (extra.verify) options.verify = Math.max(1, Math.round(settings.reliabilitySamples));
   return options;
 }
 
-/** The part of the options that identifies a result in the cache (everything but the dataset path). */
-export function cacheKeyOptions(options: JobOptions): Omit<JobOptions, 'datasetPath'> {
-  const { datasetPath: _ignored, ...rest } = options;
+/**
+ * The part of the options that identifies a result in the cache: everything
+ * but the dataset path and the memory limit (which refuses runs but never
+ * changes a result).
+ */
+export function cacheKeyOptions(options: JobOptions): Omit<JobOptions, 'datasetPath' | 'maxMemoryMB'> {
+  const { datasetPath: _ignored, maxMemoryMB: _limit, ...rest } = options;
   return rest;
 }
 
@@ -87,6 +109,16 @@ export function cacheKeyOptions(options: JobOptions): Omit<JobOptions, 'datasetP
  * other methods do not keep: only that much of the method is part of the fit.
  */
 export function fitKeyOptions(options: JobOptions): Record<string, unknown> {
-  const { datasetPath: _d, method, topK: _k, explain: _e, subsetFraction: _s, verify: _v, verifyTestPoints: _t, target: _g, workers: _w, ...fit } = options;
+  const { datasetPath: _d, method, topK: _k, explain: _e, subsetFraction: _s, verify: _v, verifyTestPoints: _t, target: _g, workers: _w, maxMemoryMB: _m, ...fit } = options;
   return { ...fit, checkpoints: method === 'tracin' };
+}
+
+/**
+ * The engine's refusals name its command-line flags; here the memory limit is
+ * the influenceLens.maxMemoryMB setting (passed to the engine as maxMemoryMB),
+ * so the message names the setting and the caller offers to open it.
+ */
+export function inExtensionTerms(message: string): { text: string; memory: boolean } {
+  const memory = message.includes('--max-memory-mb');
+  return { text: memory ? message.replace(/--max-memory-mb/g, 'the influenceLens.maxMemoryMB setting') : message, memory };
 }

@@ -25,6 +25,7 @@ import { buildExplanation, buildResultsView, ResultsIndex, type RowDecor } from 
 import { RowQueries } from './rowQuery';
 import { decisionsFor } from './reviews';
 import type { ReviewStore } from './reviewStore';
+import { currentSource, resultsIdentity, type SampleMoves, withMoves } from './sampleMoves';
 import { StaleWatcher } from './staleWatcher';
 import { requireTrust } from './trust';
 import { describeUndo, type UndoStore } from './undoStore';
@@ -46,11 +47,14 @@ export interface Shown {
   boundary: DatasetBoundary;
   /** Stale results: where each text record is now (empty while fresh). */
   relocations: Relocations;
+  /** Samples whose files moved since the analysis (image relabels): analysed path → current path. */
+  moves: SampleMoves;
 }
 
-/** Where a sample of the shown results is now: its checked file, and its record's current line. */
+/** Where a sample of the shown results is now: its checked file (after any move), and its record's current line. */
 function sampleLocation(shown: Shown, source: SourceRef): SampleLocation {
-  return { file: shown.boundary.resolve(source.path), format: shown.results.dataset.format, ...currentPlace(shown.relocations, source) };
+  const now = currentSource(shown.moves, source);
+  return { file: shown.boundary.resolve(now.path), format: shown.results.dataset.format, ...currentPlace(shown.relocations, source) };
 }
 
 export interface ControllerDeps {
@@ -95,8 +99,10 @@ export class PanelController implements vscode.Disposable {
     this.panel = ResultsPanel.createOrShow(this.deps.extensionUri, this.title(r.datasetPath), this.handlers());
     this.panel.title = this.title(r.datasetPath);
     this.panel.allowDatasetFolders(boundary.folders.map((f) => vscode.Uri.file(f)));
-    const reviews = decisionsFor(this.deps.reviews.get(r.datasetPath), r.results.train);
-    const shown: Shown = { ...r, boundary, relocations: new Map(), index, queries: new RowQueries(index, reviews, {}) };
+    // Moves made on these very results survive a window reload, like the reviews that follow them.
+    const moves = this.deps.reviews.moves(r.datasetPath, resultsIdentity(r.resultsPath, r.results.createdAt));
+    const reviews = decisionsFor(this.deps.reviews.get(r.datasetPath), r.results.train, (s) => currentSource(moves, s));
+    const shown: Shown = { ...r, boundary, relocations: new Map(), moves, index, queries: new RowQueries(index, reviews, {}) };
     if (r.stale) shown.relocations = await this.relocate(shown);
     shown.queries = new RowQueries(index, reviews, this.decor(shown));
     this.shown = shown;
@@ -197,7 +203,7 @@ export class PanelController implements vscode.Disposable {
         case 'setReview': {
           const samples = message.ids.flatMap((id) => {
             const t = shown.index.train.get(id);
-            return t ? [{ source: t.source, label: t.label }] : [];
+            return t ? [{ source: currentSource(shown.moves, t.source), label: t.label }] : [];
           });
           await this.deps.reviews.set(shown.datasetPath, samples, message.state);
           this.sendReviews();
@@ -224,18 +230,33 @@ export class PanelController implements vscode.Disposable {
   async relabel(split: Split, ids: number[], label: string, confirm: boolean): Promise<RelabelOutcome> {
     const shown = this.shown;
     if (!shown) throw new Error('no results are open');
+    // Each record where it is now: an image relabeled before sits in another folder.
     const records = ids.flatMap((id) => {
       const r = shown.index.record(split, id);
-      return r ? [r] : [];
+      return r ? [{ ...r, source: currentSource(shown.moves, r.source) }] : [];
     });
     const outcome = await relabelSamples(
       { datasetPath: shown.datasetPath, boundary: shown.boundary, stale: shown.stale, results: shown.results, records, label, confirm },
       { notifier: this.deps.notifier, reviews: this.deps.reviews, log: this.deps.log },
     );
-    if (outcome.undo) await this.deps.undo.remember(outcome.undo);
+    if (outcome.undo) {
+      await this.deps.undo.remember(outcome.undo);
+      await this.recordMoves(shown, outcome.undo.samples.map((s) => ({ from: s.before.path, to: s.after.path })));
+    }
     this.sendReviews();
     this.sendUndo();
     return outcome;
+  }
+
+  /** Files moved (an image relabel or its undo): every later "where is it" of these results follows them. */
+  private async recordMoves(shown: Shown, steps: { from: string; to: string }[]): Promise<void> {
+    if (!steps.some((s) => s.from !== s.to)) return;
+    shown.moves = withMoves(shown.moves, steps);
+    await this.deps.reviews.setMoves(shown.datasetPath, resultsIdentity(shown.resultsPath, shown.results.createdAt), shown.moves);
+    if (shown !== this.shown) return;
+    // Rows show paths and thumbnails: the page asks for them again (a 'results' message keeps its filters and place).
+    if (this.explanation) this.explanation = buildExplanation(shown.index, this.explanation.sample.split, this.explanation.sample.id, this.reviewMap(), this.decor(shown));
+    this.sendAll();
   }
 
   /** Reverts the last relabel; false when there is none or the files changed since. */
@@ -246,7 +267,11 @@ export class PanelController implements vscode.Disposable {
       return false;
     }
     const ok = await undoRelabel(undo, { notifier: this.deps.notifier, reviews: this.deps.reviews, log: this.deps.log });
-    if (ok) await this.deps.undo.forget();
+    if (ok) {
+      await this.deps.undo.forget();
+      const shown = this.shown;
+      if (shown?.datasetPath === undo.datasetPath) await this.recordMoves(shown, undo.samples.map((s) => ({ from: s.after.path, to: s.before.path })));
+    }
     this.sendReviews();
     this.sendUndo();
     return ok;
@@ -259,7 +284,8 @@ export class PanelController implements vscode.Disposable {
   }
 
   private reviewMap() {
-    return this.shown ? decisionsFor(this.deps.reviews.get(this.shown.datasetPath), this.shown.results.train) : new Map();
+    const shown = this.shown;
+    return shown ? decisionsFor(this.deps.reviews.get(shown.datasetPath), shown.results.train, (s) => currentSource(shown.moves, s)) : new Map();
   }
 
   private title(datasetPath: string): string {
@@ -278,6 +304,8 @@ export class PanelController implements vscode.Disposable {
   private decor(shown: Shown): RowDecor {
     const panel = this.panel;
     return {
+      // Read at each row, so a move shows at the next query.
+      current: (source) => currentSource(shown.moves, source),
       thumbnail:
         panel && shown.results.dataset.format === 'imagefolder'
           ? (source) => {

@@ -27,13 +27,18 @@ const count = (n: number) => n.toLocaleString('en-US');
 
 /** How rows get what only the host can make: a webview URI for an image sample. */
 export interface RowDecor {
+  /** Where a sample is now, when its file moved since the analysis (sampleMoves.ts): its row shows that path. */
+  current?(source: SourceRef): SourceRef;
+  /** Given the sample's current source. */
   thumbnail?(source: SourceRef): string | undefined;
   /** Where a record of stale results is now, when it moved or went (recordLocator.ts). */
   relocated?(source: SourceRef): string | undefined;
 }
 
 function decorate(row: SampleRow, source: SourceRef, decor: RowDecor): SampleRow {
-  const thumbnail = decor.thumbnail?.(source);
+  const now = decor.current?.(source) ?? source;
+  if (now.path !== source.path) row.where = where(now);
+  const thumbnail = decor.thumbnail?.(now);
   if (thumbnail) row.thumbnail = thumbnail;
   const relocated = decor.relocated?.(source);
   if (relocated) row.relocated = relocated;
@@ -118,6 +123,28 @@ export function labelConfusion(train: TrainRecord[], classes: string[]): number[
   return counts;
 }
 
+/**
+ * Which samples the test accuracy is for, in words: the test file by name
+ * (dataset.testPath; results from before it existed name it through their
+ * test samples), the split column, a test folder, or a hold-out.
+ */
+export function describeTestSet(results: ResultsFile, datasetName: string): string {
+  const { testSource, testPath } = results.dataset;
+  const named = testPath ?? results.test[0]?.source.path;
+  switch (testSource) {
+    case 'test-file':
+      return named ? `${named} (a separate file)` : 'a separate file';
+    case 'test-folder':
+      return `the ${testPath ?? named?.split('/')[0] ?? 'test'}/ folder`;
+    case 'split-column':
+      return 'the rows marked test in the split column';
+    case 'holdout':
+      return `a stratified hold-out of ${datasetName}`;
+    default:
+      return testSource ?? '';
+  }
+}
+
 /** Every k-th item, k chosen so at most `max` remain (the scatter plot's shape survives thinning; a prefix would not). */
 function thin<T>(items: T[], max: number): T[] {
   if (items.length <= max) return items;
@@ -159,7 +186,7 @@ export function buildResultsView(results: ResultsFile, datasetPath: string, stal
     classes,
     nTrain: results.dataset.nTrain,
     nTest: results.dataset.nTest,
-    testSource: results.dataset.testSource ?? '',
+    testSource: describeTestSet(results, path.basename(datasetPath)),
     model: `${results.model.kind}${results.model.hidden?.length ? ` [${results.model.hidden.join(', ')}]` : ''}`,
     hiddenLayers: results.model.kind === 'cnn' || (results.model.kind === 'mlp' && (results.model.hidden?.length ?? 1) > 0),
     parameters: results.model.parameters ?? 0,

@@ -57,4 +57,16 @@ export class ReviewStore {
   async move(datasetPath: string, from: SourceRef, to: SourceRef): Promise<void> {
     await this.state.update(this.key(datasetPath), moveDecision(this.get(datasetPath), from, to));
   }
+
+  /** Where moved samples of these results are now (sampleMoves.ts); empty for other results. */
+  moves(datasetPath: string, results: string): Map<string, string> {
+    // Data from disk: only string → string entries of the same results count.
+    const raw = this.state.get<{ results?: unknown; paths?: unknown }>(`moves:${path.resolve(datasetPath)}`);
+    if (!raw || typeof raw !== 'object' || raw.results !== results || !raw.paths || typeof raw.paths !== 'object') return new Map();
+    return new Map(Object.entries(raw.paths).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  }
+
+  async setMoves(datasetPath: string, results: string, moves: ReadonlyMap<string, string>): Promise<void> {
+    await this.state.update(`moves:${path.resolve(datasetPath)}`, { results, paths: Object.fromEntries(moves) });
+  }
 }

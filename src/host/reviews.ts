@@ -50,11 +50,19 @@ export function applyDecision(
   return next;
 }
 
-/** Decisions that match the samples of a results file, by train id. */
-export function decisionsFor(book: ReviewBook, train: { id: number; source: SourceRef }[]): Map<number, ReviewDecision> {
+/**
+ * Decisions that match the samples of a results file, by train id. `current`:
+ * where a sample is now (a relabeled image moved; its decision is stored
+ * under the new path), see sampleMoves.ts.
+ */
+export function decisionsFor(
+  book: ReviewBook,
+  train: { id: number; source: SourceRef }[],
+  current: (source: SourceRef) => SourceRef = (s) => s,
+): Map<number, ReviewDecision> {
   const out = new Map<number, ReviewDecision>();
   for (const t of train) {
-    const d = book[sourceKey(t.source)];
+    const d = book[sourceKey(current(t.source))];
     if (d) out.set(t.id, d);
   }
   return out;

@@ -33,6 +33,8 @@ export const checkJobOptions = object({
   verify: optional(nonNegInt),
   verifyTestPoints: optional(nonNegInt),
   converge: optional(bool),
+  /** Refuse a run whose memory estimate exceeds this many MB (the extension's influenceLens.maxMemoryMB, also the heap limit). */
+  maxMemoryMB: optional(num),
 });
 export type JobOptions = Checked<typeof checkJobOptions>;
 

@@ -117,6 +117,8 @@ const checkResults = object({
     nTrain: nonNegInt,
     nTest: nonNegInt,
     testSource: str,
+    /** The separate test file (or folder) the test set came from, relative to `root`; absent for a split column or a hold-out. */
+    testPath: optional(str),
     dims: nonNegInt,
     warnings: arrayOf(str),
   }),

@@ -10,7 +10,9 @@
  *  2. right-clicks animals.csv, opens a suspect at its CSV line, explains a
  *     test prediction, and reloads the window: the panel comes back;
  *  3. reloads the window in the middle of an analysis: the panel comes back
- *     with the last good results and the analysis is offered again.
+ *     with the last good results and the analysis is offered again;
+ *  4. right-clicks train.csv beside test.csv: the overview names test.csv as
+ *     the test set.
  * Build the .vsix first (npm run package).
  *
  *   node --import tsx test/integration/vsixSmoke.ts [path/to/influence-lens.vsix]
@@ -243,6 +245,20 @@ async function imageFolderJourney(page: Page, workspace: string, shots: string):
   console.log('"Undo last relabel" moved it back');
 }
 
+/** pair/train.csv (28 rows) and pair/test.csv (7 rows) with the same columns. */
+function writePair(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const csv = (n: number, seed: number) => {
+    let s = seed;
+    const rnd = () => (s = (s * 16807) % 2147483647) / 2147483647;
+    const lines = ['x1,x2,label'];
+    for (let i = 0; i < n; i++) lines.push(`${((i % 2) * 4 + rnd()).toFixed(3)},${((i % 2) * 4 + rnd()).toFixed(3)},${i % 2 ? 'high' : 'low'}`);
+    return `${lines.join('\n')}\n`;
+  };
+  writeFileSync(path.join(dir, 'train.csv'), csv(28, 7));
+  writeFileSync(path.join(dir, 'test.csv'), csv(7, 11));
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   const vsix = path.resolve(process.argv[2] ?? path.join(REPO, 'influence-lens.vsix'));
@@ -252,6 +268,7 @@ async function main(): Promise<number> {
   cpSync(path.join(REPO, 'test/integration/fixtures'), workspace, { recursive: true });
   writeShades(path.join(workspace, 'shades'));
   writeFileSync(path.join(workspace, 'big.csv'), bigCsv());
+  writePair(path.join(workspace, 'pair'));
   const shots = path.resolve(process.env.INFLUENCE_LENS_SCREENSHOTS ?? path.join(tmp, 'screenshots'));
   const extensionsDir = path.join(tmp, 'extensions');
   const install = await codeServerCli(['--extensions-dir', extensionsDir, '--user-data-dir', path.join(tmp, 'user-data'), '--install-extension', vsix], tmp);
@@ -304,6 +321,15 @@ async function main(): Promise<number> {
     await offer.locator('.monaco-button', { hasText: 'Re-run' }).click();
     await (await panelFrame(page)).getByText('Influence Lens — big.csv').waitFor({ timeout: 120_000 });
     console.log('"Re-run" on the offer ran it to the end');
+
+    // train.csv beside test.csv: test.csv is the test set, and the overview says so.
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'pair' }).first().click();
+    await rightClickMenu(page, 'train.csv', 'Find influential training samples');
+    const pairFrame = await panelFrame(page);
+    await pairFrame.getByText('Influence Lens — train.csv').waitFor({ timeout: 90_000 });
+    await pairFrame.getByRole('tab', { name: 'Overview' }).click();
+    await pairFrame.getByText('test.csv (a separate file)').waitFor({ timeout: 10_000 });
+    console.log('right-clicking train.csv beside test.csv: the overview names test.csv as the test set');
     console.log(`vsix smoke test passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return 0;
   } catch (error) {

@@ -87,7 +87,8 @@ export class IlOverview extends PanelView {
             <dt>dataset</dt>
             <dd>${v.datasetName} (${v.format})</dd>
             <dt>samples</dt>
-            <dd>${v.nTrain} training, ${v.nTest} test${v.testSource ? html` <span class="muted">(${v.testSource})</span>` : nothing}</dd>
+            <dd>${v.nTrain} training, ${v.nTest} test</dd>
+            ${v.testSource ? html`<dt>test set</dt><dd data-testid="test-set">${v.testSource}</dd>` : nothing}
             <dt>classes</dt>
             <dd>${v.classes.length}: ${v.classes.slice(0, 12).join(', ')}${v.classes.length > 12 ? ', …' : ''}</dd>
             <dt>model</dt>

@@ -106,7 +106,7 @@ export async function loadDataset(inputPath: string, options: LoadOptions = {}):
     if (testStat && !testStat.isDirectory()) {
       throw new InputError(testGiven!, 'is a file, but the dataset is an image folder; expected a folder of class folders as the test set');
     }
-    return loadImageFolder(abs, inputPath, testAbs, common, warnings);
+    return withTestPath(await loadImageFolder(abs, inputPath, testAbs, common, warnings), testAbs);
   }
 
   const format = textFormat(abs, inputPath);
@@ -126,5 +126,10 @@ export async function loadDataset(inputPath: string, options: LoadOptions = {}):
           memoryBudgetBytes: options.memoryBudgetBytes,
         })
       : await readJsonl(train, test, options.labelColumn, warnings);
-  return finishTable(table, root, format, common, warnings);
+  return withTestPath(await finishTable(table, root, format, common, warnings), testAbs);
+}
+
+/** Records which test file or folder was used, so the results can name it. */
+function withTestPath(data: LoadedDataset, testAbs: string | undefined): LoadedDataset {
+  return testAbs !== undefined ? { ...data, testPath: relativePosix(data.root, testAbs) } : data;
 }

@@ -124,6 +124,7 @@ export function assemble(assembled: AssembleInput): ResultsFile {
       nTrain: data.train.y.length,
       nTest: data.test.y.length,
       testSource: data.testSource,
+      ...(data.testPath !== undefined ? { testPath: data.testPath } : {}),
       dims: data.dims,
       warnings: data.warnings,
     },

@@ -68,6 +68,45 @@ suite('Image folders', () => {
     await waitFor('the results to be fresh again', () => api.current()?.stale === false, 10_000);
   });
 
+  test('after an image relabel its row shows the new path, the "relabeled" tag and its thumbnail, and opens; a re-show keeps it; undo brings it all back', async () => {
+    const sample = results.train.find((t) => t.label === 'dark')!;
+    const from = path.join(root, ...sample.source.path.split('/'));
+    const to = path.join(root, 'light', path.basename(from));
+    const moved = `light/${path.basename(from)}`;
+    const rowOf = () => api.rows({ list: 'suspects', sort: 'suspicion' }, 0, 100)!.rows.find((r) => r.id === sample.id)!;
+    assert.equal(rowOf().where, sample.source.path);
+    assert.ok(rowOf().thumbnail?.endsWith(`/${sample.source.path}`), rowOf().thumbnail);
+
+    const outcome = await api.relabel('train', [sample.id], 'light', { confirm: false });
+    assert.equal(outcome.applied, 1);
+    assert.ok(existsSync(to));
+    let row = rowOf();
+    assert.equal(row.where, moved);
+    assert.equal(row.review, 'relabeled');
+    assert.ok(row.thumbnail?.endsWith(`/${moved}`), `thumbnail from the new path: ${row.thumbnail}`);
+
+    // "open" goes to the file where it is now (it failed at the old path: "An error occurred while loading the image").
+    await api.postFromWebview({ type: 'openSample', split: 'train', id: sample.id });
+    await waitFor('the moved image to open', () => (vscode.window.tabGroups.activeTabGroup.activeTab?.input as { uri?: vscode.Uri } | undefined)?.uri?.fsPath === to, 10_000);
+    assert.equal(api.messages().filter((m) => m.severity === 'error' && m.text.includes(path.basename(from))).length, 0);
+
+    // Shown again from the cache (as after a window reload): the mapping comes back from the workspace state.
+    const reopened = await vscode.commands.executeCommand<CommandResult>('influenceLens.openLastResults');
+    assert.equal(reopened.kind, 'done');
+    row = rowOf();
+    assert.equal(row.where, moved);
+    assert.equal(row.review, 'relabeled');
+
+    const undone = await vscode.commands.executeCommand<CommandResult>('influenceLens.undoRelabel');
+    assert.equal(undone.kind, 'done');
+    await waitFor('the image to be back in its folder', () => existsSync(from) && !existsSync(to), 10_000);
+    row = rowOf();
+    assert.equal(row.where, sample.source.path);
+    assert.equal(row.review, undefined);
+    assert.ok(row.thumbnail?.endsWith(`/${sample.source.path}`), row.thumbnail);
+    await waitFor('the results to be fresh again', () => api.current()?.stale === false, 10_000);
+  });
+
   test('a bulk relabel that cannot finish changes nothing and names the file: an occupied target, a vanished image', async () => {
     const dark = results.train.filter((t) => t.label === 'dark').slice(0, 3);
     assert.equal(dark.length, 3);
