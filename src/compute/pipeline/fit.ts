@@ -11,15 +11,14 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { throwIfAborted } from '../cancel';
 import { InputError } from '../errors';
-import type { HeadData, HeadShape } from '../head/softmaxHead';
 import { defaultModelConfig } from '../models/defaults';
-import type { ModelConfig, TrainedNetwork, TrainingData } from '../models/types';
+import type { ModelConfig, TrainingData } from '../models/types';
 import type { TrainTask } from '../parallel/messages';
 import { runTrainTasks } from '../parallel/pool';
 import { retrainFullNetwork } from '../reliability/retrain';
 import type { LoadedDataset } from '../types';
 import { collectOutOfSample, crossFitTasks } from './crossfit';
-import { fitLastLayer } from './headStage';
+import { type FittedHead, fitLastLayer } from './headStage';
 import { type AnalyzeOptions, DEFAULTS, type Progress } from './options';
 import type { StageClock } from './stageClock';
 
@@ -70,25 +69,13 @@ export function fitSettings(options: AnalyzeOptions, data: LoadedDataset): FitSe
   };
 }
 
-/** What scoring needs from the fit. Everything here is plain typed arrays (fitStore.ts saves it). */
-export interface Fitted {
+/** What scoring needs from the fit: the fitted last layer and what else the fit made. Plain typed arrays (fitStore.ts saves it). */
+export interface Fitted extends FittedHead {
   /** Names this fit (random): scores kept for it (scoreCache.ts) are valid for it alone. */
   id: string;
   settings: FitSettings;
-  /** The network with its head at the optimum (and the main model's checkpoints, when asked for). */
-  net: TrainedNetwork;
-  shape: HeadShape;
   /** n · weightDecay: the sum-loss L2 of the objective. */
   l2: number;
-  /** Features φ(x) of the training and test samples, with their labels. */
-  train: HeadData;
-  test: HeadData;
-  trainProbs: Float64Array;
-  testProbs: Float64Array;
-  /** Cholesky factor of the head's damped Hessian, when the head has at most maxExactParameters. */
-  factor?: Float64Array;
-  headDamping: number;
-  headGradientNorm: number;
   /** Cross-fitted out-of-sample probabilities, n × C. */
   oosProbs: Float64Array;
   /** Worker threads the training used (reported in the results). */

@@ -63,7 +63,8 @@ export async function saveExactScores(file: string, fitted: Fitted, scores: Exac
 }
 
 /** Kept scores for this fit with at least `topK` per row, else undefined (missing, other fit, fewer kept, damaged). */
-export async function loadExactScores(file: string, fitted: Fitted, topK: number): Promise<ExactScores | undefined> {
+/** A kept-scores file of this version for this fit, decoded; undefined when missing, of another version or fit, or damaged. */
+async function readKept(file: string, fitted: Fitted): Promise<ReturnType<typeof decodeFitFile> | undefined> {
   let buf: Buffer;
   try {
     buf = await fsp.readFile(file);
@@ -71,10 +72,22 @@ export async function loadExactScores(file: string, fitted: Fitted, topK: number
     return undefined;
   }
   try {
-    const { header, arrays } = decodeFitFile(buf);
+    const decoded = decodeFitFile(buf);
+    return decoded.header.version === SCORE_CACHE_VERSION && decoded.header.fit === fitted.id ? decoded : undefined;
+  } catch (error) {
+    if (error instanceof FitFileError) return undefined;
+    throw error;
+  }
+}
+
+export async function loadExactScores(file: string, fitted: Fitted, topK: number): Promise<ExactScores | undefined> {
+  const kept = await readKept(file, fitted);
+  if (!kept) return undefined;
+  try {
+    const { header, arrays } = kept;
     const rows = fitted.test.n;
     const k = header.k as number;
-    if (header.version !== SCORE_CACHE_VERSION || header.fit !== fitted.id || header.rows !== rows || !Number.isSafeInteger(k) || k < topK) return undefined;
+    if (header.rows !== rows || !Number.isSafeInteger(k) || k < topK) return undefined;
     const get = <T>(name: string, type: new (...a: never[]) => T, length: number): T => {
       const a = arrays.get(name);
       if (!(a instanceof type) || (a as unknown as ArrayLike<number>).length !== length) throw new FitFileError(`${name} has the wrong size`);
@@ -135,17 +148,13 @@ export async function loadIterativeScores(
   fitted: Fitted,
   key: IterativeKey,
 ): Promise<{ resume: IterativeResume; selfInfluence: { values: Float64Array; method: string } } | undefined> {
-  let buf: Buffer;
+  const kept = await readKept(file, fitted);
+  if (!kept) return undefined;
   try {
-    buf = await fsp.readFile(file);
-  } catch {
-    return undefined;
-  }
-  try {
-    const { header, arrays } = decodeFitFile(buf);
+    const { header, arrays } = kept;
     const n = fitted.train.n;
     const count = header.count as number;
-    if (header.version !== SCORE_CACHE_VERSION || header.fit !== fitted.id || JSON.stringify(header.key) !== JSON.stringify(key)) return undefined;
+    if (JSON.stringify(header.key) !== JSON.stringify(key)) return undefined;
     if (header.nTrain !== n || !Number.isSafeInteger(count) || count < 1) return undefined;
     const rows = arrays.get('rows');
     const self = arrays.get('selfInfluence');
