@@ -150,11 +150,16 @@ async function waitForFile(what: string, check: () => boolean, timeout = 20_000)
 }
 
 /** "Developer: Reload Window" (a browser reload may skip saving the open editors). */
-async function reloadWindow(page: Page): Promise<void> {
+/** Runs a command from the palette (F1) by its title, as a user would. */
+async function runFromPalette(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
-  await page.keyboard.type('Developer: Reload Window');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Developer: Reload Window' }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.type(title);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
   await page.keyboard.press('Enter');
+}
+
+async function reloadWindow(page: Page): Promise<void> {
+  await runFromPalette(page, 'Developer: Reload Window');
   await page.waitForTimeout(3000);
 }
 
@@ -323,7 +328,11 @@ async function main(): Promise<number> {
     console.log('"Re-run" on the offer ran it to the end');
 
     // train.csv beside test.csv: test.csv is the test set, and the overview says so.
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'pair' }).first().click();
+    // The explorer's list is virtual: with images/ expanded, pair/ lies below what it draws. Show the explorer, collapse, open pair/.
+    await page.locator('.part.sidebar .composite.title').first().click();
+    await runFromPalette(page, 'View: Show Explorer');
+    await runFromPalette(page, 'Collapse Folders in Explorer');
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'pair' }).first().click({ timeout: 30_000 });
     await rightClickMenu(page, 'train.csv', 'Find influential training samples');
     const pairFrame = await panelFrame(page);
     await pairFrame.getByText('Influence Lens — train.csv').waitFor({ timeout: 90_000 });
