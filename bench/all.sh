@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run bench [-- --quick]: the speed/detection benchmark (REPORT.md), then
-# the influence fidelity study (STUDY.md), then the fuzz run (results/fuzz.json). Arguments go to the first; the study and the fuzz run
+# the influence fidelity study (STUDY.md), then the fuzz run (results/fuzz.json; with --quick results/quick/fuzz.json). Arguments go to the first; the study and the fuzz run
 # only read --quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -9,7 +9,9 @@
  *
  *   node --import tsx bench/fuzz.ts [--quick] [--count N] [--seed S]
  *
- * Writes bench/results/fuzz.json and prints one line; exits 1 on a failure.
+ * Writes bench/results/fuzz.json (with --quick: bench/results/quick/fuzz.json,
+ * git-ignored, like the other sections' quick reports) and prints one line;
+ * exits 1 on a failure.
  * --quick runs 1,000 cases (CI, well under 2 minutes); the default is 10,000.
  */
 import fc from 'fast-check';
@@ -117,8 +119,10 @@ async function main(): Promise<void> {
     cases: outcomes.ok + outcomes['input-error'], requested: count, seed, outcomes, peakRssMB: Math.round(peakRssMB),
     seconds: (Date.now() - started) / 1000, failure, finishedAt: new Date().toISOString(),
   };
-  fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(__dirname, 'results', 'fuzz.json'), `${JSON.stringify(report, null, 2)}\n`);
+  // A quick run (CI) never overwrites the committed report of the full run.
+  const reportDir = quick ? path.join(__dirname, 'results', 'quick') : path.join(__dirname, 'results');
+  fs.mkdirSync(reportDir, { recursive: true });
+  fs.writeFileSync(path.join(reportDir, 'fuzz.json'), `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`fuzz: ${report.cases} cases (seed ${seed}): ${outcomes.ok} analyzed, ${outcomes['input-error']} InputError, peak RSS ${report.peakRssMB} MB, ${report.seconds.toFixed(0)} s${failure ? `\nFAILED: ${failure}` : ''}\n`);
   if (failure) process.exitCode = 1;
 }
