@@ -137,6 +137,8 @@ async function checkFitCache(fitPath: string, resultsTarget: string, inputs: Ana
   if (path.resolve(target) === path.resolve(resultsTarget)) {
     throw new InputError(fitPath, 'is the results file (--out); expected another file for the saved fit, e.g. fit.bin');
   }
+  // The kept scores go beside the fit: the same rules for that file.
+  await checkOutputTarget(`${target}.scores`, { datasetPath: inputs.datasetPath, testPath: inputs.testPath });
   await removeStaleTemps(target);
   await removeStaleTemps(`${target}.scores`);
   return target;
