@@ -37,11 +37,11 @@ async function statOrUndefined(p: string): Promise<Stats | undefined> {
 }
 
 /**
- * Checks `out` and returns the path to write: the real path when `out` is a
+ * Checks `out` (given as `flag`, named in the messages) and returns the path to write: the real path when `out` is a
  * symbolic link to a regular file (the link stays; the file it names gets the
  * results). Throws an InputError naming `out` and what was expected.
  */
-export async function checkOutputTarget(out: string, inputs: ProtectedInputs): Promise<string> {
+export async function checkOutputTarget(out: string, inputs: ProtectedInputs, flag = '--out'): Promise<string> {
   const existing = await statOrUndefined(out);
   if (existing && !existing.isFile()) {
     throw new InputError(out, `is ${kindOf(existing)}; expected a regular file (or a new name) for the results, e.g. results.json`);
@@ -58,12 +58,12 @@ export async function checkOutputTarget(out: string, inputs: ProtectedInputs): P
     const inputStat = await statOrUndefined(input);
     if (!inputStat) continue; // the loader reports a missing dataset with its own message
     if (existing && sameFile(existing, inputStat)) {
-      throw new InputError(out, `is the input ${input} itself (the same file); the results would overwrite the data: choose another --out`);
+      throw new InputError(out, `is the input ${input} itself (the same file); the results would overwrite the data: choose another ${flag}`);
     }
     if (inputStat.isDirectory() && (await isWithin(folder, input))) {
       throw new InputError(
         out,
-        `lies inside the image dataset folder ${input}; the results would be mixed with the data: choose an --out outside it`,
+        `lies inside the image dataset folder ${input}; the results would be mixed with the data: choose a ${flag} outside it`,
       );
     }
   }

@@ -133,12 +133,12 @@ export async function runAnalysis(options: AnalyzeRun, out: string, showProgress
 
 /** --fit-cache: the same rules as --out (a regular file or a new name, never the data), and not the results file itself. */
 async function checkFitCache(fitPath: string, resultsTarget: string, inputs: AnalyzeOptions): Promise<string> {
-  const target = await checkOutputTarget(fitPath, { datasetPath: inputs.datasetPath, testPath: inputs.testPath });
+  const target = await checkOutputTarget(fitPath, { datasetPath: inputs.datasetPath, testPath: inputs.testPath }, '--fit-cache');
   if (path.resolve(target) === path.resolve(resultsTarget)) {
     throw new InputError(fitPath, 'is the results file (--out); expected another file for the saved fit, e.g. fit.bin');
   }
   // The kept scores go beside the fit: the same rules for that file.
-  await checkOutputTarget(`${target}.scores`, { datasetPath: inputs.datasetPath, testPath: inputs.testPath });
+  await checkOutputTarget(`${target}.scores`, { datasetPath: inputs.datasetPath, testPath: inputs.testPath }, '--fit-cache');
   await removeStaleTemps(target);
   await removeStaleTemps(`${target}.scores`);
   return target;

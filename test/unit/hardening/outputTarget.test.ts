@@ -155,6 +155,17 @@ describe('the CLI', () => {
     assert.deepEqual(fs.readFileSync(data), before);
   });
 
+  test('--fit-cache whose kept-scores file (<fit>.scores) is a link to the dataset: exit 2 before any work, the dataset byte-identical', async () => {
+    const dir = fresh();
+    const data = dataset(dir);
+    const before = fs.readFileSync(data);
+    fs.symlinkSync(data, path.join(dir, 'fit.bin.scores'));
+    const run = await runCli(['analyze', data, '--out', path.join(dir, 'r.json'), '--fit-cache', path.join(dir, 'fit.bin')]);
+    assert.equal(run.code, 2, describeRun(run));
+    assert.match(run.stderr, /fit\.bin\.scores: is the input .*data\.csv itself .*choose another --fit-cache/);
+    assert.deepEqual(fs.readFileSync(data), before);
+  });
+
   test('--out in a folder that refuses new files: exit 2 before the run, not a stack trace after it', async () => {
     const dir = fresh();
     const run = await runCli(['analyze', dataset(dir), '--out', '/sys/results.json']);
