@@ -22,6 +22,15 @@ const REPO = path.resolve(__dirname, '../..');
 /** The page's origin; stands in for the webview's resource origin (cspSource). */
 export const ORIGIN = 'https://panel.test';
 
+/** Polls `check` every 50 ms until it holds; fails naming `what` after `timeout` ms. */
+export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeout = 10_000): Promise<void> {
+  const end = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Frame } from 'playwright-core';
 import { HOSTILE_LABEL, HOSTILE_VALUES, makeFixture } from './fixtures';
-import { launch, PanelUnderTest } from './harness';
+import { eventually, launch, PanelUnderTest } from './harness';
 
 let browser: Browser;
 before(async () => {
@@ -17,14 +17,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function eventually(what: string, check: () => boolean | Promise<boolean>, timeout = 10_000): Promise<void> {
-  const end = Date.now() + timeout;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A panel on a fixture, switched to a tab whose list has rows. */
 async function openTab(results: ReturnType<typeof makeFixture>, tab: string): Promise<{ p: PanelUnderTest; f: Frame }> {

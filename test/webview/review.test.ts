@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { buildExplanation, buildResultsView, ResultsIndex } from '../../src/host/resultsView';
 import { makeFixture } from './fixtures';
-import { launch, PanelUnderTest } from './harness';
+import { eventually, launch, PanelUnderTest } from './harness';
 
 let browser: Browser;
 before(async () => {
@@ -19,14 +19,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function eventually(what: string, check: () => boolean | Promise<boolean>, timeout = 10_000): Promise<void> {
-  const end = Date.now() + timeout;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function cleanPage(p: PanelUnderTest): Promise<void> {
   assert.deepEqual(p.consoleErrors, [], 'no errors in the page console');
