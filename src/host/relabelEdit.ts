@@ -160,15 +160,22 @@ function labelOfEdit(records: RelabelRequest['records'], edit: Extract<PlannedEd
  * the file still has as many records. Otherwise the documents are put back
  * as they were (the edit is reverted) and the reason is returned.
  */
+/** Each document's text, and whether it held unsaved edits of the user's, before an edit. */
+type Snapshot = Map<string, { text: string; dirty: boolean }>;
+
+const snapshot = (docs: Map<string, vscode.TextDocument>): Snapshot =>
+  new Map([...docs].map(([abs, doc]) => [abs, { text: doc.getText(), dirty: doc.isDirty }]));
+
 async function proveOrRevert(
   edits: PlannedEdit[],
-  before: Map<string, string>,
+  snap: Snapshot,
   docs: Map<string, vscode.TextDocument>,
   format: ResultsFile['dataset']['format'],
   root: string,
   label: string,
 ): Promise<string | undefined> {
   if (format === 'imagefolder') return undefined;
+  const before = new Map([...snap].map(([abs, s]) => [abs, s.text]));
   const problem = verifyTextEdits(edits, before, (abs) => docs.get(abs)?.getText(), format);
   if (!problem) return undefined;
   const revert = new vscode.WorkspaceEdit();
@@ -177,7 +184,8 @@ async function proveOrRevert(
     if (doc && doc.getText() !== text) revert.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), text, { label, needsConfirmation: false });
   }
   const reverted = await Promise.resolve(vscode.workspace.applyEdit(revert)).catch(() => false);
-  for (const doc of docs.values()) if (doc.isDirty && before.get(doc.uri.fsPath) === doc.getText()) await doc.save();
+  // Save only what was saved before the edit: a document with the user's unsaved edits stays unsaved.
+  for (const [abs, doc] of docs) if (doc.isDirty && snap.get(abs)?.dirty === false && before.get(abs) === doc.getText()) await doc.save();
   return `${posix(root, problem.file)}: ${problem.reason}; ${reverted ? 'the file was put back as it was' : 'putting the file back failed: use the editor\'s Undo'}`;
 }
 
@@ -235,10 +243,10 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
     if (picked !== 'Relabel') return { applied: 0, problems: plan.problems, declined: true };
   }
 
-  const texts = new Map([...docs].map(([abs, doc]) => [abs, doc.getText()]));
+  const before = snapshot(docs);
   const failure =
     (await applyPlanned(plan.edits, docs, `Relabel as '${label}'`, root)) ??
-    (await proveOrRevert(plan.edits, texts, docs, format, root, `Relabel as '${label}'`));
+    (await proveOrRevert(plan.edits, before, docs, format, root, `Relabel as '${label}'`));
   if (failure) {
     void deps.notifier.error(`Influence Lens: nothing relabeled: ${failure}.`);
     return { applied: 0, problems: plan.problems, declined: false, failure };
@@ -281,10 +289,10 @@ export async function undoRelabel(undo: RelabelUndo, deps: Deps): Promise<boolea
     }
   }
   const root = undo.root;
-  const texts = new Map([...docs].map(([abs, doc]) => [abs, doc.getText()]));
+  const before = snapshot(docs);
   const failure =
     (await applyPlanned(undo.inverse, docs, `Undo relabel as '${undo.label}'`, root)) ??
-    (await proveOrRevert(undo.inverse, texts, docs, undo.format, root, `Undo relabel as '${undo.label}'`));
+    (await proveOrRevert(undo.inverse, before, docs, undo.format, root, `Undo relabel as '${undo.label}'`));
   if (failure) {
     void deps.notifier.error(`Influence Lens: the relabel could not be undone: ${failure}.`);
     return false;
