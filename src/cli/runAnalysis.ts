@@ -9,8 +9,9 @@ import type { ResultsFile } from '../compute/results/schema';
 import { removeStaleTemps, writeFileAtomic } from '../compute/results/writeAtomic';
 import { checkOutputTarget } from './outputTarget';
 import { StageProgress } from './progressBar';
+import { type FeatureSourceFlags, featureSourceOptionsFrom } from './featureSourceOptions';
 
-export interface AnalyzeFlags {
+export interface AnalyzeFlags extends FeatureSourceFlags {
   test?: string;
   /** false with --no-test-partner: never look for a test file beside the dataset. */
   testPartner?: boolean;
@@ -64,6 +65,7 @@ export function analyzeOptionsFrom(dataset: string, flags: AnalyzeFlags, signal:
     verify: flags.verify,
     verifyTestPoints: flags.verifyTests,
     converge: flags.converge,
+    ...featureSourceOptionsFrom(flags),
     signal,
   };
 }

@@ -48,6 +48,14 @@ export function formatSummary(results: ResultsFile, outPath: string, topN = 10):
     `Model: ${model.kind}${hidden}, ${model.parameters} parameters, backend ${results.engine.backend}; ` +
       `train accuracy ${percent(model.trainAccuracy)}, test accuracy ${percent(model.testAccuracy)}`,
   );
+  const source = model.source;
+  if (source) {
+    const refit =
+      source.headRelativeChange !== null && source.agreement !== null
+        ? `; head refitted from the model's final layer: weights moved ${(100 * source.headRelativeChange).toFixed(1)}%, predictions agree with your model on ${percent(source.agreement)}`
+        : '; head fitted from zero';
+    lines.push(`Features: ${safe(source.description, 400)} (${source.embeddingDim} values${source.runtime ? `, ${source.runtime}` : ''})${refit}; out-of-sample: ${safe(source.outOfSample, 400)}`);
+  }
   if (results.engine.backendWarning) lines.push(`WARNING: ${safe(results.engine.backendWarning, 2000)}`);
   lines.push(
     `Influence: ${influence.method} over the ${influence.target === 'full' ? 'whole network' : 'last layer'} ` +

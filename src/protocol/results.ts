@@ -105,6 +105,29 @@ const checkTimings = object({
 });
 export type StageTimings = Checked<typeof checkTimings>;
 
+/** Where the features came from when they are the user's (issue 15): an ONNX model file or precomputed embeddings. */
+const checkFeatureSource = object({
+  kind: oneOf(['onnx', 'embeddings'] as const),
+  /** The model file, or the file(s) the embeddings came from, as the user named them. */
+  file: str,
+  /** One line: "columns 'emb_*' of train.csv", "output 'pool' of model.onnx". */
+  description: str,
+  /** The graph tensor used as the embedding (ONNX). */
+  embeddingOutput: optional(str),
+  embeddingDim: nonNegInt,
+  /** The ONNX Runtime that ran the model ("onnxruntime-node 1.30.0 (cpu)"). */
+  runtime: optional(str),
+  /** True when the head started from the model's own final layer. */
+  headFromModel: bool,
+  /** ‖W_refit − W_model‖ / ‖W_model‖ over the final layer (weights and bias); null without a model head. */
+  headRelativeChange: nullable(num),
+  /** Fraction of samples (train and test) on which the refitted head predicts the class the user's model predicts; null without a model head. */
+  agreement: nullable(num),
+  /** 'cross-fitted' (k folds of the head on the frozen features) or the user's probabilities file. */
+  outOfSample: str,
+});
+export type FeatureSource = Checked<typeof checkFeatureSource>;
+
 const checkResults = object({
   schemaVersion: oneOf([SCHEMA_VERSION] as const),
   createdAt: str,
@@ -135,6 +158,8 @@ const checkResults = object({
     seed: num,
     /** ‖∇R(θ̂)‖/n over the target parameters: how close to the optimum influence was computed. */
     headGradientNorm: measure,
+    /** The user's model or embeddings, when the features are not from a model trained here (kind is then 'logreg': a softmax head on them). */
+    source: optional(checkFeatureSource),
   }),
   influence: object({
     method: oneOf(INFLUENCE_METHODS),

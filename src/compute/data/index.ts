@@ -36,6 +36,8 @@ export interface LoadOptions {
   chunkBytes?: number;
   /** Memory a streamed table may take without maxSamples (default 1 GB; tests lower it). */
   memoryBudgetBytes?: number;
+  /** JSONL fields that are not features (an embedding array read by the frozen-feature path). */
+  ignoreFields?: string[];
   /** Progress: characters (bytes, when streamed) read for CSV/TSV, images decoded for image folders and JSONL images. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -125,7 +127,7 @@ export async function loadDataset(inputPath: string, options: LoadOptions = {}):
           chunkBytes: options.chunkBytes,
           memoryBudgetBytes: options.memoryBudgetBytes,
         })
-      : await readJsonl(train, test, options.labelColumn, warnings);
+      : await readJsonl(train, test, options.labelColumn, warnings, options.ignoreFields);
   return withTestPath(await finishTable(table, root, format, common, warnings), testAbs);
 }
 

@@ -104,6 +104,8 @@ export async function readJsonl(
   test: TextInput | undefined,
   labelField: string | undefined,
   warnings: string[],
+  /** Fields read elsewhere (an embedding array), left out of the features. */
+  ignoreFields: string[] = [],
 ): Promise<RawTable> {
   const files = [await parseFile(train)];
   if (test) files.push(await parseFile(test));
@@ -113,7 +115,7 @@ export async function readJsonl(
   const splitIdx = detectSplitColumn(main.names, labelIdx);
   const splitName = splitIdx >= 0 ? main.names[splitIdx] : undefined;
   if (test && splitName) warnings.push(`Field '${splitName}' ignored: a separate test file gives the test set.`);
-  const featureNames = main.names.filter((n) => n !== label && n !== splitName);
+  const featureNames = main.names.filter((n) => n !== label && n !== splitName && !ignoreFields.includes(n));
   if (test) checkSameFields(main, files[1], label);
 
   const n = files.reduce((a, f) => a + f.records.length, 0);

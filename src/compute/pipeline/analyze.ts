@@ -10,6 +10,8 @@ import { loadDataset } from '../data';
 import type { ResultsFile } from '../results/schema';
 import { initBackend } from '../tf/backend';
 import { assemble } from './buildResults';
+import { prepareFeatureSource } from './featureSource';
+import { fitFrozen, type FrozenFeatures } from './fitFrozen';
 import { type DataViews, fit, type Fitted, fitSettings, resolveWorkers, trainingViews } from './fit';
 import { dataFingerprint, loadFit, saveFit } from './fitStore';
 import { DEFAULTS, type AnalyzeOptions, type Progress } from './options';
@@ -33,7 +35,8 @@ export interface AnalyzeRun extends AnalyzeOptions {
   onFitCache?: (message: string) => void;
 }
 
-export async function analyze(options: AnalyzeRun): Promise<ResultsFile> {
+export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
+  let options = run;
   const clock = new StageClock();
   const timeLeft = new StageTimeLeft();
   const report = (p: Progress) => options.onProgress?.(timeLeft.annotate(p));
@@ -42,15 +45,25 @@ export async function analyze(options: AnalyzeRun): Promise<ResultsFile> {
   validateOptions(options);
 
   const backend = await initBackend(options.backend);
+  // The user's own features (embeddings, an ONNX model) or null for a model trained here.
+  const source = await prepareFeatureSource(options);
   report({ stage: 'load', done: 0, total: 1 });
-  const data = await loadDataset(options.datasetPath, {
+  let data = await loadDataset(options.datasetPath, {
     testPath: options.testPath,
     labelColumn: options.labelColumn,
     seed,
     maxSamples: options.maxSamples,
+    ...source?.loadOptions,
     onProgress: (done, total) => report({ stage: 'load', done, total }),
   });
   throwIfAborted(options.signal);
+  let frozen: FrozenFeatures | undefined;
+  if (source) {
+    ({ data, frozen } = await source.features(data, { signal: options.signal, report }));
+    // A softmax head on the user's features is a logistic regression on them: the rest of the pipeline runs it as one.
+    options = { ...options, model: 'logreg' };
+    throwIfAborted(options.signal);
+  }
   validateRun(options, data, { backend: backend.name, workers: resolveWorkers(options.workers, folds + 1) });
   clock.lap('load');
 
@@ -58,14 +71,19 @@ export async function analyze(options: AnalyzeRun): Promise<ResultsFile> {
   const views: DataViews = trainingViews(data);
   let fitted: Fitted | undefined;
   let fingerprint = '';
-  if (options.fitPath) {
+  if (options.fitPath && frozen) {
+    // The saved fit does not carry where the features came from; a frozen-feature fit is cheap to redo (the head alone).
+    options.onFitCache?.('fitting: a fit on your own model or embeddings is not saved');
+  } else if (options.fitPath) {
     fingerprint = dataFingerprint(data);
     const saved = await loadFit(options.fitPath, settings, fingerprint, data);
     if ('fitted' in saved) fitted = saved.fitted;
     options.onFitCache?.('fitted' in saved ? `reusing the saved fit ${options.fitPath}` : `fitting: ${saved.reason}`);
     clock.lap('loadFit');
   }
-  if (!fitted) {
+  if (!fitted && frozen) {
+    fitted = await fitFrozen(views, settings, frozen, { signal: options.signal, report, clock });
+  } else if (!fitted) {
     fitted = await fit(views, settings, { workers: options.workers, backend: options.backend, signal: options.signal, report, clock });
     if (options.fitPath) {
       // The fit only saves time later: failing to save it (a full disk) must not fail this run.

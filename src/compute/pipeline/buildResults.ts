@@ -139,6 +139,7 @@ export function assemble(assembled: AssembleInput): ResultsFile {
       epochs: input.config.epochs,
       seed: input.config.seed,
       headGradientNorm: input.headGradientNorm,
+      ...(fitted.source ? { source: fitted.source } : {}),
     },
     influence: {
       method: influence.method,

@@ -16,6 +16,7 @@ import type { ModelConfig, TrainingData } from '../models/types';
 import type { TrainTask } from '../parallel/messages';
 import { runTrainTasks } from '../parallel/pool';
 import { retrainFullNetwork } from '../reliability/retrain';
+import type { FeatureSource } from '../results/schema';
 import type { LoadedDataset } from '../types';
 import { collectOutOfSample, crossFitTasks } from './crossfit';
 import { type FittedHead, fitLastLayer } from './headStage';
@@ -80,6 +81,8 @@ export interface Fitted extends FittedHead {
   oosProbs: Float64Array;
   /** Worker threads the training used (reported in the results). */
   workers: number;
+  /** The user's model or embeddings the features came from (fitFrozen.ts); absent for a model trained here. */
+  source?: FeatureSource;
 }
 
 /** The loaded data as the models see it (features shared with worker threads, not copied). */

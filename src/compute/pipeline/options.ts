@@ -3,11 +3,13 @@
  * extension's settings and the benchmarks all build one of these.
  */
 import type { BackendName } from '../tf/backend';
+import type { FeatureSourceOptions } from '../data/embeddings/options';
 import type { ModelKind } from '../types';
 
 export type MethodChoice = 'auto' | 'exact' | 'cg' | 'lissa' | 'tracin' | 'gif';
 
-export interface AnalyzeOptions {
+/** FeatureSourceOptions: the user's own embeddings or ONNX model instead of a model trained here (issue 15). */
+export interface AnalyzeOptions extends FeatureSourceOptions {
   /** A CSV/TSV/JSONL file or an image folder. */
   datasetPath: string;
   /** A separate test file (same format). */

@@ -4,6 +4,7 @@
  * src/protocol/results.ts; the engine's code imports the types from here.
  */
 export {
+  type FeatureSource,
   type InfluenceEntry,
   type InfluenceMethod,
   RANKED_LABELS,

@@ -1,0 +1,91 @@
+/**
+ * Where the features come from (DESIGN.md §1): a model trained here (the
+ * default: fit.ts), or the user's own — precomputed embeddings or an ONNX
+ * model's penultimate layer. The user's features replace the loaded
+ * dataset's feature matrix (a 'logreg' network on them is the head alone),
+ * and fitFrozen() fits that head; from there on the pipeline is the same.
+ *
+ * Two steps because a model decides how the data is loaded (its image size
+ * and channels): prepare() before loading, features() after.
+ */
+import path from 'node:path';
+import { loadEmbeddings, type DatasetFiles } from '../data/embeddings/embeddingSource';
+import { type FeatureSourceOptions, usesFrozenFeatures } from '../data/embeddings/options';
+import { loadUserProbabilities } from '../data/embeddings/userProbabilities';
+import { InputError } from '../errors';
+import { embedWithModel, modelLoadOptions, openModel } from '../onnx/embedModel';
+import type { RuntimeName } from '../onnx/runtime';
+import type { LoadedDataset } from '../types';
+import type { FrozenFeatures } from './fitFrozen';
+import type { AnalyzeOptions, Progress } from './options';
+
+export interface PreparedSource {
+  /** What the loader must do for this source (an image model's input size, a JSONL field to leave out of the features). */
+  loadOptions: { imageSize?: [number, number]; grayscale?: boolean; ignoreFields?: string[] };
+  /** The user's features for the loaded data, and the dataset with them as its feature matrix. */
+  features(data: LoadedDataset, ctx: { signal?: AbortSignal; report: (p: Progress) => void }): Promise<{ data: LoadedDataset; frozen: FrozenFeatures }>;
+}
+
+/** null when the features come from a model trained here. */
+export async function prepareFeatureSource(options: AnalyzeOptions & FeatureSourceOptions, runtime?: RuntimeName): Promise<PreparedSource | null> {
+  if (!usesFrozenFeatures(options)) {
+    if (options.probabilitiesFile !== undefined) {
+      throw new InputError(options.probabilitiesFile, 'is given without embeddings or a model file; expected it with --model-file or the embedding options (the built-in models cross-fit their own)');
+    }
+    return null;
+  }
+  checkCombination(options);
+  const files: DatasetFiles = {
+    file: options.datasetPath,
+    abs: path.resolve(options.datasetPath),
+    ...(options.testPath ? { testFile: options.testPath, testAbs: path.resolve(options.testPath) } : {}),
+  };
+  const withProbabilities = async (data: LoadedDataset, frozen: FrozenFeatures): Promise<FrozenFeatures> =>
+    options.probabilitiesFile === undefined
+      ? frozen
+      : { ...frozen, userOosProbs: await loadUserProbabilities(data, files, options.probabilitiesFile), source: { ...frozen.source, outOfSample: options.probabilitiesFile } };
+
+  if (options.modelFile !== undefined) {
+    const model = await openModel(options.modelFile, options.embeddingOutput, options.preprocessFile);
+    return {
+      loadOptions: modelLoadOptions(model),
+      async features(data, ctx) {
+        const f = await embedWithModel(model, data, files, { runtime, signal: ctx.signal, report: ctx.report });
+        return { data: withFeatures(data, f.train, f.test, f.dim), frozen: await withProbabilities(data, f) };
+      },
+    };
+  }
+  return {
+    loadOptions: options.embeddingField !== undefined ? { ignoreFields: [options.embeddingField] } : {},
+    async features(data) {
+      const e = await loadEmbeddings(data, files, options);
+      const frozen: FrozenFeatures = {
+        source: { kind: 'embeddings', file: e.files.length > 0 ? e.files.join(', ') : options.datasetPath, description: e.description, embeddingDim: e.dim, outOfSample: 'cross-fitted' },
+      };
+      return { data: withFeatures(data, e.train, e.test, e.dim), frozen: await withProbabilities(data, frozen) };
+    },
+  };
+}
+
+/** One feature source at a time, and no option that only a model trained here uses. */
+function checkCombination(o: AnalyzeOptions & FeatureSourceOptions): void {
+  const sources = [
+    o.modelFile !== undefined && '--model-file',
+    o.embeddingsFile !== undefined && '--embeddings-file',
+    o.embeddingColumns !== undefined && '--embedding-columns',
+    o.embeddingField !== undefined && '--embedding-field',
+  ].filter((s): s is string => typeof s === 'string');
+  if (sources.length > 1) throw new InputError(o.datasetPath, `${sources.join(' and ')} both name the features; expected one of them`);
+  if (o.model !== undefined && o.model !== 'logreg') {
+    throw new InputError(o.datasetPath, `--model ${o.model} trains a model here, but ${sources[0]} gives the features; expected one or the other (the head on your features is fitted either way)`);
+  }
+  if (o.embeddingOutput !== undefined && o.modelFile === undefined) throw new InputError(o.datasetPath, '--embedding-output names a tensor of a model; expected it with --model-file');
+  if (o.testEmbeddingsFile !== undefined && o.embeddingsFile === undefined) throw new InputError(o.testEmbeddingsFile, 'is given without --embeddings-file; expected both side files');
+}
+
+/** The dataset with the user's features as its feature matrix (no image shape: the features are vectors now). */
+export function withFeatures(data: LoadedDataset, train: Float32Array, test: Float32Array, dim: number): LoadedDataset {
+  const rest: LoadedDataset = { ...data };
+  delete rest.imageShape;
+  return { ...rest, dims: dim, train: { ...data.train, x: train }, test: { ...data.test, x: test } };
+}
