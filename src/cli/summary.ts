@@ -45,7 +45,7 @@ export function formatSummary(results: ResultsFile, outPath: string, topN = 10):
   lines.push(`Test set: ${testSetLine(dataset)}`);
   const hidden = model.hidden.length ? ` [${model.hidden.join(', ')}]` : '';
   lines.push(
-    `Model: ${model.kind}${hidden}, ${model.parameters} parameters, backend ${results.engine.backend}; ` +
+    `Model: ${model.source ? `a softmax head on your ${model.source.kind === 'onnx' ? "model's embedding" : 'embeddings'}` : `${model.kind}${hidden}`}, ${model.parameters} parameters, backend ${results.engine.backend}; ` +
       `train accuracy ${percent(model.trainAccuracy)}, test accuracy ${percent(model.testAccuracy)}`,
   );
   const source = model.source;

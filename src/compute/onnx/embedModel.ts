@@ -20,7 +20,7 @@ import type { Progress } from '../pipeline/options';
 import type { LoadedDataset } from '../types';
 import { findHead, type GraphCut } from './findHead';
 import { type ImageInput, imageInput, type PreprocessSpec, readPreprocess, toModelInput } from './preprocess';
-import { openRunner, type RuntimeName } from './runtime';
+import { openRunner } from './runtime';
 
 export interface OpenedModel {
   file: string;
@@ -63,7 +63,6 @@ export function modelLoadOptions(m: OpenedModel): { imageSize?: [number, number]
 }
 
 export interface EmbedContext {
-  runtime?: RuntimeName;
   signal?: AbortSignal;
   report: (p: Progress) => void;
 }
@@ -76,7 +75,7 @@ export interface ModelFeatures extends FrozenFeatures {
 
 export async function embedWithModel(m: OpenedModel, data: LoadedDataset, files: DatasetFiles, ctx: EmbedContext): Promise<ModelFeatures> {
   const inputs = await modelInputs(m, data, files);
-  const runner = await openRunner(m.cutBytes, m.cut.input, m.cut.embedding, m.file, ctx.runtime);
+  const runner = await openRunner(m.cutBytes, m.cut.input, m.cut.embedding, m.file);
   try {
     const total = data.train.y.length + data.test.y.length;
     let done = 0;

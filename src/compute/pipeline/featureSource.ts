@@ -14,7 +14,6 @@ import { type FeatureSourceOptions, usesFrozenFeatures } from '../data/embedding
 import { loadUserProbabilities } from '../data/embeddings/userProbabilities';
 import { InputError } from '../errors';
 import { embedWithModel, modelLoadOptions, openModel } from '../onnx/embedModel';
-import type { RuntimeName } from '../onnx/runtime';
 import type { LoadedDataset } from '../types';
 import type { FrozenFeatures } from './fitFrozen';
 import type { AnalyzeOptions, Progress } from './options';
@@ -27,7 +26,7 @@ export interface PreparedSource {
 }
 
 /** null when the features come from a model trained here. */
-export async function prepareFeatureSource(options: AnalyzeOptions & FeatureSourceOptions, runtime?: RuntimeName): Promise<PreparedSource | null> {
+export async function prepareFeatureSource(options: AnalyzeOptions & FeatureSourceOptions): Promise<PreparedSource | null> {
   if (!usesFrozenFeatures(options)) {
     if (options.probabilitiesFile !== undefined) {
       throw new InputError(options.probabilitiesFile, 'is given without embeddings or a model file; expected it with --model-file or the embedding options (the built-in models cross-fit their own)');
@@ -50,7 +49,7 @@ export async function prepareFeatureSource(options: AnalyzeOptions & FeatureSour
     return {
       loadOptions: modelLoadOptions(model),
       async features(data, ctx) {
-        const f = await embedWithModel(model, data, files, { runtime, signal: ctx.signal, report: ctx.report });
+        const f = await embedWithModel(model, data, files, { signal: ctx.signal, report: ctx.report });
         return { data: withFeatures(data, f.train, f.test, f.dim), frozen: await withProbabilities(data, f) };
       },
     };
