@@ -21,6 +21,8 @@ const MODEL_DETAIL: Record<(typeof MODEL_KINDS)[number], string> = {
   cnn: 'Convolutional network: images only, slowest',
 };
 
+type ModelItem = vscode.QuickPickItem & { builtIn?: (typeof MODEL_KINDS)[number]; file?: string };
+
 export class ChoiceStore {
   constructor(private readonly state: StateStore) {}
 
@@ -48,6 +50,8 @@ export async function resolveChoices(
   modelSetting: ModelSetting,
   forceAsk: boolean,
   partner?: TestPartner,
+  /** The workspace's .onnx files, offered beside the built-in models. */
+  modelFiles: string[] = [],
 ): Promise<DatasetChoices | undefined> {
   const remembered = store.get(datasetPath);
   const choices: DatasetChoices = { ...remembered };
@@ -70,14 +74,28 @@ export async function resolveChoices(
     choices.labelColumn = picked.label;
   }
 
-  if (forceAsk || (modelSetting === 'ask' && choices.model === undefined)) {
+  if (forceAsk || (modelSetting === 'ask' && choices.model === undefined && choices.modelFile === undefined)) {
     const kinds = MODEL_KINDS.filter((k) => k !== 'cnn' || probe.kind === 'folder' || probe.kind === 'jsonl');
-    const picked = await vscode.window.showQuickPick(
-      kinds.map((k) => ({ label: k, detail: MODEL_DETAIL[k] })),
-      { title: `Influence Lens: model for ${name}`, placeHolder: 'Which model? (remembered for this dataset)', ignoreFocusOut: true },
-    );
+    const items: ModelItem[] = [
+      ...kinds.map((k) => ({ label: k, detail: MODEL_DETAIL[k], builtIn: k })),
+      ...modelFiles.map((f) => ({ label: path.basename(f), description: vscode.workspace.asRelativePath(f), detail: 'Your ONNX model: influence over its final layer, on its own embedding', file: f })),
+    ];
+    const isCurrent = (i: ModelItem) => (i.file !== undefined ? i.file === choices.modelFile : i.builtIn === choices.model);
+    items.sort((a, b) => Number(isCurrent(b)) - Number(isCurrent(a)));
+    const picked = await vscode.window.showQuickPick(items, {
+      title: `Influence Lens: model for ${name}`,
+      placeHolder: 'Which model? A built-in one, or your own .onnx (remembered for this dataset)',
+      ignoreFocusOut: true,
+    });
     if (!picked) return undefined;
-    choices.model = picked.label;
+    // A model file and a built-in model exclude each other: the pick replaces whichever was remembered.
+    if (picked.file !== undefined) {
+      choices.modelFile = picked.file;
+      delete choices.model;
+    } else {
+      choices.model = picked.builtIn;
+      delete choices.modelFile;
+    }
   }
 
   if (forceAsk && partner) {

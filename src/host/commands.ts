@@ -15,6 +15,7 @@ import { analysisHolds, explainTarget } from './explainTarget';
 import { exportAndAnnounce } from './exportNotice';
 import { exportReviews } from './exportReviews';
 import { jobOptionsFor } from './jobOptions';
+import { useModelFile, workspaceModels } from './modelFile';
 import { testSetFor } from './testSet';
 import { findTestPartner } from '../compute/data/testPartner';
 import type { Log } from './log';
@@ -35,6 +36,7 @@ export const COMMAND = {
   undoRelabel: 'influenceLens.undoRelabel',
   cancel: 'influenceLens.cancel',
   showLog: 'influenceLens.showLog',
+  useModelFile: 'influenceLens.useModelFile',
 } as const;
 
 export interface CommandDeps {
@@ -70,7 +72,9 @@ export async function analyzeDataset(deps: CommandDeps, datasetPath: string, fla
   const settings = readSettings(vscode.Uri.file(datasetPath));
   const probe = await probeDataset(datasetPath);
   const partner = await findTestPartner(datasetPath, deps.choices.get(datasetPath).labelColumn);
-  const choices = await resolveChoices(deps.choices, datasetPath, probe, settings.model, flags.forceAsk ?? false, partner);
+  const asksModel = flags.forceAsk === true || settings.model === 'ask';
+  const models = asksModel ? await workspaceModels() : [];
+  const choices = await resolveChoices(deps.choices, datasetPath, probe, settings.model, flags.forceAsk ?? false, partner, models);
   if (!choices) return { kind: 'declined', datasetPath };
   // The host names the test file itself: its boundary and stale watcher must cover whatever the engine reads.
   const testSet = testSetFor(datasetPath, choices.test, partner, probe.kind === 'folder');
@@ -215,5 +219,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return { kind: 'done', datasetPath };
     }),
     vscode.commands.registerCommand(COMMAND.showLog, () => deps.log.show()),
+    vscode.commands.registerCommand(
+      COMMAND.useModelFile,
+      trusted(async (uri?: unknown) => {
+        if (!(uri instanceof vscode.Uri) || uri.scheme !== 'file' || !/\.onnx$/i.test(uri.fsPath)) return { kind: 'declined', message: 'no .onnx file given' };
+        await useModelFile(uri, notifier);
+        return { kind: 'done' };
+      }),
+    ),
   ];
 }

@@ -28,6 +28,8 @@ export interface AnalysisSettings {
   reliabilitySamples: number;
   /** Heap limit of the compute process in MB; 0 = Node's default. */
   maxMemoryMB: number;
+  /** The user's ONNX classifier (absolute path; '' = none): used instead of `model` unless a dataset's own choice says otherwise. */
+  modelFile: string;
 }
 
 export const DEFAULT_SETTINGS: AnalysisSettings = {
@@ -42,12 +44,15 @@ export const DEFAULT_SETTINGS: AnalysisSettings = {
   epochs: null,
   reliabilitySamples: 10,
   maxMemoryMB: 0,
+  modelFile: '',
 };
 
 /** What the user chose for one dataset in a quick pick (remembered per dataset). */
 export interface DatasetChoices {
   labelColumn?: string;
   model?: (typeof MODEL_KINDS)[number];
+  /** An ONNX model chosen for this dataset in the picker (absolute path); exclusive with `model`. */
+  modelFile?: string;
   /** The test set; absent = the test file found beside the dataset, if any (testSet.ts). */
   test?: TestChoice;
 }
@@ -59,6 +64,7 @@ export function parseDatasetChoices(raw: unknown): DatasetChoices {
   const r = raw as Record<string, unknown>;
   if (typeof r.labelColumn === 'string') out.labelColumn = r.labelColumn;
   if (MODEL_KINDS.includes(r.model as (typeof MODEL_KINDS)[number])) out.model = r.model as (typeof MODEL_KINDS)[number];
+  else if (typeof r.modelFile === 'string' && r.modelFile !== '') out.modelFile = r.modelFile;
   const test = parseTestChoice(r.test);
   if (test) out.test = test;
   return out;
@@ -78,8 +84,11 @@ export function jobOptionsFor(
     seed: Math.max(0, Math.round(settings.seed)),
     subsetFraction: Math.min(1, Math.max(0.001, settings.targetParameterFraction)),
   };
+  const modelFile = modelFileFor(settings, choices);
   const model = choices.model ?? (settings.model === 'ask' ? undefined : settings.model);
-  if (model) options.model = model;
+  // The user's model replaces the built-in one (the engine refuses both at once).
+  if (modelFile) options.modelFile = modelFile;
+  else if (model) options.model = model;
   if (choices.labelColumn) options.labelColumn = choices.labelColumn;
   if (settings.maxSamples >= 2) options.maxSamples = Math.round(settings.maxSamples);
   if (settings.weightDecay !== null && settings.weightDecay >= 0) options.weightDecay = settings.weightDecay;
@@ -89,6 +98,13 @@ export function jobOptionsFor(
   if (settings.maxMemoryMB > 0) options.maxMemoryMB = Math.round(settings.maxMemoryMB);
   if (extra.verify) options.verify = Math.max(1, Math.round(settings.reliabilitySamples));
   return options;
+}
+
+/** The ONNX model of this run: the dataset's own choice (a model file, or a built-in model that overrides the setting), else the setting. */
+export function modelFileFor(settings: AnalysisSettings, choices: DatasetChoices): string | undefined {
+  if (choices.modelFile) return choices.modelFile;
+  if (choices.model) return undefined;
+  return settings.modelFile || undefined;
 }
 
 /**

@@ -13,6 +13,7 @@ import {
 } from '../protocol/webview';
 import type { ReviewDecision } from './reviews';
 import { explainWhy } from './whyLine';
+import { modelLabel } from './modelLabel';
 
 export { explainWhy } from './whyLine';
 
@@ -187,7 +188,7 @@ export function buildResultsView(results: ResultsFile, datasetPath: string, stal
     nTrain: results.dataset.nTrain,
     nTest: results.dataset.nTest,
     testSource: describeTestSet(results, path.basename(datasetPath)),
-    model: `${results.model.kind}${results.model.hidden?.length ? ` [${results.model.hidden.join(', ')}]` : ''}`,
+    model: modelLabel(results.model),
     hiddenLayers: results.model.kind === 'cnn' || (results.model.kind === 'mlp' && (results.model.hidden?.length ?? 1) > 0),
     parameters: results.model.parameters ?? 0,
     method: results.influence.method,

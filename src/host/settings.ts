@@ -1,4 +1,5 @@
 /** Reads the `influenceLens.*` settings (contributes.configuration in package.json) into typed values. */
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { METHODS, MODEL_KINDS } from '../protocol/compute';
 import { type AnalysisSettings, DEFAULT_SETTINGS, type ModelSetting } from './jobOptions';
@@ -13,6 +14,13 @@ function numberOr(value: unknown, fallback: number): number {
 
 function nullableNumber(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** A path setting: absolute as given, relative to the scope's workspace folder otherwise; '' when unset. */
+function pathSetting(value: unknown, scope?: vscode.Uri): string {
+  if (typeof value !== 'string' || value.trim() === '') return '';
+  const folder = (scope && vscode.workspace.getWorkspaceFolder(scope)) ?? vscode.workspace.workspaceFolders?.[0];
+  return path.isAbsolute(value) || !folder ? value : path.join(folder.uri.fsPath, value);
 }
 
 export function readSettings(scope?: vscode.Uri): AnalysisSettings {
@@ -30,5 +38,6 @@ export function readSettings(scope?: vscode.Uri): AnalysisSettings {
     epochs: nullableNumber(c.get('epochs')),
     reliabilitySamples: numberOr(c.get('reliabilitySamples'), d.reliabilitySamples),
     maxMemoryMB: numberOr(c.get('maxMemoryMB'), d.maxMemoryMB),
+    modelFile: pathSetting(c.get('modelFile'), scope),
   };
 }

@@ -35,6 +35,8 @@ export const checkJobOptions = object({
   converge: optional(bool),
   /** Refuse a run whose memory estimate exceeds this many MB (the extension's influenceLens.maxMemoryMB, also the heap limit). */
   maxMemoryMB: optional(num),
+  /** The user's ONNX classifier (issue 15): influence over its final layer on its own embedding, instead of a model trained here. */
+  modelFile: optional(str),
 });
 export type JobOptions = Checked<typeof checkJobOptions>;
 

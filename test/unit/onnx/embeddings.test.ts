@@ -109,6 +109,14 @@ describe('precomputed embeddings', () => {
     });
   }
 
+  test('--verify retrains the head on the embeddings and agrees with the predicted influence', async () => {
+    const r = await run({ datasetPath: path.join(dir, 'data.csv'), embeddingColumns: 'e*', verify: 4, verifyTestPoints: 2 });
+    const rel = r.influence.reliability!;
+    assert.equal(rel.retrain, 'last-layer');
+    assert.equal(rel.points, 8);
+    assert.ok(rel.pearson > 0.9, `Pearson ${rel.pearson}`);
+  });
+
   test("the user's out-of-sample probabilities are used instead of cross-fitting", async () => {
     const rng = createRng(5);
     const p = emb.map(() => {

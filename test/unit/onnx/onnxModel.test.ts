@@ -20,6 +20,7 @@ import { analyze } from '../../../src/compute/pipeline/analyze';
 import { createRng } from '../../../src/compute/random';
 import type { ResultsFile } from '../../../src/compute/results/schema';
 import { initBackend } from '../../../src/compute/tf/backend';
+import { buildResultsView } from '../../../src/host/resultsView';
 import { describeRun, ensureBuilt, runCli } from '../../helpers/cli';
 import { cnnBytes, cnnEmbedding, makeCnn, makeMlp, mlpBytes, mlpEmbedding, modelBytes, node, valueInfo, floats } from './models';
 import { newtonHead, referenceInfluence } from './reference';
@@ -118,6 +119,10 @@ describe('an ONNX model as the feature source', () => {
     const change = Math.sqrt(modelHead.reduce((s, w, k) => s + (refHead[k] - w) ** 2, 0) / modelHead.reduce((s, w) => s + w * w, 0));
     assert.ok(close(source.headRelativeChange!, change, 1e-3), `relative change ${source.headRelativeChange} vs ${change}`);
     assert.ok(source.agreement! >= 0 && source.agreement! <= 1);
+    // The panel's model line says which model, which output, its size and the refit figures.
+    const panel = buildResultsView(r, path.join(dir, 'images'), false).model;
+    assert.match(panel, /^softmax head on your model cnn\.onnx \(output 'emb', 32 values\); head refitted from its final layer: moved \d+\.\d%, agrees with your model on \d+\.\d% of samples$/);
+    assert.ok(panel.includes(`moved ${(100 * source.headRelativeChange!).toFixed(1)}%`));
 
     for (const t of [0, 2]) {
       const rec = r.test[t];
