@@ -29,6 +29,13 @@ export interface ImageLoadOptions {
   imageSize?: [number, number];
   grayscale?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Turns the images into feature vectors instead of pixels: a user's model
+   * (issue 15) decodes and embeds them batch by batch, overlapping decoding
+   * with inference, so the pixels of the whole set are never in memory. The
+   * result's shape is then [1, 1, dims] (the caller replaces the features).
+   */
+  features?: (files: ImageFile[]) => Promise<{ x: Float32Array; dims: number }>;
 }
 
 export interface ImageTensor {
@@ -54,6 +61,10 @@ async function readBytes(f: ImageFile): Promise<Buffer> {
 }
 
 export async function loadImages(files: ImageFile[], opts: ImageLoadOptions): Promise<ImageTensor> {
+  if (opts.features) {
+    const { x, dims } = await opts.features(files);
+    return { x, shape: [1, 1, dims] };
+  }
   const n = files.length;
   const kept: (Buffer | undefined)[] = new Array(n);
   let size = opts.imageSize;

@@ -11,6 +11,7 @@ import type { DatasetFormat, LoadedDataset } from '../types';
 import { readDelimited, type TextInput } from './csv';
 import { commonFolder, relativePosix } from './files';
 import { loadImageFolder } from './imageFolder';
+import type { ImageLoadOptions } from './imageSet';
 import { readJsonl } from './jsonl';
 import { finishTable } from './tabular';
 import { quote } from './quote';
@@ -36,6 +37,8 @@ export interface LoadOptions {
   chunkBytes?: number;
   /** Memory a streamed table may take without maxSamples (default 1 GB; tests lower it). */
   memoryBudgetBytes?: number;
+  /** Image features instead of pixels (a user's model, issue 15; see ImageLoadOptions.features). */
+  imageFeatures?: ImageLoadOptions['features'];
   /** JSONL fields that are not features (an embedding array read by the frozen-feature path). */
   ignoreFields?: string[];
   /** Progress: characters (bytes, when streamed) read for CSV/TSV, images decoded for image folders and JSONL images. */
@@ -96,6 +99,7 @@ export async function loadDataset(inputPath: string, options: LoadOptions = {}):
     imageSize: options.imageSize,
     grayscale: options.grayscale,
     onProgress: options.onProgress,
+    features: options.imageFeatures,
   };
   const warnings: string[] = [];
   const abs = path.resolve(inputPath);

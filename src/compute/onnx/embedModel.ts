@@ -14,13 +14,14 @@ import { readColumns } from '../data/embeddings/readers';
 import { gatherRows, type RowMatrix } from '../data/embeddings/rowMatrix';
 import type { DatasetFiles } from '../data/embeddings/embeddingSource';
 import { relativePosix } from '../data/files';
+import { type ImageFile, loadImages } from '../data/imageSet';
 import { quote } from '../data/quote';
 import type { FrozenFeatures } from '../pipeline/fitFrozen';
 import type { Progress } from '../pipeline/options';
 import type { LoadedDataset } from '../types';
 import { findHead, type GraphCut } from './findHead';
 import { type ImageInput, imageInput, type PreprocessSpec, readPreprocess, toModelInput } from './preprocess';
-import { openRunner } from './runtime';
+import { type EmbeddingRunner, openRunner } from './runtime';
 
 export interface OpenedModel {
   file: string;
@@ -57,11 +58,6 @@ export async function openModel(file: string, embeddingOutput?: string, preproce
   return { file, cut, cutBytes: onnx.ModelProto.encode(model).finish(), spec, ...(specFile ? { specFile } : {}), ...(image ? { image } : {}) };
 }
 
-/** What the loader must do for this model: image size and channels. */
-export function modelLoadOptions(m: OpenedModel): { imageSize?: [number, number]; grayscale?: boolean } {
-  return m.image ? { imageSize: [m.image.height, m.image.width], grayscale: m.image.channels === 1 } : {};
-}
-
 export interface EmbedContext {
   signal?: AbortSignal;
   report: (p: Progress) => void;
@@ -73,59 +69,148 @@ export interface ModelFeatures extends FrozenFeatures {
   dim: number;
 }
 
-export async function embedWithModel(m: OpenedModel, data: LoadedDataset, files: DatasetFiles, ctx: EmbedContext): Promise<ModelFeatures> {
-  const inputs = await modelInputs(m, data, files);
-  const runner = await openRunner(m.cutBytes, m.cut.input, m.cut.embedding, m.file);
-  try {
-    const total = data.train.y.length + data.test.y.length;
-    let done = 0;
-    const embed = async (x: Float32Array, n: number): Promise<{ phi: Float32Array; dim: number }> => {
-      const per = x.length / Math.max(n, 1);
-      const batch = m.image ? 32 : 1024;
-      let phi: Float32Array | null = null;
-      let dim = 0;
-      for (let start = 0; start < n; start += batch) {
-        throwIfAborted(ctx.signal);
-        const b = Math.min(batch, n - start);
-        const shape = [b, ...inputs.sampleShape];
-        const out = await runner.run(x.subarray(start * per, (start + b) * per), shape);
-        if (out.dims[0] !== b) throw new InputError(m.file, `the embedding ${quote(m.cut.embedding)} has shape [${out.dims.join(', ')}] for a batch of ${b}; expected the batch as its first dimension`);
-        const d = out.data.length / b;
-        if (!phi) {
-          dim = d;
-          phi = new Float32Array(n * d);
-        }
-        phi.set(out.data, start * dim);
-        done += b;
-        ctx.report({ stage: 'features', done, total, message: `embedding with ${path.basename(m.file)}` });
-      }
-      for (let k = 0; k < (phi?.length ?? 0); k++) {
-        if (!Number.isFinite(phi![k])) throw new InputError(m.file, `the embedding ${quote(m.cut.embedding)} of sample ${Math.floor(k / dim) + 1} holds ${phi![k]}; expected finite numbers`);
-      }
-      return { phi: phi ?? new Float32Array(0), dim };
-    };
-    const train = await embed(inputs.train, data.train.y.length);
-    const test = await embed(inputs.test, data.test.y.length);
-    const dim = train.dim || test.dim;
-    const initHead = m.cut.head ? headInDataOrder(m, data, dim) : undefined;
-    return {
-      train: train.phi,
-      test: test.phi,
-      dim,
-      ...(initHead ? { initHead } : {}),
-      source: {
-        kind: 'onnx',
-        file: m.file,
-        description: `output ${quote(m.cut.embedding)} of ${path.basename(m.file)}${m.specFile ? `, preprocessing ${path.basename(m.specFile)}` : ''}`,
-        embeddingOutput: m.cut.embedding,
-        embeddingDim: dim,
-        runtime: runner.description,
-        outOfSample: 'cross-fitted',
-      },
-    };
-  } finally {
-    await runner.dispose();
+/** Images per inference batch. */
+const IMAGE_BATCH = 32;
+/** Table rows per inference batch. */
+const ROW_BATCH = 1024;
+
+/**
+ * Embeds the rows of one input matrix (or of a stream of batches) with the
+ * cut model. Batches come from `next(k)`; batch k + 1 is prepared (decoded,
+ * normalised) on this thread while the runtime computes batch k on its own
+ * threads, so decoding overlaps inference instead of adding to it.
+ */
+async function embedBatches(
+  m: OpenedModel,
+  runner: EmbeddingRunner,
+  n: number,
+  batch: number,
+  next: (start: number, count: number) => Promise<{ x: Float32Array; shape: number[] }>,
+  onDone: (count: number) => void,
+  signal?: AbortSignal,
+): Promise<{ phi: Float32Array; dim: number }> {
+  let phi: Float32Array | null = null;
+  let dim = 0;
+  let pending = n > 0 ? next(0, Math.min(batch, n)) : null;
+  for (let start = 0; start < n; start += batch) {
+    throwIfAborted(signal);
+    const b = Math.min(batch, n - start);
+    const input = await pending!;
+    const running = runner.run(input.x, input.shape);
+    const after = start + batch;
+    pending = after < n ? next(after, Math.min(batch, n - after)) : null;
+    // A failed prefetch is reported when its turn comes; until then it must not count as unhandled.
+    pending?.catch(() => undefined);
+    const out = await running;
+    if (out.dims[0] !== b) throw new InputError(m.file, `the embedding ${quote(m.cut.embedding)} has shape [${out.dims.join(', ')}] for a batch of ${b}; expected the batch as its first dimension`);
+    if (!phi) {
+      dim = out.data.length / b;
+      phi = new Float32Array(n * dim);
+    }
+    phi.set(out.data, start * dim);
+    onDone(b);
   }
+  for (let k = 0; k < (phi?.length ?? 0); k++) {
+    if (!Number.isFinite(phi![k])) throw new InputError(m.file, `the embedding ${quote(m.cut.embedding)} of sample ${Math.floor(k / dim) + 1} holds ${phi![k]}; expected finite numbers`);
+  }
+  return { phi: phi ?? new Float32Array(0), dim };
+}
+
+/** What the runtime was, for the results (set by whichever pass opened it). */
+interface RunState {
+  runtime?: string;
+}
+
+/**
+ * For an image model: the loader's `imageFeatures`, which decodes the
+ * images batch by batch at the model's size and embeds them (the pixels of
+ * the whole set are never in memory at once).
+ */
+export function imageEmbedder(m: OpenedModel, ctx: EmbedContext, state: RunState): (files: ImageFile[]) => Promise<{ x: Float32Array; dims: number }> {
+  const img = m.image!;
+  const sampleShape = img.layout === 'NCHW' ? [img.channels, img.height, img.width] : [img.height, img.width, img.channels];
+  return async (files) => {
+    const runner = await openRunner(m.cutBytes, m.cut.input, m.cut.embedding, m.file);
+    state.runtime = runner.description;
+    let done = 0;
+    try {
+      const { phi, dim } = await embedBatches(
+        m,
+        runner,
+        files.length,
+        IMAGE_BATCH,
+        async (start, count) => {
+          const { x } = await loadImages(files.slice(start, start + count), { imageSize: [img.height, img.width], grayscale: img.channels === 1 });
+          return { x: toModelInput(x, count, img, m.spec), shape: [count, ...sampleShape] };
+        },
+        (count) => {
+          done += count;
+          ctx.report({ stage: 'features', done, total: files.length, message: `embedding with ${path.basename(m.file)}` });
+        },
+        ctx.signal,
+      );
+      return { x: phi, dims: dim };
+    } finally {
+      await runner.dispose();
+    }
+  };
+}
+
+export async function embedWithModel(m: OpenedModel, data: LoadedDataset, files: DatasetFiles, ctx: EmbedContext, state: RunState = {}): Promise<ModelFeatures> {
+  let train: Float32Array;
+  let test: Float32Array;
+  let dim: number;
+  if (m.image) {
+    // Embedded while loading (imageEmbedder): the loaded features are the embeddings.
+    if (data.format === 'csv') throw new InputError(files.file, `is a table, but ${m.file} takes images [${m.cut.inputShape.join(', ')}]; expected an image folder or a JSONL of image paths`);
+    if (state.runtime === undefined) throw new Error('an image model must embed while loading: pass imageEmbedder() as the loader\'s imageFeatures');
+    ({ dims: dim } = data);
+    ({ x: train } = data.train);
+    ({ x: test } = data.test);
+  } else {
+    const inputs = await tableInputs(m, data, files);
+    const runner = await openRunner(m.cutBytes, m.cut.input, m.cut.embedding, m.file);
+    state.runtime = runner.description;
+    try {
+      const total = data.train.y.length + data.test.y.length;
+      let done = 0;
+      const width = inputs.width;
+      const embed = (x: Float32Array, n: number) =>
+        embedBatches(
+          m,
+          runner,
+          n,
+          ROW_BATCH,
+          async (start, count) => ({ x: x.subarray(start * width, (start + count) * width), shape: [count, width] }),
+          (count) => {
+            done += count;
+            ctx.report({ stage: 'features', done, total, message: `embedding with ${path.basename(m.file)}` });
+          },
+          ctx.signal,
+        );
+      const a = await embed(inputs.train, data.train.y.length);
+      const b = await embed(inputs.test, data.test.y.length);
+      [train, test, dim] = [a.phi, b.phi, a.dim || b.dim];
+    } finally {
+      await runner.dispose();
+    }
+  }
+  const initHead = m.cut.head ? headInDataOrder(m, data, dim) : undefined;
+  return {
+    train,
+    test,
+    dim,
+    ...(initHead ? { initHead } : {}),
+    source: {
+      kind: 'onnx',
+      file: m.file,
+      description: `output ${quote(m.cut.embedding)} of ${path.basename(m.file)}${m.specFile ? `, preprocessing ${path.basename(m.specFile)}` : ''}`,
+      embeddingOutput: m.cut.embedding,
+      embeddingDim: dim,
+      ...(state.runtime ? { runtime: state.runtime } : {}),
+      outOfSample: 'cross-fitted',
+    },
+  };
 }
 
 /** The model's final layer as a head over the dataset's classes (in the dataset's sorted order); refuses a class count that differs. */
@@ -151,20 +236,8 @@ function headInDataOrder(m: OpenedModel, data: LoadedDataset, dim: number): Floa
   return out;
 }
 
-/** The model's input for both splits, and one sample's shape. */
-async function modelInputs(m: OpenedModel, data: LoadedDataset, files: DatasetFiles): Promise<{ train: Float32Array; test: Float32Array; sampleShape: number[] }> {
-  if (m.image) {
-    const img = m.image;
-    if (!data.imageShape) throw new InputError(files.file, `is a table, but ${m.file} takes images [${m.cut.inputShape.join(', ')}]; expected an image folder or a JSONL of image paths`);
-    const [h, w, c] = data.imageShape;
-    if (h !== img.height || w !== img.width || c !== img.channels) throw new Error(`images loaded as ${h}×${w}×${c}, the model takes ${img.height}×${img.width}×${img.channels}`);
-    const sampleShape = img.layout === 'NCHW' ? [c, h, w] : [h, w, c];
-    return {
-      train: toModelInput(data.train.x, data.train.y.length, img, m.spec),
-      test: toModelInput(data.test.x, data.test.y.length, img, m.spec),
-      sampleShape,
-    };
-  }
+/** A table model's input for both splits: the preprocessing's columns, as written in the file. */
+async function tableInputs(m: OpenedModel, data: LoadedDataset, files: DatasetFiles): Promise<{ train: Float32Array; test: Float32Array; width: number }> {
   const k = m.cut.inputShape[1];
   if (data.format !== 'csv') throw new InputError(files.file, `is not a CSV/TSV table, but ${m.file} takes rows of ${k > 0 ? k : 'some'} numbers; expected a CSV/TSV dataset`);
   const columns = m.spec.columns;
@@ -174,5 +247,5 @@ async function modelInputs(m: OpenedModel, data: LoadedDataset, files: DatasetFi
   const list = [{ file: files.file, abs: files.abs }];
   if (files.testFile && files.testAbs) list.push({ file: files.testFile, abs: files.testAbs });
   for (const f of list) byPath.set(relativePosix(data.root, f.abs), await readColumns(f.abs, f.file, { names: columns }));
-  return { train: gatherRows(data.train.sources, byPath, files.file), test: gatherRows(data.test.sources, byPath, files.file), sampleShape: [columns.length] };
+  return { train: gatherRows(data.train.sources, byPath, files.file), test: gatherRows(data.test.sources, byPath, files.file), width: columns.length };
 }

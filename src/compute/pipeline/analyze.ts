@@ -46,7 +46,7 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
 
   const backend = await initBackend(options.backend);
   // The user's own features (embeddings, an ONNX model) or null for a model trained here.
-  const source = await prepareFeatureSource(options);
+  const source = await prepareFeatureSource(options, report);
   report({ stage: 'load', done: 0, total: 1 });
   let data = await loadDataset(options.datasetPath, {
     testPath: options.testPath,

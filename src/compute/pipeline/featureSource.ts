@@ -13,20 +13,21 @@ import { loadEmbeddings, type DatasetFiles } from '../data/embeddings/embeddingS
 import { type FeatureSourceOptions, usesFrozenFeatures } from '../data/embeddings/options';
 import { loadUserProbabilities } from '../data/embeddings/userProbabilities';
 import { InputError } from '../errors';
-import { embedWithModel, modelLoadOptions, openModel } from '../onnx/embedModel';
+import { embedWithModel, imageEmbedder, openModel } from '../onnx/embedModel';
+import type { LoadOptions } from '../data';
 import type { LoadedDataset } from '../types';
 import type { FrozenFeatures } from './fitFrozen';
 import type { AnalyzeOptions, Progress } from './options';
 
 export interface PreparedSource {
   /** What the loader must do for this source (an image model's input size, a JSONL field to leave out of the features). */
-  loadOptions: { imageSize?: [number, number]; grayscale?: boolean; ignoreFields?: string[] };
+  loadOptions: Pick<LoadOptions, 'imageFeatures' | 'ignoreFields'>;
   /** The user's features for the loaded data, and the dataset with them as its feature matrix. */
   features(data: LoadedDataset, ctx: { signal?: AbortSignal; report: (p: Progress) => void }): Promise<{ data: LoadedDataset; frozen: FrozenFeatures }>;
 }
 
 /** null when the features come from a model trained here. */
-export async function prepareFeatureSource(options: AnalyzeOptions & FeatureSourceOptions): Promise<PreparedSource | null> {
+export async function prepareFeatureSource(options: AnalyzeOptions & FeatureSourceOptions, loadReport: (p: Progress) => void = () => {}): Promise<PreparedSource | null> {
   if (!usesFrozenFeatures(options)) {
     if (options.probabilitiesFile !== undefined) {
       throw new InputError(options.probabilitiesFile, 'is given without embeddings or a model file; expected it with --model-file or the embedding options (the built-in models cross-fit their own)');
@@ -46,10 +47,11 @@ export async function prepareFeatureSource(options: AnalyzeOptions & FeatureSour
 
   if (options.modelFile !== undefined) {
     const model = await openModel(options.modelFile, options.embeddingOutput, options.preprocessFile);
+    const state = {};
     return {
-      loadOptions: modelLoadOptions(model),
+      loadOptions: model.image ? { imageFeatures: imageEmbedder(model, { signal: options.signal, report: loadReport }, state) } : {},
       async features(data, ctx) {
-        const f = await embedWithModel(model, data, files, { signal: ctx.signal, report: ctx.report });
+        const f = await embedWithModel(model, data, files, { signal: ctx.signal, report: ctx.report }, state);
         return { data: withFeatures(data, f.train, f.test, f.dim), frozen: await withProbabilities(data, f) };
       },
     };

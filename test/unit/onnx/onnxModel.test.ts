@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { loadDataset } from '../../../src/compute/data';
 import { writeNpy } from '../../../src/compute/data/embeddings/npy';
-import { embedWithModel, modelLoadOptions, openModel } from '../../../src/compute/onnx/embedModel';
+import { embedWithModel, imageEmbedder, openModel } from '../../../src/compute/onnx/embedModel';
 import { analyze } from '../../../src/compute/pipeline/analyze';
 import { createRng } from '../../../src/compute/random';
 import type { ResultsFile } from '../../../src/compute/results/schema';
@@ -77,8 +77,11 @@ const close = (a: number, b: number, tol: number) => Math.abs(a - b) <= tol * Ma
 /** The model's embedding of every sample of the loaded dataset, and the JS reference, side by side. */
 async function embedBoth(modelFile: string, datasetPath: string, reference: (source: string, row?: number) => number[]) {
   const model = await openModel(modelFile);
-  const data = await loadDataset(datasetPath, { ...modelLoadOptions(model), seed: 0 });
-  const got = await embedWithModel(model, data, { file: datasetPath, abs: datasetPath }, { report: () => {} });
+  const ctx = { report: () => {} };
+  const state = {};
+  // An image model embeds while the images load (batch by batch), a table model after loading.
+  const data = await loadDataset(datasetPath, { seed: 0, ...(model.image ? { imageFeatures: imageEmbedder(model, ctx, state) } : {}) });
+  const got = await embedWithModel(model, data, { file: datasetPath, abs: datasetPath }, ctx, state);
   const expected = [...data.train.sources, ...data.test.sources].map((s) => reference(s.path, s.row));
   return { got, expected, data };
 }
