@@ -60,6 +60,8 @@ const nodeEntries = {
   analysisWorker: 'src/compute/process/analysisWorker.ts',
   extension: 'src/extension.ts',
   computeProcess: 'src/compute/process/entry.ts',
+  // Decodes images a batch ahead of ONNX Runtime, which runs on the analysis thread (--model-file).
+  onnxDecodeWorker: 'src/compute/onnx/decodeWorker.ts',
 };
 
 const common = {

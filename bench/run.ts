@@ -22,6 +22,7 @@ import type { BenchResults, SectionOutcome } from './report/types';
 import { runDetection } from './sections/detection';
 import { runEndToEnd } from './sections/endToEnd';
 import { runKernels } from './sections/kernels';
+import { runOnnx } from './sections/onnx';
 import { runScaling } from './sections/scaling';
 
 async function main(): Promise<number> {
@@ -70,6 +71,7 @@ async function main(): Promise<number> {
       ['detection', () => runDetection({ quick: args.quick, tempDir })],
       ['kernels', () => runKernels({ quick: args.quick, runs: args.runs })],
       ['scaling', () => runScaling({ quick: args.quick, tempDir })],
+      ['onnx', () => runOnnx({ quick: args.quick, tempDir })],
     ];
     for (const [name, run] of plan) {
       if (!selected(name)) continue;

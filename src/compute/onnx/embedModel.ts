@@ -14,13 +14,14 @@ import { readColumns } from '../data/embeddings/readers';
 import { gatherRows, type RowMatrix } from '../data/embeddings/rowMatrix';
 import type { DatasetFiles } from '../data/embeddings/embeddingSource';
 import { relativePosix } from '../data/files';
-import { type ImageFile, loadImages } from '../data/imageSet';
+import type { ImageFile } from '../data/imageSet';
+import { DecodeThread } from './decodeClient';
 import { quote } from '../data/quote';
 import type { FrozenFeatures } from '../pipeline/fitFrozen';
 import type { Progress } from '../pipeline/options';
 import type { LoadedDataset } from '../types';
 import { findHead, type GraphCut } from './findHead';
-import { type ImageInput, imageInput, type PreprocessSpec, readPreprocess, toModelInput } from './preprocess';
+import { type ImageInput, imageInput, type PreprocessSpec, readPreprocess } from './preprocess';
 import { type EmbeddingRunner, openRunner } from './runtime';
 
 export interface OpenedModel {
@@ -132,6 +133,8 @@ export function imageEmbedder(m: OpenedModel, ctx: EmbedContext, state: RunState
   return async (files) => {
     const runner = await openRunner(m.cutBytes, m.cut.input, m.cut.embedding, m.file);
     state.runtime = runner.description;
+    // onnxruntime-node runs on this thread: the images are decoded on another one, a batch ahead.
+    const decoder = new DecodeThread(img, m.spec);
     let done = 0;
     try {
       const { phi, dim } = await embedBatches(
@@ -139,10 +142,7 @@ export function imageEmbedder(m: OpenedModel, ctx: EmbedContext, state: RunState
         runner,
         files.length,
         IMAGE_BATCH,
-        async (start, count) => {
-          const { x } = await loadImages(files.slice(start, start + count), { imageSize: [img.height, img.width], grayscale: img.channels === 1 });
-          return { x: toModelInput(x, count, img, m.spec), shape: [count, ...sampleShape] };
-        },
+        async (start, count) => ({ x: await decoder.decode(files.slice(start, start + count)), shape: [count, ...sampleShape] }),
         (count) => {
           done += count;
           ctx.report({ stage: 'features', done, total: files.length, message: `embedding with ${path.basename(m.file)}` });
@@ -151,6 +151,7 @@ export function imageEmbedder(m: OpenedModel, ctx: EmbedContext, state: RunState
       );
       return { x: phi, dims: dim };
     } finally {
+      await decoder.close();
       await runner.dispose();
     }
   };
