@@ -6,6 +6,7 @@ import { RECALL_FRACTIONS, type RankingQuality } from '../lib/ranking';
 import { type DetectionCase, SIGNAL_LABELS, SIGNALS, type Signal, variantLabel } from '../sections/detection';
 import { type E2eConfigResult, isVariant, label, TARGET_SECONDS } from '../sections/endToEnd';
 import { influenceStageThroughput } from '../sections/kernels';
+import type { OnnxSection } from '../sections/onnx';
 import type { BenchResults } from './types';
 
 export function renderReport(r: BenchResults): string {
@@ -417,6 +418,26 @@ function onnxSection(r: BenchResults): string[] {
         ['the engine\'s embedding pass (decode, preprocess, run)', num(o.embeddingImagesPerSecond, 1), pct(o.ratio, 0), `${num(o.peakRssMB, 0)} MB`],
       ],
       ['l', 'r', 'r', 'r'],
+    ),
+    '',
+    ...(o.detection ? onnxDetection(o.detection) : []),
+  ];
+}
+
+function onnxDetection(d: NonNullable<OnnxSection['detection']>): string[] {
+  return [
+    `Mislabel detection on the MNIST demo (${d.flipped} of ${d.nTrain} training labels flipped, seed 0), same run: the built-in MLP against the engine's own CNN ` +
+      `trained on the same noisy training set (3 epochs), exported to ONNX (${num(d.modelKB, 0)} KB; its embedding matches the engine's features to ${d.exportMaxAbsDiff.toExponential(1)}) ` +
+      `and analyzed with \`--model-file\` (influence over its final layer; head refit moved it ${pct(d.headRelativeChange, 1)}, agreement with the CNN ${pct(d.agreement, 1)}).` +
+      (d.error ? ` **A run failed:** ${d.error}` : ''),
+    '',
+    table(
+      ['model', 'suspicion AUROC', 'test accuracy'],
+      [
+        ['built-in MLP', num(d.mlpAuroc, 3), pct(d.mlpTestAccuracy, 1)],
+        ['your model (ONNX CNN)', num(d.onnxAuroc, 3), pct(d.onnxTestAccuracy, 1)],
+      ],
+      ['l', 'r', 'r'],
     ),
     '',
   ];

@@ -59,13 +59,15 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
   throwIfAborted(options.signal);
   let frozen: FrozenFeatures | undefined;
   if (source) {
+    // (An image model embeds while the images load: its pass is in 'load'; a table model's is 'embed'.)
+    clock.lap('load');
     ({ data, frozen } = await source.features(data, { signal: options.signal, report }));
     // A softmax head on the user's features is a logistic regression on them: the rest of the pipeline runs it as one.
     options = { ...options, model: 'logreg' };
     throwIfAborted(options.signal);
   }
   validateRun(options, data, { backend: backend.name, workers: resolveWorkers(options.workers, folds + 1) });
-  clock.lap('load');
+  clock.lap(source ? 'embed' : 'load');
 
   const settings = fitSettings(options, data);
   const views: DataViews = trainingViews(data);
