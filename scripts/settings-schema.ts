@@ -1,6 +1,6 @@
 /**
  * Writes package.json's `contributes.configuration.properties` from the option
- * table (src/compute/options/table.ts via src/host/settingsTable.ts), so a
+ * table (src/protocol/options.ts via src/host/settingsTable.ts), so a
  * setting is declared in one place. Run after adding or changing an option
  * with a setting: `npm run settings-schema`. test/unit/options/table.test.ts
  * fails when package.json and the table disagree.

@@ -18,7 +18,7 @@ import { type DemoFlags, runDemo } from './cli/demo';
 
 export const EXIT = { ok: 0, internal: 1, badInput: 2, cancelled: 130 } as const;
 
-/** The engine's options (declared once in src/compute/options/table.ts), then the CLI's own output flags. */
+/** The engine's options (declared once in src/protocol/options.ts), then the CLI's own output flags. */
 function addModelOptions(command: Command): Command {
   return addEngineOptions(command)
     .option('--json', 'print the results JSON on stdout instead of the summary')

@@ -1,5 +1,5 @@
 /**
- * The CLI face of the option table (src/compute/options/table.ts): one flag
+ * The CLI face of the option table (src/protocol/options.ts): one flag
  * per option, its help from the option's doc and default, its value parsed
  * and then checked by the option's rule, so the CLI accepts exactly what the
  * engine and the extension's settings accept.
@@ -7,7 +7,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { quote } from '../compute/data/quote';
 import { type EngineOptions, flagOf, renderOptionRefs } from '../compute/options/derive';
-import { type CliValue, OPTION_NAMES, OPTIONS, type OptionName } from '../compute/options/table';
+import { type CliValue, OPTION_NAMES, OPTIONS, type OptionName } from '../protocol/options';
 
 /** The flag's text as the value its rule checks (a number, a list of numbers, a string). */
 function parseText(text: string, parse: CliValue['parse']): unknown {

@@ -5,7 +5,7 @@
  * default"); the engine gets only what the user actually set.
  */
 import { showValue } from '../compute/options/validate';
-import { OPTIONS } from '../compute/options/table';
+import { OPTIONS } from '../protocol/options';
 import { optionsOfStage, renderOptionRefs, referencedOptions } from '../compute/options/derive';
 import { checkJobOptions, type JobOptions, MODEL_KINDS } from '../protocol/compute';
 import { SETTINGS, settingName, settingOf } from './settingsTable';

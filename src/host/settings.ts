@@ -1,4 +1,4 @@
-/** Reads the `influenceLens.*` settings (declared in the option table, src/compute/options/table.ts); checked when they become job options. */
+/** Reads the `influenceLens.*` settings (declared in the option table, src/protocol/options.ts); checked when they become job options. */
 import * as vscode from 'vscode';
 import { type AnalysisSettings, type ModelSetting } from './jobOptions';
 import { MODEL_KINDS } from '../protocol/compute';

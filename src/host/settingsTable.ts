@@ -1,11 +1,11 @@
 /**
- * The extension's face of the option table (src/compute/options/table.ts):
+ * The extension's face of the option table (src/protocol/options.ts):
  * which options are `influenceLens.*` settings, their package.json schema
  * (`npm run settings-schema` writes it; test/unit/options/table.test.ts
  * checks it agrees), and how a setting value becomes a job option. Pure (no
  * vscode), so all of it is unit-tested; settings.ts only reads the values.
  */
-import { OPTION_NAMES, OPTIONS, type OptionName, type SettingFace } from '../compute/options/table';
+import { OPTION_NAMES, OPTIONS, type OptionName, type SettingFace } from '../protocol/options';
 
 export const SETTINGS_PREFIX = 'influenceLens';
 

@@ -5,15 +5,16 @@
  * exactly one of `result`, `cancelled` or `error`, then exits.
  * Both ends check every message with the checkers below.
  */
-import { OPTION_SHAPE } from '../compute/options/derive';
 import { type Checked, nonNegInt, num, object, oneOf, optional, str, union } from './check';
 
-export { METHODS, MODEL_KINDS } from '../compute/options/table';
+import { OPTION_SHAPE } from './options';
+
+export { METHODS, MODEL_KINDS } from './options';
 
 /**
  * What the engine's AnalyzeOptions holds that can cross a wire (no signal, no
  * callbacks): where the data is, then every option of the table
- * (src/compute/options/table.ts), each checked by its own rule.
+ * (./options.ts), each checked by its own rule.
  */
 export const checkJobOptions = object({
   datasetPath: str,

@@ -1,9 +1,9 @@
 /**
- * What the option table (./table.ts) gives the rest of the engine: the option
+ * What the option table (src/protocol/options.ts) gives the rest of the engine: the option
  * type, the defaults, the flag spelling and how a message names an option.
  */
-import { type Checked, optional, type Optional } from '../../protocol/check';
-import { OPTION_NAMES, OPTIONS, type OptionName, type OptionStage } from './table';
+import type { Checked } from '../../protocol/check';
+import { OPTION_NAMES, OPTIONS, type OptionName, type OptionStage } from '../../protocol/options';
 
 /** Every option the table declares, each optional (absent = its default). */
 export type EngineOptions = { -readonly [K in OptionName]?: Checked<(typeof OPTIONS)[K]['rule']> };
@@ -46,8 +46,3 @@ export function renderOptionRefs(message: string, face: (name: OptionName) => st
 export function referencedOptions(message: string): OptionName[] {
   return [...message.matchAll(REF)].map((m) => m[1]).filter((n): n is OptionName => Object.prototype.hasOwnProperty.call(OPTIONS, n));
 }
-
-/** The wire shape of the options (every one optional, checked by its rule): src/protocol/compute.ts builds checkJobOptions from it. */
-export const OPTION_SHAPE = Object.fromEntries(OPTION_NAMES.map((name) => [name, optional<unknown>(OPTIONS[name].rule)])) as unknown as {
-  [K in OptionName]: Optional<Checked<(typeof OPTIONS)[K]['rule']>>;
-};

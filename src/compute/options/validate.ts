@@ -1,7 +1,7 @@
 /** The engine's one check of its options, by the table's rules: a bad value is an InputError naming the option, not a flag. */
 import { InputError } from '../errors';
 import { optionRef } from './derive';
-import { OPTION_NAMES, OPTIONS } from './table';
+import { OPTION_NAMES, OPTIONS } from '../../protocol/options';
 import type { EngineOptions } from './derive';
 
 /** A value as a message shows it (strings quoted, lists joined). */

@@ -7,7 +7,7 @@
  * the field, never a task that silently never finishes.
  */
 import { arrayOf, type Check, type Checked, num, object, optional, ProtocolError, rule, str, union, nonNegInt, int, oneOf } from '../../protocol/check';
-import { MODEL_KINDS } from '../options/table';
+import { MODEL_KINDS } from '../../protocol/options';
 import type { Checkpoint, ModelConfig, NamedArray, TrainedNetwork, TrainingData } from '../models/types';
 
 /** Typed arrays cross a worker boundary by structured clone (or shared memory) and arrive as themselves. */
@@ -99,7 +99,7 @@ export function readWorkerResponse(message: unknown): WorkerResponse {
     return checkWorkerResponse(message, 'worker message');
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error;
-    throw new Error(`internal error: a training thread sent a malformed message (${error.message})`);
+    throw new Error(`internal error: a training thread sent a malformed message (${error.message})`, { cause: error });
   }
 }
 

@@ -1,11 +1,11 @@
 /**
  * What an analysis needs to know. The options themselves, their defaults and
- * their docs are declared once in src/compute/options/table.ts; this adds
+ * their docs are declared once in src/protocol/options.ts; this adds
  * where the data is and the run's callbacks. The CLI, the extension's
  * settings and the benchmarks all build one of these.
  */
 import type { EngineOptions } from '../options/derive';
-import type { METHODS } from '../options/table';
+import type { METHODS } from '../../protocol/options';
 
 export { DEFAULTS } from '../options/derive';
 

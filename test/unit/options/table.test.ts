@@ -1,5 +1,5 @@
 /**
- * The option table (src/compute/options/table.ts) is the one declaration of
+ * The option table (src/protocol/options.ts) is the one declaration of
  * every analysis option; these tests hold its faces to it. Before it, the
  * faces drifted: the gif fraction was `subsetFraction` in the engine and
  * `targetParameterFraction` in the settings, the CLI refused a fraction of 1
@@ -13,7 +13,7 @@ import { describe, test } from 'node:test';
 import { Command } from 'commander';
 import { addEngineOptions, engineOptionsFrom, inCliTerms } from '../../../src/cli/flags';
 import { DEFAULTS, flagOf, optionRef } from '../../../src/compute/options/derive';
-import { OPTION_NAMES, OPTIONS } from '../../../src/compute/options/table';
+import { OPTION_NAMES, OPTIONS } from '../../../src/protocol/options';
 import { checkJobOptions } from '../../../src/protocol/compute';
 import { inExtensionTerms } from '../../../src/host/jobOptions';
 import { type ConfigurationLike, readSettingValues, SETTINGS, settingsSchema } from '../../../src/host/settingsTable';
@@ -122,8 +122,8 @@ describe('engine messages name options, each face names its own control', () => 
   });
 
   test('no string in the engine spells a CLI flag', () => {
-    // The table declares flags' old spellings; the demo's README documents the CLI command that made it.
-    const allowed = new Set(['options/table.ts', 'demo/demoReadme.ts']);
+    // The demo's README documents the CLI command that made it.
+    const allowed = new Set(['demo/demoReadme.ts']);
     const offenders: string[] = [];
     const walk = (dir: string) => {
       for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {

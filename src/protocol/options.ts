@@ -1,12 +1,13 @@
 /**
- * Every analysis option, declared once. Everything else derives from this
- * table: the engine's option type (`EngineOptions`, in ./derive.ts), the
+ * Every analysis option, declared once (here, in the protocol: the engine,
+ * the CLI and the extension host all read it, and it imports nothing but
+ * ./check). Everything else derives from this table (src/compute/options/): the engine's option type (`EngineOptions`, in ./derive.ts), the
  * wire checker of the job options (src/protocol/compute.ts), the CLI flags
  * and their help (src/cli/flags.ts), the extension's settings and their
  * mapping to job options (src/host/settingsTable.ts), package.json's
  * `contributes.configuration` (written by `npm run settings-schema`, checked
  * by test/unit/options/table.test.ts), and how engine messages name an
- * option on each face (./optionRef.ts).
+ * option on each face (optionRef in src/compute/options/derive.ts).
  *
  * One name per concept: the engine name is the key here; the CLI flag is
  * always its kebab-case (`maxSamples` → `--max-samples`); a setting, when
@@ -28,7 +29,7 @@
  * ("the maxSamples option"), which the CLI shows as `--max-samples` and the
  * extension as `the influenceLens.maxSamples setting`.
  */
-import { rule, type Rule } from '../../protocol/check';
+import { type Checked, optional, type Optional, rule, type Rule } from './check';
 
 export const MODEL_KINDS = ['logreg', 'mlp', 'cnn'] as const;
 export const METHODS = ['auto', 'exact', 'cg', 'lissa', 'tracin', 'gif'] as const;
@@ -290,3 +291,8 @@ export const OPTIONS = {
 
 export type OptionName = keyof typeof OPTIONS;
 export const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
+
+/** The wire shape of the options (every one optional, checked by its rule): checkJobOptions (./compute.ts) is built from it. */
+export const OPTION_SHAPE = Object.fromEntries(OPTION_NAMES.map((name) => [name, optional<unknown>(OPTIONS[name].rule)])) as unknown as {
+  [K in OptionName]: Optional<Checked<(typeof OPTIONS)[K]['rule']>>;
+};
