@@ -91,7 +91,7 @@ const nonNegative = rule('a number ≥ 0', (v): v is number => typeof v === 'num
 /** A rule over named values; `values` gives the settings UI its enum. */
 function oneOf<const T extends readonly string[]>(values: T): Rule<T[number]> & { values: T } {
   return Object.assign(
-    rule(`one of ${values.join(', ')}`, (v): v is T[number] => values.includes(v as T[number])),
+    rule(`one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, (v): v is T[number] => values.includes(v as T[number])),
     { values },
   );
 }

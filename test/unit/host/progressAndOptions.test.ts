@@ -43,7 +43,7 @@ test('a setting the engine would refuse is refused by name before the run, never
     ['folds', 1, /^the influenceLens\.folds setting is 1; expected a whole number of at least 2/],
     ['topK', 2.5, /^the influenceLens\.topK setting is 2\.5; expected a positive whole number/],
     ['subsetFraction', 0, /^the influenceLens\.subsetFraction setting is 0; expected a number above 0 and at most 1/],
-    ['method', 'fast', /^the influenceLens\.method setting is "fast"; expected one of auto, exact, cg/],
+    ['method', 'fast', /^the influenceLens\.method setting is "fast"; expected one of "auto", "exact", "cg"/],
   ] as const) {
     assert.throws(() => jobOptionsFor('/d.csv', { ...DEFAULT_SETTINGS, [key]: value }, {}), (e: Error) => e instanceof SettingError && e.key === key && expected.test(e.message));
   }

@@ -22,7 +22,7 @@ test('well-formed messages pass unchanged', () => {
 });
 
 test('a malformed response is an internal error naming the field', () => {
-  assert.throws(() => readWorkerResponse({ type: 'trained', taskId: 4, backend: 'cpu', seconds: 1 }), /^Error: internal error: a training thread sent a malformed message \(worker message\.net: expected an object, got nothing \(the field is missing\)\)/);
+  assert.throws(() => readWorkerResponse({ type: 'trained', taskId: 4, backend: 'cpu', seconds: 1 }), /^Error: internal error: a training thread sent a malformed message \(worker message\.net: expected an object, got undefined\)/);
   assert.throws(
     () => readWorkerResponse({ type: 'trained', taskId: 4, net: { ...net, head: [0, 0, 0, 0, 0, 0] }, backend: 'cpu', seconds: 1 }),
     /worker message\.net\.head: expected a Float64Array, got an array/,
