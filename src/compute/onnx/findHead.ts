@@ -6,6 +6,7 @@
  * With a named embedding (--embedding-output) that is not that input, there
  * is no model head: a fresh head is fitted on the named tensor.
  */
+import { optionRef } from '../options/derive';
 import type { onnx } from 'onnx-proto';
 import { InputError } from '../errors';
 import { quote } from '../data/quote';
@@ -64,11 +65,11 @@ export function findHead(model: onnx.IModelProto, file: string, embeddingOutput?
   const traced = head?.embedding;
   if (embeddingOutput !== undefined) {
     const known = producer.has(embeddingOutput) || outputs.some((o) => o.name === embeddingOutput);
-    if (!known) throw new InputError(file, `has no tensor ${quote(embeddingOutput)} (--embedding-output); expected the name of an output or of a node's output in the graph`);
+    if (!known) throw new InputError(file, `has no tensor ${quote(embeddingOutput)} (${optionRef('embeddingOutput')}); expected the name of an output or of a node's output in the graph`);
   } else if (!head) {
     throw new InputError(
       file,
-      `the output ${quote(logits)} is made by ${node ? `a ${node.opType} node` : 'no node'}, not by a Gemm or MatMul (+ Add) final layer; expected a classifier ending in a linear layer, or name the embedding with --embedding-output`,
+      `the output ${quote(logits)} is made by ${node ? `a ${node.opType} node` : 'no node'}, not by a Gemm or MatMul (+ Add) final layer; expected a classifier ending in a linear layer, or name the embedding with ${optionRef('embeddingOutput')}`,
     );
   }
   const embedding = embeddingOutput ?? traced!;

@@ -7,6 +7,7 @@
  * does not know, a malformed graph) is the user's input: an InputError
  * quoting the runtime's reason.
  */
+import { optionRef } from '../options/derive';
 import type * as OrtNode from 'onnxruntime-node';
 import { InputError } from '../errors';
 import { clip } from '../data/quote';
@@ -26,7 +27,7 @@ export async function openRunner(bytes: Uint8Array, input: string, output: strin
   } catch (err) {
     throw new InputError(
       file,
-      `cannot be run: ONNX Runtime is not available on ${process.platform}-${process.arch} (${clip(String((err as Error).message ?? err), 200)}); expected linux-x64, the platform this build ships ONNX Runtime for — or give your embeddings instead (--embeddings-file)`,
+      `cannot be run: ONNX Runtime is not available on ${process.platform}-${process.arch} (${clip(String((err as Error).message ?? err), 200)}); expected linux-x64, the platform this build ships ONNX Runtime for — or give your embeddings instead (${optionRef('embeddingsFile')})`,
     );
   }
   let session: OrtNode.InferenceSession;

@@ -8,6 +8,7 @@
  * Two steps because a model decides how the data is loaded (its image size
  * and channels): prepare() before loading, features() after.
  */
+import { optionRef } from '../options/derive';
 import path from 'node:path';
 import { loadEmbeddings, type DatasetFiles } from '../data/embeddings/embeddingSource';
 import { type FeatureSourceOptions, usesFrozenFeatures } from '../data/embeddings/options';
@@ -30,7 +31,7 @@ export interface PreparedSource {
 export async function prepareFeatureSource(options: AnalyzeOptions & FeatureSourceOptions, loadReport: (p: Progress) => void = () => {}): Promise<PreparedSource | null> {
   if (!usesFrozenFeatures(options)) {
     if (options.probabilitiesFile !== undefined) {
-      throw new InputError(options.probabilitiesFile, 'is given without embeddings or a model file; expected it with --model-file or the embedding options (the built-in models cross-fit their own)');
+      throw new InputError(options.probabilitiesFile, `is given without embeddings or a model file; expected it with ${optionRef('modelFile')} or the embedding options (the built-in models cross-fit their own)`);
     }
     return null;
   }
@@ -71,17 +72,17 @@ export async function prepareFeatureSource(options: AnalyzeOptions & FeatureSour
 /** One feature source at a time, and no option that only a model trained here uses. */
 function checkCombination(o: AnalyzeOptions & FeatureSourceOptions): void {
   const sources = [
-    o.modelFile !== undefined && '--model-file',
-    o.embeddingsFile !== undefined && '--embeddings-file',
-    o.embeddingColumns !== undefined && '--embedding-columns',
-    o.embeddingField !== undefined && '--embedding-field',
+    o.modelFile !== undefined && `${optionRef('modelFile')}`,
+    o.embeddingsFile !== undefined && `${optionRef('embeddingsFile')}`,
+    o.embeddingColumns !== undefined && `${optionRef('embeddingColumns')}`,
+    o.embeddingField !== undefined && `${optionRef('embeddingField')}`,
   ].filter((s): s is string => typeof s === 'string');
   if (sources.length > 1) throw new InputError(o.datasetPath, `${sources.join(' and ')} both name the features; expected one of them`);
   if (o.model !== undefined && o.model !== 'logreg') {
-    throw new InputError(o.datasetPath, `--model ${o.model} trains a model here, but ${sources[0]} gives the features; expected one or the other (the head on your features is fitted either way)`);
+    throw new InputError(o.datasetPath, `${optionRef('model')} (${o.model}) trains a model here, but ${sources[0]} gives the features; expected one or the other (the head on your features is fitted either way)`);
   }
-  if (o.embeddingOutput !== undefined && o.modelFile === undefined) throw new InputError(o.datasetPath, '--embedding-output names a tensor of a model; expected it with --model-file');
-  if (o.testEmbeddingsFile !== undefined && o.embeddingsFile === undefined) throw new InputError(o.testEmbeddingsFile, 'is given without --embeddings-file; expected both side files');
+  if (o.embeddingOutput !== undefined && o.modelFile === undefined) throw new InputError(o.datasetPath, `${optionRef('embeddingOutput')} names a tensor of a model; expected it with ${optionRef('modelFile')}`);
+  if (o.testEmbeddingsFile !== undefined && o.embeddingsFile === undefined) throw new InputError(o.testEmbeddingsFile, `is given without ${optionRef('embeddingsFile')}; expected both side files`);
 }
 
 /** The dataset with the user's features as its feature matrix (no image shape: the features are vectors now). */

@@ -3,6 +3,7 @@
  * a number-array field (JSONL), or side files aligned by row; checked
  * (finite, one row per data row, one width) and put in sample order.
  */
+import { optionRef } from '../../options/derive';
 import path from 'node:path';
 import { InputError } from '../../errors';
 import type { LoadedDataset } from '../../types';
@@ -40,7 +41,7 @@ export async function loadEmbeddings(data: LoadedDataset, files: DatasetFiles, o
   if (data.format === 'imagefolder') {
     throw new InputError(
       files.file,
-      'is an image folder; precomputed embeddings are read by row from a CSV/TSV or JSONL dataset (list the images in a JSONL with an embedding field), or use --model-file',
+      `is an image folder; precomputed embeddings are read by row from a CSV/TSV or JSONL dataset (list the images in a JSONL with an embedding field), or use ${optionRef('modelFile')}`,
     );
   }
   const dataFiles = filesOf(data, files);
@@ -52,7 +53,7 @@ export async function loadEmbeddings(data: LoadedDataset, files: DatasetFiles, o
     if (dataFiles.length > 1 && o.testEmbeddingsFile === undefined) {
       throw new InputError(
         dataFiles[1].file,
-        `is the test file, and ${o.embeddingsFile} covers only ${files.file}; expected a second side file for it (--test-embeddings-file), or the embeddings as columns of both files`,
+        `is the test file, and ${o.embeddingsFile} covers only ${files.file}; expected a second side file for it (${optionRef('testEmbeddingsFile')}), or the embeddings as columns of both files`,
       );
     }
     for (let k = 0; k < dataFiles.length; k++) {
@@ -65,11 +66,11 @@ export async function loadEmbeddings(data: LoadedDataset, files: DatasetFiles, o
     }
     description = `side file ${o.embeddingsFile}${o.testEmbeddingsFile ? ` (test: ${o.testEmbeddingsFile})` : ''}`;
   } else if (o.embeddingField !== undefined) {
-    if (data.format !== 'jsonl') throw new InputError(files.file, `is not JSONL; --embedding-field names a field of JSONL records (for CSV/TSV use --embedding-columns)`);
+    if (data.format !== 'jsonl') throw new InputError(files.file, `is not JSONL; ${optionRef('embeddingField')} names a field of JSONL records (for CSV/TSV use ${optionRef('embeddingColumns')})`);
     for (const f of dataFiles) byPath.set(f.rel, await readArrayField(f.abs, f.file, o.embeddingField));
     description = `field '${o.embeddingField}' of ${files.file}`;
   } else if (o.embeddingColumns !== undefined) {
-    if (data.format !== 'csv') throw new InputError(files.file, `is not CSV/TSV; --embedding-columns names columns of a table (for JSONL use --embedding-field)`);
+    if (data.format !== 'csv') throw new InputError(files.file, `is not CSV/TSV; ${optionRef('embeddingColumns')} names columns of a table (for JSONL use ${optionRef('embeddingField')})`);
     const choice = parseColumnChoice(o.embeddingColumns);
     for (const f of dataFiles) byPath.set(f.rel, await readColumns(f.abs, f.file, choice));
     description = `columns ${o.embeddingColumns} of ${files.file}`;
