@@ -293,7 +293,7 @@ export const OPTIONS = {
   modelFile: option({
     rule: pathText,
     default: undefined,
-    doc: "Your own ONNX classifier: influence over its final layer on its own embedding, instead of training the model option's model",
+    doc: 'Your own ONNX classifier: influence over its final layer on its own embedding, instead of a model trained here',
     stage: 'fit',
     cli: { arg: '<model.onnx>', parse: 'string' },
     setting: {
@@ -305,7 +305,7 @@ export const OPTIONS = {
   embeddingOutput: option({
     rule: pathText,
     default: undefined,
-    doc: 'With modelFile: the tensor to use as the embedding',
+    doc: 'With a model file: the tensor to use as the embedding',
     defaultIs: 'the input of the final Gemm/MatMul',
     stage: 'fit',
     cli: { arg: '<name>', parse: 'string' },
@@ -313,7 +313,7 @@ export const OPTIONS = {
   preprocessFile: option({
     rule: pathText,
     default: undefined,
-    doc: 'With modelFile: the preprocessing JSON (image size, layout, scale, mean/std; table columns)',
+    doc: 'With a model file: the preprocessing JSON (image size, layout, scale, mean/std; table columns)',
     defaultIs: '<model>.preprocess.json beside it',
     stage: 'fit',
     cli: { arg: '<json>', parse: 'string' },
@@ -322,14 +322,14 @@ export const OPTIONS = {
   embeddingColumns: option({
     rule: pathText,
     default: undefined,
-    doc: 'CSV/TSV: your embedding columns, a prefix like emb_* or a list like e0,e1,e2',
+    doc: 'Your embedding columns of a CSV/TSV dataset, a prefix like emb_* or a list like e0,e1,e2',
     stage: 'fit',
     cli: { arg: '<cols>', parse: 'string' },
   }),
   embeddingField: option({
     rule: pathText,
     default: undefined,
-    doc: "JSONL: the field holding each record's embedding (an array of numbers)",
+    doc: "The field holding each JSONL record's embedding (an array of numbers)",
     stage: 'fit',
     cli: { arg: '<name>', parse: 'string' },
   }),

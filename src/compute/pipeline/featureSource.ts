@@ -30,6 +30,10 @@ export interface PreparedSource {
 /** null when the features come from a model trained here. */
 export async function prepareFeatureSource(options: AnalyzeOptions & FeatureSourceOptions, loadReport: (p: Progress) => void = () => {}): Promise<PreparedSource | null> {
   if (!usesFrozenFeatures(options)) {
+    if (options.embeddingOutput !== undefined || options.preprocessFile !== undefined) {
+      throw new InputError(options.datasetPath, `${optionRef(options.embeddingOutput !== undefined ? 'embeddingOutput' : 'preprocessFile')} is about a model; expected it with ${optionRef('modelFile')}`);
+    }
+    if (options.testEmbeddingsFile !== undefined) throw new InputError(options.testEmbeddingsFile, `is given without ${optionRef('embeddingsFile')}; expected both side files`);
     if (options.probabilitiesFile !== undefined) {
       throw new InputError(options.probabilitiesFile, `is given without embeddings or a model file; expected it with ${optionRef('modelFile')} or the embedding options (the built-in models cross-fit their own)`);
     }

@@ -164,6 +164,14 @@ describe('bad embeddings are refused, naming the file', () => {
     await assert.rejects(run({ datasetPath: path.join(dir, 'data.csv'), embeddingColumns: 'e0,e9' }), /data\.csv:1: has no column 'e9'/);
   });
 
+  test('a model option without a model file, two feature sources at once', async () => {
+    await assert.rejects(run({ datasetPath: path.join(dir, 'plain.csv'), embeddingOutput: 'pool' }), /the embeddingOutput option is about a model; expected it with the modelFile option/);
+    await assert.rejects(
+      run({ datasetPath: path.join(dir, 'data.csv'), embeddingColumns: 'e*', embeddingsFile: path.join(dir, 'emb.npy') }),
+      /the embeddingsFile option and the embeddingColumns option both name the features; expected one of them/,
+    );
+  });
+
   test('probabilities that do not sum to 1', async () => {
     const file = write('badp.csv', labels.map(() => '0.5,0.5,0.5').join('\n') + '\n');
     await assert.rejects(run({ datasetPath: path.join(dir, 'data.csv'), embeddingColumns: 'e*', probabilitiesFile: file }), /badp\.csv:1: row 1 sums to 1\.50000; expected probabilities that sum to 1/);
