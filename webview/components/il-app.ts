@@ -151,7 +151,9 @@ export class IlApp extends LitElement {
       .actions {
         margin-left: auto;
         display: flex;
+        flex-wrap: wrap;
         gap: 6px;
+        min-width: 0;
       }
     `,
   ];

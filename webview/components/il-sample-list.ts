@@ -311,6 +311,28 @@ export class IlSampleList extends LitElement {
   scrollToRow(index: number): void {
     const virtualizer = this.renderRoot.querySelector('lit-virtualizer') as LitVirtualizer | null;
     virtualizer?.element(index)?.scrollIntoView({ block: 'nearest' });
+    // Rows are measured as they render (a row wrapped in a narrow list is taller than the estimate): once they are
+    // laid out the row may sit elsewhere, so it is brought into view again.
+    let tries = 30;
+    let settled = 0;
+    const again = () => {
+      if (!virtualizer || this.store.active[this.list] !== index || tries-- <= 0) return;
+      const row = this.renderRoot.querySelector(`#${this.list}-row-${index}`);
+      const box = virtualizer.getBoundingClientRect();
+      const r = row?.getBoundingClientRect();
+      if (r && r.top >= box.top - 1 && r.bottom <= box.bottom + 1) {
+        // In view; the layout may still move it while it settles, so look a few more times.
+        if (settled++ < 3) setTimeout(again, 100);
+        return;
+      }
+      settled = 0;
+      // Once the row exists, scroll by its real box, not the layout's estimate (the virtualizer's own scrollIntoView
+      // keeps the row pinned where the estimate puts it, which can leave the last row half below the list).
+      if (r) virtualizer.scrollTop += r.bottom > box.bottom ? r.bottom - box.bottom + 2 : r.top - box.top - 2;
+      else virtualizer.element(index)?.scrollIntoView({ block: 'nearest' });
+      setTimeout(again, 100);
+    };
+    setTimeout(again, 100);
   }
 
   private restored = false;
