@@ -191,7 +191,8 @@ export class PanelController implements vscode.Disposable {
           return;
         }
         case 'openSample':
-          await openSample(location(message.split, message.id));
+          await openSample(location(message.split, message.id), this.panel?.sampleColumn());
+          this.panel?.rememberSampleColumn();
           return;
         case 'revealSample':
           await revealSample(location(message.split, message.id));
