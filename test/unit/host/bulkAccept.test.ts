@@ -17,6 +17,7 @@ import { applyReplacements, verifyTextEdits } from '../../../src/host/editVerifi
 import { type DatasetInfo, invertPlan, planRelabelEach, type RelabelTarget } from '../../../src/host/relabelPlan';
 import { ResultsIndex } from '../../../src/host/resultsView';
 import { buildDetail, readRecord } from '../../../src/host/sampleDetail';
+import { MAX_FIELDS, MAX_RECORD_CHARS, parseHostToWebview } from '../../../src/protocol/webview';
 
 const root = '/data';
 const info = (linesTrusted: boolean): DatasetInfo => ({ root, format: 'csv', labelColumn: 'label', resolve: (rel) => path.join(root, rel), linesTrusted: () => linesTrusted });
@@ -73,6 +74,18 @@ describe('the detail pane', () => {
     ]);
     assert.equal(r.text, '1,"a quoted, long\nnote",cat');
     assert.equal(readRecord(text, 'csv', 'd.csv', 9), undefined, 'no record there');
+  });
+
+  test(`a record wider than ${MAX_FIELDS} columns, or a text longer than ${MAX_RECORD_CHARS.toLocaleString('en-US')} characters, is cut with a note, so its message passes the page's check`, () => {
+    const n = MAX_FIELDS + 500;
+    const header = Array.from({ length: n }, (_, i) => `c${i}`).join(',');
+    const row = Array.from({ length: n }, (_, i) => (i === 1 ? 'z'.repeat(MAX_RECORD_CHARS + 10) : String(i))).join(',');
+    const r = readRecord(`${header}\n${row}\n`, 'csv', 'w.csv', 2)!;
+    assert.equal(r.fields.length, MAX_FIELDS);
+    assert.match(r.note!, new RegExp(`Showing the first 2,000 of ${n.toLocaleString('en-US')} columns`));
+    assert.match(r.fields[1].value, /… \(10 more characters\)$/);
+    const sample = { id: 0, split: 'train', where: 'w.csv:2', label: 'a', predicted: 'a', loss: 0 };
+    assert.doesNotThrow(() => parseHostToWebview({ type: 'detail', view: { sample, fields: r.fields, text: r.text, probabilities: [], signals: [], proponents: [], opponents: [] } }));
   });
 
   test('a JSONL record: every field, strings as themselves and the rest as JSON', () => {
