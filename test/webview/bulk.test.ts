@@ -48,6 +48,11 @@ test('select all selects every row the filter shows — also the rows not loaded
   const dogs = results.train.filter((t) => t.label === 'dog').map((t) => t.id);
   assert.deepEqual([...ids].sort((a, b) => a - b), [...dogs].sort((a, b) => a - b), 'exactly the filtered rows, the 200 beyond the loaded pages included');
   assert.equal(p.sentOf('relabel').length, 0, 'no one-label relabel');
+  // "Relabel…" on the same selection reaches every selected row too, not only the loaded ones.
+  await f.locator('[aria-label="Actions on the selection"] vscode-button', { hasText: 'Relabel…' }).click();
+  await f.locator('il-relabel-picker button.choice[data-label=fox]').click();
+  await eventually('a relabel message', () => p.sentOf('relabel').length === 1);
+  assert.equal(p.sentOf('relabel')[0].ids.length, 300);
   await cleanPage(p);
   await p.close();
 });

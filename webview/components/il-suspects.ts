@@ -117,7 +117,7 @@ export class IlSuspects extends PanelView {
         <vscode-button data-role="accept" ?disabled=${!selected}
           title="Each selected sample to its own suggested label, as one edit with one undo (a)"
           @click=${() => this.store.acceptSuggestions([...this.store.selected])}>Accept suggestions</vscode-button>
-        <vscode-button secondary ?disabled=${!selected} @click=${() => this.pickFor(this.selectedRows())}>Relabel…</vscode-button>
+        <vscode-button secondary ?disabled=${!selected} @click=${() => this.pickForSelection()}>Relabel…</vscode-button>
         <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], 'confirmed')}>Confirmed</vscode-button>
         <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], 'notIssue')}>Not an issue</vscode-button>
         <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], null)}>Clear review</vscode-button>
@@ -237,7 +237,8 @@ export class IlSuspects extends PanelView {
         this.store.post({ type: 'openSample', split: 'train', id: row.id });
         break;
       case 'r':
-        this.pickFor(this.store.selected.size ? this.selectedRows() : [row]);
+        if (this.store.selected.size) this.pickForSelection();
+        else this.pickFor([row]);
         break;
       case 'x':
         this.review(this.targets(row), 'notIssue');
@@ -272,12 +273,20 @@ export class IlSuspects extends PanelView {
 
   private pending: number[] = [];
 
-  private pickFor(rows: SampleRow[]): void {
-    if (rows.length === 0) return;
-    this.pending = rows.map((r) => r.id);
-    const one = rows.length === 1 ? rows[0] : undefined;
+  /** Relabel the selection: every selected id, also rows not loaded (a select-all reaches past the loaded pages). */
+  private pickForSelection(): void {
+    const ids = [...this.store.selected];
+    const loaded = this.selectedRows();
+    if (ids.length === 1 && loaded.length === 1) this.pickFor(loaded);
+    else this.pickFor(loaded, ids);
+  }
+
+  private pickFor(rows: SampleRow[], ids: number[] = rows.map((r) => r.id)): void {
+    if (ids.length === 0) return;
+    this.pending = ids;
+    const one = ids.length === 1 && rows.length === 1 ? rows[0] : undefined;
     const request: PickerRequest = {
-      subject: one ? one.where : `${rows.length} samples`,
+      subject: one ? one.where : `${ids.length} samples`,
       current: one?.label,
       ranked: one?.rankedLabels ?? (one?.suggestedLabel ? [{ label: one.suggestedLabel, probability: one.suggestedProbability ?? 0 }] : []),
       classes: this.store.view?.classes ?? [],
