@@ -77,7 +77,8 @@ export class PanelStore {
     };
     if (saved?.tab) this.tab = saved.tab;
     // Open by default where there is room beside the list (restored as the user left it).
-    this.showDetail = saved?.detail ?? (typeof window !== 'undefined' && window.innerWidth >= 900);
+    const width = (globalThis as { innerWidth?: number }).innerWidth;
+    this.showDetail = saved?.detail ?? (width !== undefined && width >= 900);
     this.gallery = saved?.gallery ?? false;
     this.active = { suspects: saved?.suspectIndex ?? 0, tests: saved?.testIndex ?? 0 };
     this.restoreExplained = saved?.explained;

@@ -256,7 +256,7 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
   );
   const bulk = typeof req.label !== 'string';
   const newLabels = [...new Set(req.records.map(newLabelOf))];
-  const label = bulk ? newLabels.join(', ') : newLabelOf(req.records[0] ?? { label: '' } as TrainRecord);
+  const label = typeof req.label === 'string' ? req.label.trim() : newLabels.join(', ');
   if (req.allOrNothing && plan.problems.length) {
     // A bulk lands whole or not at all: name every refused record and why, change nothing.
     const refused = plan.problems.flatMap((p) => {

@@ -27,7 +27,7 @@ const TAB_TITLES: Record<Tab, string> = {
   tests: 'Test samples',
   influencers: 'Influencers',
 };
-/** In a narrow panel (beside an editor) the tab row must fit: shorter titles. */
+/** In a narrow panel (beside an editor) the tab row must fit: shorter titles (the tab's name for a screen reader stays the long one). */
 const SHORT_TITLES: Record<Tab, string> = {
   overview: 'Overview',
   suspects: 'Suspects',
@@ -196,7 +196,7 @@ export class IlApp extends LitElement {
       ${s.problem ? html`<div class="banner" role="alert" data-role="problem">${s.problem}</div>` : nothing}
       ${this.progress()}
       <vscode-tabs selected-index=${selectedIndex} @vsc-tabs-select=${(e: CustomEvent<{ selectedIndex: number }>) => this.onTab(e.detail.selectedIndex)}>
-        ${TABS.map((tab) => html`<vscode-tab-header slot="header" data-tab=${tab}><span class="long">${TAB_TITLES[tab]}</span><span class="short">${SHORT_TITLES[tab]}</span></vscode-tab-header>`)}
+        ${TABS.map((tab) => html`<vscode-tab-header slot="header" data-tab=${tab} aria-label=${TAB_TITLES[tab]}><span class="long">${TAB_TITLES[tab]}</span><span class="short">${SHORT_TITLES[tab]}</span></vscode-tab-header>`)}
         ${TABS.map((tab) => html`<vscode-tab-panel>${tab === s.tab ? this.tabContent(tab) : nothing}</vscode-tab-panel>`)}
       </vscode-tabs>
       <footer class="muted" aria-label="Keyboard shortcuts in the lists">
