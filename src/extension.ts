@@ -75,6 +75,8 @@ export function activate(context: vscode.ExtensionContext): InfluenceLensApi {
     },
     handle: (message) => controller.handle(message),
     relabel: (split, ids, label, confirm) => controller.relabel(split, ids, label, confirm),
+    acceptSuggestions: (ids, confirm) => controller.acceptSuggestions(ids, confirm),
+    detail: (split, id) => controller.detail(split, id),
     rows: (query, offset, count) => controller.current?.queries.page(query, offset, count),
   });
 }

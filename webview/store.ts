@@ -8,6 +8,7 @@
  */
 import {
   MAX_IDS,
+  type DetailView,
   type ExplanationView, type HostToWebview, type ListName, type PanelState, type ResultsView, type ReviewState, type RowQuery, type Split, type Tab,
   type WebviewToHost,
 } from '../src/protocol/webview';
@@ -39,6 +40,27 @@ export class PanelStore {
   selected = new Set<number>();
   /** The last selection attempt was refused: MAX_IDS are selected already. */
   selectionFull = false;
+  /** Where a range selection starts (the suspects' row last clicked or toggled); a new anchor starts a new range. */
+  get anchor(): number | undefined {
+    return this.anchorIndex;
+  }
+  set anchor(index: number | undefined) {
+    if (index !== this.anchorIndex) this.lastRange = undefined;
+    this.anchorIndex = index;
+  }
+  private anchorIndex: number | undefined;
+  /** The records that stopped the last bulk, and why (shown until dismissed or deselected). */
+  refused: Extract<HostToWebview, { type: 'refused' }> | undefined;
+  /** The detail pane: shown or not, and what it shows (the focused row's sample once the host answers). */
+  showDetail = false;
+  detail: DetailView | undefined;
+  /** Image datasets: the suspects as a grid of thumbnails instead of rows. */
+  gallery = false;
+  private detailWanted: string | undefined;
+  /** Pending `queryIds` requests: their ids are added to the selection (a range's replace the previous range from the same anchor). */
+  private idRequests = new Map<number, 'range' | 'all'>();
+  /** Ids the last range added, and from which anchor: shift+k after shift+j shrinks the range instead of keeping both. */
+  private lastRange: { anchor: number; ids: number[] } | undefined;
   readonly lists: Record<ListName, RowSource>;
 
   private readonly listeners = new Set<() => void>();
@@ -54,6 +76,10 @@ export class PanelStore {
       tests: new RowSource(saved?.testQuery ?? DEFAULT_QUERIES.tests, send, nextId, this.requests),
     };
     if (saved?.tab) this.tab = saved.tab;
+    // Open by default where there is room beside the list (restored as the user left it).
+    const width = (globalThis as { innerWidth?: number }).innerWidth;
+    this.showDetail = saved?.detail ?? (width !== undefined && width >= 900);
+    this.gallery = saved?.gallery ?? false;
     this.active = { suspects: saved?.suspectIndex ?? 0, tests: saved?.testIndex ?? 0 };
     this.restoreExplained = saved?.explained;
     host.onMessage(
@@ -87,6 +113,7 @@ export class PanelStore {
 
   setTab(tab: Tab): void {
     this.tab = tab;
+    if (tab === 'suspects' || tab === 'tests') this.wantDetail(tab);
     this.changed();
   }
 
@@ -94,13 +121,90 @@ export class PanelStore {
   setQuery(list: ListName, query: Omit<RowQuery, 'list'>): void {
     this.lists[list].reset({ ...query, list });
     this.active[list] = 0;
-    if (list === 'suspects') this.selected.clear();
+    if (list === 'suspects') {
+      this.selected.clear();
+      this.anchor = undefined;
+    }
     this.changed();
   }
 
   setActive(list: ListName, index: number): void {
     const total = this.lists[list].total ?? 0;
     this.active[list] = Math.max(0, Math.min(index, total - 1));
+    this.wantDetail(list);
+    this.changed();
+  }
+
+  /** Shows or hides the detail pane (it follows the focused row). */
+  toggleDetail(on = !this.showDetail): void {
+    this.showDetail = on;
+    if (on) this.wantDetail(this.tab === 'tests' ? 'tests' : 'suspects');
+    this.changed();
+  }
+
+  /** Asks the host for the focused row's detail, once per sample. */
+  wantDetail(list: ListName): void {
+    if (!this.showDetail) return;
+    const row = this.lists[list].row(this.active[list]);
+    if (!row) return;
+    const key = `${row.split}:${row.id}`;
+    if (key === this.detailWanted) return;
+    this.detailWanted = key;
+    this.host.post({ type: 'detail', split: row.split, id: row.id });
+  }
+
+  setGallery(on: boolean): void {
+    this.gallery = on;
+    this.changed();
+  }
+
+  /**
+   * Selects rows [from, to] of the suspects as the list orders them now
+   * (shift-click, shift+arrows): the host answers with their ids, so rows
+   * not yet loaded count too. The anchor stays where the range started.
+   */
+  selectRange(from: number, to: number): void {
+    const first = Math.max(0, Math.min(from, to));
+    const last = Math.max(from, to);
+    if (this.lastRange?.anchor === from) for (const id of this.lastRange.ids) this.selected.delete(id);
+    this.lastRange = { anchor: from, ids: [] };
+    this.requestIds(first, Math.min(last - first + 1, MAX_IDS), 'range');
+  }
+
+  /** Selects every suspect the current filter shows (up to MAX_IDS). */
+  selectAll(): void {
+    const total = this.lists.suspects.total;
+    if (!total) return;
+    this.lastRange = undefined;
+    this.requestIds(0, Math.min(total, MAX_IDS), 'all');
+    if (total > MAX_IDS) this.selectionFull = true;
+  }
+
+  private requestIds(offset: number, count: number, kind: 'range' | 'all'): void {
+    if (count < 1) return;
+    const requestId = ++this.requestCounter;
+    this.idRequests.set(requestId, kind);
+    this.host.post({ type: 'queryIds', requestId, query: this.lists.suspects.query, offset, count });
+  }
+
+  /** Each selected (or the given) training sample to its own suggested label: one request, one edit, one undo. */
+  acceptSuggestions(ids: number[]): void {
+    if (ids.length === 0) return;
+    this.refused = undefined;
+    this.host.post({ type: 'acceptSuggestions', ids });
+    this.changed();
+  }
+
+  /** Takes the records that stopped a bulk out of the selection. */
+  deselectRefused(): void {
+    for (const r of this.refused?.samples ?? []) this.selected.delete(r.id);
+    this.refused = undefined;
+    this.selectionFull = false;
+    this.changed();
+  }
+
+  dismissRefused(): void {
+    this.refused = undefined;
     this.changed();
   }
 
@@ -124,6 +228,7 @@ export class PanelStore {
   clearSelection(): void {
     this.selectionFull = false;
     this.selected.clear();
+    this.anchor = undefined;
     this.changed();
   }
 
@@ -147,6 +252,9 @@ export class PanelStore {
           if (!keep) this.active[list] = 0;
         }
         if (!sameDataset) this.selected.clear();
+        // Rows may show new paths or tags: the detail pane asks again for the focused row.
+        this.detailWanted = undefined;
+        this.detail = undefined;
         if (!sameDataset && !restoring) this.tab = 'overview';
         this.problem = undefined;
         // After a reload the Influencers tab comes back with the sample it showed, not empty.
@@ -159,8 +267,35 @@ export class PanelStore {
         const source = this.requests.get(m.requestId);
         this.requests.delete(m.requestId);
         if (!source?.receive(m)) return;
+        // The focused row arrived: the detail pane can ask for it.
+        for (const list of ['suspects', 'tests'] as const) if (source === this.lists[list] && this.tab === list) this.wantDetail(list);
         break;
       }
+      case 'ids': {
+        const kind = this.idRequests.get(m.requestId);
+        if (!kind) return;
+        this.idRequests.delete(m.requestId);
+        const added: number[] = [];
+        for (const id of m.ids) {
+          if (this.selected.has(id)) continue;
+          if (this.selected.size >= MAX_IDS) {
+            this.selectionFull = true;
+            break;
+          }
+          this.selected.add(id);
+          added.push(id);
+        }
+        if (kind === 'range' && this.lastRange) this.lastRange.ids.push(...added);
+        break;
+      }
+      case 'detail':
+        // Only the answer for the row focused now (an older answer may arrive after a quick j j j).
+        if (`${m.view.sample.split}:${m.view.sample.id}` !== this.detailWanted) return;
+        this.detail = m.view;
+        break;
+      case 'refused':
+        this.refused = m;
+        break;
       case 'explanation':
         this.explanation = m.view;
         this.tab = 'influencers';
@@ -169,6 +304,7 @@ export class PanelStore {
         if (this.view) this.view = { ...this.view, stale: m.stale };
         // Rows of stale results say where their record is now: ask for them again.
         for (const list of ['suspects', 'tests'] as const) this.lists[list].reset();
+        this.detailWanted = undefined;
         break;
       case 'progress':
         this.progress = m.running ? m : undefined;
@@ -180,6 +316,9 @@ export class PanelStore {
         if (suspects.query.review && suspects.query.review !== 'all') suspects.reset();
         else suspects.applyReviews(this.reviews);
         if (this.explanation) this.explanation = withReviews(this.explanation, this.reviews);
+        // The detail pane shows the review tag (and, after a relabel, where the record is): ask again.
+        this.detailWanted = undefined;
+        if (this.tab === 'suspects' || this.tab === 'tests') this.wantDetail(this.tab);
         break;
       }
       case 'undo':
@@ -207,6 +346,8 @@ export class PanelStore {
       testQuery: this.lists.tests.query,
       suspectIndex: this.active.suspects,
       testIndex: this.active.tests,
+      detail: this.showDetail,
+      ...(this.gallery ? { gallery: true } : {}),
       ...(this.explanation
         ? { explained: { split: this.explanation.sample.split, id: this.explanation.sample.id } }
         : this.restoreExplained

@@ -6,7 +6,7 @@
  */
 import type * as vscode from 'vscode';
 import type { ResultsFile } from '../compute/results/schema';
-import { parseWebviewToHost, type RowQuery, type Split } from '../protocol/webview';
+import { type DetailView, parseWebviewToHost, type RowQuery, type Split } from '../protocol/webview';
 import type { RunningInfo } from './analysisRunner';
 import type { ShownMessage } from './notifier';
 import type { RelabelOutcome } from './relabelEdit';
@@ -28,6 +28,10 @@ export interface InfluenceLensApi {
   relabel(split: Split, ids: number[], label: string, options?: { confirm?: boolean }): Promise<RelabelOutcome>;
   /** The rows the page would get for a query now (what each row shows: its path, thumbnail, review tag). */
   rows(query: RowQuery, offset: number, count: number): RowPage | undefined;
+  /** Each training sample to its own suggested label, all or nothing; `confirm: false` skips the modal question. */
+  acceptSuggestions(ids: number[], options?: { confirm?: boolean }): Promise<RelabelOutcome>;
+  /** What the detail pane shows for a sample. */
+  detail(split: Split, id: number): Promise<DetailView | undefined>;
 }
 
 export interface ApiDeps {
@@ -39,6 +43,8 @@ export interface ApiDeps {
   handle(message: ReturnType<typeof parseWebviewToHost>): Promise<void>;
   relabel(split: Split, ids: number[], label: string, confirm: boolean): Promise<RelabelOutcome>;
   rows(query: RowQuery, offset: number, count: number): RowPage | undefined;
+  acceptSuggestions(ids: number[], confirm: boolean): Promise<RelabelOutcome>;
+  detail(split: Split, id: number): Promise<DetailView | undefined>;
 }
 
 export function createApi(deps: ApiDeps): InfluenceLensApi {
@@ -51,5 +57,7 @@ export function createApi(deps: ApiDeps): InfluenceLensApi {
     postFromWebview: async (message) => deps.handle(parseWebviewToHost(message)),
     relabel: (split, ids, label, options) => deps.relabel(split, ids, label, options?.confirm ?? true),
     rows: deps.rows,
+    acceptSuggestions: (ids, options) => deps.acceptSuggestions(ids, options?.confirm ?? true),
+    detail: deps.detail,
   };
 }

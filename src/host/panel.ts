@@ -80,6 +80,28 @@ export class ResultsPanel implements vscode.Disposable {
     this.panel.reveal(column, true);
   }
 
+  private lastSampleColumn: vscode.ViewColumn | undefined;
+
+  /**
+   * Where a sample opens: one group beside the panel, reused. The group the
+   * last sample went to while it still exists, else any group that is not
+   * the panel's (the editor the user came from), else a new one beside it.
+   * Before, each open went "beside the active group": with the panel in the
+   * second group that made a third, and so on.
+   */
+  sampleColumn(): vscode.ViewColumn {
+    const mine = this.panel.viewColumn;
+    const groups = vscode.window.tabGroups.all.map((g) => g.viewColumn);
+    if (this.lastSampleColumn !== undefined && this.lastSampleColumn !== mine && groups.includes(this.lastSampleColumn)) return this.lastSampleColumn;
+    return groups.find((c) => c !== mine) ?? vscode.ViewColumn.Beside;
+  }
+
+  /** Notes the group a sample just opened in, so the next one goes there too. */
+  rememberSampleColumn(): void {
+    const column = vscode.window.tabGroups.activeTabGroup.viewColumn;
+    if (column !== this.panel.viewColumn) this.lastSampleColumn = column;
+  }
+
   set title(title: string) {
     this.panel.title = title;
   }

@@ -6,8 +6,8 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { ResultsFile } from '../compute/results/schema';
-import { checkPanelState, type ExplanationView, type HostToWebview, type Split, type WebviewToHost } from '../protocol/webview';
+import type { ResultsFile, TrainRecord } from '../compute/results/schema';
+import { checkPanelState, type DetailView, type ExplanationView, type HostToWebview, MAX_IDS, type Split, type WebviewToHost } from '../protocol/webview';
 import type { RunningInfo } from './analysisRunner';
 import type { ResultsCache } from './cache';
 import { fingerprintDataset } from './fingerprint';
@@ -21,7 +21,9 @@ import type { SourceRef } from '../compute/types';
 import type { SampleLocation } from './openSample';
 import { type RelabelOutcome, relabelSamples, undoRelabel } from './relabelEdit';
 import { readResults } from './resultsFile';
-import { buildExplanation, buildResultsView, ResultsIndex, type RowDecor } from './resultsView';
+import { buildExplanation, buildResultsView, ResultsIndex, type RowDecor, where } from './resultsView';
+import { buildDetail, readRecord, type RecordContent } from './sampleDetail';
+import { readText } from '../compute/data/files';
 import { RowQueries } from './rowQuery';
 import { decisionsFor } from './reviews';
 import type { ReviewStore } from './reviewStore';
@@ -31,7 +33,7 @@ import { requireTrust } from './trust';
 import { describeUndo, type UndoStore } from './undoStore';
 
 /** The page's requests that edit the user's files or start an analysis: refused in an untrusted workspace. */
-const WRITES_OR_RUNS = new Set<WebviewToHost['type']>(['relabel', 'undoRelabel', 'rerun', 'checkReliability', 'exportReviews']);
+const WRITES_OR_RUNS = new Set<WebviewToHost['type']>(['relabel', 'acceptSuggestions', 'undoRelabel', 'rerun', 'checkReliability', 'exportReviews']);
 
 export interface Shown {
   datasetPath: string;
@@ -189,7 +191,8 @@ export class PanelController implements vscode.Disposable {
           return;
         }
         case 'openSample':
-          await openSample(location(message.split, message.id));
+          await openSample(location(message.split, message.id), this.panel?.sampleColumn());
+          this.panel?.rememberSampleColumn();
           return;
         case 'revealSample':
           await revealSample(location(message.split, message.id));
@@ -200,6 +203,19 @@ export class PanelController implements vscode.Disposable {
         case 'relabel':
           await this.relabel(message.split, message.ids, message.label, true);
           return;
+        case 'acceptSuggestions':
+          await this.acceptSuggestions(message.ids, true);
+          return;
+        case 'queryIds': {
+          const ids = shown.queries.ids(message.query);
+          void this.post({ type: 'ids', requestId: message.requestId, total: ids.length, offset: message.offset, ids: ids.slice(message.offset, message.offset + message.count) });
+          return;
+        }
+        case 'detail': {
+          const view = await this.detail(message.split, message.id);
+          if (view) void this.post({ type: 'detail', view });
+          return;
+        }
         case 'setReview': {
           const samples = message.ids.flatMap((id) => {
             const t = shown.index.train.get(id);
@@ -239,6 +255,94 @@ export class PanelController implements vscode.Disposable {
       { datasetPath: shown.datasetPath, boundary: shown.boundary, stale: shown.stale, results: shown.results, records, label, confirm },
       { notifier: this.deps.notifier, reviews: this.deps.reviews, log: this.deps.log },
     );
+    return this.afterRelabel(shown, outcome);
+  }
+
+  /**
+   * Each training sample to its own suggested label: one confirmation that
+   * lists every change, one WorkspaceEdit, one undo. All or nothing: when any
+   * record cannot be edited safely (gone, ambiguous, changed since the
+   * analysis), nothing changes, and the page lists the refused rows and why.
+   * Rows whose suggestion is their label, and rows relabeled already, are
+   * left out (there is nothing to accept).
+   */
+  async acceptSuggestions(ids: number[], confirm: boolean): Promise<RelabelOutcome> {
+    const shown = this.shown;
+    if (!shown) throw new Error('no results are open');
+    const reviews = this.reviewMap();
+    let kept = 0;
+    let done = 0;
+    const records: TrainRecord[] = [];
+    for (const id of ids) {
+      const r = shown.index.train.get(id);
+      if (!r) continue;
+      if (reviews.get(id)?.state === 'relabeled') done++;
+      else if (r.suggestedLabel === r.label) kept++;
+      else records.push({ ...r, source: currentSource(shown.moves, r.source) });
+    }
+    const left = [kept ? `${kept} whose suggestion is their own label` : '', done ? `${done} relabeled already` : ''].filter(Boolean).join(' and ');
+    if (records.length === 0) {
+      void this.deps.notifier.info(`Influence Lens: no suggestion to accept among the ${ids.length} selected sample(s)${left ? ` (${left})` : ''}.`);
+      return { applied: 0, problems: [], declined: false };
+    }
+    const outcome = await relabelSamples(
+      {
+        datasetPath: shown.datasetPath, boundary: shown.boundary, stale: shown.stale, results: shown.results, records,
+        label: (r) => (r as TrainRecord).suggestedLabel, allOrNothing: true, confirm,
+        ...(left ? { note: `Left as they are: ${left}.` } : {}),
+      },
+      { notifier: this.deps.notifier, reviews: this.deps.reviews, log: this.deps.log },
+    );
+    if (outcome.refused?.length && shown === this.shown) {
+      void this.post({
+        type: 'refused',
+        what: `Nothing relabeled: ${outcome.refused.length} of the ${records.length} selected records cannot be relabeled safely, and a bulk changes all of them or none. Deselect them, or re-run the analysis.`,
+        samples: outcome.refused.slice(0, MAX_IDS).map(({ record, reason }) => ({ id: record.id, where: where(record.source), reason })),
+      });
+    }
+    return this.afterRelabel(shown, outcome);
+  }
+
+  /** The panel's detail pane for one sample: the record read from its file as it is now. */
+  async detail(split: Split, id: number): Promise<DetailView | undefined> {
+    const shown = this.shown;
+    if (!shown) return undefined;
+    const record = shown.index.record(split, id);
+    if (!record) return undefined;
+    const decor = this.decor(shown);
+    const format = shown.results.dataset.format;
+    const now = currentSource(shown.moves, record.source);
+    let content: RecordContent | undefined;
+    let image: string | undefined;
+    if (format === 'imagefolder') {
+      image = decor.thumbnail?.(now);
+    } else {
+      content = await this.recordContent(shown, record.source, format);
+    }
+    return buildDetail(shown.index, split, id, this.reviewMap(), decor, content, image);
+  }
+
+  /** A text record as its file holds it now (the open document's text when there is one), or a note saying why not. */
+  private async recordContent(shown: Shown, source: SourceRef, format: 'csv' | 'jsonl'): Promise<RecordContent> {
+    const fallback = (why: string): RecordContent => ({ fields: [], note: `${why}; the analysis's preview is shown instead.` });
+    let file: string;
+    let line: number | undefined;
+    try {
+      ({ file, line } = sampleLocation(shown, source));
+    } catch (error) {
+      return fallback((error as Error).message.replace(/; re-run the analysis$/, ''));
+    }
+    if (line === undefined) return fallback('the results have no line for this record');
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
+    const text = open ? open.getText() : await readText(file, path.basename(file)).catch(() => undefined);
+    if (text === undefined) return fallback(`${source.path} cannot be read`);
+    const content = readRecord(text, format, file, line);
+    if (!content) return fallback(`no record starts on line ${line} of ${source.path} any more`);
+    const moved = line !== source.line ? ` (the analysis saw it at line ${source.line})` : '';
+    return { ...content, note: [`Read from ${source.path}:${line} as the file is now${moved}.`, content.note].filter(Boolean).join(' ') };
+  }
+
+  private async afterRelabel(shown: Shown, outcome: RelabelOutcome): Promise<RelabelOutcome> {
     if (outcome.undo) {
       await this.deps.undo.remember(outcome.undo);
       await this.recordMoves(shown, outcome.undo.samples.map((s) => ({ from: s.before.path, to: s.after.path })));

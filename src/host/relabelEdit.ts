@@ -19,7 +19,7 @@ import type { Log } from './log';
 import type { Notifier } from './notifier';
 import type { DatasetBoundary } from './datasetBoundary';
 import { type MoveFs, moveConflict, rollBackMoves } from './moveSafety';
-import { invertPlan, type PlannedEdit, planRelabel, type RelabelPlan } from './relabelPlan';
+import { invertPlan, type PlannedEdit, planRelabelEach, type RelabelPlan } from './relabelPlan';
 import { verifyTextEdits } from './editVerification';
 import type { ReviewStore } from './reviewStore';
 
@@ -31,7 +31,17 @@ export interface RelabelRequest {
   stale: boolean;
   results: ResultsFile;
   records: (TrainRecord | TestRecord)[];
-  label: string;
+  /** One new label for every record, or each record's own (a bulk "accept the suggestion"). */
+  label: string | ((record: TrainRecord | TestRecord) => string);
+  /**
+   * A bulk that lands whole or not at all: when any record is refused (stale,
+   * ambiguous, changed, a bad label), nothing is edited and the refusal names
+   * each refused record and why. Without it, refused records are skipped and
+   * the rest go ahead (a relabel of a few rows to one label).
+   */
+  allOrNothing?: boolean;
+  /** A line the confirmation adds (what the bulk leaves out, and why). */
+  note?: string;
   /** Ask before editing (always, except from tests through the exported API). */
   confirm: boolean;
 }
@@ -42,7 +52,10 @@ export interface RelabelUndo {
   /** The dataset root the moves are under (for messages). */
   root: string;
   format: ResultsFile['dataset']['format'];
+  /** The new label, or for a bulk of several labels their list ("fox, dog"). */
   label: string;
+  /** A bulk "accept the suggestion": each sample got its own suggested label. */
+  bulk?: boolean;
   inverse: PlannedEdit[];
   /** Where each sample was before and is after (a moved image has a new path). */
   samples: { before: SourceRef; after: SourceRef }[];
@@ -54,6 +67,8 @@ export interface RelabelOutcome {
   declined: boolean;
   /** Why the edit was not applied (naming the file); every file was left as it was. */
   failure?: string;
+  /** An all-or-nothing bulk stopped by these records (nothing was edited). */
+  refused?: { record: TrainRecord | TestRecord; reason: string }[];
   undo?: RelabelUndo;
 }
 
@@ -64,6 +79,8 @@ interface Deps {
 }
 
 const SHOWN = 8;
+/** Changes a bulk confirmation lists one by one (a bulk is what the user judges by these lines). */
+const SHOWN_BULK = 20;
 
 async function openDocuments(files: Iterable<string>): Promise<Map<string, vscode.TextDocument>> {
   const docs = new Map<string, vscode.TextDocument>();
@@ -148,6 +165,21 @@ async function applyPlanned(edits: PlannedEdit[], docs: Map<string, vscode.TextD
 
 const posix = (root: string, abs: string) => path.relative(root, abs).split(path.sep).join('/');
 
+/** How plan problems name a record ("train.csv:17", "cat/1.png"). */
+const whereOf = (r: { source: SourceRef }) => (r.source.line !== undefined ? `${r.source.path}:${r.source.line}` : r.source.path);
+
+/** The new label of the record an edit changes. */
+function newLabelOfEdit(
+  records: RelabelRequest['records'],
+  edit: Extract<PlannedEdit, { kind: 'replace' }>,
+  root: string,
+  newLabelOf: (r: TrainRecord | TestRecord) => string,
+): string {
+  const rel = posix(root, edit.file);
+  const record = records.find((r) => r.source.path === rel && r.source.line === edit.analyzedLine);
+  return record ? newLabelOf(record) : '';
+}
+
 /** The label the analysis saw for the record an edit changes. */
 function labelOfEdit(records: RelabelRequest['records'], edit: Extract<PlannedEdit, { kind: 'replace' }>, root: string): string {
   const rel = posix(root, edit.file);
@@ -216,13 +248,29 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
     return doc.getText();
   };
   const linesTrusted = (abs: string) => !req.stale && docs.get(abs)?.isDirty === false;
-  const plan = planRelabel(
+  const newLabelOf = (r: TrainRecord | TestRecord) => (typeof req.label === 'string' ? req.label : req.label(r)).trim();
+  const plan = planRelabelEach(
     { resolve: (rel) => boundary.resolve(rel), root, format, labelColumn, linesTrusted },
-    req.records,
-    req.label,
+    req.records.map((r) => ({ target: r, label: newLabelOf(r) })),
     documentText,
   );
-  const label = req.label.trim();
+  const bulk = typeof req.label !== 'string';
+  const newLabels = [...new Set(req.records.map(newLabelOf))];
+  const label = typeof req.label === 'string' ? req.label.trim() : newLabels.join(', ');
+  if (req.allOrNothing && plan.problems.length) {
+    // A bulk lands whole or not at all: name every refused record and why, change nothing.
+    const refused = plan.problems.flatMap((p) => {
+      const record = req.records.find((r) => whereOf(r) === p.source);
+      return record ? [{ record, reason: p.reason }] : [];
+    });
+    const list = plan.problems.slice(0, SHOWN_BULK).map((p) => `${p.source}: ${p.reason}`);
+    const more = plan.problems.length > SHOWN_BULK ? `\n… and ${plan.problems.length - SHOWN_BULK} more` : '';
+    void deps.notifier.warn(
+      `Influence Lens: nothing relabeled: ${plan.problems.length} of the ${req.records.length} selected record(s) cannot be relabeled safely, and a bulk changes all of them or none. ` +
+        `Deselect them (the panel lists them) or re-run the analysis.\n${list.join('\n')}${more}`,
+    );
+    return { applied: 0, problems: plan.problems, declined: false, refused };
+  }
   if (plan.edits.length === 0) {
     const why = plan.problems.length ? `: ${plan.problems.map((p) => `${p.source}: ${p.reason}`).slice(0, 3).join('; ')}` : ' (they already have that label)';
     void deps.notifier.warn(`Influence Lens: nothing relabeled${why}`);
@@ -231,22 +279,31 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
 
   if (req.confirm) {
     // Each change as the file holds it now: where the record is and the start of its text, so the user sees what changes.
-    const lines = plan.edits.slice(0, SHOWN).map((e) =>
+    const shown = bulk ? SHOWN_BULK : SHOWN;
+    const lines = plan.edits.slice(0, shown).map((e) =>
       e.kind === 'move'
         ? `${posix(root, e.from)} → ${posix(root, e.to)}`
-        : `${posix(root, e.file)}:${e.line}  ${e.recordText}\n    '${labelOfEdit(req.records, e, root)}' → '${label}'`,
+        : `${posix(root, e.file)}:${e.line}  ${e.recordText}\n    '${labelOfEdit(req.records, e, root)}' → '${newLabelOfEdit(req.records, e, root, newLabelOf)}'`,
     );
-    const more = plan.edits.length > SHOWN ? `\n… and ${plan.edits.length - SHOWN} more` : '';
+    const more = plan.edits.length > shown ? `\n… and ${plan.edits.length - shown} more` : '';
     const problems = plan.problems.length ? `\n\n${plan.problems.length} cannot be relabeled: ${plan.problems[0].reason}` : '';
-    const what = format === 'imagefolder' ? `Move ${plan.edits.length} image(s) into the '${label}' folder?` : `Relabel ${plan.edits.length} sample(s) as '${label}'?`;
-    const picked = await deps.notifier.confirm(what, `${lines.join('\n')}${more}${problems}\n\nOne edit; "Undo last relabel" reverts it.`, 'Relabel');
+    const what = bulk
+      ? format === 'imagefolder'
+        ? `Move ${plan.edits.length} image(s), each into its suggested class folder?`
+        : `Relabel ${plan.edits.length} sample(s), each to its suggested label?`
+      : format === 'imagefolder'
+        ? `Move ${plan.edits.length} image(s) into the '${label}' folder?`
+        : `Relabel ${plan.edits.length} sample(s) as '${label}'?`;
+    const note = req.note ? `\n\n${req.note}` : '';
+    const picked = await deps.notifier.confirm(what, `${lines.join('\n')}${more}${problems}${note}\n\nOne edit; "Undo last relabel" reverts it.`, 'Relabel');
     if (picked !== 'Relabel') return { applied: 0, problems: plan.problems, declined: true };
   }
 
   const before = snapshot(docs);
+  const editName = bulk ? `Relabel to the suggested labels (${label})` : `Relabel as '${label}'`;
   const failure =
-    (await applyPlanned(plan.edits, docs, `Relabel as '${label}'`, root)) ??
-    (await proveOrRevert(plan.edits, before, docs, format, root, `Relabel as '${label}'`));
+    (await applyPlanned(plan.edits, docs, editName, root)) ??
+    (await proveOrRevert(plan.edits, before, docs, format, root, editName));
   if (failure) {
     void deps.notifier.error(`Influence Lens: nothing relabeled: ${failure}.`);
     return { applied: 0, problems: plan.problems, declined: false, failure };
@@ -256,7 +313,7 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
   const replaced = new Set(plan.edits.flatMap((e) => (e.kind === 'replace' ? [`${e.file}:${e.analyzedLine}`] : [])));
   const moves = new Map(plan.edits.flatMap((e) => (e.kind === 'move' ? [[e.from, e.to] as const] : [])));
   const samples: RelabelUndo['samples'] = [];
-  const decided: { source: SourceRef; label: string }[] = [];
+  const decided: { source: SourceRef; label: string; newLabel: string }[] = [];
   for (const r of req.records) {
     const abs = path.resolve(root, ...r.source.path.split('/'));
     const to = moves.get(abs);
@@ -265,16 +322,18 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
     // A decision made before the move (e.g. "confirmed") follows the file.
     if (to) await deps.reviews.move(req.datasetPath, r.source, after);
     samples.push({ before: r.source, after });
-    decided.push({ source: after, label: r.label });
+    decided.push({ source: after, label: r.label, newLabel: newLabelOf(r) });
   }
-  await deps.reviews.set(req.datasetPath, decided, 'relabeled', label);
-  deps.log.info(`relabeled ${plan.edits.length} sample(s) of ${req.datasetPath} as '${label}'${plan.problems.length ? `; ${plan.problems.length} skipped` : ''}`);
+  for (const newLabel of new Set(decided.map((d) => d.newLabel))) {
+    await deps.reviews.set(req.datasetPath, decided.filter((d) => d.newLabel === newLabel), 'relabeled', newLabel);
+  }
+  deps.log.info(`relabeled ${plan.edits.length} sample(s) of ${req.datasetPath} ${bulk ? `to their suggested labels (${label})` : `as '${label}'`}${plan.problems.length ? `; ${plan.problems.length} skipped` : ''}`);
   if (plan.problems.length) void deps.notifier.warn(`Influence Lens: ${plan.problems.length} sample(s) not relabeled: ${plan.problems[0].source}: ${plan.problems[0].reason}`);
   return {
     applied: plan.edits.length,
     problems: plan.problems,
     declined: false,
-    undo: { datasetPath: req.datasetPath, root, format, label, inverse: invertPlan(plan.edits), samples },
+    undo: { datasetPath: req.datasetPath, root, format, label, ...(bulk ? { bulk: true } : {}), inverse: invertPlan(plan.edits), samples },
   };
 }
 

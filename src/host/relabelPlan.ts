@@ -95,13 +95,16 @@ export function shortRecordText(text: string, max = 80): string {
 }
 
 export function planRelabel(dataset: DatasetInfo, targets: RelabelTarget[], newLabel: string, readText: ReadText): RelabelPlan {
+  return planRelabelEach(dataset, targets.map((target) => ({ target, label: newLabel })), readText);
+}
+
+/**
+ * Each target to its own new label (a bulk "accept the suggestion"): the
+ * same checks, record by record, as one label for all. A refused record is
+ * in `problems` with its reason; the caller decides whether the rest may go.
+ */
+export function planRelabelEach(dataset: DatasetInfo, changes: { target: RelabelTarget; label: string }[], readText: ReadText): RelabelPlan {
   const plan: RelabelPlan = { edits: [], problems: [], unchanged: 0 };
-  const label = newLabel.trim();
-  const refused = labelProblem(label);
-  if (refused) {
-    plan.problems.push(...targets.map((t) => ({ source: where(t), reason: refused })));
-    return plan;
-  }
   const texts = new Map<string, string>();
   const textOf = (abs: string) => {
     let text = texts.get(abs);
@@ -109,10 +112,16 @@ export function planRelabel(dataset: DatasetInfo, targets: RelabelTarget[], newL
     return text;
   };
   const seen = new Set<string>();
-  for (const target of targets) {
+  for (const { target, label: newLabel } of changes) {
     // The same record twice would make two overlapping edits, which a WorkspaceEdit refuses.
     if (seen.has(where(target))) continue;
     seen.add(where(target));
+    const label = newLabel.trim();
+    const refused = labelProblem(label);
+    if (refused) {
+      plan.problems.push({ source: where(target), reason: refused });
+      continue;
+    }
     if (target.label === label) {
       plan.unchanged++;
       continue;

@@ -7,7 +7,7 @@
  * by some version); a damaged record is forgotten, never applied.
  */
 import path from 'node:path';
-import { arrayOf, type Check, nonNegInt, object, oneOf, optional, str } from '../protocol/check';
+import { arrayOf, bool, type Check, nonNegInt, object, oneOf, optional, str } from '../protocol/check';
 import { DATASET_FORMATS } from '../protocol/results';
 import type { RelabelUndo } from './relabelEdit';
 import type { PlannedEdit } from './relabelPlan';
@@ -39,6 +39,7 @@ const checkUndo: Check<RelabelUndo> = object({
   root: str,
   format: oneOf(DATASET_FORMATS),
   label: str,
+  bulk: optional(bool),
   inverse: arrayOf(checkEdit),
   samples: arrayOf(object({ before: checkSource, after: checkSource })),
 });
@@ -69,5 +70,6 @@ export class UndoStore {
 /** What the panel's undo button says it would undo ("2 samples relabeled as 'cat' in pets"). */
 export function describeUndo(undo: RelabelUndo): string {
   const n = undo.samples.length;
-  return `${n} sample${n === 1 ? '' : 's'} relabeled as '${undo.label}' in ${path.basename(undo.datasetPath)}`;
+  const as = undo.bulk ? `to their suggested labels (${undo.label})` : `as '${undo.label}'`;
+  return `${n} sample${n === 1 ? '' : 's'} relabeled ${as} in ${path.basename(undo.datasetPath)}`;
 }

@@ -49,6 +49,12 @@ export const MAX_HISTOGRAM_BINS = 1000;
 export const MAX_INFLUENCERS = 1000;
 /** Most test samples named as the reliability check's test points. */
 export const MAX_CHECKED_TESTS = 1000;
+/** Most fields (columns) the detail pane lists for one record; wider records are cut with a note. */
+export const MAX_FIELDS = 2000;
+/** Most characters of one record's text (or of one field) the detail pane gets; longer ones are cut with a note. */
+export const MAX_RECORD_CHARS = 100_000;
+/** Influencers the detail pane lists per side (the Influencers tab has the full lists). */
+export const DETAIL_INFLUENCERS = 5;
 
 const checkRankedLabel = object({ label: str, probability: num });
 
@@ -156,6 +162,34 @@ export const checkExplanationView = object({
 });
 export type ExplanationView = Checked<typeof checkExplanationView>;
 
+/**
+ * Everything about one sample, for the detail pane: the whole record as the
+ * file holds it now (every column with its value, the full text), the
+ * image, the out-of-sample probabilities, the signals behind the suspicion
+ * and the sample's own strongest influencers.
+ */
+export const checkDetailView = object({
+  sample: checkSampleRow,
+  /** Each column (CSV) or field (JSONL) with its value, in the file's order; empty for images. */
+  fields: arrayOf(object({ name: str, value: str }), MAX_FIELDS),
+  /** The record's whole text as the file holds it now (text formats). */
+  text: optional(str),
+  /** Where the record was read, or why it could not be ("no longer in the file: the analysis's preview is shown"). */
+  recordNote: optional(str),
+  /** The image at full size (image samples): a webview URI. */
+  image: optional(str),
+  /** Out-of-sample probability per class, most probable first (training samples). */
+  probabilities: arrayOf(object({ label: str, probability: num }), MAX_RANKED_LABELS),
+  /** What the probabilities leave out ("the other 7 classes share 0.04"). */
+  probabilityNote: optional(str),
+  /** The signals the suspicion averages: value, percentile rank among the training samples (1 = most suspicious), weight. */
+  signals: arrayOf(object({ name: str, value: num, percentile: num, weight: num, meaning: str })),
+  /** The strongest influencers (a test sample's proponents and opponents; the test samples a training sample moves most). */
+  proponents: arrayOf(checkInfluenceRow, DETAIL_INFLUENCERS),
+  opponents: arrayOf(checkInfluenceRow, DETAIL_INFLUENCERS),
+});
+export type DetailView = Checked<typeof checkDetailView>;
+
 export const LISTS = ['suspects', 'tests'] as const;
 export type ListName = (typeof LISTS)[number];
 export const SORT_KEYS = ['suspicion', 'selfInfluence', 'loss', 'misclassifiedFirst'] as const;
@@ -186,6 +220,16 @@ export const checkWebviewToHost = union({
   revealSample: object({ split: oneOf(SPLITS), id: nonNegInt }),
   /** Relabel training samples (the host confirms first, then applies one undoable edit). */
   relabel: object({ split: oneOf(SPLITS), ids: arrayOf(nonNegInt, MAX_IDS), label: str }),
+  /**
+   * Each training sample to its own suggested label, as one undoable edit
+   * after one confirmation; all or nothing: a record that cannot be edited
+   * safely stops the whole bulk (answered by `refused`).
+   */
+  acceptSuggestions: object({ ids: arrayOf(nonNegInt, MAX_IDS) }),
+  /** The ids of rows [offset, offset + count) of a list under a query (select all, a range); answered by `ids`. */
+  queryIds: object({ requestId: nonNegInt, query: checkRowQuery, offset: nonNegInt, count: intInRange(1, MAX_IDS) }),
+  /** Everything about one sample, for the detail pane; answered by `detail`. */
+  detail: object({ split: oneOf(SPLITS), id: nonNegInt }),
   /** Revert the last relabel (the host checks the files still hold what it wrote). */
   undoRelabel: object({}),
   /** Set (or, with null, clear) a review decision on training samples. */
@@ -202,6 +246,12 @@ export const checkHostToWebview = union({
   results: object({ view: checkResultsView }),
   /** The answer to a `queryRows`. */
   rows: object({ requestId: nonNegInt, total: nonNegInt, offset: nonNegInt, rows: arrayOf(checkSampleRow, MAX_PAGE) }),
+  /** The answer to a `queryIds`. */
+  ids: object({ requestId: nonNegInt, total: nonNegInt, offset: nonNegInt, ids: arrayOf(nonNegInt, MAX_IDS) }),
+  /** The answer to a `detail` request. */
+  detail: object({ view: checkDetailView }),
+  /** A bulk relabel changed nothing because these records cannot be edited safely (each with why). */
+  refused: object({ what: str, samples: arrayOf(object({ id: nonNegInt, where: str, reason: str }), MAX_IDS) }),
   /** The dataset changed on disk since the analysis (or changed back). */
   stale: object({ stale: bool }),
   progress: object({ running: bool, stage: optional(str), done: optional(num), total: optional(num), message: optional(str) }),
@@ -241,5 +291,9 @@ export const checkPanelState = object({
   testIndex: optional(nonNegInt),
   /** The sample on the Influencers tab, asked for again after a reload. */
   explained: optional(object({ split: oneOf(SPLITS), id: nonNegInt })),
+  /** The detail pane is open. */
+  detail: optional(bool),
+  /** The suspects show as a thumbnail grid (image datasets). */
+  gallery: optional(bool),
 });
 export type PanelState = Checked<typeof checkPanelState>;

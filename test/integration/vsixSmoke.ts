@@ -22,7 +22,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type FrameLocator, type Page } from 'playwright-core';
+import { chromium, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { bigCsv } from './bigCsv';
 import { CHROMIUM, CHROMIUM_ARGS, codeServerCli, makeTemp, removeTemp, REPO, startCodeServer } from './codeServer';
@@ -199,6 +199,43 @@ async function panelFrame(page: Page): Promise<FrameLocator> {
   throw new Error('no webview shows the review panel');
 }
 
+/** The iframe element of the review panel (for a screenshot of the panel alone). */
+async function panelIframe(page: Page): Promise<Locator> {
+  const frames = page.locator('iframe.webview');
+  for (let i = 0; i < (await frames.count()); i++) {
+    if ((await frames.nth(i).contentFrame().frameLocator('#active-frame').locator('il-app').count()) > 0) return frames.nth(i);
+  }
+  throw new Error('no webview shows the review panel');
+}
+
+/**
+ * Screenshots of the panel alone at 575 px (beside an editor) and 1150 px,
+ * in the theme the workbench wears now: the window is resized until the
+ * panel's webview has that width.
+ */
+async function panelShots(page: Page, shots: string, theme: string): Promise<void> {
+  const start = page.viewportSize()!;
+  for (const width of [575, 1150]) {
+    let iframe = await panelIframe(page);
+    for (let i = 0; i < 5; i++) {
+      const box = (await iframe.boundingBox())!;
+      if (Math.abs(box.width - width) <= 2) break;
+      const vp = page.viewportSize()!;
+      await page.setViewportSize({ width: Math.round(vp.width + width - box.width), height: vp.height });
+      await page.waitForTimeout(600);
+      iframe = await panelIframe(page);
+    }
+    const box = (await iframe.boundingBox())!;
+    if (Math.abs(box.width - width) > 2) throw new Error(`the panel is ${box.width} px wide, not ${width}`);
+    await page.waitForTimeout(800);
+    const file = path.join(shots, `panel-${theme}-${width}.png`);
+    await iframe.screenshot({ path: file });
+    console.log(`screenshot: ${file}`);
+  }
+  await page.setViewportSize(start);
+  await page.waitForTimeout(600);
+}
+
 async function imageFolderJourney(page: Page, workspace: string, shots: string): Promise<void> {
   const shades = path.join(workspace, 'shades');
   await rightClickMenu(page, 'shades', 'Find influential training samples');
@@ -218,15 +255,18 @@ async function imageFolderJourney(page: Page, workspace: string, shots: string):
   await setTheme(page, 'Dark Modern', /\bvs-dark\b/);
   await checkContrast(frame, 'Dark Modern');
   await page.screenshot({ path: dark });
+  await panelShots(page, shots, 'dark');
   await setTheme(page, 'Light Modern', /\bvs\b(?!-)/);
   await checkContrast(frame, 'Light Modern');
   await page.screenshot({ path: light });
+  await panelShots(page, shots, 'light');
   const [bDark, bLight] = [meanBrightness(dark), meanBrightness(light)];
   if (!(bLight > bDark + 60)) throw new Error(`the light screenshot (${bLight.toFixed(0)}) is not much brighter than the dark one (${bDark.toFixed(0)})`);
   console.log(`screenshots: dark (mean ${bDark.toFixed(0)}) and light (mean ${bLight.toFixed(0)}) in ${shots}`);
-  for (const [theme, cls] of [['Dark High Contrast', /\bhc-black\b/], ['Light High Contrast', /\bhc-light\b/]] as const) {
+  for (const [theme, cls, name] of [['Dark High Contrast', /\bhc-black\b/, 'high-contrast'], ['Light High Contrast', /\bhc-light\b/, 'high-contrast-light']] as const) {
     await setTheme(page, theme, cls);
     await checkContrast(frame, theme);
+    await panelShots(page, shots, name);
   }
   await setTheme(page, 'Dark Modern', /\bvs-dark\b/);
 

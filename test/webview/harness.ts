@@ -15,6 +15,7 @@ import type { ResultsFile } from '../../src/compute/results/schema';
 import { panelHtml } from '../../src/host/panelHtml';
 import { buildExplanation, buildResultsView, ResultsIndex } from '../../src/host/resultsView';
 import { RowQueries } from '../../src/host/rowQuery';
+import { buildDetail, readRecord } from '../../src/host/sampleDetail';
 import { type HostToWebview, type PanelState, parseWebviewToHost, type WebviewToHost } from '../../src/protocol/webview';
 import { CHROMIUM, CHROMIUM_ARGS } from '../integration/codeServer';
 
@@ -34,6 +35,9 @@ export async function eventually(what: string, check: () => boolean | Promise<bo
 export async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
+
+/** A note longer than any list row shows: the detail pane shows all of it. */
+export const NOTE = 'a long free-text note about this sample that goes on well past what a list row can show, so that only the detail pane shows where it ends:';
 
 /** A 16×16 gray PNG whose shade depends on the path, for thumbnails. */
 function thumbnail(p: string): Buffer {
@@ -65,6 +69,8 @@ export class PanelUnderTest {
   private readonly queries: RowQueries;
   private stale = false;
   state: PanelState | undefined;
+  /** The dataset's text files as the fake host reads them (CSV fixtures: every record at its line, all its columns). */
+  readonly files = new Map<string, string>();
 
   private constructor(
     readonly page: Page,
@@ -75,6 +81,16 @@ export class PanelUnderTest {
     const thumbnails = results.dataset.format === 'imagefolder';
     this.queries = new RowQueries(this.index, new Map(), thumbnails ? { thumbnail: (s) => `${ORIGIN}/data/${s.path}` } : {});
     this.state = options.state;
+    if (results.dataset.format === 'csv') {
+      const lines = new Map<string, string[]>();
+      for (const r of [...results.train, ...results.test]) {
+        const file = lines.get(r.source.path) ?? ['x,y,note,label'];
+        // A long note: the list cuts it, the detail pane must not.
+        file[r.source.line! - 1] = `${(r.id * 0.37).toFixed(2)},${(r.id * 1.3).toFixed(1)},"${NOTE} ${r.id}",${r.label}`;
+        lines.set(r.source.path, file);
+      }
+      for (const [file, text] of lines) this.files.set(file, [...text].map((l) => l ?? '').join('\n') + '\n');
+    }
   }
 
   static async open(browser: Browser, results: ResultsFile, options: PanelOptions = {}): Promise<PanelUnderTest> {
@@ -152,6 +168,22 @@ export class PanelUnderTest {
       case 'explain': {
         const view = buildExplanation(this.index, message.split, message.id, new Map(), this.results.dataset.format === 'imagefolder' ? { thumbnail: (s) => `${ORIGIN}/data/${s.path}` } : {});
         if (view) void this.send({ type: 'explanation', view });
+        return;
+      }
+      case 'queryIds': {
+        const ids = this.queries.ids(message.query);
+        void this.send({ type: 'ids', requestId: message.requestId, total: ids.length, offset: message.offset, ids: ids.slice(message.offset, message.offset + message.count) });
+        return;
+      }
+      case 'detail': {
+        const record = this.index.record(message.split, message.id);
+        if (!record) return;
+        const text = this.files.get(record.source.path);
+        const content = text !== undefined && record.source.line ? readRecord(text, 'csv', record.source.path, record.source.line) : undefined;
+        const decor = this.results.dataset.format === 'imagefolder' ? { thumbnail: (s: { path: string }) => `${ORIGIN}/data/${s.path}` } : {};
+        const image = this.results.dataset.format === 'imagefolder' ? `${ORIGIN}/data/${record.source.path}` : undefined;
+        const view = buildDetail(this.index, message.split, message.id, new Map(), decor, content, image);
+        if (view) void this.send({ type: 'detail', view });
         return;
       }
       case 'setReview': {

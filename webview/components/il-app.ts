@@ -27,6 +27,13 @@ const TAB_TITLES: Record<Tab, string> = {
   tests: 'Test samples',
   influencers: 'Influencers',
 };
+/** In a narrow panel (beside an editor) the tab row must fit: shorter titles (the tab's name for a screen reader stays the long one). */
+const SHORT_TITLES: Record<Tab, string> = {
+  overview: 'Overview',
+  suspects: 'Suspects',
+  tests: 'Tests',
+  influencers: 'Influencers',
+};
 
 export const SHORTCUTS: [string, string][] = [
   ['j / k', 'next / previous row'],
@@ -36,7 +43,11 @@ export const SHORTCUTS: [string, string][] = [
   ['c', 'confirmed mislabel'],
   ['u', 'clear the review'],
   ['e', 'explain'],
+  ['a', 'accept the suggestion'],
+  ['d', 'details'],
   ['space', 'select'],
+  ['shift+j / k', 'select a range'],
+  ['Ctrl+A', 'select all'],
   ['Esc', 'deselect all'],
 ];
 
@@ -84,26 +95,52 @@ export class IlApp extends LitElement {
         border-color: var(--vscode-inputValidation-infoBorder, #007acc);
         background: var(--vscode-inputValidation-infoBackground, transparent);
       }
+      /*
+       * The tabs take what the header, banners and key legend leave: the page is one column that never scrolls
+       * as a whole, so the legend cannot draw over the list (before: a fixed calc(100vh - 150px) overflowed as soon
+       * as a banner or a wrapped header took more room).
+       */
       vscode-tabs {
         flex: 1;
         min-height: 0;
+        display: flex;
+        flex-direction: column;
       }
       vscode-tab-panel {
-        height: 100%;
+        flex: 1;
+        min-height: 0;
       }
       .panel {
         display: flex;
         flex-direction: column;
-        height: calc(100vh - 150px);
-        min-height: 300px;
+        height: 100%;
+        min-height: 0;
         overflow: auto;
+      }
+      .short {
+        display: none;
+      }
+      @media (max-width: 560px) {
+        .long {
+          display: none;
+        }
+        .short {
+          display: inline;
+        }
       }
       .panel.list {
         overflow: hidden;
       }
+      header,
+      .banner,
+      footer {
+        flex: none;
+      }
       footer {
         font-size: 0.9em;
         margin-top: 4px;
+        max-height: 4.5em;
+        overflow: auto;
       }
       kbd {
         font-family: var(--vscode-editor-font-family, monospace);
@@ -114,7 +151,9 @@ export class IlApp extends LitElement {
       .actions {
         margin-left: auto;
         display: flex;
+        flex-wrap: wrap;
         gap: 6px;
+        min-width: 0;
       }
     `,
   ];
@@ -157,7 +196,7 @@ export class IlApp extends LitElement {
       ${s.problem ? html`<div class="banner" role="alert" data-role="problem">${s.problem}</div>` : nothing}
       ${this.progress()}
       <vscode-tabs selected-index=${selectedIndex} @vsc-tabs-select=${(e: CustomEvent<{ selectedIndex: number }>) => this.onTab(e.detail.selectedIndex)}>
-        ${TABS.map((tab) => html`<vscode-tab-header slot="header" data-tab=${tab}>${TAB_TITLES[tab]}</vscode-tab-header>`)}
+        ${TABS.map((tab) => html`<vscode-tab-header slot="header" data-tab=${tab} aria-label=${TAB_TITLES[tab]}><span class="long">${TAB_TITLES[tab]}</span><span class="short">${SHORT_TITLES[tab]}</span></vscode-tab-header>`)}
         ${TABS.map((tab) => html`<vscode-tab-panel>${tab === s.tab ? this.tabContent(tab) : nothing}</vscode-tab-panel>`)}
       </vscode-tabs>
       <footer class="muted" aria-label="Keyboard shortcuts in the lists">

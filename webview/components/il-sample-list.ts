@@ -3,6 +3,11 @@
  * in view exist in the DOM, and only their pages are asked of the host). It
  * owns the focused row and moving it (j/k, arrows, Home/End, PageUp/Down);
  * every other key goes to its parent as an `il-row-key` event with the row.
+ * In a `selectable` list it also owns range selection: shift-click and
+ * shift with a move key select from the anchor to the row, Ctrl/Cmd+A
+ * selects every row the filter shows. As a `gallery` it lays the rows out
+ * as a grid of tiles (image datasets), with ←/→ and ↑/↓ moving by tile and
+ * by line of tiles.
  *
  * @tag il-sample-list
  * @fires il-row-key - {key, row, index}: a key pressed on the focused row.
@@ -10,6 +15,8 @@
 // The package's main module defines <lit-virtualizer>.
 import type { LitVirtualizer } from '@lit-labs/virtualizer';
 import '@lit-labs/virtualizer';
+import { flow } from '@lit-labs/virtualizer/layouts/flow.js';
+import { grid } from '@lit-labs/virtualizer/layouts/grid.js';
 import { css, html, LitElement, type TemplateResult } from 'lit';
 import type { ListName, SampleRow } from '../../src/protocol/webview';
 import type { PanelStore } from '../store';
@@ -22,8 +29,27 @@ export interface RowKeyDetail {
   index: number;
 }
 
+type Move = (index: number, page: number, columns: number) => number;
+
+/** Row heights are measured (a row wraps onto two lines in a narrow panel); tiles are fixed. */
+const LIST_LAYOUT = flow();
+const TILE = { width: 132, height: 156 };
+const GALLERY_LAYOUT = grid({ itemSize: { width: `${TILE.width}px`, height: `${TILE.height}px` }, gap: '8px', justify: 'start' });
+
+/** In a gallery, ←/→ and h/l move one tile, ↑/↓ and j/k a line of tiles. */
+const GALLERY_MOVES: Record<string, Move> = {
+  ArrowRight: (i) => i + 1,
+  l: (i) => i + 1,
+  ArrowLeft: (i) => i - 1,
+  h: (i) => i - 1,
+  ArrowDown: (i, _p, c) => i + c,
+  j: (i, _p, c) => i + c,
+  ArrowUp: (i, _p, c) => i - c,
+  k: (i, _p, c) => i - c,
+};
+
 /** Keys the list handles itself. */
-const MOVES: Record<string, (index: number, page: number) => number> = {
+const MOVES: Record<string, Move> = {
   j: (i) => i + 1,
   ArrowDown: (i) => i + 1,
   k: (i) => i - 1,
@@ -51,7 +77,11 @@ export class IlSampleList extends LitElement {
     list: { type: String },
     label: { type: String },
     renderRow: { attribute: false },
+    selectable: { type: Boolean },
+    gallery: { type: Boolean },
   };
+  declare selectable: boolean;
+  declare gallery: boolean;
   declare store: PanelStore;
   declare rev: number;
   declare list: ListName;
@@ -70,7 +100,7 @@ export class IlSampleList extends LitElement {
       }
       lit-virtualizer {
         flex: 1;
-        min-height: 240px;
+        min-height: 120px;
         border: 1px solid var(--vscode-widget-border, transparent);
       }
       .listbox:focus {
@@ -85,6 +115,9 @@ export class IlSampleList extends LitElement {
         flex-direction: column;
         flex: 1;
         min-height: 0;
+        /* The rows' narrow layout (rowStyles) follows the list's own width, not the window's. */
+        container-type: inline-size;
+        container-name: samples;
       }
       .row {
         width: 100%;
@@ -110,6 +143,23 @@ export class IlSampleList extends LitElement {
       }
       .row.active .link {
         text-decoration: underline;
+      }
+      .tile {
+        width: 100%;
+        height: 100%;
+        box-sizing: border-box;
+        display: flex;
+        flex-direction: column;
+        align-items: center;
+        gap: 2px;
+        padding: 4px;
+        border: 1px solid var(--vscode-widget-border, transparent);
+        overflow: hidden;
+      }
+      .tile.active {
+        background: var(--vscode-list-activeSelectionBackground);
+        color: var(--vscode-list-activeSelectionForeground);
+        outline: 1px solid var(--vscode-list-focusOutline, transparent);
       }
       .row:not(.active):hover {
         background: var(--vscode-list-hoverBackground);
@@ -146,6 +196,7 @@ export class IlSampleList extends LitElement {
       <lit-virtualizer
         scroller
         tabindex="-1"
+        .layout=${this.gallery ? GALLERY_LAYOUT : LIST_LAYOUT}
         .items=${items}
         .renderItem=${(index: number) => this.renderIndex(index, active)}
         @rangeChanged=${(e: Event & { first: number; last: number }) => this.onRange(e.first, e.last)}
@@ -173,7 +224,8 @@ export class IlSampleList extends LitElement {
 
   private renderIndex(index: number, active: number): TemplateResult {
     const row = this.store.lists[this.list].row(index);
-    const cls = index === active ? 'row active' : 'row';
+    const base = this.gallery ? 'tile' : 'row';
+    const cls = index === active ? `${base} active` : base;
     const total = this.store.lists[this.list].total ?? 0;
     if (!row) {
       return html`<div class=${cls} id=${`${this.list}-row-${index}`} role="option" aria-selected="false" aria-setsize=${total} aria-posinset=${index + 1}
@@ -190,8 +242,23 @@ export class IlSampleList extends LitElement {
       aria-posinset=${index + 1}
       aria-label=${describeRow(row)}
       data-id=${row.id}
-      @click=${() => this.store.setActive(this.list, index)}
+      @click=${(e: MouseEvent) => this.onRowClick(e, index, row)}
     >${this.renderRow(row, index)}</div>`;
+  }
+
+  /** Click focuses the row; in a selectable list shift-click selects the range from the anchor, Ctrl/Cmd-click toggles. */
+  private onRowClick(e: MouseEvent, index: number, row: SampleRow): void {
+    const store = this.store;
+    const from = store.anchor ?? store.active[this.list];
+    store.setActive(this.list, index);
+    if (!this.selectable) return;
+    if (e.shiftKey) {
+      store.anchor = from;
+      store.selectRange(from, index);
+    } else {
+      if (e.ctrlKey || e.metaKey) store.toggleSelected(row.id);
+      store.anchor = index;
+    }
   }
 
   private onRange(first: number, last: number): void {
@@ -200,16 +267,29 @@ export class IlSampleList extends LitElement {
   }
 
   private onKey = (e: KeyboardEvent) => {
+    if (this.selectable && (e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'a') {
+      e.preventDefault();
+      this.store.selectAll();
+      return;
+    }
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const source = this.store.lists[this.list];
     const total = source.total ?? 0;
     const current = this.store.active[this.list];
-    const move = MOVES[e.key];
+    // Shift+J is 'J': letters name the same move with and without shift.
+    const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    const move = this.gallery ? (GALLERY_MOVES[key] ?? MOVES[key]) : MOVES[key];
     if (move) {
       e.preventDefault();
       const page = Math.max(1, this.renderedRange.last - this.renderedRange.first);
-      const next = Math.max(0, Math.min(total - 1, move(current, page)));
+      const next = Math.max(0, Math.min(total - 1, move(current, page, this.columns())));
       this.store.setActive(this.list, next);
+      if (this.selectable && e.shiftKey) {
+        // Shift with a move: the selection runs from the anchor (set where the range began) to the new row.
+        const anchor = this.store.anchor ?? current;
+        this.store.anchor = anchor;
+        this.store.selectRange(anchor, next);
+      }
       source.ensure(next, next);
       this.scrollToRow(next);
       return;
@@ -221,9 +301,38 @@ export class IlSampleList extends LitElement {
     if (handled) e.preventDefault();
   };
 
+  /** Tiles per line of the gallery (1 for a list). */
+  private columns(): number {
+    if (!this.gallery) return 1;
+    const width = this.renderRoot.querySelector('lit-virtualizer')?.clientWidth ?? TILE.width;
+    return Math.max(1, Math.floor((width + 8) / (TILE.width + 8)));
+  }
+
   scrollToRow(index: number): void {
     const virtualizer = this.renderRoot.querySelector('lit-virtualizer') as LitVirtualizer | null;
     virtualizer?.element(index)?.scrollIntoView({ block: 'nearest' });
+    // Rows are measured as they render (a row wrapped in a narrow list is taller than the estimate): once they are
+    // laid out the row may sit elsewhere, so it is brought into view again.
+    let tries = 30;
+    let settled = 0;
+    const again = () => {
+      if (!virtualizer || this.store.active[this.list] !== index || tries-- <= 0) return;
+      const row = this.renderRoot.querySelector(`#${this.list}-row-${index}`);
+      const box = virtualizer.getBoundingClientRect();
+      const r = row?.getBoundingClientRect();
+      if (r && r.top >= box.top - 1 && r.bottom <= box.bottom + 1) {
+        // In view; the layout may still move it while it settles, so look a few more times.
+        if (settled++ < 3) setTimeout(again, 100);
+        return;
+      }
+      settled = 0;
+      // Once the row exists, scroll by its real box, not the layout's estimate (the virtualizer's own scrollIntoView
+      // keeps the row pinned where the estimate puts it, which can leave the last row half below the list).
+      if (r) virtualizer.scrollTop += r.bottom > box.bottom ? r.bottom - box.bottom + 2 : r.top - box.top - 2;
+      else virtualizer.element(index)?.scrollIntoView({ block: 'nearest' });
+      setTimeout(again, 100);
+    };
+    setTimeout(again, 100);
   }
 
   private restored = false;

@@ -11,12 +11,13 @@ import { MAX_IDS, type RowQuery, type SampleRow } from '../../src/protocol/webvi
 import { fmt, topShare } from '../format';
 import { reviewText, samplePreview, suspicionBar, whereLink } from './cells';
 import './il-confusion';
+import './il-detail';
 import { type IlRelabelPicker, type PickerRequest } from './il-relabel-picker';
 import './il-relabel-picker';
 import './il-sample-list';
 import type { RowKeyDetail } from './il-sample-list';
 import { PanelView } from './panel-view';
-import { fillColumn, sharedStyles } from './shared.styles';
+import { fillColumn, sharedStyles, splitStyles } from './shared.styles';
 
 const SORTS: [RowQuery['sort'], string][] = [
   ['suspicion', 'suspicion'],
@@ -43,11 +44,24 @@ export class IlSuspects extends PanelView {
   static override styles = [
     sharedStyles,
     fillColumn,
+    splitStyles,
     css`
       .bulk {
         padding: 4px 6px;
         background: var(--vscode-editorWidget-background);
         border: 1px solid var(--vscode-widget-border, transparent);
+      }
+      .refused {
+        border: 1px solid var(--vscode-inputValidation-warningBorder, #b89500);
+        background: var(--vscode-inputValidation-warningBackground, transparent);
+        padding: 4px 8px;
+        margin: 4px 0;
+        max-height: 9em;
+        overflow: auto;
+      }
+      .refused ul {
+        margin: 2px 0;
+        padding-left: 1.2em;
       }
     `,
   ];
@@ -81,6 +95,12 @@ export class IlSuspects extends PanelView {
               ${this.showConfusion ? 'hide' : 'show'} given × suggested
             </button>`
           : html`<span class="muted" data-role="no-confusion" title=${v.notes?.find((n) => n.includes('given × suggested')) ?? ''}>no given × suggested table (${v.classes.length.toLocaleString('en-US')} classes)</span>`}
+        ${v.format === 'imagefolder'
+          ? html`<label><input type="checkbox" data-role="gallery" .checked=${this.store.gallery}
+              @change=${(e: Event) => this.store.setGallery((e.target as HTMLInputElement).checked)} />gallery</label>`
+          : nothing}
+        <label><input type="checkbox" data-role="toggle-detail" .checked=${this.store.showDetail}
+          @change=${(e: Event) => this.store.toggleDetail((e.target as HTMLInputElement).checked)} />details (d)</label>
         <span class="muted" role="status" data-role="count">${source.total === undefined ? '' : `${source.total} of ${v.nTrain} samples`}</span>
       </div>
       ${this.showConfusion && v.confusion
@@ -91,7 +111,13 @@ export class IlSuspects extends PanelView {
         <span data-role="selected">${selected.toLocaleString('en-US')} selected${this.store.selectionFull
           ? html` <span class="wrong" role="status">(at most ${MAX_IDS.toLocaleString('en-US')} at once: act on these first)</span>`
           : nothing}</span>
-        <vscode-button ?disabled=${!selected} @click=${() => this.pickFor(this.selectedRows())}>Relabel…</vscode-button>
+        <vscode-button secondary data-role="select-all" ?disabled=${!source.total}
+          title="Select every sample the filter shows (Ctrl+A); shift-click or shift+↑/↓ selects a range"
+          @click=${() => this.store.selectAll()}>Select all${source.total ? ` ${source.total.toLocaleString('en-US')}` : ''}</vscode-button>
+        <vscode-button data-role="accept" ?disabled=${!selected}
+          title="Each selected sample to its own suggested label, as one edit with one undo (a)"
+          @click=${() => this.store.acceptSuggestions([...this.store.selected])}>Accept suggestions</vscode-button>
+        <vscode-button secondary ?disabled=${!selected} @click=${() => this.pickForSelection()}>Relabel…</vscode-button>
         <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], 'confirmed')}>Confirmed</vscode-button>
         <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], 'notIssue')}>Not an issue</vscode-button>
         <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], null)}>Clear review</vscode-button>
@@ -100,14 +126,20 @@ export class IlSuspects extends PanelView {
           title=${this.store.undoAvailable ? `Undo: ${this.store.undo ?? 'the last relabel'}` : 'Nothing to undo: no relabel made from this panel is waiting to be undone'}
           @click=${() => this.store.post({ type: 'undoRelabel' })}>Undo last relabel</vscode-button>
       </div>
-      <il-sample-list
-        .store=${this.store}
-        .rev=${this.rev}
-        list="suspects"
-        label="Suspected mislabels"
-        .renderRow=${(row: SampleRow) => this.renderRow(row)}
-        @il-row-key=${this.onRowKey}
-      ></il-sample-list>
+      ${this.refusedBanner()}
+      <div class="split-wrap"><div class="split">
+        <il-sample-list
+          .store=${this.store}
+          .rev=${this.rev}
+          list="suspects"
+          label="Suspected mislabels"
+          selectable
+          ?gallery=${this.store.gallery && v.format === 'imagefolder'}
+          .renderRow=${(row: SampleRow, index: number) => (this.store.gallery && v.format === 'imagefolder' ? this.renderTile(row, index) : this.renderRow(row, index))}
+          @il-row-key=${this.onRowKey}
+        ></il-sample-list>
+        ${this.store.showDetail ? html`<il-detail .store=${this.store} .rev=${this.rev}></il-detail>` : nothing}
+      </div></div>
       <il-relabel-picker @il-pick=${(e: CustomEvent<{ label: string }>) => this.applyPick(e.detail.label)}></il-relabel-picker>
     `;
   }
@@ -117,13 +149,47 @@ export class IlSuspects extends PanelView {
     return `${rank}Suspicion score ${fmt(row.suspicion, 2)}: a mean of rank percentiles, not a probability. Self-influence ${fmt(row.selfInfluence)}; training loss ${fmt(row.loss)}.`;
   }
 
-  private renderRow(row: SampleRow) {
-    const total = this.store.view?.nTrain ?? 0;
-    const differs = row.suggestedLabel !== undefined && row.suggestedLabel !== row.label;
+  private refusedBanner() {
+    const r = this.store.refused;
+    if (!r) return nothing;
+    return html`<div class="refused" role="alert" data-role="refused">
+      ${r.what}
+      <ul>${r.samples.map((x) => html`<li><strong>${x.where}</strong>: ${x.reason}</li>`)}</ul>
+      <vscode-button data-role="deselect-refused" @click=${() => this.store.deselectRefused()}>Deselect these ${r.samples.length}</vscode-button>
+      <vscode-button secondary @click=${() => this.store.dismissRefused()}>Dismiss</vscode-button>
+    </div>`;
+  }
+
+  /** The row's checkbox: a click toggles it (and sets the anchor), a shift-click selects the range from the anchor. */
+  private checkbox(row: SampleRow, index: number) {
     const selected = this.store.selected.has(row.id);
     return html`<input type="checkbox" tabindex="-1" aria-label=${`Select ${row.where}`} .checked=${selected}
-        @click=${(e: Event) => e.stopPropagation()}
-        @change=${(e: Event) => this.store.toggleSelected(row.id, (e.target as HTMLInputElement).checked)} />
+        @click=${(e: MouseEvent) => {
+          e.stopPropagation();
+          const store = this.store;
+          if (e.shiftKey && store.anchor !== undefined) {
+            e.preventDefault();
+            store.selectRange(store.anchor, index);
+            store.setActive('suspects', index);
+            return;
+          }
+          store.toggleSelected(row.id, (e.target as HTMLInputElement).checked);
+          store.anchor = index;
+        }} />`;
+  }
+
+  /** A gallery tile: the image large, its file, given → suggested. */
+  private renderTile(row: SampleRow, index: number) {
+    const differs = row.suggestedLabel !== undefined && row.suggestedLabel !== row.label;
+    return html`<span class="tile-top">${this.checkbox(row, index)}${row.review ? html`<span class="pill" data-role="review">${reviewText(row.review)}</span>` : nothing}</span>
+      ${row.thumbnail ? html`<img class="tile-image" src=${row.thumbnail} alt=${`training sample ${row.where}`} loading="lazy" />` : nothing}
+      <span class="tile-caption" title=${row.where}>${row.label}${differs ? html` → <strong>${row.suggestedLabel}</strong>` : nothing}</span>`;
+  }
+
+  private renderRow(row: SampleRow, index: number) {
+    const total = this.store.view?.nTrain ?? 0;
+    const differs = row.suggestedLabel !== undefined && row.suggestedLabel !== row.label;
+    return html`${this.checkbox(row, index)}
       ${samplePreview(row)}
       <span class=${row.likelyLabelIssue ? 'where-cell likely' : 'where-cell'}>${whereLink(this.store, row, true)}</span>
       <span class="given-suggested" data-role="given-suggested"
@@ -171,7 +237,8 @@ export class IlSuspects extends PanelView {
         this.store.post({ type: 'openSample', split: 'train', id: row.id });
         break;
       case 'r':
-        this.pickFor(this.store.selected.size ? this.selectedRows() : [row]);
+        if (this.store.selected.size) this.pickForSelection();
+        else this.pickFor([row]);
         break;
       case 'x':
         this.review(this.targets(row), 'notIssue');
@@ -187,6 +254,13 @@ export class IlSuspects extends PanelView {
         break;
       case ' ':
         this.store.toggleSelected(row.id);
+        this.store.anchor = e.detail.index;
+        break;
+      case 'a':
+        this.store.acceptSuggestions(this.targets(row));
+        break;
+      case 'd':
+        this.store.toggleDetail();
         break;
       case 'Escape':
         this.store.clearSelection();
@@ -199,12 +273,20 @@ export class IlSuspects extends PanelView {
 
   private pending: number[] = [];
 
-  private pickFor(rows: SampleRow[]): void {
-    if (rows.length === 0) return;
-    this.pending = rows.map((r) => r.id);
-    const one = rows.length === 1 ? rows[0] : undefined;
+  /** Relabel the selection: every selected id, also rows not loaded (a select-all reaches past the loaded pages). */
+  private pickForSelection(): void {
+    const ids = [...this.store.selected];
+    const loaded = this.selectedRows();
+    if (ids.length === 1 && loaded.length === 1) this.pickFor(loaded);
+    else this.pickFor(loaded, ids);
+  }
+
+  private pickFor(rows: SampleRow[], ids: number[] = rows.map((r) => r.id)): void {
+    if (ids.length === 0) return;
+    this.pending = ids;
+    const one = ids.length === 1 && rows.length === 1 ? rows[0] : undefined;
     const request: PickerRequest = {
-      subject: one ? one.where : `${rows.length} samples`,
+      subject: one ? one.where : `${ids.length} samples`,
       current: one?.label,
       ranked: one?.rankedLabels ?? (one?.suggestedLabel ? [{ label: one.suggestedLabel, probability: one.suggestedProbability ?? 0 }] : []),
       classes: this.store.view?.classes ?? [],

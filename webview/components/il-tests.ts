@@ -10,11 +10,12 @@ import { samplePreview, whereLink } from './cells';
 import './il-sample-list';
 import type { RowKeyDetail } from './il-sample-list';
 import { PanelView } from './panel-view';
-import { fillColumn, sharedStyles } from './shared.styles';
+import { fillColumn, sharedStyles, splitStyles } from './shared.styles';
+import './il-detail';
 
 export class IlTests extends PanelView {
 
-  static override styles = [sharedStyles, fillColumn];
+  static override styles = [sharedStyles, fillColumn, splitStyles];
 
   override render() {
     const v = this.store.view;
@@ -42,10 +43,15 @@ export class IlTests extends PanelView {
           <option value="misclassifiedFirst" ?selected=${q.sort === 'misclassifiedFirst'}>wrong first, then loss</option>
           <option value="loss" ?selected=${q.sort === 'loss'}>loss</option>
         </select></label>
+        <label><input type="checkbox" data-role="toggle-detail" .checked=${this.store.showDetail}
+          @change=${(e: Event) => this.store.toggleDetail((e.target as HTMLInputElement).checked)} />details (d)</label>
         <span class="muted" role="status">${source.total === undefined ? '' : `${source.total} of ${v.nTest} test samples`}</span>
       </div>
-      <il-sample-list .store=${this.store} .rev=${this.rev} list="tests" label="Test samples"
-        .renderRow=${(row: SampleRow) => this.renderRow(row)} @il-row-key=${this.onRowKey}></il-sample-list>
+      <div class="split-wrap"><div class="split">
+        <il-sample-list .store=${this.store} .rev=${this.rev} list="tests" label="Test samples"
+          .renderRow=${(row: SampleRow) => this.renderRow(row)} @il-row-key=${this.onRowKey}></il-sample-list>
+        ${this.store.showDetail ? html`<il-detail .store=${this.store} .rev=${this.rev}></il-detail>` : nothing}
+      </div></div>
     `;
   }
 
@@ -62,6 +68,7 @@ export class IlTests extends PanelView {
     const { key, row } = e.detail;
     if (key === 'o') this.store.post({ type: 'openSample', split: 'test', id: row.id });
     else if (key === 'Enter' || key === 'e') this.store.explain('test', row.id);
+    else if (key === 'd') this.store.toggleDetail();
     else return;
     e.preventDefault();
   };

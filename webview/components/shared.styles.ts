@@ -159,6 +159,61 @@ export const rowStyles = css`
         width: 6em;
         flex: none;
       }
+      .tile-top {
+        align-self: stretch;
+        display: flex;
+        justify-content: space-between;
+        align-items: center;
+        min-height: 16px;
+      }
+      .tile-image {
+        width: 96px;
+        height: 96px;
+        object-fit: contain;
+        image-rendering: pixelated;
+        background: var(--vscode-editor-background);
+        flex: none;
+      }
+      .tile-caption {
+        max-width: 100%;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      /*
+       * Beside an editor (a list under ~760 px wide) a row wraps onto a second line instead of scrolling sideways:
+       * the file name takes what is left of the first line, the columns flow below it, and the buttons stay in view.
+       */
+      @container samples (max-width: 760px) {
+        .row {
+          flex-wrap: wrap;
+          row-gap: 0;
+          padding: 3px 6px;
+        }
+        .where-cell {
+          width: auto;
+          flex: 1 1 8em;
+          min-width: 0;
+        }
+        .given-suggested,
+        .pred {
+          width: auto;
+          flex: 0 1 auto;
+          min-width: 0;
+        }
+        .score,
+        .loss,
+        .state {
+          width: auto;
+        }
+        .values {
+          flex: 1 1 100%;
+          order: 5;
+        }
+        .actions {
+          margin-left: auto;
+        }
+      }
       .explain {
         padding: 0 6px;
         margin-left: auto;
@@ -177,5 +232,44 @@ export const fillColumn = css`
     flex-direction: column;
     height: 100%;
     min-height: 0;
+  }
+`;
+
+/**
+ * A list with the detail pane: side by side where the tab is wide enough for
+ * both (≥ 820 px), else the pane below the list, each scrolling on its own.
+ */
+export const splitStyles = css`
+  .split-wrap {
+    container-type: inline-size;
+    container-name: split;
+    flex: 1;
+    min-height: 0;
+    display: flex;
+  }
+  .split {
+    flex: 1;
+    min-height: 0;
+    min-width: 0;
+    display: flex;
+    flex-direction: column;
+    gap: 6px;
+  }
+  .split il-sample-list {
+    flex: 1 1 60%;
+    min-height: 120px;
+  }
+  .split il-detail {
+    flex: 1 1 40%;
+    min-height: 0;
+  }
+  @container split (min-width: 820px) {
+    .split {
+      flex-direction: row;
+    }
+    .split il-detail {
+      flex: 0 0 38%;
+      max-width: 520px;
+    }
   }
 `;

@@ -65,3 +65,12 @@ test('the undo button says what it would undo', () => {
   assert.equal(describeUndo(undo), "2 samples relabeled as 'cat' in pets");
   assert.equal(describeUndo({ ...undo, samples: undo.samples.slice(0, 1) }), "1 sample relabeled as 'cat' in pets");
 });
+
+test('a bulk accept of suggestions survives a reload as one undo and says what it undoes', async () => {
+  const state = new JsonState();
+  await new UndoStore(state).remember({ ...undo, label: 'cat, dog', bulk: true });
+  const back = new UndoStore(state).last();
+  assert.equal(back?.bulk, true);
+  assert.equal(back?.inverse.length, 2);
+  assert.equal(describeUndo(back!), "2 samples relabeled to their suggested labels (cat, dog) in pets");
+});
