@@ -67,7 +67,7 @@ async function main(): Promise<number> {
     }
     const plan: [SectionName, () => Promise<unknown>][] = [
       ['e2e', () => runEndToEnd({ quick: args.quick, runs: args.runs, tempDir, inProcessError: inProcessError() })],
-      ['detection', () => runDetection({ quick: args.quick, tempDir })],
+      ['detection', () => runDetection({ quick: args.quick, tempDir, sets: args.sets })],
       ['kernels', () => runKernels({ quick: args.quick, runs: args.runs })],
       ['scaling', () => runScaling({ quick: args.quick, tempDir })],
     ];
