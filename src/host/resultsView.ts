@@ -195,6 +195,9 @@ export function buildResultsView(results: ResultsFile, datasetPath: string, stal
     trainAccuracy: finiteOrNull(results.model.trainAccuracy),
     testAccuracy: finiteOrNull(results.model.testAccuracy),
     estimatedIssues: results.labelIssues.estimatedCount,
+    ...(results.labelIssues.estimatedRange ? { estimatedRange: results.labelIssues.estimatedRange } : {}),
+    ...(results.labelIssues.suspicion ? { suspicionExplanation: results.labelIssues.suspicion.explanation } : {}),
+    ...(results.model.reason ? { modelReason: results.model.reason } : {}),
     reliability: r
       ? {
           pearson: finite(r.pearson),

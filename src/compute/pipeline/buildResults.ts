@@ -99,6 +99,9 @@ export function assemble(assembled: AssembleInput): ResultsFile {
       label: classes[data.test.y[t]],
       predicted: classes[argmaxRow(input.testProbs, t, c)],
       loss: input.testLoss[t],
+      suspicion: scored.testRanking.suspicion[t],
+      suggestedLabel: classes[scored.testRanking.suggested[t]],
+      likelyLabelIssue: scored.testRanking.likely.has(t),
       proponents: proponents.map((e) => ({ train: e.index, influence: e.value })),
       opponents: opponents.map((e) => ({ train: e.index, influence: e.value })),
       ...(data.test.preview[t] ? { preview: data.test.preview[t] } : {}),
@@ -163,7 +166,14 @@ export function assemble(assembled: AssembleInput): ResultsFile {
           }
         : null,
     },
-    labelIssues: { estimatedCount: ranking.estimatedCount, folds: input.folds, confidentJoint: ranking.confidentJoint },
+    labelIssues: {
+      estimatedCount: ranking.estimatedCount,
+      folds: input.folds,
+      confidentJoint: ranking.confidentJoint,
+      estimatedRange: { low: ranking.count.low, high: ranking.count.high },
+      countEstimator: ranking.count.estimator,
+      suspicion: { explanation: ranking.explanation, signals: ranking.signals },
+    },
     train,
     test,
     timings: {
