@@ -77,6 +77,13 @@ export interface PublicPlan {
 
 export function publicPlan(quick: boolean, only: string[] | null): PublicPlan {
   const all = PUBLIC_SETS.map((s) => s.id);
+  // BENCH_PUBLIC_NOISE=0.1,0.2 / BENCH_PUBLIC_SEEDS=0: a smaller grid when time is short (the report lists what ran).
+  const env = (name: string) => process.env[name]?.split(',').map(Number).filter((v) => Number.isFinite(v));
+  const noise = env('BENCH_PUBLIC_NOISE');
+  const seeds = env('BENCH_PUBLIC_SEEDS');
+  if (!quick && (noise?.length || seeds?.length)) {
+    return { sets: only ?? all, kinds: ['uniform', 'pairs'], noise: noise?.length ? noise : [0.05, 0.1, 0.2, 0.3], seeds: seeds?.length ? seeds : [0, 1, 2] };
+  }
   return quick
     ? { sets: only ?? ['wine', 'cancer'], kinds: ['uniform', 'pairs'], noise: [0.1], seeds: [0] }
     : { sets: only ?? all, kinds: ['uniform', 'pairs'], noise: [0.05, 0.1, 0.2, 0.3], seeds: [0, 1, 2] };
