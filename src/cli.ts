@@ -19,7 +19,7 @@ export const EXIT = { ok: 0, internal: 1, badInput: 2, cancelled: 130 } as const
 
 function addModelOptions(command: Command): Command {
   return command
-    .option('--model <kind>', 'logreg, mlp or cnn (default mlp)', oneOf('--model', MODEL_KINDS))
+    .option('--model <kind>', 'auto, logreg, mlp or cnn (default auto: tables and text pick logreg, mlp or their average by cross-fitted log-loss; images mlp)', oneOf('--model', ['auto', ...MODEL_KINDS]))
     .option('--method <method>', 'auto, exact, cg, lissa, tracin or gif (default auto)', oneOf('--method', METHODS))
     .option('--target <target>', 'cg/lissa: last-layer or full (default full when the model has hidden layers)', oneOf('--target', ['last-layer', 'full'] as const))
     .option('--explain <n>', 'cg/lissa/gif: test samples to explain, one solve each (default 50)', positiveInt('--explain'))

@@ -62,6 +62,7 @@ export function formatSummary(results: ResultsFile, outPath: string, topN = 10):
     );
     if (rel.warning) lines.push(`WARNING: ${safe(rel.warning, 2000)}`);
   }
+  if (results.model.reason) lines.push(safe(results.model.reason, 2000));
   const range = labelIssues.estimatedRange;
   const likely = range && range.high > range.low ? `, likely ${range.low}–${range.high}` : '';
   lines.push(`Estimated label errors: ${labelIssues.estimatedCount} of ${dataset.nTrain}${likely} (confident learning, ${labelIssues.folds}-fold cross-fitting)`);

@@ -56,7 +56,8 @@ export function assemble(assembled: AssembleInput): ResultsFile {
   const input = {
     ...assembled,
     workers: fitted.workers,
-    config: fitted.settings.config,
+    // The model trained for influence (under --model auto, the chosen one).
+    config: fitted.net.config,
     net: fitted.net,
     headGradientNorm: fitted.headGradientNorm,
     l2: fitted.l2,
@@ -142,6 +143,7 @@ export function assemble(assembled: AssembleInput): ResultsFile {
       epochs: input.config.epochs,
       seed: input.config.seed,
       headGradientNorm: input.headGradientNorm,
+      ...(fitted.choice ? { reason: fitted.choice.reason } : {}),
     },
     influence: {
       method: influence.method,

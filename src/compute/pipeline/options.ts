@@ -13,8 +13,8 @@ export interface AnalyzeOptions {
   /** A separate test file (same format). */
   testPath?: string;
   labelColumn?: string;
-  /** Default: 'mlp'. */
-  model?: ModelKind;
+  /** Default: 'auto' (tables and text: logistic regression, the MLP or their average by cross-fitted log-loss; images: the MLP). */
+  model?: ModelKind | 'auto';
   /** Default: 'auto' (exact last-layer influence while the head has at most `maxExactParameters`). */
   method?: MethodChoice;
   /** Proponents and opponents kept per test sample. Default 10. */
@@ -72,7 +72,7 @@ export interface Progress {
 }
 
 export const DEFAULTS = {
-  model: 'mlp' as ModelKind,
+  model: 'auto' as ModelKind | 'auto',
   method: 'auto' as MethodChoice,
   topK: 10,
   folds: 5,
@@ -82,3 +82,9 @@ export const DEFAULTS = {
   subsetFraction: 0.1,
   verifyTestPoints: 3,
 };
+
+/** The model kind a run trains first: `auto` trains the MLP (and, on tables and text, logistic regression beside it). */
+export function resolvedKind(options: Pick<AnalyzeOptions, 'model'>): ModelKind {
+  const kind = options.model ?? DEFAULTS.model;
+  return kind === 'auto' ? 'mlp' : kind;
+}
