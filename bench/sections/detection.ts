@@ -78,6 +78,8 @@ export interface DetectionSection {
   cases: DetectionCase[];
   /** Public datasets beside cleanlab (detectionPublic.ts); absent in runs before it existed. */
   public?: { cases: PublicCase[]; skipped: string[] };
+  /** When `cases` were measured, if an earlier run's (--sets --merge re-measured only the public part). */
+  casesFrom?: string;
 }
 
 export interface DetectionPlan {

@@ -156,13 +156,14 @@ export function roundPreservingSum(values: number[]): number[] {
   return ints;
 }
 
-/** cleanlab's `num_label_issues` (single-label); its default method is 'off_diagonal'. */
-export function numLabelIssues(probs: ProbMatrix, y: LabelArray, C: number, method: CleanlabCountMethod = 'off_diagonal'): number {
-  const n = rowsOf(probs, C, y);
-  if (method === 'off_diagonal') {
-    const { offDiagonal } = computeConfidentJoint(probs, y, C, { calibrate: false });
-    // Drop the samples whose given label is the argmax once it gets a 1e-6 head start (cleanlab's _reduce_issues).
-    return offDiagonal.filter((i) => {
+/**
+ * The samples cleanlab's 'off_diagonal' count counts: off the confident joint's
+ * diagonal, less those whose given label is the argmax once it gets a 1e-6 head
+ * start (cleanlab's _reduce_issues). Ascending sample indices.
+ */
+export function offDiagonalIssues(probs: ProbMatrix, y: LabelArray, C: number): number[] {
+  const { offDiagonal } = computeConfidentJoint(probs, y, C, { calibrate: false });
+  return offDiagonal.filter((i) => {
       let best = 0;
       let bestP = -Infinity;
       for (let j = 0; j < C; j++) {
@@ -173,8 +174,13 @@ export function numLabelIssues(probs: ProbMatrix, y: LabelArray, C: number, meth
         }
       }
       return best !== y[i];
-    }).length;
-  }
+  });
+}
+
+/** cleanlab's `num_label_issues` (single-label); its default method is 'off_diagonal'. */
+export function numLabelIssues(probs: ProbMatrix, y: LabelArray, C: number, method: CleanlabCountMethod = 'off_diagonal'): number {
+  const n = rowsOf(probs, C, y);
+  if (method === 'off_diagonal') return offDiagonalIssues(probs, y, C).length;
   const labelCounts = new Array<number>(C).fill(0);
   for (let i = 0; i < n; i++) labelCounts[y[i]]++;
   // estimate_joint calibrates the calibrated joint once more (a no-op up to rounding; kept for the same integers).

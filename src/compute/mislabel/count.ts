@@ -14,15 +14,39 @@
  * estimator's own bias, which the benchmark reports.
  */
 import { createRng, deriveSeed } from '../random';
-import { numLabelIssues } from './cleanlab';
+import { numLabelIssues, offDiagonalIssues } from './cleanlab';
 import { confidentJoint, offDiagonalCount } from './confidentJoint';
 import { type LabelArray, type ProbMatrix, rowsOf } from './probs';
 
-export const COUNT_ESTIMATORS = ['calibratedJoint', 'cleanlabOffDiagonal', 'cleanlabCalibrated'] as const;
+export const COUNT_ESTIMATORS = ['marginWeighted', 'calibratedJoint', 'cleanlabOffDiagonal', 'cleanlabCalibrated'] as const;
 export type CountEstimator = (typeof COUNT_ESTIMATORS)[number];
 
-/** The estimator the engine reports (see the file comment for how it was chosen). */
-export const DEFAULT_COUNT_ESTIMATOR: CountEstimator = 'calibratedJoint';
+/**
+ * The estimator the engine reports. Measured (bench, 35 noisy copies of 5 public
+ * sets at 5/10/20/30% uniform and confusable-pair noise, before this choice):
+ * mean |relative error| 0.32 for marginWeighted against 0.74 for cleanlab's
+ * default 'off_diagonal' and 1.14 for the calibrated joints, which overcount
+ * most where the model is weak (its own mistakes look like label errors).
+ */
+export const DEFAULT_COUNT_ESTIMATOR: CountEstimator = 'marginWeighted';
+
+/**
+ * The samples the confident joint puts off its diagonal (cleanlab's
+ * 'off_diagonal' set), each counted by how much more the held-out model
+ * believes the class it is confident in than the given label: p(argmax) −
+ * p(given), in (0, 1]. A sure disagreement counts as one error, a near tie
+ * as almost none — on a hard task many confident-joint "errors" are the
+ * model's own near-ties, which a plain count takes for wrong labels.
+ */
+export function marginWeightedCount(probs: ProbMatrix, y: LabelArray, C: number): number {
+  let total = 0;
+  for (const i of offDiagonalIssues(probs, y, C)) {
+    let best = 0;
+    for (let j = 1; j < C; j++) if (probs[i * C + j] > probs[i * C + best]) best = j;
+    total += probs[i * C + best] - probs[i * C + y[i]];
+  }
+  return Math.round(total);
+}
 
 export interface CountEstimate {
   count: number;
@@ -34,6 +58,8 @@ export interface CountEstimate {
 
 export function countBy(estimator: CountEstimator, probs: ProbMatrix, y: LabelArray, C: number): number {
   switch (estimator) {
+    case 'marginWeighted':
+      return marginWeightedCount(probs, y, C);
     case 'calibratedJoint':
       return offDiagonalCount(confidentJoint(probs, y, C).calibrated);
     case 'cleanlabOffDiagonal':
