@@ -31,7 +31,7 @@ export interface AnalysisSettings {
 }
 
 export const DEFAULT_SETTINGS: AnalysisSettings = {
-  model: 'mlp',
+  model: 'auto',
   method: 'auto',
   folds: 5,
   topK: 10,

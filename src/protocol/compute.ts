@@ -7,7 +7,8 @@
  */
 import { arrayOf, bool, type Checked, nonNegInt, num, object, oneOf, optional, str, union } from './check';
 
-export const MODEL_KINDS = ['logreg', 'mlp', 'cnn'] as const;
+/** 'auto': tables and text pick logistic regression, the MLP or their average by cross-fitted log-loss; images the MLP. */
+export const MODEL_KINDS = ['auto', 'logreg', 'mlp', 'cnn'] as const;
 export const METHODS = ['auto', 'exact', 'cg', 'lissa', 'tracin', 'gif'] as const;
 
 /** What the engine's AnalyzeOptions holds that can cross a wire (no signal, no callbacks). */
