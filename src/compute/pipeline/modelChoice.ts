@@ -50,6 +50,6 @@ export function chooseModel(oos: { logreg: Float64Array; mlp: Float64Array }, y:
   const what = pick === 'ensemble'
     ? `the average of logistic regression and the MLP (influence is computed for the ${kind === 'mlp' ? 'MLP' : 'logistic regression'})`
     : pick === 'mlp' ? 'the MLP' : 'logistic regression';
-  const reason = `--model auto chose ${what}: the lowest cross-fitted log-loss (${fmt(pick)}; ${others}).`;
+  const reason = `The automatic model choice picked ${what}: the lowest cross-fitted log-loss (${fmt(pick)}; ${others}).`;
   return { pick, kind, losses, oosProbs: probs[pick], reason };
 }

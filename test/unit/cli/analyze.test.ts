@@ -78,7 +78,7 @@ describe('the results file (DESIGN.md §3)', () => {
 
     // The default, --model auto, picks on a table between logistic regression, the MLP and their average, and says why.
     assert.ok(r.model.kind === 'logreg' || r.model.kind === 'mlp', r.model.kind);
-    assert.match(r.model.reason ?? '', /^--model auto chose .*: the lowest cross-fitted log-loss \(/);
+    assert.match(r.model.reason ?? '', /^The automatic model choice picked .*: the lowest cross-fitted log-loss \(/);
     assert.ok(Number.isInteger(r.model.parameters) && r.model.parameters > 0);
     assert.ok(Number.isInteger(r.model.targetParameters) && r.model.targetParameters > 0);
     if (r.model.kind === 'mlp') assert.ok(r.model.targetParameters < r.model.parameters, 'the head is part of the network');
