@@ -19,7 +19,7 @@ import { probeInProcess } from './lib/probeInProcess';
 import { writePlots } from './report/plots';
 import { renderReport } from './report/render';
 import type { BenchResults, SectionOutcome } from './report/types';
-import { runDetection } from './sections/detection';
+import { type DetectionSection, runDetection } from './sections/detection';
 import { runEndToEnd } from './sections/endToEnd';
 import { runKernels } from './sections/kernels';
 import { runOnnx } from './sections/onnx';
@@ -68,7 +68,7 @@ async function main(): Promise<number> {
     }
     const plan: [SectionName, () => Promise<unknown>][] = [
       ['e2e', () => runEndToEnd({ quick: args.quick, runs: args.runs, tempDir, inProcessError: inProcessError() })],
-      ['detection', () => runDetection({ quick: args.quick, tempDir })],
+      ['detection', () => runDetection({ quick: args.quick, tempDir, sets: args.sets })],
       ['kernels', () => runKernels({ quick: args.quick, runs: args.runs })],
       ['scaling', () => runScaling({ quick: args.quick, tempDir })],
       ['onnx', () => runOnnx({ quick: args.quick, tempDir })],
@@ -77,6 +77,7 @@ async function main(): Promise<number> {
       if (!selected(name)) continue;
       log(`=== section ${name} ===`);
       const outcome = await guarded(run);
+      if (name === 'detection' && args.sets && args.merge) keepEarlierDetectionCases(outcome, args.outDir);
       (results.sections as Record<string, SectionOutcome<unknown>>)[name] = outcome;
       if (name === 'kernels' && outcome.ok) {
         const k = outcome.data as { backend: string; backendWarning?: string };
@@ -94,6 +95,22 @@ async function main(): Promise<number> {
   const failed = SECTIONS.filter((s) => results.sections[s] && !results.sections[s]!.ok);
   if (failed.length > 0) log(`FAILED sections: ${failed.join(', ')} (see REPORT.md)`);
   return failed.length > 0 ? 1 : 0;
+}
+
+/**
+ * --sets with --merge re-measures only the public datasets: the MNIST and Iris cases of the earlier
+ * detection section in outDir are kept beside them (the report says when that run started).
+ */
+function keepEarlierDetectionCases(outcome: SectionOutcome<unknown>, outDir: string): void {
+  const file = path.join(outDir, 'latest.json');
+  if (!outcome.ok || !fs.existsSync(file)) return;
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults;
+  const earlier = saved.sections.detection;
+  if (!earlier?.ok) return;
+  const data = outcome.data as DetectionSection;
+  data.cases = earlier.data.cases;
+  data.casesFrom = earlier.data.casesFrom ?? saved.startedAt;
+  log(`--merge: kept the MNIST and Iris detection cases of the run started ${data.casesFrom}`);
 }
 
 /** Takes over the sections of the earlier run in outDir other than `only`; the report then covers them all. */

@@ -32,6 +32,8 @@ export interface BenchArgs {
   renderOnly: boolean;
   /** Keep the sections of <outDir>/latest.json that this run does not measure (with --only). */
   merge: boolean;
+  /** detection: only these public datasets (bench/data/publicSets.ts ids), and not MNIST/Iris; null = the plan's. */
+  sets: string[] | null;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--only e2e|detection|kernels|scaling|onnx] [--runs n] [--out dir] [--keep-temp]
@@ -42,6 +44,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only e2e|detection|ke
   --out <dir>   where REPORT.md, latest.json and the plots go (default bench/results, or bench/results/quick with --quick)
   --keep-temp   keep the generated datasets and results files (their folder is printed)
   --render-only re-render REPORT.md and the plots from <out>/latest.json, measuring nothing
+  --sets <ids>  detection: only these public datasets (comma-separated: wine,cancer,digits,cars,weather,fortunes,fashion),
+                skipping MNIST and Iris (for iterating on the ranking)
   --merge       with --only: keep the other sections of <out>/latest.json (an earlier run of the same mode),
                 so sections can be measured at different times (e.g. the timing sections on a quiet machine)`;
 
@@ -53,6 +57,7 @@ export function parseArgs(argv: string[]): BenchArgs {
   let keepTemp = false;
   let renderOnly = false;
   let merge = false;
+  let sets: string[] | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -64,6 +69,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (arg === '--keep-temp') keepTemp = true;
     else if (arg === '--render-only') renderOnly = true;
     else if (arg === '--merge') merge = true;
+    else if (arg === '--sets') sets = value().split(',').filter(Boolean);
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const name = (arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : value()).toLowerCase();
       only = ALIASES[name] ?? null;
@@ -77,7 +83,7 @@ export function parseArgs(argv: string[]): BenchArgs {
   }
   // A quick run never overwrites the committed full report: it goes to results/quick/ (git-ignored).
   outDir ??= path.resolve(__dirname, '..', 'results', ...(quick ? ['quick'] : []));
-  return { quick, only, runs: runs ?? (quick ? 1 : 3), outDir, keepTemp, renderOnly, merge };
+  return { quick, only, runs: runs ?? (quick ? 1 : 3), outDir, keepTemp, renderOnly, merge, sets };
 }
 
 export class UsageError extends Error {}

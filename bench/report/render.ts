@@ -1,4 +1,5 @@
 /** REPORT.md from the raw results (latest.json): tables first, plots linked, failures spelled out. */
+import { publicSection } from './publicSection';
 import { scalingSection } from './scalingSection';
 import { num, pct, spread, table } from '../lib/markdown';
 import { median, summarize } from '../lib/stats';
@@ -203,6 +204,9 @@ function detectionSection(r: BenchResults): string[] {
       'TracIn self-influence from a second run of the same data and seed with `--method tracin`; random is the exact expectation.', '');
   const shortfalls: string[] = [];
   const cases = s.data.cases;
+  out.push(...publicSection(s.data.public));
+  if (s.data.casesFrom) out.push(`*The MNIST and Iris cases below are from the run started ${s.data.casesFrom} (the public datasets above were re-measured on their own with \`--sets --merge\`); they ran before \`--model auto\`, the new suspicion and the new count.*`, '');
+  if (cases.length) out.push('#### MNIST and Iris', '');
   out.push(...detectionSummary(cases), '');
 
   for (const c of cases.filter((x) => x.dataset === 'mnist')) {

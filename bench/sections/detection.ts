@@ -19,6 +19,7 @@ import { writeNoisyIris } from '../data/noisyIris';
 import { log } from '../lib/log';
 import { bestRecallAt, randomRankingQuality, type RankingQuality, rankingQuality, recallCurve } from '../lib/ranking';
 import { runCliAnalyze } from '../lib/runCli';
+import { type PublicCase, runPublicDetection } from './detectionPublic';
 
 export const SIGNALS = ['suspicion', 'outOfSampleMargin', 'trainLoss', 'selfInfluence', 'tracinSelfInfluence'] as const;
 export type Signal = (typeof SIGNALS)[number];
@@ -75,6 +76,10 @@ export interface DetectionCase {
 
 export interface DetectionSection {
   cases: DetectionCase[];
+  /** Public datasets beside cleanlab (detectionPublic.ts); absent in runs before it existed. */
+  public?: { cases: PublicCase[]; skipped: string[] };
+  /** When `cases` were measured, if an earlier run's (--sets --merge re-measured only the public part). */
+  casesFrom?: string;
 }
 
 export interface DetectionPlan {
@@ -92,9 +97,11 @@ export function detectionPlan(quick: boolean): DetectionPlan {
       { mnistSamples: 8600, mnistNoise: [0.05, 0.1, 0.2], irisNoise: [0.05, 0.1, 0.2], irisSeeds: [0, 1, 2], irisModels: ['logreg', 'mlp'] };
 }
 
-export async function runDetection(options: { quick: boolean; tempDir: string }): Promise<DetectionSection> {
+export async function runDetection(options: { quick: boolean; tempDir: string; sets: string[] | null }): Promise<DetectionSection> {
   const plan = detectionPlan(options.quick);
   const cases: DetectionCase[] = [];
+  const publicPart = await runPublicDetection(options);
+  if (options.sets) return { cases, public: publicPart };
   let counter = 0;
   const outFile = () => path.join(options.tempDir, `detection-${counter++}.json`);
   const analyze = async (dataset: string, args: string[], timeoutSeconds: number) => {
@@ -142,7 +149,7 @@ export async function runDetection(options: { quick: boolean; tempDir: string })
       }
     }
   }
-  return { cases };
+  return { cases, public: publicPart };
 }
 
 /**

@@ -70,7 +70,11 @@ export function formatSummary(results: ResultsFile, outPath: string, topN = 10):
     );
     if (rel.warning) lines.push(`WARNING: ${safe(rel.warning, 2000)}`);
   }
-  lines.push(`Estimated label errors: ${labelIssues.estimatedCount} of ${dataset.nTrain} (confident learning, ${labelIssues.folds}-fold cross-fitting)`);
+  if (results.model.reason) lines.push(safe(results.model.reason, 2000));
+  const range = labelIssues.estimatedRange;
+  const likely = range && range.high > range.low ? `, likely ${range.low}–${range.high}` : '';
+  lines.push(`Estimated label errors: ${labelIssues.estimatedCount} of ${dataset.nTrain}${likely} (confident learning, ${labelIssues.folds}-fold cross-fitting)`);
+  if (labelIssues.suspicion) lines.push(safe(labelIssues.suspicion.explanation, 2000));
   for (const w of dataset.warnings) lines.push(`Note: ${safe(w, 2000)}`);
   const top = results.train.slice(0, topN);
   if (top.length) {

@@ -16,8 +16,9 @@ import type { TestChoice } from './testSet';
 import type { TestPartner } from '../compute/data/testPartner';
 
 const MODEL_DETAIL: Record<(typeof MODEL_KINDS)[number], string> = {
+  auto: 'The default: logistic regression, the small network or both, whichever predicts held-out labels best (tables and text; images: the network)',
   logreg: 'Logistic regression: convex, fastest; influence is most reliable',
-  mlp: 'Small neural network (one hidden layer): the default',
+  mlp: 'Small neural network (one hidden layer)',
   cnn: 'Convolutional network: images only, slowest',
 };
 

@@ -72,6 +72,9 @@ export function trainRow(t: TrainRecord, review?: ReviewDecision, decor: RowDeco
 
 export function testRow(t: TestRecord, decor: RowDecor = {}): SampleRow {
   const row: SampleRow = { id: t.id, split: 'test', where: where(t.source), label: t.label, predicted: t.predicted, loss: finite(t.loss) };
+  // The test label scored like a training label (results of older engines have neither).
+  if (t.suspicion !== undefined) row.suspicion = finite(t.suspicion);
+  if (t.likelyLabelIssue !== undefined) row.likelyLabelIssue = t.likelyLabelIssue;
   if (t.preview) row.preview = t.preview;
   return decorate(row, t.source, decor);
 }
@@ -196,6 +199,9 @@ export function buildResultsView(results: ResultsFile, datasetPath: string, stal
     trainAccuracy: finiteOrNull(results.model.trainAccuracy),
     testAccuracy: finiteOrNull(results.model.testAccuracy),
     estimatedIssues: results.labelIssues.estimatedCount,
+    ...(results.labelIssues.estimatedRange ? { estimatedRange: results.labelIssues.estimatedRange } : {}),
+    ...(results.labelIssues.suspicion ? { suspicionExplanation: results.labelIssues.suspicion.explanation } : {}),
+    ...(results.model.reason ? { modelReason: results.model.reason } : {}),
     reliability: r
       ? {
           pearson: finite(r.pearson),

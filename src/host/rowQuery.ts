@@ -72,8 +72,12 @@ export class RowQueries {
       (t) => (q.label === undefined || t.label === q.label) && (q.other === undefined || t.predicted === q.other),
     );
     const byLoss = (a: TestRecord, b: TestRecord) => descending(a.loss, b.loss);
+    // Suspicion of the test label (absent in older results: then by loss, which orders the same way for most rows).
+    const bySuspicion = (a: TestRecord, b: TestRecord) => descending(a.suspicion ?? 0, b.suspicion ?? 0) || byLoss(a, b);
     const order =
-      q.sort === 'loss' ? byLoss : (a: TestRecord, b: TestRecord) => Number(b.label !== b.predicted) - Number(a.label !== a.predicted) || byLoss(a, b);
+      q.sort === 'loss' ? byLoss
+      : q.sort === 'suspicion' ? bySuspicion
+      : (a: TestRecord, b: TestRecord) => Number(b.label !== b.predicted) - Number(a.label !== a.predicted) || byLoss(a, b);
     return stableSort(kept, order).map((t) => t.id);
   }
 }

@@ -1,13 +1,12 @@
 /**
  * The detail pane's content for one sample: the whole record as its file
  * holds it now (every CSV column or JSONL field with its value, the record's
- * full text), the out-of-sample probabilities, the three signals the
- * suspicion averages (each with its percentile rank and weight, so the user
+ * full text), the out-of-sample probabilities, the signals the
+ * suspicion combines (each with its percentile rank and weight, so the user
  * sees why a row ranks where it does) and the sample's strongest
  * influencers. The list rows carry a one-line preview; this is where the
  * user reads what they judge. Pure: the caller reads the file.
  */
-import { SUSPICION_WEIGHTS } from '../compute/mislabel/suspicion';
 import type { TrainRecord } from '../compute/results/schema';
 import { averageRanks } from '../compute/stats/metrics';
 import { DETAIL_INFLUENCERS, type DetailView, MAX_FIELDS, MAX_RANKED_LABELS, MAX_RECORD_CHARS } from '../protocol/webview';
@@ -56,33 +55,64 @@ export function readRecord(text: string, format: 'csv' | 'jsonl', file: string, 
   return { fields, text: cut(raw), ...(note ? { note } : {}) };
 }
 
-/** Percentile ranks (0 = least, 1 = most suspicious) of each signal over the training samples, as the engine ranks them. */
-interface SignalRanks {
-  margin: Map<number, number>;
-  loss: Map<number, number>;
-  selfInfluence: Map<number, number>;
-}
+/**
+ * How each signal the suspicion combines reads off a training record: its value and whether higher values are
+ * more suspicious, as the engine oriented it (mislabel/suspicion.ts), and what it means.
+ */
+const SIGNALS: Record<string, { label: string; value: (t: TrainRecord) => number; higherIsSuspicious: boolean; meaning: string }> = {
+  outOfSampleSelfConfidence: {
+    label: 'out-of-sample confidence',
+    value: (t) => t.givenLabelProbability,
+    higherIsSuspicious: false,
+    meaning: 'p(given label) from models that never saw this sample; low: they doubt the label',
+  },
+  outOfSampleMargin: {
+    label: 'out-of-sample margin',
+    value: (t) => t.outOfSampleMargin,
+    higherIsSuspicious: false,
+    meaning: 'p(given label) − the highest p(other label), from models that never saw this sample; below 0: they prefer another label',
+  },
+  trainLoss: {
+    label: 'training loss',
+    value: (t) => t.loss,
+    higherIsSuspicious: true,
+    meaning: 'cross-entropy of the given label under the trained model; higher: the model fits it badly',
+  },
+  selfInfluence: {
+    label: 'self-influence',
+    value: (t) => t.selfInfluence,
+    higherIsSuspicious: true,
+    meaning: 'how far this sample pulls the model toward itself; high for wrong labels and unusual inputs',
+  },
+};
 
-const rankCache = new WeakMap<ResultsIndex, SignalRanks>();
+/** Results written before suspicion said its own weights used these (the margin, loss and self-influence). */
+const OLDER_WEIGHTS = [
+  { name: 'outOfSampleMargin', weight: 0.5 },
+  { name: 'trainLoss', weight: 0.25 },
+  { name: 'selfInfluence', weight: 0.25 },
+];
 
-function percentiles(train: TrainRecord[], value: (t: TrainRecord) => number): Map<number, number> {
-  // NaN cannot be ranked; it counts as the least suspicious value.
-  const values = train.map((t) => (Number.isFinite(value(t)) ? value(t) : -Number.MAX_VALUE));
-  const ranks = averageRanks(values);
-  const n = train.length;
-  return new Map(train.map((t, i) => [t.id, n > 1 ? (ranks[i] - 1) / (n - 1) : 0.5]));
-}
+/** Percentile ranks (0 = least, 1 = most suspicious) of one signal over the training samples, as the engine ranks them. */
+const rankCache = new WeakMap<ResultsIndex, Map<string, Map<number, number>>>();
 
-function signalRanks(index: ResultsIndex): SignalRanks {
-  let ranks = rankCache.get(index);
+function percentiles(index: ResultsIndex, name: string): Map<number, number> | undefined {
+  const signal = SIGNALS[name];
+  if (!signal) return undefined;
+  let cache = rankCache.get(index);
+  if (!cache) rankCache.set(index, (cache = new Map()));
+  let ranks = cache.get(name);
   if (!ranks) {
     const train = index.results.train;
-    ranks = {
-      margin: percentiles(train, (t) => -t.outOfSampleMargin),
-      loss: percentiles(train, (t) => t.loss),
-      selfInfluence: percentiles(train, (t) => t.selfInfluence),
-    };
-    rankCache.set(index, ranks);
+    // NaN cannot be ranked; it counts as the least suspicious value.
+    const values = train.map((t) => {
+      const v = signal.higherIsSuspicious ? signal.value(t) : -signal.value(t);
+      return Number.isFinite(v) ? v : -Number.MAX_VALUE;
+    });
+    const r = averageRanks(values);
+    const n = train.length;
+    ranks = new Map(train.map((t, i) => [t.id, n > 1 ? (r[i] - 1) / (n - 1) : 0.5]));
+    cache.set(name, ranks);
   }
   return ranks;
 }
@@ -123,25 +153,13 @@ export function buildDetail(
       const rest = Math.max(0, 1 - view.probabilities.reduce((a, r) => a + r.probability, 0));
       view.probabilityNote = `The analysis kept the ${listed} most probable labels; the other ${(classes - listed).toLocaleString('en-US')} classes share ${rest.toFixed(2)}.`;
     }
-    const ranks = signalRanks(index);
-    const w = SUSPICION_WEIGHTS;
-    view.signals = [
-      {
-        name: 'out-of-sample margin',
-        value: finite(t.outOfSampleMargin),
-        percentile: ranks.margin.get(id) ?? 0,
-        weight: w.margin,
-        meaning: 'p(given label) − the highest p(other label), from models that never saw this sample; below 0: they prefer another label',
-      },
-      { name: 'training loss', value: finite(t.loss), percentile: ranks.loss.get(id) ?? 0, weight: w.loss, meaning: 'cross-entropy of the given label under the trained model; higher: the model fits it badly' },
-      {
-        name: 'self-influence',
-        value: finite(t.selfInfluence),
-        percentile: ranks.selfInfluence.get(id) ?? 0,
-        weight: w.selfInfluence,
-        meaning: 'how far this sample pulls the model toward itself; high for wrong labels and unusual inputs',
-      },
-    ];
+    const weights = index.results.labelIssues.suspicion?.signals ?? OLDER_WEIGHTS;
+    view.signals = weights.flatMap(({ name, weight }) => {
+      const signal = SIGNALS[name];
+      const ranks = percentiles(index, name);
+      if (!signal || !ranks) return [];
+      return [{ name: signal.label, value: finite(signal.value(t)), percentile: ranks.get(id) ?? 0, weight, meaning: signal.meaning }];
+    });
   }
   return view;
 }

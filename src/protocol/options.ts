@@ -31,7 +31,10 @@
  */
 import { type Checked, optional, type Optional, rule, type Rule } from './check';
 
-export const MODEL_KINDS = ['logreg', 'mlp', 'cnn'] as const;
+/** 'auto': tables and text pick logistic regression, the MLP or their average by cross-fitted log-loss; images the MLP. */
+export const MODEL_KINDS = ['auto', 'logreg', 'mlp', 'cnn'] as const;
+/** The models that are trained (`auto` chooses among them). */
+export const TRAINED_MODEL_KINDS = ['logreg', 'mlp', 'cnn'] as const;
 export const METHODS = ['auto', 'exact', 'cg', 'lissa', 'tracin', 'gif'] as const;
 
 /** What changing an option invalidates (fitKeyOptions in src/host/jobOptions.ts reads this). */
@@ -106,14 +109,15 @@ function option<T>(spec: OptionSpec<T>): OptionSpec<T> {
 export const OPTIONS = {
   model: option({
     rule: oneOf(MODEL_KINDS),
-    default: 'mlp',
-    doc: 'The classifier trained on the dataset: logreg, mlp or cnn (image folders only)',
+    default: 'auto',
+    doc: 'The classifier trained on the dataset: auto (tables and text: logreg, mlp or their average, the lowest cross-fitted log-loss; images: mlp), logreg, mlp or cnn (image folders only)',
     stage: 'fit',
     cli: { arg: '<kind>', parse: 'string' },
     setting: {
       unset: 'ask',
       extraValues: ['ask'],
       enumDescriptions: [
+        'Tables and text: logistic regression, the small network or their average, whichever has the lowest cross-fitted log-loss (the panel says which and why); images: the small network.',
         'Logistic regression: convex, fastest, most reliable influence.',
         'Small neural network (one hidden layer).',
         'Convolutional network (image folders only; slowest).',

@@ -72,6 +72,15 @@ const checkTestRecord = object({
   label: str,
   predicted: str,
   loss: measure,
+  /**
+   * Test labels are never trained on, so the trained model's probabilities are out of sample for them: the same
+   * suspicion as training samples get from their core (out-of-sample confidence and margin), in [0, 1]. Absent in older files.
+   */
+  suspicion: optional(measure),
+  /** The model's most probable class for this test sample (absent in older files). */
+  suggestedLabel: optional(str),
+  /** Whether its suspicion is among the top estimated share of label errors (the training estimate's rate). */
+  likelyLabelIssue: optional(bool),
   /** Largest positive influence first: training samples that helped this prediction. */
   proponents: arrayOf(checkInfluenceEntry),
   /** Most negative influence first: training samples that hurt it. */
@@ -160,6 +169,8 @@ const checkResults = object({
     headGradientNorm: measure,
     /** The user's model or embeddings, when the features are not from a model trained here (kind is then 'logreg': a softmax head on them). */
     source: optional(checkFeatureSource),
+    /** With --model auto: which model was chosen and why (cross-fitted log-loss of each candidate). Absent otherwise. */
+    reason: optional(str),
   }),
   influence: object({
     method: oneOf(INFLUENCE_METHODS),
@@ -185,6 +196,17 @@ const checkResults = object({
     folds: nonNegInt,
     /** Calibrated confident joint, rows = given label, columns = estimated true label. */
     confidentJoint: arrayOf(arrayOf(measure)),
+    /** The count's likely range (bootstrap 10th–90th percentile; src/compute/mislabel/count.ts); absent in older files. */
+    estimatedRange: optional(object({ low: nonNegInt, high: nonNegInt })),
+    /** Which estimator gave estimatedCount (chosen by the benchmark); absent in older files. */
+    countEstimator: optional(str),
+    /** How `suspicion` was made on this dataset: one sentence, and each signal's share; absent in older files. */
+    suspicion: optional(
+      object({
+        explanation: str,
+        signals: arrayOf(object({ name: str, weight: measure, role: oneOf(['core', 'checked'] as const), agreement: nullable(measure) })),
+      }),
+    ),
   }),
   train: arrayOf(checkTrainRecord),
   test: arrayOf(checkTestRecord),

@@ -113,6 +113,12 @@ export const checkResultsView = object({
   trainAccuracy: nullable(num),
   testAccuracy: nullable(num),
   estimatedIssues: nonNegInt,
+  /** The count's likely range (absent for older results). */
+  estimatedRange: optional(object({ low: nonNegInt, high: nonNegInt })),
+  /** One sentence: how suspicion was made on this dataset (absent for older results). */
+  suspicionExplanation: optional(str),
+  /** One sentence: which model was used and why (absent unless the engine chose it). */
+  modelReason: optional(str),
   reliability: nullable(
     object({
       pearson: num,

@@ -95,6 +95,7 @@ export class IlOverview extends PanelView {
             <dd>${v.model}, ${v.parameters.toLocaleString('en-US')} parameters, on ${v.backend}</dd>
             <dt>accuracy</dt>
             <dd>train ${pct(v.trainAccuracy)}, test ${pct(v.testAccuracy)}</dd>
+            ${v.modelReason ? html`<dt>model choice</dt><dd data-role="model-reason">${v.modelReason}</dd>` : nothing}
             <dt>influence</dt>
             <dd>${v.method}</dd>
             <dt>analyzed</dt>
@@ -106,7 +107,9 @@ export class IlOverview extends PanelView {
         <section aria-labelledby="issues-h">
           <h2 id="issues-h">Label errors</h2>
           <p><span class="big" data-role="estimated">${v.estimatedIssues}</span> estimated among ${v.nTrain} training samples
-            (${pct(v.nTrain ? v.estimatedIssues / v.nTrain : null)}).</p>
+            (${pct(v.nTrain ? v.estimatedIssues / v.nTrain : null)})${v.estimatedRange && v.estimatedRange.high > v.estimatedRange.low
+              ? html`, <span data-role="estimated-range">likely ${v.estimatedRange.low}–${v.estimatedRange.high}</span>`
+              : nothing}.</p>
           <vscode-button @click=${() => this.store.setTab('suspects')}>Review suspects</vscode-button>
           <h3>How far to trust the influence numbers</h3>
           <p>
@@ -123,8 +126,8 @@ export class IlOverview extends PanelView {
       </div>
       <section aria-labelledby="hist-h">
         <h2 id="hist-h">Suspicion score of every training sample</h2>
-        <p class="muted" data-role="suspicion-meaning">The score is the weighted mean of each sample's rank percentiles on three signals
-          (out-of-sample disagreement with its label, training loss, self-influence). It orders the samples; it is not a probability,
+        <p class="muted" data-role="suspicion-meaning">${v.suspicionExplanation ?? `The score is the weighted mean of each sample's rank percentiles on three signals
+          (out-of-sample disagreement with its label, training loss, self-influence).`} It orders the samples; it is not a probability,
           and its spread is near even by construction. The lists show each sample's rank instead ("top 3%").
           ${v.suspicionHistogram.cut === null
             ? 'No label errors estimated.'

@@ -42,6 +42,7 @@ export class IlTests extends PanelView {
         <label>sort by <select aria-label="Sort test samples by" @change=${(e: Event) => set({ sort: value(e) as RowQuery['sort'] })}>
           <option value="misclassifiedFirst" ?selected=${q.sort === 'misclassifiedFirst'}>wrong first, then loss</option>
           <option value="loss" ?selected=${q.sort === 'loss'}>loss</option>
+          <option value="suspicion" ?selected=${q.sort === 'suspicion'}>suspected wrong label</option>
         </select></label>
         <label><input type="checkbox" data-role="toggle-detail" .checked=${this.store.showDetail}
           @change=${(e: Event) => this.store.toggleDetail((e.target as HTMLInputElement).checked)} />details (d)</label>
@@ -61,6 +62,10 @@ export class IlTests extends PanelView {
       <span class="where-cell">${whereLink(this.store, row, true)}</span>
       <span class="pred"><span class="cell-label">given</span> ${row.label} → <span class="cell-label">predicted</span> <span class=${wrong ? 'wrong' : ''}>${row.predicted}</span></span>
       <span class="loss num" title="test loss on its given label"><span class="cell-label">loss</span> ${fmt(row.loss)}</span>
+      ${row.likelyLabelIssue
+        ? html`<span class="tag wrong" data-role="test-label-suspect"
+            title=${`The model, which never trained on this sample, confidently disagrees with its label (suspicion ${fmt(row.suspicion ?? 0, 2)}): a wrong test label corrupts the reported accuracy.`}>label suspect</span>`
+        : nothing}
       <button class="explain" tabindex="-1" aria-label=${`Influencers of ${row.where}`} @click=${() => this.store.explain('test', row.id)}>Influencers</button>`;
   }
 

@@ -1,49 +1,173 @@
 /**
  * The suspicion score: how likely a training label is wrong, in [0, 1],
- * higher = more suspicious. It combines signals that fail in different ways:
+ * higher = more suspicious. It orders samples; it is not a probability.
  *
- * - out-of-sample normalized margin (k-fold cross-fitting): the model never
- *   saw the sample, so it cannot have memorised a wrong label. The strongest
- *   single signal, but it also flags samples that are merely hard.
- * - training loss at θ̂: a memorised wrong label has lower loss than out of
- *   sample, but still high relative to clean samples.
- * - self-influence g_iᵀH⁻¹g_i: how far the sample pulls the model toward
- *   itself; high for wrong labels and for atypical inputs.
+ * The core is out of sample (k-fold cross-fitting: the model that scores a
+ * sample never trained on it, so it cannot have memorised a wrong label):
+ * self-confidence p(given) and the normalized margin p(given) − max p(other),
+ * each turned into a percentile rank and averaged. Self-confidence is the
+ * better ranking of the two for random errors, the margin for errors between
+ * two confusable classes; their average stays close to the better one.
  *
- * Each signal is turned into a percentile rank (robust to scale and outliers,
- * and comparable across signals), and the ranks are averaged with weights.
+ * The other signals (training loss and self-influence at θ̂, and any signal
+ * added later, e.g. duplicates with different labels) are computed on the
+ * training set, where a model that memorises its wrong labels makes them
+ * collapse. Each is weighted by how well it separates the samples the
+ * out-of-sample core is sure about, on this dataset: the "pseudo-positives"
+ * (the held-out models confidently put the sample in another class, the
+ * confident-learning rule) from the "pseudo-negatives" (they confidently
+ * agree with its label). weight = (2·AUC − 1)², or 0 when the AUC is not
+ * above 1/2 by two standard errors: a pure-noise or collapsed signal gets no
+ * weight, a signal that agrees perfectly gets weight 1 like a core signal.
+ * No randomness: the same inputs give the same bytes, in any sample order.
  */
-import { averageRanks } from '../stats/metrics';
+import { auroc, averageRanks } from '../stats/metrics';
+import { perClassThresholds } from './confidentJoint';
+import { type LabelArray, type ProbMatrix, rowsOf } from './probs';
 
-export interface SuspicionInputs {
-  /** Out-of-sample normalized margin p(given) − max p(other); lower = more suspicious. */
-  outOfSampleMargin: ArrayLike<number>;
-  /** Cross-entropy at θ̂; higher = more suspicious. */
-  trainLoss: ArrayLike<number>;
-  /** g_iᵀH⁻¹g_i; higher = more suspicious. */
-  selfInfluence: ArrayLike<number>;
+export interface SuspicionSignal {
+  /** Stable name (results file, panel). */
+  name: string;
+  /** One value per sample. */
+  values: ArrayLike<number>;
+  /** true: higher values are more suspicious (loss); false: lower values are (self-confidence). */
+  higherIsSuspicious: boolean;
 }
 
-export const SUSPICION_WEIGHTS = { margin: 0.5, loss: 0.25, selfInfluence: 0.25 } as const;
+export interface SignalWeight {
+  name: string;
+  /** Share of the score, in [0, 1]; the weights sum to 1. */
+  weight: number;
+  /** 'core' (out of sample, always in) or 'checked' (weighted by its agreement). */
+  role: 'core' | 'checked';
+  /** AUC of the signal between the out-of-sample pseudo-positives and pseudo-negatives; null for the core. */
+  agreement: number | null;
+}
 
-/** Percentile ranks in [0, 1] (ties share their average rank); higher value → higher rank. */
-function percentileRanks(values: ArrayLike<number>): Float64Array {
-  const ranks = averageRanks(values); // 1-based average ranks
-  const n = values.length;
+export interface Suspicion {
+  scores: Float64Array;
+  signals: SignalWeight[];
+  pseudoPositives: number;
+  pseudoNegatives: number;
+  /** One sentence for the results and the panel. */
+  explanation: string;
+}
+
+/** Fewer confident samples on either side than this: the checked signals get no weight (nothing to check them on). */
+export const MIN_PSEUDO = 5;
+
+/** Percentile ranks in [0, 1] (ties share their average rank), oriented so that higher = more suspicious. */
+export function suspicionRanks(signal: SuspicionSignal): Float64Array {
+  const n = signal.values.length;
+  const oriented = new Float64Array(n);
+  for (let i = 0; i < n; i++) oriented[i] = signal.higherIsSuspicious ? signal.values[i] : -signal.values[i];
+  const ranks = averageRanks(oriented);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = n > 1 ? (ranks[i] - 1) / (n - 1) : 0.5;
   return out;
 }
 
-export function suspicionScores(inputs: SuspicionInputs): Float64Array {
-  const n = inputs.trainLoss.length;
-  const negMargin = new Float64Array(n);
-  for (let i = 0; i < n; i++) negMargin[i] = -inputs.outOfSampleMargin[i];
-  const margin = percentileRanks(negMargin);
-  const loss = percentileRanks(inputs.trainLoss);
-  const self = percentileRanks(inputs.selfInfluence);
-  const w = SUSPICION_WEIGHTS;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = w.margin * margin[i] + w.loss * loss[i] + w.selfInfluence * self[i];
+/**
+ * Out-of-sample pseudo-labels: +1 where the held-out probabilities confidently
+ * name another class (its argmax reaches that class's threshold, the mean
+ * p_j over samples labelled j), −1 where they confidently agree with the label
+ * (argmax = given and p(given) reaches its threshold), 0 otherwise.
+ */
+export function pseudoLabels(probs: ProbMatrix, y: LabelArray, C: number): Int8Array {
+  const n = rowsOf(probs, C, y);
+  const t = perClassThresholds(probs, y, C);
+  const out = new Int8Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < C; j++) if (probs[i * C + j] > probs[i * C + best]) best = j;
+    if (!(probs[i * C + best] >= t[best])) continue;
+    out[i] = best === y[i] ? -1 : 1;
+  }
   return out;
+}
+
+/** AUC of `ranks` between pseudo-positives and pseudo-negatives, and whether it is above 1/2 by two standard errors (Hanley & McNeil 1982). */
+export function agreementWith(ranks: ArrayLike<number>, pseudo: Int8Array): { auc: number; significant: boolean } {
+  const scores: number[] = [];
+  const positive: boolean[] = [];
+  for (let i = 0; i < pseudo.length; i++) {
+    if (pseudo[i] === 0) continue;
+    scores.push(ranks[i]);
+    positive.push(pseudo[i] > 0);
+  }
+  const p = positive.filter(Boolean).length;
+  const q = positive.length - p;
+  if (p < MIN_PSEUDO || q < MIN_PSEUDO) return { auc: 0.5, significant: false };
+  const a = auroc(scores, positive);
+  const q1 = a / (2 - a);
+  const q2 = (2 * a * a) / (1 + a);
+  const se = Math.sqrt(Math.max(a * (1 - a) + (p - 1) * (q1 - a * a) + (q - 1) * (q2 - a * a), 0) / (p * q));
+  return { auc: a, significant: a - 2 * se > 0.5 };
+}
+
+export interface SuspicionInputs {
+  /** Out-of-sample probabilities, n × C (cross-fitted), and the given labels. */
+  oosProbs: ProbMatrix;
+  y: LabelArray;
+  numClasses: number;
+  /** Training-set signals, each checked against the out-of-sample pseudo-labels before it gets weight. */
+  checked: SuspicionSignal[];
+}
+
+export function suspicionScores(inputs: SuspicionInputs): Suspicion {
+  const { oosProbs, y, numClasses: C } = inputs;
+  const n = rowsOf(oosProbs, C, y);
+  const selfConfidence = new Float64Array(n);
+  const margin = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let other = -Infinity;
+    for (let j = 0; j < C; j++) if (j !== y[i] && oosProbs[i * C + j] > other) other = oosProbs[i * C + j];
+    selfConfidence[i] = oosProbs[i * C + y[i]];
+    margin[i] = selfConfidence[i] - other;
+  }
+  const core: SuspicionSignal[] = [
+    { name: 'outOfSampleSelfConfidence', values: selfConfidence, higherIsSuspicious: false },
+    { name: 'outOfSampleMargin', values: margin, higherIsSuspicious: false },
+  ];
+  const pseudo = pseudoLabels(oosProbs, y, C);
+  const parts: { ranks: Float64Array; raw: number; weight: SignalWeight }[] = [];
+  for (const s of core) parts.push({ ranks: suspicionRanks(s), raw: 1, weight: { name: s.name, weight: 0, role: 'core', agreement: null } });
+  for (const s of inputs.checked) {
+    if (s.values.length !== n) throw new RangeError(`signal ${s.name} has ${s.values.length} values for ${n} samples`);
+    const ranks = suspicionRanks(s);
+    const { auc, significant } = agreementWith(ranks, pseudo);
+    const raw = significant ? (2 * auc - 1) ** 2 : 0;
+    parts.push({ ranks, raw, weight: { name: s.name, weight: 0, role: 'checked', agreement: auc } });
+  }
+  const total = parts.reduce((sum, part) => sum + part.raw, 0);
+  const scores = new Float64Array(n);
+  for (const part of parts) {
+    part.weight.weight = part.raw / total;
+    if (part.raw === 0) continue;
+    for (let i = 0; i < n; i++) scores[i] += part.weight.weight * part.ranks[i];
+  }
+  let pos = 0;
+  let neg = 0;
+  for (const v of pseudo) v > 0 ? pos++ : v < 0 ? neg++ : 0;
+  const signals = parts.map((p) => p.weight);
+  return { scores, signals, pseudoPositives: pos, pseudoNegatives: neg, explanation: explain(signals) };
+}
+
+const READABLE: Record<string, string> = {
+  outOfSampleSelfConfidence: 'out-of-sample confidence in the label',
+  outOfSampleMargin: 'out-of-sample margin',
+  trainLoss: 'training loss',
+  selfInfluence: 'self-influence',
+};
+
+function explain(signals: SignalWeight[]): string {
+  const pct = (w: number) => `${Math.round(w * 100)}%`;
+  const used = signals.filter((s) => s.role === 'checked' && s.weight > 0);
+  const dropped = signals.filter((s) => s.role === 'checked' && s.weight === 0);
+  const name = (s: SignalWeight) => READABLE[s.name] ?? s.name;
+  const core = signals.filter((s) => s.role === 'core');
+  let text = `Suspicion ranks samples by ${core.map(name).join(' and ')} (${pct(core.reduce((a, s) => a + s.weight, 0))})`;
+  if (used.length > 0) text += `, plus ${used.map((s) => `${name(s)} (${pct(s.weight)})`).join(' and ')}, weighted by how well each agrees with the held-out models on the samples they are sure about`;
+  if (dropped.length > 0) text += `; ${dropped.map(name).join(' and ')} did not agree with them on this data and got no weight`;
+  return `${text}.`;
 }

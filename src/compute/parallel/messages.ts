@@ -7,7 +7,7 @@
  * the field, never a task that silently never finishes.
  */
 import { arrayOf, type Check, type Checked, num, object, optional, ProtocolError, rule, str, union, nonNegInt, int, oneOf } from '../../protocol/check';
-import { MODEL_KINDS } from '../../protocol/options';
+import { TRAINED_MODEL_KINDS } from '../../protocol/options';
 import type { Checkpoint, ModelConfig, NamedArray, TrainedNetwork, TrainingData } from '../models/types';
 
 /** Typed arrays cross a worker boundary by structured clone (or shared memory) and arrive as themselves. */
@@ -18,7 +18,7 @@ const imageShape = rule('[height, width, channels]', (v): v is [number, number, 
 const widths = arrayOf(nonNegInt, 64);
 
 const modelConfig: Check<ModelConfig> = object({
-  kind: oneOf(MODEL_KINDS),
+  kind: oneOf(TRAINED_MODEL_KINDS),
   hidden: widths,
   convChannels: widths,
   weightDecay: num,

@@ -56,7 +56,8 @@ export function assemble(assembled: AssembleInput): ResultsFile {
   const input = {
     ...assembled,
     workers: fitted.workers,
-    config: fitted.settings.config,
+    // The model trained for influence (under --model auto, the chosen one).
+    config: fitted.net.config,
     net: fitted.net,
     headGradientNorm: fitted.headGradientNorm,
     l2: fitted.l2,
@@ -99,6 +100,9 @@ export function assemble(assembled: AssembleInput): ResultsFile {
       label: classes[data.test.y[t]],
       predicted: classes[argmaxRow(input.testProbs, t, c)],
       loss: input.testLoss[t],
+      suspicion: scored.testRanking.suspicion[t],
+      suggestedLabel: classes[scored.testRanking.suggested[t]],
+      likelyLabelIssue: scored.testRanking.likely.has(t),
       proponents: proponents.map((e) => ({ train: e.index, influence: e.value })),
       opponents: opponents.map((e) => ({ train: e.index, influence: e.value })),
       ...(data.test.preview[t] ? { preview: data.test.preview[t] } : {}),
@@ -140,6 +144,7 @@ export function assemble(assembled: AssembleInput): ResultsFile {
       seed: input.config.seed,
       headGradientNorm: input.headGradientNorm,
       ...(fitted.source ? { source: fitted.source } : {}),
+      ...(fitted.choice ? { reason: fitted.choice.reason } : {}),
     },
     influence: {
       method: influence.method,
@@ -164,7 +169,14 @@ export function assemble(assembled: AssembleInput): ResultsFile {
           }
         : null,
     },
-    labelIssues: { estimatedCount: ranking.estimatedCount, folds: input.folds, confidentJoint: ranking.confidentJoint },
+    labelIssues: {
+      estimatedCount: ranking.estimatedCount,
+      folds: input.folds,
+      confidentJoint: ranking.confidentJoint,
+      estimatedRange: { low: ranking.count.low, high: ranking.count.high },
+      countEstimator: ranking.count.estimator,
+      suspicion: { explanation: ranking.explanation, signals: ranking.signals },
+    },
     train,
     test,
     timings: {

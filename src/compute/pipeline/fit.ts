@@ -17,11 +17,12 @@ import type { TrainTask } from '../parallel/messages';
 import { runTrainTasks } from '../parallel/pool';
 import { retrainFullNetwork } from '../reliability/retrain';
 import type { FeatureSource } from '../results/schema';
-import type { LoadedDataset } from '../types';
+import type { LoadedDataset, ModelKind } from '../types';
 import { collectOutOfSample, crossFitTasks } from './crossfit';
 import { type FittedHead, fitLastLayer } from './headStage';
+import { chooseModel, type ModelPick } from './modelChoice';
 import { optionRef } from '../options/derive';
-import { type AnalyzeOptions, DEFAULTS, type Progress } from './options';
+import { type AnalyzeOptions, DEFAULTS, type Progress, resolvedKind } from './options';
 import type { StageClock } from './stageClock';
 
 /** Worker threads worth starting: one tfjs instance per core, at most one per task. */
@@ -30,8 +31,7 @@ export function resolveWorkers(requested: number | undefined, tasks: number): nu
   return Math.max(1, Math.min(requested ?? cores, tasks));
 }
 
-export function modelConfig(options: AnalyzeOptions, data: LoadedDataset, seed: number): ModelConfig {
-  const kind = options.model ?? DEFAULTS.model;
+export function modelConfig(options: AnalyzeOptions, data: LoadedDataset, seed: number, kind: ModelKind = resolvedKind(options)): ModelConfig {
   if (kind === 'cnn' && !data.imageShape) {
     throw new InputError(options.datasetPath, `the cnn model needs image data (an image folder or JSONL with image paths); set ${optionRef('model')} to mlp or logreg`);
   }
@@ -56,11 +56,19 @@ export interface FitSettings {
   checkpoints: boolean;
   /** The backend asked for (null: the engine's choice); numerics differ slightly between backends. */
   backend: string | null;
+  /**
+   * --model auto on tables and text: logistic regression is cross-fitted beside `config` (the MLP) and the
+   * lower cross-fitted log-loss decides (modelChoice.ts). Absent otherwise (so older saved fits still match).
+   */
+  autoAlternative?: ModelConfig;
 }
 
 export function fitSettings(options: AnalyzeOptions, data: LoadedDataset): FitSettings {
   const seed = options.seed ?? DEFAULTS.seed;
+  // Images keep the MLP under auto: logistic regression on raw pixels is rarely the better model, and the CNN costs minutes.
+  const auto = (options.model ?? DEFAULTS.model) === 'auto' && !data.imageShape;
   return {
+    ...(auto ? { autoAlternative: modelConfig(options, data, seed, 'logreg') } : {}),
     config: modelConfig(options, data, seed),
     folds: Math.max(2, options.folds ?? DEFAULTS.folds),
     seed,
@@ -84,6 +92,8 @@ export interface Fitted extends FittedHead {
   workers: number;
   /** The user's model or embeddings the features came from (fitFrozen.ts); absent for a model trained here. */
   source?: FeatureSource;
+  /** --model auto: what was chosen and why (absent when the model was given). */
+  choice?: { pick: ModelPick; reason: string; losses: Record<ModelPick, number> };
 }
 
 /** The loaded data as the models see it (features shared with worker threads, not copied). */
@@ -118,14 +128,19 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
   const { trainData, testData } = views;
   const report = ctx.report;
 
-  // One task for the model itself, one per fold; all at once so both cores stay busy.
-  const mainTask: TrainTask = {
-    type: 'train', taskId: 0, config, data: trainData, backend: ctx.backend, checkpoints: settings.checkpoints,
-  };
-  const { tasks: foldTasks, heldOut } = crossFitTasks(trainData, config, folds, seed, ctx.backend);
-  const tasks = [mainTask, ...foldTasks];
+  // One task for the model itself, one per fold (per candidate under auto); all at once so both cores stay busy.
+  const candidates = settings.autoAlternative ? [config, settings.autoAlternative] : [config];
+  const tasks: TrainTask[] = [];
+  const heldOuts: Int32Array[][] = [];
+  candidates.forEach((c, m) => {
+    const base = m * (folds + 1);
+    tasks.push({ type: 'train', taskId: base, config: c, data: trainData, backend: ctx.backend, checkpoints: settings.checkpoints });
+    const { tasks: foldTasks, heldOut } = crossFitTasks(trainData, c, folds, seed, ctx.backend);
+    tasks.push(...foldTasks.map((t) => ({ ...t, taskId: base + t.taskId })));
+    heldOuts.push(heldOut);
+  });
   const workers = resolveWorkers(ctx.workers, tasks.length);
-  const epochsTotal = tasks.length * Math.max(config.epochs, 1);
+  const epochsTotal = tasks.reduce((sum, t) => sum + Math.max(t.config.epochs, 1), 0);
   const epochsDone = new Map<number, number>();
   report({ stage: 'train', done: 0, total: epochsTotal, message: `${tasks.length} models on ${workers} worker(s)` });
   const trained = await runTrainTasks(tasks, {
@@ -139,8 +154,19 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
     },
   });
   ctx.clock.lap('train');
-  const l2 = trainData.n * config.weightDecay;
-  let net = trained[0].net;
+  const oosOf = (m: number) => collectOutOfSample(trained.slice(m * (folds + 1) + 1, (m + 1) * (folds + 1)), heldOuts[m], trainData.n, trainData.numClasses);
+  let oosProbs = oosOf(0);
+  let chosen = 0;
+  let choice: Fitted['choice'];
+  if (settings.autoAlternative) {
+    const picked = chooseModel({ mlp: oosProbs, logreg: oosOf(1) }, trainData.y, trainData.numClasses);
+    chosen = picked.kind === 'logreg' ? 1 : 0;
+    oosProbs = picked.oosProbs;
+    choice = { pick: picked.pick, reason: picked.reason, losses: picked.losses };
+    report({ stage: 'train', done: epochsTotal, total: epochsTotal, message: picked.reason });
+  }
+  const l2 = trainData.n * candidates[chosen].weightDecay;
+  let net = trained[chosen * (folds + 1)].net;
   if (settings.converge) {
     report({ stage: 'converge', done: 0, total: 1, message: 'full-batch L-BFGS over every parameter' });
     const converged = retrainFullNetwork(net, trainData, l2, new Set(), { signal: ctx.signal });
@@ -148,7 +174,6 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
     throwIfAborted(ctx.signal);
     ctx.clock.lap('converge');
   }
-  const oosProbs = collectOutOfSample(trained.slice(1), heldOut, trainData.n, trainData.numClasses);
 
   const head = fitLastLayer(net, trainData, testData, l2, settings.maxExactParameters, {
     signal: ctx.signal,
@@ -159,7 +184,7 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
     },
     onLap: (stage) => ctx.clock.lap(stage),
   });
-  return { id: randomBytes(8).toString('hex'), settings, ...head, l2, oosProbs, workers };
+  return { id: randomBytes(8).toString('hex'), settings, ...head, l2, oosProbs, workers, ...(choice ? { choice } : {}) };
 }
 
 /**

@@ -54,6 +54,8 @@ interface FitHeader {
   nTrain: number;
   nTest: number;
   factorSaved: boolean;
+  /** --model auto's choice (absent when the model was given). */
+  choice?: Fitted['choice'];
 }
 
 export function encodeFitted(fitted: Fitted, fingerprint: string): Buffer {
@@ -101,6 +103,7 @@ export function encodeFitted(fitted: Fitted, fingerprint: string): Buffer {
     nTrain: fitted.train.n,
     nTest: fitted.test.n,
     factorSaved,
+    ...(fitted.choice ? { choice: fitted.choice } : {}),
   };
   return encodeFitFile(header, arrays);
 }
@@ -174,6 +177,7 @@ export function decodeFitted(buf: Buffer, settings: FitSettings, fingerprint: st
     headGradientNorm: header.headGradientNorm,
     oosProbs: expectArray(arrays, 'oosProbs', Float64Array, nTrain * c),
     workers: header.workers,
+    ...(header.choice ? { choice: header.choice } : {}),
   };
 }
 

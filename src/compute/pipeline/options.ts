@@ -4,10 +4,11 @@
  * where the data is and the run's callbacks. The CLI, the extension's
  * settings and the benchmarks all build one of these.
  */
-import type { EngineOptions } from '../options/derive';
+import { DEFAULTS, type EngineOptions } from '../options/derive';
 import type { METHODS } from '../../protocol/options';
+import type { ModelKind } from '../types';
 
-export { DEFAULTS } from '../options/derive';
+export { DEFAULTS };
 
 export type MethodChoice = (typeof METHODS)[number];
 
@@ -30,4 +31,10 @@ export interface Progress {
   message?: string;
   /** Estimated seconds until the stage is done, from its pace so far (absent until there is one). */
   secondsLeft?: number;
+}
+
+/** The model kind a run trains first: `auto` trains the MLP (and, on tables and text, logistic regression beside it). */
+export function resolvedKind(options: Pick<AnalyzeOptions, 'model'>): ModelKind {
+  const kind = options.model ?? DEFAULTS.model;
+  return kind === 'auto' ? 'mlp' : kind;
 }

@@ -8,7 +8,7 @@ import { headLosses, headParameterCount } from '../head/softmaxHead';
 import type { DataViews, Fitted } from './fit';
 import { exactStageResult, type InfluenceStageInput, type InfluenceStageResult, resolveMethod, runInfluenceStage } from './influenceStage';
 import { type AnalyzeOptions, DEFAULTS, type Progress } from './options';
-import { type LabelIssueRanking, rankLabelIssues } from './rankLabelIssues';
+import { type LabelIssueRanking, rankLabelIssues, rankTestLabels, type TestLabelRanking } from './rankLabelIssues';
 import {
   cachedK,
   type IterativeKey,
@@ -32,6 +32,8 @@ export interface Scored {
   topK: number;
   influence: InfluenceStageResult;
   ranking: LabelIssueRanking;
+  /** The test labels scored like the training labels' out-of-sample core (the model never trained on them). */
+  testRanking: TestLabelRanking;
   trainLoss: Float64Array;
   testLoss: Float64Array;
 }
@@ -129,6 +131,7 @@ function rank(fitted: Fitted, influence: InfluenceStageResult, ctx: ScoreContext
   const trainLoss = headLosses(fitted.trainProbs, fitted.train.y, c);
   const ranking = rankLabelIssues({ oosProbs: fitted.oosProbs, y: fitted.train.y, numClasses: c, trainLoss, selfInfluence: influence.selfInfluence });
   const testLoss = headLosses(fitted.testProbs, fitted.test.y, c);
+  const testRanking = rankTestLabels(fitted.testProbs, fitted.test.y, c, ranking.estimatedCount / Math.max(fitted.train.y.length, 1));
   ctx.clock.lap('ranking');
-  return { ranking, trainLoss, testLoss };
+  return { ranking, testRanking, trainLoss, testLoss };
 }

@@ -24,7 +24,7 @@ import {
 } from './memoryEstimate';
 import { optionRef } from '../options/derive';
 import { checkEngineOptions } from '../options/validate';
-import { DEFAULTS, type AnalyzeOptions } from './options';
+import { DEFAULTS, type AnalyzeOptions, resolvedKind } from './options';
 
 /** Options checked before loading anything: each by its rule in the option table. */
 export function validateOptions(options: AnalyzeOptions): void {
@@ -88,7 +88,8 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
 
 /** What the estimate needs to know, from the options and the loaded data. */
 export function runShape(options: AnalyzeOptions, data: LoadedDataset, workers: number): RunShape {
-  const kind = options.model ?? DEFAULTS.model;
+  // auto trains the MLP (the larger) and, beside it, logistic regression's small models.
+  const kind = resolvedKind(options);
   const base = defaultModelConfig(kind);
   const hidden = options.hidden ?? base.hidden;
   const numClasses = data.classes.length;

@@ -103,17 +103,34 @@ describe('the detail pane', () => {
     let seed = 7;
     const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const n = 40;
-    const margin = Array.from({ length: n }, () => Math.round(rnd() * 20) / 10 - 1); // ties on purpose
+    const C = 4;
+    // Out-of-sample probabilities with ties on purpose (rounded), labels 0; training signals at random.
+    const oosProbs = new Float64Array(n * C);
+    for (let i = 0; i < n; i++) {
+      const raw = Array.from({ length: C }, () => Math.round(rnd() * 4) + 1);
+      const sum = raw.reduce((a, b) => a + b, 0);
+      raw.forEach((v, j) => (oosProbs[i * C + j] = v / sum));
+    }
+    const y = new Int32Array(n);
     const loss = Array.from({ length: n }, () => rnd() * 3);
-    const self = Array.from({ length: n }, () => rnd());
-    const suspicion = suspicionScores({ outOfSampleMargin: margin, trainLoss: loss, selfInfluence: self });
+    const self = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 - oosProbs[i * C] : rnd()));
+    const suspicion = suspicionScores({
+      oosProbs, y, numClasses: C,
+      checked: [
+        { name: 'trainLoss', values: loss, higherIsSuspicious: true },
+        { name: 'selfInfluence', values: self, higherIsSuspicious: true },
+      ],
+    });
+    const given = (i: number) => oosProbs[i * C];
+    const margin = (i: number) => given(i) - Math.max(...[1, 2, 3].map((j) => oosProbs[i * C + j]));
     const train: TrainRecord[] = Array.from({ length: n }, (_, i) => ({
-      id: i, source: { path: `c/${i}.png` }, label: 'a', predicted: 'a', suggestedLabel: 'b', suggestedProbability: 0.6, givenLabelProbability: 0.3,
-      rankedLabels: [{ label: 'b', probability: 0.6 }, { label: 'a', probability: 0.3 }], outOfSampleMargin: margin[i], loss: loss[i],
-      selfInfluence: self[i], suspicion: suspicion[i], likelyLabelIssue: false,
+      id: i, source: { path: `c/${i}.png` }, label: 'a', predicted: 'a', suggestedLabel: 'b', suggestedProbability: 0.6, givenLabelProbability: given(i),
+      rankedLabels: [{ label: 'b', probability: 0.6 }, { label: 'a', probability: 0.3 }], outOfSampleMargin: margin(i), loss: loss[i],
+      selfInfluence: self[i], suspicion: suspicion.scores[i], likelyLabelIssue: false,
     }));
     const results = {
       dataset: { classes: ['a', 'b', 'c', 'd'], format: 'imagefolder' }, train, test: [], influence: { topK: 5, explained: null, method: 'exact' },
+      labelIssues: { suspicion: { explanation: suspicion.explanation, signals: suspicion.signals } },
     } as unknown as ResultsFile;
     const index = new ResultsIndex(results);
     for (const t of train) {

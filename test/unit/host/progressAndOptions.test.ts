@@ -22,7 +22,7 @@ test('progress: stages map to a monotone overall percentage that ends at 100', (
 
 test('job options: only what the user set reaches the engine, and they pass the wire check', () => {
   const plain = jobOptionsFor('/d.csv', DEFAULT_SETTINGS, {});
-  assert.deepEqual(plain, { datasetPath: '/d.csv', method: 'auto', folds: 5, topK: 10, seed: 0, subsetFraction: 0.1, model: 'mlp' });
+  assert.deepEqual(plain, { datasetPath: '/d.csv', method: 'auto', folds: 5, topK: 10, seed: 0, subsetFraction: 0.1, model: 'auto' });
   const tuned = jobOptionsFor(
     '/d.csv',
     { ...DEFAULT_SETTINGS, model: 'ask', maxSamples: 500, weightDecay: 0.001, epochs: 3, folds: 2 },

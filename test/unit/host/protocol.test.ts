@@ -20,7 +20,7 @@ test('compute: bad messages name the field and what was expected', () => {
     [null, /message: expected a message object, got null/],
     [{ type: 'launch' }, /message\.type: expected one of "start", "cancel"/],
     [{ type: 'start', resultsPath: 1, options: { datasetPath: 'x' } }, /message\.resultsPath: expected a string, got number 1/],
-    [{ type: 'start', resultsPath: 'r', options: { datasetPath: 'x', model: 'gpt' } }, /message\.options\.model: expected one of "logreg", "mlp", "cnn"/],
+    [{ type: 'start', resultsPath: 'r', options: { datasetPath: 'x', model: 'gpt' } }, /message\.options\.model: expected one of "auto", "logreg", "mlp", "cnn"/],
     [{ type: 'start', resultsPath: 'r', options: { datasetPath: 'x', folds: -1 } }, /message\.options\.folds: expected a whole number of at least 2/],
     [{ type: 'start', resultsPath: 'r', options: { datasetPath: 'x', hidden: [1, 'a'] } }, /message\.options\.hidden: expected comma-separated layer widths/],
     [{ type: 'start', resultsPath: 'r', options: { datasetPath: 'x', weightDecay: NaN } }, /weightDecay: expected a number ≥ 0, got number NaN/],

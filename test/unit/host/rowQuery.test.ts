@@ -99,3 +99,17 @@ test('a NaN score sorts last instead of scrambling the order', () => {
   const losses = ids.slice(0, -1).map((id) => r.train.find((t) => t.id === id)!.loss);
   for (let i = 1; i < losses.length; i++) assert.ok(losses[i - 1] >= losses[i]);
 });
+
+test('the test list by suspected wrong label: most suspicious test label first; rows carry its suspicion and flag', () => {
+  const withSuspicion = makeResults(30, 40);
+  withSuspicion.test.forEach((t, k) => {
+    t.suspicion = ((k * 7) % 40) / 40;
+    t.likelyLabelIssue = t.suspicion >= 0.9;
+  });
+  const q = new RowQueries(new ResultsIndex(withSuspicion), new Map());
+  const page = q.page({ list: 'tests', sort: 'suspicion' }, 0, 40);
+  const values = page.rows.map((r) => r.suspicion!);
+  assert.deepEqual(values, [...values].sort((a, b) => b - a));
+  assert.equal(values[0], 39 / 40);
+  assert.deepEqual(page.rows.filter((r) => r.likelyLabelIssue).map((r) => r.suspicion), [0.975, 0.95, 0.925, 0.9]);
+});
