@@ -1,0 +1,105 @@
+/**
+ * The data-issue passes of issue 17 over a fitted head: duplicates and
+ * leakage, outliers, harmful/helpful training samples with the
+ * remove-and-retrain check, and per-class health. Everything runs on the
+ * fit's features (the penultimate layer or the user's embeddings) and
+ * out-of-sample probabilities, so it costs no training beyond the one head
+ * refit of the check.
+ */
+import { throwIfAborted } from '../cancel';
+import { type ClassHealth, classHealth, type ConfusedPair, confusedPairs } from './classHealth';
+import { type DuplicateReport, findDuplicates } from './duplicates';
+import { defaultRemovalCount, harmfulOrder, type HeadState, removeAndRetrain, type RemovalCheck, totalTestInfluence } from './harmful';
+import { EXACT_KNN_LIMIT, nearestNeighbours } from './knn';
+import { duplicateLabelConflict } from './labelConflict';
+import { OUTLIER_K, type OutlierReport, scoreOutliers } from './outliers';
+import type { SplitView } from './types';
+
+export interface IssuesInput {
+  state: HeadState;
+  classes: string[];
+  /** Content fingerprints per split (loader); absent: no exact-duplicate pass. */
+  trainHash?: Float64Array;
+  testHash?: Float64Array;
+  /** Cross-fitted out-of-sample probabilities of the training samples, n × C. */
+  oosProbs: Float64Array;
+  /** Whether each training sample is among the estimated label errors. */
+  likelyLabelIssue: (i: number) => boolean;
+  /** Samples removed by the check: 0 skips it; default 1% of the training set. */
+  removeHarmful?: number;
+  seed?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, message: string) => void;
+}
+
+export interface IssuesReport {
+  duplicates: DuplicateReport;
+  /** Per training sample (labelConflict.ts): the share of its duplicates with another label. */
+  duplicateLabelConflict: Float64Array;
+  outliers: OutlierReport;
+  /** T_i per training sample (harmful.ts). */
+  testInfluence: Float64Array;
+  testInfluenceSolver: 'cholesky' | 'cg';
+  /** The remove-the-most-harmful check; null when asked for 0 removals or there are none harmful. */
+  removal: RemovalCheck | null;
+  classes: ClassHealth[];
+  confusedPairs: ConfusedPair[];
+  /** How the neighbour search ran, in words. */
+  search: string;
+}
+
+export function findIssues(input: IssuesInput): IssuesReport {
+  const { state } = input;
+  const { train, test, shape } = state;
+  const say = (step: number, message: string) => input.onProgress?.(step, 4, message);
+  const trainPoints = { x: train.phi, n: train.n, d: shape.featureDim };
+  const testPoints = { x: test.phi, n: test.n, d: shape.featureDim };
+  const knnOptions = { signal: input.signal, seed: input.seed };
+  say(0, 'nearest neighbours in feature space');
+  const trainInTrain = nearestNeighbours(trainPoints, trainPoints, OUTLIER_K, { ...knnOptions, excludeSelf: true });
+  const testInTrain = nearestNeighbours(testPoints, trainPoints, OUTLIER_K, knnOptions);
+  const testInTest = nearestNeighbours(testPoints, testPoints, OUTLIER_K, { ...knnOptions, excludeSelf: true });
+  throwIfAborted(input.signal);
+
+  say(1, 'duplicates and outliers');
+  const trainView: SplitView = { features: trainPoints, y: train.y, contentHash: input.trainHash };
+  const testView: SplitView = { features: testPoints, y: test.y, contentHash: input.testHash };
+  const duplicates = findDuplicates({ train: trainView, test: testView, trainInTrain, testInTrain, testInTest });
+  const outliers = scoreOutliers({
+    trainInTrain, testInTrain, nTrain: train.n, nTest: test.n, trainProbs: input.oosProbs, testProbs: state.testProbs, numClasses: shape.numClasses,
+  });
+
+  say(2, 'influence on the whole test set');
+  const { influence, solver } = totalTestInfluence(state);
+  throwIfAborted(input.signal);
+  const k = input.removeHarmful ?? defaultRemovalCount(train.n);
+  const harmful = harmfulOrder(influence).slice(0, k);
+  say(3, `refitting without the ${harmful.length} most harmful samples`);
+  const removal = harmful.length > 0 && test.n > 0 ? removeAndRetrain(state, influence, harmful) : null;
+  const removedSet = new Set(removal?.removed ?? []);
+
+  const health = classHealth({
+    classes: input.classes,
+    yTrain: train.y,
+    yTest: test.y,
+    labelIssue: input.likelyLabelIssue,
+    outlier: (i) => outliers.trainScore[i] >= outliers.cut,
+    duplicate: (i) => duplicates.trainSet[i] >= 0,
+    harmful: (i) => removedSet.has(i),
+  });
+  input.onProgress?.(4, 4, 'done');
+  const exact = train.n <= EXACT_KNN_LIMIT;
+  return {
+    duplicates,
+    duplicateLabelConflict: duplicateLabelConflict(duplicates, train.y, test.y),
+    outliers,
+    testInfluence: influence,
+    testInfluenceSolver: solver,
+    removal,
+    classes: health,
+    confusedPairs: confusedPairs(input.classes, train.y, input.oosProbs),
+    search: exact
+      ? `exact ${OUTLIER_K}-NN over ${train.n} training samples (blocked matrix products)`
+      : `${OUTLIER_K}-NN within overlapping windows of 50000 samples sorted along a random direction (more than ${EXACT_KNN_LIMIT} training samples)`,
+  };
+}
