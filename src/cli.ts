@@ -10,7 +10,7 @@ import path from 'node:path';
 import { CancelledError, InputError } from './compute/errors';
 import { ENGINE_VERSION } from './compute/version';
 import { escapeControl, escapeControlKeepLines } from './compute/data/quote';
-import { foldCount, fraction, memoryMB, METHODS, MODEL_KINDS, nonNegativeNumber, oneOf, positiveInt, terminalSafe, widths } from './cli/options';
+import { foldCount, fraction, memoryMB, METHODS, MODEL_KINDS, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, terminalSafe, widths } from './cli/options';
 import { type AnalyzeFlags, analyzeOptionsFrom, chooseTestPath, runAnalysis } from './cli/runAnalysis';
 import { formatSummary } from './cli/summary';
 import { type DemoFlags, runDemo } from './cli/demo';
@@ -38,6 +38,9 @@ function addModelOptions(command: Command): Command {
     .option('--backend <name>', 'tensorflow, wasm or cpu', oneOf('--backend', ['tensorflow', 'wasm', 'cpu'] as const))
     .option('--max-exact-params <n>', 'largest last layer the exact method factors (default 4000)', positiveInt('--max-exact-params'))
     .option('--max-memory-mb <mb>', 'refuse a run estimated to need more memory (default: 75% of the free memory)', memoryMB)
+    // Data issues (issue 17).
+    .option('--no-issues', 'skip the data-issue pass (duplicates, leakage, outliers, harmful samples, class health)')
+    .option('--remove-harmful <k>', 'refit without the k most harmful training samples and report the test loss, predicted and actual (default 1% of the training set; 0: skip)', nonNegativeInt('--remove-harmful'))
     .option('--json', 'print the results JSON on stdout instead of the summary')
     .option('--no-progress', 'no progress bar on stderr');
 }

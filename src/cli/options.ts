@@ -12,6 +12,14 @@ export function positiveInt(name: string) {
   };
 }
 
+export function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number ≥ 0, got ${quote(value)}`);
+    return n;
+  };
+}
+
 export function nonNegativeNumber(name: string) {
   return (value: string): number => {
     const n = Number(value);

@@ -33,6 +33,9 @@ export interface AnalyzeFlags {
   verify?: number;
   verifyTests?: number;
   converge?: boolean;
+  /** false with --no-issues. */
+  issues?: boolean;
+  removeHarmful?: number;
   /** Where the fit is saved and, on a later run with the same fit options and data, reused from (exact scores beside it, `<file>.scores`). */
   fitCache?: string;
   out: string;
@@ -64,6 +67,8 @@ export function analyzeOptionsFrom(dataset: string, flags: AnalyzeFlags, signal:
     verify: flags.verify,
     verifyTestPoints: flags.verifyTests,
     converge: flags.converge,
+    issues: flags.issues,
+    removeHarmful: flags.removeHarmful,
     signal,
   };
 }

@@ -46,6 +46,8 @@ export interface IssuesReport {
   confusedPairs: ConfusedPair[];
   /** How the neighbour search ran, in words. */
   search: string;
+  /** Whether exact duplicates were found by content fingerprints. */
+  fingerprints: boolean;
 }
 
 export function findIssues(input: IssuesInput): IssuesReport {
@@ -98,6 +100,7 @@ export function findIssues(input: IssuesInput): IssuesReport {
     removal,
     classes: health,
     confusedPairs: confusedPairs(input.classes, train.y, input.oosProbs),
+    fingerprints: input.trainHash !== undefined && input.testHash !== undefined,
     search: exact
       ? `exact ${OUTLIER_K}-NN over ${train.n} training samples (blocked matrix products)`
       : `${OUTLIER_K}-NN within overlapping windows of 50000 samples sorted along a random direction (more than ${EXACT_KNN_LIMIT} training samples)`,

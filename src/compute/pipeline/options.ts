@@ -56,11 +56,23 @@ export interface AnalyzeOptions {
    * option that would make it fit. Default: 75% of the free memory.
    */
   maxMemoryMB?: number;
+  /**
+   * Data issues (issue 17): duplicates and leakage, outliers, harmful
+   * training samples, class health. Default true; false skips the pass (its
+   * k-NN costs N² products on large sets).
+   */
+  issues?: boolean;
+  /**
+   * The remove-and-retrain check: refit the head without this many of the
+   * most harmful training samples and report the test loss and accuracy,
+   * predicted and actual. Default: 1% of the training set; 0 skips it.
+   */
+  removeHarmful?: number;
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
 }
 
-export type Stage = 'load' | 'train' | 'converge' | 'features' | 'fit' | 'hessian' | 'influence' | 'verify' | 'ranking';
+export type Stage = 'load' | 'train' | 'converge' | 'features' | 'fit' | 'hessian' | 'influence' | 'verify' | 'ranking' | 'issues';
 
 export interface Progress {
   stage: Stage;

@@ -6,6 +6,8 @@
 export {
   type InfluenceEntry,
   type InfluenceMethod,
+  type IssuesSection,
+  ISSUE_LIST,
   RANKED_LABELS,
   type Reliability,
   type ResultsFile,
