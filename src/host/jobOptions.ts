@@ -68,7 +68,7 @@ export function jobOptionsFor(
   datasetPath: string,
   settings: AnalysisSettings,
   choices: DatasetChoices,
-  extra: { verify?: boolean; testPath?: string } = {},
+  extra: { verify?: boolean; testPath?: string; removeHarmful?: number } = {},
 ): JobOptions {
   const options: JobOptions = {
     datasetPath,
@@ -88,6 +88,7 @@ export function jobOptionsFor(
   // The engine refuses a run whose memory estimate exceeds this, so the estimate and the subprocess heap agree.
   if (settings.maxMemoryMB > 0) options.maxMemoryMB = Math.round(settings.maxMemoryMB);
   if (extra.verify) options.verify = Math.max(1, Math.round(settings.reliabilitySamples));
+  if (extra.removeHarmful !== undefined) options.removeHarmful = Math.max(0, Math.round(extra.removeHarmful));
   return options;
 }
 
@@ -109,7 +110,7 @@ export function cacheKeyOptions(options: JobOptions): Omit<JobOptions, 'datasetP
  * other methods do not keep: only that much of the method is part of the fit.
  */
 export function fitKeyOptions(options: JobOptions): Record<string, unknown> {
-  const { datasetPath: _d, method, topK: _k, explain: _e, subsetFraction: _s, verify: _v, verifyTestPoints: _t, target: _g, workers: _w, maxMemoryMB: _m, ...fit } = options;
+  const { datasetPath: _d, method, topK: _k, explain: _e, subsetFraction: _s, verify: _v, verifyTestPoints: _t, removeHarmful: _h, target: _g, workers: _w, maxMemoryMB: _m, ...fit } = options;
   return { ...fit, checkpoints: method === 'tracin' };
 }
 

@@ -33,6 +33,8 @@ export const checkJobOptions = object({
   verify: optional(nonNegInt),
   verifyTestPoints: optional(nonNegInt),
   converge: optional(bool),
+  /** The remove-and-retrain check (issue 17): refit without this many of the most harmful samples (default 1% of the training set). */
+  removeHarmful: optional(nonNegInt),
   /** Refuse a run whose memory estimate exceeds this many MB (the extension's influenceLens.maxMemoryMB, also the heap limit). */
   maxMemoryMB: optional(num),
 });
