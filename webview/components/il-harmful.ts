@@ -47,6 +47,9 @@ export class IlHarmful extends PanelView {
       }
       input[type='number'] {
         width: 6em;
+        color: var(--vscode-input-foreground);
+        background: var(--vscode-input-background);
+        border: 1px solid var(--vscode-input-border, rgba(128, 128, 128, 0.35));
       }
       ol {
         margin: 4px 0;
