@@ -1,7 +1,7 @@
 /** Command-line flags of `npm run bench -- …`. */
 import path from 'node:path';
 
-export const SECTIONS = ['e2e', 'detection', 'kernels', 'scaling'] as const;
+export const SECTIONS = ['e2e', 'detection', 'kernels', 'scaling', 'issues'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 const ALIASES: Record<string, SectionName> = {
@@ -18,6 +18,9 @@ const ALIASES: Record<string, SectionName> = {
   throughput: 'kernels',
   scaling: 'scaling',
   memory: 'scaling',
+  issues: 'issues',
+  duplicates: 'issues',
+  outliers: 'issues',
 };
 
 export interface BenchArgs {
@@ -33,10 +36,10 @@ export interface BenchArgs {
   merge: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only e2e|detection|kernels|scaling] [--runs n] [--out dir] [--keep-temp]
+export const USAGE = `usage: npm run bench -- [--quick] [--only e2e|detection|kernels|scaling|issues] [--runs n] [--out dir] [--keep-temp]
 
   --quick       a subset that finishes in a few minutes (1 run each); the report says so
-  --only <s>    run one section: e2e (MNIST end to end), detection (mislabel ranking), kernels (GFLOP/s), scaling (time and memory vs N and P)
+  --only <s>    run one section: e2e (MNIST end to end), detection (mislabel ranking), kernels (GFLOP/s), scaling (time and memory vs N and P), issues (duplicates, leakage, outliers, harmful samples)
   --runs <n>    repetitions per timed configuration (default 3; 1 with --quick)
   --out <dir>   where REPORT.md, latest.json and the plots go (default bench/results, or bench/results/quick with --quick)
   --keep-temp   keep the generated datasets and results files (their folder is printed)

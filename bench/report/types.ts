@@ -3,6 +3,7 @@ import type { DetectionSection } from '../sections/detection';
 import type { E2eSection } from '../sections/endToEnd';
 import type { KernelSection } from '../sections/kernels';
 import type { ScalingSection } from '../sections/scaling';
+import type { IssuesBench } from '../sections/issues';
 import type { InProcessProbe } from '../lib/probeInProcess';
 import type { MachineInfo } from '../lib/machine';
 
@@ -27,6 +28,7 @@ export interface BenchResults {
     detection?: SectionOutcome<DetectionSection>;
     kernels?: SectionOutcome<KernelSection>;
     scaling?: SectionOutcome<ScalingSection>;
+    issues?: SectionOutcome<IssuesBench>;
   };
   /** With --merge: when the runs whose other sections were kept started. */
   mergedFrom?: string[];

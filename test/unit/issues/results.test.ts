@@ -83,3 +83,12 @@ test('--json carries the issues section; --remove-harmful 3 removes three; --no-
   assert.equal(results.train[0].outlierScore, undefined);
   assert.ok(!off.stdout.includes('Data issues:'));
 });
+
+test('a bad --remove-harmful is refused before any work, exit 2', { timeout: 60_000 }, async () => {
+  for (const bad of ['-1', 'abc', '1.5']) {
+    const run = await runCli(['analyze', file, '--remove-harmful', bad, '--out', path.join(dir, 'bad.json')]);
+    assert.equal(run.code, 2, describeRun(run));
+    assert.ok(run.stderr.includes(`--remove-harmful must be a whole number ≥ 0, got '${bad}'`), run.stderr);
+    assert.ok(!fs.existsSync(path.join(dir, 'bad.json')));
+  }
+});
