@@ -69,6 +69,7 @@ export function findIssues(input: IssuesInput): IssuesReport {
   const duplicates = findDuplicates({ train: trainView, test: testView, trainInTrain, testInTrain, testInTest });
   const outliers = scoreOutliers({
     trainInTrain, testInTrain, nTrain: train.n, nTest: test.n, trainProbs: input.oosProbs, testProbs: state.testProbs, numClasses: shape.numClasses,
+    features: { train: trainPoints, test: testPoints, yTrain: train.y },
   });
 
   say(2, 'influence on the whole test set');

@@ -4,7 +4,8 @@ import type { IssuesReport } from '../issues';
 import { ISSUE_LIST, type IssuesSection } from '../results/schema';
 
 export const OUTLIER_DEFINITION =
-  'r·(2 − c): r = mean distance to the k nearest training samples in feature space over its median in the training set; ' +
+  'r·(2 − c): r = the larger of (mean distance to the k nearest training samples in feature space) and (distance to the nearest ' +
+  'class mean), each over its median in the training set; ' +
   'c = (max out-of-sample class probability − 1/C)/(1 − 1/C). Flagged at or above the cut.';
 export const HARMFUL_DEFINITION =
   'testInfluence = Σ over test samples of infl(i, t) = g_testᵀ H⁻¹ g_i, exact over the last layer: the predicted change of the ' +
