@@ -10,14 +10,22 @@ import { throwIfAborted } from '../cancel';
 import { type ClassHealth, classHealth, type ConfusedPair, confusedPairs } from './classHealth';
 import { type DuplicateReport, findDuplicates } from './duplicates';
 import { defaultRemovalCount, harmfulOrder, type HeadState, removeAndRetrain, type RemovalCheck, totalTestInfluence } from './harmful';
-import { EXACT_KNN_LIMIT, nearestNeighbours } from './knn';
+import { EXACT_KNN_LIMIT, nearestNeighbours, type Points } from './knn';
 import { duplicateLabelConflict } from './labelConflict';
-import { OUTLIER_K, type OutlierReport, scoreOutliers } from './outliers';
+import { OUTLIER_K, type OutlierReport, type OutlierSpace, scoreOutliers } from './outliers';
+
+/**
+ * Largest n²·dims for the input-space k-NN (≈ 20 s of products at the wasm
+ * rate): beyond it outliers are measured in the feature space alone.
+ */
+const INPUT_SPACE_BUDGET = 5e11;
 import type { SplitView } from './types';
 
 export interface IssuesInput {
   state: HeadState;
   classes: string[];
+  /** The model's inputs (images as pixels, rows as encoded features): the second space outliers are measured in. */
+  inputs?: { train: Points; test: Points };
   /** Content fingerprints per split (loader); absent: no exact-duplicate pass. */
   trainHash?: Float64Array;
   testHash?: Float64Array;
@@ -67,10 +75,18 @@ export function findIssues(input: IssuesInput): IssuesReport {
   const trainView: SplitView = { features: trainPoints, y: train.y, contentHash: input.trainHash };
   const testView: SplitView = { features: testPoints, y: test.y, contentHash: input.testHash };
   const duplicates = findDuplicates({ train: trainView, test: testView, trainInTrain, testInTrain, testInTest });
-  const outliers = scoreOutliers({
-    trainInTrain, testInTrain, nTrain: train.n, nTest: test.n, trainProbs: input.oosProbs, testProbs: state.testProbs, numClasses: shape.numClasses,
-    features: { train: trainPoints, test: testPoints, yTrain: train.y },
-  });
+  const spaces: OutlierSpace[] = [{ train: trainPoints, test: testPoints, trainInTrain, testInTrain }];
+  const x = input.inputs;
+  // The input space, unless it is the feature space (a logistic regression's features are its inputs) or too large.
+  if (x && x.train.d !== shape.featureDim && train.n * train.n * x.train.d <= INPUT_SPACE_BUDGET) {
+    spaces.push({
+      train: x.train,
+      test: x.test,
+      trainInTrain: nearestNeighbours(x.train, x.train, OUTLIER_K, { ...knnOptions, excludeSelf: true }),
+      testInTrain: nearestNeighbours(x.test, x.train, OUTLIER_K, knnOptions),
+    });
+  }
+  const outliers = scoreOutliers({ spaces, yTrain: train.y, trainProbs: input.oosProbs, testProbs: state.testProbs, numClasses: shape.numClasses });
 
   say(2, 'influence on the whole test set');
   const { influence, solver } = totalTestInfluence(state);

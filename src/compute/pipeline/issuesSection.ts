@@ -3,10 +3,13 @@ import { harmfulOrder, helpfulOrder } from '../issues/harmful';
 import type { IssuesReport } from '../issues';
 import { ISSUE_LIST, type IssuesSection } from '../results/schema';
 
-export const OUTLIER_DEFINITION =
-  'r·(2 − c): r = the larger of (mean distance to the k nearest training samples in feature space) and (distance to the nearest ' +
-  'class mean), each over its median in the training set; ' +
-  'c = (max out-of-sample class probability − 1/C)/(1 − 1/C). Flagged at or above the cut.';
+export function outlierDefinition(spaces: number): string {
+  return (
+    'robust z-score of log(r + 0.25·(1 − c)) over the training set (median, 1.4826·MAD): r = the larger of (mean distance to the k nearest training samples) and (distance to the nearest class mean), ' +
+    `each over its median in the training set, ${spaces > 1 ? 'geometric mean over the feature space and the input space' : 'in the feature space'}; ` +
+    'c = (max out-of-sample class probability − 1/C)/(1 − 1/C). Flagged at or above the cut.'
+  );
+}
 export const HARMFUL_DEFINITION =
   'testInfluence = Σ over test samples of infl(i, t) = g_testᵀ H⁻¹ g_i, exact over the last layer: the predicted change of the ' +
   'total test loss if the sample were removed and the last layer refitted. Negative = harmful (removing it is predicted to lower the test loss).';
@@ -38,7 +41,7 @@ export function issuesSection(report: IssuesReport, estimatedLabelIssues: number
       fingerprints: report.fingerprints,
       sets: duplicates.sets,
     },
-    outliers: { k: outliers.k, cut: outliers.cut, definition: OUTLIER_DEFINITION },
+    outliers: { k: outliers.k, cut: outliers.cut, definition: outlierDefinition(outliers.spaces) },
     harmful: {
       definition: HARMFUL_DEFINITION,
       solver: report.testInfluenceSolver,

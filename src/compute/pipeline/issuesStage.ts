@@ -28,6 +28,10 @@ export function runIssues(fitted: Fitted, data: LoadedDataset, scored: Scored, o
       signal: options.signal,
     },
     classes: data.classes,
+    inputs: {
+      train: { x: data.train.x, n: data.train.y.length, d: data.dims },
+      test: { x: data.test.x, n: data.test.y.length, d: data.dims },
+    },
     trainHash: data.train.contentHash,
     testHash: data.test.contentHash,
     oosProbs: fitted.oosProbs,

@@ -34,14 +34,11 @@ function planted(trainIds: number[], testIds: number[]) {
   const tp = { x: train.phi, n: train.n, d: f };
   const sp = { x: test.phi, n: test.n, d: f };
   return scoreOutliers({
-    trainInTrain: nearestNeighbours(tp, tp, 10, { excludeSelf: true }),
-    testInTrain: nearestNeighbours(sp, tp, 10),
-    nTrain: train.n,
-    nTest: test.n,
+    spaces: [{ train: tp, test: sp, trainInTrain: nearestNeighbours(tp, tp, 10, { excludeSelf: true }), testInTrain: nearestNeighbours(sp, tp, 10) }],
+    yTrain: train.y,
     trainProbs: probs(train.n, train.y, trainIds),
     testProbs: probs(test.n, test.y, testIds),
     numClasses: c,
-    features: { train: tp, test: sp, yTrain: train.y },
   });
 }
 
