@@ -45,6 +45,8 @@ export interface KnnOptions {
   excludeSelf?: boolean;
   signal?: AbortSignal;
   seed?: number;
+  /** Search among these reference ids only (exact, any size; with excludeSelf a query is never its own neighbour). */
+  referenceIds?: Int32Array;
   /** Overrides EXACT_KNN_LIMIT (tests). */
   exactLimit?: number;
   onProgress?: (done: number, total: number) => void;
@@ -127,6 +129,11 @@ export function nearestNeighbours(queries: Points, refs: Points, k: number, opti
   const sameSpace = queries === refs;
   const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
   const limit = options.exactLimit ?? EXACT_KNN_LIMIT;
+  if (options.referenceIds) {
+    searchExact(queries, all(queries.n), refs, options.referenceIds, out, options, sameSpace);
+    options.onProgress?.(1, 1);
+    return out;
+  }
   if (refs.n <= limit) {
     searchExact(queries, all(queries.n), refs, all(refs.n), out, options, sameSpace);
     options.onProgress?.(1, 1);

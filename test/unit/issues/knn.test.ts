@@ -57,3 +57,21 @@ test('the windowed search beyond the exact limit still pairs every near-duplicat
   const got = nearestNeighbours(all, all, 3, { excludeSelf: true, exactLimit: 100, seed: 9 });
   copies.forEach((src, k) => assert.equal(got.index[(400 + k) * 3], src, `copy ${k} of ${src}`));
 });
+
+test('a reference subset: neighbours come from it only, a query in it is not its own neighbour, and they are the nearest there', () => {
+  const all = cloud(200, 5, 7);
+  const subset = Int32Array.from({ length: 50 }, (_, k) => 4 * k);
+  const got = nearestNeighbours(all, all, 3, { excludeSelf: true, referenceIds: subset });
+  const inSubset = new Set(subset);
+  for (let i = 0; i < all.n; i++) {
+    const ids = Array.from(got.index.subarray(i * 3, i * 3 + 3));
+    assert.ok(ids.every((j) => inSubset.has(j) && j !== i), `query ${i}: ${ids}`);
+    const want = Array.from(subset)
+      .filter((j) => j !== i)
+      .map((j) => ({ j, d: Math.hypot(...Array.from({ length: 5 }, (_, c) => all.x[i * 5 + c] - all.x[j * 5 + c])) }))
+      .sort((a, b) => a.d - b.d)
+      .slice(0, 3)
+      .map((e) => e.j);
+    assert.deepEqual(ids, want, `query ${i}`);
+  }
+});
