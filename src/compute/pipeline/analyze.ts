@@ -93,7 +93,7 @@ export async function analyze(options: AnalyzeRun): Promise<ResultsFile> {
       })
     : null;
   if (reliability) clock.lap('verify');
-  const issues = options.issues === false ? null : runIssues(fitted, data, scored, { removeHarmful: options.removeHarmful, signal: options.signal, report });
+  const issues = options.skipIssues ? null : runIssues(fitted, data, scored, { removeHarmful: options.removeHarmful, signal: options.signal, report });
   if (issues) clock.lap('issues');
 
   return assemble({ data, backend, fitted, scored, reliability, issues, timings: clock });

@@ -2,7 +2,7 @@
  * The data issues through the CLI (issue 17): the results file carries the
  * `issues` section and per-sample scores, checked by the results contract;
  * the summary lists the counts and the remove-and-retrain check (predicted
- * next to actual); `--json` carries the same section; `--no-issues` leaves
+ * next to actual); `--json` carries the same section; `--skip-issues` leaves
  * it out.
  */
 import fs from 'node:fs';
@@ -70,13 +70,13 @@ test('summary and results file: counts, the planted leak and conflict, the remov
   assert.match(run.stdout, /Without the 1 most harmful: mean test loss [\d.]+ → [\d.]+ \(predicted [\d.]+; total change actual [-+][\d.]+, predicted [-+][\d.]+\)/);
 });
 
-test('--json carries the issues section; --remove-harmful 3 removes three; --no-issues leaves it out', { timeout: 180_000 }, async () => {
+test('--json carries the issues section; --remove-harmful 3 removes three; --skip-issues leaves it out', { timeout: 180_000 }, async () => {
   const json = await runCli(['analyze', file, '--model', 'logreg', '--no-progress', '--workers', '1', '--json', '--remove-harmful', '3', '--out', path.join(dir, 'j.json')]);
   assert.equal(json.code, 0, describeRun(json));
   const printed = checkResultsFile(JSON.parse(json.stdout));
   assert.equal(printed.issues?.counts.leakedTestSamples, 1);
   assert.equal(printed.issues?.harmful.removal?.removed.length, 3);
-  const off = await runCli(['analyze', file, '--model', 'logreg', '--no-progress', '--workers', '1', '--no-issues', '--out', path.join(dir, 'n.json')]);
+  const off = await runCli(['analyze', file, '--model', 'logreg', '--no-progress', '--workers', '1', '--skip-issues', '--out', path.join(dir, 'n.json')]);
   assert.equal(off.code, 0, describeRun(off));
   const results = checkResultsFile(JSON.parse(fs.readFileSync(path.join(dir, 'n.json'), 'utf8')));
   assert.equal(results.issues, undefined);
