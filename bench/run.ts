@@ -6,6 +6,7 @@
  *   detection  mislabel ranking quality vs baselines (MNIST demo, Iris)
  *   kernels    wasm matMul peak vs the achieved GFLOP/s of the influence kernels
  *   scaling    wall time and peak memory against N (to 100,000) and P (to 5,000)
+ *   issues     duplicates, leakage, outliers and harmful samples planted in the MNIST demo
  * Each section is wrapped: a failure is reported and the others still run.
  * Progress goes to stderr.
  */
@@ -23,6 +24,7 @@ import { type DetectionSection, runDetection } from './sections/detection';
 import { runEndToEnd } from './sections/endToEnd';
 import { runKernels } from './sections/kernels';
 import { runOnnx } from './sections/onnx';
+import { runIssuesBench } from './sections/issues';
 import { runScaling } from './sections/scaling';
 
 async function main(): Promise<number> {
@@ -72,6 +74,7 @@ async function main(): Promise<number> {
       ['kernels', () => runKernels({ quick: args.quick, runs: args.runs })],
       ['scaling', () => runScaling({ quick: args.quick, tempDir })],
       ['onnx', () => runOnnx({ quick: args.quick, tempDir })],
+      ['issues', () => runIssuesBench({ quick: args.quick, tempDir })],
     ];
     for (const [name, run] of plan) {
       if (!selected(name)) continue;

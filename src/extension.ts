@@ -46,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): InfluenceLensApi {
     onRunning: activeRunner.onDidChange,
     rerun,
     checkReliability: (datasetPath) => vscode.commands.executeCommand(COMMAND.reliability, datasetPath),
+    removeHarmful: (datasetPath, count) => vscode.commands.executeCommand(COMMAND.removeHarmful, datasetPath, count),
     exportReviews: (datasetPath, format) =>
       exportAndAnnounce(() => exportReviews(datasetPath, reviews, format), Object.keys(reviews.get(datasetPath)).length, notifier),
     undo: new UndoStore(context.workspaceState),

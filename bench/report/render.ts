@@ -1,5 +1,6 @@
 /** REPORT.md from the raw results (latest.json): tables first, plots linked, failures spelled out. */
 import { publicSection } from './publicSection';
+import { issuesSection } from './issuesSection';
 import { scalingSection } from './scalingSection';
 import { num, pct, spread, table } from '../lib/markdown';
 import { median, summarize } from '../lib/stats';
@@ -33,6 +34,7 @@ export function renderReport(r: BenchResults): string {
     ['kernels', () => kernelSection(r)],
     ['scaling', () => (r.sections.scaling?.ok ? scalingSection(r.sections.scaling.data, r.plots) : [])],
     ['onnx', () => onnxSection(r)],
+    ['issues', () => (r.sections.issues?.ok ? issuesSection(r.sections.issues.data) : [])],
   ];
   for (const [name, render] of sections) {
     const s = r.sections[name as keyof BenchResults['sections']];
@@ -54,7 +56,7 @@ export function renderReport(r: BenchResults): string {
 }
 
 function title(name: string): string {
-  return ({ e2e: '1. End to end on MNIST', detection: '2. Mislabel detection', kernels: '3. Kernel throughput', scaling: '4. Scaling with N and P', onnx: '5. Your own ONNX model' } as Record<string, string>)[name] ?? name;
+  return ({ e2e: '1. End to end on MNIST', detection: '2. Mislabel detection', kernels: '3. Kernel throughput', scaling: '4. Scaling with N and P', onnx: '5. Your own ONNX model', issues: '6. Data issues beyond labels' } as Record<string, string>)[name] ?? name;
 }
 
 /** Other processes' CPU use (cores) above which a run counts as measured under load. */

@@ -4,6 +4,7 @@ import type { E2eSection } from '../sections/endToEnd';
 import type { KernelSection } from '../sections/kernels';
 import type { OnnxSection } from '../sections/onnx';
 import type { ScalingSection } from '../sections/scaling';
+import type { IssuesBench } from '../sections/issues';
 import type { InProcessProbe } from '../lib/probeInProcess';
 import type { MachineInfo } from '../lib/machine';
 
@@ -29,6 +30,7 @@ export interface BenchResults {
     kernels?: SectionOutcome<KernelSection>;
     scaling?: SectionOutcome<ScalingSection>;
     onnx?: SectionOutcome<OnnxSection>;
+    issues?: SectionOutcome<IssuesBench>;
   };
   /** With --merge: when the runs whose other sections were kept started. */
   mergedFrom?: string[];

@@ -25,6 +25,7 @@ const STAGE_LABELS: Record<Progress['stage'], string> = {
   influence: 'Influence',
   verify: 'Reliability check',
   ranking: 'Ranking label issues',
+  issues: 'Finding data issues',
 };
 
 export class StageProgress {

@@ -1,6 +1,6 @@
 /** The short human summary printed on stdout after an analysis. */
 import { clip, escapeControl } from '../compute/data/quote';
-import type { ResultsFile, TrainRecord } from '../compute/results/schema';
+import type { IssuesSection, ResultsFile, TrainRecord } from '../compute/results/schema';
 
 /**
  * Text from the dataset (paths, labels, class names, warnings that quote
@@ -75,6 +75,7 @@ export function formatSummary(results: ResultsFile, outPath: string, topN = 10):
   const likely = range && range.high > range.low ? `, likely ${range.low}–${range.high}` : '';
   lines.push(`Estimated label errors: ${labelIssues.estimatedCount} of ${dataset.nTrain}${likely} (confident learning, ${labelIssues.folds}-fold cross-fitting)`);
   if (labelIssues.suspicion) lines.push(safe(labelIssues.suspicion.explanation, 2000));
+  if (results.issues) lines.push(...issueLines(results.issues, dataset.nTrain, dataset.nTest));
   for (const w of dataset.warnings) lines.push(`Note: ${safe(w, 2000)}`);
   const top = results.train.slice(0, topN);
   if (top.length) {
@@ -97,4 +98,30 @@ export function formatSummary(results: ResultsFile, outPath: string, topN = 10):
   const parts = Object.entries(s).map(([k, v]) => `${k} ${v.toFixed(1)}s`);
   lines.push('', `Results: ${safe(outPath, 400)}`, `Time: ${timings.totalSeconds.toFixed(1)} s (${parts.join(', ')})`);
   return lines.join('\n');
+}
+
+function signed(x: number, digits = 4): string {
+  return `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
+}
+
+/** The data-issue counts (issue 17) and the remove-and-retrain check, predicted next to actual. */
+export function issueLines(issues: IssuesSection, nTrain: number, nTest: number): string[] {
+  const c = issues.counts;
+  const lines = [
+    `Data issues: ${c.duplicateSets} duplicate set(s) over ${c.duplicateSamples} samples, ` +
+      `${c.leakedTestSamples} of ${nTest} test samples leaked from train, ${c.labelConflictSets} duplicate set(s) with conflicting labels; ` +
+      `outliers ${c.trainOutliers} train / ${c.testOutliers} test (score ≥ ${issues.outliers.cut}); ` +
+      `${c.harmful} of ${nTrain} training samples harmful to the test loss; ${c.underrepresentedClasses} under-represented class(es)`,
+  ];
+  const r = issues.harmful.removal;
+  if (r) {
+    lines.push(
+      `Without the ${r.removed.length} most harmful: mean test loss ${r.testLossBefore.toFixed(4)} → ${r.testLossAfter.toFixed(4)} ` +
+        `(predicted ${r.predictedTestLossAfter.toFixed(4)}; total change actual ${signed(r.actualLossChange)}, predicted ${signed(r.predictedLossChange)}), ` +
+        `test accuracy ${percent(Number.isFinite(r.accuracyBefore) ? r.accuracyBefore : null)} → ${percent(Number.isFinite(r.accuracyAfter) ? r.accuracyAfter : null)} (last layer refitted)`,
+    );
+  }
+  const pairs = issues.confusedPairs.slice(0, 3).map((p) => `${safe(p.a, 40)}↔${safe(p.b, 40)} ${p.count}`);
+  if (pairs.length) lines.push(`Most confused classes (out of sample): ${pairs.join(', ')}`);
+  return lines;
 }

@@ -33,6 +33,12 @@ export interface SplitData {
    * and text records), for the panel and the CLI; empty strings for images.
    */
   preview: string[];
+  /**
+   * Content fingerprint per sample (src/compute/issues/contentHash.ts): file
+   * bytes for images, normalised feature cells for rows. Equal values = exact
+   * duplicates. Absent when the loader did not compute them.
+   */
+  contentHash?: Float64Array;
 }
 
 export interface LoadedDataset {

@@ -34,6 +34,7 @@ export const COMMAND = {
   openLast: 'influenceLens.openLastResults',
   rerun: 'influenceLens.rerun',
   reliability: 'influenceLens.checkReliability',
+  removeHarmful: 'influenceLens.removeHarmful',
   exportReviews: 'influenceLens.exportReviews',
   undoRelabel: 'influenceLens.undoRelabel',
   cancel: 'influenceLens.cancel',
@@ -67,6 +68,8 @@ export interface AnalyzeFlags {
   force?: boolean;
   forceAsk?: boolean;
   verify?: boolean;
+  /** The remove-and-retrain check with this k (issue 17). */
+  removeHarmful?: number;
 }
 
 /** Choices, options, run (or cache), then the panel. The heart of "Find influential training samples". */
@@ -82,7 +85,7 @@ export async function analyzeDataset(deps: CommandDeps, datasetPath: string, fla
   const testSet = testSetFor(datasetPath, choices.test, partner, probe.kind === 'folder');
   let options: JobOptions;
   try {
-    options = jobOptionsFor(datasetPath, settings, choices, { verify: flags.verify, testPath: testSet.testPath });
+    options = jobOptionsFor(datasetPath, settings, choices, { verify: flags.verify, testPath: testSet.testPath, removeHarmful: flags.removeHarmful });
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
     const message = `Influence Lens: ${error.message}`;
@@ -164,6 +167,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand(COMMAND.analyzeChoose, analyzeCommand({ forceAsk: true })),
     vscode.commands.registerCommand(COMMAND.rerun, rerunCommand({})),
     vscode.commands.registerCommand(COMMAND.reliability, rerunCommand({ verify: true })),
+    // A re-run on the saved fit that refits without the k most harmful samples (k: the panel's choice, else 1%).
+    vscode.commands.registerCommand(COMMAND.removeHarmful, (datasetArg?: unknown, count?: unknown) =>
+      rerunCommand({ removeHarmful: typeof count === 'number' && Number.isInteger(count) && count > 0 ? count : undefined })(datasetArg),
+    ),
     vscode.commands.registerCommand(
       COMMAND.explain,
       trusted(async (uri?: unknown) => {

@@ -63,7 +63,7 @@ export function jobOptionsFor(
   datasetPath: string,
   settings: AnalysisSettings,
   choices: DatasetChoices,
-  extra: { verify?: boolean; testPath?: string } = {},
+  extra: { verify?: boolean; testPath?: string; removeHarmful?: number } = {},
 ): JobOptions {
   const options: Record<string, unknown> = { datasetPath };
   for (const entry of SETTINGS) {
@@ -88,6 +88,8 @@ export function jobOptionsFor(
   if (options.modelFile !== undefined) delete options.model;
   if (choices.labelColumn) options.labelColumn = choices.labelColumn;
   if (extra.testPath) options.testPath = extra.testPath;
+  // The panel's "remove the most harmful and retrain" (issue 17): k from the page, not a setting.
+  if (extra.removeHarmful !== undefined) options.removeHarmful = extra.removeHarmful;
   return checkJobOptions(options, 'options');
 }
 

@@ -24,6 +24,7 @@ import { readResults } from './resultsFile';
 import { buildExplanation, buildResultsView, ResultsIndex, type RowDecor, where } from './resultsView';
 import { buildDetail, readRecord, type RecordContent } from './sampleDetail';
 import { readText } from '../compute/data/files';
+import { buildIssuesView } from './issuesView';
 import { RowQueries } from './rowQuery';
 import { decisionsFor } from './reviews';
 import type { ReviewStore } from './reviewStore';
@@ -33,7 +34,15 @@ import { requireTrust } from './trust';
 import { describeUndo, type UndoStore } from './undoStore';
 
 /** The page's requests that edit the user's files or start an analysis: refused in an untrusted workspace. */
-const WRITES_OR_RUNS = new Set<WebviewToHost['type']>(['relabel', 'acceptSuggestions', 'undoRelabel', 'rerun', 'checkReliability', 'exportReviews']);
+const WRITES_OR_RUNS = new Set<WebviewToHost['type']>([
+  'relabel',
+  'acceptSuggestions',
+  'undoRelabel',
+  'rerun',
+  'checkReliability',
+  'removeHarmful',
+  'exportReviews',
+]);
 
 export interface Shown {
   datasetPath: string;
@@ -68,6 +77,8 @@ export interface ControllerDeps {
   onRunning: vscode.Event<RunningInfo[]>;
   rerun(datasetPath: string): Thenable<unknown>;
   checkReliability(datasetPath: string): Thenable<unknown>;
+  /** Re-run with the remove-and-retrain check removing `count` samples (issue 17). */
+  removeHarmful?(datasetPath: string, count: number): Thenable<unknown>;
   exportReviews(datasetPath: string, format: 'csv' | 'json'): Thenable<unknown>;
   /** Where the last relabel's undo is kept (the workspace state: it survives a window reload). */
   undo: UndoStore;
@@ -236,6 +247,13 @@ export class PanelController implements vscode.Disposable {
           return;
         case 'exportReviews':
           await this.deps.exportReviews(shown.datasetPath, message.format);
+          return;
+        case 'removeHarmful':
+          await this.deps.removeHarmful?.(shown.datasetPath, message.count);
+          return;
+        case 'openSamples':
+          // Side by side: each in its own editor column, as far as VS Code has columns.
+          for (const s of message.samples) await openSample(location(s.split, s.id));
           return;
       }
     } catch (error) {
@@ -427,7 +445,8 @@ export class PanelController implements vscode.Disposable {
 
   private sendAll(): void {
     if (!this.shown) return;
-    void this.post({ type: 'results', view: buildResultsView(this.shown.results, this.shown.datasetPath, this.shown.stale) });
+    const issues = buildIssuesView(this.shown.index, this.reviewMap(), this.decor(this.shown));
+    void this.post({ type: 'results', view: { ...buildResultsView(this.shown.results, this.shown.datasetPath, this.shown.stale), ...issues } });
     this.sendReviews();
     this.sendUndo();
     if (this.explanation) void this.post({ type: 'explanation', view: this.explanation });

@@ -16,6 +16,7 @@ const WEIGHTS: [stage: string, weight: number][] = [
   ['influence', 15],
   ['verify', 5],
   ['ranking', 2],
+  ['issues', 3],
 ];
 const TOTAL = WEIGHTS.reduce((a, [, w]) => a + w, 0);
 
@@ -30,6 +31,7 @@ const LABELS: Record<string, string> = {
   influence: 'Computing influence',
   verify: 'Checking reliability',
   ranking: 'Ranking label issues',
+  issues: 'Finding data issues',
 };
 
 export function overallPercent(stage: string, done: number, total: number): number | undefined {

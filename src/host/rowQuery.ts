@@ -6,6 +6,7 @@
  */
 import type { TestRecord, TrainRecord } from '../compute/results/schema';
 import type { RowQuery, SampleRow } from '../protocol/webview';
+import { byHarm, hasIssue } from './issuesView';
 import type { ReviewDecision } from './reviews';
 import { type ResultsIndex, type RowDecor, testRow } from './resultsView';
 
@@ -45,7 +46,7 @@ export class RowQueries {
 
   /** The ids a query selects, in its order. */
   ids(query: RowQuery): number[] {
-    const key = JSON.stringify([query.list, query.sort, query.label, query.other, query.review, query.likelyOnly]);
+    const key = JSON.stringify([query.list, query.sort, query.label, query.other, query.review, query.likelyOnly, query.issue]);
     let ids = this.resolved.get(key);
     if (!ids) {
       ids = query.list === 'suspects' ? this.resolveTrain(query) : this.resolveTest(query);
@@ -55,6 +56,16 @@ export class RowQueries {
     return ids;
   }
 
+  /** The data-issue filter (issue 17): every record when the query names no kind. */
+  private issueFilter(q: RowQuery): (t: TrainRecord | TestRecord) => boolean {
+    const kind = q.issue;
+    if (!kind) return () => true;
+    const sets = this.index.results.issues?.duplicates.sets ?? [];
+    const leaked = new Set(sets.flatMap((s, k) => (s.leakage ? [k] : [])));
+    const conflicts = new Set(sets.flatMap((s, k) => (s.labelConflict ? [k] : [])));
+    return (t) => hasIssue(kind, t, leaked, conflicts);
+  }
+
   private resolveTrain(q: RowQuery): number[] {
     const review = q.review ?? 'all';
     const kept = this.index.results.train.filter(
@@ -62,14 +73,16 @@ export class RowQueries {
         (q.label === undefined || t.label === q.label) &&
         (q.other === undefined || t.suggestedLabel === q.other) &&
         (!q.likelyOnly || t.likelyLabelIssue) &&
-        (review === 'all' || (review === 'unreviewed' ? !this.reviews.has(t.id) : this.reviews.get(t.id)?.state === review)),
+        (review === 'all' || (review === 'unreviewed' ? !this.reviews.has(t.id) : this.reviews.get(t.id)?.state === review)) &&
+        this.issueFilter(q)(t),
     );
-    return stableSort(kept, trainOrder(q.sort)).map((t) => t.id);
+    // The harmful samples come most harmful first, whatever the sort (the kind is its own order).
+    return stableSort(kept, q.issue === 'harmful' ? byHarm : trainOrder(q.sort)).map((t) => t.id);
   }
 
   private resolveTest(q: RowQuery): number[] {
     const kept = this.index.results.test.filter(
-      (t) => (q.label === undefined || t.label === q.label) && (q.other === undefined || t.predicted === q.other),
+      (t) => (q.label === undefined || t.label === q.label) && (q.other === undefined || t.predicted === q.other) && this.issueFilter(q)(t),
     );
     const byLoss = (a: TestRecord, b: TestRecord) => descending(a.loss, b.loss);
     // Suspicion of the test label (absent in older results: then by loss, which orders the same way for most rows).

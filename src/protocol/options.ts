@@ -358,6 +358,22 @@ export const OPTIONS = {
     stage: 'fit',
     cli: { arg: '<file>', parse: 'string' },
   }),
+  // Data issues beyond labels (issue 17): the pass runs by default; the panel's check sends removeHarmful.
+  skipIssues: option({
+    rule: rule('true or false', (v): v is boolean => typeof v === 'boolean'),
+    default: false,
+    doc: 'Skip the data-issue pass (duplicates and train/test leakage, outliers, harmful training samples, class health)',
+    stage: 'score',
+    cli: { arg: null, parse: 'flag' },
+  }),
+  removeHarmful: option({
+    rule: nonNegativeInt,
+    default: undefined,
+    defaultIs: '1% of the training set',
+    doc: 'Refit the last layer without this many of the most harmful training samples and report test loss and accuracy, predicted and actual (0 skips it)',
+    stage: 'score',
+    cli: { arg: '<k>', parse: 'int' },
+  }),
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;

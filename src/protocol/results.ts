@@ -38,6 +38,18 @@ const checkInfluenceEntry = object({
 });
 export type InfluenceEntry = Checked<typeof checkInfluenceEntry>;
 
+/** Per-sample data-issue scores (issue 17), on train and test records; absent in files written without the issues pass. */
+const sampleIssueFields = {
+  /** issues.outliers.definition; higher = more atypical. */
+  outlierScore: optional(measure),
+  /** outlierScore ≥ issues.outliers.cut. */
+  outlier: optional(bool),
+  /** Index into issues.duplicates.sets. */
+  duplicateSet: optional(nonNegInt),
+  /** Distance to the nearest other sample in feature space, over the median between training samples (0 = identical). */
+  nearestDistance: optional(measure),
+};
+
 const checkTrainRecord = object({
   id: nonNegInt,
   source: checkSource,
@@ -63,6 +75,14 @@ const checkTrainRecord = object({
   likelyLabelIssue: bool,
   /** Raw record values for display (tabular/text), absent for images. */
   preview: optional(str),
+  ...sampleIssueFields,
+  /**
+   * Σ over every test sample of infl(i, t), exact over the head: the predicted change of the total
+   * test loss if this sample were removed. Negative = harmful to the test set. Absent without the issues pass.
+   */
+  testInfluence: optional(measure),
+  /** Share of the other members of its duplicate set with another label, in [0, 1] (issues/labelConflict.ts). */
+  duplicateLabelConflict: optional(measure),
 });
 export type TrainRecord = Checked<typeof checkTrainRecord>;
 
@@ -86,6 +106,7 @@ const checkTestRecord = object({
   /** Most negative influence first: training samples that hurt it. */
   opponents: arrayOf(checkInfluenceEntry),
   preview: optional(str),
+  ...sampleIssueFields,
 });
 export type TestRecord = Checked<typeof checkTestRecord>;
 
@@ -103,6 +124,95 @@ const checkReliability = object({
   warning: optional(str),
 });
 export type Reliability = Checked<typeof checkReliability>;
+
+const checkSampleRef = object({ split: oneOf(['train', 'test'] as const), id: nonNegInt });
+
+/** The remove-and-retrain check: refit without the most harmful samples, predicted next to actual. */
+const checkRemoval = object({
+  /** Training ids removed, most harmful first. */
+  removed: arrayOf(nonNegInt),
+  /** Change of the TOTAL test loss: Σ of the removed samples' testInfluence, and measured. */
+  predictedLossChange: measure,
+  actualLossChange: measure,
+  /** Mean test loss before, predicted after, measured after. */
+  testLossBefore: measure,
+  predictedTestLossAfter: measure,
+  testLossAfter: measure,
+  accuracyBefore: measure,
+  accuracyAfter: measure,
+  /** What was refitted (the head on frozen features). */
+  retrain: oneOf(['last-layer'] as const),
+});
+export type RemovalCheck = Checked<typeof checkRemoval>;
+
+/** Data issues beyond labels (issue 17). */
+const checkIssues = object({
+  counts: object({
+    labelIssues: nonNegInt,
+    duplicateSets: nonNegInt,
+    /** Samples (train and test) in some duplicate set. */
+    duplicateSamples: nonNegInt,
+    /** Test samples with a duplicate in the training set. */
+    leakedTestSamples: nonNegInt,
+    /** Duplicate sets whose members carry different labels. */
+    labelConflictSets: nonNegInt,
+    trainOutliers: nonNegInt,
+    testOutliers: nonNegInt,
+    /** Training samples whose removal is predicted to lower the total test loss. */
+    harmful: nonNegInt,
+    underrepresentedClasses: nonNegInt,
+  }),
+  duplicates: object({
+    /** Near-duplicate cut, as a multiple of the median nearest-neighbour distance. */
+    cut: num,
+    medianNeighbourDistance: measure,
+    /** How the neighbour search ran. */
+    search: str,
+    /** Whether exact duplicates were found by content fingerprints (file bytes, normalised record text). */
+    fingerprints: bool,
+    sets: arrayOf(
+      object({
+        members: arrayOf(checkSampleRef),
+        exact: bool,
+        leakage: bool,
+        labelConflict: bool,
+        /** Largest distance from the first member, relative to the median nearest-neighbour distance. */
+        maxDistance: measure,
+      }),
+    ),
+  }),
+  outliers: object({ k: nonNegInt, cut: num, definition: str }),
+  harmful: object({
+    definition: str,
+    /** How H⁻¹ was applied: the fit's Cholesky factor or conjugate gradients. */
+    solver: str,
+    /** Most harmful first (most negative testInfluence), at most ISSUE_LIST entries. */
+    harmful: arrayOf(checkInfluenceEntry),
+    /** Most helpful first. */
+    helpful: arrayOf(checkInfluenceEntry),
+    removal: nullable(checkRemoval),
+  }),
+  classes: arrayOf(
+    object({
+      label: str,
+      train: nonNegInt,
+      test: nonNegInt,
+      trainShare: measure,
+      underrepresented: bool,
+      labelIssues: nonNegInt,
+      outliers: nonNegInt,
+      duplicates: nonNegInt,
+      /** Training samples of the class flagged by any kind, over its training samples. */
+      issueShare: measure,
+    }),
+  ),
+  /** Class pairs most confused out of sample (given label vs out-of-sample argmax, both ways). */
+  confusedPairs: arrayOf(object({ a: str, b: str, count: nonNegInt })),
+});
+export type IssuesSection = Checked<typeof checkIssues>;
+
+/** Entries kept in the harmful and helpful lists of the results file. */
+export const ISSUE_LIST = 200;
 
 const checkTimings = object({
   loadSeconds: num,
@@ -208,6 +318,8 @@ const checkResults = object({
       }),
     ),
   }),
+  /** Absent in files written before issue 17 or with the issues pass off. */
+  issues: optional(checkIssues),
   train: arrayOf(checkTrainRecord),
   test: arrayOf(checkTestRecord),
   timings: checkTimings,

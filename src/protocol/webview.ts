@@ -95,6 +95,74 @@ export type SampleRow = Checked<typeof checkSampleRow>;
 const checkInfluenceRow = object({ influence: num, sample: checkSampleRow });
 export type InfluenceRow = Checked<typeof checkInfluenceRow>;
 
+/** Kinds of data issue (issue 17) the lists filter by. */
+export const ISSUE_KINDS = ['labelIssue', 'duplicate', 'leakage', 'labelConflict', 'outlier', 'harmful'] as const;
+export type IssueKind = (typeof ISSUE_KINDS)[number];
+/** Most duplicate sets the Issues tab gets (largest first), and members shown per set. */
+export const MAX_DUPLICATE_SETS = 200;
+export const MAX_SET_MEMBERS = 8;
+/** Most harmful (and, apart, helpful) training samples the Issues tab lists. */
+export const MAX_HARMFUL = 200;
+/** Most rows of the per-class table and of the confused pairs. */
+export const MAX_CLASS_ROWS = 1000;
+export const MAX_CONFUSED_PAIRS = 20;
+
+/** The data-issue overview (issue 17), built by src/host/issuesView.ts from the results' issues section. */
+const checkIssuesView = object({
+  /** Samples (or sets) per kind, as the engine counted them. */
+  counts: object({
+    labelIssue: nonNegInt,
+    duplicate: nonNegInt,
+    duplicateSamples: nonNegInt,
+    leakage: nonNegInt,
+    labelConflict: nonNegInt,
+    outlier: nonNegInt,
+    testOutliers: nonNegInt,
+    harmful: nonNegInt,
+    underrepresented: nonNegInt,
+  }),
+  outlierCut: num,
+  outlierDefinition: str,
+  duplicateCut: num,
+  search: str,
+  duplicateSets: arrayOf(
+    object({
+      exact: bool,
+      leakage: bool,
+      labelConflict: bool,
+      /** Members in total (the set may show fewer). */
+      size: nonNegInt,
+      members: arrayOf(checkSampleRow, MAX_SET_MEMBERS),
+    }),
+    MAX_DUPLICATE_SETS,
+  ),
+  harmfulDefinition: str,
+  /** Most harmful first; influence = predicted change of the total test loss if removed (negative = harmful). */
+  harmful: arrayOf(checkInfluenceRow, MAX_HARMFUL),
+  helpful: arrayOf(checkInfluenceRow, MAX_HARMFUL),
+  /** The remove-and-retrain check of these results (null: not run). */
+  removal: nullable(
+    object({
+      removed: nonNegInt,
+      predictedLossChange: num,
+      actualLossChange: num,
+      testLossBefore: num,
+      predictedTestLossAfter: num,
+      testLossAfter: num,
+      accuracyBefore: nullable(num),
+      accuracyAfter: nullable(num),
+    }),
+  ),
+  /** k the check removes unless the user picks another: 1% of the training set. */
+  defaultRemoval: nonNegInt,
+  classes: arrayOf(
+    object({ label: str, train: nonNegInt, test: nonNegInt, trainShare: num, underrepresented: bool, issueShare: num, labelIssues: nonNegInt, outliers: nonNegInt, duplicates: nonNegInt }),
+    MAX_CLASS_ROWS,
+  ),
+  confusedPairs: arrayOf(object({ a: str, b: str, count: nonNegInt }), MAX_CONFUSED_PAIRS),
+});
+export type IssuesView = Checked<typeof checkIssuesView>;
+
 export const checkResultsView = object({
   datasetName: str,
   datasetPath: str,
@@ -149,6 +217,8 @@ export const checkResultsView = object({
   notes: optional(arrayOf(str)),
   createdAt: str,
   stale: bool,
+  /** Data issues beyond labels; absent for results without them. */
+  issues: optional(checkIssuesView),
 });
 export type ResultsView = Checked<typeof checkResultsView>;
 
@@ -214,6 +284,8 @@ export const checkRowQuery = object({
   review: optional(oneOf(REVIEW_FILTERS)),
   /** Only the samples counted among the estimated label errors. */
   likelyOnly: optional(bool),
+  /** Only the samples flagged with this kind of data issue (issue 17). */
+  issue: optional(oneOf(ISSUE_KINDS)),
 });
 export type RowQuery = Checked<typeof checkRowQuery>;
 
@@ -245,6 +317,10 @@ export const checkWebviewToHost = union({
   /** Measure influence against actual retraining on this dataset. */
   checkReliability: object({}),
   exportReviews: object({ format: oneOf(['csv', 'json'] as const) }),
+  /** Refit without the `count` most harmful training samples and report the test loss, predicted and actual (a re-run). */
+  removeHarmful: object({ count: intInRange(1, Number.MAX_SAFE_INTEGER) }),
+  /** Open several samples side by side (a duplicate set). */
+  openSamples: object({ samples: arrayOf(object({ split: oneOf(SPLITS), id: nonNegInt }), MAX_SET_MEMBERS) }),
 });
 export type WebviewToHost = Checked<typeof checkWebviewToHost>;
 
@@ -279,7 +355,7 @@ export function parseHostToWebview(raw: unknown): HostToWebview {
   return checkHostToWebview(raw, 'message');
 }
 
-export const TABS = ['overview', 'suspects', 'tests', 'influencers'] as const;
+export const TABS = ['overview', 'issues', 'suspects', 'tests', 'influencers'] as const;
 export type Tab = (typeof TABS)[number];
 
 /**

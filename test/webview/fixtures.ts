@@ -17,6 +17,8 @@ export interface FixtureOptions {
   rankedLabels?: number;
   /** What the reliability check retrained (default: the whole network). */
   retrain?: 'full' | 'last-layer';
+  /** Adds a data-issue report (issue 17): a leaked pair, a near-duplicate pair with different labels, outliers, harmful samples. */
+  issues?: boolean;
   /** Replaces the first class name and the first sample's values with markup that must show as text. */
   hostile?: boolean;
 }
@@ -59,6 +61,7 @@ export function makeFixture(o: FixtureOptions): ResultsFile {
       Array.from({ length: n }, (_, j) => ({ train: train[(id * 7 + j * 13 + (sign > 0 ? 0 : 5)) % train.length].id, influence: sign * (1 - j / 10) }));
     return { id, source: source('test', id, classes[k]), label: classes[k], predicted, loss: predicted === classes[k] ? rnd() * 0.5 : 1 + rnd(), proponents: pick(5, 1), opponents: pick(5, -1) };
   });
+  const issues = o.issues ? addIssues(train, test, classes) : undefined;
   return {
     schemaVersion: 1,
     createdAt: '2026-11-22T12:00:00.000Z',
@@ -78,8 +81,41 @@ export function makeFixture(o: FixtureOptions): ResultsFile {
         : null,
     },
     labelIssues: { estimatedCount: estimated, folds: 5, confidentJoint: [] },
+    ...(issues ? { issues } : {}),
     train,
     test,
     timings: { loadSeconds: 0, trainSeconds: 0, influenceSeconds: 0, totalSeconds: 0, stages: {} },
+  };
+}
+
+/** The issues section and per-sample fields: train[3] leaked as test 0, train[5] and train[6] near copies with different labels. */
+function addIssues(train: TrainRecord[], test: TestRecord[], classes: string[]): NonNullable<ResultsFile['issues']> {
+  const byId = [...train].sort((a, b) => a.id - b.id);
+  const sets = [
+    { members: [{ split: 'train' as const, id: 3 }, { split: 'test' as const, id: 0 }], exact: true, leakage: true, labelConflict: false, maxDistance: 0 },
+    { members: [{ split: 'train' as const, id: 5 }, { split: 'train' as const, id: 6 }], exact: false, leakage: false, labelConflict: true, maxDistance: 0.1 },
+  ];
+  byId[3].duplicateSet = 0;
+  test[0].duplicateSet = 0;
+  byId[5].duplicateSet = 1;
+  byId[6].duplicateSet = 1;
+  byId.forEach((t, i) => {
+    t.testInfluence = i % 3 === 0 ? -(i + 1) / 100 : (i + 1) / 1000;
+    t.outlierScore = i === 7 ? 5 : 1;
+    t.outlier = i === 7;
+  });
+  const harmful = byId.filter((t) => t.testInfluence! < 0).sort((a, b) => a.testInfluence! - b.testInfluence!);
+  const helpful = byId.filter((t) => t.testInfluence! > 0).sort((a, b) => b.testInfluence! - a.testInfluence!);
+  const entry = (t: TrainRecord) => ({ train: t.id, influence: t.testInfluence! });
+  return {
+    counts: { labelIssues: 5, duplicateSets: 2, duplicateSamples: 4, leakedTestSamples: 1, labelConflictSets: 1, trainOutliers: 1, testOutliers: 0, harmful: harmful.length, underrepresentedClasses: 0 },
+    duplicates: { cut: 0.2, medianNeighbourDistance: 1, search: 'exact 10-NN', fingerprints: true, sets },
+    outliers: { k: 10, cut: 3, definition: 'fixture' },
+    harmful: {
+      definition: 'fixture', solver: 'cholesky', harmful: harmful.slice(0, 200).map(entry), helpful: helpful.slice(0, 200).map(entry),
+      removal: { removed: [harmful[0].id], predictedLossChange: -0.05, actualLossChange: -0.04, testLossBefore: 0.5, predictedTestLossAfter: 0.49, testLossAfter: 0.492, accuracyBefore: 0.9, accuracyAfter: 0.91, retrain: 'last-layer' },
+    },
+    classes: classes.map((label) => ({ label, train: 10, test: 2, trainShare: 1 / classes.length, underrepresented: false, labelIssues: 1, outliers: 0, duplicates: 1, issueShare: 0.2 })),
+    confusedPairs: [{ a: classes[0], b: classes[1], count: 4 }],
   };
 }

@@ -16,6 +16,7 @@ import { panelHtml } from '../../src/host/panelHtml';
 import { buildExplanation, buildResultsView, ResultsIndex } from '../../src/host/resultsView';
 import { RowQueries } from '../../src/host/rowQuery';
 import { buildDetail, readRecord } from '../../src/host/sampleDetail';
+import { buildIssuesView } from '../../src/host/issuesView';
 import { type HostToWebview, type PanelState, parseWebviewToHost, type WebviewToHost } from '../../src/protocol/webview';
 import { CHROMIUM, CHROMIUM_ARGS } from '../integration/codeServer';
 
@@ -159,7 +160,7 @@ export class PanelUnderTest {
     if (this.options.silent) return;
     switch (message.type) {
       case 'ready':
-        void this.send({ type: 'results', view: buildResultsView(this.results, '/data/pets', this.stale) });
+        void this.send({ type: 'results', view: { ...buildResultsView(this.results, '/data/pets', this.stale), ...buildIssuesView(this.index, new Map(), this.decor()) } });
         void this.send(this.options.undo ? { type: 'undo', available: true, what: this.options.undo } : { type: 'undo', available: false });
         return;
       case 'queryRows':
@@ -197,6 +198,10 @@ export class PanelUnderTest {
   /** A message from the host to the page (unchecked here: the page checks it). */
   send(message: HostToWebview | Record<string, unknown>): Promise<void> {
     return this.page.evaluate((m) => window.postMessage(m, '*'), message as unknown as Record<string, unknown>);
+  }
+
+  private decor() {
+    return this.results.dataset.format === 'imagefolder' ? { thumbnail: (s: { path: string }) => `${ORIGIN}/data/${s.path}` } : {};
   }
 
   sentOf<T extends WebviewToHost['type']>(type: T): Extract<WebviewToHost, { type: T }>[] {

@@ -16,6 +16,7 @@ import { TABS, type Tab } from '../../src/protocol/webview';
 import { assessTrust } from '../format';
 import type { PanelStore } from '../store';
 import './il-influencers';
+import './il-issues';
 import './il-overview';
 import './il-suspects';
 import './il-tests';
@@ -23,6 +24,7 @@ import { sharedStyles } from './shared.styles';
 
 const TAB_TITLES: Record<Tab, string> = {
   overview: 'Overview',
+  issues: 'Issues',
   suspects: 'Suspected mislabels',
   tests: 'Test samples',
   influencers: 'Influencers',
@@ -30,6 +32,7 @@ const TAB_TITLES: Record<Tab, string> = {
 /** In a narrow panel (beside an editor) the tab row must fit: shorter titles (the tab's name for a screen reader stays the long one). */
 const SHORT_TITLES: Record<Tab, string> = {
   overview: 'Overview',
+  issues: 'Issues',
   suspects: 'Suspects',
   tests: 'Tests',
   influencers: 'Influencers',
@@ -210,6 +213,8 @@ export class IlApp extends LitElement {
     switch (tab) {
       case 'overview':
         return html`<div class="panel"><il-overview .store=${s} .rev=${this.rev}></il-overview></div>`;
+      case 'issues':
+        return html`<div class="panel"><il-issues .store=${s} .rev=${this.rev}></il-issues></div>`;
       case 'suspects':
         return html`<div class="panel list"><il-suspects .store=${s} .rev=${this.rev}></il-suspects></div>`;
       case 'tests':

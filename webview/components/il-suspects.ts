@@ -12,6 +12,7 @@ import { fmt, topShare } from '../format';
 import { reviewText, samplePreview, suspicionBar, whereLink } from './cells';
 import './il-confusion';
 import './il-detail';
+import { issueFilter } from './issue-filter';
 import { type IlRelabelPicker, type PickerRequest } from './il-relabel-picker';
 import './il-relabel-picker';
 import './il-sample-list';
@@ -87,6 +88,7 @@ export class IlSuspects extends PanelView {
         </select>
         <label><input type="checkbox" data-role="filter-likely" .checked=${q.likelyOnly ?? false}
           @change=${(e: Event) => this.setFilter({ likelyOnly: (e.target as HTMLInputElement).checked || undefined })} />only the ${v.estimatedIssues} estimated errors</label>
+        ${issueFilter(v, 'suspects', q, (change) => this.setFilter(change))}
         <label>sort by <select aria-label="Sort by" data-role="sort" @change=${(e: Event) => this.setFilter({ sort: optionValue(e) as RowQuery['sort'] })}>
           ${SORTS.map(([value, text]) => html`<option .value=${value} ?selected=${q.sort === value}>${text}</option>`)}
         </select></label>

@@ -8,6 +8,7 @@ import type { RowQuery, SampleRow } from '../../src/protocol/webview';
 import { fmt } from '../format';
 import { samplePreview, whereLink } from './cells';
 import './il-sample-list';
+import { issueFilter } from './issue-filter';
 import type { RowKeyDetail } from './il-sample-list';
 import { PanelView } from './panel-view';
 import { fillColumn, sharedStyles, splitStyles } from './shared.styles';
@@ -26,6 +27,7 @@ export class IlTests extends PanelView {
       const next: Omit<RowQuery, 'list'> = { ...q, ...change };
       if (next.label === undefined) delete next.label;
       if (next.other === undefined) delete next.other;
+      if (next.issue === undefined) delete next.issue;
       this.store.setQuery('tests', next);
     };
     const value = (e: Event) => (e.target as HTMLSelectElement).value || undefined;
@@ -39,6 +41,7 @@ export class IlTests extends PanelView {
           <option value="" ?selected=${q.other === undefined}>any</option>
           ${v.classes.map((c) => html`<option .value=${c} ?selected=${q.other === c}>${c}</option>`)}
         </select></label>
+        ${issueFilter(v, 'tests', q, set)}
         <label>sort by <select aria-label="Sort test samples by" @change=${(e: Event) => set({ sort: value(e) as RowQuery['sort'] })}>
           <option value="misclassifiedFirst" ?selected=${q.sort === 'misclassifiedFirst'}>wrong first, then loss</option>
           <option value="loss" ?selected=${q.sort === 'loss'}>loss</option>

@@ -134,12 +134,20 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
 }
 
 /** A split's data from candidate indices. */
-export function splitData(x: Float32Array, y: Int32Array, rows: Int32Array, sources: SourceRef[], previews: string[] | null): SplitData {
+export function splitData(
+  x: Float32Array,
+  y: Int32Array,
+  rows: Int32Array,
+  sources: SourceRef[],
+  previews: string[] | null,
+  contentHashes?: ArrayLike<number>,
+): SplitData {
   return {
     x,
     y,
     sources: Array.from(rows, (r) => sources[r]),
     preview: Array.from(rows, (r) => (previews ? previews[r] : '')),
+    ...(contentHashes ? { contentHash: Float64Array.from(rows, (r) => contentHashes[r]) } : {}),
   };
 }
 

@@ -15,6 +15,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
+import { recordContentHash } from '../issues/contentHash';
 import { optionRef } from '../options/derive';
 import type { SourceRef } from '../types';
 import { countLineBreaks, DelimitedReader, delimiterName, sniffDelimiter } from './csvReader';
@@ -194,6 +195,7 @@ export async function readDelimited(
   const labels: (string | null)[] = [];
   const sources: SourceRef[] = [];
   const previews: string[] = [];
+  const contentHashes: number[] = [];
   const fileOf = new Uint8Array(capacity);
   const split = hasSplit ? new Uint8Array(capacity) : null;
   const preview = new PreviewBuilder();
@@ -223,6 +225,7 @@ export async function readDelimited(
         for (let c = 0; c < columns.length; c++) columns[c].push(row, fields[colAt[c]]);
         for (let c = 0; c < previewAt.length; c++) if (!preview.add(f.names[previewAt[c]], fields[previewAt[c]])) break;
         previews.push(preview.finish());
+        contentHashes.push(recordContentHash(colAt.map((k) => fields[k] ?? '')));
       },
       onProgress && ((done) => onProgress(before + done, total)),
     );
@@ -248,6 +251,7 @@ export async function readDelimited(
     testSource: test ? 'test-file' : splitIdx >= 0 ? 'split-column' : null,
     sources,
     previews,
+    contentHashes,
     files: files.map((f) => f.input.file),
     fileOf,
   };

@@ -122,7 +122,7 @@ export async function loadImageFolder(
   );
   const chosen = [...plan.train, ...plan.test];
   const files: ImageFile[] = chosen.map((i) => ({ abs: all[i].abs, file: userPath(all[i].abs) }));
-  const { x, shape } = await loadImages(files, opts);
+  const { x, shape, contentHash } = await loadImages(files, opts);
   const dims = shape[0] * shape[1] * shape[2];
   const nTrain = plan.train.length;
   return {
@@ -133,8 +133,8 @@ export async function loadImageFolder(
     dims,
     imageShape: shape,
     testSource: plan.testSource,
-    train: splitData(x.slice(0, nTrain * dims), plan.yTrain, plan.train, sources, null),
-    test: splitData(x.slice(nTrain * dims), plan.yTest, plan.test, sources, null),
+    train: { ...splitData(x.slice(0, nTrain * dims), plan.yTrain, plan.train, sources, null), ...(contentHash ? { contentHash: contentHash.slice(0, nTrain) } : {}) },
+    test: { ...splitData(x.slice(nTrain * dims), plan.yTest, plan.test, sources, null), ...(contentHash ? { contentHash: contentHash.slice(nTrain) } : {}) },
     warnings,
   };
 }

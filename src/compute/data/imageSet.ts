@@ -16,6 +16,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { InputError } from '../errors';
+import { bytesContentHash } from '../issues/contentHash';
 import { checkHeader, decodeImage, type DecodedImage } from './imageDecode';
 import { defaultSize, resizePlane } from './resize';
 
@@ -41,6 +42,11 @@ export interface ImageLoadOptions {
 export interface ImageTensor {
   x: Float32Array;
   shape: [number, number, number];
+  /**
+   * Fingerprint of each file's bytes, in file order (exact duplicates, issues/contentHash.ts). Absent when the user's
+   * model embedded the images (its own reader holds the bytes): near-duplicates in its embedding still find copies.
+   */
+  contentHash?: Float64Array;
 }
 
 /** Bytes of files kept from the header pass so the decode pass need not read them again. */
@@ -88,11 +94,13 @@ export async function loadImages(files: ImageFile[], opts: ImageLoadOptions): Pr
   const plane = h * w;
   let channels = opts.grayscale === false ? 3 : 1;
   let x: Float32Array = new Float32Array(n * plane * channels);
+  const contentHash = new Float64Array(n);
   for (let s = 0; s < n; s += BATCH) {
     const bufs = await Promise.all(files.slice(s, s + BATCH).map((f, k) => kept[s + k] ?? readBytes(f)));
     bufs.forEach((buf, k) => {
       const i = s + k;
       kept[i] = undefined;
+      contentHash[i] = bytesContentHash(buf);
       const img = decodeImage(buf, files[i].file);
       const gray = isGray(img);
       if (opts.grayscale === undefined && channels === 1 && !gray) {
@@ -112,7 +120,7 @@ export async function loadImages(files: ImageFile[], opts: ImageLoadOptions): Pr
       opts.onProgress?.(i + 1, n);
     });
   }
-  return { x, shape: [h, w, channels] };
+  return { x, shape: [h, w, channels], contentHash };
 }
 
 function isGray(img: DecodedImage): boolean {

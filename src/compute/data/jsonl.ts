@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { InputError } from '../errors';
+import { recordContentHash } from '../issues/contentHash';
 import type { SourceRef } from '../types';
 import type { TextInput } from './csv';
 import { detectLabelColumn, detectSplitColumn, nameDifference, parseSplitValue, SPLIT_EXPECTED } from './detectColumns';
@@ -126,6 +127,7 @@ export async function readJsonl(
   const labels: (string | null)[] = [];
   const sources: SourceRef[] = [];
   const previews: string[] = [];
+  const contentHashes: number[] = [];
   const fileOf = new Uint8Array(n);
   const split = test || splitName ? new Uint8Array(n) : null;
   const preview = new PreviewBuilder();
@@ -146,10 +148,12 @@ export async function readJsonl(
         if (v < 0) throw new InputError(file, `field ${quote(splitName)} is ${escapeControl(clip(JSON.stringify(value[splitName] ?? null)))}; ${SPLIT_EXPECTED}`, line);
         split![row] = v;
       }
+      const cells: string[] = [];
       for (let k = 0; k < columns.length; k++) {
         const c = columns[k];
         const v = value[c.name];
         const text = cellText(v, c.name, file, line);
+        cells.push(text);
         c.push(row, text);
         // Strings as written ("007" is a number but also a category); numbers are rebuilt later.
         if (typeof v !== 'number' && text !== '') (written[k] ??= new Array<string>(n))[row] = trimCell(text);
@@ -159,6 +163,7 @@ export async function readJsonl(
         if (v !== undefined && !preview.add(name, typeof v === 'string' ? v : v instanceof OverflowedNumber ? v.text : JSON.stringify(v))) break;
       }
       previews.push(preview.finish());
+      contentHashes.push(recordContentHash(cells));
     });
   });
 
@@ -172,6 +177,7 @@ export async function readJsonl(
     testSource: test ? 'test-file' : splitName ? 'split-column' : null,
     sources,
     previews,
+    contentHashes,
     files: files.map((f) => f.input.file),
     fileOf,
   };

@@ -157,6 +157,8 @@ export interface RawTable {
   testSource: 'split-column' | 'test-file' | null;
   sources: SourceRef[];
   previews: string[];
+  /** Content fingerprint per row (issues/contentHash.ts): the normalised feature cells. */
+  contentHashes?: number[];
   /** The user-facing path of each file read, and which one each row came from. */
   files: string[];
   fileOf: Uint8Array;

@@ -4,7 +4,7 @@
  * JSONL records that name images, the decoded images.
  */
 import { InputError } from '../errors';
-import type { DatasetFormat, LoadedDataset } from '../types';
+import type { DatasetFormat, LoadedDataset, SplitData } from '../types';
 import { planSamples, splitData } from './assemble';
 import { inferKinds } from './detectColumns';
 import { fitFeaturizer, transform } from './featurize';
@@ -49,10 +49,11 @@ export async function finishTable(
   let xTest: Float32Array;
   let dims: number;
   let imageShape: [number, number, number] | undefined;
+  let imageHashes: Float64Array | undefined;
   if (table.image) {
     const { abs, user } = table.image;
     const rows = [...plan.train, ...plan.test];
-    const { x, shape } = await loadImages(
+    const { x, shape, contentHash } = await loadImages(
       rows.map((r) => ({ abs: abs[r], file: user[r] })),
       opts,
     );
@@ -60,6 +61,8 @@ export async function finishTable(
     dims = shape[0] * shape[1] * shape[2];
     xTrain = x.slice(0, plan.train.length * dims);
     xTest = x.slice(plan.train.length * dims);
+    // The images are the samples: their bytes are their content.
+    imageHashes = contentHash;
   } else {
     const featurizer = fitFeaturizer(table, kinds, plan.train, plan.test, warnings);
     dims = featurizer.dims;
@@ -81,8 +84,13 @@ export async function finishTable(
     dims,
     ...(imageShape ? { imageShape } : {}),
     testSource: plan.testSource,
-    train: splitData(xTrain, plan.yTrain, plan.train, table.sources, table.previews),
-    test: splitData(xTest, plan.yTest, plan.test, table.sources, table.previews),
+    train: withHashes(splitData(xTrain, plan.yTrain, plan.train, table.sources, table.previews, table.contentHashes), imageHashes, 0, plan.train.length),
+    test: withHashes(splitData(xTest, plan.yTest, plan.test, table.sources, table.previews, table.contentHashes), imageHashes, plan.train.length, plan.train.length + plan.test.length),
     warnings,
   };
+}
+
+/** Image rows: the fingerprints of the image files (in train-then-test order) replace the record's. */
+function withHashes(split: SplitData, imageHashes: Float64Array | undefined, start: number, end: number): SplitData {
+  return imageHashes ? { ...split, contentHash: imageHashes.slice(start, end) } : split;
 }

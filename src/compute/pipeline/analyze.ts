@@ -15,6 +15,7 @@ import { fitFrozen, type FrozenFeatures } from './fitFrozen';
 import { type DataViews, fit, type Fitted, fitSettings, resolveWorkers, trainingViews } from './fit';
 import { dataFingerprint, loadFit, saveFit } from './fitStore';
 import { DEFAULTS, type AnalyzeOptions, type Progress } from './options';
+import { runIssues } from './issuesStage';
 import { verify } from './reliabilityStage';
 import { score } from './score';
 import { StageClock } from './stageClock';
@@ -112,6 +113,8 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
       })
     : null;
   if (reliability) clock.lap('verify');
+  const issues = options.skipIssues ? null : runIssues(fitted, data, scored, { removeHarmful: options.removeHarmful, signal: options.signal, report });
+  if (issues) clock.lap('issues');
 
-  return assemble({ data, backend, fitted, scored, reliability, timings: clock });
+  return assemble({ data, backend, fitted, scored, reliability, issues, timings: clock });
 }

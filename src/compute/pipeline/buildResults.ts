@@ -4,7 +4,9 @@ import type { TrainedNetwork } from '../models/types';
 import type { BackendInfo } from '../tf/backend';
 import type { LoadedDataset } from '../types';
 import { RANKED_LABELS, type ResultsFile, SCHEMA_VERSION, type TestRecord, type TrainRecord } from '../results/schema';
+import type { IssuesReport } from '../issues';
 import type { Fitted } from './fit';
+import { issuesSection, sampleIssueFields } from './issuesSection';
 import type { Scored } from './score';
 import type { StageClock } from './stageClock';
 import { ENGINE_VERSION } from '../version';
@@ -15,6 +17,8 @@ export interface AssembleInput {
   fitted: Fitted;
   scored: Scored;
   reliability: ReliabilityReport | null;
+  /** The data-issue passes (issue 17); null when they were not run. */
+  issues?: IssuesReport | null;
   timings: StageClock;
 }
 
@@ -89,6 +93,7 @@ export function assemble(assembled: AssembleInput): ResultsFile {
       suspicion: ranking.suspicion[i],
       likelyLabelIssue: likely.has(i),
       ...(data.train.preview[i] ? { preview: data.train.preview[i] } : {}),
+      ...sampleIssueFields(assembled.issues ?? null, 'train', i),
     };
   });
 
@@ -106,6 +111,7 @@ export function assemble(assembled: AssembleInput): ResultsFile {
       proponents: proponents.map((e) => ({ train: e.index, influence: e.value })),
       opponents: opponents.map((e) => ({ train: e.index, influence: e.value })),
       ...(data.test.preview[t] ? { preview: data.test.preview[t] } : {}),
+      ...sampleIssueFields(assembled.issues ?? null, 'test', t),
     };
   });
 
@@ -177,6 +183,7 @@ export function assemble(assembled: AssembleInput): ResultsFile {
       countEstimator: ranking.count.estimator,
       suspicion: { explanation: ranking.explanation, signals: ranking.signals },
     },
+    ...(assembled.issues ? { issues: issuesSection(assembled.issues, ranking.estimatedCount) } : {}),
     train,
     test,
     timings: {

@@ -22,7 +22,7 @@ export interface AnalyzeOptions extends EngineOptions {
   signal?: AbortSignal;
 }
 
-export type Stage = 'load' | 'train' | 'converge' | 'features' | 'fit' | 'hessian' | 'influence' | 'verify' | 'ranking';
+export type Stage = 'load' | 'train' | 'converge' | 'features' | 'fit' | 'hessian' | 'influence' | 'verify' | 'ranking' | 'issues';
 
 export interface Progress {
   stage: Stage;

@@ -32,12 +32,13 @@ function preconditionedDescent(
   factor: Float64Array,
   meanGradTolerance: number,
   signal?: AbortSignal,
+  maxSteps = 40,
 ): Float64Array | undefined {
   const objective = headObjective(data, shape, l2);
   const p = start.length;
   const x = Float64Array.from(start);
   const grad = new Float64Array(p);
-  for (let step = 0; step < 40; step++) {
+  for (let step = 0; step < maxSteps; step++) {
     throwIfAborted(signal);
     objective.evaluate(x, grad);
     let norm = 0;
@@ -64,6 +65,8 @@ export function retrainHead(
   canFactor: boolean,
   factor?: Float64Array,
   signal?: AbortSignal,
+  /** Preconditioned steps before falling back to a refit: removing a group changes H more than removing one sample. */
+  descentSteps = 40,
 ): Float64Array {
   const f = shape.featureDim;
   const kept = train.n - removed.size;
@@ -75,7 +78,7 @@ export function retrainHead(
     y[r++] = train.y[i];
   }
   const data = { phi, y, n: kept };
-  const quick = factor ? preconditionedDescent(data, shape, l2, start, factor, 1e-11, signal) : undefined;
+  const quick = factor ? preconditionedDescent(data, shape, l2, start, factor, 1e-11, signal, descentSteps) : undefined;
   if (quick) return quick;
   const fit = fitHead(data, shape, l2, { init: start, meanGradTolerance: 1e-8, signal });
   return canFactor ? polishHeadNewton(data, shape, l2, fit.head, { meanGradTolerance: 1e-11, signal }).head : fit.head;

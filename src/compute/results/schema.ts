@@ -7,6 +7,8 @@ export {
   type FeatureSource,
   type InfluenceEntry,
   type InfluenceMethod,
+  type IssuesSection,
+  ISSUE_LIST,
   RANKED_LABELS,
   type Reliability,
   type ResultsFile,

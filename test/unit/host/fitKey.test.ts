@@ -28,6 +28,8 @@ test('score options change the settings key but not the fit key', () => {
     jobOptionsFor('/d.csv', { ...DEFAULT_SETTINGS, method: 'cg' }, {}),
     jobOptionsFor('/d.csv', { ...DEFAULT_SETTINGS, subsetFraction: 0.3 }, {}),
     { ...plain, explain: 51 },
+    // The panel's "remove the most harmful and retrain" re-runs on the saved fit (issue 17).
+    jobOptionsFor('/d.csv', DEFAULT_SETTINGS, {}, { removeHarmful: 5 }),
   ];
   for (const v of variants) {
     assert.notEqual(settingsKey(cacheKeyOptions(v)), settingsKey(cacheKeyOptions(plain)), JSON.stringify(v));

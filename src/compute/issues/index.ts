@@ -1,0 +1,133 @@
+/**
+ * The data-issue passes of issue 17 over a fitted head: duplicates and
+ * leakage, outliers, harmful/helpful training samples with the
+ * remove-and-retrain check, and per-class health. Everything runs on the
+ * fit's features (the penultimate layer or the user's embeddings) and
+ * out-of-sample probabilities, so it costs no training beyond the one head
+ * refit of the check.
+ */
+import { throwIfAborted } from '../cancel';
+import { createRng, deriveSeed, permutation } from '../random';
+import { type ClassHealth, classHealth, type ConfusedPair, confusedPairs } from './classHealth';
+import { type DuplicateReport, findDuplicates } from './duplicates';
+import { defaultRemovalCount, harmfulOrder, type HeadState, removeAndRetrain, type RemovalCheck, totalTestInfluence } from './harmful';
+import { EXACT_KNN_LIMIT, nearestNeighbours, type Points } from './knn';
+import { duplicateLabelConflict } from './labelConflict';
+import { OUTLIER_K, type OutlierReport, type OutlierSpace, scoreOutliers } from './outliers';
+
+/**
+ * The input space is searched against a seeded random subset of this many
+ * training samples (the distance to the k nearest of a uniform subset
+ * changes by the same factor for every sample, so the ratio to its median is
+ * kept): its products cost n × 4000 × dims, not n² × dims (MNIST 10k: 3 s of
+ * products instead of 8).
+ */
+const INPUT_SPACE_REFERENCES = 4000;
+/** Largest n·references·dims for the input-space k-NN: beyond it outliers are measured in the feature space alone. */
+const INPUT_SPACE_BUDGET = 5e11;
+import type { SplitView } from './types';
+
+export interface IssuesInput {
+  state: HeadState;
+  classes: string[];
+  /** The model's inputs (images as pixels, rows as encoded features): the second space outliers are measured in. */
+  inputs?: { train: Points; test: Points };
+  /** Content fingerprints per split (loader); absent: no exact-duplicate pass. */
+  trainHash?: Float64Array;
+  testHash?: Float64Array;
+  /** Cross-fitted out-of-sample probabilities of the training samples, n × C. */
+  oosProbs: Float64Array;
+  /** Whether each training sample is among the estimated label errors. */
+  likelyLabelIssue: (i: number) => boolean;
+  /** Samples removed by the check: 0 skips it; default 1% of the training set. */
+  removeHarmful?: number;
+  seed?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, message: string) => void;
+}
+
+export interface IssuesReport {
+  duplicates: DuplicateReport;
+  /** Per training sample (labelConflict.ts): the share of its duplicates with another label. */
+  duplicateLabelConflict: Float64Array;
+  outliers: OutlierReport;
+  /** T_i per training sample (harmful.ts). */
+  testInfluence: Float64Array;
+  testInfluenceSolver: 'cholesky' | 'cg';
+  /** The remove-the-most-harmful check; null when asked for 0 removals or there are none harmful. */
+  removal: RemovalCheck | null;
+  classes: ClassHealth[];
+  confusedPairs: ConfusedPair[];
+  /** How the neighbour search ran, in words. */
+  search: string;
+  /** Whether exact duplicates were found by content fingerprints. */
+  fingerprints: boolean;
+}
+
+export function findIssues(input: IssuesInput): IssuesReport {
+  const { state } = input;
+  const { train, test, shape } = state;
+  const say = (step: number, message: string) => input.onProgress?.(step, 4, message);
+  const trainPoints = { x: train.phi, n: train.n, d: shape.featureDim };
+  const testPoints = { x: test.phi, n: test.n, d: shape.featureDim };
+  const knnOptions = { signal: input.signal, seed: input.seed };
+  say(0, 'nearest neighbours in feature space');
+  const trainInTrain = nearestNeighbours(trainPoints, trainPoints, OUTLIER_K, { ...knnOptions, excludeSelf: true });
+  const testInTrain = nearestNeighbours(testPoints, trainPoints, OUTLIER_K, knnOptions);
+  const testInTest = nearestNeighbours(testPoints, testPoints, OUTLIER_K, { ...knnOptions, excludeSelf: true });
+  throwIfAborted(input.signal);
+
+  say(1, 'duplicates and outliers');
+  const trainView: SplitView = { features: trainPoints, y: train.y, contentHash: input.trainHash };
+  const testView: SplitView = { features: testPoints, y: test.y, contentHash: input.testHash };
+  const duplicates = findDuplicates({ train: trainView, test: testView, trainInTrain, testInTrain, testInTest });
+  const spaces: OutlierSpace[] = [{ train: trainPoints, test: testPoints, trainInTrain, testInTrain }];
+  const x = input.inputs;
+  // The input space, unless it is the feature space (a logistic regression's features are its inputs) or too large.
+  const references = Math.min(train.n, INPUT_SPACE_REFERENCES);
+  if (x && x.train.d !== shape.featureDim && (train.n + test.n) * references * x.train.d <= INPUT_SPACE_BUDGET) {
+    const referenceIds = Int32Array.from(permutation(train.n, createRng(deriveSeed(input.seed ?? 0, 'outlier-references'))).subarray(0, references)).sort();
+    spaces.push({
+      train: x.train,
+      test: x.test,
+      trainInTrain: nearestNeighbours(x.train, x.train, OUTLIER_K, { ...knnOptions, excludeSelf: true, referenceIds }),
+      testInTrain: nearestNeighbours(x.test, x.train, OUTLIER_K, { ...knnOptions, referenceIds }),
+    });
+  }
+  const outliers = scoreOutliers({ spaces, yTrain: train.y, trainProbs: input.oosProbs, testProbs: state.testProbs, numClasses: shape.numClasses });
+
+  say(2, 'influence on the whole test set');
+  const { influence, solver } = totalTestInfluence(state);
+  throwIfAborted(input.signal);
+  const k = input.removeHarmful ?? defaultRemovalCount(train.n);
+  const harmful = harmfulOrder(influence).slice(0, k);
+  say(3, `refitting without the ${harmful.length} most harmful samples`);
+  const removal = harmful.length > 0 && test.n > 0 ? removeAndRetrain(state, influence, harmful) : null;
+  const removedSet = new Set(removal?.removed ?? []);
+
+  const health = classHealth({
+    classes: input.classes,
+    yTrain: train.y,
+    yTest: test.y,
+    labelIssue: input.likelyLabelIssue,
+    outlier: (i) => outliers.trainScore[i] >= outliers.cut,
+    duplicate: (i) => duplicates.trainSet[i] >= 0,
+    harmful: (i) => removedSet.has(i),
+  });
+  input.onProgress?.(4, 4, 'done');
+  const exact = train.n <= EXACT_KNN_LIMIT;
+  return {
+    duplicates,
+    duplicateLabelConflict: duplicateLabelConflict(duplicates, train.y, test.y),
+    outliers,
+    testInfluence: influence,
+    testInfluenceSolver: solver,
+    removal,
+    classes: health,
+    confusedPairs: confusedPairs(input.classes, train.y, input.oosProbs),
+    fingerprints: input.trainHash !== undefined && input.testHash !== undefined,
+    search: exact
+      ? `exact ${OUTLIER_K}-NN over ${train.n} training samples (blocked matrix products)`
+      : `${OUTLIER_K}-NN within overlapping windows of 50000 samples sorted along a random direction (more than ${EXACT_KNN_LIMIT} training samples)`,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The k-NN behind near-duplicates and outliers: the blocked float32 products
+ * give the same neighbours as a float64 brute force, and the windowed search
+ * used beyond EXACT_KNN_LIMIT still finds every near-duplicate.
+ */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { nearestNeighbours, type Points } from '../../../src/compute/issues/knn';
+import { createRng, normal } from '../../../src/compute/random';
+import { initBackend } from '../../../src/compute/tf/backend';
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+function cloud(n: number, d: number, seed: number): Points {
+  const rng = createRng(seed);
+  return { x: Float32Array.from({ length: n * d }, () => normal(rng)), n, d };
+}
+
+function bruteForce(q: Points, r: Points, k: number, excludeSelf: boolean): { index: number[]; distance: number[] }[] {
+  return Array.from({ length: q.n }, (_, i) => {
+    const all = Array.from({ length: r.n }, (_, j) => {
+      let s = 0;
+      for (let c = 0; c < q.d; c++) s += (q.x[i * q.d + c] - r.x[j * r.d + c]) ** 2;
+      return { j, dist: Math.sqrt(s) };
+    }).filter((e) => !(excludeSelf && e.j === i));
+    all.sort((a, b) => a.dist - b.dist);
+    return { index: all.slice(0, k).map((e) => e.j), distance: all.slice(0, k).map((e) => e.dist) };
+  });
+}
+
+test('exact k-NN equals a float64 brute force (self excluded, and query ≠ reference)', () => {
+  const refs = cloud(300, 7, 1);
+  const queries = cloud(40, 7, 2);
+  for (const [q, excludeSelf] of [[refs, true], [queries, false]] as const) {
+    const got = nearestNeighbours(q, refs, 5, { excludeSelf });
+    const want = bruteForce(q, refs, 5, excludeSelf);
+    want.forEach((w, i) => {
+      assert.deepEqual(Array.from(got.index.subarray(i * 5, i * 5 + 5)), w.index, `query ${i}`);
+      w.distance.forEach((d, j) => assert.ok(Math.abs(got.distance[i * 5 + j] - d) < 1e-4 * (1 + d), `query ${i} rank ${j}`));
+    });
+  }
+});
+
+test('the windowed search beyond the exact limit still pairs every near-duplicate', () => {
+  const base = cloud(400, 6, 3);
+  // 20 near copies of random points appended at the end.
+  const rng = createRng(4);
+  const copies = Array.from({ length: 20 }, () => Math.floor(rng() * 400));
+  const x = new Float32Array((400 + 20) * 6);
+  x.set(base.x);
+  copies.forEach((src, k) => {
+    for (let c = 0; c < 6; c++) x[(400 + k) * 6 + c] = base.x[src * 6 + c] + 1e-3 * normal(rng);
+  });
+  const all: Points = { x, n: 420, d: 6 };
+  const got = nearestNeighbours(all, all, 3, { excludeSelf: true, exactLimit: 100, seed: 9 });
+  copies.forEach((src, k) => assert.equal(got.index[(400 + k) * 3], src, `copy ${k} of ${src}`));
+});
+
+test('a reference subset: neighbours come from it only, a query in it is not its own neighbour, and they are the nearest there', () => {
+  const all = cloud(200, 5, 7);
+  const subset = Int32Array.from({ length: 50 }, (_, k) => 4 * k);
+  const got = nearestNeighbours(all, all, 3, { excludeSelf: true, referenceIds: subset });
+  const inSubset = new Set(subset);
+  for (let i = 0; i < all.n; i++) {
+    const ids = Array.from(got.index.subarray(i * 3, i * 3 + 3));
+    assert.ok(ids.every((j) => inSubset.has(j) && j !== i), `query ${i}: ${ids}`);
+    const want = Array.from(subset)
+      .filter((j) => j !== i)
+      .map((j) => ({ j, d: Math.hypot(...Array.from({ length: 5 }, (_, c) => all.x[i * 5 + c] - all.x[j * 5 + c])) }))
+      .sort((a, b) => a.d - b.d)
+      .slice(0, 3)
+      .map((e) => e.j);
+    assert.deepEqual(ids, want, `query ${i}`);
+  }
+});
