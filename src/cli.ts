@@ -36,7 +36,7 @@ function addModelOptions(command: Command): Command {
     .option('--epochs <n>', 'training epochs', positiveInt('--epochs'))
     .option('--workers <n>', 'worker threads (default: one per core)', positiveInt('--workers'))
     .option('--backend <name>', 'tensorflow, wasm or cpu', oneOf('--backend', ['tensorflow', 'wasm', 'cpu'] as const))
-    .option('--max-exact-params <n>', 'largest last layer the exact method factors (default 4000)', positiveInt('--max-exact-params'))
+    .option('--max-exact-params <n>', 'largest last layer the exact method factors (default: predicted from the data, exact when it takes ≤ 300 s and fits in memory)', positiveInt('--max-exact-params'))
     .option('--max-memory-mb <mb>', 'refuse a run estimated to need more memory (default: 75% of the free memory)', memoryMB)
     .option('--json', 'print the results JSON on stdout instead of the summary')
     .option('--no-progress', 'no progress bar on stderr');

@@ -10,7 +10,8 @@
  * streamed over blocks of training samples so memory stays O(block·P),
  * never O(n·P).
  */
-import { invertLowerTriangular } from '../linalg/cholesky';
+import { invertLowerBlocked } from '../linalg/blockedCholesky';
+import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
 import { matMul, transpose } from '../linalg/matmul';
 import { throwIfAborted } from '../cancel';
 import { type HeadData, type HeadShape, headParameterCount, perSampleGradients } from '../head/softmaxHead';
@@ -47,7 +48,10 @@ function whiten(gradients: Float32Array, rows: number, p: number, inverseFactorT
 export function computeExactHeadInfluence(input: ExactInfluenceInput): InfluenceScores {
   const { train, test, shape } = input;
   const p = headParameterCount(shape);
-  const inverseFactor = invertLowerTriangular(input.factor, p, input.signal);
+  // L⁻¹ is rounded to float32 for the whitening products anyway; its O(P³) update runs as float32
+  // matMuls (right-hand sides accumulated in float64) when the head is large enough to pay.
+  const mixed = p >= MIXED_PRECISION.minSize && fastMatMulAvailable();
+  const inverseFactor = invertLowerBlocked(input.factor, p, mixed, input.signal);
   const inverseFactorT = transpose(Float32Array.from(inverseFactor), p, p);
 
   const testGradients = new Float32Array(test.n * p);

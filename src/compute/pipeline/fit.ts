@@ -18,6 +18,7 @@ import { runTrainTasks } from '../parallel/pool';
 import { retrainFullNetwork } from '../reliability/retrain';
 import type { LoadedDataset } from '../types';
 import { collectOutOfSample, crossFitTasks } from './crossfit';
+import { resolveMaxExactParameters } from './exactLimit';
 import { type FittedHead, fitLastLayer } from './headStage';
 import { type AnalyzeOptions, DEFAULTS, type Progress } from './options';
 import type { StageClock } from './stageClock';
@@ -63,7 +64,7 @@ export function fitSettings(options: AnalyzeOptions, data: LoadedDataset): FitSe
     folds: Math.max(2, options.folds ?? DEFAULTS.folds),
     seed,
     converge: options.converge ?? false,
-    maxExactParameters: options.maxExactParameters ?? DEFAULTS.maxExactParameters,
+    maxExactParameters: resolveMaxExactParameters(options, { nTrain: data.train.y.length, nTest: data.test.y.length, numClasses: data.classes.length }),
     checkpoints: (options.method ?? DEFAULTS.method) === 'tracin',
     backend: options.backend ?? null,
   };

@@ -15,7 +15,7 @@ export interface AnalyzeOptions {
   labelColumn?: string;
   /** Default: 'mlp'. */
   model?: ModelKind;
-  /** Default: 'auto' (exact last-layer influence while the head has at most `maxExactParameters`). */
+  /** Default: 'auto' (exact last-layer influence while the head has at most `maxExactParameters`, else cg). */
   method?: MethodChoice;
   /** Proponents and opponents kept per test sample. Default 10. */
   topK?: number;
@@ -32,7 +32,7 @@ export interface AnalyzeOptions {
   /** Worker threads for training. Default: min(available cores, 2·…) — see resolveWorkers. */
   workers?: number;
   backend?: BackendName;
-  /** Largest head (parameters) the exact method will factor. Default 4000. */
+  /** Largest head (parameters) the exact method will factor. Default: predicted from the data (exactLimit.ts: exact when it is predicted to take ≤ 300 s and fit in memory). */
   maxExactParameters?: number;
   /** cg/lissa: influence over the last layer or the whole network. Default: the whole network when there is a body. */
   target?: 'last-layer' | 'full';
@@ -77,7 +77,6 @@ export const DEFAULTS = {
   topK: 10,
   folds: 5,
   seed: 0,
-  maxExactParameters: 4000,
   explain: 50,
   subsetFraction: 0.1,
   verifyTestPoints: 3,

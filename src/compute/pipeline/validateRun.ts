@@ -23,6 +23,7 @@ import {
   WASM_HEAP_BYTES,
 } from './memoryEstimate';
 import { DEFAULTS, type AnalyzeOptions } from './options';
+import { resolveMaxExactParameters } from './exactLimit';
 
 /** Options checked before loading anything. */
 export function validateOptions(options: AnalyzeOptions): void {
@@ -104,7 +105,7 @@ export function runShape(options: AnalyzeOptions, data: LoadedDataset, workers: 
   const dims = data.dims;
   const { head } = modelParameters({ kind, dims, numClasses, hidden, imageShape: data.imageShape, convChannels: base.convChannels });
   const choice = options.method ?? DEFAULTS.method;
-  const maxExact = options.maxExactParameters ?? DEFAULTS.maxExactParameters;
+  const maxExact = resolveMaxExactParameters(options, { nTrain: data.train.y.length, nTest: data.test.y.length, numClasses });
   const hasBody = kind !== 'logreg';
   const iterative = (choice === 'cg' || choice === 'lissa' || (choice === 'auto' && head > maxExact)) && (options.target ?? (hasBody ? 'full' : 'last-layer')) === 'full';
   return {
