@@ -19,7 +19,7 @@ import type { FactorInfo } from '../linalg/fastFactor';
 import type { TrainedNetwork, TrainingData } from '../models/types';
 import type { InfluenceMethod } from '../results/schema';
 import { lanczosEigen } from '../solvers/lanczosEigen';
-import { lowRankInverseQuadraticForm } from '../solvers/lowRank';
+import { eigenBasisTransposed, lowRankSelfInfluenceBlock } from '../solvers/lowRank';
 import type { MethodChoice, Progress } from './options';
 
 export type Target = 'last-layer' | 'full';
@@ -113,11 +113,16 @@ function lastLayerSelfInfluence(input: InfluenceStageInput): { values: Float64Ar
     dataPart.dispose();
   }
   const values = new Float64Array(input.train.n);
-  const row = new Float32Array(p);
-  for (let i = 0; i < input.train.n; i++) {
-    if (i % 256 === 0) throwIfAborted(input.signal);
-    perSampleGradients(input.train, input.shape, input.trainProbs, i, i + 1, row);
-    values[i] = lowRankInverseQuadraticForm(eig, input.l2 + input.headDamping, Float64Array.from(row), { includeComplement: true });
+  // Blocks of samples: the projections onto the eigenvectors are one matMul per block.
+  const basisT = eigenBasisTransposed(eig, p);
+  const block = Math.max(1, Math.min(input.train.n, Math.floor(2 ** 22 / p)));
+  const gradients = new Float32Array(block * p);
+  for (let start = 0; start < input.train.n; start += block) {
+    throwIfAborted(input.signal);
+    const end = Math.min(start + block, input.train.n);
+    const rows = gradients.subarray(0, (end - start) * p);
+    perSampleGradients(input.train, input.shape, input.trainProbs, start, end, rows);
+    values.set(lowRankSelfInfluenceBlock(eig, input.l2 + input.headDamping, rows, end - start, basisT, { includeComplement: true }), start);
   }
   return { values, method: `low-rank over the last layer (top ${k} eigenpairs, the rest at λ)` };
 }
