@@ -252,11 +252,11 @@ function backwardInPlace(l: Float64Array, n: number, x: Float64Array): void {
   }
 }
 
-/** y = A·x for symmetric A (float64, full storage). */
-function symmetricTimes(a: Float64Array, n: number, x: Float64Array, out: Float64Array): void {
+/** y = (A + shift·I)·x for symmetric A (float64, full storage). */
+function symmetricTimes(a: Float64Array, n: number, x: Float64Array, out: Float64Array, shift = 0): void {
   for (let i = 0; i < n; i++) {
     const row = i * n;
-    let s = 0;
+    let s = shift * x[i];
     for (let k = 0; k < n; k++) s += a[row + k] * x[k];
     out[i] = s;
   }
@@ -300,19 +300,19 @@ function normalise(v: Float64Array): number {
 }
 
 /**
- * Solves A·x = b with an approximate factor L (L·Lᵀ ≈ A) and iterative
+ * Solves (A + shift·I)·x = b with an approximate factor L (L·Lᵀ ≈ A + shift·I) and iterative
  * refinement against A in float64: x ← x + (LLᵀ)⁻¹(b − A·x). Each step shrinks
  * the error by about η (factorDeviation), so a mixed-precision factor gives
  * float64-accurate solves in a few steps. Stops when the correction no longer
  * changes x at float64 resolution.
  */
-export function refinedCholeskySolve(a: Float64Array, l: Float64Array, n: number, b: ArrayLike<number>, maxSteps = 4): Float64Array {
+export function refinedCholeskySolve(a: Float64Array, l: Float64Array, n: number, b: ArrayLike<number>, maxSteps = 4, shift = 0): Float64Array {
   const x = Float64Array.from(b as ArrayLike<number>);
   forwardInPlace(l, n, x);
   backwardInPlace(l, n, x);
   const r = new Float64Array(n);
   for (let step = 0; step < maxSteps; step++) {
-    symmetricTimes(a, n, x, r);
+    symmetricTimes(a, n, x, r, shift);
     for (let i = 0; i < n; i++) r[i] = b[i] - r[i];
     forwardInPlace(l, n, r);
     backwardInPlace(l, n, r);

@@ -81,7 +81,5 @@ export function fastDampedCholesky(
  */
 export function dampedSolve(a: Float64Array, n: number, f: FastDampedCholesky, b: ArrayLike<number>): Float64Array {
   if (f.precision === 'float64') return choleskySolve(f.factor, n, b);
-  const damped = Float64Array.from(a);
-  if (f.damping > 0) for (let i = 0; i < n; i++) damped[i * n + i] += f.damping;
-  return refinedCholeskySolve(damped, f.factor, n, b);
+  return refinedCholeskySolve(a, f.factor, n, b, 4, f.damping);
 }

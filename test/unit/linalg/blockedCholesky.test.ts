@@ -258,3 +258,18 @@ test('every blocked kernel checks for cancellation once per block and stops at t
     assert.equal(third.checks(), 3, name);
   }
 });
+
+test('dampedSolve refines a mixed factor of A + δI against A + δI (the damping is part of the refined system)', async () => {
+  await initBackend('wasm');
+  const a = dampedHessian(N, 1e3, 11);
+  const damping = 0.5 * a[0];
+  const shifted = Float64Array.from(a);
+  for (let i = 0; i < N; i++) shifted[i * N + i] += damping;
+  const l = Float64Array.from(shifted);
+  assert.ok(choleskyMixed(l, N, undefined, { block: 40 }));
+  const b = Float64Array.from({ length: N }, (_, i) => Math.sin(2 * i));
+  const x = dampedSolve(a, N, { factor: l, damping, precision: 'mixed', deviation: factorDeviation(shifted, l, N) }, b);
+  const residual = multiply(shifted, N, x).map((v, i) => v - b[i]);
+  const rel = Math.hypot(...residual) / (maxAbs(shifted) * Math.hypot(...x));
+  assert.ok(rel <= 1e-14, `residual ${rel}`);
+});
