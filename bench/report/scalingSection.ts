@@ -1,5 +1,6 @@
 /** REPORT.md section 4: scaling of time and memory with N and P. */
 import { table } from '../lib/markdown';
+import type { MemoryShapeRow } from '../sections/memoryShapes';
 import { MEMORY_LIMIT_MB, type ScalingPoint, type ScalingSection } from '../sections/scaling';
 
 const STAGES = ['load', 'train', 'fitHead', 'hessian', 'influence'];
@@ -44,6 +45,31 @@ export function scalingSection(s: ScalingSection, plots: string[]): string[] {
   out.push(table(header, rows(s.overP, (p) => String(p.size))), '');
   out.push(`Growth exponents over P: time ${f(s.exponents.timeP, 2)}, peak RSS ${f(s.exponents.rssP, 2)}. ` +
     'Hessian formation is O(N·P²) and its float64 Cholesky O(P³), so at large P those stages take over.', '');
+  if (s.shapes) out.push(...memoryShapesTable(s.shapes));
   for (const plot of ['scaling-n.svg', 'scaling-p.svg']) if (plots.includes(plot)) out.push(`![${plot}](${plot})`, '');
   return out;
+}
+
+function memoryShapesTable(rows: MemoryShapeRow[]): string[] {
+  return [
+    '### Peak memory on hard input shapes (default options)',
+    '',
+    `Each shape once exceeded the bound. It must now be analyzed (exit 0) or refused with the reason and the option that ` +
+      `would make it fit (exit 2), with peak RSS under ${MEMORY_LIMIT_MB} MB.`,
+    '',
+    table(
+      ['shape', 'file MB', 'options', 'exit', 'peak RSS MB', 'wall s', 'within the bound', 'message'],
+      rows.map((r) => [
+        r.shape,
+        f(r.fileMB, 0),
+        r.args.join(' ') || 'defaults',
+        String(r.exitCode ?? 'killed'),
+        f(r.maxRssMB, 0),
+        f(r.wallSeconds),
+        r.pass ? 'yes' : '**NO**',
+        (r.message ?? '').replace(/\|/g, '\\|'),
+      ]),
+    ),
+    '',
+  ];
 }

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import { writeSyntheticCsv } from '../data/syntheticCsv';
 import { log } from '../lib/log';
 import { runCliAnalyze } from '../lib/runCli';
+import { type MemoryShapeRow, runMemoryShapes } from './memoryShapes';
 
 export const MEMORY_LIMIT_MB = 2048;
 const CLASSES = 10;
@@ -40,6 +41,8 @@ export interface ScalingSection {
   /** Least-squares slopes of log(time) and log(peak RSS) on log(size), over the points that ran. */
   exponents: { timeN: number; rssN: number; timeP: number; rssP: number };
   memory: { n: number; rssMB: number | null; pass: boolean | null };
+  /** Peak memory on the input shapes that once broke the bound (memoryShapes.ts). */
+  shapes?: MemoryShapeRow[];
 }
 
 export function scalingPlan(quick: boolean): { n: number[]; p: number[] } {
@@ -57,7 +60,9 @@ export async function runScaling(options: { quick: boolean; tempDir: string }): 
     overP.push(await measure(options.tempDir, { size: p, nTrain: 5000, nTest: 1000, features: 64, hidden: Math.round(p / CLASSES) - 1 }));
   }
   const largest = overN.find((x) => x.size === 100000);
+  const shapes = await runMemoryShapes(options);
   return {
+    shapes,
     overN,
     overP,
     exponents: {

@@ -56,7 +56,9 @@ export async function ensureBuilt(): Promise<void> {
       execFileSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'pipe', timeout: 180_000 });
     } catch (error) {
       const e = error as { stderr?: Buffer; message: string };
-      throw new Error(`building dist/ with 'node esbuild.mjs' failed:\n${e.stderr?.toString() ?? e.message}`);
+      throw new Error(`building dist/ with 'node esbuild.mjs' failed:\n${e.stderr?.toString() ?? e.message}`, {
+        cause: error,
+      });
     }
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });

