@@ -21,8 +21,8 @@
  *
  * Both check the AbortSignal once per block column.
  */
-import { throwIfAborted } from '../cancel';
-import { matMul, transpose } from './matmul';
+import { throwIfAborted } from "../cancel";
+import { matMul, transpose } from "./matmul";
 
 /** Block width of the float64 routine: a 64-wide panel row (512 B) stays in L1 with its tile partners. */
 const BLOCK_64 = 64;
@@ -39,7 +39,12 @@ export interface BlockSizes {
 }
 
 /** Unblocked Cholesky of the kb×kb diagonal block at (k0, k0) of a (row stride n), in place. */
-function factorDiagonalBlock(a: Float64Array, n: number, k0: number, kb: number): boolean {
+function factorDiagonalBlock(
+  a: Float64Array,
+  n: number,
+  k0: number,
+  kb: number,
+): boolean {
   for (let i = k0; i < k0 + kb; i++) {
     const rowI = i * n;
     for (let j = k0; j <= i; j++) {
@@ -61,7 +66,12 @@ function factorDiagonalBlock(a: Float64Array, n: number, k0: number, kb: number)
  * Float64 blocked Cholesky, in place. Returns false when A is not numerically
  * positive definite (then `a` is partly overwritten, as with choleskyInPlace).
  */
-export function choleskyBlocked64(a: Float64Array, n: number, signal?: AbortSignal, sizes: BlockSizes = {}): boolean {
+export function choleskyBlocked64(
+  a: Float64Array,
+  n: number,
+  signal?: AbortSignal,
+  sizes: BlockSizes = {},
+): boolean {
   const nb = sizes.block ?? BLOCK_64;
   const panel = new Float64Array(n * nb);
   for (let k0 = 0; k0 < n; k0 += nb) {
@@ -91,7 +101,14 @@ export function choleskyBlocked64(a: Float64Array, n: number, signal?: AbortSign
 }
 
 /** A[r0+i, r0+j] −= Σ_l P[i,l]·P[j,l] for j ≤ i: the symmetric trailing update. */
-function trailingUpdate64(a: Float64Array, n: number, r0: number, m: number, p: Float64Array, kb: number): void {
+function trailingUpdate64(
+  a: Float64Array,
+  n: number,
+  r0: number,
+  m: number,
+  p: Float64Array,
+  kb: number,
+): void {
   subtractProductNT(a, n, r0, r0, p, m, p, m, kb, true);
 }
 
@@ -101,8 +118,16 @@ function trailingUpdate64(a: Float64Array, n: number, r0: number, m: number, p: 
  * loaded double feeds four multiply-adds (the unblocked loops load two per one).
  */
 export function subtractProductNT(
-  c: Float64Array, n: number, rowOff: number, colOff: number,
-  p: Float64Array, pm: number, q: Float64Array, qm: number, kb: number, lower: boolean,
+  c: Float64Array,
+  n: number,
+  rowOff: number,
+  colOff: number,
+  p: Float64Array,
+  pm: number,
+  q: Float64Array,
+  qm: number,
+  kb: number,
+  lower: boolean,
 ): void {
   const pm4 = pm - (pm % 4);
   const qm4 = qm - (qm % 4);
@@ -117,43 +142,95 @@ export function subtractProductNT(
       const pj1 = pj0 + kb;
       const pj2 = pj1 + kb;
       const pj3 = pj2 + kb;
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-      let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-      let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0;
+      let c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
+      let c20 = 0,
+        c21 = 0,
+        c22 = 0,
+        c23 = 0;
+      let c30 = 0,
+        c31 = 0,
+        c32 = 0,
+        c33 = 0;
       for (let l = 0; l < kb; l++) {
-        const a0 = p[pi0 + l], a1 = p[pi1 + l], a2 = p[pi2 + l], a3 = p[pi3 + l];
-        const b0 = q[pj0 + l], b1 = q[pj1 + l], b2 = q[pj2 + l], b3 = q[pj3 + l];
-        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+        const a0 = p[pi0 + l],
+          a1 = p[pi1 + l],
+          a2 = p[pi2 + l],
+          a3 = p[pi3 + l];
+        const b0 = q[pj0 + l],
+          b1 = q[pj1 + l],
+          b2 = q[pj2 + l],
+          b3 = q[pj3 + l];
+        c00 += a0 * b0;
+        c01 += a0 * b1;
+        c02 += a0 * b2;
+        c03 += a0 * b3;
+        c10 += a1 * b0;
+        c11 += a1 * b1;
+        c12 += a1 * b2;
+        c13 += a1 * b3;
+        c20 += a2 * b0;
+        c21 += a2 * b1;
+        c22 += a2 * b2;
+        c23 += a2 * b3;
+        c30 += a3 * b0;
+        c31 += a3 * b1;
+        c32 += a3 * b2;
+        c33 += a3 * b3;
       }
       const g0 = (rowOff + i) * n + colOff + j;
       const g1 = g0 + n;
       const g2 = g1 + n;
       const g3 = g2 + n;
       // In a lower update the diagonal tile's entries above the diagonal are written too; callers ignore or zero them.
-      c[g0] -= c00; c[g0 + 1] -= c01; c[g0 + 2] -= c02; c[g0 + 3] -= c03;
-      c[g1] -= c10; c[g1 + 1] -= c11; c[g1 + 2] -= c12; c[g1 + 3] -= c13;
-      c[g2] -= c20; c[g2 + 1] -= c21; c[g2 + 2] -= c22; c[g2 + 3] -= c23;
-      c[g3] -= c30; c[g3 + 1] -= c31; c[g3 + 2] -= c32; c[g3 + 3] -= c33;
+      c[g0] -= c00;
+      c[g0 + 1] -= c01;
+      c[g0 + 2] -= c02;
+      c[g0 + 3] -= c03;
+      c[g1] -= c10;
+      c[g1 + 1] -= c11;
+      c[g1 + 2] -= c12;
+      c[g1 + 3] -= c13;
+      c[g2] -= c20;
+      c[g2 + 1] -= c21;
+      c[g2 + 2] -= c22;
+      c[g2 + 3] -= c23;
+      c[g3] -= c30;
+      c[g3 + 1] -= c31;
+      c[g3 + 2] -= c32;
+      c[g3 + 3] -= c33;
     }
     // Columns left over by the 4-wide tiles (j from qm4), scalar.
     for (let r = i; r < i + 4; r++) {
       const jLast = lower ? Math.min(r, qm - 1) : qm - 1;
-      for (let j = Math.max(qm4, lower ? jEnd : qm4); j <= jLast; j++) scalarEntry(c, n, rowOff, colOff, p, q, kb, r, j);
+      for (let j = Math.max(qm4, lower ? jEnd : qm4); j <= jLast; j++)
+        scalarEntry(c, n, rowOff, colOff, p, q, kb, r, j);
     }
   }
   // Rows left over (from pm4), scalar.
   for (let i = pm4; i < pm; i++) {
     const jLast = lower ? Math.min(i, qm - 1) : qm - 1;
-    for (let j = 0; j <= jLast; j++) scalarEntry(c, n, rowOff, colOff, p, q, kb, i, j);
+    for (let j = 0; j <= jLast; j++)
+      scalarEntry(c, n, rowOff, colOff, p, q, kb, i, j);
   }
 }
 
 function scalarEntry(
-  c: Float64Array, n: number, rowOff: number, colOff: number, p: Float64Array, q: Float64Array, kb: number, i: number, j: number,
+  c: Float64Array,
+  n: number,
+  rowOff: number,
+  colOff: number,
+  p: Float64Array,
+  q: Float64Array,
+  kb: number,
+  i: number,
+  j: number,
 ): void {
   let s = 0;
   const pi = i * kb;
@@ -167,7 +244,12 @@ function zeroUpper(a: Float64Array, n: number): void {
 }
 
 /** Inverse of the kb×kb lower-triangular block at (k0, k0), transposed, as float32 (kb×kb row-major). */
-function diagonalInverseTransposed32(a: Float64Array, n: number, k0: number, kb: number): Float32Array {
+function diagonalInverseTransposed32(
+  a: Float64Array,
+  n: number,
+  k0: number,
+  kb: number,
+): Float32Array {
   const inv = new Float64Array(kb * kb);
   for (let i = 0; i < kb; i++) {
     const rowL = (k0 + i) * n + k0;
@@ -181,7 +263,8 @@ function diagonalInverseTransposed32(a: Float64Array, n: number, k0: number, kb:
     inv[i * kb + i] = scale;
   }
   const out = new Float32Array(kb * kb);
-  for (let i = 0; i < kb; i++) for (let j = 0; j <= i; j++) out[j * kb + i] = inv[i * kb + j];
+  for (let i = 0; i < kb; i++)
+    for (let j = 0; j <= i; j++) out[j * kb + i] = inv[i * kb + j];
   return out;
 }
 
@@ -192,7 +275,12 @@ function diagonalInverseTransposed32(a: Float64Array, n: number, k0: number, kb:
  * float32 updates lost the smallest eigenvalues (κ beyond ~1e7): callers retry
  * in float64 before concluding anything about A.
  */
-export function choleskyMixed(a: Float64Array, n: number, signal?: AbortSignal, sizes: BlockSizes = {}): boolean {
+export function choleskyMixed(
+  a: Float64Array,
+  n: number,
+  signal?: AbortSignal,
+  sizes: BlockSizes = {},
+): boolean {
   const nb = sizes.block ?? BLOCK_MIXED;
   const chunk = sizes.chunk ?? CHUNK_MIXED;
   for (let k0 = 0; k0 < n; k0 += nb) {
@@ -208,7 +296,13 @@ export function choleskyMixed(a: Float64Array, n: number, signal?: AbortSignal, 
       const row = (r0 + r) * n + k0;
       for (let l = 0; l < kb; l++) a21[r * kb + l] = a[row + l];
     }
-    const l21 = matMul(a21, m, kb, diagonalInverseTransposed32(a, n, k0, kb), kb);
+    const l21 = matMul(
+      a21,
+      m,
+      kb,
+      diagonalInverseTransposed32(a, n, k0, kb),
+      kb,
+    );
     for (let r = 0; r < m; r++) {
       const row = (r0 + r) * n + k0;
       for (let l = 0; l < kb; l++) a[row + l] = l21[r * kb + l];
@@ -253,7 +347,13 @@ function backwardInPlace(l: Float64Array, n: number, x: Float64Array): void {
 }
 
 /** y = (A + shift·I)·x for symmetric A (float64, full storage). */
-function symmetricTimes(a: Float64Array, n: number, x: Float64Array, out: Float64Array, shift = 0): void {
+function symmetricTimes(
+  a: Float64Array,
+  n: number,
+  x: Float64Array,
+  out: Float64Array,
+  shift = 0,
+): void {
   for (let i = 0; i < n; i++) {
     const row = i * n;
     let s = shift * x[i];
@@ -270,7 +370,13 @@ function symmetricTimes(a: Float64Array, n: number, x: Float64Array, out: Float6
  * one, and every score g_tᵀA⁻¹g_i within (η/(1−η))·√(s_t s_i). Power iteration
  * approaches ‖F‖ from below; callers keep a safety factor.
  */
-export function factorDeviation(a: Float64Array, l: Float64Array, n: number, steps = 12, signal?: AbortSignal): number {
+export function factorDeviation(
+  a: Float64Array,
+  l: Float64Array,
+  n: number,
+  steps = 12,
+  signal?: AbortSignal,
+): number {
   let v = new Float64Array(n);
   // A deterministic start with weight in every direction.
   for (let i = 0; i < n; i++) v[i] = Math.sin(1 + 1.7 * i) + 0.5;
@@ -306,7 +412,14 @@ function normalise(v: Float64Array): number {
  * float64-accurate solves in a few steps. Stops when the correction no longer
  * changes x at float64 resolution.
  */
-export function refinedCholeskySolve(a: Float64Array, l: Float64Array, n: number, b: ArrayLike<number>, maxSteps = 4, shift = 0): Float64Array {
+export function refinedCholeskySolve(
+  a: Float64Array,
+  l: Float64Array,
+  n: number,
+  b: ArrayLike<number>,
+  maxSteps = 4,
+  shift = 0,
+): Float64Array {
   const x = Float64Array.from(b as ArrayLike<number>);
   forwardInPlace(l, n, x);
   backwardInPlace(l, n, x);
@@ -338,7 +451,13 @@ const BLOCK_INVERSE = 128;
  * is a float32 matMul when `mixed`, else 4×4 float64 register tiles; the
  * right-hand sides R are accumulated in float64 either way.
  */
-export function invertLowerBlocked(l: Float64Array, n: number, mixed: boolean, signal?: AbortSignal, sizes: BlockSizes = {}): Float64Array {
+export function invertLowerBlocked(
+  l: Float64Array,
+  n: number,
+  mixed: boolean,
+  signal?: AbortSignal,
+  sizes: BlockSizes = {},
+): Float64Array {
   const nb = sizes.block ?? (mixed ? BLOCK_INVERSE : BLOCK_64);
   const x = new Float64Array(n * n);
   for (let i = 0; i < n; i++) x[i * n + i] = 1;
@@ -364,9 +483,12 @@ export function invertLowerBlocked(l: Float64Array, n: number, mixed: boolean, s
     if (m === 0) break;
     if (mixed) {
       const panel = new Float32Array(m * kb);
-      for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
+      for (let r = 0; r < m; r++)
+        for (let s = 0; s < kb; s++)
+          panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
       const xk = new Float32Array(kb * width);
-      for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) xk[r * width + j] = x[(k0 + r) * n + j];
+      for (let r = 0; r < kb; r++)
+        for (let j = 0; j < width; j++) xk[r * width + j] = x[(k0 + r) * n + j];
       const update = matMul(panel, m, kb, xk, width);
       for (let r = 0; r < m; r++) {
         const row = (r0 + r) * n;
@@ -375,10 +497,13 @@ export function invertLowerBlocked(l: Float64Array, n: number, mixed: boolean, s
       }
     } else {
       const panel = new Float64Array(m * kb);
-      for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
+      for (let r = 0; r < m; r++)
+        for (let s = 0; s < kb; s++)
+          panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
       // X_kᵀ packed: row j holds column j of X_k.
       const xkT = new Float64Array(width * kb);
-      for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) xkT[j * kb + r] = x[(k0 + r) * n + j];
+      for (let r = 0; r < kb; r++)
+        for (let j = 0; j < width; j++) xkT[j * kb + r] = x[(k0 + r) * n + j];
       subtractProductNT(x, n, r0, 0, panel, m, xkT, width, kb, false);
     }
   }
