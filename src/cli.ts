@@ -10,34 +10,17 @@ import path from 'node:path';
 import { CancelledError, InputError } from './compute/errors';
 import { ENGINE_VERSION } from './compute/version';
 import { escapeControl, escapeControlKeepLines } from './compute/data/quote';
-import { foldCount, fraction, memoryMB, METHODS, MODEL_KINDS, nonNegativeNumber, oneOf, positiveInt, terminalSafe, widths } from './cli/options';
+import { oneOf, positiveInt, terminalSafe } from './cli/options';
+import { addEngineOptions, inCliTerms } from './cli/flags';
 import { type AnalyzeFlags, analyzeOptionsFrom, chooseTestPath, runAnalysis } from './cli/runAnalysis';
 import { formatSummary } from './cli/summary';
 import { type DemoFlags, runDemo } from './cli/demo';
 
 export const EXIT = { ok: 0, internal: 1, badInput: 2, cancelled: 130 } as const;
 
+/** The engine's options (declared once in src/protocol/options.ts), then the CLI's own output flags. */
 function addModelOptions(command: Command): Command {
-  return command
-    .option('--model <kind>', 'logreg, mlp or cnn (default mlp)', oneOf('--model', MODEL_KINDS))
-    .option('--method <method>', 'auto, exact, cg, lissa, tracin or gif (default auto)', oneOf('--method', METHODS))
-    .option('--target <target>', 'cg/lissa: last-layer or full (default full when the model has hidden layers)', oneOf('--target', ['last-layer', 'full'] as const))
-    .option('--explain <n>', 'cg/lissa/gif: test samples to explain, one solve each (default 50)', positiveInt('--explain'))
-    .option('--subset-fraction <f>', 'gif: fraction of neurons in the updated subset (default 0.1)', fraction('--subset-fraction'))
-    .option('--verify <k>', 'reliability check: retrain without k samples and compare with the predictions', positiveInt('--verify'))
-    .option('--verify-tests <n>', 'reliability check: test samples measured (default 3)', positiveInt('--verify-tests'))
-    .option('--converge', 'converge the whole network with full-batch L-BFGS after training (slow; for full-network influence)')
-    .option('--top-k <n>', 'proponents/opponents kept per test sample (default 10)', positiveInt('--top-k'))
-    .option('--folds <k>', 'cross-fitting folds, at least 2 (default 5)', foldCount)
-    .option('--seed <s>', 'random seed (default 0)', (v) => Math.trunc(nonNegativeNumber('--seed')(v)))
-    .option('--max-samples <n>', 'load at most n samples (stratified)', positiveInt('--max-samples'))
-    .option('--weight-decay <wd>', 'mean-loss L2 weight decay', nonNegativeNumber('--weight-decay'))
-    .option('--hidden <widths>', 'hidden layer widths, e.g. 128 or 256,64', widths)
-    .option('--epochs <n>', 'training epochs', positiveInt('--epochs'))
-    .option('--workers <n>', 'worker threads (default: one per core)', positiveInt('--workers'))
-    .option('--backend <name>', 'tensorflow, wasm or cpu', oneOf('--backend', ['tensorflow', 'wasm', 'cpu'] as const))
-    .option('--max-exact-params <n>', 'largest last layer the exact method factors (default: predicted from the data, exact when it takes ≤ 300 s and fits in memory)', positiveInt('--max-exact-params'))
-    .option('--max-memory-mb <mb>', 'refuse a run estimated to need more memory (default: 75% of the free memory)', memoryMB)
+  return addEngineOptions(command)
     .option('--json', 'print the results JSON on stdout instead of the summary')
     .option('--no-progress', 'no progress bar on stderr');
 }
@@ -61,9 +44,9 @@ export function buildProgram(signal: AbortSignal): Command {
       .option('--label-column <name>', 'the label column (default: label/class/target/y, else the last)')
       .option('--out <file>', 'where to write the results', 'influence-lens-results.json')
       .option('--fit-cache <file>', 'save the trained model and head fit here; a later run with the same fit options on unchanged data reuses it instead of retraining'),
-  ).action(async (dataset: string, flags: AnalyzeFlags & { maxMemoryMb?: number }) => {
+  ).action(async (dataset: string, flags: AnalyzeFlags) => {
     const out = path.resolve(flags.out);
-    const options = { ...analyzeOptionsFrom(dataset, flags, signal), maxMemoryMB: flags.maxMemoryMb };
+    const options = analyzeOptionsFrom(dataset, flags, signal);
     options.testPath = await chooseTestPath(options.datasetPath, flags, (line) => process.stderr.write(`${escapeControl(line)}\n`));
     const results = await runAnalysis(options, out, flags.progress);
     process.stdout.write(flags.json ? `${JSON.stringify(results)}\n` : `${formatSummary(results, out)}\n`);
@@ -124,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
     if (error instanceof InputError) {
-      process.stderr.write(`error: ${escapeControl(error.message)}\n`);
+      process.stderr.write(`error: ${escapeControl(inCliTerms(error.message))}\n`);
       return EXIT.badInput;
     }
     if (error instanceof CancelledError || controller.signal.aborted) {

@@ -18,6 +18,7 @@ import { VIEW_TYPE } from './host/panel';
 import { PanelController } from './host/panelController';
 import { ReviewStore } from './host/reviewStore';
 import { readSettings } from './host/settings';
+import { heapLimitMB } from './host/jobOptions';
 import { UndoStore } from './host/undoStore';
 
 let runner: AnalysisRunner | undefined;
@@ -31,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): InfluenceLensApi {
   const reviews = new ReviewStore(context.workspaceState);
   const choices = new ChoiceStore(context.workspaceState);
   const interrupted = new InterruptedJobs(context.workspaceState);
-  runner = new AnalysisRunner({ extensionUri: context.extensionUri, cache, log, notifier, interrupted, maxMemoryMB: () => readSettings().maxMemoryMB });
+  runner = new AnalysisRunner({ extensionUri: context.extensionUri, cache, log, notifier, interrupted, maxMemoryMB: () => heapLimitMB(readSettings()) });
   const activeRunner = runner;
 
   // The controller and the commands need each other (re-run from the panel); commandDeps is filled in below.

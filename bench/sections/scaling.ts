@@ -90,7 +90,7 @@ async function measure(
   const run = await runCliAnalyze({
     dataset: file,
     // Exact influence everywhere, so the P sweep measures one method; 5 folds as by default.
-    args: ['--model', 'mlp', '--hidden', String(s.hidden), '--method', 'exact', '--max-exact-params', '6000'],
+    args: ['--model', 'mlp', '--hidden', String(s.hidden), '--method', 'exact', '--max-exact-parameters', '6000'],
     outFile: path.join(tempDir, `scaling-${s.nTrain}-${s.hidden}.json`),
     timeoutSeconds: 1800,
   });

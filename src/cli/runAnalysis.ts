@@ -7,32 +7,16 @@ import { analyzeInWorker } from '../compute/process/analyzeInWorker';
 import type { AnalyzeOptions } from '../compute/pipeline/options';
 import type { ResultsFile } from '../compute/results/schema';
 import { removeStaleTemps, writeFileAtomic } from '../compute/results/writeAtomic';
+import { engineOptionsFrom } from './flags';
 import { checkOutputTarget } from './outputTarget';
 import { StageProgress } from './progressBar';
 
-export interface AnalyzeFlags {
+/** Commander's parsed flags: the CLI's own, and the engine options under their flags' names (read by engineOptionsFrom). */
+export interface AnalyzeFlags extends Record<string, unknown> {
   test?: string;
   /** false with --no-test-partner: never look for a test file beside the dataset. */
   testPartner?: boolean;
   labelColumn?: string;
-  model?: AnalyzeOptions['model'];
-  method?: AnalyzeOptions['method'];
-  topK?: number;
-  folds?: number;
-  seed?: number;
-  maxSamples?: number;
-  weightDecay?: number;
-  hidden?: number[];
-  epochs?: number;
-  workers?: number;
-  backend?: AnalyzeOptions['backend'];
-  maxExactParams?: number;
-  target?: AnalyzeOptions['target'];
-  explain?: number;
-  subsetFraction?: number;
-  verify?: number;
-  verifyTests?: number;
-  converge?: boolean;
   /** Where the fit is saved and, on a later run with the same fit options and data, reused from (exact scores beside it, `<file>.scores`). */
   fitCache?: string;
   out: string;
@@ -42,28 +26,11 @@ export interface AnalyzeFlags {
 
 export function analyzeOptionsFrom(dataset: string, flags: AnalyzeFlags, signal: AbortSignal): AnalyzeRun {
   return {
+    ...engineOptionsFrom(flags),
     fitPath: flags.fitCache ? path.resolve(flags.fitCache) : undefined,
     datasetPath: path.resolve(dataset),
     testPath: flags.test ? path.resolve(flags.test) : undefined,
     labelColumn: flags.labelColumn,
-    model: flags.model,
-    method: flags.method,
-    topK: flags.topK,
-    folds: flags.folds,
-    seed: flags.seed,
-    maxSamples: flags.maxSamples,
-    weightDecay: flags.weightDecay,
-    hidden: flags.hidden,
-    epochs: flags.epochs,
-    workers: flags.workers,
-    backend: flags.backend,
-    maxExactParameters: flags.maxExactParams,
-    target: flags.target,
-    explain: flags.explain,
-    subsetFraction: flags.subsetFraction,
-    verify: flags.verify,
-    verifyTestPoints: flags.verifyTests,
-    converge: flags.converge,
     signal,
   };
 }

@@ -14,14 +14,16 @@ import { explainAt, type ExplainResult } from './explain';
 import { analysisHolds, explainTarget } from './explainTarget';
 import { exportAndAnnounce } from './exportNotice';
 import { exportReviews } from './exportReviews';
-import { jobOptionsFor } from './jobOptions';
+import { jobOptionsFor, SettingError } from './jobOptions';
+import type { JobOptions } from '../protocol/compute';
+import { SETTINGS_PREFIX } from './settingsTable';
 import { testSetFor } from './testSet';
 import { findTestPartner } from '../compute/data/testPartner';
 import type { Log } from './log';
 import type { Notifier } from './notifier';
 import type { PanelController } from './panelController';
 import type { ReviewStore } from './reviewStore';
-import { readSettings } from './settings';
+import { modelSetting, readSettings } from './settings';
 import { requireTrust } from './trust';
 
 export const COMMAND = {
@@ -70,11 +72,20 @@ export async function analyzeDataset(deps: CommandDeps, datasetPath: string, fla
   const settings = readSettings(vscode.Uri.file(datasetPath));
   const probe = await probeDataset(datasetPath);
   const partner = await findTestPartner(datasetPath, deps.choices.get(datasetPath).labelColumn);
-  const choices = await resolveChoices(deps.choices, datasetPath, probe, settings.model, flags.forceAsk ?? false, partner);
+  const choices = await resolveChoices(deps.choices, datasetPath, probe, modelSetting(settings), flags.forceAsk ?? false, partner);
   if (!choices) return { kind: 'declined', datasetPath };
   // The host names the test file itself: its boundary and stale watcher must cover whatever the engine reads.
   const testSet = testSetFor(datasetPath, choices.test, partner, probe.kind === 'folder');
-  const options = jobOptionsFor(datasetPath, settings, choices, { verify: flags.verify, testPath: testSet.testPath });
+  let options: JobOptions;
+  try {
+    options = jobOptionsFor(datasetPath, settings, choices, { verify: flags.verify, testPath: testSet.testPath });
+  } catch (error) {
+    if (!(error instanceof SettingError)) throw error;
+    const message = `Influence Lens: ${error.message}`;
+    const open = () => vscode.commands.executeCommand('workbench.action.openSettings', `${SETTINGS_PREFIX}.${error.key}`);
+    void deps.notifier.error(message, { title: 'Open setting', run: open });
+    return { kind: 'failed', datasetPath, message };
+  }
   const outcome = await deps.runner.analyze(options, flags.force ?? false, testSet.description);
   if (outcome.kind === 'results') {
     await deps.state.update(LAST_DATASET, outcome.datasetPath);

@@ -4,45 +4,31 @@
  * is unit-tested. Settings use VS Code's conventions (0 / null = "engine
  * default"); the engine gets only what the user actually set.
  */
-import type { JobOptions } from '../protocol/compute';
-import { METHODS, MODEL_KINDS } from '../protocol/compute';
+import { showValue } from '../compute/options/validate';
+import { OPTIONS } from '../protocol/options';
+import { optionsOfStage, renderOptionRefs, referencedOptions } from '../compute/options/derive';
+import { checkJobOptions, type JobOptions, MODEL_KINDS } from '../protocol/compute';
+import { SETTINGS, settingName, settingOf } from './settingsTable';
 import { parseTestChoice, type TestChoice } from './testSet';
 
 export type ModelSetting = (typeof MODEL_KINDS)[number] | 'ask';
 
-export interface AnalysisSettings {
-  model: ModelSetting;
-  method: (typeof METHODS)[number];
-  folds: number;
-  topK: number;
-  seed: number;
-  /** 0 = all samples. */
-  maxSamples: number;
-  /** null = the model's default. */
-  weightDecay: number | null;
-  /** gif: fraction of neurons whose parameters are updated. */
-  targetParameterFraction: number;
-  /** null = the model's default. */
-  epochs: number | null;
-  /** Removals retrained by the reliability check. */
-  reliabilitySamples: number;
-  /** Heap limit of the compute process in MB; 0 = Node's default. */
-  maxMemoryMB: number;
-}
+/** The `influenceLens.*` setting values as read (keyed without the prefix); checked only when turned into job options. */
+export type AnalysisSettings = Readonly<Record<string, unknown>>;
 
-export const DEFAULT_SETTINGS: AnalysisSettings = {
-  model: 'mlp',
-  method: 'auto',
-  folds: 5,
-  topK: 10,
-  seed: 0,
-  maxSamples: 0,
-  weightDecay: null,
-  targetParameterFraction: 0.1,
-  epochs: null,
-  reliabilitySamples: 10,
-  maxMemoryMB: 0,
-};
+/** Every setting at its package.json default. */
+export const DEFAULT_SETTINGS: AnalysisSettings = Object.fromEntries(SETTINGS.map((s) => [s.key, s.default]));
+
+/** A setting whose value its option's rule refuses: the run does not start, and the message names the setting. */
+export class SettingError extends Error {
+  override readonly name = 'SettingError';
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** What the user chose for one dataset in a quick pick (remembered per dataset). */
 export interface DatasetChoices {
@@ -64,31 +50,44 @@ export function parseDatasetChoices(raw: unknown): DatasetChoices {
   return out;
 }
 
+/**
+ * The job options of one run. A setting at its "unset" value (0 or null, see
+ * the option table) is not sent; any other value must pass the option's rule
+ * — a value the engine would refuse (e.g. 1 fold) is a SettingError naming
+ * the setting, never silently raised to one that works.
+ */
 export function jobOptionsFor(
   datasetPath: string,
   settings: AnalysisSettings,
   choices: DatasetChoices,
   extra: { verify?: boolean; testPath?: string } = {},
 ): JobOptions {
-  const options: JobOptions = {
-    datasetPath,
-    method: settings.method,
-    folds: Math.max(2, Math.round(settings.folds)),
-    topK: Math.max(1, Math.round(settings.topK)),
-    seed: Math.max(0, Math.round(settings.seed)),
-    subsetFraction: Math.min(1, Math.max(0.001, settings.targetParameterFraction)),
-  };
-  const model = choices.model ?? (settings.model === 'ask' ? undefined : settings.model);
-  if (model) options.model = model;
+  const options: Record<string, unknown> = { datasetPath };
+  for (const entry of SETTINGS) {
+    if (entry.face.onlyWhenVerifying && !extra.verify) continue;
+    // The per-dataset model choice wins over the setting (which may be "ask").
+    if (entry.option === 'model' && choices.model) continue;
+    const raw = settings[entry.key] === undefined ? entry.default : settings[entry.key];
+    if (raw === entry.face.unset) continue;
+    const value = entry.face.round && typeof raw === 'number' ? Math.round(raw) : raw;
+    const { rule } = OPTIONS[entry.option];
+    try {
+      options[entry.option] = rule(value, entry.key);
+    } catch {
+      throw new SettingError(entry.key, `${settingName(entry)} is ${showValue(raw)}; expected ${rule.expected}`);
+    }
+  }
+  if (choices.model) options.model = choices.model;
   if (choices.labelColumn) options.labelColumn = choices.labelColumn;
-  if (settings.maxSamples >= 2) options.maxSamples = Math.round(settings.maxSamples);
-  if (settings.weightDecay !== null && settings.weightDecay >= 0) options.weightDecay = settings.weightDecay;
-  if (settings.epochs !== null && settings.epochs >= 1) options.epochs = Math.round(settings.epochs);
   if (extra.testPath) options.testPath = extra.testPath;
-  // The engine refuses a run whose memory estimate exceeds this, so the estimate and the subprocess heap agree.
-  if (settings.maxMemoryMB > 0) options.maxMemoryMB = Math.round(settings.maxMemoryMB);
-  if (extra.verify) options.verify = Math.max(1, Math.round(settings.reliabilitySamples));
-  return options;
+  return checkJobOptions(options, 'options');
+}
+
+/** The heap limit of the compute process, MB (0 = Node's default): the maxMemoryMB setting when it holds a usable value. */
+export function heapLimitMB(settings: AnalysisSettings): number {
+  const entry = settingOf('maxMemoryMB');
+  const value = entry ? settings[entry.key] : undefined;
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
 }
 
 /**
@@ -109,16 +108,21 @@ export function cacheKeyOptions(options: JobOptions): Omit<JobOptions, 'datasetP
  * other methods do not keep: only that much of the method is part of the fit.
  */
 export function fitKeyOptions(options: JobOptions): Record<string, unknown> {
-  const { datasetPath: _d, method, topK: _k, explain: _e, subsetFraction: _s, verify: _v, verifyTestPoints: _t, target: _g, workers: _w, maxMemoryMB: _m, ...fit } = options;
-  return { ...fit, checkpoints: method === 'tracin' };
+  const notFit = new Set<string>(['datasetPath', ...optionsOfStage('score'), ...optionsOfStage('verify'), ...optionsOfStage('run')]);
+  const fit = Object.fromEntries(Object.entries(options).filter(([key]) => !notFit.has(key)));
+  return { ...fit, checkpoints: options.method === 'tracin' };
 }
 
 /**
- * The engine's refusals name its command-line flags; here the memory limit is
- * the influenceLens.maxMemoryMB setting (passed to the engine as maxMemoryMB),
- * so the message names the setting and the caller offers to open it.
+ * An engine message in the extension's terms: each option it names (the
+ * engine says "the maxMemoryMB option", never a CLI flag) becomes its setting,
+ * `the influenceLens.maxMemoryMB setting`; `memory` says the way out is the
+ * memory setting, which the caller offers to open.
  */
 export function inExtensionTerms(message: string): { text: string; memory: boolean } {
-  const memory = message.includes('--max-memory-mb');
-  return { text: memory ? message.replace(/--max-memory-mb/g, 'the influenceLens.maxMemoryMB setting') : message, memory };
+  const text = renderOptionRefs(message, (name) => {
+    const entry = settingOf(name);
+    return entry ? settingName(entry) : `the ${name} option`;
+  });
+  return { text, memory: referencedOptions(message).includes('maxMemoryMB') };
 }

@@ -1,34 +1,15 @@
-/** Reads the `influenceLens.*` settings (contributes.configuration in package.json) into typed values. */
+/** Reads the `influenceLens.*` settings (declared in the option table, src/protocol/options.ts); checked when they become job options. */
 import * as vscode from 'vscode';
-import { METHODS, MODEL_KINDS } from '../protocol/compute';
-import { type AnalysisSettings, DEFAULT_SETTINGS, type ModelSetting } from './jobOptions';
-
-function pick<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
-  return allowed.includes(value as T) ? (value as T) : fallback;
-}
-
-function numberOr(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
-}
-
-function nullableNumber(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
+import { type AnalysisSettings, type ModelSetting } from './jobOptions';
+import { MODEL_KINDS } from '../protocol/compute';
+import { readSettingValues, SETTINGS_PREFIX } from './settingsTable';
 
 export function readSettings(scope?: vscode.Uri): AnalysisSettings {
-  const c = vscode.workspace.getConfiguration('influenceLens', scope);
-  const d = DEFAULT_SETTINGS;
-  return {
-    model: pick<ModelSetting>(c.get('model'), [...MODEL_KINDS, 'ask'], d.model),
-    method: pick(c.get('method'), METHODS, d.method),
-    folds: numberOr(c.get('folds'), d.folds),
-    topK: numberOr(c.get('topK'), d.topK),
-    seed: numberOr(c.get('seed'), d.seed),
-    maxSamples: numberOr(c.get('maxSamples'), d.maxSamples),
-    weightDecay: nullableNumber(c.get('weightDecay')),
-    targetParameterFraction: numberOr(c.get('targetParameterFraction'), d.targetParameterFraction),
-    epochs: nullableNumber(c.get('epochs')),
-    reliabilitySamples: numberOr(c.get('reliabilitySamples'), d.reliabilitySamples),
-    maxMemoryMB: numberOr(c.get('maxMemoryMB'), d.maxMemoryMB),
-  };
+  return readSettingValues(vscode.workspace.getConfiguration(SETTINGS_PREFIX, scope));
+}
+
+/** The model setting, for the quick pick: "ask", a model, or (a value no model has) mlp, which jobOptionsFor then refuses by name. */
+export function modelSetting(settings: AnalysisSettings): ModelSetting {
+  const value = settings.model;
+  return value === 'ask' || MODEL_KINDS.includes(value as (typeof MODEL_KINDS)[number]) ? (value as ModelSetting) : 'mlp';
 }

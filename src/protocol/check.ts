@@ -17,6 +17,7 @@ export type Checked<C> = C extends Check<infer T> ? T : never;
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
@@ -146,3 +147,12 @@ export function anyOf<T extends unknown[]>(...checks: { [K in keyof T]: Check<T[
  * NaN, so a reader shows "—" instead of refusing a whole file for one value.
  */
 export const measure: Check<number> = (v, path) => (v === null ? Number.NaN : typeof v === 'number' ? v : fail(path, 'a number or null', v));
+
+/** A checker that also says, in words, what it accepts: option tables show the same words on every face. */
+export type Rule<T> = Check<T> & { readonly expected: string };
+
+/** A rule from a predicate: `expected` completes "expected …" in every message about a value that fails it. */
+export function rule<T>(expected: string, ok: (v: unknown) => v is T): Rule<T> {
+  const check: Check<T> = (v, path) => (ok(v) ? v : fail(path, expected, v));
+  return Object.assign(check, { expected });
+}

@@ -5,36 +5,22 @@
  * exactly one of `result`, `cancelled` or `error`, then exits.
  * Both ends check every message with the checkers below.
  */
-import { arrayOf, bool, type Checked, nonNegInt, num, object, oneOf, optional, str, union } from './check';
+import { type Checked, nonNegInt, num, object, oneOf, optional, str, union } from './check';
 
-export const MODEL_KINDS = ['logreg', 'mlp', 'cnn'] as const;
-export const METHODS = ['auto', 'exact', 'cg', 'lissa', 'tracin', 'gif'] as const;
+import { OPTION_SHAPE } from './options';
 
-/** What the engine's AnalyzeOptions holds that can cross a wire (no signal, no callbacks). */
+export { METHODS, MODEL_KINDS } from './options';
+
+/**
+ * What the engine's AnalyzeOptions holds that can cross a wire (no signal, no
+ * callbacks): where the data is, then every option of the table
+ * (./options.ts), each checked by its own rule.
+ */
 export const checkJobOptions = object({
   datasetPath: str,
   testPath: optional(str),
   labelColumn: optional(str),
-  model: optional(oneOf(MODEL_KINDS)),
-  method: optional(oneOf(METHODS)),
-  topK: optional(nonNegInt),
-  folds: optional(nonNegInt),
-  seed: optional(nonNegInt),
-  maxSamples: optional(nonNegInt),
-  weightDecay: optional(num),
-  hidden: optional(arrayOf(nonNegInt, 16)),
-  epochs: optional(nonNegInt),
-  workers: optional(nonNegInt),
-  backend: optional(oneOf(['tensorflow', 'wasm', 'cpu'] as const)),
-  maxExactParameters: optional(nonNegInt),
-  target: optional(oneOf(['last-layer', 'full'] as const)),
-  explain: optional(nonNegInt),
-  subsetFraction: optional(num),
-  verify: optional(nonNegInt),
-  verifyTestPoints: optional(nonNegInt),
-  converge: optional(bool),
-  /** Refuse a run whose memory estimate exceeds this many MB (the extension's influenceLens.maxMemoryMB, also the heap limit). */
-  maxMemoryMB: optional(num),
+  ...OPTION_SHAPE,
 });
 export type JobOptions = Checked<typeof checkJobOptions>;
 

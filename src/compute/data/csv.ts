@@ -15,6 +15,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
+import { optionRef } from '../options/derive';
 import type { SourceRef } from '../types';
 import { countLineBreaks, DelimitedReader, delimiterName, sniffDelimiter } from './csvReader';
 import { detectLabelColumn, detectSplitColumn, nameDifference, parseSplitValue, SPLIT_EXPECTED } from './detectColumns';
@@ -270,7 +271,7 @@ function refuseOverBudget(main: OpenFile, bound: number, features: number, budge
     `is ${(main.size / 2 ** 20).toFixed(0)} MB with up to ${bound.toLocaleString('en-US')} rows of ${features} features, ` +
       `about ${gb(bound * perRow)} as a table, more than the ${gb(budget)} ` +
       `an analysis may load; expected at most ${fits.toLocaleString('en-US')} rows: analyze a stratified sample, e.g. ` +
-      `--max-samples ${suggestion} (the "maximum samples" setting in VS Code)`,
+      `${optionRef('maxSamples')} ${suggestion}`,
   );
 }
 

@@ -71,28 +71,18 @@ export function predictExactCost(s: ExactCostInput): ExactCostPrediction {
 }
 
 /** True when exact influence fits the time budget (mixed-precision prediction) and the memory share. */
-export function exactAffordable(
-  s: ExactCostInput,
-  memoryLimitBytes: number,
-): boolean {
+export function exactAffordable(s: ExactCostInput, memoryLimitBytes: number): boolean {
   const cost = predictExactCost(s);
-  return (
-    cost.seconds <= EXACT_COST.budgetSeconds &&
-    cost.bytes <= EXACT_COST.memoryShare * memoryLimitBytes
-  );
+  return cost.seconds <= EXACT_COST.budgetSeconds && cost.bytes <= EXACT_COST.memoryShare * memoryLimitBytes;
 }
 
 /**
  * The largest head (parameters, a multiple of C) that `auto` factors for this
  * data, by bisection over the feature width (the cost grows with P).
  */
-export function affordableExactParameters(
-  s: Omit<ExactCostInput, "parameters">,
-  memoryLimitBytes: number,
-): number {
+export function affordableExactParameters(s: Omit<ExactCostInput, 'parameters'>, memoryLimitBytes: number): number {
   const c = Math.max(1, s.numClasses);
-  const fits = (d: number) =>
-    exactAffordable({ ...s, parameters: d * c }, memoryLimitBytes);
+  const fits = (d: number) => exactAffordable({ ...s, parameters: d * c }, memoryLimitBytes);
   if (!fits(1)) return 0;
   let lo = 1;
   let hi = 1;

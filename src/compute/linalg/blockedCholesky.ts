@@ -21,8 +21,8 @@
  *
  * Both check the AbortSignal once per block column.
  */
-import { throwIfAborted } from "../cancel";
-import { matMul, transpose } from "./matmul";
+import { throwIfAborted } from '../cancel';
+import { matMul, transpose } from './matmul';
 
 /** Block width of the float64 routine: a 64-wide panel row (512 B) stays in L1 with its tile partners. */
 const BLOCK_64 = 64;
@@ -39,12 +39,7 @@ export interface BlockSizes {
 }
 
 /** Unblocked Cholesky of the kb×kb diagonal block at (k0, k0) of a (row stride n), in place. */
-function factorDiagonalBlock(
-  a: Float64Array,
-  n: number,
-  k0: number,
-  kb: number,
-): boolean {
+function factorDiagonalBlock(a: Float64Array, n: number, k0: number, kb: number): boolean {
   for (let i = k0; i < k0 + kb; i++) {
     const rowI = i * n;
     for (let j = k0; j <= i; j++) {
@@ -66,12 +61,7 @@ function factorDiagonalBlock(
  * Float64 blocked Cholesky, in place. Returns false when A is not numerically
  * positive definite (then `a` is partly overwritten, as with choleskyInPlace).
  */
-export function choleskyBlocked64(
-  a: Float64Array,
-  n: number,
-  signal?: AbortSignal,
-  sizes: BlockSizes = {},
-): boolean {
+export function choleskyBlocked64(a: Float64Array, n: number, signal?: AbortSignal, sizes: BlockSizes = {}): boolean {
   const nb = sizes.block ?? BLOCK_64;
   const panel = new Float64Array(n * nb);
   for (let k0 = 0; k0 < n; k0 += nb) {
@@ -101,14 +91,7 @@ export function choleskyBlocked64(
 }
 
 /** A[r0+i, r0+j] −= Σ_l P[i,l]·P[j,l] for j ≤ i: the symmetric trailing update. */
-function trailingUpdate64(
-  a: Float64Array,
-  n: number,
-  r0: number,
-  m: number,
-  p: Float64Array,
-  kb: number,
-): void {
+function trailingUpdate64(a: Float64Array, n: number, r0: number, m: number, p: Float64Array, kb: number): void {
   subtractProductNT(a, n, r0, r0, p, m, p, m, kb, true);
 }
 
@@ -216,8 +199,7 @@ export function subtractProductNT(
   // Rows left over (from pm4), scalar.
   for (let i = pm4; i < pm; i++) {
     const jLast = lower ? Math.min(i, qm - 1) : qm - 1;
-    for (let j = 0; j <= jLast; j++)
-      scalarEntry(c, n, rowOff, colOff, p, q, kb, i, j);
+    for (let j = 0; j <= jLast; j++) scalarEntry(c, n, rowOff, colOff, p, q, kb, i, j);
   }
 }
 
@@ -244,12 +226,7 @@ function zeroUpper(a: Float64Array, n: number): void {
 }
 
 /** Inverse of the kb×kb lower-triangular block at (k0, k0), transposed, as float32 (kb×kb row-major). */
-function diagonalInverseTransposed32(
-  a: Float64Array,
-  n: number,
-  k0: number,
-  kb: number,
-): Float32Array {
+function diagonalInverseTransposed32(a: Float64Array, n: number, k0: number, kb: number): Float32Array {
   const inv = new Float64Array(kb * kb);
   for (let i = 0; i < kb; i++) {
     const rowL = (k0 + i) * n + k0;
@@ -263,8 +240,7 @@ function diagonalInverseTransposed32(
     inv[i * kb + i] = scale;
   }
   const out = new Float32Array(kb * kb);
-  for (let i = 0; i < kb; i++)
-    for (let j = 0; j <= i; j++) out[j * kb + i] = inv[i * kb + j];
+  for (let i = 0; i < kb; i++) for (let j = 0; j <= i; j++) out[j * kb + i] = inv[i * kb + j];
   return out;
 }
 
@@ -275,12 +251,7 @@ function diagonalInverseTransposed32(
  * float32 updates lost the smallest eigenvalues (κ beyond ~1e7): callers retry
  * in float64 before concluding anything about A.
  */
-export function choleskyMixed(
-  a: Float64Array,
-  n: number,
-  signal?: AbortSignal,
-  sizes: BlockSizes = {},
-): boolean {
+export function choleskyMixed(a: Float64Array, n: number, signal?: AbortSignal, sizes: BlockSizes = {}): boolean {
   const nb = sizes.block ?? BLOCK_MIXED;
   const chunk = sizes.chunk ?? CHUNK_MIXED;
   for (let k0 = 0; k0 < n; k0 += nb) {
@@ -296,13 +267,7 @@ export function choleskyMixed(
       const row = (r0 + r) * n + k0;
       for (let l = 0; l < kb; l++) a21[r * kb + l] = a[row + l];
     }
-    const l21 = matMul(
-      a21,
-      m,
-      kb,
-      diagonalInverseTransposed32(a, n, k0, kb),
-      kb,
-    );
+    const l21 = matMul(a21, m, kb, diagonalInverseTransposed32(a, n, k0, kb), kb);
     for (let r = 0; r < m; r++) {
       const row = (r0 + r) * n + k0;
       for (let l = 0; l < kb; l++) a[row + l] = l21[r * kb + l];
@@ -347,13 +312,7 @@ function backwardInPlace(l: Float64Array, n: number, x: Float64Array): void {
 }
 
 /** y = (A + shift·I)·x for symmetric A (float64, full storage). */
-function symmetricTimes(
-  a: Float64Array,
-  n: number,
-  x: Float64Array,
-  out: Float64Array,
-  shift = 0,
-): void {
+function symmetricTimes(a: Float64Array, n: number, x: Float64Array, out: Float64Array, shift = 0): void {
   for (let i = 0; i < n; i++) {
     const row = i * n;
     let s = shift * x[i];
@@ -370,13 +329,7 @@ function symmetricTimes(
  * one, and every score g_tᵀA⁻¹g_i within (η/(1−η))·√(s_t s_i). Power iteration
  * approaches ‖F‖ from below; callers keep a safety factor.
  */
-export function factorDeviation(
-  a: Float64Array,
-  l: Float64Array,
-  n: number,
-  steps = 12,
-  signal?: AbortSignal,
-): number {
+export function factorDeviation(a: Float64Array, l: Float64Array, n: number, steps = 12, signal?: AbortSignal): number {
   let v = new Float64Array(n);
   // A deterministic start with weight in every direction.
   for (let i = 0; i < n; i++) v[i] = Math.sin(1 + 1.7 * i) + 0.5;
@@ -483,12 +436,9 @@ export function invertLowerBlocked(
     if (m === 0) break;
     if (mixed) {
       const panel = new Float32Array(m * kb);
-      for (let r = 0; r < m; r++)
-        for (let s = 0; s < kb; s++)
-          panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
+      for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
       const xk = new Float32Array(kb * width);
-      for (let r = 0; r < kb; r++)
-        for (let j = 0; j < width; j++) xk[r * width + j] = x[(k0 + r) * n + j];
+      for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) xk[r * width + j] = x[(k0 + r) * n + j];
       const update = matMul(panel, m, kb, xk, width);
       for (let r = 0; r < m; r++) {
         const row = (r0 + r) * n;
@@ -497,13 +447,10 @@ export function invertLowerBlocked(
       }
     } else {
       const panel = new Float64Array(m * kb);
-      for (let r = 0; r < m; r++)
-        for (let s = 0; s < kb; s++)
-          panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
+      for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
       // X_kᵀ packed: row j holds column j of X_k.
       const xkT = new Float64Array(width * kb);
-      for (let r = 0; r < kb; r++)
-        for (let j = 0; j < width; j++) xkT[j * kb + r] = x[(k0 + r) * n + j];
+      for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) xkT[j * kb + r] = x[(k0 + r) * n + j];
       subtractProductNT(x, n, r0, 0, panel, m, xkT, width, kb, false);
     }
   }

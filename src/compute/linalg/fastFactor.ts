@@ -18,14 +18,9 @@
  * breaks down is retried in float64 at the same δ, so the damping — and with
  * it every result — never depends on which routine ran.
  */
-import * as tf from "@tensorflow/tfjs-core";
-import {
-  choleskyBlocked64,
-  choleskyMixed,
-  factorDeviation,
-  refinedCholeskySolve,
-} from "./blockedCholesky";
-import { choleskySolve, type DampedCholesky } from "./cholesky";
+import * as tf from '@tensorflow/tfjs-core';
+import { choleskyBlocked64, choleskyMixed, factorDeviation, refinedCholeskySolve } from './blockedCholesky';
+import { choleskySolve, type DampedCholesky } from './cholesky';
 
 /**
  * Settings of the choice (kept in one object so they can move to an option table unchanged).
@@ -37,7 +32,7 @@ export const MIXED_PRECISION = { minSize: 768, tolerance: 1e-4 };
 
 export interface FactorInfo {
   /** Which routine produced the factor. */
-  precision: "float64" | "mixed";
+  precision: 'float64' | 'mixed';
   /** Measured η = ‖L⁻¹AL⁻ᵀ − I‖₂ of a mixed factor (0 for float64: its deviation is rounding only). */
   deviation: number;
 }
@@ -47,7 +42,7 @@ export interface FastDampedCholesky extends DampedCholesky, FactorInfo {}
 /** True when float32 matMuls run on a fast backend (the pure-JS cpu backend is slower than float64 JS). */
 export function fastMatMulAvailable(): boolean {
   const name = tf.getBackend();
-  return name === "wasm" || name === "tensorflow" || name === "webgl";
+  return name === 'wasm' || name === 'tensorflow' || name === 'webgl';
 }
 
 export function fastDampedCholesky(
@@ -60,10 +55,7 @@ export function fastDampedCholesky(
   let trace = 0;
   for (let i = 0; i < n; i++) trace += a[i * n + i];
   const base = Math.max(Math.abs(trace) / Math.max(n, 1), 1e-12) * 1e-8;
-  let tryMixed =
-    (options.allowMixed ?? true) &&
-    n >= MIXED_PRECISION.minSize &&
-    fastMatMulAvailable();
+  let tryMixed = (options.allowMixed ?? true) && n >= MIXED_PRECISION.minSize && fastMatMulAvailable();
   let damping = minDamping;
   for (let attempt = 0; attempt < 24; attempt++) {
     const damped = Float64Array.from(a);
@@ -72,31 +64,22 @@ export function fastDampedCholesky(
       const work = Float64Array.from(damped);
       if (choleskyMixed(work, n, signal)) {
         const deviation = factorDeviation(damped, work, n, 12, signal);
-        if (deviation <= MIXED_PRECISION.tolerance)
-          return { factor: work, damping, precision: "mixed", deviation };
+        if (deviation <= MIXED_PRECISION.tolerance) return { factor: work, damping, precision: 'mixed', deviation };
       }
       // Too ill-conditioned for float32 updates: a mixed attempt at a larger δ would fail too.
       tryMixed = false;
     }
-    if (choleskyBlocked64(damped, n, signal))
-      return { factor: damped, damping, precision: "float64", deviation: 0 };
+    if (choleskyBlocked64(damped, n, signal)) return { factor: damped, damping, precision: 'float64', deviation: 0 };
     damping = damping === 0 ? base : damping * 10;
   }
-  throw new Error(
-    "the Hessian could not be made positive definite by damping (it contains NaN or Inf?)",
-  );
+  throw new Error('the Hessian could not be made positive definite by damping (it contains NaN or Inf?)');
 }
 
 /**
  * Solves (A + δI)·x = b with a factor from fastDampedCholesky: a float64 factor
  * directly, a mixed one refined against the damped matrix in float64.
  */
-export function dampedSolve(
-  a: Float64Array,
-  n: number,
-  f: FastDampedCholesky,
-  b: ArrayLike<number>,
-): Float64Array {
-  if (f.precision === "float64") return choleskySolve(f.factor, n, b);
+export function dampedSolve(a: Float64Array, n: number, f: FastDampedCholesky, b: ArrayLike<number>): Float64Array {
+  if (f.precision === 'float64') return choleskySolve(f.factor, n, b);
   return refinedCholeskySolve(a, f.factor, n, b, 4, f.damping);
 }

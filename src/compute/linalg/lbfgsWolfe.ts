@@ -12,6 +12,7 @@
  * search step *across* kinks, and guarantees sᵀy > 0 for every update.
  */
 import type { Objective } from './lbfgs';
+import { dot, LbfgsHistory } from './lbfgsHistory';
 
 export interface WolfeOptions {
   gradTolerance: number;
@@ -32,12 +33,6 @@ export interface WolfeResult {
   stop: 'gradient' | 'iterations' | 'line-search' | 'stalled';
 }
 
-function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
 export function minimizeLbfgsWolfe(objective: Objective, x0: Float64Array, o: WolfeOptions): WolfeResult {
   const n = x0.length;
   const memory = o.memory ?? 20;
@@ -47,10 +42,7 @@ export function minimizeLbfgsWolfe(objective: Objective, x0: Float64Array, o: Wo
   const grad = new Float64Array(n);
   let value = objective.evaluate(x, grad);
   let evaluations = 1;
-  const sHist: Float64Array[] = [];
-  const yHist: Float64Array[] = [];
-  const rho: number[] = [];
-  const alpha = new Float64Array(memory);
+  const curvature = new LbfgsHistory(memory);
   const d = new Float64Array(n);
   const xt = new Float64Array(n);
   const gt = new Float64Array(n);
@@ -65,30 +57,10 @@ export function minimizeLbfgsWolfe(objective: Objective, x0: Float64Array, o: Wo
       break;
     }
     if (iterations >= o.maxIterations) break;
-    for (let i = 0; i < n; i++) d[i] = -grad[i];
-    for (let k = sHist.length - 1; k >= 0; k--) {
-      alpha[k] = rho[k] * dot(sHist[k], d);
-      const y = yHist[k];
-      for (let i = 0; i < n; i++) d[i] -= alpha[k] * y[i];
-    }
-    if (sHist.length > 0) {
-      const last = sHist.length - 1;
-      const gamma = dot(sHist[last], yHist[last]) / dot(yHist[last], yHist[last]);
-      for (let i = 0; i < n; i++) d[i] *= gamma;
-    } else {
-      const scale = 1 / Math.max(gradNorm, 1e-12);
-      for (let i = 0; i < n; i++) d[i] *= scale;
-    }
-    for (let k = 0; k < sHist.length; k++) {
-      const beta = rho[k] * dot(yHist[k], d);
-      const s = sHist[k];
-      for (let i = 0; i < n; i++) d[i] += (alpha[k] - beta) * s[i];
-    }
+    curvature.direction(grad, gradNorm, d);
     let slope = dot(grad, d);
     if (!(slope < 0)) {
-      sHist.length = 0;
-      yHist.length = 0;
-      rho.length = 0;
+      curvature.reset();
       for (let i = 0; i < n; i++) d[i] = -grad[i] / Math.max(gradNorm, 1e-12);
       slope = -gradNorm;
     }
@@ -123,23 +95,7 @@ export function minimizeLbfgsWolfe(objective: Objective, x0: Float64Array, o: Wo
         break;
       }
     }
-    const s = new Float64Array(n);
-    const y = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      s[i] = xt[i] - x[i];
-      y[i] = gt[i] - grad[i];
-    }
-    const sy = dot(s, y);
-    if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) {
-      if (sHist.length === memory) {
-        sHist.shift();
-        yHist.shift();
-        rho.shift();
-      }
-      sHist.push(s);
-      yHist.push(y);
-      rho.push(1 / sy);
-    }
+    curvature.update(x, xt, grad, gt);
     x.set(xt);
     grad.set(gt);
     value = vt;

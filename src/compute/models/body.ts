@@ -4,13 +4,11 @@
  * The softmax head on top (logits = φ·W + b) is shared by every model kind
  * and lives in network.ts.
  */
-import type { BodyDefinition, ParamShape } from './bodyTypes';
-import type { ModelConfig } from './types';
+import type { BodyDefinition, ModelConfig, ParamShape } from './types';
 import { createCnnBody } from './cnn';
 import { createLogregBody } from './logreg';
 import { createMlpBody } from './mlp';
 
-export type { BodyDefinition, ParamShape } from './bodyTypes';
 
 export function createBody(
   config: ModelConfig,

@@ -7,10 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../random';
-import type { BodyDefinition, ParamShape } from './bodyTypes';
+import type { BodyDefinition, NamedArray, ParamShape } from './types';
 import { heNormal, zeros } from './init';
 import { conv3x3Same, dense, maxPool2x2 } from './layers';
-import type { NamedArray } from './types';
 
 export function createCnnBody(
   imageShape: readonly [number, number, number],

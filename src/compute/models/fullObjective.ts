@@ -18,9 +18,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerSecondOrderGradients, softmaxCrossEntropy } from '../tf/secondOrderGradients';
 import { gatherRows, identityOrder, oneHotRows } from './batches';
-import type { BodyDefinition } from './body';
 import { bodyOf, networkLogits, networkTensors } from './network';
-import type { TrainedNetwork, TrainingData } from './types';
+import type { BodyDefinition, TrainedNetwork, TrainingData } from './types';
 
 export interface ParamBlock {
   name: string;

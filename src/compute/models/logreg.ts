@@ -1,5 +1,5 @@
 /** Logistic regression: the body is the identity, so φ(x) = x and the head is the whole model. */
-import type { BodyDefinition } from './bodyTypes';
+import type { BodyDefinition } from './types';
 
 export function createLogregBody(dims: number): BodyDefinition {
   return {

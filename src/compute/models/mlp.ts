@@ -5,10 +5,9 @@
  * layer's activation; with no hidden layers φ = x.
  */
 import type { Rng } from '../random';
-import type { BodyDefinition, ParamShape } from './bodyTypes';
+import type { BodyDefinition, NamedArray, ParamShape } from './types';
 import { heNormal, zeros } from './init';
 import { type Activation, activate, dense } from './layers';
-import type { NamedArray } from './types';
 
 export function createMlpBody(dims: number, hidden: readonly number[], activation: Activation = 'relu'): BodyDefinition {
   const shapes: ParamShape[] = [];

@@ -5,8 +5,8 @@
  * (F + 1)·C entries of a flat vector are exactly TrainedNetwork.head.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type BodyDefinition, createBody } from './body';
-import type { TrainedNetwork } from './types';
+import { createBody } from './body';
+import type { BodyDefinition, TrainedNetwork } from './types';
 
 /** logits = φ(x)·W + b, with params = [...body, W, b]. */
 export function networkLogits(body: BodyDefinition, params: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {

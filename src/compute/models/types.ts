@@ -7,6 +7,8 @@
  * Everything here is plain data (typed arrays), so a trained network can
  * cross a worker_threads boundary or be written to a cache.
  */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '../random';
 import type { ModelKind } from '../types';
 
 export interface ModelConfig {
@@ -78,4 +80,26 @@ export interface TrainProgress {
   epoch: number;
   epochs: number;
   loss: number;
+}
+
+/* The body contract: each model kind (cnn.ts, mlp.ts, logreg.ts) implements it and body.ts dispatches to them, so it lives here, apart from both. */
+
+export interface ParamShape {
+  name: string;
+  shape: number[];
+}
+
+export interface BodyDefinition {
+  readonly kind: ModelKind;
+  /** Width of φ(x). */
+  readonly featureDim: number;
+  /** Body weights in forward order (empty for logistic regression). */
+  readonly shapes: readonly ParamShape[];
+  /** Seeded initial values, one per entry of `shapes`, same order. */
+  init(rng: Rng): NamedArray[];
+  /**
+   * φ for a batch x [batch, dims]; `params` are the body weights in `shapes`
+   * order. Must be differentiable twice (see ../tf/secondOrderGradients.ts).
+   */
+  features(params: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D;
 }

@@ -2,68 +2,115 @@
  * Messages between the engine and its worker threads. Each worker runs its
  * own tfjs instance (tfjs wasm is single-threaded under Node), so training
  * several models at once is how the engine uses more than one core.
+ * Both ends check every message with the same checkers as src/protocol (the
+ * types derive from them); a message that fails is an internal error naming
+ * the field, never a task that silently never finishes.
  */
-import type { ModelConfig, TrainedNetwork, TrainingData, TrainProgress } from '../models/types';
+import { arrayOf, type Check, type Checked, num, object, optional, ProtocolError, rule, str, union, nonNegInt, int, oneOf } from '../../protocol/check';
+import { MODEL_KINDS } from '../../protocol/options';
+import type { Checkpoint, ModelConfig, NamedArray, TrainedNetwork, TrainingData } from '../models/types';
 
-/** Train one network; optionally return its probabilities on held-out samples. */
-export interface TrainTask {
-  type: 'train';
-  taskId: number;
-  config: ModelConfig;
-  data: TrainingData;
-  /**
-   * Train on these rows of `data` only (all rows when absent). With `data.x`
-   * in a SharedArrayBuffer, every task then refers to the one copy of the
-   * features instead of carrying its own: at 100,000 × 784 each copy is
-   * 300 MB, and the k fold tasks used to hold k of them at once.
-   */
-  rows?: Int32Array;
-  /** Rows of `data` to predict with the trained network (e.g. a held-out fold). */
-  evalRows?: Int32Array;
-  /** Or: row-major samples to predict, passed by value. */
-  evalX?: Float32Array;
-  evalN?: number;
-  backend?: 'tensorflow' | 'wasm' | 'cpu';
-  /** Keep per-epoch checkpoints in the returned network (TracIn). */
-  checkpoints?: boolean;
-  /**
-   * Instead of training from scratch: retrain `start` over every parameter
-   * without the `removed` training samples (retrainFullNetwork), for the
-   * reliability check's whole-network retrainings, which are independent and
-   * take seconds to minutes each.
-   */
-  retrain?: { start: TrainedNetwork; l2: number; removed: number[] };
+/** Typed arrays cross a worker boundary by structured clone (or shared memory) and arrive as themselves. */
+const float32 = rule('a Float32Array', (v): v is Float32Array => v instanceof Float32Array);
+const float64 = rule('a Float64Array', (v): v is Float64Array => v instanceof Float64Array);
+const int32 = rule('an Int32Array', (v): v is Int32Array => v instanceof Int32Array);
+const imageShape = rule('[height, width, channels]', (v): v is [number, number, number] => Array.isArray(v) && v.length === 3 && v.every((d) => Number.isSafeInteger(d) && d > 0));
+const widths = arrayOf(nonNegInt, 64);
+
+const modelConfig: Check<ModelConfig> = object({
+  kind: oneOf(MODEL_KINDS),
+  hidden: widths,
+  convChannels: widths,
+  weightDecay: num,
+  epochs: nonNegInt,
+  batchSize: nonNegInt,
+  learningRate: num,
+  seed: int,
+});
+
+const namedArray: Check<NamedArray> = object({ name: str, shape: arrayOf(nonNegInt, 8), data: float32 });
+
+const checkpoint: Check<Checkpoint> = object({ epoch: nonNegInt, learningRate: num, body: arrayOf(namedArray), head: float64 });
+
+const trainedNetwork: Check<TrainedNetwork> = object({
+  config: modelConfig,
+  dims: nonNegInt,
+  numClasses: nonNegInt,
+  imageShape: optional(imageShape),
+  body: arrayOf(namedArray),
+  featureDim: nonNegInt,
+  head: float64,
+  checkpoints: optional(arrayOf(checkpoint)),
+});
+
+const trainingData: Check<TrainingData> = object({
+  x: float32,
+  y: int32,
+  n: nonNegInt,
+  dims: nonNegInt,
+  numClasses: nonNegInt,
+  imageShape: optional(imageShape),
+});
+
+export const checkWorkerRequest = union({
+  /** Train one network; optionally return its probabilities on held-out samples. */
+  train: object({
+    taskId: nonNegInt,
+    config: modelConfig,
+    data: trainingData,
+    /**
+     * Train on these rows of `data` only (all rows when absent). With `data.x`
+     * in a SharedArrayBuffer, every task then refers to the one copy of the
+     * features instead of carrying its own: at 100,000 × 784 each copy is
+     * 300 MB, and the k fold tasks used to hold k of them at once.
+     */
+    rows: optional(int32),
+    /** Rows of `data` to predict with the trained network (e.g. a held-out fold). */
+    evalRows: optional(int32),
+    /** Or: row-major samples to predict, passed by value. */
+    evalX: optional(float32),
+    evalN: optional(nonNegInt),
+    backend: optional(oneOf(['tensorflow', 'wasm', 'cpu'] as const)),
+    /** Keep per-epoch checkpoints in the returned network (TracIn). */
+    checkpoints: optional(rule('true or false', (v): v is boolean => typeof v === 'boolean')),
+    /**
+     * Instead of training from scratch: retrain `start` over every parameter
+     * without the `removed` training samples (retrainFullNetwork), for the
+     * reliability check's whole-network retrainings, which are independent and
+     * take seconds to minutes each.
+     */
+    retrain: optional(object({ start: trainedNetwork, l2: num, removed: arrayOf(nonNegInt) })),
+  }),
+});
+export type WorkerRequest = Checked<typeof checkWorkerRequest>;
+export type TrainTask = Extract<WorkerRequest, { type: 'train' }>;
+
+export const checkWorkerResponse = union({
+  trained: object({ taskId: nonNegInt, net: trainedNetwork, evalProbs: optional(float32), backend: str, seconds: num }),
+  progress: object({ taskId: nonNegInt, progress: object({ epoch: nonNegInt, epochs: nonNegInt, loss: num }) }),
+  failed: object({ taskId: int, name: str, message: str, stack: optional(str) }),
+});
+export type WorkerResponse = Checked<typeof checkWorkerResponse>;
+export type TrainDone = Extract<WorkerResponse, { type: 'trained' }>;
+
+/** A worker's message, checked: a malformed one is an internal error (our own code sent it) that names the field. */
+export function readWorkerResponse(message: unknown): WorkerResponse {
+  try {
+    return checkWorkerResponse(message, 'worker message');
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    throw new Error(`internal error: a training thread sent a malformed message (${error.message})`, { cause: error });
+  }
 }
 
-export type WorkerRequest = TrainTask;
-
-export interface TrainDone {
-  type: 'trained';
-  taskId: number;
-  net: TrainedNetwork;
-  evalProbs?: Float32Array;
-  backend: string;
-  seconds: number;
-}
-
-export interface TrainProgressMessage {
-  type: 'progress';
-  taskId: number;
-  progress: TrainProgress;
-}
-
-export interface TaskFailed {
-  type: 'failed';
-  taskId: number;
-  name: string;
-  message: string;
-  stack?: string;
-}
-
-export type WorkerResponse = TrainDone | TrainProgressMessage | TaskFailed;
-
-export function isWorkerResponse(value: unknown): value is WorkerResponse {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as { type?: unknown; taskId?: unknown };
-  return (v.type === 'trained' || v.type === 'progress' || v.type === 'failed') && typeof v.taskId === 'number';
+/** The pool's request, checked in the worker; a malformed one is answered with `failed` naming the field. */
+export function readWorkerRequest(message: unknown): WorkerRequest | { failed: WorkerResponse } {
+  try {
+    return checkWorkerRequest(message, 'task');
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    const id: unknown = typeof message === 'object' && message !== null && 'taskId' in message ? message.taskId : -1;
+    const taskId = Number.isSafeInteger(id) ? (id as number) : -1;
+    return { failed: { type: 'failed', taskId, name: 'Error', message: `internal error: a training thread got a malformed task (${error.message})` } };
+  }
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CancelledError } from '../errors';
 import type { TrainProgress } from '../models/types';
-import { type TrainDone, type TrainTask, isWorkerResponse } from './messages';
+import { readWorkerResponse, type TrainDone, type TrainTask, type WorkerResponse } from './messages';
 import { runTrainTask } from './runTrainTask';
 
 /**
@@ -75,8 +75,18 @@ export async function runTrainTasks(tasks: TrainTask[], options: PoolOptions): P
         void worker.terminate();
         return;
       }
-      const onMessage = (message: unknown) => {
-        if (!isWorkerResponse(message) || message.taskId !== next.task.taskId) return;
+      const onMessage = (raw: unknown) => {
+        let message: WorkerResponse;
+        try {
+          message = readWorkerResponse(raw);
+        } catch (error) {
+          worker.off('message', onMessage);
+          fail(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        // taskId -1: the worker could not read which task it was given (readWorkerRequest); it is this one.
+        const forThisTask = message.taskId === next.task.taskId || (message.type === 'failed' && message.taskId === -1);
+        if (!forThisTask) return;
         if (message.type === 'progress') {
           options.onProgress?.(message.taskId, message.progress);
           return;

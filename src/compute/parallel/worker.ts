@@ -1,6 +1,6 @@
 /** Worker thread entry: runs TrainTasks sent by the pool, one at a time. */
 import { parentPort } from 'node:worker_threads';
-import type { WorkerRequest, WorkerResponse } from './messages';
+import { readWorkerRequest, type WorkerResponse } from './messages';
 import { runTrainTask } from './runTrainTask';
 
 if (!parentPort) throw new Error('worker.ts must run inside a worker thread');
@@ -10,8 +10,9 @@ function send(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
-port.on('message', async (request: WorkerRequest) => {
-  if (request?.type !== 'train') return;
+port.on('message', async (raw: unknown) => {
+  const request = readWorkerRequest(raw);
+  if ('failed' in request) return send(request.failed);
   try {
     const done = await runTrainTask(request, (progress) => send({ type: 'progress', taskId: request.taskId, progress }));
     send(done);

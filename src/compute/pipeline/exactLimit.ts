@@ -6,10 +6,10 @@
  * memory, not of what happens to be free), because it is part of the fit's
  * settings and so of the key its saved file is found by.
  */
-import os from "node:os";
-import { affordableExactParameters } from "../head/exactCost";
-import { defaultMemoryLimitBytes, MB } from "./memoryEstimate";
-import type { AnalyzeOptions } from "./options";
+import os from 'node:os';
+import { affordableExactParameters } from '../head/exactCost';
+import { defaultMemoryLimitBytes, MB } from './memoryEstimate';
+import type { AnalyzeOptions } from './options';
 
 export interface DataShape {
   nTrain: number;
@@ -17,20 +17,13 @@ export interface DataShape {
   numClasses: number;
 }
 
-export function exactMemoryLimitBytes(
-  options: Pick<AnalyzeOptions, "maxMemoryMB">,
-): number {
-  return options.maxMemoryMB !== undefined
-    ? options.maxMemoryMB * MB
-    : defaultMemoryLimitBytes(os.totalmem());
+export function exactMemoryLimitBytes(options: Pick<AnalyzeOptions, 'maxMemoryMB'>): number {
+  return options.maxMemoryMB !== undefined ? options.maxMemoryMB * MB : defaultMemoryLimitBytes(os.totalmem());
 }
 
 export function resolveMaxExactParameters(
-  options: Pick<AnalyzeOptions, "maxExactParameters" | "maxMemoryMB">,
+  options: Pick<AnalyzeOptions, 'maxExactParameters' | 'maxMemoryMB'>,
   data: DataShape,
 ): number {
-  return (
-    options.maxExactParameters ??
-    affordableExactParameters(data, exactMemoryLimitBytes(options))
-  );
+  return options.maxExactParameters ?? affordableExactParameters(data, exactMemoryLimitBytes(options));
 }

@@ -20,6 +20,7 @@ import type { LoadedDataset } from '../types';
 import { collectOutOfSample, crossFitTasks } from './crossfit';
 import { resolveMaxExactParameters } from './exactLimit';
 import { type FittedHead, fitLastLayer } from './headStage';
+import { optionRef } from '../options/derive';
 import { type AnalyzeOptions, DEFAULTS, type Progress } from './options';
 import type { StageClock } from './stageClock';
 
@@ -32,7 +33,7 @@ export function resolveWorkers(requested: number | undefined, tasks: number): nu
 export function modelConfig(options: AnalyzeOptions, data: LoadedDataset, seed: number): ModelConfig {
   const kind = options.model ?? DEFAULTS.model;
   if (kind === 'cnn' && !data.imageShape) {
-    throw new InputError(options.datasetPath, 'the cnn model needs image data (an image folder or JSONL with image paths); use --model mlp or logreg');
+    throw new InputError(options.datasetPath, `the cnn model needs image data (an image folder or JSONL with image paths); set ${optionRef('model')} to mlp or logreg`);
   }
   const base = defaultModelConfig(kind);
   return {

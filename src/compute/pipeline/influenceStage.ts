@@ -20,6 +20,7 @@ import type { TrainedNetwork, TrainingData } from '../models/types';
 import type { InfluenceMethod } from '../results/schema';
 import { lanczosEigen } from '../solvers/lanczosEigen';
 import { eigenBasisTransposed, lowRankSelfInfluenceBlock } from '../solvers/lowRank';
+import { optionRef } from '../options/derive';
 import type { MethodChoice, Progress } from './options';
 
 export type Target = 'last-layer' | 'full';
@@ -177,7 +178,7 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
     input.report({ stage: 'influence', done, total, message: phase ? `${method}: ${phase}` : method });
 
   if (method === 'exact') {
-    if (!input.factor) throw new Error(`exact influence needs the ${p}×${p} Hessian factored; raise --max-exact-params or use --method cg`);
+    if (!input.factor) throw new Error(`exact influence needs the ${p}×${p} Hessian factored; raise ${optionRef('maxExactParameters')} or set ${optionRef('method')} to cg`);
     const factor = input.factor;
     progress(0, input.train.n, 'inverting the factor');
     const exact = computeExactHeadInfluence({

@@ -22,23 +22,14 @@ import {
   type RunShape,
   WASM_HEAP_BYTES,
 } from './memoryEstimate';
+import { optionRef } from '../options/derive';
+import { checkEngineOptions } from '../options/validate';
 import { DEFAULTS, type AnalyzeOptions } from './options';
 import { resolveMaxExactParameters } from './exactLimit';
 
-/** Options checked before loading anything. */
+/** Options checked before loading anything: each by its rule in the option table. */
 export function validateOptions(options: AnalyzeOptions): void {
-  const folds = options.folds ?? DEFAULTS.folds;
-  if (!Number.isInteger(folds) || folds < 2) {
-    throw new InputError(
-      options.datasetPath,
-      `${folds} cross-fitting fold${folds === 1 ? '' : 's'} (--folds ${folds}) cannot give out-of-sample probabilities; ` +
-        `expected a whole number of at least 2 (each fold's model is trained without that fold's samples)`,
-    );
-  }
-  const limit = options.maxMemoryMB;
-  if (limit !== undefined && !(Number.isFinite(limit) && limit > 0)) {
-    throw new InputError(options.datasetPath, `the memory limit (--max-memory-mb) is ${limit}; expected a positive number of MB`);
-  }
+  checkEngineOptions(options);
 }
 
 export interface RunContext {
@@ -55,8 +46,8 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
   if (folds > nTrain) {
     throw new InputError(
       options.datasetPath,
-      `${folds} cross-fitting folds (--folds ${folds}) for ${nTrain} training sample${nTrain === 1 ? '' : 's'}: a fold would hold no sample; ` +
-        `expected at most ${nTrain} folds (one held-out sample per fold at least), e.g. --folds ${Math.max(2, Math.min(DEFAULTS.folds, nTrain))}`,
+      `${folds} cross-fitting folds (${optionRef('folds')}) for ${nTrain} training sample${nTrain === 1 ? '' : 's'}: a fold would hold no sample; ` +
+        `expected at most ${nTrain} folds (one held-out sample per fold at least), e.g. ${optionRef('folds')} ${Math.max(2, Math.min(DEFAULTS.folds, nTrain))}`,
     );
   }
   const shape = runShape(options, data, ctx.workers);
@@ -73,26 +64,26 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
   if (shape.kind !== 'logreg' && shape.hidden.length > 0) {
     const widest = Math.max(...shape.hidden);
     const w = largestFitting(1, widest, (v) => fits({ ...shape, hidden: shape.hidden.map((h) => Math.min(h, v)) }));
-    if (w >= 1) ways.push(`a smaller model, --hidden ${shape.hidden.map((h) => Math.min(h, w)).join(',')} or narrower`);
+    if (w >= 1) ways.push(`a smaller model, ${optionRef('hidden')} ${shape.hidden.map((h) => Math.min(h, w)).join(',')} or narrower`);
   }
   const rows = shape.nTrain + shape.nTest;
   const k = largestFitting(2 * shape.numClasses, rows, (m) =>
     fits({ ...shape, nTrain: Math.round((m * shape.nTrain) / rows), nTest: Math.round((m * shape.nTest) / rows) }),
   );
   if (k >= 2 * shape.numClasses && k < rows) {
-    ways.push(`fewer samples, --max-samples ${twoDigitsDown(k)} (the "maximum samples" setting)`);
+    ways.push(`fewer samples, ${optionRef('maxSamples')} ${twoDigitsDown(k)}`);
   }
   if (data.format !== 'imagefolder' && shape.dims > 1000) ways.push(`fewer feature columns (${shape.dims.toLocaleString('en-US')} features now; text columns take up to 512 each)`);
-  if (!overWasm) ways.push(`a higher limit, --max-memory-mb (now ${Math.round(limitBytes / MB).toLocaleString('en-US')})`);
+  if (!overWasm) ways.push(`a higher limit, ${optionRef('maxMemoryMB')} (now ${Math.round(limitBytes / MB).toLocaleString('en-US')})`);
   const why = overWasm
     ? `training one model of ${estimate.parameters.toLocaleString('en-US')} parameters needs about ${formatMB(estimate.perWorkerHeapBytes)} ` +
       `in one thread, more than the 4 GB the wasm backend can address`
     : `about ${formatMB(estimate.totalBytes)} for ${rows.toLocaleString('en-US')} samples × ${shape.dims.toLocaleString('en-US')} features ` +
       `and a model of ${estimate.parameters.toLocaleString('en-US')} parameters trained ${folds + 1} times, more than the limit of ` +
-      `${formatMB(limitBytes)} (${options.maxMemoryMB !== undefined ? '--max-memory-mb' : '75% of the free memory; --max-memory-mb sets it'})`;
+      `${formatMB(limitBytes)} (${options.maxMemoryMB !== undefined ? optionRef('maxMemoryMB') : `75% of the free memory; ${optionRef('maxMemoryMB')} sets it`})`;
   throw new InputError(
     options.datasetPath,
-    `the analysis would not fit in memory: ${why}; expected a run that fits: use ${ways.length ? ways.join(', or ') : '--max-samples'}`,
+    `the analysis would not fit in memory: ${why}; expected a run that fits: use ${ways.length ? ways.join(', or ') : optionRef('maxSamples')}`,
   );
 }
 

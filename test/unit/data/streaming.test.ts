@@ -89,7 +89,7 @@ test('a streamed file too large for the memory budget is refused with the way ou
     loadDataset(file, { streamAboveBytes: 0, memoryBudgetBytes: 100_000 }),
     (err: unknown) =>
       err instanceof InputError &&
-      /big\.csv: is 0 MB with up to 3,001 rows of 2 features, about 0\.6 MB as a table, more than the 0\.1 MB an analysis may load; expected at most 462 rows: analyze a stratified sample, e.g\. --max-samples 460/.test(err.message),
+      /big\.csv: is 0 MB with up to 3,001 rows of 2 features, about 0\.6 MB as a table, more than the 0\.1 MB an analysis may load; expected at most 462 rows: analyze a stratified sample, e.g\. the maxSamples option 460/.test(err.message),
   );
   const d = await loadDataset(file, { streamAboveBytes: 0, memoryBudgetBytes: 100_000, maxSamples: 400 });
   assert.equal(d.train.y.length + d.test.y.length, 400);

@@ -112,7 +112,9 @@ test('a hung process (silent, never returning to its event loop) is killed by th
 });
 
 test('a process that keeps sending heartbeats is not taken for hung, however long it works', async () => {
-  const { run } = fake('heartbeat', { stallTimeoutMs: 400 });
+  // The stall limit is well above Node's start on a busy machine (which comes before any heartbeat) and well
+  // below the 4 s the fake works: without the heartbeats it would be taken for hung.
+  const { run } = fake('heartbeat', { stallTimeoutMs: 1500 });
   const outcome = await run.done;
   assert.equal(outcome.kind, 'result', JSON.stringify(outcome));
 });

@@ -26,7 +26,7 @@ test('score options change the settings key but not the fit key', () => {
     jobOptionsFor('/d.csv', DEFAULT_SETTINGS, {}, { verify: true }),
     jobOptionsFor('/d.csv', { ...DEFAULT_SETTINGS, topK: 25 }, {}),
     jobOptionsFor('/d.csv', { ...DEFAULT_SETTINGS, method: 'cg' }, {}),
-    jobOptionsFor('/d.csv', { ...DEFAULT_SETTINGS, targetParameterFraction: 0.3 }, {}),
+    jobOptionsFor('/d.csv', { ...DEFAULT_SETTINGS, subsetFraction: 0.3 }, {}),
     { ...plain, explain: 51 },
   ];
   for (const v of variants) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkJobOptions } from '../../../src/protocol/compute';
-import { cacheKeyOptions, DEFAULT_SETTINGS, jobOptionsFor } from '../../../src/host/jobOptions';
+import { cacheKeyOptions, DEFAULT_SETTINGS, jobOptionsFor, SettingError } from '../../../src/host/jobOptions';
 import { overallPercent, ProgressTracker, stageMessage } from '../../../src/host/progressModel';
 import { guessLabel } from '../../../src/host/datasetProbe';
 
@@ -25,7 +25,7 @@ test('job options: only what the user set reaches the engine, and they pass the 
   assert.deepEqual(plain, { datasetPath: '/d.csv', method: 'auto', folds: 5, topK: 10, seed: 0, subsetFraction: 0.1, model: 'mlp' });
   const tuned = jobOptionsFor(
     '/d.csv',
-    { ...DEFAULT_SETTINGS, model: 'ask', maxSamples: 500, weightDecay: 0.001, epochs: 3, folds: 1 },
+    { ...DEFAULT_SETTINGS, model: 'ask', maxSamples: 500, weightDecay: 0.001, epochs: 3, folds: 2 },
     { labelColumn: 'species', model: 'logreg' },
     { verify: true },
   );
@@ -35,6 +35,23 @@ test('job options: only what the user set reaches the engine, and they pass the 
   });
   assert.deepEqual(checkJobOptions(tuned, 'options'), tuned);
   assert.equal('datasetPath' in cacheKeyOptions(tuned), false);
+});
+
+test('a setting the engine would refuse is refused by name before the run, never raised to a value that works', () => {
+  // Before: folds 1 was silently raised to 2 and a fraction of 0 to 0.001, so the run used settings the user never chose.
+  for (const [key, value, expected] of [
+    ['folds', 1, /^the influenceLens\.folds setting is 1; expected a whole number of at least 2/],
+    ['topK', 2.5, /^the influenceLens\.topK setting is 2\.5; expected a positive whole number/],
+    ['subsetFraction', 0, /^the influenceLens\.subsetFraction setting is 0; expected a number above 0 and at most 1/],
+    ['method', 'fast', /^the influenceLens\.method setting is "fast"; expected one of "auto", "exact", "cg"/],
+  ] as const) {
+    assert.throws(() => jobOptionsFor('/d.csv', { ...DEFAULT_SETTINGS, [key]: value }, {}), (e: Error) => e instanceof SettingError && e.key === key && expected.test(e.message));
+  }
+  // A fraction of 1 (every neuron) is allowed on every face.
+  assert.equal(jobOptionsFor('/d.csv', { ...DEFAULT_SETTINGS, subsetFraction: 1 }, {}).subsetFraction, 1);
+  // The reliability-check count is checked only when a check is asked for.
+  assert.doesNotThrow(() => jobOptionsFor('/d.csv', { ...DEFAULT_SETTINGS, reliabilitySamples: 0 }, {}));
+  assert.throws(() => jobOptionsFor('/d.csv', { ...DEFAULT_SETTINGS, reliabilitySamples: 0 }, {}, { verify: true }), /influenceLens\.reliabilitySamples setting is 0/);
 });
 
 test('label column: ambiguous only when no column is named like a label', () => {

@@ -21,9 +21,9 @@ test('compute: bad messages name the field and what was expected', () => {
     [{ type: 'launch' }, /message\.type: expected one of "start", "cancel"/],
     [{ type: 'start', resultsPath: 1, options: { datasetPath: 'x' } }, /message\.resultsPath: expected a string, got number 1/],
     [{ type: 'start', resultsPath: 'r', options: { datasetPath: 'x', model: 'gpt' } }, /message\.options\.model: expected one of "logreg", "mlp", "cnn"/],
-    [{ type: 'start', resultsPath: 'r', options: { datasetPath: 'x', folds: -1 } }, /message\.options\.folds: expected a non-negative integer/],
-    [{ type: 'start', resultsPath: 'r', options: { datasetPath: 'x', hidden: [1, 'a'] } }, /message\.options\.hidden\[1\]/],
-    [{ type: 'start', resultsPath: 'r', options: { datasetPath: 'x', weightDecay: NaN } }, /weightDecay: expected a finite number/],
+    [{ type: 'start', resultsPath: 'r', options: { datasetPath: 'x', folds: -1 } }, /message\.options\.folds: expected a whole number of at least 2/],
+    [{ type: 'start', resultsPath: 'r', options: { datasetPath: 'x', hidden: [1, 'a'] } }, /message\.options\.hidden: expected comma-separated layer widths/],
+    [{ type: 'start', resultsPath: 'r', options: { datasetPath: 'x', weightDecay: NaN } }, /weightDecay: expected a number ≥ 0, got number NaN/],
   ];
   for (const [raw, pattern] of cases) assert.throws(() => parseHostToCompute(raw), (e: unknown) => e instanceof ProtocolError && pattern.test(e.message));
 });

@@ -56,10 +56,10 @@ test('overview: the test set by name', () => {
 });
 
 test('an engine refusal over the memory limit names the extension setting, not the CLI flag', () => {
-  const engine = 'd.csv: the analysis would not fit in memory: about 120 MB … more than the limit of 48 MB (--max-memory-mb); expected a run that fits: use a higher limit, --max-memory-mb (now 48)';
+  const engine = 'd.csv: the analysis would not fit in memory: about 120 MB … more than the limit of 48 MB (the maxMemoryMB option); expected a run that fits: use a higher limit, the maxMemoryMB option (now 48)';
   const { text, memory } = inExtensionTerms(engine);
   assert.equal(memory, true);
-  assert.doesNotMatch(text, /--max-memory-mb/);
+  assert.doesNotMatch(text, /--max-memory-mb|maxMemoryMB option/);
   assert.match(text, /more than the limit of 48 MB \(the influenceLens\.maxMemoryMB setting\)/);
   assert.deepEqual(inExtensionTerms('d.csv:3: junk'), { text: 'd.csv:3: junk', memory: false });
 });

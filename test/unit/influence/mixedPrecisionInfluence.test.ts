@@ -7,24 +7,17 @@
  * Stated bound: self-influence within η/(1−η) + 1e-5 relative, scores within
  * (η/(1−η) + 1e-5)·√(s_t·s_i); 1e-5 is the float32 whitening the old path had too.
  */
-import { test } from "node:test";
-import assert from "node:assert/strict";
-import { fitHead } from "../../../src/compute/head/fitHead";
-import { polishHeadNewton } from "../../../src/compute/head/polishHead";
-import {
-  headHessian,
-  headProbabilities,
-  type HeadShape,
-} from "../../../src/compute/head/softmaxHead";
-import { computeExactHeadInfluence } from "../../../src/compute/influence/exactHeadInfluence";
-import { sampleGradient } from "../../../src/compute/influence/newtonStepInfluence";
-import {
-  choleskySolve,
-  dampedCholesky,
-} from "../../../src/compute/linalg/cholesky";
-import { MIXED_PRECISION } from "../../../src/compute/linalg/fastFactor";
-import { initBackend } from "../../../src/compute/tf/backend";
-import { blobs } from "../../helpers/synthetic";
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fitHead } from '../../../src/compute/head/fitHead';
+import { polishHeadNewton } from '../../../src/compute/head/polishHead';
+import { headHessian, headProbabilities, type HeadShape } from '../../../src/compute/head/softmaxHead';
+import { computeExactHeadInfluence } from '../../../src/compute/influence/exactHeadInfluence';
+import { sampleGradient } from '../../../src/compute/influence/newtonStepInfluence';
+import { choleskySolve, dampedCholesky } from '../../../src/compute/linalg/cholesky';
+import { MIXED_PRECISION } from '../../../src/compute/linalg/fastFactor';
+import { initBackend } from '../../../src/compute/tf/backend';
+import { blobs } from '../../helpers/synthetic';
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
@@ -32,8 +25,8 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
-test("exact influence with the fast factor equals float64 solves within the stated bound (P above the mixed-precision size)", async () => {
-  await initBackend("wasm");
+test('exact influence with the fast factor equals float64 solves within the stated bound (P above the mixed-precision size)', async () => {
+  await initBackend('wasm');
   const c = 10;
   const f = Math.ceil(MIXED_PRECISION.minSize / c); // P = (f + 1)·C ≥ minSize: the mixed path runs
   const shape: HeadShape = { featureDim: f, numClasses: c };
@@ -43,21 +36,13 @@ test("exact influence with the fast factor equals float64 solves within the stat
   const l2 = train.n * 1e-3;
   const start = fitHead(train, shape, l2, { meanGradTolerance: 1e-7 }).head;
   const polished = polishHeadNewton(train, shape, l2, start);
-  assert.equal(
-    polished.factorInfo.precision,
-    "mixed",
-    `η=${polished.factorInfo.deviation}`,
-  );
+  assert.equal(polished.factorInfo.precision, 'mixed', `η=${polished.factorInfo.deviation}`);
   const eta = polished.factorInfo.deviation;
   assert.ok(eta > 0 && eta <= MIXED_PRECISION.tolerance);
   const testProbs = headProbabilities(test, shape, polished.head);
 
   // The old exact values: float64 Hessian at the same point, unblocked factor, float64 solves.
-  const reference = dampedCholesky(
-    headHessian(train, shape, polished.probs, l2),
-    p,
-    0,
-  );
+  const reference = dampedCholesky(headHessian(train, shape, polished.probs, l2), p, 0);
   assert.equal(reference.damping, polished.damping);
   const fast = computeExactHeadInfluence({
     train,
@@ -70,12 +55,8 @@ test("exact influence with the fast factor equals float64 solves within the stat
     blockSize: 256,
   });
   const bound = eta / (1 - eta) + 1e-5;
-  const testGradients = Array.from({ length: test.n }, (_, t) =>
-    sampleGradient(test, shape, testProbs, t),
-  );
-  const testSelf = testGradients.map((g) =>
-    dot(g, choleskySolve(reference.factor, p, g)),
-  );
+  const testGradients = Array.from({ length: test.n }, (_, t) => sampleGradient(test, shape, testProbs, t));
+  const testSelf = testGradients.map((g) => dot(g, choleskySolve(reference.factor, p, g)));
   const scores = Array.from(
     { length: test.n },
     (_, t) =>
@@ -92,26 +73,19 @@ test("exact influence with the fast factor equals float64 solves within the stat
     const g = sampleGradient(train, shape, polished.probs, i);
     const x = choleskySolve(reference.factor, p, g);
     const self = dot(g, x);
-    worstSelf = Math.max(
-      worstSelf,
-      Math.abs(fast.selfInfluence[i] - self) / self,
-    );
+    worstSelf = Math.max(worstSelf, Math.abs(fast.selfInfluence[i] - self) / self);
     for (let t = 0; t < test.n; t++) {
       const value = scores[t].get(i);
       if (value === undefined) continue;
-      worstScore = Math.max(
-        worstScore,
-        Math.abs(value - dot(testGradients[t], x)) /
-          Math.sqrt(self * testSelf[t]),
-      );
+      worstScore = Math.max(worstScore, Math.abs(value - dot(testGradients[t], x)) / Math.sqrt(self * testSelf[t]));
     }
   }
   assert.ok(worstSelf <= bound, `self-influence error ${worstSelf} > ${bound}`);
   assert.ok(worstScore <= bound, `score error ${worstScore} > ${bound}`);
 });
 
-test("Newton polish with a mixed-precision factor reaches the same optimum as float64 Newton", async () => {
-  await initBackend("wasm");
+test('Newton polish with a mixed-precision factor reaches the same optimum as float64 Newton', async () => {
+  await initBackend('wasm');
   const c = 10;
   const f = Math.ceil(MIXED_PRECISION.minSize / c);
   const shape: HeadShape = { featureDim: f, numClasses: c };
@@ -119,10 +93,7 @@ test("Newton polish with a mixed-precision factor reaches the same optimum as fl
   const l2 = train.n * 1e-3;
   const start = fitHead(train, shape, l2, { meanGradTolerance: 1e-5 }).head;
   const polished = polishHeadNewton(train, shape, l2, start);
-  assert.equal(polished.factorInfo.precision, "mixed");
+  assert.equal(polished.factorInfo.precision, 'mixed');
   // The refined Newton steps reach the float64 floor of the mean gradient.
-  assert.ok(
-    polished.meanGradNorm <= 1e-9,
-    `mean gradient ${polished.meanGradNorm}`,
-  );
+  assert.ok(polished.meanGradNorm <= 1e-9, `mean gradient ${polished.meanGradNorm}`);
 });

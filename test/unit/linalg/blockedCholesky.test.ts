@@ -9,30 +9,26 @@
  * - mixed precision: accepted only when the measured η = ‖L⁻¹AL⁻ᵀ − I‖₂ ≤ 1e-4; then every quadratic
  *   form gᵀ(LLᵀ)⁻¹g (a self-influence) is within η/(1−η) of gᵀA⁻¹g, and refined solves reach 1e-10.
  */
-import { test } from "node:test";
-import assert from "node:assert/strict";
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import {
   choleskyInPlace,
   choleskySolve,
   dampedCholesky,
   invertLowerTriangular,
-} from "../../../src/compute/linalg/cholesky";
+} from '../../../src/compute/linalg/cholesky';
 import {
   choleskyBlocked64,
   choleskyMixed,
   factorDeviation,
   invertLowerBlocked,
   refinedCholeskySolve,
-} from "../../../src/compute/linalg/blockedCholesky";
-import {
-  fastDampedCholesky,
-  dampedSolve,
-  MIXED_PRECISION,
-} from "../../../src/compute/linalg/fastFactor";
-import { initBackend } from "../../../src/compute/tf/backend";
-import { CancelledError } from "../../../src/compute/errors";
-import { createRng, normal } from "../../../src/compute/random";
-import { gaussSolve } from "../../helpers/synthetic";
+} from '../../../src/compute/linalg/blockedCholesky';
+import { fastDampedCholesky, dampedSolve, MIXED_PRECISION } from '../../../src/compute/linalg/fastFactor';
+import { initBackend } from '../../../src/compute/tf/backend';
+import { CancelledError } from '../../../src/compute/errors';
+import { createRng, normal } from '../../../src/compute/random';
+import { gaussSolve } from '../../helpers/synthetic';
 
 /** A = Bᵀ·diag(d)·B + λI in float64, B random n×n, d spread over 1..1e-3, λ set so κ(A) ≈ kappa. */
 function dampedHessian(n: number, kappa: number, seed: number): Float64Array {
@@ -49,8 +45,7 @@ function dampedHessian(n: number, kappa: number, seed: number): Float64Array {
       for (let j = 0; j <= i; j++) a[i * n + j] += ri * row[j];
     }
   }
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < i; j++) a[j * n + i] = a[i * n + j];
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[j * n + i] = a[i * n + j];
   // λ from the largest eigenvalue (power iteration): κ = (λmax + λ)/λ ≈ λmax/λ.
   let v = new Float64Array(n).fill(1 / Math.sqrt(n));
   let top = 0;
@@ -100,8 +95,7 @@ function quadratic(g: Float64Array, x: Float64Array): number {
 }
 
 function isLowerTriangular(l: Float64Array, n: number): boolean {
-  for (let i = 0; i < n; i++)
-    for (let j = i + 1; j < n; j++) if (l[i * n + j] !== 0) return false;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (l[i * n + j] !== 0) return false;
   return true;
 }
 
@@ -109,17 +103,14 @@ const KAPPAS = [1e4, 1e6, 1e8, 1e10];
 // n not a multiple of the tile (4) nor of the blocks, so every edge of the blocking runs.
 const N = 203;
 
-test("float64 blocked Cholesky: backward error ≤ 1e-14 and solves equal to Gaussian elimination, κ = 1e4…1e10", () => {
+test('float64 blocked Cholesky: backward error ≤ 1e-14 and solves equal to Gaussian elimination, κ = 1e4…1e10', () => {
   for (const kappa of KAPPAS) {
     const a = dampedHessian(N, kappa, 1);
     for (const block of [16, 64]) {
       const l = Float64Array.from(a);
       assert.ok(choleskyBlocked64(l, N, undefined, { block }), `κ=${kappa}`);
       assert.ok(isLowerTriangular(l, N));
-      assert.ok(
-        backwardError(a, l, N) <= 1e-14,
-        `κ=${kappa} block=${block}: ${backwardError(a, l, N)}`,
-      );
+      assert.ok(backwardError(a, l, N) <= 1e-14, `κ=${kappa} block=${block}: ${backwardError(a, l, N)}`);
       const b = Float64Array.from({ length: N }, (_, i) => Math.cos(i));
       const x = choleskySolve(l, N, b);
       const ref = gaussSolve(a, N, b);
@@ -131,17 +122,14 @@ test("float64 blocked Cholesky: backward error ≤ 1e-14 and solves equal to Gau
   }
 });
 
-test("float64 blocked Cholesky reports an indefinite matrix like the unblocked one", () => {
+test('float64 blocked Cholesky reports an indefinite matrix like the unblocked one', () => {
   const a = dampedHessian(N, 1e4, 2);
   a[150 * N + 150] = -1;
-  assert.equal(
-    choleskyBlocked64(Float64Array.from(a), N, undefined, { block: 32 }),
-    false,
-  );
+  assert.equal(choleskyBlocked64(Float64Array.from(a), N, undefined, { block: 32 }), false);
   assert.equal(choleskyInPlace(Float64Array.from(a), N), false);
 });
 
-test("blocked L⁻¹ (float64) equals the unblocked inverse within 1e-12 of its largest entry", () => {
+test('blocked L⁻¹ (float64) equals the unblocked inverse within 1e-12 of its largest entry', () => {
   for (const kappa of [1e4, 1e10]) {
     const l = Float64Array.from(dampedHessian(N, kappa, 3));
     assert.ok(choleskyInPlace(l, N));
@@ -150,23 +138,17 @@ test("blocked L⁻¹ (float64) equals the unblocked inverse within 1e-12 of its 
     for (const block of [16, 64]) {
       const x = invertLowerBlocked(l, N, false, undefined, { block });
       const err = maxAbs(x.map((v, i) => v - reference[i]));
-      assert.ok(
-        err <= 1e-12 * largest,
-        `κ=${kappa} block=${block}: ${err / largest}`,
-      );
+      assert.ok(err <= 1e-12 * largest, `κ=${kappa} block=${block}: ${err / largest}`);
     }
   }
 });
 
-test("mixed precision: factor deviation η bounds every quadratic form gᵀ(LLᵀ)⁻¹g against float64 gᵀA⁻¹g", async () => {
-  await initBackend("wasm");
+test('mixed precision: factor deviation η bounds every quadratic form gᵀ(LLᵀ)⁻¹g against float64 gᵀA⁻¹g', async () => {
+  await initBackend('wasm');
   for (const kappa of [1e4, 1e6]) {
     const a = dampedHessian(N, kappa, 4);
     const l = Float64Array.from(a);
-    assert.ok(
-      choleskyMixed(l, N, undefined, { block: 48, chunk: 40 }),
-      `κ=${kappa}`,
-    );
+    assert.ok(choleskyMixed(l, N, undefined, { block: 48, chunk: 40 }), `κ=${kappa}`);
     assert.ok(isLowerTriangular(l, N));
     const eta = factorDeviation(a, l, N);
     assert.ok(eta > 0 && eta < 0.5, `κ=${kappa}: η=${eta}`);
@@ -180,25 +162,19 @@ test("mixed precision: factor deviation η bounds every quadratic form gᵀ(LL�
       const mixed = quadratic(g, choleskySolve(l, N, g));
       worst = Math.max(worst, Math.abs(mixed - exact) / exact);
     }
-    assert.ok(
-      worst <= eta / (1 - eta),
-      `κ=${kappa}: error ${worst} > η/(1−η) with η=${eta}`,
-    );
+    assert.ok(worst <= eta / (1 - eta), `κ=${kappa}: error ${worst} > η/(1−η) with η=${eta}`);
     // Refinement against A turns the mixed factor into float64-accurate solves.
     const b = Float64Array.from({ length: N }, (_, i) => Math.sin(i + 1));
     const x = refinedCholeskySolve(a, l, N, b, 8);
     const ref = gaussSolve(a, N, b);
     const scale = Math.max(...ref.map(Math.abs));
     const err = Math.max(...x.map((v, i) => Math.abs(v - ref[i]))) / scale;
-    assert.ok(
-      err <= Math.max(1e-10, kappa * 1e-15),
-      `κ=${kappa}: refined solve error ${err}`,
-    );
+    assert.ok(err <= Math.max(1e-10, kappa * 1e-15), `κ=${kappa}: refined solve error ${err}`);
   }
 });
 
-test("mixed L⁻¹ whitens like the float64 inverse: quadratic forms within 1e-6 at κ = 1e6", async () => {
-  await initBackend("wasm");
+test('mixed L⁻¹ whitens like the float64 inverse: quadratic forms within 1e-6 at κ = 1e6', async () => {
+  await initBackend('wasm');
   const l = Float64Array.from(dampedHessian(N, 1e6, 6));
   assert.ok(choleskyInPlace(l, N));
   const reference = invertLowerTriangular(l, N);
@@ -214,8 +190,8 @@ test("mixed L⁻¹ whitens like the float64 inverse: quadratic forms within 1e-6
   }
 });
 
-test("fastDampedCholesky keeps mixed precision only within tolerance and otherwise factors in float64, same damping", async () => {
-  await initBackend("wasm");
+test('fastDampedCholesky keeps mixed precision only within tolerance and otherwise factors in float64, same damping', async () => {
+  await initBackend('wasm');
   const n = MIXED_PRECISION.minSize + 5;
   const seen = new Set<string>();
   for (const kappa of [1e3, 1e10]) {
@@ -223,8 +199,7 @@ test("fastDampedCholesky keeps mixed precision only within tolerance and otherwi
     const fast = fastDampedCholesky(a, n);
     seen.add(fast.precision);
     assert.equal(fast.damping, 0);
-    if (fast.precision === "mixed")
-      assert.ok(fast.deviation <= MIXED_PRECISION.tolerance);
+    if (fast.precision === 'mixed') assert.ok(fast.deviation <= MIXED_PRECISION.tolerance);
     else assert.ok(backwardError(a, fast.factor, n) <= 1e-14);
     // Solves through dampedSolve are float64-accurate either way.
     const b = Float64Array.from({ length: n }, (_, i) => Math.cos(3 * i));
@@ -235,19 +210,17 @@ test("fastDampedCholesky keeps mixed precision only within tolerance and otherwi
     assert.ok(rel <= 1e-13, `κ=${kappa}: residual ${rel}`);
   }
   // κ = 1e3 meets the tolerance in mixed precision; κ = 1e10 cannot (η ≈ κ·2⁻²⁴ ≫ 1e-4).
-  assert.deepEqual([...seen].sort(), ["float64", "mixed"]);
+  assert.deepEqual([...seen].sort(), ['float64', 'mixed']);
 });
 
-test("fastDampedCholesky adds the same damping as dampedCholesky to a singular matrix", async () => {
-  await initBackend("wasm");
+test('fastDampedCholesky adds the same damping as dampedCholesky to a singular matrix', async () => {
+  await initBackend('wasm');
   const n = 40;
   const rng = createRng(9);
   const b = Float64Array.from({ length: n * 10 }, () => normal(rng)); // rank 10
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++)
-      for (let k = 0; k < 10; k++)
-        a[i * n + j] += b[i * 10 + k] * b[j * 10 + k];
+    for (let j = 0; j < n; j++) for (let k = 0; k < 10; k++) a[i * n + j] += b[i * 10 + k] * b[j * 10 + k];
   const slow = dampedCholesky(a, n);
   const fast = fastDampedCholesky(a, n);
   assert.ok(slow.damping > 0);
@@ -263,55 +236,40 @@ function countingSignal(after: number): {
   const base = new AbortController().signal;
   const signal = new Proxy(base, {
     get(target, key) {
-      if (key === "aborted") return ++count >= after;
+      if (key === 'aborted') return ++count >= after;
       const value: unknown = Reflect.get(target, key, target);
-      return typeof value === "function" ? value.bind(target) : value;
+      return typeof value === 'function' ? value.bind(target) : value;
     },
   });
   return { signal, checks: () => count };
 }
 
-test("every blocked kernel checks for cancellation once per block and stops at the check", async () => {
-  await initBackend("wasm");
+test('every blocked kernel checks for cancellation once per block and stops at the check', async () => {
+  await initBackend('wasm');
   const a = dampedHessian(N, 1e4, 10);
   const l = Float64Array.from(a);
   assert.ok(choleskyInPlace(l, N));
   const block = 32;
   const blocks = Math.ceil(N / block);
   const kernels: [string, (s: AbortSignal) => unknown][] = [
-    [
-      "choleskyBlocked64",
-      (s) => choleskyBlocked64(Float64Array.from(a), N, s, { block }),
-    ],
-    [
-      "choleskyMixed",
-      (s) => choleskyMixed(Float64Array.from(a), N, s, { block, chunk: 1000 }),
-    ],
-    [
-      "invertLowerBlocked float64",
-      (s) => invertLowerBlocked(l, N, false, s, { block }),
-    ],
-    [
-      "invertLowerBlocked mixed",
-      (s) => invertLowerBlocked(l, N, true, s, { block }),
-    ],
-    ["factorDeviation", (s) => factorDeviation(a, l, N, blocks, s)],
+    ['choleskyBlocked64', (s) => choleskyBlocked64(Float64Array.from(a), N, s, { block })],
+    ['choleskyMixed', (s) => choleskyMixed(Float64Array.from(a), N, s, { block, chunk: 1000 })],
+    ['invertLowerBlocked float64', (s) => invertLowerBlocked(l, N, false, s, { block })],
+    ['invertLowerBlocked mixed', (s) => invertLowerBlocked(l, N, true, s, { block })],
+    ['factorDeviation', (s) => factorDeviation(a, l, N, blocks, s)],
   ];
   for (const [name, run] of kernels) {
     const never = countingSignal(Infinity);
     run(never.signal);
-    assert.ok(
-      never.checks() >= blocks,
-      `${name}: ${never.checks()} checks for ${blocks} blocks`,
-    );
+    assert.ok(never.checks() >= blocks, `${name}: ${never.checks()} checks for ${blocks} blocks`);
     const third = countingSignal(3);
     assert.throws(() => run(third.signal), CancelledError, name);
     assert.equal(third.checks(), 3, name);
   }
 });
 
-test("dampedSolve refines a mixed factor of A + δI against A + δI (the damping is part of the refined system)", async () => {
-  await initBackend("wasm");
+test('dampedSolve refines a mixed factor of A + δI against A + δI (the damping is part of the refined system)', async () => {
+  await initBackend('wasm');
   const a = dampedHessian(N, 1e3, 11);
   const damping = 0.5 * a[0];
   const shifted = Float64Array.from(a);
@@ -325,7 +283,7 @@ test("dampedSolve refines a mixed factor of A + δI against A + δI (the damping
     {
       factor: l,
       damping,
-      precision: "mixed",
+      precision: 'mixed',
       deviation: factorDeviation(shifted, l, N),
     },
     b,

@@ -6,6 +6,8 @@
  * trace); --folds 1 was silently raised to 2; --hidden 30000,30000 grew to
  * 14 GB and died in the wasm backend.
  */
+import { inCliTerms } from '../../../src/cli/flags';
+import { inExtensionTerms } from '../../../src/host/jobOptions';
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import fs from 'node:fs';
@@ -34,7 +36,11 @@ const ctx = { backend: 'wasm' as const, workers: 2, availableBytes: 16 * 2 ** 30
 
 describe('validateRun', () => {
   test('fewer than 2 folds is refused before loading', () => {
-    assert.match(refusal(() => validateOptions({ datasetPath: 'd.csv', folds: 1 })), /--folds 1.*at least 2/);
+    // The engine names the option, not a flag (VS Code users see it); each face names its own (inCliTerms, inExtensionTerms).
+    const message = refusal(() => validateOptions({ datasetPath: 'd.csv', folds: 1 }));
+    assert.match(message, /the folds option is 1; expected a whole number of at least 2/);
+    assert.match(inCliTerms(message), /--folds is 1; expected a whole number of at least 2/);
+    assert.match(inExtensionTerms(message).text, /the influenceLens\.folds setting is 1; expected a whole number of at least 2/);
   });
 
   test('more folds than training samples is refused with the limit', () => {
@@ -46,7 +52,8 @@ describe('validateRun', () => {
   test('a model past the wasm heap names --hidden with widths that fit', () => {
     const message = refusal(() => validateRun({ datasetPath: 'd.csv', hidden: [30000, 30000] }, dataset(240, 60, 2), ctx));
     assert.match(message, /4 GB the wasm backend can address/);
-    const widths = /--hidden (\d+),(\d+) or narrower/.exec(message);
+    assert.doesNotMatch(message, /--/);
+    const widths = /--hidden (\d+),(\d+) or narrower/.exec(inCliTerms(message));
     assert.ok(widths, message);
     assert.doesNotThrow(() => validateRun({ datasetPath: 'd.csv', hidden: [Number(widths[1]), Number(widths[2])] }, dataset(240, 60, 2), ctx));
   });
@@ -54,8 +61,10 @@ describe('validateRun', () => {
   test('over --max-memory-mb: names --max-samples with a count that fits, and the limit', () => {
     const options = { datasetPath: 'd.csv', maxMemoryMB: 600 };
     const message = refusal(() => validateRun(options, dataset(100_000, 20_000, 784, 10), ctx));
-    assert.match(message, /more than the limit of 600 MB \(--max-memory-mb\)/);
-    const k = /--max-samples (\d+)/.exec(message);
+    assert.doesNotMatch(message, /--/);
+    assert.match(inCliTerms(message), /more than the limit of 600 MB \(--max-memory-mb\)/);
+    assert.match(inExtensionTerms(message).text, /more than the limit of 600 MB \(the influenceLens\.maxMemoryMB setting\)/);
+    const k = /--max-samples (\d+)/.exec(inCliTerms(message));
     assert.ok(k, message);
     const kept = Number(k[1]);
     assert.doesNotThrow(() => validateRun(options, dataset(Math.round(kept * 0.8), Math.round(kept * 0.2), 784, 10), ctx));
