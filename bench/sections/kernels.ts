@@ -11,7 +11,9 @@ import { createFastHeadHvp } from '../../src/compute/head/fastHeadObjective';
 import { type HeadData, type HeadShape, headHessian, headParameterCount, perSampleGradients } from '../../src/compute/head/softmaxHead';
 import { computeExactHeadInfluence } from '../../src/compute/influence/exactHeadInfluence';
 import { TopKTracker } from '../../src/compute/influence/topK';
+import { choleskyBlocked64, choleskyMixed, invertLowerBlocked } from '../../src/compute/linalg/blockedCholesky';
 import { choleskyInPlace, invertLowerTriangular } from '../../src/compute/linalg/cholesky';
+import { fastDampedCholesky } from '../../src/compute/linalg/fastFactor';
 import { matMul } from '../../src/compute/linalg/matmul';
 import { createRng, normal } from '../../src/compute/random';
 import { initBackend } from '../../src/compute/tf/backend';
@@ -193,7 +195,18 @@ export async function runKernels(options: { quick: boolean; runs: number }): Pro
     3, 1,
   );
   const topK = rows[rows.length - 1];
-  topK.note = `${((SHAPE.nTest * block) / topK.seconds.median / 1e6).toFixed(0)} M offers/s; no flops`;
+  topK.note = `${((SHAPE.nTest * block) / topK.seconds.median / 1e6).toFixed(0)} M offers/s; no flops (one offer() per value: before issue 18)`;
+  kernel(
+    { name: 'influence: top-k threshold scan (offerRow, one block)', shape: `${SHAPE.nTest}×${block} scores, k=10`, flops: 0, flopsFormula: '—' },
+    () => {
+      const tracker = new TopKTracker(SHAPE.nTest, 10);
+      const shifted = scores.map((x) => x - 0.5);
+      for (let t = 0; t < SHAPE.nTest; t++) tracker.offerRow(t, 0, shifted, t * block, block);
+    },
+    3, 1,
+  );
+  const scan = rows[rows.length - 1];
+  scan.note = `${((SHAPE.nTest * block) / scan.seconds.median / 1e6).toFixed(0)} M offers/s (includes one pass shifting the scores); same output as offer()`;
 
   const influenceFlops = 2 * (SHAPE.nTrain + SHAPE.nTest) * p * p + 2 * SHAPE.nTest * SHAPE.nTrain * p;
   kernel(
@@ -202,6 +215,9 @@ export async function runKernels(options: { quick: boolean; runs: number }): Pro
     () => computeExactHeadInfluence({ train, test, shape, trainProbs, testProbs, factor, topK: 10 }),
     options.quick ? 1 : bigRuns, 0,
   );
+  // 5. Wide heads (issue 18): the dense linear algebra at P ≥ 2000, old routine beside the new ones.
+  largeHeadKernels(kernel, { quick: options.quick, runs: bigRuns });
+
   a.dispose();
   b.dispose();
 
@@ -217,6 +233,78 @@ export async function runKernels(options: { quick: boolean; runs: number }): Pro
     rows,
     shape: { ...SHAPE, parameters: p },
   };
+}
+
+type KernelFn = (spec: { name: string; shape: string; flops: number; flopsFormula: string; note?: string }, fn: () => void, runs: number, warmup: number) => void;
+
+/**
+ * Factorisation, triangular inverse and Hessian formation on a head of P = 2000
+ * (and 4000 in a full run): the old unblocked float64 routines (one run each at
+ * the largest size: they take tens of seconds) beside the blocked float64 and
+ * mixed-precision ones, all against the matMul measured around each.
+ */
+function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: number }): void {
+  const sizes = options.quick ? [2000] : [2000, 4000];
+  for (const size of sizes) {
+    const c = 10;
+    const shape: HeadShape = { featureDim: size / c - 1, numClasses: c };
+    const p = headParameterCount(shape);
+    const n = 5000;
+    const d = shape.featureDim + 1;
+    const train = syntheticHead(n, shape, createRng(20 + size));
+    const probs = syntheticProbs(n, c, createRng(21 + size));
+    let hessian: Float64Array = new Float64Array(0);
+    kernel(
+      { name: `headHessian, P=${p}`, shape: `n=${n}, D=${d}, C=${c}`, flops: ((c * (c + 1)) / 2) * 2 * n * d * d, flopsFormula: 'C(C+1)/2 · 2·n·D²' },
+      () => {
+        hessian = headHessian(train, shape, probs, n * 1e-3);
+      },
+      options.runs, 0,
+    );
+    const cholFlops = p ** 3 / 3;
+    const oldRuns = size > 2000 ? 1 : options.runs;
+    let factor: Float64Array = new Float64Array(0);
+    kernel(
+      { name: `Cholesky, unblocked Float64 (before), P=${p}`, shape: `P=${p}`, flops: cholFlops, flopsFormula: 'P³/3', note: 'linalg/cholesky.ts choleskyInPlace' },
+      () => {
+        factor = Float64Array.from(hessian);
+        if (!choleskyInPlace(factor, p)) throw new Error('synthetic Hessian is not positive definite');
+      },
+      oldRuns, 0,
+    );
+    kernel(
+      { name: `Cholesky, blocked Float64 4×4 tiles, P=${p}`, shape: `P=${p}`, flops: cholFlops, flopsFormula: 'P³/3', note: 'linalg/blockedCholesky.ts choleskyBlocked64' },
+      () => void choleskyBlocked64(Float64Array.from(hessian), p), options.runs, 0,
+    );
+    kernel(
+      { name: `Cholesky, mixed precision, P=${p}`, shape: `P=${p}`, flops: cholFlops, flopsFormula: 'P³/3', note: 'choleskyMixed: float32 matMul updates, float64 diagonal blocks' },
+      () => void choleskyMixed(Float64Array.from(hessian), p), options.runs, 0,
+    );
+    let eta = NaN;
+    let precision = '';
+    kernel(
+      { name: `fastDampedCholesky (mixed + η check or float64), P=${p}`, shape: `P=${p}`, flops: cholFlops, flopsFormula: 'P³/3', note: 'what polishHead runs' },
+      () => {
+        const f = fastDampedCholesky(hessian, p);
+        eta = f.deviation;
+        precision = f.precision;
+      },
+      options.runs, 0,
+    );
+    log(`kernels: fastDampedCholesky at P=${p} chose ${precision} (η = ${eta.toExponential(2)})`);
+    kernel(
+      { name: `L⁻¹, unblocked Float64 (before), P=${p}`, shape: `P=${p}`, flops: cholFlops, flopsFormula: 'P³/3', note: 'invertLowerTriangular' },
+      () => void invertLowerTriangular(factor, p), oldRuns, 0,
+    );
+    kernel(
+      { name: `L⁻¹, blocked Float64 4×4 tiles, P=${p}`, shape: `P=${p}`, flops: cholFlops, flopsFormula: 'P³/3', note: 'invertLowerBlocked(…, false)' },
+      () => void invertLowerBlocked(factor, p, false), options.runs, 0,
+    );
+    kernel(
+      { name: `L⁻¹, mixed precision, P=${p}`, shape: `P=${p}`, flops: cholFlops, flopsFormula: 'P³/3', note: 'invertLowerBlocked(…, true): what exact influence runs' },
+      () => void invertLowerBlocked(factor, p, true), options.runs, 0,
+    );
+  }
 }
 
 /** The influence stage of a real run, as achieved GFLOP/s with the brief's flop count. */

@@ -25,7 +25,7 @@ import { predictProbabilities, trainNetwork } from '../../src/compute/models/tra
 import type { ModelConfig, TrainedNetwork, TrainingData } from '../../src/compute/models/types';
 import { fitLastLayer } from '../../src/compute/pipeline/headStage';
 import { type InfluenceStageResult, runInfluenceStage } from '../../src/compute/pipeline/influenceStage';
-import { DEFAULTS } from '../../src/compute/pipeline/options';
+import { resolveMaxExactParameters } from '../../src/compute/pipeline/exactLimit';
 import { createRng, deriveSeed, normal, permutation } from '../../src/compute/random';
 import { retrainHead, withFlatParameters } from '../../src/compute/reliability/retrain';
 import { chooseRemovals, verifyInfluence } from '../../src/compute/reliability/verify';
@@ -187,7 +187,9 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
   mark('converge');
 
   // The engine's own last-layer fit (fit() calls the same function): features, head to a tight optimum, Newton polish + Cholesky factor.
-  const fittedHead = fitLastLayer(net, trainData, testData, l2, DEFAULTS.maxExactParameters);
+  // The engine's default limit for this shape (pipeline/exactLimit.ts).
+  const maxExactParameters = resolveMaxExactParameters({}, { nTrain: trainData.n, nTest: testData.n, numClasses: trainData.numClasses });
+  const fittedHead = fitLastLayer(net, trainData, testData, l2, maxExactParameters);
   const { train, test, shape, trainProbs, testProbs, factor, headDamping } = fittedHead;
   const headMeanGradNorm = fittedHead.headGradientNorm;
   const head = fittedHead.net.head;
@@ -206,7 +208,7 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
     try {
       const influence = runInfluenceStage({
         choice: m.choice, requestedTarget: m.target, net: fitted, train, test, trainData, testData, shape, trainProbs, testProbs,
-        l2, factor, headDamping, maxExactParameters: DEFAULTS.maxExactParameters, topK: 10, explainCount: spec.explain,
+        l2, factor, headDamping, maxExactParameters, topK: 10, explainCount: spec.explain,
         subsetFraction: 0.1, seed, report: () => {},
       });
       const seconds = (performance.now() - start) / 1000;

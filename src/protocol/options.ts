@@ -287,7 +287,8 @@ export const OPTIONS = {
   }),
   maxExactParameters: option({
     rule: positiveInt,
-    default: 4000,
+    default: undefined,
+    defaultIs: 'predicted from the data: exact while its predicted time (≤ 300 s) and memory (≤ half the limit) allow (src/compute/head/exactCost.ts)',
     doc: 'Largest last layer (parameters) the exact method factors',
     stage: 'fit',
     cli: { arg: '<n>', parse: 'int' },

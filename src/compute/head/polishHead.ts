@@ -6,7 +6,7 @@
  * influence, which needs exactly this matrix.
  */
 import { throwIfAborted } from '../cancel';
-import { choleskySolve, dampedCholesky } from '../linalg/cholesky';
+import { dampedSolve, type FactorInfo, fastDampedCholesky } from '../linalg/fastFactor';
 import { type HeadData, type HeadShape, headHessian, headObjective, headProbabilities } from './softmaxHead';
 
 export interface PolishedHead {
@@ -16,6 +16,8 @@ export interface PolishedHead {
   /** Cholesky factor of H + damping·I, H the Hessian at the last Newton point. */
   factor: Float64Array;
   damping: number;
+  /** Which Cholesky routine produced `factor`, and its measured deviation (fastFactor.ts). */
+  factorInfo: FactorInfo;
   gradNorm: number;
   meanGradNorm: number;
   newtonSteps: number;
@@ -43,11 +45,13 @@ export function polishHeadNewton(
   let gradNorm = norm(grad);
   let probs = headProbabilities(data, shape, head);
   const { signal } = options;
-  let { factor, damping } = dampedCholesky(headHessian(data, shape, probs, l2, signal), p, options.minDamping ?? 0, signal);
+  const factorAt = (hessian: Float64Array) => ({ hessian, ...fastDampedCholesky(hessian, p, options.minDamping ?? 0, signal) });
+  let current = factorAt(headHessian(data, shape, probs, l2, signal));
   let steps = 0;
   const maxSteps = options.maxSteps ?? 3;
   while (gradNorm > tolerance && steps < maxSteps) {
-    const direction = choleskySolve(factor, p, grad);
+    // A mixed-precision factor is refined against the Hessian here: Newton steps stay float64-exact.
+    const direction = dampedSolve(current.hessian, p, current, grad);
     // Damped Newton: halve until the objective does not increase.
     let step = 1;
     let accepted = false;
@@ -71,8 +75,9 @@ export function polishHeadNewton(
     steps++;
     probs = headProbabilities(data, shape, head);
     if (gradNorm > tolerance && steps < maxSteps) {
-      ({ factor, damping } = dampedCholesky(headHessian(data, shape, probs, l2, signal), p, options.minDamping ?? 0, signal));
+      current = factorAt(headHessian(data, shape, probs, l2, signal));
     }
   }
-  return { head, probs, factor, damping, gradNorm, meanGradNorm: gradNorm / Math.max(data.n, 1), newtonSteps: steps };
+  const { factor, damping, precision, deviation } = current;
+  return { head, probs, factor, damping, factorInfo: { precision, deviation }, gradNorm, meanGradNorm: gradNorm / Math.max(data.n, 1), newtonSteps: steps };
 }

@@ -10,7 +10,8 @@
  * streamed over blocks of training samples so memory stays O(block·P),
  * never O(n·P).
  */
-import { invertLowerTriangular } from '../linalg/cholesky';
+import { invertLowerBlocked } from '../linalg/blockedCholesky';
+import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
 import { matMul, transpose } from '../linalg/matmul';
 import { throwIfAborted } from '../cancel';
 import { type HeadData, type HeadShape, headParameterCount, perSampleGradients } from '../head/softmaxHead';
@@ -47,7 +48,10 @@ function whiten(gradients: Float32Array, rows: number, p: number, inverseFactorT
 export function computeExactHeadInfluence(input: ExactInfluenceInput): InfluenceScores {
   const { train, test, shape } = input;
   const p = headParameterCount(shape);
-  const inverseFactor = invertLowerTriangular(input.factor, p, input.signal);
+  // L⁻¹ is rounded to float32 for the whitening products anyway; its O(P³) update runs as float32
+  // matMuls (right-hand sides accumulated in float64) when the head is large enough to pay.
+  const mixed = p >= MIXED_PRECISION.minSize && fastMatMulAvailable();
+  const inverseFactor = invertLowerBlocked(input.factor, p, mixed, input.signal);
   const inverseFactorT = transpose(Float32Array.from(inverseFactor), p, p);
 
   const testGradients = new Float32Array(test.n * p);
@@ -59,6 +63,7 @@ export function computeExactHeadInfluence(input: ExactInfluenceInput): Influence
   const blockSize = input.blockSize ?? 2048;
   const blockGradients = new Float32Array(Math.min(blockSize, train.n) * p);
 
+  let whitenedTestT: Float32Array | null | undefined;
   for (let start = 0; start < train.n; start += blockSize) {
     throwIfAborted(input.signal);
     const end = Math.min(start + blockSize, train.n);
@@ -72,12 +77,13 @@ export function computeExactHeadInfluence(input: ExactInfluenceInput): Influence
       selfInfluence[start + r] = s;
     }
     if (test.n > 0 && tracker.k > 0) {
-      // scores (test × block) = W_test · W_blockᵀ
-      const scores = matMul(whitenedTest, test.n, p, transpose(whitened, rows, p), rows);
-      for (let t = 0; t < test.n; t++) {
-        const row = t * rows;
-        for (let r = 0; r < rows; r++) tracker.offer(t, start + r, scores[row + r]);
-      }
+      // scores (test × block) = W_test·W_blockᵀ. With fewer test samples than parameters, (W_block·W_testᵀ)ᵀ
+      // transposes the small rows × test result instead of the rows × P block (W_testᵀ is transposed once).
+      whitenedTestT ??= test.n < p ? transpose(whitenedTest, test.n, p) : null;
+      const scores = whitenedTestT
+        ? transpose(matMul(whitened, rows, p, whitenedTestT, test.n), rows, test.n)
+        : matMul(whitenedTest, test.n, p, transpose(whitened, rows, p), rows);
+      for (let t = 0; t < test.n; t++) tracker.offerRow(t, start, scores, t * rows, rows);
     }
     input.onProgress?.(end, train.n);
   }

@@ -128,7 +128,7 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
     for (let e = 0; e < resumed; e++) {
       scores.set(resume.rows[e], e * options.nTrain);
       const row = resume.rows[e];
-      for (let i = 0; i < row.length; i++) tracker.offer(explained[e], i, row[i]);
+      tracker.offerRow(explained[e], 0, row, 0, row.length);
       solves.push(resume.solves[e]);
       states.push(resume.states[e]);
       if (resume.subsetSizes.length) subsetSizes.push(resume.subsetSizes[e]);
@@ -175,7 +175,7 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
     const row = operator.trainDots(x);
     scores.set(row, e * options.nTrain);
     const t = explained[e];
-    for (let i = 0; i < row.length; i++) tracker.offer(t, i, row[i]);
+    tracker.offerRow(t, 0, row, 0, row.length);
     solves.push({ test: t, iterations: report.iterations, relativeResidual: report.relativeResidual, converged: report.converged });
     states.push({ damping, ...(lissaScale !== undefined ? { lissaScale } : {}) });
     options.onProgress?.(e + 1, explained.length);

@@ -30,6 +30,31 @@ export class TopKTracker {
     else if (value < 0) this.insert(row, index, value, this.bottomIndex, this.bottomValue, this.bottomCount, -1);
   }
 
+  /**
+   * Offers values[offset + j] with index firstIndex + j for j < count, all for `row`: the same
+   * result as count calls of offer(), but once a list is full a value enters only past its
+   * current k-th entry, so the scan compares against two thresholds kept in locals and calls
+   * insert() for the few values that can enter (the train × test scan is mostly rejections).
+   */
+  offerRow(row: number, firstIndex: number, values: ArrayLike<number>, offset: number, count: number): void {
+    const k = this.k;
+    if (k === 0) return;
+    const last = row * k + k - 1;
+    // A value enters the top list when > hi, the bottom list when < lo; until a list is full its threshold is 0.
+    let hi = this.topCount[row] === k ? this.topValue[last] : 0;
+    let lo = this.bottomCount[row] === k ? this.bottomValue[last] : 0;
+    for (let j = 0; j < count; j++) {
+      const value = values[offset + j];
+      if (value > hi) {
+        this.insert(row, firstIndex + j, value, this.topIndex, this.topValue, this.topCount, 1);
+        if (this.topCount[row] === k) hi = this.topValue[last];
+      } else if (value < lo) {
+        this.insert(row, firstIndex + j, value, this.bottomIndex, this.bottomValue, this.bottomCount, -1);
+        if (this.bottomCount[row] === k) lo = this.bottomValue[last];
+      }
+    }
+  }
+
   private insert(
     row: number,
     index: number,

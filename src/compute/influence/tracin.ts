@@ -75,7 +75,7 @@ export function computeTracIn(input: TracInInput): { selfInfluence: Float64Array
         for (let q = 0; q < product.length; q++) scores[q] += ck.eta * product[q];
       }
     }
-    for (let t = 0; t < nTest; t++) for (let r = 0; r < rows; r++) tracker.offer(t, start + r, scores[t * rows + r]);
+    for (let t = 0; t < nTest; t++) tracker.offerRow(t, start, scores, t * rows, rows);
     input.onProgress?.(end, nTrain);
   }
   return { selfInfluence, topK: tracker, checkpoints: perCheckpoint.length };

@@ -19,6 +19,7 @@ import { retrainFullNetwork } from '../reliability/retrain';
 import type { FeatureSource } from '../results/schema';
 import type { LoadedDataset, ModelKind } from '../types';
 import { collectOutOfSample, crossFitTasks } from './crossfit';
+import { resolveMaxExactParameters } from './exactLimit';
 import { type FittedHead, fitLastLayer } from './headStage';
 import { chooseModel, type ModelPick } from './modelChoice';
 import { optionRef } from '../options/derive';
@@ -73,7 +74,7 @@ export function fitSettings(options: AnalyzeOptions, data: LoadedDataset): FitSe
     folds: Math.max(2, options.folds ?? DEFAULTS.folds),
     seed,
     converge: options.converge ?? false,
-    maxExactParameters: options.maxExactParameters ?? DEFAULTS.maxExactParameters,
+    maxExactParameters: resolveMaxExactParameters(options, { nTrain: data.train.y.length, nTest: data.test.y.length, numClasses: data.classes.length }),
     checkpoints: (options.method ?? DEFAULTS.method) === 'tracin',
     backend: options.backend ?? null,
   };

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { dampedCholesky } from '../linalg/cholesky';
+import { type FactorInfo, fastDampedCholesky } from '../linalg/fastFactor';
 import { headHessian, headParameterCount } from '../head/softmaxHead';
 import type { Checkpoint, NamedArray, TrainedNetwork } from '../models/types';
 import { writeFileAtomic } from '../results/writeAtomic';
@@ -56,6 +56,8 @@ interface FitHeader {
   factorSaved: boolean;
   /** --model auto's choice (absent when the model was given). */
   choice?: Fitted['choice'];
+  /** How the saved factor was computed (absent in files from before mixed precision: float64). */
+  factorInfo?: FactorInfo;
 }
 
 export function encodeFitted(fitted: Fitted, fingerprint: string): Buffer {
@@ -104,8 +106,18 @@ export function encodeFitted(fitted: Fitted, fingerprint: string): Buffer {
     nTest: fitted.test.n,
     factorSaved,
     ...(fitted.choice ? { choice: fitted.choice } : {}),
+    ...(factorSaved && fitted.factorInfo ? { factorInfo: fitted.factorInfo } : {}),
   };
   return encodeFitFile(header, arrays);
+}
+
+function checkedFactorInfo(info: unknown): FactorInfo | undefined {
+  if (info === undefined) return undefined;
+  const i = info as Partial<FactorInfo>;
+  if ((i.precision !== 'float64' && i.precision !== 'mixed') || typeof i.deviation !== 'number' || !Number.isFinite(i.deviation)) {
+    throw new FitFileError('the saved factor description is damaged');
+  }
+  return { precision: i.precision, deviation: i.deviation };
 }
 
 function expectArray<T extends Float32Array | Float64Array>(arrays: Map<string, unknown>, name: string, type: new (n: number) => T, length: number): T {
@@ -155,11 +167,15 @@ export function decodeFitted(buf: Buffer, settings: FitSettings, fingerprint: st
   const trainProbs = expectArray(arrays, 'trainProbs', Float64Array, nTrain * c);
   let factor: Float64Array | undefined;
   let headDamping = header.headDamping;
+  let factorInfo: FactorInfo | undefined;
   if (header.factorSaved) {
     factor = expectArray(arrays, 'factor', Float64Array, p * p);
+    factorInfo = checkedFactorInfo(header.factorInfo);
   } else if (p <= settings.maxExactParameters) {
     // Too large to save: factor the Hessian at the saved optimum again (seconds, not a retraining).
-    ({ factor, damping: headDamping } = dampedCholesky(headHessian(train, shape, trainProbs, header.l2), p, 0));
+    const refactored = fastDampedCholesky(headHessian(train, shape, trainProbs, header.l2), p, 0);
+    ({ factor, damping: headDamping } = refactored);
+    factorInfo = { precision: refactored.precision, deviation: refactored.deviation };
   }
   if (typeof header.id !== 'string') throw new FitFileError('the fit has no id');
   return {
@@ -173,6 +189,7 @@ export function decodeFitted(buf: Buffer, settings: FitSettings, fingerprint: st
     trainProbs,
     testProbs: expectArray(arrays, 'testProbs', Float64Array, nTest * c),
     factor,
+    ...(factorInfo ? { factorInfo } : {}),
     headDamping,
     headGradientNorm: header.headGradientNorm,
     oosProbs: expectArray(arrays, 'oosProbs', Float64Array, nTrain * c),

@@ -7,6 +7,7 @@
  */
 import { throwIfAborted } from '../cancel';
 import { fitHead } from '../head/fitHead';
+import type { FactorInfo } from '../linalg/fastFactor';
 import { polishHeadNewton } from '../head/polishHead';
 import { type HeadData, type HeadShape, headParameterCount, headProbabilities } from '../head/softmaxHead';
 import { computeFeatures } from '../models/train';
@@ -22,6 +23,8 @@ export interface FittedHead {
   testProbs: Float64Array;
   /** Cholesky factor of the head's damped Hessian; undefined when the head has more than maxExactParameters. */
   factor?: Float64Array;
+  /** How `factor` was computed (mixed precision or float64) and its measured deviation. */
+  factorInfo?: FactorInfo;
   headDamping: number;
   headGradientNorm: number;
 }
@@ -59,11 +62,12 @@ export function fitLastLayer(
   let headGradientNorm = lbfgs.meanGradNorm;
   let trainProbs: Float64Array;
   let factor: Float64Array | undefined;
+  let factorInfo: FactorInfo | undefined;
   let headDamping = 0;
   if (p <= maxExactParameters) {
     hooks.onStep?.('hessian', p);
     const polished = polishHeadNewton(train, shape, l2, lbfgs.head, { signal: hooks.signal });
-    ({ head, probs: trainProbs, factor, damping: headDamping } = polished);
+    ({ head, probs: trainProbs, factor, factorInfo, damping: headDamping } = polished);
     headGradientNorm = polished.meanGradNorm;
     throwIfAborted(hooks.signal);
     hooks.onLap?.('hessian');
@@ -71,5 +75,5 @@ export function fitLastLayer(
     trainProbs = headProbabilities(train, shape, head);
   }
   const testProbs = headProbabilities(test, shape, head);
-  return { net: { ...net, head }, shape, train, test, trainProbs, testProbs, factor, headDamping, headGradientNorm };
+  return { net: { ...net, head }, shape, train, test, trainProbs, testProbs, factor, ...(factorInfo ? { factorInfo } : {}), headDamping, headGradientNorm };
 }

@@ -13,11 +13,13 @@ import { computeIterativeInfluence, DEFAULT_SUBSET_COVERAGE, type IterativeResum
 import { fullNetworkOperator, headOperator, type InfluenceOperator } from '../influence/operators';
 import { computeTracIn } from '../influence/tracin';
 import type { TopKTracker } from '../influence/topK';
+import { describeExactCost, type ExactCostInput, predictExactCost } from '../head/exactCost';
 import { choleskySolve } from '../linalg/cholesky';
+import type { FactorInfo } from '../linalg/fastFactor';
 import type { TrainedNetwork, TrainingData } from '../models/types';
 import type { InfluenceMethod } from '../results/schema';
 import { lanczosEigen } from '../solvers/lanczosEigen';
-import { lowRankInverseQuadraticForm } from '../solvers/lowRank';
+import { eigenBasisTransposed, lowRankSelfInfluenceBlock } from '../solvers/lowRank';
 import { optionRef } from '../options/derive';
 import type { MethodChoice, Progress } from './options';
 
@@ -37,6 +39,8 @@ export interface InfluenceStageInput {
   l2: number;
   /** Cholesky factor of the head's damped Hessian, when the head was small enough to factor. */
   factor?: Float64Array;
+  /** How `factor` was computed (fastFactor.ts); absent = float64. */
+  factorInfo?: FactorInfo;
   headDamping: number;
   maxExactParameters: number;
   topK: number;
@@ -73,14 +77,21 @@ export interface InfluenceStageResult {
 
 export function resolveMethod(
   choice: MethodChoice,
-  headParameters: number,
+  shape: ExactCostInput,
   maxExact: number,
 ): { method: InfluenceMethod; reason: string } {
   if (choice !== 'auto') return { method: choice, reason: `${choice}: requested` };
+  const headParameters = shape.parameters;
+  const cost = describeExactCost(predictExactCost(shape));
   if (headParameters <= maxExact) {
-    return { method: 'exact', reason: `auto → exact: the last layer has ${headParameters} parameters (≤ ${maxExact}, affordable to factor)` };
+    return { method: 'exact', reason: `auto → exact: the last layer has ${headParameters} parameters (≤ ${maxExact}, affordable to factor: ${cost})` };
   }
-  return { method: 'cg', reason: `auto → cg: the last layer has ${headParameters} parameters (> ${maxExact}, too large to factor)` };
+  return { method: 'cg', reason: `auto → cg: the last layer has ${headParameters} parameters (> ${maxExact}, too costly to factor: ${cost})` };
+}
+
+/** The shape exact influence's cost is predicted from. */
+export function exactCostShape(input: Pick<InfluenceStageInput, 'shape' | 'train' | 'test'>): ExactCostInput {
+  return { parameters: headParameterCount(input.shape), numClasses: input.shape.numClasses, nTrain: input.train.n, nTest: input.test.n };
 }
 
 /** Exact (or, for a head too large to factor, low-rank) self-influence over the last layer. */
@@ -103,11 +114,16 @@ function lastLayerSelfInfluence(input: InfluenceStageInput): { values: Float64Ar
     dataPart.dispose();
   }
   const values = new Float64Array(input.train.n);
-  const row = new Float32Array(p);
-  for (let i = 0; i < input.train.n; i++) {
-    if (i % 256 === 0) throwIfAborted(input.signal);
-    perSampleGradients(input.train, input.shape, input.trainProbs, i, i + 1, row);
-    values[i] = lowRankInverseQuadraticForm(eig, input.l2 + input.headDamping, Float64Array.from(row), { includeComplement: true });
+  // Blocks of samples: the projections onto the eigenvectors are one matMul per block.
+  const basisT = eigenBasisTransposed(eig, p);
+  const block = Math.max(1, Math.min(input.train.n, Math.floor(2 ** 22 / p)));
+  const gradients = new Float32Array(block * p);
+  for (let start = 0; start < input.train.n; start += block) {
+    throwIfAborted(input.signal);
+    const end = Math.min(start + block, input.train.n);
+    const rows = gradients.subarray(0, (end - start) * p);
+    perSampleGradients(input.train, input.shape, input.trainProbs, start, end, rows);
+    values.set(lowRankSelfInfluenceBlock(eig, input.l2 + input.headDamping, rows, end - start, basisT, { includeComplement: true }), start);
   }
   return { values, method: `low-rank over the last layer (top ${k} eigenpairs, the rest at λ)` };
 }
@@ -121,7 +137,7 @@ function explainedIds(count: number, nTest: number): Int32Array {
  * earlier run on the same fit: see scoreCache.ts).
  */
 export function exactStageResult(
-  input: Pick<InfluenceStageInput, 'train' | 'test' | 'shape' | 'trainProbs' | 'testProbs' | 'l2' | 'factor' | 'headDamping'>,
+  input: Pick<InfluenceStageInput, 'train' | 'test' | 'shape' | 'trainProbs' | 'testProbs' | 'l2' | 'factor' | 'factorInfo' | 'headDamping'>,
   reason: string,
   exact: { selfInfluence: Float64Array; topK: TopKTracker },
 ): InfluenceStageResult {
@@ -131,14 +147,30 @@ export function exactStageResult(
   const operator = headOperator(input.train, input.test, input.shape, input.trainProbs, input.testProbs, input.l2);
   return {
     method: 'exact', reason, target: 'last-layer', damping: input.headDamping, selfInfluence: exact.selfInfluence,
-    selfInfluenceMethod: 'exact over the last layer', topK: exact.topK, explained: null, details: {},
+    selfInfluenceMethod: 'exact over the last layer', topK: exact.topK, explained: null, details: exactDetails(input),
     scoreRow: (t) => operator.trainDots(choleskySolve(factor, p, operator.testGradient(t))),
+  };
+}
+
+/**
+ * What the results say about the exact method's factor: the routine, its measured deviation η
+ * (every influence value is within η/(1−η) of the float64 one), and the predicted cost auto judged by.
+ */
+function exactDetails(input: Pick<InfluenceStageInput, 'train' | 'test' | 'shape' | 'factorInfo'>): Record<string, number | string> {
+  const cost = predictExactCost(exactCostShape(input));
+  return {
+    factorization: input.factorInfo?.precision ?? 'float64',
+    factorDeviation: input.factorInfo?.deviation ?? 0,
+    predictedSeconds: Math.round(cost.seconds * 10) / 10,
+    predictedFloat64Seconds: Math.round(cost.float64Seconds * 10) / 10,
+    predictedScoreSeconds: Math.round(cost.scoreSeconds * 10) / 10,
+    predictedMB: Math.round(cost.bytes / 2 ** 20),
   };
 }
 
 export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageResult {
   const p = headParameterCount(input.shape);
-  const { method, reason } = resolveMethod(input.choice, p, input.maxExactParameters);
+  const { method, reason } = resolveMethod(input.choice, exactCostShape(input), input.maxExactParameters);
   const nTest = input.test.n;
   // One count per unit of the method's main loop (training samples, or solves), from 0 at the start
   // of the stage to its total, so the bar moves and the time left is estimated from the first unit on.

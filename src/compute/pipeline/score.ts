@@ -4,9 +4,9 @@
  * changes only the score options (method, target, top-k, explained samples)
  * reuses the fit instead of retraining.
  */
-import { headLosses, headParameterCount } from '../head/softmaxHead';
+import { headLosses } from '../head/softmaxHead';
 import type { DataViews, Fitted } from './fit';
-import { exactStageResult, type InfluenceStageInput, type InfluenceStageResult, resolveMethod, runInfluenceStage } from './influenceStage';
+import { exactCostShape, exactStageResult, type InfluenceStageInput, type InfluenceStageResult, resolveMethod, runInfluenceStage } from './influenceStage';
 import { type AnalyzeOptions, DEFAULTS, type Progress } from './options';
 import { type LabelIssueRanking, rankLabelIssues, rankTestLabels, type TestLabelRanking } from './rankLabelIssues';
 import {
@@ -63,6 +63,7 @@ export async function score(fitted: Fitted, views: DataViews, options: ScoreOpti
     testProbs: fitted.testProbs,
     l2: fitted.l2,
     factor: fitted.factor,
+    factorInfo: fitted.factorInfo,
     headDamping: fitted.headDamping,
     maxExactParameters: fitted.settings.maxExactParameters,
     topK,
@@ -72,7 +73,7 @@ export async function score(fitted: Fitted, views: DataViews, options: ScoreOpti
     signal: ctx.signal,
     report: ctx.report,
   };
-  const { method, reason } = resolveMethod(stageInput.choice, headParameterCount(fitted.shape), stageInput.maxExactParameters);
+  const { method, reason } = resolveMethod(stageInput.choice, exactCostShape(stageInput), stageInput.maxExactParameters);
   let influence: InfluenceStageResult;
   if (method === 'exact' && fitted.factor && ctx.scoreCachePath) {
     // The exact scores depend on the fit alone: kept with a longer top-k list, they serve any smaller top-k later.

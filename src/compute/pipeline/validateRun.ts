@@ -25,6 +25,7 @@ import {
 import { optionRef } from '../options/derive';
 import { checkEngineOptions } from '../options/validate';
 import { DEFAULTS, type AnalyzeOptions, resolvedKind } from './options';
+import { resolveMaxExactParameters } from './exactLimit';
 
 /** Options checked before loading anything: each by its rule in the option table. */
 export function validateOptions(options: AnalyzeOptions): void {
@@ -96,7 +97,7 @@ export function runShape(options: AnalyzeOptions, data: LoadedDataset, workers: 
   const dims = data.dims;
   const { head } = modelParameters({ kind, dims, numClasses, hidden, imageShape: data.imageShape, convChannels: base.convChannels });
   const choice = options.method ?? DEFAULTS.method;
-  const maxExact = options.maxExactParameters ?? DEFAULTS.maxExactParameters;
+  const maxExact = resolveMaxExactParameters(options, { nTrain: data.train.y.length, nTest: data.test.y.length, numClasses });
   const hasBody = kind !== 'logreg';
   const iterative = (choice === 'cg' || choice === 'lissa' || (choice === 'auto' && head > maxExact)) && (options.target ?? (hasBody ? 'full' : 'last-layer')) === 'full';
   return {

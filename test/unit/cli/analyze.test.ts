@@ -89,6 +89,11 @@ describe('the results file (DESIGN.md §3)', () => {
 
     assert.ok(['exact', 'cg', 'lissa', 'tracin', 'gif'].includes(r.influence.method), r.influence.method);
     assert.equal(r.influence.method, 'exact', 'auto → exact for a small head');
+    // The prediction auto judged by, and how the head was factored (issue 18 item 1).
+    assert.match(r.influence.reason, /auto → exact: .*predicted [\d.]+ s .* MB/);
+    assert.equal(r.influence.details.factorization, 'float64', 'a small head is factored in float64');
+    assert.equal(typeof r.influence.details.predictedSeconds, 'number');
+    assert.equal(typeof r.influence.details.predictedMB, 'number');
     assert.ok(Number.isFinite(r.influence.damping) && r.influence.damping >= 0);
     assert.equal(r.influence.reliability, null, 'the check was not run');
 

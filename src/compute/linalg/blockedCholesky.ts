@@ -1,0 +1,458 @@
+/**
+ * Blocked Cholesky factorisations for large heads (issue 18 item 1).
+ *
+ * The unblocked float64 routine in cholesky.ts runs at ~1 GFLOP/s: every
+ * multiply-add loads two doubles. Two faster forms, same contract (row-major
+ * n×n, lower triangle overwritten by L, strict upper zeroed, false when not
+ * positive definite):
+ *
+ * - choleskyBlocked64: right-looking blocked, the trailing update A22 −= L21·L21ᵀ
+ *   (nearly all the O(n³) work) as 4×4 register tiles over a packed panel, so each
+ *   loaded double feeds four multiply-adds. Pure float64: same rounding class as
+ *   the unblocked routine (results equal to ~1e-15 relative).
+ *
+ * - choleskyMixed: the same blocking with the panel solve and the trailing update
+ *   as float32 matMuls on the tfjs backend (wasm SIMD ~25 GFLOP/s), the diagonal
+ *   blocks factored in float64 and the trailing matrix accumulated in float64.
+ *   The factor is that of a nearby matrix: L̂L̂ᵀ = A + E with ‖E‖ of float32
+ *   rounding size. How near is measured afterwards (factorDeviation) and turned
+ *   into a bound on every influence value; callers fall back to float64 when the
+ *   bound is not met (headFactor.ts).
+ *
+ * Both check the AbortSignal once per block column.
+ */
+import { throwIfAborted } from '../cancel';
+import { matMul, transpose } from './matmul';
+
+/** Block width of the float64 routine: a 64-wide panel row (512 B) stays in L1 with its tile partners. */
+const BLOCK_64 = 64;
+/** Block width of the mixed routine: wide enough that each matMul is large (the per-call overhead vanishes), narrow enough that the float64 diagonal work stays small. */
+const BLOCK_MIXED = 256;
+/** Trailing-update row chunk of the mixed routine: keeps each product's output ≤ chunk × n floats. */
+const CHUNK_MIXED = 768;
+
+/** Block sizes, for tests that exercise every edge of the blocking on small matrices. */
+export interface BlockSizes {
+  block?: number;
+  /** choleskyMixed: trailing-update columns per product. */
+  chunk?: number;
+}
+
+/** Unblocked Cholesky of the kb×kb diagonal block at (k0, k0) of a (row stride n), in place. */
+function factorDiagonalBlock(a: Float64Array, n: number, k0: number, kb: number): boolean {
+  for (let i = k0; i < k0 + kb; i++) {
+    const rowI = i * n;
+    for (let j = k0; j <= i; j++) {
+      const rowJ = j * n;
+      let sum = a[rowI + j];
+      for (let k = k0; k < j; k++) sum -= a[rowI + k] * a[rowJ + k];
+      if (i === j) {
+        if (!(sum > 0) || !Number.isFinite(sum)) return false;
+        a[rowI + i] = Math.sqrt(sum);
+      } else {
+        a[rowI + j] = sum / a[rowJ + j];
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * Float64 blocked Cholesky, in place. Returns false when A is not numerically
+ * positive definite (then `a` is partly overwritten, as with choleskyInPlace).
+ */
+export function choleskyBlocked64(a: Float64Array, n: number, signal?: AbortSignal, sizes: BlockSizes = {}): boolean {
+  const nb = sizes.block ?? BLOCK_64;
+  const panel = new Float64Array(n * nb);
+  for (let k0 = 0; k0 < n; k0 += nb) {
+    throwIfAborted(signal);
+    const kb = Math.min(nb, n - k0);
+    if (!factorDiagonalBlock(a, n, k0, kb)) return false;
+    const r0 = k0 + kb;
+    const m = n - r0;
+    if (m === 0) break;
+    // Panel solve L21 = A21·L11⁻ᵀ, row by row (forward substitution on a row), packed contiguously (stride kb).
+    for (let r = 0; r < m; r++) {
+      const rowA = (r0 + r) * n + k0;
+      const rowP = r * kb;
+      for (let j = 0; j < kb; j++) {
+        const rowL = (k0 + j) * n + k0;
+        let sum = a[rowA + j];
+        for (let l = 0; l < j; l++) sum -= panel[rowP + l] * a[rowL + l];
+        const v = sum / a[rowL + j];
+        panel[rowP + j] = v;
+        a[rowA + j] = v;
+      }
+    }
+    trailingUpdate64(a, n, r0, m, panel, kb);
+  }
+  zeroUpper(a, n);
+  return true;
+}
+
+/** A[r0+i, r0+j] −= Σ_l P[i,l]·P[j,l] for j ≤ i: the symmetric trailing update. */
+function trailingUpdate64(a: Float64Array, n: number, r0: number, m: number, p: Float64Array, kb: number): void {
+  subtractProductNT(a, n, r0, r0, p, m, p, m, kb, true);
+}
+
+/**
+ * C[rowOff+i, colOff+j] −= Σ_l P[i,l]·Q[j,l] for i < pm, j < qm (j ≤ i when `lower`),
+ * C row-major with stride n, P and Q packed with stride kb. 4×4 register tiles: each
+ * loaded double feeds four multiply-adds (the unblocked loops load two per one).
+ */
+export function subtractProductNT(
+  c: Float64Array,
+  n: number,
+  rowOff: number,
+  colOff: number,
+  p: Float64Array,
+  pm: number,
+  q: Float64Array,
+  qm: number,
+  kb: number,
+  lower: boolean,
+): void {
+  const pm4 = pm - (pm % 4);
+  const qm4 = qm - (qm % 4);
+  for (let i = 0; i < pm4; i += 4) {
+    const pi0 = i * kb;
+    const pi1 = pi0 + kb;
+    const pi2 = pi1 + kb;
+    const pi3 = pi2 + kb;
+    const jEnd = lower ? Math.min(i + 4, qm4) : qm4;
+    for (let j = 0; j < jEnd; j += 4) {
+      const pj0 = j * kb;
+      const pj1 = pj0 + kb;
+      const pj2 = pj1 + kb;
+      const pj3 = pj2 + kb;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0;
+      let c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
+      let c20 = 0,
+        c21 = 0,
+        c22 = 0,
+        c23 = 0;
+      let c30 = 0,
+        c31 = 0,
+        c32 = 0,
+        c33 = 0;
+      for (let l = 0; l < kb; l++) {
+        const a0 = p[pi0 + l],
+          a1 = p[pi1 + l],
+          a2 = p[pi2 + l],
+          a3 = p[pi3 + l];
+        const b0 = q[pj0 + l],
+          b1 = q[pj1 + l],
+          b2 = q[pj2 + l],
+          b3 = q[pj3 + l];
+        c00 += a0 * b0;
+        c01 += a0 * b1;
+        c02 += a0 * b2;
+        c03 += a0 * b3;
+        c10 += a1 * b0;
+        c11 += a1 * b1;
+        c12 += a1 * b2;
+        c13 += a1 * b3;
+        c20 += a2 * b0;
+        c21 += a2 * b1;
+        c22 += a2 * b2;
+        c23 += a2 * b3;
+        c30 += a3 * b0;
+        c31 += a3 * b1;
+        c32 += a3 * b2;
+        c33 += a3 * b3;
+      }
+      const g0 = (rowOff + i) * n + colOff + j;
+      const g1 = g0 + n;
+      const g2 = g1 + n;
+      const g3 = g2 + n;
+      // In a lower update the diagonal tile's entries above the diagonal are written too; callers ignore or zero them.
+      c[g0] -= c00;
+      c[g0 + 1] -= c01;
+      c[g0 + 2] -= c02;
+      c[g0 + 3] -= c03;
+      c[g1] -= c10;
+      c[g1 + 1] -= c11;
+      c[g1 + 2] -= c12;
+      c[g1 + 3] -= c13;
+      c[g2] -= c20;
+      c[g2 + 1] -= c21;
+      c[g2 + 2] -= c22;
+      c[g2 + 3] -= c23;
+      c[g3] -= c30;
+      c[g3 + 1] -= c31;
+      c[g3 + 2] -= c32;
+      c[g3 + 3] -= c33;
+    }
+    // Columns left over by the 4-wide tiles (j from qm4), scalar.
+    for (let r = i; r < i + 4; r++) {
+      const jLast = lower ? Math.min(r, qm - 1) : qm - 1;
+      for (let j = Math.max(qm4, lower ? jEnd : qm4); j <= jLast; j++)
+        scalarEntry(c, n, rowOff, colOff, p, q, kb, r, j);
+    }
+  }
+  // Rows left over (from pm4), scalar.
+  for (let i = pm4; i < pm; i++) {
+    const jLast = lower ? Math.min(i, qm - 1) : qm - 1;
+    for (let j = 0; j <= jLast; j++) scalarEntry(c, n, rowOff, colOff, p, q, kb, i, j);
+  }
+}
+
+function scalarEntry(
+  c: Float64Array,
+  n: number,
+  rowOff: number,
+  colOff: number,
+  p: Float64Array,
+  q: Float64Array,
+  kb: number,
+  i: number,
+  j: number,
+): void {
+  let s = 0;
+  const pi = i * kb;
+  const qj = j * kb;
+  for (let l = 0; l < kb; l++) s += p[pi + l] * q[qj + l];
+  c[(rowOff + i) * n + colOff + j] -= s;
+}
+
+function zeroUpper(a: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) a.fill(0, i * n + i + 1, (i + 1) * n);
+}
+
+/** Inverse of the kb×kb lower-triangular block at (k0, k0), transposed, as float32 (kb×kb row-major). */
+function diagonalInverseTransposed32(a: Float64Array, n: number, k0: number, kb: number): Float32Array {
+  const inv = new Float64Array(kb * kb);
+  for (let i = 0; i < kb; i++) {
+    const rowL = (k0 + i) * n + k0;
+    for (let k = 0; k < i; k++) {
+      const lik = a[rowL + k];
+      if (lik === 0) continue;
+      for (let j = 0; j <= k; j++) inv[i * kb + j] -= lik * inv[k * kb + j];
+    }
+    const scale = 1 / a[rowL + i];
+    for (let j = 0; j < i; j++) inv[i * kb + j] *= scale;
+    inv[i * kb + i] = scale;
+  }
+  const out = new Float32Array(kb * kb);
+  for (let i = 0; i < kb; i++) for (let j = 0; j <= i; j++) out[j * kb + i] = inv[i * kb + j];
+  return out;
+}
+
+/**
+ * Mixed-precision blocked Cholesky, in place (see the file comment). Needs an
+ * initialised tfjs backend. Returns false when a diagonal block is not
+ * positive definite — which, unlike the float64 routines, can also mean the
+ * float32 updates lost the smallest eigenvalues (κ beyond ~1e7): callers retry
+ * in float64 before concluding anything about A.
+ */
+export function choleskyMixed(a: Float64Array, n: number, signal?: AbortSignal, sizes: BlockSizes = {}): boolean {
+  const nb = sizes.block ?? BLOCK_MIXED;
+  const chunk = sizes.chunk ?? CHUNK_MIXED;
+  for (let k0 = 0; k0 < n; k0 += nb) {
+    throwIfAborted(signal);
+    const kb = Math.min(nb, n - k0);
+    if (!factorDiagonalBlock(a, n, k0, kb)) return false;
+    const r0 = k0 + kb;
+    const m = n - r0;
+    if (m === 0) break;
+    // L21 = A21·L11⁻ᵀ as one float32 product.
+    const a21 = new Float32Array(m * kb);
+    for (let r = 0; r < m; r++) {
+      const row = (r0 + r) * n + k0;
+      for (let l = 0; l < kb; l++) a21[r * kb + l] = a[row + l];
+    }
+    const l21 = matMul(a21, m, kb, diagonalInverseTransposed32(a, n, k0, kb), kb);
+    for (let r = 0; r < m; r++) {
+      const row = (r0 + r) * n + k0;
+      for (let l = 0; l < kb; l++) a[row + l] = l21[r * kb + l];
+    }
+    // A22 −= L21·L21ᵀ, lower triangle only, one block column of `chunk` columns per product.
+    for (let c0 = 0; c0 < m; c0 += chunk) {
+      throwIfAborted(signal);
+      const cw = Math.min(chunk, m - c0);
+      const right = transpose(l21.subarray(c0 * kb, (c0 + cw) * kb), cw, kb);
+      const rows = m - c0;
+      const product = matMul(l21.subarray(c0 * kb), rows, kb, right, cw);
+      for (let r = 0; r < rows; r++) {
+        const row = (r0 + c0 + r) * n + r0 + c0;
+        const last = Math.min(r, cw - 1);
+        const src = r * cw;
+        for (let c = 0; c <= last; c++) a[row + c] -= product[src + c];
+      }
+    }
+  }
+  zeroUpper(a, n);
+  return true;
+}
+
+/** Solves L·x = b in place (forward substitution). */
+function forwardInPlace(l: Float64Array, n: number, x: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    let sum = x[i];
+    for (let k = 0; k < i; k++) sum -= l[row + k] * x[k];
+    x[i] = sum / l[row + i];
+  }
+}
+
+/** Solves Lᵀ·x = b in place (back substitution, row-oriented axpy). */
+function backwardInPlace(l: Float64Array, n: number, x: Float64Array): void {
+  for (let i = n - 1; i >= 0; i--) {
+    const row = i * n;
+    x[i] /= l[row + i];
+    const xi = x[i];
+    for (let k = 0; k < i; k++) x[k] -= l[row + k] * xi;
+  }
+}
+
+/** y = (A + shift·I)·x for symmetric A (float64, full storage). */
+function symmetricTimes(a: Float64Array, n: number, x: Float64Array, out: Float64Array, shift = 0): void {
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    let s = shift * x[i];
+    for (let k = 0; k < n; k++) s += a[row + k] * x[k];
+    out[i] = s;
+  }
+}
+
+/**
+ * η ≈ ‖L⁻¹·A·L⁻ᵀ − I‖₂, the deviation of a factor from the matrix it stands
+ * for, by power iteration (float64, three O(n²) passes per step). With
+ * F = L⁻¹AL⁻ᵀ − I and w = L⁻¹g, gᵀA⁻¹g = wᵀ(I + F)⁻¹w, so every self-influence
+ * computed from L is within a factor [1 − η/(1+η), 1 + η/(1−η)] of the exact
+ * one, and every score g_tᵀA⁻¹g_i within (η/(1−η))·√(s_t s_i). Power iteration
+ * approaches ‖F‖ from below; callers keep a safety factor.
+ */
+export function factorDeviation(a: Float64Array, l: Float64Array, n: number, steps = 12, signal?: AbortSignal): number {
+  let v = new Float64Array(n);
+  // A deterministic start with weight in every direction.
+  for (let i = 0; i < n; i++) v[i] = Math.sin(1 + 1.7 * i) + 0.5;
+  normalise(v);
+  const y = new Float64Array(n);
+  let estimate = 0;
+  for (let s = 0; s < steps; s++) {
+    throwIfAborted(signal);
+    const u = Float64Array.from(v);
+    backwardInPlace(l, n, u);
+    symmetricTimes(a, n, u, y);
+    forwardInPlace(l, n, y);
+    for (let i = 0; i < n; i++) y[i] -= v[i];
+    estimate = Math.max(estimate, normalise(y));
+    if (estimate === 0) return 0;
+    v = Float64Array.from(y);
+  }
+  return estimate;
+}
+
+function normalise(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  const norm = Math.sqrt(s);
+  if (norm > 0) for (let i = 0; i < v.length; i++) v[i] /= norm;
+  return norm;
+}
+
+/**
+ * Solves (A + shift·I)·x = b with an approximate factor L (L·Lᵀ ≈ A + shift·I) and iterative
+ * refinement against A in float64: x ← x + (LLᵀ)⁻¹(b − A·x). Each step shrinks
+ * the error by about η (factorDeviation), so a mixed-precision factor gives
+ * float64-accurate solves in a few steps. Stops when the correction no longer
+ * changes x at float64 resolution.
+ */
+export function refinedCholeskySolve(
+  a: Float64Array,
+  l: Float64Array,
+  n: number,
+  b: ArrayLike<number>,
+  maxSteps = 4,
+  shift = 0,
+): Float64Array {
+  const x = Float64Array.from(b as ArrayLike<number>);
+  forwardInPlace(l, n, x);
+  backwardInPlace(l, n, x);
+  const r = new Float64Array(n);
+  for (let step = 0; step < maxSteps; step++) {
+    symmetricTimes(a, n, x, r, shift);
+    for (let i = 0; i < n; i++) r[i] = b[i] - r[i];
+    forwardInPlace(l, n, r);
+    backwardInPlace(l, n, r);
+    let dx = 0;
+    let xs = 0;
+    for (let i = 0; i < n; i++) {
+      x[i] += r[i];
+      dx = Math.max(dx, Math.abs(r[i]));
+      xs = Math.max(xs, Math.abs(x[i]));
+    }
+    if (dx <= 1e-15 * xs) break;
+  }
+  return x;
+}
+
+/** Block width of the triangular inverses (the row-by-row diagonal part costs n²·kb/4 in float64 JS). */
+const BLOCK_INVERSE = 128;
+
+/**
+ * L⁻¹ for lower-triangular L (row-major), right-looking by block rows:
+ * X_k = L_kk⁻¹·R_k (float64, row by row), then R_i −= L_ik·X_k for the rows
+ * below, where R starts as the identity. The update — all of the O(n³) work —
+ * is a float32 matMul when `mixed`, else 4×4 float64 register tiles; the
+ * right-hand sides R are accumulated in float64 either way.
+ */
+export function invertLowerBlocked(
+  l: Float64Array,
+  n: number,
+  mixed: boolean,
+  signal?: AbortSignal,
+  sizes: BlockSizes = {},
+): Float64Array {
+  const nb = sizes.block ?? (mixed ? BLOCK_INVERSE : BLOCK_64);
+  const x = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) x[i * n + i] = 1;
+  for (let k0 = 0; k0 < n; k0 += nb) {
+    throwIfAborted(signal);
+    const kb = Math.min(nb, n - k0);
+    const width = k0 + kb; // columns of X_k that can be non-zero
+    // X_k = L_kk⁻¹ R_k by forward substitution over whole rows (contiguous axpys).
+    for (let r = 0; r < kb; r++) {
+      const rowX = (k0 + r) * n;
+      const rowL = (k0 + r) * n + k0;
+      for (let s = 0; s < r; s++) {
+        const lrs = l[rowL + s];
+        if (lrs === 0) continue;
+        const rowS = (k0 + s) * n;
+        for (let j = 0; j < width; j++) x[rowX + j] -= lrs * x[rowS + j];
+      }
+      const scale = 1 / l[rowL + r];
+      for (let j = 0; j < width; j++) x[rowX + j] *= scale;
+    }
+    const r0 = k0 + kb;
+    const m = n - r0;
+    if (m === 0) break;
+    if (mixed) {
+      const panel = new Float32Array(m * kb);
+      for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
+      const xk = new Float32Array(kb * width);
+      for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) xk[r * width + j] = x[(k0 + r) * n + j];
+      const update = matMul(panel, m, kb, xk, width);
+      for (let r = 0; r < m; r++) {
+        const row = (r0 + r) * n;
+        const src = r * width;
+        for (let j = 0; j < width; j++) x[row + j] -= update[src + j];
+      }
+    } else {
+      const panel = new Float64Array(m * kb);
+      for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
+      // X_kᵀ packed: row j holds column j of X_k.
+      const xkT = new Float64Array(width * kb);
+      for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) xkT[j * kb + r] = x[(k0 + r) * n + j];
+      subtractProductNT(x, n, r0, 0, panel, m, xkT, width, kb, false);
+    }
+  }
+  return x;
+}

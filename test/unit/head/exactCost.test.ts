@@ -1,0 +1,47 @@
+/**
+ * `auto` chooses exact influence by a prediction of its time and memory
+ * (issue 18 item 1), not by a fixed 4000-parameter limit, and says the
+ * prediction in the results.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { affordableExactParameters, EXACT_COST, predictExactCost } from '../../../src/compute/head/exactCost';
+import { resolveMaxExactParameters } from '../../../src/compute/pipeline/exactLimit';
+import { resolveMethod } from '../../../src/compute/pipeline/influenceStage';
+
+const logreg784 = { nTrain: 8000, nTest: 2000, numClasses: 10 };
+
+test('auto factors the 7850-parameter logistic regression on 784 pixels (the old fixed limit sent it to cg)', () => {
+  const maxExact = resolveMaxExactParameters({ maxMemoryMB: 8192 }, logreg784);
+  assert.ok(maxExact >= 7850, `limit ${maxExact}`);
+  const { method, reason } = resolveMethod('auto', { ...logreg784, parameters: 7850 }, maxExact);
+  assert.equal(method, 'exact');
+  assert.match(reason, /predicted \d+ s .* and \d+ MB/);
+});
+
+test('the predicted cost grows with P and the limit is the largest affordable P', () => {
+  let last = 0;
+  for (const p of [100, 1000, 4000, 8000]) {
+    const cost = predictExactCost({ ...logreg784, parameters: p });
+    assert.ok(cost.seconds > last && cost.float64Seconds >= cost.seconds);
+    last = cost.seconds;
+  }
+  const limit = affordableExactParameters(logreg784, 64 * 2 ** 30);
+  assert.ok(predictExactCost({ ...logreg784, parameters: limit }).seconds <= EXACT_COST.budgetSeconds);
+  assert.ok(
+    predictExactCost({ ...logreg784, parameters: limit + logreg784.numClasses }).seconds > EXACT_COST.budgetSeconds,
+  );
+});
+
+test('memory limits the exact head: under a small --max-memory-mb auto says cg and why', () => {
+  const maxExact = resolveMaxExactParameters({ maxMemoryMB: 300 }, logreg784);
+  assert.ok(maxExact < 7850 && maxExact > 0, `limit ${maxExact}`);
+  assert.ok(EXACT_COST.bytesPerEntry * maxExact ** 2 <= EXACT_COST.memoryShare * 300 * 2 ** 20);
+  const { method, reason } = resolveMethod('auto', { ...logreg784, parameters: 7850 }, maxExact);
+  assert.equal(method, 'cg');
+  assert.match(reason, /too costly to factor: predicted/);
+});
+
+test('--max-exact-parameters still wins over the prediction', () => {
+  assert.equal(resolveMaxExactParameters({ maxExactParameters: 123 }, logreg784), 123);
+});
