@@ -33,7 +33,7 @@ describe('the model file of a run', () => {
   test('without a setting or a pick, nothing changes', () => {
     const options = jobOptionsFor('/ws/d.csv', DEFAULT_SETTINGS, {});
     assert.equal(options.modelFile, undefined);
-    assert.equal(options.model, 'mlp');
+    assert.equal(options.model, DEFAULT_SETTINGS.model);
   });
 
   test('another model file is another cached result', () => {
@@ -55,9 +55,14 @@ describe('package.json', () => {
     // commands.ts imports 'vscode' (not loadable here): its command id and registration are read from the source.
     const source = fs.readFileSync(path.join(__dirname, '../../../src/host/commands.ts'), 'utf8');
     const id = /useModelFile: '([^']+)'/.exec(source)?.[1];
-    assert.ok(id && source.includes('registerCommand(\n      COMMAND.useModelFile'), 'commands.ts declares and registers the command');
+    assert.ok(
+      id && source.includes('registerCommand(\n      COMMAND.useModelFile'),
+      'commands.ts declares and registers the command',
+    );
     const COMMAND = { useModelFile: id };
-    const entry = pkg.contributes.menus['explorer/context'].find((m: { command: string }) => m.command === COMMAND.useModelFile);
+    const entry = pkg.contributes.menus['explorer/context'].find(
+      (m: { command: string }) => m.command === COMMAND.useModelFile,
+    );
     assert.ok(entry, 'an explorer entry for the command');
     assert.match(entry.when, /onnx/);
     const command = pkg.contributes.commands.find((c: { command: string }) => c.command === COMMAND.useModelFile);
