@@ -39,9 +39,11 @@ const ortBinding = {
     build.onLoad({ filter: /onnxruntime-node[\\/]dist[\\/]binding\.js$/ }, async (args) => {
       const source = readFileSync(args.path, 'utf8');
       const original = 'require(`../bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`)';
-      if (!source.includes(original)) throw new Error(`onnxruntime-node's binding.js no longer loads ../bin/napi-v6/: update esbuild.mjs`);
+      if (!source.includes(original))
+        throw new Error(`onnxruntime-node's binding.js no longer loads ../bin/napi-v6/: update esbuild.mjs`);
       // An expression esbuild leaves alone: the path is resolved at run time, beside the running bundle.
-      const beside = "require(require('node:path').join(__dirname, 'onnxruntime', 'napi-v6', process.platform, process.arch, 'onnxruntime_binding.node'))";
+      const beside =
+        "require(require('node:path').join(__dirname, 'onnxruntime', 'napi-v6', process.platform, process.arch, 'onnxruntime_binding.node'))";
       return { contents: source.replace(original, beside), loader: 'js' };
     });
   },
@@ -93,14 +95,17 @@ const contexts = [
     platform: 'browser',
     target: 'es2022',
     format: 'iife',
-    // Lit, vscode-elements, the virtualizer and Chart.js, minified: 295 KB instead of 582 KB (a source map stays beside it).
+    // Lit, vscode-elements, the virtualizer and Chart.js, minified: 295 KB instead of 582 KB (a source map stays beside
+    // it).
     minify: true,
   }),
 ];
 
 if (tests) {
   // The integration suite runs inside the extension host: mocha and vscode come from there / node_modules.
-  const suite = readdirSync('test/integration/suite').filter((f) => f.endsWith('.ts')).map((f) => `test/integration/suite/${f}`);
+  const suite = readdirSync('test/integration/suite')
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => `test/integration/suite/${f}`);
   contexts.push(
     await esbuild.context({
       ...common,

@@ -28,7 +28,28 @@ import { initBackend } from '../src/compute/tf/backend';
 const MEMORY_LIMIT_MB = 2048;
 
 const cell = fc.oneof(
-  fc.constantFrom('1', '-2.5', '0', '1e308', '-1e308', '1e400', '1e-400', 'NA', '', '?', 'red', 'blue', 'x y z w', '"q,""r"""', '"two\nlines"', '\x1b[2J', 'é', '😀', 'Infinity', '0x1F'),
+  fc.constantFrom(
+    '1',
+    '-2.5',
+    '0',
+    '1e308',
+    '-1e308',
+    '1e400',
+    '1e-400',
+    'NA',
+    '',
+    '?',
+    'red',
+    'blue',
+    'x y z w',
+    '"q,""r"""',
+    '"two\nlines"',
+    '\x1b[2J',
+    'é',
+    '😀',
+    'Infinity',
+    '0x1F',
+  ),
   fc.double({ noNaN: true }).map(String),
   fc.string({ maxLength: 12 }),
 );
@@ -39,7 +60,13 @@ const table = fc.integer({ min: 1, max: 6 }).chain((cols) =>
   fc.record({
     cols: fc.constant(cols),
     rows: fc.array(
-      fc.tuple(fc.oneof({ weight: 9, arbitrary: fc.array(cell, { minLength: cols, maxLength: cols }) }, { weight: 1, arbitrary: fc.array(cell, { maxLength: 7 }) }), label),
+      fc.tuple(
+        fc.oneof(
+          { weight: 9, arbitrary: fc.array(cell, { minLength: cols, maxLength: cols }) },
+          { weight: 1, arbitrary: fc.array(cell, { maxLength: 7 }) },
+        ),
+        label,
+      ),
       { minLength: 0, maxLength: 40 },
     ),
   }),
@@ -58,11 +85,17 @@ function render(c: FuzzCase): string {
   const { cols, rows } = c.table;
   const names = Array.from({ length: cols }, (_, k) => `f${k}`);
   if (c.format === 'csv') {
-    return [`${names.join(',')},label`, ...rows.map(([cells, l]) => [...cells.slice(0, cols + 1), l].join(','))].join('\n');
+    return [`${names.join(',')},label`, ...rows.map(([cells, l]) => [...cells.slice(0, cols + 1), l].join(','))].join(
+      '\n',
+    );
   }
   return rows
     .map(([cells, l]) => {
-      const fields = cells.slice(0, cols).map((v, k) => `${JSON.stringify(names[k])}: ${/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(v) ? v : JSON.stringify(v)}`);
+      const fields = cells
+        .slice(0, cols)
+        .map(
+          (v, k) => `${JSON.stringify(names[k])}: ${/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(v) ? v : JSON.stringify(v)}`,
+        );
       return `{${[...fields, `"label": ${JSON.stringify(l)}`].join(', ')}}`;
     })
     .join('\n');
@@ -74,13 +107,26 @@ export type Outcome = 'ok' | 'input-error';
 export async function runCase(c: FuzzCase, dir: string, backend: 'cpu' | 'wasm' = 'cpu'): Promise<Outcome> {
   const file = path.join(dir, `case.${c.format}`);
   fs.writeFileSync(file, render(c));
-  const options = { datasetPath: file, folds: c.folds, maxSamples: c.maxSamples, hidden: c.hidden, epochs: 1, model: 'mlp' as const };
+  const options = {
+    datasetPath: file,
+    folds: c.folds,
+    maxSamples: c.maxSamples,
+    hidden: c.hidden,
+    epochs: 1,
+    model: 'mlp' as const,
+  };
   try {
     validateOptions(options);
     const data = await loadDataset(file, { maxSamples: c.maxSamples });
     validateRun(options, data, { backend, workers: 1 });
     const config = { ...defaultModelConfig('mlp'), hidden: c.hidden, epochs: 1 };
-    await trainNetwork(config, { x: data.train.x, y: data.train.y, n: data.train.y.length, dims: data.dims, numClasses: data.classes.length });
+    await trainNetwork(config, {
+      x: data.train.x,
+      y: data.train.y,
+      n: data.train.y.length,
+      dims: data.dims,
+      numClasses: data.classes.length,
+    });
     return 'ok';
   } catch (error) {
     if (error instanceof InputError) return 'input-error';
@@ -116,14 +162,25 @@ async function main(): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const report = {
-    cases: outcomes.ok + outcomes['input-error'], requested: count, seed, outcomes, peakRssMB: Math.round(peakRssMB),
-    seconds: (Date.now() - started) / 1000, failure, finishedAt: new Date().toISOString(),
+    cases: outcomes.ok + outcomes['input-error'],
+    requested: count,
+    seed,
+    outcomes,
+    peakRssMB: Math.round(peakRssMB),
+    seconds: (Date.now() - started) / 1000,
+    failure,
+    finishedAt: new Date().toISOString(),
   };
   // A quick run (CI) never overwrites the committed report of the full run.
   const reportDir = quick ? path.join(__dirname, 'results', 'quick') : path.join(__dirname, 'results');
   fs.mkdirSync(reportDir, { recursive: true });
   fs.writeFileSync(path.join(reportDir, 'fuzz.json'), `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`fuzz: ${report.cases} cases (seed ${seed}): ${outcomes.ok} analyzed, ${outcomes['input-error']} InputError, peak RSS ${report.peakRssMB} MB, ${report.seconds.toFixed(0)} s${failure ? `\nFAILED: ${failure}` : ''}\n`);
+  process.stdout.write(
+    `fuzz: ${report.cases} cases (seed ${seed}): ${outcomes.ok} analyzed, ` +
+      `${outcomes['input-error']} InputError, peak RSS ${report.peakRssMB} ` +
+      `MB, ${report.seconds.toFixed(0)} ` +
+      `s${failure ? `\nFAILED: ${failure}` : ''}\n`,
+  );
   if (failure) process.exitCode = 1;
 }
 

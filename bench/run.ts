@@ -47,26 +47,45 @@ async function main(): Promise<number> {
   }
   const startedAt = new Date().toISOString();
   const machine = describeMachine();
-  log(`${args.quick ? 'QUICK mode' : 'full run'}${args.only ? `, only '${args.only}'` : ''}, ${args.runs} run(s) per configuration; ` +
-    `${machine.cpuModel}, ${machine.cores} cores, load average ${machine.loadAverageAtStart.join(' ')}`);
+  log(
+    `${args.quick ? 'QUICK mode' : 'full run'}${args.only ? `, only '${args.only}'` : ''}, ` +
+      `${args.runs} run(s) per configuration; ` +
+      `${machine.cpuModel}, ${machine.cores} cores, load average ${machine.loadAverageAtStart.join(' ')}`,
+  );
   fs.mkdirSync(args.outDir, { recursive: true });
   const tempDir = fs.mkdtempSync(path.join(tempRoot(), 'influence-lens-bench-'));
   log(`temporary data in ${tempDir}${args.keepTemp ? ' (kept)' : ''}`);
 
   const results: BenchResults = {
-    schema: 1, startedAt, finishedAt: startedAt, durationSeconds: 0, quick: args.quick, only: args.only, runs: args.runs,
-    argv: process.argv.slice(2), machine, loadAverageAtEnd: machine.loadAverageAtStart, inProcess: null, sections: {}, plots: [],
+    schema: 1,
+    startedAt,
+    finishedAt: startedAt,
+    durationSeconds: 0,
+    quick: args.quick,
+    only: args.only,
+    runs: args.runs,
+    argv: process.argv.slice(2),
+    machine,
+    loadAverageAtEnd: machine.loadAverageAtStart,
+    inProcess: null,
+    sections: {},
+    plots: [],
   };
   if (args.merge && args.only) mergeEarlier(results, args.outDir, args.only);
   const selected = (name: SectionName) => args.only === null || args.only === name;
   const save = () => writeOutputs(results, args.outDir);
-  const inProcessError = () => (results.inProcess && !results.inProcess.works ? (results.inProcess.error ?? 'failed') : undefined);
+  const inProcessError = () =>
+    results.inProcess && !results.inProcess.works ? (results.inProcess.error ?? 'failed') : undefined;
 
   try {
     if (selected('e2e')) {
       log('checking whether analyze() runs in-process under tsx with worker threads …');
       results.inProcess = await probeInProcess(tempDir);
-      log(results.inProcess.works ? 'in-process analyze works' : `in-process analyze fails: ${results.inProcess.error}; using the bundled CLI`);
+      log(
+        results.inProcess.works
+          ? 'in-process analyze works'
+          : `in-process analyze fails: ${results.inProcess.error}; using the bundled CLI`,
+      );
     }
     const plan: [SectionName, () => Promise<unknown>][] = [
       ['e2e', () => runEndToEnd({ quick: args.quick, runs: args.runs, tempDir, inProcessError: inProcessError() })],
@@ -121,7 +140,8 @@ function mergeEarlier(results: BenchResults, outDir: string, only: SectionName):
   const file = path.join(outDir, 'latest.json');
   if (!fs.existsSync(file)) return;
   const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults;
-  if (saved.quick !== results.quick) throw new Error(`--merge: ${file} is from a ${saved.quick ? 'quick' : 'full'} run`);
+  if (saved.quick !== results.quick)
+    throw new Error(`--merge: ${file} is from a ${saved.quick ? 'quick' : 'full'} run`);
   for (const name of SECTIONS) {
     const s = saved.sections[name];
     if (name !== only && s) (results.sections as Record<string, unknown>)[name] = s;
@@ -137,10 +157,20 @@ async function guarded<T>(run: () => Promise<T>): Promise<SectionOutcome<T>> {
   const start = os.loadavg().map(round2);
   try {
     const data = await run();
-    return { ok: true, seconds: (performance.now() - t0) / 1000, loadAverage: { start, end: os.loadavg().map(round2) }, data };
+    return {
+      ok: true,
+      seconds: (performance.now() - t0) / 1000,
+      loadAverage: { start, end: os.loadavg().map(round2) },
+      data,
+    };
   } catch (err) {
     log(`section failed: ${(err as Error).stack ?? err}`);
-    return { ok: false, seconds: (performance.now() - t0) / 1000, loadAverage: { start, end: os.loadavg().map(round2) }, error: (err as Error).stack ?? String(err) };
+    return {
+      ok: false,
+      seconds: (performance.now() - t0) / 1000,
+      loadAverage: { start, end: os.loadavg().map(round2) },
+      error: (err as Error).stack ?? String(err),
+    };
   }
 }
 

@@ -39,15 +39,28 @@ export function buildProgram(signal: AbortSignal): Command {
       .command('analyze')
       .description('train a model on a dataset and compute influence and label issues')
       .argument('<dataset>', 'a CSV/TSV/JSONL file or an image folder')
-      .option('--test <path>', 'a separate test file (default: a test/valid file beside the dataset with the same columns, see --no-test-partner)')
-      .option('--no-test-partner', 'do not look for a test file beside the dataset (use a split column or a 20% hold-out)')
+      .option(
+        '--test <path>',
+        'a separate test file (default: a test/valid file beside the dataset ' +
+          'with the same columns, see --no-test-partner)',
+      )
+      .option(
+        '--no-test-partner',
+        'do not look for a test file beside the dataset (use a split column or a 20% hold-out)',
+      )
       .option('--label-column <name>', 'the label column (default: label/class/target/y, else the last)')
       .option('--out <file>', 'where to write the results', 'influence-lens-results.json')
-      .option('--fit-cache <file>', 'save the trained model and head fit here; a later run with the same fit options on unchanged data reuses it instead of retraining'),
+      .option(
+        '--fit-cache <file>',
+        'save the trained model and head fit here; a later run with the same ' +
+          'fit options on unchanged data reuses it instead of retraining',
+      ),
   ).action(async (dataset: string, flags: AnalyzeFlags) => {
     const out = path.resolve(flags.out);
     const options = analyzeOptionsFrom(dataset, flags, signal);
-    options.testPath = await chooseTestPath(options.datasetPath, flags, (line) => process.stderr.write(`${escapeControl(line)}\n`));
+    options.testPath = await chooseTestPath(options.datasetPath, flags, (line) =>
+      process.stderr.write(`${escapeControl(line)}\n`),
+    );
     const results = await runAnalysis(options, out, flags.progress);
     process.stdout.write(flags.json ? `${JSON.stringify(results)}\n` : `${formatSummary(results, out)}\n`);
   });
@@ -58,7 +71,12 @@ export function buildProgram(signal: AbortSignal): Command {
       .description('build an example from real MNIST digits (10% of training labels flipped) and analyze it')
       .option('--out <dir>', 'where to write the example and its results', 'influence-lens-demo')
       .option('--samples <n>', 'digits in the example (default 3000)', positiveInt('--samples'))
-      .option('--format <format>', 'analyze the images or the CSV copy', oneOf('--format', ['images', 'csv'] as const), 'images'),
+      .option(
+        '--format <format>',
+        'analyze the images or the CSV copy',
+        oneOf('--format', ['images', 'csv'] as const),
+        'images',
+      ),
   ).action(async (flags: DemoFlags) => {
     await runDemo(flags, signal);
   });
@@ -114,7 +132,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write('cancelled; no results were written\n');
       return EXIT.cancelled;
     }
-    process.stderr.write(`internal error: ${escapeControlKeepLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+    process.stderr.write(
+      `internal error: ` +
+        `${escapeControlKeepLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
+    );
     return EXIT.internal;
   } finally {
     // The handler stays: a Ctrl-C while the process winds down still exits 130, not by the signal.

@@ -32,7 +32,14 @@ export function activate(context: vscode.ExtensionContext): InfluenceLensApi {
   const reviews = new ReviewStore(context.workspaceState);
   const choices = new ChoiceStore(context.workspaceState);
   const interrupted = new InterruptedJobs(context.workspaceState);
-  runner = new AnalysisRunner({ extensionUri: context.extensionUri, cache, log, notifier, interrupted, maxMemoryMB: () => heapLimitMB(readSettings()) });
+  runner = new AnalysisRunner({
+    extensionUri: context.extensionUri,
+    cache,
+    log,
+    notifier,
+    interrupted,
+    maxMemoryMB: () => heapLimitMB(readSettings()),
+  });
   const activeRunner = runner;
 
   // The controller and the commands need each other (re-run from the panel); commandDeps is filled in below.
@@ -48,10 +55,23 @@ export function activate(context: vscode.ExtensionContext): InfluenceLensApi {
     checkReliability: (datasetPath) => vscode.commands.executeCommand(COMMAND.reliability, datasetPath),
     removeHarmful: (datasetPath, count) => vscode.commands.executeCommand(COMMAND.removeHarmful, datasetPath, count),
     exportReviews: (datasetPath, format) =>
-      exportAndAnnounce(() => exportReviews(datasetPath, reviews, format), Object.keys(reviews.get(datasetPath)).length, notifier),
+      exportAndAnnounce(
+        () => exportReviews(datasetPath, reviews, format),
+        Object.keys(reviews.get(datasetPath)).length,
+        notifier,
+      ),
     undo: new UndoStore(context.workspaceState),
   });
-  const commandDeps = { state: context.workspaceState, runner: activeRunner, controller, cache, choices, reviews, notifier, log };
+  const commandDeps = {
+    state: context.workspaceState,
+    runner: activeRunner,
+    controller,
+    cache,
+    choices,
+    reviews,
+    notifier,
+    log,
+  };
 
   context.subscriptions.push(
     log,
@@ -63,7 +83,11 @@ export function activate(context: vscode.ExtensionContext): InfluenceLensApi {
     }),
   );
   void offerInterrupted(interrupted, notifier, log);
-  log.info(`Influence Lens activated (VS Code ${vscode.version}, node ${process.version}, ${process.platform}/${process.arch}); cache in ${cache.dir}`);
+  log.info(
+    `Influence Lens activated (VS Code ${vscode.version}, node ` +
+      `${process.version}, ${process.platform}/${process.arch}); cache in ` +
+      `${cache.dir}`,
+  );
 
   return createApi({
     cacheDir: cache.dir,
@@ -93,10 +117,18 @@ export function deactivate(): void {
  * back by itself with the last good results (WebviewPanelSerializer); the
  * analysis is offered again here.
  */
-async function offerInterrupted(interrupted: InterruptedJobs, notifier: Notifier, log: { info(m: string): void }): Promise<void> {
+async function offerInterrupted(
+  interrupted: InterruptedJobs,
+  notifier: Notifier,
+  log: { info(m: string): void },
+): Promise<void> {
   for (const datasetPath of await interrupted.takeInterrupted()) {
     log.info(`the analysis of ${datasetPath} was interrupted (the window reloaded or closed)`);
-    const picked = await notifier.info(`Influence Lens: the analysis of ${path.basename(datasetPath)} was interrupted when the window reloaded. Run it again?`, 'Re-run');
+    const picked = await notifier.info(
+      `Influence Lens: the analysis of ${path.basename(datasetPath)} was ` +
+        `interrupted when the window reloaded. Run it again?`,
+      'Re-run',
+    );
     if (picked) await vscode.commands.executeCommand(COMMAND.rerun, datasetPath);
   }
 }

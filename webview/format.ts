@@ -47,7 +47,9 @@ export function assessTrust(reliability: ResultsView['reliability'], hiddenLayer
     return {
       level: 'unknown',
       badge: 'trust: not checked',
-      sentence: 'Influence has not been checked against retraining on this dataset. Run the reliability check to see how far to trust the numbers.',
+      sentence:
+        'Influence has not been checked against retraining on this dataset. Run ' +
+        'the reliability check to see how far to trust the numbers.',
     };
   }
   const r = reliability.pearson;
@@ -55,7 +57,8 @@ export function assessTrust(reliability: ResultsView['reliability'], hiddenLayer
   const removals = reliability.removals;
   const tests = reliability.testCount ?? reliability.tests?.length;
   const scope = [lastLayer ? 'last layer refit' : 'whole network retrained'];
-  if (removals !== undefined && tests !== undefined) scope.push(`${plural(removals, 'removal')} × ${plural(tests, 'test sample')}`);
+  if (removals !== undefined && tests !== undefined)
+    scope.push(`${plural(removals, 'removal')} × ${plural(tests, 'test sample')}`);
   else scope.push(plural(reliability.points, 'pair'));
   const named = reliability.tests?.length
     ? ` (${reliability.tests.slice(0, 5).join(', ')}${(tests ?? 0) > 5 ? ', …' : ''})`
@@ -64,11 +67,17 @@ export function assessTrust(reliability: ResultsView['reliability'], hiddenLayer
     ? `refitting only the last layer on frozen features${hiddenLayers ? ' (the hidden layers kept their weights)' : ''}`
     : 'retraining the whole network';
   const measured =
-    `Checked by removing ${removals !== undefined ? plural(removals, 'training sample') : 'training samples'} one at a time and ${what}, ` +
-    `then measuring the loss of ${tests !== undefined ? plural(tests, 'test sample') : 'the chosen test samples'}${named}: ` +
-    `influence predicted the changes with Pearson ${fmt(r, 2)} (Spearman ${fmt(reliability.spearman, 2)}) over ${plural(reliability.points, 'pair')}.`;
+    `Checked by removing ` +
+    `${removals !== undefined ? plural(removals, 'training sample') : 'training samples'} ` +
+    `one at a time and ${what}, ` +
+    (`then measuring the loss of ` +
+      `${tests !== undefined ? plural(tests, 'test sample') : 'the chosen test samples'}${named}: `) +
+    (`influence predicted the changes with Pearson ${fmt(r, 2)} (Spearman ` +
+      `${fmt(reliability.spearman, 2)}) over ` +
+      `${plural(reliability.points, 'pair')}.`);
   const partial = lastLayer && hiddenLayers;
-  const badge = (level: string) => `trust: ${level}${partial ? ' for the last layer' : ''} (r ${fmt(r, 2)}; ${scope.join(', ')})`;
+  const badge = (level: string) =>
+    `trust: ${level}${partial ? ' for the last layer' : ''} (r ${fmt(r, 2)}; ${scope.join(', ')})`;
   const uncovered = partial
     ? ' This covers the last layer only: how removing a sample would change the whole network was not measured.'
     : '';
@@ -76,15 +85,24 @@ export function assessTrust(reliability: ResultsView['reliability'], hiddenLayer
     return {
       level: 'high',
       badge: badge('high'),
-      sentence: `${measured} ${partial ? 'The last-layer rankings and sizes agree with retraining that layer.' : 'The rankings and the sizes of the influence values agree with retraining.'}${uncovered}`,
+      sentence:
+        `${measured} ` +
+        `${partial ? 'The last-layer rankings and sizes agree with retraining that layer.' : 'The rankings and the sizes of the influence values agree with retraining.'}${uncovered}`,
     };
   }
   if (r >= 0.6) {
-    return { level: 'moderate', badge: badge('moderate'), sentence: `${measured} Use the rankings as leads; the values themselves are rough.${uncovered}` };
+    return {
+      level: 'moderate',
+      badge: badge('moderate'),
+      sentence: `${measured} Use the rankings as leads; the values themselves are rough.${uncovered}`,
+    };
   }
   return {
     level: 'low',
     badge: badge('low'),
-    sentence: `${measured} Treat the influence lists as hints only. The estimated label errors rest mostly on out-of-sample probabilities, which this check does not cover.${uncovered}`,
+    sentence:
+      `${measured} Treat the influence lists as hints only. The estimated ` +
+      `label errors rest mostly on out-of-sample probabilities, which this ` +
+      `check does not cover.${uncovered}`,
   };
 }

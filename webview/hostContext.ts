@@ -12,7 +12,10 @@ export interface HostContext {
    * and `onInvalid` hears of it (its type, if it had one, and why), so the
    * panel can say it could not show something instead of staying blank.
    */
-  onMessage(handler: (message: HostToWebview) => void, onInvalid?: (type: string | undefined, why: string) => void): void;
+  onMessage(
+    handler: (message: HostToWebview) => void,
+    onInvalid?: (type: string | undefined, why: string) => void,
+  ): void;
   saveState(state: PanelState): void;
   /** What the page saved before it was hidden or the window reloaded (undefined: nothing valid). */
   loadState(): PanelState | undefined;

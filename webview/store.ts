@@ -9,7 +9,15 @@
 import {
   MAX_IDS,
   type DetailView,
-  type ExplanationView, type HostToWebview, type ListName, type PanelState, type ResultsView, type ReviewState, type RowQuery, type Split, type Tab,
+  type ExplanationView,
+  type HostToWebview,
+  type ListName,
+  type PanelState,
+  type ResultsView,
+  type ReviewState,
+  type RowQuery,
+  type Split,
+  type Tab,
   type WebviewToHost,
 } from '../src/protocol/webview';
 import type { HostContext } from './hostContext';
@@ -57,9 +65,14 @@ export class PanelStore {
   /** Image datasets: the suspects as a grid of thumbnails instead of rows. */
   gallery = false;
   private detailWanted: string | undefined;
-  /** Pending `queryIds` requests: their ids are added to the selection (a range's replace the previous range from the same anchor). */
+  /**
+   * Pending `queryIds` requests: their ids are added to the selection (a range's replace the previous range from the
+   * same anchor).
+   */
   private idRequests = new Map<number, 'range' | 'all'>();
-  /** Ids the last range added, and from which anchor: shift+k after shift+j shrinks the range instead of keeping both. */
+  /**
+   * Ids the last range added, and from which anchor: shift+k after shift+j shrinks the range instead of keeping both.
+   */
   private lastRange: { anchor: number; ids: number[] } | undefined;
   readonly lists: Record<ListName, RowSource>;
 
@@ -92,8 +105,18 @@ export class PanelStore {
   private restoreExplained: PanelState['explained'];
 
   private rejected(type: string | undefined, why: string): void {
-    const what = type === 'results' ? 'these results' : type === 'explanation' ? 'this explanation' : type === 'rows' ? 'these rows' : `a ${type ?? 'malformed'} message`;
-    this.problem = `The panel cannot show ${what}: the message breaks a limit or the shape it expects (${why}). Please report this with the dataset's size and number of classes.`;
+    const what =
+      type === 'results'
+        ? 'these results'
+        : type === 'explanation'
+          ? 'this explanation'
+          : type === 'rows'
+            ? 'these rows'
+            : `a ${type ?? 'malformed'} message`;
+    this.problem =
+      `The panel cannot show ${what}: the message breaks a limit or the shape ` +
+      `it expects (${why}). Please report this with the dataset's size and ` +
+      `number of classes.`;
     this.changed();
   }
 
@@ -260,7 +283,8 @@ export class PanelStore {
         // After a reload the Influencers tab comes back with the sample it showed, not empty.
         const explained = this.restoreExplained;
         this.restoreExplained = undefined;
-        if (restoring && explained && !this.explanation) this.host.post({ type: 'explain', split: explained.split, id: explained.id });
+        if (restoring && explained && !this.explanation)
+          this.host.post({ type: 'explain', split: explained.split, id: explained.id });
         break;
       }
       case 'rows': {
@@ -268,7 +292,8 @@ export class PanelStore {
         this.requests.delete(m.requestId);
         if (!source?.receive(m)) return;
         // The focused row arrived: the detail pane can ask for it.
-        for (const list of ['suspects', 'tests'] as const) if (source === this.lists[list] && this.tab === list) this.wantDetail(list);
+        for (const list of ['suspects', 'tests'] as const)
+          if (source === this.lists[list] && this.tab === list) this.wantDetail(list);
         break;
       }
       case 'ids': {
@@ -366,5 +391,10 @@ function withReviews(e: ExplanationView, reviews: Map<number, ReviewState>): Exp
     else delete sample.review;
     return { ...r, sample };
   };
-  return { ...e, sample: mark({ sample: e.sample }).sample, proponents: e.proponents.map(mark), opponents: e.opponents.map(mark) };
+  return {
+    ...e,
+    sample: mark({ sample: e.sample }).sample,
+    proponents: e.proponents.map(mark),
+    opponents: e.opponents.map(mark),
+  };
 }

@@ -36,7 +36,10 @@ export function ensureDebianPackages(packages: string[], present: () => boolean)
   if (earlier) return earlier;
   let outcome: InstallOutcome;
   if (process.platform !== 'linux' || typeof process.getuid !== 'function' || process.getuid() !== 0) {
-    outcome = { ok: false, note: `needs the Debian package(s) ${key}; the benchmark installs them only as root on Debian (skipped)` };
+    outcome = {
+      ok: false,
+      note: `needs the Debian package(s) ${key}; the benchmark installs them only as root on Debian (skipped)`,
+    };
   } else {
     log(`installing Debian package(s) ${key} for the benchmark …`);
     let r = aptGet(['install', '-y', '-q', '--no-install-recommends', ...packages]);
@@ -45,7 +48,8 @@ export function ensureDebianPackages(packages: string[], present: () => boolean)
       aptGet(['update', '-q']);
       r = aptGet(['install', '-y', '-q', '--no-install-recommends', ...packages]);
     }
-    outcome = r.ok && present() ? { ok: true } : { ok: false, note: `apt-get install ${key} failed (${r.tail}) (skipped)` };
+    outcome =
+      r.ok && present() ? { ok: true } : { ok: false, note: `apt-get install ${key} failed (${r.tail}) (skipped)` };
   }
   done.set(key, outcome);
   if (!outcome.ok) log(outcome.note!);

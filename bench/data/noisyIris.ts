@@ -22,7 +22,10 @@ export interface NoisyIris {
   classes: string[];
 }
 
-export function writeNoisyIris(file: string, options: { noise: number; seed: number; testFraction?: number }): NoisyIris {
+export function writeNoisyIris(
+  file: string,
+  options: { noise: number; seed: number; testFraction?: number },
+): NoisyIris {
   const clean = `${file}.clean.csv`;
   const { classes } = loadIrisCsv(clean);
   const lines = fs.readFileSync(clean, 'utf8').trim().split('\n');

@@ -114,5 +114,12 @@ export function writeNoisyTable(
   table.rows.forEach((r, i) => lines.push([split[i], ...r.cells, given[i]].map(csvCell).join(',')));
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   fs.writeFileSync(file, lines.join('\n') + '\n');
-  return { file, nTrain: trainRows.length, nTest: table.rows.length - trainRows.length, classes, flips, trainLines: trainRows.map((i) => i + 2) };
+  return {
+    file,
+    nTrain: trainRows.length,
+    nTest: table.rows.length - trainRows.length,
+    classes,
+    flips,
+    trainLines: trainRows.map((i) => i + 2),
+  };
 }

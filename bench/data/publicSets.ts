@@ -64,9 +64,33 @@ function readText(file: string): string {
   return (file.endsWith('.gz') ? zlib.gunzipSync(buf) : buf).toString('utf8');
 }
 
-const WINE = ['alcohol', 'malic_acid', 'ash', 'alcalinity_of_ash', 'magnesium', 'total_phenols', 'flavanoids', 'nonflavanoid_phenols',
-  'proanthocyanins', 'color_intensity', 'hue', 'od280_od315', 'proline'];
-const CANCER_FEATURES = ['radius', 'texture', 'perimeter', 'area', 'smoothness', 'compactness', 'concavity', 'concave_points', 'symmetry', 'fractal_dimension'];
+const WINE = [
+  'alcohol',
+  'malic_acid',
+  'ash',
+  'alcalinity_of_ash',
+  'magnesium',
+  'total_phenols',
+  'flavanoids',
+  'nonflavanoid_phenols',
+  'proanthocyanins',
+  'color_intensity',
+  'hue',
+  'od280_od315',
+  'proline',
+];
+const CANCER_FEATURES = [
+  'radius',
+  'texture',
+  'perimeter',
+  'area',
+  'smoothness',
+  'compactness',
+  'concavity',
+  'concave_points',
+  'symmetry',
+  'fractal_dimension',
+];
 const CANCER = ['mean', 'se', 'worst'].flatMap((stat) => CANCER_FEATURES.map((f) => `${stat}_${f}`));
 
 /** Five fortune categories with distinct subjects and a few hundred texts each. */
@@ -74,26 +98,45 @@ const FORTUNE_CATEGORIES = ['computers', 'food', 'law', 'medicine', 'sports'];
 
 export const PUBLIC_SETS: PublicSet[] = [
   {
-    id: 'wine', title: 'Wine (UCI)', kind: 'tabular', packages: ['python3-sklearn'], files: [`${SK}/wine_data.csv`],
+    id: 'wine',
+    title: 'Wine (UCI)',
+    kind: 'tabular',
+    packages: ['python3-sklearn'],
+    files: [`${SK}/wine_data.csv`],
     load: () => sklearnCsv(`${SK}/wine_data.csv`, WINE),
   },
   {
-    id: 'cancer', title: 'Breast cancer Wisconsin (UCI)', kind: 'tabular', packages: ['python3-sklearn'], files: [`${SK}/breast_cancer.csv`],
+    id: 'cancer',
+    title: 'Breast cancer Wisconsin (UCI)',
+    kind: 'tabular',
+    packages: ['python3-sklearn'],
+    files: [`${SK}/breast_cancer.csv`],
     load: () => sklearnCsv(`${SK}/breast_cancer.csv`, CANCER),
   },
   {
-    id: 'digits', title: 'Digits 8×8 (UCI)', kind: 'image', packages: ['python3-sklearn'], files: [`${SK}/digits.csv.gz`],
+    id: 'digits',
+    title: 'Digits 8×8 (UCI)',
+    kind: 'image',
+    packages: ['python3-sklearn'],
+    files: [`${SK}/digits.csv.gz`],
     load: () => {
-      const rows = readText(`${SK}/digits.csv.gz`).trim().split('\n').map((line) => {
-        const cells = line.split(',');
-        const pixels = cells.slice(0, 64);
-        return { cells: pixels, label: `digit ${cells[64]}`, vector: pixels.map(num) };
-      });
+      const rows = readText(`${SK}/digits.csv.gz`)
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const cells = line.split(',');
+          const pixels = cells.slice(0, 64);
+          return { cells: pixels, label: `digit ${cells[64]}`, vector: pixels.map(num) };
+        });
       return { header: Array.from({ length: 64 }, (_, i) => `px${i}`), rows };
     },
   },
   {
-    id: 'cars', title: 'Cars: origin (vega)', kind: 'tabular', packages: ['python3-vega-datasets'], files: [`${VEGA}/cars.json`],
+    id: 'cars',
+    title: 'Cars: origin (vega)',
+    kind: 'tabular',
+    packages: ['python3-vega-datasets'],
+    files: [`${VEGA}/cars.json`],
     load: () => {
       const cars = JSON.parse(readText(`${VEGA}/cars.json`)) as Record<string, string | number | null>[];
       const fields = ['Miles_per_Gallon', 'Cylinders', 'Displacement', 'Horsepower', 'Weight_in_lbs', 'Acceleration'];
@@ -105,7 +148,11 @@ export const PUBLIC_SETS: PublicSet[] = [
     },
   },
   {
-    id: 'weather', title: 'Seattle weather (vega)', kind: 'tabular', packages: ['python3-vega-datasets'], files: [`${VEGA}/seattle-weather.csv`],
+    id: 'weather',
+    title: 'Seattle weather (vega)',
+    kind: 'tabular',
+    packages: ['python3-vega-datasets'],
+    files: [`${VEGA}/seattle-weather.csv`],
     load: () => {
       const lines = readText(`${VEGA}/seattle-weather.csv`).trim().split('\n').slice(1);
       const rows = lines.map((line) => {
@@ -118,7 +165,11 @@ export const PUBLIC_SETS: PublicSet[] = [
     },
   },
   {
-    id: 'fortunes', title: 'Fortunes: category (text)', kind: 'text', packages: ['fortunes'], files: FORTUNE_CATEGORIES.map((c) => `${FORTUNES}/${c}`),
+    id: 'fortunes',
+    title: 'Fortunes: category (text)',
+    kind: 'text',
+    packages: ['fortunes'],
+    files: FORTUNE_CATEGORIES.map((c) => `${FORTUNES}/${c}`),
     load: () => {
       const rows: TableRow[] = [];
       for (const category of FORTUNE_CATEGORIES) {
@@ -132,12 +183,26 @@ export const PUBLIC_SETS: PublicSet[] = [
     },
   },
   {
-    id: 'fashion', title: 'Fashion-MNIST 3k', kind: 'image', packages: ['dataset-fashion-mnist'],
+    id: 'fashion',
+    title: 'Fashion-MNIST 3k',
+    kind: 'image',
+    packages: ['dataset-fashion-mnist'],
     files: [`${FASHION}/t10k-images-idx3-ubyte.gz`, `${FASHION}/t10k-labels-idx1-ubyte.gz`],
     load: () => {
       const images = zlib.gunzipSync(fs.readFileSync(`${FASHION}/t10k-images-idx3-ubyte.gz`));
       const labels = zlib.gunzipSync(fs.readFileSync(`${FASHION}/t10k-labels-idx1-ubyte.gz`));
-      const names = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot'];
+      const names = [
+        't-shirt',
+        'trouser',
+        'pullover',
+        'dress',
+        'coat',
+        'sandal',
+        'shirt',
+        'sneaker',
+        'bag',
+        'ankle boot',
+      ];
       const perClass = new Array<number>(10).fill(0);
       const rows: TableRow[] = [];
       // The first 300 of each class in file order: deterministic and stratified.

@@ -19,7 +19,9 @@ export interface SyntheticCsvOptions {
 
 export function writeSyntheticCsv(file: string, o: SyntheticCsvOptions): { bytes: number } {
   const rng = createRng(o.seed);
-  const centres = Array.from({ length: o.classes }, () => Float64Array.from({ length: o.features }, () => 2 * normal(rng)));
+  const centres = Array.from({ length: o.classes }, () =>
+    Float64Array.from({ length: o.features }, () => 2 * normal(rng)),
+  );
   const fd = fs.openSync(file, 'w');
   let bytes = 0;
   const write = (text: string) => {

@@ -37,7 +37,12 @@ export function machineBusySeconds(): number | null {
  * Average number of cores kept busy by everything except `ownCpuSeconds`
  * over `wallSeconds`; null when /proc/stat is unreadable.
  */
-export function otherLoadCores(busyBefore: number | null, busyAfter: number | null, ownCpuSeconds: number, wallSeconds: number): number | null {
+export function otherLoadCores(
+  busyBefore: number | null,
+  busyAfter: number | null,
+  ownCpuSeconds: number,
+  wallSeconds: number,
+): number | null {
   if (busyBefore === null || busyAfter === null || !(wallSeconds > 0)) return null;
   return Math.max(0, (busyAfter - busyBefore - ownCpuSeconds) / wallSeconds);
 }

@@ -20,10 +20,21 @@ export async function probeInProcess(tempDir: string): Promise<InProcessProbe> {
   loadIrisCsv(file);
   const t0 = performance.now();
   try {
-    const r = await analyze({ datasetPath: file, model: 'logreg', folds: 2, topK: 1, workers: 2, signal: AbortSignal.timeout(120_000) });
+    const r = await analyze({
+      datasetPath: file,
+      model: 'logreg',
+      folds: 2,
+      topK: 1,
+      workers: 2,
+      signal: AbortSignal.timeout(120_000),
+    });
     return { works: true, workers: r.engine.workers, seconds: (performance.now() - t0) / 1000 };
   } catch (err) {
     const e = err as Error & { code?: string };
-    return { works: false, seconds: (performance.now() - t0) / 1000, error: `${e.code ? `${e.code}: ` : ''}${e.message.split('\n')[0]}` };
+    return {
+      works: false,
+      seconds: (performance.now() - t0) / 1000,
+      error: `${e.code ? `${e.code}: ` : ''}${e.message.split('\n')[0]}`,
+    };
   }
 }

@@ -48,6 +48,10 @@ export function bestRecallAt(n: number, p: number): Record<string, number> {
 }
 
 /** Recall after inspecting each fraction in `fractions` (for the recall curve plot). */
-export function recallCurve(scores: ArrayLike<number>, positives: boolean[], fractions: number[]): { x: number; y: number }[] {
+export function recallCurve(
+  scores: ArrayLike<number>,
+  positives: boolean[],
+  fractions: number[],
+): { x: number; y: number }[] {
   return fractions.map((f) => ({ x: f, y: recallAtFraction(scores, positives, f) }));
 }

@@ -49,7 +49,13 @@ export interface CliRunOptions {
 export function runCliAnalyze(options: CliRunOptions): Promise<CliRun> {
   if (!fs.existsSync(CLI)) {
     return Promise.resolve({
-      ok: false, wallSeconds: 0, exitCode: null, timedOut: false, cpuSeconds: null, maxRssMB: null, otherLoadCores: null,
+      ok: false,
+      wallSeconds: 0,
+      exitCode: null,
+      timedOut: false,
+      cpuSeconds: null,
+      maxRssMB: null,
+      otherLoadCores: null,
       error: `${CLI} is missing: run through \`npm run bench\` (it builds first)`,
     });
   }
@@ -57,7 +63,11 @@ export function runCliAnalyze(options: CliRunOptions): Promise<CliRun> {
   fs.rmSync(rusageFile, { force: true });
   fs.rmSync(options.outFile, { force: true });
   const argv = [CLI, 'analyze', options.dataset, ...options.args, '--json', '--no-progress', '--out', options.outFile];
-  const env = { ...process.env, NODE_OPTIONS: `--require ${JSON.stringify(PRELOAD)}`, INFLUENCE_LENS_BENCH_RUSAGE: rusageFile };
+  const env = {
+    ...process.env,
+    NODE_OPTIONS: `--require ${JSON.stringify(PRELOAD)}`,
+    INFLUENCE_LENS_BENCH_RUSAGE: rusageFile,
+  };
 
   return new Promise((resolve) => {
     const busyBefore = machineBusySeconds();
@@ -84,7 +94,12 @@ export function runCliAnalyze(options: CliRunOptions): Promise<CliRun> {
       let maxRssMB: number | null = null;
       let maxExternalMB: number | null = null;
       try {
-        const u = JSON.parse(fs.readFileSync(rusageFile, 'utf8')) as { userSeconds: number; systemSeconds: number; maxRssKB: number; maxExternalBytes?: number };
+        const u = JSON.parse(fs.readFileSync(rusageFile, 'utf8')) as {
+          userSeconds: number;
+          systemSeconds: number;
+          maxRssKB: number;
+          maxExternalBytes?: number;
+        };
         cpuSeconds = u.userSeconds + u.systemSeconds;
         maxRssMB = u.maxRssKB / 1024;
         maxExternalMB = u.maxExternalBytes !== undefined ? u.maxExternalBytes / 2 ** 20 : null;
@@ -93,7 +108,13 @@ export function runCliAnalyze(options: CliRunOptions): Promise<CliRun> {
       }
       fs.rmSync(rusageFile, { force: true });
       const run: CliRun = {
-        ok: false, wallSeconds, exitCode, timedOut, cpuSeconds, maxRssMB, maxExternalMB,
+        ok: false,
+        wallSeconds,
+        exitCode,
+        timedOut,
+        cpuSeconds,
+        maxRssMB,
+        maxExternalMB,
         otherLoadCores: otherLoadCores(busyBefore, busyAfter, cpuSeconds ?? 0, wallSeconds),
       };
       if (spawnError) run.error = spawnError.message;

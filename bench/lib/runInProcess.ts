@@ -17,7 +17,10 @@ export async function runInProcessAnalyze(options: AnalyzeOptions, timeoutSecond
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     return {
-      wallSeconds, exitCode: null, timedOut: false, cpuSeconds,
+      wallSeconds,
+      exitCode: null,
+      timedOut: false,
+      cpuSeconds,
       maxRssMB: null, // getrusage's peak is per process, and this process lives across runs
       otherLoadCores: otherLoadCores(busyBefore, machineBusySeconds(), cpuSeconds, wallSeconds),
     };

@@ -20,7 +20,15 @@ if (isMainThread && file) {
     sample();
     const u = process.resourceUsage();
     try {
-      fs.writeFileSync(file, JSON.stringify({ userSeconds: u.userCPUTime / 1e6, systemSeconds: u.systemCPUTime / 1e6, maxRssKB: u.maxRSS, maxExternalBytes: maxExternal }));
+      fs.writeFileSync(
+        file,
+        JSON.stringify({
+          userSeconds: u.userCPUTime / 1e6,
+          systemSeconds: u.systemCPUTime / 1e6,
+          maxRssKB: u.maxRSS,
+          maxExternalBytes: maxExternal,
+        }),
+      );
     } catch {
       // The harness reports missing figures as unknown.
     }

@@ -62,9 +62,15 @@ export function lineChart(o: ChartOptions): string {
   const sy = (y: number) => m.top + ph - ((y - y0) / (y1 - y0 || 1)) * ph;
 
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" ` +
+      `height="${height}" viewBox="0 0 ${width} ${height}" ` +
+      `font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
-  out.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(o.title)}</text>`);
+  out.push(
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(o.title)}</text>`,
+  );
   // Grid and ticks.
   for (const t of yTicks) {
     out.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${f(sy(t))}" y2="${f(sy(t))}" stroke="#e4e4e4"/>`);
@@ -76,12 +82,17 @@ export function lineChart(o: ChartOptions): string {
   }
   out.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#444"/>`);
   out.push(`<text x="${m.left + pw / 2}" y="${m.top + ph + 36}" text-anchor="middle">${esc(o.xLabel)}</text>`);
-  out.push(`<text transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`);
+  out.push(
+    `<text transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`,
+  );
   if (o.note) out.push(`<text x="${m.left}" y="${height - 10}" font-size="11" fill="#555">${esc(o.note)}</text>`);
 
   for (const r of o.references ?? []) {
     if (r.y < y0 || r.y > y1) continue;
-    out.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${f(sy(r.y))}" y2="${f(sy(r.y))}" stroke="#b00" stroke-dasharray="6 4"/>`);
+    out.push(
+      `<line x1="${m.left}" x2="${m.left + pw}" y1="${f(sy(r.y))}" ` +
+        `y2="${f(sy(r.y))}" stroke="#b00" stroke-dasharray="6 4"/>`,
+    );
     out.push(`<text x="${m.left + pw - 4}" y="${f(sy(r.y) - 5)}" text-anchor="end" fill="#b00">${esc(r.label)}</text>`);
   }
 
@@ -90,19 +101,31 @@ export function lineChart(o: ChartOptions): string {
     const pts = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).sort((a, b) => a.x - b.x);
     if (s.line !== false && pts.length > 1) {
       const d = pts.map((p, i) => `${i === 0 ? 'M' : 'L'}${f(sx(p.x))},${f(sy(p.y))}`).join(' ');
-      out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>`);
+      out.push(
+        `<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>`,
+      );
     }
     for (const p of pts) {
       if (p.yLow !== undefined && p.yHigh !== undefined && p.yHigh > p.yLow) {
         const x = f(sx(p.x));
-        out.push(`<line x1="${x}" x2="${x}" y1="${f(sy(p.yLow))}" y2="${f(sy(p.yHigh))}" stroke="${color}" stroke-width="1.5"/>`);
-        for (const y of [p.yLow, p.yHigh]) out.push(`<line x1="${f(sx(p.x) - 4)}" x2="${f(sx(p.x) + 4)}" y1="${f(sy(y))}" y2="${f(sy(y))}" stroke="${color}"/>`);
+        out.push(
+          `<line x1="${x}" x2="${x}" y1="${f(sy(p.yLow))}" y2="${f(sy(p.yHigh))}" ` +
+            `stroke="${color}" stroke-width="1.5"/>`,
+        );
+        for (const y of [p.yLow, p.yHigh])
+          out.push(
+            `<line x1="${f(sx(p.x) - 4)}" x2="${f(sx(p.x) + 4)}" y1="${f(sy(y))}" y2="${f(sy(y))}" stroke="${color}"/>`,
+          );
       }
       if (s.markers !== false) out.push(`<circle cx="${f(sx(p.x))}" cy="${f(sy(p.y))}" r="3.5" fill="${color}"/>`);
     }
     const ly = m.top + 8 + k * 20;
     const lx = m.left + pw + 14;
-    out.push(`<line x1="${lx}" x2="${lx + 22}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>`);
+    out.push(
+      `<line x1="${lx}" x2="${lx + 22}" y1="${ly}" y2="${ly}" ` +
+        `stroke="${color}" ` +
+        `stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>`,
+    );
     if (s.markers !== false) out.push(`<circle cx="${lx + 11}" cy="${ly}" r="3.5" fill="${color}"/>`);
     out.push(`<text x="${lx + 28}" y="${ly + 4}">${esc(s.name)}</text>`);
   });

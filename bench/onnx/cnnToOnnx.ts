@@ -27,18 +27,36 @@ export function cnnToOnnx(net: TrainedNetwork): Uint8Array {
     const kernel = net.body[2 * k];
     const [kh, kw, cin, cout] = kernel.shape;
     const oihw = new Float32Array(kernel.data.length);
-    for (let o = 0; o < cout; o++) for (let i = 0; i < cin; i++) for (let y = 0; y < kh; y++) for (let z = 0; z < kw; z++) {
-      oihw[((o * cin + i) * kh + y) * kw + z] = kernel.data[((y * kw + z) * cin + i) * cout + o];
-    }
+    for (let o = 0; o < cout; o++)
+      for (let i = 0; i < cin; i++)
+        for (let y = 0; y < kh; y++)
+          for (let z = 0; z < kw; z++) {
+            oihw[((o * cin + i) * kh + y) * kw + z] = kernel.data[((y * kw + z) * cin + i) * cout + o];
+          }
     const w = tensor(`conv${k}.w`, [cout, cin, kh, kw], oihw);
     const b = tensor(`conv${k}.b`, [cout], net.body[2 * k + 1].data);
-    nodes.push({ opType: 'Conv', input: [x, w, b], output: [`conv${k}`], attribute: [ints('kernel_shape', [3, 3]), ints('pads', [1, 1, 1, 1])] });
+    nodes.push({
+      opType: 'Conv',
+      input: [x, w, b],
+      output: [`conv${k}`],
+      attribute: [ints('kernel_shape', [3, 3]), ints('pads', [1, 1, 1, 1])],
+    });
     nodes.push({ opType: 'Relu', input: [`conv${k}`], output: [`relu${k}`] });
-    nodes.push({ opType: 'MaxPool', input: [`relu${k}`], output: [`pool${k}`], attribute: [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])] });
+    nodes.push({
+      opType: 'MaxPool',
+      input: [`relu${k}`],
+      output: [`pool${k}`],
+      attribute: [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])],
+    });
     x = `pool${k}`;
   }
   nodes.push({ opType: 'Transpose', input: [x], output: ['nhwc'], attribute: [ints('perm', [0, 2, 3, 1])] });
-  nodes.push({ opType: 'Flatten', input: ['nhwc'], output: ['flat'], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] });
+  nodes.push({
+    opType: 'Flatten',
+    input: ['nhwc'],
+    output: ['flat'],
+    attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
+  });
   const dense = net.body[2 * blocks];
   tensor('dense.w', dense.shape, dense.data);
   tensor('dense.b', net.body[2 * blocks + 1].shape, net.body[2 * blocks + 1].data);
@@ -52,12 +70,23 @@ export function cnnToOnnx(net: TrainedNetwork): Uint8Array {
   nodes.push({ opType: 'Gemm', input: ['embedding', 'head.w', 'head.b'], output: ['logits'] });
   const vi = (name: string, dims: (number | string)[]) => ({
     name,
-    type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   });
   return onnx.ModelProto.encode({
     irVersion: 8,
     opsetImport: [{ domain: '', version: 13 }],
     producerName: 'influence-lens-bench',
-    graph: { name: 'engine-cnn', node: nodes, initializer: inits, input: [vi('image', ['N', height, width, channels])], output: [vi('logits', ['N', c])] },
+    graph: {
+      name: 'engine-cnn',
+      node: nodes,
+      initializer: inits,
+      input: [vi('image', ['N', height, width, channels])],
+      output: [vi('logits', ['N', c])],
+    },
   }).finish();
 }

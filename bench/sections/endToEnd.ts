@@ -83,14 +83,25 @@ export interface E2eSection {
 }
 
 export function e2ePlan(quick: boolean): E2eConfig[] {
-  const c = (model: ModelKind, samples: number, mode: E2eConfig['mode'] = 'cli'): E2eConfig => ({ model, samples, mode });
+  const c = (model: ModelKind, samples: number, mode: E2eConfig['mode'] = 'cli'): E2eConfig => ({
+    model,
+    samples,
+    mode,
+  });
   // Quick mode leaves out the in-process cross-check (another ~60 s) to stay well under 5 minutes on a loaded machine.
   if (quick) return [c('mlp', 10000), c('mlp', 1000), c('cnn', 1000)];
   return [
-    c('mlp', 1000), c('mlp', 5000), c('mlp', 10000), c('mlp', 10000, 'in-process'),
-    c('cnn', 1000), c('cnn', 5000),
-    c('logreg', 1000), c('logreg', 5000), c('logreg', 10000),
-    // The same analysis on one worker thread (the ratio to two is the parallel speed-up), and on tfjs's pure-JS cpu backend.
+    c('mlp', 1000),
+    c('mlp', 5000),
+    c('mlp', 10000),
+    c('mlp', 10000, 'in-process'),
+    c('cnn', 1000),
+    c('cnn', 5000),
+    c('logreg', 1000),
+    c('logreg', 5000),
+    c('logreg', 10000),
+    // The same analysis on one worker thread (the ratio to two is the parallel speed-up), and on tfjs's pure-JS cpu
+    // backend.
     { model: 'mlp', samples: 10000, mode: 'cli', workers: 1 },
     { model: 'mlp', samples: 1000, mode: 'cli', backend: 'cpu' },
   ];
@@ -127,7 +138,10 @@ export async function runEndToEnd(options: {
       const done = runs.get(config)!;
       if (rep > 0 && (done.length === 0 || !done[0].ok || done[0].wallSeconds > REPEAT_LIMIT_SECONDS)) {
         if (done.length > 0 && done[0].ok && !notes.has(config)) {
-          notes.set(config, `not repeated: one run took ${done[0].wallSeconds.toFixed(0)} s (> ${REPEAT_LIMIT_SECONDS} s)`);
+          notes.set(
+            config,
+            `not repeated: one run took ${done[0].wallSeconds.toFixed(0)} s (> ${REPEAT_LIMIT_SECONDS} s)`,
+          );
         }
         continue;
       }
@@ -137,27 +151,42 @@ export async function runEndToEnd(options: {
         const estimate = first?.ok ? (first.wallSeconds * config.samples) / 1000 : Infinity;
         if (estimate > CNN_BUDGET_SECONDS) {
           skipped.add(config);
-          notes.set(config, first?.ok
-            ? `skipped: cnn at 1k took ${first.wallSeconds.toFixed(0)} s, so ${config.samples} samples would take ≈ ${estimate.toFixed(0)} s (> ${CNN_BUDGET_SECONDS} s)`
-            : 'skipped: cnn at 1k did not complete');
+          notes.set(
+            config,
+            first?.ok
+              ? `skipped: cnn at 1k took ${first.wallSeconds.toFixed(0)} s, so ` +
+                  `${config.samples} samples would take ≈ ${estimate.toFixed(0)} s (> ` +
+                  `${CNN_BUDGET_SECONDS} s)`
+              : 'skipped: cnn at 1k did not complete',
+          );
           log(`e2e: ${label(config)} ${notes.get(config)}`);
           continue;
         }
       }
       log(`e2e: ${label(config)} run ${rep + 1}/${options.runs} …`);
-      const run = await analyzeMnist(mnist.root, config, path.join(options.tempDir, `e2e-${counter++}.json`), timeoutSeconds);
+      const run = await analyzeMnist(
+        mnist.root,
+        config,
+        path.join(options.tempDir, `e2e-${counter++}.json`),
+        timeoutSeconds,
+      );
       done.push(run);
       log(
         run.ok
-          ? `e2e: ${label(config)} run ${rep + 1}: wall ${run.wallSeconds.toFixed(1)} s, engine ${run.engineTotalSeconds?.toFixed(1)} s ` +
+          ? `e2e: ${label(config)} run ${rep + 1}: wall ` +
+              `${run.wallSeconds.toFixed(1)} s, engine ` +
+              `${run.engineTotalSeconds?.toFixed(1)} s ` +
               `(train ${run.stages?.train?.toFixed(1)} s, influence ${run.stages?.influence?.toFixed(1)} s), ` +
-              `cpu ${run.cpuSeconds?.toFixed(1)} s, others used ${run.otherLoadCores?.toFixed(2)} cores, test acc ${run.testAccuracy}`
+              (`cpu ${run.cpuSeconds?.toFixed(1)} s, others used ` +
+                `${run.otherLoadCores?.toFixed(2)} cores, test acc ${run.testAccuracy}`)
           : `e2e: ${label(config)} run ${rep + 1} FAILED: ${run.error}`,
       );
     }
   }
 
-  const configs: E2eConfigResult[] = plan.map((config) => summarizeConfig(config, runs.get(config)!, notes.get(config), skipped.has(config)));
+  const configs: E2eConfigResult[] = plan.map((config) =>
+    summarizeConfig(config, runs.get(config)!, notes.get(config), skipped.has(config)),
+  );
   const target = configs.find((c) => c.model === 'mlp' && c.samples === 10000 && c.mode === 'cli' && !isVariant(c));
   const wall = target?.wall ?? summarize([]);
   return {
@@ -180,15 +209,26 @@ export function isVariant(c: E2eConfig): boolean {
 }
 
 export function label(c: E2eConfig): string {
-  const variant = [c.backend ? `${c.backend} backend` : '', c.workers ? `${c.workers} worker${c.workers > 1 ? 's' : ''}` : ''].filter(Boolean).join(', ');
-  return `${c.model} ${c.samples >= 1000 ? `${c.samples / 1000}k` : c.samples}${c.mode === 'in-process' ? ' (in-process)' : ''}${variant ? ` (${variant})` : ''}`;
+  const variant = [
+    c.backend ? `${c.backend} backend` : '',
+    c.workers ? `${c.workers} worker${c.workers > 1 ? 's' : ''}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return (
+    `${c.model} ` +
+    `${c.samples >= 1000 ? `${c.samples / 1000}k` : c.samples}${c.mode === 'in-process' ? ' (in-process)' : ''}${variant ? ` (${variant})` : ''}`
+  );
 }
 
 async function analyzeMnist(root: string, config: E2eConfig, outFile: string, timeoutSeconds: number): Promise<E2eRun> {
   const maxSamples = config.samples < 10000 ? config.samples : undefined;
   let run: CliRun;
   if (config.mode === 'in-process') {
-    run = await runInProcessAnalyze({ datasetPath: root, model: config.model, folds: 5, topK: 10, maxSamples }, timeoutSeconds);
+    run = await runInProcessAnalyze(
+      { datasetPath: root, model: config.model, folds: 5, topK: 10, maxSamples },
+      timeoutSeconds,
+    );
   } else {
     const args = ['--model', config.model, '--folds', '5', '--top-k', '10'];
     if (maxSamples !== undefined) args.push('--max-samples', String(maxSamples));
@@ -224,10 +264,16 @@ async function analyzeMnist(root: string, config: E2eConfig, outFile: string, ti
   return out;
 }
 
-function summarizeConfig(config: E2eConfig, runs: E2eRun[], note: string | undefined, skipped: boolean): E2eConfigResult {
+function summarizeConfig(
+  config: E2eConfig,
+  runs: E2eRun[],
+  note: string | undefined,
+  skipped: boolean,
+): E2eConfigResult {
   const ok = runs.filter((r) => r.ok);
   const stageNames: string[] = [];
-  for (const r of ok) for (const name of Object.keys(r.stages ?? {})) if (!stageNames.includes(name)) stageNames.push(name);
+  for (const r of ok)
+    for (const name of Object.keys(r.stages ?? {})) if (!stageNames.includes(name)) stageNames.push(name);
   const stages: Record<string, Summary> = {};
   for (const name of stageNames) stages[name] = summarize(ok.map((r) => r.stages?.[name] ?? 0));
   return {

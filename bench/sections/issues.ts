@@ -28,10 +28,27 @@ export interface IssuesBench {
   nTest: number;
   wallSeconds: number;
   issuesSeconds: number;
-  leaked: { planted: number; exactPlanted: number; nearPlanted: number; foundExact: number; foundNear: number; flagged: number; recall: number; precision: number };
+  leaked: {
+    planted: number;
+    exactPlanted: number;
+    nearPlanted: number;
+    foundExact: number;
+    foundNear: number;
+    flagged: number;
+    recall: number;
+    precision: number;
+  };
   /** Planted copies with a changed label whose set is flagged as a label conflict. */
   conflicts: { planted: number; found: number };
-  outliers: { planted: number; flagged: number; found: number; recall: number; precision: number; auroc: number; cut: number };
+  outliers: {
+    planted: number;
+    flagged: number;
+    found: number;
+    recall: number;
+    precision: number;
+    auroc: number;
+    cut: number;
+  };
   removal: NonNullable<NonNullable<ResultsFile['issues']>['harmful']['removal']> | null;
   counts: NonNullable<ResultsFile['issues']>['counts'] | null;
   search: string;
@@ -83,8 +100,16 @@ export async function runIssuesBench(options: { quick: boolean; tempDir: string 
     fs.writeFileSync(path.join(images, rel), encodeGrayPng(pixels, 28, 28));
     noise.add(rel);
   }
-  log(`issues: MNIST ${samples}: ${nLeak} training images copied into test (${copies.size}), ${nNoise} replaced by noise; analyzing (mlp) …`);
-  const run = await runCliAnalyze({ dataset: images, args: ['--model', 'mlp'], outFile: path.join(options.tempDir, 'issues.json'), timeoutSeconds: 1200 });
+  log(
+    `issues: MNIST ${samples}: ${nLeak} training images copied into test ` +
+      `(${copies.size}), ${nNoise} replaced by noise; analyzing (mlp) …`,
+  );
+  const run = await runCliAnalyze({
+    dataset: images,
+    args: ['--model', 'mlp'],
+    outFile: path.join(options.tempDir, 'issues.json'),
+    timeoutSeconds: 1200,
+  });
   const r = run.results;
   if (!r) throw new Error(run.error ?? 'no results');
   const issues = r.issues;
@@ -115,7 +140,10 @@ export async function runIssuesBench(options: { quick: boolean; tempDir: string 
   const positives = r.train.map((t) => noise.has(t.source.path));
   const flagged = r.train.filter((t) => t.outlier);
   const found = flagged.filter((t) => noise.has(t.source.path)).length;
-  const quality = rankingQuality(r.train.map((t) => t.outlierScore ?? 0), positives);
+  const quality = rankingQuality(
+    r.train.map((t) => t.outlierScore ?? 0),
+    positives,
+  );
   const result: IssuesBench = {
     samples,
     nTrain: r.dataset.nTrain,
@@ -134,17 +162,29 @@ export async function runIssuesBench(options: { quick: boolean; tempDir: string 
     },
     conflicts: { planted: [...copies.values()].filter((c) => c.relabeled).length, found: conflictsFound },
     outliers: {
-      planted: noise.size, flagged: flagged.length, found, recall: found / noise.size, precision: flagged.length ? found / flagged.length : 1,
-      auroc: quality.auroc, cut: issues.outliers.cut,
+      planted: noise.size,
+      flagged: flagged.length,
+      found,
+      recall: found / noise.size,
+      precision: flagged.length ? found / flagged.length : 1,
+      auroc: quality.auroc,
+      cut: issues.outliers.cut,
     },
     removal: issues.harmful.removal,
     counts: issues.counts,
     search: issues.duplicates.search,
   };
   log(
-    `issues: leaked recall ${result.leaked.recall.toFixed(3)} (exact ${foundExact}/${result.leaked.exactPlanted}, near ${foundNear}/${result.leaked.nearPlanted}), precision ${result.leaked.precision.toFixed(3)}; ` +
-      `outliers recall ${result.outliers.recall.toFixed(3)}, precision ${result.outliers.precision.toFixed(3)}, AUROC ${result.outliers.auroc.toFixed(3)}; ` +
-      `removal: test loss ${result.removal?.testLossBefore.toFixed(4)} → ${result.removal?.testLossAfter.toFixed(4)} (predicted ${result.removal?.predictedTestLossAfter.toFixed(4)})`,
+    `issues: leaked recall ${result.leaked.recall.toFixed(3)} (exact ` +
+      `${foundExact}/${result.leaked.exactPlanted}, near ` +
+      `${foundNear}/${result.leaked.nearPlanted}), precision ` +
+      `${result.leaked.precision.toFixed(3)}; ` +
+      (`outliers recall ${result.outliers.recall.toFixed(3)}, precision ` +
+        `${result.outliers.precision.toFixed(3)}, AUROC ` +
+        `${result.outliers.auroc.toFixed(3)}; `) +
+      (`removal: test loss ${result.removal?.testLossBefore.toFixed(4)} → ` +
+        `${result.removal?.testLossAfter.toFixed(4)} (predicted ` +
+        `${result.removal?.predictedTestLossAfter.toFixed(4)})`),
   );
   return result;
 }

@@ -8,7 +8,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createFastHeadHvp } from '../../src/compute/head/fastHeadObjective';
-import { type HeadData, type HeadShape, headHessian, headParameterCount, perSampleGradients } from '../../src/compute/head/softmaxHead';
+import {
+  type HeadData,
+  type HeadShape,
+  headHessian,
+  headParameterCount,
+  perSampleGradients,
+} from '../../src/compute/head/softmaxHead';
 import { computeExactHeadInfluence } from '../../src/compute/influence/exactHeadInfluence';
 import { TopKTracker } from '../../src/compute/influence/topK';
 import { choleskyBlocked64, choleskyMixed, invertLowerBlocked } from '../../src/compute/linalg/blockedCholesky';
@@ -45,7 +51,9 @@ export interface KernelSection {
   backendWarning?: string;
   /** The brief's figure: median of 5 calls (after 2 warm-up calls) at the start of the section. */
   peakGflops: number;
-  /** Median over every reference call of the section (5 before and 5 after each kernel): steadier under bursts of load. */
+  /**
+   * Median over every reference call of the section (5 before and 5 after each kernel): steadier under bursts of load.
+   */
   sectionPeakGflops: number;
   /** The fastest single call of the section: closest to an idle core. */
   peakBestGflops: number;
@@ -98,8 +106,14 @@ export async function runKernels(options: { quick: boolean; runs: number }): Pro
     const referenceGflops = peakFlops / median([...before, ...after]) / 1e9;
     const gflops = spec.flops > 0 ? spec.flops / seconds.median / 1e9 : NaN;
     rows.push({ ...spec, seconds, gflops, referenceGflops, ofPeak: gflops / referenceGflops });
-    log(`kernels: ${spec.name}: ${seconds.median.toFixed(3)} s` +
-      (spec.flops > 0 ? ` → ${gflops.toFixed(2)} GFLOP/s, ${(100 * gflops / referenceGflops).toFixed(0)}% of the matMul peak around it (${referenceGflops.toFixed(1)})` : ''));
+    log(
+      `kernels: ${spec.name}: ${seconds.median.toFixed(3)} s` +
+        (spec.flops > 0
+          ? ` → ${gflops.toFixed(2)} GFLOP/s, ` +
+            `${((100 * gflops) / referenceGflops).toFixed(0)}% of the matMul peak ` +
+            `around it (${referenceGflops.toFixed(1)})`
+          : ''),
+    );
   };
 
   // 1. The peak itself (the brief's figure: median of 5 after warm-up).
@@ -107,15 +121,30 @@ export async function runKernels(options: { quick: boolean; runs: number }): Pro
   const peakSeconds = summarize(reference());
   const peak = peakFlops / peakSeconds.median / 1e9;
   rows.push({
-    name: 'matMul peak (tf.matMul)', shape: '1000×1000 · 1000×1000, float32', flops: peakFlops, flopsFormula: '2·n³',
-    seconds: peakSeconds, gflops: peak, referenceGflops: peak, ofPeak: 1, note: 'median of 5 calls after 2 warm-up calls',
+    name: 'matMul peak (tf.matMul)',
+    shape: '1000×1000 · 1000×1000, float32',
+    flops: peakFlops,
+    flopsFormula: '2·n³',
+    seconds: peakSeconds,
+    gflops: peak,
+    referenceGflops: peak,
+    ofPeak: 1,
+    note: 'median of 5 calls after 2 warm-up calls',
   });
   log(`kernels: matMul peak: ${peakSeconds.median.toFixed(3)} s → ${peak.toFixed(2)} GFLOP/s`);
   const aHost = a.dataSync() as Float32Array;
   const bHost = b.dataSync() as Float32Array;
   kernel(
-    { name: 'matMul with host copies (linalg/matmul.ts)', shape: '1000×1000 · 1000×1000, Float32Array in and out', flops: peakFlops, flopsFormula: '2·n³', note: 'what the engine calls: upload, multiply, read back' },
-    () => matMul(aHost, n, n, bHost, n), 5, 1,
+    {
+      name: 'matMul with host copies (linalg/matmul.ts)',
+      shape: '1000×1000 · 1000×1000, Float32Array in and out',
+      flops: peakFlops,
+      flopsFormula: '2·n³',
+      note: 'what the engine calls: upload, multiply, read back',
+    },
+    () => matMul(aHost, n, n, bHost, n),
+    5,
+    1,
   );
 
   // 2. headHessian on a head shaped like the 10k-MNIST MLP.
@@ -130,28 +159,49 @@ export async function runKernels(options: { quick: boolean; runs: number }): Pro
   const l2 = SHAPE.nTrain * 1e-3;
   let hessian: Float64Array = new Float64Array(0);
   kernel(
-    { name: 'headHessian (head/softmaxHead.ts)', shape: `n=${SHAPE.nTrain}, D=${d}, C=${c} → ${p}×${p} Float64`, flops: ((c * (c + 1)) / 2) * 2 * SHAPE.nTrain * d * d,
-      flopsFormula: 'C(C+1)/2 · 2·n·D²', note: 'C(C+1)/2 float32 matMuls on the backend, scattered into a Float64 P×P matrix' },
+    {
+      name: 'headHessian (head/softmaxHead.ts)',
+      shape: `n=${SHAPE.nTrain}, D=${d}, C=${c} → ${p}×${p} Float64`,
+      flops: ((c * (c + 1)) / 2) * 2 * SHAPE.nTrain * d * d,
+      flopsFormula: 'C(C+1)/2 · 2·n·D²',
+      note: 'C(C+1)/2 float32 matMuls on the backend, scattered into a Float64 P×P matrix',
+    },
     () => {
       hessian = headHessian(train, shape, trainProbs, l2);
     },
-    bigRuns, options.quick ? 0 : 1,
+    bigRuns,
+    options.quick ? 0 : 1,
   );
 
   // 3. Float64 Cholesky of that Hessian (on a fresh copy each run; the copy is part of the timed call, ~2 ms).
   let factor: Float64Array = new Float64Array(0);
   kernel(
-    { name: 'Cholesky, Float64 JS (linalg/cholesky.ts)', shape: `P=${p}`, flops: p ** 3 / 3, flopsFormula: 'P³/3', note: 'plain JS loops, one thread' },
+    {
+      name: 'Cholesky, Float64 JS (linalg/cholesky.ts)',
+      shape: `P=${p}`,
+      flops: p ** 3 / 3,
+      flopsFormula: 'P³/3',
+      note: 'plain JS loops, one thread',
+    },
     () => {
       const work = Float64Array.from(hessian);
       if (!choleskyInPlace(work, p)) throw new Error('synthetic Hessian is not positive definite');
       factor = work;
     },
-    bigRuns, 0,
+    bigRuns,
+    0,
   );
   kernel(
-    { name: 'invertLowerTriangular, Float64 JS', shape: `P=${p}`, flops: p ** 3 / 3, flopsFormula: 'P³/3', note: 'runs inside the influence stage' },
-    () => invertLowerTriangular(factor, p), bigRuns, 0,
+    {
+      name: 'invertLowerTriangular, Float64 JS',
+      shape: `P=${p}`,
+      flops: p ** 3 / 3,
+      flopsFormula: 'P³/3',
+      note: 'runs inside the influence stage',
+    },
+    () => invertLowerTriangular(factor, p),
+    bigRuns,
+    0,
   );
 
   // 3b. The kernels of the iterative solvers and of TracIn/self-influence: one head Hessian-vector
@@ -159,16 +209,30 @@ export async function runKernels(options: { quick: boolean; runs: number }): Pro
   const hvp = createFastHeadHvp(train, shape, trainProbs, l2);
   const v = Float64Array.from(randomArray(p, createRng(8)));
   kernel(
-    { name: 'head HVP, one CG/LiSSA step (head/fastHeadObjective.ts)', shape: `n=${SHAPE.nTrain}, D=${d}, C=${c}`, flops: 2 * 2 * SHAPE.nTrain * d * c,
-      flopsFormula: '2 · 2·n·D·C', note: 'two float32 matMuls (Φ·V, then Φᵀ·(…)) on the backend' },
-    () => void hvp.hvp(v), 10, 2,
+    {
+      name: 'head HVP, one CG/LiSSA step (head/fastHeadObjective.ts)',
+      shape: `n=${SHAPE.nTrain}, D=${d}, C=${c}`,
+      flops: 2 * 2 * SHAPE.nTrain * d * c,
+      flopsFormula: '2 · 2·n·D·C',
+      note: 'two float32 matMuls (Φ·V, then Φᵀ·(…)) on the backend',
+    },
+    () => void hvp.hvp(v),
+    10,
+    2,
   );
   hvp.dispose();
   const perSample = new Float32Array(2048 * p);
   kernel(
-    { name: 'per-sample gradients, 2048 samples (head/softmaxHead.ts)', shape: `2048 × P=${p}`, flops: 2048 * d * c, flopsFormula: 'b·D·C',
-      note: 'outer products (p − y)⊗φ in JS: memory-bound, one multiply per output' },
-    () => perSampleGradients(train, shape, trainProbs, 0, 2048, perSample), 5, 1,
+    {
+      name: 'per-sample gradients, 2048 samples (head/softmaxHead.ts)',
+      shape: `2048 × P=${p}`,
+      flops: 2048 * d * c,
+      flopsFormula: 'b·D·C',
+      note: 'outer products (p − y)⊗φ in JS: memory-bound, one multiply per output',
+    },
+    () => perSampleGradients(train, shape, trainProbs, 0, 2048, perSample),
+    5,
+    1,
   );
 
   // 4. The pieces of the influence stage, then the whole of computeExactHeadInfluence.
@@ -176,44 +240,82 @@ export async function runKernels(options: { quick: boolean; runs: number }): Pro
   const g = randomArray(block * p, createRng(6));
   const lt = randomArray(p * p, createRng(7));
   kernel(
-    { name: 'influence: whitening matMul (one block)', shape: `${block}×${p} · ${p}×${p}`, flops: 2 * block * p * p, flopsFormula: '2·b·P²' },
-    () => matMul(g, block, p, lt, p), 3, 1,
+    {
+      name: 'influence: whitening matMul (one block)',
+      shape: `${block}×${p} · ${p}×${p}`,
+      flops: 2 * block * p * p,
+      flopsFormula: '2·b·P²',
+    },
+    () => matMul(g, block, p, lt, p),
+    3,
+    1,
   );
   const wTest = randomArray(SHAPE.nTest * p, createRng(8));
   const wBlockT = randomArray(p * block, createRng(9));
   kernel(
-    { name: 'influence: test × train-block scores matMul', shape: `${SHAPE.nTest}×${p} · ${p}×${block}`, flops: 2 * SHAPE.nTest * p * block, flopsFormula: '2·nTest·P·b' },
-    () => matMul(wTest, SHAPE.nTest, p, wBlockT, block), 3, 1,
+    {
+      name: 'influence: test × train-block scores matMul',
+      shape: `${SHAPE.nTest}×${p} · ${p}×${block}`,
+      flops: 2 * SHAPE.nTest * p * block,
+      flopsFormula: '2·nTest·P·b',
+    },
+    () => matMul(wTest, SHAPE.nTest, p, wBlockT, block),
+    3,
+    1,
   );
   const scores = randomArray(SHAPE.nTest * block, createRng(10));
   kernel(
-    { name: 'influence: top-k offers (JS, one block)', shape: `${SHAPE.nTest}×${block} scores, k=10`, flops: 0, flopsFormula: '—', note: 'no flops; see offers/s' },
+    {
+      name: 'influence: top-k offers (JS, one block)',
+      shape: `${SHAPE.nTest}×${block} scores, k=10`,
+      flops: 0,
+      flopsFormula: '—',
+      note: 'no flops; see offers/s',
+    },
     () => {
       const tracker = new TopKTracker(SHAPE.nTest, 10);
-      for (let t = 0; t < SHAPE.nTest; t++) for (let r = 0; r < block; r++) tracker.offer(t, r, scores[t * block + r] - 0.5);
+      for (let t = 0; t < SHAPE.nTest; t++)
+        for (let r = 0; r < block; r++) tracker.offer(t, r, scores[t * block + r] - 0.5);
     },
-    3, 1,
+    3,
+    1,
   );
   const topK = rows[rows.length - 1];
-  topK.note = `${((SHAPE.nTest * block) / topK.seconds.median / 1e6).toFixed(0)} M offers/s; no flops (one offer() per value: before issue 18)`;
+  topK.note =
+    `${((SHAPE.nTest * block) / topK.seconds.median / 1e6).toFixed(0)} M ` +
+    `offers/s; no flops (one offer() per value: before issue 18)`;
   kernel(
-    { name: 'influence: top-k threshold scan (offerRow, one block)', shape: `${SHAPE.nTest}×${block} scores, k=10`, flops: 0, flopsFormula: '—' },
+    {
+      name: 'influence: top-k threshold scan (offerRow, one block)',
+      shape: `${SHAPE.nTest}×${block} scores, k=10`,
+      flops: 0,
+      flopsFormula: '—',
+    },
     () => {
       const tracker = new TopKTracker(SHAPE.nTest, 10);
       const shifted = scores.map((x) => x - 0.5);
       for (let t = 0; t < SHAPE.nTest; t++) tracker.offerRow(t, 0, shifted, t * block, block);
     },
-    3, 1,
+    3,
+    1,
   );
   const scan = rows[rows.length - 1];
-  scan.note = `${((SHAPE.nTest * block) / scan.seconds.median / 1e6).toFixed(0)} M offers/s (includes one pass shifting the scores); same output as offer()`;
+  scan.note =
+    `${((SHAPE.nTest * block) / scan.seconds.median / 1e6).toFixed(0)} M ` +
+    `offers/s (includes one pass shifting the scores); same output as offer()`;
 
   const influenceFlops = 2 * (SHAPE.nTrain + SHAPE.nTest) * p * p + 2 * SHAPE.nTest * SHAPE.nTrain * p;
   kernel(
-    { name: 'computeExactHeadInfluence (whole, synthetic)', shape: `nTrain=${SHAPE.nTrain}, nTest=${SHAPE.nTest}, P=${p}, top-10`, flops: influenceFlops,
-      flopsFormula: '2·(nTrain+nTest)·P² + 2·nTest·nTrain·P', note: 'also inverts L (P³/3 Float64), builds per-sample gradients and streams top-k; none counted as flops' },
+    {
+      name: 'computeExactHeadInfluence (whole, synthetic)',
+      shape: `nTrain=${SHAPE.nTrain}, nTest=${SHAPE.nTest}, P=${p}, top-10`,
+      flops: influenceFlops,
+      flopsFormula: '2·(nTrain+nTest)·P² + 2·nTest·nTrain·P',
+      note: 'also inverts L (P³/3 Float64), builds per-sample gradients and streams top-k; none counted as flops',
+    },
     () => computeExactHeadInfluence({ train, test, shape, trainProbs, testProbs, factor, topK: 10 }),
-    options.quick ? 1 : bigRuns, 0,
+    options.quick ? 1 : bigRuns,
+    0,
   );
   // 5. Wide heads (issue 18): the dense linear algebra at P ≥ 2000, old routine beside the new ones.
   largeHeadKernels(kernel, { quick: options.quick, runs: bigRuns });
@@ -229,13 +331,23 @@ export async function runKernels(options: { quick: boolean; runs: number }): Pro
     sectionPeakGflops: peakFlops / median(referenceCalls) / 1e9,
     peakBestGflops: peakFlops / Math.min(...referenceCalls) / 1e9,
     referenceCalls: referenceCalls.length,
-    otherLoadCores: otherLoadCores(busyBefore, machineBusySeconds(), (cpu.user + cpu.system) / 1e6, (performance.now() - t0) / 1000),
+    otherLoadCores: otherLoadCores(
+      busyBefore,
+      machineBusySeconds(),
+      (cpu.user + cpu.system) / 1e6,
+      (performance.now() - t0) / 1000,
+    ),
     rows,
     shape: { ...SHAPE, parameters: p },
   };
 }
 
-type KernelFn = (spec: { name: string; shape: string; flops: number; flopsFormula: string; note?: string }, fn: () => void, runs: number, warmup: number) => void;
+type KernelFn = (
+  spec: { name: string; shape: string; flops: number; flopsFormula: string; note?: string },
+  fn: () => void,
+  runs: number,
+  warmup: number,
+) => void;
 
 /**
  * Factorisation, triangular inverse and Hessian formation on a head of P = 2000
@@ -255,54 +367,114 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
     const probs = syntheticProbs(n, c, createRng(21 + size));
     let hessian: Float64Array = new Float64Array(0);
     kernel(
-      { name: `headHessian, P=${p}`, shape: `n=${n}, D=${d}, C=${c}`, flops: ((c * (c + 1)) / 2) * 2 * n * d * d, flopsFormula: 'C(C+1)/2 · 2·n·D²' },
+      {
+        name: `headHessian, P=${p}`,
+        shape: `n=${n}, D=${d}, C=${c}`,
+        flops: ((c * (c + 1)) / 2) * 2 * n * d * d,
+        flopsFormula: 'C(C+1)/2 · 2·n·D²',
+      },
       () => {
         hessian = headHessian(train, shape, probs, n * 1e-3);
       },
-      options.runs, 0,
+      options.runs,
+      0,
     );
     const cholFlops = p ** 3 / 3;
     const oldRuns = size > 2000 ? 1 : options.runs;
     let factor: Float64Array = new Float64Array(0);
     kernel(
-      { name: `Cholesky, unblocked Float64 (before), P=${p}`, shape: `P=${p}`, flops: cholFlops, flopsFormula: 'P³/3', note: 'linalg/cholesky.ts choleskyInPlace' },
+      {
+        name: `Cholesky, unblocked Float64 (before), P=${p}`,
+        shape: `P=${p}`,
+        flops: cholFlops,
+        flopsFormula: 'P³/3',
+        note: 'linalg/cholesky.ts choleskyInPlace',
+      },
       () => {
         factor = Float64Array.from(hessian);
         if (!choleskyInPlace(factor, p)) throw new Error('synthetic Hessian is not positive definite');
       },
-      oldRuns, 0,
+      oldRuns,
+      0,
     );
     kernel(
-      { name: `Cholesky, blocked Float64 4×4 tiles, P=${p}`, shape: `P=${p}`, flops: cholFlops, flopsFormula: 'P³/3', note: 'linalg/blockedCholesky.ts choleskyBlocked64' },
-      () => void choleskyBlocked64(Float64Array.from(hessian), p), options.runs, 0,
+      {
+        name: `Cholesky, blocked Float64 4×4 tiles, P=${p}`,
+        shape: `P=${p}`,
+        flops: cholFlops,
+        flopsFormula: 'P³/3',
+        note: 'linalg/blockedCholesky.ts choleskyBlocked64',
+      },
+      () => void choleskyBlocked64(Float64Array.from(hessian), p),
+      options.runs,
+      0,
     );
     kernel(
-      { name: `Cholesky, mixed precision, P=${p}`, shape: `P=${p}`, flops: cholFlops, flopsFormula: 'P³/3', note: 'choleskyMixed: float32 matMul updates, float64 diagonal blocks' },
-      () => void choleskyMixed(Float64Array.from(hessian), p), options.runs, 0,
+      {
+        name: `Cholesky, mixed precision, P=${p}`,
+        shape: `P=${p}`,
+        flops: cholFlops,
+        flopsFormula: 'P³/3',
+        note: 'choleskyMixed: float32 matMul updates, float64 diagonal blocks',
+      },
+      () => void choleskyMixed(Float64Array.from(hessian), p),
+      options.runs,
+      0,
     );
     let eta = NaN;
     let precision = '';
     kernel(
-      { name: `fastDampedCholesky (mixed + η check or float64), P=${p}`, shape: `P=${p}`, flops: cholFlops, flopsFormula: 'P³/3', note: 'what polishHead runs' },
+      {
+        name: `fastDampedCholesky (mixed + η check or float64), P=${p}`,
+        shape: `P=${p}`,
+        flops: cholFlops,
+        flopsFormula: 'P³/3',
+        note: 'what polishHead runs',
+      },
       () => {
         const f = fastDampedCholesky(hessian, p);
         eta = f.deviation;
         precision = f.precision;
       },
-      options.runs, 0,
+      options.runs,
+      0,
     );
     log(`kernels: fastDampedCholesky at P=${p} chose ${precision} (η = ${eta.toExponential(2)})`);
     kernel(
-      { name: `L⁻¹, unblocked Float64 (before), P=${p}`, shape: `P=${p}`, flops: cholFlops, flopsFormula: 'P³/3', note: 'invertLowerTriangular' },
-      () => void invertLowerTriangular(factor, p), oldRuns, 0,
+      {
+        name: `L⁻¹, unblocked Float64 (before), P=${p}`,
+        shape: `P=${p}`,
+        flops: cholFlops,
+        flopsFormula: 'P³/3',
+        note: 'invertLowerTriangular',
+      },
+      () => void invertLowerTriangular(factor, p),
+      oldRuns,
+      0,
     );
     kernel(
-      { name: `L⁻¹, blocked Float64 4×4 tiles, P=${p}`, shape: `P=${p}`, flops: cholFlops, flopsFormula: 'P³/3', note: 'invertLowerBlocked(…, false)' },
-      () => void invertLowerBlocked(factor, p, false), options.runs, 0,
+      {
+        name: `L⁻¹, blocked Float64 4×4 tiles, P=${p}`,
+        shape: `P=${p}`,
+        flops: cholFlops,
+        flopsFormula: 'P³/3',
+        note: 'invertLowerBlocked(…, false)',
+      },
+      () => void invertLowerBlocked(factor, p, false),
+      options.runs,
+      0,
     );
     kernel(
-      { name: `L⁻¹, mixed precision, P=${p}`, shape: `P=${p}`, flops: cholFlops, flopsFormula: 'P³/3', note: 'invertLowerBlocked(…, true): what exact influence runs' },
-      () => void invertLowerBlocked(factor, p, true), options.runs, 0,
+      {
+        name: `L⁻¹, mixed precision, P=${p}`,
+        shape: `P=${p}`,
+        flops: cholFlops,
+        flopsFormula: 'P³/3',
+        note: 'invertLowerBlocked(…, true): what exact influence runs',
+      },
+      () => void invertLowerBlocked(factor, p, true),
+      options.runs,
+      0,
     );
   }
 }

@@ -39,18 +39,40 @@ interface Shape {
  */
 function shapes(quick: boolean, dir: string): Shape[] {
   const mb = (x: number, quickMB = x / 10) => Math.max(1, Math.round(quick ? quickMB : x));
-  return ([
-    { shape: `CSV, one text cell of ${mb(109)} MB`, file: 'huge-cell.csv', write: (f: string) => writeHugeTextCell(f, mb(109), false), args: [] },
-    { shape: `JSONL, one text cell of ${mb(109)} MB`, file: 'huge-cell.jsonl', write: (f: string) => writeHugeTextCell(f, mb(109), true), args: [] },
-    { shape: `JSONL, ${mb(289, 1)} MB of short texts`, file: 'long.jsonl', write: (f: string) => writeLongJsonl(f, mb(289, 1)), args: [] },
-    { shape: `CSV, ${mb(240, 5)} MB with 20,000 columns`, file: 'wide.csv', write: (f: string) => writeWideCsv(f, mb(240, 5), 20000), args: [] },
-    {
-      shape: 'MLP with two hidden layers of 30,000 on 2,000 × 64',
-      file: 'small.csv',
-      write: (f: string) => writeSyntheticCsv(f, { nTrain: 2000, nTest: 500, features: 64, classes: 10, seed: 0 }),
-      args: ['--hidden', '30000,30000'],
-    },
-  ] satisfies Shape[]).map((s) => ({ ...s, file: path.join(dir, s.file) }));
+  return (
+    [
+      {
+        shape: `CSV, one text cell of ${mb(109)} MB`,
+        file: 'huge-cell.csv',
+        write: (f: string) => writeHugeTextCell(f, mb(109), false),
+        args: [],
+      },
+      {
+        shape: `JSONL, one text cell of ${mb(109)} MB`,
+        file: 'huge-cell.jsonl',
+        write: (f: string) => writeHugeTextCell(f, mb(109), true),
+        args: [],
+      },
+      {
+        shape: `JSONL, ${mb(289, 1)} MB of short texts`,
+        file: 'long.jsonl',
+        write: (f: string) => writeLongJsonl(f, mb(289, 1)),
+        args: [],
+      },
+      {
+        shape: `CSV, ${mb(240, 5)} MB with 20,000 columns`,
+        file: 'wide.csv',
+        write: (f: string) => writeWideCsv(f, mb(240, 5), 20000),
+        args: [],
+      },
+      {
+        shape: 'MLP with two hidden layers of 30,000 on 2,000 × 64',
+        file: 'small.csv',
+        write: (f: string) => writeSyntheticCsv(f, { nTrain: 2000, nTest: 500, features: 64, classes: 10, seed: 0 }),
+        args: ['--hidden', '30000,30000'],
+      },
+    ] satisfies Shape[]
+  ).map((s) => ({ ...s, file: path.join(dir, s.file) }));
 }
 
 export async function runMemoryShapes(options: { quick: boolean; tempDir: string }): Promise<MemoryShapeRow[]> {
@@ -58,7 +80,12 @@ export async function runMemoryShapes(options: { quick: boolean; tempDir: string
   for (const s of shapes(options.quick, options.tempDir)) {
     const { bytes } = s.write(s.file);
     log(`memory: ${s.shape} (${(bytes / 2 ** 20).toFixed(0)} MB) …`);
-    const run = await runCliAnalyze({ dataset: s.file, args: s.args, outFile: `${s.file}.results.json`, timeoutSeconds: 1800 });
+    const run = await runCliAnalyze({
+      dataset: s.file,
+      args: s.args,
+      outFile: `${s.file}.results.json`,
+      timeoutSeconds: 1800,
+    });
     fs.rmSync(s.file, { force: true });
     const under = run.maxRssMB !== null && run.maxRssMB < MEMORY_LIMIT_MB;
     const row: MemoryShapeRow = {
@@ -72,13 +99,19 @@ export async function runMemoryShapes(options: { quick: boolean; tempDir: string
     };
     if (run.error) row.message = firstMessageLine(run.error);
     rows.push(row);
-    log(`memory: exit ${run.exitCode}, peak RSS ${run.maxRssMB?.toFixed(0)} MB, ${run.wallSeconds.toFixed(1)} s${row.message ? `: ${row.message}` : ''}`);
+    log(
+      `memory: exit ${run.exitCode}, peak RSS ${run.maxRssMB?.toFixed(0)} MB, ` +
+        `${run.wallSeconds.toFixed(1)} s${row.message ? `: ${row.message}` : ''}`,
+    );
   }
   return rows;
 }
 
 /** The engine's own line from the tail of stderr the harness keeps ("influence-lens: …"), else the first line. */
 function firstMessageLine(error: string): string {
-  const lines = error.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = error
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return (lines.find((l) => /error|refus|expected|exceed/i.test(l)) ?? lines[0] ?? '').slice(0, 300);
 }

@@ -85,7 +85,9 @@ export async function runOnnx(opts: { quick: boolean; tempDir: string }): Promis
   const modelFile = path.join(dir, 'resnet18.onnx');
   const bytes = resnet18Bytes(4, SIZE, 1);
   fs.writeFileSync(modelFile, bytes);
-  log(`onnx: ResNet-18-sized graph, ${(bytes.length / 2 ** 20).toFixed(1)} MB; writing ${images} PNGs of ${SIZE}×${SIZE}`);
+  log(
+    `onnx: ResNet-18-sized graph, ${(bytes.length / 2 ** 20).toFixed(1)} MB; writing ${images} PNGs of ${SIZE}×${SIZE}`,
+  );
   const root = path.join(dir, 'images');
   writeImages(root, images);
 
@@ -99,7 +101,9 @@ export async function runOnnx(opts: { quick: boolean; tempDir: string }): Promis
   const session = await ort.InferenceSession.create(model.cutBytes, { graphOptimizationLevel: 'all' });
   for (let b = 0; b < batches; b++) {
     const m = Math.min(BATCH, images - b * BATCH);
-    await session.run({ [model.cut.input]: new ort.Tensor('float32', input.subarray(0, m * 3 * SIZE * SIZE), [m, 3, SIZE, SIZE]) });
+    await session.run({
+      [model.cut.input]: new ort.Tensor('float32', input.subarray(0, m * 3 * SIZE * SIZE), [m, 3, SIZE, SIZE]),
+    });
   }
   const bareSeconds = (performance.now() - t0) / 1000;
   await session.release();
@@ -116,7 +120,11 @@ export async function runOnnx(opts: { quick: boolean; tempDir: string }): Promis
     clearInterval(sampler);
   }
   const embedSeconds = (performance.now() - t0) / 1000;
-  log(`onnx: embedding pass ${(images / embedSeconds).toFixed(1)} images/s (${((bareSeconds / embedSeconds) * 100).toFixed(0)}% of bare), peak RSS ${(peak / 2 ** 20).toFixed(0)} MB`);
+  log(
+    `onnx: embedding pass ${(images / embedSeconds).toFixed(1)} images/s ` +
+      `(${((bareSeconds / embedSeconds) * 100).toFixed(0)}% of bare), peak ` +
+      `RSS ${(peak / 2 ** 20).toFixed(0)} MB`,
+  );
   return {
     modelMB: bytes.length / 2 ** 20,
     images,
@@ -136,14 +144,32 @@ async function demoDetection(opts: { quick: boolean; tempDir: string }): Promise
   const manifest = buildDemoDataset(dir, { samples: opts.quick ? 2000 : 3000, noiseRate: 0.1, seed: 0 });
   const images = path.join(dir, 'images');
   const flipped = new Set(manifest.flipped.map((f) => f.imagePath));
-  const auroc = (r: ResultsFile | undefined) => (r ? rankingQuality(r.train.map((t) => t.suspicion), r.train.map((t) => flipped.has(t.source.path))).auroc : null);
+  const auroc = (r: ResultsFile | undefined) =>
+    r
+      ? rankingQuality(
+          r.train.map((t) => t.suspicion),
+          r.train.map((t) => flipped.has(t.source.path)),
+        ).auroc
+      : null;
   log(`onnx: MNIST demo, ${manifest.flipped.length} of ${manifest.nTrain} labels flipped; built-in mlp …`);
-  const mlp = await runCliAnalyze({ dataset: images, args: ['--model', 'mlp'], outFile: path.join(dir, 'mlp.json'), timeoutSeconds: 1800 });
+  const mlp = await runCliAnalyze({
+    dataset: images,
+    args: ['--model', 'mlp'],
+    outFile: path.join(dir, 'mlp.json'),
+    timeoutSeconds: 1800,
+  });
 
-  log('onnx: training the engine\'s cnn on the noisy training set and exporting it to ONNX …');
+  log("onnx: training the engine's cnn on the noisy training set and exporting it to ONNX …");
   await initBackend('wasm');
   const data = await loadDataset(images, { seed: 0 });
-  const train: TrainingData = { x: data.train.x, y: data.train.y, n: data.train.y.length, dims: data.dims, numClasses: data.classes.length, imageShape: data.imageShape };
+  const train: TrainingData = {
+    x: data.train.x,
+    y: data.train.y,
+    n: data.train.y.length,
+    dims: data.dims,
+    numClasses: data.classes.length,
+    imageShape: data.imageShape,
+  };
   const net = await trainNetwork({ ...defaultModelConfig('cnn'), seed: 0 }, train);
   const bytes = cnnToOnnx(net);
   const modelFile = path.join(dir, 'cnn.onnx');
@@ -158,8 +184,17 @@ async function demoDetection(opts: { quick: boolean; tempDir: string }): Promise
   await runner.dispose();
   let diff = 0;
   for (let k = 0; k < mine.length; k++) diff = Math.max(diff, Math.abs(mine[k] - out.data[k]));
-  log(`onnx: exported cnn (${(bytes.length / 1024).toFixed(0)} KB), max |embedding difference| ${diff.toExponential(1)}; analyzing with --model-file …`);
-  const onnxRun = await runCliAnalyze({ dataset: images, args: ['--model-file', modelFile], outFile: path.join(dir, 'onnx.json'), timeoutSeconds: 1800 });
+  log(
+    `onnx: exported cnn (${(bytes.length / 1024).toFixed(0)} KB), max ` +
+      `|embedding difference| ${diff.toExponential(1)}; analyzing with ` +
+      `--model-file …`,
+  );
+  const onnxRun = await runCliAnalyze({
+    dataset: images,
+    args: ['--model-file', modelFile],
+    outFile: path.join(dir, 'onnx.json'),
+    timeoutSeconds: 1800,
+  });
   const source = onnxRun.results?.model.source;
   const result: OnnxDetection = {
     nTrain: manifest.nTrain,

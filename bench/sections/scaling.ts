@@ -46,7 +46,9 @@ export interface ScalingSection {
 }
 
 export function scalingPlan(quick: boolean): { n: number[]; p: number[] } {
-  return quick ? { n: [1000, 2000], p: [100, 500] } : { n: [1000, 3000, 10000, 30000, 100000], p: [100, 300, 1000, 3000, 5000] };
+  return quick
+    ? { n: [1000, 2000], p: [100, 500] }
+    : { n: [1000, 3000, 10000, 30000, 100000], p: [100, 300, 1000, 3000, 5000] };
 }
 
 export async function runScaling(options: { quick: boolean; tempDir: string }): Promise<ScalingSection> {
@@ -57,7 +59,15 @@ export async function runScaling(options: { quick: boolean; tempDir: string }): 
   }
   const overP: ScalingPoint[] = [];
   for (const p of plan.p) {
-    overP.push(await measure(options.tempDir, { size: p, nTrain: 5000, nTest: 1000, features: 64, hidden: Math.round(p / CLASSES) - 1 }));
+    overP.push(
+      await measure(options.tempDir, {
+        size: p,
+        nTrain: 5000,
+        nTest: 1000,
+        features: 64,
+        hidden: Math.round(p / CLASSES) - 1,
+      }),
+    );
   }
   const largest = overN.find((x) => x.size === 100000);
   const shapes = await runMemoryShapes(options);
@@ -84,7 +94,13 @@ async function measure(
   s: { size: number; nTrain: number; nTest: number; features: number; hidden: number },
 ): Promise<ScalingPoint> {
   const file = path.join(tempDir, `scaling-${s.nTrain}x${s.features}-h${s.hidden}.csv`);
-  const { bytes } = writeSyntheticCsv(file, { nTrain: s.nTrain, nTest: s.nTest, features: s.features, classes: CLASSES, seed: 0 });
+  const { bytes } = writeSyntheticCsv(file, {
+    nTrain: s.nTrain,
+    nTest: s.nTest,
+    features: s.features,
+    classes: CLASSES,
+    seed: 0,
+  });
   const point: ScalingPoint = { ...s, targetParameters: null, csvMB: bytes / 2 ** 20, ok: false };
   log(`scaling: N ${s.nTrain}, ${s.features} features, hidden ${s.hidden} (${point.csvMB.toFixed(0)} MB CSV) …`);
   const run = await runCliAnalyze({
@@ -107,7 +123,9 @@ async function measure(
   point.targetParameters = run.results.model.targetParameters;
   point.method = run.results.influence.method;
   point.stages = run.results.timings.stages;
-  log(`scaling: ${run.wallSeconds.toFixed(1)} s, peak RSS ${run.maxRssMB?.toFixed(0)} MB, P = ${point.targetParameters}`);
+  log(
+    `scaling: ${run.wallSeconds.toFixed(1)} s, peak RSS ${run.maxRssMB?.toFixed(0)} MB, P = ${point.targetParameters}`,
+  );
   return point;
 }
 

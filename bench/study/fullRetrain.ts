@@ -8,16 +8,26 @@
  */
 import { createFullObjective } from '../../src/compute/models/train';
 import type { TrainedNetwork, TrainingData } from '../../src/compute/models/types';
-import { type FullRetrainOptions, type FullRetrainResult, retrainFullNetwork } from '../../src/compute/reliability/retrain';
+import {
+  type FullRetrainOptions,
+  type FullRetrainResult,
+  retrainFullNetwork,
+} from '../../src/compute/reliability/retrain';
 
 /** The engine's options, with the budget and tolerance required (the study states both). */
-export type RetrainOptions = FullRetrainOptions & Required<Pick<FullRetrainOptions, 'maxIterations' | 'meanGradTolerance'>>;
+export type RetrainOptions = FullRetrainOptions &
+  Required<Pick<FullRetrainOptions, 'maxIterations' | 'meanGradTolerance'>>;
 
 export type RetrainResult = FullRetrainResult & { seconds: number };
 
 /** θ flat (engine layout: body in forward order, head kernel, head bias). */
 export function flatParameters(net: TrainedNetwork, data: TrainingData): Float64Array {
-  const objective = createFullObjective(net, { ...data, n: 1, x: data.x.subarray(0, data.dims), y: data.y.subarray(0, 1) });
+  const objective = createFullObjective(net, {
+    ...data,
+    n: 1,
+    x: data.x.subarray(0, data.dims),
+    y: data.y.subarray(0, 1),
+  });
   try {
     return Float64Array.from(objective.flatten());
   } finally {

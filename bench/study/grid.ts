@@ -17,7 +17,9 @@ const LAST_LAYER_ONLY: MethodId[] = ['exact', 'cg-ll', 'lissa-ll', 'tracin', 'gi
  */
 const LOGREG_METHODS: MethodId[] = [...LAST_LAYER_ONLY, 'newton', 'newton-loss'];
 const ALL_METHODS: MethodId[] = ['exact', 'cg-ll', 'lissa-ll', 'tracin', 'gif', 'cg-full', 'lissa-full'];
-/** The CNN's Hessian-vector product is ~10× an MLP's on wasm: gif and whole-network lissa would take most of the budget. */
+/**
+ * The CNN's Hessian-vector product is ~10× an MLP's on wasm: gif and whole-network lissa would take most of the budget.
+ */
 const CNN_METHODS: MethodId[] = ['exact', 'cg-ll', 'lissa-ll', 'tracin', 'cg-full'];
 
 const WEIGHT_DECAYS = [1e-3, 1e-5];
@@ -26,7 +28,9 @@ function wdLabel(wd: number): string {
   return wd === 0 ? 'wd0' : `wd${wd.toExponential(0)}`;
 }
 
-function base(overrides: Partial<ConfigSpec> & Pick<ConfigSpec, 'id' | 'family' | 'dataset' | 'model' | 'weightDecay'>): ConfigSpec {
+function base(
+  overrides: Partial<ConfigSpec> & Pick<ConfigSpec, 'id' | 'family' | 'dataset' | 'model' | 'weightDecay'>,
+): ConfigSpec {
   return {
     hidden: [],
     convChannels: [],
@@ -46,22 +50,47 @@ function base(overrides: Partial<ConfigSpec> & Pick<ConfigSpec, 'id' | 'family' 
 
 function logreg(dataset: 'iris' | 'mnist', wd: number, removals: number): ConfigSpec {
   return base({
-    id: `${dataset}-logreg-${wdLabel(wd)}`, family: 'logreg', dataset, model: 'logreg', weightDecay: wd,
-    methods: LOGREG_METHODS, removals, explain: dataset === 'iris' ? 30 : 5, budgetCheck: 0, retestCheck: 0,
+    id: `${dataset}-logreg-${wdLabel(wd)}`,
+    family: 'logreg',
+    dataset,
+    model: 'logreg',
+    weightDecay: wd,
+    methods: LOGREG_METHODS,
+    removals,
+    explain: dataset === 'iris' ? 30 : 5,
+    budgetCheck: 0,
+    retestCheck: 0,
   });
 }
 
 function mlp(dataset: 'iris' | 'mnist', hidden: number[], wd: number, overrides: Partial<ConfigSpec> = {}): ConfigSpec {
   return base({
-    id: `${dataset}-mlp-${hidden.join('x')}-${wdLabel(wd)}`, family: 'mlp', dataset, model: 'mlp', hidden, weightDecay: wd,
-    explain: dataset === 'iris' ? 30 : 5, ...overrides,
+    id: `${dataset}-mlp-${hidden.join('x')}-${wdLabel(wd)}`,
+    family: 'mlp',
+    dataset,
+    model: 'mlp',
+    hidden,
+    weightDecay: wd,
+    explain: dataset === 'iris' ? 30 : 5,
+    ...overrides,
   });
 }
 
 function cnn(wd: number, overrides: Partial<ConfigSpec> = {}): ConfigSpec {
   return base({
-    id: `mnist-cnn-4x8-32-${wdLabel(wd)}`, family: 'cnn', dataset: 'mnist', model: 'cnn', hidden: [32], convChannels: [4, 8],
-    weightDecay: wd, epochs: 10, methods: CNN_METHODS, removals: 6, budgetCheck: 2, retestCheck: 0, ...overrides,
+    id: `mnist-cnn-4x8-32-${wdLabel(wd)}`,
+    family: 'cnn',
+    dataset: 'mnist',
+    model: 'cnn',
+    hidden: [32],
+    convChannels: [4, 8],
+    weightDecay: wd,
+    epochs: 10,
+    methods: CNN_METHODS,
+    removals: 6,
+    budgetCheck: 2,
+    retestCheck: 0,
+    ...overrides,
   });
 }
 

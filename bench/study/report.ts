@@ -5,7 +5,15 @@
  */
 import type { MnistSmallOptions } from './data';
 import { groupedBarChart, PALETTE, scatterGrid, type ScatterPanel } from './svg';
-import { type ConfigResult, type ConfigSpec, type Correlation, isEngineMethod, METHOD_LABEL, type MethodId, type MethodResult } from './types';
+import {
+  type ConfigResult,
+  type ConfigSpec,
+  type Correlation,
+  isEngineMethod,
+  METHOD_LABEL,
+  type MethodId,
+  type MethodResult,
+} from './types';
 
 export interface StudyFile {
   schema: string;
@@ -31,7 +39,17 @@ export interface StudyFile {
   remeasured?: { ids: string[]; commit: string; at: string; engineMethodsUnchanged: boolean }[];
 }
 
-const METHOD_ORDER: MethodId[] = ['exact', 'cg-ll', 'lissa-ll', 'tracin', 'gif', 'newton', 'newton-loss', 'cg-full', 'lissa-full'];
+const METHOD_ORDER: MethodId[] = [
+  'exact',
+  'cg-ll',
+  'lissa-ll',
+  'tracin',
+  'gif',
+  'newton',
+  'newton-loss',
+  'cg-full',
+  'lissa-full',
+];
 
 /**
  * The engine's estimators in a result. The findings about what the product offers (the targets,
@@ -48,14 +66,20 @@ function engineMethods(r: ConfigResult): MethodResult[] {
  */
 function convexShortfallNote(convex: ConfigResult[], allOk: boolean): string {
   if (allOk) return '';
-  const nl = convex.map((r) => ({ r, m: r.methods.find((m) => m.id === 'newton-loss') })).filter((x) => x.m?.predicted.length);
+  const nl = convex
+    .map((r) => ({ r, m: r.methods.find((m) => m.id === 'newton-loss') }))
+    .filter((x) => x.m?.predicted.length);
   if (nl.length === 0) return '';
   const values = nl.map((x) => v(x.m!.own.pearson));
   const lowest = Math.min(...values);
   return (
-    ` The shortfall is first-order influence itself, not a solver: every estimator computes the same g_tᵀH⁻¹g_i (exact is checked against float64 finite differences) and they agree with each other. ` +
-    `Without weight decay, removing a high-leverage sample also removes its own curvature, and the test loss is not linear along the change: ` +
-    `the study-only one-step Newton change with the test loss evaluated there reaches r ${fx(lowest, 3)} or more on every convex configuration ` +
+    ` The shortfall is first-order influence itself, not a solver: every ` +
+    `estimator computes the same g_tᵀH⁻¹g_i (exact is checked against ` +
+    `float64 finite differences) and they agree with each other. ` +
+    (`Without weight decay, removing a high-leverage sample also removes its ` +
+      `own curvature, and the test loss is not linear along the change: `) +
+    (`the study-only one-step Newton change with the test loss evaluated ` +
+      `there reaches r ${fx(lowest, 3)} or more on every convex configuration `) +
     `(${nl.map((x) => `${label(x.r.spec)} ${fx(x.m!.own.pearson, 3)}`).join(', ')}), at O(P²C) per removed sample.`
   );
 }
@@ -165,7 +189,10 @@ function perTestPearson(r: ConfigResult, m: MethodResult, view: 'own' | 'full'):
   });
 }
 
-/** A budget check whose two measurements are identical: L-BFGS stalled before the first budget was used, so it tests nothing. */
+/**
+ * A budget check whose two measurements are identical: L-BFGS stalled before the first budget was used, so it tests
+ * nothing.
+ */
 function stalled(check: { relativeRmsDifference: number } | null): boolean {
   return !!check && v(check.relativeRmsDifference) === 0;
 }
@@ -191,11 +218,16 @@ function solverNote(m: MethodResult): string {
   const d = m.details;
   const parts: string[] = [];
   if (d.meanIterations !== undefined) parts.push(`${fx(d.meanIterations as number, 0)} it`);
-  if (d.maxRelativeResidual !== undefined) parts.push(`res ${sci(d.maxRelativeResidual as number)}${d.allConverged === true ? '' : ' (tol not met)'}`);
+  if (d.maxRelativeResidual !== undefined)
+    parts.push(`res ${sci(d.maxRelativeResidual as number)}${d.allConverged === true ? '' : ' (tol not met)'}`);
   if (d.lissaScale !== undefined) parts.push(`scale ${sci(d.lissaScale as number)}`);
   if (d.subsetParameters !== undefined) parts.push(`|J| ${d.subsetParameters}/${d.targetParameters}`);
   if (d.checkpoints !== undefined) parts.push(`${d.checkpoints} ckpts`);
-  if (d.maxLeverage !== undefined) parts.push(`leverage max ${fx(d.maxLeverage as number)}, median ${fx(d.medianLeverage as number)} over ${d.scoredTrain} removals`);
+  if (d.maxLeverage !== undefined)
+    parts.push(
+      `leverage max ${fx(d.maxLeverage as number)}, median ` +
+        `${fx(d.medianLeverage as number)} over ${d.scoredTrain} removals`,
+    );
   return parts.join(', ') || '—';
 }
 
@@ -226,8 +258,11 @@ function pearsonBars(results: ConfigResult[], view: 'own' | 'full'): string {
     yMax: 1,
     note:
       view === 'own'
-        ? 'last-layer methods: last layer retrained on frozen features; whole-network methods: whole network retrained (L-BFGS from θ̂). n/a = not run.'
-        : 'every method against the same whole-network retraining (L-BFGS from θ̂, fixed budget, baseline retrained the same way). n/a = not run.',
+        ? 'last-layer methods: last layer retrained on frozen features; ' +
+          'whole-network methods: whole network retrained (L-BFGS from θ̂). n/a = ' +
+          'not run.'
+        : 'every method against the same whole-network retraining (L-BFGS from ' +
+          'θ̂, fixed budget, baseline retrained the same way). n/a = not run.',
   });
 }
 
@@ -263,7 +298,10 @@ function scatterFor(r: ConfigResult): string {
     yLabel: 'predicted infl(i, t)',
     panels,
     columns: 4,
-    note: `${r.pairs.length} pairs = ${r.removed.length} removals × ${r.tests.length} test points; dashed: y = x (TracIn is not in loss units, so no y = x).`,
+    note:
+      `${r.pairs.length} pairs = ${r.removed.length} removals × ` +
+      `${r.tests.length} test points; dashed: y = x (TracIn is not in loss ` +
+      `units, so no y = x).`,
   });
 }
 
@@ -277,27 +315,45 @@ function headline(study: StudyFile): string[] {
   if (convex.length) {
     const rows = convex.map((r) => {
       const ms = engineMethods(r).filter((m) => m.id !== 'tracin');
-      const worst = ms.reduce<MethodResult | undefined>((a, m) => (!a || !(v(m.own.pearson) >= v(a.own.pearson)) ? m : a), undefined);
+      const worst = ms.reduce<MethodResult | undefined>(
+        (a, m) => (!a || !(v(m.own.pearson) >= v(a.own.pearson)) ? m : a),
+        undefined,
+      );
       const ok = ms.every((m) => v(m.own.pearson) >= 0.95);
       return { r, worst, ok };
     });
     const allOk = rows.every((x) => x.ok);
-    const core = convex.flatMap((r) => r.methods.filter((m) => ['exact', 'cg-ll', 'lissa-ll'].includes(m.id)).map((m) => v(m.own.pearson)));
+    const core = convex.flatMap((r) =>
+      r.methods.filter((m) => ['exact', 'cg-ll', 'lissa-ll'].includes(m.id)).map((m) => v(m.own.pearson)),
+    );
     const coreOk = core.length > 0 && core.every((x) => x >= 0.95);
     out.push(
-      `- **Convex model (logistic regression): every method except TracIn reaches Pearson ≥ 0.95 against retraining — ${allOk ? 'MET' : 'NOT MET'}.** ` +
+      `- **Convex model (logistic regression): every method except TracIn ` +
+        `reaches Pearson ≥ 0.95 against retraining — ` +
+        `${allOk ? 'MET' : 'NOT MET'}.** ` +
         rows
           .map(
             (x) =>
-              `${label(x.r.spec)}: lowest non-TracIn r = ${fx(x.worst?.own.pearson, 3)} (${x.worst ? METHOD_LABEL[x.worst.id] : '—'})` +
-              (x.ok ? '' : `; below 0.95: ${engineMethods(x.r).filter((m) => m.id !== 'tracin' && !(v(m.own.pearson) >= 0.95)).map((m) => `${METHOD_LABEL[m.id]} ${fx(m.own.pearson, 3)}`).join(', ')}`),
+              `${label(x.r.spec)}: lowest non-TracIn r = ` +
+              `${fx(x.worst?.own.pearson, 3)} ` +
+              `(${x.worst ? METHOD_LABEL[x.worst.id] : '—'})` +
+              (x.ok
+                ? ''
+                : `; below 0.95: ${engineMethods(x.r)
+                    .filter((m) => m.id !== 'tracin' && !(v(m.own.pearson) >= 0.95))
+                    .map((m) => `${METHOD_LABEL[m.id]} ${fx(m.own.pearson, 3)}`)
+                    .join(', ')}`),
           )
           .join('; ') +
         `. Exact, CG and LiSSA alone: ${coreOk ? 'all' : 'NOT all'} ≥ 0.95 (lowest ${fx(Math.min(...core), 3)}).` +
         (allOk
           ? ''
-          : convex.every((r) => engineMethods(r).every((m) => m.id === 'tracin' || m.id === 'gif' || v(m.own.pearson) >= 0.95))
-            ? ' Only GIF misses: by design it moves only the neurons holding 90 % of each test gradient\'s ‖g‖², which on a convex model can only lose information.'
+          : convex.every((r) =>
+                engineMethods(r).every((m) => m.id === 'tracin' || m.id === 'gif' || v(m.own.pearson) >= 0.95),
+              )
+            ? ' Only GIF misses: by design it moves only the neurons holding 90 % of ' +
+              "each test gradient's ‖g‖², which on a convex model can only lose " +
+              'information.'
             : '') +
         convexShortfallNote(convex, allOk),
     );
@@ -309,29 +365,41 @@ function headline(study: StudyFile): string[] {
       const own = best(r, 'own');
       const full = bestFull(r);
       return (
-        `${label(r.spec)}: best vs its own model's retraining ${fx(own?.pearson, 3)} (${own ? METHOD_LABEL[own.id] : '—'}), ` +
+        `${label(r.spec)}: best vs its own model's retraining ` +
+        `${fx(own?.pearson, 3)} (${own ? METHOD_LABEL[own.id] : '—'}), ` +
         `best vs whole-network retraining ${fx(full?.pearson, 3)} (${full ? METHOD_LABEL[full.id] : '—'})`
       );
     });
     const ownOk = shallow.every((r) => v(best(r, 'own')?.pearson) >= 0.8);
     const fullOk = shallow.every((r) => v(bestFull(r)?.pearson) >= 0.8);
-    const fullSome = shallow.filter((r) => v(bestFull(r)?.pearson) >= 0.8).map((r) => shapeText(r.spec) + ' ' + r.spec.dataset);
+    const fullSome = shallow
+      .filter((r) => v(bestFull(r)?.pearson) >= 0.8)
+      .map((r) => shapeText(r.spec) + ' ' + r.spec.dataset);
     out.push(
-      `- **1-hidden-layer MLP with weight decay (1e-3): the best method reaches ≥ 0.8** — against retraining of the model the method describes: ` +
+      `- **1-hidden-layer MLP with weight decay (1e-3): the best method ` +
+        `reaches ≥ 0.8** — against retraining of the model the method describes: ` +
         `${ownOk ? 'MET' : 'NOT MET'}; against retraining of the whole network (the question a user asks): ` +
         `${fullOk ? 'MET' : fullSome.length ? `MET ONLY for ${fullSome.join(', ')}` : 'NOT MET'}. ${parts.join('; ')}.`,
     );
   }
   // 3. LiSSA.
-  const lissas = rs.flatMap((r) => r.methods.filter((m) => m.id.startsWith('lissa')).map((m) => ({ r, m, ok: lissaOk(m) })));
+  const lissas = rs.flatMap((r) =>
+    r.methods.filter((m) => m.id.startsWith('lissa')).map((m) => ({ r, m, ok: lissaOk(m) })),
+  );
   if (lissas.length) {
     const finite = lissas.filter((x) => x.ok.finite && x.ok.stable).length;
     const tol = lissas.filter((x) => x.ok.converged).length;
     const worst = Math.max(...lissas.map((x) => v(x.m.details.maxRelativeResidual as number)).filter(Number.isFinite));
     out.push(
-      `- **LiSSA converges (finite, stable) on every configuration without hand-tuning — ${finite === lissas.length ? 'MET' : 'NOT MET'}:** ` +
-        `${finite} of ${lissas.length} LiSSA runs (${new Set(lissas.map((x) => x.r.spec.id)).size} configurations, last layer and whole network) stayed finite and stable with the automatic scale/damping. ` +
-        `Stricter reading: the engine's residual tolerance (1e-5) was reached in ${tol} of ${lissas.length}; the others stopped at the 1000-step cap with a relative residual up to ${sci(worst)} ` +
+      `- **LiSSA converges (finite, stable) on every configuration without ` +
+        `hand-tuning — ${finite === lissas.length ? 'MET' : 'NOT MET'}:** ` +
+        (`${finite} of ${lissas.length} LiSSA runs ` +
+          `(${new Set(lissas.map((x) => x.r.spec.id)).size} configurations, last ` +
+          `layer and whole network) stayed finite and stable with the automatic ` +
+          `scale/damping. `) +
+        (`Stricter reading: the engine's residual tolerance (1e-5) was reached ` +
+          `in ${tol} of ${lissas.length}; the others stopped at the 1000-step cap ` +
+          `with a relative residual up to ${sci(worst)} `) +
         '(their scores still agree with CG to the correlations shown below).',
     );
   }
@@ -347,30 +415,49 @@ function facts(study: StudyFile): string[] {
     mnistMlp.find((r) => r.spec.hidden.join('x') === hidden.join('x') && r.spec.weightDecay === wd);
 
   if (convex.length) {
-    const vals = convex.flatMap((r) => engineMethods(r).filter((m) => !['tracin', 'gif'].includes(m.id)).map((m) => v(m.own.pearson)));
+    const vals = convex.flatMap((r) =>
+      engineMethods(r)
+        .filter((m) => !['tracin', 'gif'].includes(m.id))
+        .map((m) => v(m.own.pearson)),
+    );
     const gif = convex.map((r) => v(method(r, 'gif')?.own.pearson));
     const lo = Math.min(...vals.filter(Number.isFinite));
     out.push(
-      `**Convex model — ${lo >= 0.95 ? 'trustworthy' : 'mostly trustworthy'}.** On logistic regression (${convex.map((r) => label(r.spec)).join('; ')}) exact, CG and LiSSA agree with ` +
-        `retraining at Pearson ${range(vals)}. GIF, which by design moves only a subset of the parameters (per test point, the output units holding 90 % of its ‖g‖², at least 10 % of them), ` +
+      `**Convex model — ` +
+        `${lo >= 0.95 ? 'trustworthy' : 'mostly trustworthy'}.** On logistic ` +
+        `regression (${convex.map((r) => label(r.spec)).join('; ')}) exact, CG ` +
+        `and LiSSA agree with ` +
+        (`retraining at Pearson ${range(vals)}. GIF, which by design moves only ` +
+          `a subset of the parameters (per test point, the output units holding ` +
+          `90 % of its ‖g‖², at least 10 % of them), `) +
         `reaches ${range(gif)}.`,
     );
     const newton = convex.filter((r) => method(r, 'newton')?.predicted.length);
     if (newton.length) {
       out.push(
-        '**One-step Newton on the convex model** (study only: g_tᵀ(H − H_i)⁻¹g_i, which also removes the sample\'s own curvature H_i; ' +
+        '**One-step Newton on the convex model** (study only: g_tᵀ(H − ' +
+          "H_i)⁻¹g_i, which also removes the sample's own curvature H_i; " +
           'computed for the removed samples only): ' +
           newton
             .map((r) => {
               const n = method(r, 'newton') as MethodResult;
               const ex = method(r, 'exact');
               const nl = method(r, 'newton-loss');
-              return `${label(r.spec)}: r ${fx(n.own.pearson, 3)}, ρ ${fx(n.own.spearman, 3)} (exact ${fx(ex?.own.pearson, 3)}, ${fx(ex?.own.spearman, 3)}), ` +
+              return (
+                `${label(r.spec)}: r ${fx(n.own.pearson, 3)}, ρ ` +
+                `${fx(n.own.spearman, 3)} (exact ${fx(ex?.own.pearson, 3)}, ` +
+                `${fx(ex?.own.spearman, 3)}), ` +
                 `max leverage ${fx(n.details.maxLeverage as number)}` +
-                (nl?.predicted.length ? `; with the test loss evaluated at θ̂ + Δθ_i instead of linearized: r ${fx(nl.own.pearson, 3)}, ρ ${fx(nl.own.spearman, 3)}` : '');
+                (nl?.predicted.length
+                  ? `; with the test loss evaluated at θ̂ + Δθ_i instead of linearized: r ` +
+                    `${fx(nl.own.pearson, 3)}, ρ ${fx(nl.own.spearman, 3)}`
+                  : '')
+              );
             })
             .join('; ') +
-          '. What is left of first-order influence\'s gap is its two linearizations: of the parameter change (the leverage, which the step corrects) and of the test loss along it.',
+          (". What is left of first-order influence's gap is its two " +
+            'linearizations: of the parameter change (the leverage, which the step ' +
+            'corrects) and of the test loss along it.'),
       );
     }
   }
@@ -379,9 +466,13 @@ function facts(study: StudyFile): string[] {
     const llFull = mnistMlp.map((r) => v(method(r, 'exact')?.full?.pearson));
     const medFull = median(llFull);
     out.push(
-      `**Last-layer influence ${medFull >= 0.8 ? 'tracks the whole network reasonably here' : 'describes the last layer, much less the network'}.** On the MNIST MLPs, exact last-layer influence ` +
-        `predicts last-layer retraining (features frozen) at Pearson ${range(ll)}, and the change after retraining the *whole* network at ` +
-        `${range(llFull)} (median ${fx(medFull)}). The last-layer number is what the engine's \`--verify\` badge shows for last-layer methods; ` +
+      `**Last-layer influence ` +
+        `${medFull >= 0.8 ? 'tracks the whole network reasonably here' : 'describes the last layer, much less the network'}.** ` +
+        `On the MNIST MLPs, exact last-layer influence ` +
+        (`predicts last-layer retraining (features frozen) at Pearson ` +
+          `${range(ll)}, and the change after retraining the *whole* network at `) +
+        (`${range(llFull)} (median ${fx(medFull)}). The last-layer number is ` +
+          `what the engine's \`--verify\` badge shows for last-layer methods; `) +
         'it answers "is the computation right?", not "would removing this sample change the prediction this much?".',
     );
     const rows: string[] = [];
@@ -391,7 +482,9 @@ function facts(study: StudyFile): string[] {
       if (!a && !b) continue;
       const fa = a ? bestFull(a) : undefined;
       const fb = b ? bestFull(b) : undefined;
-      rows.push(`${hidden.join('×')}: ${fx(fa?.pearson)} (${fa ? fa.id : '—'}) → ${fx(fb?.pearson)} (${fb ? fb.id : '—'})`);
+      rows.push(
+        `${hidden.join('×')}: ${fx(fa?.pearson)} (${fa ? fa.id : '—'}) → ${fx(fb?.pearson)} (${fb ? fb.id : '—'})`,
+      );
     }
     const drops = [[16], [64], [256], [16, 16], [64, 64], [16, 16, 16], [64, 64, 64]]
       .map((h) => v(bestFull(find(h, 1e-3))?.pearson) - v(bestFull(find(h, 1e-5))?.pearson))
@@ -404,7 +497,9 @@ function facts(study: StudyFile): string[] {
             ? med > 0.05
               ? `Without (effective) weight decay the best estimate loses a median ${fx(med)} of correlation.`
               : med < -0.05
-                ? `Here the nearly unregularized nets are, in the median, *better* predicted by ${fx(-med)} — unlike Basu et al.'s finding; see the ground-truth checks before trusting that.`
+                ? `Here the nearly unregularized nets are, in the median, *better* ` +
+                  `predicted by ${fx(-med)} — unlike Basu et al.'s finding; see the ` +
+                  `ground-truth checks before trusting that.`
                 : `The median change is small (${fx(med)}): weight decay alone does not decide fidelity here.`
             : ''),
       );
@@ -418,14 +513,19 @@ function facts(study: StudyFile): string[] {
     for (const width of [16, 64]) {
       for (const wd of [1e-3, 1e-5]) {
         const d = depthRow(width, wd);
-        if (d.some(Number.isFinite)) depthText.push(`width ${width}, wd ${wdText(wd)}: ${d.map((x) => fx(x)).join(' → ')}`);
+        if (d.some(Number.isFinite))
+          depthText.push(`width ${width}, wd ${wdText(wd)}: ${d.map((x) => fx(x)).join(' → ')}`);
       }
     }
     if (depthText.length) {
-      const deltas = [16, 64].flatMap((w) => [1e-3, 1e-5].map((wd) => {
-        const d = depthRow(w, wd);
-        return d[2] - d[0];
-      })).filter(Number.isFinite);
+      const deltas = [16, 64]
+        .flatMap((w) =>
+          [1e-3, 1e-5].map((wd) => {
+            const d = depthRow(w, wd);
+            return d[2] - d[0];
+          }),
+        )
+        .filter(Number.isFinite);
       const med = median(deltas);
       out.push(
         `**Depth.** Best whole-network Pearson for 1 → 2 → 3 hidden layers: ${depthText.join('; ')}. ` +
@@ -433,7 +533,9 @@ function facts(study: StudyFile): string[] {
             ? med < -0.05
               ? `Going from 1 to 3 hidden layers costs a median ${fx(-med)} of correlation.`
               : med > 0.05
-                ? `Deeper nets are not predicted worse here (median change 1 → 3 layers ${fx(med)}): this does not replicate Basu et al.'s depth effect at this (small) scale.`
+                ? `Deeper nets are not predicted worse here (median change 1 → 3 layers ` +
+                  `${fx(med)}): this does not replicate Basu et al.'s depth effect at ` +
+                  `this (small) scale.`
                 : `The median change from 1 to 3 layers is small (${fx(med)}).`
             : ''),
       );
@@ -442,27 +544,38 @@ function facts(study: StudyFile): string[] {
       .map((wd) => `wd ${wdText(wd)}: ${[16, 64, 256].map((w) => fx(v(bestFull(find([w], wd))?.pearson))).join(' → ')}`)
       .join('; ');
     out.push(`**Width** (1 hidden layer, 16 → 64 → 256 units), best whole-network Pearson: ${widthText}.`);
-    const full = mnistMlp.flatMap((r) => ['cg-full', 'lissa-full'].map((id) => v(method(r, id as MethodId)?.full?.pearson)));
+    const full = mnistMlp.flatMap((r) =>
+      ['cg-full', 'lissa-full'].map((id) => v(method(r, id as MethodId)?.full?.pearson)),
+    );
     const gif = mnistMlp.map((r) => v(method(r, 'gif')?.full?.pearson));
     out.push(
-      `**Whole-network methods.** CG/LiSSA over every parameter (with the damping the engine adds for negative curvature) reach ` +
-        `${range(full)} against whole-network retraining (median ${fx(median(full))}); GIF ${range(gif)} (median ${fx(median(gif))}). ` +
+      `**Whole-network methods.** CG/LiSSA over every parameter (with the ` +
+        `damping the engine adds for negative curvature) reach ` +
+        (`${range(full)} against whole-network retraining (median ` +
+          `${fx(median(full))}); GIF ${range(gif)} (median ${fx(median(gif))}). `) +
         `Exact last-layer influence against the same whole-network truth: median ${fx(median(llFull))}.`,
     );
   }
-  const tracin = rs.map((r) => v(method(r, 'tracin') ? fullView(r, method(r, 'tracin') as MethodResult)?.pearson : NaN));
+  const tracin = rs.map((r) =>
+    v(method(r, 'tracin') ? fullView(r, method(r, 'tracin') as MethodResult)?.pearson : NaN),
+  );
   const tracinOwn = rs.map((r) => v(method(r, 'tracin')?.own.pearson));
   out.push(
-    `**TracIn is not a leave-one-out estimator.** Its Pearson against retraining ranges ${range(tracinOwn)} (last layer) and ` +
-      `${range(tracin)} (whole network; logreg: the model). It follows the Adam trajectory (30 per-epoch checkpoints), not the optimum, ` +
+    `**TracIn is not a leave-one-out estimator.** Its Pearson against ` +
+      `retraining ranges ${range(tracinOwn)} (last layer) and ` +
+      (`${range(tracin)} (whole network; logreg: the model). It follows the ` +
+        `Adam trajectory (30 per-epoch checkpoints), not the optimum, `) +
       'so a low number here is expected and says nothing about its use for ranking proponents/opponents.',
   );
   const cnn = rs.find((r) => r.spec.model === 'cnn');
   if (cnn) {
     const b = bestFull(cnn);
     out.push(
-      `**CNN.** ${label(cnn.spec)}: best against whole-network retraining ${fx(b?.pearson)} (${b ? METHOD_LABEL[b.id] : '—'}), ` +
-        `exact last layer against last-layer retraining ${fx(method(cnn, 'exact')?.own.pearson)} — over only ${cnn.pairs.length} pairs (${cnn.removed.length} removals).`,
+      `**CNN.** ${label(cnn.spec)}: best against whole-network retraining ` +
+        `${fx(b?.pearson)} (${b ? METHOD_LABEL[b.id] : '—'}), ` +
+        (`exact last layer against last-layer retraining ` +
+          `${fx(method(cnn, 'exact')?.own.pearson)} — over only ` +
+          `${cnn.pairs.length} pairs (${cnn.removed.length} removals).`),
     );
   }
   const checks = rs.filter((r) => r.budgetCheck || r.retestCheck);
@@ -472,15 +585,23 @@ function facts(study: StudyFile): string[] {
     const ret = checks.map((r) => v(r.retestCheck?.pearson));
     const weak = checks
       .filter((r) => (!stalled(r.budgetCheck) && v(r.budgetCheck?.pearson) < 0.9) || v(r.retestCheck?.pearson) < 0.9)
-      .map((r) => `${shortLabel(r.spec)} (${[r.budgetCheck && !stalled(r.budgetCheck) ? `2× budget ${fx(r.budgetCheck.pearson)}` : '', r.retestCheck ? `perturbed ${fx(r.retestCheck.pearson)}` : ''].filter(Boolean).join(', ')})`);
+      .map(
+        (r) =>
+          `${shortLabel(r.spec)} ` +
+          `(${[r.budgetCheck && !stalled(r.budgetCheck) ? `2× budget ${fx(r.budgetCheck.pearson)}` : '', r.retestCheck ? `perturbed ${fx(r.retestCheck.pearson)}` : ''].filter(Boolean).join(', ')})`,
+      );
     out.push(
-      `**How solid is the whole-network "truth"?** Re-measuring a subset of the removals with twice the L-BFGS budget agrees at ` +
-        `Pearson ${range(bud)}${nStalled ? ` (in ${nStalled} configuration(s) L-BFGS stalled before the budget, so both measurements are the same point and that check says nothing)` : ''}; ` +
+      `**How solid is the whole-network "truth"?** Re-measuring a subset of ` +
+        `the removals with twice the L-BFGS budget agrees at ` +
+        (`Pearson ` +
+          `${range(bud)}${nStalled ? ` (in ${nStalled} configuration(s) L-BFGS stalled before the budget, so both measurements are the same point and that check says nothing)` : ''}; `) +
         `re-measuring from a slightly perturbed θ̂ agrees at ${range(ret)}. ` +
         (weak.length
-          ? `Below 0.9: ${weak.join('; ')} — there the retraining answer depends on the optimizer's path about as much as on the removed sample, ` +
-            'so a low fidelity number is partly the ground truth\'s fault (Basu et al.\'s caveat, measured). '
-          : 'Everywhere ≥ 0.9: the whole-network numbers above are properties of the estimators, not of retraining noise. '),
+          ? `Below 0.9: ${weak.join('; ')} — there the retraining answer depends on ` +
+            `the optimizer's path about as much as on the removed sample, ` +
+            "so a low fidelity number is partly the ground truth's fault (Basu et al.'s caveat, measured). "
+          : 'Everywhere ≥ 0.9: the whole-network numbers above are properties of ' +
+            'the estimators, not of retraining noise. '),
     );
   }
   // Magnitude: least-squares slope of actual on predicted through 0 (1 = right size).
@@ -502,7 +623,9 @@ function facts(study: StudyFile): string[] {
   // The one-step Newton estimate against exact influence on the same configurations (it runs on logreg only).
   const withNewton = rs.filter((r) => !r.retrain.full && method(r, 'newton')?.predicted.length);
   const newtonNote = withNewton.length
-    ? ` (on the ${withNewton.length} where the one-step Newton estimate ran, exact ${withNewton.map((r) => fx(slope(r, method(r, 'exact'), false))).join(' / ')}, ` +
+    ? ` (on the ${withNewton.length} where the one-step Newton estimate ran, ` +
+      `exact ` +
+      `${withNewton.map((r) => fx(slope(r, method(r, 'exact'), false))).join(' / ')}, ` +
       `one-step Newton ${withNewton.map((r) => fx(slope(r, method(r, 'newton'), false))).join(' / ')})`
     : '';
   const nets = rs.filter((r) => r.retrain.full);
@@ -511,11 +634,17 @@ function facts(study: StudyFile): string[] {
     const exactFull = nets.map((r) => slope(r, method(r, 'exact'), true));
     const cgFull = nets.map((r) => slope(r, method(r, 'cg-full'), true));
     out.push(
-      `**Size of the predictions** (least-squares slope of actual on predicted through 0; 1 = right size). Exact influence: ` +
-        `${fx(median(convexSlopes))} (median) on logreg${newtonNote}, ${fx(median(exactLL))} against last-layer retraining of the nets, but ${fx(median(exactFull))} against whole-network retraining; ` +
+      `**Size of the predictions** (least-squares slope of actual on ` +
+        `predicted through 0; 1 = right size). Exact influence: ` +
+        (`${fx(median(convexSlopes))} (median) on logreg${newtonNote}, ` +
+          `${fx(median(exactLL))} against last-layer retraining of the nets, but ` +
+          `${fx(median(exactFull))} against whole-network retraining; `) +
         `whole-network CG ${fx(median(cgFull))}. ` +
         (median(exactFull) > 2 || median(cgFull) > 2
-          ? 'Removing a sample moves a whole network several times more than either estimate says (the whole-network estimate is also shrunk by the damping added for negative curvature, δ in the tables): read the numbers as a ranking, not as sizes.'
+          ? 'Removing a sample moves a whole network several times more than either ' +
+            'estimate says (the whole-network estimate is also shrunk by the ' +
+            'damping added for negative curvature, δ in the tables): read the ' +
+            'numbers as a ranking, not as sizes.'
           : 'The sizes are roughly right, not only the ranking.'),
     );
   }
@@ -533,8 +662,10 @@ function facts(study: StudyFile): string[] {
     const widths = spreads.map((x) => Math.max(...x.per) - Math.min(...x.per));
     const worst = spreads[widths.indexOf(Math.max(...widths))];
     out.push(
-      `**The test point matters.** Computed per test point (over that point's removals, 6–20 pairs each), the best method's whole-network Pearson ` +
-        `spans a median range of ${fx(median(widths))} across the 5 test points of a configuration; widest: ${shortLabel(worst.r.spec)} (${worst.id}), ` +
+      `**The test point matters.** Computed per test point (over that point's ` +
+        `removals, 6–20 pairs each), the best method's whole-network Pearson ` +
+        (`spans a median range of ${fx(median(widths))} across the 5 test points ` +
+          `of a configuration; widest: ${shortLabel(worst.r.spec)} (${worst.id}), `) +
         `${worst.per.map((x) => fx(x)).join(', ')}. A single trust number per dataset hides this.`,
     );
   }
@@ -551,22 +682,35 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
   md.push('# Influence fidelity study (issue #3)');
   md.push('');
   md.push(
-    `Generated by \`bench/study/run.ts\`${study.quick ? ' **--quick** (reduced grid: not the full study)' : ''} on ${study.startedAt.slice(0, 10)}: ` +
+    `Generated by ` +
+      `\`bench/study/run.ts\`${study.quick ? ' **--quick** (reduced grid: not the full study)' : ''} ` +
+      `on ${study.startedAt.slice(0, 10)}: ` +
       `${rs.length} configurations in ${mins} min wall on ${study.machine.processes} process(es) ` +
-      `(${study.machine.cpus} × ${study.machine.cpuModel}, Node ${study.machine.node}, tfjs wasm; load average ${study.machine.loadAverageBefore.toFixed(1)} before, ${study.machine.loadAverageAfter.toFixed(1)} after — ` +
+      (`(${study.machine.cpus} × ${study.machine.cpuModel}, Node ` +
+        `${study.machine.node}, tfjs wasm; load average ` +
+        `${study.machine.loadAverageBefore.toFixed(1)} before, ` +
+        `${study.machine.loadAverageAfter.toFixed(1)} after — `) +
       'other work on the machine inflates times). ' +
-      `Engine at commit ${study.engine.commit || 'unknown'}${study.engine.srcDirty ? ' with uncommitted changes in src/' : ''}. Raw numbers: [study.json](study.json).` +
-        (study.remeasured ?? [])
-          .map(
-            (m) =>
-              ` Re-measured later at commit ${m.commit || 'unknown'} (${m.at.slice(0, 10)}): ${m.ids.join(', ')}, to add the study-only Newton rows; ` +
-              `the engine's estimators gave ${m.engineMethodsUnchanged ? 'exactly the same numbers as before (same test points, removals and pairs)' : 'DIFFERENT numbers from before; the tables show the new ones'}.`,
-          )
-          .join(''),
+      (`Engine at commit ` +
+        `${study.engine.commit || 'unknown'}${study.engine.srcDirty ? ' with uncommitted changes in src/' : ''}. ` +
+        `Raw numbers: [study.json](study.json).`) +
+      (study.remeasured ?? [])
+        .map(
+          (m) =>
+            ` Re-measured later at commit ${m.commit || 'unknown'} ` +
+            `(${m.at.slice(0, 10)}): ${m.ids.join(', ')}, to add the study-only ` +
+            `Newton rows; ` +
+            (`the engine's estimators gave ` +
+              `${m.engineMethodsUnchanged ? 'exactly the same numbers as before (same test points, removals and pairs)' : 'DIFFERENT numbers from before; the tables show the new ones'}.`),
+        )
+        .join(''),
   );
   if (study.failures.length) {
     md.push('');
-    md.push(`**Configurations that failed (not in the tables):** ${study.failures.map((f) => `${f.id} (${f.error})`).join('; ')}.`);
+    md.push(
+      `**Configurations that failed (not in the tables):** ` +
+        `${study.failures.map((f) => `${f.id} (${f.error})`).join('; ')}.`,
+    );
   }
   md.push('');
   md.push('## Acceptance criteria, as measured');
@@ -574,7 +718,10 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
   md.push(...headline(study));
   md.push('');
   md.push(
-    'Test points and removed samples were fixed by the engine\'s seeded rules before any retraining; seed 0 everywhere; nothing was re-run or re-selected to change a number (the re-measurement noted above only added the study-only rows; the engine\'s numbers came out bit-identical).',
+    "Test points and removed samples were fixed by the engine's seeded " +
+      'rules before any retraining; seed 0 everywhere; nothing was re-run or ' +
+      're-selected to change a number (the re-measurement noted above only ' +
+      "added the study-only rows; the engine's numbers came out bit-identical).",
   );
 
   md.push('');
@@ -587,13 +734,23 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
   md.push('### Compared with Basu et al. (ICLR 2021)');
   md.push('');
   md.push(
-    'Basu, Pope & Feizi ("Influence functions in deep learning are fragile") report that (i) influence estimates are fairly accurate for shallow ' +
-      'networks and often erroneous for deeper ones, (ii) for some architectures weight decay is important for good estimates, and (iii) accuracy ' +
-      'varies strongly with the test point; they also note that leave-one-out ground truth is itself noisy for deep models. ' +
-      'The bullets above are our replication on small data with the engine\'s own estimators; read them against those three points. ' +
-      'Two things we add: the gap between the last-layer view (which the product uses by default and its `--verify` check measures) and the ' +
-      'whole-network view, and a measured reliability of the whole-network ground truth itself (Epifano et al. 2023 and Bae et al. 2022 argue that ' +
-      'part of the reported fragility comes from that ground truth; Bae et al. show influence functions approximate a proximal response, not leave-one-out, in non-convex nets).',
+    'Basu, Pope & Feizi ("Influence functions in deep learning are ' +
+      'fragile") report that (i) influence estimates are fairly accurate for ' +
+      'shallow ' +
+      ('networks and often erroneous for deeper ones, (ii) for some ' +
+        'architectures weight decay is important for good estimates, and (iii) ' +
+        'accuracy ') +
+      ('varies strongly with the test point; they also note that leave-one-out ' +
+        'ground truth is itself noisy for deep models. ') +
+      ("The bullets above are our replication on small data with the engine's " +
+        'own estimators; read them against those three points. ') +
+      ('Two things we add: the gap between the last-layer view (which the ' +
+        'product uses by default and its `--verify` check measures) and the ') +
+      ('whole-network view, and a measured reliability of the whole-network ' +
+        'ground truth itself (Epifano et al. 2023 and Bae et al. 2022 argue that ') +
+      ('part of the reported fragility comes from that ground truth; Bae et ' +
+        'al. show influence functions approximate a proximal response, not ' +
+        'leave-one-out, in non-convex nets).'),
   );
 
   md.push('');
@@ -601,7 +758,14 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
   md.push('');
   md.push(
     table(
-      ['configuration', 'best vs its own model', 'best vs whole network', 'fastest within 0.05 of that best', 'exact last layer vs whole net', 'TracIn'],
+      [
+        'configuration',
+        'best vs its own model',
+        'best vs whole network',
+        'fastest within 0.05 of that best',
+        'exact last layer vs whole net',
+        'TracIn',
+      ],
       rs.map((r) => {
         const own = best(r, 'own');
         const full = bestFull(r);
@@ -627,7 +791,8 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
   );
   md.push('');
   md.push(
-    'For logistic regression "its own model" and "whole network" are the same thing. Times are the influence stage alone (see the time tables); ' +
+    'For logistic regression "its own model" and "whole network" are the ' +
+      'same thing. Times are the influence stage alone (see the time tables); ' +
       'exact and TracIn score every test sample, the iterative methods only the explained ones.',
   );
 
@@ -638,37 +803,87 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
   const irisSpec = rs.find((r) => r.spec.dataset === 'iris');
   md.push(
     [
-      mnistSpec ? `- **MNIST-small.** ${mnistSpec.dataDescription}. Shrinking keeps whole-network leave-one-out retraining affordable and makes the logreg head (1,970 parameters) small enough for the exact method.` : '',
+      mnistSpec
+        ? `- **MNIST-small.** ${mnistSpec.dataDescription}. Shrinking keeps ` +
+          `whole-network leave-one-out retraining affordable and makes the logreg ` +
+          `head (1,970 parameters) small enough for the exact method.`
+        : '',
       irisSpec ? `- **Iris.** ${irisSpec.dataDescription}.` : '',
-      '- **Models** (the engine\'s: ReLU MLP, CNN of 3×3 conv + ReLU + 2×2 max-pool blocks, softmax head; weight decay in the mean-loss convention, biases included): ' +
-        'trained by the engine\'s trainNetwork (Adam, engine default learning rate and batch size, 30 epochs; CNN 10; per-epoch checkpoints kept for TracIn), ' +
-        'then — for every model with hidden layers — the whole network converged by full-batch L-BFGS (the engine\'s `converge` step, budget 1,500 iterations), ' +
-        'then features, head fit to ‖∇‖/n ≤ 1e-7 and Newton polish exactly as analyze() does. All methods of a configuration share this one network.',
-      '- **Methods**: the engine\'s runInfluenceStage with method exact | cg | lissa | tracin | gif and target last-layer | full, default options (CG/LiSSA tolerance 1e-5, LiSSA 1000-step cap, GIF: per test point, whole neurons in order of their share of ‖g_t‖², at least 10 % of them and until they hold 90 % of it; automatic damping). ' +
-        'Time = wall time of that stage (including the exact last-layer self-influence the iterative methods also compute).' +
+      "- **Models** (the engine's: ReLU MLP, CNN of 3×3 conv + ReLU + 2×2 " +
+        'max-pool blocks, softmax head; weight decay in the mean-loss ' +
+        'convention, biases included): ' +
+        ("trained by the engine's trainNetwork (Adam, engine default learning " +
+          'rate and batch size, 30 epochs; CNN 10; per-epoch checkpoints kept for ' +
+          'TracIn), ') +
+        ('then — for every model with hidden layers — the whole network ' +
+          "converged by full-batch L-BFGS (the engine's `converge` step, budget " +
+          '1,500 iterations), ') +
+        ('then features, head fit to ‖∇‖/n ≤ 1e-7 and Newton polish exactly as ' +
+          'analyze() does. All methods of a configuration share this one network.'),
+      "- **Methods**: the engine's runInfluenceStage with method exact | cg | " +
+        'lissa | tracin | gif and target last-layer | full, default options ' +
+        '(CG/LiSSA tolerance 1e-5, LiSSA 1000-step cap, GIF: per test point, ' +
+        'whole neurons in order of their share of ‖g_t‖², at least 10 % of them ' +
+        'and until they hold 90 % of it; automatic damping). ' +
+        ('Time = wall time of that stage (including the exact last-layer ' +
+          'self-influence the iterative methods also compute).') +
         (rs.some((r) => method(r, 'newton'))
-          ? ' On logreg the study adds one estimator the engine does not offer, the one-step Newton leave-one-out estimate g_tᵀ(H − H_i)⁻¹g_i (H_i: the removed sample\'s own Hessian; ' +
-            'Woodbury on the exact factor, O(P²C) per sample), computed only for the removed samples after they are chosen, so it has no say in the removals; its time covers those pairs only.'
+          ? ' On logreg the study adds one estimator the engine does not offer, the ' +
+            'one-step Newton leave-one-out estimate g_tᵀ(H − H_i)⁻¹g_i (H_i: the ' +
+            "removed sample's own Hessian; " +
+            ('Woodbury on the exact factor, O(P²C) per sample), computed only for ' +
+              'the removed samples after they are chosen, so it has no say in the ' +
+              'removals; its time covers those pairs only.')
           : ''),
-      '- **Test points**: the engine\'s verifyInfluence rule — a seeded permutation of the explained test samples, first 5 taken. The iterative methods explain the *first* `explain` test samples (5 on MNIST, whose split is stored in seeded random order; all 30 on Iris), so the 5 are a seeded random draw, the same for every method.',
-      '- **Removals**: the engine\'s chooseRemovals over the score rows of *all* methods interleaved (two thirds: largest |influence| round-robin over test points and methods; one third: seeded random), so every method is judged on the same pairs and no method picks its own favourable ones. K = ' +
-        [...new Set(rs.map((r) => `${r.spec.removals} (${r.spec.dataset} ${r.spec.model})`))].join(', ') + '.',
-      '- **Actual change of test loss**, per removed sample i, two ways: (a) the last layer retrained on frozen features without i (the engine\'s retrainHead, to ‖∇‖/n ≤ 1e-11) — what last-layer methods describe and what `--verify` checks for them; ' +
-        '(b) the whole network retrained without i by full-batch L-BFGS warm-started from θ̂ with a fixed budget of 500 iterations (the engine\'s retrainFullNetwork budget), the no-removal baseline going through exactly the same procedure. ' +
+      "- **Test points**: the engine's verifyInfluence rule — a seeded " +
+        'permutation of the explained test samples, first 5 taken. The ' +
+        'iterative methods explain the *first* `explain` test samples (5 on ' +
+        'MNIST, whose split is stored in seeded random order; all 30 on Iris), ' +
+        'so the 5 are a seeded random draw, the same for every method.',
+      "- **Removals**: the engine's chooseRemovals over the score rows of " +
+        '*all* methods interleaved (two thirds: largest |influence| round-robin ' +
+        'over test points and methods; one third: seeded random), so every ' +
+        'method is judged on the same pairs and no method picks its own ' +
+        'favourable ones. K = ' +
+        [...new Set(rs.map((r) => `${r.spec.removals} (${r.spec.dataset} ${r.spec.model})`))].join(', ') +
+        '.',
+      '- **Actual change of test loss**, per removed sample i, two ways: (a) ' +
+        "the last layer retrained on frozen features without i (the engine's " +
+        'retrainHead, to ‖∇‖/n ≤ 1e-11) — what last-layer methods describe and ' +
+        'what `--verify` checks for them; ' +
+        ('(b) the whole network retrained without i by full-batch L-BFGS ' +
+          'warm-started from θ̂ with a fixed budget of 500 iterations (the ' +
+          "engine's retrainFullNetwork budget), the no-removal baseline going " +
+          'through exactly the same procedure. ') +
         'Whole-network methods are judged against (b) only; last-layer methods against both.',
-      '- **Ground-truth checks** (whole network): a spread subset of the removals is re-measured with twice the budget (does the answer depend on when L-BFGS stops?) and from θ̂ plus small noise (1e-3 × RMS(θ); does it depend on the exact start?).',
-      '- **Engine `--verify` column**: for each last-layer method, the engine\'s verifyInfluence with its own removals and test points and the same last-layer retraining as runReliabilityCheck (refits cached across methods) — the number the product\'s trust badge would show.',
+      '- **Ground-truth checks** (whole network): a spread subset of the ' +
+        'removals is re-measured with twice the budget (does the answer depend ' +
+        'on when L-BFGS stops?) and from θ̂ plus small noise (1e-3 × RMS(θ); ' +
+        'does it depend on the exact start?).',
+      '- **Engine `--verify` column**: for each last-layer method, the ' +
+        "engine's verifyInfluence with its own removals and test points and the " +
+        'same last-layer retraining as runReliabilityCheck (refits cached ' +
+        "across methods) — the number the product's trust badge would show.",
     ]
       .filter(Boolean)
       .join('\n'),
   );
   md.push('');
   md.push(
-    'Why the study re-implements whole-network retraining (bench/study/fullRetrain.ts) instead of calling retrainFullNetwork: same objective and the engine\'s L-BFGS, ' +
-      'but the objective value is summed in float64 (the float32 sum of ~600 losses carries ~1e-5 of noise and stalls the Armijo search near the optimum), ' +
-      'the data stay in one tensor (several times faster), and L-BFGS is restarted after a failed line search until the budget is used. ' +
-      'A ReLU network\'s objective has kinks: L-BFGS stops at ‖∇R‖/n ≈ 1e-3 (not 1e-6), and before this study we measured that after such a stop the objective keeps falling once the point is disturbed. ' +
-      'Retraining the baseline with the same budget makes that drift common to both runs so it cancels in the difference; the ground-truth checks above measure how well.',
+    'Why the study re-implements whole-network retraining ' +
+      '(bench/study/fullRetrain.ts) instead of calling retrainFullNetwork: ' +
+      "same objective and the engine's L-BFGS, " +
+      ('but the objective value is summed in float64 (the float32 sum of ~600 ' +
+        'losses carries ~1e-5 of noise and stalls the Armijo search near the ' +
+        'optimum), ') +
+      ('the data stay in one tensor (several times faster), and L-BFGS is ' +
+        'restarted after a failed line search until the budget is used. ') +
+      ("A ReLU network's objective has kinks: L-BFGS stops at ‖∇R‖/n ≈ 1e-3 " +
+        '(not 1e-6), and before this study we measured that after such a stop ' +
+        'the objective keeps falling once the point is disturbed. ') +
+      ('Retraining the baseline with the same budget makes that drift common ' +
+        'to both runs so it cancels in the difference; the ground-truth checks ' +
+        'above measure how well.'),
   );
 
   for (const family of ['logreg', 'mlp', 'cnn'] as const) {
@@ -679,37 +894,76 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
     md.push('');
     const ids = METHOD_ORDER.filter((id) => fr.some((r) => method(r, id)));
     if (family === 'logreg') {
-      md.push('Pearson (Spearman) of predicted vs actual change of test loss; retraining = the model itself (for logreg the last layer is the whole model).');
+      md.push(
+        'Pearson (Spearman) of predicted vs actual change of test loss; ' +
+          'retraining = the model itself (for logreg the last layer is the whole ' +
+          'model).',
+      );
       md.push('');
-      md.push(table(['configuration', ...ids.map((id) => METHOD_LABEL[id])], fr.map((r) => [label(r.spec), ...ids.map((id) => corr(method(r, id)?.own))])));
+      md.push(
+        table(
+          ['configuration', ...ids.map((id) => METHOD_LABEL[id])],
+          fr.map((r) => [label(r.spec), ...ids.map((id) => corr(method(r, id)?.own))]),
+        ),
+      );
     } else {
-      md.push('**(a) Against retraining of the model each method describes** — last layer on frozen features for last-layer methods, the whole network for whole-network methods. Pearson (Spearman):');
+      md.push(
+        '**(a) Against retraining of the model each method describes** — last ' +
+          'layer on frozen features for last-layer methods, the whole network for ' +
+          'whole-network methods. Pearson (Spearman):',
+      );
       md.push('');
-      md.push(table(['configuration', ...ids.map((id) => METHOD_LABEL[id])], fr.map((r) => [label(r.spec), ...ids.map((id) => corr(method(r, id)?.own))])));
+      md.push(
+        table(
+          ['configuration', ...ids.map((id) => METHOD_LABEL[id])],
+          fr.map((r) => [label(r.spec), ...ids.map((id) => corr(method(r, id)?.own))]),
+        ),
+      );
       md.push('');
       md.push('**(b) Against retraining of the whole network** (the same pairs for every method). Pearson (Spearman):');
       md.push('');
-      md.push(table(['configuration', ...ids.map((id) => METHOD_LABEL[id])], fr.map((r) => [label(r.spec), ...ids.map((id) => corr(method(r, id)?.full))])));
+      md.push(
+        table(
+          ['configuration', ...ids.map((id) => METHOD_LABEL[id])],
+          fr.map((r) => [label(r.spec), ...ids.map((id) => corr(method(r, id)?.full))]),
+        ),
+      );
     }
     md.push('');
-    md.push('**The engine\'s own `--verify` result** (verifyInfluence as in runReliabilityCheck: each last-layer method\'s own removals and test points, last-layer retraining). Pearson (Spearman):');
+    md.push(
+      "**The engine's own `--verify` result** (verifyInfluence as in " +
+        "runReliabilityCheck: each last-layer method's own removals and test " +
+        'points, last-layer retraining). Pearson (Spearman):',
+    );
     md.push('');
     const llIds = ids.filter((id) => fr.some((r) => method(r, id)?.engineVerify));
-    md.push(table(['configuration', ...llIds.map((id) => METHOD_LABEL[id])], fr.map((r) => [label(r.spec), ...llIds.map((id) => corr(method(r, id)?.engineVerify))])));
+    md.push(
+      table(
+        ['configuration', ...llIds.map((id) => METHOD_LABEL[id])],
+        fr.map((r) => [label(r.spec), ...llIds.map((id) => corr(method(r, id)?.engineVerify))]),
+      ),
+    );
     md.push('');
     md.push('**Influence-stage time, seconds** (test samples scored in brackets):');
     md.push('');
     md.push(
       table(
         ['configuration', ...ids.map((id) => METHOD_LABEL[id])],
-        fr.map((r) => [label(r.spec), ...ids.map((id) => {
-          const m = method(r, id);
-          return m ? (m.error ? 'failed' : `${sec(m.seconds)} [${m.scoredTests}]`) : '—';
-        })]),
+        fr.map((r) => [
+          label(r.spec),
+          ...ids.map((id) => {
+            const m = method(r, id);
+            return m ? (m.error ? 'failed' : `${sec(m.seconds)} [${m.scoredTests}]`) : '—';
+          }),
+        ]),
       ),
     );
     md.push('');
-    md.push('**Solver diagnostics** (iterations per solve, worst relative residual, LiSSA scale, GIF subset size; damping δ of the summed-objective Hessian):');
+    md.push(
+      '**Solver diagnostics** (iterations per solve, worst relative residual, ' +
+        'LiSSA scale, GIF subset size; damping δ of the summed-objective ' +
+        'Hessian):',
+    );
     md.push('');
     md.push(
       table(
@@ -726,7 +980,17 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
     md.push('');
     md.push(
       table(
-        ['configuration', 'params (head)', 'train / test acc', 'θ̂: L-BFGS it, ‖∇R‖/n', 'whole-net retrains: mean it, mean ‖∇R‖/n', 'check 2× budget: r (rel. diff)', 'check perturbed θ̂: r (rel. diff)', 'pairs', 'wall s'],
+        [
+          'configuration',
+          'params (head)',
+          'train / test acc',
+          'θ̂: L-BFGS it, ‖∇R‖/n',
+          'whole-net retrains: mean it, mean ‖∇R‖/n',
+          'check 2× budget: r (rel. diff)',
+          'check perturbed θ̂: r (rel. diff)',
+          'pairs',
+          'wall s',
+        ],
         fr.map((r) => [
           label(r.spec),
           `${r.parameters} (${r.headParameters})`,
@@ -747,7 +1011,18 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
   md.push('');
   md.push(
     table(
-      ['configuration', 'target', 'finite', 'stable', 'residual ≤ 1e-5', 'worst relative residual', 'mean steps', 'scale', 'δ', 'r vs CG-same-target pairs'],
+      [
+        'configuration',
+        'target',
+        'finite',
+        'stable',
+        'residual ≤ 1e-5',
+        'worst relative residual',
+        'mean steps',
+        'scale',
+        'δ',
+        'r vs CG-same-target pairs',
+      ],
       rs.flatMap((r) =>
         r.methods
           .filter((m) => m.id.startsWith('lissa'))
@@ -761,15 +1036,27 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
               if (a.every(Number.isFinite) && b.every(Number.isFinite)) agree = fx(pearsonLocal(a, b), 4);
             }
             return [
-              shortLabel(r.spec), m.target, ok.finite ? 'yes' : 'NO', ok.stable ? 'yes' : 'NO', ok.converged ? 'yes' : 'no',
-              sci(m.details.maxRelativeResidual as number), fx(m.details.meanIterations as number, 0), sci(m.details.lissaScale as number), sci(m.damping), agree,
+              shortLabel(r.spec),
+              m.target,
+              ok.finite ? 'yes' : 'NO',
+              ok.stable ? 'yes' : 'NO',
+              ok.converged ? 'yes' : 'no',
+              sci(m.details.maxRelativeResidual as number),
+              fx(m.details.meanIterations as number, 0),
+              sci(m.details.lissaScale as number),
+              sci(m.damping),
+              agree,
             ];
           }),
       ),
     ),
   );
   md.push('');
-  md.push('"r vs CG" = Pearson between LiSSA\'s and CG\'s predictions on the study pairs: how close the unconverged LiSSA answers are to the converged solve.');
+  md.push(
+    '"r vs CG" = Pearson between LiSSA\'s and CG\'s predictions on the ' +
+      'study pairs: how close the unconverged LiSSA answers are to the ' +
+      'converged solve.',
+  );
 
   md.push('');
   md.push('## Plots');
@@ -782,7 +1069,11 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
     md.push('![Pearson by configuration and method, whole-network retraining](study-pearson-full.svg)');
     md.push('');
   }
-  md.push('Predicted vs actual, per configuration (one panel per method; blue: against last-layer retraining, orange: against whole-network retraining):');
+  md.push(
+    'Predicted vs actual, per configuration (one panel per method; blue: ' +
+      'against last-layer retraining, orange: against whole-network ' +
+      'retraining):',
+  );
   md.push('');
   for (const r of rs) {
     const name = `study-scatter-${r.spec.id}.svg`;
@@ -795,14 +1086,26 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
   md.push('');
   md.push(
     [
-      `- Small data: ${mnistSpec ? `${mnistSpec.nTrain} MNIST training digits at ${study.mnist.side}×${study.mnist.side}` : ''}${irisSpec ? `, ${irisSpec.nTrain} Iris flowers` : ''}; ` +
-        'each correlation is over 30–100 pairs from 5 test points, so ±0.1 differences between methods in one configuration are within noise, and a single test point with a large effect can dominate a Pearson value (Spearman is given for that reason).',
-      '- One seed (0) for data, initialisation, batches, test points and removals. Other seeds will move individual numbers.',
-      '- Float32 everywhere on the network side (tfjs), float64 in the head and solvers. Whole-network Δloss below ~1e-5 is at the rounding floor.',
-      '- Whole-network "actual" values are warm-started L-BFGS answers with a fixed budget, not exact leave-one-out optima (which a ReLU net does not reach); the ground-truth checks quantify how much that matters.',
-      '- The whole-network methods add damping when the Hessian is indefinite (δ in the tables); they then estimate a damped response, not the raw H⁻¹.',
-      '- TracIn\'s scores are not in loss units; only correlations are comparable.',
-      '- Times come from a shared 2-core machine with other jobs running (load average above) and include the exact last-layer self-influence that every iterative method also computes.',
+      `- Small data: ` +
+        `${mnistSpec ? `${mnistSpec.nTrain} MNIST training digits at ${study.mnist.side}×${study.mnist.side}` : ''}${irisSpec ? `, ${irisSpec.nTrain} Iris flowers` : ''}; ` +
+        ('each correlation is over 30–100 pairs from 5 test points, so ±0.1 ' +
+          'differences between methods in one configuration are within noise, and ' +
+          'a single test point with a large effect can dominate a Pearson value ' +
+          '(Spearman is given for that reason).'),
+      '- One seed (0) for data, initialisation, batches, test points and ' +
+        'removals. Other seeds will move individual numbers.',
+      '- Float32 everywhere on the network side (tfjs), float64 in the head ' +
+        'and solvers. Whole-network Δloss below ~1e-5 is at the rounding floor.',
+      '- Whole-network "actual" values are warm-started L-BFGS answers with a ' +
+        'fixed budget, not exact leave-one-out optima (which a ReLU net does ' +
+        'not reach); the ground-truth checks quantify how much that matters.',
+      '- The whole-network methods add damping when the Hessian is indefinite ' +
+        '(δ in the tables); they then estimate a damped response, not the raw ' +
+        'H⁻¹.',
+      "- TracIn's scores are not in loss units; only correlations are comparable.",
+      '- Times come from a shared 2-core machine with other jobs running ' +
+        '(load average above) and include the exact last-layer self-influence ' +
+        'that every iterative method also computes.',
     ].join('\n'),
   );
 
@@ -812,10 +1115,21 @@ export function buildReport(study: StudyFile): { markdown: string; files: Map<st
   const wideDeep = !rs.some((r) => r.spec.hidden.length > 1 && r.spec.hidden.some((h) => h >= 256));
   md.push(
     [
-      wideDeep ? '- Deep *and* wide MLPs (2–3 hidden layers of 256): one such configuration alone costs ~15 min of whole-network retraining and LiSSA on this machine; the grid stops at 2–3 layers of 64.' : '',
-      rs.some((r) => r.spec.model === 'cnn') ? '- CNN: GIF and whole-network LiSSA not run (a CNN Hessian-vector product is ~10× an MLP\'s on wasm); CNN only with weight decay 1e-3, 6 removals.' : '',
-      '- Weight decay exactly 0: without any decay a separable training set has no optimum for leave-one-out to return to; 1e-5 (λ = n·1e-5 ≈ 0.006 in the summed objective) stands in for "no weight decay".',
-      '- Retraining from scratch (a different question: it adds the randomness of training, which influence functions do not model).',
+      wideDeep
+        ? '- Deep *and* wide MLPs (2–3 hidden layers of 256): one such ' +
+          'configuration alone costs ~15 min of whole-network retraining and ' +
+          'LiSSA on this machine; the grid stops at 2–3 layers of 64.'
+        : '',
+      rs.some((r) => r.spec.model === 'cnn')
+        ? '- CNN: GIF and whole-network LiSSA not run (a CNN Hessian-vector ' +
+          "product is ~10× an MLP's on wasm); CNN only with weight decay 1e-3, 6 " +
+          'removals.'
+        : '',
+      '- Weight decay exactly 0: without any decay a separable training set ' +
+        'has no optimum for leave-one-out to return to; 1e-5 (λ = n·1e-5 ≈ ' +
+        '0.006 in the summed objective) stands in for "no weight decay".',
+      '- Retraining from scratch (a different question: it adds the ' +
+        'randomness of training, which influence functions do not model).',
       study.quick ? '- This is the --quick grid; run without --quick for the full study.' : '',
     ]
       .filter(Boolean)

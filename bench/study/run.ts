@@ -79,7 +79,11 @@ export async function runStudy(opts: { quick: boolean }): Promise<string> {
             failures.push({ id: spec.id, error: (err as Error).message });
           }
           done++;
-          log(`${done}/${grid.length} ${spec.id} finished in ${((Date.now() - t) / 1000).toFixed(0)} s (${((Date.now() - started) / 1000).toFixed(0)} s total)`);
+          log(
+            `${done}/${grid.length} ${spec.id} finished in ` +
+              `${((Date.now() - t) / 1000).toFixed(0)} s ` +
+              `(${((Date.now() - started) / 1000).toFixed(0)} s total)`,
+          );
         }
       }),
     );
@@ -101,7 +105,10 @@ export async function runStudy(opts: { quick: boolean }): Promise<string> {
       loadAverageAfter: os.loadavg()[0],
       processes: workers,
     },
-    engine: { commit: git(['rev-parse', '--short', 'HEAD']), srcDirty: git(['status', '--porcelain', '--', 'src']).length > 0 },
+    engine: {
+      commit: git(['rev-parse', '--short', 'HEAD']),
+      srcDirty: git(['status', '--porcelain', '--', 'src']).length > 0,
+    },
     seed: SEED,
     mnist: MNIST,
     grid,
@@ -148,9 +155,15 @@ export async function remeasure(ids: string[]): Promise<string> {
       const old = study.results.find((r) => r.spec.id === id);
       for (const m of result.methods.filter((x) => isEngineMethod(x.id))) {
         const before = old?.methods.find((x) => x.id === m.id);
-        const same = before !== undefined && JSON.stringify(before.predicted) === JSON.stringify(m.predicted) && JSON.stringify(old!.pairs) === JSON.stringify(result.pairs);
+        const same =
+          before !== undefined &&
+          JSON.stringify(before.predicted) === JSON.stringify(m.predicted) &&
+          JSON.stringify(old!.pairs) === JSON.stringify(result.pairs);
         if (!same) unchanged = false;
-        log(`${id} ${m.id}: r ${m.own.pearson.toFixed(4)} (before ${before ? before.own.pearson : 'none'})${same ? ', identical' : ', CHANGED'}`);
+        log(
+          `${id} ${m.id}: r ${m.own.pearson.toFixed(4)} (before ` +
+            `${before ? before.own.pearson : 'none'})${same ? ', identical' : ', CHANGED'}`,
+        );
       }
       study.results = study.results.map((r) => (r.spec.id === id ? result : r));
       study.grid = study.grid.map((g) => (g.id === id ? result.spec : g));
@@ -160,7 +173,12 @@ export async function remeasure(ids: string[]): Promise<string> {
   }
   study.remeasured = [
     ...(study.remeasured ?? []),
-    { ids, commit: git(['rev-parse', '--short', 'HEAD']), at: new Date().toISOString(), engineMethodsUnchanged: unchanged },
+    {
+      ids,
+      commit: git(['rev-parse', '--short', 'HEAD']),
+      at: new Date().toISOString(),
+      engineMethodsUnchanged: unchanged,
+    },
   ];
   fs.writeFileSync(file, JSON.stringify(study, null, 1) + '\n');
   return writeReport(study);
@@ -173,7 +191,13 @@ if (require.main === module) {
     at >= 0
       ? remeasure((process.argv[at + 1] ?? '').split(',').filter(Boolean))
       : process.argv.includes('--report-only')
-        ? Promise.resolve(writeReport(JSON.parse(fs.readFileSync(path.join(resultsDir(process.argv.includes('--quick')), 'study.json'), 'utf8')) as StudyFile))
+        ? Promise.resolve(
+            writeReport(
+              JSON.parse(
+                fs.readFileSync(path.join(resultsDir(process.argv.includes('--quick')), 'study.json'), 'utf8'),
+              ) as StudyFile,
+            ),
+          )
         : runStudy({ quick: process.argv.includes('--quick') });
   run.then(
     (file) => process.stdout.write(`${file}\n`),

@@ -87,7 +87,11 @@ function agreement(first: number[], second: number[]): GroundTruthCheck {
     d2 += (v - second[k]) ** 2;
     a2 += v * v;
   });
-  return { pearson: first.length >= 3 ? pearson(first, second) : NaN, relativeRmsDifference: Math.sqrt(d2 / Math.max(a2, 1e-300)), points: first.length };
+  return {
+    pearson: first.length >= 3 ? pearson(first, second) : NaN,
+    relativeRmsDifference: Math.sqrt(d2 / Math.max(a2, 1e-300)),
+    points: first.length,
+  };
 }
 
 /**
@@ -113,20 +117,37 @@ function newtonStep(o: {
   const method: MethodResult = {
     id: o.id,
     reason: exactLoss
-      ? 'one-step Newton leave-one-out parameters θ̂ + Δθ_i, test loss evaluated there (removed samples × test points only)'
+      ? 'one-step Newton leave-one-out parameters θ̂ + Δθ_i, test loss ' +
+        'evaluated there (removed samples × test points only)'
       : 'one-step Newton leave-one-out on the exact head factor (removed samples × test points only)',
     target: 'last-layer',
-    seconds: 0, scoredTests: o.tests.length, damping: o.headDamping, details: {}, finite: false,
-    own: { pearson: NaN, spearman: NaN, points: 0 }, full: null, engineVerify: null, predicted: [],
+    seconds: 0,
+    scoredTests: o.tests.length,
+    damping: o.headDamping,
+    details: {},
+    finite: false,
+    own: { pearson: NaN, spearman: NaN, points: 0 },
+    full: null,
+    engineVerify: null,
+    predicted: [],
   };
   if (o.hasBody || !o.factor) {
     method.reason = 'failed';
-    method.error = o.hasBody ? 'only for the convex model (logreg)' : 'needs the exact head factor (too many head parameters)';
+    method.error = o.hasBody
+      ? 'only for the convex model (logreg)'
+      : 'needs the exact head factor (too many head parameters)';
     return { method };
   }
   const scores = computeNewtonStepInfluence({
-    train: o.train, test: o.test, shape: o.shape, trainProbs: o.trainProbs, testProbs: o.testProbs, factor: o.factor,
-    trainIds: o.removed, testIds: o.tests, steps: exactLoss,
+    train: o.train,
+    test: o.test,
+    shape: o.shape,
+    trainProbs: o.trainProbs,
+    testProbs: o.testProbs,
+    factor: o.factor,
+    trainIds: o.removed,
+    testIds: o.tests,
+    steps: exactLoss,
   });
   const leverage = Array.from(scores.leverage).sort((a, b) => a - b);
   method.details = {
@@ -148,7 +169,11 @@ function newtonStep(o: {
   return { method, predicted };
 }
 
-export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message: string) => void): Promise<ConfigResult> {
+export async function runConfig(
+  spec: ConfigSpec,
+  data: StudyData,
+  log: (message: string) => void,
+): Promise<ConfigResult> {
   const t0 = performance.now();
   let lap = t0;
   const timings: Record<string, number> = {};
@@ -179,16 +204,27 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
   const hasBody = net.body.length > 0;
   let converge: ConfigResult['converge'] = null;
   if (hasBody) {
-    const c = retrainFull(net, trainData, l2, new Set(), { maxIterations: spec.convergeIterations, meanGradTolerance: 1e-7, optimizer: 'armijo' });
+    const c = retrainFull(net, trainData, l2, new Set(), {
+      maxIterations: spec.convergeIterations,
+      meanGradTolerance: 1e-7,
+      optimizer: 'armijo',
+    });
     converge = { iterations: c.iterations, meanGradNorm: c.meanGradNorm, seconds: c.seconds, objective: c.objective };
     net = { ...c.net, checkpoints: net.checkpoints };
-    log(`converged θ̂: ${c.iterations} L-BFGS iterations, ‖∇R‖/n = ${c.meanGradNorm.toExponential(2)}, ${c.seconds.toFixed(1)} s`);
+    log(
+      `converged θ̂: ${c.iterations} L-BFGS iterations, ‖∇R‖/n = ` +
+        `${c.meanGradNorm.toExponential(2)}, ${c.seconds.toFixed(1)} s`,
+    );
   }
   mark('converge');
 
-  // The engine's own last-layer fit (fit() calls the same function): features, head to a tight optimum, Newton polish + Cholesky factor.
+  // The engine's own last-layer fit (fit() calls the same function): features, head to a tight optimum, Newton polish +
+  // Cholesky factor.
   // The engine's default limit for this shape (pipeline/exactLimit.ts).
-  const maxExactParameters = resolveMaxExactParameters({}, { nTrain: trainData.n, nTest: testData.n, numClasses: trainData.numClasses });
+  const maxExactParameters = resolveMaxExactParameters(
+    {},
+    { nTrain: trainData.n, nTest: testData.n, numClasses: trainData.numClasses },
+  );
   const fittedHead = fitLastLayer(net, trainData, testData, l2, maxExactParameters);
   const { train, test, shape, trainProbs, testProbs, factor, headDamping } = fittedHead;
   const headMeanGradNorm = fittedHead.headGradientNorm;
@@ -207,23 +243,63 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
     const start = performance.now();
     try {
       const influence = runInfluenceStage({
-        choice: m.choice, requestedTarget: m.target, net: fitted, train, test, trainData, testData, shape, trainProbs, testProbs,
-        l2, factor, headDamping, maxExactParameters, topK: 10, explainCount: spec.explain,
-        subsetFraction: 0.1, seed, report: () => {},
+        choice: m.choice,
+        requestedTarget: m.target,
+        net: fitted,
+        train,
+        test,
+        trainData,
+        testData,
+        shape,
+        trainProbs,
+        testProbs,
+        l2,
+        factor,
+        headDamping,
+        maxExactParameters,
+        topK: 10,
+        explainCount: spec.explain,
+        subsetFraction: 0.1,
+        seed,
+        report: () => {},
       });
       const seconds = (performance.now() - start) / 1000;
       stages.set(id, influence);
       methodResults.push({
-        id, reason: influence.reason, target: influence.target, seconds, scoredTests: influence.explained?.length ?? testData.n,
-        damping: influence.damping, details: influence.details, finite: true,
-        own: { pearson: NaN, spearman: NaN, points: 0 }, full: null, engineVerify: null, predicted: [],
+        id,
+        reason: influence.reason,
+        target: influence.target,
+        seconds,
+        scoredTests: influence.explained?.length ?? testData.n,
+        damping: influence.damping,
+        details: influence.details,
+        finite: true,
+        own: { pearson: NaN, spearman: NaN, points: 0 },
+        full: null,
+        engineVerify: null,
+        predicted: [],
       });
-      log(`${id}: ${seconds.toFixed(1)} s, damping ${influence.damping.toExponential(2)} ${JSON.stringify(influence.details)}`);
+      log(
+        `${id}: ${seconds.toFixed(1)} s, damping ` +
+          `${influence.damping.toExponential(2)} ` +
+          `${JSON.stringify(influence.details)}`,
+      );
     } catch (err) {
       const seconds = (performance.now() - start) / 1000;
       methodResults.push({
-        id, reason: 'failed', target: m.target ?? 'last-layer', seconds, scoredTests: 0, damping: NaN, details: {}, finite: false,
-        own: { pearson: NaN, spearman: NaN, points: 0 }, full: null, engineVerify: null, predicted: [], error: (err as Error).message,
+        id,
+        reason: 'failed',
+        target: m.target ?? 'last-layer',
+        seconds,
+        scoredTests: 0,
+        damping: NaN,
+        details: {},
+        finite: false,
+        own: { pearson: NaN, spearman: NaN, points: 0 },
+        full: null,
+        engineVerify: null,
+        predicted: [],
+        error: (err as Error).message,
       });
       log(`${id}: FAILED ${(err as Error).message}`);
     }
@@ -233,9 +309,15 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
   // Test points: exactly the engine's rule (verifyInfluence), over the explained test samples.
   const candidates = Array.from({ length: Math.min(spec.explain, testData.n) }, (_, t) => t);
   const order = permutation(candidates.length, createRng(deriveSeed(seed, 'verify-tests')));
-  const tests = Array.from(order.subarray(0, Math.min(spec.testPoints, order.length)), (j) => candidates[j]).sort((a, b) => a - b);
+  const tests = Array.from(order.subarray(0, Math.min(spec.testPoints, order.length)), (j) => candidates[j]).sort(
+    (a, b) => a - b,
+  );
   const rows = new Map<string, Float64Array[]>();
-  for (const [id, influence] of stages) rows.set(id, tests.map((t) => influence.scoreRow(t)));
+  for (const [id, influence] of stages)
+    rows.set(
+      id,
+      tests.map((t) => influence.scoreRow(t)),
+    );
   // Removals: the engine's rule over all methods' rows, test-major so every method has a say at every rank.
   const interleaved: Float64Array[] = [];
   tests.forEach((_, j) => {
@@ -248,7 +330,20 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
   const newtonPredicted = new Map<string, number[]>();
   for (const id of ['newton', 'newton-loss'] as const) {
     if (!spec.methods.includes(id)) continue;
-    const result = newtonStep({ id, train, test, shape, head, trainProbs, testProbs, factor, hasBody, headDamping, removed, tests });
+    const result = newtonStep({
+      id,
+      train,
+      test,
+      shape,
+      head,
+      trainProbs,
+      testProbs,
+      factor,
+      hasBody,
+      headDamping,
+      removed,
+      tests,
+    });
     methodResults.push(result.method);
     if (result.predicted) newtonPredicted.set(id, result.predicted);
     log(`${id}: ${result.method.seconds.toFixed(1)} s ${result.method.error ?? JSON.stringify(result.method.details)}`);
@@ -272,7 +367,9 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
   const lastLayerLossesAt = (i: number, ids: number[]): Float64Array => {
     const h = headWithout(i);
     const phi = new Float32Array(ids.length * shape.featureDim);
-    ids.forEach((t, j) => phi.set(test.phi.subarray(t * shape.featureDim, (t + 1) * shape.featureDim), j * shape.featureDim));
+    ids.forEach((t, j) =>
+      phi.set(test.phi.subarray(t * shape.featureDim, (t + 1) * shape.featureDim), j * shape.featureDim),
+    );
     const subset = { phi, y: Int32Array.from(ids, (t) => testData.y[t]), n: ids.length };
     return headLosses(headProbabilities(subset, shape, h), subset.y, numClasses);
   };
@@ -287,7 +384,11 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
   const testX = rowsOf(testData, tests);
   const fullStats: { iterations: number; meanGradNorm: number; seconds: number }[] = [];
   const fullLosses = (start: TrainedNetwork, i: number, budget: number, record: boolean): number[] => {
-    const r = retrainFull(start, trainData, l2, new Set(i >= 0 ? [i] : []), { maxIterations: budget, meanGradTolerance: 1e-7, optimizer: 'armijo' });
+    const r = retrainFull(start, trainData, l2, new Set(i >= 0 ? [i] : []), {
+      maxIterations: budget,
+      meanGradTolerance: 1e-7,
+      optimizer: 'armijo',
+    });
     if (record) fullStats.push(r);
     const probs = predictProbabilities(r.net, testX, tests.length);
     return tests.map((t, j) => -Math.log(Math.max(probs[j * numClasses + testData.y[t]], 1e-30)));
@@ -316,7 +417,10 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
         const l = fullLosses(fitted, removed[k], 2 * B, false);
         return tests.map((_, j) => l[j] - b2[j]);
       });
-      budgetCheck = agreement(ks.flatMap((k) => actualFull![k]), second);
+      budgetCheck = agreement(
+        ks.flatMap((k) => actualFull![k]),
+        second,
+      );
       log(`budget check (B vs 2B): r = ${budgetCheck.pearson.toFixed(3)}`);
       mark('budgetCheck');
     }
@@ -327,13 +431,19 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
       for (const v of theta) rms += v * v;
       rms = Math.sqrt(rms / theta.length);
       const rng = createRng(deriveSeed(seed, 'study-retest'));
-      const shaken = withFlatParameters(fitted, Float64Array.from(theta, (v) => v + 1e-3 * rms * normal(rng)));
+      const shaken = withFlatParameters(
+        fitted,
+        Float64Array.from(theta, (v) => v + 1e-3 * rms * normal(rng)),
+      );
       const b2 = fullLosses(shaken, -1, B, false);
       const second = ks.flatMap((k) => {
         const l = fullLosses(shaken, removed[k], B, false);
         return tests.map((_, j) => l[j] - b2[j]);
       });
-      retestCheck = agreement(ks.flatMap((k) => actualFull![k]), second);
+      retestCheck = agreement(
+        ks.flatMap((k) => actualFull![k]),
+        second,
+      );
       log(`retest check (θ̂ vs θ̂ + noise): r = ${retestCheck.pearson.toFixed(3)}`);
       mark('retestCheck');
     }
@@ -341,7 +451,14 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
 
   const pairs: Pair[] = [];
   removed.forEach((i, k) =>
-    tests.forEach((t, j) => pairs.push({ train: i, test: t, actualLastLayer: actualLL[k][j], actualFull: actualFull ? actualFull[k][j] : null })),
+    tests.forEach((t, j) =>
+      pairs.push({
+        train: i,
+        test: t,
+        actualLastLayer: actualLL[k][j],
+        actualFull: actualFull ? actualFull[k][j] : null,
+      }),
+    ),
   );
   const ll = pairs.map((q) => q.actualLastLayer);
   const full = actualFull ? pairs.map((q) => q.actualFull as number) : null;
@@ -369,7 +486,12 @@ export async function runConfig(spec: ConfigSpec, data: StudyData, log: (message
         scoreRow: influence.scoreRow,
         testLossesWithout: lastLayerLossesAt,
       });
-      result.engineVerify = { pearson: report.pearson, spearman: report.spearman, points: report.points, tests: report.testSamples };
+      result.engineVerify = {
+        pearson: report.pearson,
+        spearman: report.spearman,
+        points: report.points,
+        tests: report.testSamples,
+      };
     }
   }
   mark('correlate');

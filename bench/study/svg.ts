@@ -65,18 +65,30 @@ export function groupedBarChart(o: BarChartOptions): string {
   const height = m.top + ph + m.bottom;
   const values = o.series.flatMap((s) => s.values).filter((v): v is number => v !== undefined && Number.isFinite(v));
   const refs = (o.references ?? []).map((r) => r.y);
-  const ticks = niceTicks(Math.min(0, o.yMin ?? Math.min(0, ...values, ...refs)), Math.max(0, o.yMax ?? Math.max(0, ...values, ...refs)));
+  const ticks = niceTicks(
+    Math.min(0, o.yMin ?? Math.min(0, ...values, ...refs)),
+    Math.max(0, o.yMax ?? Math.max(0, ...values, ...refs)),
+  );
   const [y0, y1] = [ticks[0], ticks[ticks.length - 1]];
   const sy = (y: number) => m.top + ph - ((y - y0) / (y1 - y0 || 1)) * ph;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" ` +
+      `height="${height}" viewBox="0 0 ${width} ${height}" ` +
+      `font-family="sans-serif" font-size="11">`,
+  );
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
   out.push(`<text x="${m.left}" y="24" font-size="15" font-weight="bold">${esc(o.title)}</text>`);
   for (const t of ticks) {
-    out.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${f(sy(t))}" y2="${f(sy(t))}" stroke="${t === 0 ? '#444' : '#e4e4e4'}"/>`);
+    out.push(
+      `<line x1="${m.left}" x2="${m.left + pw}" y1="${f(sy(t))}" ` +
+        `y2="${f(sy(t))}" stroke="${t === 0 ? '#444' : '#e4e4e4'}"/>`,
+    );
     out.push(`<text x="${m.left - 6}" y="${f(sy(t) + 4)}" text-anchor="end">${esc(tickLabel(t))}</text>`);
   }
-  out.push(`<text transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`);
+  out.push(
+    `<text transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`,
+  );
   const barWidth = (groupWidth - 12) / o.series.length;
   o.groups.forEach((g, gi) => {
     const gx = m.left + gi * groupWidth + 6;
@@ -85,12 +97,20 @@ export function groupedBarChart(o: BarChartOptions): string {
       const v = s.values[gi];
       const x = gx + si * barWidth;
       if (v === undefined || !Number.isFinite(v)) {
-        out.push(`<text x="${f(x + barWidth / 2)}" y="${f(sy(0) - 3)}" font-size="7" text-anchor="middle" fill="#999">n/a</text>`);
+        out.push(
+          `<text x="${f(x + barWidth / 2)}" y="${f(sy(0) - 3)}" font-size="7" ` +
+            `text-anchor="middle" fill="#999">n/a</text>`,
+        );
         return;
       }
       const top = Math.min(sy(v), sy(0));
       const h = Math.abs(sy(v) - sy(0));
-      out.push(`<rect x="${f(x)}" y="${f(top)}" width="${f(Math.max(barWidth - 1, 1))}" height="${f(Math.max(h, 0.5))}" fill="${PALETTE[si % PALETTE.length]}"><title>${esc(`${g} · ${s.name}: ${v.toFixed(3)}`)}</title></rect>`);
+      out.push(
+        `<rect x="${f(x)}" y="${f(top)}" ` +
+          `width="${f(Math.max(barWidth - 1, 1))}" ` +
+          `height="${f(Math.max(h, 0.5))}" ` +
+          `fill="${PALETTE[si % PALETTE.length]}"><title>${esc(`${g} · ${s.name}: ${v.toFixed(3)}`)}</title></rect>`,
+      );
     });
     const lx = gx + (groupWidth - 12) / 2;
     out.push(`<text transform="translate(${f(lx)} ${m.top + ph + 10}) rotate(50)" font-size="10">${esc(g)}</text>`);
@@ -98,7 +118,10 @@ export function groupedBarChart(o: BarChartOptions): string {
   out.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#444"/>`);
   for (const r of o.references ?? []) {
     if (r.y < y0 || r.y > y1) continue;
-    out.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${f(sy(r.y))}" y2="${f(sy(r.y))}" stroke="#b00" stroke-dasharray="6 4"/>`);
+    out.push(
+      `<line x1="${m.left}" x2="${m.left + pw}" y1="${f(sy(r.y))}" ` +
+        `y2="${f(sy(r.y))}" stroke="#b00" stroke-dasharray="6 4"/>`,
+    );
     out.push(`<text x="${m.left + pw + 4}" y="${f(sy(r.y) + 4)}" fill="#b00">${esc(r.label)}</text>`);
   }
   o.series.forEach((s, si) => {
@@ -147,7 +170,11 @@ export function scatterGrid(o: ScatterGridOptions): string {
   const width = columns * cell.w + 20;
   const height = top + rows * cell.h + (o.note ? 26 : 10);
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="10">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" ` +
+      `height="${height}" viewBox="0 0 ${width} ${height}" ` +
+      `font-family="sans-serif" font-size="10">`,
+  );
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
   out.push(`<text x="14" y="22" font-size="15" font-weight="bold">${esc(o.title)}</text>`);
   // Legend: the union of series names, in order of first appearance.
@@ -170,20 +197,31 @@ export function scatterGrid(o: ScatterGridOptions): string {
     const sx = (x: number) => ox + ((x - x0) / (x1 - x0 || 1)) * pw;
     const sy = (y: number) => oy + ph - ((y - y0) / (y1 - y0 || 1)) * ph;
     out.push(`<text x="${ox}" y="${oy - 16}" font-size="11" font-weight="bold">${esc(panel.title)}</text>`);
-    if (panel.subtitle) out.push(`<text x="${ox}" y="${oy - 4}" font-size="9" fill="#333">${esc(panel.subtitle)}</text>`);
+    if (panel.subtitle)
+      out.push(`<text x="${ox}" y="${oy - 4}" font-size="9" fill="#333">${esc(panel.subtitle)}</text>`);
     for (const t of yt) {
-      out.push(`<line x1="${ox}" x2="${ox + pw}" y1="${f(sy(t))}" y2="${f(sy(t))}" stroke="${t === 0 ? '#999' : '#eee'}"/>`);
+      out.push(
+        `<line x1="${ox}" x2="${ox + pw}" y1="${f(sy(t))}" y2="${f(sy(t))}" stroke="${t === 0 ? '#999' : '#eee'}"/>`,
+      );
       out.push(`<text x="${ox - 4}" y="${f(sy(t) + 3)}" text-anchor="end" font-size="8">${esc(tickLabel(t))}</text>`);
     }
     for (const t of xt) {
-      out.push(`<line x1="${f(sx(t))}" x2="${f(sx(t))}" y1="${oy}" y2="${oy + ph}" stroke="${t === 0 ? '#999' : '#eee'}"/>`);
-      out.push(`<text x="${f(sx(t))}" y="${oy + ph + 11}" text-anchor="middle" font-size="8">${esc(tickLabel(t))}</text>`);
+      out.push(
+        `<line x1="${f(sx(t))}" x2="${f(sx(t))}" y1="${oy}" y2="${oy + ph}" stroke="${t === 0 ? '#999' : '#eee'}"/>`,
+      );
+      out.push(
+        `<text x="${f(sx(t))}" y="${oy + ph + 11}" text-anchor="middle" font-size="8">${esc(tickLabel(t))}</text>`,
+      );
     }
     out.push(`<rect x="${ox}" y="${oy}" width="${pw}" height="${ph}" fill="none" stroke="#444"/>`);
     if (panel.identity) {
       const lo = Math.max(x0, y0);
       const hi = Math.min(x1, y1);
-      if (hi > lo) out.push(`<line x1="${f(sx(lo))}" y1="${f(sy(lo))}" x2="${f(sx(hi))}" y2="${f(sy(hi))}" stroke="#888" stroke-dasharray="4 3"/>`);
+      if (hi > lo)
+        out.push(
+          `<line x1="${f(sx(lo))}" y1="${f(sy(lo))}" x2="${f(sx(hi))}" ` +
+            `y2="${f(sy(hi))}" stroke="#888" stroke-dasharray="4 3"/>`,
+        );
     }
     for (const s of panel.series) {
       for (const p of s.points) {
@@ -192,7 +230,10 @@ export function scatterGrid(o: ScatterGridOptions): string {
       }
     }
     out.push(`<text x="${ox + pw / 2}" y="${oy + ph + 24}" text-anchor="middle" font-size="9">${esc(o.xLabel)}</text>`);
-    out.push(`<text transform="translate(${ox - 40} ${oy + ph / 2}) rotate(-90)" text-anchor="middle" font-size="9">${esc(o.yLabel)}</text>`);
+    out.push(
+      `<text transform="translate(${ox - 40} ${oy + ph / 2}) rotate(-90)" ` +
+        `text-anchor="middle" font-size="9">${esc(o.yLabel)}</text>`,
+    );
   });
   if (o.note) out.push(`<text x="14" y="${height - 8}" font-size="10" fill="#555">${esc(o.note)}</text>`);
   out.push('</svg>');

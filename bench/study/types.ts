@@ -88,7 +88,9 @@ export interface MethodResult {
   /** What the engine says it did (reason string). */
   reason: string;
   target: 'last-layer' | 'full';
-  /** The influence stage, wall seconds (exact and tracin score every test sample; iterative methods `explain` of them). */
+  /**
+   * The influence stage, wall seconds (exact and tracin score every test sample; iterative methods `explain` of them).
+   */
   seconds: number;
   /** Test samples scored (all for exact/tracin). */
   scoredTests: number;
@@ -100,7 +102,9 @@ export interface MethodResult {
   own: Correlation;
   /** Against full-network retraining (null for logreg, where the two are the same). */
   full: Correlation | null;
-  /** The engine's own reliability check (runReliabilityCheck: own removals and test points); last-layer methods only. */
+  /**
+   * The engine's own reliability check (runReliabilityCheck: own removals and test points); last-layer methods only.
+   */
   engineVerify: (Correlation & { tests: number[] }) | null;
   /** infl(i, t) for the shared pairs, in the order of ConfigResult.pairs. */
   predicted: number[];

@@ -43,7 +43,8 @@ export async function runDemo(flags: DemoFlags, signal: AbortSignal): Promise<vo
     [
       formatSummary(results, out),
       '',
-      `The demo flipped ${score.flipped} of ${manifest.nTrain} training labels (ground truth in ${path.join(outDir, 'flipped.json')}).`,
+      `The demo flipped ${score.flipped} of ${manifest.nTrain} training ` +
+        `labels (ground truth in ${path.join(outDir, 'flipped.json')}).`,
       'How well each ranking finds them:',
       row('suspicion (Influence Lens)', score.suspicion),
       row('out-of-sample margin', score.baselines.outOfSampleMargin),

@@ -48,10 +48,17 @@ export function addEngineOptions(command: Command): Command {
   for (const name of OPTION_NAMES) {
     const spec = OPTIONS[name];
     const flag = flagOf(name);
-    const option = spec.cli.arg === null ? new Option(flag, helpOf(name)) : new Option(`${flag} ${spec.cli.arg}`, helpOf(name)).argParser(parserFor(name, flag));
+    const option =
+      spec.cli.arg === null
+        ? new Option(flag, helpOf(name))
+        : new Option(`${flag} ${spec.cli.arg}`, helpOf(name)).argParser(parserFor(name, flag));
     command.addOption(option);
     for (const former of formerFlags(name)) {
-      command.addOption(new Option(`${former} ${spec.cli.arg ?? ''}`.trim(), `old spelling of ${flag}`).hideHelp().argParser(parserFor(name, former)));
+      command.addOption(
+        new Option(`${former} ${spec.cli.arg ?? ''}`.trim(), `old spelling of ${flag}`)
+          .hideHelp()
+          .argParser(parserFor(name, former)),
+      );
     }
   }
   return command;
@@ -67,7 +74,9 @@ export function engineOptionsFrom(flags: Record<string, unknown>): EngineOptions
   const out: Record<string, unknown> = {};
   for (const name of OPTION_NAMES) {
     // The current spelling wins over an old one given too.
-    const value = [flagOf(name), ...formerFlags(name)].map((flag) => flags[new Option(flag).attributeName()]).find((v) => v !== undefined);
+    const value = [flagOf(name), ...formerFlags(name)]
+      .map((flag) => flags[new Option(flag).attributeName()])
+      .find((v) => v !== undefined);
     if (value !== undefined) out[name] = value;
   }
   // Every value passed its rule in the parser above.

@@ -44,7 +44,10 @@ async function statOrUndefined(p: string): Promise<Stats | undefined> {
 export async function checkOutputTarget(out: string, inputs: ProtectedInputs, flag = '--out'): Promise<string> {
   const existing = await statOrUndefined(out);
   if (existing && !existing.isFile()) {
-    throw new InputError(out, `is ${kindOf(existing)}; expected a regular file (or a new name) for the results, e.g. results.json`);
+    throw new InputError(
+      out,
+      `is ${kindOf(existing)}; expected a regular file (or a new name) for the results, e.g. results.json`,
+    );
   }
   const target = existing ? await fs.realpath(out) : out;
   const folder = path.dirname(target);
@@ -58,12 +61,16 @@ export async function checkOutputTarget(out: string, inputs: ProtectedInputs, fl
     const inputStat = await statOrUndefined(input);
     if (!inputStat) continue; // the loader reports a missing dataset with its own message
     if (existing && sameFile(existing, inputStat)) {
-      throw new InputError(out, `is the input ${input} itself (the same file); the results would overwrite the data: choose another ${flag}`);
+      throw new InputError(
+        out,
+        `is the input ${input} itself (the same file); the results would overwrite the data: choose another ${flag}`,
+      );
     }
     if (inputStat.isDirectory() && (await isWithin(folder, input))) {
       throw new InputError(
         out,
-        `lies inside the image dataset folder ${input}; the results would be mixed with the data: choose a ${flag} outside it`,
+        `lies inside the image dataset folder ${input}; the results would be ` +
+          `mixed with the data: choose a ${flag} outside it`,
       );
     }
   }
@@ -89,7 +96,10 @@ async function probeWritable(folder: string, out: string): Promise<void> {
     await handle.close();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new InputError(out, `cannot be written: creating a file in ${folder} failed (${code}); expected a folder you can write to`);
+    throw new InputError(
+      out,
+      `cannot be written: creating a file in ${folder} failed (${code}); expected a folder you can write to`,
+    );
   } finally {
     await fs.rm(probe, { force: true });
   }

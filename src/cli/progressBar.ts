@@ -10,7 +10,10 @@ import { clip, escapeControl } from '../compute/data/quote';
 import type { Progress } from '../compute/pipeline/options';
 import { formatTimeLeft } from '../compute/pipeline/timeLeft';
 
-/** A stage's message on the terminal: one line, no control characters (they could move the cursor or retitle the window). */
+/**
+ * A stage's message on the terminal: one line, no control characters (they could move the cursor or retitle the
+ * window).
+ */
 function safeMessage(m: string | undefined): string {
   return m ? escapeControl(clip(m, 120)) : '';
 }
@@ -49,16 +52,14 @@ export class StageProgress {
       this.stage = p.stage;
       this.lastLine = this.now();
       if (this.interactive) {
-        this.bar = new SingleBar(
-          {
-            stream: this.stream,
-            // The engine's estimate, not the bar's: it knows when a stage's first count comes late.
-            format: `${STAGE_LABELS[p.stage].padEnd(24)} {bar} {value}/{total} | {left} {message}`,
-            hideCursor: true,
-            clearOnComplete: false,
-            etaBuffer: 20,
-          },
-        );
+        this.bar = new SingleBar({
+          stream: this.stream,
+          // The engine's estimate, not the bar's: it knows when a stage's first count comes late.
+          format: `${STAGE_LABELS[p.stage].padEnd(24)} {bar} {value}/{total} | {left} {message}`,
+          hideCursor: true,
+          clearOnComplete: false,
+          etaBuffer: 20,
+        });
         this.bar.start(Math.max(p.total, 1), p.done, { message: safeMessage(p.message), left });
       } else {
         this.stream.write(`${STAGE_LABELS[p.stage]}${p.message ? ` (${safeMessage(p.message)})` : ''}\n`);

@@ -11,13 +11,18 @@ import { engineOptionsFrom } from './flags';
 import { checkOutputTarget } from './outputTarget';
 import { StageProgress } from './progressBar';
 
-/** Commander's parsed flags: the CLI's own, and the engine options under their flags' names (read by engineOptionsFrom). */
+/**
+ * Commander's parsed flags: the CLI's own, and the engine options under their flags' names (read by engineOptionsFrom).
+ */
 export interface AnalyzeFlags extends Record<string, unknown> {
   test?: string;
   /** false with --no-test-partner: never look for a test file beside the dataset. */
   testPartner?: boolean;
   labelColumn?: string;
-  /** Where the fit is saved and, on a later run with the same fit options and data, reused from (exact scores beside it, `<file>.scores`). */
+  /**
+   * Where the fit is saved and, on a later run with the same fit options and data, reused from (exact scores beside it,
+   * `<file>.scores`).
+   */
   fitCache?: string;
   out: string;
   json?: boolean;
@@ -40,7 +45,11 @@ export function analyzeOptionsFrom(dataset: string, flags: AnalyzeFlags, signal:
  * the dataset (testPartner.ts), named on stderr so the user knows which split
  * the accuracy is for; --no-test-partner turns the search off.
  */
-export async function chooseTestPath(datasetPath: string, flags: AnalyzeFlags, say: (line: string) => void): Promise<string | undefined> {
+export async function chooseTestPath(
+  datasetPath: string,
+  flags: AnalyzeFlags,
+  say: (line: string) => void,
+): Promise<string | undefined> {
   if (flags.test) return path.resolve(flags.test);
   if (flags.testPartner === false) return undefined;
   const partner = await findTestPartner(datasetPath, flags.labelColumn);
@@ -48,7 +57,8 @@ export async function chooseTestPath(datasetPath: string, flags: AnalyzeFlags, s
     say(`test set: ${partner.reason} (--test <file> to choose another, --no-test-partner for a hold-out)`);
     return partner.testPath;
   }
-  if (partner.kind === 'none' && partner.candidates.length > 0) say(`test set: a 20% hold-out: ${partner.reason} (--test <file>)`);
+  if (partner.kind === 'none' && partner.candidates.length > 0)
+    say(`test set: a 20% hold-out: ${partner.reason} (--test <file>)`);
   return undefined;
 }
 
@@ -71,11 +81,18 @@ async function writeResults(out: string, content: string, signal?: AbortSignal):
     const why = code ? WRITE_FAILURES[code] : undefined;
     if (!why) throw error;
     const mb = (Buffer.byteLength(content) / 2 ** 20).toFixed(1);
-    throw new InputError(out, `${why} while writing the results (${mb} MB); the previous file, if any, is unchanged: free space or choose another --out`);
+    throw new InputError(
+      out,
+      `${why} while writing the results (${mb} MB); the previous file, if ` +
+        `any, is unchanged: free space or choose another --out`,
+    );
   }
 }
 
-/** Runs one analysis (on a worker thread, so Ctrl-C is seen in every stage) with a progress bar and writes the results atomically. */
+/**
+ * Runs one analysis (on a worker thread, so Ctrl-C is seen in every stage) with a progress bar and writes the results
+ * atomically.
+ */
 export async function runAnalysis(options: AnalyzeRun, out: string, showProgress: boolean): Promise<ResultsFile> {
   const target = await checkOutputTarget(out, { datasetPath: options.datasetPath, testPath: options.testPath });
   await removeStaleTemps(target);
@@ -98,14 +115,24 @@ export async function runAnalysis(options: AnalyzeRun, out: string, showProgress
   }
 }
 
-/** --fit-cache: the same rules as --out (a regular file or a new name, never the data), and not the results file itself. */
+/**
+ * --fit-cache: the same rules as --out (a regular file or a new name, never the data), and not the results file itself.
+ */
 async function checkFitCache(fitPath: string, resultsTarget: string, inputs: AnalyzeOptions): Promise<string> {
-  const target = await checkOutputTarget(fitPath, { datasetPath: inputs.datasetPath, testPath: inputs.testPath }, '--fit-cache');
+  const target = await checkOutputTarget(
+    fitPath,
+    { datasetPath: inputs.datasetPath, testPath: inputs.testPath },
+    '--fit-cache',
+  );
   if (path.resolve(target) === path.resolve(resultsTarget)) {
     throw new InputError(fitPath, 'is the results file (--out); expected another file for the saved fit, e.g. fit.bin');
   }
   // The kept scores go beside the fit: the same rules for that file.
-  await checkOutputTarget(`${target}.scores`, { datasetPath: inputs.datasetPath, testPath: inputs.testPath }, '--fit-cache');
+  await checkOutputTarget(
+    `${target}.scores`,
+    { datasetPath: inputs.datasetPath, testPath: inputs.testPath },
+    '--fit-cache',
+  );
   await removeStaleTemps(target);
   await removeStaleTemps(`${target}.scores`);
   return target;

@@ -21,7 +21,14 @@ function location(r: TrainRecord): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => r[col].length)));
-  return rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, col) => cell.padEnd(widths[col]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Where the test set came from, in words (the accuracy above is for it). */
@@ -41,39 +48,61 @@ export function testSetLine(dataset: ResultsFile['dataset']): string {
 export function formatSummary(results: ResultsFile, outPath: string, topN = 10): string {
   const { dataset, model, influence, labelIssues, timings } = results;
   const lines: string[] = [];
-  lines.push(`Influence Lens — ${safe(dataset.root, 400)} (${dataset.format}, ${dataset.nTrain} train / ${dataset.nTest} test, ${dataset.classes.length} classes)`);
+  lines.push(
+    `Influence Lens — ${safe(dataset.root, 400)} (${dataset.format}, ` +
+      `${dataset.nTrain} train / ${dataset.nTest} test, ` +
+      `${dataset.classes.length} classes)`,
+  );
   lines.push(`Test set: ${testSetLine(dataset)}`);
   const hidden = model.hidden.length ? ` [${model.hidden.join(', ')}]` : '';
   lines.push(
-    `Model: ${model.source ? `a softmax head on your ${model.source.kind === 'onnx' ? "model's embedding" : 'embeddings'}` : `${model.kind}${hidden}`}, ${model.parameters} parameters, backend ${results.engine.backend}; ` +
+    `Model: ` +
+      `${model.source ? `a softmax head on your ${model.source.kind === 'onnx' ? "model's embedding" : 'embeddings'}` : `${model.kind}${hidden}`}, ` +
+      `${model.parameters} parameters, backend ${results.engine.backend}; ` +
       `train accuracy ${percent(model.trainAccuracy)}, test accuracy ${percent(model.testAccuracy)}`,
   );
   const source = model.source;
   if (source) {
     const refit =
       source.headRelativeChange !== null && source.agreement !== null
-        ? `; head refitted from the model's final layer: weights moved ${(100 * source.headRelativeChange).toFixed(1)}%, predictions agree with your model on ${percent(source.agreement)}`
+        ? `; head refitted from the model's final layer: weights moved ` +
+          `${(100 * source.headRelativeChange).toFixed(1)}%, predictions agree ` +
+          `with your model on ${percent(source.agreement)}`
         : '; head fitted from zero';
-    lines.push(`Features: ${safe(source.description, 400)} (${source.embeddingDim} values${source.runtime ? `, ${source.runtime}` : ''})${refit}; out-of-sample: ${safe(source.outOfSample, 400)}`);
+    lines.push(
+      `Features: ${safe(source.description, 400)} (${source.embeddingDim} ` +
+        `values${source.runtime ? `, ${source.runtime}` : ''})${refit}; ` +
+        `out-of-sample: ${safe(source.outOfSample, 400)}`,
+    );
   }
   if (results.engine.backendWarning) lines.push(`WARNING: ${safe(results.engine.backendWarning, 2000)}`);
   lines.push(
     `Influence: ${influence.method} over the ${influence.target === 'full' ? 'whole network' : 'last layer'} ` +
-      `(${model.targetParameters} parameters, damping ${influence.damping.toExponential(1)}, last-layer ‖∇R‖/n ${model.headGradientNorm.toExponential(1)}); ${influence.reason}`,
+      (`(${model.targetParameters} parameters, damping ` +
+        `${influence.damping.toExponential(1)}, last-layer ‖∇R‖/n ` +
+        `${model.headGradientNorm.toExponential(1)}); ${influence.reason}`),
   );
-  if (influence.explained) lines.push(`Explained test samples: ${influence.explained.length} of ${dataset.nTest} (--explain)`);
+  if (influence.explained)
+    lines.push(`Explained test samples: ${influence.explained.length} of ${dataset.nTest} (--explain)`);
   const rel = influence.reliability;
   if (rel) {
     lines.push(
-      `Reliability: Pearson ${rel.pearson.toFixed(3)}, Spearman ${rel.spearman.toFixed(3)} between predicted and actual ` +
-        `change of test loss over ${rel.points} (removed, test) pairs, retraining the ${rel.retrain === 'full' ? 'whole network' : 'last layer'}`,
+      `Reliability: Pearson ${rel.pearson.toFixed(3)}, Spearman ` +
+        `${rel.spearman.toFixed(3)} between predicted and actual ` +
+        (`change of test loss over ${rel.points} (removed, test) pairs, ` +
+          `retraining the ` +
+          `${rel.retrain === 'full' ? 'whole network' : 'last layer'}`),
     );
     if (rel.warning) lines.push(`WARNING: ${safe(rel.warning, 2000)}`);
   }
   if (results.model.reason) lines.push(safe(results.model.reason, 2000));
   const range = labelIssues.estimatedRange;
   const likely = range && range.high > range.low ? `, likely ${range.low}–${range.high}` : '';
-  lines.push(`Estimated label errors: ${labelIssues.estimatedCount} of ${dataset.nTrain}${likely} (confident learning, ${labelIssues.folds}-fold cross-fitting)`);
+  lines.push(
+    `Estimated label errors: ${labelIssues.estimatedCount} of ` +
+      `${dataset.nTrain}${likely} (confident learning, ` +
+      `${labelIssues.folds}-fold cross-fitting)`,
+  );
   if (labelIssues.suspicion) lines.push(safe(labelIssues.suspicion.explanation, 2000));
   if (results.issues) lines.push(...issueLines(results.issues, dataset.nTrain, dataset.nTest));
   for (const w of dataset.warnings) lines.push(`Note: ${safe(w, 2000)}`);
@@ -109,16 +138,25 @@ export function issueLines(issues: IssuesSection, nTrain: number, nTest: number)
   const c = issues.counts;
   const lines = [
     `Data issues: ${c.duplicateSets} duplicate set(s) over ${c.duplicateSamples} samples, ` +
-      `${c.leakedTestSamples} of ${nTest} test samples leaked from train, ${c.labelConflictSets} duplicate set(s) with conflicting labels; ` +
+      (`${c.leakedTestSamples} of ${nTest} test samples leaked from train, ` +
+        `${c.labelConflictSets} duplicate set(s) with conflicting labels; `) +
       `outliers ${c.trainOutliers} train / ${c.testOutliers} test (score ≥ ${issues.outliers.cut}); ` +
-      `${c.harmful} of ${nTrain} training samples harmful to the test loss; ${c.underrepresentedClasses} under-represented class(es)`,
+      (`${c.harmful} of ${nTrain} training samples harmful to the test loss; ` +
+        `${c.underrepresentedClasses} under-represented class(es)`),
   ];
   const r = issues.harmful.removal;
   if (r) {
     lines.push(
-      `Without the ${r.removed.length} most harmful: mean test loss ${r.testLossBefore.toFixed(4)} → ${r.testLossAfter.toFixed(4)} ` +
-        `(predicted ${r.predictedTestLossAfter.toFixed(4)}; total change actual ${signed(r.actualLossChange)}, predicted ${signed(r.predictedLossChange)}), ` +
-        `test accuracy ${percent(Number.isFinite(r.accuracyBefore) ? r.accuracyBefore : null)} → ${percent(Number.isFinite(r.accuracyAfter) ? r.accuracyAfter : null)} (last layer refitted)`,
+      `Without the ${r.removed.length} most harmful: mean test loss ` +
+        `${r.testLossBefore.toFixed(4)} → ${r.testLossAfter.toFixed(4)} ` +
+        (`(predicted ${r.predictedTestLossAfter.toFixed(4)}; total change actual ` +
+          `${signed(r.actualLossChange)}, predicted ` +
+          `${signed(r.predictedLossChange)}), `) +
+        (`test accuracy ` +
+          `${percent(Number.isFinite(r.accuracyBefore) ? r.accuracyBefore : null)} ` +
+          `→ ` +
+          `${percent(Number.isFinite(r.accuracyAfter) ? r.accuracyAfter : null)} ` +
+          `(last layer refitted)`),
     );
   }
   const pairs = issues.confusedPairs.slice(0, 3).map((p) => `${safe(p.a, 40)}↔${safe(p.b, 40)} ${p.count}`);

@@ -56,7 +56,10 @@ export function throwIfAborted(signal?: AbortSignal): void {
  * product every iterative solver (CG, LiSSA, GIF, Lanczos) calls once per
  * iteration, so none of them needs its own.
  */
-export function checkedBeforeEachCall<A extends unknown[], R>(fn: (...args: A) => R, signal?: AbortSignal): (...args: A) => R {
+export function checkedBeforeEachCall<A extends unknown[], R>(
+  fn: (...args: A) => R,
+  signal?: AbortSignal,
+): (...args: A) => R {
   if (!signal) return fn;
   return (...args: A) => {
     throwIfAborted(signal);

@@ -98,7 +98,8 @@ export class AnalysisRunner implements vscode.Disposable {
     if (existing) {
       const picked = await this.deps.notifier.confirm(
         `An analysis of ${name} is already running.`,
-        'Only one analysis per dataset runs at a time. Cancel the running one and start again with the current settings?',
+        'Only one analysis per dataset runs at a time. Cancel the running one ' +
+          'and start again with the current settings?',
         'Cancel and Restart',
       );
       if (picked !== 'Cancel and Restart') return { kind: 'declined', datasetPath };
@@ -109,7 +110,11 @@ export class AnalysisRunner implements vscode.Disposable {
     }
     // Claim the dataset before the first await, so two quick requests cannot both start.
     let finish!: () => void;
-    const job: Job = { info: { datasetPath, testSet, startedAt: Date.now() }, cancelled: false, finished: new Promise<void>((r) => (finish = r)) };
+    const job: Job = {
+      info: { datasetPath, testSet, startedAt: Date.now() },
+      cancelled: false,
+      finished: new Promise<void>((r) => (finish = r)),
+    };
     this.jobs.set(datasetPath, job);
     this.fire();
     try {
@@ -133,9 +138,19 @@ export class AnalysisRunner implements vscode.Disposable {
     if (!force) {
       const hit = await cache.lookup(datasetPath, key, fingerprint);
       if (hit?.status === 'fresh') {
-        log.info(`${datasetPath}: unchanged since ${hit.entry.createdAt}; opening the cached results (${hit.resultsPath})`);
+        log.info(
+          `${datasetPath}: unchanged since ${hit.entry.createdAt}; opening the cached results (${hit.resultsPath})`,
+        );
         const results = await readResults(hit.resultsPath);
-        return { kind: 'results', datasetPath, resultsPath: hit.resultsPath, results, fingerprint, fromCache: true, stale: false };
+        return {
+          kind: 'results',
+          datasetPath,
+          resultsPath: hit.resultsPath,
+          results,
+          fingerprint,
+          fromCache: true,
+          stale: false,
+        };
       }
     }
     if (job.cancelled) return { kind: 'cancelled', datasetPath };
@@ -159,12 +174,19 @@ export class AnalysisRunner implements vscode.Disposable {
     const entry = vscode.Uri.joinPath(extensionUri, 'dist', 'computeProcess.js').fsPath;
     const memory = this.deps.maxMemoryMB();
     const execArgv = memory > 0 ? [`--max-old-space-size=${Math.round(memory)}`] : [];
-    log.info(`starting analysis of ${options.datasetPath}: ${JSON.stringify(options)}${execArgv.length ? ` (${execArgv.join(' ')})` : ''}`);
+    log.info(
+      `starting analysis of ${options.datasetPath}: ` +
+        `${JSON.stringify(options)}${execArgv.length ? ` (${execArgv.join(' ')})` : ''}`,
+    );
     if (job.info.testSet) log.info(`test set: ${job.info.testSet}`);
     const testSet = job.info.testSet ? ` (test set: ${job.info.testSet.split(':')[0]})` : '';
     return Promise.resolve(
       vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Influence Lens: ${path.basename(options.datasetPath)}${testSet}`, cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Influence Lens: ${path.basename(options.datasetPath)}${testSet}`,
+          cancellable: true,
+        },
         async (progress, token) => {
           const tracker = new ProgressTracker();
           progress.report({ message: 'Starting…' });
@@ -177,7 +199,10 @@ export class AnalysisRunner implements vscode.Disposable {
             onLog: (level, message) => log[level](message),
             onProgress: (p) => {
               Object.assign(job.info, { stage: p.stage, done: p.done, total: p.total, message: p.message });
-              progress.report({ message: stageMessage(p.stage, p.done, p.total, p.message), increment: tracker.increment(p.stage, p.done, p.total) });
+              progress.report({
+                message: stageMessage(p.stage, p.done, p.total, p.message),
+                increment: tracker.increment(p.stage, p.done, p.total),
+              });
               this.fire();
             },
           });
@@ -219,16 +244,31 @@ export class AnalysisRunner implements vscode.Disposable {
           options,
         });
         const results = await readResults(outcome.resultsPath);
-        log.info(`analysis of ${datasetPath} finished in ${seconds} s on backend ${results.engine.backend}: ${results.train.length} training and ${results.test.length} test samples`);
+        log.info(
+          `analysis of ${datasetPath} finished in ${seconds} s on backend ` +
+            `${results.engine.backend}: ${results.train.length} training and ` +
+            `${results.test.length} test samples`,
+        );
         // The files may have changed while it ran: such results are shown as stale, never as fresh.
         const now = await fingerprintDataset(datasetPath, options.testPath).catch(() => '');
         const stale = now !== meta.fingerprint;
         if (stale) log.info(`${datasetPath} changed during the analysis; its results are marked stale`);
-        return { kind: 'results', datasetPath, resultsPath: outcome.resultsPath, results, fingerprint: meta.fingerprint, fromCache: false, stale };
+        return {
+          kind: 'results',
+          datasetPath,
+          resultsPath: outcome.resultsPath,
+          results,
+          fingerprint: meta.fingerprint,
+          fromCache: false,
+          stale,
+        };
       }
       case 'cancelled': {
         const removed = await cache.removeLeftovers(datasetPath);
-        log.info(`analysis of ${datasetPath} cancelled after ${seconds} s${outcome.killed ? ' (the process was killed)' : ''}${removed ? `; removed ${removed} partial file(s)` : ''}`);
+        log.info(
+          `analysis of ${datasetPath} cancelled after ${seconds} ` +
+            `s${outcome.killed ? ' (the process was killed)' : ''}${removed ? `; removed ${removed} partial file(s)` : ''}`,
+        );
         void notifier.info(`Influence Lens: analysis of ${path.basename(datasetPath)} cancelled.`);
         return { kind: 'cancelled', datasetPath };
       }
@@ -237,10 +277,15 @@ export class AnalysisRunner implements vscode.Disposable {
         const message = `Influence Lens: ${text}`;
         const file = outcome.file;
         // A memory refusal names the dataset, but nothing in it to open: the way out is the setting.
-        const actions: { title: string; run: () => Thenable<unknown> }[] = file && !memory
-          ? [{ title: 'Open file', run: () => openAt(path.resolve(path.dirname(datasetPath), file), outcome.line) }]
-          : [];
-        if (memory) actions.push({ title: 'Memory setting', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'influenceLens.maxMemoryMB') });
+        const actions: { title: string; run: () => Thenable<unknown> }[] =
+          file && !memory
+            ? [{ title: 'Open file', run: () => openAt(path.resolve(path.dirname(datasetPath), file), outcome.line) }]
+            : [];
+        if (memory)
+          actions.push({
+            title: 'Memory setting',
+            run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'influenceLens.maxMemoryMB'),
+          });
         void notifier.error(message, ...actions);
         return { kind: 'failed', datasetPath, message };
       }
@@ -253,7 +298,11 @@ export class AnalysisRunner implements vscode.Disposable {
         await cache.removeLeftovers(datasetPath);
         const message = `Influence Lens: ${outcome.message}`;
         const actions = [this.retry(datasetPath)];
-        if (outcome.outOfMemory) actions.push({ title: 'Memory setting', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'influenceLens.maxMemoryMB') });
+        if (outcome.outOfMemory)
+          actions.push({
+            title: 'Memory setting',
+            run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'influenceLens.maxMemoryMB'),
+          });
         void notifier.error(message, ...actions);
         return { kind: 'failed', datasetPath, message };
       }

@@ -24,7 +24,10 @@ const checkEntry = object({
 });
 export type CacheEntry = Checked<typeof checkEntry>;
 
-function checkIndex(v: unknown, p: string): { datasetPath: string; last: string | null; entries: Record<string, CacheEntry> } {
+function checkIndex(
+  v: unknown,
+  p: string,
+): { datasetPath: string; last: string | null; entries: Record<string, CacheEntry> } {
   const head = object({ datasetPath: str, last: nullable(str), entries: optional(object({})) })(v, p);
   const raw = (v as { entries?: Record<string, unknown> }).entries ?? {};
   const entries: Record<string, CacheEntry> = {};
@@ -134,7 +137,10 @@ export class ResultsCache {
     const out: string[] = [];
     for (const name of names) {
       try {
-        const index = checkIndex(JSON.parse(await fsp.readFile(path.join(this.dir, name, 'index.json'), 'utf8')), 'index');
+        const index = checkIndex(
+          JSON.parse(await fsp.readFile(path.join(this.dir, name, 'index.json'), 'utf8')),
+          'index',
+        );
         if (index.last) out.push(index.datasetPath);
       } catch {
         // not a dataset folder

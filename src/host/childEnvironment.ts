@@ -10,11 +10,23 @@
 /** Variables passed by exact name. */
 const PASSED = new Set([
   // Finding programs and the user's folders; temp files.
-  'PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP',
+  'PATH',
+  'HOME',
+  'TMPDIR',
+  'TMP',
+  'TEMP',
   // Locale and time zone (number and date formatting in messages).
-  'LANG', 'LANGUAGE', 'TZ',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
   // Windows: Node needs these to start and to find its folders.
-  'SYSTEMROOT', 'WINDIR', 'COMSPEC', 'PATHEXT', 'USERPROFILE', 'APPDATA', 'LOCALAPPDATA',
+  'SYSTEMROOT',
+  'WINDIR',
+  'COMSPEC',
+  'PATHEXT',
+  'USERPROFILE',
+  'APPDATA',
+  'LOCALAPPDATA',
   // VS Code runs extensions on its Electron binary as Node: the fork must do the same.
   'ELECTRON_RUN_AS_NODE',
   // tfjs-node's native TensorFlow log level, when that backend is installed.

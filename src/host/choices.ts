@@ -16,7 +16,9 @@ import type { TestChoice } from './testSet';
 import type { TestPartner } from '../compute/data/testPartner';
 
 const MODEL_DETAIL: Record<(typeof MODEL_KINDS)[number], string> = {
-  auto: 'The default: logistic regression, the small network or both, whichever predicts held-out labels best (tables and text; images: the network)',
+  auto:
+    'The default: logistic regression, the small network or both, whichever ' +
+    'predicts held-out labels best (tables and text; images: the network)',
   logreg: 'Logistic regression: convex, fastest; influence is most reliable',
   mlp: 'Small neural network (one hidden layer)',
   cnn: 'Convolutional network: images only, slowest',
@@ -79,9 +81,15 @@ export async function resolveChoices(
     const kinds = MODEL_KINDS.filter((k) => k !== 'cnn' || probe.kind === 'folder' || probe.kind === 'jsonl');
     const items: ModelItem[] = [
       ...kinds.map((k) => ({ label: k, detail: MODEL_DETAIL[k], builtIn: k })),
-      ...modelFiles.map((f) => ({ label: path.basename(f), description: vscode.workspace.asRelativePath(f), detail: 'Your ONNX model: influence over its final layer, on its own embedding', file: f })),
+      ...modelFiles.map((f) => ({
+        label: path.basename(f),
+        description: vscode.workspace.asRelativePath(f),
+        detail: 'Your ONNX model: influence over its final layer, on its own embedding',
+        file: f,
+      })),
     ];
-    const isCurrent = (i: ModelItem) => (i.file !== undefined ? i.file === choices.modelFile : i.builtIn === choices.model);
+    const isCurrent = (i: ModelItem) =>
+      i.file !== undefined ? i.file === choices.modelFile : i.builtIn === choices.model;
     items.sort((a, b) => Number(isCurrent(b)) - Number(isCurrent(a)));
     const picked = await vscode.window.showQuickPick(items, {
       title: `Influence Lens: model for ${name}`,
@@ -113,13 +121,40 @@ export async function resolveChoices(
 type TestItem = vscode.QuickPickItem & { choice: TestChoice | undefined | 'pick' };
 
 /** The test-set question: undefined = find it automatically, null = dismissed. */
-async function askTestSet(datasetPath: string, probe: Probe, partner: TestPartner, current: TestChoice | undefined): Promise<TestChoice | undefined | null> {
+async function askTestSet(
+  datasetPath: string,
+  probe: Probe,
+  partner: TestPartner,
+  current: TestChoice | undefined,
+): Promise<TestChoice | undefined | null> {
   const name = path.basename(datasetPath);
   const items: TestItem[] = [];
-  if (partner.kind === 'file') items.push({ label: path.basename(partner.testPath), description: 'found beside it', detail: partner.reason, choice: undefined });
-  else if (partner.kind === 'split-column') items.push({ label: `The '${partner.column}' column`, description: 'found in it', detail: partner.reason, choice: undefined });
-  items.push({ label: `Hold out 20% of ${name}`, description: probe.kind === 'folder' ? 'unless it has a test/ folder' : 'stratified by label', choice: { kind: 'holdout' } });
-  if (current?.kind === 'file') items.push({ label: path.basename(current.path), description: 'chosen before', detail: current.path, choice: current });
+  if (partner.kind === 'file')
+    items.push({
+      label: path.basename(partner.testPath),
+      description: 'found beside it',
+      detail: partner.reason,
+      choice: undefined,
+    });
+  else if (partner.kind === 'split-column')
+    items.push({
+      label: `The '${partner.column}' column`,
+      description: 'found in it',
+      detail: partner.reason,
+      choice: undefined,
+    });
+  items.push({
+    label: `Hold out 20% of ${name}`,
+    description: probe.kind === 'folder' ? 'unless it has a test/ folder' : 'stratified by label',
+    choice: { kind: 'holdout' },
+  });
+  if (current?.kind === 'file')
+    items.push({
+      label: path.basename(current.path),
+      description: 'chosen before',
+      detail: current.path,
+      choice: current,
+    });
   items.push({ label: probe.kind === 'folder' ? 'Choose a test folder…' : 'Choose a test file…', choice: 'pick' });
   const isCurrent = (i: TestItem) => JSON.stringify(i.choice) === JSON.stringify(current);
   items.sort((a, b) => Number(isCurrent(b)) - Number(isCurrent(a)));

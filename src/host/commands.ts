@@ -73,23 +73,40 @@ export interface AnalyzeFlags {
 }
 
 /** Choices, options, run (or cache), then the panel. The heart of "Find influential training samples". */
-export async function analyzeDataset(deps: CommandDeps, datasetPath: string, flags: AnalyzeFlags = {}): Promise<AnalysisOutcome> {
+export async function analyzeDataset(
+  deps: CommandDeps,
+  datasetPath: string,
+  flags: AnalyzeFlags = {},
+): Promise<AnalysisOutcome> {
   const settings = readSettings(vscode.Uri.file(datasetPath));
   const probe = await probeDataset(datasetPath);
   const partner = await findTestPartner(datasetPath, deps.choices.get(datasetPath).labelColumn);
   const asksModel = flags.forceAsk === true || modelSetting(settings) === 'ask';
   const models = asksModel ? await workspaceModels() : [];
-  const choices = await resolveChoices(deps.choices, datasetPath, probe, modelSetting(settings), flags.forceAsk ?? false, partner, models);
+  const choices = await resolveChoices(
+    deps.choices,
+    datasetPath,
+    probe,
+    modelSetting(settings),
+    flags.forceAsk ?? false,
+    partner,
+    models,
+  );
   if (!choices) return { kind: 'declined', datasetPath };
   // The host names the test file itself: its boundary and stale watcher must cover whatever the engine reads.
   const testSet = testSetFor(datasetPath, choices.test, partner, probe.kind === 'folder');
   let options: JobOptions;
   try {
-    options = jobOptionsFor(datasetPath, settings, choices, { verify: flags.verify, testPath: testSet.testPath, removeHarmful: flags.removeHarmful });
+    options = jobOptionsFor(datasetPath, settings, choices, {
+      verify: flags.verify,
+      testPath: testSet.testPath,
+      removeHarmful: flags.removeHarmful,
+    });
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
     const message = `Influence Lens: ${error.message}`;
-    const open = () => vscode.commands.executeCommand('workbench.action.openSettings', `${SETTINGS_PREFIX}.${error.key}`);
+    const open = () =>
+      vscode.commands.executeCommand('workbench.action.openSettings', `${SETTINGS_PREFIX}.${error.key}`);
     void deps.notifier.error(message, { title: 'Open setting', run: open });
     return { kind: 'failed', datasetPath, message };
   }
@@ -136,19 +153,24 @@ function currentDataset(deps: CommandDeps): string | undefined {
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { notifier } = deps;
-  const trusted = <A extends unknown[]>(run: (...args: A) => Promise<CommandResult>) => async (...args: A): Promise<CommandResult> => {
-    if (!requireTrust(notifier)) return { kind: 'untrusted' };
-    try {
-      return await run(...args);
-    } catch (error) {
-      // A results file that is not this dataset's, a file that vanished: say so, not "command failed".
-      const message = (error as Error).message;
-      void notifier.error(`Influence Lens: ${message}`);
-      return { kind: 'failed', message };
-    }
-  };
+  const trusted =
+    <A extends unknown[]>(run: (...args: A) => Promise<CommandResult>) =>
+    async (...args: A): Promise<CommandResult> => {
+      if (!requireTrust(notifier)) return { kind: 'untrusted' };
+      try {
+        return await run(...args);
+      } catch (error) {
+        // A results file that is not this dataset's, a file that vanished: say so, not "command failed".
+        const message = (error as Error).message;
+        void notifier.error(`Influence Lens: ${message}`);
+        return { kind: 'failed', message };
+      }
+    };
   const noDataset = (): CommandResult => {
-    void notifier.info('Influence Lens: no dataset analyzed yet. Right-click a CSV/TSV/JSONL file or an image folder and choose "Find influential training samples".');
+    void notifier.info(
+      'Influence Lens: no dataset analyzed yet. Right-click a CSV/TSV/JSONL ' +
+        'file or an image folder and choose "Find influential training samples".',
+    );
     return { kind: 'noDataset' };
   };
   const analyzeCommand = (flags: AnalyzeFlags) =>
@@ -169,7 +191,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand(COMMAND.reliability, rerunCommand({ verify: true })),
     // A re-run on the saved fit that refits without the k most harmful samples (k: the panel's choice, else 1%).
     vscode.commands.registerCommand(COMMAND.removeHarmful, (datasetArg?: unknown, count?: unknown) =>
-      rerunCommand({ removeHarmful: typeof count === 'number' && Number.isInteger(count) && count > 0 ? count : undefined })(datasetArg),
+      rerunCommand({
+        removeHarmful: typeof count === 'number' && Number.isInteger(count) && count > 0 ? count : undefined,
+      })(datasetArg),
     ),
     vscode.commands.registerCommand(
       COMMAND.explain,
@@ -178,7 +202,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         const target = uri instanceof vscode.Uri ? uri : editor?.document.uri;
         if (!target || target.scheme !== 'file') return { kind: 'notFound', message: 'no file to explain' };
         const file = target.fsPath;
-        const line = editor && editor.document.uri.toString() === target.toString() ? editor.selection.active.line + 1 : undefined;
+        const line =
+          editor && editor.document.uri.toString() === target.toString() ? editor.selection.active.line + 1 : undefined;
         // The analysis this file belongs to: on screen, cached, or a new one.
         // (A test file on screen as the test set counts: it must not be analyzed as its own dataset.)
         const shown = deps.controller.current;
@@ -222,7 +247,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     ),
     vscode.commands.registerCommand(COMMAND.cancel, async (datasetArg?: unknown): Promise<CommandResult> => {
       const jobs = deps.runner.running();
-      let datasetPath = typeof datasetArg === 'string' ? datasetArg : jobs.length === 1 ? jobs[0].datasetPath : undefined;
+      let datasetPath =
+        typeof datasetArg === 'string' ? datasetArg : jobs.length === 1 ? jobs[0].datasetPath : undefined;
       if (!datasetPath && jobs.length > 1) {
         const picked = await vscode.window.showQuickPick(
           jobs.map((j) => ({ label: path.basename(j.datasetPath), description: j.stage, detail: j.datasetPath })),
@@ -240,7 +266,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand(
       COMMAND.useModelFile,
       trusted(async (uri?: unknown) => {
-        if (!(uri instanceof vscode.Uri) || uri.scheme !== 'file' || !/\.onnx$/i.test(uri.fsPath)) return { kind: 'declined', message: 'no .onnx file given' };
+        if (!(uri instanceof vscode.Uri) || uri.scheme !== 'file' || !/\.onnx$/i.test(uri.fsPath))
+          return { kind: 'declined', message: 'no .onnx file given' };
         await useModelFile(uri, notifier);
         return { kind: 'done' };
       }),

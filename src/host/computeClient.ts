@@ -17,7 +17,14 @@ export type Outcome =
   | { kind: 'cancelled'; killed: boolean }
   | { kind: 'inputError'; message: string; file?: string; line?: number }
   | { kind: 'internalError'; message: string }
-  | { kind: 'crash'; message: string; exitCode: number | null; signal: NodeJS.Signals | null; outOfMemory: boolean; hung?: boolean };
+  | {
+      kind: 'crash';
+      message: string;
+      exitCode: number | null;
+      signal: NodeJS.Signals | null;
+      outOfMemory: boolean;
+      hung?: boolean;
+    };
 
 export interface ComputeProgress {
   stage: string;
@@ -54,7 +61,8 @@ export const DEFAULT_STALL_TIMEOUT_MS = 10 * 60_000;
 /** Lines of stderr kept for the crash report. */
 const STDERR_TAIL_LINES = 30;
 
-const OOM_PATTERN = /heap out of memory|Allocation failed|Reached heap limit|out of memory|memory access out of bounds/i;
+const OOM_PATTERN =
+  /heap out of memory|Allocation failed|Reached heap limit|out of memory|memory access out of bounds/i;
 
 export class ComputeRun {
   readonly pid: number | undefined;
@@ -85,10 +93,22 @@ export class ComputeRun {
     this.child.on('message', (raw: unknown) => this.onMessage(raw));
     this.child.on('error', (error) => {
       // Spawning failed (no such file, no node): there will be no 'exit' with an answer.
-      if (!this.exited) this.finish({ kind: 'crash', message: `could not start the analysis process: ${error.message}`, exitCode: null, signal: null, outOfMemory: false });
+      if (!this.exited)
+        this.finish({
+          kind: 'crash',
+          message: `could not start the analysis process: ${error.message}`,
+          exitCode: null,
+          signal: null,
+          outOfMemory: false,
+        });
     });
     this.child.on('exit', (code, signal) => this.onExit(code, signal));
-    this.child.send({ type: 'start', options: opts.options, resultsPath: opts.resultsPath, ...(opts.fitPath ? { fitPath: opts.fitPath } : {}) });
+    this.child.send({
+      type: 'start',
+      options: opts.options,
+      resultsPath: opts.resultsPath,
+      ...(opts.fitPath ? { fitPath: opts.fitPath } : {}),
+    });
     const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     this.watchdog = setInterval(() => this.checkStall(stallMs), Math.min(5000, Math.max(50, stallMs / 4)));
     this.watchdog.unref();
@@ -98,7 +118,10 @@ export class ComputeRun {
   private checkStall(stallMs: number): void {
     if (this.exited || this.stalled || Date.now() - this.lastHeard < stallMs) return;
     this.stalled = true;
-    this.opts.onLog?.('warn', `the analysis process has sent nothing for ${(stallMs / 1000).toFixed(0)} s; it seems to hang, killing it`);
+    this.opts.onLog?.(
+      'warn',
+      `the analysis process has sent nothing for ${(stallMs / 1000).toFixed(0)} s; it seems to hang, killing it`,
+    );
     this.child.kill('SIGKILL');
   }
 
@@ -109,7 +132,10 @@ export class ComputeRun {
     if (this.child.connected) this.child.send({ type: 'cancel' }, () => undefined);
     this.killTimer = setTimeout(() => {
       if (!this.exited) {
-        this.opts.onLog?.('warn', `the analysis process did not stop within ${this.opts.killAfterMs ?? 1000} ms of the cancel; killing it`);
+        this.opts.onLog?.(
+          'warn',
+          `the analysis process did not stop within ${this.opts.killAfterMs ?? 1000} ms of the cancel; killing it`,
+        );
         this.child.kill('SIGKILL');
       }
     }, this.opts.killAfterMs ?? 1000);
@@ -139,7 +165,10 @@ export class ComputeRun {
       message = parseComputeToHost(raw);
     } catch (error) {
       // A process that speaks garbage cannot be trusted to finish cleanly.
-      this.finish({ kind: 'internalError', message: `the analysis process sent an invalid message (${(error as Error).message})` });
+      this.finish({
+        kind: 'internalError',
+        message: `the analysis process sent an invalid message (${(error as Error).message})`,
+      });
       this.kill();
       return;
     }
@@ -147,7 +176,12 @@ export class ComputeRun {
       case 'heartbeat':
         return;
       case 'progress':
-        this.opts.onProgress?.({ stage: message.stage, done: message.done, total: message.total, message: message.message });
+        this.opts.onProgress?.({
+          stage: message.stage,
+          done: message.done,
+          total: message.total,
+          message: message.message,
+        });
         return;
       case 'log':
         this.opts.onLog?.(message.level, message.message);
@@ -178,7 +212,10 @@ export class ComputeRun {
       const silent = ((this.opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS) / 1000).toFixed(0);
       return this.finish({
         kind: 'crash',
-        message: `The analysis process stopped responding (nothing from it for ${silent} s) and was stopped. Retry; if it hangs again, the log shows the last stage it reached.`,
+        message:
+          `The analysis process stopped responding (nothing from it for ${silent} ` +
+          `s) and was stopped. Retry; if it hangs again, the log shows the last ` +
+          `stage it reached.`,
         exitCode: code,
         signal,
         outOfMemory: false,

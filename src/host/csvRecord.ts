@@ -140,7 +140,12 @@ export function headerNames(text: string, delimiter: string): string[] {
  */
 export function fieldText(value: string, original: FieldSpan, text: string, delimiter: string): string {
   const needsQuotes =
-    value.includes(delimiter) || value.includes('"') || value.includes('\n') || value.includes('\r') || value !== value.trim() || value === '';
+    value.includes(delimiter) ||
+    value.includes('"') ||
+    value.includes('\n') ||
+    value.includes('\r') ||
+    value !== value.trim() ||
+    value === '';
   if (original.quoted || (needsQuotes && value !== '')) return `"${value.replace(/"/g, '""')}"`;
   const raw = text.slice(original.start, original.end);
   const lead = raw.length - raw.trimStart().length;

@@ -48,13 +48,17 @@ export class DatasetBoundary {
     const abs = resolveInside(this.root, relative);
     if (this.files) {
       if (!this.files.includes(abs)) {
-        throw new OutsideRootError(`${relative} is not the dataset's file (${this.files.map((f) => path.basename(f)).join(' or ')})`);
+        throw new OutsideRootError(
+          `${relative} is not the dataset's file (${this.files.map((f) => path.basename(f)).join(' or ')})`,
+        );
       }
       return abs;
     }
     const real = realExistingPrefix(abs);
     if (!this.folders.some((folder) => isInside(folder, abs) && isInside(realOrSelf(folder), real))) {
-      throw new OutsideRootError(`${relative} lies outside the dataset folder${this.folders.length > 1 ? 's' : ''} ${this.folders.join(', ')}`);
+      throw new OutsideRootError(
+        `${relative} lies outside the dataset folder${this.folders.length > 1 ? 's' : ''} ${this.folders.join(', ')}`,
+      );
     }
     return abs;
   }

@@ -17,7 +17,8 @@ export interface EditProblem {
 /** `text` with the replacements made (spans of the text before any of them). */
 export function applyReplacements(text: string, edits: { start: number; end: number; newText: string }[]): string {
   let out = text;
-  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
+  for (const e of [...edits].sort((a, b) => b.start - a.start))
+    out = out.slice(0, e.start) + e.newText + out.slice(e.end);
   return out;
 }
 
@@ -45,11 +46,18 @@ export function verifyTextEdits(
   for (const [file, list] of byFile) {
     const old = before.get(file);
     const now = readNow(file);
-    if (old === undefined || now === undefined) return { file, reason: 'the file could not be read back after the edit' };
-    if (now !== applyReplacements(old, list)) return { file, reason: 'the file does not read back as planned after the edit (it changed meanwhile?)' };
+    if (old === undefined || now === undefined)
+      return { file, reason: 'the file could not be read back after the edit' };
+    if (now !== applyReplacements(old, list))
+      return { file, reason: 'the file does not read back as planned after the edit (it changed meanwhile?)' };
     const [countBefore, countAfter] = [countRecords(old, format, file), countRecords(now, format, file)];
     if (countBefore !== countAfter) {
-      return { file, reason: `the edit changed the number of records (${countBefore ?? 'unreadable'} → ${countAfter ?? 'unreadable'})` };
+      return {
+        file,
+        reason:
+          `the edit changed the number of records (${countBefore ?? 'unreadable'} ` +
+          `→ ${countAfter ?? 'unreadable'})`,
+      };
     }
   }
   return undefined;

@@ -39,7 +39,12 @@ export async function explainAt(
   const hit = findSampleAt(shown.index, analysedPath(shown.moves, rel), format === 'imagefolder' ? undefined : line);
   if (!hit || (hit.line !== undefined && line !== undefined && !(await recordReaches(file, format, hit.line, line)))) {
     const place = line !== undefined ? `${rel}:${line}` : rel;
-    return { kind: 'notFound', message: `${place} is not a sample of this analysis (a header, a blank line, or a sample left out by "maximum samples").` };
+    return {
+      kind: 'notFound',
+      message:
+        `${place} is not a sample of this analysis (a header, a blank line, or ` +
+        `a sample left out by "maximum samples").`,
+    };
   }
   controller.explain(hit.split, hit.id);
   return { kind: 'explained', split: hit.split, id: hit.id, datasetPath: shown.datasetPath };

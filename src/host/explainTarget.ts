@@ -64,7 +64,10 @@ function holds(p: string | undefined, file: string): boolean {
  * chose another test set for that one; else the file itself, or the image
  * folder above an image's class folder.
  */
-export async function datasetGuessFor(file: string, choicesOf: (datasetPath: string) => DatasetChoices = () => ({})): Promise<string> {
+export async function datasetGuessFor(
+  file: string,
+  choicesOf: (datasetPath: string) => DatasetChoices = () => ({}),
+): Promise<string> {
   if (!isTabularFile(file)) return imageDatasetRoot(file);
   const train = await findTrainPartner(file);
   const chosen = train !== undefined ? choicesOf(train).test : undefined;

@@ -24,7 +24,10 @@ export class InterruptedJobs {
   }
 
   ended(datasetPath: string): Thenable<void> {
-    return this.state.update(KEY, this.list().filter((p) => p !== datasetPath));
+    return this.state.update(
+      KEY,
+      this.list().filter((p) => p !== datasetPath),
+    );
   }
 
   /** The datasets whose analysis was cut off, forgotten once read (each is offered once). */

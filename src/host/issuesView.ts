@@ -8,7 +8,14 @@
  */
 import type { TrainRecord } from '../compute/results/schema';
 import {
-  type InfluenceRow, type IssueKind, type IssuesView, MAX_CLASS_ROWS, MAX_CONFUSED_PAIRS, MAX_DUPLICATE_SETS, MAX_HARMFUL, MAX_SET_MEMBERS,
+  type InfluenceRow,
+  type IssueKind,
+  type IssuesView,
+  MAX_CLASS_ROWS,
+  MAX_CONFUSED_PAIRS,
+  MAX_DUPLICATE_SETS,
+  MAX_HARMFUL,
+  MAX_SET_MEMBERS,
 } from '../protocol/webview';
 import type { ReviewDecision } from './reviews';
 import { type ResultsIndex, type RowDecor, testRow } from './resultsView';
@@ -21,11 +28,19 @@ function defaultRemoval(nTrain: number): number {
   return Math.max(1, Math.round(0.01 * nTrain));
 }
 
-export function buildIssuesView(index: ResultsIndex, reviews: Map<number, ReviewDecision>, decor: RowDecor = {}): { issues?: IssuesView } {
+export function buildIssuesView(
+  index: ResultsIndex,
+  reviews: Map<number, ReviewDecision>,
+  decor: RowDecor = {},
+): { issues?: IssuesView } {
   const issues = index.results.issues;
   if (!issues) return {};
   const row = (split: 'train' | 'test', id: number) =>
-    split === 'train' ? index.trainRow(id, reviews.get(id), decor) : index.test.has(id) ? testRow(index.test.get(id)!, decor) : undefined;
+    split === 'train'
+      ? index.trainRow(id, reviews.get(id), decor)
+      : index.test.has(id)
+        ? testRow(index.test.get(id)!, decor)
+        : undefined;
   const influenceRows = (list: { train: number; influence: number }[]): InfluenceRow[] =>
     list.slice(0, MAX_HARMFUL).flatMap((e) => {
       const sample = row('train', e.train);
@@ -33,7 +48,12 @@ export function buildIssuesView(index: ResultsIndex, reviews: Map<number, Review
     });
   // Leakage and label conflicts first (they change what the numbers mean), then the largest sets.
   const sets = [...issues.duplicates.sets]
-    .sort((a, b) => Number(b.leakage) - Number(a.leakage) || Number(b.labelConflict) - Number(a.labelConflict) || b.members.length - a.members.length)
+    .sort(
+      (a, b) =>
+        Number(b.leakage) - Number(a.leakage) ||
+        Number(b.labelConflict) - Number(a.labelConflict) ||
+        b.members.length - a.members.length,
+    )
     .slice(0, MAX_DUPLICATE_SETS)
     .map((s) => ({
       exact: s.exact,
@@ -81,7 +101,9 @@ export function buildIssuesView(index: ResultsIndex, reviews: Map<number, Review
           }
         : null,
       defaultRemoval: defaultRemoval(index.results.dataset.nTrain),
-      classes: issues.classes.slice(0, MAX_CLASS_ROWS).map((k) => ({ ...k, trainShare: finite(k.trainShare), issueShare: finite(k.issueShare) })),
+      classes: issues.classes
+        .slice(0, MAX_CLASS_ROWS)
+        .map((k) => ({ ...k, trainShare: finite(k.trainShare), issueShare: finite(k.issueShare) })),
       confusedPairs: issues.confusedPairs.slice(0, MAX_CONFUSED_PAIRS),
     },
   };
@@ -90,7 +112,13 @@ export function buildIssuesView(index: ResultsIndex, reviews: Map<number, Review
 /** Whether a sample carries an issue of this kind (the lists' filter); `leakage` sets are resolved by the caller. */
 export function hasIssue(
   kind: IssueKind,
-  record: { likelyLabelIssue?: boolean; duplicateSet?: number; outlier?: boolean; testInfluence?: number; duplicateLabelConflict?: number },
+  record: {
+    likelyLabelIssue?: boolean;
+    duplicateSet?: number;
+    outlier?: boolean;
+    testInfluence?: number;
+    duplicateLabelConflict?: number;
+  },
   leakedSets: ReadonlySet<number>,
   conflictSets: ReadonlySet<number>,
 ): boolean {

@@ -13,7 +13,9 @@ import { parseTestChoice, type TestChoice } from './testSet';
 
 export type ModelSetting = (typeof MODEL_KINDS)[number] | 'ask';
 
-/** The `influenceLens.*` setting values as read (keyed without the prefix); checked only when turned into job options. */
+/**
+ * The `influenceLens.*` setting values as read (keyed without the prefix); checked only when turned into job options.
+ */
 export type AnalysisSettings = Readonly<Record<string, unknown>>;
 
 /** Every setting at its package.json default. */
@@ -46,7 +48,8 @@ export function parseDatasetChoices(raw: unknown): DatasetChoices {
   if (!raw || typeof raw !== 'object') return out;
   const r = raw as Record<string, unknown>;
   if (typeof r.labelColumn === 'string') out.labelColumn = r.labelColumn;
-  if (MODEL_KINDS.includes(r.model as (typeof MODEL_KINDS)[number])) out.model = r.model as (typeof MODEL_KINDS)[number];
+  if (MODEL_KINDS.includes(r.model as (typeof MODEL_KINDS)[number]))
+    out.model = r.model as (typeof MODEL_KINDS)[number];
   else if (typeof r.modelFile === 'string' && r.modelFile !== '') out.modelFile = r.modelFile;
   const test = parseTestChoice(r.test);
   if (test) out.test = test;
@@ -93,7 +96,9 @@ export function jobOptionsFor(
   return checkJobOptions(options, 'options');
 }
 
-/** The heap limit of the compute process, MB (0 = Node's default): the maxMemoryMB setting when it holds a usable value. */
+/**
+ * The heap limit of the compute process, MB (0 = Node's default): the maxMemoryMB setting when it holds a usable value.
+ */
 export function heapLimitMB(settings: AnalysisSettings): number {
   const entry = settingOf('maxMemoryMB');
   const value = entry ? settings[entry.key] : undefined;
@@ -118,7 +123,12 @@ export function cacheKeyOptions(options: JobOptions): Omit<JobOptions, 'datasetP
  * other methods do not keep: only that much of the method is part of the fit.
  */
 export function fitKeyOptions(options: JobOptions): Record<string, unknown> {
-  const notFit = new Set<string>(['datasetPath', ...optionsOfStage('score'), ...optionsOfStage('verify'), ...optionsOfStage('run')]);
+  const notFit = new Set<string>([
+    'datasetPath',
+    ...optionsOfStage('score'),
+    ...optionsOfStage('verify'),
+    ...optionsOfStage('run'),
+  ]);
   const fit = Object.fromEntries(Object.entries(options).filter(([key]) => !notFit.has(key)));
   return { ...fit, checkpoints: options.method === 'tracin' };
 }

@@ -92,7 +92,13 @@ class Scanner {
       throw new SyntaxError('unterminated object or array');
     }
     const start = this.pos;
-    while (this.pos < this.limit && !WS.has(this.text[this.pos]) && this.text[this.pos] !== ',' && this.text[this.pos] !== '}') this.pos++;
+    while (
+      this.pos < this.limit &&
+      !WS.has(this.text[this.pos]) &&
+      this.text[this.pos] !== ',' &&
+      this.text[this.pos] !== '}'
+    )
+      this.pos++;
     if (this.pos === start) throw new SyntaxError(`expected a value at offset ${start}`);
   }
 }
@@ -138,7 +144,12 @@ export function fieldValueSpan(text: string, line: LineSpan, key: string): Value
  * label), a boolean stays a boolean; otherwise a string.
  */
 export function labelJson(newLabel: string, oldValue: unknown): string {
-  if (typeof oldValue === 'number' && /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(newLabel) && String(Number(newLabel)) === newLabel) return newLabel;
+  if (
+    typeof oldValue === 'number' &&
+    /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(newLabel) &&
+    String(Number(newLabel)) === newLabel
+  )
+    return newLabel;
   if (typeof oldValue === 'boolean' && (newLabel === 'true' || newLabel === 'false')) return newLabel;
   return JSON.stringify(newLabel);
 }

@@ -20,7 +20,10 @@ export async function useModelFile(uri: vscode.Uri, notifier: Notifier): Promise
   const previous = config.inspect<string>('modelFile')?.workspaceValue;
   await config.update('modelFile', uri.fsPath, vscode.ConfigurationTarget.Workspace);
   const action = await notifier.info(
-    `Influence Lens: analyses in this workspace now explain your model ${path.basename(uri.fsPath)} (influence over its final layer). A dataset where you chose a model in "choose model and label…" keeps that choice.`,
+    `Influence Lens: analyses in this workspace now explain your model ` +
+      `${path.basename(uri.fsPath)} (influence over its final layer). A ` +
+      `dataset where you chose a model in "choose model and label…" keeps ` +
+      `that choice.`,
     'Undo',
   );
   if (action === 'Undo') await config.update('modelFile', previous, vscode.ConfigurationTarget.Workspace);

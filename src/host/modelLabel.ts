@@ -10,11 +10,17 @@ import type { ResultsFile } from '../protocol/results';
 export function modelLabel(model: ResultsFile['model']): string {
   const s = model.source;
   if (!s) return `${model.kind}${model.hidden?.length ? ` [${model.hidden.join(', ')}]` : ''}`;
-  const what = s.kind === 'onnx' ? `your model ${path.basename(s.file)} (output '${s.embeddingOutput ?? '?'}', ${s.embeddingDim} values)` : `your embeddings (${s.embeddingDim} values: ${s.description})`;
+  const what =
+    s.kind === 'onnx'
+      ? `your model ${path.basename(s.file)} (output '${s.embeddingOutput ?? '?'}', ${s.embeddingDim} values)`
+      : `your embeddings (${s.embeddingDim} values: ${s.description})`;
   const refit =
     s.headRelativeChange !== null && s.agreement !== null
-      ? `; head refitted from its final layer: moved ${(100 * s.headRelativeChange).toFixed(1)}%, agrees with your model on ${(100 * s.agreement).toFixed(1)}% of samples`
+      ? `; head refitted from its final layer: moved ` +
+        `${(100 * s.headRelativeChange).toFixed(1)}%, agrees with your model on ` +
+        `${(100 * s.agreement).toFixed(1)}% of samples`
       : '; head fitted on them';
-  const oos = s.outOfSample === 'cross-fitted' ? '' : `; out-of-sample probabilities from ${path.basename(s.outOfSample)}`;
+  const oos =
+    s.outOfSample === 'cross-fitted' ? '' : `; out-of-sample probabilities from ${path.basename(s.outOfSample)}`;
   return `softmax head on ${what}${refit}${oos}`;
 }

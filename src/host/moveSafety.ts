@@ -35,7 +35,10 @@ export async function moveConflict(edits: PlannedEdit[], fs: MoveFs, root: strin
  * there, its source gone), last first. Returns the moves put back and the
  * first one that never happened (the one that failed, most likely).
  */
-export async function rollBackMoves(edits: PlannedEdit[], fs: MoveFs): Promise<{ restored: Move[]; failed: Move | undefined; stuck: Move[] }> {
+export async function rollBackMoves(
+  edits: PlannedEdit[],
+  fs: MoveFs,
+): Promise<{ restored: Move[]; failed: Move | undefined; stuck: Move[] }> {
   const restored: Move[] = [];
   const stuck: Move[] = [];
   let failed: Move | undefined;

@@ -34,7 +34,11 @@ export class Notifier {
   async error(text: string, ...actions: { title: string; run: () => unknown }[]): Promise<void> {
     const showLog = { title: 'Show log', run: () => this.log.show(true) };
     const all = [...actions, showLog];
-    this.remember('error', text, all.map((a) => a.title));
+    this.remember(
+      'error',
+      text,
+      all.map((a) => a.title),
+    );
     this.log.error(text);
     const picked = await vscode.window.showErrorMessage(text, ...all.map((a) => a.title));
     await all.find((a) => a.title === picked)?.run();

@@ -30,7 +30,10 @@ export function recordRange(doc: vscode.TextDocument, format: 'csv' | 'jsonl', l
   return doc.lineAt(l).range;
 }
 
-export async function openSample(location: SampleLocation, viewColumn = vscode.ViewColumn.Beside): Promise<vscode.TextEditor | undefined> {
+export async function openSample(
+  location: SampleLocation,
+  viewColumn = vscode.ViewColumn.Beside,
+): Promise<vscode.TextEditor | undefined> {
   const uri = vscode.Uri.file(location.file);
   const line = location.line;
   if (location.format === 'imagefolder' || line === undefined) {

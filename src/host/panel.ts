@@ -29,11 +29,16 @@ export class ResultsPanel implements vscode.Disposable {
       ResultsPanel.current.panel.reveal(undefined, true);
       return ResultsPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
-      ...webviewOptions(extensionUri, []),
-      // The page rebuilds from the host's messages; keeping a hidden page alive is not worth its memory.
-      retainContextWhenHidden: false,
-    });
+    const panel = vscode.window.createWebviewPanel(
+      VIEW_TYPE,
+      title,
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      {
+        ...webviewOptions(extensionUri, []),
+        // The page rebuilds from the host's messages; keeping a hidden page alive is not worth its memory.
+        retainContextWhenHidden: false,
+      },
+    );
     return (ResultsPanel.current = new ResultsPanel(panel, extensionUri, handlers));
   }
 
@@ -76,7 +81,8 @@ export class ResultsPanel implements vscode.Disposable {
   revealIfHidden(): void {
     if (this.panel.visible) return;
     const active = vscode.window.activeTextEditor?.viewColumn;
-    const column = active !== undefined && this.panel.viewColumn === active ? vscode.ViewColumn.Beside : this.panel.viewColumn;
+    const column =
+      active !== undefined && this.panel.viewColumn === active ? vscode.ViewColumn.Beside : this.panel.viewColumn;
     this.panel.reveal(column, true);
   }
 
@@ -92,7 +98,8 @@ export class ResultsPanel implements vscode.Disposable {
   sampleColumn(): vscode.ViewColumn {
     const mine = this.panel.viewColumn;
     const groups = vscode.window.tabGroups.all.map((g) => g.viewColumn);
-    if (this.lastSampleColumn !== undefined && this.lastSampleColumn !== mine && groups.includes(this.lastSampleColumn)) return this.lastSampleColumn;
+    if (this.lastSampleColumn !== undefined && this.lastSampleColumn !== mine && groups.includes(this.lastSampleColumn))
+      return this.lastSampleColumn;
     return groups.find((c) => c !== mine) ?? vscode.ViewColumn.Beside;
   }
 
@@ -150,10 +157,17 @@ export class ResultsPanel implements vscode.Disposable {
   }
 }
 
-function webviewOptions(extensionUri: vscode.Uri, datasetRoots: vscode.Uri[]): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+function webviewOptions(
+  extensionUri: vscode.Uri,
+  datasetRoots: vscode.Uri[],
+): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
     enableScripts: true,
     enableFindWidget: true,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media'), ...datasetRoots],
+    localResourceRoots: [
+      vscode.Uri.joinPath(extensionUri, 'dist'),
+      vscode.Uri.joinPath(extensionUri, 'media'),
+      ...datasetRoots,
+    ],
   };
 }

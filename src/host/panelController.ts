@@ -7,7 +7,15 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ResultsFile, TrainRecord } from '../compute/results/schema';
-import { checkPanelState, type DetailView, type ExplanationView, type HostToWebview, MAX_IDS, type Split, type WebviewToHost } from '../protocol/webview';
+import {
+  checkPanelState,
+  type DetailView,
+  type ExplanationView,
+  type HostToWebview,
+  MAX_IDS,
+  type Split,
+  type WebviewToHost,
+} from '../protocol/webview';
 import type { RunningInfo } from './analysisRunner';
 import type { ResultsCache } from './cache';
 import { fingerprintDataset } from './fingerprint';
@@ -65,7 +73,11 @@ export interface Shown {
 /** Where a sample of the shown results is now: its checked file (after any move), and its record's current line. */
 function sampleLocation(shown: Shown, source: SourceRef): SampleLocation {
   const now = currentSource(shown.moves, source);
-  return { file: shown.boundary.resolve(now.path), format: shown.results.dataset.format, ...currentPlace(shown.relocations, source) };
+  return {
+    file: shown.boundary.resolve(now.path),
+    format: shown.results.dataset.format,
+    ...currentPlace(shown.relocations, source),
+  };
 }
 
 export interface ControllerDeps {
@@ -101,12 +113,23 @@ export class PanelController implements vscode.Disposable {
 
   /** Shows results (creating or revealing the panel) and watches their dataset for changes. */
   async show(
-    r: { datasetPath: string; resultsPath: string; results: ResultsFile; fingerprint: string; stale: boolean; testPath?: string },
-    focus?: { split: Split; id: number }): Promise<void> {
+    r: {
+      datasetPath: string;
+      resultsPath: string;
+      results: ResultsFile;
+      fingerprint: string;
+      stale: boolean;
+      testPath?: string;
+    },
+    focus?: { split: Split; id: number },
+  ): Promise<void> {
     const boundary = new DatasetBoundary(r.datasetPath, r.testPath);
     if (!boundary.matches(r.results.dataset.root)) {
       // A results file names its own root; it must be the one this dataset has, or its paths mean something else.
-      throw new Error(`the results in ${r.resultsPath} were made for ${r.results.dataset.root}, not for ${r.datasetPath}; re-run the analysis`);
+      throw new Error(
+        `the results in ${r.resultsPath} were made for ` +
+          `${r.results.dataset.root}, not for ${r.datasetPath}; re-run the analysis`,
+      );
     }
     const index = new ResultsIndex(r.results);
     this.panel = ResultsPanel.createOrShow(this.deps.extensionUri, this.title(r.datasetPath), this.handlers());
@@ -115,7 +138,14 @@ export class PanelController implements vscode.Disposable {
     // Moves made on these very results survive a window reload, like the reviews that follow them.
     const moves = this.deps.reviews.moves(r.datasetPath, resultsIdentity(r.resultsPath, r.results.createdAt));
     const reviews = decisionsFor(this.deps.reviews.get(r.datasetPath), r.results.train, (s) => currentSource(moves, s));
-    const shown: Shown = { ...r, boundary, relocations: new Map(), moves, index, queries: new RowQueries(index, reviews, {}) };
+    const shown: Shown = {
+      ...r,
+      boundary,
+      relocations: new Map(),
+      moves,
+      index,
+      queries: new RowQueries(index, reviews, {}),
+    };
     if (r.stale) shown.relocations = await this.relocate(shown);
     shown.queries = new RowQueries(index, reviews, this.decor(shown));
     this.shown = shown;
@@ -131,7 +161,14 @@ export class PanelController implements vscode.Disposable {
     const results = await readResults(latest.resultsPath);
     const now = await fingerprintDataset(datasetPath, latest.entry.options.testPath).catch(() => '');
     const { fingerprint, options } = latest.entry;
-    await this.show({ datasetPath, resultsPath: latest.resultsPath, results, fingerprint, stale: now !== fingerprint, testPath: options.testPath });
+    await this.show({
+      datasetPath,
+      resultsPath: latest.resultsPath,
+      results,
+      fingerprint,
+      stale: now !== fingerprint,
+      testPath: options.testPath,
+    });
     return true;
   }
 
@@ -145,7 +182,10 @@ export class PanelController implements vscode.Disposable {
       datasetPath = undefined;
     }
     if (!datasetPath || !(await this.showLatest(datasetPath).catch(() => false))) {
-      void this.panel.post({ type: 'empty', message: 'No results to show. Right-click a dataset and choose "Find influential training samples".' });
+      void this.panel.post({
+        type: 'empty',
+        message: 'No results to show. Right-click a dataset and choose "Find influential training samples".',
+      });
     }
   }
 
@@ -176,9 +216,14 @@ export class PanelController implements vscode.Disposable {
     void this.post({ type: 'stale', stale });
     if (changed && stale) {
       const datasetPath = this.shown.datasetPath;
-      void this.deps.notifier.info(`Influence Lens: ${path.basename(datasetPath)} changed since its analysis; the results are stale.`, 'Re-run').then((picked) => {
-        if (picked) void this.deps.rerun(datasetPath);
-      });
+      void this.deps.notifier
+        .info(
+          `Influence Lens: ${path.basename(datasetPath)} changed since its analysis; the results are stale.`,
+          'Re-run',
+        )
+        .then((picked) => {
+          if (picked) void this.deps.rerun(datasetPath);
+        });
     }
   }
 
@@ -219,7 +264,13 @@ export class PanelController implements vscode.Disposable {
           return;
         case 'queryIds': {
           const ids = shown.queries.ids(message.query);
-          void this.post({ type: 'ids', requestId: message.requestId, total: ids.length, offset: message.offset, ids: ids.slice(message.offset, message.offset + message.count) });
+          void this.post({
+            type: 'ids',
+            requestId: message.requestId,
+            total: ids.length,
+            offset: message.offset,
+            ids: ids.slice(message.offset, message.offset + message.count),
+          });
           return;
         }
         case 'detail': {
@@ -270,7 +321,15 @@ export class PanelController implements vscode.Disposable {
       return r ? [{ ...r, source: currentSource(shown.moves, r.source) }] : [];
     });
     const outcome = await relabelSamples(
-      { datasetPath: shown.datasetPath, boundary: shown.boundary, stale: shown.stale, results: shown.results, records, label, confirm },
+      {
+        datasetPath: shown.datasetPath,
+        boundary: shown.boundary,
+        stale: shown.stale,
+        results: shown.results,
+        records,
+        label,
+        confirm,
+      },
       { notifier: this.deps.notifier, reviews: this.deps.reviews, log: this.deps.log },
     );
     return this.afterRelabel(shown, outcome);
@@ -298,15 +357,26 @@ export class PanelController implements vscode.Disposable {
       else if (r.suggestedLabel === r.label) kept++;
       else records.push({ ...r, source: currentSource(shown.moves, r.source) });
     }
-    const left = [kept ? `${kept} whose suggestion is their own label` : '', done ? `${done} relabeled already` : ''].filter(Boolean).join(' and ');
+    const left = [kept ? `${kept} whose suggestion is their own label` : '', done ? `${done} relabeled already` : '']
+      .filter(Boolean)
+      .join(' and ');
     if (records.length === 0) {
-      void this.deps.notifier.info(`Influence Lens: no suggestion to accept among the ${ids.length} selected sample(s)${left ? ` (${left})` : ''}.`);
+      void this.deps.notifier.info(
+        `Influence Lens: no suggestion to accept among the ${ids.length} ` +
+          `selected sample(s)${left ? ` (${left})` : ''}.`,
+      );
       return { applied: 0, problems: [], declined: false };
     }
     const outcome = await relabelSamples(
       {
-        datasetPath: shown.datasetPath, boundary: shown.boundary, stale: shown.stale, results: shown.results, records,
-        label: (r) => (r as TrainRecord).suggestedLabel, allOrNothing: true, confirm,
+        datasetPath: shown.datasetPath,
+        boundary: shown.boundary,
+        stale: shown.stale,
+        results: shown.results,
+        records,
+        label: (r) => (r as TrainRecord).suggestedLabel,
+        allOrNothing: true,
+        confirm,
         ...(left ? { note: `Left as they are: ${left}.` } : {}),
       },
       { notifier: this.deps.notifier, reviews: this.deps.reviews, log: this.deps.log },
@@ -314,8 +384,13 @@ export class PanelController implements vscode.Disposable {
     if (outcome.refused?.length && shown === this.shown) {
       void this.post({
         type: 'refused',
-        what: `Nothing relabeled: ${outcome.refused.length} of the ${records.length} selected records cannot be relabeled safely, and a bulk changes all of them or none. Deselect them, or re-run the analysis.`,
-        samples: outcome.refused.slice(0, MAX_IDS).map(({ record, reason }) => ({ id: record.id, where: where(record.source), reason })),
+        what:
+          `Nothing relabeled: ${outcome.refused.length} of the ${records.length} ` +
+          `selected records cannot be relabeled safely, and a bulk changes all of ` +
+          `them or none. Deselect them, or re-run the analysis.`,
+        samples: outcome.refused
+          .slice(0, MAX_IDS)
+          .map(({ record, reason }) => ({ id: record.id, where: where(record.source), reason })),
       });
     }
     return this.afterRelabel(shown, outcome);
@@ -342,7 +417,10 @@ export class PanelController implements vscode.Disposable {
 
   /** A text record as its file holds it now (the open document's text when there is one), or a note saying why not. */
   private async recordContent(shown: Shown, source: SourceRef, format: 'csv' | 'jsonl'): Promise<RecordContent> {
-    const fallback = (why: string): RecordContent => ({ fields: [], note: `${why}; the analysis's preview is shown instead.` });
+    const fallback = (why: string): RecordContent => ({
+      fields: [],
+      note: `${why}; the analysis's preview is shown instead.`,
+    });
     let file: string;
     let line: number | undefined;
     try {
@@ -357,13 +435,19 @@ export class PanelController implements vscode.Disposable {
     const content = readRecord(text, format, file, line);
     if (!content) return fallback(`no record starts on line ${line} of ${source.path} any more`);
     const moved = line !== source.line ? ` (the analysis saw it at line ${source.line})` : '';
-    return { ...content, note: [`Read from ${source.path}:${line} as the file is now${moved}.`, content.note].filter(Boolean).join(' ') };
+    return {
+      ...content,
+      note: [`Read from ${source.path}:${line} as the file is now${moved}.`, content.note].filter(Boolean).join(' '),
+    };
   }
 
   private async afterRelabel(shown: Shown, outcome: RelabelOutcome): Promise<RelabelOutcome> {
     if (outcome.undo) {
       await this.deps.undo.remember(outcome.undo);
-      await this.recordMoves(shown, outcome.undo.samples.map((s) => ({ from: s.before.path, to: s.after.path })));
+      await this.recordMoves(
+        shown,
+        outcome.undo.samples.map((s) => ({ from: s.before.path, to: s.after.path })),
+      );
     }
     this.sendReviews();
     this.sendUndo();
@@ -374,10 +458,21 @@ export class PanelController implements vscode.Disposable {
   private async recordMoves(shown: Shown, steps: { from: string; to: string }[]): Promise<void> {
     if (!steps.some((s) => s.from !== s.to)) return;
     shown.moves = withMoves(shown.moves, steps);
-    await this.deps.reviews.setMoves(shown.datasetPath, resultsIdentity(shown.resultsPath, shown.results.createdAt), shown.moves);
+    await this.deps.reviews.setMoves(
+      shown.datasetPath,
+      resultsIdentity(shown.resultsPath, shown.results.createdAt),
+      shown.moves,
+    );
     if (shown !== this.shown) return;
     // Rows show paths and thumbnails: the page asks for them again (a 'results' message keeps its filters and place).
-    if (this.explanation) this.explanation = buildExplanation(shown.index, this.explanation.sample.split, this.explanation.sample.id, this.reviewMap(), this.decor(shown));
+    if (this.explanation)
+      this.explanation = buildExplanation(
+        shown.index,
+        this.explanation.sample.split,
+        this.explanation.sample.id,
+        this.reviewMap(),
+        this.decor(shown),
+      );
     this.sendAll();
   }
 
@@ -388,11 +483,19 @@ export class PanelController implements vscode.Disposable {
       void this.deps.notifier.info('Influence Lens: no relabel to undo.');
       return false;
     }
-    const ok = await undoRelabel(undo, { notifier: this.deps.notifier, reviews: this.deps.reviews, log: this.deps.log });
+    const ok = await undoRelabel(undo, {
+      notifier: this.deps.notifier,
+      reviews: this.deps.reviews,
+      log: this.deps.log,
+    });
     if (ok) {
       await this.deps.undo.forget();
       const shown = this.shown;
-      if (shown?.datasetPath === undo.datasetPath) await this.recordMoves(shown, undo.samples.map((s) => ({ from: s.after.path, to: s.before.path })));
+      if (shown?.datasetPath === undo.datasetPath)
+        await this.recordMoves(
+          shown,
+          undo.samples.map((s) => ({ from: s.after.path, to: s.before.path })),
+        );
     }
     this.sendReviews();
     this.sendUndo();
@@ -402,12 +505,18 @@ export class PanelController implements vscode.Disposable {
   /** Tells the page whether "Undo last relabel" has anything to undo. */
   private sendUndo(): void {
     const undo = this.deps.undo.last();
-    void this.post(undo ? { type: 'undo', available: true, what: describeUndo(undo) } : { type: 'undo', available: false });
+    void this.post(
+      undo ? { type: 'undo', available: true, what: describeUndo(undo) } : { type: 'undo', available: false },
+    );
   }
 
   private reviewMap() {
     const shown = this.shown;
-    return shown ? decisionsFor(this.deps.reviews.get(shown.datasetPath), shown.results.train, (s) => currentSource(shown.moves, s)) : new Map();
+    return shown
+      ? decisionsFor(this.deps.reviews.get(shown.datasetPath), shown.results.train, (s) =>
+          currentSource(shown.moves, s),
+        )
+      : new Map();
   }
 
   private title(datasetPath: string): string {
@@ -432,7 +541,8 @@ export class PanelController implements vscode.Disposable {
         panel && shown.results.dataset.format === 'imagefolder'
           ? (source) => {
               try {
-                // Only files inside the dataset (the page could not load others anyway: they are outside its resource roots).
+                // Only files inside the dataset (the page could not load others anyway: they are outside its resource
+                // roots).
                 return panel.webviewUri(vscode.Uri.file(shown.boundary.resolve(source.path)));
               } catch {
                 return undefined;
@@ -446,7 +556,10 @@ export class PanelController implements vscode.Disposable {
   private sendAll(): void {
     if (!this.shown) return;
     const issues = buildIssuesView(this.shown.index, this.reviewMap(), this.decor(this.shown));
-    void this.post({ type: 'results', view: { ...buildResultsView(this.shown.results, this.shown.datasetPath, this.shown.stale), ...issues } });
+    void this.post({
+      type: 'results',
+      view: { ...buildResultsView(this.shown.results, this.shown.datasetPath, this.shown.stale), ...issues },
+    });
     this.sendReviews();
     this.sendUndo();
     if (this.explanation) void this.post({ type: 'explanation', view: this.explanation });
@@ -476,7 +589,8 @@ export class PanelController implements vscode.Disposable {
   private handlers() {
     return {
       onMessage: (m: WebviewToHost) => this.handle(m),
-      onInvalidMessage: (error: Error) => this.deps.log.warn(`ignored an invalid message from the results panel: ${error.message}`),
+      onInvalidMessage: (error: Error) =>
+        this.deps.log.warn(`ignored an invalid message from the results panel: ${error.message}`),
       onDispose: () => {
         this.panel = undefined;
         this.shown = undefined;

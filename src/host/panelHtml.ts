@@ -16,7 +16,8 @@ export interface PanelPage {
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   return [
     "default-src 'none'",
-    // Lit and vscode-elements style their shadow roots with constructed stylesheets, which this allows without 'unsafe-inline'.
+    // Lit and vscode-elements style their shadow roots with constructed stylesheets, which this allows without
+    // 'unsafe-inline'.
     `style-src ${cspSource}`,
     `img-src ${cspSource} data:`,
     `font-src ${cspSource}`,

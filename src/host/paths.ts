@@ -23,15 +23,19 @@ export function isInside(root: string, target: string): boolean {
  * after following symbolic links of the parts that exist.
  */
 export function resolveInside(root: string, relative: string): string {
-  if (relative.includes('\0')) throw new OutsideRootError(`the path ${JSON.stringify(relative)} contains a NUL character`);
+  if (relative.includes('\0'))
+    throw new OutsideRootError(`the path ${JSON.stringify(relative)} contains a NUL character`);
   if (path.posix.isAbsolute(relative) || path.win32.isAbsolute(relative)) {
-    throw new OutsideRootError(`${relative} is an absolute path; expected a path relative to the dataset folder ${root}`);
+    throw new OutsideRootError(
+      `${relative} is an absolute path; expected a path relative to the dataset folder ${root}`,
+    );
   }
   const abs = path.resolve(root, ...relative.split('/'));
   if (!isInside(root, abs)) throw new OutsideRootError(`${relative} lies outside the dataset folder ${root}`);
   const realRoot = realOrSelf(root);
   const realTarget = realExistingPrefix(abs);
-  if (!isInside(realRoot, realTarget)) throw new OutsideRootError(`${relative} resolves (through a link) outside the dataset folder ${root}`);
+  if (!isInside(realRoot, realTarget))
+    throw new OutsideRootError(`${relative} resolves (through a link) outside the dataset folder ${root}`);
   return abs;
 }
 
@@ -63,5 +67,6 @@ export function realExistingPrefix(abs: string): string {
 export function isSafeFolderName(name: string): boolean {
   // Control characters are exactly what the pattern must refuse.
   // eslint-disable-next-line no-control-regex
-  return name.trim() === name && name !== '' && name !== '.' && name !== '..' && !/[/\\:*?"<>|\u0000-\u001f]/.test(name);
+  const forbidden = /[/\\:*?"<>|\u0000-\u001f]/;
+  return name.trim() === name && name !== '' && name !== '.' && name !== '..' && !forbidden.test(name);
 }

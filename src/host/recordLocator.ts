@@ -76,7 +76,8 @@ export function locateRecord(
   linesTrusted: boolean,
   index?: RecordIndex,
 ): Located {
-  const atLine = (index ? index.byLine.get(record.line) : digestAtLine(text, format, file, record.line)) === record.digest;
+  const atLine =
+    (index ? index.byLine.get(record.line) : digestAtLine(text, format, file, record.line)) === record.digest;
   if (atLine && linesTrusted) return { kind: 'found', line: record.line, moved: false };
   let lines: number[];
   try {

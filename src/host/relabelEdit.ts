@@ -114,9 +114,17 @@ async function awaitDiskText(docs: Map<string, vscode.TextDocument>, root: strin
       if (disk === undefined || doc.getText() === disk) break;
       if (oneEol(doc.getText()) === oneEol(disk)) {
         // The editor made the line endings uniform: saving would rewrite every other record's line end.
-        return `${posix(root, abs)} mixes line endings (CRLF and LF), which the editor rewrites when it saves; nothing was changed: make its line endings uniform first`;
+        return (
+          `${posix(root, abs)} mixes line endings (CRLF and LF), which the editor ` +
+          `rewrites when it saves; nothing was changed: make its line endings ` +
+          `uniform first`
+        );
       }
-      if (Date.now() > deadline) return `${posix(root, abs)} changed on disk and the editor has not reloaded it yet; nothing was changed, try again`;
+      if (Date.now() > deadline)
+        return (
+          `${posix(root, abs)} changed on disk and the editor has not reloaded it ` +
+          `yet; nothing was changed, try again`
+        );
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -124,8 +132,13 @@ async function awaitDiskText(docs: Map<string, vscode.TextDocument>, root: strin
 }
 
 const workspaceFs: MoveFs = {
-  exists: (file) => Promise.resolve(vscode.workspace.fs.stat(vscode.Uri.file(file))).then(() => true, () => false),
-  rename: (from, to) => Promise.resolve(vscode.workspace.fs.rename(vscode.Uri.file(from), vscode.Uri.file(to), { overwrite: false })),
+  exists: (file) =>
+    Promise.resolve(vscode.workspace.fs.stat(vscode.Uri.file(file))).then(
+      () => true,
+      () => false,
+    ),
+  rename: (from, to) =>
+    Promise.resolve(vscode.workspace.fs.rename(vscode.Uri.file(from), vscode.Uri.file(to), { overwrite: false })),
 };
 
 /**
@@ -134,7 +147,12 @@ const workspaceFs: MoveFs = {
  * when the edit still fails the moves it made are put back. Returns why it
  * failed (naming the file), or undefined when it was applied.
  */
-async function applyPlanned(edits: PlannedEdit[], docs: Map<string, vscode.TextDocument>, label: string, root: string): Promise<string | undefined> {
+async function applyPlanned(
+  edits: PlannedEdit[],
+  docs: Map<string, vscode.TextDocument>,
+  label: string,
+  root: string,
+): Promise<string | undefined> {
   const conflict = await moveConflict(edits, workspaceFs, root);
   if (conflict) return conflict;
   const edit = new vscode.WorkspaceEdit();
@@ -166,7 +184,8 @@ async function applyPlanned(edits: PlannedEdit[], docs: Map<string, vscode.TextD
 const posix = (root: string, abs: string) => path.relative(root, abs).split(path.sep).join('/');
 
 /** How plan problems name a record ("train.csv:17", "cat/1.png"). */
-const whereOf = (r: { source: SourceRef }) => (r.source.line !== undefined ? `${r.source.path}:${r.source.line}` : r.source.path);
+const whereOf = (r: { source: SourceRef }) =>
+  r.source.line !== undefined ? `${r.source.path}:${r.source.line}` : r.source.path;
 
 /** The new label of the record an edit changes. */
 function newLabelOfEdit(
@@ -181,7 +200,11 @@ function newLabelOfEdit(
 }
 
 /** The label the analysis saw for the record an edit changes. */
-function labelOfEdit(records: RelabelRequest['records'], edit: Extract<PlannedEdit, { kind: 'replace' }>, root: string): string {
+function labelOfEdit(
+  records: RelabelRequest['records'],
+  edit: Extract<PlannedEdit, { kind: 'replace' }>,
+  root: string,
+): string {
   const rel = posix(root, edit.file);
   return records.find((r) => r.source.path === rel && r.source.line === edit.analyzedLine)?.label ?? '';
 }
@@ -213,12 +236,20 @@ async function proveOrRevert(
   const revert = new vscode.WorkspaceEdit();
   for (const [abs, text] of before) {
     const doc = docs.get(abs);
-    if (doc && doc.getText() !== text) revert.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), text, { label, needsConfirmation: false });
+    if (doc && doc.getText() !== text)
+      revert.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), text, {
+        label,
+        needsConfirmation: false,
+      });
   }
   const reverted = await Promise.resolve(vscode.workspace.applyEdit(revert)).catch(() => false);
   // Save only what was saved before the edit: a document with the user's unsaved edits stays unsaved.
-  for (const [abs, doc] of docs) if (doc.isDirty && snap.get(abs)?.dirty === false && before.get(abs) === doc.getText()) await doc.save();
-  return `${posix(root, problem.file)}: ${problem.reason}; ${reverted ? 'the file was put back as it was' : 'putting the file back failed: use the editor\'s Undo'}`;
+  for (const [abs, doc] of docs)
+    if (doc.isDirty && snap.get(abs)?.dirty === false && before.get(abs) === doc.getText()) await doc.save();
+  return (
+    `${posix(root, problem.file)}: ${problem.reason}; ` +
+    `${reverted ? 'the file was put back as it was' : "putting the file back failed: use the editor's Undo"}`
+  );
 }
 
 export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<RelabelOutcome> {
@@ -266,27 +297,41 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
     const list = plan.problems.slice(0, SHOWN_BULK).map((p) => `${p.source}: ${p.reason}`);
     const more = plan.problems.length > SHOWN_BULK ? `\n… and ${plan.problems.length - SHOWN_BULK} more` : '';
     void deps.notifier.warn(
-      `Influence Lens: nothing relabeled: ${plan.problems.length} of the ${req.records.length} selected record(s) cannot be relabeled safely, and a bulk changes all of them or none. ` +
+      `Influence Lens: nothing relabeled: ${plan.problems.length} of the ` +
+        `${req.records.length} selected record(s) cannot be relabeled safely, ` +
+        `and a bulk changes all of them or none. ` +
         `Deselect them (the panel lists them) or re-run the analysis.\n${list.join('\n')}${more}`,
     );
     return { applied: 0, problems: plan.problems, declined: false, refused };
   }
   if (plan.edits.length === 0) {
-    const why = plan.problems.length ? `: ${plan.problems.map((p) => `${p.source}: ${p.reason}`).slice(0, 3).join('; ')}` : ' (they already have that label)';
+    const why = plan.problems.length
+      ? `: ${plan.problems
+          .map((p) => `${p.source}: ${p.reason}`)
+          .slice(0, 3)
+          .join('; ')}`
+      : ' (they already have that label)';
     void deps.notifier.warn(`Influence Lens: nothing relabeled${why}`);
     return { applied: 0, problems: plan.problems, declined: false };
   }
 
   if (req.confirm) {
-    // Each change as the file holds it now: where the record is and the start of its text, so the user sees what changes.
+    // Each change as the file holds it now: where the record is and the start of its text, so the user sees what
+    // changes.
     const shown = bulk ? SHOWN_BULK : SHOWN;
-    const lines = plan.edits.slice(0, shown).map((e) =>
-      e.kind === 'move'
-        ? `${posix(root, e.from)} → ${posix(root, e.to)}`
-        : `${posix(root, e.file)}:${e.line}  ${e.recordText}\n    '${labelOfEdit(req.records, e, root)}' → '${newLabelOfEdit(req.records, e, root, newLabelOf)}'`,
-    );
+    const lines = plan.edits
+      .slice(0, shown)
+      .map((e) =>
+        e.kind === 'move'
+          ? `${posix(root, e.from)} → ${posix(root, e.to)}`
+          : `${posix(root, e.file)}:${e.line}  ${e.recordText}\n    ` +
+            `'${labelOfEdit(req.records, e, root)}' → ` +
+            `'${newLabelOfEdit(req.records, e, root, newLabelOf)}'`,
+      );
     const more = plan.edits.length > shown ? `\n… and ${plan.edits.length - shown} more` : '';
-    const problems = plan.problems.length ? `\n\n${plan.problems.length} cannot be relabeled: ${plan.problems[0].reason}` : '';
+    const problems = plan.problems.length
+      ? `\n\n${plan.problems.length} cannot be relabeled: ${plan.problems[0].reason}`
+      : '';
     const what = bulk
       ? format === 'imagefolder'
         ? `Move ${plan.edits.length} image(s), each into its suggested class folder?`
@@ -295,7 +340,11 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
         ? `Move ${plan.edits.length} image(s) into the '${label}' folder?`
         : `Relabel ${plan.edits.length} sample(s) as '${label}'?`;
     const note = req.note ? `\n\n${req.note}` : '';
-    const picked = await deps.notifier.confirm(what, `${lines.join('\n')}${more}${problems}${note}\n\nOne edit; "Undo last relabel" reverts it.`, 'Relabel');
+    const picked = await deps.notifier.confirm(
+      what,
+      `${lines.join('\n')}${more}${problems}${note}\n\nOne edit; "Undo last relabel" reverts it.`,
+      'Relabel',
+    );
     if (picked !== 'Relabel') return { applied: 0, problems: plan.problems, declined: true };
   }
 
@@ -325,15 +374,35 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
     decided.push({ source: after, label: r.label, newLabel: newLabelOf(r) });
   }
   for (const newLabel of new Set(decided.map((d) => d.newLabel))) {
-    await deps.reviews.set(req.datasetPath, decided.filter((d) => d.newLabel === newLabel), 'relabeled', newLabel);
+    await deps.reviews.set(
+      req.datasetPath,
+      decided.filter((d) => d.newLabel === newLabel),
+      'relabeled',
+      newLabel,
+    );
   }
-  deps.log.info(`relabeled ${plan.edits.length} sample(s) of ${req.datasetPath} ${bulk ? `to their suggested labels (${label})` : `as '${label}'`}${plan.problems.length ? `; ${plan.problems.length} skipped` : ''}`);
-  if (plan.problems.length) void deps.notifier.warn(`Influence Lens: ${plan.problems.length} sample(s) not relabeled: ${plan.problems[0].source}: ${plan.problems[0].reason}`);
+  deps.log.info(
+    `relabeled ${plan.edits.length} sample(s) of ${req.datasetPath} ` +
+      `${bulk ? `to their suggested labels (${label})` : `as '${label}'`}${plan.problems.length ? `; ${plan.problems.length} skipped` : ''}`,
+  );
+  if (plan.problems.length)
+    void deps.notifier.warn(
+      `Influence Lens: ${plan.problems.length} sample(s) not relabeled: ` +
+        `${plan.problems[0].source}: ${plan.problems[0].reason}`,
+    );
   return {
     applied: plan.edits.length,
     problems: plan.problems,
     declined: false,
-    undo: { datasetPath: req.datasetPath, root, format, label, ...(bulk ? { bulk: true } : {}), inverse: invertPlan(plan.edits), samples },
+    undo: {
+      datasetPath: req.datasetPath,
+      root,
+      format,
+      label,
+      ...(bulk ? { bulk: true } : {}),
+      inverse: invertPlan(plan.edits),
+      samples,
+    },
   };
 }
 
@@ -343,7 +412,10 @@ export async function undoRelabel(undo: RelabelUndo, deps: Deps): Promise<boolea
   for (const e of undo.inverse) {
     const doc = e.kind === 'replace' ? docs.get(e.file) : undefined;
     if (e.kind === 'replace' && doc?.getText().slice(e.start, e.end) !== e.oldText) {
-      void deps.notifier.warn(`Influence Lens: ${path.basename(e.file)} changed since the relabel (line ${e.line}); not undone. Use the editor's Undo.`);
+      void deps.notifier.warn(
+        `Influence Lens: ${path.basename(e.file)} changed since the relabel ` +
+          `(line ${e.line}); not undone. Use the editor's Undo.`,
+      );
       return false;
     }
   }
@@ -359,7 +431,11 @@ export async function undoRelabel(undo: RelabelUndo, deps: Deps): Promise<boolea
   for (const s of undo.samples) {
     if (s.after.path !== s.before.path) await deps.reviews.move(undo.datasetPath, s.after, s.before);
   }
-  await deps.reviews.set(undo.datasetPath, undo.samples.map((s) => ({ source: s.before, label: '' })), null);
+  await deps.reviews.set(
+    undo.datasetPath,
+    undo.samples.map((s) => ({ source: s.before, label: '' })),
+    null,
+  );
   deps.log.info(`undid the relabel of ${undo.samples.length} sample(s) as '${undo.label}' in ${undo.datasetPath}`);
   return true;
 }

@@ -22,7 +22,9 @@ export interface RelabelTarget {
 }
 
 export interface DatasetInfo {
-  /** Resolves a results path to an absolute one, throwing unless it is one of the dataset's files (datasetBoundary.ts). */
+  /**
+   * Resolves a results path to an absolute one, throwing unless it is one of the dataset's files (datasetBoundary.ts).
+   */
   resolve(relative: string): string;
   /** The dataset root a move target is resolved under. */
   root: string;
@@ -84,7 +86,8 @@ const where = (t: RelabelTarget) => (t.source.line !== undefined ? `${t.source.p
 export function labelProblem(label: string): string | undefined {
   if (label === '') return 'the new label is empty';
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(label)) return 'the new label contains a line break or another control character';
+  if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(label))
+    return 'the new label contains a line break or another control character';
   return undefined;
 }
 
@@ -94,8 +97,17 @@ export function shortRecordText(text: string, max = 80): string {
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 
-export function planRelabel(dataset: DatasetInfo, targets: RelabelTarget[], newLabel: string, readText: ReadText): RelabelPlan {
-  return planRelabelEach(dataset, targets.map((target) => ({ target, label: newLabel })), readText);
+export function planRelabel(
+  dataset: DatasetInfo,
+  targets: RelabelTarget[],
+  newLabel: string,
+  readText: ReadText,
+): RelabelPlan {
+  return planRelabelEach(
+    dataset,
+    targets.map((target) => ({ target, label: newLabel })),
+    readText,
+  );
 }
 
 /**
@@ -103,7 +115,11 @@ export function planRelabel(dataset: DatasetInfo, targets: RelabelTarget[], newL
  * same checks, record by record, as one label for all. A refused record is
  * in `problems` with its reason; the caller decides whether the rest may go.
  */
-export function planRelabelEach(dataset: DatasetInfo, changes: { target: RelabelTarget; label: string }[], readText: ReadText): RelabelPlan {
+export function planRelabelEach(
+  dataset: DatasetInfo,
+  changes: { target: RelabelTarget; label: string }[],
+  readText: ReadText,
+): RelabelPlan {
   const plan: RelabelPlan = { edits: [], problems: [], unchanged: 0 };
   const texts = new Map<string, string>();
   const textOf = (abs: string) => {
@@ -154,12 +170,29 @@ function indexFor(dataset: DatasetInfo, file: string, text: string, format: Text
   return index;
 }
 
-function currentLine(file: string, text: string, format: TextFormat, target: RelabelTarget, dataset: DatasetInfo): number {
+function currentLine(
+  file: string,
+  text: string,
+  format: TextFormat,
+  target: RelabelTarget,
+  dataset: DatasetInfo,
+): number {
   const { line, digest } = target.source;
   if (line === undefined) throw new Error('the result has no line number for this record');
-  if (!digest) throw new Error('these results carry no record fingerprints (an older version made them); re-run the analysis before relabeling');
-  const located = locateRecord(text, format, file, { line, digest }, dataset.linesTrusted(file), indexFor(dataset, file, text, format));
-  if (located.kind !== 'found') throw new Error(`the record the analysis saw at line ${line} is ${describeLocated(located)}; re-run the analysis`);
+  if (!digest)
+    throw new Error(
+      'these results carry no record fingerprints (an older version made them); re-run the analysis before relabeling',
+    );
+  const located = locateRecord(
+    text,
+    format,
+    file,
+    { line, digest },
+    dataset.linesTrusted(file),
+    indexFor(dataset, file, text, format),
+  );
+  if (located.kind !== 'found')
+    throw new Error(`the record the analysis saw at line ${line} is ${describeLocated(located)}; re-run the analysis`);
   return located.line;
 }
 
@@ -170,9 +203,14 @@ function planCsv(file: string, text: string, target: RelabelTarget, label: strin
   if (column < 0) throw new Error(`the header has no column '${dataset.labelColumn}' any more; re-run the analysis`);
   const record = recordAtLine(text, line, delimiter);
   const field = record?.fields[column];
-  if (!record || !field) throw new Error(`no record with a '${dataset.labelColumn}' field starts on line ${line} any more; re-run the analysis`);
+  if (!record || !field)
+    throw new Error(
+      `no record with a '${dataset.labelColumn}' field starts on line ${line} any more; re-run the analysis`,
+    );
   if (field.value.trim() !== target.label) {
-    throw new Error(`line ${line} now has the label '${field.value.trim()}', not '${target.label}'; re-run the analysis`);
+    throw new Error(
+      `line ${line} now has the label '${field.value.trim()}', not '${target.label}'; re-run the analysis`,
+    );
   }
   return {
     kind: 'replace',
@@ -187,13 +225,22 @@ function planCsv(file: string, text: string, target: RelabelTarget, label: strin
   };
 }
 
-function planJsonl(file: string, text: string, target: RelabelTarget, label: string, dataset: DatasetInfo): PlannedEdit {
+function planJsonl(
+  file: string,
+  text: string,
+  target: RelabelTarget,
+  label: string,
+  dataset: DatasetInfo,
+): PlannedEdit {
   const line = currentLine(file, text, 'jsonl', target, dataset);
   const span = jsonlLine(text, line);
   const value = span && fieldValueSpan(text, span, dataset.labelColumn);
-  if (!span || !value) throw new Error(`line ${line} holds no object with a '${dataset.labelColumn}' field any more; re-run the analysis`);
+  if (!span || !value)
+    throw new Error(`line ${line} holds no object with a '${dataset.labelColumn}' field any more; re-run the analysis`);
   if (labelOf(value.value) !== target.label) {
-    throw new Error(`line ${line} now has the label ${JSON.stringify(value.value)}, not '${target.label}'; re-run the analysis`);
+    throw new Error(
+      `line ${line} now has the label ${JSON.stringify(value.value)}, not '${target.label}'; re-run the analysis`,
+    );
   }
   return {
     kind: 'replace',

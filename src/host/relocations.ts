@@ -18,7 +18,11 @@ export type Relocations = Map<string, Located>;
 
 const keyOf = (source: SourceRef) => `${source.path}:${source.line}`;
 
-export async function relocateRecords(results: ResultsFile, boundary: DatasetBoundary, linesTrusted: boolean): Promise<Relocations> {
+export async function relocateRecords(
+  results: ResultsFile,
+  boundary: DatasetBoundary,
+  linesTrusted: boolean,
+): Promise<Relocations> {
   const format = results.dataset.format;
   const out: Relocations = new Map();
   if (format === 'imagefolder') return out;
@@ -62,5 +66,8 @@ export function currentPlace(relocations: Relocations, source: SourceRef): { lin
   const located = relocations.get(keyOf(source));
   if (!located) return { line: source.line };
   if (located.kind === 'found') return { line: located.line };
-  throw new Error(`${source.path}:${source.line}: the record the analysis saw there is ${describeLocated(located)}; re-run the analysis`);
+  throw new Error(
+    `${source.path}:${source.line}: the record the analysis saw there is ` +
+      `${describeLocated(located)}; re-run the analysis`,
+  );
 }

@@ -22,7 +22,10 @@ export function parseResults(text: string, file: string): ResultsFile {
   try {
     return checkResultsFile(value, 'results');
   } catch (error) {
-    const made = typeof version === 'number' && version !== SCHEMA_VERSION ? `made by another version (schema ${version}, this one reads ${SCHEMA_VERSION})` : 'made by another version, or damaged';
+    const made =
+      typeof version === 'number' && version !== SCHEMA_VERSION
+        ? `made by another version (schema ${version}, this one reads ${SCHEMA_VERSION})`
+        : 'made by another version, or damaged';
     throw new ResultsFileError(`${file} was ${made}: ${(error as Error).message}; re-run the analysis`);
   }
 }

@@ -8,8 +8,17 @@ import path from 'node:path';
 import type { ResultsFile, TestRecord, TrainRecord } from '../compute/results/schema';
 import type { SourceRef } from '../compute/types';
 import {
-  type ExplanationView, type InfluenceRow, MAX_CHECKED_TESTS, MAX_CLASSES, MAX_CONFUSION_CLASSES, MAX_HISTOGRAM_BINS, MAX_INFLUENCERS, MAX_PAIRS,
-  MAX_RANKED_LABELS, type ResultsView, type SampleRow,
+  type ExplanationView,
+  type InfluenceRow,
+  MAX_CHECKED_TESTS,
+  MAX_CLASSES,
+  MAX_CONFUSION_CLASSES,
+  MAX_HISTOGRAM_BINS,
+  MAX_INFLUENCERS,
+  MAX_PAIRS,
+  MAX_RANKED_LABELS,
+  type ResultsView,
+  type SampleRow,
 } from '../protocol/webview';
 import type { ReviewDecision } from './reviews';
 import { explainWhy } from './whyLine';
@@ -64,14 +73,24 @@ export function trainRow(t: TrainRecord, review?: ReviewDecision, decor: RowDeco
     likelyLabelIssue: t.likelyLabelIssue,
   };
   // Most probable first, so the cut keeps the head; the picker offers every other class after these.
-  if (t.rankedLabels) row.rankedLabels = t.rankedLabels.slice(0, MAX_RANKED_LABELS).map((r) => ({ label: r.label, probability: finite(r.probability) }));
+  if (t.rankedLabels)
+    row.rankedLabels = t.rankedLabels
+      .slice(0, MAX_RANKED_LABELS)
+      .map((r) => ({ label: r.label, probability: finite(r.probability) }));
   if (t.preview) row.preview = t.preview;
   if (review) row.review = review.state;
   return decorate(row, t.source, decor);
 }
 
 export function testRow(t: TestRecord, decor: RowDecor = {}): SampleRow {
-  const row: SampleRow = { id: t.id, split: 'test', where: where(t.source), label: t.label, predicted: t.predicted, loss: finite(t.loss) };
+  const row: SampleRow = {
+    id: t.id,
+    split: 'test',
+    where: where(t.source),
+    label: t.label,
+    predicted: t.predicted,
+    loss: finite(t.loss),
+  };
   // The test label scored like a training label (results of older engines have neither).
   if (t.suspicion !== undefined) row.suspicion = finite(t.suspicion);
   if (t.likelyLabelIssue !== undefined) row.likelyLabelIssue = t.likelyLabelIssue;
@@ -88,7 +107,9 @@ export class ResultsIndex {
   constructor(readonly results: ResultsFile) {
     for (const t of results.train) this.train.set(t.id, t);
     for (const t of results.test) this.test.set(t.id, t);
-    const bySuspicion = results.train.map((t, i) => ({ id: t.id, s: finite(t.suspicion), i })).sort((a, b) => b.s - a.s || a.i - b.i);
+    const bySuspicion = results.train
+      .map((t, i) => ({ id: t.id, s: finite(t.suspicion), i }))
+      .sort((a, b) => b.s - a.s || a.i - b.i);
     bySuspicion.forEach((t, k) => this.suspicionRank.set(t.id, k + 1));
   }
   trainRow(id: number, review?: ReviewDecision, decor: RowDecor = {}): SampleRow | undefined {
@@ -108,9 +129,13 @@ export const HISTOGRAM_BINS = Math.min(20, MAX_HISTOGRAM_BINS);
  * suspicion among the estimated label errors (the train list is sorted by
  * suspicion, so it is the estimatedCount-th entry).
  */
-export function suspicionHistogram(train: TrainRecord[], estimatedCount: number): { counts: number[]; cut: number | null } {
+export function suspicionHistogram(
+  train: TrainRecord[],
+  estimatedCount: number,
+): { counts: number[]; cut: number | null } {
   const counts = new Array<number>(HISTOGRAM_BINS).fill(0);
-  for (const t of train) counts[Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor(finite(t.suspicion) * HISTOGRAM_BINS)))]++;
+  for (const t of train)
+    counts[Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor(finite(t.suspicion) * HISTOGRAM_BINS)))]++;
   const last = estimatedCount > 0 ? train[Math.min(estimatedCount, train.length) - 1] : undefined;
   return { counts, cut: last ? finite(last.suspicion) : null };
 }
@@ -149,7 +174,9 @@ export function describeTestSet(results: ResultsFile, datasetName: string): stri
   }
 }
 
-/** Every k-th item, k chosen so at most `max` remain (the scatter plot's shape survives thinning; a prefix would not). */
+/**
+ * Every k-th item, k chosen so at most `max` remain (the scatter plot's shape survives thinning; a prefix would not).
+ */
 function thin<T>(items: T[], max: number): T[] {
   if (items.length <= max) return items;
   const step = Math.ceil(items.length / max);
@@ -167,19 +194,29 @@ export function buildResultsView(results: ResultsFile, datasetPath: string, stal
   const allClasses = results.dataset.classes;
   const classes = allClasses.slice(0, MAX_CLASSES);
   if (allClasses.length > MAX_CLASSES) {
-    notes.push(`${count(allClasses.length)} classes: the label filters and the relabel picker offer the first ${count(MAX_CLASSES)}.`);
+    notes.push(
+      `${count(allClasses.length)} classes: the label filters and the relabel ` +
+        `picker offer the first ${count(MAX_CLASSES)}.`,
+    );
   }
   const confusion = allClasses.length <= MAX_CONFUSION_CLASSES ? labelConfusion(results.train, allClasses) : null;
   if (!confusion) {
     notes.push(
-      `The given × suggested table is drawn for at most ${count(MAX_CONFUSION_CLASSES)} classes and this dataset has ${count(allClasses.length)}: ` +
+      `The given × suggested table is drawn for at most ` +
+        `${count(MAX_CONFUSION_CLASSES)} classes and this dataset has ` +
+        `${count(allClasses.length)}: ` +
         'filter the suspects by given and suggested label instead.',
     );
   }
   const finitePairs = (r?.pairs ?? []).filter((p) => Number.isFinite(p.predicted) && Number.isFinite(p.actual));
   const pairs = thin(finitePairs, MAX_PAIRS);
   if (pairs.length < finitePairs.length) {
-    notes.push(`The reliability scatter plot shows ${count(pairs.length)} of its ${count(finitePairs.length)} pairs (one in ${Math.ceil(finitePairs.length / MAX_PAIRS)}); the correlations use them all.`);
+    notes.push(
+      `The reliability scatter plot shows ${count(pairs.length)} of its ` +
+        `${count(finitePairs.length)} pairs (one in ` +
+        `${Math.ceil(finitePairs.length / MAX_PAIRS)}); the correlations use ` +
+        `them all.`,
+    );
   }
   const testById = new Map(results.test.map((t) => [t.id, t]));
   const checked = r?.testSamples ?? [];
@@ -192,7 +229,8 @@ export function buildResultsView(results: ResultsFile, datasetPath: string, stal
     nTest: results.dataset.nTest,
     testSource: describeTestSet(results, path.basename(datasetPath)),
     model: modelLabel(results.model),
-    hiddenLayers: results.model.kind === 'cnn' || (results.model.kind === 'mlp' && (results.model.hidden?.length ?? 1) > 0),
+    hiddenLayers:
+      results.model.kind === 'cnn' || (results.model.kind === 'mlp' && (results.model.hidden?.length ?? 1) > 0),
     parameters: results.model.parameters ?? 0,
     method: results.influence.method,
     backend: results.engine.backend,
@@ -251,9 +289,14 @@ export function buildExplanation(
       });
     const explained = index.results.influence.explained;
     const notes: string[] = [];
-    if (explained !== null && !explained.includes(id)) notes.push(`The ${index.results.influence.method} method explained ${explained.length} test samples; this is not one of them.`);
+    if (explained !== null && !explained.includes(id))
+      notes.push(
+        `The ${index.results.influence.method} method explained ` +
+          `${explained.length} test samples; this is not one of them.`,
+      );
     const kept = Math.max(t.proponents.length, t.opponents.length);
-    if (kept > MAX_INFLUENCERS) notes.push(`Showing the strongest ${count(MAX_INFLUENCERS)} of the ${count(kept)} kept on each side.`);
+    if (kept > MAX_INFLUENCERS)
+      notes.push(`Showing the strongest ${count(MAX_INFLUENCERS)} of the ${count(kept)} kept on each side.`);
     const note = notes.length ? notes.join(' ') : undefined;
     const proponents = rows(t.proponents);
     const opponents = rows(t.opponents);
@@ -265,8 +308,10 @@ export function buildExplanation(
   const helps: InfluenceRow[] = [];
   const hurts: InfluenceRow[] = [];
   for (const t of index.results.test) {
-    for (const e of t.proponents) if (e.train === id) helps.push({ influence: finite(e.influence), sample: testRow(t, decor) });
-    for (const e of t.opponents) if (e.train === id) hurts.push({ influence: finite(e.influence), sample: testRow(t, decor) });
+    for (const e of t.proponents)
+      if (e.train === id) helps.push({ influence: finite(e.influence), sample: testRow(t, decor) });
+    for (const e of t.opponents)
+      if (e.train === id) hurts.push({ influence: finite(e.influence), sample: testRow(t, decor) });
   }
   helps.sort((a, b) => b.influence - a.influence);
   hurts.sort((a, b) => a.influence - b.influence);
@@ -275,8 +320,14 @@ export function buildExplanation(
     sample: index.trainRow(id, reviews.get(id), decor)!,
     proponents: helps.slice(0, shown),
     opponents: hurts.slice(0, shown),
-    why: `Among the test samples' strongest influences, this sample supports the given label of ${plural(helps.length, 'test sample')} and pulls ${plural(hurts.length, 'test sample')} away from theirs.`,
-    note: 'A training sample: the test samples whose loss on their given label it lowers (supports) and raises (pulls away) most, among each test sample\'s top influences.',
+    why:
+      `Among the test samples' strongest influences, this sample supports the ` +
+      `given label of ${plural(helps.length, 'test sample')} and pulls ` +
+      `${plural(hurts.length, 'test sample')} away from theirs.`,
+    note:
+      'A training sample: the test samples whose loss on their given label it ' +
+      'lowers (supports) and raises (pulls away) most, among each test ' +
+      "sample's top influences.",
   };
 }
 
@@ -302,7 +353,8 @@ export function findSampleAt(
       if (r.source.path !== relPath) continue;
       const start = r.source.line;
       if (start === undefined) return { split, id: r.id };
-      if (line !== undefined && start <= line && (best?.line === undefined || start > best.line)) best = { split, id: r.id, line: start };
+      if (line !== undefined && start <= line && (best?.line === undefined || start > best.line))
+        best = { split, id: r.id, line: start };
     }
   }
   return best;

@@ -62,7 +62,8 @@ export class ReviewStore {
   moves(datasetPath: string, results: string): Map<string, string> {
     // Data from disk: only string → string entries of the same results count.
     const raw = this.state.get<{ results?: unknown; paths?: unknown }>(`moves:${path.resolve(datasetPath)}`);
-    if (!raw || typeof raw !== 'object' || raw.results !== results || !raw.paths || typeof raw.paths !== 'object') return new Map();
+    if (!raw || typeof raw !== 'object' || raw.results !== results || !raw.paths || typeof raw.paths !== 'object')
+      return new Map();
     return new Map(Object.entries(raw.paths).filter((e): e is [string, string] => typeof e[1] === 'string'));
   }
 

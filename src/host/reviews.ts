@@ -45,7 +45,14 @@ export function applyDecision(
   for (const s of samples) {
     const key = sourceKey(s.source);
     if (state === null) delete next[key];
-    else next[key] = { source: s.source, state, label: s.label, decidedAt: now.toISOString(), ...(newLabel !== undefined ? { newLabel } : {}) };
+    else
+      next[key] = {
+        source: s.source,
+        state,
+        label: s.label,
+        decidedAt: now.toISOString(),
+        ...(newLabel !== undefined ? { newLabel } : {}),
+      };
   }
   return next;
 }
@@ -102,8 +109,12 @@ export function csvCell(value: string | number | undefined): string {
 export const EXPORT_COLUMNS = ['path', 'line', 'row', 'label', 'decision', 'newLabel', 'decidedAt'] as const;
 
 function sorted(book: ReviewBook): ReviewDecision[] {
-  return Object.values(book).sort(
-    (a, b) => (a.source.path < b.source.path ? -1 : a.source.path > b.source.path ? 1 : (a.source.line ?? 0) - (b.source.line ?? 0)),
+  return Object.values(book).sort((a, b) =>
+    a.source.path < b.source.path
+      ? -1
+      : a.source.path > b.source.path
+        ? 1
+        : (a.source.line ?? 0) - (b.source.line ?? 0),
   );
 }
 

@@ -46,7 +46,15 @@ export class RowQueries {
 
   /** The ids a query selects, in its order. */
   ids(query: RowQuery): number[] {
-    const key = JSON.stringify([query.list, query.sort, query.label, query.other, query.review, query.likelyOnly, query.issue]);
+    const key = JSON.stringify([
+      query.list,
+      query.sort,
+      query.label,
+      query.other,
+      query.review,
+      query.likelyOnly,
+      query.issue,
+    ]);
     let ids = this.resolved.get(key);
     if (!ids) {
       ids = query.list === 'suspects' ? this.resolveTrain(query) : this.resolveTest(query);
@@ -73,7 +81,8 @@ export class RowQueries {
         (q.label === undefined || t.label === q.label) &&
         (q.other === undefined || t.suggestedLabel === q.other) &&
         (!q.likelyOnly || t.likelyLabelIssue) &&
-        (review === 'all' || (review === 'unreviewed' ? !this.reviews.has(t.id) : this.reviews.get(t.id)?.state === review)) &&
+        (review === 'all' ||
+          (review === 'unreviewed' ? !this.reviews.has(t.id) : this.reviews.get(t.id)?.state === review)) &&
         this.issueFilter(q)(t),
     );
     // The harmful samples come most harmful first, whatever the sort (the kind is its own order).
@@ -82,15 +91,22 @@ export class RowQueries {
 
   private resolveTest(q: RowQuery): number[] {
     const kept = this.index.results.test.filter(
-      (t) => (q.label === undefined || t.label === q.label) && (q.other === undefined || t.predicted === q.other) && this.issueFilter(q)(t),
+      (t) =>
+        (q.label === undefined || t.label === q.label) &&
+        (q.other === undefined || t.predicted === q.other) &&
+        this.issueFilter(q)(t),
     );
     const byLoss = (a: TestRecord, b: TestRecord) => descending(a.loss, b.loss);
     // Suspicion of the test label (absent in older results: then by loss, which orders the same way for most rows).
-    const bySuspicion = (a: TestRecord, b: TestRecord) => descending(a.suspicion ?? 0, b.suspicion ?? 0) || byLoss(a, b);
+    const bySuspicion = (a: TestRecord, b: TestRecord) =>
+      descending(a.suspicion ?? 0, b.suspicion ?? 0) || byLoss(a, b);
     const order =
-      q.sort === 'loss' ? byLoss
-      : q.sort === 'suspicion' ? bySuspicion
-      : (a: TestRecord, b: TestRecord) => Number(b.label !== b.predicted) - Number(a.label !== a.predicted) || byLoss(a, b);
+      q.sort === 'loss'
+        ? byLoss
+        : q.sort === 'suspicion'
+          ? bySuspicion
+          : (a: TestRecord, b: TestRecord) =>
+              Number(b.label !== b.predicted) - Number(a.label !== a.predicted) || byLoss(a, b);
     return stableSort(kept, order).map((t) => t.id);
   }
 }

@@ -9,7 +9,13 @@
  */
 import type { TrainRecord } from '../compute/results/schema';
 import { averageRanks } from '../compute/stats/metrics';
-import { DETAIL_INFLUENCERS, type DetailView, MAX_FIELDS, MAX_RANKED_LABELS, MAX_RECORD_CHARS } from '../protocol/webview';
+import {
+  DETAIL_INFLUENCERS,
+  type DetailView,
+  MAX_FIELDS,
+  MAX_RANKED_LABELS,
+  MAX_RECORD_CHARS,
+} from '../protocol/webview';
 import { delimiterFor, headerNames, recordAtLine } from './csvRecord';
 import { jsonlLine } from './jsonlRecord';
 import { buildExplanation, type ResultsIndex, type RowDecor } from './resultsView';
@@ -22,20 +28,32 @@ export interface RecordContent {
   note?: string;
 }
 
-const cut = (text: string, max = MAX_RECORD_CHARS) => (text.length <= max ? text : `${text.slice(0, max)}… (${(text.length - max).toLocaleString('en-US')} more characters)`);
+const cut = (text: string, max = MAX_RECORD_CHARS) =>
+  text.length <= max ? text : `${text.slice(0, max)}… (${(text.length - max).toLocaleString('en-US')} more characters)`;
 
 /**
  * The record starting on `line` of a CSV/TSV or JSONL text, field by field;
  * undefined when no record starts there (the caller says the file changed).
  */
-export function readRecord(text: string, format: 'csv' | 'jsonl', file: string, line: number): RecordContent | undefined {
+export function readRecord(
+  text: string,
+  format: 'csv' | 'jsonl',
+  file: string,
+  line: number,
+): RecordContent | undefined {
   if (format === 'csv') {
     const delimiter = delimiterFor(file, text);
     const record = recordAtLine(text, line, delimiter);
     if (!record) return undefined;
     const names = headerNames(text, delimiter);
-    const fields = record.fields.slice(0, MAX_FIELDS).map((f, i) => ({ name: names[i] ?? `column ${i + 1}`, value: cut(f.value) }));
-    const note = record.fields.length > MAX_FIELDS ? `Showing the first ${MAX_FIELDS.toLocaleString('en-US')} of ${record.fields.length.toLocaleString('en-US')} columns.` : undefined;
+    const fields = record.fields
+      .slice(0, MAX_FIELDS)
+      .map((f, i) => ({ name: names[i] ?? `column ${i + 1}`, value: cut(f.value) }));
+    const note =
+      record.fields.length > MAX_FIELDS
+        ? `Showing the first ${MAX_FIELDS.toLocaleString('en-US')} of ` +
+          `${record.fields.length.toLocaleString('en-US')} columns.`
+        : undefined;
     return { fields, text: cut(text.slice(record.start, record.end)), ...(note ? { note } : {}) };
   }
   const span = jsonlLine(text, line);
@@ -50,8 +68,13 @@ export function readRecord(text: string, format: 'csv' | 'jsonl', file: string, 
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
   const entries = Object.entries(parsed as Record<string, unknown>);
   // Strings as themselves (a text field in full), everything else as JSON.
-  const fields = entries.slice(0, MAX_FIELDS).map(([name, value]) => ({ name, value: cut(typeof value === 'string' ? value : JSON.stringify(value)) }));
-  const note = entries.length > MAX_FIELDS ? `Showing the first ${MAX_FIELDS.toLocaleString('en-US')} of ${entries.length.toLocaleString('en-US')} fields.` : undefined;
+  const fields = entries
+    .slice(0, MAX_FIELDS)
+    .map(([name, value]) => ({ name, value: cut(typeof value === 'string' ? value : JSON.stringify(value)) }));
+  const note =
+    entries.length > MAX_FIELDS
+      ? `Showing the first ${MAX_FIELDS.toLocaleString('en-US')} of ${entries.length.toLocaleString('en-US')} fields.`
+      : undefined;
   return { fields, text: cut(raw), ...(note ? { note } : {}) };
 }
 
@@ -59,7 +82,10 @@ export function readRecord(text: string, format: 'csv' | 'jsonl', file: string, 
  * How each signal the suspicion combines reads off a training record: its value and whether higher values are
  * more suspicious, as the engine oriented it (mislabel/suspicion.ts), and what it means.
  */
-const SIGNALS: Record<string, { label: string; value: (t: TrainRecord) => number; higherIsSuspicious: boolean; meaning: string }> = {
+const SIGNALS: Record<
+  string,
+  { label: string; value: (t: TrainRecord) => number; higherIsSuspicious: boolean; meaning: string }
+> = {
   outOfSampleSelfConfidence: {
     label: 'out-of-sample confidence',
     value: (t) => t.givenLabelProbability,
@@ -70,7 +96,9 @@ const SIGNALS: Record<string, { label: string; value: (t: TrainRecord) => number
     label: 'out-of-sample margin',
     value: (t) => t.outOfSampleMargin,
     higherIsSuspicious: false,
-    meaning: 'p(given label) − the highest p(other label), from models that never saw this sample; below 0: they prefer another label',
+    meaning:
+      'p(given label) − the highest p(other label), from models that never ' +
+      'saw this sample; below 0: they prefer another label',
   },
   trainLoss: {
     label: 'training loss',
@@ -93,7 +121,9 @@ const OLDER_WEIGHTS = [
   { name: 'selfInfluence', weight: 0.25 },
 ];
 
-/** Percentile ranks (0 = least, 1 = most suspicious) of one signal over the training samples, as the engine ranks them. */
+/**
+ * Percentile ranks (0 = least, 1 = most suspicious) of one signal over the training samples, as the engine ranks them.
+ */
 const rankCache = new WeakMap<ResultsIndex, Map<string, Map<number, number>>>();
 
 function percentiles(index: ResultsIndex, name: string): Map<number, number> | undefined {
@@ -144,21 +174,36 @@ export function buildDetail(
   if (image) view.image = image;
   const t = split === 'train' ? index.train.get(id) : undefined;
   if (t) {
-    const ranked = (t.rankedLabels ?? [{ label: t.suggestedLabel, probability: t.suggestedProbability }]).slice(0, MAX_RANKED_LABELS);
+    const ranked = (t.rankedLabels ?? [{ label: t.suggestedLabel, probability: t.suggestedProbability }]).slice(
+      0,
+      MAX_RANKED_LABELS,
+    );
     view.probabilities = ranked.map((r) => ({ label: r.label, probability: finite(r.probability) }));
-    if (!ranked.some((r) => r.label === t.label)) view.probabilities.push({ label: t.label, probability: finite(t.givenLabelProbability) });
+    if (!ranked.some((r) => r.label === t.label))
+      view.probabilities.push({ label: t.label, probability: finite(t.givenLabelProbability) });
     const classes = index.results.dataset.classes.length;
     const listed = view.probabilities.length;
     if (listed < classes) {
       const rest = Math.max(0, 1 - view.probabilities.reduce((a, r) => a + r.probability, 0));
-      view.probabilityNote = `The analysis kept the ${listed} most probable labels; the other ${(classes - listed).toLocaleString('en-US')} classes share ${rest.toFixed(2)}.`;
+      view.probabilityNote =
+        `The analysis kept the ${listed} most probable labels; the other ` +
+        `${(classes - listed).toLocaleString('en-US')} classes share ` +
+        `${rest.toFixed(2)}.`;
     }
     const weights = index.results.labelIssues.suspicion?.signals ?? OLDER_WEIGHTS;
     view.signals = weights.flatMap(({ name, weight }) => {
       const signal = SIGNALS[name];
       const ranks = percentiles(index, name);
       if (!signal || !ranks) return [];
-      return [{ name: signal.label, value: finite(signal.value(t)), percentile: ranks.get(id) ?? 0, weight, meaning: signal.meaning }];
+      return [
+        {
+          name: signal.label,
+          value: finite(signal.value(t)),
+          percentile: ranks.get(id) ?? 0,
+          weight,
+          meaning: signal.meaning,
+        },
+      ];
     });
   }
   return view;

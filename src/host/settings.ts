@@ -1,4 +1,7 @@
-/** Reads the `influenceLens.*` settings (declared in the option table, src/protocol/options.ts); checked when they become job options. */
+/**
+ * Reads the `influenceLens.*` settings (declared in the option table, src/protocol/options.ts); checked when they
+ * become job options.
+ */
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { type AnalysisSettings, type ModelSetting } from './jobOptions';
@@ -14,8 +17,13 @@ export function readSettings(scope?: vscode.Uri): AnalysisSettings {
   return folder ? { ...values, modelFile: path.join(folder.uri.fsPath, modelFile) } : values;
 }
 
-/** The model setting, for the quick pick: "ask", a model, or (a value no model has) mlp, which jobOptionsFor then refuses by name. */
+/**
+ * The model setting, for the quick pick: "ask", a model, or (a value no model has) mlp, which jobOptionsFor then
+ * refuses by name.
+ */
 export function modelSetting(settings: AnalysisSettings): ModelSetting {
   const value = settings.model;
-  return value === 'ask' || MODEL_KINDS.includes(value as (typeof MODEL_KINDS)[number]) ? (value as ModelSetting) : 'mlp';
+  return value === 'ask' || MODEL_KINDS.includes(value as (typeof MODEL_KINDS)[number])
+    ? (value as ModelSetting)
+    : 'mlp';
 }

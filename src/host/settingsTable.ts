@@ -37,7 +37,16 @@ export function settingName(entry: SettingEntry): string {
 /** The JSON-schema type of a setting, from how the option's value is read and what unset means. */
 function schemaType(entry: SettingEntry): string | string[] {
   const { parse } = OPTIONS[entry.option].cli;
-  const base = parse === 'int' || entry.face.round ? 'integer' : parse === 'number' ? 'number' : parse === 'flag' ? 'boolean' : parse === 'list' ? 'array' : 'string';
+  const base =
+    parse === 'int' || entry.face.round
+      ? 'integer'
+      : parse === 'number'
+        ? 'number'
+        : parse === 'flag'
+          ? 'boolean'
+          : parse === 'list'
+            ? 'array'
+            : 'string';
   return entry.face.unset === null ? [base, 'null'] : base;
 }
 
@@ -63,7 +72,8 @@ export function settingsSchema(): Record<string, Record<string, unknown>> {
     if (entry.face.formerKey) {
       out[`${SETTINGS_PREFIX}.${entry.face.formerKey}`] = {
         ...property,
-        markdownDeprecationMessage: `Renamed to \`#${SETTINGS_PREFIX}.${entry.key}#\` (still read when that is not set).`,
+        markdownDeprecationMessage:
+          `Renamed to \`#${SETTINGS_PREFIX}.${entry.key}#\` (still read when that ` + `is not set).`,
       };
     }
   }
@@ -80,7 +90,9 @@ export interface ConfigurationLike {
 function isSet(config: ConfigurationLike, key: string): boolean {
   const found = config.inspect(key);
   if (!found) return false;
-  return Object.entries(found).some(([scope, value]) => scope !== 'key' && !scope.startsWith('default') && value !== undefined);
+  return Object.entries(found).some(
+    ([scope, value]) => scope !== 'key' && !scope.startsWith('default') && value !== undefined,
+  );
 }
 
 /**
@@ -92,7 +104,8 @@ export function readSettingValues(config: ConfigurationLike): Record<string, unk
   const out: Record<string, unknown> = {};
   for (const entry of SETTINGS) {
     const former = entry.face.formerKey;
-    out[entry.key] = former && !isSet(config, entry.key) && isSet(config, former) ? config.get(former) : config.get(entry.key);
+    out[entry.key] =
+      former && !isSet(config, entry.key) && isSet(config, former) ? config.get(former) : config.get(entry.key);
   }
   return out;
 }

@@ -16,8 +16,17 @@ export class StaleWatcher implements vscode.Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private generation = 0;
 
-  /** Starts watching (replacing any previous watch); `onChange` gets the staleness when it changes, and on every change of the files while stale. */
-  async watch(datasetPath: string, testPath: string | undefined, baseline: string, stale: boolean, onChange: (stale: boolean) => void): Promise<void> {
+  /**
+   * Starts watching (replacing any previous watch); `onChange` gets the staleness when it changes, and on every change
+   * of the files while stale.
+   */
+  async watch(
+    datasetPath: string,
+    testPath: string | undefined,
+    baseline: string,
+    stale: boolean,
+    onChange: (stale: boolean) => void,
+  ): Promise<void> {
     this.stop();
     const generation = ++this.generation;
     let current = stale;
@@ -41,7 +50,9 @@ export class StaleWatcher implements vscode.Disposable {
     };
     for (const p of testPath ? [datasetPath, testPath] : [datasetPath]) {
       const isDir = (await fsp.stat(p).catch(() => undefined))?.isDirectory() ?? false;
-      const pattern = isDir ? new vscode.RelativePattern(vscode.Uri.file(p), '**/*') : new vscode.RelativePattern(vscode.Uri.file(path.dirname(p)), path.basename(p));
+      const pattern = isDir
+        ? new vscode.RelativePattern(vscode.Uri.file(p), '**/*')
+        : new vscode.RelativePattern(vscode.Uri.file(path.dirname(p)), path.basename(p));
       const w = vscode.workspace.createFileSystemWatcher(pattern);
       w.onDidChange(check);
       w.onDidCreate(check);

@@ -13,13 +13,20 @@ import type { TestPartner } from '../compute/data/testPartner';
 export type TestChoice = { kind: 'holdout' } | { kind: 'file'; path: string };
 
 export interface TestSet {
-  /** The separate test file (or folder) for the engine; undefined: a split column, a test/ folder inside, or a hold-out. */
+  /**
+   * The separate test file (or folder) for the engine; undefined: a split column, a test/ folder inside, or a hold-out.
+   */
   testPath?: string;
   /** For the progress notification and the log: which test set, and why. */
   description: string;
 }
 
-export function testSetFor(datasetPath: string, choice: TestChoice | undefined, partner: TestPartner, isFolder: boolean): TestSet {
+export function testSetFor(
+  datasetPath: string,
+  choice: TestChoice | undefined,
+  partner: TestPartner,
+  isFolder: boolean,
+): TestSet {
   const name = path.basename(datasetPath);
   const holdout = isFolder ? `a test/ folder inside ${name}, else a 20% hold-out` : `a 20% hold-out of ${name}`;
   if (choice?.kind === 'file') return { testPath: choice.path, description: `${path.basename(choice.path)} (chosen)` };

@@ -8,7 +8,8 @@ import * as vscode from 'vscode';
 import type { Notifier } from './notifier';
 
 export const UNTRUSTED_MESSAGE =
-  'Influence Lens is disabled in Restricted Mode: it trains a model in a separate process over this workspace\'s files ' +
+  'Influence Lens is disabled in Restricted Mode: it trains a model in a ' +
+  "separate process over this workspace's files " +
   'and can edit them (relabeling). Trust the workspace to use it.';
 
 /** True when the workspace is trusted; otherwise explains and offers to manage trust. */

@@ -33,7 +33,8 @@ const checkReplace = object({
   recordText: str,
 });
 const checkMove = object({ kind: oneOf(['move'] as const), from: str, to: str });
-const checkEdit: Check<PlannedEdit> = (v, p) => ((v as { kind?: unknown } | null)?.kind === 'move' ? checkMove(v, p) : checkReplace(v, p));
+const checkEdit: Check<PlannedEdit> = (v, p) =>
+  (v as { kind?: unknown } | null)?.kind === 'move' ? checkMove(v, p) : checkReplace(v, p);
 const checkUndo: Check<RelabelUndo> = object({
   datasetPath: str,
   root: str,

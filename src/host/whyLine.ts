@@ -67,10 +67,17 @@ export function explainWhy(t: TestRecord, proponents: InfluenceRow[], opponents:
     if (cons.length === 0) return `No training sample among the strongest influences pulls it away from ${y}.`;
     const pulling = cons.filter((r) => r.sample.label === p);
     if (pulling.length === 0) {
-      return `${capitalize(countOf(0, cons.length, 'opponents', `is labeled ${p}`, ''))}: the pull toward ${p} does not come from a few training samples of ${p}.`;
+      return (
+        `${capitalize(countOf(0, cons.length, 'opponents', `is labeled ${p}`, ''))}: ` +
+        `the pull toward ${p} does not come from a few training samples of ${p}.`
+      );
     }
     const head = countOf(pulling.length, cons.length, 'opponents', `is labeled ${p}`, `are labeled ${p}`);
-    return `${capitalize(head)}: ${pulling.length === 1 ? 'it pulls' : 'they pull'} this ${y} toward ${p}${suspectNote(pulling, pulling.length === 1 ? 'these' : 'them')}.`;
+    return (
+      `${capitalize(head)}: ` +
+      `${pulling.length === 1 ? 'it pulls' : 'they pull'} this ${y} toward ` +
+      `${p}${suspectNote(pulling, pulling.length === 1 ? 'these' : 'them')}.`
+    );
   }
   const parts: string[] = [];
   if (pros.length > 0) {
@@ -80,8 +87,13 @@ export function explainWhy(t: TestRecord, proponents: InfluenceRow[], opponents:
   if (cons.length > 0) {
     const rival = mostCommon(cons.map((r) => r.sample.label).filter((l) => l !== y));
     if (!rival) parts.push(`its strongest opponents are labeled ${y} too`);
-    else if (rival.count * 2 > cons.length) parts.push(`its strongest opponents are mostly labeled ${rival.label} (${rival.count} of ${cons.length})`);
-    else parts.push(`its ${cons.length} strongest opponents are spread over ${new Set(cons.map((r) => r.sample.label)).size} labels`);
+    else if (rival.count * 2 > cons.length)
+      parts.push(`its strongest opponents are mostly labeled ${rival.label} (${rival.count} of ${cons.length})`);
+    else
+      parts.push(
+        `its ${cons.length} strongest opponents are spread over ` +
+          `${new Set(cons.map((r) => r.sample.label)).size} labels`,
+      );
   }
   return `${capitalize(parts.join('; '))}${suspectNote(pros, 'these proponents')}.`;
 }

@@ -19,7 +19,8 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }
 
@@ -32,7 +33,8 @@ export const str: Check<string> = (v, path) => (typeof v === 'string' ? v : fail
 export const bool: Check<boolean> = (v, path) => (typeof v === 'boolean' ? v : fail(path, 'true or false', v));
 
 /** A finite number (NaN and ±Infinity never cross a JSON wire intact, so reject them early). */
-export const num: Check<number> = (v, path) => (typeof v === 'number' && Number.isFinite(v) ? v : fail(path, 'a finite number', v));
+export const num: Check<number> = (v, path) =>
+  typeof v === 'number' && Number.isFinite(v) ? v : fail(path, 'a finite number', v);
 
 export const int: Check<number> = (v, path) => (Number.isSafeInteger(v) ? (v as number) : fail(path, 'an integer', v));
 
@@ -41,11 +43,17 @@ export const nonNegInt: Check<number> = (v, path) =>
 
 /** An integer in [min, max]: for counts a sender could otherwise make huge. */
 export function intInRange(min: number, max: number): Check<number> {
-  return (v, path) => (Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : fail(path, `an integer from ${min} to ${max}`, v));
+  return (v, path) =>
+    Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max
+      ? (v as number)
+      : fail(path, `an integer from ${min} to ${max}`, v);
 }
 
 export function oneOf<const T extends readonly (string | number | boolean | null)[]>(values: T): Check<T[number]> {
-  return (v, path) => (values.includes(v as T[number]) ? (v as T[number]) : fail(path, `one of ${values.map((x) => JSON.stringify(x)).join(', ')}`, v));
+  return (v, path) =>
+    values.includes(v as T[number])
+      ? (v as T[number])
+      : fail(path, `one of ${values.map((x) => JSON.stringify(x)).join(', ')}`, v);
 }
 
 export function arrayOf<T>(item: Check<T>, maxLength = Number.MAX_SAFE_INTEGER): Check<T[]> {
@@ -105,12 +113,20 @@ export function object<S extends Shape>(shape: S): Check<ObjectOf<S>> {
  * A discriminated union on `type`: picks the checker by the `type` field, so
  * an error names the fields of the variant that was meant, not of all of them.
  */
-export function union<M extends Record<string, Check<object>>>(variants: M): Check<{ [K in keyof M]: Checked<M[K]> & { type: K } }[keyof M]> {
+export function union<M extends Record<string, Check<object>>>(
+  variants: M,
+): Check<{ [K in keyof M]: Checked<M[K]> & { type: K } }[keyof M]> {
   return (v, path) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(path, 'a message object', v);
     const type = (v as { type?: unknown }).type;
     if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(variants, type)) {
-      fail(`${path}.type`, `one of ${Object.keys(variants).map((k) => JSON.stringify(k)).join(', ')}`, type);
+      fail(
+        `${path}.type`,
+        `one of ${Object.keys(variants)
+          .map((k) => JSON.stringify(k))
+          .join(', ')}`,
+        type,
+      );
     }
     return { ...variants[type](v, path), type } as { [K in keyof M]: Checked<M[K]> & { type: K } }[keyof M];
   };
@@ -146,7 +162,8 @@ export function anyOf<T extends unknown[]>(...checks: { [K in keyof T]: Check<T[
  * had NaN or ±Infinity (JSON.stringify writes those as null). Read back as
  * NaN, so a reader shows "—" instead of refusing a whole file for one value.
  */
-export const measure: Check<number> = (v, path) => (v === null ? Number.NaN : typeof v === 'number' ? v : fail(path, 'a number or null', v));
+export const measure: Check<number> = (v, path) =>
+  v === null ? Number.NaN : typeof v === 'number' ? v : fail(path, 'a number or null', v);
 
 /** A checker that also says, in words, what it accepts: option tables show the same words on every face. */
 export type Rule<T> = Check<T> & { readonly expected: string };

@@ -41,13 +41,21 @@ export const checkComputeToHost = union({
    */
   progress: object({ stage: str, done: num, total: num, message: optional(str) }),
   log: object({ level: oneOf(LOG_LEVELS), message: str }),
-  /** "Still here": sent every few seconds while the process's event loop runs, so the host can tell a hang from a long stage. */
+  /**
+   * "Still here": sent every few seconds while the process's event loop runs, so the host can tell a hang from a long
+   * stage.
+   */
   heartbeat: object({}),
   /** The results file is complete at `resultsPath`. */
   result: object({ resultsPath: str }),
   cancelled: object({}),
   /** `input`: the dataset is at fault (file/line say where); `internal`: a bug or resource failure. */
-  error: object({ kind: oneOf(['input', 'internal'] as const), message: str, file: optional(str), line: optional(nonNegInt) }),
+  error: object({
+    kind: oneOf(['input', 'internal'] as const),
+    message: str,
+    file: optional(str),
+    line: optional(nonNegInt),
+  }),
 });
 export type ComputeToHost = Checked<typeof checkComputeToHost>;
 

@@ -1,7 +1,8 @@
 /**
  * Every analysis option, declared once (here, in the protocol: the engine,
  * the CLI and the extension host all read it, and it imports nothing but
- * ./check). Everything else derives from this table (src/compute/options/): the engine's option type (`EngineOptions`, in ./derive.ts), the
+ * ./check). Everything else derives from this table (src/compute/options/): the engine's option type (`EngineOptions`,
+ * in ./derive.ts), the
  * wire checker of the job options (src/protocol/compute.ts), the CLI flags
  * and their help (src/cli/flags.ts), the extension's settings and their
  * mapping to job options (src/host/settingsTable.ts), package.json's
@@ -31,7 +32,9 @@
  */
 import { type Checked, optional, type Optional, rule, type Rule } from './check';
 
-/** 'auto': tables and text pick logistic regression, the MLP or their average by cross-fitted log-loss; images the MLP. */
+/**
+ * 'auto': tables and text pick logistic regression, the MLP or their average by cross-fitted log-loss; images the MLP.
+ */
 export const MODEL_KINDS = ['auto', 'logreg', 'mlp', 'cnn'] as const;
 /** The models that are trained (`auto` chooses among them). */
 export const TRAINED_MODEL_KINDS = ['logreg', 'mlp', 'cnn'] as const;
@@ -56,7 +59,9 @@ export interface SettingFace {
   default?: number | string | null;
   /** A key users may have set under an older name: read when the current key is not set. */
   formerKey?: string;
-  /** The setting is a whole number of the option's unit, rounded before it is sent (the option itself takes any number). */
+  /**
+   * The setting is a whole number of the option's unit, rounded before it is sent (the option itself takes any number).
+   */
   round?: boolean;
   /** Sent only when the user asked for a reliability check. */
   onlyWhenVerifying?: boolean;
@@ -96,7 +101,9 @@ const nonNegative = rule('a number ≥ 0', (v): v is number => typeof v === 'num
 /** A rule over named values; `values` gives the settings UI its enum. */
 function oneOf<const T extends readonly string[]>(values: T): Rule<T[number]> & { values: T } {
   return Object.assign(
-    rule(`one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, (v): v is T[number] => values.includes(v as T[number])),
+    rule(`one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, (v): v is T[number] =>
+      values.includes(v as T[number]),
+    ),
     { values },
   );
 }
@@ -110,14 +117,19 @@ export const OPTIONS = {
   model: option({
     rule: oneOf(MODEL_KINDS),
     default: 'auto',
-    doc: 'The classifier trained on the dataset: auto (tables and text: logreg, mlp or their average, the lowest cross-fitted log-loss; images: mlp), logreg, mlp or cnn (image folders only)',
+    doc:
+      'The classifier trained on the dataset: auto (tables and text: logreg, ' +
+      'mlp or their average, the lowest cross-fitted log-loss; images: mlp), ' +
+      'logreg, mlp or cnn (image folders only)',
     stage: 'fit',
     cli: { arg: '<kind>', parse: 'string' },
     setting: {
       unset: 'ask',
       extraValues: ['ask'],
       enumDescriptions: [
-        'Tables and text: logistic regression, the small network or their average, whichever has the lowest cross-fitted log-loss (the panel says which and why); images: the small network.',
+        'Tables and text: logistic regression, the small network or their ' +
+          'average, whichever has the lowest cross-fitted log-loss (the panel ' +
+          'says which and why); images: the small network.',
         'Logistic regression: convex, fastest, most reliable influence.',
         'Small neural network (one hidden layer).',
         'Convolutional network (image folders only; slowest).',
@@ -128,14 +140,17 @@ export const OPTIONS = {
   method: option({
     rule: oneOf(METHODS),
     default: 'auto',
-    doc: 'Influence estimator: auto (exact over the last layer when affordable, else cg), exact, cg, lissa, tracin or gif',
+    doc:
+      'Influence estimator: auto (exact over the last layer when affordable, ' +
+      'else cg), exact, cg, lissa, tracin or gif',
     stage: 'score',
     cli: { arg: '<method>', parse: 'string' },
     setting: {},
   }),
   folds: option({
     rule: rule(
-      "a whole number of at least 2 (cross-fitting needs a fold to hold out: each fold's model is trained without that fold's samples)",
+      'a whole number of at least 2 (cross-fitting needs a fold to hold out: ' +
+        "each fold's model is trained without that fold's samples)",
       (v): v is number => isInt(v) && v >= 2,
     ),
     default: 5,
@@ -199,12 +214,16 @@ export const OPTIONS = {
     rule: positiveInt,
     default: undefined,
     defaultIs: 'no check',
-    doc: 'Reliability check: remove this many training samples one at a time, retrain, and compare with the predictions',
+    doc:
+      'Reliability check: remove this many training samples one at a time, ' +
+      'retrain, and compare with the predictions',
     stage: 'verify',
     cli: { arg: '<k>', parse: 'int' },
     setting: {
       key: 'reliabilitySamples',
-      why: 'the extension runs the check on request ("Run reliability check"); the setting says how many removals it makes then',
+      why:
+        'the extension runs the check on request ("Run reliability check"); the ' +
+        'setting says how many removals it makes then',
       default: 10,
       doc: 'Reliability check: training samples removed one at a time and retrained',
       onlyWhenVerifying: true,
@@ -215,7 +234,9 @@ export const OPTIONS = {
   maxMemoryMB: option({
     rule: rule('a positive number of MB', (v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0),
     default: undefined,
-    doc: 'The most memory the analysis may take, MB: a run estimated to need more is refused before training, naming what would fit',
+    doc:
+      'The most memory the analysis may take, MB: a run estimated to need ' +
+      'more is refused before training, naming what would fit',
     defaultIs: '75% of the free memory',
     stage: 'run',
     cli: { arg: '<mb>', parse: 'number' },
@@ -223,7 +244,8 @@ export const OPTIONS = {
       unset: 0,
       round: true,
       note:
-        "`0` = Node's default heap and 75% of the free memory for the estimate. It is also the analysis process's heap limit: " +
+        "`0` = Node's default heap and 75% of the free memory for the estimate. " +
+        "It is also the analysis process's heap limit: " +
         'a run past it anyway stops with an "out of memory" message.',
       minimum: 0,
     },
@@ -288,23 +310,32 @@ export const OPTIONS = {
   maxExactParameters: option({
     rule: positiveInt,
     default: undefined,
-    defaultIs: 'predicted from the data: exact while its predicted time (≤ 300 s) and memory (≤ half the limit) allow (src/compute/head/exactCost.ts)',
+    defaultIs:
+      'predicted from the data: exact while its predicted time (≤ 300 s) and ' +
+      'memory (≤ half the limit) allow (src/compute/head/exactCost.ts)',
     doc: 'Largest last layer (parameters) the exact method factors',
     stage: 'fit',
     cli: { arg: '<n>', parse: 'int' },
     formerFlags: ['--max-exact-params'],
   }),
-  // Issue 15: the user's own model or embeddings instead of a model trained here (src/compute/pipeline/featureSource.ts).
+  // Issue 15: the user's own model or embeddings instead of a model trained here
+  // (src/compute/pipeline/featureSource.ts).
   modelFile: option({
     rule: pathText,
     default: undefined,
-    doc: 'Your own ONNX classifier: influence over its final layer on its own embedding, instead of a model trained here',
+    doc:
+      'Your own ONNX classifier: influence over its final layer on its own ' +
+      'embedding, instead of a model trained here',
     stage: 'fit',
     cli: { arg: '<model.onnx>', parse: 'string' },
     setting: {
       unset: '',
       default: '',
-      note: 'Absolute, or relative to the workspace folder; image preprocessing is read from `<model>.preprocess.json` beside it. Right-click a `.onnx` file → *Use as the model for influence* sets it; empty = the built-in models.',
+      note:
+        'Absolute, or relative to the workspace folder; image preprocessing is ' +
+        'read from `<model>.preprocess.json` beside it. Right-click a `.onnx` ' +
+        'file → *Use as the model for influence* sets it; empty = the built-in ' +
+        'models.',
     },
   }),
   embeddingOutput: option({
@@ -363,7 +394,9 @@ export const OPTIONS = {
   skipIssues: option({
     rule: rule('true or false', (v): v is boolean => typeof v === 'boolean'),
     default: false,
-    doc: 'Skip the data-issue pass (duplicates and train/test leakage, outliers, harmful training samples, class health)',
+    doc:
+      'Skip the data-issue pass (duplicates and train/test leakage, outliers, ' +
+      'harmful training samples, class health)',
     stage: 'score',
     cli: { arg: null, parse: 'flag' },
   }),
@@ -371,7 +404,10 @@ export const OPTIONS = {
     rule: nonNegativeInt,
     default: undefined,
     defaultIs: '1% of the training set',
-    doc: 'Refit the last layer without this many of the most harmful training samples and report test loss and accuracy, predicted and actual (0 skips it)',
+    doc:
+      'Refit the last layer without this many of the most harmful training ' +
+      'samples and report test loss and accuracy, predicted and actual (0 ' +
+      'skips it)',
     stage: 'score',
     cli: { arg: '<k>', parse: 'int' },
   }),
@@ -380,7 +416,12 @@ export const OPTIONS = {
 export type OptionName = keyof typeof OPTIONS;
 export const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
 
-/** The wire shape of the options (every one optional, checked by its rule): checkJobOptions (./compute.ts) is built from it. */
-export const OPTION_SHAPE = Object.fromEntries(OPTION_NAMES.map((name) => [name, optional<unknown>(OPTIONS[name].rule)])) as unknown as {
+/**
+ * The wire shape of the options (every one optional, checked by its rule): checkJobOptions (./compute.ts) is built from
+ * it.
+ */
+export const OPTION_SHAPE = Object.fromEntries(
+  OPTION_NAMES.map((name) => [name, optional<unknown>(OPTIONS[name].rule)]),
+) as unknown as {
   [K in OptionName]: Optional<Checked<(typeof OPTIONS)[K]['rule']>>;
 };

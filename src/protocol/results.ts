@@ -7,7 +7,21 @@
  * cannot drift apart. Fields may be added, never renamed; a breaking change
  * bumps SCHEMA_VERSION. Browser-safe (no Node imports).
  */
-import { anyOf, arrayOf, bool, type Checked, measure, nonNegInt, nullable, num, object, oneOf, optional, recordOf, str } from './check';
+import {
+  anyOf,
+  arrayOf,
+  bool,
+  type Checked,
+  measure,
+  nonNegInt,
+  nullable,
+  num,
+  object,
+  oneOf,
+  optional,
+  recordOf,
+  str,
+} from './check';
 
 export const SCHEMA_VERSION = 1;
 
@@ -38,7 +52,9 @@ const checkInfluenceEntry = object({
 });
 export type InfluenceEntry = Checked<typeof checkInfluenceEntry>;
 
-/** Per-sample data-issue scores (issue 17), on train and test records; absent in files written without the issues pass. */
+/**
+ * Per-sample data-issue scores (issue 17), on train and test records; absent in files written without the issues pass.
+ */
 const sampleIssueFields = {
   /** issues.outliers.definition; higher = more atypical. */
   outlierScore: optional(measure),
@@ -46,7 +62,9 @@ const sampleIssueFields = {
   outlier: optional(bool),
   /** Index into issues.duplicates.sets. */
   duplicateSet: optional(nonNegInt),
-  /** Distance to the nearest other sample in feature space, over the median between training samples (0 = identical). */
+  /**
+   * Distance to the nearest other sample in feature space, over the median between training samples (0 = identical).
+   */
   nearestDistance: optional(measure),
 };
 
@@ -94,7 +112,8 @@ const checkTestRecord = object({
   loss: measure,
   /**
    * Test labels are never trained on, so the trained model's probabilities are out of sample for them: the same
-   * suspicion as training samples get from their core (out-of-sample confidence and margin), in [0, 1]. Absent in older files.
+   * suspicion as training samples get from their core (out-of-sample confidence and margin), in [0, 1]. Absent in older
+   * files.
    */
   suspicion: optional(measure),
   /** The model's most probable class for this test sample (absent in older files). */
@@ -240,7 +259,10 @@ const checkFeatureSource = object({
   headFromModel: bool,
   /** ‖W_refit − W_model‖ / ‖W_model‖ over the final layer (weights and bias); null without a model head. */
   headRelativeChange: nullable(num),
-  /** Fraction of samples (train and test) on which the refitted head predicts the class the user's model predicts; null without a model head. */
+  /**
+   * Fraction of samples (train and test) on which the refitted head predicts the class the user's model predicts; null
+   * without a model head.
+   */
   agreement: nullable(num),
   /** 'cross-fitted' (k folds of the head on the frozen features) or the user's probabilities file. */
   outOfSample: str,
@@ -259,7 +281,10 @@ const checkResults = object({
     nTrain: nonNegInt,
     nTest: nonNegInt,
     testSource: str,
-    /** The separate test file (or folder) the test set came from, relative to `root`; absent for a split column or a hold-out. */
+    /**
+     * The separate test file (or folder) the test set came from, relative to `root`; absent for a split column or a
+     * hold-out.
+     */
     testPath: optional(str),
     dims: nonNegInt,
     warnings: arrayOf(str),
@@ -277,9 +302,14 @@ const checkResults = object({
     seed: num,
     /** ‖∇R(θ̂)‖/n over the target parameters: how close to the optimum influence was computed. */
     headGradientNorm: measure,
-    /** The user's model or embeddings, when the features are not from a model trained here (kind is then 'logreg': a softmax head on them). */
+    /**
+     * The user's model or embeddings, when the features are not from a model trained here (kind is then 'logreg': a
+     * softmax head on them).
+     */
     source: optional(checkFeatureSource),
-    /** With --model auto: which model was chosen and why (cross-fitted log-loss of each candidate). Absent otherwise. */
+    /**
+     * With --model auto: which model was chosen and why (cross-fitted log-loss of each candidate). Absent otherwise.
+     */
     reason: optional(str),
   }),
   influence: object({
@@ -306,7 +336,9 @@ const checkResults = object({
     folds: nonNegInt,
     /** Calibrated confident joint, rows = given label, columns = estimated true label. */
     confidentJoint: arrayOf(arrayOf(measure)),
-    /** The count's likely range (bootstrap 10th–90th percentile; src/compute/mislabel/count.ts); absent in older files. */
+    /**
+     * The count's likely range (bootstrap 10th–90th percentile; src/compute/mislabel/count.ts); absent in older files.
+     */
     estimatedRange: optional(object({ low: nonNegInt, high: nonNegInt })),
     /** Which estimator gave estimatedCount (chosen by the benchmark); absent in older files. */
     countEstimator: optional(str),
@@ -314,7 +346,14 @@ const checkResults = object({
     suspicion: optional(
       object({
         explanation: str,
-        signals: arrayOf(object({ name: str, weight: measure, role: oneOf(['core', 'checked'] as const), agreement: nullable(measure) })),
+        signals: arrayOf(
+          object({
+            name: str,
+            weight: measure,
+            role: oneOf(['core', 'checked'] as const),
+            agreement: nullable(measure),
+          }),
+        ),
       }),
     ),
   }),
@@ -326,7 +365,9 @@ const checkResults = object({
 });
 export type ResultsFile = Checked<typeof checkResults>;
 
-/** Checks a parsed results file; throws a ProtocolError naming the first field that is not as this version writes it. */
+/**
+ * Checks a parsed results file; throws a ProtocolError naming the first field that is not as this version writes it.
+ */
 export function checkResultsFile(value: unknown, path = 'results'): ResultsFile {
   return checkResults(value, path);
 }

@@ -7,7 +7,20 @@
  * Both ends validate what they receive with these checkers. Browser-safe: no
  * Node, no 'vscode'.
  */
-import { arrayOf, bool, type Checked, intInRange, nonNegInt, nullable, num, object, oneOf, optional, str, union } from './check';
+import {
+  arrayOf,
+  bool,
+  type Checked,
+  intInRange,
+  nonNegInt,
+  nullable,
+  num,
+  object,
+  oneOf,
+  optional,
+  str,
+  union,
+} from './check';
 
 export const SPLITS = ['train', 'test'] as const;
 export type Split = (typeof SPLITS)[number];
@@ -156,7 +169,17 @@ const checkIssuesView = object({
   /** k the check removes unless the user picks another: 1% of the training set. */
   defaultRemoval: nonNegInt,
   classes: arrayOf(
-    object({ label: str, train: nonNegInt, test: nonNegInt, trainShare: num, underrepresented: bool, issueShare: num, labelIssues: nonNegInt, outliers: nonNegInt, duplicates: nonNegInt }),
+    object({
+      label: str,
+      train: nonNegInt,
+      test: nonNegInt,
+      trainShare: num,
+      underrepresented: bool,
+      issueShare: num,
+      labelIssues: nonNegInt,
+      outliers: nonNegInt,
+      duplicates: nonNegInt,
+    }),
     MAX_CLASS_ROWS,
   ),
   confusedPairs: arrayOf(object({ a: str, b: str, count: nonNegInt }), MAX_CONFUSED_PAIRS),
@@ -204,7 +227,10 @@ export const checkResultsView = object({
       pairs: arrayOf(object({ predicted: num, actual: num }), MAX_PAIRS),
     }),
   ),
-  /** Counts of training suspicion in equal bins over [0, 1], and the suspicion at the estimated cut (null: none estimated). */
+  /**
+   * Counts of training suspicion in equal bins over [0, 1], and the suspicion at the estimated cut (null: none
+   * estimated).
+   */
   suspicionHistogram: object({ counts: arrayOf(nonNegInt, MAX_HISTOGRAM_BINS), cut: nullable(num) }),
   /**
    * Training samples by given label (rows) and suggested label (columns), in
@@ -232,7 +258,10 @@ export const checkExplanationView = object({
   sample: checkSampleRow,
   proponents: arrayOf(checkInfluenceRow, MAX_INFLUENCERS),
   opponents: arrayOf(checkInfluenceRow, MAX_INFLUENCERS),
-  /** One line on why it matters ("4 of its 5 strongest opponents are labeled 7: they pull this 1 toward 7"); rules in src/host/whyLine.ts. */
+  /**
+   * One line on why it matters ("4 of its 5 strongest opponents are labeled 7: they pull this 1 toward 7"); rules in
+   * src/host/whyLine.ts.
+   */
   why: optional(str),
   note: optional(str),
 });
@@ -258,9 +287,15 @@ export const checkDetailView = object({
   probabilities: arrayOf(object({ label: str, probability: num }), MAX_RANKED_LABELS),
   /** What the probabilities leave out ("the other 7 classes share 0.04"). */
   probabilityNote: optional(str),
-  /** The signals the suspicion averages: value, percentile rank among the training samples (1 = most suspicious), weight. */
+  /**
+   * The signals the suspicion averages: value, percentile rank among the training samples (1 = most suspicious),
+   * weight.
+   */
   signals: arrayOf(object({ name: str, value: num, percentile: num, weight: num, meaning: str })),
-  /** The strongest influencers (a test sample's proponents and opponents; the test samples a training sample moves most). */
+  /**
+   * The strongest influencers (a test sample's proponents and opponents; the test samples a training sample moves
+   * most).
+   */
   proponents: arrayOf(checkInfluenceRow, DETAIL_INFLUENCERS),
   opponents: arrayOf(checkInfluenceRow, DETAIL_INFLUENCERS),
 });
@@ -317,7 +352,9 @@ export const checkWebviewToHost = union({
   /** Measure influence against actual retraining on this dataset. */
   checkReliability: object({}),
   exportReviews: object({ format: oneOf(['csv', 'json'] as const) }),
-  /** Refit without the `count` most harmful training samples and report the test loss, predicted and actual (a re-run). */
+  /**
+   * Refit without the `count` most harmful training samples and report the test loss, predicted and actual (a re-run).
+   */
   removeHarmful: object({ count: intInRange(1, Number.MAX_SAFE_INTEGER) }),
   /** Open several samples side by side (a duplicate set). */
   openSamples: object({ samples: arrayOf(object({ split: oneOf(SPLITS), id: nonNegInt }), MAX_SET_MEMBERS) }),
@@ -336,7 +373,13 @@ export const checkHostToWebview = union({
   refused: object({ what: str, samples: arrayOf(object({ id: nonNegInt, where: str, reason: str }), MAX_IDS) }),
   /** The dataset changed on disk since the analysis (or changed back). */
   stale: object({ stale: bool }),
-  progress: object({ running: bool, stage: optional(str), done: optional(num), total: optional(num), message: optional(str) }),
+  progress: object({
+    running: bool,
+    stage: optional(str),
+    done: optional(num),
+    total: optional(num),
+    message: optional(str),
+  }),
   explanation: object({ view: checkExplanationView }),
   /** Review states by training id after a change (absent id = no decision). */
   reviews: object({ states: arrayOf(object({ id: nonNegInt, state: oneOf(REVIEW_STATES) })) }),

@@ -110,7 +110,11 @@ export function runCli(args: string[], options: { cwd?: string; timeoutMs?: numb
 
 /** Describes a finished run for assertion messages. */
 export function describeRun(run: CliRun): string {
-  return `exit ${run.code}${run.signal ? ` (signal ${run.signal})` : ''}\n--- stderr ---\n${run.stderr.slice(0, 4000)}\n--- stdout ---\n${run.stdout.slice(0, 2000)}`;
+  return (
+    `exit ${run.code}${run.signal ? ` (signal ${run.signal})` : ''}\n--- ` +
+    `stderr ---\n${run.stderr.slice(0, 4000)}\n--- stdout ` +
+    `---\n${run.stdout.slice(0, 2000)}`
+  );
 }
 
 /** A fresh folder under the OS temp dir (the caller removes it). */
@@ -146,7 +150,14 @@ export interface TabularCsv {
  */
 export function writeBlobsCsv(
   file: string,
-  options: { n: number; classes: string[]; seed: number; multilineEvery?: number; separation?: number; eol?: '\n' | '\r\n' },
+  options: {
+    n: number;
+    classes: string[];
+    seed: number;
+    multilineEvery?: number;
+    separation?: number;
+    eol?: '\n' | '\r\n';
+  },
 ): TabularCsv {
   const { n, classes, seed } = options;
   const eol = options.eol ?? '\n';

@@ -20,7 +20,9 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -52,7 +54,10 @@ export function makeTemp(prefix: string): string {
 /** Runs code-server's CLI once (e.g. --install-extension) with the same isolated folders. */
 export function codeServerCli(args: string[], tmp: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CODE_SERVER, ...args], { env: isolatedEnv(tmp), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CODE_SERVER, ...args], {
+      env: isolatedEnv(tmp),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -77,23 +82,35 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   mkdirSync(extensionsDir, { recursive: true });
   writeFileSync(
     path.join(userData, 'User', 'settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off' }),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'telemetry.telemetryLevel': 'off',
+    }),
   );
   const port = await freePort();
   const args = [
     CODE_SERVER,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
-    '--extensions-dir', extensionsDir,
-    '--user-data-dir', userData,
+    '--extensions-dir',
+    extensionsDir,
+    '--user-data-dir',
+    userData,
     opts.workspace,
   ];
   const output: string[] = [];
   // detached: its own process group (setsid), so stop() can kill every process it started.
-  const child: ChildProcess = spawn(process.execPath, args, { env: isolatedEnv(tmp, opts.env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, args, {
+    env: isolatedEnv(tmp, opts.env),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
   child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
   const url = `http://127.0.0.1:${port}`;

@@ -36,7 +36,12 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls until `probe` returns a value (not undefined/false), or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000, everyMs = 25): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false,
+  timeoutMs = 30_000,
+  everyMs = 25,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
@@ -65,4 +70,3 @@ export function processAlive(pid: number): boolean {
 export function readBytes(file: string): Buffer {
   return readFileSync(file);
 }
-

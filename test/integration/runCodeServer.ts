@@ -43,7 +43,9 @@ async function runSession(untrusted: boolean): Promise<number> {
     },
     workspaceTrust: untrusted,
   });
-  console.log(`code-server ${server.url} up after ${((Date.now() - started) / 1000).toFixed(1)} s; workspace ${workspace}`);
+  console.log(
+    `code-server ${server.url} up after ${((Date.now() - started) / 1000).toFixed(1)} s; workspace ${workspace}`,
+  );
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage();
@@ -58,9 +60,11 @@ async function runSession(untrusted: boolean): Promise<number> {
     await page.exposeFunction('codeAutomationLog', (level: string, message: string) => {
       // The extension gallery lookup fails offline; harmless (PLATFORM.md).
       const harmless = /open-vsx\.org|vsda|ENOTFOUND|refused to show dialog in tests/.test(message);
-      if (process.env.INFLUENCE_LENS_TEST_VERBOSE || (level === 'error' && !harmless)) console.log(`[workbench ${level}] ${message}`);
+      if (process.env.INFLUENCE_LENS_TEST_VERBOSE || (level === 'error' && !harmless))
+        console.log(`[workbench ${level}] ${message}`);
     });
-    if (process.env.INFLUENCE_LENS_TEST_VERBOSE) page.on('console', (m) => console.log(`[browser ${m.type()}] ${m.text()}`));
+    if (process.env.INFLUENCE_LENS_TEST_VERBOSE)
+      page.on('console', (m) => console.log(`[browser ${m.type()}] ${m.text()}`));
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);
     const timeout = new Promise<number>((resolve) =>
       setTimeout(() => {
@@ -69,14 +73,24 @@ async function runSession(untrusted: boolean): Promise<number> {
       }, TIMEOUT_MS).unref(),
     );
     const code = await Promise.race([exitCode, timeout]);
-    console.log(existsSync(mochaOutput) ? readFileSync(mochaOutput, 'utf8') : '(mocha wrote no output: did the extension host start the suite?)');
-    console.log(`integration suite (${untrusted ? 'Restricted Mode' : 'trusted workspace'}) exit code ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    if (code !== 0) console.log(`code-server output (tail):\n${server.output.join('').split('\n').slice(-40).join('\n')}`);
+    console.log(
+      existsSync(mochaOutput)
+        ? readFileSync(mochaOutput, 'utf8')
+        : '(mocha wrote no output: did the extension host start the suite?)',
+    );
+    console.log(
+      `integration suite ` +
+        `(${untrusted ? 'Restricted Mode' : 'trusted workspace'}) exit code ` +
+        `${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    if (code !== 0)
+      console.log(`code-server output (tail):\n${server.output.join('').split('\n').slice(-40).join('\n')}`);
     return code;
   } finally {
     await browser.close().catch(() => undefined);
     await server.stop();
-    // INFLUENCE_LENS_KEEP_TMP=1 keeps the workspace and VS Code's logs (user-data/logs/…/Influence Lens.log) for a look.
+    // INFLUENCE_LENS_KEEP_TMP=1 keeps the workspace and VS Code's logs (user-data/logs/…/Influence Lens.log) for a
+    // look.
     if (process.env.INFLUENCE_LENS_KEEP_TMP) console.log(`kept ${tmp}`);
     else removeTemp(tmp);
   }

@@ -24,8 +24,17 @@ async function main(): Promise<number> {
       version: process.env.VSCODE_VERSION ?? 'stable',
       extensionDevelopmentPath: REPO,
       extensionTestsPath: testsEntry,
-      extensionTestsEnv: { INFLUENCE_LENS_TEST_OUTPUT: output, INFLUENCE_LENS_TEST_GREP: process.env.INFLUENCE_LENS_TEST_GREP ?? '' },
-      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--user-data-dir', path.join(tmp, 'user-data')],
+      extensionTestsEnv: {
+        INFLUENCE_LENS_TEST_OUTPUT: output,
+        INFLUENCE_LENS_TEST_GREP: process.env.INFLUENCE_LENS_TEST_GREP ?? '',
+      },
+      launchArgs: [
+        workspace,
+        '--disable-extensions',
+        '--disable-workspace-trust',
+        '--user-data-dir',
+        path.join(tmp, 'user-data'),
+      ],
     });
     return code;
   } catch (error) {

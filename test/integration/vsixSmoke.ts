@@ -42,13 +42,15 @@ async function rightClickMenu(page: Page, rowName: string, item: string): Promis
     if (attempt > 20) throw new Error(`no '${item}' in the context menu of ${rowName}`);
     // Close the menu and wait for its click-catching overlay to go before the next right-click.
     await page.keyboard.press('Escape');
-    await page.locator('.context-view-block').waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
+    await page
+      .locator('.context-view-block')
+      .waitFor({ state: 'detached', timeout: 5000 })
+      .catch(() => undefined);
     await page.waitForTimeout(500);
   }
   await page.waitForTimeout(700); // an immediate click on a fresh menu is ignored (PLATFORM.md)
   await entry.click();
 }
-
 
 /** The image whose label is wrong: a light image filed under dark/. */
 const FLIPPED = 'zz-flipped.png';
@@ -70,8 +72,12 @@ function writeShades(root: string): void {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, PNG.sync.write(png));
   };
-  for (const [label, level] of [['dark', 40], ['light', 210]] as const) {
-    for (let i = 0; i < 14; i++) image(path.join(root, 'train', label, `${label}-${String(i).padStart(2, '0')}.png`), level);
+  for (const [label, level] of [
+    ['dark', 40],
+    ['light', 210],
+  ] as const) {
+    for (let i = 0; i < 14; i++)
+      image(path.join(root, 'train', label, `${label}-${String(i).padStart(2, '0')}.png`), level);
     for (let i = 0; i < 5; i++) image(path.join(root, 'test', label, `${label}-t${i}.png`), level);
   }
   image(path.join(root, 'train', 'dark', FLIPPED), 210);
@@ -114,7 +120,9 @@ async function checkContrast(frame: FrameLocator, theme: string): Promise<void> 
       .first()
       .evaluate((el) => {
         // This file is type-checked without the DOM library; the function runs in the page.
-        const css = (globalThis as unknown as { getComputedStyle(e: unknown): { color: string; backgroundColor: string } }).getComputedStyle(el);
+        const css = (
+          globalThis as unknown as { getComputedStyle(e: unknown): { color: string; backgroundColor: string } }
+        ).getComputedStyle(el);
         return { color: css.color, background: css.backgroundColor };
       });
   // The page is opaque (the theme's editor background); a translucent selection colour is painted over it.
@@ -126,11 +134,16 @@ async function checkContrast(frame: FrameLocator, theme: string): Promise<void> 
   ];
   const selection = over((await style('[role=option].active')).background, page);
   checks.push(['focused row link', (await style('[role=option].active button.where')).color, selection]);
-  checks.push(['focused row secondary text', (await style('[role=option].active .given-suggested .muted')).color, selection]);
+  checks.push([
+    'focused row secondary text',
+    (await style('[role=option].active .given-suggested .muted')).color,
+    selection,
+  ]);
   const low = checks.map(([what, fg, bg]) => ({ what, ratio: contrast(fg, bg) }));
   console.log(`${theme}: contrast ${low.map((c) => `${c.what} ${c.ratio.toFixed(1)}`).join(', ')}`);
   const bad = low.filter((c) => c.ratio < 4.5);
-  if (bad.length) throw new Error(`${theme}: below 4.5:1 — ${bad.map((c) => `${c.what} ${c.ratio.toFixed(2)}`).join(', ')}`);
+  if (bad.length)
+    throw new Error(`${theme}: below 4.5:1 — ${bad.map((c) => `${c.what} ${c.ratio.toFixed(2)}`).join(', ')}`);
 }
 
 /** Mean brightness (0–255) of a PNG screenshot. */
@@ -170,11 +183,23 @@ async function setTheme(page: Page, theme: string, workbenchClass: RegExp): Prom
   await page.keyboard.press('F1');
   await page.keyboard.type('Preferences: Color Theme');
   // Click the exact command: "Browse Color Themes in Marketplace" matches the words too.
-  await page.getByRole('option', { name: /^Preferences: Color Theme/ }).first().click({ timeout: 10_000 });
-  await page.getByRole('option', { name: /Modern/ }).first().waitFor({ timeout: 10_000 });
+  await page
+    .getByRole('option', { name: /^Preferences: Color Theme/ })
+    .first()
+    .click({ timeout: 10_000 });
+  await page
+    .getByRole('option', { name: /Modern/ })
+    .first()
+    .waitFor({ timeout: 10_000 });
   await page.keyboard.type(theme);
-  await page.getByRole('option', { name: new RegExp(`^${theme}`) }).first().click({ timeout: 10_000 });
-  for (let end = Date.now() + 20_000; !workbenchClass.test((await page.locator('.monaco-workbench').first().getAttribute('class')) ?? ''); ) {
+  await page
+    .getByRole('option', { name: new RegExp(`^${theme}`) })
+    .first()
+    .click({ timeout: 10_000 });
+  for (
+    let end = Date.now() + 20_000;
+    !workbenchClass.test((await page.locator('.monaco-workbench').first().getAttribute('class')) ?? '');
+  ) {
     if (Date.now() > end) {
       const now = await page.locator('.monaco-workbench').first().getAttribute('class');
       throw new Error(`the workbench did not switch to ${theme} (its classes: ${now})`);
@@ -203,7 +228,8 @@ async function panelFrame(page: Page): Promise<FrameLocator> {
 async function panelIframe(page: Page): Promise<Locator> {
   const frames = page.locator('iframe.webview');
   for (let i = 0; i < (await frames.count()); i++) {
-    if ((await frames.nth(i).contentFrame().frameLocator('#active-frame').locator('il-app').count()) > 0) return frames.nth(i);
+    if ((await frames.nth(i).contentFrame().frameLocator('#active-frame').locator('il-app').count()) > 0)
+      return frames.nth(i);
   }
   throw new Error('no webview shows the review panel');
 }
@@ -245,7 +271,8 @@ async function imageFolderJourney(page: Page, workspace: string, shots: string):
   await rows.first().waitFor({ timeout: 30_000 });
   const top = await rows.evaluateAll((r) => r.slice(0, 3).map((x) => x.textContent ?? ''));
   const rank = top.findIndex((t) => t.includes(FLIPPED));
-  if (rank < 0) throw new Error(`${FLIPPED} is not among the top 3 suspects: ${top.map((t) => t.trim().slice(0, 60)).join(' | ')}`);
+  if (rank < 0)
+    throw new Error(`${FLIPPED} is not among the top 3 suspects: ${top.map((t) => t.trim().slice(0, 60)).join(' | ')}`);
   console.log(`the flipped image is suspect #${rank + 1}`);
 
   // Screenshots in both themes (the README shows them).
@@ -261,9 +288,15 @@ async function imageFolderJourney(page: Page, workspace: string, shots: string):
   await page.screenshot({ path: light });
   await panelShots(page, shots, 'light');
   const [bDark, bLight] = [meanBrightness(dark), meanBrightness(light)];
-  if (!(bLight > bDark + 60)) throw new Error(`the light screenshot (${bLight.toFixed(0)}) is not much brighter than the dark one (${bDark.toFixed(0)})`);
+  if (!(bLight > bDark + 60))
+    throw new Error(
+      `the light screenshot (${bLight.toFixed(0)}) is not much brighter than the dark one (${bDark.toFixed(0)})`,
+    );
   console.log(`screenshots: dark (mean ${bDark.toFixed(0)}) and light (mean ${bLight.toFixed(0)}) in ${shots}`);
-  for (const [theme, cls, name] of [['Dark High Contrast', /\bhc-black\b/, 'high-contrast'], ['Light High Contrast', /\bhc-light\b/, 'high-contrast-light']] as const) {
+  for (const [theme, cls, name] of [
+    ['Dark High Contrast', /\bhc-black\b/, 'high-contrast'],
+    ['Light High Contrast', /\bhc-light\b/, 'high-contrast-light'],
+  ] as const) {
     await setTheme(page, theme, cls);
     await checkContrast(frame, theme);
     await panelShots(page, shots, name);
@@ -297,7 +330,8 @@ function writePair(dir: string): void {
     let s = seed;
     const rnd = () => (s = (s * 16807) % 2147483647) / 2147483647;
     const lines = ['x1,x2,label'];
-    for (let i = 0; i < n; i++) lines.push(`${((i % 2) * 4 + rnd()).toFixed(3)},${((i % 2) * 4 + rnd()).toFixed(3)},${i % 2 ? 'high' : 'low'}`);
+    for (let i = 0; i < n; i++)
+      lines.push(`${((i % 2) * 4 + rnd()).toFixed(3)},${((i % 2) * 4 + rnd()).toFixed(3)},${i % 2 ? 'high' : 'low'}`);
     return `${lines.join('\n')}\n`;
   };
   writeFileSync(path.join(dir, 'train.csv'), csv(28, 7));
@@ -316,7 +350,10 @@ async function main(): Promise<number> {
   writePair(path.join(workspace, 'pair'));
   const shots = path.resolve(process.env.INFLUENCE_LENS_SCREENSHOTS ?? path.join(tmp, 'screenshots'));
   const extensionsDir = path.join(tmp, 'extensions');
-  const install = await codeServerCli(['--extensions-dir', extensionsDir, '--user-data-dir', path.join(tmp, 'user-data'), '--install-extension', vsix], tmp);
+  const install = await codeServerCli(
+    ['--extensions-dir', extensionsDir, '--user-data-dir', path.join(tmp, 'user-data'), '--install-extension', vsix],
+    tmp,
+  );
   console.log(install.output.trim());
   if (install.code !== 0) throw new Error(`--install-extension failed with ${install.code}`);
 
@@ -337,7 +374,10 @@ async function main(): Promise<number> {
     console.log(`the first suspect of animals.csv is ${firstText}`);
     // A test prediction's influencers: proponents and opponents.
     await frame.getByRole('tab', { name: 'Test samples' }).click();
-    await frame.getByRole('button', { name: /^Influencers of/ }).first().click();
+    await frame
+      .getByRole('button', { name: /^Influencers of/ })
+      .first()
+      .click();
     await frame.locator('[data-role=proponents]').waitFor({ timeout: 10_000 });
     const proponents = await frame.locator('[data-role=proponents] li').count();
     console.log(`a test prediction's influencers list ${proponents} proponents`);
@@ -346,7 +386,10 @@ async function main(): Promise<number> {
     await page.locator('.tabs-container .tab', { hasText: 'animals.csv' }).first().waitFor({ timeout: 30_000 });
     const line = Number(firstText.split(':')[1]);
     // The status bar shows the cursor line of the opened record.
-    await page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${line},`) }).first().waitFor({ timeout: 10_000 });
+    await page
+      .locator('.statusbar-item', { hasText: new RegExp(`Ln ${line},`) })
+      .first()
+      .waitFor({ timeout: 10_000 });
     console.log(`clicking it opened animals.csv at line ${line}`);
     // A window reload restores the panel through the WebviewPanelSerializer, with the cached results.
     // "Developer: Reload Window" (a browser reload may skip saving the open editors).
@@ -354,13 +397,21 @@ async function main(): Promise<number> {
     await (await panelFrame(page)).getByText('Influence Lens — animals.csv').waitFor({ timeout: 60_000 });
     console.log('after a window reload the results panel is restored');
 
-    // A reload in the middle of an analysis: the panel comes back with the last good results, and the analysis is offered again.
+    // A reload in the middle of an analysis: the panel comes back with the last good results, and the analysis is
+    // offered again.
     await rightClickMenu(page, 'big.csv', 'Find influential training samples');
-    await page.locator('.notifications-toasts .notification-list-item', { hasText: 'big.csv' }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.notifications-toasts .notification-list-item', { hasText: 'big.csv' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     await page.waitForTimeout(1500);
     await reloadWindow(page);
     await (await panelFrame(page)).getByText('Influence Lens — animals.csv').waitFor({ timeout: 60_000 });
-    const offer = page.locator('.notification-list-item', { hasText: 'the analysis of big.csv was interrupted when the window reloaded' }).first();
+    const offer = page
+      .locator('.notification-list-item', {
+        hasText: 'the analysis of big.csv was interrupted when the window reloaded',
+      })
+      .first();
     await offer.waitFor({ timeout: 30_000 });
     console.log('after a reload during an analysis the last good results are back and the analysis is offered again');
     await offer.locator('.monaco-button', { hasText: 'Re-run' }).click();
@@ -368,11 +419,15 @@ async function main(): Promise<number> {
     console.log('"Re-run" on the offer ran it to the end');
 
     // train.csv beside test.csv: test.csv is the test set, and the overview says so.
-    // The explorer's list is virtual: with images/ expanded, pair/ lies below what it draws. Show the explorer, collapse, open pair/.
+    // The explorer's list is virtual: with images/ expanded, pair/ lies below what it draws. Show the explorer,
+    // collapse, open pair/.
     await page.locator('.part.sidebar .composite.title').first().click();
     await runFromPalette(page, 'View: Show Explorer');
     await runFromPalette(page, 'Collapse Folders in Explorer');
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'pair' }).first().click({ timeout: 30_000 });
+    await page
+      .locator('.explorer-folders-view .monaco-list-row', { hasText: 'pair' })
+      .first()
+      .click({ timeout: 30_000 });
     await rightClickMenu(page, 'train.csv', 'Find influential training samples');
     const pairFrame = await panelFrame(page);
     await pairFrame.getByText('Influence Lens — train.csv').waitFor({ timeout: 90_000 });
@@ -383,7 +438,11 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
-    await browser.contexts()[0]?.pages()[0]?.screenshot({ path: path.join(shots, 'failure.png') }).catch(() => undefined);
+    await browser
+      .contexts()[0]
+      ?.pages()[0]
+      ?.screenshot({ path: path.join(shots, 'failure.png') })
+      .catch(() => undefined);
     console.log(`a screenshot of the failure: ${path.join(shots, 'failure.png')}`);
     console.log(`code-server output (tail):\n${server.output.join('').split('\n').slice(-30).join('\n')}`);
     return 1;

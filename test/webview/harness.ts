@@ -17,7 +17,12 @@ import { buildExplanation, buildResultsView, ResultsIndex } from '../../src/host
 import { RowQueries } from '../../src/host/rowQuery';
 import { buildDetail, readRecord } from '../../src/host/sampleDetail';
 import { buildIssuesView } from '../../src/host/issuesView';
-import { type HostToWebview, type PanelState, parseWebviewToHost, type WebviewToHost } from '../../src/protocol/webview';
+import {
+  type HostToWebview,
+  type PanelState,
+  parseWebviewToHost,
+  type WebviewToHost,
+} from '../../src/protocol/webview';
 import { CHROMIUM, CHROMIUM_ARGS } from '../integration/codeServer';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -25,7 +30,11 @@ const REPO = path.resolve(__dirname, '../..');
 export const ORIGIN = 'https://panel.test';
 
 /** Polls `check` every 50 ms until it holds; fails naming `what` after `timeout` ms. */
-export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeout = 10_000): Promise<void> {
+export async function eventually(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeout = 10_000,
+): Promise<void> {
   const end = Date.now() + timeout;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -38,7 +47,9 @@ export async function launch(): Promise<Browser> {
 }
 
 /** A note longer than any list row shows: the detail pane shows all of it. */
-export const NOTE = 'a long free-text note about this sample that goes on well past what a list row can show, so that only the detail pane shows where it ends:';
+export const NOTE =
+  'a long free-text note about this sample that goes on well past what a ' +
+  'list row can show, so that only the detail pane shows where it ends:';
 
 /** A 16×16 gray PNG whose shade depends on the path, for thumbnails. */
 function thumbnail(p: string): Buffer {
@@ -55,7 +66,9 @@ export interface PanelOptions {
   /** Do not answer requests (to look at the page before rows arrive). */
   silent?: boolean;
   viewport?: { width: number; height: number };
-  /** What the host says "Undo last relabel" would undo (absent: nothing), sent with the results like the real host does. */
+  /**
+   * What the host says "Undo last relabel" would undo (absent: nothing), sent with the results like the real host does.
+   */
   undo?: string;
 }
 
@@ -80,14 +93,19 @@ export class PanelUnderTest {
   ) {
     this.index = new ResultsIndex(results);
     const thumbnails = results.dataset.format === 'imagefolder';
-    this.queries = new RowQueries(this.index, new Map(), thumbnails ? { thumbnail: (s) => `${ORIGIN}/data/${s.path}` } : {});
+    this.queries = new RowQueries(
+      this.index,
+      new Map(),
+      thumbnails ? { thumbnail: (s) => `${ORIGIN}/data/${s.path}` } : {},
+    );
     this.state = options.state;
     if (results.dataset.format === 'csv') {
       const lines = new Map<string, string[]>();
       for (const r of [...results.train, ...results.test]) {
         const file = lines.get(r.source.path) ?? ['x,y,note,label'];
         // A long note: the list cuts it, the detail pane must not.
-        file[r.source.line! - 1] = `${(r.id * 0.37).toFixed(2)},${(r.id * 1.3).toFixed(1)},"${NOTE} ${r.id}",${r.label}`;
+        file[r.source.line! - 1] =
+          `${(r.id * 0.37).toFixed(2)},${(r.id * 1.3).toFixed(1)},"${NOTE} ${r.id}",${r.label}`;
         lines.set(r.source.path, file);
       }
       for (const [file, text] of lines) this.files.set(file, [...text].map((l) => l ?? '').join('\n') + '\n');
@@ -99,9 +117,13 @@ export class PanelUnderTest {
     const panel = new PanelUnderTest(page, results, options);
     await panel.wire();
     await page.goto(`${ORIGIN}/index.html`);
-    await panel.frame().locator('il-app').waitFor({ state: 'attached', timeout: 10_000 }).catch((e: Error) => {
-      throw new Error(`${e.message}\npage errors: ${panel.consoleErrors.join('\n')}`);
-    });
+    await panel
+      .frame()
+      .locator('il-app')
+      .waitFor({ state: 'attached', timeout: 10_000 })
+      .catch((e: Error) => {
+        throw new Error(`${e.message}\npage errors: ${panel.consoleErrors.join('\n')}`);
+      });
     return panel;
   }
 
@@ -130,22 +152,39 @@ export class PanelUnderTest {
       });
     `);
     const nonce = 'dGVzdC1ub25jZQ==';
-    const html = panelHtml({ cspSource: ORIGIN, nonce, script: `${ORIGIN}/dist/webview.js`, style: `${ORIGIN}/media/panel.css` });
+    const html = panelHtml({
+      cspSource: ORIGIN,
+      nonce,
+      script: `${ORIGIN}/dist/webview.js`,
+      style: `${ORIGIN}/media/panel.css`,
+    });
     const theme = readFileSync(path.join(__dirname, 'theme-dark.css'), 'utf8');
     await page.route(`${ORIGIN}/**`, async (route) => {
       const url = new URL(route.request().url());
       if (url.pathname === '/index.html') return route.fulfill({ contentType: 'text/html', body: html });
-      if (url.pathname === '/dist/webview.js') return route.fulfill({ contentType: 'text/javascript', body: readFileSync(path.join(REPO, 'dist/webview.js')) });
+      if (url.pathname === '/dist/webview.js')
+        return route.fulfill({
+          contentType: 'text/javascript',
+          body: readFileSync(path.join(REPO, 'dist/webview.js')),
+        });
       // VS Code injects the theme's variables into the page; the harness adds them to the stylesheet.
-      if (url.pathname === '/media/panel.css') return route.fulfill({ contentType: 'text/css', body: theme + readFileSync(path.join(REPO, 'media/panel.css'), 'utf8') });
-      if (url.pathname.startsWith('/data/')) return route.fulfill({ contentType: 'image/png', body: thumbnail(url.pathname) });
+      if (url.pathname === '/media/panel.css')
+        return route.fulfill({
+          contentType: 'text/css',
+          body: theme + readFileSync(path.join(REPO, 'media/panel.css'), 'utf8'),
+        });
+      if (url.pathname.startsWith('/data/'))
+        return route.fulfill({ contentType: 'image/png', body: thumbnail(url.pathname) });
       return route.fulfill({ status: 404, body: '' });
     });
     // Anything else (a remote origin) must never be asked for.
-    await page.route((url) => !url.href.startsWith(ORIGIN) && !url.href.startsWith('data:'), (route) => {
-      this.consoleErrors.push(`request outside the panel: ${route.request().url()}`);
-      return route.abort();
-    });
+    await page.route(
+      (url) => !url.href.startsWith(ORIGIN) && !url.href.startsWith('data:'),
+      (route) => {
+        this.consoleErrors.push(`request outside the panel: ${route.request().url()}`);
+        return route.abort();
+      },
+    );
   }
 
   private receive(raw: unknown): void {
@@ -160,29 +199,62 @@ export class PanelUnderTest {
     if (this.options.silent) return;
     switch (message.type) {
       case 'ready':
-        void this.send({ type: 'results', view: { ...buildResultsView(this.results, '/data/pets', this.stale), ...buildIssuesView(this.index, new Map(), this.decor()) } });
-        void this.send(this.options.undo ? { type: 'undo', available: true, what: this.options.undo } : { type: 'undo', available: false });
+        void this.send({
+          type: 'results',
+          view: {
+            ...buildResultsView(this.results, '/data/pets', this.stale),
+            ...buildIssuesView(this.index, new Map(), this.decor()),
+          },
+        });
+        void this.send(
+          this.options.undo
+            ? { type: 'undo', available: true, what: this.options.undo }
+            : { type: 'undo', available: false },
+        );
         return;
       case 'queryRows':
-        void this.send({ type: 'rows', requestId: message.requestId, ...this.queries.page(message.query, message.offset, message.count) });
+        void this.send({
+          type: 'rows',
+          requestId: message.requestId,
+          ...this.queries.page(message.query, message.offset, message.count),
+        });
         return;
       case 'explain': {
-        const view = buildExplanation(this.index, message.split, message.id, new Map(), this.results.dataset.format === 'imagefolder' ? { thumbnail: (s) => `${ORIGIN}/data/${s.path}` } : {});
+        const view = buildExplanation(
+          this.index,
+          message.split,
+          message.id,
+          new Map(),
+          this.results.dataset.format === 'imagefolder' ? { thumbnail: (s) => `${ORIGIN}/data/${s.path}` } : {},
+        );
         if (view) void this.send({ type: 'explanation', view });
         return;
       }
       case 'queryIds': {
         const ids = this.queries.ids(message.query);
-        void this.send({ type: 'ids', requestId: message.requestId, total: ids.length, offset: message.offset, ids: ids.slice(message.offset, message.offset + message.count) });
+        void this.send({
+          type: 'ids',
+          requestId: message.requestId,
+          total: ids.length,
+          offset: message.offset,
+          ids: ids.slice(message.offset, message.offset + message.count),
+        });
         return;
       }
       case 'detail': {
         const record = this.index.record(message.split, message.id);
         if (!record) return;
         const text = this.files.get(record.source.path);
-        const content = text !== undefined && record.source.line ? readRecord(text, 'csv', record.source.path, record.source.line) : undefined;
-        const decor = this.results.dataset.format === 'imagefolder' ? { thumbnail: (s: { path: string }) => `${ORIGIN}/data/${s.path}` } : {};
-        const image = this.results.dataset.format === 'imagefolder' ? `${ORIGIN}/data/${record.source.path}` : undefined;
+        const content =
+          text !== undefined && record.source.line
+            ? readRecord(text, 'csv', record.source.path, record.source.line)
+            : undefined;
+        const decor =
+          this.results.dataset.format === 'imagefolder'
+            ? { thumbnail: (s: { path: string }) => `${ORIGIN}/data/${s.path}` }
+            : {};
+        const image =
+          this.results.dataset.format === 'imagefolder' ? `${ORIGIN}/data/${record.source.path}` : undefined;
         const view = buildDetail(this.index, message.split, message.id, new Map(), decor, content, image);
         if (view) void this.send({ type: 'detail', view });
         return;
@@ -201,7 +273,9 @@ export class PanelUnderTest {
   }
 
   private decor() {
-    return this.results.dataset.format === 'imagefolder' ? { thumbnail: (s: { path: string }) => `${ORIGIN}/data/${s.path}` } : {};
+    return this.results.dataset.format === 'imagefolder'
+      ? { thumbnail: (s: { path: string }) => `${ORIGIN}/data/${s.path}` }
+      : {};
   }
 
   sentOf<T extends WebviewToHost['type']>(type: T): Extract<WebviewToHost, { type: T }>[] {

@@ -39,7 +39,10 @@ test('issues: counts per kind, duplicate sets side by side with open both, the r
   assert.match(await sets.nth(1).locator('[data-role=set-kind]').innerText(), /near-duplicates · different labels/);
   await sets.nth(0).locator('[data-role=open-both]').click();
   await eventually('an openSamples message', () => p.sentOf('openSamples').length === 1);
-  assert.deepEqual(p.sentOf('openSamples')[0].samples, [{ split: 'train', id: 3 }, { split: 'test', id: 0 }]);
+  assert.deepEqual(p.sentOf('openSamples')[0].samples, [
+    { split: 'train', id: 3 },
+    { split: 'test', id: 0 },
+  ]);
   // The check: before / predicted / actual, and the button sends k (default 1% of 60 = 1; the user types 4).
   assert.match(await f.locator('[data-role=removal]').innerText(), /mean test loss\s+0\.5000\s+0\.4900\s+0\.4920/);
   await f.locator('[data-role=remove-count]').fill('4');
@@ -57,8 +60,19 @@ test('issues: a count opens its list filtered by that kind; the kind filter stay
   const f = p.frame();
   await f.getByRole('tab', { name: 'Issues' }).click();
   await f.locator('[data-kind=labelConflict]').click();
-  await eventually('the two conflicting samples', async () => (await f.locator('[data-role=count]').innerText().catch(() => '')) === '2 of 60 samples');
-  assert.deepEqual(p.sentOf('queryRows').at(-1)!.query, { list: 'suspects', sort: 'suspicion', issue: 'labelConflict' });
+  await eventually(
+    'the two conflicting samples',
+    async () =>
+      (await f
+        .locator('[data-role=count]')
+        .innerText()
+        .catch(() => '')) === '2 of 60 samples',
+  );
+  assert.deepEqual(p.sentOf('queryRows').at(-1)!.query, {
+    list: 'suspects',
+    sort: 'suspicion',
+    issue: 'labelConflict',
+  });
   assert.equal(await f.locator('[data-role=filter-issue]').inputValue(), 'labelConflict');
   await clean(p);
   await p.close();

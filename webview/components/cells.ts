@@ -31,14 +31,16 @@ export function samplePreview(row: SampleRow): TemplateResult {
  */
 export function whereLink(store: PanelStore, row: SampleRow, inRow = false): TemplateResult {
   return html`<button
-    class="link where"
-    tabindex=${inRow ? '-1' : '0'}
-    title="Open this sample beside the panel (o)"
-    @click=${(e: Event) => {
-      e.stopPropagation();
-      store.post({ type: 'openSample', split: row.split, id: row.id });
-    }}
-  >${row.where}</button>${row.relocated ? html` <span class="relocated" title="The file changed since the analysis">(${row.relocated})</span>` : nothing}`;
+      class="link where"
+      tabindex=${inRow ? '-1' : '0'}
+      title="Open this sample beside the panel (o)"
+      @click=${(e: Event) => {
+        e.stopPropagation();
+        store.post({ type: 'openSample', split: row.split, id: row.id });
+      }}
+    >
+      ${row.where}</button
+    >${row.relocated ? html` <span class="relocated" title="The file changed since the analysis">(${row.relocated})</span>` : nothing}`;
 }
 
 export function suspicionBar(value: number | undefined): TemplateResult | typeof nothing {

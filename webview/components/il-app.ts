@@ -29,7 +29,10 @@ const TAB_TITLES: Record<Tab, string> = {
   tests: 'Test samples',
   influencers: 'Influencers',
 };
-/** In a narrow panel (beside an editor) the tab row must fit: shorter titles (the tab's name for a screen reader stays the long one). */
+/**
+ * In a narrow panel (beside an editor) the tab row must fit: shorter titles (the tab's name for a screen reader stays
+ * the long one).
+ */
 const SHORT_TITLES: Record<Tab, string> = {
   overview: 'Overview',
   issues: 'Issues',
@@ -176,29 +179,43 @@ export class IlApp extends LitElement {
     const v = s.view;
     if (!v) {
       return s.problem
-        ? html`<div class="banner" role="alert" data-role="problem">${s.problem}</div>${this.progress()}`
-        : html`<p class="muted" role="status" data-role="empty">${s.empty ?? 'Waiting for results…'}</p>${this.progress()}`;
+        ? html`<div class="banner" role="alert" data-role="problem">${s.problem}</div>
+            ${this.progress()}`
+        : html`<p class="muted" role="status" data-role="empty">${s.empty ?? 'Waiting for results…'}</p>
+            ${this.progress()}`;
     }
     const selectedIndex = TABS.indexOf(s.tab);
     return html`
       <header>
         <h1>Influence Lens — ${v.datasetName}</h1>
-        <span class="muted">${v.nTrain} training · ${v.nTest} test · ${v.classes.length} classes · ${v.model} · ${assessTrust(v.reliability, v.hiddenLayers).badge}</span>
+        <span class="muted"
+          >${v.nTrain} training · ${v.nTest} test · ${v.classes.length} classes · ${v.model} ·
+          ${assessTrust(v.reliability, v.hiddenLayers).badge}</span
+        >
         <span class="actions">
           <vscode-button secondary @click=${() => s.post({ type: 'rerun' })}>Re-run</vscode-button>
-          <vscode-button secondary @click=${() => s.post({ type: 'exportReviews', format: 'csv' })}>Export reviews (CSV)</vscode-button>
-          <vscode-button secondary @click=${() => s.post({ type: 'exportReviews', format: 'json' })}>Export reviews (JSON)</vscode-button>
+          <vscode-button secondary @click=${() => s.post({ type: 'exportReviews', format: 'csv' })}
+            >Export reviews (CSV)</vscode-button
+          >
+          <vscode-button secondary @click=${() => s.post({ type: 'exportReviews', format: 'json' })}
+            >Export reviews (JSON)</vscode-button
+          >
         </span>
       </header>
-      ${v.stale
-        ? html`<div class="banner" role="alert" data-role="stale">
-            The dataset changed since this analysis: these results are stale.
-            <vscode-button @click=${() => s.post({ type: 'rerun' })}>Re-run now</vscode-button>
-          </div>`
-        : nothing}
+      ${
+        v.stale
+          ? html`<div class="banner" role="alert" data-role="stale">
+              The dataset changed since this analysis: these results are stale.
+              <vscode-button @click=${() => s.post({ type: 'rerun' })}>Re-run now</vscode-button>
+            </div>`
+          : nothing
+      }
       ${s.problem ? html`<div class="banner" role="alert" data-role="problem">${s.problem}</div>` : nothing}
       ${this.progress()}
-      <vscode-tabs selected-index=${selectedIndex} @vsc-tabs-select=${(e: CustomEvent<{ selectedIndex: number }>) => this.onTab(e.detail.selectedIndex)}>
+      <vscode-tabs
+        selected-index=${selectedIndex}
+        @vsc-tabs-select=${(e: CustomEvent<{ selectedIndex: number }>) => this.onTab(e.detail.selectedIndex)}
+      >
         ${TABS.map((tab) => html`<vscode-tab-header slot="header" data-tab=${tab} aria-label=${TAB_TITLES[tab]}><span class="long">${TAB_TITLES[tab]}</span><span class="short">${SHORT_TITLES[tab]}</span></vscode-tab-header>`)}
         ${TABS.map((tab) => html`<vscode-tab-panel>${tab === s.tab ? this.tabContent(tab) : nothing}</vscode-tab-panel>`)}
       </vscode-tabs>
@@ -229,7 +246,8 @@ export class IlApp extends LitElement {
     if (!p) return nothing;
     const amount = p.total ? ` ${Math.round(p.done ?? 0)}/${Math.round(p.total)}` : '';
     return html`<div class="banner info" role="status" data-role="progress">
-      <vscode-progress-ring></vscode-progress-ring> Analysis running: ${p.stage ?? 'starting'}${amount} ${p.message ?? ''}
+      <vscode-progress-ring></vscode-progress-ring> Analysis running: ${p.stage ?? 'starting'}${amount}
+      ${p.message ?? ''}
     </div>`;
   }
 

@@ -5,12 +5,32 @@
  * are read from the theme's chart variables when the chart is made.
  */
 import {
-  BarController, BarElement, CategoryScale, Chart, type ChartConfiguration, LinearScale, LineController, LineElement, type Plugin,
-  PointElement, ScatterController, Tooltip,
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  type ChartConfiguration,
+  LinearScale,
+  LineController,
+  LineElement,
+  type Plugin,
+  PointElement,
+  ScatterController,
+  Tooltip,
 } from 'chart.js';
 import { css, html, LitElement, type PropertyValues } from 'lit';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, ScatterController, Tooltip);
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  ScatterController,
+  Tooltip,
+);
 
 function themeColor(el: Element, name: string, fallback: string): string {
   return getComputedStyle(el).getPropertyValue(name).trim() || fallback;
@@ -70,7 +90,11 @@ export class IlHistogram extends ChartElement {
   }
 
   protected label(): string {
-    return `Histogram of the suspicion score (a mean of rank percentiles) over ${this.counts.reduce((a, b) => a + b, 0)} training samples${this.cut === null ? '' : `; estimated cut at ${this.cut.toFixed(2)}`}`;
+    return (
+      `Histogram of the suspicion score (a mean of rank percentiles) over ` +
+      `${this.counts.reduce((a, b) => a + b, 0)} training ` +
+      `samples${this.cut === null ? '' : `; estimated cut at ${this.cut.toFixed(2)}`}`
+    );
   }
 
   protected config(): ChartConfiguration {
@@ -114,10 +138,25 @@ export class IlHistogram extends ChartElement {
       options: {
         animation: false,
         maintainAspectRatio: false,
-        plugins: { tooltip: { callbacks: { title: (items) => `suspicion score ${items[0].label}`, label: (item) => `${item.raw} samples` } } },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              title: (items) => `suspicion score ${items[0].label}`,
+              label: (item) => `${item.raw} samples`,
+            },
+          },
+        },
         scales: {
-          x: { ticks: { color: text, maxRotation: 0, autoSkip: true, maxTicksLimit: 6 }, grid: { display: false }, title: { display: true, text: 'suspicion score (mean rank percentile; not a probability)', color: text } },
-          y: { ticks: { color: text }, grid: { color: grid }, title: { display: true, text: 'training samples', color: text } },
+          x: {
+            ticks: { color: text, maxRotation: 0, autoSkip: true, maxTicksLimit: 6 },
+            grid: { display: false },
+            title: { display: true, text: 'suspicion score (mean rank percentile; not a probability)', color: text },
+          },
+          y: {
+            ticks: { color: text },
+            grid: { color: grid },
+            title: { display: true, text: 'training samples', color: text },
+          },
         },
       },
       plugins: [cutLine],
@@ -154,16 +193,40 @@ export class IlScatter extends ChartElement {
       type: 'scatter',
       data: {
         datasets: [
-          { label: 'removed sample × test sample', data: this.pairs.map((p) => ({ x: p.predicted, y: p.actual })), backgroundColor: point, pointRadius: 3 },
-          { type: 'line', label: 'y = x', data: [{ x: lo, y: lo }, { x: hi, y: hi }], borderColor: diagonal, borderDash: [4, 3], pointRadius: 0 },
+          {
+            label: 'removed sample × test sample',
+            data: this.pairs.map((p) => ({ x: p.predicted, y: p.actual })),
+            backgroundColor: point,
+            pointRadius: 3,
+          },
+          {
+            type: 'line',
+            label: 'y = x',
+            data: [
+              { x: lo, y: lo },
+              { x: hi, y: hi },
+            ],
+            borderColor: diagonal,
+            borderDash: [4, 3],
+            pointRadius: 0,
+          },
         ],
       },
       options: {
         animation: false,
         maintainAspectRatio: false,
         scales: {
-          x: { type: 'linear', ticks: { color: text }, grid: { color: grid }, title: { display: true, text: 'predicted change of test loss', color: text } },
-          y: { ticks: { color: text }, grid: { color: grid }, title: { display: true, text: 'actual change (retrained)', color: text } },
+          x: {
+            type: 'linear',
+            ticks: { color: text },
+            grid: { color: grid },
+            title: { display: true, text: 'predicted change of test loss', color: text },
+          },
+          y: {
+            ticks: { color: text },
+            grid: { color: grid },
+            title: { display: true, text: 'actual change (retrained)', color: text },
+          },
         },
       },
     } as ChartConfiguration;

@@ -71,20 +71,33 @@ export class IlConfusion extends LitElement {
   override render() {
     return html`<table aria-label="Given label (rows) against suggested label (columns)">
       <thead>
-        <tr><th scope="col">given ↓ / suggested →</th>${this.classes.map((c) => html`<th scope="col">${c}</th>`)}</tr>
+        <tr>
+          <th scope="col">given ↓ / suggested →</th>
+          ${this.classes.map((c) => html`<th scope="col">${c}</th>`)}
+        </tr>
       </thead>
       <tbody>
         ${this.classes.map(
-          (given, g) => html`<tr>
-            <th scope="row">${given}</th>
-            ${this.classes.map((suggested, s) => {
-              const n = this.counts[g]?.[s] ?? 0;
-              const cls = [g !== s ? 'off' : '', n === 0 ? 'zero' : '', given === this.given && suggested === this.suggested ? 'chosen' : ''].join(' ');
-              return html`<td class=${cls}>
-                <button aria-label=${`${n} samples labeled ${given}, suggested ${suggested}`} @click=${() => this.choose(given, suggested)}>${n}</button>
-              </td>`;
-            })}
-          </tr>`,
+          (given, g) =>
+            html`<tr>
+              <th scope="row">${given}</th>
+              ${this.classes.map((suggested, s) => {
+                const n = this.counts[g]?.[s] ?? 0;
+                const cls = [
+                  g !== s ? 'off' : '',
+                  n === 0 ? 'zero' : '',
+                  given === this.given && suggested === this.suggested ? 'chosen' : '',
+                ].join(' ');
+                return html`<td class=${cls}>
+                  <button
+                    aria-label=${`${n} samples labeled ${given}, suggested ${suggested}`}
+                    @click=${() => this.choose(given, suggested)}
+                  >
+                    ${n}
+                  </button>
+                </td>`;
+              })}
+            </tr>`,
         )}
       </tbody>
     </table>`;

@@ -107,14 +107,30 @@ export class IlDetail extends PanelView {
       </div>
       ${d.image ? html`<img class="image" data-role="detail-image" src=${d.image} alt=${`${s.where}, full size`} />` : nothing}
       ${d.recordNote ? html`<p class="muted" data-role="record-note">${d.recordNote}</p>` : nothing}
-      ${d.fields.length
-        ? html`<h3>Record</h3><dl data-role="fields">${d.fields.map((f) => html`<dt>${f.name}</dt><dd>${f.value}</dd>`)}</dl>`
-        : s.preview && !d.image
-          ? html`<h3>Record</h3><p data-role="preview">${s.preview}</p>`
-          : nothing}
-      ${d.text !== undefined ? html`<details><summary>The record's text</summary><pre data-role="record-text">${d.text}</pre></details>` : nothing}
-      ${d.probabilities.length ? this.probabilities(d) : nothing}
-      ${d.signals.length ? this.signals(d) : nothing}
+      ${
+        d.fields.length
+          ? html`<h3>Record</h3>
+              <dl data-role="fields">
+                ${d.fields.map(
+                  (f) =>
+                    html`<dt>${f.name}</dt>
+                      <dd>${f.value}</dd>`,
+                )}
+              </dl>`
+          : s.preview && !d.image
+            ? html`<h3>Record</h3>
+                <p data-role="preview">${s.preview}</p>`
+            : nothing
+      }
+      ${
+        d.text !== undefined
+          ? html`<details>
+              <summary>The record's text</summary>
+              <pre data-role="record-text">${d.text}</pre>
+            </details>`
+          : nothing
+      }
+      ${d.probabilities.length ? this.probabilities(d) : nothing} ${d.signals.length ? this.signals(d) : nothing}
       ${this.influencers(d)}
     </section>`;
   }
@@ -124,41 +140,58 @@ export class IlDetail extends PanelView {
     return html`<h3>Out-of-sample probability per class</h3>
       <table data-role="probabilities">
         ${d.probabilities.map(
-          (p) => html`<tr class=${p.label === given ? 'given' : ''}>
-            <td>${p.label}${p.label === given ? ' (given)' : ''}</td>
-            <td class="num">${fmt(p.probability, 2)}</td>
-            <td>${suspicionBar(p.probability)}</td>
-          </tr>`,
+          (p) =>
+            html`<tr class=${p.label === given ? 'given' : ''}>
+              <td>${p.label}${p.label === given ? ' (given)' : ''}</td>
+              <td class="num">${fmt(p.probability, 2)}</td>
+              <td>${suspicionBar(p.probability)}</td>
+            </tr>`,
         )}
       </table>
       ${d.probabilityNote ? html`<p class="muted">${d.probabilityNote}</p>` : nothing}
-      <p class="muted">From models trained without this sample (cross-fitting), so a wrong label cannot have been memorised.</p>`;
+      <p class="muted">
+        From models trained without this sample (cross-fitting), so a wrong label cannot have been memorised.
+      </p>`;
   }
 
   private signals(d: DetailView) {
     return html`<h3>Why it is suspected</h3>
       <table data-role="signals">
-        <tr><th>signal</th><th>value</th><th>more suspicious than</th><th>weight</th></tr>
+        <tr>
+          <th>signal</th>
+          <th>value</th>
+          <th>more suspicious than</th>
+          <th>weight</th>
+        </tr>
         ${d.signals.map(
-          (g) => html`<tr title=${g.meaning}>
-            <td>${g.name}</td>
-            <td class="num">${fmt(g.value)}</td>
-            <td class="num">${(100 * g.percentile).toFixed(0)}% ${suspicionBar(g.percentile)}</td>
-            <td class="num">${g.weight.toFixed(2)}</td>
-          </tr>`,
+          (g) =>
+            html`<tr title=${g.meaning}>
+              <td>${g.name}</td>
+              <td class="num">${fmt(g.value)}</td>
+              <td class="num">${(100 * g.percentile).toFixed(0)}% ${suspicionBar(g.percentile)}</td>
+              <td class="num">${g.weight.toFixed(2)}</td>
+            </tr>`,
         )}
       </table>
-      <p class="muted">The suspicion is the weighted mean of the three percentiles (${fmt(d.sample.suspicion, 2)}): a rank, not a probability.</p>`;
+      <p class="muted">
+        The suspicion is the weighted mean of the three percentiles (${fmt(d.sample.suspicion, 2)}): a rank, not a
+        probability.
+      </p>`;
   }
 
   private influencers(d: DetailView) {
     const isTest = d.sample.split === 'test';
     const list = (title: string, rows: InfluenceRow[], role: string) =>
-      html`<h3>${title}</h3>${rows.length
-        ? html`<ol data-role=${role}>${rows.map((r) => html`<li>${whereLink(this.store, r.sample)} <span class="muted">${r.sample.label} · ${fmt(r.influence)}</span></li>`)}</ol>`
-        : html`<p class="muted">none among the kept influences</p>`}`;
+      html`<h3>${title}</h3>
+        ${
+          rows.length
+            ? html`<ol data-role=${role}>
+                ${rows.map((r) => html`<li>${whereLink(this.store, r.sample)} <span class="muted">${r.sample.label} · ${fmt(r.influence)}</span></li>`)}
+              </ol>`
+            : html`<p class="muted">none among the kept influences</p>`
+        }`;
     return html`${list(isTest ? 'Strongest proponents' : 'Test samples whose label it supports most', d.proponents, 'detail-proponents')}
-      ${list(isTest ? 'Strongest opponents' : 'Test samples it pulls away most', d.opponents, 'detail-opponents')}`;
+    ${list(isTest ? 'Strongest opponents' : 'Test samples it pulls away most', d.opponents, 'detail-opponents')}`;
   }
 }
 

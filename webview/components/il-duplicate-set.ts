@@ -70,26 +70,37 @@ export class IlDuplicateSet extends LitElement {
       <div class="toolbar">
         <span class="tag" data-role="set-kind">${kind}</span>
         <span class="muted">${s.size} samples${s.size > s.members.length ? ` (showing ${s.members.length})` : ''}</span>
-        <vscode-button secondary data-role="open-both"
-          @click=${() => this.store.post({ type: 'openSamples', samples: s.members.map((m) => ({ split: m.split, id: m.id })) })}>
+        <vscode-button
+          secondary
+          data-role="open-both"
+          @click=${() => this.store.post({ type: 'openSamples', samples: s.members.map((m) => ({ split: m.split, id: m.id })) })}
+        >
           ${s.members.length === 2 ? 'Open both' : 'Open all'}
         </vscode-button>
       </div>
-      ${images
-        ? html`<div class="members">
-            ${s.members.map(
-              (m) => html`<figure data-role="member">
-                ${samplePreview(m)}
-                <figcaption>${m.split} · <span class=${labels.size > 1 ? 'differs' : ''}>${m.label}</span><br />${whereLink(this.store, m)}</figcaption>
-              </figure>`,
-            )}
-          </div>`
-        : html`<div class="members rows">
-            ${s.members.map(
-              (m) => html`<span data-role="member">${m.split}</span><span class=${labels.size > 1 ? 'differs' : ''}>${m.label}</span>
-                <span>${whereLink(this.store, m)} <span class="values">${m.preview ?? ''}</span></span>`,
-            )}
-          </div>`}
+      ${
+        images
+          ? html`<div class="members">
+              ${s.members.map(
+                (m) =>
+                  html`<figure data-role="member">
+                    ${samplePreview(m)}
+                    <figcaption>
+                      ${m.split} · <span class=${labels.size > 1 ? 'differs' : ''}>${m.label}</span
+                      ><br />${whereLink(this.store, m)}
+                    </figcaption>
+                  </figure>`,
+              )}
+            </div>`
+          : html`<div class="members rows">
+              ${s.members.map(
+                (m) =>
+                  html`<span data-role="member">${m.split}</span
+                    ><span class=${labels.size > 1 ? 'differs' : ''}>${m.label}</span>
+                    <span>${whereLink(this.store, m)} <span class="values">${m.preview ?? ''}</span></span>`,
+              )}
+            </div>`
+      }
     `;
   }
 }

@@ -69,31 +69,71 @@ export class IlHarmful extends PanelView {
     const list = this.showHelpful ? issues.helpful : issues.harmful;
     return html`
       <p class="muted" title=${issues.harmfulDefinition}>
-        Influence on the whole test set: the predicted change of the total test loss if the sample were removed (negative = it hurts the test set).
+        Influence on the whole test set: the predicted change of the total test loss if the sample were removed
+        (negative = it hurts the test set).
       </p>
       <div class="toolbar">
-        <label>Remove the <input type="number" min="1" max=${this.store.view?.nTrain ?? 1} .value=${String(k)} data-role="remove-count"
-          @change=${(e: Event) => (this.count = Math.max(1, Math.round(Number((e.target as HTMLInputElement).value)) || issues.defaultRemoval))} />
-          most harmful and retrain</label>
-        <vscode-button data-role="remove-harmful" ?disabled=${running}
+        <label
+          >Remove the
+          <input
+            type="number"
+            min="1"
+            max=${this.store.view?.nTrain ?? 1}
+            .value=${String(k)}
+            data-role="remove-count"
+            @change=${(e: Event) => (this.count = Math.max(1, Math.round(Number((e.target as HTMLInputElement).value)) || issues.defaultRemoval))}
+          />
+          most harmful and retrain</label
+        >
+        <vscode-button
+          data-role="remove-harmful"
+          ?disabled=${running}
           title="Re-runs the analysis on the saved fit, refitting the last layer without these samples; cancel it from the progress notification"
-          @click=${() => this.store.post({ type: 'removeHarmful', count: k })}>Check</vscode-button>
+          @click=${() => this.store.post({ type: 'removeHarmful', count: k })}
+          >Check</vscode-button
+        >
       </div>
-      ${r
-        ? html`<table data-role="removal">
-            <tr><th></th><th class="num">before</th><th class="num">predicted after</th><th class="num">actual after</th></tr>
-            <tr><td>mean test loss</td><td class="num">${fmt(r.testLossBefore, 4)}</td><td class="num">${fmt(r.predictedTestLossAfter, 4)}</td><td class="num">${fmt(r.testLossAfter, 4)}</td></tr>
-            <tr><td>test accuracy</td><td class="num">${pct(r.accuracyBefore)}</td><td class="num muted">–</td><td class="num">${pct(r.accuracyAfter)}</td></tr>
-            <tr><td colspan="4" class="muted">without the ${r.removed} most harmful samples, last layer refitted; total test loss change predicted ${fmt(r.predictedLossChange, 4)}, actual ${fmt(r.actualLossChange, 4)}</td></tr>
-          </table>`
-        : html`<p class="muted" data-role="removal">Not run for these results.</p>`}
+      ${
+        r
+          ? html`<table data-role="removal">
+              <tr>
+                <th></th>
+                <th class="num">before</th>
+                <th class="num">predicted after</th>
+                <th class="num">actual after</th>
+              </tr>
+              <tr>
+                <td>mean test loss</td>
+                <td class="num">${fmt(r.testLossBefore, 4)}</td>
+                <td class="num">${fmt(r.predictedTestLossAfter, 4)}</td>
+                <td class="num">${fmt(r.testLossAfter, 4)}</td>
+              </tr>
+              <tr>
+                <td>test accuracy</td>
+                <td class="num">${pct(r.accuracyBefore)}</td>
+                <td class="num muted">–</td>
+                <td class="num">${pct(r.accuracyAfter)}</td>
+              </tr>
+              <tr>
+                <td colspan="4" class="muted">
+                  without the ${r.removed} most harmful samples, last layer refitted; total test loss change predicted
+                  ${fmt(r.predictedLossChange, 4)}, actual ${fmt(r.actualLossChange, 4)}
+                </td>
+              </tr>
+            </table>`
+          : html`<p class="muted" data-role="removal">Not run for these results.</p>`
+      }
       <div class="toolbar">
         <button class="link" data-role="harm-toggle" @click=${() => (this.showHelpful = !this.showHelpful)}>
           show the most ${this.showHelpful ? 'harmful' : 'helpful'}
         </button>
-        <span class="muted">${this.showHelpful ? 'most helpful' : `most harmful (${issues.counts.harmful} of ${this.store.view?.nTrain ?? 0} are harmful)`}</span>
+        <span class="muted"
+          >${this.showHelpful ? 'most helpful' : `most harmful (${issues.counts.harmful} of ` + `${this.store.view?.nTrain ?? 0} are harmful)`}</span
+        >
       </div>
-      <ol data-role="harm-list">${list.map((row) => this.item(row))}</ol>
+      <ol data-role="harm-list">
+        ${list.map((row) => this.item(row))}
+      </ol>
     `;
   }
 

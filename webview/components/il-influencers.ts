@@ -16,7 +16,6 @@ import { PanelView } from './panel-view';
 import { sharedStyles } from './shared.styles';
 
 export class IlInfluencers extends PanelView {
-
   static override styles = [
     sharedStyles,
     css`
@@ -64,8 +63,10 @@ export class IlInfluencers extends PanelView {
   override render() {
     const e = this.store.explanation;
     if (!e) {
-      return html`<p class="muted">Choose a test sample (Test samples tab, or "Explain this prediction" on a file) to see the training samples that
-        helped and hurt its prediction.</p>`;
+      return html`<p class="muted">
+        Choose a test sample (Test samples tab, or "Explain this prediction" on a file) to see the training samples that
+        helped and hurt its prediction.
+      </p>`;
     }
     const s = e.sample;
     const isTest = s.split === 'test';
@@ -75,8 +76,9 @@ export class IlInfluencers extends PanelView {
         <div class="subject">
           ${samplePreview(s)}
           <div>
-            labeled <strong>${s.label}</strong>, predicted <strong class=${s.label !== s.predicted ? 'wrong' : ''}>${s.predicted}</strong>,
-            loss ${fmt(s.loss)}${s.review ? html` · <span class="pill">${reviewText(s.review)}</span>` : nothing}
+            labeled <strong>${s.label}</strong>, predicted
+            <strong class=${s.label !== s.predicted ? 'wrong' : ''}>${s.predicted}</strong>, loss
+            ${fmt(s.loss)}${s.review ? html` · <span class="pill">${reviewText(s.review)}</span>` : nothing}
           </div>
         </div>
         ${e.why ? html`<p class="why" data-role="why">${e.why}</p>` : nothing}
@@ -86,29 +88,48 @@ export class IlInfluencers extends PanelView {
         ${this.side(isTest ? `Proponents: training samples that support its label ${s.label}` : 'Test samples whose given label it supports', e.proponents, 'proponents', isTest)}
         ${this.side(isTest ? `Opponents: training samples that pull it away from ${s.label}` : 'Test samples it pulls away from their given label', e.opponents, 'opponents', isTest)}
       </div>
-      <p class="muted" data-role="influence-meaning">${isTest
-        ? `Influence: how much this test sample's loss on its given label ${s.label} would rise if the training sample were removed (negative: it would fall)${s.label !== s.predicted ? `. The pull toward ${s.predicted} comes from the opponents` : ''}.`
-        : 'Influence: how much the test sample\'s loss on its given label would rise if this training sample were removed (negative: it would fall).'}</p>
+      <p class="muted" data-role="influence-meaning">
+        ${
+          isTest
+            ? `Influence: how much this test sample's loss on its given label ` +
+              `${s.label} would rise if the training sample were removed (negative: ` +
+              `it would ` +
+              `fall)${s.label !== s.predicted ? `. The pull toward ${s.predicted} comes from the opponents` : ''}.`
+            : "Influence: how much the test sample's loss on its given label would " +
+              'rise if this training sample were removed (negative: it would fall).'
+        }
+      </p>
     `;
   }
 
   private side(title: string, rows: InfluenceRow[], role: string, isTest: boolean) {
     return html`<section aria-label=${title} data-role=${role}>
       <h3>${title}</h3>
-      ${rows.length === 0
-        ? html`<p class="muted">none</p>`
-        : html`<ol>${rows.map((r) => this.item(r.sample, r.influence, isTest))}</ol>`}
+      ${
+        rows.length === 0
+          ? html`<p class="muted">none</p>`
+          : html`<ol>
+              ${rows.map((r) => this.item(r.sample, r.influence, isTest))}
+            </ol>`
+      }
     </section>`;
   }
 
   private item(sample: SampleRow, influence: number, isTest: boolean) {
     return html`<li>
-      ${samplePreview(sample)}
-      ${whereLink(this.store, sample)}
-      <span class="label">${sample.label}${sample.likelyLabelIssue ? html` <span class="pill" title="a suspected mislabel">suspect</span>` : nothing}</span>
-      <span class="infl num" title=${isTest
-        ? 'predicted rise of the test sample\'s loss on its given label if this training sample were removed'
-        : 'predicted rise of this test sample\'s loss on its given label if the training sample were removed'}>${fmt(influence)}</span>
+      ${samplePreview(sample)} ${whereLink(this.store, sample)}
+      <span class="label"
+        >${sample.label}${sample.likelyLabelIssue ? html` <span class="pill" title="a suspected mislabel">suspect</span>` : nothing}</span
+      >
+      <span
+        class="infl num"
+        title=${
+          isTest
+            ? "predicted rise of the test sample's loss on its given label if this training sample were removed"
+            : "predicted rise of this test sample's loss on its given label if the training sample were removed"
+        }
+        >${fmt(influence)}</span
+      >
     </li>`;
   }
 }

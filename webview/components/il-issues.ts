@@ -72,48 +72,92 @@ export class IlIssues extends PanelView {
     const v = this.store.view;
     if (!v) return nothing;
     const issues = v.issues;
-    if (!issues) return html`<p class="muted" data-role="no-issues">These results have no data-issue report (made by an older version, or with it turned off): re-run to get one.</p>`;
+    if (!issues)
+      return html`<p class="muted" data-role="no-issues">
+        These results have no data-issue report (made by an older version, or with it turned off): re-run to get one.
+      </p>`;
     const c = issues.counts;
     const counts: Record<IssueKind, number> = {
-      labelIssue: c.labelIssue, duplicate: c.duplicate, leakage: c.leakage, labelConflict: c.labelConflict, outlier: c.outlier, harmful: c.harmful,
+      labelIssue: c.labelIssue,
+      duplicate: c.duplicate,
+      leakage: c.leakage,
+      labelConflict: c.labelConflict,
+      outlier: c.outlier,
+      harmful: c.harmful,
     };
     return html`
       <div class="counts" role="list" aria-label="Data issues by kind">
         ${KINDS.map(
-          ([kind, text, list]) => html`<button class="count" role="listitem" data-kind=${kind}
-            title=${`Show the ${list === 'tests' ? 'test samples' : 'training samples'} with this issue`} @click=${() => this.filter(kind, list)}>
-            <strong>${counts[kind].toLocaleString('en-US')}</strong>${text}
-          </button>`,
+          ([kind, text, list]) =>
+            html`<button
+              class="count"
+              role="listitem"
+              data-kind=${kind}
+              title=${`Show the ${list === 'tests' ? 'test samples' : 'training samples'} with this issue`}
+              @click=${() => this.filter(kind, list)}
+            >
+              <strong>${counts[kind].toLocaleString('en-US')}</strong>${text}
+            </button>`,
         )}
       </div>
       <p class="muted">
-        Outliers: score ≥ ${issues.outlierCut} (<span title=${issues.outlierDefinition}>how it is scored</span>; ${c.testOutliers} in test).
-        Near-duplicates: within ${issues.duplicateCut}× the median nearest-neighbour distance; ${issues.search}.
+        Outliers: score ≥ ${issues.outlierCut} (<span title=${issues.outlierDefinition}>how it is scored</span>;
+        ${c.testOutliers} in test). Near-duplicates: within ${issues.duplicateCut}× the median nearest-neighbour
+        distance; ${issues.search}.
       </p>
       <h2>Duplicate sets</h2>
-      ${issues.duplicateSets.length
-        ? html`<div data-role="duplicate-sets">
-            ${issues.duplicateSets.map((s) => html`<il-duplicate-set .store=${this.store} .set=${s}></il-duplicate-set>`)}
-          </div>
-          ${c.duplicate > issues.duplicateSets.length ? html`<p class="muted">Showing ${issues.duplicateSets.length} of ${c.duplicate} sets: leakage and conflicting labels first.</p>` : nothing}`
-        : html`<p class="muted">No duplicates found.</p>`}
+      ${
+        issues.duplicateSets.length
+          ? html`<div data-role="duplicate-sets">
+                ${issues.duplicateSets.map((s) => html`<il-duplicate-set .store=${this.store} .set=${s}></il-duplicate-set>`)}
+              </div>
+              ${c.duplicate > issues.duplicateSets.length ? html`<p class="muted">Showing ${issues.duplicateSets.length} of ${c.duplicate} sets: leakage and conflicting labels first.</p>` : nothing}`
+          : html`<p class="muted">No duplicates found.</p>`
+      }
       <h2>Harmful and helpful training samples</h2>
       <il-harmful .store=${this.store} .rev=${this.rev}></il-harmful>
       <h2>Classes</h2>
       <table data-role="classes">
-        <tr><th>class</th><th class="num">train</th><th class="num">share</th><th class="num">test</th><th class="num">label errors</th><th class="num">outliers</th><th class="num">in duplicates</th><th class="num">suspect share</th></tr>
+        <tr>
+          <th>class</th>
+          <th class="num">train</th>
+          <th class="num">share</th>
+          <th class="num">test</th>
+          <th class="num">label errors</th>
+          <th class="num">outliers</th>
+          <th class="num">in duplicates</th>
+          <th class="num">suspect share</th>
+        </tr>
         ${issues.classes.map(
-          (k) => html`<tr>
-            <td>${k.label}${k.underrepresented ? html` <span class="wrong" title="fewer than 0.2× the mean class size">under-represented</span>` : nothing}</td>
-            <td class="num">${k.train}</td><td class="num">${pct(k.trainShare)}</td><td class="num">${k.test}</td>
-            <td class="num">${k.labelIssues}</td><td class="num">${k.outliers}</td><td class="num">${k.duplicates}</td><td class="num">${pct(k.issueShare)}</td>
-          </tr>`,
+          (k) =>
+            html`<tr>
+              <td>
+                ${k.label}${k.underrepresented ? html` <span class="wrong" title="fewer than 0.2× the mean class size">under-represented</span>` : nothing}
+              </td>
+              <td class="num">${k.train}</td>
+              <td class="num">${pct(k.trainShare)}</td>
+              <td class="num">${k.test}</td>
+              <td class="num">${k.labelIssues}</td>
+              <td class="num">${k.outliers}</td>
+              <td class="num">${k.duplicates}</td>
+              <td class="num">${pct(k.issueShare)}</td>
+            </tr>`,
         )}
       </table>
-      ${issues.confusedPairs.length
-        ? html`<p data-role="confused">Most confused out of sample: ${issues.confusedPairs.map((p, i) => html`${i ? ', ' : ''}<button class="link"
-              @click=${() => this.showPair(p.a, p.b)}>${p.a} ↔ ${p.b}</button> ${fmt(p.count, 0)}`)}</p>`
-        : nothing}
+      ${
+        issues.confusedPairs.length
+          ? html`<p data-role="confused">
+              Most confused out of sample:
+              ${issues.confusedPairs.map(
+                (p, i) =>
+                  html`${i ? ', ' : ''}<button class="link" @click=${() => this.showPair(p.a, p.b)}>
+                      ${p.a} ↔ ${p.b}
+                    </button>
+                    ${fmt(p.count, 0)}`,
+              )}
+            </p>`
+          : nothing
+      }
     `;
   }
 

@@ -74,7 +74,9 @@ export class IlRelabelPicker extends LitElement {
   private choices(): { label: string; probability?: number }[] {
     const r = this.request!;
     const ranked = r.ranked.filter((x) => x.label !== r.current);
-    const rest = r.classes.filter((c) => c !== r.current && !ranked.some((x) => x.label === c)).map((label) => ({ label }));
+    const rest = r.classes
+      .filter((c) => c !== r.current && !ranked.some((x) => x.label === c))
+      .map((label) => ({ label }));
     return [...ranked, ...rest];
   }
 
@@ -82,12 +84,20 @@ export class IlRelabelPicker extends LitElement {
     if (!this.request) return nothing;
     const choices = this.choices();
     return html`<dialog aria-labelledby="picker-h" @keydown=${this.onKey} @close=${() => (this.request = undefined)}>
-      <div id="picker-h">Relabel ${this.request.subject}${this.request.current ? html` <span class="muted">(now ${this.request.current})</span>` : nothing} as:</div>
+      <div id="picker-h">
+        Relabel
+        ${this.request.subject}${this.request.current ? html` <span class="muted">(now ${this.request.current})</span>` : nothing}
+        as:
+      </div>
       <ul role="listbox" aria-labelledby="picker-h">
         ${choices.map(
-          (c) => html`<li role="none"><button class="choice" role="option" data-label=${c.label} @click=${() => this.pick(c.label)}>
-            <span>${c.label}</span><span class="muted num">${c.probability === undefined ? '' : `p ${c.probability.toFixed(2)}`}</span>
-          </button></li>`,
+          (c) =>
+            html`<li role="none">
+              <button class="choice" role="option" data-label=${c.label} @click=${() => this.pick(c.label)}>
+                <span>${c.label}</span
+                ><span class="muted num">${c.probability === undefined ? '' : `p ${c.probability.toFixed(2)}`}</span>
+              </button>
+            </li>`,
         )}
       </ul>
       <div class="muted">↑/↓ move · Enter picks · Esc cancels</div>

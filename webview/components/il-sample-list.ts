@@ -34,7 +34,11 @@ type Move = (index: number, page: number, columns: number) => number;
 /** Row heights are measured (a row wraps onto two lines in a narrow panel); tiles are fixed. */
 const LIST_LAYOUT = flow();
 const TILE = { width: 132, height: 156 };
-const GALLERY_LAYOUT = grid({ itemSize: { width: `${TILE.width}px`, height: `${TILE.height}px` }, gap: '8px', justify: 'start' });
+const GALLERY_LAYOUT = grid({
+  itemSize: { width: `${TILE.width}px`, height: `${TILE.height}px` },
+  gap: '8px',
+  justify: 'start',
+});
 
 /** In a gallery, ←/→ and h/l move one tile, ↑/↓ and j/k a line of tiles. */
 const GALLERY_MOVES: Record<string, Move> = {
@@ -64,7 +68,8 @@ const MOVES: Record<string, Move> = {
 export function describeRow(row: SampleRow): string {
   const parts = [row.where, `labeled ${row.label}`];
   if (row.split === 'test') parts.push(`predicted ${row.predicted}`);
-  if (row.suggestedLabel !== undefined && row.suggestedLabel !== row.label) parts.push(`suggested ${row.suggestedLabel}`);
+  if (row.suggestedLabel !== undefined && row.suggestedLabel !== row.label)
+    parts.push(`suggested ${row.suggestedLabel}`);
   if (row.suspicionRank !== undefined) parts.push(`suspicion rank ${row.suspicionRank}`);
   if (row.review) parts.push(reviewText(row.review));
   return parts.join(', ');
@@ -228,8 +233,17 @@ export class IlSampleList extends LitElement {
     const cls = index === active ? `${base} active` : base;
     const total = this.store.lists[this.list].total ?? 0;
     if (!row) {
-      return html`<div class=${cls} id=${`${this.list}-row-${index}`} role="option" aria-selected="false" aria-setsize=${total} aria-posinset=${index + 1}
-        aria-label="loading"><span class="placeholder">…</span></div>`;
+      return html`<div
+        class=${cls}
+        id=${`${this.list}-row-${index}`}
+        role="option"
+        aria-selected="false"
+        aria-setsize=${total}
+        aria-posinset=${index + 1}
+        aria-label="loading"
+      >
+        <span class="placeholder">…</span>
+      </div>`;
     }
     // An option is announced by its label and position ("… 5 of 100000"); the controls inside it are for the mouse
     // (tabindex -1: an option must not hold focusable children), the keys listed below the tabs do the same.
@@ -243,10 +257,14 @@ export class IlSampleList extends LitElement {
       aria-label=${describeRow(row)}
       data-id=${row.id}
       @click=${(e: MouseEvent) => this.onRowClick(e, index, row)}
-    >${this.renderRow(row, index)}</div>`;
+    >
+      ${this.renderRow(row, index)}
+    </div>`;
   }
 
-  /** Click focuses the row; in a selectable list shift-click selects the range from the anchor, Ctrl/Cmd-click toggles. */
+  /**
+   * Click focuses the row; in a selectable list shift-click selects the range from the anchor, Ctrl/Cmd-click toggles.
+   */
   private onRowClick(e: MouseEvent, index: number, row: SampleRow): void {
     const store = this.store;
     const from = store.anchor ?? store.active[this.list];
@@ -297,7 +315,9 @@ export class IlSampleList extends LitElement {
     const row = source.row(current);
     if (!row) return;
     const detail: RowKeyDetail = { key: e.key, row, index: current };
-    const handled = !this.dispatchEvent(new CustomEvent('il-row-key', { detail, bubbles: true, composed: true, cancelable: true }));
+    const handled = !this.dispatchEvent(
+      new CustomEvent('il-row-key', { detail, bubbles: true, composed: true, cancelable: true }),
+    );
     if (handled) e.preventDefault();
   };
 

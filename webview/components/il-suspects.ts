@@ -75,80 +75,193 @@ export class IlSuspects extends PanelView {
     const selected = this.store.selected.size;
     return html`
       <div class="toolbar" role="search" aria-label="Filter and sort the suspects">
-        <label>given <select aria-label="Given label" data-role="filter-label" @change=${(e: Event) => this.setFilter({ label: optionValue(e) })}>
-          <option value="" ?selected=${q.label === undefined}>any label</option>
-          ${v.classes.map((c) => html`<option .value=${c} ?selected=${q.label === c}>${c}</option>`)}
-        </select></label>
-        <label>suggested <select aria-label="Suggested label" data-role="filter-other" @change=${(e: Event) => this.setFilter({ other: optionValue(e) })}>
-          <option value="" ?selected=${q.other === undefined}>any label</option>
-          ${v.classes.map((c) => html`<option .value=${c} ?selected=${q.other === c}>${c}</option>`)}
-        </select></label>
-        <select aria-label="Review state" data-role="filter-review" @change=${(e: Event) => this.setFilter({ review: (optionValue(e) as RowQuery['review']) ?? 'all' })}>
+        <label
+          >given
+          <select
+            aria-label="Given label"
+            data-role="filter-label"
+            @change=${(e: Event) => this.setFilter({ label: optionValue(e) })}
+          >
+            <option value="" ?selected=${q.label === undefined}>any label</option>
+            ${v.classes.map((c) => html`<option .value=${c} ?selected=${q.label === c}>${c}</option>`)}
+          </select></label
+        >
+        <label
+          >suggested
+          <select
+            aria-label="Suggested label"
+            data-role="filter-other"
+            @change=${(e: Event) => this.setFilter({ other: optionValue(e) })}
+          >
+            <option value="" ?selected=${q.other === undefined}>any label</option>
+            ${v.classes.map((c) => html`<option .value=${c} ?selected=${q.other === c}>${c}</option>`)}
+          </select></label
+        >
+        <select
+          aria-label="Review state"
+          data-role="filter-review"
+          @change=${(e: Event) => this.setFilter({ review: (optionValue(e) as RowQuery['review']) ?? 'all' })}
+        >
           ${REVIEWS.map(([value, text]) => html`<option .value=${value} ?selected=${(q.review ?? 'all') === value}>${text}</option>`)}
         </select>
-        <label><input type="checkbox" data-role="filter-likely" .checked=${q.likelyOnly ?? false}
-          @change=${(e: Event) => this.setFilter({ likelyOnly: (e.target as HTMLInputElement).checked || undefined })} />only the ${v.estimatedIssues} estimated errors</label>
+        <label
+          ><input
+            type="checkbox"
+            data-role="filter-likely"
+            .checked=${q.likelyOnly ?? false}
+            @change=${(e: Event) => this.setFilter({ likelyOnly: (e.target as HTMLInputElement).checked || undefined })}
+          />only the ${v.estimatedIssues} estimated errors</label
+        >
         ${issueFilter(v, 'suspects', q, (change) => this.setFilter(change))}
-        <label>sort by <select aria-label="Sort by" data-role="sort" @change=${(e: Event) => this.setFilter({ sort: optionValue(e) as RowQuery['sort'] })}>
-          ${SORTS.map(([value, text]) => html`<option .value=${value} ?selected=${q.sort === value}>${text}</option>`)}
-        </select></label>
-        ${v.confusion
-          ? html`<button class="link" aria-expanded=${this.showConfusion ? 'true' : 'false'} @click=${() => (this.showConfusion = !this.showConfusion)}>
-              ${this.showConfusion ? 'hide' : 'show'} given × suggested
-            </button>`
-          : html`<span class="muted" data-role="no-confusion" title=${v.notes?.find((n) => n.includes('given × suggested')) ?? ''}>no given × suggested table (${v.classes.length.toLocaleString('en-US')} classes)</span>`}
-        ${v.format === 'imagefolder'
-          ? html`<label><input type="checkbox" data-role="gallery" .checked=${this.store.gallery}
-              @change=${(e: Event) => this.store.setGallery((e.target as HTMLInputElement).checked)} />gallery</label>`
-          : nothing}
-        <label><input type="checkbox" data-role="toggle-detail" .checked=${this.store.showDetail}
-          @change=${(e: Event) => this.store.toggleDetail((e.target as HTMLInputElement).checked)} />details (d)</label>
-        <span class="muted" role="status" data-role="count">${source.total === undefined ? '' : `${source.total} of ${v.nTrain} samples`}</span>
+        <label
+          >sort by
+          <select
+            aria-label="Sort by"
+            data-role="sort"
+            @change=${(e: Event) => this.setFilter({ sort: optionValue(e) as RowQuery['sort'] })}
+          >
+            ${SORTS.map(([value, text]) => html`<option .value=${value} ?selected=${q.sort === value}>${text}</option>`)}
+          </select></label
+        >
+        ${
+          v.confusion
+            ? html`<button
+                class="link"
+                aria-expanded=${this.showConfusion ? 'true' : 'false'}
+                @click=${() => (this.showConfusion = !this.showConfusion)}
+              >
+                ${this.showConfusion ? 'hide' : 'show'} given × suggested
+              </button>`
+            : html`<span
+                class="muted"
+                data-role="no-confusion"
+                title=${v.notes?.find((n) => n.includes('given × suggested')) ?? ''}
+                >no given × suggested table (${v.classes.length.toLocaleString('en-US')} classes)</span
+              >`
+        }
+        ${
+          v.format === 'imagefolder'
+            ? html`<label
+                ><input
+                  type="checkbox"
+                  data-role="gallery"
+                  .checked=${this.store.gallery}
+                  @change=${(e: Event) => this.store.setGallery((e.target as HTMLInputElement).checked)}
+                />gallery</label
+              >`
+            : nothing
+        }
+        <label
+          ><input
+            type="checkbox"
+            data-role="toggle-detail"
+            .checked=${this.store.showDetail}
+            @change=${(e: Event) => this.store.toggleDetail((e.target as HTMLInputElement).checked)}
+          />details (d)</label
+        >
+        <span class="muted" role="status" data-role="count"
+          >${source.total === undefined ? '' : `${source.total} of ${v.nTrain} samples`}</span
+        >
       </div>
-      ${this.showConfusion && v.confusion
-        ? html`<il-confusion .classes=${v.classes} .counts=${v.confusion} .given=${q.label} .suggested=${q.other}
-            @il-cell=${(e: CustomEvent<{ given: string; suggested: string }>) => this.setFilter({ label: e.detail.given, other: e.detail.suggested })}></il-confusion>`
-        : nothing}
+      ${
+        this.showConfusion && v.confusion
+          ? html`<il-confusion
+              .classes=${v.classes}
+              .counts=${v.confusion}
+              .given=${q.label}
+              .suggested=${q.other}
+              @il-cell=${(e: CustomEvent<{ given: string; suggested: string }>) => this.setFilter({ label: e.detail.given, other: e.detail.suggested })}
+            ></il-confusion>`
+          : nothing
+      }
       <div class="toolbar bulk" aria-label="Actions on the selection">
-        <span data-role="selected">${selected.toLocaleString('en-US')} selected${this.store.selectionFull
-          ? html` <span class="wrong" role="status">(at most ${MAX_IDS.toLocaleString('en-US')} at once: act on these first)</span>`
-          : nothing}</span>
-        <vscode-button secondary data-role="select-all" ?disabled=${!source.total}
+        <span data-role="selected"
+          >${selected.toLocaleString('en-US')}
+          selected${
+            this.store.selectionFull
+              ? html` <span class="wrong" role="status"
+                  >(at most ${MAX_IDS.toLocaleString('en-US')} at once: act on these first)</span
+                >`
+              : nothing
+          }</span
+        >
+        <vscode-button
+          secondary
+          data-role="select-all"
+          ?disabled=${!source.total}
           title="Select every sample the filter shows (Ctrl+A); shift-click or shift+↑/↓ selects a range"
-          @click=${() => this.store.selectAll()}>Select all${source.total ? ` ${source.total.toLocaleString('en-US')}` : ''}</vscode-button>
-        <vscode-button data-role="accept" ?disabled=${!selected}
+          @click=${() => this.store.selectAll()}
+          >Select all${source.total ? ` ${source.total.toLocaleString('en-US')}` : ''}</vscode-button
+        >
+        <vscode-button
+          data-role="accept"
+          ?disabled=${!selected}
           title="Each selected sample to its own suggested label, as one edit with one undo (a)"
-          @click=${() => this.store.acceptSuggestions([...this.store.selected])}>Accept suggestions</vscode-button>
+          @click=${() => this.store.acceptSuggestions([...this.store.selected])}
+          >Accept suggestions</vscode-button
+        >
         <vscode-button secondary ?disabled=${!selected} @click=${() => this.pickForSelection()}>Relabel…</vscode-button>
-        <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], 'confirmed')}>Confirmed</vscode-button>
-        <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], 'notIssue')}>Not an issue</vscode-button>
-        <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], null)}>Clear review</vscode-button>
-        <vscode-button secondary ?disabled=${!selected} @click=${() => this.store.clearSelection()}>Deselect</vscode-button>
-        <vscode-button secondary data-role="undo" ?disabled=${!this.store.undoAvailable}
+        <vscode-button
+          secondary
+          ?disabled=${!selected}
+          @click=${() => this.review([...this.store.selected], 'confirmed')}
+          >Confirmed</vscode-button
+        >
+        <vscode-button
+          secondary
+          ?disabled=${!selected}
+          @click=${() => this.review([...this.store.selected], 'notIssue')}
+          >Not an issue</vscode-button
+        >
+        <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], null)}
+          >Clear review</vscode-button
+        >
+        <vscode-button secondary ?disabled=${!selected} @click=${() => this.store.clearSelection()}
+          >Deselect</vscode-button
+        >
+        <vscode-button
+          secondary
+          data-role="undo"
+          ?disabled=${!this.store.undoAvailable}
           title=${this.store.undoAvailable ? `Undo: ${this.store.undo ?? 'the last relabel'}` : 'Nothing to undo: no relabel made from this panel is waiting to be undone'}
-          @click=${() => this.store.post({ type: 'undoRelabel' })}>Undo last relabel</vscode-button>
+          @click=${() => this.store.post({ type: 'undoRelabel' })}
+          >Undo last relabel</vscode-button
+        >
       </div>
       ${this.refusedBanner()}
-      <div class="split-wrap"><div class="split">
-        <il-sample-list
-          .store=${this.store}
-          .rev=${this.rev}
-          list="suspects"
-          label="Suspected mislabels"
-          selectable
-          ?gallery=${this.store.gallery && v.format === 'imagefolder'}
-          .renderRow=${(row: SampleRow, index: number) => (this.store.gallery && v.format === 'imagefolder' ? this.renderTile(row, index) : this.renderRow(row, index))}
-          @il-row-key=${this.onRowKey}
-        ></il-sample-list>
-        ${this.store.showDetail ? html`<il-detail .store=${this.store} .rev=${this.rev}></il-detail>` : nothing}
-      </div></div>
-      <il-relabel-picker @il-pick=${(e: CustomEvent<{ label: string }>) => this.applyPick(e.detail.label)}></il-relabel-picker>
+      <div class="split-wrap">
+        <div class="split">
+          <il-sample-list
+            .store=${this.store}
+            .rev=${this.rev}
+            list="suspects"
+            label="Suspected mislabels"
+            selectable
+            ?gallery=${this.store.gallery && v.format === 'imagefolder'}
+            .renderRow=${(row: SampleRow, index: number) => (this.store.gallery && v.format === 'imagefolder' ? this.renderTile(row, index) : this.renderRow(row, index))}
+            @il-row-key=${this.onRowKey}
+          ></il-sample-list>
+          ${this.store.showDetail ? html`<il-detail .store=${this.store} .rev=${this.rev}></il-detail>` : nothing}
+        </div>
+      </div>
+      <il-relabel-picker
+        @il-pick=${(e: CustomEvent<{ label: string }>) => this.applyPick(e.detail.label)}
+      ></il-relabel-picker>
     `;
   }
 
   private suspicionTitle(row: SampleRow, total: number): string {
-    const rank = row.suspicionRank !== undefined ? `rank ${row.suspicionRank.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} by suspicion (${topShare(row.suspicionRank, total)}). ` : '';
-    return `${rank}Suspicion score ${fmt(row.suspicion, 2)}: a mean of rank percentiles, not a probability. Self-influence ${fmt(row.selfInfluence)}; training loss ${fmt(row.loss)}.`;
+    const rank =
+      row.suspicionRank !== undefined
+        ? `rank ${row.suspicionRank.toLocaleString('en-US')} of ` +
+          `${total.toLocaleString('en-US')} by suspicion ` +
+          `(${topShare(row.suspicionRank, total)}). `
+        : '';
+    return (
+      `${rank}Suspicion score ${fmt(row.suspicion, 2)}: a mean of rank ` +
+      `percentiles, not a probability. Self-influence ` +
+      `${fmt(row.selfInfluence)}; training loss ${fmt(row.loss)}.`
+    );
   }
 
   private refusedBanner() {
@@ -156,8 +269,12 @@ export class IlSuspects extends PanelView {
     if (!r) return nothing;
     return html`<div class="refused" role="alert" data-role="refused">
       ${r.what}
-      <ul>${r.samples.map((x) => html`<li><strong>${x.where}</strong>: ${x.reason}</li>`)}</ul>
-      <vscode-button data-role="deselect-refused" @click=${() => this.store.deselectRefused()}>Deselect these ${r.samples.length}</vscode-button>
+      <ul>
+        ${r.samples.map((x) => html`<li><strong>${x.where}</strong>: ${x.reason}</li>`)}
+      </ul>
+      <vscode-button data-role="deselect-refused" @click=${() => this.store.deselectRefused()}
+        >Deselect these ${r.samples.length}</vscode-button
+      >
       <vscode-button secondary @click=${() => this.store.dismissRefused()}>Dismiss</vscode-button>
     </div>`;
   }
@@ -165,54 +282,109 @@ export class IlSuspects extends PanelView {
   /** The row's checkbox: a click toggles it (and sets the anchor), a shift-click selects the range from the anchor. */
   private checkbox(row: SampleRow, index: number) {
     const selected = this.store.selected.has(row.id);
-    return html`<input type="checkbox" tabindex="-1" aria-label=${`Select ${row.where}`} .checked=${selected}
-        @click=${(e: MouseEvent) => {
-          e.stopPropagation();
-          const store = this.store;
-          if (e.shiftKey && store.anchor !== undefined) {
-            e.preventDefault();
-            store.selectRange(store.anchor, index);
-            store.setActive('suspects', index);
-            return;
-          }
-          store.toggleSelected(row.id, (e.target as HTMLInputElement).checked);
-          store.anchor = index;
-        }} />`;
+    return html`<input
+      type="checkbox"
+      tabindex="-1"
+      aria-label=${`Select ${row.where}`}
+      .checked=${selected}
+      @click=${(e: MouseEvent) => {
+        e.stopPropagation();
+        const store = this.store;
+        if (e.shiftKey && store.anchor !== undefined) {
+          e.preventDefault();
+          store.selectRange(store.anchor, index);
+          store.setActive('suspects', index);
+          return;
+        }
+        store.toggleSelected(row.id, (e.target as HTMLInputElement).checked);
+        store.anchor = index;
+      }}
+    />`;
   }
 
   /** A gallery tile: the image large, its file, given → suggested. */
   private renderTile(row: SampleRow, index: number) {
     const differs = row.suggestedLabel !== undefined && row.suggestedLabel !== row.label;
-    return html`<span class="tile-top">${this.checkbox(row, index)}${row.review ? html`<span class="pill" data-role="review">${reviewText(row.review)}</span>` : nothing}</span>
+    return html`<span class="tile-top"
+        >${this.checkbox(row, index)}${row.review ? html`<span class="pill" data-role="review">${reviewText(row.review)}</span>` : nothing}</span
+      >
       ${row.thumbnail ? html`<img class="tile-image" src=${row.thumbnail} alt=${`training sample ${row.where}`} loading="lazy" />` : nothing}
-      <span class="tile-caption" title=${row.where}>${row.label}${differs ? html` → <strong>${row.suggestedLabel}</strong>` : nothing}</span>`;
+      <span class="tile-caption" title=${row.where}
+        >${row.label}${differs ? html` → <strong>${row.suggestedLabel}</strong>` : nothing}</span
+      >`;
   }
 
   private renderRow(row: SampleRow, index: number) {
     const total = this.store.view?.nTrain ?? 0;
     const differs = row.suggestedLabel !== undefined && row.suggestedLabel !== row.label;
-    return html`${this.checkbox(row, index)}
-      ${samplePreview(row)}
-      <span class=${row.likelyLabelIssue ? 'where-cell likely' : 'where-cell'}>${whereLink(this.store, row, true)}</span>
-      <span class="given-suggested" data-role="given-suggested"
-        title=${`given label ${row.label} (out-of-sample probability ${fmt(row.givenProbability, 2)})${differs ? `; suggested ${row.suggestedLabel} (out-of-sample probability ${fmt(row.suggestedProbability, 2)})` : '; no other label suggested'}`}>
-        <span class="cell-label">given</span> ${row.label}${differs
-          ? html` → <span class="cell-label">suggested</span> <strong>${row.suggestedLabel}</strong> <span class="muted">p ${fmt(row.suggestedProbability, 2)}</span>`
-          : html` <span class="muted">(kept)</span>`}
+    return html`${this.checkbox(row, index)} ${samplePreview(row)}
+      <span class=${row.likelyLabelIssue ? 'where-cell likely' : 'where-cell'}
+        >${whereLink(this.store, row, true)}</span
+      >
+      <span
+        class="given-suggested"
+        data-role="given-suggested"
+        title=${`given label ${row.label} (out-of-sample probability ` + `${fmt(row.givenProbability, 2)})${differs ? `; suggested ${row.suggestedLabel} (out-of-sample probability ${fmt(row.suggestedProbability, 2)})` : '; no other label suggested'}`}
+      >
+        <span class="cell-label">given</span> ${row.label}${
+          differs
+            ? html` → <span class="cell-label">suggested</span> <strong>${row.suggestedLabel}</strong>
+                <span class="muted">p ${fmt(row.suggestedProbability, 2)}</span>`
+            : html` <span class="muted">(kept)</span>`
+        }
       </span>
       <span class="score" data-role="suspicion" title=${this.suspicionTitle(row, total)}>
-        <span class="cell-label">suspicion</span> ${suspicionBar(rankShare(row, total))} <span class="num">${row.suspicionRank !== undefined ? topShare(row.suspicionRank, total) : '–'}</span>
+        <span class="cell-label">suspicion</span> ${suspicionBar(rankShare(row, total))}
+        <span class="num">${row.suspicionRank !== undefined ? topShare(row.suspicionRank, total) : '–'}</span>
       </span>
-      <span class="state">${row.review ? html`<span class="pill" data-role="review">${reviewText(row.review)}</span>` : nothing}</span>
+      <span class="state"
+        >${row.review ? html`<span class="pill" data-role="review">${reviewText(row.review)}</span>` : nothing}</span
+      >
       <span class="actions">
-        ${differs
-          ? html`<button tabindex="-1" title=${`Relabel as ${row.suggestedLabel}`} aria-label=${`Relabel ${row.where} as ${row.suggestedLabel}`}
-              @click=${() => this.relabel([row.id], row.suggestedLabel!)}>→ ${row.suggestedLabel}</button>`
-          : nothing}
-        <button tabindex="-1" title="Relabel as… (r)" aria-label=${`Relabel ${row.where} as…`} @click=${() => this.pickFor([row])}>…</button>
-        <button tabindex="-1" title="Confirmed mislabel (c)" aria-label=${`Confirm ${row.where} is mislabeled`} @click=${() => this.review([row.id], 'confirmed')}>✓</button>
-        <button tabindex="-1" title="Not an issue (x)" aria-label=${`Dismiss ${row.where}: not an issue`} @click=${() => this.review([row.id], 'notIssue')}>✗</button>
-        <button tabindex="-1" title="Test predictions it moves (e)" aria-label=${`Explain ${row.where}`} @click=${() => this.store.explain('train', row.id)}>Explain</button>
+        ${
+          differs
+            ? html`<button
+                tabindex="-1"
+                title=${`Relabel as ${row.suggestedLabel}`}
+                aria-label=${`Relabel ${row.where} as ${row.suggestedLabel}`}
+                @click=${() => this.relabel([row.id], row.suggestedLabel!)}
+              >
+                → ${row.suggestedLabel}
+              </button>`
+            : nothing
+        }
+        <button
+          tabindex="-1"
+          title="Relabel as… (r)"
+          aria-label=${`Relabel ${row.where} as…`}
+          @click=${() => this.pickFor([row])}
+        >
+          …
+        </button>
+        <button
+          tabindex="-1"
+          title="Confirmed mislabel (c)"
+          aria-label=${`Confirm ${row.where} is mislabeled`}
+          @click=${() => this.review([row.id], 'confirmed')}
+        >
+          ✓
+        </button>
+        <button
+          tabindex="-1"
+          title="Not an issue (x)"
+          aria-label=${`Dismiss ${row.where}: not an issue`}
+          @click=${() => this.review([row.id], 'notIssue')}
+        >
+          ✗
+        </button>
+        <button
+          tabindex="-1"
+          title="Test predictions it moves (e)"
+          aria-label=${`Explain ${row.where}`}
+          @click=${() => this.store.explain('train', row.id)}
+        >
+          Explain
+        </button>
       </span>`;
   }
 
@@ -290,7 +462,9 @@ export class IlSuspects extends PanelView {
     const request: PickerRequest = {
       subject: one ? one.where : `${ids.length} samples`,
       current: one?.label,
-      ranked: one?.rankedLabels ?? (one?.suggestedLabel ? [{ label: one.suggestedLabel, probability: one.suggestedProbability ?? 0 }] : []),
+      ranked:
+        one?.rankedLabels ??
+        (one?.suggestedLabel ? [{ label: one.suggestedLabel, probability: one.suggestedProbability ?? 0 }] : []),
       classes: this.store.view?.classes ?? [],
     };
     (this.renderRoot.querySelector('il-relabel-picker') as IlRelabelPicker).open(request);

@@ -20,11 +20,22 @@ const FOR_LIST: Record<ListName, IssueKind[]> = {
   tests: ['duplicate', 'leakage', 'labelConflict', 'outlier'],
 };
 
-export function issueFilter(view: ResultsView, list: ListName, query: RowQuery, set: (change: { issue?: IssueKind }) => void) {
+export function issueFilter(
+  view: ResultsView,
+  list: ListName,
+  query: RowQuery,
+  set: (change: { issue?: IssueKind }) => void,
+) {
   if (!view.issues) return nothing;
-  return html`<label>issue <select aria-label="Kind of data issue" data-role="filter-issue"
-    @change=${(e: Event) => set({ issue: ((e.target as HTMLSelectElement).value || undefined) as IssueKind | undefined })}>
-    <option value="" ?selected=${query.issue === undefined}>any</option>
-    ${FOR_LIST[list].map((k) => html`<option .value=${k} ?selected=${query.issue === k}>${TEXT[k]}</option>`)}
-  </select></label>`;
+  return html`<label
+    >issue
+    <select
+      aria-label="Kind of data issue"
+      data-role="filter-issue"
+      @change=${(e: Event) => set({ issue: ((e.target as HTMLSelectElement).value || undefined) as IssueKind | undefined })}
+    >
+      <option value="" ?selected=${query.issue === undefined}>any</option>
+      ${FOR_LIST[list].map((k) => html`<option .value=${k} ?selected=${query.issue === k}>${TEXT[k]}</option>`)}
+    </select></label
+  >`;
 }

@@ -1,4 +1,7 @@
-/** Styles every panel component shares; colours come from the VS Code theme (--vscode-*), so light, dark and high contrast all work. */
+/**
+ * Styles every panel component shares; colours come from the VS Code theme (--vscode-*), so light, dark and high
+ * contrast all work.
+ */
 import { css } from 'lit';
 
 export const sharedStyles = css`
@@ -100,129 +103,129 @@ export const sharedStyles = css`
 
 /** The cells of list rows (rendered inside il-sample-list's shadow root, so their styles live here). */
 export const rowStyles = css`
-      .cell-label {
-        font-size: 0.8em;
-        color: var(--vscode-descriptionForeground);
-      }
-      .given-suggested {
-        width: 15em;
-        flex: none;
-        white-space: nowrap;
-        overflow: hidden;
-        text-overflow: ellipsis;
-      }
-      .score {
-        width: 10em;
-        flex: none;
-        white-space: nowrap;
-      }
-      .where-cell {
-        flex: none;
-        width: 16em;
-        overflow: hidden;
-        text-overflow: ellipsis;
-        white-space: nowrap;
-      }
-      .state {
-        width: 7em;
-        flex: none;
-      }
-      .actions {
-        margin-left: auto;
-        display: flex;
-        gap: 4px;
-        flex: none;
-      }
-      .actions button {
-        font: inherit;
-        color: var(--vscode-button-secondaryForeground);
-        background: var(--vscode-button-secondaryBackground);
-        border: 1px solid var(--vscode-button-border, transparent);
-        padding: 0 6px;
-        cursor: pointer;
-      }
-      .actions button:hover {
-        background: var(--vscode-button-secondaryHoverBackground);
-      }
-      .likely .where {
-        font-weight: 600;
-      }
-      input[type='checkbox'] {
-        accent-color: var(--vscode-checkbox-background);
-        margin: 0;
-      }
-      .pred {
-        width: 12em;
-        flex: none;
-      }
-      .loss {
-        width: 6em;
-        flex: none;
-      }
-      .tile-top {
-        align-self: stretch;
-        display: flex;
-        justify-content: space-between;
-        align-items: center;
-        min-height: 16px;
-      }
-      .tile-image {
-        width: 96px;
-        height: 96px;
-        object-fit: contain;
-        image-rendering: pixelated;
-        background: var(--vscode-editor-background);
-        flex: none;
-      }
-      .tile-caption {
-        max-width: 100%;
-        overflow: hidden;
-        text-overflow: ellipsis;
-        white-space: nowrap;
-      }
-      /*
+  .cell-label {
+    font-size: 0.8em;
+    color: var(--vscode-descriptionForeground);
+  }
+  .given-suggested {
+    width: 15em;
+    flex: none;
+    white-space: nowrap;
+    overflow: hidden;
+    text-overflow: ellipsis;
+  }
+  .score {
+    width: 10em;
+    flex: none;
+    white-space: nowrap;
+  }
+  .where-cell {
+    flex: none;
+    width: 16em;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .state {
+    width: 7em;
+    flex: none;
+  }
+  .actions {
+    margin-left: auto;
+    display: flex;
+    gap: 4px;
+    flex: none;
+  }
+  .actions button {
+    font: inherit;
+    color: var(--vscode-button-secondaryForeground);
+    background: var(--vscode-button-secondaryBackground);
+    border: 1px solid var(--vscode-button-border, transparent);
+    padding: 0 6px;
+    cursor: pointer;
+  }
+  .actions button:hover {
+    background: var(--vscode-button-secondaryHoverBackground);
+  }
+  .likely .where {
+    font-weight: 600;
+  }
+  input[type='checkbox'] {
+    accent-color: var(--vscode-checkbox-background);
+    margin: 0;
+  }
+  .pred {
+    width: 12em;
+    flex: none;
+  }
+  .loss {
+    width: 6em;
+    flex: none;
+  }
+  .tile-top {
+    align-self: stretch;
+    display: flex;
+    justify-content: space-between;
+    align-items: center;
+    min-height: 16px;
+  }
+  .tile-image {
+    width: 96px;
+    height: 96px;
+    object-fit: contain;
+    image-rendering: pixelated;
+    background: var(--vscode-editor-background);
+    flex: none;
+  }
+  .tile-caption {
+    max-width: 100%;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  /*
        * Beside an editor (a list under ~760 px wide) a row wraps onto a second line instead of scrolling sideways:
        * the file name takes what is left of the first line, the columns flow below it, and the buttons stay in view.
        */
-      @container samples (max-width: 760px) {
-        .row {
-          flex-wrap: wrap;
-          row-gap: 0;
-          padding: 3px 6px;
-        }
-        .where-cell {
-          width: auto;
-          flex: 1 1 8em;
-          min-width: 0;
-        }
-        .given-suggested,
-        .pred {
-          width: auto;
-          flex: 0 1 auto;
-          min-width: 0;
-        }
-        .score,
-        .loss,
-        .state {
-          width: auto;
-        }
-        .values {
-          flex: 1 1 100%;
-          order: 5;
-        }
-        .actions {
-          margin-left: auto;
-        }
-      }
-      .explain {
-        padding: 0 6px;
-        margin-left: auto;
-        font: inherit;
-        color: var(--vscode-button-secondaryForeground);
-        background: var(--vscode-button-secondaryBackground);
-        border: 1px solid var(--vscode-button-border, transparent);
-        cursor: pointer;
-      }
+  @container samples (max-width: 760px) {
+    .row {
+      flex-wrap: wrap;
+      row-gap: 0;
+      padding: 3px 6px;
+    }
+    .where-cell {
+      width: auto;
+      flex: 1 1 8em;
+      min-width: 0;
+    }
+    .given-suggested,
+    .pred {
+      width: auto;
+      flex: 0 1 auto;
+      min-width: 0;
+    }
+    .score,
+    .loss,
+    .state {
+      width: auto;
+    }
+    .values {
+      flex: 1 1 100%;
+      order: 5;
+    }
+    .actions {
+      margin-left: auto;
+    }
+  }
+  .explain {
+    padding: 0 6px;
+    margin-left: auto;
+    font: inherit;
+    color: var(--vscode-button-secondaryForeground);
+    background: var(--vscode-button-secondaryBackground);
+    border: 1px solid var(--vscode-button-border, transparent);
+    cursor: pointer;
+  }
 `;
 
 /** A view that fills its tab as a column (a toolbar above a list that takes the rest). */

@@ -52,7 +52,8 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
         `(${listSome(unlabeled.map(p.where))}).`,
     );
   }
-  if (keep.length === 0) throw new InputError(p.file, `every label in ${p.labelWhat} is empty; expected a class name per sample`);
+  if (keep.length === 0)
+    throw new InputError(p.file, `every label in ${p.labelWhat} is empty; expected a class name per sample`);
   const labelOf = (i: number) => p.labels[i]!;
 
   const distinct = new Set(keep.map(labelOf)).size;
@@ -112,14 +113,18 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
     // Not an error (a rare class is real data), but its numbers mean little: in cross-fitting, the
     // fold that holds its one sample is trained without the class, so that sample always looks mislabeled.
     warnings.push(
-      `Class${singletons.length === 1 ? '' : 'es'} ${listSome(singletons.map(([c, i]) => `${quote(c)} (${p.where(i)})`))} ` +
+      `Class${singletons.length === 1 ? '' : 'es'} ` +
+        `${listSome(singletons.map(([c, i]) => `${quote(c)} (${p.where(i)})`))} ` +
         `${singletons.length === 1 ? 'has' : 'have'} a single training sample; expected at least two per class: ` +
         'such a sample is always scored as suspicious, since no model that did not train on it has seen its class.',
     );
   }
   const testOnly = [...new Set(test.map(labelOf))].filter((c) => !trainClasses.has(c));
   if (testOnly.length > 0) {
-    warnings.push(`Class${testOnly.length === 1 ? '' : 'es'} ${listSome(testOnly.map((c) => quote(c)))} appear only in the test data.`);
+    warnings.push(
+      `Class${testOnly.length === 1 ? '' : 'es'} ` +
+        `${listSome(testOnly.map((c) => quote(c)))} appear only in the test data.`,
+    );
   }
   const classes = [...new Set([...trainClasses, ...testOnly])].sort(compareLabels);
   const index = new Map(classes.map((c, k) => [c, k]));
@@ -150,4 +155,3 @@ export function splitData(
     ...(contentHashes ? { contentHash: Float64Array.from(rows, (r) => contentHashes[r]) } : {}),
   };
 }
-

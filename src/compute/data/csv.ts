@@ -74,9 +74,14 @@ async function openDelimited(input: TextInput, o: DelimitedOptions): Promise<Ope
   const chunkBytes = o.chunkBytes ?? CHUNK_BYTES;
   const streamed = size > (o.streamAboveBytes ?? STREAM_ABOVE_BYTES);
   // A streamed file's header is in its first piece (pieces end at record boundaries).
-  const text = streamed ? (readRecordPieces(input.abs, input.file, chunkBytes).next().value?.text ?? '') : await readText(input.abs, input.file);
+  const text = streamed
+    ? (readRecordPieces(input.abs, input.file, chunkBytes).next().value?.text ?? '')
+    : await readText(input.abs, input.file);
   if (text.trim() === '') {
-    throw new InputError(input.file, 'the file is empty; expected a header line with column names, then one row per sample');
+    throw new InputError(
+      input.file,
+      'the file is empty; expected a header line with column names, then one row per sample',
+    );
   }
   const ext = path.extname(input.abs).toLowerCase();
   const delimiter = ext === '.tsv' || ext === '.tab' ? '\t' : sniffDelimiter(text);
@@ -91,7 +96,8 @@ async function openDelimited(input: TextInput, o: DelimitedOptions): Promise<Ope
     if (first !== undefined) {
       throw new InputError(
         input.file,
-        `the header names column ${quote(name)} twice (columns ${first + 1} and ${k + 1}); expected unique column names`,
+        `the header names column ${quote(name)} twice (columns ${first + 1} and ` +
+          `${k + 1}); expected unique column names`,
         reader.startLine,
       );
     }
@@ -105,7 +111,16 @@ async function openDelimited(input: TextInput, o: DelimitedOptions): Promise<Ope
       reader.startLine,
     );
   }
-  return { input, text: streamed ? null : text, size: streamed ? size : text.length, chunkBytes, delimiter, names, unnamed, headerLine: reader.startLine };
+  return {
+    input,
+    text: streamed ? null : text,
+    size: streamed ? size : text.length,
+    chunkBytes,
+    delimiter,
+    names,
+    unnamed,
+    headerLine: reader.startLine,
+  };
 }
 
 /** The file's text as pieces of whole records: all of it at once, or streamed. */
@@ -146,8 +161,10 @@ function forEachRow(
         if (reader.count === 1 && reader.fields[0].trim() === '') continue;
         throw new InputError(
           f.input.file,
-          `line ${reader.startLine} has ${reader.count} field${reader.count === 1 ? '' : 's'}, the header has ${width}; ` +
-            `expected ${width} fields separated by ${delimiterName(f.delimiter)} (quote fields that contain ${delimiterName(f.delimiter)})`,
+          `line ${reader.startLine} has ${reader.count} ` +
+            `field${reader.count === 1 ? '' : 's'}, the header has ${width}; ` +
+            (`expected ${width} fields separated by ${delimiterName(f.delimiter)} ` +
+              `(quote fields that contain ${delimiterName(f.delimiter)})`),
           reader.startLine,
         );
       }
@@ -177,7 +194,8 @@ export async function readDelimited(
   const main = files[0];
   const labelIdx = detectLabelColumn(main.names, labelColumn, train.file, 'column', main.headerLine);
   const splitIdx = detectSplitColumn(main.names, labelIdx);
-  if (test && splitIdx >= 0) warnings.push(`Column '${main.names[splitIdx]}' ignored: a separate test file gives the test set.`);
+  if (test && splitIdx >= 0)
+    warnings.push(`Column '${main.names[splitIdx]}' ignored: a separate test file gives the test set.`);
   const featureIdx = main.names.map((_, k) => k).filter((k) => k !== labelIdx && k !== splitIdx);
   if (test) checkSameColumns(main, files[1], main.names[labelIdx]);
   const hasSplit = test !== undefined || splitIdx >= 0;
@@ -185,9 +203,13 @@ export async function readDelimited(
 
   const bound = files.reduce((a, f) => a + rowBound(f), 0);
   const streamed = files.some((f) => f.text === null);
-  if (streamed && options.maxSamples === undefined) refuseOverBudget(main, bound, featureIdx.length, options.memoryBudgetBytes ?? STREAM_MEMORY_BUDGET);
+  if (streamed && options.maxSamples === undefined)
+    refuseOverBudget(main, bound, featureIdx.length, options.memoryBudgetBytes ?? STREAM_MEMORY_BUDGET);
   // Streamed with a cap: choose the rows before loading any of them.
-  const keepRow = streamed && options.maxSamples !== undefined ? chooseRows(files, labelIdx, splitAtOf, hasSplit, options, warnings) : null;
+  const keepRow =
+    streamed && options.maxSamples !== undefined
+      ? chooseRows(files, labelIdx, splitAtOf, hasSplit, options, warnings)
+      : null;
   const capacity = keepRow ? keepRow.kept : bound;
 
   const decimalComma = main.delimiter === ';';
@@ -259,7 +281,12 @@ export async function readDelimited(
 
 function splitValue(cell: string, line: number, f: OpenFile, column: string): number {
   const v = parseSplitValue(cell);
-  if (v < 0) throw new InputError(f.input.file, `line ${line} has ${quoteJson(cell.trim())} in column ${quote(column)}; ${SPLIT_EXPECTED}`, line);
+  if (v < 0)
+    throw new InputError(
+      f.input.file,
+      `line ${line} has ${quoteJson(cell.trim())} in column ${quote(column)}; ${SPLIT_EXPECTED}`,
+      line,
+    );
   return v;
 }
 
@@ -272,9 +299,11 @@ function refuseOverBudget(main: OpenFile, bound: number, features: number, budge
   const suggestion = Number(Math.min(fits, 100_000).toPrecision(2));
   throw new InputError(
     main.input.file,
-    `is ${(main.size / 2 ** 20).toFixed(0)} MB with up to ${bound.toLocaleString('en-US')} rows of ${features} features, ` +
+    `is ${(main.size / 2 ** 20).toFixed(0)} MB with up to ` +
+      `${bound.toLocaleString('en-US')} rows of ${features} features, ` +
       `about ${gb(bound * perRow)} as a table, more than the ${gb(budget)} ` +
-      `an analysis may load; expected at most ${fits.toLocaleString('en-US')} rows: analyze a stratified sample, e.g. ` +
+      (`an analysis may load; expected at most ${fits.toLocaleString('en-US')} ` +
+        `rows: analyze a stratified sample, e.g. `) +
       `${optionRef('maxSamples')} ${suggestion}`,
   );
 }

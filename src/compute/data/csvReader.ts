@@ -81,7 +81,8 @@ export class DelimitedReader {
       if (p < n && text.charCodeAt(p) === QUOTE) {
         value = this.readQuoted();
         p = this.pos;
-        while (p < n && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9) && text.charCodeAt(p) !== this.delim) p++;
+        while (p < n && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9) && text.charCodeAt(p) !== this.delim)
+          p++;
         if (p < n) {
           const c = text.charCodeAt(p);
           if (c !== this.delim && c !== LF && c !== CR) {

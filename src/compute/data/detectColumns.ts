@@ -13,7 +13,8 @@ export type ColumnKind = 'numeric' | 'categorical' | 'text' | 'drop';
 
 const LABEL_NAMES = ['label', 'class', 'target', 'y'];
 /** Names that mark a string column as free text even when its values are short. */
-const TEXT_NAME_RE = /^(text|sentence|review|content|body|comment|message|description|abstract|tweet|document|utterance)s?$/i;
+const TEXT_NAME_RE =
+  /^(text|sentence|review|content|body|comment|message|description|abstract|tweet|document|utterance)s?$/i;
 /** Names of row-identifier columns (checked together with "unique integer per row"). */
 const ID_NAME_RE = /^(id|idx|index|row_?id|sample_?id|row_?index|unnamed: ?0)$/i;
 /** Share of numbers above which a column is numeric and any other value is junk. */
@@ -36,7 +37,10 @@ export function detectLabelColumn(
     if (k < 0) {
       throw new InputError(
         file,
-        `label ${what} ${quote(requested)} not found; expected one of the ${what}s: ${listSome(names.map((n) => quote(n)), 30)}`,
+        `label ${what} ${quote(requested)} not found; expected one of the ${what}s: ${listSome(
+          names.map((n) => quote(n)),
+          30,
+        )}`,
         line,
       );
     }

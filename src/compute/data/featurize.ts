@@ -56,7 +56,10 @@ export function fitFeaturizer(
       block = { kind, col, offset, mean, std };
       width = 1;
       if (std === 0 && missTrain < train.length) {
-        warnings.push(`Column ${quote(col.name)} has the same value in every training row; it carries no information (encoded as 0).`);
+        warnings.push(
+          `Column ${quote(col.name)} has the same value in every training row; it ` +
+            `carries no information (encoded as 0).`,
+        );
       }
       if (missTrain + missTest > 0) {
         warnings.push(`${missingPhrase(col, missTrain, missTest)} imputed with the training mean.`);
@@ -67,7 +70,10 @@ export function fitFeaturizer(
       block = { kind: 'onehot', col, offset, slots, missingSlot };
       width = slots.size + (missingSlot >= 0 ? 1 : 0);
       if (missTrain + missTest > 0) {
-        const how = missingSlot >= 0 ? `encoded as a separate 'missing' category` : `encoded as all zeros (no training row has a missing value there)`;
+        const how =
+          missingSlot >= 0
+            ? `encoded as a separate 'missing' category`
+            : `encoded as all zeros (no training row has a missing value there)`;
         warnings.push(`${missingPhrase(col, missTrain, missTest)} ${how}.`);
       }
     } else {
@@ -94,7 +100,10 @@ export function fitFeaturizer(
 export function transform(f: Featurizer, rows: Int32Array): Float32Array {
   const dims = f.dims;
   const bytes = rows.length * dims * Float32Array.BYTES_PER_ELEMENT;
-  const out = typeof SharedArrayBuffer === 'function' ? new Float32Array(new SharedArrayBuffer(bytes)) : new Float32Array(rows.length * dims);
+  const out =
+    typeof SharedArrayBuffer === 'function'
+      ? new Float32Array(new SharedArrayBuffer(bytes))
+      : new Float32Array(rows.length * dims);
   for (const b of f.blocks) {
     const { col } = b;
     for (let i = 0; i < rows.length; i++) {
@@ -124,7 +133,10 @@ function countMissing(col: RawColumn, rows: Int32Array): number {
 
 function missingPhrase(col: RawColumn, train: number, test: number): string {
   const total = train + test;
-  return `Column ${quote(col.name)}: ${total} missing value${total === 1 ? '' : 's'} (${train} in train, ${test} in test)`;
+  return (
+    `Column ${quote(col.name)}: ${total} missing ` +
+    `value${total === 1 ? '' : 's'} (${train} in train, ${test} in test)`
+  );
 }
 
 /**

@@ -20,7 +20,9 @@ export async function readText(absPath: string, file: string): Promise<string> {
       throw new InputError(
         file,
         `is ${(size / 2 ** 20).toFixed(0)} MB, more than can be read at once here; ` +
-          `expected a text file under ${(constants.MAX_STRING_LENGTH / 2 ** 20).toFixed(0)} MB (split it, or sample rows from it)`,
+          (`expected a text file under ` +
+            `${(constants.MAX_STRING_LENGTH / 2 ** 20).toFixed(0)} MB (split it, or ` +
+            `sample rows from it)`),
       );
     }
     buf = await fsp.readFile(absPath);
@@ -46,7 +48,11 @@ export async function readText(absPath: string, file: string): Promise<string> {
 function refuseBinary(buf: Buffer, file: string): void {
   const nul = buf.subarray(0, 1 << 16).indexOf(0);
   if (nul >= 0) {
-    throw new InputError(file, `is a binary file, not text (a zero byte at offset ${nul}); expected CSV, TSV or JSON Lines text`, lineAt(buf, nul));
+    throw new InputError(
+      file,
+      `is a binary file, not text (a zero byte at offset ${nul}); expected CSV, TSV or JSON Lines text`,
+      lineAt(buf, nul),
+    );
   }
 }
 
@@ -56,8 +62,11 @@ function refuseInvalidUtf8(buf: Buffer, file: string): void {
     // (at < 0: the U+FFFD was in the file itself, properly encoded.)
     throw new InputError(
       file,
-      `is not UTF-8 text: byte 0x${buf[at].toString(16).toUpperCase().padStart(2, '0')} at offset ${at} is not valid UTF-8 ` +
-        '(Latin-1 or Windows-1252, perhaps); expected UTF-8, or UTF-16 with a byte-order mark: re-save the file as UTF-8',
+      `is not UTF-8 text: byte ` +
+        `0x${buf[at].toString(16).toUpperCase().padStart(2, '0')} at offset ` +
+        `${at} is not valid UTF-8 ` +
+        ('(Latin-1 or Windows-1252, perhaps); expected UTF-8, or UTF-16 with a ' +
+          'byte-order mark: re-save the file as UTF-8'),
       lineAt(buf, at),
     );
   }
@@ -68,7 +77,7 @@ function refuseInvalidUtf8(buf: Buffer, file: string): void {
  * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
  */
 export function firstInvalidUtf8(buf: Uint8Array): number {
-  for (let i = 0; i < buf.length; ) {
+  for (let i = 0; i < buf.length;) {
     const b = buf[i];
     if (b < 0x80) {
       i++;

@@ -72,15 +72,22 @@ function readJpegSize(buf: Uint8Array): ImageHeader | null {
 export function checkHeader(buf: Uint8Array, file: string): ImageHeader {
   const header = readImageHeader(buf);
   if (!header) {
-    throw new InputError(file, 'is not a readable PNG or JPEG (no valid header found); expected a .png or .jpg image file');
+    throw new InputError(
+      file,
+      'is not a readable PNG or JPEG (no valid header found); expected a .png or .jpg image file',
+    );
   }
   if (header.width === 0 || header.height === 0) {
-    throw new InputError(file, `declares an empty ${header.width}×${header.height} image; expected a positive width and height`);
+    throw new InputError(
+      file,
+      `declares an empty ${header.width}×${header.height} image; expected a positive width and height`,
+    );
   }
   if (header.width * header.height > MAX_PIXELS) {
     throw new InputError(
       file,
-      `declares a ${header.width}×${header.height} image (${((header.width * header.height) / 1e6).toFixed(0)} megapixels); ` +
+      `declares a ${header.width}×${header.height} image ` +
+        `(${((header.width * header.height) / 1e6).toFixed(0)} megapixels); ` +
         `expected at most ${MAX_PIXELS / 1e6} megapixels (refused unread: it could exhaust memory)`,
     );
   }
@@ -114,7 +121,10 @@ export function decodeImage(buf: Uint8Array, file: string): DecodedImage {
     throw new InputError(file, `could not decode the ${kind} image (${why}); expected a complete, valid ${kind} file`);
   }
   if (out.width !== header.width || out.height !== header.height || out.data.length < out.width * out.height * 4) {
-    throw new InputError(file, `the decoded ${kind} image does not match its header; expected a complete, valid ${kind} file`);
+    throw new InputError(
+      file,
+      `the decoded ${kind} image does not match its header; expected a complete, valid ${kind} file`,
+    );
   }
   return out;
 }

@@ -32,18 +32,26 @@ interface Candidate {
 const TEST_NAMES = ['test', 'val', 'valid', 'validation'];
 
 /** Class-folder candidates of `dir`: every image found under each class folder, before duplicates are dropped. */
-async function classImages(walker: ImageWalker, dir: string, warnings: string[], root: string): Promise<(Candidate & FoundImage)[]> {
+async function classImages(
+  walker: ImageWalker,
+  dir: string,
+  warnings: string[],
+  root: string,
+): Promise<(Candidate & FoundImage)[]> {
   const out: (Candidate & FoundImage)[] = [];
   const looseImages = (await fsp.readdir(dir)).filter((name) => !isHidden(name) && isImageName(name));
   if (looseImages.length > 0) {
     warnings.push(
-      `Skipped ${looseImages.length} image${looseImages.length === 1 ? '' : 's'} directly in ${relativePosix(root, dir) || '.'}/ ` +
+      `Skipped ${looseImages.length} ` +
+        `image${looseImages.length === 1 ? '' : 's'} directly in ` +
+        `${relativePosix(root, dir) || '.'}/ ` +
         `(no class folder); expected each image inside a folder named after its class.`,
     );
   }
   for (const label of await walker.subfolders(dir)) {
     const images = await walker.images(path.join(dir, label));
-    if (images.length === 0) warnings.push(`Class folder ${relativePosix(root, path.join(dir, label))}/ has no images; ignored.`);
+    if (images.length === 0)
+      warnings.push(`Class folder ${relativePosix(root, path.join(dir, label))}/ has no images; ignored.`);
     for (const image of images) out.push({ label, ...image });
   }
   return out;
@@ -51,20 +59,38 @@ async function classImages(walker: ImageWalker, dir: string, warnings: string[],
 
 /** One warning per kind of thing the walk left out, each with a count and the first few paths. */
 function walkWarnings(report: WalkReport, root: string, warnings: string[]): void {
-  const some = (files: Set<string>) => listSome([...files].map((f) => relativePosix(root, f)), 3);
+  const some = (files: Set<string>) =>
+    listSome(
+      [...files].map((f) => relativePosix(root, f)),
+      3,
+    );
   const count = (files: Set<string>, one: string, many: string) => `${files.size} ${files.size === 1 ? one : many}`;
   if (report.outside.size > 0) {
-    warnings.push(`Skipped ${count(report.outside, 'link', 'links')} that lead outside the dataset folder (${some(report.outside)}); links are followed only inside it.`);
+    warnings.push(
+      `Skipped ${count(report.outside, 'link', 'links')} that lead outside ` +
+        `the dataset folder (${some(report.outside)}); links are followed only ` +
+        `inside it.`,
+    );
   }
   if (report.loops.size > 0) {
-    warnings.push(`Skipped ${count(report.loops, 'link', 'links')} to a folder already walked (a loop or a repeated link: ${some(report.loops)}).`);
+    warnings.push(
+      `Skipped ${count(report.loops, 'link', 'links')} to a folder already ` +
+        `walked (a loop or a repeated link: ${some(report.loops)}).`,
+    );
   }
-  if (report.broken.size > 0) warnings.push(`Skipped ${count(report.broken, 'broken link', 'broken links')} (${some(report.broken)}).`);
+  if (report.broken.size > 0)
+    warnings.push(`Skipped ${count(report.broken, 'broken link', 'broken links')} (${some(report.broken)}).`);
   if (report.repeated.size > 0) {
-    warnings.push(`Skipped ${count(report.repeated, 'image', 'images')} reached a second time through a link (${some(report.repeated)}); each file is read once.`);
+    warnings.push(
+      `Skipped ${count(report.repeated, 'image', 'images')} reached a second ` +
+        `time through a link (${some(report.repeated)}); each file is read once.`,
+    );
   }
   if (report.skipped.size > 0) {
-    warnings.push(`Skipped ${count(report.skipped, 'non-image file', 'non-image files')} (${some(report.skipped)}); expected .png, .jpg or .jpeg.`);
+    warnings.push(
+      `Skipped ${count(report.skipped, 'non-image file', 'non-image files')} ` +
+        `(${some(report.skipped)}); expected .png, .jpg or .jpeg.`,
+    );
   }
 }
 
@@ -86,7 +112,8 @@ export async function loadImageFolder(
     const testName = testAbs ? undefined : find(TEST_NAMES);
     if (testName) testDir = path.join(rootAbs, testName);
     const ignored = top.filter((d) => d !== trainName && d !== testName);
-    if (ignored.length > 0) warnings.push(`Folders ${listSome(ignored.map((d) => `${d}/`))} ignored: the data is in ${trainName}/.`);
+    if (ignored.length > 0)
+      warnings.push(`Folders ${listSome(ignored.map((d) => `${d}/`))} ignored: the data is in ${trainName}/.`);
   }
   const root = testDir ? commonFolder(rootAbs, testDir) : rootAbs;
   const trainFound = await classImages(walker, trainDir, warnings, root);
@@ -133,8 +160,14 @@ export async function loadImageFolder(
     dims,
     imageShape: shape,
     testSource: plan.testSource,
-    train: { ...splitData(x.slice(0, nTrain * dims), plan.yTrain, plan.train, sources, null), ...(contentHash ? { contentHash: contentHash.slice(0, nTrain) } : {}) },
-    test: { ...splitData(x.slice(nTrain * dims), plan.yTest, plan.test, sources, null), ...(contentHash ? { contentHash: contentHash.slice(nTrain) } : {}) },
+    train: {
+      ...splitData(x.slice(0, nTrain * dims), plan.yTrain, plan.train, sources, null),
+      ...(contentHash ? { contentHash: contentHash.slice(0, nTrain) } : {}),
+    },
+    test: {
+      ...splitData(x.slice(nTrain * dims), plan.yTest, plan.test, sources, null),
+      ...(contentHash ? { contentHash: contentHash.slice(nTrain) } : {}),
+    },
     warnings,
   };
 }

@@ -58,7 +58,8 @@ async function readBytes(f: ImageFile): Promise<Buffer> {
   try {
     // A FIFO or a device named like an image (a JSONL manifest may name any path) would block or never end.
     const stat = await fsp.stat(f.abs);
-    if (!stat.isFile()) throw new InputError(f.file, 'is not a regular file (a device, a pipe or a folder); expected an image file');
+    if (!stat.isFile())
+      throw new InputError(f.file, 'is not a regular file (a device, a pipe or a folder); expected an image file');
     return await fsp.readFile(f.abs);
   } catch (err) {
     if (err instanceof InputError) throw err;

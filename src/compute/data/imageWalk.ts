@@ -45,7 +45,13 @@ const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? 
 
 export class ImageWalker {
   /** Sets: a folder's subfolders are listed more than once (to find train/ and test/, then the classes). */
-  readonly report: WalkReport = { outside: new Set(), loops: new Set(), broken: new Set(), skipped: new Set(), repeated: new Set() };
+  readonly report: WalkReport = {
+    outside: new Set(),
+    loops: new Set(),
+    broken: new Set(),
+    skipped: new Set(),
+    repeated: new Set(),
+  };
   /** Folders entered through a link so far: a second link to one of them adds nothing but work. */
   private readonly linkedDirs = new Set<string>();
 
@@ -95,7 +101,10 @@ export class ImageWalker {
    * Resolves a link: undefined (and reported) when it is broken, leads out of
    * the dataset, or loops back into `ancestors`.
    */
-  private async followLink(abs: string, ancestors: Set<string>): Promise<{ real: string; isDirectory: boolean; isFile: boolean; key: string } | undefined> {
+  private async followLink(
+    abs: string,
+    ancestors: Set<string>,
+  ): Promise<{ real: string; isDirectory: boolean; isFile: boolean; key: string } | undefined> {
     let real: string;
     try {
       real = await fsp.realpath(abs);
@@ -116,7 +125,13 @@ export class ImageWalker {
     return { real, isDirectory: st.isDirectory(), isFile: st.isFile(), key };
   }
 
-  private async walk(dir: string, realDir: string, viaLink: boolean, ancestors: Set<string>, found: FoundImage[]): Promise<void> {
+  private async walk(
+    dir: string,
+    realDir: string,
+    viaLink: boolean,
+    ancestors: Set<string>,
+    found: FoundImage[],
+  ): Promise<void> {
     const entries = (await fsp.readdir(dir, { withFileTypes: true })).filter((e) => !isHidden(e.name)).sort(byName);
     for (const e of entries) {
       const abs = path.join(dir, e.name);

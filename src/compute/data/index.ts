@@ -41,7 +41,9 @@ export interface LoadOptions {
   imageFeatures?: ImageLoadOptions['features'];
   /** JSONL fields that are not features (an embedding array read by the frozen-feature path). */
   ignoreFields?: string[];
-  /** Progress: characters (bytes, when streamed) read for CSV/TSV, images decoded for image folders and JSONL images. */
+  /**
+   * Progress: characters (bytes, when streamed) read for CSV/TSV, images decoded for image folders and JSONL images.
+   */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -58,7 +60,10 @@ async function statInput(abs: string, given: string, what: string): Promise<Stat
   try {
     return await fsp.stat(abs);
   } catch {
-    throw new InputError(given, `${what} does not exist or cannot be read; expected a CSV/TSV file, a JSONL file or an image folder`);
+    throw new InputError(
+      given,
+      `${what} does not exist or cannot be read; expected a CSV/TSV file, a JSONL file or an image folder`,
+    );
   }
 }
 
@@ -67,7 +72,10 @@ function textFormat(abs: string, given: string): Exclude<DatasetFormat, 'imagefo
   if (!format) {
     throw new InputError(
       given,
-      `unsupported file type ${path.extname(abs) ? quote(path.extname(abs)) : "'(none)'"}; expected .csv, .tsv, .txt, .jsonl or .ndjson, or a folder of class folders of images`,
+      `unsupported file type ` +
+        `${path.extname(abs) ? quote(path.extname(abs)) : "'(none)'"}; expected ` +
+        `.csv, .tsv, .txt, .jsonl or .ndjson, or a folder of class folders of ` +
+        `images`,
     );
   }
   return format;
@@ -110,18 +118,25 @@ export async function loadDataset(inputPath: string, options: LoadOptions = {}):
 
   if (stat.isDirectory()) {
     if (testStat && !testStat.isDirectory()) {
-      throw new InputError(testGiven!, 'is a file, but the dataset is an image folder; expected a folder of class folders as the test set');
+      throw new InputError(
+        testGiven!,
+        'is a file, but the dataset is an image folder; expected a folder of class folders as the test set',
+      );
     }
     return withTestPath(await loadImageFolder(abs, inputPath, testAbs, common, warnings), testAbs);
   }
 
   const format = textFormat(abs, inputPath);
   if (testAbs !== undefined && (testStat!.isDirectory() || textFormat(testAbs, testGiven!) !== format)) {
-    throw new InputError(testGiven!, `is not the same format as ${inputPath}; expected a ${format === 'csv' ? 'CSV/TSV' : 'JSONL'} file`);
+    throw new InputError(
+      testGiven!,
+      `is not the same format as ${inputPath}; expected a ${format === 'csv' ? 'CSV/TSV' : 'JSONL'} file`,
+    );
   }
   const root = testAbs !== undefined ? commonFolder(path.dirname(abs), path.dirname(testAbs)) : path.dirname(abs);
   const train: TextInput = { abs, file: inputPath, rel: relativePosix(root, abs) };
-  const test: TextInput | undefined = testAbs !== undefined ? { abs: testAbs, file: testGiven!, rel: relativePosix(root, testAbs) } : undefined;
+  const test: TextInput | undefined =
+    testAbs !== undefined ? { abs: testAbs, file: testGiven!, rel: relativePosix(root, testAbs) } : undefined;
   const table =
     format === 'csv'
       ? await readDelimited(train, test, options.labelColumn, warnings, options.onProgress, {

@@ -46,7 +46,11 @@ async function parseFile(input: TextInput): Promise<ParsedFile> {
     try {
       value = JSON.parse(raw);
     } catch (err) {
-      throw new InputError(input.file, `invalid JSON (${(err as Error).message}); expected one complete JSON object per line`, line);
+      throw new InputError(
+        input.file,
+        `invalid JSON (${(err as Error).message}); expected one complete JSON object per line`,
+        line,
+      );
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
@@ -56,7 +60,8 @@ async function parseFile(input: TextInput): Promise<ParsedFile> {
       names.add(k);
       const v = (value as Record<string, unknown>)[k];
       // JSON.parse turns 1e400 into Infinity; keep the text the user wrote, for the messages.
-      if (typeof v === 'number' && v - v !== 0) (value as Record<string, unknown>)[k] = new OverflowedNumber(numberText(raw, k));
+      if (typeof v === 'number' && v - v !== 0)
+        (value as Record<string, unknown>)[k] = new OverflowedNumber(numberText(raw, k));
     }
     records.push({ value: value as Record<string, unknown>, line, digest: recordDigest(raw) });
   }
@@ -95,7 +100,9 @@ function cellText(v: unknown, field: string, file: string, line: number): string
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   throw new InputError(
     file,
-    `field ${quote(field)} holds ${Array.isArray(v) ? 'an array' : 'an object'}; expected a number, a string, true/false or null`,
+    `field ${quote(field)} holds ` +
+      `${Array.isArray(v) ? 'an array' : 'an object'}; expected a number, a ` +
+      `string, true/false or null`,
     line,
   );
 }
@@ -136,7 +143,11 @@ export async function readJsonl(
       const row = labels.length;
       const file = f.input.file;
       if (!(label in value)) {
-        throw new InputError(file, `the record has no ${quote(label)} field; expected every record to have the label field ${quote(label)}`, line);
+        throw new InputError(
+          file,
+          `the record has no ${quote(label)} field; expected every record to have the label field ${quote(label)}`,
+          line,
+        );
       }
       const l = cellText(value[label], label, file, line).trim();
       labels.push(l === '' ? null : l);
@@ -145,7 +156,14 @@ export async function readJsonl(
       if (split) split[row] = fileNo;
       if (splitName && !test) {
         const v = parseSplitValue(cellText(value[splitName], splitName, file, line));
-        if (v < 0) throw new InputError(file, `field ${quote(splitName)} is ${escapeControl(clip(JSON.stringify(value[splitName] ?? null)))}; ${SPLIT_EXPECTED}`, line);
+        if (v < 0)
+          throw new InputError(
+            file,
+            `field ${quote(splitName)} is ` +
+              `${escapeControl(clip(JSON.stringify(value[splitName] ?? null)))}; ` +
+              `${SPLIT_EXPECTED}`,
+            line,
+          );
         split![row] = v;
       }
       const cells: string[] = [];
@@ -160,7 +178,11 @@ export async function readJsonl(
       }
       for (const name of featureNames) {
         const v = value[name];
-        if (v !== undefined && !preview.add(name, typeof v === 'string' ? v : v instanceof OverflowedNumber ? v.text : JSON.stringify(v))) break;
+        if (
+          v !== undefined &&
+          !preview.add(name, typeof v === 'string' ? v : v instanceof OverflowedNumber ? v.text : JSON.stringify(v))
+        )
+          break;
       }
       previews.push(preview.finish());
       contentHashes.push(recordContentHash(cells));
@@ -194,7 +216,10 @@ function attachImages(table: RawTable, files: ParsedFile[], warnings: string[]):
   const col = imageCols[0];
   const others = table.columns.filter((c) => c !== col).map((c) => quote(c.name));
   if (others.length > 0) {
-    warnings.push(`Field${others.length === 1 ? '' : 's'} ${listSome(others)} ignored: the samples are the images named in ${quote(col.name)}.`);
+    warnings.push(
+      `Field${others.length === 1 ? '' : 's'} ${listSome(others)} ignored: ` +
+        `the samples are the images named in ${quote(col.name)}.`,
+    );
   }
   const abs: string[] = [];
   const user: string[] = [];
@@ -218,7 +243,10 @@ function attachImages(table: RawTable, files: ParsedFile[], warnings: string[]):
 function checkSameFields(main: ParsedFile, other: ParsedFile, label: string): void {
   const diff = nameDifference(main.names, other.names, label);
   if (diff === null) return;
-  throw new InputError(other.input.file, `the fields differ from the training file (${diff}); expected the same fields as ${main.input.file}`);
+  throw new InputError(
+    other.input.file,
+    `the fields differ from the training file (${diff}); expected the same fields as ${main.input.file}`,
+  );
 }
 
 /**

@@ -84,8 +84,18 @@ export async function finishTable(
     dims,
     ...(imageShape ? { imageShape } : {}),
     testSource: plan.testSource,
-    train: withHashes(splitData(xTrain, plan.yTrain, plan.train, table.sources, table.previews, table.contentHashes), imageHashes, 0, plan.train.length),
-    test: withHashes(splitData(xTest, plan.yTest, plan.test, table.sources, table.previews, table.contentHashes), imageHashes, plan.train.length, plan.train.length + plan.test.length),
+    train: withHashes(
+      splitData(xTrain, plan.yTrain, plan.train, table.sources, table.previews, table.contentHashes),
+      imageHashes,
+      0,
+      plan.train.length,
+    ),
+    test: withHashes(
+      splitData(xTest, plan.yTest, plan.test, table.sources, table.previews, table.contentHashes),
+      imageHashes,
+      plan.train.length,
+      plan.train.length + plan.test.length,
+    ),
     warnings,
   };
 }

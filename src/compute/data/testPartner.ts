@@ -92,7 +92,11 @@ export async function columnsOf(file: string): Promise<string[] | undefined> {
     }
   }
   try {
-    const reader = new DelimitedReader(text, ext === '.tsv' || ext === '.tab' ? '\t' : sniffDelimiter(text), path.basename(file));
+    const reader = new DelimitedReader(
+      text,
+      ext === '.tsv' || ext === '.tab' ? '\t' : sniffDelimiter(text),
+      path.basename(file),
+    );
     if (!reader.next()) return undefined;
     return reader.fields.slice(0, reader.count).map((f, k) => f.trim() || `column${k + 1}`);
   } catch {
@@ -101,7 +105,8 @@ export async function columnsOf(file: string): Promise<string[] | undefined> {
 }
 
 /** The same names, in any order (the loader matches test columns to train columns by name). */
-const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');
+const sameSet = (a: string[], b: string[]) =>
+  a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');
 
 async function entries(dir: string): Promise<{ name: string; isDir: boolean }[]> {
   try {
@@ -110,7 +115,11 @@ async function entries(dir: string): Promise<{ name: string; isDir: boolean }[]>
     for (const e of list) {
       if (isHidden(e.name)) continue;
       let isDir = e.isDirectory();
-      if (e.isSymbolicLink()) isDir = await fsp.stat(path.join(dir, e.name)).then((s) => s.isDirectory(), () => false);
+      if (e.isSymbolicLink())
+        isDir = await fsp.stat(path.join(dir, e.name)).then(
+          (s) => s.isDirectory(),
+          () => false,
+        );
       out.push({ name: e.name, isDir });
     }
     return out;
@@ -179,7 +188,10 @@ async function candidatesFor(abs: string, isDir: boolean): Promise<Candidate[]> 
  */
 export async function findTestPartner(datasetPath: string, labelColumn?: string): Promise<TestPartner> {
   const abs = path.resolve(datasetPath);
-  const isDir = await fsp.stat(abs).then((s) => s.isDirectory(), () => false);
+  const isDir = await fsp.stat(abs).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   const name = path.basename(abs);
   let columns: string[] | undefined;
   if (!isDir) {
@@ -206,14 +218,22 @@ export async function findTestPartner(datasetPath: string, labelColumn?: string)
     const ofRole = fits.filter((c) => c.role === role);
     if (ofRole.length === 1) {
       const what = isDir ? 'folder' : 'file';
-      const why = isDir ? `the ${what} beside ${name} with the same class folders` : `the ${what} beside ${name} with the same columns`;
+      const why = isDir
+        ? `the ${what} beside ${name} with the same class folders`
+        : `the ${what} beside ${name} with the same columns`;
       return { kind: 'file', testPath: ofRole[0].abs, reason: `${rel(ofRole[0])}: ${why}` };
     }
     if (ofRole.length > 1) {
-      return { kind: 'none', reason: `more than one possible test set (${ofRole.map(rel).join(', ')}); name one`, candidates: ofRole.map((c) => c.abs) };
+      return {
+        kind: 'none',
+        reason: `more than one possible test set (${ofRole.map(rel).join(', ')}); name one`,
+        candidates: ofRole.map((c) => c.abs),
+      };
     }
   }
-  const reason = misfits.length ? `no test set with the same ${isDir ? 'classes' : 'columns'} beside ${name}: ${misfits.join(', ')}` : `no test set beside ${name}`;
+  const reason = misfits.length
+    ? `no test set with the same ${isDir ? 'classes' : 'columns'} beside ${name}: ${misfits.join(', ')}`
+    : `no test set beside ${name}`;
   return { kind: 'none', reason, candidates: [] };
 }
 
@@ -226,17 +246,22 @@ export async function findTestPartner(datasetPath: string, labelColumn?: string)
 export async function findTrainPartner(testPath: string): Promise<string | undefined> {
   const abs = path.resolve(testPath);
   const dir = path.dirname(abs);
-  const isDir = await fsp.stat(abs).then((s) => s.isDirectory(), () => false);
+  const isDir = await fsp.stat(abs).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   const trainNamed = (n: string) => partnerNames(n, isDir ? '' : path.extname(n)) !== undefined;
   const possible: string[] = [];
-  for (const e of await entries(dir)) if (e.isDir === isDir && trainNamed(e.name)) possible.push(path.join(dir, e.name));
+  for (const e of await entries(dir))
+    if (e.isDir === isDir && trainNamed(e.name)) possible.push(path.join(dir, e.name));
   if (!isDir) {
     // test/data.csv ← train/data.csv
     const above = path.dirname(dir);
     for (const e of await entries(above)) {
       if (!e.isDir || !trainNamed(e.name)) continue;
       for (const f of await entries(path.join(above, e.name))) {
-        if (!f.isDir && (f.name.toLowerCase() === path.basename(abs).toLowerCase() || trainNamed(f.name))) possible.push(path.join(above, e.name, f.name));
+        if (!f.isDir && (f.name.toLowerCase() === path.basename(abs).toLowerCase() || trainNamed(f.name)))
+          possible.push(path.join(above, e.name, f.name));
       }
     }
   }

@@ -117,32 +117,44 @@ function refuseNonUtf8Start(bytes: Uint8Array, file: string): void {
   if (nul >= 0) {
     let line = 1;
     for (let i = 0; i < nul; i++) if (bytes[i] === LF) line++;
-    throw new InputError(file, `is a binary file, not text (a zero byte at offset ${nul}); expected CSV, TSV or JSON Lines text`, line);
+    throw new InputError(
+      file,
+      `is a binary file, not text (a zero byte at offset ${nul}); expected CSV, TSV or JSON Lines text`,
+      line,
+    );
   }
 }
 
 function invalidUtf8(bytes: Uint8Array, carry: string, line: number, offset: number, file: string): InputError {
   if (bytes.length === 0) {
-    return new InputError(file, 'ends in the middle of a UTF-8 character; expected UTF-8 text: re-save the file as UTF-8');
+    return new InputError(
+      file,
+      'ends in the middle of a UTF-8 character; expected UTF-8 text: re-save the file as UTF-8',
+    );
   }
   const at = Math.max(0, firstInvalidUtf8(bytes));
   let where = line + countLineBreaks(carry) - 1 - crlfCount(carry);
   for (let i = 0; i < at; i++) if (bytes[i] === LF) where++;
   return new InputError(
     file,
-    `is not UTF-8 text: byte 0x${bytes[at].toString(16).toUpperCase().padStart(2, '0')} at offset ${offset + at} is not valid UTF-8 ` +
+    `is not UTF-8 text: byte ` +
+      `0x${bytes[at].toString(16).toUpperCase().padStart(2, '0')} at offset ` +
+      `${offset + at} is not valid UTF-8 ` +
       '(Latin-1 or Windows-1252, perhaps); expected UTF-8: re-save the file as UTF-8',
     where,
   );
 }
 
-/** Every LF and CR in the file, + 1 (as countLineBreaks counts a string): an upper bound on its records, without decoding it. */
+/**
+ * Every LF and CR in the file, + 1 (as countLineBreaks counts a string): an upper bound on its records, without
+ * decoding it.
+ */
 export function countLineBreaksInFile(abs: string, file: string, chunkBytes = CHUNK_BYTES): number {
   const fd = openForReading(abs, file);
   try {
     const buf = Buffer.allocUnsafe(chunkBytes);
     let count = 1;
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const n = readSync(fd, buf, 0, chunkBytes, offset);
       if (n === 0) return count;
       offset += n;

@@ -18,7 +18,15 @@ export const DEMO_GENERATOR = 'influence-lens demo';
  * the analysis cache) and macOS folder metadata. A re-run discards them all:
  * results of the old data would be stale anyway.
  */
-const DEMO_ENTRIES = new Set(['README.md', 'digits.csv', 'flipped.json', 'images', 'results.json', '.influence-lens', '.DS_Store']);
+const DEMO_ENTRIES = new Set([
+  'README.md',
+  'digits.csv',
+  'flipped.json',
+  'images',
+  'results.json',
+  '.influence-lens',
+  '.DS_Store',
+]);
 
 /** Throws InputError unless `outDir` is missing, empty, or a previous demo output. */
 export function assertWritableDemoDir(outDir: string): void {
@@ -28,7 +36,8 @@ export function assertWritableDemoDir(outDir: string): void {
   } catch {
     return; // missing: we will create it
   }
-  if (!stat.isDirectory()) throw new InputError(outDir, 'exists and is not a folder; choose a new or empty folder for the demo');
+  if (!stat.isDirectory())
+    throw new InputError(outDir, 'exists and is not a folder; choose a new or empty folder for the demo');
   const entries = fs.readdirSync(outDir);
   if (entries.length === 0) return;
   const foreign = entries.filter((e) => !DEMO_ENTRIES.has(e));
@@ -45,7 +54,11 @@ export function assertWritableDemoDir(outDir: string): void {
 function hasDemoManifest(dir: string): boolean {
   try {
     const manifest: unknown = JSON.parse(fs.readFileSync(path.join(dir, 'flipped.json'), 'utf8'));
-    return typeof manifest === 'object' && manifest !== null && (manifest as { generator?: unknown }).generator === DEMO_GENERATOR;
+    return (
+      typeof manifest === 'object' &&
+      manifest !== null &&
+      (manifest as { generator?: unknown }).generator === DEMO_GENERATOR
+    );
   } catch {
     return false;
   }

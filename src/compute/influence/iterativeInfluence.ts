@@ -105,7 +105,12 @@ function neuronGroups(operator: InfluenceOperator): Int32Array[] {
  * differ between test samples: pooling the gradients of several test points
  * lets one point's neurons crowd out another's.
  */
-export function selectSubset(groups: Int32Array[], gradient: Float64Array, fraction: number, coverage: number): Int32Array {
+export function selectSubset(
+  groups: Int32Array[],
+  gradient: Float64Array,
+  fraction: number,
+  coverage: number,
+): Int32Array {
   return selectNeuronParameters(squaredNormPerNeuron(gradient, groups), groups, { fraction, coverage });
 }
 
@@ -159,12 +164,23 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
       }
       ({ x, report } = result);
     } else if (method === 'lissa') {
-      const result = lissa(hvp, g, { damping, tolerance, seed: options.seed, scale: lissaScale, depth: options.lissaDepth ?? 1000 });
+      const result = lissa(hvp, g, {
+        damping,
+        tolerance,
+        seed: options.seed,
+        scale: lissaScale,
+        depth: options.lissaDepth ?? 1000,
+      });
       damping = result.report.damping;
       lissaScale = result.report.scale;
       ({ x, report } = result);
     } else {
-      const subset = selectSubset(groups, g, options.subsetFraction ?? 0.1, options.subsetCoverage ?? DEFAULT_SUBSET_COVERAGE);
+      const subset = selectSubset(
+        groups,
+        g,
+        options.subsetFraction ?? 0.1,
+        options.subsetCoverage ?? DEFAULT_SUBSET_COVERAGE,
+      );
       subsetSizes.push(subset.length);
       const solve = method === 'gif' ? generalizedInfluenceSolve : frozenSubsetSolve;
       const result = solve(hvp, g, subset, { damping, tolerance });
@@ -176,10 +192,23 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
     scores.set(row, e * options.nTrain);
     const t = explained[e];
     tracker.offerRow(t, 0, row, 0, row.length);
-    solves.push({ test: t, iterations: report.iterations, relativeResidual: report.relativeResidual, converged: report.converged });
+    solves.push({
+      test: t,
+      iterations: report.iterations,
+      relativeResidual: report.relativeResidual,
+      converged: report.converged,
+    });
     states.push({ damping, ...(lissaScale !== undefined ? { lissaScale } : {}) });
     options.onProgress?.(e + 1, explained.length);
   }
   const hasSubsets = groups.length > 0 || subsetSizes.length > 0;
-  return { topK: tracker, damping, solves, lissaScale, subsetSizes: hasSubsets ? subsetSizes : undefined, scores, states };
+  return {
+    topK: tracker,
+    damping,
+    solves,
+    lissaScale,
+    subsetSizes: hasSubsets ? subsetSizes : undefined,
+    scores,
+    states,
+  };
 }

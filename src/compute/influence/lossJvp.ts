@@ -22,7 +22,11 @@ export interface LossJvp {
   dispose(): void;
 }
 
-export function createLossJvp(net: TrainedNetwork, data: TrainingData, batchSize = net.config.kind === 'cnn' ? 128 : 512): LossJvp {
+export function createLossJvp(
+  net: TrainedNetwork,
+  data: TrainingData,
+  batchSize = net.config.kind === 'cnn' ? 128 : 512,
+): LossJvp {
   const body = bodyOf(net);
   const params = networkTensors(net);
   const order = identityOrder(data.n);
@@ -48,8 +52,9 @@ export function createLossJvp(net: TrainedNetwork, data: TrainingData, batchSize
             const y = tf.tensor2d(oneHotRows(data.y, data.numClasses, order, start, end), [m, data.numClasses]);
             const weights = tf.ones([m]);
             return tf.grad((a: tf.Tensor) => {
-              const g = tf.grads((...ps: tf.Tensor[]) =>
-                tf.sum(tf.mul(a, softmaxCrossEntropy(networkLogits(body, ps, x), y, 'none'))) as tf.Scalar,
+              const g = tf.grads(
+                (...ps: tf.Tensor[]) =>
+                  tf.sum(tf.mul(a, softmaxCrossEntropy(networkLogits(body, ps, x), y, 'none'))) as tf.Scalar,
               )(params);
               return tf.addN(g.map((gk, k) => tf.sum(tf.mul(gk, vs[k])))) as tf.Scalar;
             })(weights);

@@ -43,7 +43,10 @@ import type { HeadData, HeadShape } from '../head/softmaxHead';
 import type { ExactInfluenceInput } from './exactHeadInfluence';
 
 /** The head, its probabilities and its Hessian factor, as exact influence takes them. */
-export interface NewtonStepInput extends Pick<ExactInfluenceInput, 'train' | 'test' | 'shape' | 'trainProbs' | 'testProbs' | 'factor' | 'signal'> {
+export interface NewtonStepInput extends Pick<
+  ExactInfluenceInput,
+  'train' | 'test' | 'shape' | 'trainProbs' | 'testProbs' | 'factor' | 'signal'
+> {
   /** Training samples to score. */
   trainIds: readonly number[];
   /** Test samples to score (default: all). */

@@ -13,7 +13,10 @@ export class TopKTracker {
   private readonly topCount: Int32Array;
   private readonly bottomCount: Int32Array;
 
-  constructor(readonly rows: number, readonly k: number) {
+  constructor(
+    readonly rows: number,
+    readonly k: number,
+  ) {
     this.size = rows * k;
     this.topIndex = new Int32Array(this.size);
     this.topValue = new Float64Array(this.size);
@@ -84,9 +87,11 @@ export class TopKTracker {
   row(row: number): { proponents: { index: number; value: number }[]; opponents: { index: number; value: number }[] } {
     const base = row * this.k;
     const proponents = [];
-    for (let j = 0; j < this.topCount[row]; j++) proponents.push({ index: this.topIndex[base + j], value: this.topValue[base + j] });
+    for (let j = 0; j < this.topCount[row]; j++)
+      proponents.push({ index: this.topIndex[base + j], value: this.topValue[base + j] });
     const opponents = [];
-    for (let j = 0; j < this.bottomCount[row]; j++) opponents.push({ index: this.bottomIndex[base + j], value: this.bottomValue[base + j] });
+    for (let j = 0; j < this.bottomCount[row]; j++)
+      opponents.push({ index: this.bottomIndex[base + j], value: this.bottomValue[base + j] });
     return { proponents, opponents };
   }
 }

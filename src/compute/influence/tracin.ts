@@ -37,7 +37,11 @@ interface CheckpointGradients {
   testGradients: Float32Array;
 }
 
-export function computeTracIn(input: TracInInput): { selfInfluence: Float64Array; topK: TopKTracker; checkpoints: number } {
+export function computeTracIn(input: TracInInput): {
+  selfInfluence: Float64Array;
+  topK: TopKTracker;
+  checkpoints: number;
+} {
   const { net } = input;
   const shape = { featureDim: net.featureDim, numClasses: net.numClasses };
   const p = headParameterCount(shape);

@@ -45,7 +45,15 @@ export function classHealth(input: {
 }): ClassHealth[] {
   const c = input.classes.length;
   const n = input.yTrain.length;
-  const rows = input.classes.map((label) => ({ label, train: 0, test: 0, labelIssues: 0, outliers: 0, duplicates: 0, flagged: 0 }));
+  const rows = input.classes.map((label) => ({
+    label,
+    train: 0,
+    test: 0,
+    labelIssues: 0,
+    outliers: 0,
+    duplicates: 0,
+    flagged: 0,
+  }));
   for (const y of input.yTest) rows[y].test++;
   for (let i = 0; i < n; i++) {
     const r = rows[input.yTrain[i]];
@@ -68,7 +76,12 @@ export function classHealth(input: {
 }
 
 /** The `limit` class pairs most confused out of sample, most first (pairs never confused are left out). */
-export function confusedPairs(classes: string[], yTrain: Int32Array, oosProbs: Float64Array, limit = 5): ConfusedPair[] {
+export function confusedPairs(
+  classes: string[],
+  yTrain: Int32Array,
+  oosProbs: Float64Array,
+  limit = 5,
+): ConfusedPair[] {
   const c = classes.length;
   const counts = new Map<number, number>();
   for (let i = 0; i < yTrain.length; i++) {

@@ -54,7 +54,9 @@ function distance(a: Points, i: number, b: Points, j: number): number {
 }
 
 export function median(values: ArrayLike<number>): number {
-  const finite = Array.from(values).filter(Number.isFinite).sort((x, y) => x - y);
+  const finite = Array.from(values)
+    .filter(Number.isFinite)
+    .sort((x, y) => x - y);
   if (finite.length === 0) return NaN;
   const m = finite.length >> 1;
   return finite.length % 2 ? finite[m] : (finite[m - 1] + finite[m]) / 2;
@@ -79,7 +81,10 @@ export function findDuplicates(input: DuplicateInput): DuplicateReport {
   const cut = input.cut ?? NEAR_DUPLICATE_CUT;
   // Node ids: training samples 0..n−1, test samples n..n+m−1.
   const uf = new UnionFind(n + m);
-  const nearestTrain = Float64Array.from({ length: n }, (_, i) => input.trainInTrain.distance[i * input.trainInTrain.k]);
+  const nearestTrain = Float64Array.from(
+    { length: n },
+    (_, i) => input.trainInTrain.distance[i * input.trainInTrain.k],
+  );
   const scale = median(nearestTrain);
   const usable = Number.isFinite(scale) && scale > 0;
   const threshold = usable ? cut * scale : 0;
@@ -98,7 +103,15 @@ export function findDuplicates(input: DuplicateInput): DuplicateReport {
   // Near: candidate pairs from the k-NN lists, confirmed in float64.
   const trainDistance = new Float64Array(n).fill(Infinity);
   const testDistance = new Float64Array(m).fill(Infinity);
-  const consider = (nb: Neighbours, q: number, queries: Points, refs: Points, qNode: number, refNode: (r: number) => number, record: Float64Array) => {
+  const consider = (
+    nb: Neighbours,
+    q: number,
+    queries: Points,
+    refs: Points,
+    qNode: number,
+    refNode: (r: number) => number,
+    record: Float64Array,
+  ) => {
     for (let j = 0; j < nb.k; j++) {
       const r = nb.index[q * nb.k + j];
       if (r < 0) break;
@@ -107,7 +120,8 @@ export function findDuplicates(input: DuplicateInput): DuplicateReport {
       if (d <= threshold) uf.union(qNode, refNode(r));
     }
   };
-  for (let i = 0; i < n; i++) consider(input.trainInTrain, i, train.features, train.features, i, (r) => r, trainDistance);
+  for (let i = 0; i < n; i++)
+    consider(input.trainInTrain, i, train.features, train.features, i, (r) => r, trainDistance);
   for (let t = 0; t < m; t++) {
     consider(input.testInTrain, t, test.features, train.features, n + t, (r) => r, testDistance);
     consider(input.testInTest, t, test.features, test.features, n + t, (r) => n + r, testDistance);
@@ -117,10 +131,15 @@ export function findDuplicates(input: DuplicateInput): DuplicateReport {
   const testSet = new Int32Array(m).fill(-1);
   const pointOf = (node: number): [Points, number] => (node < n ? [train.features, node] : [test.features, node - n]);
   const sets: DuplicateSet[] = uf.groups().map((nodes, s) => {
-    const members: SampleRef[] = nodes.map((node) => (node < n ? { split: 'train', id: node } : { split: 'test', id: node - n }));
+    const members: SampleRef[] = nodes.map((node) =>
+      node < n ? { split: 'train', id: node } : { split: 'test', id: node - n },
+    );
     for (const node of nodes) (node < n ? trainSet : testSet)[node < n ? node : node - n] = s;
     const labels = new Set(nodes.map((node) => (node < n ? train.y[node] : test.y[node - n])));
-    const hashes = train.contentHash && test.contentHash ? new Set(nodes.map((node) => (node < n ? train.contentHash![node] : test.contentHash![node - n]))) : null;
+    const hashes =
+      train.contentHash && test.contentHash
+        ? new Set(nodes.map((node) => (node < n ? train.contentHash![node] : test.contentHash![node - n])))
+        : null;
     const [a, ai] = pointOf(nodes[0]);
     let maxDistance = 0;
     for (const node of nodes.slice(1)) {
@@ -136,5 +155,13 @@ export function findDuplicates(input: DuplicateInput): DuplicateReport {
     };
   });
   const relative = (a: Float64Array) => a.map((d) => (usable && Number.isFinite(d) ? d / scale : NaN));
-  return { sets, trainSet, testSet, trainDistance: relative(trainDistance), testDistance: relative(testDistance), medianNeighbourDistance: scale, cut };
+  return {
+    sets,
+    trainSet,
+    testSet,
+    trainDistance: relative(trainDistance),
+    testDistance: relative(testDistance),
+    medianNeighbourDistance: scale,
+    cut,
+  };
 }

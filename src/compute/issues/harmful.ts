@@ -17,7 +17,14 @@
  * accuracy.
  */
 import { throwIfAborted } from '../cancel';
-import { type HeadData, type HeadShape, headHessianVectorProduct, headLosses, headParameterCount, headProbabilities } from '../head/softmaxHead';
+import {
+  type HeadData,
+  type HeadShape,
+  headHessianVectorProduct,
+  headLosses,
+  headParameterCount,
+  headProbabilities,
+} from '../head/softmaxHead';
 import { choleskySolve } from '../linalg/cholesky';
 import { retrainHead } from '../reliability/retrain';
 
@@ -169,7 +176,17 @@ export function removeAndRetrain(state: HeadState, influence: Float64Array, remo
   const m = Math.max(test.n, 1);
   // Up to 200 preconditioned steps (each one float64 gradient): a 1% group converges in well under that, while the
   // fallback refit rebuilds and refactors the Hessian (as long as the fit's own Hessian stage).
-  const head = retrainHead(state.train, shape, state.l2, state.head, new Set(removed), state.factor !== undefined, state.factor, state.signal, 200);
+  const head = retrainHead(
+    state.train,
+    shape,
+    state.l2,
+    state.head,
+    new Set(removed),
+    state.factor !== undefined,
+    state.factor,
+    state.signal,
+    200,
+  );
   const after = headProbabilities(test, shape, head);
   const before = sum(headLosses(state.testProbs, test.y, c));
   const lossAfter = sum(headLosses(after, test.y, c));

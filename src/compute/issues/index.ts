@@ -10,7 +10,14 @@ import { throwIfAborted } from '../cancel';
 import { createRng, deriveSeed, permutation } from '../random';
 import { type ClassHealth, classHealth, type ConfusedPair, confusedPairs } from './classHealth';
 import { type DuplicateReport, findDuplicates } from './duplicates';
-import { defaultRemovalCount, harmfulOrder, type HeadState, removeAndRetrain, type RemovalCheck, totalTestInfluence } from './harmful';
+import {
+  defaultRemovalCount,
+  harmfulOrder,
+  type HeadState,
+  removeAndRetrain,
+  type RemovalCheck,
+  totalTestInfluence,
+} from './harmful';
 import { EXACT_KNN_LIMIT, nearestNeighbours, type Points } from './knn';
 import { duplicateLabelConflict } from './labelConflict';
 import { OUTLIER_K, type OutlierReport, type OutlierSpace, scoreOutliers } from './outliers';
@@ -86,7 +93,9 @@ export function findIssues(input: IssuesInput): IssuesReport {
   // The input space, unless it is the feature space (a logistic regression's features are its inputs) or too large.
   const references = Math.min(train.n, INPUT_SPACE_REFERENCES);
   if (x && x.train.d !== shape.featureDim && (train.n + test.n) * references * x.train.d <= INPUT_SPACE_BUDGET) {
-    const referenceIds = Int32Array.from(permutation(train.n, createRng(deriveSeed(input.seed ?? 0, 'outlier-references'))).subarray(0, references)).sort();
+    const referenceIds = Int32Array.from(
+      permutation(train.n, createRng(deriveSeed(input.seed ?? 0, 'outlier-references'))).subarray(0, references),
+    ).sort();
     spaces.push({
       train: x.train,
       test: x.test,
@@ -94,7 +103,13 @@ export function findIssues(input: IssuesInput): IssuesReport {
       testInTrain: nearestNeighbours(x.test, x.train, OUTLIER_K, { ...knnOptions, referenceIds }),
     });
   }
-  const outliers = scoreOutliers({ spaces, yTrain: train.y, trainProbs: input.oosProbs, testProbs: state.testProbs, numClasses: shape.numClasses });
+  const outliers = scoreOutliers({
+    spaces,
+    yTrain: train.y,
+    trainProbs: input.oosProbs,
+    testProbs: state.testProbs,
+    numClasses: shape.numClasses,
+  });
 
   say(2, 'influence on the whole test set');
   const { influence, solver } = totalTestInfluence(state);
@@ -128,6 +143,7 @@ export function findIssues(input: IssuesInput): IssuesReport {
     fingerprints: input.trainHash !== undefined && input.testHash !== undefined,
     search: exact
       ? `exact ${OUTLIER_K}-NN over ${train.n} training samples (blocked matrix products)`
-      : `${OUTLIER_K}-NN within overlapping windows of 50000 samples sorted along a random direction (more than ${EXACT_KNN_LIMIT} training samples)`,
+      : `${OUTLIER_K}-NN within overlapping windows of 50000 samples sorted ` +
+        `along a random direction (more than ${EXACT_KNN_LIMIT} training samples)`,
   };
 }

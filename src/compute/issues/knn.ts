@@ -124,7 +124,11 @@ function searchExact(
  */
 export function nearestNeighbours(queries: Points, refs: Points, k: number, options: KnnOptions = {}): Neighbours {
   const kk = Math.max(1, k);
-  const out: Neighbours = { k: kk, index: new Int32Array(queries.n * kk).fill(-1), distance: new Float64Array(queries.n * kk).fill(Infinity) };
+  const out: Neighbours = {
+    k: kk,
+    index: new Int32Array(queries.n * kk).fill(-1),
+    distance: new Float64Array(queries.n * kk).fill(Infinity),
+  };
   if (queries.n === 0 || refs.n === 0) return out;
   const sameSpace = queries === refs;
   const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
@@ -147,7 +151,9 @@ export function nearestNeighbours(queries: Points, refs: Points, k: number, opti
     for (let j = 0; j < p.d; j++) s += p.x[i * p.d + j] * dir[j];
     return s;
   };
-  const refOrder = Array.from(all(refs.n)).map((i) => ({ i, v: along(refs, i) })).sort((a, b) => a.v - b.v);
+  const refOrder = Array.from(all(refs.n))
+    .map((i) => ({ i, v: along(refs, i) }))
+    .sort((a, b) => a.v - b.v);
   const refValues = Float64Array.from(refOrder, (e) => e.v);
   const window = Math.min(options.exactLimit ? Math.max(2, Math.floor(limit / 2)) : WINDOW, refs.n);
   const half = Math.max(1, Math.floor(window / 2));

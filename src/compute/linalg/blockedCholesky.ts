@@ -26,7 +26,10 @@ import { matMul, transpose } from './matmul';
 
 /** Block width of the float64 routine: a 64-wide panel row (512 B) stays in L1 with its tile partners. */
 const BLOCK_64 = 64;
-/** Block width of the mixed routine: wide enough that each matMul is large (the per-call overhead vanishes), narrow enough that the float64 diagonal work stays small. */
+/**
+ * Block width of the mixed routine: wide enough that each matMul is large (the per-call overhead vanishes), narrow
+ * enough that the float64 diagonal work stays small.
+ */
 const BLOCK_MIXED = 256;
 /** Trailing-update row chunk of the mixed routine: keeps each product's output ≤ chunk × n floats. */
 const CHUNK_MIXED = 768;

@@ -24,7 +24,9 @@ export function readAndDispose(t: tf.Tensor): Float32Array {
   }
 }
 
-/** Row-major transpose (tfjs wasm is far slower with a transposed matMul operand than with an explicit transpose first). */
+/**
+ * Row-major transpose (tfjs wasm is far slower with a transposed matMul operand than with an explicit transpose first).
+ */
 export function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols);
   const block = 64;

@@ -54,7 +54,9 @@ export function confidentThresholds(probs: ProbMatrix, y: LabelArray, C: number)
     sums[y[i]] += probs[i * C + y[i]];
     counts[y[i]]++;
   }
-  return Float64Array.from(sums, (s, k) => Math.max(counts[k] > 0 ? s / counts[k] : BIG_VALUE, CONFIDENT_THRESHOLDS_LOWER_BOUND));
+  return Float64Array.from(sums, (s, k) =>
+    Math.max(counts[k] > 0 ? s / counts[k] : BIG_VALUE, CONFIDENT_THRESHOLDS_LOWER_BOUND),
+  );
 }
 
 export interface CleanlabConfidentJoint {
@@ -71,7 +73,12 @@ function argmax(probs: ProbMatrix, row: number, C: number): number {
 }
 
 /** cleanlab's `compute_confident_joint` (single-label). */
-export function computeConfidentJoint(probs: ProbMatrix, y: LabelArray, C: number, options: { calibrate: boolean }): CleanlabConfidentJoint {
+export function computeConfidentJoint(
+  probs: ProbMatrix,
+  y: LabelArray,
+  C: number,
+  options: { calibrate: boolean },
+): CleanlabConfidentJoint {
   const n = rowsOf(probs, C, y);
   const t = confidentThresholds(probs, y, C);
   const joint = Array.from({ length: C }, () => new Array<number>(C).fill(0));
@@ -100,7 +107,10 @@ export function computeConfidentJoint(probs: ProbMatrix, y: LabelArray, C: numbe
 /** Rows rescaled to the label counts, the whole to their sum, then rounded keeping each row's total. */
 export function calibrateConfidentJoint(joint: number[][], labelCounts: number[]): number[][] {
   const rows = joint.map((row, k) => {
-    const total = Math.max(row.reduce((s, v) => s + v, 0), TINY_VALUE);
+    const total = Math.max(
+      row.reduce((s, v) => s + v, 0),
+      TINY_VALUE,
+    );
     return row.map((v) => (v / total) * labelCounts[k]);
   });
   const all = Math.max(numpySum(rows.flat()), TINY_VALUE);
@@ -123,7 +133,7 @@ export function numpySum(a: number[], from = 0, n = a.length): number {
     const r = a.slice(from, from + 8);
     const whole = n - (n % 8);
     for (let i = 8; i < whole; i += 8) for (let j = 0; j < 8; j++) r[j] += a[from + i + j];
-    let res = (r[0] + r[1] + (r[2] + r[3])) + (r[4] + r[5] + (r[6] + r[7]));
+    let res = r[0] + r[1] + (r[2] + r[3]) + (r[4] + r[5] + (r[6] + r[7]));
     for (let i = whole; i < n; i++) res += a[from + i];
     return res;
   }
@@ -138,7 +148,10 @@ export function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** Rounds to integers whose sum is the rounded sum, adjusting the entries whose rounding moved them most (cleanlab's round_preserving_sum). */
+/**
+ * Rounds to integers whose sum is the rounded sum, adjusting the entries whose rounding moved them most (cleanlab's
+ * round_preserving_sum).
+ */
 export function roundPreservingSum(values: number[]): number[] {
   const ints = values.map(roundHalfEven);
   const target = roundHalfEven(values.reduce((s, v) => s + v, 0));
@@ -148,7 +161,7 @@ export function roundPreservingSum(values: number[]): number[] {
     const step = diff < 0 ? -1 : 1;
     const changes = Math.min(Math.abs(diff), values.length);
     // numpy: argsort(floats − ints)[::-step] — the largest residuals first when adding, the smallest when removing.
-    const order = values.map((_, i) => i).sort((a, b) => (values[a] - ints[a] - (values[b] - ints[b])) || a - b);
+    const order = values.map((_, i) => i).sort((a, b) => values[a] - ints[a] - (values[b] - ints[b]) || a - b);
     if (step > 0) order.reverse();
     for (const i of order.slice(0, changes)) ints[i] += step;
     sum = roundHalfEven(ints.reduce((s, v) => s + v, 0));
@@ -164,28 +177,36 @@ export function roundPreservingSum(values: number[]): number[] {
 export function offDiagonalIssues(probs: ProbMatrix, y: LabelArray, C: number): number[] {
   const { offDiagonal } = computeConfidentJoint(probs, y, C, { calibrate: false });
   return offDiagonal.filter((i) => {
-      let best = 0;
-      let bestP = -Infinity;
-      for (let j = 0; j < C; j++) {
-        const p = probs[i * C + j] + (j === y[i] ? FLOATING_POINT_COMPARISON : 0);
-        if (p > bestP) {
-          bestP = p;
-          best = j;
-        }
+    let best = 0;
+    let bestP = -Infinity;
+    for (let j = 0; j < C; j++) {
+      const p = probs[i * C + j] + (j === y[i] ? FLOATING_POINT_COMPARISON : 0);
+      if (p > bestP) {
+        bestP = p;
+        best = j;
       }
-      return best !== y[i];
+    }
+    return best !== y[i];
   });
 }
 
 /** cleanlab's `num_label_issues` (single-label); its default method is 'off_diagonal'. */
-export function numLabelIssues(probs: ProbMatrix, y: LabelArray, C: number, method: CleanlabCountMethod = 'off_diagonal'): number {
+export function numLabelIssues(
+  probs: ProbMatrix,
+  y: LabelArray,
+  C: number,
+  method: CleanlabCountMethod = 'off_diagonal',
+): number {
   const n = rowsOf(probs, C, y);
   if (method === 'off_diagonal') return offDiagonalIssues(probs, y, C).length;
   const labelCounts = new Array<number>(C).fill(0);
   for (let i = 0; i < n; i++) labelCounts[y[i]]++;
   // estimate_joint calibrates the calibrated joint once more (a no-op up to rounding; kept for the same integers).
   const joint = calibrateConfidentJoint(computeConfidentJoint(probs, y, C, { calibrate: true }).joint, labelCounts);
-  const total = Math.max(joint.reduce((s, row) => s + row.reduce((a, v) => a + v, 0), 0), TINY_VALUE);
+  const total = Math.max(
+    joint.reduce((s, row) => s + row.reduce((a, v) => a + v, 0), 0),
+    TINY_VALUE,
+  );
   const trace = numpySum(joint.map((row, k) => row[k] / total));
   return roundHalfEven((1 - trace) * n);
 }

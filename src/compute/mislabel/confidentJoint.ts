@@ -118,8 +118,10 @@ export function estimateLabelIssueCount(probs: ProbMatrix, y: LabelArray, C: num
 /** Rounded off-diagonal sum of a calibrated joint (when the caller already has one). */
 export function offDiagonalCount(calibrated: number[][]): number {
   let total = 0;
-  calibrated.forEach((row, i) => row.forEach((v, j) => {
-    if (i !== j) total += v;
-  }));
+  calibrated.forEach((row, i) =>
+    row.forEach((v, j) => {
+      if (i !== j) total += v;
+    }),
+  );
   return Math.round(total);
 }

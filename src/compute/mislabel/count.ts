@@ -18,7 +18,12 @@ import { numLabelIssues, offDiagonalIssues } from './cleanlab';
 import { confidentJoint, offDiagonalCount } from './confidentJoint';
 import { type LabelArray, type ProbMatrix, rowsOf } from './probs';
 
-export const COUNT_ESTIMATORS = ['marginWeighted', 'calibratedJoint', 'cleanlabOffDiagonal', 'cleanlabCalibrated'] as const;
+export const COUNT_ESTIMATORS = [
+  'marginWeighted',
+  'calibratedJoint',
+  'cleanlabOffDiagonal',
+  'cleanlabCalibrated',
+] as const;
 export type CountEstimator = (typeof COUNT_ESTIMATORS)[number];
 
 /**

@@ -86,7 +86,10 @@ export function pseudoLabels(probs: ProbMatrix, y: LabelArray, C: number): Int8A
   return out;
 }
 
-/** AUC of `ranks` between pseudo-positives and pseudo-negatives, and whether it is above 1/2 by two standard errors (Hanley & McNeil 1982). */
+/**
+ * AUC of `ranks` between pseudo-positives and pseudo-negatives, and whether it is above 1/2 by two standard errors
+ * (Hanley & McNeil 1982).
+ */
 export function agreementWith(ranks: ArrayLike<number>, pseudo: Int8Array): { auc: number; significant: boolean } {
   const scores: number[] = [];
   const positive: boolean[] = [];
@@ -131,7 +134,12 @@ export function suspicionScores(inputs: SuspicionInputs): Suspicion {
   ];
   const pseudo = pseudoLabels(oosProbs, y, C);
   const parts: { ranks: Float64Array; raw: number; weight: SignalWeight }[] = [];
-  for (const s of core) parts.push({ ranks: suspicionRanks(s), raw: 1, weight: { name: s.name, weight: 0, role: 'core', agreement: null } });
+  for (const s of core)
+    parts.push({
+      ranks: suspicionRanks(s),
+      raw: 1,
+      weight: { name: s.name, weight: 0, role: 'core', agreement: null },
+    });
   for (const s of inputs.checked) {
     if (s.values.length !== n) throw new RangeError(`signal ${s.name} has ${s.values.length} values for ${n} samples`);
     const ranks = suspicionRanks(s);
@@ -148,7 +156,10 @@ export function suspicionScores(inputs: SuspicionInputs): Suspicion {
   }
   let pos = 0;
   let neg = 0;
-  for (const v of pseudo) v > 0 ? pos++ : v < 0 ? neg++ : 0;
+  for (const v of pseudo) {
+    if (v > 0) pos++;
+    else if (v < 0) neg++;
+  }
   const signals = parts.map((p) => p.weight);
   return { scores, signals, pseudoPositives: pos, pseudoNegatives: neg, explanation: explain(signals) };
 }
@@ -166,8 +177,15 @@ function explain(signals: SignalWeight[]): string {
   const dropped = signals.filter((s) => s.role === 'checked' && s.weight === 0);
   const name = (s: SignalWeight) => READABLE[s.name] ?? s.name;
   const core = signals.filter((s) => s.role === 'core');
-  let text = `Suspicion ranks samples by ${core.map(name).join(' and ')} (${pct(core.reduce((a, s) => a + s.weight, 0))})`;
-  if (used.length > 0) text += `, plus ${used.map((s) => `${name(s)} (${pct(s.weight)})`).join(' and ')}, weighted by how well each agrees with the held-out models on the samples they are sure about`;
-  if (dropped.length > 0) text += `; ${dropped.map(name).join(' and ')} did not agree with them on this data and got no weight`;
+  let text =
+    `Suspicion ranks samples by ${core.map(name).join(' and ')} ` + `(${pct(core.reduce((a, s) => a + s.weight, 0))})`;
+  if (used.length > 0)
+    text +=
+      `, plus ` +
+      `${used.map((s) => `${name(s)} (${pct(s.weight)})`).join(' and ')}, ` +
+      `weighted by how well each agrees with the held-out models on the ` +
+      `samples they are sure about`;
+  if (dropped.length > 0)
+    text += `; ${dropped.map(name).join(' and ')} did not agree with them on this data and got no weight`;
   return `${text}.`;
 }

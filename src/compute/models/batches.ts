@@ -20,11 +20,18 @@ export function composeRows(rows: Int32Array, order: Int32Array): Int32Array {
 }
 
 /** One-hot rows for labels y[order[start..end)]. */
-export function oneHotRows(y: Int32Array, numClasses: number, order: Int32Array, start: number, end: number): Float32Array {
+export function oneHotRows(
+  y: Int32Array,
+  numClasses: number,
+  order: Int32Array,
+  start: number,
+  end: number,
+): Float32Array {
   const out = new Float32Array((end - start) * numClasses);
   for (let r = start; r < end; r++) {
     const label = y[order[r]];
-    if (!(label >= 0 && label < numClasses)) throw new Error(`label ${label} of sample ${order[r]} is outside 0..${numClasses - 1}`);
+    if (!(label >= 0 && label < numClasses))
+      throw new Error(`label ${label} of sample ${order[r]} is outside 0..${numClasses - 1}`);
     out[(r - start) * numClasses + label] = 1;
   }
   return out;

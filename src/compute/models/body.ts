@@ -9,7 +9,6 @@ import { createCnnBody } from './cnn';
 import { createLogregBody } from './logreg';
 import { createMlpBody } from './mlp';
 
-
 export function createBody(
   config: ModelConfig,
   dims: number,

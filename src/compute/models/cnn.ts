@@ -20,7 +20,8 @@ export function createCnnBody(
   const shapes: ParamShape[] = [];
   convChannels.forEach((cout, k) => {
     if (!Number.isInteger(cout) || cout <= 0) throw new Error(`conv channels ${cout} must be a positive integer`);
-    if (h < 2 || w < 2) throw new Error(`image ${imageShape.join('×')} is too small for ${convChannels.length} pooling blocks`);
+    if (h < 2 || w < 2)
+      throw new Error(`image ${imageShape.join('×')} is too small for ${convChannels.length} pooling blocks`);
     shapes.push({ name: `conv${k}.kernel`, shape: [3, 3, c, cout] }, { name: `conv${k}.bias`, shape: [cout] });
     h = Math.floor(h / 2);
     w = Math.floor(w / 2);
@@ -30,7 +31,8 @@ export function createCnnBody(
   const flat = h * w * c;
   // Without a dense width φ is the flattened last pooled map.
   const hasDense = denseWidth !== undefined && denseWidth > 0;
-  if (hasDense) shapes.push({ name: 'dense.kernel', shape: [flat, denseWidth] }, { name: 'dense.bias', shape: [denseWidth] });
+  if (hasDense)
+    shapes.push({ name: 'dense.kernel', shape: [flat, denseWidth] }, { name: 'dense.bias', shape: [denseWidth] });
   const [height, width, channels] = imageShape;
 
   return {

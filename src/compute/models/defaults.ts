@@ -14,12 +14,39 @@ export function defaultModelConfig(kind: ModelKind): ModelConfig {
   switch (kind) {
     case 'logreg':
       // Adam only warm-starts the head, which is then fitted exactly; 5 epochs ≈ 0.6 s, 90.8% on MNIST.
-      return { kind, hidden: [], convChannels: [], weightDecay: 1e-3, epochs: 5, batchSize: 128, learningRate: 5e-3, seed: 0 };
+      return {
+        kind,
+        hidden: [],
+        convChannels: [],
+        weightDecay: 1e-3,
+        epochs: 5,
+        batchSize: 128,
+        learningRate: 5e-3,
+        seed: 0,
+      };
     case 'mlp':
       // 784-128-10: ≈ 0.4 s per epoch, 8 epochs ≈ 3 s, 94.3% test accuracy.
-      return { kind, hidden: [128], convChannels: [], weightDecay: 1e-3, epochs: 8, batchSize: 128, learningRate: 2e-3, seed: 0 };
+      return {
+        kind,
+        hidden: [128],
+        convChannels: [],
+        weightDecay: 1e-3,
+        epochs: 8,
+        batchSize: 128,
+        learningRate: 2e-3,
+        seed: 0,
+      };
     case 'cnn':
       // [8, 16] conv blocks + dense 64: ≈ 5 s per epoch, 3 epochs ≈ 15 s, 97.0% test accuracy.
-      return { kind, hidden: [64], convChannels: [8, 16], weightDecay: 1e-3, epochs: 3, batchSize: 64, learningRate: 2e-3, seed: 0 };
+      return {
+        kind,
+        hidden: [64],
+        convChannels: [8, 16],
+        weightDecay: 1e-3,
+        epochs: 3,
+        batchSize: 64,
+        learningRate: 2e-3,
+        seed: 0,
+      };
   }
 }

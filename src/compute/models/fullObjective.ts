@@ -72,12 +72,22 @@ export interface FullObjectiveOptions {
   batchSize?: number;
 }
 
-export function createFullObjective(net: TrainedNetwork, data: TrainingData, options: FullObjectiveOptions = {}): FullObjective {
+export function createFullObjective(
+  net: TrainedNetwork,
+  data: TrainingData,
+  options: FullObjectiveOptions = {},
+): FullObjective {
   if (data.dims !== net.dims || data.numClasses !== net.numClasses) {
-    throw new Error(`data (${data.dims} dims, ${data.numClasses} classes) does not match the network (${net.dims}, ${net.numClasses})`);
+    throw new Error(
+      `data (${data.dims} dims, ${data.numClasses} classes) does not match ` +
+        `the network (${net.dims}, ${net.numClasses})`,
+    );
   }
   const batchSize = options.batchSize ?? (net.config.kind === 'cnn' ? 128 : 512);
-  return createObjectiveFor(bodyOf(net), networkTensors(net), data, data.n * net.config.weightDecay, { ...options, batchSize });
+  return createObjectiveFor(bodyOf(net), networkTensors(net), data, data.n * net.config.weightDecay, {
+    ...options,
+    batchSize,
+  });
 }
 
 /**
@@ -201,7 +211,8 @@ export function createObjectiveFor(
         if (!(sample >= 0 && sample < data.n)) throw new Error(`sample index ${sample} is outside 0..${data.n - 1}`);
         return Float32Array.from(accumulate(Int32Array.of(sample), gradientStep));
       }
-      if (sample.x.length !== data.dims) throw new Error(`sample has ${sample.x.length} features, expected ${data.dims}`);
+      if (sample.x.length !== data.dims)
+        throw new Error(`sample has ${sample.x.length} features, expected ${data.dims}`);
       const one: TrainingData = { ...data, x: sample.x, y: Int32Array.of(sample.label), n: 1 };
       return Float32Array.from(accumulate(Int32Array.of(0), gradientStep, one));
     },

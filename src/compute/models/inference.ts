@@ -32,7 +32,9 @@ export function computeFeatures(
   try {
     forEachBatch(n, batchSize, (start, end) => {
       throwIfAborted(signal);
-      const phi = tf.tidy(() => body.features(bodyParams, tf.tensor2d(batchOf(x, net.dims, start, end, rows), [end - start, net.dims])));
+      const phi = tf.tidy(() =>
+        body.features(bodyParams, tf.tensor2d(batchOf(x, net.dims, start, end, rows), [end - start, net.dims])),
+      );
       out.set(phi.dataSync(), start * net.featureDim);
       phi.dispose();
     });
@@ -43,7 +45,13 @@ export function computeFeatures(
 }
 
 /** Softmax class probabilities through body and head: n × numClasses (float32). */
-export function predictProbabilities(net: TrainedNetwork, x: Float32Array, n: number, batchSize = DEFAULT_INFERENCE_BATCH, rows?: Int32Array): Float32Array {
+export function predictProbabilities(
+  net: TrainedNetwork,
+  x: Float32Array,
+  n: number,
+  batchSize = DEFAULT_INFERENCE_BATCH,
+  rows?: Int32Array,
+): Float32Array {
   checkInput(net, x, n, rows);
   const body = bodyOf(net);
   const params = networkTensors(net);
@@ -79,8 +87,10 @@ function checkInput(net: TrainedNetwork, x: Float32Array, n: number, rows?: Int3
   if (rows) {
     if (rows.length !== n) throw new Error(`${rows.length} rows for n = ${n} samples`);
     const available = Math.floor(x.length / net.dims);
-    for (const r of rows) if (!(r >= 0 && r < available)) throw new Error(`row ${r} is outside the ${available} rows of x`);
+    for (const r of rows)
+      if (!(r >= 0 && r < available)) throw new Error(`row ${r} is outside the ${available} rows of x`);
     return;
   }
-  if (!(n >= 0) || x.length < n * net.dims) throw new Error(`x has ${x.length} values, fewer than n·dims = ${n * net.dims}`);
+  if (!(n >= 0) || x.length < n * net.dims)
+    throw new Error(`x has ${x.length} values, fewer than n·dims = ${n * net.dims}`);
 }

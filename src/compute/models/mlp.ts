@@ -9,7 +9,11 @@ import type { BodyDefinition, NamedArray, ParamShape } from './types';
 import { heNormal, zeros } from './init';
 import { type Activation, activate, dense } from './layers';
 
-export function createMlpBody(dims: number, hidden: readonly number[], activation: Activation = 'relu'): BodyDefinition {
+export function createMlpBody(
+  dims: number,
+  hidden: readonly number[],
+  activation: Activation = 'relu',
+): BodyDefinition {
   const shapes: ParamShape[] = [];
   let fanIn = dims;
   hidden.forEach((width, k) => {
@@ -25,13 +29,17 @@ export function createMlpBody(dims: number, hidden: readonly number[], activatio
       const out: NamedArray[] = [];
       for (let k = 0; k < shapes.length; k += 2) {
         const kernel = shapes[k];
-        out.push(heNormal(rng, kernel.name, kernel.shape, kernel.shape[0]), zeros(shapes[k + 1].name, shapes[k + 1].shape));
+        out.push(
+          heNormal(rng, kernel.name, kernel.shape, kernel.shape[0]),
+          zeros(shapes[k + 1].name, shapes[k + 1].shape),
+        );
       }
       return out;
     },
     features(params, x) {
       let h = x;
-      for (let k = 0; k < params.length; k += 2) h = activate(dense(h, params[k], params[k + 1]), activation) as typeof x;
+      for (let k = 0; k < params.length; k += 2)
+        h = activate(dense(h, params[k], params[k + 1]), activation) as typeof x;
       return h;
     },
   };

@@ -21,7 +21,11 @@ export function squaredNorm(params: readonly tf.Tensor[]): tf.Scalar {
 }
 
 /** Splits a (F+1)×C head (last row = bias) into float32 kernel and bias. */
-export function splitHead(head: Float64Array, featureDim: number, numClasses: number): { kernel: Float32Array; bias: Float32Array } {
+export function splitHead(
+  head: Float64Array,
+  featureDim: number,
+  numClasses: number,
+): { kernel: Float32Array; bias: Float32Array } {
   const expected = (featureDim + 1) * numClasses;
   if (head.length !== expected) throw new Error(`head has ${head.length} values, expected ${expected}`);
   return {
@@ -49,7 +53,8 @@ export function bodyOf(net: TrainedNetwork): BodyDefinition {
   }
   body.shapes.forEach((s, i) => {
     const got = net.body[i].shape.join('×');
-    if (got !== s.shape.join('×')) throw new Error(`body weight ${s.name} has shape ${got}, expected ${s.shape.join('×')}`);
+    if (got !== s.shape.join('×'))
+      throw new Error(`body weight ${s.name} has shape ${got}, expected ${s.shape.join('×')}`);
   });
   return body;
 }

@@ -36,7 +36,11 @@ export interface TrainOptions {
   rows?: Int32Array;
 }
 
-export async function trainNetwork(config: ModelConfig, data: TrainingData, opts: TrainOptions = {}): Promise<TrainedNetwork> {
+export async function trainNetwork(
+  config: ModelConfig,
+  data: TrainingData,
+  opts: TrainOptions = {},
+): Promise<TrainedNetwork> {
   validateData(data, opts.rows);
   // Idempotent: returns the caller's earlier choice, or picks one if nobody did.
   await initBackend();
@@ -102,7 +106,10 @@ export async function trainNetwork(config: ModelConfig, data: TrainingData, opts
       }
       const loss = objectiveSum / data.n;
       if (!Number.isFinite(loss)) {
-        throw new Error(`training diverged in epoch ${epoch + 1} (loss ${loss}); lower the learning rate (now ${config.learningRate})`);
+        throw new Error(
+          `training diverged in epoch ${epoch + 1} (loss ${loss}); lower the ` +
+            `learning rate (now ${config.learningRate})`,
+        );
       }
       if (opts.checkpoints) checkpoints.push({ epoch: epoch + 1, learningRate: config.learningRate, ...snapshot() });
       opts.onProgress?.({ epoch: epoch + 1, epochs: config.epochs, loss });
@@ -130,8 +137,10 @@ function validateData(data: TrainingData, rows?: Int32Array): void {
   if (rows) {
     const available = data.x.length / data.dims;
     if (rows.length !== data.n) throw new Error(`${rows.length} rows for n = ${data.n} samples`);
-    for (const r of rows) if (!(r >= 0 && r < available)) throw new Error(`row ${r} is outside the ${available} rows of x`);
-  } else if (data.x.length !== data.n * data.dims) throw new Error(`x has ${data.x.length} values, expected n·dims = ${data.n * data.dims}`);
+    for (const r of rows)
+      if (!(r >= 0 && r < available)) throw new Error(`row ${r} is outside the ${available} rows of x`);
+  } else if (data.x.length !== data.n * data.dims)
+    throw new Error(`x has ${data.x.length} values, expected n·dims = ${data.n * data.dims}`);
   if (data.y.length !== data.n) throw new Error(`y has ${data.y.length} labels, expected ${data.n}`);
   if (!(data.numClasses >= 2)) throw new Error(`need at least 2 classes, got ${data.numClasses}`);
 }

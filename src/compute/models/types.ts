@@ -82,7 +82,10 @@ export interface TrainProgress {
   loss: number;
 }
 
-/* The body contract: each model kind (cnn.ts, mlp.ts, logreg.ts) implements it and body.ts dispatches to them, so it lives here, apart from both. */
+/*
+ * The body contract: each model kind (cnn.ts, mlp.ts, logreg.ts) implements it and body.ts dispatches to them,
+ * so it lives here, apart from both.
+ */
 
 export interface ParamShape {
   name: string;

@@ -19,9 +19,17 @@ export interface DecodeRequest {
 
 export type DecodeResponse =
   | { id: number; x: Float32Array; error?: undefined }
-  | { id: number; x?: undefined; error: { input: true; file: string; detail: string; line?: number; message: string } | { input: false; message: string } };
+  | {
+      id: number;
+      x?: undefined;
+      error:
+        | { input: true; file: string; detail: string; line?: number; message: string }
+        | { input: false; message: string };
+    };
 
-/** The bundled onnxDecodeWorker.js beside the running bundle, or the TypeScript source through tsx (tests, benchmarks). */
+/**
+ * The bundled onnxDecodeWorker.js beside the running bundle, or the TypeScript source through tsx (tests, benchmarks).
+ */
 function startWorker(): Worker {
   const bundled = path.join(__dirname, 'onnxDecodeWorker.js');
   if (existsSync(bundled)) return new Worker(bundled);

@@ -24,7 +24,10 @@ port.on('message', async (request: DecodeRequest) => {
     const e = error instanceof Error ? error : new Error(String(error));
     const response: DecodeResponse = {
       id: request.id,
-      error: e instanceof InputError ? { input: true, file: e.file, detail: e.detail, line: e.line, message: e.message } : { input: false, message: e.stack ?? e.message },
+      error:
+        e instanceof InputError
+          ? { input: true, file: e.file, detail: e.detail, line: e.line, message: e.message }
+          : { input: false, message: e.stack ?? e.message },
     };
     port.postMessage(response);
   }

@@ -46,17 +46,31 @@ export async function openModel(file: string, embeddingOutput?: string, preproce
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (err) {
-    throw new InputError(file, `is not an ONNX model (${(err as Error).message}); expected a .onnx file (a ModelProto)`);
+    throw new InputError(
+      file,
+      `is not an ONNX model (${(err as Error).message}); expected a .onnx file (a ModelProto)`,
+    );
   }
   const cut = findHead(model, file, embeddingOutput);
   const { spec, file: specFile } = await readPreprocess(file, preprocessFile);
   const image = cut.inputShape.length === 4 ? imageInput(cut.inputShape, spec, file) : undefined;
   if (!image && cut.inputShape.length !== 2) {
-    throw new InputError(file, `takes an input of shape [${cut.inputShape.join(', ')}]; expected [N, features] (a table) or [N, C, H, W] / [N, H, W, C] (images)`);
+    throw new InputError(
+      file,
+      `takes an input of shape [${cut.inputShape.join(', ')}]; expected [N, ` +
+        `features] (a table) or [N, C, H, W] / [N, H, W, C] (images)`,
+    );
   }
   // The cut: the embedding becomes the only output, so the runtime computes nothing past it.
   model.graph!.output = [onnx.ValueInfoProto.create({ name: cut.embedding })];
-  return { file, cut, cutBytes: onnx.ModelProto.encode(model).finish(), spec, ...(specFile ? { specFile } : {}), ...(image ? { image } : {}) };
+  return {
+    file,
+    cut,
+    cutBytes: onnx.ModelProto.encode(model).finish(),
+    spec,
+    ...(specFile ? { specFile } : {}),
+    ...(image ? { image } : {}),
+  };
 }
 
 export interface EmbedContext {
@@ -103,7 +117,13 @@ async function embedBatches(
     // A failed prefetch is reported when its turn comes; until then it must not count as unhandled.
     pending?.catch(() => undefined);
     const out = await running;
-    if (out.dims[0] !== b) throw new InputError(m.file, `the embedding ${quote(m.cut.embedding)} has shape [${out.dims.join(', ')}] for a batch of ${b}; expected the batch as its first dimension`);
+    if (out.dims[0] !== b)
+      throw new InputError(
+        m.file,
+        `the embedding ${quote(m.cut.embedding)} has shape ` +
+          `[${out.dims.join(', ')}] for a batch of ${b}; expected the batch as ` +
+          `its first dimension`,
+      );
     if (!phi) {
       dim = out.data.length / b;
       phi = new Float32Array(n * dim);
@@ -112,7 +132,12 @@ async function embedBatches(
     onDone(b);
   }
   for (let k = 0; k < (phi?.length ?? 0); k++) {
-    if (!Number.isFinite(phi![k])) throw new InputError(m.file, `the embedding ${quote(m.cut.embedding)} of sample ${Math.floor(k / dim) + 1} holds ${phi![k]}; expected finite numbers`);
+    if (!Number.isFinite(phi![k]))
+      throw new InputError(
+        m.file,
+        `the embedding ${quote(m.cut.embedding)} of sample ` +
+          `${Math.floor(k / dim) + 1} holds ${phi![k]}; expected finite numbers`,
+      );
   }
   return { phi: phi ?? new Float32Array(0), dim };
 }
@@ -127,9 +152,14 @@ interface RunState {
  * images batch by batch at the model's size and embeds them (the pixels of
  * the whole set are never in memory at once).
  */
-export function imageEmbedder(m: OpenedModel, ctx: EmbedContext, state: RunState): (files: ImageFile[]) => Promise<{ x: Float32Array; dims: number }> {
+export function imageEmbedder(
+  m: OpenedModel,
+  ctx: EmbedContext,
+  state: RunState,
+): (files: ImageFile[]) => Promise<{ x: Float32Array; dims: number }> {
   const img = m.image!;
-  const sampleShape = img.layout === 'NCHW' ? [img.channels, img.height, img.width] : [img.height, img.width, img.channels];
+  const sampleShape =
+    img.layout === 'NCHW' ? [img.channels, img.height, img.width] : [img.height, img.width, img.channels];
   return async (files) => {
     const runner = await openRunner(m.cutBytes, m.cut.input, m.cut.embedding, m.file);
     state.runtime = runner.description;
@@ -142,10 +172,18 @@ export function imageEmbedder(m: OpenedModel, ctx: EmbedContext, state: RunState
         runner,
         files.length,
         IMAGE_BATCH,
-        async (start, count) => ({ x: await decoder.decode(files.slice(start, start + count)), shape: [count, ...sampleShape] }),
+        async (start, count) => ({
+          x: await decoder.decode(files.slice(start, start + count)),
+          shape: [count, ...sampleShape],
+        }),
         (count) => {
           done += count;
-          ctx.report({ stage: 'features', done, total: files.length, message: `embedding with ${path.basename(m.file)}` });
+          ctx.report({
+            stage: 'features',
+            done,
+            total: files.length,
+            message: `embedding with ${path.basename(m.file)}`,
+          });
         },
         ctx.signal,
       );
@@ -157,14 +195,27 @@ export function imageEmbedder(m: OpenedModel, ctx: EmbedContext, state: RunState
   };
 }
 
-export async function embedWithModel(m: OpenedModel, data: LoadedDataset, files: DatasetFiles, ctx: EmbedContext, state: RunState = {}): Promise<ModelFeatures> {
+export async function embedWithModel(
+  m: OpenedModel,
+  data: LoadedDataset,
+  files: DatasetFiles,
+  ctx: EmbedContext,
+  state: RunState = {},
+): Promise<ModelFeatures> {
   let train: Float32Array;
   let test: Float32Array;
   let dim: number;
   if (m.image) {
     // Embedded while loading (imageEmbedder): the loaded features are the embeddings.
-    if (data.format === 'csv') throw new InputError(files.file, `is a table, but ${m.file} takes images [${m.cut.inputShape.join(', ')}]; expected an image folder or a JSONL of image paths`);
-    if (state.runtime === undefined) throw new Error('an image model must embed while loading: pass imageEmbedder() as the loader\'s imageFeatures');
+    if (data.format === 'csv')
+      throw new InputError(
+        files.file,
+        `is a table, but ${m.file} takes images ` +
+          `[${m.cut.inputShape.join(', ')}]; expected an image folder or a JSONL ` +
+          `of image paths`,
+      );
+    if (state.runtime === undefined)
+      throw new Error("an image model must embed while loading: pass imageEmbedder() as the loader's imageFeatures");
     ({ dims: dim } = data);
     ({ x: train } = data.train);
     ({ x: test } = data.test);
@@ -205,7 +256,9 @@ export async function embedWithModel(m: OpenedModel, data: LoadedDataset, files:
     source: {
       kind: 'onnx',
       file: m.file,
-      description: `output ${quote(m.cut.embedding)} of ${path.basename(m.file)}${m.specFile ? `, preprocessing ${path.basename(m.specFile)}` : ''}`,
+      description:
+        `output ${quote(m.cut.embedding)} of ` +
+        `${path.basename(m.file)}${m.specFile ? `, preprocessing ${path.basename(m.specFile)}` : ''}`,
       embeddingOutput: m.cut.embedding,
       embeddingDim: dim,
       ...(state.runtime ? { runtime: state.runtime } : {}),
@@ -214,20 +267,38 @@ export async function embedWithModel(m: OpenedModel, data: LoadedDataset, files:
   };
 }
 
-/** The model's final layer as a head over the dataset's classes (in the dataset's sorted order); refuses a class count that differs. */
+/**
+ * The model's final layer as a head over the dataset's classes (in the dataset's sorted order); refuses a class count
+ * that differs.
+ */
 function headInDataOrder(m: OpenedModel, data: LoadedDataset, dim: number): Float64Array {
   const head = m.cut.head!;
   const c = data.classes.length;
   if (head.numClasses !== c) {
-    throw new InputError(m.file, `its final layer (${head.node}) has ${head.numClasses} outputs; expected ${c}, one per class of the dataset (${data.classes.map((k) => quote(k)).join(', ')})`);
+    throw new InputError(
+      m.file,
+      `its final layer (${head.node}) has ${head.numClasses} outputs; ` +
+        `expected ${c}, one per class of the dataset ` +
+        `(${data.classes.map((k) => quote(k)).join(', ')})`,
+    );
   }
-  if (head.featureDim !== dim) throw new InputError(m.file, `its final layer takes ${head.featureDim} features, the embedding has ${dim}; expected them to agree`);
+  if (head.featureDim !== dim)
+    throw new InputError(
+      m.file,
+      `its final layer takes ${head.featureDim} features, the embedding has ${dim}; expected them to agree`,
+    );
   let order = data.classes.map((_, k) => k);
   if (m.spec.classes) {
     const modelClasses = m.spec.classes;
     const missing = data.classes.filter((k) => !modelClasses.includes(k));
     if (missing.length > 0 || modelClasses.length !== c) {
-      throw new InputError(m.specFile ?? m.file, `"classes" lists ${modelClasses.map((k) => quote(k)).join(', ')}; expected the dataset's classes ${data.classes.map((k) => quote(k)).join(', ')} in the model's output order`);
+      throw new InputError(
+        m.specFile ?? m.file,
+        `"classes" lists ${modelClasses.map((k) => quote(k)).join(', ')}; ` +
+          `expected the dataset's classes ` +
+          `${data.classes.map((k) => quote(k)).join(', ')} in the model's output ` +
+          `order`,
+      );
     }
     order = data.classes.map((k) => modelClasses.indexOf(k));
   }
@@ -238,15 +309,38 @@ function headInDataOrder(m: OpenedModel, data: LoadedDataset, dim: number): Floa
 }
 
 /** A table model's input for both splits: the preprocessing's columns, as written in the file. */
-async function tableInputs(m: OpenedModel, data: LoadedDataset, files: DatasetFiles): Promise<{ train: Float32Array; test: Float32Array; width: number }> {
+async function tableInputs(
+  m: OpenedModel,
+  data: LoadedDataset,
+  files: DatasetFiles,
+): Promise<{ train: Float32Array; test: Float32Array; width: number }> {
   const k = m.cut.inputShape[1];
-  if (data.format !== 'csv') throw new InputError(files.file, `is not a CSV/TSV table, but ${m.file} takes rows of ${k > 0 ? k : 'some'} numbers; expected a CSV/TSV dataset`);
+  if (data.format !== 'csv')
+    throw new InputError(
+      files.file,
+      `is not a CSV/TSV table, but ${m.file} takes rows of ${k > 0 ? k : 'some'} numbers; expected a CSV/TSV dataset`,
+    );
   const columns = m.spec.columns;
-  if (!columns) throw new InputError(m.specFile ?? `${m.file.replace(/\.onnx$/i, '')}.preprocess.json`, `is needed: ${path.basename(m.file)} takes rows of ${k > 0 ? k : 'some'} numbers; expected {"columns": [...]} naming the columns it takes, in its order`);
-  if (k > 0 && columns.length !== k) throw new InputError(m.specFile ?? m.file, `"columns" names ${columns.length}; expected ${k}, the model's input width`);
+  if (!columns)
+    throw new InputError(
+      m.specFile ?? `${m.file.replace(/\.onnx$/i, '')}.preprocess.json`,
+      `is needed: ${path.basename(m.file)} takes rows of ` +
+        `${k > 0 ? k : 'some'} numbers; expected {"columns": [...]} naming the ` +
+        `columns it takes, in its order`,
+    );
+  if (k > 0 && columns.length !== k)
+    throw new InputError(
+      m.specFile ?? m.file,
+      `"columns" names ${columns.length}; expected ${k}, the model's input width`,
+    );
   const byPath = new Map<string, RowMatrix>();
   const list = [{ file: files.file, abs: files.abs }];
   if (files.testFile && files.testAbs) list.push({ file: files.testFile, abs: files.testAbs });
-  for (const f of list) byPath.set(relativePosix(data.root, f.abs), await readColumns(f.abs, f.file, { names: columns }));
-  return { train: gatherRows(data.train.sources, byPath, files.file), test: gatherRows(data.test.sources, byPath, files.file), width: columns.length };
+  for (const f of list)
+    byPath.set(relativePosix(data.root, f.abs), await readColumns(f.abs, f.file, { names: columns }));
+  return {
+    train: gatherRows(data.train.sources, byPath, files.file),
+    test: gatherRows(data.test.sources, byPath, files.file),
+    width: columns.length,
+  };
 }

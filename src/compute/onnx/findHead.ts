@@ -38,7 +38,9 @@ const PASS_THROUGH = new Set(['Softmax', 'LogSoftmax', 'Identity', 'Sigmoid']);
 
 function shapeOf(v: onnx.IValueInfoProto): number[] {
   const dims = v.type?.tensorType?.shape?.dim ?? [];
-  return dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : -1));
+  return dims.map((d) =>
+    d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : -1,
+  );
 }
 
 export function findHead(model: onnx.IModelProto, file: string, embeddingOutput?: string): GraphCut {
@@ -47,10 +49,16 @@ export function findHead(model: onnx.IModelProto, file: string, embeddingOutput?
   const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
   const inputs = (graph.input ?? []).filter((v) => !inits.has(v.name ?? ''));
   if (inputs.length !== 1) {
-    throw new InputError(file, `has ${inputs.length} inputs (${inputs.map((v) => quote(v.name ?? '')).join(', ')}); expected one input: the image or the feature row`);
+    throw new InputError(
+      file,
+      `has ${inputs.length} inputs ` +
+        `(${inputs.map((v) => quote(v.name ?? '')).join(', ')}); expected one ` +
+        `input: the image or the feature row`,
+    );
   }
   const outputs = graph.output ?? [];
-  if (outputs.length === 0) throw new InputError(file, 'has no outputs; expected the class scores (logits or probabilities) as an output');
+  if (outputs.length === 0)
+    throw new InputError(file, 'has no outputs; expected the class scores (logits or probabilities) as an output');
   const producer = new Map<string, onnx.INodeProto>();
   for (const node of graph.node ?? []) for (const out of node.output ?? []) producer.set(out, node);
   const logits = outputs[0].name ?? '';
@@ -65,11 +73,20 @@ export function findHead(model: onnx.IModelProto, file: string, embeddingOutput?
   const traced = head?.embedding;
   if (embeddingOutput !== undefined) {
     const known = producer.has(embeddingOutput) || outputs.some((o) => o.name === embeddingOutput);
-    if (!known) throw new InputError(file, `has no tensor ${quote(embeddingOutput)} (${optionRef('embeddingOutput')}); expected the name of an output or of a node's output in the graph`);
+    if (!known)
+      throw new InputError(
+        file,
+        `has no tensor ${quote(embeddingOutput)} ` +
+          `(${optionRef('embeddingOutput')}); expected the name of an output or ` +
+          `of a node's output in the graph`,
+      );
   } else if (!head) {
     throw new InputError(
       file,
-      `the output ${quote(logits)} is made by ${node ? `a ${node.opType} node` : 'no node'}, not by a Gemm or MatMul (+ Add) final layer; expected a classifier ending in a linear layer, or name the embedding with ${optionRef('embeddingOutput')}`,
+      `the output ${quote(logits)} is made by ` +
+        `${node ? `a ${node.opType} node` : 'no node'}, not by a Gemm or MatMul ` +
+        `(+ Add) final layer; expected a classifier ending in a linear layer, ` +
+        `or name the embedding with ${optionRef('embeddingOutput')}`,
     );
   }
   const embedding = embeddingOutput ?? traced!;
@@ -98,7 +115,12 @@ function headOf(
     const init = inits.get(tensor);
     if (!init) return null;
     const values = tensorValues(init);
-    if (!values) throw new InputError(file, `the final layer's ${quote(tensor)} is not float32/float64 data stored in the model; expected its weights as an initializer`);
+    if (!values)
+      throw new InputError(
+        file,
+        `the final layer's ${quote(tensor)} is not float32/float64 data stored ` +
+          `in the model; expected its weights as an initializer`,
+      );
     return { values, dims: tensorDims(init) };
   };
   if (op === 'Gemm') {
@@ -111,7 +133,9 @@ function headOf(
     const beta = attr(node, 'beta')?.f ?? 1;
     const [f, cls] = transB ? [w.dims[1], w.dims[0]] : w.dims;
     const kernel = new Float64Array(f * cls);
-    for (let j = 0; j < f; j++) for (let k = 0; k < cls; k++) kernel[j * cls + k] = alpha * (transB ? w.values[k * f + j] : w.values[j * cls + k]);
+    for (let j = 0; j < f; j++)
+      for (let k = 0; k < cls; k++)
+        kernel[j * cls + k] = alpha * (transB ? w.values[k * f + j] : w.values[j * cls + k]);
     const bias = new Float64Array(cls);
     if (c) {
       const bw = weight(c);
@@ -140,6 +164,12 @@ function headOf(
   if (bias && bias.length !== cls) return null;
   return {
     embedding: a,
-    head: { kernel: w.values, bias: bias ?? new Float64Array(cls), featureDim: f, numClasses: cls, node: matmul.name || 'MatMul' },
+    head: {
+      kernel: w.values,
+      bias: bias ?? new Float64Array(cls),
+      featureDim: f,
+      numClasses: cls,
+      node: matmul.name || 'MatMul',
+    },
   };
 }

@@ -24,7 +24,8 @@ export interface PreprocessSpec {
   classes?: string[];
 }
 
-const isNumberArray = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+const isNumberArray = (v: unknown): v is number[] =>
+  Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 export function parsePreprocess(text: string, file: string): PreprocessSpec {
@@ -32,17 +33,29 @@ export function parsePreprocess(text: string, file: string): PreprocessSpec {
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw new InputError(file, `invalid JSON (${(err as Error).message}); expected the model's preprocessing as one JSON object`);
+    throw new InputError(
+      file,
+      `invalid JSON (${(err as Error).message}); expected the model's preprocessing as one JSON object`,
+    );
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InputError(file, 'is not a JSON object; expected {"size": [h, w], "layout": "NCHW", …}');
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new InputError(file, 'is not a JSON object; expected {"size": [h, w], "layout": "NCHW", …}');
   const o = v as Record<string, unknown>;
-  const bad = (key: string, expected: string) => new InputError(file, `"${key}" is ${JSON.stringify(o[key])}; expected ${expected}`);
+  const bad = (key: string, expected: string) =>
+    new InputError(file, `"${key}" is ${JSON.stringify(o[key])}; expected ${expected}`);
   const known = new Set(['size', 'channels', 'layout', 'scale', 'mean', 'std', 'columns', 'classes']);
   const unknown = Object.keys(o).filter((k) => !known.has(k));
-  if (unknown.length > 0) throw new InputError(file, `has unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; expected only ${[...known].join(', ')}`);
+  if (unknown.length > 0)
+    throw new InputError(
+      file,
+      `has unknown key${unknown.length > 1 ? 's' : ''} ` +
+        `${unknown.map((k) => JSON.stringify(k)).join(', ')}; expected only ` +
+        `${[...known].join(', ')}`,
+    );
   const spec: PreprocessSpec = {};
   if (o.size !== undefined) {
-    if (!isNumberArray(o.size) || o.size.length !== 2 || o.size.some((d) => !Number.isInteger(d) || d < 1 || d > 4096)) throw bad('size', '[height, width] in pixels');
+    if (!isNumberArray(o.size) || o.size.length !== 2 || o.size.some((d) => !Number.isInteger(d) || d < 1 || d > 4096))
+      throw bad('size', '[height, width] in pixels');
     spec.size = [o.size[0], o.size[1]];
   }
   if (o.channels !== undefined) {
@@ -54,7 +67,8 @@ export function parsePreprocess(text: string, file: string): PreprocessSpec {
     spec.layout = o.layout;
   }
   if (o.scale !== undefined) {
-    if (typeof o.scale !== 'number' || !Number.isFinite(o.scale) || o.scale === 0) throw bad('scale', 'a non-zero number multiplying the 0–255 pixel value');
+    if (typeof o.scale !== 'number' || !Number.isFinite(o.scale) || o.scale === 0)
+      throw bad('scale', 'a non-zero number multiplying the 0–255 pixel value');
     spec.scale = o.scale;
   }
   for (const key of ['mean', 'std'] as const) {
@@ -66,18 +80,23 @@ export function parsePreprocess(text: string, file: string): PreprocessSpec {
     spec[key] = arr;
   }
   if (o.columns !== undefined) {
-    if (!isStringArray(o.columns) || o.columns.length === 0) throw bad('columns', 'the names of the numeric columns the model takes, in its order');
+    if (!isStringArray(o.columns) || o.columns.length === 0)
+      throw bad('columns', 'the names of the numeric columns the model takes, in its order');
     spec.columns = o.columns;
   }
   if (o.classes !== undefined) {
-    if (!isStringArray(o.classes) || o.classes.length < 2) throw bad('classes', "the class names in the order of the model's outputs");
+    if (!isStringArray(o.classes) || o.classes.length < 2)
+      throw bad('classes', "the class names in the order of the model's outputs");
     spec.classes = o.classes;
   }
   return spec;
 }
 
 /** The spec from `file` when given (it must exist), else from `<model>.preprocess.json` when that exists, else {}. */
-export async function readPreprocess(modelFile: string, given?: string): Promise<{ spec: PreprocessSpec; file?: string }> {
+export async function readPreprocess(
+  modelFile: string,
+  given?: string,
+): Promise<{ spec: PreprocessSpec; file?: string }> {
   const file = given ?? modelFile.replace(/\.onnx$/i, '') + '.preprocess.json';
   let text: string;
   try {
@@ -89,7 +108,10 @@ export async function readPreprocess(modelFile: string, given?: string): Promise
   return { spec: parsePreprocess(text, file), file };
 }
 
-/** The image input the model takes: size, channels and layout, from its shape and the spec (the spec must agree with fixed dims). */
+/**
+ * The image input the model takes: size, channels and layout, from its shape and the spec (the spec must agree with
+ * fixed dims).
+ */
 export interface ImageInput {
   height: number;
   width: number;
@@ -98,20 +120,46 @@ export interface ImageInput {
 }
 
 export function imageInput(shape: number[], spec: PreprocessSpec, modelFile: string): ImageInput {
-  if (shape.length !== 4) throw new InputError(modelFile, `takes an input of rank ${shape.length} ([${shape.join(', ')}]); expected an image batch [N, C, H, W] or [N, H, W, C]`);
+  if (shape.length !== 4)
+    throw new InputError(
+      modelFile,
+      `takes an input of rank ${shape.length} ([${shape.join(', ')}]); ` +
+        `expected an image batch [N, C, H, W] or [N, H, W, C]`,
+    );
   const channelsFirst = shape[1] === 1 || shape[1] === 3;
   const channelsLast = shape[3] === 1 || shape[3] === 3;
   const layout = spec.layout ?? (channelsFirst ? 'NCHW' : channelsLast ? 'NHWC' : undefined);
-  if (!layout) throw new InputError(modelFile, `takes [${shape.join(', ')}], where neither dim 1 nor dim 3 is 1 or 3 channels; expected "layout" in the preprocessing JSON`);
+  if (!layout)
+    throw new InputError(
+      modelFile,
+      `takes [${shape.join(', ')}], where neither dim 1 nor dim 3 is 1 or 3 ` +
+        `channels; expected "layout" in the preprocessing JSON`,
+    );
   const [c, h, w] = layout === 'NCHW' ? [shape[1], shape[2], shape[3]] : [shape[3], shape[1], shape[2]];
   const channels = c > 0 ? c : (spec.channels ?? 3);
-  if (channels !== 1 && channels !== 3) throw new InputError(modelFile, `takes ${channels} channels ([${shape.join(', ')}], ${layout}); expected 1 (grey) or 3 (RGB)`);
-  if (spec.channels !== undefined && spec.channels !== channels) throw new InputError(modelFile, `takes ${channels} channels, the preprocessing JSON says ${spec.channels}; expected them to agree`);
+  if (channels !== 1 && channels !== 3)
+    throw new InputError(
+      modelFile,
+      `takes ${channels} channels ([${shape.join(', ')}], ${layout}); expected 1 (grey) or 3 (RGB)`,
+    );
+  if (spec.channels !== undefined && spec.channels !== channels)
+    throw new InputError(
+      modelFile,
+      `takes ${channels} channels, the preprocessing JSON says ${spec.channels}; expected them to agree`,
+    );
   const height = h > 0 ? h : spec.size?.[0];
   const width = w > 0 ? w : spec.size?.[1];
-  if (height === undefined || width === undefined) throw new InputError(modelFile, `takes images of free size ([${shape.join(', ')}]); expected "size": [height, width] in the preprocessing JSON`);
+  if (height === undefined || width === undefined)
+    throw new InputError(
+      modelFile,
+      `takes images of free size ([${shape.join(', ')}]); expected "size": [height, width] in the preprocessing JSON`,
+    );
   if (spec.size && (spec.size[0] !== height || spec.size[1] !== width)) {
-    throw new InputError(modelFile, `takes ${height}×${width} images, the preprocessing JSON says ${spec.size[0]}×${spec.size[1]}; expected them to agree`);
+    throw new InputError(
+      modelFile,
+      `takes ${height}×${width} images, the preprocessing JSON says ` +
+        `${spec.size[0]}×${spec.size[1]}; expected them to agree`,
+    );
   }
   return { height, width, channels, layout };
 }

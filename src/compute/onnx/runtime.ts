@@ -19,7 +19,12 @@ export interface EmbeddingRunner {
   dispose(): Promise<void>;
 }
 
-export async function openRunner(bytes: Uint8Array, input: string, output: string, file: string): Promise<EmbeddingRunner> {
+export async function openRunner(
+  bytes: Uint8Array,
+  input: string,
+  output: string,
+  file: string,
+): Promise<EmbeddingRunner> {
   // Loaded on first use only: an analysis without a model file never loads the native library.
   let ort: typeof OrtNode;
   try {
@@ -27,14 +32,24 @@ export async function openRunner(bytes: Uint8Array, input: string, output: strin
   } catch (err) {
     throw new InputError(
       file,
-      `cannot be run: ONNX Runtime is not available on ${process.platform}-${process.arch} (${clip(String((err as Error).message ?? err), 200)}); expected linux-x64, the platform this build ships ONNX Runtime for — or give your embeddings instead (${optionRef('embeddingsFile')})`,
+      `cannot be run: ONNX Runtime is not available on ` +
+        `${process.platform}-${process.arch} ` +
+        `(${clip(String((err as Error).message ?? err), 200)}); expected ` +
+        `linux-x64, the platform this build ships ONNX Runtime for — or give ` +
+        `your embeddings instead (${optionRef('embeddingsFile')})`,
     );
   }
   let session: OrtNode.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
   } catch (err) {
-    throw new InputError(file, `ONNX Runtime cannot load the model (${clip(String((err as Error).message ?? err), 300)}); expected a model of standard ONNX operators that ONNX Runtime ${ort.env.versions?.common ?? ''} runs`);
+    throw new InputError(
+      file,
+      `ONNX Runtime cannot load the model ` +
+        `(${clip(String((err as Error).message ?? err), 300)}); expected a ` +
+        `model of standard ONNX operators that ONNX Runtime ` +
+        `${ort.env.versions?.common ?? ''} runs`,
+    );
   }
   return {
     description: `onnxruntime-node ${ort.env.versions?.common ?? ''} (cpu)`.trim(),
@@ -43,11 +58,20 @@ export async function openRunner(bytes: Uint8Array, input: string, output: strin
       try {
         result = await session.run({ [input]: new ort.Tensor('float32', data, shape) }, [output]);
       } catch (err) {
-        throw new InputError(file, `ONNX Runtime failed on an input of shape [${shape.join(', ')}] (${clip(String((err as Error).message ?? err), 300)}); expected the model to accept this input`);
+        throw new InputError(
+          file,
+          `ONNX Runtime failed on an input of shape [${shape.join(', ')}] ` +
+            `(${clip(String((err as Error).message ?? err), 300)}); expected the ` +
+            `model to accept this input`,
+        );
       }
       const t = result[output] as OrtNode.Tensor;
-      if (t.type !== 'float32' && t.type !== 'float64') throw new InputError(file, `the embedding ${output} is ${t.type}; expected float32 values`);
-      return { data: t.type === 'float32' ? (t.data as Float32Array) : Float32Array.from(t.data as Float64Array), dims: [...t.dims] };
+      if (t.type !== 'float32' && t.type !== 'float64')
+        throw new InputError(file, `the embedding ${output} is ${t.type}; expected float32 values`);
+      return {
+        data: t.type === 'float32' ? (t.data as Float32Array) : Float32Array.from(t.data as Float64Array),
+        dims: [...t.dims],
+      };
     },
     async dispose() {
       await session.release();

@@ -39,10 +39,14 @@ const REF = /\bthe ([A-Za-z]+) option\b/g;
 
 /** Rewrites every optionRef in `message` with `face(name)`; other text is untouched. */
 export function renderOptionRefs(message: string, face: (name: OptionName) => string): string {
-  return message.replace(REF, (whole, name: string) => (Object.prototype.hasOwnProperty.call(OPTIONS, name) ? face(name as OptionName) : whole));
+  return message.replace(REF, (whole, name: string) =>
+    Object.prototype.hasOwnProperty.call(OPTIONS, name) ? face(name as OptionName) : whole,
+  );
 }
 
 /** The option names a message refers to (the extension offers to open their settings). */
 export function referencedOptions(message: string): OptionName[] {
-  return [...message.matchAll(REF)].map((m) => m[1]).filter((n): n is OptionName => Object.prototype.hasOwnProperty.call(OPTIONS, n));
+  return [...message.matchAll(REF)]
+    .map((m) => m[1])
+    .filter((n): n is OptionName => Object.prototype.hasOwnProperty.call(OPTIONS, n));
 }

@@ -1,4 +1,7 @@
-/** The engine's one check of its options, by the table's rules: a bad value is an InputError naming the option, not a flag. */
+/**
+ * The engine's one check of its options, by the table's rules: a bad value is an InputError naming the option, not a
+ * flag.
+ */
 import { InputError } from '../errors';
 import { optionRef } from './derive';
 import { OPTION_NAMES, OPTIONS } from '../../protocol/options';
@@ -19,7 +22,10 @@ export function checkEngineOptions(options: EngineOptions & { datasetPath: strin
     try {
       spec.rule(value, name);
     } catch {
-      throw new InputError(options.datasetPath, `${optionRef(name)} is ${showValue(value)}; expected ${spec.rule.expected}`);
+      throw new InputError(
+        options.datasetPath,
+        `${optionRef(name)} is ${showValue(value)}; expected ${spec.rule.expected}`,
+      );
     }
   }
 }

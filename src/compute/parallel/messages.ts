@@ -6,7 +6,21 @@
  * types derive from them); a message that fails is an internal error naming
  * the field, never a task that silently never finishes.
  */
-import { arrayOf, type Check, type Checked, num, object, optional, ProtocolError, rule, str, union, nonNegInt, int, oneOf } from '../../protocol/check';
+import {
+  arrayOf,
+  type Check,
+  type Checked,
+  num,
+  object,
+  optional,
+  ProtocolError,
+  rule,
+  str,
+  union,
+  nonNegInt,
+  int,
+  oneOf,
+} from '../../protocol/check';
 import { TRAINED_MODEL_KINDS } from '../../protocol/options';
 import type { Checkpoint, ModelConfig, NamedArray, TrainedNetwork, TrainingData } from '../models/types';
 
@@ -14,7 +28,11 @@ import type { Checkpoint, ModelConfig, NamedArray, TrainedNetwork, TrainingData 
 const float32 = rule('a Float32Array', (v): v is Float32Array => v instanceof Float32Array);
 const float64 = rule('a Float64Array', (v): v is Float64Array => v instanceof Float64Array);
 const int32 = rule('an Int32Array', (v): v is Int32Array => v instanceof Int32Array);
-const imageShape = rule('[height, width, channels]', (v): v is [number, number, number] => Array.isArray(v) && v.length === 3 && v.every((d) => Number.isSafeInteger(d) && d > 0));
+const imageShape = rule(
+  '[height, width, channels]',
+  (v): v is [number, number, number] =>
+    Array.isArray(v) && v.length === 3 && v.every((d) => Number.isSafeInteger(d) && d > 0),
+);
 const widths = arrayOf(nonNegInt, 64);
 
 const modelConfig: Check<ModelConfig> = object({
@@ -30,7 +48,12 @@ const modelConfig: Check<ModelConfig> = object({
 
 const namedArray: Check<NamedArray> = object({ name: str, shape: arrayOf(nonNegInt, 8), data: float32 });
 
-const checkpoint: Check<Checkpoint> = object({ epoch: nonNegInt, learningRate: num, body: arrayOf(namedArray), head: float64 });
+const checkpoint: Check<Checkpoint> = object({
+  epoch: nonNegInt,
+  learningRate: num,
+  body: arrayOf(namedArray),
+  head: float64,
+});
 
 const trainedNetwork: Check<TrainedNetwork> = object({
   config: modelConfig,
@@ -111,6 +134,13 @@ export function readWorkerRequest(message: unknown): WorkerRequest | { failed: W
     if (!(error instanceof ProtocolError)) throw error;
     const id: unknown = typeof message === 'object' && message !== null && 'taskId' in message ? message.taskId : -1;
     const taskId = Number.isSafeInteger(id) ? (id as number) : -1;
-    return { failed: { type: 'failed', taskId, name: 'Error', message: `internal error: a training thread got a malformed task (${error.message})` } };
+    return {
+      failed: {
+        type: 'failed',
+        taskId,
+        name: 'Error',
+        message: `internal error: a training thread got a malformed task (${error.message})`,
+      },
+    };
   }
 }

@@ -120,7 +120,8 @@ export async function runTrainTasks(tasks: TrainTask[], options: PoolOptions): P
       const worker = startWorker();
       worker.on('error', (error) => fail(error));
       worker.on('exit', (code) => {
-        if (!finished && !retired.has(worker) && code !== 0) fail(new Error(`a training worker exited with code ${code}`));
+        if (!finished && !retired.has(worker) && code !== 0)
+          fail(new Error(`a training worker exited with code ${code}`));
       });
       workers.push(worker);
       startNext(worker);

@@ -21,8 +21,13 @@ function taskData(task: TrainTask): TrainingData {
 
 /** Probabilities on the task's held-out samples: rows of the shared x, or samples passed by value. */
 function heldOutProbabilities(net: TrainedNetwork, task: TrainTask): Float32Array | undefined {
-  if (task.evalRows) return task.evalRows.length > 0 ? predictProbabilities(net, task.data.x, task.evalRows.length, undefined, task.evalRows) : undefined;
-  return task.evalX && task.evalN !== undefined && task.evalN > 0 ? predictProbabilities(net, task.evalX, task.evalN) : undefined;
+  if (task.evalRows)
+    return task.evalRows.length > 0
+      ? predictProbabilities(net, task.data.x, task.evalRows.length, undefined, task.evalRows)
+      : undefined;
+  return task.evalX && task.evalN !== undefined && task.evalN > 0
+    ? predictProbabilities(net, task.evalX, task.evalN)
+    : undefined;
 }
 
 /**
@@ -34,13 +39,18 @@ function heldOutProbabilities(net: TrainedNetwork, task: TrainTask): Float32Arra
  */
 function withFittedHead(net: TrainedNetwork, data: TrainingData, rows?: Int32Array): TrainedNetwork {
   const phi = computeFeatures(net, data.x, data.n, undefined, rows);
-  const fit = fitHead({ phi, y: data.y, n: data.n }, { featureDim: net.featureDim, numClasses: net.numClasses }, data.n * net.config.weightDecay, {
-    init: net.head,
-    // Probabilities need the optimum only roughly (unlike influence): a loose
-    // tolerance and an iteration cap keep this to a fraction of the training time.
-    meanGradTolerance: 1e-5,
-    maxIterations: 50,
-  });
+  const fit = fitHead(
+    { phi, y: data.y, n: data.n },
+    { featureDim: net.featureDim, numClasses: net.numClasses },
+    data.n * net.config.weightDecay,
+    {
+      init: net.head,
+      // Probabilities need the optimum only roughly (unlike influence): a loose
+      // tolerance and an iteration cap keep this to a fraction of the training time.
+      meanGradTolerance: 1e-5,
+      maxIterations: 50,
+    },
+  );
   return { ...net, head: fit.head };
 }
 
@@ -57,7 +67,12 @@ export async function runTrainTask(
     if (task.rows) throw new Error('a retrain task uses all rows of its data');
     net = retrainFullNetwork(task.retrain.start, data, task.retrain.l2, new Set(task.retrain.removed), { signal }).net;
   } else {
-    const trained = await trainNetwork(task.config, data, { onProgress, signal, checkpoints: task.checkpoints, rows: task.rows });
+    const trained = await trainNetwork(task.config, data, {
+      onProgress,
+      signal,
+      checkpoints: task.checkpoints,
+      rows: task.rows,
+    });
     net = task.evalX || task.evalRows ? withFittedHead(trained, data, task.rows) : trained;
   }
   const evalProbs = heldOutProbabilities(net, task);

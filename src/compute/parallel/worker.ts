@@ -14,7 +14,9 @@ port.on('message', async (raw: unknown) => {
   const request = readWorkerRequest(raw);
   if ('failed' in request) return send(request.failed);
   try {
-    const done = await runTrainTask(request, (progress) => send({ type: 'progress', taskId: request.taskId, progress }));
+    const done = await runTrainTask(request, (progress) =>
+      send({ type: 'progress', taskId: request.taskId, progress }),
+    );
     send(done);
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));

@@ -75,7 +75,8 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
   let fitted: Fitted | undefined;
   let fingerprint = '';
   if (options.fitPath && frozen) {
-    // The saved fit does not carry where the features came from; a frozen-feature fit is cheap to redo (the head alone).
+    // The saved fit does not carry where the features came from; a frozen-feature fit is cheap to redo (the head
+    // alone).
     options.onFitCache?.('fitting: a fit on your own model or embeddings is not saved');
   } else if (options.fitPath) {
     fingerprint = dataFingerprint(data);
@@ -87,7 +88,13 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
   if (!fitted && frozen) {
     fitted = await fitFrozen(views, settings, frozen, { signal: options.signal, report, clock });
   } else if (!fitted) {
-    fitted = await fit(views, settings, { workers: options.workers, backend: options.backend, signal: options.signal, report, clock });
+    fitted = await fit(views, settings, {
+      workers: options.workers,
+      backend: options.backend,
+      signal: options.signal,
+      report,
+      clock,
+    });
     if (options.fitPath) {
       // The fit only saves time later: failing to save it (a full disk) must not fail this run.
       await saveFit(options.fitPath, fitted, fingerprint).then(
@@ -108,12 +115,18 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
   });
   const reliability = options.verify
     ? await verify(fitted, views, scored.influence, {
-        removals: options.verify, testPoints: options.verifyTestPoints, workers: options.workers, backend: options.backend,
-        signal: options.signal, report,
+        removals: options.verify,
+        testPoints: options.verifyTestPoints,
+        workers: options.workers,
+        backend: options.backend,
+        signal: options.signal,
+        report,
       })
     : null;
   if (reliability) clock.lap('verify');
-  const issues = options.skipIssues ? null : runIssues(fitted, data, scored, { removeHarmful: options.removeHarmful, signal: options.signal, report });
+  const issues = options.skipIssues
+    ? null
+    : runIssues(fitted, data, scored, { removeHarmful: options.removeHarmful, signal: options.signal, report });
   if (issues) clock.lap('issues');
 
   return assemble({ data, backend, fitted, scored, reliability, issues, timings: clock });

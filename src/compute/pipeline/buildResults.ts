@@ -45,7 +45,11 @@ function finiteOrNull(x: number): number | null {
 }
 
 /** Row i's most probable classes, highest first (ties keep class order). */
-export function rankLabels(probs: Float64Array, i: number, classes: string[]): { label: string; probability: number }[] {
+export function rankLabels(
+  probs: Float64Array,
+  i: number,
+  classes: string[],
+): { label: string; probability: number }[] {
   const c = classes.length;
   return Array.from({ length: c }, (_, k) => k)
     .sort((a, b) => probs[i * c + b] - probs[i * c + a] || a - b)
@@ -189,7 +193,8 @@ export function assemble(assembled: AssembleInput): ResultsFile {
     timings: {
       loadSeconds: stages.load ?? 0,
       trainSeconds: stages.train ?? 0,
-      influenceSeconds: (stages.features ?? 0) + (stages.fitHead ?? 0) + (stages.hessian ?? 0) + (stages.influence ?? 0),
+      influenceSeconds:
+        (stages.features ?? 0) + (stages.fitHead ?? 0) + (stages.hessian ?? 0) + (stages.influence ?? 0),
       totalSeconds,
       stages,
     },

@@ -38,7 +38,12 @@ export function crossFitTasks(
 }
 
 /** Scatters each fold model's held-out probabilities back to sample order (n × C, Float64). */
-export function collectOutOfSample(results: TrainDone[], heldOut: Int32Array[], n: number, numClasses: number): Float64Array {
+export function collectOutOfSample(
+  results: TrainDone[],
+  heldOut: Int32Array[],
+  n: number,
+  numClasses: number,
+): Float64Array {
   const probs = new Float64Array(n * numClasses);
   results.forEach((result, f) => {
     const evalProbs = result.evalProbs;

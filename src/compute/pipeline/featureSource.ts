@@ -21,21 +21,42 @@ import type { FrozenFeatures } from './fitFrozen';
 import type { AnalyzeOptions, Progress } from './options';
 
 export interface PreparedSource {
-  /** What the loader must do for this source (an image model's input size, a JSONL field to leave out of the features). */
+  /**
+   * What the loader must do for this source (an image model's input size, a JSONL field to leave out of the features).
+   */
   loadOptions: Pick<LoadOptions, 'imageFeatures' | 'ignoreFields'>;
   /** The user's features for the loaded data, and the dataset with them as its feature matrix. */
-  features(data: LoadedDataset, ctx: { signal?: AbortSignal; report: (p: Progress) => void }): Promise<{ data: LoadedDataset; frozen: FrozenFeatures }>;
+  features(
+    data: LoadedDataset,
+    ctx: { signal?: AbortSignal; report: (p: Progress) => void },
+  ): Promise<{ data: LoadedDataset; frozen: FrozenFeatures }>;
 }
 
 /** null when the features come from a model trained here. */
-export async function prepareFeatureSource(options: AnalyzeOptions & FeatureSourceOptions, loadReport: (p: Progress) => void = () => {}): Promise<PreparedSource | null> {
+export async function prepareFeatureSource(
+  options: AnalyzeOptions & FeatureSourceOptions,
+  loadReport: (p: Progress) => void = () => {},
+): Promise<PreparedSource | null> {
   if (!usesFrozenFeatures(options)) {
     if (options.embeddingOutput !== undefined || options.preprocessFile !== undefined) {
-      throw new InputError(options.datasetPath, `${optionRef(options.embeddingOutput !== undefined ? 'embeddingOutput' : 'preprocessFile')} is about a model; expected it with ${optionRef('modelFile')}`);
+      throw new InputError(
+        options.datasetPath,
+        `${optionRef(options.embeddingOutput !== undefined ? 'embeddingOutput' : 'preprocessFile')} ` +
+          `is about a model; expected it with ${optionRef('modelFile')}`,
+      );
     }
-    if (options.testEmbeddingsFile !== undefined) throw new InputError(options.testEmbeddingsFile, `is given without ${optionRef('embeddingsFile')}; expected both side files`);
+    if (options.testEmbeddingsFile !== undefined)
+      throw new InputError(
+        options.testEmbeddingsFile,
+        `is given without ${optionRef('embeddingsFile')}; expected both side files`,
+      );
     if (options.probabilitiesFile !== undefined) {
-      throw new InputError(options.probabilitiesFile, `is given without embeddings or a model file; expected it with ${optionRef('modelFile')} or the embedding options (the built-in models cross-fit their own)`);
+      throw new InputError(
+        options.probabilitiesFile,
+        `is given without embeddings or a model file; expected it with ` +
+          `${optionRef('modelFile')} or the embedding options (the built-in ` +
+          `models cross-fit their own)`,
+      );
     }
     return null;
   }
@@ -48,13 +69,19 @@ export async function prepareFeatureSource(options: AnalyzeOptions & FeatureSour
   const withProbabilities = async (data: LoadedDataset, frozen: FrozenFeatures): Promise<FrozenFeatures> =>
     options.probabilitiesFile === undefined
       ? frozen
-      : { ...frozen, userOosProbs: await loadUserProbabilities(data, files, options.probabilitiesFile), source: { ...frozen.source, outOfSample: options.probabilitiesFile } };
+      : {
+          ...frozen,
+          userOosProbs: await loadUserProbabilities(data, files, options.probabilitiesFile),
+          source: { ...frozen.source, outOfSample: options.probabilitiesFile },
+        };
 
   if (options.modelFile !== undefined) {
     const model = await openModel(options.modelFile, options.embeddingOutput, options.preprocessFile);
     const state = {};
     return {
-      loadOptions: model.image ? { imageFeatures: imageEmbedder(model, { signal: options.signal, report: loadReport }, state) } : {},
+      loadOptions: model.image
+        ? { imageFeatures: imageEmbedder(model, { signal: options.signal, report: loadReport }, state) }
+        : {},
       async features(data, ctx) {
         const f = await embedWithModel(model, data, files, { signal: ctx.signal, report: ctx.report }, state);
         return { data: withFeatures(data, f.train, f.test, f.dim), frozen: await withProbabilities(data, f) };
@@ -66,7 +93,13 @@ export async function prepareFeatureSource(options: AnalyzeOptions & FeatureSour
     async features(data) {
       const e = await loadEmbeddings(data, files, options);
       const frozen: FrozenFeatures = {
-        source: { kind: 'embeddings', file: e.files.length > 0 ? e.files.join(', ') : options.datasetPath, description: e.description, embeddingDim: e.dim, outOfSample: 'cross-fitted' },
+        source: {
+          kind: 'embeddings',
+          file: e.files.length > 0 ? e.files.join(', ') : options.datasetPath,
+          description: e.description,
+          embeddingDim: e.dim,
+          outOfSample: 'cross-fitted',
+        },
       };
       return { data: withFeatures(data, e.train, e.test, e.dim), frozen: await withProbabilities(data, frozen) };
     },
@@ -81,12 +114,26 @@ function checkCombination(o: AnalyzeOptions & FeatureSourceOptions): void {
     o.embeddingColumns !== undefined && `${optionRef('embeddingColumns')}`,
     o.embeddingField !== undefined && `${optionRef('embeddingField')}`,
   ].filter((s): s is string => typeof s === 'string');
-  if (sources.length > 1) throw new InputError(o.datasetPath, `${sources.join(' and ')} both name the features; expected one of them`);
+  if (sources.length > 1)
+    throw new InputError(o.datasetPath, `${sources.join(' and ')} both name the features; expected one of them`);
   if (o.model !== undefined && o.model !== 'logreg') {
-    throw new InputError(o.datasetPath, `${optionRef('model')} (${o.model}) trains a model here, but ${sources[0]} gives the features; expected one or the other (the head on your features is fitted either way)`);
+    throw new InputError(
+      o.datasetPath,
+      `${optionRef('model')} (${o.model}) trains a model here, but ` +
+        `${sources[0]} gives the features; expected one or the other (the head ` +
+        `on your features is fitted either way)`,
+    );
   }
-  if (o.embeddingOutput !== undefined && o.modelFile === undefined) throw new InputError(o.datasetPath, `${optionRef('embeddingOutput')} names a tensor of a model; expected it with ${optionRef('modelFile')}`);
-  if (o.testEmbeddingsFile !== undefined && o.embeddingsFile === undefined) throw new InputError(o.testEmbeddingsFile, `is given without ${optionRef('embeddingsFile')}; expected both side files`);
+  if (o.embeddingOutput !== undefined && o.modelFile === undefined)
+    throw new InputError(
+      o.datasetPath,
+      `${optionRef('embeddingOutput')} names a tensor of a model; expected it with ${optionRef('modelFile')}`,
+    );
+  if (o.testEmbeddingsFile !== undefined && o.embeddingsFile === undefined)
+    throw new InputError(
+      o.testEmbeddingsFile,
+      `is given without ${optionRef('embeddingsFile')}; expected both side files`,
+    );
 }
 
 /** The dataset with the user's features as its feature matrix (no image shape: the features are vectors now). */

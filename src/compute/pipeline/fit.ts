@@ -32,9 +32,18 @@ export function resolveWorkers(requested: number | undefined, tasks: number): nu
   return Math.max(1, Math.min(requested ?? cores, tasks));
 }
 
-export function modelConfig(options: AnalyzeOptions, data: LoadedDataset, seed: number, kind: ModelKind = resolvedKind(options)): ModelConfig {
+export function modelConfig(
+  options: AnalyzeOptions,
+  data: LoadedDataset,
+  seed: number,
+  kind: ModelKind = resolvedKind(options),
+): ModelConfig {
   if (kind === 'cnn' && !data.imageShape) {
-    throw new InputError(options.datasetPath, `the cnn model needs image data (an image folder or JSONL with image paths); set ${optionRef('model')} to mlp or logreg`);
+    throw new InputError(
+      options.datasetPath,
+      `the cnn model needs image data (an image folder or JSONL with image ` +
+        `paths); set ${optionRef('model')} to mlp or logreg`,
+    );
   }
   const base = defaultModelConfig(kind);
   return {
@@ -66,7 +75,8 @@ export interface FitSettings {
 
 export function fitSettings(options: AnalyzeOptions, data: LoadedDataset): FitSettings {
   const seed = options.seed ?? DEFAULTS.seed;
-  // Images keep the MLP under auto: logistic regression on raw pixels is rarely the better model, and the CNN costs minutes.
+  // Images keep the MLP under auto: logistic regression on raw pixels is rarely the better model, and the CNN costs
+  // minutes.
   const auto = (options.model ?? DEFAULTS.model) === 'auto' && !data.imageShape;
   return {
     ...(auto ? { autoAlternative: modelConfig(options, data, seed, 'logreg') } : {}),
@@ -74,13 +84,20 @@ export function fitSettings(options: AnalyzeOptions, data: LoadedDataset): FitSe
     folds: Math.max(2, options.folds ?? DEFAULTS.folds),
     seed,
     converge: options.converge ?? false,
-    maxExactParameters: resolveMaxExactParameters(options, { nTrain: data.train.y.length, nTest: data.test.y.length, numClasses: data.classes.length }),
+    maxExactParameters: resolveMaxExactParameters(options, {
+      nTrain: data.train.y.length,
+      nTest: data.test.y.length,
+      numClasses: data.classes.length,
+    }),
     checkpoints: (options.method ?? DEFAULTS.method) === 'tracin',
     backend: options.backend ?? null,
   };
 }
 
-/** What scoring needs from the fit: the fitted last layer and what else the fit made. Plain typed arrays (fitStore.ts saves it). */
+/**
+ * What scoring needs from the fit: the fitted last layer and what else the fit made. Plain typed arrays (fitStore.ts
+ * saves it).
+ */
 export interface Fitted extends FittedHead {
   /** Names this fit (random): scores kept for it (scoreCache.ts) are valid for it alone. */
   id: string;
@@ -123,7 +140,9 @@ export interface FitContext {
   clock: StageClock;
 }
 
-/** Fits on the loaded data's views (trainingViews: made once per run, the features are not copied again for scoring). */
+/**
+ * Fits on the loaded data's views (trainingViews: made once per run, the features are not copied again for scoring).
+ */
 export async function fit(views: DataViews, settings: FitSettings, ctx: FitContext): Promise<Fitted> {
   const { config, folds, seed } = settings;
   const { trainData, testData } = views;
@@ -135,7 +154,14 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
   const heldOuts: Int32Array[][] = [];
   candidates.forEach((c, m) => {
     const base = m * (folds + 1);
-    tasks.push({ type: 'train', taskId: base, config: c, data: trainData, backend: ctx.backend, checkpoints: settings.checkpoints });
+    tasks.push({
+      type: 'train',
+      taskId: base,
+      config: c,
+      data: trainData,
+      backend: ctx.backend,
+      checkpoints: settings.checkpoints,
+    });
     const { tasks: foldTasks, heldOut } = crossFitTasks(trainData, c, folds, seed, ctx.backend);
     tasks.push(...foldTasks.map((t) => ({ ...t, taskId: base + t.taskId })));
     heldOuts.push(heldOut);
@@ -155,7 +181,13 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
     },
   });
   ctx.clock.lap('train');
-  const oosOf = (m: number) => collectOutOfSample(trained.slice(m * (folds + 1) + 1, (m + 1) * (folds + 1)), heldOuts[m], trainData.n, trainData.numClasses);
+  const oosOf = (m: number) =>
+    collectOutOfSample(
+      trained.slice(m * (folds + 1) + 1, (m + 1) * (folds + 1)),
+      heldOuts[m],
+      trainData.n,
+      trainData.numClasses,
+    );
   let oosProbs = oosOf(0);
   let chosen = 0;
   let choice: Fitted['choice'];
@@ -185,7 +217,15 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
     },
     onLap: (stage) => ctx.clock.lap(stage),
   });
-  return { id: randomBytes(8).toString('hex'), settings, ...head, l2, oosProbs, workers, ...(choice ? { choice } : {}) };
+  return {
+    id: randomBytes(8).toString('hex'),
+    settings,
+    ...head,
+    l2,
+    oosProbs,
+    workers,
+    ...(choice ? { choice } : {}),
+  };
 }
 
 /**

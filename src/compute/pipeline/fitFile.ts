@@ -50,7 +50,8 @@ export function encodeFitFile(header: object, arrays: Map<string, Typed>): Buffe
 }
 
 export function decodeFitFile(buf: Buffer): { header: Record<string, unknown>; arrays: Map<string, Typed> } {
-  if (buf.length < 16 || buf.toString('latin1', 0, 8) !== FIT_MAGIC) throw new FitFileError('not a saved fit (bad magic)');
+  if (buf.length < 16 || buf.toString('latin1', 0, 8) !== FIT_MAGIC)
+    throw new FitFileError('not a saved fit (bad magic)');
   const jsonLength = buf.readUInt32LE(8);
   if (16 + jsonLength > buf.length) throw new FitFileError('header runs past the end of the file');
   let header: Record<string, unknown>;
@@ -72,7 +73,10 @@ export function decodeFitFile(buf: Buffer): { header: Record<string, unknown>; a
     // Copied into its own aligned buffer: the file's buffer may not be aligned for Float64Array.
     const copy = new ArrayBuffer(bytes);
     new Uint8Array(copy).set(buf.subarray(offset, offset + bytes));
-    arrays.set(e.name, e.kind === 'f32' ? new Float32Array(copy) : e.kind === 'f64' ? new Float64Array(copy) : new Int32Array(copy));
+    arrays.set(
+      e.name,
+      e.kind === 'f32' ? new Float32Array(copy) : e.kind === 'f64' ? new Float64Array(copy) : new Int32Array(copy),
+    );
     offset += pad8(bytes);
   }
   if (offset !== buf.length) throw new FitFileError(`file is ${buf.length} bytes, its header describes ${offset}`);

@@ -30,12 +30,18 @@ export interface FrozenFeatures {
   source: Omit<FeatureSource, 'headRelativeChange' | 'agreement' | 'headFromModel'>;
 }
 
-export async function fitFrozen(views: DataViews, settings: FitSettings, frozen: FrozenFeatures, ctx: FitContext): Promise<Fitted> {
+export async function fitFrozen(
+  views: DataViews,
+  settings: FitSettings,
+  frozen: FrozenFeatures,
+  ctx: FitContext,
+): Promise<Fitted> {
   const { trainData, testData } = views;
   const { config } = settings;
   const shape: HeadShape = { featureDim: trainData.dims, numClasses: trainData.numClasses };
   const p = headParameterCount(shape);
-  if (frozen.initHead && frozen.initHead.length !== p) throw new Error(`the model's head has ${frozen.initHead.length} values, expected ${p}`);
+  if (frozen.initHead && frozen.initHead.length !== p)
+    throw new Error(`the model's head has ${frozen.initHead.length} values, expected ${p}`);
   const start: TrainedNetwork = {
     config,
     dims: trainData.dims,
@@ -49,7 +55,13 @@ export async function fitFrozen(views: DataViews, settings: FitSettings, frozen:
     signal: ctx.signal,
     onStep: (step, parameters) => {
       if (step === 'features') ctx.report({ stage: 'features', done: 0, total: 2 });
-      else if (step === 'fit') ctx.report({ stage: 'fit', done: 0, total: 1, message: frozen.initHead ? "from the model's final layer" : undefined });
+      else if (step === 'fit')
+        ctx.report({
+          stage: 'fit',
+          done: 0,
+          total: 1,
+          message: frozen.initHead ? "from the model's final layer" : undefined,
+        });
       else ctx.report({ stage: 'hessian', done: 0, total: 1, message: `${parameters} parameters` });
     },
     onLap: (stage) => ctx.clock.lap(stage),
@@ -62,7 +74,9 @@ export async function fitFrozen(views: DataViews, settings: FitSettings, frozen:
     oosProbs = crossFitHeads(trainData, settings, ctx);
     ctx.clock.lap('crossfit');
   }
-  const refit = frozen.initHead ? refitFigures(frozen.initHead, head.net.head, head.train.phi, head.test.phi, shape) : null;
+  const refit = frozen.initHead
+    ? refitFigures(frozen.initHead, head.net.head, head.train.phi, head.test.phi, shape)
+    : null;
   const source: FeatureSource = {
     ...frozen.source,
     headFromModel: frozen.initHead !== undefined,
@@ -78,7 +92,11 @@ export async function fitFrozen(views: DataViews, settings: FitSettings, frozen:
  * than influence) without fold f and predicts it. The folds are the ones the
  * built-in models use (same seed derivation).
  */
-export function crossFitHeads(data: TrainingData, settings: FitSettings, ctx: Pick<FitContext, 'signal' | 'report'>): Float64Array {
+export function crossFitHeads(
+  data: TrainingData,
+  settings: FitSettings,
+  ctx: Pick<FitContext, 'signal' | 'report'>,
+): Float64Array {
   const c = data.numClasses;
   const shape: HeadShape = { featureDim: data.dims, numClasses: c };
   const assignment = stratifiedFolds(data.y, c, settings.folds, deriveSeed(settings.seed, 'folds'));
@@ -89,9 +107,21 @@ export function crossFitHeads(data: TrainingData, settings: FitSettings, ctx: Pi
     const rest: number[] = [];
     for (let i = 0; i < data.n; i++) (assignment[i] === f ? inFold : rest).push(i);
     if (inFold.length === 0) continue;
-    const fitData = { phi: selectRows(data.x, data.dims, rest), y: Int32Array.from(rest, (i) => data.y[i]), n: rest.length };
-    const fit = fitHead(fitData, shape, rest.length * settings.config.weightDecay, { meanGradTolerance: 1e-6, maxIterations: 500, signal: ctx.signal });
-    const held = { phi: selectRows(data.x, data.dims, inFold), y: Int32Array.from(inFold, (i) => data.y[i]), n: inFold.length };
+    const fitData = {
+      phi: selectRows(data.x, data.dims, rest),
+      y: Int32Array.from(rest, (i) => data.y[i]),
+      n: rest.length,
+    };
+    const fit = fitHead(fitData, shape, rest.length * settings.config.weightDecay, {
+      meanGradTolerance: 1e-6,
+      maxIterations: 500,
+      signal: ctx.signal,
+    });
+    const held = {
+      phi: selectRows(data.x, data.dims, inFold),
+      y: Int32Array.from(inFold, (i) => data.y[i]),
+      n: inFold.length,
+    };
     const p = headProbabilities(held, shape, fit.head);
     inFold.forEach((i, r) => probs.set(p.subarray(r * c, (r + 1) * c), i * c));
     ctx.report({ stage: 'fit', done: f + 1, total: settings.folds, message: 'cross-fitting the head' });
@@ -124,7 +154,10 @@ export function refitFigures(
     for (let i = 0; i < n; i++) if (argmax(a, i, shape.numClasses) === argmax(b, i, shape.numClasses)) same++;
     total += n;
   }
-  return { relativeChange: norm > 0 ? Math.sqrt(diff / norm) : Math.sqrt(diff), agreement: total > 0 ? same / total : 1 };
+  return {
+    relativeChange: norm > 0 ? Math.sqrt(diff / norm) : Math.sqrt(diff),
+    agreement: total > 0 ? same / total : 1,
+  };
 }
 
 function argmax(p: Float64Array, row: number, c: number): number {

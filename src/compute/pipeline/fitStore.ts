@@ -19,14 +19,26 @@ import type { Fitted, FitSettings } from './fit';
 /** Bump when the saved layout or the meaning of a saved array changes. */
 export const FIT_FILE_VERSION = 1;
 
-/** Larger factors are not saved (a 4000-parameter head's is 128 MB): they are recomputed from the saved features on load. */
+/**
+ * Larger factors are not saved (a 4000-parameter head's is 128 MB): they are recomputed from the saved features on
+ * load.
+ */
 export const MAX_SAVED_FACTOR_BYTES = 64 * 2 ** 20;
 
 /** Hash of what the fit is computed from: the loaded features, labels and classes of both splits. */
 export function dataFingerprint(data: LoadedDataset): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ classes: data.classes, dims: data.dims, imageShape: data.imageShape ?? null, nTrain: data.train.y.length, nTest: data.test.y.length }));
-  for (const a of [data.train.x, data.train.y, data.test.x, data.test.y]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  h.update(
+    JSON.stringify({
+      classes: data.classes,
+      dims: data.dims,
+      imageShape: data.imageShape ?? null,
+      nTrain: data.train.y.length,
+      nTest: data.test.y.length,
+    }),
+  );
+  for (const a of [data.train.x, data.train.y, data.test.x, data.test.y])
+    h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   return h.digest('hex');
 }
 
@@ -114,33 +126,50 @@ export function encodeFitted(fitted: Fitted, fingerprint: string): Buffer {
 function checkedFactorInfo(info: unknown): FactorInfo | undefined {
   if (info === undefined) return undefined;
   const i = info as Partial<FactorInfo>;
-  if ((i.precision !== 'float64' && i.precision !== 'mixed') || typeof i.deviation !== 'number' || !Number.isFinite(i.deviation)) {
+  if (
+    (i.precision !== 'float64' && i.precision !== 'mixed') ||
+    typeof i.deviation !== 'number' ||
+    !Number.isFinite(i.deviation)
+  ) {
     throw new FitFileError('the saved factor description is damaged');
   }
   return { precision: i.precision, deviation: i.deviation };
 }
 
-function expectArray<T extends Float32Array | Float64Array>(arrays: Map<string, unknown>, name: string, type: new (n: number) => T, length: number): T {
+function expectArray<T extends Float32Array | Float64Array>(
+  arrays: Map<string, unknown>,
+  name: string,
+  type: new (n: number) => T,
+  length: number,
+): T {
   const a = arrays.get(name);
-  if (!(a instanceof type) || a.length !== length) throw new FitFileError(`array ${name} is missing or has the wrong size`);
+  if (!(a instanceof type) || a.length !== length)
+    throw new FitFileError(`array ${name} is missing or has the wrong size`);
   return a as T;
 }
 
 const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** The Fitted in a saved file, checked against the run's settings and data; throws FitFileError saying why it does not fit. */
+/**
+ * The Fitted in a saved file, checked against the run's settings and data; throws FitFileError saying why it does not
+ * fit.
+ */
 export function decodeFitted(buf: Buffer, settings: FitSettings, fingerprint: string, data: LoadedDataset): Fitted {
   const { header: raw, arrays } = decodeFitFile(buf);
   const header = raw as unknown as FitHeader;
-  if (header.version !== FIT_FILE_VERSION) throw new FitFileError(`saved by fit format ${String(header.version)}, this engine reads ${FIT_FILE_VERSION}`);
-  if (header.engine !== ENGINE_VERSION) throw new FitFileError(`saved by engine ${String(header.engine)}, this is ${ENGINE_VERSION}`);
-  if (JSON.stringify(header.settings) !== JSON.stringify(settings)) throw new FitFileError('saved with other fit options');
+  if (header.version !== FIT_FILE_VERSION)
+    throw new FitFileError(`saved by fit format ${String(header.version)}, this engine reads ${FIT_FILE_VERSION}`);
+  if (header.engine !== ENGINE_VERSION)
+    throw new FitFileError(`saved by engine ${String(header.engine)}, this is ${ENGINE_VERSION}`);
+  if (JSON.stringify(header.settings) !== JSON.stringify(settings))
+    throw new FitFileError('saved with other fit options');
   if (header.data !== fingerprint) throw new FitFileError('saved for other data (the dataset changed)');
   const nTrain = data.train.y.length;
   const nTest = data.test.y.length;
   const c = data.classes.length;
   const m = header.net;
-  if (header.nTrain !== nTrain || header.nTest !== nTest || m.numClasses !== c) throw new FitFileError('sizes differ from the data');
+  if (header.nTrain !== nTrain || header.nTest !== nTest || m.numClasses !== c)
+    throw new FitFileError('sizes differ from the data');
   const f32 = (name: string, shape: number[]) => expectArray(arrays, name, Float32Array, product(shape));
   const restore = (list: { name: string; shape: number[] }[], prefix: string): NamedArray[] =>
     list.map((w, i) => ({ name: w.name, shape: w.shape, data: f32(`${prefix}${i}`, w.shape) }));
@@ -162,7 +191,11 @@ export function decodeFitted(buf: Buffer, settings: FitSettings, fingerprint: st
     head: expectArray(arrays, 'head', Float64Array, p),
     ...(checkpoints ? { checkpoints } : {}),
   };
-  const train = { phi: expectArray(arrays, 'train.phi', Float32Array, nTrain * m.featureDim), y: data.train.y, n: nTrain };
+  const train = {
+    phi: expectArray(arrays, 'train.phi', Float32Array, nTrain * m.featureDim),
+    y: data.train.y,
+    n: nTrain,
+  };
   const test = { phi: expectArray(arrays, 'test.phi', Float32Array, nTest * m.featureDim), y: data.test.y, n: nTest };
   const trainProbs = expectArray(arrays, 'trainProbs', Float64Array, nTrain * c);
   let factor: Float64Array | undefined;
@@ -210,12 +243,20 @@ export async function loadFit(
     buf = await fsp.readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { reason: code === 'ENOENT' ? 'no saved fit' : `the saved fit could not be read (${code ?? (error as Error).message})` };
+    return {
+      reason:
+        code === 'ENOENT' ? 'no saved fit' : `the saved fit could not be read (${code ?? (error as Error).message})`,
+    };
   }
   try {
     return { fitted: decodeFitted(buf, settings, fingerprint, data) };
   } catch (error) {
-    if (error instanceof FitFileError || error instanceof SyntaxError || error instanceof RangeError || error instanceof TypeError) {
+    if (
+      error instanceof FitFileError ||
+      error instanceof SyntaxError ||
+      error instanceof RangeError ||
+      error instanceof TypeError
+    ) {
       return { reason: `the saved fit is not usable: ${error.message}` };
     }
     throw error;

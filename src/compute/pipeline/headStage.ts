@@ -75,5 +75,16 @@ export function fitLastLayer(
     trainProbs = headProbabilities(train, shape, head);
   }
   const testProbs = headProbabilities(test, shape, head);
-  return { net: { ...net, head }, shape, train, test, trainProbs, testProbs, factor, ...(factorInfo ? { factorInfo } : {}), headDamping, headGradientNorm };
+  return {
+    net: { ...net, head },
+    shape,
+    train,
+    test,
+    trainProbs,
+    testProbs,
+    factor,
+    ...(factorInfo ? { factorInfo } : {}),
+    headDamping,
+    headGradientNorm,
+  };
 }

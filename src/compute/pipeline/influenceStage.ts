@@ -9,7 +9,11 @@ import { checkedBeforeEachCall, throwIfAborted } from '../cancel';
 import { createFastHeadHvp } from '../head/fastHeadObjective';
 import { type HeadData, type HeadShape, headParameterCount, perSampleGradients } from '../head/softmaxHead';
 import { computeExactHeadInfluence } from '../influence/exactHeadInfluence';
-import { computeIterativeInfluence, DEFAULT_SUBSET_COVERAGE, type IterativeResume } from '../influence/iterativeInfluence';
+import {
+  computeIterativeInfluence,
+  DEFAULT_SUBSET_COVERAGE,
+  type IterativeResume,
+} from '../influence/iterativeInfluence';
 import { fullNetworkOperator, headOperator, type InfluenceOperator } from '../influence/operators';
 import { computeTracIn } from '../influence/tracin';
 import type { TopKTracker } from '../influence/topK';
@@ -84,22 +88,41 @@ export function resolveMethod(
   const headParameters = shape.parameters;
   const cost = describeExactCost(predictExactCost(shape));
   if (headParameters <= maxExact) {
-    return { method: 'exact', reason: `auto → exact: the last layer has ${headParameters} parameters (≤ ${maxExact}, affordable to factor: ${cost})` };
+    return {
+      method: 'exact',
+      reason:
+        `auto → exact: the last layer has ${headParameters} parameters (≤ ` +
+        `${maxExact}, affordable to factor: ${cost})`,
+    };
   }
-  return { method: 'cg', reason: `auto → cg: the last layer has ${headParameters} parameters (> ${maxExact}, too costly to factor: ${cost})` };
+  return {
+    method: 'cg',
+    reason: `auto → cg: the last layer has ${headParameters} parameters (> ${maxExact}, too costly to factor: ${cost})`,
+  };
 }
 
 /** The shape exact influence's cost is predicted from. */
 export function exactCostShape(input: Pick<InfluenceStageInput, 'shape' | 'train' | 'test'>): ExactCostInput {
-  return { parameters: headParameterCount(input.shape), numClasses: input.shape.numClasses, nTrain: input.train.n, nTest: input.test.n };
+  return {
+    parameters: headParameterCount(input.shape),
+    numClasses: input.shape.numClasses,
+    nTrain: input.train.n,
+    nTest: input.test.n,
+  };
 }
 
 /** Exact (or, for a head too large to factor, low-rank) self-influence over the last layer. */
 function lastLayerSelfInfluence(input: InfluenceStageInput): { values: Float64Array; method: string } {
   if (input.factor) {
     const exact = computeExactHeadInfluence({
-      train: input.train, test: { ...input.test, n: 0 }, shape: input.shape, trainProbs: input.trainProbs,
-      testProbs: input.testProbs, factor: input.factor, topK: 0, signal: input.signal,
+      train: input.train,
+      test: { ...input.test, n: 0 },
+      shape: input.shape,
+      trainProbs: input.trainProbs,
+      testProbs: input.testProbs,
+      factor: input.factor,
+      topK: 0,
+      signal: input.signal,
     });
     return { values: exact.selfInfluence, method: 'exact over the last layer' };
   }
@@ -123,7 +146,12 @@ function lastLayerSelfInfluence(input: InfluenceStageInput): { values: Float64Ar
     const end = Math.min(start + block, input.train.n);
     const rows = gradients.subarray(0, (end - start) * p);
     perSampleGradients(input.train, input.shape, input.trainProbs, start, end, rows);
-    values.set(lowRankSelfInfluenceBlock(eig, input.l2 + input.headDamping, rows, end - start, basisT, { includeComplement: true }), start);
+    values.set(
+      lowRankSelfInfluenceBlock(eig, input.l2 + input.headDamping, rows, end - start, basisT, {
+        includeComplement: true,
+      }),
+      start,
+    );
   }
   return { values, method: `low-rank over the last layer (top ${k} eigenpairs, the rest at λ)` };
 }
@@ -137,7 +165,10 @@ function explainedIds(count: number, nTest: number): Int32Array {
  * earlier run on the same fit: see scoreCache.ts).
  */
 export function exactStageResult(
-  input: Pick<InfluenceStageInput, 'train' | 'test' | 'shape' | 'trainProbs' | 'testProbs' | 'l2' | 'factor' | 'factorInfo' | 'headDamping'>,
+  input: Pick<
+    InfluenceStageInput,
+    'train' | 'test' | 'shape' | 'trainProbs' | 'testProbs' | 'l2' | 'factor' | 'factorInfo' | 'headDamping'
+  >,
   reason: string,
   exact: { selfInfluence: Float64Array; topK: TopKTracker },
 ): InfluenceStageResult {
@@ -146,8 +177,15 @@ export function exactStageResult(
   // scoreRow needs only gradients and dot products: the operator never builds its HVP tensors here.
   const operator = headOperator(input.train, input.test, input.shape, input.trainProbs, input.testProbs, input.l2);
   return {
-    method: 'exact', reason, target: 'last-layer', damping: input.headDamping, selfInfluence: exact.selfInfluence,
-    selfInfluenceMethod: 'exact over the last layer', topK: exact.topK, explained: null, details: exactDetails(input),
+    method: 'exact',
+    reason,
+    target: 'last-layer',
+    damping: input.headDamping,
+    selfInfluence: exact.selfInfluence,
+    selfInfluenceMethod: 'exact over the last layer',
+    topK: exact.topK,
+    explained: null,
+    details: exactDetails(input),
     scoreRow: (t) => operator.trainDots(choleskySolve(factor, p, operator.testGradient(t))),
   };
 }
@@ -156,7 +194,9 @@ export function exactStageResult(
  * What the results say about the exact method's factor: the routine, its measured deviation η
  * (every influence value is within η/(1−η) of the float64 one), and the predicted cost auto judged by.
  */
-function exactDetails(input: Pick<InfluenceStageInput, 'train' | 'test' | 'shape' | 'factorInfo'>): Record<string, number | string> {
+function exactDetails(
+  input: Pick<InfluenceStageInput, 'train' | 'test' | 'shape' | 'factorInfo'>,
+): Record<string, number | string> {
   const cost = predictExactCost(exactCostShape(input));
   return {
     factorization: input.factorInfo?.precision ?? 'float64',
@@ -178,12 +218,23 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
     input.report({ stage: 'influence', done, total, message: phase ? `${method}: ${phase}` : method });
 
   if (method === 'exact') {
-    if (!input.factor) throw new Error(`exact influence needs the ${p}×${p} Hessian factored; raise ${optionRef('maxExactParameters')} or set ${optionRef('method')} to cg`);
+    if (!input.factor)
+      throw new Error(
+        `exact influence needs the ${p}×${p} Hessian factored; raise ` +
+          `${optionRef('maxExactParameters')} or set ${optionRef('method')} to cg`,
+      );
     const factor = input.factor;
     progress(0, input.train.n, 'inverting the factor');
     const exact = computeExactHeadInfluence({
-      train: input.train, test: input.test, shape: input.shape, trainProbs: input.trainProbs, testProbs: input.testProbs,
-      factor, topK: input.topK, signal: input.signal, onProgress: progress,
+      train: input.train,
+      test: input.test,
+      shape: input.shape,
+      trainProbs: input.trainProbs,
+      testProbs: input.testProbs,
+      factor,
+      topK: input.topK,
+      signal: input.signal,
+      onProgress: progress,
     });
     return exactStageResult(input, reason, exact);
   }
@@ -193,18 +244,35 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
     if (!checkpoints?.length) throw new Error('tracin needs training checkpoints');
     progress(0, input.train.n, `features at ${checkpoints.length} checkpoints`);
     const tracin = computeTracIn({
-      net: input.net, checkpoints, trainX: input.trainData.x, trainY: input.trainData.y, testX: input.testData.x,
-      testY: input.testData.y, topK: input.topK, signal: input.signal, onProgress: progress,
+      net: input.net,
+      checkpoints,
+      trainX: input.trainData.x,
+      trainY: input.trainData.y,
+      testX: input.testData.x,
+      testY: input.testData.y,
+      topK: input.topK,
+      signal: input.signal,
+      onProgress: progress,
     });
     return {
-      method, reason, target: 'last-layer', damping: 0, selfInfluence: tracin.selfInfluence,
-      selfInfluenceMethod: `tracin over the last layer (${tracin.checkpoints} checkpoints)`, topK: tracin.topK,
-      explained: null, details: { checkpoints: tracin.checkpoints },
+      method,
+      reason,
+      target: 'last-layer',
+      damping: 0,
+      selfInfluence: tracin.selfInfluence,
+      selfInfluenceMethod: `tracin over the last layer (${tracin.checkpoints} checkpoints)`,
+      topK: tracin.topK,
+      explained: null,
+      details: { checkpoints: tracin.checkpoints },
       scoreRow: (t) => {
         const one = computeTracIn({
-          net: input.net, checkpoints, trainX: input.trainData.x, trainY: input.trainData.y,
+          net: input.net,
+          checkpoints,
+          trainX: input.trainData.x,
+          trainY: input.trainData.y,
           testX: input.testData.x.subarray(t * input.testData.dims, (t + 1) * input.testData.dims),
-          testY: input.testData.y.subarray(t, t + 1), topK: input.trainData.n,
+          testY: input.testData.y.subarray(t, t + 1),
+          topK: input.trainData.n,
         });
         const row = new Float64Array(input.trainData.n);
         const { proponents, opponents } = one.topK.row(0);
@@ -216,7 +284,8 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
 
   // Iterative methods: cg, lissa on the chosen target; gif on the whole network by design.
   const hasBody = input.net.body.length > 0;
-  const target: Target = method === 'gif' ? (hasBody ? 'full' : 'last-layer') : (input.requestedTarget ?? (hasBody ? 'full' : 'last-layer'));
+  const target: Target =
+    method === 'gif' ? (hasBody ? 'full' : 'last-layer') : (input.requestedTarget ?? (hasBody ? 'full' : 'last-layer'));
   const explainTotal = Math.min(input.explainCount, nTest);
   progress(0, explainTotal, 'self-influence over the last layer');
   const self = input.selfInfluence ?? lastLayerSelfInfluence(input);
@@ -229,9 +298,18 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
   try {
     const explained = explainedIds(input.explainCount, nTest);
     const result = computeIterativeInfluence({
-      method, operator, nTrain: input.train.n, nTest, explained, topK: input.topK,
-      damping: target === 'last-layer' ? input.headDamping : 0, subsetFraction: input.subsetFraction,
-      seed: input.seed, signal: input.signal, onProgress: progress, resume: input.resume,
+      method,
+      operator,
+      nTrain: input.train.n,
+      nTest,
+      explained,
+      topK: input.topK,
+      damping: target === 'last-layer' ? input.headDamping : 0,
+      subsetFraction: input.subsetFraction,
+      seed: input.seed,
+      signal: input.signal,
+      onProgress: progress,
+      resume: input.resume,
     });
     const iterations = result.solves.map((s) => s.iterations);
     const rows = new Map<number, Float64Array>();
@@ -241,8 +319,14 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
       rows.set(t, rowList[e]);
     });
     return {
-      method, reason, target, damping: result.damping, selfInfluence: self.values, selfInfluenceMethod: self.method,
-      topK: result.topK, explained: Array.from(explained),
+      method,
+      reason,
+      target,
+      damping: result.damping,
+      selfInfluence: self.values,
+      selfInfluenceMethod: self.method,
+      topK: result.topK,
+      explained: Array.from(explained),
       details: {
         targetParameters: operator.numParams,
         meanIterations: iterations.reduce((a, b) => a + b, 0) / Math.max(iterations.length, 1),
@@ -251,15 +335,21 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
         ...(result.lissaScale !== undefined ? { lissaScale: result.lissaScale } : {}),
         ...(result.subsetSizes !== undefined
           ? {
-              subsetParameters: Math.round(result.subsetSizes.reduce((a, b) => a + b, 0) / Math.max(result.subsetSizes.length, 1)),
+              subsetParameters: Math.round(
+                result.subsetSizes.reduce((a, b) => a + b, 0) / Math.max(result.subsetSizes.length, 1),
+              ),
               subsetParametersMax: Math.max(0, ...result.subsetSizes),
-              subsetRule: `per test sample: whole neurons, ≥ ${Math.round(input.subsetFraction * 100)} % of them and ≥ ${Math.round(DEFAULT_SUBSET_COVERAGE * 100)} % of ‖g_t‖²`,
+              subsetRule:
+                `per test sample: whole neurons, ≥ ` +
+                `${Math.round(input.subsetFraction * 100)} % of them and ≥ ` +
+                `${Math.round(DEFAULT_SUBSET_COVERAGE * 100)} % of ‖g_t‖²`,
             }
           : {}),
       },
       scoreRow: (t) => {
         const row = rows.get(t);
-        if (!row) throw new Error(`test sample ${t} was not explained; the reliability check uses explained samples only`);
+        if (!row)
+          throw new Error(`test sample ${t} was not explained; the reliability check uses explained samples only`);
         return row;
       },
       iterative: {

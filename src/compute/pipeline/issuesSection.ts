@@ -1,18 +1,26 @@
-/** The data-issue report (src/compute/issues) as results-file fields: the `issues` section and the per-sample scores. */
+/**
+ * The data-issue report (src/compute/issues) as results-file fields: the `issues` section and the per-sample scores.
+ */
 import { harmfulOrder, helpfulOrder } from '../issues/harmful';
 import type { IssuesReport } from '../issues';
 import { ISSUE_LIST, type IssuesSection } from '../results/schema';
 
 export function outlierDefinition(spaces: number): string {
   return (
-    'robust z-score of log(r + 0.25·(1 − c)) over the training set (median, 1.4826·MAD): r = the larger of (mean distance to the k nearest training samples) and (distance to the nearest class mean), ' +
-    `each over its median in the training set, ${spaces > 1 ? 'geometric mean over the feature space and the input space' : 'in the feature space'}; ` +
+    'robust z-score of log(r + 0.25·(1 − c)) over the training set (median, ' +
+    '1.4826·MAD): r = the larger of (mean distance to the k nearest ' +
+    'training samples) and (distance to the nearest class mean), ' +
+    (`each over its median in the training set, ` +
+      `${spaces > 1 ? 'geometric mean over the feature space and the input space' : 'in the feature space'}; `) +
     'c = (max out-of-sample class probability − 1/C)/(1 − 1/C). Flagged at or above the cut.'
   );
 }
 export const HARMFUL_DEFINITION =
-  'testInfluence = Σ over test samples of infl(i, t) = g_testᵀ H⁻¹ g_i, exact over the last layer: the predicted change of the ' +
-  'total test loss if the sample were removed and the last layer refitted. Negative = harmful (removing it is predicted to lower the test loss).';
+  'testInfluence = Σ over test samples of infl(i, t) = g_testᵀ H⁻¹ g_i, ' +
+  'exact over the last layer: the predicted change of the ' +
+  ('total test loss if the sample were removed and the last layer ' +
+    'refitted. Negative = harmful (removing it is predicted to lower the ' +
+    'test loss).');
 
 export function issuesSection(report: IssuesReport, estimatedLabelIssues: number): IssuesSection {
   const { duplicates, outliers } = report;
@@ -20,7 +28,8 @@ export function issuesSection(report: IssuesReport, estimatedLabelIssues: number
   const harmful = harmfulOrder(report.testInfluence);
   const entry = (i: number) => ({ train: i, influence: report.testInfluence[i] });
   const leaked = new Set<number>();
-  for (const set of duplicates.sets) if (set.leakage) for (const m of set.members) if (m.split === 'test') leaked.add(m.id);
+  for (const set of duplicates.sets)
+    if (set.leakage) for (const m of set.members) if (m.split === 'test') leaked.add(m.id);
   const r = report.removal;
   return {
     counts: {
@@ -65,6 +74,8 @@ export function sampleIssueFields(report: IssuesReport | null, split: 'train' | 
     outlier: score >= outliers.cut,
     ...(set >= 0 ? { duplicateSet: set } : {}),
     nearestDistance: (split === 'train' ? duplicates.trainDistance : duplicates.testDistance)[i],
-    ...(split === 'train' ? { testInfluence: report.testInfluence[i], duplicateLabelConflict: report.duplicateLabelConflict[i] } : {}),
+    ...(split === 'train'
+      ? { testInfluence: report.testInfluence[i], duplicateLabelConflict: report.duplicateLabelConflict[i] }
+      : {}),
   };
 }

@@ -12,7 +12,12 @@ export interface IssuesStageOptions {
   report: (p: Progress) => void;
 }
 
-export function runIssues(fitted: Fitted, data: LoadedDataset, scored: Scored, options: IssuesStageOptions): IssuesReport {
+export function runIssues(
+  fitted: Fitted,
+  data: LoadedDataset,
+  scored: Scored,
+  options: IssuesStageOptions,
+): IssuesReport {
   const likely = new Set<number>(Array.from(scored.ranking.order.subarray(0, scored.ranking.estimatedCount)));
   return findIssues({
     state: {

@@ -58,7 +58,10 @@ export interface RunShape {
   folds: number;
   /** Worker threads training at the same time. */
   workers: number;
-  /** 'exact' factors the head's Hessian; 'iterative' (cg, lissa, gif over the whole network); 'other' (tracin, last-layer cg). */
+  /**
+   * 'exact' factors the head's Hessian; 'iterative' (cg, lissa, gif over the whole network); 'other' (tracin,
+   * last-layer cg).
+   */
   influence: 'exact' | 'iterative' | 'other';
   /** Test samples explained by an iterative method (each keeps a gradient). */
   explain: number;
@@ -78,7 +81,9 @@ export interface MemoryEstimate {
 }
 
 /** Parameters of the network body and head for this shape. */
-export function modelParameters(s: Pick<RunShape, 'kind' | 'dims' | 'numClasses' | 'hidden' | 'imageShape' | 'convChannels'>): {
+export function modelParameters(
+  s: Pick<RunShape, 'kind' | 'dims' | 'numClasses' | 'hidden' | 'imageShape' | 'convChannels'>,
+): {
   total: number;
   head: number;
   featureDim: number;
@@ -153,5 +158,9 @@ export function largestFitting(lo: number, hi: number, fits: (v: number) => bool
 }
 
 export function formatMB(bytes: number): string {
-  return bytes >= 10 * 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(0)} GB` : bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GB` : `${Math.round(bytes / MB)} MB`;
+  return bytes >= 10 * 2 ** 30
+    ? `${(bytes / 2 ** 30).toFixed(0)} GB`
+    : bytes >= 2 ** 30
+      ? `${(bytes / 2 ** 30).toFixed(1)} GB`
+      : `${Math.round(bytes / MB)} MB`;
 }

@@ -32,7 +32,11 @@ export function crossFittedLogLoss(probs: Float64Array, y: ArrayLike<number>, C:
   return y.length ? sum / y.length : 0;
 }
 
-export function chooseModel(oos: { logreg: Float64Array; mlp: Float64Array }, y: ArrayLike<number>, C: number): ModelChoice {
+export function chooseModel(
+  oos: { logreg: Float64Array; mlp: Float64Array },
+  y: ArrayLike<number>,
+  C: number,
+): ModelChoice {
   const ensemble = new Float64Array(oos.logreg.length);
   for (let k = 0; k < ensemble.length; k++) ensemble[k] = (oos.logreg[k] + oos.mlp[k]) / 2;
   const probs: Record<ModelPick, Float64Array> = { logreg: oos.logreg, mlp: oos.mlp, ensemble };
@@ -45,11 +49,20 @@ export function chooseModel(oos: { logreg: Float64Array; mlp: Float64Array }, y:
   let pick: ModelPick = 'logreg';
   for (const p of order) if (losses[p] < losses[pick]) pick = p;
   const kind: ModelKind = pick === 'ensemble' ? (losses.mlp < losses.logreg ? 'mlp' : 'logreg') : pick;
-  const fmt = (p: ModelPick) => `${p === 'ensemble' ? 'their average' : p === 'mlp' ? 'MLP' : 'logistic regression'} ${losses[p].toFixed(3)}`;
-  const others = order.filter((p) => p !== pick).map(fmt).join(', ');
-  const what = pick === 'ensemble'
-    ? `the average of logistic regression and the MLP (influence is computed for the ${kind === 'mlp' ? 'MLP' : 'logistic regression'})`
-    : pick === 'mlp' ? 'the MLP' : 'logistic regression';
-  const reason = `The automatic model choice picked ${what}: the lowest cross-fitted log-loss (${fmt(pick)}; ${others}).`;
+  const fmt = (p: ModelPick) =>
+    `${p === 'ensemble' ? 'their average' : p === 'mlp' ? 'MLP' : 'logistic regression'} ${losses[p].toFixed(3)}`;
+  const others = order
+    .filter((p) => p !== pick)
+    .map(fmt)
+    .join(', ');
+  const what =
+    pick === 'ensemble'
+      ? `the average of logistic regression and the MLP (influence is computed ` +
+        `for the ${kind === 'mlp' ? 'MLP' : 'logistic regression'})`
+      : pick === 'mlp'
+        ? 'the MLP'
+        : 'logistic regression';
+  const reason =
+    `The automatic model choice picked ${what}: the lowest cross-fitted ` + `log-loss (${fmt(pick)}; ${others}).`;
   return { pick, kind, losses, oosProbs: probs[pick], reason };
 }

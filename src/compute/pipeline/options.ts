@@ -22,7 +22,8 @@ export interface AnalyzeOptions extends EngineOptions {
   signal?: AbortSignal;
 }
 
-export type Stage = 'load' | 'train' | 'converge' | 'features' | 'fit' | 'hessian' | 'influence' | 'verify' | 'ranking' | 'issues';
+export type Stage =
+  'load' | 'train' | 'converge' | 'features' | 'fit' | 'hessian' | 'influence' | 'verify' | 'ranking' | 'issues';
 
 export interface Progress {
   stage: Stage;
@@ -33,7 +34,9 @@ export interface Progress {
   secondsLeft?: number;
 }
 
-/** The model kind a run trains first: `auto` trains the MLP (and, on tables and text, logistic regression beside it). */
+/**
+ * The model kind a run trains first: `auto` trains the MLP (and, on tables and text, logistic regression beside it).
+ */
 export function resolvedKind(options: Pick<AnalyzeOptions, 'model'>): ModelKind {
   const kind = options.model ?? DEFAULTS.model;
   return kind === 'auto' ? 'mlp' : kind;

@@ -76,10 +76,19 @@ export interface TestLabelRanking {
  * of sample and score them like the training labels' core (no training-set
  * signals exist for them). A wrong test label corrupts the accuracy reported.
  */
-export function rankTestLabels(testProbs: Float64Array, y: Int32Array, numClasses: number, errorRate: number): TestLabelRanking {
+export function rankTestLabels(
+  testProbs: Float64Array,
+  y: Int32Array,
+  numClasses: number,
+  errorRate: number,
+): TestLabelRanking {
   if (y.length === 0) return { suspicion: new Float64Array(0), suggested: new Int32Array(0), likely: new Set() };
   const { scores } = suspicionScores({ oosProbs: testProbs, y, numClasses, checked: [] });
   const order = Int32Array.from({ length: y.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
   const k = Math.round(Math.min(Math.max(errorRate, 0), 1) * y.length);
-  return { suspicion: scores, suggested: suggestedLabels(testProbs, numClasses), likely: new Set(order.subarray(0, k)) };
+  return {
+    suspicion: scores,
+    suggested: suggestedLabels(testProbs, numClasses),
+    likely: new Set(order.subarray(0, k)),
+  };
 }

@@ -56,7 +56,16 @@ export async function runReliabilityCheck(input: ReliabilityStageInput): Promise
     return verifyInfluence({
       ...common,
       testLossesWithout: (i, tests) => {
-        const head = retrainHead(input.train, shape, input.l2, input.net.head, new Set(i >= 0 ? [i] : []), input.canFactor, input.factor, input.signal);
+        const head = retrainHead(
+          input.train,
+          shape,
+          input.l2,
+          input.net.head,
+          new Set(i >= 0 ? [i] : []),
+          input.canFactor,
+          input.factor,
+          input.signal,
+        );
         const f = shape.featureDim;
         const phi = new Float32Array(tests.length * f);
         tests.forEach((t, j) => phi.set(input.test.phi.subarray(t * f, (t + 1) * f), j * f));
@@ -64,7 +73,8 @@ export async function runReliabilityCheck(input: ReliabilityStageInput): Promise
         return headLosses(headProbabilities(subset, shape, head), subset.y, shape.numClasses);
       },
       signal: input.signal,
-      onProgress: (done, total) => input.report({ stage: 'verify', done, total, message: `retraining without sample ${done}/${total}` }),
+      onProgress: (done, total) =>
+        input.report({ stage: 'verify', done, total, message: `retraining without sample ${done}/${total}` }),
     });
   }
   // The whole network, from θ̂, by full-batch L-BFGS — seconds to minutes each, and independent, so
@@ -72,20 +82,35 @@ export async function runReliabilityCheck(input: ReliabilityStageInput): Promise
   const plan = planVerification(common);
   const subset = rowsOf(input.testData, plan.tests);
   const removals = [[], ...plan.removed.map((i) => [i])];
-  input.report({ stage: 'verify', done: 0, total: removals.length, message: `${removals.length} whole-network retrainings` });
+  input.report({
+    stage: 'verify',
+    done: 0,
+    total: removals.length,
+    message: `${removals.length} whole-network retrainings`,
+  });
   const tasks: TrainTask[] = removals.map((removed, k) => ({
-    type: 'train', taskId: k, config: input.net.config, data: input.trainData,
-    evalX: subset.x, evalN: subset.n, retrain: { start: input.net, l2: input.l2, removed }, backend: input.backend,
+    type: 'train',
+    taskId: k,
+    config: input.net.config,
+    data: input.trainData,
+    evalX: subset.x,
+    evalN: subset.n,
+    retrain: { start: input.net, l2: input.l2, removed },
+    backend: input.backend,
   }));
   const done = await runTrainTasks(tasks, {
     workers: input.workers,
     signal: input.signal,
-    onTaskDone: (finished, total) => input.report({ stage: 'verify', done: finished, total, message: `${total} whole-network retrainings` }),
+    onTaskDone: (finished, total) =>
+      input.report({ stage: 'verify', done: finished, total, message: `${total} whole-network retrainings` }),
   });
   throwIfAborted(input.signal);
   const losses = done.map((d) => {
     const probs = d.evalProbs as Float32Array;
-    return Float64Array.from(plan.tests, (_, j) => -Math.log(Math.max(probs[j * shape.numClasses + subset.y[j]], 1e-30)));
+    return Float64Array.from(
+      plan.tests,
+      (_, j) => -Math.log(Math.max(probs[j * shape.numClasses + subset.y[j]], 1e-30)),
+    );
   });
   input.report({ stage: 'verify', done: removals.length, total: removals.length });
   return { ...reportVerification(plan, losses[0], losses.slice(1)), retrainBackend: done[0].backend };
@@ -96,7 +121,14 @@ export function verify(
   fitted: Fitted,
   views: DataViews,
   influence: InfluenceStageResult,
-  options: { removals: number; testPoints?: number; workers?: number; backend?: TrainTask['backend']; signal?: AbortSignal; report: (p: Progress) => void },
+  options: {
+    removals: number;
+    testPoints?: number;
+    workers?: number;
+    backend?: TrainTask['backend'];
+    signal?: AbortSignal;
+    report: (p: Progress) => void;
+  },
 ): Promise<ReliabilityReport> {
   return runReliabilityCheck({
     influence,

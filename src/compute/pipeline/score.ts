@@ -6,7 +6,14 @@
  */
 import { headLosses } from '../head/softmaxHead';
 import type { DataViews, Fitted } from './fit';
-import { exactCostShape, exactStageResult, type InfluenceStageInput, type InfluenceStageResult, resolveMethod, runInfluenceStage } from './influenceStage';
+import {
+  exactCostShape,
+  exactStageResult,
+  type InfluenceStageInput,
+  type InfluenceStageResult,
+  resolveMethod,
+  runInfluenceStage,
+} from './influenceStage';
 import { type AnalyzeOptions, DEFAULTS, type Progress } from './options';
 import { type LabelIssueRanking, rankLabelIssues, rankTestLabels, type TestLabelRanking } from './rankLabelIssues';
 import {
@@ -48,7 +55,12 @@ export interface ScoreContext {
   clock: StageClock;
 }
 
-export async function score(fitted: Fitted, views: DataViews, options: ScoreOptions, ctx: ScoreContext): Promise<Scored> {
+export async function score(
+  fitted: Fitted,
+  views: DataViews,
+  options: ScoreOptions,
+  ctx: ScoreContext,
+): Promise<Scored> {
   const topK = Math.max(0, options.topK ?? DEFAULTS.topK);
   const stageInput = {
     choice: options.method ?? DEFAULTS.method,
@@ -73,7 +85,11 @@ export async function score(fitted: Fitted, views: DataViews, options: ScoreOpti
     signal: ctx.signal,
     report: ctx.report,
   };
-  const { method, reason } = resolveMethod(stageInput.choice, exactCostShape(stageInput), stageInput.maxExactParameters);
+  const { method, reason } = resolveMethod(
+    stageInput.choice,
+    exactCostShape(stageInput),
+    stageInput.maxExactParameters,
+  );
   let influence: InfluenceStageResult;
   if (method === 'exact' && fitted.factor && ctx.scoreCachePath) {
     // The exact scores depend on the fit alone: kept with a longer top-k list, they serve any smaller top-k later.
@@ -130,9 +146,20 @@ function rank(fitted: Fitted, influence: InfluenceStageResult, ctx: ScoreContext
   ctx.report({ stage: 'ranking', done: 0, total: 1 });
   const c = fitted.shape.numClasses;
   const trainLoss = headLosses(fitted.trainProbs, fitted.train.y, c);
-  const ranking = rankLabelIssues({ oosProbs: fitted.oosProbs, y: fitted.train.y, numClasses: c, trainLoss, selfInfluence: influence.selfInfluence });
+  const ranking = rankLabelIssues({
+    oosProbs: fitted.oosProbs,
+    y: fitted.train.y,
+    numClasses: c,
+    trainLoss,
+    selfInfluence: influence.selfInfluence,
+  });
   const testLoss = headLosses(fitted.testProbs, fitted.test.y, c);
-  const testRanking = rankTestLabels(fitted.testProbs, fitted.test.y, c, ranking.estimatedCount / Math.max(fitted.train.y.length, 1));
+  const testRanking = rankTestLabels(
+    fitted.testProbs,
+    fitted.test.y,
+    c,
+    ranking.estimatedCount / Math.max(fitted.train.y.length, 1),
+  );
   ctx.clock.lap('ranking');
   return { ranking, testRanking, trainLoss, testLoss };
 }

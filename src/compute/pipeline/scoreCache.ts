@@ -59,11 +59,17 @@ export async function saveExactScores(file: string, fitted: Fitted, scores: Exac
     ['bottomValue', t.bottomValue],
     ['bottomCount', counts(t, 'opponents')],
   ]);
-  await writeFileAtomic(file, encodeFitFile({ version: SCORE_CACHE_VERSION, fit: fitted.id, rows: t.rows, k: t.k }, arrays));
+  await writeFileAtomic(
+    file,
+    encodeFitFile({ version: SCORE_CACHE_VERSION, fit: fitted.id, rows: t.rows, k: t.k }, arrays),
+  );
 }
 
 /** Kept scores for this fit with at least `topK` per row, else undefined (missing, other fit, fewer kept, damaged). */
-/** A kept-scores file of this version for this fit, decoded; undefined when missing, of another version or fit, or damaged. */
+/**
+ * A kept-scores file of this version for this fit, decoded; undefined when missing, of another version or fit, or
+ * damaged.
+ */
 async function readKept(file: string, fitted: Fitted): Promise<ReturnType<typeof decodeFitFile> | undefined> {
   let buf: Buffer;
   try {
@@ -90,7 +96,8 @@ export async function loadExactScores(file: string, fitted: Fitted, topK: number
     if (header.rows !== rows || !Number.isSafeInteger(k) || k < topK) return undefined;
     const get = <T>(name: string, type: new (...a: never[]) => T, length: number): T => {
       const a = arrays.get(name);
-      if (!(a instanceof type) || (a as unknown as ArrayLike<number>).length !== length) throw new FitFileError(`${name} has the wrong size`);
+      if (!(a instanceof type) || (a as unknown as ArrayLike<number>).length !== length)
+        throw new FitFileError(`${name} has the wrong size`);
       return a as T;
     };
     const selfInfluence = get('selfInfluence', Float64Array, fitted.train.n);
@@ -116,7 +123,9 @@ export async function loadExactScores(file: string, fitted: Fitted, topK: number
   }
 }
 
-/** Which iterative scores can be resumed: the same estimator over the same parameters (the seed and data are the fit's). */
+/**
+ * Which iterative scores can be resumed: the same estimator over the same parameters (the seed and data are the fit's).
+ */
 export interface IterativeKey {
   method: string;
   target: string | null;
@@ -131,16 +140,37 @@ export interface IterativeKey {
  * takes a prefix; both are what a fresh run computes, because each solve
  * starts from the state the previous one left.
  */
-export async function saveIterativeScores(file: string, fitted: Fitted, key: IterativeKey, kept: NonNullable<InfluenceStageResult['iterative']>): Promise<void> {
+export async function saveIterativeScores(
+  file: string,
+  fitted: Fitted,
+  key: IterativeKey,
+  kept: NonNullable<InfluenceStageResult['iterative']>,
+): Promise<void> {
   const { resume, selfInfluence } = kept;
   const n = fitted.train.n;
   const rows = new Float64Array(resume.rows.length * n);
   resume.rows.forEach((r, e) => rows.set(r, e * n));
   const header = {
-    version: SCORE_CACHE_VERSION, fit: fitted.id, key, count: resume.rows.length, nTrain: n,
-    solves: resume.solves, subsetSizes: resume.subsetSizes, states: resume.states, selfInfluenceMethod: selfInfluence.method,
+    version: SCORE_CACHE_VERSION,
+    fit: fitted.id,
+    key,
+    count: resume.rows.length,
+    nTrain: n,
+    solves: resume.solves,
+    subsetSizes: resume.subsetSizes,
+    states: resume.states,
+    selfInfluenceMethod: selfInfluence.method,
   };
-  await writeFileAtomic(file, encodeFitFile(header, new Map<string, Float64Array>([['rows', rows], ['selfInfluence', selfInfluence.values]])));
+  await writeFileAtomic(
+    file,
+    encodeFitFile(
+      header,
+      new Map<string, Float64Array>([
+        ['rows', rows],
+        ['selfInfluence', selfInfluence.values],
+      ]),
+    ),
+  );
 }
 
 export async function loadIterativeScores(
@@ -161,11 +191,29 @@ export async function loadIterativeScores(
     const solves = header.solves as IterativeResume['solves'];
     const states = header.states as IterativeResume['states'];
     const subsetSizes = header.subsetSizes as number[];
-    if (!(rows instanceof Float64Array) || rows.length !== count * n || !(self instanceof Float64Array) || self.length !== n) return undefined;
-    if (!Array.isArray(solves) || solves.length !== count || !Array.isArray(states) || states.length !== count || !Array.isArray(subsetSizes)) return undefined;
+    if (
+      !(rows instanceof Float64Array) ||
+      rows.length !== count * n ||
+      !(self instanceof Float64Array) ||
+      self.length !== n
+    )
+      return undefined;
+    if (
+      !Array.isArray(solves) ||
+      solves.length !== count ||
+      !Array.isArray(states) ||
+      states.length !== count ||
+      !Array.isArray(subsetSizes)
+    )
+      return undefined;
     if (typeof header.selfInfluenceMethod !== 'string') return undefined;
     return {
-      resume: { rows: Array.from({ length: count }, (_, e) => rows.subarray(e * n, (e + 1) * n)), solves, states, subsetSizes },
+      resume: {
+        rows: Array.from({ length: count }, (_, e) => rows.subarray(e * n, (e + 1) * n)),
+        solves,
+        states,
+        subsetSizes,
+      },
       selfInfluence: { values: self, method: header.selfInfluenceMethod },
     };
   } catch (error) {

@@ -46,13 +46,19 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
   if (folds > nTrain) {
     throw new InputError(
       options.datasetPath,
-      `${folds} cross-fitting folds (${optionRef('folds')}) for ${nTrain} training sample${nTrain === 1 ? '' : 's'}: a fold would hold no sample; ` +
-        `expected at most ${nTrain} folds (one held-out sample per fold at least), e.g. ${optionRef('folds')} ${Math.max(2, Math.min(DEFAULTS.folds, nTrain))}`,
+      `${folds} cross-fitting folds (${optionRef('folds')}) for ${nTrain} ` +
+        `training sample${nTrain === 1 ? '' : 's'}: a fold would hold no sample; ` +
+        (`expected at most ${nTrain} folds (one held-out sample per fold at ` +
+          `least), e.g. ${optionRef('folds')} ` +
+          `${Math.max(2, Math.min(DEFAULTS.folds, nTrain))}`),
     );
   }
   const shape = runShape(options, data, ctx.workers);
   const estimate = estimateRunMemory(shape);
-  const limitBytes = options.maxMemoryMB !== undefined ? options.maxMemoryMB * MB : defaultMemoryLimitBytes(ctx.availableBytes ?? availableMemory());
+  const limitBytes =
+    options.maxMemoryMB !== undefined
+      ? options.maxMemoryMB * MB
+      : defaultMemoryLimitBytes(ctx.availableBytes ?? availableMemory());
   const overWasm = ctx.backend === 'wasm' && estimate.perWorkerHeapBytes > WASM_HEAP_BYTES;
   if (estimate.totalBytes <= limitBytes && !overWasm) return estimate;
 
@@ -64,7 +70,10 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
   if (shape.kind !== 'logreg' && shape.hidden.length > 0) {
     const widest = Math.max(...shape.hidden);
     const w = largestFitting(1, widest, (v) => fits({ ...shape, hidden: shape.hidden.map((h) => Math.min(h, v)) }));
-    if (w >= 1) ways.push(`a smaller model, ${optionRef('hidden')} ${shape.hidden.map((h) => Math.min(h, w)).join(',')} or narrower`);
+    if (w >= 1)
+      ways.push(
+        `a smaller model, ${optionRef('hidden')} ${shape.hidden.map((h) => Math.min(h, w)).join(',')} or narrower`,
+      );
   }
   const rows = shape.nTrain + shape.nTest;
   const k = largestFitting(2 * shape.numClasses, rows, (m) =>
@@ -73,17 +82,29 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
   if (k >= 2 * shape.numClasses && k < rows) {
     ways.push(`fewer samples, ${optionRef('maxSamples')} ${twoDigitsDown(k)}`);
   }
-  if (data.format !== 'imagefolder' && shape.dims > 1000) ways.push(`fewer feature columns (${shape.dims.toLocaleString('en-US')} features now; text columns take up to 512 each)`);
-  if (!overWasm) ways.push(`a higher limit, ${optionRef('maxMemoryMB')} (now ${Math.round(limitBytes / MB).toLocaleString('en-US')})`);
+  if (data.format !== 'imagefolder' && shape.dims > 1000)
+    ways.push(
+      `fewer feature columns (${shape.dims.toLocaleString('en-US')} features now; text columns take up to 512 each)`,
+    );
+  if (!overWasm)
+    ways.push(
+      `a higher limit, ${optionRef('maxMemoryMB')} (now ${Math.round(limitBytes / MB).toLocaleString('en-US')})`,
+    );
   const why = overWasm
-    ? `training one model of ${estimate.parameters.toLocaleString('en-US')} parameters needs about ${formatMB(estimate.perWorkerHeapBytes)} ` +
+    ? `training one model of ${estimate.parameters.toLocaleString('en-US')} ` +
+      `parameters needs about ${formatMB(estimate.perWorkerHeapBytes)} ` +
       `in one thread, more than the 4 GB the wasm backend can address`
-    : `about ${formatMB(estimate.totalBytes)} for ${rows.toLocaleString('en-US')} samples × ${shape.dims.toLocaleString('en-US')} features ` +
-      `and a model of ${estimate.parameters.toLocaleString('en-US')} parameters trained ${folds + 1} times, more than the limit of ` +
-      `${formatMB(limitBytes)} (${options.maxMemoryMB !== undefined ? optionRef('maxMemoryMB') : `75% of the free memory; ${optionRef('maxMemoryMB')} sets it`})`;
+    : `about ${formatMB(estimate.totalBytes)} for ` +
+      `${rows.toLocaleString('en-US')} samples × ` +
+      `${shape.dims.toLocaleString('en-US')} features ` +
+      (`and a model of ${estimate.parameters.toLocaleString('en-US')} ` +
+        `parameters trained ${folds + 1} times, more than the limit of `) +
+      (`${formatMB(limitBytes)} ` +
+        `(${options.maxMemoryMB !== undefined ? optionRef('maxMemoryMB') : `75% of the free memory; ${optionRef('maxMemoryMB')} sets it`})`);
   throw new InputError(
     options.datasetPath,
-    `the analysis would not fit in memory: ${why}; expected a run that fits: use ${ways.length ? ways.join(', or ') : optionRef('maxSamples')}`,
+    `the analysis would not fit in memory: ${why}; expected a run that ` +
+      `fits: use ${ways.length ? ways.join(', or ') : optionRef('maxSamples')}`,
   );
 }
 
@@ -95,11 +116,24 @@ export function runShape(options: AnalyzeOptions, data: LoadedDataset, workers: 
   const hidden = options.hidden ?? base.hidden;
   const numClasses = data.classes.length;
   const dims = data.dims;
-  const { head } = modelParameters({ kind, dims, numClasses, hidden, imageShape: data.imageShape, convChannels: base.convChannels });
+  const { head } = modelParameters({
+    kind,
+    dims,
+    numClasses,
+    hidden,
+    imageShape: data.imageShape,
+    convChannels: base.convChannels,
+  });
   const choice = options.method ?? DEFAULTS.method;
-  const maxExact = resolveMaxExactParameters(options, { nTrain: data.train.y.length, nTest: data.test.y.length, numClasses });
+  const maxExact = resolveMaxExactParameters(options, {
+    nTrain: data.train.y.length,
+    nTest: data.test.y.length,
+    numClasses,
+  });
   const hasBody = kind !== 'logreg';
-  const iterative = (choice === 'cg' || choice === 'lissa' || (choice === 'auto' && head > maxExact)) && (options.target ?? (hasBody ? 'full' : 'last-layer')) === 'full';
+  const iterative =
+    (choice === 'cg' || choice === 'lissa' || (choice === 'auto' && head > maxExact)) &&
+    (options.target ?? (hasBody ? 'full' : 'last-layer')) === 'full';
   return {
     nTrain: data.train.y.length,
     nTest: data.test.y.length,
@@ -111,7 +145,8 @@ export function runShape(options: AnalyzeOptions, data: LoadedDataset, workers: 
     convChannels: base.convChannels,
     folds: options.folds ?? DEFAULTS.folds,
     workers,
-    influence: choice === 'gif' || iterative ? 'iterative' : head <= maxExact && choice !== 'tracin' ? 'exact' : 'other',
+    influence:
+      choice === 'gif' || iterative ? 'iterative' : head <= maxExact && choice !== 'tracin' ? 'exact' : 'other',
     explain: options.explain ?? DEFAULTS.explain,
   };
 }

@@ -8,7 +8,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { signalFromSharedFlag } from '../cancel';
 import { CancelledError, InputError } from '../errors';
 import { analyze } from '../pipeline/analyze';
-import type { AnalysisHostMessage, AnalysisWorkerData, AnalysisWorkerMessage, SerializedError } from './analysisMessages';
+import type {
+  AnalysisHostMessage,
+  AnalysisWorkerData,
+  AnalysisWorkerMessage,
+  SerializedError,
+} from './analysisMessages';
 
 if (!parentPort) throw new Error('analysisWorker must run inside a worker thread');
 const port = parentPort;
@@ -21,7 +26,14 @@ const send = (message: AnalysisWorkerMessage) => port.postMessage(message);
 function serialize(error: unknown): SerializedError {
   if (error instanceof CancelledError) return { kind: 'cancelled', name: error.name, message: error.message };
   if (error instanceof InputError) {
-    return { kind: 'input', name: error.name, message: error.message, file: error.file, detail: error.detail, line: error.line };
+    return {
+      kind: 'input',
+      name: error.name,
+      message: error.message,
+      file: error.file,
+      detail: error.detail,
+      line: error.line,
+    };
   }
   const e = error instanceof Error ? error : new Error(String(error));
   return { kind: 'internal', name: e.name, message: e.message, stack: e.stack };

@@ -15,18 +15,26 @@ import { createSharedCancelFlag, raiseSharedCancelFlag } from '../cancel';
 import { CancelledError, InputError } from '../errors';
 import type { AnalyzeRun } from '../pipeline/analyze';
 import type { ResultsFile } from '../results/schema';
-import type { AnalysisHostMessage, AnalysisWorkerData, AnalysisWorkerMessage, SerializedError } from './analysisMessages';
+import type {
+  AnalysisHostMessage,
+  AnalysisWorkerData,
+  AnalysisWorkerMessage,
+  SerializedError,
+} from './analysisMessages';
 
 /** How long a cancelled analysis may take to stop on its own before its thread is terminated. */
 export const CANCEL_GRACE_MS = 500;
 
-/** The bundled analysisWorker.js beside the running bundle, or the TypeScript source through tsx (tests, benchmarks). */
+/**
+ * The bundled analysisWorker.js beside the running bundle, or the TypeScript source through tsx (tests, benchmarks).
+ */
 function startWorker(workerData: AnalysisWorkerData): Worker {
   const bundled = path.join(__dirname, 'analysisWorker.js');
   if (existsSync(bundled)) return new Worker(bundled, { workerData });
   const source = path.join(__dirname, 'analysisWorker.ts');
   // A bundle shipped without it (a packaging mistake) says so, rather than failing to load tsx.
-  if (!existsSync(source)) throw new Error(`${bundled} is missing: the analysis thread's bundle must sit beside ${path.basename(__filename)}`);
+  if (!existsSync(source))
+    throw new Error(`${bundled} is missing: the analysis thread's bundle must sit beside ${path.basename(__filename)}`);
   return new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, { eval: true, workerData });
 }
 
@@ -76,6 +84,14 @@ export function analyzeInWorker(options: AnalyzeRun, graceMs = CANCEL_GRACE_MS):
       }
     });
     worker.on('error', (error) => settle(() => reject(signal?.aborted ? new CancelledError() : error)));
-    worker.on('exit', (code) => settle(() => reject(signal?.aborted ? new CancelledError() : new Error(`the analysis thread exited with code ${code} without a result`))));
+    worker.on('exit', (code) =>
+      settle(() =>
+        reject(
+          signal?.aborted
+            ? new CancelledError()
+            : new Error(`the analysis thread exited with code ${code} without a result`),
+        ),
+      ),
+    );
   });
 }

@@ -36,7 +36,10 @@ async function finish(message: ComputeToHost, code: number): Promise<never> {
 
 async function run(start: Extract<HostToCompute, { type: 'start' }>, controller: AbortController): Promise<never> {
   const started = performance.now();
-  const forwarder = new ProgressForwarder((m) => void send(m), (line) => void log('info', line));
+  const forwarder = new ProgressForwarder(
+    (m) => void send(m),
+    (line) => void log('info', line),
+  );
   const options: AnalyzeRun = {
     ...start.options,
     fitPath: start.fitPath,
@@ -54,7 +57,10 @@ async function run(start: Extract<HostToCompute, { type: 'start' }>, controller:
     const stages = Object.entries(results.timings.stages).map(([name, s]) => `${name} ${s.toFixed(2)} s`);
     await log('info', `engine stage times: ${stages.join(', ')}`);
     await writeFileAtomic(start.resultsPath, JSON.stringify(results), controller.signal);
-    await log('info', `results written to ${start.resultsPath} in ${((performance.now() - started) / 1000).toFixed(1)} s total`);
+    await log(
+      'info',
+      `results written to ${start.resultsPath} in ${((performance.now() - started) / 1000).toFixed(1)} s total`,
+    );
     return finish({ type: 'result', resultsPath: start.resultsPath }, EXIT.done);
   } catch (error) {
     forwarder.close();
@@ -62,17 +68,25 @@ async function run(start: Extract<HostToCompute, { type: 'start' }>, controller:
       return finish({ type: 'cancelled' }, EXIT.done);
     }
     if (error instanceof InputError) {
-      return finish({ type: 'error', kind: 'input', message: error.message, file: error.file, line: error.line }, EXIT.done);
+      return finish(
+        { type: 'error', kind: 'input', message: error.message, file: error.file, line: error.line },
+        EXIT.done,
+      );
     }
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
     await log('error', text);
-    return finish({ type: 'error', kind: 'internal', message: error instanceof Error ? error.message : String(error) }, EXIT.failed);
+    return finish(
+      { type: 'error', kind: 'internal', message: error instanceof Error ? error.message : String(error) },
+      EXIT.failed,
+    );
   }
 }
 
 function main(): void {
   if (!process.send) {
-    process.stderr.write('computeProcess: expected to be started by the extension with an IPC channel (child_process.fork)\n');
+    process.stderr.write(
+      'computeProcess: expected to be started by the extension with an IPC channel (child_process.fork)\n',
+    );
     process.exit(EXIT.protocol);
   }
   const controller = new AbortController();
@@ -82,11 +96,15 @@ function main(): void {
     try {
       message = parseHostToCompute(raw);
     } catch (error) {
-      void finish({ type: 'error', kind: 'internal', message: `bad message from the host: ${(error as Error).message}` }, EXIT.protocol);
+      void finish(
+        { type: 'error', kind: 'internal', message: `bad message from the host: ${(error as Error).message}` },
+        EXIT.protocol,
+      );
       return;
     }
     if (message.type === 'cancel') {
-      // The analysis thread sees this at its next check (milliseconds) or is terminated; the host kills us if even that fails.
+      // The analysis thread sees this at its next check (milliseconds) or is terminated; the host kills us if even that
+      // fails.
       controller.abort();
       if (!started) void finish({ type: 'cancelled' }, EXIT.done);
       return;

@@ -37,10 +37,13 @@ export class ProgressForwarder {
     }
     // Keep the latest; send it when the interval is over so the last count is never lost.
     this.pending = p;
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      if (this.pending) this.emit(this.pending, this.now());
-    }, this.intervalMs - (t - this.lastSent));
+    this.timer ??= setTimeout(
+      () => {
+        this.timer = undefined;
+        if (this.pending) this.emit(this.pending, this.now());
+      },
+      this.intervalMs - (t - this.lastSent),
+    );
   }
 
   /** Logs the last stage's time and stops the pending timer. */
@@ -64,6 +67,7 @@ export class ProgressForwarder {
   }
 
   private endStage(t: number): void {
-    if (this.stage !== undefined) this.logLine(`stage ${this.stage} took ${((t - this.stageStart) / 1000).toFixed(2)} s`);
+    if (this.stage !== undefined)
+      this.logLine(`stage ${this.stage} took ${((t - this.stageStart) / 1000).toFixed(2)} s`);
   }
 }

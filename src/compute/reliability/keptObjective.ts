@@ -26,12 +26,22 @@ export interface KeptObjective extends Objective {
   dispose(): void;
 }
 
-export function keptSamplesObjective(start: TrainedNetwork, data: TrainingData, l2: number, removed: ReadonlySet<number>): KeptObjective {
+export function keptSamplesObjective(
+  start: TrainedNetwork,
+  data: TrainingData,
+  l2: number,
+  removed: ReadonlySet<number>,
+): KeptObjective {
   const kept = Int32Array.from({ length: data.n }, (_, i) => i).filter((i) => !removed.has(i));
   const m = kept.length;
   const body = bodyOf(start);
   // A one-sample objective only to read the parameter layout and θ of `start`.
-  const probe = createFullObjective(start, { ...data, n: 1, x: data.x.subarray(0, data.dims), y: data.y.subarray(0, 1) });
+  const probe = createFullObjective(start, {
+    ...data,
+    n: 1,
+    x: data.x.subarray(0, data.dims),
+    y: data.y.subarray(0, 1),
+  });
   const layout = probe.layout.map((b) => ({ offset: b.offset, size: b.size, shape: [...b.shape] }));
   const x0 = Float64Array.from(probe.flatten());
   probe.dispose();

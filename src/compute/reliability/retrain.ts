@@ -145,8 +145,19 @@ export function retrainFullNetwork(
   const budget = options.maxIterations ?? 500;
   try {
     if (options.optimizer === 'wolfe') {
-      const r = minimizeLbfgsWolfe(objective, objective.x0, { gradTolerance: tolerance, maxIterations: budget, relativeStall: options.relativeStall });
-      return { net: withFlatParameters(start, r.x), meanGradNorm: r.gradNorm / m, iterations: r.iterations, restarts: 0, objective: r.value, stop: r.stop };
+      const r = minimizeLbfgsWolfe(objective, objective.x0, {
+        gradTolerance: tolerance,
+        maxIterations: budget,
+        relativeStall: options.relativeStall,
+      });
+      return {
+        net: withFlatParameters(start, r.x),
+        meanGradNorm: r.gradNorm / m,
+        iterations: r.iterations,
+        restarts: 0,
+        objective: r.value,
+        stop: r.stop,
+      };
     }
     let x = objective.x0;
     let iterations = 0;
@@ -155,7 +166,12 @@ export function retrainFullNetwork(
     let value = NaN;
     let stop = 'iterations';
     while (iterations < budget) {
-      const r = minimizeLbfgs(objective, x, { gradTolerance: tolerance, maxIterations: budget - iterations, memory: 20, signal: options.signal });
+      const r = minimizeLbfgs(objective, x, {
+        gradTolerance: tolerance,
+        maxIterations: budget - iterations,
+        memory: 20,
+        signal: options.signal,
+      });
       x = r.x;
       gradNorm = r.gradNorm;
       value = r.value;
@@ -165,7 +181,14 @@ export function retrainFullNetwork(
       if (r.converged || r.iterations === 0) break;
       if (iterations < budget) restarts++;
     }
-    return { net: withFlatParameters(start, x), meanGradNorm: gradNorm / m, iterations, restarts, objective: value, stop };
+    return {
+      net: withFlatParameters(start, x),
+      meanGradNorm: gradNorm / m,
+      iterations,
+      restarts,
+      objective: value,
+      stop,
+    };
   } finally {
     objective.dispose();
   }

@@ -79,18 +79,32 @@ export interface VerificationPlan {
   retrain: 'last-layer' | 'full';
 }
 
-export function planVerification(input: Omit<VerifyInput, 'testLossesWithout' | 'signal' | 'onProgress'>): VerificationPlan {
+export function planVerification(
+  input: Omit<VerifyInput, 'testLossesWithout' | 'signal' | 'onProgress'>,
+): VerificationPlan {
   const order = permutation(input.testCandidates.length, createRng(deriveSeed(input.seed, 'verify-tests')));
-  const tests = Array.from(order.subarray(0, Math.min(input.testPoints, order.length)), (j) => input.testCandidates[j]).sort((a, b) => a - b);
+  const tests = Array.from(
+    order.subarray(0, Math.min(input.testPoints, order.length)),
+    (j) => input.testCandidates[j],
+  ).sort((a, b) => a - b);
   const rows = tests.map((t) => input.scoreRow(t));
-  return { tests, rows, removed: chooseRemovals(rows, input.removals, input.nTrain, input.seed), retrain: input.retrain };
+  return {
+    tests,
+    rows,
+    removed: chooseRemovals(rows, input.removals, input.nTrain, input.seed),
+    retrain: input.retrain,
+  };
 }
 
 /**
  * The report from measured losses: `base` with nothing removed, and
  * `without[k]` after removing plan.removed[k] (each over plan.tests).
  */
-export function reportVerification(plan: VerificationPlan, base: Float64Array, without: Float64Array[]): ReliabilityReport {
+export function reportVerification(
+  plan: VerificationPlan,
+  base: Float64Array,
+  without: Float64Array[],
+): ReliabilityReport {
   const { tests, rows, removed } = plan;
   const pairs: VerifyPair[] = [];
   removed.forEach((i, k) => {
@@ -112,7 +126,9 @@ export function reportVerification(plan: VerificationPlan, base: Float64Array, w
     ...(low
       ? {
           warning:
-            `influence agrees poorly with actual retraining here (Pearson ${r.toFixed(2)}, Spearman ${rho.toFixed(2)} over ${pairs.length} pairs): ` +
+            `influence agrees poorly with actual retraining here (Pearson ` +
+            `${r.toFixed(2)}, Spearman ${rho.toFixed(2)} over ${pairs.length} ` +
+            `pairs): ` +
             'treat the proponent/opponent rankings as rough hints, not measurements',
         }
       : {}),

@@ -9,7 +9,8 @@ export class NotARegularFileError extends Error {
   readonly code = 'ENOTREG';
 }
 
-const tempPattern = (base: string) => new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`);
+const tempPattern = (base: string) =>
+  new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`);
 
 /**
  * Writes a file so that readers see either the old content or the complete
@@ -21,7 +22,11 @@ const tempPattern = (base: string) => new RegExp(`^\\.${base.replace(/[.*+?^${}(
  * rename would replace whatever is there. A `signal` that fires before the
  * rename (a Ctrl-C during the write) leaves the target as it was too.
  */
-export async function writeFileAtomic(target: string, content: string | Uint8Array, signal?: AbortSignal): Promise<void> {
+export async function writeFileAtomic(
+  target: string,
+  content: string | Uint8Array,
+  signal?: AbortSignal,
+): Promise<void> {
   await assertRegularOrMissing(target);
   const dir = path.dirname(target);
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -45,7 +50,8 @@ export async function writeFileAtomic(target: string, content: string | Uint8Arr
 
 async function assertRegularOrMissing(target: string): Promise<void> {
   const stat = await fs.lstat(target).catch(() => undefined);
-  if (stat && !stat.isFile()) throw new NotARegularFileError(`${target} exists and is not a regular file; it was left as it is`);
+  if (stat && !stat.isFile())
+    throw new NotARegularFileError(`${target} exists and is not a regular file; it was left as it is`);
 }
 
 /**

@@ -23,9 +23,14 @@ import { allFinite, axpy, dampedOperator, dot, norm } from './vectors';
 export interface CgOptions {
   /** δ ≥ 0 added to the Hessian: solve (H + δI)x = b. Default 0. */
   damping?: number;
-  /** Stop when ‖b − (H+δI)x‖/‖b‖ ≤ tolerance (a TRUE residual, rechecked after the recursive one says so). Default 1e-6. */
+  /**
+   * Stop when ‖b − (H+δI)x‖/‖b‖ ≤ tolerance (a TRUE residual, rechecked after the recursive one says so). Default 1e-6.
+   */
   tolerance?: number;
-  /** Cap on CG steps (HVPs). Default max(50, min(2·P, 1000)): CG needs ≤ P steps in exact arithmetic, a few more in floating point. */
+  /**
+   * Cap on CG steps (HVPs). Default max(50, min(2·P, 1000)): CG needs ≤ P steps in exact arithmetic, a few more in
+   * floating point.
+   */
   maxIterations?: number;
   /** Warm start (e.g. the solution for a nearby right-hand side). Default 0. */
   x0?: Float64Array;
@@ -43,7 +48,10 @@ export interface CgOptions {
 export interface CgReport extends SolveReport {
   /** The δ that was used. */
   damping: number;
-  /** A search direction p with pᵀ(H+δI)p ≤ 0 was met: H + δI is not positive definite and x is only the last iterate before it. */
+  /**
+   * A search direction p with pᵀ(H+δI)p ≤ 0 was met: H + δI is not positive definite and x is only the last iterate
+   * before it.
+   */
   negativeCurvature: boolean;
   /**
    * When negativeCurvature: the Rayleigh quotient pᵀ(H+δI)p / pᵀp of that
@@ -65,7 +73,10 @@ export interface CgReport extends SolveReport {
   suggestedDamping?: number;
   /** The operator or the HVP produced NaN/Inf; x is the last finite iterate. */
   nonFinite: boolean;
-  /** Times the recursive residual was replaced by a true one (after it claimed convergence but the true residual disagreed). */
+  /**
+   * Times the recursive residual was replaced by a true one (after it claimed convergence but the true residual
+   * disagreed).
+   */
   residualReplacements: number;
 }
 
@@ -82,8 +93,15 @@ export function conjugateGradient(hvp: Hvp, b: Float64Array, options: CgOptions 
   const bNorm = norm(b);
   const x = options.x0 ? Float64Array.from(options.x0) : new Float64Array(n);
   const report: CgReport = {
-    iterations: 0, residualNorm: 0, relativeResidual: 0, converged: true, hvpCalls: 0,
-    damping, negativeCurvature: false, nonFinite: false, residualReplacements: 0,
+    iterations: 0,
+    residualNorm: 0,
+    relativeResidual: 0,
+    converged: true,
+    hvpCalls: 0,
+    damping,
+    negativeCurvature: false,
+    nonFinite: false,
+    residualReplacements: 0,
   };
   if (bNorm === 0 && !options.x0) return { x, report };
   const target = tolerance * bNorm;
@@ -180,6 +198,10 @@ function lowestEigenvalue(inverseAlphas: readonly number[], betas: readonly numb
  * space across them; not worth the complexity at the sizes where CG is used
  * for influence, where each b is a test gradient solved once and cached).
  */
-export function conjugateGradientMany(hvp: Hvp, bs: readonly Float64Array[], options: CgOptions = {}): SolveResult<CgReport>[] {
+export function conjugateGradientMany(
+  hvp: Hvp,
+  bs: readonly Float64Array[],
+  options: CgOptions = {},
+): SolveResult<CgReport>[] {
   return bs.map((b) => conjugateGradient(hvp, b, options));
 }

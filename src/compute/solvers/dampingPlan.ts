@@ -17,7 +17,10 @@ export const DEFAULT_MIN_CURVATURE_RATIO = 1e-3;
  * so that lower + Δ = ratio·(upper + Δ). Uses the pessimistic ends of the
  * estimate (θ_min − residual, θ_max + residual).
  */
-export function extraDamping(spectrum: Pick<SpectrumEstimate, 'lower' | 'upper'>, ratio = DEFAULT_MIN_CURVATURE_RATIO): number {
+export function extraDamping(
+  spectrum: Pick<SpectrumEstimate, 'lower' | 'upper'>,
+  ratio = DEFAULT_MIN_CURVATURE_RATIO,
+): number {
   const shift = (ratio * spectrum.upper - spectrum.lower) / (1 - ratio);
   // Never a zero step: a retry with the same δ would fail the same way.
   return Math.max(shift, 1e-12 * Math.max(Math.abs(spectrum.upper), Math.abs(spectrum.lower), 1e-300));

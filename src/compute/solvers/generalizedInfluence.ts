@@ -20,7 +20,10 @@ import { axpy, dampedOperator, dot, norm } from './vectors';
 export interface SubsetSolveOptions {
   /** δ ≥ 0 added to the FULL Hessian before the columns are taken. Default 0. */
   damping?: number;
-  /** GIF: stop when ‖Mᵀ(g − Mx)‖ ≤ tolerance·‖Mᵀg‖ (M = (H+δI)[:,J]); frozen subset: relative residual of the restricted system. Default 1e-6. */
+  /**
+   * GIF: stop when ‖Mᵀ(g − Mx)‖ ≤ tolerance·‖Mᵀg‖ (M = (H+δI)[:,J]); frozen subset: relative residual of the restricted
+   * system. Default 1e-6.
+   */
   tolerance?: number;
   /** Cap on iterations (GIF: 2 HVPs each; frozen subset: 1). Default max(50, min(2·|J|, 1000)). */
   maxIterations?: number;
@@ -32,7 +35,10 @@ export interface GifReport extends SolveReport {
    * (g has components no move of θ_J alone can cancel). residualNorm is ‖g − Mx‖.
    */
   relativeResidual: number;
-  /** ‖Mᵀ(g − Mx)‖ / ‖Mᵀg‖: the optimality of x (0 at the least-squares solution). `converged` compares this with the tolerance. */
+  /**
+   * ‖Mᵀ(g − Mx)‖ / ‖Mᵀg‖: the optimality of x (0 at the least-squares solution). `converged` compares this with the
+   * tolerance.
+   */
   normalResidual: number;
   damping: number;
 }
@@ -63,7 +69,12 @@ function gather(full: Float64Array, subset: Int32Array): Float64Array {
  * ill-conditioned subset needs damping or accepts early stopping (which
  * itself regularises, like a truncated pseudo-inverse).
  */
-export function generalizedInfluenceSolve(hvp: Hvp, g: Float64Array, subset: Int32Array, options: SubsetSolveOptions = {}): SolveResult<GifReport> {
+export function generalizedInfluenceSolve(
+  hvp: Hvp,
+  g: Float64Array,
+  subset: Int32Array,
+  options: SubsetSolveOptions = {},
+): SolveResult<GifReport> {
   const size = g.length;
   checkSubset(subset, size);
   const damping = options.damping ?? 0;
@@ -122,7 +133,12 @@ export function generalizedInfluenceSolve(hvp: Hvp, g: Float64Array, subset: Int
  * as conjugateGradient: a principal submatrix of an indefinite H can be
  * indefinite too.
  */
-export function frozenSubsetSolve(hvp: Hvp, g: Float64Array, subset: Int32Array, options: SubsetSolveOptions = {}): SolveResult<CgReport> {
+export function frozenSubsetSolve(
+  hvp: Hvp,
+  g: Float64Array,
+  subset: Int32Array,
+  options: SubsetSolveOptions = {},
+): SolveResult<CgReport> {
   const size = g.length;
   checkSubset(subset, size);
   const restricted: Hvp = (v) => gather(hvp(embed(v, subset, size)), subset);

@@ -21,7 +21,10 @@ export interface LanczosEigenOptions {
    * algebraic λ. Default 'magnitude'.
    */
   which?: 'magnitude' | 'largest';
-  /** A pair is converged when its residual ‖Hy − θy‖ ≤ tolerance·max|θ|. Default 1e-8 (eigenvalue error ≈ residual²/gap, far smaller). */
+  /**
+   * A pair is converged when its residual ‖Hy − θy‖ ≤ tolerance·max|θ|. Default 1e-8 (eigenvalue error ≈ residual²/gap,
+   * far smaller).
+   */
   tolerance?: number;
   /** Cap on Lanczos steps = HVPs = basis vectors held in memory (m·P doubles). Default min(P, max(4k, k + 60)). */
   maxSteps?: number;
@@ -77,7 +80,10 @@ export function lanczosEigen(hvp: Hvp, size: number, k: number, options: Lanczos
 }
 
 export interface SpectrumEstimate {
-  /** Smallest Ritz value θ_min of H + δI. An upper bound on λ_min: if it is ≤ 0, H + δI is certainly not positive definite. */
+  /**
+   * Smallest Ritz value θ_min of H + δI. An upper bound on λ_min: if it is ≤ 0, H + δI is certainly not positive
+   * definite.
+   */
   min: number;
   /** Largest Ritz value θ_max. A lower bound on λ_max. */
   max: number;

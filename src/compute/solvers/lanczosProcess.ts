@@ -31,7 +31,9 @@ export class LanczosProcess {
   readonly basis: Float64Array[] = [];
   /** Diagonal of T: αⱼ = qⱼᵀAqⱼ. */
   readonly alpha: number[] = [];
-  /** Off-diagonal of T: beta[j] couples qⱼ and qⱼ₊₁ (0 at a restart). beta[m−1] is the norm of the unused next residual. */
+  /**
+   * Off-diagonal of T: beta[j] couples qⱼ and qⱼ₊₁ (0 at a restart). beta[m−1] is the norm of the unused next residual.
+   */
   readonly beta: number[] = [];
   /** True when Q spans the whole space (or every fresh vector fell inside it): T is then exact. */
   exhausted = false;
@@ -44,7 +46,12 @@ export class LanczosProcess {
    *   absent or zero). Starting from a direction already rich in the
    *   eigenvector you look for finds it in a few steps.
    */
-  constructor(private readonly apply: Hvp, readonly size: number, seed: number, start?: Float64Array) {
+  constructor(
+    private readonly apply: Hvp,
+    readonly size: number,
+    seed: number,
+    start?: Float64Array,
+  ) {
     this.rng = createRng(seed);
     const len = start ? norm(start) : 0;
     this.next = start && len > 0 && Number.isFinite(len) ? start.map((v) => v / len) : this.freshDirection();
@@ -74,7 +81,8 @@ export class LanczosProcess {
     this.orthogonalise(w);
     const b = norm(w);
     this.scale = Math.max(this.scale, Math.abs(a), b);
-    if (!Number.isFinite(a) || !Number.isFinite(b)) throw new Error('Lanczos: the Hessian-vector product returned NaN or Inf');
+    if (!Number.isFinite(a) || !Number.isFinite(b))
+      throw new Error('Lanczos: the Hessian-vector product returned NaN or Inf');
     if (b > 1e-10 * this.scale) {
       for (let i = 0; i < w.length; i++) w[i] /= b;
       this.beta.push(b);
@@ -86,7 +94,9 @@ export class LanczosProcess {
     }
   }
 
-  /** A random unit vector orthogonal to the basis, or undefined when the basis already spans (numerically) everything. */
+  /**
+   * A random unit vector orthogonal to the basis, or undefined when the basis already spans (numerically) everything.
+   */
   private freshDirection(): Float64Array | undefined {
     for (let attempt = 0; attempt < 3; attempt++) {
       const v = Float64Array.from({ length: this.size }, () => normal(this.rng));

@@ -53,7 +53,9 @@ export interface LissaOptions {
   sampleHvp?: SampledHvp;
   /** Seed for the Lanczos start vectors and the mini-batch draws. Default 0. */
   seed?: number;
-  /** When damping must be raised, aim for λ_min(A) ≈ this × λ_max(A) (bias vs. speed: ~κ = 1/ratio steps). Default 1e-3. */
+  /**
+   * When damping must be raised, aim for λ_min(A) ≈ this × λ_max(A) (bias vs. speed: ~κ = 1/ratio steps). Default 1e-3.
+   */
   minCurvatureRatio?: number;
   /** Give up (stable: false) after this many restarts. Default 30. */
   maxRestarts?: number;
@@ -108,17 +110,33 @@ export function lissa(hvp: Hvp, b: Float64Array, options: LissaOptions = {}): So
   let damping = options.damping ?? 0;
   const bNorm = norm(b);
   const report: LissaReport = {
-    iterations: 0, residualNorm: 0, relativeResidual: 0, converged: true, hvpCalls: 0,
-    scale: options.scale ?? 1, damping, initialDamping: damping, dampingRaised: false,
-    restarts: 0, adjustments: [], stochastic, stable: true,
+    iterations: 0,
+    residualNorm: 0,
+    relativeResidual: 0,
+    converged: true,
+    hvpCalls: 0,
+    scale: options.scale ?? 1,
+    damping,
+    initialDamping: damping,
+    dampingRaised: false,
+    restarts: 0,
+    adjustments: [],
+    stochastic,
+    stable: true,
   };
   if (bNorm === 0) return { x: new Float64Array(n), report };
-  if (options.scale !== undefined && !(options.scale > 0)) throw new Error(`LiSSA scale must be positive, got ${options.scale}`);
+  if (options.scale !== undefined && !(options.scale > 0))
+    throw new Error(`LiSSA scale must be positive, got ${options.scale}`);
 
   let scale = options.scale ?? 0;
   /** Re-plans δ and scale from a spectrum estimate; returns what it changed. */
   const replan = (start: Float64Array | undefined): 'negative-curvature' | 'scale-too-small' | 'none' => {
-    const spectrum = estimateSpectrum(hvp, n, { damping, steps: spectrumSteps, seed: deriveSeed(seed, 'lanczos', report.restarts), start });
+    const spectrum = estimateSpectrum(hvp, n, {
+      damping,
+      steps: spectrumSteps,
+      seed: deriveSeed(seed, 'lanczos', report.restarts),
+      start,
+    });
     counter.calls += spectrum.hvpCalls;
     if (spectrum.min <= 0) {
       // Shift so that the estimated λ_min lands at ratio·λ_max of the shifted operator.
@@ -136,7 +154,13 @@ export function lissa(hvp: Hvp, b: Float64Array, options: LissaOptions = {}): So
 
   if (options.scale === undefined) {
     if (replan(undefined) === 'negative-curvature') {
-      report.adjustments.push({ reason: 'negative-curvature', trigger: 'spectrum-estimate', atIteration: 0, scale, damping });
+      report.adjustments.push({
+        reason: 'negative-curvature',
+        trigger: 'spectrum-estimate',
+        atIteration: 0,
+        scale,
+        damping,
+      });
     }
   }
 
@@ -159,15 +183,26 @@ export function lissa(hvp: Hvp, b: Float64Array, options: LissaOptions = {}): So
     if (outcome?.kind === 'done') {
       const residualNorm = trueResidualNorm(apply, sum, b);
       Object.assign(report, {
-        residualNorm, relativeResidual: residualNorm / bNorm, converged: residualNorm <= tolerance * bNorm,
-        scale, damping, dampingRaised: damping > report.initialDamping, hvpCalls: counter.calls,
+        residualNorm,
+        relativeResidual: residualNorm / bNorm,
+        converged: residualNorm <= tolerance * bNorm,
+        scale,
+        damping,
+        dampingRaised: damping > report.initialDamping,
+        hvpCalls: counter.calls,
       });
       return { x: sum, report };
     }
     if (report.restarts >= (options.maxRestarts ?? 30)) {
       Object.assign(report, {
-        residualNorm: bNorm, relativeResidual: 1, converged: false, stable: false,
-        scale, damping, dampingRaised: damping > report.initialDamping, hvpCalls: counter.calls,
+        residualNorm: bNorm,
+        relativeResidual: 1,
+        converged: false,
+        stable: false,
+        scale,
+        damping,
+        dampingRaised: damping > report.initialDamping,
+        hvpCalls: counter.calls,
       });
       return { x: new Float64Array(n), report };
     }
@@ -180,7 +215,9 @@ export function lissa(hvp: Hvp, b: Float64Array, options: LissaOptions = {}): So
     report.adjustments.push({
       reason: change === 'none' ? 'scale-too-small' : change,
       trigger: outcome.nonFinite ? 'non-finite' : 'diverging',
-      atIteration: report.iterations, scale, damping,
+      atIteration: report.iterations,
+      scale,
+      damping,
     });
   }
 }
@@ -194,7 +231,14 @@ export function lissa(hvp: Hvp, b: Float64Array, options: LissaOptions = {}): So
  *   hⱼ₋₁), so the second half of them is averaged (Polyak–Ruppert): the
  *   noise drops by roughly √(half the depth / correlation time) at no extra HVP.
  */
-function runSeries(apply: Hvp, b: Float64Array, scale: number, depth: number, stopAt: number, stochastic: boolean): RunOutcome {
+function runSeries(
+  apply: Hvp,
+  b: Float64Array,
+  scale: number,
+  depth: number,
+  stopAt: number,
+  stochastic: boolean,
+): RunOutcome {
   const n = b.length;
   const tail = stochastic ? depth - Math.floor(depth / 2) : 1;
   const h = Float64Array.from(b);

@@ -33,7 +33,10 @@ function inverseWeights(values: Float64Array, damping: number): Float64Array {
   return Float64Array.from(values, (lambda) => {
     const shifted = lambda + damping;
     if (!(shifted > 0)) {
-      throw new Error(`eigenvalue ${lambda} + damping ${damping} ≤ 0: the low-rank model is not positive definite, raise the damping above ${-lambda}`);
+      throw new Error(
+        `eigenvalue ${lambda} + damping ${damping} ≤ 0: the low-rank model is ` +
+          `not positive definite, raise the damping above ${-lambda}`,
+      );
     }
     return 1 / shifted;
   });

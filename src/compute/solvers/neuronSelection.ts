@@ -52,7 +52,8 @@ export function selectNeuronParameters(
     while (keep < count && held < coverage * total) held += Math.max(0, key(order[keep++]));
   }
   const chosen = new Set<number>();
-  for (const neuron of order.slice(0, keep)) for (const index of Array.from(neuronParameters[neuron])) chosen.add(index);
+  for (const neuron of order.slice(0, keep))
+    for (const index of Array.from(neuronParameters[neuron])) chosen.add(index);
   return Int32Array.from([...chosen].sort((a, b) => a - b));
 }
 
@@ -66,7 +67,12 @@ export function selectNeuronParameters(
  * @param kernelSize number of kernel entries (in·units, or kh·kw·cin·units)
  * @param biasOffset index of the bias's first entry, or −1 for a layer without bias
  */
-export function lastAxisNeuronParameters(kernelOffset: number, kernelSize: number, units: number, biasOffset: number): Int32Array[] {
+export function lastAxisNeuronParameters(
+  kernelOffset: number,
+  kernelSize: number,
+  units: number,
+  biasOffset: number,
+): Int32Array[] {
   if (kernelSize % units !== 0) throw new Error(`kernel of ${kernelSize} entries does not split into ${units} units`);
   const fanIn = kernelSize / units;
   return Array.from({ length: units }, (_, u) => {
@@ -78,7 +84,10 @@ export function lastAxisNeuronParameters(kernelOffset: number, kernelSize: numbe
 }
 
 /** Σ of squares of `values` at each neuron's parameter indices: a neuron's share of ‖g‖². */
-export function squaredNormPerNeuron(values: ArrayLike<number>, neuronParameters: readonly ArrayLike<number>[]): Float64Array {
+export function squaredNormPerNeuron(
+  values: ArrayLike<number>,
+  neuronParameters: readonly ArrayLike<number>[],
+): Float64Array {
   return Float64Array.from(neuronParameters, (params) => {
     let s = 0;
     for (let k = 0; k < params.length; k++) s += values[params[k]] ** 2;

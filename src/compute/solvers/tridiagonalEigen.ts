@@ -18,7 +18,11 @@ export interface TridiagonalEigen {
  * @param offDiagonal T[i][i+1] = T[i+1][i], length m − 1 (a zero splits T into independent blocks)
  * @param wantVectors accumulate eigenvectors (O(m³)); false = values only (O(m²))
  */
-export function tridiagonalEigen(diagonal: ArrayLike<number>, offDiagonal: ArrayLike<number>, wantVectors = true): TridiagonalEigen {
+export function tridiagonalEigen(
+  diagonal: ArrayLike<number>,
+  offDiagonal: ArrayLike<number>,
+  wantVectors = true,
+): TridiagonalEigen {
   const m = diagonal.length;
   const d = Float64Array.from(diagonal);
   const e = new Float64Array(Math.max(m - 1, 0));
@@ -54,7 +58,10 @@ export function tridiagonalEigen(diagonal: ArrayLike<number>, offDiagonal: Array
   return { values, vectors };
 }
 
-/** One implicit QR step with a Wilkinson shift on the block [lo, hi]; accumulates the rotations into z (if it is not empty). */
+/**
+ * One implicit QR step with a Wilkinson shift on the block [lo, hi]; accumulates the rotations into z (if it is not
+ * empty).
+ */
 function qrStep(d: Float64Array, e: Float64Array, z: Float64Array, m: number, lo: number, hi: number): void {
   // Wilkinson shift: the eigenvalue of the trailing 2×2 closer to d[hi].
   const half = (d[hi - 1] - d[hi]) / 2;

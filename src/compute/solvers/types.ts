@@ -27,7 +27,10 @@ export type SampledHvp = (v: Float64Array, rng: Rng) => Float64Array;
 export interface SolveReport {
   /** Solver iterations (CG steps, Neumann-series terms, CGLS steps, …). */
   iterations: number;
-  /** ‖b − A·x‖₂ for the operator A the solver was asked to invert, computed with a true product (not the recursively updated residual). */
+  /**
+   * ‖b − A·x‖₂ for the operator A the solver was asked to invert, computed with a true product (not the recursively
+   * updated residual).
+   */
   residualNorm: number;
   /** residualNorm / ‖b‖₂ (0 when b = 0). The number to compare with `tolerance`. */
   relativeResidual: number;

@@ -99,6 +99,7 @@ export function upsample2x2(z: tf.Tensor4D): tf.Tensor4D {
 
 /** [b, 2h, 2w, c] → [b, h, w, c], the sum of each 2×2 block (adjoint of upsample2x2). */
 export function sumPool2x2(z: tf.Tensor4D): tf.Tensor4D {
-  if (z.shape[1] % 2 !== 0 || z.shape[2] % 2 !== 0) throw new Error(`sumPool2x2 needs even sizes, got ${z.shape[1]}×${z.shape[2]}`);
+  if (z.shape[1] % 2 !== 0 || z.shape[2] % 2 !== 0)
+    throw new Error(`sumPool2x2 needs even sizes, got ${z.shape[1]}×${z.shape[2]}`);
   return sumPoolImpl(z);
 }

@@ -27,7 +27,6 @@ export interface BackendInfo {
   warning?: string;
 }
 
-
 const WASM_PROBE_FILE = 'tfjs-backend-wasm-simd.wasm';
 
 let pending: Promise<BackendInfo> | undefined;
@@ -57,7 +56,10 @@ export function initBackend(prefer?: BackendName): Promise<BackendInfo> {
 
 async function selectBackend(prefer: BackendName | undefined): Promise<BackendInfo> {
   const failures: string[] = [];
-  if (prefer === 'cpu') return (await trySet('cpu')) ? { name: 'cpu' } : cpuFailed([`cpu backend (tfjs-backend-cpu ${version_cpu}) did not initialise`]);
+  if (prefer === 'cpu')
+    return (await trySet('cpu'))
+      ? { name: 'cpu' }
+      : cpuFailed([`cpu backend (tfjs-backend-cpu ${version_cpu}) did not initialise`]);
 
   if (prefer === undefined || prefer === 'tensorflow') {
     const problem = await tryNative();
@@ -68,7 +70,9 @@ async function selectBackend(prefer: BackendName | undefined): Promise<BackendIn
   const wasmProblem = await tryWasm();
   if (wasmProblem === undefined) {
     // wasm is the expected backend unless native was asked for explicitly.
-    return prefer === 'tensorflow' ? { name: 'wasm', warning: `Using the wasm backend: ${failures.join('; ')}.` } : { name: 'wasm' };
+    return prefer === 'tensorflow'
+      ? { name: 'wasm', warning: `Using the wasm backend: ${failures.join('; ')}.` }
+      : { name: 'wasm' };
   }
   failures.push(wasmProblem);
 

@@ -50,13 +50,17 @@ suite('Find influential training samples', () => {
     const reader = new DelimitedReader(readFileSync(csv, 'utf8'), ',', csv);
     const labelAt = new Map<number, string>();
     while (reader.next()) labelAt.set(reader.startLine, reader.fields[4]);
-    for (const r of [...results.train, ...results.test]) assert.equal(labelAt.get(r.source.line!), r.label, `record at line ${r.source.line}`);
+    for (const r of [...results.train, ...results.test])
+      assert.equal(labelAt.get(r.source.line!), r.label, `record at line ${r.source.line}`);
 
     // The flipped labels are the top suspects, with their true class suggested.
     const top = results.train.slice(0, 5);
     for (const f of FLIPPED) {
       const hit = top.find((t) => t.source.line === f.line);
-      assert.ok(hit, `line ${f.line} (label flipped) among the top 5 suspects: ${top.map((t) => t.source.line).join(', ')}`);
+      assert.ok(
+        hit,
+        `line ${f.line} (label flipped) among the top 5 suspects: ${top.map((t) => t.source.line).join(', ')}`,
+      );
       assert.equal(hit.label, f.given);
       assert.equal(hit.suggestedLabel, f.truth);
     }
@@ -86,7 +90,10 @@ suite('Find influential training samples', () => {
   });
 
   test('an invalid webview message is refused', async () => {
-    await assert.rejects(api.postFromWebview({ type: 'openSample', split: 'train', id: -1 }), /message\.id: expected a non-negative integer/);
+    await assert.rejects(
+      api.postFromWebview({ type: 'openSample', split: 'train', id: -1 }),
+      /message\.id: expected a non-negative integer/,
+    );
     await assert.rejects(api.postFromWebview({ type: 'deleteEverything' }), /message\.type: expected one of/);
   });
 
@@ -96,8 +103,13 @@ suite('Find influential training samples', () => {
     const editor = await vscode.window.showTextDocument(doc);
     const pos = new vscode.Position(testSample.source.line! - 1, 3);
     editor.selection = new vscode.Selection(pos, pos);
-    const result = await vscode.commands.executeCommand<{ kind: string; split: string; id: number }>('influenceLens.explain');
-    assert.deepEqual({ kind: result.kind, split: result.split, id: result.id }, { kind: 'explained', split: 'test', id: testSample.id });
+    const result = await vscode.commands.executeCommand<{ kind: string; split: string; id: number }>(
+      'influenceLens.explain',
+    );
+    assert.deepEqual(
+      { kind: result.kind, split: result.split, id: result.id },
+      { kind: 'explained', split: 'test', id: testSample.id },
+    );
   });
 
   test('relabel is one edit, and undo restores the file byte for byte', async () => {
@@ -132,7 +144,9 @@ suite('Find influential training samples', () => {
     await api.postFromWebview({ type: 'setReview', ids: [third.id], state: 'confirmed' });
     const json = fixture('reviews.json');
     await vscode.commands.executeCommand('influenceLens.exportReviews', 'json', vscode.Uri.file(json));
-    const exported = JSON.parse(readFileSync(json, 'utf8')) as { decisions: { source: { line: number }; state: string; newLabel?: string }[] };
+    const exported = JSON.parse(readFileSync(json, 'utf8')) as {
+      decisions: { source: { line: number }; state: string; newLabel?: string }[];
+    };
     assert.deepEqual(
       exported.decisions.map((d) => [d.source.line, d.state, d.newLabel]),
       [
@@ -148,40 +162,44 @@ suite('Find influential training samples', () => {
     assert.match(rows[3], new RegExp(`^animals\\.csv,${FLIPPED[2].line},77,cat,confirmed,,`));
   });
 
-  test('stale results after a line is inserted above a suspect: open goes to the record, relabel changes it and nothing else', async () => {
-    const original = readBytes(csv);
-    const target = results.train.find((t) => t.source.line === FLIPPED[0].line)!;
-    const text = original.toString('utf8');
-    const firstBreak = text.indexOf('\n') + 1;
-    // A copy of the record just above the suspect (same label) sits at the suspect's old line after the insert.
-    writeFileSync(csv, text.slice(0, firstBreak) + '0.1,0.2,inserted,train,dog\n' + text.slice(firstBreak));
-    try {
-      await waitFor('the results to be marked stale', () => api.current()?.stale === true, 10_000);
-      await api.postFromWebview({ type: 'openSample', split: 'train', id: target.id });
-      const editor = await waitFor('the CSV editor at the moved record', () => {
-        const e = vscode.window.activeTextEditor;
-        return e?.document.uri.fsPath === csv && e.selection.start.line === FLIPPED[0].line ? e : undefined;
-      });
-      assert.match(editor.document.lineAt(FLIPPED[0].line).text, /,train,dog$/);
-      const before = readBytes(csv).toString('utf8').split('\n');
-      const outcome = await api.relabel('train', [target.id], 'fox', { confirm: false });
-      assert.equal(outcome.applied, 1, JSON.stringify(outcome.problems));
-      const after = readBytes(csv).toString('utf8').split('\n');
-      const changed = before.map((l, i) => (l === after[i] ? -1 : i + 1)).filter((i) => i > 0);
-      assert.deepEqual(changed, [FLIPPED[0].line + 1], 'only the suspect, at its new line');
-      assert.equal(after[FLIPPED[0].line + 1 - 1], before[FLIPPED[0].line + 1 - 1].replace(/,dog$/, ',fox'));
-      // A record deleted since the analysis is refused by name, nothing changes.
-      const other = results.train.find((t) => t.source.line === FLIPPED[1].line)!;
-      const withoutOther = after.filter((_, i) => i !== FLIPPED[1].line).join('\n');
-      writeFileSync(csv, withoutOther);
-      const refused = await api.relabel('train', [other.id], 'dog', { confirm: false });
-      assert.equal(refused.applied, 0);
-      assert.match(refused.problems[0].reason, /no longer in the file as analyzed/);
-      assert.equal(readBytes(csv).toString('utf8'), withoutOther);
-    } finally {
-      writeFileSync(csv, original);
-    }
-  });
+  test(
+    'stale results after a line is inserted above a suspect: open goes to ' +
+      'the record, relabel changes it and nothing else',
+    async () => {
+      const original = readBytes(csv);
+      const target = results.train.find((t) => t.source.line === FLIPPED[0].line)!;
+      const text = original.toString('utf8');
+      const firstBreak = text.indexOf('\n') + 1;
+      // A copy of the record just above the suspect (same label) sits at the suspect's old line after the insert.
+      writeFileSync(csv, text.slice(0, firstBreak) + '0.1,0.2,inserted,train,dog\n' + text.slice(firstBreak));
+      try {
+        await waitFor('the results to be marked stale', () => api.current()?.stale === true, 10_000);
+        await api.postFromWebview({ type: 'openSample', split: 'train', id: target.id });
+        const editor = await waitFor('the CSV editor at the moved record', () => {
+          const e = vscode.window.activeTextEditor;
+          return e?.document.uri.fsPath === csv && e.selection.start.line === FLIPPED[0].line ? e : undefined;
+        });
+        assert.match(editor.document.lineAt(FLIPPED[0].line).text, /,train,dog$/);
+        const before = readBytes(csv).toString('utf8').split('\n');
+        const outcome = await api.relabel('train', [target.id], 'fox', { confirm: false });
+        assert.equal(outcome.applied, 1, JSON.stringify(outcome.problems));
+        const after = readBytes(csv).toString('utf8').split('\n');
+        const changed = before.map((l, i) => (l === after[i] ? -1 : i + 1)).filter((i) => i > 0);
+        assert.deepEqual(changed, [FLIPPED[0].line + 1], 'only the suspect, at its new line');
+        assert.equal(after[FLIPPED[0].line + 1 - 1], before[FLIPPED[0].line + 1 - 1].replace(/,dog$/, ',fox'));
+        // A record deleted since the analysis is refused by name, nothing changes.
+        const other = results.train.find((t) => t.source.line === FLIPPED[1].line)!;
+        const withoutOther = after.filter((_, i) => i !== FLIPPED[1].line).join('\n');
+        writeFileSync(csv, withoutOther);
+        const refused = await api.relabel('train', [other.id], 'dog', { confirm: false });
+        assert.equal(refused.applied, 0);
+        assert.match(refused.problems[0].reason, /no longer in the file as analyzed/);
+        assert.equal(readBytes(csv).toString('utf8'), withoutOther);
+      } finally {
+        writeFileSync(csv, original);
+      }
+    },
+  );
 
   test('a cached results file claiming another root ("/") is refused, not shown', async () => {
     const current = api.current()!;

@@ -54,8 +54,14 @@ suite('The compute subprocess', () => {
     process.kill(job.pid!, 'SIGKILL');
     const result = await pending;
     assert.equal(result.kind, 'failed');
-    assert.match(result.message!, /The analysis process stopped unexpectedly: it was killed \(SIGKILL\) without a result/);
-    const shown = api.messages().filter((m) => m.severity === 'error').at(-1);
+    assert.match(
+      result.message!,
+      /The analysis process stopped unexpectedly: it was killed \(SIGKILL\) without a result/,
+    );
+    const shown = api
+      .messages()
+      .filter((m) => m.severity === 'error')
+      .at(-1);
     assert.equal(shown?.text, result.message, 'the user saw exactly this error');
     assert.deepEqual(shown?.actions, ['Retry', 'Show log']);
     assert.deepEqual(writtenFiles(), []);
@@ -73,27 +79,42 @@ suite('The compute subprocess', () => {
     assert.equal(api.current()?.stale, true);
   });
 
-  test('a memory setting too low for the run (48 MB): refused before training, naming the setting, with "Memory setting", and the previous good results stay', async () => {
-    const before = await cache.latest(big);
-    assert.ok(before && existsSync(before.resultsPath), 'the previous test left good results');
-    const settings = vscode.workspace.getConfiguration('influenceLens');
-    await settings.update('maxMemoryMB', 48, vscode.ConfigurationTarget.Global);
-    try {
-      const result = await vscode.commands.executeCommand<CommandResult>('influenceLens.rerun', big);
-      assert.equal(result.kind, 'failed');
-      // The setting is the subprocess heap and the engine's memory limit: the engine's estimate refuses the run
-      // before it starts (before, the process grew until the heap ran out and crashed).
-      assert.match(result.message!, /would not fit in memory: .* more than the limit of 48 MB \(the influenceLens\.maxMemoryMB setting\)/);
-      assert.doesNotMatch(result.message!, /--max-memory-mb/);
-      const shown = api.messages().filter((m) => m.severity === 'error').at(-1);
-      assert.equal(shown?.text, result.message);
-      assert.deepEqual(shown?.actions, ['Memory setting', 'Show log']);
-    } finally {
-      await settings.update('maxMemoryMB', undefined, vscode.ConfigurationTarget.Global);
-    }
-    const after = await cache.latest(big);
-    assert.equal(after?.resultsPath, before.resultsPath);
-    assert.ok(existsSync(before.resultsPath));
-    assert.deepEqual(writtenFiles(), [path.basename(before.resultsPath)], 'no partial or temporary file beside the good results');
-  });
+  test(
+    'a memory setting too low for the run (48 MB): refused before training, ' +
+      'naming the setting, with "Memory setting", and the previous good ' +
+      'results stay',
+    async () => {
+      const before = await cache.latest(big);
+      assert.ok(before && existsSync(before.resultsPath), 'the previous test left good results');
+      const settings = vscode.workspace.getConfiguration('influenceLens');
+      await settings.update('maxMemoryMB', 48, vscode.ConfigurationTarget.Global);
+      try {
+        const result = await vscode.commands.executeCommand<CommandResult>('influenceLens.rerun', big);
+        assert.equal(result.kind, 'failed');
+        // The setting is the subprocess heap and the engine's memory limit: the engine's estimate refuses the run
+        // before it starts (before, the process grew until the heap ran out and crashed).
+        assert.match(
+          result.message!,
+          /would not fit in memory: .* more than the limit of 48 MB \(the influenceLens\.maxMemoryMB setting\)/,
+        );
+        assert.doesNotMatch(result.message!, /--max-memory-mb/);
+        const shown = api
+          .messages()
+          .filter((m) => m.severity === 'error')
+          .at(-1);
+        assert.equal(shown?.text, result.message);
+        assert.deepEqual(shown?.actions, ['Memory setting', 'Show log']);
+      } finally {
+        await settings.update('maxMemoryMB', undefined, vscode.ConfigurationTarget.Global);
+      }
+      const after = await cache.latest(big);
+      assert.equal(after?.resultsPath, before.resultsPath);
+      assert.ok(existsSync(before.resultsPath));
+      assert.deepEqual(
+        writtenFiles(),
+        [path.basename(before.resultsPath)],
+        'no partial or temporary file beside the good results',
+      );
+    },
+  );
 });

@@ -30,7 +30,10 @@ suite('The results panel', () => {
     // The CSV opens in the panel's own group, on top of it.
     const doc = await vscode.workspace.openTextDocument(csv);
     const editor = await vscode.window.showTextDocument(doc, { viewColumn: tab.group.viewColumn, preview: false });
-    await waitFor('the panel behind the editor', () => panelTab()?.isActive === false && panelTab()!.group.viewColumn === editor.viewColumn);
+    await waitFor(
+      'the panel behind the editor',
+      () => panelTab()?.isActive === false && panelTab()!.group.viewColumn === editor.viewColumn,
+    );
 
     const sample = results.test[0];
     const pos = new vscode.Position(sample.source.line! - 1, 0);

@@ -42,7 +42,9 @@ async function explainLine(file: string, line: number): Promise<ExplainResult | 
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
   const editor = await vscode.window.showTextDocument(doc);
   editor.selection = new vscode.Selection(line - 1, 0, line - 1, 0);
-  return (await vscode.commands.executeCommand<ExplainResult | CommandResult>('influenceLens.explain')) ?? { kind: 'failed' };
+  return (
+    (await vscode.commands.executeCommand<ExplainResult | CommandResult>('influenceLens.explain')) ?? { kind: 'failed' }
+  );
 }
 
 suite('A train.csv + test.csv pair', () => {
@@ -57,7 +59,10 @@ suite('A train.csv + test.csv pair', () => {
     const seen: RunningInfo[] = [];
     const sub = api.onDidChangeRunning((jobs) => seen.push(...jobs));
     try {
-      const result = await vscode.commands.executeCommand<CommandResult>('influenceLens.analyze', vscode.Uri.file(train));
+      const result = await vscode.commands.executeCommand<CommandResult>(
+        'influenceLens.analyze',
+        vscode.Uri.file(train),
+      );
       assert.equal(result.kind, 'results', result.message);
     } finally {
       sub.dispose();
@@ -68,32 +73,42 @@ suite('A train.csv + test.csv pair', () => {
     assert.equal(results.dataset.nTrain, 28, 'every row of train.csv is a training sample (none held out)');
     assert.equal(results.dataset.nTest, 7);
     assert.ok(results.test.every((t) => t.source.path === 'test.csv'));
-    assert.ok(seen.some((j) => j.datasetPath === train && j.testSet?.startsWith('test.csv: ')), `progress names the test set: ${JSON.stringify(seen.map((j) => j.testSet))}`);
+    assert.ok(
+      seen.some((j) => j.datasetPath === train && j.testSet?.startsWith('test.csv: ')),
+      `progress names the test set: ${JSON.stringify(seen.map((j) => j.testSet))}`,
+    );
     // Line 5 is row 3, flipped: a training sample now, so it can be flagged.
     assert.ok(results.train.some((t) => t.source.line === 5));
     assert.ok(test);
   });
 
-  test('"Explain this prediction" on a line of test.csv explains it in the analysis of train.csv on screen', async () => {
-    const train = fixture('pair/train.csv');
-    const result = await explainLine(fixture('pair/test.csv'), 3);
-    assert.equal(result.kind, 'explained', JSON.stringify(result));
-    assert.equal((result as Extract<ExplainResult, { kind: 'explained' }>).split, 'test');
-    assert.equal((result as Extract<ExplainResult, { kind: 'explained' }>).datasetPath, train);
-    assert.equal(api.current()!.datasetPath, train, 'the panel still shows train.csv');
-    assert.equal(api.current()!.results.dataset.nTest, 7);
-  });
+  test(
+    '"Explain this prediction" on a line of test.csv explains it in the ' + 'analysis of train.csv on screen',
+    async () => {
+      const train = fixture('pair/train.csv');
+      const result = await explainLine(fixture('pair/test.csv'), 3);
+      assert.equal(result.kind, 'explained', JSON.stringify(result));
+      assert.equal((result as Extract<ExplainResult, { kind: 'explained' }>).split, 'test');
+      assert.equal((result as Extract<ExplainResult, { kind: 'explained' }>).datasetPath, train);
+      assert.equal(api.current()!.datasetPath, train, 'the panel still shows train.csv');
+      assert.equal(api.current()!.results.dataset.nTest, 7);
+    },
+  );
 
-  test('…and with nothing analyzed yet, it analyzes train.csv (with test.csv as its test set), not test.csv on its own', async () => {
-    const { train, test } = writePair('pair-fresh');
-    const result = await explainLine(test, 4);
-    assert.equal(result.kind, 'explained', JSON.stringify(result));
-    const explained = result as Extract<ExplainResult, { kind: 'explained' }>;
-    assert.equal(explained.split, 'test');
-    assert.equal(explained.datasetPath, train);
-    const shown = api.current()!;
-    assert.equal(shown.datasetPath, train);
-    assert.equal(shown.results.dataset.nTrain, 28);
-    assert.equal(shown.results.dataset.nTest, 7);
-  });
+  test(
+    '…and with nothing analyzed yet, it analyzes train.csv (with test.csv ' +
+      'as its test set), not test.csv on its own',
+    async () => {
+      const { train, test } = writePair('pair-fresh');
+      const result = await explainLine(test, 4);
+      assert.equal(result.kind, 'explained', JSON.stringify(result));
+      const explained = result as Extract<ExplainResult, { kind: 'explained' }>;
+      assert.equal(explained.split, 'test');
+      assert.equal(explained.datasetPath, train);
+      const shown = api.current()!;
+      assert.equal(shown.datasetPath, train);
+      assert.equal(shown.results.dataset.nTrain, 28);
+      assert.equal(shown.results.dataset.nTest, 7);
+    },
+  );
 });

@@ -58,30 +58,53 @@ suite('Bulk review', () => {
   test('samples opened from the panel go to one group beside it, never a third', async () => {
     for (const t of results.train.slice(0, 4)) {
       await api.postFromWebview({ type: 'openSample', split: 'train', id: t.id });
-      await waitFor(`line ${t.source.line} selected`, () => vscode.window.activeTextEditor?.selection.start.line === t.source.line! - 1);
+      await waitFor(
+        `line ${t.source.line} selected`,
+        () => vscode.window.activeTextEditor?.selection.start.line === t.source.line! - 1,
+      );
     }
-    assert.equal(vscode.window.tabGroups.all.length, 2, `groups: ${vscode.window.tabGroups.all.map((g) => g.tabs.map((x) => x.label).join('|')).join(' / ')}`);
+    assert.equal(
+      vscode.window.tabGroups.all.length,
+      2,
+      `groups: ${vscode.window.tabGroups.all.map((g) => g.tabs.map((x) => x.label).join('|')).join(' / ')}`,
+    );
   });
 
-  test('accepting the suggestions of 10 rows: one edit, each row to its own suggestion; one undo gives the file back byte for byte', async () => {
-    const original = readBytes(csv);
-    const outcome = await api.acceptSuggestions(ten.map((t) => t.id), { confirm: false });
-    assert.equal(outcome.applied, 10, JSON.stringify(outcome.problems));
-    assert.ok(outcome.undo, 'one undo for the whole bulk');
-    assert.equal(outcome.undo.samples.length, 10);
-    const before = labelsByLine(original.toString('utf8'));
-    const after = labelsByLine(readBytes(csv).toString('utf8'));
-    const changed = [...before].filter(([line, label]) => after.get(line) !== label).map(([line]) => line);
-    assert.deepEqual(changed.sort((a, b) => a - b), ten.map((t) => t.source.line!).sort((a, b) => a - b), 'exactly the 10 records changed');
-    for (const t of ten) assert.equal(after.get(t.source.line!), t.suggestedLabel, `line ${t.source.line}: its own suggestion`);
-    const rows = api.rows({ list: 'suspects', sort: 'suspicion', review: 'relabeled' }, 0, 50)!;
-    assert.equal(rows.total, 10, 'the 10 rows are tagged relabeled');
+  test(
+    'accepting the suggestions of 10 rows: one edit, each row to its own ' +
+      'suggestion; one undo gives the file back byte for byte',
+    async () => {
+      const original = readBytes(csv);
+      const outcome = await api.acceptSuggestions(
+        ten.map((t) => t.id),
+        { confirm: false },
+      );
+      assert.equal(outcome.applied, 10, JSON.stringify(outcome.problems));
+      assert.ok(outcome.undo, 'one undo for the whole bulk');
+      assert.equal(outcome.undo.samples.length, 10);
+      const before = labelsByLine(original.toString('utf8'));
+      const after = labelsByLine(readBytes(csv).toString('utf8'));
+      const changed = [...before].filter(([line, label]) => after.get(line) !== label).map(([line]) => line);
+      assert.deepEqual(
+        changed.sort((a, b) => a - b),
+        ten.map((t) => t.source.line!).sort((a, b) => a - b),
+        'exactly the 10 records changed',
+      );
+      for (const t of ten)
+        assert.equal(after.get(t.source.line!), t.suggestedLabel, `line ${t.source.line}: its own suggestion`);
+      const rows = api.rows({ list: 'suspects', sort: 'suspicion', review: 'relabeled' }, 0, 50)!;
+      assert.equal(rows.total, 10, 'the 10 rows are tagged relabeled');
 
-    await api.postFromWebview({ type: 'undoRelabel' });
-    await waitFor('the file back as it was', () => readBytes(csv).equals(original), 10_000);
-    assert.equal(api.rows({ list: 'suspects', sort: 'suspicion', review: 'relabeled' }, 0, 50)!.total, 0, 'the tags are gone');
-    await waitFor('the results fresh again', () => api.current()?.stale === false, 10_000);
-  });
+      await api.postFromWebview({ type: 'undoRelabel' });
+      await waitFor('the file back as it was', () => readBytes(csv).equals(original), 10_000);
+      assert.equal(
+        api.rows({ list: 'suspects', sort: 'suspicion', review: 'relabeled' }, 0, 50)!.total,
+        0,
+        'the tags are gone',
+      );
+      await waitFor('the results fresh again', () => api.current()?.stale === false, 10_000);
+    },
+  );
 
   test('a bulk with one record deleted since the analysis changes nothing and names that record', async () => {
     const original = readBytes(csv);
@@ -89,18 +112,29 @@ suite('Bulk review', () => {
     const lines = text.split('\n');
     const gone = ten[4];
     // A line inserted at the top (every record moves down) and one of the ten removed.
-    const edited = [lines[0], '1.000,1.000,red', ...lines.slice(1).filter((_, i) => i + 2 !== gone.source.line)].join('\n');
+    const edited = [lines[0], '1.000,1.000,red', ...lines.slice(1).filter((_, i) => i + 2 !== gone.source.line)].join(
+      '\n',
+    );
     writeFileSync(csv, edited);
     try {
       await waitFor('the results to be marked stale', () => api.current()?.stale === true, 10_000);
-      const outcome = await api.acceptSuggestions(ten.map((t) => t.id), { confirm: false });
+      const outcome = await api.acceptSuggestions(
+        ten.map((t) => t.id),
+        { confirm: false },
+      );
       assert.equal(outcome.applied, 0);
       assert.equal(outcome.undo, undefined);
-      assert.deepEqual(outcome.refused?.map((r) => r.record.id), [gone.id]);
+      assert.deepEqual(
+        outcome.refused?.map((r) => r.record.id),
+        [gone.id],
+      );
       assert.match(outcome.refused![0].reason, /no longer in the file as analyzed/);
       assert.equal(readBytes(csv).toString('utf8'), edited, 'not one byte changed');
       const shown = api.messages().at(-1);
-      assert.match(shown?.text ?? '', new RegExp(`nothing relabeled: 1 of the 10 .*bulk\\.csv:${gone.source.line}: the record`, 's'));
+      assert.match(
+        shown?.text ?? '',
+        new RegExp(`nothing relabeled: 1 of the 10 .*bulk\\.csv:${gone.source.line}: the record`, 's'),
+      );
     } finally {
       writeFileSync(csv, original);
     }

@@ -25,7 +25,9 @@ export function run(): Promise<void> {
   if (grep) mocha.grep(grep);
   // Restricted Mode has its own session (runCodeServer.ts): only its file there, every other file elsewhere.
   const restricted = process.env.INFLUENCE_LENS_TEST_UNTRUSTED === '1';
-  const files = readdirSync(__dirname).filter((f) => f.endsWith('.test.js') && (f === 'untrusted.test.js') === restricted);
+  const files = readdirSync(__dirname).filter(
+    (f) => f.endsWith('.test.js') && (f === 'untrusted.test.js') === restricted,
+  );
   for (const file of files.sort()) mocha.addFile(path.join(__dirname, file));
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));

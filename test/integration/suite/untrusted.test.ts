@@ -32,9 +32,18 @@ suite('Restricted Mode (an untrusted workspace)', () => {
       await vscode.commands.executeCommand<CommandResult>('influenceLens.rerun', csv),
       await vscode.commands.executeCommand<CommandResult>('influenceLens.checkReliability', csv),
     ];
-    assert.deepEqual(results.map((r) => r.kind), ['untrusted', 'untrusted', 'untrusted']);
-    const warning = api.messages().filter((m) => m.severity === 'warning').at(-1);
-    assert.match(warning?.text ?? '', /disabled in Restricted Mode: it trains a model in a separate process over this workspace's files and can edit them/);
+    assert.deepEqual(
+      results.map((r) => r.kind),
+      ['untrusted', 'untrusted', 'untrusted'],
+    );
+    const warning = api
+      .messages()
+      .filter((m) => m.severity === 'warning')
+      .at(-1);
+    assert.match(
+      warning?.text ?? '',
+      /disabled in Restricted Mode: it trains a model in a separate process over this workspace's files and can edit them/,
+    );
     assert.deepEqual(warning?.actions, ['Manage Workspace Trust']);
     assert.deepEqual(api.running(), []);
     assert.equal(api.current(), undefined);

@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ResultsFile } from '../../../src/compute/results/schema';
-import { type CliRun, type TabularCsv, describeRun, ensureBuilt, leftoverTempFiles, makeTempDir, runCli, writeBlobsCsv } from '../../helpers/cli';
+import {
+  type CliRun,
+  type TabularCsv,
+  describeRun,
+  ensureBuilt,
+  leftoverTempFiles,
+  makeTempDir,
+  runCli,
+  writeBlobsCsv,
+} from '../../helpers/cli';
 
 const root = makeTempDir('analyze');
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -27,7 +36,18 @@ async function analyze(name: string, extra: string[]): Promise<Analysis> {
   const outDir = path.join(root, name);
   fs.mkdirSync(outDir);
   const out = path.join(outDir, 'results.json');
-  const run = await runCli(['analyze', data.file, '--out', out, '--no-progress', '--top-k', String(TOP_K), '--epochs', '4', ...extra]);
+  const run = await runCli([
+    'analyze',
+    data.file,
+    '--out',
+    out,
+    '--no-progress',
+    '--top-k',
+    String(TOP_K),
+    '--epochs',
+    '4',
+    ...extra,
+  ]);
   assert.equal(run.code, 0, describeRun(run));
   assert.deepEqual(leftoverTempFiles(outDir), [], 'no temp file left beside the results');
   return { run, out, results: JSON.parse(fs.readFileSync(out, 'utf8')) as ResultsFile };
@@ -65,7 +85,8 @@ describe('the results file (DESIGN.md §3)', () => {
   test('top-level fields, dataset, model, influence, labelIssues, timings', () => {
     const r = jsonRun.results;
     assert.equal(r.schemaVersion, 1);
-    for (const key of ['dataset', 'model', 'influence', 'labelIssues', 'train', 'test', 'timings']) assert.ok(key in r, key);
+    for (const key of ['dataset', 'model', 'influence', 'labelIssues', 'train', 'test', 'timings'])
+      assert.ok(key in r, key);
 
     assert.equal(r.dataset.root, path.dirname(data.file), 'root is the absolute folder of the file');
     assert.equal(r.dataset.format, 'csv');
@@ -81,11 +102,16 @@ describe('the results file (DESIGN.md §3)', () => {
     assert.match(r.model.reason ?? '', /^The automatic model choice picked .*: the lowest cross-fitted log-loss \(/);
     assert.ok(Number.isInteger(r.model.parameters) && r.model.parameters > 0);
     assert.ok(Number.isInteger(r.model.targetParameters) && r.model.targetParameters > 0);
-    if (r.model.kind === 'mlp') assert.ok(r.model.targetParameters < r.model.parameters, 'the head is part of the network');
+    if (r.model.kind === 'mlp')
+      assert.ok(r.model.targetParameters < r.model.parameters, 'the head is part of the network');
     else assert.equal(r.model.targetParameters, r.model.parameters, 'logistic regression is all head');
     assert.equal(typeof r.model.weightDecay, 'number');
-    for (const acc of [r.model.trainAccuracy, r.model.testAccuracy]) assert.ok(acc !== null && acc >= 0 && acc <= 1, String(acc));
-    assert.ok(r.model.testAccuracy! >= 0.55, `overlapping blobs are learned well above chance 1/3 (test accuracy ${r.model.testAccuracy})`);
+    for (const acc of [r.model.trainAccuracy, r.model.testAccuracy])
+      assert.ok(acc !== null && acc >= 0 && acc <= 1, String(acc));
+    assert.ok(
+      r.model.testAccuracy! >= 0.55,
+      `overlapping blobs are learned well above chance 1/3 (test accuracy ${r.model.testAccuracy})`,
+    );
 
     assert.ok(['exact', 'cg', 'lissa', 'tracin', 'gif'].includes(r.influence.method), r.influence.method);
     assert.equal(r.influence.method, 'exact', 'auto → exact for a small head');
@@ -109,14 +135,21 @@ describe('the results file (DESIGN.md §3)', () => {
   test('train: sorted by suspicion (descending, in [0, 1]), ids unique and covering 0..nTrain-1', () => {
     const { train, dataset } = jsonRun.results;
     const ids = train.map((t) => t.id).sort((a, b) => a - b);
-    assert.deepEqual(ids, Array.from({ length: dataset.nTrain }, (_, i) => i));
+    assert.deepEqual(
+      ids,
+      Array.from({ length: dataset.nTrain }, (_, i) => i),
+    );
     for (let k = 0; k < train.length; k++) {
       const t = train[k];
       assert.ok(t.suspicion >= 0 && t.suspicion <= 1, `suspicion ${t.suspicion}`);
       if (k > 0) assert.ok(train[k - 1].suspicion >= t.suspicion, `sorted at position ${k}`);
-      for (const key of ['label', 'predicted', 'suggestedLabel'] as const) assert.ok(dataset.classes.includes(t[key]), `${key} ${t[key]}`);
+      for (const key of ['label', 'predicted', 'suggestedLabel'] as const)
+        assert.ok(dataset.classes.includes(t[key]), `${key} ${t[key]}`);
       assert.ok(Number.isFinite(t.loss) && t.loss >= 0, `loss ${t.loss}`);
-      assert.ok(Number.isFinite(t.selfInfluence) && t.selfInfluence >= 0, `self-influence ${t.selfInfluence} (g·H⁻¹g, H positive definite)`);
+      assert.ok(
+        Number.isFinite(t.selfInfluence) && t.selfInfluence >= 0,
+        `self-influence ${t.selfInfluence} (g·H⁻¹g, H positive definite)`,
+      );
     }
     assert.ok(train[0].suspicion > train[train.length - 1].suspicion, 'the ranking is not flat');
   });
@@ -140,31 +173,39 @@ describe('the results file (DESIGN.md §3)', () => {
     assert.ok(shifted > N / 2, 'the fixture really has lines ≠ row + 2');
   });
 
-  test(`test records: ≤ ${TOP_K} proponents (positive, descending) and opponents (negative, ascending) of existing train ids`, () => {
-    const { train, test: testRecords, dataset } = jsonRun.results;
-    const trainIds = new Set(train.map((t) => t.id));
-    assert.deepEqual(testRecords.map((t) => t.id), Array.from({ length: dataset.nTest }, (_, i) => i));
-    let entries = 0;
-    for (const t of testRecords) {
-      assert.ok(dataset.classes.includes(t.label) && dataset.classes.includes(t.predicted));
-      assert.ok(Number.isFinite(t.loss) && t.loss >= 0);
-      assert.ok(t.proponents.length <= TOP_K && t.opponents.length <= TOP_K);
-      t.proponents.forEach((e, k) => {
-        assert.ok(trainIds.has(e.train), `proponent ${e.train} exists`);
-        assert.ok(e.influence > 0, `proponent influence ${e.influence} > 0`);
-        if (k > 0) assert.ok(t.proponents[k - 1].influence >= e.influence, 'proponents descending');
-      });
-      t.opponents.forEach((e, k) => {
-        assert.ok(trainIds.has(e.train), `opponent ${e.train} exists`);
-        assert.ok(e.influence < 0, `opponent influence ${e.influence} < 0`);
-        if (k > 0) assert.ok(t.opponents[k - 1].influence <= e.influence, 'opponents ascending (most negative first)');
-      });
-      const seen = [...t.proponents, ...t.opponents].map((e) => e.train);
-      assert.equal(new Set(seen).size, seen.length, 'no train id twice for one test sample');
-      entries += t.proponents.length + t.opponents.length;
-    }
-    assert.ok(entries > testRecords.length * TOP_K, 'top-k lists are filled');
-  });
+  test(
+    `test records: ≤ ${TOP_K} proponents (positive, descending) and ` +
+      `opponents (negative, ascending) of existing train ids`,
+    () => {
+      const { train, test: testRecords, dataset } = jsonRun.results;
+      const trainIds = new Set(train.map((t) => t.id));
+      assert.deepEqual(
+        testRecords.map((t) => t.id),
+        Array.from({ length: dataset.nTest }, (_, i) => i),
+      );
+      let entries = 0;
+      for (const t of testRecords) {
+        assert.ok(dataset.classes.includes(t.label) && dataset.classes.includes(t.predicted));
+        assert.ok(Number.isFinite(t.loss) && t.loss >= 0);
+        assert.ok(t.proponents.length <= TOP_K && t.opponents.length <= TOP_K);
+        t.proponents.forEach((e, k) => {
+          assert.ok(trainIds.has(e.train), `proponent ${e.train} exists`);
+          assert.ok(e.influence > 0, `proponent influence ${e.influence} > 0`);
+          if (k > 0) assert.ok(t.proponents[k - 1].influence >= e.influence, 'proponents descending');
+        });
+        t.opponents.forEach((e, k) => {
+          assert.ok(trainIds.has(e.train), `opponent ${e.train} exists`);
+          assert.ok(e.influence < 0, `opponent influence ${e.influence} < 0`);
+          if (k > 0)
+            assert.ok(t.opponents[k - 1].influence <= e.influence, 'opponents ascending (most negative first)');
+        });
+        const seen = [...t.proponents, ...t.opponents].map((e) => e.train);
+        assert.equal(new Set(seen).size, seen.length, 'no train id twice for one test sample');
+        entries += t.proponents.length + t.opponents.length;
+      }
+      assert.ok(entries > testRecords.length * TOP_K, 'top-k lists are filled');
+    },
+  );
 
   test('--json prints on stdout the same results as the file', () => {
     const printed = JSON.parse(jsonRun.run.stdout) as ResultsFile;
@@ -196,7 +237,9 @@ describe('determinism', () => {
     const b = otherSeedRun.results;
     assert.notDeepEqual(numbers(b), numbers(a));
     const lossById = new Map(a.train.map((t) => [t.source.row!, t.loss]));
-    const differing = b.train.filter((t) => lossById.has(t.source.row!) && lossById.get(t.source.row!) !== t.loss).length;
+    const differing = b.train.filter(
+      (t) => lossById.has(t.source.row!) && lossById.get(t.source.row!) !== t.loss,
+    ).length;
     assert.ok(differing > 0, 'training losses of the same rows differ');
   });
 

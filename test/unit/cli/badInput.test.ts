@@ -8,7 +8,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { type CliRun, describeRun, ensureBuilt, leftoverTempFiles, makeTempDir, runCli, writeBlobsCsv } from '../../helpers/cli';
+import {
+  type CliRun,
+  describeRun,
+  ensureBuilt,
+  leftoverTempFiles,
+  makeTempDir,
+  runCli,
+  writeBlobsCsv,
+} from '../../helpers/cli';
 
 const root = makeTempDir('badinput');
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -86,7 +94,10 @@ describe('analyze rejects bad CSV input with exit 2 and file:line', () => {
     fs.writeFileSync(path.join(root, 'junk.csv'), junk.join('\n'));
 
     // One class only.
-    fs.writeFileSync(path.join(root, 'oneclass.csv'), text.map((l, i) => (i === 0 ? l : l.replace(/,b$/, ',a'))).join('\n'));
+    fs.writeFileSync(
+      path.join(root, 'oneclass.csv'),
+      text.map((l, i) => (i === 0 ? l : l.replace(/,b$/, ',a'))).join('\n'),
+    );
     fs.writeFileSync(path.join(root, 'empty.csv'), '');
 
     const runs = await Promise.all([
@@ -96,7 +107,8 @@ describe('analyze rejects bad CSV input with exit 2 and file:line', () => {
       analyzeInto(path.join(root, 'empty.csv')),
       analyzeInto(data.file, ['--label-column', 'species']),
     ]);
-    for (const [name, c] of ['ragged', 'junk', 'oneclass', 'empty', 'labelColumn'].map((n, i) => [n, runs[i]] as const)) cases.set(name, c);
+    for (const [name, c] of ['ragged', 'junk', 'oneclass', 'empty', 'labelColumn'].map((n, i) => [n, runs[i]] as const))
+      cases.set(name, c);
   });
 
   test('a ragged row: names file:line of the record and the expected field count', () => {
@@ -119,7 +131,8 @@ describe('analyze rejects bad CSV input with exit 2 and file:line', () => {
     const message = assertRejected(cases.get('labelColumn')!, 'data.csv');
     assert.ok(message.includes('data.csv:1'), `names the header line: ${message}`);
     assert.ok(message.includes("'species'"), 'names the missing column');
-    for (const column of ['x1', 'x2', 'x3', 'note', 'label']) assert.ok(message.includes(`'${column}'`), `lists '${column}'`);
+    for (const column of ['x1', 'x2', 'x3', 'note', 'label'])
+      assert.ok(message.includes(`'${column}'`), `lists '${column}'`);
   });
 
   test('a CSV with one class only: names the file, the class and that two are expected', () => {
@@ -129,7 +142,8 @@ describe('analyze rejects bad CSV input with exit 2 and file:line', () => {
   });
 
   test(
-    'a CSV with one class only: the message also names a line (README: "names the file, the line and what was expected")',
+    'a CSV with one class only: the message also names a line (README: ' +
+      '"names the file, the line and what was expected")',
     () => {
       const message = cases.get('oneclass')!.run.stderr;
       assert.match(message, /oneclass\.csv:\d+/);
@@ -208,19 +222,17 @@ describe('bad flag values exit with 2 before any work', () => {
     assertRejected(c, 'nope.csv');
   });
 
-  test(
-    'demo --samples out of range is bad input (exit 2), not an internal error',
-    async () => {
-      const out = path.join(root, 'demo-too-small');
-      const run = await runCli(['demo', '--samples', '5', '--out', out, '--no-progress']);
-      assert.equal(run.code, 2, describeRun(run));
-      assert.doesNotMatch(run.stderr, /internal error|\n\s+at /);
-      assert.match(run.stderr, /samples/);
-    },
-  );
+  test('demo --samples out of range is bad input (exit 2), not an internal error', async () => {
+    const out = path.join(root, 'demo-too-small');
+    const run = await runCli(['demo', '--samples', '5', '--out', out, '--no-progress']);
+    assert.equal(run.code, 2, describeRun(run));
+    assert.doesNotMatch(run.stderr, /internal error|\n\s+at /);
+    assert.match(run.stderr, /samples/);
+  });
 
   test(
-    '--out in a folder that does not exist: exit 2 naming the path (or the folder is created), never an internal error',
+    '--out in a folder that does not exist: exit 2 naming the path (or the ' +
+      'folder is created), never an internal error',
     async () => {
       const out = path.join(root, 'no-such-folder', 'results.json');
       const run = await runCli(['analyze', data, '--out', out, ...FAST]);
@@ -234,16 +246,13 @@ describe('bad flag values exit with 2 before any work', () => {
     },
   );
 
-  test(
-    '--out naming an existing folder: exit 2 naming it, never an internal error',
-    async () => {
-      const out = path.join(root, 'out-is-a-folder');
-      fs.mkdirSync(out);
-      const run = await runCli(['analyze', data, '--out', out, ...FAST]);
-      assert.equal(run.code, 2, describeRun(run));
-      assert.ok(run.stderr.includes('out-is-a-folder'), run.stderr);
-      assert.doesNotMatch(run.stderr, /internal error|\n\s+at /);
-      assert.deepEqual(leftoverTempFiles(root), []);
-    },
-  );
+  test('--out naming an existing folder: exit 2 naming it, never an internal error', async () => {
+    const out = path.join(root, 'out-is-a-folder');
+    fs.mkdirSync(out);
+    const run = await runCli(['analyze', data, '--out', out, ...FAST]);
+    assert.equal(run.code, 2, describeRun(run));
+    assert.ok(run.stderr.includes('out-is-a-folder'), run.stderr);
+    assert.doesNotMatch(run.stderr, /internal error|\n\s+at /);
+    assert.deepEqual(leftoverTempFiles(root), []);
+  });
 });

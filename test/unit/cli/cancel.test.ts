@@ -18,7 +18,9 @@ function writeLargeCsv(file: string): void {
   const lines = [['label', ...Array.from({ length: 40 }, (_, j) => `f${j}`)].join(',')];
   for (let i = 0; i < 3000; i++) {
     const c = i % 4;
-    lines.push([`k${c}`, ...Array.from({ length: 40 }, (_, j) => (((c + j) % 4) * 0.4 + normal(rng)).toFixed(3))].join(','));
+    lines.push(
+      [`k${c}`, ...Array.from({ length: 40 }, (_, j) => (((c + j) % 4) * 0.4 + normal(rng)).toFixed(3))].join(','),
+    );
   }
   fs.writeFileSync(file, lines.join('\n') + '\n');
 }
@@ -44,7 +46,8 @@ describe('SIGINT during a run', () => {
       let stderr = '';
       child.stderr!.on('data', (s: string) => (stderr += s));
       const started = Date.now();
-      while (!stderr.includes('Training models') && child.exitCode === null && Date.now() - started < 60_000) await sleep(50);
+      while (!stderr.includes('Training models') && child.exitCode === null && Date.now() - started < 60_000)
+        await sleep(50);
       assert.ok(stderr.includes('Training models'), `training started: ${stderr}`);
       await sleep(1500);
       assert.equal(child.exitCode, null, 'the run is still going when Ctrl-C comes');

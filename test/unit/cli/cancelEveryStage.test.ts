@@ -23,7 +23,12 @@ function writeCsv(file: string, n: number, d: number, classes: number, seed: num
   const lines = [['label', ...Array.from({ length: d }, (_, j) => `f${j}`)].join(',')];
   for (let i = 0; i < n; i++) {
     const c = i % classes;
-    lines.push([`k${c}`, ...Array.from({ length: d }, (_, j) => ((((c * 7 + j) % classes) === 0 ? 1 : 0) + normal(rng)).toFixed(2))].join(','));
+    lines.push(
+      [
+        `k${c}`,
+        ...Array.from({ length: d }, (_, j) => (((c * 7 + j) % classes === 0 ? 1 : 0) + normal(rng)).toFixed(2)),
+      ].join(','),
+    );
   }
   fs.writeFileSync(file, lines.join('\n') + '\n');
 }
@@ -55,13 +60,38 @@ const noFactor = ['--max-exact-params', '100'];
 const CASES: Case[] = [
   { name: 'load', line: /^Loading data/m, dataset: () => long, args: quick },
   { name: 'train', line: /^Training models/m, dataset: () => wide, args: [...quick, '--epochs', '300'] },
-  { name: 'fit (L-BFGS head)', line: /^Fitting the last layer/m, dataset: () => wide, args: [...quick, ...noFactor, '--weight-decay', '1e-6', '--method', 'cg'] },
+  {
+    name: 'fit (L-BFGS head)',
+    line: /^Fitting the last layer/m,
+    dataset: () => wide,
+    args: [...quick, ...noFactor, '--weight-decay', '1e-6', '--method', 'cg'],
+  },
   { name: 'hessian (float64 Cholesky)', line: /^Hessian/m, dataset: () => wide, args: [...quick, '--method', 'exact'] },
   { name: 'influence, exact', line: /^Influence \(exact/m, dataset: () => wide, args: [...quick, '--method', 'exact'] },
-  { name: 'influence, cg', line: /^Influence \(cg/m, dataset: () => wide, args: [...quick, ...noFactor, '--method', 'cg'] },
-  { name: 'influence, lissa', line: /^Influence \(lissa/m, dataset: () => wide, args: [...quick, ...noFactor, '--method', 'lissa'] },
-  { name: 'influence, gif', line: /^Influence \(gif/m, dataset: () => wide, args: [...quick, ...noFactor, '--method', 'gif'] },
-  { name: 'influence, tracin', line: /^Influence \(tracin/m, dataset: () => wide, args: [...quick, ...noFactor, '--method', 'tracin', '--epochs', '3'] },
+  {
+    name: 'influence, cg',
+    line: /^Influence \(cg/m,
+    dataset: () => wide,
+    args: [...quick, ...noFactor, '--method', 'cg'],
+  },
+  {
+    name: 'influence, lissa',
+    line: /^Influence \(lissa/m,
+    dataset: () => wide,
+    args: [...quick, ...noFactor, '--method', 'lissa'],
+  },
+  {
+    name: 'influence, gif',
+    line: /^Influence \(gif/m,
+    dataset: () => wide,
+    args: [...quick, ...noFactor, '--method', 'gif'],
+  },
+  {
+    name: 'influence, tracin',
+    line: /^Influence \(tracin/m,
+    dataset: () => wide,
+    args: [...quick, ...noFactor, '--method', 'tracin', '--epochs', '3'],
+  },
   {
     name: 'verify (retraining)',
     line: /^Reliability check/m,

@@ -22,7 +22,8 @@ interface DemoOutput {
 }
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-const countFiles = (dir: string) => (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).length;
+const countFiles = (dir: string) =>
+  (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).length;
 
 before(async () => {
   await ensureBuilt();
@@ -43,13 +44,18 @@ describe('demo (3000 digits, the defaults)', () => {
     const { suspicion, baselines, flipped } = printed.flipDetection;
     t.diagnostic(
       `AUROC suspicion ${suspicion.auroc.toFixed(4)}, trainLoss ${baselines.trainLoss.auroc.toFixed(4)}, ` +
-        `selfInfluence ${baselines.selfInfluence.auroc.toFixed(4)}, outOfSampleMargin ${baselines.outOfSampleMargin.auroc.toFixed(4)}; ` +
-        `recall@10% suspicion ${suspicion.recallAt10.toFixed(3)}; suggestion accuracy ${printed.flipDetection.suggestionAccuracy.toFixed(3)}`,
+        (`selfInfluence ${baselines.selfInfluence.auroc.toFixed(4)}, ` +
+          `outOfSampleMargin ${baselines.outOfSampleMargin.auroc.toFixed(4)}; `) +
+        (`recall@10% suspicion ${suspicion.recallAt10.toFixed(3)}; suggestion ` +
+          `accuracy ${printed.flipDetection.suggestionAccuracy.toFixed(3)}`),
     );
     assert.equal(flipped, 240, '10% of 2400 training labels');
     assert.ok(suspicion.auroc >= 0.97, `suspicion AUROC ${suspicion.auroc}`);
     assert.ok(suspicion.auroc > baselines.trainLoss.auroc, `beats training loss (${baselines.trainLoss.auroc})`);
-    assert.ok(suspicion.auroc > baselines.selfInfluence.auroc, `beats self-influence (${baselines.selfInfluence.auroc})`);
+    assert.ok(
+      suspicion.auroc > baselines.selfInfluence.auroc,
+      `beats self-influence (${baselines.selfInfluence.auroc})`,
+    );
     for (const q of [suspicion, ...Object.values(baselines)]) {
       assert.ok(q.auroc >= 0 && q.auroc <= 1 && q.recallAt10 >= 0 && q.recallAt10 <= 1);
     }
@@ -68,12 +74,28 @@ describe('demo (3000 digits, the defaults)', () => {
     const top = results.train.slice(0, manifest.flipped.length);
     const hits = top.filter((r) => flippedPaths.has(r.source.path)).length;
     assert.ok(hits >= 0.7 * manifest.flipped.length, `${hits} of the top ${top.length} suspects are flipped`);
-    for (const r of results.train) assert.ok(fs.existsSync(path.join(results.dataset.root, r.source.path)), r.source.path);
-    assert.ok(results.model.testAccuracy !== null && results.model.testAccuracy >= 0.85, `test accuracy ${results.model.testAccuracy}`);
+    for (const r of results.train)
+      assert.ok(fs.existsSync(path.join(results.dataset.root, r.source.path)), r.source.path);
+    assert.ok(
+      results.model.testAccuracy !== null && results.model.testAccuracy >= 0.85,
+      `test accuracy ${results.model.testAccuracy}`,
+    );
   });
 
   test('a second demo into the same folder replaces it (here: a smaller CSV demo)', async () => {
-    const again = await runCli(['demo', '--out', out, '--samples', '400', '--format', 'csv', '--json', '--no-progress', '--epochs', '4']);
+    const again = await runCli([
+      'demo',
+      '--out',
+      out,
+      '--samples',
+      '400',
+      '--format',
+      'csv',
+      '--json',
+      '--no-progress',
+      '--epochs',
+      '4',
+    ]);
     assert.equal(again.code, 0, describeRun(again));
     const second = JSON.parse(again.stdout) as DemoOutput;
     const manifest = readJson<DemoManifest>(path.join(out, 'flipped.json'));

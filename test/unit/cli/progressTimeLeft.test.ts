@@ -16,11 +16,19 @@ test('the time left follows the stage pace and restarts with each stage', () => 
   const left = new StageTimeLeft(() => now);
   assert.equal(left.annotate({ stage: 'influence', done: 0, total: 50 }).secondsLeft, undefined, 'nothing counted yet');
   now = 20_000;
-  assert.equal(left.annotate({ stage: 'influence', done: 10, total: 50 }).secondsLeft, 80, '10 solves in 20 s: 40 more take 80 s');
+  assert.equal(
+    left.annotate({ stage: 'influence', done: 10, total: 50 }).secondsLeft,
+    80,
+    '10 solves in 20 s: 40 more take 80 s',
+  );
   now = 100_000;
   assert.equal(left.annotate({ stage: 'influence', done: 50, total: 50 }).secondsLeft, 0);
   now = 100_500;
-  assert.equal(left.annotate({ stage: 'verify', done: 1, total: 10 }).secondsLeft, undefined, 'a new stage: too early to tell');
+  assert.equal(
+    left.annotate({ stage: 'verify', done: 1, total: 10 }).secondsLeft,
+    undefined,
+    'a new stage: too early to tell',
+  );
   now = 102_000;
   assert.equal(left.annotate({ stage: 'verify', done: 2, total: 10 }).secondsLeft, 6);
 });
@@ -32,7 +40,11 @@ test('a stage that says "0 done" again after a preparation phase is timed from t
   now = 60_000;
   left.annotate({ stage: 'influence', done: 0, total: 50, message: 'cg: solves' });
   now = 70_000;
-  assert.equal(left.annotate({ stage: 'influence', done: 5, total: 50 }).secondsLeft, 90, '5 solves in 10 s, not in 70 s');
+  assert.equal(
+    left.annotate({ stage: 'influence', done: 5, total: 50 }).secondsLeft,
+    90,
+    '5 solves in 10 s, not in 70 s',
+  );
 });
 
 test('time left reads as a person would say it', () => {
@@ -60,7 +72,12 @@ test('in a log (stderr not a terminal) the CLI prints each stage, then the count
 
 test('the extension gets the time left in the progress message', () => {
   const sent: ComputeToHost[] = [];
-  const f = new ProgressForwarder((m) => sent.push(m), () => undefined, 0, () => 0);
+  const f = new ProgressForwarder(
+    (m) => sent.push(m),
+    () => undefined,
+    0,
+    () => 0,
+  );
   f.update({ stage: 'influence', done: 12, total: 50, message: 'cg', secondsLeft: 170 });
   f.update({ stage: 'verify', done: 1, total: 4, secondsLeft: 30 });
   f.update({ stage: 'ranking', done: 0, total: 1 });

@@ -43,7 +43,10 @@ describe('CLI: a test file beside the training file', () => {
   });
 
   test('--no-test-partner holds out 20% of train.csv; --test names another file', async () => {
-    const [off, other] = await Promise.all([analyze(['--no-test-partner']), analyze(['--test', path.join(root, 'data', 'other.csv')])]);
+    const [off, other] = await Promise.all([
+      analyze(['--no-test-partner']),
+      analyze(['--test', path.join(root, 'data', 'other.csv')]),
+    ]);
     assert.doesNotMatch(off.run.stderr, /test set/);
     assert.equal(off.results.dataset.testSource, 'holdout');
     assert.equal(off.results.dataset.testPath, undefined);

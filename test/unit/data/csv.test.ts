@@ -36,18 +36,32 @@ describe('CSV label and split detection', () => {
 
   test('a split column assigns train and test (validation counts as test)', async () => {
     const dir = tempDir();
-    const file = write(dir, 's.csv', `x,split,label\n1,train,a\n2,TRAIN,b\n3,test,a\n4,Validation,b\n5,train,a\n6,val,b\n7,train,b\n`);
+    const file = write(
+      dir,
+      's.csv',
+      `x,split,label\n1,train,a\n2,TRAIN,b\n3,test,a\n4,Validation,b\n5,train,a\n6,val,b\n7,train,b\n`,
+    );
     const d = await loadDataset(file);
     assert.equal(d.testSource, 'split-column');
-    assert.deepEqual(d.train.sources.map((s) => s.row), [0, 1, 4, 6]);
-    assert.deepEqual(d.test.sources.map((s) => s.row), [2, 3, 5]);
+    assert.deepEqual(
+      d.train.sources.map((s) => s.row),
+      [0, 1, 4, 6],
+    );
+    assert.deepEqual(
+      d.test.sources.map((s) => s.row),
+      [2, 3, 5],
+    );
     assert.equal(d.dims, 1, 'the split column is not a feature');
   });
 
   test('an unknown split value is an error at its line', async () => {
     const dir = tempDir();
     const file = write(dir, 's.csv', `x,split,label\n1,train,a\n2,holdout,b\n`);
-    await rejectsInput(loadDataset(file), { file, line: 3, patterns: [/"holdout" in column 'split'/, /expected train, test or validation/] });
+    await rejectsInput(loadDataset(file), {
+      file,
+      line: 3,
+      patterns: [/"holdout" in column 'split'/, /expected train, test or validation/],
+    });
   });
 
   test('a separate test file: sources point at it, columns may be reordered', async () => {
@@ -109,7 +123,10 @@ describe('CSV label and split detection', () => {
     const file = write(dir, 'e.csv', `x,label\n1,a\n2,\n3,b\n4, \n5,a\n6,b\n`);
     const d = await loadDataset(file, { testFraction: 0 });
     assert.equal(d.train.y.length, 4);
-    assert.ok(d.warnings.includes(`Skipped 2 samples with an empty label in column 'label' (e.csv:3, e.csv:5).`), d.warnings.join('\n'));
+    assert.ok(
+      d.warnings.includes(`Skipped 2 samples with an empty label in column 'label' (e.csv:3, e.csv:5).`),
+      d.warnings.join('\n'),
+    );
   });
 
   test('previews render the raw record, cut to about 120 characters', async () => {
@@ -137,12 +154,20 @@ describe('CSV label and split detection', () => {
 describe('CSV errors', () => {
   test('empty file', async () => {
     const file = write(tempDir(), 'e.csv', '\n  \n');
-    await rejectsInput(loadDataset(file), { file, line: null, patterns: [/the file is empty; expected a header line/] });
+    await rejectsInput(loadDataset(file), {
+      file,
+      line: null,
+      patterns: [/the file is empty; expected a header line/],
+    });
   });
 
   test('header only', async () => {
     const file = write(tempDir(), 'h.csv', 'a,b,label\n\n');
-    await rejectsInput(loadDataset(file), { file, line: 1, patterns: [/header \(line 1\) but no data rows/, /expected one row per sample/] });
+    await rejectsInput(loadDataset(file), {
+      file,
+      line: 1,
+      patterns: [/header \(line 1\) but no data rows/, /expected one row per sample/],
+    });
   });
 
   test('a named label column that does not exist lists the columns', async () => {
@@ -156,7 +181,11 @@ describe('CSV errors', () => {
 
   test('only one class in the training data', async () => {
     const file = write(tempDir(), 'o.csv', 'x,label\n1,cat\n2,cat\n3,cat\n');
-    await rejectsInput(loadDataset(file), { file, line: 1, patterns: [/only one class \('cat'\) in column 'label'/, /expected at least two classes/] });
+    await rejectsInput(loadDataset(file), {
+      file,
+      line: 1,
+      patterns: [/only one class \('cat'\) in column 'label'/, /expected at least two classes/],
+    });
   });
 
   test('only one class in train even though test has another', async () => {
@@ -172,7 +201,10 @@ describe('CSV errors', () => {
     await rejectsInput(loadDataset(file), {
       file,
       line: 13,
-      patterns: [/column 'age' is numeric \(95\.0% of its values are numbers\) but line 13 has "forty"/, /expected a number, or an empty cell \/ NA \/ \? for a missing value/],
+      patterns: [
+        /column 'age' is numeric \(95\.0% of its values are numbers\) but line 13 has "forty"/,
+        /expected a number, or an empty cell \/ NA \/ \? for a missing value/,
+      ],
     });
   });
 
@@ -196,7 +228,11 @@ describe('CSV errors', () => {
   test('duplicate header names, single-column files, missing files, unknown extensions', async () => {
     const dir = tempDir();
     const dup = write(dir, 'd.csv', 'a,a,label\n1,2,x\n');
-    await rejectsInput(loadDataset(dup), { file: dup, line: 1, patterns: [/names column 'a' twice/, /expected unique column names/] });
+    await rejectsInput(loadDataset(dup), {
+      file: dup,
+      line: 1,
+      patterns: [/names column 'a' twice/, /expected unique column names/],
+    });
     const single = write(dir, 's.csv', 'label\nx\ny\n');
     await rejectsInput(loadDataset(single), { file: single, line: 1, patterns: [/single column \('label'\)/] });
     const missing = path.join(dir, 'nope.csv');
@@ -207,7 +243,10 @@ describe('CSV errors', () => {
 
   test('bad options are InputErrors too', async () => {
     const file = write(tempDir(), 'a.csv', 'x,label\n1,a\n2,b\n');
-    await rejectsInput(loadDataset(file, { testFraction: 1.5 }), { file, patterns: [/testFraction is 1.5; expected a number in \[0, 1\)/] });
+    await rejectsInput(loadDataset(file, { testFraction: 1.5 }), {
+      file,
+      patterns: [/testFraction is 1.5; expected a number in \[0, 1\)/],
+    });
     await rejectsInput(loadDataset(file, { maxSamples: 0 }), { file, patterns: [/maxSamples/] });
   });
 
@@ -215,7 +254,10 @@ describe('CSV errors', () => {
     let s = 'x,price\n';
     for (let i = 0; i < 300; i++) s += `${i},${(i * 1.37).toFixed(2)}\n`;
     const file = write(tempDir(), 'p.csv', s);
-    await rejectsInput(loadDataset(file), { file, patterns: [/column 'price' has 300 distinct values in 300 samples; expected class labels/] });
+    await rejectsInput(loadDataset(file), {
+      file,
+      patterns: [/column 'price' has 300 distinct values in 300 samples; expected class labels/],
+    });
   });
 });
 

@@ -42,18 +42,22 @@ describe('DelimitedReader', () => {
   });
 
   test('an unclosed quote is reported at the line where it opened', () => {
-    assert.throws(() => records('a,b\n1,2\n3,"never\n4,5\n6,7\n'), (e: unknown) => {
-      assert.ok(e instanceof InputError);
-      assert.equal(e.line, 3);
-      assert.match(e.detail, /quote opened on line 3 is never closed; expected a closing '"'/);
-      return true;
-    });
+    assert.throws(
+      () => records('a,b\n1,2\n3,"never\n4,5\n6,7\n'),
+      (e: unknown) => {
+        assert.ok(e instanceof InputError);
+        assert.equal(e.line, 3);
+        assert.match(e.detail, /quote opened on line 3 is never closed; expected a closing '"'/);
+        return true;
+      },
+    );
   });
 
   test('text after a closing quote is an error naming the line', () => {
     assert.throws(
       () => records('a,b\n1,2\n3,"x"y\n'),
-      (e: unknown) => e instanceof InputError && e.line === 3 && /after the closing quote of field 2; expected ','/.test(e.detail),
+      (e: unknown) =>
+        e instanceof InputError && e.line === 3 && /after the closing quote of field 2; expected ','/.test(e.detail),
     );
   });
 
@@ -101,7 +105,11 @@ describe('CSV sources through loadDataset', () => {
   test('ragged row: names the line and both field counts', async () => {
     const dir = tempDir();
     const file = write(dir, 'r.csv', 'a,b,c,d,label\n1,2,3,4,x\n1,2,3,4,y\n1,2,3,4,x\n1,2,3,4,y\n1,2,3,4,x\n1,2,y\n');
-    await rejectsInput(loadDataset(file), { file, line: 7, patterns: [/line 7 has 3 fields, the header has 5/, /expected 5 fields/] });
+    await rejectsInput(loadDataset(file), {
+      file,
+      line: 7,
+      patterns: [/line 7 has 3 fields, the header has 5/, /expected 5 fields/],
+    });
   });
 
   test('ragged row after a multi-line record names the record start', async () => {

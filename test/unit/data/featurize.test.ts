@@ -28,10 +28,20 @@ describe('numeric columns', () => {
     [1, 2, 3, 4].forEach((v, i) => assertClose(train[i][0], (v - mean) / std, 1e-6, `train x[${i}]`));
     assertClose(test[0][0], (100 - mean) / std, 1e-4, 'test x uses train stats');
     assertClose(test[1][0], (-5 - mean) / std, 1e-5);
-    assert.deepEqual([...train, ...test].map((r) => r[1]), [0, 0, 0, 0, 0, 0], 'constant column');
+    assert.deepEqual(
+      [...train, ...test].map((r) => r[1]),
+      [0, 0, 0, 0, 0, 0],
+      'constant column',
+    );
     // m: train values 10, 20 → mean 15, std 5; missing → 0.
-    assert.deepEqual(train.map((r) => r[2]), [-1, 0, 1, 0]);
-    assert.deepEqual(test.map((r) => r[2]), [0, 0]);
+    assert.deepEqual(
+      train.map((r) => r[2]),
+      [-1, 0, 1, 0],
+    );
+    assert.deepEqual(
+      test.map((r) => r[2]),
+      [0, 0],
+    );
     assert.deepEqual(d.warnings, [
       `Column 'c' has the same value in every training row; it carries no information (encoded as 0).`,
       `Column 'm': 4 missing values (2 in train, 2 in test) imputed with the training mean.`,
@@ -71,7 +81,9 @@ describe('categorical columns', () => {
       [1, 0, 0, 0],
       [0, 0, 0, 1],
     ]);
-    assert.deepEqual(d.warnings, [`Column 'color': 2 missing values (1 in train, 1 in test) encoded as a separate 'missing' category.`]);
+    assert.deepEqual(d.warnings, [
+      `Column 'color': 2 missing values (1 in train, 1 in test) encoded as a separate 'missing' category.`,
+    ]);
   });
 
   test('without missing training cells there is no missing slot', async () => {
@@ -79,7 +91,10 @@ describe('categorical columns', () => {
     const d = await loadDataset(file);
     assert.equal(d.dims, 2);
     assert.deepEqual(rows(d.test.x, 2), [[0, 0]]);
-    assert.ok(d.warnings.some((w) => /1 missing value \(0 in train, 1 in test\) encoded as all zeros/.test(w)), d.warnings.join('\n'));
+    assert.ok(
+      d.warnings.some((w) => /1 missing value \(0 in train, 1 in test\) encoded as all zeros/.test(w)),
+      d.warnings.join('\n'),
+    );
   });
 });
 
@@ -107,8 +122,14 @@ describe('text columns', () => {
     }
     assert.deepEqual(x[1].slice(0, textDims), x[5].slice(0, textDims));
     assert.notDeepEqual(x[0].slice(0, textDims), x[2].slice(0, textDims));
-    assert.ok(x[7].slice(0, textDims).every((v) => v === 0), 'missing text → zero row');
-    assert.ok(d.warnings.includes(`Column 'notes': 1 missing value (1 in train, 0 in test) treated as empty text.`), d.warnings.join('\n'));
+    assert.ok(
+      x[7].slice(0, textDims).every((v) => v === 0),
+      'missing text → zero row',
+    );
+    assert.ok(
+      d.warnings.includes(`Column 'notes': 1 missing value (1 in train, 0 in test) treated as empty text.`),
+      d.warnings.join('\n'),
+    );
   });
 
   test('TfidfModel: unit-norm rows, idf weights, unknown words add nothing', () => {
@@ -121,7 +142,10 @@ describe('text columns', () => {
     assert.equal(rare.filter((v) => v !== 0).length, 1);
     const none = new Float32Array(model.dims);
     model.transformInto('zebra', none, 0);
-    assert.ok(none.every((v) => v === 0), 'a word no training text has adds nothing');
+    assert.ok(
+      none.every((v) => v === 0),
+      'a word no training text has adds nothing',
+    );
     // 'apple' is in 2 of 3 texts, 'car' in 1: the rarer word weighs more, by the ratio of smoothed idfs.
     const idf = (df: number) => Math.log(4 / (1 + df)) + 1;
     const two = new Float32Array(model.dims);
@@ -145,7 +169,10 @@ describe('text columns', () => {
     const counts = termCounts('Hello hello world', 512);
     const total = [...counts.values()].reduce((a, b) => a + b, 0);
     assert.equal(total, 3 + 2, '3 words + 2 bigrams');
-    assert.equal(counts.get(hashString('hello') % 512), 2 + (hashString('hello hello') % 512 === hashString('hello') % 512 ? 1 : 0));
+    assert.equal(
+      counts.get(hashString('hello') % 512),
+      2 + (hashString('hello hello') % 512 === hashString('hello') % 512 ? 1 : 0),
+    );
   });
 
   test('JSONL-style text field detection by content: many distinct values with several words', async () => {

@@ -48,7 +48,12 @@ export function pngBytes(width: number, height: number, pixel: (x: number, y: nu
   return PNG.sync.write(png);
 }
 
-export function jpegBytes(width: number, height: number, pixel: (x: number, y: number) => number[], quality = 95): Buffer {
+export function jpegBytes(
+  width: number,
+  height: number,
+  pixel: (x: number, y: number) => number[],
+  quality = 95,
+): Buffer {
   return encodeJpeg({ data: rgba(width, height, pixel), width, height }, quality).data;
 }
 
@@ -69,7 +74,10 @@ export async function rejectsInput(
   } catch (err) {
     caught = err;
   }
-  assert.ok(caught instanceof InputError, `expected an InputError, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`);
+  assert.ok(
+    caught instanceof InputError,
+    `expected an InputError, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`,
+  );
   const err = caught;
   if (expect.file !== undefined) assert.equal(err.file, expect.file);
   if (expect.line === null) assert.equal(err.line, undefined);

@@ -9,7 +9,8 @@ import { assertClose, grey, jpegBytes, pngBytes, rejectsInput, tempDir, write } 
 /** root/<class>/<i>.png, `perClass` images of size w×h filled with a grey level per class. */
 function classFolders(root: string, classes: string[], perClass: number, w = 8, h = 8, prefix = ''): void {
   classes.forEach((c, k) => {
-    for (let i = 0; i < perClass; i++) write(root, `${prefix}${c}/${String(i).padStart(4, '0')}.png`, pngBytes(w, h, grey(k * 100)));
+    for (let i = 0; i < perClass; i++)
+      write(root, `${prefix}${c}/${String(i).padStart(4, '0')}.png`, pngBytes(w, h, grey(k * 100)));
   });
 }
 
@@ -41,14 +42,17 @@ describe('image folder layouts', () => {
     classFolders(root, ['cat', 'dog'], 2, 8, 8, 'test/');
     const d = await loadDataset(root);
     assert.equal(d.testSource, 'test-folder');
-    assert.deepEqual(d.train.sources.map((s) => s.path), [
-      'train/cat/0000.png',
-      'train/cat/0001.png',
-      'train/cat/0002.png',
-      'train/dog/0000.png',
-      'train/dog/0001.png',
-      'train/dog/0002.png',
-    ]);
+    assert.deepEqual(
+      d.train.sources.map((s) => s.path),
+      [
+        'train/cat/0000.png',
+        'train/cat/0001.png',
+        'train/cat/0002.png',
+        'train/dog/0000.png',
+        'train/dog/0001.png',
+        'train/dog/0002.png',
+      ],
+    );
     assert.deepEqual(Array.from(d.test.y), [0, 0, 1, 1]);
     assert.equal(d.test.sources[3].path, 'test/dog/0001.png');
   });
@@ -59,7 +63,10 @@ describe('image folder layouts', () => {
     classFolders(root, ['a', 'b'], 1, 4, 4, 'val/');
     const d = await loadDataset(root);
     assert.equal(d.testSource, 'test-folder');
-    assert.deepEqual(d.test.sources.map((s) => s.path), ['val/a/0000.png', 'val/b/0000.png']);
+    assert.deepEqual(
+      d.test.sources.map((s) => s.path),
+      ['val/a/0000.png', 'val/b/0000.png'],
+    );
     const other = tempDir();
     classFolders(other, ['a', 'b'], 1, 4, 4, 'holdout/');
     const e = await loadDataset(path.join(root, 'train'), { testPath: path.join(other, 'holdout') });
@@ -73,7 +80,10 @@ describe('image folder layouts', () => {
     classFolders(root, ['a', 'b'], 3, 4, 4);
     const calls: [number, number][] = [];
     await loadDataset(root, { onProgress: (done, total) => calls.push([done, total]) });
-    assert.deepEqual(calls, [1, 2, 3, 4, 5, 6].map((k) => [k, 6]));
+    assert.deepEqual(
+      calls,
+      [1, 2, 3, 4, 5, 6].map((k) => [k, 6]),
+    );
   });
 
   test('non-image files are skipped with a warning, hidden files ignored, subfolders included', async () => {
@@ -91,10 +101,26 @@ describe('image folder layouts', () => {
 
   test('JPEG images decode (RGB kept when asked)', async () => {
     const root = tempDir();
-    write(root, 'red/1.jpg', jpegBytes(8, 8, () => [200, 30, 30]));
-    write(root, 'red/2.jpeg', jpegBytes(8, 8, () => [210, 20, 40]));
-    write(root, 'blue/1.JPG', jpegBytes(8, 8, () => [20, 30, 220]));
-    write(root, 'blue/2.jpg', jpegBytes(8, 8, () => [30, 40, 200]));
+    write(
+      root,
+      'red/1.jpg',
+      jpegBytes(8, 8, () => [200, 30, 30]),
+    );
+    write(
+      root,
+      'red/2.jpeg',
+      jpegBytes(8, 8, () => [210, 20, 40]),
+    );
+    write(
+      root,
+      'blue/1.JPG',
+      jpegBytes(8, 8, () => [20, 30, 220]),
+    );
+    write(
+      root,
+      'blue/2.jpg',
+      jpegBytes(8, 8, () => [30, 40, 200]),
+    );
     const d = await loadDataset(root, { testFraction: 0, grayscale: false });
     assert.deepEqual(d.imageShape, [8, 8, 3]);
     const first = d.train.sources.findIndex((s) => s.path === 'blue/1.JPG');
@@ -112,7 +138,11 @@ describe('resizing', () => {
       [255, 251, 30, 40],
     ];
     const root = tempDir();
-    write(root, 'a/1.png', pngBytes(4, 4, (x, y) => grey(values[y][x])()));
+    write(
+      root,
+      'a/1.png',
+      pngBytes(4, 4, (x, y) => grey(values[y][x])()),
+    );
     write(root, 'b/1.png', pngBytes(4, 4, grey(0)));
     const d = await loadDataset(root, { testFraction: 0, imageSize: [2, 2] });
     assert.deepEqual(d.imageShape, [2, 2, 1]);
@@ -135,8 +165,22 @@ describe('resizing', () => {
   });
 
   test('default size: the most common size, longer side cut to 32', () => {
-    assert.deepEqual(defaultSize([[64, 48], [64, 48], [10, 10]]), [32, 24]);
-    assert.deepEqual(defaultSize([[28, 28], [30, 30], [28, 28]]), [28, 28]);
+    assert.deepEqual(
+      defaultSize([
+        [64, 48],
+        [64, 48],
+        [10, 10],
+      ]),
+      [32, 24],
+    );
+    assert.deepEqual(
+      defaultSize([
+        [28, 28],
+        [30, 30],
+        [28, 28],
+      ]),
+      [28, 28],
+    );
   });
 
   test('through loadDataset: mixed sizes go to the most common one', async () => {
@@ -148,28 +192,46 @@ describe('resizing', () => {
     const d = await loadDataset(root, { testFraction: 0 });
     assert.deepEqual(d.imageShape, [32, 24, 1]);
     const b1 = d.train.sources.findIndex((s) => s.path === 'b/1.png');
-    assert.ok(d.train.x.subarray(b1 * 768, (b1 + 1) * 768).every((v) => Math.abs(v - 200 / 255) < 1e-6), 'an enlarged flat image stays flat');
+    assert.ok(
+      d.train.x.subarray(b1 * 768, (b1 + 1) * 768).every((v) => Math.abs(v - 200 / 255) < 1e-6),
+      'an enlarged flat image stays flat',
+    );
   });
 });
 
 describe('channels', () => {
-  test('auto: grey when every image has R = G = B; RGB as soon as one is coloured (earlier images replicated)', async () => {
-    const root = tempDir();
-    write(root, 'a/1.png', pngBytes(2, 2, grey(50)));
-    write(root, 'b/1.png', pngBytes(2, 2, grey(150)));
-    const g = await loadDataset(root, { testFraction: 0 });
-    assert.deepEqual(g.imageShape, [2, 2, 1]);
-    write(root, 'b/2.png', pngBytes(2, 2, () => [255, 0, 0]));
-    const c = await loadDataset(root, { testFraction: 0 });
-    assert.deepEqual(c.imageShape, [2, 2, 3]);
-    assert.deepEqual(Array.from(c.train.x.subarray(0, 3)), [50 / 255, 50 / 255, 50 / 255].map(Math.fround));
-    assert.deepEqual(Array.from(c.train.x.subarray(24, 27)), [1, 0, 0]);
-  });
+  test(
+    'auto: grey when every image has R = G = B; RGB as soon as one is ' + 'coloured (earlier images replicated)',
+    async () => {
+      const root = tempDir();
+      write(root, 'a/1.png', pngBytes(2, 2, grey(50)));
+      write(root, 'b/1.png', pngBytes(2, 2, grey(150)));
+      const g = await loadDataset(root, { testFraction: 0 });
+      assert.deepEqual(g.imageShape, [2, 2, 1]);
+      write(
+        root,
+        'b/2.png',
+        pngBytes(2, 2, () => [255, 0, 0]),
+      );
+      const c = await loadDataset(root, { testFraction: 0 });
+      assert.deepEqual(c.imageShape, [2, 2, 3]);
+      assert.deepEqual(Array.from(c.train.x.subarray(0, 3)), [50 / 255, 50 / 255, 50 / 255].map(Math.fround));
+      assert.deepEqual(Array.from(c.train.x.subarray(24, 27)), [1, 0, 0]);
+    },
+  );
 
   test('forced grayscale uses luma; transparent pixels are composited over white', async () => {
     const root = tempDir();
-    write(root, 'a/1.png', pngBytes(2, 1, (x) => (x === 0 ? [255, 0, 0, 255] : [0, 0, 0, 0])));
-    write(root, 'b/1.png', pngBytes(2, 1, () => [0, 0, 0, 128]));
+    write(
+      root,
+      'a/1.png',
+      pngBytes(2, 1, (x) => (x === 0 ? [255, 0, 0, 255] : [0, 0, 0, 0])),
+    );
+    write(
+      root,
+      'b/1.png',
+      pngBytes(2, 1, () => [0, 0, 0, 128]),
+    );
     const d = await loadDataset(root, { testFraction: 0, grayscale: true });
     assert.deepEqual(d.imageShape, [1, 2, 1]);
     assertClose(d.train.x[0], 0.299, 1e-6, 'luma of red');
@@ -184,7 +246,14 @@ describe('image errors', () => {
     classFolders(root, ['a', 'b'], 2);
     const bytes = pngBytes(8, 8, (x, y) => [x * 30, y * 30, 7]);
     const bad = write(root, 'b/bad.png', bytes.subarray(0, bytes.length - 20));
-    await rejectsInput(loadDataset(root), { file: bad, line: null, patterns: [/could not decode the PNG image \(the data ends early: the file looks truncated\)/, /expected a complete, valid PNG file/] });
+    await rejectsInput(loadDataset(root), {
+      file: bad,
+      line: null,
+      patterns: [
+        /could not decode the PNG image \(the data ends early: the file looks truncated\)/,
+        /expected a complete, valid PNG file/,
+      ],
+    });
   });
 
   test('a truncated JPEG names the file', async () => {
@@ -210,7 +279,10 @@ describe('image errors', () => {
     bytes.writeUInt32BE(20000, 20);
     assert.deepEqual(readImageHeader(bytes), { type: 'png', width: 20000, height: 20000 });
     const bomb = write(root, 'a/bomb.png', bytes);
-    await rejectsInput(loadDataset(root), { file: bomb, patterns: [/20000×20000 image \(400 megapixels\)/, /expected at most 50 megapixels/] });
+    await rejectsInput(loadDataset(root), {
+      file: bomb,
+      patterns: [/20000×20000 image \(400 megapixels\)/, /expected at most 50 megapixels/],
+    });
     // Also when the size is given, so no header pass runs first.
     await rejectsInput(loadDataset(root, { imageSize: [8, 8] }), { file: bomb, patterns: [/megapixels/] });
   });
@@ -222,10 +294,16 @@ describe('image errors', () => {
   test('an empty folder, and a folder with one class', async () => {
     const empty = tempDir();
     write(empty, 'readme.md', '# nothing');
-    await rejectsInput(loadDataset(empty), { file: empty, patterns: [/no images found/, /expected class folders of \.png\/\.jpg files/] });
+    await rejectsInput(loadDataset(empty), {
+      file: empty,
+      patterns: [/no images found/, /expected class folders of \.png\/\.jpg files/],
+    });
     const one = tempDir();
     classFolders(one, ['only'], 3);
-    await rejectsInput(loadDataset(one), { file: one, patterns: [/only one class \('only'\) in the class folders/, /expected at least two classes/] });
+    await rejectsInput(loadDataset(one), {
+      file: one,
+      patterns: [/only one class \('only'\) in the class folders/, /expected at least two classes/],
+    });
   });
 
   test('the error path joins the folder the user gave', async () => {

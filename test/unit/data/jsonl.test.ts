@@ -36,12 +36,15 @@ describe('JSONL records', () => {
     const x = rows(d.train.x, 4);
     assertClose(x[0][0], -10 / std);
     assert.equal(x[2][0], 0);
-    assert.deepEqual(x.map((r) => r.slice(1)), [
-      [1, 0, 0],
-      [0, 1, 0],
-      [1, 0, 0],
-      [0, 0, 1],
-    ]);
+    assert.deepEqual(
+      x.map((r) => r.slice(1)),
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+        [1, 0, 0],
+        [0, 0, 1],
+      ],
+    );
     assert.equal(d.train.preview[0], 'age=30, city=Oslo');
     assert.equal(d.train.preview[2], 'age=null, city=Oslo');
     assert.equal(d.warnings.length, 2);
@@ -80,25 +83,44 @@ describe('JSONL records', () => {
     const d = await loadDataset(file, { testFraction: 0 });
     assert.deepEqual(d.imageShape, [4, 4, 1]);
     assert.equal(d.dims, 16);
-    assert.deepEqual(d.train.sources[2], { path: 'data.jsonl', line: 3, row: 2, digest: recordDigest(JSON.stringify(recs[2])) });
+    assert.deepEqual(d.train.sources[2], {
+      path: 'data.jsonl',
+      line: 3,
+      row: 2,
+      digest: recordDigest(JSON.stringify(recs[2])),
+    });
     assertClose(d.train.x[2 * 16], 250 / 255, 1e-6);
     assert.ok(d.warnings.some((w) => /Field 'caption' ignored: the samples are the images named in 'image'/.test(w)));
   });
 
   test('a separate JSONL test file', async () => {
     const dir = tempDir();
-    const train = write(dir, 'train.jsonl', jsonl([{ v: 1, label: 'a' }, { v: 2, label: 'b' }, { v: 3, label: 'a' }]));
+    const train = write(
+      dir,
+      'train.jsonl',
+      jsonl([
+        { v: 1, label: 'a' },
+        { v: 2, label: 'b' },
+        { v: 3, label: 'a' },
+      ]),
+    );
     const test = write(dir, 'test.jsonl', jsonl([{ label: 'b', v: 9 }]));
     const d = await loadDataset(train, { testPath: test });
     assert.equal(d.testSource, 'test-file');
-    assert.deepEqual(d.test.sources, [{ path: 'test.jsonl', line: 1, row: 0, digest: recordDigest(JSON.stringify({ label: 'b', v: 9 })) }]);
+    assert.deepEqual(d.test.sources, [
+      { path: 'test.jsonl', line: 1, row: 0, digest: recordDigest(JSON.stringify({ label: 'b', v: 9 })) },
+    ]);
   });
 });
 
 describe('JSONL errors', () => {
   test('invalid JSON on line N', async () => {
     const file = write(tempDir(), 'bad.jsonl', `{"a": 1, "label": "x"}\n\n{"a": 2, "label": }\n`);
-    await rejectsInput(loadDataset(file), { file, line: 3, patterns: [/invalid JSON/, /expected one complete JSON object per line/] });
+    await rejectsInput(loadDataset(file), {
+      file,
+      line: 3,
+      patterns: [/invalid JSON/, /expected one complete JSON object per line/],
+    });
   });
 
   test('a line that is not an object', async () => {
@@ -108,39 +130,86 @@ describe('JSONL errors', () => {
 
   test('a record without the label field', async () => {
     const file = write(tempDir(), 'nolabel.jsonl', jsonl([{ a: 1, label: 'x' }, { a: 2, label: 'y' }, { a: 3 }]));
-    await rejectsInput(loadDataset(file), { file, line: 3, patterns: [/record has no 'label' field/, /expected every record to have the label field/] });
+    await rejectsInput(loadDataset(file), {
+      file,
+      line: 3,
+      patterns: [/record has no 'label' field/, /expected every record to have the label field/],
+    });
   });
 
   test('a named label field that does not exist lists the fields', async () => {
     const file = write(tempDir(), 'f.jsonl', jsonl([{ a: 1, b: 'x' }]));
-    await rejectsInput(loadDataset(file, { labelColumn: 'target' }), { file, line: null, patterns: [/label field 'target' not found; expected one of the fields: 'a', 'b'/] });
+    await rejectsInput(loadDataset(file, { labelColumn: 'target' }), {
+      file,
+      line: null,
+      patterns: [/label field 'target' not found; expected one of the fields: 'a', 'b'/],
+    });
   });
 
   test('nested objects are not features', async () => {
     const file = write(tempDir(), 'n.jsonl', jsonl([{ a: { deep: 1 }, label: 'x' }]));
-    await rejectsInput(loadDataset(file), { file, line: 1, patterns: [/field 'a' holds an object; expected a number, a string/] });
+    await rejectsInput(loadDataset(file), {
+      file,
+      line: 1,
+      patterns: [/field 'a' holds an object; expected a number, a string/],
+    });
   });
 
   test('a record without an image once the image field is established', async () => {
     const dir = tempDir();
     write(dir, 'a.png', pngBytes(2, 2, grey(0)));
-    const file = write(dir, 'i.jsonl', jsonl([{ img: 'a.png', label: 'x' }, { img: 'a.png', label: 'y' }, { img: null, label: 'x' }]));
-    await rejectsInput(loadDataset(file), { file, line: 3, patterns: [/no image path in field 'img'; expected every record to name its image/] });
+    const file = write(
+      dir,
+      'i.jsonl',
+      jsonl([
+        { img: 'a.png', label: 'x' },
+        { img: 'a.png', label: 'y' },
+        { img: null, label: 'x' },
+      ]),
+    );
+    await rejectsInput(loadDataset(file), {
+      file,
+      line: 3,
+      patterns: [/no image path in field 'img'; expected every record to name its image/],
+    });
   });
 
   test('a missing image file names it', async () => {
     const dir = tempDir();
     write(dir, 'a.png', pngBytes(2, 2, grey(0)));
-    const file = write(dir, 'i.jsonl', jsonl([{ img: 'a.png', label: 'x' }, { img: 'gone.png', label: 'y' }]));
-    await rejectsInput(loadDataset(file, { testFraction: 0 }), { file: `${dir}/gone.png`, patterns: [/cannot be read/] });
+    const file = write(
+      dir,
+      'i.jsonl',
+      jsonl([
+        { img: 'a.png', label: 'x' },
+        { img: 'gone.png', label: 'y' },
+      ]),
+    );
+    await rejectsInput(loadDataset(file, { testFraction: 0 }), {
+      file: `${dir}/gone.png`,
+      patterns: [/cannot be read/],
+    });
   });
 
   test('empty file and fields that differ in the test file', async () => {
     const dir = tempDir();
     const empty = write(dir, 'e.jsonl', '\n\n');
-    await rejectsInput(loadDataset(empty), { file: empty, patterns: [/the file is empty; expected one JSON object per line/] });
-    const train = write(dir, 'train.jsonl', jsonl([{ v: 1, label: 'a' }, { v: 2, label: 'b' }]));
+    await rejectsInput(loadDataset(empty), {
+      file: empty,
+      patterns: [/the file is empty; expected one JSON object per line/],
+    });
+    const train = write(
+      dir,
+      'train.jsonl',
+      jsonl([
+        { v: 1, label: 'a' },
+        { v: 2, label: 'b' },
+      ]),
+    );
     const test = write(dir, 'test.jsonl', jsonl([{ w: 1, label: 'a' }]));
-    await rejectsInput(loadDataset(train, { testPath: test }), { file: test, patterns: [/fields differ from the training file \(missing 'v'; extra 'w'\)/] });
+    await rejectsInput(loadDataset(train, { testPath: test }), {
+      file: test,
+      patterns: [/fields differ from the training file \(missing 'v'; extra 'w'\)/],
+    });
   });
 });

@@ -59,7 +59,10 @@ describe('stratified hold-out', () => {
     d.test.y.forEach((y) => perClass[y]++);
     assert.deepEqual(perClass, [12, 6, 2]);
     const lines = d.train.sources.map((s) => s.line!);
-    assert.deepEqual(lines, [...lines].sort((a, b) => a - b));
+    assert.deepEqual(
+      lines,
+      [...lines].sort((a, b) => a - b),
+    );
     const again = await loadDataset(file);
     assert.deepEqual(again.test.sources, d.test.sources);
     const other = await loadDataset(file, { seed: 1 });
@@ -77,7 +80,10 @@ describe('maxSamples subsample', () => {
     assert.equal(picked.filter((l) => l === 'a').length, 30);
     assert.equal(picked.filter((l) => l === 'b').length, 15);
     assert.equal(picked.filter((l) => l === 'c').length, 5);
-    assert.deepEqual(Array.from(keep), Array.from(keep).sort((a, b) => a - b));
+    assert.deepEqual(
+      Array.from(keep),
+      Array.from(keep).sort((a, b) => a - b),
+    );
     assert.deepEqual(stratifiedSubsample(labels, 50, 0), keep);
   });
 

@@ -4,10 +4,41 @@ import fc from 'fast-check';
 import { isMissingToken, parseNumber, PreviewBuilder } from '../../../src/compute/data/table';
 
 test('parseNumber accepts plain finite decimals only', () => {
-  for (const [s, v] of [['1', 1], ['-2.5', -2.5], ['.5', 0.5], ['5.', 5], ['+3', 3], ['1e5', 1e5], ['-1.5E-3', -1.5e-3], ['007', 7], ['0', 0]] as const) {
+  for (const [s, v] of [
+    ['1', 1],
+    ['-2.5', -2.5],
+    ['.5', 0.5],
+    ['5.', 5],
+    ['+3', 3],
+    ['1e5', 1e5],
+    ['-1.5E-3', -1.5e-3],
+    ['007', 7],
+    ['0', 0],
+  ] as const) {
     assert.equal(parseNumber(s, false), v, s);
   }
-  for (const s of ['', 'abc', '0x10', '0X1f', '0b1', '0o7', 'Infinity', '-Infinity', '+inf', '1e999', '-1e999', '1,5', '1 2', '.', '-', '+', '1e', '1_000', 'NaN', '١']) {
+  for (const s of [
+    '',
+    'abc',
+    '0x10',
+    '0X1f',
+    '0b1',
+    '0o7',
+    'Infinity',
+    '-Infinity',
+    '+inf',
+    '1e999',
+    '-1e999',
+    '1,5',
+    '1 2',
+    '.',
+    '-',
+    '+',
+    '1e',
+    '1_000',
+    'NaN',
+    '١',
+  ]) {
     assert.ok(Number.isNaN(parseNumber(s, false)), s);
   }
   assert.equal(parseNumber('3,14', true), 3.14);
@@ -18,7 +49,13 @@ test('parseNumber accepts plain finite decimals only', () => {
 test('parseNumber gives exactly the double Number() gives, or NaN on overflow (fast path included)', () => {
   const digits = (max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: max });
   const decimal = fc
-    .tuple(fc.constantFrom('', '-', '+'), digits(12), fc.constantFrom('', '.'), digits(12), fc.constantFrom('', 'e5', 'E-7', 'e+300'))
+    .tuple(
+      fc.constantFrom('', '-', '+'),
+      digits(12),
+      fc.constantFrom('', '.'),
+      digits(12),
+      fc.constantFrom('', 'e5', 'E-7', 'e+300'),
+    )
     .map(([sign, a, dot, b, exp]) => `${sign}${a}${dot}${dot ? b : ''}${exp}`)
     .filter((s) => /\d/.test(s) && !/^[+-]?(e|E)/.test(s));
   fc.assert(

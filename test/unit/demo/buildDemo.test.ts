@@ -20,7 +20,10 @@ function hashTree(dir: string): string {
     .filter((f) => fs.statSync(path.join(dir, f)).isFile())
     .map((f) => f.split(path.sep).join('/'))
     .sort();
-  for (const f of files) h.update(f).update('\0').update(fs.readFileSync(path.join(dir, f)));
+  for (const f of files)
+    h.update(f)
+      .update('\0')
+      .update(fs.readFileSync(path.join(dir, f)));
   return h.digest('hex');
 }
 
@@ -76,7 +79,10 @@ describe('buildDemoDataset (200 samples)', () => {
     const lines = csvRows(dir);
     const header = lines[0].split(',');
     assert.equal(header.length, 787);
-    assert.deepEqual([header[0], header[1], header[2], header[785], header[786]], ['id', 'split', 'p0', 'p783', 'label']);
+    assert.deepEqual(
+      [header[0], header[1], header[2], header[785], header[786]],
+      ['id', 'split', 'p0', 'p783', 'label'],
+    );
     assert.equal(lines.length, 202); // header + 200 + trailing newline
     assert.equal(lines[201], '');
     for (const f of manifest.flipped) {
@@ -96,7 +102,9 @@ describe('buildDemoDataset (200 samples)', () => {
       const file = path.join(dir, 'images', cells[1], cells[786], `${cells[0].padStart(5, '0')}.png`);
       assert.deepEqual([...grayPixels(file)], cells.slice(2, 786).map(Number), file);
     }
-    const pngCount = (fs.readdirSync(path.join(dir, 'images'), { recursive: true }) as string[]).filter((f) => f.endsWith('.png')).length;
+    const pngCount = (fs.readdirSync(path.join(dir, 'images'), { recursive: true }) as string[]).filter((f) =>
+      f.endsWith('.png'),
+    ).length;
     assert.equal(pngCount, 200);
   });
 
@@ -134,7 +142,10 @@ describe('buildDemoDataset: output folder safety', () => {
     const dir = path.join(tmpRoot, 'user-folder');
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'thesis.tex'), 'precious');
-    assert.throws(() => buildDemoDataset(dir, { samples: 20 }), (e: unknown) => e instanceof InputError && /refusing/.test(e.message));
+    assert.throws(
+      () => buildDemoDataset(dir, { samples: 20 }),
+      (e: unknown) => e instanceof InputError && /refusing/.test(e.message),
+    );
     assert.deepEqual(fs.readdirSync(dir), ['thesis.tex']);
     assert.equal(fs.readFileSync(path.join(dir, 'thesis.tex'), 'utf8'), 'precious');
   });
@@ -175,10 +186,15 @@ describe('buildDemoDataset: output folder safety', () => {
     const m = buildDemoDataset(dir, { samples: 20, seed: 2 });
     assert.equal(m.nTrain + m.nTest, 20);
     assert.equal(csvRows(dir).length, 22);
-    const pngs = (fs.readdirSync(path.join(dir, 'images'), { recursive: true }) as string[]).filter((f) => f.endsWith('.png'));
+    const pngs = (fs.readdirSync(path.join(dir, 'images'), { recursive: true }) as string[]).filter((f) =>
+      f.endsWith('.png'),
+    );
     assert.equal(pngs.length, 20, 'no images left over from the previous run');
     // no temporary siblings left behind
-    assert.deepEqual(fs.readdirSync(tmpRoot).filter((f) => f.startsWith('.rerun')), []);
+    assert.deepEqual(
+      fs.readdirSync(tmpRoot).filter((f) => f.startsWith('.rerun')),
+      [],
+    );
   });
 
   test('bad options are rejected before anything is written', () => {

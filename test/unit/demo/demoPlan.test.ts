@@ -8,7 +8,12 @@ const COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
 
 test('defaults', () => {
   assert.deepEqual(resolveDemoOptions(), { samples: 3000, testFraction: 0.2, noiseRate: 0.1, seed: 0 });
-  assert.deepEqual(resolveDemoOptions({ seed: 3, samples: undefined }), { samples: 3000, testFraction: 0.2, noiseRate: 0.1, seed: 3 });
+  assert.deepEqual(resolveDemoOptions({ seed: 3, samples: undefined }), {
+    samples: 3000,
+    testFraction: 0.2,
+    noiseRate: 0.1,
+    seed: 3,
+  });
 });
 
 test('plan invariants hold for any options (property)', () => {
@@ -22,7 +27,10 @@ test('plan invariants hold for any options (property)', () => {
         const plan = planDemo(resolveDemoOptions({ samples, testFraction, noiseRate, seed }), COUNTS);
         const train = plan.filter((s) => s.split === 'train');
         assert.equal(plan.length, samples);
-        assert.deepEqual(plan.map((s) => s.id), [...plan.keys()]);
+        assert.deepEqual(
+          plan.map((s) => s.id),
+          [...plan.keys()],
+        );
         // training samples come first, so ids double as CSV data rows
         assert.ok(plan.slice(0, train.length).every((s) => s.split === 'train'));
         const flipped = plan.filter((s) => s.givenDigit !== s.trueDigit);
@@ -49,7 +57,8 @@ test('flipped labels are spread evenly over the 9 wrong digits', () => {
   for (const s of plan) offsets[(s.givenDigit - s.trueDigit + 10) % 10]++;
   assert.equal(offsets[0], 0);
   // 8000 / 9 ≈ 889 each; a fair draw stays well within ±15%
-  for (let o = 1; o < 10; o++) assert.ok(Math.abs(offsets[o] - 8000 / 9) < 0.15 * (8000 / 9), `offset ${o}: ${offsets[o]}`);
+  for (let o = 1; o < 10; o++)
+    assert.ok(Math.abs(offsets[o] - 8000 / 9) < 0.15 * (8000 / 9), `offset ${o}: ${offsets[o]}`);
 });
 
 test('testFraction 0 gives no test split', () => {

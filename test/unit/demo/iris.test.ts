@@ -20,10 +20,20 @@ test('loadIrisCsv writes 150 flowers of 3 species with the expected header', () 
     for (const line of lines.slice(1)) {
       const cells = line.split(',');
       assert.equal(cells.length, 5);
-      assert.ok(cells.slice(0, 4).every((c) => Number.isFinite(Number(c)) && Number(c) > 0), line);
+      assert.ok(
+        cells.slice(0, 4).every((c) => Number.isFinite(Number(c)) && Number(c) > 0),
+        line,
+      );
       perSpecies.set(cells[4], (perSpecies.get(cells[4]) ?? 0) + 1);
     }
-    assert.deepEqual([...perSpecies.entries()], [['setosa', 50], ['versicolor', 50], ['virginica', 50]]);
+    assert.deepEqual(
+      [...perSpecies.entries()],
+      [
+        ['setosa', 50],
+        ['versicolor', 50],
+        ['virginica', 50],
+      ],
+    );
     assert.deepEqual(fs.readdirSync(path.dirname(file)), ['iris.csv'], 'no temporary file left behind');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

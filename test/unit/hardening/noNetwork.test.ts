@@ -30,26 +30,41 @@ test('the trap fires on a connection attempt (so a silent log means something)',
   }
 });
 
-test('a whole analysis on two worker threads opens no socket, resolves no name, fetches nothing', { timeout: 240_000 }, async () => {
-  await ensureBuilt();
-  const dir = makeTempDir('nonet');
-  try {
-    const { file } = writeBlobsCsv(path.join(dir, 'data.csv'), { n: 120, classes: ['a', 'b', 'c'], seed: 3 });
-    const logFile = path.join(dir, 'net.log');
-    const out = path.join(dir, 'results.json');
-    const child = spawn(process.execPath, [CLI, 'analyze', file, '--model', 'mlp', '--workers', '2', '--epochs', '3', '--out', out, '--no-progress'], {
-      cwd: dir,
-      env: trappedEnv(logFile),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const run = await finished(child, 200_000);
-    assert.equal(run.code, 0, describeRun(run));
-    assert.ok(fs.existsSync(out), 'the analysis wrote its results');
-    const lines = fs.readFileSync(logFile, 'utf8').trim().split('\n');
-    assert.deepEqual(lines.filter((l) => l.startsWith('NETWORK')), [], 'no network access');
-    assert.ok(lines.includes('loaded main'), lines.join('\n'));
-    assert.ok(lines.some((l) => l.startsWith('loaded worker')), `the trap must cover the worker threads too:\n${lines.join('\n')}`);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  'a whole analysis on two worker threads opens no socket, resolves no name, fetches nothing',
+  { timeout: 240_000 },
+  async () => {
+    await ensureBuilt();
+    const dir = makeTempDir('nonet');
+    try {
+      const { file } = writeBlobsCsv(path.join(dir, 'data.csv'), { n: 120, classes: ['a', 'b', 'c'], seed: 3 });
+      const logFile = path.join(dir, 'net.log');
+      const out = path.join(dir, 'results.json');
+      const child = spawn(
+        process.execPath,
+        [CLI, 'analyze', file, '--model', 'mlp', '--workers', '2', '--epochs', '3', '--out', out, '--no-progress'],
+        {
+          cwd: dir,
+          env: trappedEnv(logFile),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      const run = await finished(child, 200_000);
+      assert.equal(run.code, 0, describeRun(run));
+      assert.ok(fs.existsSync(out), 'the analysis wrote its results');
+      const lines = fs.readFileSync(logFile, 'utf8').trim().split('\n');
+      assert.deepEqual(
+        lines.filter((l) => l.startsWith('NETWORK')),
+        [],
+        'no network access',
+      );
+      assert.ok(lines.includes('loaded main'), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => l.startsWith('loaded worker')),
+        `the trap must cover the worker threads too:\n${lines.join('\n')}`,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -16,7 +16,15 @@ import path from 'node:path';
 import { checkOutputTarget } from '../../../src/cli/outputTarget';
 import { InputError } from '../../../src/compute/errors';
 import { NotARegularFileError, removeStaleTemps, writeFileAtomic } from '../../../src/compute/results/writeAtomic';
-import { CLI, describeRun, ensureBuilt, leftoverTempFiles, makeTempDir, runCli, writeBlobsCsv } from '../../helpers/cli';
+import {
+  CLI,
+  describeRun,
+  ensureBuilt,
+  leftoverTempFiles,
+  makeTempDir,
+  runCli,
+  writeBlobsCsv,
+} from '../../helpers/cli';
 
 const root = makeTempDir('out-target');
 const isRoot = process.getuid?.() === 0;
@@ -41,9 +49,15 @@ describe('checkOutputTarget', () => {
     const data = dataset(dir);
     const fifo = path.join(dir, 'pipe');
     execFileSync('mkfifo', [fifo]);
-    await assert.rejects(checkOutputTarget(fifo, { datasetPath: data }), refuses(/named pipe \(FIFO\); expected a regular file/));
+    await assert.rejects(
+      checkOutputTarget(fifo, { datasetPath: data }),
+      refuses(/named pipe \(FIFO\); expected a regular file/),
+    );
     assert.ok(fs.statSync(fifo).isFIFO());
-    await assert.rejects(checkOutputTarget(dir, { datasetPath: data }), refuses(/is a folder; expected a regular file/));
+    await assert.rejects(
+      checkOutputTarget(dir, { datasetPath: data }),
+      refuses(/is a folder; expected a regular file/),
+    );
     const socketPath = path.join(dir, 'sock');
     const server = net.createServer().listen(socketPath);
     await new Promise((resolve) => server.once('listening', resolve));
@@ -54,13 +68,17 @@ describe('checkOutputTarget', () => {
     }
   });
 
-  test('a character device is refused (a device node made in a temp folder; root only)', { skip: !isRoot && 'mknod needs root' }, async () => {
-    const dir = fresh();
-    const dev = path.join(dir, 'full');
-    execFileSync('mknod', [dev, 'c', '1', '7']); // the same device as /dev/full
-    await assert.rejects(checkOutputTarget(dev, { datasetPath: dataset(dir) }), refuses(/is a character device/));
-    assert.ok(fs.statSync(dev).isCharacterDevice());
-  });
+  test(
+    'a character device is refused (a device node made in a temp folder; root only)',
+    { skip: !isRoot && 'mknod needs root' },
+    async () => {
+      const dir = fresh();
+      const dev = path.join(dir, 'full');
+      execFileSync('mknod', [dev, 'c', '1', '7']); // the same device as /dev/full
+      await assert.rejects(checkOutputTarget(dev, { datasetPath: dataset(dir) }), refuses(/is a character device/));
+      assert.ok(fs.statSync(dev).isCharacterDevice());
+    },
+  );
 
   test('the dataset itself, a symlink to it, a hard link to it and the test file are refused', async () => {
     const dir = fresh();
@@ -68,11 +86,23 @@ describe('checkOutputTarget', () => {
     const testFile = writeBlobsCsv(path.join(dir, 'test.csv'), { n: 10, classes: ['a', 'b'], seed: 2 }).file;
     fs.symlinkSync(data, path.join(dir, 'link.csv'));
     fs.linkSync(data, path.join(dir, 'hard.csv'));
-    for (const out of [data, path.join(dir, 'link.csv'), path.join(dir, 'hard.csv'), path.join(dir, '.', 'sub', '..', 'data.csv')]) {
+    for (const out of [
+      data,
+      path.join(dir, 'link.csv'),
+      path.join(dir, 'hard.csv'),
+      path.join(dir, '.', 'sub', '..', 'data.csv'),
+    ]) {
       fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
-      await assert.rejects(checkOutputTarget(out, { datasetPath: data, testPath: testFile }), refuses(/is the input .* itself/), out);
+      await assert.rejects(
+        checkOutputTarget(out, { datasetPath: data, testPath: testFile }),
+        refuses(/is the input .* itself/),
+        out,
+      );
     }
-    await assert.rejects(checkOutputTarget(testFile, { datasetPath: data, testPath: testFile }), refuses(/is the input .*test\.csv itself/));
+    await assert.rejects(
+      checkOutputTarget(testFile, { datasetPath: data, testPath: testFile }),
+      refuses(/is the input .*test\.csv itself/),
+    );
   });
 
   test('inside an image dataset folder (also through a linked folder) is refused; beside it is fine', async () => {
@@ -80,26 +110,50 @@ describe('checkOutputTarget', () => {
     const images = path.join(dir, 'images');
     fs.mkdirSync(path.join(images, 'cat'), { recursive: true });
     fs.symlinkSync(path.join(images, 'cat'), path.join(dir, 'catlink'));
-    for (const out of [path.join(images, 'r.json'), path.join(images, 'cat', 'r.json'), path.join(dir, 'catlink', 'r.json')]) {
-      await assert.rejects(checkOutputTarget(out, { datasetPath: images }), refuses(/inside the image dataset folder/), out);
+    for (const out of [
+      path.join(images, 'r.json'),
+      path.join(images, 'cat', 'r.json'),
+      path.join(dir, 'catlink', 'r.json'),
+    ]) {
+      await assert.rejects(
+        checkOutputTarget(out, { datasetPath: images }),
+        refuses(/inside the image dataset folder/),
+        out,
+      );
     }
     assert.equal(await checkOutputTarget(path.join(dir, 'r.json'), { datasetPath: images }), path.join(dir, 'r.json'));
   });
 
   test('a folder that cannot take a new file is found before the run (/sys refuses even root)', async () => {
-    await assert.rejects(checkOutputTarget('/sys/results.json', { datasetPath: '/nonexistent.csv' }), refuses(/cannot be written: creating a file in \/sys failed/));
-    await assert.rejects(checkOutputTarget(path.join(root, 'missing', 'r.json'), { datasetPath: '/x.csv' }), refuses(/does not exist/));
+    await assert.rejects(
+      checkOutputTarget('/sys/results.json', { datasetPath: '/nonexistent.csv' }),
+      refuses(/cannot be written: creating a file in \/sys failed/),
+    );
+    await assert.rejects(
+      checkOutputTarget(path.join(root, 'missing', 'r.json'), { datasetPath: '/x.csv' }),
+      refuses(/does not exist/),
+    );
   });
 
-  test('a new name and an existing results file are accepted; a symlink to a results file resolves to the file it names', async () => {
-    const dir = fresh();
-    const data = dataset(dir);
-    assert.equal(await checkOutputTarget(path.join(dir, 'new.json'), { datasetPath: data }), path.join(dir, 'new.json'));
-    fs.writeFileSync(path.join(dir, 'old.json'), '{}');
-    fs.symlinkSync(path.join(dir, 'old.json'), path.join(dir, 'latest.json'));
-    assert.equal(await checkOutputTarget(path.join(dir, 'latest.json'), { datasetPath: data }), fs.realpathSync(path.join(dir, 'old.json')));
-    assert.deepEqual(leftoverTempFiles(dir), [], 'the write probe is removed');
-  });
+  test(
+    'a new name and an existing results file are accepted; a symlink to a ' +
+      'results file resolves to the file it names',
+    async () => {
+      const dir = fresh();
+      const data = dataset(dir);
+      assert.equal(
+        await checkOutputTarget(path.join(dir, 'new.json'), { datasetPath: data }),
+        path.join(dir, 'new.json'),
+      );
+      fs.writeFileSync(path.join(dir, 'old.json'), '{}');
+      fs.symlinkSync(path.join(dir, 'old.json'), path.join(dir, 'latest.json'));
+      assert.equal(
+        await checkOutputTarget(path.join(dir, 'latest.json'), { datasetPath: data }),
+        fs.realpathSync(path.join(dir, 'old.json')),
+      );
+      assert.deepEqual(leftoverTempFiles(dir), [], 'the write probe is removed');
+    },
+  );
 });
 
 describe('writeFileAtomic over a special file', () => {
@@ -155,16 +209,27 @@ describe('the CLI', () => {
     assert.deepEqual(fs.readFileSync(data), before);
   });
 
-  test('--fit-cache whose kept-scores file (<fit>.scores) is a link to the dataset: exit 2 before any work, the dataset byte-identical', async () => {
-    const dir = fresh();
-    const data = dataset(dir);
-    const before = fs.readFileSync(data);
-    fs.symlinkSync(data, path.join(dir, 'fit.bin.scores'));
-    const run = await runCli(['analyze', data, '--out', path.join(dir, 'r.json'), '--fit-cache', path.join(dir, 'fit.bin')]);
-    assert.equal(run.code, 2, describeRun(run));
-    assert.match(run.stderr, /fit\.bin\.scores: is the input .*data\.csv itself .*choose another --fit-cache/);
-    assert.deepEqual(fs.readFileSync(data), before);
-  });
+  test(
+    '--fit-cache whose kept-scores file (<fit>.scores) is a link to the ' +
+      'dataset: exit 2 before any work, the dataset byte-identical',
+    async () => {
+      const dir = fresh();
+      const data = dataset(dir);
+      const before = fs.readFileSync(data);
+      fs.symlinkSync(data, path.join(dir, 'fit.bin.scores'));
+      const run = await runCli([
+        'analyze',
+        data,
+        '--out',
+        path.join(dir, 'r.json'),
+        '--fit-cache',
+        path.join(dir, 'fit.bin'),
+      ]);
+      assert.equal(run.code, 2, describeRun(run));
+      assert.match(run.stderr, /fit\.bin\.scores: is the input .*data\.csv itself .*choose another --fit-cache/);
+      assert.deepEqual(fs.readFileSync(data), before);
+    },
+  );
 
   test('--out in a folder that refuses new files: exit 2 before the run, not a stack trace after it', async () => {
     const dir = fresh();
@@ -174,47 +239,74 @@ describe('the CLI', () => {
     assert.doesNotMatch(run.stderr, /internal error|at .*\.js:\d+/);
   });
 
-  test('a results write that fails for lack of room (file size limit): exit 2 with a clear message, the old file kept', async () => {
-    const dir = fresh();
-    const data = writeBlobsCsv(path.join(dir, 'data.csv'), { n: 300, classes: ['a', 'b'], seed: 1 }).file;
-    const out = path.join(dir, 'results.json');
-    fs.writeFileSync(out, 'old results');
-    // 16 KiB is below the size of the results and above what the run writes before them.
-    const child = spawn('bash', ['-c', 'ulimit -f 16; exec "$0" "$@"', process.execPath, CLI, 'analyze', data, '--out', out, '--epochs', '2', '--no-progress'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(code, 2, stderr);
-    assert.match(stderr, /results\.json: .* while writing the results \([\d.]+ MB\); the previous file, if any, is unchanged/);
-    assert.equal(fs.readFileSync(out, 'utf8'), 'old results');
-    assert.deepEqual(leftoverTempFiles(dir), []);
-  });
-
-  test('a full disk (a 64 KiB tmpfs; root only): "no space left on the device", exit 2, old file kept', { skip: !isRoot && 'mounting needs root' }, async (t) => {
-    const mount = fresh();
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount], { stdio: 'pipe' });
-    } catch {
-      t.skip('this machine does not allow mounting a tmpfs');
-      return;
-    }
-    try {
-      const data = dataset(fresh());
-      const out = path.join(mount, 'results.json');
+  test(
+    'a results write that fails for lack of room (file size limit): exit 2 ' +
+      'with a clear message, the old file kept',
+    async () => {
+      const dir = fresh();
+      const data = writeBlobsCsv(path.join(dir, 'data.csv'), { n: 300, classes: ['a', 'b'], seed: 1 }).file;
+      const out = path.join(dir, 'results.json');
       fs.writeFileSync(out, 'old results');
-      fs.writeFileSync(path.join(mount, 'filler'), Buffer.alloc(40 * 1024));
-      const run = await runCli(['analyze', data, '--out', out, '--epochs', '2', '--no-progress']);
-      assert.equal(run.code, 2, describeRun(run));
-      assert.match(run.stderr, /no space left on the device while writing the results/);
+      // 16 KiB is below the size of the results and above what the run writes before them.
+      const child = spawn(
+        'bash',
+        [
+          '-c',
+          'ulimit -f 16; exec "$0" "$@"',
+          process.execPath,
+          CLI,
+          'analyze',
+          data,
+          '--out',
+          out,
+          '--epochs',
+          '2',
+          '--no-progress',
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, NODE_OPTIONS: '' },
+        },
+      );
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(code, 2, stderr);
+      assert.match(
+        stderr,
+        /results\.json: .* while writing the results \([\d.]+ MB\); the previous file, if any, is unchanged/,
+      );
       assert.equal(fs.readFileSync(out, 'utf8'), 'old results');
-      assert.deepEqual(leftoverTempFiles(mount), []);
-    } finally {
-      execFileSync('umount', [mount]);
-    }
-  });
+      assert.deepEqual(leftoverTempFiles(dir), []);
+    },
+  );
+
+  test(
+    'a full disk (a 64 KiB tmpfs; root only): "no space left on the device", exit 2, old file kept',
+    { skip: !isRoot && 'mounting needs root' },
+    async (t) => {
+      const mount = fresh();
+      try {
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount], { stdio: 'pipe' });
+      } catch {
+        t.skip('this machine does not allow mounting a tmpfs');
+        return;
+      }
+      try {
+        const data = dataset(fresh());
+        const out = path.join(mount, 'results.json');
+        fs.writeFileSync(out, 'old results');
+        fs.writeFileSync(path.join(mount, 'filler'), Buffer.alloc(40 * 1024));
+        const run = await runCli(['analyze', data, '--out', out, '--epochs', '2', '--no-progress']);
+        assert.equal(run.code, 2, describeRun(run));
+        assert.match(run.stderr, /no space left on the device while writing the results/);
+        assert.equal(fs.readFileSync(out, 'utf8'), 'old results');
+        assert.deepEqual(leftoverTempFiles(mount), []);
+      } finally {
+        execFileSync('umount', [mount]);
+      }
+    },
+  );
 
   test('a temp file left by a writer killed mid-write is removed by the next run', async () => {
     const dir = fresh();

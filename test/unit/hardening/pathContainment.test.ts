@@ -39,7 +39,11 @@ test('hostile paths are refused with a reason', () => {
     ['link-out/new/dog.png', /through a link/],
   ];
   for (const [relative, reason] of cases) {
-    assert.throws(() => resolveInside(root, relative), (e: unknown) => e instanceof OutsideRootError && reason.test(e.message), relative);
+    assert.throws(
+      () => resolveInside(root, relative),
+      (e: unknown) => e instanceof OutsideRootError && reason.test(e.message),
+      relative,
+    );
   }
 });
 
@@ -47,11 +51,27 @@ test('ordinary paths inside the root resolve, links that stay inside included', 
   assert.equal(resolveInside(root, 'cat/1.png'), path.join(root, 'cat', '1.png'));
   assert.equal(resolveInside(root, 'cat/./../cat/1.png'), path.join(root, 'cat', '1.png'));
   assert.equal(resolveInside(root, 'link-in/1.png'), path.join(root, 'link-in', '1.png'));
-  assert.equal(resolveInside(root, 'dog/2.png'), path.join(root, 'dog', '2.png'), 'a relabel target that does not exist yet');
+  assert.equal(
+    resolveInside(root, 'dog/2.png'),
+    path.join(root, 'dog', '2.png'),
+    'a relabel target that does not exist yet',
+  );
 });
 
 test('property: whatever resolveInside accepts lies inside the root, lexically and through links', () => {
-  const segment = fc.constantFrom('..', '.', '', 'cat', '1.png', 'link-out', 'link-in', 'dog', 'a b', '..\\..', '%2e%2e');
+  const segment = fc.constantFrom(
+    '..',
+    '.',
+    '',
+    'cat',
+    '1.png',
+    'link-out',
+    'link-in',
+    'dog',
+    'a b',
+    '..\\..',
+    '%2e%2e',
+  );
   fc.assert(
     fc.property(fc.array(segment, { minLength: 1, maxLength: 6 }), (parts) => {
       const relative = parts.join('/');

@@ -32,13 +32,23 @@ describe('±1e308 keeps its scale', () => {
     const huge = await loadDataset(write(dir, 'huge.csv', make('1e308')), { testFraction: 0 });
     const plain = await loadDataset(write(dir, 'plain.csv', make('1e30')), { testFraction: 0 });
     const zs = rows(huge.train.x, huge.dims).map((r) => r[0]);
-    assert.deepEqual(zs, rows(plain.train.x, plain.dims).map((r) => r[0]));
-    assert.ok(zs.every((z) => Math.abs(z) === 1), `±1 z-scores, got ${zs.slice(0, 4).join(', ')}`);
+    assert.deepEqual(
+      zs,
+      rows(plain.train.x, plain.dims).map((r) => r[0]),
+    );
+    assert.ok(
+      zs.every((z) => Math.abs(z) === 1),
+      `±1 z-scores, got ${zs.slice(0, 4).join(', ')}`,
+    );
     assert.deepEqual(huge.warnings, []);
   });
 
   test('mixed magnitudes near the limit keep mean and spread', async () => {
-    const file = write(tempDir(), 'm.csv', ['x,label', '1.7e308,a', '-1.7e308,b', '1e308,a', '-1e308,b', '0,a', '0,b'].join('\n'));
+    const file = write(
+      tempDir(),
+      'm.csv',
+      ['x,label', '1.7e308,a', '-1.7e308,b', '1e308,a', '-1e308,b', '0,a', '0,b'].join('\n'),
+    );
     const d = await loadDataset(file, { testFraction: 0 });
     const z = rows(d.train.x, d.dims).map((r) => r[0]);
     assert.ok(z.every(Number.isFinite) && z.some((v) => v !== 0), `finite, non-zero: ${z.join(', ')}`);
@@ -49,14 +59,19 @@ describe('±1e308 keeps its scale', () => {
     // Before: silently all zeros.
     const file = write(tempDir(), 'c.csv', ['x,k,label', '1,5,a', '2,5,b', '3,5,a', '4,5,b'].join('\n'));
     const d = await loadDataset(file, { testFraction: 0 });
-    assert.deepEqual(d.warnings, [`Column 'k' has the same value in every training row; it carries no information (encoded as 0).`]);
+    assert.deepEqual(d.warnings, [
+      `Column 'k' has the same value in every training row; it carries no information (encoded as 0).`,
+    ]);
   });
 });
 
 describe('JSONL numbers a double cannot hold', () => {
   // Before: "line 6 has "Infinity"" — JSON.parse had replaced the text.
   test('1e400 is quoted as written, with its line', async () => {
-    const lines = Array.from({ length: 20 }, (_, i) => `{"x": ${i === 5 ? '-1E400' : i}, "note": "1e999 \\"x\\": 2e999", "label": "${'ab'[i % 2]}"}`);
+    const lines = Array.from(
+      { length: 20 },
+      (_, i) => `{"x": ${i === 5 ? '-1E400' : i}, "note": "1e999 \\"x\\": 2e999", "label": "${'ab'[i % 2]}"}`,
+    );
     const err = await inputError(loadDataset(write(tempDir(), 'd.jsonl', lines.join('\n'))));
     assert.equal(err.line, 6);
     assert.match(err.message, /"-1E400"/);

@@ -24,16 +24,25 @@ async function rejection(file: string): Promise<InputError> {
 
 test('a binary file named .csv: "binary, not text", with the line of the first zero byte', async () => {
   const dir = tempDir();
-  const bytes = Buffer.concat([Buffer.from('a,b,label\n1,2,x\n'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0xff])]);
+  const bytes = Buffer.concat([
+    Buffer.from('a,b,label\n1,2,x\n'),
+    Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0xff]),
+  ]);
   const e = await rejection(write(dir, 'data.csv', bytes));
-  assert.match(e.message, /data\.csv:3: is a binary file, not text \(a zero byte at offset 20\); expected CSV, TSV or JSON Lines text/);
+  assert.match(
+    e.message,
+    /data\.csv:3: is a binary file, not text \(a zero byte at offset 20\); expected CSV, TSV or JSON Lines text/,
+  );
 });
 
 test('a Latin-1 CSV: names the line, the byte and the way out; a JSONL file likewise', async () => {
   const dir = tempDir();
   const latin1 = Buffer.from('a,b,label\n1,2,x\n3,4,caf\xe9\n5,6,x\n', 'latin1');
   const e = await rejection(write(dir, 'data.csv', latin1));
-  assert.match(e.message, /data\.csv:3: is not UTF-8 text: byte 0xE9 at offset 23 is not valid UTF-8 .*re-save the file as UTF-8/);
+  assert.match(
+    e.message,
+    /data\.csv:3: is not UTF-8 text: byte 0xE9 at offset 23 is not valid UTF-8 .*re-save the file as UTF-8/,
+  );
   const jsonl = Buffer.from('{"x":1,"label":"a"}\n{"x":2,"label":"\xe9t\xe9"}\n', 'latin1');
   assert.match((await rejection(write(dir, 'data.jsonl', jsonl))).message, /data\.jsonl:2: is not UTF-8 text/);
 });
@@ -58,7 +67,8 @@ test('firstInvalidUtf8 agrees with a fatal TextDecoder on any bytes, and points 
   const bytes = fc.oneof(
     fc.uint8Array({ maxLength: 40 }),
     // Mostly valid text with a stray byte somewhere.
-    fc.tuple(fc.string({ maxLength: 20 }), fc.integer({ min: 0x80, max: 0xff }), fc.string({ maxLength: 20 }))
+    fc
+      .tuple(fc.string({ maxLength: 20 }), fc.integer({ min: 0x80, max: 0xff }), fc.string({ maxLength: 20 }))
       .map(([a, b, c]) => Uint8Array.from([...Buffer.from(a), b, ...Buffer.from(c)])),
   );
   fc.assert(

@@ -18,7 +18,13 @@ test('fresh, stale and missing results; latest; known datasets', async () => {
   await cache.prepare(ds);
   const file = cache.resultsPath(ds, 'k1');
   writeFileSync(file, '{}');
-  await cache.record(ds, { settingsKey: 'k1', fingerprint: 'fp1', resultsFile: path.basename(file), createdAt: 't', options: { datasetPath: ds } });
+  await cache.record(ds, {
+    settingsKey: 'k1',
+    fingerprint: 'fp1',
+    resultsFile: path.basename(file),
+    createdAt: 't',
+    options: { datasetPath: ds },
+  });
   assert.equal((await cache.lookup(ds, 'k1', 'fp1'))?.status, 'fresh');
   assert.equal((await cache.lookup(ds, 'k1', 'fp2'))?.status, 'stale');
   assert.equal(await cache.lookup(ds, 'k2', 'fp1'), undefined, 'other settings are another result');
@@ -35,7 +41,10 @@ test('a damaged index is treated as empty, not as an error', async () => {
   await cache.prepare(ds);
   writeFileSync(path.join(cache.datasetDir(ds), 'index.json'), '{"datasetPath": 3');
   assert.equal(await cache.latest(ds), undefined);
-  writeFileSync(path.join(cache.datasetDir(ds), 'index.json'), JSON.stringify({ datasetPath: ds, last: 'k', entries: { k: { settingsKey: 'k' } } }));
+  writeFileSync(
+    path.join(cache.datasetDir(ds), 'index.json'),
+    JSON.stringify({ datasetPath: ds, last: 'k', entries: { k: { settingsKey: 'k' } } }),
+  );
   assert.equal(await cache.latest(ds), undefined);
 });
 

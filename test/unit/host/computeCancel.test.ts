@@ -25,7 +25,12 @@ before(async () => {
   const lines = [['label', ...Array.from({ length: 100 }, (_, j) => `f${j}`)].join(',')];
   for (let i = 0; i < 4000; i++) {
     const c = i % 20;
-    lines.push([`k${c}`, ...Array.from({ length: 100 }, (_, j) => ((((c * 7 + j) % 20) === 0 ? 1 : 0) + normal(rng)).toFixed(2))].join(','));
+    lines.push(
+      [
+        `k${c}`,
+        ...Array.from({ length: 100 }, (_, j) => (((c * 7 + j) % 20 === 0 ? 1 : 0) + normal(rng)).toFixed(2)),
+      ].join(','),
+    );
   }
   csv = path.join(dir, 'wide.csv');
   fs.writeFileSync(csv, lines.join('\n') + '\n');
@@ -35,27 +40,37 @@ for (const { stage, method } of [
   { stage: 'hessian', method: 'exact' },
   { stage: 'influence', method: 'cg' },
 ] as const) {
-  test(`cancel during ${stage} (${method}): the process answers 'cancelled' itself within 2 s, nothing written`, async () => {
-    const out = path.join(dir, `${stage}.json`);
-    let cancelledAt = 0;
-    const run: ComputeRun = new ComputeRun({
-      entry: ENTRY,
-      options: { datasetPath: csv, model: 'logreg', folds: 2, epochs: 1, method, ...(method === 'cg' ? { maxExactParameters: 100 } : {}) },
-      resultsPath: out,
-      // A generous grace period: the point is that the process does not need it.
-      killAfterMs: 5000,
-      onProgress: (p) => {
-        if (p.stage === stage && !cancelledAt) {
-          cancelledAt = Date.now();
-          run.cancel();
-        }
-      },
-    });
-    const outcome = await run.done;
-    const took = Date.now() - cancelledAt;
-    assert.ok(cancelledAt > 0, `the ${stage} stage was reached`);
-    assert.deepEqual(outcome, { kind: 'cancelled', killed: false });
-    assert.ok(took < 2000, `settled ${took} ms after the cancel`);
-    assert.equal(fs.existsSync(out), false, 'no results file');
-  });
+  test(
+    `cancel during ${stage} (${method}): the process answers 'cancelled' ` + `itself within 2 s, nothing written`,
+    async () => {
+      const out = path.join(dir, `${stage}.json`);
+      let cancelledAt = 0;
+      const run: ComputeRun = new ComputeRun({
+        entry: ENTRY,
+        options: {
+          datasetPath: csv,
+          model: 'logreg',
+          folds: 2,
+          epochs: 1,
+          method,
+          ...(method === 'cg' ? { maxExactParameters: 100 } : {}),
+        },
+        resultsPath: out,
+        // A generous grace period: the point is that the process does not need it.
+        killAfterMs: 5000,
+        onProgress: (p) => {
+          if (p.stage === stage && !cancelledAt) {
+            cancelledAt = Date.now();
+            run.cancel();
+          }
+        },
+      });
+      const outcome = await run.done;
+      const took = Date.now() - cancelledAt;
+      assert.ok(cancelledAt > 0, `the ${stage} stage was reached`);
+      assert.deepEqual(outcome, { kind: 'cancelled', killed: false });
+      assert.ok(took < 2000, `settled ${took} ms after the cancel`);
+      assert.equal(fs.existsSync(out), false, 'no results file');
+    },
+  );
 }

@@ -43,11 +43,28 @@ test('a result, with progress and log lines forwarded', async () => {
 });
 
 test('the process sees only the allow-listed environment: no tokens or cloud keys (issue 12 item 6)', async () => {
-  const secrets = { AWS_SECRET_ACCESS_KEY: 'aws-secret', GITHUB_TOKEN: 'ghp_secret', OPENAI_API_KEY: 'sk-secret', VSCODE_IPC_HOOK: '/tmp/sock', NODE_OPTIONS: '--require /tmp/evil.js' };
-  const { run, logs } = fake('env', { env: { ...secrets, PATH: '/usr/bin', HOME: '/home/u', LANG: 'de_DE.UTF-8', LC_NUMERIC: 'C', TMPDIR: '/tmp', INFLUENCE_LENS_DEBUG: '1' } });
+  const secrets = {
+    AWS_SECRET_ACCESS_KEY: 'aws-secret',
+    GITHUB_TOKEN: 'ghp_secret',
+    OPENAI_API_KEY: 'sk-secret',
+    VSCODE_IPC_HOOK: '/tmp/sock',
+    NODE_OPTIONS: '--require /tmp/evil.js',
+  };
+  const { run, logs } = fake('env', {
+    env: {
+      ...secrets,
+      PATH: '/usr/bin',
+      HOME: '/home/u',
+      LANG: 'de_DE.UTF-8',
+      LC_NUMERIC: 'C',
+      TMPDIR: '/tmp',
+      INFLUENCE_LENS_DEBUG: '1',
+    },
+  });
   assert.equal((await run.done).kind, 'result');
   const seen = JSON.parse(logs[0]) as Record<string, string>;
-  for (const name of Object.keys(secrets)) assert.equal(seen[name], undefined, `${name} must not reach the compute process`);
+  for (const name of Object.keys(secrets))
+    assert.equal(seen[name], undefined, `${name} must not reach the compute process`);
   assert.equal(seen.PATH, '/usr/bin');
   assert.equal(seen.HOME, '/home/u');
   assert.equal(seen.LANG, 'de_DE.UTF-8');
@@ -61,7 +78,10 @@ test('a process that exits without an answer is a crash with its exit code and s
   const outcome = await run.done;
   assert.equal(outcome.kind, 'crash');
   assert.ok(outcome.kind === 'crash' && outcome.exitCode === 3 && !outcome.outOfMemory);
-  assert.match(outcome.kind === 'crash' ? outcome.message : '', /stopped unexpectedly: it exited with code 3 without a result/);
+  assert.match(
+    outcome.kind === 'crash' ? outcome.message : '',
+    /stopped unexpectedly: it exited with code 3 without a result/,
+  );
   assert.deepEqual(logs, ['[process] something broke']);
 });
 
@@ -75,7 +95,10 @@ test('an invalid message ends the run as an internal error and kills the process
   const { run } = fake('garbage');
   const outcome = await run.done;
   assert.equal(outcome.kind, 'internalError');
-  assert.match(outcome.kind === 'internalError' ? outcome.message : '', /invalid message \(message\.done: expected a finite number/);
+  assert.match(
+    outcome.kind === 'internalError' ? outcome.message : '',
+    /invalid message \(message\.done: expected a finite number/,
+  );
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(alive(run.pid!), false);
 });
@@ -98,18 +121,21 @@ test('cancel: a process too busy to answer is killed after the grace period', as
   assert.equal(alive(run.pid!), false);
 });
 
-test('a hung process (silent, never returning to its event loop) is killed by the watchdog and reported as a hang', async () => {
-  const { run, progress } = fake('stubborn', { stallTimeoutMs: 600 });
-  while (progress.length === 0) await new Promise((r) => setTimeout(r, 10));
-  const t0 = Date.now();
-  const outcome = await run.done;
-  const ms = Date.now() - t0;
-  assert.equal(outcome.kind, 'crash');
-  assert.ok(outcome.kind === 'crash' && outcome.hung === true && !outcome.outOfMemory);
-  assert.match(outcome.kind === 'crash' ? outcome.message : '', /stopped responding \(nothing from it for 1 s\)/);
-  assert.ok(ms >= 400 && ms < 5000, `stopped after ${ms} ms`);
-  assert.equal(alive(run.pid!), false);
-});
+test(
+  'a hung process (silent, never returning to its event loop) is killed ' + 'by the watchdog and reported as a hang',
+  async () => {
+    const { run, progress } = fake('stubborn', { stallTimeoutMs: 600 });
+    while (progress.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const t0 = Date.now();
+    const outcome = await run.done;
+    const ms = Date.now() - t0;
+    assert.equal(outcome.kind, 'crash');
+    assert.ok(outcome.kind === 'crash' && outcome.hung === true && !outcome.outOfMemory);
+    assert.match(outcome.kind === 'crash' ? outcome.message : '', /stopped responding \(nothing from it for 1 s\)/);
+    assert.ok(ms >= 400 && ms < 5000, `stopped after ${ms} ms`);
+    assert.equal(alive(run.pid!), false);
+  },
+);
 
 test('a process that keeps sending heartbeats is not taken for hung, however long it works', async () => {
   // The stall limit is well above Node's start on a busy machine (which comes before any heartbeat) and well
@@ -139,7 +165,12 @@ test('the real subprocess entry: analyzes a CSV, writes the results atomically, 
   assert.ok(stages.includes('load') && stages.includes('train'), stages.join(','));
 
   writeFileSync(csv, 'a,b,label\n1,2\n');
-  const bad = new ComputeRun({ entry: ENTRY, execArgv: ['--import', 'tsx'], options: { datasetPath: csv }, resultsPath: path.join(dir, 'bad.json') });
+  const bad = new ComputeRun({
+    entry: ENTRY,
+    execArgv: ['--import', 'tsx'],
+    options: { datasetPath: csv },
+    resultsPath: path.join(dir, 'bad.json'),
+  });
   const outcome = await bad.done;
   assert.equal(outcome.kind, 'inputError');
   assert.ok(outcome.kind === 'inputError' && outcome.line === 2 && outcome.file === csv, JSON.stringify(outcome));

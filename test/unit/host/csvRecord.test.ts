@@ -25,7 +25,10 @@ test('a record with a quoted field spanning lines: fields, offsets and end line'
   const text = 'x,note,label\n1,"two\nlines, and ""quotes""",cat\n2,plain,dog\n';
   const r = recordAtLine(text, 2, ',');
   assert.ok(r);
-  assert.deepEqual(r.fields.map((f) => f.value), ['1', 'two\nlines, and "quotes"', 'cat']);
+  assert.deepEqual(
+    r.fields.map((f) => f.value),
+    ['1', 'two\nlines, and "quotes"', 'cat'],
+  );
   assert.equal(r.startLine, 2);
   assert.equal(r.endLine, 3);
   assert.equal(text.slice(r.fields[2].start, r.fields[2].end), 'cat');
@@ -42,7 +45,10 @@ test('quoted label with spaces after the closing quote; CRLF; tabs', () => {
 
 test('a quote in the middle of an unquoted field is literal (5\'11")', () => {
   const r = recordAtLine('h,label\n5\'11",tall\n', 2, ',')!;
-  assert.deepEqual(r.fields.map((f) => f.value), ['5\'11"', 'tall']);
+  assert.deepEqual(
+    r.fields.map((f) => f.value),
+    ['5\'11"', 'tall'],
+  );
 });
 
 test('a blank line or an unterminated quote is not a record', () => {
@@ -88,7 +94,10 @@ test('property: for every record the engine reads, the host finds the same field
         for (const rec of engineRecords(text)) {
           const mine = recordAtLine(text, rec.line, ',');
           assert.ok(mine, `record at line ${rec.line}`);
-          assert.deepEqual(mine.fields.map((f) => f.value), rec.fields);
+          assert.deepEqual(
+            mine.fields.map((f) => f.value),
+            rec.fields,
+          );
         }
       },
     ),
@@ -104,7 +113,8 @@ test('property: replacing the label field changes exactly that field as the engi
       fc.constantFrom('fox', 'a,b', 'x "y"', 'new\nline', ' sp '),
       fc.integer({ min: 0, max: 2 }),
       (rows, pick, newLabel, column) => {
-        const text = ['x,y,label', ...rows.map(([cells, q]) => cells.map((c) => render(c, q)).join(','))].join('\n') + '\n';
+        const text =
+          ['x,y,label', ...rows.map(([cells, q]) => cells.map((c) => render(c, q)).join(','))].join('\n') + '\n';
         const before = engineRecords(text);
         const target = 1 + (pick % (before.length - 1 || 1));
         if (target >= before.length) return;
@@ -116,7 +126,10 @@ test('property: replacing the label field changes exactly that field as the engi
           const expected = [...before[i].fields];
           // A padded unquoted field keeps its padding; the engine trims cells, so compare trimmed.
           if (i === target) expected[column] = newLabel;
-          assert.deepEqual(rec.fields.map((f) => f.trim()), expected.map((f) => f.trim()));
+          assert.deepEqual(
+            rec.fields.map((f) => f.trim()),
+            expected.map((f) => f.trim()),
+          );
         });
       },
     ),

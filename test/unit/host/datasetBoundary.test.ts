@@ -41,7 +41,8 @@ test('an image dataset: anything inside its folder, nothing outside, not through
   assert.deepEqual(b.folders, [dir]);
   assert.equal(b.resolve('cat/1.png'), path.join(dir, 'cat', '1.png'));
   assert.equal(b.resolve('dog/1.png'), path.join(dir, 'dog', '1.png'), 'a move target that does not exist yet');
-  for (const bad of ['../x.png', '/etc/passwd', 'cat/etc/passwd', 'cat/../../x']) assert.throws(() => b.resolve(bad), OutsideRootError, bad);
+  for (const bad of ['../x.png', '/etc/passwd', 'cat/etc/passwd', 'cat/../../x'])
+    assert.throws(() => b.resolve(bad), OutsideRootError, bad);
 });
 
 test('a separate test folder: the root is the common folder, but only the two folders are inside', () => {
@@ -53,5 +54,9 @@ test('a separate test folder: the root is the common folder, but only the two fo
   const b = new DatasetBoundary(train, test);
   assert.equal(b.root, path.join(tmp, 'split'));
   assert.equal(b.resolve('elsewhere/test/a.png'), path.join(test, 'a.png'));
-  assert.throws(() => b.resolve('secret.png'), OutsideRootError, 'inside the common folder but in neither dataset folder');
+  assert.throws(
+    () => b.resolve('secret.png'),
+    OutsideRootError,
+    'inside the common folder but in neither dataset folder',
+  );
 });

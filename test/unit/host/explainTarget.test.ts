@@ -21,7 +21,11 @@ async function remember(cache: ResultsCache, datasetPath: string, testPath?: str
   const file = cache.resultsPath(datasetPath, key);
   writeFileSync(file, '{}');
   await cache.record(datasetPath, {
-    settingsKey: key, fingerprint: 'f', resultsFile: path.basename(file), createdAt: 't', options: { datasetPath, ...(testPath ? { testPath } : {}) },
+    settingsKey: key,
+    fingerprint: 'f',
+    resultsFile: path.basename(file),
+    createdAt: 't',
+    options: { datasetPath, ...(testPath ? { testPath } : {}) },
   });
 }
 
@@ -31,20 +35,24 @@ test('a test file on screen as the test set is held by that analysis', () => {
   assert.equal(analysisHolds({ datasetPath: '/d/train', testPath: '/d/test' }, '/d/test/cat/1.png'), true);
 });
 
-test('an un-analyzed test file: the training file beside it is analyzed, unless the user chose another test set for it', async () => {
-  const d = path.join(dir, 'guess');
-  mkdirSync(d);
-  const train = path.join(d, 'train.csv');
-  const testFile = path.join(d, 'test.csv');
-  writeFileSync(train, CSV);
-  writeFileSync(testFile, CSV);
-  assert.equal(await datasetGuessFor(testFile), train);
-  assert.equal(await datasetGuessFor(testFile, () => ({ test: { kind: 'holdout' } })), testFile);
-  assert.equal(await datasetGuessFor(testFile, () => ({ test: { kind: 'file', path: testFile } })), train);
-  assert.equal(await datasetGuessFor(train), train);
-  const cache = new ResultsCache(path.join(dir, 'cache-guess'));
-  assert.deepEqual(await explainTarget(cache, testFile, () => ({})), { datasetPath: train, how: 'run' });
-});
+test(
+  'an un-analyzed test file: the training file beside it is analyzed, ' +
+    'unless the user chose another test set for it',
+  async () => {
+    const d = path.join(dir, 'guess');
+    mkdirSync(d);
+    const train = path.join(d, 'train.csv');
+    const testFile = path.join(d, 'test.csv');
+    writeFileSync(train, CSV);
+    writeFileSync(testFile, CSV);
+    assert.equal(await datasetGuessFor(testFile), train);
+    assert.equal(await datasetGuessFor(testFile, () => ({ test: { kind: 'holdout' } })), testFile);
+    assert.equal(await datasetGuessFor(testFile, () => ({ test: { kind: 'file', path: testFile } })), train);
+    assert.equal(await datasetGuessFor(train), train);
+    const cache = new ResultsCache(path.join(dir, 'cache-guess'));
+    assert.deepEqual(await explainTarget(cache, testFile, () => ({})), { datasetPath: train, how: 'run' });
+  },
+);
 
 test('cached analyses: the one testing on the file wins over an analysis of the file itself', async () => {
   const d = path.join(dir, 'cached');
@@ -58,7 +66,11 @@ test('cached analyses: the one testing on the file wins over an analysis of the 
   await remember(cache, testFile);
   await remember(cache, train);
   assert.equal(await cachedDatasetFor(cache, testFile), testFile);
-  assert.deepEqual(await explainTarget(cache, testFile, () => ({})), { datasetPath: train, how: 'run' }, 'the training file is analyzed (with its test file), not test.csv on its own');
+  assert.deepEqual(
+    await explainTarget(cache, testFile, () => ({})),
+    { datasetPath: train, how: 'run' },
+    'the training file is analyzed (with its test file), not test.csv on its own',
+  );
   await remember(cache, train, testFile);
   assert.equal(await cachedDatasetFor(cache, testFile), train);
   assert.deepEqual(await explainTarget(cache, testFile, () => ({})), { datasetPath: train, how: 'cached' });

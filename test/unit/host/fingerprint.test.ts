@@ -4,7 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { isImageName as engineIsImageName } from '../../../src/compute/data/imageDecode';
-import { canonicalJson, datasetFiles, fingerprintDataset, isImageName, settingsKey } from '../../../src/host/fingerprint';
+import {
+  canonicalJson,
+  datasetFiles,
+  fingerprintDataset,
+  isImageName,
+  settingsKey,
+} from '../../../src/host/fingerprint';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'il-fp-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,7 +36,10 @@ test('an image folder: only images count, hidden files ignored, a move between c
   writeFileSync(path.join(root, 'dog', '2.JPG'), 'jpg-bytes-2');
   writeFileSync(path.join(root, 'README.md'), 'notes');
   writeFileSync(path.join(root, '.cache', '3.png'), 'hidden');
-  assert.deepEqual((await datasetFiles(root)).map((f) => path.relative(root, f)), [path.join('cat', '1.png'), path.join('dog', '2.JPG')]);
+  assert.deepEqual(
+    (await datasetFiles(root)).map((f) => path.relative(root, f)),
+    [path.join('cat', '1.png'), path.join('dog', '2.JPG')],
+  );
   const first = await fingerprintDataset(root);
   writeFileSync(path.join(root, 'README.md'), 'other notes');
   assert.equal(await fingerprintDataset(root), first, 'a non-image file is not data');

@@ -60,5 +60,11 @@ test('one saved fit per dataset stays on disk: older fits and their kept scores 
   const results = cache.resultsPath(ds, 'cccc');
   for (const f of [keep, `${keep}.scores`, old, `${old}.scores`, results]) writeFileSync(f, 'x');
   assert.equal(await cache.pruneFits(ds, keep), 2);
-  assert.deepEqual([keep, `${keep}.scores`, old, `${old}.scores`, results].map(existsSync), [true, true, false, false, true]);
+  assert.deepEqual([keep, `${keep}.scores`, old, `${old}.scores`, results].map(existsSync), [
+    true,
+    true,
+    false,
+    false,
+    true,
+  ]);
 });

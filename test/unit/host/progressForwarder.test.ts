@@ -7,10 +7,18 @@ test('stage changes go out at once, bursts within a stage are thinned, the last 
   const sent: ComputeToHost[] = [];
   const logs: string[] = [];
   let now = 0;
-  const f = new ProgressForwarder((m) => sent.push(m), (l) => logs.push(l), 20, () => now);
+  const f = new ProgressForwarder(
+    (m) => sent.push(m),
+    (l) => logs.push(l),
+    20,
+    () => now,
+  );
   f.update({ stage: 'load', done: 0, total: 1 });
   for (let i = 1; i <= 50; i++) f.update({ stage: 'train', done: i, total: 50 });
-  assert.deepEqual(sent.map((m) => (m.type === 'progress' ? `${m.stage}:${m.done}` : m.type)), ['load:0', 'train:1']);
+  assert.deepEqual(
+    sent.map((m) => (m.type === 'progress' ? `${m.stage}:${m.done}` : m.type)),
+    ['load:0', 'train:1'],
+  );
   // The held-back count goes out when the interval is over (polled: timers run late on a busy machine).
   for (let waited = 0; waited < 2000 && sent.length < 3; waited += 10) await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(sent.at(-1), { type: 'progress', stage: 'train', done: 50, total: 50 });

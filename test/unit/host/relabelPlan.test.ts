@@ -4,7 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { DelimitedReader } from '../../../src/compute/data/csvReader';
-import { classSegment, invertPlan, planRelabel as planWithInfo, type PlannedEdit, type RelabelTarget } from '../../../src/host/relabelPlan';
+import {
+  classSegment,
+  invertPlan,
+  planRelabel as planWithInfo,
+  type PlannedEdit,
+  type RelabelTarget,
+} from '../../../src/host/relabelPlan';
 import { resolveInside } from '../../../src/host/paths';
 import { digestAtLine } from '../../../src/host/recordLocator';
 
@@ -33,12 +39,19 @@ function planRelabel(
     }
     return { ...t, source: { ...t.source, digest: digest ?? 'no-record-there' } };
   });
-  return planWithInfo({ ...info, resolve: (rel) => resolveInside(info.root, rel), linesTrusted: () => true }, withDigests, label, readText);
+  return planWithInfo(
+    { ...info, resolve: (rel) => resolveInside(info.root, rel), linesTrusted: () => true },
+    withDigests,
+    label,
+    readText,
+  );
 }
 
 function apply(text: string, edits: PlannedEdit[]): string {
   let out = text;
-  for (const e of [...edits].sort((a, b) => (b.kind === 'replace' ? b.start : 0) - (a.kind === 'replace' ? a.start : 0))) {
+  for (const e of [...edits].sort(
+    (a, b) => (b.kind === 'replace' ? b.start : 0) - (a.kind === 'replace' ? a.start : 0),
+  )) {
     if (e.kind === 'replace') out = out.slice(0, e.start) + e.newText + out.slice(e.end);
   }
   return out;
@@ -52,7 +65,14 @@ function labels(text: string, column: number, delimiter = ','): Map<number, stri
   return out;
 }
 
-const csv = ['id,"the label",note', '1,cat,"multi', 'line, note"', '2,"dog",x', '3,  cat  ,"a ""quoted"" note"', ''].join('\r\n');
+const csv = [
+  'id,"the label",note',
+  '1,cat,"multi',
+  'line, note"',
+  '2,"dog",x',
+  '3,  cat  ,"a ""quoted"" note"',
+  '',
+].join('\r\n');
 const csvFile = path.join(root, 'data.csv');
 const read = () => csv;
 
@@ -72,7 +92,10 @@ test('CSV: replaces exactly the label field of each record, keeping quoting and 
   assert.ok(plan.edits.every((e) => e.kind === 'replace' && e.file === csvFile));
   const edited = apply(csv, plan.edits);
   assert.deepEqual([...labels(edited, 1).values()], ['fox, red', 'fox, red', 'fox, red']);
-  assert.equal(edited, csv.replace(',cat,"multi', ',"fox, red","multi').replace('"dog"', '"fox, red"').replace('  cat  ', '"fox, red"'));
+  assert.equal(
+    edited,
+    csv.replace(',cat,"multi', ',"fox, red","multi').replace('"dog"', '"fox, red"').replace('  cat  ', '"fox, red"'),
+  );
 });
 
 test('CSV: a record whose label changed since the analysis is refused, the others go ahead', () => {
@@ -93,7 +116,12 @@ test('CSV: a record whose label changed since the analysis is refused, the other
 });
 
 test('CSV: same label is a no-op, duplicates are planned once, a missing column is reported', () => {
-  const same = planRelabel({ root, format: 'csv', labelColumn: 'the label' }, [{ source: { path: 'data.csv', line: 2 }, label: 'cat' }], 'cat', read);
+  const same = planRelabel(
+    { root, format: 'csv', labelColumn: 'the label' },
+    [{ source: { path: 'data.csv', line: 2 }, label: 'cat' }],
+    'cat',
+    read,
+  );
   assert.equal(same.unchanged, 1);
   assert.equal(same.edits.length, 0);
   const dup = planRelabel(
@@ -106,16 +134,31 @@ test('CSV: same label is a no-op, duplicates are planned once, a missing column 
     read,
   );
   assert.equal(dup.edits.length, 1);
-  const missing = planRelabel({ root, format: 'csv', labelColumn: 'species' }, [{ source: { path: 'data.csv', line: 2 }, label: 'cat' }], 'fox', read);
+  const missing = planRelabel(
+    { root, format: 'csv', labelColumn: 'species' },
+    [{ source: { path: 'data.csv', line: 2 }, label: 'cat' }],
+    'fox',
+    read,
+  );
   assert.match(missing.problems[0].reason, /no column 'species'/);
 });
 
-test('TSV and semicolon files use the engine\'s delimiter rules', () => {
+test("TSV and semicolon files use the engine's delimiter rules", () => {
   const tsv = 'a\tlabel\n1,5\tcat\n';
-  const plan = planRelabel({ root, format: 'csv', labelColumn: 'label' }, [{ source: { path: 'x.tsv', line: 2 }, label: 'cat' }], 'dog', () => tsv);
+  const plan = planRelabel(
+    { root, format: 'csv', labelColumn: 'label' },
+    [{ source: { path: 'x.tsv', line: 2 }, label: 'cat' }],
+    'dog',
+    () => tsv,
+  );
   assert.equal(apply(tsv, plan.edits), 'a\tlabel\n1,5\tdog\n');
   const semi = 'a;label\n1,5;cat\n';
-  const plan2 = planRelabel({ root, format: 'csv', labelColumn: 'label' }, [{ source: { path: 'x.csv', line: 2 }, label: 'cat' }], 'dog', () => semi);
+  const plan2 = planRelabel(
+    { root, format: 'csv', labelColumn: 'label' },
+    [{ source: { path: 'x.csv', line: 2 }, label: 'cat' }],
+    'dog',
+    () => semi,
+  );
   assert.equal(apply(semi, plan2.edits), 'a;label\n1,5;dog\n');
 });
 
@@ -139,7 +182,12 @@ test('a symbolic link that leads out of the root is refused', () => {
   try {
     writeFileSync(path.join(outside, 'data.csv'), csv);
     symlinkSync(outside, path.join(root, 'link'));
-    const plan = planRelabel({ root, format: 'csv', labelColumn: 'the label' }, [{ source: { path: 'link/data.csv', line: 2 }, label: 'cat' }], 'fox', read);
+    const plan = planRelabel(
+      { root, format: 'csv', labelColumn: 'the label' },
+      [{ source: { path: 'link/data.csv', line: 2 }, label: 'cat' }],
+      'fox',
+      read,
+    );
     assert.match(plan.problems[0]?.reason ?? '', /through a link/);
   } finally {
     rmSync(outside, { recursive: true, force: true });
@@ -158,7 +206,10 @@ test('JSONL: replaces the label value only, keeping its type and the rest of the
     () => text,
   );
   assert.deepEqual(plan.problems, []);
-  assert.equal(apply(text, plan.edits), '{"x": 1.50, "label": "4", "meta": {"label": "nested"}}\r\n\n{"label":4,"x":[1,2]}\n');
+  assert.equal(
+    apply(text, plan.edits),
+    '{"x": 1.50, "label": "4", "meta": {"label": "nested"}}\r\n\n{"label":4,"x":[1,2]}\n',
+  );
 });
 
 test('image folders: moves the file into the new class folder, below a split folder too', () => {
@@ -181,7 +232,12 @@ test('image folders: moves the file into the new class folder, below a split fol
       [path.join('test', 'cat', 'sub', '003.jpg'), path.join('test', 'dog', 'sub', '003.jpg')],
     ],
   );
-  const bad = planRelabel({ root, format: 'imagefolder', labelColumn: '' }, [{ source: { path: 'cat/1.png' }, label: 'cat' }], '../x', () => '');
+  const bad = planRelabel(
+    { root, format: 'imagefolder', labelColumn: '' },
+    [{ source: { path: 'cat/1.png' }, label: 'cat' }],
+    '../x',
+    () => '',
+  );
   assert.match(bad.problems[0].reason, /cannot name a class folder/);
 });
 
@@ -194,7 +250,12 @@ test('class segment: the folder named like the label, the split folder skipped',
 });
 
 test('an empty new label is refused', () => {
-  const plan = planRelabel({ root, format: 'csv', labelColumn: 'the label' }, [{ source: { path: 'data.csv', line: 2 }, label: 'cat' }], '  ', read);
+  const plan = planRelabel(
+    { root, format: 'csv', labelColumn: 'the label' },
+    [{ source: { path: 'data.csv', line: 2 }, label: 'cat' }],
+    '  ',
+    read,
+  );
   assert.equal(plan.edits.length, 0);
   assert.match(plan.problems[0].reason, /empty/);
 });
@@ -214,5 +275,7 @@ test('the inverse plan restores the text exactly, with several edits in one file
   const inverse = invertPlan(plan.edits);
   for (const e of inverse) if (e.kind === 'replace') assert.equal(edited.slice(e.start, e.end), e.oldText);
   assert.equal(apply(edited, inverse), csv);
-  assert.deepEqual(invertPlan([{ kind: 'move', from: '/r/cat/1.png', to: '/r/dog/1.png' }]), [{ kind: 'move', from: '/r/dog/1.png', to: '/r/cat/1.png' }]);
+  assert.deepEqual(invertPlan([{ kind: 'move', from: '/r/cat/1.png', to: '/r/dog/1.png' }]), [
+    { kind: 'move', from: '/r/dog/1.png', to: '/r/cat/1.png' },
+  ]);
 });

@@ -29,14 +29,28 @@ test('a file the engine writes passes the check whole: every field it writes is 
   assert.deepEqual(parseResults(text, 'results.json'), raw);
 });
 
-test('NaN written as null reads back as NaN; a missing field or a wrong type is "made by another version", naming the field', () => {
-  const value = JSON.parse(text) as { train: { loss: unknown; label?: unknown }[]; model: { kind: unknown } };
-  value.train[0].loss = null;
-  assert.ok(Number.isNaN(parseResults(JSON.stringify(value), 'r.json').train[0].loss));
-  delete value.train[1].label;
-  assert.throws(() => parseResults(JSON.stringify(value), 'r.json'), (e: unknown) => e instanceof ResultsFileError && /r\.json was made by another version, or damaged: results\.train\[1\]\.label: expected a string/.test(e.message));
-  const other = JSON.parse(text) as { schemaVersion: number };
-  other.schemaVersion = 2;
-  assert.throws(() => parseResults(JSON.stringify(other), 'r.json'), /made by another version \(schema 2, this one reads 1\)/);
-  assert.throws(() => parseResults('{"train": [', 'r.json'), /r\.json is not valid JSON/);
-});
+test(
+  'NaN written as null reads back as NaN; a missing field or a wrong type ' +
+    'is "made by another version", naming the field',
+  () => {
+    const value = JSON.parse(text) as { train: { loss: unknown; label?: unknown }[]; model: { kind: unknown } };
+    value.train[0].loss = null;
+    assert.ok(Number.isNaN(parseResults(JSON.stringify(value), 'r.json').train[0].loss));
+    delete value.train[1].label;
+    assert.throws(
+      () => parseResults(JSON.stringify(value), 'r.json'),
+      (e: unknown) =>
+        e instanceof ResultsFileError &&
+        /r\.json was made by another version, or damaged: results\.train\[1\]\.label: expected a string/.test(
+          e.message,
+        ),
+    );
+    const other = JSON.parse(text) as { schemaVersion: number };
+    other.schemaVersion = 2;
+    assert.throws(
+      () => parseResults(JSON.stringify(other), 'r.json'),
+      /made by another version \(schema 2, this one reads 1\)/,
+    );
+    assert.throws(() => parseResults('{"train": [', 'r.json'), /r\.json is not valid JSON/);
+  },
+);

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyDecision, csvCell, decisionsFor, exportCsv, exportJson, moveDecision, sourceKey } from '../../../src/host/reviews';
+import {
+  applyDecision,
+  csvCell,
+  decisionsFor,
+  exportCsv,
+  exportJson,
+  moveDecision,
+  sourceKey,
+} from '../../../src/host/reviews';
 import { ReviewStore, type StateStore } from '../../../src/host/reviewStore';
 
 const t0 = new Date('2025-01-02T03:04:05Z');
@@ -29,7 +37,11 @@ test('decisions are matched by source, not id: they survive a re-run that renumb
   const matched = decisionsFor(book, run2);
   assert.equal(matched.get(0)?.state, 'confirmed');
   assert.equal(matched.has(1), false);
-  assert.equal(decisionsFor(applyDecision(book, [{ source: run1[1].source, label: 'cat' }], null, t0), run2).size, 0, 'cleared');
+  assert.equal(
+    decisionsFor(applyDecision(book, [{ source: run1[1].source, label: 'cat' }], null, t0), run2).size,
+    0,
+    'cleared',
+  );
 });
 
 test('keys: row, else line, else path; an image decision follows its move', () => {
@@ -53,7 +65,10 @@ test('export: CSV quotes what needs it and is ordered by file and line; JSON has
   );
   const json = JSON.parse(exportJson(book, '/d')) as { dataset: string; decisions: { source: { path: string } }[] };
   assert.equal(json.dataset, '/d');
-  assert.deepEqual(json.decisions.map((d) => d.source.path), ['a.csv', 'b.csv']);
+  assert.deepEqual(
+    json.decisions.map((d) => d.source.path),
+    ['a.csv', 'b.csv'],
+  );
 });
 
 test('export: cells a spreadsheet would run as a formula are defused; plain numbers are left alone', () => {

@@ -21,7 +21,13 @@ const file = path.join(root, 'd.csv');
 const jsonlFile = path.join(root, 'd.jsonl');
 
 function info(format: 'csv' | 'jsonl', linesTrusted: boolean): DatasetInfo {
-  return { root, format, labelColumn: 'label', resolve: (rel) => path.join(root, rel), linesTrusted: () => linesTrusted };
+  return {
+    root,
+    format,
+    labelColumn: 'label',
+    resolve: (rel) => path.join(root, rel),
+    linesTrusted: () => linesTrusted,
+  };
 }
 
 /** What the engine records for each CSV data record: its start line and fingerprint. */
@@ -29,7 +35,12 @@ function analyzeCsv(text: string, rel = 'd.csv'): (RelabelTarget & { id: string 
   const reader = new DelimitedReader(text, ',', rel);
   reader.next();
   const out: (RelabelTarget & { id: string })[] = [];
-  while (reader.next()) out.push({ id: reader.fields[0], label: reader.fields[2].trim(), source: { path: rel, line: reader.startLine, digest: reader.digest() } });
+  while (reader.next())
+    out.push({
+      id: reader.fields[0],
+      label: reader.fields[2].trim(),
+      source: { path: rel, line: reader.startLine, digest: reader.digest() },
+    });
   return out;
 }
 
@@ -37,23 +48,31 @@ describe('relabel after the file changed', () => {
   const before = 'id,text,label\n1,"a first, long\nrecord",cat\n2,second,cat\n3,third,dog\n';
   const targets = analyzeCsv(before);
 
-  test('a line inserted above: the record is found at its new line; the record now at the old line (same label) is untouched', () => {
-    const after = before.replace('id,text,label\n', 'id,text,label\n0,inserted,cat\n');
-    const target = targets[1]; // "2,second,cat", analyzed at line 4, now at line 5; line 4 now holds "1,…" (label cat)
-    const plan = planRelabel(info('csv', false), [target], 'fox', () => after);
-    assert.deepEqual(plan.problems, []);
-    const edit = plan.edits[0];
-    assert.ok(edit.kind === 'replace');
-    assert.equal(edit.line, 5);
-    assert.equal(edit.recordText, '2,second,cat');
-    assert.equal(applyReplacements(after, [edit]), after.replace('2,second,cat', '2,second,fox'));
-  });
+  test(
+    'a line inserted above: the record is found at its new line; the record ' +
+      'now at the old line (same label) is untouched',
+    () => {
+      const after = before.replace('id,text,label\n', 'id,text,label\n0,inserted,cat\n');
+      // "2,second,cat", analyzed at line 4, now at line 5; line 4 now holds "1,…" (label cat)
+      const target = targets[1];
+      const plan = planRelabel(info('csv', false), [target], 'fox', () => after);
+      assert.deepEqual(plan.problems, []);
+      const edit = plan.edits[0];
+      assert.ok(edit.kind === 'replace');
+      assert.equal(edit.line, 5);
+      assert.equal(edit.recordText, '2,second,cat');
+      assert.equal(applyReplacements(after, [edit]), after.replace('2,second,cat', '2,second,fox'));
+    },
+  );
 
   test('a deleted record is refused as gone; a duplicated one as ambiguous', () => {
     const deleted = before.replace('2,second,cat\n', '');
     const gone = planRelabel(info('csv', false), [targets[1]], 'fox', () => deleted);
     assert.equal(gone.edits.length, 0);
-    assert.match(gone.problems[0].reason, /the record the analysis saw at line 4 is no longer in the file as analyzed \(changed or removed\); re-run the analysis/);
+    assert.match(
+      gone.problems[0].reason,
+      /the record the analysis saw at line 4 is no longer in the file as analyzed \(changed or removed\); re-run the analysis/,
+    );
     const doubled = before.replace('2,second,cat\n', '2,second,cat\n2,second,cat\n');
     const twice = planRelabel(info('csv', false), [targets[1]], 'fox', () => doubled);
     assert.equal(twice.edits.length, 0);
@@ -65,7 +84,12 @@ describe('relabel after the file changed', () => {
   });
 
   test('results without fingerprints (an older version) are refused, not guessed', () => {
-    const plan = planRelabel(info('csv', true), [{ label: 'cat', source: { path: 'd.csv', line: 4 } }], 'fox', () => before);
+    const plan = planRelabel(
+      info('csv', true),
+      [{ label: 'cat', source: { path: 'd.csv', line: 4 } }],
+      'fox',
+      () => before,
+    );
     assert.match(plan.problems[0].reason, /no record fingerprints .* re-run the analysis/);
   });
 
@@ -84,12 +108,18 @@ describe('relabel after the file changed', () => {
 
   test('JSONL: a record found again after lines were inserted above it', () => {
     const lines = ['{"text":"alpha","label":"weather"}', '{"text":"beta","label":"weather"}'];
-    const target: RelabelTarget = { label: 'weather', source: { path: 'd.jsonl', line: 2, digest: recordDigest(lines[1]) } };
+    const target: RelabelTarget = {
+      label: 'weather',
+      source: { path: 'd.jsonl', line: 2, digest: recordDigest(lines[1]) },
+    };
     const after = ['{"text":"new","label":"weather"}', ...lines].join('\n') + '\n';
     const plan = planRelabel(info('jsonl', false), [target], 'finance', () => after);
     assert.deepEqual(plan.problems, []);
     assert.equal(plan.edits[0].kind === 'replace' && plan.edits[0].line, 3);
-    assert.equal(applyReplacements(after, plan.edits as { start: number; end: number; newText: string }[]), after.replace('"beta","label":"weather"', '"beta","label":"finance"'));
+    assert.equal(
+      applyReplacements(after, plan.edits as { start: number; end: number; newText: string }[]),
+      after.replace('"beta","label":"weather"', '"beta","label":"finance"'),
+    );
   });
 
   test('the check after an edit: a file that does not read back as planned, or lost a record, is a problem', () => {
@@ -100,7 +130,10 @@ describe('relabel after the file changed', () => {
     assert.match(check(edited + 'extra,x,y\n')?.reason ?? '', /does not read back as planned/);
     const forged = { ...plan.edits[0], newText: 'fox\n9' } as (typeof plan.edits)[number];
     const twoRecords = applyReplacements(before, [forged as { start: number; end: number; newText: string }]);
-    assert.match(verifyTextEdits([forged], new Map([[file, before]]), () => twoRecords, 'csv')?.reason ?? '', /changed the number of records \(4 → 5\)/);
+    assert.match(
+      verifyTextEdits([forged], new Map([[file, before]]), () => twoRecords, 'csv')?.reason ?? '',
+      /changed the number of records \(4 → 5\)/,
+    );
   });
 });
 
@@ -112,7 +145,8 @@ interface Rec {
   label: string;
 }
 
-const csvLine = (r: Rec) => `${r.id},${r.text.includes('\n') || r.text.includes(',') ? `"${r.text}"` : r.text},${r.label}`;
+const csvLine = (r: Rec) =>
+  `${r.id},${r.text.includes('\n') || r.text.includes(',') ? `"${r.text}"` : r.text},${r.label}`;
 const jsonLine = (r: Rec) => JSON.stringify({ id: r.id, text: r.text, label: r.label });
 
 function serialize(format: 'csv' | 'jsonl', recs: Rec[]): string {
@@ -125,7 +159,10 @@ const recArb = fc.record({
   label: fc.constantFrom('cat', 'dog', 'fox'),
 });
 
-type Edit = { kind: 'insert'; at: number; rec: { id: string; text: string; label: string } } | { kind: 'delete'; at: number } | { kind: 'swap'; a: number; b: number };
+type Edit =
+  | { kind: 'insert'; at: number; rec: { id: string; text: string; label: string } }
+  | { kind: 'delete'; at: number }
+  | { kind: 'swap'; a: number; b: number };
 const editArb: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), rec: recArb }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat() }),
@@ -136,47 +173,74 @@ describe('property: a relabel after random edits changes exactly the intended re
   for (const format of ['csv', 'jsonl'] as const) {
     test(format, () => {
       fc.assert(
-        fc.property(fc.array(recArb, { minLength: 1, maxLength: 8 }), fc.array(editArb, { maxLength: 4 }), fc.nat(), (base, edits, pick) => {
-          let next = 0;
-          const original: Rec[] = base.map((r) => ({ ...r, identity: next++ }));
-          const text0 = serialize(format, original);
-          // The analysis: each record's start line and fingerprint, in file order.
-          const lineOf: number[] = [];
-          let line = format === 'csv' ? 2 : 1;
-          for (const r of original) {
-            lineOf.push(line);
-            line += (format === 'csv' ? csvLine(r) : jsonLine(r)).split('\n').length;
-          }
-          const k = pick % original.length;
-          const targetRec = original[k];
-          const recordText = format === 'csv' ? csvLine(targetRec) : jsonLine(targetRec);
-          const target: RelabelTarget = { label: targetRec.label, source: { path: format === 'csv' ? 'd.csv' : 'd.jsonl', line: lineOf[k], digest: recordDigest(recordText) } };
-          // The user edits the file.
-          const recs = [...original];
-          for (const e of edits) {
-            if (e.kind === 'insert') recs.splice(e.at % (recs.length + 1), 0, { ...e.rec, identity: next++ });
-            else if (e.kind === 'delete' && recs.length > 0) recs.splice(e.at % recs.length, 1);
-            else if (e.kind === 'swap' && recs.length > 0) {
-              const [a, b] = [e.a % recs.length, e.b % recs.length];
-              [recs[a], recs[b]] = [recs[b], recs[a]];
+        fc.property(
+          fc.array(recArb, { minLength: 1, maxLength: 8 }),
+          fc.array(editArb, { maxLength: 4 }),
+          fc.nat(),
+          (base, edits, pick) => {
+            let next = 0;
+            const original: Rec[] = base.map((r) => ({ ...r, identity: next++ }));
+            const text0 = serialize(format, original);
+            // The analysis: each record's start line and fingerprint, in file order.
+            const lineOf: number[] = [];
+            let line = format === 'csv' ? 2 : 1;
+            for (const r of original) {
+              lineOf.push(line);
+              line += (format === 'csv' ? csvLine(r) : jsonLine(r)).split('\n').length;
             }
-          }
-          const text1 = serialize(format, recs);
-          const plan = planRelabel(info(format, text1 === text0 ? true : false), [target], 'owl', () => text1);
-          const sameContent = recs.filter((r) => (format === 'csv' ? csvLine(r) : jsonLine(r)) === recordText);
-          const present = recs.some((r) => r.identity === targetRec.identity);
-          if (plan.edits.length === 0) {
-            // Refusing is right only when the record is gone or cannot be told apart from an identical one.
-            assert.ok(!present || sameContent.length > 1 || targetRec.label === 'owl', `refused although the record is there once: ${plan.problems[0]?.reason}`);
-            return;
-          }
-          assert.ok(present, 'an edit was planned for a record that is gone');
-          const edited = applyReplacements(text1, plan.edits as { start: number; end: number; newText: string }[]);
-          const expected = serialize(format, recs.map((r) => (r.identity === targetRec.identity ? { ...r, label: 'owl' } : r)));
-          // Identical twins give the same file whichever of them is edited only if they sit side by side; demand exactness otherwise.
-          if (sameContent.length === 1 || text1 === text0) assert.equal(edited, expected);
-          assert.equal(verifyTextEdits(plan.edits, new Map([[format === 'csv' ? file : jsonlFile, text1]]), () => edited, format), undefined);
-        }),
+            const k = pick % original.length;
+            const targetRec = original[k];
+            const recordText = format === 'csv' ? csvLine(targetRec) : jsonLine(targetRec);
+            const target: RelabelTarget = {
+              label: targetRec.label,
+              source: {
+                path: format === 'csv' ? 'd.csv' : 'd.jsonl',
+                line: lineOf[k],
+                digest: recordDigest(recordText),
+              },
+            };
+            // The user edits the file.
+            const recs = [...original];
+            for (const e of edits) {
+              if (e.kind === 'insert') recs.splice(e.at % (recs.length + 1), 0, { ...e.rec, identity: next++ });
+              else if (e.kind === 'delete' && recs.length > 0) recs.splice(e.at % recs.length, 1);
+              else if (e.kind === 'swap' && recs.length > 0) {
+                const [a, b] = [e.a % recs.length, e.b % recs.length];
+                [recs[a], recs[b]] = [recs[b], recs[a]];
+              }
+            }
+            const text1 = serialize(format, recs);
+            const plan = planRelabel(info(format, text1 === text0 ? true : false), [target], 'owl', () => text1);
+            const sameContent = recs.filter((r) => (format === 'csv' ? csvLine(r) : jsonLine(r)) === recordText);
+            const present = recs.some((r) => r.identity === targetRec.identity);
+            if (plan.edits.length === 0) {
+              // Refusing is right only when the record is gone or cannot be told apart from an identical one.
+              assert.ok(
+                !present || sameContent.length > 1 || targetRec.label === 'owl',
+                `refused although the record is there once: ${plan.problems[0]?.reason}`,
+              );
+              return;
+            }
+            assert.ok(present, 'an edit was planned for a record that is gone');
+            const edited = applyReplacements(text1, plan.edits as { start: number; end: number; newText: string }[]);
+            const expected = serialize(
+              format,
+              recs.map((r) => (r.identity === targetRec.identity ? { ...r, label: 'owl' } : r)),
+            );
+            // Identical twins give the same file whichever of them is edited only if they sit side by side; demand
+            // exactness otherwise.
+            if (sameContent.length === 1 || text1 === text0) assert.equal(edited, expected);
+            assert.equal(
+              verifyTextEdits(
+                plan.edits,
+                new Map([[format === 'csv' ? file : jsonlFile, text1]]),
+                () => edited,
+                format,
+              ),
+              undefined,
+            );
+          },
+        ),
         { seed: 20261202, numRuns: 600 },
       );
     });

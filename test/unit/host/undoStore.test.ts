@@ -29,12 +29,25 @@ const undo: RelabelUndo = {
   label: 'cat',
   inverse: [
     { kind: 'move', from: '/w/pets/cat/1.png', to: '/w/pets/dog/1.png' },
-    { kind: 'replace', file: '/w/pets/notes.csv', start: 10, end: 13, newText: 'dog', oldText: 'cat', line: 3, analyzedLine: 3, recordText: '1,cat' },
+    {
+      kind: 'replace',
+      file: '/w/pets/notes.csv',
+      start: 10,
+      end: 13,
+      newText: 'dog',
+      oldText: 'cat',
+      line: 3,
+      analyzedLine: 3,
+      recordText: '1,cat',
+    },
   ],
-  samples: [{ before: { path: 'dog/1.png' }, after: { path: 'cat/1.png' } }, { before: { path: 'notes.csv', line: 3, row: 1 }, after: { path: 'notes.csv', line: 3, row: 1 } }],
+  samples: [
+    { before: { path: 'dog/1.png' }, after: { path: 'cat/1.png' } },
+    { before: { path: 'notes.csv', line: 3, row: 1 }, after: { path: 'notes.csv', line: 3, row: 1 } },
+  ],
 };
 
-test('the last relabel\'s undo survives a window reload (a new store over the same workspace state)', async () => {
+test("the last relabel's undo survives a window reload (a new store over the same workspace state)", async () => {
   const state = new JsonState();
   await new UndoStore(state).remember(undo);
   const afterReload = new UndoStore(state);
@@ -53,7 +66,10 @@ test('a damaged or foreign undo record is ignored, never applied', async () => {
   for (const bad of [
     'x',
     { ...undo, inverse: [{ kind: 'delete', file: '/etc/passwd' }] },
-    { ...undo, inverse: [{ kind: 'replace', file: '/w/a.csv', start: -1, end: 2, newText: 'a', oldText: 'b', line: 1 }] },
+    {
+      ...undo,
+      inverse: [{ kind: 'replace', file: '/w/a.csv', start: -1, end: 2, newText: 'a', oldText: 'b', line: 1 }],
+    },
     { ...undo, samples: 'all' },
   ]) {
     await state.update('influenceLens.lastRelabel', bad);
@@ -72,5 +88,5 @@ test('a bulk accept of suggestions survives a reload as one undo and says what i
   const back = new UndoStore(state).last();
   assert.equal(back?.bulk, true);
   assert.equal(back?.inverse.length, 2);
-  assert.equal(describeUndo(back!), "2 samples relabeled to their suggested labels (cat, dog) in pets");
+  assert.equal(describeUndo(back!), '2 samples relabeled to their suggested labels (cat, dog) in pets');
 });

@@ -13,7 +13,11 @@ before(async () => {
 });
 
 /** Full influence matrix (test × train) read back from a top-k tracker that kept every sample. */
-function influenceMatrix(result: ReturnType<typeof computeExactHeadInfluence>, nTest: number, nTrain: number): Float64Array {
+function influenceMatrix(
+  result: ReturnType<typeof computeExactHeadInfluence>,
+  nTest: number,
+  nTrain: number,
+): Float64Array {
   const m = new Float64Array(nTest * nTrain);
   for (let t = 0; t < nTest; t++) {
     const { proponents, opponents } = result.topK.row(t);
@@ -39,7 +43,13 @@ test('influence and self-influence equal g_tᵀH⁻¹g_i computed by an independ
   const trainProbs = opt.probs;
   const testProbs = headProbabilities(test, shape, opt.head);
   const result = computeExactHeadInfluence({
-    train, test, shape, trainProbs, testProbs, factor: opt.factor, topK: train.n,
+    train,
+    test,
+    shape,
+    trainProbs,
+    testProbs,
+    factor: opt.factor,
+    topK: train.n,
   });
 
   // Reference: Hessian by finite differences of the float64 objective gradient, per-sample
@@ -73,7 +83,10 @@ test('influence and self-influence equal g_tᵀH⁻¹g_i computed by an independ
   };
   const trainGrads = Array.from({ length: train.n }, (_, i) => sampleGradient(train, i));
   const expectedSelf = trainGrads.map((g) => g.reduce((s, v, q) => s + v * gaussSolve(hessian, P, g)[q], 0));
-  assert.ok(maxRelativeError(result.selfInfluence, expectedSelf) < 1e-4, `self ${maxRelativeError(result.selfInfluence, expectedSelf)}`);
+  assert.ok(
+    maxRelativeError(result.selfInfluence, expectedSelf) < 1e-4,
+    `self ${maxRelativeError(result.selfInfluence, expectedSelf)}`,
+  );
 
   const matrix = influenceMatrix(result, test.n, train.n);
   const expected = new Float64Array(test.n * train.n);
@@ -82,7 +95,10 @@ test('influence and self-influence equal g_tᵀH⁻¹g_i computed by an independ
     for (let i = 0; i < train.n; i++) expected[t * train.n + i] = trainGrads[i].reduce((s, v, q) => s + v * x[q], 0);
   }
   assert.ok(maxRelativeError(matrix, expected) < 1e-4, `influence ${maxRelativeError(matrix, expected)}`);
-  assert.ok(result.selfInfluence.every((s) => s > 0), 'self-influence of a PD Hessian is positive');
+  assert.ok(
+    result.selfInfluence.every((s) => s > 0),
+    'self-influence of a PD Hessian is positive',
+  );
 });
 
 test('predicted change of test loss matches actual leave-one-out retraining (Pearson ≥ 0.95)', () => {
@@ -96,7 +112,13 @@ test('predicted change of test loss matches actual leave-one-out retraining (Pea
   const testProbs = headProbabilities(test, shape, opt.head);
   const baseLoss = headLosses(testProbs, test.y, C);
   const result = computeExactHeadInfluence({
-    train, test, shape, trainProbs: opt.probs, testProbs, factor: opt.factor, topK: train.n,
+    train,
+    test,
+    shape,
+    trainProbs: opt.probs,
+    testProbs,
+    factor: opt.factor,
+    topK: train.n,
   });
   const predicted = influenceMatrix(result, test.n, train.n);
 
@@ -129,9 +151,21 @@ test('top-k keeps the k largest positive and k most negative influences in order
   for (let t = 0; t < test.n; t++) {
     const row = Array.from(all.subarray(t * train.n, (t + 1) * train.n));
     const { proponents, opponents } = small.topK.row(t);
-    const expectedTop = row.filter((v) => v > 0).sort((a, b) => b - a).slice(0, 5);
-    const expectedBottom = row.filter((v) => v < 0).sort((a, b) => a - b).slice(0, 5);
-    assert.deepEqual(proponents.map((e) => e.value), expectedTop);
-    assert.deepEqual(opponents.map((e) => e.value), expectedBottom);
+    const expectedTop = row
+      .filter((v) => v > 0)
+      .sort((a, b) => b - a)
+      .slice(0, 5);
+    const expectedBottom = row
+      .filter((v) => v < 0)
+      .sort((a, b) => a - b)
+      .slice(0, 5);
+    assert.deepEqual(
+      proponents.map((e) => e.value),
+      expectedTop,
+    );
+    assert.deepEqual(
+      opponents.map((e) => e.value),
+      expectedBottom,
+    );
   }
 });

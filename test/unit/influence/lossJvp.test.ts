@@ -31,7 +31,10 @@ test('per-sample directional derivatives equal per-sample gradients dotted with 
     const g = objective.perSampleGradient(i);
     let expected = 0;
     for (let q = 0; q < g.length; q++) expected += g[q] * v[q];
-    assert.ok(Math.abs(dots[i] - expected) <= 1e-4 * (1 + Math.abs(expected)), `sample ${i}: ${dots[i]} vs ${expected}`);
+    assert.ok(
+      Math.abs(dots[i] - expected) <= 1e-4 * (1 + Math.abs(expected)),
+      `sample ${i}: ${dots[i]} vs ${expected}`,
+    );
   }
   jvp.dispose();
   objective.dispose();

@@ -38,7 +38,11 @@ function headProblem() {
   return { opt, testProbs: headProbabilities(held, shape, opt.head) };
 }
 
-function rowsFromTracker(tracker: ReturnType<typeof computeExactHeadInfluence>['topK'], tests: number[], nTrain: number): Float64Array {
+function rowsFromTracker(
+  tracker: ReturnType<typeof computeExactHeadInfluence>['topK'],
+  tests: number[],
+  nTrain: number,
+): Float64Array {
   const out = new Float64Array(tests.length * nTrain);
   tests.forEach((t, e) => {
     const { proponents, opponents } = tracker.row(t);
@@ -50,15 +54,33 @@ function rowsFromTracker(tracker: ReturnType<typeof computeExactHeadInfluence>['
 for (const method of ['cg', 'lissa', 'gif'] as IterativeMethod[]) {
   test(`${method} over the last layer reproduces exact influence`, () => {
     const { opt, testProbs } = headProblem();
-    const exact = computeExactHeadInfluence({ train, test: held, shape, trainProbs: opt.probs, testProbs, factor: opt.factor, topK: train.n });
+    const exact = computeExactHeadInfluence({
+      train,
+      test: held,
+      shape,
+      trainProbs: opt.probs,
+      testProbs,
+      factor: opt.factor,
+      topK: train.n,
+    });
     const operator = headOperator(train, held, shape, opt.probs, testProbs, l2);
     // gif with J = every neuron is plain influence: the least-squares solution of H x = g is H⁻¹g.
     const result = computeIterativeInfluence({
-      method, operator, nTrain: train.n, nTest: held.n, explained: Int32Array.of(0, 2, 4), topK: train.n,
-      damping: 0, tolerance: 1e-9, subsetFraction: 1,
+      method,
+      operator,
+      nTrain: train.n,
+      nTest: held.n,
+      explained: Int32Array.of(0, 2, 4),
+      topK: train.n,
+      damping: 0,
+      tolerance: 1e-9,
+      subsetFraction: 1,
     });
     const expected = rowsFromTracker(exact.topK, [0, 2, 4], train.n);
-    assert.ok(maxRelativeError(result.scores, expected) < 1e-4, `${method}: ${maxRelativeError(result.scores, expected)}`);
+    assert.ok(
+      maxRelativeError(result.scores, expected) < 1e-4,
+      `${method}: ${maxRelativeError(result.scores, expected)}`,
+    );
     assert.ok(result.solves.every((s) => s.converged));
   });
 }
@@ -67,11 +89,21 @@ test('gif chooses J per test sample and matches the dense least-squares solution
   const { opt, testProbs } = headProblem();
   const operator = headOperator(train, held, shape, opt.probs, testProbs, l2);
   const result = computeIterativeInfluence({
-    method: 'gif', operator, nTrain: train.n, nTest: held.n, explained: Int32Array.of(0, 1, 2, 3, 4), topK: 3,
-    damping: 0, tolerance: 1e-10, subsetFraction: 0.1, subsetCoverage: 0.9,
+    method: 'gif',
+    operator,
+    nTrain: train.n,
+    nTest: held.n,
+    explained: Int32Array.of(0, 1, 2, 3, 4),
+    topK: 3,
+    damping: 0,
+    tolerance: 1e-10,
+    subsetFraction: 0.1,
+    subsetCoverage: 0.9,
   });
   const P = operator.numParams;
-  const H = Array.from({ length: P }, (_, j) => operator.hvp(Float64Array.from({ length: P }, (_, k) => (k === j ? 1 : 0))));
+  const H = Array.from({ length: P }, (_, j) =>
+    operator.hvp(Float64Array.from({ length: P }, (_, k) => (k === j ? 1 : 0))),
+  );
   for (let t = 0; t < held.n; t++) {
     const g = operator.testGradient(t);
     // The engine's rule, recomputed here: output units (F weights + bias each) by their share of ‖g‖², until ≥ 90 %.
@@ -100,7 +132,10 @@ test('gif chooses J per test sample and matches the dense least-squares solution
     assert.ok(maxRelativeError(got, expected) < 1e-5, `test ${t}: ${maxRelativeError(got, expected)}`);
   }
   // The coverage rule mattered: some test sample needed more than the one unit the 10 % floor gives.
-  assert.ok(result.subsetSizes?.some((size) => size > F + 1), JSON.stringify(result.subsetSizes));
+  assert.ok(
+    result.subsetSizes?.some((size) => size > F + 1),
+    JSON.stringify(result.subsetSizes),
+  );
 });
 
 test('full-network cg, lissa and gif match a dense float64 solve of the network Hessian', async () => {
@@ -110,11 +145,16 @@ test('full-network cg, lissa and gif match a dense float64 solve of the network 
   const data: TrainingData = {
     x: Float32Array.from({ length: n * dims }, () => normal(rng)),
     y: Int32Array.from({ length: n }, (_, i) => i % 2),
-    n, dims, numClasses: 2,
+    n,
+    dims,
+    numClasses: 2,
   };
   const testData: TrainingData = { ...data, x: data.x.slice(0, 3 * dims), y: data.y.slice(0, 3), n: 3 };
   // A small MLP with strong weight decay: its Hessian is positive definite, so all three agree with H⁻¹.
-  const net = await trainNetwork({ ...defaultModelConfig('mlp'), hidden: [4], weightDecay: 0.05, epochs: 30, batchSize: 10 }, data);
+  const net = await trainNetwork(
+    { ...defaultModelConfig('mlp'), hidden: [4], weightDecay: 0.05, epochs: 30, batchSize: 10 },
+    data,
+  );
   const operator = fullNetworkOperator(net, data, testData);
   const p = operator.numParams;
   const hessian = new Float64Array(p * p);
@@ -124,7 +164,8 @@ test('full-network cg, lissa and gif match a dense float64 solve of the network 
     const column = operator.hvp(e);
     for (let r = 0; r < p; r++) hessian[r * p + q] = column[r];
   }
-  for (let r = 0; r < p; r++) for (let q = 0; q < r; q++) hessian[r * p + q] = hessian[q * p + r] = (hessian[r * p + q] + hessian[q * p + r]) / 2;
+  for (let r = 0; r < p; r++)
+    for (let q = 0; q < r; q++) hessian[r * p + q] = hessian[q * p + r] = (hessian[r * p + q] + hessian[q * p + r]) / 2;
   const objective = createFullObjective(net, data);
   const trainGradients = Array.from({ length: n }, (_, i) => objective.perSampleGradient(i));
   objective.dispose();
@@ -132,10 +173,21 @@ test('full-network cg, lissa and gif match a dense float64 solve of the network 
   const expected = trainGradients.map((g) => g.reduce((s, v, q) => s + v * x[q], 0));
   for (const method of ['cg', 'lissa', 'gif'] as IterativeMethod[]) {
     const result = computeIterativeInfluence({
-      method, operator, nTrain: n, nTest: 3, explained: Int32Array.of(1), topK: n, damping: 0, tolerance: 1e-8, subsetFraction: 1,
+      method,
+      operator,
+      nTrain: n,
+      nTest: 3,
+      explained: Int32Array.of(1),
+      topK: n,
+      damping: 0,
+      tolerance: 1e-8,
+      subsetFraction: 1,
     });
     if (result.damping === 0) {
-      assert.ok(maxRelativeError(result.scores, expected) < 1e-3, `${method}: ${maxRelativeError(result.scores, expected)}`);
+      assert.ok(
+        maxRelativeError(result.scores, expected) < 1e-3,
+        `${method}: ${maxRelativeError(result.scores, expected)}`,
+      );
     } else {
       // The spectrum estimate found negative curvature: compare with (H + δI)⁻¹ instead.
       const damped = Float64Array.from(hessian);
@@ -159,14 +211,27 @@ test('TracIn equals Σ_k η_k g_t·g_i with gradients from autodiff at each chec
   const data: TrainingData = {
     x: Float32Array.from({ length: n * dims }, () => normal(rng)),
     y: Int32Array.from({ length: n }, (_, i) => i % 3),
-    n, dims, numClasses: 3,
+    n,
+    dims,
+    numClasses: 3,
   };
-  const net = await trainNetwork({ ...defaultModelConfig('mlp'), hidden: [5], epochs: 3, batchSize: 8 }, data, { checkpoints: true });
+  const net = await trainNetwork({ ...defaultModelConfig('mlp'), hidden: [5], epochs: 3, batchSize: 8 }, data, {
+    checkpoints: true,
+  });
   const checkpoints = net.checkpoints ?? [];
   assert.equal(checkpoints.length, 3);
   const testX = data.x.slice(0, 2 * dims);
   const testY = data.y.slice(0, 2);
-  const result = computeTracIn({ net, checkpoints, trainX: data.x, trainY: data.y, testX, testY, topK: n, blockSize: 7 });
+  const result = computeTracIn({
+    net,
+    checkpoints,
+    trainX: data.x,
+    trainY: data.y,
+    testX,
+    testY,
+    topK: n,
+    blockSize: 7,
+  });
   const headSize = (net.featureDim + 1) * 3;
   const expected = new Float64Array(2 * n);
   const expectedSelf = new Float64Array(n);

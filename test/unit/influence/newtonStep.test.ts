@@ -28,12 +28,16 @@ function softmaxRow(x: number[], w: Float64Array, c: number): number[] {
 
 function probsOf(data: HeadData, shape: HeadShape, w: Float64Array): Float64Array {
   const out = new Float64Array(data.n * shape.numClasses);
-  for (let i = 0; i < data.n; i++) out.set(softmaxRow(augmented(data, shape.featureDim, i), w, shape.numClasses), i * shape.numClasses);
+  for (let i = 0; i < data.n; i++)
+    out.set(softmaxRow(augmented(data, shape.featureDim, i), w, shape.numClasses), i * shape.numClasses);
   return out;
 }
 
 function lossesOf(data: HeadData, shape: HeadShape, w: Float64Array): number[] {
-  return Array.from({ length: data.n }, (_, i) => -Math.log(softmaxRow(augmented(data, shape.featureDim, i), w, shape.numClasses)[data.y[i]]));
+  return Array.from(
+    { length: data.n },
+    (_, i) => -Math.log(softmaxRow(augmented(data, shape.featureDim, i), w, shape.numClasses)[data.y[i]]),
+  );
 }
 
 /** ∇L_i = x̃ ⊗ (p − e_y). */
@@ -57,7 +61,8 @@ function sampleHessianOf(data: HeadData, shape: HeadShape, w: Float64Array, i: n
   for (let j = 0; j < x.length; j++)
     for (let a = 0; a < c; a++)
       for (let l = 0; l < x.length; l++)
-        for (let b = 0; b < c; b++) h[(j * c + a) * size + l * c + b] = x[j] * x[l] * ((a === b ? p[a] : 0) - p[a] * p[b]);
+        for (let b = 0; b < c; b++)
+          h[(j * c + a) * size + l * c + b] = x[j] * x[l] * ((a === b ? p[a] : 0) - p[a] * p[b]);
   return h;
 }
 
@@ -73,7 +78,12 @@ function hessianOf(data: HeadData, shape: HeadShape, w: Float64Array, l2: number
   return h;
 }
 
-function objectiveOf(data: HeadData, shape: HeadShape, w: Float64Array, l2: number): { value: number; grad: Float64Array } {
+function objectiveOf(
+  data: HeadData,
+  shape: HeadShape,
+  w: Float64Array,
+  l2: number,
+): { value: number; grad: Float64Array } {
   const grad = Float64Array.from(w, (v) => l2 * v);
   for (let i = 0; i < data.n; i++) gradientOf(data, shape, w, i).forEach((g, q) => (grad[q] += g));
   const value = lossesOf(data, shape, w).reduce((a, b) => a + b, 0) + 0.5 * l2 * w.reduce((s, v) => s + v * v, 0);
@@ -129,8 +139,12 @@ function scoreAll(pr: Problem) {
   const { damping, factor } = dampedCholesky(pr.hessian, pr.w.length);
   assert.equal(damping, 0);
   return computeNewtonStepInfluence({
-    train: pr.train, test: pr.test, shape: pr.shape, factor,
-    trainProbs: probsOf(pr.train, pr.shape, pr.w), testProbs: probsOf(pr.test, pr.shape, pr.w),
+    train: pr.train,
+    test: pr.test,
+    shape: pr.shape,
+    factor,
+    trainProbs: probsOf(pr.train, pr.shape, pr.w),
+    testProbs: probsOf(pr.test, pr.shape, pr.w),
     trainIds: Array.from({ length: pr.train.n }, (_, i) => i),
   });
 }
@@ -153,17 +167,31 @@ test('one-step Newton influence equals g_tᵀ(H − H_i)⁻¹g_i from a dense fl
       expectedFirst[i * pr.test.n + t] = dot(gt, first);
     });
   }
-  assert.ok(maxRelativeError(result.newton, expectedNewton) < 1e-8, `newton ${maxRelativeError(result.newton, expectedNewton)}`);
-  assert.ok(maxRelativeError(result.firstOrder, expectedFirst) < 1e-8, `first ${maxRelativeError(result.firstOrder, expectedFirst)}`);
+  assert.ok(
+    maxRelativeError(result.newton, expectedNewton) < 1e-8,
+    `newton ${maxRelativeError(result.newton, expectedNewton)}`,
+  );
+  assert.ok(
+    maxRelativeError(result.firstOrder, expectedFirst) < 1e-8,
+    `first ${maxRelativeError(result.firstOrder, expectedFirst)}`,
+  );
   assert.ok(result.leverage.every((h) => h >= 0 && h < 1));
   // A scored subset gives the same numbers as the full run.
   const subset = computeNewtonStepInfluence({
-    train: pr.train, test: pr.test, shape: pr.shape, factor: dampedCholesky(pr.hessian, size).factor,
-    trainProbs: probsOf(pr.train, pr.shape, pr.w), testProbs: probsOf(pr.test, pr.shape, pr.w),
-    trainIds: [17, 3], testIds: [5, 0],
+    train: pr.train,
+    test: pr.test,
+    shape: pr.shape,
+    factor: dampedCholesky(pr.hessian, size).factor,
+    trainProbs: probsOf(pr.train, pr.shape, pr.w),
+    testProbs: probsOf(pr.test, pr.shape, pr.w),
+    trainIds: [17, 3],
+    testIds: [5, 0],
   });
   assert.deepEqual(Array.from(subset.newton), [
-    result.newton[17 * pr.test.n + 5], result.newton[17 * pr.test.n], result.newton[3 * pr.test.n + 5], result.newton[3 * pr.test.n],
+    result.newton[17 * pr.test.n + 5],
+    result.newton[17 * pr.test.n],
+    result.newton[3 * pr.test.n + 5],
+    result.newton[3 * pr.test.n],
   ]);
 });
 
@@ -172,15 +200,27 @@ test('the parameter step is (H − H_i)⁻¹g_i from a dense float64 solve, and 
   const size = pr.w.length;
   const ids = [0, 9, 23];
   const scored = computeNewtonStepInfluence({
-    train: pr.train, test: pr.test, shape: pr.shape, factor: dampedCholesky(pr.hessian, size).factor,
-    trainProbs: probsOf(pr.train, pr.shape, pr.w), testProbs: probsOf(pr.test, pr.shape, pr.w),
-    trainIds: ids, steps: true,
+    train: pr.train,
+    test: pr.test,
+    shape: pr.shape,
+    factor: dampedCholesky(pr.hessian, size).factor,
+    trainProbs: probsOf(pr.train, pr.shape, pr.w),
+    testProbs: probsOf(pr.test, pr.shape, pr.w),
+    trainIds: ids,
+    steps: true,
   });
   assert.equal(scored.steps?.length, ids.length);
   ids.forEach((i, r) => {
     const hi = sampleHessianOf(pr.train, pr.shape, pr.w, i);
-    const expected = gaussSolve(Float64Array.from(pr.hessian, (v, q) => v - hi[q]), size, gradientOf(pr.train, pr.shape, pr.w, i));
-    assert.ok(maxRelativeError(scored.steps![r], expected) < 1e-8, `step of ${i}: ${maxRelativeError(scored.steps![r], expected)}`);
+    const expected = gaussSolve(
+      Float64Array.from(pr.hessian, (v, q) => v - hi[q]),
+      size,
+      gradientOf(pr.train, pr.shape, pr.w, i),
+    );
+    assert.ok(
+      maxRelativeError(scored.steps![r], expected) < 1e-8,
+      `step of ${i}: ${maxRelativeError(scored.steps![r], expected)}`,
+    );
     const gt = gradientOf(pr.test, pr.shape, pr.w, 2);
     assert.ok(Math.abs(dot(gt, scored.steps![r]) - scored.newton[r * pr.test.n + 2]) < 1e-10);
   });
@@ -193,7 +233,10 @@ test('with two classes the Newton step is the first-order estimate scaled by 1/(
     for (let t = 0; t < pr.test.n; t++) {
       const q = i * pr.test.n + t;
       const expected = result.firstOrder[q] / (1 - result.leverage[i]);
-      assert.ok(Math.abs(result.newton[q] - expected) <= 1e-9 * Math.max(Math.abs(expected), 1e-12), `${i},${t}: ${result.newton[q]} vs ${expected}`);
+      assert.ok(
+        Math.abs(result.newton[q] - expected) <= 1e-9 * Math.max(Math.abs(expected), 1e-12),
+        `${i},${t}: ${result.newton[q]} vs ${expected}`,
+      );
     }
   }
   assert.ok(Math.max(...result.leverage) > 0.3, `max leverage ${Math.max(...result.leverage)}`);
@@ -210,7 +253,8 @@ test('on high-leverage samples the Newton step is much closer to leave-one-out r
   }
   const rmsError = (predicted: Float64Array, ids: number[]) => {
     let s = 0;
-    for (const i of ids) for (let t = 0; t < pr.test.n; t++) s += (predicted[i * pr.test.n + t] - actual[i * pr.test.n + t]) ** 2;
+    for (const i of ids)
+      for (let t = 0; t < pr.test.n; t++) s += (predicted[i * pr.test.n + t] - actual[i * pr.test.n + t]) ** 2;
     return Math.sqrt(s / (ids.length * pr.test.n));
   };
   const all = Array.from({ length: pr.train.n }, (_, i) => i);
@@ -219,7 +263,8 @@ test('on high-leverage samples the Newton step is much closer to leave-one-out r
   const firstHigh = rmsError(result.firstOrder, highLeverage);
   const newtonAll = rmsError(result.newton, all);
   const firstAll = rmsError(result.firstOrder, all);
-  const info = `leverage ${highLeverage.map((i) => result.leverage[i].toFixed(2)).join(', ')}; ` +
+  const info =
+    `leverage ${highLeverage.map((i) => result.leverage[i].toFixed(2)).join(', ')}; ` +
     `RMS error high-leverage newton ${newtonHigh.toExponential(2)} vs first ${firstHigh.toExponential(2)}, ` +
     `all newton ${newtonAll.toExponential(2)} vs first ${firstAll.toExponential(2)}`;
   assert.ok(result.leverage[highLeverage[4]] > 0.3, info);

@@ -39,56 +39,97 @@ function named(data: LoadedDataset, members: SampleRef[]): string[] {
   return members.map((m) => `${m.split}:${(m.split === 'train' ? data.train : data.test).sources[m.id].path}`).sort();
 }
 
-test('image folder: byte copies, a cross-split copy and a one-pixel change are found as exactly the planted sets', async () => {
-  const dir = tempDir();
-  const rng = createRng(7);
-  const images = Array.from({ length: 24 }, () => Array.from({ length: 64 }, () => Math.floor(rng() * 256)));
-  const png = (pixels: number[]) => pngBytes(8, 8, (x, y) => [pixels[y * 8 + x], pixels[y * 8 + x], pixels[y * 8 + x]]);
-  images.forEach((pixels, k) => write(dir, `${k < 20 ? 'train' : 'test'}/${k % 2 ? 'b' : 'a'}/img${k}.png`, png(pixels)));
-  // A byte copy within train, a train image copied into test (leakage), and a
-  // copy of img4 with one pixel changed by 40 levels, filed under another class.
-  write(dir, 'train/a/copy0.png', png(images[0]));
-  write(dir, 'test/b/leak5.png', png(images[5]));
-  const changed = [...images[4]];
-  changed[10] = (changed[10] + 40) % 256;
-  write(dir, 'train/b/pixel4.png', png(changed));
+test(
+  'image folder: byte copies, a cross-split copy and a one-pixel change ' + 'are found as exactly the planted sets',
+  async () => {
+    const dir = tempDir();
+    const rng = createRng(7);
+    const images = Array.from({ length: 24 }, () => Array.from({ length: 64 }, () => Math.floor(rng() * 256)));
+    const png = (pixels: number[]) =>
+      pngBytes(8, 8, (x, y) => [pixels[y * 8 + x], pixels[y * 8 + x], pixels[y * 8 + x]]);
+    images.forEach((pixels, k) =>
+      write(dir, `${k < 20 ? 'train' : 'test'}/${k % 2 ? 'b' : 'a'}/img${k}.png`, png(pixels)),
+    );
+    // A byte copy within train, a train image copied into test (leakage), and a
+    // copy of img4 with one pixel changed by 40 levels, filed under another class.
+    write(dir, 'train/a/copy0.png', png(images[0]));
+    write(dir, 'test/b/leak5.png', png(images[5]));
+    const changed = [...images[4]];
+    changed[10] = (changed[10] + 40) % 256;
+    write(dir, 'train/b/pixel4.png', png(changed));
 
-  const data = await loadDataset(dir);
-  const report = duplicatesOf(data);
-  const sets = report.sets.map((s) => ({ members: named(data, s.members), exact: s.exact, leakage: s.leakage, labelConflict: s.labelConflict }));
-  sets.sort((a, b) => a.members[0].localeCompare(b.members[0]));
-  assert.deepEqual(sets, [
-    { members: ['test:test/b/leak5.png', 'train:train/b/img5.png'], exact: true, leakage: true, labelConflict: false },
-    { members: ['train:train/a/copy0.png', 'train:train/a/img0.png'], exact: true, leakage: false, labelConflict: false },
-    { members: ['train:train/a/img4.png', 'train:train/b/pixel4.png'], exact: false, leakage: false, labelConflict: true },
-  ]);
-  // The conflict reaches both training samples of the conflicting set, and no other.
-  const conflict = duplicateLabelConflict(report, data.train.y, data.test.y);
-  const flagged = Array.from(conflict.keys()).filter((i) => conflict[i] > 0).map((i) => data.train.sources[i].path).sort();
-  assert.deepEqual(flagged, ['train/a/img4.png', 'train/b/pixel4.png']);
-});
+    const data = await loadDataset(dir);
+    const report = duplicatesOf(data);
+    const sets = report.sets.map((s) => ({
+      members: named(data, s.members),
+      exact: s.exact,
+      leakage: s.leakage,
+      labelConflict: s.labelConflict,
+    }));
+    sets.sort((a, b) => a.members[0].localeCompare(b.members[0]));
+    assert.deepEqual(sets, [
+      {
+        members: ['test:test/b/leak5.png', 'train:train/b/img5.png'],
+        exact: true,
+        leakage: true,
+        labelConflict: false,
+      },
+      {
+        members: ['train:train/a/copy0.png', 'train:train/a/img0.png'],
+        exact: true,
+        leakage: false,
+        labelConflict: false,
+      },
+      {
+        members: ['train:train/a/img4.png', 'train:train/b/pixel4.png'],
+        exact: false,
+        leakage: false,
+        labelConflict: true,
+      },
+    ]);
+    // The conflict reaches both training samples of the conflicting set, and no other.
+    const conflict = duplicateLabelConflict(report, data.train.y, data.test.y);
+    const flagged = Array.from(conflict.keys())
+      .filter((i) => conflict[i] > 0)
+      .map((i) => data.train.sources[i].path)
+      .sort();
+    assert.deepEqual(flagged, ['train/a/img4.png', 'train/b/pixel4.png']);
+  },
+);
 
-test('CSV rows that differ only in white space or number spelling are exact duplicates; other rows are not', async () => {
-  const dir = tempDir();
-  const rng = createRng(3);
-  const lines = ['x,colour,note,label,split'];
-  for (let k = 0; k < 30; k++) lines.push(`${(rng() * 10).toFixed(3)},${k % 3 ? 'red' : 'blue'},word${k} other${k},${k % 2 ? 'yes' : 'no'},${k < 24 ? 'train' : 'test'}`);
-  // Row 1 again with spaces around cells, a doubled inner space and 5.10 for 5.1, in the test split (leakage).
-  const [x1, c1, n1, l1] = lines[2].split(',');
-  lines.push(` ${Number(x1).toFixed(4)} , ${c1} ,${n1.replace(' ', '   ')}, ${l1},test`);
-  // Row 3 again in train with the other label (a label conflict).
-  const [x3, c3, n3, l3] = lines[4].split(',');
-  lines.push(`${x3},${c3},  ${n3}  ,${l3 === 'yes' ? 'no' : 'yes'},train`);
-  const file = write(dir, 'rows.csv', lines.join('\n') + '\n');
+test(
+  'CSV rows that differ only in white space or number spelling are exact ' + 'duplicates; other rows are not',
+  async () => {
+    const dir = tempDir();
+    const rng = createRng(3);
+    const lines = ['x,colour,note,label,split'];
+    for (let k = 0; k < 30; k++)
+      lines.push(
+        `${(rng() * 10).toFixed(3)},${k % 3 ? 'red' : 'blue'},word${k} ` +
+          `other${k},${k % 2 ? 'yes' : 'no'},${k < 24 ? 'train' : 'test'}`,
+      );
+    // Row 1 again with spaces around cells, a doubled inner space and 5.10 for 5.1, in the test split (leakage).
+    const [x1, c1, n1, l1] = lines[2].split(',');
+    lines.push(` ${Number(x1).toFixed(4)} , ${c1} ,${n1.replace(' ', '   ')}, ${l1},test`);
+    // Row 3 again in train with the other label (a label conflict).
+    const [x3, c3, n3, l3] = lines[4].split(',');
+    lines.push(`${x3},${c3},  ${n3}  ,${l3 === 'yes' ? 'no' : 'yes'},train`);
+    const file = write(dir, 'rows.csv', lines.join('\n') + '\n');
 
-  const data = await loadDataset(file);
-  const report = duplicatesOf(data);
-  const at = (data0: LoadedDataset, members: SampleRef[]) =>
-    members.map((m) => `${m.split}:${(m.split === 'train' ? data0.train : data0.test).sources[m.id].line}`).sort();
-  const sets = report.sets.map((s) => ({ lines: at(data, s.members), exact: s.exact, leakage: s.leakage, labelConflict: s.labelConflict }));
-  sets.sort((a, b) => a.lines[0].localeCompare(b.lines[0]));
-  assert.deepEqual(sets, [
-    { lines: ['test:32', 'train:3'], exact: true, leakage: true, labelConflict: false },
-    { lines: ['train:33', 'train:5'], exact: true, leakage: false, labelConflict: true },
-  ]);
-});
+    const data = await loadDataset(file);
+    const report = duplicatesOf(data);
+    const at = (data0: LoadedDataset, members: SampleRef[]) =>
+      members.map((m) => `${m.split}:${(m.split === 'train' ? data0.train : data0.test).sources[m.id].line}`).sort();
+    const sets = report.sets.map((s) => ({
+      lines: at(data, s.members),
+      exact: s.exact,
+      leakage: s.leakage,
+      labelConflict: s.labelConflict,
+    }));
+    sets.sort((a, b) => a.lines[0].localeCompare(b.lines[0]));
+    assert.deepEqual(sets, [
+      { lines: ['test:32', 'train:3'], exact: true, leakage: true, labelConflict: false },
+      { lines: ['train:33', 'train:5'], exact: true, leakage: false, labelConflict: true },
+    ]);
+  },
+);

@@ -11,7 +11,13 @@ import { fitHead } from '../../../src/compute/head/fitHead';
 import { polishHeadNewton } from '../../../src/compute/head/polishHead';
 import { headProbabilities } from '../../../src/compute/head/softmaxHead';
 import { computeExactHeadInfluence } from '../../../src/compute/influence/exactHeadInfluence';
-import { defaultRemovalCount, harmfulOrder, type HeadState, removeAndRetrain, totalTestInfluence } from '../../../src/compute/issues/harmful';
+import {
+  defaultRemovalCount,
+  harmfulOrder,
+  type HeadState,
+  removeAndRetrain,
+  totalTestInfluence,
+} from '../../../src/compute/issues/harmful';
 import { createRng, permutation } from '../../../src/compute/random';
 import { pearson } from '../../../src/compute/stats/metrics';
 import { initBackend } from '../../../src/compute/tf/backend';
@@ -32,50 +38,81 @@ function convexHead(n: number, seed: number, flip: number): HeadState {
   const fit = fitHead(train, shape, l2, { meanGradTolerance: 1e-9 });
   const opt = polishHeadNewton(train, shape, l2, fit.head, { meanGradTolerance: 1e-12, maxSteps: 5 });
   return {
-    train, test, shape, head: opt.head, trainProbs: opt.probs, testProbs: headProbabilities(test, shape, opt.head), l2, factor: opt.factor, damping: opt.damping,
+    train,
+    test,
+    shape,
+    head: opt.head,
+    trainProbs: opt.probs,
+    testProbs: headProbabilities(test, shape, opt.head),
+    l2,
+    factor: opt.factor,
+    damping: opt.damping,
   };
 }
 
-test('the whole-test-set influence equals the sum of the per-test influences computed one test sample at a time', () => {
-  const state = convexHead(120, 31, 0.1);
-  const { influence, solver } = totalTestInfluence(state);
-  assert.equal(solver, 'cholesky');
-  const expected = new Float64Array(state.train.n);
-  for (let t = 0; t < state.test.n; t++) {
-    const one = { ...state.test, phi: state.test.phi.slice(t * 3, (t + 1) * 3), y: state.test.y.slice(t, t + 1), n: 1 };
-    const scores = computeExactHeadInfluence({
-      train: state.train, test: one, shape: state.shape, trainProbs: state.trainProbs, testProbs: state.testProbs.slice(t * 3, (t + 1) * 3),
-      factor: state.factor!, topK: state.train.n,
-    });
-    const { proponents, opponents } = scores.topK.row(0);
-    for (const e of [...proponents, ...opponents]) expected[e.index] += e.value;
-  }
-  assert.ok(maxRelativeError(influence, expected) < 1e-4, `cholesky: ${maxRelativeError(influence, expected)}`);
-  // Without a factor (a head too large to factor): conjugate gradients on exact Hessian-vector products.
-  const cg = totalTestInfluence({ ...state, factor: undefined });
-  assert.equal(cg.solver, 'cg');
-  assert.ok(maxRelativeError(cg.influence, influence) < 1e-6, `cg: ${maxRelativeError(cg.influence, influence)}`);
-});
+test(
+  'the whole-test-set influence equals the sum of the per-test influences ' + 'computed one test sample at a time',
+  () => {
+    const state = convexHead(120, 31, 0.1);
+    const { influence, solver } = totalTestInfluence(state);
+    assert.equal(solver, 'cholesky');
+    const expected = new Float64Array(state.train.n);
+    for (let t = 0; t < state.test.n; t++) {
+      const one = {
+        ...state.test,
+        phi: state.test.phi.slice(t * 3, (t + 1) * 3),
+        y: state.test.y.slice(t, t + 1),
+        n: 1,
+      };
+      const scores = computeExactHeadInfluence({
+        train: state.train,
+        test: one,
+        shape: state.shape,
+        trainProbs: state.trainProbs,
+        testProbs: state.testProbs.slice(t * 3, (t + 1) * 3),
+        factor: state.factor!,
+        topK: state.train.n,
+      });
+      const { proponents, opponents } = scores.topK.row(0);
+      for (const e of [...proponents, ...opponents]) expected[e.index] += e.value;
+    }
+    assert.ok(maxRelativeError(influence, expected) < 1e-4, `cholesky: ${maxRelativeError(influence, expected)}`);
+    // Without a factor (a head too large to factor): conjugate gradients on exact Hessian-vector products.
+    const cg = totalTestInfluence({ ...state, factor: undefined });
+    assert.equal(cg.solver, 'cg');
+    assert.ok(maxRelativeError(cg.influence, influence) < 1e-6, `cg: ${maxRelativeError(cg.influence, influence)}`);
+  },
+);
 
-test('remove and retrain on a convex model: the predicted change of test loss matches refitting without the samples', () => {
-  const state = convexHead(400, 12, 0.15);
-  const { influence } = totalTestInfluence(state);
-  const harmful = harmfulOrder(influence);
-  const k = defaultRemovalCount(state.train.n);
-  assert.equal(k, 4);
-  // The default check: removing the 1% most harmful is predicted and measured to lower the test loss.
-  const top = removeAndRetrain(state, influence, harmful.slice(0, k));
-  assert.ok(top.predictedLossChange < 0 && top.actualLossChange < 0, JSON.stringify(top));
-  assert.ok(top.testLossAfter < top.testLossBefore);
-  // Over groups of different sizes and kinds (the most harmful, random), predicted and actual agree
-  // as closely as the leave-one-out check demands (Pearson ≥ 0.95, verifyStage.test.ts).
-  const rng = createRng(5);
-  const groups = [1, 2, 4, 8].map((size) => harmful.slice(0, size));
-  for (let g = 0; g < 8; g++) groups.push(Array.from(permutation(state.train.n, rng).subarray(0, 4)));
-  const checks = groups.map((group) => removeAndRetrain(state, influence, group));
-  const r = pearson(checks.map((x) => x.predictedLossChange), checks.map((x) => x.actualLossChange));
-  assert.ok(r >= 0.95, `Pearson ${r}: ${checks.map((x) => `${x.predictedLossChange.toFixed(4)}/${x.actualLossChange.toFixed(4)}`).join(' ')}`);
-  // And the default group's change is right in size, not only in direction.
-  const relative = Math.abs(top.predictedLossChange - top.actualLossChange) / Math.abs(top.actualLossChange);
-  assert.ok(relative < 0.1, `predicted ${top.predictedLossChange}, actual ${top.actualLossChange}`);
-});
+test(
+  'remove and retrain on a convex model: the predicted change of test ' + 'loss matches refitting without the samples',
+  () => {
+    const state = convexHead(400, 12, 0.15);
+    const { influence } = totalTestInfluence(state);
+    const harmful = harmfulOrder(influence);
+    const k = defaultRemovalCount(state.train.n);
+    assert.equal(k, 4);
+    // The default check: removing the 1% most harmful is predicted and measured to lower the test loss.
+    const top = removeAndRetrain(state, influence, harmful.slice(0, k));
+    assert.ok(top.predictedLossChange < 0 && top.actualLossChange < 0, JSON.stringify(top));
+    assert.ok(top.testLossAfter < top.testLossBefore);
+    // Over groups of different sizes and kinds (the most harmful, random), predicted and actual agree
+    // as closely as the leave-one-out check demands (Pearson ≥ 0.95, verifyStage.test.ts).
+    const rng = createRng(5);
+    const groups = [1, 2, 4, 8].map((size) => harmful.slice(0, size));
+    for (let g = 0; g < 8; g++) groups.push(Array.from(permutation(state.train.n, rng).subarray(0, 4)));
+    const checks = groups.map((group) => removeAndRetrain(state, influence, group));
+    const r = pearson(
+      checks.map((x) => x.predictedLossChange),
+      checks.map((x) => x.actualLossChange),
+    );
+    assert.ok(
+      r >= 0.95,
+      `Pearson ${r}: ` +
+        `${checks.map((x) => `${x.predictedLossChange.toFixed(4)}/${x.actualLossChange.toFixed(4)}`).join(' ')}`,
+    );
+    // And the default group's change is right in size, not only in direction.
+    const relative = Math.abs(top.predictedLossChange - top.actualLossChange) / Math.abs(top.actualLossChange);
+    assert.ok(relative < 0.1, `predicted ${top.predictedLossChange}, actual ${top.actualLossChange}`);
+  },
+);

@@ -33,12 +33,17 @@ function bruteForce(q: Points, r: Points, k: number, excludeSelf: boolean): { in
 test('exact k-NN equals a float64 brute force (self excluded, and query ≠ reference)', () => {
   const refs = cloud(300, 7, 1);
   const queries = cloud(40, 7, 2);
-  for (const [q, excludeSelf] of [[refs, true], [queries, false]] as const) {
+  for (const [q, excludeSelf] of [
+    [refs, true],
+    [queries, false],
+  ] as const) {
     const got = nearestNeighbours(q, refs, 5, { excludeSelf });
     const want = bruteForce(q, refs, 5, excludeSelf);
     want.forEach((w, i) => {
       assert.deepEqual(Array.from(got.index.subarray(i * 5, i * 5 + 5)), w.index, `query ${i}`);
-      w.distance.forEach((d, j) => assert.ok(Math.abs(got.distance[i * 5 + j] - d) < 1e-4 * (1 + d), `query ${i} rank ${j}`));
+      w.distance.forEach((d, j) =>
+        assert.ok(Math.abs(got.distance[i * 5 + j] - d) < 1e-4 * (1 + d), `query ${i} rank ${j}`),
+      );
     });
   }
 });
@@ -58,20 +63,27 @@ test('the windowed search beyond the exact limit still pairs every near-duplicat
   copies.forEach((src, k) => assert.equal(got.index[(400 + k) * 3], src, `copy ${k} of ${src}`));
 });
 
-test('a reference subset: neighbours come from it only, a query in it is not its own neighbour, and they are the nearest there', () => {
-  const all = cloud(200, 5, 7);
-  const subset = Int32Array.from({ length: 50 }, (_, k) => 4 * k);
-  const got = nearestNeighbours(all, all, 3, { excludeSelf: true, referenceIds: subset });
-  const inSubset = new Set(subset);
-  for (let i = 0; i < all.n; i++) {
-    const ids = Array.from(got.index.subarray(i * 3, i * 3 + 3));
-    assert.ok(ids.every((j) => inSubset.has(j) && j !== i), `query ${i}: ${ids}`);
-    const want = Array.from(subset)
-      .filter((j) => j !== i)
-      .map((j) => ({ j, d: Math.hypot(...Array.from({ length: 5 }, (_, c) => all.x[i * 5 + c] - all.x[j * 5 + c])) }))
-      .sort((a, b) => a.d - b.d)
-      .slice(0, 3)
-      .map((e) => e.j);
-    assert.deepEqual(ids, want, `query ${i}`);
-  }
-});
+test(
+  'a reference subset: neighbours come from it only, a query in it is not ' +
+    'its own neighbour, and they are the nearest there',
+  () => {
+    const all = cloud(200, 5, 7);
+    const subset = Int32Array.from({ length: 50 }, (_, k) => 4 * k);
+    const got = nearestNeighbours(all, all, 3, { excludeSelf: true, referenceIds: subset });
+    const inSubset = new Set(subset);
+    for (let i = 0; i < all.n; i++) {
+      const ids = Array.from(got.index.subarray(i * 3, i * 3 + 3));
+      assert.ok(
+        ids.every((j) => inSubset.has(j) && j !== i),
+        `query ${i}: ${ids}`,
+      );
+      const want = Array.from(subset)
+        .filter((j) => j !== i)
+        .map((j) => ({ j, d: Math.hypot(...Array.from({ length: 5 }, (_, c) => all.x[i * 5 + c] - all.x[j * 5 + c])) }))
+        .sort((a, b) => a.d - b.d)
+        .slice(0, 3)
+        .map((e) => e.j);
+      assert.deepEqual(ids, want, `query ${i}`);
+    }
+  },
+);

@@ -29,7 +29,11 @@ before(async () => {
   const rows: string[][] = [];
   const lines = ['a,b,c,d,e,f,label,split'];
   for (let r = 0; r < 120; r++) {
-    const row = [...Array.from({ length: 6 }, (_, j) => (Math.sin((r % 2) + j) + normal(rng)).toFixed(3)), r % 2 ? 'p' : 'q', r < 100 ? 'train' : 'test'];
+    const row = [
+      ...Array.from({ length: 6 }, (_, j) => (Math.sin((r % 2) + j) + normal(rng)).toFixed(3)),
+      r % 2 ? 'p' : 'q',
+      r < 100 ? 'train' : 'test',
+    ];
     rows.push(row);
     lines.push(row.join(','));
   }
@@ -53,16 +57,25 @@ test('the issues view passes the page check and lists the leaked pair as rows, l
   assert.equal(first.leakage, true);
   assert.deepEqual(first.members.map((m) => `${m.split}:${m.where}`).sort(), ['test:d.csv:122', 'train:d.csv:6']);
   assert.equal(issues.defaultRemoval, 1);
-  assert.ok(issues.harmful.length > 0 && issues.harmful.every((r, k) => r.influence < 0 && (k === 0 || issues.harmful[k - 1].influence <= r.influence)));
+  assert.ok(
+    issues.harmful.length > 0 &&
+      issues.harmful.every((r, k) => r.influence < 0 && (k === 0 || issues.harmful[k - 1].influence <= r.influence)),
+  );
 });
 
 test('the lists filter by kind: the leaked test sample; the harmful samples most harmful first', () => {
   const queries = new RowQueries(new ResultsIndex(results), new Map());
   const leaked = queries.page({ list: 'tests', sort: 'misclassifiedFirst', issue: 'leakage' }, 0, 50);
-  assert.deepEqual(leaked.rows.map((r) => r.where), ['d.csv:122']);
+  assert.deepEqual(
+    leaked.rows.map((r) => r.where),
+    ['d.csv:122'],
+  );
   const harmful = queries.ids({ list: 'suspects', sort: 'suspicion', issue: 'harmful' });
   assert.equal(harmful.length, results.issues!.counts.harmful);
-  assert.deepEqual(harmful.slice(0, 5), results.issues!.harmful.harmful.slice(0, 5).map((e) => e.train));
+  assert.deepEqual(
+    harmful.slice(0, 5),
+    results.issues!.harmful.harmful.slice(0, 5).map((e) => e.train),
+  );
   const all = queries.ids({ list: 'suspects', sort: 'suspicion' });
   assert.equal(all.length, results.train.length);
 });
@@ -70,6 +83,9 @@ test('the lists filter by kind: the leaked test sample; the harmful samples most
 test('the page asks for the remove-and-retrain check and for opening a set side by side with valid messages', () => {
   assert.deepEqual(parseWebviewToHost({ type: 'removeHarmful', count: 3 }), { type: 'removeHarmful', count: 3 });
   assert.throws(() => parseWebviewToHost({ type: 'removeHarmful', count: 0 }));
-  const samples = [{ split: 'train', id: 4 }, { split: 'test', id: 20 }];
+  const samples = [
+    { split: 'train', id: 4 },
+    { split: 'test', id: 20 },
+  ];
   assert.deepEqual(parseWebviewToHost({ type: 'openSamples', samples }), { type: 'openSamples', samples });
 });

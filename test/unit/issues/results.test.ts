@@ -27,7 +27,11 @@ before(async () => {
   const rng = createRng(4);
   for (let r = 0; r < 150; r++) {
     const c = r % 3;
-    const row = [...Array.from({ length: 8 }, (_, j) => (Math.cos(c + j) + normal(rng)).toFixed(3)), 'abc'[c], r < 120 ? 'train' : 'test'];
+    const row = [
+      ...Array.from({ length: 8 }, (_, j) => (Math.cos(c + j) + normal(rng)).toFixed(3)),
+      'abc'[c],
+      r < 120 ? 'train' : 'test',
+    ];
     rows.push(row);
     lines.push(row.join(','));
   }
@@ -39,50 +43,95 @@ before(async () => {
 
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-test('summary and results file: counts, the planted leak and conflict, the removal check', { timeout: 180_000 }, async () => {
-  const out = path.join(dir, 'r.json');
-  const run = await runCli(['analyze', file, '--model', 'logreg', '--no-progress', '--workers', '1', '--out', out]);
-  assert.equal(run.code, 0, describeRun(run));
-  const results = checkResultsFile(JSON.parse(fs.readFileSync(out, 'utf8')));
-  const issues = results.issues;
-  assert.ok(issues, 'an issues section');
-  const lineOf = (split: 'train' | 'test', id: number) => `${split}:${(split === 'train' ? results.train.find((r) => r.id === id)! : results.test[id]).source.line}`;
-  const sets = issues.duplicates.sets.filter((s) => s.exact).map((s) => ({ lines: s.members.map((m) => lineOf(m.split, m.id)).sort(), leakage: s.leakage, labelConflict: s.labelConflict }));
-  assert.deepEqual(
-    sets.sort((a, b) => a.lines[0].localeCompare(b.lines[0])),
-    [
-      { lines: ['test:152', 'train:7'], leakage: true, labelConflict: false },
-      { lines: ['train:153', 'train:9'], leakage: false, labelConflict: true },
-    ],
-  );
-  assert.equal(issues.counts.leakedTestSamples, 1);
-  assert.ok(issues.counts.labelConflictSets >= 1);
-  // Per-sample fields: the conflicting pair carries the conflict signal and its set index.
-  const conflicted = results.train.filter((r) => (r.duplicateLabelConflict ?? 0) > 0).map((r) => r.source.line).sort((a, b) => a! - b!);
-  assert.deepEqual(conflicted, [9, 153]);
-  assert.ok(results.train.every((r) => Number.isFinite(r.testInfluence) && Number.isFinite(r.outlierScore)));
-  const removal = issues.harmful.removal;
-  assert.ok(removal);
-  assert.equal(removal.removed.length, 1); // 1% of 121 training rows
-  assert.deepEqual(removal.removed, [issues.harmful.harmful[0].train]);
-  assert.ok(run.stdout.includes(`Data issues: ${issues.counts.duplicateSets} duplicate set(s)`), run.stdout);
-  assert.ok(run.stdout.includes('1 of 31 test samples leaked from train'), run.stdout);
-  assert.match(run.stdout, /Without the 1 most harmful: mean test loss [\d.]+ → [\d.]+ \(predicted [\d.]+; total change actual [-+][\d.]+, predicted [-+][\d.]+\)/);
-});
+test(
+  'summary and results file: counts, the planted leak and conflict, the removal check',
+  { timeout: 180_000 },
+  async () => {
+    const out = path.join(dir, 'r.json');
+    const run = await runCli(['analyze', file, '--model', 'logreg', '--no-progress', '--workers', '1', '--out', out]);
+    assert.equal(run.code, 0, describeRun(run));
+    const results = checkResultsFile(JSON.parse(fs.readFileSync(out, 'utf8')));
+    const issues = results.issues;
+    assert.ok(issues, 'an issues section');
+    const lineOf = (split: 'train' | 'test', id: number) =>
+      `${split}:${(split === 'train' ? results.train.find((r) => r.id === id)! : results.test[id]).source.line}`;
+    const sets = issues.duplicates.sets
+      .filter((s) => s.exact)
+      .map((s) => ({
+        lines: s.members.map((m) => lineOf(m.split, m.id)).sort(),
+        leakage: s.leakage,
+        labelConflict: s.labelConflict,
+      }));
+    assert.deepEqual(
+      sets.sort((a, b) => a.lines[0].localeCompare(b.lines[0])),
+      [
+        { lines: ['test:152', 'train:7'], leakage: true, labelConflict: false },
+        { lines: ['train:153', 'train:9'], leakage: false, labelConflict: true },
+      ],
+    );
+    assert.equal(issues.counts.leakedTestSamples, 1);
+    assert.ok(issues.counts.labelConflictSets >= 1);
+    // Per-sample fields: the conflicting pair carries the conflict signal and its set index.
+    const conflicted = results.train
+      .filter((r) => (r.duplicateLabelConflict ?? 0) > 0)
+      .map((r) => r.source.line)
+      .sort((a, b) => a! - b!);
+    assert.deepEqual(conflicted, [9, 153]);
+    assert.ok(results.train.every((r) => Number.isFinite(r.testInfluence) && Number.isFinite(r.outlierScore)));
+    const removal = issues.harmful.removal;
+    assert.ok(removal);
+    assert.equal(removal.removed.length, 1); // 1% of 121 training rows
+    assert.deepEqual(removal.removed, [issues.harmful.harmful[0].train]);
+    assert.ok(run.stdout.includes(`Data issues: ${issues.counts.duplicateSets} duplicate set(s)`), run.stdout);
+    assert.ok(run.stdout.includes('1 of 31 test samples leaked from train'), run.stdout);
+    assert.match(
+      run.stdout,
+      /Without the 1 most harmful: mean test loss [\d.]+ → [\d.]+ \(predicted [\d.]+; total change actual [-+][\d.]+, predicted [-+][\d.]+\)/,
+    );
+  },
+);
 
-test('--json carries the issues section; --remove-harmful 3 removes three; --skip-issues leaves it out', { timeout: 180_000 }, async () => {
-  const json = await runCli(['analyze', file, '--model', 'logreg', '--no-progress', '--workers', '1', '--json', '--remove-harmful', '3', '--out', path.join(dir, 'j.json')]);
-  assert.equal(json.code, 0, describeRun(json));
-  const printed = checkResultsFile(JSON.parse(json.stdout));
-  assert.equal(printed.issues?.counts.leakedTestSamples, 1);
-  assert.equal(printed.issues?.harmful.removal?.removed.length, 3);
-  const off = await runCli(['analyze', file, '--model', 'logreg', '--no-progress', '--workers', '1', '--skip-issues', '--out', path.join(dir, 'n.json')]);
-  assert.equal(off.code, 0, describeRun(off));
-  const results = checkResultsFile(JSON.parse(fs.readFileSync(path.join(dir, 'n.json'), 'utf8')));
-  assert.equal(results.issues, undefined);
-  assert.equal(results.train[0].outlierScore, undefined);
-  assert.ok(!off.stdout.includes('Data issues:'));
-});
+test(
+  '--json carries the issues section; --remove-harmful 3 removes three; --skip-issues leaves it out',
+  { timeout: 180_000 },
+  async () => {
+    const json = await runCli([
+      'analyze',
+      file,
+      '--model',
+      'logreg',
+      '--no-progress',
+      '--workers',
+      '1',
+      '--json',
+      '--remove-harmful',
+      '3',
+      '--out',
+      path.join(dir, 'j.json'),
+    ]);
+    assert.equal(json.code, 0, describeRun(json));
+    const printed = checkResultsFile(JSON.parse(json.stdout));
+    assert.equal(printed.issues?.counts.leakedTestSamples, 1);
+    assert.equal(printed.issues?.harmful.removal?.removed.length, 3);
+    const off = await runCli([
+      'analyze',
+      file,
+      '--model',
+      'logreg',
+      '--no-progress',
+      '--workers',
+      '1',
+      '--skip-issues',
+      '--out',
+      path.join(dir, 'n.json'),
+    ]);
+    assert.equal(off.code, 0, describeRun(off));
+    const results = checkResultsFile(JSON.parse(fs.readFileSync(path.join(dir, 'n.json'), 'utf8')));
+    assert.equal(results.issues, undefined);
+    assert.equal(results.train[0].outlierScore, undefined);
+    assert.ok(!off.stdout.includes('Data issues:'));
+  },
+);
 
 test('a bad --remove-harmful is refused before any work, exit 2', { timeout: 60_000 }, async () => {
   for (const bad of ['-1', 'abc', '1.5']) {

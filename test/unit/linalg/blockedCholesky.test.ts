@@ -5,7 +5,8 @@
  *
  * Stated bounds (what these tests hold the fast paths to):
  * - float64 blocked Cholesky and L⁻¹: backward error ‖LLᵀ − A‖/‖A‖ ≤ 1e-14, L⁻¹ equal to the
- *   unblocked one within 1e-12 of its largest entry, solves equal within 1e-9 relative at κ ≤ 1e10·(float64 rounding κ·ε).
+ *   unblocked one within 1e-12 of its largest entry, solves equal within 1e-9 relative at κ ≤ 1e10·(float64 rounding
+ *   κ·ε).
  * - mixed precision: accepted only when the measured η = ‖L⁻¹AL⁻ᵀ − I‖₂ ≤ 1e-4; then every quadratic
  *   form gᵀ(LLᵀ)⁻¹g (a self-influence) is within η/(1−η) of gᵀA⁻¹g, and refined solves reach 1e-10.
  */
@@ -190,28 +191,31 @@ test('mixed L⁻¹ whitens like the float64 inverse: quadratic forms within 1e-6
   }
 });
 
-test('fastDampedCholesky keeps mixed precision only within tolerance and otherwise factors in float64, same damping', async () => {
-  await initBackend('wasm');
-  const n = MIXED_PRECISION.minSize + 5;
-  const seen = new Set<string>();
-  for (const kappa of [1e3, 1e10]) {
-    const a = dampedHessian(n, kappa, 8);
-    const fast = fastDampedCholesky(a, n);
-    seen.add(fast.precision);
-    assert.equal(fast.damping, 0);
-    if (fast.precision === 'mixed') assert.ok(fast.deviation <= MIXED_PRECISION.tolerance);
-    else assert.ok(backwardError(a, fast.factor, n) <= 1e-14);
-    // Solves through dampedSolve are float64-accurate either way.
-    const b = Float64Array.from({ length: n }, (_, i) => Math.cos(3 * i));
-    const x = dampedSolve(a, n, fast, b);
-    const residual = multiply(a, n, x).map((v, i) => v - b[i]);
-    // Backward stable: the residual is float64 rounding of A·x, ‖r‖ ≤ c·ε·‖A‖·‖x‖.
-    const rel = Math.hypot(...residual) / (maxAbs(a) * Math.hypot(...x));
-    assert.ok(rel <= 1e-13, `κ=${kappa}: residual ${rel}`);
-  }
-  // κ = 1e3 meets the tolerance in mixed precision; κ = 1e10 cannot (η ≈ κ·2⁻²⁴ ≫ 1e-4).
-  assert.deepEqual([...seen].sort(), ['float64', 'mixed']);
-});
+test(
+  'fastDampedCholesky keeps mixed precision only within tolerance and ' + 'otherwise factors in float64, same damping',
+  async () => {
+    await initBackend('wasm');
+    const n = MIXED_PRECISION.minSize + 5;
+    const seen = new Set<string>();
+    for (const kappa of [1e3, 1e10]) {
+      const a = dampedHessian(n, kappa, 8);
+      const fast = fastDampedCholesky(a, n);
+      seen.add(fast.precision);
+      assert.equal(fast.damping, 0);
+      if (fast.precision === 'mixed') assert.ok(fast.deviation <= MIXED_PRECISION.tolerance);
+      else assert.ok(backwardError(a, fast.factor, n) <= 1e-14);
+      // Solves through dampedSolve are float64-accurate either way.
+      const b = Float64Array.from({ length: n }, (_, i) => Math.cos(3 * i));
+      const x = dampedSolve(a, n, fast, b);
+      const residual = multiply(a, n, x).map((v, i) => v - b[i]);
+      // Backward stable: the residual is float64 rounding of A·x, ‖r‖ ≤ c·ε·‖A‖·‖x‖.
+      const rel = Math.hypot(...residual) / (maxAbs(a) * Math.hypot(...x));
+      assert.ok(rel <= 1e-13, `κ=${kappa}: residual ${rel}`);
+    }
+    // κ = 1e3 meets the tolerance in mixed precision; κ = 1e10 cannot (η ≈ κ·2⁻²⁴ ≫ 1e-4).
+    assert.deepEqual([...seen].sort(), ['float64', 'mixed']);
+  },
+);
 
 test('fastDampedCholesky adds the same damping as dampedCholesky to a singular matrix', async () => {
   await initBackend('wasm');
@@ -268,27 +272,30 @@ test('every blocked kernel checks for cancellation once per block and stops at t
   }
 });
 
-test('dampedSolve refines a mixed factor of A + δI against A + δI (the damping is part of the refined system)', async () => {
-  await initBackend('wasm');
-  const a = dampedHessian(N, 1e3, 11);
-  const damping = 0.5 * a[0];
-  const shifted = Float64Array.from(a);
-  for (let i = 0; i < N; i++) shifted[i * N + i] += damping;
-  const l = Float64Array.from(shifted);
-  assert.ok(choleskyMixed(l, N, undefined, { block: 40 }));
-  const b = Float64Array.from({ length: N }, (_, i) => Math.sin(2 * i));
-  const x = dampedSolve(
-    a,
-    N,
-    {
-      factor: l,
-      damping,
-      precision: 'mixed',
-      deviation: factorDeviation(shifted, l, N),
-    },
-    b,
-  );
-  const residual = multiply(shifted, N, x).map((v, i) => v - b[i]);
-  const rel = Math.hypot(...residual) / (maxAbs(shifted) * Math.hypot(...x));
-  assert.ok(rel <= 1e-14, `residual ${rel}`);
-});
+test(
+  'dampedSolve refines a mixed factor of A + δI against A + δI (the ' + 'damping is part of the refined system)',
+  async () => {
+    await initBackend('wasm');
+    const a = dampedHessian(N, 1e3, 11);
+    const damping = 0.5 * a[0];
+    const shifted = Float64Array.from(a);
+    for (let i = 0; i < N; i++) shifted[i * N + i] += damping;
+    const l = Float64Array.from(shifted);
+    assert.ok(choleskyMixed(l, N, undefined, { block: 40 }));
+    const b = Float64Array.from({ length: N }, (_, i) => Math.sin(2 * i));
+    const x = dampedSolve(
+      a,
+      N,
+      {
+        factor: l,
+        damping,
+        precision: 'mixed',
+        deviation: factorDeviation(shifted, l, N),
+      },
+      b,
+    );
+    const residual = multiply(shifted, N, x).map((v, i) => v - b[i]);
+    const rel = Math.hypot(...residual) / (maxAbs(shifted) * Math.hypot(...x));
+    assert.ok(rel <= 1e-14, `residual ${rel}`);
+  },
+);

@@ -12,7 +12,9 @@ import { minimizeLbfgsWolfe } from '../../../src/compute/linalg/lbfgsWolfe';
 
 const n = 6;
 // A = QᵀDQ-like SPD matrix with condition number 1e3, b fixed.
-const A = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 10 ** ((3 * i) / (n - 1)) : 0.3 / (1 + Math.abs(i - j)))));
+const A = Array.from({ length: n }, (_, i) =>
+  Array.from({ length: n }, (_, j) => (i === j ? 10 ** ((3 * i) / (n - 1)) : 0.3 / (1 + Math.abs(i - j)))),
+);
 const b = Float64Array.from({ length: n }, (_, i) => Math.sin(i + 1));
 const mul = (x: Float64Array) => Float64Array.from(A.map((row) => row.reduce((s, a, j) => s + a * x[j], 0)));
 const quadratic = {

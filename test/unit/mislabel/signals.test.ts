@@ -16,10 +16,18 @@ const close = (actual: number, expected: number, tol = 1e-12) =>
 
 describe('per-sample signals', () => {
   const probs = new Float64Array([
-    0.7, 0.2, 0.1, // labelled 0: agrees
-    0.1, 0.3, 0.6, // labelled 0: model prefers 2
-    0.0, 1.0, 0.0, // labelled 2: model sure it is 1
-    0.4, 0.4, 0.2, // labelled 1: tie between 0 and 1
+    0.7,
+    0.2,
+    0.1, // labelled 0: agrees
+    0.1,
+    0.3,
+    0.6, // labelled 0: model prefers 2
+    0.0,
+    1.0,
+    0.0, // labelled 2: model sure it is 1
+    0.4,
+    0.4,
+    0.2, // labelled 1: tie between 0 and 1
   ]);
   const y = new Int32Array([0, 0, 2, 1]);
 
@@ -44,19 +52,29 @@ describe('per-sample signals', () => {
     assert.throws(() => suggestedLabels(probs, 1), /at least 2 classes/);
   });
   test('margin stays in [-1, 1] and equals the sign of "model agrees" (property)', () => {
-    fc.assert(fc.property(
-      fc.array(fc.tuple(fc.array(fc.float({ min: Math.fround(0.01), max: 1, noNaN: true }), { minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 20 }),
-      (rows) => {
-        const p = new Float64Array(rows.flatMap(([r]) => {
-          const s = r.reduce((a, b) => a + b, 0);
-          return r.map((v) => v / s);
-        }));
-        const labels = rows.map(([, l]) => l);
-        const m = normalizedMargin(p, labels, 4);
-        const sugg = suggestedLabels(p, 4);
-        return rows.every((_, i) => m[i] >= -1 && m[i] <= 1 && (m[i] > 0 ? sugg[i] === labels[i] : true));
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.array(fc.float({ min: Math.fround(0.01), max: 1, noNaN: true }), { minLength: 4, maxLength: 4 }),
+            fc.integer({ min: 0, max: 3 }),
+          ),
+          { minLength: 1, maxLength: 20 },
+        ),
+        (rows) => {
+          const p = new Float64Array(
+            rows.flatMap(([r]) => {
+              const s = r.reduce((a, b) => a + b, 0);
+              return r.map((v) => v / s);
+            }),
+          );
+          const labels = rows.map(([, l]) => l);
+          const m = normalizedMargin(p, labels, 4);
+          const sugg = suggestedLabels(p, 4);
+          return rows.every((_, i) => m[i] >= -1 && m[i] <= 1 && (m[i] > 0 ? sugg[i] === labels[i] : true));
+        },
+      ),
+    );
   });
 });
 
@@ -66,16 +84,36 @@ describe('confident joint: hand-worked 3-class example', () => {
   //   t1 = (0.8 + 0.5 + 0.2 + 0.3) / 4    = 0.45
   //   t2 = (0.8 + 0.4 + 0.0) / 3          = 0.4
   const probs = new Float64Array([
-    0.8, 0.1, 0.1, //  s0 y=0: p0 ≥ t0                          → [0][0]
-    0.5, 0.4, 0.1, //  s1 y=0: p0 = t0 exactly (counts)         → [0][0]
-    0.2, 0.7, 0.1, //  s2 y=0: only p1 ≥ t1                     → [0][1]
-    0.1, 0.8, 0.1, //  s3 y=1                                   → [1][1]
-    0.45, 0.5, 0.05, // s4 y=1: p0 < t0, p1 ≥ t1               → [1][1]
-    0.3, 0.2, 0.5, //  s5 y=1: only p2 ≥ t2                     → [1][2]
-    0.4, 0.3, 0.3, //  s9 y=1: nothing reaches its threshold    → uncounted
-    0.1, 0.1, 0.8, //  s6 y=2                                   → [2][2]
-    0.55, 0.05, 0.4, // s7 y=2: p0 and p2 (= t2) qualify, p0 larger → [2][0]
-    0.5, 0.5, 0.0, //  s8 y=2: p0 and p1 qualify and tie → lower index → [2][0]
+    0.8,
+    0.1,
+    0.1, //  s0 y=0: p0 ≥ t0                          → [0][0]
+    0.5,
+    0.4,
+    0.1, //  s1 y=0: p0 = t0 exactly (counts)         → [0][0]
+    0.2,
+    0.7,
+    0.1, //  s2 y=0: only p1 ≥ t1                     → [0][1]
+    0.1,
+    0.8,
+    0.1, //  s3 y=1                                   → [1][1]
+    0.45,
+    0.5,
+    0.05, // s4 y=1: p0 < t0, p1 ≥ t1               → [1][1]
+    0.3,
+    0.2,
+    0.5, //  s5 y=1: only p2 ≥ t2                     → [1][2]
+    0.4,
+    0.3,
+    0.3, //  s9 y=1: nothing reaches its threshold    → uncounted
+    0.1,
+    0.1,
+    0.8, //  s6 y=2                                   → [2][2]
+    0.55,
+    0.05,
+    0.4, // s7 y=2: p0 and p2 (= t2) qualify, p0 larger → [2][0]
+    0.5,
+    0.5,
+    0.0, //  s8 y=2: p0 and p1 qualify and tie → lower index → [2][0]
   ]);
   const y = [0, 0, 0, 1, 1, 1, 1, 2, 2, 2];
 
@@ -87,17 +125,29 @@ describe('confident joint: hand-worked 3-class example', () => {
   });
   test('raw counts, calibration and estimate', () => {
     const cj = confidentJoint(probs, y, 3);
-    assert.deepEqual(cj.counts, [[2, 1, 0], [0, 2, 1], [2, 0, 1]]);
+    assert.deepEqual(cj.counts, [
+      [2, 1, 0],
+      [0, 2, 1],
+      [2, 0, 1],
+    ]);
     assert.deepEqual([...cj.labelCounts], [3, 4, 3]);
     // Row 1 counted 3 of its 4 samples: scaled by 4/3.
-    const expected = [[2, 1, 0], [0, 8 / 3, 4 / 3], [2, 0, 1]];
+    const expected = [
+      [2, 1, 0],
+      [0, 8 / 3, 4 / 3],
+      [2, 0, 1],
+    ];
     cj.calibrated.forEach((row, i) => row.forEach((v, j) => close(v, expected[i][j])));
     // Off-diagonal: 1 + 4/3 + 2 = 4.33 → 4
     assert.equal(estimateLabelIssueCount(probs, y, 3), 4);
   });
   test('the same in Float32: rounding must not push p = t just below its threshold', () => {
     const cj = confidentJoint(new Float32Array(probs), y, 3);
-    assert.deepEqual(cj.counts, [[2, 1, 0], [0, 2, 1], [2, 0, 1]]);
+    assert.deepEqual(cj.counts, [
+      [2, 1, 0],
+      [0, 2, 1],
+      [2, 0, 1],
+    ]);
   });
 });
 
@@ -112,24 +162,39 @@ describe('confident joint: edge cases', () => {
   test('a row with no counted sample (NaN probabilities) is assumed clean', () => {
     const probs = new Float64Array([0.9, 0.1, NaN, NaN]);
     const cj = confidentJoint(probs, [0, 1], 2);
-    assert.deepEqual(cj.calibrated, [[1, 0], [0, 1]]);
+    assert.deepEqual(cj.calibrated, [
+      [1, 0],
+      [0, 1],
+    ]);
   });
   test('calibrated rows sum to label counts; estimate within [0, n] (property)', () => {
-    fc.assert(fc.property(
-      fc.array(fc.tuple(fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 3, maxLength: 3 }), fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 40 }),
-      (rows) => {
-        const p = new Float64Array(rows.flatMap(([r]) => {
-          const s = r.reduce((a, b) => a + b, 0);
-          return r.map((v) => v / s);
-        }));
-        const labels = rows.map(([, l]) => l);
-        const cj = confidentJoint(p, labels, 3);
-        const rowSumsOk = cj.calibrated.every((row, i) => Math.abs(row.reduce((a, b) => a + b, 0) - cj.labelCounts[i]) < 1e-9);
-        const counted = cj.counts.flat().reduce((a, b) => a + b, 0);
-        const est = estimateLabelIssueCount(p, labels, 3);
-        return rowSumsOk && counted <= rows.length && est >= 0 && est <= rows.length;
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 3, maxLength: 3 }),
+            fc.integer({ min: 0, max: 2 }),
+          ),
+          { minLength: 1, maxLength: 40 },
+        ),
+        (rows) => {
+          const p = new Float64Array(
+            rows.flatMap(([r]) => {
+              const s = r.reduce((a, b) => a + b, 0);
+              return r.map((v) => v / s);
+            }),
+          );
+          const labels = rows.map(([, l]) => l);
+          const cj = confidentJoint(p, labels, 3);
+          const rowSumsOk = cj.calibrated.every(
+            (row, i) => Math.abs(row.reduce((a, b) => a + b, 0) - cj.labelCounts[i]) < 1e-9,
+          );
+          const counted = cj.counts.flat().reduce((a, b) => a + b, 0);
+          const est = estimateLabelIssueCount(p, labels, 3);
+          return rowSumsOk && counted <= rows.length && est >= 0 && est <= rows.length;
+        },
+      ),
+    );
   });
 });
 

@@ -106,7 +106,10 @@ export function refLayout(arch: RefArch): { name: string; shape: number[] }[] {
     blocks.push({ name: 'dense.kernel', shape: [h * w * c, arch.dense] }, { name: 'dense.bias', shape: [arch.dense] });
     width = arch.dense;
   }
-  blocks.push({ name: 'head.kernel', shape: [width, arch.numClasses] }, { name: 'head.bias', shape: [arch.numClasses] });
+  blocks.push(
+    { name: 'head.kernel', shape: [width, arch.numClasses] },
+    { name: 'head.bias', shape: [arch.numClasses] },
+  );
   return blocks;
 }
 
@@ -172,7 +175,10 @@ function featuresRef(t: Tape, arch: RefArch, theta: number[], x: ArrayLike<numbe
       for (let j = 0; j < W2; j++) {
         for (let o = 0; o < co; o++) {
           const at = (a: number, b: number) => conv[(a * W + b) * co + o];
-          pooled[(i * W2 + j) * co + o] = t.max(t.max(at(2 * i, 2 * j), at(2 * i, 2 * j + 1)), t.max(at(2 * i + 1, 2 * j), at(2 * i + 1, 2 * j + 1)));
+          pooled[(i * W2 + j) * co + o] = t.max(
+            t.max(at(2 * i, 2 * j), at(2 * i, 2 * j + 1)),
+            t.max(at(2 * i + 1, 2 * j), at(2 * i + 1, 2 * j + 1)),
+          );
         }
       }
     }
@@ -228,7 +234,14 @@ export function refObjective(arch: RefArch, thetaValues: ArrayLike<number>, data
 }
 
 /** (∇R(θ + εv) − ∇R(θ − εv)) / 2ε in float64. */
-export function refHvp(arch: RefArch, theta: ArrayLike<number>, v: ArrayLike<number>, data: RefData, l2: number, eps = 1e-5): Float64Array {
+export function refHvp(
+  arch: RefArch,
+  theta: ArrayLike<number>,
+  v: ArrayLike<number>,
+  data: RefData,
+  l2: number,
+  eps = 1e-5,
+): Float64Array {
   const plus = Float64Array.from(theta, (p, i) => p + eps * v[i]);
   const minus = Float64Array.from(theta, (p, i) => p - eps * v[i]);
   const gp = refObjective(arch, plus, data, l2).gradient;

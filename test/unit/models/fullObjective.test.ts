@@ -33,27 +33,44 @@ function checkAgainstReference(obj: FullObjective, arch: RefArch, data: Training
   assert.ok(Math.abs(obj.value() - ref.value) / Math.abs(ref.value) < 1e-5, `value ${obj.value()} vs ${ref.value}`);
   const losses = obj.lossPerSample();
   assert.ok(relativeError(losses, ref.losses) < 1e-5, 'lossPerSample');
-  assert.ok(relativeError(obj.gradient(), ref.gradient) < 1e-4, `gradient error ${relativeError(obj.gradient(), ref.gradient)}`);
+  assert.ok(
+    relativeError(obj.gradient(), ref.gradient) < 1e-4,
+    `gradient error ${relativeError(obj.gradient(), ref.gradient)}`,
+  );
 
   // Per-sample and group gradients carry no regulariser.
   const one = { x: data.x.subarray(2 * data.dims, 3 * data.dims), y: data.y.subarray(2, 3), n: 1, dims: data.dims };
   const refOne = refObjective(arch, theta, one, 0).gradient;
   assert.ok(relativeError(obj.perSampleGradient(2), refOne) < 1e-4, 'perSampleGradient(index)');
-  assert.ok(relativeError(obj.perSampleGradient({ x: Float32Array.from(one.x), label: one.y[0] }), refOne) < 1e-4, 'perSampleGradient(sample)');
+  assert.ok(
+    relativeError(obj.perSampleGradient({ x: Float32Array.from(one.x), label: one.y[0] }), refOne) < 1e-4,
+    'perSampleGradient(sample)',
+  );
 
   const errors: number[] = [];
   for (const seed of [1, 2]) {
     const v = randomVector(obj.numParams, seed);
     const expected = refHvp(arch, theta, v, data, l2);
     // The λv part is trivially right; make sure the curvature part is not negligible.
-    assert.ok(relativeError(v.map((a) => a * l2), expected) > 0.5, 'test too weak: λv dominates H·v');
+    assert.ok(
+      relativeError(
+        v.map((a) => a * l2),
+        expected,
+      ) > 0.5,
+      'test too weak: λv dominates H·v',
+    );
     const err = relativeError(obj.hvp(v), expected);
     errors.push(err);
     assert.ok(err < 2e-5, `hvp relative error ${err.toExponential(2)}`);
   }
   // Group HVP: samples {0, 3}, no λ term.
   const v = randomVector(obj.numParams, 9);
-  const pick = (i: number) => ({ x: data.x.subarray(i * data.dims, (i + 1) * data.dims), y: data.y.subarray(i, i + 1), n: 1, dims: data.dims });
+  const pick = (i: number) => ({
+    x: data.x.subarray(i * data.dims, (i + 1) * data.dims),
+    y: data.y.subarray(i, i + 1),
+    n: 1,
+    dims: data.dims,
+  });
   const groupRef = refHvp(arch, theta, v, pick(0), 0).map((a, i) => a + refHvp(arch, theta, v, pick(3), 0)[i]);
   const groupErr = relativeError(obj.hvp(v, Int32Array.of(0, 3)), groupRef);
   assert.ok(groupErr < 2e-5, 'group hvp');
@@ -76,7 +93,14 @@ describe('full-network objective vs float64 reference', () => {
     const net = await trainNetwork({ ...base, kind: 'mlp' }, data);
     const obj = createFullObjective(net, data);
     try {
-      t.diagnostic(checkAgainstReference(obj, { kind: 'mlp', dims: 5, hidden: [6, 4], activation: 'relu', numClasses: 3 }, data, data.n * base.weightDecay));
+      t.diagnostic(
+        checkAgainstReference(
+          obj,
+          { kind: 'mlp', dims: 5, hidden: [6, 4], activation: 'relu', numClasses: 3 },
+          data,
+          data.n * base.weightDecay,
+        ),
+      );
     } finally {
       obj.dispose();
     }
@@ -88,7 +112,12 @@ describe('full-network objective vs float64 reference', () => {
       const body = createMlpBody(4, [5, 3], activation);
       const arch: RefArch = { kind: 'mlp', dims: 4, hidden: [5, 3], activation, numClasses: 3 };
       const rng = createRng(3);
-      const params = refLayout(arch).map((b) => tf.tensor(Float32Array.from({ length: b.shape.reduce((p, q) => p * q, 1) }, () => 0.8 * normal(rng)), b.shape));
+      const params = refLayout(arch).map((b) =>
+        tf.tensor(
+          Float32Array.from({ length: b.shape.reduce((p, q) => p * q, 1) }, () => 0.8 * normal(rng)),
+          b.shape,
+        ),
+      );
       const obj = createObjectiveFor(body, params, data, 0.3, { batchSize: 4 });
       try {
         t.diagnostic(checkAgainstReference(obj, arch, data, 0.3));
@@ -103,7 +132,14 @@ describe('full-network objective vs float64 reference', () => {
     const net = await trainNetwork({ ...base, kind: 'cnn', hidden: [4], convChannels: [2, 3], epochs: 2 }, data);
     const obj = createFullObjective(net, data, { batchSize: 3 });
     try {
-      t.diagnostic(checkAgainstReference(obj, { kind: 'cnn', image: [6, 6, 1], conv: [2, 3], dense: 4, numClasses: 2 }, data, data.n * base.weightDecay));
+      t.diagnostic(
+        checkAgainstReference(
+          obj,
+          { kind: 'cnn', image: [6, 6, 1], conv: [2, 3], dense: 4, numClasses: 2 },
+          data,
+          data.n * base.weightDecay,
+        ),
+      );
     } finally {
       obj.dispose();
     }
@@ -114,7 +150,14 @@ describe('full-network objective vs float64 reference', () => {
     const net = await trainNetwork({ ...base, kind: 'cnn', hidden: [4], convChannels: [2], epochs: 2 }, data);
     const obj = createFullObjective(net, data);
     try {
-      t.diagnostic(checkAgainstReference(obj, { kind: 'cnn', image: [6, 6, 1], conv: [2], dense: 4, numClasses: 2 }, data, data.n * base.weightDecay));
+      t.diagnostic(
+        checkAgainstReference(
+          obj,
+          { kind: 'cnn', image: [6, 6, 1], conv: [2], dense: 4, numClasses: 2 },
+          data,
+          data.n * base.weightDecay,
+        ),
+      );
     } finally {
       obj.dispose();
     }
@@ -126,7 +169,10 @@ describe('full-network objective vs float64 reference', () => {
     const obj = createFullObjective(net, data);
     try {
       assert.deepEqual(Array.from(obj.flatten()), Array.from(net.head, Math.fround));
-      assert.deepEqual(obj.layout.map((b) => b.name), ['head.kernel', 'head.bias']);
+      assert.deepEqual(
+        obj.layout.map((b) => b.name),
+        ['head.kernel', 'head.bias'],
+      );
     } finally {
       obj.dispose();
     }

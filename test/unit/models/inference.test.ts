@@ -33,10 +33,20 @@ function checkForward(net: TrainedNetwork, arch: RefArch, data: TrainingData): v
   const probs = predictProbabilities(net, data.x, data.n, 4);
   const scale = Math.max(1, ...ref.features.flat().map(Math.abs));
   ref.features.forEach((row, i) =>
-    row.forEach((v, j) => assert.ok(Math.abs(phi[i * net.featureDim + j] - v) < 1e-5 * scale, `φ[${i}][${j}] ${phi[i * net.featureDim + j]} vs ${v}`)),
+    row.forEach((v, j) =>
+      assert.ok(
+        Math.abs(phi[i * net.featureDim + j] - v) < 1e-5 * scale,
+        `φ[${i}][${j}] ${phi[i * net.featureDim + j]} vs ${v}`,
+      ),
+    ),
   );
   ref.probs.forEach((row, i) =>
-    row.forEach((p, k) => assert.ok(Math.abs(probs[i * net.numClasses + k] - p) < 1e-5, `p[${i}][${k}] ${probs[i * net.numClasses + k]} vs ${p}`)),
+    row.forEach((p, k) =>
+      assert.ok(
+        Math.abs(probs[i * net.numClasses + k] - p) < 1e-5,
+        `p[${i}][${k}] ${probs[i * net.numClasses + k]} vs ${p}`,
+      ),
+    ),
   );
   // Batching does not change the numbers beyond float32 rounding.
   const whole = computeFeatures(net, data.x, data.n);
@@ -80,21 +90,33 @@ test('forward passes leave no tensors behind', async () => {
   assert.equal(tf.memory().numTensors, before);
 });
 
-test('rows: training, features and probabilities over rows of a larger matrix equal the same on a gathered copy', async () => {
-  const all = blobs(20, 6, 3, 2, 5);
-  const rows = Int32Array.of(19, 3, 3, 7, 0, 12, 15, 8, 1, 10);
-  const gathered: TrainingData = {
-    ...all,
-    x: Float32Array.from(Array.from(rows).flatMap((r) => Array.from(all.x.subarray(r * 6, r * 6 + 6)))),
-    y: Int32Array.from(rows, (r) => all.y[r]),
-    n: rows.length,
-  };
-  const byCopy = await trainNetwork(config, gathered);
-  const byRows = await trainNetwork(config, { ...gathered, x: all.x }, { rows });
-  assert.deepEqual(byRows, byCopy, 'bit-identical networks');
-  assert.deepEqual(computeFeatures(byCopy, all.x, rows.length, 4, rows), computeFeatures(byCopy, gathered.x, rows.length, 4));
-  assert.deepEqual(predictProbabilities(byCopy, all.x, rows.length, 3, rows), predictProbabilities(byCopy, gathered.x, rows.length, 3));
-  // A row past the end of x is an error, not a batch silently padded with zeros.
-  assert.throws(() => computeFeatures(byCopy, all.x, 2, 4, Int32Array.of(0, 20)), /row 20 is outside the 20 rows/);
-  await assert.rejects(trainNetwork(config, { ...gathered, x: all.x }, { rows: Int32Array.of(0, 1) }), /2 rows for n = 10/);
-});
+test(
+  'rows: training, features and probabilities over rows of a larger ' + 'matrix equal the same on a gathered copy',
+  async () => {
+    const all = blobs(20, 6, 3, 2, 5);
+    const rows = Int32Array.of(19, 3, 3, 7, 0, 12, 15, 8, 1, 10);
+    const gathered: TrainingData = {
+      ...all,
+      x: Float32Array.from(Array.from(rows).flatMap((r) => Array.from(all.x.subarray(r * 6, r * 6 + 6)))),
+      y: Int32Array.from(rows, (r) => all.y[r]),
+      n: rows.length,
+    };
+    const byCopy = await trainNetwork(config, gathered);
+    const byRows = await trainNetwork(config, { ...gathered, x: all.x }, { rows });
+    assert.deepEqual(byRows, byCopy, 'bit-identical networks');
+    assert.deepEqual(
+      computeFeatures(byCopy, all.x, rows.length, 4, rows),
+      computeFeatures(byCopy, gathered.x, rows.length, 4),
+    );
+    assert.deepEqual(
+      predictProbabilities(byCopy, all.x, rows.length, 3, rows),
+      predictProbabilities(byCopy, gathered.x, rows.length, 3),
+    );
+    // A row past the end of x is an error, not a batch silently padded with zeros.
+    assert.throws(() => computeFeatures(byCopy, all.x, 2, 4, Int32Array.of(0, 20)), /row 20 is outside the 20 rows/);
+    await assert.rejects(
+      trainNetwork(config, { ...gathered, x: all.x }, { rows: Int32Array.of(0, 1) }),
+      /2 rows for n = 10/,
+    );
+  },
+);

@@ -20,7 +20,9 @@ test('conv3x3Same equals a direct zero-padded 3×3 convolution (HWIO kernel)', (
   const x = randomArray(b * h * w * cin, 1);
   const k = randomArray(9 * cin * cout, 2);
   const bias = randomArray(cout, 3);
-  const got = tf.tidy(() => conv3x3Same(tf.tensor4d(x, [b, h, w, cin]), tf.tensor4d(k, [3, 3, cin, cout]), tf.tensor1d(bias)).dataSync());
+  const got = tf.tidy(() =>
+    conv3x3Same(tf.tensor4d(x, [b, h, w, cin]), tf.tensor4d(k, [3, 3, cin, cout]), tf.tensor1d(bias)).dataSync(),
+  );
   for (let n = 0; n < b; n++) {
     for (let i = 0; i < h; i++) {
       for (let j = 0; j < w; j++) {
@@ -31,7 +33,8 @@ test('conv3x3Same equals a direct zero-padded 3×3 convolution (HWIO kernel)', (
               const ii = i + di - 1;
               const jj = j + dj - 1;
               if (ii < 0 || jj < 0 || ii >= h || jj >= w) continue;
-              for (let c = 0; c < cin; c++) s += x[((n * h + ii) * w + jj) * cin + c] * k[((di * 3 + dj) * cin + c) * cout + o];
+              for (let c = 0; c < cin; c++)
+                s += x[((n * h + ii) * w + jj) * cin + c] * k[((di * 3 + dj) * cin + c) * cout + o];
             }
           }
           const at = ((n * h + i) * w + j) * cout + o;
@@ -65,7 +68,13 @@ test('maxPool2x2 takes the max of each 2×2 window and drops an odd last row/col
 test('maxPool2x2 sends the gradient of a tied window to its first maximum only', () => {
   // One 2×2 window of four equal values (a flat image region) and one with a clear max.
   const x = tf.tensor4d([3, 3, 1, 5, 3, 3, 2, 0], [1, 2, 4, 1]);
-  const g = tf.tidy(() => Array.from(tf.grad((t: tf.Tensor) => tf.sum(maxPool2x2(t as tf.Tensor4D)))(x).dataSync()));
+  const g = tf.tidy(() =>
+    Array.from(
+      tf
+        .grad((t: tf.Tensor) => tf.sum(maxPool2x2(t as tf.Tensor4D)))(x)
+        .dataSync(),
+    ),
+  );
   // Layout row-major [h=2][w=4]: window 1 = x[0,0],x[0,1],x[1,0],x[1,1]; window 2 = x[0,2],x[0,3],x[1,2],x[1,3].
   assert.deepEqual(g, [1, 0, 0, 1, 0, 0, 0, 0]);
   x.dispose();

@@ -59,7 +59,14 @@ describe('trainNetwork', () => {
     const net = await trainNetwork({ ...mlpConfig, kind: 'cnn', convChannels: [4, 8], hidden: [16], epochs: 8 }, train);
     assert.deepEqual(
       net.body.map((a) => `${a.name}:${a.shape.join('x')}`),
-      ['conv0.kernel:3x3x1x4', 'conv0.bias:4', 'conv1.kernel:3x3x4x8', 'conv1.bias:8', 'dense.kernel:32x16', 'dense.bias:16'],
+      [
+        'conv0.kernel:3x3x1x4',
+        'conv0.bias:4',
+        'conv1.kernel:3x3x4x8',
+        'conv1.bias:8',
+        'dense.kernel:32x16',
+        'dense.bias:16',
+      ],
     );
     assert.deepEqual(net.imageShape, [8, 8, 1]);
     const acc = accuracy(predictProbabilities(net, test.x, test.n), test.y, 2);

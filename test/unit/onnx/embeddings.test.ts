@@ -47,22 +47,31 @@ before(async () => {
     split.push(i % 5 === 4 ? 'test' : 'train');
   }
   const header = ['note', ...emb[0].map((_, k) => `e${k}`), 'label', 'split'].join(',');
-  write('data.csv', [header, ...emb.map((e, i) => [`row${i % 4}`, ...e, labels[i], split[i]].join(','))].join('\n') + '\n');
+  write(
+    'data.csv',
+    [header, ...emb.map((e, i) => [`row${i % 4}`, ...e, labels[i], split[i]].join(','))].join('\n') + '\n',
+  );
   write('plain.csv', ['note,label,split', ...labels.map((l, i) => `row${i % 4},${l},${split[i]}`)].join('\n') + '\n');
-  write('data.jsonl', emb.map((e, i) => JSON.stringify({ vec: e, label: labels[i], split: split[i], note: `row${i % 4}` })).join('\n') + '\n');
+  write(
+    'data.jsonl',
+    emb.map((e, i) => JSON.stringify({ vec: e, label: labels[i], split: split[i], note: `row${i % 4}` })).join('\n') +
+      '\n',
+  );
   write('emb.npy', writeNpy(Float64Array.from(emb.flat()), [emb.length, F]));
   write('emb.csv', emb.map((e) => e.join(',')).join('\n') + '\n');
 });
 
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const run = (options: Partial<AnalyzeRun> & { datasetPath: string }) => analyze({ folds: 3, workers: 1, seed: 1, ...options });
+const run = (options: Partial<AnalyzeRun> & { datasetPath: string }) =>
+  analyze({ folds: 3, workers: 1, seed: 1, ...options });
 
 /** The engine's influence of every training sample on test sample t, by train row. */
 function influenceOn(r: ResultsFile, t: number): Map<number, number> {
   const rec = r.test[t];
   const byId = new Map<number, number>();
-  for (const e of [...rec.proponents, ...rec.opponents]) byId.set(r.train.find((x) => x.id === e.train)!.source.row!, e.influence);
+  for (const e of [...rec.proponents, ...rec.opponents])
+    byId.set(r.train.find((x) => x.id === e.train)!.source.row!, e.influence);
   return byId;
 }
 
@@ -82,11 +91,21 @@ describe('precomputed embeddings', () => {
     const l2 = trainRows.length * columns.model.weightDecay;
     for (const t of [0, 3]) {
       const row = columns.test[t].source.row!;
-      const ref = referenceInfluence({ phi, y, n: trainRows.length, f: F, c: 3 }, emb[row].map(Math.fround), CLASSES.indexOf(labels[row]), l2);
+      const ref = referenceInfluence(
+        { phi, y, n: trainRows.length, f: F, c: 3 },
+        emb[row].map(Math.fround),
+        CLASSES.indexOf(labels[row]),
+        l2,
+      );
       const got = influenceOn(columns, t);
       assert.equal(got.size, trainRows.length, 'every training sample is ranked (top-k 200)');
       const scale = Math.max(...ref.map(Math.abs));
-      trainRows.forEach((r, k) => assert.ok(Math.abs(got.get(r)! - ref[k]) <= 1e-4 * scale, `test ${t}, train row ${r}: ${got.get(r)} vs ${ref[k]}`));
+      trainRows.forEach((r, k) =>
+        assert.ok(
+          Math.abs(got.get(r)! - ref[k]) <= 1e-4 * scale,
+          `test ${t}, train row ${r}: ${got.get(r)} vs ${ref[k]}`,
+        ),
+      );
     }
   });
 
@@ -98,19 +117,27 @@ describe('precomputed embeddings', () => {
     test(`${name} gives the same influence as the columns`, async () => {
       const r = await run({
         datasetPath: path.join(dir, options.datasetPath),
-        ...('embeddingsFile' in options ? { embeddingsFile: path.join(dir, options.embeddingsFile) } : { embeddingField: options.embeddingField }),
+        ...('embeddingsFile' in options
+          ? { embeddingsFile: path.join(dir, options.embeddingsFile) }
+          : { embeddingField: options.embeddingField }),
         topK: 200,
       });
       assert.equal(r.dataset.dims, F);
       const a = influenceOn(columns, 1);
       const b = influenceOn(r, 1);
       assert.equal(b.size, a.size);
-      for (const [row, v] of a) assert.ok(Math.abs(b.get(row)! - v) <= 1e-9 + 1e-6 * Math.abs(v), `row ${row}: ${b.get(row)} vs ${v}`);
+      for (const [row, v] of a)
+        assert.ok(Math.abs(b.get(row)! - v) <= 1e-9 + 1e-6 * Math.abs(v), `row ${row}: ${b.get(row)} vs ${v}`);
     });
   }
 
   test('--verify retrains the head on the embeddings and agrees with the predicted influence', async () => {
-    const r = await run({ datasetPath: path.join(dir, 'data.csv'), embeddingColumns: 'e*', verify: 4, verifyTestPoints: 2 });
+    const r = await run({
+      datasetPath: path.join(dir, 'data.csv'),
+      embeddingColumns: 'e*',
+      verify: 4,
+      verifyTestPoints: 2,
+    });
     const rel = r.influence.reliability!;
     assert.equal(rel.retrain, 'last-layer');
     assert.equal(rel.points, 8);
@@ -130,7 +157,10 @@ describe('precomputed embeddings', () => {
     assert.equal(r.model.source?.outOfSample, file);
     for (const rec of r.train) {
       const expected = p[rec.source.row!][CLASSES.indexOf(rec.label)];
-      assert.ok(Math.abs(rec.givenLabelProbability - expected) < 1e-9, `row ${rec.source.row}: ${rec.givenLabelProbability} vs ${expected}`);
+      assert.ok(
+        Math.abs(rec.givenLabelProbability - expected) < 1e-9,
+        `row ${rec.source.row}: ${rec.givenLabelProbability} vs ${expected}`,
+      );
     }
   });
 });
@@ -151,7 +181,10 @@ describe('bad embeddings are refused, naming the file', () => {
   });
 
   test('a side file holding NaN', async () => {
-    const file = write('nan.csv', emb.map((e, i) => (i === 12 ? ['nan', ...e.slice(1)] : e).join(',')).join('\n') + '\n');
+    const file = write(
+      'nan.csv',
+      emb.map((e, i) => (i === 12 ? ['nan', ...e.slice(1)] : e).join(',')).join('\n') + '\n',
+    );
     await refused({ embeddingsFile: file }, file, /nan\.csv:13: value 1 is 'nan'; expected a finite number/);
   });
 
@@ -161,27 +194,51 @@ describe('bad embeddings are refused, naming the file', () => {
   });
 
   test('an embedding column that is not there', async () => {
-    await assert.rejects(run({ datasetPath: path.join(dir, 'data.csv'), embeddingColumns: 'e0,e9' }), /data\.csv:1: has no column 'e9'/);
+    await assert.rejects(
+      run({ datasetPath: path.join(dir, 'data.csv'), embeddingColumns: 'e0,e9' }),
+      /data\.csv:1: has no column 'e9'/,
+    );
   });
 
   test('a model option without a model file, two feature sources at once', async () => {
-    await assert.rejects(run({ datasetPath: path.join(dir, 'plain.csv'), embeddingOutput: 'pool' }), /the embeddingOutput option is about a model; expected it with the modelFile option/);
     await assert.rejects(
-      run({ datasetPath: path.join(dir, 'data.csv'), embeddingColumns: 'e*', embeddingsFile: path.join(dir, 'emb.npy') }),
+      run({ datasetPath: path.join(dir, 'plain.csv'), embeddingOutput: 'pool' }),
+      /the embeddingOutput option is about a model; expected it with the modelFile option/,
+    );
+    await assert.rejects(
+      run({
+        datasetPath: path.join(dir, 'data.csv'),
+        embeddingColumns: 'e*',
+        embeddingsFile: path.join(dir, 'emb.npy'),
+      }),
       /the embeddingsFile option and the embeddingColumns option both name the features; expected one of them/,
     );
   });
 
   test('probabilities that do not sum to 1', async () => {
     const file = write('badp.csv', labels.map(() => '0.5,0.5,0.5').join('\n') + '\n');
-    await assert.rejects(run({ datasetPath: path.join(dir, 'data.csv'), embeddingColumns: 'e*', probabilitiesFile: file }), /badp\.csv:1: row 1 sums to 1\.50000; expected probabilities that sum to 1/);
+    await assert.rejects(
+      run({ datasetPath: path.join(dir, 'data.csv'), embeddingColumns: 'e*', probabilitiesFile: file }),
+      /badp\.csv:1: row 1 sums to 1\.50000; expected probabilities that sum to 1/,
+    );
   });
 });
 
 // Bytes numpy 2 wrote (np.save of [[1.5, -2], [3, 0.25], [1e-3, 7]] as <f4 and >f8; [[1, 2]] as <i4).
-const NUMPY_F4 = '934e554d5059010076007b276465736372273a20273c6634272c2027666f727472616e5f6f72646572273a2046616c73652c20277368617065273a2028332c2032292c207d202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020200a0000c03f000000c0000040400000803e6f12833a0000e040';
-const NUMPY_BE_F8 = '934e554d5059010076007b276465736372273a20273e6638272c2027666f727472616e5f6f72646572273a2046616c73652c20277368617065273a2028332c2032292c207d202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020200a3ff8000000000000c00000000000000040080000000000003fd00000000000003f50624dd2f1a9fc401c000000000000';
-const NUMPY_INT32 = '934e554d5059010076007b276465736372273a20273c6934272c2027666f727472616e5f6f72646572273a2046616c73652c20277368617065273a2028312c2032292c207d202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020202020200a0100000002000000';
+const NUMPY_F4 =
+  '934e554d5059010076007b276465736372273a20273c6634272c2027666f727472616e5f6f72646572273a2046616c73652c' +
+  '20277368617065273a2028332c2032292c207d20202020202020202020202020202020202020202020202020202020202020' +
+  '2020202020202020202020202020202020202020202020202020200a0000c03f000000c0000040400000803e6f12833a0000' +
+  'e040';
+const NUMPY_BE_F8 =
+  '934e554d5059010076007b276465736372273a20273e6638272c2027666f727472616e5f6f72646572273a2046616c73652c' +
+  '20277368617065273a2028332c2032292c207d20202020202020202020202020202020202020202020202020202020202020' +
+  '2020202020202020202020202020202020202020202020202020200a3ff8000000000000c000000000000000400800000000' +
+  '00003fd00000000000003f50624dd2f1a9fc401c000000000000';
+const NUMPY_INT32 =
+  '934e554d5059010076007b276465736372273a20273c6934272c2027666f727472616e5f6f72646572273a2046616c73652c' +
+  '20277368617065273a2028312c2032292c207d20202020202020202020202020202020202020202020202020202020202020' +
+  '2020202020202020202020202020202020202020202020202020200a0100000002000000';
 
 describe('NPY reader', () => {
   test("reads numpy's own float32 and big-endian float64 files", () => {
@@ -199,8 +256,14 @@ describe('NPY reader', () => {
 
   test('refuses a truncated file, Fortran order and a 3-D array', () => {
     const full = Buffer.from(NUMPY_F4, 'hex');
-    assert.throws(() => readNpy(full.subarray(0, full.length - 4), 't.npy'), /t\.npy: holds 5 values after its header; expected 3 × 2 = 6/);
-    const fortran = Buffer.from(full.toString('latin1').replace("'fortran_order': False", "'fortran_order': True "), 'latin1');
+    assert.throws(
+      () => readNpy(full.subarray(0, full.length - 4), 't.npy'),
+      /t\.npy: holds 5 values after its header; expected 3 × 2 = 6/,
+    );
+    const fortran = Buffer.from(
+      full.toString('latin1').replace("'fortran_order': False", "'fortran_order': True "),
+      'latin1',
+    );
     assert.throws(() => readNpy(fortran, 'f.npy'), /Fortran \(column-major\) order/);
     const cube = Buffer.from(full.toString('latin1').replace("'shape': (3, 2), ", "'shape': (1,3,2),"), 'latin1');
     assert.throws(() => readNpy(cube, 'c.npy'), /expected a 2-D array/);

@@ -22,7 +22,18 @@ import type { ResultsFile } from '../../../src/compute/results/schema';
 import { initBackend } from '../../../src/compute/tf/backend';
 import { buildResultsView } from '../../../src/host/resultsView';
 import { describeRun, ensureBuilt, runCli } from '../../helpers/cli';
-import { cnnBytes, cnnEmbedding, makeCnn, makeMlp, mlpBytes, mlpEmbedding, modelBytes, node, valueInfo, floats } from './models';
+import {
+  cnnBytes,
+  cnnEmbedding,
+  makeCnn,
+  makeMlp,
+  mlpBytes,
+  mlpEmbedding,
+  modelBytes,
+  node,
+  valueInfo,
+  floats,
+} from './models';
 import { newtonHead, referenceInfluence } from './reference';
 
 const CLASSES = ['a', 'b', 'c'];
@@ -45,7 +56,10 @@ before(async () => {
     labels.push(CLASSES[i === 10 ? 0 : c]);
   }
   const split = (i: number) => (i % 4 === 3 ? 'test' : 'train');
-  fs.writeFileSync(path.join(dir, 'table.csv'), ['f0,f1,f2,f3,f4,label,split', ...rows.map((r, i) => [...r, labels[i], split(i)].join(','))].join('\n') + '\n');
+  fs.writeFileSync(
+    path.join(dir, 'table.csv'),
+    ['f0,f1,f2,f3,f4,label,split', ...rows.map((r, i) => [...r, labels[i], split(i)].join(','))].join('\n') + '\n',
+  );
   fs.writeFileSync(path.join(dir, 'mlp.onnx'), mlpBytes(mlp));
   fs.writeFileSync(path.join(dir, 'mlp.preprocess.json'), JSON.stringify({ columns: ORDER }));
 
@@ -75,73 +89,145 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const close = (a: number, b: number, tol: number) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 
 /** The model's embedding of every sample of the loaded dataset, and the JS reference, side by side. */
-async function embedBoth(modelFile: string, datasetPath: string, reference: (source: string, row?: number) => number[]) {
+async function embedBoth(
+  modelFile: string,
+  datasetPath: string,
+  reference: (source: string, row?: number) => number[],
+) {
   const model = await openModel(modelFile);
   const ctx = { report: () => {} };
   const state = {};
   // An image model embeds while the images load (batch by batch), a table model after loading.
-  const data = await loadDataset(datasetPath, { seed: 0, ...(model.image ? { imageFeatures: imageEmbedder(model, ctx, state) } : {}) });
+  const data = await loadDataset(datasetPath, {
+    seed: 0,
+    ...(model.image ? { imageFeatures: imageEmbedder(model, ctx, state) } : {}),
+  });
   const got = await embedWithModel(model, data, { file: datasetPath, abs: datasetPath }, ctx, state);
   const expected = [...data.train.sources, ...data.test.sources].map((s) => reference(s.path, s.row));
   return { got, expected, data };
 }
 
 describe('an ONNX model as the feature source', () => {
-  test("MLP on a table: embeddings equal relu(x·W1ᵀ + b1) over the preprocessing's columns, the head equals the MatMul + Add weights", async () => {
-    const { got, expected } = await embedBoth(path.join(dir, 'mlp.onnx'), path.join(dir, 'table.csv'), (_, row) => mlpEmbedding(mlp, ORDER.map((c) => rows[row!][Number(c.slice(1))])));
-    assert.equal(got.dim, 6);
-    const all = [...got.train, ...got.test];
-    expected.flat().forEach((v, k) => assert.ok(close(all[k], v, 1e-5), `value ${k}: ${all[k]} vs ${v}`));
-    assert.deepEqual([...got.initHead!], [...mlp.w2, ...mlp.b2], 'the head is [W2; b2] in the layout (F + 1) × C');
-    assert.equal(got.source.embeddingOutput, 'hidden');
-  });
+  test(
+    'MLP on a table: embeddings equal relu(x·W1ᵀ + b1) over the ' +
+      "preprocessing's columns, the head equals the MatMul + Add weights",
+    async () => {
+      const { got, expected } = await embedBoth(path.join(dir, 'mlp.onnx'), path.join(dir, 'table.csv'), (_, row) =>
+        mlpEmbedding(
+          mlp,
+          ORDER.map((c) => rows[row!][Number(c.slice(1))]),
+        ),
+      );
+      assert.equal(got.dim, 6);
+      const all = [...got.train, ...got.test];
+      expected.flat().forEach((v, k) => assert.ok(close(all[k], v, 1e-5), `value ${k}: ${all[k]} vs ${v}`));
+      assert.deepEqual([...got.initHead!], [...mlp.w2, ...mlp.b2], 'the head is [W2; b2] in the layout (F + 1) × C');
+      assert.equal(got.source.embeddingOutput, 'hidden');
+    },
+  );
 
-  test('CNN on images: embeddings equal conv → relu → max-pool → flatten computed in JS after (v/255 − mean)/std, the head equals the Gemm weights', async () => {
-    const { got, expected } = await embedBoth(path.join(dir, 'cnn.onnx'), path.join(dir, 'images'), (rel) => cnnEmbedding(cnn, pixels.get(rel)!.map((v) => (v / 255 - 0.5) / 0.25)));
-    assert.equal(got.dim, 32);
-    const all = [...got.train, ...got.test];
-    expected.flat().forEach((v, k) => assert.ok(close(all[k], v, 1e-4), `value ${k}: ${all[k]} vs ${v}`));
-    assert.deepEqual([...got.initHead!], [...cnn.w2, ...cnn.b2]);
-    assert.equal(got.source.embeddingOutput, 'emb');
-  });
+  test(
+    'CNN on images: embeddings equal conv → relu → max-pool → flatten ' +
+      'computed in JS after (v/255 − mean)/std, the head equals the Gemm ' +
+      'weights',
+    async () => {
+      const { got, expected } = await embedBoth(path.join(dir, 'cnn.onnx'), path.join(dir, 'images'), (rel) =>
+        cnnEmbedding(
+          cnn,
+          pixels.get(rel)!.map((v) => (v / 255 - 0.5) / 0.25),
+        ),
+      );
+      assert.equal(got.dim, 32);
+      const all = [...got.train, ...got.test];
+      expected.flat().forEach((v, k) => assert.ok(close(all[k], v, 1e-4), `value ${k}: ${all[k]} vs ${v}`));
+      assert.deepEqual([...got.initHead!], [...cnn.w2, ...cnn.b2]);
+      assert.equal(got.source.embeddingOutput, 'emb');
+    },
+  );
 
-  test("influence over the model's head equals exact influence from the same embeddings; the refit figures match an independent refit", async () => {
-    const r = await analyze({ datasetPath: path.join(dir, 'images'), modelFile: path.join(dir, 'cnn.onnx'), folds: 2, workers: 1, topK: 100 });
-    const source = r.model.source!;
-    assert.equal(source.kind, 'onnx');
-    assert.equal(source.headFromModel, true);
-    const emb = (rel: string) => cnnEmbedding(cnn, pixels.get(rel)!.map((v) => (v / 255 - 0.5) / 0.25)).map(Math.fround);
-    const trainRecs = [...r.train].sort((a, b) => a.id - b.id);
-    const phi = trainRecs.flatMap((t) => emb(t.source.path));
-    const y = trainRecs.map((t) => r.dataset.classes.indexOf(t.label));
-    const problem = { phi, y, n: trainRecs.length, f: 32, c: 3 };
-    const l2 = problem.n * r.model.weightDecay;
+  test(
+    "influence over the model's head equals exact influence from the same " +
+      'embeddings; the refit figures match an independent refit',
+    async () => {
+      const r = await analyze({
+        datasetPath: path.join(dir, 'images'),
+        modelFile: path.join(dir, 'cnn.onnx'),
+        folds: 2,
+        workers: 1,
+        topK: 100,
+      });
+      const source = r.model.source!;
+      assert.equal(source.kind, 'onnx');
+      assert.equal(source.headFromModel, true);
+      const emb = (rel: string) =>
+        cnnEmbedding(
+          cnn,
+          pixels.get(rel)!.map((v) => (v / 255 - 0.5) / 0.25),
+        ).map(Math.fround);
+      const trainRecs = [...r.train].sort((a, b) => a.id - b.id);
+      const phi = trainRecs.flatMap((t) => emb(t.source.path));
+      const y = trainRecs.map((t) => r.dataset.classes.indexOf(t.label));
+      const problem = { phi, y, n: trainRecs.length, f: 32, c: 3 };
+      const l2 = problem.n * r.model.weightDecay;
 
-    const refHead = newtonHead(problem, l2);
-    const modelHead = [...cnn.w2, ...cnn.b2];
-    const change = Math.sqrt(modelHead.reduce((s, w, k) => s + (refHead[k] - w) ** 2, 0) / modelHead.reduce((s, w) => s + w * w, 0));
-    assert.ok(close(source.headRelativeChange!, change, 1e-3), `relative change ${source.headRelativeChange} vs ${change}`);
-    assert.ok(source.agreement! >= 0 && source.agreement! <= 1);
-    // The panel's model line says which model, which output, its size and the refit figures.
-    const panel = buildResultsView(r, path.join(dir, 'images'), false).model;
-    assert.match(panel, /^softmax head on your model cnn\.onnx \(output 'emb', 32 values\); head refitted from its final layer: moved \d+\.\d%, agrees with your model on \d+\.\d% of samples$/);
-    assert.ok(panel.includes(`moved ${(100 * source.headRelativeChange!).toFixed(1)}%`));
+      const refHead = newtonHead(problem, l2);
+      const modelHead = [...cnn.w2, ...cnn.b2];
+      const change = Math.sqrt(
+        modelHead.reduce((s, w, k) => s + (refHead[k] - w) ** 2, 0) / modelHead.reduce((s, w) => s + w * w, 0),
+      );
+      assert.ok(
+        close(source.headRelativeChange!, change, 1e-3),
+        `relative change ${source.headRelativeChange} vs ${change}`,
+      );
+      assert.ok(source.agreement! >= 0 && source.agreement! <= 1);
+      // The panel's model line says which model, which output, its size and the refit figures.
+      const panel = buildResultsView(r, path.join(dir, 'images'), false).model;
+      assert.match(
+        panel,
+        /^softmax head on your model cnn\.onnx \(output 'emb', 32 values\); head refitted from its final layer: moved \d+\.\d%, agrees with your model on \d+\.\d% of samples$/,
+      );
+      assert.ok(panel.includes(`moved ${(100 * source.headRelativeChange!).toFixed(1)}%`));
 
-    for (const t of [0, 2]) {
-      const rec = r.test[t];
-      const ref = referenceInfluence(problem, emb(rec.source.path), r.dataset.classes.indexOf(rec.label), l2);
-      const scale = Math.max(...ref.map(Math.abs));
-      for (const e of [...rec.proponents, ...rec.opponents]) assert.ok(Math.abs(e.influence - ref[e.train]) <= 2e-4 * scale, `test ${t}, train ${e.train}: ${e.influence} vs ${ref[e.train]}`);
-    }
-  });
+      for (const t of [0, 2]) {
+        const rec = r.test[t];
+        const ref = referenceInfluence(problem, emb(rec.source.path), r.dataset.classes.indexOf(rec.label), l2);
+        const scale = Math.max(...ref.map(Math.abs));
+        for (const e of [...rec.proponents, ...rec.opponents])
+          assert.ok(
+            Math.abs(e.influence - ref[e.train]) <= 2e-4 * scale,
+            `test ${t}, train ${e.train}: ${e.influence} vs ${ref[e.train]}`,
+          );
+      }
+    },
+  );
 
   test('the MLP through the model file and its embeddings through a side file give the same influence', async () => {
     const table = path.join(dir, 'table.csv');
-    const viaModel = await analyze({ datasetPath: table, modelFile: path.join(dir, 'mlp.onnx'), folds: 2, workers: 1, topK: 100 });
+    const viaModel = await analyze({
+      datasetPath: table,
+      modelFile: path.join(dir, 'mlp.onnx'),
+      folds: 2,
+      workers: 1,
+      topK: 100,
+    });
     const npy = path.join(dir, 'mlp-emb.npy');
-    fs.writeFileSync(npy, writeNpy(Float32Array.from(rows.flatMap((r) => mlpEmbedding(mlp, ORDER.map((c) => r[Number(c.slice(1))])))), [rows.length, 6]));
+    fs.writeFileSync(
+      npy,
+      writeNpy(
+        Float32Array.from(
+          rows.flatMap((r) =>
+            mlpEmbedding(
+              mlp,
+              ORDER.map((c) => r[Number(c.slice(1))]),
+            ),
+          ),
+        ),
+        [rows.length, 6],
+      ),
+    );
     const viaFile = await analyze({ datasetPath: table, embeddingsFile: npy, folds: 2, workers: 1, topK: 100 });
-    const infl = (r: ResultsFile) => new Map(r.test[1].proponents.concat(r.test[1].opponents).map((e) => [e.train, e.influence]));
+    const infl = (r: ResultsFile) =>
+      new Map(r.test[1].proponents.concat(r.test[1].opponents).map((e) => [e.train, e.influence]));
     const a = infl(viaModel);
     const b = infl(viaFile);
     const scale = Math.max(...[...b.values()].map(Math.abs));
@@ -150,13 +236,22 @@ describe('an ONNX model as the feature source', () => {
   });
 });
 
-describe("a model that cannot be used is refused (exit 2, nothing written)", () => {
+describe('a model that cannot be used is refused (exit 2, nothing written)', () => {
   before(ensureBuilt);
   const refuse = async (name: string, bytes: Uint8Array, dataset: string, pattern: RegExp, extra: string[] = []) => {
     const model = path.join(dir, name);
     fs.writeFileSync(model, bytes);
     const out = path.join(dir, `${name}.results.json`);
-    const run = await runCli(['analyze', path.join(dir, dataset), '--model-file', model, '--out', out, '--no-progress', ...extra]);
+    const run = await runCli([
+      'analyze',
+      path.join(dir, dataset),
+      '--model-file',
+      model,
+      '--out',
+      out,
+      '--no-progress',
+      ...extra,
+    ]);
     assert.equal(run.code, 2, describeRun(run));
     assert.match(run.stderr, pattern);
     assert.ok(run.stderr.includes(model), 'the message names the model file');
@@ -166,7 +261,12 @@ describe("a model that cannot be used is refused (exit 2, nothing written)", () 
   test('outputs that do not match the classes', async () => {
     const four = makeMlp(5, 6, 4, 21);
     fs.writeFileSync(path.join(dir, 'four.preprocess.json'), JSON.stringify({ columns: ORDER }));
-    await refuse('four.onnx', mlpBytes(four), 'table.csv', /final layer .* has 4 outputs; expected 3, one per class of the dataset/);
+    await refuse(
+      'four.onnx',
+      mlpBytes(four),
+      'table.csv',
+      /final layer .* has 4 outputs; expected 3, one per class of the dataset/,
+    );
   });
 
   test('an input shape that cannot be fed', async () => {
@@ -187,11 +287,25 @@ describe("a model that cannot be used is refused (exit 2, nothing written)", () 
       output: [valueInfo('logits', ['N', 3])],
     });
     fs.writeFileSync(path.join(dir, 'fancy.preprocess.json'), JSON.stringify({ columns: ORDER }));
-    await refuse('fancy.onnx', bytes, 'table.csv', /ONNX Runtime cannot load the model \(.*FancyNorm.*\); expected a model of standard ONNX operators/);
+    await refuse(
+      'fancy.onnx',
+      bytes,
+      'table.csv',
+      /ONNX Runtime cannot load the model \(.*FancyNorm.*\); expected a model of standard ONNX operators/,
+    );
   });
 
   test('a graph whose output is not made by a final linear layer, without --embedding-output', async () => {
-    const bytes = modelBytes({ node: [node('Relu', ['x'], ['logits'])], input: [valueInfo('x', ['N', 5])], output: [valueInfo('logits', ['N', 5])] });
-    await refuse('nohead.onnx', bytes, 'table.csv', /the output 'logits' is made by a Relu node, not by a Gemm or MatMul \(\+ Add\) final layer/);
+    const bytes = modelBytes({
+      node: [node('Relu', ['x'], ['logits'])],
+      input: [valueInfo('x', ['N', 5])],
+      output: [valueInfo('logits', ['N', 5])],
+    });
+    await refuse(
+      'nohead.onnx',
+      bytes,
+      'table.csv',
+      /the output 'logits' is made by a Relu node, not by a Gemm or MatMul \(\+ Add\) final layer/,
+    );
   });
 });

@@ -44,9 +44,12 @@ function hessian(w: Float64Array, p: Problem, l2: number): Float64Array {
   for (let i = 0; i < p.n; i++) {
     const x = [...row(p, i), 1];
     const pr = probs(w, row(p, i), p.c);
-    for (let a = 0; a < d; a++) for (let k = 0; k < p.c; k++) for (let b = 0; b < d; b++) for (let l = 0; l < p.c; l++) {
-      h[(a * p.c + k) * size + b * p.c + l] += x[a] * x[b] * ((k === l ? pr[k] : 0) - pr[k] * pr[l]);
-    }
+    for (let a = 0; a < d; a++)
+      for (let k = 0; k < p.c; k++)
+        for (let b = 0; b < d; b++)
+          for (let l = 0; l < p.c; l++) {
+            h[(a * p.c + k) * size + b * p.c + l] += x[a] * x[b] * ((k === l ? pr[k] : 0) - pr[k] * pr[l]);
+          }
   }
   for (let q = 0; q < size; q++) h[q * size + q] += l2;
   return h;

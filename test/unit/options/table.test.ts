@@ -45,17 +45,24 @@ describe('the table', () => {
 });
 
 describe("package.json's contributes.configuration", () => {
-  test('agrees with the table: names, types, defaults, enums, bounds and descriptions (npm run settings-schema writes it)', () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
-      contributes: { configuration: { properties: Record<string, unknown> } };
-    };
-    assert.deepEqual(pkg.contributes.configuration.properties, settingsSchema());
-  });
+  test(
+    'agrees with the table: names, types, defaults, enums, bounds and ' +
+      'descriptions (npm run settings-schema writes it)',
+    () => {
+      const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+        contributes: { configuration: { properties: Record<string, unknown> } };
+      };
+      assert.deepEqual(pkg.contributes.configuration.properties, settingsSchema());
+    },
+  );
 
   test('the renamed gif setting keeps its old key, deprecated, with the same default', () => {
     const schema = settingsSchema();
     assert.equal(schema['influenceLens.subsetFraction'].default, 0.1);
-    assert.match(String(schema['influenceLens.targetParameterFraction'].markdownDeprecationMessage), /influenceLens\.subsetFraction/);
+    assert.match(
+      String(schema['influenceLens.targetParameterFraction'].markdownDeprecationMessage),
+      /influenceLens\.subsetFraction/,
+    );
   });
 });
 
@@ -66,11 +73,18 @@ describe('reading settings', () => {
   });
 
   test('a value the user set under the old key targetParameterFraction is still read', () => {
-    assert.equal(readSettingValues(config({ targetParameterFraction: 0.4 }, { subsetFraction: 0.1 })).subsetFraction, 0.4);
+    assert.equal(
+      readSettingValues(config({ targetParameterFraction: 0.4 }, { subsetFraction: 0.1 })).subsetFraction,
+      0.4,
+    );
   });
 
   test('the new key wins when both are set, and the default applies when neither is', () => {
-    assert.equal(readSettingValues(config({ targetParameterFraction: 0.4, subsetFraction: 0.2 }, { subsetFraction: 0.1 })).subsetFraction, 0.2);
+    assert.equal(
+      readSettingValues(config({ targetParameterFraction: 0.4, subsetFraction: 0.2 }, { subsetFraction: 0.1 }))
+        .subsetFraction,
+      0.2,
+    );
     assert.equal(readSettingValues(config({}, { subsetFraction: 0.1 })).subsetFraction, 0.1);
   });
 });
@@ -91,21 +105,36 @@ describe('the CLI face', () => {
 
   test('a fraction of 1 is accepted, as the setting accepts it; 0 and 1.5 are refused', () => {
     assert.equal(parse(['--subset-fraction', '1']).subsetFraction, 1);
-    assert.throws(() => parse(['--subset-fraction', '0']), /--subset-fraction must be a number above 0 and at most 1, got '0'/);
+    assert.throws(
+      () => parse(['--subset-fraction', '0']),
+      /--subset-fraction must be a number above 0 and at most 1, got '0'/,
+    );
     assert.throws(() => parse(['--subset-fraction', '1.5']), /--subset-fraction must be/);
   });
 
   test('--folds 1 is refused, saying why', () => {
-    assert.throws(() => parse(['--folds', '1']), /--folds must be a whole number of at least 2 \(cross-fitting needs a fold to hold out/);
+    assert.throws(
+      () => parse(['--folds', '1']),
+      /--folds must be a whole number of at least 2 \(cross-fitting needs a fold to hold out/,
+    );
   });
 
   test('the former spellings --verify-tests and --max-exact-params still set their options', () => {
-    assert.deepEqual(parse(['--verify-tests', '4', '--max-exact-params', '100']), { verifyTestPoints: 4, maxExactParameters: 100 });
-    assert.deepEqual(parse(['--verify-test-points', '5', '--max-exact-parameters', '200']), { verifyTestPoints: 5, maxExactParameters: 200 });
+    assert.deepEqual(parse(['--verify-tests', '4', '--max-exact-params', '100']), {
+      verifyTestPoints: 4,
+      maxExactParameters: 100,
+    });
+    assert.deepEqual(parse(['--verify-test-points', '5', '--max-exact-parameters', '200']), {
+      verifyTestPoints: 5,
+      maxExactParameters: 200,
+    });
   });
 
   test('parsed options pass the wire check unchanged', () => {
-    const options = { datasetPath: '/d.csv', ...parse(['--hidden', '64,8', '--converge', '--backend', 'cpu', '--max-memory-mb', '512.5', '--seed', '3']) };
+    const options = {
+      datasetPath: '/d.csv',
+      ...parse(['--hidden', '64,8', '--converge', '--backend', 'cpu', '--max-memory-mb', '512.5', '--seed', '3']),
+    };
     assert.deepEqual(checkJobOptions(options, 'options'), options);
     assert.deepEqual(options.hidden, [64, 8]);
   });
@@ -113,12 +142,22 @@ describe('the CLI face', () => {
 
 describe('engine messages name options, each face names its own control', () => {
   test('one message, three faces', () => {
-    const engine = `too big; set ${optionRef('maxSamples')} 500 or raise ${optionRef('maxMemoryMB')}; ${optionRef('hidden')} is CLI-only`;
+    const engine =
+      `too big; set ${optionRef('maxSamples')} 500 or raise ` +
+      `${optionRef('maxMemoryMB')}; ${optionRef('hidden')} is CLI-only`;
     assert.equal(inCliTerms(engine), 'too big; set --max-samples 500 or raise --max-memory-mb; --hidden is CLI-only');
     const ext = inExtensionTerms(engine);
-    assert.equal(ext.text, 'too big; set the influenceLens.maxSamples setting 500 or raise the influenceLens.maxMemoryMB setting; the hidden option is CLI-only');
+    assert.equal(
+      ext.text,
+      'too big; set the influenceLens.maxSamples setting 500 or raise the ' +
+        'influenceLens.maxMemoryMB setting; the hidden option is CLI-only',
+    );
     assert.equal(ext.memory, true);
-    assert.equal(inCliTerms('the weird option stays'), 'the weird option stays', 'only options of the table are rewritten');
+    assert.equal(
+      inCliTerms('the weird option stays'),
+      'the weird option stays',
+      'only options of the table are rewritten',
+    );
   });
 
   test('no string in the engine spells a CLI flag', () => {
@@ -129,13 +168,22 @@ describe('engine messages name options, each face names its own control', () => 
       for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
         const file = path.join(dir, entry.name);
         if (entry.isDirectory()) walk(file);
-        else if (file.endsWith('.ts') && !allowed.has(path.relative(path.join(root, 'src', 'compute'), file).split(path.sep).join('/'))) {
+        else if (
+          file.endsWith('.ts') &&
+          !allowed.has(
+            path
+              .relative(path.join(root, 'src', 'compute'), file)
+              .split(path.sep)
+              .join('/'),
+          )
+        ) {
           fs.readFileSync(file, 'utf8')
             .split('\n')
             .forEach((line, i) => {
               const code = line.trim();
               if (code.startsWith('//') || code.startsWith('*') || code.startsWith('/*')) return;
-              if (/--[a-z]{2,}/.test(code.replace(/\/\/.*$/, ''))) offenders.push(`${path.relative(root, file)}:${i + 1}: ${code}`);
+              if (/--[a-z]{2,}/.test(code.replace(/\/\/.*$/, '')))
+                offenders.push(`${path.relative(root, file)}:${i + 1}: ${code}`);
             });
         }
       }

@@ -54,7 +54,11 @@ describe('stratifiedFolds', () => {
   test('a class with at least `folds` members is in every fold', () => {
     const y = Int32Array.from({ length: 53 }, (_, i) => (i < 5 ? 0 : i < 12 ? 1 : 2)); // 5, 7 and 41 samples
     const a = stratifiedFolds(y, 3, 5, 9);
-    for (const perFold of countsByClass(y, a, 3, 5)) assert.ok(perFold.every((k) => k >= 1), `${perFold}`);
+    for (const perFold of countsByClass(y, a, 3, 5))
+      assert.ok(
+        perFold.every((k) => k >= 1),
+        `${perFold}`,
+      );
   });
 
   test('deterministic for a seed; another seed deals the samples differently', () => {
@@ -68,7 +72,10 @@ describe('stratifiedFolds', () => {
     const b = stratifiedFolds(y, 3, 5, 2);
     assert.notDeepEqual(a, b);
     // Shuffled, not dealt in file order.
-    assert.notDeepEqual(a, Int32Array.from(y, (_, i) => i % 5));
+    assert.notDeepEqual(
+      a,
+      Int32Array.from(y, (_, i) => i % 5),
+    );
   });
 });
 
@@ -90,9 +97,16 @@ describe('crossFitTasks', () => {
   test('one task per fold; held-out sets are disjoint and cover every sample', () => {
     assert.equal(tasks.length, 4);
     assert.equal(heldOut.length, 4);
-    assert.deepEqual(tasks.map((t) => t.taskId), [1, 2, 3, 4], 'task 0 is the main model');
+    assert.deepEqual(
+      tasks.map((t) => t.taskId),
+      [1, 2, 3, 4],
+      'task 0 is the main model',
+    );
     const all = heldOut.flatMap((h) => Array.from(h)).sort((a, b) => a - b);
-    assert.deepEqual(all, Array.from({ length: n }, (_, i) => i));
+    assert.deepEqual(
+      all,
+      Array.from({ length: n }, (_, i) => i),
+    );
   });
 
   test('fold f trains on every sample outside it, in order, and predicts exactly its held-out samples', () => {
@@ -121,7 +135,11 @@ describe('crossFitTasks', () => {
 describe('collectOutOfSample', () => {
   const n = 23;
   const C = 4;
-  const heldOut = [Int32Array.from([5, 0, 22, 7]), Int32Array.from([1, 2, 3, 4, 6]), Int32Array.from({ length: 14 }, (_, k) => k + 8)];
+  const heldOut = [
+    Int32Array.from([5, 0, 22, 7]),
+    Int32Array.from([1, 2, 3, 4, 6]),
+    Int32Array.from({ length: 14 }, (_, k) => k + 8),
+  ];
   /** Fold f predicts, for its r-th held-out sample i, p(c) = i·10 + c (a value that says where it belongs). */
   const done = (f: number): TrainDone =>
     ({
@@ -130,14 +148,18 @@ describe('collectOutOfSample', () => {
       backend: 'wasm',
       seconds: 0,
       net: undefined as never,
-      evalProbs: Float32Array.from({ length: heldOut[f].length * C }, (_, k) => heldOut[f][Math.floor(k / C)] * 10 + (k % C)),
+      evalProbs: Float32Array.from(
+        { length: heldOut[f].length * C },
+        (_, k) => heldOut[f][Math.floor(k / C)] * 10 + (k % C),
+      ),
     }) satisfies TrainDone;
 
   test("scatters every fold's rows back to sample order", () => {
     const probs = collectOutOfSample([done(0), done(1), done(2)], heldOut, n, C);
     assert.ok(probs instanceof Float64Array);
     assert.equal(probs.length, n * C);
-    for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) assert.equal(probs[i * C + c], i * 10 + c, `sample ${i}, class ${c}`);
+    for (let i = 0; i < n; i++)
+      for (let c = 0; c < C; c++) assert.equal(probs[i * C + c], i * 10 + c, `sample ${i}, class ${c}`);
   });
 
   test('a fold without held-out probabilities is an error naming the fold', () => {

@@ -22,7 +22,12 @@ let file: string;
 before(async () => {
   await initBackend('wasm');
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-fitcache-'));
-  file = writeBlobsCsv(path.join(dir, 'blobs.csv'), { n: 120, classes: ['a', 'b', 'c'], seed: 3, separation: 1.5 }).file;
+  file = writeBlobsCsv(path.join(dir, 'blobs.csv'), {
+    n: 120,
+    classes: ['a', 'b', 'c'],
+    seed: 3,
+    separation: 1.5,
+  }).file;
 });
 
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -47,34 +52,42 @@ describe('a saved fit', () => {
     fitPath = path.join(dir, 'fit.bin');
   });
 
-  test('is saved by the first run and reused by the next: same results, no training', { timeout: 300_000 }, async () => {
-    const fresh = await run({ method: 'exact' });
-    const first = await run({ method: 'exact', fitPath });
-    assert.ok(fs.existsSync(fitPath), 'the fit is saved');
-    assert.ok('train' in first.results.timings.stages);
-    assert.match(first.log.join('\n'), /no saved fit/);
-    const second = await run({ method: 'exact', fitPath });
-    assert.match(second.log.join('\n'), /reusing the saved fit/);
-    assert.match(second.log.join('\n'), /reusing the exact scores kept for this fit/);
-    assert.equal('train' in second.results.timings.stages, false, 'nothing was trained');
-    assert.equal('fitHead' in second.results.timings.stages, false, 'the head was not fitted again');
-    assert.deepEqual(comparable(first.results), comparable(fresh.results));
-    assert.deepEqual(comparable(second.results), comparable(fresh.results));
-  });
+  test(
+    'is saved by the first run and reused by the next: same results, no training',
+    { timeout: 300_000 },
+    async () => {
+      const fresh = await run({ method: 'exact' });
+      const first = await run({ method: 'exact', fitPath });
+      assert.ok(fs.existsSync(fitPath), 'the fit is saved');
+      assert.ok('train' in first.results.timings.stages);
+      assert.match(first.log.join('\n'), /no saved fit/);
+      const second = await run({ method: 'exact', fitPath });
+      assert.match(second.log.join('\n'), /reusing the saved fit/);
+      assert.match(second.log.join('\n'), /reusing the exact scores kept for this fit/);
+      assert.equal('train' in second.results.timings.stages, false, 'nothing was trained');
+      assert.equal('fitHead' in second.results.timings.stages, false, 'the head was not fitted again');
+      assert.deepEqual(comparable(first.results), comparable(fresh.results));
+      assert.deepEqual(comparable(second.results), comparable(fresh.results));
+    },
+  );
 
-  test('serves other score options (top-k, method, explained samples, the reliability check) as a fresh run would', { timeout: 300_000 }, async () => {
-    for (const options of [
-      { method: 'exact' as const, topK: 3 },
-      { method: 'cg' as const, target: 'last-layer' as const, explain: 5 },
-      { method: 'exact' as const, verify: 4, verifyTestPoints: 2 },
-    ]) {
-      const reused = await run({ ...options, fitPath });
-      assert.match(reused.log.join('\n'), /reusing the saved fit/, JSON.stringify(options));
-      assert.equal('train' in reused.results.timings.stages, false);
-      const fresh = await run(options);
-      assert.deepEqual(comparable(reused.results), comparable(fresh.results), JSON.stringify(options));
-    }
-  });
+  test(
+    'serves other score options (top-k, method, explained samples, the reliability check) as a fresh run would',
+    { timeout: 300_000 },
+    async () => {
+      for (const options of [
+        { method: 'exact' as const, topK: 3 },
+        { method: 'cg' as const, target: 'last-layer' as const, explain: 5 },
+        { method: 'exact' as const, verify: 4, verifyTestPoints: 2 },
+      ]) {
+        const reused = await run({ ...options, fitPath });
+        assert.match(reused.log.join('\n'), /reusing the saved fit/, JSON.stringify(options));
+        assert.equal('train' in reused.results.timings.stages, false);
+        const fresh = await run(options);
+        assert.deepEqual(comparable(reused.results), comparable(fresh.results), JSON.stringify(options));
+      }
+    },
+  );
 
   test('kept exact scores that are damaged or too short are computed again', { timeout: 300_000 }, async () => {
     const fresh = await run({ method: 'exact', topK: 4 });
@@ -91,20 +104,32 @@ describe('a saved fit', () => {
     assert.deepEqual(comparable(fewer.results), comparable(fresh.results));
   });
 
-  test('an iterative estimator resumes from the solves kept for the fit: one more explained sample is one more solve', { timeout: 300_000 }, async () => {
-    for (const method of ['cg', 'lissa', 'gif'] as const) {
-      const options = { method, explain: 3, ...(method === 'gif' ? {} : { target: 'full' as const }) };
-      const first = await run({ ...options, fitPath });
-      assert.match(first.log.join('\n'), /3 solve\(s\) kept/, method);
-      const more = await run({ ...options, explain: 4, fitPath });
-      assert.match(more.log.join('\n'), /resuming from 3 solve\(s\)/, method);
-      assert.match(more.log.join('\n'), /4 solve\(s\) kept/, method);
-      assert.deepEqual(comparable(more.results), comparable((await run({ ...options, explain: 4 })).results), `${method}: as a fresh run`);
-      const fewer = await run({ ...options, explain: 2, fitPath });
-      assert.match(fewer.log.join('\n'), /resuming from 4 solve\(s\)/, method);
-      assert.deepEqual(comparable(fewer.results), comparable((await run({ ...options, explain: 2 })).results), `${method}: a prefix`);
-    }
-  });
+  test(
+    'an iterative estimator resumes from the solves kept for the fit: one more explained sample is one more solve',
+    { timeout: 300_000 },
+    async () => {
+      for (const method of ['cg', 'lissa', 'gif'] as const) {
+        const options = { method, explain: 3, ...(method === 'gif' ? {} : { target: 'full' as const }) };
+        const first = await run({ ...options, fitPath });
+        assert.match(first.log.join('\n'), /3 solve\(s\) kept/, method);
+        const more = await run({ ...options, explain: 4, fitPath });
+        assert.match(more.log.join('\n'), /resuming from 3 solve\(s\)/, method);
+        assert.match(more.log.join('\n'), /4 solve\(s\) kept/, method);
+        assert.deepEqual(
+          comparable(more.results),
+          comparable((await run({ ...options, explain: 4 })).results),
+          `${method}: as a fresh run`,
+        );
+        const fewer = await run({ ...options, explain: 2, fitPath });
+        assert.match(fewer.log.join('\n'), /resuming from 4 solve\(s\)/, method);
+        assert.deepEqual(
+          comparable(fewer.results),
+          comparable((await run({ ...options, explain: 2 })).results),
+          `${method}: a prefix`,
+        );
+      }
+    },
+  );
 
   test('is fitted again when a fit option changes', { timeout: 300_000 }, async () => {
     const other = await run({ method: 'exact', fitPath, seed: 5 });
@@ -116,28 +141,44 @@ describe('a saved fit', () => {
     assert.equal(tracin.results.influence.method, 'tracin');
   });
 
-  test('is fitted again when the data changed, and after damage, without failing the run', { timeout: 300_000 }, async () => {
-    const own = path.join(dir, 'own.bin');
-    await run({ method: 'exact', fitPath: own });
-    const copy = path.join(dir, 'changed.csv');
-    const lines = fs.readFileSync(file, 'utf8').split('\n');
-    lines[1] = lines[1].replace(/^[^,]+/, '9.999');
-    fs.writeFileSync(copy, lines.join('\n'));
-    const log: string[] = [];
-    const changed = await analyze({ datasetPath: copy, ...base, method: 'exact', fitPath: own, onFitCache: (l) => log.push(l) });
-    assert.match(log.join('\n'), /other data/);
-    assert.ok('train' in changed.timings.stages);
+  test(
+    'is fitted again when the data changed, and after damage, without failing the run',
+    { timeout: 300_000 },
+    async () => {
+      const own = path.join(dir, 'own.bin');
+      await run({ method: 'exact', fitPath: own });
+      const copy = path.join(dir, 'changed.csv');
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      lines[1] = lines[1].replace(/^[^,]+/, '9.999');
+      fs.writeFileSync(copy, lines.join('\n'));
+      const log: string[] = [];
+      const changed = await analyze({
+        datasetPath: copy,
+        ...base,
+        method: 'exact',
+        fitPath: own,
+        onFitCache: (l) => log.push(l),
+      });
+      assert.match(log.join('\n'), /other data/);
+      assert.ok('train' in changed.timings.stages);
 
-    const bytes = fs.readFileSync(own);
-    for (const damaged of [bytes.subarray(0, bytes.length - 9), Buffer.from('not a fit at all'), Buffer.alloc(0)]) {
-      fs.writeFileSync(own, damaged);
-      const again: string[] = [];
-      const r = await analyze({ datasetPath: copy, ...base, method: 'exact', fitPath: own, onFitCache: (l) => again.push(l) });
-      assert.match(again.join('\n'), /not usable/);
-      assert.ok('train' in r.timings.stages);
-      assert.equal(r.train.length, changed.train.length);
-    }
-  });
+      const bytes = fs.readFileSync(own);
+      for (const damaged of [bytes.subarray(0, bytes.length - 9), Buffer.from('not a fit at all'), Buffer.alloc(0)]) {
+        fs.writeFileSync(own, damaged);
+        const again: string[] = [];
+        const r = await analyze({
+          datasetPath: copy,
+          ...base,
+          method: 'exact',
+          fitPath: own,
+          onFitCache: (l) => again.push(l),
+        });
+        assert.match(again.join('\n'), /not usable/);
+        assert.ok('train' in r.timings.stages);
+        assert.equal(r.train.length, changed.train.length);
+      }
+    },
+  );
 });
 
 describe('the fit file container', () => {

@@ -30,8 +30,13 @@ export function importGraph(files: string[]): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of files) {
     const text = fs.readFileSync(file, 'utf8');
-    const specs = [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm)].map((m) => m[1]);
-    graph.set(file, specs.map((s) => resolveImport(file, s)).filter((f): f is string => f !== undefined));
+    const specs = [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm)].map(
+      (m) => m[1],
+    );
+    graph.set(
+      file,
+      specs.map((s) => resolveImport(file, s)).filter((f): f is string => f !== undefined),
+    );
   }
   return graph;
 }
@@ -71,11 +76,23 @@ export function cycles(graph: Map<string, string[]>): string[][] {
 }
 
 test('the checker finds a loop of two files', () => {
-  const g = new Map([['a', ['b']], ['b', ['a']], ['c', ['a']]]);
-  assert.deepEqual(cycles(g).map((c) => c.sort()), [['a', 'b']]);
+  const g = new Map([
+    ['a', ['b']],
+    ['b', ['a']],
+    ['c', ['a']],
+  ]);
+  assert.deepEqual(
+    cycles(g).map((c) => c.sort()),
+    [['a', 'b']],
+  );
 });
 
 test('src/ has no import loops', () => {
-  const found = cycles(importGraph(sources(SRC))).map((c) => c.map((f) => path.relative(SRC, f)).sort().join(' ↔ '));
+  const found = cycles(importGraph(sources(SRC))).map((c) =>
+    c
+      .map((f) => path.relative(SRC, f))
+      .sort()
+      .join(' ↔ '),
+  );
   assert.deepEqual(found, []);
 });

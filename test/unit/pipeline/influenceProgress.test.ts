@@ -31,10 +31,16 @@ before(async () => {
   const trainData: TrainingData = {
     x: Float32Array.from({ length: n * dims }, () => normal(rng)),
     y: Int32Array.from({ length: n }, (_, i) => i % 3),
-    n, dims, numClasses: 3,
+    n,
+    dims,
+    numClasses: 3,
   };
   const testData: TrainingData = { ...trainData, x: trainData.x.slice(0, 6 * dims), y: trainData.y.slice(0, 6), n: 6 };
-  const trained = await trainNetwork({ ...defaultModelConfig('mlp'), hidden: [4], weightDecay: 0.05, epochs: 3, batchSize: 10 }, trainData, { checkpoints: true });
+  const trained = await trainNetwork(
+    { ...defaultModelConfig('mlp'), hidden: [4], weightDecay: 0.05, epochs: 3, batchSize: 10 },
+    trainData,
+    { checkpoints: true },
+  );
   const shape = { featureDim: trained.featureDim, numClasses: 3 };
   const l2 = n * 0.05;
   const train: HeadData = { phi: computeFeatures(trained, trainData.x, n), y: trainData.y, n };
@@ -43,21 +49,40 @@ before(async () => {
   const polished = polishHeadNewton(train, shape, l2, fit.head);
   const net: TrainedNetwork = { ...trained, head: polished.head };
   base = {
-    net, train, test, trainData, testData, shape, l2,
-    trainProbs: polished.probs, testProbs: headProbabilities(test, shape, polished.head),
-    factor: polished.factor, headDamping: polished.damping, maxExactParameters: 4000,
-    topK: 3, explainCount: 4, subsetFraction: 0.5, seed: 1,
+    net,
+    train,
+    test,
+    trainData,
+    testData,
+    shape,
+    l2,
+    trainProbs: polished.probs,
+    testProbs: headProbabilities(test, shape, polished.head),
+    factor: polished.factor,
+    headDamping: polished.damping,
+    maxExactParameters: 4000,
+    topK: 3,
+    explainCount: 4,
+    subsetFraction: 0.5,
+    seed: 1,
   };
 });
 
 function assertMonotoneToTotal(reports: Progress[], label: string): void {
   assert.ok(reports.length >= 2, `${label}: at least a start and an end (${reports.length} reports)`);
-  assert.ok(reports.every((r) => r.stage === 'influence'), label);
+  assert.ok(
+    reports.every((r) => r.stage === 'influence'),
+    label,
+  );
   const total = reports[0].total;
   assert.ok(total > 0, label);
-  assert.ok(reports.every((r) => r.total === total), `${label}: one total for the stage`);
+  assert.ok(
+    reports.every((r) => r.total === total),
+    `${label}: one total for the stage`,
+  );
   assert.equal(reports[0].done, 0, `${label}: reported at the start of the stage`);
-  for (let k = 1; k < reports.length; k++) assert.ok(reports[k].done >= reports[k - 1].done, `${label}: never backwards`);
+  for (let k = 1; k < reports.length; k++)
+    assert.ok(reports[k].done >= reports[k - 1].done, `${label}: never backwards`);
   assert.equal(reports.at(-1)!.done, total, `${label}: reaches its total`);
 }
 
@@ -72,7 +97,14 @@ describe('influence stage progress goes from 0 to its total, never backwards', (
 
   test('cg on a head too large to factor (low-rank self-influence first)', () => {
     const reports: Progress[] = [];
-    runInfluenceStage({ ...base, choice: 'cg', factor: undefined, maxExactParameters: 1, requestedTarget: 'last-layer', report: (p) => reports.push(p) });
+    runInfluenceStage({
+      ...base,
+      choice: 'cg',
+      factor: undefined,
+      maxExactParameters: 1,
+      requestedTarget: 'last-layer',
+      report: (p) => reports.push(p),
+    });
     assertMonotoneToTotal(reports, 'cg, low rank');
   });
 });
@@ -86,7 +118,9 @@ describe('a cancel raised in shared memory mid-stage stops it at the next block'
       assert.throws(
         () =>
           runInfluenceStage({
-            ...base, choice, signal,
+            ...base,
+            choice,
+            signal,
             report: (p) => {
               reports.push(p);
               // As the main thread would, while this one never returns to its event loop.

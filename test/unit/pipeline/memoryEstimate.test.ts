@@ -8,7 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { estimateRunMemory, largestFitting, modelParameters, type RunShape } from '../../../src/compute/pipeline/memoryEstimate';
+import {
+  estimateRunMemory,
+  largestFitting,
+  modelParameters,
+  type RunShape,
+} from '../../../src/compute/pipeline/memoryEstimate';
 
 const MB = 2 ** 20;
 const mlp = { numClasses: 10, kind: 'mlp' as const, folds: 5, workers: 2, explain: 50 };
@@ -20,7 +25,11 @@ const MEASURED: { what: string; shape: RunShape; peakMB: number }[] = [
     [10000, 438],
     [30000, 725],
     [100000, 1814],
-  ].map(([n, peakMB]) => ({ what: `N=${n}`, shape: { ...mlp, nTrain: n, nTest: 2000, dims: 784, hidden: [128], influence: 'exact' as const }, peakMB })),
+  ].map(([n, peakMB]) => ({
+    what: `N=${n}`,
+    shape: { ...mlp, nTrain: n, nTest: 2000, dims: 784, hidden: [128], influence: 'exact' as const },
+    peakMB,
+  })),
   ...[
     [100, 196, 'exact'],
     [1000, 250, 'exact'],
@@ -28,7 +37,14 @@ const MEASURED: { what: string; shape: RunShape; peakMB: number }[] = [
     [5000, 922, 'iterative'],
   ].map(([p, peakMB, influence]) => ({
     what: `P=${p}`,
-    shape: { ...mlp, nTrain: 5000, nTest: 1000, dims: 64, hidden: [Math.round(Number(p) / 10) - 1], influence: influence as RunShape['influence'] },
+    shape: {
+      ...mlp,
+      nTrain: 5000,
+      nTest: 1000,
+      dims: 64,
+      hidden: [Math.round(Number(p) / 10) - 1],
+      influence: influence as RunShape['influence'],
+    },
     peakMB: Number(peakMB),
   })),
 ];
@@ -41,22 +57,54 @@ describe('memory estimate', () => {
     });
   }
 
-  test('--hidden 30000,30000 (measured: grew to 14 GB, then "memory access out of bounds") is far past the wasm heap', () => {
-    const e = estimateRunMemory({ ...mlp, numClasses: 2, nTrain: 240, nTest: 60, dims: 2, hidden: [30000, 30000], influence: 'iterative' });
-    assert.equal(e.parameters, 2 * 30000 + 30000 + 30000 * 30000 + 30000 + 30001 * 2);
-    assert.ok(e.perWorkerHeapBytes > 4 * 2 ** 30);
-  });
+  test(
+    '--hidden 30000,30000 (measured: grew to 14 GB, then "memory access out ' + 'of bounds") is far past the wasm heap',
+    () => {
+      const e = estimateRunMemory({
+        ...mlp,
+        numClasses: 2,
+        nTrain: 240,
+        nTest: 60,
+        dims: 2,
+        hidden: [30000, 30000],
+        influence: 'iterative',
+      });
+      assert.equal(e.parameters, 2 * 30000 + 30000 + 30000 * 30000 + 30000 + 30001 * 2);
+      assert.ok(e.perWorkerHeapBytes > 4 * 2 ** 30);
+    },
+  );
 
   test('parameter counts: logreg, mlp, cnn', () => {
-    assert.deepEqual(modelParameters({ kind: 'logreg', dims: 784, numClasses: 10, hidden: [128] }), { total: 7850, head: 7850, featureDim: 784 });
-    assert.deepEqual(modelParameters({ kind: 'mlp', dims: 784, numClasses: 10, hidden: [128] }), { total: 101770, head: 1290, featureDim: 128 });
-    const cnn = modelParameters({ kind: 'cnn', dims: 784, numClasses: 10, hidden: [64], imageShape: [28, 28, 1], convChannels: [8, 16] });
+    assert.deepEqual(modelParameters({ kind: 'logreg', dims: 784, numClasses: 10, hidden: [128] }), {
+      total: 7850,
+      head: 7850,
+      featureDim: 784,
+    });
+    assert.deepEqual(modelParameters({ kind: 'mlp', dims: 784, numClasses: 10, hidden: [128] }), {
+      total: 101770,
+      head: 1290,
+      featureDim: 128,
+    });
+    const cnn = modelParameters({
+      kind: 'cnn',
+      dims: 784,
+      numClasses: 10,
+      hidden: [64],
+      imageShape: [28, 28, 1],
+      convChannels: [8, 16],
+    });
     assert.equal(cnn.head, 650);
     assert.equal(cnn.total, 9 * 8 + 8 + 9 * 8 * 16 + 16 + 7 * 7 * 16 * 64 + 64 + 650);
   });
 
   test('largestFitting finds the edge', () => {
-    assert.equal(largestFitting(1, 1000, (v) => v * v <= 5000), 70);
-    assert.equal(largestFitting(5, 10, () => false), 4);
+    assert.equal(
+      largestFitting(1, 1000, (v) => v * v <= 5000),
+      70,
+    );
+    assert.equal(
+      largestFitting(5, 10, () => false),
+      4,
+    );
   });
 });

@@ -18,7 +18,10 @@ describe('chooseModel', () => {
     assert.equal(a.pick, 'logreg');
     assert.equal(a.kind, 'logreg');
     assert.equal(a.oosProbs, good);
-    assert.match(a.reason, /^The automatic model choice picked logistic regression: the lowest cross-fitted log-loss \(logistic regression 0\.164; MLP 0\.55\d, their average 0\.3\d\d\)/);
+    assert.match(
+      a.reason,
+      /^The automatic model choice picked logistic regression: the lowest cross-fitted log-loss \(logistic regression 0\.164; MLP 0\.55\d, their average 0\.3\d\d\)/,
+    );
     const b = chooseModel({ logreg: poor, mlp: good }, y, 2);
     assert.equal(b.pick, 'mlp');
   });

@@ -27,13 +27,27 @@ function blobs(n: number, dims: number, numClasses: number, seed: number): Train
 
 const data = blobs(90, 5, 3, 1);
 const evalData = blobs(12, 5, 3, 2);
-const config = (seed: number, epochs: number): ModelConfig => ({ ...defaultModelConfig('mlp'), hidden: [8], epochs, batchSize: 16, seed });
+const config = (seed: number, epochs: number): ModelConfig => ({
+  ...defaultModelConfig('mlp'),
+  hidden: [8],
+  epochs,
+  batchSize: 16,
+  seed,
+});
 
 /** Task 0 trains longest, so with two workers it finishes after tasks 1 and 2. */
 const tasks = (): TrainTask[] => [
   { type: 'train', taskId: 0, config: config(10, 6), data, backend: 'wasm' },
   { type: 'train', taskId: 1, config: config(11, 2), data, evalX: evalData.x, evalN: evalData.n, backend: 'wasm' },
-  { type: 'train', taskId: 2, config: config(12, 2), data: { ...data, n: 60, x: data.x.subarray(0, 60 * 5), y: data.y.subarray(0, 60) }, evalX: evalData.x, evalN: evalData.n, backend: 'wasm' },
+  {
+    type: 'train',
+    taskId: 2,
+    config: config(12, 2),
+    data: { ...data, n: 60, x: data.x.subarray(0, 60 * 5), y: data.y.subarray(0, 60) },
+    evalX: evalData.x,
+    evalN: evalData.n,
+    backend: 'wasm',
+  },
 ];
 
 /** What must not depend on where a task ran. */
@@ -66,7 +80,10 @@ describe('runTrainTasks', () => {
   });
 
   test('results come back in task order, with what each task asked for', () => {
-    assert.deepEqual(inProcess.map((r) => r.taskId), [0, 1, 2]);
+    assert.deepEqual(
+      inProcess.map((r) => r.taskId),
+      [0, 1, 2],
+    );
     assert.equal(inProcess[0].evalProbs, undefined);
     for (const r of inProcess.slice(1)) {
       assert.ok(r.evalProbs instanceof Float32Array && r.evalProbs.length === evalData.n * 3);
@@ -82,9 +99,18 @@ describe('runTrainTasks', () => {
   });
 
   test('progress is reported per task and epoch', () => {
-    assert.deepEqual(progress.get(0)?.map((p) => p.epoch), [1, 2, 3, 4, 5, 6]);
-    assert.deepEqual(progress.get(1)?.map((p) => p.epoch), [1, 2]);
-    assert.deepEqual(progress.get(2)?.map((p) => p.epoch), [1, 2]);
+    assert.deepEqual(
+      progress.get(0)?.map((p) => p.epoch),
+      [1, 2, 3, 4, 5, 6],
+    );
+    assert.deepEqual(
+      progress.get(1)?.map((p) => p.epoch),
+      [1, 2],
+    );
+    assert.deepEqual(
+      progress.get(2)?.map((p) => p.epoch),
+      [1, 2],
+    );
     for (const list of progress.values()) for (const p of list) assert.ok(Number.isFinite(p.loss) && p.loss > 0);
   });
 
@@ -104,7 +130,11 @@ describe('runTrainTasks', () => {
       workers: 2,
       onProgress: (taskId, p) => threadProgress.set(taskId, [...(threadProgress.get(taskId) ?? []), p.epoch]),
     });
-    assert.deepEqual(threaded.map((r) => r.taskId), [0, 1, 2], 'task order, although task 0 finishes last');
+    assert.deepEqual(
+      threaded.map((r) => r.taskId),
+      [0, 1, 2],
+      'task order, although task 0 finishes last',
+    );
     assert.deepEqual(threaded.map(trained), inProcess.map(trained));
     assert.deepEqual(threadProgress.get(0), [1, 2, 3, 4, 5, 6]);
   });
@@ -114,17 +144,33 @@ describe('runTrainTasks', () => {
     shared.set(data.x);
     const rows = Int32Array.from({ length: 60 }, (_, r) => (r * 7) % data.n);
     const evalRows = Int32Array.of(1, 5, 88);
-    const gathered = (idx: Int32Array) => Float32Array.from(Array.from(idx).flatMap((i) => Array.from(data.x.subarray(i * 5, i * 5 + 5))));
+    const gathered = (idx: Int32Array) =>
+      Float32Array.from(Array.from(idx).flatMap((i) => Array.from(data.x.subarray(i * 5, i * 5 + 5))));
     const byValue: TrainTask = {
-      type: 'train', taskId: 0, config: config(13, 2), backend: 'wasm',
+      type: 'train',
+      taskId: 0,
+      config: config(13, 2),
+      backend: 'wasm',
       data: { ...data, x: gathered(rows), y: Int32Array.from(rows, (i) => data.y[i]), n: rows.length },
-      evalX: gathered(evalRows), evalN: evalRows.length,
+      evalX: gathered(evalRows),
+      evalN: evalRows.length,
     };
-    const byRows: TrainTask = { type: 'train', taskId: 0, config: config(13, 2), backend: 'wasm', data: { ...data, x: shared }, rows, evalRows };
+    const byRows: TrainTask = {
+      type: 'train',
+      taskId: 0,
+      config: config(13, 2),
+      backend: 'wasm',
+      data: { ...data, x: shared },
+      rows,
+      evalRows,
+    };
     const [expected] = await runTrainTasks([byValue], { workers: 1 });
     const [threaded] = await runTrainTasks([byRows, { ...byRows, taskId: 1 }], { workers: 2 });
     assert.deepEqual(trained(threaded), trained(expected));
-    assert.ok(shared.buffer instanceof SharedArrayBuffer && shared[0] === data.x[0], 'the shared features are left as they were');
+    assert.ok(
+      shared.buffer instanceof SharedArrayBuffer && shared[0] === data.x[0],
+      'the shared features are left as they were',
+    );
   });
 
   test('a task that fails in a worker thread rejects with its error', async () => {
@@ -135,32 +181,31 @@ describe('runTrainTasks', () => {
 
 describe('cancelling runTrainTasks', () => {
   const longTasks = (): TrainTask[] =>
-    [0, 1, 2].map((taskId) => ({ type: 'train', taskId, config: config(taskId, 100_000), data, backend: 'wasm' }) satisfies TrainTask);
+    [0, 1, 2].map(
+      (taskId) =>
+        ({ type: 'train', taskId, config: config(taskId, 100_000), data, backend: 'wasm' }) satisfies TrainTask,
+    );
 
   for (const workers of [1, 2]) {
-    test(
-      `workers=${workers}: an abort mid-training rejects with CancelledError and training stops`,
-      {},
-      async () => {
-        const controller = new AbortController();
-        let messages = 0;
-        const running = runTrainTasks(longTasks(), {
-          workers,
-          signal: controller.signal,
-          onProgress: () => {
-            messages++;
-            if (messages === 3) controller.abort();
-          },
-        });
-        await assert.rejects(running, CancelledError);
-        assert.ok(messages >= 3, 'training had started');
-        // Terminated workers (or the in-process loop) report nothing more after a short grace period.
-        await sleep(300);
-        const settled = messages;
-        await sleep(1000);
-        assert.equal(messages, settled, `no progress after cancelling (${messages - settled} more epochs reported)`);
-      },
-    );
+    test(`workers=${workers}: an abort mid-training rejects with CancelledError and training stops`, {}, async () => {
+      const controller = new AbortController();
+      let messages = 0;
+      const running = runTrainTasks(longTasks(), {
+        workers,
+        signal: controller.signal,
+        onProgress: () => {
+          messages++;
+          if (messages === 3) controller.abort();
+        },
+      });
+      await assert.rejects(running, CancelledError);
+      assert.ok(messages >= 3, 'training had started');
+      // Terminated workers (or the in-process loop) report nothing more after a short grace period.
+      await sleep(300);
+      const settled = messages;
+      await sleep(1000);
+      assert.equal(messages, settled, `no progress after cancelling (${messages - settled} more epochs reported)`);
+    });
   }
 
   test('an already-aborted signal rejects at once without training', async () => {

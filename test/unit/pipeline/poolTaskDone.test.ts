@@ -16,10 +16,18 @@ const rng = createRng(3);
 const data: TrainingData = {
   x: Float32Array.from({ length: 40 * 3 }, () => normal(rng)),
   y: Int32Array.from({ length: 40 }, (_, i) => i % 2),
-  n: 40, dims: 3, numClasses: 2,
+  n: 40,
+  dims: 3,
+  numClasses: 2,
 };
 const tasks = (): TrainTask[] =>
-  [0, 1, 2].map((taskId) => ({ type: 'train', taskId, config: { ...defaultModelConfig('logreg'), epochs: 1, seed: taskId }, data, backend: 'wasm' }));
+  [0, 1, 2].map((taskId) => ({
+    type: 'train',
+    taskId,
+    config: { ...defaultModelConfig('logreg'), epochs: 1, seed: taskId },
+    data,
+    backend: 'wasm',
+  }));
 
 before(async () => {
   await initBackend('wasm');

@@ -25,7 +25,7 @@ function synthetic(seed: number, options: { n?: number; C?: number; strength?: n
     y[i] = flipped[i] ? (truth + 1 + Math.floor(rng() * (C - 1))) % C : truth;
     let z = 0;
     for (let j = 0; j < C; j++) {
-      probs[i * C + j] = Math.exp((j === truth ? options.strength ?? 1.5 : 0) + normal(rng));
+      probs[i * C + j] = Math.exp((j === truth ? (options.strength ?? 1.5) : 0) + normal(rng));
       z += probs[i * C + j];
     }
     for (let j = 0; j < C; j++) probs[i * C + j] /= z;
@@ -40,7 +40,12 @@ describe('suspicionScores', () => {
   test('a pure-noise training signal gets no weight (5 seeds), and the scores are then the core alone', () => {
     for (let seed = 1; seed <= 5; seed++) {
       const d = synthetic(seed);
-      const s = suspicionScores({ oosProbs: d.probs, y: d.y, numClasses: d.C, checked: [{ name: 'trainLoss', values: noise(d.n, d.rng), higherIsSuspicious: true }] });
+      const s = suspicionScores({
+        oosProbs: d.probs,
+        y: d.y,
+        numClasses: d.C,
+        checked: [{ name: 'trainLoss', values: noise(d.n, d.rng), higherIsSuspicious: true }],
+      });
       const loss = s.signals.find((w) => w.name === 'trainLoss')!;
       assert.equal(loss.weight, 0, `seed ${seed}: agreement ${loss.agreement}`);
       const core = suspicionScores({ oosProbs: d.probs, y: d.y, numClasses: d.C, checked: [] });
@@ -52,20 +57,36 @@ describe('suspicionScores', () => {
   test('a perfect out-of-sample core gives a perfect ranking, whatever noise the training signals carry', () => {
     const d = synthetic(7, { strength: 40 }); // the held-out models are sure of the true class
     const s = suspicionScores({
-      oosProbs: d.probs, y: d.y, numClasses: d.C,
-      checked: [{ name: 'trainLoss', values: noise(d.n, d.rng), higherIsSuspicious: true }, { name: 'selfInfluence', values: noise(d.n, d.rng), higherIsSuspicious: true }],
+      oosProbs: d.probs,
+      y: d.y,
+      numClasses: d.C,
+      checked: [
+        { name: 'trainLoss', values: noise(d.n, d.rng), higherIsSuspicious: true },
+        { name: 'selfInfluence', values: noise(d.n, d.rng), higherIsSuspicious: true },
+      ],
     });
     assert.equal(auroc(s.scores, d.flipped), 1);
   });
 
-  test('a perfect training signal gets (almost) a core signal\'s weight and lifts an imperfect core', () => {
+  test("a perfect training signal gets (almost) a core signal's weight and lifts an imperfect core", () => {
     const d = synthetic(3, { strength: 2.5 });
     const core = suspicionScores({ oosProbs: d.probs, y: d.y, numClasses: d.C, checked: [] });
-    const s = suspicionScores({ oosProbs: d.probs, y: d.y, numClasses: d.C, checked: [{ name: 'selfInfluence', values: perfect(d.flipped), higherIsSuspicious: true }] });
+    const s = suspicionScores({
+      oosProbs: d.probs,
+      y: d.y,
+      numClasses: d.C,
+      checked: [{ name: 'selfInfluence', values: perfect(d.flipped), higherIsSuspicious: true }],
+    });
     const self = s.signals.find((w) => w.name === 'selfInfluence')!;
     // Its agreement is measured on the core's pseudo-labels, which are right for most but not all samples.
-    assert.ok(self.agreement! > 0.98 && s.signals.every((w) => self.weight >= 0.95 * w.weight), JSON.stringify(s.signals));
-    assert.ok(auroc(s.scores, d.flipped) > auroc(core.scores, d.flipped), `${auroc(s.scores, d.flipped)} vs ${auroc(core.scores, d.flipped)}`);
+    assert.ok(
+      self.agreement! > 0.98 && s.signals.every((w) => self.weight >= 0.95 * w.weight),
+      JSON.stringify(s.signals),
+    );
+    assert.ok(
+      auroc(s.scores, d.flipped) > auroc(core.scores, d.flipped),
+      `${auroc(s.scores, d.flipped)} vs ${auroc(core.scores, d.flipped)}`,
+    );
     const weights = s.signals.reduce((a, w) => a + w.weight, 0);
     assert.ok(Math.abs(weights - 1) < 1e-12);
     for (const v of s.scores) assert.ok(v >= 0 && v <= 1);
@@ -74,12 +95,19 @@ describe('suspicionScores', () => {
   test('invariant to the order of the samples', () => {
     const d = synthetic(11);
     const loss = noise(d.n, d.rng).map((v, i) => v + (d.flipped[i] ? 0.6 : 0));
-    const a = suspicionScores({ oosProbs: d.probs, y: d.y, numClasses: d.C, checked: [{ name: 'trainLoss', values: loss, higherIsSuspicious: true }] });
+    const a = suspicionScores({
+      oosProbs: d.probs,
+      y: d.y,
+      numClasses: d.C,
+      checked: [{ name: 'trainLoss', values: loss, higherIsSuspicious: true }],
+    });
     const perm = permutation(d.n, createRng(5));
     const probs = new Float64Array(d.n * d.C);
     perm.forEach((i, k) => probs.set(d.probs.subarray(i * d.C, (i + 1) * d.C), k * d.C));
     const b = suspicionScores({
-      oosProbs: probs, y: Int32Array.from(perm, (i) => d.y[i]), numClasses: d.C,
+      oosProbs: probs,
+      y: Int32Array.from(perm, (i) => d.y[i]),
+      numClasses: d.C,
       checked: [{ name: 'trainLoss', values: Float64Array.from(perm, (i) => loss[i]), higherIsSuspicious: true }],
     });
     perm.forEach((i, k) => assert.ok(Math.abs(b.scores[k] - a.scores[i]) < 1e-12));
@@ -89,7 +117,13 @@ describe('suspicionScores', () => {
   test('the same inputs give the same bytes', () => {
     const d = synthetic(13);
     const loss = noise(d.n, d.rng);
-    const run = () => suspicionScores({ oosProbs: d.probs, y: d.y, numClasses: d.C, checked: [{ name: 'trainLoss', values: loss, higherIsSuspicious: true }] });
+    const run = () =>
+      suspicionScores({
+        oosProbs: d.probs,
+        y: d.y,
+        numClasses: d.C,
+        checked: [{ name: 'trainLoss', values: loss, higherIsSuspicious: true }],
+      });
     assert.deepEqual(Buffer.from(run().scores.buffer), Buffer.from(run().scores.buffer));
     assert.equal(JSON.stringify(run()), JSON.stringify(run()));
   });
@@ -97,14 +131,29 @@ describe('suspicionScores', () => {
   test('only the order of each signal matters: monotone rescaling changes nothing', () => {
     const d = synthetic(17);
     const loss = noise(d.n, d.rng).map((v, i) => v + (d.flipped[i] ? 0.5 : 0));
-    const a = suspicionScores({ oosProbs: d.probs, y: d.y, numClasses: d.C, checked: [{ name: 'trainLoss', values: loss, higherIsSuspicious: true }] });
-    const b = suspicionScores({ oosProbs: d.probs, y: d.y, numClasses: d.C, checked: [{ name: 'trainLoss', values: loss.map((v) => Math.exp(3 * v) + 7), higherIsSuspicious: true }] });
+    const a = suspicionScores({
+      oosProbs: d.probs,
+      y: d.y,
+      numClasses: d.C,
+      checked: [{ name: 'trainLoss', values: loss, higherIsSuspicious: true }],
+    });
+    const b = suspicionScores({
+      oosProbs: d.probs,
+      y: d.y,
+      numClasses: d.C,
+      checked: [{ name: 'trainLoss', values: loss.map((v) => Math.exp(3 * v) + 7), higherIsSuspicious: true }],
+    });
     assert.deepEqual(Array.from(a.scores), Array.from(b.scores));
   });
 
   test('too few confident samples to check a signal on: it gets no weight', () => {
     const d = synthetic(19, { n: 12 });
-    const s = suspicionScores({ oosProbs: d.probs, y: d.y, numClasses: d.C, checked: [{ name: 'trainLoss', values: perfect(d.flipped), higherIsSuspicious: true }] });
+    const s = suspicionScores({
+      oosProbs: d.probs,
+      y: d.y,
+      numClasses: d.C,
+      checked: [{ name: 'trainLoss', values: perfect(d.flipped), higherIsSuspicious: true }],
+    });
     assert.equal(s.signals.find((w) => w.name === 'trainLoss')!.weight, 0);
     assert.equal(s.scores.length, 12);
   });
@@ -120,12 +169,24 @@ describe('rankLabelIssues', () => {
   const C = 3;
   // Out-of-sample probabilities for 6 samples; samples 1 and 4 look mislabeled.
   const oosProbs = Float64Array.from([
-    0.8, 0.1, 0.1, //
-    0.1, 0.1, 0.8, // given 0, looks like 2
-    0.1, 0.8, 0.1, //
-    0.2, 0.2, 0.6, //
-    0.7, 0.2, 0.1, // given 1, looks like 0
-    0.1, 0.1, 0.8,
+    0.8,
+    0.1,
+    0.1, //
+    0.1,
+    0.1,
+    0.8, // given 0, looks like 2
+    0.1,
+    0.8,
+    0.1, //
+    0.2,
+    0.2,
+    0.6, //
+    0.7,
+    0.2,
+    0.1, // given 1, looks like 0
+    0.1,
+    0.1,
+    0.8,
   ]);
   const y = Int32Array.from([0, 0, 1, 2, 1, 2]);
   const ranking = rankLabelIssues({
@@ -140,7 +201,9 @@ describe('rankLabelIssues', () => {
     assert.deepEqual(Array.from(ranking.order).sort(), [0, 1, 2, 3, 4, 5]);
     for (let k = 1; k < 6; k++) {
       const [a, b] = [ranking.order[k - 1], ranking.order[k]];
-      assert.ok(ranking.suspicion[a] > ranking.suspicion[b] || (ranking.suspicion[a] === ranking.suspicion[b] && a < b));
+      assert.ok(
+        ranking.suspicion[a] > ranking.suspicion[b] || (ranking.suspicion[a] === ranking.suspicion[b] && a < b),
+      );
     }
     assert.deepEqual(new Set(ranking.order.subarray(0, 2)), new Set([1, 4]));
   });
@@ -152,10 +215,14 @@ describe('rankLabelIssues', () => {
   });
 
   test('the estimated count weighs the two flips by how sure the held-out models are, with a range around it', () => {
-    // Thresholds 0.45, 0.5, 0.7: samples 1 and 4 are the only confident disagreements, counted 0.8 − 0.1 and 0.7 − 0.2: 1.2 → 1.
+    // Thresholds 0.45, 0.5, 0.7: samples 1 and 4 are the only confident disagreements, counted 0.8 − 0.1 and 0.7 − 0.2:
+    // 1.2 → 1.
     assert.equal(ranking.estimatedCount, 1);
     assert.equal(ranking.count.estimator, 'marginWeighted');
-    assert.ok(ranking.count.low <= 1 && ranking.count.high >= 1 && ranking.count.high <= 6, JSON.stringify(ranking.count));
+    assert.ok(
+      ranking.count.low <= 1 && ranking.count.high >= 1 && ranking.count.high <= 6,
+      JSON.stringify(ranking.count),
+    );
   });
 });
 
@@ -163,9 +230,12 @@ describe('rankTestLabels', () => {
   // 5 test samples; the model is sure sample 3 is class 2 while its label says 0.
   const probs = Float64Array.from([0.8, 0.1, 0.1, 0.1, 0.8, 0.1, 0.1, 0.1, 0.8, 0.05, 0.05, 0.9, 0.6, 0.3, 0.1]);
   const y = Int32Array.from([0, 1, 2, 0, 0]);
-  test('a test label the model contradicts is the most suspicious, with the model\'s class as the suggestion', () => {
+  test("a test label the model contradicts is the most suspicious, with the model's class as the suggestion", () => {
     const r = rankTestLabels(probs, y, 3, 0.2);
-    assert.ok(Array.from(r.suspicion).every((v, i) => i === 3 || v < r.suspicion[3]), `${Array.from(r.suspicion)}`);
+    assert.ok(
+      Array.from(r.suspicion).every((v, i) => i === 3 || v < r.suspicion[3]),
+      `${Array.from(r.suspicion)}`,
+    );
     assert.equal(r.suggested[3], 2);
     assert.deepEqual([...r.likely], [3], 'the training error rate 20% of 5 test samples: 1 flagged');
   });

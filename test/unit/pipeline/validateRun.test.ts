@@ -19,7 +19,14 @@ import { describeRun, ensureBuilt, makeTempDir, runCli } from '../../helpers/cli
 
 function dataset(nTrain: number, nTest: number, dims: number, classes = 2): LoadedDataset {
   const split = (n: number) => ({ x: new Float32Array(0), y: Int32Array.from({ length: n }, (_, i) => i % classes) });
-  return { root: '/d', format: 'csv', classes: Array.from({ length: classes }, (_, k) => `c${k}`), dims, train: split(nTrain), test: split(nTest) } as unknown as LoadedDataset;
+  return {
+    root: '/d',
+    format: 'csv',
+    classes: Array.from({ length: classes }, (_, k) => `c${k}`),
+    dims,
+    train: split(nTrain),
+    test: split(nTest),
+  } as unknown as LoadedDataset;
 }
 
 function refusal(f: () => unknown): string {
@@ -36,11 +43,15 @@ const ctx = { backend: 'wasm' as const, workers: 2, availableBytes: 16 * 2 ** 30
 
 describe('validateRun', () => {
   test('fewer than 2 folds is refused before loading', () => {
-    // The engine names the option, not a flag (VS Code users see it); each face names its own (inCliTerms, inExtensionTerms).
+    // The engine names the option, not a flag (VS Code users see it); each face names its own (inCliTerms,
+    // inExtensionTerms).
     const message = refusal(() => validateOptions({ datasetPath: 'd.csv', folds: 1 }));
     assert.match(message, /the folds option is 1; expected a whole number of at least 2/);
     assert.match(inCliTerms(message), /--folds is 1; expected a whole number of at least 2/);
-    assert.match(inExtensionTerms(message).text, /the influenceLens\.folds setting is 1; expected a whole number of at least 2/);
+    assert.match(
+      inExtensionTerms(message).text,
+      /the influenceLens\.folds setting is 1; expected a whole number of at least 2/,
+    );
   });
 
   test('more folds than training samples is refused with the limit', () => {
@@ -50,12 +61,16 @@ describe('validateRun', () => {
   });
 
   test('a model past the wasm heap names --hidden with widths that fit', () => {
-    const message = refusal(() => validateRun({ datasetPath: 'd.csv', hidden: [30000, 30000] }, dataset(240, 60, 2), ctx));
+    const message = refusal(() =>
+      validateRun({ datasetPath: 'd.csv', hidden: [30000, 30000] }, dataset(240, 60, 2), ctx),
+    );
     assert.match(message, /4 GB the wasm backend can address/);
     assert.doesNotMatch(message, /--/);
     const widths = /--hidden (\d+),(\d+) or narrower/.exec(inCliTerms(message));
     assert.ok(widths, message);
-    assert.doesNotThrow(() => validateRun({ datasetPath: 'd.csv', hidden: [Number(widths[1]), Number(widths[2])] }, dataset(240, 60, 2), ctx));
+    assert.doesNotThrow(() =>
+      validateRun({ datasetPath: 'd.csv', hidden: [Number(widths[1]), Number(widths[2])] }, dataset(240, 60, 2), ctx),
+    );
   });
 
   test('over --max-memory-mb: names --max-samples with a count that fits, and the limit', () => {
@@ -63,17 +78,25 @@ describe('validateRun', () => {
     const message = refusal(() => validateRun(options, dataset(100_000, 20_000, 784, 10), ctx));
     assert.doesNotMatch(message, /--/);
     assert.match(inCliTerms(message), /more than the limit of 600 MB \(--max-memory-mb\)/);
-    assert.match(inExtensionTerms(message).text, /more than the limit of 600 MB \(the influenceLens\.maxMemoryMB setting\)/);
+    assert.match(
+      inExtensionTerms(message).text,
+      /more than the limit of 600 MB \(the influenceLens\.maxMemoryMB setting\)/,
+    );
     const k = /--max-samples (\d+)/.exec(inCliTerms(message));
     assert.ok(k, message);
     const kept = Number(k[1]);
-    assert.doesNotThrow(() => validateRun(options, dataset(Math.round(kept * 0.8), Math.round(kept * 0.2), 784, 10), ctx));
+    assert.doesNotThrow(() =>
+      validateRun(options, dataset(Math.round(kept * 0.8), Math.round(kept * 0.2), 784, 10), ctx),
+    );
   });
 
   test('the default limit is 75% of the free memory', () => {
     const shape = dataset(100_000, 20_000, 784, 10);
     assert.doesNotThrow(() => validateRun({ datasetPath: 'd.csv' }, shape, { ...ctx, availableBytes: 8 * 2 ** 30 }));
-    assert.match(refusal(() => validateRun({ datasetPath: 'd.csv' }, shape, { ...ctx, availableBytes: 1 * 2 ** 30 })), /75% of the free memory/);
+    assert.match(
+      refusal(() => validateRun({ datasetPath: 'd.csv' }, shape, { ...ctx, availableBytes: 1 * 2 ** 30 })),
+      /75% of the free memory/,
+    );
   });
 });
 
@@ -83,10 +106,23 @@ describe('through the CLI: exit 2 before training', () => {
   const csv = path.join(dir, 'four.csv');
   fs.writeFileSync(csv, 'x,label\n1,a\n2,a\n3,b\n4,b\n');
   const small = path.join(dir, 'small.csv');
-  fs.writeFileSync(small, ['x,y,label', ...Array.from({ length: 60 }, (_, i) => `${i % 7},${(i * 3) % 11},${'ab'[i % 2]}`)].join('\n'));
+  fs.writeFileSync(
+    small,
+    ['x,y,label', ...Array.from({ length: 60 }, (_, i) => `${i % 7},${(i * 3) % 11},${'ab'[i % 2]}`)].join('\n'),
+  );
   const run = async (args: string[]) => {
     await ensureBuilt();
-    return runCli(['analyze', ...args, '--out', path.join(dir, 'r.json'), '--no-progress', '--workers', '1', '--epochs', '1']);
+    return runCli([
+      'analyze',
+      ...args,
+      '--out',
+      path.join(dir, 'r.json'),
+      '--no-progress',
+      '--workers',
+      '1',
+      '--epochs',
+      '1',
+    ]);
   };
 
   test('--folds 1000 with --max-samples 3', async () => {

@@ -38,7 +38,10 @@ describe('writeFileAtomic', () => {
     const target = path.join(dir, 'results.json');
     fs.mkdirSync(target);
     fs.writeFileSync(path.join(target, 'keep.txt'), 'keep');
-    await assert.rejects(writeFileAtomic(target, 'new content'), (e: NodeJS.ErrnoException) => typeof e.code === 'string');
+    await assert.rejects(
+      writeFileAtomic(target, 'new content'),
+      (e: NodeJS.ErrnoException) => typeof e.code === 'string',
+    );
     assert.equal(fs.readFileSync(path.join(target, 'keep.txt'), 'utf8'), 'keep');
     assert.deepEqual(leftoverTempFiles(dir), []);
     assert.deepEqual(fs.readdirSync(dir), ['results.json']);
@@ -50,52 +53,57 @@ describe('writeFileAtomic', () => {
     assert.deepEqual(fs.readdirSync(dir), []);
   });
 
-  test(
-    'a write that fails midway (file size limit → EFBIG) leaves the old file intact and no temp file',
-    async () => {
-      const dir = freshDir();
-      const target = path.join(dir, 'results.json');
-      fs.writeFileSync(target, 'old content');
-      // A child with a 64 KiB file size limit writes 1 MiB (Node ignores SIGXFSZ, so write() fails with EFBIG).
-      const child = path.join(dir, '..', `child-${dirNo}.ts`);
-      const modulePath = path.join(REPO, 'src', 'compute', 'results', 'writeAtomic.ts');
-      fs.writeFileSync(
-        child,
-        `import { writeFileAtomic } from ${JSON.stringify(modulePath)};\n` +
-          `writeFileAtomic(process.argv[2], 'x'.repeat(1 << 20)).then(\n` +
-          `  () => console.log(JSON.stringify({ ok: true })),\n` +
-          `  (e: NodeJS.ErrnoException) => console.log(JSON.stringify({ ok: false, code: e.code })),\n);\n`,
-      );
-      const output = await new Promise<string>((resolve, reject) => {
-        const p = spawn('bash', ['-c', `ulimit -f 64; exec "$0" --import tsx "$1" "$2"`, process.execPath, child, target], {
+  test('a write that fails midway (file size limit → EFBIG) leaves the old file intact and no temp file', async () => {
+    const dir = freshDir();
+    const target = path.join(dir, 'results.json');
+    fs.writeFileSync(target, 'old content');
+    // A child with a 64 KiB file size limit writes 1 MiB (Node ignores SIGXFSZ, so write() fails with EFBIG).
+    const child = path.join(dir, '..', `child-${dirNo}.ts`);
+    const modulePath = path.join(REPO, 'src', 'compute', 'results', 'writeAtomic.ts');
+    fs.writeFileSync(
+      child,
+      `import { writeFileAtomic } from ${JSON.stringify(modulePath)};\n` +
+        `writeFileAtomic(process.argv[2], 'x'.repeat(1 << 20)).then(\n` +
+        `  () => console.log(JSON.stringify({ ok: true })),\n` +
+        `  (e: NodeJS.ErrnoException) => console.log(JSON.stringify({ ok: false, code: e.code })),\n);\n`,
+    );
+    const output = await new Promise<string>((resolve, reject) => {
+      const p = spawn(
+        'bash',
+        ['-c', `ulimit -f 64; exec "$0" --import tsx "$1" "$2"`, process.execPath, child, target],
+        {
           cwd: REPO,
           stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        let out = '';
-        p.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-        p.on('error', reject);
-        p.on('close', () => resolve(out));
-      });
-      assert.deepEqual(JSON.parse(output), { ok: false, code: 'EFBIG' }, 'the write failed');
-      assert.equal(fs.readFileSync(target, 'utf8'), 'old content', 'the old file is intact');
-      assert.deepEqual(leftoverTempFiles(dir), [], 'no temp file');
-    },
-  );
+        },
+      );
+      let out = '';
+      p.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+      p.on('error', reject);
+      p.on('close', () => resolve(out));
+    });
+    assert.deepEqual(JSON.parse(output), { ok: false, code: 'EFBIG' }, 'the write failed');
+    assert.equal(fs.readFileSync(target, 'utf8'), 'old content', 'the old file is intact');
+    assert.deepEqual(leftoverTempFiles(dir), [], 'no temp file');
+  });
 
-  test(
-    'two writes to the same file at once: the result is one of the two contents, complete',
-    async () => {
-      const dir = freshDir();
-      const target = path.join(dir, 'results.json');
-      const long = 'A'.repeat(200_000);
-      const short = 'B'.repeat(10);
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const settled = await Promise.allSettled([writeFileAtomic(target, long), writeFileAtomic(target, short)]);
-        assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled'], 'both writes succeed');
-        const content = fs.readFileSync(target, 'utf8');
-        assert.ok(content === long || content === short, `attempt ${attempt}: got ${content.length} chars starting ${content.slice(0, 12)}`);
-        assert.deepEqual(leftoverTempFiles(dir), []);
-      }
-    },
-  );
+  test('two writes to the same file at once: the result is one of the two contents, complete', async () => {
+    const dir = freshDir();
+    const target = path.join(dir, 'results.json');
+    const long = 'A'.repeat(200_000);
+    const short = 'B'.repeat(10);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const settled = await Promise.allSettled([writeFileAtomic(target, long), writeFileAtomic(target, short)]);
+      assert.deepEqual(
+        settled.map((s) => s.status),
+        ['fulfilled', 'fulfilled'],
+        'both writes succeed',
+      );
+      const content = fs.readFileSync(target, 'utf8');
+      assert.ok(
+        content === long || content === short,
+        `attempt ${attempt}: got ${content.length} chars starting ${content.slice(0, 12)}`,
+      );
+      assert.deepEqual(leftoverTempFiles(dir), []);
+    }
+  });
 });

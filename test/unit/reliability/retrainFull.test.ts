@@ -41,11 +41,20 @@ test('logreg: whole-network retraining without sample i reaches the float64 leav
     const change = reference.map((v, q) => v - optimum[q]);
     const changeNorm = Math.hypot(...change);
     for (const optimizer of ['armijo', 'wolfe'] as const) {
-      const r = retrainFullNetwork(start, data, l2, removed, { optimizer, meanGradTolerance: 1e-7, maxIterations: 500 });
+      const r = retrainFullNetwork(start, data, l2, removed, {
+        optimizer,
+        meanGradTolerance: 1e-7,
+        maxIterations: 500,
+      });
       const got = r.net.head.map((v, q) => v - optimum[q]);
       const error = Math.hypot(...got.map((v, q) => v - change[q]));
-      assert.ok(error < 0.01 * changeNorm, `${optimizer}, without ${i}: |Δθ error| ${error.toExponential(2)} vs |Δθ| ${changeNorm.toExponential(2)} (${r.stop}, ${r.iterations} it)`);
-      // float32 forward and backward passes put a floor under the gradient norm; the Δθ check above is the one that matters.
+      assert.ok(
+        error < 0.01 * changeNorm,
+        `${optimizer}, without ${i}: |Δθ error| ${error.toExponential(2)} vs ` +
+          `|Δθ| ${changeNorm.toExponential(2)} (${r.stop}, ${r.iterations} it)`,
+      );
+      // float32 forward and backward passes put a floor under the gradient norm; the Δθ check above is the one that
+      // matters.
       assert.ok(r.meanGradNorm < 1e-3, `${optimizer}: ‖∇R‖/n ${r.meanGradNorm}`);
     }
   }

@@ -21,7 +21,12 @@ let file: string;
 before(async () => {
   await initBackend('wasm');
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-verify-'));
-  file = writeBlobsCsv(path.join(dir, 'blobs.csv'), { n: 150, classes: ['a', 'b', 'c'], seed: 11, separation: 1.5 }).file;
+  file = writeBlobsCsv(path.join(dir, 'blobs.csv'), {
+    n: 150,
+    classes: ['a', 'b', 'c'],
+    seed: 11,
+    separation: 1.5,
+  }).file;
 });
 
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -34,8 +39,16 @@ const reliability = (r: ResultsFile) => {
 
 describe('--verify with whole-network retraining', () => {
   const options = {
-    model: 'mlp' as const, hidden: [6], epochs: 4, method: 'cg' as const, target: 'full' as const, explain: 4,
-    verify: 4, verifyTestPoints: 2, folds: 2, seed: 5,
+    model: 'mlp' as const,
+    hidden: [6],
+    epochs: 4,
+    method: 'cg' as const,
+    target: 'full' as const,
+    explain: 4,
+    verify: 4,
+    verifyTestPoints: 2,
+    folds: 2,
+    seed: 5,
   };
 
   test('worker threads give the same pairs as retraining one after another', { timeout: 300_000 }, async () => {
@@ -53,7 +66,15 @@ describe('--verify with whole-network retraining', () => {
 });
 
 test('--verify on a convex model: last-layer influence agrees with retraining', { timeout: 120_000 }, async () => {
-  const r = await analyze({ datasetPath: file, model: 'logreg', method: 'exact', verify: 12, verifyTestPoints: 3, seed: 2, workers: 1 });
+  const r = await analyze({
+    datasetPath: file,
+    model: 'logreg',
+    method: 'exact',
+    verify: 12,
+    verifyTestPoints: 3,
+    seed: 2,
+    workers: 1,
+  });
   const rel = reliability(r);
   assert.equal(rel.retrain, 'last-layer');
   assert.ok(rel.pearson >= 0.95, `Pearson ${rel.pearson}`);

@@ -32,45 +32,53 @@ test('CG with damping solves (H + δI)x = b for a singular PSD H', () => {
   assert.ok(maxRelativeError(x, gaussSolve(addDiagonal(h, n, 0.3), n, b)) < 1e-9);
 });
 
-test('CG reports negative curvature on an indefinite matrix, and raising damping as suggested ends in the damped solution', () => {
-  const n = 30;
-  const spectrum = geometricSpectrum(n, 0.5, 40);
-  spectrum[0] = -3;
-  spectrum[1] = -0.2;
-  const h = symmetricWithSpectrum(spectrum, 5);
-  const b = randomVector(n, 6);
-  const first = conjugateGradient(denseHvp(h, n), b, { tolerance: 1e-10 });
-  assert.equal(first.report.negativeCurvature, true);
-  assert.equal(first.report.converged, false);
-  assert.ok(first.report.curvature! <= 0);
-  assert.ok(first.report.curvature! >= -3 - 1e-9, 'a Rayleigh quotient cannot lie below λ_min');
-  assert.ok(first.report.suggestedDamping! > 0);
-  assert.ok(first.x.every(Number.isFinite));
+test(
+  'CG reports negative curvature on an indefinite matrix, and raising ' +
+    'damping as suggested ends in the damped solution',
+  () => {
+    const n = 30;
+    const spectrum = geometricSpectrum(n, 0.5, 40);
+    spectrum[0] = -3;
+    spectrum[1] = -0.2;
+    const h = symmetricWithSpectrum(spectrum, 5);
+    const b = randomVector(n, 6);
+    const first = conjugateGradient(denseHvp(h, n), b, { tolerance: 1e-10 });
+    assert.equal(first.report.negativeCurvature, true);
+    assert.equal(first.report.converged, false);
+    assert.ok(first.report.curvature! <= 0);
+    assert.ok(first.report.curvature! >= -3 - 1e-9, 'a Rayleigh quotient cannot lie below λ_min');
+    assert.ok(first.report.suggestedDamping! > 0);
+    assert.ok(first.x.every(Number.isFinite));
 
-  // The documented caller loop: raise damping to the suggestion until CG stops complaining.
-  let damping = 0;
-  let result = first;
-  for (let attempt = 0; attempt < 20 && result.report.negativeCurvature; attempt++) {
-    damping = result.report.suggestedDamping!;
-    result = conjugateGradient(denseHvp(h, n), b, { damping, tolerance: 1e-12 });
-  }
-  assert.ok(result.report.converged, JSON.stringify(result.report));
-  assert.ok(damping > 3, `damping ${damping} must exceed −λ_min = 3`);
-  assert.ok(maxRelativeError(result.x, gaussSolve(addDiagonal(h, n, damping), n, b)) < 1e-8);
-});
+    // The documented caller loop: raise damping to the suggestion until CG stops complaining.
+    let damping = 0;
+    let result = first;
+    for (let attempt = 0; attempt < 20 && result.report.negativeCurvature; attempt++) {
+      damping = result.report.suggestedDamping!;
+      result = conjugateGradient(denseHvp(h, n), b, { damping, tolerance: 1e-12 });
+    }
+    assert.ok(result.report.converged, JSON.stringify(result.report));
+    assert.ok(damping > 3, `damping ${damping} must exceed −λ_min = 3`);
+    assert.ok(maxRelativeError(result.x, gaussSolve(addDiagonal(h, n, damping), n, b)) < 1e-8);
+  },
+);
 
-test('CG on the real softmax-head Hessian: dense operator to 1e-8, closed-form HVP to the float32 accuracy of the dense reference', () => {
-  const problem = headProblem(0.01);
-  const p = problem.size;
-  const g = randomVector(p, 7);
-  const exact = gaussSolve(problem.hessian, p, g);
-  const dense = conjugateGradient(denseHvp(problem.hessian, p), g, { tolerance: 1e-13, maxIterations: 500 });
-  assert.ok(dense.report.converged);
-  assert.ok(maxRelativeError(dense.x, exact) < 1e-8, `dense ${maxRelativeError(dense.x, exact)}`);
-  const closed = conjugateGradient(problem.hvp, g, { tolerance: 1e-12, maxIterations: 500 });
-  assert.ok(closed.report.converged);
-  assert.ok(maxRelativeError(closed.x, exact) < 1e-4, `closed form ${maxRelativeError(closed.x, exact)}`);
-});
+test(
+  'CG on the real softmax-head Hessian: dense operator to 1e-8, ' +
+    'closed-form HVP to the float32 accuracy of the dense reference',
+  () => {
+    const problem = headProblem(0.01);
+    const p = problem.size;
+    const g = randomVector(p, 7);
+    const exact = gaussSolve(problem.hessian, p, g);
+    const dense = conjugateGradient(denseHvp(problem.hessian, p), g, { tolerance: 1e-13, maxIterations: 500 });
+    assert.ok(dense.report.converged);
+    assert.ok(maxRelativeError(dense.x, exact) < 1e-8, `dense ${maxRelativeError(dense.x, exact)}`);
+    const closed = conjugateGradient(problem.hvp, g, { tolerance: 1e-12, maxIterations: 500 });
+    assert.ok(closed.report.converged);
+    assert.ok(maxRelativeError(closed.x, exact) < 1e-4, `closed form ${maxRelativeError(closed.x, exact)}`);
+  },
+);
 
 test('CG: warm start, several right-hand sides, b = 0', () => {
   const n = 15;

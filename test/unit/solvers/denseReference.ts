@@ -74,12 +74,18 @@ export function addDiagonal(a: Float64Array, n: number, delta: number): Float64A
 /** Rows/columns `rows` × `cols` of a row-major n×n matrix. */
 export function submatrix(a: Float64Array, n: number, rows: ArrayLike<number>, cols: ArrayLike<number>): Float64Array {
   const out = new Float64Array(rows.length * cols.length);
-  for (let i = 0; i < rows.length; i++) for (let j = 0; j < cols.length; j++) out[i * cols.length + j] = a[rows[i] * n + cols[j]];
+  for (let i = 0; i < rows.length; i++)
+    for (let j = 0; j < cols.length; j++) out[i * cols.length + j] = a[rows[i] * n + cols[j]];
   return out;
 }
 
 /** AᵀA and Aᵀb for a row-major m×k matrix A. */
-export function normalEquations(a: Float64Array, m: number, k: number, b: Float64Array): { ata: Float64Array; atb: Float64Array } {
+export function normalEquations(
+  a: Float64Array,
+  m: number,
+  k: number,
+  b: Float64Array,
+): { ata: Float64Array; atb: Float64Array } {
   const ata = new Float64Array(k * k);
   const atb = new Float64Array(k);
   for (let r = 0; r < m; r++)
@@ -142,7 +148,10 @@ export function jacobiEigen(a: Float64Array, n: number): { values: Float64Array;
   return { values, vectors };
 }
 
-/** Moore–Penrose solve A⁺b for symmetric PSD A via its Jacobi eigen-decomposition (eigenvalues ≤ cutoff·max treated as 0). */
+/**
+ * Moore–Penrose solve A⁺b for symmetric PSD A via its Jacobi eigen-decomposition (eigenvalues ≤ cutoff·max treated as
+ * 0).
+ */
 export function pseudoInverseSolve(a: Float64Array, n: number, b: Float64Array, cutoff = 1e-10): Float64Array {
   const { values, vectors } = jacobiEigen(a, n);
   const top = Math.max(...Array.from(values, Math.abs));

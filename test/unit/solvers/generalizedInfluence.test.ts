@@ -6,7 +6,14 @@ import { frozenSubsetSolve, generalizedInfluenceSolve } from '../../../src/compu
 import { initBackend } from '../../../src/compute/tf/backend';
 import { gaussSolve, maxRelativeError } from '../../helpers/synthetic';
 import {
-  addDiagonal, denseHvp, geometricSpectrum, normalEquations, pseudoInverseSolve, randomVector, submatrix, symmetricWithSpectrum,
+  addDiagonal,
+  denseHvp,
+  geometricSpectrum,
+  normalEquations,
+  pseudoInverseSolve,
+  randomVector,
+  submatrix,
+  symmetricWithSpectrum,
 } from './denseReference';
 import { headProblem } from './headProblem';
 
@@ -35,7 +42,10 @@ test('GIF least-squares solution matches the dense normal-equation solve for a r
   const { x, report } = generalizedInfluenceSolve(denseHvp(h, n), g, subset, { tolerance: 1e-12 });
   assert.ok(report.converged, JSON.stringify(report));
   assert.equal(x.length, subset.length);
-  assert.ok(maxRelativeError(x, denseGif(h, n, g, subset)) < 1e-8, `error ${maxRelativeError(x, denseGif(h, n, g, subset))}`);
+  assert.ok(
+    maxRelativeError(x, denseGif(h, n, g, subset)) < 1e-8,
+    `error ${maxRelativeError(x, denseGif(h, n, g, subset))}`,
+  );
   assert.ok(report.relativeResidual > 0.1, 'a subset cannot cancel all of g: the misfit stays');
   assert.equal(report.hvpCalls, 2 * report.iterations + 3);
 
@@ -52,7 +62,9 @@ test('GIF with J = all parameters is the ordinary inverse (H + δI)⁻¹g', () =
   assert.ok(maxRelativeError(gif.x, exact) < 1e-8);
   assert.ok(gif.report.relativeResidual < 1e-8);
   const cg = conjugateGradient(denseHvp(h, n), g, { tolerance: 1e-13, damping: 0.1 });
-  assert.ok(maxRelativeError(frozenSubsetSolve(denseHvp(h, n), g, all(n), { tolerance: 1e-13, damping: 0.1 }).x, cg.x) < 1e-10);
+  assert.ok(
+    maxRelativeError(frozenSubsetSolve(denseHvp(h, n), g, all(n), { tolerance: 1e-13, damping: 0.1 }).x, cg.x) < 1e-10,
+  );
 });
 
 test('GIF on a rank-deficient H[:, J] returns the minimum-norm least-squares solution (pseudo-inverse)', () => {
@@ -76,9 +88,16 @@ test('frozen-subset solve matches inv(H_JJ)·g_J and differs from GIF', () => {
   const subset = randomSubset(n, 9, 41);
   const { x, report } = frozenSubsetSolve(denseHvp(h, n), g, subset, { tolerance: 1e-13 });
   assert.ok(report.converged);
-  const expected = gaussSolve(submatrix(h, n, subset, subset), subset.length, Float64Array.from(subset, (j) => g[j]));
+  const expected = gaussSolve(
+    submatrix(h, n, subset, subset),
+    subset.length,
+    Float64Array.from(subset, (j) => g[j]),
+  );
   assert.ok(maxRelativeError(x, expected) < 1e-9);
-  assert.ok(maxRelativeError(x, denseGif(h, n, g, subset)) > 1e-3, 'the two subset estimators answer different questions');
+  assert.ok(
+    maxRelativeError(x, denseGif(h, n, g, subset)) > 1e-3,
+    'the two subset estimators answer different questions',
+  );
 });
 
 test('GIF and frozen subset on the real softmax-head Hessian', () => {
@@ -93,7 +112,11 @@ test('GIF and frozen subset on the real softmax-head Hessian', () => {
   const closed = generalizedInfluenceSolve(problem.hvp, g, subset, { tolerance: 1e-12 });
   assert.ok(maxRelativeError(closed.x, gif.x) < 1e-4);
   const frozen = frozenSubsetSolve(hvp, g, subset, { tolerance: 1e-12 });
-  const expected = gaussSolve(submatrix(problem.hessian, p, subset, subset), subset.length, Float64Array.from(subset, (j) => g[j]));
+  const expected = gaussSolve(
+    submatrix(problem.hessian, p, subset, subset),
+    subset.length,
+    Float64Array.from(subset, (j) => g[j]),
+  );
   assert.ok(maxRelativeError(frozen.x, expected) < 1e-8);
 });
 

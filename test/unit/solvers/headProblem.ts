@@ -4,7 +4,12 @@
  * the closed-form float64 HVP. Needs `await initBackend('wasm')` first.
  */
 import { fitHead } from '../../../src/compute/head/fitHead';
-import { headHessian, headHessianVectorProduct, headParameterCount, headProbabilities } from '../../../src/compute/head/softmaxHead';
+import {
+  headHessian,
+  headHessianVectorProduct,
+  headParameterCount,
+  headProbabilities,
+} from '../../../src/compute/head/softmaxHead';
 import type { Hvp } from '../../../src/compute/solvers/types';
 import { blobs } from '../../helpers/synthetic';
 

@@ -5,7 +5,15 @@ import { lowRankInverseBilinearForm, lowRankInverseQuadraticForm } from '../../.
 import { tridiagonalEigen } from '../../../src/compute/solvers/tridiagonalEigen';
 import { initBackend } from '../../../src/compute/tf/backend';
 import { gaussSolve } from '../../helpers/synthetic';
-import { addDiagonal, denseHvp, geometricSpectrum, jacobiEigen, matVec, randomVector, symmetricWithSpectrum } from './denseReference';
+import {
+  addDiagonal,
+  denseHvp,
+  geometricSpectrum,
+  jacobiEigen,
+  matVec,
+  randomVector,
+  symmetricWithSpectrum,
+} from './denseReference';
 import { headProblem } from './headProblem';
 
 before(async () => {
@@ -75,7 +83,9 @@ test('Lanczos finds repeated eigenvalues (restarts in the orthogonal complement)
   const head = lanczosEigen(problem.hvp, problem.size, 4, { which: 'largest' });
   const expected = topReference(reference, 4, 'largest');
   // The dense reference carries float32 rounding (~1e-7 relative).
-  head.values.forEach((v, j) => assert.ok(Math.abs(v - expected[j]) < 1e-5 * expected[0], `head λ${j}: ${v} vs ${expected[j]}`));
+  head.values.forEach((v, j) =>
+    assert.ok(Math.abs(v - expected[j]) < 1e-5 * expected[0], `head λ${j}: ${v} vs ${expected[j]}`),
+  );
 });
 
 test('estimateSpectrum brackets the spectrum from inside and is close at the ends', () => {
@@ -91,33 +101,41 @@ test('estimateSpectrum brackets the spectrum from inside and is close at the end
   assert.equal(est.hvpCalls, 25);
 });
 
-test('low-rank inverse quadratic form: exact with k = P, the rank-k-plus-damping model with the complement term', () => {
-  const n = 20;
-  const h = symmetricWithSpectrum(geometricSpectrum(n, 0.5, 50), 57);
-  const g = randomVector(n, 58);
-  const t = randomVector(n, 59);
-  const damping = 0.2;
-  const full = lanczosEigen(denseHvp(h, n), n, n);
-  const exact = dot(g, gaussSolve(addDiagonal(h, n, damping), n, g));
-  assert.ok(Math.abs(lowRankInverseQuadraticForm(full, damping, g) - exact) < 1e-8 * exact);
-  const cross = dot(t, gaussSolve(addDiagonal(h, n, damping), n, g));
-  assert.ok(Math.abs(lowRankInverseBilinearForm(full, damping, t, g) - cross) < 1e-8 * Math.abs(exact));
+test(
+  'low-rank inverse quadratic form: exact with k = P, the ' + 'rank-k-plus-damping model with the complement term',
+  () => {
+    const n = 20;
+    const h = symmetricWithSpectrum(geometricSpectrum(n, 0.5, 50), 57);
+    const g = randomVector(n, 58);
+    const t = randomVector(n, 59);
+    const damping = 0.2;
+    const full = lanczosEigen(denseHvp(h, n), n, n);
+    const exact = dot(g, gaussSolve(addDiagonal(h, n, damping), n, g));
+    assert.ok(Math.abs(lowRankInverseQuadraticForm(full, damping, g) - exact) < 1e-8 * exact);
+    const cross = dot(t, gaussSolve(addDiagonal(h, n, damping), n, g));
+    assert.ok(Math.abs(lowRankInverseBilinearForm(full, damping, t, g) - cross) < 1e-8 * Math.abs(exact));
 
-  // k < P: the projection keeps Σ (vᵀg)²/(λ+δ); the complement term adds ‖g − VVᵀg‖²/δ,
-  // which together are exactly gᵀ(H_k + δI)⁻¹g for H_k = VΛVᵀ.
-  const k = 5;
-  const top = lanczosEigen(denseHvp(h, n), n, k, { which: 'largest' });
-  const hk = new Float64Array(n * n);
-  top.vectors.forEach((v, j) => {
-    for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) hk[a * n + b] += top.values[j] * v[a] * v[b];
-  });
-  const model = dot(g, gaussSolve(addDiagonal(hk, n, damping), n, g));
-  assert.ok(Math.abs(lowRankInverseQuadraticForm(top, damping, g, { includeComplement: true }) - model) < 1e-8 * model);
-  const projected = lowRankInverseQuadraticForm(top, damping, g);
-  const manual = top.vectors.reduce((s, v, j) => s + dot(v, g) ** 2 / (top.values[j] + damping), 0);
-  assert.ok(Math.abs(projected - manual) < 1e-12 * manual);
-  assert.ok(projected < model);
+    // k < P: the projection keeps Σ (vᵀg)²/(λ+δ); the complement term adds ‖g − VVᵀg‖²/δ,
+    // which together are exactly gᵀ(H_k + δI)⁻¹g for H_k = VΛVᵀ.
+    const k = 5;
+    const top = lanczosEigen(denseHvp(h, n), n, k, { which: 'largest' });
+    const hk = new Float64Array(n * n);
+    top.vectors.forEach((v, j) => {
+      for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) hk[a * n + b] += top.values[j] * v[a] * v[b];
+    });
+    const model = dot(g, gaussSolve(addDiagonal(hk, n, damping), n, g));
+    assert.ok(
+      Math.abs(lowRankInverseQuadraticForm(top, damping, g, { includeComplement: true }) - model) < 1e-8 * model,
+    );
+    const projected = lowRankInverseQuadraticForm(top, damping, g);
+    const manual = top.vectors.reduce((s, v, j) => s + dot(v, g) ** 2 / (top.values[j] + damping), 0);
+    assert.ok(Math.abs(projected - manual) < 1e-12 * manual);
+    assert.ok(projected < model);
 
-  assert.throws(() => lowRankInverseQuadraticForm({ values: Float64Array.of(-1), vectors: [g] }, 0.5, g), /raise the damping/);
-  assert.throws(() => lowRankInverseQuadraticForm(top, 0, g, { includeComplement: true }), /damping > 0/);
-});
+    assert.throws(
+      () => lowRankInverseQuadraticForm({ values: Float64Array.of(-1), vectors: [g] }, 0.5, g),
+      /raise the damping/,
+    );
+    assert.throws(() => lowRankInverseQuadraticForm(top, 0, g, { includeComplement: true }), /damping > 0/);
+  },
+);

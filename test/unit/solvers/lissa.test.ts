@@ -27,7 +27,10 @@ test('LiSSA converges without hand-tuning where scale = 1 diverges (λ_max = 500
   // Koh & Liang's fixed scale = 1 would diverge: the monitor catches it and rescales.
   const handScaled = lissa(denseHvp(h, n), b, { scale: 1, tolerance: 1e-9 });
   assert.ok(handScaled.report.restarts >= 1);
-  assert.ok(handScaled.report.adjustments.every((a) => a.reason === 'scale-too-small'), JSON.stringify(handScaled.report.adjustments));
+  assert.ok(
+    handScaled.report.adjustments.every((a) => a.reason === 'scale-too-small'),
+    JSON.stringify(handScaled.report.adjustments),
+  );
   assert.ok(handScaled.report.scale > 250);
   assert.ok(handScaled.report.converged);
   assert.ok(maxRelativeError(handScaled.x, exact) < 1e-6);
@@ -81,7 +84,10 @@ test('LiSSA on the real softmax-head Hessian (λ_max ≫ 1) needs no tuning', ()
   assert.ok(report.converged && report.stable, JSON.stringify(report));
   assert.ok(report.scale > 1);
   // The dense reference is built from float32 blocks: agreement is limited to ~1e-6·κ.
-  assert.ok(maxRelativeError(x, gaussSolve(problem.hessian, p, g)) < 1e-4, `error ${maxRelativeError(x, gaussSolve(problem.hessian, p, g))}`);
+  assert.ok(
+    maxRelativeError(x, gaussSolve(problem.hessian, p, g)) < 1e-4,
+    `error ${maxRelativeError(x, gaussSolve(problem.hessian, p, g))}`,
+  );
 });
 
 /** H = Σᵢ aᵢaᵢᵀ + λI over "samples" aᵢ, with a mini-batch estimate scaled by n/B. */
@@ -116,7 +122,10 @@ test('stochastic LiSSA (mini-batch HVPs) is finite, stable, seeded-deterministic
   assert.ok(first.report.stable && first.report.stochastic);
   assert.ok(first.x.every(Number.isFinite));
   assert.ok(first.report.relativeResidual < 0.05, `relative residual ${first.report.relativeResidual}`);
-  assert.ok(maxRelativeError(first.x, gaussSolve(h, dim, b)) < 0.05, `error ${maxRelativeError(first.x, gaussSolve(h, dim, b))}`);
+  assert.ok(
+    maxRelativeError(first.x, gaussSolve(h, dim, b)) < 0.05,
+    `error ${maxRelativeError(first.x, gaussSolve(h, dim, b))}`,
+  );
 
   // A hopeless hand-picked scale still ends stable.
   const rescued = lissa(denseHvp(h, dim), b, { ...options, scale: 1 });

@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lastAxisNeuronParameters, selectNeuronParameters, squaredNormPerNeuron, sumAbsoluteColumns } from '../../../src/compute/solvers/neuronSelection';
+import {
+  lastAxisNeuronParameters,
+  selectNeuronParameters,
+  squaredNormPerNeuron,
+  sumAbsoluteColumns,
+} from '../../../src/compute/solvers/neuronSelection';
 
 test('dense-layer neuron map: unit u owns column u of the [in, units] kernel and bias u', () => {
   // kernel 3×2 at offset 10, bias at offset 16
@@ -27,7 +32,10 @@ test('selectNeuronParameters keeps the top fraction of neurons, whole rows, sort
   assert.deepEqual(Array.from(selectNeuronParameters(flat, map)), Array.from(map[0]));
   assert.equal(selectNeuronParameters(flat, map, { minNeurons: 3 }).length, 12);
   // overlapping parameter lists are deduplicated
-  assert.deepEqual(Array.from(selectNeuronParameters([1, 1], [Int32Array.of(3, 1), Int32Array.of(1, 2)], { fraction: 1 })), [1, 2, 3]);
+  assert.deepEqual(
+    Array.from(selectNeuronParameters([1, 1], [Int32Array.of(3, 1), Int32Array.of(1, 2)], { fraction: 1 })),
+    [1, 2, 3],
+  );
   assert.throws(() => selectNeuronParameters([1], map), /scores/);
   assert.throws(() => selectNeuronParameters(flat, map, { fraction: 0 }), /fraction/);
 });
@@ -49,7 +57,7 @@ test('coverage adds neurons beyond the fraction until they hold that share of th
   assert.throws(() => selectNeuronParameters(scores, map, { coverage: 1.5 }), /coverage/);
 });
 
-test('squaredNormPerNeuron is each neuron\'s share of the squared norm', () => {
+test("squaredNormPerNeuron is each neuron's share of the squared norm", () => {
   const map = [Int32Array.of(0, 2), Int32Array.of(1, 3)];
   assert.deepEqual(Array.from(squaredNormPerNeuron([1, -2, 3, 0.5], map)), [10, 4.25]);
 });

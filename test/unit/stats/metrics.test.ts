@@ -61,7 +61,9 @@ function ap_byThresholds(scores: number[], positives: boolean[]): number {
 
 function permutations(n: number): number[][] {
   if (n === 0) return [[]];
-  return permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, k) => [...p.slice(0, k), n - 1, ...p.slice(k)]));
+  return permutations(n - 1).flatMap((p) =>
+    Array.from({ length: n }, (_, k) => [...p.slice(0, k), n - 1, ...p.slice(k)]),
+  );
 }
 
 /** Mean recall over every way of breaking ties (feasible for n ≤ 7). */
@@ -117,7 +119,10 @@ describe('pearson', () => {
   test('matches the textbook one-pass formula on random small data', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: -20, max: 20 }), fc.integer({ min: -20, max: 20 })), { minLength: 3, maxLength: 40 }),
+        fc.array(fc.tuple(fc.integer({ min: -20, max: 20 }), fc.integer({ min: -20, max: 20 })), {
+          minLength: 3,
+          maxLength: 40,
+        }),
         (pairs) => {
           const a = pairs.map((p) => p[0]);
           const b = pairs.map((p) => p[1]);
@@ -136,9 +141,11 @@ describe('averageRanks / spearman', () => {
     assert.deepEqual([...averageRanks([3, 1, 3, 3])], [3, 1, 3, 3]);
   });
   test('ranks match counting below/equal on random tied data', () => {
-    fc.assert(fc.property(tiedScores(0, 30), (v) => {
-      assert.deepEqual([...averageRanks(v)], ranks_byCounting(v));
-    }));
+    fc.assert(
+      fc.property(tiedScores(0, 30), (v) => {
+        assert.deepEqual([...averageRanks(v)], ranks_byCounting(v));
+      }),
+    );
   });
   test('hand-computed with a tie: [1..5] vs [5,6,7,8,7] gives 8/√95', () => {
     // ranks of b: [1, 2, 3.5, 5, 3.5]; Σdadb = 8, Σda² = 10, Σdb² = 9.5
@@ -146,20 +153,37 @@ describe('averageRanks / spearman', () => {
   });
   test('any monotone transform gives 1, a reversal −1', () => {
     const a = [0.1, 3, -2, 7, 5];
-    close(spearman(a, a.map((x) => Math.exp(x))), 1);
-    close(spearman(a, a.map((x) => -x * x * x)), -1);
+    close(
+      spearman(
+        a,
+        a.map((x) => Math.exp(x)),
+      ),
+      1,
+    );
+    close(
+      spearman(
+        a,
+        a.map((x) => -x * x * x),
+      ),
+      -1,
+    );
   });
   test('equals Pearson of brute-force ranks on random tied data', () => {
-    fc.assert(fc.property(
-      fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })), { minLength: 2, maxLength: 30 }),
-      (pairs) => {
-        const a = pairs.map((p) => p[0]);
-        const b = pairs.map((p) => p[1]);
-        const ref = pearson(ranks_byCounting(a), ranks_byCounting(b));
-        const got = spearman(a, b);
-        return Number.isNaN(ref) ? Number.isNaN(got) : Math.abs(got - ref) < 1e-12;
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 })), {
+          minLength: 2,
+          maxLength: 30,
+        }),
+        (pairs) => {
+          const a = pairs.map((p) => p[0]);
+          const b = pairs.map((p) => p[1]);
+          const ref = pearson(ranks_byCounting(a), ranks_byCounting(b));
+          const got = spearman(a, b);
+          return Number.isNaN(ref) ? Number.isNaN(got) : Math.abs(got - ref) < 1e-12;
+        },
+      ),
+    );
   });
 });
 
@@ -180,16 +204,28 @@ describe('auroc', () => {
     assert.ok(Number.isNaN(auroc([1, 2], [false, false])));
   });
   test('matches all-pairs counting on random data with ties', () => {
-    fc.assert(fc.property(scoredLabels(2, 60), ({ scores, positives }) => {
-      if (positives.every(Boolean) || !positives.some(Boolean)) return true;
-      return Math.abs(auroc(scores, positives) - auroc_allPairs(scores, positives)) < 1e-12;
-    }));
+    fc.assert(
+      fc.property(scoredLabels(2, 60), ({ scores, positives }) => {
+        if (positives.every(Boolean) || !positives.some(Boolean)) return true;
+        return Math.abs(auroc(scores, positives) - auroc_allPairs(scores, positives)) < 1e-12;
+      }),
+    );
   });
   test('negating the scores gives 1 − AUROC', () => {
-    fc.assert(fc.property(scoredLabels(2, 40), ({ scores, positives }) => {
-      if (positives.every(Boolean) || !positives.some(Boolean)) return true;
-      return Math.abs(auroc(scores.map((s) => -s), positives) - (1 - auroc(scores, positives))) < 1e-12;
-    }));
+    fc.assert(
+      fc.property(scoredLabels(2, 40), ({ scores, positives }) => {
+        if (positives.every(Boolean) || !positives.some(Boolean)) return true;
+        return (
+          Math.abs(
+            auroc(
+              scores.map((s) => -s),
+              positives,
+            ) -
+              (1 - auroc(scores, positives)),
+          ) < 1e-12
+        );
+      }),
+    );
   });
   test('NaN scores are rejected rather than sorted arbitrarily', () => {
     assert.throws(() => auroc([1, NaN], [true, false]), /NaN/);
@@ -211,10 +247,12 @@ describe('averagePrecision', () => {
     assert.ok(Number.isNaN(averagePrecision([1, 2], [false, false])));
   });
   test('matches the threshold-sweep definition on random data with ties', () => {
-    fc.assert(fc.property(scoredLabels(1, 60), ({ scores, positives }) => {
-      if (!positives.some(Boolean)) return true;
-      return Math.abs(averagePrecision(scores, positives) - ap_byThresholds(scores, positives)) < 1e-12;
-    }));
+    fc.assert(
+      fc.property(scoredLabels(1, 60), ({ scores, positives }) => {
+        if (!positives.some(Boolean)) return true;
+        return Math.abs(averagePrecision(scores, positives) - ap_byThresholds(scores, positives)) < 1e-12;
+      }),
+    );
   });
 });
 
@@ -237,10 +275,13 @@ describe('recallAtFraction', () => {
     close(recallAtFraction([1, 1, 1, 0], [true, false, false, true], 0.5), 1 / 3);
   });
   test('equals the mean over every tie-breaking order (n ≤ 6)', () => {
-    fc.assert(fc.property(scoredLabels(1, 6), fc.constantFrom(0.1, 0.25, 0.34, 0.5, 0.75, 1), ({ scores, positives }, f) => {
-      if (!positives.some(Boolean)) return true;
-      return Math.abs(recallAtFraction(scores, positives, f) - recall_allTieOrders(scores, positives, f)) < 1e-12;
-    }), { numRuns: 150 });
+    fc.assert(
+      fc.property(scoredLabels(1, 6), fc.constantFrom(0.1, 0.25, 0.34, 0.5, 0.75, 1), ({ scores, positives }, f) => {
+        if (!positives.some(Boolean)) return true;
+        return Math.abs(recallAtFraction(scores, positives, f) - recall_allTieOrders(scores, positives, f)) < 1e-12;
+      }),
+      { numRuns: 150 },
+    );
   });
   test('rejects a fraction outside [0, 1]', () => {
     assert.throws(() => recallAtFraction([1], [true], 1.5), RangeError);

@@ -16,7 +16,10 @@ before(async () => {
 function random(shape: number[], seed: number): tf.Tensor4D {
   const rng = createRng(seed);
   const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor4d(Float32Array.from({ length: size }, () => normal(rng)), shape as [number, number, number, number]);
+  return tf.tensor4d(
+    Float32Array.from({ length: size }, () => normal(rng)),
+    shape as [number, number, number, number],
+  );
 }
 
 function dot(a: tf.Tensor, b: tf.Tensor): number {

@@ -32,8 +32,13 @@ test('wasmDirectory finds the binaries (in the npm package when not bundled)', (
 /** Runs initBackend(prefer) in a fresh process (the choice is once per process). */
 function backendInFreshProcess(prefer: string): { name: string; warning?: string } {
   const modulePath = path.resolve(__dirname, '../../../src/compute/tf/backend.ts');
-  const code = `require(${JSON.stringify(modulePath)}).initBackend(${JSON.stringify(prefer)}).then((i) => process.stdout.write(JSON.stringify(i)))`;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const code =
+    `require(${JSON.stringify(modulePath)}).initBackend(${JSON.stringify(prefer)}).then((i) ` +
+    `=> process.stdout.write(JSON.stringify(i)))`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', code], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return JSON.parse(out.slice(out.indexOf('{')));
 }
 

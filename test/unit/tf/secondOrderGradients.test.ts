@@ -50,7 +50,15 @@ const U = [1.1, 0.6, -0.8, 1.7, -0.3];
  */
 const activations = [
   { name: 'Exp', op: tf.exp, d: (x: number) => Math.exp(x), f: (x: number) => Math.exp(x) },
-  { name: 'Sigmoid', op: tf.sigmoid, d: (x: number) => { const s = 1 / (1 + Math.exp(-x)); return s * (1 - s); }, f: (x: number) => 1 / (1 + Math.exp(-x)) },
+  {
+    name: 'Sigmoid',
+    op: tf.sigmoid,
+    d: (x: number) => {
+      const s = 1 / (1 + Math.exp(-x));
+      return s * (1 - s);
+    },
+    f: (x: number) => 1 / (1 + Math.exp(-x)),
+  },
   { name: 'Tanh', op: tf.tanh, d: (x: number) => 1 - Math.tanh(x) ** 2, f: Math.tanh },
 ];
 
@@ -77,7 +85,11 @@ describe('second-order gradient fixes', () => {
     for (const op of ops) {
       const g = tf.tidy(() =>
         Array.from(
-          tf.grad((t: tf.Tensor) => tf.sum(tf.mul(t, tf.cast(op(t, tf.scalar(0.1)), 'float32'))) as tf.Scalar)(tf.tensor1d(X)).dataSync(),
+          tf
+            .grad((t: tf.Tensor) => tf.sum(tf.mul(t, tf.cast(op(t, tf.scalar(0.1)), 'float32'))) as tf.Scalar)(
+              tf.tensor1d(X),
+            )
+            .dataSync(),
         ),
       );
       // d/dx [x · 1(x op 0.1)] = 1(x op 0.1) away from the threshold.
@@ -133,12 +145,19 @@ describe('softmaxCrossEntropy (log-sum-exp form)', () => {
     }
     return g;
   };
-  const ce = (reduction: 'sum' | 'mean') => (t: tf.Tensor) => softmaxCrossEntropy(t as tf.Tensor2D, tf.tensor2d(labels, [2, 3]), reduction) as tf.Scalar;
+  const ce = (reduction: 'sum' | 'mean') => (t: tf.Tensor) =>
+    softmaxCrossEntropy(t as tf.Tensor2D, tf.tensor2d(labels, [2, 3]), reduction) as tf.Scalar;
 
   test('value, gradient and HVP match float64 (sum)', () => {
     const value = tf.tidy(() => ce('sum')(tf.tensor2d(logits, [2, 3])).dataSync()[0]);
     assert.ok(Math.abs(value - refLoss(logits)) < 1e-6);
-    const g = tf.tidy(() => Array.from(tf.grad(ce('sum'))(tf.tensor2d(logits, [2, 3])).dataSync()));
+    const g = tf.tidy(() =>
+      Array.from(
+        tf
+          .grad(ce('sum'))(tf.tensor2d(logits, [2, 3]))
+          .dataSync(),
+      ),
+    );
     assert.ok(relErr(g, refGrad(logits)) < 1e-6);
     const err = relErr(tfHvp(ce('sum'), logits, [...V, 0.3], [2, 3]), fdHvp(refGrad, logits, [...V, 0.3]));
     assert.ok(err < 1e-5, `CE HVP relative error ${err}`);
@@ -163,7 +182,13 @@ describe('softmaxCrossEntropy (log-sum-exp form)', () => {
     const big = [1000, 0, -1000, 500, 502, 499];
     const value = tf.tidy(() => ce('sum')(tf.tensor2d(big, [2, 3])).dataSync()[0]);
     assert.ok(Math.abs(value - refLoss(big)) < 1e-3, `${value} vs ${refLoss(big)}`);
-    const g = tf.tidy(() => Array.from(tf.grad(ce('sum'))(tf.tensor2d(big, [2, 3])).dataSync()));
+    const g = tf.tidy(() =>
+      Array.from(
+        tf
+          .grad(ce('sum'))(tf.tensor2d(big, [2, 3]))
+          .dataSync(),
+      ),
+    );
     assert.ok(g.every(Number.isFinite));
     assert.ok(relErr(g, refGrad(big)) < 1e-6);
     const lse = tf.tidy(() => Array.from(logSumExp(tf.tensor2d(big, [2, 3])).dataSync()));

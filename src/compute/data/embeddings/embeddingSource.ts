@@ -33,15 +33,22 @@ export interface Embeddings {
 /** The dataset's data files with the path each one's samples carry in SourceRef.path. */
 function filesOf(data: LoadedDataset, files: DatasetFiles): { file: string; abs: string; rel: string }[] {
   const list = [{ file: files.file, abs: files.abs, rel: relativePosix(data.root, files.abs) }];
-  if (files.testAbs && files.testFile) list.push({ file: files.testFile, abs: files.testAbs, rel: relativePosix(data.root, files.testAbs) });
+  if (files.testAbs && files.testFile)
+    list.push({ file: files.testFile, abs: files.testAbs, rel: relativePosix(data.root, files.testAbs) });
   return list;
 }
 
-export async function loadEmbeddings(data: LoadedDataset, files: DatasetFiles, o: FeatureSourceOptions): Promise<Embeddings> {
+export async function loadEmbeddings(
+  data: LoadedDataset,
+  files: DatasetFiles,
+  o: FeatureSourceOptions,
+): Promise<Embeddings> {
   if (data.format === 'imagefolder') {
     throw new InputError(
       files.file,
-      `is an image folder; precomputed embeddings are read by row from a CSV/TSV or JSONL dataset (list the images in a JSONL with an embedding field), or use ${optionRef('modelFile')}`,
+      `is an image folder; precomputed embeddings are read by row from a ` +
+        `CSV/TSV or JSONL dataset (list the images in a JSONL with an embedding ` +
+        `field), or use ${optionRef('modelFile')}`,
     );
   }
   const dataFiles = filesOf(data, files);
@@ -53,7 +60,10 @@ export async function loadEmbeddings(data: LoadedDataset, files: DatasetFiles, o
     if (dataFiles.length > 1 && o.testEmbeddingsFile === undefined) {
       throw new InputError(
         dataFiles[1].file,
-        `is the test file, and ${o.embeddingsFile} covers only ${files.file}; expected a second side file for it (${optionRef('testEmbeddingsFile')}), or the embeddings as columns of both files`,
+        `is the test file, and ${o.embeddingsFile} covers only ${files.file}; ` +
+          `expected a second side file for it ` +
+          `(${optionRef('testEmbeddingsFile')}), or the embeddings as columns of ` +
+          `both files`,
       );
     }
     for (let k = 0; k < dataFiles.length; k++) {
@@ -66,11 +76,21 @@ export async function loadEmbeddings(data: LoadedDataset, files: DatasetFiles, o
     }
     description = `side file ${o.embeddingsFile}${o.testEmbeddingsFile ? ` (test: ${o.testEmbeddingsFile})` : ''}`;
   } else if (o.embeddingField !== undefined) {
-    if (data.format !== 'jsonl') throw new InputError(files.file, `is not JSONL; ${optionRef('embeddingField')} names a field of JSONL records (for CSV/TSV use ${optionRef('embeddingColumns')})`);
+    if (data.format !== 'jsonl')
+      throw new InputError(
+        files.file,
+        `is not JSONL; ${optionRef('embeddingField')} names a field of JSONL ` +
+          `records (for CSV/TSV use ${optionRef('embeddingColumns')})`,
+      );
     for (const f of dataFiles) byPath.set(f.rel, await readArrayField(f.abs, f.file, o.embeddingField));
     description = `field '${o.embeddingField}' of ${files.file}`;
   } else if (o.embeddingColumns !== undefined) {
-    if (data.format !== 'csv') throw new InputError(files.file, `is not CSV/TSV; ${optionRef('embeddingColumns')} names columns of a table (for JSONL use ${optionRef('embeddingField')})`);
+    if (data.format !== 'csv')
+      throw new InputError(
+        files.file,
+        `is not CSV/TSV; ${optionRef('embeddingColumns')} names columns of a ` +
+          `table (for JSONL use ${optionRef('embeddingField')})`,
+      );
     const choice = parseColumnChoice(o.embeddingColumns);
     for (const f of dataFiles) byPath.set(f.rel, await readColumns(f.abs, f.file, choice));
     description = `columns ${o.embeddingColumns} of ${files.file}`;
@@ -83,7 +103,8 @@ export async function loadEmbeddings(data: LoadedDataset, files: DatasetFiles, o
     throw new InputError(b.file, `has ${b.cols} values per embedding; expected ${a.cols}, as ${a.file} has`);
   }
   const dim = [...widths][0];
-  if (!(dim >= 1)) throw new InputError(files.file, 'the embeddings are empty; expected at least one number per sample');
+  if (!(dim >= 1))
+    throw new InputError(files.file, 'the embeddings are empty; expected at least one number per sample');
   return {
     train: gatherRows(data.train.sources, byPath, files.file),
     test: gatherRows(data.test.sources, byPath, files.file),

@@ -47,11 +47,17 @@ export function readNpy(bytes: Uint8Array, file: string): NpyMatrix {
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw bad(`has a header without descr, fortran_order and shape (${JSON.stringify(header.trim().slice(0, 80))}); expected a .npy header`);
+    throw bad(
+      `has a header without descr, fortran_order and shape ` +
+        `(${JSON.stringify(header.trim().slice(0, 80))}); expected a .npy header`,
+    );
   }
   const width = { '<f4': 4, '<f8': 8, '>f4': 4, '>f8': 8, '=f4': 4, '=f8': 8, '|f4': 4, '|f8': 8 }[descr];
   if (width === undefined) throw bad(`holds dtype '${descr}'; expected float32 or float64 values`);
-  if (fortran === 'True') throw bad('is stored in Fortran (column-major) order; expected C order (numpy.ascontiguousarray before numpy.save)');
+  if (fortran === 'True')
+    throw bad(
+      'is stored in Fortran (column-major) order; expected C order (numpy.ascontiguousarray before numpy.save)',
+    );
   const shape = shapeText
     .split(',')
     .map((s) => s.trim())
@@ -64,7 +70,10 @@ export function readNpy(bytes: Uint8Array, file: string): NpyMatrix {
   const cols = shape.length === 2 ? shape[1] : 1;
   const count = rows * cols;
   if (bytes.length - dataStart < count * width) {
-    throw bad(`holds ${Math.floor((bytes.length - dataStart) / width)} values after its header; expected ${rows} × ${cols} = ${count}`);
+    throw bad(
+      `holds ${Math.floor((bytes.length - dataStart) / width)} values after ` +
+        `its header; expected ${rows} × ${cols} = ${count}`,
+    );
   }
   const littleEndian = descr[0] !== '>';
   const values = new Float64Array(count);
@@ -76,7 +85,11 @@ export function readNpy(bytes: Uint8Array, file: string): NpyMatrix {
 }
 
 /** Writes a float32/float64 C-order .npy (version 1.0): the tests' and the benchmark's way of making side files. */
-export function writeNpy(values: Float32Array | Float64Array, shape: [number, number] | [number], bigEndian = false): Uint8Array {
+export function writeNpy(
+  values: Float32Array | Float64Array,
+  shape: [number, number] | [number],
+  bigEndian = false,
+): Uint8Array {
   const width = values instanceof Float32Array ? 4 : 8;
   const dims = shape.length === 1 ? `${shape[0]},` : `${shape[0]}, ${shape[1]}`;
   let header = `{'descr': '${bigEndian ? '>' : '<'}f${width}', 'fortran_order': False, 'shape': (${dims}), }`;

@@ -21,13 +21,24 @@ export interface FeatureSourceOptions {
   probabilitiesFile?: string;
   /** An ONNX classifier: its penultimate layer gives the features, its last layer the head's start. */
   modelFile?: string;
-  /** The model's output (or any tensor of its graph) to use as the embedding; default: the input of the final Gemm/MatMul. */
+  /**
+   * The model's output (or any tensor of its graph) to use as the embedding; default: the input of the final
+   * Gemm/MatMul.
+   */
   embeddingOutput?: string;
-  /** Preprocessing JSON for the model (image size, layout, scale, mean/std; tabular columns); default `<model>.preprocess.json` beside it. */
+  /**
+   * Preprocessing JSON for the model (image size, layout, scale, mean/std; tabular columns); default
+   * `<model>.preprocess.json` beside it.
+   */
   preprocessFile?: string;
 }
 
 /** True when the features come from the user (embeddings or a model file), not from a model trained here. */
 export function usesFrozenFeatures(o: FeatureSourceOptions): boolean {
-  return o.embeddingColumns !== undefined || o.embeddingField !== undefined || o.embeddingsFile !== undefined || o.modelFile !== undefined;
+  return (
+    o.embeddingColumns !== undefined ||
+    o.embeddingField !== undefined ||
+    o.embeddingsFile !== undefined ||
+    o.modelFile !== undefined
+  );
 }

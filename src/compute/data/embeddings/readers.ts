@@ -22,7 +22,12 @@ export type ColumnChoice = { names: string[] } | { prefix: string };
 export function parseColumnChoice(spec: string): ColumnChoice {
   const trimmed = spec.trim();
   if (trimmed.endsWith('*') && !trimmed.includes(',')) return { prefix: trimmed.slice(0, -1) };
-  return { names: trimmed.split(',').map((s) => s.trim()).filter((s) => s !== '') };
+  return {
+    names: trimmed
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  };
 }
 
 function delimiterOf(abs: string, text: string): string {
@@ -31,7 +36,9 @@ function delimiterOf(abs: string, text: string): string {
 }
 
 function describe(choice: ColumnChoice): string {
-  return 'prefix' in choice ? `columns ${quote(`${choice.prefix}*`)}` : `columns ${choice.names.map((n) => quote(n)).join(', ')}`;
+  return 'prefix' in choice
+    ? `columns ${quote(`${choice.prefix}*`)}`
+    : `columns ${choice.names.map((n) => quote(n)).join(', ')}`;
 }
 
 /** Named numeric columns of a CSV/TSV file, in the order named (or, for a prefix, the file's order). */
@@ -43,12 +50,28 @@ export async function readColumns(abs: string, file: string, choice: ColumnChoic
   let picked: number[];
   if ('prefix' in choice) {
     picked = header.flatMap((name, k) => (name.startsWith(choice.prefix) ? [k] : []));
-    if (picked.length === 0) throw new InputError(file, `no column name starts with ${quote(choice.prefix)}; expected embedding columns such as ${quote(`${choice.prefix}0`)}`, 1);
+    if (picked.length === 0)
+      throw new InputError(
+        file,
+        `no column name starts with ${quote(choice.prefix)}; expected embedding ` +
+          `columns such as ${quote(`${choice.prefix}0`)}`,
+        1,
+      );
   } else {
-    if (choice.names.length === 0) throw new InputError(file, 'no embedding column was named; expected a list such as e0,e1,e2 or a prefix such as emb_*');
+    if (choice.names.length === 0)
+      throw new InputError(
+        file,
+        'no embedding column was named; expected a list such as e0,e1,e2 or a prefix such as emb_*',
+      );
     picked = choice.names.map((name) => {
       const k = header.indexOf(name);
-      if (k < 0) throw new InputError(file, `has no column ${quote(name)}; expected the embedding columns named (the header has ${header.length} columns)`, 1);
+      if (k < 0)
+        throw new InputError(
+          file,
+          `has no column ${quote(name)}; expected the embedding columns named ` +
+            `(the header has ${header.length} columns)`,
+          1,
+        );
       return k;
     });
   }
@@ -61,7 +84,12 @@ export async function readColumns(abs: string, file: string, choice: ColumnChoic
       const cell = k < reader.count ? trimCell(reader.fields[k]) : '';
       const v = isMissingToken(cell) ? NaN : parseNumber(cell, false);
       if (!Number.isFinite(v)) {
-        throw new InputError(file, `column ${quote(header[k])} is ${cell === '' ? 'empty' : quote(cell)}; expected a finite number in every embedding column (${what})`, reader.startLine);
+        throw new InputError(
+          file,
+          `column ${quote(header[k])} is ${cell === '' ? 'empty' : quote(cell)}; ` +
+            `expected a finite number in every embedding column (${what})`,
+          reader.startLine,
+        );
       }
       values.push(v);
     }
@@ -89,19 +117,46 @@ export async function readArrayField(abs: string, file: string, field: string): 
     try {
       record = JSON.parse(raw);
     } catch (err) {
-      throw new InputError(file, `invalid JSON (${(err as Error).message}); expected one complete JSON object per line`, line);
+      throw new InputError(
+        file,
+        `invalid JSON (${(err as Error).message}); expected one complete JSON object per line`,
+        line,
+      );
     }
-    const v = record !== null && typeof record === 'object' && !Array.isArray(record) ? (record as Record<string, unknown>)[field] : undefined;
-    if (!Array.isArray(v)) throw new InputError(file, `the record's ${what} is ${v === undefined ? 'missing' : `not an array`}; expected an array of numbers (the sample's embedding)`, line);
+    const v =
+      record !== null && typeof record === 'object' && !Array.isArray(record)
+        ? (record as Record<string, unknown>)[field]
+        : undefined;
+    if (!Array.isArray(v))
+      throw new InputError(
+        file,
+        `the record's ${what} is ` +
+          `${v === undefined ? 'missing' : `not an array`}; expected an array of ` +
+          `numbers (the sample's embedding)`,
+        line,
+      );
     if (cols < 0) cols = v.length;
-    if (v.length !== cols || cols === 0) throw new InputError(file, `${what} holds ${v.length} numbers; expected ${cols > 0 ? cols : 'at least 1'}, as on the first record`, line);
+    if (v.length !== cols || cols === 0)
+      throw new InputError(
+        file,
+        `${what} holds ${v.length} numbers; expected ${cols > 0 ? cols : 'at least 1'}, as on the first record`,
+        line,
+      );
     for (const x of v) {
-      if (typeof x !== 'number' || !Number.isFinite(x)) throw new InputError(file, `${what} holds ${JSON.stringify(x)}; expected finite numbers only`, line);
+      if (typeof x !== 'number' || !Number.isFinite(x))
+        throw new InputError(file, `${what} holds ${JSON.stringify(x)}; expected finite numbers only`, line);
       values.push(x);
     }
     lines.push(line);
   }
-  return { rows: lines.length, cols: Math.max(cols, 0), values: Float64Array.from(values), file, what, lines: Int32Array.from(lines) };
+  return {
+    rows: lines.length,
+    cols: Math.max(cols, 0),
+    values: Float64Array.from(values),
+    file,
+    what,
+    lines: Int32Array.from(lines),
+  };
 }
 
 /**
@@ -109,7 +164,11 @@ export async function readArrayField(abs: string, file: string, field: string): 
  * (a header line is skipped when its first cell is not a number; with
  * `header: true` its names are returned, for probabilities by class name).
  */
-export async function readSideFile(abs: string, file: string, what: string): Promise<RowMatrix & { header?: string[] }> {
+export async function readSideFile(
+  abs: string,
+  file: string,
+  what: string,
+): Promise<RowMatrix & { header?: string[] }> {
   const ext = path.extname(abs).toLowerCase();
   if (ext === '.npy') {
     let bytes: Buffer;
@@ -121,7 +180,10 @@ export async function readSideFile(abs: string, file: string, what: string): Pro
     return { ...readNpy(bytes, file), file, what };
   }
   if (!['.csv', '.tsv', '.tab', '.txt'].includes(ext)) {
-    throw new InputError(file, `unsupported side file type ${quote(ext || '(none)')}; expected .npy or .csv/.tsv, one row per sample`);
+    throw new InputError(
+      file,
+      `unsupported side file type ${quote(ext || '(none)')}; expected .npy or .csv/.tsv, one row per sample`,
+    );
   }
   const text = await readText(abs, file);
   const reader = new DelimitedReader(text, delimiterOf(abs, text), file);
@@ -137,19 +199,40 @@ export async function readSideFile(abs: string, file: string, what: string): Pro
       continue;
     }
     if (cols < 0) cols = cells.length;
-    if (cells.length !== cols) throw new InputError(file, `the line has ${cells.length} values; expected ${cols}, as the first line has`, reader.startLine);
+    if (cells.length !== cols)
+      throw new InputError(
+        file,
+        `the line has ${cells.length} values; expected ${cols}, as the first line has`,
+        reader.startLine,
+      );
     cells.forEach((cell, k) => {
       const v = isMissingToken(cell) ? NaN : parseNumber(cell, false);
-      if (!Number.isFinite(v)) throw new InputError(file, `value ${k + 1} is ${cell === '' ? 'empty' : quote(cell)}; expected a finite number (${what})`, reader.startLine);
+      if (!Number.isFinite(v))
+        throw new InputError(
+          file,
+          `value ${k + 1} is ${cell === '' ? 'empty' : quote(cell)}; expected a finite number (${what})`,
+          reader.startLine,
+        );
       values.push(v);
     });
     lines.push(reader.startLine);
   }
   if (lines.length === 0) throw new InputError(file, `holds no rows of numbers; expected one row per sample (${what})`);
-  return { rows: lines.length, cols, values: Float64Array.from(values), file, what, lines: Int32Array.from(lines), ...(header ? { header } : {}) };
+  return {
+    rows: lines.length,
+    cols,
+    values: Float64Array.from(values),
+    file,
+    what,
+    lines: Int32Array.from(lines),
+    ...(header ? { header } : {}),
+  };
 }
 
-/** Data rows of a dataset file (records after the header for CSV/TSV, non-blank lines for JSONL): what a side file must match. */
+/**
+ * Data rows of a dataset file (records after the header for CSV/TSV, non-blank lines for JSONL): what a side file must
+ * match.
+ */
 export async function countDataRows(abs: string, file: string): Promise<number> {
   const text = await readText(abs, file);
   const ext = path.extname(abs).toLowerCase();

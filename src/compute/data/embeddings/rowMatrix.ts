@@ -36,7 +36,12 @@ export function gatherRows64(sources: SourceRef[], byPath: Map<string, RowMatrix
   return gatherInto(sources, byPath, datasetFile, (n) => new Float64Array(n));
 }
 
-function gatherInto<T extends Float32Array | Float64Array>(sources: SourceRef[], byPath: Map<string, RowMatrix>, datasetFile: string, make: (n: number) => T): T {
+function gatherInto<T extends Float32Array | Float64Array>(
+  sources: SourceRef[],
+  byPath: Map<string, RowMatrix>,
+  datasetFile: string,
+  make: (n: number) => T,
+): T {
   const first = byPath.values().next().value;
   if (!first) throw new Error('gatherRows needs at least one matrix');
   const cols = first.cols;
@@ -44,15 +49,23 @@ function gatherInto<T extends Float32Array | Float64Array>(sources: SourceRef[],
   sources.forEach((s, i) => {
     const m = byPath.get(s.path);
     if (!m) {
-      throw new InputError(datasetFile, `sample ${s.path}${s.line ? `:${s.line}` : ''} has no embedding: nothing was given for ${s.path}; expected embeddings for every file of the dataset`);
+      throw new InputError(
+        datasetFile,
+        `sample ${s.path}${s.line ? `:${s.line}` : ''} has no embedding: ` +
+          `nothing was given for ${s.path}; expected embeddings for every file of ` +
+          `the dataset`,
+      );
     }
     if (s.row === undefined || s.row >= m.rows) {
       throw new InputError(
         m.file,
-        `has ${m.rows} rows, but ${s.path} has a data row ${s.row === undefined ? '(none: not a text file)' : s.row + 1}; expected one row per data row of ${s.path}, in the same order`,
+        `has ${m.rows} rows, but ${s.path} has a data row ` +
+          `${s.row === undefined ? '(none: not a text file)' : s.row + 1}; ` +
+          `expected one row per data row of ${s.path}, in the same order`,
       );
     }
-    if (m.cols !== cols) throw new InputError(m.file, `has ${m.cols} values per row; expected ${cols}, as the other file gives`);
+    if (m.cols !== cols)
+      throw new InputError(m.file, `has ${m.cols} values per row; expected ${cols}, as the other file gives`);
     const from = s.row * cols;
     for (let k = 0; k < cols; k++) out[i * cols + k] = m.values[from + k];
   });
@@ -79,7 +92,8 @@ export function checkRowCount(m: RowMatrix, expected: number, datasetFile: strin
   if (m.rows !== expected) {
     throw new InputError(
       m.file,
-      `has ${m.rows} row${m.rows === 1 ? '' : 's'}; expected ${expected}, one per data row of ${datasetFile} in the same order`,
+      `has ${m.rows} row${m.rows === 1 ? '' : 's'}; expected ${expected}, one ` +
+        `per data row of ${datasetFile} in the same order`,
     );
   }
 }
