@@ -30,11 +30,11 @@ interface ParsedFile {
   names: string[];
 }
 
-async function parseFile(input: TextInput): Promise<ParsedFile> {
-  const text = await readText(input.abs, input.file);
-  if (text.trim() === '') throw new InputError(input.file, 'the file is empty; expected one JSON object per line');
-  const records: JsonRecord[] = [];
-  const names = new Set<string>();
+/**
+ * The records of a JSONL text, one JSON value per non-blank line, with their line numbers: the one place that
+ * decides record boundaries, shared by the loader and the embedding reader so both count lines alike.
+ */
+export function* jsonlRecords(text: string, file: string): Generator<{ raw: string; line: number; value: unknown }> {
   let start = 0;
   for (let line = 1; start <= text.length; line++) {
     let end = text.indexOf('\n', start);
@@ -47,11 +47,21 @@ async function parseFile(input: TextInput): Promise<ParsedFile> {
       value = JSON.parse(raw);
     } catch (err) {
       throw new InputError(
-        input.file,
+        file,
         `invalid JSON (${(err as Error).message}); expected one complete JSON object per line`,
         line,
       );
     }
+    yield { raw, line, value };
+  }
+}
+
+async function parseFile(input: TextInput): Promise<ParsedFile> {
+  const text = await readText(input.abs, input.file);
+  if (text.trim() === '') throw new InputError(input.file, 'the file is empty; expected one JSON object per line');
+  const records: JsonRecord[] = [];
+  const names = new Set<string>();
+  for (const { raw, line, value } of jsonlRecords(text, input.file)) {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
       throw new InputError(input.file, `the line holds ${got}; expected a JSON object ({"field": value, …})`, line);

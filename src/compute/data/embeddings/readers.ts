@@ -10,6 +10,7 @@ import path from 'node:path';
 import { InputError } from '../../errors';
 import { DelimitedReader, sniffDelimiter } from '../csvReader';
 import { readText } from '../files';
+import { jsonlRecords } from '../jsonl';
 import { quote } from '../quote';
 import { isMissingToken, parseNumber, trimCell } from '../table';
 import { readNpy } from './npy';
@@ -105,24 +106,8 @@ export async function readArrayField(abs: string, file: string, field: string): 
   let cols = -1;
   const values: number[] = [];
   const lines: number[] = [];
-  let start = 0;
   // The same record boundaries as the JSONL loader: one object per non-blank line.
-  for (let line = 1; start <= text.length; line++) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const raw = text.slice(start, end).trim();
-    start = end + 1;
-    if (raw === '') continue;
-    let record: unknown;
-    try {
-      record = JSON.parse(raw);
-    } catch (err) {
-      throw new InputError(
-        file,
-        `invalid JSON (${(err as Error).message}); expected one complete JSON object per line`,
-        line,
-      );
-    }
+  for (const { line, value: record } of jsonlRecords(text, file)) {
     const v =
       record !== null && typeof record === 'object' && !Array.isArray(record)
         ? (record as Record<string, unknown>)[field]
