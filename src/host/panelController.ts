@@ -24,19 +24,17 @@ import type { Notifier } from './notifier';
 import { openSample, revealSample } from './openSample';
 import { ResultsPanel } from './panel';
 import { DatasetBoundary } from './datasetBoundary';
-import { currentPlace, relocateRecords, relocationNote, type Relocations } from './relocations';
-import type { SourceRef } from '../compute/types';
-import type { SampleLocation } from './openSample';
+import { relocateRecords, relocationNote, type Relocations } from './relocations';
 import { type RelabelOutcome, relabelSamples, undoRelabel } from './relabelEdit';
 import { readResults } from './resultsFile';
 import { buildExplanation, buildResultsView, ResultsIndex, type RowDecor, where } from './resultsView';
-import { buildDetail, readRecord, type RecordContent } from './sampleDetail';
-import { readText } from '../compute/data/files';
+import { detailOf } from './panelDetail';
+import { sampleLocation, type Shown } from './panelShown';
 import { buildIssuesView } from './issuesView';
 import { RowQueries } from './rowQuery';
 import { decisionsFor } from './reviews';
 import type { ReviewStore } from './reviewStore';
-import { currentSource, resultsIdentity, type SampleMoves, withMoves } from './sampleMoves';
+import { currentSource, resultsIdentity, withMoves } from './sampleMoves';
 import { StaleWatcher } from './staleWatcher';
 import { requireTrust } from './trust';
 import { describeUndo, type UndoStore } from './undoStore';
@@ -51,34 +49,6 @@ const WRITES_OR_RUNS = new Set<WebviewToHost['type']>([
   'removeHarmful',
   'exportReviews',
 ]);
-
-export interface Shown {
-  datasetPath: string;
-  resultsPath: string;
-  results: ResultsFile;
-  index: ResultsIndex;
-  /** The panel's lists, resolved per query (rebuilt when reviews change). */
-  queries: RowQueries;
-  fingerprint: string;
-  stale: boolean;
-  testPath?: string;
-  /** What these results may name: from the dataset the user chose, never from the results file. */
-  boundary: DatasetBoundary;
-  /** Stale results: where each text record is now (empty while fresh). */
-  relocations: Relocations;
-  /** Samples whose files moved since the analysis (image relabels): analysed path → current path. */
-  moves: SampleMoves;
-}
-
-/** Where a sample of the shown results is now: its checked file (after any move), and its record's current line. */
-function sampleLocation(shown: Shown, source: SourceRef): SampleLocation {
-  const now = currentSource(shown.moves, source);
-  return {
-    file: shown.boundary.resolve(now.path),
-    format: shown.results.dataset.format,
-    ...currentPlace(shown.relocations, source),
-  };
-}
 
 export interface ControllerDeps {
   extensionUri: vscode.Uri;
@@ -399,46 +369,7 @@ export class PanelController implements vscode.Disposable {
   /** The panel's detail pane for one sample: the record read from its file as it is now. */
   async detail(split: Split, id: number): Promise<DetailView | undefined> {
     const shown = this.shown;
-    if (!shown) return undefined;
-    const record = shown.index.record(split, id);
-    if (!record) return undefined;
-    const decor = this.decor(shown);
-    const format = shown.results.dataset.format;
-    const now = currentSource(shown.moves, record.source);
-    let content: RecordContent | undefined;
-    let image: string | undefined;
-    if (format === 'imagefolder') {
-      image = decor.thumbnail?.(now);
-    } else {
-      content = await this.recordContent(shown, record.source, format);
-    }
-    return buildDetail(shown.index, split, id, this.reviewMap(), decor, content, image);
-  }
-
-  /** A text record as its file holds it now (the open document's text when there is one), or a note saying why not. */
-  private async recordContent(shown: Shown, source: SourceRef, format: 'csv' | 'jsonl'): Promise<RecordContent> {
-    const fallback = (why: string): RecordContent => ({
-      fields: [],
-      note: `${why}; the analysis's preview is shown instead.`,
-    });
-    let file: string;
-    let line: number | undefined;
-    try {
-      ({ file, line } = sampleLocation(shown, source));
-    } catch (error) {
-      return fallback((error as Error).message.replace(/; re-run the analysis$/, ''));
-    }
-    if (line === undefined) return fallback('the results have no line for this record');
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
-    const text = open ? open.getText() : await readText(file, path.basename(file)).catch(() => undefined);
-    if (text === undefined) return fallback(`${source.path} cannot be read`);
-    const content = readRecord(text, format, file, line);
-    if (!content) return fallback(`no record starts on line ${line} of ${source.path} any more`);
-    const moved = line !== source.line ? ` (the analysis saw it at line ${source.line})` : '';
-    return {
-      ...content,
-      note: [`Read from ${source.path}:${line} as the file is now${moved}.`, content.note].filter(Boolean).join(' '),
-    };
+    return shown ? detailOf(shown, split, id, this.reviewMap(), this.decor(shown)) : undefined;
   }
 
   private async afterRelabel(shown: Shown, outcome: RelabelOutcome): Promise<RelabelOutcome> {
