@@ -199,21 +199,21 @@ export class PanelUnderTest {
     if (this.options.silent) return;
     switch (message.type) {
       case 'ready':
-        void this.send({
+        this.reply({
           type: 'results',
           view: {
             ...buildResultsView(this.results, '/data/pets', this.stale),
             ...buildIssuesView(this.index, new Map(), this.decor()),
           },
         });
-        void this.send(
+        this.reply(
           this.options.undo
             ? { type: 'undo', available: true, what: this.options.undo }
             : { type: 'undo', available: false },
         );
         return;
       case 'queryRows':
-        void this.send({
+        this.reply({
           type: 'rows',
           requestId: message.requestId,
           ...this.queries.page(message.query, message.offset, message.count),
@@ -227,12 +227,12 @@ export class PanelUnderTest {
           new Map(),
           this.results.dataset.format === 'imagefolder' ? { thumbnail: (s) => `${ORIGIN}/data/${s.path}` } : {},
         );
-        if (view) void this.send({ type: 'explanation', view });
+        if (view) this.reply({ type: 'explanation', view });
         return;
       }
       case 'queryIds': {
         const ids = this.queries.ids(message.query);
-        void this.send({
+        this.reply({
           type: 'ids',
           requestId: message.requestId,
           total: ids.length,
@@ -256,15 +256,27 @@ export class PanelUnderTest {
         const image =
           this.results.dataset.format === 'imagefolder' ? `${ORIGIN}/data/${record.source.path}` : undefined;
         const view = buildDetail(this.index, message.split, message.id, new Map(), decor, content, image);
-        if (view) void this.send({ type: 'detail', view });
+        if (view) this.reply({ type: 'detail', view });
         return;
       }
       case 'setReview': {
         const states = message.state ? message.ids.map((id) => ({ id, state: message.state! })) : [];
-        void this.send({ type: 'reviews', states });
+        this.reply({ type: 'reviews', states });
         return;
       }
     }
+  }
+
+  /**
+   * An answer the fake host sends unprompted by the test. Nobody awaits it, so a page closed while it is in flight
+   * (the test ended first) must not become an unhandled rejection that fails the whole file; any other failure is
+   * kept with the page's errors, which every test checks.
+   */
+  private reply(message: HostToWebview): void {
+    this.send(message).catch((e: Error) => {
+      const closed = this.page.isClosed() || /has been closed/.test(e.message);
+      if (!closed) this.consoleErrors.push(`host reply failed: ${e.message}`);
+    });
   }
 
   /** A message from the host to the page (unchecked here: the page checks it). */
