@@ -718,7 +718,12 @@ function onnxSection(r: BenchResults): string[] {
         `from the session's creation. `) +
       ("The engine's pass walks the folder and decodes and normalises each " +
         'batch on a second thread while ONNX Runtime (which runs on the calling ' +
-        'thread) computes the previous one.'),
+        'thread) computes the previous one.') +
+      (o.rounds
+        ? ` The two alternate in ${o.rounds.length} rounds of ${o.rounds[0].images} images (the order swapped ` +
+          `every round), so both see the same load; the share is over all rounds (median round ` +
+          `${pct(o.medianRatio ?? null, 0)}; per round: ${o.rounds.map((k) => pct(k.bareSeconds / k.embedSeconds, 0)).join(', ')}).`
+        : ''),
     '',
     table(
       ['pass', 'images/s', 'share of bare', 'peak RSS'],
