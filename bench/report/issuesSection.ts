@@ -167,11 +167,23 @@ function datalabComparison(s: IssuesBench): string[] {
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
     '',
+    'Why Datalab misses the noise images: its outlier score is the mean distance to the 10 nearest neighbours, ' +
+      'and uniform-noise images are close to *each other*, so with 1% of the data planted they form a cluster ' +
+      'of their own whose k-NN distances look typical (the figures below). Our score adds the distance to the ' +
+      'nearest class mean, which a cluster of outliers cannot hide from, and the input space ' +
+      '(src/compute/issues/outliers.ts).',
+    '',
     ...d.map(
       (c) =>
         `- Datalab on ${c.features}: near-duplicate radius ${c.leaked.radius.toExponential(2)}, ` +
         `${c.leaked.flagged} test images flagged as leaks; outlier cut at mean k-NN distance ` +
-        `${num(c.outliers.cut, 4)}, ${c.outliers.flagged} training images flagged.`,
+        `${num(c.outliers.cut, 4)}, ${c.outliers.flagged} training images flagged` +
+        (c.outliers.noiseNeighbourShare !== undefined
+          ? `; the noise images' median mean k-NN distance ${num(c.outliers.noiseMedianDistance, 4)} against ` +
+            `${num(c.outliers.trainMedianDistance, 4)} for all training images, ` +
+            `${pct(c.outliers.noiseNeighbourShare)} of their neighbours other noise images`
+          : '') +
+        '.',
     ),
     '',
   ];

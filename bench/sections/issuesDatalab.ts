@@ -11,7 +11,7 @@
  * rules as ours.
  */
 import type { ResultsFile } from '../../src/compute/results/schema';
-import { datalabNearDuplicates, datalabOutliers, knnGraph, type DatalabMetric } from '../lib/datalab';
+import { datalabNearDuplicates, datalabOutliers, knnGraph, type DatalabMetric, median } from '../lib/datalab';
 import { log } from '../lib/log';
 import { rankingQuality } from '../lib/ranking';
 
@@ -42,6 +42,11 @@ export interface DatalabComparison {
     auroc: number;
     /** The mean k-NN distance above which a sample is flagged. */
     cut: number;
+    /** Median mean k-NN distance of the planted noise images, and of all training images. */
+    noiseMedianDistance: number;
+    trainMedianDistance: number;
+    /** Of the noise images' k nearest neighbours, the share that are noise images too (a cluster of their own). */
+    noiseNeighbourShare: number;
   };
 }
 
@@ -103,6 +108,13 @@ export function compareDatalab(
     flagged++;
     if (isNoise) found++;
   }
+  let noiseNeighbours = 0;
+  const noiseRows: number[] = [];
+  for (let row = 0; row < nTrain; row++) {
+    if (!positives[row]) continue;
+    noiseRows.push(row);
+    for (let t = 0; t < graph.k; t++) if (truth.noise.has(pathOf(graph.indices[row * graph.k + t]))) noiseNeighbours++;
+  }
   const result: DatalabComparison = {
     features,
     dims,
@@ -125,6 +137,9 @@ export function compareDatalab(
       precision: flagged ? found / flagged : 1,
       auroc: rankingQuality(scores, positives).auroc,
       cut: outliers.issueThreshold,
+      noiseMedianDistance: median(noiseRows.map((row) => outliers.avgDistances[row])),
+      trainMedianDistance: median(outliers.avgDistances.subarray(0, nTrain)),
+      noiseNeighbourShare: noiseRows.length ? noiseNeighbours / (noiseRows.length * graph.k) : 0,
     },
   };
   log(
