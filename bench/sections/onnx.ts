@@ -51,6 +51,9 @@ export interface OnnxRound {
   images: number;
   bareSeconds: number;
   embedSeconds: number;
+  /** CPU seconds of this process (every thread: ONNX Runtime's, the decoding thread) in each pass. */
+  bareCpuSeconds?: number;
+  embedCpuSeconds?: number;
   /** Which ran first (swapped every round). */
   bareFirst: boolean;
 }
@@ -116,7 +119,14 @@ export async function runOnnx(opts: { quick: boolean; tempDir: string }): Promis
   const input = new Float32Array(BATCH * 3 * SIZE * SIZE).map((_, k) => (k % 251) / 251);
   // The bare loop: the cut graph, one prepared batch run again and again (no decoding, no copies).
   // Both passes are timed from the session's creation, which the engine's pass includes.
+  const cpuSince = (c: NodeJS.CpuUsage) => {
+    const d = process.cpuUsage(c);
+    return (d.user + d.system) / 1e6;
+  };
+  let bareCpu = 0;
+  let embedCpu = 0;
   const bare = async (n: number): Promise<number> => {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const session = await ort.InferenceSession.create(model.cutBytes, { graphOptimizationLevel: 'all' });
     for (let b = 0; b < Math.ceil(n / BATCH); b++) {
@@ -126,6 +136,7 @@ export async function runOnnx(opts: { quick: boolean; tempDir: string }): Promis
       });
     }
     const seconds = (performance.now() - t0) / 1000;
+    bareCpu = cpuSince(c0);
     await session.release();
     return seconds;
   };
@@ -134,12 +145,14 @@ export async function runOnnx(opts: { quick: boolean; tempDir: string }): Promis
   const state: { runtime?: string } = {};
   const engine = async (root: string): Promise<number> => {
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     try {
       await loadDataset(root, { seed: 0, imageFeatures: imageEmbedder(model, { report: () => {} }, state) });
     } finally {
       clearInterval(sampler);
     }
+    embedCpu = cpuSince(c0);
     return (performance.now() - t0) / 1000;
   };
   const rounds: OnnxRound[] = [];
@@ -154,11 +167,18 @@ export async function runOnnx(opts: { quick: boolean; tempDir: string }): Promis
       embedSeconds = await engine(roots[r]);
       bareSeconds = await bare(perRound);
     }
-    rounds.push({ images: perRound, bareSeconds, embedSeconds, bareFirst });
+    rounds.push({
+      images: perRound,
+      bareSeconds,
+      embedSeconds,
+      bareCpuSeconds: bareCpu,
+      embedCpuSeconds: embedCpu,
+      bareFirst,
+    });
     log(
       `onnx: round ${r + 1}/${roundCount}: bare ${(perRound / bareSeconds).toFixed(1)} images/s, engine ` +
         `${(perRound / embedSeconds).toFixed(1)} images/s (${((bareSeconds / embedSeconds) * 100).toFixed(0)}%), ` +
-        `load average ${os.loadavg()[0].toFixed(1)}`,
+        `CPU s ${bareCpu.toFixed(1)} / ${embedCpu.toFixed(1)}, load average ${os.loadavg()[0].toFixed(1)}`,
     );
   }
   const bareTotal = rounds.reduce((a, r) => a + r.bareSeconds, 0);
