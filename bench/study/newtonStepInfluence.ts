@@ -36,11 +36,18 @@
  * M is positive definite whenever H − H_i is. Cost per training sample: C + 1
  * triangular solves, O(P²C), so this runs on a chosen list of samples, not
  * on all of them. Float64 throughout.
+ *
+ * It lives in the study, not the engine (issue 14): it is the study's
+ * reference for how far first-order influence is from leave-one-out on
+ * convex heads, and no user-facing estimator calls it. As an estimator it
+ * would score every training sample: O(n·P²·C), C times the whole exact
+ * influence stage, for a gain the study finds only on nearly unregularized
+ * logistic heads.
  */
-import { choleskyInPlace, choleskySolve, solveLower, solveUpperTransposed } from '../linalg/cholesky';
-import { throwIfAborted } from '../cancel';
-import type { HeadData, HeadShape } from '../head/softmaxHead';
-import type { ExactInfluenceInput } from './exactHeadInfluence';
+import { choleskyInPlace, choleskySolve, solveLower, solveUpperTransposed } from '../../src/compute/linalg/cholesky';
+import { throwIfAborted } from '../../src/compute/cancel';
+import type { HeadData, HeadShape } from '../../src/compute/head/softmaxHead';
+import type { ExactInfluenceInput } from '../../src/compute/influence/exactHeadInfluence';
 
 /** The head, its probabilities and its Hessian factor, as exact influence takes them. */
 export interface NewtonStepInput extends Pick<

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HeadData, HeadShape } from '../../../src/compute/head/softmaxHead';
 import { dampedCholesky } from '../../../src/compute/linalg/cholesky';
-import { computeNewtonStepInfluence } from '../../../src/compute/influence/newtonStepInfluence';
+import { computeNewtonStepInfluence } from '../../../bench/study/newtonStepInfluence';
 import { blobs, gaussSolve, maxRelativeError, withoutSample } from '../../helpers/synthetic';
 
 // ---- float64 reference for softmax regression (layout: index j·C + c is W[j][c], last row bias) ----
