@@ -15,7 +15,8 @@
  * of class a gets label b with probability ∝ the confident joint's count of
  * samples labelled b that belong to a (plus one count spread evenly, so every
  * other class stays possible) — on data whose errors are between confusable
- * pairs the planted ones are too.
+ * pairs the planted ones are too. The likely real errors (likelyErrors) are
+ * neither planted nor scored: a mix must not lose for finding them.
  *
  * Deterministic for a seed and invariant to the order of the samples: which
  * samples are planted, and with which label, comes from a hash of each
@@ -23,6 +24,7 @@
  */
 import { auroc, averagePrecision, averageRanks } from '../stats/metrics';
 import { confidentJoint } from './confidentJoint';
+import { marginWeightedCount } from './count';
 import { type LabelArray, type ProbMatrix, rowsOf } from './probs';
 
 /** The candidate shares of self-confidence in the core (the rest is the margin); 0.5 was the fixed mix before. */
@@ -33,7 +35,7 @@ export const DEFAULT_MIX = 0.5;
 export const PLANTED_SHARE = 0.05;
 export const MIN_PLANTED = 10;
 /** Independent plantings averaged over (each a different hash), so one unlucky draw does not decide. */
-export const DRAWS = 5;
+export const DRAWS = 10;
 
 export interface MixScore {
   selfConfidenceShare: number;
@@ -88,14 +90,24 @@ function coreRanks(probs: Float64Array, y: ArrayLike<number>, C: number, n: numb
   return [sc, margin];
 }
 
-export function calibrateCore(
-  probs: ProbMatrix,
-  y: LabelArray,
-  C: number,
-  seed: number,
-  /** Per sample, +1 where the held-out models confidently name another class (suspicion.ts's pseudo-labels). */
-  pseudo: Int8Array,
-): CoreCalibration {
+/**
+ * The samples that are likely real label errors: the top m by self-confidence and the top m by the margin, m the
+ * estimated number of errors (count.ts). Left as negatives they would count against the mix that finds them (they
+ * rank above the planted ones), and taking them from one signal alone would favour that signal.
+ */
+function likelyErrors(p: Float64Array, y: LabelArray, C: number, n: number): Uint8Array {
+  const m = marginWeightedCount(p, y, C);
+  const out = new Uint8Array(n);
+  for (const values of coreRanks(p, y, C, n)) {
+    const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => values[b] - values[a] || a - b);
+    // Ties at the cut: all samples equal to the m-th are in (order-invariant).
+    const cut = m > 0 ? values[order[Math.min(m, n) - 1]] : Infinity;
+    for (let i = 0; i < n; i++) if (values[i] >= cut) out[i] = 1;
+  }
+  return out;
+}
+
+export function calibrateCore(probs: ProbMatrix, y: LabelArray, C: number, seed: number): CoreCalibration {
   const n = rowsOf(probs, C, y);
   const planted = Math.max(MIN_PLANTED, Math.round(PLANTED_SHARE * n));
   if (C === 2 || planted > n / 4) return { selfConfidenceShare: DEFAULT_MIX, planted: 0, draws: 0, candidates: [] };
@@ -110,13 +122,14 @@ export function calibrateCore(
     return w;
   });
   const totals = CORE_MIXES.map(() => ({ auroc: 0, auprc: 0 }));
+  const likely = likelyErrors(p, y, C, n);
   const labels = Int32Array.from(y);
   const positive = new Uint8Array(n);
   for (let draw = 0; draw < DRAWS; draw++) {
     const key = new Float64Array(n);
     // Likely real errors are neither planted nor counted against a mix (a mix that finds them is not wrong).
     for (let i = 0; i < n; i++)
-      key[i] = pseudo[i] > 0 ? 2 : sampleHash(bits, i, C, y[i], mix32(seed * 2654435761 + 2 * draw));
+      key[i] = likely[i] ? 2 : sampleHash(bits, i, C, y[i], mix32(seed * 2654435761 + 2 * draw));
     // The `planted` samples with the smallest keys (ties: equal rows and labels, interchangeable).
     const chosen = Int32Array.from({ length: n }, (_, i) => i)
       .sort((a, b) => key[a] - key[b])
@@ -137,7 +150,7 @@ export function calibrateCore(
       positive[i] = 1;
     }
     const [sc, margin] = coreRanks(p, labels, C, n).map(percentiles);
-    const keptIndex = Array.from({ length: n }, (_, i) => i).filter((i) => positive[i] || pseudo[i] <= 0);
+    const keptIndex = Array.from({ length: n }, (_, i) => i).filter((i) => positive[i] || !likely[i]);
     const keptPositive = keptIndex.map((i) => positive[i] === 1);
     CORE_MIXES.forEach((w, k) => {
       const score = Float64Array.from(sc, (v, i) => w * v + (1 - w) * margin[i]);

@@ -150,7 +150,7 @@ export function suspicionScores(inputs: SuspicionInputs): Suspicion {
     margin[i] = selfConfidence[i] - other;
   }
   const pseudo = pseudoLabels(oosProbs, y, C);
-  const calibration = calibrateCore(oosProbs, y, C, inputs.seed ?? 0, pseudo);
+  const calibration = calibrateCore(oosProbs, y, C, inputs.seed ?? 0);
   const share = calibration.selfConfidenceShare;
   // The core keeps the weight of two signals (as when it was their even average); the calibration splits it.
   const core: [SuspicionSignal, number][] = [

@@ -2,7 +2,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { calibrateCore, CORE_MIXES, DEFAULT_MIX, MIN_PLANTED } from '../../../src/compute/mislabel/calibrate';
-import { pseudoLabels } from '../../../src/compute/mislabel/suspicion';
 import { createRng, normal, permutation } from '../../../src/compute/random';
 
 /** n samples of C classes with held-out probabilities that favour the true class; 10% of labels flipped. */
@@ -20,8 +19,7 @@ function synthetic(seed: number, n = 500, C = 4) {
   return { n, C, y, probs };
 }
 
-const run = (d: ReturnType<typeof synthetic>, seed = 0) =>
-  calibrateCore(d.probs, d.y, d.C, seed, pseudoLabels(d.probs, d.y, d.C));
+const run = (d: ReturnType<typeof synthetic>, seed = 0) => calibrateCore(d.probs, d.y, d.C, seed);
 
 describe('calibrateCore', () => {
   test('plants 5% (at least 10) per draw, scores each candidate mix, keeps the best, leaves the labels alone', () => {
@@ -47,7 +45,7 @@ describe('calibrateCore', () => {
     const probs = new Float64Array(d.n * d.C);
     perm.forEach((i, k) => probs.set(d.probs.subarray(i * d.C, (i + 1) * d.C), k * d.C));
     const y = Int32Array.from(perm, (i) => d.y[i]);
-    const b = calibrateCore(probs, y, d.C, 0, pseudoLabels(probs, y, d.C));
+    const b = calibrateCore(probs, y, d.C, 0);
     assert.equal(JSON.stringify(b), JSON.stringify(a));
     assert.equal(JSON.stringify(run(d)), JSON.stringify(a));
     assert.notEqual(JSON.stringify(run(d, 1).candidates), JSON.stringify(a.candidates));
