@@ -1,6 +1,7 @@
 /** REPORT.md: the public datasets beside cleanlab (bench/sections/detectionPublic.ts). */
 import { num, pct, table } from '../lib/markdown';
 import { COUNT_ESTIMATORS, DEFAULT_COUNT_ESTIMATOR } from '../../src/compute/mislabel/count';
+import { PUBLIC_SETS } from '../data/publicSets';
 import { COUNT_SELECTION_SEEDS, COUNTS, type PublicCase } from '../sections/detectionPublic';
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : NaN);
@@ -41,9 +42,14 @@ export function publicSection(data: { cases: PublicCase[]; skipped: string[] } |
         'probabilities** (read from the saved fit), ') +
       ('reimplemented in src/compute/mislabel/cleanlab.ts and matched to ' +
         "cleanlab's own output on 296 random cases. A setting is a dataset × " +
-        'noise kind × rate, over its seeds.'),
+        'noise kind × rate, over its seeds. Suspicion mixes out-of-sample self-confidence and margin as best finds ' +
+        'label errors planted in a copy of the labels (src/compute/mislabel/calibrate.ts); the column *core* gives ' +
+        'the share of self-confidence it chose in each run.'),
     '',
   );
+  const measured = new Set(data.cases.map((c) => c.set));
+  const left = PUBLIC_SETS.filter((s) => !measured.has(s.id)).map((s) => s.title);
+  if (left.length) out.push(`Not in this run (\`--sets\` chose the others): ${left.join(', ')}.`, '');
   for (const s of data.skipped) out.push(`- skipped: ${s}`);
   if (data.skipped.length) out.push('');
   const failed = data.cases.filter((c) => !c.ok);
@@ -114,7 +120,7 @@ export function publicSection(data: { cases: PublicCase[]; skipped: string[] } |
         'setting',
         'runs',
         'model (auto)',
-        'core: share of self-confidence',
+        'core',
         'AUROC ours',
         'cleanlab sc',
         'cleanlab margin',
