@@ -1,6 +1,8 @@
 /** REPORT.md: the public datasets beside cleanlab (bench/sections/detectionPublic.ts). */
 import { num, pct, table } from '../lib/markdown';
-import { COUNTS, type PublicCase } from '../sections/detectionPublic';
+import { COUNT_ESTIMATORS, DEFAULT_COUNT_ESTIMATOR } from '../../src/compute/mislabel/count';
+import { PUBLIC_SETS } from '../data/publicSets';
+import { COUNT_SELECTION_SEEDS, COUNTS, type PublicCase } from '../sections/detectionPublic';
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : NaN);
 
@@ -40,9 +42,14 @@ export function publicSection(data: { cases: PublicCase[]; skipped: string[] } |
         'probabilities** (read from the saved fit), ') +
       ('reimplemented in src/compute/mislabel/cleanlab.ts and matched to ' +
         "cleanlab's own output on 296 random cases. A setting is a dataset × " +
-        'noise kind × rate, over its seeds.'),
+        'noise kind × rate, over its seeds. Suspicion mixes out-of-sample self-confidence and margin as best finds ' +
+        'label errors planted in a copy of the labels (src/compute/mislabel/calibrate.ts); the column *core* gives ' +
+        'the share of self-confidence it chose in each run.'),
     '',
   );
+  const measured = new Set(data.cases.map((c) => c.set));
+  const left = PUBLIC_SETS.filter((s) => !measured.has(s.id)).map((s) => s.title);
+  if (left.length) out.push(`Not in this run (\`--sets\` chose the others): ${left.join(', ')}.`, '');
   for (const s of data.skipped) out.push(`- skipped: ${s}`);
   if (data.skipped.length) out.push('');
   const failed = data.cases.filter((c) => !c.ok);
@@ -113,6 +120,7 @@ export function publicSection(data: { cases: PublicCase[]; skipped: string[] } |
         'setting',
         'runs',
         'model (auto)',
+        'core',
         'AUROC ours',
         'cleanlab sc',
         'cleanlab margin',
@@ -132,6 +140,7 @@ export function publicSection(data: { cases: PublicCase[]; skipped: string[] } |
           p.s.key,
           String(cs.length),
           models,
+          shares(cs),
           bold(p.ours.auroc, Math.max(p.sc.auroc, p.mg.auroc)),
           num(p.sc.auroc, 3),
           num(p.mg.auroc, 3),
@@ -148,24 +157,25 @@ export function publicSection(data: { cases: PublicCase[]; skipped: string[] } |
     '',
   );
 
+  out.push(...countChoice(ok));
+
   // The default model against scikit-learn's logistic regression, per dataset, on the same files.
   const bySet = new Map<string, PublicCase[]>();
   for (const c of ok) bySet.set(c.title, [...(bySet.get(c.title) ?? []), c]);
   out.push(
     "**Test accuracy of the default model** against scikit-learn's " +
       "`LogisticRegression` (standardized features; TF-IDF for text; Debian's " +
-      'python3-sklearn) on the same files and noisy training labels (mean ' +
+      'python3-sklearn) on the same files and noisy training labels, at 10% noise (mean ' +
       'over runs; bar: never more than 2 points below):',
     '',
   );
   out.push(
     table(
       ['dataset', 'kind', 'runs', 'model chosen', 'Influence Lens', 'scikit-learn logreg', 'difference'],
-      [...bySet].map(([title, cs]) => {
+      [...bySet].map(([title, all]) => {
+        const cs = all.filter((c) => c.sklearnLogregAccuracy != null);
         const ours = mean(cs.map((c) => c.testAccuracy ?? NaN));
-        const sk = cs.every((c) => c.sklearnLogregAccuracy != null)
-          ? mean(cs.map((c) => c.sklearnLogregAccuracy!))
-          : NaN;
+        const sk = cs.length ? mean(cs.map((c) => c.sklearnLogregAccuracy!)) : NaN;
         const counts = new Map<string, number>();
         for (const c of cs) counts.set(c.model!, (counts.get(c.model!) ?? 0) + 1);
         const d = (ours - sk) * 100;
@@ -195,4 +205,44 @@ export function publicSection(data: { cases: PublicCase[]; skipped: string[] } |
 
 function bold(v: number, other: number): string {
   return v > other ? `**${num(v, 3)}**` : num(v, 3);
+}
+
+/** The calibrated core's share of self-confidence over a setting's runs (the rest is the margin). */
+function shares(cs: PublicCase[]): string {
+  const known = cs.filter((c) => c.selfConfidenceShare !== undefined).map((c) => c.selfConfidenceShare!);
+  return known.length ? known.map((v) => num(v, 2)).join(', ') : '';
+}
+
+/**
+ * The count estimator chosen on the selection seeds (lowest mean |relative error|) and scored on the others, so the
+ * choice is not tuned to the runs it is scored on; the engine's default should be the one chosen.
+ */
+function countChoice(ok: PublicCase[]): string[] {
+  const withAll = ok.filter((c) => c.estimatorCounts);
+  if (!withAll.length) return [];
+  const select = withAll.filter((c) => COUNT_SELECTION_SEEDS.includes(c.seed));
+  const heldOut = withAll.filter((c) => !COUNT_SELECTION_SEEDS.includes(c.seed));
+  const err = (cs: PublicCase[], e: (typeof COUNT_ESTIMATORS)[number]) =>
+    mean(cs.map((c) => Math.abs(c.estimatorCounts![e] - c.flipped!) / c.flipped!));
+  const cleanlab = (cs: PublicCase[]) => mean(cs.map((c) => relErr(c, 'cleanlabOffDiagonal')));
+  const chosen = COUNT_ESTIMATORS.reduce((a, e) => (err(select, e) < err(select, a) ? e : a));
+  return [
+    `**Choosing the count estimator** on the runs with seed ${COUNT_SELECTION_SEEDS.join(', ')} ` +
+      `(${select.length} runs) and scoring it on the other seeds (${heldOut.length} runs, never used to choose): ` +
+      `mean |relative error| of each estimator the engine has (src/compute/mislabel/count.ts). ` +
+      `Chosen: \`${chosen}\`; the engine's default is \`${DEFAULT_COUNT_ESTIMATOR}\` ` +
+      `${chosen === DEFAULT_COUNT_ESTIMATOR ? '✓' : '✗ (they differ)'}. ` +
+      `On the held-out runs: ${num(err(heldOut, DEFAULT_COUNT_ESTIMATOR), 3)} against cleanlab's default ` +
+      `${num(cleanlab(heldOut), 3)} ${err(heldOut, DEFAULT_COUNT_ESTIMATOR) < cleanlab(heldOut) ? '✓' : '✗'}.`,
+    '',
+    table(
+      ['estimator', 'selection runs', 'held-out runs'],
+      COUNT_ESTIMATORS.map((e) => [
+        e === chosen ? `**${e}**` : e,
+        num(err(select, e), 3),
+        heldOut.length ? num(err(heldOut, e), 3) : 'n/a',
+      ]),
+    ),
+    '',
+  ];
 }

@@ -18,6 +18,7 @@ import {
   numLabelIssues,
   selfConfidenceForEachLabel,
 } from '../../src/compute/mislabel/cleanlab';
+import { COUNT_ESTIMATORS, type CountEstimator, countBy } from '../../src/compute/mislabel/count';
 import { decodeFitFile } from '../../src/compute/pipeline/fitFile';
 import type { ResultsFile } from '../../src/compute/results/schema';
 import { ensureDebianPackages } from '../data/debianPackages';
@@ -75,6 +76,10 @@ export interface PublicCase {
   counts?: Record<CountName, number>;
   /** The count's likely range, when the engine gives one. */
   countRange?: [number, number];
+  /** Every count estimator the engine has, on the same probabilities (for choosing one on held-out settings). */
+  estimatorCounts?: Record<CountEstimator, number>;
+  /** The share of out-of-sample self-confidence the core's calibration chose (the rest is the margin). */
+  selfConfidenceShare?: number;
   wallSeconds?: number;
 }
 
@@ -84,6 +89,14 @@ export interface PublicPlan {
   noise: number[];
   seeds: number[];
 }
+
+/**
+ * The seeds the count estimator is chosen on; the report scores it on the others (so it is not tuned to what it is
+ * scored on).
+ */
+export const COUNT_SELECTION_SEEDS = [0];
+/** The scikit-learn comparison runs at this noise level only (it measures the model, not the ranking). */
+export const SKLEARN_NOISE = 0.1;
 
 export function publicPlan(quick: boolean, only: string[] | null): PublicPlan {
   const all = PUBLIC_SETS.map((s) => s.id);
@@ -151,7 +164,7 @@ export async function runPublicDetection(options: {
             const oos = decodeFitFile(fs.readFileSync(fitPath)).arrays.get('oosProbs');
             if (!(oos instanceof Float64Array)) throw new Error('the saved fit has no out-of-sample probabilities');
             const scored = scoreCase(run.results, oos, noisy.flips);
-            const sk = sklearn.ok ? sklearnLogreg(file, set.kind) : null;
+            const sk = sklearn.ok && noise === SKLEARN_NOISE ? sklearnLogreg(file, set.kind) : null;
             const done: PublicCase = {
               ...base,
               ...scored,
@@ -220,7 +233,12 @@ function scoreCase(results: ResultsFile, oos: Float64Array, flips: Flips): Parti
   };
   const quality = {} as Record<PublicRanking, RankingQuality>;
   for (const k of PUBLIC_RANKINGS) quality[k] = rankingQuality(scores[k], positives);
-  const labelIssues = results.labelIssues as ResultsFile['labelIssues'] & { estimatedRange?: [number, number] };
+  const range = results.labelIssues.estimatedRange;
+  const estimatorCounts = Object.fromEntries(COUNT_ESTIMATORS.map((e) => [e, countBy(e, oos, y, C)])) as Record<
+    CountEstimator,
+    number
+  >;
+  const share = results.labelIssues.suspicion?.calibration?.selfConfidenceShare;
   const model = results.model as ResultsFile['model'] & { reason?: string };
   return {
     nTrain: n,
@@ -236,7 +254,9 @@ function scoreCase(results: ResultsFile, oos: Float64Array, flips: Flips): Parti
       cleanlabOffDiagonal: numLabelIssues(oos, y, C, 'off_diagonal'),
       cleanlabCalibrated: numLabelIssues(oos, y, C, 'off_diagonal_calibrated'),
     },
-    ...(labelIssues.estimatedRange ? { countRange: labelIssues.estimatedRange } : {}),
+    ...(range ? { countRange: [range.low, range.high] as [number, number] } : {}),
+    estimatorCounts,
+    ...(share !== undefined ? { selfConfidenceShare: share } : {}),
   };
 }
 

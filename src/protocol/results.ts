@@ -352,6 +352,20 @@ const checkResults = object({
             weight: measure,
             role: oneOf(['core', 'checked'] as const),
             agreement: nullable(measure),
+            /** An evidence signal's floor: a flagged sample scores at least this (mislabel/suspicion.ts). */
+            floor: optional(measure),
+          }),
+        ),
+        /**
+         * How the core's mix of out-of-sample self-confidence and margin was chosen on this dataset: label errors
+         * planted in a copy of the labels, found by each candidate mix (mislabel/calibrate.ts); absent in older files.
+         */
+        calibration: optional(
+          object({
+            selfConfidenceShare: measure,
+            planted: nonNegInt,
+            draws: nonNegInt,
+            candidates: arrayOf(object({ selfConfidenceShare: measure, auroc: measure, auprc: measure })),
           }),
         ),
       }),

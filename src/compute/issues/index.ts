@@ -18,7 +18,7 @@ import {
   type RemovalCheck,
   totalTestInfluence,
 } from './harmful';
-import { EXACT_KNN_LIMIT, nearestNeighbours, type Points } from './knn';
+import { EXACT_KNN_LIMIT, nearestNeighbours, type Neighbours, type Points } from './knn';
 import { duplicateLabelConflict } from './labelConflict';
 import { OUTLIER_K, type OutlierReport, type OutlierSpace, scoreOutliers } from './outliers';
 
@@ -46,6 +46,8 @@ export interface IssuesInput {
   oosProbs: Float64Array;
   /** Whether each training sample is among the estimated label errors. */
   likelyLabelIssue: (i: number) => boolean;
+  /** The neighbours and duplicates, when they were found before the ranking (findNeighbours). */
+  neighbours?: IssueNeighbours;
   /** Samples removed by the check: 0 skips it; default 1% of the training set. */
   removeHarmful?: number;
   seed?: number;
@@ -71,6 +73,42 @@ export interface IssuesReport {
   fingerprints: boolean;
 }
 
+/**
+ * The first part of the pass, which needs no label ranking: the feature-space neighbours and the duplicate sets. It
+ * runs before the ranking so that duplicates with different labels can feed it (labelConflict.ts); findIssues takes
+ * it back instead of searching again.
+ */
+export interface IssueNeighbours {
+  trainInTrain: Neighbours;
+  testInTrain: Neighbours;
+  testInTest: Neighbours;
+  duplicates: DuplicateReport;
+  duplicateLabelConflict: Float64Array;
+}
+
+export function findNeighbours(
+  input: Pick<IssuesInput, 'state' | 'trainHash' | 'testHash' | 'seed' | 'signal'>,
+): IssueNeighbours {
+  const { train, test, shape } = input.state;
+  const trainPoints = { x: train.phi, n: train.n, d: shape.featureDim };
+  const testPoints = { x: test.phi, n: test.n, d: shape.featureDim };
+  const knnOptions = { signal: input.signal, seed: input.seed };
+  const trainInTrain = nearestNeighbours(trainPoints, trainPoints, OUTLIER_K, { ...knnOptions, excludeSelf: true });
+  const testInTrain = nearestNeighbours(testPoints, trainPoints, OUTLIER_K, knnOptions);
+  const testInTest = nearestNeighbours(testPoints, testPoints, OUTLIER_K, { ...knnOptions, excludeSelf: true });
+  throwIfAborted(input.signal);
+  const trainView: SplitView = { features: trainPoints, y: train.y, contentHash: input.trainHash };
+  const testView: SplitView = { features: testPoints, y: test.y, contentHash: input.testHash };
+  const duplicates = findDuplicates({ train: trainView, test: testView, trainInTrain, testInTrain, testInTest });
+  return {
+    trainInTrain,
+    testInTrain,
+    testInTest,
+    duplicates,
+    duplicateLabelConflict: duplicateLabelConflict(duplicates, train.y, test.y),
+  };
+}
+
 export function findIssues(input: IssuesInput): IssuesReport {
   const { state } = input;
   const { train, test, shape } = state;
@@ -79,15 +117,10 @@ export function findIssues(input: IssuesInput): IssuesReport {
   const testPoints = { x: test.phi, n: test.n, d: shape.featureDim };
   const knnOptions = { signal: input.signal, seed: input.seed };
   say(0, 'nearest neighbours in feature space');
-  const trainInTrain = nearestNeighbours(trainPoints, trainPoints, OUTLIER_K, { ...knnOptions, excludeSelf: true });
-  const testInTrain = nearestNeighbours(testPoints, trainPoints, OUTLIER_K, knnOptions);
-  const testInTest = nearestNeighbours(testPoints, testPoints, OUTLIER_K, { ...knnOptions, excludeSelf: true });
-  throwIfAborted(input.signal);
+  const found = input.neighbours ?? findNeighbours(input);
+  const { trainInTrain, testInTrain, duplicates } = found;
 
   say(1, 'duplicates and outliers');
-  const trainView: SplitView = { features: trainPoints, y: train.y, contentHash: input.trainHash };
-  const testView: SplitView = { features: testPoints, y: test.y, contentHash: input.testHash };
-  const duplicates = findDuplicates({ train: trainView, test: testView, trainInTrain, testInTrain, testInTest });
   const spaces: OutlierSpace[] = [{ train: trainPoints, test: testPoints, trainInTrain, testInTrain }];
   const x = input.inputs;
   // The input space, unless it is the feature space (a logistic regression's features are its inputs) or too large.
@@ -133,7 +166,7 @@ export function findIssues(input: IssuesInput): IssuesReport {
   const exact = train.n <= EXACT_KNN_LIMIT;
   return {
     duplicates,
-    duplicateLabelConflict: duplicateLabelConflict(duplicates, train.y, test.y),
+    duplicateLabelConflict: found.duplicateLabelConflict,
     outliers,
     testInfluence: influence,
     testInfluenceSolver: solver,

@@ -5,9 +5,11 @@
  * The core is out of sample (k-fold cross-fitting: the model that scores a
  * sample never trained on it, so it cannot have memorised a wrong label):
  * self-confidence p(given) and the normalized margin p(given) − max p(other),
- * each turned into a percentile rank and averaged. Self-confidence is the
- * better ranking of the two for random errors, the margin for errors between
- * two confusable classes; their average stays close to the better one.
+ * each turned into a percentile rank and mixed. Self-confidence is the better
+ * ranking of the two for random errors, the margin for errors between two
+ * confusable classes; the mix is chosen per dataset by planting label errors
+ * in a copy of the labels and keeping the mix that finds them best
+ * (calibrate.ts).
  *
  * The other signals (training loss and self-influence at θ̂, and any signal
  * added later, e.g. duplicates with different labels) are computed on the
@@ -19,9 +21,17 @@
  * agree with its label). weight = (2·AUC − 1)², or 0 when the AUC is not
  * above 1/2 by two standard errors: a pure-noise or collapsed signal gets no
  * weight, a signal that agrees perfectly gets weight 1 like a core signal.
- * No randomness: the same inputs give the same bytes, in any sample order.
+ *
+ * An evidence signal (a duplicate of the sample carries another label: at
+ * least one of the two labels is wrong) is weighted like the others and, on
+ * top, lifts a flagged sample's score to at least the median score of the
+ * pseudo-positives times its value: such a sample is as likely wrong as one
+ * the held-out models confidently put in another class, however rare the
+ * flag (a sparse flag cannot earn weight by agreement).
+ * Deterministic for a seed: the same inputs give the same bytes, in any sample order.
  */
 import { auroc, averageRanks } from '../stats/metrics';
+import { calibrateCore, type CoreCalibration } from './calibrate';
 import { perClassThresholds } from './confidentJoint';
 import { type LabelArray, type ProbMatrix, rowsOf } from './probs';
 
@@ -32,6 +42,11 @@ export interface SuspicionSignal {
   values: ArrayLike<number>;
   /** true: higher values are more suspicious (loss); false: lower values are (self-confidence). */
   higherIsSuspicious: boolean;
+  /**
+   * true: a non-zero value is evidence by itself that the label is wrong (values in [0, 1]); the sample's score is
+   * then at least value × the pseudo-positives' median score.
+   */
+  evidence?: boolean;
 }
 
 export interface SignalWeight {
@@ -42,6 +57,8 @@ export interface SignalWeight {
   role: 'core' | 'checked';
   /** AUC of the signal between the out-of-sample pseudo-positives and pseudo-negatives; null for the core. */
   agreement: number | null;
+  /** Evidence signals only: the score a sample with value 1 is lifted to at least (absent: none). */
+  floor?: number;
 }
 
 export interface Suspicion {
@@ -49,6 +66,8 @@ export interface Suspicion {
   signals: SignalWeight[];
   pseudoPositives: number;
   pseudoNegatives: number;
+  /** How the core's mix of self-confidence and margin was chosen on this dataset. */
+  calibration: CoreCalibration;
   /** One sentence for the results and the panel. */
   explanation: string;
 }
@@ -115,6 +134,8 @@ export interface SuspicionInputs {
   numClasses: number;
   /** Training-set signals, each checked against the out-of-sample pseudo-labels before it gets weight. */
   checked: SuspicionSignal[];
+  /** Seeds the planted errors of the core's calibration (default 0). */
+  seed?: number;
 }
 
 export function suspicionScores(inputs: SuspicionInputs): Suspicion {
@@ -128,24 +149,28 @@ export function suspicionScores(inputs: SuspicionInputs): Suspicion {
     selfConfidence[i] = oosProbs[i * C + y[i]];
     margin[i] = selfConfidence[i] - other;
   }
-  const core: SuspicionSignal[] = [
-    { name: 'outOfSampleSelfConfidence', values: selfConfidence, higherIsSuspicious: false },
-    { name: 'outOfSampleMargin', values: margin, higherIsSuspicious: false },
-  ];
   const pseudo = pseudoLabels(oosProbs, y, C);
-  const parts: { ranks: Float64Array; raw: number; weight: SignalWeight }[] = [];
-  for (const s of core)
+  const calibration = calibrateCore(oosProbs, y, C, inputs.seed ?? 0);
+  const share = calibration.selfConfidenceShare;
+  // The core keeps the weight of two signals (as when it was their even average); the calibration splits it.
+  const core: [SuspicionSignal, number][] = [
+    [{ name: 'outOfSampleSelfConfidence', values: selfConfidence, higherIsSuspicious: false }, 2 * share],
+    [{ name: 'outOfSampleMargin', values: margin, higherIsSuspicious: false }, 2 * (1 - share)],
+  ];
+  const parts: { ranks: Float64Array; raw: number; weight: SignalWeight; signal: SuspicionSignal }[] = [];
+  for (const [s, raw] of core)
     parts.push({
       ranks: suspicionRanks(s),
-      raw: 1,
+      raw,
       weight: { name: s.name, weight: 0, role: 'core', agreement: null },
+      signal: s,
     });
   for (const s of inputs.checked) {
     if (s.values.length !== n) throw new RangeError(`signal ${s.name} has ${s.values.length} values for ${n} samples`);
     const ranks = suspicionRanks(s);
     const { auc, significant } = agreementWith(ranks, pseudo);
     const raw = significant ? (2 * auc - 1) ** 2 : 0;
-    parts.push({ ranks, raw, weight: { name: s.name, weight: 0, role: 'checked', agreement: auc } });
+    parts.push({ ranks, raw, weight: { name: s.name, weight: 0, role: 'checked', agreement: auc }, signal: s });
   }
   const total = parts.reduce((sum, part) => sum + part.raw, 0);
   const scores = new Float64Array(n);
@@ -160,8 +185,36 @@ export function suspicionScores(inputs: SuspicionInputs): Suspicion {
     if (v > 0) pos++;
     else if (v < 0) neg++;
   }
+  const evidence = parts.filter((p) => p.signal.evidence);
+  if (evidence.length > 0) {
+    const floor = pos > 0 ? median(scores.filter((_, i) => pseudo[i] > 0)) : EVIDENCE_FLOOR_WITHOUT_PSEUDO;
+    for (const part of evidence) {
+      part.weight.floor = floor;
+      const v = part.signal.values;
+      for (let i = 0; i < n; i++) {
+        const lift = Math.min(Math.max(v[i], 0), 1) * floor;
+        if (lift > scores[i]) scores[i] = lift;
+      }
+    }
+  }
   const signals = parts.map((p) => p.weight);
-  return { scores, signals, pseudoPositives: pos, pseudoNegatives: neg, explanation: explain(signals) };
+  return {
+    scores,
+    signals,
+    pseudoPositives: pos,
+    pseudoNegatives: neg,
+    calibration,
+    explanation: explain(signals, calibration),
+  };
+}
+
+/** No sample is confidently another class: an evidence signal lifts to the top tenth. */
+const EVIDENCE_FLOOR_WITHOUT_PSEUDO = 0.9;
+
+function median(values: Float64Array): number {
+  const sorted = Float64Array.from(values).sort();
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
 }
 
 const READABLE: Record<string, string> = {
@@ -169,16 +222,22 @@ const READABLE: Record<string, string> = {
   outOfSampleMargin: 'out-of-sample margin',
   trainLoss: 'training loss',
   selfInfluence: 'self-influence',
+  duplicateLabelConflict: 'a duplicate with another label',
 };
 
-function explain(signals: SignalWeight[]): string {
+function explain(signals: SignalWeight[], calibration: CoreCalibration): string {
   const pct = (w: number) => `${Math.round(w * 100)}%`;
   const used = signals.filter((s) => s.role === 'checked' && s.weight > 0);
-  const dropped = signals.filter((s) => s.role === 'checked' && s.weight === 0);
+  const dropped = signals.filter((s) => s.role === 'checked' && s.weight === 0 && s.floor === undefined);
+  const evidence = signals.filter((s) => s.floor !== undefined);
   const name = (s: SignalWeight) => READABLE[s.name] ?? s.name;
-  const core = signals.filter((s) => s.role === 'core');
-  let text =
-    `Suspicion ranks samples by ${core.map(name).join(' and ')} ` + `(${pct(core.reduce((a, s) => a + s.weight, 0))})`;
+  const core = signals.filter((s) => s.role === 'core' && s.weight > 0);
+  let text = `Suspicion ranks samples by ${core.map((s) => `${name(s)} (${pct(s.weight)})`).join(' and ')}`;
+  const chosen = calibration.candidates.find((c) => c.selfConfidenceShare === calibration.selfConfidenceShare);
+  if (chosen)
+    text +=
+      ` — the mix that best found ${calibration.planted} label errors planted in a copy of the labels ` +
+      `(AUROC ${chosen.auroc.toFixed(2)})`;
   if (used.length > 0)
     text +=
       `, plus ` +
@@ -187,5 +246,9 @@ function explain(signals: SignalWeight[]): string {
       `samples they are sure about`;
   if (dropped.length > 0)
     text += `; ${dropped.map(name).join(' and ')} did not agree with them on this data and got no weight`;
+  if (evidence.length > 0)
+    text +=
+      `; a sample with ${evidence.map(name).join(' or ')} ranks at least with the samples the held-out models ` +
+      `confidently place in another class`;
   return `${text}.`;
 }

@@ -15,7 +15,7 @@ import { fitFrozen, frozenFingerprint, type FrozenFeatures } from './fitFrozen';
 import { type DataViews, fit, type Fitted, fitSettings, resolveWorkers, trainingViews } from './fit';
 import { dataFingerprint, loadFit, saveFit } from './fitStore';
 import { DEFAULTS, type AnalyzeOptions, type Progress } from './options';
-import { runIssues } from './issuesStage';
+import { duplicateConflictSignals, issueNeighbours, runIssues } from './issuesStage';
 import { verify } from './reliabilityStage';
 import { score } from './score';
 import { StageClock } from './stageClock';
@@ -103,7 +103,11 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
   }
   throwIfAborted(options.signal);
 
+  // The duplicates come before the ranking: a duplicate with another label is one of its signals.
+  const neighbours = options.skipIssues ? null : issueNeighbours(fitted, data, options.signal);
+  if (neighbours) clock.lap('issues');
   const scored = await score(fitted, views, options, {
+    extraSignals: duplicateConflictSignals(neighbours),
     scoreCachePath: options.fitPath ? `${options.fitPath}.scores` : undefined,
     log: options.onFitCache,
     signal: options.signal,
@@ -123,7 +127,12 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
   if (reliability) clock.lap('verify');
   const issues = options.skipIssues
     ? null
-    : runIssues(fitted, data, scored, { removeHarmful: options.removeHarmful, signal: options.signal, report });
+    : runIssues(fitted, data, scored, {
+        removeHarmful: options.removeHarmful,
+        neighbours: neighbours ?? undefined,
+        signal: options.signal,
+        report,
+      });
   if (issues) clock.lap('issues');
 
   return assemble({ data, backend, fitted, scored, reliability, issues, timings: clock });

@@ -185,7 +185,7 @@ export function assemble(assembled: AssembleInput): ResultsFile {
       confidentJoint: ranking.confidentJoint,
       estimatedRange: { low: ranking.count.low, high: ranking.count.high },
       countEstimator: ranking.count.estimator,
-      suspicion: { explanation: ranking.explanation, signals: ranking.signals },
+      suspicion: { explanation: ranking.explanation, signals: ranking.signals, calibration: ranking.calibration },
     },
     ...(assembled.issues ? { issues: issuesSection(assembled.issues, ranking.estimatedCount) } : {}),
     train,

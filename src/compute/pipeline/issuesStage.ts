@@ -1,5 +1,11 @@
-/** Wires the data-issue passes (src/compute/issues, issue 17) to a scored fit. */
-import { findIssues, type IssuesReport } from '../issues';
+/**
+ * Wires the data-issue passes (src/compute/issues, issue 17) to a scored fit. The neighbour search and the duplicate
+ * sets come first (issueNeighbours, before the ranking: a duplicate with another label feeds it); the rest runs on
+ * the scored fit and takes them back.
+ */
+import { findIssues, findNeighbours, type IssueNeighbours, type IssuesReport } from '../issues';
+import type { HeadState } from '../issues/harmful';
+import type { SuspicionSignal } from '../mislabel/suspicion';
 import type { LoadedDataset } from '../types';
 import type { Fitted } from './fit';
 import type { Progress } from './options';
@@ -8,8 +14,46 @@ import type { Scored } from './score';
 export interface IssuesStageOptions {
   /** Most harmful samples removed by the remove-and-retrain check; 0 skips it; default 1% of the training set. */
   removeHarmful?: number;
+  /** The neighbours and duplicates found before the ranking (issueNeighbours). */
+  neighbours?: IssueNeighbours;
   signal?: AbortSignal;
   report: (p: Progress) => void;
+}
+
+function headState(fitted: Fitted, signal: AbortSignal | undefined): HeadState {
+  return {
+    train: fitted.train,
+    test: fitted.test,
+    shape: fitted.shape,
+    head: fitted.net.head,
+    trainProbs: fitted.trainProbs,
+    testProbs: fitted.testProbs,
+    l2: fitted.l2,
+    factor: fitted.factor,
+    damping: fitted.headDamping,
+    signal,
+  };
+}
+
+/** The feature-space neighbours and duplicate sets of a fit (no ranking needed). */
+export function issueNeighbours(fitted: Fitted, data: LoadedDataset, signal?: AbortSignal): IssueNeighbours {
+  return findNeighbours({
+    state: headState(fitted, signal),
+    trainHash: data.train.contentHash,
+    testHash: data.test.contentHash,
+    seed: fitted.settings.seed,
+    signal,
+  });
+}
+
+/**
+ * The label-ranking signal of the duplicates: a training sample whose duplicate carries another label (one of the two
+ * is wrong). None when no duplicate set has two labels (an all-zero signal says nothing).
+ */
+export function duplicateConflictSignals(neighbours: IssueNeighbours | null): SuspicionSignal[] {
+  const values = neighbours?.duplicateLabelConflict;
+  if (!values || !values.some((v) => v > 0)) return [];
+  return [{ name: 'duplicateLabelConflict', values, higherIsSuspicious: true, evidence: true }];
 }
 
 export function runIssues(
@@ -20,18 +64,7 @@ export function runIssues(
 ): IssuesReport {
   const likely = new Set<number>(Array.from(scored.ranking.order.subarray(0, scored.ranking.estimatedCount)));
   return findIssues({
-    state: {
-      train: fitted.train,
-      test: fitted.test,
-      shape: fitted.shape,
-      head: fitted.net.head,
-      trainProbs: fitted.trainProbs,
-      testProbs: fitted.testProbs,
-      l2: fitted.l2,
-      factor: fitted.factor,
-      damping: fitted.headDamping,
-      signal: options.signal,
-    },
+    state: headState(fitted, options.signal),
     classes: data.classes,
     inputs: {
       train: { x: data.train.x, n: data.train.y.length, d: data.dims },
@@ -41,6 +74,7 @@ export function runIssues(
     testHash: data.test.contentHash,
     oosProbs: fitted.oosProbs,
     likelyLabelIssue: (i) => likely.has(i),
+    neighbours: options.neighbours,
     removeHarmful: options.removeHarmful,
     seed: fitted.settings.seed,
     signal: options.signal,

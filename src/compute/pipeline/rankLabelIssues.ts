@@ -3,6 +3,7 @@ import { confidentJoint } from '../mislabel/confidentJoint';
 import { normalizedMargin, suggestedLabels } from '../mislabel/signals';
 import { type SignalWeight, type SuspicionSignal, suspicionScores } from '../mislabel/suspicion';
 import { type CountEstimate, estimateLabelIssues } from '../mislabel/count';
+import type { CoreCalibration } from '../mislabel/calibrate';
 
 export interface LabelIssueRanking {
   /** Out-of-sample probabilities from cross-fitting, n × C. */
@@ -18,6 +19,8 @@ export interface LabelIssueRanking {
   order: Int32Array;
   /** The signals suspicion combined, their weights, and the sentence that says so. */
   signals: SignalWeight[];
+  /** How the core's mix of self-confidence and margin was chosen (errors planted in a copy of the labels). */
+  calibration: CoreCalibration;
   explanation: string;
 }
 
@@ -33,6 +36,8 @@ export function rankLabelIssues(input: {
    * out-of-sample core on this dataset (mislabel/suspicion.ts).
    */
   extraSignals?: SuspicionSignal[];
+  /** Seeds the core's calibration (the errors planted in a copy of the labels). */
+  seed?: number;
 }): LabelIssueRanking {
   const { oosProbs, y, numClasses } = input;
   const margin = normalizedMargin(oosProbs, y, numClasses);
@@ -45,6 +50,7 @@ export function rankLabelIssues(input: {
       { name: 'selfInfluence', values: input.selfInfluence, higherIsSuspicious: true },
       ...(input.extraSignals ?? []),
     ],
+    seed: input.seed,
   });
   const scores = suspicion.scores;
   const joint = confidentJoint(oosProbs, y, numClasses);
@@ -60,6 +66,7 @@ export function rankLabelIssues(input: {
     confidentJoint: joint.calibrated,
     order,
     signals: suspicion.signals,
+    calibration: suspicion.calibration,
     explanation: suspicion.explanation,
   };
 }
@@ -81,9 +88,10 @@ export function rankTestLabels(
   y: Int32Array,
   numClasses: number,
   errorRate: number,
+  seed = 0,
 ): TestLabelRanking {
   if (y.length === 0) return { suspicion: new Float64Array(0), suggested: new Int32Array(0), likely: new Set() };
-  const { scores } = suspicionScores({ oosProbs: testProbs, y, numClasses, checked: [] });
+  const { scores } = suspicionScores({ oosProbs: testProbs, y, numClasses, checked: [], seed });
   const order = Int32Array.from({ length: y.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
   const k = Math.round(Math.min(Math.max(errorRate, 0), 1) * y.length);
   return {

@@ -25,6 +25,7 @@ import {
   saveIterativeScores,
   truncate,
 } from './scoreCache';
+import type { SuspicionSignal } from '../mislabel/suspicion';
 import type { StageClock } from './stageClock';
 
 export interface ScoreOptions {
@@ -46,6 +47,8 @@ export interface Scored {
 }
 
 export interface ScoreContext {
+  /** More label-ranking signals (a duplicate with another label: issuesStage.ts); each must earn its weight. */
+  extraSignals?: SuspicionSignal[];
   /** Where the exact method's scores of this fit are kept for later runs (scoreCache.ts); none: not kept. */
   scoreCachePath?: string;
   /** A line for the log: whether kept scores were used. */
@@ -152,6 +155,8 @@ function rank(fitted: Fitted, influence: InfluenceStageResult, ctx: ScoreContext
     numClasses: c,
     trainLoss,
     selfInfluence: influence.selfInfluence,
+    extraSignals: ctx.extraSignals,
+    seed: fitted.settings.seed,
   });
   const testLoss = headLosses(fitted.testProbs, fitted.test.y, c);
   const testRanking = rankTestLabels(
@@ -159,6 +164,7 @@ function rank(fitted: Fitted, influence: InfluenceStageResult, ctx: ScoreContext
     fitted.test.y,
     c,
     ranking.estimatedCount / Math.max(fitted.train.y.length, 1),
+    fitted.settings.seed,
   );
   ctx.clock.lap('ranking');
   return { ranking, testRanking, trainLoss, testLoss };

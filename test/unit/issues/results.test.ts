@@ -77,6 +77,11 @@ test(
       .map((r) => r.source.line)
       .sort((a, b) => a! - b!);
     assert.deepEqual(conflicted, [9, 153]);
+    // …and it reaches the label ranking: both rows score at least the floor the conflict sets.
+    const conflictSignal = results.labelIssues.suspicion?.signals.find((s) => s.name === 'duplicateLabelConflict');
+    assert.ok(conflictSignal?.floor !== undefined, JSON.stringify(results.labelIssues.suspicion));
+    for (const r of results.train.filter((t) => t.source.line === 9 || t.source.line === 153))
+      assert.ok(r.suspicion >= conflictSignal.floor, `line ${r.source.line}: ${r.suspicion} < ${conflictSignal.floor}`);
     assert.ok(results.train.every((r) => Number.isFinite(r.testInfluence) && Number.isFinite(r.outlierScore)));
     const removal = issues.harmful.removal;
     assert.ok(removal);
