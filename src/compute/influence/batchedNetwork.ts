@@ -44,8 +44,15 @@ export interface BatchedNetwork {
   dispose(): void;
 }
 
-/** Elements of one [m, B, width] activation the rows per pass are chosen for (16 MB of float32). */
+/**
+ * Rows per pass are sized for this many directions, whatever the call's count: the same rows then give every
+ * direction the same float32 sums whether it is solved alone or in a batch (a resumed solve equals a fresh one).
+ */
+const SIZED_FOR = 64;
+/** Elements of one [m, SIZED_FOR, width] tensor (16 MB of float32). */
 const ACTIVATION_BUDGET = 1 << 22;
+/** Multiply-adds of one layer's products per pass (≈ 0.1 s): a cancel is seen between passes. */
+const WORK_BUDGET = 1 << 28;
 
 interface DenseLayer {
   /** Index of the kernel [in, out] in the parameter list; the bias is the next one. */
@@ -77,11 +84,12 @@ export function createBatchedNetwork(
   signal?: AbortSignal,
 ): BatchedNetwork | undefined {
   const params = networkTensors(net);
-  const layers = denseChain(net, params);
-  if (!layers) {
+  const chain = denseChain(net, params);
+  if (!chain) {
     tf.dispose(params);
     return undefined;
   }
+  const layers: DenseLayer[] = chain;
   const l2 = data.n * net.config.weightDecay;
   const sizes = params.map((p) => p.size);
   const offsets: number[] = [];
@@ -92,13 +100,15 @@ export function createBatchedNetwork(
   }
   // Explicit transposes: a matMul with a transpose flag is several times slower on wasm (tf/fastMatMulGradient.ts).
   const kernelsT = layers.map((l) => tf.transpose(params[l.kernel]) as tf.Tensor2D);
-  const widest = Math.max(data.dims, ...layers.map((l) => l.width));
+  const widest = Math.max(...layers.map((l) => l.width), ...layers.slice(1).map((l) => l.fanIn));
+  const macsPerRow = layers.reduce((sum, l) => sum + l.fanIn * l.width, 0) * SIZED_FOR;
+  const rowsPerPass = Math.max(
+    8,
+    Math.min(data.n, Math.floor(ACTIVATION_BUDGET / (SIZED_FOR * widest)), Math.floor(WORK_BUDGET / macsPerRow)),
+  );
   const order = identityOrder(data.n);
   const numClasses = data.numClasses;
   let disposed = false;
-
-  const rowsPerPass = (count: number) =>
-    Math.max(16, Math.min(data.n, Math.floor(ACTIVATION_BUDGET / (count * widest))));
 
   /** Layer l's kernels of every direction side by side, [in, B·out] (and their transposes [out, B·in]). */
   function sideBySide(
@@ -170,7 +180,7 @@ export function createBatchedNetwork(
       }
       z = tf.add(z, dirs[l].bias);
       rz.push(z);
-      if (l < layers.length - 1) ra.push(tf.mul(z, masks[l]));
+      if (l < layers.length - 1) ra.push(tf.mul(z, masks[l]) as tf.Tensor3D);
     });
     return { rz, ra };
   }
@@ -182,21 +192,20 @@ export function createBatchedNetwork(
     };
   }
 
-  function check(vs: readonly unknown[]): void {
+  function check(): void {
     if (disposed) throw new Error('the batched network was disposed');
-    if (vs.length === 0) return;
   }
 
   return {
     numParams,
     hvpMany(vs) {
-      check(vs);
+      check();
       const count = vs.length;
       const out = vs.map(() => new Float64Array(numParams));
       if (count === 0) return out;
       const dirs = layers.map((_, l) => sideBySide(vs, l));
       try {
-        const step = rowsPerPass(count);
+        const step = rowsPerPass;
         for (let start = 0; start < data.n; start += step) {
           // A pass over the data for many vectors can take seconds: a cancel is seen between blocks of samples.
           throwIfAborted(signal);
@@ -210,7 +219,7 @@ export function createBatchedNetwork(
             const p3 = tf.expandDims(p, 1);
             const rzL = rz[last];
             // Rδ_L = p ⊙ Rz_L − p (p · Rz_L), per sample and direction.
-            let rDelta = tf.sub(tf.mul(p3, rzL), tf.mul(p3, tf.sum(tf.mul(p3, rzL), 2, true))) as tf.Tensor3D;
+            let rDelta: tf.Tensor = tf.sub(tf.mul(p3, rzL), tf.mul(p3, tf.sum(tf.mul(p3, rzL), 2, true)));
             let d = delta;
             const grads: tf.Tensor[] = new Array(params.length);
             for (let l = last; l >= 0; l--) {
@@ -236,7 +245,7 @@ export function createBatchedNetwork(
                 [m, count, fanIn],
               );
               const own = tf.reshape(tf.matMul(d, dirs[l].wideT), [m, count, fanIn]);
-              rDelta = tf.mul(tf.add(carried, own), masks[l - 1]) as tf.Tensor3D;
+              rDelta = tf.mul(tf.add(carried, own), masks[l - 1]);
               d = tf.mul(tf.matMul(d, kernelsT[l]), tf.squeeze(masks[l - 1], [1])) as tf.Tensor2D;
             }
             return grads;
@@ -263,13 +272,13 @@ export function createBatchedNetwork(
       return out;
     },
     dotsMany(xs) {
-      check(xs);
+      check();
       const count = xs.length;
       const out = xs.map(() => new Float64Array(data.n));
       if (count === 0) return out;
       const dirs = layers.map((_, l) => sideBySide(xs, l));
       try {
-        const step = rowsPerPass(count);
+        const step = rowsPerPass;
         for (let start = 0; start < data.n; start += step) {
           throwIfAborted(signal);
           const end = Math.min(data.n, start + step);
