@@ -340,6 +340,8 @@ const checkResults = object({
           iterations: nonNegInt,
           relativeResidual: measure,
           converged: bool,
+          /** gif: the least-squares optimality ‖Mᵀ(g − Mx)‖/‖Mᵀg‖ (relativeResidual is its misfit, > 0 by nature). */
+          normalResidual: optional(measure),
           cutShort: optional(bool),
         }),
       ),

@@ -61,8 +61,11 @@ export interface IterativeOptions {
    * residual they reached (`cutShort`); samples not yet started stay unexplained (`solved` < explained.length).
    */
   budgetSeconds?: number;
-  /** Explained samples done, in [0, total]; within a batch, by the solvers' progress (batchSolvers.ts). */
-  onProgress?: (done: number, total: number) => void;
+  /**
+   * Explained samples done, in [0, total], and the estimated seconds left (from the solvers' progress within a batch,
+   * batchSolvers.ts: a batch's samples all finish at its end, so the count alone would say nothing until then).
+   */
+  onProgress?: (done: number, total: number, secondsLeft?: number) => void;
   /**
    * The first explained samples, already solved by an earlier run on the same
    * operator (pipeline/scoreCache.ts): their rows, and the solver state after
@@ -89,7 +92,15 @@ export interface IterativeResult {
    * Per explained test sample: solver iterations and final relative residual; `cutShort` when the time budget
    * stopped it before its tolerance or its iteration cap.
    */
-  solves: { test: number; iterations: number; relativeResidual: number; converged: boolean; cutShort?: boolean }[];
+  solves: {
+    test: number;
+    iterations: number;
+    relativeResidual: number;
+    converged: boolean;
+    /** gif: ‖Mᵀ(g − Mx)‖/‖Mᵀg‖, the least-squares optimality its convergence is judged by. */
+    normalResidual?: number;
+    cutShort?: boolean;
+  }[];
   /** How many of the explained samples were solved (fewer than asked only when the budget ran out first). */
   solved: number;
   /** lissa: the scale it settled on (the last solve's). */
@@ -180,10 +191,25 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
     // always runs, cut short if need be, so a run always explains something.
     if (first > resumed && deadline !== undefined && performance.now() > deadline) break;
     const ids = Array.from(explained.subarray(first, Math.min(first + SOLVE_BATCH, explained.length)));
+    const started = performance.now();
     const gradients = ids.map((t) => operator.testGradient(t));
     const control: BatchControl = {
       deadline,
-      onProgress: (fraction) => options.onProgress?.(first + Math.floor(fraction * ids.length), explained.length),
+      onProgress: (fraction) => {
+        // The batch's solves end together: the time left comes from the solvers' own progress (residuals and
+        // iteration caps), the later batches at this batch's pace, and never past the budget.
+        const now = performance.now();
+        const byTime = deadline !== undefined ? (now - started) / (deadline - started) : 0;
+        const share = Math.min(1, Math.max(fraction, byTime));
+        let secondsLeft: number | undefined;
+        if (share > 0) {
+          const batchSeconds = (now - started) / share / 1000;
+          const later = explained.length - first - ids.length;
+          secondsLeft = batchSeconds * (1 - share) + (later / ids.length) * batchSeconds;
+          if (deadline !== undefined) secondsLeft = Math.min(secondsLeft, Math.max(0, (deadline - now) / 1000));
+        }
+        options.onProgress?.(first + Math.floor(share * ids.length), explained.length, secondsLeft);
+      },
     };
     let xs: Float64Array[];
     let reports: ColumnReport[];
@@ -251,6 +277,9 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
         iterations: report.iterations,
         relativeResidual: report.relativeResidual,
         converged: report.converged,
+        ...('normalResidual' in report && typeof report.normalResidual === 'number'
+          ? { normalResidual: report.normalResidual }
+          : {}),
         ...(report.cutShort ? { cutShort: true } : {}),
       });
       states.push({ damping, ...(lissaScale !== undefined ? { lissaScale } : {}) });

@@ -220,8 +220,14 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
   const nTest = input.test.n;
   // One count per unit of the method's main loop (training samples, or solves), from 0 at the start
   // of the stage to its total, so the bar moves and the time left is estimated from the first unit on.
-  const progress = (done: number, total: number, phase?: string) =>
-    input.report({ stage: 'influence', done, total, message: phase ? `${method}: ${phase}` : method });
+  const progress = (done: number, total: number, phase?: string, secondsLeft?: number) =>
+    input.report({
+      stage: 'influence',
+      done,
+      total,
+      message: phase ? `${method}: ${phase}` : method,
+      ...(secondsLeft !== undefined ? { secondsLeft } : {}),
+    });
 
   if (method === 'exact') {
     if (!input.factor)
@@ -315,7 +321,7 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
       seed: input.seed,
       signal: input.signal,
       budgetSeconds: input.solverSeconds,
-      onProgress: progress,
+      onProgress: (done, total, secondsLeft) => progress(done, total, undefined, secondsLeft),
       resume: input.resume,
     });
     // The budget may have ended the stage before every requested sample had a solve.
@@ -388,17 +394,20 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
 function budgetWarnings(
   method: InfluenceMethod,
   input: Pick<InfluenceStageInput, 'solverSeconds'>,
-  cutShort: readonly { relativeResidual: number }[],
+  cutShort: readonly { relativeResidual: number; normalResidual?: number }[],
   notStarted: number,
 ): string[] {
   const warnings: string[] = [];
   const budget = `the ${input.solverSeconds} s time budget (${optionRef('solverSeconds')})`;
   if (cutShort.length > 0) {
-    const worst = Math.max(...cutShort.map((s) => s.relativeResidual));
+    // gif's misfit stays > 0 at its solution: its least-squares optimality says how far it is.
+    const gif = cutShort.every((s) => s.normalResidual !== undefined);
+    const worst = Math.max(...cutShort.map((s) => (gif ? (s.normalResidual as number) : s.relativeResidual)));
     warnings.push(
       `The ${method} solves of ${cutShort.length} explained test sample(s) were cut short by ${budget} before ` +
-        `reaching their tolerance: relative residual up to ${worst.toPrecision(2)} (per sample in ` +
-        `influence.solves); their proponents and opponents are approximate. A larger budget lets them finish.`,
+        `reaching their tolerance: ${gif ? 'least-squares optimality' : 'relative residual'} up to ` +
+        `${worst.toPrecision(2)} (per sample in influence.solves); their proponents and opponents are ` +
+        `approximate. A larger budget lets them finish.`,
     );
   }
   if (notStarted > 0) {
