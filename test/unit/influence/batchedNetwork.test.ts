@@ -8,6 +8,8 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createSharedCancelFlag, raiseSharedCancelFlag, signalFromSharedFlag } from '../../../src/compute/cancel';
+import { CancelledError } from '../../../src/compute/errors';
 import { createBatchedNetwork } from '../../../src/compute/influence/batchedNetwork';
 import { createLossJvp } from '../../../src/compute/influence/lossJvp';
 import { defaultModelConfig } from '../../../src/compute/models/defaults';
@@ -89,4 +91,15 @@ for (const [name, net] of [
 test('a body that is not a chain of dense layers is not batched (the caller loops)', async () => {
   const net = { ...mlp, config: { ...mlp.config, kind: 'cnn' as const } };
   assert.equal(createBatchedNetwork(net, data), undefined);
+});
+
+test('a cancel raised in shared memory stops a pass over the data between blocks of samples', () => {
+  const flag = createSharedCancelFlag();
+  const batched = createBatchedNetwork(mlp, data, signalFromSharedFlag(flag))!;
+  const v = [new Float64Array(batched.numParams).fill(0.1)];
+  assert.equal(batched.hvpMany(v).length, 1);
+  raiseSharedCancelFlag(flag);
+  assert.throws(() => batched.hvpMany(v), CancelledError);
+  assert.throws(() => batched.dotsMany(v), CancelledError);
+  batched.dispose();
 });
