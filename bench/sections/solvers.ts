@@ -27,7 +27,7 @@ import {
 import { createLossJvp } from '../../src/compute/influence/lossJvp';
 import { fullNetworkOperator, headOperator, type InfluenceOperator } from '../../src/compute/influence/operators';
 import { lastAxisNeuronParameters } from '../../src/compute/solvers/neuronSelection';
-import { mnistCounts, mnistImage } from '../../src/compute/demo/mnistSource';
+import { mnistCounts, mnistImage } from '../../src/demo/mnistSource';
 import { defaultModelConfig } from '../../src/compute/models/defaults';
 import { createFullObjective, trainNetwork } from '../../src/compute/models/train';
 import type { TrainedNetwork, TrainingData } from '../../src/compute/models/types';
