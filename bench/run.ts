@@ -7,6 +7,7 @@
  *   kernels    wasm matMul peak vs the achieved GFLOP/s of the influence kernels
  *   scaling    wall time and peak memory against N (to 100,000) and P (to 5,000)
  *   issues     duplicates, leakage, outliers and harmful samples planted in the MNIST demo
+ *   solvers    cg, lissa and gif on the digits MLP and cg on the MNIST logreg head, batched against one at a time
  * Each section is wrapped: a failure is reported and the others still run.
  * Progress goes to stderr.
  */
@@ -26,6 +27,7 @@ import { runKernels } from './sections/kernels';
 import { runOnnx } from './sections/onnx';
 import { runIssuesBench } from './sections/issues';
 import { runScaling } from './sections/scaling';
+import { runSolvers } from './sections/solvers';
 
 async function main(): Promise<number> {
   let args;
@@ -94,6 +96,7 @@ async function main(): Promise<number> {
       ['scaling', () => runScaling({ quick: args.quick, tempDir })],
       ['onnx', () => runOnnx({ quick: args.quick, tempDir })],
       ['issues', () => runIssuesBench({ quick: args.quick, tempDir })],
+      ['solvers', () => runSolvers({ quick: args.quick })],
     ];
     for (const [name, run] of plan) {
       if (!selected(name)) continue;

@@ -1,7 +1,7 @@
 /** Command-line flags of `npm run bench -- …`. */
 import path from 'node:path';
 
-export const SECTIONS = ['e2e', 'detection', 'kernels', 'scaling', 'onnx', 'issues'] as const;
+export const SECTIONS = ['e2e', 'detection', 'kernels', 'scaling', 'onnx', 'issues', 'solvers'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 const ALIASES: Record<string, SectionName> = {
@@ -22,6 +22,9 @@ const ALIASES: Record<string, SectionName> = {
   issues: 'issues',
   duplicates: 'issues',
   outliers: 'issues',
+  solvers: 'solvers',
+  solver: 'solvers',
+  iterative: 'solvers',
 };
 
 export interface BenchArgs {

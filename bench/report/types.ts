@@ -3,6 +3,7 @@ import type { DetectionSection } from '../sections/detection';
 import type { E2eSection } from '../sections/endToEnd';
 import type { KernelSection } from '../sections/kernels';
 import type { OnnxSection } from '../sections/onnx';
+import type { SolverSection } from '../sections/solvers';
 import type { ScalingSection } from '../sections/scaling';
 import type { IssuesBench } from '../sections/issues';
 import type { InProcessProbe } from '../lib/probeInProcess';
@@ -31,6 +32,7 @@ export interface BenchResults {
     scaling?: SectionOutcome<ScalingSection>;
     onnx?: SectionOutcome<OnnxSection>;
     issues?: SectionOutcome<IssuesBench>;
+    solvers?: SectionOutcome<SolverSection>;
   };
   /** With --merge: when the runs whose other sections were kept started. */
   mergedFrom?: string[];

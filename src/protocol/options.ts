@@ -265,6 +265,19 @@ export const OPTIONS = {
     stage: 'score',
     cli: { arg: '<n>', parse: 'int' },
   }),
+  solverSeconds: option({
+    rule: rule(
+      'a positive number of seconds',
+      (v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0,
+    ),
+    default: 300,
+    doc:
+      'cg/lissa/gif: the most seconds their solves may take; past it they stop, ' +
+      'and the results say, per explained test sample, the residual reached',
+    stage: 'score',
+    cli: { arg: '<s>', parse: 'number' },
+    setting: { minimum: 1 },
+  }),
   verifyTestPoints: option({
     rule: positiveInt,
     default: 3,

@@ -329,6 +329,23 @@ const checkResults = object({
     explained: nullable(arrayOf(nonNegInt)),
     /** Solver diagnostics: iterations, residuals, LiSSA scale, |J| … */
     details: recordOf(anyOf(measure, str, bool)),
+    /**
+     * cg, lissa, gif: how each explained test sample's solve ended — its iterations, the relative residual reached,
+     * and `cutShort` when the solverSeconds budget stopped it before its tolerance. Absent for the other methods.
+     */
+    solves: optional(
+      arrayOf(
+        object({
+          test: nonNegInt,
+          iterations: nonNegInt,
+          relativeResidual: measure,
+          converged: bool,
+          /** gif: the least-squares optimality ‖Mᵀ(g − Mx)‖/‖Mᵀg‖ (relativeResidual is its misfit, > 0 by nature). */
+          normalResidual: optional(measure),
+          cutShort: optional(bool),
+        }),
+      ),
+    ),
     reliability: nullable(checkReliability),
   }),
   labelIssues: object({

@@ -68,28 +68,77 @@ export function createFastHeadObjective(data: HeadData, shape: HeadShape, l2: nu
  * U = Φ̃·V, S_i = p_i ⊙ u_i − p_i (p_i · u_i), H·v = Φ̃ᵀ·S + l2·v. Float32
  * products (relative error ~1e-6), so iterative solvers can reach ~1e-5
  * residuals with it; headHessianVectorProduct is the float64 reference.
+ * `hvpMany` does it for B vectors side by side: Φ̃·[V_1 … V_B] and
+ * Φ̃ᵀ·[S_1 … S_B], one pair of matMuls for a whole batched solver iteration;
+ * `dotsMany` gives g_i·x_b for every training sample i = r_i·(Φ̃_i·X_b) with
+ * r_i = p_i − onehot(y_i), one matMul for all b.
  */
 export function createFastHeadHvp(
   data: HeadData,
   shape: HeadShape,
   probs: Float64Array,
   l2: number,
-): { hvp: (v: Float64Array) => Float64Array; dispose(): void } {
+): {
+  hvp: (v: Float64Array) => Float64Array;
+  hvpMany: (vs: readonly Float64Array[]) => Float64Array[];
+  dotsMany: (xs: readonly Float64Array[]) => Float64Array[];
+  dispose(): void;
+} {
   const { numClasses: c } = shape;
   const d = shape.featureDim + 1;
   const n = data.n;
   const { phiTensor, phiTTensor } = featureTensors(data, shape);
-  const s = new Float32Array(n * c);
-  return {
-    hvp(v: Float64Array): Float64Array {
-      const u = readAndDispose(tf.tidy(() => tf.matMul(phiTensor, tf.tensor2d(Float32Array.from(v), [d, c]))));
-      for (let i = 0; i < n; i++) {
+  /** [V_1 … V_B] as a d × (B·c) matrix: row j holds every vector's row j. */
+  const sideBySide = (vs: readonly Float64Array[]) => {
+    const count = vs.length;
+    const out = new Float32Array(d * count * c);
+    vs.forEach((v, b) => {
+      if (v.length !== d * c) throw new Error(`vector has ${v.length} entries, the head ${d * c}`);
+      for (let j = 0; j < d; j++) for (let k = 0; k < c; k++) out[(j * count + b) * c + k] = v[j * c + k];
+    });
+    return tf.tensor2d(out, [d, count * c]);
+  };
+  const hvpMany = (vs: readonly Float64Array[]): Float64Array[] => {
+    const count = vs.length;
+    if (count === 0) return [];
+    const width = count * c;
+    const u = readAndDispose(tf.tidy(() => tf.matMul(phiTensor, sideBySide(vs))));
+    const s = new Float32Array(n * width);
+    for (let i = 0; i < n; i++) {
+      for (let b = 0; b < count; b++) {
+        const o = i * width + b * c;
         let pu = 0;
-        for (let k = 0; k < c; k++) pu += probs[i * c + k] * u[i * c + k];
-        for (let k = 0; k < c; k++) s[i * c + k] = probs[i * c + k] * (u[i * c + k] - pu);
+        for (let k = 0; k < c; k++) pu += probs[i * c + k] * u[o + k];
+        for (let k = 0; k < c; k++) s[o + k] = probs[i * c + k] * (u[o + k] - pu);
       }
-      const out = readAndDispose(tf.tidy(() => tf.matMul(phiTTensor, tf.tensor2d(s, [n, c]))));
-      return Float64Array.from(out, (x, q) => x + l2 * v[q]);
+    }
+    const out = readAndDispose(tf.tidy(() => tf.matMul(phiTTensor, tf.tensor2d(s, [n, width]))));
+    return vs.map((v, b) => {
+      const hv = new Float64Array(d * c);
+      for (let j = 0; j < d; j++)
+        for (let k = 0; k < c; k++) hv[j * c + k] = out[j * width + b * c + k] + l2 * v[j * c + k];
+      return hv;
+    });
+  };
+  return {
+    hvp: (v) => hvpMany([v])[0],
+    hvpMany,
+    dotsMany(xs) {
+      const count = xs.length;
+      if (count === 0) return [];
+      const width = count * c;
+      const u = readAndDispose(tf.tidy(() => tf.matMul(phiTensor, sideBySide(xs))));
+      const out = xs.map(() => new Float64Array(n));
+      for (let i = 0; i < n; i++) {
+        const y = data.y[i];
+        for (let b = 0; b < count; b++) {
+          const o = i * width + b * c;
+          let dotted = -u[o + y];
+          for (let k = 0; k < c; k++) dotted += probs[i * c + k] * u[o + k];
+          out[b][i] = dotted;
+        }
+      }
+      return out;
     },
     dispose() {
       phiTensor.dispose();

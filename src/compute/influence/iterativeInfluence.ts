@@ -3,17 +3,25 @@
  * factor (the whole network, or a wide last layer): for each examined test
  * sample t, x_t = (H + δI)⁻¹ g_t (cg, lissa) or the generalized-influence
  * least-squares x_t = H[:,J]⁺ g_t (gif), then infl(i, t) = g_i · x_t for all i.
+ * The samples are solved in batches (solvers/batchSolvers.ts): each iteration
+ * applies the operator to every active right-hand side in one call, and the
+ * rows g_i · x_t of a batch come from one pass too.
  *
  * The damping δ is shared across test samples: when a solver has to raise it
  * (negative curvature of a non-convex network), later solves start from the
  * raised value, so all scores come from the same operator.
  */
 import { checkedBeforeEachCall, throwIfAborted } from '../cancel';
-import { conjugateGradient } from '../solvers/conjugateGradient';
+import {
+  type BatchControl,
+  type ColumnReport,
+  conjugateGradientBatch,
+  generalizedInfluenceBatch,
+  type HvpMany,
+  lissaBatch,
+} from '../solvers/batchSolvers';
 import { extraDamping } from '../solvers/dampingPlan';
 import { estimateSpectrum } from '../solvers/lanczosEigen';
-import { frozenSubsetSolve, generalizedInfluenceSolve } from '../solvers/generalizedInfluence';
-import { lissa } from '../solvers/lissa';
 import { lastAxisNeuronParameters, selectNeuronParameters, squaredNormPerNeuron } from '../solvers/neuronSelection';
 import type { InfluenceOperator } from './operators';
 import { TopKTracker } from './topK';
@@ -48,7 +56,16 @@ export interface IterativeOptions {
   subsetCoverage?: number;
   seed?: number;
   signal?: AbortSignal;
-  onProgress?: (done: number, total: number) => void;
+  /**
+   * Seconds the solves may take in all (the solverSeconds option). Past it the running solves stop and report the
+   * residual they reached (`cutShort`); samples not yet started stay unexplained (`solved` < explained.length).
+   */
+  budgetSeconds?: number;
+  /**
+   * Explained samples done, in [0, total], and the estimated seconds left (from the solvers' progress within a batch,
+   * batchSolvers.ts: a batch's samples all finish at its end, so the count alone would say nothing until then).
+   */
+  onProgress?: (done: number, total: number, secondsLeft?: number) => void;
   /**
    * The first explained samples, already solved by an earlier run on the same
    * operator (pipeline/scoreCache.ts): their rows, and the solver state after
@@ -71,8 +88,21 @@ export interface IterativeResult {
   topK: TopKTracker;
   /** The damping the scores were computed with (≥ the starting one). */
   damping: number;
-  /** Per explained test sample: solver iterations and final relative residual. */
-  solves: { test: number; iterations: number; relativeResidual: number; converged: boolean }[];
+  /**
+   * Per explained test sample: solver iterations and final relative residual; `cutShort` when the time budget
+   * stopped it before its tolerance or its iteration cap.
+   */
+  solves: {
+    test: number;
+    iterations: number;
+    relativeResidual: number;
+    converged: boolean;
+    /** gif: ‖Mᵀ(g − Mx)‖/‖Mᵀg‖, the least-squares optimality its convergence is judged by. */
+    normalResidual?: number;
+    cutShort?: boolean;
+  }[];
+  /** How many of the explained samples were solved (fewer than asked only when the budget ran out first). */
+  solved: number;
   /** lissa: the scale it settled on (the last solve's). */
   lissaScale?: number;
   /** gif: the number of parameters in J, per explained test sample (J is chosen for each). */
@@ -114,11 +144,17 @@ export function selectSubset(
   return selectNeuronParameters(squaredNormPerNeuron(gradient, groups), groups, { fraction, coverage });
 }
 
+/** Right-hand sides solved together: one operator call per iteration serves them all. */
+export const SOLVE_BATCH = 64;
+
 export function computeIterativeInfluence(options: IterativeOptions): IterativeResult {
   const { operator, explained, method } = options;
   const tolerance = options.tolerance ?? 1e-5;
   const tracker = new TopKTracker(options.nTest, Math.min(options.topK, options.nTrain));
-  // Every solver iteration is one H·v: checking there sees a cancel within one iteration.
+  const deadline = options.budgetSeconds !== undefined ? performance.now() + options.budgetSeconds * 1000 : undefined;
+  // Every solver iteration is one batched H·v: checking there sees a cancel within one iteration
+  // (and the network's product checks between blocks of samples).
+  const hvpMany = checkedBeforeEachCall((vs: readonly Float64Array[]) => operator.hvpMany(vs), options.signal);
   const hvp = checkedBeforeEachCall(operator.hvp, options.signal);
   const scores = new Float64Array(explained.length * options.nTrain);
   const solves: IterativeResult['solves'] = [];
@@ -147,59 +183,109 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
     if (spectrum.lower <= 0) damping += extraDamping(spectrum);
   }
 
-  const gradients = Array.from(explained.subarray(resumed), (t) => operator.testGradient(t));
   const groups = method === 'gif' || method === 'gif-frozen' ? neuronGroups(operator) : [];
-
-  for (let e = resumed; e < explained.length; e++) {
+  let solved = resumed;
+  for (let first = resumed; first < explained.length; first += SOLVE_BATCH) {
     throwIfAborted(options.signal);
-    const g = gradients[e - resumed];
-    let x: Float64Array;
-    let report: { iterations: number; relativeResidual: number; converged: boolean };
+    // The budget is spent: the remaining samples stay unexplained (the results say how many). The first batch
+    // always runs, cut short if need be, so a run always explains something.
+    if (first > resumed && deadline !== undefined && performance.now() > deadline) break;
+    const ids = Array.from(explained.subarray(first, Math.min(first + SOLVE_BATCH, explained.length)));
+    const started = performance.now();
+    const gradients = ids.map((t) => operator.testGradient(t));
+    const control: BatchControl = {
+      deadline,
+      onProgress: (fraction) => {
+        // The batch's solves end together: the time left comes from the solvers' own progress (residuals and
+        // iteration caps), the later batches at this batch's pace, and never past the budget.
+        const now = performance.now();
+        const byTime = deadline !== undefined ? (now - started) / (deadline - started) : 0;
+        const share = Math.min(1, Math.max(fraction, byTime));
+        let secondsLeft: number | undefined;
+        if (share > 0) {
+          const batchSeconds = (now - started) / share / 1000;
+          const later = explained.length - first - ids.length;
+          secondsLeft = batchSeconds * (1 - share) + (later / ids.length) * batchSeconds;
+          if (deadline !== undefined) secondsLeft = Math.min(secondsLeft, Math.max(0, (deadline - now) / 1000));
+        }
+        options.onProgress?.(first + Math.floor(share * ids.length), explained.length, secondsLeft);
+      },
+    };
+    let xs: Float64Array[];
+    let reports: ColumnReport[];
     if (method === 'cg') {
-      let result = conjugateGradient(hvp, g, { damping, tolerance });
-      // Negative curvature: retry with the damping the solver suggests (a few times at most).
-      for (let retry = 0; retry < 6 && result.report.negativeCurvature; retry++) {
-        damping = Math.max(result.report.suggestedDamping ?? damping * 10, damping * 2, 1e-8);
-        result = conjugateGradient(hvp, g, { damping, tolerance });
+      let result = conjugateGradientBatch(hvpMany, gradients, { damping, tolerance }, control);
+      // Negative curvature: raise the damping for the whole batch (one operator for all scores) and solve again.
+      for (let retry = 0; retry < 6; retry++) {
+        const offending = result.reports.find((r) => r.negativeCurvature);
+        if (!offending?.curvatureDirection) break;
+        const spectrum = estimateSpectrum(hvp, operator.numParams, {
+          damping,
+          steps: 20,
+          start: offending.curvatureDirection,
+        });
+        damping = Math.max(damping + extraDamping(spectrum), damping * 2, 1e-8);
+        result = conjugateGradientBatch(hvpMany, gradients, { damping, tolerance }, control);
       }
-      ({ x, report } = result);
+      ({ xs, reports } = result);
     } else if (method === 'lissa') {
-      const result = lissa(hvp, g, {
-        damping,
-        tolerance,
-        seed: options.seed,
-        scale: lissaScale,
-        depth: options.lissaDepth ?? 1000,
-      });
-      damping = result.report.damping;
-      lissaScale = result.report.scale;
-      ({ x, report } = result);
-    } else {
-      const subset = selectSubset(
-        groups,
-        g,
-        options.subsetFraction ?? 0.1,
-        options.subsetCoverage ?? DEFAULT_SUBSET_COVERAGE,
+      const result = lissaBatch(
+        hvpMany,
+        gradients,
+        { damping, tolerance, seed: options.seed, scale: lissaScale, depth: options.lissaDepth ?? 1000 },
+        control,
       );
-      subsetSizes.push(subset.length);
-      const solve = method === 'gif' ? generalizedInfluenceSolve : frozenSubsetSolve;
-      const result = solve(hvp, g, subset, { damping, tolerance });
-      x = new Float64Array(operator.numParams);
-      subset.forEach((q, j) => (x[q] = result.x[j]));
-      report = result.report;
+      damping = result.damping;
+      lissaScale = result.scale;
+      ({ xs, reports } = result);
+    } else {
+      const subsets = gradients.map((g) =>
+        selectSubset(groups, g, options.subsetFraction ?? 0.1, options.subsetCoverage ?? DEFAULT_SUBSET_COVERAGE),
+      );
+      subsetSizes.push(...subsets.map((j) => j.length));
+      if (method === 'gif') {
+        ({ xs, reports } = generalizedInfluenceBatch(hvpMany, gradients, { damping, tolerance, subsets }, control));
+      } else {
+        // The naive restriction ((H+δI)_JJ)⁻¹·g_J: CG on each sample's own principal submatrix.
+        const restricted: HvpMany = (vs, columns) =>
+          hvpMany(vs.map((v, k) => embed(v, subsets[columns[k]], operator.numParams))).map((full, k) =>
+            Float64Array.from(subsets[columns[k]], (q) => full[q]),
+          );
+        const result = conjugateGradientBatch(
+          restricted,
+          gradients.map((g, k) => Float64Array.from(subsets[k], (q) => g[q])),
+          {
+            damping,
+            tolerance,
+            maxIterations: Math.max(50, Math.min(2 * Math.max(...subsets.map((j) => j.length)), 1000)),
+          },
+          control,
+        );
+        ({ xs, reports } = result);
+      }
+      xs = xs.map((x, k) => embed(x, subsets[k], operator.numParams));
     }
-    const row = operator.trainDots(x);
-    scores.set(row, e * options.nTrain);
-    const t = explained[e];
-    tracker.offerRow(t, 0, row, 0, row.length);
-    solves.push({
-      test: t,
-      iterations: report.iterations,
-      relativeResidual: report.relativeResidual,
-      converged: report.converged,
+    const rows = operator.trainDotsMany(xs);
+    ids.forEach((t, k) => {
+      const e = first + k;
+      const row = rows[k];
+      scores.set(row, e * options.nTrain);
+      tracker.offerRow(t, 0, row, 0, row.length);
+      const report = reports[k];
+      solves.push({
+        test: t,
+        iterations: report.iterations,
+        relativeResidual: report.relativeResidual,
+        converged: report.converged,
+        ...('normalResidual' in report && typeof report.normalResidual === 'number'
+          ? { normalResidual: report.normalResidual }
+          : {}),
+        ...(report.cutShort ? { cutShort: true } : {}),
+      });
+      states.push({ damping, ...(lissaScale !== undefined ? { lissaScale } : {}) });
     });
-    states.push({ damping, ...(lissaScale !== undefined ? { lissaScale } : {}) });
-    options.onProgress?.(e + 1, explained.length);
+    solved = first + ids.length;
+    options.onProgress?.(solved, explained.length);
   }
   const hasSubsets = groups.length > 0 || subsetSizes.length > 0;
   return {
@@ -208,7 +294,15 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
     solves,
     lissaScale,
     subsetSizes: hasSubsets ? subsetSizes : undefined,
-    scores,
+    scores: scores.subarray(0, solved * options.nTrain),
     states,
+    solved,
   };
+}
+
+/** A full-length vector with x at the indices J. */
+function embed(x: Float64Array, subset: Int32Array, size: number): Float64Array {
+  const full = new Float64Array(size);
+  subset.forEach((q, k) => (full[q] = x[k]));
+  return full;
 }

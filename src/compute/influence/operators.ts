@@ -16,6 +16,7 @@ import {
 } from '../head/softmaxHead';
 import { createFastHeadHvp } from '../head/fastHeadObjective';
 import type { Hvp } from '../solvers/types';
+import { createBatchedNetwork } from './batchedNetwork';
 import { createLossJvp } from './lossJvp';
 
 export interface InfluenceOperator {
@@ -24,10 +25,14 @@ export interface InfluenceOperator {
   numParams: number;
   /** H·v of the summed objective (regulariser included, no extra damping). */
   hvp: Hvp;
+  /** H·v for several vectors in one pass (one pair of matMuls on the head; one pass over the data on a network). */
+  hvpMany(vs: readonly Float64Array[]): Float64Array[];
   /** Loss gradient of test sample t over the target parameters. */
   testGradient(t: number): Float64Array;
   /** g_i·x for every training sample i. */
   trainDots(x: Float64Array): Float64Array;
+  /** trainDots for several x at once. */
+  trainDotsMany(xs: readonly Float64Array[]): Float64Array[];
   /** Parameter blocks (name, offset, size, shape) — for choosing neuron subsets. */
   layout: readonly { name: string; offset: number; size: number; shape: number[] }[];
   dispose(): void;
@@ -52,12 +57,17 @@ export function headOperator(
   const small = train.n * (f + 1) * c <= FLOAT64_HVP_LIMIT;
   // Built on first use: exact influence needs only gradients and dot products.
   let fast: ReturnType<typeof createFastHeadHvp> | undefined;
+  const fastHead = () => (fast ??= createFastHeadHvp(train, shape, trainProbs, l2));
+  const exactHvp = (v: Float64Array) => headHessianVectorProduct(train, shape, trainProbs, l2, v);
   return {
     target: 'last-layer',
     numParams: p,
-    hvp: small
-      ? (v) => headHessianVectorProduct(train, shape, trainProbs, l2, v)
-      : (v) => (fast ??= createFastHeadHvp(train, shape, trainProbs, l2)).hvp(v),
+    hvp: small ? exactHvp : (v) => fastHead().hvp(v),
+    hvpMany: (vs) => (small ? vs.map(exactHvp) : fastHead().hvpMany(vs)),
+    trainDotsMany(xs) {
+      // Small heads keep float64 dot products; large ones one float32 matMul for all x.
+      return small ? xs.map((x) => this.trainDots(x)) : fastHead().dotsMany(xs);
+    },
     testGradient(t) {
       perSampleGradients(test, shape, testProbs, t, t + 1, row);
       return Float64Array.from(row);
@@ -89,22 +99,38 @@ export function headOperator(
   };
 }
 
-export function fullNetworkOperator(net: TrainedNetwork, train: TrainingData, test: TrainingData): InfluenceOperator {
+export function fullNetworkOperator(
+  net: TrainedNetwork,
+  train: TrainingData,
+  test: TrainingData,
+  signal?: AbortSignal,
+): InfluenceOperator {
   const objective: FullObjective = createFullObjective(net, train);
   const jvp = createLossJvp(net, train);
+  // A dense chain (MLP, logistic regression): many products per pass; otherwise (the CNN) one at a time.
+  const batched = createBatchedNetwork(net, train, signal);
+  const hvp = batched
+    ? (v: Float64Array) => batched.hvpMany([v])[0]
+    : (v: Float64Array) => Float64Array.from(objective.hvp(Float32Array.from(v)));
+  const trainDots = batched
+    ? (x: Float64Array) => batched.dotsMany([x])[0]
+    : (x: Float64Array) => jvp.along(Float32Array.from(x));
   return {
     target: 'full',
     numParams: objective.numParams,
-    hvp: (v) => Float64Array.from(objective.hvp(Float32Array.from(v))),
+    hvp,
+    hvpMany: (vs) => (batched ? batched.hvpMany(vs) : vs.map(hvp)),
+    trainDotsMany: (xs) => (batched ? batched.dotsMany(xs) : xs.map(trainDots)),
     testGradient(t) {
       const x = test.x.subarray(t * test.dims, (t + 1) * test.dims);
       return Float64Array.from(objective.perSampleGradient({ x, label: test.y[t] }));
     },
-    trainDots: (x) => jvp.along(Float32Array.from(x)),
+    trainDots,
     layout: objective.layout,
     dispose() {
       objective.dispose();
       jvp.dispose();
+      batched?.dispose();
     },
   };
 }

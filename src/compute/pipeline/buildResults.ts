@@ -140,7 +140,8 @@ export function assemble(assembled: AssembleInput): ResultsFile {
       testSource: data.testSource,
       ...(data.testPath !== undefined ? { testPath: data.testPath } : {}),
       dims: data.dims,
-      warnings: data.warnings,
+      // The influence stage's warnings (solves cut short by the time budget) go where the CLI and the panel show them.
+      warnings: [...data.warnings, ...(influence.warnings ?? [])],
     },
     model: {
       kind: input.config.kind,
@@ -166,6 +167,7 @@ export function assemble(assembled: AssembleInput): ResultsFile {
       topK: input.topK,
       explained: influence.explained,
       details: influence.details,
+      ...(influence.solves ? { solves: influence.solves } : {}),
       reliability: input.reliability
         ? {
             pearson: input.reliability.pearson,

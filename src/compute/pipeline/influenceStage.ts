@@ -51,6 +51,8 @@ export interface InfluenceStageInput {
   /** Test samples explained by the iterative methods (exact and TracIn explain all). */
   explainCount: number;
   subsetFraction: number;
+  /** Iterative methods: seconds their solves may take (the solverSeconds option); absent = no limit. */
+  solverSeconds?: number;
   seed: number;
   signal?: AbortSignal;
   report: (p: Progress) => void;
@@ -77,6 +79,10 @@ export interface InfluenceStageResult {
   scoreRow(t: number): Float64Array;
   /** Iterative methods: what a later run on the same fit resumes from (scoreCache.ts). */
   iterative?: { selfInfluence: { values: Float64Array; method: string }; resume: IterativeResume };
+  /** Iterative methods: per explained test sample, how its solve ended (the results' influence.solves). */
+  solves?: IterativeResume['solves'];
+  /** What the user must know about these scores (solves cut short by the time budget): the results' warnings. */
+  warnings?: string[];
 }
 
 export function resolveMethod(
@@ -214,8 +220,14 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
   const nTest = input.test.n;
   // One count per unit of the method's main loop (training samples, or solves), from 0 at the start
   // of the stage to its total, so the bar moves and the time left is estimated from the first unit on.
-  const progress = (done: number, total: number, phase?: string) =>
-    input.report({ stage: 'influence', done, total, message: phase ? `${method}: ${phase}` : method });
+  const progress = (done: number, total: number, phase?: string, secondsLeft?: number) =>
+    input.report({
+      stage: 'influence',
+      done,
+      total,
+      message: phase ? `${method}: ${phase}` : method,
+      ...(secondsLeft !== undefined ? { secondsLeft } : {}),
+    });
 
   if (method === 'exact') {
     if (!input.factor)
@@ -308,16 +320,22 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
       subsetFraction: input.subsetFraction,
       seed: input.seed,
       signal: input.signal,
-      onProgress: progress,
+      budgetSeconds: input.solverSeconds,
+      onProgress: (done, total, secondsLeft) => progress(done, total, undefined, secondsLeft),
       resume: input.resume,
     });
+    // The budget may have ended the stage before every requested sample had a solve.
+    const solvedIds = explained.subarray(0, result.solved);
     const iterations = result.solves.map((s) => s.iterations);
     const rows = new Map<number, Float64Array>();
     const rowList: Float64Array[] = [];
-    Array.from(explained).forEach((t, e) => {
+    Array.from(solvedIds).forEach((t, e) => {
       rowList.push(result.scores.subarray(e * input.train.n, (e + 1) * input.train.n));
       rows.set(t, rowList[e]);
     });
+    const cutShort = result.solves.filter((s) => s.cutShort);
+    // A later run resumes only from solves that ended on their own (a larger budget takes a cut-short one further).
+    const keep = cutShort.length ? result.solves.findIndex((s) => s.cutShort) : result.solves.length;
     return {
       method,
       reason,
@@ -326,9 +344,12 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
       selfInfluence: self.values,
       selfInfluenceMethod: self.method,
       topK: result.topK,
-      explained: Array.from(explained),
+      explained: Array.from(solvedIds),
       details: {
         targetParameters: operator.numParams,
+        ...(input.solverSeconds !== undefined ? { solverSeconds: input.solverSeconds } : {}),
+        cutShort: cutShort.length,
+        ...(result.solved < explained.length ? { notStarted: explained.length - result.solved } : {}),
         meanIterations: iterations.reduce((a, b) => a + b, 0) / Math.max(iterations.length, 1),
         maxRelativeResidual: Math.max(0, ...result.solves.map((s) => s.relativeResidual)),
         allConverged: result.solves.every((s) => s.converged),
@@ -354,10 +375,45 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
       },
       iterative: {
         selfInfluence: self,
-        resume: { rows: rowList, solves: result.solves, subsetSizes: result.subsetSizes ?? [], states: result.states },
+        resume: {
+          rows: rowList.slice(0, keep),
+          solves: result.solves.slice(0, keep),
+          subsetSizes: (result.subsetSizes ?? []).slice(0, keep),
+          states: result.states.slice(0, keep),
+        },
       },
+      solves: result.solves,
+      warnings: budgetWarnings(method, input, cutShort, explained.length - result.solved),
     };
   } finally {
     operator.dispose();
   }
+}
+
+/** What the results say when the time budget stopped the solves (empty when it did not). */
+function budgetWarnings(
+  method: InfluenceMethod,
+  input: Pick<InfluenceStageInput, 'solverSeconds'>,
+  cutShort: readonly { relativeResidual: number; normalResidual?: number }[],
+  notStarted: number,
+): string[] {
+  const warnings: string[] = [];
+  const budget = `the ${input.solverSeconds} s time budget (${optionRef('solverSeconds')})`;
+  if (cutShort.length > 0) {
+    // gif's misfit stays > 0 at its solution: its least-squares optimality says how far it is.
+    const gif = cutShort.every((s) => s.normalResidual !== undefined);
+    const worst = Math.max(...cutShort.map((s) => (gif ? (s.normalResidual as number) : s.relativeResidual)));
+    warnings.push(
+      `The ${method} solves of ${cutShort.length} explained test sample(s) were cut short by ${budget} before ` +
+        `reaching their tolerance: ${gif ? 'least-squares optimality' : 'relative residual'} up to ` +
+        `${worst.toPrecision(2)} (per sample in influence.solves); their proponents and opponents are ` +
+        `approximate. A larger budget lets them finish.`,
+    );
+  }
+  if (notStarted > 0) {
+    warnings.push(
+      `${notStarted} test sample(s) asked for were not explained: ${budget} ran out before their solves started.`,
+    );
+  }
+  return warnings;
 }

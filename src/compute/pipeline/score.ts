@@ -34,6 +34,7 @@ export interface ScoreOptions {
   topK?: number;
   explain?: number;
   subsetFraction?: number;
+  solverSeconds?: number;
 }
 
 export interface Scored {
@@ -84,6 +85,7 @@ export async function score(
     topK,
     explainCount: options.explain ?? DEFAULTS.explain,
     subsetFraction: options.subsetFraction ?? DEFAULTS.subsetFraction,
+    solverSeconds: options.solverSeconds ?? DEFAULTS.solverSeconds,
     seed: fitted.settings.seed,
     signal: ctx.signal,
     report: ctx.report,

@@ -27,6 +27,8 @@ export class StageTimeLeft {
     }
     const elapsed = t - this.started;
     if (p.total > 0 && p.done >= p.total) return { ...p, secondsLeft: 0 };
+    // The stage's own estimate (the batched solves: their count moves only when a batch ends) wins.
+    if (p.secondsLeft !== undefined) return p;
     if (!(p.done > 0) || !(p.total > p.done) || elapsed < MIN_ELAPSED_MS) return p;
     return { ...p, secondsLeft: ((elapsed / p.done) * (p.total - p.done)) / 1000 };
   }

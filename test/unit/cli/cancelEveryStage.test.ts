@@ -87,6 +87,20 @@ const CASES: Case[] = [
     args: [...quick, ...noFactor, '--method', 'gif'],
   },
   {
+    // The MLP's whole network: every explained sample in one batch, many HVPs per pass over the data
+    // (influence/batchedNetwork.ts checks between blocks of samples).
+    name: 'influence, lissa over the whole network (batched solves)',
+    line: /^Influence \(lissa/m,
+    dataset: () => wide,
+    args: ['--model', 'mlp', '--hidden', '32', '--epochs', '1', '--folds', '2', '--method', 'lissa'],
+  },
+  {
+    name: 'influence, gif over the whole network (batched solves)',
+    line: /^Influence \(gif/m,
+    dataset: () => wide,
+    args: ['--model', 'mlp', '--hidden', '32', '--epochs', '1', '--folds', '2', '--method', 'gif'],
+  },
+  {
     name: 'influence, tracin',
     line: /^Influence \(tracin/m,
     dataset: () => wide,

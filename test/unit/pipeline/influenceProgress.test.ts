@@ -146,3 +146,37 @@ describe('a cancel raised in shared memory mid-stage stops it at the next block'
     assert.throws(() => invertLowerTriangular(a, n, signal), CancelledError);
   });
 });
+
+describe('the batched solves (issue 18 item 3)', () => {
+  for (const choice of ['cg', 'lissa', 'gif'] as MethodChoice[]) {
+    test(`${choice}: a time left while the one batch runs, before any solve has ended`, () => {
+      const reports: Progress[] = [];
+      runInfluenceStage({ ...base, choice, explainCount: 1, report: (p) => reports.push(p) });
+      const during = reports.filter((p) => p.done === 0 && p.secondsLeft !== undefined);
+      assert.ok(during.length > 0, `${choice}: ${JSON.stringify(reports)}`);
+      assert.ok(during.every((p) => p.secondsLeft! >= 0 && Number.isFinite(p.secondsLeft)));
+    });
+
+    test(`${choice}: a budget that has run out stops every solve after one step, says its residual and warns`, () => {
+      const result = runInfluenceStage({ ...base, choice, solverSeconds: 1e-9, report: () => {} });
+      assert.equal(result.solves?.length, base.explainCount, 'the first batch always runs');
+      for (const s of result.solves!) {
+        assert.equal(s.cutShort, true);
+        assert.equal(s.converged, false);
+        assert.equal(s.iterations, 1);
+        assert.ok(s.relativeResidual > 0 && Number.isFinite(s.relativeResidual));
+      }
+      assert.equal(result.details.cutShort, base.explainCount);
+      assert.equal(result.warnings?.length, 1);
+      assert.match(result.warnings![0], /cut short by the 1e-9 s time budget \(the solverSeconds option\)/);
+      assert.match(
+        result.warnings![0],
+        choice === 'gif' ? /least-squares optimality up to/ : /relative residual up to/,
+      );
+      assert.equal(result.iterative?.resume.rows.length, 0, 'a cut-short solve is not kept for a later run');
+      const unlimited = runInfluenceStage({ ...base, choice, report: () => {} });
+      assert.ok(unlimited.solves!.every((s) => !s.cutShort && s.iterations > 1));
+      assert.deepEqual(unlimited.warnings, []);
+    });
+  }
+});

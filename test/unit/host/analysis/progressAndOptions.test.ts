@@ -41,6 +41,7 @@ test('job options: only what the user set reaches the engine, and they pass the 
     topK: 10,
     seed: 0,
     subsetFraction: 0.1,
+    solverSeconds: 300,
     model: 'auto',
   });
   const tuned = jobOptionsFor(
@@ -56,6 +57,7 @@ test('job options: only what the user set reaches the engine, and they pass the 
     topK: 10,
     seed: 0,
     subsetFraction: 0.1,
+    solverSeconds: 300,
     model: 'logreg',
     labelColumn: 'species',
     maxSamples: 500,
