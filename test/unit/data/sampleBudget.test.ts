@@ -12,6 +12,7 @@ import { describe, test } from 'node:test';
 import { loadDataset } from '../../../src/compute/data/index';
 import { recordDigest } from '../../../src/compute/data/recordDigest';
 import type { SampleBudget, SampleShape } from '../../../src/compute/data/sampleBudget';
+import { stratifiedSubsample } from '../../../src/compute/data/split';
 import { tempDir, write } from './helpers';
 
 /** A budget that holds at most `max` samples, recording the shapes it was asked about. */
@@ -95,7 +96,6 @@ describe('the working budget', () => {
     const file = write(tempDir(), 'long.jsonl', text);
     const d = await loadDataset(file, { maxSamples: 500 });
     // The stratified subsample of planSamples over the same keys: recomputed here from the file's labels.
-    const { stratifiedSubsample } = await import('../../../src/compute/data/split');
     const records = text.split('\n').filter((l) => l.trim() !== '');
     const keys = records.map((l) => `\u0000${(JSON.parse(l) as { label: string }).label}`);
     const chosen = [...stratifiedSubsample(keys, 500, 0)];
