@@ -1,6 +1,7 @@
 /** The short human summary printed on stdout after an analysis. */
 import { clip, escapeControl } from '../compute/data/quote';
 import type { IssuesSection, ResultsFile, TrainRecord } from '../compute/results/schema';
+import { inCliTerms } from './flags';
 
 /**
  * Text from the dataset (paths, labels, class names, warnings that quote
@@ -105,7 +106,8 @@ export function formatSummary(results: ResultsFile, outPath: string, topN = 10):
   );
   if (labelIssues.suspicion) lines.push(safe(labelIssues.suspicion.explanation, 2000));
   if (results.issues) lines.push(...issueLines(results.issues, dataset.nTrain, dataset.nTest));
-  for (const w of dataset.warnings) lines.push(`Note: ${safe(w, 2000)}`);
+  // A note may name an option the engine's way ("the maxSamples option"): the CLI says the flag.
+  for (const w of dataset.warnings) lines.push(`Note: ${safe(inCliTerms(w), 2000)}`);
   const top = results.train.slice(0, topN);
   if (top.length) {
     lines.push('', `Top ${top.length} suspected mislabels:`);

@@ -21,6 +21,7 @@ import {
   type SampleRow,
 } from '../protocol/webview';
 import type { ReviewDecision } from './reviews';
+import { inExtensionTerms } from './jobOptions';
 import { explainWhy } from './whyLine';
 import { modelLabel } from './modelLabel';
 
@@ -258,7 +259,8 @@ export function buildResultsView(results: ResultsFile, datasetPath: string, stal
       : null,
     suspicionHistogram: suspicionHistogram(results.train, results.labelIssues.estimatedCount),
     confusion,
-    warnings: results.dataset.warnings ?? [],
+    // A note may name an option the engine's way ("the maxSamples option"): the panel names the setting.
+    warnings: (results.dataset.warnings ?? []).map((w) => inExtensionTerms(w).text),
     ...(notes.length ? { notes } : {}),
     createdAt: results.createdAt,
     stale,
