@@ -152,6 +152,7 @@ export async function loadDataset(inputPath: string, options: LoadOptions = {}):
           streamAboveBytes: options.streamAboveBytes,
           chunkBytes: options.chunkBytes,
           memoryBudgetBytes: options.memoryBudgetBytes,
+          budget: common.budget,
         })
       : await readJsonl(train, test, options.labelColumn, warnings, options.ignoreFields, {
           maxSamples: options.maxSamples,

@@ -14,7 +14,7 @@ import { listSome, readText } from './files';
 import { isImageName } from './imageDecode';
 import { MAX_CATEGORIES } from './featurize';
 import { recordDigest } from './recordDigest';
-import { largestSample, type SampleBudget } from './sampleBudget';
+import { largestSample, type SampleBudget, tableCap } from './sampleBudget';
 import { stratifiedSubsample } from './split';
 import { TEXT_BUCKETS } from './tfidf';
 import { CELL_MISSING, CELL_NUMBER, PreviewBuilder, RawColumn, type RawTable, SPLIT_TEST, trimCell } from './table';
@@ -318,8 +318,11 @@ function chooseRecords(
     if (nTest === 0) nTest = Math.round(keys.length * sampling.testFraction);
     const numClasses = new Set(keys.map((k) => k.slice(k.indexOf('\u0000') + 1))).size;
     const k = largestSample(sampling.budget, { nTrain: keys.length - nTest, nTest, numClasses, dims });
-    if (k >= 2 * numClasses) {
-      cap = k;
+    // The records' table (before features) lives beside the features while they are built: it has its share.
+    const chars = files.reduce((a, f) => a + f.text.length, 0);
+    const c = Math.min(k, tableCap(sampling.budget, total, featureNames.length, chars / total) ?? total);
+    if (c >= 2 * numClasses) {
+      cap = c;
       budgeted = true;
     }
   }

@@ -29,6 +29,11 @@ export interface SampleBudget {
   fits: (shape: SampleShape) => boolean;
   /** The budget as the message names it: "2 GB". */
   label: string;
+  /**
+   * What a loader's table (cells, sources, previews: before any feature) may take, bytes: it lives beside the
+   * features while they are built, so it gets a share of the budget.
+   */
+  loadBytes: number;
 }
 
 /** The largest total of samples, split as `shape` is, whose run fits; `total` when all do, 0 when none does. */
@@ -57,4 +62,19 @@ export function budgetSampleWarning(kept: number, of: number, label: string): st
     `Analyzed a stratified sample of ${kept.toLocaleString('en-US')} of ${of.toLocaleString('en-US')} samples ` +
     `to stay within ${label} of memory; set ${optionRef('maxSamples')} to choose.`
   );
+}
+
+/**
+ * Bytes a loaded row costs besides its cells (its source with the fingerprint, preview, label, content hash),
+ * measured on a whole load: 1M CSV rows of three short words took ~450 MB before their features.
+ */
+const LOAD_ROW_BYTES = 500;
+
+/**
+ * The most rows whose loader table fits the budget's `loadBytes` (each row: its cells as numbers, its text as
+ * strings of about its share of the file, and LOAD_ROW_BYTES), or undefined when all `rows` do.
+ */
+export function tableCap(budget: SampleBudget, rows: number, features: number, rowChars: number): number | undefined {
+  const perRow = features * 9 + 2 * rowChars + LOAD_ROW_BYTES;
+  return rows * perRow <= budget.loadBytes ? undefined : Math.max(2, Math.floor(budget.loadBytes / perRow));
 }

@@ -133,6 +133,9 @@ function limitName(options: AnalyzeOptions, working: boolean): string {
     : `75% of the free memory; ${optionRef('maxMemoryMB')} sets it`;
 }
 
+/** The share of the limit a loader's table may take before it loads a sample instead (data/csv.ts). */
+const LOAD_SHARE = 0.25;
+
 /**
  * The working budget as the loaders use it (data/sampleBudget.ts): at default options, a stratified sample whose
  * estimated run takes at most SAMPLE_TARGET_SHARE of the limit, so the run stays within it even where the estimate
@@ -144,6 +147,7 @@ export function sampleBudget(options: AnalyzeOptions, ctx: RunContext): SampleBu
   const target = SAMPLE_TARGET_SHARE * bytes;
   return {
     label: formatMB(bytes),
+    loadBytes: LOAD_SHARE * bytes,
     fits: (s) => {
       const e = estimateRunMemory(runShape(options, s, ctx.workers));
       return e.totalBytes <= target && !(ctx.backend === 'wasm' && e.perWorkerHeapBytes > WASM_HEAP_BYTES);

@@ -15,12 +15,13 @@ import type { SampleBudget, SampleShape } from '../../../src/compute/data/sample
 import { stratifiedSubsample } from '../../../src/compute/data/split';
 import { tempDir, write } from './helpers';
 
-/** A budget that holds at most `max` samples, recording the shapes it was asked about. */
-function budgetOf(max: number): SampleBudget & { asked: SampleShape[] } {
+/** A budget that holds at most `max` samples (and a table of `loadBytes`), recording the shapes it was asked about. */
+function budgetOf(max: number, loadBytes = 2 ** 30): SampleBudget & { asked: SampleShape[] } {
   const asked: SampleShape[] = [];
   return {
     asked,
     label: '2 GB',
+    loadBytes,
     fits: (s) => {
       asked.push(s);
       return s.nTrain + s.nTest <= max;
@@ -115,5 +116,36 @@ describe('the working budget', () => {
     assert.equal(budget.asked[0].dims, 1 + 4 + 512);
     assert.ok(d.warnings.some((w) => w.startsWith('Analyzed a stratified sample of 200 of 1,000 samples')));
     for (const s of [...d.train.sources, ...d.test.sources]) assert.equal(s.line, s.row! + 2);
+  });
+
+  test('a CSV of many short rows: its table alone past the load share, only a sample of rows is ever held', async () => {
+    const rows = ['text,label'];
+    for (let i = 0; i < 3000; i++) rows.push(`w${i % 50} w${i % 7},${i % 3 ? 'a' : 'b'}`);
+    const csv = rows.join('\n') + '\n';
+    // 3,000 rows × (1 feature × 9 + 2 × ~11 characters + 500) ≈ 1.6 MB against a 300 KB share: ~566 rows.
+    for (const streamAboveBytes of [undefined, 0]) {
+      const file = write(tempDir(), 'short.csv', csv);
+      const d = await loadDataset(file, { budget: budgetOf(100_000, 300_000), streamAboveBytes, chunkBytes: 4096 });
+      const all = [...d.train.sources, ...d.test.sources];
+      assert.ok(all.length > 400 && all.length < 700, `${all.length} rows`);
+      for (const s of all) assert.equal(s.line, s.row! + 2);
+      assert.ok(
+        d.warnings.includes(
+          `Analyzed a stratified sample of ${all.length} of 3,000 samples to stay within 2 GB of memory; ` +
+            'set the maxSamples option to choose.',
+        ),
+        d.warnings.join('\n'),
+      );
+    }
+  });
+
+  test('a JSONL of many short records: the same load share', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ t: `w${i % 50}`, label: i % 3 ? 'a' : 'b' }));
+    const file = write(tempDir(), 'short.jsonl', lines.join('\n'));
+    const d = await loadDataset(file, { budget: budgetOf(100_000, 300_000) });
+    const all = [...d.train.sources, ...d.test.sources];
+    assert.ok(all.length > 400 && all.length < 700, `${all.length} rows`);
+    for (const s of all) assert.equal(s.line, s.row! + 1);
+    assert.ok(d.warnings.some((w) => w.startsWith(`Analyzed a stratified sample of ${all.length} of 3,000 samples`)));
   });
 });
