@@ -118,7 +118,7 @@ describe('the working budget', () => {
     for (const s of [...d.train.sources, ...d.test.sources]) assert.equal(s.line, s.row! + 2);
   });
 
-  test('a CSV of many short rows: its table alone past the load share, only a sample of rows is ever held', async () => {
+  test('a CSV of many short rows: its table past the load share, only a sample of rows is ever held', async () => {
     const rows = ['text,label'];
     for (let i = 0; i < 3000; i++) rows.push(`w${i % 50} w${i % 7},${i % 3 ? 'a' : 'b'}`);
     const csv = rows.join('\n') + '\n';
