@@ -13,7 +13,7 @@ import { loadDataset } from '../../../src/compute/data/index';
 import { recordDigest } from '../../../src/compute/data/recordDigest';
 import type { SampleBudget, SampleShape } from '../../../src/compute/data/sampleBudget';
 import { stratifiedSubsample } from '../../../src/compute/data/split';
-import { tempDir, write } from './helpers';
+import { pngBytes, tempDir, write } from './helpers';
 
 /** A budget that holds at most `max` samples (and a table of `loadBytes`), recording the shapes it was asked about. */
 function budgetOf(max: number, loadBytes = 2 ** 30): SampleBudget & { asked: SampleShape[] } {
@@ -147,5 +147,23 @@ describe('the working budget', () => {
     assert.ok(all.length > 400 && all.length < 700, `${all.length} rows`);
     for (const s of all) assert.equal(s.line, s.row! + 1);
     assert.ok(d.warnings.some((w) => w.startsWith(`Analyzed a stratified sample of ${all.length} of 3,000 samples`)));
+  });
+
+  test('an image folder past it decodes only a sample, the budget asked with the probed size and channels', async () => {
+    const dir = tempDir();
+    for (let i = 0; i < 60; i++) {
+      const v = (i * 37) % 256;
+      write(
+        dir,
+        `${i % 3 ? 'cat' : 'dog'}/${i}.png`,
+        pngBytes(8, 6, (x) => [v, (v + x) % 256, v]),
+      );
+    }
+    const budget = budgetOf(15);
+    const d = await loadDataset(dir, { budget });
+    assert.equal(d.train.y.length + d.test.y.length, 15);
+    assert.deepEqual(budget.asked[0].imageShape, [6, 8, 3]);
+    assert.equal(budget.asked[0].dims, 6 * 8 * 3);
+    assert.ok(d.warnings.some((w) => w.startsWith('Analyzed a stratified sample of 15 of 60 samples')));
   });
 });
