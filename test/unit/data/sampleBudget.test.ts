@@ -149,7 +149,7 @@ describe('the working budget', () => {
     assert.ok(d.warnings.some((w) => w.startsWith(`Analyzed a stratified sample of ${all.length} of 3,000 samples`)));
   });
 
-  test('an image folder past it decodes only a sample, the budget asked with the probed size and channels', async () => {
+  test('an image folder past it decodes only a sample; the budget asked with the probed shape', async () => {
     const dir = tempDir();
     for (let i = 0; i < 60; i++) {
       const v = (i * 37) % 256;
