@@ -71,10 +71,10 @@ export function budgetSampleWarning(kept: number, of: number, label: string): st
 const LOAD_ROW_BYTES = 500;
 
 /**
- * The most rows whose loader table fits the budget's `loadBytes` (each row: its cells as numbers, its text as
- * strings of about its share of the file, and LOAD_ROW_BYTES), or undefined when all `rows` do.
+ * The most rows whose loader table fits the budget's `loadBytes` (each row: its cells as numbers, its text cells as
+ * strings of at most its share of the file, and LOAD_ROW_BYTES), or undefined when all `rows` do.
  */
 export function tableCap(budget: SampleBudget, rows: number, features: number, rowChars: number): number | undefined {
-  const perRow = features * 9 + 2 * rowChars + LOAD_ROW_BYTES;
+  const perRow = features * 9 + rowChars + LOAD_ROW_BYTES;
   return rows * perRow <= budget.loadBytes ? undefined : Math.max(2, Math.floor(budget.loadBytes / perRow));
 }

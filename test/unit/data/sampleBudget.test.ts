@@ -122,7 +122,7 @@ describe('the working budget', () => {
     const rows = ['text,label'];
     for (let i = 0; i < 3000; i++) rows.push(`w${i % 50} w${i % 7},${i % 3 ? 'a' : 'b'}`);
     const csv = rows.join('\n') + '\n';
-    // 3,000 rows × (1 feature × 9 + 2 × ~11 characters + 500) ≈ 1.6 MB against a 300 KB share: ~566 rows.
+    // 3,000 rows × (1 feature × 9 + ~11 characters + 500) ≈ 1.6 MB against a 300 KB share: ~576 rows.
     for (const streamAboveBytes of [undefined, 0]) {
       const file = write(tempDir(), 'short.csv', csv);
       const d = await loadDataset(file, { budget: budgetOf(100_000, 300_000), streamAboveBytes, chunkBytes: 4096 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inCliTerms } from '../../../src/cli/flags';
 import { InputError } from '../../../src/compute/errors';
-import { largestSample, type SampleShape } from '../../../src/compute/data/sampleBudget';
+import { largestSample, type SampleShape, tableCap } from '../../../src/compute/data/sampleBudget';
 import { estimateRunMemory } from '../../../src/compute/pipeline/memoryEstimate';
 import { runShape, sampleBudget, validateRun } from '../../../src/compute/pipeline/validateRun';
 import type { LoadedDataset } from '../../../src/compute/types';
@@ -70,5 +70,14 @@ describe('the working budget at default options', () => {
     assert.doesNotThrow(() => validateRun({ datasetPath: 'd.jsonl', maxMemoryMB: 16_000 }, dataset(shortTexts), ctx));
     // maxSamples chosen by the user: the limit is 75% of the free memory, not the working budget.
     assert.doesNotThrow(() => validateRun({ datasetPath: 'd.jsonl', maxSamples: 1_000_000 }, dataset(shortTexts), ctx));
+  });
+
+  test("the loaders' table share: 20,000 numeric columns load whole, 15M short rows load a sample", () => {
+    const budget = sampleBudget({ datasetPath: 'd.csv' }, ctx)!;
+    // The benchmark's 240 MB wide CSV: 2,098 rows of 20,000 cells of ~6 characters.
+    assert.equal(tableCap(budget, 2_098, 20_000, 118_000), undefined);
+    // 300 MB of 20-character rows: ~1.4M of them, a table of ~720 MB beside 300 MB of text.
+    const k = tableCap(budget, 15_000_000, 1, 20)!;
+    assert.ok(k > 1_000_000 && k < 1_500_000, `k = ${k}`);
   });
 });
