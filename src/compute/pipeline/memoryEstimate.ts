@@ -23,8 +23,9 @@
  * memoryEstimate.test.ts lists the figures); the estimate is meant to be
  * within about ±30 % of the measured peak, which is what a refusal needs.
  *
- * Loading is not estimated here: it has already happened when the shape is
- * known (the streaming CSV loader has its own budget, csv.ts).
+ * Loading is not estimated here: the loaders hold their tables to a share of
+ * the working budget (data/sampleBudget.ts), and the estimate sizes the
+ * sample they keep at default options (validateRun.ts, sampleBudget).
  */
 import type { ModelKind } from '../types';
 
