@@ -26,7 +26,7 @@ import { runEndToEnd } from './sections/endToEnd';
 import { runKernels } from './sections/kernels';
 import { runOnnx } from './sections/onnx';
 import { runIssuesBench } from './sections/issues';
-import { runScaling } from './sections/scaling';
+import { runMemoryShapesOnly, runScaling, type ScalingSection } from './sections/scaling';
 import { runSolvers } from './sections/solvers';
 
 async function main(): Promise<number> {
@@ -73,6 +73,7 @@ async function main(): Promise<number> {
     sections: {},
     plots: [],
   };
+  const earlierScaling = args.memoryShapes ? savedScaling(args.outDir) : undefined;
   if (args.merge && args.only) mergeEarlier(results, args.outDir, args.only);
   const selected = (name: SectionName) => args.only === null || args.only === name;
   const save = () => writeOutputs(results, args.outDir);
@@ -93,7 +94,13 @@ async function main(): Promise<number> {
       ['e2e', () => runEndToEnd({ quick: args.quick, runs: args.runs, tempDir, inProcessError: inProcessError() })],
       ['detection', () => runDetection({ quick: args.quick, tempDir, sets: args.sets })],
       ['kernels', () => runKernels({ quick: args.quick, runs: args.runs })],
-      ['scaling', () => runScaling({ quick: args.quick, tempDir })],
+      [
+        'scaling',
+        () =>
+          args.memoryShapes
+            ? runMemoryShapesOnly({ quick: args.quick, tempDir }, earlierScaling)
+            : runScaling({ quick: args.quick, tempDir }),
+      ],
       ['onnx', () => runOnnx({ quick: args.quick, tempDir })],
       ['issues', () => runIssuesBench({ quick: args.quick, tempDir })],
       ['solvers', () => runSolvers({ quick: args.quick })],
@@ -136,6 +143,14 @@ function keepEarlierDetectionCases(outcome: SectionOutcome<unknown>, outDir: str
   data.cases = earlier.data.cases;
   data.casesFrom = earlier.data.casesFrom ?? saved.startedAt;
   log(`--merge: kept the MNIST and Iris detection cases of the run started ${data.casesFrom}`);
+}
+
+/** The scaling section of the earlier run in outDir, when it ran to the end. */
+function savedScaling(outDir: string): ScalingSection | undefined {
+  const file = path.join(outDir, 'latest.json');
+  if (!fs.existsSync(file)) return undefined;
+  const saved = (JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults).sections.scaling;
+  return saved?.ok ? saved.data : undefined;
 }
 
 /** Takes over the sections of the earlier run in outDir other than `only`; the report then covers them all. */

@@ -40,6 +40,8 @@ export interface BenchArgs {
   merge: boolean;
   /** detection: only these public datasets (bench/data/publicSets.ts ids), and not MNIST/Iris; null = the plan's. */
   sets: string[] | null;
+  /** scaling: only the memory-shapes rows, beside the sweeps of <outDir>/latest.json (--only scaling --merge). */
+  memoryShapes: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--only e2e|detection|kernels|scaling|onnx|issues] [--runs n] [--out dir] [--keep-temp]
@@ -53,6 +55,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only e2e|detection|ke
   --render-only re-render REPORT.md and the plots from <out>/latest.json, measuring nothing
   --sets <ids>  detection: only these public datasets (comma-separated: wine,cancer,digits,cars,weather,fortunes,fashion),
                 skipping MNIST and Iris (for iterating on the ranking)
+  --memory-shapes  only the scaling section's peak memory on hard input shapes (full size unless --quick), keeping
+                the N and P sweeps of <out>/latest.json; implies --only scaling --merge
   --merge       with --only: keep the other sections of <out>/latest.json (an earlier run of the same mode),
                 so sections can be measured at different times (e.g. the timing sections on a quiet machine)`;
 
@@ -65,6 +69,7 @@ export function parseArgs(argv: string[]): BenchArgs {
   let renderOnly = false;
   let merge = false;
   let sets: string[] | null = null;
+  let memoryShapes = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -76,6 +81,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (arg === '--keep-temp') keepTemp = true;
     else if (arg === '--render-only') renderOnly = true;
     else if (arg === '--merge') merge = true;
+    else if (arg === '--memory-shapes') memoryShapes = true;
     else if (arg === '--sets') sets = value().split(',').filter(Boolean);
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const name = (arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : value()).toLowerCase();
@@ -90,7 +96,12 @@ export function parseArgs(argv: string[]): BenchArgs {
   }
   // A quick run never overwrites the committed full report: it goes to results/quick/ (git-ignored).
   outDir ??= path.resolve(__dirname, '..', 'results', ...(quick ? ['quick'] : []));
-  return { quick, only, runs: runs ?? (quick ? 1 : 3), outDir, keepTemp, renderOnly, merge, sets };
+  if (memoryShapes) {
+    if (only !== null && only !== 'scaling') throw new UsageError(`--memory-shapes is part of scaling, not ${only}`);
+    only = 'scaling';
+    merge = true;
+  }
+  return { quick, only, runs: runs ?? (quick ? 1 : 3), outDir, keepTemp, renderOnly, merge, sets, memoryShapes };
 }
 
 export class UsageError extends Error {}

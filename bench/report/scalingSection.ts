@@ -78,30 +78,42 @@ export function scalingSection(s: ScalingSection, plots: string[]): string[] {
       'Hessian formation is O(N·P²) and its float64 Cholesky O(P³), so at large P those stages take over.',
     '',
   );
-  if (s.shapes) out.push(...memoryShapesTable(s.shapes));
+  if (s.shapes) out.push(...memoryShapesTable(s.shapes, s.shapesMeasuredAt));
   for (const plot of ['scaling-n.svg', 'scaling-p.svg']) if (plots.includes(plot)) out.push(`![${plot}](${plot})`, '');
   return out;
 }
 
-function memoryShapesTable(rows: MemoryShapeRow[]): string[] {
+function memoryShapesTable(rows: MemoryShapeRow[], measuredAt?: string): string[] {
   return [
     '### Peak memory on hard input shapes (default options)',
     '',
+    ...(measuredAt ? [`Measured on their own (\`--memory-shapes\`), started ${measuredAt}.`, ''] : []),
     `Each shape once exceeded the bound. It must now be analyzed (exit 0) ` +
       `or refused with the reason and the option that ` +
       `would make it fit (exit 2), with peak RSS under ${MEMORY_LIMIT_MB} MB.`,
     '',
     table(
-      ['shape', 'file MB', 'options', 'exit', 'peak RSS MB', 'wall s', 'within the bound', 'message'],
+      [
+        'shape',
+        'file MB',
+        'options',
+        'exit',
+        'samples analyzed',
+        'peak RSS MB',
+        'wall s',
+        'within the bound',
+        'message',
+      ],
       rows.map((r) => [
         r.shape,
         f(r.fileMB, 0),
         r.args.join(' ') || 'defaults',
         String(r.exitCode ?? 'killed'),
+        r.samples === undefined ? '' : r.samples.toLocaleString('en-US'),
         f(r.maxRssMB, 0),
         f(r.wallSeconds),
         r.pass ? 'yes' : '**NO**',
-        (r.message ?? '').replace(/\|/g, '\\|'),
+        (r.message ?? r.sampleNote ?? '').replace(/\|/g, '\\|'),
       ]),
     ),
     '',

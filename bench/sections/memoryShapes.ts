@@ -24,6 +24,10 @@ export interface MemoryShapeRow {
   maxRssMB: number | null;
   /** The refusal or failure, first line. */
   message?: string;
+  /** Samples analyzed (train + test) when the run ended with results. */
+  samples?: number;
+  /** The note of a run on a sample of the data, kept to stay within the working budget. */
+  sampleNote?: string;
 }
 
 interface Shape {
@@ -84,7 +88,8 @@ export async function runMemoryShapes(options: { quick: boolean; tempDir: string
       dataset: s.file,
       args: s.args,
       outFile: `${s.file}.results.json`,
-      timeoutSeconds: 1800,
+      // The long JSONL analyzes its largest sample that fits (~170,000 texts): ~30 min on two busy cores.
+      timeoutSeconds: 3600,
     });
     fs.rmSync(s.file, { force: true });
     const under = run.maxRssMB !== null && run.maxRssMB < MEMORY_LIMIT_MB;
@@ -98,10 +103,15 @@ export async function runMemoryShapes(options: { quick: boolean; tempDir: string
       maxRssMB: run.maxRssMB,
     };
     if (run.error) row.message = firstMessageLine(run.error);
+    if (run.results) {
+      row.samples = run.results.dataset.nTrain + run.results.dataset.nTest;
+      const note = run.results.dataset.warnings.find((w) => /stratified sample of/.test(w));
+      if (note) row.sampleNote = note;
+    }
     rows.push(row);
     log(
       `memory: exit ${run.exitCode}, peak RSS ${run.maxRssMB?.toFixed(0)} MB, ` +
-        `${run.wallSeconds.toFixed(1)} s${row.message ? `: ${row.message}` : ''}`,
+        `${run.wallSeconds.toFixed(1)} s${row.message ? `: ${row.message}` : ''}${row.sampleNote ? `; ${row.sampleNote}` : ''}`,
     );
   }
   return rows;

@@ -43,6 +43,21 @@ export interface ScalingSection {
   memory: { n: number; rssMB: number | null; pass: boolean | null };
   /** Peak memory on the input shapes that once broke the bound (memoryShapes.ts). */
   shapes?: MemoryShapeRow[];
+  /** When the shapes were measured on their own (`--memory-shapes`), beside the sweeps of an earlier run. */
+  shapesMeasuredAt?: string;
+}
+
+/**
+ * `--memory-shapes`: only the memory-shapes rows, at the run's scale, beside the N and P sweeps of the earlier
+ * run saved in the output folder (the sweeps take over an hour; the shapes are what a memory fix changes).
+ */
+export async function runMemoryShapesOnly(
+  options: { quick: boolean; tempDir: string },
+  earlier: ScalingSection | undefined,
+): Promise<ScalingSection> {
+  if (!earlier) throw new Error('--memory-shapes: no earlier scaling section in latest.json to add the rows to');
+  const startedAt = new Date().toISOString();
+  return { ...earlier, shapes: await runMemoryShapes(options), shapesMeasuredAt: startedAt };
 }
 
 export function scalingPlan(quick: boolean): { n: number[]; p: number[] } {

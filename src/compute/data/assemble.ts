@@ -7,6 +7,7 @@
 import { InputError } from '../errors';
 import type { LoadedDataset, SourceRef, SplitData } from '../types';
 import { listSome } from './files';
+import { budgetSampleWarning, largestSample, type SampleBudget } from './sampleBudget';
 import { compareLabels, stratifiedHoldout, stratifiedSubsample } from './split';
 import { SPLIT_TEST } from './table';
 import { quote } from './quote';
@@ -30,6 +31,13 @@ export interface PlanInput {
   maxSamples?: number;
   /** Refuse a label with mostly distinct values (a regression target picked as the label); off for folder names. */
   refuseContinuous: boolean;
+  /**
+   * The default working budget (sampleBudget.ts) and a bound on the features per sample: absent when the user chose
+   * `maxSamples` or `maxMemoryMB`. Past it, a stratified sample that fits is kept, and a note says so.
+   */
+  budget?: { budget: SampleBudget; dims: number; imageShape?: [number, number, number] };
+  /** Labeled samples in the files when the loader already kept only a budget sample of them (for the note). */
+  sampledFrom?: number;
 }
 
 export interface SamplePlan {
@@ -70,6 +78,12 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
     const chosen = stratifiedSubsample(keys, p.maxSamples, p.seed);
     warnings.push(`Kept a stratified subsample of ${chosen.length} of ${keep.length} samples (maxSamples).`);
     keep = Array.from(chosen, (k) => keep[k]);
+  }
+  if (p.budget) {
+    const before = keep.length;
+    keep = withinBudget(p, keep, distinct);
+    if (keep.length < before || p.sampledFrom !== undefined)
+      warnings.push(budgetSampleWarning(keep.length, p.sampledFrom ?? before, p.budget.budget.label));
   }
 
   let testSource: SamplePlan['testSource'] = 'holdout';
@@ -136,6 +150,22 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
     yTest: Int32Array.from(test, (i) => index.get(labelOf(i))!),
     testSource,
   };
+}
+
+/**
+ * The largest stratified sample of `keep` whose run fits the working budget, split train/test as it will be
+ * (by the given split, else the hold-out fraction); all of `keep` when it fits, and also when not even two
+ * samples per class fit (then the run is refused before training, with what would make it fit).
+ */
+function withinBudget(p: PlanInput, keep: number[], numClasses: number): number[] {
+  const { budget, dims, imageShape } = p.budget!;
+  let nTest = 0;
+  if (p.split && p.splitSource) for (const i of keep) nTest += p.split[i] === SPLIT_TEST ? 1 : 0;
+  if (nTest === 0) nTest = Math.round(keep.length * p.testFraction);
+  const k = largestSample(budget, { nTrain: keep.length - nTest, nTest, numClasses, dims, imageShape });
+  if (k >= keep.length || k < 2 * numClasses) return keep;
+  const keys = keep.map((i) => `${p.split ? p.split[i] : ''}\u0000${p.labels[i]}`);
+  return Array.from(stratifiedSubsample(keys, k, p.seed), (j) => keep[j]);
 }
 
 /** A split's data from candidate indices. */

@@ -21,6 +21,7 @@ import type { SourceRef } from '../types';
 import { countLineBreaks, DelimitedReader, delimiterName, sniffDelimiter } from './csvReader';
 import { detectLabelColumn, detectSplitColumn, nameDifference, parseSplitValue, SPLIT_EXPECTED } from './detectColumns';
 import { readText } from './files';
+import { type SampleBudget, tableCap } from './sampleBudget';
 import { stratifiedSubsample } from './split';
 import { PreviewBuilder, RawColumn, type RawTable, trimCell } from './table';
 import { CHUNK_BYTES, countLineBreaksInFile, readRecordPieces } from './textChunks';
@@ -43,6 +44,8 @@ export interface DelimitedOptions {
   chunkBytes?: number;
   /** The memory budget of a streamed table (default STREAM_MEMORY_BUDGET; tests lower it). */
   memoryBudgetBytes?: number;
+  /** The working budget at default options (sampleBudget.ts): its `loadBytes` bound the table. */
+  budget?: SampleBudget;
 }
 
 export interface TextInput {
@@ -203,12 +206,25 @@ export async function readDelimited(
 
   const bound = files.reduce((a, f) => a + rowBound(f), 0);
   const streamed = files.some((f) => f.text === null);
-  if (streamed && options.maxSamples === undefined)
+  // At default options the working budget holds the table too: past its share, a sample of the rows is loaded.
+  const loadCap =
+    options.maxSamples === undefined && options.budget
+      ? tableCap(options.budget, bound, featureIdx.length, totalChars(files) / Math.max(1, bound))
+      : undefined;
+  if (streamed && options.maxSamples === undefined && loadCap === undefined && !options.budget)
     refuseOverBudget(main, bound, featureIdx.length, options.memoryBudgetBytes ?? STREAM_MEMORY_BUDGET);
-  // Streamed with a cap: choose the rows before loading any of them.
+  // Capped (by the user, or by the budget): choose the rows before loading any of them.
+  const cap = options.maxSamples ?? loadCap;
   const keepRow =
-    streamed && options.maxSamples !== undefined
-      ? chooseRows(files, labelIdx, splitAtOf, hasSplit, options, warnings)
+    (streamed && options.maxSamples !== undefined) || loadCap !== undefined
+      ? chooseRows(
+          files,
+          labelIdx,
+          splitAtOf,
+          hasSplit,
+          { cap: cap!, budgeted: loadCap !== undefined, ...options },
+          warnings,
+        )
       : null;
   const capacity = keepRow ? keepRow.kept : bound;
 
@@ -276,7 +292,13 @@ export async function readDelimited(
     contentHashes,
     files: files.map((f) => f.input.file),
     fileOf,
+    ...(keepRow?.sampledFrom !== undefined && { sampledFrom: keepRow.sampledFrom }),
   };
+}
+
+/** Characters (or bytes, streamed) of the files' text: with the row count, the size of a row's cells. */
+function totalChars(files: OpenFile[]): number {
+  return files.reduce((a, f) => a + f.size, 0);
 }
 
 function splitValue(cell: string, line: number, f: OpenFile, column: string): number {
@@ -325,9 +347,10 @@ function chooseRows(
   labelIdx: number,
   splitAtOf: (fileNo: number) => number,
   hasSplit: boolean,
-  options: DelimitedOptions,
+  /** `cap` samples at most; `budgeted`: for the working budget (the note comes with the features), not maxSamples. */
+  options: DelimitedOptions & { cap: number; budgeted: boolean },
   warnings: string[],
-): { keep: Uint8Array; kept: number } {
+): { keep: Uint8Array; kept: number; sampledFrom?: number } {
   const labelName = files[0].names[labelIdx];
   const keys: string[] = [];
   const rowOf: number[] = [];
@@ -354,12 +377,13 @@ function chooseRows(
   });
   const keep = new Uint8Array(rowsBefore);
   for (const r of unlabeled) keep[r] = 1;
-  if (keys.length <= options.maxSamples!) {
+  if (keys.length <= options.cap) {
     for (const r of rowOf) keep[r] = 1;
     return { keep, kept: rowOf.length + unlabeled.length };
   }
-  const chosen = stratifiedSubsample(keys, options.maxSamples!, options.seed ?? 0);
+  const chosen = stratifiedSubsample(keys, options.cap, options.seed ?? 0);
   for (const k of chosen) keep[rowOf[k]] = 1;
+  if (options.budgeted) return { keep, kept: chosen.length + unlabeled.length, sampledFrom: keys.length };
   warnings.push(`Kept a stratified subsample of ${chosen.length} of ${keys.length} samples (maxSamples).`);
   return { keep, kept: chosen.length + unlabeled.length };
 }

@@ -15,13 +15,16 @@ import type { LoadedDataset, SourceRef } from '../types';
 import { planSamples, splitData } from './assemble';
 import { commonFolder, isHidden, listSome, relativePosix } from './files';
 import { isImageName } from './imageDecode';
-import { type ImageFile, type ImageLoadOptions, loadImages } from './imageSet';
+import { type ImageFile, type ImageLoadOptions, loadImages, probeShape } from './imageSet';
+import type { SampleBudget } from './sampleBudget';
 import { type FoundImage, ImageWalker, type WalkReport } from './imageWalk';
 
 export interface FolderOptions extends ImageLoadOptions {
   testFraction: number;
   seed: number;
   maxSamples?: number;
+  /** The default working budget (sampleBudget.ts); absent when the user chose maxSamples or maxMemoryMB. */
+  budget?: SampleBudget;
 }
 
 interface Candidate {
@@ -132,6 +135,14 @@ export async function loadImageFolder(
   }
   const userPath = (abs: string) => path.join(rootUser, path.relative(rootAbs, abs));
   const sources: SourceRef[] = all.map((c) => ({ path: relativePosix(root, c.abs) }));
+  // A user's model gives features of its own width: the check before training holds those.
+  const probed =
+    opts.budget && !opts.features && all.length > 0
+      ? await probeShape(
+          all.map((c) => ({ abs: c.abs, file: userPath(c.abs) })),
+          opts,
+        )
+      : undefined;
   const plan = planSamples(
     {
       labels: all.map((c) => c.label),
@@ -144,6 +155,7 @@ export async function loadImageFolder(
       seed: opts.seed,
       maxSamples: opts.maxSamples,
       refuseContinuous: false,
+      ...(probed && { budget: { budget: opts.budget!, dims: probed[0] * probed[1] * probed[2], imageShape: probed } }),
     },
     warnings,
   );

@@ -67,6 +67,24 @@ async function readBytes(f: ImageFile): Promise<Buffer> {
   }
 }
 
+/** Images probed for the working budget's shape bound. */
+const PROBE_IMAGES = 48;
+
+/**
+ * The tensor shape loadImages will most likely give, from a few images spread over the list (the size they
+ * agree on, and RGB when one of them has colour): the working budget's bound on the features per image, before
+ * any is decoded. A colour image the probe missed widens the set to RGB; the check before training holds that.
+ */
+export async function probeShape(files: ImageFile[], opts: ImageLoadOptions): Promise<[number, number, number]> {
+  const step = Math.max(1, files.length / PROBE_IMAGES);
+  const picked: ImageFile[] = [];
+  for (let i = 0; i < files.length && picked.length < PROBE_IMAGES; i += step) picked.push(files[Math.floor(i)]);
+  const images = await Promise.all(picked.map(async (f) => decodeImage(await readBytes(f), f.file)));
+  const [h, w] = opts.imageSize ?? defaultSize(images.map((img) => [img.height, img.width]));
+  const colour = opts.grayscale === false || (opts.grayscale === undefined && images.some((img) => !isGray(img)));
+  return [h, w, colour ? 3 : 1];
+}
+
 export async function loadImages(files: ImageFile[], opts: ImageLoadOptions): Promise<ImageTensor> {
   if (opts.features) {
     const { x, dims } = await opts.features(files);

@@ -13,6 +13,7 @@ import { commonFolder, relativePosix } from './files';
 import { loadImageFolder } from './imageFolder';
 import type { ImageLoadOptions } from './imageSet';
 import { readJsonl } from './jsonl';
+import type { SampleBudget } from './sampleBudget';
 import { finishTable } from './tabular';
 import { quote } from './quote';
 
@@ -27,6 +28,11 @@ export interface LoadOptions {
   seed?: number;
   /** Cap on total samples (a deterministic stratified subsample), for huge inputs. */
   maxSamples?: number;
+  /**
+   * The default working budget (sampleBudget.ts): without maxSamples, the largest stratified sample whose run fits
+   * it is loaded, with a note. The pipeline passes it when the user set neither maxSamples nor maxMemoryMB.
+   */
+  budget?: SampleBudget;
   /** [height, width] for images; default: the most common size, shrunk so the longer side is <= 32. */
   imageSize?: [number, number];
   /** Image channels: true → 1, false → RGB; default: 1 when every image has R = G = B. */
@@ -104,6 +110,7 @@ export async function loadDataset(inputPath: string, options: LoadOptions = {}):
     testFraction: options.testFraction ?? 0.2,
     seed: options.seed ?? 0,
     maxSamples: options.maxSamples,
+    ...(options.maxSamples === undefined && options.budget && { budget: options.budget }),
     imageSize: options.imageSize,
     grayscale: options.grayscale,
     onProgress: options.onProgress,
@@ -145,8 +152,14 @@ export async function loadDataset(inputPath: string, options: LoadOptions = {}):
           streamAboveBytes: options.streamAboveBytes,
           chunkBytes: options.chunkBytes,
           memoryBudgetBytes: options.memoryBudgetBytes,
+          budget: common.budget,
         })
-      : await readJsonl(train, test, options.labelColumn, warnings, options.ignoreFields);
+      : await readJsonl(train, test, options.labelColumn, warnings, options.ignoreFields, {
+          maxSamples: options.maxSamples,
+          budget: common.budget,
+          seed: common.seed,
+          testFraction: common.testFraction,
+        });
   return withTestPath(await finishTable(table, root, format, common, warnings), testAbs);
 }
 

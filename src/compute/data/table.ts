@@ -164,6 +164,8 @@ export interface RawTable {
   fileOf: Uint8Array;
   /** JSONL only: the image path field, with each row's image as an absolute and a user-facing path. */
   image?: { field: string; abs: string[]; user: string[] };
+  /** The labeled rows of the files when the loader kept only a stratified sample of them for the memory budget. */
+  sampledFrom?: number;
 }
 
 /** Where row `row` lives, for error messages. */

@@ -9,13 +9,19 @@ import { planSamples, splitData } from './assemble';
 import { inferKinds } from './detectColumns';
 import { fitFeaturizer, transform } from './featurize';
 import { type ImageLoadOptions, loadImages } from './imageSet';
-import type { RawTable } from './table';
+import type { SampleBudget } from './sampleBudget';
+import { CELL_MISSING, type RawTable } from './table';
+import { TEXT_BUCKETS } from './tfidf';
+import { MAX_CATEGORIES } from './featurize';
+import type { ColumnKind } from './detectColumns';
 import { quote } from './quote';
 
 export interface TableOptions extends ImageLoadOptions {
   testFraction: number;
   seed: number;
   maxSamples?: number;
+  /** The default working budget (sampleBudget.ts); absent when the user chose maxSamples or maxMemoryMB. */
+  budget?: SampleBudget;
 }
 
 export async function finishTable(
@@ -41,6 +47,8 @@ export async function finishTable(
       seed: opts.seed,
       maxSamples: opts.maxSamples,
       refuseContinuous: true,
+      ...(opts.budget && !table.image && { budget: { budget: opts.budget, dims: featureBound(table, kinds) } }),
+      ...(table.sampledFrom !== undefined && { sampledFrom: table.sampledFrom }),
     },
     warnings,
   );
@@ -103,4 +111,24 @@ export async function finishTable(
 /** Image rows: the fingerprints of the image files (in train-then-test order) replace the record's. */
 function withHashes(split: SplitData, imageHashes: Float64Array | undefined, start: number, end: number): SplitData {
   return imageHashes ? { ...split, contentHash: imageHashes.slice(start, end) } : split;
+}
+
+/**
+ * An upper bound on the features the featurizer will build, known before it runs (featurize.ts): one per numeric
+ * column, a slot per category (at most MAX_CATEGORIES) and one for missing per categorical column, the hash buckets
+ * of a text column.
+ */
+export function featureBound(table: RawTable, kinds: ColumnKind[]): number {
+  let dims = 0;
+  table.columns.forEach((col, k) => {
+    if (kinds[k] === 'numeric') dims += 1;
+    else if (kinds[k] === 'text') dims += TEXT_BUCKETS;
+    else if (kinds[k] === 'categorical') {
+      const seen = new Set<string>();
+      for (let r = 0; r < table.n && seen.size <= MAX_CATEGORIES; r++)
+        if (col.state[r] !== CELL_MISSING) seen.add(col.strs![r]);
+      dims += Math.min(seen.size, MAX_CATEGORIES) + 1;
+    }
+  });
+  return dims;
 }

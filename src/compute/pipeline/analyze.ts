@@ -20,7 +20,7 @@ import { verify } from './reliabilityStage';
 import { score } from './score';
 import { StageClock } from './stageClock';
 import { StageTimeLeft } from './timeLeft';
-import { validateOptions, validateRun } from './validateRun';
+import { sampleBudget, validateOptions, validateRun } from './validateRun';
 
 export { resolveWorkers } from './fit';
 export { StageClock } from './stageClock';
@@ -49,11 +49,14 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
   // The user's own features (embeddings, an ONNX model) or null for a model trained here.
   const source = await prepareFeatureSource(options, report);
   report({ stage: 'load', done: 0, total: 1 });
+  const runContext = { backend: backend.name, workers: resolveWorkers(options.workers, folds + 1) };
   let data = await loadDataset(options.datasetPath, {
     testPath: options.testPath,
     labelColumn: options.labelColumn,
     seed,
     maxSamples: options.maxSamples,
+    // The user's own model or embeddings give features of a width known only after loading: validateRun holds them.
+    ...(!source && { budget: sampleBudget(options, runContext) }),
     ...source?.loadOptions,
     onProgress: (done, total) => report({ stage: 'load', done, total }),
   });
@@ -67,7 +70,7 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
     options = { ...options, model: 'logreg' };
     throwIfAborted(options.signal);
   }
-  validateRun(options, data, { backend: backend.name, workers: resolveWorkers(options.workers, folds + 1) });
+  validateRun(options, data, runContext);
   clock.lap(source ? 'embed' : 'load');
 
   const settings = fitSettings(options, data);

@@ -23,8 +23,9 @@
  * memoryEstimate.test.ts lists the figures); the estimate is meant to be
  * within about ±30 % of the measured peak, which is what a refusal needs.
  *
- * Loading is not estimated here: it has already happened when the shape is
- * known (the streaming CSV loader has its own budget, csv.ts).
+ * Loading is not estimated here: the loaders hold their tables to a share of
+ * the working budget (data/sampleBudget.ts), and the estimate sizes the
+ * sample they keep at default options (validateRun.ts, sampleBudget).
  */
 import type { ModelKind } from '../types';
 
@@ -38,6 +39,12 @@ const WORKER_BYTES = 25 * MB;
 const BYTES_PER_TRAINED_PARAMETER = 4 * 6;
 /** Exact influence: Hessian, its Cholesky factor and the wasm Gram, per entry of the p × p matrix. */
 const BYTES_PER_HESSIAN_ENTRY = 32;
+/**
+ * Copies of its fold's features a training thread holds: the gathered rows, and the tensor in its wasm heap (which
+ * never shrinks); fitted, with GC_FACTOR, to the scaling section's peaks (1,814 MB at 102,000 × 784, 725 MB at
+ * 32,000 × 784) and to 110,000 short texts of 513 features (1,170 MB): each estimated within 5 %.
+ */
+const FOLD_COPIES = 1.5;
 /** Headroom of the garbage collector between what is live and what the process holds. */
 const GC_FACTOR = 1.25;
 /** The wasm backend addresses at most 4 GB per thread (PLATFORM.md). */
@@ -119,7 +126,7 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
   const workers = Math.max(1, Math.min(s.workers, s.folds + 1));
   const features = rows * s.dims * 4;
   // A fold trains on (folds-1)/folds of the rows; the main model on all of them.
-  const perModel = parameters * BYTES_PER_TRAINED_PARAMETER + s.nTrain * s.dims * 4;
+  const perModel = parameters * BYTES_PER_TRAINED_PARAMETER + FOLD_COPIES * s.nTrain * s.dims * 4;
   const training = workers * perModel + workers * WORKER_BYTES;
   const keptModels = (s.folds + 1) * parameters * 4;
   const head =
@@ -137,6 +144,18 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
     parts: { runtime: RUNTIME_BYTES, features, training, keptModels, head, influence },
   };
 }
+
+/**
+ * The default working budget: at default options (neither maxSamples nor maxMemoryMB set) a run is kept within it,
+ * by a stratified sample when the data would not fit (data/sampleBudget.ts), and a run that cannot fit it even
+ * then is refused. The issue's bound: any input of up to 300 MB in under 2 GB.
+ */
+export const WORKING_BUDGET_BYTES = 2 * 2 ** 30;
+/**
+ * The share of the budget an automatic sample is sized to: the estimate is meant to be within ±25 % of the peak,
+ * so a sample estimated at 80 % of the budget stays within it when the estimate is low.
+ */
+export const SAMPLE_TARGET_SHARE = 0.8;
 
 /** The default limit: 75 % of the memory the system has available now. */
 export function defaultMemoryLimitBytes(availableBytes: number): number {

@@ -10,6 +10,7 @@ import os from 'node:os';
 import { InputError } from '../errors';
 import { defaultModelConfig } from '../models/defaults';
 import type { BackendName } from '../tf/backend';
+import type { SampleBudget, SampleShape } from '../data/sampleBudget';
 import type { LoadedDataset } from '../types';
 import {
   defaultMemoryLimitBytes,
@@ -20,7 +21,9 @@ import {
   type MemoryEstimate,
   modelParameters,
   type RunShape,
+  SAMPLE_TARGET_SHARE,
   WASM_HEAP_BYTES,
+  WORKING_BUDGET_BYTES,
 } from './memoryEstimate';
 import { optionRef } from '../options/derive';
 import { checkEngineOptions } from '../options/validate';
@@ -53,12 +56,9 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
           `${Math.max(2, Math.min(DEFAULTS.folds, nTrain))}`),
     );
   }
-  const shape = runShape(options, data, ctx.workers);
+  const shape = runShape(options, dataShape(data), ctx.workers);
   const estimate = estimateRunMemory(shape);
-  const limitBytes =
-    options.maxMemoryMB !== undefined
-      ? options.maxMemoryMB * MB
-      : defaultMemoryLimitBytes(ctx.availableBytes ?? availableMemory());
+  const { bytes: limitBytes, working } = memoryLimit(options, ctx);
   const overWasm = ctx.backend === 'wasm' && estimate.perWorkerHeapBytes > WASM_HEAP_BYTES;
   if (estimate.totalBytes <= limitBytes && !overWasm) return estimate;
 
@@ -99,8 +99,7 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
       `${shape.dims.toLocaleString('en-US')} features ` +
       (`and a model of ${estimate.parameters.toLocaleString('en-US')} ` +
         `parameters trained ${folds + 1} times, more than the limit of `) +
-      (`${formatMB(limitBytes)} ` +
-        `(${options.maxMemoryMB !== undefined ? optionRef('maxMemoryMB') : `75% of the free memory; ${optionRef('maxMemoryMB')} sets it`})`);
+      (`${formatMB(limitBytes)} ` + `(${limitName(options, working)})`);
   throw new InputError(
     options.datasetPath,
     `the analysis would not fit in memory: ${why}; expected a run that ` +
@@ -108,14 +107,76 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
   );
 }
 
-/** What the estimate needs to know, from the options and the loaded data. */
-export function runShape(options: AnalyzeOptions, data: LoadedDataset, workers: number): RunShape {
+/**
+ * Whether the default working budget applies: the user set neither maxSamples nor maxMemoryMB (who sets either
+ * gets exactly that, or a refusal).
+ */
+export function usesWorkingBudget(options: AnalyzeOptions): boolean {
+  return options.maxSamples === undefined && options.maxMemoryMB === undefined;
+}
+
+/** The limit a run is held to: maxMemoryMB, else 75% of the free memory, and at default options the working budget. */
+function memoryLimit(options: AnalyzeOptions, ctx: RunContext): { bytes: number; working: boolean } {
+  const limit =
+    options.maxMemoryMB !== undefined
+      ? options.maxMemoryMB * MB
+      : defaultMemoryLimitBytes(ctx.availableBytes ?? availableMemory());
+  return usesWorkingBudget(options) && WORKING_BUDGET_BYTES < limit
+    ? { bytes: WORKING_BUDGET_BYTES, working: true }
+    : { bytes: limit, working: false };
+}
+
+function limitName(options: AnalyzeOptions, working: boolean): string {
+  if (options.maxMemoryMB !== undefined) return optionRef('maxMemoryMB');
+  return working
+    ? `the default working budget; ${optionRef('maxMemoryMB')} allows more`
+    : `75% of the free memory; ${optionRef('maxMemoryMB')} sets it`;
+}
+
+/**
+ * The share of the limit a loader's table may take before it loads a sample instead (data/csv.ts, jsonl.ts): the
+ * table, the file's text and the features being built live together while loading. (A 240 MB CSV of 20,000 numeric
+ * columns, 2,100 rows, is a ~630 MB table: all of it is loaded.)
+ */
+const LOAD_SHARE = 0.35;
+
+/**
+ * The working budget as the loaders use it (data/sampleBudget.ts): at default options, a stratified sample whose
+ * estimated run takes at most SAMPLE_TARGET_SHARE of the limit, so the run stays within it even where the estimate
+ * is low; undefined when the user chose the samples or the limit.
+ */
+export function sampleBudget(options: AnalyzeOptions, ctx: RunContext): SampleBudget | undefined {
+  if (!usesWorkingBudget(options)) return undefined;
+  const { bytes } = memoryLimit(options, ctx);
+  const target = SAMPLE_TARGET_SHARE * bytes;
+  return {
+    label: formatMB(bytes),
+    loadBytes: LOAD_SHARE * bytes,
+    fits: (s) => {
+      const e = estimateRunMemory(runShape(options, s, ctx.workers));
+      return e.totalBytes <= target && !(ctx.backend === 'wasm' && e.perWorkerHeapBytes > WASM_HEAP_BYTES);
+    },
+  };
+}
+
+/** The shape of loaded data, as the estimate sees it. */
+function dataShape(data: LoadedDataset): SampleShape {
+  return {
+    nTrain: data.train.y.length,
+    nTest: data.test.y.length,
+    numClasses: data.classes.length,
+    dims: data.dims,
+    ...(data.imageShape && { imageShape: data.imageShape }),
+  };
+}
+
+/** What the estimate needs to know, from the options and the data's shape. */
+export function runShape(options: AnalyzeOptions, data: SampleShape, workers: number): RunShape {
   // auto trains the MLP (the larger) and, beside it, logistic regression's small models.
   const kind = resolvedKind(options);
   const base = defaultModelConfig(kind);
   const hidden = options.hidden ?? base.hidden;
-  const numClasses = data.classes.length;
-  const dims = data.dims;
+  const { numClasses, dims } = data;
   const { head } = modelParameters({
     kind,
     dims,
@@ -125,18 +186,14 @@ export function runShape(options: AnalyzeOptions, data: LoadedDataset, workers: 
     convChannels: base.convChannels,
   });
   const choice = options.method ?? DEFAULTS.method;
-  const maxExact = resolveMaxExactParameters(options, {
-    nTrain: data.train.y.length,
-    nTest: data.test.y.length,
-    numClasses,
-  });
+  const maxExact = resolveMaxExactParameters(options, { nTrain: data.nTrain, nTest: data.nTest, numClasses });
   const hasBody = kind !== 'logreg';
   const iterative =
     (choice === 'cg' || choice === 'lissa' || (choice === 'auto' && head > maxExact)) &&
     (options.target ?? (hasBody ? 'full' : 'last-layer')) === 'full';
   return {
-    nTrain: data.train.y.length,
-    nTest: data.test.y.length,
+    nTrain: data.nTrain,
+    nTest: data.nTest,
     dims,
     numClasses,
     kind,

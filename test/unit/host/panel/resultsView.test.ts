@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ResultsFile, TestRecord, TrainRecord } from '../../../../src/compute/results/schema';
 import { checkResultsView } from '../../../../src/protocol/webview';
+import { formatSummary } from '../../../../src/cli/summary';
+import { budgetSampleWarning } from '../../../../src/compute/data/sampleBudget';
 import {
   buildExplanation,
   buildResultsView,
@@ -173,4 +175,18 @@ test('the sample at a line: the record starting at or before it, in either split
   assert.deepEqual(findSampleAt(index, 'd.csv', 6), { split: 'train', id: 0, line: 5 });
   assert.equal(findSampleAt(index, 'd.csv', 1), undefined, 'the header');
   assert.equal(findSampleAt(index, 'other.csv', 2), undefined);
+});
+
+test('a note naming an option says it in each face: the setting in the panel, the flag in the CLI summary', () => {
+  // The working budget's note (issue 12 item 8) names maxSamples the engine's way.
+  const note = budgetSampleWarning(168_000, 1_044_960, '2.0 GB');
+  const withNote = { ...results, dataset: { ...results.dataset, warnings: [note] } } as ResultsFile;
+  assert.deepEqual(buildResultsView(withNote, '/r/d.csv', false).warnings, [
+    'Analyzed a stratified sample of 168,000 of 1,044,960 samples to stay within 2.0 GB of memory; ' +
+      'set the influenceLens.maxSamples setting to choose.',
+  ]);
+  assert.match(
+    formatSummary(withNote, 'out.json'),
+    /Note: Analyzed a stratified sample of 168,000 of 1,044,960 samples to stay within 2\.0 GB of memory; set --max-samples to choose\./,
+  );
 });

@@ -1,0 +1,169 @@
+/**
+ * The default working budget (issue 12 item 8): a long JSONL of short texts
+ * (1M records, 289 MB) reached 4.2 GB because every record was loaded,
+ * featurized and trained on; the estimate did not refuse it under 75% of a
+ * 24 GB machine's free memory. Now the loaders keep the largest stratified
+ * sample whose run fits the budget, never holding the rest, and say so.
+ * The budget here is a predicate on the shape (the pipeline's is the memory
+ * estimate: test/unit/pipeline/sampleBudget.test.ts).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { loadDataset } from '../../../src/compute/data/index';
+import { recordDigest } from '../../../src/compute/data/recordDigest';
+import type { SampleBudget, SampleShape } from '../../../src/compute/data/sampleBudget';
+import { stratifiedSubsample } from '../../../src/compute/data/split';
+import { pngBytes, tempDir, write } from './helpers';
+
+/** A budget that holds at most `max` samples (and a table of `loadBytes`), recording the shapes it was asked about. */
+function budgetOf(max: number, loadBytes = 2 ** 30): SampleBudget & { asked: SampleShape[] } {
+  const asked: SampleShape[] = [];
+  return {
+    asked,
+    label: '2 GB',
+    loadBytes,
+    fits: (s) => {
+      asked.push(s);
+      return s.nTrain + s.nTest <= max;
+    },
+  };
+}
+
+const TOPICS = ['sport', 'music', 'food'];
+
+/** 1,500 records (blank lines and spaces between some), labels 1 : 2 : 3. */
+function longJsonl(): { text: string; lines: string[] } {
+  const lines: string[] = [];
+  for (let i = 0; i < 1500; i++) {
+    const label = TOPICS[i % 6 === 0 ? 0 : i % 6 < 3 ? 1 : 2];
+    lines.push(JSON.stringify({ id: i, text: `record ${i} about ${label} and word${i % 37}`, label }));
+    if (i % 97 === 0) lines.push('');
+    if (i % 101 === 0) lines.push('   ');
+  }
+  return { text: lines.join('\n') + '\n', lines };
+}
+
+describe('the working budget', () => {
+  test('a long JSONL past it loads a stratified sample, each record with its own line and fingerprint', async () => {
+    const { text, lines } = longJsonl();
+    const file = write(tempDir(), 'long.jsonl', text);
+    const budget = budgetOf(300);
+    const d = await loadDataset(file, { budget });
+    const all = [...d.train.sources, ...d.test.sources];
+    assert.ok(all.length <= 300 && all.length >= 290, `${all.length} samples`);
+    // Every kept record points at its own line, and relabel's fingerprint is that line's.
+    for (const s of all) {
+      const raw = lines[s.line! - 1];
+      assert.equal(s.digest, recordDigest(raw.trim()));
+      assert.equal((JSON.parse(raw) as { id: number }).id, s.row);
+    }
+    assert.equal(new Set(all.map((s) => s.line)).size, all.length);
+    // Stratified: each class keeps its share of 1 : 2 : 3 (within one sample).
+    const y = [...d.train.y, ...d.test.y];
+    const counts = d.classes.map((_, k) => y.filter((v) => v === k).length);
+    const share = Object.fromEntries(d.classes.map((c, k) => [c, counts[k] / all.length]));
+    assert.ok(Math.abs(share.sport - 1 / 6) < 0.01 && Math.abs(share.food - 1 / 2) < 0.01, JSON.stringify(share));
+    assert.ok(
+      d.warnings.includes(
+        `Analyzed a stratified sample of ${all.length} of 1,500 samples to stay within 2 GB of memory; ` +
+          'set the maxSamples option to choose.',
+      ),
+      d.warnings.join('\n'),
+    );
+    // Asked before any feature existed: the text field bounded at its 512 hash buckets, the id at one feature.
+    assert.equal(budget.asked[0].dims, 513);
+    assert.equal(budget.asked[0].numClasses, 3);
+  });
+
+  test('within it, nothing is left out and nothing is said', async () => {
+    const { text } = longJsonl();
+    const file = write(tempDir(), 'long.jsonl', text);
+    const d = await loadDataset(file, { budget: budgetOf(10_000) });
+    assert.equal(d.train.y.length + d.test.y.length, 1500);
+    assert.ok(!d.warnings.some((w) => /stratified sample/.test(w)), d.warnings.join('\n'));
+  });
+
+  test('maxSamples wins over the budget: exactly that many, the maxSamples note', async () => {
+    const { text } = longJsonl();
+    const file = write(tempDir(), 'long.jsonl', text);
+    const d = await loadDataset(file, { budget: budgetOf(300), maxSamples: 600 });
+    assert.equal(d.train.y.length + d.test.y.length, 600);
+    assert.ok(d.warnings.includes('Kept a stratified subsample of 600 of 1500 samples (maxSamples).'));
+    assert.ok(!d.warnings.some((w) => /memory/.test(w)));
+  });
+
+  test('a JSONL sample under maxSamples is the one the in-memory path took before (same records)', async () => {
+    const { text } = longJsonl();
+    const file = write(tempDir(), 'long.jsonl', text);
+    const d = await loadDataset(file, { maxSamples: 500 });
+    // The stratified subsample of planSamples over the same keys: recomputed here from the file's labels.
+    const records = text.split('\n').filter((l) => l.trim() !== '');
+    const keys = records.map((l) => `\u0000${(JSON.parse(l) as { label: string }).label}`);
+    const chosen = [...stratifiedSubsample(keys, 500, 0)];
+    const rows = [...d.train.sources, ...d.test.sources].map((s) => s.row!).sort((a, b) => a - b);
+    assert.deepEqual(rows, chosen);
+  });
+
+  test('a CSV past it: the features are built for the sample only, bounded by the column kinds', async () => {
+    const rows = ['size,colour,note,label'];
+    for (let i = 0; i < 1000; i++)
+      rows.push(`${i % 17},${['red', 'green', 'blue'][i % 3]},"some words ${i} here and there",${i % 2 ? 'a' : 'b'}`);
+    const file = write(tempDir(), 'd.csv', rows.join('\n'));
+    const budget = budgetOf(200);
+    const d = await loadDataset(file, { budget });
+    assert.equal(d.train.y.length + d.test.y.length, 200);
+    // One numeric feature, three colours plus missing, the text column's 512 buckets.
+    assert.equal(budget.asked[0].dims, 1 + 4 + 512);
+    assert.ok(d.warnings.some((w) => w.startsWith('Analyzed a stratified sample of 200 of 1,000 samples')));
+    for (const s of [...d.train.sources, ...d.test.sources]) assert.equal(s.line, s.row! + 2);
+  });
+
+  test('a CSV of many short rows: its table past the load share, only a sample of rows is ever held', async () => {
+    const rows = ['text,label'];
+    for (let i = 0; i < 3000; i++) rows.push(`w${i % 50} w${i % 7},${i % 3 ? 'a' : 'b'}`);
+    const csv = rows.join('\n') + '\n';
+    // 3,000 rows × (1 feature × 9 + ~11 characters + 500) ≈ 1.6 MB against a 300 KB share: ~576 rows.
+    for (const streamAboveBytes of [undefined, 0]) {
+      const file = write(tempDir(), 'short.csv', csv);
+      const d = await loadDataset(file, { budget: budgetOf(100_000, 300_000), streamAboveBytes, chunkBytes: 4096 });
+      const all = [...d.train.sources, ...d.test.sources];
+      assert.ok(all.length > 400 && all.length < 700, `${all.length} rows`);
+      for (const s of all) assert.equal(s.line, s.row! + 2);
+      assert.ok(
+        d.warnings.includes(
+          `Analyzed a stratified sample of ${all.length} of 3,000 samples to stay within 2 GB of memory; ` +
+            'set the maxSamples option to choose.',
+        ),
+        d.warnings.join('\n'),
+      );
+    }
+  });
+
+  test('a JSONL of many short records: the same load share', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ t: `w${i % 50}`, label: i % 3 ? 'a' : 'b' }));
+    const file = write(tempDir(), 'short.jsonl', lines.join('\n'));
+    const d = await loadDataset(file, { budget: budgetOf(100_000, 300_000) });
+    const all = [...d.train.sources, ...d.test.sources];
+    assert.ok(all.length > 400 && all.length < 700, `${all.length} rows`);
+    for (const s of all) assert.equal(s.line, s.row! + 1);
+    assert.ok(d.warnings.some((w) => w.startsWith(`Analyzed a stratified sample of ${all.length} of 3,000 samples`)));
+  });
+
+  test('an image folder past it decodes only a sample; the budget asked with the probed shape', async () => {
+    const dir = tempDir();
+    for (let i = 0; i < 60; i++) {
+      const v = (i * 37) % 256;
+      write(
+        dir,
+        `${i % 3 ? 'cat' : 'dog'}/${i}.png`,
+        pngBytes(8, 6, (x) => [v, (v + x) % 256, v]),
+      );
+    }
+    const budget = budgetOf(15);
+    const d = await loadDataset(dir, { budget });
+    assert.equal(d.train.y.length + d.test.y.length, 15);
+    assert.deepEqual(budget.asked[0].imageShape, [6, 8, 3]);
+    assert.equal(budget.asked[0].dims, 6 * 8 * 3);
+    assert.ok(d.warnings.some((w) => w.startsWith('Analyzed a stratified sample of 15 of 60 samples')));
+  });
+});
