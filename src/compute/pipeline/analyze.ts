@@ -126,7 +126,14 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
   if (reliability) clock.lap('verify');
   const issues = options.skipIssues
     ? null
-    : runIssues(fitted, data, scored, { removeHarmful: options.removeHarmful, signal: options.signal, report });
+    : await runIssues(fitted, data, scored, {
+        removeHarmful: options.removeHarmful,
+        // Only a saved fit has an id worth keeping searches for.
+        neighbourCachePath: options.fitPath && fingerprint ? `${options.fitPath}.neighbours` : undefined,
+        log: options.onFitCache,
+        signal: options.signal,
+        report,
+      });
   if (issues) clock.lap('issues');
 
   return assemble({ data, backend, fitted, scored, reliability, issues, timings: clock });

@@ -89,6 +89,26 @@ describe('a saved fit', () => {
     },
   );
 
+  test(
+    "keeps the data-issue pass's neighbour searches: the next run on the fit takes them, results unchanged",
+    { timeout: 300_000 },
+    async () => {
+      const own = path.join(dir, 'fit-neighbours.bin');
+      const fresh = await run({ method: 'exact' });
+      const first = await run({ method: 'exact', fitPath: own });
+      assert.match(first.log.join('\n'), /neighbour searches kept for later runs/);
+      const second = await run({ method: 'exact', fitPath: own, topK: 4 });
+      assert.match(second.log.join('\n'), /reusing the neighbour searches kept for this fit/);
+      assert.doesNotMatch(second.log.join('\n'), /neighbour searches kept for later runs/, 'nothing searched again');
+      assert.deepEqual(second.results.issues, fresh.results.issues);
+      // A damaged file is searched again, with the same results.
+      fs.writeFileSync(`${own}.neighbours`, 'damaged');
+      const damaged = await run({ method: 'exact', fitPath: own });
+      assert.match(damaged.log.join('\n'), /neighbour searches kept for later runs/);
+      assert.deepEqual(comparable(damaged.results), comparable(fresh.results));
+    },
+  );
+
   test('kept exact scores that are damaged or too short are computed again', { timeout: 300_000 }, async () => {
     const fresh = await run({ method: 'exact', topK: 4 });
     fs.writeFileSync(`${fitPath}.scores`, 'damaged');
