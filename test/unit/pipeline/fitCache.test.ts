@@ -151,6 +151,32 @@ describe('a saved fit', () => {
     },
   );
 
+  test(
+    'explains test samples by id after the first ones, resuming from the kept solves: as a fresh run',
+    { timeout: 300_000 },
+    async () => {
+      const own = path.join(dir, 'fit-ids.bin');
+      const options = { method: 'cg' as const, target: 'last-layer' as const, explain: 3 };
+      await run({ ...options, fitPath: own });
+      const one = await run({ ...options, explainIds: [10], fitPath: own });
+      assert.match(one.log.join('\n'), /resuming from 3 solve\(s\)/);
+      assert.match(one.log.join('\n'), /4 solve\(s\) kept/);
+      assert.deepEqual(one.results.influence.explained, [0, 1, 2, 10]);
+      assert.ok(one.results.test[10].proponents.length > 0, 'sample 10 has its proponents');
+      assert.deepEqual(comparable(one.results), comparable((await run({ ...options, explainIds: [10] })).results));
+      // One more id: one more solve; an id among the first ones is not solved twice.
+      const two = await run({ ...options, explainIds: [10, 1, 12], fitPath: own });
+      assert.match(two.log.join('\n'), /resuming from 4 solve\(s\)/);
+      assert.deepEqual(two.results.influence.explained, [0, 1, 2, 10, 12]);
+      assert.deepEqual(comparable(two.results), comparable((await run({ ...options, explainIds: [10, 12] })).results));
+      // Other ids: only the kept solves of the same samples are taken.
+      const other = await run({ ...options, explainIds: [12], fitPath: own });
+      assert.match(other.log.join('\n'), /resuming from 3 of the 5 solve\(s\) kept/);
+      assert.deepEqual(comparable(other.results), comparable((await run({ ...options, explainIds: [12] })).results));
+      await assert.rejects(run({ ...options, explainIds: [100_000] }), /test sample 100000 .* is not in the test set/);
+    },
+  );
+
   test('is fitted again when a fit option changes', { timeout: 300_000 }, async () => {
     const other = await run({ method: 'exact', fitPath, seed: 5 });
     assert.match(other.log.join('\n'), /other fit options/);
