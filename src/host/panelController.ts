@@ -6,13 +6,12 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { ResultsFile, TrainRecord } from '../compute/results/schema';
+import type { ResultsFile } from '../compute/results/schema';
 import {
   checkPanelState,
   type DetailView,
   type ExplanationView,
   type HostToWebview,
-  MAX_IDS,
   type Split,
   type WebviewToHost,
 } from '../protocol/webview';
@@ -25,16 +24,17 @@ import { openSample, revealSample } from './openSample';
 import { ResultsPanel } from './panel';
 import { DatasetBoundary } from './datasetBoundary';
 import { relocateRecords, relocationNote, type Relocations } from './relocations';
-import { type RelabelOutcome, relabelSamples, undoRelabel } from './relabelEdit';
+import type { RelabelOutcome } from './relabelEdit';
+import { RelabelFlow } from './panelRelabel';
 import { readResults } from './resultsFile';
-import { buildExplanation, buildResultsView, ResultsIndex, type RowDecor, where } from './resultsView';
+import { buildExplanation, buildResultsView, ResultsIndex, type RowDecor } from './resultsView';
 import { detailOf } from './panelDetail';
 import { sampleLocation, type Shown } from './panelShown';
 import { buildIssuesView } from './issuesView';
 import { RowQueries } from './rowQuery';
 import { decisionsFor } from './reviews';
 import type { ReviewStore } from './reviewStore';
-import { currentSource, resultsIdentity, withMoves } from './sampleMoves';
+import { currentSource, resultsIdentity } from './sampleMoves';
 import { StaleWatcher } from './staleWatcher';
 import { requireTrust } from './trust';
 import { describeUndo, type UndoStore } from './undoStore';
@@ -72,9 +72,20 @@ export class PanelController implements vscode.Disposable {
   private explanation: ExplanationView | undefined;
   private readonly watcher = new StaleWatcher();
   private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly relabels: RelabelFlow;
 
   constructor(private readonly deps: ControllerDeps) {
     this.subscriptions.push(deps.onRunning((jobs) => this.onRunning(jobs)));
+    this.relabels = new RelabelFlow(deps, {
+      shown: () => this.shown,
+      reviewMap: () => this.reviewMap(),
+      post: (message) => void this.post(message),
+      moved: (shown) => this.moved(shown),
+      changed: () => {
+        this.sendReviews();
+        this.sendUndo();
+      },
+    });
   }
 
   get current(): Shown | undefined {
@@ -282,88 +293,16 @@ export class PanelController implements vscode.Disposable {
     }
   }
 
-  async relabel(split: Split, ids: number[], label: string, confirm: boolean): Promise<RelabelOutcome> {
-    const shown = this.shown;
-    if (!shown) throw new Error('no results are open');
-    // Each record where it is now: an image relabeled before sits in another folder.
-    const records = ids.flatMap((id) => {
-      const r = shown.index.record(split, id);
-      return r ? [{ ...r, source: currentSource(shown.moves, r.source) }] : [];
-    });
-    const outcome = await relabelSamples(
-      {
-        datasetPath: shown.datasetPath,
-        boundary: shown.boundary,
-        stale: shown.stale,
-        results: shown.results,
-        records,
-        label,
-        confirm,
-      },
-      { notifier: this.deps.notifier, reviews: this.deps.reviews, log: this.deps.log },
-    );
-    return this.afterRelabel(shown, outcome);
+  relabel(split: Split, ids: number[], label: string, confirm: boolean): Promise<RelabelOutcome> {
+    return this.relabels.relabel(split, ids, label, confirm);
   }
 
-  /**
-   * Each training sample to its own suggested label: one confirmation that
-   * lists every change, one WorkspaceEdit, one undo. All or nothing: when any
-   * record cannot be edited safely (gone, ambiguous, changed since the
-   * analysis), nothing changes, and the page lists the refused rows and why.
-   * Rows whose suggestion is their label, and rows relabeled already, are
-   * left out (there is nothing to accept).
-   */
-  async acceptSuggestions(ids: number[], confirm: boolean): Promise<RelabelOutcome> {
-    const shown = this.shown;
-    if (!shown) throw new Error('no results are open');
-    const reviews = this.reviewMap();
-    let kept = 0;
-    let done = 0;
-    const records: TrainRecord[] = [];
-    for (const id of ids) {
-      const r = shown.index.train.get(id);
-      if (!r) continue;
-      if (reviews.get(id)?.state === 'relabeled') done++;
-      else if (r.suggestedLabel === r.label) kept++;
-      else records.push({ ...r, source: currentSource(shown.moves, r.source) });
-    }
-    const left = [kept ? `${kept} whose suggestion is their own label` : '', done ? `${done} relabeled already` : '']
-      .filter(Boolean)
-      .join(' and ');
-    if (records.length === 0) {
-      void this.deps.notifier.info(
-        `Influence Lens: no suggestion to accept among the ${ids.length} ` +
-          `selected sample(s)${left ? ` (${left})` : ''}.`,
-      );
-      return { applied: 0, problems: [], declined: false };
-    }
-    const outcome = await relabelSamples(
-      {
-        datasetPath: shown.datasetPath,
-        boundary: shown.boundary,
-        stale: shown.stale,
-        results: shown.results,
-        records,
-        label: (r) => (r as TrainRecord).suggestedLabel,
-        allOrNothing: true,
-        confirm,
-        ...(left ? { note: `Left as they are: ${left}.` } : {}),
-      },
-      { notifier: this.deps.notifier, reviews: this.deps.reviews, log: this.deps.log },
-    );
-    if (outcome.refused?.length && shown === this.shown) {
-      void this.post({
-        type: 'refused',
-        what:
-          `Nothing relabeled: ${outcome.refused.length} of the ${records.length} ` +
-          `selected records cannot be relabeled safely, and a bulk changes all of ` +
-          `them or none. Deselect them, or re-run the analysis.`,
-        samples: outcome.refused
-          .slice(0, MAX_IDS)
-          .map(({ record, reason }) => ({ id: record.id, where: where(record.source), reason })),
-      });
-    }
-    return this.afterRelabel(shown, outcome);
+  acceptSuggestions(ids: number[], confirm: boolean): Promise<RelabelOutcome> {
+    return this.relabels.acceptSuggestions(ids, confirm);
+  }
+
+  undoLastRelabel(): Promise<boolean> {
+    return this.relabels.undoLast();
   }
 
   /** The panel's detail pane for one sample: the record read from its file as it is now. */
@@ -372,30 +311,8 @@ export class PanelController implements vscode.Disposable {
     return shown ? detailOf(shown, split, id, this.reviewMap(), this.decor(shown)) : undefined;
   }
 
-  private async afterRelabel(shown: Shown, outcome: RelabelOutcome): Promise<RelabelOutcome> {
-    if (outcome.undo) {
-      await this.deps.undo.remember(outcome.undo);
-      await this.recordMoves(
-        shown,
-        outcome.undo.samples.map((s) => ({ from: s.before.path, to: s.after.path })),
-      );
-    }
-    this.sendReviews();
-    this.sendUndo();
-    return outcome;
-  }
-
-  /** Files moved (an image relabel or its undo): every later "where is it" of these results follows them. */
-  private async recordMoves(shown: Shown, steps: { from: string; to: string }[]): Promise<void> {
-    if (!steps.some((s) => s.from !== s.to)) return;
-    shown.moves = withMoves(shown.moves, steps);
-    await this.deps.reviews.setMoves(
-      shown.datasetPath,
-      resultsIdentity(shown.resultsPath, shown.results.createdAt),
-      shown.moves,
-    );
-    if (shown !== this.shown) return;
-    // Rows show paths and thumbnails: the page asks for them again (a 'results' message keeps its filters and place).
+  /** Files moved under these results: rows and the explanation show paths and thumbnails, so all is sent again. */
+  private moved(shown: Shown): void {
     if (this.explanation)
       this.explanation = buildExplanation(
         shown.index,
@@ -405,32 +322,6 @@ export class PanelController implements vscode.Disposable {
         this.decor(shown),
       );
     this.sendAll();
-  }
-
-  /** Reverts the last relabel; false when there is none or the files changed since. */
-  async undoLastRelabel(): Promise<boolean> {
-    const undo = this.deps.undo.last();
-    if (!undo) {
-      void this.deps.notifier.info('Influence Lens: no relabel to undo.');
-      return false;
-    }
-    const ok = await undoRelabel(undo, {
-      notifier: this.deps.notifier,
-      reviews: this.deps.reviews,
-      log: this.deps.log,
-    });
-    if (ok) {
-      await this.deps.undo.forget();
-      const shown = this.shown;
-      if (shown?.datasetPath === undo.datasetPath)
-        await this.recordMoves(
-          shown,
-          undo.samples.map((s) => ({ from: s.after.path, to: s.before.path })),
-        );
-    }
-    this.sendReviews();
-    this.sendUndo();
-    return ok;
   }
 
   /** Tells the page whether "Undo last relabel" has anything to undo. */

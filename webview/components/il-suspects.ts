@@ -7,7 +7,7 @@
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { css, html, nothing } from 'lit';
-import { MAX_IDS, type RowQuery, type SampleRow } from '../../src/protocol/webview';
+import { type RowQuery, type SampleRow } from '../../src/protocol/webview';
 import { fmt, topShare } from '../format';
 import { reviewText, samplePreview, suspicionBar, whereLink } from './cells';
 import './il-confusion';
@@ -18,6 +18,7 @@ import './il-relabel-picker';
 import './il-sample-list';
 import type { RowKeyDetail } from './il-sample-list';
 import { PanelView } from './panel-view';
+import { selectionBar } from './selection-bar';
 import { fillColumn, sharedStyles, splitStyles } from './shared.styles';
 
 const SORTS: [RowQuery['sort'], string][] = [
@@ -72,7 +73,6 @@ export class IlSuspects extends PanelView {
     if (!v) return nothing;
     const source = this.store.lists.suspects;
     const q = source.query;
-    const selected = this.store.selected.size;
     return html`
       <div class="toolbar" role="search" aria-label="Filter and sort the suspects">
         <label
@@ -174,60 +174,10 @@ export class IlSuspects extends PanelView {
             ></il-confusion>`
           : nothing
       }
-      <div class="toolbar bulk" aria-label="Actions on the selection">
-        <span data-role="selected"
-          >${selected.toLocaleString('en-US')}
-          selected${
-            this.store.selectionFull
-              ? html` <span class="wrong" role="status"
-                  >(at most ${MAX_IDS.toLocaleString('en-US')} at once: act on these first)</span
-                >`
-              : nothing
-          }</span
-        >
-        <vscode-button
-          secondary
-          data-role="select-all"
-          ?disabled=${!source.total}
-          title="Select every sample the filter shows (Ctrl+A); shift-click or shift+↑/↓ selects a range"
-          @click=${() => this.store.selectAll()}
-          >Select all${source.total ? ` ${source.total.toLocaleString('en-US')}` : ''}</vscode-button
-        >
-        <vscode-button
-          data-role="accept"
-          ?disabled=${!selected}
-          title="Each selected sample to its own suggested label, as one edit with one undo (a)"
-          @click=${() => this.store.acceptSuggestions([...this.store.selected])}
-          >Accept suggestions</vscode-button
-        >
-        <vscode-button secondary ?disabled=${!selected} @click=${() => this.pickForSelection()}>Relabel…</vscode-button>
-        <vscode-button
-          secondary
-          ?disabled=${!selected}
-          @click=${() => this.review([...this.store.selected], 'confirmed')}
-          >Confirmed</vscode-button
-        >
-        <vscode-button
-          secondary
-          ?disabled=${!selected}
-          @click=${() => this.review([...this.store.selected], 'notIssue')}
-          >Not an issue</vscode-button
-        >
-        <vscode-button secondary ?disabled=${!selected} @click=${() => this.review([...this.store.selected], null)}
-          >Clear review</vscode-button
-        >
-        <vscode-button secondary ?disabled=${!selected} @click=${() => this.store.clearSelection()}
-          >Deselect</vscode-button
-        >
-        <vscode-button
-          secondary
-          data-role="undo"
-          ?disabled=${!this.store.undoAvailable}
-          title=${this.store.undoAvailable ? `Undo: ${this.store.undo ?? 'the last relabel'}` : 'Nothing to undo: no relabel made from this panel is waiting to be undone'}
-          @click=${() => this.store.post({ type: 'undoRelabel' })}
-          >Undo last relabel</vscode-button
-        >
-      </div>
+      ${selectionBar(this.store, source.total, {
+        relabel: () => this.pickForSelection(),
+        review: (state) => this.review([...this.store.selected], state),
+      })}
       ${this.refusedBanner()}
       <div class="split-wrap">
         <div class="split">
