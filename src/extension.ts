@@ -4,22 +4,22 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { AnalysisRunner } from './host/analysisRunner';
+import { AnalysisRunner } from './host/analysis/analysisRunner';
 import { createApi, type InfluenceLensApi } from './host/api';
-import { ResultsCache } from './host/cache';
-import { ChoiceStore } from './host/choices';
+import { ResultsCache } from './host/analysis/cache';
+import { ChoiceStore } from './host/analysis/choices';
 import { COMMAND, registerCommands } from './host/commands';
-import { exportAndAnnounce } from './host/exportNotice';
-import { exportReviews } from './host/exportReviews';
-import { InterruptedJobs } from './host/interruptedJobs';
+import { exportAndAnnounce } from './host/reviews/exportNotice';
+import { exportReviews } from './host/reviews/exportReviews';
+import { InterruptedJobs } from './host/analysis/interruptedJobs';
 import { createLog } from './host/log';
 import { Notifier } from './host/notifier';
-import { VIEW_TYPE } from './host/panel';
-import { PanelController } from './host/panelController';
-import { ReviewStore } from './host/reviewStore';
-import { readSettings } from './host/settings';
-import { heapLimitMB } from './host/jobOptions';
-import { UndoStore } from './host/undoStore';
+import { VIEW_TYPE } from './host/panel/panel';
+import { PanelController } from './host/panel/panelController';
+import { ReviewStore } from './host/reviews/reviewStore';
+import { readSettings } from './host/analysis/settings';
+import { heapLimitMB } from './host/analysis/jobOptions';
+import { UndoStore } from './host/relabel/undoStore';
 
 let runner: AnalysisRunner | undefined;
 

@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeGrayPng } from '../../src/compute/demo/grayPng';
-import { MNIST_SIDE, mnistCounts, mnistImage } from '../../src/compute/demo/mnistSource';
+import { encodeGrayPng } from '../../src/demo/grayPng';
+import { MNIST_SIDE, mnistCounts, mnistImage } from '../../src/demo/mnistSource';
 
 export interface MnistFolder {
   root: string;

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadIrisCsv } from '../../src/compute/demo/iris';
+import { loadIrisCsv } from '../../src/demo/iris';
 import { createRng, deriveSeed, permutation } from '../../src/compute/random';
 
 export interface NoisyIris {

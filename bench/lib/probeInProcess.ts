@@ -5,7 +5,7 @@
  * always measures through the bundled CLI (lib/runCli.ts), as a user runs it.
  */
 import path from 'node:path';
-import { loadIrisCsv } from '../../src/compute/demo/iris';
+import { loadIrisCsv } from '../../src/demo/iris';
 import { analyze } from '../../src/compute/pipeline/analyze';
 
 export interface InProcessProbe {

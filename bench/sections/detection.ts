@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildDemoDataset, type DemoManifest } from '../../src/compute/demo/buildDemo';
+import { buildDemoDataset, type DemoManifest } from '../../src/demo/buildDemo';
 import type { ResultsFile } from '../../src/compute/results/schema';
 import type { ModelKind } from '../../src/compute/types';
 import { writeNoisyIris } from '../data/noisyIris';

@@ -14,8 +14,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { buildDemoDataset } from '../../src/compute/demo/buildDemo';
-import { encodeGrayPng } from '../../src/compute/demo/grayPng';
+import { buildDemoDataset } from '../../src/demo/buildDemo';
+import { encodeGrayPng } from '../../src/demo/grayPng';
 import { createRng, permutation } from '../../src/compute/random';
 import type { ResultsFile } from '../../src/compute/results/schema';
 import { log } from '../lib/log';

@@ -14,7 +14,7 @@ import { PNG } from 'pngjs';
 import { imageEmbedder, openModel } from '../../src/compute/onnx/embedModel';
 import { loadDataset } from '../../src/compute/data';
 import { log } from '../lib/log';
-import { buildDemoDataset } from '../../src/compute/demo/buildDemo';
+import { buildDemoDataset } from '../../src/demo/buildDemo';
 import { defaultModelConfig } from '../../src/compute/models/defaults';
 import { computeFeatures, trainNetwork } from '../../src/compute/models/train';
 import type { TrainingData } from '../../src/compute/models/types';

@@ -16,8 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadDataset } from '../../src/compute/data';
 import { resizePlane } from '../../src/compute/data/resize';
-import { loadIrisCsv } from '../../src/compute/demo/iris';
-import { MNIST_SIDE, mnistCounts, mnistImage } from '../../src/compute/demo/mnistSource';
+import { loadIrisCsv } from '../../src/demo/iris';
+import { MNIST_SIDE, mnistCounts, mnistImage } from '../../src/demo/mnistSource';
 import type { TrainingData } from '../../src/compute/models/types';
 import { createRng, deriveSeed, permutation } from '../../src/compute/random';
 

@@ -19,7 +19,7 @@
  * seeds are fixed before any retraining happens.
  */
 import { type HeadData, headLosses, headParameterCount, headProbabilities } from '../../src/compute/head/softmaxHead';
-import { computeNewtonStepInfluence } from '../../src/compute/influence/newtonStepInfluence';
+import { computeNewtonStepInfluence } from './newtonStepInfluence';
 import { defaultModelConfig } from '../../src/compute/models/defaults';
 import { predictProbabilities, trainNetwork } from '../../src/compute/models/train';
 import type { ModelConfig, TrainedNetwork, TrainingData } from '../../src/compute/models/types';

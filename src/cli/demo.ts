@@ -5,9 +5,9 @@
  * to see the tool work and to check that it works.
  */
 import path from 'node:path';
-import { buildDemoDataset } from '../compute/demo/buildDemo';
+import { buildDemoDataset } from '../demo/buildDemo';
 import { InputError } from '../compute/errors';
-import { scoreFlipDetection } from '../compute/demo/scoreFlips';
+import { scoreFlipDetection } from '../demo/scoreFlips';
 import { type AnalyzeFlags, analyzeOptionsFrom, runAnalysis } from './runAnalysis';
 import { formatSummary } from './summary';
 

@@ -7,10 +7,10 @@
 import type * as vscode from 'vscode';
 import type { ResultsFile } from '../compute/results/schema';
 import { type DetailView, parseWebviewToHost, type RowQuery, type Split } from '../protocol/webview';
-import type { RunningInfo } from './analysisRunner';
+import type { RunningInfo } from './analysis/analysisRunner';
 import type { ShownMessage } from './notifier';
-import type { RelabelOutcome } from './relabelEdit';
-import type { RowPage } from './rowQuery';
+import type { RelabelOutcome } from './relabel/relabelEdit';
+import type { RowPage } from './panel/rowQuery';
 
 export interface InfluenceLensApi {
   /** Where cached results live (the extension's workspace storage). */

@@ -6,26 +6,26 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { AnalysisOutcome, AnalysisRunner } from './analysisRunner';
-import type { ResultsCache } from './cache';
-import { type ChoiceStore, resolveChoices } from './choices';
-import { isTabularFile, probeDataset } from './datasetProbe';
-import { explainAt, type ExplainResult } from './explain';
-import { ensureExplained } from './explainMore';
-import { analysisHolds, explainTarget } from './explainTarget';
-import { exportAndAnnounce } from './exportNotice';
-import { exportReviews } from './exportReviews';
-import { jobOptionsFor, SettingError } from './jobOptions';
-import { useModelFile, workspaceModels } from './modelFile';
+import type { AnalysisOutcome, AnalysisRunner } from './analysis/analysisRunner';
+import type { ResultsCache } from './analysis/cache';
+import { type ChoiceStore, resolveChoices } from './analysis/choices';
+import { isTabularFile, probeDataset } from './analysis/datasetProbe';
+import { explainAt, type ExplainResult } from './analysis/explain';
+import { ensureExplained } from './analysis/explainMore';
+import { analysisHolds, explainTarget } from './analysis/explainTarget';
+import { exportAndAnnounce } from './reviews/exportNotice';
+import { exportReviews } from './reviews/exportReviews';
+import { jobOptionsFor, SettingError } from './analysis/jobOptions';
+import { useModelFile, workspaceModels } from './analysis/modelFile';
 import type { JobOptions } from '../protocol/compute';
-import { SETTINGS_PREFIX } from './settingsTable';
-import { testSetFor } from './testSet';
+import { SETTINGS_PREFIX } from './analysis/settingsTable';
+import { testSetFor } from './analysis/testSet';
 import { findTestPartner } from '../compute/data/testPartner';
 import type { Log } from './log';
 import type { Notifier } from './notifier';
-import type { PanelController } from './panelController';
-import type { ReviewStore } from './reviewStore';
-import { modelSetting, readSettings } from './settings';
+import type { PanelController } from './panel/panelController';
+import type { ReviewStore } from './reviews/reviewStore';
+import { modelSetting, readSettings } from './analysis/settings';
 import { requireTrust } from './trust';
 
 export const COMMAND = {

@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { commonFolder } from '../compute/data/files';
-import { isTabularFile } from './datasetProbe';
+import { isTabularFile } from './analysis/datasetProbe';
 import { isInside, OutsideRootError, realExistingPrefix, realOrSelf, resolveInside } from './paths';
 
 export class DatasetBoundary {

@@ -5,7 +5,7 @@
  * in ./derive.ts), the
  * wire checker of the job options (src/protocol/compute.ts), the CLI flags
  * and their help (src/cli/flags.ts), the extension's settings and their
- * mapping to job options (src/host/settingsTable.ts), package.json's
+ * mapping to job options (src/host/analysis/settingsTable.ts), package.json's
  * `contributes.configuration` (written by `npm run settings-schema`, checked
  * by test/unit/options/table.test.ts), and how engine messages name an
  * option on each face (optionRef in src/compute/options/derive.ts).
@@ -40,7 +40,7 @@ export const MODEL_KINDS = ['auto', 'logreg', 'mlp', 'cnn'] as const;
 export const TRAINED_MODEL_KINDS = ['logreg', 'mlp', 'cnn'] as const;
 export const METHODS = ['auto', 'exact', 'cg', 'lissa', 'tracin', 'gif'] as const;
 
-/** What changing an option invalidates (fitKeyOptions in src/host/jobOptions.ts reads this). */
+/** What changing an option invalidates (fitKeyOptions in src/host/analysis/jobOptions.ts reads this). */
 export type OptionStage = 'fit' | 'score' | 'verify' | 'run';
 
 /** How the CLI reads the flag's text before the rule checks it. */

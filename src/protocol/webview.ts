@@ -120,7 +120,7 @@ export const MAX_HARMFUL = 200;
 export const MAX_CLASS_ROWS = 1000;
 export const MAX_CONFUSED_PAIRS = 20;
 
-/** The data-issue overview (issue 17), built by src/host/issuesView.ts from the results' issues section. */
+/** The data-issue overview (issue 17), built by src/host/panel/issuesView.ts from the results' issues section. */
 const checkIssuesView = object({
   /** Samples (or sets) per kind, as the engine counted them. */
   counts: object({
@@ -260,7 +260,7 @@ export const checkExplanationView = object({
   opponents: arrayOf(checkInfluenceRow, MAX_INFLUENCERS),
   /**
    * One line on why it matters ("4 of its 5 strongest opponents are labeled 7: they pull this 1 toward 7"); rules in
-   * src/host/whyLine.ts.
+   * src/host/panel/whyLine.ts.
    */
   why: optional(str),
   note: optional(str),
@@ -304,9 +304,7 @@ export type DetailView = Checked<typeof checkDetailView>;
 export const LISTS = ['suspects', 'tests'] as const;
 export type ListName = (typeof LISTS)[number];
 export const SORT_KEYS = ['suspicion', 'selfInfluence', 'loss', 'misclassifiedFirst'] as const;
-export type SortKey = (typeof SORT_KEYS)[number];
 export const REVIEW_FILTERS = ['all', 'unreviewed', ...REVIEW_STATES] as const;
-export type ReviewFilter = (typeof REVIEW_FILTERS)[number];
 
 /** Which rows of a list, in which order. Absent filters keep everything. */
 export const checkRowQuery = object({

@@ -3,7 +3,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { InfluenceLensApi } from '../../src/host/api';
-import type { RunningInfo } from '../../src/host/analysisRunner';
+import type { RunningInfo } from '../../src/host/analysis/analysisRunner';
 export { bigCsv } from './bigCsv';
 
 export const EXTENSION_ID = 'influence-lens.influence-lens';

@@ -1,6 +1,6 @@
 /**
  * Runs the review panel as shipped (dist/webview.js under the page and CSP
- * the extension serves, src/host/panelHtml.ts) in headless Chromium, with a
+ * the extension serves, src/host/panel/panelHtml.ts) in headless Chromium, with a
  * stand-in for VS Code: acquireVsCodeApi is replaced before the page's
  * script runs, and the host's side is played by the extension's own pure
  * code (message checking, row queries, results view, explanations) over a
@@ -12,11 +12,11 @@ import path from 'node:path';
 import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import type { ResultsFile } from '../../src/compute/results/schema';
-import { panelHtml } from '../../src/host/panelHtml';
-import { buildExplanation, buildResultsView, ResultsIndex } from '../../src/host/resultsView';
-import { RowQueries } from '../../src/host/rowQuery';
-import { buildDetail, readRecord } from '../../src/host/sampleDetail';
-import { buildIssuesView } from '../../src/host/issuesView';
+import { panelHtml } from '../../src/host/panel/panelHtml';
+import { buildExplanation, buildResultsView, ResultsIndex } from '../../src/host/panel/resultsView';
+import { RowQueries } from '../../src/host/panel/rowQuery';
+import { buildDetail, readRecord } from '../../src/host/panel/sampleDetail';
+import { buildIssuesView } from '../../src/host/panel/issuesView';
 import {
   type HostToWebview,
   type PanelState,

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { buildExplanation, buildResultsView, ResultsIndex } from '../../src/host/resultsView';
+import { buildExplanation, buildResultsView, ResultsIndex } from '../../src/host/panel/resultsView';
 import { makeFixture } from './fixtures';
 import { eventually, launch, PanelUnderTest } from './harness';
 

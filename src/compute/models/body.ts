@@ -4,7 +4,7 @@
  * The softmax head on top (logits = φ·W + b) is shared by every model kind
  * and lives in network.ts.
  */
-import type { BodyDefinition, ModelConfig, ParamShape } from './types';
+import type { BodyDefinition, ModelConfig } from './types';
 import { createCnnBody } from './cnn';
 import { createLogregBody } from './logreg';
 import { createMlpBody } from './mlp';
@@ -27,10 +27,4 @@ export function createBody(
       return createCnnBody(imageShape, config.convChannels, config.hidden[0]);
     }
   }
-}
-
-export function parameterCount(shapes: readonly ParamShape[]): number {
-  let total = 0;
-  for (const s of shapes) total += s.shape.reduce((a, b) => a * b, 1);
-  return total;
 }

@@ -5,14 +5,14 @@
  * kill it mid-run (a clear error with Retry, nothing written), change the
  * dataset while it runs (the results are stale), and set the memory limit
  * too low for it (refused before training, naming the setting; the previous
- * good results stay). A real out-of-memory crash is host/computeClient.test.ts.
+ * good results stay). A real out-of-memory crash is host/analysis/computeClient.test.ts.
  */
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { InfluenceLensApi } from '../../../src/host/api';
-import { ResultsCache } from '../../../src/host/cache';
+import { ResultsCache } from '../../../src/host/analysis/cache';
 import type { CommandResult } from '../../../src/host/commands';
 import { activateApi, bigCsv, fixture, processAlive, runningAt, note, waitFor } from '../helpers';
 

@@ -10,9 +10,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { InfluenceLensApi } from '../../../src/host/api';
-import type { RunningInfo } from '../../../src/host/analysisRunner';
+import type { RunningInfo } from '../../../src/host/analysis/analysisRunner';
 import type { CommandResult } from '../../../src/host/commands';
-import type { ExplainResult } from '../../../src/host/explain';
+import type { ExplainResult } from '../../../src/host/analysis/explain';
 import { activateApi, fixture } from '../helpers';
 
 /** Two separable classes; `flip` rows get the other label. */

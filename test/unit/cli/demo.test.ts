@@ -8,8 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FlipDetection } from '../../../src/compute/demo/scoreFlips';
-import type { DemoManifest } from '../../../src/compute/demo/buildDemo';
+import type { FlipDetection } from '../../../src/demo/scoreFlips';
+import type { DemoManifest } from '../../../src/demo/buildDemo';
 import type { ResultsFile } from '../../../src/compute/results/schema';
 import { type CliRun, describeRun, ensureBuilt, leftoverTempFiles, makeTempDir, runCli } from '../../helpers/cli';
 

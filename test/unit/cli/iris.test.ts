@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadIrisCsv } from '../../../src/compute/demo/iris';
+import { loadIrisCsv } from '../../../src/demo/iris';
 import type { ResultsFile } from '../../../src/compute/results/schema';
 import { type CliRun, describeRun, ensureBuilt, makeTempDir, runCli } from '../../helpers/cli';
 

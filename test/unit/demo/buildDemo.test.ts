@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { buildDemoDataset, type DemoManifest } from '../../../src/compute/demo/buildDemo';
-import { planDemo, resolveDemoOptions } from '../../../src/compute/demo/demoPlan';
-import { mnistCounts, mnistImage } from '../../../src/compute/demo/mnistSource';
+import { buildDemoDataset, type DemoManifest } from '../../../src/demo/buildDemo';
+import { planDemo, resolveDemoOptions } from '../../../src/demo/demoPlan';
+import { mnistCounts, mnistImage } from '../../../src/demo/mnistSource';
 import { InputError } from '../../../src/compute/errors';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'il-demo-'));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { planDemo, resolveDemoOptions } from '../../../src/compute/demo/demoPlan';
+import { planDemo, resolveDemoOptions } from '../../../src/demo/demoPlan';
 
 // Pool sizes of the real `mnist` package (digit 5 is the smallest).
 const COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadIrisCsv } from '../../../src/compute/demo/iris';
+import { loadIrisCsv } from '../../../src/demo/iris';
 
 test('loadIrisCsv writes 150 flowers of 3 species with the expected header', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-iris-'));

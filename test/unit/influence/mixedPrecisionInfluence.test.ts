@@ -13,7 +13,7 @@ import { fitHead } from '../../../src/compute/head/fitHead';
 import { polishHeadNewton } from '../../../src/compute/head/polishHead';
 import { headHessian, headProbabilities, type HeadShape } from '../../../src/compute/head/softmaxHead';
 import { computeExactHeadInfluence } from '../../../src/compute/influence/exactHeadInfluence';
-import { sampleGradient } from '../../../src/compute/influence/newtonStepInfluence';
+import { sampleGradient } from '../../../bench/study/newtonStepInfluence';
 import { choleskySolve, dampedCholesky } from '../../../src/compute/linalg/cholesky';
 import { MIXED_PRECISION } from '../../../src/compute/linalg/fastFactor';
 import { initBackend } from '../../../src/compute/tf/backend';

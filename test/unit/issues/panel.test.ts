@@ -13,9 +13,9 @@ import assert from 'node:assert/strict';
 import { analyze } from '../../../src/compute/pipeline/analyze';
 import type { ResultsFile } from '../../../src/compute/results/schema';
 import { initBackend } from '../../../src/compute/tf/backend';
-import { buildIssuesView } from '../../../src/host/issuesView';
-import { buildResultsView, ResultsIndex } from '../../../src/host/resultsView';
-import { RowQueries } from '../../../src/host/rowQuery';
+import { buildIssuesView } from '../../../src/host/panel/issuesView';
+import { buildResultsView, ResultsIndex } from '../../../src/host/panel/resultsView';
+import { RowQueries } from '../../../src/host/panel/rowQuery';
 import { parseHostToWebview, parseWebviewToHost } from '../../../src/protocol/webview';
 import { createRng, normal } from '../../../src/compute/random';
 

@@ -20,7 +20,7 @@ import { analyze } from '../../../src/compute/pipeline/analyze';
 import { createRng } from '../../../src/compute/random';
 import type { ResultsFile } from '../../../src/compute/results/schema';
 import { initBackend } from '../../../src/compute/tf/backend';
-import { buildResultsView } from '../../../src/host/resultsView';
+import { buildResultsView } from '../../../src/host/panel/resultsView';
 import { describeRun, ensureBuilt, runCli } from '../../helpers/cli';
 import {
   cnnBytes,

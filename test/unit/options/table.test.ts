@@ -15,8 +15,13 @@ import { addEngineOptions, engineOptionsFrom, inCliTerms } from '../../../src/cl
 import { DEFAULTS, flagOf, optionRef } from '../../../src/compute/options/derive';
 import { OPTION_NAMES, OPTIONS } from '../../../src/protocol/options';
 import { checkJobOptions } from '../../../src/protocol/compute';
-import { inExtensionTerms } from '../../../src/host/jobOptions';
-import { type ConfigurationLike, readSettingValues, SETTINGS, settingsSchema } from '../../../src/host/settingsTable';
+import { inExtensionTerms } from '../../../src/host/analysis/jobOptions';
+import {
+  type ConfigurationLike,
+  readSettingValues,
+  SETTINGS,
+  settingsSchema,
+} from '../../../src/host/analysis/settingsTable';
 
 const root = path.join(__dirname, '..', '..', '..');
 

@@ -7,7 +7,7 @@
  * 14 GB and died in the wasm backend.
  */
 import { inCliTerms } from '../../../src/cli/flags';
-import { inExtensionTerms } from '../../../src/host/jobOptions';
+import { inExtensionTerms } from '../../../src/host/analysis/jobOptions';
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import fs from 'node:fs';

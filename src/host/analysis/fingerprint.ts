@@ -1,0 +1,85 @@
+/**
+ * Content fingerprints: which bytes an analysis read, so a cached result can
+ * be told fresh (same bytes, same settings) from stale (the data changed).
+ * Content, not mtimes: a checkout or copy touches mtimes without changing
+ * data, and an edit-and-undo leaves the data as it was. Plain Node.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { isHidden } from '../../compute/data/files';
+
+/**
+ * The image files the engine reads (src/compute/data/imageDecode.ts
+ * isImageName; a unit test keeps the two in step). Not imported from there:
+ * that module brings the PNG/JPEG decoders into the extension host bundle.
+ */
+export function isImageName(name: string): boolean {
+  return /\.(png|jpe?g)$/i.test(name);
+}
+
+/** The files an analysis of `datasetPath` reads: the file itself (and its test file), or the images of a folder. */
+export async function datasetFiles(datasetPath: string, testPath?: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of testPath ? [datasetPath, testPath] : [datasetPath]) {
+    const stat = await fsp.stat(p);
+    if (stat.isDirectory()) await collectImages(p, out);
+    else out.push(path.resolve(p));
+  }
+  return out;
+}
+
+async function collectImages(dir: string, out: string[]): Promise<void> {
+  const entries = (await fsp.readdir(dir, { withFileTypes: true })).filter((e) => !isHidden(e.name));
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const abs = path.join(dir, e.name);
+    if (e.isDirectory()) await collectImages(abs, out);
+    else if (e.isFile() && isImageName(e.name)) out.push(abs);
+  }
+}
+
+function hashFile(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+/**
+ * sha256 over (path relative to `base`, content hash) of every file, in path
+ * order: renaming or moving a file changes it (a relabel of an image moves
+ * the file), reordering the directory listing does not.
+ */
+export async function fingerprintFiles(base: string, files: string[]): Promise<string> {
+  const rows = await Promise.all(
+    files.map(async (f) => `${path.relative(base, f).split(path.sep).join('/')}\0${await hashFile(f)}`),
+  );
+  rows.sort();
+  return createHash('sha256').update(rows.join('\n')).digest('hex');
+}
+
+export async function fingerprintDataset(datasetPath: string, testPath?: string): Promise<string> {
+  const base = (await fsp.stat(datasetPath)).isDirectory() ? datasetPath : path.dirname(datasetPath);
+  return fingerprintFiles(base, await datasetFiles(datasetPath, testPath));
+}
+
+/** JSON with object keys sorted at every level, so equal settings always hash the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** A short key for a settings object (the engine options minus the dataset path). */
+export function settingsKey(settings: object): string {
+  return createHash('sha256').update(canonicalJson(settings)).digest('hex').slice(0, 16);
+}
