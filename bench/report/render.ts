@@ -718,7 +718,13 @@ function onnxSection(r: BenchResults): string[] {
         `from the session's creation. `) +
       ("The engine's pass walks the folder and decodes and normalises each " +
         'batch on a second thread while ONNX Runtime (which runs on the calling ' +
-        'thread) computes the previous one.'),
+        'thread) computes the previous one.') +
+      (o.rounds
+        ? ` The two alternate in ${o.rounds.length} rounds of ${o.rounds[0].images} images (the order swapped ` +
+          `every round), so both see the same load; the share is over all rounds (median round ` +
+          `${pct(o.medianRatio ?? null, 0)}; per round: ${o.rounds.map((k) => pct(k.bareSeconds / k.embedSeconds, 0)).join(', ')}).` +
+          cpuNote(o.rounds)
+        : ''),
     '',
     table(
       ['pass', 'images/s', 'share of bare', 'peak RSS'],
@@ -736,6 +742,22 @@ function onnxSection(r: BenchResults): string[] {
     '',
     ...(o.detection ? onnxDetection(o.detection) : []),
   ];
+}
+
+/**
+ * CPU time per image of both passes: on a loaded machine the wall-clock share tends to the CPU share (decoding is work
+ * that a busy machine cannot overlap for free), which the load does not move.
+ */
+function cpuNote(rounds: NonNullable<OnnxSection['rounds']>): string {
+  const bare = rounds.reduce((a, k) => a + (k.bareCpuSeconds ?? NaN), 0);
+  const embed = rounds.reduce((a, k) => a + (k.embedCpuSeconds ?? NaN), 0);
+  const images = rounds.reduce((a, k) => a + k.images, 0);
+  if (!Number.isFinite(bare) || !Number.isFinite(embed)) return '';
+  return (
+    ` CPU time (all threads of the process): ${num((bare / images) * 1000, 0)} ms per image bare, ` +
+    `${num((embed / images) * 1000, 0)} ms in the engine's pass (decoding included), a CPU share of ` +
+    `${pct(bare / embed, 0)}: where the machine is busy the wall-clock share tends to that.`
+  );
 }
 
 function onnxDetection(d: NonNullable<OnnxSection['detection']>): string[] {

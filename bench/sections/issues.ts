@@ -9,7 +9,9 @@
  * Reported: recall and precision of the leaked copies and of the planted
  * outliers at the engine's stated cuts, the outlier score's AUROC, and the
  * remove-the-top-1%-harmful check (predicted next to actual test loss and
- * accuracy) that every analysis runs.
+ * accuracy) that every analysis runs. Beside ours, cleanlab Datalab's
+ * default outlier and near-duplicate checks on the same files
+ * (issuesDatalab.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,7 +20,10 @@ import { buildDemoDataset } from '../../src/demo/buildDemo';
 import { encodeGrayPng } from '../../src/demo/grayPng';
 import { createRng, permutation } from '../../src/compute/random';
 import type { ResultsFile } from '../../src/compute/results/schema';
+import { loadDataset } from '../../src/compute/data';
+import { decodeFitFile } from '../../src/compute/pipeline/fitFile';
 import { log } from '../lib/log';
+import { compareDatalab, type DatalabComparison } from './issuesDatalab';
 import { rankingQuality } from '../lib/ranking';
 import { runCliAnalyze } from '../lib/runCli';
 
@@ -52,6 +57,8 @@ export interface IssuesBench {
   removal: NonNullable<NonNullable<ResultsFile['issues']>['harmful']['removal']> | null;
   counts: NonNullable<ResultsFile['issues']>['counts'] | null;
   search: string;
+  /** cleanlab Datalab's default checks on the same files (absent in runs from before the comparison). */
+  datalab?: DatalabComparison[];
 }
 
 function listPngs(dir: string): string[] {
@@ -104,9 +111,11 @@ export async function runIssuesBench(options: { quick: boolean; tempDir: string 
     `issues: MNIST ${samples}: ${nLeak} training images copied into test ` +
       `(${copies.size}), ${nNoise} replaced by noise; analyzing (mlp) …`,
   );
+  const fitFile = path.join(options.tempDir, 'issues-fit.bin');
   const run = await runCliAnalyze({
     dataset: images,
-    args: ['--model', 'mlp'],
+    // The saved fit holds the model's features, which the Datalab comparison reads.
+    args: ['--model', 'mlp', '--fit-cache', fitFile],
     outFile: path.join(options.tempDir, 'issues.json'),
     timeoutSeconds: 1200,
   });
@@ -174,6 +183,7 @@ export async function runIssuesBench(options: { quick: boolean; tempDir: string 
     counts: issues.counts,
     search: issues.duplicates.search,
   };
+  result.datalab = await datalabOnSameFiles(images, fitFile, r, { copies, noise });
   log(
     `issues: leaked recall ${result.leaked.recall.toFixed(3)} (exact ` +
       `${foundExact}/${result.leaked.exactPlanted}, near ` +
@@ -187,4 +197,44 @@ export async function runIssuesBench(options: { quick: boolean; tempDir: string 
         `${result.removal?.predictedTestLossAfter.toFixed(4)})`),
   );
   return result;
+}
+
+/** Datalab's checks on the model's features (from the saved fit) and on the pixels, rows in the results' id order. */
+async function datalabOnSameFiles(
+  images: string,
+  fitFile: string,
+  r: ResultsFile,
+  truth: Parameters<typeof compareDatalab>[4],
+): Promise<DatalabComparison[]> {
+  const { header, arrays } = decodeFitFile(fs.readFileSync(fitFile));
+  const featureDim = (header.net as { featureDim: number }).featureDim;
+  const trainPhi = arrays.get('train.phi');
+  const testPhi = arrays.get('test.phi');
+  if (!(trainPhi instanceof Float32Array) || !(testPhi instanceof Float32Array))
+    throw new Error('the saved fit has no features');
+  const phi = new Float32Array(trainPhi.length + testPhi.length);
+  phi.set(trainPhi);
+  phi.set(testPhi, trainPhi.length);
+  const out = [compareDatalab('model features (penultimate layer)', phi, featureDim, r, truth)];
+
+  // The pixels as the engine loads them, put in the results' id order by path.
+  const data = await loadDataset(images, { seed: 0 });
+  const dims = data.dims;
+  const byPath = new Map<string, Float32Array>();
+  for (const split of [data.train, data.test])
+    split.sources.forEach((src, i) => byPath.set(src.path, split.x.subarray(i * dims, (i + 1) * dims)));
+  const ordered: string[] = [];
+  for (const list of [r.train, r.test]) {
+    const paths = new Array<string>(list.length);
+    for (const t of list) paths[t.id] = t.source.path;
+    ordered.push(...paths);
+  }
+  const pixels = new Float32Array(ordered.length * dims);
+  ordered.forEach((p, row) => {
+    const v = byPath.get(p);
+    if (!v) throw new Error(`${p} is in the results but not in the loaded folder`);
+    pixels.set(v, row * dims);
+  });
+  out.push(compareDatalab('pixels', pixels, dims, r, truth));
+  return out;
 }

@@ -117,7 +117,7 @@ export async function analyzeDataset(
   const outcome = await deps.runner.analyze(options, flags.force ?? false, testSet.description);
   if (outcome.kind === 'results') {
     await deps.state.update(LAST_DATASET, outcome.datasetPath);
-    await deps.controller.show({ ...outcome, testPath: options.testPath });
+    await deps.controller.show({ ...outcome, testPath: options.testPath, inputs: options });
     if (outcome.fromCache) deps.log.info(`showing cached results of ${outcome.datasetPath}`);
   }
   return outcome;

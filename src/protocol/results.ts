@@ -244,7 +244,7 @@ const checkTimings = object({
 export type StageTimings = Checked<typeof checkTimings>;
 
 /** Where the features came from when they are the user's (issue 15): an ONNX model file or precomputed embeddings. */
-const checkFeatureSource = object({
+export const checkFeatureSource = object({
   kind: oneOf(['onnx', 'embeddings'] as const),
   /** The model file, or the file(s) the embeddings came from, as the user named them. */
   file: str,

@@ -5,6 +5,7 @@
  * the model's input size (the loader resizes), then laid out and normalised
  * as the preprocessing says; tables feed the named columns as written.
  */
+import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { onnx } from 'onnx-proto';
@@ -33,6 +34,8 @@ export interface OpenedModel {
   specFile?: string;
   /** For an image model: what the loader must produce. */
   image?: ImageInput;
+  /** sha256 of the model file's bytes as read: a saved fit is valid for these bytes alone (not a size or an mtime). */
+  contentHash: string;
 }
 
 export async function openModel(file: string, embeddingOutput?: string, preprocessFile?: string): Promise<OpenedModel> {
@@ -70,6 +73,7 @@ export async function openModel(file: string, embeddingOutput?: string, preproce
     spec,
     ...(specFile ? { specFile } : {}),
     ...(image ? { image } : {}),
+    contentHash: createHash('sha256').update(bytes).digest('hex'),
   };
 }
 
@@ -253,6 +257,8 @@ export async function embedWithModel(
     test,
     dim,
     ...(initHead ? { initHead } : {}),
+    // The bytes of the model and the preprocessing it was run with: a saved fit of other ones is not this fit.
+    contentKey: `onnx ${m.contentHash} preprocess ${JSON.stringify(m.spec)}`,
     source: {
       kind: 'onnx',
       file: m.file,

@@ -11,7 +11,7 @@ import type { ResultsFile } from '../results/schema';
 import { initBackend } from '../tf/backend';
 import { assemble } from './buildResults';
 import { prepareFeatureSource } from './featureSource';
-import { fitFrozen, type FrozenFeatures } from './fitFrozen';
+import { fitFrozen, frozenFingerprint, type FrozenFeatures } from './fitFrozen';
 import { type DataViews, fit, type Fitted, fitSettings, resolveWorkers, trainingViews } from './fit';
 import { dataFingerprint, loadFit, saveFit } from './fitStore';
 import { DEFAULTS, type AnalyzeOptions, type Progress } from './options';
@@ -74,27 +74,24 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
   const views: DataViews = trainingViews(data);
   let fitted: Fitted | undefined;
   let fingerprint = '';
-  if (options.fitPath && frozen) {
-    // The saved fit does not carry where the features came from; a frozen-feature fit is cheap to redo (the head
-    // alone).
-    options.onFitCache?.('fitting: a fit on your own model or embeddings is not saved');
-  } else if (options.fitPath) {
-    fingerprint = dataFingerprint(data);
+  if (options.fitPath) {
+    // On the user's features the key also covers the model file's bytes and probabilities (fitFrozen.ts).
+    fingerprint = frozen ? frozenFingerprint(dataFingerprint(data), frozen) : dataFingerprint(data);
     const saved = await loadFit(options.fitPath, settings, fingerprint, data);
     if ('fitted' in saved) fitted = saved.fitted;
     options.onFitCache?.('fitted' in saved ? `reusing the saved fit ${options.fitPath}` : `fitting: ${saved.reason}`);
     clock.lap('loadFit');
   }
-  if (!fitted && frozen) {
-    fitted = await fitFrozen(views, settings, frozen, { signal: options.signal, report, clock });
-  } else if (!fitted) {
-    fitted = await fit(views, settings, {
-      workers: options.workers,
-      backend: options.backend,
-      signal: options.signal,
-      report,
-      clock,
-    });
+  if (!fitted) {
+    fitted = frozen
+      ? await fitFrozen(views, settings, frozen, { signal: options.signal, report, clock })
+      : await fit(views, settings, {
+          workers: options.workers,
+          backend: options.backend,
+          signal: options.signal,
+          report,
+          clock,
+        });
     if (options.fitPath) {
       // The fit only saves time later: failing to save it (a full disk) must not fail this run.
       await saveFit(options.fitPath, fitted, fingerprint).then(

@@ -9,7 +9,7 @@
  * whose inputs are the features, so score(), verify() (which retrains the
  * head) and assemble() run on it unchanged.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { throwIfAborted } from '../cancel';
 import { fitHead } from '../head/fitHead';
 import { type HeadShape, headParameterCount, headProbabilities } from '../head/softmaxHead';
@@ -28,6 +28,30 @@ export interface FrozenFeatures {
   userOosProbs?: Float64Array;
   /** The results' model.source, without the refit figures (fitFrozen adds them). */
   source: Omit<FeatureSource, 'headRelativeChange' | 'agreement' | 'headFromModel'>;
+  /**
+   * What names the source's content beyond the features themselves (a model file's hash and its preprocessing), for
+   * the saved fit's key (frozenFingerprint).
+   */
+  contentKey?: string;
+}
+
+/**
+ * The saved-fit key of a fit on the user's features: the loaded data with the features in place (dataFingerprint:
+ * a changed embeddings file or model changes them), and what the head's fit reads besides — the model file's bytes
+ * (its final layer is the head's start: new weights with the same features, or the same size and mtime, are another
+ * model), the user's probabilities, and where the features came from (the results name it).
+ */
+export function frozenFingerprint(dataFingerprint: string, frozen: FrozenFeatures): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ data: dataFingerprint, source: frozen.source, content: frozen.contentKey ?? null }));
+  for (const [name, a] of [
+    ['initHead', frozen.initHead],
+    ['userOosProbs', frozen.userOosProbs],
+  ] as const) {
+    h.update(`\0${name}:${a ? a.length : 'none'}\0`);
+    if (a) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  }
+  return h.digest('hex');
 }
 
 export async function fitFrozen(

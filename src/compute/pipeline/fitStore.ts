@@ -11,6 +11,8 @@ import { type FactorInfo, fastDampedCholesky } from '../linalg/fastFactor';
 import { headHessian, headParameterCount } from '../head/softmaxHead';
 import type { Checkpoint, NamedArray, TrainedNetwork } from '../models/types';
 import { writeFileAtomic } from '../results/writeAtomic';
+import { checkFeatureSource } from '../../protocol/results';
+import type { FeatureSource } from '../results/schema';
 import type { LoadedDataset } from '../types';
 import { ENGINE_VERSION } from '../version';
 import { decodeFitFile, encodeFitFile, FitFileError } from './fitFile';
@@ -70,6 +72,8 @@ interface FitHeader {
   choice?: Fitted['choice'];
   /** How the saved factor was computed (absent in files from before mixed precision: float64). */
   factorInfo?: FactorInfo;
+  /** The user's model or embeddings the features came from (absent for a model trained here). */
+  source?: FeatureSource;
 }
 
 export function encodeFitted(fitted: Fitted, fingerprint: string): Buffer {
@@ -119,6 +123,7 @@ export function encodeFitted(fitted: Fitted, fingerprint: string): Buffer {
     factorSaved,
     ...(fitted.choice ? { choice: fitted.choice } : {}),
     ...(factorSaved && fitted.factorInfo ? { factorInfo: fitted.factorInfo } : {}),
+    ...(fitted.source ? { source: fitted.source } : {}),
   };
   return encodeFitFile(header, arrays);
 }
@@ -211,6 +216,7 @@ export function decodeFitted(buf: Buffer, settings: FitSettings, fingerprint: st
     factorInfo = { precision: refactored.precision, deviation: refactored.deviation };
   }
   if (typeof header.id !== 'string') throw new FitFileError('the fit has no id');
+  const source = checkedSource(header.source);
   return {
     id: header.id,
     settings,
@@ -228,7 +234,17 @@ export function decodeFitted(buf: Buffer, settings: FitSettings, fingerprint: st
     oosProbs: expectArray(arrays, 'oosProbs', Float64Array, nTrain * c),
     workers: header.workers,
     ...(header.choice ? { choice: header.choice } : {}),
+    ...(source ? { source } : {}),
   };
+}
+
+function checkedSource(source: unknown): FeatureSource | undefined {
+  if (source === undefined) return undefined;
+  try {
+    return checkFeatureSource(source, 'source');
+  } catch (error) {
+    throw new FitFileError(`the saved feature source is damaged (${(error as Error).message})`);
+  }
 }
 
 /** The saved fit at `file`, or why it cannot be used (missing, damaged, other options or data). */

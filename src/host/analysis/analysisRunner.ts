@@ -12,7 +12,7 @@ import type { JobOptions } from '../../protocol/compute';
 import { ResultsCache } from './cache';
 import type { InterruptedJobs } from './interruptedJobs';
 import { ComputeRun, type Outcome } from './computeClient';
-import { fingerprintDataset, settingsKey } from './fingerprint';
+import { fingerprintAnalysis, settingsKey } from './fingerprint';
 import { cacheKeyOptions, fitKeyOptions, inExtensionTerms } from './jobOptions';
 import type { Log } from '../log';
 import type { Notifier } from '../notifier';
@@ -134,7 +134,7 @@ export class AnalysisRunner implements vscode.Disposable {
     const { cache, log } = this.deps;
     const datasetPath = options.datasetPath;
     const key = settingsKey(cacheKeyOptions(options));
-    const fingerprint = await fingerprintDataset(datasetPath, options.testPath);
+    const fingerprint = await fingerprintAnalysis(datasetPath, options);
     if (!force) {
       const hit = await cache.lookup(datasetPath, key, fingerprint);
       if (hit?.status === 'fresh') {
@@ -250,7 +250,7 @@ export class AnalysisRunner implements vscode.Disposable {
             `${results.test.length} test samples`,
         );
         // The files may have changed while it ran: such results are shown as stale, never as fresh.
-        const now = await fingerprintDataset(datasetPath, options.testPath).catch(() => '');
+        const now = await fingerprintAnalysis(datasetPath, options).catch(() => '');
         const stale = now !== meta.fingerprint;
         if (stale) log.info(`${datasetPath} changed during the analysis; its results are marked stale`);
         return {

@@ -67,6 +67,59 @@ export async function fingerprintDataset(datasetPath: string, testPath?: string)
   return fingerprintFiles(base, await datasetFiles(datasetPath, testPath));
 }
 
+/**
+ * What an analysis reads besides the dataset (issue 15): the test file, the user's model with its preprocessing, and
+ * the embeddings and probabilities side files. The same names as the job options, so JobOptions fits.
+ */
+export interface AnalysisInputs {
+  testPath?: string;
+  modelFile?: string;
+  preprocessFile?: string;
+  embeddingsFile?: string;
+  testEmbeddingsFile?: string;
+  probabilitiesFile?: string;
+}
+
+/**
+ * The side files of an analysis, absolute: the model, its preprocessing (the engine reads `<model>.preprocess.json`
+ * beside it when none is named: src/compute/onnx/preprocess.ts), embeddings and probabilities.
+ */
+export function sideFiles(inputs: AnalysisInputs): string[] {
+  const { modelFile, preprocessFile, embeddingsFile, testEmbeddingsFile, probabilitiesFile } = inputs;
+  const files = [
+    modelFile,
+    modelFile !== undefined ? (preprocessFile ?? modelFile.replace(/\.onnx$/i, '') + '.preprocess.json') : undefined,
+    embeddingsFile,
+    testEmbeddingsFile,
+    probabilitiesFile,
+  ];
+  return files.filter((f): f is string => f !== undefined && f !== '').map((f) => path.resolve(f));
+}
+
+/**
+ * The fingerprint of everything an analysis reads: the dataset's, and with side files, their contents too (a
+ * retrained model written over the old one, same size or not, makes the results stale). A side file that is not there
+ * counts as "absent" (the default preprocessing file usually is); without side files it is the dataset's alone, so
+ * results cached before side files counted stay fresh.
+ */
+export async function fingerprintAnalysis(datasetPath: string, inputs: AnalysisInputs): Promise<string> {
+  const data = await fingerprintDataset(datasetPath, inputs.testPath);
+  const sides = sideFiles(inputs);
+  if (sides.length === 0) return data;
+  const rows = await Promise.all(
+    sides.map(async (f) => {
+      const content = await hashFile(f).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return 'absent';
+        throw error;
+      });
+      return `${f}\0${content}`;
+    }),
+  );
+  return createHash('sha256')
+    .update([data, ...rows].join('\n'))
+    .digest('hex');
+}
+
 /** JSON with object keys sorted at every level, so equal settings always hash the same. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

@@ -17,7 +17,7 @@ import {
 } from '../../protocol/webview';
 import type { RunningInfo } from '../analysis/analysisRunner';
 import type { ResultsCache } from '../analysis/cache';
-import { fingerprintDataset } from '../analysis/fingerprint';
+import { type AnalysisInputs, fingerprintAnalysis } from '../analysis/fingerprint';
 import type { Log } from '../log';
 import type { Notifier } from '../notifier';
 import { openSample, revealSample } from './openSample';
@@ -101,6 +101,8 @@ export class PanelController implements vscode.Disposable {
       fingerprint: string;
       stale: boolean;
       testPath?: string;
+      /** What the analysis read besides the dataset (side files count for staleness); default: the test file alone. */
+      inputs?: AnalysisInputs;
     },
     focus?: { split: Split; id: number },
   ): Promise<void> {
@@ -132,7 +134,13 @@ export class PanelController implements vscode.Disposable {
     this.shown = shown;
     this.explanation = focus ? buildExplanation(index, focus.split, focus.id, reviews, this.decor(shown)) : undefined;
     this.sendAll();
-    await this.watcher.watch(r.datasetPath, r.testPath, r.fingerprint, r.stale, (stale) => void this.setStale(stale));
+    await this.watcher.watch(
+      r.datasetPath,
+      r.inputs ?? { testPath: r.testPath },
+      r.fingerprint,
+      r.stale,
+      (stale) => void this.setStale(stale),
+    );
   }
 
   /** Shows the most recent cached results of a dataset, marked stale when the data changed since. */
@@ -140,7 +148,7 @@ export class PanelController implements vscode.Disposable {
     const latest = await this.deps.cache.latest(datasetPath);
     if (!latest) return false;
     const results = await readResults(latest.resultsPath);
-    const now = await fingerprintDataset(datasetPath, latest.entry.options.testPath).catch(() => '');
+    const now = await fingerprintAnalysis(datasetPath, latest.entry.options).catch(() => '');
     const { fingerprint, options } = latest.entry;
     await this.show({
       datasetPath,
@@ -149,6 +157,7 @@ export class PanelController implements vscode.Disposable {
       fingerprint,
       stale: now !== fingerprint,
       testPath: options.testPath,
+      inputs: options,
     });
     return true;
   }

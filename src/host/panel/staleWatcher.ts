@@ -1,13 +1,14 @@
 /**
- * Watches the dataset whose results are on screen and reports when its
- * content no longer matches the analysis (and when it matches again, e.g.
- * after an undo). File events only trigger a re-fingerprint, debounced, so a
+ * Watches the dataset whose results are on screen, and the side files the
+ * analysis read (the user's model, embeddings, probabilities), and reports
+ * when their content no longer matches the analysis (and when it matches
+ * again, e.g. after an undo). File events only trigger a re-fingerprint, debounced, so a
  * burst of saves or an image-folder move costs one hash pass.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { fingerprintDataset } from '../analysis/fingerprint';
+import { type AnalysisInputs, fingerprintAnalysis, sideFiles } from '../analysis/fingerprint';
 
 const DEBOUNCE_MS = 400;
 
@@ -22,7 +23,7 @@ export class StaleWatcher implements vscode.Disposable {
    */
   async watch(
     datasetPath: string,
-    testPath: string | undefined,
+    inputs: AnalysisInputs,
     baseline: string,
     stale: boolean,
     onChange: (stale: boolean) => void,
@@ -35,7 +36,7 @@ export class StaleWatcher implements vscode.Disposable {
       this.timer = setTimeout(async () => {
         let fp: string | undefined;
         try {
-          fp = await fingerprintDataset(datasetPath, testPath);
+          fp = await fingerprintAnalysis(datasetPath, inputs);
         } catch {
           fp = undefined; // deleted or unreadable: certainly not what was analyzed
         }
@@ -48,7 +49,8 @@ export class StaleWatcher implements vscode.Disposable {
         }
       }, DEBOUNCE_MS);
     };
-    for (const p of testPath ? [datasetPath, testPath] : [datasetPath]) {
+    const { testPath } = inputs;
+    for (const p of [...(testPath ? [datasetPath, testPath] : [datasetPath]), ...sideFiles(inputs)]) {
       const isDir = (await fsp.stat(p).catch(() => undefined))?.isDirectory() ?? false;
       const pattern = isDir
         ? new vscode.RelativePattern(vscode.Uri.file(p), '**/*')
