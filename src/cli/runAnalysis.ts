@@ -20,8 +20,8 @@ export interface AnalyzeFlags extends Record<string, unknown> {
   testPartner?: boolean;
   labelColumn?: string;
   /**
-   * Where the fit is saved and, on a later run with the same fit options and data, reused from (exact scores beside it,
-   * `<file>.scores`).
+   * Where the fit is saved and, on a later run with the same fit options and data, reused from (kept beside it:
+   * `<file>.scores`, `<file>.scores.cg` and the like, `<file>.neighbours`).
    */
   fitCache?: string;
   out: string;
@@ -127,13 +127,12 @@ async function checkFitCache(fitPath: string, resultsTarget: string, inputs: Ana
   if (path.resolve(target) === path.resolve(resultsTarget)) {
     throw new InputError(fitPath, 'is the results file (--out); expected another file for the saved fit, e.g. fit.bin');
   }
-  // The kept scores go beside the fit: the same rules for that file.
-  await checkOutputTarget(
-    `${target}.scores`,
-    { datasetPath: inputs.datasetPath, testPath: inputs.testPath },
-    '--fit-cache',
-  );
+  // What is kept beside the fit (exact scores, an iterative method's solves, neighbour searches): the same rules.
+  const beside = ['.scores', '.scores.cg', '.scores.lissa', '.scores.gif', '.neighbours'].map((e) => `${target}${e}`);
+  for (const file of beside) {
+    await checkOutputTarget(file, { datasetPath: inputs.datasetPath, testPath: inputs.testPath }, '--fit-cache');
+  }
   await removeStaleTemps(target);
-  await removeStaleTemps(`${target}.scores`);
+  for (const file of beside) await removeStaleTemps(file);
   return target;
 }

@@ -106,7 +106,8 @@ export function formatSummary(results: ResultsFile, outPath: string, topN = 10):
   );
   if (labelIssues.suspicion) lines.push(safe(labelIssues.suspicion.explanation, 2000));
   if (results.issues) lines.push(...issueLines(results.issues, dataset.nTrain, dataset.nTest));
-  // A note may name an option the engine's way ("the maxSamples option", the solverSeconds budget): the CLI says the flag.
+  // A note may name an option the engine's way ("the maxSamples option", the solverSeconds budget):
+  // the CLI says the flag.
   for (const w of dataset.warnings) lines.push(`Note: ${safe(inCliTerms(w), 2000)}`);
   const top = results.train.slice(0, topN);
   if (top.length) {

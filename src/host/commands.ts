@@ -11,6 +11,7 @@ import type { ResultsCache } from './analysis/cache';
 import { type ChoiceStore, resolveChoices } from './analysis/choices';
 import { isTabularFile, probeDataset } from './analysis/datasetProbe';
 import { explainAt, type ExplainResult } from './analysis/explain';
+import { ensureExplained } from './analysis/explainMore';
 import { analysisHolds, explainTarget } from './analysis/explainTarget';
 import { exportAndAnnounce } from './reviews/exportNotice';
 import { exportReviews } from './reviews/exportReviews';
@@ -70,6 +71,8 @@ export interface AnalyzeFlags {
   verify?: boolean;
   /** The remove-and-retrain check with this k (issue 17). */
   removeHarmful?: number;
+  /** Test samples to explain by id besides the first ones (explainMore.ts). */
+  explainIds?: number[];
 }
 
 /** Choices, options, run (or cache), then the panel. The heart of "Find influential training samples". */
@@ -101,6 +104,7 @@ export async function analyzeDataset(
       verify: flags.verify,
       testPath: testSet.testPath,
       removeHarmful: flags.removeHarmful,
+      explainIds: flags.explainIds,
     });
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
@@ -216,6 +220,20 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         }
         const result = await explainAt(deps.controller, file, line);
         if (result.kind === 'notFound') void notifier.info(`Influence Lens: ${result.message}`);
+        if (result.kind === 'explained' && result.split === 'test') {
+          // Not among the test samples cg/lissa/gif explained: explain it now, on the saved fit (one more solve).
+          const more = await ensureExplained(
+            {
+              explained: () => deps.controller.current?.results.influence.explained,
+              rerun: async (datasetPath, explainIds) =>
+                (await analyzeDataset(deps, datasetPath, { explainIds })).kind === 'results',
+            },
+            result.datasetPath,
+            result.id,
+          );
+          if (more === 'failed') return { kind: 'failed', datasetPath: result.datasetPath };
+          if (more === 'rerun') deps.controller.explain('test', result.id);
+        }
         return result;
       }),
     ),

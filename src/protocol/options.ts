@@ -278,6 +278,17 @@ export const OPTIONS = {
     cli: { arg: '<s>', parse: 'number' },
     setting: { minimum: 1 },
   }),
+  explainIds: option({
+    rule: rule(
+      'comma-separated test sample ids like 7 or 120,455 (whole numbers ≥ 0, at most 1000)',
+      (v): v is number[] => Array.isArray(v) && v.length >= 1 && v.length <= 1000 && v.every((t) => isInt(t) && t >= 0),
+    ),
+    default: undefined,
+    doc: "cg/lissa/gif: test samples to explain besides the first ones, by id (the results' test sample ids)",
+    defaultIs: 'none',
+    stage: 'score',
+    cli: { arg: '<ids>', parse: 'list' },
+  }),
   verifyTestPoints: option({
     rule: positiveInt,
     default: 3,

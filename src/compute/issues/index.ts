@@ -18,7 +18,7 @@ import {
   type RemovalCheck,
   totalTestInfluence,
 } from './harmful';
-import { EXACT_KNN_LIMIT, nearestNeighbours, type Neighbours, type Points } from './knn';
+import { EXACT_KNN_LIMIT, type KnnOptions, nearestNeighbours, type Neighbours, type Points } from './knn';
 import { duplicateLabelConflict } from './labelConflict';
 import { OUTLIER_K, type OutlierReport, type OutlierSpace, scoreOutliers } from './outliers';
 
@@ -33,6 +33,17 @@ const INPUT_SPACE_REFERENCES = 4000;
 /** Largest n·references·dims for the input-space k-NN: beyond it outliers are measured in the feature space alone. */
 const INPUT_SPACE_BUDGET = 5e11;
 import type { SplitView } from './types';
+
+/** nearestNeighbours with a name per search, so a caller can answer a search it kept (pipeline/neighbourCache.ts). */
+export type NeighbourSearch = (
+  name: string,
+  queries: Points,
+  refs: Points,
+  k: number,
+  options: KnnOptions,
+) => Neighbours;
+
+const searchAll: NeighbourSearch = (_, queries, refs, k, options) => nearestNeighbours(queries, refs, k, options);
 
 export interface IssuesInput {
   state: HeadState;
@@ -51,6 +62,8 @@ export interface IssuesInput {
   /** Samples removed by the check: 0 skips it; default 1% of the training set. */
   removeHarmful?: number;
   seed?: number;
+  /** How each neighbour search runs; default: nearestNeighbours itself. */
+  search?: NeighbourSearch;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, message: string) => void;
 }
@@ -87,15 +100,19 @@ export interface IssueNeighbours {
 }
 
 export function findNeighbours(
-  input: Pick<IssuesInput, 'state' | 'trainHash' | 'testHash' | 'seed' | 'signal'>,
+  input: Pick<IssuesInput, 'state' | 'trainHash' | 'testHash' | 'seed' | 'search' | 'signal'>,
 ): IssueNeighbours {
   const { train, test, shape } = input.state;
   const trainPoints = { x: train.phi, n: train.n, d: shape.featureDim };
   const testPoints = { x: test.phi, n: test.n, d: shape.featureDim };
   const knnOptions = { signal: input.signal, seed: input.seed };
-  const trainInTrain = nearestNeighbours(trainPoints, trainPoints, OUTLIER_K, { ...knnOptions, excludeSelf: true });
-  const testInTrain = nearestNeighbours(testPoints, trainPoints, OUTLIER_K, knnOptions);
-  const testInTest = nearestNeighbours(testPoints, testPoints, OUTLIER_K, { ...knnOptions, excludeSelf: true });
+  const search = input.search ?? searchAll;
+  const trainInTrain = search('features.train', trainPoints, trainPoints, OUTLIER_K, {
+    ...knnOptions,
+    excludeSelf: true,
+  });
+  const testInTrain = search('features.testInTrain', testPoints, trainPoints, OUTLIER_K, knnOptions);
+  const testInTest = search('features.test', testPoints, testPoints, OUTLIER_K, { ...knnOptions, excludeSelf: true });
   throwIfAborted(input.signal);
   const trainView: SplitView = { features: trainPoints, y: train.y, contentHash: input.trainHash };
   const testView: SplitView = { features: testPoints, y: test.y, contentHash: input.testHash };
@@ -116,6 +133,7 @@ export function findIssues(input: IssuesInput): IssuesReport {
   const trainPoints = { x: train.phi, n: train.n, d: shape.featureDim };
   const testPoints = { x: test.phi, n: test.n, d: shape.featureDim };
   const knnOptions = { signal: input.signal, seed: input.seed };
+  const search = input.search ?? searchAll;
   say(0, 'nearest neighbours in feature space');
   const found = input.neighbours ?? findNeighbours(input);
   const { trainInTrain, testInTrain, duplicates } = found;
@@ -132,8 +150,12 @@ export function findIssues(input: IssuesInput): IssuesReport {
     spaces.push({
       train: x.train,
       test: x.test,
-      trainInTrain: nearestNeighbours(x.train, x.train, OUTLIER_K, { ...knnOptions, excludeSelf: true, referenceIds }),
-      testInTrain: nearestNeighbours(x.test, x.train, OUTLIER_K, { ...knnOptions, referenceIds }),
+      trainInTrain: search('inputs.train', x.train, x.train, OUTLIER_K, {
+        ...knnOptions,
+        excludeSelf: true,
+        referenceIds,
+      }),
+      testInTrain: search('inputs.testInTrain', x.test, x.train, OUTLIER_K, { ...knnOptions, referenceIds }),
     });
   }
   const outliers = scoreOutliers({

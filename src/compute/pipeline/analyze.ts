@@ -15,7 +15,7 @@ import { fitFrozen, frozenFingerprint, type FrozenFeatures } from './fitFrozen';
 import { type DataViews, fit, type Fitted, fitSettings, resolveWorkers, trainingViews } from './fit';
 import { dataFingerprint, loadFit, saveFit } from './fitStore';
 import { DEFAULTS, type AnalyzeOptions, type Progress } from './options';
-import { duplicateConflictSignals, issueNeighbours, runIssues } from './issuesStage';
+import { duplicateConflictSignals, issueNeighbours, openNeighbourStore, runIssues } from './issuesStage';
 import { verify } from './reliabilityStage';
 import { score } from './score';
 import { StageClock } from './stageClock';
@@ -106,8 +106,16 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
   }
   throwIfAborted(options.signal);
 
-  // The duplicates come before the ranking: a duplicate with another label is one of its signals.
-  const neighbours = options.skipIssues ? null : issueNeighbours(fitted, data, options.signal);
+  // The duplicates come before the ranking: a duplicate with another label is one of its signals. Only a saved fit has
+  // an id worth keeping its neighbour searches for.
+  const neighbourStore = options.skipIssues
+    ? null
+    : await openNeighbourStore(
+        options.fitPath && fingerprint ? `${options.fitPath}.neighbours` : undefined,
+        fitted,
+        options.onFitCache,
+      );
+  const neighbours = neighbourStore ? issueNeighbours(fitted, data, options.signal, neighbourStore.search) : null;
   if (neighbours) clock.lap('issues');
   const scored = await score(fitted, views, options, {
     extraSignals: duplicateConflictSignals(neighbours),
@@ -133,10 +141,12 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
     : runIssues(fitted, data, scored, {
         removeHarmful: options.removeHarmful,
         neighbours: neighbours ?? undefined,
+        search: neighbourStore?.search,
         signal: options.signal,
         report,
       });
   if (issues) clock.lap('issues');
+  await neighbourStore?.save();
 
   return assemble({ data, backend, fitted, scored, reliability, issues, timings: clock });
 }

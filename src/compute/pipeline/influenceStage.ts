@@ -48,8 +48,10 @@ export interface InfluenceStageInput {
   headDamping: number;
   maxExactParameters: number;
   topK: number;
-  /** Test samples explained by the iterative methods (exact and TracIn explain all). */
+  /** Test samples explained by the iterative methods (exact and TracIn explain all): the first this many … */
   explainCount: number;
+  /** … then these test ids, in this order ("Explain this prediction" on a sample not yet explained). */
+  explainIds?: readonly number[];
   subsetFraction: number;
   /** Iterative methods: seconds their solves may take (the solverSeconds option); absent = no limit. */
   solverSeconds?: number;
@@ -162,8 +164,20 @@ function lastLayerSelfInfluence(input: InfluenceStageInput): { values: Float64Ar
   return { values, method: `low-rank over the last layer (top ${k} eigenpairs, the rest at λ)` };
 }
 
-function explainedIds(count: number, nTest: number): Int32Array {
-  return Int32Array.from({ length: Math.min(count, nTest) }, (_, t) => t);
+/**
+ * The test samples an iterative method explains, in the order it solves them: the first `count`, then `ids` not among
+ * them (a later run that adds ids resumes from the solves kept for the earlier list: scoreCache.ts).
+ */
+export function explainedIds(count: number, nTest: number, ids: readonly number[] = []): Int32Array {
+  const order = Array.from({ length: Math.min(count, nTest) }, (_, t) => t);
+  const seen = new Set(order);
+  for (const t of ids) {
+    if (t < nTest && !seen.has(t)) {
+      seen.add(t);
+      order.push(t);
+    }
+  }
+  return Int32Array.from(order);
 }
 
 /**
@@ -298,7 +312,8 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
   const hasBody = input.net.body.length > 0;
   const target: Target =
     method === 'gif' ? (hasBody ? 'full' : 'last-layer') : (input.requestedTarget ?? (hasBody ? 'full' : 'last-layer'));
-  const explainTotal = Math.min(input.explainCount, nTest);
+  const explained = explainedIds(input.explainCount, nTest, input.explainIds);
+  const explainTotal = explained.length;
   progress(0, explainTotal, 'self-influence over the last layer');
   const self = input.selfInfluence ?? lastLayerSelfInfluence(input);
   throwIfAborted(input.signal);
@@ -308,7 +323,6 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
       ? fullNetworkOperator(input.net, input.trainData, input.testData)
       : headOperator(input.train, input.test, input.shape, input.trainProbs, input.testProbs, input.l2);
   try {
-    const explained = explainedIds(input.explainCount, nTest);
     const result = computeIterativeInfluence({
       method,
       operator,

@@ -3,7 +3,8 @@
  * sets come first (issueNeighbours, before the ranking: a duplicate with another label feeds it); the rest runs on
  * the scored fit and takes them back.
  */
-import { findIssues, findNeighbours, type IssueNeighbours, type IssuesReport } from '../issues';
+import { findIssues, findNeighbours, type IssueNeighbours, type IssuesReport, type NeighbourSearch } from '../issues';
+import { keptSearch, loadNeighbours, saveNeighbours } from './neighbourCache';
 import type { HeadState } from '../issues/harmful';
 import type { SuspicionSignal } from '../mislabel/suspicion';
 import type { LoadedDataset } from '../types';
@@ -16,6 +17,8 @@ export interface IssuesStageOptions {
   removeHarmful?: number;
   /** The neighbours and duplicates found before the ranking (issueNeighbours). */
   neighbours?: IssueNeighbours;
+  /** How the pass's own searches run (openNeighbourStore); default: searched. */
+  search?: NeighbourSearch;
   signal?: AbortSignal;
   report: (p: Progress) => void;
 }
@@ -35,13 +38,47 @@ function headState(fitted: Fitted, signal: AbortSignal | undefined): HeadState {
   };
 }
 
+/** The neighbour searches of one run: answered from those kept beside the fit when they are the same search. */
+export interface NeighbourStore {
+  search: NeighbourSearch;
+  /** Keeps what was searched anew for later runs; failing to write (a full disk) only logs. */
+  save(): Promise<void>;
+}
+
+/** `file`: where this fit's searches are kept (neighbourCache.ts); none: every search runs and nothing is kept. */
+export async function openNeighbourStore(
+  file: string | undefined,
+  fitted: Fitted,
+  log?: (line: string) => void,
+): Promise<NeighbourStore> {
+  const kept = file ? await loadNeighbours(file, fitted) : new Map();
+  if (file && kept.size > 0) log?.(`reusing the neighbour searches kept for this fit (${file})`);
+  const { search, searched } = keptSearch(kept);
+  return {
+    search,
+    save: async () => {
+      if (!file || !searched()) return;
+      await saveNeighbours(file, fitted, kept).then(
+        () => log?.(`neighbour searches kept for later runs (${file})`),
+        (error: Error) => log?.(`the neighbour searches were not kept: ${error.message}`),
+      );
+    },
+  };
+}
+
 /** The feature-space neighbours and duplicate sets of a fit (no ranking needed). */
-export function issueNeighbours(fitted: Fitted, data: LoadedDataset, signal?: AbortSignal): IssueNeighbours {
+export function issueNeighbours(
+  fitted: Fitted,
+  data: LoadedDataset,
+  signal?: AbortSignal,
+  search?: NeighbourSearch,
+): IssueNeighbours {
   return findNeighbours({
     state: headState(fitted, signal),
     trainHash: data.train.contentHash,
     testHash: data.test.contentHash,
     seed: fitted.settings.seed,
+    search,
     signal,
   });
 }
@@ -75,6 +112,7 @@ export function runIssues(
     oosProbs: fitted.oosProbs,
     likelyLabelIssue: (i) => likely.has(i),
     neighbours: options.neighbours,
+    search: options.search,
     removeHarmful: options.removeHarmful,
     seed: fitted.settings.seed,
     signal: options.signal,

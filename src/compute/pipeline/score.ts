@@ -6,9 +6,11 @@
  */
 import { headLosses } from '../head/softmaxHead';
 import type { DataViews, Fitted } from './fit';
+import type { IterativeResume } from '../influence/iterativeInfluence';
 import {
   exactCostShape,
   exactStageResult,
+  explainedIds,
   type InfluenceStageInput,
   type InfluenceStageResult,
   resolveMethod,
@@ -33,6 +35,7 @@ export interface ScoreOptions {
   target?: AnalyzeOptions['target'];
   topK?: number;
   explain?: number;
+  explainIds?: number[];
   subsetFraction?: number;
   solverSeconds?: number;
 }
@@ -84,6 +87,7 @@ export async function score(
     maxExactParameters: fitted.settings.maxExactParameters,
     topK,
     explainCount: options.explain ?? DEFAULTS.explain,
+    explainIds: options.explainIds ?? [],
     subsetFraction: options.subsetFraction ?? DEFAULTS.subsetFraction,
     solverSeconds: options.solverSeconds ?? DEFAULTS.solverSeconds,
     seed: fitted.settings.seed,
@@ -134,16 +138,41 @@ async function iterativeWithKept(
     subsetFraction: method === 'gif' ? stageInput.subsetFraction : null,
   };
   const kept = await loadIterativeScores(file, fitted, key);
-  if (kept) ctx.log?.(`resuming from ${kept.resume.rows.length} solve(s) kept for this fit (${file})`);
-  const influence = runInfluenceStage({ ...stageInput, resume: kept?.resume, selfInfluence: kept?.selfInfluence });
+  // The kept solves answer the samples they were solved for: only as far as this run solves the same ones in order.
+  const wanted = explainedIds(stageInput.explainCount, fitted.test.n, stageInput.explainIds);
+  const resume = kept ? commonPrefix(kept.resume, wanted) : undefined;
+  if (kept && resume) {
+    const all = resume.rows.length === Math.min(kept.resume.rows.length, wanted.length);
+    ctx.log?.(
+      all
+        ? `resuming from ${kept.resume.rows.length} solve(s) kept for this fit (${file})`
+        : `resuming from ${resume.rows.length} of the ${kept.resume.rows.length} solve(s) kept for this fit (${file}); ` +
+            'the others explain other test samples',
+    );
+  }
+  const influence = runInfluenceStage({ ...stageInput, resume, selfInfluence: kept?.selfInfluence });
   const solved = influence.iterative;
-  if (solved && solved.resume.rows.length > (kept?.resume.rows.length ?? 0)) {
+  // Kept again when this run solved samples the kept list lacks (it then holds this run's list).
+  if (solved && solved.resume.rows.length > (resume?.rows.length ?? 0)) {
     await saveIterativeScores(file, fitted, key, solved).then(
       () => ctx.log?.(`${solved.resume.rows.length} solve(s) kept for later runs (${file})`),
       (error: Error) => ctx.log?.(`the solves were not kept: ${error.message}`),
     );
   }
   return influence;
+}
+
+/** The first kept solves whose test samples are the first of `wanted`, in order; undefined when none. */
+function commonPrefix(kept: IterativeResume, wanted: Int32Array): IterativeResume | undefined {
+  let e = 0;
+  while (e < kept.rows.length && e < wanted.length && kept.solves[e].test === wanted[e]) e++;
+  if (e === 0) return undefined;
+  return {
+    rows: kept.rows.slice(0, e),
+    solves: kept.solves.slice(0, e),
+    subsetSizes: kept.subsetSizes.slice(0, e),
+    states: kept.states.slice(0, e),
+  };
 }
 
 /** The mislabel ranking: out-of-sample probabilities, losses at θ̂ and self-influence. */

@@ -56,6 +56,15 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
           `${Math.max(2, Math.min(DEFAULTS.folds, nTrain))}`),
     );
   }
+  const nTest = data.test.y.length;
+  const missing = (options.explainIds ?? []).find((t) => t >= nTest);
+  if (missing !== undefined) {
+    throw new InputError(
+      options.datasetPath,
+      `test sample ${missing} (${optionRef('explainIds')}) is not in the test set: expected ids from 0 to ` +
+        `${nTest - 1} (the test set has ${nTest} sample${nTest === 1 ? '' : 's'})`,
+    );
+  }
   const shape = runShape(options, dataShape(data), ctx.workers);
   const estimate = estimateRunMemory(shape);
   const { bytes: limitBytes, working } = memoryLimit(options, ctx);
@@ -204,7 +213,7 @@ export function runShape(options: AnalyzeOptions, data: SampleShape, workers: nu
     workers,
     influence:
       choice === 'gif' || iterative ? 'iterative' : head <= maxExact && choice !== 'tracin' ? 'exact' : 'other',
-    explain: options.explain ?? DEFAULTS.explain,
+    explain: (options.explain ?? DEFAULTS.explain) + (options.explainIds?.length ?? 0),
   };
 }
 

@@ -11,20 +11,26 @@ import { polishHeadNewton } from '../head/polishHead';
 import { type HeadData, type HeadShape, headObjective } from '../head/softmaxHead';
 import { choleskySolve } from '../linalg/cholesky';
 import { minimizeLbfgs } from '../linalg/lbfgs';
+import { dot } from '../linalg/lbfgsHistory';
 import { minimizeLbfgsWolfe } from '../linalg/lbfgsWolfe';
 import { keptSamplesObjective } from './keptObjective';
 import type { TrainedNetwork, TrainingData } from '../models/types';
 
 /**
- * Minimises the head objective by preconditioned gradient steps
- * x ← x − (LLᵀ)⁻¹∇R(x), with L the Cholesky factor of the Hessian at θ̂.
- * Removing one sample changes the Hessian by O(1/n), so this converges in a
- * handful of steps, each one float64 gradient — ~10× cheaper than refitting
- * and refactoring. The fixed matrix only preconditions: convergence is judged
- * on the true float64 gradient, so the result is the actual optimum.
- * Returns undefined if it does not converge (the caller falls back).
+ * Minimises the head objective by L-BFGS whose initial inverse Hessian is
+ * (LLᵀ)⁻¹, L the Cholesky factor of the Hessian at θ̂ (Nocedal & Wright
+ * Algorithm 7.4 with H₀ = (LLᵀ)⁻¹ instead of γI). Without curvature pairs the
+ * first step is the Newton step at θ̂; the pairs then learn how the curvature
+ * moved on the way to the new optimum. Plain steps x ← x − (LLᵀ)⁻¹∇R(x)
+ * converge only linearly, at the rate the Hessian changes between θ̂ and the
+ * new optimum: removing one influential sample (a flipped label, say) changes
+ * it by 20 % in some direction, which took 14 gradients from θ̂ to 1e-11 on
+ * MNIST where this takes 8 (`preconditionedRefit.test.ts`). The fixed matrix only
+ * preconditions: convergence is judged on the true float64 gradient, so the
+ * result is the actual optimum. Returns undefined if it does not converge
+ * within `maxSteps` gradients (the caller falls back).
  */
-function preconditionedDescent(
+export function preconditionedRefit(
   data: HeadData,
   shape: HeadShape,
   l2: number,
@@ -33,27 +39,64 @@ function preconditionedDescent(
   meanGradTolerance: number,
   signal?: AbortSignal,
   maxSteps = 40,
-): Float64Array | undefined {
+): { head: Float64Array; evaluations: number } | undefined {
   const objective = headObjective(data, shape, l2);
   const p = start.length;
-  const x = Float64Array.from(start);
-  const grad = new Float64Array(p);
-  for (let step = 0; step < maxSteps; step++) {
+  let x: Float64Array = Float64Array.from(start);
+  let grad: Float64Array = new Float64Array(p);
+  let value = objective.evaluate(x, grad);
+  const pairs: { s: Float64Array; y: Float64Array; rho: number }[] = [];
+  const memory = 10;
+  const alpha = new Float64Array(memory);
+  for (let evaluations = 1; evaluations <= maxSteps;) {
     throwIfAborted(signal);
-    objective.evaluate(x, grad);
-    let norm = 0;
-    for (const g of grad) norm += g * g;
-    if (Math.sqrt(norm) / data.n <= meanGradTolerance) return x;
-    const direction = choleskySolve(factor, p, grad);
-    for (let q = 0; q < p; q++) x[q] -= direction[q];
+    if (Math.sqrt(dot(grad, grad)) / data.n <= meanGradTolerance) return { head: x, evaluations };
+    // Two-loop recursion: the direction is −H̃∇R, H̃ the L-BFGS inverse with H₀ = (LLᵀ)⁻¹.
+    const q = Float64Array.from(grad);
+    for (let k = pairs.length - 1; k >= 0; k--) {
+      alpha[k] = pairs[k].rho * dot(pairs[k].s, q);
+      axpy(-alpha[k], pairs[k].y, q);
+    }
+    const step = choleskySolve(factor, p, q);
+    for (let k = 0; k < pairs.length; k++) axpy(alpha[k] - pairs[k].rho * dot(pairs[k].y, step), pairs[k].s, step);
+    // Backtracking: the full step is taken near the optimum; far from it (a group removed) it may overshoot.
+    let accepted: { x: Float64Array; grad: Float64Array; value: number } | undefined;
+    for (let t = 1; t > 1e-4 && evaluations < maxSteps; t /= 2) {
+      const trial = Float64Array.from(x);
+      axpy(-t, step, trial);
+      const trialGrad = new Float64Array(p);
+      const trialValue = objective.evaluate(trial, trialGrad);
+      evaluations++;
+      if (trialValue <= value + 1e-12 * Math.abs(value)) {
+        accepted = { x: trial, grad: trialGrad, value: trialValue };
+        break;
+      }
+    }
+    if (!accepted) return undefined;
+    const s = Float64Array.from(accepted.x);
+    axpy(-1, x, s);
+    const y = Float64Array.from(accepted.grad);
+    axpy(-1, grad, y);
+    const sy = dot(s, y);
+    // Only pairs of safely positive curvature (the objective is convex: others are rounding).
+    if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) {
+      if (pairs.length === memory) pairs.shift();
+      pairs.push({ s, y, rho: 1 / sy });
+    }
+    ({ x, grad, value } = accepted);
   }
   return undefined;
+}
+
+/** y ← y + a·x */
+function axpy(a: number, x: Float64Array, y: Float64Array): void {
+  for (let i = 0; i < y.length; i++) y[i] += a * x[i];
 }
 
 /**
  * The head refitted on frozen features without the samples in `removed`,
  * to ‖∇R‖/n ≤ 1e-11. With `factor` (the Cholesky factor of the Hessian at
- * `start`) by preconditioned descent, otherwise by L-BFGS (+ Newton when
+ * `start`) by preconditioned L-BFGS, otherwise by L-BFGS (+ Newton when
  * `canFactor`).
  */
 export function retrainHead(
@@ -65,7 +108,7 @@ export function retrainHead(
   canFactor: boolean,
   factor?: Float64Array,
   signal?: AbortSignal,
-  /** Preconditioned steps before falling back to a refit: removing a group changes H more than removing one sample. */
+  /** Gradients before falling back to a refit: removing a group changes H more than removing one sample. */
   descentSteps = 40,
 ): Float64Array {
   const f = shape.featureDim;
@@ -78,8 +121,8 @@ export function retrainHead(
     y[r++] = train.y[i];
   }
   const data = { phi, y, n: kept };
-  const quick = factor ? preconditionedDescent(data, shape, l2, start, factor, 1e-11, signal, descentSteps) : undefined;
-  if (quick) return quick;
+  const quick = factor ? preconditionedRefit(data, shape, l2, start, factor, 1e-11, signal, descentSteps) : undefined;
+  if (quick) return quick.head;
   const fit = fitHead(data, shape, l2, { init: start, meanGradTolerance: 1e-8, signal });
   return canFactor ? polishHeadNewton(data, shape, l2, fit.head, { meanGradTolerance: 1e-11, signal }).head : fit.head;
 }

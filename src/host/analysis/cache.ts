@@ -3,7 +3,7 @@
  *   <dir>/<hash of dataset path>/index.json         which settings ran, on which content
  *   <dir>/<hash of dataset path>/results-<key>.json  the engine's results file, one per settings key
  *   <dir>/<hash of dataset path>/fit-<fit key>.bin    the engine's saved fit (pipeline/fitStore.ts), the latest only,
- *                                                     and beside it .scores, the exact scores kept for it
+ *                                                     and beside it what is kept for it (.scores, .neighbours)
  * A lookup with the current content fingerprint says fresh (open it at once)
  * or stale (show it marked, offer a re-run). Plain Node: the storage folder is
  * passed in, so this is unit-tested without VS Code.
@@ -71,9 +71,12 @@ export class ResultsCache {
     } catch {
       return 0;
     }
-    // The fit and the exact scores kept beside it (`<fit>.scores`, pipeline/scoreCache.ts).
+    // The fit and what is kept beside it: `<fit>.scores` (exact), `<fit>.scores.cg` (an iterative method's solves,
+    // pipeline/scoreCache.ts), `<fit>.neighbours` (pipeline/neighbourCache.ts).
     const kept = path.basename(keep);
-    const old = names.filter((n) => /^fit-[0-9a-f]+\.bin(\.scores)?$/.test(n) && n !== kept && n !== `${kept}.scores`);
+    const old = names.filter(
+      (n) => /^fit-[0-9a-f]+\.bin(\.[a-z.]+)?$/.test(n) && n !== kept && !n.startsWith(`${kept}.`),
+    );
     await Promise.all(old.map((n) => fsp.rm(path.join(this.datasetDir(datasetPath), n), { force: true })));
     return old.length;
   }

@@ -66,7 +66,7 @@ export function jobOptionsFor(
   datasetPath: string,
   settings: AnalysisSettings,
   choices: DatasetChoices,
-  extra: { verify?: boolean; testPath?: string; removeHarmful?: number } = {},
+  extra: { verify?: boolean; testPath?: string; removeHarmful?: number; explainIds?: number[] } = {},
 ): JobOptions {
   const options: Record<string, unknown> = { datasetPath };
   for (const entry of SETTINGS) {
@@ -93,6 +93,8 @@ export function jobOptionsFor(
   if (extra.testPath) options.testPath = extra.testPath;
   // The panel's "remove the most harmful and retrain" (issue 17): k from the page, not a setting.
   if (extra.removeHarmful !== undefined) options.removeHarmful = extra.removeHarmful;
+  // "Explain this prediction" on a test sample not yet explained (explainMore.ts): its id, not a setting.
+  if (extra.explainIds !== undefined) options.explainIds = extra.explainIds;
   return checkJobOptions(options, 'options');
 }
 

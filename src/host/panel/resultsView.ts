@@ -259,7 +259,8 @@ export function buildResultsView(results: ResultsFile, datasetPath: string, stal
       : null,
     suspicionHistogram: suspicionHistogram(results.train, results.labelIssues.estimatedCount),
     confusion,
-    // A note may name an option the engine's way ("the maxSamples option", the solverSeconds budget): the panel names the setting.
+    // A note may name an option the engine's way ("the maxSamples option", the solverSeconds budget):
+    // the panel names the setting.
     warnings: (results.dataset.warnings ?? []).map((w) => inExtensionTerms(w).text),
     ...(notes.length ? { notes } : {}),
     createdAt: results.createdAt,

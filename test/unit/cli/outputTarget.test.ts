@@ -231,6 +231,30 @@ describe('the CLI', () => {
     },
   );
 
+  test(
+    '--fit-cache whose kept solves or neighbour searches (<fit>.scores.cg, <fit>.neighbours) are a link to the ' +
+      'dataset: exit 2 before any work, the dataset byte-identical',
+    async () => {
+      for (const kept of ['fit.bin.scores.cg', 'fit.bin.neighbours']) {
+        const dir = fresh();
+        const data = dataset(dir);
+        const before = fs.readFileSync(data);
+        fs.symlinkSync(data, path.join(dir, kept));
+        const run = await runCli([
+          'analyze',
+          data,
+          '--out',
+          path.join(dir, 'r.json'),
+          '--fit-cache',
+          path.join(dir, 'fit.bin'),
+        ]);
+        assert.equal(run.code, 2, describeRun(run));
+        assert.match(run.stderr, new RegExp(`${kept.replace(/\./g, '\\.')}: is the input .*data\\.csv itself`));
+        assert.deepEqual(fs.readFileSync(data), before);
+      }
+    },
+  );
+
   test('--out in a folder that refuses new files: exit 2 before the run, not a stack trace after it', async () => {
     const dir = fresh();
     const run = await runCli(['analyze', dataset(dir), '--out', '/sys/results.json']);

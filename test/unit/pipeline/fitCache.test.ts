@@ -89,6 +89,26 @@ describe('a saved fit', () => {
     },
   );
 
+  test(
+    "keeps the data-issue pass's neighbour searches: the next run on the fit takes them, results unchanged",
+    { timeout: 300_000 },
+    async () => {
+      const own = path.join(dir, 'fit-neighbours.bin');
+      const fresh = await run({ method: 'exact' });
+      const first = await run({ method: 'exact', fitPath: own });
+      assert.match(first.log.join('\n'), /neighbour searches kept for later runs/);
+      const second = await run({ method: 'exact', fitPath: own, topK: 4 });
+      assert.match(second.log.join('\n'), /reusing the neighbour searches kept for this fit/);
+      assert.doesNotMatch(second.log.join('\n'), /neighbour searches kept for later runs/, 'nothing searched again');
+      assert.deepEqual(second.results.issues, fresh.results.issues);
+      // A damaged file is searched again, with the same results.
+      fs.writeFileSync(`${own}.neighbours`, 'damaged');
+      const damaged = await run({ method: 'exact', fitPath: own });
+      assert.match(damaged.log.join('\n'), /neighbour searches kept for later runs/);
+      assert.deepEqual(comparable(damaged.results), comparable(fresh.results));
+    },
+  );
+
   test('kept exact scores that are damaged or too short are computed again', { timeout: 300_000 }, async () => {
     const fresh = await run({ method: 'exact', topK: 4 });
     fs.writeFileSync(`${fitPath}.scores`, 'damaged');
@@ -128,6 +148,32 @@ describe('a saved fit', () => {
           `${method}: a prefix`,
         );
       }
+    },
+  );
+
+  test(
+    'explains test samples by id after the first ones, resuming from the kept solves: as a fresh run',
+    { timeout: 300_000 },
+    async () => {
+      const own = path.join(dir, 'fit-ids.bin');
+      const options = { method: 'cg' as const, target: 'last-layer' as const, explain: 3 };
+      await run({ ...options, fitPath: own });
+      const one = await run({ ...options, explainIds: [10], fitPath: own });
+      assert.match(one.log.join('\n'), /resuming from 3 solve\(s\)/);
+      assert.match(one.log.join('\n'), /4 solve\(s\) kept/);
+      assert.deepEqual(one.results.influence.explained, [0, 1, 2, 10]);
+      assert.ok(one.results.test[10].proponents.length > 0, 'sample 10 has its proponents');
+      assert.deepEqual(comparable(one.results), comparable((await run({ ...options, explainIds: [10] })).results));
+      // One more id: one more solve; an id among the first ones is not solved twice.
+      const two = await run({ ...options, explainIds: [10, 1, 12], fitPath: own });
+      assert.match(two.log.join('\n'), /resuming from 4 solve\(s\)/);
+      assert.deepEqual(two.results.influence.explained, [0, 1, 2, 10, 12]);
+      assert.deepEqual(comparable(two.results), comparable((await run({ ...options, explainIds: [10, 12] })).results));
+      // Other ids: only the kept solves of the same samples are taken.
+      const other = await run({ ...options, explainIds: [12], fitPath: own });
+      assert.match(other.log.join('\n'), /resuming from 3 of the 5 solve\(s\) kept/);
+      assert.deepEqual(comparable(other.results), comparable((await run({ ...options, explainIds: [12] })).results));
+      await assert.rejects(run({ ...options, explainIds: [100_000] }), /test sample 100000 .* is not in the test set/);
     },
   );
 

@@ -56,20 +56,16 @@ test('fit options change the fit key; TracIn needs a fit with checkpoints', () =
   for (const v of variants) assert.notEqual(fitKey(v), fitKey(plain), JSON.stringify(v));
 });
 
-test('one saved fit per dataset stays on disk: older fits and their kept scores are removed', async () => {
+test('one saved fit per dataset stays on disk: older fits and everything kept beside them are removed', async () => {
   const cache = new ResultsCache(path.join(dir, 'results'));
   const ds = '/data/animals.csv';
   await cache.prepare(ds);
   const keep = cache.fitPath(ds, 'aaaa');
   const old = cache.fitPath(ds, 'bbbb');
   const results = cache.resultsPath(ds, 'cccc');
-  for (const f of [keep, `${keep}.scores`, old, `${old}.scores`, results]) writeFileSync(f, 'x');
-  assert.equal(await cache.pruneFits(ds, keep), 2);
-  assert.deepEqual([keep, `${keep}.scores`, old, `${old}.scores`, results].map(existsSync), [
-    true,
-    true,
-    false,
-    false,
-    true,
-  ]);
+  const beside = ['', '.scores', '.scores.cg', '.neighbours'];
+  const files = [...beside.map((e) => `${keep}${e}`), ...beside.map((e) => `${old}${e}`), results];
+  for (const f of files) writeFileSync(f, 'x');
+  assert.equal(await cache.pruneFits(ds, keep), 4);
+  assert.deepEqual(files.map(existsSync), [true, true, true, true, false, false, false, false, true]);
 });
