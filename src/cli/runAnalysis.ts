@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InputError } from '../compute/errors';
 import { findTestPartner } from '../compute/data/testPartner';
 import type { AnalyzeRun } from '../compute/pipeline/analyze';
+import { besideFit } from '../compute/pipeline/besideFit';
 import { analyzeInWorker } from '../compute/process/analyzeInWorker';
 import type { AnalyzeOptions } from '../compute/pipeline/options';
 import type { ResultsFile } from '../compute/results/schema';
@@ -128,7 +129,7 @@ async function checkFitCache(fitPath: string, resultsTarget: string, inputs: Ana
     throw new InputError(fitPath, 'is the results file (--out); expected another file for the saved fit, e.g. fit.bin');
   }
   // What is kept beside the fit (exact scores, an iterative method's solves, neighbour searches): the same rules.
-  const beside = ['.scores', '.scores.cg', '.scores.lissa', '.scores.gif', '.neighbours'].map((e) => `${target}${e}`);
+  const beside = besideFit(target).all;
   for (const file of beside) {
     await checkOutputTarget(file, { datasetPath: inputs.datasetPath, testPath: inputs.testPath }, '--fit-cache');
   }

@@ -15,6 +15,7 @@ import { fitFrozen, frozenFingerprint, type FrozenFeatures } from './fitFrozen';
 import { type DataViews, fit, type Fitted, fitSettings, resolveWorkers, trainingViews } from './fit';
 import { dataFingerprint, loadFit, saveFit } from './fitStore';
 import { DEFAULTS, type AnalyzeOptions, type Progress } from './options';
+import { besideFit } from './besideFit';
 import { duplicateConflictSignals, issueNeighbours, openNeighbourStore, runIssues } from './issuesStage';
 import { verify } from './reliabilityStage';
 import { score } from './score';
@@ -111,7 +112,7 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
   const neighbourStore = options.skipIssues
     ? null
     : await openNeighbourStore(
-        options.fitPath && fingerprint ? `${options.fitPath}.neighbours` : undefined,
+        options.fitPath && fingerprint ? besideFit(options.fitPath).neighbours : undefined,
         fitted,
         options.onFitCache,
       );
@@ -119,7 +120,7 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
   if (neighbours) clock.lap('issues');
   const scored = await score(fitted, views, options, {
     extraSignals: duplicateConflictSignals(neighbours),
-    scoreCachePath: options.fitPath ? `${options.fitPath}.scores` : undefined,
+    scoreCachePath: options.fitPath ? besideFit(options.fitPath).scores : undefined,
     log: options.onFitCache,
     signal: options.signal,
     report,
