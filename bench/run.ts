@@ -98,7 +98,7 @@ async function main(): Promise<number> {
         'scaling',
         () =>
           args.memoryShapes
-            ? runMemoryShapesOnly({ quick: args.quick, tempDir }, earlierScaling)
+            ? runMemoryShapesOnly({ quick: args.quick, tempDir, only: args.sets }, earlierScaling)
             : runScaling({ quick: args.quick, tempDir }),
       ],
       ['onnx', () => runOnnx({ quick: args.quick, tempDir })],

@@ -38,7 +38,10 @@ export interface BenchArgs {
   renderOnly: boolean;
   /** Keep the sections of <outDir>/latest.json that this run does not measure (with --only). */
   merge: boolean;
-  /** detection: only these public datasets (bench/data/publicSets.ts ids), and not MNIST/Iris; null = the plan's. */
+  /**
+   * detection: only these public datasets (bench/data/publicSets.ts ids), and not MNIST/Iris; null = the plan's.
+   * With --memory-shapes: only these shapes (memoryShapes.ts ids).
+   */
   sets: string[] | null;
   /** scaling: only the memory-shapes rows, beside the sweeps of <outDir>/latest.json (--only scaling --merge). */
   memoryShapes: boolean;
@@ -54,7 +57,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only e2e|detection|ke
   --keep-temp   keep the generated datasets and results files (their folder is printed)
   --render-only re-render REPORT.md and the plots from <out>/latest.json, measuring nothing
   --sets <ids>  detection: only these public datasets (comma-separated: wine,cancer,digits,cars,weather,fortunes,fashion),
-                skipping MNIST and Iris (for iterating on the ranking)
+                skipping MNIST and Iris (for iterating on the ranking); with --memory-shapes: only these shapes
+                (huge-cell-csv,huge-cell-jsonl,long-jsonl,wide-csv,huge-mlp), keeping the other saved rows
   --memory-shapes  only the scaling section's peak memory on hard input shapes (full size unless --quick), keeping
                 the N and P sweeps of <out>/latest.json; implies --only scaling --merge
   --merge       with --only: keep the other sections of <out>/latest.json (an earlier run of the same mode),

@@ -88,6 +88,13 @@ function memoryShapesTable(rows: MemoryShapeRow[], measuredAt?: string): string[
     '### Peak memory on hard input shapes (default options)',
     '',
     ...(measuredAt ? [`Measured on their own (\`--memory-shapes\`), started ${measuredAt}.`, ''] : []),
+    ...(rows.some((r) => r.measuredAt) && !measuredAt
+      ? [
+          'Rows measured on their own (`--memory-shapes --sets …`) at different times; ' +
+            'each row says when, and the load then.',
+          '',
+        ]
+      : []),
     `Each shape once exceeded the bound. It must now be analyzed (exit 0) ` +
       `or refused with the reason and the option that ` +
       `would make it fit (exit 2), with peak RSS under ${MEMORY_LIMIT_MB} MB.`,
@@ -103,6 +110,7 @@ function memoryShapesTable(rows: MemoryShapeRow[], measuredAt?: string): string[
         'wall s',
         'within the bound',
         'message',
+        ...(measuredAt ? [] : ['measured (1-min load)']),
       ],
       rows.map((r) => [
         r.shape,
@@ -114,6 +122,9 @@ function memoryShapesTable(rows: MemoryShapeRow[], measuredAt?: string): string[
         f(r.wallSeconds),
         r.pass ? 'yes' : '**NO**',
         (r.message ?? r.sampleNote ?? '').replace(/\|/g, '\\|'),
+        ...(measuredAt
+          ? []
+          : [r.measuredAt ? `${r.measuredAt.slice(0, 16).replace('T', ' ')} (${f(r.loadAtStart ?? null, 1)})` : '']),
       ]),
     ),
     '',

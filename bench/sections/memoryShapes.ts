@@ -6,6 +6,7 @@
  * then a weak check; the full run is the measurement).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { writeHugeTextCell, writeLongJsonl, writeWideCsv } from '../data/memoryShapes';
 import { writeSyntheticCsv } from '../data/syntheticCsv';
@@ -14,6 +15,8 @@ import { runCliAnalyze } from '../lib/runCli';
 import { MEMORY_LIMIT_MB } from './scaling';
 
 export interface MemoryShapeRow {
+  /** Absent in rows saved before shapes had ids. */
+  id?: string;
   shape: string;
   fileMB: number;
   args: string[];
@@ -28,9 +31,16 @@ export interface MemoryShapeRow {
   samples?: number;
   /** The note of a run on a sample of the data, kept to stay within the working budget. */
   sampleNote?: string;
+  /** When this row's run started, and the machine's 1-minute load average then (rows can come from different runs). */
+  measuredAt?: string;
+  loadAtStart?: number;
 }
 
+export const MEMORY_SHAPE_IDS = ['huge-cell-csv', 'huge-cell-jsonl', 'long-jsonl', 'wide-csv', 'huge-mlp'] as const;
+
 interface Shape {
+  /** The short name `--memory-shapes --sets` picks it by. */
+  id: (typeof MEMORY_SHAPE_IDS)[number];
   shape: string;
   file: string;
   write: (file: string) => { bytes: number };
@@ -46,30 +56,35 @@ function shapes(quick: boolean, dir: string): Shape[] {
   return (
     [
       {
+        id: 'huge-cell-csv',
         shape: `CSV, one text cell of ${mb(109)} MB`,
         file: 'huge-cell.csv',
         write: (f: string) => writeHugeTextCell(f, mb(109), false),
         args: [],
       },
       {
+        id: 'huge-cell-jsonl',
         shape: `JSONL, one text cell of ${mb(109)} MB`,
         file: 'huge-cell.jsonl',
         write: (f: string) => writeHugeTextCell(f, mb(109), true),
         args: [],
       },
       {
+        id: 'long-jsonl',
         shape: `JSONL, ${mb(289, 1)} MB of short texts`,
         file: 'long.jsonl',
         write: (f: string) => writeLongJsonl(f, mb(289, 1)),
         args: [],
       },
       {
+        id: 'wide-csv',
         shape: `CSV, ${mb(240, 5)} MB with 20,000 columns`,
         file: 'wide.csv',
         write: (f: string) => writeWideCsv(f, mb(240, 5), 20000),
         args: [],
       },
       {
+        id: 'huge-mlp',
         shape: 'MLP with two hidden layers of 30,000 on 2,000 × 64',
         file: 'small.csv',
         write: (f: string) => writeSyntheticCsv(f, { nTrain: 2000, nTest: 500, features: 64, classes: 10, seed: 0 }),
@@ -79,11 +94,19 @@ function shapes(quick: boolean, dir: string): Shape[] {
   ).map((s) => ({ ...s, file: path.join(dir, s.file) }));
 }
 
-export async function runMemoryShapes(options: { quick: boolean; tempDir: string }): Promise<MemoryShapeRow[]> {
+/** `only`: the ids of the shapes to measure (null = all). */
+export async function runMemoryShapes(options: {
+  quick: boolean;
+  tempDir: string;
+  only?: readonly string[] | null;
+}): Promise<MemoryShapeRow[]> {
   const rows: MemoryShapeRow[] = [];
   for (const s of shapes(options.quick, options.tempDir)) {
+    if (options.only && !options.only.includes(s.id)) continue;
     const { bytes } = s.write(s.file);
     log(`memory: ${s.shape} (${(bytes / 2 ** 20).toFixed(0)} MB) …`);
+    const measuredAt = new Date().toISOString();
+    const loadAtStart = os.loadavg()[0];
     const run = await runCliAnalyze({
       dataset: s.file,
       args: s.args,
@@ -94,6 +117,7 @@ export async function runMemoryShapes(options: { quick: boolean; tempDir: string
     fs.rmSync(s.file, { force: true });
     const under = run.maxRssMB !== null && run.maxRssMB < MEMORY_LIMIT_MB;
     const row: MemoryShapeRow = {
+      id: s.id,
       shape: s.shape,
       fileMB: bytes / 2 ** 20,
       args: s.args,
@@ -101,6 +125,8 @@ export async function runMemoryShapes(options: { quick: boolean; tempDir: string
       pass: !run.timedOut && (run.exitCode === 0 || run.exitCode === 2) && under,
       wallSeconds: run.wallSeconds,
       maxRssMB: run.maxRssMB,
+      measuredAt,
+      loadAtStart,
     };
     if (run.error) row.message = firstMessageLine(run.error);
     if (run.results) {

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import { writeSyntheticCsv } from '../data/syntheticCsv';
 import { log } from '../lib/log';
 import { runCliAnalyze } from '../lib/runCli';
-import { type MemoryShapeRow, runMemoryShapes } from './memoryShapes';
+import { MEMORY_SHAPE_IDS, type MemoryShapeRow, runMemoryShapes } from './memoryShapes';
 
 export const MEMORY_LIMIT_MB = 2048;
 const CLASSES = 10;
@@ -50,14 +50,31 @@ export interface ScalingSection {
 /**
  * `--memory-shapes`: only the memory-shapes rows, at the run's scale, beside the N and P sweeps of the earlier
  * run saved in the output folder (the sweeps take over an hour; the shapes are what a memory fix changes).
+ * With `only` (`--sets long-jsonl,…`), only those shapes are measured and the earlier run's other rows are kept.
  */
 export async function runMemoryShapesOnly(
-  options: { quick: boolean; tempDir: string },
+  options: { quick: boolean; tempDir: string; only: readonly string[] | null },
   earlier: ScalingSection | undefined,
 ): Promise<ScalingSection> {
   if (!earlier) throw new Error('--memory-shapes: no earlier scaling section in latest.json to add the rows to');
+  const unknown = (options.only ?? []).filter((id) => !(MEMORY_SHAPE_IDS as readonly string[]).includes(id));
+  if (unknown.length) {
+    throw new Error(
+      `--memory-shapes --sets: unknown shape ${unknown.join(', ')}; expected ${MEMORY_SHAPE_IDS.join(', ')}`,
+    );
+  }
   const startedAt = new Date().toISOString();
-  return { ...earlier, shapes: await runMemoryShapes(options), shapesMeasuredAt: startedAt };
+  const fresh = await runMemoryShapes(options);
+  if (!options.only) return { ...earlier, shapes: fresh, shapesMeasuredAt: startedAt };
+  // Rows saved before shapes had ids are matched by their title, which a shape's size fixes.
+  const replaced = (r: MemoryShapeRow) => fresh.some((n) => n.id === r.id || n.shape === r.shape);
+  const kept = (earlier.shapes ?? []).map((r) =>
+    replaced(r)
+      ? fresh.find((n) => n.id === r.id || n.shape === r.shape)!
+      : { ...r, measuredAt: r.measuredAt ?? earlier.shapesMeasuredAt },
+  );
+  const added = fresh.filter((n) => !kept.includes(n));
+  return { ...earlier, shapes: [...kept, ...added], shapesMeasuredAt: undefined };
 }
 
 export function scalingPlan(quick: boolean): { n: number[]; p: number[] } {
