@@ -168,7 +168,7 @@ describe('the detail pane', () => {
     ]);
   });
 
-  test("the signals' percentiles, weighted, give back the engine's suspicion of every sample, or the pane says which floor lifted it", () => {
+  test("the signals' percentiles, weighted, give back each sample's suspicion, or the pane names the floor that lifted it", () => {
     let seed = 7;
     const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const n = 40;
