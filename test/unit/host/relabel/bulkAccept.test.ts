@@ -168,7 +168,7 @@ describe('the detail pane', () => {
     ]);
   });
 
-  test("the signals' percentiles, weighted, give back each sample's suspicion, or the pane names the floor that lifted it", () => {
+  test('weighted signal percentiles give back each suspicion, or the pane names the floor that lifted it', () => {
     let seed = 7;
     const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const n = 40;
