@@ -18,6 +18,12 @@ import { writeFileAtomic } from '../results/writeAtomic';
 import { decodeFitFile, encodeFitFile, FitFileError } from '../pipeline/fitFile';
 
 export const EMBEDDING_CACHE_VERSION = 1;
+/**
+ * The most vector bytes kept: saving copies them twice (gathered, then encoded), beside the features the run holds,
+ * and the memory estimate that bounds a run does not count that; larger sets embed again each run.
+ */
+export const MAX_KEPT_BYTES = 256 * 2 ** 20;
+
 /** Digest words per sample: 128 bits of sha256, ample against collisions among a dataset's samples. */
 const WORDS = 4;
 
@@ -90,7 +96,12 @@ export class EmbeddingCache {
     return this.embedded > 0 || used !== this.row.size;
   }
 
-  /** The file's bytes: the vectors of every pass, each sample once. */
+  /** Bytes of the vectors the run ended with. */
+  get vectorBytes(): number {
+    return this.passes.reduce((n, p) => n + p.phi.byteLength, 0);
+  }
+
+  /** The file's bytes: the vectors of every pass, each sample once; null when there is nothing to keep. */
   encode(): Buffer | null {
     const dims = new Set(this.passes.map((p) => p.dim).filter((d) => d > 0));
     if (dims.size !== 1) return null;
@@ -148,11 +159,23 @@ export async function openEmbeddingCache(file: string | undefined, modelKey: str
   }
 }
 
-/** Saves the run's vectors when they differ from the file's; a failure is the caller's to log, never to throw. */
-export async function saveEmbeddingCache(file: string, cache: EmbeddingCache): Promise<boolean> {
-  if (!cache.changed) return false;
+/**
+ * Saves the run's vectors when they differ from the file's: 'saved', 'unchanged', or 'too large' (more than
+ * MAX_KEPT_BYTES; a file kept from before is removed, it would only be read and never taken). A write failure is the
+ * caller's to log, never to fail the run for.
+ */
+export async function saveEmbeddingCache(
+  file: string,
+  cache: EmbeddingCache,
+  maxBytes = MAX_KEPT_BYTES,
+): Promise<'saved' | 'unchanged' | 'too large'> {
+  if (!cache.changed) return 'unchanged';
+  if (cache.vectorBytes > maxBytes) {
+    await fsp.rm(file, { force: true });
+    return 'too large';
+  }
   const bytes = cache.encode();
-  if (!bytes) return false;
+  if (!bytes) return 'unchanged';
   await writeFileAtomic(file, bytes);
-  return true;
+  return 'saved';
 }

@@ -15,7 +15,7 @@ import { type FeatureSourceOptions, usesFrozenFeatures } from '../data/embedding
 import { loadUserProbabilities } from '../data/embeddings/userProbabilities';
 import { InputError } from '../errors';
 import { embedWithModel, imageEmbedder, modelKey, openModel } from '../onnx/embedModel';
-import { type EmbeddingCache, openEmbeddingCache, saveEmbeddingCache } from '../onnx/embeddingCache';
+import { type EmbeddingCache, MAX_KEPT_BYTES, openEmbeddingCache, saveEmbeddingCache } from '../onnx/embeddingCache';
 import type { LoadOptions } from '../data';
 import type { LoadedDataset } from '../types';
 import type { FrozenFeatures } from './fitFrozen';
@@ -124,7 +124,13 @@ async function keepEmbeddings(keep: KeptEmbeddings, cache: EmbeddingCache): Prom
     );
   // Keeping them only saves time later: failing to save (a full disk) must not fail this run.
   await saveEmbeddingCache(keep.file, cache).then(
-    (saved) => saved && keep.log?.(`embeddings saved to ${keep.file}`),
+    (outcome) => {
+      if (outcome === 'saved') keep.log?.(`embeddings saved to ${keep.file}`);
+      if (outcome === 'too large')
+        keep.log?.(
+          `the embeddings were not kept (${Math.round(cache.vectorBytes / 2 ** 20)} MB, more than ${MAX_KEPT_BYTES / 2 ** 20} MB)`,
+        );
+    },
     (error: Error) => keep.log?.(`the embeddings were not saved: ${error.message}`),
   );
 }

@@ -9,7 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PNG } from 'pngjs';
-import { EmbeddingCache, openEmbeddingCache, sampleDigest } from '../../../src/compute/onnx/embeddingCache';
+import {
+  EmbeddingCache,
+  openEmbeddingCache,
+  sampleDigest,
+  saveEmbeddingCache,
+} from '../../../src/compute/onnx/embeddingCache';
 import { analyze, type AnalyzeRun } from '../../../src/compute/pipeline/analyze';
 import { createRng } from '../../../src/compute/random';
 import type { ResultsFile } from '../../../src/compute/results/schema';
@@ -180,4 +185,17 @@ test('the cache answers a batch only when every sample of it is kept, and reads 
   assert.equal(read.taken, 2);
   assert.equal((await openEmbeddingCache(file, 'other key')).take([digests[0]]), null);
   assert.equal((await openEmbeddingCache(path.join(dir, 'missing'), 'key')).take([digests[0]]), null);
+});
+
+test('vectors beyond the size kept are not saved, and the file kept from before is removed', async () => {
+  const file = path.join(dir, 'large.embeddings');
+  const digests = ['x', 'y'].map((s) => sampleDigest(Buffer.from(s)));
+  const small = new EmbeddingCache('key');
+  small.put(digests, Float32Array.from([1, 2, 3, 4]), 2);
+  small.embedded = 2;
+  assert.equal(await saveEmbeddingCache(file, small, 16), 'saved');
+  assert.equal(await saveEmbeddingCache(file, small, 15), 'too large');
+  assert.equal(fs.existsSync(file), false);
+  const unchanged = await openEmbeddingCache(file, 'key');
+  assert.equal(await saveEmbeddingCache(file, unchanged), 'unchanged');
 });
