@@ -15,10 +15,11 @@ import {
   sampleDigest,
   saveEmbeddingCache,
 } from '../../../src/compute/onnx/embeddingCache';
-import { analyze, type AnalyzeRun } from '../../../src/compute/pipeline/analyze';
+import type { AnalyzeRun } from '../../../src/compute/pipeline/analyze';
 import { createRng } from '../../../src/compute/random';
 import type { ResultsFile } from '../../../src/compute/results/schema';
 import { initBackend } from '../../../src/compute/tf/backend';
+import { analyzeWithLog } from './analyzeWithLog';
 import { cnnBytes, makeCnn, makeMlp, mlpBytes } from './models';
 
 const CLASSES = ['a', 'b', 'c'];
@@ -70,19 +71,7 @@ function comparable(r: ResultsFile) {
   return { ...rest, model: { ...rest.model, source } };
 }
 
-async function run(options: Partial<AnalyzeRun>): Promise<{ results: ResultsFile; log: string }> {
-  const log: string[] = [];
-  const results = await analyze({
-    datasetPath: table,
-    folds: 2,
-    workers: 1,
-    seed: 2,
-    skipIssues: true,
-    ...options,
-    onFitCache: (line) => log.push(line),
-  });
-  return { results, log: log.join('\n') };
-}
+const run = (options: Partial<AnalyzeRun>) => analyzeWithLog({ datasetPath: table, skipIssues: true, ...options });
 
 describe('the vectors of a table model', () => {
   const fitPath = () => path.join(dir, 'table-fit.bin');
