@@ -83,11 +83,16 @@ describe('the vectors of a table model', () => {
     assert.ok(fs.existsSync(`${fitPath()}.embeddings`));
     const again = await run({ modelFile: model(), fitPath: fitPath(), topK: 7 });
     assert.match(again.log, /took 60 of 60 embeddings/);
+    assert.match(again.log, /reusing the saved fit/, 'the vectors taken are the fit key’s vectors');
     assert.doesNotMatch(again.log, /embeddings saved/, 'nothing new to save');
-    assert.match(again.results.model.source!.runtime!, /none: all 60 vectors kept from an earlier run/);
-    const fresh = await run({ modelFile: model(), topK: 7 });
+    assert.deepEqual(comparable(again.results), comparable((await run({ modelFile: model(), topK: 7 })).results));
+    // Other fit options at the same path: a new fit on the kept vectors, and the results say no model ran.
+    const refolded = await run({ modelFile: model(), fitPath: fitPath(), folds: 3 });
+    assert.match(refolded.log, /took 60 of 60 embeddings[^]*fitting: /);
+    assert.match(refolded.results.model.source!.runtime!, /none: all 60 vectors kept from an earlier run/);
+    const fresh = await run({ modelFile: model(), folds: 3 });
     assert.match(fresh.results.model.source!.runtime!, /onnxruntime/);
-    assert.deepEqual(comparable(again.results), comparable(fresh.results));
+    assert.deepEqual(comparable(refolded.results), comparable(fresh.results));
   });
 
   test('an edited row is embedded again (its batch runs the model), and the results are a fresh run’s', async () => {
@@ -116,7 +121,7 @@ describe('the vectors of an image model', () => {
     const total = 3 * PER_CLASS;
     assert.match((await run(options())).log, /embeddings saved to/);
     const again = await run({ ...options(), topK: 4 });
-    assert.match(again.log, new RegExp(`took ${total} of ${total} embeddings`));
+    assert.match(again.log, new RegExp(`took ${total} of ${total} embeddings[^]*reusing the saved fit`));
     const fresh = await run({ datasetPath: images, modelFile: path.join(dir, 'cnn.onnx'), topK: 4 });
     assert.deepEqual(comparable(again.results), comparable(fresh.results));
 
