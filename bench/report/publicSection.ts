@@ -44,7 +44,9 @@ export function publicSection(data: { cases: PublicCase[]; skipped: string[] } |
         "cleanlab's own output on 296 random cases. A setting is a dataset × " +
         'noise kind × rate, over its seeds. Suspicion mixes out-of-sample self-confidence and margin as best finds ' +
         'label errors planted in a copy of the labels (src/compute/mislabel/calibrate.ts); the column *core* gives ' +
-        'the share of self-confidence it chose in each run.'),
+        'the share of self-confidence it chose in each run. Training loss and self-influence are added by how well ' +
+        'each picks out the samples the held-out models confidently place in another class from every other sample, ' +
+        'the two sharing one weight as far as they rank samples alike (src/compute/mislabel/suspicion.ts).'),
     '',
   );
   const measured = new Set(data.cases.map((c) => c.set));

@@ -272,6 +272,8 @@ function keepSignals(file: string, results: ResultsFile, oos: Float64Array, flip
       oos: Array.from(oos),
       loss: rows.map((r) => r.loss),
       selfInfluence: rows.map((r) => r.selfInfluence),
+      suspicion: rows.map((r) => r.suspicion),
+      signals: results.labelIssues.suspicion ?? null,
     }),
   );
 }

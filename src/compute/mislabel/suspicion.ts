@@ -14,13 +14,21 @@
  * The other signals (training loss and self-influence at θ̂, and any signal
  * added later, e.g. duplicates with different labels) are computed on the
  * training set, where a model that memorises its wrong labels makes them
- * collapse. Each is weighted by how well it separates the samples the
- * out-of-sample core is sure about, on this dataset: the "pseudo-positives"
- * (the held-out models confidently put the sample in another class, the
- * confident-learning rule) from the "pseudo-negatives" (they confidently
- * agree with its label). weight = (2·AUC − 1)², or 0 when the AUC is not
- * above 1/2 by two standard errors: a pure-noise or collapsed signal gets no
- * weight, a signal that agrees perfectly gets weight 1 like a core signal.
+ * collapse. Each is weighted by how well it separates, on this dataset, the
+ * "pseudo-positives" (the held-out models confidently put the sample in
+ * another class, the confident-learning rule) from every other sample.
+ * weight = (2·AUC − 1)², or 0 when the AUC is not above 1/2 by two standard
+ * errors: a pure-noise or collapsed signal gets no weight, a signal that
+ * agrees perfectly gets weight 1 like a core signal. The other samples
+ * include those the held-out models are unsure about: checked only against
+ * the ones they confidently agree with (easy samples any signal ranks low),
+ * a training signal looked better than it finds real errors (measured:
+ * bench/results/REPORT.md, section 2). And checked signals that carry the
+ * same information — training loss and self-influence both measure how badly
+ * the trained model fits the sample, rank correlation ~0.9 — share their
+ * weight instead of counting twice: each weight is divided by the sum of the
+ * signal's absolute rank correlations with every checked signal (itself
+ * included, so an unrelated signal keeps its weight).
  *
  * An evidence signal (a duplicate of the sample carries another label: at
  * least one of the two labels is wrong) is weighted like the others and, on
@@ -55,7 +63,7 @@ export interface SignalWeight {
   weight: number;
   /** 'core' (out of sample, always in) or 'checked' (weighted by its agreement). */
   role: 'core' | 'checked';
-  /** AUC of the signal between the out-of-sample pseudo-positives and pseudo-negatives; null for the core. */
+  /** AUC of the signal between the out-of-sample pseudo-positives and every other sample; null for the core. */
   agreement: number | null;
   /** Evidence signals only: the score a sample with value 1 is lifted to at least (absent: none). */
   floor?: number;
@@ -103,6 +111,48 @@ export function pseudoLabels(probs: ProbMatrix, y: LabelArray, C: number): Int8A
     out[i] = best === y[i] ? -1 : 1;
   }
   return out;
+}
+
+/** The samples a checked signal is judged on: the pseudo-positives (+1) against every other sample (−1). */
+export function doubtedOrNot(pseudo: Int8Array): Int8Array {
+  return Int8Array.from(pseudo, (v) => (v > 0 ? 1 : -1));
+}
+
+/**
+ * Spearman's correlation of two signals from their 1-based average ranks (averageRanks). Every sum is of
+ * half-integer products, exact in float64, so the result does not depend on the order of the samples; NaN when
+ * either signal is constant.
+ */
+export function rankCorrelation(a: Float64Array, b: Float64Array): number {
+  const n = a.length;
+  const mean = (n + 1) / 2; // average ranks always sum to n(n + 1)/2
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < n; i++) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  const m2 = n * mean * mean;
+  return (ab - m2) / Math.sqrt((aa - m2) * (bb - m2));
+}
+
+/**
+ * How many times a checked signal's information is counted: the sum of its absolute rank correlations with every
+ * checked signal (`ranks`: their average ranks), itself included — 1 for a signal unrelated to the others; a
+ * constant signal correlates with none.
+ */
+export function redundancy(ranks: Float64Array[], k: number): number {
+  let sum = 0;
+  for (let j = 0; j < ranks.length; j++) {
+    if (j === k) sum += 1;
+    else {
+      const r = rankCorrelation(ranks[k], ranks[j]);
+      if (Number.isFinite(r)) sum += Math.abs(r);
+    }
+  }
+  return sum;
 }
 
 /**
@@ -165,13 +215,17 @@ export function suspicionScores(inputs: SuspicionInputs): Suspicion {
       weight: { name: s.name, weight: 0, role: 'core', agreement: null },
       signal: s,
     });
-  for (const s of inputs.checked) {
+  const judged = doubtedOrNot(pseudo);
+  const averaged = inputs.checked.map((s) => {
     if (s.values.length !== n) throw new RangeError(`signal ${s.name} has ${s.values.length} values for ${n} samples`);
+    return averageRanks(s.values);
+  });
+  inputs.checked.forEach((s, k) => {
     const ranks = suspicionRanks(s);
-    const { auc, significant } = agreementWith(ranks, pseudo);
-    const raw = significant ? (2 * auc - 1) ** 2 : 0;
+    const { auc, significant } = agreementWith(ranks, judged);
+    const raw = significant ? (2 * auc - 1) ** 2 / redundancy(averaged, k) : 0;
     parts.push({ ranks, raw, weight: { name: s.name, weight: 0, role: 'checked', agreement: auc }, signal: s });
-  }
+  });
   const total = parts.reduce((sum, part) => sum + part.raw, 0);
   const scores = new Float64Array(n);
   for (const part of parts) {
@@ -242,8 +296,8 @@ function explain(signals: SignalWeight[], calibration: CoreCalibration): string 
     text +=
       `, plus ` +
       `${used.map((s) => `${name(s)} (${pct(s.weight)})`).join(' and ')}, ` +
-      `weighted by how well each agrees with the held-out models on the ` +
-      `samples they are sure about`;
+      `weighted by how well each picks out the samples the held-out models confidently place in another class ` +
+      `(signals that measure the same thing share their weight)`;
   if (dropped.length > 0)
     text += `; ${dropped.map(name).join(' and ')} did not agree with them on this data and got no weight`;
   if (evidence.length > 0)

@@ -1,9 +1,15 @@
 /** The suspicion score (mislabel/suspicion.ts) and the ranking built from it (pipeline/rankLabelIssues.ts). */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pseudoLabels, suspicionScores } from '../../../src/compute/mislabel/suspicion';
+import {
+  doubtedOrNot,
+  pseudoLabels,
+  rankCorrelation,
+  redundancy,
+  suspicionScores,
+} from '../../../src/compute/mislabel/suspicion';
 import { createRng, normal, permutation } from '../../../src/compute/random';
-import { auroc } from '../../../src/compute/stats/metrics';
+import { auroc, averageRanks, spearman } from '../../../src/compute/stats/metrics';
 import { rankLabelIssues, rankTestLabels } from '../../../src/compute/pipeline/rankLabelIssues';
 
 /**
@@ -78,10 +84,11 @@ describe('suspicionScores', () => {
       checked: [{ name: 'selfInfluence', values: perfect(d.flipped), higherIsSuspicious: true }],
     });
     const self = s.signals.find((w) => w.name === 'selfInfluence')!;
-    // Its agreement is measured on the core's pseudo-labels, which are right for most but not all samples.
+    // Its agreement is measured on the core's pseudo-labels, which are right for most but not all samples: the flips
+    // the held-out models are unsure about count against it (they are among "every other sample").
     // The core carries the weight of two signals however its calibration splits it between them.
     const core = s.signals.filter((w) => w.role === 'core').reduce((a, w) => a + w.weight, 0);
-    assert.ok(self.agreement! > 0.98 && self.weight >= (0.95 * core) / 2, JSON.stringify(s.signals));
+    assert.ok(self.agreement! > 0.95 && self.weight >= (0.85 * core) / 2, JSON.stringify(s.signals));
     assert.ok(
       auroc(s.scores, d.flipped) > auroc(alone.scores, d.flipped),
       `${auroc(s.scores, d.flipped)} vs ${auroc(alone.scores, d.flipped)}`,
@@ -91,15 +98,68 @@ describe('suspicionScores', () => {
     for (const v of s.scores) assert.ok(v >= 0 && v <= 1);
   });
 
-  test('invariant to the order of the samples', () => {
-    const d = synthetic(11);
-    const loss = noise(d.n, d.rng).map((v, i) => v + (d.flipped[i] ? 0.6 : 0));
-    const a = suspicionScores({
+  test('a signal is judged against every sample the held-out models do not doubt, the unsure ones included', () => {
+    const d = synthetic(29, { strength: 1 });
+    const pseudo = pseudoLabels(d.probs, d.y, d.C);
+    // Perfect between the confident doubts and the confident agreements, but it puts every unsure sample on top.
+    const values = Float64Array.from(pseudo, (p, i) => (p === 0 ? 2 : p > 0 ? 1 : 0) + i * 1e-9);
+    const s = suspicionScores({
       oosProbs: d.probs,
       y: d.y,
       numClasses: d.C,
-      checked: [{ name: 'trainLoss', values: loss, higherIsSuspicious: true }],
+      checked: [{ name: 'trainLoss', values, higherIsSuspicious: true }],
     });
+    const doubted = Array.from(pseudo, (p) => p > 0);
+    const loss = s.signals.find((w) => w.name === 'trainLoss')!;
+    assert.ok(pseudo.some((p) => p === 0) && pseudo.some((p) => p < 0), 'the data has unsure and confident samples');
+    assert.ok(Math.abs(loss.agreement! - auroc(values, doubted)) < 1e-12, `${loss.agreement}`);
+    assert.ok(loss.agreement! < 0.9, `${loss.agreement}: the unsure samples ranked above the doubts count against it`);
+    assert.deepEqual(Array.from(doubtedOrNot(Int8Array.from([1, 0, -1, 1]))), [1, -1, -1, 1]);
+  });
+
+  test('signals that carry the same information share one weight; an unrelated one keeps its own', () => {
+    const d = synthetic(31, { strength: 2.5 });
+    const loss = Float64Array.from(d.flipped, (f, i) => (f ? 1 : 0) + 0.8 * d.rng() + i * 1e-9);
+    const other = Float64Array.from(d.flipped, (f) => (f ? 1 : 0) + 0.8 * d.rng());
+    const run = (checked: { name: string; values: Float64Array }[]) =>
+      suspicionScores({
+        oosProbs: d.probs,
+        y: d.y,
+        numClasses: d.C,
+        checked: checked.map((c) => ({ ...c, higherIsSuspicious: true })),
+      }).signals;
+    const weightOf = (signals: ReturnType<typeof run>, name: string) => signals.find((w) => w.name === name)!.weight;
+    const core = (signals: ReturnType<typeof run>) =>
+      signals.filter((w) => w.role === 'core').reduce((a, w) => a + w.weight, 0);
+    const alone = run([{ name: 'trainLoss', values: loss }]);
+    // The same signal twice (a monotone copy): together they weigh what one did, each half.
+    const twice = run([
+      { name: 'trainLoss', values: loss },
+      { name: 'selfInfluence', values: loss.map((v) => Math.exp(v)) },
+    ]);
+    assert.ok(weightOf(alone, 'trainLoss') > 0.1, JSON.stringify(alone));
+    assert.ok(Math.abs(weightOf(twice, 'trainLoss') - weightOf(twice, 'selfInfluence')) < 1e-12);
+    assert.ok(Math.abs(core(twice) - core(alone)) < 1e-12, `${core(twice)} vs ${core(alone)}`);
+    // Noise of its own: an independent signal is nearly uncorrelated with it and keeps nearly all its weight.
+    const ranks = [loss, other].map((v) => averageRanks(v));
+    assert.equal(redundancy(ranks, 0), redundancy(ranks, 1));
+    assert.ok(redundancy(ranks, 0) < 1.5 && redundancy(ranks, 0) >= 1, `${redundancy(ranks, 0)}`);
+    assert.equal(redundancy([ranks[0], averageRanks(new Float64Array(d.n))], 0), 1, 'a constant signal adds nothing');
+    // The rank correlation is Spearman's, and exact whatever the order of the samples.
+    assert.ok(Math.abs(rankCorrelation(ranks[0], ranks[1]) - spearman(loss, other)) < 1e-12);
+    const perm = permutation(d.n, createRng(3));
+    const shuffled = [loss, other].map((v) => averageRanks(Float64Array.from(perm, (i) => v[i])));
+    assert.equal(rankCorrelation(shuffled[0], shuffled[1]), rankCorrelation(ranks[0], ranks[1]));
+  });
+
+  test('invariant to the order of the samples', () => {
+    const d = synthetic(11);
+    const loss = noise(d.n, d.rng).map((v, i) => v + (d.flipped[i] ? 0.6 : 0));
+    // Correlated with the loss, so the two share their weight (the rank correlation must not depend on the order).
+    const self = loss.map((v) => v + 0.3 * d.rng());
+    const checked = (values: Float64Array[]) =>
+      ['trainLoss', 'selfInfluence'].map((name, k) => ({ name, values: values[k], higherIsSuspicious: true }));
+    const a = suspicionScores({ oosProbs: d.probs, y: d.y, numClasses: d.C, checked: checked([loss, self]) });
     const perm = permutation(d.n, createRng(5));
     const probs = new Float64Array(d.n * d.C);
     perm.forEach((i, k) => probs.set(d.probs.subarray(i * d.C, (i + 1) * d.C), k * d.C));
@@ -107,8 +167,12 @@ describe('suspicionScores', () => {
       oosProbs: probs,
       y: Int32Array.from(perm, (i) => d.y[i]),
       numClasses: d.C,
-      checked: [{ name: 'trainLoss', values: Float64Array.from(perm, (i) => loss[i]), higherIsSuspicious: true }],
+      checked: checked([loss, self].map((v) => Float64Array.from(perm, (i) => v[i]))),
     });
+    assert.ok(
+      a.signals.every((w) => w.role === 'core' || w.weight > 0),
+      JSON.stringify(a.signals),
+    );
     perm.forEach((i, k) => assert.ok(Math.abs(b.scores[k] - a.scores[i]) < 1e-12));
     assert.deepEqual(b.signals, a.signals);
   });
