@@ -108,7 +108,7 @@ export function fullNetworkOperator(
   const objective: FullObjective = createFullObjective(net, train);
   const jvp = createLossJvp(net, train);
   // A dense chain (MLP, logistic regression): many products per pass; otherwise (the CNN) one at a time.
-  const batched = createBatchedNetwork(net, train, signal);
+  const batched = createBatchedNetwork(net, train, { signal });
   const hvp = batched
     ? (v: Float64Array) => batched.hvpMany([v])[0]
     : (v: Float64Array) => Float64Array.from(objective.hvp(Float32Array.from(v)));
