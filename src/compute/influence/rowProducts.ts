@@ -186,6 +186,16 @@ export function createRowProducts(
     return { rz, ra };
   }
 
+  /** A [1, m] row of ones (kept: every pass but a range's last has the same m). */
+  let onesRow: tf.Tensor2D | undefined;
+  function ones(m: number): tf.Tensor2D {
+    if (onesRow?.shape[1] === m) return onesRow;
+    onesRow?.dispose();
+    const row = tf.keep(tf.ones([1, m]) as tf.Tensor2D);
+    onesRow = row;
+    return row;
+  }
+
   /** H·v of a block's rows for every direction: one gradient tensor per parameter tensor, [B, …its shape]. */
   function blockHvp(x: tf.Tensor2D, y: tf.Tensor2D, dirs: SideBySide[], count: number): tf.Tensor[] {
     const m = x.shape[0];
@@ -208,12 +218,14 @@ export function createRowProducts(
       );
       const prev = ra[l];
       if (prev) {
-        // Ra_{l−1}ᵀ·δ_l: [B·in, m]·[m, out].
-        const raT = tf.transpose(tf.reshape(prev, [m, count * fanIn])) as tf.Tensor2D;
-        gW = tf.add(gW, tf.reshape(tf.matMul(raT, d), [count, fanIn, width]));
+        // Ra_{l−1}ᵀ·δ_l as (δ_lᵀ·Ra_{l−1})ᵀ: [out, m]·[m, B·in] → [out, B, in] → [B, in, out]. Transposing the
+        // small δ_l and product rather than Ra_{l−1} [m, B·in], a transpose as costly as the matMuls.
+        const dRa = tf.matMul(tf.transpose(d) as tf.Tensor2D, tf.reshape(prev, [m, count * fanIn]) as tf.Tensor2D);
+        gW = tf.add(gW, tf.transpose(tf.reshape(dRa, [width, count, fanIn]), [1, 2, 0]));
       }
       grads[kernel] = gW;
-      grads[kernel + 1] = tf.sum(rDelta, 0);
+      // Σ_i Rδ_l as a [1, m]·[m, B·out] matMul: a sum over the first axis would transpose Rδ_l first.
+      grads[kernel + 1] = tf.matMul(ones(m), tf.reshape(rDelta, [m, count * width]) as tf.Tensor2D);
       if (l === 0) break;
       // Rδ_{l−1} = (Rδ_l W_lᵀ + δ_l V_lᵀ) ⊙ m_{l−1}.
       const carried = tf.reshape(tf.matMul(tf.reshape(rDelta, [m * count, width]) as tf.Tensor2D, kernelsT[l]), [
@@ -297,7 +309,7 @@ export function createRowProducts(
       return out;
     },
     dispose() {
-      if (!disposed) tf.dispose([...params, ...kernelsT]);
+      if (!disposed) tf.dispose([...params, ...kernelsT, ...(onesRow ? [onesRow] : [])]);
       disposed = true;
     },
   };
