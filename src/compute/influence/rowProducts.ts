@@ -70,11 +70,14 @@ export function isDenseChain(net: TrainedNetwork): boolean {
   return true;
 }
 
-/** Layer l's kernels of every direction side by side, [in, B·out] (and their transposes [out, B·in]). */
+/**
+ * Layer l's kernels of every direction side by side with their biases as a last row, [in + 1, B·out] (the inputs
+ * get a column of ones: the bias is in the matMul, not a broadcast add over [m, B, out]), and the kernels'
+ * transposes [out, B·in].
+ */
 interface SideBySide {
   wide: tf.Tensor2D;
   wideT: tf.Tensor2D;
-  bias: tf.Tensor;
 }
 
 /**
@@ -118,9 +121,8 @@ export function createRowProducts(
   function sideBySide(vs: readonly Float64Array[], l: number): SideBySide {
     const { kernel, fanIn, width } = layers[l];
     const count = vs.length;
-    const wide = new Float32Array(fanIn * count * width);
+    const wide = new Float32Array((fanIn + 1) * count * width);
     const wideT = new Float32Array(width * count * fanIn);
-    const bias = new Float32Array(count * width);
     vs.forEach((v, b) => {
       if (v.length !== numParams) throw new Error(`vector has ${v.length} entries, the network ${numParams}`);
       const o = offsets[kernel];
@@ -131,23 +133,28 @@ export function createRowProducts(
           wideT[(j * count + b) * fanIn + i] = value;
         }
       const ob = offsets[kernel + 1];
-      for (let j = 0; j < width; j++) bias[b * width + j] = v[ob + j];
+      for (let j = 0; j < width; j++) wide[(fanIn * count + b) * width + j] = v[ob + j];
     });
     return {
-      wide: tf.tensor2d(wide, [fanIn, count * width]),
+      wide: tf.tensor2d(wide, [fanIn + 1, count * width]),
       wideT: tf.tensor2d(wideT, [width, count * fanIn]),
-      bias: tf.tensor3d(bias, [1, count, width]),
     };
   }
 
-  /** The forward pass of a block of rows: every layer's input a_{l−1} [m, in] and ReLU mask [m, 1, out]. */
+  /**
+   * The forward pass of a block of rows: every layer's input a_{l−1} [m, in], the same with a column of ones
+   * [m, in + 1], and ReLU mask [m, 1, out].
+   */
   function forward(x: tf.Tensor2D, y: tf.Tensor2D) {
     const inputs: tf.Tensor2D[] = [];
+    const withOnes: tf.Tensor2D[] = [];
     const masks: tf.Tensor3D[] = [];
     let a = x;
     let logits: tf.Tensor2D | undefined;
+    const column = tf.ones([x.shape[0], 1]);
     layers.forEach((layer, l) => {
       inputs.push(a);
+      withOnes.push(tf.concat([a, column], 1) as tf.Tensor2D);
       const z = tf.add(tf.matMul(a, params[layer.kernel] as tf.Tensor2D), params[layer.kernel + 1]) as tf.Tensor2D;
       if (l < layers.length - 1) {
         const m = tf.cast(tf.greater(z, 0), 'float32') as tf.Tensor2D;
@@ -156,21 +163,21 @@ export function createRowProducts(
       } else logits = z;
     });
     const p = tf.softmax(logits as tf.Tensor2D);
-    return { inputs, masks, p, delta: tf.sub(p, y) as tf.Tensor2D };
+    return { inputs, withOnes, masks, p, delta: tf.sub(p, y) as tf.Tensor2D };
   }
 
   /** Rz of every layer for B directions, [m, B, out] each, and Ra_{l−1} (undefined for the input layer). */
   function rForward(
-    inputs: tf.Tensor2D[],
+    withOnes: tf.Tensor2D[],
     masks: tf.Tensor3D[],
     dirs: SideBySide[],
     count: number,
   ): { rz: tf.Tensor3D[]; ra: (tf.Tensor3D | undefined)[] } {
-    const m = inputs[0].shape[0];
+    const m = withOnes[0].shape[0];
     const rz: tf.Tensor3D[] = [];
     const ra: (tf.Tensor3D | undefined)[] = [undefined];
     layers.forEach((layer, l) => {
-      let z = tf.reshape(tf.matMul(inputs[l], dirs[l].wide), [m, count, layer.width]) as tf.Tensor3D;
+      let z = tf.reshape(tf.matMul(withOnes[l], dirs[l].wide), [m, count, layer.width]) as tf.Tensor3D;
       const prev = ra[l];
       if (prev) {
         const carried = tf.matMul(
@@ -179,7 +186,6 @@ export function createRowProducts(
         );
         z = tf.add(z, tf.reshape(carried, [m, count, layer.width]));
       }
-      z = tf.add(z, dirs[l].bias);
       rz.push(z);
       if (l < layers.length - 1) ra.push(tf.mul(z, masks[l]) as tf.Tensor3D);
     });
@@ -199,8 +205,8 @@ export function createRowProducts(
   /** H·v of a block's rows for every direction: one gradient tensor per parameter tensor, [B, …its shape]. */
   function blockHvp(x: tf.Tensor2D, y: tf.Tensor2D, dirs: SideBySide[], count: number): tf.Tensor[] {
     const m = x.shape[0];
-    const { inputs, masks, p, delta } = forward(x, y);
-    const { rz, ra } = rForward(inputs, masks, dirs, count);
+    const { inputs, withOnes, masks, p, delta } = forward(x, y);
+    const { rz, ra } = rForward(withOnes, masks, dirs, count);
     const last = layers.length - 1;
     const p3 = tf.expandDims(p, 1);
     const rzL = rz[last];
@@ -242,8 +248,8 @@ export function createRowProducts(
 
   /** ∇ℓ_i·x_b = δ_L,i · Rz_L,i for a block's rows: [m, B]. */
   function blockDots(x: tf.Tensor2D, y: tf.Tensor2D, dirs: SideBySide[], count: number): tf.Tensor {
-    const { inputs, masks, delta } = forward(x, y);
-    const { rz } = rForward(inputs, masks, dirs, count);
+    const { withOnes, masks, delta } = forward(x, y);
+    const { rz } = rForward(withOnes, masks, dirs, count);
     return tf.sum(tf.mul(tf.expandDims(delta, 1), rz[rz.length - 1]), 2);
   }
 
@@ -276,7 +282,7 @@ export function createRowProducts(
         }
       }
     } finally {
-      for (const dir of dirs) tf.dispose([dir.wide, dir.wideT, dir.bias]);
+      for (const dir of dirs) tf.dispose([dir.wide, dir.wideT]);
     }
   }
 
