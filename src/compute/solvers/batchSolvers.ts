@@ -2,8 +2,8 @@
  * The iterative solvers for MANY right-hand sides at once (issue 18 item 3):
  * CG, LiSSA and GIF's least squares, each right-hand side with its own
  * recurrence (its own step sizes and stopping test, exactly as the
- * one-at-a-time solvers in conjugateGradient.ts, lissa.ts and
- * generalizedInfluence.ts), but every iteration applies the operator to all
+ * one-at-a-time solvers the engine ran before, now kept for the benchmark's
+ * "before" rows and as test references in bench/before/), but every iteration applies the operator to all
  * the still-active columns in ONE call, which the head and the network turn
  * into one pair of matMuls (influence/operators.ts).
  *
@@ -246,10 +246,10 @@ export interface LissaBatchResult extends BatchResult {
 }
 
 /**
- * Deterministic LiSSA (lissa.ts without mini-batches) for every column at
+ * Deterministic LiSSA (bench/before/lissa.ts without mini-batches) for every column at
  * once: hⱼ = b + hⱼ₋₁ − (H+δI)·hⱼ₋₁/scale, x = h/scale. One scale and one δ
  * for the batch; a column that diverges re-plans them from its update
- * direction (as lissa.ts does) and the whole batch restarts.
+ * direction (as bench/before/lissa.ts did) and the whole batch restarts.
  */
 export function lissaBatch(
   hvpMany: HvpMany,
@@ -259,7 +259,7 @@ export function lissaBatch(
 ): LissaBatchResult {
   const size = bs[0]?.length ?? 0;
   const seed = options.seed ?? 0;
-  const margin = 0.6; // exact HVPs: just above the λ_max/2 the series needs (lissa.ts)
+  const margin = 0.6; // exact HVPs: just above the λ_max/2 the series needs (bench/before/lissa.ts)
   const single = singleHvp(hvpMany);
   let damping = options.damping;
   let scale = options.scale ?? 0;
@@ -347,7 +347,7 @@ export function lissaBatch(
     }
     if (diverged) {
       if (restarts >= (options.maxRestarts ?? 30)) {
-        // Give up, stable: zero solutions with residual 1 (lissa.ts does the same).
+        // Give up, stable: zero solutions with residual 1 (as bench/before/lissa.ts).
         return {
           xs: bs.map(() => new Float64Array(size)),
           reports: bs.map(() => ({ iterations: 0, relativeResidual: 1, converged: false, cutShort: false })),
@@ -393,7 +393,7 @@ export interface GifBatchOptions {
 }
 
 export interface GifColumnReport extends ColumnReport {
-  /** ‖Mᵀ(g − Mx)‖/‖Mᵀg‖ (converged compares it with the tolerance; see generalizedInfluence.ts). */
+  /** ‖Mᵀ(g − Mx)‖/‖Mᵀg‖ (converged compares it with the tolerance; see bench/before/generalizedInfluence.ts). */
   normalResidual: number;
 }
 

@@ -17,9 +17,9 @@ import {
   type HvpMany,
   lissaBatch,
 } from '../../../src/compute/solvers/batchSolvers';
-import { conjugateGradient } from '../../../src/compute/solvers/conjugateGradient';
-import { generalizedInfluenceSolve } from '../../../src/compute/solvers/generalizedInfluence';
-import { lissa } from '../../../src/compute/solvers/lissa';
+import { conjugateGradient } from '../../../bench/before/conjugateGradient';
+import { generalizedInfluenceSolve } from '../../../bench/before/generalizedInfluence';
+import { lissa } from '../../../bench/before/lissa';
 import {
   addDiagonal,
   denseHvp,
