@@ -14,8 +14,9 @@
  *   is marked `cutShort`;
  * - progress: after each iteration, the fraction done — for each active
  *   column the larger of its iteration share of the cap and its residual's
- *   share of the way (in log scale) to the tolerance, the slowest column
- *   counting; never backwards;
+ *   share of the way (in log scale) to the tolerance (LiSSA: its iterations
+ *   over the count its residual's own rate of decay predicts), the slowest
+ *   column counting; never backwards;
  * - cancellation: the operator checks between blocks (cancel.ts).
  *
  * The damping is one for all columns (all scores from the same operator): a
@@ -69,12 +70,19 @@ class ProgressMeter {
     private readonly tolerance: number,
   ) {}
 
-  /** @param active per still-active column: its relative residual and the share of its iteration cap it used */
-  report(active: { relative: number; share: number }[]): void {
+  /**
+   * @param active per still-active column: the share of its iteration cap it used, and its relative residual (none:
+   * the share alone counts)
+   */
+  report(active: { relative?: number; share: number }[]): void {
     if (!this.control.onProgress) return;
     let slowest = 1;
     const logTarget = Math.log(1 / Math.max(this.tolerance, 1e-300));
     for (const c of active) {
+      if (c.relative === undefined) {
+        slowest = Math.min(slowest, c.share);
+        continue;
+      }
       const byResidual = c.relative > 0 ? Math.log(1 / c.relative) / logTarget : 1;
       slowest = Math.min(slowest, Math.max(c.share, Math.min(1, Math.max(0, byResidual))));
     }
@@ -229,6 +237,40 @@ export function conjugateGradientBatch(
   return { xs, reports };
 }
 
+/** Iterations between the two residuals a LiSSA column's rate of decay is measured from (at least). */
+const PACE_WINDOW = 25;
+
+/**
+ * A LiSSA column's share of its way: its residual falls geometrically, at the rate 1 − λ/scale of the slowest
+ * eigen-direction still present, so the iterations left are ln(tolerance/residual)/ln(rate) with the rate measured
+ * over the last 25–50 iterations (capped by the depth). A residual's log-scale share alone would say "half done"
+ * after the fast directions' first few dozen steps and then crawl, so the time left would grow for minutes.
+ */
+class GeometricPace {
+  private anchor = { iteration: 0, relative: 1 };
+  private previous: { iteration: number; relative: number } | undefined;
+  constructor(
+    private readonly tolerance: number,
+    private readonly depth: number,
+  ) {}
+
+  share(iteration: number, relative: number): number {
+    if (iteration - this.anchor.iteration >= PACE_WINDOW) {
+      this.previous = this.anchor;
+      this.anchor = { iteration, relative };
+    }
+    let total = this.depth;
+    const from = this.previous;
+    // Not from iteration 0: the first steps remove the well-curved directions far faster than the rest go.
+    if (from && from.iteration > 0 && relative > 0 && relative < from.relative) {
+      const rate = Math.log(relative / from.relative) / (iteration - from.iteration);
+      const left = Math.log(this.tolerance / relative) / rate;
+      total = Math.min(this.depth, iteration + Math.max(0, left));
+    }
+    return Math.min(1, iteration / Math.max(1, total));
+  }
+}
+
 export interface LissaBatchOptions {
   damping: number;
   tolerance: number;
@@ -300,6 +342,7 @@ export function lissaBatch(
       cutShort: false,
     }));
     const updateNorm = bs.map(() => Infinity);
+    const pace = bs.map(() => new GeometricPace(options.tolerance, options.depth));
     let active = bs.map((_, c) => c).filter((c) => bNorms[c] > 0);
     let diverged: { direction: Float64Array | undefined } | undefined;
     while (active.length > 0 && !diverged) {
@@ -337,9 +380,7 @@ export function lissaBatch(
         if (!done && reports[c].iterations < options.depth) next.push(c);
       }
       active = next;
-      meter.report(
-        active.map((c) => ({ relative: updateNorm[c] / bNorms[c], share: reports[c].iterations / options.depth })),
-      );
+      meter.report(active.map((c) => ({ share: pace[c].share(reports[c].iterations, updateNorm[c] / bNorms[c]) })));
       if (active.length > 0 && !diverged && pastDeadline(control)) {
         for (const c of active) reports[c].cutShort = true;
         break;
