@@ -7,7 +7,8 @@
  * samples:
  * - after: the engine's influence solves (influence/iterativeInfluence.ts):
  *   every sample in one batch, one operator call per iteration, the default
- *   solverSeconds budget;
+ *   solverSeconds budget; the whole network's products on two threads (and
+ *   CG once more on one thread, for the ratio in the same run);
  * - before: the one-at-a-time loop the engine ran until this change
  *   (a single-vector double-backprop HVP, one solve after another), timed on
  *   the first few samples and scaled to 50 — its full run takes from minutes
@@ -32,11 +33,11 @@ import { defaultModelConfig } from '../../src/compute/models/defaults';
 import { createFullObjective, trainNetwork } from '../../src/compute/models/train';
 import type { TrainedNetwork, TrainingData } from '../../src/compute/models/types';
 import { DEFAULTS } from '../../src/compute/pipeline/options';
-import { conjugateGradient } from '../../src/compute/solvers/conjugateGradient';
+import { conjugateGradient } from '../before/conjugateGradient';
 import { extraDamping } from '../../src/compute/solvers/dampingPlan';
-import { generalizedInfluenceSolve } from '../../src/compute/solvers/generalizedInfluence';
+import { generalizedInfluenceSolve } from '../before/generalizedInfluence';
 import { estimateSpectrum } from '../../src/compute/solvers/lanczosEigen';
-import { lissa } from '../../src/compute/solvers/lissa';
+import { lissa } from '../before/lissa';
 import type { Hvp } from '../../src/compute/solvers/types';
 import { initBackend } from '../../src/compute/tf/backend';
 import { machineBusySeconds, otherLoadCores } from '../lib/cpuLoad';
@@ -59,6 +60,15 @@ export interface SolverRow {
   cutShort: number;
   /** How `before` was measured, in words. */
   note?: string;
+  /** after: threads computing the products. */
+  threads?: number;
+  /**
+   * after: CPU seconds of the whole run for every explained sample: measured when nothing was cut short, else
+   * projected (CPU per sample-iteration × samples × `fullIterations`).
+   */
+  fullRunCpuSeconds?: number;
+  /** after, cut short: the iterations a full solve takes (LiSSA: its depth; CG, GIF: the one-at-a-time solve's). */
+  fullIterations?: number;
 }
 
 export interface SolverSection {
@@ -139,6 +149,7 @@ function afterRow(
   explain: number,
   budgetSeconds: number,
   damping: number,
+  fullIterations: number,
 ): SolverRow {
   const start = clock();
   const result = computeIterativeInfluence({
@@ -162,10 +173,17 @@ function afterRow(
     meanIterations: result.solves.reduce((a, s) => a + s.iterations, 0) / Math.max(1, result.solves.length),
     maxRelativeResidual: Math.max(0, ...result.solves.map((s) => s.relativeResidual)),
     cutShort: result.solves.filter((s) => s.cutShort).length,
+    threads: operator.threads,
   };
+  const perSampleIteration = t.cpuSeconds / Math.max(1, row.solved * row.meanIterations);
+  if (row.cutShort === 0 && row.solved === explain) row.fullRunCpuSeconds = t.cpuSeconds;
+  else {
+    row.fullIterations = Math.max(fullIterations, row.meanIterations);
+    row.fullRunCpuSeconds = perSampleIteration * explain * row.fullIterations;
+  }
   log(
-    `solvers: ${problem} ${method} after: ${result.solves.length} solves in ${t.wallSeconds.toFixed(1)} s ` +
-      `(${t.cpuSeconds.toFixed(1)} s CPU), ${row.cutShort} cut short`,
+    `solvers: ${problem} ${method} after (${operator.threads} thread(s)): ${result.solves.length} solves in ` +
+      `${t.wallSeconds.toFixed(1)} s (${t.cpuSeconds.toFixed(1)} s CPU), ${row.cutShort} cut short`,
   );
   return row;
 }
@@ -264,7 +282,8 @@ export async function runSolvers(options: { quick: boolean }): Promise<SolverSec
   if (digits) {
     const config = { ...defaultModelConfig('mlp'), epochs: options.quick ? 3 : 20 };
     const net: TrainedNetwork = await trainNetwork(config, digits.train);
-    const operator = fullNetworkOperator(net, digits.train, digits.test);
+    const operator = fullNetworkOperator(net, digits.train, digits.test, undefined, 2);
+    const oneThread = fullNetworkOperator(net, digits.train, digits.test, undefined, 1);
     digitsInfo = { source: DIGITS, nTrain: digits.train.n, parameters: operator.numParams, epochs: config.epochs };
     const problem = `digits MLP 64-128-10, whole network (${operator.numParams} parameters, ${digits.train.n} rows)`;
     // The old single-vector products: double backprop and the loss JVP.
@@ -278,16 +297,20 @@ export async function runSolvers(options: { quick: boolean }): Promise<SolverSec
       testGradient: (t: number) => operator.testGradient(t),
     };
     const groups = groupsOf(operator);
+    const lissaDepth = options.quick ? 50 : 1000;
+    const after = (method: IterativeMethod, on: InfluenceOperator, fullIterations: number) =>
+      afterRow(problem, method, on, digits.train.n, digits.test.n, explain, budgetSeconds, 0, fullIterations);
     try {
-      rows.push(beforeRow(problem, 'cg', single, groups, options.quick ? 1 : 3, explain, damping, 1000));
-      rows.push(afterRow(problem, 'cg', operator, digits.train.n, digits.test.n, explain, budgetSeconds, 0));
+      const cg = beforeRow(problem, 'cg', single, groups, options.quick ? 1 : 3, explain, damping, 1000);
+      rows.push(cg, after('cg', operator, cg.meanIterations), after('cg', oneThread, cg.meanIterations));
       // LiSSA runs its full depth (1,000 steps) per solve: one solve is minutes of the old loop.
-      rows.push(beforeRow(problem, 'lissa', single, groups, 1, explain, damping, options.quick ? 50 : 1000));
-      rows.push(afterRow(problem, 'lissa', operator, digits.train.n, digits.test.n, explain, budgetSeconds, 0));
-      rows.push(beforeRow(problem, 'gif', single, groups, 1, explain, damping, 1000));
-      rows.push(afterRow(problem, 'gif', operator, digits.train.n, digits.test.n, explain, budgetSeconds, 0));
+      rows.push(beforeRow(problem, 'lissa', single, groups, 1, explain, damping, lissaDepth));
+      rows.push(after('lissa', operator, lissaDepth));
+      const gif = beforeRow(problem, 'gif', single, groups, 1, explain, damping, 1000);
+      rows.push(gif, after('gif', operator, gif.meanIterations));
     } finally {
       operator.dispose();
+      oneThread.dispose();
       objective.dispose();
       jvp.dispose();
     }
@@ -304,8 +327,8 @@ export async function runSolvers(options: { quick: boolean }): Promise<SolverSec
   const head = headOperator(train, test, shape, trainProbs, testProbs, l2);
   const problem = `logreg on MNIST pixels, last layer (${head.numParams} parameters, ${nTrain} rows)`;
   try {
-    rows.push(beforeRow(problem, 'cg', head, [], options.quick ? 1 : 3, explain, 0, 1000));
-    rows.push(afterRow(problem, 'cg', head, train.n, test.n, explain, budgetSeconds, 0));
+    const cg = beforeRow(problem, 'cg', head, [], options.quick ? 1 : 3, explain, 0, 1000);
+    rows.push(cg, afterRow(problem, 'cg', head, train.n, test.n, explain, budgetSeconds, 0, cg.meanIterations));
   } finally {
     head.dispose();
   }

@@ -1,39 +1,24 @@
 /**
  * Hessian-vector products and per-sample directional derivatives of a dense
- * ReLU network for MANY vectors at once: one pass over the training data
- * serves every right-hand side of a batched solve (issue 18 item 3).
- *
- * tfjs's double backprop gives one H·v per second-order reverse pass, and its
- * graph for a small network is dominated by elementwise kernels, not matMuls
- * (measured, CPU time, digits-size MLP 64-128-10 on 1,438 samples: 47 ms per
- * single HVP; stacking B parameter copies into one double-backprop graph only
- * reached 28 ms per vector at B = 50). So for a chain of dense layers the
- * product is written out (Pearlmutter's R-operator): with z_l = a_{l−1}W_l + b_l,
- * a_l = relu(z_l), logits z_L, δ_L = p − y, δ_{l−1} = (δ_l W_lᵀ) ⊙ m_{l−1}
- * (m = relu′, whose own derivative is 0, as in autodiff), a direction
- * (V_l, c_l) gives
- *
- *   Rz_l = Ra_{l−1}W_l + a_{l−1}V_l + c_l,   Ra_l = m_l ⊙ Rz_l,
- *   Rδ_L = p ⊙ Rz_L − p (p · Rz_L),
- *   Rδ_{l−1} = (Rδ_l W_lᵀ + δ_l V_lᵀ) ⊙ m_{l−1},
- *   (H·v)_{W_l} = Ra_{l−1}ᵀδ_l + a_{l−1}ᵀRδ_l,   (H·v)_{b_l} = Σ_i Rδ_l   (+ λ·v).
- *
- * For B directions every term is ONE 2-D matMul with the directions side by
- * side (a_{l−1}·[V_l¹ … V_lᴮ], [Ra¹; …; Raᴮ]·W_l, …), activations laid out
- * [samples, B, width]. The directional derivatives g_i·x of every training
- * sample are the forward half alone: δ_L,i · Rz_L,i.
+ * ReLU network for MANY vectors at once (issue 18 item 3), on both cores:
+ * the training rows are split in two fixed halves, each half's products
+ * (influence/rowProducts.ts, Pearlmutter's R-operator written out) come from
+ * one thread, this one or a worker of the pool (parallel/productHelper.ts),
+ * and H·v = Σ_first half + Σ_second half + λ·v, added in that order whoever
+ * computed them: one thread or two give the same bytes.
  *
  * Only a chain of dense layers is written out (the product's MLP and logistic
  * regression); for other bodies (the CNN) `createBatchedNetwork` returns
  * undefined and the caller loops over single-vector products.
- * Checked against the double-backprop HVP (itself checked against float64
- * finite differences) in test/unit/influence/batchedNetwork.test.ts.
+ * Checked against the double-backprop HVP and float64 finite differences in
+ * test/unit/influence/batchedNetwork.test.ts.
  */
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { throwIfAborted } from '../cancel';
-import { gatherRows, identityOrder, oneHotRows } from '../models/batches';
-import { bodyOf, networkTensors } from '../models/network';
 import type { TrainedNetwork, TrainingData } from '../models/types';
+import type { ProductsTask } from '../parallel/messages';
+import { type ProductHelper, startProductHelper } from '../parallel/productHelper';
+import { createRowProducts, isDenseChain, type RowProducts } from './rowProducts';
 
 export interface BatchedNetwork {
   readonly numParams: number;
@@ -41,267 +26,89 @@ export interface BatchedNetwork {
   hvpMany(vs: readonly Float64Array[]): Float64Array[];
   /** (∇L_i · x_b) for every training sample i, one array per x_b. */
   dotsMany(xs: readonly Float64Array[]): Float64Array[];
+  /** Threads computing the products (1 or 2). */
+  readonly threads: number;
   dispose(): void;
 }
 
-/**
- * Rows per pass are sized for this many directions, whatever the call's count: the same rows then give every
- * direction the same float32 sums whether it is solved alone or in a batch (a resumed solve equals a fresh one).
- */
-const SIZED_FOR = 64;
-/** Elements of one [m, SIZED_FOR, width] tensor (16 MB of float32). */
-const ACTIVATION_BUDGET = 1 << 22;
-/** Multiply-adds of one layer's products per pass (≈ 0.1 s): a cancel is seen between passes. */
-const WORK_BUDGET = 1 << 28;
-
-interface DenseLayer {
-  /** Index of the kernel [in, out] in the parameter list; the bias is the next one. */
-  kernel: number;
-  fanIn: number;
-  width: number;
+export interface BatchedNetworkOptions {
+  signal?: AbortSignal;
+  /**
+   * 1: every product in this thread; 2: the second half of the rows in a worker thread. Default: 2 when the machine
+   * has a second core and one product is worth a message (PARALLEL_MIN_WORK), else 1.
+   */
+  threads?: 1 | 2;
 }
 
-/** The dense layers of a ReLU MLP or logistic regression in forward order (the head last); undefined otherwise. */
-function denseChain(net: TrainedNetwork, params: readonly tf.Tensor[]): DenseLayer[] | undefined {
-  const kind = net.config.kind;
-  // The product's MLP body is ReLU throughout (models/mlp.ts, as createBody builds it).
-  if (kind !== 'mlp' && kind !== 'logreg') return undefined;
-  const body = bodyOf(net);
-  for (let k = 0; k < body.shapes.length; k += 2) {
-    if (!body.shapes[k].name.endsWith('kernel') || !body.shapes[k + 1]?.name.endsWith('bias')) return undefined;
-  }
-  const layers: DenseLayer[] = [];
-  for (let k = 0; k < params.length; k += 2) {
-    const [fanIn, width] = params[k].shape;
-    layers.push({ kernel: k, fanIn, width });
-  }
-  return layers;
+/**
+ * Parameters × rows below which one product stays in this thread: a product costs ~25 flops per parameter and row
+ * (the digits MLP, 9,610 × 1,438: ~0.35 ms per vector), a round trip to the worker ~1 ms and its start ~0.3 s.
+ */
+const PARALLEL_MIN_WORK = 4_000_000;
+
+function defaultThreads(numParams: number, n: number): 1 | 2 {
+  return availableParallelism() > 1 && numParams * n >= PARALLEL_MIN_WORK ? 2 : 1;
 }
 
 export function createBatchedNetwork(
   net: TrainedNetwork,
   data: TrainingData,
-  signal?: AbortSignal,
+  options: BatchedNetworkOptions = {},
 ): BatchedNetwork | undefined {
-  const params = networkTensors(net);
-  const chain = denseChain(net, params);
-  if (!chain) {
-    tf.dispose(params);
-    return undefined;
+  if (!isDenseChain(net)) return undefined;
+  const { signal } = options;
+  const half = Math.ceil(data.n / 2);
+  const first: RowProducts = createRowProducts(net, data, 0, half, signal);
+  const numParams = first.numParams;
+  const threads = options.threads ?? defaultThreads(numParams, data.n);
+  let second: RowProducts | undefined;
+  let helper: ProductHelper | undefined;
+  try {
+    if (threads === 2) helper = startProductHelper(net, data, half, data.n, tf.getBackend() as ProductsTask['backend']);
+    else second = createRowProducts(net, data, half, data.n, signal);
+  } catch (error) {
+    first.dispose();
+    throw error;
   }
-  const layers: DenseLayer[] = chain;
   const l2 = data.n * net.config.weightDecay;
-  const sizes = params.map((p) => p.size);
-  const offsets: number[] = [];
-  let numParams = 0;
-  for (const s of sizes) {
-    offsets.push(numParams);
-    numParams += s;
-  }
-  // Explicit transposes: a matMul with a transpose flag is several times slower on wasm (tf/fastMatMulGradient.ts).
-  const kernelsT = layers.map((l) => tf.transpose(params[l.kernel]) as tf.Tensor2D);
-  const widest = Math.max(...layers.map((l) => l.width), ...layers.slice(1).map((l) => l.fanIn));
-  const macsPerRow = layers.reduce((sum, l) => sum + l.fanIn * l.width, 0) * SIZED_FOR;
-  const rowsPerPass = Math.max(
-    8,
-    Math.min(data.n, Math.floor(ACTIVATION_BUDGET / (SIZED_FOR * widest)), Math.floor(WORK_BUDGET / macsPerRow)),
-  );
-  const order = identityOrder(data.n);
-  const numClasses = data.numClasses;
-  let disposed = false;
 
-  /** Layer l's kernels of every direction side by side, [in, B·out] (and their transposes [out, B·in]). */
-  function sideBySide(
-    vs: readonly Float64Array[],
-    l: number,
-  ): { wide: tf.Tensor2D; wideT: tf.Tensor2D; bias: tf.Tensor } {
-    const { kernel, fanIn, width } = layers[l];
-    const count = vs.length;
-    const wide = new Float32Array(fanIn * count * width);
-    const wideT = new Float32Array(width * count * fanIn);
-    const bias = new Float32Array(count * width);
-    vs.forEach((v, b) => {
-      if (v.length !== numParams) throw new Error(`vector has ${v.length} entries, the network ${numParams}`);
-      const o = offsets[kernel];
-      for (let i = 0; i < fanIn; i++)
-        for (let j = 0; j < width; j++) {
-          const value = v[o + i * width + j];
-          wide[(i * count + b) * width + j] = value;
-          wideT[(j * count + b) * fanIn + i] = value;
-        }
-      const ob = offsets[kernel + 1];
-      for (let j = 0; j < width; j++) bias[b * width + j] = v[ob + j];
-    });
-    return {
-      wide: tf.tensor2d(wide, [fanIn, count * width]),
-      wideT: tf.tensor2d(wideT, [width, count * fanIn]),
-      bias: tf.tensor3d(bias, [1, count, width]),
-    };
-  }
-
-  /** The forward pass of rows [start, end): every layer's input a_{l−1} [m, in] and ReLU mask [m, 1, out]. */
-  function forward(x: tf.Tensor2D, y: tf.Tensor2D) {
-    const inputs: tf.Tensor2D[] = [];
-    const masks: tf.Tensor3D[] = [];
-    let a = x;
-    let logits: tf.Tensor2D | undefined;
-    layers.forEach((layer, l) => {
-      inputs.push(a);
-      const z = tf.add(tf.matMul(a, params[layer.kernel] as tf.Tensor2D), params[layer.kernel + 1]) as tf.Tensor2D;
-      if (l < layers.length - 1) {
-        const m = tf.cast(tf.greater(z, 0), 'float32') as tf.Tensor2D;
-        masks.push(tf.expandDims(m, 1) as tf.Tensor3D);
-        a = tf.mul(z, m);
-      } else logits = z;
-    });
-    const p = tf.softmax(logits as tf.Tensor2D);
-    return { inputs, masks, p, delta: tf.sub(p, y) as tf.Tensor2D };
-  }
-
-  /** Rz of every layer for B directions, [m, B, out] each, and Ra_{l−1} (undefined for the input layer). */
-  function rForward(
-    inputs: tf.Tensor2D[],
-    masks: tf.Tensor3D[],
-    dirs: { wide: tf.Tensor2D; bias: tf.Tensor }[],
-    count: number,
-  ): { rz: tf.Tensor3D[]; ra: (tf.Tensor3D | undefined)[] } {
-    const m = inputs[0].shape[0];
-    const rz: tf.Tensor3D[] = [];
-    const ra: (tf.Tensor3D | undefined)[] = [undefined];
-    layers.forEach((layer, l) => {
-      let z = tf.reshape(tf.matMul(inputs[l], dirs[l].wide), [m, count, layer.width]) as tf.Tensor3D;
-      const prev = ra[l];
-      if (prev) {
-        const carried = tf.matMul(
-          tf.reshape(prev, [m * count, layer.fanIn]) as tf.Tensor2D,
-          params[layer.kernel] as tf.Tensor2D,
-        );
-        z = tf.add(z, tf.reshape(carried, [m, count, layer.width]));
-      }
-      z = tf.add(z, dirs[l].bias);
-      rz.push(z);
-      if (l < layers.length - 1) ra.push(tf.mul(z, masks[l]) as tf.Tensor3D);
-    });
-    return { rz, ra };
-  }
-
-  function batchTensors(start: number, end: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
-    return {
-      x: tf.tensor2d(gatherRows(data.x, data.dims, order, start, end), [end - start, data.dims]),
-      y: tf.tensor2d(oneHotRows(data.y, numClasses, order, start, end), [end - start, numClasses]),
-    };
-  }
-
-  function check(): void {
-    if (disposed) throw new Error('the batched network was disposed');
+  /** Both halves' answers, the second from the worker while this thread computes the first. */
+  function bothHalves(kind: 'hvp' | 'dots', vs: readonly Float64Array[]): [Float64Array[], Float64Array[]] {
+    const own = (products: RowProducts) => (kind === 'hvp' ? products.hvpSum(vs) : products.dots(vs));
+    if (!helper) return [own(first), own(second as RowProducts)];
+    helper.post(kind, vs);
+    const mine = own(first);
+    return [mine, helper.collect(signal)];
   }
 
   return {
     numParams,
+    threads,
     hvpMany(vs) {
-      check();
-      const count = vs.length;
-      const out = vs.map(() => new Float64Array(numParams));
-      if (count === 0) return out;
-      const dirs = layers.map((_, l) => sideBySide(vs, l));
-      try {
-        const step = rowsPerPass;
-        for (let start = 0; start < data.n; start += step) {
-          // A pass over the data for many vectors can take seconds: a cancel is seen between blocks of samples.
-          throwIfAborted(signal);
-          const end = Math.min(data.n, start + step);
-          const m = end - start;
-          const parts = tf.tidy(() => {
-            const { x, y } = batchTensors(start, end);
-            const { inputs, masks, p, delta } = forward(x, y);
-            const { rz, ra } = rForward(inputs, masks, dirs, count);
-            const last = layers.length - 1;
-            const p3 = tf.expandDims(p, 1);
-            const rzL = rz[last];
-            // Rδ_L = p ⊙ Rz_L − p (p · Rz_L), per sample and direction.
-            let rDelta: tf.Tensor = tf.sub(tf.mul(p3, rzL), tf.mul(p3, tf.sum(tf.mul(p3, rzL), 2, true)));
-            let d = delta;
-            const grads: tf.Tensor[] = new Array(params.length);
-            for (let l = last; l >= 0; l--) {
-              const { fanIn, width, kernel } = layers[l];
-              // a_{l−1}ᵀ·Rδ_l for every direction at once: [in, m]·[m, B·out] → [in, B, out] → [B, in, out].
-              const aT = tf.transpose(inputs[l]) as tf.Tensor2D;
-              let gW = tf.transpose(
-                tf.reshape(tf.matMul(aT, tf.reshape(rDelta, [m, count * width]) as tf.Tensor2D), [fanIn, count, width]),
-                [1, 0, 2],
-              );
-              const prev = ra[l];
-              if (prev) {
-                // Ra_{l−1}ᵀ·δ_l: [B·in, m]·[m, out].
-                const raT = tf.transpose(tf.reshape(prev, [m, count * fanIn])) as tf.Tensor2D;
-                gW = tf.add(gW, tf.reshape(tf.matMul(raT, d), [count, fanIn, width]));
-              }
-              grads[kernel] = gW;
-              grads[kernel + 1] = tf.sum(rDelta, 0);
-              if (l === 0) break;
-              // Rδ_{l−1} = (Rδ_l W_lᵀ + δ_l V_lᵀ) ⊙ m_{l−1}.
-              const carried = tf.reshape(
-                tf.matMul(tf.reshape(rDelta, [m * count, width]) as tf.Tensor2D, kernelsT[l]),
-                [m, count, fanIn],
-              );
-              const own = tf.reshape(tf.matMul(d, dirs[l].wideT), [m, count, fanIn]);
-              rDelta = tf.mul(tf.add(carried, own), masks[l - 1]);
-              d = tf.mul(tf.matMul(d, kernelsT[l]), tf.squeeze(masks[l - 1], [1])) as tf.Tensor2D;
-            }
-            return grads;
-          });
-          parts.forEach((t, k) => {
-            const values = t.dataSync();
-            for (let b = 0; b < count; b++) {
-              const acc = out[b];
-              const base = b * sizes[k];
-              const o = offsets[k];
-              for (let j = 0; j < sizes[k]; j++) acc[o + j] += values[base + j];
-            }
-          });
-          tf.dispose(parts);
-        }
-      } finally {
-        for (const dir of dirs) tf.dispose([dir.wide, dir.wideT, dir.bias]);
-      }
-      // The λ term, in float64 from the float64 vectors.
-      vs.forEach((v, b) => {
-        const acc = out[b];
-        for (let q = 0; q < numParams; q++) acc[q] += l2 * v[q];
+      if (vs.length === 0) return [];
+      const [a, b] = bothHalves('hvp', vs);
+      // A fixed order (first half, second half, then the λ term in float64 from the float64 vectors).
+      return vs.map((v, k) => {
+        const out = a[k];
+        const other = b[k];
+        for (let q = 0; q < numParams; q++) out[q] = out[q] + other[q] + l2 * v[q];
+        return out;
       });
-      return out;
     },
     dotsMany(xs) {
-      check();
-      const count = xs.length;
-      const out = xs.map(() => new Float64Array(data.n));
-      if (count === 0) return out;
-      const dirs = layers.map((_, l) => sideBySide(xs, l));
-      try {
-        const step = rowsPerPass;
-        for (let start = 0; start < data.n; start += step) {
-          throwIfAborted(signal);
-          const end = Math.min(data.n, start + step);
-          const m = end - start;
-          // ∇ℓ_i·x = δ_L,i · Rz_L,i: the forward half of the R-operator.
-          const result = tf.tidy(() => {
-            const { x, y } = batchTensors(start, end);
-            const { inputs, masks, delta } = forward(x, y);
-            const { rz } = rForward(inputs, masks, dirs, count);
-            return tf.sum(tf.mul(tf.expandDims(delta, 1), rz[rz.length - 1]), 2); // [m, B]
-          });
-          const values = result.dataSync();
-          result.dispose();
-          for (let r = 0; r < m; r++) for (let b = 0; b < count; b++) out[b][start + r] = values[r * count + b];
-        }
-      } finally {
-        for (const dir of dirs) tf.dispose([dir.wide, dir.wideT, dir.bias]);
-      }
-      return out;
+      if (xs.length === 0) return [];
+      const [a, b] = bothHalves('dots', xs);
+      return xs.map((_, k) => {
+        const out = new Float64Array(data.n);
+        out.set(a[k]);
+        out.set(b[k], half);
+        return out;
+      });
     },
     dispose() {
-      if (!disposed) tf.dispose([...params, ...kernelsT]);
-      disposed = true;
+      first.dispose();
+      second?.dispose();
+      helper?.dispose();
     },
   };
 }

@@ -33,6 +33,8 @@ export interface InfluenceOperator {
   trainDots(x: Float64Array): Float64Array;
   /** trainDots for several x at once. */
   trainDotsMany(xs: readonly Float64Array[]): Float64Array[];
+  /** Threads computing the products (the whole network's may use a second core, influence/batchedNetwork.ts). */
+  threads: number;
   /** Parameter blocks (name, offset, size, shape) — for choosing neuron subsets. */
   layout: readonly { name: string; offset: number; size: number; shape: number[] }[];
   dispose(): void;
@@ -62,6 +64,7 @@ export function headOperator(
   return {
     target: 'last-layer',
     numParams: p,
+    threads: 1,
     hvp: small ? exactHvp : (v) => fastHead().hvp(v),
     hvpMany: (vs) => (small ? vs.map(exactHvp) : fastHead().hvpMany(vs)),
     trainDotsMany(xs) {
@@ -104,11 +107,12 @@ export function fullNetworkOperator(
   train: TrainingData,
   test: TrainingData,
   signal?: AbortSignal,
+  threads?: 1 | 2,
 ): InfluenceOperator {
   const objective: FullObjective = createFullObjective(net, train);
   const jvp = createLossJvp(net, train);
   // A dense chain (MLP, logistic regression): many products per pass; otherwise (the CNN) one at a time.
-  const batched = createBatchedNetwork(net, train, signal);
+  const batched = createBatchedNetwork(net, train, { signal, threads });
   const hvp = batched
     ? (v: Float64Array) => batched.hvpMany([v])[0]
     : (v: Float64Array) => Float64Array.from(objective.hvp(Float32Array.from(v)));
@@ -118,6 +122,7 @@ export function fullNetworkOperator(
   return {
     target: 'full',
     numParams: objective.numParams,
+    threads: batched?.threads ?? 1,
     hvp,
     hvpMany: (vs) => (batched ? batched.hvpMany(vs) : vs.map(hvp)),
     trainDotsMany: (xs) => (batched ? batched.dotsMany(xs) : xs.map(trainDots)),

@@ -1,7 +1,9 @@
 /**
  * Messages between the engine and its worker threads. Each worker runs its
  * own tfjs instance (tfjs wasm is single-threaded under Node), so training
- * several models at once is how the engine uses more than one core.
+ * several models at once, or computing a product over half the training rows
+ * while this thread does the other half, is how the engine uses more than one
+ * core.
  * Both ends check every message with the same checkers as src/protocol (the
  * types derive from them); a message that fails is an internal error naming
  * the field, never a task that silently never finishes.
@@ -22,6 +24,7 @@ import {
   oneOf,
 } from '../../protocol/check';
 import { TRAINED_MODEL_KINDS } from '../../protocol/options';
+import { MessagePort } from 'node:worker_threads';
 import type { Checkpoint, ModelConfig, NamedArray, TrainedNetwork, TrainingData } from '../models/types';
 
 /** Typed arrays cross a worker boundary by structured clone (or shared memory) and arrive as themselves. */
@@ -34,6 +37,12 @@ const imageShape = rule(
     Array.isArray(v) && v.length === 3 && v.every((d) => Number.isSafeInteger(d) && d > 0),
 );
 const widths = arrayOf(nonNegInt, 64);
+const messagePort = rule('a MessagePort', (v): v is MessagePort => v instanceof MessagePort);
+const sharedInt32 = rule(
+  'an Int32Array in shared memory',
+  (v): v is Int32Array => v instanceof Int32Array && v.buffer instanceof SharedArrayBuffer,
+);
+const backendName = optional(oneOf(['tensorflow', 'wasm', 'cpu'] as const));
 
 const modelConfig: Check<ModelConfig> = object({
   kind: oneOf(TRAINED_MODEL_KINDS),
@@ -93,7 +102,7 @@ export const checkWorkerRequest = union({
     /** Or: row-major samples to predict, passed by value. */
     evalX: optional(float32),
     evalN: optional(nonNegInt),
-    backend: optional(oneOf(['tensorflow', 'wasm', 'cpu'] as const)),
+    backend: backendName,
     /** Keep per-epoch checkpoints in the returned network (TracIn). */
     checkpoints: optional(rule('true or false', (v): v is boolean => typeof v === 'boolean')),
     /**
@@ -104,9 +113,41 @@ export const checkWorkerRequest = union({
      */
     retrain: optional(object({ start: trainedNetwork, l2: num, removed: arrayOf(nonNegInt) })),
   }),
+  /**
+   * Serve Hessian-vector products and directional derivatives over rows [start, end) of `data` (a dense chain,
+   * influence/rowProducts.ts) until terminated: requests and replies go over `port` (productRequest, productReply),
+   * and after each reply the worker adds 1 to `flag[0]` and wakes the engine, which waits for it synchronously
+   * (its solvers are synchronous loops, parallel/productHelper.ts).
+   */
+  products: object({
+    taskId: nonNegInt,
+    net: trainedNetwork,
+    data: trainingData,
+    start: nonNegInt,
+    end: nonNegInt,
+    backend: backendName,
+    port: messagePort,
+    flag: sharedInt32,
+  }),
 });
 export type WorkerRequest = Checked<typeof checkWorkerRequest>;
 export type TrainTask = Extract<WorkerRequest, { type: 'train' }>;
+export type ProductsTask = Extract<WorkerRequest, { type: 'products' }>;
+
+/** One product over a products worker's rows: H·v summed over them, or ∇ℓ_i·x for each of them. */
+export const checkProductRequest = object({
+  id: nonNegInt,
+  kind: oneOf(['hvp', 'dots'] as const),
+  vs: arrayOf(float64),
+});
+export type ProductRequest = Checked<typeof checkProductRequest>;
+
+/** The answer to request `id` (-1: the worker could not even start serving, so whatever was asked failed). */
+export const checkProductReply = union({
+  values: object({ id: nonNegInt, values: arrayOf(float64) }),
+  failed: object({ id: int, name: str, message: str, stack: optional(str) }),
+});
+export type ProductReply = Checked<typeof checkProductReply>;
 
 export const checkWorkerResponse = union({
   trained: object({ taskId: nonNegInt, net: trainedNetwork, evalProbs: optional(float32), backend: str, seconds: num }),

@@ -17,7 +17,7 @@ import { runTrainTask } from './runTrainTask';
  * through tsx's require hook. (Node 20 ignores `--import` in a worker's
  * execArgv, so the hook is installed by a small eval'd bootstrap instead.)
  */
-function startWorker(): Worker {
+export function startWorker(): Worker {
   const bundled = path.join(__dirname, 'worker.js');
   if (existsSync(bundled)) return new Worker(bundled);
   const source = path.join(__dirname, 'worker.ts');

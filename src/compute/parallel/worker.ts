@@ -1,7 +1,8 @@
-/** Worker thread entry: runs TrainTasks sent by the pool, one at a time. */
+/** Worker thread entry: runs TrainTasks sent by the pool, one at a time, or serves products (serveProducts.ts). */
 import { parentPort } from 'node:worker_threads';
 import { readWorkerRequest, type WorkerResponse } from './messages';
 import { runTrainTask } from './runTrainTask';
+import { serveProducts } from './serveProducts';
 
 if (!parentPort) throw new Error('worker.ts must run inside a worker thread');
 const port = parentPort;
@@ -13,6 +14,7 @@ function send(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
 port.on('message', async (raw: unknown) => {
   const request = readWorkerRequest(raw);
   if ('failed' in request) return send(request.failed);
+  if (request.type === 'products') return serveProducts(request);
   try {
     const done = await runTrainTask(request, (progress) =>
       send({ type: 'progress', taskId: request.taskId, progress }),

@@ -320,7 +320,7 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
   progress(0, explainTotal, `one solve per explained test sample (${explainTotal})`);
   const operator: InfluenceOperator =
     target === 'full'
-      ? fullNetworkOperator(input.net, input.trainData, input.testData)
+      ? fullNetworkOperator(input.net, input.trainData, input.testData, input.signal)
       : headOperator(input.train, input.test, input.shape, input.trainProbs, input.testProbs, input.l2);
   try {
     const result = computeIterativeInfluence({

@@ -2,8 +2,8 @@
  * The iterative solvers for MANY right-hand sides at once (issue 18 item 3):
  * CG, LiSSA and GIF's least squares, each right-hand side with its own
  * recurrence (its own step sizes and stopping test, exactly as the
- * one-at-a-time solvers in conjugateGradient.ts, lissa.ts and
- * generalizedInfluence.ts), but every iteration applies the operator to all
+ * one-at-a-time solvers the engine ran before, now kept for the benchmark's
+ * "before" rows and as test references in bench/before/), but every iteration applies the operator to all
  * the still-active columns in ONE call, which the head and the network turn
  * into one pair of matMuls (influence/operators.ts).
  *
@@ -14,8 +14,9 @@
  *   is marked `cutShort`;
  * - progress: after each iteration, the fraction done — for each active
  *   column the larger of its iteration share of the cap and its residual's
- *   share of the way (in log scale) to the tolerance, the slowest column
- *   counting; never backwards;
+ *   share of the way (in log scale) to the tolerance (LiSSA: its iterations
+ *   over the count its residual's own rate of decay predicts), the slowest
+ *   column counting; never backwards;
  * - cancellation: the operator checks between blocks (cancel.ts).
  *
  * The damping is one for all columns (all scores from the same operator): a
@@ -69,12 +70,19 @@ class ProgressMeter {
     private readonly tolerance: number,
   ) {}
 
-  /** @param active per still-active column: its relative residual and the share of its iteration cap it used */
-  report(active: { relative: number; share: number }[]): void {
+  /**
+   * @param active per still-active column: the share of its iteration cap it used, and its relative residual (none:
+   * the share alone counts)
+   */
+  report(active: { relative?: number; share: number }[]): void {
     if (!this.control.onProgress) return;
     let slowest = 1;
     const logTarget = Math.log(1 / Math.max(this.tolerance, 1e-300));
     for (const c of active) {
+      if (c.relative === undefined) {
+        slowest = Math.min(slowest, c.share);
+        continue;
+      }
       const byResidual = c.relative > 0 ? Math.log(1 / c.relative) / logTarget : 1;
       slowest = Math.min(slowest, Math.max(c.share, Math.min(1, Math.max(0, byResidual))));
     }
@@ -229,6 +237,40 @@ export function conjugateGradientBatch(
   return { xs, reports };
 }
 
+/** Iterations between the two residuals a LiSSA column's rate of decay is measured from (at least). */
+const PACE_WINDOW = 25;
+
+/**
+ * A LiSSA column's share of its way: its residual falls geometrically, at the rate 1 − λ/scale of the slowest
+ * eigen-direction still present, so the iterations left are ln(tolerance/residual)/ln(rate) with the rate measured
+ * over the last 25–50 iterations (capped by the depth). A residual's log-scale share alone would say "half done"
+ * after the fast directions' first few dozen steps and then crawl, so the time left would grow for minutes.
+ */
+class GeometricPace {
+  private anchor = { iteration: 0, relative: 1 };
+  private previous: { iteration: number; relative: number } | undefined;
+  constructor(
+    private readonly tolerance: number,
+    private readonly depth: number,
+  ) {}
+
+  share(iteration: number, relative: number): number {
+    if (iteration - this.anchor.iteration >= PACE_WINDOW) {
+      this.previous = this.anchor;
+      this.anchor = { iteration, relative };
+    }
+    let total = this.depth;
+    const from = this.previous;
+    // Not from iteration 0: the first steps remove the well-curved directions far faster than the rest go.
+    if (from && from.iteration > 0 && relative > 0 && relative < from.relative) {
+      const rate = Math.log(relative / from.relative) / (iteration - from.iteration);
+      const left = Math.log(this.tolerance / relative) / rate;
+      total = Math.min(this.depth, iteration + Math.max(0, left));
+    }
+    return Math.min(1, iteration / Math.max(1, total));
+  }
+}
+
 export interface LissaBatchOptions {
   damping: number;
   tolerance: number;
@@ -246,10 +288,10 @@ export interface LissaBatchResult extends BatchResult {
 }
 
 /**
- * Deterministic LiSSA (lissa.ts without mini-batches) for every column at
+ * Deterministic LiSSA (bench/before/lissa.ts without mini-batches) for every column at
  * once: hⱼ = b + hⱼ₋₁ − (H+δI)·hⱼ₋₁/scale, x = h/scale. One scale and one δ
  * for the batch; a column that diverges re-plans them from its update
- * direction (as lissa.ts does) and the whole batch restarts.
+ * direction (as bench/before/lissa.ts did) and the whole batch restarts.
  */
 export function lissaBatch(
   hvpMany: HvpMany,
@@ -259,7 +301,7 @@ export function lissaBatch(
 ): LissaBatchResult {
   const size = bs[0]?.length ?? 0;
   const seed = options.seed ?? 0;
-  const margin = 0.6; // exact HVPs: just above the λ_max/2 the series needs (lissa.ts)
+  const margin = 0.6; // exact HVPs: just above the λ_max/2 the series needs (bench/before/lissa.ts)
   const single = singleHvp(hvpMany);
   let damping = options.damping;
   let scale = options.scale ?? 0;
@@ -300,6 +342,7 @@ export function lissaBatch(
       cutShort: false,
     }));
     const updateNorm = bs.map(() => Infinity);
+    const pace = bs.map(() => new GeometricPace(options.tolerance, options.depth));
     let active = bs.map((_, c) => c).filter((c) => bNorms[c] > 0);
     let diverged: { direction: Float64Array | undefined } | undefined;
     while (active.length > 0 && !diverged) {
@@ -337,9 +380,7 @@ export function lissaBatch(
         if (!done && reports[c].iterations < options.depth) next.push(c);
       }
       active = next;
-      meter.report(
-        active.map((c) => ({ relative: updateNorm[c] / bNorms[c], share: reports[c].iterations / options.depth })),
-      );
+      meter.report(active.map((c) => ({ share: pace[c].share(reports[c].iterations, updateNorm[c] / bNorms[c]) })));
       if (active.length > 0 && !diverged && pastDeadline(control)) {
         for (const c of active) reports[c].cutShort = true;
         break;
@@ -347,7 +388,7 @@ export function lissaBatch(
     }
     if (diverged) {
       if (restarts >= (options.maxRestarts ?? 30)) {
-        // Give up, stable: zero solutions with residual 1 (lissa.ts does the same).
+        // Give up, stable: zero solutions with residual 1 (as bench/before/lissa.ts).
         return {
           xs: bs.map(() => new Float64Array(size)),
           reports: bs.map(() => ({ iterations: 0, relativeResidual: 1, converged: false, cutShort: false })),
@@ -393,7 +434,7 @@ export interface GifBatchOptions {
 }
 
 export interface GifColumnReport extends ColumnReport {
-  /** ‖Mᵀ(g − Mx)‖/‖Mᵀg‖ (converged compares it with the tolerance; see generalizedInfluence.ts). */
+  /** ‖Mᵀ(g − Mx)‖/‖Mᵀg‖ (converged compares it with the tolerance; see bench/before/generalizedInfluence.ts). */
   normalResidual: number;
 }
 

@@ -1,13 +1,5 @@
 /** Inverse-Hessian-vector-product solvers that see H only through H·v (see each file for the details). */
-export type { Hvp, SampledHvp, SolveReport, SolveResult } from './types';
-export { conjugateGradient, conjugateGradientMany, type CgOptions, type CgReport } from './conjugateGradient';
-export { lissa, type LissaAdjustment, type LissaOptions, type LissaReport } from './lissa';
-export {
-  frozenSubsetSolve,
-  generalizedInfluenceSolve,
-  type GifReport,
-  type SubsetSolveOptions,
-} from './generalizedInfluence';
+export type { Hvp } from './types';
 export {
   lastAxisNeuronParameters,
   selectNeuronParameters,

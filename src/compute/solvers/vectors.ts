@@ -16,12 +16,6 @@ export function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
   for (let i = 0; i < y.length; i++) y[i] += alpha * x[i];
 }
 
-/** True when every entry is a finite number. */
-export function allFinite(a: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
-  return true;
-}
-
 /**
  * Wraps an HVP into v ↦ (H + δI)·v, counting calls in `counter.calls`, and
  * checks the length of what the callback returns (a wrong-length HVP is a
@@ -39,15 +33,4 @@ export function dampedOperator(hvp: Hvp, damping: number, counter: { calls: numb
     }
     return out;
   };
-}
-
-/** ‖b − A·x‖₂ computed with one true product. */
-export function trueResidualNorm(apply: Hvp, x: Float64Array, b: Float64Array): number {
-  const ax = apply(x);
-  let s = 0;
-  for (let i = 0; i < b.length; i++) {
-    const r = b[i] - ax[i];
-    s += r * r;
-  }
-  return Math.sqrt(s);
 }

@@ -17,9 +17,9 @@ import {
   type HvpMany,
   lissaBatch,
 } from '../../../src/compute/solvers/batchSolvers';
-import { conjugateGradient } from '../../../src/compute/solvers/conjugateGradient';
-import { generalizedInfluenceSolve } from '../../../src/compute/solvers/generalizedInfluence';
-import { lissa } from '../../../src/compute/solvers/lissa';
+import { conjugateGradient } from '../../../bench/before/conjugateGradient';
+import { generalizedInfluenceSolve } from '../../../bench/before/generalizedInfluence';
+import { lissa } from '../../../bench/before/lissa';
 import {
   addDiagonal,
   denseHvp,
@@ -167,5 +167,30 @@ test('progress: a fraction that never goes back and ends at 1 when every column 
       'moves in between, not only at the end',
     );
     assert.equal(fractions.at(-1), 1);
+  }
+});
+
+test('LiSSA progress follows its iterations when the residual falls fast first and then crawls', () => {
+  // 49 well-curved directions and one with curvature 0.01 holding 1e-3 of b: the residual's log-scale share says
+  // "a third of the way" within a few steps, then the slow direction takes hundreds more at a steady rate.
+  const size = 50;
+  const curvature = Float64Array.from({ length: size }, (_, i) => (i === 0 ? 0.01 : 0.5 + i / (2 * size)));
+  const diagonal: HvpMany = (vs) => vs.map((v) => v.map((x, i) => curvature[i] * x));
+  const b = Float64Array.from({ length: size }, (_, i) => (i === 0 ? 1e-3 * Math.sqrt(size - 1) : 1));
+  const fractions: number[] = [];
+  const result = lissaBatch(
+    diagonal,
+    [b],
+    { damping: 0, tolerance: 1e-8, depth: 100000, scale: 0.6 },
+    { onProgress: (f) => fractions.push(f) },
+  );
+  assert.ok(result.reports[0].converged);
+  // One report per iteration.
+  const total = result.reports[0].iterations;
+  assert.equal(fractions.length, total);
+  assert.ok(total > 300, `${total} iterations`);
+  for (const at of [0.25, 0.5, 0.75]) {
+    const f = fractions[Math.floor(at * total) - 1];
+    assert.ok(Math.abs(f - at) < 0.1, `after ${at * 100}% of the iterations the fraction is ${f.toFixed(3)}`);
   }
 });

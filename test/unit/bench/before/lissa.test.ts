@@ -1,11 +1,17 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng, normal, type Rng } from '../../../src/compute/random';
-import { lissa } from '../../../src/compute/solvers/lissa';
-import { initBackend } from '../../../src/compute/tf/backend';
-import { gaussSolve, maxRelativeError } from '../../helpers/synthetic';
-import { addDiagonal, denseHvp, geometricSpectrum, randomVector, symmetricWithSpectrum } from './denseReference';
-import { headProblem } from './headProblem';
+import { createRng, normal, type Rng } from '../../../../src/compute/random';
+import { lissa } from '../../../../bench/before/lissa';
+import { initBackend } from '../../../../src/compute/tf/backend';
+import { gaussSolve, maxRelativeError } from '../../../helpers/synthetic';
+import {
+  addDiagonal,
+  denseHvp,
+  geometricSpectrum,
+  randomVector,
+  symmetricWithSpectrum,
+} from '../../solvers/denseReference';
+import { headProblem } from '../../solvers/headProblem';
 
 before(async () => {
   await initBackend('wasm');

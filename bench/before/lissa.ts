@@ -1,4 +1,7 @@
 /**
+ * The one-at-a-time solver the engine ran before the batched ones (src/compute/solvers/batchSolvers.ts): kept
+ * for the benchmark's "before" rows (bench/sections/solvers.ts) and as a reference in their tests.
+ *
  * LiSSA (Agarwal et al. 2017, as used by Koh & Liang 2017): the inverse of
  * A = H + δI as a Neumann series,
  *
@@ -27,12 +30,14 @@
  * Raised damping changes the answer (it solves (H + δ'I)x = b): the report
  * says so, and the results file must carry the δ that was used.
  */
-import { createRng, deriveSeed } from '../random';
-import { DEFAULT_MIN_CURVATURE_RATIO, extraDamping } from './dampingPlan';
-import { DivergenceMonitor } from './divergenceMonitor';
-import { estimateSpectrum } from './lanczosEigen';
-import type { Hvp, SampledHvp, SolveReport, SolveResult } from './types';
-import { axpy, dampedOperator, norm, trueResidualNorm } from './vectors';
+import { createRng, deriveSeed } from '../../src/compute/random';
+import { DEFAULT_MIN_CURVATURE_RATIO, extraDamping } from '../../src/compute/solvers/dampingPlan';
+import { DivergenceMonitor } from '../../src/compute/solvers/divergenceMonitor';
+import { estimateSpectrum } from '../../src/compute/solvers/lanczosEigen';
+import type { Hvp } from '../../src/compute/solvers/types';
+import type { SampledHvp, SolveReport, SolveResult } from './types';
+import { axpy, dampedOperator, norm } from '../../src/compute/solvers/vectors';
+import { trueResidualNorm } from './types';
 
 export interface LissaOptions {
   /** δ ≥ 0 to start from (may be raised, see report.damping). Default 0. */

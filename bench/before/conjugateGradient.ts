@@ -1,4 +1,7 @@
 /**
+ * The one-at-a-time solver the engine ran before the batched ones (src/compute/solvers/batchSolvers.ts): kept
+ * for the benchmark's "before" rows (bench/sections/solvers.ts) and as a reference in their tests.
+ *
  * Conjugate gradient for (H + δI)·x = b from Hessian-vector products.
  *
  * CG is the method of choice when H + δI is symmetric positive definite: it
@@ -14,11 +17,13 @@
  * the influence formula needs a positive-definite curvature model, and the
  * damping that made it one belongs in the results (`influence.damping`).
  */
-import { extraDamping } from './dampingPlan';
-import { estimateSpectrum } from './lanczosEigen';
-import { tridiagonalEigen } from './tridiagonalEigen';
-import type { Hvp, SolveReport, SolveResult } from './types';
-import { allFinite, axpy, dampedOperator, dot, norm } from './vectors';
+import { extraDamping } from '../../src/compute/solvers/dampingPlan';
+import { estimateSpectrum } from '../../src/compute/solvers/lanczosEigen';
+import { tridiagonalEigen } from '../../src/compute/solvers/tridiagonalEigen';
+import type { Hvp } from '../../src/compute/solvers/types';
+import type { SolveReport, SolveResult } from './types';
+import { axpy, dampedOperator, dot, norm } from '../../src/compute/solvers/vectors';
+import { allFinite } from './types';
 
 export interface CgOptions {
   /** δ ≥ 0 added to the Hessian: solve (H + δI)x = b. Default 0. */

@@ -1,10 +1,16 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conjugateGradient, conjugateGradientMany } from '../../../src/compute/solvers/conjugateGradient';
-import { initBackend } from '../../../src/compute/tf/backend';
-import { gaussSolve, maxRelativeError } from '../../helpers/synthetic';
-import { addDiagonal, denseHvp, geometricSpectrum, randomVector, symmetricWithSpectrum } from './denseReference';
-import { headProblem } from './headProblem';
+import { conjugateGradient, conjugateGradientMany } from '../../../../bench/before/conjugateGradient';
+import { initBackend } from '../../../../src/compute/tf/backend';
+import { gaussSolve, maxRelativeError } from '../../../helpers/synthetic';
+import {
+  addDiagonal,
+  denseHvp,
+  geometricSpectrum,
+  randomVector,
+  symmetricWithSpectrum,
+} from '../../solvers/denseReference';
+import { headProblem } from '../../solvers/headProblem';
 
 before(async () => {
   await initBackend('wasm');

@@ -1,10 +1,10 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng, permutation } from '../../../src/compute/random';
-import { conjugateGradient } from '../../../src/compute/solvers/conjugateGradient';
-import { frozenSubsetSolve, generalizedInfluenceSolve } from '../../../src/compute/solvers/generalizedInfluence';
-import { initBackend } from '../../../src/compute/tf/backend';
-import { gaussSolve, maxRelativeError } from '../../helpers/synthetic';
+import { createRng, permutation } from '../../../../src/compute/random';
+import { conjugateGradient } from '../../../../bench/before/conjugateGradient';
+import { frozenSubsetSolve, generalizedInfluenceSolve } from '../../../../bench/before/generalizedInfluence';
+import { initBackend } from '../../../../src/compute/tf/backend';
+import { gaussSolve, maxRelativeError } from '../../../helpers/synthetic';
 import {
   addDiagonal,
   denseHvp,
@@ -14,8 +14,8 @@ import {
   randomVector,
   submatrix,
   symmetricWithSpectrum,
-} from './denseReference';
-import { headProblem } from './headProblem';
+} from '../../solvers/denseReference';
+import { headProblem } from '../../solvers/headProblem';
 
 before(async () => {
   await initBackend('wasm');

@@ -1,4 +1,7 @@
 /**
+ * The one-at-a-time solver the engine ran before the batched ones (src/compute/solvers/batchSolvers.ts): kept
+ * for the benchmark's "before" rows (bench/sections/solvers.ts) and as a reference in their tests.
+ *
  * Influence restricted to a parameter subset J (indices into the full
  * parameter vector of length P), two ways:
  *
@@ -14,8 +17,9 @@
  * test loss is then g_t[J]ᵀ·x. With J = everything both reduce to (H+δI)⁻¹g.
  */
 import { conjugateGradient, type CgReport } from './conjugateGradient';
-import type { Hvp, SolveReport, SolveResult } from './types';
-import { axpy, dampedOperator, dot, norm } from './vectors';
+import type { Hvp } from '../../src/compute/solvers/types';
+import type { SolveReport, SolveResult } from './types';
+import { axpy, dampedOperator, dot, norm } from '../../src/compute/solvers/vectors';
 
 export interface SubsetSolveOptions {
   /** δ ≥ 0 added to the FULL Hessian before the columns are taken. Default 0. */
