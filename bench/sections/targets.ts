@@ -115,8 +115,8 @@ export function targetsPlan(quick: boolean): TargetWorkload[] {
     seed: 0,
   });
   const p5000 = quick ? blobs(2000, 500, 64, 10) : blobs(5000, 1000, 64, 10);
-  const c26 = quick ? blobs(4000, 1000, 16, 26) : blobs(16000, 4000, 16, 26);
-  const c200 = quick ? blobs(800, 200, 16, 200) : blobs(1600, 400, 16, 200);
+  const c26 = quick ? blobs(2000, 500, 16, 26) : blobs(16000, 4000, 16, 26);
+  const c200 = quick ? blobs(640, 160, 16, 200) : blobs(1600, 400, 16, 200);
   const describe = (s: SyntheticCsvOptions) =>
     `synthetic blobs: ${s.nTrain} train + ${s.nTest} test rows, ${s.features} features, ${s.classes} classes`;
   return [
@@ -131,7 +131,7 @@ export function targetsPlan(quick: boolean): TargetWorkload[] {
     },
     {
       id: 'classes-26',
-      title: quick ? '26 classes × 4k, MLP (quick size)' : '26 classes × 16k, MLP',
+      title: quick ? '26 classes × 2k, MLP (quick size)' : '26 classes × 16k, MLP',
       targetSeconds: 40,
       data: describe(c26),
       args: ['--model', 'mlp'],
@@ -139,7 +139,7 @@ export function targetsPlan(quick: boolean): TargetWorkload[] {
     },
     {
       id: 'classes-200',
-      title: quick ? '200 classes, 1,000 rows (quick size)' : '200 classes, 2,000 rows, small table',
+      title: quick ? '200 classes, 800 rows (quick size)' : '200 classes, 2,000 rows, small table',
       targetSeconds: 30,
       data: `${describe(c200)}; the default model choice (auto)`,
       args: [],
