@@ -742,6 +742,17 @@ function onnxSection(r: BenchResults): string[] {
           pct(o.ratio, 0),
           `${num(o.peakRssMB, 0)} MB`,
         ],
+        ...(o.kept
+          ? [
+              [
+                `a second run on the same ${o.kept.images} images: the ${o.kept.taken} vectors kept beside the fit ` +
+                  `(\`<fit>.embeddings\`)`,
+                num(o.kept.images / o.kept.keptSeconds, 0),
+                `${num(o.kept.embedSeconds / o.kept.keptSeconds, 0)}× its first pass`,
+                '',
+              ],
+            ]
+          : []),
       ],
       ['l', 'r', 'r', 'r'],
     ),

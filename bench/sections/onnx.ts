@@ -15,7 +15,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { imageEmbedder, openModel } from '../../src/compute/onnx/embedModel';
+import { imageEmbedder, modelKey, type OpenedModel, openModel } from '../../src/compute/onnx/embedModel';
+import { openEmbeddingCache, saveEmbeddingCache } from '../../src/compute/onnx/embeddingCache';
 import { loadDataset } from '../../src/compute/data';
 import { log } from '../lib/log';
 import { buildDemoDataset } from '../../src/demo/buildDemo';
@@ -74,6 +75,11 @@ export interface OnnxSection {
   medianRatio?: number;
   /** Peak RSS of this process during the embedding pass, MB (sampled every 50 ms). */
   peakRssMB: number;
+  /**
+   * A second run on the same images and model: the vectors the first pass kept beside the fit
+   * (onnx/embeddingCache.ts) taken instead of decoding and running the model. Absent in older runs.
+   */
+  kept?: { images: number; embedSeconds: number; keptSeconds: number; taken: number };
   runtime: string;
 }
 
@@ -181,6 +187,7 @@ export async function runOnnx(opts: { quick: boolean; tempDir: string }): Promis
         `CPU s ${bareCpu.toFixed(1)} / ${embedCpu.toFixed(1)}, load average ${os.loadavg()[0].toFixed(1)}`,
     );
   }
+  const kept = await keptPass(model, roots[0], perRound, dir);
   const bareTotal = rounds.reduce((a, r) => a + r.bareSeconds, 0);
   const embedTotal = rounds.reduce((a, r) => a + r.embedSeconds, 0);
   const ratios = rounds.map((r) => r.bareSeconds / r.embedSeconds).sort((a, b) => a - b);
@@ -204,9 +211,30 @@ export async function runOnnx(opts: { quick: boolean; tempDir: string }): Promis
     rounds,
     medianRatio,
     peakRssMB: peak / 2 ** 20,
+    kept,
     runtime: state.runtime ?? '',
     detection: await demoDetection(opts),
   };
+}
+
+/** The embedding pass with an empty cache (kept to a file), then again taking the kept vectors: seconds of each. */
+async function keptPass(model: OpenedModel, root: string, images: number, dir: string): Promise<OnnxSection['kept']> {
+  const file = path.join(dir, 'fit.bin.embeddings');
+  const pass = async () => {
+    const cache = await openEmbeddingCache(file, modelKey(model));
+    const t0 = performance.now();
+    await loadDataset(root, { seed: 0, imageFeatures: imageEmbedder(model, { report: () => {} }, {}, cache) });
+    const seconds = (performance.now() - t0) / 1000;
+    await saveEmbeddingCache(file, cache);
+    return { seconds, taken: cache.taken };
+  };
+  const first = await pass();
+  const second = await pass();
+  log(
+    `onnx: a second run on the same ${images} images takes the kept vectors: ${second.seconds.toFixed(2)} s ` +
+      `against ${first.seconds.toFixed(1)} s (${(first.seconds / second.seconds).toFixed(0)}×), ${second.taken} taken`,
+  );
+  return { images, embedSeconds: first.seconds, keptSeconds: second.seconds, taken: second.taken };
 }
 
 async function demoDetection(opts: { quick: boolean; tempDir: string }): Promise<OnnxDetection> {

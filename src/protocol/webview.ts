@@ -88,9 +88,10 @@ const checkSampleRow = object({
   /** Out-of-sample label ranking for the relabel picker, most probable first. */
   rankedLabels: optional(arrayOf(checkRankedLabel, MAX_RANKED_LABELS)),
   /**
-   * The engine's suspicion: a weighted mean of percentile ranks of three
-   * signals, in [0, 1]. A rank score, not a probability; the page shows the
-   * rank (`suspicionRank`) instead.
+   * The engine's suspicion: a weighted mean of percentile ranks of its
+   * signals, or an evidence signal's floor where that is higher
+   * (mislabel/suspicion.ts), in [0, 1]. A rank score, not a probability; the
+   * page shows the rank (`suspicionRank`) instead.
    */
   suspicion: optional(num),
   /** 1-based place of the sample when every training sample is ordered by suspicion (1 = most suspicious). */
@@ -292,6 +293,8 @@ export const checkDetailView = object({
    * weight.
    */
   signals: arrayOf(object({ name: str, value: num, percentile: num, weight: num, meaning: str })),
+  /** How the signals give the suspicion (their weighted mean, or a floor that lifted it), one or two sentences. */
+  suspicionNote: optional(str),
   /**
    * The strongest influencers (a test sample's proponents and opponents; the test samples a training sample moves
    * most).

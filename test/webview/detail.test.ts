@@ -58,6 +58,9 @@ test(
     assert.match(signals[1], /out-of-sample margin.*0\.50/s);
     assert.match(signals[2], /training loss.*0\.25/s);
     assert.match(signals[3], /self-influence.*0\.25/s);
+    // What they add up to: the fixture has no duplicate conflicts, so the weighted mean, with the sample's score.
+    const note = await f.locator('[data-role=suspicion-note]').innerText();
+    assert.match(note, new RegExp(`The suspicion \\(${first.suspicion.toFixed(2)}\\) is the weighted mean`));
     // Its influencers: the test samples it supports / pulls away, as links.
     const helped = results.test.filter(
       (t) => t.proponents.some((e) => e.train === first.id) || t.opponents.some((e) => e.train === first.id),

@@ -2,7 +2,7 @@
  * The detail pane: the focused sample in full, so the user can read what
  * they judge — every column with its value (or every JSONL field), the
  * record's whole text, the image at a large size, the out-of-sample
- * probability of each class, the three signals the suspicion averages
+ * probability of each class, the signals the suspicion combines
  * (value, percentile, weight) and the sample's strongest influencers. It
  * follows the focused row of the list beside it.
  *
@@ -173,10 +173,7 @@ export class IlDetail extends PanelView {
             </tr>`,
         )}
       </table>
-      <p class="muted">
-        The suspicion is the weighted mean of the three percentiles (${fmt(d.sample.suspicion, 2)}): a rank, not a
-        probability.
-      </p>`;
+      ${d.suspicionNote ? html`<p class="muted" data-role="suspicion-note">${d.suspicionNote}</p>` : nothing}`;
   }
 
   private influencers(d: DetailView) {

@@ -54,7 +54,8 @@ const KEEP_BYTES = 256 * 1024 * 1024;
 /** Files read at once. */
 const BATCH = 32;
 
-async function readBytes(f: ImageFile): Promise<Buffer> {
+/** An image file's bytes; a clear error for what is not a readable regular file. */
+export async function readImageBytes(f: ImageFile): Promise<Buffer> {
   try {
     // A FIFO or a device named like an image (a JSONL manifest may name any path) would block or never end.
     const stat = await fsp.stat(f.abs);
@@ -79,7 +80,7 @@ export async function probeShape(files: ImageFile[], opts: ImageLoadOptions): Pr
   const step = Math.max(1, files.length / PROBE_IMAGES);
   const picked: ImageFile[] = [];
   for (let i = 0; i < files.length && picked.length < PROBE_IMAGES; i += step) picked.push(files[Math.floor(i)]);
-  const images = await Promise.all(picked.map(async (f) => decodeImage(await readBytes(f), f.file)));
+  const images = await Promise.all(picked.map(async (f) => decodeImage(await readImageBytes(f), f.file)));
   const [h, w] = opts.imageSize ?? defaultSize(images.map((img) => [img.height, img.width]));
   const colour = opts.grayscale === false || (opts.grayscale === undefined && images.some((img) => !isGray(img)));
   return [h, w, colour ? 3 : 1];
@@ -97,7 +98,7 @@ export async function loadImages(files: ImageFile[], opts: ImageLoadOptions): Pr
     const sizes: [number, number][] = [];
     let keptBytes = 0;
     for (let s = 0; s < n; s += BATCH) {
-      const bufs = await Promise.all(files.slice(s, s + BATCH).map(readBytes));
+      const bufs = await Promise.all(files.slice(s, s + BATCH).map(readImageBytes));
       bufs.forEach((buf, k) => {
         const header = checkHeader(buf, files[s + k].file);
         sizes.push([header.height, header.width]);
@@ -115,7 +116,7 @@ export async function loadImages(files: ImageFile[], opts: ImageLoadOptions): Pr
   let x: Float32Array = new Float32Array(n * plane * channels);
   const contentHash = new Float64Array(n);
   for (let s = 0; s < n; s += BATCH) {
-    const bufs = await Promise.all(files.slice(s, s + BATCH).map((f, k) => kept[s + k] ?? readBytes(f)));
+    const bufs = await Promise.all(files.slice(s, s + BATCH).map((f, k) => kept[s + k] ?? readImageBytes(f)));
     bufs.forEach((buf, k) => {
       const i = s + k;
       kept[i] = undefined;

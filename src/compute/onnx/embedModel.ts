@@ -15,8 +15,9 @@ import { readColumns } from '../data/embeddings/readers';
 import { gatherRows, type RowMatrix } from '../data/embeddings/rowMatrix';
 import type { DatasetFiles } from '../data/embeddings/embeddingSource';
 import { relativePosix } from '../data/files';
-import type { ImageFile } from '../data/imageSet';
+import { type ImageFile, readImageBytes } from '../data/imageSet';
 import { DecodeThread } from './decodeClient';
+import { type EmbeddingCache, sampleDigest } from './embeddingCache';
 import { quote } from '../data/quote';
 import type { FrozenFeatures } from '../pipeline/fitFrozen';
 import type { Progress } from '../pipeline/options';
@@ -94,32 +95,68 @@ const IMAGE_BATCH = 32;
 const ROW_BATCH = 1024;
 
 /**
+ * The vectors an earlier run kept (embeddingCache.ts) and the digest of each sample of this pass: a batch whose
+ * samples are all kept is taken, not decoded or run.
+ */
+export interface KeptVectors {
+  cache: EmbeddingCache;
+  digests: readonly string[];
+}
+
+/**
  * Embeds the rows of one input matrix (or of a stream of batches) with the
- * cut model. Batches come from `next(k)`; batch k + 1 is prepared (decoded,
- * normalised) on this thread while the runtime computes batch k on its own
- * threads, so decoding overlaps inference instead of adding to it.
+ * cut model. Batches come from `next(start, count)`; the next batch to run is
+ * prepared (decoded, normalised) on this thread while the runtime computes
+ * the current one on its own threads, so decoding overlaps inference instead
+ * of adding to it. The runtime is opened on the first batch that needs it.
  */
 async function embedBatches(
   m: OpenedModel,
-  runner: EmbeddingRunner,
+  runner: () => Promise<EmbeddingRunner>,
   n: number,
   batch: number,
   next: (start: number, count: number) => Promise<{ x: Float32Array; shape: number[] }>,
   onDone: (count: number) => void,
   signal?: AbortSignal,
+  kept?: KeptVectors,
 ): Promise<{ phi: Float32Array; dim: number }> {
+  const starts = Array.from({ length: Math.ceil(n / batch) }, (_, k) => k * batch);
+  const taken = starts.map((start) => kept?.cache.take(kept.digests.slice(start, start + batch)) ?? null);
+  const prepare = (k: number) => {
+    while (k < starts.length && taken[k]) k++;
+    if (k >= starts.length) return null;
+    const p = next(starts[k], Math.min(batch, n - starts[k]));
+    // A failed prefetch is reported when its turn comes; until then it must not count as unhandled.
+    p.catch(() => undefined);
+    return p;
+  };
   let phi: Float32Array | null = null;
   let dim = 0;
-  let pending = n > 0 ? next(0, Math.min(batch, n)) : null;
-  for (let start = 0; start < n; start += batch) {
+  const place = (rows: Float32Array, start: number, b: number) => {
+    if (!phi) {
+      dim = rows.length / b;
+      phi = new Float32Array(n * dim);
+    } else if (rows.length !== b * dim)
+      throw new InputError(
+        m.file,
+        `the embedding ${quote(m.cut.embedding)} has ${rows.length / b} values per sample here and ${dim} ` +
+          `before; expected one width`,
+      );
+    phi.set(rows, start * dim);
+  };
+  let pending = prepare(0);
+  for (let k = 0; k < starts.length; k++) {
     throwIfAborted(signal);
+    const start = starts[k];
     const b = Math.min(batch, n - start);
+    if (taken[k]) {
+      place(taken[k]!, start, b);
+      onDone(b);
+      continue;
+    }
     const input = await pending!;
-    const running = runner.run(input.x, input.shape);
-    const after = start + batch;
-    pending = after < n ? next(after, Math.min(batch, n - after)) : null;
-    // A failed prefetch is reported when its turn comes; until then it must not count as unhandled.
-    pending?.catch(() => undefined);
+    const running = (await runner()).run(input.x, input.shape);
+    pending = prepare(k + 1);
     const out = await running;
     if (out.dims[0] !== b)
       throw new InputError(
@@ -128,22 +165,36 @@ async function embedBatches(
           `[${out.dims.join(', ')}] for a batch of ${b}; expected the batch as ` +
           `its first dimension`,
       );
-    if (!phi) {
-      dim = out.data.length / b;
-      phi = new Float32Array(n * dim);
-    }
-    phi.set(out.data, start * dim);
+    place(out.data, start, b);
+    if (kept) kept.cache.embedded += b;
     onDone(b);
   }
-  for (let k = 0; k < (phi?.length ?? 0); k++) {
-    if (!Number.isFinite(phi![k]))
+  const result: Float32Array = phi ?? new Float32Array(0);
+  for (let k = 0; k < result.length; k++) {
+    if (!Number.isFinite(result[k]))
       throw new InputError(
         m.file,
         `the embedding ${quote(m.cut.embedding)} of sample ` +
-          `${Math.floor(k / dim) + 1} holds ${phi![k]}; expected finite numbers`,
+          `${Math.floor(k / dim) + 1} holds ${result[k]}; expected finite numbers`,
       );
   }
-  return { phi: phi ?? new Float32Array(0), dim };
+  if (kept) kept.cache.put(kept.digests, result, dim);
+  return { phi: result, dim };
+}
+
+/** The runtime, opened on first use (a pass answered from kept vectors never loads the model) and closed after. */
+function lazyRunner(m: OpenedModel, state: RunState): { get: () => Promise<EmbeddingRunner>; close(): Promise<void> } {
+  let opened: Promise<EmbeddingRunner> | undefined;
+  return {
+    get: () =>
+      (opened ??= openRunner(m.cutBytes, m.cut.input, m.cut.embedding, m.file).then((r) => {
+        state.runtime = r.description;
+        return r;
+      })),
+    close: async () => {
+      if (opened) await (await opened).dispose();
+    },
+  };
 }
 
 /** What the runtime was, for the results (set by whichever pass opened it). */
@@ -160,24 +211,26 @@ export function imageEmbedder(
   m: OpenedModel,
   ctx: EmbedContext,
   state: RunState,
+  cache?: EmbeddingCache,
 ): (files: ImageFile[]) => Promise<{ x: Float32Array; dims: number }> {
   const img = m.image!;
   const sampleShape =
     img.layout === 'NCHW' ? [img.channels, img.height, img.width] : [img.height, img.width, img.channels];
   return async (files) => {
-    const runner = await openRunner(m.cutBytes, m.cut.input, m.cut.embedding, m.file);
-    state.runtime = runner.description;
+    // An image's vector is a function of its bytes (and the model key the cache holds): its digest files it.
+    const kept = cache ? { cache, digests: await fileDigests(files) } : undefined;
+    const runner = lazyRunner(m, state);
     // onnxruntime-node runs on this thread: the images are decoded on another one, a batch ahead.
-    const decoder = new DecodeThread(img, m.spec);
+    let decoder: DecodeThread | undefined;
     let done = 0;
     try {
       const { phi, dim } = await embedBatches(
         m,
-        runner,
+        runner.get,
         files.length,
         IMAGE_BATCH,
         async (start, count) => ({
-          x: await decoder.decode(files.slice(start, start + count)),
+          x: await (decoder ??= new DecodeThread(img, m.spec)).decode(files.slice(start, start + count)),
           shape: [count, ...sampleShape],
         }),
         (count) => {
@@ -190,13 +243,25 @@ export function imageEmbedder(
           });
         },
         ctx.signal,
+        kept,
       );
-      return { x: phi, dims: dim };
+      // Every image taken from the cache: the width is the kept one (an empty set has none).
+      return { x: phi, dims: dim || (cache?.keptDim ?? 0) };
     } finally {
-      await decoder.close();
-      await runner.dispose();
+      await decoder?.close();
+      await runner.close();
     }
   };
+}
+
+/** Digests of the image files' bytes, read a few at a time (readImageBytes refuses what is not a regular file). */
+async function fileDigests(files: ImageFile[]): Promise<string[]> {
+  const out: string[] = [];
+  for (let s = 0; s < files.length; s += IMAGE_BATCH) {
+    const bufs = await Promise.all(files.slice(s, s + IMAGE_BATCH).map(readImageBytes));
+    for (const buf of bufs) out.push(sampleDigest(buf));
+  }
+  return out;
 }
 
 export async function embedWithModel(
@@ -205,6 +270,7 @@ export async function embedWithModel(
   files: DatasetFiles,
   ctx: EmbedContext,
   state: RunState = {},
+  cache?: EmbeddingCache,
 ): Promise<ModelFeatures> {
   let train: Float32Array;
   let test: Float32Array;
@@ -218,15 +284,14 @@ export async function embedWithModel(
           `[${m.cut.inputShape.join(', ')}]; expected an image folder or a JSONL ` +
           `of image paths`,
       );
-    if (state.runtime === undefined)
+    if (state.runtime === undefined && !cache?.taken)
       throw new Error("an image model must embed while loading: pass imageEmbedder() as the loader's imageFeatures");
     ({ dims: dim } = data);
     ({ x: train } = data.train);
     ({ x: test } = data.test);
   } else {
     const inputs = await tableInputs(m, data, files);
-    const runner = await openRunner(m.cutBytes, m.cut.input, m.cut.embedding, m.file);
-    state.runtime = runner.description;
+    const runner = lazyRunner(m, state);
     try {
       const total = data.train.y.length + data.test.y.length;
       let done = 0;
@@ -234,7 +299,7 @@ export async function embedWithModel(
       const embed = (x: Float32Array, n: number) =>
         embedBatches(
           m,
-          runner,
+          runner.get,
           n,
           ROW_BATCH,
           async (start, count) => ({ x: x.subarray(start * width, (start + count) * width), shape: [count, width] }),
@@ -243,12 +308,14 @@ export async function embedWithModel(
             ctx.report({ stage: 'features', done, total, message: `embedding with ${path.basename(m.file)}` });
           },
           ctx.signal,
+          // A row's vector is a function of its model input: the input's bytes file it.
+          cache ? { cache, digests: rowDigests(x, n, width) } : undefined,
         );
       const a = await embed(inputs.train, data.train.y.length);
       const b = await embed(inputs.test, data.test.y.length);
       [train, test, dim] = [a.phi, b.phi, a.dim || b.dim];
     } finally {
-      await runner.dispose();
+      await runner.close();
     }
   }
   const initHead = m.cut.head ? headInDataOrder(m, data, dim) : undefined;
@@ -258,7 +325,7 @@ export async function embedWithModel(
     dim,
     ...(initHead ? { initHead } : {}),
     // The bytes of the model and the preprocessing it was run with: a saved fit of other ones is not this fit.
-    contentKey: `onnx ${m.contentHash} preprocess ${JSON.stringify(m.spec)}`,
+    contentKey: modelKey(m),
     source: {
       kind: 'onnx',
       file: m.file,
@@ -267,10 +334,32 @@ export async function embedWithModel(
         `${path.basename(m.file)}${m.specFile ? `, preprocessing ${path.basename(m.specFile)}` : ''}`,
       embeddingOutput: m.cut.embedding,
       embeddingDim: dim,
-      ...(state.runtime ? { runtime: state.runtime } : {}),
+      ...runtimeNote(state, cache),
       outOfSample: 'cross-fitted',
     },
   };
+}
+
+/** Which runtime computed the vectors, or that they were all kept from an earlier run on this model. */
+function runtimeNote(state: RunState, cache: EmbeddingCache | undefined): { runtime?: string } {
+  if (state.runtime) {
+    const kept = cache?.taken ? ` (${cache.taken.toLocaleString('en-US')} vectors kept from an earlier run)` : '';
+    return { runtime: `${state.runtime}${kept}` };
+  }
+  return cache?.taken
+    ? { runtime: `none: all ${cache.taken.toLocaleString('en-US')} vectors kept from an earlier run` }
+    : {};
+}
+
+/** What a model's vectors depend on besides the sample: its bytes and the preprocessing it runs with. */
+export function modelKey(m: OpenedModel): string {
+  return `onnx ${m.contentHash} preprocess ${JSON.stringify(m.spec)} embedding ${m.cut.embedding}`;
+}
+
+/** Digests of the rows of a model input matrix. */
+function rowDigests(x: Float32Array, n: number, width: number): string[] {
+  const bytes = new Uint8Array(x.buffer, x.byteOffset, n * width * 4);
+  return Array.from({ length: n }, (_, i) => sampleDigest(bytes.subarray(i * width * 4, (i + 1) * width * 4)));
 }
 
 /**

@@ -48,7 +48,11 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
 
   const backend = await initBackend(options.backend);
   // The user's own features (embeddings, an ONNX model) or null for a model trained here.
-  const source = await prepareFeatureSource(options, report);
+  const source = await prepareFeatureSource(
+    options,
+    report,
+    options.fitPath ? { file: besideFit(options.fitPath).embeddings, log: options.onFitCache } : undefined,
+  );
   report({ stage: 'load', done: 0, total: 1 });
   const runContext = { backend: backend.name, workers: resolveWorkers(options.workers, folds + 1) };
   let data = await loadDataset(options.datasetPath, {

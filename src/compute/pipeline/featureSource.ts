@@ -14,7 +14,8 @@ import { loadEmbeddings, type DatasetFiles } from '../data/embeddings/embeddingS
 import { type FeatureSourceOptions, usesFrozenFeatures } from '../data/embeddings/options';
 import { loadUserProbabilities } from '../data/embeddings/userProbabilities';
 import { InputError } from '../errors';
-import { embedWithModel, imageEmbedder, openModel } from '../onnx/embedModel';
+import { embedWithModel, imageEmbedder, modelKey, openModel } from '../onnx/embedModel';
+import { type EmbeddingCache, MAX_KEPT_BYTES, openEmbeddingCache, saveEmbeddingCache } from '../onnx/embeddingCache';
 import type { LoadOptions } from '../data';
 import type { LoadedDataset } from '../types';
 import type { FrozenFeatures } from './fitFrozen';
@@ -36,6 +37,7 @@ export interface PreparedSource {
 export async function prepareFeatureSource(
   options: AnalyzeOptions & FeatureSourceOptions,
   loadReport: (p: Progress) => void = () => {},
+  keep?: KeptEmbeddings,
 ): Promise<PreparedSource | null> {
   if (!usesFrozenFeatures(options)) {
     if (options.embeddingOutput !== undefined || options.preprocessFile !== undefined) {
@@ -78,12 +80,14 @@ export async function prepareFeatureSource(
   if (options.modelFile !== undefined) {
     const model = await openModel(options.modelFile, options.embeddingOutput, options.preprocessFile);
     const state = {};
+    const cache = keep ? await openEmbeddingCache(keep.file, modelKey(model)) : undefined;
     return {
       loadOptions: model.image
-        ? { imageFeatures: imageEmbedder(model, { signal: options.signal, report: loadReport }, state) }
+        ? { imageFeatures: imageEmbedder(model, { signal: options.signal, report: loadReport }, state, cache) }
         : {},
       async features(data, ctx) {
-        const f = await embedWithModel(model, data, files, { signal: ctx.signal, report: ctx.report }, state);
+        const f = await embedWithModel(model, data, files, { signal: ctx.signal, report: ctx.report }, state, cache);
+        if (keep && cache) await keepEmbeddings(keep, cache);
         return { data: withFeatures(data, f.train, f.test, f.dim), frozen: await withProbabilities(data, f) };
       },
     };
@@ -104,6 +108,31 @@ export async function prepareFeatureSource(
       return { data: withFeatures(data, e.train, e.test, e.dim), frozen: await withProbabilities(data, frozen) };
     },
   };
+}
+
+/** Where the user's model's vectors are kept between runs (beside the saved fit), and the log line of what happened. */
+export interface KeptEmbeddings {
+  file: string;
+  log?: (message: string) => void;
+}
+
+async function keepEmbeddings(keep: KeptEmbeddings, cache: EmbeddingCache): Promise<void> {
+  const total = cache.taken + cache.embedded;
+  if (cache.taken > 0)
+    keep.log?.(
+      `took ${cache.taken.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} embeddings from ${keep.file}`,
+    );
+  // Keeping them only saves time later: failing to save (a full disk) must not fail this run.
+  await saveEmbeddingCache(keep.file, cache).then(
+    (outcome) => {
+      if (outcome === 'saved') keep.log?.(`embeddings saved to ${keep.file}`);
+      if (outcome === 'too large')
+        keep.log?.(
+          `the embeddings were not kept (${Math.round(cache.vectorBytes / 2 ** 20)} MB, more than ${MAX_KEPT_BYTES / 2 ** 20} MB)`,
+        );
+    },
+    (error: Error) => keep.log?.(`the embeddings were not saved: ${error.message}`),
+  );
 }
 
 /** One feature source at a time, and no option that only a model trained here uses. */

@@ -43,7 +43,9 @@ export interface FrozenFeatures {
  */
 export function frozenFingerprint(dataFingerprint: string, frozen: FrozenFeatures): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ data: dataFingerprint, source: frozen.source, content: frozen.contentKey ?? null }));
+  // Which runtime computed the vectors (or that they were kept from an earlier run) is not what they are.
+  const { runtime: _runtime, ...source } = frozen.source;
+  h.update(JSON.stringify({ data: dataFingerprint, source, content: frozen.contentKey ?? null }));
   for (const [name, a] of [
     ['initHead', frozen.initHead],
     ['userOosProbs', frozen.userOosProbs],

@@ -72,7 +72,8 @@ export class ResultsCache {
       return 0;
     }
     // The fit and what is kept beside it: `<fit>.scores` (exact), `<fit>.scores.cg` (an iterative method's solves,
-    // pipeline/scoreCache.ts), `<fit>.neighbours` (pipeline/neighbourCache.ts).
+    // pipeline/scoreCache.ts), `<fit>.neighbours` (pipeline/neighbourCache.ts), `<fit>.embeddings`
+    // (onnx/embeddingCache.ts).
     const kept = path.basename(keep);
     const old = names.filter(
       (n) => /^fit-[0-9a-f]+\.bin(\.[a-z.]+)?$/.test(n) && n !== kept && !n.startsWith(`${kept}.`),

@@ -112,6 +112,12 @@ const SIGNALS: Record<
     higherIsSuspicious: true,
     meaning: 'how far this sample pulls the model toward itself; high for wrong labels and unusual inputs',
   },
+  duplicateLabelConflict: {
+    label: 'duplicate with another label',
+    value: (t) => t.duplicateLabelConflict ?? 0,
+    higherIsSuspicious: true,
+    meaning: 'share of the other copies of this record (exact or near duplicates) that carry another label',
+  },
 };
 
 /** Results written before suspicion said its own weights used these (the margin, loss and self-influence). */
@@ -190,7 +196,7 @@ export function buildDetail(
         `${(classes - listed).toLocaleString('en-US')} classes share ` +
         `${rest.toFixed(2)}.`;
     }
-    const weights = index.results.labelIssues.suspicion?.signals ?? OLDER_WEIGHTS;
+    const weights: readonly SignalWeight[] = index.results.labelIssues.suspicion?.signals ?? OLDER_WEIGHTS;
     view.signals = weights.flatMap(({ name, weight }) => {
       const signal = SIGNALS[name];
       const ranks = percentiles(index, name);
@@ -205,6 +211,35 @@ export function buildDetail(
         },
       ];
     });
+    view.suspicionNote = suspicionNote(t, weights, view.signals);
   }
   return view;
 }
+
+type SignalWeight = { name: string; weight: number; floor?: number };
+
+/**
+ * How the listed percentiles give the sample's suspicion: their weighted mean, or — when an evidence signal
+ * (a duplicate carrying another label) lifted the sample to its floor (mislabel/suspicion.ts) — that floor, said
+ * as such, so the numbers on screen add up.
+ */
+function suspicionNote(t: TrainRecord, weights: readonly SignalWeight[], shown: DetailView['signals']): string {
+  const score = t.suspicion.toFixed(2);
+  const mean = shown.reduce((a, g) => a + g.weight * g.percentile, 0);
+  const meanText = `the weighted mean of the percentiles above (${mean.toFixed(2)})`;
+  for (const w of weights) {
+    const signal = SIGNALS[w.name];
+    if (w.floor === undefined || !signal) continue;
+    const lift = Math.min(Math.max(signal.value(t), 0), 1) * w.floor;
+    // The engine takes the larger of the two; a lift that did not win leaves the mean as the score.
+    if (lift > mean + 1e-9 && Math.abs(lift - t.suspicion) < 1e-9)
+      return (
+        `The suspicion (${score}) is raised above ${meanText} by its ${signal.label} ` +
+        `(${fmt2(signal.value(t))} × ${fmt2(w.floor)}): a sample whose duplicate carries another label ranks at ` +
+        `least with the samples the held-out models confidently place in another class. A rank, not a probability.`
+      );
+  }
+  return `The suspicion (${score}) is ${meanText}: a rank, not a probability.`;
+}
+
+const fmt2 = (x: number) => x.toFixed(2);

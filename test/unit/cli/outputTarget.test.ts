@@ -232,10 +232,10 @@ describe('the CLI', () => {
   );
 
   test(
-    '--fit-cache whose kept solves or neighbour searches (<fit>.scores.cg, <fit>.neighbours) are a link to the ' +
+    '--fit-cache whose kept solves, searches or vectors (<fit>.scores.cg, .neighbours, .embeddings) link to the ' +
       'dataset: exit 2 before any work, the dataset byte-identical',
     async () => {
-      for (const kept of ['fit.bin.scores.cg', 'fit.bin.neighbours']) {
+      for (const kept of ['fit.bin.scores.cg', 'fit.bin.neighbours', 'fit.bin.embeddings']) {
         const dir = fresh();
         const data = dataset(dir);
         const before = fs.readFileSync(data);

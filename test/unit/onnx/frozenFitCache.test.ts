@@ -12,11 +12,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { analyze, type AnalyzeRun } from '../../../src/compute/pipeline/analyze';
+import type { AnalyzeRun } from '../../../src/compute/pipeline/analyze';
 import { frozenFingerprint } from '../../../src/compute/pipeline/fitFrozen';
 import { createRng } from '../../../src/compute/random';
 import type { ResultsFile } from '../../../src/compute/results/schema';
 import { initBackend } from '../../../src/compute/tf/backend';
+import { analyzeWithLog } from './analyzeWithLog';
 import { makeMlp, mlpBytes } from './models';
 
 const CLASSES = ['a', 'b', 'c'];
@@ -60,18 +61,7 @@ function comparable(r: ResultsFile): Omit<ResultsFile, 'timings' | 'createdAt'> 
   return rest;
 }
 
-async function run(options: Partial<AnalyzeRun>): Promise<{ results: ResultsFile; log: string }> {
-  const log: string[] = [];
-  const results = await analyze({
-    datasetPath: table,
-    folds: 2,
-    workers: 1,
-    seed: 2,
-    ...options,
-    onFitCache: (line) => log.push(line),
-  });
-  return { results, log: log.join('\n') };
-}
+const run = (options: Partial<AnalyzeRun>) => analyzeWithLog({ datasetPath: table, ...options });
 
 /** Rewrites `file` with `edit` applied to its bytes, keeping its size and putting back its mtime. */
 function rewriteKeepingSizeAndMtime(file: string, edit: (bytes: Buffer) => Buffer): void {

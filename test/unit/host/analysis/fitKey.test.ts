@@ -63,9 +63,9 @@ test('one saved fit per dataset stays on disk: older fits and everything kept be
   const keep = cache.fitPath(ds, 'aaaa');
   const old = cache.fitPath(ds, 'bbbb');
   const results = cache.resultsPath(ds, 'cccc');
-  const beside = ['', '.scores', '.scores.cg', '.neighbours'];
+  const beside = ['', '.scores', '.scores.cg', '.neighbours', '.embeddings'];
   const files = [...beside.map((e) => `${keep}${e}`), ...beside.map((e) => `${old}${e}`), results];
   for (const f of files) writeFileSync(f, 'x');
-  assert.equal(await cache.pruneFits(ds, keep), 4);
-  assert.deepEqual(files.map(existsSync), [true, true, true, true, false, false, false, false, true]);
+  assert.equal(await cache.pruneFits(ds, keep), beside.length);
+  assert.deepEqual(files.map(existsSync), [...beside.map(() => true), ...beside.map(() => false), true]);
 });

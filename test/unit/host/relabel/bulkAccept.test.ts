@@ -168,7 +168,7 @@ describe('the detail pane', () => {
     ]);
   });
 
-  test("the signals' percentiles, weighted, give back the engine's suspicion of every sample", () => {
+  test('weighted signal percentiles give back each suspicion, or the pane names the floor that lifted it', () => {
     let seed = 7;
     const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const n = 40;
@@ -183,6 +183,8 @@ describe('the detail pane', () => {
     const y = new Int32Array(n);
     const loss = Array.from({ length: n }, () => rnd() * 3);
     const self = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 - oosProbs[i * C] : rnd()));
+    // A few samples whose duplicates carry another label: an evidence signal with a floor.
+    const conflict = Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 1 : i % 11 === 0 ? 0.5 : 0));
     const suspicion = suspicionScores({
       oosProbs,
       y,
@@ -190,6 +192,7 @@ describe('the detail pane', () => {
       checked: [
         { name: 'trainLoss', values: loss, higherIsSuspicious: true },
         { name: 'selfInfluence', values: self, higherIsSuspicious: true },
+        { name: 'duplicateLabelConflict', values: conflict, higherIsSuspicious: true, evidence: true },
       ],
     });
     const given = (i: number) => oosProbs[i * C];
@@ -211,6 +214,7 @@ describe('the detail pane', () => {
       selfInfluence: self[i],
       suspicion: suspicion.scores[i],
       likelyLabelIssue: false,
+      duplicateLabelConflict: conflict[i],
     }));
     const results = {
       dataset: { classes: ['a', 'b', 'c', 'd'], format: 'imagefolder' },
@@ -220,15 +224,27 @@ describe('the detail pane', () => {
       labelIssues: { suspicion: { explanation: suspicion.explanation, signals: suspicion.signals } },
     } as unknown as ResultsFile;
     const index = new ResultsIndex(results);
+    const floor = suspicion.signals.find((s) => s.floor !== undefined)!.floor!;
+    let lifted = 0;
     for (const t of train) {
       const d = buildDetail(index, 'train', t.id, new Map(), {}, undefined, undefined)!;
       const mean = d.signals.reduce((a, g) => a + g.weight * g.percentile, 0);
-      assert.ok(Math.abs(mean - t.suspicion) < 1e-12, `sample ${t.id}: ${mean} vs ${t.suspicion}`);
+      if (/raised above/.test(d.suspicionNote!)) {
+        // Lifted by the floor: the score is the conflict share times the floor, above the weighted mean.
+        lifted++;
+        assert.ok(Math.abs(t.suspicion - conflict[t.id] * floor) < 1e-12, `sample ${t.id}`);
+        assert.ok(mean < t.suspicion, `sample ${t.id}: mean ${mean}`);
+        assert.match(d.suspicionNote!, /duplicate with another label/);
+      } else {
+        assert.ok(Math.abs(mean - t.suspicion) < 1e-12, `sample ${t.id}: ${mean} vs ${t.suspicion}`);
+        assert.match(d.suspicionNote!, new RegExp(`weighted mean of the percentiles above \\(${mean.toFixed(2)}\\)`));
+      }
       assert.deepEqual(
         d.probabilities.map((p) => p.label),
         ['b', 'a'],
       );
       assert.match(d.probabilityNote!, /the other 2 classes share 0\.10/);
     }
+    assert.ok(lifted > 0 && lifted < n, `${lifted} of ${n} lifted: both cases must be exercised`);
   });
 });
