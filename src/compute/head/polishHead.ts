@@ -12,12 +12,13 @@
  * Hessian anew), and the factor is then checked against the Hessian at the
  * returned head through exact float64 Hessian-vector products: its measured
  * deviation η = ‖L⁻¹ĤL⁻ᵀ − I‖₂ is the bound every influence value carries
- * (fastFactor.ts), and above NEARBY_HESSIAN_TOLERANCE the Hessian is formed
+ * (fastFactor.ts), and above its tolerance (NEARBY_HESSIAN_TOLERANCE where the
+ * Hessian is expensive, else MIXED_PRECISION.tolerance) the Hessian is formed
  * and factored at the returned head instead.
  */
 import { throwIfAborted } from '../cancel';
 import { operatorDeviation } from '../linalg/blockedCholesky';
-import { dampedSolve, type FactorInfo, fastDampedCholesky } from '../linalg/fastFactor';
+import { dampedSolve, type FactorInfo, fastDampedCholesky, MIXED_PRECISION } from '../linalg/fastFactor';
 import {
   type HeadData,
   type HeadShape,
@@ -59,6 +60,11 @@ export interface PolishOptions {
   signal?: AbortSignal;
   /** Progress of the Hessian's formation (its blocks), the stage's dominant cost. */
   onProgress?: (done: number, total: number, message: string) => void;
+  /**
+   * Largest accepted η of a factor formed before the returned head; default NEARBY_HESSIAN_TOLERANCE when the
+   * Hessian is expensive to form again (EXPENSIVE_HESSIAN), else MIXED_PRECISION.tolerance.
+   */
+  nearbyTolerance?: number;
 }
 
 /**
@@ -69,6 +75,12 @@ export interface PolishOptions {
  * the Hessian between two points within a Newton step of each other is not rounding.
  */
 export const NEARBY_HESSIAN_TOLERANCE = 1e-3;
+
+/**
+ * Multiply-adds of one Hessian (n·D²·C²) above which forming it again costs more than the looser tolerance
+ * (~2 s of matMul); below it the factor must meet MIXED_PRECISION.tolerance, as a float32-rounded one does.
+ */
+const EXPENSIVE_HESSIAN = 1e10;
 
 /** Power-iteration steps of the deviation check (each one exact Hessian-vector product). */
 const DEVIATION_STEPS = 12;
@@ -134,6 +146,9 @@ export function polishHeadNewton(
     }
   }
   let deviation = current.deviation;
+  const d = shape.featureDim + 1;
+  const expensive = data.n * d * d * shape.numClasses * shape.numClasses > EXPENSIVE_HESSIAN;
+  const nearbyTolerance = options.nearbyTolerance ?? (expensive ? NEARBY_HESSIAN_TOLERANCE : MIXED_PRECISION.tolerance);
   if (!current.formedAtHead) {
     // Ĥ·x = (H(head) + δI)·x, exact in float64, against the factor of the Hessian where it was formed.
     const damping = current.damping;
@@ -142,7 +157,7 @@ export function polishHeadNewton(
       for (let q = 0; q < p; q++) out[q] = hx[q] + damping * x[q];
     };
     deviation = operatorDeviation(apply, current.factor, p, DEVIATION_STEPS, signal);
-    if (deviation > NEARBY_HESSIAN_TOLERANCE) {
+    if (deviation > nearbyTolerance) {
       current = factorHere('forming the Hessian at the optimum');
       deviation = current.deviation;
     }

@@ -11,6 +11,7 @@ import { fitHead } from '../../../src/compute/head/fitHead';
 import { NEARBY_HESSIAN_TOLERANCE, polishHeadNewton } from '../../../src/compute/head/polishHead';
 import { headHessian, type HeadShape } from '../../../src/compute/head/softmaxHead';
 import { choleskySolve, dampedCholesky } from '../../../src/compute/linalg/cholesky';
+import { MIXED_PRECISION } from '../../../src/compute/linalg/fastFactor';
 import { initBackend } from '../../../src/compute/tf/backend';
 import { sampleGradient } from '../../../bench/study/newtonStepInfluence';
 import { blobs } from '../../helpers/synthetic';
@@ -36,7 +37,11 @@ for (const c of [3, 12]) {
     // Where the engine starts: L-BFGS stopped at a mean gradient of 1e-5, so the steps have work to do.
     const start = fitHead(train, shape, l2, { meanGradTolerance: 1e-5 }).head;
     const blocks: number[] = [];
-    const polished = polishHeadNewton(train, shape, l2, start, { onProgress: (done) => blocks.push(done) });
+    // The looser tolerance of an expensive Hessian (this one is cheap: by default it would be formed again).
+    const polished = polishHeadNewton(train, shape, l2, start, {
+      onProgress: (done) => blocks.push(done),
+      nearbyTolerance: NEARBY_HESSIAN_TOLERANCE,
+    });
     assert.ok(polished.newtonSteps >= 1, 'no step was taken: the test checks nothing');
     assert.equal(polished.hessians, 1);
     assert.ok(polished.meanGradNorm <= 1e-9, `mean gradient ${polished.meanGradNorm}`);
@@ -97,4 +102,27 @@ test('steps that stall form the Hessian again, and the result still meets the bo
   assert.ok(polished.hessians >= 2, `formed ${polished.hessians} time(s)`);
   assert.ok(polished.meanGradNorm <= 1e-9, `mean gradient ${polished.meanGradNorm}`);
   assert.ok(polished.factorInfo.deviation <= NEARBY_HESSIAN_TOLERANCE);
+});
+
+test('a cheap Hessian is formed again at the optimum unless the first factor meets the mixed-precision bound', () => {
+  const f = 6;
+  const c = 5;
+  const shape: HeadShape = { featureDim: f, numClasses: c };
+  const train = blobs(400, f, c, 41, 0.1, 1.5);
+  const l2 = train.n * 1e-3;
+  const start = fitHead(train, shape, l2, { meanGradTolerance: 1e-5 }).head;
+  const polished = polishHeadNewton(train, shape, l2, start);
+  assert.ok(polished.newtonSteps >= 1);
+  assert.ok(polished.factorInfo.deviation <= MIXED_PRECISION.tolerance, `η = ${polished.factorInfo.deviation}`);
+  // Independently: the factor against the float64 Hessian formed at the returned head.
+  const p = (f + 1) * c;
+  const reference = dampedCholesky(headHessian(train, shape, polished.probs, l2), p, polished.damping);
+  let worst = 0;
+  for (let i = 0; i < train.n; i += 9) {
+    const g = sampleGradient(train, shape, polished.probs, i);
+    const s = dot(g, choleskySolve(reference.factor, p, g));
+    worst = Math.max(worst, Math.abs(dot(g, choleskySolve(polished.factor, p, g)) - s) / s);
+  }
+  const eta = polished.factorInfo.deviation;
+  assert.ok(worst <= eta / (1 - eta) + 1e-10, `self-influence deviates by ${worst}`);
 });
