@@ -12,6 +12,10 @@
  *  - each model being trained: its parameters, their gradients and Adam's
  *    two moments, plus a copy on the way back (parameters × 4 × 6); the main
  *    thread keeps every trained model's weights (1 + folds copies);
+ *  - each fold model's head refit (parallel/runTrainTask.ts): its fold's
+ *    last-layer features, a copy in the training thread — for logistic
+ *    regression (trained beside the MLP by `--model auto`) the inputs
+ *    themselves, as wide as the data;
  *  - the head: the float64 Hessian and its factor when the exact method
  *    factors it (measured ≈ 32 bytes per Hessian entry, wasm Gram included),
  *    the test samples' gradients, the features of the last layer;
@@ -72,6 +76,8 @@ export interface RunShape {
   influence: 'exact' | 'iterative' | 'other';
   /** Test samples explained by an iterative method (each keeps a gradient). */
   explain: number;
+  /** `--model auto` on a table or text: logistic regression's fold models are trained beside `kind`'s. */
+  logregBeside?: boolean;
 }
 
 export interface MemoryEstimate {
@@ -127,7 +133,12 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
   const features = rows * s.dims * 4;
   // A fold trains on (folds-1)/folds of the rows; the main model on all of them.
   const perModel = parameters * BYTES_PER_TRAINED_PARAMETER + FOLD_COPIES * s.nTrain * s.dims * 4;
-  const training = workers * perModel + workers * WORKER_BYTES;
+  // A fold model's head refit holds its fold's features in the thread, beside what training grew: measured on
+  // 168,355 short texts under --model auto (logistic regression's features are the 513 inputs), peak 2,353 MB
+  // where the estimate without this term said 1,638.
+  const refitDim = Math.max(featureDim, s.logregBeside ? s.dims : 0);
+  const refit = ((s.nTrain * (s.folds - 1)) / s.folds) * refitDim * 4;
+  const training = workers * (perModel + refit + WORKER_BYTES);
   const keptModels = (s.folds + 1) * parameters * 4;
   const head =
     rows * featureDim * 8 +

@@ -214,6 +214,8 @@ export function runShape(options: AnalyzeOptions, data: SampleShape, workers: nu
     influence:
       choice === 'gif' || iterative ? 'iterative' : head <= maxExact && choice !== 'tracin' ? 'exact' : 'other',
     explain: (options.explain ?? DEFAULTS.explain) + (options.explainIds?.length ?? 0),
+    // As pipeline/fit.ts decides it: auto cross-fits both models on tables and text, not on images.
+    logregBeside: (options.model ?? DEFAULTS.model) === 'auto' && !data.imageShape,
   };
 }
 
