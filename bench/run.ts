@@ -8,6 +8,7 @@
  *   scaling    wall time and peak memory against N (to 100,000) and P (to 5,000)
  *   issues     duplicates, leakage, outliers and harmful samples planted in the MNIST demo
  *   solvers    cg, lissa and gif on the digits MLP and cg on the MNIST logreg head, batched against one at a time
+ *   targets    issue 18's speed targets: many classes, head P = 5000, the digits logreg against numpy/scikit-learn
  * Each section is wrapped: a failure is reported and the others still run.
  * Progress goes to stderr.
  */
@@ -28,6 +29,7 @@ import { runOnnx } from './sections/onnx';
 import { runIssuesBench } from './sections/issues';
 import { runMemoryShapesOnly, runScaling, type ScalingSection } from './sections/scaling';
 import { runSolvers } from './sections/solvers';
+import { runTargets } from './sections/targets';
 
 async function main(): Promise<number> {
   let args;
@@ -104,6 +106,7 @@ async function main(): Promise<number> {
       ['onnx', () => runOnnx({ quick: args.quick, tempDir })],
       ['issues', () => runIssuesBench({ quick: args.quick, tempDir })],
       ['solvers', () => runSolvers({ quick: args.quick })],
+      ['targets', () => runTargets({ quick: args.quick, runs: args.runs, tempDir, outDir: args.outDir })],
     ];
     for (const [name, run] of plan) {
       if (!selected(name)) continue;
@@ -172,6 +175,7 @@ function mergeEarlier(results: BenchResults, outDir: string, only: SectionName):
 
 async function guarded<T>(run: () => Promise<T>): Promise<SectionOutcome<T>> {
   const t0 = performance.now();
+  const startedAt = new Date().toISOString();
   const start = os.loadavg().map(round2);
   try {
     const data = await run();
@@ -179,6 +183,7 @@ async function guarded<T>(run: () => Promise<T>): Promise<SectionOutcome<T>> {
       ok: true,
       seconds: (performance.now() - t0) / 1000,
       loadAverage: { start, end: os.loadavg().map(round2) },
+      startedAt,
       data,
     };
   } catch (err) {
@@ -187,6 +192,7 @@ async function guarded<T>(run: () => Promise<T>): Promise<SectionOutcome<T>> {
       ok: false,
       seconds: (performance.now() - t0) / 1000,
       loadAverage: { start, end: os.loadavg().map(round2) },
+      startedAt,
       error: (err as Error).stack ?? String(err),
     };
   }

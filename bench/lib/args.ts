@@ -1,7 +1,7 @@
 /** Command-line flags of `npm run bench -- …`. */
 import path from 'node:path';
 
-export const SECTIONS = ['e2e', 'detection', 'kernels', 'scaling', 'onnx', 'issues', 'solvers'] as const;
+export const SECTIONS = ['e2e', 'detection', 'kernels', 'scaling', 'onnx', 'issues', 'solvers', 'targets'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 const ALIASES: Record<string, SectionName> = {
@@ -25,6 +25,8 @@ const ALIASES: Record<string, SectionName> = {
   solvers: 'solvers',
   solver: 'solvers',
   iterative: 'solvers',
+  targets: 'targets',
+  target: 'targets',
 };
 
 export interface BenchArgs {
@@ -47,11 +49,12 @@ export interface BenchArgs {
   memoryShapes: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only e2e|detection|kernels|scaling|onnx|issues] [--runs n] [--out dir] [--keep-temp]
+export const USAGE = `usage: npm run bench -- [--quick] [--only e2e|detection|kernels|scaling|onnx|issues|solvers|targets] [--runs n] [--out dir] [--keep-temp]
 
   --quick       a subset that finishes in a few minutes (1 run each); the report says so
   --only <s>    run one section: e2e (MNIST end to end), detection (mislabel ranking), kernels (GFLOP/s), scaling (time and memory vs N and P), onnx (your own model: embedding throughput),
-                issues (duplicates, leakage, outliers, harmful samples)
+                issues (duplicates, leakage, outliers, harmful samples), solvers (cg/lissa/gif batched),
+                targets (issue 18's speed targets: many classes, head P = 5000, digits logreg against numpy)
   --runs <n>    repetitions per timed configuration (default 3; 1 with --quick)
   --out <dir>   where REPORT.md, latest.json and the plots go (default bench/results, or bench/results/quick with --quick)
   --keep-temp   keep the generated datasets and results files (their folder is printed)

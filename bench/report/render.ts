@@ -2,6 +2,7 @@
 import { publicSection } from './publicSection';
 import { issuesSection } from './issuesSection';
 import { scalingSection } from './scalingSection';
+import { targetsSection } from './targetsSection';
 import { num, pct, spread, table } from '../lib/markdown';
 import { median, summarize } from '../lib/stats';
 import { RECALL_FRACTIONS, type RankingQuality } from '../lib/ranking';
@@ -57,6 +58,7 @@ export function renderReport(r: BenchResults): string {
     ['onnx', () => onnxSection(r)],
     ['issues', () => (r.sections.issues?.ok ? issuesSection(r.sections.issues.data) : [])],
     ['solvers', () => (r.sections.solvers?.ok ? solverSection(r.sections.solvers.data) : [])],
+    ['targets', () => (r.sections.targets?.ok ? targetsSection(r.sections.targets.data) : [])],
   ];
   for (const [name, render] of sections) {
     const s = r.sections[name as keyof BenchResults['sections']];
@@ -103,6 +105,7 @@ function title(name: string): string {
         onnx: '5. Your own ONNX model',
         issues: '6. Data issues beyond labels',
         solvers: '7. Iterative solvers (cg, lissa, gif)',
+        targets: '8. Speed targets (issue 18)',
       } as Record<string, string>
     )[name] ?? name
   );

@@ -4,14 +4,16 @@ import type { E2eSection } from '../sections/endToEnd';
 import type { KernelSection } from '../sections/kernels';
 import type { OnnxSection } from '../sections/onnx';
 import type { SolverSection } from '../sections/solvers';
+import type { TargetsSection } from '../sections/targets';
 import type { ScalingSection } from '../sections/scaling';
 import type { IssuesBench } from '../sections/issues';
 import type { InProcessProbe } from '../lib/probeInProcess';
 import type { MachineInfo } from '../lib/machine';
 
+/** `startedAt`: when the section started (absent in sections measured before 2026-12-03). */
 export type SectionOutcome<T> =
-  | { ok: true; seconds: number; loadAverage: { start: number[]; end: number[] }; data: T }
-  | { ok: false; seconds: number; loadAverage: { start: number[]; end: number[] }; error: string };
+  | { ok: true; seconds: number; loadAverage: { start: number[]; end: number[] }; startedAt?: string; data: T }
+  | { ok: false; seconds: number; loadAverage: { start: number[]; end: number[] }; startedAt?: string; error: string };
 
 export interface BenchResults {
   schema: 1;
@@ -33,6 +35,7 @@ export interface BenchResults {
     onnx?: SectionOutcome<OnnxSection>;
     issues?: SectionOutcome<IssuesBench>;
     solvers?: SectionOutcome<SolverSection>;
+    targets?: SectionOutcome<TargetsSection>;
   };
   /** With --merge: when the runs whose other sections were kept started. */
   mergedFrom?: string[];

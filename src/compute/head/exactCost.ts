@@ -30,8 +30,8 @@ export const EXACT_COST = {
   matMulGflops: 12,
   /** Float64 blocked JS kernels (blockedCholesky.ts). */
   float64Gflops: 2,
-  /** Newton steps whose Hessian is formed and factored (polishHead: usually 1–2). */
-  newtonSteps: 2,
+  /** Times the head's Hessian is formed and factored (polishHead: once, unless its Newton steps stall). */
+  hessians: 1,
   bytesPerEntry: 36,
 };
 
@@ -60,7 +60,7 @@ export interface ExactCostPrediction {
 export function predictExactCost(s: ExactCostInput): ExactCostPrediction {
   const p = s.parameters;
   const c = Math.max(1, s.numClasses);
-  const steps = EXACT_COST.newtonSteps;
+  const steps = EXACT_COST.hessians;
   const hessian = steps * s.nTrain * p * p * (1 + 1 / c);
   const factor = (steps * p * p * p) / 3;
   const inverse = (p * p * p) / 3;

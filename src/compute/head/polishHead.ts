@@ -1,13 +1,32 @@
 /**
  * Newton steps on the softmax head in Float64. The float32 L-BFGS phase
  * stalls at a gradient of ~1e-5 per sample (its rounding floor); from there
- * Newton converges quadratically, so one or two steps reach the float64
- * floor. The Cholesky factor of the Hessian is returned for reuse by exact
- * influence, which needs exactly this matrix.
+ * a few Newton steps reach the float64 floor. The Cholesky factor of the
+ * Hessian is returned for reuse by exact influence, which needs the Hessian
+ * at the returned head.
+ *
+ * Forming the Hessian costs n·D²·C² (26 classes × 16k samples: ~9 s), far
+ * more than a step, so it is formed once, where L-BFGS stopped: the steps
+ * reuse its factor (each shrinks the gradient by about the factor's deviation
+ * from the Hessian there; a step that shrinks it less than 10× forms the
+ * Hessian anew), and the factor is then checked against the Hessian at the
+ * returned head through exact float64 Hessian-vector products: its measured
+ * deviation η = ‖L⁻¹ĤL⁻ᵀ − I‖₂ is the bound every influence value carries
+ * (fastFactor.ts), and above its tolerance (NEARBY_HESSIAN_TOLERANCE where the
+ * Hessian is expensive, else MIXED_PRECISION.tolerance) the Hessian is formed
+ * and factored at the returned head instead.
  */
 import { throwIfAborted } from '../cancel';
-import { dampedSolve, type FactorInfo, fastDampedCholesky } from '../linalg/fastFactor';
-import { type HeadData, type HeadShape, headHessian, headObjective, headProbabilities } from './softmaxHead';
+import { operatorDeviation } from '../linalg/blockedCholesky';
+import { dampedSolve, type FactorInfo, fastDampedCholesky, MIXED_PRECISION } from '../linalg/fastFactor';
+import {
+  type HeadData,
+  type HeadShape,
+  headHessian,
+  headHessianVectorProduct,
+  headObjective,
+  headProbabilities,
+} from './softmaxHead';
 
 export interface PolishedHead {
   head: Float64Array;
@@ -16,8 +35,13 @@ export interface PolishedHead {
   /** Cholesky factor of H + damping·I, H the Hessian at the last Newton point. */
   factor: Float64Array;
   damping: number;
-  /** Which Cholesky routine produced `factor`, and its measured deviation (fastFactor.ts). */
+  /**
+   * Which Cholesky routine produced `factor`, and its measured deviation from the damped Hessian at `head`
+   * (fastFactor.ts): from the routine's rounding, and from the Hessian having been formed a few steps earlier.
+   */
   factorInfo: FactorInfo;
+  /** Times the Hessian was formed (1 unless the steps from the first one stalled or the check failed). */
+  hessians: number;
   gradNorm: number;
   meanGradNorm: number;
   newtonSteps: number;
@@ -29,12 +53,44 @@ function norm(v: Float64Array): number {
   return Math.sqrt(s);
 }
 
+export interface PolishOptions {
+  maxSteps?: number;
+  meanGradTolerance?: number;
+  minDamping?: number;
+  signal?: AbortSignal;
+  /** Progress of the Hessian's formation (its blocks), the stage's dominant cost. */
+  onProgress?: (done: number, total: number, message: string) => void;
+  /**
+   * Largest accepted η of a factor formed before the returned head; default NEARBY_HESSIAN_TOLERANCE when the
+   * Hessian is expensive to form again (EXPENSIVE_HESSIAN), else MIXED_PRECISION.tolerance.
+   */
+  nearbyTolerance?: number;
+}
+
+/**
+ * Largest accepted η of a factor formed where L-BFGS stopped, against the Hessian at the returned head: every
+ * influence value stays within η/(1−η) ≤ 0.1% of the one from the Hessian at the head (self-influence relative,
+ * scores in units of √(s_t·s_i)). Measured η there is typically 1–2e-4 (tests), the old polish returned such a
+ * factor unchecked whenever one step converged; ten times the mixed-precision tolerance, as the deviation of
+ * the Hessian between two points within a Newton step of each other is not rounding.
+ */
+export const NEARBY_HESSIAN_TOLERANCE = 1e-3;
+
+/**
+ * Multiply-adds of one Hessian (n·D²·C²) above which forming it again costs more than the looser tolerance
+ * (~2 s of matMul); below it the factor must meet MIXED_PRECISION.tolerance, as a float32-rounded one does.
+ */
+const EXPENSIVE_HESSIAN = 1e10;
+
+/** Power-iteration steps of the deviation check (each one exact Hessian-vector product). */
+const DEVIATION_STEPS = 12;
+
 export function polishHeadNewton(
   data: HeadData,
   shape: HeadShape,
   l2: number,
   start: Float64Array,
-  options: { maxSteps?: number; meanGradTolerance?: number; minDamping?: number; signal?: AbortSignal } = {},
+  options: PolishOptions = {},
 ): PolishedHead {
   const objective = headObjective(data, shape, l2);
   const p = start.length;
@@ -45,15 +101,20 @@ export function polishHeadNewton(
   let gradNorm = norm(grad);
   let probs = headProbabilities(data, shape, head);
   const { signal } = options;
-  const factorAt = (hessian: Float64Array) => ({
-    hessian,
-    ...fastDampedCholesky(hessian, p, options.minDamping ?? 0, signal),
-  });
-  let current = factorAt(headHessian(data, shape, probs, l2, signal));
+  let hessians = 0;
+  const factorHere = (message: string) => {
+    hessians++;
+    const hessian = headHessian(data, shape, probs, l2, signal, (done, total) =>
+      options.onProgress?.(done, total, message),
+    );
+    const f = fastDampedCholesky(hessian, p, options.minDamping ?? 0, signal);
+    return { hessian, ...f, formedAtHead: true };
+  };
+  let current = factorHere('forming the Hessian');
   let steps = 0;
-  const maxSteps = options.maxSteps ?? 3;
+  const maxSteps = options.maxSteps ?? 6;
   while (gradNorm > tolerance && steps < maxSteps) {
-    // A mixed-precision factor is refined against the Hessian here: Newton steps stay float64-exact.
+    // A mixed-precision factor is refined against its Hessian here: each step solves that Hessian exactly.
     const direction = dampedSolve(current.hessian, p, current, grad);
     // Damped Newton: halve until the objective does not increase.
     let step = 1;
@@ -72,22 +133,43 @@ export function polishHeadNewton(
       step *= 0.5;
     }
     if (!accepted) break;
+    const before = gradNorm;
     head = Float64Array.from(trial);
     grad.set(trialGrad);
     gradNorm = norm(grad);
     steps++;
     probs = headProbabilities(data, shape, head);
-    if (gradNorm > tolerance && steps < maxSteps) {
-      current = factorAt(headHessian(data, shape, probs, l2, signal));
+    current.formedAtHead = false;
+    // The factor of an earlier point converges linearly; when that stops paying, form the Hessian here.
+    if (gradNorm > tolerance && steps < maxSteps && gradNorm > 0.1 * before) {
+      current = factorHere('forming the Hessian again (the steps stalled)');
     }
   }
-  const { factor, damping, precision, deviation } = current;
+  let deviation = current.deviation;
+  const d = shape.featureDim + 1;
+  const expensive = data.n * d * d * shape.numClasses * shape.numClasses > EXPENSIVE_HESSIAN;
+  const nearbyTolerance = options.nearbyTolerance ?? (expensive ? NEARBY_HESSIAN_TOLERANCE : MIXED_PRECISION.tolerance);
+  if (!current.formedAtHead) {
+    // Ĥ·x = (H(head) + δI)·x, exact in float64, against the factor of the Hessian where it was formed.
+    const damping = current.damping;
+    const apply = (x: Float64Array, out: Float64Array) => {
+      const hx = headHessianVectorProduct(data, shape, probs, l2, x);
+      for (let q = 0; q < p; q++) out[q] = hx[q] + damping * x[q];
+    };
+    deviation = operatorDeviation(apply, current.factor, p, DEVIATION_STEPS, signal);
+    if (deviation > nearbyTolerance) {
+      current = factorHere('forming the Hessian at the optimum');
+      deviation = current.deviation;
+    }
+  }
+  const { factor, damping, precision } = current;
   return {
     head,
     probs,
     factor,
     damping,
     factorInfo: { precision, deviation },
+    hessians,
     gradNorm,
     meanGradNorm: gradNorm / Math.max(data.n, 1),
     newtonSteps: steps,

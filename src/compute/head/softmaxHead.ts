@@ -136,6 +136,8 @@ export function perSampleGradients(
  *   H[(j,c),(l,d)] = Σ_i φ̃_ij φ̃_il (p_ic δ_cd − p_ic p_id) + l2·δ.
  * Built block by block: block (c,d) is Φ̃ᵀ·diag(a_cd)·Φ̃, one float32 matMul
  * on the fast backend each (C(C+1)/2 of them), accumulated into Float64.
+ * `onBlock(done, total)` follows the blocks: n·D²·C² multiply-adds in all, the
+ * largest single cost of a many-class head (26 classes × 16k samples: ~90 G).
  */
 export function headHessian(
   data: HeadData,
@@ -143,6 +145,7 @@ export function headHessian(
   probs: Float64Array,
   l2: number,
   signal?: AbortSignal,
+  onBlock?: (done: number, total: number) => void,
 ): Float64Array {
   const { featureDim: f, numClasses: c } = shape;
   const d = f + 1;
@@ -156,6 +159,8 @@ export function headHessian(
     phiT[f * n + i] = 1;
   }
   const weights = new Float32Array(n);
+  const blocks = (c * (c + 1)) / 2;
+  let done = 0;
   tf.tidy(() => {
     const phiTTensor = tf.tensor2d(phiT, [d, n]);
     const phiTensor = tf.transpose(phiTTensor);
@@ -178,6 +183,8 @@ export function headHessian(
           }
         }
       }
+      done += c - ca;
+      onBlock?.(done, blocks);
     }
   });
   for (let q = 0; q < p; q++) hessian[q * p + q] += l2;

@@ -8,11 +8,12 @@
  * w = L⁻¹g, so that every influence is a dot product w_tᵀw_i: the whitening
  * and the train × test products are float32 matMuls on the fast backend,
  * streamed over blocks of training samples so memory stays O(block·P),
- * never O(n·P).
+ * never O(n·P). The whitening skips L⁻ᵀ's zero half (triangularProduct.ts).
  */
 import { invertLowerBlocked } from '../linalg/blockedCholesky';
 import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
 import { matMul, transpose } from '../linalg/matmul';
+import { LowerTransposeProduct } from '../linalg/triangularProduct';
 import { throwIfAborted } from '../cancel';
 import { type HeadData, type HeadShape, headParameterCount, perSampleGradients } from '../head/softmaxHead';
 import { TopKTracker } from './topK';
@@ -40,23 +41,31 @@ export interface InfluenceScores {
   topK: TopKTracker;
 }
 
-function whiten(gradients: Float32Array, rows: number, p: number, inverseFactorT: Float32Array): Float32Array {
-  // W = G·L⁻ᵀ, i.e. row r is L⁻¹ g_r.
-  return matMul(gradients, rows, p, inverseFactorT, p);
-}
-
 export function computeExactHeadInfluence(input: ExactInfluenceInput): InfluenceScores {
-  const { train, test, shape } = input;
-  const p = headParameterCount(shape);
+  const p = headParameterCount(input.shape);
   // L⁻¹ is rounded to float32 for the whitening products anyway; its O(P³) update runs as float32
   // matMuls (right-hand sides accumulated in float64) when the head is large enough to pay.
   const mixed = p >= MIXED_PRECISION.minSize && fastMatMulAvailable();
   const inverseFactor = invertLowerBlocked(input.factor, p, mixed, input.signal);
-  const inverseFactorT = transpose(Float32Array.from(inverseFactor), p, p);
+  // W = G·L⁻ᵀ, i.e. row r is L⁻¹ g_r.
+  const whitening = new LowerTransposeProduct(inverseFactor, p);
+  try {
+    return influenceFromWhitening(input, p, whitening);
+  } finally {
+    whitening.dispose();
+  }
+}
+
+function influenceFromWhitening(
+  input: ExactInfluenceInput,
+  p: number,
+  whitening: LowerTransposeProduct,
+): InfluenceScores {
+  const { train, test, shape } = input;
 
   const testGradients = new Float32Array(test.n * p);
   perSampleGradients(test, shape, input.testProbs, 0, test.n, testGradients);
-  const whitenedTest = whiten(testGradients, test.n, p, inverseFactorT);
+  const whitenedTest = whitening.multiply(testGradients, test.n);
 
   const selfInfluence = new Float64Array(train.n);
   const tracker = new TopKTracker(test.n, Math.min(input.topK, train.n));
@@ -70,7 +79,7 @@ export function computeExactHeadInfluence(input: ExactInfluenceInput): Influence
     const rows = end - start;
     const gradients = blockGradients.subarray(0, rows * p);
     perSampleGradients(train, shape, input.trainProbs, start, end, gradients);
-    const whitened = whiten(gradients, rows, p, inverseFactorT);
+    const whitened = whitening.multiply(gradients, rows);
     for (let r = 0; r < rows; r++) {
       let s = 0;
       for (let q = r * p; q < (r + 1) * p; q++) s += whitened[q] * whitened[q];

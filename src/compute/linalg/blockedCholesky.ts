@@ -333,6 +333,20 @@ function symmetricTimes(a: Float64Array, n: number, x: Float64Array, out: Float6
  * approaches ‖F‖ from below; callers keep a safety factor.
  */
 export function factorDeviation(a: Float64Array, l: Float64Array, n: number, steps = 12, signal?: AbortSignal): number {
+  return operatorDeviation((x, out) => symmetricTimes(a, n, x, out), l, n, steps, signal);
+}
+
+/**
+ * factorDeviation for a matrix given only as its product `apply(x, out)`: out = A·x (float64). Lets a factor of
+ * one matrix be checked against another that is never formed (the head's Hessian at a nearby point, polishHead.ts).
+ */
+export function operatorDeviation(
+  apply: (x: Float64Array, out: Float64Array) => void,
+  l: Float64Array,
+  n: number,
+  steps = 12,
+  signal?: AbortSignal,
+): number {
   let v = new Float64Array(n);
   // A deterministic start with weight in every direction.
   for (let i = 0; i < n; i++) v[i] = Math.sin(1 + 1.7 * i) + 0.5;
@@ -343,7 +357,7 @@ export function factorDeviation(a: Float64Array, l: Float64Array, n: number, ste
     throwIfAborted(signal);
     const u = Float64Array.from(v);
     backwardInPlace(l, n, u);
-    symmetricTimes(a, n, u, y);
+    apply(u, y);
     forwardInPlace(l, n, y);
     for (let i = 0; i < n; i++) y[i] -= v[i];
     estimate = Math.max(estimate, normalise(y));

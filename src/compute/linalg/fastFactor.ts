@@ -33,7 +33,11 @@ export const MIXED_PRECISION = { minSize: 768, tolerance: 1e-4 };
 export interface FactorInfo {
   /** Which routine produced the factor. */
   precision: 'float64' | 'mixed';
-  /** Measured η = ‖L⁻¹AL⁻ᵀ − I‖₂ of a mixed factor (0 for float64: its deviation is rounding only). */
+  /**
+   * Measured η = ‖L⁻¹AL⁻ᵀ − I‖₂ of the factor against the matrix it stands for: a mixed factor's rounding, or (from
+   * polishHead.ts) a factor of the head's Hessian a few Newton steps before the optimum against the Hessian there.
+   * 0 for a float64 factor of the matrix itself (its deviation is rounding only).
+   */
   deviation: number;
 }
 

@@ -215,6 +215,8 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
       else if (step === 'fit') report({ stage: 'fit', done: 0, total: 1 });
       else report({ stage: 'hessian', done: 0, total: 1, message: `${p} parameters` });
     },
+    onHessianProgress: (done, total, message) =>
+      report({ stage: 'hessian', done, total, message: `${message}: ${done}/${total} class-pair blocks` }),
     onLap: (stage) => ctx.clock.lap(stage),
   });
   return {

@@ -35,6 +35,8 @@ export interface HeadStageHooks {
   onStep?: (step: 'features' | 'fit' | 'hessian', parameters: number) => void;
   /** Called as each step ends: 'features', 'fitHead', 'hessian' (the results file's stage names). */
   onLap?: (stage: 'features' | 'fitHead' | 'hessian') => void;
+  /** The Hessian's formation, block by block (polishHead.ts). */
+  onHessianProgress?: (done: number, total: number, message: string) => void;
 }
 
 export function fitLastLayer(
@@ -66,7 +68,10 @@ export function fitLastLayer(
   let headDamping = 0;
   if (p <= maxExactParameters) {
     hooks.onStep?.('hessian', p);
-    const polished = polishHeadNewton(train, shape, l2, lbfgs.head, { signal: hooks.signal });
+    const polished = polishHeadNewton(train, shape, l2, lbfgs.head, {
+      signal: hooks.signal,
+      onProgress: hooks.onHessianProgress,
+    });
     ({ head, probs: trainProbs, factor, factorInfo, damping: headDamping } = polished);
     headGradientNorm = polished.meanGradNorm;
     throwIfAborted(hooks.signal);
