@@ -121,9 +121,10 @@ async function embedBatches(
   kept?: KeptVectors,
 ): Promise<{ phi: Float32Array; dim: number }> {
   const starts = Array.from({ length: Math.ceil(n / batch) }, (_, k) => k * batch);
-  const taken = starts.map((start) => kept?.cache.take(kept.digests.slice(start, start + batch)) ?? null);
+  // Which batches are answered from the kept vectors (taken one batch at a time, in the loop: no second copy).
+  const keptBatch = starts.map((start) => kept?.cache.has(kept.digests.slice(start, start + batch)) ?? false);
   const prepare = (k: number) => {
-    while (k < starts.length && taken[k]) k++;
+    while (k < starts.length && keptBatch[k]) k++;
     if (k >= starts.length) return null;
     const p = next(starts[k], Math.min(batch, n - starts[k]));
     // A failed prefetch is reported when its turn comes; until then it must not count as unhandled.
@@ -149,8 +150,8 @@ async function embedBatches(
     throwIfAborted(signal);
     const start = starts[k];
     const b = Math.min(batch, n - start);
-    if (taken[k]) {
-      place(taken[k]!, start, b);
+    if (keptBatch[k]) {
+      place(kept!.cache.take(kept!.digests.slice(start, start + b))!, start, b);
       onDone(b);
       continue;
     }

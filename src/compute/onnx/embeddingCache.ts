@@ -72,12 +72,16 @@ export class EmbeddingCache {
     return this.kept?.dim ?? 0;
   }
 
+  /** Whether every one of these samples is kept (then `take` answers them). */
+  has(digests: readonly string[]): boolean {
+    return this.kept !== null && digests.length > 0 && digests.every((d) => this.row.has(d));
+  }
+
   /** The kept vectors of these samples, back to back, or null when any of them is not kept. */
   take(digests: readonly string[]): Float32Array | null {
     const kept = this.kept;
-    if (!kept || digests.length === 0) return null;
+    if (!kept || !this.has(digests)) return null;
     const rows = digests.map((d) => this.row.get(d));
-    if (rows.some((r) => r === undefined)) return null;
     const out = new Float32Array(digests.length * kept.dim);
     rows.forEach((r, k) => out.set(kept.phi.subarray(r! * kept.dim, (r! + 1) * kept.dim), k * kept.dim));
     this.taken += digests.length;
