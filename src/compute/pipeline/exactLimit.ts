@@ -8,7 +8,7 @@
  */
 import os from 'node:os';
 import { affordableExactParameters } from '../head/exactCost';
-import { defaultMemoryLimitBytes, MB } from './memoryEstimate';
+import { defaultMemoryLimitBytes, MB, WORKING_BUDGET_BYTES } from './memoryEstimate';
 import type { AnalyzeOptions } from './options';
 
 export interface DataShape {
@@ -17,12 +17,16 @@ export interface DataShape {
   numClasses: number;
 }
 
-export function exactMemoryLimitBytes(options: Pick<AnalyzeOptions, 'maxMemoryMB'>): number {
-  return options.maxMemoryMB !== undefined ? options.maxMemoryMB * MB : defaultMemoryLimitBytes(os.totalmem());
+export function exactMemoryLimitBytes(options: Pick<AnalyzeOptions, 'maxMemoryMB' | 'maxSamples'>): number {
+  if (options.maxMemoryMB !== undefined) return options.maxMemoryMB * MB;
+  const total = defaultMemoryLimitBytes(os.totalmem());
+  // At default options the run is held to the working budget (validateRun.ts, usesWorkingBudget): a head factored
+  // against the whole machine's share was then refused by that check (MNIST 10k, logreg on the 784 pixels: 2.6 GB).
+  return options.maxSamples === undefined ? Math.min(total, WORKING_BUDGET_BYTES) : total;
 }
 
 export function resolveMaxExactParameters(
-  options: Pick<AnalyzeOptions, 'maxExactParameters' | 'maxMemoryMB'>,
+  options: Pick<AnalyzeOptions, 'maxExactParameters' | 'maxMemoryMB' | 'maxSamples'>,
   data: DataShape,
 ): number {
   return options.maxExactParameters ?? affordableExactParameters(data, exactMemoryLimitBytes(options));

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { affordableExactParameters, EXACT_COST, predictExactCost } from '../../../src/compute/head/exactCost';
 import { resolveMaxExactParameters } from '../../../src/compute/pipeline/exactLimit';
 import { resolveMethod } from '../../../src/compute/pipeline/influenceStage';
+import { validateRun } from '../../../src/compute/pipeline/validateRun';
+import type { LoadedDataset } from '../../../src/compute/types';
 
 const logreg784 = { nTrain: 8000, nTest: 2000, numClasses: 10 };
 
@@ -40,6 +42,25 @@ test('memory limits the exact head: under a small --max-memory-mb auto says cg a
   const { method, reason } = resolveMethod('auto', { ...logreg784, parameters: 7850 }, maxExact);
   assert.equal(method, 'cg');
   assert.match(reason, /too costly to factor: predicted/);
+});
+
+test('at default options the exact head fits the working budget: MNIST 10k logreg goes to cg, not to a refusal', () => {
+  // Factored against the machine's share, the 7850-parameter head was chosen exact and the run then refused by the
+  // 2 GB working budget's check ("about 2.6 GB … more than the limit of 2.0 GB").
+  const shape = { nTrain: 8000, nTest: 2000, numClasses: 10, dims: 784 };
+  const maxExact = resolveMaxExactParameters({}, shape);
+  assert.ok(maxExact < 7850, `limit ${maxExact}`);
+  const data = {
+    train: { y: new Int32Array(8000) },
+    test: { y: new Int32Array(2000) },
+    classes: Array.from({ length: 10 }, (_, k) => String(k)),
+    dims: 784,
+    imageShape: [28, 28, 1],
+  } as unknown as LoadedDataset;
+  const options = { datasetPath: 'mnist10k', model: 'logreg' as const };
+  assert.doesNotThrow(() => validateRun(options, data, { backend: 'wasm', workers: 2, availableBytes: 16 * 2 ** 30 }));
+  // Who sets the limit or the samples gets the machine's share, as before.
+  assert.ok(resolveMaxExactParameters({ maxSamples: 10000 }, shape) > maxExact);
 });
 
 test('--max-exact-parameters still wins over the prediction', () => {
