@@ -18,8 +18,8 @@ import {
   conjugateGradientBatch,
   generalizedInfluenceBatch,
   type HvpMany,
-  lissaBatch,
 } from '../solvers/batchSolvers';
+import { lissaBatch } from '../solvers/lissaBatch';
 import { extraDamping } from '../solvers/dampingPlan';
 import { estimateSpectrum } from '../solvers/lanczosEigen';
 import { lastAxisNeuronParameters, selectNeuronParameters, squaredNormPerNeuron } from '../solvers/neuronSelection';

@@ -1,6 +1,6 @@
 /**
  * The iterative solvers for MANY right-hand sides at once (issue 18 item 3):
- * CG, LiSSA and GIF's least squares, each right-hand side with its own
+ * CG, LiSSA (in lissaBatch.ts, on this file's control) and GIF's least squares, each right-hand side with its own
  * recurrence (its own step sizes and stopping test, exactly as the
  * one-at-a-time solvers the engine ran before, now kept for the benchmark's
  * "before" rows and as test references in bench/before/), but every iteration applies the operator to all
@@ -23,10 +23,6 @@
  * column that meets negative curvature (CG) or diverges (LiSSA) makes the
  * caller raise it for the whole batch and solve again.
  */
-import { deriveSeed } from '../random';
-import { DEFAULT_MIN_CURVATURE_RATIO, extraDamping } from './dampingPlan';
-import { DivergenceMonitor } from './divergenceMonitor';
-import { estimateSpectrum } from './lanczosEigen';
 import type { Hvp } from './types';
 import { axpy, dot, norm } from './vectors';
 
@@ -63,7 +59,7 @@ export interface BatchResult<R extends ColumnReport = ColumnReport> {
 }
 
 /** Tracks the batch's progress fraction (see the file comment). */
-class ProgressMeter {
+export class ProgressMeter {
   private best = 0;
   constructor(
     private readonly control: BatchControl,
@@ -91,10 +87,11 @@ class ProgressMeter {
   }
 }
 
-const pastDeadline = (control: BatchControl) => control.deadline !== undefined && performance.now() > control.deadline;
+export const pastDeadline = (control: BatchControl) =>
+  control.deadline !== undefined && performance.now() > control.deadline;
 
 /** (H + δI)·v for each v, from a batched product. */
-function damped(hvpMany: HvpMany, damping: number, counter: { calls: number }): HvpMany {
+export function damped(hvpMany: HvpMany, damping: number, counter: { calls: number }): HvpMany {
   return (vs, columns) => {
     if (vs.length === 0) return [];
     counter.calls++;
@@ -235,194 +232,6 @@ export function conjugateGradientBatch(
     });
   }
   return { xs, reports };
-}
-
-/** Iterations between the two residuals a LiSSA column's rate of decay is measured from (at least). */
-const PACE_WINDOW = 25;
-
-/**
- * A LiSSA column's share of its way: its residual falls geometrically, at the rate 1 − λ/scale of the slowest
- * eigen-direction still present, so the iterations left are ln(tolerance/residual)/ln(rate) with the rate measured
- * over the last 25–50 iterations (capped by the depth). A residual's log-scale share alone would say "half done"
- * after the fast directions' first few dozen steps and then crawl, so the time left would grow for minutes.
- */
-class GeometricPace {
-  private anchor = { iteration: 0, relative: 1 };
-  private previous: { iteration: number; relative: number } | undefined;
-  constructor(
-    private readonly tolerance: number,
-    private readonly depth: number,
-  ) {}
-
-  share(iteration: number, relative: number): number {
-    if (iteration - this.anchor.iteration >= PACE_WINDOW) {
-      this.previous = this.anchor;
-      this.anchor = { iteration, relative };
-    }
-    let total = this.depth;
-    const from = this.previous;
-    // Not from iteration 0: the first steps remove the well-curved directions far faster than the rest go.
-    if (from && from.iteration > 0 && relative > 0 && relative < from.relative) {
-      const rate = Math.log(relative / from.relative) / (iteration - from.iteration);
-      const left = Math.log(this.tolerance / relative) / rate;
-      total = Math.min(this.depth, iteration + Math.max(0, left));
-    }
-    return Math.min(1, iteration / Math.max(1, total));
-  }
-}
-
-export interface LissaBatchOptions {
-  damping: number;
-  tolerance: number;
-  /** Recursion steps per column. */
-  depth: number;
-  /** A scale from an earlier solve on the same operator; default from a Lanczos estimate of λ_max. */
-  scale?: number;
-  seed?: number;
-  maxRestarts?: number;
-}
-
-export interface LissaBatchResult extends BatchResult {
-  scale: number;
-  damping: number;
-}
-
-/**
- * Deterministic LiSSA (bench/before/lissa.ts without mini-batches) for every column at
- * once: hⱼ = b + hⱼ₋₁ − (H+δI)·hⱼ₋₁/scale, x = h/scale. One scale and one δ
- * for the batch; a column that diverges re-plans them from its update
- * direction (as bench/before/lissa.ts did) and the whole batch restarts.
- */
-export function lissaBatch(
-  hvpMany: HvpMany,
-  bs: readonly Float64Array[],
-  options: LissaBatchOptions,
-  control: BatchControl = {},
-): LissaBatchResult {
-  const size = bs[0]?.length ?? 0;
-  const seed = options.seed ?? 0;
-  const margin = 0.6; // exact HVPs: just above the λ_max/2 the series needs (bench/before/lissa.ts)
-  const single = singleHvp(hvpMany);
-  let damping = options.damping;
-  let scale = options.scale ?? 0;
-  let restarts = 0;
-  const bNorms = bs.map(norm);
-
-  const replan = (start: Float64Array | undefined): 'changed' | 'none' => {
-    const spectrum = estimateSpectrum(single, size, {
-      damping,
-      steps: Math.max(1, Math.min(size, 20)),
-      seed: deriveSeed(seed, 'lanczos', restarts),
-      start,
-    });
-    if (spectrum.min <= 0) {
-      const shift = extraDamping(spectrum, DEFAULT_MIN_CURVATURE_RATIO);
-      damping += shift;
-      scale = Math.max(scale, margin * (spectrum.upper + shift));
-      return 'changed';
-    }
-    if (margin * spectrum.upper > scale) {
-      scale = margin * spectrum.upper;
-      return 'changed';
-    }
-    return 'none';
-  };
-  if (options.scale === undefined) replan(undefined);
-  else if (!(options.scale > 0)) throw new Error(`LiSSA scale must be positive, got ${options.scale}`);
-
-  for (;;) {
-    const apply = damped(hvpMany, damping, { calls: 0 });
-    const meter = new ProgressMeter(control, options.tolerance);
-    const h = bs.map((b) => Float64Array.from(b));
-    const monitors = bs.map(() => new DivergenceMonitor(false));
-    const reports: ColumnReport[] = bs.map(() => ({
-      iterations: 0,
-      relativeResidual: 0,
-      converged: false,
-      cutShort: false,
-    }));
-    const updateNorm = bs.map(() => Infinity);
-    const pace = bs.map(() => new GeometricPace(options.tolerance, options.depth));
-    let active = bs.map((_, c) => c).filter((c) => bNorms[c] > 0);
-    let diverged: { direction: Float64Array | undefined } | undefined;
-    while (active.length > 0 && !diverged) {
-      const ahs = apply(
-        active.map((c) => h[c]),
-        active,
-      );
-      const next: number[] = [];
-      for (const [k, c] of active.entries()) {
-        const update = new Float64Array(size);
-        let u2 = 0;
-        let h2 = 0;
-        const hc = h[c];
-        const bc = bs[c];
-        const ah = ahs[k];
-        for (let i = 0; i < size; i++) {
-          const d = bc[i] - ah[i] / scale;
-          update[i] = d;
-          hc[i] += d;
-          u2 += d * d;
-          h2 += hc[i] * hc[i];
-        }
-        reports[c].iterations++;
-        updateNorm[c] = Math.sqrt(u2);
-        const verdict = monitors[c].push(Math.sqrt(u2), Math.sqrt(h2));
-        if (verdict !== 'ok') {
-          diverged = { direction: verdict === 'non-finite' ? undefined : update };
-          break;
-        }
-        const done = Math.sqrt(u2) <= options.tolerance * bNorms[c];
-        if (!done && reports[c].iterations >= options.depth && monitors[c].grewSinceBest()) {
-          diverged = { direction: update };
-          break;
-        }
-        if (!done && reports[c].iterations < options.depth) next.push(c);
-      }
-      active = next;
-      meter.report(active.map((c) => ({ share: pace[c].share(reports[c].iterations, updateNorm[c] / bNorms[c]) })));
-      if (active.length > 0 && !diverged && pastDeadline(control)) {
-        for (const c of active) reports[c].cutShort = true;
-        break;
-      }
-    }
-    if (diverged) {
-      if (restarts >= (options.maxRestarts ?? 30)) {
-        // Give up, stable: zero solutions with residual 1 (as bench/before/lissa.ts).
-        return {
-          xs: bs.map(() => new Float64Array(size)),
-          reports: bs.map(() => ({ iterations: 0, relativeResidual: 1, converged: false, cutShort: false })),
-          scale,
-          damping,
-        };
-      }
-      restarts++;
-      if (replan(diverged.direction) === 'none') scale *= 2;
-      continue;
-    }
-    const xs = h.map((v) => {
-      const x = Float64Array.from(v);
-      for (let i = 0; i < size; i++) x[i] /= scale;
-      return x;
-    });
-    // The true residual of every x (one more product), whatever the recursion said.
-    const live = bs.map((_, c) => c).filter((c) => bNorms[c] > 0);
-    const axs = apply(
-      live.map((c) => xs[c]),
-      live,
-    );
-    live.forEach((c, k) => {
-      let s = 0;
-      for (let i = 0; i < size; i++) {
-        const d = bs[c][i] - axs[k][i];
-        s += d * d;
-      }
-      reports[c].relativeResidual = Math.sqrt(s) / bNorms[c];
-      reports[c].converged = reports[c].relativeResidual <= options.tolerance;
-    });
-    for (const c of bs.keys()) if (bNorms[c] === 0) reports[c].converged = true;
-    return { xs, reports, scale, damping };
-  }
 }
 
 export interface GifBatchOptions {

@@ -15,8 +15,8 @@ import {
   conjugateGradientBatch,
   generalizedInfluenceBatch,
   type HvpMany,
-  lissaBatch,
 } from '../../../src/compute/solvers/batchSolvers';
+import { lissaBatch } from '../../../src/compute/solvers/lissaBatch';
 import { conjugateGradient } from '../../../bench/before/conjugateGradient';
 import { generalizedInfluenceSolve } from '../../../bench/before/generalizedInfluence';
 import { lissa } from '../../../bench/before/lissa';
