@@ -162,10 +162,11 @@ const LOAD_SHARE = 0.35;
  * estimated run takes at most SAMPLE_TARGET_SHARE of the limit, so the run stays within it even where the estimate
  * is low; undefined when the user chose the samples or the limit.
  */
-export function sampleBudget(options: AnalyzeOptions, ctx: RunContext): SampleBudget | undefined {
+export function sampleBudget(options: AnalyzeOptions, ctx: RunContext, heldBytes = 0): SampleBudget | undefined {
   if (!usesWorkingBudget(options)) return undefined;
   const { bytes } = memoryLimit(options, ctx);
-  const target = SAMPLE_TARGET_SHARE * bytes;
+  // heldBytes: memory already taken that the run's estimate does not count (frozenSample.ts).
+  const target = SAMPLE_TARGET_SHARE * bytes - heldBytes;
   return {
     label: formatMB(bytes),
     loadBytes: LOAD_SHARE * bytes,
