@@ -29,6 +29,7 @@ import { optionRef } from '../options/derive';
 import { checkEngineOptions } from '../options/validate';
 import { DEFAULTS, type AnalyzeOptions, resolvedKind } from './options';
 import { resolveMaxExactParameters } from './exactLimit';
+import { usesFrozenFeatures } from '../data/embeddings/options';
 
 /** Options checked before loading anything: each by its rule in the option table. */
 export function validateOptions(options: AnalyzeOptions): void {
@@ -222,6 +223,7 @@ export function runShape(options: AnalyzeOptions, data: SampleShape, workers: nu
     explain: (options.explain ?? DEFAULTS.explain) + (options.explainIds?.length ?? 0),
     // As pipeline/fit.ts decides it: auto cross-fits both models on tables and text, not on images.
     logregBeside: (options.model ?? DEFAULTS.model) === 'auto' && !data.imageShape,
+    frozen: usesFrozenFeatures(options),
   };
 }
 

@@ -71,7 +71,7 @@ function run(nTrain: number, nTest: number): { data: LoadedDataset; frozen: Froz
   };
 }
 
-const options = { datasetPath: 'emb.csv', model: 'logreg' as const };
+const options = { datasetPath: 'emb.csv', embeddingsFile: 'emb.npy', model: 'logreg' as const };
 
 /** A context whose limit (75% of the free memory it names) is `share` of what the run is estimated to need. */
 function contextFor(data: LoadedDataset, share: number): RunContext {
