@@ -9,8 +9,9 @@
  * of the same size was analyzed on a sample; it now gets the same treatment:
  * the largest stratified sample whose estimated run, beside the whole set's
  * vectors not yet collected, takes at most the loaders' share of the budget,
- * train and test each stratified by class, and the note the loaders write. A run that fits is left exactly as it is, and a
- * user who set the samples or the limit gets that, or validateRun's refusal.
+ * train and test each stratified by class, and the note the loaders write.
+ * A run that fits is left exactly as it is, and a user who set the samples
+ * or the limit gets that, or validateRun's refusal.
  */
 import { budgetSampleWarning, largestSample } from '../data/sampleBudget';
 import { stratifiedSubsample } from '../data/split';
