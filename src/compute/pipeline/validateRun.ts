@@ -29,6 +29,7 @@ import { optionRef } from '../options/derive';
 import { checkEngineOptions } from '../options/validate';
 import { DEFAULTS, type AnalyzeOptions, resolvedKind } from './options';
 import { resolveMaxExactParameters } from './exactLimit';
+import { usesFrozenFeatures } from '../data/embeddings/options';
 
 /** Options checked before loading anything: each by its rule in the option table. */
 export function validateOptions(options: AnalyzeOptions): void {
@@ -69,12 +70,9 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
   const estimate = estimateRunMemory(shape);
   const { bytes: limitBytes, working } = memoryLimit(options, ctx);
   const overWasm = ctx.backend === 'wasm' && estimate.perWorkerHeapBytes > WASM_HEAP_BYTES;
-  if (estimate.totalBytes <= limitBytes && !overWasm) return estimate;
+  const fits = (s: RunShape) => withinLimit(estimateRunMemory(s), limitBytes, ctx.backend);
+  if (fits(shape)) return estimate;
 
-  const fits = (s: RunShape) => {
-    const e = estimateRunMemory(s);
-    return e.totalBytes <= limitBytes && !(ctx.backend === 'wasm' && e.perWorkerHeapBytes > WASM_HEAP_BYTES);
-  };
   const ways: string[] = [];
   if (shape.kind !== 'logreg' && shape.hidden.length > 0) {
     const widest = Math.max(...shape.hidden);
@@ -116,6 +114,17 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
   );
 }
 
+/** Whether a run of this estimate stays within `limitBytes`, and within what one wasm thread can address. */
+function withinLimit(e: MemoryEstimate, limitBytes: number, backend: BackendName): boolean {
+  return e.totalBytes <= limitBytes && !(backend === 'wasm' && e.perWorkerHeapBytes > WASM_HEAP_BYTES);
+}
+
+/** Whether validateRun's memory check lets this run through (it refuses it otherwise). */
+export function runFitsLimit(options: AnalyzeOptions, data: LoadedDataset, ctx: RunContext): boolean {
+  const e = estimateRunMemory(runShape(options, dataShape(data), ctx.workers));
+  return withinLimit(e, memoryLimit(options, ctx).bytes, ctx.backend);
+}
+
 /**
  * Whether the default working budget applies: the user set neither maxSamples nor maxMemoryMB (who sets either
  * gets exactly that, or a refusal).
@@ -154,22 +163,20 @@ const LOAD_SHARE = 0.35;
  * estimated run takes at most SAMPLE_TARGET_SHARE of the limit, so the run stays within it even where the estimate
  * is low; undefined when the user chose the samples or the limit.
  */
-export function sampleBudget(options: AnalyzeOptions, ctx: RunContext): SampleBudget | undefined {
+export function sampleBudget(options: AnalyzeOptions, ctx: RunContext, heldBytes = 0): SampleBudget | undefined {
   if (!usesWorkingBudget(options)) return undefined;
   const { bytes } = memoryLimit(options, ctx);
-  const target = SAMPLE_TARGET_SHARE * bytes;
+  // heldBytes: memory already taken that the run's estimate does not count (frozenSample.ts).
+  const target = SAMPLE_TARGET_SHARE * bytes - heldBytes;
   return {
     label: formatMB(bytes),
     loadBytes: LOAD_SHARE * bytes,
-    fits: (s) => {
-      const e = estimateRunMemory(runShape(options, s, ctx.workers));
-      return e.totalBytes <= target && !(ctx.backend === 'wasm' && e.perWorkerHeapBytes > WASM_HEAP_BYTES);
-    },
+    fits: (s) => withinLimit(estimateRunMemory(runShape(options, s, ctx.workers)), target, ctx.backend),
   };
 }
 
 /** The shape of loaded data, as the estimate sees it. */
-function dataShape(data: LoadedDataset): SampleShape {
+export function dataShape(data: LoadedDataset): SampleShape {
   return {
     nTrain: data.train.y.length,
     nTest: data.test.y.length,
@@ -216,6 +223,7 @@ export function runShape(options: AnalyzeOptions, data: SampleShape, workers: nu
     explain: (options.explain ?? DEFAULTS.explain) + (options.explainIds?.length ?? 0),
     // As pipeline/fit.ts decides it: auto cross-fits both models on tables and text, not on images.
     logregBeside: (options.model ?? DEFAULTS.model) === 'auto' && !data.imageShape,
+    frozen: usesFrozenFeatures(options),
   };
 }
 
