@@ -8,10 +8,9 @@
  *   R(W) = Σ_i CE(softmax([φ_i,1]·W), y_i) + (l2 / 2)·‖W‖²,  l2 = n·weightDecay.
  * Parameter vector layout: index j·C + c is W[j][c] (row-major W).
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { throwIfAborted } from '../cancel';
 import type { Objective } from '../linalg/lbfgs';
-import { readAndDispose } from '../linalg/matmul';
+import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 
 /** Frozen features and labels of one split. */
 export interface HeadData {
@@ -131,13 +130,28 @@ export function perSampleGradients(
   }
 }
 
+/** Multiply-adds of forming the head's Hessian: n·D² for each of the C(C+1)/2 class pairs. */
+export function headHessianMacs(n: number, shape: HeadShape): number {
+  const d = shape.featureDim + 1;
+  const c = shape.numClasses;
+  return (n * d * d * c * (c + 1)) / 2;
+}
+
+/** Class-pair blocks per request: ~0.1 s of multiply-adds, an even number (two threads take half each). */
+function pairsPerBatch(n: number, d: number): number {
+  const perBlock = Math.max(n * d * d, 1);
+  return 2 * Math.max(1, Math.min(32, Math.round(1e8 / perBlock)));
+}
+
 /**
  * The Hessian of R at W, P × P in Float64:
  *   H[(j,c),(l,d)] = Σ_i φ̃_ij φ̃_il (p_ic δ_cd − p_ic p_id) + l2·δ.
  * Built block by block: block (c,d) is Φ̃ᵀ·diag(a_cd)·Φ̃, one float32 matMul
- * on the fast backend each (C(C+1)/2 of them), accumulated into Float64.
- * `onBlock(done, total)` follows the blocks: n·D²·C² multiply-adds in all, the
- * largest single cost of a many-class head (26 classes × 16k samples: ~90 G).
+ * on the fast backend each (C(C+1)/2 of them), accumulated into Float64; the
+ * blocks are independent, so with two threads (`split`, parallel/matrixHelper.ts)
+ * each takes half of every batch of them — the same bytes either way.
+ * `onBlock(done, total)` follows the blocks: n·D²·C(C+1)/2 multiply-adds in all
+ * (headHessianMacs), the largest single cost of a many-class head.
  */
 export function headHessian(
   data: HeadData,
@@ -146,47 +160,62 @@ export function headHessian(
   l2: number,
   signal?: AbortSignal,
   onBlock?: (done: number, total: number) => void,
+  split?: SplitProducts,
 ): Float64Array {
+  if (!split) {
+    const threads = defaultThreads(headHessianMacs(data.n, shape));
+    return withSplitProducts(threads, (own) => headHessian(data, shape, probs, l2, signal, onBlock, own));
+  }
   const { featureDim: f, numClasses: c } = shape;
   const d = f + 1;
   const p = d * c;
   const n = data.n;
   const hessian = new Float64Array(p * p);
-  // Φ̃ᵀ (D × n), with the bias column of ones appended as the last row.
+  // Φ̃ᵀ (D × n) and Φ̃ (n × D), with the bias column of ones appended.
   const phiT = new Float32Array(d * n);
+  const phi = new Float32Array(n * d);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < f; j++) phiT[j * n + i] = data.phi[i * f + j];
+    for (let j = 0; j < f; j++) {
+      const v = data.phi[i * f + j];
+      phiT[j * n + i] = v;
+      phi[i * d + j] = v;
+    }
     phiT[f * n + i] = 1;
+    phi[i * d + f] = 1;
   }
-  const weights = new Float32Array(n);
-  const blocks = (c * (c + 1)) / 2;
-  let done = 0;
-  tf.tidy(() => {
-    const phiTTensor = tf.tensor2d(phiT, [d, n]);
-    const phiTensor = tf.transpose(phiTTensor);
-    for (let ca = 0; ca < c; ca++) {
-      for (let cb = ca; cb < c; cb++) {
-        // One d×d block per class pair: 20,100 of them for 200 classes.
-        throwIfAborted(signal);
-        for (let i = 0; i < n; i++) {
-          const pa = probs[i * c + ca];
-          weights[i] = (ca === cb ? pa : 0) - pa * probs[i * c + cb];
-        }
-        const block = readAndDispose(
-          tf.tidy(() => tf.matMul(tf.mul(phiTTensor, tf.tensor2d(weights, [1, n])), phiTensor)),
-        );
-        for (let j = 0; j < d; j++) {
-          for (let l = 0; l < d; l++) {
-            const value = block[j * d + l];
-            hessian[(j * c + ca) * p + (l * c + cb)] = value;
-            hessian[(l * c + cb) * p + (j * c + ca)] = value;
-          }
+  split.put('phiT', phiT, d, n);
+  split.put('phi', phi, n, d);
+  const pairs: [number, number][] = [];
+  for (let ca = 0; ca < c; ca++) for (let cb = ca; cb < c; cb++) pairs.push([ca, cb]);
+  const batch = pairsPerBatch(n, d);
+  for (let from = 0; from < pairs.length; from += batch) {
+    throwIfAborted(signal);
+    const these = pairs.slice(from, from + batch);
+    const jobs = these.map(([ca, cb]) => {
+      const weights = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const pa = probs[i * c + ca];
+        weights[i] = (ca === cb ? pa : 0) - pa * probs[i * c + cb];
+      }
+      return { a: split.ref('phiT'), b: split.ref('phi'), scale: weights };
+    });
+    const blocks = split.run(
+      jobs,
+      jobs.map(() => 1),
+      signal,
+    );
+    these.forEach(([ca, cb], k) => {
+      const block = blocks[k];
+      for (let j = 0; j < d; j++) {
+        for (let l = 0; l < d; l++) {
+          const value = block[j * d + l];
+          hessian[(j * c + ca) * p + (l * c + cb)] = value;
+          hessian[(l * c + cb) * p + (j * c + ca)] = value;
         }
       }
-      done += c - ca;
-      onBlock?.(done, blocks);
-    }
-  });
+    });
+    onBlock?.(from + these.length, pairs.length);
+  }
   for (let q = 0; q < p; q++) hessian[q * p + q] += l2;
   return hessian;
 }

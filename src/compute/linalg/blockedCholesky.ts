@@ -23,6 +23,7 @@
  */
 import { throwIfAborted } from '../cancel';
 import { matMul, transpose } from './matmul';
+import { localProducts, type ProductJob, type ProductRunner } from './productJobs';
 
 /** Block width of the float64 routine: a 64-wide panel row (512 B) stays in L1 with its tile partners. */
 const BLOCK_64 = 64;
@@ -254,7 +255,13 @@ function diagonalInverseTransposed32(a: Float64Array, n: number, k0: number, kb:
  * float32 updates lost the smallest eigenvalues (κ beyond ~1e7): callers retry
  * in float64 before concluding anything about A.
  */
-export function choleskyMixed(a: Float64Array, n: number, signal?: AbortSignal, sizes: BlockSizes = {}): boolean {
+export function choleskyMixed(
+  a: Float64Array,
+  n: number,
+  signal?: AbortSignal,
+  sizes: BlockSizes = {},
+  runner: ProductRunner = localProducts,
+): boolean {
   const nb = sizes.block ?? BLOCK_MIXED;
   const chunk = sizes.chunk ?? CHUNK_MIXED;
   for (let k0 = 0; k0 < n; k0 += nb) {
@@ -275,20 +282,28 @@ export function choleskyMixed(a: Float64Array, n: number, signal?: AbortSignal, 
       const row = (r0 + r) * n + k0;
       for (let l = 0; l < kb; l++) a[row + l] = l21[r * kb + l];
     }
-    // A22 −= L21·L21ᵀ, lower triangle only, one block column of `chunk` columns per product.
+    // A22 −= L21·L21ᵀ, lower triangle only, one block column of `chunk` columns per product (the products are
+    // independent: the runner may spread them over two threads).
+    const jobs: ProductJob[] = [];
+    const costs: number[] = [];
     for (let c0 = 0; c0 < m; c0 += chunk) {
-      throwIfAborted(signal);
       const cw = Math.min(chunk, m - c0);
-      const right = transpose(l21.subarray(c0 * kb, (c0 + cw) * kb), cw, kb);
       const rows = m - c0;
-      const product = matMul(l21.subarray(c0 * kb), rows, kb, right, cw);
-      for (let r = 0; r < rows; r++) {
+      const right = transpose(l21.subarray(c0 * kb, (c0 + cw) * kb), cw, kb);
+      jobs.push({ a: { data: l21.slice(c0 * kb), rows, cols: kb }, b: { data: right, rows: kb, cols: cw } });
+      costs.push(rows * cw);
+    }
+    throwIfAborted(signal);
+    runner.run(jobs, costs, signal).forEach((product, j) => {
+      const c0 = j * chunk;
+      const cw = Math.min(chunk, m - c0);
+      for (let r = 0; r < m - c0; r++) {
         const row = (r0 + c0 + r) * n + r0 + c0;
         const last = Math.min(r, cw - 1);
         const src = r * cw;
         for (let c = 0; c <= last; c++) a[row + c] -= product[src + c];
       }
-    }
+    });
   }
   zeroUpper(a, n);
   return true;
@@ -427,6 +442,7 @@ export function invertLowerBlocked(
   mixed: boolean,
   signal?: AbortSignal,
   sizes: BlockSizes = {},
+  runner: ProductRunner = localProducts,
 ): Float64Array {
   const nb = sizes.block ?? (mixed ? BLOCK_INVERSE : BLOCK_64);
   const x = new Float64Array(n * n);
@@ -456,10 +472,21 @@ export function invertLowerBlocked(
       for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
       const xk = new Float32Array(kb * width);
       for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) xk[r * width + j] = x[(k0 + r) * n + j];
-      const update = matMul(panel, m, kb, xk, width);
+      // Two products over the panel's two halves of rows, always (the runner may give them to two threads).
+      const half = Math.ceil(m / 2);
+      const right = { data: xk, rows: kb, cols: width };
+      const halves = runner.run(
+        [
+          { a: { data: panel.subarray(0, half * kb), rows: half, cols: kb }, b: right },
+          { a: { data: panel.slice(half * kb), rows: m - half, cols: kb }, b: right },
+        ],
+        [half, m - half],
+        signal,
+      );
       for (let r = 0; r < m; r++) {
         const row = (r0 + r) * n;
-        const src = r * width;
+        const update = halves[r < half ? 0 : 1];
+        const src = (r < half ? r : r - half) * width;
         for (let j = 0; j < width; j++) x[row + j] -= update[src + j];
       }
     } else {

@@ -44,14 +44,15 @@ export class LowerTransposeProduct {
 
   /** G·Mᵀ for G rows × P row-major; the result is rows × P row-major. */
   multiply(g: Float32Array, rows: number): Float32Array {
+    return readAndDispose(tf.tidy(() => this.multiplyTensor(g, rows)));
+  }
+
+  /** multiply() as a tensor (call inside tf.tidy). */
+  multiplyTensor(g: Float32Array, rows: number): tf.Tensor2D {
     const p = this.p;
-    return readAndDispose(
-      tf.tidy(() => {
-        const gt = tf.tensor2d(g, [rows, p]);
-        const parts = this.pieces.map(({ end, u }) => tf.matMul(end === p ? gt : tf.slice(gt, [0, 0], [rows, end]), u));
-        return parts.length === 1 ? parts[0] : tf.concat(parts, 1);
-      }),
-    );
+    const gt = tf.tensor2d(g, [rows, p]);
+    const parts = this.pieces.map(({ end, u }) => tf.matMul(end === p ? gt : tf.slice(gt, [0, 0], [rows, end]), u));
+    return (parts.length === 1 ? parts[0] : tf.concat(parts, 1)) as tf.Tensor2D;
   }
 
   dispose(): void {
