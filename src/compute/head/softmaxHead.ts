@@ -130,6 +130,36 @@ export function perSampleGradients(
   }
 }
 
+/**
+ * perSampleGradients laid out transposed: column r of the P × (end − start) result `out` is g_{start+r} (the
+ * whitening multiplies L⁻¹ from the left, triangularProduct.ts). Written one feature at a time: C rows of `out`
+ * stream together.
+ */
+export function perSampleGradientsTransposed(
+  data: HeadData,
+  shape: HeadShape,
+  probs: Float64Array,
+  start: number,
+  end: number,
+  out: Float32Array,
+): void {
+  const { featureDim: f, numClasses: c } = shape;
+  const rows = end - start;
+  const residual = new Float64Array(rows * c);
+  for (let r = 0; r < rows; r++) {
+    const i = start + r;
+    for (let k = 0; k < c; k++) residual[r * c + k] = probs[i * c + k];
+    residual[r * c + data.y[i]] -= 1;
+  }
+  for (let j = 0; j <= f; j++) {
+    const base = j * c * rows;
+    for (let r = 0; r < rows; r++) {
+      const v = j === f ? 1 : data.phi[(start + r) * f + j];
+      for (let k = 0; k < c; k++) out[base + k * rows + r] = v * residual[r * c + k];
+    }
+  }
+}
+
 /** Multiply-adds of forming the head's Hessian: n·D² for each of the C(C+1)/2 class pairs. */
 export function headHessianMacs(n: number, shape: HeadShape): number {
   const d = shape.featureDim + 1;

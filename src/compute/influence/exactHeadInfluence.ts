@@ -19,9 +19,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { invertLowerBlocked } from '../linalg/blockedCholesky';
 import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
 import { readAndDispose, transpose } from '../linalg/matmul';
-import type { LowerTransposeProduct } from '../linalg/triangularProduct';
+import type { LowerProduct } from '../linalg/triangularProduct';
 import { throwIfAborted } from '../cancel';
-import { type HeadData, type HeadShape, headParameterCount, perSampleGradients } from '../head/softmaxHead';
+import { type HeadData, type HeadShape, headParameterCount, perSampleGradientsTransposed } from '../head/softmaxHead';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { TopKTracker } from './topK';
 
@@ -63,7 +63,7 @@ export function computeExactHeadInfluence(input: ExactInfluenceInput): Influence
     // matMuls (right-hand sides accumulated in float64) when the head is large enough to pay.
     const mixed = p >= MIXED_PRECISION.minSize && fastMatMulAvailable();
     const inverseFactor = Float32Array.from(invertLowerBlocked(input.factor, p, mixed, input.signal, {}, split));
-    // W = G·L⁻ᵀ, i.e. row r is L⁻¹ g_r.
+    // Wᵀ = L⁻¹·Gᵀ: column r is L⁻¹ g_r.
     split.putLower('whitening', inverseFactor, p);
     return influenceFromWhitening(input, p, split);
   });
@@ -80,31 +80,26 @@ function rowBlocks(n: number, most: number): number[] {
 }
 
 /**
- * One block of training rows: self-influence s_i = ‖L⁻¹g_i‖² (summed in float64) and, with the whitened test
- * gradients W_testᵀ (P × n_test), the scores W_test·W_blockᵀ laid out test-major (n_test × rows). Both threads
- * run this same code (parallel/serveMatrices.ts).
+ * One block of training rows, given their gradients as columns Gᵀ (P × rows): self-influence s_i = ‖L⁻¹g_i‖²
+ * (summed in float64) and, with the whitened test gradients W_test (n_test × P), the scores W_test·L⁻¹Gᵀ
+ * (n_test × rows, test-major as the top-k scan reads them). Both threads run this same code
+ * (parallel/serveMatrices.ts).
  */
 export function computeInfluenceOfBlock(
-  whitening: LowerTransposeProduct,
-  testT: tf.Tensor2D | undefined,
-  gradients: Float32Array,
+  whitening: LowerProduct,
+  test: tf.Tensor2D | undefined,
+  gradientsT: Float32Array,
   rows: number,
 ): { self: Float64Array; scores?: Float32Array } {
-  const whitened = tf.tidy(() => whitening.multiplyTensor(gradients, rows));
-  try {
-    const values = whitened.dataSync();
-    const p = whitened.shape[1];
-    const self = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) {
-      let s = 0;
-      for (let q = r * p; q < (r + 1) * p; q++) s += values[q] * values[q];
-      self[r] = s;
-    }
-    if (!testT) return { self };
-    return { self, scores: readAndDispose(tf.tidy(() => tf.transpose(tf.matMul(whitened, testT)))) };
-  } finally {
-    whitened.dispose();
+  const whitened = whitening.multiply(gradientsT, rows);
+  const self = new Float64Array(rows);
+  for (let q = 0; q < whitening.p; q++) {
+    const base = q * rows;
+    for (let r = 0; r < rows; r++) self[r] += whitened[base + r] * whitened[base + r];
   }
+  if (!test) return { self };
+  const p = whitening.p;
+  return { self, scores: readAndDispose(tf.tidy(() => tf.matMul(test, tf.tensor2d(whitened, [p, rows])))) };
 }
 
 function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: SplitProducts): InfluenceScores {
@@ -115,16 +110,16 @@ function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: Sp
   const tracker = new TopKTracker(test.n, Math.min(input.topK, train.n));
   const scoring = test.n > 0 && tracker.k > 0;
   if (scoring) {
-    const testGradients = new Float32Array(test.n * p);
-    perSampleGradients(test, shape, input.testProbs, 0, test.n, testGradients);
-    split.put('testT', transpose(whitening.multiply(testGradients, test.n), test.n, p), p, test.n);
+    const testGradientsT = new Float32Array(p * test.n);
+    perSampleGradientsTransposed(test, shape, input.testProbs, 0, test.n, testGradientsT);
+    split.put('test', transpose(whitening.multiply(testGradientsT, test.n), p, test.n), test.n, p);
   }
-  const testT = scoring ? split.local.tensor(split.ref('testT')) : undefined;
+  const testTensor = scoring ? split.local.tensor(split.ref('test')) : undefined;
 
   const starts = rowBlocks(train.n, input.blockSize ?? 2048);
   const gradientsOf = (b: number) => {
     const out = new Float32Array((starts[b + 1] - starts[b]) * p);
-    perSampleGradients(train, shape, input.trainProbs, starts[b], starts[b + 1], out);
+    perSampleGradientsTransposed(train, shape, input.trainProbs, starts[b], starts[b + 1], out);
     return out;
   };
   const use = (b: number, result: { self: Float64Array; scores?: Float32Array }) => {
@@ -134,30 +129,35 @@ function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: Sp
     if (result.scores) for (let t = 0; t < test.n; t++) tracker.offerRow(t, start, result.scores, t * rows, rows);
   };
   const blocks = starts.length - 1;
-  for (let b = 0; b < blocks; b += split.parallel ? 2 : 1) {
+  const step = split.parallel ? 2 : 1;
+  for (let b = 0; b < blocks; b += step) {
     throwIfAborted(signal);
     // With two threads the helper takes block b + 1 while this thread takes block b.
     let theirs = -1;
     if (split.parallel && b + 1 < blocks) {
-      const gradients = gradientsOf(b + 1);
+      const gradientsT = gradientsOf(b + 1);
       theirs = split.post(
         {
           type: 'influence',
           whitening: split.ref('whitening'),
-          testT: scoring ? split.ref('testT') : undefined,
-          nTest: scoring ? test.n : 0,
-          gradients,
+          test: scoring ? split.ref('test') : undefined,
+          gradientsT,
           rows: starts[b + 2] - starts[b + 1],
         },
-        [gradients.buffer as ArrayBuffer],
+        [gradientsT.buffer as ArrayBuffer],
       );
     }
-    use(b, computeInfluenceOfBlock(whitening, testT, gradientsOf(b), starts[b + 1] - starts[b]));
+    try {
+      use(b, computeInfluenceOfBlock(whitening, testTensor, gradientsOf(b), starts[b + 1] - starts[b]));
+    } catch (error) {
+      if (theirs >= 0) split.abandon();
+      throw error;
+    }
     if (theirs >= 0) {
       const reply = split.collect(theirs, signal);
       use(b + 1, { self: reply.f64[0], scores: reply.f32[0] });
     }
-    input.onProgress?.(starts[Math.min(b + (split.parallel ? 2 : 1), blocks)], train.n);
+    input.onProgress?.(starts[Math.min(b + step, blocks)], train.n);
   }
   return { selfInfluence, topK: tracker };
 }

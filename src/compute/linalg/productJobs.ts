@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readAndDispose } from './matmul';
-import { LowerTransposeProduct } from './triangularProduct';
+import { LowerProduct } from './triangularProduct';
 
 /** A matrix kept by name (MatrixStore), or rows × cols row-major values. */
 export type MatrixOperand = string | { data: Float32Array; rows: number; cols: number };
@@ -21,17 +21,17 @@ export interface ProductJob {
 /** Named float32 matrices on this thread's tfjs backend, and the products of jobs over them. */
 export class MatrixStore {
   private readonly tensors = new Map<string, tf.Tensor2D>();
-  private readonly lowers = new Map<string, LowerTransposeProduct>();
+  private readonly lowers = new Map<string, LowerProduct>();
 
   put(name: string, data: Float32Array, rows: number, cols: number): void {
     this.drop([name]);
     this.tensors.set(name, tf.tensor2d(data, [rows, cols]));
   }
 
-  /** Keeps G ↦ G·Mᵀ for the p × p lower-triangular M (triangularProduct.ts). */
+  /** Keeps X ↦ M·X for the p × p lower-triangular M (triangularProduct.ts). */
   putLower(name: string, m: ArrayLike<number>, p: number): void {
     this.drop([name]);
-    this.lowers.set(name, new LowerTransposeProduct(m, p));
+    this.lowers.set(name, new LowerProduct(m, p));
   }
 
   tensor(name: string): tf.Tensor2D {
@@ -40,7 +40,7 @@ export class MatrixStore {
     return t;
   }
 
-  lower(name: string): LowerTransposeProduct {
+  lower(name: string): LowerProduct {
     const l = this.lowers.get(name);
     if (!l) throw new Error(`internal error: no triangular factor named ${name}`);
     return l;

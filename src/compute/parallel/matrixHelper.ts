@@ -160,9 +160,15 @@ export class SplitProducts implements ProductRunner {
       });
     } else jobs.forEach((_, j) => mine.push(j));
     const id = theirs.length ? helper!.post({ type: 'products', jobs: theirs.map((j) => jobs[j]) }) : -1;
-    for (const j of mine) {
-      throwIfAborted(signal);
-      results[j] = this.local.product(jobs[j]);
+    try {
+      for (const j of mine) {
+        throwIfAborted(signal);
+        results[j] = this.local.product(jobs[j]);
+      }
+    } catch (error) {
+      // The helper may still be busy with its share: it is not reused.
+      if (helper) helper.broken = true;
+      throw error;
     }
     if (id >= 0) helper!.collect(id, signal).f32.forEach((r, k) => (results[theirs[k]] = r));
     return results;
@@ -176,6 +182,11 @@ export class SplitProducts implements ProductRunner {
 
   collect(id: number, signal?: AbortSignal): { f32: Float32Array[]; f64: Float64Array[] } {
     return this.helper!.collect(id, signal);
+  }
+
+  /** A posted request will not be collected (this thread failed meanwhile): the helper is not reused. */
+  abandon(): void {
+    if (this.helper) this.helper.broken = true;
   }
 
   dispose(): void {

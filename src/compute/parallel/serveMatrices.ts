@@ -24,8 +24,8 @@ function answer(store: MatrixStore, request: MatrixRequest): { f32: Float32Array
     case 'influence': {
       const { self, scores } = computeInfluenceOfBlock(
         store.lower(request.whitening),
-        request.testT === undefined ? undefined : store.tensor(request.testT),
-        request.gradients,
+        request.test === undefined ? undefined : store.tensor(request.test),
+        request.gradientsT,
         request.rows,
       );
       return { f32: scores ? [scores] : [], f64: [self] };
