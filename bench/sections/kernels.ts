@@ -498,7 +498,7 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
         shape: `P=${p}`,
         flops: cholFlops,
         flopsFormula: 'P³/3',
-        note: 'invertLowerBlocked(…, true), each update split in halves over a helper thread: what exact influence runs',
+        note: 'invertLowerBlocked(…, true), each update split in halves over a helper: what exact influence runs',
       },
       () => void withSplitProducts(2, (split) => invertLowerBlocked(factor, p, true, undefined, {}, split)),
       options.runs,

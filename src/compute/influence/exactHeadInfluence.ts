@@ -8,12 +8,12 @@
  * w = L⁻¹g, so that every influence is a dot product w_tᵀw_i: the whitening
  * and the train × test products are float32 matMuls on the fast backend,
  * streamed over blocks of training samples so memory stays O(block·P),
- * never O(n·P). The whitening skips L⁻ᵀ's zero half (triangularProduct.ts).
+ * never O(n·P). The whitening L⁻¹·Gᵀ skips L⁻¹'s zero half (triangularProduct.ts).
  *
  * On two cores (parallel/matrixHelper.ts) a worker thread takes every other block of training samples — whitening,
  * self-influence and scores, the same code — while this thread takes the others and scans the scores for the top
- * k in block order; L⁻¹'s updates are split the same way (blockedCholesky.ts). The blocks are fixed by n alone,
- * so the results are the same bytes with one thread or two.
+ * k in block order; L⁻¹'s updates are split in halves of rows (blockedCholesky.ts). The blocks are fixed by n
+ * alone, so the results are the same bytes with one thread or two.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { invertLowerBlocked } from '../linalg/blockedCholesky';
