@@ -250,7 +250,10 @@ export function headHessian(
   return hessian;
 }
 
-/** Sets H[r][s] = H[s][r] where r's class is above s's (index mod C), tile by tile so reads and writes stay near. */
+/**
+ * Sets H[r][s] = H[s][r] where r's class (index mod C) is above s's, or the same and r > s: a float32 block of one
+ * class with itself is symmetric only to rounding, H exactly. Tile by tile, so reads and writes stay near.
+ */
 function mirrorClassPairs(h: Float64Array, p: number, c: number): void {
   const tile = 64;
   for (let r0 = 0; r0 < p; r0 += tile) {
@@ -259,7 +262,10 @@ function mirrorClassPairs(h: Float64Array, p: number, c: number): void {
       const s1 = Math.min(s0 + tile, p);
       for (let r = r0; r < r1; r++) {
         const cr = r % c;
-        for (let s = s0; s < s1; s++) if (s % c < cr) h[r * p + s] = h[s * p + r];
+        for (let s = s0; s < s1; s++) {
+          const cs = s % c;
+          if (cs < cr || (cs === cr && s < r)) h[r * p + s] = h[s * p + r];
+        }
       }
     }
   }

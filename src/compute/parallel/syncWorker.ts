@@ -1,5 +1,5 @@
 /**
- * A worker thread of the pool (pool.ts's startWorker) that the engine talks to synchronously: the engine's
+ * A worker thread (startWorker.ts) that the engine talks to synchronously: the engine's
  * kernels (solvers, factorizations, the influence scan) are synchronous loops, so this thread cannot await a
  * reply. It posts a request on a MessageChannel, does its own share of the work, then blocks on a counter in
  * shared memory that the worker raises after each reply (Atomics.wait, in slices, so a cancel is still seen
@@ -9,7 +9,7 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import { throwIfAborted } from '../cancel';
-import { startWorker } from './pool';
+import { startWorker } from './startWorker';
 
 /** How long one wait lasts before the cancel flag and the worker's life are looked at again. */
 const WAIT_SLICE_MS = 20;
