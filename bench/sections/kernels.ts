@@ -12,6 +12,7 @@ import {
   type HeadData,
   type HeadShape,
   headHessian,
+  headHessianMacs,
   headParameterCount,
   perSampleGradients,
 } from '../../src/compute/head/softmaxHead';
@@ -21,6 +22,7 @@ import { choleskyBlocked64, choleskyMixed, invertLowerBlocked } from '../../src/
 import { choleskyInPlace, invertLowerTriangular } from '../../src/compute/linalg/cholesky';
 import { fastDampedCholesky } from '../../src/compute/linalg/fastFactor';
 import { matMul } from '../../src/compute/linalg/matmul';
+import { defaultThreads, withSplitProducts } from '../../src/compute/parallel/matrixHelper';
 import { createRng, normal } from '../../src/compute/random';
 import { initBackend } from '../../src/compute/tf/backend';
 import { machineBusySeconds, otherLoadCores } from '../lib/cpuLoad';
@@ -372,12 +374,14 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
         shape: `n=${n}, D=${d}, C=${c}`,
         flops: ((c * (c + 1)) / 2) * 2 * n * d * d,
         flopsFormula: 'C(C+1)/2 · 2·n·D²',
+        note: `${defaultThreads(headHessianMacs(n, shape))} thread(s): the class-pair blocks shared with a helper`,
       },
       () => {
         hessian = headHessian(train, shape, probs, n * 1e-3);
       },
       options.runs,
-      0,
+      // The first call starts the helper thread (kept between calls).
+      1,
     );
     const cholFlops = p ** 3 / 3;
     const oldRuns = size > 2000 ? 1 : options.runs;
@@ -421,6 +425,18 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
       options.runs,
       0,
     );
+    kernel(
+      {
+        name: `Cholesky, mixed precision, 2 threads, P=${p}`,
+        shape: `P=${p}`,
+        flops: cholFlops,
+        flopsFormula: 'P³/3',
+        note: "choleskyMixed with the trailing updates' chunks shared with a helper thread: what polishHead runs",
+      },
+      () => void withSplitProducts(2, (split) => choleskyMixed(Float64Array.from(hessian), p, undefined, {}, split)),
+      options.runs,
+      1,
+    );
     let eta = NaN;
     let precision = '';
     kernel(
@@ -429,10 +445,10 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
         shape: `P=${p}`,
         flops: cholFlops,
         flopsFormula: 'P³/3',
-        note: 'what polishHead runs',
+        note: 'what polishHead runs (2 threads)',
       },
       () => {
-        const f = fastDampedCholesky(hessian, p);
+        const f = withSplitProducts(2, (split) => fastDampedCholesky(hessian, p, 0, undefined, { runner: split }));
         eta = f.deviation;
         precision = f.precision;
       },
@@ -475,6 +491,18 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
       () => void invertLowerBlocked(factor, p, true),
       options.runs,
       0,
+    );
+    kernel(
+      {
+        name: `L⁻¹, mixed precision, 2 threads, P=${p}`,
+        shape: `P=${p}`,
+        flops: cholFlops,
+        flopsFormula: 'P³/3',
+        note: 'invertLowerBlocked(…, true), each update split in halves over a helper: what exact influence runs',
+      },
+      () => void withSplitProducts(2, (split) => invertLowerBlocked(factor, p, true, undefined, {}, split)),
+      options.runs,
+      1,
     );
   }
 }

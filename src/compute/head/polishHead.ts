@@ -18,11 +18,13 @@
  */
 import { throwIfAborted } from '../cancel';
 import { operatorDeviation } from '../linalg/blockedCholesky';
+import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { dampedSolve, type FactorInfo, fastDampedCholesky, MIXED_PRECISION } from '../linalg/fastFactor';
 import {
   type HeadData,
   type HeadShape,
   headHessian,
+  headHessianMacs,
   headHessianVectorProduct,
   headObjective,
   headProbabilities,
@@ -65,6 +67,11 @@ export interface PolishOptions {
    * Hessian is expensive to form again (EXPENSIVE_HESSIAN), else MIXED_PRECISION.tolerance.
    */
   nearbyTolerance?: number;
+  /**
+   * Threads of the Hessian's formation and factor (default: 2 when the work is large and the machine has two
+   * cores); the results do not depend on it.
+   */
+  threads?: 1 | 2;
 }
 
 /**
@@ -92,6 +99,20 @@ export function polishHeadNewton(
   start: Float64Array,
   options: PolishOptions = {},
 ): PolishedHead {
+  const macs = headHessianMacs(data.n, shape) + start.length ** 3 / 3;
+  return withSplitProducts(options.threads ?? defaultThreads(macs), (split) =>
+    polishWith(data, shape, l2, start, options, split),
+  );
+}
+
+function polishWith(
+  data: HeadData,
+  shape: HeadShape,
+  l2: number,
+  start: Float64Array,
+  options: PolishOptions,
+  split: SplitProducts,
+): PolishedHead {
   const objective = headObjective(data, shape, l2);
   const p = start.length;
   const tolerance = (options.meanGradTolerance ?? 1e-9) * Math.max(data.n, 1);
@@ -104,10 +125,16 @@ export function polishHeadNewton(
   let hessians = 0;
   const factorHere = (message: string) => {
     hessians++;
-    const hessian = headHessian(data, shape, probs, l2, signal, (done, total) =>
-      options.onProgress?.(done, total, message),
+    const hessian = headHessian(
+      data,
+      shape,
+      probs,
+      l2,
+      signal,
+      (done, total) => options.onProgress?.(done, total, message),
+      split,
     );
-    const f = fastDampedCholesky(hessian, p, options.minDamping ?? 0, signal);
+    const f = fastDampedCholesky(hessian, p, options.minDamping ?? 0, signal, { runner: split });
     return { hessian, ...f, formedAtHead: true };
   };
   let current = factorHere('forming the Hessian');

@@ -8,10 +8,9 @@
  *   R(W) = Σ_i CE(softmax([φ_i,1]·W), y_i) + (l2 / 2)·‖W‖²,  l2 = n·weightDecay.
  * Parameter vector layout: index j·C + c is W[j][c] (row-major W).
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { throwIfAborted } from '../cancel';
 import type { Objective } from '../linalg/lbfgs';
-import { readAndDispose } from '../linalg/matmul';
+import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 
 /** Frozen features and labels of one split. */
 export interface HeadData {
@@ -132,12 +131,57 @@ export function perSampleGradients(
 }
 
 /**
+ * perSampleGradients laid out transposed: column r of the P × (end − start) result `out` is g_{start+r} (the
+ * whitening multiplies L⁻¹ from the left, triangularProduct.ts). Written one feature at a time: C rows of `out`
+ * stream together.
+ */
+export function perSampleGradientsTransposed(
+  data: HeadData,
+  shape: HeadShape,
+  probs: Float64Array,
+  start: number,
+  end: number,
+  out: Float32Array,
+): void {
+  const { featureDim: f, numClasses: c } = shape;
+  const rows = end - start;
+  const residual = new Float64Array(rows * c);
+  for (let r = 0; r < rows; r++) {
+    const i = start + r;
+    for (let k = 0; k < c; k++) residual[r * c + k] = probs[i * c + k];
+    residual[r * c + data.y[i]] -= 1;
+  }
+  for (let j = 0; j <= f; j++) {
+    const base = j * c * rows;
+    for (let r = 0; r < rows; r++) {
+      const v = j === f ? 1 : data.phi[(start + r) * f + j];
+      for (let k = 0; k < c; k++) out[base + k * rows + r] = v * residual[r * c + k];
+    }
+  }
+}
+
+/** Multiply-adds of forming the head's Hessian: n·D² for each of the C(C+1)/2 class pairs. */
+export function headHessianMacs(n: number, shape: HeadShape): number {
+  const d = shape.featureDim + 1;
+  const c = shape.numClasses;
+  return (n * d * d * c * (c + 1)) / 2;
+}
+
+/** Class-pair blocks per request: ~0.1 s of multiply-adds, an even number (two threads take half each). */
+function pairsPerBatch(n: number, d: number): number {
+  const perBlock = Math.max(n * d * d, 1);
+  return 2 * Math.max(1, Math.min(32, Math.round(1e8 / perBlock)));
+}
+
+/**
  * The Hessian of R at W, P × P in Float64:
  *   H[(j,c),(l,d)] = Σ_i φ̃_ij φ̃_il (p_ic δ_cd − p_ic p_id) + l2·δ.
  * Built block by block: block (c,d) is Φ̃ᵀ·diag(a_cd)·Φ̃, one float32 matMul
- * on the fast backend each (C(C+1)/2 of them), accumulated into Float64.
- * `onBlock(done, total)` follows the blocks: n·D²·C² multiply-adds in all, the
- * largest single cost of a many-class head (26 classes × 16k samples: ~90 G).
+ * on the fast backend each (C(C+1)/2 of them), accumulated into Float64; the
+ * blocks are independent, so with two threads (`split`, parallel/matrixHelper.ts)
+ * each takes half of every batch of them — the same bytes either way.
+ * `onBlock(done, total)` follows the blocks: n·D²·C(C+1)/2 multiply-adds in all
+ * (headHessianMacs), the largest single cost of a many-class head.
  */
 export function headHessian(
   data: HeadData,
@@ -146,49 +190,85 @@ export function headHessian(
   l2: number,
   signal?: AbortSignal,
   onBlock?: (done: number, total: number) => void,
+  split?: SplitProducts,
 ): Float64Array {
+  if (!split) {
+    const threads = defaultThreads(headHessianMacs(data.n, shape));
+    return withSplitProducts(threads, (own) => headHessian(data, shape, probs, l2, signal, onBlock, own));
+  }
   const { featureDim: f, numClasses: c } = shape;
   const d = f + 1;
   const p = d * c;
   const n = data.n;
   const hessian = new Float64Array(p * p);
-  // Φ̃ᵀ (D × n), with the bias column of ones appended as the last row.
+  // Φ̃ᵀ (D × n) and Φ̃ (n × D), with the bias column of ones appended.
   const phiT = new Float32Array(d * n);
+  const phi = new Float32Array(n * d);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < f; j++) phiT[j * n + i] = data.phi[i * f + j];
-    phiT[f * n + i] = 1;
-  }
-  const weights = new Float32Array(n);
-  const blocks = (c * (c + 1)) / 2;
-  let done = 0;
-  tf.tidy(() => {
-    const phiTTensor = tf.tensor2d(phiT, [d, n]);
-    const phiTensor = tf.transpose(phiTTensor);
-    for (let ca = 0; ca < c; ca++) {
-      for (let cb = ca; cb < c; cb++) {
-        // One d×d block per class pair: 20,100 of them for 200 classes.
-        throwIfAborted(signal);
-        for (let i = 0; i < n; i++) {
-          const pa = probs[i * c + ca];
-          weights[i] = (ca === cb ? pa : 0) - pa * probs[i * c + cb];
-        }
-        const block = readAndDispose(
-          tf.tidy(() => tf.matMul(tf.mul(phiTTensor, tf.tensor2d(weights, [1, n])), phiTensor)),
-        );
-        for (let j = 0; j < d; j++) {
-          for (let l = 0; l < d; l++) {
-            const value = block[j * d + l];
-            hessian[(j * c + ca) * p + (l * c + cb)] = value;
-            hessian[(l * c + cb) * p + (j * c + ca)] = value;
-          }
-        }
-      }
-      done += c - ca;
-      onBlock?.(done, blocks);
+    for (let j = 0; j < f; j++) {
+      const v = data.phi[i * f + j];
+      phiT[j * n + i] = v;
+      phi[i * d + j] = v;
     }
-  });
+    phiT[f * n + i] = 1;
+    phi[i * d + f] = 1;
+  }
+  split.put('phiT', phiT, d, n);
+  split.put('phi', phi, n, d);
+  const pairs: [number, number][] = [];
+  for (let ca = 0; ca < c; ca++) for (let cb = ca; cb < c; cb++) pairs.push([ca, cb]);
+  const batch = pairsPerBatch(n, d);
+  for (let from = 0; from < pairs.length; from += batch) {
+    throwIfAborted(signal);
+    const these = pairs.slice(from, from + batch);
+    const jobs = these.map(([ca, cb]) => {
+      const weights = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const pa = probs[i * c + ca];
+        weights[i] = (ca === cb ? pa : 0) - pa * probs[i * c + cb];
+      }
+      return { a: split.ref('phiT'), b: split.ref('phi'), scale: weights };
+    });
+    const blocks = split.run(
+      jobs,
+      jobs.map(() => 1),
+      signal,
+    );
+    // Entries (j·C + ca, l·C + cb) with ca ≤ cb, row by row; their mirror images are filled in one pass below
+    // (writing both here strode across P rows per entry: ~3 s of cache misses at P = 5000).
+    these.forEach(([ca, cb], k) => {
+      const block = blocks[k];
+      for (let j = 0; j < d; j++) {
+        const row = (j * c + ca) * p + cb;
+        for (let l = 0; l < d; l++) hessian[row + l * c] = block[j * d + l];
+      }
+    });
+    onBlock?.(from + these.length, pairs.length);
+  }
+  mirrorClassPairs(hessian, p, c);
   for (let q = 0; q < p; q++) hessian[q * p + q] += l2;
   return hessian;
+}
+
+/**
+ * Sets H[r][s] = H[s][r] where r's class (index mod C) is above s's, or the same and r > s: a float32 block of one
+ * class with itself is symmetric only to rounding, H exactly. Tile by tile, so reads and writes stay near.
+ */
+function mirrorClassPairs(h: Float64Array, p: number, c: number): void {
+  const tile = 64;
+  for (let r0 = 0; r0 < p; r0 += tile) {
+    const r1 = Math.min(r0 + tile, p);
+    for (let s0 = 0; s0 < p; s0 += tile) {
+      const s1 = Math.min(s0 + tile, p);
+      for (let r = r0; r < r1; r++) {
+        const cr = r % c;
+        for (let s = s0; s < s1; s++) {
+          const cs = s % c;
+          if (cs < cr || (cs === cr && s < r)) h[r * p + s] = h[s * p + r];
+        }
+      }
+    }
+  }
 }
 
 /**

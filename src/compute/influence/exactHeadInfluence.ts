@@ -8,14 +8,21 @@
  * w = L⁻¹g, so that every influence is a dot product w_tᵀw_i: the whitening
  * and the train × test products are float32 matMuls on the fast backend,
  * streamed over blocks of training samples so memory stays O(block·P),
- * never O(n·P). The whitening skips L⁻ᵀ's zero half (triangularProduct.ts).
+ * never O(n·P). The whitening L⁻¹·Gᵀ skips L⁻¹'s zero half (triangularProduct.ts).
+ *
+ * On two cores (parallel/matrixHelper.ts) a worker thread takes every other block of training samples — whitening,
+ * self-influence and scores, the same code — while this thread takes the others and scans the scores for the top
+ * k in block order; L⁻¹'s updates are split in halves of rows (blockedCholesky.ts). The blocks are fixed by n
+ * alone, so the results are the same bytes with one thread or two.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { invertLowerBlocked } from '../linalg/blockedCholesky';
 import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
-import { matMul, transpose } from '../linalg/matmul';
-import { LowerTransposeProduct } from '../linalg/triangularProduct';
+import { readAndDispose, transpose } from '../linalg/matmul';
+import type { LowerProduct } from '../linalg/triangularProduct';
 import { throwIfAborted } from '../cancel';
-import { type HeadData, type HeadShape, headParameterCount, perSampleGradients } from '../head/softmaxHead';
+import { type HeadData, type HeadShape, headParameterCount, perSampleGradientsTransposed } from '../head/softmaxHead';
+import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { TopKTracker } from './topK';
 
 export interface ExactInfluenceInput {
@@ -28,10 +35,12 @@ export interface ExactInfluenceInput {
   /** Cholesky factor of the damped Hessian at θ̂ (from polishHeadNewton). */
   factor: Float64Array;
   topK: number;
-  /** Training samples per streamed block. */
+  /** Most training samples per streamed block. */
   blockSize?: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Threads (default: 2 when the work is large and the machine has two cores); the results do not depend on it. */
+  threads?: 1 | 2;
 }
 
 export interface InfluenceScores {
@@ -41,60 +50,114 @@ export interface InfluenceScores {
   topK: TopKTracker;
 }
 
-export function computeExactHeadInfluence(input: ExactInfluenceInput): InfluenceScores {
-  const p = headParameterCount(input.shape);
-  // L⁻¹ is rounded to float32 for the whitening products anyway; its O(P³) update runs as float32
-  // matMuls (right-hand sides accumulated in float64) when the head is large enough to pay.
-  const mixed = p >= MIXED_PRECISION.minSize && fastMatMulAvailable();
-  const inverseFactor = invertLowerBlocked(input.factor, p, mixed, input.signal);
-  // W = G·L⁻ᵀ, i.e. row r is L⁻¹ g_r.
-  const whitening = new LowerTransposeProduct(inverseFactor, p);
-  try {
-    return influenceFromWhitening(input, p, whitening);
-  } finally {
-    whitening.dispose();
-  }
+/** Multiply-adds of exact influence: L⁻¹ (P³/3), the whitening (~0.56·n·P²), the scores (n_train·n_test·P). */
+export function exactInfluenceMacs(p: number, nTrain: number, nTest: number): number {
+  return p ** 3 / 3 + 0.56 * (nTrain + nTest) * p * p + nTrain * nTest * p;
 }
 
-function influenceFromWhitening(
-  input: ExactInfluenceInput,
-  p: number,
-  whitening: LowerTransposeProduct,
-): InfluenceScores {
-  const { train, test, shape } = input;
+export function computeExactHeadInfluence(input: ExactInfluenceInput): InfluenceScores {
+  const p = headParameterCount(input.shape);
+  const threads = input.threads ?? defaultThreads(exactInfluenceMacs(p, input.train.n, input.test.n));
+  return withSplitProducts(threads, (split) => {
+    // L⁻¹ is rounded to float32 for the whitening products anyway; its O(P³) update runs as float32
+    // matMuls (right-hand sides accumulated in float64) when the head is large enough to pay.
+    const mixed = p >= MIXED_PRECISION.minSize && fastMatMulAvailable();
+    const inverseFactor = Float32Array.from(invertLowerBlocked(input.factor, p, mixed, input.signal, {}, split));
+    // Wᵀ = L⁻¹·Gᵀ: column r is L⁻¹ g_r.
+    split.putLower('whitening', inverseFactor, p);
+    return influenceFromWhitening(input, p, split);
+  });
+}
 
-  const testGradients = new Float32Array(test.n * p);
-  perSampleGradients(test, shape, input.testProbs, 0, test.n, testGradients);
-  const whitenedTest = whitening.multiply(testGradients, test.n);
+/** Block boundaries over n rows: an even number of blocks of at most `most` rows (two threads take turns). */
+function rowBlocks(n: number, most: number): number[] {
+  const count = 2 * Math.ceil(n / (2 * most));
+  const size = Math.max(1, Math.ceil(n / Math.max(count, 1)));
+  const starts: number[] = [];
+  for (let start = 0; start < n; start += size) starts.push(start);
+  starts.push(n);
+  return starts;
+}
+
+/**
+ * One block of training rows, given their gradients as columns Gᵀ (P × rows): self-influence s_i = ‖L⁻¹g_i‖²
+ * (summed in float64) and, with the whitened test gradients W_test (n_test × P), the scores W_test·L⁻¹Gᵀ
+ * (n_test × rows, test-major as the top-k scan reads them). Both threads run this same code
+ * (parallel/serveMatrices.ts).
+ */
+export function computeInfluenceOfBlock(
+  whitening: LowerProduct,
+  test: tf.Tensor2D | undefined,
+  gradientsT: Float32Array,
+  rows: number,
+): { self: Float64Array; scores?: Float32Array } {
+  const whitened = whitening.multiply(gradientsT, rows);
+  const self = new Float64Array(rows);
+  for (let q = 0; q < whitening.p; q++) {
+    const base = q * rows;
+    for (let r = 0; r < rows; r++) self[r] += whitened[base + r] * whitened[base + r];
+  }
+  if (!test) return { self };
+  const p = whitening.p;
+  return { self, scores: readAndDispose(tf.tidy(() => tf.matMul(test, tf.tensor2d(whitened, [p, rows])))) };
+}
+
+function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: SplitProducts): InfluenceScores {
+  const { train, test, shape, signal } = input;
+  const whitening = split.local.lower(split.ref('whitening'));
 
   const selfInfluence = new Float64Array(train.n);
   const tracker = new TopKTracker(test.n, Math.min(input.topK, train.n));
-  const blockSize = input.blockSize ?? 2048;
-  const blockGradients = new Float32Array(Math.min(blockSize, train.n) * p);
+  const scoring = test.n > 0 && tracker.k > 0;
+  if (scoring) {
+    const testGradientsT = new Float32Array(p * test.n);
+    perSampleGradientsTransposed(test, shape, input.testProbs, 0, test.n, testGradientsT);
+    split.put('test', transpose(whitening.multiply(testGradientsT, test.n), p, test.n), test.n, p);
+  }
+  const testTensor = scoring ? split.local.tensor(split.ref('test')) : undefined;
 
-  let whitenedTestT: Float32Array | null | undefined;
-  for (let start = 0; start < train.n; start += blockSize) {
-    throwIfAborted(input.signal);
-    const end = Math.min(start + blockSize, train.n);
-    const rows = end - start;
-    const gradients = blockGradients.subarray(0, rows * p);
-    perSampleGradients(train, shape, input.trainProbs, start, end, gradients);
-    const whitened = whitening.multiply(gradients, rows);
-    for (let r = 0; r < rows; r++) {
-      let s = 0;
-      for (let q = r * p; q < (r + 1) * p; q++) s += whitened[q] * whitened[q];
-      selfInfluence[start + r] = s;
+  const starts = rowBlocks(train.n, input.blockSize ?? 2048);
+  const gradientsOf = (b: number) => {
+    const out = new Float32Array((starts[b + 1] - starts[b]) * p);
+    perSampleGradientsTransposed(train, shape, input.trainProbs, starts[b], starts[b + 1], out);
+    return out;
+  };
+  const use = (b: number, result: { self: Float64Array; scores?: Float32Array }) => {
+    const start = starts[b];
+    const rows = starts[b + 1] - start;
+    selfInfluence.set(result.self, start);
+    if (result.scores) for (let t = 0; t < test.n; t++) tracker.offerRow(t, start, result.scores, t * rows, rows);
+  };
+  const blocks = starts.length - 1;
+  const step = split.parallel ? 2 : 1;
+  for (let b = 0; b < blocks; b += step) {
+    throwIfAborted(signal);
+    // With two threads the helper takes block b + 1 while this thread takes block b.
+    let theirs = -1;
+    if (split.parallel && b + 1 < blocks) {
+      const gradientsT = gradientsOf(b + 1);
+      theirs = split.post(
+        {
+          type: 'influence',
+          whitening: split.ref('whitening'),
+          test: scoring ? split.ref('test') : undefined,
+          gradientsT,
+          rows: starts[b + 2] - starts[b + 1],
+        },
+        [gradientsT.buffer as ArrayBuffer],
+      );
     }
-    if (test.n > 0 && tracker.k > 0) {
-      // scores (test × block) = W_test·W_blockᵀ. With fewer test samples than parameters, (W_block·W_testᵀ)ᵀ
-      // transposes the small rows × test result instead of the rows × P block (W_testᵀ is transposed once).
-      whitenedTestT ??= test.n < p ? transpose(whitenedTest, test.n, p) : null;
-      const scores = whitenedTestT
-        ? transpose(matMul(whitened, rows, p, whitenedTestT, test.n), rows, test.n)
-        : matMul(whitenedTest, test.n, p, transpose(whitened, rows, p), rows);
-      for (let t = 0; t < test.n; t++) tracker.offerRow(t, start, scores, t * rows, rows);
+    try {
+      use(b, computeInfluenceOfBlock(whitening, testTensor, gradientsOf(b), starts[b + 1] - starts[b]));
+    } catch (error) {
+      if (theirs >= 0) split.abandon();
+      throw error;
     }
-    input.onProgress?.(end, train.n);
+    if (theirs >= 0) {
+      const reply = split.collect(theirs, signal);
+      use(b + 1, { self: reply.f64[0], scores: reply.f32[0] });
+    }
+    input.onProgress?.(starts[Math.min(b + step, blocks)], train.n);
   }
   return { selfInfluence, topK: tracker };
 }

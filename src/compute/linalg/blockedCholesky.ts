@@ -23,6 +23,7 @@
  */
 import { throwIfAborted } from '../cancel';
 import { matMul, transpose } from './matmul';
+import { localProducts, type ProductJob, type ProductRunner } from './productJobs';
 
 /** Block width of the float64 routine: a 64-wide panel row (512 B) stays in L1 with its tile partners. */
 const BLOCK_64 = 64;
@@ -228,8 +229,8 @@ function zeroUpper(a: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) a.fill(0, i * n + i + 1, (i + 1) * n);
 }
 
-/** Inverse of the kb×kb lower-triangular block at (k0, k0), transposed, as float32 (kb×kb row-major). */
-function diagonalInverseTransposed32(a: Float64Array, n: number, k0: number, kb: number): Float32Array {
+/** Inverse of the kb×kb lower-triangular block at (k0, k0) of a (row stride n), float64 kb×kb row-major. */
+function diagonalInverse(a: Float64Array, n: number, k0: number, kb: number): Float64Array {
   const inv = new Float64Array(kb * kb);
   for (let i = 0; i < kb; i++) {
     const rowL = (k0 + i) * n + k0;
@@ -242,6 +243,12 @@ function diagonalInverseTransposed32(a: Float64Array, n: number, k0: number, kb:
     for (let j = 0; j < i; j++) inv[i * kb + j] *= scale;
     inv[i * kb + i] = scale;
   }
+  return inv;
+}
+
+/** diagonalInverse transposed, as float32. */
+function diagonalInverseTransposed32(a: Float64Array, n: number, k0: number, kb: number): Float32Array {
+  const inv = diagonalInverse(a, n, k0, kb);
   const out = new Float32Array(kb * kb);
   for (let i = 0; i < kb; i++) for (let j = 0; j <= i; j++) out[j * kb + i] = inv[i * kb + j];
   return out;
@@ -254,7 +261,13 @@ function diagonalInverseTransposed32(a: Float64Array, n: number, k0: number, kb:
  * float32 updates lost the smallest eigenvalues (κ beyond ~1e7): callers retry
  * in float64 before concluding anything about A.
  */
-export function choleskyMixed(a: Float64Array, n: number, signal?: AbortSignal, sizes: BlockSizes = {}): boolean {
+export function choleskyMixed(
+  a: Float64Array,
+  n: number,
+  signal?: AbortSignal,
+  sizes: BlockSizes = {},
+  runner: ProductRunner = localProducts,
+): boolean {
   const nb = sizes.block ?? BLOCK_MIXED;
   const chunk = sizes.chunk ?? CHUNK_MIXED;
   for (let k0 = 0; k0 < n; k0 += nb) {
@@ -275,20 +288,28 @@ export function choleskyMixed(a: Float64Array, n: number, signal?: AbortSignal, 
       const row = (r0 + r) * n + k0;
       for (let l = 0; l < kb; l++) a[row + l] = l21[r * kb + l];
     }
-    // A22 −= L21·L21ᵀ, lower triangle only, one block column of `chunk` columns per product.
+    // A22 −= L21·L21ᵀ, lower triangle only, one block column of `chunk` columns per product (the products are
+    // independent: the runner may spread them over two threads).
+    const jobs: ProductJob[] = [];
+    const costs: number[] = [];
     for (let c0 = 0; c0 < m; c0 += chunk) {
-      throwIfAborted(signal);
       const cw = Math.min(chunk, m - c0);
-      const right = transpose(l21.subarray(c0 * kb, (c0 + cw) * kb), cw, kb);
       const rows = m - c0;
-      const product = matMul(l21.subarray(c0 * kb), rows, kb, right, cw);
-      for (let r = 0; r < rows; r++) {
+      const right = transpose(l21.subarray(c0 * kb, (c0 + cw) * kb), cw, kb);
+      jobs.push({ a: { data: l21.slice(c0 * kb), rows, cols: kb }, b: { data: right, rows: kb, cols: cw } });
+      costs.push(rows * cw);
+    }
+    throwIfAborted(signal);
+    runner.run(jobs, costs, signal).forEach((product, j) => {
+      const c0 = j * chunk;
+      const cw = Math.min(chunk, m - c0);
+      for (let r = 0; r < m - c0; r++) {
         const row = (r0 + c0 + r) * n + r0 + c0;
         const last = Math.min(r, cw - 1);
         const src = r * cw;
         for (let c = 0; c <= last; c++) a[row + c] -= product[src + c];
       }
-    }
+    });
   }
   zeroUpper(a, n);
   return true;
@@ -416,10 +437,11 @@ const BLOCK_INVERSE = 128;
 
 /**
  * L⁻¹ for lower-triangular L (row-major), right-looking by block rows:
- * X_k = L_kk⁻¹·R_k (float64, row by row), then R_i −= L_ik·X_k for the rows
- * below, where R starts as the identity. The update — all of the O(n³) work —
- * is a float32 matMul when `mixed`, else 4×4 float64 register tiles; the
- * right-hand sides R are accumulated in float64 either way.
+ * X_k = L_kk⁻¹·R_k, then R_i −= L_ik·X_k for the rows below, where R starts
+ * as the identity. When `mixed` both are float32 matMuls (L_kk⁻¹ formed in
+ * float64); else X_k by float64 forward substitution and the update — nearly
+ * all of the O(n³) work — as 4×4 float64 register tiles. The right-hand sides
+ * R are accumulated in float64 either way.
  */
 export function invertLowerBlocked(
   l: Float64Array,
@@ -427,6 +449,7 @@ export function invertLowerBlocked(
   mixed: boolean,
   signal?: AbortSignal,
   sizes: BlockSizes = {},
+  runner: ProductRunner = localProducts,
 ): Float64Array {
   const nb = sizes.block ?? (mixed ? BLOCK_INVERSE : BLOCK_64);
   const x = new Float64Array(n * n);
@@ -435,31 +458,51 @@ export function invertLowerBlocked(
     throwIfAborted(signal);
     const kb = Math.min(nb, n - k0);
     const width = k0 + kb; // columns of X_k that can be non-zero
-    // X_k = L_kk⁻¹ R_k by forward substitution over whole rows (contiguous axpys).
-    for (let r = 0; r < kb; r++) {
-      const rowX = (k0 + r) * n;
-      const rowL = (k0 + r) * n + k0;
-      for (let s = 0; s < r; s++) {
-        const lrs = l[rowL + s];
-        if (lrs === 0) continue;
-        const rowS = (k0 + s) * n;
-        for (let j = 0; j < width; j++) x[rowX + j] -= lrs * x[rowS + j];
+    // X_k = L_kk⁻¹ R_k: mixed, one float32 product with L_kk⁻¹ (formed in float64) — X_k is rounded to float32 for
+    // the updates below and for the whitening anyway, and this is the same rounding class as those updates (in
+    // float64 it was half of the routine's time at P = 5000: n²·kb/4 multiply-adds in JS); else by forward
+    // substitution over whole rows (contiguous axpys).
+    let xk: Float32Array | undefined;
+    if (mixed) {
+      const rk = new Float32Array(kb * width);
+      for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) rk[r * width + j] = x[(k0 + r) * n + j];
+      xk = matMul(Float32Array.from(diagonalInverse(l, n, k0, kb)), kb, kb, rk, width);
+      for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) x[(k0 + r) * n + j] = xk[r * width + j];
+    } else {
+      for (let r = 0; r < kb; r++) {
+        const rowX = (k0 + r) * n;
+        const rowL = (k0 + r) * n + k0;
+        for (let s = 0; s < r; s++) {
+          const lrs = l[rowL + s];
+          if (lrs === 0) continue;
+          const rowS = (k0 + s) * n;
+          for (let j = 0; j < width; j++) x[rowX + j] -= lrs * x[rowS + j];
+        }
+        const scale = 1 / l[rowL + r];
+        for (let j = 0; j < width; j++) x[rowX + j] *= scale;
       }
-      const scale = 1 / l[rowL + r];
-      for (let j = 0; j < width; j++) x[rowX + j] *= scale;
     }
     const r0 = k0 + kb;
     const m = n - r0;
     if (m === 0) break;
-    if (mixed) {
+    if (xk) {
       const panel = new Float32Array(m * kb);
       for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
-      const xk = new Float32Array(kb * width);
-      for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) xk[r * width + j] = x[(k0 + r) * n + j];
-      const update = matMul(panel, m, kb, xk, width);
+      // Two products over the panel's two halves of rows, always (the runner may give them to two threads).
+      const half = Math.ceil(m / 2);
+      const right = { data: xk, rows: kb, cols: width };
+      const halves = runner.run(
+        [
+          { a: { data: panel.subarray(0, half * kb), rows: half, cols: kb }, b: right },
+          { a: { data: panel.slice(half * kb), rows: m - half, cols: kb }, b: right },
+        ],
+        [half, m - half],
+        signal,
+      );
       for (let r = 0; r < m; r++) {
         const row = (r0 + r) * n;
-        const src = r * width;
+        const update = halves[r < half ? 0 : 1];
+        const src = (r < half ? r : r - half) * width;
         for (let j = 0; j < width; j++) x[row + j] -= update[src + j];
       }
     } else {

@@ -21,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { choleskyBlocked64, choleskyMixed, factorDeviation, refinedCholeskySolve } from './blockedCholesky';
 import { choleskySolve, type DampedCholesky } from './cholesky';
+import type { ProductRunner } from './productJobs';
 
 /**
  * Settings of the choice (kept in one object so they can move to an option table unchanged).
@@ -54,7 +55,7 @@ export function fastDampedCholesky(
   n: number,
   minDamping = 0,
   signal?: AbortSignal,
-  options: { allowMixed?: boolean } = {},
+  options: { allowMixed?: boolean; runner?: ProductRunner } = {},
 ): FastDampedCholesky {
   let trace = 0;
   for (let i = 0; i < n; i++) trace += a[i * n + i];
@@ -66,7 +67,7 @@ export function fastDampedCholesky(
     if (damping > 0) for (let i = 0; i < n; i++) damped[i * n + i] += damping;
     if (tryMixed) {
       const work = Float64Array.from(damped);
-      if (choleskyMixed(work, n, signal)) {
+      if (choleskyMixed(work, n, signal, {}, options.runner)) {
         const deviation = factorDeviation(damped, work, n, 12, signal);
         if (deviation <= MIXED_PRECISION.tolerance) return { factor: work, damping, precision: 'mixed', deviation };
       }

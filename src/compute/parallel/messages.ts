@@ -22,6 +22,7 @@ import {
   nonNegInt,
   int,
   oneOf,
+  anyOf,
 } from '../../protocol/check';
 import { TRAINED_MODEL_KINDS } from '../../protocol/options';
 import { MessagePort } from 'node:worker_threads';
@@ -129,10 +130,47 @@ export const checkWorkerRequest = union({
     port: messagePort,
     flag: sharedInt32,
   }),
+  /** Serve dense float32 matrix products (matrixRequest, matrixReply) the same way (parallel/matrixHelper.ts). */
+  matrices: object({ taskId: nonNegInt, backend: backendName, port: messagePort, flag: sharedInt32 }),
 });
 export type WorkerRequest = Checked<typeof checkWorkerRequest>;
 export type TrainTask = Extract<WorkerRequest, { type: 'train' }>;
 export type ProductsTask = Extract<WorkerRequest, { type: 'products' }>;
+export type MatricesTask = Extract<WorkerRequest, { type: 'matrices' }>;
+
+/** A matrix operand: one kept in the worker by name, or rows × cols row-major values. */
+const operand = anyOf(str, object({ data: float32, rows: nonNegInt, cols: nonNegInt }));
+
+/** A request to a matrices worker (linalg/productJobs.ts says what each computes). */
+export const checkMatrixRequest = union({
+  /** Keep a rows × cols matrix under `name`. */
+  put: object({ id: nonNegInt, name: str, data: float32, rows: nonNegInt, cols: nonNegInt }),
+  /** Keep X ↦ M·X for a p × p lower-triangular M (triangularProduct.ts) under `name`. */
+  putLower: object({ id: nonNegInt, name: str, data: float32, p: nonNegInt }),
+  drop: object({ id: nonNegInt, names: arrayOf(str) }),
+  /** A·diag(scale)·B for each job, in order. */
+  products: object({
+    id: nonNegInt,
+    jobs: arrayOf(object({ a: operand, b: operand, scale: optional(float32) })),
+  }),
+  /** One block of exact influence's training rows (influence/exactHeadInfluence.ts's influenceOfBlock). */
+  influence: object({
+    id: nonNegInt,
+    whitening: str,
+    test: optional(str),
+    gradientsT: float32,
+    rows: nonNegInt,
+  }),
+});
+export type MatrixRequest = Checked<typeof checkMatrixRequest>;
+export type MatrixOperand = Checked<typeof operand>;
+
+/** The answer to request `id` (-1: the worker could not start serving). */
+export const checkMatrixReply = union({
+  values: object({ id: nonNegInt, f32: arrayOf(float32), f64: arrayOf(float64) }),
+  failed: object({ id: int, name: str, message: str, stack: optional(str) }),
+});
+export type MatrixReply = Checked<typeof checkMatrixReply>;
 
 /** One product over a products worker's rows: H·v summed over them, or ∇ℓ_i·x for each of them. */
 export const checkProductRequest = object({

@@ -3,26 +3,12 @@
  * terminates the workers outright: tfjs work cannot be interrupted from the
  * outside, and a terminated thread frees its wasm heap at once.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { CancelledError } from '../errors';
 import type { TrainProgress } from '../models/types';
 import { readWorkerResponse, type TrainDone, type TrainTask, type WorkerResponse } from './messages';
 import { runTrainTask } from './runTrainTask';
-
-/**
- * Starts a worker: the bundled worker.js beside dist/cli.js, or, when the
- * engine runs from its TypeScript sources (tests, benchmarks), worker.ts
- * through tsx's require hook. (Node 20 ignores `--import` in a worker's
- * execArgv, so the hook is installed by a small eval'd bootstrap instead.)
- */
-export function startWorker(): Worker {
-  const bundled = path.join(__dirname, 'worker.js');
-  if (existsSync(bundled)) return new Worker(bundled);
-  const source = path.join(__dirname, 'worker.ts');
-  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, { eval: true });
-}
+import { startWorker } from './startWorker';
 
 export interface PoolOptions {
   workers: number;

@@ -6,20 +6,11 @@
 import { createRowProducts, type RowProducts } from '../influence/rowProducts';
 import { initBackend } from '../tf/backend';
 import { checkProductRequest, type ProductReply, type ProductsTask } from './messages';
-
-function failure(id: number, error: unknown): ProductReply {
-  const e = error instanceof Error ? error : new Error(String(error));
-  return { type: 'failed', id, name: e.name, message: e.message, stack: e.stack };
-}
+import { failure, replyOn } from './replyPort';
 
 export async function serveProducts(task: ProductsTask): Promise<void> {
-  const { port, flag } = task;
-  const reply = (message: ProductReply, transfer: ArrayBuffer[] = []) => {
-    port.postMessage(message, transfer);
-    // After the message is queued: the engine wakes and reads it from the port.
-    Atomics.add(flag, 0, 1);
-    Atomics.notify(flag, 0);
-  };
+  const { port } = task;
+  const reply: (message: ProductReply, transfer?: ArrayBuffer[]) => void = replyOn(port, task.flag);
   let products: RowProducts;
   try {
     await initBackend(task.backend);

@@ -47,11 +47,13 @@ for (const c of [3, 12]) {
     assert.ok(polished.meanGradNorm <= 1e-9, `mean gradient ${polished.meanGradNorm}`);
     const eta = polished.factorInfo.deviation;
     assert.ok(eta > 0 && eta <= NEARBY_HESSIAN_TOLERANCE, `η = ${eta}`);
-    // Progress: one call per block row, rising to the C(C+1)/2 class-pair blocks.
-    assert.deepEqual(
-      blocks,
-      Array.from({ length: c }, (_, k) => (k + 1) * c - (k * (k + 1)) / 2),
+    // Progress: one call per batch of class-pair blocks, rising to all C(C+1)/2 of them.
+    assert.ok(blocks.length >= 1);
+    assert.ok(
+      blocks.every((done, k) => done > (k === 0 ? 0 : blocks[k - 1])),
+      `progress ${blocks.join(', ')}`,
     );
+    assert.equal(blocks[blocks.length - 1], (c * (c + 1)) / 2);
 
     // The old exact values: the float64 Hessian formed at the returned head, unblocked factor, float64 solves.
     const reference = dampedCholesky(headHessian(train, shape, polished.probs, l2), p, polished.damping);

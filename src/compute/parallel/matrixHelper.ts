@@ -1,0 +1,210 @@
+/**
+ * Dense float32 products on both cores: a worker thread (syncWorker.ts, its side serveMatrices.ts) keeps named
+ * matrices and computes jobs (linalg/productJobs.ts) while this thread computes others. Every job is computed
+ * whole by one thread with the same code, so results are the same bytes whether one thread or two ran them: the
+ * callers fix the jobs (their split) independently of the thread count.
+ *
+ * The worker costs ~0.3 s to start (it loads the engine and its tfjs backend), so one is kept between uses for a
+ * few seconds (the head's Hessian, its factor, the inverse and the influence scan follow each other); an idle one
+ * is then stopped, freeing its wasm heap.
+ */
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { throwIfAborted } from '../cancel';
+import { fastMatMulAvailable } from '../linalg/fastFactor';
+import { MatrixStore, type ProductJob, type ProductRunner } from '../linalg/productJobs';
+import { checkMatrixReply, type MatricesTask, type MatrixRequest } from './messages';
+import { errorFromReply, SyncWorker } from './syncWorker';
+
+/** Multiply-adds below which a kernel stays on one thread (the worker's start and the copies would not pay). */
+export const PARALLEL_MIN_MACS = 2e9;
+/** How long an idle worker is kept for the next kernel. */
+const IDLE_MS = 5000;
+
+type Request = MatrixRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+class MatrixHelper {
+  private readonly worker: SyncWorker;
+  private nextId = 0;
+  /** Set when a request was abandoned (a cancel): the worker may still be busy with it, so it is not reused. */
+  broken = false;
+
+  constructor() {
+    this.worker = new SyncWorker((port, flag): MatricesTask => ({
+      type: 'matrices',
+      taskId: 0,
+      backend: tf.getBackend() as MatricesTask['backend'],
+      port,
+      flag,
+    }));
+  }
+
+  get usable(): boolean {
+    return !this.broken && this.worker.alive;
+  }
+
+  /** Posts a request; returns its id for collect. Requests are answered in order. */
+  post(request: Request, transfer: ArrayBuffer[] = []): number {
+    const id = this.nextId++;
+    this.worker.send({ ...request, id }, transfer);
+    return id;
+  }
+
+  /** Blocks until request `id` is answered; a failure of it or of an earlier request throws. */
+  collect(id: number, signal?: AbortSignal): { f32: Float32Array[]; f64: Float64Array[] } {
+    try {
+      return this.worker.receive((raw) => {
+        const reply = checkMatrixReply(raw, 'matrix reply');
+        if (reply.type === 'failed' && reply.id <= id) throw errorFromReply(reply);
+        return reply.type === 'values' && reply.id === id ? reply : undefined;
+      }, signal);
+    } catch (error) {
+      this.broken = true;
+      throw error;
+    }
+  }
+
+  dispose(): void {
+    this.worker.dispose();
+  }
+}
+
+let idle: { helper: MatrixHelper; timer: NodeJS.Timeout } | undefined;
+
+function acquire(): MatrixHelper {
+  if (idle) {
+    const { helper, timer } = idle;
+    idle = undefined;
+    clearTimeout(timer);
+    if (helper.usable) return helper;
+    helper.dispose();
+  }
+  return new MatrixHelper();
+}
+
+function release(helper: MatrixHelper): void {
+  if (!helper.usable) return helper.dispose();
+  if (idle) idle.helper.dispose();
+  const timer = setTimeout(() => {
+    if (idle?.helper === helper) idle = undefined;
+    helper.dispose();
+  }, IDLE_MS);
+  timer.unref();
+  idle = { helper, timer };
+}
+
+/** 2 when a kernel of `macs` multiply-adds should use both cores (and a fast backend runs its products). */
+export function defaultThreads(macs: number): 1 | 2 {
+  return availableParallelism() > 1 && fastMatMulAvailable() && macs >= PARALLEL_MIN_MACS ? 2 : 1;
+}
+
+let instances = 0;
+
+/**
+ * One kernel's matrices and products, on this thread and (with 2 threads) the helper. Names are the caller's;
+ * they are kept apart from other kernels' by a prefix. dispose() frees them on both sides.
+ */
+export class SplitProducts implements ProductRunner {
+  readonly local = new MatrixStore();
+  private readonly helper: MatrixHelper | undefined;
+  private readonly prefix = `k${instances++}:`;
+  private readonly names = new Set<string>();
+
+  constructor(readonly threads: 1 | 2) {
+    this.helper = threads === 2 ? acquire() : undefined;
+  }
+
+  get parallel(): boolean {
+    return this.helper !== undefined;
+  }
+
+  /** Keeps a matrix on both sides (the helper gets a copy). */
+  put(name: string, data: Float32Array, rows: number, cols: number): void {
+    this.local.put(this.prefix + name, data, rows, cols);
+    this.names.add(name);
+    this.helper?.post({ type: 'put', name: this.prefix + name, data, rows, cols });
+  }
+
+  putLower(name: string, m: Float32Array, p: number): void {
+    this.local.putLower(this.prefix + name, m, p);
+    this.names.add(name);
+    this.helper?.post({ type: 'putLower', name: this.prefix + name, data: m, p });
+  }
+
+  /** A name as the stores know it, for a job's operand. */
+  ref(name: string): string {
+    return this.prefix + name;
+  }
+
+  /**
+   * Runs the jobs, those the balance gives the helper there (in one request) and the rest here, in order;
+   * `costs[j]` is job j's relative cost. Returns the results in job order.
+   */
+  run(jobs: readonly ProductJob[], costs: readonly number[], signal?: AbortSignal): Float32Array[] {
+    const results = new Array<Float32Array>(jobs.length);
+    const helper = this.helper;
+    const theirs: number[] = [];
+    const mine: number[] = [];
+    if (helper && jobs.length > 1) {
+      // Greedy balance in job order: each job to the side with less work so far (ties to the helper).
+      let loadHelper = 0;
+      let loadMine = 0;
+      jobs.forEach((_, j) => {
+        if (loadHelper <= loadMine) {
+          theirs.push(j);
+          loadHelper += costs[j];
+        } else {
+          mine.push(j);
+          loadMine += costs[j];
+        }
+      });
+    } else jobs.forEach((_, j) => mine.push(j));
+    const id = theirs.length ? helper!.post({ type: 'products', jobs: theirs.map((j) => jobs[j]) }) : -1;
+    try {
+      for (const j of mine) {
+        throwIfAborted(signal);
+        results[j] = this.local.product(jobs[j]);
+      }
+    } catch (error) {
+      // The helper may still be busy with its share: it is not reused.
+      if (helper) helper.broken = true;
+      throw error;
+    }
+    if (id >= 0) helper!.collect(id, signal).f32.forEach((r, k) => (results[theirs[k]] = r));
+    return results;
+  }
+
+  /** Posts one request to the helper (there must be one), for collect. */
+  post(request: Request, transfer: ArrayBuffer[] = []): number {
+    if (!this.helper) throw new Error('internal error: no helper thread');
+    return this.helper.post(request, transfer);
+  }
+
+  collect(id: number, signal?: AbortSignal): { f32: Float32Array[]; f64: Float64Array[] } {
+    return this.helper!.collect(id, signal);
+  }
+
+  /** A posted request will not be collected (this thread failed meanwhile): the helper is not reused. */
+  abandon(): void {
+    if (this.helper) this.helper.broken = true;
+  }
+
+  dispose(): void {
+    const names = [...this.names].map((n) => this.prefix + n);
+    this.local.clear();
+    if (this.helper) {
+      if (this.helper.usable && names.length) this.helper.post({ type: 'drop', names });
+      release(this.helper);
+    }
+  }
+}
+
+/** Runs `body` with a SplitProducts of `threads`, disposed after. */
+export function withSplitProducts<T>(threads: 1 | 2, body: (split: SplitProducts) => T): T {
+  const split = new SplitProducts(threads);
+  try {
+    return body(split);
+  } finally {
+    split.dispose();
+  }
+}

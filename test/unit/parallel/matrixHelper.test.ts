@@ -1,0 +1,114 @@
+/**
+ * The exact head's kernels on two threads (parallel/matrixHelper.ts) give the same bytes as on one: the Hessian's
+ * class-pair blocks, the mixed Cholesky, L⁻¹ and the influence scan (self-influence and every test sample's top
+ * k). Their values against float64 references are checked in the kernels' own tests; here each is also checked to
+ * have run in the helper, and a cancel while the engine waits for the helper stops the kernel.
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { createSharedCancelFlag, raiseSharedCancelFlag, signalFromSharedFlag } from '../../../src/compute/cancel';
+import { CancelledError } from '../../../src/compute/errors';
+import { fitHead } from '../../../src/compute/head/fitHead';
+import { polishHeadNewton } from '../../../src/compute/head/polishHead';
+import { headHessian, headProbabilities } from '../../../src/compute/head/softmaxHead';
+import { computeExactHeadInfluence } from '../../../src/compute/influence/exactHeadInfluence';
+import { choleskyMixed, invertLowerBlocked } from '../../../src/compute/linalg/blockedCholesky';
+import { SplitProducts, withSplitProducts } from '../../../src/compute/parallel/matrixHelper';
+import { initBackend } from '../../../src/compute/tf/backend';
+import { blobs } from '../../helpers/synthetic';
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+const sameBytes = (a: Float64Array | Float32Array | Int32Array, b: typeof a, what: string) =>
+  assert.ok(Buffer.from(a.buffer).equals(Buffer.from(b.buffer)), `${what} differs between one thread and two`);
+
+const F = 9;
+const C = 4;
+const shape = { featureDim: F, numClasses: C };
+const P = (F + 1) * C;
+const train = blobs(300, F, C, 5, 0.1);
+const testData = blobs(23, F, C, 6);
+const l2 = train.n * 1e-2;
+
+test('the Hessian, its mixed factor and L⁻¹ are the same bytes on one thread and on two', () => {
+  const head = fitHead(train, shape, l2, { meanGradTolerance: 1e-8 }).head;
+  const probs = headProbabilities(train, shape, head);
+  const [one, two] = ([1, 2] as const).map((threads) =>
+    withSplitProducts(threads, (split) => {
+      assert.equal(split.parallel, threads === 2);
+      const hessian = headHessian(train, shape, probs, l2, undefined, undefined, split);
+      const factor = Float64Array.from(hessian);
+      // Small blocks: several trailing-update chunks per step, so the two threads share every step.
+      assert.ok(choleskyMixed(factor, P, undefined, { block: 8, chunk: 6 }, split));
+      const inverse = invertLowerBlocked(factor, P, true, undefined, { block: 8 }, split);
+      return { hessian, factor, inverse };
+    }),
+  );
+  sameBytes(one.hessian, two.hessian, 'the Hessian');
+  sameBytes(one.factor, two.factor, 'the mixed Cholesky factor');
+  sameBytes(one.inverse, two.inverse, 'L⁻¹');
+  // And they are what they stand for: L·L⁻¹ = I to float32 rounding.
+  let worst = 0;
+  for (let i = 0; i < P; i++)
+    for (let j = 0; j < P; j++) {
+      let s = 0;
+      for (let k = 0; k < P; k++) s += one.factor[i * P + k] * one.inverse[k * P + j];
+      worst = Math.max(worst, Math.abs(s - (i === j ? 1 : 0)));
+    }
+  assert.ok(worst < 1e-4, `‖L·L⁻¹ − I‖max = ${worst}`);
+});
+
+test('exact influence is the same bytes on one thread and on two (the helper takes every other block)', () => {
+  const polished = polishHeadNewton(train, shape, l2, fitHead(train, shape, l2).head, { threads: 1 });
+  const testProbs = headProbabilities(testData, shape, polished.head);
+  const run = (threads: 1 | 2) =>
+    computeExactHeadInfluence({
+      train,
+      test: testData,
+      shape,
+      trainProbs: polished.probs,
+      testProbs,
+      factor: polished.factor,
+      topK: 7,
+      // Six blocks of 50: the helper computes three of them.
+      blockSize: 50,
+      threads,
+    });
+  const [one, two] = [run(1), run(2)];
+  sameBytes(one.selfInfluence, two.selfInfluence, 'self-influence');
+  sameBytes(one.topK.topValue, two.topK.topValue, 'proponent values');
+  sameBytes(one.topK.topIndex, two.topK.topIndex, 'proponents');
+  sameBytes(one.topK.bottomValue, two.topK.bottomValue, 'opponent values');
+  sameBytes(one.topK.bottomIndex, two.topK.bottomIndex, 'opponents');
+  assert.ok(one.selfInfluence.every((s) => s > 0));
+});
+
+test('a cancel raised while the engine waits for the helper throws CancelledError, and the next kernel works', () => {
+  const flag = createSharedCancelFlag();
+  const signal = signalFromSharedFlag(flag);
+  const split = new SplitProducts(2);
+  try {
+    const a = new Float32Array(300 * 300).fill(1);
+    const jobs = [0, 1].map(() => ({ a: { data: a, rows: 300, cols: 300 }, b: { data: a, rows: 300, cols: 300 } }));
+    raiseSharedCancelFlag(flag);
+    assert.throws(() => split.run(jobs, [1, 1], signal), CancelledError);
+  } finally {
+    split.dispose();
+  }
+  // The abandoned helper is not reused: a new one answers.
+  const again = withSplitProducts(2, (s) =>
+    s.run(
+      [0, 1].map(() => ({
+        a: { data: Float32Array.of(1, 2), rows: 1, cols: 2 },
+        b: { data: Float32Array.of(3, 4), rows: 2, cols: 1 },
+      })),
+      [1, 1],
+    ),
+  );
+  assert.deepEqual(
+    again.map((r) => r[0]),
+    [11, 11],
+  );
+});
