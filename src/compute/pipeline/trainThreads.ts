@@ -28,7 +28,12 @@ const SECONDS_PER_LOGIT = 2e-8;
 /** Predicted seconds one warm thread needs for a task (training, and a fold model's head refit). */
 export function predictedTaskSeconds(task: TrainTask): number {
   const { config, data } = task;
-  const { total: parameters, featureDim } = modelParameters({ ...config, dims: data.dims, numClasses: data.numClasses });
+  const { total: parameters, featureDim } = modelParameters({
+    ...config,
+    dims: data.dims,
+    numClasses: data.numClasses,
+    imageShape: data.imageShape,
+  });
   const n = task.rows?.length ?? data.n;
   const batch = Math.max(1, Math.min(config.batchSize, n));
   const steps = Math.max(config.epochs, 1) * Math.ceil(n / batch);
@@ -36,9 +41,7 @@ export function predictedTaskSeconds(task: TrainTask): number {
   const training = steps * (SECONDS_PER_STEP + (6 * parameters * batch) / FLOPS);
   const refits = task.evalRows !== undefined || task.evalX !== undefined;
   const c = data.numClasses;
-  const refit = refits
-    ? REFIT_ITERATIONS * ((4 * n * (featureDim + 1) * c) / FLOPS + n * c * SECONDS_PER_LOGIT)
-    : 0;
+  const refit = refits ? REFIT_ITERATIONS * ((4 * n * (featureDim + 1) * c) / FLOPS + n * c * SECONDS_PER_LOGIT) : 0;
   return training + refit;
 }
 
