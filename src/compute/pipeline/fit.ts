@@ -171,7 +171,8 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
   const workers = trainingThreads(ctx.workers, tasks, resolveWorkers(ctx.workers, tasks.length));
   const epochsTotal = tasks.reduce((sum, t) => sum + Math.max(t.config.epochs, 1), 0);
   const epochsDone = new Map<number, number>();
-  report({ stage: 'train', done: 0, total: epochsTotal, message: `${tasks.length} models on ${workers} worker(s)` });
+  const where = workers > 1 ? `${workers} worker threads` : 'one thread';
+  report({ stage: 'train', done: 0, total: epochsTotal, message: `${tasks.length} models on ${where}` });
   const trained = await runTrainTasks(tasks, {
     workers,
     signal: ctx.signal,

@@ -1,14 +1,17 @@
 /**
  * Whether the training of a fit is worth worker threads. A worker costs its
  * start before it trains anything: loading the 2 MB engine bundle, tfjs and
- * its wasm instance, then JIT-compiling tfjs's paths on its first task —
- * measured 0.5–0.7 s on a quiet core, 2–3 s at load 6 (bench: the digits
- * logreg, whose 6 models train in about 0.5 s on one warm thread, spent
- * 1.0 s quiet and 9.7 s loaded in the train stage with two workers, mostly
- * starting them). The analysis thread has tfjs running already, so a job
- * that trains in about a second on it finishes sooner there than on two
- * fresh threads, and costs less CPU. The prediction is rough on purpose: it
- * only decides between one thread and two near that second.
+ * its wasm instance, then JIT-compiling tfjs's paths on its first task
+ * (measured at load 5–6: 2.1–3.0 s from a bundled worker's creation to the
+ * start of its first task, which then took twice as long as the later ones;
+ * on the quiet benchmark machine the digits logreg, whose 6 models train in
+ * about half a second on a warm thread, spent 1.0 s in the train stage with
+ * two workers). The analysis thread has tfjs running already, so a job that
+ * trains in about a second finishes sooner there than on two fresh threads,
+ * and costs less CPU. Its tensors then pass through this thread's wasm heap,
+ * which never shrinks: kept to small jobs, that stays small. The prediction
+ * is rough on purpose: it only decides between one thread and two near that
+ * second.
  */
 import type { TrainTask } from '../parallel/messages';
 import { modelParameters } from './memoryEstimate';
