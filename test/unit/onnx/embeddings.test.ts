@@ -52,6 +52,9 @@ before(async () => {
     [header, ...emb.map((e, i) => [`row${i % 4}`, ...e, labels[i], split[i]].join(','))].join('\n') + '\n',
   );
   write('plain.csv', ['note,label,split', ...labels.map((l, i) => `row${i % 4},${l},${split[i]}`)].join('\n') + '\n');
+  // Nothing to learn from but the embeddings: an id column (unique per row) and the labels. Before, the loader
+  // featurized the table anyway and refused it ("no usable feature columns besides the label").
+  write('ids.csv', ['id,label,split', ...labels.map((l, i) => `${1000 + i},${l},${split[i]}`)].join('\n') + '\n');
   write(
     'data.jsonl',
     emb.map((e, i) => JSON.stringify({ vec: e, label: labels[i], split: split[i], note: `row${i % 4}` })).join('\n') +
@@ -112,6 +115,7 @@ describe('precomputed embeddings', () => {
   for (const [name, options] of [
     ['a .npy side file', { datasetPath: 'plain.csv', embeddingsFile: 'emb.npy' }],
     ['a CSV side file', { datasetPath: 'plain.csv', embeddingsFile: 'emb.csv' }],
+    ['a side file beside a table of ids and labels only', { datasetPath: 'ids.csv', embeddingsFile: 'emb.npy' }],
     ['a JSONL array field', { datasetPath: 'data.jsonl', embeddingField: 'vec' }],
   ] as const) {
     test(`${name} gives the same influence as the columns`, async () => {
