@@ -249,6 +249,8 @@ describe('NPY reader', () => {
     const f4 = readNpy(Buffer.from(NUMPY_F4, 'hex'), 'a.npy');
     assert.deepEqual([f4.rows, f4.cols], [3, 2]);
     assert.deepEqual([...f4.values], [1.5, -2, 3, 0.25, Math.fround(1e-3), 7]);
+    // Held as float32, not widened: a large embeddings file would take twice its size while loading.
+    assert.ok(f4.values instanceof Float32Array);
     const f8 = readNpy(Buffer.from(NUMPY_BE_F8, 'hex'), 'b.npy');
     assert.deepEqual([...f8.values], [1.5, -2, 3, 0.25, 1e-3, 7]);
   });
