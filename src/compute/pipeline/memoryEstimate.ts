@@ -18,7 +18,9 @@
  *    themselves, as wide as the data;
  *  - the head: the float64 Hessian and its factor when the exact method
  *    factors it (measured ≈ 32 bytes per Hessian entry, wasm Gram included),
- *    the test samples' gradients, the features of the last layer, and the
+ *    the test samples' gradients (three copies for the exact method: as they
+ *    are, whitened, and whitened transposed for the score products, in
+ *    influence/exactHeadInfluence.ts), the features of the last layer, and the
  *    head fit's copies of them and their transpose in the backend's heap
  *    (head/fastHeadObjective.ts), which never shrinks;
  *  - on the user's own features (embeddings, an ONNX model: fitFrozen.ts) no
@@ -155,7 +157,7 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
   const headFitHeap = 2 * s.nTrain * (featureDim + 1) * 4;
   const head =
     rows * featureDim * 8 +
-    s.nTest * headParameters * 4 +
+    (s.influence === 'exact' ? 3 : 1) * s.nTest * headParameters * 4 +
     (s.influence === 'exact' ? headParameters * headParameters * BYTES_PER_HESSIAN_ENTRY : 0);
   const influence = s.influence === 'iterative' ? s.nTrain * parameters * 4 + s.explain * parameters * 8 : 0;
   // Training and the head/influence stages do not overlap; the features and the kept models outlive both. On the
