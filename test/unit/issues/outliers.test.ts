@@ -75,7 +75,7 @@ test('a cluster of 15 outliers (more than k = 10) is flagged whole, and nothing 
   assert.deepEqual(flagged(report.testScore), []);
 });
 
-test('wide embeddings of two overlapping classes: a sample the model is unsure of is not an outlier, a far one is', () => {
+test('wide embeddings of two overlapping classes: a sample the model doubts is not an outlier, a far one is', () => {
   // 1,024-wide Gaussian classes at ±μ (so p(class | x) = sigmoid(2μ·x), the exact posterior, out of sample by
   // construction): about a tenth of the samples sit between the classes. Measured on 1,024-wide embeddings of
   // 25,042 samples: the class preference, added inside the log ratio, flagged every one with p < 0.6 (10.7%).
