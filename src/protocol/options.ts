@@ -319,7 +319,7 @@ export const OPTIONS = {
     rule: positiveInt,
     default: undefined,
     doc: 'Worker threads for training',
-    defaultIs: 'one per core',
+    defaultIs: 'one per core; none when the models would train within about a second',
     stage: 'run',
     cli: { arg: '<n>', parse: 'int' },
   }),

@@ -22,6 +22,7 @@ import { collectOutOfSample, crossFitTasks } from './crossfit';
 import { resolveMaxExactParameters } from './exactLimit';
 import { type FittedHead, fitLastLayer } from './headStage';
 import { chooseModel, type ModelPick } from './modelChoice';
+import { trainingThreads } from './trainThreads';
 import { optionRef } from '../options/derive';
 import { type AnalyzeOptions, DEFAULTS, type Progress, resolvedKind } from './options';
 import type { StageClock } from './stageClock';
@@ -166,10 +167,12 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
     tasks.push(...foldTasks.map((t) => ({ ...t, taskId: base + t.taskId })));
     heldOuts.push(heldOut);
   });
-  const workers = resolveWorkers(ctx.workers, tasks.length);
+  // A small job trains on this thread: starting worker threads would take longer than the training (trainThreads.ts).
+  const workers = trainingThreads(ctx.workers, tasks, resolveWorkers(ctx.workers, tasks.length));
   const epochsTotal = tasks.reduce((sum, t) => sum + Math.max(t.config.epochs, 1), 0);
   const epochsDone = new Map<number, number>();
-  report({ stage: 'train', done: 0, total: epochsTotal, message: `${tasks.length} models on ${workers} worker(s)` });
+  const where = workers > 1 ? `${workers} worker threads` : 'one thread';
+  report({ stage: 'train', done: 0, total: epochsTotal, message: `${tasks.length} models on ${where}` });
   const trained = await runTrainTasks(tasks, {
     workers,
     signal: ctx.signal,
