@@ -48,6 +48,12 @@ export interface LoadOptions {
   /** JSONL fields that are not features (an embedding array read by the frozen-feature path). */
   ignoreFields?: string[];
   /**
+   * The features come from the user's embeddings or model (pipeline/featureSource.ts): a table's own columns are
+   * then neither checked nor featurized (a file of ids and labels beside an embeddings file is a dataset), and the
+   * splits carry no features until the source's replace them.
+   */
+  featuresElsewhere?: boolean;
+  /**
    * Progress: characters (bytes, when streamed) read for CSV/TSV, images decoded for image folders and JSONL images.
    */
   onProgress?: (done: number, total: number) => void;
@@ -115,6 +121,7 @@ export async function loadDataset(inputPath: string, options: LoadOptions = {}):
     grayscale: options.grayscale,
     onProgress: options.onProgress,
     features: options.imageFeatures,
+    featuresElsewhere: options.featuresElsewhere,
   };
   const warnings: string[] = [];
   const abs = path.resolve(inputPath);

@@ -22,6 +22,8 @@ export interface TableOptions extends ImageLoadOptions {
   maxSamples?: number;
   /** The default working budget (sampleBudget.ts); absent when the user chose maxSamples or maxMemoryMB. */
   budget?: SampleBudget;
+  /** The features come from the user's embeddings or model: build none from the table's columns (LoadOptions). */
+  featuresElsewhere?: boolean;
 }
 
 export async function finishTable(
@@ -32,7 +34,8 @@ export async function finishTable(
   warnings: string[],
 ): Promise<LoadedDataset> {
   // Kinds first: a junk value in a numeric column is a structural error and should be reported as such.
-  const kinds = table.image ? [] : inferKinds(table, warnings);
+  const ownFeatures = !table.image && !opts.featuresElsewhere;
+  const kinds = ownFeatures ? inferKinds(table, warnings) : [];
   const what = format === 'csv' ? 'column' : 'field';
   const plan = planSamples(
     {
@@ -71,6 +74,10 @@ export async function finishTable(
     xTest = x.slice(plan.train.length * dims);
     // The images are the samples: their bytes are their content.
     imageHashes = contentHash;
+  } else if (!ownFeatures) {
+    dims = 0;
+    xTrain = new Float32Array(0);
+    xTest = new Float32Array(0);
   } else {
     const featurizer = fitFeaturizer(table, kinds, plan.train, plan.test, warnings);
     dims = featurizer.dims;

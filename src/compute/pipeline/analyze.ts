@@ -21,6 +21,7 @@ import { verify } from './reliabilityStage';
 import { score } from './score';
 import { StageClock } from './stageClock';
 import { StageTimeLeft } from './timeLeft';
+import { sampleFrozenToBudget } from './frozenSample';
 import { sampleBudget, validateOptions, validateRun } from './validateRun';
 
 export { resolveWorkers } from './fit';
@@ -73,6 +74,7 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
     ({ data, frozen } = await source.features(data, { signal: options.signal, report }));
     // A softmax head on the user's features is a logistic regression on them: the rest of the pipeline runs it as one.
     options = { ...options, model: 'logreg' };
+    ({ data, frozen } = sampleFrozenToBudget({ data, frozen }, options, runContext, seed));
     throwIfAborted(options.signal);
   }
   validateRun(options, data, runContext);

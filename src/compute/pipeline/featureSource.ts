@@ -25,7 +25,7 @@ export interface PreparedSource {
   /**
    * What the loader must do for this source (an image model's input size, a JSONL field to leave out of the features).
    */
-  loadOptions: Pick<LoadOptions, 'imageFeatures' | 'ignoreFields'>;
+  loadOptions: Pick<LoadOptions, 'imageFeatures' | 'ignoreFields' | 'featuresElsewhere'>;
   /** The user's features for the loaded data, and the dataset with them as its feature matrix. */
   features(
     data: LoadedDataset,
@@ -82,9 +82,12 @@ export async function prepareFeatureSource(
     const state = {};
     const cache = keep ? await openEmbeddingCache(keep.file, modelKey(model)) : undefined;
     return {
-      loadOptions: model.image
-        ? { imageFeatures: imageEmbedder(model, { signal: options.signal, report: loadReport }, state, cache) }
-        : {},
+      loadOptions: {
+        featuresElsewhere: true,
+        ...(model.image && {
+          imageFeatures: imageEmbedder(model, { signal: options.signal, report: loadReport }, state, cache),
+        }),
+      },
       async features(data, ctx) {
         const f = await embedWithModel(model, data, files, { signal: ctx.signal, report: ctx.report }, state, cache);
         if (keep && cache) await keepEmbeddings(keep, cache);
@@ -93,7 +96,10 @@ export async function prepareFeatureSource(
     };
   }
   return {
-    loadOptions: options.embeddingField !== undefined ? { ignoreFields: [options.embeddingField] } : {},
+    loadOptions: {
+      featuresElsewhere: true,
+      ...(options.embeddingField !== undefined && { ignoreFields: [options.embeddingField] }),
+    },
     async features(data) {
       const e = await loadEmbeddings(data, files, options);
       const frozen: FrozenFeatures = {

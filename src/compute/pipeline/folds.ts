@@ -20,8 +20,10 @@ export function stratifiedFolds(y: Int32Array, numClasses: number, folds: number
 }
 
 /** Rows of `x` (row-major, `dims` wide) selected by `indices`. */
-export function selectRows(x: Float32Array, dims: number, indices: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(indices.length * dims);
+export function selectRows<T extends Float32Array | Float64Array>(x: T, dims: number, indices: ArrayLike<number>): T {
+  const out = (
+    x instanceof Float64Array ? new Float64Array(indices.length * dims) : new Float32Array(indices.length * dims)
+  ) as T;
   for (let r = 0; r < indices.length; r++) {
     const i = indices[r];
     out.set(x.subarray(i * dims, (i + 1) * dims), r * dims);

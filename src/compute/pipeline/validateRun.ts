@@ -69,12 +69,9 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
   const estimate = estimateRunMemory(shape);
   const { bytes: limitBytes, working } = memoryLimit(options, ctx);
   const overWasm = ctx.backend === 'wasm' && estimate.perWorkerHeapBytes > WASM_HEAP_BYTES;
-  if (estimate.totalBytes <= limitBytes && !overWasm) return estimate;
+  const fits = (s: RunShape) => withinLimit(estimateRunMemory(s), limitBytes, ctx.backend);
+  if (fits(shape)) return estimate;
 
-  const fits = (s: RunShape) => {
-    const e = estimateRunMemory(s);
-    return e.totalBytes <= limitBytes && !(ctx.backend === 'wasm' && e.perWorkerHeapBytes > WASM_HEAP_BYTES);
-  };
   const ways: string[] = [];
   if (shape.kind !== 'logreg' && shape.hidden.length > 0) {
     const widest = Math.max(...shape.hidden);
@@ -114,6 +111,17 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
     `the analysis would not fit in memory: ${why}; expected a run that ` +
       `fits: use ${ways.length ? ways.join(', or ') : optionRef('maxSamples')}`,
   );
+}
+
+/** Whether a run of this estimate stays within `limitBytes`, and within what one wasm thread can address. */
+function withinLimit(e: MemoryEstimate, limitBytes: number, backend: BackendName): boolean {
+  return e.totalBytes <= limitBytes && !(backend === 'wasm' && e.perWorkerHeapBytes > WASM_HEAP_BYTES);
+}
+
+/** Whether validateRun's memory check lets this run through (it refuses it otherwise). */
+export function runFitsLimit(options: AnalyzeOptions, data: LoadedDataset, ctx: RunContext): boolean {
+  const e = estimateRunMemory(runShape(options, dataShape(data), ctx.workers));
+  return withinLimit(e, memoryLimit(options, ctx).bytes, ctx.backend);
 }
 
 /**
@@ -161,15 +169,12 @@ export function sampleBudget(options: AnalyzeOptions, ctx: RunContext): SampleBu
   return {
     label: formatMB(bytes),
     loadBytes: LOAD_SHARE * bytes,
-    fits: (s) => {
-      const e = estimateRunMemory(runShape(options, s, ctx.workers));
-      return e.totalBytes <= target && !(ctx.backend === 'wasm' && e.perWorkerHeapBytes > WASM_HEAP_BYTES);
-    },
+    fits: (s) => withinLimit(estimateRunMemory(runShape(options, s, ctx.workers)), target, ctx.backend),
   };
 }
 
 /** The shape of loaded data, as the estimate sees it. */
-function dataShape(data: LoadedDataset): SampleShape {
+export function dataShape(data: LoadedDataset): SampleShape {
   return {
     nTrain: data.train.y.length,
     nTest: data.test.y.length,

@@ -52,6 +52,9 @@ before(async () => {
     [header, ...emb.map((e, i) => [`row${i % 4}`, ...e, labels[i], split[i]].join(','))].join('\n') + '\n',
   );
   write('plain.csv', ['note,label,split', ...labels.map((l, i) => `row${i % 4},${l},${split[i]}`)].join('\n') + '\n');
+  // Nothing to learn from but the embeddings: an id column (unique per row) and the labels. Before, the loader
+  // featurized the table anyway and refused it ("no usable feature columns besides the label").
+  write('ids.csv', ['id,label,split', ...labels.map((l, i) => `${1000 + i},${l},${split[i]}`)].join('\n') + '\n');
   write(
     'data.jsonl',
     emb.map((e, i) => JSON.stringify({ vec: e, label: labels[i], split: split[i], note: `row${i % 4}` })).join('\n') +
@@ -112,6 +115,7 @@ describe('precomputed embeddings', () => {
   for (const [name, options] of [
     ['a .npy side file', { datasetPath: 'plain.csv', embeddingsFile: 'emb.npy' }],
     ['a CSV side file', { datasetPath: 'plain.csv', embeddingsFile: 'emb.csv' }],
+    ['a side file beside a table of ids and labels only', { datasetPath: 'ids.csv', embeddingsFile: 'emb.npy' }],
     ['a JSONL array field', { datasetPath: 'data.jsonl', embeddingField: 'vec' }],
   ] as const) {
     test(`${name} gives the same influence as the columns`, async () => {
@@ -245,6 +249,8 @@ describe('NPY reader', () => {
     const f4 = readNpy(Buffer.from(NUMPY_F4, 'hex'), 'a.npy');
     assert.deepEqual([f4.rows, f4.cols], [3, 2]);
     assert.deepEqual([...f4.values], [1.5, -2, 3, 0.25, Math.fround(1e-3), 7]);
+    // Held as float32, not widened: a large embeddings file would take twice its size while loading.
+    assert.ok(f4.values instanceof Float32Array);
     const f8 = readNpy(Buffer.from(NUMPY_BE_F8, 'hex'), 'b.npy');
     assert.deepEqual([...f8.values], [1.5, -2, 3, 0.25, 1e-3, 7]);
   });

@@ -14,8 +14,8 @@ import { InputError } from '../../errors';
 export interface NpyMatrix {
   rows: number;
   cols: number;
-  /** Row-major values, converted to float64. */
-  values: Float64Array;
+  /** Row-major values: float32 files as float32, float64 files as float64. */
+  values: Float32Array | Float64Array;
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -76,7 +76,8 @@ export function readNpy(bytes: Uint8Array, file: string): NpyMatrix {
     );
   }
   const littleEndian = descr[0] !== '>';
-  const values = new Float64Array(count);
+  // float32 stays float32: an embeddings file is often hundreds of MB, and float64 would double it while loading.
+  const values = width === 4 ? new Float32Array(count) : new Float64Array(count);
   for (let k = 0; k < count; k++) {
     const at = dataStart + k * width;
     values[k] = width === 4 ? view.getFloat32(at, littleEndian) : view.getFloat64(at, littleEndian);

@@ -11,8 +11,8 @@ import type { SourceRef } from '../../types';
 export interface RowMatrix {
   rows: number;
   cols: number;
-  /** Row-major, rows × cols. */
-  values: Float64Array;
+  /** Row-major, rows × cols (float32 where the file holds float32). */
+  values: Float32Array | Float64Array;
   /** The file the numbers came from, as the user named it. */
   file: string;
   /** What the numbers are, for messages: "columns emb_0…emb_63", "field 'vec'". */
