@@ -73,34 +73,42 @@ function squaredBound(kth: number): number {
   return kth * kth * (1 + BOUND_MARGIN);
 }
 
+/** Where one tile's products lie: line l (a query) has its entries at l·lineStride + e·entryStride, e = 0..length−1. */
+interface TileLayout {
+  lines: number;
+  lineStride: number;
+  entryStride: number;
+  length: number;
+}
+
 /**
- * Offers row r of a tile of products (queries ids[r] × references from `start`) to the queries' lists. Most squared
- * distances fail the bound of their row at one comparison; the few that pass take the square root and the insertion.
+ * Offers each line of a tile of products (query queryIds[l] × references refStart + e, in that order) to the line's
+ * query. Most squared distances fail the bound of their line at one comparison; the few that pass take the square
+ * root and the insertion.
  */
 function scanTile(
   dots: Float32Array,
-  rows: number,
-  ids: number[],
+  layout: TileLayout,
+  queryIds: ArrayLike<number>,
   qNorms: Float64Array,
-  start: number,
-  size: number,
+  refStart: number,
   refNorms: Float64Array,
   refIds: ArrayLike<number>,
   out: Neighbours,
   skipSelf: boolean,
 ): void {
+  const { lines, lineStride, entryStride, length } = layout;
   const k = out.k;
   const distance = out.distance;
-  for (let r = 0; r < rows; r++) {
-    const qi = ids[r];
-    const qNorm = qNorms[r];
-    const row = r * size - start;
+  for (let l = 0; l < lines; l++) {
+    const qi = queryIds[l];
+    const qNorm = qNorms[l];
     const last = qi * k + k - 1;
     let bound = squaredBound(distance[last]);
-    for (let c = start; c < start + size; c++) {
-      const d2 = qNorm + refNorms[c] - 2 * dots[row + c];
+    for (let e = 0, at = l * lineStride; e < length; e++, at += entryStride) {
+      const d2 = qNorm + refNorms[refStart + e] - 2 * dots[at];
       if (!(d2 <= bound)) continue;
-      const ri = refIds[c];
+      const ri = refIds[refStart + e];
       if (skipSelf && ri === qi) continue;
       if (offer(out, qi, ri, d2)) bound = squaredBound(distance[last]);
     }
@@ -133,7 +141,7 @@ export function searchExact(
       tiles.push({ start, size, refT: tf.tensor2d(refT, [d, size]) });
     }
     for (let s = 0; s < queryIds.length; s += block) {
-      const ids = Array.from({ length: Math.min(block, queryIds.length - s) }, (_, r) => queryIds[s + r]);
+      const ids = Int32Array.from({ length: Math.min(block, queryIds.length - s) }, (_, r) => queryIds[s + r]);
       const q = gatherRows(queries, ids);
       const qNorms = squaredNorms(q);
       const qTensor = tf.tensor2d(q.x, [q.n, d]);
@@ -141,7 +149,8 @@ export function searchExact(
         for (const tile of tiles) {
           throwIfAborted(signal);
           const dots = readAndDispose(tf.tidy(() => tf.matMul(qTensor, tile.refT)));
-          scanTile(dots, q.n, ids, qNorms, tile.start, tile.size, refNorms, refIds, out, skipSelf);
+          const layout = { lines: q.n, lineStride: tile.size, entryStride: 1, length: tile.size };
+          scanTile(dots, layout, ids, qNorms, tile.start, refNorms, refIds, out, skipSelf);
         }
       } finally {
         qTensor.dispose();
@@ -154,33 +163,6 @@ export function searchExact(
 
 /** Rows (and columns) of one square tile of searchSelf. */
 const SELF_TILE = 256;
-
-/**
- * Offers column c of a tile of products (queries from `colStart` × references from `rowStart`) to the column's
- * query: the other half of a symmetric tile (searchSelf).
- */
-function scanColumns(
-  dots: Float32Array,
-  rows: number,
-  cols: number,
-  rowStart: number,
-  colStart: number,
-  norms: Float64Array,
-  out: Neighbours,
-): void {
-  const k = out.k;
-  const distance = out.distance;
-  for (let c = 0; c < cols; c++) {
-    const qi = colStart + c;
-    const qNorm = norms[qi];
-    const last = qi * k + k - 1;
-    let bound = squaredBound(distance[last]);
-    for (let r = 0; r < rows; r++) {
-      const d2 = qNorm + norms[rowStart + r] - 2 * dots[r * cols + c];
-      if (d2 <= bound && offer(out, qi, rowStart + r, d2)) bound = squaredBound(distance[last]);
-    }
-  }
-}
 
 /**
  * The k nearest of every point among the others (searchExact of all points against themselves, self skipped) at
@@ -203,7 +185,7 @@ export function searchSelf(points: Points, out: Neighbours, signal?: AbortSignal
     }
     for (let b = 0; b < blocks.length; b++) {
       const rows = blocks[b];
-      const rowIds = Array.from(ids.subarray(rows.start, rows.start + rows.size));
+      const rowIds = ids.subarray(rows.start, rows.start + rows.size);
       const rowNorms = norms.subarray(rows.start, rows.start + rows.size);
       const rowTensor = tf.tensor2d(points.x.subarray(rows.start * d, (rows.start + rows.size) * d), [rows.size, d]);
       try {
@@ -211,8 +193,14 @@ export function searchSelf(points: Points, out: Neighbours, signal?: AbortSignal
           throwIfAborted(signal);
           const cols = blocks[c];
           const dots = readAndDispose(tf.tidy(() => tf.matMul(rowTensor, cols.colsT)));
-          scanTile(dots, rows.size, rowIds, rowNorms, cols.start, cols.size, norms, ids, out, true);
-          if (c > b) scanColumns(dots, rows.size, cols.size, rows.start, cols.start, norms, out);
+          const rowLayout = { lines: rows.size, lineStride: cols.size, entryStride: 1, length: cols.size };
+          scanTile(dots, rowLayout, rowIds, rowNorms, cols.start, norms, ids, out, true);
+          if (c === b) continue;
+          // The other half: column j of the tile is query cols.start + j, offered the rows' points in order.
+          const colLayout = { lines: cols.size, lineStride: 1, entryStride: cols.size, length: rows.size };
+          const colIds = ids.subarray(cols.start, cols.start + cols.size);
+          const colNorms = norms.subarray(cols.start, cols.start + cols.size);
+          scanTile(dots, colLayout, colIds, colNorms, rows.start, norms, ids, out, false);
         }
       } finally {
         rowTensor.dispose();
