@@ -2,8 +2,8 @@
  * The exact part of knn.ts: the k nearest of some reference points for some queries, by blocked float32 products on
  * the tfjs backend (‖q − x‖² = ‖q‖² + ‖x‖² − 2·q·x, the norms and the sum in float64) and a threshold-filtered top-k.
  *
- * What it costs, and why it is shaped so (26 classes × 16k samples, 128 features: the k-NN was 16 s of the issues
- * stage's 19, the training samples among themselves 8–11 CPU s of it, now 2):
+ * What it costs, and why it is shaped so (26 classes × 16k samples, 128 features: the three feature-space searches
+ * took 10–16 CPU s of the issues stage's 14–21, now 3.4):
  * - the products are tiles of TILE_ENTRIES (256 KB). A whole row block against all references (64 MB) cost more to
  *   read back than to multiply: every read-back is a fresh buffer, its pages faulted in, then scanned out of cache.
  *   The references go to the backend once per search;
@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { throwIfAborted } from '../cancel';
 import { readAndDispose, transpose } from '../linalg/matmul';
-import type { Neighbours, Points } from './knn';
+import type { Neighbours, Points } from './types';
 
 /** References per product tile. */
 const TILE_REFS = 1024;
@@ -30,7 +30,7 @@ const MAX_BLOCK = 1024;
  */
 const BOUND_MARGIN = 1e-14;
 
-export function squaredNorms(p: Points): Float64Array {
+function squaredNorms(p: Points): Float64Array {
   const out = new Float64Array(p.n);
   for (let i = 0; i < p.n; i++) {
     let s = 0;
@@ -40,7 +40,7 @@ export function squaredNorms(p: Points): Float64Array {
   return out;
 }
 
-export function gatherRows(p: Points, ids: ArrayLike<number>): Points {
+function gatherRows(p: Points, ids: ArrayLike<number>): Points {
   const x = new Float32Array(ids.length * p.d);
   for (let r = 0; r < ids.length; r++) x.set(p.x.subarray(ids[r] * p.d, (ids[r] + 1) * p.d), r * p.d);
   return { x, n: ids.length, d: p.d };
@@ -170,7 +170,8 @@ const SELF_TILE = 256;
  * point is still offered the others in increasing order: first the blocks before its own, from the columns of the
  * earlier rows' tiles (row blocks go in order), then its own and the later ones from its row. The wasm backend's
  * product accumulates every entry over the shared dimension in the same order, wherever the entry sits in a tile,
- * so q·x and x·q are the same float32 and so are the neighbours (knn.test.ts).
+ * so q·x and x·q are the same float32 and so are the neighbours (knn.test.ts). (A backend whose product rounds x·q
+ * otherwise gives the neighbours of its own rounding, as any search on it did, and the same ones on every run.)
  */
 export function searchSelf(points: Points, out: Neighbours, signal?: AbortSignal): void {
   const { n, d } = points;

@@ -20,24 +20,12 @@
 import { throwIfAborted } from '../cancel';
 import { createRng, deriveSeed } from '../random';
 import { searchExact, searchSelf } from './exactSearch';
+import type { Neighbours, Points } from './types';
+
+export type { Neighbours, Points } from './types';
 
 export const EXACT_KNN_LIMIT = 100_000;
 const WINDOW = 50_000;
-
-export interface Points {
-  /** Row-major n × d. */
-  x: Float32Array;
-  n: number;
-  d: number;
-}
-
-export interface Neighbours {
-  k: number;
-  /** n × k reference indices, nearest first (−1 where fewer than k exist). */
-  index: Int32Array;
-  /** n × k Euclidean distances, nearest first (Infinity where none). */
-  distance: Float64Array;
-}
 
 export interface KnnOptions {
   /** When queries and references are the same points: skip each point itself. */
