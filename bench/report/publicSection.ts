@@ -42,9 +42,10 @@ export function publicSection(data: { cases: PublicCase[]; skipped: string[] } |
         'probabilities** (read from the saved fit), ') +
       ('reimplemented in src/compute/mislabel/cleanlab.ts and matched to ' +
         "cleanlab's own output on 296 random cases. A setting is a dataset × " +
-        'noise kind × rate, over its seeds. Suspicion mixes out-of-sample self-confidence and margin as best finds ' +
-        'label errors planted in a copy of the labels (src/compute/mislabel/calibrate.ts); the column *core* gives ' +
-        'the share of self-confidence it chose in each run. Training loss and self-influence are added by how well ' +
+        'noise kind × rate, over its seeds. Suspicion mixes out-of-sample self-confidence and margin by how much the ' +
+        "likely errors concentrate on one class per label beyond the model's own doubt, more margin the more they do " +
+        '(src/compute/mislabel/calibrate.ts); the column *core* gives the share of self-confidence in each run. ' +
+        'Training loss and self-influence are added by how well ' +
         'each picks out the samples the held-out models confidently place in another class from every other sample, ' +
         'the two sharing one weight as far as they rank samples alike (src/compute/mislabel/suspicion.ts).'),
     '',

@@ -374,15 +374,16 @@ const checkResults = object({
           }),
         ),
         /**
-         * How the core's mix of out-of-sample self-confidence and margin was chosen on this dataset: label errors
-         * planted in a copy of the labels, found by each candidate mix (mislabel/calibrate.ts); absent in older files.
+         * How the core's mix of out-of-sample self-confidence and margin was chosen on this dataset: how much the
+         * likely errors concentrate on one class per label, against the model's own doubt (mislabel/calibrate.ts;
+         * null: not read). Absent in older files.
          */
         calibration: optional(
           object({
             selfConfidenceShare: measure,
-            planted: nonNegInt,
-            draws: nonNegInt,
-            candidates: arrayOf(object({ selfConfidenceShare: measure, auroc: measure, auprc: measure })),
+            likelyErrors: nonNegInt,
+            errorConcentration: nullable(measure),
+            doubtConcentration: nullable(measure),
           }),
         ),
       }),

@@ -6,9 +6,9 @@
  * sample never trained on it, so it cannot have memorised a wrong label):
  * self-confidence p(given) and the normalized margin p(given) − max p(other),
  * each turned into a percentile rank and mixed. Self-confidence is the better
- * ranking of the two for random errors, the margin for errors between two
- * confusable classes; the mix is chosen per dataset by planting label errors
- * in a copy of the labels and keeping the mix that finds them best
+ * ranking of the two for errors spread over the classes, the margin for errors
+ * that go to one confusable class; the mix is chosen per dataset from how much
+ * its likely errors concentrate on one class beyond the model's own doubt
  * (calibrate.ts).
  *
  * The other signals (training loss and self-influence at θ̂, and any signal
@@ -36,7 +36,7 @@
  * pseudo-positives times its value: such a sample is as likely wrong as one
  * the held-out models confidently put in another class, however rare the
  * flag (a sparse flag cannot earn weight by agreement).
- * Deterministic for a seed: the same inputs give the same bytes, in any sample order.
+ * Deterministic: the same inputs give the same bytes, in any sample order.
  */
 import { auroc, averageRanks } from '../stats/metrics';
 import { calibrateCore, type CoreCalibration } from './calibrate';
@@ -184,8 +184,6 @@ export interface SuspicionInputs {
   numClasses: number;
   /** Training-set signals, each checked against the out-of-sample pseudo-labels before it gets weight. */
   checked: SuspicionSignal[];
-  /** Seeds the planted errors of the core's calibration (default 0). */
-  seed?: number;
 }
 
 export function suspicionScores(inputs: SuspicionInputs): Suspicion {
@@ -200,7 +198,7 @@ export function suspicionScores(inputs: SuspicionInputs): Suspicion {
     margin[i] = selfConfidence[i] - other;
   }
   const pseudo = pseudoLabels(oosProbs, y, C);
-  const calibration = calibrateCore(oosProbs, y, C, inputs.seed ?? 0);
+  const calibration = calibrateCore(oosProbs, y, C);
   const share = calibration.selfConfidenceShare;
   // The core keeps the weight of two signals (as when it was their even average); the calibration splits it.
   const core: [SuspicionSignal, number][] = [
@@ -287,11 +285,12 @@ function explain(signals: SignalWeight[], calibration: CoreCalibration): string 
   const name = (s: SignalWeight) => READABLE[s.name] ?? s.name;
   const core = signals.filter((s) => s.role === 'core' && s.weight > 0);
   let text = `Suspicion ranks samples by ${core.map((s) => `${name(s)} (${pct(s.weight)})`).join(' and ')}`;
-  const chosen = calibration.candidates.find((c) => c.selfConfidenceShare === calibration.selfConfidenceShare);
-  if (chosen)
+  if (calibration.errorConcentration !== null && calibration.doubtConcentration !== null)
     text +=
-      ` — the mix that best found ${calibration.planted} label errors planted in a copy of the labels ` +
-      `(AUROC ${chosen.auroc.toFixed(2)})`;
+      ` — the ${calibration.likelyErrors} likely errors concentrate on one other class per label ` +
+      `${calibration.errorConcentration.toFixed(2)} against the model's own doubt ` +
+      `${calibration.doubtConcentration.toFixed(2)} (0 = spread evenly, 1 = all on one; the more beyond the doubt, ` +
+      `the more margin)`;
   if (used.length > 0)
     text +=
       `, plus ` +

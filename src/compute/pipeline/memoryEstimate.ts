@@ -18,7 +18,15 @@
  *    themselves, as wide as the data;
  *  - the head: the float64 Hessian and its factor when the exact method
  *    factors it (measured ≈ 32 bytes per Hessian entry, wasm Gram included),
- *    the test samples' gradients, the features of the last layer;
+ *    the test samples' gradients (three copies for the exact method: as they
+ *    are, whitened, and whitened transposed for the score products, in
+ *    influence/exactHeadInfluence.ts), the features of the last layer, and the
+ *    head fit's copies of them and their transpose in the backend's heap
+ *    (head/fastHeadObjective.ts), which never shrinks;
+ *  - on the user's own features (embeddings, an ONNX model: fitFrozen.ts) no
+ *    worker trains: the head is fitted first, then cross-fitted fold by fold
+ *    on the analysis thread, each fold's rows gathered and given a bias
+ *    column beside the heap the first fit grew;
  *  - iterative methods over the whole network: per-sample work of about
  *    rows × parameters × 4.
  * A factor for the garbage collector's headroom turns the sum into a peak.
@@ -78,6 +86,8 @@ export interface RunShape {
   explain: number;
   /** `--model auto` on a table or text: logistic regression's fold models are trained beside `kind`'s. */
   logregBeside?: boolean;
+  /** The user's own features: the head alone, fitted and cross-fitted on the analysis thread (fitFrozen.ts). */
+  frozen?: boolean;
 }
 
 export interface MemoryEstimate {
@@ -137,16 +147,24 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
   // 168,355 short texts under --model auto (logistic regression's features are the 513 inputs), peak 2,353 MB
   // where the estimate without this term said 1,638.
   const refitDim = Math.max(featureDim, s.logregBeside ? s.dims : 0);
-  const refit = ((s.nTrain * (s.folds - 1)) / s.folds) * refitDim * 4;
-  const training = workers * (perModel + refit + WORKER_BYTES);
+  const foldRows = (s.nTrain * (s.folds - 1)) / s.folds;
+  const refit = foldRows * refitDim * 4;
+  // The user's features: each fold's rows gathered, then copied with a bias column for the backend.
+  const training = s.frozen ? 2 * foldRows * (s.dims + 1) * 4 : workers * (perModel + refit + WORKER_BYTES);
   const keptModels = (s.folds + 1) * parameters * 4;
+  // The head fit's features and their transpose in the backend's heap (measured on 20,000–61,511 vectors of 1,024:
+  // without this term the estimate was 10–35 % under the peak, and more as the rows grew).
+  const headFitHeap = 2 * s.nTrain * (featureDim + 1) * 4;
   const head =
     rows * featureDim * 8 +
-    s.nTest * headParameters * 4 +
+    (s.influence === 'exact' ? 3 : 1) * s.nTest * headParameters * 4 +
     (s.influence === 'exact' ? headParameters * headParameters * BYTES_PER_HESSIAN_ENTRY : 0);
   const influence = s.influence === 'iterative' ? s.nTrain * parameters * 4 + s.explain * parameters * 8 : 0;
-  // Training and the head/influence stages do not overlap; the features and the kept models outlive both.
-  const live = features + keptModels + Math.max(training, head + influence);
+  // Training and the head/influence stages do not overlap; the features and the kept models outlive both. On the
+  // user's features the head is fitted before the folds, so the heap it grew is there during both.
+  const live = s.frozen
+    ? features + keptModels + headFitHeap + Math.max(training, head + influence)
+    : features + keptModels + Math.max(training, head + headFitHeap + influence);
   return {
     totalBytes: RUNTIME_BYTES + GC_FACTOR * live,
     parameters,

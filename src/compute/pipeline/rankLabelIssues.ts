@@ -19,7 +19,7 @@ export interface LabelIssueRanking {
   order: Int32Array;
   /** The signals suspicion combined, their weights, and the sentence that says so. */
   signals: SignalWeight[];
-  /** How the core's mix of self-confidence and margin was chosen (errors planted in a copy of the labels). */
+  /** How the core's mix of self-confidence and margin was chosen (the structure of the likely errors). */
   calibration: CoreCalibration;
   explanation: string;
 }
@@ -36,8 +36,6 @@ export function rankLabelIssues(input: {
    * out-of-sample core on this dataset (mislabel/suspicion.ts).
    */
   extraSignals?: SuspicionSignal[];
-  /** Seeds the core's calibration (the errors planted in a copy of the labels). */
-  seed?: number;
 }): LabelIssueRanking {
   const { oosProbs, y, numClasses } = input;
   const margin = normalizedMargin(oosProbs, y, numClasses);
@@ -50,7 +48,6 @@ export function rankLabelIssues(input: {
       { name: 'selfInfluence', values: input.selfInfluence, higherIsSuspicious: true },
       ...(input.extraSignals ?? []),
     ],
-    seed: input.seed,
   });
   const scores = suspicion.scores;
   const joint = confidentJoint(oosProbs, y, numClasses);
@@ -88,10 +85,9 @@ export function rankTestLabels(
   y: Int32Array,
   numClasses: number,
   errorRate: number,
-  seed = 0,
 ): TestLabelRanking {
   if (y.length === 0) return { suspicion: new Float64Array(0), suggested: new Int32Array(0), likely: new Set() };
-  const { scores } = suspicionScores({ oosProbs: testProbs, y, numClasses, checked: [], seed });
+  const { scores } = suspicionScores({ oosProbs: testProbs, y, numClasses, checked: [] });
   const order = Int32Array.from({ length: y.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
   const k = Math.round(Math.min(Math.max(errorRate, 0), 1) * y.length);
   return {

@@ -187,7 +187,6 @@ function rank(fitted: Fitted, influence: InfluenceStageResult, ctx: ScoreContext
     trainLoss,
     selfInfluence: influence.selfInfluence,
     extraSignals: ctx.extraSignals,
-    seed: fitted.settings.seed,
   });
   const testLoss = headLosses(fitted.testProbs, fitted.test.y, c);
   const testRanking = rankTestLabels(
@@ -195,7 +194,6 @@ function rank(fitted: Fitted, influence: InfluenceStageResult, ctx: ScoreContext
     fitted.test.y,
     c,
     ranking.estimatedCount / Math.max(fitted.train.y.length, 1),
-    fitted.settings.seed,
   );
   ctx.clock.lap('ranking');
   return { ranking, testRanking, trainLoss, testLoss };

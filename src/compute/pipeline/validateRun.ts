@@ -29,6 +29,7 @@ import { optionRef } from '../options/derive';
 import { checkEngineOptions } from '../options/validate';
 import { DEFAULTS, type AnalyzeOptions, resolvedKind } from './options';
 import { resolveMaxExactParameters } from './exactLimit';
+import { usesFrozenFeatures } from '../data/embeddings/options';
 
 /** Options checked before loading anything: each by its rule in the option table. */
 export function validateOptions(options: AnalyzeOptions): void {
@@ -162,10 +163,11 @@ const LOAD_SHARE = 0.35;
  * estimated run takes at most SAMPLE_TARGET_SHARE of the limit, so the run stays within it even where the estimate
  * is low; undefined when the user chose the samples or the limit.
  */
-export function sampleBudget(options: AnalyzeOptions, ctx: RunContext): SampleBudget | undefined {
+export function sampleBudget(options: AnalyzeOptions, ctx: RunContext, heldBytes = 0): SampleBudget | undefined {
   if (!usesWorkingBudget(options)) return undefined;
   const { bytes } = memoryLimit(options, ctx);
-  const target = SAMPLE_TARGET_SHARE * bytes;
+  // heldBytes: memory already taken that the run's estimate does not count (frozenSample.ts).
+  const target = SAMPLE_TARGET_SHARE * bytes - heldBytes;
   return {
     label: formatMB(bytes),
     loadBytes: LOAD_SHARE * bytes,
@@ -221,6 +223,7 @@ export function runShape(options: AnalyzeOptions, data: SampleShape, workers: nu
     explain: (options.explain ?? DEFAULTS.explain) + (options.explainIds?.length ?? 0),
     // As pipeline/fit.ts decides it: auto cross-fits both models on tables and text, not on images.
     logregBeside: (options.model ?? DEFAULTS.model) === 'auto' && !data.imageShape,
+    frozen: usesFrozenFeatures(options),
   };
 }
 

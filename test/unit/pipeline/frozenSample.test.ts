@@ -71,7 +71,7 @@ function run(nTrain: number, nTest: number): { data: LoadedDataset; frozen: Froz
   };
 }
 
-const options = { datasetPath: 'emb.csv', model: 'logreg' as const };
+const options = { datasetPath: 'emb.csv', embeddingsFile: 'emb.npy', model: 'logreg' as const };
 
 /** A context whose limit (75% of the free memory it names) is `share` of what the run is estimated to need. */
 function contextFor(data: LoadedDataset, share: number): RunContext {
@@ -92,12 +92,14 @@ describe('the working budget on the user’s own features', () => {
     assert.throws(() => validateRun(options, r.data, ctx), /would not fit in memory/);
     const s = sampleFrozenToBudget(r, options, ctx, 7);
     const kept = s.data.train.y.length + s.data.test.y.length;
-    assert.ok(kept < 40000 && kept > 4000, `${kept} kept`);
-    // It fits, with the loaders' margin below the limit, and validateRun lets it through.
+    assert.ok(kept < 40000 && kept > 2000, `${kept} kept`);
+    // It fits with the loaders' margin below the limit, beside the whole set's vectors (read before the sample was
+    // sized, and freed when the collector chooses), and validateRun lets it through.
     assert.ok(runFitsLimit(options, s.data, ctx));
     const limit = 0.75 * ctx.availableBytes!;
     const need = estimateRunMemory(runShape(options, dataShape(s.data), 2)).totalBytes;
-    assert.ok(need <= SAMPLE_TARGET_SHARE * limit, `${need} of ${limit}`);
+    const held = 40000 * DIMS * 4;
+    assert.ok(need + held <= SAMPLE_TARGET_SHARE * limit, `${need} + ${held} of ${limit}`);
     assert.doesNotThrow(() => validateRun(options, s.data, ctx));
     // Train and test keep their shares of the whole.
     assert.ok(Math.abs(s.data.train.y.length / kept - 0.75) < 0.01);
