@@ -1,10 +1,11 @@
 /**
  * Exact k nearest neighbours in feature space (Euclidean), for
  * near-duplicates and outliers (issue 17). Distances come from blocked
- * matrix products on the tfjs backend: for a block of queries Q and the
- * reference points X, ‖q − x‖² = ‖q‖² + ‖x‖² − 2·q·x, with Q·Xᵀ one float32
- * matMul (wasm SIMD does ~25 GFLOP/s here, so 70k MNIST samples with 128
- * features take ~30 s of products). Memory stays O(block · reference).
+ * matrix products on the tfjs backend (exactSearch.ts): for a block of
+ * queries Q and a tile of reference points X, ‖q − x‖² = ‖q‖² + ‖x‖² − 2·q·x,
+ * with Q·Xᵀ one float32 matMul (wasm SIMD does ~25 GFLOP/s here), and a
+ * search of the points among themselves takes each product once for both.
+ * Memory stays O(tile) beside one copy of the references on the backend.
  *
  * Beyond EXACT_KNN_LIMIT reference points the all-pairs products grow as
  * N², so the search is restricted to windows: all points are sorted along a
@@ -17,28 +18,14 @@
  * conservative rather than wrong in direction.
  */
 import { throwIfAborted } from '../cancel';
-import { matMul, transpose } from '../linalg/matmul';
 import { createRng, deriveSeed } from '../random';
+import { searchExact, searchSelf } from './exactSearch';
+import type { Neighbours, Points } from './types';
+
+export type { Neighbours, Points } from './types';
 
 export const EXACT_KNN_LIMIT = 100_000;
 const WINDOW = 50_000;
-/** Float32 entries of one block's distance matrix (64 MB). */
-const BLOCK_ENTRIES = 16 * 2 ** 20;
-
-export interface Points {
-  /** Row-major n × d. */
-  x: Float32Array;
-  n: number;
-  d: number;
-}
-
-export interface Neighbours {
-  k: number;
-  /** n × k reference indices, nearest first (−1 where fewer than k exist). */
-  index: Int32Array;
-  /** n × k Euclidean distances, nearest first (Infinity where none). */
-  distance: Float64Array;
-}
 
 export interface KnnOptions {
   /** When queries and references are the same points: skip each point itself. */
@@ -50,71 +37,6 @@ export interface KnnOptions {
   /** Overrides EXACT_KNN_LIMIT (tests). */
   exactLimit?: number;
   onProgress?: (done: number, total: number) => void;
-}
-
-function squaredNorms(p: Points): Float64Array {
-  const out = new Float64Array(p.n);
-  for (let i = 0; i < p.n; i++) {
-    let s = 0;
-    for (let j = i * p.d; j < (i + 1) * p.d; j++) s += p.x[j] * p.x[j];
-    out[i] = s;
-  }
-  return out;
-}
-
-function rows(p: Points, ids: ArrayLike<number>): Points {
-  const x = new Float32Array(ids.length * p.d);
-  for (let r = 0; r < ids.length; r++) x.set(p.x.subarray(ids[r] * p.d, (ids[r] + 1) * p.d), r * p.d);
-  return { x, n: ids.length, d: p.d };
-}
-
-/** Keeps the k smallest (distance, index) of each query row by insertion (k is small). */
-function offer(out: Neighbours, q: number, index: number, d2: number): void {
-  const k = out.k;
-  const base = q * k;
-  const dist = Math.sqrt(Math.max(d2, 0));
-  if (!(dist < out.distance[base + k - 1])) return;
-  // The same reference can be offered twice by overlapping windows.
-  for (let j = 0; j < k; j++) if (out.index[base + j] === index) return;
-  let j = k - 1;
-  while (j > 0 && out.distance[base + j - 1] > dist) {
-    out.distance[base + j] = out.distance[base + j - 1];
-    out.index[base + j] = out.index[base + j - 1];
-    j--;
-  }
-  out.distance[base + j] = dist;
-  out.index[base + j] = index;
-}
-
-/** Exact search of queries (by id) against references (by id), both subsets of the same index spaces. */
-function searchExact(
-  queries: Points,
-  queryIds: ArrayLike<number>,
-  refs: Points,
-  refIds: ArrayLike<number>,
-  out: Neighbours,
-  options: KnnOptions,
-  sameSpace: boolean,
-): void {
-  const refBlock = rows(refs, refIds);
-  const refT = transpose(refBlock.x, refBlock.n, refs.d);
-  const refNorms = squaredNorms(refBlock);
-  const block = Math.max(16, Math.min(1024, Math.floor(BLOCK_ENTRIES / Math.max(1, refBlock.n))));
-  for (let s = 0; s < queryIds.length; s += block) {
-    throwIfAborted(options.signal);
-    const ids = Array.from({ length: Math.min(block, queryIds.length - s) }, (_, r) => queryIds[s + r]);
-    const q = rows(queries, ids);
-    const qNorms = squaredNorms(q);
-    const dots = matMul(q.x, q.n, q.d, refT, refBlock.n);
-    for (let r = 0; r < q.n; r++) {
-      const qi = ids[r];
-      for (let c = 0; c < refBlock.n; c++) {
-        const ri = refIds[c];
-        if (sameSpace && options.excludeSelf && ri === qi) continue;
-        offer(out, qi, ri, qNorms[r] + refNorms[c] - 2 * dots[r * refBlock.n + c]);
-      }
-    }
-  }
 }
 
 /**
@@ -130,16 +52,21 @@ export function nearestNeighbours(queries: Points, refs: Points, k: number, opti
     distance: new Float64Array(queries.n * kk).fill(Infinity),
   };
   if (queries.n === 0 || refs.n === 0) return out;
-  const sameSpace = queries === refs;
+  const skipSelf = queries === refs && (options.excludeSelf ?? false);
   const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
   const limit = options.exactLimit ?? EXACT_KNN_LIMIT;
   if (options.referenceIds) {
-    searchExact(queries, all(queries.n), refs, options.referenceIds, out, options, sameSpace);
+    searchExact(queries, all(queries.n), refs, options.referenceIds, out, skipSelf, options.signal);
+    options.onProgress?.(1, 1);
+    return out;
+  }
+  if (refs.n <= limit && skipSelf) {
+    searchSelf(refs, out, options.signal);
     options.onProgress?.(1, 1);
     return out;
   }
   if (refs.n <= limit) {
-    searchExact(queries, all(queries.n), refs, all(refs.n), out, options, sameSpace);
+    searchExact(queries, all(queries.n), refs, all(refs.n), out, skipSelf, options.signal);
     options.onProgress?.(1, 1);
     return out;
   }
@@ -178,7 +105,7 @@ export function nearestNeighbours(queries: Points, refs: Points, k: number, opti
     throwIfAborted(options.signal);
     if (members[w].length === 0) return;
     const refIds = Int32Array.from(refOrder.slice(start, start + window), (e) => e.i);
-    searchExact(queries, members[w], refs, refIds, out, options, sameSpace);
+    searchExact(queries, members[w], refs, refIds, out, skipSelf, options.signal);
     options.onProgress?.(w + 1, starts.length);
   });
   return out;

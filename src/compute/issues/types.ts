@@ -1,5 +1,20 @@
 /** What the data-issue passes (issue 17) take and give; plain typed arrays, no tensors. */
-import type { Points } from './knn';
+
+/** Points of one space (feature or input), and their k nearest among some reference points (knn.ts). */
+export interface Points {
+  /** Row-major n × d. */
+  x: Float32Array;
+  n: number;
+  d: number;
+}
+
+export interface Neighbours {
+  k: number;
+  /** n × k reference indices, nearest first (−1 where fewer than k exist). */
+  index: Int32Array;
+  /** n × k Euclidean distances, nearest first (Infinity where none). */
+  distance: Float64Array;
+}
 
 /** A sample of either split: train ids and test ids are separate index spaces. */
 export interface SampleRef {

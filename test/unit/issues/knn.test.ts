@@ -6,6 +6,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nearestNeighbours, type Points } from '../../../src/compute/issues/knn';
+import { matMul, transpose } from '../../../src/compute/linalg/matmul';
 import { createRng, normal } from '../../../src/compute/random';
 import { initBackend } from '../../../src/compute/tf/backend';
 
@@ -87,3 +88,83 @@ test(
     }
   },
 );
+
+/**
+ * The reference for the tiled, threshold-filtered search (exactSearch.ts): all squared distances from ONE product of
+ * every query with every reference, by the same float64 expression, each query's references sorted by (distance,
+ * index). Equal bit for bit: the tiles change neither a product's value nor which of two equal distances comes first.
+ */
+function oneProductReference(q: Points, r: Points, k: number, excludeSelf: boolean, referenceIds?: Int32Array) {
+  const ids = referenceIds ? Array.from(referenceIds) : Array.from({ length: r.n }, (_, j) => j);
+  const refs = new Float32Array(ids.length * r.d);
+  ids.forEach((j, c) => refs.set(r.x.subarray(j * r.d, (j + 1) * r.d), c * r.d));
+  const norm = (x: Float32Array, i: number, d: number) => {
+    let s = 0;
+    for (let c = i * d; c < (i + 1) * d; c++) s += x[c] * x[c];
+    return s;
+  };
+  const dots = matMul(q.x, q.n, q.d, transpose(refs, ids.length, r.d), ids.length);
+  const index = new Int32Array(q.n * k).fill(-1);
+  const distance = new Float64Array(q.n * k).fill(Infinity);
+  for (let i = 0; i < q.n; i++) {
+    const qn = norm(q.x, i, q.d);
+    const all = ids
+      .map((j, c) => ({ j, dist: Math.sqrt(Math.max(qn + norm(refs, c, r.d) - 2 * dots[i * ids.length + c], 0)) }))
+      .filter((e) => !(excludeSelf && e.j === i) && Number.isFinite(e.dist))
+      .sort((a, b) => a.dist - b.dist || a.j - b.j)
+      .slice(0, k);
+    all.forEach((e, c) => {
+      index[i * k + c] = e.j;
+      distance[i * k + c] = e.dist;
+    });
+  }
+  return { index, distance };
+}
+
+function adversarial(n: number, d: number, seed: number, kind: 'normal' | 'integers' | 'copies' | 'constant'): Points {
+  const rng = createRng(seed);
+  const x = Float32Array.from({ length: n * d }, () =>
+    kind === 'integers' ? Math.round(2 * normal(rng)) : normal(rng),
+  );
+  // Every fourth row an exact copy of a random row: distances of exactly 0, and many equal ones.
+  if (kind === 'copies')
+    for (let i = 0; i < n; i += 4) {
+      const j = Math.floor(rng() * n);
+      x.copyWithin(i * d, j * d, (j + 1) * d);
+    }
+  // A constant column (no NaN from it) and a constant row.
+  if (kind === 'constant') {
+    for (let i = 0; i < n; i++) x[i * d] = 5;
+    if (n > 1) x.fill(5, d, 2 * d);
+  }
+  return { x, n, d };
+}
+
+test('the tiled search equals one product over everything, bit for bit, on ties, copies and tiny sets', () => {
+  const cases: [number, number, number][] = [
+    [1, 1, 3],
+    [2, 2, 1],
+    [3, 5, 2],
+    // Across reference tiles (1,024) and query blocks; and more queries than one block of a small reference set.
+    [1100, 70, 9],
+    [40, 1030, 5],
+  ];
+  for (const [n, m, d] of cases)
+    for (const kind of ['normal', 'integers', 'copies', 'constant'] as const) {
+      const refs = adversarial(n, d, n + d, kind);
+      const queries = adversarial(m, d, m + 7 * d, kind);
+      const subset = Int32Array.from({ length: Math.ceil(n / 3) }, (_, j) => 3 * j);
+      for (const [q, excludeSelf, referenceIds] of [
+        [refs, true, undefined],
+        [queries, false, undefined],
+        [refs, true, subset],
+      ] as const) {
+        const k = 10;
+        const got = nearestNeighbours(q, refs, k, { excludeSelf, referenceIds });
+        const want = oneProductReference(q, refs, k, excludeSelf, referenceIds);
+        const what = `${kind} n=${n} m=${q.n} d=${d} excludeSelf=${excludeSelf} subset=${!!referenceIds}`;
+        assert.deepEqual(got.index, want.index, what);
+        assert.deepEqual(got.distance, want.distance, what);
+      }
+    }
+});

@@ -1,0 +1,213 @@
+/**
+ * The exact part of knn.ts: the k nearest of some reference points for some queries, by blocked float32 products on
+ * the tfjs backend (‖q − x‖² = ‖q‖² + ‖x‖² − 2·q·x, the norms and the sum in float64) and a threshold-filtered top-k.
+ *
+ * What it costs, and why it is shaped so (26 classes × 16k samples, 128 features: the three feature-space searches
+ * took 10–16 CPU s of the issues stage's 14–21, now 3.4):
+ * - the products are tiles of TILE_ENTRIES (256 KB). A whole row block against all references (64 MB) cost more to
+ *   read back than to multiply: every read-back is a fresh buffer, its pages faulted in, then scanned out of cache.
+ *   The references go to the backend once per search;
+ * - the scan compares each squared distance with a bound from the current k-th (with a margin, so nothing the k-th
+ *   could lose to is skipped) and takes the square root and the insertion only for the few that pass;
+ * - the points among themselves (searchSelf) take each product once for both of its points.
+ * Every query is still offered its references in increasing reference order and by the same float64 expression, so
+ * the neighbours and distances are the very ones the one-block-per-row search found (test/unit/issues/knn.test.ts).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { throwIfAborted } from '../cancel';
+import { readAndDispose, transpose } from '../linalg/matmul';
+import type { Neighbours, Points } from './types';
+
+/** References per product tile. */
+const TILE_REFS = 1024;
+/** Float32 entries of one product tile (256 KB): read back and scanned in cache (measured best of 2¹²–2²²). */
+const TILE_ENTRIES = 2 ** 16;
+/** Query rows per block, at most (small reference sets). */
+const MAX_BLOCK = 1024;
+/**
+ * Relative margin of the squared bound: sqrt(d²) ≥ D once d² > D²·(1 + margin), whatever the roundings of D² and of
+ * the square root (each ≤ 2⁻⁵³ relative), so a candidate over the bound could never have entered the k.
+ */
+const BOUND_MARGIN = 1e-14;
+
+function squaredNorms(p: Points): Float64Array {
+  const out = new Float64Array(p.n);
+  for (let i = 0; i < p.n; i++) {
+    let s = 0;
+    for (let j = i * p.d; j < (i + 1) * p.d; j++) s += p.x[j] * p.x[j];
+    out[i] = s;
+  }
+  return out;
+}
+
+function gatherRows(p: Points, ids: ArrayLike<number>): Points {
+  const x = new Float32Array(ids.length * p.d);
+  for (let r = 0; r < ids.length; r++) x.set(p.x.subarray(ids[r] * p.d, (ids[r] + 1) * p.d), r * p.d);
+  return { x, n: ids.length, d: p.d };
+}
+
+/**
+ * Keeps the k smallest (distance, index) of query q by insertion (k is small); true when it entered. Among equal
+ * distances the reference offered first stays first (references are offered in increasing order).
+ */
+function offer(out: Neighbours, q: number, index: number, d2: number): boolean {
+  const k = out.k;
+  const base = q * k;
+  const dist = Math.sqrt(Math.max(d2, 0));
+  if (!(dist < out.distance[base + k - 1])) return false;
+  // The same reference can be offered twice by overlapping windows (knn.ts).
+  for (let j = 0; j < k; j++) if (out.index[base + j] === index) return false;
+  let j = k - 1;
+  while (j > 0 && out.distance[base + j - 1] > dist) {
+    out.distance[base + j] = out.distance[base + j - 1];
+    out.index[base + j] = out.index[base + j - 1];
+    j--;
+  }
+  out.distance[base + j] = dist;
+  out.index[base + j] = index;
+  return true;
+}
+
+/** The squared distance beyond which a candidate cannot enter a list whose k-th distance is `kth`. */
+function squaredBound(kth: number): number {
+  return kth * kth * (1 + BOUND_MARGIN);
+}
+
+/** Where one tile's products lie: line l (a query) has its entries at l·lineStride + e·entryStride, e = 0..length−1. */
+interface TileLayout {
+  lines: number;
+  lineStride: number;
+  entryStride: number;
+  length: number;
+}
+
+/**
+ * Offers each line of a tile of products (query queryIds[l] × references refStart + e, in that order) to the line's
+ * query. Most squared distances fail the bound of their line at one comparison; the few that pass take the square
+ * root and the insertion.
+ */
+function scanTile(
+  dots: Float32Array,
+  layout: TileLayout,
+  queryIds: ArrayLike<number>,
+  qNorms: Float64Array,
+  refStart: number,
+  refNorms: Float64Array,
+  refIds: ArrayLike<number>,
+  out: Neighbours,
+  skipSelf: boolean,
+): void {
+  const { lines, lineStride, entryStride, length } = layout;
+  const k = out.k;
+  const distance = out.distance;
+  for (let l = 0; l < lines; l++) {
+    const qi = queryIds[l];
+    const qNorm = qNorms[l];
+    const last = qi * k + k - 1;
+    let bound = squaredBound(distance[last]);
+    for (let e = 0, at = l * lineStride; e < length; e++, at += entryStride) {
+      const d2 = qNorm + refNorms[refStart + e] - 2 * dots[at];
+      if (!(d2 <= bound)) continue;
+      const ri = refIds[refStart + e];
+      if (skipSelf && ri === qi) continue;
+      if (offer(out, qi, ri, d2)) bound = squaredBound(distance[last]);
+    }
+  }
+}
+
+/**
+ * Offers every query (by id) all references (by id) into `out`. `skipSelf`: queries and references are the same
+ * points, and a query is not offered itself.
+ */
+export function searchExact(
+  queries: Points,
+  queryIds: ArrayLike<number>,
+  refs: Points,
+  refIds: ArrayLike<number>,
+  out: Neighbours,
+  skipSelf: boolean,
+  signal?: AbortSignal,
+): void {
+  const d = refs.d;
+  const refPoints = gatherRows(refs, refIds);
+  const refNorms = squaredNorms(refPoints);
+  const tileRefs = Math.max(1, Math.min(TILE_REFS, refPoints.n));
+  const block = Math.max(16, Math.min(MAX_BLOCK, Math.floor(TILE_ENTRIES / tileRefs)));
+  const tiles: { start: number; size: number; refT: tf.Tensor2D }[] = [];
+  try {
+    for (let start = 0; start < refPoints.n; start += tileRefs) {
+      const size = Math.min(tileRefs, refPoints.n - start);
+      const refT = transpose(refPoints.x.subarray(start * d, (start + size) * d), size, d);
+      tiles.push({ start, size, refT: tf.tensor2d(refT, [d, size]) });
+    }
+    for (let s = 0; s < queryIds.length; s += block) {
+      const ids = Int32Array.from({ length: Math.min(block, queryIds.length - s) }, (_, r) => queryIds[s + r]);
+      const q = gatherRows(queries, ids);
+      const qNorms = squaredNorms(q);
+      const qTensor = tf.tensor2d(q.x, [q.n, d]);
+      try {
+        for (const tile of tiles) {
+          throwIfAborted(signal);
+          const dots = readAndDispose(tf.tidy(() => tf.matMul(qTensor, tile.refT)));
+          const layout = { lines: q.n, lineStride: tile.size, entryStride: 1, length: tile.size };
+          scanTile(dots, layout, ids, qNorms, tile.start, refNorms, refIds, out, skipSelf);
+        }
+      } finally {
+        qTensor.dispose();
+      }
+    }
+  } finally {
+    for (const tile of tiles) tile.refT.dispose();
+  }
+}
+
+/** Rows (and columns) of one square tile of searchSelf. */
+const SELF_TILE = 256;
+
+/**
+ * The k nearest of every point among the others (searchExact of all points against themselves, self skipped) at
+ * half the products: q·x = x·q, so the tile of blocks (I, J), J > I, answers both I's rows and J's columns. Each
+ * point is still offered the others in increasing order: first the blocks before its own, from the columns of the
+ * earlier rows' tiles (row blocks go in order), then its own and the later ones from its row. The wasm backend's
+ * product accumulates every entry over the shared dimension in the same order, wherever the entry sits in a tile,
+ * so q·x and x·q are the same float32 and so are the neighbours (knn.test.ts). (A backend whose product rounds x·q
+ * otherwise gives the neighbours of its own rounding, as any search on it did, and the same ones on every run.)
+ */
+export function searchSelf(points: Points, out: Neighbours, signal?: AbortSignal): void {
+  const { n, d } = points;
+  const norms = squaredNorms(points);
+  const ids = Int32Array.from({ length: n }, (_, i) => i);
+  const blocks: { start: number; size: number; colsT: tf.Tensor2D }[] = [];
+  try {
+    for (let start = 0; start < n; start += SELF_TILE) {
+      const size = Math.min(SELF_TILE, n - start);
+      const colsT = transpose(points.x.subarray(start * d, (start + size) * d), size, d);
+      blocks.push({ start, size, colsT: tf.tensor2d(colsT, [d, size]) });
+    }
+    for (let b = 0; b < blocks.length; b++) {
+      const rows = blocks[b];
+      const rowIds = ids.subarray(rows.start, rows.start + rows.size);
+      const rowNorms = norms.subarray(rows.start, rows.start + rows.size);
+      const rowTensor = tf.tensor2d(points.x.subarray(rows.start * d, (rows.start + rows.size) * d), [rows.size, d]);
+      try {
+        for (let c = b; c < blocks.length; c++) {
+          throwIfAborted(signal);
+          const cols = blocks[c];
+          const dots = readAndDispose(tf.tidy(() => tf.matMul(rowTensor, cols.colsT)));
+          const rowLayout = { lines: rows.size, lineStride: cols.size, entryStride: 1, length: cols.size };
+          scanTile(dots, rowLayout, rowIds, rowNorms, cols.start, norms, ids, out, true);
+          if (c === b) continue;
+          // The other half: column j of the tile is query cols.start + j, offered the rows' points in order.
+          const colLayout = { lines: cols.size, lineStride: 1, entryStride: cols.size, length: rows.size };
+          const colIds = ids.subarray(cols.start, cols.start + cols.size);
+          const colNorms = norms.subarray(cols.start, cols.start + cols.size);
+          scanTile(dots, colLayout, colIds, colNorms, rows.start, norms, ids, out, false);
+        }
+      } finally {
+        rowTensor.dispose();
+      }
+    }
+  } finally {
+    for (const block of blocks) block.colsT.dispose();
+  }
+}
