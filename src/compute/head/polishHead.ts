@@ -17,7 +17,7 @@
  * and factored at the returned head instead.
  */
 import { throwIfAborted } from '../cancel';
-import { operatorDeviation } from '../linalg/blockedCholesky';
+import { operatorDeviation } from '../linalg/factorChecks';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { dampedSolve, type FactorInfo, fastDampedCholesky, MIXED_PRECISION } from '../linalg/fastFactor';
 import {

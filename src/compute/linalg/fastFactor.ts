@@ -19,7 +19,8 @@
  * it every result — never depends on which routine ran.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { choleskyBlocked64, choleskyMixed, factorDeviation, refinedCholeskySolve } from './blockedCholesky';
+import { choleskyBlocked64, choleskyMixed } from './blockedCholesky';
+import { factorDeviation, refinedCholeskySolve } from './factorChecks';
 import { choleskySolve, type DampedCholesky } from './cholesky';
 import type { ProductRunner } from './productJobs';
 

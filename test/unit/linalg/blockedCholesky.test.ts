@@ -18,13 +18,8 @@ import {
   dampedCholesky,
   invertLowerTriangular,
 } from '../../../src/compute/linalg/cholesky';
-import {
-  choleskyBlocked64,
-  choleskyMixed,
-  factorDeviation,
-  invertLowerBlocked,
-  refinedCholeskySolve,
-} from '../../../src/compute/linalg/blockedCholesky';
+import { choleskyBlocked64, choleskyMixed, invertLowerBlocked } from '../../../src/compute/linalg/blockedCholesky';
+import { factorDeviation, refinedCholeskySolve } from '../../../src/compute/linalg/factorChecks';
 import { fastDampedCholesky, dampedSolve, MIXED_PRECISION } from '../../../src/compute/linalg/fastFactor';
 import { initBackend } from '../../../src/compute/tf/backend';
 import { CancelledError } from '../../../src/compute/errors';
