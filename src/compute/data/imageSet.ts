@@ -93,7 +93,7 @@ async function probeShape(files: ImageFile[], opts: ImageLoadOptions): Promise<[
 }
 
 /** The working budget's bound on one image's features (assemble.ts `PlanInput.budget`). */
-export interface ImageFeatureBound {
+export interface FeatureBound {
   dims: number;
   /** The decoded shape, when the pixels are the features. */
   imageShape?: [number, number, number];
@@ -104,7 +104,7 @@ export interface ImageFeatureBound {
  * user's model's vector. (Before, an image set embedded by the user's model was embedded whole, and its vectors
  * sampled to the budget only afterwards: pipeline/frozenSample.ts, which still serves sources read whole.)
  */
-export async function imageFeatureBound(files: ImageFile[], opts: ImageLoadOptions): Promise<ImageFeatureBound> {
+export async function imageFeatureBound(files: ImageFile[], opts: ImageLoadOptions): Promise<FeatureBound> {
   if (opts.features) return { dims: await opts.features.width() };
   const imageShape = await probeShape(files, opts);
   return { dims: imageShape[0] * imageShape[1] * imageShape[2], imageShape };

@@ -8,13 +8,7 @@ import type { DatasetFormat, LoadedDataset, SplitData } from '../types';
 import { planSamples, splitData } from './assemble';
 import { inferKinds } from './detectColumns';
 import { fitFeaturizer, transform } from './featurize';
-import {
-  type ImageFeatureBound,
-  type ImageFile,
-  type ImageLoadOptions,
-  imageFeatureBound,
-  loadImages,
-} from './imageSet';
+import { type FeatureBound, type ImageFile, type ImageLoadOptions, imageFeatureBound, loadImages } from './imageSet';
 import type { SampleBudget } from './sampleBudget';
 import { CELL_MISSING, type RawTable } from './table';
 import { TEXT_BUCKETS } from './tfidf';
@@ -30,6 +24,8 @@ export interface TableOptions extends ImageLoadOptions {
   budget?: SampleBudget;
   /** The features come from the user's embeddings or model: build none from the table's columns (LoadOptions). */
   featuresElsewhere?: boolean;
+  /** With featuresElsewhere: the width of the user's model's vector per row (LoadOptions). */
+  featureWidth?: () => Promise<number>;
 }
 
 export async function finishTable(
@@ -45,11 +41,13 @@ export async function finishTable(
   const what = format === 'csv' ? 'column' : 'field';
   const imageFiles = table.image && imageList(table.image);
   // The working budget's bound on the features per sample, before any is built: the table's columns (their types),
-  // the images' pixels or the user's model's vector; none when the features come from elsewhere (checked after).
-  let bound: ImageFeatureBound | undefined;
+  // the images' pixels or the user's model's vector; none for embeddings read afterwards (frozenSample.ts samples
+  // them once their width is known).
+  let bound: FeatureBound | undefined;
   if (opts.budget) {
     if (imageFiles) bound = imageFiles.length > 0 ? await imageFeatureBound(imageFiles, opts) : undefined;
     else if (ownFeatures) bound = { dims: featureBound(table, kinds) };
+    else if (opts.featureWidth) bound = { dims: await opts.featureWidth() };
   }
   const plan = planSamples(
     {
@@ -64,7 +62,7 @@ export async function finishTable(
       seed: opts.seed,
       maxSamples: opts.maxSamples,
       refuseContinuous: true,
-      ...(opts.budget && bound && { budget: { budget: opts.budget, ...bound } }),
+      ...(opts.budget && { budget: { budget: opts.budget, ...bound } }),
       ...(table.sampledFrom !== undefined && { sampledFrom: table.sampledFrom }),
     },
     warnings,

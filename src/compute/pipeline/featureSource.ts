@@ -14,7 +14,7 @@ import { loadEmbeddings, type DatasetFiles } from '../data/embeddings/embeddingS
 import { type FeatureSourceOptions, usesFrozenFeatures } from '../data/embeddings/options';
 import { loadUserProbabilities } from '../data/embeddings/userProbabilities';
 import { InputError } from '../errors';
-import { embedWithModel, imageEmbedder, modelKey, openModel } from '../onnx/embedModel';
+import { embedWithModel, imageEmbedder, modelKey, openModel, tableModelWidth } from '../onnx/embedModel';
 import { type EmbeddingCache, MAX_KEPT_BYTES, openEmbeddingCache, saveEmbeddingCache } from '../onnx/embeddingCache';
 import type { LoadOptions } from '../data';
 import type { LoadedDataset } from '../types';
@@ -25,7 +25,7 @@ export interface PreparedSource {
   /**
    * What the loader must do for this source (an image model's input size, a JSONL field to leave out of the features).
    */
-  loadOptions: Pick<LoadOptions, 'imageFeatures' | 'ignoreFields' | 'featuresElsewhere'>;
+  loadOptions: Pick<LoadOptions, 'imageFeatures' | 'ignoreFields' | 'featuresElsewhere' | 'featureWidth'>;
   /** The user's features for the loaded data, and the dataset with them as its feature matrix. */
   features(
     data: LoadedDataset,
@@ -81,12 +81,14 @@ export async function prepareFeatureSource(
     const model = await openModel(options.modelFile, options.embeddingOutput, options.preprocessFile);
     const state = {};
     const cache = keep ? await openEmbeddingCache(keep.file, modelKey(model)) : undefined;
+    const width = tableModelWidth(model, state);
     return {
       loadOptions: {
         featuresElsewhere: true,
         ...(model.image && {
           imageFeatures: imageEmbedder(model, { signal: options.signal, report: loadReport }, state, cache),
         }),
+        ...(width && { featureWidth: async () => cache?.keptDim || (await width()) }),
       },
       async features(data, ctx) {
         const f = await embedWithModel(model, data, files, { signal: ctx.signal, report: ctx.report }, state, cache);

@@ -221,6 +221,31 @@ describe('the working budget', () => {
       assert.ok(d.warnings.some((w) => w.startsWith('Analyzed a stratified sample of 15 of 60 samples')));
     });
   }
+
+  // The user's embeddings or table model give the features (featuresElsewhere): the table's columns bound nothing.
+  for (const format of ['csv', 'jsonl'] as const) {
+    test(`a ${format} of ids and labels for the user's table model: sampled by the model's width before embedding`, async () => {
+      const file = idsAndLabels(format, 1000);
+      const budget = budgetOf(200);
+      const d = await loadDataset(file, { budget, featuresElsewhere: true, featureWidth: async () => 64 });
+      assert.equal(d.train.y.length + d.test.y.length, 200);
+      assert.ok(budget.asked.length > 0 && budget.asked.every((s) => s.dims === 64));
+      assert.equal(d.dims, 0, 'no feature built from the columns');
+      assert.ok(d.warnings.some((w) => w.startsWith('Analyzed a stratified sample of 200 of 1,000 samples')));
+    });
+
+    test(`a ${format} beside embeddings read later: only its table is held to the load share, and that is noted`, async () => {
+      const file = idsAndLabels(format, 3000);
+      // The run estimate would keep 200, but the vectors' width is unknown until they are read (frozenSample.ts).
+      const within = await loadDataset(file, { budget: budgetOf(200), featuresElsewhere: true });
+      assert.equal(within.train.y.length + within.test.y.length, 3000);
+      assert.ok(!within.warnings.some((w) => /stratified sample/.test(w)), within.warnings.join('\n'));
+      const d = await loadDataset(file, { budget: budgetOf(200, 300_000), featuresElsewhere: true });
+      const all = [...d.train.sources, ...d.test.sources];
+      assert.ok(all.length > 300 && all.length < 700, `${all.length} rows`);
+      assert.ok(d.warnings.some((w) => w.startsWith(`Analyzed a stratified sample of ${all.length} of 3,000 samples`)));
+    });
+  }
 });
 
 /** 60 images in class folders (every third a dog), and a JSONL manifest beside them naming each with its label. */
@@ -237,4 +262,12 @@ function imageManifest(n: number): { dir: string; manifest: string } {
     lines.push(JSON.stringify({ image: `img/${i}.png`, label }));
   }
   return { dir, manifest: write(images, 'manifest.jsonl', lines.join('\n') + '\n') };
+}
+
+/** A table of ids and labels only (the features come from elsewhere), as CSV or JSONL, in a fresh folder. */
+function idsAndLabels(format: 'csv' | 'jsonl', n: number): string {
+  const rows = Array.from({ length: n }, (_, i) => ({ id: `r${i}`, label: i % 3 ? 'a' : 'b' }));
+  return format === 'csv'
+    ? write(tempDir(), 'ids.csv', ['id,label', ...rows.map((r) => `${r.id},${r.label}`)].join('\n') + '\n')
+    : write(tempDir(), 'ids.jsonl', rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }
