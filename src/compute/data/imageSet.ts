@@ -110,6 +110,23 @@ export async function imageFeatureBound(files: ImageFile[], opts: ImageLoadOptio
   return { dims: imageShape[0] * imageShape[1] * imageShape[2], imageShape };
 }
 
+/**
+ * Only the fingerprints of images whose features come from elsewhere (a JSONL embedding field): each file is read
+ * and its header checked (a clear error for what is not an image), never decoded.
+ */
+export async function imageFingerprints(files: ImageFile[], opts: ImageLoadOptions): Promise<Float64Array> {
+  const contentHash = new Float64Array(files.length);
+  for (let s = 0; s < files.length; s += BATCH) {
+    const bufs = await Promise.all(files.slice(s, s + BATCH).map(readImageBytes));
+    bufs.forEach((buf, k) => {
+      checkHeader(buf, files[s + k].file);
+      contentHash[s + k] = bytesContentHash(buf);
+    });
+    opts.onProgress?.(Math.min(s + BATCH, files.length), files.length);
+  }
+  return contentHash;
+}
+
 export async function loadImages(files: ImageFile[], opts: ImageLoadOptions): Promise<ImageTensor> {
   if (opts.features) {
     const { x, dims } = await opts.features.embed(files);

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { loadDataset } from '../../../src/compute/data/index';
+import { bytesContentHash } from '../../../src/compute/issues/contentHash';
 import { recordDigest } from '../../../src/compute/data/recordDigest';
 import type { SampleBudget, SampleShape } from '../../../src/compute/data/sampleBudget';
 import { stratifiedSubsample } from '../../../src/compute/data/split';
@@ -246,6 +247,28 @@ describe('the working budget', () => {
       assert.ok(d.warnings.some((w) => w.startsWith(`Analyzed a stratified sample of ${all.length} of 3,000 samples`)));
     });
   }
+
+  test('a JSONL of image paths whose features are an embedding field: the images are fingerprinted, never decoded', async () => {
+    const dir = tempDir();
+    const full = pngBytes(8, 6, (x) => [x * 30, 0, 0]);
+    // A header that reads, a body that does not decode: fine when the pixels are not the features.
+    write(dir, 'img/cut.png', full.subarray(0, 40));
+    write(dir, 'img/whole.png', full);
+    const lines = Array.from({ length: 20 }, (_, i) =>
+      JSON.stringify({ image: i % 2 ? 'img/cut.png' : 'img/whole.png', emb: [i, 1], label: i % 3 ? 'a' : 'b' }),
+    );
+    const file = write(dir, 'm.jsonl', lines.join('\n') + '\n');
+    const options = { budget: budgetOf(5), featuresElsewhere: true, ignoreFields: ['emb'] };
+    const d = await loadDataset(file, options);
+    // Not sampled by the run estimate: the embeddings' width is unknown until they are read (frozenSample.ts).
+    assert.equal(d.train.y.length + d.test.y.length, 20);
+    assert.equal(d.dims, 0);
+    const hashes = [...d.train.contentHash!, ...d.test.contentHash!];
+    const rows = [...d.train.sources, ...d.test.sources].map((src) => src.row!);
+    rows.forEach((r, k) => assert.equal(hashes[k], bytesContentHash(r % 2 ? full.subarray(0, 40) : full)));
+    // Pixels as the features (no embedding field): the same file is decoded, and refused.
+    await assert.rejects(loadDataset(file, { ignoreFields: ['emb'] }), /cut\.png/);
+  });
 });
 
 /** 60 images in class folders (every third a dog), and a JSONL manifest beside them naming each with its label. */
