@@ -248,7 +248,7 @@ describe('the working budget', () => {
     });
   }
 
-  test('a JSONL of image paths whose features are an embedding field: the images are fingerprinted, never decoded', async () => {
+  test('a JSONL of image paths with an embedding field: its images are fingerprinted, never decoded', async () => {
     const dir = tempDir();
     const full = pngBytes(8, 6, (x) => [x * 30, 0, 0]);
     // A header that reads, a body that does not decode: fine when the pixels are not the features.
