@@ -9,8 +9,9 @@
  * and channels): prepare() before loading, features() after.
  */
 import { optionRef } from '../options/derive';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { loadEmbeddings, type DatasetFiles } from '../data/embeddings/embeddingSource';
+import { imageFolderRefusal, loadEmbeddings, type DatasetFiles } from '../data/embeddings/embeddingSource';
 import { type FeatureSourceOptions, usesFrozenFeatures } from '../data/embeddings/options';
 import { loadUserProbabilities } from '../data/embeddings/userProbabilities';
 import { InputError } from '../errors';
@@ -97,6 +98,8 @@ export async function prepareFeatureSource(
       },
     };
   }
+  // Before loading: an image folder would be decoded whole only to be refused.
+  if (await isFolder(options.datasetPath)) throw imageFolderRefusal(options.datasetPath);
   return {
     loadOptions: {
       featuresElsewhere: true,
@@ -140,6 +143,14 @@ async function keepEmbeddings(keep: KeptEmbeddings, cache: EmbeddingCache): Prom
         );
     },
     (error: Error) => keep.log?.(`the embeddings were not saved: ${error.message}`),
+  );
+}
+
+/** Whether the path is a folder (false when it cannot be read: the loader says why). */
+async function isFolder(file: string): Promise<boolean> {
+  return fsp.stat(file).then(
+    (s) => s.isDirectory(),
+    () => false,
   );
 }
 
