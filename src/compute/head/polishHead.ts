@@ -19,7 +19,13 @@
 import { throwIfAborted } from '../cancel';
 import { operatorDeviation } from '../linalg/factorChecks';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
-import { dampedSolve, type FactorInfo, fastDampedCholesky, MIXED_PRECISION } from '../linalg/fastFactor';
+import {
+  dampedSolve,
+  type DeviationRunner,
+  type FactorInfo,
+  MIXED_PRECISION,
+  provisionalDampedCholesky,
+} from '../linalg/fastFactor';
 import {
   type HeadData,
   type HeadShape,
@@ -113,6 +119,42 @@ function polishWith(
   options: PolishOptions,
   split: SplitProducts,
 ): PolishedHead {
+  if (!split.parallel) return checkedFirst(polishOnce(data, shape, l2, start, options, split));
+  // A mixed factor's check runs on the helper while this thread takes the steps with that factor (they need it
+  // either way). In the rare case a check fails, the polish runs again with checks before use, reusing the first
+  // Hessian: the steps then follow a float64 factor, exactly as on one thread.
+  let speculative: PolishedHead | Float64Array;
+  try {
+    speculative = polishOnce(data, shape, l2, start, options, split, split);
+  } catch (error) {
+    // A check still running there will not be collected: the helper is not reused.
+    split.abandon();
+    throw error;
+  }
+  if (!(speculative instanceof Float64Array)) return speculative;
+  return checkedFirst(polishOnce(data, shape, l2, start, options, split, undefined, speculative));
+}
+
+/** A polish whose checks ran before their factor was used cannot have used a factor that failed. */
+function checkedFirst(result: PolishedHead | Float64Array): PolishedHead {
+  if (result instanceof Float64Array) throw new Error('internal error: a factor was used before its check failed');
+  return result;
+}
+
+/**
+ * The polish. With a `checker`, mixed factors' checks run there while their factor is in use; when one fails, the
+ * steps taken with that factor are void and the first Hessian is returned instead, for a second run without one.
+ */
+function polishOnce(
+  data: HeadData,
+  shape: HeadShape,
+  l2: number,
+  start: Float64Array,
+  options: PolishOptions,
+  split: SplitProducts,
+  checker?: DeviationRunner,
+  firstHessian?: Float64Array,
+): PolishedHead | Float64Array {
   const objective = headObjective(data, shape, l2);
   const p = start.length;
   const tolerance = (options.meanGradTolerance ?? 1e-9) * Math.max(data.n, 1);
@@ -123,26 +165,34 @@ function polishWith(
   let probs = headProbabilities(data, shape, head);
   const { signal } = options;
   let hessians = 0;
+  let reuse = firstHessian;
   const factorHere = (message: string) => {
     hessians++;
-    const hessian = headHessian(
-      data,
-      shape,
-      probs,
-      l2,
-      signal,
-      (done, total) => options.onProgress?.(done, total, message),
-      split,
-    );
-    const f = fastDampedCholesky(hessian, p, options.minDamping ?? 0, signal, { runner: split });
-    return { hessian, ...f, formedAtHead: true };
+    const hessian =
+      reuse ??
+      headHessian(data, shape, probs, l2, signal, (done, total) => options.onProgress?.(done, total, message), split);
+    reuse = undefined;
+    const f = provisionalDampedCholesky(hessian, p, options.minDamping ?? 0, signal, { runner: split, checker });
+    return { hessian, ...f, deviation: NaN, formedAtHead: true, used: false };
   };
   let current = factorHere('forming the Hessian');
+  const first = current.hessian;
+  /**
+   * Waits for the current factor's check and keeps the factor it settles on; false when that is another factor and
+   * a step was taken with this one.
+   */
+  const passed = () => {
+    const f = current.settle();
+    if (f.factor !== current.factor && current.used) return false;
+    current = { ...current, ...f };
+    return true;
+  };
   let steps = 0;
   const maxSteps = options.maxSteps ?? 6;
   while (gradNorm > tolerance && steps < maxSteps) {
     // A mixed-precision factor is refined against its Hessian here: each step solves that Hessian exactly.
     const direction = dampedSolve(current.hessian, p, current, grad);
+    current.used = true;
     // Damped Newton: halve until the objective does not increase.
     let step = 1;
     let accepted = false;
@@ -169,23 +219,30 @@ function polishWith(
     current.formedAtHead = false;
     // The factor of an earlier point converges linearly; when that stops paying, form the Hessian here.
     if (gradNorm > tolerance && steps < maxSteps && gradNorm > 0.1 * before) {
+      if (!passed()) return first;
       current = factorHere('forming the Hessian again (the steps stalled)');
     }
   }
-  let deviation = current.deviation;
   const d = shape.featureDim + 1;
   const expensive = data.n * d * d * shape.numClasses * shape.numClasses > EXPENSIVE_HESSIAN;
   const nearbyTolerance = options.nearbyTolerance ?? (expensive ? NEARBY_HESSIAN_TOLERANCE : MIXED_PRECISION.tolerance);
-  if (!current.formedAtHead) {
-    // Ĥ·x = (H(head) + δI)·x, exact in float64, against the factor of the Hessian where it was formed.
+  let deviation: number;
+  if (current.formedAtHead) {
+    if (!passed()) return first;
+    deviation = current.deviation;
+  } else {
+    // Ĥ·x = (H(head) + δI)·x, exact in float64, against the factor of the Hessian where it was formed (on this
+    // thread while the helper checks that factor against that Hessian).
     const damping = current.damping;
     const apply = (x: Float64Array, out: Float64Array) => {
       const hx = headHessianVectorProduct(data, shape, probs, l2, x);
       for (let q = 0; q < p; q++) out[q] = hx[q] + damping * x[q];
     };
     deviation = operatorDeviation(apply, current.factor, p, DEVIATION_STEPS, signal);
+    if (!passed()) return first;
     if (deviation > nearbyTolerance) {
       current = factorHere('forming the Hessian at the optimum');
+      if (!passed()) return first;
       deviation = current.deviation;
     }
   }

@@ -11,7 +11,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { throwIfAborted } from '../cancel';
-import { fastMatMulAvailable } from '../linalg/fastFactor';
+import { type DeviationRunner, fastMatMulAvailable } from '../linalg/fastFactor';
 import { MatrixStore, type ProductJob, type ProductRunner } from '../linalg/productJobs';
 import { checkMatrixReply, type MatricesTask, type MatrixRequest } from './messages';
 import { errorFromReply, SyncWorker } from './syncWorker';
@@ -104,7 +104,7 @@ let instances = 0;
  * One kernel's matrices and products, on this thread and (with 2 threads) the helper. Names are the caller's;
  * they are kept apart from other kernels' by a prefix. dispose() frees them on both sides.
  */
-export class SplitProducts implements ProductRunner {
+export class SplitProducts implements ProductRunner, DeviationRunner {
   readonly local = new MatrixStore();
   private readonly helper: MatrixHelper | undefined;
   private readonly prefix = `k${instances++}:`;
@@ -172,6 +172,15 @@ export class SplitProducts implements ProductRunner {
     }
     if (id >= 0) helper!.collect(id, signal).f32.forEach((r, k) => (results[theirs[k]] = r));
     return results;
+  }
+
+  /**
+   * Starts factorDeviation(a, l, n, steps) on the helper (there must be one), which reads `a` and `l` in shared
+   * memory; the returned function waits for η.
+   */
+  startDeviation(a: Float64Array, l: Float64Array, n: number, steps: number): (signal?: AbortSignal) => number {
+    const id = this.post({ type: 'deviation', a, l, n, steps });
+    return (signal) => this.collect(id, signal).f64[0][0];
   }
 
   /** Posts one request to the helper (there must be one), for collect. */

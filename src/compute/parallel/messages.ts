@@ -43,6 +43,10 @@ const sharedInt32 = rule(
   'an Int32Array in shared memory',
   (v): v is Int32Array => v instanceof Int32Array && v.buffer instanceof SharedArrayBuffer,
 );
+const sharedFloat64 = rule(
+  'a Float64Array in shared memory',
+  (v): v is Float64Array => v instanceof Float64Array && v.buffer instanceof SharedArrayBuffer,
+);
 const backendName = optional(oneOf(['tensorflow', 'wasm', 'cpu'] as const));
 
 const modelConfig: Check<ModelConfig> = object({
@@ -153,6 +157,11 @@ export const checkMatrixRequest = union({
     id: nonNegInt,
     jobs: arrayOf(object({ a: operand, b: operand, scale: optional(float32) })),
   }),
+  /**
+   * A mixed factor's check, linalg/factorChecks.ts's factorDeviation(a, l, n, steps), both n × n in shared memory
+   * (linalg/fastFactor.ts's DeviationRunner); the reply's f64[0] holds η.
+   */
+  deviation: object({ id: nonNegInt, a: sharedFloat64, l: sharedFloat64, n: nonNegInt, steps: nonNegInt }),
   /** One block of exact influence's training rows (influence/exactHeadInfluence.ts's influenceOfBlock). */
   influence: object({
     id: nonNegInt,

@@ -3,6 +3,7 @@
  * each request on the task's port (replyPort.ts), computing with the same code the engine's thread uses.
  */
 import { computeInfluenceOfBlock } from '../influence/exactHeadInfluence';
+import { factorDeviation } from '../linalg/factorChecks';
 import { MatrixStore } from '../linalg/productJobs';
 import { initBackend } from '../tf/backend';
 import { checkMatrixRequest, type MatricesTask, type MatrixRequest } from './messages';
@@ -21,6 +22,8 @@ function answer(store: MatrixStore, request: MatrixRequest): { f32: Float32Array
       return { f32: [], f64: [] };
     case 'products':
       return { f32: request.jobs.map((job) => store.product(job)), f64: [] };
+    case 'deviation':
+      return { f32: [], f64: [Float64Array.of(factorDeviation(request.a, request.l, request.n, request.steps))] };
     case 'influence': {
       const { self, scores } = computeInfluenceOfBlock(
         store.lower(request.whitening),
