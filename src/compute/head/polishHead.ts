@@ -231,15 +231,12 @@ function polishOnce(
     if (!passed()) return first;
     deviation = current.deviation;
   } else {
-    // Ĥ·x = (H(head) + δI)·x, exact in float64, against the factor of the Hessian where it was formed (on this
-    // thread while the helper checks that factor against that Hessian).
-    const damping = current.damping;
-    const apply = (x: Float64Array, out: Float64Array) => {
-      const hx = headHessianVectorProduct(data, shape, probs, l2, x);
-      for (let q = 0; q < p; q++) out[q] = hx[q] + damping * x[q];
-    };
-    deviation = operatorDeviation(apply, current.factor, p, DEVIATION_STEPS, signal);
+    // Ĥ = H(head) + δI against the factor of the Hessian where it was formed, its products on both threads once
+    // the helper has checked that factor against that Hessian (it answers in order: waiting for the check first
+    // loses nothing).
     if (!passed()) return first;
+    const apply = dampedHessianProduct(data, shape, probs, l2, current.damping, split, signal);
+    deviation = operatorDeviation(apply, current.factor, p, DEVIATION_STEPS, signal);
     if (deviation > nearbyTolerance) {
       current = factorHere('forming the Hessian at the optimum');
       if (!passed()) return first;
@@ -257,5 +254,45 @@ function polishOnce(
     gradNorm,
     meanGradNorm: gradNorm / Math.max(data.n, 1),
     newtonSteps: steps,
+  };
+}
+
+/**
+ * x ↦ (H(head) + δI)·x, exact in float64, as the sum of two halves over the training rows in a fixed order: the
+ * helper computes the second half (its rows sent once) while this thread computes the first; on one thread both
+ * run here. The same bytes either way.
+ */
+function dampedHessianProduct(
+  data: HeadData,
+  shape: HeadShape,
+  probs: Float64Array,
+  l2: number,
+  damping: number,
+  split: SplitProducts,
+  signal?: AbortSignal,
+): (x: Float64Array, out: Float64Array) => void {
+  const { featureDim: f, numClasses: c } = shape;
+  const half = Math.ceil(data.n / 2);
+  const first = {
+    data: { phi: data.phi.subarray(0, half * f), y: data.y.subarray(0, half), n: half },
+    probs: probs.subarray(0, half * c),
+  };
+  // Copies: a view would carry the whole buffer to the helper.
+  const second = {
+    data: { phi: data.phi.slice(half * f), y: data.y.slice(half), n: data.n - half },
+    probs: probs.slice(half * c),
+  };
+  let sent = false;
+  return (x, out) => {
+    let theirs: ((signal?: AbortSignal) => Float64Array) | undefined;
+    if (split.parallel) {
+      const { phi, y, n } = second.data;
+      const send = sent ? undefined : { phi, y, probs: second.probs, n, featureDim: f, numClasses: c };
+      theirs = split.startHeadProduct('headRows', x, send);
+      sent = true;
+    }
+    const mine = headHessianVectorProduct(first.data, shape, first.probs, l2, x);
+    const other = theirs ? theirs(signal) : headHessianVectorProduct(second.data, shape, second.probs, 0, x);
+    for (let q = 0; q < x.length; q++) out[q] = mine[q] + other[q] + damping * x[q];
   };
 }

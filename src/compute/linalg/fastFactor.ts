@@ -55,7 +55,7 @@ const CHECK_STEPS = 12;
 /**
  * Runs a mixed factor's check, factorDeviation(a, l, n, steps), on another thread (parallel/matrixHelper.ts) while
  * this one goes on; the returned function waits for η. `a` and `l` are in shared memory and must not change until
- * then.
+ * then. The thread answers in order: wait for η before waiting for any later request to it.
  */
 export interface DeviationRunner {
   startDeviation(a: Float64Array, l: Float64Array, n: number, steps: number): (signal?: AbortSignal) => number;

@@ -183,6 +183,20 @@ export class SplitProducts implements ProductRunner, DeviationRunner {
     return (signal) => this.collect(id, signal).f64[0][0];
   }
 
+  /**
+   * Starts H·v (without the L2 term) over a softmax head's training rows on the helper (there must be one): the
+   * rows go with the first request and are kept under `name`. The returned function waits for H·v.
+   */
+  startHeadProduct(
+    name: string,
+    v: Float64Array,
+    rows?: Extract<Request, { type: 'headProduct' }>['rows'],
+  ): (signal?: AbortSignal) => Float64Array {
+    if (rows) this.names.add(name);
+    const id = this.post({ type: 'headProduct', name: this.prefix + name, rows, v });
+    return (signal) => this.collect(id, signal).f64[0];
+  }
+
   /** Posts one request to the helper (there must be one), for collect. */
   post(request: Request, transfer: ArrayBuffer[] = []): number {
     if (!this.helper) throw new Error('internal error: no helper thread');

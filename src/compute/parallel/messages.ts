@@ -162,6 +162,25 @@ export const checkMatrixRequest = union({
    * (linalg/fastFactor.ts's DeviationRunner); the reply's f64[0] holds η.
    */
   deviation: object({ id: nonNegInt, a: sharedFloat64, l: sharedFloat64, n: nonNegInt, steps: nonNegInt }),
+  /**
+   * H·v over a block of the softmax head's training rows without the L2 term (head/softmaxHead.ts's
+   * headHessianVectorProduct); the rows are kept under `name` when sent, for the next requests. f64[0] holds H·v.
+   */
+  headProduct: object({
+    id: nonNegInt,
+    name: str,
+    rows: optional(
+      object({
+        phi: float32,
+        y: int32,
+        probs: float64,
+        n: nonNegInt,
+        featureDim: nonNegInt,
+        numClasses: nonNegInt,
+      }),
+    ),
+    v: float64,
+  }),
   /** One block of exact influence's training rows (influence/exactHeadInfluence.ts's influenceOfBlock). */
   influence: object({
     id: nonNegInt,

@@ -113,11 +113,16 @@ test(
     // From zero: steps with each factor before its check returns, and the Hessian formed again when they stall.
     const start = new Float64Array(P);
     const saved = { ...MIXED_PRECISION };
-    const startDeviation = SplitProducts.prototype.startDeviation;
+    const { startDeviation, startHeadProduct } = SplitProducts.prototype;
     let checksInHelper = 0;
+    let productsInHelper = 0;
     SplitProducts.prototype.startDeviation = function (...args) {
       checksInHelper++;
       return startDeviation.apply(this, args);
+    };
+    SplitProducts.prototype.startHeadProduct = function (...args) {
+      productsInHelper++;
+      return startHeadProduct.apply(this, args);
     };
     try {
       // Mixed precision at this small P, with a tolerance every factor meets (η ≥ 0) or none does.
@@ -125,6 +130,7 @@ test(
       for (const tolerance of [1, -1]) {
         MIXED_PRECISION.tolerance = tolerance;
         checksInHelper = 0;
+        productsInHelper = 0;
         const [one, two] = ([1, 2] as const).map((threads) =>
           polishHeadNewton(train, shape, l2, start, {
             threads,
@@ -133,6 +139,8 @@ test(
           }),
         );
         assert.ok(checksInHelper >= 1, `tolerance ${tolerance}: no check ran in the helper`);
+        // The check of the last factor against the Hessian at the returned head: its products on both threads.
+        assert.ok(productsInHelper >= 1, `tolerance ${tolerance}: no Hessian product ran in the helper`);
         assert.ok(two.newtonSteps >= 1, 'no step was taken with the unchecked factor: the test checks nothing');
         assert.equal(two.factorInfo.precision, tolerance > 0 ? 'mixed' : 'float64');
         sameBytes(one.head, two.head, 'the polished head');
@@ -145,7 +153,7 @@ test(
       }
     } finally {
       Object.assign(MIXED_PRECISION, saved);
-      SplitProducts.prototype.startDeviation = startDeviation;
+      Object.assign(SplitProducts.prototype, { startDeviation, startHeadProduct });
     }
   },
 );
