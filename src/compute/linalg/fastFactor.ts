@@ -23,8 +23,8 @@
  * takes them again in the rare case the check fails), so it leaves the critical path without changing a result.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { choleskyBlocked64, choleskyMixed } from './blockedCholesky';
-import { factorDeviation, refinedCholeskySolve } from './factorChecks';
+import { choleskyBlocked64, choleskyMixed, zeroUpper } from './blockedCholesky';
+import { packedFactorDeviation, refinedCholeskySolve } from './factorChecks';
 import { choleskySolve, type DampedCholesky } from './cholesky';
 import type { ProductRunner } from './productJobs';
 
@@ -53,18 +53,25 @@ export interface FastDampedCholesky extends DampedCholesky, FactorInfo {}
 const CHECK_STEPS = 12;
 
 /**
- * Runs a mixed factor's check, factorDeviation(a, l, n, steps), on another thread (parallel/matrixHelper.ts) while
- * this one goes on; the returned function waits for η. `a` and `l` are in shared memory and must not change until
- * then. The thread answers in order: wait for η before waiting for any later request to it.
+ * Runs a mixed factor's check, packedFactorDeviation(packed, diagonal, n, steps), on another thread
+ * (parallel/matrixHelper.ts) while this one goes on; the returned function waits for η. `packed` is in shared
+ * memory and must not change until then. The thread answers in order: wait for η before waiting for any later
+ * request to it.
  */
 export interface DeviationRunner {
-  startDeviation(a: Float64Array, l: Float64Array, n: number, steps: number): (signal?: AbortSignal) => number;
+  startDeviation(
+    packed: Float64Array,
+    diagonal: Float64Array,
+    n: number,
+    steps: number,
+  ): (signal?: AbortSignal) => number;
 }
 
 /**
  * A factor usable at once, its check possibly still running elsewhere: settle() waits for it and returns what
  * fastDampedCholesky returns — this factor with its η when the check passed, else the float64 factor at the same
  * damping (computed then). Work done meanwhile with `factor` is to be redone when settle() returns another factor.
+ * Until settle(), only the lower triangle of `factor` is L (the check reads A above it): triangular solves only.
  */
 export interface ProvisionalCholesky extends DampedCholesky {
   precision: FactorInfo['precision'];
@@ -103,17 +110,21 @@ export function provisionalDampedCholesky(
   const tryMixed = (options.allowMixed ?? true) && n >= MIXED_PRECISION.minSize && fastMatMulAvailable();
   if (tryMixed) {
     const { checker } = options;
-    // The checked matrix A + δI: A itself when δ = 0 and the check runs here (a 200 MB copy fewer at P = 5000).
-    const damped = minDamping > 0 || checker ? copyOf(a, checker !== undefined) : a;
-    if (minDamping > 0) for (let i = 0; i < n; i++) damped[i * n + i] += minDamping;
-    const work = copyOf(damped, checker !== undefined);
-    if (choleskyMixed(work, n, signal, {}, options.runner)) {
-      const verdict = (deviation: number): FastDampedCholesky =>
-        deviation <= MIXED_PRECISION.tolerance
+    // One array for the factor and the check: L in the lower triangle, A + δI's strict upper triangle left above it
+    // by the factorization, its diagonal kept apart; no copy of A.
+    const work = copyOf(a, checker !== undefined);
+    if (minDamping > 0) for (let i = 0; i < n; i++) work[i * n + i] += minDamping;
+    const diagonal = new Float64Array(n);
+    for (let i = 0; i < n; i++) diagonal[i] = work[i * n + i];
+    if (choleskyMixed(work, n, signal, {}, options.runner, true)) {
+      const verdict = (deviation: number): FastDampedCholesky => {
+        zeroUpper(work, n);
+        return deviation <= MIXED_PRECISION.tolerance
           ? { factor: work, damping: minDamping, precision: 'mixed', deviation }
           : float64DampedCholesky(a, n, minDamping, signal);
-      if (!checker) return settledAlready(verdict(factorDeviation(damped, work, n, CHECK_STEPS, signal)));
-      const wait = checker.startDeviation(damped, work, n, CHECK_STEPS);
+      };
+      if (!checker) return settledAlready(verdict(packedFactorDeviation(work, diagonal, n, CHECK_STEPS, signal)));
+      const wait = checker.startDeviation(work, diagonal, n, CHECK_STEPS);
       let settled: FastDampedCholesky | undefined;
       const settle = () => (settled ??= verdict(wait(signal)));
       return { factor: work, damping: minDamping, precision: 'mixed', settle };

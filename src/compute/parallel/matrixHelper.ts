@@ -175,11 +175,16 @@ export class SplitProducts implements ProductRunner, DeviationRunner {
   }
 
   /**
-   * Starts factorDeviation(a, l, n, steps) on the helper (there must be one), which reads `a` and `l` in shared
-   * memory; the returned function waits for η.
+   * Starts packedFactorDeviation(packed, diagonal, n, steps) on the helper (there must be one), which reads
+   * `packed` in shared memory; the returned function waits for η.
    */
-  startDeviation(a: Float64Array, l: Float64Array, n: number, steps: number): (signal?: AbortSignal) => number {
-    const id = this.post({ type: 'deviation', a, l, n, steps });
+  startDeviation(
+    packed: Float64Array,
+    diagonal: Float64Array,
+    n: number,
+    steps: number,
+  ): (signal?: AbortSignal) => number {
+    const id = this.post({ type: 'deviation', packed, diagonal, n, steps });
     return (signal) => this.collect(id, signal).f64[0][0];
   }
 

@@ -158,10 +158,10 @@ export const checkMatrixRequest = union({
     jobs: arrayOf(object({ a: operand, b: operand, scale: optional(float32) })),
   }),
   /**
-   * A mixed factor's check, linalg/factorChecks.ts's factorDeviation(a, l, n, steps), both n × n in shared memory
-   * (linalg/fastFactor.ts's DeviationRunner); the reply's f64[0] holds η.
+   * A mixed factor's check, linalg/factorChecks.ts's packedFactorDeviation(packed, diagonal, n, steps), the n × n
+   * `packed` in shared memory (linalg/fastFactor.ts's DeviationRunner); the reply's f64[0] holds η.
    */
-  deviation: object({ id: nonNegInt, a: sharedFloat64, l: sharedFloat64, n: nonNegInt, steps: nonNegInt }),
+  deviation: object({ id: nonNegInt, packed: sharedFloat64, diagonal: float64, n: nonNegInt, steps: nonNegInt }),
   /**
    * H·v over a block of the softmax head's training rows without the L2 term (head/softmaxHead.ts's
    * headHessianVectorProduct); the rows are kept under `name` when sent, for the next requests. f64[0] holds H·v.

@@ -4,7 +4,7 @@
  */
 import { type HeadData, headHessianVectorProduct, type HeadShape } from '../head/softmaxHead';
 import { computeInfluenceOfBlock } from '../influence/exactHeadInfluence';
-import { factorDeviation } from '../linalg/factorChecks';
+import { packedFactorDeviation } from '../linalg/factorChecks';
 import { MatrixStore } from '../linalg/productJobs';
 import { initBackend } from '../tf/backend';
 import { checkMatrixRequest, type MatricesTask, type MatrixRequest } from './messages';
@@ -41,8 +41,10 @@ function answer(
     }
     case 'products':
       return { f32: request.jobs.map((job) => store.product(job)), f64: [] };
-    case 'deviation':
-      return { f32: [], f64: [Float64Array.of(factorDeviation(request.a, request.l, request.n, request.steps))] };
+    case 'deviation': {
+      const { packed, diagonal, n, steps } = request;
+      return { f32: [], f64: [Float64Array.of(packedFactorDeviation(packed, diagonal, n, steps))] };
+    }
     case 'influence': {
       const { self, scores } = computeInfluenceOfBlock(
         store.lower(request.whitening),

@@ -3,13 +3,14 @@
  * float64 reference: F = L⁻¹AL⁻ᵀ − I formed densely and its eigenvalues by cyclic Jacobi rotations, on matrices of
  * known spectrum with κ = 1e4…1e10 and factors that are off by float32 rounding (mixed precision) or by a
  * perturbation of A. Power iteration approaches ‖F‖₂ from below: the estimate never exceeds it (beyond rounding),
- * and after 12 steps it is within the stated factor of it.
+ * and after 12 steps it is within the stated factor of it. The packed form the engine uses (A's upper triangle
+ * above L in one array, packedFactorDeviation) gives the same η to rounding.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { choleskyInPlace, solveLower } from '../../../src/compute/linalg/cholesky';
-import { choleskyMixed } from '../../../src/compute/linalg/blockedCholesky';
-import { factorDeviation, operatorDeviation } from '../../../src/compute/linalg/factorChecks';
+import { choleskyMixed, zeroUpper } from '../../../src/compute/linalg/blockedCholesky';
+import { factorDeviation, operatorDeviation, packedFactorDeviation } from '../../../src/compute/linalg/factorChecks';
 import { initBackend } from '../../../src/compute/tf/backend';
 import { createRng, normal } from '../../../src/compute/random';
 
@@ -123,7 +124,7 @@ function perturbedFactor(a: Float64Array, n: number, kappa: number, relative: nu
 const REACHED = 0.9;
 
 test('η never exceeds the dense ‖L⁻¹AL⁻ᵀ − I‖₂ and reaches most of it, κ = 1e4…1e10', () => {
-  const cases: { name: string; kappa: number; a: Float64Array; l: Float64Array }[] = [];
+  const cases: { name: string; kappa: number; a: Float64Array; l: Float64Array; packedEta?: number }[] = [];
   for (const kappa of [1e4, 1e6, 1e8, 1e10]) {
     const a = knownSpectrum(N, kappa, 3);
     for (const relative of [1e-4, 1e-2]) {
@@ -131,12 +132,17 @@ test('η never exceeds the dense ‖L⁻¹AL⁻ᵀ − I‖₂ and reaches most 
     }
     if (kappa <= 1e6) {
       // float32 trailing updates: ‖F‖ ≈ κ·2⁻²⁴ (small blocks, so the float32 products carry most of the work).
-      const l = Float64Array.from(a);
-      assert.ok(choleskyMixed(l, N, undefined, { block: 8, chunk: 6 }));
-      cases.push({ name: 'mixed', kappa, a, l });
+      // Factored as fastFactor.ts does, keeping A above the diagonal for packedFactorDeviation.
+      const packed = Float64Array.from(a);
+      assert.ok(choleskyMixed(packed, N, undefined, { block: 8, chunk: 6 }, undefined, true));
+      const diagonal = Float64Array.from({ length: N }, (_, i) => a[i * N + i]);
+      const packedEta = packedFactorDeviation(packed, diagonal, N);
+      const l = Float64Array.from(packed);
+      zeroUpper(l, N);
+      cases.push({ name: 'mixed', kappa, a, l, packedEta });
     }
   }
-  for (const { name, kappa, a, l } of cases) {
+  for (const { name, kappa, a, l, packedEta } of cases) {
     const exact = spectralNorm(deviationMatrix(a, l, N), N);
     const eta = factorDeviation(a, l, N);
     const product = (x: Float64Array, out: Float64Array) => {
@@ -154,5 +160,7 @@ test('η never exceeds the dense ‖L⁻¹AL⁻ᵀ − I‖₂ and reaches most 
     assert.ok(eta <= exact * (1 + 1e-6) + rounding, `${what}: the estimate exceeds the norm`);
     assert.ok(eta >= REACHED * exact, `${what}: the estimate reached only ${eta / exact} of the norm`);
     assert.ok(Math.abs(etaOperator - eta) <= 1e-9 * eta + rounding, `${what}: operatorDeviation ${etaOperator}`);
+    // The packed form (A above L in one array) sums A·x in another order: the same η to rounding (κ·ε).
+    if (packedEta !== undefined) assert.ok(Math.abs(packedEta - eta) <= rounding, `${what}: packed ${packedEta}`);
   }
 });

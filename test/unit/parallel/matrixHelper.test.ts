@@ -15,7 +15,7 @@ import { NEARBY_HESSIAN_TOLERANCE, polishHeadNewton } from '../../../src/compute
 import { headHessian, headProbabilities } from '../../../src/compute/head/softmaxHead';
 import { computeExactHeadInfluence } from '../../../src/compute/influence/exactHeadInfluence';
 import { choleskyMixed, invertLowerBlocked } from '../../../src/compute/linalg/blockedCholesky';
-import { factorDeviation } from '../../../src/compute/linalg/factorChecks';
+import { packedFactorDeviation } from '../../../src/compute/linalg/factorChecks';
 import { MIXED_PRECISION } from '../../../src/compute/linalg/fastFactor';
 import { SplitProducts, withSplitProducts } from '../../../src/compute/parallel/matrixHelper';
 import { initBackend } from '../../../src/compute/tf/backend';
@@ -92,17 +92,14 @@ test('exact influence is the same bytes on one thread and on two (the helper tak
 test("a mixed factor's check in the helper reads shared memory and gives this thread's η", () => {
   const head = fitHead(train, shape, l2, { meanGradTolerance: 1e-8 }).head;
   const hessian = headHessian(train, shape, headProbabilities(train, shape, head), l2);
-  const shared = (v: Float64Array) => {
-    const copy = new Float64Array(new SharedArrayBuffer(v.byteLength));
-    copy.set(v);
-    return copy;
-  };
-  const a = shared(hessian);
-  const l = shared(hessian);
-  assert.ok(choleskyMixed(l, P, undefined, { block: 8, chunk: 6 }));
-  const here = factorDeviation(a, l, P, 12);
+  // L below the diagonal and A above it, in shared memory, as fastFactor.ts hands them to the helper.
+  const packed = new Float64Array(new SharedArrayBuffer(hessian.byteLength));
+  packed.set(hessian);
+  const diagonal = Float64Array.from({ length: P }, (_, i) => hessian[i * P + i]);
+  assert.ok(choleskyMixed(packed, P, undefined, { block: 8, chunk: 6 }, undefined, true));
+  const here = packedFactorDeviation(packed, diagonal, P, 12);
   assert.ok(here > 0, 'η is 0: the check checks nothing');
-  const there = withSplitProducts(2, (split) => split.startDeviation(a, l, P, 12)());
+  const there = withSplitProducts(2, (split) => split.startDeviation(packed, diagonal, P, 12)());
   assert.equal(there, here);
 });
 
