@@ -15,6 +15,10 @@
  * (fastFactor.ts), and above its tolerance (NEARBY_HESSIAN_TOLERANCE where the
  * Hessian is expensive, else MIXED_PRECISION.tolerance) the Hessian is formed
  * and factored at the returned head instead.
+ *
+ * On two threads the float64 checks leave the critical path: a mixed factor's own check runs on the helper while
+ * this thread takes the Newton step with it (taken again in the rare case the check fails), and the last check's
+ * Hessian-vector products are split over the training rows between the threads.
  */
 import { throwIfAborted } from '../cancel';
 import { operatorDeviation } from '../linalg/factorChecks';
