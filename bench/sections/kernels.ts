@@ -20,6 +20,7 @@ import { computeExactHeadInfluence } from '../../src/compute/influence/exactHead
 import { TopKTracker } from '../../src/compute/influence/topK';
 import { choleskyBlocked64, choleskyMixed, invertLowerBlocked } from '../../src/compute/linalg/blockedCholesky';
 import { choleskyInPlace, invertLowerTriangular } from '../../src/compute/linalg/cholesky';
+import { packedFactorDeviation } from '../../src/compute/linalg/factorChecks';
 import { fastDampedCholesky } from '../../src/compute/linalg/fastFactor';
 import { matMul } from '../../src/compute/linalg/matmul';
 import { defaultThreads, withSplitProducts } from '../../src/compute/parallel/matrixHelper';
@@ -456,6 +457,22 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
       0,
     );
     log(`kernels: fastDampedCholesky at P=${p} chose ${precision} (η = ${eta.toExponential(2)})`);
+    // The mixed factor's check as fastFactor.ts hands it to the helper: L below the diagonal, A above it.
+    const packed = Float64Array.from(hessian);
+    choleskyMixed(packed, p, undefined, {}, undefined, true);
+    const diagonal = Float64Array.from({ length: p }, (_, i) => hessian[i * p + i]);
+    kernel(
+      {
+        name: `mixed factor's check η (12 float64 power steps), P=${p}`,
+        shape: `P=${p}`,
+        flops: 12 * 4 * p * p,
+        flopsFormula: '12 · 4P² (two triangular solves and A·x per step)',
+        note: 'factorChecks.ts packedFactorDeviation: on the helper while polishHead takes its Newton step',
+      },
+      () => void packedFactorDeviation(packed, diagonal, p),
+      options.runs,
+      0,
+    );
     kernel(
       {
         name: `L⁻¹, unblocked Float64 (before), P=${p}`,

@@ -15,11 +15,21 @@
  * (fastFactor.ts), and above its tolerance (NEARBY_HESSIAN_TOLERANCE where the
  * Hessian is expensive, else MIXED_PRECISION.tolerance) the Hessian is formed
  * and factored at the returned head instead.
+ *
+ * On two threads the float64 checks leave the critical path: a mixed factor's own check runs on the helper while
+ * this thread takes the Newton step with it (taken again in the rare case the check fails), and the last check's
+ * Hessian-vector products are split over the training rows between the threads.
  */
 import { throwIfAborted } from '../cancel';
 import { operatorDeviation } from '../linalg/factorChecks';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
-import { dampedSolve, type FactorInfo, fastDampedCholesky, MIXED_PRECISION } from '../linalg/fastFactor';
+import {
+  dampedSolve,
+  type DeviationRunner,
+  type FactorInfo,
+  MIXED_PRECISION,
+  provisionalDampedCholesky,
+} from '../linalg/fastFactor';
 import {
   type HeadData,
   type HeadShape,
@@ -113,6 +123,42 @@ function polishWith(
   options: PolishOptions,
   split: SplitProducts,
 ): PolishedHead {
+  if (!split.parallel) return checkedFirst(polishOnce(data, shape, l2, start, options, split));
+  // A mixed factor's check runs on the helper while this thread takes the steps with that factor (they need it
+  // either way). In the rare case a check fails, the polish runs again with checks before use, reusing the first
+  // Hessian: the steps then follow a float64 factor, exactly as on one thread.
+  let speculative: PolishedHead | Float64Array;
+  try {
+    speculative = polishOnce(data, shape, l2, start, options, split, split);
+  } catch (error) {
+    // A check still running there will not be collected: the helper is not reused.
+    split.abandon();
+    throw error;
+  }
+  if (!(speculative instanceof Float64Array)) return speculative;
+  return checkedFirst(polishOnce(data, shape, l2, start, options, split, undefined, speculative));
+}
+
+/** A polish whose checks ran before their factor was used cannot have used a factor that failed. */
+function checkedFirst(result: PolishedHead | Float64Array): PolishedHead {
+  if (result instanceof Float64Array) throw new Error('internal error: a factor was used before its check failed');
+  return result;
+}
+
+/**
+ * The polish. With a `checker`, mixed factors' checks run there while their factor is in use; when one fails, the
+ * steps taken with that factor are void and the first Hessian is returned instead, for a second run without one.
+ */
+function polishOnce(
+  data: HeadData,
+  shape: HeadShape,
+  l2: number,
+  start: Float64Array,
+  options: PolishOptions,
+  split: SplitProducts,
+  checker?: DeviationRunner,
+  firstHessian?: Float64Array,
+): PolishedHead | Float64Array {
   const objective = headObjective(data, shape, l2);
   const p = start.length;
   const tolerance = (options.meanGradTolerance ?? 1e-9) * Math.max(data.n, 1);
@@ -123,26 +169,34 @@ function polishWith(
   let probs = headProbabilities(data, shape, head);
   const { signal } = options;
   let hessians = 0;
+  let reuse = firstHessian;
   const factorHere = (message: string) => {
     hessians++;
-    const hessian = headHessian(
-      data,
-      shape,
-      probs,
-      l2,
-      signal,
-      (done, total) => options.onProgress?.(done, total, message),
-      split,
-    );
-    const f = fastDampedCholesky(hessian, p, options.minDamping ?? 0, signal, { runner: split });
-    return { hessian, ...f, formedAtHead: true };
+    const hessian =
+      reuse ??
+      headHessian(data, shape, probs, l2, signal, (done, total) => options.onProgress?.(done, total, message), split);
+    reuse = undefined;
+    const f = provisionalDampedCholesky(hessian, p, options.minDamping ?? 0, signal, { runner: split, checker });
+    return { hessian, ...f, deviation: NaN, formedAtHead: true, used: false };
   };
   let current = factorHere('forming the Hessian');
+  const first = current.hessian;
+  /**
+   * Waits for the current factor's check and keeps the factor it settles on; false when that is another factor and
+   * a step was taken with this one.
+   */
+  const passed = () => {
+    const f = current.settle();
+    if (f.factor !== current.factor && current.used) return false;
+    current = { ...current, ...f };
+    return true;
+  };
   let steps = 0;
   const maxSteps = options.maxSteps ?? 6;
   while (gradNorm > tolerance && steps < maxSteps) {
     // A mixed-precision factor is refined against its Hessian here: each step solves that Hessian exactly.
     const direction = dampedSolve(current.hessian, p, current, grad);
+    current.used = true;
     // Damped Newton: halve until the objective does not increase.
     let step = 1;
     let accepted = false;
@@ -169,23 +223,27 @@ function polishWith(
     current.formedAtHead = false;
     // The factor of an earlier point converges linearly; when that stops paying, form the Hessian here.
     if (gradNorm > tolerance && steps < maxSteps && gradNorm > 0.1 * before) {
+      if (!passed()) return first;
       current = factorHere('forming the Hessian again (the steps stalled)');
     }
   }
-  let deviation = current.deviation;
   const d = shape.featureDim + 1;
   const expensive = data.n * d * d * shape.numClasses * shape.numClasses > EXPENSIVE_HESSIAN;
   const nearbyTolerance = options.nearbyTolerance ?? (expensive ? NEARBY_HESSIAN_TOLERANCE : MIXED_PRECISION.tolerance);
-  if (!current.formedAtHead) {
-    // Ĥ·x = (H(head) + δI)·x, exact in float64, against the factor of the Hessian where it was formed.
-    const damping = current.damping;
-    const apply = (x: Float64Array, out: Float64Array) => {
-      const hx = headHessianVectorProduct(data, shape, probs, l2, x);
-      for (let q = 0; q < p; q++) out[q] = hx[q] + damping * x[q];
-    };
+  let deviation: number;
+  if (current.formedAtHead) {
+    if (!passed()) return first;
+    deviation = current.deviation;
+  } else {
+    // Ĥ = H(head) + δI against the factor of the Hessian where it was formed, its products on both threads once
+    // the helper has checked that factor against that Hessian (it answers in order: waiting for the check first
+    // loses nothing).
+    if (!passed()) return first;
+    const apply = dampedHessianProduct(data, shape, probs, l2, current.damping, split, signal);
     deviation = operatorDeviation(apply, current.factor, p, DEVIATION_STEPS, signal);
     if (deviation > nearbyTolerance) {
       current = factorHere('forming the Hessian at the optimum');
+      if (!passed()) return first;
       deviation = current.deviation;
     }
   }
@@ -200,5 +258,45 @@ function polishWith(
     gradNorm,
     meanGradNorm: gradNorm / Math.max(data.n, 1),
     newtonSteps: steps,
+  };
+}
+
+/**
+ * x ↦ (H(head) + δI)·x, exact in float64, as the sum of two halves over the training rows in a fixed order: the
+ * helper computes the second half (its rows sent once) while this thread computes the first; on one thread both
+ * run here. The same bytes either way.
+ */
+function dampedHessianProduct(
+  data: HeadData,
+  shape: HeadShape,
+  probs: Float64Array,
+  l2: number,
+  damping: number,
+  split: SplitProducts,
+  signal?: AbortSignal,
+): (x: Float64Array, out: Float64Array) => void {
+  const { featureDim: f, numClasses: c } = shape;
+  const half = Math.ceil(data.n / 2);
+  const first = {
+    data: { phi: data.phi.subarray(0, half * f), y: data.y.subarray(0, half), n: half },
+    probs: probs.subarray(0, half * c),
+  };
+  // Copies: a view would carry the whole buffer to the helper.
+  const second = {
+    data: { phi: data.phi.slice(half * f), y: data.y.slice(half), n: data.n - half },
+    probs: probs.slice(half * c),
+  };
+  let sent = false;
+  return (x, out) => {
+    let theirs: ((signal?: AbortSignal) => Float64Array) | undefined;
+    if (split.parallel) {
+      const { phi, y, n } = second.data;
+      const send = sent ? undefined : { phi, y, probs: second.probs, n, featureDim: f, numClasses: c };
+      theirs = split.startHeadProduct('headRows', x, send);
+      sent = true;
+    }
+    const mine = headHessianVectorProduct(first.data, shape, first.probs, l2, x);
+    const other = theirs ? theirs(signal) : headHessianVectorProduct(second.data, shape, second.probs, 0, x);
+    for (let q = 0; q < x.length; q++) out[q] = mine[q] + other[q] + damping * x[q];
   };
 }

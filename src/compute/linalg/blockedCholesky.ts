@@ -225,7 +225,7 @@ function scalarEntry(
   c[(rowOff + i) * n + colOff + j] -= s;
 }
 
-function zeroUpper(a: Float64Array, n: number): void {
+export function zeroUpper(a: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) a.fill(0, i * n + i + 1, (i + 1) * n);
 }
 
@@ -260,6 +260,8 @@ function diagonalInverseTransposed32(a: Float64Array, n: number, k0: number, kb:
  * positive definite — which, unlike the float64 routines, can also mean the
  * float32 updates lost the smallest eigenvalues (κ beyond ~1e7): callers retry
  * in float64 before concluding anything about A.
+ * With `keepUpper` the strict upper triangle is left as it was (nothing reads or writes it), so one array holds L
+ * and A for the factor's check (factorChecks.ts's packedFactorDeviation) without a copy of A.
  */
 export function choleskyMixed(
   a: Float64Array,
@@ -267,6 +269,7 @@ export function choleskyMixed(
   signal?: AbortSignal,
   sizes: BlockSizes = {},
   runner: ProductRunner = localProducts,
+  keepUpper = false,
 ): boolean {
   const nb = sizes.block ?? BLOCK_MIXED;
   const chunk = sizes.chunk ?? CHUNK_MIXED;
@@ -311,7 +314,7 @@ export function choleskyMixed(
       }
     });
   }
-  zeroUpper(a, n);
+  if (!keepUpper) zeroUpper(a, n);
   return true;
 }
 

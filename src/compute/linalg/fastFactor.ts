@@ -17,10 +17,14 @@
  * {minDamping, base·10^k} with A + δI positive definite. A mixed attempt that
  * breaks down is retried in float64 at the same δ, so the damping — and with
  * it every result — never depends on which routine ran.
+ *
+ * The mixed factor's check (12 float64 power steps, ~1 s at P = 5000) can run on the matrix helper thread while the
+ * caller already uses the factor (provisionalDampedCholesky; polishHead.ts takes its Newton steps meanwhile and
+ * takes them again in the rare case the check fails), so it leaves the critical path without changing a result.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { choleskyBlocked64, choleskyMixed } from './blockedCholesky';
-import { factorDeviation, refinedCholeskySolve } from './factorChecks';
+import { choleskyBlocked64, choleskyMixed, zeroUpper } from './blockedCholesky';
+import { packedFactorDeviation, refinedCholeskySolve } from './factorChecks';
 import { choleskySolve, type DampedCholesky } from './cholesky';
 import type { ProductRunner } from './productJobs';
 
@@ -45,6 +49,35 @@ export interface FactorInfo {
 
 export interface FastDampedCholesky extends DampedCholesky, FactorInfo {}
 
+/** Power-iteration steps of a mixed factor's check. */
+const CHECK_STEPS = 12;
+
+/**
+ * Runs a mixed factor's check, packedFactorDeviation(packed, diagonal, n, steps), on another thread
+ * (parallel/matrixHelper.ts) while this one goes on; the returned function waits for η. `packed` is in shared
+ * memory and must not change until then. The thread answers in order: wait for η before waiting for any later
+ * request to it.
+ */
+export interface DeviationRunner {
+  startDeviation(
+    packed: Float64Array,
+    diagonal: Float64Array,
+    n: number,
+    steps: number,
+  ): (signal?: AbortSignal) => number;
+}
+
+/**
+ * A factor usable at once, its check possibly still running elsewhere: settle() waits for it and returns what
+ * fastDampedCholesky returns — this factor with its η when the check passed, else the float64 factor at the same
+ * damping (computed then). Work done meanwhile with `factor` is to be redone when settle() returns another factor.
+ * Until settle(), only the lower triangle of `factor` is L (the check reads A above it): triangular solves only.
+ */
+export interface ProvisionalCholesky extends DampedCholesky {
+  precision: FactorInfo['precision'];
+  settle(): FastDampedCholesky;
+}
+
 /** True when float32 matMuls run on a fast backend (the pure-JS cpu backend is slower than float64 JS). */
 export function fastMatMulAvailable(): boolean {
   const name = tf.getBackend();
@@ -58,23 +91,74 @@ export function fastDampedCholesky(
   signal?: AbortSignal,
   options: { allowMixed?: boolean; runner?: ProductRunner } = {},
 ): FastDampedCholesky {
+  return provisionalDampedCholesky(a, n, minDamping, signal, options).settle();
+}
+
+/**
+ * fastDampedCholesky whose mixed factor's check may run on another thread (`checker`) while the caller already
+ * uses the factor; without a checker the check runs here first and the factor returned is the settled one.
+ * Mixed precision is tried at the first damping only (minDamping): a breakdown or a failed check there means the
+ * float32 updates lose the matrix, and a larger δ would not be tried in mixed precision either.
+ */
+export function provisionalDampedCholesky(
+  a: Float64Array,
+  n: number,
+  minDamping = 0,
+  signal?: AbortSignal,
+  options: { allowMixed?: boolean; runner?: ProductRunner; checker?: DeviationRunner } = {},
+): ProvisionalCholesky {
+  const tryMixed = (options.allowMixed ?? true) && n >= MIXED_PRECISION.minSize && fastMatMulAvailable();
+  if (tryMixed) {
+    const { checker } = options;
+    // One array for the factor and the check: L in the lower triangle, A + δI's strict upper triangle left above it
+    // by the factorization, its diagonal kept apart; no copy of A.
+    const work = copyOf(a, checker !== undefined);
+    if (minDamping > 0) for (let i = 0; i < n; i++) work[i * n + i] += minDamping;
+    const diagonal = new Float64Array(n);
+    for (let i = 0; i < n; i++) diagonal[i] = work[i * n + i];
+    if (choleskyMixed(work, n, signal, {}, options.runner, true)) {
+      const verdict = (deviation: number): FastDampedCholesky => {
+        zeroUpper(work, n);
+        return deviation <= MIXED_PRECISION.tolerance
+          ? { factor: work, damping: minDamping, precision: 'mixed', deviation }
+          : float64DampedCholesky(a, n, minDamping, signal);
+      };
+      if (!checker) return settledAlready(verdict(packedFactorDeviation(work, diagonal, n, CHECK_STEPS, signal)));
+      const wait = checker.startDeviation(work, diagonal, n, CHECK_STEPS);
+      let settled: FastDampedCholesky | undefined;
+      const settle = () => (settled ??= verdict(wait(signal)));
+      return { factor: work, damping: minDamping, precision: 'mixed', settle };
+    }
+  }
+  return settledAlready(float64DampedCholesky(a, n, minDamping, signal));
+}
+
+function settledAlready(f: FastDampedCholesky): ProvisionalCholesky {
+  return { ...f, settle: () => f };
+}
+
+/** A copy of `a`, in shared memory when another thread is to read it. */
+function copyOf(a: Float64Array, shared: boolean): Float64Array {
+  if (!shared) return a.slice();
+  const copy = new Float64Array(new SharedArrayBuffer(a.byteLength));
+  copy.set(a);
+  return copy;
+}
+
+/** The float64 blocked routine with the smallest δ from {minDamping, base·10^k} that makes A + δI positive definite. */
+function float64DampedCholesky(
+  a: Float64Array,
+  n: number,
+  minDamping: number,
+  signal?: AbortSignal,
+): FastDampedCholesky {
   let trace = 0;
   for (let i = 0; i < n; i++) trace += a[i * n + i];
   const base = Math.max(Math.abs(trace) / Math.max(n, 1), 1e-12) * 1e-8;
-  let tryMixed = (options.allowMixed ?? true) && n >= MIXED_PRECISION.minSize && fastMatMulAvailable();
   let damping = minDamping;
   for (let attempt = 0; attempt < 24; attempt++) {
-    const damped = Float64Array.from(a);
+    const damped = a.slice();
     if (damping > 0) for (let i = 0; i < n; i++) damped[i * n + i] += damping;
-    if (tryMixed) {
-      const work = Float64Array.from(damped);
-      if (choleskyMixed(work, n, signal, {}, options.runner)) {
-        const deviation = factorDeviation(damped, work, n, 12, signal);
-        if (deviation <= MIXED_PRECISION.tolerance) return { factor: work, damping, precision: 'mixed', deviation };
-      }
-      // Too ill-conditioned for float32 updates: a mixed attempt at a larger δ would fail too.
-      tryMixed = false;
-    }
     if (choleskyBlocked64(damped, n, signal)) return { factor: damped, damping, precision: 'float64', deviation: 0 };
     damping = damping === 0 ? base : damping * 10;
   }

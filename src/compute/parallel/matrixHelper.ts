@@ -11,7 +11,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { throwIfAborted } from '../cancel';
-import { fastMatMulAvailable } from '../linalg/fastFactor';
+import { type DeviationRunner, fastMatMulAvailable } from '../linalg/fastFactor';
 import { MatrixStore, type ProductJob, type ProductRunner } from '../linalg/productJobs';
 import { checkMatrixReply, type MatricesTask, type MatrixRequest } from './messages';
 import { errorFromReply, SyncWorker } from './syncWorker';
@@ -104,7 +104,7 @@ let instances = 0;
  * One kernel's matrices and products, on this thread and (with 2 threads) the helper. Names are the caller's;
  * they are kept apart from other kernels' by a prefix. dispose() frees them on both sides.
  */
-export class SplitProducts implements ProductRunner {
+export class SplitProducts implements ProductRunner, DeviationRunner {
   readonly local = new MatrixStore();
   private readonly helper: MatrixHelper | undefined;
   private readonly prefix = `k${instances++}:`;
@@ -172,6 +172,34 @@ export class SplitProducts implements ProductRunner {
     }
     if (id >= 0) helper!.collect(id, signal).f32.forEach((r, k) => (results[theirs[k]] = r));
     return results;
+  }
+
+  /**
+   * Starts packedFactorDeviation(packed, diagonal, n, steps) on the helper (there must be one), which reads
+   * `packed` in shared memory; the returned function waits for η.
+   */
+  startDeviation(
+    packed: Float64Array,
+    diagonal: Float64Array,
+    n: number,
+    steps: number,
+  ): (signal?: AbortSignal) => number {
+    const id = this.post({ type: 'deviation', packed, diagonal, n, steps });
+    return (signal) => this.collect(id, signal).f64[0][0];
+  }
+
+  /**
+   * Starts H·v (without the L2 term) over a softmax head's training rows on the helper (there must be one): the
+   * rows go with the first request and are kept under `name`. The returned function waits for H·v.
+   */
+  startHeadProduct(
+    name: string,
+    v: Float64Array,
+    rows?: Extract<Request, { type: 'headProduct' }>['rows'],
+  ): (signal?: AbortSignal) => Float64Array {
+    if (rows) this.names.add(name);
+    const id = this.post({ type: 'headProduct', name: this.prefix + name, rows, v });
+    return (signal) => this.collect(id, signal).f64[0];
   }
 
   /** Posts one request to the helper (there must be one), for collect. */

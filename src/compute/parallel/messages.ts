@@ -43,6 +43,10 @@ const sharedInt32 = rule(
   'an Int32Array in shared memory',
   (v): v is Int32Array => v instanceof Int32Array && v.buffer instanceof SharedArrayBuffer,
 );
+const sharedFloat64 = rule(
+  'a Float64Array in shared memory',
+  (v): v is Float64Array => v instanceof Float64Array && v.buffer instanceof SharedArrayBuffer,
+);
 const backendName = optional(oneOf(['tensorflow', 'wasm', 'cpu'] as const));
 
 const modelConfig: Check<ModelConfig> = object({
@@ -152,6 +156,30 @@ export const checkMatrixRequest = union({
   products: object({
     id: nonNegInt,
     jobs: arrayOf(object({ a: operand, b: operand, scale: optional(float32) })),
+  }),
+  /**
+   * A mixed factor's check, linalg/factorChecks.ts's packedFactorDeviation(packed, diagonal, n, steps), the n × n
+   * `packed` in shared memory (linalg/fastFactor.ts's DeviationRunner); the reply's f64[0] holds η.
+   */
+  deviation: object({ id: nonNegInt, packed: sharedFloat64, diagonal: float64, n: nonNegInt, steps: nonNegInt }),
+  /**
+   * H·v over a block of the softmax head's training rows without the L2 term (head/softmaxHead.ts's
+   * headHessianVectorProduct); the rows are kept under `name` when sent, for the next requests. f64[0] holds H·v.
+   */
+  headProduct: object({
+    id: nonNegInt,
+    name: str,
+    rows: optional(
+      object({
+        phi: float32,
+        y: int32,
+        probs: float64,
+        n: nonNegInt,
+        featureDim: nonNegInt,
+        numClasses: nonNegInt,
+      }),
+    ),
+    v: float64,
   }),
   /** One block of exact influence's training rows (influence/exactHeadInfluence.ts's influenceOfBlock). */
   influence: object({

@@ -2,13 +2,22 @@
  * A matrices worker's side of parallel/matrixHelper.ts: keeps named matrices on its own tfjs instance and answers
  * each request on the task's port (replyPort.ts), computing with the same code the engine's thread uses.
  */
+import { type HeadData, headHessianVectorProduct, type HeadShape } from '../head/softmaxHead';
 import { computeInfluenceOfBlock } from '../influence/exactHeadInfluence';
+import { packedFactorDeviation } from '../linalg/factorChecks';
 import { MatrixStore } from '../linalg/productJobs';
 import { initBackend } from '../tf/backend';
 import { checkMatrixRequest, type MatricesTask, type MatrixRequest } from './messages';
 import { failure, replyOn } from './replyPort';
 
-function answer(store: MatrixStore, request: MatrixRequest): { f32: Float32Array[]; f64: Float64Array[] } {
+/** Training rows of a softmax head, for headProduct requests. */
+type HeadRows = Map<string, { data: HeadData; shape: HeadShape; probs: Float64Array }>;
+
+function answer(
+  store: MatrixStore,
+  heads: HeadRows,
+  request: MatrixRequest,
+): { f32: Float32Array[]; f64: Float64Array[] } {
   switch (request.type) {
     case 'put':
       store.put(request.name, request.data, request.rows, request.cols);
@@ -18,9 +27,24 @@ function answer(store: MatrixStore, request: MatrixRequest): { f32: Float32Array
       return { f32: [], f64: [] };
     case 'drop':
       store.drop(request.names);
+      for (const name of request.names) heads.delete(name);
       return { f32: [], f64: [] };
+    case 'headProduct': {
+      const { rows } = request;
+      if (rows) {
+        const { phi, y, probs, n, featureDim, numClasses } = rows;
+        heads.set(request.name, { data: { phi, y, n }, shape: { featureDim, numClasses }, probs });
+      }
+      const head = heads.get(request.name);
+      if (!head) throw new Error(`internal error: no head rows named ${request.name}`);
+      return { f32: [], f64: [headHessianVectorProduct(head.data, head.shape, head.probs, 0, request.v)] };
+    }
     case 'products':
       return { f32: request.jobs.map((job) => store.product(job)), f64: [] };
+    case 'deviation': {
+      const { packed, diagonal, n, steps } = request;
+      return { f32: [], f64: [Float64Array.of(packedFactorDeviation(packed, diagonal, n, steps))] };
+    }
     case 'influence': {
       const { self, scores } = computeInfluenceOfBlock(
         store.lower(request.whitening),
@@ -37,6 +61,7 @@ export async function serveMatrices(task: MatricesTask): Promise<void> {
   const { port } = task;
   const reply = replyOn(port, task.flag);
   const store = new MatrixStore();
+  const heads: HeadRows = new Map();
   // Requests that arrive while the backend starts wait for it, in order.
   const ready = initBackend(task.backend).then(
     () => undefined,
@@ -51,7 +76,7 @@ export async function serveMatrices(task: MatricesTask): Promise<void> {
         if (startError !== undefined) throw startError;
         const request = checkMatrixRequest(raw, 'matrix request');
         id = request.id;
-        const values = answer(store, request);
+        const values = answer(store, heads, request);
         reply(
           { type: 'values', id, ...values },
           [...values.f32, ...values.f64].map((v) => v.buffer as ArrayBuffer),

@@ -2,17 +2,21 @@
  * The exact head's kernels on two threads (parallel/matrixHelper.ts) give the same bytes as on one: the Hessian's
  * class-pair blocks, the mixed Cholesky, L⁻¹ and the influence scan (self-influence and every test sample's top
  * k). Their values against float64 references are checked in the kernels' own tests; here each is also checked to
- * have run in the helper, and a cancel while the engine waits for the helper stops the kernel.
+ * have run in the helper, and a cancel while the engine waits for the helper stops the kernel. The Newton polish,
+ * whose mixed factor's check runs in the helper while the steps already use the factor, gives the same bytes as on
+ * one thread whether the check passes or fails (then the steps are taken again after a float64 factor).
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { createSharedCancelFlag, raiseSharedCancelFlag, signalFromSharedFlag } from '../../../src/compute/cancel';
 import { CancelledError } from '../../../src/compute/errors';
 import { fitHead } from '../../../src/compute/head/fitHead';
-import { polishHeadNewton } from '../../../src/compute/head/polishHead';
+import { NEARBY_HESSIAN_TOLERANCE, polishHeadNewton } from '../../../src/compute/head/polishHead';
 import { headHessian, headProbabilities } from '../../../src/compute/head/softmaxHead';
 import { computeExactHeadInfluence } from '../../../src/compute/influence/exactHeadInfluence';
 import { choleskyMixed, invertLowerBlocked } from '../../../src/compute/linalg/blockedCholesky';
+import { packedFactorDeviation } from '../../../src/compute/linalg/factorChecks';
+import { MIXED_PRECISION } from '../../../src/compute/linalg/fastFactor';
 import { SplitProducts, withSplitProducts } from '../../../src/compute/parallel/matrixHelper';
 import { initBackend } from '../../../src/compute/tf/backend';
 import { blobs } from '../../helpers/synthetic';
@@ -84,6 +88,72 @@ test('exact influence is the same bytes on one thread and on two (the helper tak
   sameBytes(one.topK.bottomIndex, two.topK.bottomIndex, 'opponents');
   assert.ok(one.selfInfluence.every((s) => s > 0));
 });
+
+test("a mixed factor's check in the helper reads shared memory and gives this thread's η", () => {
+  const head = fitHead(train, shape, l2, { meanGradTolerance: 1e-8 }).head;
+  const hessian = headHessian(train, shape, headProbabilities(train, shape, head), l2);
+  // L below the diagonal and A above it, in shared memory, as fastFactor.ts hands them to the helper.
+  const packed = new Float64Array(new SharedArrayBuffer(hessian.byteLength));
+  packed.set(hessian);
+  const diagonal = Float64Array.from({ length: P }, (_, i) => hessian[i * P + i]);
+  assert.ok(choleskyMixed(packed, P, undefined, { block: 8, chunk: 6 }, undefined, true));
+  const here = packedFactorDeviation(packed, diagonal, P, 12);
+  assert.ok(here > 0, 'η is 0: the check checks nothing');
+  const there = withSplitProducts(2, (split) => split.startDeviation(packed, diagonal, P, 12)());
+  assert.equal(there, here);
+});
+
+test(
+  'the polish is the same bytes on one thread and on two, ' +
+    "its mixed factor's check in the helper while the steps use the factor, whether the check passes or fails",
+  () => {
+    // From zero: steps with each factor before its check returns, and the Hessian formed again when they stall.
+    const start = new Float64Array(P);
+    const saved = { ...MIXED_PRECISION };
+    const { startDeviation, startHeadProduct } = SplitProducts.prototype;
+    let checksInHelper = 0;
+    let productsInHelper = 0;
+    SplitProducts.prototype.startDeviation = function (...args) {
+      checksInHelper++;
+      return startDeviation.apply(this, args);
+    };
+    SplitProducts.prototype.startHeadProduct = function (...args) {
+      productsInHelper++;
+      return startHeadProduct.apply(this, args);
+    };
+    try {
+      // Mixed precision at this small P, with a tolerance every factor meets (η ≥ 0) or none does.
+      MIXED_PRECISION.minSize = 0;
+      for (const tolerance of [1, -1]) {
+        MIXED_PRECISION.tolerance = tolerance;
+        checksInHelper = 0;
+        productsInHelper = 0;
+        const [one, two] = ([1, 2] as const).map((threads) =>
+          polishHeadNewton(train, shape, l2, start, {
+            threads,
+            maxSteps: 12,
+            nearbyTolerance: NEARBY_HESSIAN_TOLERANCE,
+          }),
+        );
+        assert.ok(checksInHelper >= 1, `tolerance ${tolerance}: no check ran in the helper`);
+        // The check of the last factor against the Hessian at the returned head: its products on both threads.
+        assert.ok(productsInHelper >= 1, `tolerance ${tolerance}: no Hessian product ran in the helper`);
+        assert.ok(two.newtonSteps >= 1, 'no step was taken with the unchecked factor: the test checks nothing');
+        assert.equal(two.factorInfo.precision, tolerance > 0 ? 'mixed' : 'float64');
+        sameBytes(one.head, two.head, 'the polished head');
+        sameBytes(one.probs, two.probs, 'the probabilities');
+        sameBytes(one.factor, two.factor, 'the factor');
+        assert.deepEqual(one.factorInfo, two.factorInfo);
+        assert.equal(one.damping, two.damping);
+        assert.equal(one.newtonSteps, two.newtonSteps);
+        assert.equal(one.hessians, two.hessians);
+      }
+    } finally {
+      Object.assign(MIXED_PRECISION, saved);
+      Object.assign(SplitProducts.prototype, { startDeviation, startHeadProduct });
+    }
+  },
+);
 
 test('a cancel raised while the engine waits for the helper throws CancelledError, and the next kernel works', () => {
   const flag = createSharedCancelFlag();

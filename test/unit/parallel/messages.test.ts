@@ -6,7 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkWorkerRequest, readWorkerRequest, readWorkerResponse } from '../../../src/compute/parallel/messages';
+import {
+  checkMatrixRequest,
+  checkWorkerRequest,
+  readWorkerRequest,
+  readWorkerResponse,
+} from '../../../src/compute/parallel/messages';
+import { ProtocolError } from '../../../src/protocol/check';
 import { runTrainTasks } from '../../../src/compute/parallel/pool';
 
 const config = {
@@ -92,3 +98,20 @@ test(
     );
   },
 );
+
+test("a factor check's matrix must be in shared memory (read in place); Hessian products carry their rows once", () => {
+  const shared = new Float64Array(new SharedArrayBuffer(4 * 8));
+  const check = { type: 'deviation', id: 1, packed: shared, diagonal: new Float64Array(2), n: 2, steps: 12 };
+  assert.deepEqual(checkMatrixRequest(check, 'request'), check);
+  assert.throws(
+    () => checkMatrixRequest({ ...check, packed: new Float64Array(4) }, 'request'),
+    (e: Error) => e instanceof ProtocolError && /packed/.test(e.message) && /shared memory/.test(e.message),
+  );
+  const rows = { phi: new Float32Array(6), y: new Int32Array(2), probs: new Float64Array(4), n: 2 };
+  const first = { type: 'headProduct', id: 2, name: 'k0:headRows', v: new Float64Array(8), rows };
+  const withShape = { ...first, rows: { ...rows, featureDim: 3, numClasses: 2 } };
+  assert.deepEqual(checkMatrixRequest(withShape, 'request'), withShape);
+  assert.throws(() => checkMatrixRequest(first, 'request'), ProtocolError);
+  const next = { type: 'headProduct', id: 3, name: 'k0:headRows', v: new Float64Array(8) };
+  assert.deepEqual(checkMatrixRequest(next, 'request'), next);
+});
