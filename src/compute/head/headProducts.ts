@@ -80,60 +80,65 @@ function dotFrom(start: number, a: Float32Array, aAt: number, b: Float64Array, b
   return s;
 }
 
-/** Φ̃ᵀ (D × n, float32, the last row ones) of `data`: the gradient reads features one at a time over all samples. */
-export function transposedFeatures(data: HeadData, shape: HeadShape): Float32Array {
-  const f = shape.featureDim;
-  const n = data.n;
-  const out = new Float32Array((f + 1) * n);
-  for (let i = 0; i < n; i++) {
-    const row = i * f;
-    for (let j = 0; j < f; j++) out[j * n + i] = data.phi[row + j];
-  }
-  out.fill(1, f * n);
-  return out;
-}
+/** Samples per block of the gradient: their features and residuals, transposed, stay in the L2 cache (~0.5 MB). */
+const BLOCK_ROWS = 256;
 
 /**
- * out[j·C + k] = start[j·C + k] + Σ_i Φ̃ᵀ[j, i]·Rᵀ[k, i], in order i: the gradient Φ̃ᵀ·R of the head objective
- * (with `start` = λ·W), R the n × C residual given transposed (C × n). `phiT` from transposedFeatures. `out` may be
- * `start` (each entry is read before it is written).
+ * out[j·C + k] += Σ_i φ̃_ij·R[i, k] in order i = 0, 1, …: with `out` = λ·W on entry, the gradient Φ̃ᵀ·R + λW of the
+ * head objective (softmaxHead.ts), R the n × C residual P − Y (row-major). Block by block of samples, transposed
+ * into small buffers, so no transposed copy of all the features is kept (a logistic regression's can be hundreds of
+ * MB); each entry's running sum is stored between blocks and picked up again, in the same order.
  */
-export function featureResidualProduct(
-  phiT: Float32Array,
-  residualT: Float64Array,
-  n: number,
+export function addFeatureResidualProduct(
+  data: HeadData,
   shape: HeadShape,
-  start: Float64Array,
+  residual: Float64Array,
   out: Float64Array,
 ): void {
-  const c = shape.numClasses;
-  const d = shape.featureDim + 1;
+  const { featureDim: f, numClasses: c } = shape;
+  const d = f + 1;
+  const phiT = new Float32Array(d * BLOCK_ROWS);
+  const rT = new Float64Array(c * BLOCK_ROWS);
+  for (let first = 0; first < data.n; first += BLOCK_ROWS) {
+    const m = Math.min(BLOCK_ROWS, data.n - first);
+    for (let r = 0; r < m; r++) {
+      const row = (first + r) * f;
+      for (let j = 0; j < f; j++) phiT[j * m + r] = data.phi[row + j];
+      phiT[f * m + r] = 1;
+      for (let k = 0; k < c; k++) rT[k * m + r] = residual[(first + r) * c + k];
+    }
+    addBlockProduct(phiT, rT, m, d, c, out);
+  }
+}
+
+/** out[j·C + k] += Σ_{r<m} phiT[j·m + r]·rT[k·m + r], in order r, four features × two classes at a time. */
+function addBlockProduct(phiT: Float32Array, rT: Float64Array, m: number, d: number, c: number, out: Float64Array) {
   let j = 0;
   for (; j + 3 < d; j += 4) {
-    const a0 = j * n;
-    const a1 = a0 + n;
-    const a2 = a1 + n;
-    const a3 = a2 + n;
+    const a0 = j * m;
+    const a1 = a0 + m;
+    const a2 = a1 + m;
+    const a3 = a2 + m;
     let k = 0;
     for (; k + 1 < c; k += 2) {
-      const ru = k * n;
-      const rv = ru + n;
+      const ru = k * m;
+      const rv = ru + m;
       const o = j * c + k;
-      let s00 = start[o];
-      let s01 = start[o + 1];
-      let s10 = start[o + c];
-      let s11 = start[o + c + 1];
-      let s20 = start[o + 2 * c];
-      let s21 = start[o + 2 * c + 1];
-      let s30 = start[o + 3 * c];
-      let s31 = start[o + 3 * c + 1];
-      for (let i = 0; i < n; i++) {
-        const u = residualT[ru + i];
-        const v = residualT[rv + i];
-        const x0 = phiT[a0 + i];
-        const x1 = phiT[a1 + i];
-        const x2 = phiT[a2 + i];
-        const x3 = phiT[a3 + i];
+      let s00 = out[o];
+      let s01 = out[o + 1];
+      let s10 = out[o + c];
+      let s11 = out[o + c + 1];
+      let s20 = out[o + 2 * c];
+      let s21 = out[o + 2 * c + 1];
+      let s30 = out[o + 3 * c];
+      let s31 = out[o + 3 * c + 1];
+      for (let r = 0; r < m; r++) {
+        const u = rT[ru + r];
+        const v = rT[rv + r];
+        const x0 = phiT[a0 + r];
+        const x1 = phiT[a1 + r];
+        const x2 = phiT[a2 + r];
+        const x3 = phiT[a3 + r];
         s00 += x0 * u;
         s01 += x0 * v;
         s10 += x1 * u;
@@ -153,8 +158,7 @@ export function featureResidualProduct(
       out[o + 3 * c + 1] = s31;
     }
     for (; k < c; k++)
-      for (let r = j; r < j + 4; r++) out[r * c + k] = dotFrom(start[r * c + k], phiT, r * n, residualT, k * n, n);
+      for (let q = j; q < j + 4; q++) out[q * c + k] = dotFrom(out[q * c + k], phiT, q * m, rT, k * m, m);
   }
-  for (; j < d; j++)
-    for (let k = 0; k < c; k++) out[j * c + k] = dotFrom(start[j * c + k], phiT, j * n, residualT, k * n, n);
+  for (; j < d; j++) for (let k = 0; k < c; k++) out[j * c + k] = dotFrom(out[j * c + k], phiT, j * m, rT, k * m, m);
 }

@@ -10,7 +10,7 @@
  */
 import { throwIfAborted } from '../cancel';
 import type { Objective } from '../linalg/lbfgs';
-import { featureResidualProduct, headLogits, transposedFeatures } from './headProducts';
+import { addFeatureResidualProduct, headLogits } from './headProducts';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 
 /** Frozen features and labels of one split. */
@@ -66,26 +66,20 @@ export function headLosses(probs: Float64Array, y: Int32Array, numClasses: numbe
 /** The summed objective R(W) and its gradient, for the optimiser. */
 export function headObjective(data: HeadData, shape: HeadShape, l2: number): Objective {
   const c = shape.numClasses;
-  const n = data.n;
-  let phiT: Float32Array | undefined;
   return {
     evaluate(w: Float64Array, grad: Float64Array): number {
-      phiT ??= transposedFeatures(data, shape);
       const probs = headProbabilities(data, shape, w);
       let value = 0;
       for (let p = 0; p < w.length; p++) {
         value += 0.5 * l2 * w[p] * w[p];
         grad[p] = l2 * w[p];
       }
-      // The residual p − onehot(y), transposed (class k's over all samples contiguous) for the gradient's product.
-      const residualT = new Float64Array(c * n);
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < data.n; i++) {
         const rowP = i * c;
         value -= Math.log(Math.max(probs[rowP + data.y[i]], 1e-300));
-        probs[rowP + data.y[i]] -= 1;
-        for (let k = 0; k < c; k++) residualT[k * n + i] = probs[rowP + k];
+        probs[rowP + data.y[i]] -= 1; // now the residual p − onehot(y)
       }
-      featureResidualProduct(phiT, residualT, n, shape, grad, grad);
+      addFeatureResidualProduct(data, shape, probs, grad);
       return value;
     },
   };
