@@ -2,7 +2,7 @@
  * The tiled products (headProducts.ts) behind headProbabilities and headObjective must give the bytes of the plain
  * per-sample loops they replaced: the default fit's probabilities and its polish run through them, and the
  * detection results must not move. The plain loops are written out here as the reference, and run on shapes that
- * leave remainders in every tile (n, C and D not multiples of 4 or 2) with ReLU-like features (many exact zeros,
+ * leave remainders in every tile (n, C and D not multiples of 4 or 2, n past one block of samples) with ReLU-like features (many exact zeros,
  * which the plain loops skip).
  */
 import { test } from 'node:test';
@@ -74,6 +74,8 @@ test('tiled head products: the bytes of the plain loops, with remainders in ever
     [5, 2, 2],
     [3, 1, 7],
     [150, 40, 10],
+    // More samples than one block of the gradient (256), the last block partial.
+    [601, 7, 3],
   ]) {
     const shape = { featureDim: f, numClasses: c };
     const data = reluData(n, f, c, n + f + c);
