@@ -1,6 +1,6 @@
 /**
- * The head's two float64 products, logits Z = Φ̃·W and the gradient Φ̃ᵀ·R, register-tiled: several independent
- * accumulators (4 samples × 2 classes, 4 features × 2 classes) share each load, where the plain loops of
+ * The head's two float64 products, logits Z = Φ̃·W and the gradient Φ̃ᵀ·R, register-tiled by one kernel
+ * (addRowDots: 4 rows × 2 columns, eight independent sums sharing six loads per step), where the plain loops of
  * softmaxHead.ts kept one short class loop per sample and loaded and stored every entry of the gradient per
  * multiply-add (~3× slower at P = 5000).
  *
@@ -14,70 +14,13 @@ import type { HeadData, HeadShape } from './softmaxHead';
 /** Logits Z = Φ̃·W for every sample, n × C (row-major), W in softmaxHead's layout (bias last). */
 export function headLogits(data: HeadData, shape: HeadShape, w: Float64Array): Float64Array {
   const { featureDim: f, numClasses: c } = shape;
-  const n = data.n;
-  const phi = data.phi;
-  const out = new Float64Array(n * c);
   // Wᵀ without the bias row: class k's weights contiguous, beside a sample's contiguous features.
   const wT = new Float64Array(c * f);
   for (let j = 0; j < f; j++) for (let k = 0; k < c; k++) wT[k * f + j] = w[j * c + k];
-  const bias = f * c;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const r0 = i * f;
-    const r1 = r0 + f;
-    const r2 = r1 + f;
-    const r3 = r2 + f;
-    let k = 0;
-    for (; k + 1 < c; k += 2) {
-      const a = k * f;
-      const b = a + f;
-      const ba = w[bias + k];
-      const bb = w[bias + k + 1];
-      let s00 = ba;
-      let s01 = bb;
-      let s10 = ba;
-      let s11 = bb;
-      let s20 = ba;
-      let s21 = bb;
-      let s30 = ba;
-      let s31 = bb;
-      for (let j = 0; j < f; j++) {
-        const wa = wT[a + j];
-        const wb = wT[b + j];
-        const x0 = phi[r0 + j];
-        const x1 = phi[r1 + j];
-        const x2 = phi[r2 + j];
-        const x3 = phi[r3 + j];
-        s00 += x0 * wa;
-        s01 += x0 * wb;
-        s10 += x1 * wa;
-        s11 += x1 * wb;
-        s20 += x2 * wa;
-        s21 += x2 * wb;
-        s30 += x3 * wa;
-        s31 += x3 * wb;
-      }
-      const o = i * c + k;
-      out[o] = s00;
-      out[o + 1] = s01;
-      out[o + c] = s10;
-      out[o + c + 1] = s11;
-      out[o + 2 * c] = s20;
-      out[o + 2 * c + 1] = s21;
-      out[o + 3 * c] = s30;
-      out[o + 3 * c + 1] = s31;
-    }
-    for (; k < c; k++) for (let r = i; r < i + 4; r++) out[r * c + k] = dotFrom(w[bias + k], phi, r * f, wT, k * f, f);
-  }
-  for (; i < n; i++) for (let k = 0; k < c; k++) out[i * c + k] = dotFrom(w[bias + k], phi, i * f, wT, k * f, f);
+  const out = new Float64Array(data.n * c);
+  for (let i = 0; i < data.n; i++) out.set(w.subarray(f * c, (f + 1) * c), i * c);
+  addRowDots(data.phi, data.n, wT, c, f, out);
   return out;
-}
-
-/** `start` + Σ_q a[aAt + q]·b[bAt + q] over q < length, in order q (the tiles' leftovers). */
-function dotFrom(start: number, a: Float32Array, aAt: number, b: Float64Array, bAt: number, length: number): number {
-  let s = start;
-  for (let q = 0; q < length; q++) s += a[aAt + q] * b[bAt + q];
-  return s;
 }
 
 /** Samples per block of the gradient: their features and residuals, transposed, stay in the L2 cache (~0.5 MB). */
@@ -107,38 +50,41 @@ export function addFeatureResidualProduct(
       phiT[f * m + r] = 1;
       for (let k = 0; k < c; k++) rT[k * m + r] = residual[(first + r) * c + k];
     }
-    addBlockProduct(phiT, rT, m, d, c, out);
+    addRowDots(phiT, d, rT, c, m, out);
   }
 }
 
-/** out[j·C + k] += Σ_{r<m} phiT[j·m + r]·rT[k·m + r], in order r, four features × two classes at a time. */
-function addBlockProduct(phiT: Float32Array, rT: Float64Array, m: number, d: number, c: number, out: Float64Array) {
-  let j = 0;
-  for (; j + 3 < d; j += 4) {
-    const a0 = j * m;
-    const a1 = a0 + m;
-    const a2 = a1 + m;
-    const a3 = a2 + m;
+/**
+ * out[r·cols + k] += Σ_q a[r·length + q]·b[k·length + q] for every row r of `a` and k of `b`, each sum in order
+ * q = 0, 1, …; four rows × two columns at a time, eight independent sums sharing six loads per step.
+ */
+function addRowDots(a: Float32Array, rows: number, b: Float64Array, cols: number, length: number, out: Float64Array) {
+  let r = 0;
+  for (; r + 3 < rows; r += 4) {
+    const a0 = r * length;
+    const a1 = a0 + length;
+    const a2 = a1 + length;
+    const a3 = a2 + length;
     let k = 0;
-    for (; k + 1 < c; k += 2) {
-      const ru = k * m;
-      const rv = ru + m;
-      const o = j * c + k;
+    for (; k + 1 < cols; k += 2) {
+      const bu = k * length;
+      const bv = bu + length;
+      const o = r * cols + k;
       let s00 = out[o];
       let s01 = out[o + 1];
-      let s10 = out[o + c];
-      let s11 = out[o + c + 1];
-      let s20 = out[o + 2 * c];
-      let s21 = out[o + 2 * c + 1];
-      let s30 = out[o + 3 * c];
-      let s31 = out[o + 3 * c + 1];
-      for (let r = 0; r < m; r++) {
-        const u = rT[ru + r];
-        const v = rT[rv + r];
-        const x0 = phiT[a0 + r];
-        const x1 = phiT[a1 + r];
-        const x2 = phiT[a2 + r];
-        const x3 = phiT[a3 + r];
+      let s10 = out[o + cols];
+      let s11 = out[o + cols + 1];
+      let s20 = out[o + 2 * cols];
+      let s21 = out[o + 2 * cols + 1];
+      let s30 = out[o + 3 * cols];
+      let s31 = out[o + 3 * cols + 1];
+      for (let q = 0; q < length; q++) {
+        const u = b[bu + q];
+        const v = b[bv + q];
+        const x0 = a[a0 + q];
+        const x1 = a[a1 + q];
+        const x2 = a[a2 + q];
+        const x3 = a[a3 + q];
         s00 += x0 * u;
         s01 += x0 * v;
         s10 += x1 * u;
@@ -150,15 +96,29 @@ function addBlockProduct(phiT: Float32Array, rT: Float64Array, m: number, d: num
       }
       out[o] = s00;
       out[o + 1] = s01;
-      out[o + c] = s10;
-      out[o + c + 1] = s11;
-      out[o + 2 * c] = s20;
-      out[o + 2 * c + 1] = s21;
-      out[o + 3 * c] = s30;
-      out[o + 3 * c + 1] = s31;
+      out[o + cols] = s10;
+      out[o + cols + 1] = s11;
+      out[o + 2 * cols] = s20;
+      out[o + 2 * cols + 1] = s21;
+      out[o + 3 * cols] = s30;
+      out[o + 3 * cols + 1] = s31;
     }
-    for (; k < c; k++)
-      for (let q = j; q < j + 4; q++) out[q * c + k] = dotFrom(out[q * c + k], phiT, q * m, rT, k * m, m);
+    for (; k < cols; k++) for (let q = r; q < r + 4; q++) addRowDot(a, q, b, k, cols, length, out);
   }
-  for (; j < d; j++) for (let k = 0; k < c; k++) out[j * c + k] = dotFrom(out[j * c + k], phiT, j * m, rT, k * m, m);
+  for (; r < rows; r++) for (let k = 0; k < cols; k++) addRowDot(a, r, b, k, cols, length, out);
+}
+
+/** One sum of addRowDots: out[r·cols + k] += Σ_q a[r·length + q]·b[k·length + q], in order q. */
+function addRowDot(
+  a: Float32Array,
+  r: number,
+  b: Float64Array,
+  k: number,
+  cols: number,
+  length: number,
+  out: Float64Array,
+) {
+  let s = out[r * cols + k];
+  for (let q = 0; q < length; q++) s += a[r * length + q] * b[k * length + q];
+  out[r * cols + k] = s;
 }
