@@ -2,8 +2,8 @@
  * The tiled products (headProducts.ts) behind headProbabilities and headObjective must give the bytes of the plain
  * per-sample loops they replaced: the default fit's probabilities and its polish run through them, and the
  * detection results must not move. The plain loops are written out here as the reference, and run on shapes that
- * leave remainders in every tile (n, C and D not multiples of 4 or 2, n past one block of samples) with ReLU-like features (many exact zeros,
- * which the plain loops skip).
+ * leave remainders in every tile (n, C and D not multiples of 4 or 2, n past one block of samples) with ReLU-like
+ * features (many exact zeros, which the plain loops skip).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
