@@ -9,10 +9,22 @@
  * the results are the same bytes as the plain loops'. The one departure: the plain loops skip a zero feature, these
  * add 0·w, which changes nothing but the sign of a sum that is exactly −0 (`headProducts.test.ts`).
  */
-import type { HeadData, HeadShape } from './softmaxHead';
+
+/** The rows of a HeadData (softmaxHead.ts, which imports this file: spelled out here so the two do not loop). */
+interface Rows {
+  /** Row-major n × F features φ. */
+  phi: Float32Array;
+  n: number;
+}
+
+/** A HeadShape (softmaxHead.ts). */
+interface Shape {
+  featureDim: number;
+  numClasses: number;
+}
 
 /** Logits Z = Φ̃·W for every sample, n × C (row-major), W in softmaxHead's layout (bias last). */
-export function headLogits(data: HeadData, shape: HeadShape, w: Float64Array): Float64Array {
+export function headLogits(data: Rows, shape: Shape, w: Float64Array): Float64Array {
   const { featureDim: f, numClasses: c } = shape;
   // Wᵀ without the bias row: class k's weights contiguous, beside a sample's contiguous features.
   const wT = new Float64Array(c * f);
@@ -32,12 +44,7 @@ const BLOCK_ROWS = 256;
  * into small buffers, so no transposed copy of all the features is kept (a logistic regression's can be hundreds of
  * MB); each entry's running sum is stored between blocks and picked up again, in the same order.
  */
-export function addFeatureResidualProduct(
-  data: HeadData,
-  shape: HeadShape,
-  residual: Float64Array,
-  out: Float64Array,
-): void {
+export function addFeatureResidualProduct(data: Rows, shape: Shape, residual: Float64Array, out: Float64Array): void {
   const { featureDim: f, numClasses: c } = shape;
   const d = f + 1;
   const phiT = new Float32Array(d * BLOCK_ROWS);
