@@ -10,6 +10,7 @@
  */
 import { throwIfAborted } from '../cancel';
 import type { Objective } from '../linalg/lbfgs';
+import { addFeatureResidualProduct, headLogits } from './headProducts';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 
 /** Frozen features and labels of one split. */
@@ -36,28 +37,21 @@ export function headParameterCount(shape: HeadShape): number {
  * them are summed over thousands of samples.
  */
 export function headProbabilities(data: HeadData, shape: HeadShape, w: Float64Array): Float64Array {
-  const { featureDim: f, numClasses: c } = shape;
-  const probs = new Float64Array(data.n * c);
-  const logits = new Float64Array(c);
+  const c = shape.numClasses;
+  // The logits, the bias first and then φ_ij · W[j, :] for j = 0, 1, … (headProducts.ts), turned into
+  // probabilities row by row in place.
+  const probs = headLogits(data, shape, w);
   for (let i = 0; i < data.n; i++) {
-    const rowPhi = i * f;
-    // Start from the bias row, then accumulate φ_ij · W[j, :].
-    for (let k = 0; k < c; k++) logits[k] = w[f * c + k];
-    for (let j = 0; j < f; j++) {
-      const v = data.phi[rowPhi + j];
-      if (v === 0) continue;
-      const rowW = j * c;
-      for (let k = 0; k < c; k++) logits[k] += v * w[rowW + k];
-    }
+    const row = i * c;
     let max = -Infinity;
-    for (let k = 0; k < c; k++) if (logits[k] > max) max = logits[k];
+    for (let k = 0; k < c; k++) if (probs[row + k] > max) max = probs[row + k];
     let sum = 0;
     for (let k = 0; k < c; k++) {
-      const e = Math.exp(logits[k] - max);
-      probs[i * c + k] = e;
+      const e = Math.exp(probs[row + k] - max);
+      probs[row + k] = e;
       sum += e;
     }
-    for (let k = 0; k < c; k++) probs[i * c + k] /= sum;
+    for (let k = 0; k < c; k++) probs[row + k] /= sum;
   }
   return probs;
 }
@@ -71,7 +65,7 @@ export function headLosses(probs: Float64Array, y: Int32Array, numClasses: numbe
 
 /** The summed objective R(W) and its gradient, for the optimiser. */
 export function headObjective(data: HeadData, shape: HeadShape, l2: number): Objective {
-  const { featureDim: f, numClasses: c } = shape;
+  const c = shape.numClasses;
   return {
     evaluate(w: Float64Array, grad: Float64Array): number {
       const probs = headProbabilities(data, shape, w);
@@ -84,15 +78,8 @@ export function headObjective(data: HeadData, shape: HeadShape, l2: number): Obj
         const rowP = i * c;
         value -= Math.log(Math.max(probs[rowP + data.y[i]], 1e-300));
         probs[rowP + data.y[i]] -= 1; // now the residual p − onehot(y)
-        const rowPhi = i * f;
-        for (let j = 0; j < f; j++) {
-          const v = data.phi[rowPhi + j];
-          if (v === 0) continue;
-          const rowW = j * c;
-          for (let k = 0; k < c; k++) grad[rowW + k] += v * probs[rowP + k];
-        }
-        for (let k = 0; k < c; k++) grad[f * c + k] += probs[rowP + k];
       }
+      addFeatureResidualProduct(data, shape, probs, grad);
       return value;
     },
   };

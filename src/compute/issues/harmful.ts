@@ -25,7 +25,7 @@ import {
   headParameterCount,
   headProbabilities,
 } from '../head/softmaxHead';
-import { choleskySolve } from '../linalg/cholesky';
+import { unrolledCholeskySolve } from '../linalg/unrolledSolve';
 import { retrainHead } from '../reliability/retrain';
 
 export interface HeadState {
@@ -97,7 +97,7 @@ export function totalTestInfluence(state: HeadState): { influence: Float64Array;
   const p = headParameterCount(shape);
   const gTest = summedGradient(state.test, shape, state.testProbs);
   const solver = state.factor ? 'cholesky' : 'cg';
-  const v = state.factor ? choleskySolve(state.factor, p, gTest) : conjugateGradient(state, gTest);
+  const v = state.factor ? unrolledCholeskySolve(state.factor, p, gTest) : conjugateGradient(state, gTest);
   const { featureDim: f, numClasses: c } = shape;
   const influence = new Float64Array(train.n);
   const r = new Float64Array(c);

@@ -9,10 +9,10 @@ import { throwIfAborted } from '../cancel';
 import { fitHead } from '../head/fitHead';
 import { polishHeadNewton } from '../head/polishHead';
 import { type HeadData, type HeadShape, headObjective } from '../head/softmaxHead';
-import { choleskySolve } from '../linalg/cholesky';
 import { minimizeLbfgs } from '../linalg/lbfgs';
 import { dot } from '../linalg/lbfgsHistory';
 import { minimizeLbfgsWolfe } from '../linalg/lbfgsWolfe';
+import { unrolledCholeskySolve } from '../linalg/unrolledSolve';
 import { keptSamplesObjective } from './keptObjective';
 import type { TrainedNetwork, TrainingData } from '../models/types';
 
@@ -57,7 +57,7 @@ export function preconditionedRefit(
       alpha[k] = pairs[k].rho * dot(pairs[k].s, q);
       axpy(-alpha[k], pairs[k].y, q);
     }
-    const step = choleskySolve(factor, p, q);
+    const step = unrolledCholeskySolve(factor, p, q);
     for (let k = 0; k < pairs.length; k++) axpy(alpha[k] - pairs[k].rho * dot(pairs[k].y, step), pairs[k].s, step);
     // Backtracking: the full step is taken near the optimum; far from it (a group removed) it may overshoot.
     let accepted: { x: Float64Array; grad: Float64Array; value: number } | undefined;
