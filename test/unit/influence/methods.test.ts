@@ -204,6 +204,72 @@ test('full-network cg, lissa and gif match a dense float64 solve of the network 
   operator.dispose();
 });
 
+test('lissa on mini-batches (2 shards of 200 rows) matches a dense float64 solve; same seed, same bytes', async () => {
+  const rng = createRng(67);
+  const n = 400;
+  const dims = 3;
+  const data: TrainingData = {
+    x: Float32Array.from({ length: n * dims }, () => normal(rng)),
+    y: Int32Array.from({ length: n }, (_, i) => (i * 7) % 3),
+    n,
+    dims,
+    numClasses: 3,
+  };
+  const testData: TrainingData = { ...data, x: data.x.slice(0, 4 * dims), y: data.y.slice(0, 4), n: 4 };
+  const net = await trainNetwork(
+    { ...defaultModelConfig('mlp'), hidden: [4], weightDecay: 0.05, epochs: 10, batchSize: 32 },
+    data,
+  );
+  const base = fullNetworkOperator(net, data, testData, undefined, 1);
+  const p = base.numParams;
+  const hessian = new Float64Array(p * p);
+  for (let q = 0; q < p; q++) {
+    const e = new Float64Array(p);
+    e[q] = 1;
+    const column = base.hvp(e);
+    for (let r = 0; r < p; r++) hessian[r * p + q] = column[r];
+  }
+  const objective = createFullObjective(net, data);
+  const trainGradients = Array.from({ length: n }, (_, i) => objective.perSampleGradient(i));
+  objective.dispose();
+  const shardCounts: number[] = [];
+  const operator = {
+    ...base,
+    shards: (count: number, seed: number) => {
+      shardCounts.push(count);
+      return base.shards?.(count, seed);
+    },
+  };
+  const run = () =>
+    computeIterativeInfluence({
+      method: 'lissa',
+      operator,
+      nTrain: n,
+      nTest: 4,
+      explained: Int32Array.of(1, 3),
+      topK: n,
+      damping: 0,
+      tolerance: 1e-5,
+      lissaDepth: 20000,
+      seed: 5,
+    });
+  const result = run();
+  assert.deepEqual(shardCounts, [2], 'two shards of 200 rows (at least 160 each)');
+  const damped = Float64Array.from(hessian);
+  for (let q = 0; q < p; q++) damped[q * p + q] += result.damping;
+  [1, 3].forEach((t, e) => {
+    const solve = result.solves[e];
+    assert.equal(solve.converged, true, JSON.stringify(solve));
+    const x = gaussSolve(damped, p, base.testGradient(t));
+    const expected = trainGradients.map((g) => g.reduce((sum, v, q) => sum + v * x[q], 0));
+    const got = result.scores.subarray(e * n, (e + 1) * n);
+    // The tolerance through κ(H + δI), and float32 products: 1e-3 relative, as cg above.
+    assert.ok(maxRelativeError(got, expected) < 1e-3, `test ${t}: ${maxRelativeError(got, expected)}`);
+  });
+  assert.deepEqual(run().scores, result.scores, 'same seed, same bytes');
+  base.dispose();
+});
+
 test('TracIn equals Σ_k η_k g_t·g_i with gradients from autodiff at each checkpoint', async () => {
   const rng = createRng(71);
   const n = 30;
