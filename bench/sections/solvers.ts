@@ -42,6 +42,7 @@ import { generalizedInfluenceSolve } from '../before/generalizedInfluence';
 import { estimateSpectrum } from '../../src/compute/solvers/lanczosEigen';
 import { lissa } from '../before/lissa';
 import type { Hvp } from '../../src/compute/solvers/types';
+import { pearson } from '../../src/compute/stats/metrics';
 import { initBackend } from '../../src/compute/tf/backend';
 import { machineBusySeconds, otherLoadCores } from '../lib/cpuLoad';
 import { log } from '../lib/log';
@@ -197,25 +198,6 @@ function afterRow(
       `${t.wallSeconds.toFixed(1)} s (${t.cpuSeconds.toFixed(1)} s CPU), ${row.cutShort} cut short`,
   );
   return { ...row, scores: result.scores };
-}
-
-function pearson(a: Float64Array, b: Float64Array): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i] / n;
-    mb += b[i] / n;
-  }
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < n; i++) {
-    ab += (a[i] - ma) * (b[i] - mb);
-    aa += (a[i] - ma) ** 2;
-    bb += (b[i] - mb) ** 2;
-  }
-  return ab / Math.sqrt(aa * bb);
 }
 
 /** The 10 largest (sign 1) or most negative (sign −1) entries' indices. */

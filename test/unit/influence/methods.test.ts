@@ -12,7 +12,7 @@ import { polishHeadNewton } from '../../../src/compute/head/polishHead';
 import { headProbabilities } from '../../../src/compute/head/softmaxHead';
 import { computeExactHeadInfluence } from '../../../src/compute/influence/exactHeadInfluence';
 import { computeIterativeInfluence, type IterativeMethod } from '../../../src/compute/influence/iterativeInfluence';
-import { fullNetworkOperator, headOperator } from '../../../src/compute/influence/operators';
+import { fullNetworkOperator, headOperator, type InfluenceOperator } from '../../../src/compute/influence/operators';
 import { computeTracIn } from '../../../src/compute/influence/tracin';
 import { defaultModelConfig } from '../../../src/compute/models/defaults';
 import { createFullObjective, trainNetwork } from '../../../src/compute/models/train';
@@ -138,6 +138,21 @@ test('gif chooses J per test sample and matches the dense least-squares solution
   );
 });
 
+/** The operator's H column by column (one H·eⱼ each), symmetrized: the float64 reference to solve densely. */
+function denseHessian(operator: InfluenceOperator): Float64Array {
+  const p = operator.numParams;
+  const hessian = new Float64Array(p * p);
+  for (let q = 0; q < p; q++) {
+    const e = new Float64Array(p);
+    e[q] = 1;
+    const column = operator.hvp(e);
+    for (let r = 0; r < p; r++) hessian[r * p + q] = column[r];
+  }
+  for (let r = 0; r < p; r++)
+    for (let q = 0; q < r; q++) hessian[r * p + q] = hessian[q * p + r] = (hessian[r * p + q] + hessian[q * p + r]) / 2;
+  return hessian;
+}
+
 test('full-network cg, lissa and gif match a dense float64 solve of the network Hessian', async () => {
   const rng = createRng(61);
   const n = 40;
@@ -157,15 +172,7 @@ test('full-network cg, lissa and gif match a dense float64 solve of the network 
   );
   const operator = fullNetworkOperator(net, data, testData);
   const p = operator.numParams;
-  const hessian = new Float64Array(p * p);
-  for (let q = 0; q < p; q++) {
-    const e = new Float64Array(p);
-    e[q] = 1;
-    const column = operator.hvp(e);
-    for (let r = 0; r < p; r++) hessian[r * p + q] = column[r];
-  }
-  for (let r = 0; r < p; r++)
-    for (let q = 0; q < r; q++) hessian[r * p + q] = hessian[q * p + r] = (hessian[r * p + q] + hessian[q * p + r]) / 2;
+  const hessian = denseHessian(operator);
   const objective = createFullObjective(net, data);
   const trainGradients = Array.from({ length: n }, (_, i) => objective.perSampleGradient(i));
   objective.dispose();
@@ -222,13 +229,7 @@ test('lissa on mini-batches (2 shards of 200 rows) matches a dense float64 solve
   );
   const base = fullNetworkOperator(net, data, testData, undefined, 1);
   const p = base.numParams;
-  const hessian = new Float64Array(p * p);
-  for (let q = 0; q < p; q++) {
-    const e = new Float64Array(p);
-    e[q] = 1;
-    const column = base.hvp(e);
-    for (let r = 0; r < p; r++) hessian[r * p + q] = column[r];
-  }
+  const hessian = denseHessian(base);
   const objective = createFullObjective(net, data);
   const trainGradients = Array.from({ length: n }, (_, i) => objective.perSampleGradient(i));
   objective.dispose();

@@ -16,10 +16,11 @@ import {
   addDiagonal,
   geometricSpectrum,
   jacobiEigen,
-  matVec,
   pseudoInverseSolve,
   randomOrthogonal,
   randomVector,
+  relativeDistance,
+  relativeResidual,
 } from './denseReference';
 
 const size = 30;
@@ -83,26 +84,7 @@ const damped = addDiagonal(h, size, damping);
 const bs = [randomVector(size, 1), randomVector(size, 2), randomVector(size, 3), new Float64Array(size)];
 const exact = bs.map((b) => pseudoInverseSolve(damped, size, b));
 
-function relativeDistance(x: Float64Array, y: Float64Array): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < x.length; i++) {
-    d += (x[i] - y[i]) ** 2;
-    s += y[i] ** 2;
-  }
-  return s === 0 ? Math.sqrt(d) : Math.sqrt(d / s);
-}
-
-function trueRelativeResidual(x: Float64Array, b: Float64Array): number {
-  const ax = matVec(damped, size, x);
-  let res = 0;
-  let bb = 0;
-  for (let i = 0; i < size; i++) {
-    res += (b[i] - ax[i]) ** 2;
-    bb += b[i] ** 2;
-  }
-  return Math.sqrt(res / bb);
-}
+const trueRelativeResidual = (x: Float64Array, b: Float64Array) => relativeResidual(damped, size, x, b);
 
 const options = { damping, tolerance: 1e-8, depth: 200000, seed: 4 };
 
