@@ -32,7 +32,7 @@ export interface LissaBatchOptions {
   maxRestarts?: number;
   /**
    * Mini-batch products (stochastic LiSSA, sampledLissa.ts): each step applies one shard of the rows, with a pass
-   * over all rows every `shards.count` steps. Without: every step applies the full product.
+   * over all rows every 2·`shards.count` steps. Without: every step applies the full product.
    */
   shards?: HvpShards;
 }
