@@ -15,7 +15,7 @@ import type { LoadedDataset, SourceRef } from '../types';
 import { planSamples, splitData } from './assemble';
 import { commonFolder, isHidden, listSome, relativePosix } from './files';
 import { isImageName } from './imageDecode';
-import { type ImageFile, type ImageLoadOptions, loadImages, probeShape } from './imageSet';
+import { type ImageFile, type ImageLoadOptions, imageFeatureBound, loadImages } from './imageSet';
 import type { SampleBudget } from './sampleBudget';
 import { type FoundImage, ImageWalker, type WalkReport } from './imageWalk';
 
@@ -135,10 +135,9 @@ export async function loadImageFolder(
   }
   const userPath = (abs: string) => path.join(rootUser, path.relative(rootAbs, abs));
   const sources: SourceRef[] = all.map((c) => ({ path: relativePosix(root, c.abs) }));
-  // A user's model gives features of its own width: the check before training holds those.
-  const probed =
-    opts.budget && !opts.features && all.length > 0
-      ? await probeShape(
+  const bound =
+    opts.budget && all.length > 0
+      ? await imageFeatureBound(
           all.map((c) => ({ abs: c.abs, file: userPath(c.abs) })),
           opts,
         )
@@ -155,7 +154,7 @@ export async function loadImageFolder(
       seed: opts.seed,
       maxSamples: opts.maxSamples,
       refuseContinuous: false,
-      ...(probed && { budget: { budget: opts.budget!, dims: probed[0] * probed[1] * probed[2], imageShape: probed } }),
+      ...(bound && { budget: { budget: opts.budget!, ...bound } }),
     },
     warnings,
   );

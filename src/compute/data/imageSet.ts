@@ -30,13 +30,19 @@ export interface ImageLoadOptions {
   imageSize?: [number, number];
   grayscale?: boolean;
   onProgress?: (done: number, total: number) => void;
-  /**
-   * Turns the images into feature vectors instead of pixels: a user's model
-   * (issue 15) decodes and embeds them batch by batch, overlapping decoding
-   * with inference, so the pixels of the whole set are never in memory. The
-   * result's shape is then [1, 1, dims] (the caller replaces the features).
-   */
-  features?: (files: ImageFile[]) => Promise<{ x: Float32Array; dims: number }>;
+  /** Turns the images into feature vectors instead of pixels (a user's model). */
+  features?: ImageEmbedder;
+}
+
+/**
+ * A user's model (issue 15) as the loader sees it: `embed` decodes and embeds images batch by batch, overlapping
+ * decoding with inference, so the pixels of the whole set are never in memory (loadImages' shape is then
+ * [1, 1, dims]: the caller replaces the features); `width` is the length of one image's vector, known before any
+ * image is embedded, so the working budget can choose the sample first.
+ */
+export interface ImageEmbedder {
+  embed(files: ImageFile[]): Promise<{ x: Float32Array; dims: number }>;
+  width(): Promise<number>;
 }
 
 export interface ImageTensor {
@@ -76,7 +82,7 @@ const PROBE_IMAGES = 48;
  * agree on, and RGB when one of them has colour): the working budget's bound on the features per image, before
  * any is decoded. A colour image the probe missed widens the set to RGB; the check before training holds that.
  */
-export async function probeShape(files: ImageFile[], opts: ImageLoadOptions): Promise<[number, number, number]> {
+async function probeShape(files: ImageFile[], opts: ImageLoadOptions): Promise<[number, number, number]> {
   const step = Math.max(1, files.length / PROBE_IMAGES);
   const picked: ImageFile[] = [];
   for (let i = 0; i < files.length && picked.length < PROBE_IMAGES; i += step) picked.push(files[Math.floor(i)]);
@@ -86,9 +92,27 @@ export async function probeShape(files: ImageFile[], opts: ImageLoadOptions): Pr
   return [h, w, colour ? 3 : 1];
 }
 
+/** The working budget's bound on one image's features (assemble.ts `PlanInput.budget`). */
+export interface ImageFeatureBound {
+  dims: number;
+  /** The decoded shape, when the pixels are the features. */
+  imageShape?: [number, number, number];
+}
+
+/**
+ * What one image will cost as features, before the set is chosen: its pixels' probed shape, or the width of the
+ * user's model's vector. (Before, an image set embedded by the user's model was embedded whole, and its vectors
+ * sampled to the budget only afterwards: pipeline/frozenSample.ts, which still serves sources read whole.)
+ */
+export async function imageFeatureBound(files: ImageFile[], opts: ImageLoadOptions): Promise<ImageFeatureBound> {
+  if (opts.features) return { dims: await opts.features.width() };
+  const imageShape = await probeShape(files, opts);
+  return { dims: imageShape[0] * imageShape[1] * imageShape[2], imageShape };
+}
+
 export async function loadImages(files: ImageFile[], opts: ImageLoadOptions): Promise<ImageTensor> {
   if (opts.features) {
-    const { x, dims } = await opts.features(files);
+    const { x, dims } = await opts.features.embed(files);
     return { x, shape: [1, 1, dims] };
   }
   const n = files.length;

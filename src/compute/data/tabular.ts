@@ -8,7 +8,13 @@ import type { DatasetFormat, LoadedDataset, SplitData } from '../types';
 import { planSamples, splitData } from './assemble';
 import { inferKinds } from './detectColumns';
 import { fitFeaturizer, transform } from './featurize';
-import { type ImageLoadOptions, loadImages } from './imageSet';
+import {
+  type ImageFeatureBound,
+  type ImageFile,
+  type ImageLoadOptions,
+  imageFeatureBound,
+  loadImages,
+} from './imageSet';
 import type { SampleBudget } from './sampleBudget';
 import { CELL_MISSING, type RawTable } from './table';
 import { TEXT_BUCKETS } from './tfidf';
@@ -37,6 +43,14 @@ export async function finishTable(
   const ownFeatures = !table.image && !opts.featuresElsewhere;
   const kinds = ownFeatures ? inferKinds(table, warnings) : [];
   const what = format === 'csv' ? 'column' : 'field';
+  const imageFiles = table.image && imageList(table.image);
+  // The working budget's bound on the features per sample, before any is built: the table's columns (their types),
+  // the images' pixels or the user's model's vector; none when the features come from elsewhere (checked after).
+  let bound: ImageFeatureBound | undefined;
+  if (opts.budget) {
+    if (imageFiles) bound = imageFiles.length > 0 ? await imageFeatureBound(imageFiles, opts) : undefined;
+    else if (ownFeatures) bound = { dims: featureBound(table, kinds) };
+  }
   const plan = planSamples(
     {
       labels: table.labels,
@@ -50,7 +64,7 @@ export async function finishTable(
       seed: opts.seed,
       maxSamples: opts.maxSamples,
       refuseContinuous: true,
-      ...(opts.budget && !table.image && { budget: { budget: opts.budget, dims: featureBound(table, kinds) } }),
+      ...(opts.budget && bound && { budget: { budget: opts.budget, ...bound } }),
       ...(table.sampledFrom !== undefined && { sampledFrom: table.sampledFrom }),
     },
     warnings,
@@ -61,11 +75,10 @@ export async function finishTable(
   let dims: number;
   let imageShape: [number, number, number] | undefined;
   let imageHashes: Float64Array | undefined;
-  if (table.image) {
-    const { abs, user } = table.image;
+  if (imageFiles) {
     const rows = [...plan.train, ...plan.test];
     const { x, shape, contentHash } = await loadImages(
-      rows.map((r) => ({ abs: abs[r], file: user[r] })),
+      rows.map((r) => imageFiles[r]),
       opts,
     );
     imageShape = shape;
@@ -138,4 +151,9 @@ export function featureBound(table: RawTable, kinds: ColumnKind[]): number {
     }
   });
   return dims;
+}
+
+/** The images a manifest names, row by row, as the image loader takes them. */
+function imageList(image: NonNullable<RawTable['image']>): ImageFile[] {
+  return image.abs.map((abs, r) => ({ abs, file: image.user[r] }));
 }

@@ -15,7 +15,7 @@ import { readColumns } from '../data/embeddings/readers';
 import { gatherRows, type RowMatrix } from '../data/embeddings/rowMatrix';
 import type { DatasetFiles } from '../data/embeddings/embeddingSource';
 import { relativePosix } from '../data/files';
-import { type ImageFile, readImageBytes } from '../data/imageSet';
+import { type ImageEmbedder, type ImageFile, readImageBytes } from '../data/imageSet';
 import { DecodeThread } from './decodeClient';
 import { type EmbeddingCache, sampleDigest } from './embeddingCache';
 import { quote } from '../data/quote';
@@ -159,13 +159,7 @@ async function embedBatches(
     const running = (await runner()).run(input.x, input.shape);
     pending = prepare(k + 1);
     const out = await running;
-    if (out.dims[0] !== b)
-      throw new InputError(
-        m.file,
-        `the embedding ${quote(m.cut.embedding)} has shape ` +
-          `[${out.dims.join(', ')}] for a batch of ${b}; expected the batch as ` +
-          `its first dimension`,
-      );
+    checkBatchDim(m, out.dims, b);
     place(out.data, start, b);
     if (kept) kept.cache.embedded += b;
     onDone(b);
@@ -206,18 +200,39 @@ interface RunState {
 /**
  * For an image model: the loader's `imageFeatures`, which decodes the
  * images batch by batch at the model's size and embeds them (the pixels of
- * the whole set are never in memory at once).
+ * the whole set are never in memory at once), and tells the width of the
+ * vectors before any image is embedded.
  */
 export function imageEmbedder(
   m: OpenedModel,
   ctx: EmbedContext,
   state: RunState,
   cache?: EmbeddingCache,
-): (files: ImageFile[]) => Promise<{ x: Float32Array; dims: number }> {
+): ImageEmbedder {
   const img = m.image!;
   const sampleShape =
     img.layout === 'NCHW' ? [img.channels, img.height, img.width] : [img.height, img.width, img.channels];
-  return async (files) => {
+  return { embed: (files) => embedImages(files), width };
+
+  /**
+   * The kept vectors' width, or the model's on one blank image: a width read from the graph's declared shapes could
+   * be missing or symbolic, and the model's own answer is the one its vectors will have. No user file is read.
+   */
+  async function width(): Promise<number> {
+    if (cache?.keptDim) return cache.keptDim;
+    const runner = lazyRunner(m, state);
+    try {
+      const out = await (
+        await runner.get()
+      ).run(new Float32Array(sampleShape.reduce((a, b) => a * b, 1)), [1, ...sampleShape]);
+      checkBatchDim(m, out.dims, 1);
+      return out.data.length;
+    } finally {
+      await runner.close();
+    }
+  }
+
+  async function embedImages(files: ImageFile[]): Promise<{ x: Float32Array; dims: number }> {
     // An image's vector is a function of its bytes (and the model key the cache holds): its digest files it.
     const kept = cache ? { cache, digests: await fileDigests(files) } : undefined;
     const runner = lazyRunner(m, state);
@@ -252,7 +267,17 @@ export function imageEmbedder(
       await decoder?.close();
       await runner.close();
     }
-  };
+  }
+}
+
+/** The runtime's output for a batch of `b` must have the batch first. */
+function checkBatchDim(m: OpenedModel, dims: readonly number[], b: number): void {
+  if (dims[0] !== b)
+    throw new InputError(
+      m.file,
+      `the embedding ${quote(m.cut.embedding)} has shape [${dims.join(', ')}] for a batch of ${b}; expected the ` +
+        `batch as its first dimension`,
+    );
 }
 
 /** Digests of the image files' bytes, read a few at a time (readImageBytes refuses what is not a regular file). */

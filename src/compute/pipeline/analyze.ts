@@ -56,13 +56,18 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
   );
   report({ stage: 'load', done: 0, total: 1 });
   const runContext = { backend: backend.name, workers: resolveWorkers(options.workers, folds + 1) };
+  // The loaders keep a sample that fits the working budget before building any feature. The user's image model
+  // gives the width of its vectors before any image is embedded, so the loader samples first; embeddings and a
+  // table model's vectors are only known once read whole, and are sampled after (frozenSample.ts).
+  const loaderBudget = !source
+    ? sampleBudget(options, runContext)
+    : source.loadOptions.imageFeatures && sampleBudget(onUserFeatures(options), runContext);
   let data = await loadDataset(options.datasetPath, {
     testPath: options.testPath,
     labelColumn: options.labelColumn,
     seed,
     maxSamples: options.maxSamples,
-    // The user's own model or embeddings give features of a width known only after loading: validateRun holds them.
-    ...(!source && { budget: sampleBudget(options, runContext) }),
+    ...(loaderBudget && { budget: loaderBudget }),
     ...source?.loadOptions,
     onProgress: (done, total) => report({ stage: 'load', done, total }),
   });
@@ -72,8 +77,7 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
     // (An image model embeds while the images load: its pass is in 'load'; a table model's is 'embed'.)
     clock.lap('load');
     ({ data, frozen } = await source.features(data, { signal: options.signal, report }));
-    // A softmax head on the user's features is a logistic regression on them: the rest of the pipeline runs it as one.
-    options = { ...options, model: 'logreg' };
+    options = onUserFeatures(options);
     ({ data, frozen } = sampleFrozenToBudget({ data, frozen }, options, runContext, seed));
     throwIfAborted(options.signal);
   }
@@ -156,4 +160,9 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
   await neighbourStore?.save();
 
   return assemble({ data, backend, fitted, scored, reliability, issues, timings: clock });
+}
+
+/** A softmax head on the user's features is a logistic regression on them: the rest of the pipeline runs it as one. */
+function onUserFeatures(options: AnalyzeOptions): AnalyzeOptions {
+  return { ...options, model: 'logreg' };
 }

@@ -8,6 +8,7 @@
  * estimate: test/unit/pipeline/sampleBudget.test.ts).
  */
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { loadDataset } from '../../../src/compute/data/index';
 import { recordDigest } from '../../../src/compute/data/recordDigest';
@@ -166,4 +167,74 @@ describe('the working budget', () => {
     assert.equal(budget.asked[0].dims, 6 * 8 * 3);
     assert.ok(d.warnings.some((w) => w.startsWith('Analyzed a stratified sample of 15 of 60 samples')));
   });
+
+  test('a JSONL manifest of images past it decodes only a sample (it used to decode them all)', async () => {
+    const { dir, manifest } = imageManifest(60);
+    const budget = budgetOf(15);
+    const d = await loadDataset(manifest, { budget });
+    assert.equal(d.train.y.length + d.test.y.length, 15);
+    assert.deepEqual(budget.asked[0].imageShape, [6, 8, 3]);
+    assert.ok(
+      d.warnings.some((w) => w.startsWith('Analyzed a stratified sample of 15 of 60 samples')),
+      dir,
+    );
+    // Each kept record still names its own image: its pixels are that image's (value v = 37·i mod 256 in red).
+    const dims = 6 * 8 * 3;
+    d.train.sources.forEach((src, k) => assert.equal(Math.round(d.train.x[k * dims] * 255), (src.row! * 37) % 256));
+  });
+
+  // The user's image model embeds while the images load (pipeline/featureSource.ts): the budget must be asked with
+  // the width of its vectors before any image is embedded (it used to embed them all, then sample the vectors).
+  for (const layout of ['folder', 'manifest'] as const) {
+    test(`a user's image model on an image ${layout} past it embeds only the sample`, async () => {
+      const { dir, manifest } = imageManifest(60);
+      const embedded: string[][] = [];
+      const WIDTH = 5;
+      // Each image's vector: its file's number, WIDTH times (so a row shows which image it came from).
+      const imageFeatures = {
+        width: async () => WIDTH,
+        embed: async (files: { abs: string }[]) => {
+          embedded.push(files.map((f) => path.basename(f.abs)));
+          const x = new Float32Array(files.length * WIDTH);
+          files.forEach((f, k) => x.fill(Number(path.basename(f.abs, '.png')), k * WIDTH, (k + 1) * WIDTH));
+          return { x, dims: WIDTH };
+        },
+      };
+      const budget = budgetOf(15);
+      const d = await loadDataset(layout === 'folder' ? dir : manifest, {
+        budget,
+        imageFeatures,
+        featuresElsewhere: true,
+      });
+      assert.equal(d.train.y.length + d.test.y.length, 15);
+      assert.equal(budget.asked[0].dims, WIDTH);
+      assert.equal(budget.asked[0].imageShape, undefined);
+      assert.deepEqual(
+        embedded.map((batch) => batch.length),
+        [15],
+      );
+      // Each kept sample's vector is its own image's (a manifest's record i names img/i.png).
+      d.train.sources.forEach((src, k) => {
+        const image = layout === 'folder' ? Number(path.basename(src.path, '.png')) : src.row;
+        assert.equal(d.train.x[k * WIDTH], image, `${src.path}:${src.line}`);
+      });
+      assert.ok(d.warnings.some((w) => w.startsWith('Analyzed a stratified sample of 15 of 60 samples')));
+    });
+  }
 });
+
+/** 60 images in class folders (every third a dog), and a JSONL manifest beside them naming each with its label. */
+function imageManifest(n: number): { dir: string; manifest: string } {
+  const dir = tempDir();
+  const images = tempDir();
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = (i * 37) % 256;
+    const label = i % 3 ? 'cat' : 'dog';
+    const bytes = pngBytes(8, 6, (x) => [v, (v + x) % 256, v]);
+    write(dir, `${label}/${i}.png`, bytes);
+    write(images, `img/${i}.png`, bytes);
+    lines.push(JSON.stringify({ image: `img/${i}.png`, label }));
+  }
+  return { dir, manifest: write(images, 'manifest.jsonl', lines.join('\n') + '\n') };
+}

@@ -145,6 +145,15 @@ describe('an ONNX model as the feature source', () => {
     },
   );
 
+  test("an image model's width is known before any image is embedded (the working budget samples first)", async () => {
+    const model = await openModel(path.join(dir, 'cnn.onnx'));
+    const reports: unknown[] = [];
+    const embedder = imageEmbedder(model, { report: (p) => reports.push(p) }, {});
+    // K channels of (S/2)² pooled values, from the model itself, with no image read and no progress reported.
+    assert.equal(await embedder.width(), cnn.channels * (cnn.size / 2) ** 2);
+    assert.deepEqual(reports, []);
+  });
+
   test(
     "influence over the model's head equals exact influence from the same " +
       'embeddings; the refit figures match an independent refit',
