@@ -137,10 +137,7 @@ export function fullNetworkOperator(
       return Float64Array.from(objective.perSampleGradient({ x, label: test.y[t] }));
     },
     trainDots,
-    shards: (count, seed) =>
-      batched
-        ? createNetworkShards(net, train, count, seed, { signal, threads: batched.threads === 2 ? 2 : 1 })
-        : undefined,
+    shards: (count, seed) => (batched ? createNetworkShards(net, train, count, seed, signal) : undefined),
     layout: objective.layout,
     dispose() {
       objective.dispose();

@@ -6,17 +6,12 @@
  * product includes its rows' share of the regulariser (m_s·weightDecay), so the shards' products add up to the full
  * H·v.
  *
- * With two threads a shard's directions, not its rows, are split: a worker of the pool holds the shard's rows too
- * and computes the second half of the directions while this thread computes the first. A product's cost is about
- * P·B·(c₀ + c₁·rows) for B directions, with c₀ ≈ 150 rows' worth (measured on the digits MLP, 50 directions:
- * 33 ms fixed + 0.22 ms per row), so halving the rows of a small shard would leave most of its cost on each thread;
- * halving the directions halves all of it. A direction's product is the same bytes whichever thread computes it and
- * whatever else is in the call (rowProducts.ts sizes its passes for 64 directions whatever the count).
+ * All on this thread: a worker per shard (its directions or rows split off) was measured slower on the digits MLP
+ * (50 solves, depth 1,000: 196 s wall, 105 CPU s and 969 MB against 124 s, 76 CPU s and 354 MB on one thread,
+ * load 7–9): each worker's start costs ≈ 1.5 CPU s (8 of them: 17 s before the first round), and a shard's product
+ * has a fixed cost per direction (≈ 150 rows' worth) that splitting its rows does not share.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { TrainedNetwork, TrainingData } from '../models/types';
-import type { ProductsTask } from '../parallel/messages';
-import { type ProductHelper, startProductHelper } from '../parallel/productHelper';
 import { createRng, deriveSeed, permutation } from '../random';
 import type { HvpShards } from '../solvers/sampledLissa';
 import { createRowProducts, isDenseChain, type RowProducts } from './rowProducts';
@@ -36,31 +31,21 @@ function takeRows(data: TrainingData, rows: Int32Array): TrainingData {
   return { ...data, x, y, n: rows.length };
 }
 
-interface Shard {
-  rows: number;
-  own: RowProducts;
-  helper?: ProductHelper;
-}
-
 /** `count` shards of a dense chain's rows (undefined for other bodies, as createBatchedNetwork). */
 export function createNetworkShards(
   net: TrainedNetwork,
   data: TrainingData,
   count: number,
   seed: number,
-  options: { signal?: AbortSignal; threads?: 1 | 2 } = {},
+  signal?: AbortSignal,
 ): NetworkShards | undefined {
   if (!(Number.isInteger(count) && count >= 1 && count <= data.n))
     throw new Error(`shards must be a whole number in 1..${data.n}, got ${count}`);
   if (!isDenseChain(net)) return undefined;
-  const { signal } = options;
   const order = permutation(data.n, createRng(deriveSeed(seed, 'lissa shards')));
-  const shards: Shard[] = [];
+  const shards: { rows: number; products: RowProducts }[] = [];
   const dispose = () => {
-    for (const shard of shards) {
-      shard.own.dispose();
-      shard.helper?.dispose();
-    }
+    for (const shard of shards) shard.products.dispose();
   };
   try {
     for (let s = 0; s < count; s++) {
@@ -68,10 +53,7 @@ export function createNetworkShards(
         data,
         order.subarray(Math.floor((s * data.n) / count), Math.floor(((s + 1) * data.n) / count)),
       );
-      const own = createRowProducts(net, rows, 0, rows.n, signal);
-      shards.push({ rows: rows.n, own });
-      if (options.threads === 2)
-        shards[s].helper = startProductHelper(net, rows, 0, rows.n, tf.getBackend() as ProductsTask['backend']);
+      shards.push({ rows: rows.n, products: createRowProducts(net, rows, 0, rows.n, signal) });
     }
   } catch (error) {
     dispose();
@@ -83,11 +65,8 @@ export function createNetworkShards(
     share: (s) => shards[s].rows / data.n,
     hvpMany(s, vs) {
       if (vs.length === 0) return [];
-      const { rows, own, helper } = shards[s];
-      const half = helper && vs.length > 1 ? Math.ceil(vs.length / 2) : vs.length;
-      if (half < vs.length) helper?.post('hvp', vs.slice(half));
-      const out = own.hvpSum(vs.slice(0, half));
-      if (half < vs.length) out.push(...(helper as ProductHelper).collect(signal));
+      const { rows, products } = shards[s];
+      const out = products.hvpSum(vs);
       // The shard's share of the regulariser, in float64 from the float64 vectors (as batchedNetwork.ts).
       const l2 = rows * weightDecay;
       return vs.map((v, k) => {
