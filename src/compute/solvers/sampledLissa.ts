@@ -21,8 +21,7 @@
  * come in a fixed order: same seed, same bytes.
  */
 import { createRng, deriveSeed, permutation } from '../random';
-import type { BatchControl, ColumnReport, HvpMany } from './batchSolvers';
-import { pastDeadline, ProgressMeter } from './batchSolvers';
+import { type BatchControl, type ColumnReport, type HvpMany, pastDeadline, ProgressMeter } from './batchSolvers';
 import { DivergenceMonitor } from './divergenceMonitor';
 import { GeometricPace } from './geometricPace';
 
