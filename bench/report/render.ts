@@ -907,7 +907,9 @@ function solverSection(s: SolverSection): string[] {
       'machine with no other load could reach at best. CPU seconds are not free of the load either: on this ' +
       'shared 2-core machine the same work took up to 1.5× more CPU when many other processes ran. LiSSA with ' +
       'mini-batch steps: each step a product over one of 8 seeded shards of the rows, every 16th over all rows ' +
-      '(the anchor, whose per-shard products are the control variate of the next 15). Scores vs cg: each solved ' +
+      '(the anchor, whose per-shard products are the control variate of the next 15), on one thread (a row ' +
+      'that says 2 threads was recorded before this was noted: its idle bound is its CPU s). Scores vs cg: ' +
+      'each solved ' +
       "sample's row of scores over the training rows against the first cg row's (CG to 1e-5, Pearson 1.00000 " +
       'with CG to 1e-8 here), and the share of the 10 strongest proponents and opponents both find.',
     '',

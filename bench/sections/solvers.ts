@@ -355,7 +355,10 @@ export async function runSolvers(options: { quick: boolean }): Promise<SolverSec
         reference,
       );
       reference ??= scores;
-      return note ? { ...row, note } : row;
+      // LiSSA's mini-batch products run on this thread (influence/shardedNetwork.ts); only its spectrum estimate,
+      // last residual and scores use the operator's two.
+      const threads = method === 'lissa' && on.shards ? 1 : row.threads;
+      return { ...row, threads, ...(note ? { note } : {}) };
     };
     // LiSSA as the engine ran it until mini-batches: every step a product over all rows.
     const fullProducts: InfluenceOperator = { ...operator, shards: undefined };
