@@ -33,9 +33,11 @@ export interface PlanInput {
   refuseContinuous: boolean;
   /**
    * The default working budget (sampleBudget.ts) and a bound on the features per sample: absent when the user chose
-   * `maxSamples` or `maxMemoryMB`. Past it, a stratified sample that fits is kept, and a note says so.
+   * `maxSamples` or `maxMemoryMB`. Past it, a stratified sample that fits is kept, and a note says so. Without `dims`
+   * (the user's embeddings, read after loading) nothing more is sampled here, but a sample the reader already took
+   * (`sampledFrom`) is noted.
    */
-  budget?: { budget: SampleBudget; dims: number; imageShape?: [number, number, number] };
+  budget?: { budget: SampleBudget; dims?: number; imageShape?: [number, number, number] };
   /** Labeled samples in the files when the loader already kept only a budget sample of them (for the note). */
   sampledFrom?: number;
 }
@@ -81,7 +83,7 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
   }
   if (p.budget) {
     const before = keep.length;
-    keep = withinBudget(p, keep, distinct);
+    if (p.budget.dims !== undefined) keep = withinBudget(p, keep, distinct, p.budget.dims);
     if (keep.length < before || p.sampledFrom !== undefined)
       warnings.push(budgetSampleWarning(keep.length, p.sampledFrom ?? before, p.budget.budget.label));
   }
@@ -157,8 +159,8 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
  * (by the given split, else the hold-out fraction); all of `keep` when it fits, and also when not even two
  * samples per class fit (then the run is refused before training, with what would make it fit).
  */
-function withinBudget(p: PlanInput, keep: number[], numClasses: number): number[] {
-  const { budget, dims, imageShape } = p.budget!;
+function withinBudget(p: PlanInput, keep: number[], numClasses: number, dims: number): number[] {
+  const { budget, imageShape } = p.budget!;
   let nTest = 0;
   if (p.split && p.splitSource) for (const i of keep) nTest += p.split[i] === SPLIT_TEST ? 1 : 0;
   if (nTest === 0) nTest = Math.round(keep.length * p.testFraction);

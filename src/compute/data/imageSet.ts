@@ -93,7 +93,7 @@ async function probeShape(files: ImageFile[], opts: ImageLoadOptions): Promise<[
 }
 
 /** The working budget's bound on one image's features (assemble.ts `PlanInput.budget`). */
-export interface ImageFeatureBound {
+export interface FeatureBound {
   dims: number;
   /** The decoded shape, when the pixels are the features. */
   imageShape?: [number, number, number];
@@ -104,10 +104,27 @@ export interface ImageFeatureBound {
  * user's model's vector. (Before, an image set embedded by the user's model was embedded whole, and its vectors
  * sampled to the budget only afterwards: pipeline/frozenSample.ts, which still serves sources read whole.)
  */
-export async function imageFeatureBound(files: ImageFile[], opts: ImageLoadOptions): Promise<ImageFeatureBound> {
+export async function imageFeatureBound(files: ImageFile[], opts: ImageLoadOptions): Promise<FeatureBound> {
   if (opts.features) return { dims: await opts.features.width() };
   const imageShape = await probeShape(files, opts);
   return { dims: imageShape[0] * imageShape[1] * imageShape[2], imageShape };
+}
+
+/**
+ * Only the fingerprints of images whose features come from elsewhere (a JSONL embedding field): each file is read
+ * and its header checked (a clear error for what is not an image), never decoded.
+ */
+export async function imageFingerprints(files: ImageFile[], opts: ImageLoadOptions): Promise<Float64Array> {
+  const contentHash = new Float64Array(files.length);
+  for (let s = 0; s < files.length; s += BATCH) {
+    const bufs = await Promise.all(files.slice(s, s + BATCH).map(readImageBytes));
+    bufs.forEach((buf, k) => {
+      checkHeader(buf, files[s + k].file);
+      contentHash[s + k] = bytesContentHash(buf);
+    });
+    opts.onProgress?.(Math.min(s + BATCH, files.length), files.length);
+  }
+  return contentHash;
 }
 
 export async function loadImages(files: ImageFile[], opts: ImageLoadOptions): Promise<ImageTensor> {

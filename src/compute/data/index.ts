@@ -54,6 +54,11 @@ export interface LoadOptions {
    */
   featuresElsewhere?: boolean;
   /**
+   * With featuresElsewhere: the width of the user's model's vector for a table row, known before any row is embedded,
+   * so the working budget samples the rows first (absent: the vectors are sampled once read, frozenSample.ts).
+   */
+  featureWidth?: () => Promise<number>;
+  /**
    * Progress: characters (bytes, when streamed) read for CSV/TSV, images decoded for image folders and JSONL images.
    */
   onProgress?: (done: number, total: number) => void;
@@ -122,6 +127,7 @@ export async function loadDataset(inputPath: string, options: LoadOptions = {}):
     onProgress: options.onProgress,
     features: options.imageFeatures,
     featuresElsewhere: options.featuresElsewhere,
+    featureWidth: options.featureWidth,
   };
   const warnings: string[] = [];
   const abs = path.resolve(inputPath);
@@ -166,6 +172,7 @@ export async function loadDataset(inputPath: string, options: LoadOptions = {}):
           budget: common.budget,
           seed: common.seed,
           testFraction: common.testFraction,
+          featuresElsewhere: options.featuresElsewhere,
         });
   return withTestPath(await finishTable(table, root, format, common, warnings), testAbs);
 }

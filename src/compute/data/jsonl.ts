@@ -150,6 +150,8 @@ export interface JsonlSampling {
   budget?: SampleBudget;
   seed: number;
   testFraction: number;
+  /** The features come from the user's embeddings or model: the fields bound no features, only the table's size. */
+  featuresElsewhere?: boolean;
 }
 
 export async function readJsonl(
@@ -317,7 +319,9 @@ function chooseRecords(
     );
     if (nTest === 0) nTest = Math.round(keys.length * sampling.testFraction);
     const numClasses = new Set(keys.map((k) => k.slice(k.indexOf('\u0000') + 1))).size;
-    const k = largestSample(sampling.budget, { nTrain: keys.length - nTest, nTest, numClasses, dims });
+    const k = sampling.featuresElsewhere
+      ? keys.length
+      : largestSample(sampling.budget, { nTrain: keys.length - nTest, nTest, numClasses, dims });
     // The records' table (before features) lives beside the features while they are built: it has its share.
     const chars = files.reduce((a, f) => a + f.text.length, 0);
     const c = Math.min(k, tableCap(sampling.budget, total, featureNames.length, chars / total) ?? total);

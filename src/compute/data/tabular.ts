@@ -9,10 +9,11 @@ import { planSamples, splitData } from './assemble';
 import { inferKinds } from './detectColumns';
 import { fitFeaturizer, transform } from './featurize';
 import {
-  type ImageFeatureBound,
+  type FeatureBound,
   type ImageFile,
   type ImageLoadOptions,
   imageFeatureBound,
+  imageFingerprints,
   loadImages,
 } from './imageSet';
 import type { SampleBudget } from './sampleBudget';
@@ -30,6 +31,8 @@ export interface TableOptions extends ImageLoadOptions {
   budget?: SampleBudget;
   /** The features come from the user's embeddings or model: build none from the table's columns (LoadOptions). */
   featuresElsewhere?: boolean;
+  /** With featuresElsewhere: the width of the user's model's vector per row (LoadOptions). */
+  featureWidth?: () => Promise<number>;
 }
 
 export async function finishTable(
@@ -44,12 +47,16 @@ export async function finishTable(
   const kinds = ownFeatures ? inferKinds(table, warnings) : [];
   const what = format === 'csv' ? 'column' : 'field';
   const imageFiles = table.image && imageList(table.image);
+  // A manifest's images with the user's embeddings (a JSONL field) as features: fingerprinted, never decoded.
+  const imagesAsFeatures = imageFiles && (!opts.featuresElsewhere || opts.features !== undefined);
   // The working budget's bound on the features per sample, before any is built: the table's columns (their types),
-  // the images' pixels or the user's model's vector; none when the features come from elsewhere (checked after).
-  let bound: ImageFeatureBound | undefined;
+  // the images' pixels or the user's model's vector; none for embeddings read afterwards (frozenSample.ts samples
+  // them once their width is known).
+  let bound: FeatureBound | undefined;
   if (opts.budget) {
-    if (imageFiles) bound = imageFiles.length > 0 ? await imageFeatureBound(imageFiles, opts) : undefined;
+    if (imagesAsFeatures) bound = imageFiles.length > 0 ? await imageFeatureBound(imageFiles, opts) : undefined;
     else if (ownFeatures) bound = { dims: featureBound(table, kinds) };
+    else if (opts.featureWidth) bound = { dims: await opts.featureWidth() };
   }
   const plan = planSamples(
     {
@@ -64,7 +71,7 @@ export async function finishTable(
       seed: opts.seed,
       maxSamples: opts.maxSamples,
       refuseContinuous: true,
-      ...(opts.budget && bound && { budget: { budget: opts.budget, ...bound } }),
+      ...(opts.budget && { budget: { budget: opts.budget, ...bound } }),
       ...(table.sampledFrom !== undefined && { sampledFrom: table.sampledFrom }),
     },
     warnings,
@@ -75,12 +82,8 @@ export async function finishTable(
   let dims: number;
   let imageShape: [number, number, number] | undefined;
   let imageHashes: Float64Array | undefined;
-  if (imageFiles) {
-    const rows = [...plan.train, ...plan.test];
-    const { x, shape, contentHash } = await loadImages(
-      rows.map((r) => imageFiles[r]),
-      opts,
-    );
+  if (imagesAsFeatures) {
+    const { x, shape, contentHash } = await loadImages(imageRows(imageFiles, plan), opts);
     imageShape = shape;
     dims = shape[0] * shape[1] * shape[2];
     xTrain = x.slice(0, plan.train.length * dims);
@@ -91,6 +94,7 @@ export async function finishTable(
     dims = 0;
     xTrain = new Float32Array(0);
     xTest = new Float32Array(0);
+    if (imageFiles) imageHashes = await imageFingerprints(imageRows(imageFiles, plan), opts);
   } else {
     const featurizer = fitFeaturizer(table, kinds, plan.train, plan.test, warnings);
     dims = featurizer.dims;
@@ -151,6 +155,11 @@ export function featureBound(table: RawTable, kinds: ColumnKind[]): number {
     }
   });
   return dims;
+}
+
+/** The planned samples' images, train then test (the order of the splits' rows). */
+function imageRows(files: ImageFile[], plan: { train: Int32Array; test: Int32Array }): ImageFile[] {
+  return [...plan.train, ...plan.test].map((r) => files[r]);
 }
 
 /** The images a manifest names, row by row, as the image loader takes them. */

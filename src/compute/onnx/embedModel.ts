@@ -212,25 +212,10 @@ export function imageEmbedder(
   const img = m.image!;
   const sampleShape =
     img.layout === 'NCHW' ? [img.channels, img.height, img.width] : [img.height, img.width, img.channels];
-  return { embed: (files) => embedImages(files), width };
-
-  /**
-   * The kept vectors' width, or the model's on one blank image: a width read from the graph's declared shapes could
-   * be missing or symbolic, and the model's own answer is the one its vectors will have. No user file is read.
-   */
-  async function width(): Promise<number> {
-    if (cache?.keptDim) return cache.keptDim;
-    const runner = lazyRunner(m, state);
-    try {
-      const out = await (
-        await runner.get()
-      ).run(new Float32Array(sampleShape.reduce((a, b) => a * b, 1)), [1, ...sampleShape]);
-      checkBatchDim(m, out.dims, 1);
-      return out.data.length;
-    } finally {
-      await runner.close();
-    }
-  }
+  return {
+    embed: (files) => embedImages(files),
+    width: async () => cache?.keptDim || (await probeWidth(m, state, sampleShape)),
+  };
 
   async function embedImages(files: ImageFile[]): Promise<{ x: Float32Array; dims: number }> {
     // An image's vector is a function of its bytes (and the model key the cache holds): its digest files it.
@@ -268,6 +253,29 @@ export function imageEmbedder(
       await runner.close();
     }
   }
+}
+
+/**
+ * The width of the model's vector, from one blank input of one sample's shape: a width read from the graph's declared
+ * shapes could be missing or symbolic, and the model's own answer is the one its vectors will have. No user file is
+ * read, so the working budget can choose the samples before any is embedded.
+ */
+async function probeWidth(m: OpenedModel, state: RunState, sampleShape: number[]): Promise<number> {
+  const runner = lazyRunner(m, state);
+  try {
+    const size = sampleShape.reduce((a, b) => a * b, 1);
+    const out = await (await runner.get()).run(new Float32Array(size), [1, ...sampleShape]);
+    checkBatchDim(m, out.dims, 1);
+    return out.data.length;
+  } finally {
+    await runner.close();
+  }
+}
+
+/** A table model's vector width (probeWidth), when its input width is fixed; undefined when it is free. */
+export function tableModelWidth(m: OpenedModel, state: RunState): (() => Promise<number>) | undefined {
+  const features = m.cut.inputShape[1];
+  return !m.image && features > 0 ? () => probeWidth(m, state, [features]) : undefined;
 }
 
 /** The runtime's output for a batch of `b` must have the batch first. */

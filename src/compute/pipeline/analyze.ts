@@ -56,12 +56,10 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
   );
   report({ stage: 'load', done: 0, total: 1 });
   const runContext = { backend: backend.name, workers: resolveWorkers(options.workers, folds + 1) };
-  // The loaders keep a sample that fits the working budget before building any feature. The user's image model
-  // gives the width of its vectors before any image is embedded, so the loader samples first; embeddings and a
-  // table model's vectors are only known once read whole, and are sampled after (frozenSample.ts).
-  const loaderBudget = !source
-    ? sampleBudget(options, runContext)
-    : source.loadOptions.imageFeatures && sampleBudget(onUserFeatures(options), runContext);
+  // The loaders keep a sample that fits the working budget before building any feature. The user's model gives the
+  // width of its vectors before any sample is embedded, so the loader samples first; embeddings are known only once
+  // read, so the loader holds only the table to its share, and the vectors are sampled after (frozenSample.ts).
+  const loaderBudget = sampleBudget(source ? onUserFeatures(options) : options, runContext);
   let data = await loadDataset(options.datasetPath, {
     testPath: options.testPath,
     labelColumn: options.labelColumn,

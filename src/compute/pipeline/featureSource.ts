@@ -9,12 +9,13 @@
  * and channels): prepare() before loading, features() after.
  */
 import { optionRef } from '../options/derive';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { loadEmbeddings, type DatasetFiles } from '../data/embeddings/embeddingSource';
+import { imageFolderRefusal, loadEmbeddings, type DatasetFiles } from '../data/embeddings/embeddingSource';
 import { type FeatureSourceOptions, usesFrozenFeatures } from '../data/embeddings/options';
 import { loadUserProbabilities } from '../data/embeddings/userProbabilities';
 import { InputError } from '../errors';
-import { embedWithModel, imageEmbedder, modelKey, openModel } from '../onnx/embedModel';
+import { embedWithModel, imageEmbedder, modelKey, openModel, tableModelWidth } from '../onnx/embedModel';
 import { type EmbeddingCache, MAX_KEPT_BYTES, openEmbeddingCache, saveEmbeddingCache } from '../onnx/embeddingCache';
 import type { LoadOptions } from '../data';
 import type { LoadedDataset } from '../types';
@@ -25,7 +26,7 @@ export interface PreparedSource {
   /**
    * What the loader must do for this source (an image model's input size, a JSONL field to leave out of the features).
    */
-  loadOptions: Pick<LoadOptions, 'imageFeatures' | 'ignoreFields' | 'featuresElsewhere'>;
+  loadOptions: Pick<LoadOptions, 'imageFeatures' | 'ignoreFields' | 'featuresElsewhere' | 'featureWidth'>;
   /** The user's features for the loaded data, and the dataset with them as its feature matrix. */
   features(
     data: LoadedDataset,
@@ -81,12 +82,14 @@ export async function prepareFeatureSource(
     const model = await openModel(options.modelFile, options.embeddingOutput, options.preprocessFile);
     const state = {};
     const cache = keep ? await openEmbeddingCache(keep.file, modelKey(model)) : undefined;
+    const width = tableModelWidth(model, state);
     return {
       loadOptions: {
         featuresElsewhere: true,
         ...(model.image && {
           imageFeatures: imageEmbedder(model, { signal: options.signal, report: loadReport }, state, cache),
         }),
+        ...(width && { featureWidth: async () => cache?.keptDim || (await width()) }),
       },
       async features(data, ctx) {
         const f = await embedWithModel(model, data, files, { signal: ctx.signal, report: ctx.report }, state, cache);
@@ -95,6 +98,8 @@ export async function prepareFeatureSource(
       },
     };
   }
+  // Before loading: an image folder would be decoded whole only to be refused.
+  if (await isFolder(options.datasetPath)) throw imageFolderRefusal(options.datasetPath);
   return {
     loadOptions: {
       featuresElsewhere: true,
@@ -138,6 +143,14 @@ async function keepEmbeddings(keep: KeptEmbeddings, cache: EmbeddingCache): Prom
         );
     },
     (error: Error) => keep.log?.(`the embeddings were not saved: ${error.message}`),
+  );
+}
+
+/** Whether the path is a folder (false when it cannot be read: the loader says why). */
+async function isFolder(file: string): Promise<boolean> {
+  return fsp.stat(file).then(
+    (s) => s.isDirectory(),
+    () => false,
   );
 }
 

@@ -1,10 +1,11 @@
 /**
- * The working budget on the user's own features (precomputed embeddings, an
- * ONNX model's vectors). Tables, text and images trained here are sampled by
- * their loaders, before any feature is built (data/sampleBudget.ts); the
- * width of the user's vectors is known only once they are read, so here the
- * vectors are in memory already and what would overrun the budget is what
- * follows them: the folds' copies, the head's fit and its influence. At
+ * The working budget on the user's precomputed embeddings. Tables, text and
+ * images trained here, and samples the user's ONNX model embeds (its width is
+ * asked of the model first), are sampled by their loaders before any feature
+ * is built (data/sampleBudget.ts); the width of embeddings is known only once
+ * they are read, so here the vectors are in memory already and what would
+ * overrun the budget is what follows them: the folds' copies, the head's fit
+ * and its influence. (A model whose input width is free is sampled here too.) At
  * default options such a run used to be refused (validateRun) where a table
  * of the same size was analyzed on a sample; it now gets the same treatment:
  * the largest stratified sample whose estimated run, beside the whole set's

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { loadDataset } from '../../../src/compute/data/index';
+import { bytesContentHash } from '../../../src/compute/issues/contentHash';
 import { recordDigest } from '../../../src/compute/data/recordDigest';
 import type { SampleBudget, SampleShape } from '../../../src/compute/data/sampleBudget';
 import { stratifiedSubsample } from '../../../src/compute/data/split';
@@ -221,6 +222,53 @@ describe('the working budget', () => {
       assert.ok(d.warnings.some((w) => w.startsWith('Analyzed a stratified sample of 15 of 60 samples')));
     });
   }
+
+  // The user's embeddings or table model give the features (featuresElsewhere): the table's columns bound nothing.
+  for (const format of ['csv', 'jsonl'] as const) {
+    test(`a ${format} of ids and labels for the user's table model: sampled by the model's width before embedding`, async () => {
+      const file = idsAndLabels(format, 1000);
+      const budget = budgetOf(200);
+      const d = await loadDataset(file, { budget, featuresElsewhere: true, featureWidth: async () => 64 });
+      assert.equal(d.train.y.length + d.test.y.length, 200);
+      assert.ok(budget.asked.length > 0 && budget.asked.every((s) => s.dims === 64));
+      assert.equal(d.dims, 0, 'no feature built from the columns');
+      assert.ok(d.warnings.some((w) => w.startsWith('Analyzed a stratified sample of 200 of 1,000 samples')));
+    });
+
+    test(`a ${format} beside embeddings read later: only its table is held to the load share, and that is noted`, async () => {
+      const file = idsAndLabels(format, 3000);
+      // The run estimate would keep 200, but the vectors' width is unknown until they are read (frozenSample.ts).
+      const within = await loadDataset(file, { budget: budgetOf(200), featuresElsewhere: true });
+      assert.equal(within.train.y.length + within.test.y.length, 3000);
+      assert.ok(!within.warnings.some((w) => /stratified sample/.test(w)), within.warnings.join('\n'));
+      const d = await loadDataset(file, { budget: budgetOf(200, 300_000), featuresElsewhere: true });
+      const all = [...d.train.sources, ...d.test.sources];
+      assert.ok(all.length > 300 && all.length < 700, `${all.length} rows`);
+      assert.ok(d.warnings.some((w) => w.startsWith(`Analyzed a stratified sample of ${all.length} of 3,000 samples`)));
+    });
+  }
+
+  test('a JSONL of image paths with an embedding field: its images are fingerprinted, never decoded', async () => {
+    const dir = tempDir();
+    const full = pngBytes(8, 6, (x) => [x * 30, 0, 0]);
+    // A header that reads, a body that does not decode: fine when the pixels are not the features.
+    write(dir, 'img/cut.png', full.subarray(0, 40));
+    write(dir, 'img/whole.png', full);
+    const lines = Array.from({ length: 20 }, (_, i) =>
+      JSON.stringify({ image: i % 2 ? 'img/cut.png' : 'img/whole.png', emb: [i, 1], label: i % 3 ? 'a' : 'b' }),
+    );
+    const file = write(dir, 'm.jsonl', lines.join('\n') + '\n');
+    const options = { budget: budgetOf(5), featuresElsewhere: true, ignoreFields: ['emb'] };
+    const d = await loadDataset(file, options);
+    // Not sampled by the run estimate: the embeddings' width is unknown until they are read (frozenSample.ts).
+    assert.equal(d.train.y.length + d.test.y.length, 20);
+    assert.equal(d.dims, 0);
+    const hashes = [...d.train.contentHash!, ...d.test.contentHash!];
+    const rows = [...d.train.sources, ...d.test.sources].map((src) => src.row!);
+    rows.forEach((r, k) => assert.equal(hashes[k], bytesContentHash(r % 2 ? full.subarray(0, 40) : full)));
+    // Pixels as the features (no embedding field): the same file is decoded, and refused.
+    await assert.rejects(loadDataset(file, { ignoreFields: ['emb'] }), /cut\.png/);
+  });
 });
 
 /** 60 images in class folders (every third a dog), and a JSONL manifest beside them naming each with its label. */
@@ -237,4 +285,12 @@ function imageManifest(n: number): { dir: string; manifest: string } {
     lines.push(JSON.stringify({ image: `img/${i}.png`, label }));
   }
   return { dir, manifest: write(images, 'manifest.jsonl', lines.join('\n') + '\n') };
+}
+
+/** A table of ids and labels only (the features come from elsewhere), as CSV or JSONL, in a fresh folder. */
+function idsAndLabels(format: 'csv' | 'jsonl', n: number): string {
+  const rows = Array.from({ length: n }, (_, i) => ({ id: `r${i}`, label: i % 3 ? 'a' : 'b' }));
+  return format === 'csv'
+    ? write(tempDir(), 'ids.csv', ['id,label', ...rows.map((r) => `${r.id},${r.label}`)].join('\n') + '\n')
+    : write(tempDir(), 'ids.jsonl', rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }

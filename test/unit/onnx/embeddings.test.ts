@@ -219,6 +219,20 @@ describe('bad embeddings are refused, naming the file', () => {
     );
   });
 
+  test('an image folder with an embeddings file: refused before any image is read', async () => {
+    const folder = path.join(dir, 'pictures');
+    // Not images at all: reading them would fail on them first, so the folder's refusal shows nothing was read.
+    for (const c of ['cat', 'dog']) {
+      fs.mkdirSync(path.join(folder, c), { recursive: true });
+      write(`pictures/${c}/1.png`, 'not a png');
+    }
+    await assert.rejects(run({ datasetPath: folder, embeddingsFile: path.join(dir, 'emb.npy') }), (err: unknown) => {
+      assert.ok(err instanceof InputError, String(err));
+      assert.match(err.message, /pictures: is an image folder; precomputed embeddings are read by row/);
+      return true;
+    });
+  });
+
   test('probabilities that do not sum to 1', async () => {
     const file = write('badp.csv', labels.map(() => '0.5,0.5,0.5').join('\n') + '\n');
     await assert.rejects(

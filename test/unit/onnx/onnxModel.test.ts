@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { loadDataset } from '../../../src/compute/data';
 import { writeNpy } from '../../../src/compute/data/embeddings/npy';
-import { embedWithModel, imageEmbedder, openModel } from '../../../src/compute/onnx/embedModel';
+import { embedWithModel, imageEmbedder, openModel, tableModelWidth } from '../../../src/compute/onnx/embedModel';
 import { analyze } from '../../../src/compute/pipeline/analyze';
 import { createRng } from '../../../src/compute/random';
 import type { ResultsFile } from '../../../src/compute/results/schema';
@@ -152,6 +152,12 @@ describe('an ONNX model as the feature source', () => {
     // K channels of (S/2)² pooled values, from the model itself, with no image read and no progress reported.
     assert.equal(await embedder.width(), cnn.channels * (cnn.size / 2) ** 2);
     assert.deepEqual(reports, []);
+    assert.equal(tableModelWidth(model, {}), undefined, 'an image model has no table width');
+  });
+
+  test("a table model's width is known before any row is embedded: its hidden layer's", async () => {
+    const model = await openModel(path.join(dir, 'mlp.onnx'));
+    assert.equal(await tableModelWidth(model, {})!(), mlp.hidden);
   });
 
   test(

@@ -38,19 +38,22 @@ function filesOf(data: LoadedDataset, files: DatasetFiles): { file: string; abs:
   return list;
 }
 
+/** Precomputed embeddings are read by row: an image folder has none (featureSource.ts refuses it before loading). */
+export function imageFolderRefusal(file: string): InputError {
+  return new InputError(
+    file,
+    `is an image folder; precomputed embeddings are read by row from a ` +
+      `CSV/TSV or JSONL dataset (list the images in a JSONL with an embedding ` +
+      `field), or use ${optionRef('modelFile')}`,
+  );
+}
+
 export async function loadEmbeddings(
   data: LoadedDataset,
   files: DatasetFiles,
   o: FeatureSourceOptions,
 ): Promise<Embeddings> {
-  if (data.format === 'imagefolder') {
-    throw new InputError(
-      files.file,
-      `is an image folder; precomputed embeddings are read by row from a ` +
-        `CSV/TSV or JSONL dataset (list the images in a JSONL with an embedding ` +
-        `field), or use ${optionRef('modelFile')}`,
-    );
-  }
+  if (data.format === 'imagefolder') throw imageFolderRefusal(files.file);
   const dataFiles = filesOf(data, files);
   const byPath = new Map<string, RowMatrix>();
   let description: string;
