@@ -8,7 +8,10 @@
  * - after: the engine's influence solves (influence/iterativeInfluence.ts):
  *   every sample in one batch, one operator call per iteration, the default
  *   solverSeconds budget; the whole network's products on two threads (and
- *   CG once more on one thread, for the ratio in the same run);
+ *   CG once more on one thread, for the ratio in the same run); LiSSA twice,
+ *   every step over all rows (as until mini-batches) and with mini-batch
+ *   steps (solvers/sampledLissa.ts, what the engine runs), and every after row
+ *   of the MLP scored against the first CG row (Pearson, top-10 overlap);
  * - before: the one-at-a-time loop the engine ran until this change
  *   (a single-vector double-backprop HVP, one solve after another), timed on
  *   the first few samples and scaled to 50 — its full run takes from minutes
@@ -39,6 +42,7 @@ import { generalizedInfluenceSolve } from '../before/generalizedInfluence';
 import { estimateSpectrum } from '../../src/compute/solvers/lanczosEigen';
 import { lissa } from '../before/lissa';
 import type { Hvp } from '../../src/compute/solvers/types';
+import { pearson } from '../../src/compute/stats/metrics';
 import { initBackend } from '../../src/compute/tf/backend';
 import { machineBusySeconds, otherLoadCores } from '../lib/cpuLoad';
 import { log } from '../lib/log';
@@ -69,6 +73,12 @@ export interface SolverRow {
   fullRunCpuSeconds?: number;
   /** after, cut short: the iterations a full solve takes (LiSSA: its depth; CG, GIF: the one-at-a-time solve's). */
   fullIterations?: number;
+  /**
+   * after, on the digits MLP: the scores of each solved sample against the CG row's (CG to 1e-5 has Pearson 1.00000
+   * with CG to 1e-8 there): the mean and the lowest Pearson correlation over the samples, and the mean share of the
+   * 10 strongest proponents and 10 strongest opponents both find.
+   */
+  agreement?: { pearsonMean: number; pearsonMin: number; topTenOverlap: number };
 }
 
 export interface SolverSection {
@@ -150,7 +160,8 @@ function afterRow(
   budgetSeconds: number,
   damping: number,
   fullIterations: number,
-): SolverRow {
+  reference?: Float64Array,
+): SolverRow & { scores: Float64Array } {
   const start = clock();
   const result = computeIterativeInfluence({
     method,
@@ -174,6 +185,7 @@ function afterRow(
     maxRelativeResidual: Math.max(0, ...result.solves.map((s) => s.relativeResidual)),
     cutShort: result.solves.filter((s) => s.cutShort).length,
     threads: operator.threads,
+    ...(reference ? { agreement: agreement(result.scores, reference, nTrain) } : {}),
   };
   const perSampleIteration = t.cpuSeconds / Math.max(1, row.solved * row.meanIterations);
   if (row.cutShort === 0 && row.solved === explain) row.fullRunCpuSeconds = t.cpuSeconds;
@@ -185,7 +197,37 @@ function afterRow(
     `solvers: ${problem} ${method} after (${operator.threads} thread(s)): ${result.solves.length} solves in ` +
       `${t.wallSeconds.toFixed(1)} s (${t.cpuSeconds.toFixed(1)} s CPU), ${row.cutShort} cut short`,
   );
-  return row;
+  return { ...row, scores: result.scores };
+}
+
+/** The 10 largest (sign 1) or most negative (sign −1) entries' indices. */
+function strongest(row: Float64Array, sign: 1 | -1): Set<number> {
+  return new Set(
+    Array.from(row.keys())
+      .sort((i, j) => sign * (row[j] - row[i]) || i - j)
+      .slice(0, 10),
+  );
+}
+
+/** Score rows (sample after sample, nTrain each) against the reference's first rows: see SolverRow.agreement. */
+function agreement(scores: Float64Array, reference: Float64Array, nTrain: number): SolverRow['agreement'] {
+  const samples = scores.length / nTrain;
+  const ps: number[] = [];
+  let shared = 0;
+  for (let e = 0; e < samples; e++) {
+    const row = scores.subarray(e * nTrain, (e + 1) * nTrain);
+    const ref = reference.subarray(e * nTrain, (e + 1) * nTrain);
+    ps.push(pearson(row, ref));
+    for (const sign of [1, -1] as const) {
+      const mine = strongest(row, sign);
+      for (const i of strongest(ref, sign)) if (mine.has(i)) shared++;
+    }
+  }
+  return {
+    pearsonMean: ps.reduce((a, b) => a + b, 0) / Math.max(1, samples),
+    pearsonMin: Math.min(...ps),
+    topTenOverlap: shared / Math.max(1, 20 * samples),
+  };
 }
 
 /** The old loop: one solve after another with single-vector products, on the first `samples` test samples. */
@@ -298,14 +340,35 @@ export async function runSolvers(options: { quick: boolean }): Promise<SolverSec
     };
     const groups = groupsOf(operator);
     const lissaDepth = options.quick ? 50 : 1000;
-    const after = (method: IterativeMethod, on: InfluenceOperator, fullIterations: number) =>
-      afterRow(problem, method, on, digits.train.n, digits.test.n, explain, budgetSeconds, 0, fullIterations);
+    let reference: Float64Array | undefined;
+    const after = (method: IterativeMethod, on: InfluenceOperator, fullIterations: number, note?: string) => {
+      const { scores, ...row } = afterRow(
+        problem,
+        method,
+        on,
+        digits.train.n,
+        digits.test.n,
+        explain,
+        budgetSeconds,
+        0,
+        fullIterations,
+        reference,
+      );
+      reference ??= scores;
+      // LiSSA's mini-batch products run on this thread (influence/shardedNetwork.ts); only its spectrum estimate,
+      // last residual and scores use the operator's two.
+      const threads = method === 'lissa' && on.shards ? 1 : row.threads;
+      return { ...row, threads, ...(note ? { note } : {}) };
+    };
+    // LiSSA as the engine ran it until mini-batches: every step a product over all rows.
+    const fullProducts: InfluenceOperator = { ...operator, shards: undefined };
     try {
       const cg = beforeRow(problem, 'cg', single, groups, options.quick ? 1 : 3, explain, damping, 1000);
       rows.push(cg, after('cg', operator, cg.meanIterations), after('cg', oneThread, cg.meanIterations));
       // LiSSA runs its full depth (1,000 steps) per solve: one solve is minutes of the old loop.
       rows.push(beforeRow(problem, 'lissa', single, groups, 1, explain, damping, lissaDepth));
-      rows.push(after('lissa', operator, lissaDepth));
+      rows.push(after('lissa', fullProducts, lissaDepth, 'every step over all rows'));
+      rows.push(after('lissa', operator, lissaDepth, 'mini-batch steps'));
       const gif = beforeRow(problem, 'gif', single, groups, 1, explain, damping, 1000);
       rows.push(gif, after('gif', operator, gif.meanIterations));
     } finally {
@@ -328,7 +391,18 @@ export async function runSolvers(options: { quick: boolean }): Promise<SolverSec
   const problem = `logreg on MNIST pixels, last layer (${head.numParams} parameters, ${nTrain} rows)`;
   try {
     const cg = beforeRow(problem, 'cg', head, [], options.quick ? 1 : 3, explain, 0, 1000);
-    rows.push(cg, afterRow(problem, 'cg', head, train.n, test.n, explain, budgetSeconds, 0, cg.meanIterations));
+    const { scores: _scores, ...after } = afterRow(
+      problem,
+      'cg',
+      head,
+      train.n,
+      test.n,
+      explain,
+      budgetSeconds,
+      0,
+      cg.meanIterations,
+    );
+    rows.push(cg, after);
   } finally {
     head.dispose();
   }

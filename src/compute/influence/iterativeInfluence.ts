@@ -24,6 +24,7 @@ import { extraDamping } from '../solvers/dampingPlan';
 import { estimateSpectrum } from '../solvers/lanczosEigen';
 import { lastAxisNeuronParameters, selectNeuronParameters, squaredNormPerNeuron } from '../solvers/neuronSelection';
 import type { InfluenceOperator } from './operators';
+import type { NetworkShards } from './shardedNetwork';
 import { TopKTracker } from './topK';
 
 /** gif: share of ‖g_t‖² the moved neurons must hold (see selectSubset). */
@@ -147,7 +148,36 @@ export function selectSubset(
 /** Right-hand sides solved together: one operator call per iteration serves them all. */
 export const SOLVE_BATCH = 64;
 
+/**
+ * lissa's mini-batches (solvers/sampledLissa.ts): at most 8 shards of at least 160 rows each. Smaller shards' products
+ * scatter too far from the full one (16 shards of 90 rows made the digits MLP's recursion diverge; 8 of 180 keep
+ * nearly the deterministic rate of decay), and the anchor products kept per round (float64, shards × columns ×
+ * parameters) stay within 256 MB. Fewer than 2 shards: every step takes the full product.
+ */
+const LISSA_MAX_SHARDS = 8;
+const LISSA_MIN_SHARD_ROWS = 160;
+const LISSA_ANCHOR_BYTES = 256 * 2 ** 20;
+
+export function lissaShardCount(nTrain: number, numParams: number, columns: number): number {
+  const byMemory = Math.floor(LISSA_ANCHOR_BYTES / (8 * Math.max(1, numParams * columns)));
+  return Math.max(1, Math.min(LISSA_MAX_SHARDS, Math.floor(nTrain / LISSA_MIN_SHARD_ROWS), byMemory));
+}
+
 export function computeIterativeInfluence(options: IterativeOptions): IterativeResult {
+  if (options.method !== 'lissa') return solveAll(options, undefined);
+  const resumed = Math.min(options.resume?.rows.length ?? 0, options.explained.length);
+  const columns = Math.min(SOLVE_BATCH, options.explained.length - resumed);
+  const count = lissaShardCount(options.nTrain, options.operator.numParams, columns);
+  const shards = count >= 2 ? options.operator.shards?.(count, options.seed ?? 0) : undefined;
+  try {
+    return solveAll(options, shards);
+  } finally {
+    shards?.dispose();
+  }
+}
+
+/** The solves, batch after batch; lissa's steps with mini-batch products when `shards` are given. */
+function solveAll(options: IterativeOptions, shards: NetworkShards | undefined): IterativeResult {
   const { operator, explained, method } = options;
   const tolerance = options.tolerance ?? 1e-5;
   const tracker = new TopKTracker(options.nTest, Math.min(options.topK, options.nTrain));
@@ -232,7 +262,7 @@ export function computeIterativeInfluence(options: IterativeOptions): IterativeR
       const result = lissaBatch(
         hvpMany,
         gradients,
-        { damping, tolerance, seed: options.seed, scale: lissaScale, depth: options.lissaDepth ?? 1000 },
+        { damping, tolerance, seed: options.seed, scale: lissaScale, depth: options.lissaDepth ?? 1000, shards },
         control,
       );
       damping = result.damping;

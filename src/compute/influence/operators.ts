@@ -18,6 +18,7 @@ import { createFastHeadHvp } from '../head/fastHeadObjective';
 import type { Hvp } from '../solvers/types';
 import { createBatchedNetwork } from './batchedNetwork';
 import { createLossJvp } from './lossJvp';
+import { createNetworkShards, type NetworkShards } from './shardedNetwork';
 
 export interface InfluenceOperator {
   /** Which parameters the influence is over. */
@@ -35,6 +36,11 @@ export interface InfluenceOperator {
   trainDotsMany(xs: readonly Float64Array[]): Float64Array[];
   /** Threads computing the products (the whole network's may use a second core, influence/batchedNetwork.ts). */
   threads: number;
+  /**
+   * The training rows in `count` seeded random shards whose products add up to hvpMany's, for stochastic LiSSA
+   * (shardedNetwork.ts); absent when the products cannot be split by rows (the head, the CNN).
+   */
+  shards?(count: number, seed: number): NetworkShards | undefined;
   /** Parameter blocks (name, offset, size, shape) — for choosing neuron subsets. */
   layout: readonly { name: string; offset: number; size: number; shape: number[] }[];
   dispose(): void;
@@ -131,6 +137,7 @@ export function fullNetworkOperator(
       return Float64Array.from(objective.perSampleGradient({ x, label: test.y[t] }));
     },
     trainDots,
+    shards: (count, seed) => (batched ? createNetworkShards(net, train, count, seed, signal) : undefined),
     layout: objective.layout,
     dispose() {
       objective.dispose();

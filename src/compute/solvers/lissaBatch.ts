@@ -17,41 +17,9 @@ import {
 import { DEFAULT_MIN_CURVATURE_RATIO, extraDamping } from './dampingPlan';
 import { DivergenceMonitor } from './divergenceMonitor';
 import { estimateSpectrum } from './lanczosEigen';
+import { GeometricPace } from './geometricPace';
+import { type HvpShards, sampledLissaRun } from './sampledLissa';
 import { norm } from './vectors';
-
-/** Iterations between the two residuals a LiSSA column's rate of decay is measured from (at least). */
-const PACE_WINDOW = 25;
-
-/**
- * A LiSSA column's share of its way: its residual falls geometrically, at the rate 1 − λ/scale of the slowest
- * eigen-direction still present, so the iterations left are ln(tolerance/residual)/ln(rate) with the rate measured
- * over the last 25–50 iterations (capped by the depth). A residual's log-scale share alone would say "half done"
- * after the fast directions' first few dozen steps and then crawl, so the time left would grow for minutes.
- */
-class GeometricPace {
-  private anchor = { iteration: 0, relative: 1 };
-  private previous: { iteration: number; relative: number } | undefined;
-  constructor(
-    private readonly tolerance: number,
-    private readonly depth: number,
-  ) {}
-
-  share(iteration: number, relative: number): number {
-    if (iteration - this.anchor.iteration >= PACE_WINDOW) {
-      this.previous = this.anchor;
-      this.anchor = { iteration, relative };
-    }
-    let total = this.depth;
-    const from = this.previous;
-    // Not from iteration 0: the first steps remove the well-curved directions far faster than the rest go.
-    if (from && from.iteration > 0 && relative > 0 && relative < from.relative) {
-      const rate = Math.log(relative / from.relative) / (iteration - from.iteration);
-      const left = Math.log(this.tolerance / relative) / rate;
-      total = Math.min(this.depth, iteration + Math.max(0, left));
-    }
-    return Math.min(1, iteration / Math.max(1, total));
-  }
-}
 
 export interface LissaBatchOptions {
   damping: number;
@@ -62,6 +30,11 @@ export interface LissaBatchOptions {
   scale?: number;
   seed?: number;
   maxRestarts?: number;
+  /**
+   * Mini-batch products (stochastic LiSSA, sampledLissa.ts): each step applies one shard of the rows, with a pass
+   * over all rows every 2·`shards.count` steps. Without: every step applies the full product.
+   */
+  shards?: HvpShards;
 }
 
 export interface LissaBatchResult extends BatchResult {
@@ -70,10 +43,10 @@ export interface LissaBatchResult extends BatchResult {
 }
 
 /**
- * Deterministic LiSSA (bench/before/lissa.ts without mini-batches) for every column at
- * once: hⱼ = b + hⱼ₋₁ − (H+δI)·hⱼ₋₁/scale, x = h/scale. One scale and one δ
- * for the batch; a column that diverges re-plans them from its update
- * direction (as bench/before/lissa.ts did) and the whole batch restarts.
+ * LiSSA for every column at once: hⱼ = b + hⱼ₋₁ − (H+δI)·hⱼ₋₁/scale, x = h/scale, each step with the full product
+ * (bench/before/lissa.ts without mini-batches) or, given `shards`, with mini-batch products (sampledLissa.ts). One
+ * scale and one δ for the batch; a column that diverges re-plans them from its update direction (as
+ * bench/before/lissa.ts did) and the whole batch restarts.
  */
 export function lissaBatch(
   hvpMany: HvpMany,
@@ -109,11 +82,37 @@ export function lissaBatch(
     }
     return 'none';
   };
+  // Give up, stable: zero solutions with residual 1 (as bench/before/lissa.ts).
+  const givenUp = (): LissaBatchResult => ({
+    xs: bs.map(() => new Float64Array(size)),
+    reports: bs.map(() => ({ iterations: 0, relativeResidual: 1, converged: false, cutShort: false })),
+    scale,
+    damping,
+  });
   if (options.scale === undefined) replan(undefined);
   else if (!(options.scale > 0)) throw new Error(`LiSSA scale must be positive, got ${options.scale}`);
 
   for (;;) {
     const apply = damped(hvpMany, damping, { calls: 0 });
+    if (options.shards) {
+      const run = sampledLissaRun({
+        shards: options.shards,
+        apply,
+        bs,
+        bNorms,
+        scale,
+        damping,
+        tolerance: options.tolerance,
+        depth: options.depth,
+        seed: deriveSeed(seed, 'lissa run', restarts),
+        control,
+      });
+      if (run.kind === 'done') return { xs: run.xs, reports: run.reports, scale, damping };
+      if (restarts >= (options.maxRestarts ?? 30)) return givenUp();
+      restarts++;
+      if (replan(run.direction) === 'none') scale *= 2;
+      continue;
+    }
     const meter = new ProgressMeter(control, options.tolerance);
     const h = bs.map((b) => Float64Array.from(b));
     const monitors = bs.map(() => new DivergenceMonitor(false));
@@ -169,15 +168,7 @@ export function lissaBatch(
       }
     }
     if (diverged) {
-      if (restarts >= (options.maxRestarts ?? 30)) {
-        // Give up, stable: zero solutions with residual 1 (as bench/before/lissa.ts).
-        return {
-          xs: bs.map(() => new Float64Array(size)),
-          reports: bs.map(() => ({ iterations: 0, relativeResidual: 1, converged: false, cutShort: false })),
-          scale,
-          damping,
-        };
-      }
+      if (restarts >= (options.maxRestarts ?? 30)) return givenUp();
       restarts++;
       if (replan(diverged.direction) === 'none') scale *= 2;
       continue;

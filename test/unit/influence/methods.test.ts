@@ -12,7 +12,7 @@ import { polishHeadNewton } from '../../../src/compute/head/polishHead';
 import { headProbabilities } from '../../../src/compute/head/softmaxHead';
 import { computeExactHeadInfluence } from '../../../src/compute/influence/exactHeadInfluence';
 import { computeIterativeInfluence, type IterativeMethod } from '../../../src/compute/influence/iterativeInfluence';
-import { fullNetworkOperator, headOperator } from '../../../src/compute/influence/operators';
+import { fullNetworkOperator, headOperator, type InfluenceOperator } from '../../../src/compute/influence/operators';
 import { computeTracIn } from '../../../src/compute/influence/tracin';
 import { defaultModelConfig } from '../../../src/compute/models/defaults';
 import { createFullObjective, trainNetwork } from '../../../src/compute/models/train';
@@ -138,6 +138,21 @@ test('gif chooses J per test sample and matches the dense least-squares solution
   );
 });
 
+/** The operator's H column by column (one H·eⱼ each), symmetrized: the float64 reference to solve densely. */
+function denseHessian(operator: InfluenceOperator): Float64Array {
+  const p = operator.numParams;
+  const hessian = new Float64Array(p * p);
+  for (let q = 0; q < p; q++) {
+    const e = new Float64Array(p);
+    e[q] = 1;
+    const column = operator.hvp(e);
+    for (let r = 0; r < p; r++) hessian[r * p + q] = column[r];
+  }
+  for (let r = 0; r < p; r++)
+    for (let q = 0; q < r; q++) hessian[r * p + q] = hessian[q * p + r] = (hessian[r * p + q] + hessian[q * p + r]) / 2;
+  return hessian;
+}
+
 test('full-network cg, lissa and gif match a dense float64 solve of the network Hessian', async () => {
   const rng = createRng(61);
   const n = 40;
@@ -157,15 +172,7 @@ test('full-network cg, lissa and gif match a dense float64 solve of the network 
   );
   const operator = fullNetworkOperator(net, data, testData);
   const p = operator.numParams;
-  const hessian = new Float64Array(p * p);
-  for (let q = 0; q < p; q++) {
-    const e = new Float64Array(p);
-    e[q] = 1;
-    const column = operator.hvp(e);
-    for (let r = 0; r < p; r++) hessian[r * p + q] = column[r];
-  }
-  for (let r = 0; r < p; r++)
-    for (let q = 0; q < r; q++) hessian[r * p + q] = hessian[q * p + r] = (hessian[r * p + q] + hessian[q * p + r]) / 2;
+  const hessian = denseHessian(operator);
   const objective = createFullObjective(net, data);
   const trainGradients = Array.from({ length: n }, (_, i) => objective.perSampleGradient(i));
   objective.dispose();
@@ -202,6 +209,66 @@ test('full-network cg, lissa and gif match a dense float64 solve of the network 
     }
   }
   operator.dispose();
+});
+
+test('lissa on mini-batches (2 shards of 200 rows) matches a dense float64 solve; same seed, same bytes', async () => {
+  const rng = createRng(67);
+  const n = 400;
+  const dims = 3;
+  const data: TrainingData = {
+    x: Float32Array.from({ length: n * dims }, () => normal(rng)),
+    y: Int32Array.from({ length: n }, (_, i) => (i * 7) % 3),
+    n,
+    dims,
+    numClasses: 3,
+  };
+  const testData: TrainingData = { ...data, x: data.x.slice(0, 4 * dims), y: data.y.slice(0, 4), n: 4 };
+  const net = await trainNetwork(
+    { ...defaultModelConfig('mlp'), hidden: [4], weightDecay: 0.05, epochs: 10, batchSize: 32 },
+    data,
+  );
+  const base = fullNetworkOperator(net, data, testData, undefined, 1);
+  const p = base.numParams;
+  const hessian = denseHessian(base);
+  const objective = createFullObjective(net, data);
+  const trainGradients = Array.from({ length: n }, (_, i) => objective.perSampleGradient(i));
+  objective.dispose();
+  const shardCounts: number[] = [];
+  const operator = {
+    ...base,
+    shards: (count: number, seed: number) => {
+      shardCounts.push(count);
+      return base.shards?.(count, seed);
+    },
+  };
+  const run = () =>
+    computeIterativeInfluence({
+      method: 'lissa',
+      operator,
+      nTrain: n,
+      nTest: 4,
+      explained: Int32Array.of(1, 3),
+      topK: n,
+      damping: 0,
+      tolerance: 1e-5,
+      lissaDepth: 20000,
+      seed: 5,
+    });
+  const result = run();
+  assert.deepEqual(shardCounts, [2], 'two shards of 200 rows (at least 160 each)');
+  const damped = Float64Array.from(hessian);
+  for (let q = 0; q < p; q++) damped[q * p + q] += result.damping;
+  [1, 3].forEach((t, e) => {
+    const solve = result.solves[e];
+    assert.equal(solve.converged, true, JSON.stringify(solve));
+    const x = gaussSolve(damped, p, base.testGradient(t));
+    const expected = trainGradients.map((g) => g.reduce((sum, v, q) => sum + v * x[q], 0));
+    const got = result.scores.subarray(e * n, (e + 1) * n);
+    // The tolerance through κ(H + δI), and float32 products: 1e-3 relative, as cg above.
+    assert.ok(maxRelativeError(got, expected) < 1e-3, `test ${t}: ${maxRelativeError(got, expected)}`);
+  });
+  assert.deepEqual(run().scores, result.scores, 'same seed, same bytes');
+  base.dispose();
 });
 
 test('TracIn equals Σ_k η_k g_t·g_i with gradients from autodiff at each checkpoint', async () => {

@@ -24,10 +24,11 @@ import {
   addDiagonal,
   denseHvp,
   geometricSpectrum,
-  matVec,
   normalEquations,
   pseudoInverseSolve,
   randomVector,
+  relativeDistance,
+  relativeResidual,
   submatrix,
   symmetricWithSpectrum,
 } from './denseReference';
@@ -51,26 +52,7 @@ const bs = [randomVector(n, 1), randomVector(n, 2), randomVector(n, 3), randomVe
 const damped = addDiagonal(a, n, damping);
 const exact = bs.map((b) => pseudoInverseSolve(damped, n, b));
 
-function relativeDistance(x: Float64Array, y: Float64Array): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < x.length; i++) {
-    d += (x[i] - y[i]) ** 2;
-    s += y[i] ** 2;
-  }
-  return s === 0 ? Math.sqrt(d) : Math.sqrt(d / s);
-}
-
-function trueRelativeResidual(x: Float64Array, b: Float64Array): number {
-  const ax = matVec(damped, n, x);
-  let r = 0;
-  let bb = 0;
-  for (let i = 0; i < n; i++) {
-    r += (b[i] - ax[i]) ** 2;
-    bb += b[i] ** 2;
-  }
-  return Math.sqrt(r / bb);
-}
+const trueRelativeResidual = (x: Float64Array, b: Float64Array) => relativeResidual(damped, n, x, b);
 
 test('CG: five right-hand sides at once equal five single solves and the exact float64 solution', () => {
   const { hvpMany, calls } = counted();

@@ -164,3 +164,26 @@ export function pseudoInverseSolve(a: Float64Array, n: number, b: Float64Array, 
   }
   return x;
 }
+
+/** ‖x − y‖/‖y‖ (‖x‖ when y = 0). */
+export function relativeDistance(x: Float64Array, y: Float64Array): number {
+  let d = 0;
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    d += (x[i] - y[i]) ** 2;
+    s += y[i] ** 2;
+  }
+  return s === 0 ? Math.sqrt(d) : Math.sqrt(d / s);
+}
+
+/** ‖b − A·x‖/‖b‖ for the dense n×n matrix A. */
+export function relativeResidual(a: Float64Array, n: number, x: Float64Array, b: Float64Array): number {
+  const ax = matVec(a, n, x);
+  let r = 0;
+  let bb = 0;
+  for (let i = 0; i < n; i++) {
+    r += (b[i] - ax[i]) ** 2;
+    bb += b[i] ** 2;
+  }
+  return Math.sqrt(r / bb);
+}
