@@ -8,7 +8,8 @@
  *     (bench/reference/digitsLogreg.py on Debian's python3-numpy/scipy/sklearn), the two interleaved.
  * The 26- and 200-class tables are synthetic (bench/data/syntheticCsv.ts, seeded Gaussian blobs). The MNIST
  * targets (MLP 10k ≤ 12 s, logreg on 784 pixels ≤ 40 s) are the end-to-end section's rows, referenced here
- * with the date of the run they come from; LiSSA/GIF on the digits MLP is the solvers section's.
+ * with the date of the run they come from. LiSSA and GIF over the whole digits MLP (≤ 2 min) run here too, as a user
+ * runs them (training included).
  * With --quick every workload runs once at a reduced size (no verdict: the targets are for the full size).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -145,6 +146,15 @@ export function targetsPlan(quick: boolean): TargetWorkload[] {
       args: [],
       synthetic: c200,
     },
+    // LiSSA and GIF over the whole digits MLP (64-128-10, 9,610 parameters), 50 explained test samples, training
+    // included: the iterative solvers' target (issue 18 item 3), timed as a user runs them.
+    ...(['lissa', 'gif'] as const).map((method) => ({
+      id: `digits-mlp-${method}`,
+      title: `${method === 'lissa' ? 'LiSSA' : 'GIF'} on the digits MLP, whole network`,
+      targetSeconds: 120,
+      data: "scikit-learn's digits CSV as below; the MLP's default width, every parameter, 50 explained test samples",
+      args: ['--model', 'mlp', '--method', method],
+    })),
     {
       id: 'digits-logreg',
       title: 'digits CSV, logreg',
@@ -384,7 +394,7 @@ function compareWithNumpy(
   };
 }
 
-/** The MNIST targets from the end-to-end section and LiSSA/GIF from the solvers section, as saved in outDir. */
+/** The MNIST targets from the end-to-end section, as saved in outDir. */
 function referencedTargets(outDir: string, quick: boolean): ReferencedTarget[] {
   const file = path.join(outDir, 'latest.json');
   const saved = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults) : undefined;
@@ -406,17 +416,13 @@ function referencedTargets(outDir: string, quick: boolean): ReferencedTarget[] {
       pass: quick || !wall ? null : wall.median <= targetSeconds,
     };
   };
-  return [
-    row('MNIST 10k, MLP, full analysis', 'mlp', 12),
-    row('MNIST 10k, logreg on 784 pixels, every test sample explained (exact)', 'logreg', 40),
-    {
-      title: 'LiSSA/GIF on the digits-size MLP',
-      targetSeconds: 120,
-      section: 'solvers',
-      measuredIn: saved?.sections.solvers?.startedAt ?? null,
-      wall: null,
-      pass: null,
-      note: 'measured by section 7 (iterative solvers), not here',
-    },
-  ];
+  const logreg = row('MNIST 10k, logreg on 784 pixels, every test sample explained (exact)', 'logreg', 40);
+  // cg explains 50 test samples, not every one: it cannot meet this target however fast it runs.
+  if (logreg.method && logreg.method !== 'exact') {
+    logreg.pass = quick ? null : false;
+    const c = configs.find((x) => x.model === 'logreg' && x.samples === 10000 && x.mode === 'cli' && !x.workers);
+    const why = c?.runs.find((x) => x.methodReason)?.methodReason;
+    logreg.note = `ran ${logreg.method}: it explains 50 test samples, not every one${why ? ` (${why})` : ''}`;
+  }
+  return [row('MNIST 10k, MLP, full analysis', 'mlp', 12), logreg];
 }
