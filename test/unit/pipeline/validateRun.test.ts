@@ -169,7 +169,7 @@ describe('through the CLI: exit 2 before training', () => {
     assert.match(r.stderr, /--folds must be a whole number of at least 2/);
   });
 
-  test('--method exact with --max-exact-parameters 5 (it used to train, then fail with an internal error)', async () => {
+  test('--method exact with --max-exact-parameters 5 (it trained, then failed with an internal error)', async () => {
     const r = await run([small, '--method', 'exact', '--max-exact-parameters', '5']);
     assert.equal(r.code, 2, describeRun(r));
     assert.match(r.stderr, /^error: .*--method exact factors the last layer's Hessian.*or --method cg/);
