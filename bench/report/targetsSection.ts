@@ -60,21 +60,6 @@ export function targetsSection(s: TargetsSection): string[] {
     'Data: ' + s.workloads.map((w) => `${w.title}: ${w.data}`).join('; ') + '.',
     '',
     ...numpyPart(s),
-    '### Measured by other sections',
-    '',
-    table(
-      ['target', 'target s', 'wall s', 'method', 'measured in', 'verdict'],
-      s.referenced.map((r) => [
-        r.title,
-        num(r.targetSeconds, 0),
-        r.wall ? spread(r.wall) : '—',
-        r.method ?? '—',
-        `${r.section} section, ${r.measuredIn ?? 'no row in latest.json'}${r.note ? `; ${r.note}` : ''}`,
-        verdict(r.pass),
-      ]),
-      ['l', 'r', 'r', 'l', 'l', 'l'],
-    ),
-    '',
   ];
   return out;
 }
