@@ -27,6 +27,13 @@ export interface FitHeadOptions {
   maxIterations?: number;
   /** Checked before every pass over the data. */
   signal?: AbortSignal;
+  /**
+   * Accept L-BFGS steps whose decrease the gradient certifies (the head objective is convex, lbfgs.ts) when the
+   * float32 value can no longer show it: the fit then reaches meanGradTolerance instead of stalling where the
+   * value's rounding (~1e-8 relative, a few 1e-4 of a 16k-sample sum) hides the decrease. Off by default, as it
+   * moves the returned head: the fold models' heads feed detection.
+   */
+  certifiedSteps?: boolean;
 }
 
 export function fitHead(data: HeadData, shape: HeadShape, l2: number, options: FitHeadOptions = {}): HeadFit {
@@ -41,6 +48,7 @@ export function fitHead(data: HeadData, shape: HeadShape, l2: number, options: F
       gradTolerance: tolerance,
       maxIterations: options.maxIterations ?? 3000,
       signal: options.signal,
+      convex: options.certifiedSteps ?? false,
     });
   } finally {
     objective.dispose();

@@ -90,6 +90,10 @@ export interface PolishOptions {
  * scores in units of √(s_t·s_i)). Measured η there is typically 1–2e-4 (tests), the old polish returned such a
  * factor unchecked whenever one step converged; ten times the mixed-precision tolerance, as the deviation of
  * the Hessian between two points within a Newton step of each other is not rounding.
+ * The exact products see the float32 rounding of the Hessian's formation too (softmaxHead.ts sums it over row
+ * ranges for that reason): with one float32 sum over 16k rows it alone was η = 1.6e-3 at 26 classes, so the
+ * check failed however close L-BFGS had come, and the Hessian formed again at the head — whose factor is checked
+ * against that formation only — bought a smaller reported η, not a closer one.
  */
 export const NEARBY_HESSIAN_TOLERANCE = 1e-3;
 

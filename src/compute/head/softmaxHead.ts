@@ -12,6 +12,7 @@ import { throwIfAborted } from '../cancel';
 import type { Objective } from '../linalg/lbfgs';
 import { addFeatureResidualProduct, headLogits } from './headProducts';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
+import { MIXED_PRECISION } from '../linalg/fastFactor';
 
 /** Frozen features and labels of one split. */
 export interface HeadData {
@@ -161,14 +162,28 @@ function pairsPerBatch(n: number, d: number): number {
 }
 
 /**
+ * Most training rows one float32 product sums for a head of MIXED_PRECISION.minSize parameters or more; the sums of
+ * these row ranges are added in float64. A float32 sum over all rows drifts with their count: at 26 classes × 16k
+ * samples the Hessian so formed was η = ‖L⁻¹H L⁻ᵀ − I‖₂ = 1.6e-3 from the exact one (its float64 factor against
+ * exact Hessian-vector products), ranges of 2000 rows 1.1e-4, at the same speed (the float64 sums are D² per
+ * range). Smaller heads keep one range (their bytes predate this).
+ */
+const ROWS_PER_SUM = 2048;
+
+/** Row ranges [start, end) of the Hessian's float32 sums: near-equal, at most ROWS_PER_SUM rows each. */
+function hessianRowRanges(n: number, p: number): [number, number][] {
+  const count = p >= MIXED_PRECISION.minSize ? Math.max(1, Math.ceil(n / ROWS_PER_SUM)) : 1;
+  return Array.from({ length: count }, (_, k) => [Math.round((k * n) / count), Math.round(((k + 1) * n) / count)]);
+}
+
+/**
  * The Hessian of R at W, P × P in Float64:
  *   H[(j,c),(l,d)] = Σ_i φ̃_ij φ̃_il (p_ic δ_cd − p_ic p_id) + l2·δ.
- * Built block by block: block (c,d) is Φ̃ᵀ·diag(a_cd)·Φ̃, one float32 matMul
- * on the fast backend each (C(C+1)/2 of them), accumulated into Float64; the
- * blocks are independent, so with two threads (`split`, parallel/matrixHelper.ts)
- * each takes half of every batch of them — the same bytes either way.
- * `onBlock(done, total)` follows the blocks: n·D²·C(C+1)/2 multiply-adds in all
- * (headHessianMacs), the largest single cost of a many-class head.
+ * Built block by block: block (c,d) is Φ̃ᵀ·diag(a_cd)·Φ̃, float32 matMuls on the fast backend (one per row
+ * range, hessianRowRanges) added up in Float64 (C(C+1)/2 blocks); the products are independent, so with two
+ * threads (`split`, parallel/matrixHelper.ts) each takes half of every batch of them — the same bytes either way.
+ * `onBlock(done, total)` follows the blocks: n·D²·C(C+1)/2 multiply-adds in all (headHessianMacs), the largest
+ * single cost of a many-class head.
  */
 export function headHessian(
   data: HeadData,
@@ -188,46 +203,57 @@ export function headHessian(
   const p = d * c;
   const n = data.n;
   const hessian = new Float64Array(p * p);
-  // Φ̃ᵀ (D × n) and Φ̃ (n × D), with the bias column of ones appended.
-  const phiT = new Float32Array(d * n);
-  const phi = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < f; j++) {
-      const v = data.phi[i * f + j];
-      phiT[j * n + i] = v;
-      phi[i * d + j] = v;
+  const ranges = hessianRowRanges(n, p);
+  // Per row range: Φ̃ᵀ (D × rows) and Φ̃ (rows × D), with the bias column of ones appended.
+  ranges.forEach(([start, end], r) => {
+    const rows = end - start;
+    const phiT = new Float32Array(d * rows);
+    const phi = new Float32Array(rows * d);
+    for (let i = 0; i < rows; i++) {
+      const from = (start + i) * f;
+      for (let j = 0; j < f; j++) {
+        const v = data.phi[from + j];
+        phiT[j * rows + i] = v;
+        phi[i * d + j] = v;
+      }
+      phiT[f * rows + i] = 1;
+      phi[i * d + f] = 1;
     }
-    phiT[f * n + i] = 1;
-    phi[i * d + f] = 1;
-  }
-  split.put('phiT', phiT, d, n);
-  split.put('phi', phi, n, d);
+    split.put(`phiT${r}`, phiT, d, rows);
+    split.put(`phi${r}`, phi, rows, d);
+  });
   const pairs: [number, number][] = [];
   for (let ca = 0; ca < c; ca++) for (let cb = ca; cb < c; cb++) pairs.push([ca, cb]);
   const batch = pairsPerBatch(n, d);
   for (let from = 0; from < pairs.length; from += batch) {
     throwIfAborted(signal);
     const these = pairs.slice(from, from + batch);
-    const jobs = these.map(([ca, cb]) => {
-      const weights = new Float32Array(n);
-      for (let i = 0; i < n; i++) {
-        const pa = probs[i * c + ca];
-        weights[i] = (ca === cb ? pa : 0) - pa * probs[i * c + cb];
-      }
-      return { a: split.ref('phiT'), b: split.ref('phi'), scale: weights };
-    });
+    const jobs = these.flatMap(([ca, cb]) =>
+      ranges.map(([start, end], r) => {
+        const weights = new Float32Array(end - start);
+        for (let i = start; i < end; i++) {
+          const pa = probs[i * c + ca];
+          weights[i - start] = (ca === cb ? pa : 0) - pa * probs[i * c + cb];
+        }
+        return { a: split.ref(`phiT${r}`), b: split.ref(`phi${r}`), scale: weights };
+      }),
+    );
     const blocks = split.run(
       jobs,
-      jobs.map(() => 1),
+      jobs.map((job) => job.scale.length),
       signal,
     );
     // Entries (j·C + ca, l·C + cb) with ca ≤ cb, row by row; their mirror images are filled in one pass below
     // (writing both here strode across P rows per entry: ~3 s of cache misses at P = 5000).
     these.forEach(([ca, cb], k) => {
-      const block = blocks[k];
+      const sums = blocks.slice(k * ranges.length, (k + 1) * ranges.length);
       for (let j = 0; j < d; j++) {
         const row = (j * c + ca) * p + cb;
-        for (let l = 0; l < d; l++) hessian[row + l * c] = block[j * d + l];
+        for (let l = 0; l < d; l++) {
+          let v = sums[0][j * d + l];
+          for (let r = 1; r < sums.length; r++) v += sums[r][j * d + l];
+          hessian[row + l * c] = v;
+        }
       }
     });
     onBlock?.(from + these.length, pairs.length);

@@ -20,6 +20,13 @@ export interface LbfgsOptions {
   memory?: number;
   /** Checked before every objective evaluation (one pass over the data). */
   signal?: AbortSignal;
+  /**
+   * The objective is convex: a step is also accepted when the gradient at the new point certifies the Armijo
+   * decrease (below), which stays informative where a rounded value (float32 products) no longer shows one. The
+   * run then also stops when the gradient norm has not reached a new low for STALL_ITERATIONS iterations (its
+   * own rounding floor). Off by default: it changes where runs stop.
+   */
+  convex?: boolean;
 }
 
 export interface LbfgsResult {
@@ -29,6 +36,9 @@ export interface LbfgsResult {
   iterations: number;
   converged: boolean;
 }
+
+/** Iterations without a new lowest gradient norm after which a convex run stops (see LbfgsOptions.convex). */
+const STALL_ITERATIONS = 25;
 
 export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: LbfgsOptions): LbfgsResult {
   const n = x0.length;
@@ -43,8 +53,11 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
   const gradNew = new Float64Array(n);
   let gradNorm = Math.sqrt(dot(grad, grad));
   let iterations = 0;
+  let lowest = gradNorm;
+  let lowestAt = 0;
 
   while (gradNorm > options.gradTolerance && iterations < maxIterations) {
+    if (options.convex && iterations - lowestAt >= STALL_ITERATIONS) break;
     throwIfAborted(options.signal);
     history.direction(grad, gradNorm, direction);
 
@@ -64,7 +77,9 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
       if (tries > 0) throwIfAborted(options.signal);
       for (let i = 0; i < n; i++) xNew[i] = x[i] + step * direction[i];
       newValue = objective.evaluate(xNew, gradNew);
-      if (Number.isFinite(newValue) && newValue <= value + 1e-4 * step * slope) {
+      // Convex f: f(x + αd) − f(x) ≤ α·∇f(x + αd)ᵀd, so ∇f(x + αd)ᵀd ≤ 1e-4·∇f(x)ᵀd implies the Armijo decrease.
+      const certified = options.convex === true && dot(gradNew, direction) <= 1e-4 * slope;
+      if (Number.isFinite(newValue) && (newValue <= value + 1e-4 * step * slope || certified)) {
         accepted = true;
         break;
       }
@@ -78,6 +93,10 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
     value = newValue;
     gradNorm = Math.sqrt(dot(grad, grad));
     iterations++;
+    if (gradNorm < lowest) {
+      lowest = gradNorm;
+      lowestAt = iterations;
+    }
   }
   return { x, value, gradNorm, iterations, converged: gradNorm <= options.gradTolerance };
 }

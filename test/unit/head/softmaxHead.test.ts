@@ -1,4 +1,5 @@
 import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import {
   headHessian,
@@ -106,4 +107,48 @@ test('the fast float32 HVP agrees with the float64 closed form', () => {
   fast.dispose();
   const expected = headHessianVectorProduct(big, bigShape, probs, 3, v);
   assert.ok(maxRelativeError(got, expected) < 1e-5, `${maxRelativeError(got, expected)}`);
+});
+
+test('a head of 768+ parameters sums its Hessian over row ranges in float64: closer to the exact one', () => {
+  // P = 64·12 = 768 (MIXED_PRECISION.minSize) and 12k rows: one float32 sum over all rows drifts measurably.
+  const f = 63;
+  const c = 12;
+  const wide = { featureDim: f, numClasses: c };
+  const d = f + 1;
+  const many = blobs(12000, f, c, 19, 0.1, 1.5);
+  const at = Float64Array.from({ length: d * c }, () => 0.05 * normal(rng));
+  const probs = headProbabilities(many, wide, at);
+  const hessian = headHessian(many, wide, probs, 0);
+  // Float64 references of a few class-pair blocks, and the same blocks as one float32 product over all rows.
+  for (const [ca, cb] of [
+    [0, 0],
+    [3, 7],
+    [11, 11],
+  ]) {
+    const exact = new Float64Array(d * d);
+    const weights = new Float32Array(many.n);
+    const scaled = new Float32Array(d * many.n);
+    const rows = new Float32Array(many.n * d);
+    for (let i = 0; i < many.n; i++) {
+      const pa = probs[i * c + ca];
+      const weight = (ca === cb ? pa : 0) - pa * probs[i * c + cb];
+      weights[i] = weight;
+      const row = (j: number) => (j === f ? 1 : many.phi[i * f + j]);
+      for (let j = 0; j < d; j++) {
+        for (let l = 0; l < d; l++) exact[j * d + l] += Math.fround(weight) * row(j) * row(l);
+        scaled[j * many.n + i] = Math.fround(Math.fround(weight) * row(j));
+        rows[i * d + j] = row(j);
+      }
+    }
+    const single = tf.tidy(() => tf.matMul(tf.tensor2d(scaled, [d, many.n]), tf.tensor2d(rows, [many.n, d])));
+    const once = single.dataSync();
+    single.dispose();
+    const formed = new Float64Array(d * d);
+    for (let j = 0; j < d; j++)
+      for (let l = 0; l < d; l++) formed[j * d + l] = hessian[(j * c + ca) * d * c + l * c + cb];
+    const ranges = maxRelativeError(formed, exact);
+    const whole = maxRelativeError(once, exact);
+    assert.ok(ranges <= 1e-6, `block (${ca}, ${cb}): ${ranges}`);
+    assert.ok(ranges < whole / 3, `block (${ca}, ${cb}): ranges ${ranges}, one sum ${whole}`);
+  }
 });
