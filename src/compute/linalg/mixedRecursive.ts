@@ -1,0 +1,410 @@
+/**
+ * Mixed-precision Cholesky and triangular inverse by recursive halving (issue 18 item 3): nearly all the O(n³)
+ * work is a few LARGE float32 matMuls on the tfjs backend, the float64 JS part is O(n²·log n) copies and sums plus
+ * O(n·b²) for the b×b leaves.
+ *
+ * Cholesky of A = [A11 ·; A21 A22], halves of about n/2:
+ *   L11 = chol(A11) (recursively), L21 = A21·L11⁻ᵀ (a recursive triangular solve: its updates are products of
+ *   K = half the panel width), A22 −= L21·L21ᵀ (one product of inner size n/2, over the lower triangle's blocks),
+ *   L22 = chol(A22) (recursively). Leaves of ≤ b columns are factored and inverted in float64.
+ * The block-column (right-looking) routine this replaces did the same arithmetic as n/256 thin updates of inner size
+ * 256: each update's product ran well below the matMul's peak and its m²/2 float64 subtraction in JS cost as much
+ * again; here the updates are few and thick.
+ *
+ * L⁻¹ of L = [L11 0; L21 L22]: X11 = L11⁻¹ and X22 = L22⁻¹ recursively, then X21 = −X22·(L21·X11), two products
+ * with one triangular operand each, computed over that operand's lower-triangle blocks (no work on its zero half
+ * beyond the leaves' diagonal blocks).
+ *
+ * Precision (the same class as the block-column routines): every product's operands are float32 roundings of the
+ * float64 values, each product sums in float32 on the backend, its result is added to float64 storage; the
+ * trailing matrix, L and L⁻¹ are kept in float64 between products. So the factor is that of a nearby matrix,
+ * L̂L̂ᵀ = A + E with |E| of order n·2⁻²⁴·|L̂||L̂ᵀ|; how near is measured after the fact (factorChecks.ts, η) and the
+ * caller falls back to float64 beyond MIXED_PRECISION.tolerance (fastFactor.ts). L⁻¹'s entries carry float32
+ * rounding relative to |X22||L21||X11|, as before (test/unit/linalg/mixedRecursive.test.ts holds both to the old
+ * routines' errors).
+ *
+ * Each product is split into jobs fixed by the shapes alone (rectangles of the triangles, row halves), never by
+ * the thread count: the runner may spread them over two threads and the bytes stay the same. The AbortSignal is
+ * checked at every node of the recursion and before every batch of products.
+ */
+import { throwIfAborted } from '../cancel';
+import { diagonalInverse, diagonalInverseTransposed32, factorDiagonalBlock, zeroUpper } from './diagonalBlocks';
+import { localProducts, type ProductJob, type ProductRunner } from './productJobs';
+
+/** Columns of a float64 leaf (factored or inverted in JS: n·b²/3 flops in all, small beside n³/3). */
+const LEAF = 128;
+/** Smallest square of a triangular product's blocking (its zero half is multiplied only inside these squares). */
+const PRODUCT_LEAF = 256;
+/** Longest inner dimension of one float32 product: see the file comment. */
+const INNER_PIECE = 512;
+/** Multiply-adds from which a plain product is split into two row halves (so two threads can share it). */
+const ROW_SPLIT_MACS = 1 << 22;
+
+/** Leaf sizes, for tests that exercise every edge of the recursion on small matrices. */
+export interface RecursionSizes {
+  /** Float64 leaf width. */
+  block?: number;
+  /** Smallest square of the triangular products' blocking. */
+  chunk?: number;
+  /** Longest inner dimension of one float32 product (longer sums are split and added in float64). */
+  inner?: number;
+}
+
+interface Context {
+  readonly leaf: number;
+  readonly productLeaf: number;
+  readonly innerPiece: number;
+  readonly runner: ProductRunner;
+  readonly signal?: AbortSignal;
+  /** The float32 operands of the batch of products being built. */
+  readonly operands: Arena;
+  /** The float64 sum of L21·X11 in invertRange, reused from node to node (its first touch is the costly part). */
+  sums: Float64Array;
+}
+
+/**
+ * Float32 operands of one batch of products in one buffer reused from batch to batch: a fresh large array costs a
+ * page fault per 4 KB on its first touch, which on this machine was as slow as the copy into it. A view handed out
+ * stays valid when the buffer grows (it keeps the old one); reset() only once the batch's products are done.
+ */
+class Arena {
+  private buffer = new Float32Array(0);
+  private used = 0;
+
+  take(size: number): Float32Array {
+    if (this.used + size > this.buffer.length) {
+      this.buffer = new Float32Array(Math.max(2 * this.buffer.length, size, 1 << 16));
+      this.used = 0;
+    }
+    const view = this.buffer.subarray(this.used, this.used + size);
+    this.used += size;
+    return view;
+  }
+
+  reset(): void {
+    this.used = 0;
+  }
+}
+
+/** A rectangle [row, row + rows) × [col, col + cols) of a blocking. */
+interface Rect {
+  row: number;
+  rows: number;
+  col: number;
+  cols: number;
+}
+
+/**
+ * Mixed-precision Cholesky, in place: the contract of blockedCholesky.ts's routines (lower triangle overwritten by
+ * L, false when a leaf is not positive definite — which can also mean the float32 products lost the smallest
+ * eigenvalues). With `keepUpper` the strict upper triangle is left as it was (nothing reads or writes it).
+ */
+export function choleskyMixedRecursive(
+  a: Float64Array,
+  n: number,
+  signal?: AbortSignal,
+  sizes: RecursionSizes = {},
+  runner: ProductRunner = localProducts,
+  keepUpper = false,
+): boolean {
+  const ctx = context(sizes, runner, signal);
+  if (!factorRange(ctx, a, n, 0, n)) return false;
+  if (!keepUpper) zeroUpper(a, n);
+  return true;
+}
+
+/** L⁻¹ for lower-triangular L (row-major n×n), float64 storage, float32 products. */
+export function invertLowerMixed(
+  l: Float64Array,
+  n: number,
+  signal?: AbortSignal,
+  sizes: RecursionSizes = {},
+  runner: ProductRunner = localProducts,
+): Float64Array {
+  const x = new Float64Array(n * n);
+  const ctx = context(sizes, runner, signal);
+  // The largest L21·X11 is the first split's (the recursion reaches it last): one buffer for all.
+  if (n > ctx.leaf) ctx.sums = new Float64Array(splitPoint(n, ctx.leaf) * (n - splitPoint(n, ctx.leaf)));
+  invertRange(ctx, l, x, n, 0, n);
+  return x;
+}
+
+function context(sizes: RecursionSizes, runner: ProductRunner, signal: AbortSignal | undefined): Context {
+  return {
+    leaf: sizes.block ?? LEAF,
+    productLeaf: sizes.chunk ?? PRODUCT_LEAF,
+    innerPiece: sizes.inner ?? INNER_PIECE,
+    runner,
+    signal,
+    operands: new Arena(),
+    sums: new Float64Array(0),
+  };
+}
+
+/** Where to halve `size`: a multiple of `leaf`, so every leaf but the last is full. */
+function splitPoint(size: number, leaf: number): number {
+  return Math.ceil(Math.ceil(size / leaf) / 2) * leaf;
+}
+
+/** Factors the diagonal block [k0, k0 + kn)² of a (its trailing updates from the left already applied). */
+function factorRange(ctx: Context, a: Float64Array, n: number, k0: number, kn: number): boolean {
+  throwIfAborted(ctx.signal);
+  if (kn <= ctx.leaf) return factorDiagonalBlock(a, n, k0, kn);
+  const h = splitPoint(kn, ctx.leaf);
+  if (!factorRange(ctx, a, n, k0, h)) return false;
+  const r0 = k0 + h;
+  const m = kn - h;
+  solvePanel(ctx, a, n, r0, m, k0, h);
+  symmetricUpdate(ctx, a, n, r0, m, k0, h);
+  return factorRange(ctx, a, n, r0, m);
+}
+
+/**
+ * X·L11ᵀ = B in place: B = a[r0 : r0+m, c0 : c0+cw], L11 the factored block at (c0, c0). Halving the columns:
+ * X1 = B1·La⁻ᵀ, B2 −= X1·Lbᵀ, X2 = B2·Lc⁻ᵀ; a leaf multiplies by its float64 inverse rounded to float32.
+ */
+function solvePanel(ctx: Context, a: Float64Array, n: number, r0: number, m: number, c0: number, cw: number): void {
+  throwIfAborted(ctx.signal);
+  if (cw <= ctx.leaf) {
+    ctx.operands.reset();
+    rowProducts(ctx, a, n, r0, m, c0, cw, diagonalInverseTransposed32(a, n, c0, cw), cw, c0, 0);
+    return;
+  }
+  const h = splitPoint(cw, ctx.leaf);
+  solvePanel(ctx, a, n, r0, m, c0, h);
+  ctx.operands.reset();
+  const right = block32T(ctx.operands, a, n, c0 + h, c0, cw - h, h);
+  rowProducts(ctx, a, n, r0, m, c0, h, right, cw - h, c0 + h, -1);
+  solvePanel(ctx, a, n, r0, m, c0 + h, cw - h);
+}
+
+/**
+ * a[r0+i, outCol+j] ← (sign = 0) or −= (sign = −1) (a[r0 : r0+m, c0 : c0+k] · right)[i, j], `right` k×cols float32;
+ * the rows in two fixed halves when the product is large.
+ */
+function rowProducts(
+  ctx: Context,
+  a: Float64Array,
+  n: number,
+  r0: number,
+  m: number,
+  c0: number,
+  k: number,
+  right: Float32Array,
+  cols: number,
+  outCol: number,
+  sign: 0 | -1,
+): void {
+  const half = m >= 64 && m * k * cols >= ROW_SPLIT_MACS ? Math.ceil(m / 2) : m;
+  const ops = ctx.operands;
+  const parts: Rect[] = [{ row: 0, rows: half, col: 0, cols }];
+  if (half < m) parts.push({ row: half, rows: m - half, col: 0, cols });
+  const jobs = parts.map(({ row, rows }) => ({
+    a: { data: block32(ops, a, n, r0 + row, c0, rows, k), rows, cols: k },
+    b: { data: right, rows: k, cols },
+  }));
+  const results = run(
+    ctx,
+    jobs,
+    parts.map(({ rows }) => rows * k * cols),
+  );
+  parts.forEach(({ row, rows }, j) => addBlock(a, n, r0 + row, outCol, rows, cols, results[j], sign, false));
+}
+
+/**
+ * A22 −= L21·L21ᵀ on the lower triangle of a[r0 : r0+m, r0 : r0+m], L21 = a[r0 : r0+m, c0 : c0+k]: one product per
+ * rectangle of the triangle and piece of the inner dimension.
+ */
+function symmetricUpdate(ctx: Context, a: Float64Array, n: number, r0: number, m: number, c0: number, k: number): void {
+  const rects = triangleRects(m, ctx.productLeaf);
+  const ops = ctx.operands;
+  ops.reset();
+  const jobs: ProductJob[] = [];
+  const costs: number[] = [];
+  const targets: Rect[] = [];
+  for (const [q0, q1] of innerPieces(k, ctx.innerPiece)) {
+    const kq = q1 - q0;
+    const piece = block32(ops, a, n, r0, c0 + q0, m, kq);
+    const transposed = new Map<string, Float32Array>();
+    for (const rect of rects) {
+      const { row, rows, col, cols } = rect;
+      let right = transposed.get(`${col}:${cols}`);
+      if (!right) {
+        right = transposeInto(piece.subarray(col * kq, (col + cols) * kq), cols, kq, ops.take(cols * kq));
+        transposed.set(`${col}:${cols}`, right);
+      }
+      jobs.push({
+        a: { data: piece.subarray(row * kq, (row + rows) * kq), rows, cols: kq },
+        b: { data: right, rows: kq, cols },
+      });
+      costs.push(rows * cols * kq);
+      targets.push(rect);
+    }
+  }
+  const results = run(ctx, jobs, costs);
+  targets.forEach(({ row, rows, col, cols }, j) =>
+    addBlock(a, n, r0 + row, r0 + col, rows, cols, results[j], -1, row === col),
+  );
+}
+
+/** [0, k) in about equal pieces of ≤ `piece`. */
+function innerPieces(k: number, piece: number): [number, number][] {
+  const count = Math.ceil(k / piece);
+  return Array.from({ length: count }, (_, j) => [Math.round((j * k) / count), Math.round(((j + 1) * k) / count)]);
+}
+
+/** Writes X = L⁻¹'s diagonal block [k0, k0 + kn)² and the part of X below it within the block. */
+function invertRange(ctx: Context, l: Float64Array, x: Float64Array, n: number, k0: number, kn: number): void {
+  throwIfAborted(ctx.signal);
+  if (kn <= ctx.leaf) {
+    const inv = diagonalInverse(l, n, k0, kn);
+    for (let i = 0; i < kn; i++) x.set(inv.subarray(i * kn, i * kn + i + 1), (k0 + i) * n + k0);
+    return;
+  }
+  const h = splitPoint(kn, ctx.leaf);
+  const m = kn - h;
+  invertRange(ctx, l, x, n, k0, h);
+  invertRange(ctx, l, x, n, k0 + h, m);
+  // T = L21·X11 (m × h), over X11's lower-triangle blocks: T[:, cols] += L21[:, rows]·X11[rows, cols].
+  const lower11 = triangleRects(h, ctx.productLeaf);
+  const ops = ctx.operands;
+  ops.reset();
+  if (ctx.sums.length < m * h) ctx.sums = new Float64Array(m * h);
+  const t = ctx.sums.subarray(0, m * h).fill(0);
+  const forT = run(
+    ctx,
+    lower11.map(({ row, rows, col, cols }) => ({
+      a: { data: block32(ops, l, n, k0 + h, k0 + row, m, rows), rows: m, cols: rows },
+      b: { data: block32(ops, x, n, k0 + row, k0 + col, rows, cols), rows, cols },
+    })),
+    rectCosts(lower11, m),
+  );
+  lower11.forEach(({ col, cols }, j) => addBlock(t, h, 0, col, m, cols, forT[j], 1, false));
+  ops.reset();
+  const t32 = ops.take(m * h);
+  t32.set(t);
+  // X21 = −X22·T, over X22's lower-triangle blocks: X21[rows, :] −= X22[rows, cols]·T[cols, :].
+  const lower22 = triangleRects(m, ctx.productLeaf);
+  const forX = run(
+    ctx,
+    lower22.map(({ row, rows, col, cols }) => ({
+      a: { data: block32(ops, x, n, k0 + h + row, k0 + h + col, rows, cols), rows, cols },
+      b: { data: t32.subarray(col * h, (col + cols) * h), rows: cols, cols: h },
+    })),
+    rectCosts(lower22, h),
+  );
+  lower22.forEach(({ row, rows }, j) => addBlock(x, n, k0 + h + row, k0, rows, h, forX[j], -1, false));
+}
+
+/**
+ * The lower triangle of [0, size)² as rectangles: halving, the lower-left rectangle of each half and, at the
+ * bottom, squares of ≤ leaf on the diagonal (only these hold zeros above the diagonal). Largest first.
+ */
+function triangleRects(size: number, leaf: number): Rect[] {
+  const out: Rect[] = [];
+  const squares: Rect[] = [];
+  const split = (s0: number, sn: number): void => {
+    if (sn <= leaf) {
+      squares.push({ row: s0, rows: sn, col: s0, cols: sn });
+      return;
+    }
+    const h = splitPoint(sn, leaf);
+    out.push({ row: s0 + h, rows: sn - h, col: s0, cols: h });
+    split(s0, h);
+    split(s0 + h, sn - h);
+  };
+  split(0, size);
+  out.sort((p, q) => q.rows * q.cols - p.rows * p.cols || p.row - q.row || p.col - q.col);
+  return [...out, ...squares];
+}
+
+function rectCosts(rects: readonly Rect[], inner: number): number[] {
+  return rects.map(({ rows, cols }) => rows * cols * inner);
+}
+
+function run(ctx: Context, jobs: ProductJob[], costs: number[]): Float32Array[] {
+  throwIfAborted(ctx.signal);
+  return ctx.runner.run(jobs, costs, ctx.signal);
+}
+
+/** The rows×cols block of `a` (row stride n) at (r0, c0), as float32 row-major (in `ops`). */
+function block32(
+  ops: Arena,
+  a: Float64Array,
+  n: number,
+  r0: number,
+  c0: number,
+  rows: number,
+  cols: number,
+): Float32Array {
+  const out = ops.take(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const src = (r0 + i) * n + c0;
+    const dst = i * cols;
+    for (let j = 0; j < cols; j++) out[dst + j] = a[src + j];
+  }
+  return out;
+}
+
+/** out ← the cols × rows transpose of the row-major rows × cols `src` (float32), in tiles. */
+function transposeInto(src: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
+  const tile = 32;
+  for (let i0 = 0; i0 < rows; i0 += tile) {
+    const iEnd = Math.min(i0 + tile, rows);
+    for (let j0 = 0; j0 < cols; j0 += tile) {
+      const jEnd = Math.min(j0 + tile, cols);
+      for (let i = i0; i < iEnd; i++) for (let j = j0; j < jEnd; j++) out[j * rows + i] = src[i * cols + j];
+    }
+  }
+  return out;
+}
+
+/** block32's transpose (cols × rows), in tiles so both sides stay in cache. */
+function block32T(
+  ops: Arena,
+  a: Float64Array,
+  n: number,
+  r0: number,
+  c0: number,
+  rows: number,
+  cols: number,
+): Float32Array {
+  const out = ops.take(rows * cols);
+  const tile = 32;
+  for (let i0 = 0; i0 < rows; i0 += tile) {
+    const iEnd = Math.min(i0 + tile, rows);
+    for (let j0 = 0; j0 < cols; j0 += tile) {
+      const jEnd = Math.min(j0 + tile, cols);
+      for (let i = i0; i < iEnd; i++) {
+        const src = (r0 + i) * n + c0;
+        for (let j = j0; j < jEnd; j++) out[j * rows + i] = a[src + j];
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * target[r0+i, c0+j] += sign·p[i, j] (sign = 0: target ← p) for the rows×cols block (row stride `stride`); with
+ * `lowerOnly` only j ≤ i (a square on the diagonal: the entries above it are not the caller's).
+ */
+function addBlock(
+  target: Float64Array,
+  stride: number,
+  r0: number,
+  c0: number,
+  rows: number,
+  cols: number,
+  p: Float32Array,
+  sign: 1 | 0 | -1,
+  lowerOnly: boolean,
+): void {
+  for (let i = 0; i < rows; i++) {
+    const dst = (r0 + i) * stride + c0;
+    const src = i * cols;
+    const end = lowerOnly ? Math.min(i + 1, cols) : cols;
+    if (sign === 0) target.set(p.subarray(src, src + end), dst);
+    else if (sign === 1) for (let j = 0; j < end; j++) target[dst + j] += p[src + j];
+    else for (let j = 0; j < end; j++) target[dst + j] -= p[src + j];
+  }
+}
