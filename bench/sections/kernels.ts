@@ -385,6 +385,13 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
       1,
     );
     const cholFlops = p ** 3 / 3;
+    // The blocked routines factor a copy of the Hessian in a buffer allocated once: a fresh P² array's first touch
+    // (a page fault per 4 KB, 30–100 ms at P = 4000 here) is not the kernel's work.
+    const work = new Float64Array(p * p);
+    const freshCopy = () => {
+      work.set(hessian);
+      return work;
+    };
     const oldRuns = size > 2000 ? 1 : options.runs;
     let factor: Float64Array = new Float64Array(0);
     kernel(
@@ -410,7 +417,7 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
         flopsFormula: 'P³/3',
         note: 'linalg/blockedCholesky.ts choleskyBlocked64',
       },
-      () => void choleskyBlocked64(Float64Array.from(hessian), p),
+      () => void choleskyBlocked64(freshCopy(), p),
       options.runs,
       0,
     );
@@ -420,9 +427,9 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
         shape: `P=${p}`,
         flops: cholFlops,
         flopsFormula: 'P³/3',
-        note: 'choleskyMixed: float32 matMul updates, float64 diagonal blocks',
+        note: 'choleskyMixed: recursive halving, panel solves and trailing updates as float32 matMuls, float64 leaves',
       },
-      () => void choleskyMixed(Float64Array.from(hessian), p),
+      () => void choleskyMixed(freshCopy(), p),
       options.runs,
       0,
     );
@@ -432,9 +439,9 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
         shape: `P=${p}`,
         flops: cholFlops,
         flopsFormula: 'P³/3',
-        note: "choleskyMixed with the trailing updates' chunks shared with a helper thread: what polishHead runs",
+        note: 'choleskyMixed, its products shared with a helper thread: what polishHead runs',
       },
-      () => void withSplitProducts(2, (split) => choleskyMixed(Float64Array.from(hessian), p, undefined, {}, split)),
+      () => void withSplitProducts(2, (split) => choleskyMixed(freshCopy(), p, undefined, {}, split)),
       options.runs,
       1,
     );
@@ -503,7 +510,7 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
         shape: `P=${p}`,
         flops: cholFlops,
         flopsFormula: 'P³/3',
-        note: 'invertLowerBlocked(…, true): what exact influence runs',
+        note: 'invertLowerBlocked(…, true): recursive halving, X21 = −X22·L21·X11 as float32 matMuls',
       },
       () => void invertLowerBlocked(factor, p, true),
       options.runs,
@@ -515,7 +522,7 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
         shape: `P=${p}`,
         flops: cholFlops,
         flopsFormula: 'P³/3',
-        note: 'invertLowerBlocked(…, true), each update split in halves over a helper: what exact influence runs',
+        note: 'invertLowerBlocked(…, true), its products shared with a helper: what exact influence runs',
       },
       () => void withSplitProducts(2, (split) => invertLowerBlocked(factor, p, true, undefined, {}, split)),
       options.runs,

@@ -1,31 +1,32 @@
 /**
- * Mixed-precision Cholesky and triangular inverse by recursive halving (issue 18 item 3): nearly all the O(n³)
- * work is a few LARGE float32 matMuls on the tfjs backend, the float64 JS part is O(n²·log n) copies and sums plus
- * O(n·b²) for the b×b leaves.
+ * Mixed-precision Cholesky and triangular inverse by recursive halving (issue 18 item 3): the O(n³) work is float32
+ * matMuls on the tfjs backend with large operands, the float64 JS part is O(n²·log n) copies and sums plus O(n·b²)
+ * for the b×b leaves.
  *
  * Cholesky of A = [A11 ·; A21 A22], halves of about n/2:
- *   L11 = chol(A11) (recursively), L21 = A21·L11⁻ᵀ (a recursive triangular solve: its updates are products of
- *   K = half the panel width), A22 −= L21·L21ᵀ (one product of inner size n/2, over the lower triangle's blocks),
- *   L22 = chol(A22) (recursively). Leaves of ≤ b columns are factored and inverted in float64.
- * The block-column (right-looking) routine this replaces did the same arithmetic as n/256 thin updates of inner size
- * 256: each update's product ran well below the matMul's peak and its m²/2 float64 subtraction in JS cost as much
- * again; here the updates are few and thick.
+ *   L11 = chol(A11) (recursively), L21 = A21·L11⁻ᵀ (a recursive triangular solve: X1 = B1·La⁻ᵀ, B2 −= X1·Lbᵀ,
+ *   X2 = B2·Lc⁻ᵀ), A22 −= L21·L21ᵀ (over the lower triangle's rectangles), L22 = chol(A22) (recursively).
+ *   Leaves of ≤ b columns are factored and inverted in float64.
+ * The block-column (right-looking) routine this replaced made n/256 thin updates of inner size 256 over the whole
+ * trailing matrix; here the products are fewer and thicker (more flops per value uploaded, read back and summed).
  *
  * L⁻¹ of L = [L11 0; L21 L22]: X11 = L11⁻¹ and X22 = L22⁻¹ recursively, then X21 = −X22·(L21·X11), two products
- * with one triangular operand each, computed over that operand's lower-triangle blocks (no work on its zero half
- * beyond the leaves' diagonal blocks).
+ * with one triangular operand each, computed over that operand's lower-triangle rectangles (no work on its zero half
+ * beyond the squares on the diagonal).
  *
- * Precision (the same class as the block-column routines): every product's operands are float32 roundings of the
- * float64 values, each product sums in float32 on the backend, its result is added to float64 storage; the
- * trailing matrix, L and L⁻¹ are kept in float64 between products. So the factor is that of a nearby matrix,
- * L̂L̂ᵀ = A + E with |E| of order n·2⁻²⁴·|L̂||L̂ᵀ|; how near is measured after the fact (factorChecks.ts, η) and the
- * caller falls back to float64 beyond MIXED_PRECISION.tolerance (fastFactor.ts). L⁻¹'s entries carry float32
- * rounding relative to |X22||L21||X11|, as before (test/unit/linalg/mixedRecursive.test.ts holds both to the old
- * routines' errors).
+ * Precision (the same class as the block-column routine): every product's operands are float32 roundings of the
+ * float64 values, each product sums in float32 on the backend, its result is added to float64 storage; the trailing
+ * matrix, L and L⁻¹ are kept in float64 between products. So the factor is that of a nearby matrix, L̂L̂ᵀ = A + E
+ * with |E| of order 2⁻²⁴·|L̂||L̂ᵀ|; how near is measured after the fact (factorChecks.ts, η) and the caller falls
+ * back to float64 beyond MIXED_PRECISION.tolerance (fastFactor.ts). A float32 sum's rounding grows with its running
+ * partial sums, so the update A22 −= L21·L21ᵀ is split along its inner dimension into pieces of ≤ 256 summed in
+ * float64, as the old routine's were: unsplit (inner size n/2), η on the P = 2000 bench Hessian was 8.3e-5 against
+ * 4.8e-5 before (tolerance 1e-4); split at 512 6.1e-5, at 256 4.8e-5 (and 7.5e-5 against 6.9e-5 before on the
+ * 1k-MNIST MLP head, P = 1290). test/unit/linalg/blockedCholesky.test.ts states the bounds the tests hold.
  *
- * Each product is split into jobs fixed by the shapes alone (rectangles of the triangles, row halves), never by
- * the thread count: the runner may spread them over two threads and the bytes stay the same. The AbortSignal is
- * checked at every node of the recursion and before every batch of products.
+ * Each product is split into jobs fixed by the shapes alone (rectangles of the triangles, inner pieces, row
+ * halves), never by the thread count: the runner may spread them over two threads and the bytes stay the same. The
+ * AbortSignal is checked at every node of the recursion and before every batch of products.
  */
 import { throwIfAborted } from '../cancel';
 import { diagonalInverse, diagonalInverseTransposed32, factorDiagonalBlock, zeroUpper } from './diagonalBlocks';
@@ -36,7 +37,7 @@ const LEAF = 128;
 /** Smallest square of a triangular product's blocking (its zero half is multiplied only inside these squares). */
 const PRODUCT_LEAF = 256;
 /** Longest inner dimension of one float32 product: see the file comment. */
-const INNER_PIECE = 512;
+const INNER_PIECE = 256;
 /** Multiply-adds from which a plain product is split into two row halves (so two threads can share it). */
 const ROW_SPLIT_MACS = 1 << 22;
 
@@ -60,6 +61,8 @@ interface Context {
   readonly operands: Arena;
   /** The float64 sum of L21·X11 in invertRange, reused from node to node (its first touch is the costly part). */
   sums: Float64Array;
+  /** Cholesky: each factored leaf's L⁻ᵀ as float32, by its first column. */
+  readonly leafInverses: Map<number, Float32Array>;
 }
 
 /**
@@ -138,6 +141,7 @@ function context(sizes: RecursionSizes, runner: ProductRunner, signal: AbortSign
     signal,
     operands: new Arena(),
     sums: new Float64Array(0),
+    leafInverses: new Map(),
   };
 }
 
@@ -167,7 +171,10 @@ function solvePanel(ctx: Context, a: Float64Array, n: number, r0: number, m: num
   throwIfAborted(ctx.signal);
   if (cw <= ctx.leaf) {
     ctx.operands.reset();
-    rowProducts(ctx, a, n, r0, m, c0, cw, diagonalInverseTransposed32(a, n, c0, cw), cw, c0, 0);
+    // A leaf's inverse serves every panel below it (one per level of the recursion): formed once.
+    let inverseT = ctx.leafInverses.get(c0);
+    if (!inverseT) ctx.leafInverses.set(c0, (inverseT = diagonalInverseTransposed32(a, n, c0, cw)));
+    rowProducts(ctx, a, n, r0, m, c0, cw, inverseT, cw, c0, 0);
     return;
   }
   const h = splitPoint(cw, ctx.leaf);
@@ -224,14 +231,18 @@ function symmetricUpdate(ctx: Context, a: Float64Array, n: number, r0: number, m
   const targets: Rect[] = [];
   for (const [q0, q1] of innerPieces(k, ctx.innerPiece)) {
     const kq = q1 - q0;
+    // L21's piece and its transpose, each copied once; a rectangle's operands are rows of the one and row
+    // segments of the other.
     const piece = block32(ops, a, n, r0, c0 + q0, m, kq);
-    const transposed = new Map<string, Float32Array>();
+    const pieceT = block32T(ops, a, n, r0, c0 + q0, m, kq);
+    const rights = new Map<string, Float32Array>();
     for (const rect of rects) {
       const { row, rows, col, cols } = rect;
-      let right = transposed.get(`${col}:${cols}`);
+      let right = rights.get(`${col}:${cols}`);
       if (!right) {
-        right = transposeInto(piece.subarray(col * kq, (col + cols) * kq), cols, kq, ops.take(cols * kq));
-        transposed.set(`${col}:${cols}`, right);
+        right = ops.take(kq * cols);
+        for (let t = 0; t < kq; t++) right.set(pieceT.subarray(t * m + col, t * m + col + cols), t * cols);
+        rights.set(`${col}:${cols}`, right);
       }
       jobs.push({
         a: { data: piece.subarray(row * kq, (row + rows) * kq), rows, cols: kq },
@@ -342,19 +353,6 @@ function block32(
     const src = (r0 + i) * n + c0;
     const dst = i * cols;
     for (let j = 0; j < cols; j++) out[dst + j] = a[src + j];
-  }
-  return out;
-}
-
-/** out ← the cols × rows transpose of the row-major rows × cols `src` (float32), in tiles. */
-function transposeInto(src: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
-  const tile = 32;
-  for (let i0 = 0; i0 < rows; i0 += tile) {
-    const iEnd = Math.min(i0 + tile, rows);
-    for (let j0 = 0; j0 < cols; j0 += tile) {
-      const jEnd = Math.min(j0 + tile, cols);
-      for (let i = i0; i < iEnd; i++) for (let j = j0; j < jEnd; j++) out[j * rows + i] = src[i * cols + j];
-    }
   }
   return out;
 }
