@@ -23,10 +23,11 @@
  */
 import { throwIfAborted } from '../cancel';
 import { factorDiagonalBlock, zeroUpper } from './diagonalBlocks';
-import { choleskyMixedRecursive, invertLowerMixed, type RecursionSizes } from './mixedRecursive';
+import { invertLowerMixed, type RecursionSizes } from './mixedRecursive';
 import { localProducts, type ProductRunner } from './productJobs';
 
 export { zeroUpper } from './diagonalBlocks';
+export { choleskyMixed } from './mixedRecursive';
 
 /** Block width of the float64 routine: a 64-wide panel row (512 B) stays in L1 with its tile partners. */
 const BLOCK_64 = 64;
@@ -198,25 +199,6 @@ function scalarEntry(
   const qj = j * kb;
   for (let l = 0; l < kb; l++) s += p[pi + l] * q[qj + l];
   c[(rowOff + i) * n + colOff + j] -= s;
-}
-
-/**
- * Mixed-precision Cholesky, in place (see the file comment and mixedRecursive.ts). Needs an initialised tfjs
- * backend. Returns false when a diagonal block is not positive definite — which, unlike the float64 routines, can
- * also mean the float32 updates lost the smallest eigenvalues (κ beyond ~1e7): callers retry in float64 before
- * concluding anything about A. With `keepUpper` the strict upper triangle is left as it was (nothing reads or writes
- * it), so one array holds L and A for the factor's check (factorChecks.ts's packedFactorDeviation) without a copy
- * of A. `sizes.block` is the float64 leaf width.
- */
-export function choleskyMixed(
-  a: Float64Array,
-  n: number,
-  signal?: AbortSignal,
-  sizes: BlockSizes = {},
-  runner: ProductRunner = localProducts,
-  keepUpper = false,
-): boolean {
-  return choleskyMixedRecursive(a, n, signal, sizes, runner, keepUpper);
 }
 
 /**

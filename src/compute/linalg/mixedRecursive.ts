@@ -19,10 +19,12 @@
  * matrix, L and L⁻¹ are kept in float64 between products. So the factor is that of a nearby matrix, L̂L̂ᵀ = A + E
  * with |E| of order 2⁻²⁴·|L̂||L̂ᵀ|; how near is measured after the fact (factorChecks.ts, η) and the caller falls
  * back to float64 beyond MIXED_PRECISION.tolerance (fastFactor.ts). A float32 sum's rounding grows with its running
- * partial sums, so the update A22 −= L21·L21ᵀ is split along its inner dimension into pieces of ≤ 256 summed in
- * float64, as the old routine's were: unsplit (inner size n/2), η on the P = 2000 bench Hessian was 8.3e-5 against
- * 4.8e-5 before (tolerance 1e-4); split at 512 6.1e-5, at 256 4.8e-5 (and 7.5e-5 against 6.9e-5 before on the
- * 1k-MNIST MLP head, P = 1290). test/unit/linalg/blockedCholesky.test.ts states the bounds the tests hold.
+ * partial sums, so the updates (A22 −= L21·L21ᵀ and the panel solve's B2 −= X1·Lbᵀ) are split along their inner
+ * dimension into pieces of ≤ 256 summed in float64, as the old routine's were. Unsplit A22 updates (inner size n/2)
+ * gave η = 8.3e-5 on the P = 2000 bench Hessian against 4.8e-5 before (tolerance 1e-4); split at 512 6.1e-5, at 256
+ * 4.8e-5 (7.5e-5 against 6.9e-5 before on the 1k-MNIST MLP head, P = 1290); at P = 4000 the panel solve's
+ * unsplit updates (inner size up to 1024) took η to 9.2e-5. test/unit/linalg/blockedCholesky.test.ts states the
+ * bounds the tests hold.
  *
  * Each product is split into jobs fixed by the shapes alone (rectangles of the triangles, inner pieces, row
  * halves), never by the thread count: the runner may spread them over two threads and the bytes stay the same. The
@@ -98,11 +100,14 @@ interface Rect {
 }
 
 /**
- * Mixed-precision Cholesky, in place: the contract of blockedCholesky.ts's routines (lower triangle overwritten by
- * L, false when a leaf is not positive definite — which can also mean the float32 products lost the smallest
- * eigenvalues). With `keepUpper` the strict upper triangle is left as it was (nothing reads or writes it).
+ * Mixed-precision Cholesky, in place, with the contract of blockedCholesky.ts's routines (lower triangle overwritten
+ * by L, strict upper zeroed). Needs an initialised tfjs backend. Returns false when a leaf is not positive definite
+ * — which, unlike the float64 routines, can also mean the float32 updates lost the smallest eigenvalues (κ beyond
+ * ~1e7): callers retry in float64 before concluding anything about A. With `keepUpper` the strict upper triangle is
+ * left as it was (nothing reads or writes it), so one array holds L and A for the factor's check (factorChecks.ts's
+ * packedFactorDeviation) without a copy of A.
  */
-export function choleskyMixedRecursive(
+export function choleskyMixed(
   a: Float64Array,
   n: number,
   signal?: AbortSignal,
@@ -179,9 +184,12 @@ function solvePanel(ctx: Context, a: Float64Array, n: number, r0: number, m: num
   }
   const h = splitPoint(cw, ctx.leaf);
   solvePanel(ctx, a, n, r0, m, c0, h);
-  ctx.operands.reset();
-  const right = block32T(ctx.operands, a, n, c0 + h, c0, cw - h, h);
-  rowProducts(ctx, a, n, r0, m, c0, h, right, cw - h, c0 + h, -1);
+  // B2 −= X1·Lbᵀ, its inner dimension in pieces summed in float64 (as the trailing update's: see the file comment).
+  for (const [q0, q1] of innerPieces(h, ctx.innerPiece)) {
+    ctx.operands.reset();
+    const right = block32(ctx.operands, a, n, c0 + h, c0 + q0, cw - h, q1 - q0, true);
+    rowProducts(ctx, a, n, r0, m, c0 + q0, q1 - q0, right, cw - h, c0 + h, -1);
+  }
   solvePanel(ctx, a, n, r0, m, c0 + h, cw - h);
 }
 
@@ -234,7 +242,7 @@ function symmetricUpdate(ctx: Context, a: Float64Array, n: number, r0: number, m
     // L21's piece and its transpose, each copied once; a rectangle's operands are rows of the one and row
     // segments of the other.
     const piece = block32(ops, a, n, r0, c0 + q0, m, kq);
-    const pieceT = block32T(ops, a, n, r0, c0 + q0, m, kq);
+    const pieceT = block32(ops, a, n, r0, c0 + q0, m, kq, true);
     const rights = new Map<string, Float32Array>();
     for (const rect of rects) {
       const { row, rows, col, cols } = rect;
@@ -338,7 +346,10 @@ function run(ctx: Context, jobs: ProductJob[], costs: number[]): Float32Array[] 
   return ctx.runner.run(jobs, costs, ctx.signal);
 }
 
-/** The rows×cols block of `a` (row stride n) at (r0, c0), as float32 row-major (in `ops`). */
+/**
+ * The rows×cols block of `a` (row stride n) at (r0, c0) as float32 row-major in `ops`, or its cols × rows transpose
+ * (in tiles, so both sides stay in cache).
+ */
 function block32(
   ops: Arena,
   a: Float64Array,
@@ -347,27 +358,17 @@ function block32(
   c0: number,
   rows: number,
   cols: number,
+  transposed = false,
 ): Float32Array {
   const out = ops.take(rows * cols);
-  for (let i = 0; i < rows; i++) {
-    const src = (r0 + i) * n + c0;
-    const dst = i * cols;
-    for (let j = 0; j < cols; j++) out[dst + j] = a[src + j];
+  if (!transposed) {
+    for (let i = 0; i < rows; i++) {
+      const src = (r0 + i) * n + c0;
+      const dst = i * cols;
+      for (let j = 0; j < cols; j++) out[dst + j] = a[src + j];
+    }
+    return out;
   }
-  return out;
-}
-
-/** block32's transpose (cols × rows), in tiles so both sides stay in cache. */
-function block32T(
-  ops: Arena,
-  a: Float64Array,
-  n: number,
-  r0: number,
-  c0: number,
-  rows: number,
-  cols: number,
-): Float32Array {
-  const out = ops.take(rows * cols);
   const tile = 32;
   for (let i0 = 0; i0 < rows; i0 += tile) {
     const iEnd = Math.min(i0 + tile, rows);
