@@ -106,7 +106,7 @@ async function main(): Promise<number> {
       ['onnx', () => runOnnx({ quick: args.quick, tempDir })],
       ['issues', () => runIssuesBench({ quick: args.quick, tempDir })],
       ['solvers', () => runSolvers({ quick: args.quick })],
-      ['targets', () => runTargets({ quick: args.quick, runs: args.runs, tempDir, outDir: args.outDir })],
+      ['targets', () => runTargets({ quick: args.quick, runs: args.runs, tempDir })],
     ];
     for (const [name, run] of plan) {
       if (!selected(name)) continue;

@@ -60,29 +60,6 @@ export function targetsSection(s: TargetsSection): string[] {
     'Data: ' + s.workloads.map((w) => `${w.title}: ${w.data}`).join('; ') + '.',
     '',
     ...numpyPart(s),
-    '### Measured by other sections',
-    '',
-    table(
-      ['target', 'target s', 'wall s', 'method', 'measured in', 'verdict'],
-      s.referenced.map((r) => [
-        r.title,
-        num(r.targetSeconds, 0),
-        r.wall ? spread(r.wall) : '—',
-        r.method ?? '—',
-        r.note ?? `${r.section} section, ${r.measuredIn ?? 'no row in latest.json'}`,
-        verdict(r.pass),
-      ]),
-      ['l', 'r', 'r', 'l', 'l', 'l'],
-    ),
-    '',
-    ...(s.referenced.some((r) => r.section === 'e2e' && r.method === 'cg')
-      ? [
-          'The end-to-end rows come from a run before the mixed-precision factor (src/compute/linalg/fastFactor.ts) ' +
-            'and the exact-cost prediction: logreg at 10k ran cg there; `npm run bench -- --only e2e --merge` ' +
-            're-measures them.',
-          '',
-        ]
-      : []),
   ];
   return out;
 }

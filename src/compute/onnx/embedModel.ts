@@ -193,7 +193,7 @@ function lazyRunner(m: OpenedModel, state: RunState): { get: () => Promise<Embed
 }
 
 /** What the runtime was, for the results (set by whichever pass opened it). */
-interface RunState {
+export interface RunState {
   runtime?: string;
 }
 
@@ -214,7 +214,7 @@ export function imageEmbedder(
     img.layout === 'NCHW' ? [img.channels, img.height, img.width] : [img.height, img.width, img.channels];
   return {
     embed: (files) => embedImages(files),
-    width: async () => cache?.keptDim || (await probeWidth(m, state, sampleShape)),
+    width: () => keptOrProbedWidth(m, state, sampleShape, cache),
   };
 
   async function embedImages(files: ImageFile[]): Promise<{ x: Float32Array; dims: number }> {
@@ -272,10 +272,24 @@ async function probeWidth(m: OpenedModel, state: RunState, sampleShape: number[]
   }
 }
 
-/** A table model's vector width (probeWidth), when its input width is fixed; undefined when it is free. */
-export function tableModelWidth(m: OpenedModel, state: RunState): (() => Promise<number>) | undefined {
+/** The width the cache kept (no session opened), else probeWidth's. */
+async function keptOrProbedWidth(
+  m: OpenedModel,
+  state: RunState,
+  sampleShape: number[],
+  cache: EmbeddingCache | undefined,
+): Promise<number> {
+  return cache?.keptDim || (await probeWidth(m, state, sampleShape));
+}
+
+/** A table model's vector width (keptOrProbedWidth), when its input width is fixed; undefined when it is free. */
+export function tableModelWidth(
+  m: OpenedModel,
+  state: RunState,
+  cache?: EmbeddingCache,
+): (() => Promise<number>) | undefined {
   const features = m.cut.inputShape[1];
-  return !m.image && features > 0 ? () => probeWidth(m, state, [features]) : undefined;
+  return !m.image && features > 0 ? () => keptOrProbedWidth(m, state, [features], cache) : undefined;
 }
 
 /** The runtime's output for a batch of `b` must have the batch first. */

@@ -82,14 +82,14 @@ export async function prepareFeatureSource(
     const model = await openModel(options.modelFile, options.embeddingOutput, options.preprocessFile);
     const state = {};
     const cache = keep ? await openEmbeddingCache(keep.file, modelKey(model)) : undefined;
-    const width = tableModelWidth(model, state);
+    const width = tableModelWidth(model, state, cache);
     return {
       loadOptions: {
         featuresElsewhere: true,
         ...(model.image && {
           imageFeatures: imageEmbedder(model, { signal: options.signal, report: loadReport }, state, cache),
         }),
-        ...(width && { featureWidth: async () => cache?.keptDim || (await width()) }),
+        ...(width && { featureWidth: width }),
       },
       async features(data, ctx) {
         const f = await embedWithModel(model, data, files, { signal: ctx.signal, report: ctx.report }, state, cache);

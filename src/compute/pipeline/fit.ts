@@ -20,6 +20,7 @@ import type { FeatureSource } from '../results/schema';
 import type { LoadedDataset, ModelKind } from '../types';
 import { collectOutOfSample, crossFitTasks } from './crossfit';
 import { resolveMaxExactParameters } from './exactLimit';
+import { modelParameters } from './memoryEstimate';
 import { type FittedHead, fitLastLayer } from './headStage';
 import { chooseModel, type ModelPick } from './modelChoice';
 import { trainingThreads } from './trainThreads';
@@ -79,17 +80,24 @@ export function fitSettings(options: AnalyzeOptions, data: LoadedDataset): FitSe
   // Images keep the MLP under auto: logistic regression on raw pixels is rarely the better model, and the CNN costs
   // minutes.
   const auto = (options.model ?? DEFAULTS.model) === 'auto' && !data.imageShape;
+  const config = modelConfig(options, data, seed);
+  const autoAlternative = auto ? modelConfig(options, data, seed, 'logreg') : undefined;
+  const heads = [config, autoAlternative].flatMap((c) =>
+    c
+      ? [modelParameters({ ...c, dims: data.dims, numClasses: data.classes.length, imageShape: data.imageShape }).head]
+      : [],
+  );
   return {
-    ...(auto ? { autoAlternative: modelConfig(options, data, seed, 'logreg') } : {}),
-    config: modelConfig(options, data, seed),
+    ...(autoAlternative ? { autoAlternative } : {}),
+    config,
     folds: Math.max(2, options.folds ?? DEFAULTS.folds),
     seed,
     converge: options.converge ?? false,
-    maxExactParameters: resolveMaxExactParameters(options, {
-      nTrain: data.train.y.length,
-      nTest: data.test.y.length,
-      numClasses: data.classes.length,
-    }),
+    maxExactParameters: resolveMaxExactParameters(
+      options,
+      { nTrain: data.train.y.length, nTest: data.test.y.length, numClasses: data.classes.length },
+      heads,
+    ),
     checkpoints: (options.method ?? DEFAULTS.method) === 'tracin',
     backend: options.backend ?? null,
   };

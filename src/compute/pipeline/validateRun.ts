@@ -67,6 +67,7 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
     );
   }
   const shape = runShape(options, dataShape(data), ctx.workers);
+  refuseUnfactoredExact(options, shape);
   const estimate = estimateRunMemory(shape);
   const { bytes: limitBytes, working } = memoryLimit(options, ctx);
   const overWasm = ctx.backend === 'wasm' && estimate.perWorkerHeapBytes > WASM_HEAP_BYTES;
@@ -93,6 +94,13 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
     ways.push(
       `fewer feature columns (${shape.dims.toLocaleString('en-US')} features now; text columns take up to 512 each)`,
     );
+  if (options.method === 'exact' && shape.influence === 'exact') {
+    const { head } = modelParameters(shape);
+    ways.push(
+      `influence by conjugate gradients, ${optionRef('method')} cg (exact holds the last layer's ` +
+        `${head.toLocaleString('en-US')}² Hessian and its factor)`,
+    );
+  }
   if (!overWasm)
     ways.push(
       `a higher limit, ${optionRef('maxMemoryMB')} (now ${Math.round(limitBytes / MB).toLocaleString('en-US')})`,
@@ -111,6 +119,22 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
     options.datasetPath,
     `the analysis would not fit in memory: ${why}; expected a run that ` +
       `fits: use ${ways.length ? ways.join(', or ') : optionRef('maxSamples')}`,
+  );
+}
+
+/**
+ * --method exact with --max-exact-parameters below the head's size: the head would not be factored, and exact
+ * influence has nothing to run on (it ended in an internal error after training). Refused before training.
+ */
+function refuseUnfactoredExact(options: AnalyzeOptions, shape: RunShape): void {
+  if (options.method !== 'exact' || shape.influence === 'exact') return;
+  const { head } = modelParameters(shape);
+  throw new InputError(
+    options.datasetPath,
+    `${optionRef('method')} exact factors the last layer's Hessian, but the last layer has ` +
+      `${head.toLocaleString('en-US')} parameters, more than ${optionRef('maxExactParameters')} ` +
+      `${(options.maxExactParameters ?? 0).toLocaleString('en-US')}; expected ${optionRef('maxExactParameters')} ` +
+      `${head} or more, or ${optionRef('method')} cg`,
   );
 }
 
@@ -202,7 +226,7 @@ export function runShape(options: AnalyzeOptions, data: SampleShape, workers: nu
     convChannels: base.convChannels,
   });
   const choice = options.method ?? DEFAULTS.method;
-  const maxExact = resolveMaxExactParameters(options, { nTrain: data.nTrain, nTest: data.nTest, numClasses });
+  const maxExact = resolveMaxExactParameters(options, { nTrain: data.nTrain, nTest: data.nTest, numClasses }, [head]);
   const hasBody = kind !== 'logreg';
   const iterative =
     (choice === 'cg' || choice === 'lissa' || (choice === 'auto' && head > maxExact)) &&

@@ -15,7 +15,14 @@ import { after, before, describe, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { loadDataset } from '../../../src/compute/data';
 import { writeNpy } from '../../../src/compute/data/embeddings/npy';
-import { embedWithModel, imageEmbedder, openModel, tableModelWidth } from '../../../src/compute/onnx/embedModel';
+import { EmbeddingCache } from '../../../src/compute/onnx/embeddingCache';
+import {
+  embedWithModel,
+  imageEmbedder,
+  openModel,
+  type RunState,
+  tableModelWidth,
+} from '../../../src/compute/onnx/embedModel';
 import { analyze } from '../../../src/compute/pipeline/analyze';
 import { createRng } from '../../../src/compute/random';
 import type { ResultsFile } from '../../../src/compute/results/schema';
@@ -157,7 +164,24 @@ describe('an ONNX model as the feature source', () => {
 
   test("a table model's width is known before any row is embedded: its hidden layer's", async () => {
     const model = await openModel(path.join(dir, 'mlp.onnx'));
-    assert.equal(await tableModelWidth(model, {})!(), mlp.hidden);
+    const state: RunState = {};
+    assert.equal(await tableModelWidth(model, state)!(), mlp.hidden);
+    assert.ok(state.runtime, 'the width came from a run of the model');
+  });
+
+  test('a width the embedding cache kept is taken from it, with no runtime session opened', async () => {
+    const table = await openModel(path.join(dir, 'mlp.onnx'));
+    const image = await openModel(path.join(dir, 'cnn.onnx'));
+    const kept = new EmbeddingCache('key', { digests: new Int32Array(8), phi: new Float32Array(7), dim: 7 });
+    const widths = [
+      (state: RunState) => tableModelWidth(table, state, kept)!,
+      (state: RunState) => imageEmbedder(image, { report: () => {} }, state, kept).width,
+    ];
+    for (const width of widths) {
+      const state: RunState = {};
+      assert.equal(await width(state)(), 7);
+      assert.equal(state.runtime, undefined, 'no session was opened');
+    }
   });
 
   test(

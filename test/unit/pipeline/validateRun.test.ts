@@ -13,6 +13,8 @@ import { after, describe, test } from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../../../src/compute/errors';
+import { resolveMaxExactParameters } from '../../../src/compute/pipeline/exactLimit';
+import { fitSettings } from '../../../src/compute/pipeline/fit';
 import { validateOptions, validateRun } from '../../../src/compute/pipeline/validateRun';
 import type { LoadedDataset } from '../../../src/compute/types';
 import { describeRun, ensureBuilt, makeTempDir, runCli } from '../../helpers/cli';
@@ -90,6 +92,34 @@ describe('validateRun', () => {
     );
   });
 
+  test("--method exact factors any head the memory holds, past auto's own limit; over the memory it names cg", () => {
+    // MNIST logreg at 10k: P = 7,850. auto stops at a smaller head (its time budget and half of the memory); asked
+    // for by name, exact was left without a factor and ended in an internal error after training.
+    const mnist = dataset(8000, 2000, 784, 10);
+    const shape = { nTrain: 8000, nTest: 2000, numClasses: 10 };
+    const exact = { datasetPath: 'd', model: 'logreg' as const, method: 'exact' as const, maxMemoryMB: 4096 };
+    const auto = resolveMaxExactParameters({ ...exact, method: 'auto' }, shape, [7850]);
+    assert.ok(auto < 7850);
+    assert.equal(resolveMaxExactParameters(exact, shape, [7850]), 7850);
+    // A head auto factors anyway keeps auto's limit: the fit's settings (the key of its saved file) stay the same.
+    assert.equal(resolveMaxExactParameters(exact, shape, [650]), auto);
+    assert.doesNotThrow(() => validateRun(exact, mnist, ctx));
+    // The fit (what factors the head) takes the same limit from its own model configuration.
+    assert.equal(fitSettings(exact, mnist).maxExactParameters, 7850);
+    assert.equal(fitSettings({ ...exact, method: 'auto' }, mnist).maxExactParameters, auto);
+    // At the 2 GB working budget the Hessian and its factor do not fit: refused, naming cg among the ways out.
+    const message = inCliTerms(refusal(() => validateRun({ ...exact, maxMemoryMB: undefined }, mnist, ctx)));
+    assert.match(message, /would not fit in memory.*--method cg \(exact holds the last layer's 7,850² Hessian/);
+  });
+
+  test('--method exact with --max-exact-parameters below the head is refused before training', () => {
+    const options = { datasetPath: 'd', model: 'logreg' as const, method: 'exact' as const, maxExactParameters: 100 };
+    const message = inCliTerms(refusal(() => validateRun(options, dataset(800, 200, 64, 10), ctx)));
+    assert.match(message, /the last layer has 650 parameters, more than --max-exact-parameters 100; expected/);
+    assert.match(message, /--max-exact-parameters 650 or more, or --method cg/);
+    assert.doesNotThrow(() => validateRun({ ...options, maxExactParameters: 650 }, dataset(800, 200, 64, 10), ctx));
+  });
+
   test('the default limit is 75% of the free memory', () => {
     // Within the 2 GB working budget (which a larger load would have sampled down to), not within 0.75 of 1 GB.
     const shape = dataset(80_000, 16_000, 784, 10);
@@ -137,6 +167,14 @@ describe('through the CLI: exit 2 before training', () => {
     const r = await run([csv, '--folds', '1']);
     assert.equal(r.code, 2, describeRun(r));
     assert.match(r.stderr, /--folds must be a whole number of at least 2/);
+  });
+
+  test('--method exact with --max-exact-parameters 5 (it trained, then failed with an internal error)', async () => {
+    const r = await run([small, '--method', 'exact', '--max-exact-parameters', '5']);
+    assert.equal(r.code, 2, describeRun(r));
+    assert.match(r.stderr, /^error: .*--method exact factors the last layer's Hessian.*or --method cg/);
+    assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
+    assert.equal(fs.existsSync(path.join(dir, 'r.json')), false);
   });
 
   test('--hidden 30000,30000', async () => {
