@@ -11,31 +11,55 @@
  *   loaded double feeds four multiply-adds. Pure float64: same rounding class as
  *   the unblocked routine (results equal to ~1e-15 relative).
  *
- * - choleskyMixed: recursive halving with the panel solves and the trailing updates
- *   as large float32 matMuls on the tfjs backend, float64 leaves and float64
- *   storage of everything between products (mixedRecursive.ts).
+ * - choleskyMixed: the same blocking with the panel solve and the trailing update
+ *   as float32 matMuls on the tfjs backend (wasm SIMD ~25 GFLOP/s), the diagonal
+ *   blocks factored in float64 and the trailing matrix accumulated in float64.
  *   The factor is that of a nearby matrix: L̂L̂ᵀ = A + E with ‖E‖ of float32
  *   rounding size. How near is measured afterwards (factorDeviation) and turned
  *   into a bound on every influence value; callers fall back to float64 when the
  *   bound is not met (headFactor.ts).
  *
- * All check the AbortSignal once per block (the mixed ones at every node of their recursion).
+ * Both check the AbortSignal once per block column.
  */
 import { throwIfAborted } from '../cancel';
-import { factorDiagonalBlock, zeroUpper } from './diagonalBlocks';
-import { invertLowerMixed, type RecursionSizes } from './mixedRecursive';
-import { localProducts, type ProductRunner } from './productJobs';
-
-export { zeroUpper } from './diagonalBlocks';
-export { choleskyMixed } from './mixedRecursive';
+import { matMul, transpose } from './matmul';
+import { localProducts, type ProductJob, type ProductRunner } from './productJobs';
 
 /** Block width of the float64 routine: a 64-wide panel row (512 B) stays in L1 with its tile partners. */
 const BLOCK_64 = 64;
 /**
- * Block sizes, for tests that exercise every edge of the blocking on small matrices: `block` is the float64 block
- * (the mixed routines' leaf); `chunk` and `inner` apply to the mixed routines only (mixedRecursive.ts).
+ * Block width of the mixed routine: wide enough that each matMul is large (the per-call overhead vanishes), narrow
+ * enough that the float64 diagonal work stays small.
  */
-export type BlockSizes = RecursionSizes;
+const BLOCK_MIXED = 256;
+/** Trailing-update row chunk of the mixed routine: keeps each product's output ≤ chunk × n floats. */
+const CHUNK_MIXED = 768;
+
+/** Block sizes, for tests that exercise every edge of the blocking on small matrices. */
+export interface BlockSizes {
+  block?: number;
+  /** choleskyMixed: trailing-update columns per product. */
+  chunk?: number;
+}
+
+/** Unblocked Cholesky of the kb×kb diagonal block at (k0, k0) of a (row stride n), in place. */
+function factorDiagonalBlock(a: Float64Array, n: number, k0: number, kb: number): boolean {
+  for (let i = k0; i < k0 + kb; i++) {
+    const rowI = i * n;
+    for (let j = k0; j <= i; j++) {
+      const rowJ = j * n;
+      let sum = a[rowI + j];
+      for (let k = k0; k < j; k++) sum -= a[rowI + k] * a[rowJ + k];
+      if (i === j) {
+        if (!(sum > 0) || !Number.isFinite(sum)) return false;
+        a[rowI + i] = Math.sqrt(sum);
+      } else {
+        a[rowI + j] = sum / a[rowJ + j];
+      }
+    }
+  }
+  return true;
+}
 
 /**
  * Float64 blocked Cholesky, in place. Returns false when A is not numerically
@@ -201,11 +225,109 @@ function scalarEntry(
   c[(rowOff + i) * n + colOff + j] -= s;
 }
 
+export function zeroUpper(a: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) a.fill(0, i * n + i + 1, (i + 1) * n);
+}
+
+/** Inverse of the kb×kb lower-triangular block at (k0, k0) of a (row stride n), float64 kb×kb row-major. */
+function diagonalInverse(a: Float64Array, n: number, k0: number, kb: number): Float64Array {
+  const inv = new Float64Array(kb * kb);
+  for (let i = 0; i < kb; i++) {
+    const rowL = (k0 + i) * n + k0;
+    for (let k = 0; k < i; k++) {
+      const lik = a[rowL + k];
+      if (lik === 0) continue;
+      for (let j = 0; j <= k; j++) inv[i * kb + j] -= lik * inv[k * kb + j];
+    }
+    const scale = 1 / a[rowL + i];
+    for (let j = 0; j < i; j++) inv[i * kb + j] *= scale;
+    inv[i * kb + i] = scale;
+  }
+  return inv;
+}
+
+/** diagonalInverse transposed, as float32. */
+function diagonalInverseTransposed32(a: Float64Array, n: number, k0: number, kb: number): Float32Array {
+  const inv = diagonalInverse(a, n, k0, kb);
+  const out = new Float32Array(kb * kb);
+  for (let i = 0; i < kb; i++) for (let j = 0; j <= i; j++) out[j * kb + i] = inv[i * kb + j];
+  return out;
+}
+
 /**
- * L⁻¹ for lower-triangular L (row-major). When `mixed`, by recursive halving with float32 matMuls
- * (mixedRecursive.ts: X21 = −X22·L21·X11); else right-looking by block rows in float64: X_k = L_kk⁻¹·R_k by
- * forward substitution, then R_i −= L_ik·X_k for the rows below as 4×4 float64 register tiles (nearly all of the
- * O(n³) work), where R starts as the identity.
+ * Mixed-precision blocked Cholesky, in place (see the file comment). Needs an
+ * initialised tfjs backend. Returns false when a diagonal block is not
+ * positive definite — which, unlike the float64 routines, can also mean the
+ * float32 updates lost the smallest eigenvalues (κ beyond ~1e7): callers retry
+ * in float64 before concluding anything about A.
+ * With `keepUpper` the strict upper triangle is left as it was (nothing reads or writes it), so one array holds L
+ * and A for the factor's check (factorChecks.ts's packedFactorDeviation) without a copy of A.
+ */
+export function choleskyMixed(
+  a: Float64Array,
+  n: number,
+  signal?: AbortSignal,
+  sizes: BlockSizes = {},
+  runner: ProductRunner = localProducts,
+  keepUpper = false,
+): boolean {
+  const nb = sizes.block ?? BLOCK_MIXED;
+  const chunk = sizes.chunk ?? CHUNK_MIXED;
+  for (let k0 = 0; k0 < n; k0 += nb) {
+    throwIfAborted(signal);
+    const kb = Math.min(nb, n - k0);
+    if (!factorDiagonalBlock(a, n, k0, kb)) return false;
+    const r0 = k0 + kb;
+    const m = n - r0;
+    if (m === 0) break;
+    // L21 = A21·L11⁻ᵀ as one float32 product.
+    const a21 = new Float32Array(m * kb);
+    for (let r = 0; r < m; r++) {
+      const row = (r0 + r) * n + k0;
+      for (let l = 0; l < kb; l++) a21[r * kb + l] = a[row + l];
+    }
+    const l21 = matMul(a21, m, kb, diagonalInverseTransposed32(a, n, k0, kb), kb);
+    for (let r = 0; r < m; r++) {
+      const row = (r0 + r) * n + k0;
+      for (let l = 0; l < kb; l++) a[row + l] = l21[r * kb + l];
+    }
+    // A22 −= L21·L21ᵀ, lower triangle only, one block column of `chunk` columns per product (the products are
+    // independent: the runner may spread them over two threads).
+    const jobs: ProductJob[] = [];
+    const costs: number[] = [];
+    for (let c0 = 0; c0 < m; c0 += chunk) {
+      const cw = Math.min(chunk, m - c0);
+      const rows = m - c0;
+      const right = transpose(l21.subarray(c0 * kb, (c0 + cw) * kb), cw, kb);
+      jobs.push({ a: { data: l21.slice(c0 * kb), rows, cols: kb }, b: { data: right, rows: kb, cols: cw } });
+      costs.push(rows * cw);
+    }
+    throwIfAborted(signal);
+    runner.run(jobs, costs, signal).forEach((product, j) => {
+      const c0 = j * chunk;
+      const cw = Math.min(chunk, m - c0);
+      for (let r = 0; r < m - c0; r++) {
+        const row = (r0 + c0 + r) * n + r0 + c0;
+        const last = Math.min(r, cw - 1);
+        const src = r * cw;
+        for (let c = 0; c <= last; c++) a[row + c] -= product[src + c];
+      }
+    });
+  }
+  if (!keepUpper) zeroUpper(a, n);
+  return true;
+}
+
+/** Block width of the triangular inverses (the row-by-row diagonal part costs n²·kb/4 in float64 JS). */
+const BLOCK_INVERSE = 128;
+
+/**
+ * L⁻¹ for lower-triangular L (row-major), right-looking by block rows:
+ * X_k = L_kk⁻¹·R_k, then R_i −= L_ik·X_k for the rows below, where R starts
+ * as the identity. When `mixed` both are float32 matMuls (L_kk⁻¹ formed in
+ * float64); else X_k by float64 forward substitution and the update — nearly
+ * all of the O(n³) work — as 4×4 float64 register tiles. The right-hand sides
+ * R are accumulated in float64 either way.
  */
 export function invertLowerBlocked(
   l: Float64Array,
@@ -215,36 +337,68 @@ export function invertLowerBlocked(
   sizes: BlockSizes = {},
   runner: ProductRunner = localProducts,
 ): Float64Array {
-  if (mixed) return invertLowerMixed(l, n, signal, sizes, runner);
-  const nb = sizes.block ?? BLOCK_64;
+  const nb = sizes.block ?? (mixed ? BLOCK_INVERSE : BLOCK_64);
   const x = new Float64Array(n * n);
   for (let i = 0; i < n; i++) x[i * n + i] = 1;
   for (let k0 = 0; k0 < n; k0 += nb) {
     throwIfAborted(signal);
     const kb = Math.min(nb, n - k0);
     const width = k0 + kb; // columns of X_k that can be non-zero
-    // X_k = L_kk⁻¹ R_k by forward substitution over whole rows (contiguous axpys).
-    for (let r = 0; r < kb; r++) {
-      const rowX = (k0 + r) * n;
-      const rowL = (k0 + r) * n + k0;
-      for (let s = 0; s < r; s++) {
-        const lrs = l[rowL + s];
-        if (lrs === 0) continue;
-        const rowS = (k0 + s) * n;
-        for (let j = 0; j < width; j++) x[rowX + j] -= lrs * x[rowS + j];
+    // X_k = L_kk⁻¹ R_k: mixed, one float32 product with L_kk⁻¹ (formed in float64) — X_k is rounded to float32 for
+    // the updates below and for the whitening anyway, and this is the same rounding class as those updates (in
+    // float64 it was half of the routine's time at P = 5000: n²·kb/4 multiply-adds in JS); else by forward
+    // substitution over whole rows (contiguous axpys).
+    let xk: Float32Array | undefined;
+    if (mixed) {
+      const rk = new Float32Array(kb * width);
+      for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) rk[r * width + j] = x[(k0 + r) * n + j];
+      xk = matMul(Float32Array.from(diagonalInverse(l, n, k0, kb)), kb, kb, rk, width);
+      for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) x[(k0 + r) * n + j] = xk[r * width + j];
+    } else {
+      for (let r = 0; r < kb; r++) {
+        const rowX = (k0 + r) * n;
+        const rowL = (k0 + r) * n + k0;
+        for (let s = 0; s < r; s++) {
+          const lrs = l[rowL + s];
+          if (lrs === 0) continue;
+          const rowS = (k0 + s) * n;
+          for (let j = 0; j < width; j++) x[rowX + j] -= lrs * x[rowS + j];
+        }
+        const scale = 1 / l[rowL + r];
+        for (let j = 0; j < width; j++) x[rowX + j] *= scale;
       }
-      const scale = 1 / l[rowL + r];
-      for (let j = 0; j < width; j++) x[rowX + j] *= scale;
     }
     const r0 = k0 + kb;
     const m = n - r0;
     if (m === 0) break;
-    const panel = new Float64Array(m * kb);
-    for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
-    // X_kᵀ packed: row j holds column j of X_k.
-    const xkT = new Float64Array(width * kb);
-    for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) xkT[j * kb + r] = x[(k0 + r) * n + j];
-    subtractProductNT(x, n, r0, 0, panel, m, xkT, width, kb, false);
+    if (xk) {
+      const panel = new Float32Array(m * kb);
+      for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
+      // Two products over the panel's two halves of rows, always (the runner may give them to two threads).
+      const half = Math.ceil(m / 2);
+      const right = { data: xk, rows: kb, cols: width };
+      const halves = runner.run(
+        [
+          { a: { data: panel.subarray(0, half * kb), rows: half, cols: kb }, b: right },
+          { a: { data: panel.slice(half * kb), rows: m - half, cols: kb }, b: right },
+        ],
+        [half, m - half],
+        signal,
+      );
+      for (let r = 0; r < m; r++) {
+        const row = (r0 + r) * n;
+        const update = halves[r < half ? 0 : 1];
+        const src = (r < half ? r : r - half) * width;
+        for (let j = 0; j < width; j++) x[row + j] -= update[src + j];
+      }
+    } else {
+      const panel = new Float64Array(m * kb);
+      for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
+      // X_kᵀ packed: row j holds column j of X_k.
+      const xkT = new Float64Array(width * kb);
+      for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) xkT[j * kb + r] = x[(k0 + r) * n + j];
+      subtractProductNT(x, n, r0, 0, panel, m, xkT, width, kb, false);
+    }
   }
   return x;
 }

@@ -9,10 +9,9 @@
  *   κ·ε).
  * - mixed precision: accepted only when the measured η = ‖L⁻¹AL⁻ᵀ − I‖₂ ≤ 1e-4; then every quadratic
  *   form gᵀ(LLᵀ)⁻¹g (a self-influence) is within η/(1−η) of gᵀA⁻¹g, and refined solves reach 1e-10.
- *   The recursive mixed factor (mixedRecursive.ts), when it does not break down: backward error
- *   ‖L̂L̂ᵀ − A‖max/‖A‖max ≤ 2e-6 (float32 rounding class; the block-column routine it replaced measured 1.2e-7–5.5e-7,
- *   the recursive one 9e-8–1.3e-6 on these matrices at n = 203 and 900). The mixed L⁻¹: within 2e-6 of the largest
- *   entry of the float64 inverse (the old routine 1.9e-7–8e-7, the recursive one 2.2e-7–1.1e-6).
+ *   The mixed factor, when it does not break down: backward error ‖L̂L̂ᵀ − A‖max/‖A‖max ≤ 2e-6 (float32 rounding
+ *   class; measured 1.2e-7–5.5e-7 at n = 203 and 900). The mixed L⁻¹: within 2e-6 of the largest entry of the
+ *   float64 inverse (measured 1.9e-7–8e-7).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -173,14 +172,14 @@ test('mixed precision: factor deviation η bounds every quadratic form gᵀ(LL�
   }
 });
 
-/** Small leaves, squares and inner pieces (every edge of the recursion at N = 203), and the default sizes. */
-const RECURSION_SIZES = [{ block: 16, chunk: 24, inner: 40 }, { block: 32, chunk: 1000 }, {}];
+/** Small blocks and chunks (every edge of the blocking at N = 203), and the default sizes. */
+const MIXED_SIZES = [{ block: 16, chunk: 24 }, { block: 48, chunk: 1000 }, {}];
 
-test('recursive mixed Cholesky: backward error of float32 rounding class (≤ 2e-6), κ = 1e4…1e10', async () => {
+test('mixed Cholesky: backward error of float32 rounding class (≤ 2e-6), κ = 1e4…1e10', async () => {
   await initBackend('wasm');
   for (const kappa of KAPPAS) {
     const a = dampedHessian(N, kappa, 12);
-    for (const sizes of RECURSION_SIZES) {
+    for (const sizes of MIXED_SIZES) {
       const l = Float64Array.from(a);
       const ok = choleskyMixed(l, N, undefined, sizes);
       // A breakdown (the float32 products lost the smallest eigenvalues) is allowed only where κ·2⁻²⁴ ≳ 1: the
@@ -196,14 +195,14 @@ test('recursive mixed Cholesky: backward error of float32 rounding class (≤ 2e
   }
 });
 
-test("recursive mixed L⁻¹ is within 2e-6 of the float64 inverse's largest entry, κ = 1e4…1e10", async () => {
+test("mixed L⁻¹ is within 2e-6 of the float64 inverse's largest entry, κ = 1e4…1e10", async () => {
   await initBackend('wasm');
   for (const kappa of KAPPAS) {
     const l = Float64Array.from(dampedHessian(N, kappa, 13));
     assert.ok(choleskyInPlace(l, N));
     const reference = invertLowerTriangular(l, N);
     const largest = maxAbs(reference);
-    for (const sizes of RECURSION_SIZES) {
+    for (const sizes of MIXED_SIZES) {
       const x = invertLowerBlocked(l, N, true, undefined, sizes);
       assert.ok(isLowerTriangular(x, N));
       const err = maxAbs(x.map((v, i) => v - reference[i])) / largest;
