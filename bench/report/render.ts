@@ -670,7 +670,8 @@ function kernelSection(r: BenchResults): string[] {
         `${k.shape.numClasses}, P ${k.shape.parameters}), synthetic and seeded `) +
       ('(their cost depends on the shapes, not the values). Load still moves ' +
         'these numbers by tens of percent between runs; a share above 100% ' +
-        'means the load fell on the reference calls.'),
+        'means the load fell on the reference calls. Rows run on 2 threads (a helper thread takes part of the ' +
+        "products) are still divided by ONE thread's peak: they may pass 50% or even 100% of it."),
     '',
   );
   const rows = k.rows.map((x) => [

@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { throwIfAborted } from '../cancel';
 import { type DeviationRunner, fastMatMulAvailable } from '../linalg/fastFactor';
-import { MatrixStore, type ProductJob, type ProductRunner } from '../linalg/productJobs';
+import { type MatrixOperand, MatrixStore, type ProductJob, type ProductRunner } from '../linalg/productJobs';
 import { checkMatrixReply, type MatricesTask, type MatrixRequest } from './messages';
 import { errorFromReply, SyncWorker } from './syncWorker';
 
@@ -159,7 +159,7 @@ export class SplitProducts implements ProductRunner, DeviationRunner {
         }
       });
     } else jobs.forEach((_, j) => mine.push(j));
-    const id = theirs.length ? helper!.post({ type: 'products', jobs: theirs.map((j) => jobs[j]) }) : -1;
+    const id = theirs.length ? helper!.post({ type: 'products', jobs: theirs.map((j) => ownBuffers(jobs[j])) }) : -1;
     try {
       for (const j of mine) {
         throwIfAborted(signal);
@@ -225,6 +225,16 @@ export class SplitProducts implements ProductRunner, DeviationRunner {
       release(this.helper);
     }
   }
+}
+
+/**
+ * The job with operands that are views on a larger buffer copied out: posting a view copies its whole buffer (a
+ * caller's reused workspace can be many times the operand).
+ */
+function ownBuffers(job: ProductJob): ProductJob {
+  const own = (o: MatrixOperand): MatrixOperand =>
+    typeof o === 'string' || o.data.byteLength === o.data.buffer.byteLength ? o : { ...o, data: o.data.slice() };
+  return { ...job, a: own(job.a), b: own(job.b) };
 }
 
 /** Runs `body` with a SplitProducts of `threads`, disposed after. */
