@@ -1,11 +1,11 @@
 /**
  * The largest head `auto` (and the fit) factors for exact influence: the
- * user's --max-exact-parameters when given, any head when --method exact asks for
- * it, else predicted from the data's shape (head/exactCost.ts) — no longer a
- * fixed 4000 parameters. Deterministic for a
- * given dataset, options and machine (the memory limit is a share of the total
- * memory, not of what happens to be free), because it is part of the fit's
- * settings and so of the key its saved file is found by.
+ * user's --max-exact-parameters when given, any head when --method exact asks
+ * for it, else predicted from the data's shape (head/exactCost.ts) — no longer
+ * a fixed 4000 parameters. Deterministic for a given dataset, options and
+ * machine (the memory limit is a share of the total memory, not of what
+ * happens to be free), because it is part of the fit's settings and so of the
+ * key its saved file is found by.
  */
 import os from 'node:os';
 import { affordableExactParameters } from '../head/exactCost';
