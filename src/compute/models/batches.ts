@@ -14,6 +14,51 @@ export function gatherRows(x: Float32Array, dims: number, order: Int32Array, sta
   return out;
 }
 
+/**
+ * The same batch as gatherRows, written into `out` (row-major, m × dims) and
+ * `outT` (its transpose, dims × m): the dense trainer multiplies by both and
+ * reuses the two buffers every step.
+ */
+export function gatherRowsAndTransposeInto(
+  x: Float32Array,
+  dims: number,
+  order: Int32Array,
+  start: number,
+  end: number,
+  out: Float32Array,
+  outT: Float32Array,
+): void {
+  const m = end - start;
+  for (let r = 0; r < m; r++) {
+    const src = order[start + r] * dims;
+    const dst = r * dims;
+    for (let c = 0; c < dims; c++) {
+      const v = x[src + c];
+      out[dst + c] = v;
+      outT[c * m + r] = v;
+    }
+  }
+}
+
+/** Labels y[order[start..end)] into `out`, checked as oneHotRows checks them. */
+export function labelsInto(
+  y: Int32Array,
+  numClasses: number,
+  order: Int32Array,
+  start: number,
+  end: number,
+  out: Int32Array,
+): void {
+  for (let r = start; r < end; r++) out[r - start] = checkedLabel(y, numClasses, order[r]);
+}
+
+function checkedLabel(y: Int32Array, numClasses: number, sample: number): number {
+  const label = y[sample];
+  if (!(label >= 0 && label < numClasses))
+    throw new Error(`label ${label} of sample ${sample} is outside 0..${numClasses - 1}`);
+  return label;
+}
+
 /** rows[order[k]] for every k: a batch order over a subset, as rows of the full matrix. */
 export function composeRows(rows: Int32Array, order: Int32Array): Int32Array {
   return Int32Array.from(order, (k) => rows[k]);
@@ -28,12 +73,7 @@ export function oneHotRows(
   end: number,
 ): Float32Array {
   const out = new Float32Array((end - start) * numClasses);
-  for (let r = start; r < end; r++) {
-    const label = y[order[r]];
-    if (!(label >= 0 && label < numClasses))
-      throw new Error(`label ${label} of sample ${order[r]} is outside 0..${numClasses - 1}`);
-    out[(r - start) * numClasses + label] = 1;
-  }
+  for (let r = start; r < end; r++) out[(r - start) * numClasses + checkedLabel(y, numClasses, order[r])] = 1;
   return out;
 }
 
