@@ -7,36 +7,22 @@
 /** Rows order[start..end) of a row-major n × dims matrix, packed. */
 export function gatherRows(x: Float32Array, dims: number, order: Int32Array, start: number, end: number): Float32Array {
   const out = new Float32Array((end - start) * dims);
-  for (let r = start; r < end; r++) {
-    const src = order[r] * dims;
-    out.set(x.subarray(src, src + dims), (r - start) * dims);
-  }
+  gatherRowsInto(x, dims, order, start, end, out);
   return out;
 }
 
-/**
- * The same batch as gatherRows, written into `out` (row-major, m × dims) and
- * `outT` (its transpose, dims × m): the dense trainer multiplies by both and
- * reuses the two buffers every step.
- */
-export function gatherRowsAndTransposeInto(
+/** The same batch as gatherRows, written into the start of `out` (reused step after step). */
+export function gatherRowsInto(
   x: Float32Array,
   dims: number,
   order: Int32Array,
   start: number,
   end: number,
   out: Float32Array,
-  outT: Float32Array,
 ): void {
-  const m = end - start;
-  for (let r = 0; r < m; r++) {
-    const src = order[start + r] * dims;
-    const dst = r * dims;
-    for (let c = 0; c < dims; c++) {
-      const v = x[src + c];
-      out[dst + c] = v;
-      outT[c * m + r] = v;
-    }
+  for (let r = start; r < end; r++) {
+    const src = order[r] * dims;
+    out.set(x.subarray(src, src + dims), (r - start) * dims);
   }
 }
 

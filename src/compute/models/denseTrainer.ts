@@ -23,8 +23,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readFloatsInto } from '../tf/readFloats';
-import { AdamFloat32 } from './adamFloat32';
-import { gatherRowsAndTransposeInto, labelsInto } from './batches';
+import { type AdamArrays, AdamFloat32 } from './adamFloat32';
+import { AdamSimd } from './adamSimd';
+import { gatherRowsInto, labelsInto } from './batches';
 import type { BatchTrainer } from './batchTrainer';
 import type { ModelConfig, NamedArray, TrainingData } from './types';
 
@@ -40,11 +41,19 @@ export interface DenseTrainerSettings {
   decay: number;
 }
 
-/** Row-major rows × cols of src into cols × rows of out. */
+const TILE = 16;
+
+/** Row-major rows × cols of src into cols × rows of out, in tiles (strided writes stay in cache). */
 function transposeInto(src: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) out[c * rows + r] = src[base + c];
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const r1 = Math.min(rows, r0 + TILE);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(cols, c0 + TILE);
+      for (let r = r0; r < r1; r++) {
+        const base = r * cols;
+        for (let c = c0; c < c1; c++) out[c * rows + r] = src[base + c];
+      }
+    }
   }
   return out;
 }
@@ -63,14 +72,16 @@ export class DenseTrainer {
   readonly weights: Float32Array[];
   private readonly widths: readonly number[];
   private readonly layers: number;
-  private readonly adam: AdamFloat32;
+  private readonly adam: AdamArrays;
   private readonly decay: number;
   // Scratch per layer, sized for the largest batch and reused every step.
   /** Pre-activations z_l (hidden layers: bias added; the last: the logits). */
   private readonly z: Float32Array[];
   /** Activations h_l = relu(z_l) of the hidden layers. */
   private readonly h: Float32Array[];
-  private readonly hT: Float32Array[];
+  private readonly dzT: Float32Array[];
+  /** ∂W_lᵀ as the matMul gives it. */
+  private readonly gradT: Float32Array[];
   /** ∂objective/∂z_l. */
   private readonly dz: Float32Array[];
   private readonly grads: Float32Array[];
@@ -88,24 +99,22 @@ export class DenseTrainer {
     this.layers = widths.length - 1;
     if (initial.length !== 2 * this.layers)
       throw new Error(`${initial.length} weight arrays for ${this.layers} layers`);
-    this.weights = initial.map((w, i) => {
+    initial.forEach((w, i) => {
       const l = i >> 1;
       const expected = i % 2 === 0 ? widths[l] * widths[l + 1] : widths[l + 1];
       if (w.length !== expected) throw new Error(`weight array ${i} has ${w.length} values, expected ${expected}`);
-      return Float32Array.from(w);
     });
-    this.adam = new AdamFloat32(
-      this.weights.map((w) => w.length),
-      settings,
-    );
+    this.adam = AdamSimd.create(initial, settings) ?? new AdamFloat32(initial, settings);
+    this.weights = this.adam.weights;
+    this.grads = this.adam.gradients;
     this.decay = f(settings.decay);
     const out = widths.slice(1);
     this.z = out.map((w) => new Float32Array(batchSize * w));
     this.dz = out.map((w) => new Float32Array(batchSize * w));
     const hidden = widths.slice(1, -1);
     this.h = hidden.map((w) => new Float32Array(batchSize * w));
-    this.hT = hidden.map((w) => new Float32Array(batchSize * w));
-    this.grads = this.weights.map((w) => new Float32Array(w.length));
+    this.dzT = out.map((w) => new Float32Array(batchSize * w));
+    this.gradT = this.weights.filter((_, i) => i % 2 === 0).map((w) => new Float32Array(w.length));
     this.wT = this.weights.filter((_, i) => i % 2 === 0 && i > 0).map((w) => new Float32Array(w.length));
     const classes = widths[this.layers];
     this.exps = new Float32Array(batchSize * classes);
@@ -115,39 +124,41 @@ export class DenseTrainer {
   }
 
   /**
-   * One Adam step on a batch of m samples: x row-major [m, dims], xT the same
-   * batch transposed [dims, m], labels the class of each row. Returns the
+   * One Adam step on a batch of m samples: x row-major [m, dims], labels the
+   * class of each row. Returns the
    * objective before the step (mean cross-entropy + decay·Σθ²).
    */
-  step(x: Float32Array, xT: Float32Array, labels: Int32Array, m: number): number {
+  step(x: Float32Array, labels: Int32Array, m: number): number {
     const { widths, layers } = this;
     let ce: number;
     try {
       // Forward: z_l = h_{l−1}·W_l + b_l, h_l = relu(z_l); the last z is the logits.
       let input = this.upload(x, m, widths[0]);
+      const inputs = [input];
       for (let l = 0; l < layers; l++) {
         const cols = widths[l + 1];
         const z = this.read(tf.matMul(input, this.upload(this.weights[2 * l], widths[l], cols)), this.z[l]);
         const b = this.weights[2 * l + 1];
-        for (let i = 0; i < m * cols; i++) z[i] = f(z[i] + b[i % cols]);
+        for (let r = 0; r < m; r++) for (let c = 0, i = r * cols; c < cols; c++, i++) z[i] = f(z[i] + b[c]);
         if (l < layers - 1) {
           const h = this.h[l];
           for (let i = 0; i < m * cols; i++) h[i] = z[i] > 0 ? z[i] : 0;
           input = this.upload(h, m, cols);
+          inputs.push(input);
         }
       }
       ce = this.lossGradient(labels, m);
 
       // Backward: ∂W_l = h_{l−1}ᵀ·∂z_l, ∂b_l = column sums of ∂z_l, ∂h_{l−1} = ∂z_l·W_lᵀ.
+      // ∂W_l is formed as (∂z_lᵀ·h_{l−1})ᵀ: the same dot products, each summed over the batch in the same order
+      // (the test compares), without transposing the batch (m × 784 for MNIST; ∂z_l is m × 128).
       for (let l = layers - 1; l >= 0; l--) {
         const rows = widths[l];
         const cols = widths[l + 1];
         const dz = this.upload(this.dz[l], m, cols);
-        const inputT =
-          l === 0
-            ? this.upload(xT, rows, m)
-            : this.upload(transposeInto(this.h[l - 1], m, rows, this.hT[l - 1]), rows, m);
-        this.read(tf.matMul(inputT, dz), this.grads[2 * l]);
+        const dzT = this.upload(transposeInto(this.dz[l], m, cols, this.dzT[l]), cols, m);
+        const gradT = this.read(tf.matMul(dzT, inputs[l]), this.gradT[l]);
+        transposeInto(gradT, cols, rows, this.grads[2 * l]);
         columnSums(this.dz[l], m, cols, this.grads[2 * l + 1]);
         if (l === 0) break;
         const wT = this.upload(transposeInto(this.weights[2 * l], rows, cols, this.wT[l - 1]), cols, rows);
@@ -162,7 +173,7 @@ export class DenseTrainer {
     }
 
     this.adam.beginStep();
-    const squares = this.weights.map((w, k) => this.adam.update(k, w, this.grads[k]));
+    const squares = this.weights.map((_, k) => this.adam.update(k));
     this.adam.endStep();
     // tf.addN over the arrays' sums, in order.
     let norm = squares[0];
@@ -226,8 +237,8 @@ export class DenseTrainer {
 }
 
 /**
- * The BatchTrainer over a DenseTrainer: gathers each batch (and its
- * transpose) into buffers reused every step. `hidden` are the ReLU layers'
+ * The BatchTrainer over a DenseTrainer: gathers each batch into a buffer
+ * reused every step. `hidden` are the ReLU layers'
  * widths ([] for logistic regression).
  */
 export function createDenseTrainer(
@@ -247,14 +258,12 @@ export function createDenseTrainer(
     },
   );
   const x = new Float32Array(batchSize * data.dims);
-  const xT = new Float32Array(batchSize * data.dims);
   const labels = new Int32Array(batchSize);
   return {
     step(xOrder, order, start, end) {
-      const m = end - start;
-      gatherRowsAndTransposeInto(data.x, data.dims, xOrder, start, end, x, xT);
+      gatherRowsInto(data.x, data.dims, xOrder, start, end, x);
       labelsInto(data.y, data.numClasses, order, start, end, labels);
-      return trainer.step(x, xT, labels, m);
+      return trainer.step(x, labels, end - start);
     },
     values: () => trainer.weights.map((w) => Float32Array.from(w)),
     dispose: () => undefined,
