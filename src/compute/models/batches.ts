@@ -7,11 +7,42 @@
 /** Rows order[start..end) of a row-major n × dims matrix, packed. */
 export function gatherRows(x: Float32Array, dims: number, order: Int32Array, start: number, end: number): Float32Array {
   const out = new Float32Array((end - start) * dims);
+  gatherRowsInto(x, dims, order, start, end, out);
+  return out;
+}
+
+/** The same batch as gatherRows, written into the start of `out` (reused step after step). */
+export function gatherRowsInto(
+  x: Float32Array,
+  dims: number,
+  order: Int32Array,
+  start: number,
+  end: number,
+  out: Float32Array,
+): void {
   for (let r = start; r < end; r++) {
     const src = order[r] * dims;
     out.set(x.subarray(src, src + dims), (r - start) * dims);
   }
-  return out;
+}
+
+/** Labels y[order[start..end)] into `out`, checked as oneHotRows checks them. */
+export function labelsInto(
+  y: Int32Array,
+  numClasses: number,
+  order: Int32Array,
+  start: number,
+  end: number,
+  out: Int32Array,
+): void {
+  for (let r = start; r < end; r++) out[r - start] = checkedLabel(y, numClasses, order[r]);
+}
+
+function checkedLabel(y: Int32Array, numClasses: number, sample: number): number {
+  const label = y[sample];
+  if (!(label >= 0 && label < numClasses))
+    throw new Error(`label ${label} of sample ${sample} is outside 0..${numClasses - 1}`);
+  return label;
 }
 
 /** rows[order[k]] for every k: a batch order over a subset, as rows of the full matrix. */
@@ -28,12 +59,7 @@ export function oneHotRows(
   end: number,
 ): Float32Array {
   const out = new Float32Array((end - start) * numClasses);
-  for (let r = start; r < end; r++) {
-    const label = y[order[r]];
-    if (!(label >= 0 && label < numClasses))
-      throw new Error(`label ${label} of sample ${order[r]} is outside 0..${numClasses - 1}`);
-    out[(r - start) * numClasses + label] = 1;
-  }
+  for (let r = start; r < end; r++) out[(r - start) * numClasses + checkedLabel(y, numClasses, order[r])] = 1;
   return out;
 }
 

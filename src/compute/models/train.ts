@@ -11,11 +11,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { throwIfAborted } from '../cancel';
 import { createRng, deriveSeed, permutation } from '../random';
 import { initBackend } from '../tf/backend';
-import { softmaxCrossEntropy } from '../tf/secondOrderGradients';
-import { composeRows, gatherRows, oneHotRows } from './batches';
+import { composeRows } from './batches';
 import { createBody } from './body';
+import { createDenseTrainer } from './denseTrainer';
 import { glorotNormal, zeros } from './init';
-import { joinHead, networkLogits, squaredNorm } from './network';
+import { joinHead } from './network';
+import { createTapeTrainer } from './tapeTrainer';
 import type { Checkpoint, ModelConfig, NamedArray, TrainedNetwork, TrainingData, TrainProgress } from './types';
 
 export { computeFeatures, predictProbabilities } from './inference';
@@ -34,6 +35,19 @@ export interface TrainOptions {
    * on the one shared feature matrix instead of a copy of its rows.
    */
   rows?: Int32Array;
+  /**
+   * Which trainer takes the Adam steps: 'tape' the general one (tfjs autodiff
+   * + tf.train.adam), 'dense' the hand-written one for dense ReLU networks on
+   * wasm (an error elsewhere). By default dense networks on wasm take
+   * 'dense', which gives the same weights bit for bit (the tests compare them).
+   */
+  trainer?: 'tape' | 'dense';
+}
+
+/** The hidden widths when the network is dense ReLU layers (or none) under the softmax head, else undefined. */
+function denseReluWidths(config: ModelConfig): readonly number[] | undefined {
+  if (config.kind === 'logreg') return [];
+  return config.kind === 'mlp' ? config.hidden : undefined;
 }
 
 export async function trainNetwork(
@@ -54,20 +68,18 @@ export async function trainNetwork(
     glorotNormal(initRng, 'head.kernel', [featureDim, numClasses], featureDim, numClasses),
     zeros('head.bias', [numClasses]),
   ];
-  const variables = initial.map((a) => {
-    const value = tf.tensor(a.data, a.shape);
-    const variable = tf.variable(value, true);
-    value.dispose();
-    return variable;
-  });
-  const optimizer = tf.train.adam(config.learningRate);
-  const orderRng = createRng(deriveSeed(config.seed, 'order'));
   const batchSize = Math.max(1, Math.min(Math.floor(config.batchSize), data.n));
-  const decay = config.weightDecay / 2;
+  const hidden = opts.trainer !== 'tape' && tf.getBackend() === 'wasm' ? denseReluWidths(config) : undefined;
+  if (opts.trainer === 'dense' && !hidden)
+    throw new Error(`the dense trainer needs an MLP or logreg on wasm, not ${config.kind} on ${tf.getBackend()}`);
+  const trainer = hidden
+    ? createDenseTrainer(initial, data, config, hidden, batchSize)
+    : createTapeTrainer(body, initial, data, config);
+  const orderRng = createRng(deriveSeed(config.seed, 'order'));
 
   const nBody = shapes.length;
   const snapshot = () => {
-    const values = variables.map((v) => new Float32Array(v.dataSync()));
+    const values = trainer.values();
     return {
       body: shapes.map((s, i): NamedArray => ({ name: s.name, shape: [...s.shape], data: values[i] })),
       head: joinHead(values[nBody], values[nBody + 1]),
@@ -83,24 +95,7 @@ export async function trainNetwork(
       for (let start = 0; start < data.n; start += batchSize) {
         throwIfAborted(opts.signal);
         const end = Math.min(data.n, start + batchSize);
-        const xb = gatherRows(data.x, data.dims, xOrder, start, end);
-        const yb = oneHotRows(data.y, numClasses, order, start, end);
-        const m = end - start;
-        const cost = tf.tidy(() => {
-          const x = tf.tensor2d(xb, [m, data.dims]);
-          const y = tf.tensor2d(yb, [m, numClasses]);
-          const objective = optimizer.minimize(
-            () => {
-              const ce = softmaxCrossEntropy(networkLogits(body, variables, x), y, 'mean');
-              return tf.add(ce, tf.mul(decay, squaredNorm(variables))) as tf.Scalar;
-            },
-            true,
-            variables,
-          );
-          return objective ?? tf.scalar(Number.NaN);
-        });
-        objectiveSum += cost.dataSync()[0] * m;
-        cost.dispose();
+        objectiveSum += trainer.step(xOrder, order, start, end) * (end - start);
         // Let a cancel message (or anything else queued) run between batches.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
@@ -127,8 +122,7 @@ export async function trainNetwork(
       ...(opts.checkpoints ? { checkpoints } : {}),
     };
   } finally {
-    for (const v of variables) v.dispose();
-    optimizer.dispose();
+    trainer.dispose();
   }
 }
 
