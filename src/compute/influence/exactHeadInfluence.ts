@@ -16,7 +16,8 @@
  * alone, so the results are the same bytes with one thread or two.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { invertLowerBlocked } from '../linalg/blockedCholesky';
+import { invertLowerBlocked, invertLowerPacked } from '../linalg/blockedCholesky';
+import { packLower } from '../linalg/packedLower';
 import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
 import { readAndDispose, transpose } from '../linalg/matmul';
 import type { LowerProduct } from '../linalg/triangularProduct';
@@ -60,10 +61,13 @@ export function computeExactHeadInfluence(input: ExactInfluenceInput): Influence
   const threads = input.threads ?? defaultThreads(exactInfluenceMacs(p, input.train.n, input.test.n));
   return withSplitProducts(threads, (split) => {
     // L⁻¹ is rounded to float32 for the whitening products anyway; its O(P³) update runs as float32
-    // matMuls (right-hand sides accumulated in float64) when the head is large enough to pay.
+    // matMuls (right-hand sides accumulated in float64) when the head is large enough to pay. Packed by rows: its
+    // upper half is zeros, and at the stage's peak it is held beside the factor (packedLower.ts).
     const mixed = p >= MIXED_PRECISION.minSize && fastMatMulAvailable();
-    const inverseFactor = Float32Array.from(invertLowerBlocked(input.factor, p, mixed, input.signal, {}, split));
-    // Wᵀ = L⁻¹·Gᵀ: column r is L⁻¹ g_r.
+    const inverseFactor = mixed
+      ? invertLowerPacked(input.factor, p, input.signal, {}, split)
+      : packLower(invertLowerBlocked(input.factor, p, false, input.signal, {}, split), p);
+    // Wᵀ = L⁻¹·Gᵀ: column r is L⁻¹ g_r. The packed inverse moves to the helper.
     split.putLower('whitening', inverseFactor, p);
     return influenceFromWhitening(input, p, split);
   });
