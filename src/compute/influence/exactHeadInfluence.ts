@@ -73,6 +73,19 @@ export function computeExactHeadInfluence(input: ExactInfluenceInput): Influence
   });
 }
 
+/** Most floats of one block's gradients (32 MB). */
+const BLOCK_FLOATS = 2 ** 23;
+
+/**
+ * Training rows per block: 2048, fewer for wide heads so that one block's gradients stay at BLOCK_FLOATS (a block's
+ * gradients, their whitening and its copies in both backends' heaps are live at once: at P = 7850 and 2048 rows each
+ * is 63 MB). The scores do not depend on it: every entry is one matMul's dot product over P whatever the columns
+ * beside it, and the top k takes the rows in the same order.
+ */
+function defaultBlockRows(p: number): number {
+  return Math.max(1, Math.min(2048, Math.floor(BLOCK_FLOATS / p)));
+}
+
 /** Block boundaries over n rows: an even number of blocks of at most `most` rows (two threads take turns). */
 function rowBlocks(n: number, most: number): number[] {
   const count = 2 * Math.ceil(n / (2 * most));
@@ -120,7 +133,7 @@ function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: Sp
   }
   const testTensor = scoring ? split.local.tensor(split.ref('test')) : undefined;
 
-  const starts = rowBlocks(train.n, input.blockSize ?? 2048);
+  const starts = rowBlocks(train.n, input.blockSize ?? defaultBlockRows(p));
   const gradientsOf = (b: number) => {
     const out = new Float32Array((starts[b + 1] - starts[b]) * p);
     perSampleGradientsTransposed(train, shape, input.trainProbs, starts[b], starts[b + 1], out);

@@ -118,11 +118,11 @@ export class SplitProducts implements ProductRunner, DeviationRunner {
     return this.helper !== undefined;
   }
 
-  /** Keeps a matrix on both sides (the helper gets a copy). */
+  /** Keeps a matrix on both sides. `data` is moved to the helper, not copied: the caller must not use it afterwards. */
   put(name: string, data: Float32Array, rows: number, cols: number): void {
     this.local.put(this.prefix + name, data, rows, cols);
     this.names.add(name);
-    this.helper?.post({ type: 'put', name: this.prefix + name, data, rows, cols });
+    this.helper?.post({ type: 'put', name: this.prefix + name, data, rows, cols }, [data.buffer as ArrayBuffer]);
   }
 
   /**
