@@ -6,11 +6,12 @@
  *
  * Work, in floating-point operations, for P head parameters, C classes, n
  * training and m test samples, and the rate each runs at:
- *   Hessian formation   (Newton steps) · n·P²·(1 + 1/C)   (C(C+1)/2 Gram products Φ̃ᵀdiag(a)Φ̃, D = P/C)   hessianGflops
- *   factorisation       (Newton steps) · P³/3                                                            factorGflops
- *   L⁻¹                 P³/3                                                                             inverseGflops
- *   whitening           2·(n + m)·P² · WHITENING_SHARE (products with L⁻¹ skipping its zero half)        streamGflops
- *   scores              2·n·m·P  (reported, not budgeted: any method explaining all m test samples pays it) streamGflops
+ *   Hessian formation   (Newton steps) · n·P²·(1 + 1/C), C(C+1)/2 Gram products Φ̃ᵀdiag(a)Φ̃    hessianGflops
+ *   factorisation       (Newton steps) · P³/3                                          factorGflops
+ *   L⁻¹                 P³/3                                                           inverseGflops
+ *   whitening           2·(n + m)·P² · WHITENING_SHARE (L⁻¹'s zero half skipped)       streamGflops
+ *   scores              2·n·m·P                                                        streamGflops
+ * (the scores are reported, not budgeted: any method explaining all m test samples pays them)
  * The rates are fixed reference figures (deterministic: the fit's settings,
  * and so its cache key, must not depend on how busy the machine was), fitted
  * to the stage times of exact MNIST logistic regression (P = 7850) on a quiet

@@ -142,7 +142,10 @@ export function provisionalDampedCholesky(
         }
         return float64DampedCholesky(restore(), n, minDamping, signal);
       };
-      if (!checker) return settledAlready(verdict(packedFactorDeviation(work, diagonal, n, CHECK_STEPS, signal)), matrix, restore);
+      if (!checker) {
+        const deviation = packedFactorDeviation(work, diagonal, n, CHECK_STEPS, signal);
+        return settledAlready(verdict(deviation), matrix, restore);
+      }
       const wait = checker.startDeviation(work, diagonal, n, CHECK_STEPS);
       let settled: FastDampedCholesky | undefined;
       const settle = () => (settled ??= verdict(wait(signal)));
