@@ -5,19 +5,36 @@
  * into the results (influence.details) so a user sees why.
  *
  * Work, in floating-point operations, for P head parameters, C classes, n
- * training and m test samples:
- *   Hessian formation   (Newton steps) · n·P²·(1 + 1/C)   (C(C+1)/2 Gram products Φ̃ᵀdiag(a)Φ̃, D = P/C)
- *   factorisation       (Newton steps) · P³/3
- *   L⁻¹                 P³/3
- *   whitening           2·(n + m)·P²       (dense products with L⁻ᵀ)
- *   scores              2·n·m·P            (reported, not budgeted: any method explaining all m test samples pays it)
- * all on the matMul at a fixed reference rate (deterministic: the fit's settings,
- * and so its cache key, must not depend on how busy the machine was). The
- * float64 fallback (κ too large for mixed precision) runs the factorisation in
- * JS at float64Gflops: reported beside, not budgeted (most heads factor mixed).
+ * training and m test samples, and the rate each runs at:
+ *   Hessian formation   (Newton steps) · n·P²·(1 + 1/C), C(C+1)/2 Gram products Φ̃ᵀdiag(a)Φ̃    hessianGflops
+ *   factorisation       (Newton steps) · P³/3                                          factorGflops
+ *   L⁻¹                 P³/3                                                           inverseGflops
+ *   whitening           2·(n + m)·P² · WHITENING_SHARE (L⁻¹'s zero half skipped)       streamGflops
+ *   scores              2·n·m·P                                                        streamGflops
+ * (the scores are reported, not budgeted: any method explaining all m test samples pays them)
+ * The rates are fixed reference figures (deterministic: the fit's settings,
+ * and so its cache key, must not depend on how busy the machine was), fitted
+ * to the stage times of exact MNIST logistic regression (P = 7850) on a quiet
+ * 2-core machine, bench/results/REPORT.md §1 at main ad3bd06: 1k samples
+ * hessian 17.5 s, influence 13.1 s; 5k samples 21.4 s and 24.8 s. The
+ * difference of the two sizes gives the n-proportional rates (Hessian
+ * formation ≈ 56, whitening and scores ≈ 29 GFLOP/s, both on two threads), the
+ * 1k stages then the factor (with its check and the Newton steps: ≈ 10) and
+ * L⁻¹ (≈ 15). Until then every term ran at a one-core 12 GFLOP/s and the
+ * whitening was counted dense: 175 s predicted for 10k samples where the whole
+ * run took 78 s. The float64 fallback (κ too large for mixed precision) runs
+ * the factorisation in JS at float64Gflops: reported beside, not budgeted (most
+ * heads factor mixed).
  *
- * Memory: the float64 Hessian, the damped copy being factored, the factor, L⁻¹
- * (float64 while it is built) and its float32 transpose, ≈ 36 bytes per entry.
+ * Memory: the P² arrays at the run's peak, which is in the influence stage: the
+ * factor (float64, 8 bytes per entry), L⁻¹ while it is built (packed rows:
+ * 4 bytes of float64, then 2 of float32) and the whitening's float32 pieces in
+ * both threads' backends (≈ 2.25 bytes each), and the products' transients.
+ * (The Hessian stage holds the Hessian factored in place, 8 bytes, plus its
+ * products.) Measured: exact MNIST logreg 10k (P = 7850) peaked at 1,745 MB,
+ * i.e. 16 bytes per entry beside the run's other terms (memoryEstimate.ts);
+ * 18 keeps a margin. It was 36 before L⁻¹ was packed and the Hessian factored
+ * in place (peak 2,134 MB).
  */
 
 /** Budget and reference rates, in one object so they can move to an option table unchanged. */
@@ -26,14 +43,23 @@ export const EXACT_COST = {
   budgetSeconds: 300,
   /** Largest share of the memory limit the head's matrices may take. */
   memoryShare: 0.5,
-  /** Reference float32 matMul rate (wasm SIMD on one core, PLATFORM.md: 10–25 GFLOP/s). */
-  matMulGflops: 12,
+  /** Hessian formation: float32 Gram products on both threads. */
+  hessianGflops: 50,
+  /** Mixed-precision factorisation, with its check and the polish's Newton steps. */
+  factorGflops: 10,
+  /** Mixed-precision L⁻¹. */
+  inverseGflops: 15,
+  /** Whitening and train × test scores: float32 products on both threads. */
+  streamGflops: 29,
   /** Float64 blocked JS kernels (blockedCholesky.ts). */
   float64Gflops: 2,
   /** Times the head's Hessian is formed and factored (polishHead: once, unless its Newton steps stall). */
   hessians: 1,
-  bytesPerEntry: 36,
+  bytesPerEntry: 18,
 };
+
+/** Share of the dense whitening products the triangular ones cost (triangularProduct.ts: 56% with 8 blocks). */
+const WHITENING_SHARE = 0.56;
 
 export interface ExactCostInput {
   parameters: number;
@@ -64,14 +90,17 @@ export function predictExactCost(s: ExactCostInput): ExactCostPrediction {
   const hessian = steps * s.nTrain * p * p * (1 + 1 / c);
   const factor = (steps * p * p * p) / 3;
   const inverse = (p * p * p) / 3;
-  const whiten = 2 * (s.nTrain + s.nTest) * p * p;
+  const whiten = 2 * (s.nTrain + s.nTest) * p * p * WHITENING_SHARE;
   const scores = 2 * s.nTrain * s.nTest * p;
-  const rate = EXACT_COST.matMulGflops * 1e9;
-  const onMatMul = (hessian + inverse + whiten) / rate;
+  const seconds = (flops: number, gflops: number) => flops / (gflops * 1e9);
+  const besideFactor =
+    seconds(hessian, EXACT_COST.hessianGflops) +
+    seconds(inverse, EXACT_COST.inverseGflops) +
+    seconds(whiten, EXACT_COST.streamGflops);
   return {
-    seconds: onMatMul + factor / rate,
-    float64Seconds: onMatMul + factor / (EXACT_COST.float64Gflops * 1e9),
-    scoreSeconds: scores / rate,
+    seconds: besideFactor + seconds(factor, EXACT_COST.factorGflops),
+    float64Seconds: besideFactor + seconds(factor, EXACT_COST.float64Gflops),
+    scoreSeconds: seconds(scores, EXACT_COST.streamGflops),
     bytes: EXACT_COST.bytesPerEntry * p * p,
   };
 }

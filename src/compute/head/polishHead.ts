@@ -21,6 +21,7 @@
  * Hessian-vector products are split over the training rows between the threads.
  */
 import { throwIfAborted } from '../cancel';
+import { zeroUpper } from '../linalg/blockedCholesky';
 import { operatorDeviation } from '../linalg/factorChecks';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import {
@@ -180,11 +181,19 @@ function polishOnce(
       reuse ??
       headHessian(data, shape, probs, l2, signal, (done, total) => options.onProgress?.(done, total, message), split);
     reuse = undefined;
-    const f = provisionalDampedCholesky(hessian, p, options.minDamping ?? 0, signal, { runner: split, checker });
-    return { hessian, ...f, deviation: NaN, formedAtHead: true, used: false };
+    // Factored in place: the Hessian stays readable in the factor's array (its upper triangle and diagonal) for the
+    // steps' refinement and for a factor that fails its check, and is not held twice.
+    const f = provisionalDampedCholesky(hessian, p, options.minDamping ?? 0, signal, {
+      runner: split,
+      checker,
+      inPlace: true,
+    });
+    return { ...f, deviation: NaN, formedAtHead: true, used: false };
   };
   let current = factorHere('forming the Hessian');
-  const first = current.hessian;
+  // The first Hessian, for the second run when a check fails: made whole again from its factor's array, which is no
+  // longer in use then.
+  const first = current.restore;
   /**
    * Waits for the current factor's check and keeps the factor it settles on; false when that is another factor and
    * a step was taken with this one.
@@ -199,7 +208,7 @@ function polishOnce(
   const maxSteps = options.maxSteps ?? 6;
   while (gradNorm > tolerance && steps < maxSteps) {
     // A mixed-precision factor is refined against its Hessian here: each step solves that Hessian exactly.
-    const direction = dampedSolve(current.hessian, p, current, grad);
+    const direction = dampedSolve(current.matrix, p, current, grad);
     current.used = true;
     // Damped Newton: halve until the objective does not increase.
     let step = 1;
@@ -227,7 +236,7 @@ function polishOnce(
     current.formedAtHead = false;
     // The factor of an earlier point converges linearly; when that stops paying, form the Hessian here.
     if (gradNorm > tolerance && steps < maxSteps && gradNorm > 0.1 * before) {
-      if (!passed()) return first;
+      if (!passed()) return first();
       current = factorHere('forming the Hessian again (the steps stalled)');
     }
   }
@@ -236,22 +245,24 @@ function polishOnce(
   const nearbyTolerance = options.nearbyTolerance ?? (expensive ? NEARBY_HESSIAN_TOLERANCE : MIXED_PRECISION.tolerance);
   let deviation: number;
   if (current.formedAtHead) {
-    if (!passed()) return first;
+    if (!passed()) return first();
     deviation = current.deviation;
   } else {
     // Ĥ = H(head) + δI against the factor of the Hessian where it was formed, its products on both threads once
     // the helper has checked that factor against that Hessian (it answers in order: waiting for the check first
     // loses nothing).
-    if (!passed()) return first;
+    if (!passed()) return first();
     const apply = dampedHessianProduct(data, shape, probs, l2, current.damping, split, signal);
     deviation = operatorDeviation(apply, current.factor, p, DEVIATION_STEPS, signal);
     if (deviation > nearbyTolerance) {
       current = factorHere('forming the Hessian at the optimum');
-      if (!passed()) return first;
+      if (!passed()) return first();
       deviation = current.deviation;
     }
   }
   const { factor, damping, precision } = current;
+  // The factor's contract from here on: zeros above the diagonal (in place, the Hessian was kept there until now).
+  zeroUpper(factor, p);
   return {
     head,
     probs,

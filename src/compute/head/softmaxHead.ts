@@ -202,7 +202,9 @@ export function headHessian(
   const d = f + 1;
   const p = d * c;
   const n = data.n;
-  const hessian = new Float64Array(p * p);
+  // In shared memory on two threads: the polish factors it in place while the helper checks the factor
+  // (linalg/fastFactor.ts), which needs both threads to see the one array.
+  const hessian = split.parallel ? new Float64Array(new SharedArrayBuffer(8 * p * p)) : new Float64Array(p * p);
   const ranges = hessianRowRanges(n, p);
   // Per row range: Φ̃ᵀ (D × rows) and Φ̃ (rows × D), with the bias column of ones appended.
   ranges.forEach(([start, end], r) => {

@@ -16,7 +16,8 @@
  * alone, so the results are the same bytes with one thread or two.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { invertLowerBlocked } from '../linalg/blockedCholesky';
+import { invertLowerBlocked, invertLowerPacked } from '../linalg/blockedCholesky';
+import { packLower } from '../linalg/packedLower';
 import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
 import { readAndDispose, transpose } from '../linalg/matmul';
 import type { LowerProduct } from '../linalg/triangularProduct';
@@ -60,13 +61,29 @@ export function computeExactHeadInfluence(input: ExactInfluenceInput): Influence
   const threads = input.threads ?? defaultThreads(exactInfluenceMacs(p, input.train.n, input.test.n));
   return withSplitProducts(threads, (split) => {
     // L⁻¹ is rounded to float32 for the whitening products anyway; its O(P³) update runs as float32
-    // matMuls (right-hand sides accumulated in float64) when the head is large enough to pay.
+    // matMuls (right-hand sides accumulated in float64) when the head is large enough to pay. Packed by rows: its
+    // upper half is zeros, and at the stage's peak it is held beside the factor (packedLower.ts).
     const mixed = p >= MIXED_PRECISION.minSize && fastMatMulAvailable();
-    const inverseFactor = Float32Array.from(invertLowerBlocked(input.factor, p, mixed, input.signal, {}, split));
-    // Wᵀ = L⁻¹·Gᵀ: column r is L⁻¹ g_r.
+    const inverseFactor = mixed
+      ? invertLowerPacked(input.factor, p, input.signal, {}, split)
+      : packLower(invertLowerBlocked(input.factor, p, false, input.signal, {}, split), p);
+    // Wᵀ = L⁻¹·Gᵀ: column r is L⁻¹ g_r. The packed inverse moves to the helper.
     split.putLower('whitening', inverseFactor, p);
     return influenceFromWhitening(input, p, split);
   });
+}
+
+/** Most floats of one block's gradients (32 MB). */
+const BLOCK_FLOATS = 2 ** 23;
+
+/**
+ * Training rows per block: 2048, fewer for wide heads so that one block's gradients stay at BLOCK_FLOATS (a block's
+ * gradients, their whitening and its copies in both backends' heaps are live at once: at P = 7850 and 2048 rows each
+ * is 63 MB). The scores do not depend on it: every entry is one matMul's dot product over P whatever the columns
+ * beside it, and the top k takes the rows in the same order.
+ */
+function defaultBlockRows(p: number): number {
+  return Math.max(1, Math.min(2048, Math.floor(BLOCK_FLOATS / p)));
 }
 
 /** Block boundaries over n rows: an even number of blocks of at most `most` rows (two threads take turns). */
@@ -116,7 +133,7 @@ function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: Sp
   }
   const testTensor = scoring ? split.local.tensor(split.ref('test')) : undefined;
 
-  const starts = rowBlocks(train.n, input.blockSize ?? 2048);
+  const starts = rowBlocks(train.n, input.blockSize ?? defaultBlockRows(p));
   const gradientsOf = (b: number) => {
     const out = new Float32Array((starts[b + 1] - starts[b]) * p);
     perSampleGradientsTransposed(train, shape, input.trainProbs, starts[b], starts[b + 1], out);

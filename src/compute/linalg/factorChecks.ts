@@ -36,6 +36,52 @@ function symmetricTimes(a: Float64Array, n: number, x: Float64Array, out: Float6
 }
 
 /**
+ * A symmetric matrix held as the strict upper triangle of `upper` (row-major n × n, whatever its lower triangle
+ * holds: the factor, when it was computed in place) and its diagonal apart.
+ */
+export interface UpperSymmetric {
+  upper: Float64Array;
+  diagonal: Float64Array;
+}
+
+/** Rows per pass of upperTimesInOrder: their entries left of the block are read 8 adjacent doubles at a time. */
+const ROW_BLOCK = 8;
+
+/**
+ * symmetricTimes for A given as UpperSymmetric, each row's terms summed in the same order (k = 0…n−1) from the
+ * same values — the same bytes as symmetricTimes on the full matrix (A is exactly symmetric). Entries left of the
+ * diagonal are read down the columns of the upper triangle, for ROW_BLOCK rows at once.
+ */
+function upperTimesInOrder(a: UpperSymmetric, n: number, x: Float64Array, out: Float64Array, shift = 0): void {
+  const { upper: u, diagonal } = a;
+  const sums = new Float64Array(ROW_BLOCK);
+  for (let i0 = 0; i0 < n; i0 += ROW_BLOCK) {
+    const rows = Math.min(ROW_BLOCK, n - i0);
+    for (let r = 0; r < rows; r++) sums[r] = shift * x[i0 + r];
+    for (let k = 0; k < i0; k++) {
+      const from = k * n + i0;
+      const xk = x[k];
+      for (let r = 0; r < rows; r++) sums[r] += u[from + r] * xk;
+    }
+    for (let r = 0; r < rows; r++) {
+      const i = i0 + r;
+      let s = sums[r];
+      for (let k = i0; k < i; k++) s += u[k * n + i] * x[k];
+      s += diagonal[i] * x[i];
+      const row = i * n;
+      for (let k = i + 1; k < n; k++) s += u[row + k] * x[k];
+      out[i] = s;
+    }
+  }
+}
+
+/** (A + shift·I)·x for A full or UpperSymmetric. */
+function times(a: Float64Array | UpperSymmetric, n: number, x: Float64Array, out: Float64Array, shift: number): void {
+  if (a instanceof Float64Array) symmetricTimes(a, n, x, out, shift);
+  else upperTimesInOrder(a, n, x, out, shift);
+}
+
+/**
  * η ≈ ‖L⁻¹·A·L⁻ᵀ − I‖₂, the deviation of a factor from the matrix it stands
  * for, by power iteration (float64, three O(n²) passes per step). With
  * F = L⁻¹AL⁻ᵀ − I and w = L⁻¹g, gᵀA⁻¹g = wᵀ(I + F)⁻¹w, so every self-influence
@@ -125,7 +171,7 @@ function normalise(v: Float64Array): number {
  * changes x at float64 resolution.
  */
 export function refinedCholeskySolve(
-  a: Float64Array,
+  a: Float64Array | UpperSymmetric,
   l: Float64Array,
   n: number,
   b: ArrayLike<number>,
@@ -137,7 +183,7 @@ export function refinedCholeskySolve(
   backwardInPlace(l, n, x);
   const r = new Float64Array(n);
   for (let step = 0; step < maxSteps; step++) {
-    symmetricTimes(a, n, x, r, shift);
+    times(a, n, x, r, shift);
     for (let i = 0; i < n; i++) r[i] = b[i] - r[i];
     forwardInPlace(l, n, r);
     backwardInPlace(l, n, r);

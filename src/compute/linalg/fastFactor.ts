@@ -24,7 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { choleskyBlocked64, choleskyMixed, zeroUpper } from './blockedCholesky';
-import { packedFactorDeviation, refinedCholeskySolve } from './factorChecks';
+import { packedFactorDeviation, refinedCholeskySolve, type UpperSymmetric } from './factorChecks';
 import { choleskySolve, type DampedCholesky } from './cholesky';
 import type { ProductRunner } from './productJobs';
 
@@ -76,6 +76,16 @@ export interface DeviationRunner {
 export interface ProvisionalCholesky extends DampedCholesky {
   precision: FactorInfo['precision'];
   settle(): FastDampedCholesky;
+  /**
+   * The matrix a solve with this factor refines against (dampedSolve): `a` itself, or — factored in place — A as the
+   * strict upper triangle of the factor's array and its diagonal, until restore() or zeroUpper.
+   */
+  matrix: Float64Array | UpperSymmetric;
+  /**
+   * A again, as a full matrix: `a` itself, or — factored in place — the factor's array made A again (the factor is
+   * lost: only once it is no longer used).
+   */
+  restore(): Float64Array;
 }
 
 /** True when float32 matMuls run on a fast backend (the pure-JS cpu backend is slower than float64 JS). */
@@ -105,36 +115,68 @@ export function provisionalDampedCholesky(
   n: number,
   minDamping = 0,
   signal?: AbortSignal,
-  options: { allowMixed?: boolean; runner?: ProductRunner; checker?: DeviationRunner } = {},
+  options: { allowMixed?: boolean; runner?: ProductRunner; checker?: DeviationRunner; inPlace?: boolean } = {},
 ): ProvisionalCholesky {
   const tryMixed = (options.allowMixed ?? true) && n >= MIXED_PRECISION.minSize && fastMatMulAvailable();
   if (tryMixed) {
     const { checker } = options;
     // One array for the factor and the check: L in the lower triangle, A + δI's strict upper triangle left above it
-    // by the factorization, its diagonal kept apart; no copy of A.
-    const work = copyOf(a, checker !== undefined);
+    // by the factorization, its diagonal kept apart; no copy of A. In place (the caller gives `a` up: polishHead.ts)
+    // that array is `a` itself, and A stays recoverable from it until the caller zeroes its upper triangle: at
+    // P = 7850 the copy was 493 MB, a third of the Hessian stage's peak. The other thread needs shared memory.
+    const shared = checker !== undefined;
+    const inPlace = (options.inPlace ?? false) && (!shared || a.buffer instanceof SharedArrayBuffer);
+    const work = inPlace ? a : copyOf(a, shared);
+    const undamped = new Float64Array(n);
+    for (let i = 0; i < n; i++) undamped[i] = work[i * n + i];
     if (minDamping > 0) for (let i = 0; i < n; i++) work[i * n + i] += minDamping;
     const diagonal = new Float64Array(n);
     for (let i = 0; i < n; i++) diagonal[i] = work[i * n + i];
+    const restore = inPlace ? () => symmetricFromUpper(work, undamped, n) : () => a;
+    const matrix = inPlace ? { upper: work, diagonal: undamped } : a;
     if (choleskyMixed(work, n, signal, {}, options.runner, true)) {
       const verdict = (deviation: number): FastDampedCholesky => {
-        zeroUpper(work, n);
-        return deviation <= MIXED_PRECISION.tolerance
-          ? { factor: work, damping: minDamping, precision: 'mixed', deviation }
-          : float64DampedCholesky(a, n, minDamping, signal);
+        if (deviation <= MIXED_PRECISION.tolerance) {
+          if (!inPlace) zeroUpper(work, n);
+          return { factor: work, damping: minDamping, precision: 'mixed', deviation };
+        }
+        return float64DampedCholesky(restore(), n, minDamping, signal);
       };
-      if (!checker) return settledAlready(verdict(packedFactorDeviation(work, diagonal, n, CHECK_STEPS, signal)));
+      if (!checker) {
+        const deviation = packedFactorDeviation(work, diagonal, n, CHECK_STEPS, signal);
+        return settledAlready(verdict(deviation), matrix, restore);
+      }
       const wait = checker.startDeviation(work, diagonal, n, CHECK_STEPS);
       let settled: FastDampedCholesky | undefined;
       const settle = () => (settled ??= verdict(wait(signal)));
-      return { factor: work, damping: minDamping, precision: 'mixed', settle };
+      return { factor: work, damping: minDamping, precision: 'mixed', settle, matrix, restore };
     }
+    // A breakdown leaves `work` partly overwritten: the float64 routine starts from A again.
+    const matrixAgain = restore();
+    return settledAlready(float64DampedCholesky(matrixAgain, n, minDamping, signal), matrixAgain, restore);
   }
-  return settledAlready(float64DampedCholesky(a, n, minDamping, signal));
+  return settledAlready(float64DampedCholesky(a, n, minDamping, signal), a, () => a);
 }
 
-function settledAlready(f: FastDampedCholesky): ProvisionalCholesky {
-  return { ...f, settle: () => f };
+function settledAlready(
+  f: FastDampedCholesky,
+  matrix: ProvisionalCholesky['matrix'],
+  restore: () => Float64Array,
+): ProvisionalCholesky {
+  return { ...f, settle: () => f, matrix, restore };
+}
+
+/**
+ * Makes `a` the symmetric matrix whose strict upper triangle it holds, with `diagonal` (what a factorization in place
+ * with keepUpper leaves recoverable), and returns it: the same values A had (A is exactly symmetric).
+ */
+function symmetricFromUpper(a: Float64Array, diagonal: Float64Array, n: number): Float64Array {
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    for (let j = 0; j < i; j++) a[row + j] = a[j * n + i];
+    a[row + i] = diagonal[i];
+  }
+  return a;
 }
 
 /** A copy of `a`, in shared memory when another thread is to read it. */
@@ -169,7 +211,12 @@ function float64DampedCholesky(
  * Solves (A + δI)·x = b with a factor from fastDampedCholesky: a float64 factor
  * directly, a mixed one refined against the damped matrix in float64.
  */
-export function dampedSolve(a: Float64Array, n: number, f: FastDampedCholesky, b: ArrayLike<number>): Float64Array {
+export function dampedSolve(
+  a: Float64Array | UpperSymmetric,
+  n: number,
+  f: FastDampedCholesky,
+  b: ArrayLike<number>,
+): Float64Array {
   if (f.precision === 'float64') return choleskySolve(f.factor, n, b);
   return refinedCholeskySolve(a, f.factor, n, b, 4, f.damping);
 }

@@ -28,8 +28,8 @@ export class MatrixStore {
     this.tensors.set(name, tf.tensor2d(data, [rows, cols]));
   }
 
-  /** Keeps X ↦ M·X for the p × p lower-triangular M (triangularProduct.ts). */
-  putLower(name: string, m: ArrayLike<number>, p: number): void {
+  /** Keeps X ↦ M·X for the p × p lower-triangular M, packed by rows (triangularProduct.ts, packedLower.ts). */
+  putLower(name: string, m: Float32Array, p: number): void {
     this.drop([name]);
     this.lowers.set(name, new LowerProduct(m, p));
   }

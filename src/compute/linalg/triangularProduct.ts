@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readAndDispose } from './matmul';
+import { packedLength, packedRowStart } from './packedLower';
 
 /** Rows per block: wide enough that each matMul runs near the backend's peak. */
 const TARGET_BLOCK_WIDTH = 384;
@@ -23,12 +24,13 @@ export function triangularBlockCount(p: number): number {
 export class LowerProduct {
   private readonly pieces: { start: number; end: number; m: tf.Tensor2D }[] = [];
 
-  /** `m`: P × P row-major, lower triangular (entries above the diagonal are ignored: taken as zero). */
+  /** `m`: the P × P lower-triangular M packed by rows (packedLower.ts). */
   constructor(
-    m: ArrayLike<number>,
+    m: Float32Array,
     readonly p: number,
     blocks = triangularBlockCount(p),
   ) {
+    if (m.length !== packedLength(p)) throw new Error(`internal error: ${m.length} values for a packed ${p} × ${p}`);
     for (let b = 0; b < blocks; b++) {
       const j0 = Math.round((b * p) / blocks);
       const j1 = Math.round(((b + 1) * p) / blocks);
@@ -36,9 +38,8 @@ export class LowerProduct {
       // piece[j − j0][i] = M[j][i] for i ≤ j, zero above the diagonal.
       const piece = new Float32Array((j1 - j0) * j1);
       for (let j = j0; j < j1; j++) {
-        const row = j * p;
-        const out = (j - j0) * j1;
-        for (let i = 0; i <= j; i++) piece[out + i] = m[row + i];
+        const row = packedRowStart(j);
+        piece.set(m.subarray(row, row + j + 1), (j - j0) * j1);
       }
       this.pieces.push({ start: j0, end: j1, m: tf.tensor2d(piece, [j1 - j0, j1]) });
     }

@@ -149,7 +149,7 @@ const operand = anyOf(str, object({ data: float32, rows: nonNegInt, cols: nonNeg
 export const checkMatrixRequest = union({
   /** Keep a rows × cols matrix under `name`. */
   put: object({ id: nonNegInt, name: str, data: float32, rows: nonNegInt, cols: nonNegInt }),
-  /** Keep X ↦ M·X for a p × p lower-triangular M (triangularProduct.ts) under `name`. */
+  /** Keep X ↦ M·X for a p × p lower-triangular M, packed by rows (triangularProduct.ts), under `name`. */
   putLower: object({ id: nonNegInt, name: str, data: float32, p: nonNegInt }),
   drop: object({ id: nonNegInt, names: arrayOf(str) }),
   /** A·diag(scale)·B for each job, in order. */

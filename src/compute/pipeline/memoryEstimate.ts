@@ -16,8 +16,9 @@
  *    last-layer features, a copy in the training thread — for logistic
  *    regression (trained beside the MLP by `--model auto`) the inputs
  *    themselves, as wide as the data;
- *  - the head: the float64 Hessian and its factor when the exact method
- *    factors it (measured ≈ 32 bytes per Hessian entry, wasm Gram included),
+ *  - the head: when the exact method factors it, its P² arrays at the
+ *    influence stage's peak (head/exactCost.ts's bytesPerEntry, which auto's
+ *    choice reads too: the factor, L⁻¹ and the whitening's pieces),
  *    the test samples' gradients (three copies for the exact method: as they
  *    are, whitened, and whitened transposed for the score products, in
  *    influence/exactHeadInfluence.ts), the features of the last layer, and the
@@ -39,6 +40,7 @@
  * the working budget (data/sampleBudget.ts), and the estimate sizes the
  * sample they keep at default options (validateRun.ts, sampleBudget).
  */
+import { EXACT_COST } from '../head/exactCost';
 import type { ModelKind } from '../types';
 
 export const MB = 2 ** 20;
@@ -49,8 +51,6 @@ const RUNTIME_BYTES = 170 * MB;
 const WORKER_BYTES = 25 * MB;
 /** Weights, gradients, Adam's m and v, and the copies made when a trained model is sent back. */
 const BYTES_PER_TRAINED_PARAMETER = 4 * 6;
-/** Exact influence: Hessian, its Cholesky factor and the wasm Gram, per entry of the p × p matrix. */
-const BYTES_PER_HESSIAN_ENTRY = 32;
 /**
  * Copies of its fold's features a training thread holds: the gathered rows, and the tensor in its wasm heap (which
  * never shrinks); fitted, with GC_FACTOR, to the scaling section's peaks (1,814 MB at 102,000 × 784, 725 MB at
@@ -158,7 +158,7 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
   const head =
     rows * featureDim * 8 +
     (s.influence === 'exact' ? 3 : 1) * s.nTest * headParameters * 4 +
-    (s.influence === 'exact' ? headParameters * headParameters * BYTES_PER_HESSIAN_ENTRY : 0);
+    (s.influence === 'exact' ? headParameters * headParameters * EXACT_COST.bytesPerEntry : 0);
   const influence = s.influence === 'iterative' ? s.nTrain * parameters * 4 + s.explain * parameters * 8 : 0;
   // Training and the head/influence stages do not overlap; the features and the kept models outlive both. On the
   // user's features the head is fitted before the folds, so the heap it grew is there during both.

@@ -66,3 +66,27 @@ test('at default options the exact head fits the working budget: MNIST 10k logre
 test('--max-exact-parameters still wins over the prediction', () => {
   assert.equal(resolveMaxExactParameters({ maxExactParameters: 123 }, logreg784), 123);
 });
+
+test('the prediction is calibrated on measured stage times: exact MNIST logreg 1k and 5k (P = 7850)', () => {
+  // bench/results/REPORT.md §1 (quiet machine, main ad3bd06): hessian + influence stages, less the scores.
+  for (const [nTrain, nTest, measured] of [
+    [800, 200, 17.5 + 13.1],
+    [4000, 1000, 21.4 + 24.8],
+  ]) {
+    const cost = predictExactCost({ nTrain, nTest, numClasses: 10, parameters: 7850 });
+    const predicted = cost.seconds + cost.scoreSeconds;
+    assert.ok(Math.abs(predicted / measured - 1) < 0.1, `${nTrain}: predicted ${predicted} s, measured ${measured} s`);
+  }
+});
+
+test('with room for its arrays, auto factors MNIST logreg 10k; at the 2 GB default it does not', () => {
+  const exact = resolveMethod(
+    'auto',
+    { ...logreg784, parameters: 7850 },
+    resolveMaxExactParameters({ maxMemoryMB: 2400 }, logreg784),
+  );
+  assert.equal(exact.method, 'exact');
+  const cg = resolveMethod('auto', { ...logreg784, parameters: 7850 }, resolveMaxExactParameters({}, logreg784));
+  assert.equal(cg.method, 'cg');
+  assert.match(cg.reason, /predicted \d+ s .* and 1058 MB/);
+});

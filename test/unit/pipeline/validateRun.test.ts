@@ -97,7 +97,7 @@ describe('validateRun', () => {
     // for by name, exact was left without a factor and ended in an internal error after training.
     const mnist = dataset(8000, 2000, 784, 10);
     const shape = { nTrain: 8000, nTest: 2000, numClasses: 10 };
-    const exact = { datasetPath: 'd', model: 'logreg' as const, method: 'exact' as const, maxMemoryMB: 4096 };
+    const exact = { datasetPath: 'd', model: 'logreg' as const, method: 'exact' as const, maxMemoryMB: 2048 };
     const auto = resolveMaxExactParameters({ ...exact, method: 'auto' }, shape, [7850]);
     assert.ok(auto < 7850);
     assert.equal(resolveMaxExactParameters(exact, shape, [7850]), 7850);
@@ -107,9 +107,11 @@ describe('validateRun', () => {
     // The fit (what factors the head) takes the same limit from its own model configuration.
     assert.equal(fitSettings(exact, mnist).maxExactParameters, 7850);
     assert.equal(fitSettings({ ...exact, method: 'auto' }, mnist).maxExactParameters, auto);
-    // At the 2 GB working budget the Hessian and its factor do not fit: refused, naming cg among the ways out.
-    const message = inCliTerms(refusal(() => validateRun({ ...exact, maxMemoryMB: undefined }, mnist, ctx)));
-    assert.match(message, /would not fit in memory.*--method cg \(exact holds the last layer's 7,850² Hessian/);
+    // At the 2 GB working budget a wider head's factor and inverse do not fit (P = 7,850 does since they take 18
+    // bytes per entry, not 36): refused, naming cg among the ways out.
+    const wide = dataset(8000, 2000, 1000, 10);
+    const message = inCliTerms(refusal(() => validateRun({ ...exact, maxMemoryMB: undefined }, wide, ctx)));
+    assert.match(message, /would not fit in memory.*--method cg \(exact holds the last layer's 10,010² Hessian/);
   });
 
   test('--method exact with --max-exact-parameters below the head is refused before training', () => {
