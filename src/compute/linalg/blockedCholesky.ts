@@ -22,7 +22,7 @@
  * Both check the AbortSignal once per block column.
  */
 import { throwIfAborted } from '../cancel';
-import { matMul, transpose } from './matmul';
+import { transpose, useMatMul } from './matmul';
 import { localProducts, type ProductJob, type ProductRunner } from './productJobs';
 
 /** Block width of the float64 routine: a 64-wide panel row (512 B) stays in L1 with its tile partners. */
@@ -42,9 +42,51 @@ export interface BlockSizes {
   chunk?: number;
 }
 
-/** Unblocked Cholesky of the kb×kb diagonal block at (k0, k0) of a (row stride n), in place. */
+/**
+ * Cholesky of the kb×kb diagonal block at (k0, k0) of a (row stride n), in place. Each entry is the unblocked
+ * routine's  (a_ij − Σ_{k0 ≤ k < j} l_ik·l_jk) / l_jj  with its terms subtracted in the same order, so the bits are
+ * those of the unblocked loops; but four rows by four columns at a time (choleskyTile), each loaded double feeding
+ * four multiply-adds: this float64 work was a quarter of choleskyMixed's time at P = 2000.
+ */
 function factorDiagonalBlock(a: Float64Array, n: number, k0: number, kb: number): boolean {
-  for (let i = k0; i < k0 + kb; i++) {
+  const tile = new Float64Array(16);
+  const end = k0 + kb;
+  let i0 = k0;
+  for (; i0 + 4 <= end; i0 += 4) {
+    for (let j0 = k0; j0 < i0; j0 += 4) {
+      choleskyTile(a, n, i0, j0, k0, tile);
+      // The tile's own columns, left to right: l_ik for j0 ≤ k < j is final when l_ij is formed.
+      for (let c = 0; c < 4; c++) {
+        const j = j0 + c;
+        const rowJ = j * n;
+        for (let r = 0; r < 4; r++) {
+          const rowI = (i0 + r) * n;
+          let sum = tile[r * 4 + c];
+          for (let k = j0; k < j; k++) sum -= a[rowI + k] * a[rowJ + k];
+          a[rowI + j] = sum / a[rowJ + j];
+        }
+      }
+    }
+    choleskyTile(a, n, i0, i0, k0, tile);
+    for (let r = 0; r < 4; r++) {
+      const i = i0 + r;
+      const rowI = i * n;
+      for (let c = 0; c <= r; c++) {
+        const j = i0 + c;
+        const rowJ = j * n;
+        let sum = tile[r * 4 + c];
+        for (let k = i0; k < j; k++) sum -= a[rowI + k] * a[rowJ + k];
+        if (i === j) {
+          if (!(sum > 0) || !Number.isFinite(sum)) return false;
+          a[rowI + i] = Math.sqrt(sum);
+        } else {
+          a[rowI + j] = sum / a[rowJ + j];
+        }
+      }
+    }
+  }
+  // Rows left over by the 4-row groups, unblocked.
+  for (let i = i0; i < end; i++) {
     const rowI = i * n;
     for (let j = k0; j <= i; j++) {
       const rowJ = j * n;
@@ -59,6 +101,79 @@ function factorDiagonalBlock(a: Float64Array, n: number, k0: number, kb: number)
     }
   }
   return true;
+}
+
+/**
+ * out[4r + c] = a[i0+r, j0+c] − Σ_{k0 ≤ k < j0} a[i0+r, k]·a[j0+c, k] for r, c < 4 (row stride n), the terms
+ * subtracted one by one in k order. On the diagonal (j0 = i0) the entries above it are formed too, unused.
+ */
+function choleskyTile(a: Float64Array, n: number, i0: number, j0: number, k0: number, out: Float64Array): void {
+  const i0r = i0 * n;
+  const i1r = i0r + n;
+  const i2r = i1r + n;
+  const i3r = i2r + n;
+  const j0r = j0 * n;
+  const j1r = j0r + n;
+  const j2r = j1r + n;
+  const j3r = j2r + n;
+  let c00 = a[i0r + j0],
+    c01 = a[i0r + j0 + 1],
+    c02 = a[i0r + j0 + 2],
+    c03 = a[i0r + j0 + 3];
+  let c10 = a[i1r + j0],
+    c11 = a[i1r + j0 + 1],
+    c12 = a[i1r + j0 + 2],
+    c13 = a[i1r + j0 + 3];
+  let c20 = a[i2r + j0],
+    c21 = a[i2r + j0 + 1],
+    c22 = a[i2r + j0 + 2],
+    c23 = a[i2r + j0 + 3];
+  let c30 = a[i3r + j0],
+    c31 = a[i3r + j0 + 1],
+    c32 = a[i3r + j0 + 2],
+    c33 = a[i3r + j0 + 3];
+  for (let k = k0; k < j0; k++) {
+    const x0 = a[i0r + k],
+      x1 = a[i1r + k],
+      x2 = a[i2r + k],
+      x3 = a[i3r + k];
+    const y0 = a[j0r + k],
+      y1 = a[j1r + k],
+      y2 = a[j2r + k],
+      y3 = a[j3r + k];
+    c00 -= x0 * y0;
+    c01 -= x0 * y1;
+    c02 -= x0 * y2;
+    c03 -= x0 * y3;
+    c10 -= x1 * y0;
+    c11 -= x1 * y1;
+    c12 -= x1 * y2;
+    c13 -= x1 * y3;
+    c20 -= x2 * y0;
+    c21 -= x2 * y1;
+    c22 -= x2 * y2;
+    c23 -= x2 * y3;
+    c30 -= x3 * y0;
+    c31 -= x3 * y1;
+    c32 -= x3 * y2;
+    c33 -= x3 * y3;
+  }
+  out[0] = c00;
+  out[1] = c01;
+  out[2] = c02;
+  out[3] = c03;
+  out[4] = c10;
+  out[5] = c11;
+  out[6] = c12;
+  out[7] = c13;
+  out[8] = c20;
+  out[9] = c21;
+  out[10] = c22;
+  out[11] = c23;
+  out[12] = c30;
+  out[13] = c31;
+  out[14] = c32;
+  out[15] = c33;
 }
 
 /**
@@ -229,10 +344,46 @@ export function zeroUpper(a: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) a.fill(0, i * n + i + 1, (i + 1) * n);
 }
 
-/** Inverse of the kb×kb lower-triangular block at (k0, k0) of a (row stride n), float64 kb×kb row-major. */
-function diagonalInverse(a: Float64Array, n: number, k0: number, kb: number): Float64Array {
-  const inv = new Float64Array(kb * kb);
-  for (let i = 0; i < kb; i++) {
+/**
+ * Inverse of the kb×kb lower-triangular block at (k0, k0) of a (row stride n), float64 kb×kb row-major, into `inv`
+ * (its strict upper triangle must be zero). Each entry is the unblocked routine's
+ * (−Σ_{j ≤ k < i} l_ik·x_kj)·(1/l_ii)  with its terms subtracted in the same order, so the bits are those of the
+ * unblocked loops, but formed four rows by four columns at a time (inverseTile). The tiles also subtract the
+ * terms with k < j, whose x_kj are zeros: 0 − (±0) leaves the sum +0, as it started.
+ */
+export function diagonalInverse(a: Float64Array, n: number, k0: number, kb: number, inv: Float64Array): Float64Array {
+  const tile = new Float64Array(16);
+  let i0 = 0;
+  for (; i0 + 4 <= kb; i0 += 4) {
+    for (let j0 = 0; j0 < i0; j0 += 4) {
+      inverseTile(a, n, k0, inv, kb, i0, j0, tile);
+      // The tile's own rows, top to bottom: x_kj for i0 ≤ k < i is final when x_ij is formed.
+      for (let r = 0; r < 4; r++) {
+        const i = i0 + r;
+        const rowL = (k0 + i) * n + k0;
+        const scale = 1 / a[rowL + i];
+        for (let c = 0; c < 4; c++) {
+          const j = j0 + c;
+          let sum = tile[r * 4 + c];
+          for (let k = i0; k < i; k++) sum -= a[rowL + k] * inv[k * kb + j];
+          inv[i * kb + j] = sum * scale;
+        }
+      }
+    }
+    for (let r = 0; r < 4; r++) {
+      const i = i0 + r;
+      const rowL = (k0 + i) * n + k0;
+      const scale = 1 / a[rowL + i];
+      for (let j = i0; j < i; j++) {
+        let sum = 0;
+        for (let k = j; k < i; k++) sum -= a[rowL + k] * inv[k * kb + j];
+        inv[i * kb + j] = sum * scale;
+      }
+      inv[i * kb + i] = scale;
+    }
+  }
+  // Rows left over by the 4-row groups, unblocked.
+  for (let i = i0; i < kb; i++) {
     const rowL = (k0 + i) * n + k0;
     for (let k = 0; k < i; k++) {
       const lik = a[rowL + k];
@@ -246,12 +397,83 @@ function diagonalInverse(a: Float64Array, n: number, k0: number, kb: number): Fl
   return inv;
 }
 
-/** diagonalInverse transposed, as float32. */
-function diagonalInverseTransposed32(a: Float64Array, n: number, k0: number, kb: number): Float32Array {
-  const inv = diagonalInverse(a, n, k0, kb);
-  const out = new Float32Array(kb * kb);
-  for (let i = 0; i < kb; i++) for (let j = 0; j <= i; j++) out[j * kb + i] = inv[i * kb + j];
-  return out;
+/**
+ * out[4r + c] = −Σ_{j0 ≤ k < i0} l[i0+r, k]·x[k, j0+c] for r, c < 4: l the diagonal block at (k0, k0) of a (row
+ * stride n), x = inv (row stride kb); the terms subtracted one by one in k order.
+ */
+function inverseTile(
+  a: Float64Array,
+  n: number,
+  k0: number,
+  inv: Float64Array,
+  kb: number,
+  i0: number,
+  j0: number,
+  out: Float64Array,
+): void {
+  const l0 = (k0 + i0) * n + k0;
+  const l1 = l0 + n;
+  const l2 = l1 + n;
+  const l3 = l2 + n;
+  let c00 = 0,
+    c01 = 0,
+    c02 = 0,
+    c03 = 0;
+  let c10 = 0,
+    c11 = 0,
+    c12 = 0,
+    c13 = 0;
+  let c20 = 0,
+    c21 = 0,
+    c22 = 0,
+    c23 = 0;
+  let c30 = 0,
+    c31 = 0,
+    c32 = 0,
+    c33 = 0;
+  for (let k = j0; k < i0; k++) {
+    const x0 = a[l0 + k],
+      x1 = a[l1 + k],
+      x2 = a[l2 + k],
+      x3 = a[l3 + k];
+    const row = k * kb + j0;
+    const y0 = inv[row],
+      y1 = inv[row + 1],
+      y2 = inv[row + 2],
+      y3 = inv[row + 3];
+    c00 -= x0 * y0;
+    c01 -= x0 * y1;
+    c02 -= x0 * y2;
+    c03 -= x0 * y3;
+    c10 -= x1 * y0;
+    c11 -= x1 * y1;
+    c12 -= x1 * y2;
+    c13 -= x1 * y3;
+    c20 -= x2 * y0;
+    c21 -= x2 * y1;
+    c22 -= x2 * y2;
+    c23 -= x2 * y3;
+    c30 -= x3 * y0;
+    c31 -= x3 * y1;
+    c32 -= x3 * y2;
+    c33 -= x3 * y3;
+  }
+  out[0] = c00;
+  out[1] = c01;
+  out[2] = c02;
+  out[3] = c03;
+  out[4] = c10;
+  out[5] = c11;
+  out[6] = c12;
+  out[7] = c13;
+  out[8] = c20;
+  out[9] = c21;
+  out[10] = c22;
+  out[11] = c23;
+  out[12] = c30;
+  out[13] = c31;
+  out[14] = c32;
+  out[15] = c33;
 }
 
 /**
@@ -273,6 +495,13 @@ export function choleskyMixed(
 ): boolean {
   const nb = sizes.block ?? BLOCK_MIXED;
   const chunk = sizes.chunk ?? CHUNK_MIXED;
+  // Workspaces for every block column: a fresh array costs a page fault per 4 KB here, more than its copies.
+  const most = Math.max(0, n - nb) * nb;
+  const a21 = new Float32Array(most);
+  const l21 = new Float32Array(most);
+  const l21T = new Float32Array(most);
+  const inverse = new Float64Array(nb * nb);
+  const inverseT = new Float32Array(nb * nb);
   for (let k0 = 0; k0 < n; k0 += nb) {
     throwIfAborted(signal);
     const kb = Math.min(nb, n - k0);
@@ -281,16 +510,20 @@ export function choleskyMixed(
     const m = n - r0;
     if (m === 0) break;
     // L21 = A21·L11⁻ᵀ as one float32 product.
-    const a21 = new Float32Array(m * kb);
     for (let r = 0; r < m; r++) {
       const row = (r0 + r) * n + k0;
       for (let l = 0; l < kb; l++) a21[r * kb + l] = a[row + l];
     }
-    const l21 = matMul(a21, m, kb, diagonalInverseTransposed32(a, n, k0, kb), kb);
-    for (let r = 0; r < m; r++) {
-      const row = (r0 + r) * n + k0;
-      for (let l = 0; l < kb; l++) a[row + l] = l21[r * kb + l];
-    }
+    inverse.fill(0);
+    diagonalInverse(a, n, k0, kb, inverse);
+    for (let i = 0; i < kb; i++) for (let j = 0; j <= i; j++) inverseT[j * kb + i] = inverse[i * kb + j];
+    useMatMul(a21.subarray(0, m * kb), m, kb, inverseT.subarray(0, kb * kb), kb, (product) => {
+      l21.set(product);
+      for (let r = 0; r < m; r++) {
+        const row = (r0 + r) * n + k0;
+        for (let l = 0; l < kb; l++) a[row + l] = product[r * kb + l];
+      }
+    });
     // A22 −= L21·L21ᵀ, lower triangle only, one block column of `chunk` columns per product (the products are
     // independent: the runner may spread them over two threads).
     const jobs: ProductJob[] = [];
@@ -298,21 +531,29 @@ export function choleskyMixed(
     for (let c0 = 0; c0 < m; c0 += chunk) {
       const cw = Math.min(chunk, m - c0);
       const rows = m - c0;
-      const right = transpose(l21.subarray(c0 * kb, (c0 + cw) * kb), cw, kb);
-      jobs.push({ a: { data: l21.slice(c0 * kb), rows, cols: kb }, b: { data: right, rows: kb, cols: cw } });
+      const right = transpose(l21.subarray(c0 * kb, (c0 + cw) * kb), cw, kb, l21T.subarray(c0 * kb, (c0 + cw) * kb));
+      jobs.push({
+        a: { data: l21.subarray(c0 * kb, m * kb), rows, cols: kb },
+        b: { data: right, rows: kb, cols: cw },
+      });
       costs.push(rows * cw);
     }
     throwIfAborted(signal);
-    runner.run(jobs, costs, signal).forEach((product, j) => {
-      const c0 = j * chunk;
-      const cw = Math.min(chunk, m - c0);
-      for (let r = 0; r < m - c0; r++) {
-        const row = (r0 + c0 + r) * n + r0 + c0;
-        const last = Math.min(r, cw - 1);
-        const src = r * cw;
-        for (let c = 0; c <= last; c++) a[row + c] -= product[src + c];
-      }
-    });
+    runner.each(
+      jobs,
+      costs,
+      (j, product) => {
+        const c0 = j * chunk;
+        const cw = Math.min(chunk, m - c0);
+        for (let r = 0; r < m - c0; r++) {
+          const row = (r0 + c0 + r) * n + r0 + c0;
+          const last = Math.min(r, cw - 1);
+          const src = r * cw;
+          for (let c = 0; c <= last; c++) a[row + c] -= product[src + c];
+        }
+      },
+      signal,
+    );
   }
   if (!keepUpper) zeroUpper(a, n);
   return true;
@@ -340,6 +581,12 @@ export function invertLowerBlocked(
   const nb = sizes.block ?? (mixed ? BLOCK_INVERSE : BLOCK_64);
   const x = new Float64Array(n * n);
   for (let i = 0; i < n; i++) x[i * n + i] = 1;
+  // Mixed: workspaces for every block row (a fresh array costs a page fault per 4 KB here, more than its copies).
+  const rk = new Float32Array(mixed ? nb * n : 0);
+  const xk = new Float32Array(mixed ? nb * n : 0);
+  const panel32 = new Float32Array(mixed ? Math.max(0, n - nb) * nb : 0);
+  const inverse = new Float64Array(mixed ? nb * nb : 0);
+  const inverse32 = new Float32Array(mixed ? nb * nb : 0);
   for (let k0 = 0; k0 < n; k0 += nb) {
     throwIfAborted(signal);
     const kb = Math.min(nb, n - k0);
@@ -348,12 +595,14 @@ export function invertLowerBlocked(
     // the updates below and for the whitening anyway, and this is the same rounding class as those updates (in
     // float64 it was half of the routine's time at P = 5000: n²·kb/4 multiply-adds in JS); else by forward
     // substitution over whole rows (contiguous axpys).
-    let xk: Float32Array | undefined;
     if (mixed) {
-      const rk = new Float32Array(kb * width);
       for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) rk[r * width + j] = x[(k0 + r) * n + j];
-      xk = matMul(Float32Array.from(diagonalInverse(l, n, k0, kb)), kb, kb, rk, width);
-      for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) x[(k0 + r) * n + j] = xk[r * width + j];
+      inverse.fill(0);
+      inverse32.set(diagonalInverse(l, n, k0, kb, inverse).subarray(0, kb * kb));
+      useMatMul(inverse32.subarray(0, kb * kb), kb, kb, rk.subarray(0, kb * width), width, (product) => {
+        xk.set(product);
+        for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) x[(k0 + r) * n + j] = product[r * width + j];
+      });
     } else {
       for (let r = 0; r < kb; r++) {
         const rowX = (k0 + r) * n;
@@ -371,26 +620,29 @@ export function invertLowerBlocked(
     const r0 = k0 + kb;
     const m = n - r0;
     if (m === 0) break;
-    if (xk) {
-      const panel = new Float32Array(m * kb);
+    if (mixed) {
+      const panel = panel32;
       for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
       // Two products over the panel's two halves of rows, always (the runner may give them to two threads).
       const half = Math.ceil(m / 2);
-      const right = { data: xk, rows: kb, cols: width };
-      const halves = runner.run(
+      const right = { data: xk.subarray(0, kb * width), rows: kb, cols: width };
+      runner.each(
         [
           { a: { data: panel.subarray(0, half * kb), rows: half, cols: kb }, b: right },
-          { a: { data: panel.slice(half * kb), rows: m - half, cols: kb }, b: right },
+          { a: { data: panel.subarray(half * kb, m * kb), rows: m - half, cols: kb }, b: right },
         ],
         [half, m - half],
+        (h, update) => {
+          const first = h === 0 ? 0 : half;
+          const rows = h === 0 ? half : m - half;
+          for (let r = 0; r < rows; r++) {
+            const row = (r0 + first + r) * n;
+            const src = r * width;
+            for (let j = 0; j < width; j++) x[row + j] -= update[src + j];
+          }
+        },
         signal,
       );
-      for (let r = 0; r < m; r++) {
-        const row = (r0 + r) * n;
-        const update = halves[r < half ? 0 : 1];
-        const src = (r < half ? r : r - half) * width;
-        for (let j = 0; j < width; j++) x[row + j] -= update[src + j];
-      }
     } else {
       const panel = new Float64Array(m * kb);
       for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];

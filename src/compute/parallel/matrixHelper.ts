@@ -142,6 +142,52 @@ export class SplitProducts implements ProductRunner, DeviationRunner {
    */
   run(jobs: readonly ProductJob[], costs: readonly number[], signal?: AbortSignal): Float32Array[] {
     const results = new Array<Float32Array>(jobs.length);
+    const keep = (j: number, r: Float32Array) => (results[j] = r);
+    this.share(jobs, costs, (job, j) => keep(j, this.local.product(job)), keep, signal);
+    return results;
+  }
+
+  /** run() handing each result to `use` as it is ready (productJobs.ts ProductRunner.each): this thread's first. */
+  each(
+    jobs: readonly ProductJob[],
+    costs: readonly number[],
+    use: (j: number, values: Float32Array) => void,
+    signal?: AbortSignal,
+  ): void {
+    this.share(jobs, costs, (job, j) => this.local.useProduct(job, (values) => use(j, values)), use, signal);
+  }
+
+  /**
+   * The jobs the balance gives the helper go there in one request; `mine(job, j)` runs the rest here, in order;
+   * then `theirs(j, result)` takes each of the helper's results.
+   */
+  private share(
+    jobs: readonly ProductJob[],
+    costs: readonly number[],
+    mine: (job: ProductJob, j: number) => unknown,
+    theirs: (j: number, result: Float32Array) => void,
+    signal?: AbortSignal,
+  ): void {
+    const helper = this.helper;
+    const sides = this.balance(jobs, costs);
+    const id = sides.theirs.length
+      ? helper!.post({ type: 'products', jobs: sides.theirs.map((j) => ownBuffers(jobs[j])) })
+      : -1;
+    try {
+      for (const j of sides.mine) {
+        throwIfAborted(signal);
+        mine(jobs[j], j);
+      }
+    } catch (error) {
+      // The helper may still be busy with its share: it is not reused.
+      if (helper) helper.broken = true;
+      throw error;
+    }
+    if (id >= 0) helper!.collect(id, signal).f32.forEach((r, k) => theirs(sides.theirs[k], r));
+  }
+
+  /** Which jobs go to the helper and which stay here. */
+  private balance(jobs: readonly ProductJob[], costs: readonly number[]): { theirs: number[]; mine: number[] } {
     const helper = this.helper;
     const theirs: number[] = [];
     const mine: number[] = [];
@@ -159,19 +205,7 @@ export class SplitProducts implements ProductRunner, DeviationRunner {
         }
       });
     } else jobs.forEach((_, j) => mine.push(j));
-    const id = theirs.length ? helper!.post({ type: 'products', jobs: theirs.map((j) => ownBuffers(jobs[j])) }) : -1;
-    try {
-      for (const j of mine) {
-        throwIfAborted(signal);
-        results[j] = this.local.product(jobs[j]);
-      }
-    } catch (error) {
-      // The helper may still be busy with its share: it is not reused.
-      if (helper) helper.broken = true;
-      throw error;
-    }
-    if (id >= 0) helper!.collect(id, signal).f32.forEach((r, k) => (results[theirs[k]] = r));
-    return results;
+    return { theirs, mine };
   }
 
   /**
