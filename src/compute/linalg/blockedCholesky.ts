@@ -33,7 +33,7 @@ const BLOCK_64 = 64;
  */
 const BLOCK_MIXED = 256;
 /** Trailing-update row chunk of the mixed routine: keeps each product's output ≤ chunk × n floats. */
-const CHUNK_MIXED = 768;
+const CHUNK_MIXED = 384;
 
 /** Block sizes, for tests that exercise every edge of the blocking on small matrices. */
 export interface BlockSizes {
@@ -495,68 +495,124 @@ export function choleskyMixed(
 ): boolean {
   const nb = sizes.block ?? BLOCK_MIXED;
   const chunk = sizes.chunk ?? CHUNK_MIXED;
-  // Workspaces for every block column: a fresh array costs a page fault per 4 KB here, more than its copies.
+  // Workspaces for every block column: a fresh array costs a page fault per 4 KB here, more than its copies. The
+  // panels come in two sets in shared memory, by block column parity: a helper thread reads one set's operands in
+  // place while the next panel is formed in the other.
   const most = Math.max(0, n - nb) * nb;
-  const a21 = new Float32Array(most);
-  const l21 = new Float32Array(most);
-  const l21T = new Float32Array(most);
+  const shared = () => new Float32Array(new SharedArrayBuffer(most * Float32Array.BYTES_PER_ELEMENT));
+  const panels = [0, 1].map(() => ({ l21: shared(), l21T: shared() }));
   const inverse = new Float64Array(nb * nb);
-  const inverseT = new Float32Array(nb * nb);
-  for (let k0 = 0; k0 < n; k0 += nb) {
+  const panelWork = { a21: new Float32Array(most), left: new Float32Array(most), right: new Float32Array(nb * nb) };
+  // Factors the diagonal block at k0 and forms the panel below it (into `a` and l21).
+  const factorBlockColumn = (k0: number, l21: Float32Array): boolean => {
     throwIfAborted(signal);
     const kb = Math.min(nb, n - k0);
     if (!factorDiagonalBlock(a, n, k0, kb)) return false;
-    const r0 = k0 + kb;
-    const m = n - r0;
-    if (m === 0) break;
-    // L21 = A21·L11⁻ᵀ as one float32 product.
-    for (let r = 0; r < m; r++) {
-      const row = (r0 + r) * n + k0;
-      for (let l = 0; l < kb; l++) a21[r * kb + l] = a[row + l];
-    }
+    if (k0 + kb === n) return true;
     inverse.fill(0);
     diagonalInverse(a, n, k0, kb, inverse);
-    for (let i = 0; i < kb; i++) for (let j = 0; j <= i; j++) inverseT[j * kb + i] = inverse[i * kb + j];
-    useMatMul(a21.subarray(0, m * kb), m, kb, inverseT.subarray(0, kb * kb), kb, (product) => {
-      l21.set(product);
-      for (let r = 0; r < m; r++) {
-        const row = (r0 + r) * n + k0;
-        for (let l = 0; l < kb; l++) a[row + l] = product[r * kb + l];
-      }
-    });
-    // A22 −= L21·L21ᵀ, lower triangle only, one block column of `chunk` columns per product (the products are
-    // independent: the runner may spread them over two threads).
+    panelSolve(a, n, k0, kb, inverse, l21, panelWork);
+    return true;
+  };
+  if (!factorBlockColumn(0, panels[0].l21)) return false;
+  for (let k0 = 0, step = 0; k0 + nb < n; k0 += nb, step++) {
+    const kb = nb;
+    const r0 = k0 + kb;
+    const m = n - r0;
+    const { l21, l21T } = panels[step % 2];
+    // A22 −= L21·L21ᵀ, lower triangle only, one block column per product: first the next block column, then
+    // `chunk`-wide ones. The products are independent: the runner may give some to another thread, and meanwhile
+    // this one updates the next block column, factors it and forms its panel (lookahead), then does its share.
+    const starts = [0];
+    for (let c0 = Math.min(nb, m); c0 < m; c0 += chunk) starts.push(c0);
+    const width = (j: number) => (j + 1 < starts.length ? starts[j + 1] : m) - starts[j];
     const jobs: ProductJob[] = [];
     const costs: number[] = [];
-    for (let c0 = 0; c0 < m; c0 += chunk) {
-      const cw = Math.min(chunk, m - c0);
-      const rows = m - c0;
-      const right = transpose(l21.subarray(c0 * kb, (c0 + cw) * kb), cw, kb, l21T.subarray(c0 * kb, (c0 + cw) * kb));
+    starts.forEach((c0, j) => {
+      const cw = width(j);
+      const right = l21T.subarray(c0 * kb, (c0 + cw) * kb);
+      transpose(l21.subarray(c0 * kb, (c0 + cw) * kb), cw, kb, right);
       jobs.push({
-        a: { data: l21.subarray(c0 * kb, m * kb), rows, cols: kb },
+        a: { data: l21.subarray(c0 * kb, m * kb), rows: m - c0, cols: kb },
         b: { data: right, rows: kb, cols: cw },
       });
-      costs.push(rows * cw);
-    }
-    throwIfAborted(signal);
-    runner.each(
-      jobs,
-      costs,
-      (j, product) => {
-        const c0 = j * chunk;
-        const cw = Math.min(chunk, m - c0);
-        for (let r = 0; r < m - c0; r++) {
-          const row = (r0 + c0 + r) * n + r0 + c0;
-          const last = Math.min(r, cw - 1);
-          const src = r * cw;
-          for (let c = 0; c <= last; c++) a[row + c] -= product[src + c];
-        }
+      costs.push((m - c0) * cw);
+    });
+    const subtract = (j: number, product: Float32Array) => {
+      const c0 = starts[j];
+      const cw = width(j);
+      for (let r = 0; r < m - c0; r++) {
+        const row = (r0 + c0 + r) * n + r0 + c0;
+        const last = Math.min(r, cw - 1);
+        const src = r * cw;
+        for (let c = 0; c <= last; c++) a[row + c] -= product[src + c];
+      }
+    };
+    let factored = true;
+    const lookahead = {
+      run: () => {
+        const { a: left, b: right } = jobs[0] as { a: { data: Float32Array }; b: { data: Float32Array } };
+        useMatMul(left.data, m, kb, right.data, width(0), (product) => subtract(0, product));
+        factored = factorBlockColumn(r0, panels[(step + 1) % 2].l21);
       },
-      signal,
-    );
+      // The next panel's products and the float64 diagonal work, in the jobs' units (multiply-adds per kb).
+      cost: costs[0] + m * kb + 4 * kb * kb,
+    };
+    throwIfAborted(signal);
+    runner.each(jobs.slice(1), costs.slice(1), (j, product) => subtract(j + 1, product), signal, lookahead);
+    if (!factored) return false;
   }
   if (!keepUpper) zeroUpper(a, n);
   return true;
+}
+
+/**
+ * Column blocks of the panel product L21 = A21·L11⁻ᵀ. L11⁻ᵀ is upper triangular, so block J needs only A21's
+ * columns up to J's last: b blocks cost (b + 1)/(2b) of the whole product (b = 4: 62.5%). The terms left out are
+ * zeros at the end of each sum, so the values are the whole product's bits.
+ */
+const PANEL_BLOCKS = 4;
+
+/**
+ * L21 = A21·L11⁻ᵀ for the panel below the diagonal block at (k0, k0) of a (row stride n), as float32 products:
+ * written into `a` and, row-major m × kb, into `l21`. `inverse` holds L11⁻¹ (kb × kb); `a21` and `left` are
+ * workspaces of at least m·kb floats, `right` of kb².
+ */
+function panelSolve(
+  a: Float64Array,
+  n: number,
+  k0: number,
+  kb: number,
+  inverse: Float64Array,
+  l21: Float32Array,
+  work: { a21: Float32Array; left: Float32Array; right: Float32Array },
+): void {
+  const { a21, left, right } = work;
+  const r0 = k0 + kb;
+  const m = n - r0;
+  for (let r = 0; r < m; r++) {
+    const row = (r0 + r) * n + k0;
+    for (let l = 0; l < kb; l++) a21[r * kb + l] = a[row + l];
+  }
+  const width = Math.ceil(kb / PANEL_BLOCKS);
+  for (let j0 = 0; j0 < kb; j0 += width) {
+    const j1 = Math.min(kb, j0 + width);
+    const w = j1 - j0;
+    // A21[:, 0:j1] (m × j1) and L11⁻ᵀ[0:j1, j0:j1] (j1 × w), row-major.
+    for (let r = 0; r < m; r++) left.set(a21.subarray(r * kb, r * kb + j1), r * j1);
+    for (let k = 0; k < j1; k++) for (let c = 0; c < w; c++) right[k * w + c] = inverse[(j0 + c) * kb + k];
+    useMatMul(left.subarray(0, m * j1), m, j1, right.subarray(0, j1 * w), w, (product) => {
+      for (let r = 0; r < m; r++) {
+        const row = (r0 + r) * n + k0 + j0;
+        const out = r * kb + j0;
+        for (let c = 0; c < w; c++) {
+          const v = product[r * w + c];
+          l21[out + c] = v;
+          a[row + c] = v;
+        }
+      }
+    });
+  }
 }
 
 /** Block width of the triangular inverses (the row-by-row diagonal part costs n²·kb/4 in float64 JS). */
@@ -578,79 +634,120 @@ export function invertLowerBlocked(
   sizes: BlockSizes = {},
   runner: ProductRunner = localProducts,
 ): Float64Array {
-  const nb = sizes.block ?? (mixed ? BLOCK_INVERSE : BLOCK_64);
+  if (mixed) return invertLowerMixed(l, n, sizes.block ?? BLOCK_INVERSE, signal, runner);
+  const nb = sizes.block ?? BLOCK_64;
   const x = new Float64Array(n * n);
   for (let i = 0; i < n; i++) x[i * n + i] = 1;
-  // Mixed: workspaces for every block row (a fresh array costs a page fault per 4 KB here, more than its copies).
-  const rk = new Float32Array(mixed ? nb * n : 0);
-  const xk = new Float32Array(mixed ? nb * n : 0);
-  const panel32 = new Float32Array(mixed ? Math.max(0, n - nb) * nb : 0);
-  const inverse = new Float64Array(mixed ? nb * nb : 0);
-  const inverse32 = new Float32Array(mixed ? nb * nb : 0);
   for (let k0 = 0; k0 < n; k0 += nb) {
     throwIfAborted(signal);
     const kb = Math.min(nb, n - k0);
     const width = k0 + kb; // columns of X_k that can be non-zero
-    // X_k = L_kk⁻¹ R_k: mixed, one float32 product with L_kk⁻¹ (formed in float64) — X_k is rounded to float32 for
-    // the updates below and for the whitening anyway, and this is the same rounding class as those updates (in
-    // float64 it was half of the routine's time at P = 5000: n²·kb/4 multiply-adds in JS); else by forward
-    // substitution over whole rows (contiguous axpys).
-    if (mixed) {
-      for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) rk[r * width + j] = x[(k0 + r) * n + j];
-      inverse.fill(0);
-      inverse32.set(diagonalInverse(l, n, k0, kb, inverse).subarray(0, kb * kb));
-      useMatMul(inverse32.subarray(0, kb * kb), kb, kb, rk.subarray(0, kb * width), width, (product) => {
-        xk.set(product);
-        for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) x[(k0 + r) * n + j] = product[r * width + j];
-      });
-    } else {
-      for (let r = 0; r < kb; r++) {
-        const rowX = (k0 + r) * n;
-        const rowL = (k0 + r) * n + k0;
-        for (let s = 0; s < r; s++) {
-          const lrs = l[rowL + s];
-          if (lrs === 0) continue;
-          const rowS = (k0 + s) * n;
-          for (let j = 0; j < width; j++) x[rowX + j] -= lrs * x[rowS + j];
-        }
-        const scale = 1 / l[rowL + r];
-        for (let j = 0; j < width; j++) x[rowX + j] *= scale;
+    // X_k = L_kk⁻¹ R_k by forward substitution over whole rows (contiguous axpys).
+    for (let r = 0; r < kb; r++) {
+      const rowX = (k0 + r) * n;
+      const rowL = (k0 + r) * n + k0;
+      for (let s = 0; s < r; s++) {
+        const lrs = l[rowL + s];
+        if (lrs === 0) continue;
+        const rowS = (k0 + s) * n;
+        for (let j = 0; j < width; j++) x[rowX + j] -= lrs * x[rowS + j];
       }
+      const scale = 1 / l[rowL + r];
+      for (let j = 0; j < width; j++) x[rowX + j] *= scale;
     }
     const r0 = k0 + kb;
     const m = n - r0;
     if (m === 0) break;
-    if (mixed) {
-      const panel = panel32;
-      for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
-      // Two products over the panel's two halves of rows, always (the runner may give them to two threads).
-      const half = Math.ceil(m / 2);
-      const right = { data: xk.subarray(0, kb * width), rows: kb, cols: width };
-      runner.each(
-        [
-          { a: { data: panel.subarray(0, half * kb), rows: half, cols: kb }, b: right },
-          { a: { data: panel.subarray(half * kb, m * kb), rows: m - half, cols: kb }, b: right },
-        ],
-        [half, m - half],
-        (h, update) => {
-          const first = h === 0 ? 0 : half;
-          const rows = h === 0 ? half : m - half;
-          for (let r = 0; r < rows; r++) {
-            const row = (r0 + first + r) * n;
-            const src = r * width;
-            for (let j = 0; j < width; j++) x[row + j] -= update[src + j];
-          }
-        },
-        signal,
-      );
-    } else {
-      const panel = new Float64Array(m * kb);
-      for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
-      // X_kᵀ packed: row j holds column j of X_k.
-      const xkT = new Float64Array(width * kb);
-      for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) xkT[j * kb + r] = x[(k0 + r) * n + j];
-      subtractProductNT(x, n, r0, 0, panel, m, xkT, width, kb, false);
-    }
+    const panel = new Float64Array(m * kb);
+    for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
+    // X_kᵀ packed: row j holds column j of X_k.
+    const xkT = new Float64Array(width * kb);
+    for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) xkT[j * kb + r] = x[(k0 + r) * n + j];
+    subtractProductNT(x, n, r0, 0, panel, m, xkT, width, kb, false);
+  }
+  return x;
+}
+
+/**
+ * invertLowerBlocked's mixed-precision form: X_k = L_kk⁻¹·R_k as one float32 product with L_kk⁻¹ formed in float64
+ * (X_k is rounded to float32 for the updates below and for the whitening anyway; in float64 it was half of the
+ * routine's time at P = 5000), then R_i −= L_ik·X_k for the rows below as float32 products, accumulated in float64.
+ * The update's rows come in three products: the next block row's first — this thread does it, then forms the next
+ * X_k (lookahead) while another thread may take the two halves of the rest. The split does not depend on the
+ * threads, nor do the bytes.
+ */
+function invertLowerMixed(
+  l: Float64Array,
+  n: number,
+  nb: number,
+  signal: AbortSignal | undefined,
+  runner: ProductRunner,
+): Float64Array {
+  const x = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) x[i * n + i] = 1;
+  // Workspaces for every block row (a fresh array costs a page fault per 4 KB here, more than its copies); the
+  // operands of the products in two sets in shared memory, by block row parity, read in place by a helper thread.
+  const shared = (length: number) => new Float32Array(new SharedArrayBuffer(length * Float32Array.BYTES_PER_ELEMENT));
+  const sets = [0, 1].map(() => ({ xk: shared(nb * n), panel: shared(Math.max(0, n - nb) * nb) }));
+  const rk = new Float32Array(nb * n);
+  const inverse = new Float64Array(nb * nb);
+  const inverse32 = new Float32Array(nb * nb);
+  // X_k = L_kk⁻¹·R_k for the block row at k0, into x and `xk` (kb × width, row-major).
+  const solveBlockRow = (k0: number, xk: Float32Array): void => {
+    throwIfAborted(signal);
+    const kb = Math.min(nb, n - k0);
+    const width = k0 + kb; // columns of X_k that can be non-zero
+    for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) rk[r * width + j] = x[(k0 + r) * n + j];
+    inverse.fill(0);
+    inverse32.set(diagonalInverse(l, n, k0, kb, inverse).subarray(0, kb * kb));
+    useMatMul(inverse32.subarray(0, kb * kb), kb, kb, rk.subarray(0, kb * width), width, (product) => {
+      xk.set(product);
+      for (let r = 0; r < kb; r++) for (let j = 0; j < width; j++) x[(k0 + r) * n + j] = product[r * width + j];
+    });
+  };
+  solveBlockRow(0, sets[0].xk);
+  for (let k0 = 0, step = 0; k0 + nb < n; k0 += nb, step++) {
+    const kb = nb;
+    const width = k0 + kb;
+    const r0 = k0 + kb;
+    const m = n - r0;
+    const { xk, panel } = sets[step % 2];
+    for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
+    const next = Math.min(nb, m);
+    const half = Math.ceil((m - next) / 2);
+    const parts = [
+      { start: 0, rows: next },
+      { start: next, rows: half },
+      { start: next + half, rows: m - next - half },
+    ].filter((part) => part.rows > 0);
+    const right = { data: xk.subarray(0, kb * width), rows: kb, cols: width };
+    const jobs: ProductJob[] = parts.map(({ start, rows }) => ({
+      a: { data: panel.subarray(start * kb, (start + rows) * kb), rows, cols: kb },
+      b: right,
+    }));
+    const subtract = (j: number, update: Float32Array) => {
+      const { start, rows } = parts[j];
+      for (let r = 0; r < rows; r++) {
+        const row = (r0 + start + r) * n;
+        const src = r * width;
+        for (let c = 0; c < width; c++) x[row + c] -= update[src + c];
+      }
+    };
+    const lookahead = {
+      run: () => {
+        useMatMul(panel.subarray(0, next * kb), next, kb, right.data, width, (update) => subtract(0, update));
+        solveBlockRow(r0, sets[(step + 1) % 2].xk);
+      },
+      // The next X_k's product and float64 inverse, in the jobs' units (rows of the update).
+      cost: next + Math.min(nb, m) * 2,
+    };
+    runner.each(
+      jobs.slice(1),
+      parts.slice(1).map((part) => part.rows),
+      (j, update) => subtract(j + 1, update),
+      signal,
+      lookahead,
+    );
   }
   return x;
 }

@@ -68,7 +68,7 @@ export function transpose(
   a: Float32Array,
   rows: number,
   cols: number,
-  out = new Float32Array(rows * cols),
+  out: Float32Array = new Float32Array(rows * cols),
 ): Float32Array {
   const block = 64;
   for (let i0 = 0; i0 < rows; i0 += block) {

@@ -91,13 +91,22 @@ export interface ProductRunner {
   /**
    * Runs the jobs like run() but hands each result to `use(j, values)` as it is ready, in no fixed order: `values`
    * may be a view on the backend's memory, valid during the call only (no copy of a result made on this thread).
+   * `first.run()` runs on this thread before its share of the jobs (and after the other thread got its share, so
+   * the two overlap); `first.cost`, in the jobs' units, counts in the balance.
    */
   each(
     jobs: readonly ProductJob[],
     costs: readonly number[],
     use: (j: number, values: Float32Array) => void,
     signal?: AbortSignal,
+    first?: FirstHere,
   ): void;
+}
+
+/** Work of this thread that overlaps the other thread's products (ProductRunner.each). */
+export interface FirstHere {
+  run(): void;
+  cost: number;
 }
 
 /** Runs jobs over values only (no named matrices) on this thread, in order. */
@@ -106,7 +115,8 @@ export const localProducts: ProductRunner = {
     const store = new MatrixStore();
     return jobs.map((job) => store.product(job));
   },
-  each(jobs, _costs, use) {
+  each(jobs, _costs, use, _signal, first) {
+    first?.run();
     const store = new MatrixStore();
     jobs.forEach((job, j) => store.useProduct(job, (values) => use(j, values)));
   },
