@@ -104,43 +104,65 @@ function factorDiagonalBlock(a: Float64Array, n: number, k0: number, kb: number)
 }
 
 /**
- * out[4r + c] = a[i0+r, j0+c] − Σ_{k0 ≤ k < j0} a[i0+r, k]·a[j0+c, k] for r, c < 4 (row stride n), the terms
- * subtracted one by one in k order. On the diagonal (j0 = i0) the entries above it are formed too, unused.
+ * The diagonal block's tile: out[4r + c] = a[i0+r, j0+c] − Σ_{k0 ≤ k < j0} a[i0+r, k]·a[j0+c, k] (row stride n).
+ * On the diagonal (j0 = i0) the entries above it are formed too, unused.
  */
 function choleskyTile(a: Float64Array, n: number, i0: number, j0: number, k0: number, out: Float64Array): void {
-  const i0r = i0 * n;
-  const i1r = i0r + n;
-  const i2r = i1r + n;
-  const i3r = i2r + n;
-  const j0r = j0 * n;
-  const j1r = j0r + n;
-  const j2r = j1r + n;
-  const j3r = j2r + n;
-  let c00 = a[i0r + j0],
-    c01 = a[i0r + j0 + 1],
-    c02 = a[i0r + j0 + 2],
-    c03 = a[i0r + j0 + 3];
-  let c10 = a[i1r + j0],
-    c11 = a[i1r + j0 + 1],
-    c12 = a[i1r + j0 + 2],
-    c13 = a[i1r + j0 + 3];
-  let c20 = a[i2r + j0],
-    c21 = a[i2r + j0 + 1],
-    c22 = a[i2r + j0 + 2],
-    c23 = a[i2r + j0 + 3];
-  let c30 = a[i3r + j0],
-    c31 = a[i3r + j0 + 1],
-    c32 = a[i3r + j0 + 2],
-    c33 = a[i3r + j0 + 3];
-  for (let k = k0; k < j0; k++) {
-    const x0 = a[i0r + k],
-      x1 = a[i1r + k],
-      x2 = a[i2r + k],
-      x3 = a[i3r + k];
-    const y0 = a[j0r + k],
-      y1 = a[j1r + k],
-      y2 = a[j2r + k],
-      y3 = a[j3r + k];
+  for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) out[r * 4 + c] = a[(i0 + r) * n + j0 + c];
+  subtractTile(a, i0 * n, n, a, j0 * n, n, 1, k0, j0, out);
+}
+
+/**
+ * out[4r + c] −= Σ_{kFrom ≤ k < kTo} x[xBase + r·xRow + k]·y[yBase + c·yColumn + k·yStep] for r, c < 4, the terms
+ * subtracted one by one in k order (the unblocked loops' exact operations), each loaded double feeding four
+ * multiply-adds.
+ */
+function subtractTile(
+  x: Float64Array,
+  xBase: number,
+  xRow: number,
+  y: Float64Array,
+  yBase: number,
+  yColumn: number,
+  yStep: number,
+  kFrom: number,
+  kTo: number,
+  out: Float64Array,
+): void {
+  const x0r = xBase;
+  const x1r = x0r + xRow;
+  const x2r = x1r + xRow;
+  const x3r = x2r + xRow;
+  const y0c = yBase;
+  const y1c = y0c + yColumn;
+  const y2c = y1c + yColumn;
+  const y3c = y2c + yColumn;
+  let c00 = out[0],
+    c01 = out[1],
+    c02 = out[2],
+    c03 = out[3];
+  let c10 = out[4],
+    c11 = out[5],
+    c12 = out[6],
+    c13 = out[7];
+  let c20 = out[8],
+    c21 = out[9],
+    c22 = out[10],
+    c23 = out[11];
+  let c30 = out[12],
+    c31 = out[13],
+    c32 = out[14],
+    c33 = out[15];
+  for (let k = kFrom; k < kTo; k++) {
+    const x0 = x[x0r + k],
+      x1 = x[x1r + k],
+      x2 = x[x2r + k],
+      x3 = x[x3r + k];
+    const yk = k * yStep;
+    const y0 = y[y0c + yk],
+      y1 = y[y1c + yk],
+      y2 = y[y2c + yk],
+      y3 = y[y3c + yk];
     c00 -= x0 * y0;
     c01 -= x0 * y1;
     c02 -= x0 * y2;
@@ -398,8 +420,8 @@ export function diagonalInverse(a: Float64Array, n: number, k0: number, kb: numb
 }
 
 /**
- * out[4r + c] = −Σ_{j0 ≤ k < i0} l[i0+r, k]·x[k, j0+c] for r, c < 4: l the diagonal block at (k0, k0) of a (row
- * stride n), x = inv (row stride kb); the terms subtracted one by one in k order.
+ * The inverse's tile: out[4r + c] = −Σ_{j0 ≤ k < i0} l[i0+r, k]·x[k, j0+c] for r, c < 4: l the diagonal block at
+ * (k0, k0) of a (row stride n), x = inv (row stride kb).
  */
 function inverseTile(
   a: Float64Array,
@@ -411,69 +433,8 @@ function inverseTile(
   j0: number,
   out: Float64Array,
 ): void {
-  const l0 = (k0 + i0) * n + k0;
-  const l1 = l0 + n;
-  const l2 = l1 + n;
-  const l3 = l2 + n;
-  let c00 = 0,
-    c01 = 0,
-    c02 = 0,
-    c03 = 0;
-  let c10 = 0,
-    c11 = 0,
-    c12 = 0,
-    c13 = 0;
-  let c20 = 0,
-    c21 = 0,
-    c22 = 0,
-    c23 = 0;
-  let c30 = 0,
-    c31 = 0,
-    c32 = 0,
-    c33 = 0;
-  for (let k = j0; k < i0; k++) {
-    const x0 = a[l0 + k],
-      x1 = a[l1 + k],
-      x2 = a[l2 + k],
-      x3 = a[l3 + k];
-    const row = k * kb + j0;
-    const y0 = inv[row],
-      y1 = inv[row + 1],
-      y2 = inv[row + 2],
-      y3 = inv[row + 3];
-    c00 -= x0 * y0;
-    c01 -= x0 * y1;
-    c02 -= x0 * y2;
-    c03 -= x0 * y3;
-    c10 -= x1 * y0;
-    c11 -= x1 * y1;
-    c12 -= x1 * y2;
-    c13 -= x1 * y3;
-    c20 -= x2 * y0;
-    c21 -= x2 * y1;
-    c22 -= x2 * y2;
-    c23 -= x2 * y3;
-    c30 -= x3 * y0;
-    c31 -= x3 * y1;
-    c32 -= x3 * y2;
-    c33 -= x3 * y3;
-  }
-  out[0] = c00;
-  out[1] = c01;
-  out[2] = c02;
-  out[3] = c03;
-  out[4] = c10;
-  out[5] = c11;
-  out[6] = c12;
-  out[7] = c13;
-  out[8] = c20;
-  out[9] = c21;
-  out[10] = c22;
-  out[11] = c23;
-  out[12] = c30;
-  out[13] = c31;
-  out[14] = c32;
-  out[15] = c33;
+  out.fill(0);
+  subtractTile(a, (k0 + i0) * n + k0, n, inv, j0, 1, kb, j0, i0, out);
 }
 
 /**
