@@ -22,7 +22,7 @@
  * Both check the AbortSignal once per block column.
  */
 import { throwIfAborted } from '../cancel';
-import { matMul, transpose } from './matmul';
+import { matMul, transpose, useMatMul } from './matmul';
 import { localProducts, type ProductJob, type ProductRunner } from './productJobs';
 import { packedLength, packedRowStart, unpackLower } from './packedLower';
 
@@ -34,7 +34,7 @@ const BLOCK_64 = 64;
  */
 const BLOCK_MIXED = 256;
 /** Trailing-update row chunk of the mixed routine: keeps each product's output ≤ chunk × n floats. */
-const CHUNK_MIXED = 768;
+const CHUNK_MIXED = 384;
 
 /** Block sizes, for tests that exercise every edge of the blocking on small matrices. */
 export interface BlockSizes {
@@ -43,9 +43,51 @@ export interface BlockSizes {
   chunk?: number;
 }
 
-/** Unblocked Cholesky of the kb×kb diagonal block at (k0, k0) of a (row stride n), in place. */
+/**
+ * Cholesky of the kb×kb diagonal block at (k0, k0) of a (row stride n), in place. Each entry is the unblocked
+ * routine's  (a_ij − Σ_{k0 ≤ k < j} l_ik·l_jk) / l_jj  with its terms subtracted in the same order, so the bits are
+ * those of the unblocked loops; but four rows by four columns at a time (choleskyTile), each loaded double feeding
+ * four multiply-adds: this float64 work was a quarter of choleskyMixed's time at P = 2000.
+ */
 function factorDiagonalBlock(a: Float64Array, n: number, k0: number, kb: number): boolean {
-  for (let i = k0; i < k0 + kb; i++) {
+  const tile = new Float64Array(16);
+  const end = k0 + kb;
+  let i0 = k0;
+  for (; i0 + 4 <= end; i0 += 4) {
+    for (let j0 = k0; j0 < i0; j0 += 4) {
+      choleskyTile(a, n, i0, j0, k0, tile);
+      // The tile's own columns, left to right: l_ik for j0 ≤ k < j is final when l_ij is formed.
+      for (let c = 0; c < 4; c++) {
+        const j = j0 + c;
+        const rowJ = j * n;
+        for (let r = 0; r < 4; r++) {
+          const rowI = (i0 + r) * n;
+          let sum = tile[r * 4 + c];
+          for (let k = j0; k < j; k++) sum -= a[rowI + k] * a[rowJ + k];
+          a[rowI + j] = sum / a[rowJ + j];
+        }
+      }
+    }
+    choleskyTile(a, n, i0, i0, k0, tile);
+    for (let r = 0; r < 4; r++) {
+      const i = i0 + r;
+      const rowI = i * n;
+      for (let c = 0; c <= r; c++) {
+        const j = i0 + c;
+        const rowJ = j * n;
+        let sum = tile[r * 4 + c];
+        for (let k = i0; k < j; k++) sum -= a[rowI + k] * a[rowJ + k];
+        if (i === j) {
+          if (!(sum > 0) || !Number.isFinite(sum)) return false;
+          a[rowI + i] = Math.sqrt(sum);
+        } else {
+          a[rowI + j] = sum / a[rowJ + j];
+        }
+      }
+    }
+  }
+  // Rows left over by the 4-row groups, unblocked.
+  for (let i = i0; i < end; i++) {
     const rowI = i * n;
     for (let j = k0; j <= i; j++) {
       const rowJ = j * n;
@@ -60,6 +102,101 @@ function factorDiagonalBlock(a: Float64Array, n: number, k0: number, kb: number)
     }
   }
   return true;
+}
+
+/**
+ * The diagonal block's tile: out[4r + c] = a[i0+r, j0+c] − Σ_{k0 ≤ k < j0} a[i0+r, k]·a[j0+c, k] (row stride n).
+ * On the diagonal (j0 = i0) the entries above it are formed too, unused.
+ */
+function choleskyTile(a: Float64Array, n: number, i0: number, j0: number, k0: number, out: Float64Array): void {
+  for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) out[r * 4 + c] = a[(i0 + r) * n + j0 + c];
+  subtractTile(a, i0 * n, n, a, j0 * n, n, 1, k0, j0, out);
+}
+
+/**
+ * out[4r + c] −= Σ_{kFrom ≤ k < kTo} x[xBase + r·xRow + k]·y[yBase + c·yColumn + k·yStep] for r, c < 4, the terms
+ * subtracted one by one in k order (the unblocked loops' exact operations), each loaded double feeding four
+ * multiply-adds.
+ */
+function subtractTile(
+  x: Float64Array,
+  xBase: number,
+  xRow: number,
+  y: Float64Array,
+  yBase: number,
+  yColumn: number,
+  yStep: number,
+  kFrom: number,
+  kTo: number,
+  out: Float64Array,
+): void {
+  const x0r = xBase;
+  const x1r = x0r + xRow;
+  const x2r = x1r + xRow;
+  const x3r = x2r + xRow;
+  const y0c = yBase;
+  const y1c = y0c + yColumn;
+  const y2c = y1c + yColumn;
+  const y3c = y2c + yColumn;
+  let c00 = out[0],
+    c01 = out[1],
+    c02 = out[2],
+    c03 = out[3];
+  let c10 = out[4],
+    c11 = out[5],
+    c12 = out[6],
+    c13 = out[7];
+  let c20 = out[8],
+    c21 = out[9],
+    c22 = out[10],
+    c23 = out[11];
+  let c30 = out[12],
+    c31 = out[13],
+    c32 = out[14],
+    c33 = out[15];
+  for (let k = kFrom; k < kTo; k++) {
+    const x0 = x[x0r + k],
+      x1 = x[x1r + k],
+      x2 = x[x2r + k],
+      x3 = x[x3r + k];
+    const yk = k * yStep;
+    const y0 = y[y0c + yk],
+      y1 = y[y1c + yk],
+      y2 = y[y2c + yk],
+      y3 = y[y3c + yk];
+    c00 -= x0 * y0;
+    c01 -= x0 * y1;
+    c02 -= x0 * y2;
+    c03 -= x0 * y3;
+    c10 -= x1 * y0;
+    c11 -= x1 * y1;
+    c12 -= x1 * y2;
+    c13 -= x1 * y3;
+    c20 -= x2 * y0;
+    c21 -= x2 * y1;
+    c22 -= x2 * y2;
+    c23 -= x2 * y3;
+    c30 -= x3 * y0;
+    c31 -= x3 * y1;
+    c32 -= x3 * y2;
+    c33 -= x3 * y3;
+  }
+  out[0] = c00;
+  out[1] = c01;
+  out[2] = c02;
+  out[3] = c03;
+  out[4] = c10;
+  out[5] = c11;
+  out[6] = c12;
+  out[7] = c13;
+  out[8] = c20;
+  out[9] = c21;
+  out[10] = c22;
+  out[11] = c23;
+  out[12] = c30;
+  out[13] = c31;
+  out[14] = c32;
+  out[15] = c33;
 }
 
 /**
@@ -230,10 +367,46 @@ export function zeroUpper(a: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) a.fill(0, i * n + i + 1, (i + 1) * n);
 }
 
-/** Inverse of the kb×kb lower-triangular block at (k0, k0) of a (row stride n), float64 kb×kb row-major. */
-function diagonalInverse(a: Float64Array, n: number, k0: number, kb: number): Float64Array {
-  const inv = new Float64Array(kb * kb);
-  for (let i = 0; i < kb; i++) {
+/**
+ * Inverse of the kb×kb lower-triangular block at (k0, k0) of a (row stride n), float64 kb×kb row-major, into `inv`
+ * (its strict upper triangle must be zero). Each entry is the unblocked routine's
+ * (−Σ_{j ≤ k < i} l_ik·x_kj)·(1/l_ii)  with its terms subtracted in the same order, so the bits are those of the
+ * unblocked loops, but formed four rows by four columns at a time (inverseTile). The tiles also subtract the
+ * terms with k < j, whose x_kj are zeros: 0 − (±0) leaves the sum +0, as it started.
+ */
+export function diagonalInverse(a: Float64Array, n: number, k0: number, kb: number, inv: Float64Array): Float64Array {
+  const tile = new Float64Array(16);
+  let i0 = 0;
+  for (; i0 + 4 <= kb; i0 += 4) {
+    for (let j0 = 0; j0 < i0; j0 += 4) {
+      inverseTile(a, n, k0, inv, kb, i0, j0, tile);
+      // The tile's own rows, top to bottom: x_kj for i0 ≤ k < i is final when x_ij is formed.
+      for (let r = 0; r < 4; r++) {
+        const i = i0 + r;
+        const rowL = (k0 + i) * n + k0;
+        const scale = 1 / a[rowL + i];
+        for (let c = 0; c < 4; c++) {
+          const j = j0 + c;
+          let sum = tile[r * 4 + c];
+          for (let k = i0; k < i; k++) sum -= a[rowL + k] * inv[k * kb + j];
+          inv[i * kb + j] = sum * scale;
+        }
+      }
+    }
+    for (let r = 0; r < 4; r++) {
+      const i = i0 + r;
+      const rowL = (k0 + i) * n + k0;
+      const scale = 1 / a[rowL + i];
+      for (let j = i0; j < i; j++) {
+        let sum = 0;
+        for (let k = j; k < i; k++) sum -= a[rowL + k] * inv[k * kb + j];
+        inv[i * kb + j] = sum * scale;
+      }
+      inv[i * kb + i] = scale;
+    }
+  }
+  // Rows left over by the 4-row groups, unblocked.
+  for (let i = i0; i < kb; i++) {
     const rowL = (k0 + i) * n + k0;
     for (let k = 0; k < i; k++) {
       const lik = a[rowL + k];
@@ -247,12 +420,22 @@ function diagonalInverse(a: Float64Array, n: number, k0: number, kb: number): Fl
   return inv;
 }
 
-/** diagonalInverse transposed, as float32. */
-function diagonalInverseTransposed32(a: Float64Array, n: number, k0: number, kb: number): Float32Array {
-  const inv = diagonalInverse(a, n, k0, kb);
-  const out = new Float32Array(kb * kb);
-  for (let i = 0; i < kb; i++) for (let j = 0; j <= i; j++) out[j * kb + i] = inv[i * kb + j];
-  return out;
+/**
+ * The inverse's tile: out[4r + c] = −Σ_{j0 ≤ k < i0} l[i0+r, k]·x[k, j0+c] for r, c < 4: l the diagonal block at
+ * (k0, k0) of a (row stride n), x = inv (row stride kb).
+ */
+function inverseTile(
+  a: Float64Array,
+  n: number,
+  k0: number,
+  inv: Float64Array,
+  kb: number,
+  i0: number,
+  j0: number,
+  out: Float64Array,
+): void {
+  out.fill(0);
+  subtractTile(a, (k0 + i0) * n + k0, n, inv, j0, 1, kb, j0, i0, out);
 }
 
 /**
@@ -274,49 +457,124 @@ export function choleskyMixed(
 ): boolean {
   const nb = sizes.block ?? BLOCK_MIXED;
   const chunk = sizes.chunk ?? CHUNK_MIXED;
-  for (let k0 = 0; k0 < n; k0 += nb) {
+  // Workspaces for every block column: a fresh array costs a page fault per 4 KB here, more than its copies. The
+  // panels come in two sets in shared memory, by block column parity: a helper thread reads one set's operands in
+  // place while the next panel is formed in the other.
+  const most = Math.max(0, n - nb) * nb;
+  const shared = () => new Float32Array(new SharedArrayBuffer(most * Float32Array.BYTES_PER_ELEMENT));
+  const panels = [0, 1].map(() => ({ l21: shared(), l21T: shared() }));
+  const inverse = new Float64Array(nb * nb);
+  const panelWork = { a21: new Float32Array(most), left: new Float32Array(most), right: new Float32Array(nb * nb) };
+  // Factors the diagonal block at k0 and forms the panel below it (into `a` and l21).
+  const factorBlockColumn = (k0: number, l21: Float32Array): boolean => {
     throwIfAborted(signal);
     const kb = Math.min(nb, n - k0);
     if (!factorDiagonalBlock(a, n, k0, kb)) return false;
+    if (k0 + kb === n) return true;
+    inverse.fill(0);
+    diagonalInverse(a, n, k0, kb, inverse);
+    panelSolve(a, n, k0, kb, inverse, l21, panelWork);
+    return true;
+  };
+  if (!factorBlockColumn(0, panels[0].l21)) return false;
+  for (let k0 = 0, step = 0; k0 + nb < n; k0 += nb, step++) {
+    const kb = nb;
     const r0 = k0 + kb;
     const m = n - r0;
-    if (m === 0) break;
-    // L21 = A21·L11⁻ᵀ as one float32 product.
-    const a21 = new Float32Array(m * kb);
-    for (let r = 0; r < m; r++) {
-      const row = (r0 + r) * n + k0;
-      for (let l = 0; l < kb; l++) a21[r * kb + l] = a[row + l];
-    }
-    const l21 = matMul(a21, m, kb, diagonalInverseTransposed32(a, n, k0, kb), kb);
-    for (let r = 0; r < m; r++) {
-      const row = (r0 + r) * n + k0;
-      for (let l = 0; l < kb; l++) a[row + l] = l21[r * kb + l];
-    }
-    // A22 −= L21·L21ᵀ, lower triangle only, one block column of `chunk` columns per product (the products are
-    // independent: the runner may spread them over two threads).
+    const { l21, l21T } = panels[step % 2];
+    // A22 −= L21·L21ᵀ, lower triangle only, one block column per product: first the next block column, then
+    // `chunk`-wide ones. The products are independent: the runner may give some to another thread, and meanwhile
+    // this one updates the next block column, factors it and forms its panel (lookahead), then does its share.
+    const starts = [0];
+    for (let c0 = Math.min(nb, m); c0 < m; c0 += chunk) starts.push(c0);
+    const width = (j: number) => (j + 1 < starts.length ? starts[j + 1] : m) - starts[j];
     const jobs: ProductJob[] = [];
     const costs: number[] = [];
-    for (let c0 = 0; c0 < m; c0 += chunk) {
-      const cw = Math.min(chunk, m - c0);
-      const rows = m - c0;
-      const right = transpose(l21.subarray(c0 * kb, (c0 + cw) * kb), cw, kb);
-      jobs.push({ a: { data: l21.slice(c0 * kb), rows, cols: kb }, b: { data: right, rows: kb, cols: cw } });
-      costs.push(rows * cw);
-    }
-    throwIfAborted(signal);
-    runner.run(jobs, costs, signal).forEach((product, j) => {
-      const c0 = j * chunk;
-      const cw = Math.min(chunk, m - c0);
+    starts.forEach((c0, j) => {
+      const cw = width(j);
+      const right = l21T.subarray(c0 * kb, (c0 + cw) * kb);
+      transpose(l21.subarray(c0 * kb, (c0 + cw) * kb), cw, kb, right);
+      jobs.push({
+        a: { data: l21.subarray(c0 * kb, m * kb), rows: m - c0, cols: kb },
+        b: { data: right, rows: kb, cols: cw },
+      });
+      costs.push((m - c0) * cw);
+    });
+    const subtract = (j: number, product: Float32Array) => {
+      const c0 = starts[j];
+      const cw = width(j);
       for (let r = 0; r < m - c0; r++) {
         const row = (r0 + c0 + r) * n + r0 + c0;
         const last = Math.min(r, cw - 1);
         const src = r * cw;
         for (let c = 0; c <= last; c++) a[row + c] -= product[src + c];
       }
-    });
+    };
+    let factored = true;
+    const lookahead = {
+      run: () => {
+        const { a: left, b: right } = jobs[0] as { a: { data: Float32Array }; b: { data: Float32Array } };
+        useMatMul(left.data, m, kb, right.data, width(0), (product) => subtract(0, product));
+        factored = factorBlockColumn(r0, panels[(step + 1) % 2].l21);
+      },
+      // The next panel's products and the float64 diagonal work, in the jobs' units (multiply-adds per kb).
+      cost: costs[0] + m * kb + 4 * kb * kb,
+    };
+    throwIfAborted(signal);
+    runner.each(jobs.slice(1), costs.slice(1), (j, product) => subtract(j + 1, product), signal, lookahead);
+    if (!factored) return false;
   }
   if (!keepUpper) zeroUpper(a, n);
   return true;
+}
+
+/**
+ * Column blocks of the panel product L21 = A21·L11⁻ᵀ. L11⁻ᵀ is upper triangular, so block J needs only A21's
+ * columns up to J's last: b blocks cost (b + 1)/(2b) of the whole product (b = 4: 62.5%). The terms left out are
+ * zeros at the end of each sum, so the values are the whole product's bits.
+ */
+const PANEL_BLOCKS = 4;
+
+/**
+ * L21 = A21·L11⁻ᵀ for the panel below the diagonal block at (k0, k0) of a (row stride n), as float32 products:
+ * written into `a` and, row-major m × kb, into `l21`. `inverse` holds L11⁻¹ (kb × kb); `a21` and `left` are
+ * workspaces of at least m·kb floats, `right` of kb².
+ */
+function panelSolve(
+  a: Float64Array,
+  n: number,
+  k0: number,
+  kb: number,
+  inverse: Float64Array,
+  l21: Float32Array,
+  work: { a21: Float32Array; left: Float32Array; right: Float32Array },
+): void {
+  const { a21, left, right } = work;
+  const r0 = k0 + kb;
+  const m = n - r0;
+  for (let r = 0; r < m; r++) {
+    const row = (r0 + r) * n + k0;
+    for (let l = 0; l < kb; l++) a21[r * kb + l] = a[row + l];
+  }
+  const width = Math.ceil(kb / PANEL_BLOCKS);
+  for (let j0 = 0; j0 < kb; j0 += width) {
+    const j1 = Math.min(kb, j0 + width);
+    const w = j1 - j0;
+    // A21[:, 0:j1] (m × j1) and L11⁻ᵀ[0:j1, j0:j1] (j1 × w), row-major.
+    for (let r = 0; r < m; r++) left.set(a21.subarray(r * kb, r * kb + j1), r * j1);
+    for (let k = 0; k < j1; k++) for (let c = 0; c < w; c++) right[k * w + c] = inverse[(j0 + c) * kb + k];
+    useMatMul(left.subarray(0, m * j1), m, j1, right.subarray(0, j1 * w), w, (product) => {
+      for (let r = 0; r < m; r++) {
+        const row = (r0 + r) * n + k0 + j0;
+        const out = r * kb + j0;
+        for (let c = 0; c < w; c++) {
+          const v = product[r * w + c];
+          l21[out + c] = v;
+          a[row + c] = v;
+        }
+      }
+    });
+  }
 }
 
 /** Block width of the triangular inverses (the row-by-row diagonal part costs n²·kb/4 in float64 JS). */
@@ -387,6 +645,8 @@ export function invertLowerPacked(
 ): Float32Array {
   const nb = sizes.block ?? BLOCK_INVERSE;
   const x = new Float64Array(packedLength(n));
+  // diagonalInverse's output (its strict upper triangle must start at zero), reused by every block row.
+  const inverse = new Float64Array(nb * nb);
   for (let i = 0; i < n; i++) x[packedRowStart(i) + i] = 1;
   for (let k0 = 0; k0 < n; k0 += nb) {
     throwIfAborted(signal);
@@ -401,7 +661,14 @@ export function invertLowerPacked(
       const row = packedRowStart(k0 + r);
       for (let j = 0; j <= k0 + r; j++) rk[r * width + j] = x[row + j];
     }
-    const xk = matMul(Float32Array.from(diagonalInverse(l, n, k0, kb)), kb, kb, rk, width);
+    inverse.fill(0);
+    const xk = matMul(
+      Float32Array.from(diagonalInverse(l, n, k0, kb, inverse).subarray(0, kb * kb)),
+      kb,
+      kb,
+      rk,
+      width,
+    );
     for (let r = 0; r < kb; r++) {
       const row = packedRowStart(k0 + r);
       for (let j = 0; j <= k0 + r; j++) x[row + j] = xk[r * width + j];

@@ -5,7 +5,7 @@
  * threads shared the work.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readAndDispose } from './matmul';
+import { readAndDispose, useAndDispose } from './matmul';
 import { LowerProduct } from './triangularProduct';
 
 /** A matrix kept by name (MatrixStore), or rows × cols row-major values. */
@@ -47,14 +47,21 @@ export class MatrixStore {
   }
 
   product(job: ProductJob): Float32Array {
-    return readAndDispose(
-      tf.tidy(() => {
-        const a = this.operand(job.a);
-        const b = this.operand(job.b);
-        const scaled = job.scale ? tf.mul(a, tf.tensor2d(job.scale, [1, job.scale.length])) : a;
-        return tf.matMul(scaled, b);
-      }),
-    );
+    return readAndDispose(this.multiply(job));
+  }
+
+  /** The product handed to `use` without a copy where the backend allows (matmul.ts useAndDispose). */
+  useProduct<T>(job: ProductJob, use: (values: Float32Array) => T): T {
+    return useAndDispose(this.multiply(job), use);
+  }
+
+  private multiply(job: ProductJob): tf.Tensor2D {
+    return tf.tidy(() => {
+      const a = this.operand(job.a);
+      const b = this.operand(job.b);
+      const scaled = job.scale ? tf.mul(a, tf.tensor2d(job.scale, [1, job.scale.length])) : a;
+      return tf.matMul(scaled, b);
+    });
   }
 
   drop(names: readonly string[]): void {
@@ -81,6 +88,25 @@ export class MatrixStore {
  */
 export interface ProductRunner {
   run(jobs: readonly ProductJob[], costs: readonly number[], signal?: AbortSignal): Float32Array[];
+  /**
+   * Runs the jobs like run() but hands each result to `use(j, values)` as it is ready, in no fixed order: `values`
+   * may be a view on the backend's memory, valid during the call only (no copy of a result made on this thread).
+   * `first.run()` runs on this thread before its share of the jobs (and after the other thread got its share, so
+   * the two overlap); `first.cost`, in the jobs' units, counts in the balance.
+   */
+  each(
+    jobs: readonly ProductJob[],
+    costs: readonly number[],
+    use: (j: number, values: Float32Array) => void,
+    signal?: AbortSignal,
+    first?: FirstHere,
+  ): void;
+}
+
+/** Work of this thread that overlaps the other thread's products (ProductRunner.each). */
+export interface FirstHere {
+  run(): void;
+  cost: number;
 }
 
 /** Runs jobs over values only (no named matrices) on this thread, in order. */
@@ -88,5 +114,10 @@ export const localProducts: ProductRunner = {
   run(jobs) {
     const store = new MatrixStore();
     return jobs.map((job) => store.product(job));
+  },
+  each(jobs, _costs, use, _signal, first) {
+    first?.run();
+    const store = new MatrixStore();
+    jobs.forEach((job, j) => store.useProduct(job, (values) => use(j, values)));
   },
 };

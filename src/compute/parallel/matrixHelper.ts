@@ -12,7 +12,13 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { throwIfAborted } from '../cancel';
 import { type DeviationRunner, fastMatMulAvailable } from '../linalg/fastFactor';
-import { type MatrixOperand, MatrixStore, type ProductJob, type ProductRunner } from '../linalg/productJobs';
+import {
+  type FirstHere,
+  type MatrixOperand,
+  MatrixStore,
+  type ProductJob,
+  type ProductRunner,
+} from '../linalg/productJobs';
 import { checkMatrixReply, type MatricesTask, type MatrixRequest } from './messages';
 import { errorFromReply, SyncWorker } from './syncWorker';
 
@@ -146,13 +152,66 @@ export class SplitProducts implements ProductRunner, DeviationRunner {
    */
   run(jobs: readonly ProductJob[], costs: readonly number[], signal?: AbortSignal): Float32Array[] {
     const results = new Array<Float32Array>(jobs.length);
+    const keep = (j: number, r: Float32Array) => (results[j] = r);
+    this.share(jobs, costs, (job, j) => keep(j, this.local.product(job)), keep, signal);
+    return results;
+  }
+
+  /** run() handing each result to `use` as it is ready (productJobs.ts ProductRunner.each): this thread's first. */
+  each(
+    jobs: readonly ProductJob[],
+    costs: readonly number[],
+    use: (j: number, values: Float32Array) => void,
+    signal?: AbortSignal,
+    first?: FirstHere,
+  ): void {
+    this.share(jobs, costs, (job, j) => this.local.useProduct(job, (values) => use(j, values)), use, signal, first);
+  }
+
+  /**
+   * The jobs the balance gives the helper go there in one request; `mine(job, j)` runs the rest here, in order;
+   * then `theirs(j, result)` takes each of the helper's results.
+   */
+  private share(
+    jobs: readonly ProductJob[],
+    costs: readonly number[],
+    mine: (job: ProductJob, j: number) => unknown,
+    theirs: (j: number, result: Float32Array) => void,
+    signal?: AbortSignal,
+    first?: FirstHere,
+  ): void {
+    const helper = this.helper;
+    const sides = this.balance(jobs, costs, first?.cost ?? 0);
+    const id = sides.theirs.length
+      ? helper!.post({ type: 'products', jobs: sides.theirs.map((j) => ownBuffers(jobs[j])) })
+      : -1;
+    try {
+      first?.run();
+      for (const j of sides.mine) {
+        throwIfAborted(signal);
+        mine(jobs[j], j);
+      }
+    } catch (error) {
+      // The helper may still be busy with its share: it is not reused.
+      if (helper) helper.broken = true;
+      throw error;
+    }
+    if (id >= 0) helper!.collect(id, signal).f32.forEach((r, k) => theirs(sides.theirs[k], r));
+  }
+
+  /** Which jobs go to the helper and which stay here, where `here` units of work are already to be done. */
+  private balance(
+    jobs: readonly ProductJob[],
+    costs: readonly number[],
+    here: number,
+  ): { theirs: number[]; mine: number[] } {
     const helper = this.helper;
     const theirs: number[] = [];
     const mine: number[] = [];
-    if (helper && jobs.length > 1) {
+    if (helper && (jobs.length > 1 || here > 0)) {
       // Greedy balance in job order: each job to the side with less work so far (ties to the helper).
       let loadHelper = 0;
-      let loadMine = 0;
+      let loadMine = here;
       jobs.forEach((_, j) => {
         if (loadHelper <= loadMine) {
           theirs.push(j);
@@ -163,19 +222,7 @@ export class SplitProducts implements ProductRunner, DeviationRunner {
         }
       });
     } else jobs.forEach((_, j) => mine.push(j));
-    const id = theirs.length ? helper!.post({ type: 'products', jobs: theirs.map((j) => ownBuffers(jobs[j])) }) : -1;
-    try {
-      for (const j of mine) {
-        throwIfAborted(signal);
-        results[j] = this.local.product(jobs[j]);
-      }
-    } catch (error) {
-      // The helper may still be busy with its share: it is not reused.
-      if (helper) helper.broken = true;
-      throw error;
-    }
-    if (id >= 0) helper!.collect(id, signal).f32.forEach((r, k) => (results[theirs[k]] = r));
-    return results;
+    return { theirs, mine };
   }
 
   /**
@@ -236,8 +283,13 @@ export class SplitProducts implements ProductRunner, DeviationRunner {
  * caller's reused workspace can be many times the operand).
  */
 function ownBuffers(job: ProductJob): ProductJob {
+  // A view on shared memory is posted as it is: the helper reads the caller's values, no copy.
   const own = (o: MatrixOperand): MatrixOperand =>
-    typeof o === 'string' || o.data.byteLength === o.data.buffer.byteLength ? o : { ...o, data: o.data.slice() };
+    typeof o === 'string' ||
+    o.data.byteLength === o.data.buffer.byteLength ||
+    o.data.buffer instanceof SharedArrayBuffer
+      ? o
+      : { ...o, data: o.data.slice() };
   return { ...job, a: own(job.a), b: own(job.b) };
 }
 

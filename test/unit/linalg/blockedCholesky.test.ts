@@ -21,7 +21,12 @@ import {
   dampedCholesky,
   invertLowerTriangular,
 } from '../../../src/compute/linalg/cholesky';
-import { choleskyBlocked64, choleskyMixed, invertLowerBlocked } from '../../../src/compute/linalg/blockedCholesky';
+import {
+  choleskyBlocked64,
+  choleskyMixed,
+  diagonalInverse,
+  invertLowerBlocked,
+} from '../../../src/compute/linalg/blockedCholesky';
 import { factorDeviation, refinedCholeskySolve } from '../../../src/compute/linalg/factorChecks';
 import { fastDampedCholesky, dampedSolve, MIXED_PRECISION } from '../../../src/compute/linalg/fastFactor';
 import { initBackend } from '../../../src/compute/tf/backend';
@@ -139,6 +144,25 @@ test('blocked L⁻¹ (float64) equals the unblocked inverse within 1e-12 of its 
       const err = maxAbs(x.map((v, i) => v - reference[i]));
       assert.ok(err <= 1e-12 * largest, `κ=${kappa} block=${block}: ${err / largest}`);
     }
+  }
+});
+
+test("mixed routines: float64 diagonal blocks give the unblocked routines' bits (same order of terms)", async () => {
+  await initBackend('wasm');
+  for (const n of [N, 64, 7]) {
+    const a = dampedHessian(n, 1e6, 21);
+    const unblocked = Float64Array.from(a);
+    assert.ok(choleskyInPlace(unblocked, n));
+    // One block spanning the matrix: choleskyMixed is then its diagonal block's factorization alone.
+    const tiled = Float64Array.from(a);
+    assert.ok(choleskyMixed(tiled, n, undefined, { block: n }));
+    assert.ok(Buffer.from(tiled.buffer).equals(Buffer.from(unblocked.buffer)), `n=${n}: factor bits differ`);
+    // The block's inverse, here the whole L's, in a row stride wider than the block as inside the routines.
+    const wide = new Float64Array((n + 5) * (n + 5));
+    for (let i = 0; i < n; i++) wide.set(unblocked.subarray(i * n, i * n + i + 1), (i + 5) * (n + 5) + 5);
+    const inverse = diagonalInverse(wide, n + 5, 5, n, new Float64Array(n * n));
+    const reference = invertLowerTriangular(unblocked, n);
+    assert.ok(Buffer.from(inverse.buffer).equals(Buffer.from(reference.buffer)), `n=${n}: inverse bits differ`);
   }
 });
 
