@@ -116,6 +116,15 @@ function scanTile(
 }
 
 /**
+ * Queries per product block of searchExact against `refCount` references: a split of the queries at a multiple of it
+ * (splitSearch.ts) leaves every block, so every product, as it was.
+ */
+export function exactQueryBlock(refCount: number): number {
+  const tileRefs = Math.max(1, Math.min(TILE_REFS, refCount));
+  return Math.max(16, Math.min(MAX_BLOCK, Math.floor(TILE_ENTRIES / tileRefs)));
+}
+
+/**
  * Offers every query (by id) all references (by id) into `out`. `skipSelf`: queries and references are the same
  * points, and a query is not offered itself.
  */
@@ -132,7 +141,7 @@ export function searchExact(
   const refPoints = gatherRows(refs, refIds);
   const refNorms = squaredNorms(refPoints);
   const tileRefs = Math.max(1, Math.min(TILE_REFS, refPoints.n));
-  const block = Math.max(16, Math.min(MAX_BLOCK, Math.floor(TILE_ENTRIES / tileRefs)));
+  const block = exactQueryBlock(refPoints.n);
   const tiles: { start: number; size: number; refT: tf.Tensor2D }[] = [];
   try {
     for (let start = 0; start < refPoints.n; start += tileRefs) {
@@ -164,6 +173,11 @@ export function searchExact(
 /** Rows (and columns) of one square tile of searchSelf. */
 const SELF_TILE = 256;
 
+/** How many row blocks searchSelf takes n points in. */
+export function selfBlockCount(n: number): number {
+  return Math.ceil(n / SELF_TILE);
+}
+
 /**
  * The k nearest of every point among the others (searchExact of all points against themselves, self skipped) at
  * half the products: q·x = x·q, so the tile of blocks (I, J), J > I, answers both I's rows and J's columns. Each
@@ -172,19 +186,27 @@ const SELF_TILE = 256;
  * product accumulates every entry over the shared dimension in the same order, wherever the entry sits in a tile,
  * so q·x and x·q are the same float32 and so are the neighbours (knn.test.ts). (A backend whose product rounds x·q
  * otherwise gives the neighbours of its own rounding, as any search on it did, and the same ones on every run.)
+ *
+ * `rowBlocks` (increasing; default all): only the tiles of these row blocks, so each point is offered an
+ * increasing subsequence of the others; splitSearch.ts gives the rest to another thread and merges the two lists.
  */
-export function searchSelf(points: Points, out: Neighbours, signal?: AbortSignal): void {
+export function searchSelf(points: Points, out: Neighbours, signal?: AbortSignal, rowBlocks?: ArrayLike<number>): void {
   const { n, d } = points;
   const norms = squaredNorms(points);
   const ids = Int32Array.from({ length: n }, (_, i) => i);
-  const blocks: { start: number; size: number; colsT: tf.Tensor2D }[] = [];
+  const blocks: { start: number; size: number; colsT: tf.Tensor2D | undefined }[] = [];
+  const first = rowBlocks ? (rowBlocks.length ? rowBlocks[0] : selfBlockCount(n)) : 0;
+  const rowList = rowBlocks ?? Int32Array.from({ length: selfBlockCount(n) }, (_, b) => b);
   try {
     for (let start = 0; start < n; start += SELF_TILE) {
       const size = Math.min(SELF_TILE, n - start);
-      const colsT = transpose(points.x.subarray(start * d, (start + size) * d), size, d);
-      blocks.push({ start, size, colsT: tf.tensor2d(colsT, [d, size]) });
+      // Tiles (I, J) have J ≥ I: the blocks before the first row block are never a tile's columns.
+      const needed = blocks.length >= first;
+      const colsT = needed ? transpose(points.x.subarray(start * d, (start + size) * d), size, d) : undefined;
+      blocks.push({ start, size, colsT: colsT && tf.tensor2d(colsT, [d, size]) });
     }
-    for (let b = 0; b < blocks.length; b++) {
+    for (let r = 0; r < rowList.length; r++) {
+      const b = rowList[r];
       const rows = blocks[b];
       const rowIds = ids.subarray(rows.start, rows.start + rows.size);
       const rowNorms = norms.subarray(rows.start, rows.start + rows.size);
@@ -193,7 +215,7 @@ export function searchSelf(points: Points, out: Neighbours, signal?: AbortSignal
         for (let c = b; c < blocks.length; c++) {
           throwIfAborted(signal);
           const cols = blocks[c];
-          const dots = readAndDispose(tf.tidy(() => tf.matMul(rowTensor, cols.colsT)));
+          const dots = readAndDispose(tf.tidy(() => tf.matMul(rowTensor, cols.colsT!)));
           const rowLayout = { lines: rows.size, lineStride: cols.size, entryStride: 1, length: cols.size };
           scanTile(dots, rowLayout, rowIds, rowNorms, cols.start, norms, ids, out, true);
           if (c === b) continue;
@@ -208,6 +230,6 @@ export function searchSelf(points: Points, out: Neighbours, signal?: AbortSignal
       }
     }
   } finally {
-    for (const block of blocks) block.colsT.dispose();
+    for (const block of blocks) block.colsT?.dispose();
   }
 }

@@ -19,7 +19,8 @@
  */
 import { throwIfAborted } from '../cancel';
 import { createRng, deriveSeed } from '../random';
-import { searchExact, searchSelf } from './exactSearch';
+import { searchExact } from './exactSearch';
+import { emptyNeighbours, searchExactSplit, searchSelfSplit } from './splitSearch';
 import type { Neighbours, Points } from './types';
 
 export type { Neighbours, Points } from './types';
@@ -36,6 +37,8 @@ export interface KnnOptions {
   referenceIds?: Int32Array;
   /** Overrides EXACT_KNN_LIMIT (tests). */
   exactLimit?: number;
+  /** Threads of the exact search (splitSearch.ts; same neighbours either way); default: by its size. */
+  threads?: 1 | 2;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -45,28 +48,24 @@ export interface KnnOptions {
  * Exact up to EXACT_KNN_LIMIT references; windowed beyond (see the top).
  */
 export function nearestNeighbours(queries: Points, refs: Points, k: number, options: KnnOptions = {}): Neighbours {
-  const kk = Math.max(1, k);
-  const out: Neighbours = {
-    k: kk,
-    index: new Int32Array(queries.n * kk).fill(-1),
-    distance: new Float64Array(queries.n * kk).fill(Infinity),
-  };
+  const out = emptyNeighbours(queries.n, Math.max(1, k));
   if (queries.n === 0 || refs.n === 0) return out;
   const skipSelf = queries === refs && (options.excludeSelf ?? false);
   const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
   const limit = options.exactLimit ?? EXACT_KNN_LIMIT;
+  const split = { threads: options.threads, signal: options.signal };
   if (options.referenceIds) {
-    searchExact(queries, all(queries.n), refs, options.referenceIds, out, skipSelf, options.signal);
+    searchExactSplit(queries, all(queries.n), refs, options.referenceIds, out, skipSelf, split);
     options.onProgress?.(1, 1);
     return out;
   }
   if (refs.n <= limit && skipSelf) {
-    searchSelf(refs, out, options.signal);
+    searchSelfSplit(refs, out, split);
     options.onProgress?.(1, 1);
     return out;
   }
   if (refs.n <= limit) {
-    searchExact(queries, all(queries.n), refs, all(refs.n), out, skipSelf, options.signal);
+    searchExactSplit(queries, all(queries.n), refs, all(refs.n), out, skipSelf, split);
     options.onProgress?.(1, 1);
     return out;
   }

@@ -5,6 +5,8 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createSharedCancelFlag, raiseSharedCancelFlag, signalFromSharedFlag } from '../../../src/compute/cancel';
+import { CancelledError } from '../../../src/compute/errors';
 import { nearestNeighbours, type Points } from '../../../src/compute/issues/knn';
 import { matMul, transpose } from '../../../src/compute/linalg/matmul';
 import { createRng, normal } from '../../../src/compute/random';
@@ -140,7 +142,7 @@ function adversarial(n: number, d: number, seed: number, kind: 'normal' | 'integ
   return { x, n, d };
 }
 
-test('the tiled search equals one product over everything, bit for bit, on ties, copies and tiny sets', () => {
+test('the tiled search equals one product over everything, bit for bit, on ties, copies and tiny sets, on one thread and on two', () => {
   const cases: [number, number, number][] = [
     [1, 1, 3],
     [2, 2, 1],
@@ -160,11 +162,29 @@ test('the tiled search equals one product over everything, bit for bit, on ties,
         [refs, true, subset],
       ] as const) {
         const k = 10;
-        const got = nearestNeighbours(q, refs, k, { excludeSelf, referenceIds });
         const want = oneProductReference(q, refs, k, excludeSelf, referenceIds);
-        const what = `${kind} n=${n} m=${q.n} d=${d} excludeSelf=${excludeSelf} subset=${!!referenceIds}`;
-        assert.deepEqual(got.index, want.index, what);
-        assert.deepEqual(got.distance, want.distance, what);
+        // Two threads: the helper searches part of the queries (or of the self-search's row blocks), splitSearch.ts.
+        for (const threads of [1, 2] as const) {
+          const got = nearestNeighbours(q, refs, k, { excludeSelf, referenceIds, threads });
+          const what = `${kind} n=${n} m=${q.n} d=${d} excludeSelf=${excludeSelf} subset=${!!referenceIds} threads=${threads}`;
+          assert.deepEqual(got.index, want.index, what);
+          assert.deepEqual(got.distance, want.distance, what);
+        }
       }
     }
+});
+
+test('a cancel raised before or during a search on two threads throws CancelledError, and the next search works', () => {
+  const points = adversarial(1100, 9, 5, 'normal');
+  const flag = createSharedCancelFlag();
+  const signal = signalFromSharedFlag(flag);
+  raiseSharedCancelFlag(flag);
+  for (const referenceIds of [undefined, Int32Array.from({ length: 400 }, (_, j) => 2 * j)])
+    assert.throws(
+      () => nearestNeighbours(points, points, 5, { excludeSelf: true, referenceIds, threads: 2, signal }),
+      CancelledError,
+    );
+  const again = nearestNeighbours(points, points, 5, { excludeSelf: true, threads: 2 });
+  const want = oneProductReference(points, points, 5, true);
+  assert.deepEqual(again.index, want.index);
 });
