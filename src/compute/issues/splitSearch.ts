@@ -24,9 +24,12 @@ export function emptyNeighbours(n: number, k: number): Neighbours {
   return { k, index: new Int32Array(n * k).fill(-1), distance: new Float64Array(n * k).fill(Infinity) };
 }
 
-/** The array itself, or a copy when it views a larger buffer (posting a view copies its whole buffer). */
+/**
+ * What to post of `x`: itself when it is in shared memory (posted uncopied) or fills its buffer, else a copy (posting
+ * a view copies its whole buffer).
+ */
 function ownBuffer(x: Float32Array): Float32Array {
-  return x.byteLength === x.buffer.byteLength ? x : x.slice();
+  return x.buffer instanceof SharedArrayBuffer || x.byteLength === x.buffer.byteLength ? x : x.slice();
 }
 
 function withHelper(threads: 1 | 2, body: (split: SplitProducts | undefined) => void): void {
