@@ -125,8 +125,21 @@ export function exactQueryBlock(refCount: number): number {
 }
 
 /**
+ * Hands this thread the index of the next block to search, one call per block, increasing; an index past the last
+ * block: none left. splitSearch.ts's claims share the blocks between two threads.
+ */
+export type NextBlock = () => number;
+
+/** Every block, in order. */
+function allBlocks(): NextBlock {
+  let next = 0;
+  return () => next++;
+}
+
+/**
  * Offers every query (by id) all references (by id) into `out`. `skipSelf`: queries and references are the same
- * points, and a query is not offered itself.
+ * points, and a query is not offered itself. `nextBlock`: only the query blocks it hands out (blocks of
+ * exactQueryBlock queries, in queryIds order).
  */
 export function searchExact(
   queries: Points,
@@ -136,6 +149,7 @@ export function searchExact(
   out: Neighbours,
   skipSelf: boolean,
   signal?: AbortSignal,
+  nextBlock: NextBlock = allBlocks(),
 ): void {
   const d = refs.d;
   const refPoints = gatherRows(refs, refIds);
@@ -149,7 +163,7 @@ export function searchExact(
       const refT = transpose(refPoints.x.subarray(start * d, (start + size) * d), size, d);
       tiles.push({ start, size, refT: tf.tensor2d(refT, [d, size]) });
     }
-    for (let s = 0; s < queryIds.length; s += block) {
+    for (let s = nextBlock() * block; s < queryIds.length; s = nextBlock() * block) {
       const ids = Int32Array.from({ length: Math.min(block, queryIds.length - s) }, (_, r) => queryIds[s + r]);
       const q = gatherRows(queries, ids);
       const qNorms = squaredNorms(q);
@@ -187,26 +201,26 @@ export function selfBlockCount(n: number): number {
  * so q·x and x·q are the same float32 and so are the neighbours (knn.test.ts). (A backend whose product rounds x·q
  * otherwise gives the neighbours of its own rounding, as any search on it did, and the same ones on every run.)
  *
- * `rowBlocks` (increasing; default all): only the tiles of these row blocks, so each point is offered an
- * increasing subsequence of the others; splitSearch.ts gives the rest to another thread and merges the two lists.
+ * `nextBlock`: only the tiles of the row blocks it hands out (increasing), so each point is offered an increasing
+ * subsequence of the others; splitSearch.ts gives the other row blocks to another thread and merges the two lists.
  */
-export function searchSelf(points: Points, out: Neighbours, signal?: AbortSignal, rowBlocks?: ArrayLike<number>): void {
+export function searchSelf(
+  points: Points,
+  out: Neighbours,
+  signal?: AbortSignal,
+  nextBlock: NextBlock = allBlocks(),
+): void {
   const { n, d } = points;
   const norms = squaredNorms(points);
   const ids = Int32Array.from({ length: n }, (_, i) => i);
-  const blocks: { start: number; size: number; colsT: tf.Tensor2D | undefined }[] = [];
-  const first = rowBlocks ? (rowBlocks.length ? rowBlocks[0] : selfBlockCount(n)) : 0;
-  const rowList = rowBlocks ?? Int32Array.from({ length: selfBlockCount(n) }, (_, b) => b);
+  const blocks: { start: number; size: number; colsT: tf.Tensor2D }[] = [];
   try {
     for (let start = 0; start < n; start += SELF_TILE) {
       const size = Math.min(SELF_TILE, n - start);
-      // Tiles (I, J) have J ≥ I: the blocks before the first row block are never a tile's columns.
-      const needed = blocks.length >= first;
-      const colsT = needed ? transpose(points.x.subarray(start * d, (start + size) * d), size, d) : undefined;
-      blocks.push({ start, size, colsT: colsT && tf.tensor2d(colsT, [d, size]) });
+      const colsT = transpose(points.x.subarray(start * d, (start + size) * d), size, d);
+      blocks.push({ start, size, colsT: tf.tensor2d(colsT, [d, size]) });
     }
-    for (let r = 0; r < rowList.length; r++) {
-      const b = rowList[r];
+    for (let b = nextBlock(); b < blocks.length; b = nextBlock()) {
       const rows = blocks[b];
       const rowIds = ids.subarray(rows.start, rows.start + rows.size);
       const rowNorms = norms.subarray(rows.start, rows.start + rows.size);
@@ -215,7 +229,7 @@ export function searchSelf(points: Points, out: Neighbours, signal?: AbortSignal
         for (let c = b; c < blocks.length; c++) {
           throwIfAborted(signal);
           const cols = blocks[c];
-          const dots = readAndDispose(tf.tidy(() => tf.matMul(rowTensor, cols.colsT!)));
+          const dots = readAndDispose(tf.tidy(() => tf.matMul(rowTensor, cols.colsT)));
           const rowLayout = { lines: rows.size, lineStride: cols.size, entryStride: 1, length: cols.size };
           scanTile(dots, rowLayout, rowIds, rowNorms, cols.start, norms, ids, out, true);
           if (c === b) continue;
@@ -230,6 +244,6 @@ export function searchSelf(points: Points, out: Neighbours, signal?: AbortSignal
       }
     }
   } finally {
-    for (const block of blocks) block.colsT?.dispose();
+    for (const block of blocks) block.colsT.dispose();
   }
 }

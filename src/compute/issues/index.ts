@@ -138,6 +138,24 @@ export function findIssues(input: IssuesInput): IssuesReport {
   const found = input.neighbours ?? findNeighbours(input);
   const { trainInTrain, testInTrain, duplicates } = found;
 
+  // The harmful samples and their refit need no neighbours: this thread computes them while the helper thread
+  // starts on the input-space search (knn.ts's meanwhile; 3 s of the 26-class issues stage), else after.
+  let harm: { influence: Float64Array; solver: 'cholesky' | 'cg'; removal: RemovalCheck | null } | undefined;
+  const findHarm = () => {
+    if (harm) return;
+    say(2, 'influence on the whole test set');
+    const { influence, solver } = totalTestInfluence(state);
+    throwIfAborted(input.signal);
+    const k = input.removeHarmful ?? defaultRemovalCount(train.n);
+    const harmful = harmfulOrder(influence).slice(0, k);
+    say(3, `refitting without the ${harmful.length} most harmful samples`);
+    harm = {
+      influence,
+      solver,
+      removal: harmful.length > 0 && test.n > 0 ? removeAndRetrain(state, influence, harmful) : null,
+    };
+  };
+
   say(1, 'duplicates and outliers');
   const spaces: OutlierSpace[] = [{ train: trainPoints, test: testPoints, trainInTrain, testInTrain }];
   const x = input.inputs;
@@ -154,6 +172,7 @@ export function findIssues(input: IssuesInput): IssuesReport {
         ...knnOptions,
         excludeSelf: true,
         referenceIds,
+        meanwhile: findHarm,
       }),
       testInTrain: search('inputs.testInTrain', x.test, x.train, OUTLIER_K, { ...knnOptions, referenceIds }),
     });
@@ -166,13 +185,9 @@ export function findIssues(input: IssuesInput): IssuesReport {
     numClasses: shape.numClasses,
   });
 
-  say(2, 'influence on the whole test set');
-  const { influence, solver } = totalTestInfluence(state);
-  throwIfAborted(input.signal);
-  const k = input.removeHarmful ?? defaultRemovalCount(train.n);
-  const harmful = harmfulOrder(influence).slice(0, k);
-  say(3, `refitting without the ${harmful.length} most harmful samples`);
-  const removal = harmful.length > 0 && test.n > 0 ? removeAndRetrain(state, influence, harmful) : null;
+  // A search answered from the kept ones (pipeline/neighbourCache.ts), or none, ran nothing meanwhile.
+  findHarm();
+  const { influence, solver, removal } = harm!;
   const removedSet = new Set(removal?.removed ?? []);
 
   const health = classHealth({

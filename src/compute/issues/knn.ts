@@ -39,6 +39,8 @@ export interface KnnOptions {
   exactLimit?: number;
   /** Threads of the exact search (splitSearch.ts; same neighbours either way); default: by its size. */
   threads?: 1 | 2;
+  /** Other work for this thread, run once during the search when the helper thread searches too (splitSearch.ts). */
+  meanwhile?: () => void;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -49,11 +51,14 @@ export interface KnnOptions {
  */
 export function nearestNeighbours(queries: Points, refs: Points, k: number, options: KnnOptions = {}): Neighbours {
   const out = emptyNeighbours(queries.n, Math.max(1, k));
-  if (queries.n === 0 || refs.n === 0) return out;
+  if (queries.n === 0 || refs.n === 0) {
+    options.meanwhile?.();
+    return out;
+  }
   const skipSelf = queries === refs && (options.excludeSelf ?? false);
   const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
   const limit = options.exactLimit ?? EXACT_KNN_LIMIT;
-  const split = { threads: options.threads, signal: options.signal };
+  const split = { threads: options.threads, signal: options.signal, meanwhile: options.meanwhile };
   if (options.referenceIds) {
     searchExactSplit(queries, all(queries.n), refs, options.referenceIds, out, skipSelf, split);
     options.onProgress?.(1, 1);
@@ -69,6 +74,7 @@ export function nearestNeighbours(queries: Points, refs: Points, k: number, opti
     options.onProgress?.(1, 1);
     return out;
   }
+  options.meanwhile?.();
   // Windowed: sort queries and references together along one random direction.
   const rng = createRng(deriveSeed(options.seed ?? 0, 'knn-direction'));
   const dir = Float64Array.from({ length: refs.d }, () => rng() - 0.5);

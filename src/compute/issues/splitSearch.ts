@@ -1,23 +1,29 @@
 /**
- * The exact searches of exactSearch.ts on both cores: the matrices helper (parallel/matrixHelper.ts) takes part of
- * the work with the same code while this thread does the rest, and the neighbours are the very ones one thread finds.
- *
- * - searchExact splits its queries at a multiple of its query block: every query is searched whole by one thread,
- *   in the same blocks against the same tiles, so its list is the same bytes; the helper's lists are copied in.
- * - searchSelf splits its row blocks: each thread offers every point an increasing subsequence of the others, so
- *   each keeps the k smallest (distance, index) of its part (offer() keeps the first offered of equal distances),
- *   and the k smallest of the two lists by (distance, index) are the k that one thread offering all in increasing
- *   order keeps. Every tile is the same product on either thread (same wasm kernel, same shapes).
- * A cancel is seen between this thread's tiles and while it waits for the helper (then the helper is not reused).
+ * The exact searches of exactSearch.ts on both cores: the matrices helper (parallel/matrixHelper.ts) and this thread
+ * take blocks in turn from a counter in shared memory (Atomics.add), so the faster one (the machine may be loaded
+ * unevenly) does more, and the neighbours are the very ones one thread finds:
+ * - searchExact's blocks are query blocks: every query is searched whole by one thread, in the same blocks against
+ *   the same tiles, so its list is the same bytes; the helper's lists are copied in by block.
+ * - searchSelf's blocks are row blocks: each thread takes increasing blocks, so it offers every point an increasing
+ *   subsequence of the others and keeps the k smallest (distance, index) of its part (offer() keeps the first offered
+ *   of equal distances); the k smallest of the two lists by (distance, index) are the k that one thread offering all
+ *   in increasing order keeps. Every tile is the same product on either thread (same wasm kernel, same shapes).
+ * A cancel is seen between this thread's tiles and while it waits for the helper; the helper then takes no further
+ * block, and is not reused.
  */
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
-import { exactQueryBlock, searchExact, searchSelf, selfBlockCount } from './exactSearch';
+import { exactQueryBlock, type NextBlock, searchExact, searchSelf, selfBlockCount } from './exactSearch';
 import type { Neighbours, Points } from './types';
 
 export interface SplitOptions {
   /** Default: both cores when the products are large enough to pay for the helper (defaultThreads). */
   threads?: 1 | 2;
   signal?: AbortSignal;
+  /**
+   * Other work of this thread, run once: on two threads after the helper has started on the search (which this
+   * thread joins after it), on one before the search.
+   */
+  meanwhile?: () => void;
 }
 
 export function emptyNeighbours(n: number, k: number): Neighbours {
@@ -37,46 +43,55 @@ function withHelper(threads: 1 | 2, body: (split: SplitProducts | undefined) => 
   withSplitProducts(threads, (split) => body(split.parallel ? split : undefined));
 }
 
-/** Runs this thread's part, then waits for the helper's request `id`; a failure here leaves the helper unused. */
-function mineThenTheirs(split: SplitProducts, id: number, mine: () => void, signal?: AbortSignal) {
+/** A counter in shared memory that both threads take block indices from. */
+function sharedClaims(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4));
+}
+
+/** The next block from `claims` for this thread, recording in `taken` those it took below `count`. */
+export function claimFrom(claims: Int32Array, count: number, taken: number[]): NextBlock {
+  return () => {
+    const block = Atomics.add(claims, 0, 1);
+    if (block < count) taken.push(block);
+    return block;
+  };
+}
+
+/** An index past every block: the other thread takes no more. */
+const NO_MORE = 2 ** 30;
+
+/**
+ * The helper's request `id` is under way: runs `meanwhile`, then this thread's blocks, then waits for the helper's
+ * k-lists (of every query, those of its blocks filled) and the blocks it took. A failure here stops the helper's
+ * claims and leaves it unused.
+ */
+function joinHelper(
+  split: SplitProducts,
+  id: number,
+  claims: Int32Array,
+  k: number,
+  mine: () => void,
+  options: SplitOptions,
+): { part: Neighbours; taken: Int32Array } {
   try {
+    options.meanwhile?.();
     mine();
   } catch (error) {
+    Atomics.store(claims, 0, NO_MORE);
     split.abandon();
     throw error;
   }
-  const reply = split.collect(id, signal);
-  if (!reply.i32?.length || !reply.f64.length) throw new Error('internal error: a neighbour reply without its lists');
-  return { index: reply.i32[0], distance: reply.f64[0] };
-}
-
-/**
- * Row blocks of searchSelf for the helper and for this thread: block b makes nb − b tiles, all but the first scanned
- * twice; each block in order goes to the side with less work so far (ties to the helper, which starts first).
- */
-function balanceSelf(blocks: number): { theirs: Int32Array; mine: Int32Array } {
-  const theirs: number[] = [];
-  const mine: number[] = [];
-  let loadTheirs = 0;
-  let loadMine = 0;
-  for (let b = 0; b < blocks; b++) {
-    const cost = 2 * (blocks - b) - 1;
-    if (loadTheirs <= loadMine) {
-      theirs.push(b);
-      loadTheirs += cost;
-    } else {
-      mine.push(b);
-      loadMine += cost;
-    }
-  }
-  return { theirs: Int32Array.from(theirs), mine: Int32Array.from(mine) };
+  const reply = split.collect(id, options.signal);
+  if (reply.i32?.length !== 2 || reply.f64.length !== 1)
+    throw new Error('internal error: a neighbour reply without its lists');
+  return { part: { k, index: reply.i32[0], distance: reply.f64[0] }, taken: reply.i32[1] };
 }
 
 /**
  * Merges `part` into `out` query by query: the k smallest of both lists by (distance, index). Both lists are sorted
  * so, hold distinct indices (each pair was offered by one thread only), and end in −1 where they ran short.
  */
-function mergeNeighbours(out: Neighbours, part: Neighbours): void {
+export function mergeNeighbours(out: Neighbours, part: Neighbours): void {
   const { k } = out;
   const index = new Int32Array(k);
   const distance = new Float64Array(k);
@@ -106,24 +121,35 @@ function mergeNeighbours(out: Neighbours, part: Neighbours): void {
   }
 }
 
+/** What the helper's side returns: its k-lists of every query and the blocks it took. */
+export interface NeighbourPart {
+  out: Neighbours;
+  taken: Int32Array;
+}
+
 /** searchSelf(points, out) on one or both cores; `out` must be empty (emptyNeighbours). */
 export function searchSelfSplit(points: Points, out: Neighbours, options: SplitOptions = {}): void {
   const { n, d } = points;
   const threads = options.threads ?? defaultThreads((n * n * d) / 2);
   withHelper(threads, (split) => {
-    const { theirs, mine } = balanceSelf(selfBlockCount(n));
-    if (!split || theirs.length === 0 || mine.length === 0) return searchSelf(points, out, options.signal);
-    const id = split.post({ type: 'nearestSelf', x: ownBuffer(points.x), n, d, k: out.k, rowBlocks: theirs });
-    const part = mineThenTheirs(split, id, () => searchSelf(points, out, options.signal, mine), options.signal);
-    mergeNeighbours(out, { k: out.k, ...part });
+    if (!split) {
+      options.meanwhile?.();
+      return searchSelf(points, out, options.signal);
+    }
+    const claims = sharedClaims();
+    const id = split.post({ type: 'nearestSelf', x: ownBuffer(points.x), n, d, k: out.k, claims });
+    const mine = claimFrom(claims, 0, []);
+    const { part } = joinHelper(split, id, claims, out.k, () => searchSelf(points, out, options.signal, mine), options);
+    mergeNeighbours(out, part);
   });
 }
 
-/** The helper's side of searchSelfSplit: the lists of its row blocks. */
-export function searchSelfPart(points: Points, k: number, rowBlocks: Int32Array): Neighbours {
+/** The helper's side of searchSelfSplit: the lists of the row blocks it takes from `claims`. */
+export function searchSelfPart(points: Points, k: number, claims: Int32Array): NeighbourPart {
   const out = emptyNeighbours(points.n, k);
-  searchSelf(points, out, undefined, rowBlocks);
-  return out;
+  const taken: number[] = [];
+  searchSelf(points, out, undefined, claimFrom(claims, selfBlockCount(points.n), taken));
+  return { out, taken: Int32Array.from(taken) };
 }
 
 /** searchExact(queries, queryIds, refs, refIds, out, skipSelf) on one or both cores; `out` must be empty. */
@@ -138,40 +164,50 @@ export function searchExactSplit(
 ): void {
   const threads = options.threads ?? defaultThreads(queryIds.length * refIds.length * refs.d);
   const block = exactQueryBlock(refIds.length);
-  // The helper's queries: the first half, rounded to whole blocks.
-  const cut = Math.round(queryIds.length / 2 / block) * block;
   withHelper(threads, (split) => {
-    if (!split || cut === 0 || cut >= queryIds.length)
+    if (!split || queryIds.length <= block) {
+      options.meanwhile?.();
       return searchExact(queries, queryIds, refs, refIds, out, skipSelf, options.signal);
-    const theirs = queryIds.slice(0, cut);
+    }
+    const claims = sharedClaims();
     const queryX = ownBuffer(queries.x);
     // The same array twice in one message is cloned once.
     const refX = refs.x === queries.x ? queryX : ownBuffer(refs.x);
     const id = split.post({
       type: 'nearestExact',
       queries: { ...queries, x: queryX },
-      queryIds: theirs,
+      queryIds,
       refs: { ...refs, x: refX },
       refIds,
       k: out.k,
       skipSelf,
+      claims,
     });
-    const mine = queryIds.subarray(cut);
-    const part = mineThenTheirs(
-      split,
-      id,
-      () => searchExact(queries, mine, refs, refIds, out, skipSelf, options.signal),
-      options.signal,
-    );
-    const { k } = out;
-    theirs.forEach((q, r) => {
-      out.index.set(part.index.subarray(r * k, (r + 1) * k), q * k);
-      out.distance.set(part.distance.subarray(r * k, (r + 1) * k), q * k);
-    });
+    const mine = claimFrom(claims, 0, []);
+    const search = () => searchExact(queries, queryIds, refs, refIds, out, skipSelf, options.signal, mine);
+    const { part, taken } = joinHelper(split, id, claims, out.k, search, options);
+    copyBlocks(out, part, taken, queryIds, block);
   });
 }
 
-/** The helper's side of searchExactSplit: the lists of `queryIds`, in their order. */
+/** The k-lists of the queries of blocks `taken` (of `block` queries in queryIds order) copied from `part` to `out`. */
+export function copyBlocks(
+  out: Neighbours,
+  part: Neighbours,
+  taken: Int32Array,
+  queryIds: Int32Array,
+  block: number,
+): void {
+  const { k } = out;
+  for (const b of taken)
+    for (let r = b * block; r < Math.min((b + 1) * block, queryIds.length); r++) {
+      const q = queryIds[r];
+      out.index.set(part.index.subarray(q * k, (q + 1) * k), q * k);
+      out.distance.set(part.distance.subarray(q * k, (q + 1) * k), q * k);
+    }
+}
+
+/** The helper's side of searchExactSplit: the lists of the query blocks it takes from `claims`. */
 export function searchExactPart(
   queries: Points,
   queryIds: Int32Array,
@@ -179,13 +215,11 @@ export function searchExactPart(
   refIds: Int32Array,
   k: number,
   skipSelf: boolean,
-): Neighbours {
-  const all = emptyNeighbours(queries.n, k);
-  searchExact(queries, queryIds, refs, refIds, all, skipSelf);
-  const out = emptyNeighbours(queryIds.length, k);
-  queryIds.forEach((q, r) => {
-    out.index.set(all.index.subarray(q * k, (q + 1) * k), r * k);
-    out.distance.set(all.distance.subarray(q * k, (q + 1) * k), r * k);
-  });
-  return out;
+  claims: Int32Array,
+): NeighbourPart {
+  const out = emptyNeighbours(queries.n, k);
+  const taken: number[] = [];
+  const blocks = Math.ceil(queryIds.length / exactQueryBlock(refIds.length));
+  searchExact(queries, queryIds, refs, refIds, out, skipSelf, undefined, claimFrom(claims, blocks, taken));
+  return { out, taken: Int32Array.from(taken) };
 }

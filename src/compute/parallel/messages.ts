@@ -184,12 +184,14 @@ export const checkMatrixRequest = union({
   }),
   /**
    * Part of an exact k-NN search of n × d points among themselves (issues/splitSearch.ts): exactSearch.ts's
-   * searchSelf over row blocks `rowBlocks`; the reply's i32[0] and f64[0] are all n points' k-lists of that part.
+   * searchSelf over the row blocks the worker takes from the counter `claims` (shared with the engine, which takes
+   * the others); the reply's i32[0] and f64[0] are every point's k-list of that part, i32[1] the blocks it took.
    */
-  nearestSelf: object({ id: nonNegInt, x: float32, n: nonNegInt, d: nonNegInt, k: nonNegInt, rowBlocks: int32 }),
+  nearestSelf: object({ id: nonNegInt, x: float32, n: nonNegInt, d: nonNegInt, k: nonNegInt, claims: sharedInt32 }),
   /**
    * Part of an exact k-NN search of queries among references (issues/splitSearch.ts): exactSearch.ts's searchExact
-   * of the queries `queryIds`; the reply's i32[0] and f64[0] are their k-lists, in `queryIds` order.
+   * over the query blocks the worker takes from `claims`; the reply's i32[0] and f64[0] are every query's k-list
+   * (filled for those blocks), i32[1] the blocks it took.
    */
   nearestExact: object({
     id: nonNegInt,
@@ -199,6 +201,7 @@ export const checkMatrixRequest = union({
     refIds: int32,
     k: nonNegInt,
     skipSelf: bool,
+    claims: sharedInt32,
   }),
   /** One block of exact influence's training rows (influence/exactHeadInfluence.ts's influenceOfBlock). */
   influence: object({

@@ -48,13 +48,13 @@ function answer(
     }
     case 'nearestSelf': {
       const { x, n, d } = request;
-      const part = searchSelfPart({ x, n, d }, request.k, request.rowBlocks);
-      return { f32: [], f64: [part.distance], i32: [part.index] };
+      const { out, taken } = searchSelfPart({ x, n, d }, request.k, request.claims);
+      return { f32: [], f64: [out.distance], i32: [out.index, taken] };
     }
     case 'nearestExact': {
-      const { queries, queryIds, refs, refIds, k, skipSelf } = request;
-      const part = searchExactPart(queries, queryIds, refs, refIds, k, skipSelf);
-      return { f32: [], f64: [part.distance], i32: [part.index] };
+      const { queries, queryIds, refs, refIds, k, skipSelf, claims } = request;
+      const { out, taken } = searchExactPart(queries, queryIds, refs, refIds, k, skipSelf, claims);
+      return { f32: [], f64: [out.distance], i32: [out.index, taken] };
     }
     case 'influence': {
       const { self, scores } = computeInfluenceOfBlock(

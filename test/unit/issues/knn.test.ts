@@ -7,7 +7,9 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSharedCancelFlag, raiseSharedCancelFlag, signalFromSharedFlag } from '../../../src/compute/cancel';
 import { CancelledError } from '../../../src/compute/errors';
+import { exactQueryBlock, searchExact, searchSelf, selfBlockCount } from '../../../src/compute/issues/exactSearch';
 import { nearestNeighbours, type Points } from '../../../src/compute/issues/knn';
+import { copyBlocks, emptyNeighbours, mergeNeighbours } from '../../../src/compute/issues/splitSearch';
 import { matMul, transpose } from '../../../src/compute/linalg/matmul';
 import { createRng, normal } from '../../../src/compute/random';
 import { initBackend } from '../../../src/compute/tf/backend';
@@ -142,7 +144,7 @@ function adversarial(n: number, d: number, seed: number, kind: 'normal' | 'integ
   return { x, n, d };
 }
 
-test('the tiled search equals one product over everything, bit for bit, on ties, copies and tiny sets, on one thread and on two', () => {
+test('the tiled search equals one product over everything, bit for bit, on ties, copies, tiny sets, 1 or 2 threads', () => {
   const cases: [number, number, number][] = [
     [1, 1, 3],
     [2, 2, 1],
@@ -174,7 +176,7 @@ test('the tiled search equals one product over everything, bit for bit, on ties,
     }
 });
 
-test('a cancel raised before or during a search on two threads throws CancelledError, and the next search works', () => {
+test('a cancel raised before a search on two threads throws CancelledError, and the next search works', () => {
   const points = adversarial(1100, 9, 5, 'normal');
   const flag = createSharedCancelFlag();
   const signal = signalFromSharedFlag(flag);
@@ -187,4 +189,47 @@ test('a cancel raised before or during a search on two threads throws CancelledE
   const again = nearestNeighbours(points, points, 5, { excludeSelf: true, threads: 2 });
   const want = oneProductReference(points, points, 5, true);
   assert.deepEqual(again.index, want.index);
+});
+
+/** Block indices handed out in the given order, then none (exactSearch.ts's NextBlock). */
+function handOut(blocks: number[]): () => number {
+  let next = 0;
+  return () => (next < blocks.length ? blocks[next++] : 2 ** 30);
+}
+
+test('any division of the blocks between two threads gives the one-thread neighbours (splitSearch.ts)', () => {
+  for (const kind of ['integers', 'copies', 'normal'] as const) {
+    const points = adversarial(1300, 6, 11, kind);
+    const k = 7;
+    const rng = createRng(kind.length);
+    // searchSelf: 6 row blocks of 256, each to one side at random (each side takes its own in increasing order).
+    const want = oneProductReference(points, points, k, true);
+    for (let trial = 0; trial < 4; trial++) {
+      const blocks = Array.from({ length: selfBlockCount(points.n) }, (_, b) => b);
+      const theirs = blocks.filter(() => rng() < 0.5);
+      const mine = blocks.filter((b) => !theirs.includes(b));
+      const out = emptyNeighbours(points.n, k);
+      const part = emptyNeighbours(points.n, k);
+      searchSelf(points, out, undefined, handOut(mine));
+      searchSelf(points, part, undefined, handOut(theirs));
+      mergeNeighbours(out, part);
+      assert.deepEqual(out.index, want.index, `${kind} self, helper blocks ${theirs}`);
+      assert.deepEqual(out.distance, want.distance, `${kind} self, helper blocks ${theirs}`);
+    }
+    // searchExact against a reference subset: query blocks at random to either side, the helper's copied in.
+    const subset = Int32Array.from({ length: 500 }, (_, j) => 2 * j + (j % 2));
+    const wantExact = oneProductReference(points, points, k, true, subset);
+    const ids = Int32Array.from({ length: points.n }, (_, i) => i);
+    const block = exactQueryBlock(subset.length);
+    const count = Math.ceil(points.n / block);
+    const theirs = Array.from({ length: count }, (_, b) => b).filter(() => rng() < 0.5);
+    const mine = Array.from({ length: count }, (_, b) => b).filter((b) => !theirs.includes(b));
+    const out = emptyNeighbours(points.n, k);
+    const part = emptyNeighbours(points.n, k);
+    searchExact(points, ids, points, subset, out, true, undefined, handOut(mine));
+    searchExact(points, ids, points, subset, part, true, undefined, handOut(theirs));
+    copyBlocks(out, part, Int32Array.from(theirs), ids, block);
+    assert.deepEqual(out.index, wantExact.index, `${kind} exact, helper blocks ${theirs}`);
+    assert.deepEqual(out.distance, wantExact.distance, `${kind} exact, helper blocks ${theirs}`);
+  }
 });
