@@ -16,7 +16,10 @@ import { exactQueryBlock, type NextBlock, searchExact, searchSelf, selfBlockCoun
 import type { Neighbours, Points } from './types';
 
 export interface SplitOptions {
-  /** Default: both cores when the products are large enough to pay for the helper (defaultThreads). */
+  /**
+   * Default: both cores when the products are large enough to pay for the helper (defaultThreads), or when there is
+   * other work meanwhile (the helper's start is then hidden behind it).
+   */
   threads?: 1 | 2;
   signal?: AbortSignal;
   /**
@@ -130,7 +133,7 @@ export interface NeighbourPart {
 /** searchSelf(points, out) on one or both cores; `out` must be empty (emptyNeighbours). */
 export function searchSelfSplit(points: Points, out: Neighbours, options: SplitOptions = {}): void {
   const { n, d } = points;
-  const threads = options.threads ?? defaultThreads((n * n * d) / 2);
+  const threads = options.threads ?? defaultThreads(options.meanwhile ? Infinity : (n * n * d) / 2);
   withHelper(threads, (split) => {
     if (!split) {
       options.meanwhile?.();
@@ -162,7 +165,8 @@ export function searchExactSplit(
   skipSelf: boolean,
   options: SplitOptions = {},
 ): void {
-  const threads = options.threads ?? defaultThreads(queryIds.length * refIds.length * refs.d);
+  const threads =
+    options.threads ?? defaultThreads(options.meanwhile ? Infinity : queryIds.length * refIds.length * refs.d);
   const block = exactQueryBlock(refIds.length);
   withHelper(threads, (split) => {
     if (!split || queryIds.length <= block) {

@@ -125,7 +125,9 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
         fitted,
         options.onFitCache,
       );
-  const neighbours = neighbourStore ? issueNeighbours(fitted, data, options.signal, neighbourStore.search) : null;
+  const neighbours = neighbourStore
+    ? issueNeighbours(fitted, data, options.signal, neighbourStore.search, options.removeHarmful)
+    : null;
   if (neighbours) clock.lap('issues');
   const scored = await score(fitted, views, options, {
     extraSignals: duplicateConflictSignals(neighbours),

@@ -66,21 +66,29 @@ export async function openNeighbourStore(
   };
 }
 
-/** The feature-space neighbours and duplicate sets of a fit (no ranking needed). */
+/**
+ * The feature-space neighbours and duplicate sets of a fit (no ranking needed), and the harmful samples with their
+ * check (runIssues takes them back) while the helper thread takes part of the first search.
+ */
 export function issueNeighbours(
   fitted: Fitted,
   data: LoadedDataset,
   signal?: AbortSignal,
   search?: NeighbourSearch,
+  removeHarmful?: number,
 ): IssueNeighbours {
-  return findNeighbours({
-    state: headState(fitted, signal),
-    trainHash: data.train.contentHash,
-    testHash: data.test.contentHash,
-    seed: fitted.settings.seed,
-    search,
-    signal,
-  });
+  return findNeighbours(
+    {
+      state: headState(fitted, signal),
+      trainHash: data.train.contentHash,
+      testHash: data.test.contentHash,
+      seed: fitted.settings.seed,
+      search,
+      signal,
+      removeHarmful,
+    },
+    true,
+  );
 }
 
 /**
