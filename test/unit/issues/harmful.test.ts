@@ -122,7 +122,7 @@ test(
   },
 );
 
-test('the harmful check found during the first neighbour search (helper thread busy) equals the one found after', () => {
+test('the harmful check found during the first neighbour search (helper busy) equals the one found after', () => {
   const state = convexHead(400, 41, 0.1);
   const input = {
     state,
