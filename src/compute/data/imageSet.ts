@@ -14,7 +14,7 @@
  * output starts with 1 channel and is widened to 3 only if a colour image
  * shows up, so a greyscale set never costs 3 floats per pixel.
  */
-import { promises as fsp } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { InputError } from '../errors';
 import { bytesContentHash } from '../issues/contentHash';
 import { checkHeader, decodeImage, type DecodedImage } from './imageDecode';
@@ -60,14 +60,18 @@ const KEEP_BYTES = 256 * 1024 * 1024;
 /** Files read at once. */
 const BATCH = 32;
 
-/** An image file's bytes; a clear error for what is not a readable regular file. */
+/**
+ * An image file's bytes; a clear error for what is not a readable regular file. Read synchronously: through
+ * fs.promises each small file took five round trips to the thread pool, 1.3 CPU s for 10k MNIST's files (the
+ * load stage's largest part), against 0.25 s here. The engine's thread has nothing else to do meanwhile.
+ */
 export async function readImageBytes(f: ImageFile): Promise<Buffer> {
   try {
     // A FIFO or a device named like an image (a JSONL manifest may name any path) would block or never end.
-    const stat = await fsp.stat(f.abs);
+    const stat = statSync(f.abs);
     if (!stat.isFile())
       throw new InputError(f.file, 'is not a regular file (a device, a pipe or a folder); expected an image file');
-    return await fsp.readFile(f.abs);
+    return readFileSync(f.abs);
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw new InputError(f.file, `cannot be read (${(err as Error).message}); expected a readable image file`);

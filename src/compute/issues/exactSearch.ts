@@ -116,8 +116,30 @@ function scanTile(
 }
 
 /**
+ * Queries per product block of searchExact against `refCount` references: a split of the queries at a multiple of it
+ * (splitSearch.ts) leaves every block, so every product, as it was.
+ */
+export function exactQueryBlock(refCount: number): number {
+  const tileRefs = Math.max(1, Math.min(TILE_REFS, refCount));
+  return Math.max(16, Math.min(MAX_BLOCK, Math.floor(TILE_ENTRIES / tileRefs)));
+}
+
+/**
+ * Hands this thread the index of the next block to search, one call per block, increasing; an index past the last
+ * block: none left. splitSearch.ts's claims share the blocks between two threads.
+ */
+export type NextBlock = () => number;
+
+/** Every block, in order. */
+function allBlocks(): NextBlock {
+  let next = 0;
+  return () => next++;
+}
+
+/**
  * Offers every query (by id) all references (by id) into `out`. `skipSelf`: queries and references are the same
- * points, and a query is not offered itself.
+ * points, and a query is not offered itself. `nextBlock`: only the query blocks it hands out (blocks of
+ * exactQueryBlock queries, in queryIds order).
  */
 export function searchExact(
   queries: Points,
@@ -127,12 +149,13 @@ export function searchExact(
   out: Neighbours,
   skipSelf: boolean,
   signal?: AbortSignal,
+  nextBlock: NextBlock = allBlocks(),
 ): void {
   const d = refs.d;
   const refPoints = gatherRows(refs, refIds);
   const refNorms = squaredNorms(refPoints);
   const tileRefs = Math.max(1, Math.min(TILE_REFS, refPoints.n));
-  const block = Math.max(16, Math.min(MAX_BLOCK, Math.floor(TILE_ENTRIES / tileRefs)));
+  const block = exactQueryBlock(refPoints.n);
   const tiles: { start: number; size: number; refT: tf.Tensor2D }[] = [];
   try {
     for (let start = 0; start < refPoints.n; start += tileRefs) {
@@ -140,7 +163,7 @@ export function searchExact(
       const refT = transpose(refPoints.x.subarray(start * d, (start + size) * d), size, d);
       tiles.push({ start, size, refT: tf.tensor2d(refT, [d, size]) });
     }
-    for (let s = 0; s < queryIds.length; s += block) {
+    for (let s = nextBlock() * block; s < queryIds.length; s = nextBlock() * block) {
       const ids = Int32Array.from({ length: Math.min(block, queryIds.length - s) }, (_, r) => queryIds[s + r]);
       const q = gatherRows(queries, ids);
       const qNorms = squaredNorms(q);
@@ -164,6 +187,11 @@ export function searchExact(
 /** Rows (and columns) of one square tile of searchSelf. */
 const SELF_TILE = 256;
 
+/** How many row blocks searchSelf takes n points in. */
+export function selfBlockCount(n: number): number {
+  return Math.ceil(n / SELF_TILE);
+}
+
 /**
  * The k nearest of every point among the others (searchExact of all points against themselves, self skipped) at
  * half the products: q·x = x·q, so the tile of blocks (I, J), J > I, answers both I's rows and J's columns. Each
@@ -172,8 +200,16 @@ const SELF_TILE = 256;
  * product accumulates every entry over the shared dimension in the same order, wherever the entry sits in a tile,
  * so q·x and x·q are the same float32 and so are the neighbours (knn.test.ts). (A backend whose product rounds x·q
  * otherwise gives the neighbours of its own rounding, as any search on it did, and the same ones on every run.)
+ *
+ * `nextBlock`: only the tiles of the row blocks it hands out (increasing), so each point is offered an increasing
+ * subsequence of the others; splitSearch.ts gives the other row blocks to another thread and merges the two lists.
  */
-export function searchSelf(points: Points, out: Neighbours, signal?: AbortSignal): void {
+export function searchSelf(
+  points: Points,
+  out: Neighbours,
+  signal?: AbortSignal,
+  nextBlock: NextBlock = allBlocks(),
+): void {
   const { n, d } = points;
   const norms = squaredNorms(points);
   const ids = Int32Array.from({ length: n }, (_, i) => i);
@@ -184,7 +220,7 @@ export function searchSelf(points: Points, out: Neighbours, signal?: AbortSignal
       const colsT = transpose(points.x.subarray(start * d, (start + size) * d), size, d);
       blocks.push({ start, size, colsT: tf.tensor2d(colsT, [d, size]) });
     }
-    for (let b = 0; b < blocks.length; b++) {
+    for (let b = nextBlock(); b < blocks.length; b = nextBlock()) {
       const rows = blocks[b];
       const rowIds = ids.subarray(rows.start, rows.start + rows.size);
       const rowNorms = norms.subarray(rows.start, rows.start + rows.size);

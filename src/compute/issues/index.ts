@@ -97,19 +97,52 @@ export interface IssueNeighbours {
   testInTest: Neighbours;
   duplicates: DuplicateReport;
   duplicateLabelConflict: Float64Array;
+  /** The harmful samples and their check, when they were found during the searches (findHarm). */
+  harm?: HarmReport;
 }
 
+/** T_i of every training sample and the remove-the-most-harmful check (harmful.ts). */
+export interface HarmReport {
+  influence: Float64Array;
+  solver: 'cholesky' | 'cg';
+  removal: RemovalCheck | null;
+}
+
+/**
+ * The harmful samples and the refit without them. They need no neighbours: this thread computes them while the
+ * helper thread takes part of a large search (knn.ts's meanwhile; the refit is 3 s of the 26-class issues stage).
+ */
+function findHarm(
+  state: HeadState,
+  removeHarmful: number | undefined,
+  say?: (step: number, message: string) => void,
+): HarmReport {
+  const { train, test } = state;
+  say?.(2, 'influence on the whole test set');
+  const { influence, solver } = totalTestInfluence(state);
+  throwIfAborted(state.signal);
+  const k = removeHarmful ?? defaultRemovalCount(train.n);
+  const harmful = harmfulOrder(influence).slice(0, k);
+  say?.(3, `refitting without the ${harmful.length} most harmful samples`);
+  const removal = harmful.length > 0 && test.n > 0 ? removeAndRetrain(state, influence, harmful) : null;
+  return { influence, solver, removal };
+}
+
+/** The feature-space searches and duplicates, and (`withHarm`) the harmful samples while the first search runs. */
 export function findNeighbours(
-  input: Pick<IssuesInput, 'state' | 'trainHash' | 'testHash' | 'seed' | 'search' | 'signal'>,
+  input: Pick<IssuesInput, 'state' | 'trainHash' | 'testHash' | 'seed' | 'search' | 'signal' | 'removeHarmful'>,
+  withHarm = false,
 ): IssueNeighbours {
   const { train, test, shape } = input.state;
   const trainPoints = { x: train.phi, n: train.n, d: shape.featureDim };
   const testPoints = { x: test.phi, n: test.n, d: shape.featureDim };
   const knnOptions = { signal: input.signal, seed: input.seed };
   const search = input.search ?? searchAll;
+  let harm: HarmReport | undefined;
   const trainInTrain = search('features.train', trainPoints, trainPoints, OUTLIER_K, {
     ...knnOptions,
     excludeSelf: true,
+    ...(withHarm && { meanwhile: () => (harm = findHarm(input.state, input.removeHarmful)) }),
   });
   const testInTrain = search('features.testInTrain', testPoints, trainPoints, OUTLIER_K, knnOptions);
   const testInTest = search('features.test', testPoints, testPoints, OUTLIER_K, { ...knnOptions, excludeSelf: true });
@@ -123,6 +156,7 @@ export function findNeighbours(
     testInTest,
     duplicates,
     duplicateLabelConflict: duplicateLabelConflict(duplicates, train.y, test.y),
+    harm,
   };
 }
 
@@ -137,6 +171,9 @@ export function findIssues(input: IssuesInput): IssuesReport {
   say(0, 'nearest neighbours in feature space');
   const found = input.neighbours ?? findNeighbours(input);
   const { trainInTrain, testInTrain, duplicates } = found;
+
+  let harm = found.harm;
+  const harmHere = () => (harm ??= findHarm(state, input.removeHarmful, say));
 
   say(1, 'duplicates and outliers');
   const spaces: OutlierSpace[] = [{ train: trainPoints, test: testPoints, trainInTrain, testInTrain }];
@@ -154,6 +191,7 @@ export function findIssues(input: IssuesInput): IssuesReport {
         ...knnOptions,
         excludeSelf: true,
         referenceIds,
+        meanwhile: harmHere,
       }),
       testInTrain: search('inputs.testInTrain', x.test, x.train, OUTLIER_K, { ...knnOptions, referenceIds }),
     });
@@ -166,13 +204,8 @@ export function findIssues(input: IssuesInput): IssuesReport {
     numClasses: shape.numClasses,
   });
 
-  say(2, 'influence on the whole test set');
-  const { influence, solver } = totalTestInfluence(state);
-  throwIfAborted(input.signal);
-  const k = input.removeHarmful ?? defaultRemovalCount(train.n);
-  const harmful = harmfulOrder(influence).slice(0, k);
-  say(3, `refitting without the ${harmful.length} most harmful samples`);
-  const removal = harmful.length > 0 && test.n > 0 ? removeAndRetrain(state, influence, harmful) : null;
+  // A search answered from the kept ones (pipeline/neighbourCache.ts), or none, ran nothing meanwhile.
+  const { influence, solver, removal } = harmHere();
   const removedSet = new Set(removal?.removed ?? []);
 
   const health = classHealth({

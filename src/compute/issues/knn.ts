@@ -19,7 +19,8 @@
  */
 import { throwIfAborted } from '../cancel';
 import { createRng, deriveSeed } from '../random';
-import { searchExact, searchSelf } from './exactSearch';
+import { searchExact } from './exactSearch';
+import { emptyNeighbours, searchExactSplit, searchSelfSplit } from './splitSearch';
 import type { Neighbours, Points } from './types';
 
 export type { Neighbours, Points } from './types';
@@ -36,6 +37,10 @@ export interface KnnOptions {
   referenceIds?: Int32Array;
   /** Overrides EXACT_KNN_LIMIT (tests). */
   exactLimit?: number;
+  /** Threads of the exact search (splitSearch.ts; same neighbours either way); default: by its size. */
+  threads?: 1 | 2;
+  /** Other work for this thread, run once during the search when the helper thread searches too (splitSearch.ts). */
+  meanwhile?: () => void;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -45,31 +50,31 @@ export interface KnnOptions {
  * Exact up to EXACT_KNN_LIMIT references; windowed beyond (see the top).
  */
 export function nearestNeighbours(queries: Points, refs: Points, k: number, options: KnnOptions = {}): Neighbours {
-  const kk = Math.max(1, k);
-  const out: Neighbours = {
-    k: kk,
-    index: new Int32Array(queries.n * kk).fill(-1),
-    distance: new Float64Array(queries.n * kk).fill(Infinity),
-  };
-  if (queries.n === 0 || refs.n === 0) return out;
+  const out = emptyNeighbours(queries.n, Math.max(1, k));
+  if (queries.n === 0 || refs.n === 0) {
+    options.meanwhile?.();
+    return out;
+  }
   const skipSelf = queries === refs && (options.excludeSelf ?? false);
   const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
   const limit = options.exactLimit ?? EXACT_KNN_LIMIT;
+  const split = { threads: options.threads, signal: options.signal, meanwhile: options.meanwhile };
   if (options.referenceIds) {
-    searchExact(queries, all(queries.n), refs, options.referenceIds, out, skipSelf, options.signal);
+    searchExactSplit(queries, all(queries.n), refs, options.referenceIds, out, skipSelf, split);
     options.onProgress?.(1, 1);
     return out;
   }
   if (refs.n <= limit && skipSelf) {
-    searchSelf(refs, out, options.signal);
+    searchSelfSplit(refs, out, split);
     options.onProgress?.(1, 1);
     return out;
   }
   if (refs.n <= limit) {
-    searchExact(queries, all(queries.n), refs, all(refs.n), out, skipSelf, options.signal);
+    searchExactSplit(queries, all(queries.n), refs, all(refs.n), out, skipSelf, split);
     options.onProgress?.(1, 1);
     return out;
   }
+  options.meanwhile?.();
   // Windowed: sort queries and references together along one random direction.
   const rng = createRng(deriveSeed(options.seed ?? 0, 'knn-direction'));
   const dir = Float64Array.from({ length: refs.d }, () => rng() - 0.5);

@@ -57,7 +57,7 @@ class MatrixHelper {
   }
 
   /** Blocks until request `id` is answered; a failure of it or of an earlier request throws. */
-  collect(id: number, signal?: AbortSignal): { f32: Float32Array[]; f64: Float64Array[] } {
+  collect(id: number, signal?: AbortSignal): { f32: Float32Array[]; f64: Float64Array[]; i32?: Int32Array[] } {
     try {
       return this.worker.receive((raw) => {
         const reply = checkMatrixReply(raw, 'matrix reply');
@@ -259,7 +259,7 @@ export class SplitProducts implements ProductRunner, DeviationRunner {
     return this.helper.post(request, transfer);
   }
 
-  collect(id: number, signal?: AbortSignal): { f32: Float32Array[]; f64: Float64Array[] } {
+  collect(id: number, signal?: AbortSignal): { f32: Float32Array[]; f64: Float64Array[]; i32?: Int32Array[] } {
     return this.helper!.collect(id, signal);
   }
 

@@ -23,6 +23,7 @@ import {
   int,
   oneOf,
   anyOf,
+  bool,
 } from '../../protocol/check';
 import { TRAINED_MODEL_KINDS } from '../../protocol/options';
 import { MessagePort } from 'node:worker_threads';
@@ -181,6 +182,27 @@ export const checkMatrixRequest = union({
     ),
     v: float64,
   }),
+  /**
+   * Part of an exact k-NN search of n × d points among themselves (issues/splitSearch.ts): exactSearch.ts's
+   * searchSelf over the row blocks the worker takes from the counter `claims` (shared with the engine, which takes
+   * the others); the reply's i32[0] and f64[0] are every point's k-list of that part, i32[1] the blocks it took.
+   */
+  nearestSelf: object({ id: nonNegInt, x: float32, n: nonNegInt, d: nonNegInt, k: nonNegInt, claims: sharedInt32 }),
+  /**
+   * Part of an exact k-NN search of queries among references (issues/splitSearch.ts): exactSearch.ts's searchExact
+   * over the query blocks the worker takes from `claims`; the reply's i32[0] and f64[0] are every query's k-list
+   * (filled for those blocks), i32[1] the blocks it took.
+   */
+  nearestExact: object({
+    id: nonNegInt,
+    queries: object({ x: float32, n: nonNegInt, d: nonNegInt }),
+    queryIds: int32,
+    refs: object({ x: float32, n: nonNegInt, d: nonNegInt }),
+    refIds: int32,
+    k: nonNegInt,
+    skipSelf: bool,
+    claims: sharedInt32,
+  }),
   /** One block of exact influence's training rows (influence/exactHeadInfluence.ts's influenceOfBlock). */
   influence: object({
     id: nonNegInt,
@@ -195,7 +217,7 @@ export type MatrixOperand = Checked<typeof operand>;
 
 /** The answer to request `id` (-1: the worker could not start serving). */
 export const checkMatrixReply = union({
-  values: object({ id: nonNegInt, f32: arrayOf(float32), f64: arrayOf(float64) }),
+  values: object({ id: nonNegInt, f32: arrayOf(float32), f64: arrayOf(float64), i32: optional(arrayOf(int32)) }),
   failed: object({ id: int, name: str, message: str, stack: optional(str) }),
 });
 export type MatrixReply = Checked<typeof checkMatrixReply>;

@@ -4,6 +4,7 @@
  */
 import { type HeadData, headHessianVectorProduct, type HeadShape } from '../head/softmaxHead';
 import { computeInfluenceOfBlock } from '../influence/exactHeadInfluence';
+import { searchExactPart, searchSelfPart } from '../issues/splitSearch';
 import { packedFactorDeviation } from '../linalg/factorChecks';
 import { MatrixStore } from '../linalg/productJobs';
 import { initBackend } from '../tf/backend';
@@ -17,7 +18,7 @@ function answer(
   store: MatrixStore,
   heads: HeadRows,
   request: MatrixRequest,
-): { f32: Float32Array[]; f64: Float64Array[] } {
+): { f32: Float32Array[]; f64: Float64Array[]; i32?: Int32Array[] } {
   switch (request.type) {
     case 'put':
       store.put(request.name, request.data, request.rows, request.cols);
@@ -44,6 +45,16 @@ function answer(
     case 'deviation': {
       const { packed, diagonal, n, steps } = request;
       return { f32: [], f64: [Float64Array.of(packedFactorDeviation(packed, diagonal, n, steps))] };
+    }
+    case 'nearestSelf': {
+      const { x, n, d } = request;
+      const { out, taken } = searchSelfPart({ x, n, d }, request.k, request.claims);
+      return { f32: [], f64: [out.distance], i32: [out.index, taken] };
+    }
+    case 'nearestExact': {
+      const { queries, queryIds, refs, refIds, k, skipSelf, claims } = request;
+      const { out, taken } = searchExactPart(queries, queryIds, refs, refIds, k, skipSelf, claims);
+      return { f32: [], f64: [out.distance], i32: [out.index, taken] };
     }
     case 'influence': {
       const { self, scores } = computeInfluenceOfBlock(
@@ -79,7 +90,7 @@ export async function serveMatrices(task: MatricesTask): Promise<void> {
         const values = answer(store, heads, request);
         reply(
           { type: 'values', id, ...values },
-          [...values.f32, ...values.f64].map((v) => v.buffer as ArrayBuffer),
+          [...values.f32, ...values.f64, ...(values.i32 ?? [])].map((v) => v.buffer as ArrayBuffer),
         );
       } catch (error) {
         reply(failure(id, error));

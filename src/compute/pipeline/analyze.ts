@@ -19,6 +19,7 @@ import { besideFit } from './besideFit';
 import { duplicateConflictSignals, issueNeighbours, openNeighbourStore, runIssues } from './issuesStage';
 import { verify } from './reliabilityStage';
 import { score } from './score';
+import { inSteps } from './progressSteps';
 import { StageClock } from './stageClock';
 import { StageTimeLeft } from './timeLeft';
 import { sampleFrozenToBudget } from './frozenSample';
@@ -67,7 +68,7 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
     maxSamples: options.maxSamples,
     ...(loaderBudget && { budget: loaderBudget }),
     ...source?.loadOptions,
-    onProgress: (done, total) => report({ stage: 'load', done, total }),
+    onProgress: inSteps((done, total) => report({ stage: 'load', done, total })),
   });
   throwIfAborted(options.signal);
   let frozen: FrozenFeatures | undefined;
@@ -124,7 +125,9 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
         fitted,
         options.onFitCache,
       );
-  const neighbours = neighbourStore ? issueNeighbours(fitted, data, options.signal, neighbourStore.search) : null;
+  const neighbours = neighbourStore
+    ? issueNeighbours(fitted, data, options.signal, neighbourStore.search, options.removeHarmful)
+    : null;
   if (neighbours) clock.lap('issues');
   const scored = await score(fitted, views, options, {
     extraSignals: duplicateConflictSignals(neighbours),
@@ -147,7 +150,7 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
   if (reliability) clock.lap('verify');
   const issues = options.skipIssues
     ? null
-    : runIssues(fitted, data, scored, {
+    : runIssues(fitted, data, views, scored, {
         removeHarmful: options.removeHarmful,
         neighbours: neighbours ?? undefined,
         search: neighbourStore?.search,

@@ -244,7 +244,8 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
 /**
  * The same values in a SharedArrayBuffer: posting it to a worker shares the
  * memory instead of cloning it (one copy of the features for every training
- * task). Falls back to the array itself where SharedArrayBuffer is missing.
+ * task, and for the issues pass's input-space searches on the helper thread).
+ * Falls back to the array itself where SharedArrayBuffer is missing.
  */
 function inSharedMemory(x: Float32Array): Float32Array {
   if (typeof SharedArrayBuffer === 'undefined' || x.buffer instanceof SharedArrayBuffer) return x;

@@ -8,7 +8,7 @@ import { keptSearch, loadNeighbours, saveNeighbours } from './neighbourCache';
 import type { HeadState } from '../issues/harmful';
 import type { SuspicionSignal } from '../mislabel/suspicion';
 import type { LoadedDataset } from '../types';
-import type { Fitted } from './fit';
+import type { DataViews, Fitted } from './fit';
 import type { Progress } from './options';
 import type { Scored } from './score';
 
@@ -66,21 +66,29 @@ export async function openNeighbourStore(
   };
 }
 
-/** The feature-space neighbours and duplicate sets of a fit (no ranking needed). */
+/**
+ * The feature-space neighbours and duplicate sets of a fit (no ranking needed), and the harmful samples with their
+ * check (runIssues takes them back) while the helper thread takes part of the first search.
+ */
 export function issueNeighbours(
   fitted: Fitted,
   data: LoadedDataset,
   signal?: AbortSignal,
   search?: NeighbourSearch,
+  removeHarmful?: number,
 ): IssueNeighbours {
-  return findNeighbours({
-    state: headState(fitted, signal),
-    trainHash: data.train.contentHash,
-    testHash: data.test.contentHash,
-    seed: fitted.settings.seed,
-    search,
-    signal,
-  });
+  return findNeighbours(
+    {
+      state: headState(fitted, signal),
+      trainHash: data.train.contentHash,
+      testHash: data.test.contentHash,
+      seed: fitted.settings.seed,
+      search,
+      signal,
+      removeHarmful,
+    },
+    true,
+  );
 }
 
 /**
@@ -93,9 +101,11 @@ export function duplicateConflictSignals(neighbours: IssueNeighbours | null): Su
   return [{ name: 'duplicateLabelConflict', values, higherIsSuspicious: true, evidence: true }];
 }
 
+/** `views`: the training inputs in shared memory (trainingViews), which the helper thread's searches read uncopied. */
 export function runIssues(
   fitted: Fitted,
   data: LoadedDataset,
+  views: DataViews,
   scored: Scored,
   options: IssuesStageOptions,
 ): IssuesReport {
@@ -104,8 +114,8 @@ export function runIssues(
     state: headState(fitted, options.signal),
     classes: data.classes,
     inputs: {
-      train: { x: data.train.x, n: data.train.y.length, d: data.dims },
-      test: { x: data.test.x, n: data.test.y.length, d: data.dims },
+      train: { x: views.trainData.x, n: views.trainData.n, d: data.dims },
+      test: { x: views.testData.x, n: views.testData.n, d: data.dims },
     },
     trainHash: data.train.contentHash,
     testHash: data.test.contentHash,

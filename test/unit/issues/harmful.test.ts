@@ -18,6 +18,7 @@ import {
   removeAndRetrain,
   totalTestInfluence,
 } from '../../../src/compute/issues/harmful';
+import { findIssues, findNeighbours } from '../../../src/compute/issues';
 import { createRng, permutation } from '../../../src/compute/random';
 import { pearson } from '../../../src/compute/stats/metrics';
 import { initBackend } from '../../../src/compute/tf/backend';
@@ -120,3 +121,24 @@ test(
     assert.ok(relative < 0.1, `predicted ${top.predictedLossChange}, actual ${top.actualLossChange}`);
   },
 );
+
+test('the harmful check found during the first neighbour search (helper busy) equals the one found after', () => {
+  const state = convexHead(400, 41, 0.1);
+  const input = {
+    state,
+    classes: ['a', 'b', 'c'],
+    oosProbs: state.trainProbs,
+    likelyLabelIssue: () => false,
+    removeHarmful: 5,
+  };
+  const early = findNeighbours(input, true);
+  assert.ok(early.harm, 'found while the helper searched');
+  const withEarly = findIssues({ ...input, neighbours: early });
+  const late = findNeighbours(input);
+  assert.equal(late.harm, undefined);
+  const withLate = findIssues({ ...input, neighbours: late });
+  assert.deepEqual(withEarly.testInfluence, withLate.testInfluence);
+  assert.deepEqual(withEarly.removal, withLate.removal);
+  assert.ok(withLate.removal && withLate.removal.removed.length === 5);
+  assert.deepEqual(early.trainInTrain, late.trainInTrain);
+});

@@ -5,7 +5,11 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createSharedCancelFlag, raiseSharedCancelFlag, signalFromSharedFlag } from '../../../src/compute/cancel';
+import { CancelledError } from '../../../src/compute/errors';
+import { exactQueryBlock, searchExact, searchSelf, selfBlockCount } from '../../../src/compute/issues/exactSearch';
 import { nearestNeighbours, type Points } from '../../../src/compute/issues/knn';
+import { copyBlocks, emptyNeighbours, mergeNeighbours } from '../../../src/compute/issues/splitSearch';
 import { matMul, transpose } from '../../../src/compute/linalg/matmul';
 import { createRng, normal } from '../../../src/compute/random';
 import { initBackend } from '../../../src/compute/tf/backend';
@@ -140,7 +144,7 @@ function adversarial(n: number, d: number, seed: number, kind: 'normal' | 'integ
   return { x, n, d };
 }
 
-test('the tiled search equals one product over everything, bit for bit, on ties, copies and tiny sets', () => {
+test('the tiled search equals one product over everything, bit for bit (ties, copies, tiny sets, 2 threads)', () => {
   const cases: [number, number, number][] = [
     [1, 1, 3],
     [2, 2, 1],
@@ -160,11 +164,72 @@ test('the tiled search equals one product over everything, bit for bit, on ties,
         [refs, true, subset],
       ] as const) {
         const k = 10;
-        const got = nearestNeighbours(q, refs, k, { excludeSelf, referenceIds });
         const want = oneProductReference(q, refs, k, excludeSelf, referenceIds);
-        const what = `${kind} n=${n} m=${q.n} d=${d} excludeSelf=${excludeSelf} subset=${!!referenceIds}`;
-        assert.deepEqual(got.index, want.index, what);
-        assert.deepEqual(got.distance, want.distance, what);
+        // Two threads: the helper searches part of the queries (or of the self-search's row blocks), splitSearch.ts.
+        for (const threads of [1, 2] as const) {
+          const got = nearestNeighbours(q, refs, k, { excludeSelf, referenceIds, threads });
+          const what = `${kind} n=${n} m=${q.n} d=${d} excludeSelf=${excludeSelf} subset=${!!referenceIds} threads=${threads}`;
+          assert.deepEqual(got.index, want.index, what);
+          assert.deepEqual(got.distance, want.distance, what);
+        }
       }
     }
+});
+
+test('a cancel raised before a search on two threads throws CancelledError, and the next search works', () => {
+  const points = adversarial(1100, 9, 5, 'normal');
+  const flag = createSharedCancelFlag();
+  const signal = signalFromSharedFlag(flag);
+  raiseSharedCancelFlag(flag);
+  for (const referenceIds of [undefined, Int32Array.from({ length: 400 }, (_, j) => 2 * j)])
+    assert.throws(
+      () => nearestNeighbours(points, points, 5, { excludeSelf: true, referenceIds, threads: 2, signal }),
+      CancelledError,
+    );
+  const again = nearestNeighbours(points, points, 5, { excludeSelf: true, threads: 2 });
+  const want = oneProductReference(points, points, 5, true);
+  assert.deepEqual(again.index, want.index);
+});
+
+/** Block indices handed out in the given order, then none (exactSearch.ts's NextBlock). */
+function handOut(blocks: number[]): () => number {
+  let next = 0;
+  return () => (next < blocks.length ? blocks[next++] : 2 ** 30);
+}
+
+test('any division of the blocks between two threads gives the one-thread neighbours (splitSearch.ts)', () => {
+  for (const kind of ['integers', 'copies', 'normal'] as const) {
+    const points = adversarial(1300, 6, 11, kind);
+    const k = 7;
+    const rng = createRng(kind.length);
+    // searchSelf: 6 row blocks of 256, each to one side at random (each side takes its own in increasing order).
+    const want = oneProductReference(points, points, k, true);
+    for (let trial = 0; trial < 4; trial++) {
+      const blocks = Array.from({ length: selfBlockCount(points.n) }, (_, b) => b);
+      const theirs = blocks.filter(() => rng() < 0.5);
+      const mine = blocks.filter((b) => !theirs.includes(b));
+      const out = emptyNeighbours(points.n, k);
+      const part = emptyNeighbours(points.n, k);
+      searchSelf(points, out, undefined, handOut(mine));
+      searchSelf(points, part, undefined, handOut(theirs));
+      mergeNeighbours(out, part);
+      assert.deepEqual(out.index, want.index, `${kind} self, helper blocks ${theirs}`);
+      assert.deepEqual(out.distance, want.distance, `${kind} self, helper blocks ${theirs}`);
+    }
+    // searchExact against a reference subset: query blocks at random to either side, the helper's copied in.
+    const subset = Int32Array.from({ length: 500 }, (_, j) => 2 * j + (j % 2));
+    const wantExact = oneProductReference(points, points, k, true, subset);
+    const ids = Int32Array.from({ length: points.n }, (_, i) => i);
+    const block = exactQueryBlock(subset.length);
+    const count = Math.ceil(points.n / block);
+    const theirs = Array.from({ length: count }, (_, b) => b).filter(() => rng() < 0.5);
+    const mine = Array.from({ length: count }, (_, b) => b).filter((b) => !theirs.includes(b));
+    const out = emptyNeighbours(points.n, k);
+    const part = emptyNeighbours(points.n, k);
+    searchExact(points, ids, points, subset, out, true, undefined, handOut(mine));
+    searchExact(points, ids, points, subset, part, true, undefined, handOut(theirs));
+    copyBlocks(out, part, Int32Array.from(theirs), ids, block);
+    assert.deepEqual(out.index, wantExact.index, `${kind} exact, helper blocks ${theirs}`);
+    assert.deepEqual(out.distance, wantExact.distance, `${kind} exact, helper blocks ${theirs}`);
+  }
 });
