@@ -524,9 +524,7 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
         shape: `P=${p}`,
         flops: cholFlops,
         flopsFormula: 'P³/3',
-        note:
-          'invertLowerBlocked(…, true), the rows below each block row shared with a helper thread while this one ' +
-          'forms the next block row (lookahead): what exact influence runs',
+        note: 'invertLowerBlocked(…, true), each update split in halves over a helper: what exact influence runs',
       },
       () => void withSplitProducts(2, (split) => invertLowerBlocked(factor, p, true, undefined, {}, split)),
       options.runs,
