@@ -18,7 +18,12 @@ import {
 } from '../../src/compute/head/softmaxHead';
 import { computeExactHeadInfluence } from '../../src/compute/influence/exactHeadInfluence';
 import { TopKTracker } from '../../src/compute/influence/topK';
-import { choleskyBlocked64, choleskyMixed, invertLowerBlocked } from '../../src/compute/linalg/blockedCholesky';
+import {
+  choleskyBlocked64,
+  choleskyMixed,
+  invertLowerBlocked,
+  invertLowerPacked,
+} from '../../src/compute/linalg/blockedCholesky';
 import { choleskyInPlace, invertLowerTriangular } from '../../src/compute/linalg/cholesky';
 import { packedFactorDeviation } from '../../src/compute/linalg/factorChecks';
 import { fastDampedCholesky } from '../../src/compute/linalg/fastFactor';
@@ -512,9 +517,9 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
         shape: `P=${p}`,
         flops: cholFlops,
         flopsFormula: 'P³/3',
-        note: 'invertLowerBlocked(…, true): what exact influence runs',
+        note: 'invertLowerPacked: float32 L⁻¹ packed by rows, what exact influence runs',
       },
-      () => void invertLowerBlocked(factor, p, true),
+      () => void invertLowerPacked(factor, p),
       options.runs,
       0,
     );
@@ -524,9 +529,9 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
         shape: `P=${p}`,
         flops: cholFlops,
         flopsFormula: 'P³/3',
-        note: 'invertLowerBlocked(…, true), each update split in halves over a helper: what exact influence runs',
+        note: 'invertLowerPacked, each update split in halves over a helper: what exact influence runs',
       },
-      () => void withSplitProducts(2, (split) => invertLowerBlocked(factor, p, true, undefined, {}, split)),
+      () => void withSplitProducts(2, (split) => invertLowerPacked(factor, p, undefined, {}, split)),
       options.runs,
       1,
     );
