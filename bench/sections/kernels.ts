@@ -18,16 +18,12 @@ import {
 } from '../../src/compute/head/softmaxHead';
 import { computeExactHeadInfluence } from '../../src/compute/influence/exactHeadInfluence';
 import { TopKTracker } from '../../src/compute/influence/topK';
-import {
-  choleskyBlocked64,
-  choleskyMixed,
-  invertLowerBlocked,
-  invertLowerPacked,
-} from '../../src/compute/linalg/blockedCholesky';
+import { choleskyBlocked64, choleskyMixed } from '../../src/compute/linalg/blockedCholesky';
 import { choleskyInPlace, invertLowerTriangular } from '../../src/compute/linalg/cholesky';
 import { packedFactorDeviation } from '../../src/compute/linalg/factorChecks';
 import { fastDampedCholesky } from '../../src/compute/linalg/fastFactor';
 import { matMul } from '../../src/compute/linalg/matmul';
+import { invertLowerBlocked, invertLowerPacked } from '../../src/compute/linalg/triangularInverse';
 import { defaultThreads, withSplitProducts } from '../../src/compute/parallel/matrixHelper';
 import { createRng, normal } from '../../src/compute/random';
 import { initBackend } from '../../src/compute/tf/backend';

@@ -16,7 +16,7 @@
  * alone, so the results are the same bytes with one thread or two.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { invertLowerBlocked, invertLowerPacked } from '../linalg/blockedCholesky';
+import { invertLowerBlocked, invertLowerPacked } from '../linalg/triangularInverse';
 import { packLower } from '../linalg/packedLower';
 import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
 import { readAndDispose, transpose } from '../linalg/matmul';

@@ -5,6 +5,7 @@
  * these; the precision-critical solve stays in Float64 (see cholesky.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { lendFloats } from '../tf/readFloats';
 
 /** C = A·B with A m×k and B k×n, all row-major. */
 export function matMul(a: Float32Array, m: number, k: number, b: Float32Array, n: number): Float32Array {
@@ -39,11 +40,6 @@ export function readAndDispose(t: tf.Tensor): Float32Array {
   }
 }
 
-/** The part of the wasm backend that lends a tensor's values in place (tfjs-backend-wasm's BackendWasm). */
-interface HeapBackend {
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-
 /**
  * Hands `use` a float32 tensor's values, then frees it. On the wasm backend the values are a view on the
  * backend's heap: no copy. dataSync's fresh copy cost more than the product itself here (first touch of new
@@ -52,10 +48,7 @@ interface HeapBackend {
  */
 export function useAndDispose<T>(t: tf.Tensor, use: (values: Float32Array) => T): T {
   try {
-    const backend = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as Partial<HeapBackend>) : undefined;
-    if (t.dtype === 'float32' && typeof backend?.typedArrayFromHeap === 'function')
-      return use(backend.typedArrayFromHeap(t));
-    return use(t.dataSync() as Float32Array);
+    return use(lendFloats(t));
   } finally {
     t.dispose();
   }

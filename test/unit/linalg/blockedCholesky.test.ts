@@ -21,12 +21,8 @@ import {
   dampedCholesky,
   invertLowerTriangular,
 } from '../../../src/compute/linalg/cholesky';
-import {
-  choleskyBlocked64,
-  choleskyMixed,
-  diagonalInverse,
-  invertLowerBlocked,
-} from '../../../src/compute/linalg/blockedCholesky';
+import { choleskyBlocked64, choleskyMixed, diagonalInverse } from '../../../src/compute/linalg/blockedCholesky';
+import { invertLowerBlocked } from '../../../src/compute/linalg/triangularInverse';
 import { factorDeviation, refinedCholeskySolve } from '../../../src/compute/linalg/factorChecks';
 import { fastDampedCholesky, dampedSolve, MIXED_PRECISION } from '../../../src/compute/linalg/fastFactor';
 import { initBackend } from '../../../src/compute/tf/backend';
