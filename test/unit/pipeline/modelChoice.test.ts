@@ -44,7 +44,7 @@ describe('chooseModel', () => {
     assert.equal(chooseModel({ logreg: good, mlp: Float64Array.from(good) }, y, 2).pick, 'logreg');
   });
 
-  test('a lower loss does not win when its held-out accuracy is below the best by more than two standard errors', () => {
+  test('a lower loss does not win when its held-out accuracy trails the best by over two standard errors', () => {
     // 200 samples, 2 classes. The "calibrated" model hedges every prediction at 0.6 and is right on 150; the
     // "sharp" model is right on 180 at 0.999 and wrong on 20 at 0.999 for the other class. On the given labels the
     // hedging model's log-loss is lower (0.612 against 0.691: each confident mistake costs 6.9), its accuracy 75%
