@@ -119,7 +119,8 @@ export const OPTIONS = {
     default: 'auto',
     doc:
       'The classifier trained on the dataset: auto (tables and text: logreg, ' +
-      'mlp or their average, the lowest cross-fitted log-loss; images: mlp), ' +
+      'mlp or their average, the lowest cross-fitted log-loss among the most ' +
+      'accurate held out; images: mlp), ' +
       'logreg, mlp or cnn (image folders only)',
     stage: 'fit',
     cli: { arg: '<kind>', parse: 'string' },
@@ -128,7 +129,8 @@ export const OPTIONS = {
       extraValues: ['ask'],
       enumDescriptions: [
         'Tables and text: logistic regression, the small network or their ' +
-          'average, whichever has the lowest cross-fitted log-loss (the panel ' +
+          'average, whichever has the lowest cross-fitted log-loss among the ' +
+          'most accurate held out (the panel ' +
           'says which and why); images: the small network.',
         'Logistic regression: convex, fastest, most reliable influence.',
         'Small neural network (one hidden layer).',

@@ -4,8 +4,9 @@
  * biases included. Deterministic: the seed fixes the initial weights
  * (deriveSeed(seed, 'init')) and the batch order (deriveSeed(seed, 'order')),
  * and the wasm/cpu kernels are deterministic, so the same seed and data give
- * bit-identical weights. Logistic regression goes through the same loop (its
- * body is empty); a later step refits its head exactly.
+ * bit-identical weights. Logistic regression can go through the same loop (its
+ * body is empty: TracIn keeps its checkpoints), but the engine fits it by its
+ * head alone (fitLogreg.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { throwIfAborted } from '../cancel';
@@ -126,7 +127,7 @@ export async function trainNetwork(
   }
 }
 
-function validateData(data: TrainingData, rows?: Int32Array): void {
+export function validateData(data: TrainingData, rows?: Int32Array): void {
   if (!(data.n > 0)) throw new Error('cannot train on an empty dataset');
   if (rows) {
     const available = data.x.length / data.dims;

@@ -4,6 +4,12 @@
  */
 import { fitHead } from '../head/fitHead';
 import { initBackend } from '../tf/backend';
+import {
+  FOLD_MEAN_GRAD_TOLERANCE,
+  FULL_MEAN_GRAD_TOLERANCE,
+  fitLogisticRegression,
+  trainsByHeadFit,
+} from '../models/fitLogreg';
 import { computeFeatures, predictProbabilities, trainNetwork } from '../models/train';
 import type { TrainedNetwork, TrainingData, TrainProgress } from '../models/types';
 import { retrainFullNetwork } from '../reliability/retrain';
@@ -17,6 +23,11 @@ import type { TrainTask, TrainDone } from './messages';
 function taskData(task: TrainTask): TrainingData {
   const { data, rows } = task;
   return rows ? { ...data, y: Int32Array.from(rows, (i) => data.y[i]), n: rows.length } : data;
+}
+
+/** A cross-fitting fold model (or a retraining) predicts held-out samples. */
+function predicts(task: TrainTask): boolean {
+  return task.evalX !== undefined || task.evalRows !== undefined;
 }
 
 /** Probabilities on the task's held-out samples: rows of the shared x, or samples passed by value. */
@@ -66,6 +77,13 @@ export async function runTrainTask(
   if (task.retrain) {
     if (task.rows) throw new Error('a retrain task uses all rows of its data');
     net = retrainFullNetwork(task.retrain.start, data, task.retrain.l2, new Set(task.retrain.removed), { signal }).net;
+  } else if (trainsByHeadFit(task.config, task.checkpoints)) {
+    net = fitLogisticRegression(task.config, data, {
+      rows: task.rows,
+      signal,
+      onProgress,
+      meanGradTolerance: predicts(task) ? FOLD_MEAN_GRAD_TOLERANCE : FULL_MEAN_GRAD_TOLERANCE,
+    });
   } else {
     const trained = await trainNetwork(task.config, data, {
       onProgress,
@@ -73,7 +91,7 @@ export async function runTrainTask(
       checkpoints: task.checkpoints,
       rows: task.rows,
     });
-    net = task.evalX || task.evalRows ? withFittedHead(trained, data, task.rows) : trained;
+    net = predicts(task) ? withFittedHead(trained, data, task.rows) : trained;
   }
   const evalProbs = heldOutProbabilities(net, task);
   return {

@@ -13,6 +13,7 @@
  * is rough on purpose: it only decides between one thread and two near that
  * second.
  */
+import { trainsByHeadFit } from '../models/fitLogreg';
 import type { TrainTask } from '../parallel/messages';
 import { modelParameters } from './memoryEstimate';
 
@@ -25,6 +26,11 @@ const SECONDS_PER_STEP = 1e-3;
 const FLOPS = 4e9;
 /** L-BFGS iterations of a fold model's head refit (parallel/runTrainTask.ts caps them at 50). */
 const REFIT_ITERATIONS = 30;
+/**
+ * L-BFGS iterations of a logistic regression's fit from zeros (models/fitLogreg.ts; measured 56–76 on digits,
+ * 195–255 on 10k MNIST): the small tables this prediction decides on are the low end.
+ */
+const LOGREG_FIT_ITERATIONS = 80;
 /** The head objective's softmax in JavaScript, per logit (two exponentials and the loop). */
 const SECONDS_PER_LOGIT = 2e-8;
 
@@ -38,14 +44,16 @@ export function predictedTaskSeconds(task: TrainTask): number {
     imageShape: data.imageShape,
   });
   const n = task.rows?.length ?? data.n;
+  const c = data.numClasses;
+  // One pass of the head objective: its two products and the softmax.
+  const headPass = (4 * n * (featureDim + 1) * c) / FLOPS + n * c * SECONDS_PER_LOGIT;
+  if (trainsByHeadFit(config, task.checkpoints)) return LOGREG_FIT_ITERATIONS * headPass;
   const batch = Math.max(1, Math.min(config.batchSize, n));
   const steps = Math.max(config.epochs, 1) * Math.ceil(n / batch);
   // Forward and backward through every parameter: about 6 flops per parameter and sample.
   const training = steps * (SECONDS_PER_STEP + (6 * parameters * batch) / FLOPS);
   const refits = task.evalRows !== undefined || task.evalX !== undefined;
-  const c = data.numClasses;
-  const refit = refits ? REFIT_ITERATIONS * ((4 * n * (featureDim + 1) * c) / FLOPS + n * c * SECONDS_PER_LOGIT) : 0;
-  return training + refit;
+  return training + (refits ? REFIT_ITERATIONS * headPass : 0);
 }
 
 /**
