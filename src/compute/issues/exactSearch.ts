@@ -81,23 +81,23 @@ function squaredBound(kth: number): number {
   return kth * kth * (1 + BOUND_MARGIN);
 }
 
+/** The queries of a tile's lines (queryIds[l], squared norm qNorms[l]) and its references refIds[refStart + e]. */
+interface TileQueries {
+  queryIds: ArrayLike<number>;
+  qNorms: Float64Array;
+  refStart: number;
+  refNorms: Float64Array;
+  refIds: ArrayLike<number>;
+  out: Neighbours;
+}
+
 /**
- * Offers each row of a tile of products (query queryIds[l] × references refStart + e, in that order; row l's entries
- * at l·width + e) to the row's query. Most squared distances fail the bound of their row at one comparison; the few
- * that pass take the square root and the insertion.
+ * Offers each row of a tile of products (query l × reference e, row l's entries at l·width + e) to the row's query,
+ * references in order. Most squared distances fail the bound of their row at one comparison; the few that pass take
+ * the square root and the insertion.
  */
-function scanRows(
-  dots: Float32Array,
-  lines: number,
-  width: number,
-  queryIds: ArrayLike<number>,
-  qNorms: Float64Array,
-  refStart: number,
-  refNorms: Float64Array,
-  refIds: ArrayLike<number>,
-  out: Neighbours,
-  skipSelf: boolean,
-): void {
+function scanRows(dots: Float32Array, lines: number, width: number, tile: TileQueries, skipSelf: boolean): void {
+  const { queryIds, qNorms, refStart, refNorms, refIds, out } = tile;
   const k = out.k;
   const distance = out.distance;
   for (let l = 0; l < lines; l++) {
@@ -116,22 +116,13 @@ function scanRows(
 }
 
 /**
- * scanRows for the columns of a tile: column l (of `width`) is query queryIds[l], offered references refStart + e
- * for the tile's rows e = 0..rows−1 in order. The tile is read row by row (a column's entries lie a row apart, and
- * read so each took a cache miss), so every column keeps its bound meanwhile; each query is still offered its
- * references in increasing order, with the same squared distance, so its list is the same.
+ * scanRows for the columns of a tile: column l (of `width`) is query l, offered the references of the tile's rows
+ * e = 0..rows−1 in order. The tile is read row by row (a column's entries lie a row apart, and read so each took a
+ * cache miss), so every column keeps its bound meanwhile; each query is still offered its references in increasing
+ * order, with the same squared distance, so its list is the same.
  */
-function scanColumns(
-  dots: Float32Array,
-  rows: number,
-  width: number,
-  queryIds: ArrayLike<number>,
-  qNorms: Float64Array,
-  refStart: number,
-  refNorms: Float64Array,
-  refIds: ArrayLike<number>,
-  out: Neighbours,
-): void {
+function scanColumns(dots: Float32Array, rows: number, width: number, tile: TileQueries): void {
+  const { queryIds, qNorms, refStart, refNorms, refIds, out } = tile;
   const k = out.k;
   const distance = out.distance;
   const bounds = columnBounds;
@@ -199,13 +190,14 @@ export function searchExact(
       const ids = Int32Array.from({ length: Math.min(block, queryIds.length - s) }, (_, r) => queryIds[s + r]);
       const q = gatherRows(queries, ids);
       const qNorms = squaredNorms(q);
+      const lines = { queryIds: ids, qNorms, refNorms, refIds, out };
       const qTensor = tf.tensor2d(q.x, [q.n, d]);
       try {
         for (const tile of tiles) {
           throwIfAborted(signal);
           useAndDispose(
             tf.tidy(() => tf.matMul(qTensor, tile.refT)),
-            (dots) => scanRows(dots, q.n, tile.size, ids, qNorms, tile.start, refNorms, refIds, out, skipSelf),
+            (dots) => scanRows(dots, q.n, tile.size, { ...lines, refStart: tile.start }, skipSelf),
           );
         }
       } finally {
@@ -254,6 +246,7 @@ export function searchSelf(
       const rows = blocks[b];
       const rowIds = ids.subarray(rows.start, rows.start + rows.size);
       const rowNorms = norms.subarray(rows.start, rows.start + rows.size);
+      const rowLines = { queryIds: rowIds, qNorms: rowNorms, refNorms: norms, refIds: ids, out };
       const rowTensor = tf.tensor2d(points.x.subarray(rows.start * d, (rows.start + rows.size) * d), [rows.size, d]);
       try {
         for (let c = b; c < blocks.length; c++) {
@@ -262,12 +255,20 @@ export function searchSelf(
           useAndDispose(
             tf.tidy(() => tf.matMul(rowTensor, cols.colsT)),
             (dots) => {
-              scanRows(dots, rows.size, cols.size, rowIds, rowNorms, cols.start, norms, ids, out, true);
+              scanRows(dots, rows.size, cols.size, { ...rowLines, refStart: cols.start }, true);
               if (c === b) return;
               // The other half: column j of the tile is query cols.start + j, offered the rows' points in order.
               const colIds = ids.subarray(cols.start, cols.start + cols.size);
               const colNorms = norms.subarray(cols.start, cols.start + cols.size);
-              scanColumns(dots, rows.size, cols.size, colIds, colNorms, rows.start, norms, ids, out);
+              const colLines = {
+                queryIds: colIds,
+                qNorms: colNorms,
+                refStart: rows.start,
+                refNorms: norms,
+                refIds: ids,
+                out,
+              };
+              scanColumns(dots, rows.size, cols.size, colLines);
             },
           );
         }
