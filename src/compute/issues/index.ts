@@ -20,7 +20,7 @@ import {
 } from './harmful';
 import { EXACT_KNN_LIMIT, type KnnOptions, nearestNeighbours, type Neighbours, type Points } from './knn';
 import { duplicateLabelConflict } from './labelConflict';
-import { OUTLIER_K, type OutlierReport, type OutlierSpace, scoreOutliers } from './outliers';
+import { classMeanDistances, OUTLIER_K, type OutlierReport, type OutlierSpace, scoreOutliers } from './outliers';
 
 /**
  * The input space is searched against a seeded random subset of this many
@@ -176,7 +176,9 @@ export function findIssues(input: IssuesInput): IssuesReport {
   const harmHere = () => (harm ??= findHarm(state, input.removeHarmful, say));
 
   say(1, 'duplicates and outliers');
-  const spaces: OutlierSpace[] = [{ train: trainPoints, test: testPoints, trainInTrain, testInTrain }];
+  const c = shape.numClasses;
+  const featureSpace: OutlierSpace = { train: trainPoints, test: testPoints, trainInTrain, testInTrain };
+  const spaces: OutlierSpace[] = [featureSpace];
   const x = input.inputs;
   // The input space, unless it is the feature space (a logistic regression's features are its inputs) or too large.
   const references = Math.min(train.n, INPUT_SPACE_REFERENCES);
@@ -184,16 +186,26 @@ export function findIssues(input: IssuesInput): IssuesReport {
     const referenceIds = Int32Array.from(
       permutation(train.n, createRng(deriveSeed(input.seed ?? 0, 'outlier-references'))).subarray(0, references),
     ).sort();
+    // While the helper thread searches: the harm (when not found yet) and both spaces' class-mean distances.
+    let inputClassMean: [Float64Array, Float64Array] | undefined;
+    const meanwhile = () => {
+      harmHere();
+      featureSpace.classMean = classMeanDistances(trainPoints, testPoints, train.y, c);
+      inputClassMean = classMeanDistances(x.train, x.test, train.y, c);
+    };
+    const inputTrainInTrain = search('inputs.train', x.train, x.train, OUTLIER_K, {
+      ...knnOptions,
+      excludeSelf: true,
+      referenceIds,
+      meanwhile,
+    });
+    const inputTestInTrain = search('inputs.testInTrain', x.test, x.train, OUTLIER_K, { ...knnOptions, referenceIds });
     spaces.push({
       train: x.train,
       test: x.test,
-      trainInTrain: search('inputs.train', x.train, x.train, OUTLIER_K, {
-        ...knnOptions,
-        excludeSelf: true,
-        referenceIds,
-        meanwhile: harmHere,
-      }),
-      testInTrain: search('inputs.testInTrain', x.test, x.train, OUTLIER_K, { ...knnOptions, referenceIds }),
+      trainInTrain: inputTrainInTrain,
+      testInTrain: inputTestInTrain,
+      classMean: inputClassMean,
     });
   }
   const outliers = scoreOutliers({
@@ -201,7 +213,7 @@ export function findIssues(input: IssuesInput): IssuesReport {
     yTrain: train.y,
     trainProbs: input.oosProbs,
     testProbs: state.testProbs,
-    numClasses: shape.numClasses,
+    numClasses: c,
   });
 
   // A search answered from the kept ones (pipeline/neighbourCache.ts), or none, ran nothing meanwhile.

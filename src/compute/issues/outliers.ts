@@ -53,6 +53,8 @@ export interface OutlierSpace {
   test: Points;
   trainInTrain: Neighbours;
   testInTrain: Neighbours;
+  /** classMeanDistances of train and test, when computed beforehand. */
+  classMean?: [Float64Array, Float64Array];
 }
 
 export interface OutlierReport {
@@ -97,28 +99,47 @@ export function nearestClassMean(train: Points, y: Int32Array, numClasses: numbe
     for (let j = 0; j < d; j++) means[y[i] * d + j] += train.x[i * d + j];
   }
   for (let c = 0; c < numClasses; c++) for (let j = 0; j < d; j++) means[c * d + j] /= Math.max(counts[c], 1);
-  return queries.map((q) =>
-    Float64Array.from({ length: q.n }, (_, i) => {
+  return queries.map(({ x, n }) => {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const row = i * d;
       let best = Infinity;
       for (let c = 0; c < numClasses; c++) {
         if (!counts[c]) continue;
+        const mean = c * d;
         let s = 0;
         for (let j = 0; j < d; j++) {
-          const v = q.x[i * d + j] - means[c * d + j];
+          const v = x[row + j] - means[mean + j];
           s += v * v;
         }
         best = Math.min(best, s);
       }
-      return Math.sqrt(best);
-    }),
-  );
+      out[i] = Math.sqrt(best);
+    }
+    return out;
+  });
+}
+
+/**
+ * The distances of a space's training and test points to the nearest class mean: the part of r that needs no
+ * neighbours, which findIssues computes while the helper thread searches (OutlierSpace.classMean).
+ */
+export function classMeanDistances(
+  train: Points,
+  test: Points,
+  yTrain: Int32Array,
+  numClasses: number,
+): [Float64Array, Float64Array] {
+  const [trainDistances, testDistances] = nearestClassMean(train, yTrain, numClasses, [train, test]);
+  return [trainDistances, testDistances];
 }
 
 /** r per training and test sample in one space (see the top). */
 function spaceRatios(space: OutlierSpace, yTrain: Int32Array, numClasses: number): [Float64Array, Float64Array] {
   const trainMean = meanDistances(space.trainInTrain, space.train.n);
   const testMean = meanDistances(space.testInTrain, space.test.n);
-  const [trainCentroid, testCentroid] = nearestClassMean(space.train, yTrain, numClasses, [space.train, space.test]);
+  const [trainCentroid, testCentroid] =
+    space.classMean ?? classMeanDistances(space.train, space.test, yTrain, numClasses);
   const knnScale = median(trainMean);
   const centroidScale = median(trainCentroid);
   const ratio = (mean: Float64Array, centroid: Float64Array) =>

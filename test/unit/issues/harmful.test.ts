@@ -19,6 +19,9 @@ import {
   totalTestInfluence,
 } from '../../../src/compute/issues/harmful';
 import { findIssues, findNeighbours } from '../../../src/compute/issues';
+import { nearestNeighbours, type Neighbours, type Points } from '../../../src/compute/issues/knn';
+import { createSharedCancelFlag, raiseSharedCancelFlag, signalFromSharedFlag } from '../../../src/compute/cancel';
+import { CancelledError } from '../../../src/compute/errors';
 import { createRng, permutation } from '../../../src/compute/random';
 import { pearson } from '../../../src/compute/stats/metrics';
 import { initBackend } from '../../../src/compute/tf/backend';
@@ -141,4 +144,65 @@ test('the harmful check found during the first neighbour search (helper busy) eq
   assert.deepEqual(withEarly.removal, withLate.removal);
   assert.ok(withLate.removal && withLate.removal.removed.length === 5);
   assert.deepEqual(early.trainInTrain, late.trainInTrain);
+});
+
+/** Pixels of a second space (another dimension than the head's features) for the same samples. */
+function inputSpace(state: HeadState, d: number, seed: number): { train: Points; test: Points } {
+  const rng = createRng(seed);
+  const points = (n: number) => ({ x: Float32Array.from({ length: n * d }, () => Math.round(4 * rng())), n, d });
+  return { train: points(state.train.n), test: points(state.test.n) };
+}
+
+test('the outliers with the class means found during the input-space search equal those found after it', () => {
+  const state = convexHead(400, 43, 0.1);
+  const input = {
+    state,
+    classes: ['a', 'b', 'c'],
+    inputs: inputSpace(state, 7, 44),
+    oosProbs: state.trainProbs,
+    likelyLabelIssue: () => false,
+    removeHarmful: 5,
+  };
+  // Two threads (the search has meanwhile work): the class means and the harm while the helper searches.
+  const searched = new Map<string, Neighbours>();
+  const during = findIssues({
+    ...input,
+    search: (name, queries, refs, k, options) => {
+      const found = nearestNeighbours(queries, refs, k, options);
+      searched.set(name, found);
+      return found;
+    },
+  });
+  assert.ok(searched.has('inputs.train'));
+  // The same searches answered from those kept (neighbourCache.ts): nothing runs meanwhile, all after.
+  const after = findIssues({ ...input, search: (name) => searched.get(name)! });
+  assert.deepEqual(during.outliers, after.outliers);
+  assert.deepEqual(during.removal, after.removal);
+  assert.equal(during.outliers.spaces, 2);
+});
+
+test('a cancel during the harm refit, while the helper searches the input space, throws CancelledError', () => {
+  const state = convexHead(400, 45, 0.1);
+  const flag = createSharedCancelFlag();
+  const signal = signalFromSharedFlag(flag);
+  const input = {
+    state: { ...state, signal },
+    classes: ['a', 'b', 'c'],
+    inputs: inputSpace(state, 7, 46),
+    oosProbs: state.trainProbs,
+    likelyLabelIssue: () => false,
+    removeHarmful: 5,
+    signal,
+    // Step 3 is the refit, run while the helper thread takes its share of the input-space search.
+    onProgress: (step: number) => {
+      if (step === 3) raiseSharedCancelFlag(flag);
+    },
+  };
+  const neighbours = findNeighbours({ ...input, signal: undefined, state });
+  assert.throws(() => findIssues({ ...input, neighbours }), CancelledError);
+  // The helper was left mid-search and is not reused: the next two-thread search has one of its own.
+  const points = inputSpace(state, 7, 47).train;
+  const again = nearestNeighbours(points, points, 5, { excludeSelf: true, threads: 2 });
+  const one = nearestNeighbours(points, points, 5, { excludeSelf: true, threads: 1 });
+  assert.deepEqual(again, one);
 });

@@ -7,7 +7,12 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nearestNeighbours } from '../../../src/compute/issues/knn';
-import { OUTLIER_CUT, scoreOutliers } from '../../../src/compute/issues/outliers';
+import {
+  classMeanDistances,
+  OUTLIER_CUT,
+  type OutlierSpace,
+  scoreOutliers,
+} from '../../../src/compute/issues/outliers';
 import { createRng, normal } from '../../../src/compute/random';
 import { initBackend } from '../../../src/compute/tf/backend';
 import { blobs } from '../../helpers/synthetic';
@@ -120,4 +125,45 @@ test('wide embeddings of two overlapping classes: a sample the model doubts is n
   // The distance part alone flags 14 here (its tail is heavier than a normal's); the class preference, inside the
   // log ratio, made it 69 (11.5%).
   assert.ok(out.length <= 0.04 * n, `${out.length} of ${n} flagged: ${out.slice(0, 10).join(', ')}`);
+});
+
+test('class-mean distances: a float64 reference, and computed beforehand they give the same report', () => {
+  const all = blobs(250, 6, 4, 9, 0, 0.7);
+  const train = { x: all.phi.slice(0, 200 * 6), n: 200, d: 6 };
+  const test = { x: all.phi.slice(200 * 6), n: 50, d: 6 };
+  const y = all.y.slice(0, 200);
+  // Class 3 left without training samples: no mean to be near.
+  for (let i = 0; i < 200; i++) if (y[i] === 3) y[i] = 2;
+  const [trainDistances, testDistances] = classMeanDistances(train, test, y, 4);
+  for (const [points, got] of [
+    [train, trainDistances],
+    [test, testDistances],
+  ] as const)
+    for (let i = 0; i < points.n; i++) {
+      const want = Math.min(
+        ...[0, 1, 2].map((c) => {
+          const members = Array.from(y.keys()).filter((j) => y[j] === c);
+          return Math.hypot(
+            ...Array.from({ length: 6 }, (_, f) => {
+              const mean = members.reduce((s, j) => s + train.x[j * 6 + f], 0) / members.length;
+              return points.x[i * 6 + f] - mean;
+            }),
+          );
+        }),
+      );
+      assert.ok(Math.abs(got[i] - want) <= 1e-12 * (1 + want), `sample ${i}: ${got[i]} against ${want}`);
+    }
+  const space = {
+    train,
+    test,
+    trainInTrain: nearestNeighbours(train, train, 10, { excludeSelf: true }),
+    testInTrain: nearestNeighbours(test, train, 10),
+  };
+  const probs = (n: number) => Float64Array.from({ length: n * 4 }, (_, q) => (q % 4 === 1 ? 0.7 : 0.1));
+  const score = (spaces: OutlierSpace[]) =>
+    scoreOutliers({ spaces, yTrain: y, trainProbs: probs(200), testProbs: probs(50), numClasses: 4 });
+  const inside = score([space]);
+  const before = score([{ ...space, classMean: [trainDistances, testDistances] }]);
+  assert.deepEqual(before.trainScore, inside.trainScore);
+  assert.deepEqual(before.testScore, inside.testScore);
 });
