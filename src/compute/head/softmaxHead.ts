@@ -289,7 +289,10 @@ function mirrorClassPairs(h: Float64Array, p: number, c: number): void {
 /**
  * H·v in closed form, without forming H: Φ̃ᵀ·S + l2·v with
  * S_i = p_i ⊙ u_i − p_i (p_i · u_i) and u_i = V ᵀφ̃_i. Costs two passes over
- * the features; used by iterative solvers when P is too large to factor.
+ * the features, through the tiled products of headProducts.ts (U = Φ̃·V as the logits, Φ̃ᵀ·S as the gradient): the
+ * plain per-sample loops were 4× slower, and the η check of the polish takes twelve of these over all training rows.
+ * Each sum adds the plain loops' terms in their order, so the bytes are theirs (bar the sign of an exact −0, as
+ * headProducts.ts says). Used by iterative solvers when P is too large to factor.
  */
 export function headHessianVectorProduct(
   data: HeadData,
@@ -298,27 +301,17 @@ export function headHessianVectorProduct(
   l2: number,
   v: Float64Array,
 ): Float64Array {
-  const { featureDim: f, numClasses: c } = shape;
+  const c = shape.numClasses;
+  // U = Φ̃·V, turned into S row by row in place.
+  const s = headLogits(data, shape, v);
+  for (let i = 0; i < data.n; i++) {
+    const row = i * c;
+    let pu = 0;
+    for (let k = 0; k < c; k++) pu += probs[row + k] * s[row + k];
+    for (let k = 0; k < c; k++) s[row + k] = probs[row + k] * (s[row + k] - pu);
+  }
   const out = new Float64Array(v.length);
   for (let q = 0; q < v.length; q++) out[q] = l2 * v[q];
-  const u = new Float64Array(c);
-  for (let i = 0; i < data.n; i++) {
-    const rowPhi = i * f;
-    for (let k = 0; k < c; k++) u[k] = v[f * c + k];
-    for (let j = 0; j < f; j++) {
-      const x = data.phi[rowPhi + j];
-      if (x === 0) continue;
-      for (let k = 0; k < c; k++) u[k] += x * v[j * c + k];
-    }
-    let pu = 0;
-    for (let k = 0; k < c; k++) pu += probs[i * c + k] * u[k];
-    for (let k = 0; k < c; k++) u[k] = probs[i * c + k] * (u[k] - pu);
-    for (let j = 0; j < f; j++) {
-      const x = data.phi[rowPhi + j];
-      if (x === 0) continue;
-      for (let k = 0; k < c; k++) out[j * c + k] += x * u[k];
-    }
-    for (let k = 0; k < c; k++) out[f * c + k] += u[k];
-  }
+  addFeatureResidualProduct(data, shape, s, out);
   return out;
 }
