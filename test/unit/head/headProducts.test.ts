@@ -153,6 +153,9 @@ test('Hessian-vector product through the tiled products: the bytes of the plain 
       got.every((x, q) => x === want[q]),
       `H·v without L2 ${n}×${f}×${c}`,
     );
-    assert.ok(want.slice((f - 1) * c, f * c).every((x) => x === 0), 'the dead feature has zero entries');
+    assert.ok(
+      want.slice((f - 1) * c, f * c).every((x) => x === 0),
+      'the dead feature has zero entries',
+    );
   }
 });
