@@ -116,41 +116,10 @@ export interface UpperSymmetric {
   diagonal: Float64Array;
 }
 
-/** Rows per pass of upperTimesInOrder: their entries left of the block are read 8 adjacent doubles at a time. */
-const ROW_BLOCK = 8;
-
-/**
- * symmetricTimes for A given as UpperSymmetric, each row's terms summed in the same order (k = 0…n−1) from the
- * same values — the same bytes as symmetricTimes on the full matrix (A is exactly symmetric). Entries left of the
- * diagonal are read down the columns of the upper triangle, for ROW_BLOCK rows at once.
- */
-function upperTimesInOrder(a: UpperSymmetric, n: number, x: Float64Array, out: Float64Array, shift = 0): void {
-  const { upper: u, diagonal } = a;
-  const sums = new Float64Array(ROW_BLOCK);
-  for (let i0 = 0; i0 < n; i0 += ROW_BLOCK) {
-    const rows = Math.min(ROW_BLOCK, n - i0);
-    for (let r = 0; r < rows; r++) sums[r] = shift * x[i0 + r];
-    for (let k = 0; k < i0; k++) {
-      const from = k * n + i0;
-      const xk = x[k];
-      for (let r = 0; r < rows; r++) sums[r] += u[from + r] * xk;
-    }
-    for (let r = 0; r < rows; r++) {
-      const i = i0 + r;
-      let s = sums[r];
-      for (let k = i0; k < i; k++) s += u[k * n + i] * x[k];
-      s += diagonal[i] * x[i];
-      const row = i * n;
-      for (let k = i + 1; k < n; k++) s += u[row + k] * x[k];
-      out[i] = s;
-    }
-  }
-}
-
 /** (A + shift·I)·x for A full or UpperSymmetric. */
 function times(a: Float64Array | UpperSymmetric, n: number, x: Float64Array, out: Float64Array, shift: number): void {
   if (a instanceof Float64Array) symmetricTimes(a, n, x, out, shift);
-  else upperTimesInOrder(a, n, x, out, shift);
+  else upperRowsTimes(a.upper, a.diagonal, n, x, out, shift);
 }
 
 /**
@@ -177,15 +146,27 @@ export function packedFactorDeviation(
   steps = 12,
   signal?: AbortSignal,
 ): number {
-  return operatorDeviation((x, out) => upperSymmetricTimes(packed, diagonal, n, x, out), packed, n, steps, signal);
+  return operatorDeviation((x, out) => upperRowsTimes(packed, diagonal, n, x, out), packed, n, steps, signal);
 }
 
 /**
- * y = A·x for symmetric A given by its strict upper triangle (rows of `u`) and its diagonal: row i adds u_ik·x_k to
- * its own sum and u_ik·x_i to out[k] (k > i), four rows at a time in row order.
+ * y = (A + shift·I)·x for symmetric A given by its strict upper triangle (rows of `u`, whatever is below it) and its
+ * diagonal, reading each row once, in order: row i adds u_ik·x_k to its own sum and u_ik·x_i to out[k] (k > i), four
+ * rows at a time. Without a shift, out[i] starts at a_ii·x_i (packedFactorDeviation's order); with one, at shift·x_i,
+ * a_ii·x_i added when row i starts — then every out[i] takes its terms in symmetricTimes' order on the full matrix
+ * (shift, k = 0…n−1), the same bytes, where reading the entries left of the diagonal down the columns of the upper
+ * triangle (a 40 KB stride at P = 5000) cost ten times this.
  */
-function upperSymmetricTimes(u: Float64Array, diagonal: Float64Array, n: number, x: Float64Array, out: Float64Array) {
-  for (let i = 0; i < n; i++) out[i] = diagonal[i] * x[i];
+function upperRowsTimes(
+  u: Float64Array,
+  diagonal: Float64Array,
+  n: number,
+  x: Float64Array,
+  out: Float64Array,
+  shift?: number,
+): void {
+  const atRow = shift !== undefined;
+  for (let i = 0; i < n; i++) out[i] = atRow ? shift * x[i] : diagonal[i] * x[i];
   let i = 0;
   for (; i + 3 < n; i += 4) {
     const r0 = i * n;
@@ -198,6 +179,7 @@ function upperSymmetricTimes(u: Float64Array, diagonal: Float64Array, n: number,
       const row = r0 + r * n;
       const xr = x[i + r];
       let s = out[i + r];
+      if (atRow) s += diagonal[i + r] * xr;
       for (let k = i + r + 1; k < i + 4; k++) {
         const v = u[row + k];
         s += v * x[k];
@@ -236,6 +218,7 @@ function upperSymmetricTimes(u: Float64Array, diagonal: Float64Array, n: number,
     const row = i * n;
     const xi = x[i];
     let s = out[i];
+    if (atRow) s += diagonal[i] * xi;
     for (let k = i + 1; k < n; k++) {
       const v = u[row + k];
       s += v * x[k];
