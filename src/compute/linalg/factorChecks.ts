@@ -54,7 +54,7 @@ function forwardInPlace(l: Float64Array, n: number, x: Float64Array): void {
   }
 }
 
-/** Solves Lᵀ·x = b in place (back substitution, row-oriented axpy: rows n−1, n−2, … each update the x[k] left of them). */
+/** Solves Lᵀ·x = b in place (back substitution, row-oriented axpy: rows n−1, n−2, … update the x[k] left of them). */
 function backwardInPlace(l: Float64Array, n: number, x: Float64Array): void {
   let i = n - 1;
   for (; i >= 3; i -= 4) {
