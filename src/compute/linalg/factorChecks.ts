@@ -4,98 +4,22 @@
  * so a factor computed with float32 updates still gives float64-accurate solves.
  */
 import { throwIfAborted } from '../cancel';
+import { backInPlace, forwardInto } from './unrolledSolve';
 
 /*
- * The triangular passes below take four rows at a time: four independent sums (or four updates of one entry) per
- * loaded x[k], where one row at a time waited on each addition in turn. Every sum and every entry still takes its
- * terms in the one-row-at-a-time order, so the bytes are those of the plain loops (factorChecks.test.ts): the
- * mixed factor's check and the polish's η make 36 such passes over a P × P array (P = 5000: 200 MB).
+ * The triangular passes take four rows at a time (unrolledSolve.ts), and so does A·x from the upper triangle
+ * (upperRowsTimes): every sum and every entry still takes its terms in the one-row-at-a-time order, so the bytes are
+ * those of the plain loops (factorChecks.test.ts), where the mixed factor's check and the polish's η make 36 such
+ * passes over a P × P array (P = 5000: 200 MB).
  */
 
 /** Solves L·x = b in place (forward substitution). */
 function forwardInPlace(l: Float64Array, n: number, x: Float64Array): void {
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const r0 = i * n;
-    const r1 = r0 + n;
-    const r2 = r1 + n;
-    const r3 = r2 + n;
-    let s0 = x[i];
-    let s1 = x[i + 1];
-    let s2 = x[i + 2];
-    let s3 = x[i + 3];
-    for (let k = 0; k < i; k++) {
-      const xk = x[k];
-      s0 -= l[r0 + k] * xk;
-      s1 -= l[r1 + k] * xk;
-      s2 -= l[r2 + k] * xk;
-      s3 -= l[r3 + k] * xk;
-    }
-    // The four rows' own triangle, in order.
-    const x0 = s0 / l[r0 + i];
-    s1 -= l[r1 + i] * x0;
-    const x1 = s1 / l[r1 + i + 1];
-    s2 -= l[r2 + i] * x0;
-    s2 -= l[r2 + i + 1] * x1;
-    const x2 = s2 / l[r2 + i + 2];
-    s3 -= l[r3 + i] * x0;
-    s3 -= l[r3 + i + 1] * x1;
-    s3 -= l[r3 + i + 2] * x2;
-    x[i] = x0;
-    x[i + 1] = x1;
-    x[i + 2] = x2;
-    x[i + 3] = s3 / l[r3 + i + 3];
-  }
-  for (; i < n; i++) {
-    const row = i * n;
-    let sum = x[i];
-    for (let k = 0; k < i; k++) sum -= l[row + k] * x[k];
-    x[i] = sum / l[row + i];
-  }
+  forwardInto(l, n, x, x);
 }
 
-/** Solves Lᵀ·x = b in place (back substitution, row-oriented axpy: rows n−1, n−2, … update the x[k] left of them). */
-function backwardInPlace(l: Float64Array, n: number, x: Float64Array): void {
-  let i = n - 1;
-  for (; i >= 3; i -= 4) {
-    // Rows i, i−1, i−2, i−3: first their own triangle, in order, then every x[k] left of it updated by the four.
-    const r0 = i * n;
-    const r1 = r0 - n;
-    const r2 = r1 - n;
-    const r3 = r2 - n;
-    const x0 = x[i] / l[r0 + i];
-    let t = x[i - 1];
-    t -= l[r0 + i - 1] * x0;
-    const x1 = t / l[r1 + i - 1];
-    t = x[i - 2];
-    t -= l[r0 + i - 2] * x0;
-    t -= l[r1 + i - 2] * x1;
-    const x2 = t / l[r2 + i - 2];
-    t = x[i - 3];
-    t -= l[r0 + i - 3] * x0;
-    t -= l[r1 + i - 3] * x1;
-    t -= l[r2 + i - 3] * x2;
-    const x3 = t / l[r3 + i - 3];
-    x[i] = x0;
-    x[i - 1] = x1;
-    x[i - 2] = x2;
-    x[i - 3] = x3;
-    for (let k = 0; k < i - 3; k++) {
-      let v = x[k];
-      v -= l[r0 + k] * x0;
-      v -= l[r1 + k] * x1;
-      v -= l[r2 + k] * x2;
-      v -= l[r3 + k] * x3;
-      x[k] = v;
-    }
-  }
-  for (; i >= 0; i--) {
-    const row = i * n;
-    x[i] /= l[row + i];
-    const xi = x[i];
-    for (let k = 0; k < i; k++) x[k] -= l[row + k] * xi;
-  }
-}
+/** Solves Lᵀ·x = b in place (back substitution, row-oriented axpy). */
+const backwardInPlace = backInPlace;
 
 /** y = (A + shift·I)·x for symmetric A (float64, full storage). */
 function symmetricTimes(a: Float64Array, n: number, x: Float64Array, out: Float64Array, shift = 0): void {
