@@ -8,11 +8,11 @@
  *   R(W) = Σ_i CE(softmax([φ_i,1]·W), y_i) + (l2 / 2)·‖W‖²,  l2 = n·weightDecay.
  * Parameter vector layout: index j·C + c is W[j][c] (row-major W).
  */
-import { throwIfAborted } from '../cancel';
 import type { Objective } from '../linalg/lbfgs';
 import { addFeatureResidualProduct, headLogits } from './headProducts';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { MIXED_PRECISION } from '../linalg/fastFactor';
+import { type ClassRowsTask, classRowClaims, formClassRows, NO_MORE_ITEMS } from './hessianClassRows';
 
 /** Frozen features and labels of one split. */
 export interface HeadData {
@@ -155,12 +155,6 @@ export function headHessianMacs(n: number, shape: HeadShape): number {
   return (n * d * d * c * (c + 1)) / 2;
 }
 
-/** Class-pair blocks per request: ~0.1 s of multiply-adds, an even number (two threads take half each). */
-function pairsPerBatch(n: number, d: number): number {
-  const perBlock = Math.max(n * d * d, 1);
-  return 2 * Math.max(1, Math.min(32, Math.round(1e8 / perBlock)));
-}
-
 /**
  * Most training rows one float32 product sums for a head of MIXED_PRECISION.minSize parameters or more; the sums of
  * these row ranges are added in float64. A float32 sum over all rows drifts with their count: at 26 classes × 16k
@@ -180,10 +174,10 @@ function hessianRowRanges(n: number, p: number): [number, number][] {
  * The Hessian of R at W, P × P in Float64:
  *   H[(j,c),(l,d)] = Σ_i φ̃_ij φ̃_il (p_ic δ_cd − p_ic p_id) + l2·δ.
  * Built block by block: block (c,d) is Φ̃ᵀ·diag(a_cd)·Φ̃, float32 matMuls on the fast backend (one per row
- * range, hessianRowRanges) added up in Float64 (C(C+1)/2 blocks); the products are independent, so with two
- * threads (`split`, parallel/matrixHelper.ts) each takes half of every batch of them — the same bytes either way.
- * `onBlock(done, total)` follows the blocks: n·D²·C(C+1)/2 multiply-adds in all (headHessianMacs), the largest
- * single cost of a many-class head.
+ * range, hessianRowRanges) added up in Float64 (C(C+1)/2 blocks); the blocks are independent, so with two
+ * threads (`split`, parallel/matrixHelper.ts) each forms those it takes (hessianClassRows.ts) — the same bytes
+ * either way. `onBlock(done, total)` follows the blocks: n·D²·C(C+1)/2 multiply-adds in all (headHessianMacs), the
+ * largest single cost of a many-class head.
  */
 export function headHessian(
   data: HeadData,
@@ -224,45 +218,44 @@ export function headHessian(
     split.put(`phiT${r}`, phiT, d, rows);
     split.put(`phi${r}`, phi, rows, d);
   });
-  const pairs: [number, number][] = [];
-  for (let ca = 0; ca < c; ca++) for (let cb = ca; cb < c; cb++) pairs.push([ca, cb]);
-  const batch = pairsPerBatch(n, d);
-  for (let from = 0; from < pairs.length; from += batch) {
-    throwIfAborted(signal);
-    const these = pairs.slice(from, from + batch);
-    const jobs = these.flatMap(([ca, cb]) =>
-      ranges.map(([start, end], r) => {
-        const weights = new Float32Array(end - start);
-        for (let i = start; i < end; i++) {
-          const pa = probs[i * c + ca];
-          weights[i - start] = (ca === cb ? pa : 0) - pa * probs[i * c + cb];
-        }
-        return { a: split.ref(`phiT${r}`), b: split.ref(`phi${r}`), scale: weights };
-      }),
-    );
-    const blocks = split.run(
-      jobs,
-      jobs.map((job) => job.scale.length),
-      signal,
-    );
-    // Entries (j·C + ca, l·C + cb) with ca ≤ cb, row by row; their mirror images are filled in one pass below
-    // (writing both here strode across P rows per entry: ~3 s of cache misses at P = 5000).
-    these.forEach(([ca, cb], k) => {
-      const sums = blocks.slice(k * ranges.length, (k + 1) * ranges.length);
-      for (let j = 0; j < d; j++) {
-        const row = (j * c + ca) * p + cb;
-        for (let l = 0; l < d; l++) {
-          let v = sums[0][j * d + l];
-          for (let r = 1; r < sums.length; r++) v += sums[r][j * d + l];
-          hessian[row + l * c] = v;
-        }
-      }
-    });
-    onBlock?.(from + these.length, pairs.length);
+  const task: ClassRowsTask = {
+    hessian,
+    // The helper reads the probabilities where they are (a copy in shared memory is n·C doubles).
+    probs: split.parallel ? sharedCopy(probs) : probs,
+    ranges: ranges.flat(),
+    phiT: ranges.map((_, r) => split.ref(`phiT${r}`)),
+    phi: ranges.map((_, r) => split.ref(`phi${r}`)),
+    featureDim: f,
+    numClasses: c,
+    claims: classRowClaims(),
+  };
+  const pairs = (c * (c + 1)) / 2;
+  const id = split.parallel ? split.post({ type: 'hessianRows', ...task }) : -1;
+  // Rising counts only: this thread reports what both have formed after each of its items, and all at the end.
+  let reported = 0;
+  const report = (done: number) => {
+    if (done > reported) onBlock?.(done, pairs);
+    reported = Math.max(reported, done);
+  };
+  try {
+    formClassRows(split.local, task, signal, report);
+  } catch (error) {
+    Atomics.store(task.claims, 0, NO_MORE_ITEMS);
+    split.abandon();
+    throw error;
   }
+  if (id >= 0) split.collect(id, signal);
+  report(pairs);
   mirrorClassPairs(hessian, p, c);
   for (let q = 0; q < p; q++) hessian[q * p + q] += l2;
   return hessian;
+}
+
+/** `a` in shared memory, for the helper thread to read in place. */
+function sharedCopy(a: Float64Array): Float64Array {
+  const copy = new Float64Array(new SharedArrayBuffer(a.byteLength));
+  copy.set(a);
+  return copy;
 }
 
 /**
@@ -289,7 +282,10 @@ function mirrorClassPairs(h: Float64Array, p: number, c: number): void {
 /**
  * H·v in closed form, without forming H: Φ̃ᵀ·S + l2·v with
  * S_i = p_i ⊙ u_i − p_i (p_i · u_i) and u_i = V ᵀφ̃_i. Costs two passes over
- * the features; used by iterative solvers when P is too large to factor.
+ * the features, through the tiled products of headProducts.ts (U = Φ̃·V as the logits, Φ̃ᵀ·S as the gradient): the
+ * plain per-sample loops were 4× slower, and the η check of the polish takes twelve of these over all training rows.
+ * Each sum adds the plain loops' terms in their order, so the bytes are theirs (bar the sign of an exact −0, as
+ * headProducts.ts says). Used by iterative solvers when P is too large to factor.
  */
 export function headHessianVectorProduct(
   data: HeadData,
@@ -298,27 +294,17 @@ export function headHessianVectorProduct(
   l2: number,
   v: Float64Array,
 ): Float64Array {
-  const { featureDim: f, numClasses: c } = shape;
+  const c = shape.numClasses;
+  // U = Φ̃·V, turned into S row by row in place.
+  const s = headLogits(data, shape, v);
+  for (let i = 0; i < data.n; i++) {
+    const row = i * c;
+    let pu = 0;
+    for (let k = 0; k < c; k++) pu += probs[row + k] * s[row + k];
+    for (let k = 0; k < c; k++) s[row + k] = probs[row + k] * (s[row + k] - pu);
+  }
   const out = new Float64Array(v.length);
   for (let q = 0; q < v.length; q++) out[q] = l2 * v[q];
-  const u = new Float64Array(c);
-  for (let i = 0; i < data.n; i++) {
-    const rowPhi = i * f;
-    for (let k = 0; k < c; k++) u[k] = v[f * c + k];
-    for (let j = 0; j < f; j++) {
-      const x = data.phi[rowPhi + j];
-      if (x === 0) continue;
-      for (let k = 0; k < c; k++) u[k] += x * v[j * c + k];
-    }
-    let pu = 0;
-    for (let k = 0; k < c; k++) pu += probs[i * c + k] * u[k];
-    for (let k = 0; k < c; k++) u[k] = probs[i * c + k] * (u[k] - pu);
-    for (let j = 0; j < f; j++) {
-      const x = data.phi[rowPhi + j];
-      if (x === 0) continue;
-      for (let k = 0; k < c; k++) out[j * c + k] += x * u[k];
-    }
-    for (let k = 0; k < c; k++) out[f * c + k] += u[k];
-  }
+  addFeatureResidualProduct(data, shape, s, out);
   return out;
 }

@@ -4,26 +4,22 @@
  * so a factor computed with float32 updates still gives float64-accurate solves.
  */
 import { throwIfAborted } from '../cancel';
+import { backInPlace, forwardInto } from './unrolledSolve';
+
+/*
+ * The triangular passes take four rows at a time (unrolledSolve.ts), and so does A·x from the upper triangle
+ * (upperRowsTimes): every sum and every entry still takes its terms in the one-row-at-a-time order, so the bytes are
+ * those of the plain loops (factorChecks.test.ts), where the mixed factor's check and the polish's η make 36 such
+ * passes over a P × P array (P = 5000: 200 MB).
+ */
 
 /** Solves L·x = b in place (forward substitution). */
 function forwardInPlace(l: Float64Array, n: number, x: Float64Array): void {
-  for (let i = 0; i < n; i++) {
-    const row = i * n;
-    let sum = x[i];
-    for (let k = 0; k < i; k++) sum -= l[row + k] * x[k];
-    x[i] = sum / l[row + i];
-  }
+  forwardInto(l, n, x, x);
 }
 
 /** Solves Lᵀ·x = b in place (back substitution, row-oriented axpy). */
-function backwardInPlace(l: Float64Array, n: number, x: Float64Array): void {
-  for (let i = n - 1; i >= 0; i--) {
-    const row = i * n;
-    x[i] /= l[row + i];
-    const xi = x[i];
-    for (let k = 0; k < i; k++) x[k] -= l[row + k] * xi;
-  }
-}
+const backwardInPlace = backInPlace;
 
 /** y = (A + shift·I)·x for symmetric A (float64, full storage). */
 function symmetricTimes(a: Float64Array, n: number, x: Float64Array, out: Float64Array, shift = 0): void {
@@ -44,41 +40,10 @@ export interface UpperSymmetric {
   diagonal: Float64Array;
 }
 
-/** Rows per pass of upperTimesInOrder: their entries left of the block are read 8 adjacent doubles at a time. */
-const ROW_BLOCK = 8;
-
-/**
- * symmetricTimes for A given as UpperSymmetric, each row's terms summed in the same order (k = 0…n−1) from the
- * same values — the same bytes as symmetricTimes on the full matrix (A is exactly symmetric). Entries left of the
- * diagonal are read down the columns of the upper triangle, for ROW_BLOCK rows at once.
- */
-function upperTimesInOrder(a: UpperSymmetric, n: number, x: Float64Array, out: Float64Array, shift = 0): void {
-  const { upper: u, diagonal } = a;
-  const sums = new Float64Array(ROW_BLOCK);
-  for (let i0 = 0; i0 < n; i0 += ROW_BLOCK) {
-    const rows = Math.min(ROW_BLOCK, n - i0);
-    for (let r = 0; r < rows; r++) sums[r] = shift * x[i0 + r];
-    for (let k = 0; k < i0; k++) {
-      const from = k * n + i0;
-      const xk = x[k];
-      for (let r = 0; r < rows; r++) sums[r] += u[from + r] * xk;
-    }
-    for (let r = 0; r < rows; r++) {
-      const i = i0 + r;
-      let s = sums[r];
-      for (let k = i0; k < i; k++) s += u[k * n + i] * x[k];
-      s += diagonal[i] * x[i];
-      const row = i * n;
-      for (let k = i + 1; k < n; k++) s += u[row + k] * x[k];
-      out[i] = s;
-    }
-  }
-}
-
 /** (A + shift·I)·x for A full or UpperSymmetric. */
 function times(a: Float64Array | UpperSymmetric, n: number, x: Float64Array, out: Float64Array, shift: number): void {
   if (a instanceof Float64Array) symmetricTimes(a, n, x, out, shift);
-  else upperTimesInOrder(a, n, x, out, shift);
+  else upperRowsTimes(a.upper, a.diagonal, n, x, out, shift);
 }
 
 /**
@@ -105,16 +70,79 @@ export function packedFactorDeviation(
   steps = 12,
   signal?: AbortSignal,
 ): number {
-  return operatorDeviation((x, out) => upperSymmetricTimes(packed, diagonal, n, x, out), packed, n, steps, signal);
+  return operatorDeviation((x, out) => upperRowsTimes(packed, diagonal, n, x, out), packed, n, steps, signal);
 }
 
-/** y = A·x for symmetric A given by its strict upper triangle (rows of `u`) and its diagonal, row by row. */
-function upperSymmetricTimes(u: Float64Array, diagonal: Float64Array, n: number, x: Float64Array, out: Float64Array) {
-  for (let i = 0; i < n; i++) out[i] = diagonal[i] * x[i];
-  for (let i = 0; i < n; i++) {
+/**
+ * y = (A + shift·I)·x for symmetric A given by its strict upper triangle (rows of `u`, whatever is below it) and its
+ * diagonal, reading each row once, in order: row i adds u_ik·x_k to its own sum and u_ik·x_i to out[k] (k > i), four
+ * rows at a time. Without a shift, out[i] starts at a_ii·x_i (packedFactorDeviation's order); with one, at shift·x_i,
+ * a_ii·x_i added when row i starts — then every out[i] takes its terms in symmetricTimes' order on the full matrix
+ * (shift, k = 0…n−1), the same bytes, where reading the entries left of the diagonal down the columns of the upper
+ * triangle (a 40 KB stride at P = 5000) cost ten times this.
+ */
+function upperRowsTimes(
+  u: Float64Array,
+  diagonal: Float64Array,
+  n: number,
+  x: Float64Array,
+  out: Float64Array,
+  shift?: number,
+): void {
+  const atRow = shift !== undefined;
+  for (let i = 0; i < n; i++) out[i] = atRow ? shift * x[i] : diagonal[i] * x[i];
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const r0 = i * n;
+    const r1 = r0 + n;
+    const r2 = r1 + n;
+    const r3 = r2 + n;
+    // The four rows' entries within their own columns i…i+3, row by row as one row at a time takes them.
+    const sums = [0, 0, 0, 0];
+    for (let r = 0; r < 4; r++) {
+      const row = r0 + r * n;
+      const xr = x[i + r];
+      let s = out[i + r];
+      if (atRow) s += diagonal[i + r] * xr;
+      for (let k = i + r + 1; k < i + 4; k++) {
+        const v = u[row + k];
+        s += v * x[k];
+        out[k] += v * xr;
+      }
+      sums[r] = s;
+    }
+    let [s0, s1, s2, s3] = sums;
+    const x0 = x[i];
+    const x1 = x[i + 1];
+    const x2 = x[i + 2];
+    const x3 = x[i + 3];
+    for (let k = i + 4; k < n; k++) {
+      const v0 = u[r0 + k];
+      const v1 = u[r1 + k];
+      const v2 = u[r2 + k];
+      const v3 = u[r3 + k];
+      const xk = x[k];
+      s0 += v0 * xk;
+      s1 += v1 * xk;
+      s2 += v2 * xk;
+      s3 += v3 * xk;
+      let o = out[k];
+      o += v0 * x0;
+      o += v1 * x1;
+      o += v2 * x2;
+      o += v3 * x3;
+      out[k] = o;
+    }
+    out[i] = s0;
+    out[i + 1] = s1;
+    out[i + 2] = s2;
+    out[i + 3] = s3;
+  }
+  for (; i < n; i++) {
     const row = i * n;
     const xi = x[i];
     let s = out[i];
+    if (atRow) s += diagonal[i] * xi;
     for (let k = i + 1; k < n; k++) {
       const v = u[row + k];
       s += v * x[k];

@@ -7,7 +7,7 @@
 import { throwIfAborted } from '../cancel';
 import { BLOCK_64, type BlockSizes, diagonalInverse } from './blockedCholesky';
 import { subtractProductNT } from './float64Tiles';
-import { matMul } from './matmul';
+import { useMatMul } from './matmul';
 import { packedLength, packedRowStart, unpackLower } from './packedLower';
 import { localProducts, type ProductRunner } from './productJobs';
 
@@ -81,6 +81,13 @@ export function invertLowerPacked(
   const x = new Float64Array(packedLength(n));
   // diagonalInverse's output (its strict upper triangle must start at zero), reused by every block row.
   const inverse = new Float64Array(nb * nb);
+  // Workspaces for every block row: a fresh array costs a page fault per 4 KB here (matmul.ts), and so did each
+  // update's copy out of the backend, which `each` hands over as a view instead.
+  const inverse32 = new Float32Array(nb * nb);
+  const rkWork = new Float32Array(nb * n);
+  const xkWork = new Float32Array(nb * n);
+  const panel = new Float32Array(Math.max(0, n - nb) * nb);
+  const out = new Float32Array(packedLength(n));
   for (let i = 0; i < n; i++) x[packedRowStart(i) + i] = 1;
   for (let k0 = 0; k0 < n; k0 += nb) {
     throwIfAborted(signal);
@@ -90,46 +97,48 @@ export function invertLowerPacked(
     // updates below and for the whitening anyway, and this is the same rounding class as those updates (in float64
     // it was half of the routine's time at P = 5000: n²·kb/4 multiply-adds in JS). Row k0 + r of R_k is zero right
     // of its diagonal (no earlier update reached column k0), so only columns 0..k0 + r are read and written.
-    const rk = new Float32Array(kb * width);
+    const rk = rkWork.subarray(0, kb * width);
     for (let r = 0; r < kb; r++) {
       const row = packedRowStart(k0 + r);
       for (let j = 0; j <= k0 + r; j++) rk[r * width + j] = x[row + j];
+      rk.fill(0, r * width + k0 + r + 1, (r + 1) * width);
     }
     inverse.fill(0);
-    const xk = matMul(
-      Float32Array.from(diagonalInverse(l, n, k0, kb, inverse).subarray(0, kb * kb)),
-      kb,
-      kb,
-      rk,
-      width,
-    );
+    const inv = inverse32.subarray(0, kb * kb);
+    inv.set(diagonalInverse(l, n, k0, kb, inverse).subarray(0, kb * kb));
+    const xk = xkWork.subarray(0, kb * width);
+    useMatMul(inv, kb, kb, rk, width, (product) => xk.set(product));
+    // These rows are final (float32 products): into the result, where the float64 accumulators were copied from at
+    // the end (50 ms of 8 MB fresh pages and conversions at P = 2000).
     for (let r = 0; r < kb; r++) {
       const row = packedRowStart(k0 + r);
-      for (let j = 0; j <= k0 + r; j++) x[row + j] = xk[r * width + j];
+      out.set(xk.subarray(r * width, r * width + k0 + r + 1), row);
     }
     const r0 = k0 + kb;
     const m = n - r0;
     if (m === 0) break;
-    const panel = new Float32Array(m * kb);
     for (let r = 0; r < m; r++) for (let s = 0; s < kb; s++) panel[r * kb + s] = l[(r0 + r) * n + k0 + s];
-    // Two products over the panel's two halves of rows, always (the runner may give them to two threads).
+    // Two products over the panel's two halves of rows, always (the runner may give them to two threads); each
+    // subtracted as it comes. Rows below have width ≤ r0 columns to update, all left of their diagonal.
     const half = Math.ceil(m / 2);
     const right = { data: xk, rows: kb, cols: width };
-    const halves = runner.run(
+    runner.each(
       [
         { a: { data: panel.subarray(0, half * kb), rows: half, cols: kb }, b: right },
-        { a: { data: panel.slice(half * kb), rows: m - half, cols: kb }, b: right },
+        { a: { data: panel.subarray(half * kb, m * kb), rows: m - half, cols: kb }, b: right },
       ],
       [half, m - half],
+      (part, update) => {
+        const first = part === 0 ? 0 : half;
+        const rows = part === 0 ? half : m - half;
+        for (let r = 0; r < rows; r++) {
+          const row = packedRowStart(r0 + first + r);
+          const src = r * width;
+          for (let j = 0; j < width; j++) x[row + j] -= update[src + j];
+        }
+      },
       signal,
     );
-    // Rows below have width ≤ r0 columns to update, all left of their diagonal.
-    for (let r = 0; r < m; r++) {
-      const row = packedRowStart(r0 + r);
-      const update = halves[r < half ? 0 : 1];
-      const src = (r < half ? r : r - half) * width;
-      for (let j = 0; j < width; j++) x[row + j] -= update[src + j];
-    }
   }
-  return Float32Array.from(x);
+  return out;
 }

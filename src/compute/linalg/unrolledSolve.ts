@@ -18,8 +18,8 @@ export function unrolledCholeskySolve(l: Float64Array, n: number, b: ArrayLike<n
   return x;
 }
 
-/** x ← L⁻¹·b (forward substitution). */
-function forwardInto(l: Float64Array, n: number, b: ArrayLike<number>, x: Float64Array): void {
+/** x ← L⁻¹·b (forward substitution); `b` may be `x` itself. */
+export function forwardInto(l: Float64Array, n: number, b: ArrayLike<number>, x: Float64Array): void {
   let i = 0;
   for (; i + 3 < n; i += 4) {
     const r0 = i * n;
@@ -61,7 +61,7 @@ function forwardInto(l: Float64Array, n: number, b: ArrayLike<number>, x: Float6
 }
 
 /** x ← L⁻ᵀ·x (back substitution with the rows of L, last row first). */
-function backInPlace(l: Float64Array, n: number, x: Float64Array): void {
+export function backInPlace(l: Float64Array, n: number, x: Float64Array): void {
   let i = n - 1;
   for (; i >= 3; i -= 4) {
     const r0 = i * n;

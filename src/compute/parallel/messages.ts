@@ -203,6 +203,21 @@ export const checkMatrixRequest = union({
     skipSelf: bool,
     claims: sharedInt32,
   }),
+  /**
+   * The softmax head's Hessian in shared memory: head/hessianClassRows.ts's formClassRows over the items the worker
+   * takes from `claims` (shared with the engine, which takes the others), its products over matrices kept by name.
+   */
+  hessianRows: object({
+    id: nonNegInt,
+    hessian: sharedFloat64,
+    probs: sharedFloat64,
+    ranges: arrayOf(nonNegInt),
+    phiT: arrayOf(str),
+    phi: arrayOf(str),
+    featureDim: nonNegInt,
+    numClasses: nonNegInt,
+    claims: sharedInt32,
+  }),
   /** One block of exact influence's training rows (influence/exactHeadInfluence.ts's influenceOfBlock). */
   influence: object({
     id: nonNegInt,

@@ -2,6 +2,7 @@
  * A matrices worker's side of parallel/matrixHelper.ts: keeps named matrices on its own tfjs instance and answers
  * each request on the task's port (replyPort.ts), computing with the same code the engine's thread uses.
  */
+import { formClassRows } from '../head/hessianClassRows';
 import { type HeadData, headHessianVectorProduct, type HeadShape } from '../head/softmaxHead';
 import { computeInfluenceOfBlock } from '../influence/exactHeadInfluence';
 import { searchExactPart, searchSelfPart } from '../issues/splitSearch';
@@ -39,6 +40,10 @@ function answer(
       const head = heads.get(request.name);
       if (!head) throw new Error(`internal error: no head rows named ${request.name}`);
       return { f32: [], f64: [headHessianVectorProduct(head.data, head.shape, head.probs, 0, request.v)] };
+    }
+    case 'hessianRows': {
+      formClassRows(store, request);
+      return { f32: [], f64: [] };
     }
     case 'products':
       return { f32: request.jobs.map((job) => store.product(job)), f64: [] };

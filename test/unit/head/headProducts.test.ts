@@ -7,7 +7,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type HeadData, type HeadShape, headObjective, headProbabilities } from '../../../src/compute/head/softmaxHead';
+import {
+  type HeadData,
+  type HeadShape,
+  headHessianVectorProduct,
+  headObjective,
+  headProbabilities,
+} from '../../../src/compute/head/softmaxHead';
 import { createRng, normal } from '../../../src/compute/random';
 
 function reluData(n: number, f: number, c: number, seed: number): HeadData {
@@ -91,5 +97,65 @@ test('tiled head products: the bytes of the plain loops, with remainders in ever
       assert.ok(Object.is(objective.evaluate(w, grad), plain.value), `value ${n}×${f}×${c}`);
       sameBytes(grad, plain.grad, `gradient ${n}×${f}×${c}`);
     }
+  }
+});
+
+/** The plain Hessian-vector product loops (per sample: u = Vᵀφ̃ skipping zero features, S, then Φ̃ᵀ·S). */
+function plainHessianVectorProduct(data: HeadData, shape: HeadShape, probs: Float64Array, l2: number, v: Float64Array) {
+  const { featureDim: f, numClasses: c } = shape;
+  const out = new Float64Array(v.length);
+  for (let q = 0; q < v.length; q++) out[q] = l2 * v[q];
+  const u = new Float64Array(c);
+  for (let i = 0; i < data.n; i++) {
+    for (let k = 0; k < c; k++) u[k] = v[f * c + k];
+    for (let j = 0; j < f; j++) {
+      const x = data.phi[i * f + j];
+      if (x === 0) continue;
+      for (let k = 0; k < c; k++) u[k] += x * v[j * c + k];
+    }
+    let pu = 0;
+    for (let k = 0; k < c; k++) pu += probs[i * c + k] * u[k];
+    for (let k = 0; k < c; k++) u[k] = probs[i * c + k] * (u[k] - pu);
+    for (let j = 0; j < f; j++) {
+      const x = data.phi[i * f + j];
+      if (x === 0) continue;
+      for (let k = 0; k < c; k++) out[j * c + k] += x * u[k];
+    }
+    for (let k = 0; k < c; k++) out[f * c + k] += u[k];
+  }
+  return out;
+}
+
+test('Hessian-vector product through the tiled products: the bytes of the plain loops', () => {
+  for (const [n, f, c] of [
+    [203, 6, 3],
+    [37, 13, 5],
+    [3, 1, 7],
+    [150, 40, 10],
+    [601, 7, 3],
+  ]) {
+    const shape = { featureDim: f, numClasses: c };
+    const data = reluData(n, f, c, 3 * n + f + c);
+    const rng = createRng(f + c);
+    const w = Float64Array.from({ length: (f + 1) * c }, () => 0.7 * normal(rng));
+    const v = Float64Array.from({ length: (f + 1) * c }, () => normal(rng));
+    const probs = headProbabilities(data, shape, w);
+    sameBytes(
+      headHessianVectorProduct(data, shape, probs, 0.37, v),
+      plainHessianVectorProduct(data, shape, probs, 0.37, v),
+      `H·v ${n}×${f}×${c}`,
+    );
+    // Without the L2 term (the helper's half of the polish's products) a dead feature's entries are exact zeros,
+    // whose sign is the one departure (headProducts.ts): equal as numbers.
+    const got = headHessianVectorProduct(data, shape, probs, 0, v);
+    const want = plainHessianVectorProduct(data, shape, probs, 0, v);
+    assert.ok(
+      got.every((x, q) => x === want[q]),
+      `H·v without L2 ${n}×${f}×${c}`,
+    );
+    assert.ok(
+      want.slice((f - 1) * c, f * c).every((x) => x === 0),
+      'the dead feature has zero entries',
+    );
   }
 });

@@ -47,7 +47,7 @@ for (const c of [3, 12]) {
     assert.ok(polished.meanGradNorm <= 1e-9, `mean gradient ${polished.meanGradNorm}`);
     const eta = polished.factorInfo.deviation;
     assert.ok(eta > 0 && eta <= NEARBY_HESSIAN_TOLERANCE, `η = ${eta}`);
-    // Progress: one call per batch of class-pair blocks, rising to all C(C+1)/2 of them.
+    // Progress: rising counts of class-pair blocks, to all C(C+1)/2 of them.
     assert.ok(blocks.length >= 1);
     assert.ok(
       blocks.every((done, k) => done > (k === 0 ? 0 : blocks[k - 1])),

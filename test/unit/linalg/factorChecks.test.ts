@@ -110,3 +110,75 @@ test('η never exceeds the dense ‖L⁻¹AL⁻ᵀ − I‖₂ and reaches most 
     if (packedEta !== undefined) assert.ok(Math.abs(packedEta - eta) <= rounding, `${what}: packed ${packedEta}`);
   }
 });
+
+/** The one-row-at-a-time passes the four-row ones replaced, written out as the reference for their bytes. */
+const plain = {
+  forward(l: Float64Array, n: number, x: Float64Array): void {
+    for (let i = 0; i < n; i++) {
+      let sum = x[i];
+      for (let k = 0; k < i; k++) sum -= l[i * n + k] * x[k];
+      x[i] = sum / l[i * n + i];
+    }
+  },
+  backward(l: Float64Array, n: number, x: Float64Array): void {
+    for (let i = n - 1; i >= 0; i--) {
+      x[i] /= l[i * n + i];
+      for (let k = 0; k < i; k++) x[k] -= l[i * n + k] * x[i];
+    }
+  },
+  upperTimes(u: Float64Array, diagonal: Float64Array, n: number, x: Float64Array, out: Float64Array): void {
+    for (let i = 0; i < n; i++) out[i] = diagonal[i] * x[i];
+    for (let i = 0; i < n; i++) {
+      let s = out[i];
+      for (let k = i + 1; k < n; k++) {
+        s += u[i * n + k] * x[k];
+        out[k] += u[i * n + k] * x[i];
+      }
+      out[i] = s;
+    }
+  },
+  /** operatorDeviation's power steps, each estimate kept. */
+  deviations(apply: (x: Float64Array, out: Float64Array) => void, l: Float64Array, n: number, steps: number) {
+    let v = Float64Array.from({ length: n }, (_, i) => Math.sin(1 + 1.7 * i) + 0.5);
+    normaliseInPlace(v);
+    const y = new Float64Array(n);
+    let estimate = 0;
+    for (let s = 0; s < steps; s++) {
+      const u = Float64Array.from(v);
+      plain.backward(l, n, u);
+      apply(u, y);
+      plain.forward(l, n, y);
+      for (let i = 0; i < n; i++) y[i] -= v[i];
+      estimate = Math.max(estimate, normaliseInPlace(y));
+      v = Float64Array.from(y);
+    }
+    return estimate;
+  },
+};
+
+function normaliseInPlace(v: Float64Array): number {
+  let s = 0;
+  for (const x of v) s += x * x;
+  const norm = Math.sqrt(s);
+  for (let i = 0; i < v.length; i++) v[i] /= norm;
+  return norm;
+}
+
+test('the four-row triangular passes give the bytes of the one-row loops, every remainder of four', () => {
+  for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 37, 64, 66]) {
+    const a = symmetricWithSpectrum(geometricSpectrum(n, 1e-3, 1), n);
+    // A mixed factor in one array with A above it, as the engine checks it (fastFactor.ts).
+    const packed = Float64Array.from(a);
+    assert.ok(choleskyMixed(packed, n, undefined, { block: 8, chunk: 6 }, undefined, true));
+    const diagonal = Float64Array.from({ length: n }, (_, i) => a[i * n + i]);
+    const steps = 5;
+    const want = plain.deviations((x, out) => plain.upperTimes(packed, diagonal, n, x, out), packed, n, steps);
+    const got = packedFactorDeviation(packed, diagonal, n, steps);
+    assert.ok(want > 0, `n = ${n}: the check has something to measure`);
+    assert.ok(Object.is(got, want), `n = ${n}: packed η ${got}, the one-row loops' ${want}`);
+    const l = Float64Array.from(packed);
+    zeroUpper(l, n);
+    const product = (x: Float64Array, out: Float64Array) => plain.upperTimes(packed, diagonal, n, x, out);
+    assert.ok(Object.is(operatorDeviation(product, l, n, steps), want), `n = ${n}: operator η`);
+  }
+});
