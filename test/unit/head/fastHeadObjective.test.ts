@@ -76,16 +76,48 @@ test('softmaxResidual: the summed cross-entropy and P − Y of a closed-form cas
   assert.ok(Math.abs(value - (Math.log(8 / 5) + Math.log(8))) < 1e-4, `${value}`);
 });
 
-test('fitHead reaches its gradient tolerance, within ‖∇R‖/l2 of a float64 Newton optimum', () => {
-  const shape = { featureDim: 5, numClasses: 4 };
-  const data = blobs(400, 5, 4, 21, 0.15);
-  const l2 = 400 * 1e-3;
-  const reference = newtonOptimum(data, shape, l2);
-  const fit = fitHead(data, shape, l2, { meanGradTolerance: 1e-6, certifiedSteps: true });
-  assert.ok(fit.converged && fit.meanGradNorm <= 1e-6, `mean gradient ${fit.meanGradNorm}`);
-  // R is l2-strongly convex, so ‖θ − θ*‖ ≤ ‖∇R(θ)‖ / l2 (with ∇R from float32 products: a little slack).
-  let distance = 0;
-  for (let q = 0; q < reference.length; q++) distance += (fit.head[q] - reference[q]) ** 2;
-  distance = Math.sqrt(distance);
-  assert.ok(distance <= (2 * fit.gradNorm) / l2 + 1e-6, `‖θ − θ*‖ = ${distance}, bound ${fit.gradNorm / l2}`);
+test('the fast Hessian-vector product matches float64 finite differences of the float64 gradient', () => {
+  const shape = { featureDim: 6, numClasses: 5 };
+  const p = 7 * 5;
+  const data = blobs(300, 6, 5, 4, 0.1);
+  const l2 = 3;
+  const w = Float64Array.from({ length: p }, (_, q) => 0.3 * Math.cos(q));
+  const v = Float64Array.from({ length: p }, (_, q) => Math.sin(2 * q + 1));
+  const exact = headObjective(data, shape, l2);
+  const h = 1e-5;
+  const plus = new Float64Array(p);
+  const minus = new Float64Array(p);
+  exact.evaluate(
+    w.map((x, q) => x + h * v[q]),
+    plus,
+  );
+  exact.evaluate(
+    w.map((x, q) => x - h * v[q]),
+    minus,
+  );
+  const differences = plus.map((g, q) => (g - minus[q]) / (2 * h));
+  const fast = createFastHeadObjective(data, shape, l2);
+  // The product is at the latest evaluated point: evaluate elsewhere first, then at w.
+  fast.evaluate(new Float64Array(p), new Float64Array(p));
+  fast.evaluate(w, new Float64Array(p));
+  const product = new Float64Array(p);
+  fast.hessianProduct(v, product);
+  fast.dispose();
+  const error = maxRelativeError(product, differences);
+  assert.ok(error < 1e-4, `H·v error ${error}`);
 });
+
+for (const newtonCg of [false, true])
+  test(`fitHead (${newtonCg ? 'Newton–CG' : 'L-BFGS'}) reaches its tolerance, within ‖∇R‖/l2 of a float64 Newton optimum`, () => {
+    const shape = { featureDim: 5, numClasses: 4 };
+    const data = blobs(400, 5, 4, 21, 0.15);
+    const l2 = 400 * 1e-3;
+    const reference = newtonOptimum(data, shape, l2);
+    const fit = fitHead(data, shape, l2, { meanGradTolerance: 1e-6, certifiedSteps: true, newtonCg });
+    assert.ok(fit.converged && fit.meanGradNorm <= 1e-6, `mean gradient ${fit.meanGradNorm}`);
+    // R is l2-strongly convex, so ‖θ − θ*‖ ≤ ‖∇R(θ)‖ / l2 (with ∇R from float32 products: a little slack).
+    let distance = 0;
+    for (let q = 0; q < reference.length; q++) distance += (fit.head[q] - reference[q]) ** 2;
+    distance = Math.sqrt(distance);
+    assert.ok(distance <= (2 * fit.gradNorm) / l2 + 1e-6, `‖θ − θ*‖ = ${distance}, bound ${fit.gradNorm / l2}`);
+  });
