@@ -6,6 +6,7 @@
  */
 import { throwIfAborted } from '../cancel';
 import type { LbfgsResult, Objective } from './lbfgs';
+import { armijoBacktracking } from './armijoBacktracking';
 import { dot } from './lbfgsHistory';
 
 export interface CurvedObjective extends Objective {
@@ -87,34 +88,25 @@ export function minimizeNewtonCg(
       slope = -gradNorm;
     }
 
-    // Armijo backtracking from the Newton step; for a convex f the gradient at the trial point also certifies the
-    // decrease, f(x + αs) − f(x) ≤ α·∇f(x + αs)ᵀs, where the float32-rounded value no longer shows it (lbfgs.ts).
-    let alpha = 1;
-    let newValue = Infinity;
-    let accepted = false;
-    for (let tries = 0; tries < 30 && passes < maxPasses; tries++) {
-      throwIfAborted(signal);
-      for (let i = 0; i < n; i++) xNew[i] = x[i] + alpha * step[i];
-      newValue = objective.evaluate(xNew, gradNew);
-      passes++;
-      const certified = dot(gradNew, step) <= 1e-4 * slope;
-      if (Number.isFinite(newValue) && (newValue <= value + 1e-4 * alpha * slope || certified)) {
-        accepted = true;
-        break;
-      }
-      alpha *= 0.5;
-    }
+    // Armijo backtracking from the Newton step, also accepting the gradient's certificate (convex f).
+    const newValue = armijoBacktracking(objective, x, value, step, slope, xNew, gradNew, {
+      convex: true,
+      beforeTry: () => {
+        throwIfAborted(signal);
+        if (passes >= maxPasses) return false;
+        passes++;
+        return true;
+      },
+    });
     // The last evaluate must be x for the next step's Hessian-vector products: stop here when it is not.
-    if (!accepted) break;
+    if (newValue === undefined) break;
     x.set(xNew);
     grad.set(gradNew);
     value = newValue;
     gradNorm = Math.sqrt(dot(grad, grad));
     iterations++;
-    if (gradNorm < lowest) {
-      lowest = gradNorm;
-      stalls = 0;
-    } else stalls++;
+    stalls = gradNorm < lowest ? 0 : stalls + 1;
+    lowest = Math.min(lowest, gradNorm);
   }
   return { x, value, gradNorm, iterations, passes, converged: gradNorm <= gradTolerance };
 }
