@@ -1,6 +1,6 @@
 /**
  * The last layer at its optimum: features of the trained body, the head fitted
- * by L-BFGS to a tight gradient, then (when it is small enough to factor)
+ * by Newton–CG (L-BFGS below 768 parameters) to a tight gradient, then (when it is small enough to factor)
  * Newton-polished in float64, which also yields the Cholesky factor exact
  * influence needs. One function for the engine's fit() and the fidelity
  * study, so both judge the same head.
