@@ -2,8 +2,12 @@
  * The backtracking line search both head optimisers use (lbfgs.ts, newtonCg.ts): from step 1 along a descent
  * direction, halving until the Armijo decrease holds.
  */
-import type { Objective } from './lbfgs';
 import { dot } from './lbfgsHistory';
+
+/** What the search evaluates (lbfgs.ts's Objective, named here by its shape: lbfgs.ts imports this file). */
+interface Evaluated {
+  evaluate(x: Float64Array, grad: Float64Array): number;
+}
 
 export interface BacktrackingOptions {
   /**
@@ -20,7 +24,7 @@ export interface BacktrackingOptions {
  * halvings (or beforeTry) found none; xNew/gradNew then hold the last trial.
  */
 export function armijoBacktracking(
-  objective: Objective,
+  objective: Evaluated,
   x: Float64Array,
   value: number,
   direction: Float64Array,
