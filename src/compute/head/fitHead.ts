@@ -4,7 +4,8 @@
  * optimiser stopped "when accuracy looks fine" leaves a residual gradient
  * that is as large as the effects being measured.
  */
-import { minimizeLbfgs } from '../linalg/lbfgs';
+import { type LbfgsResult, minimizeLbfgs } from '../linalg/lbfgs';
+import { minimizeNewtonCg } from '../linalg/newtonCg';
 import { createFastHeadObjective } from './fastHeadObjective';
 import { type HeadData, type HeadShape, headParameterCount } from './softmaxHead';
 
@@ -34,6 +35,13 @@ export interface FitHeadOptions {
    * moves the returned head: the fold models' heads feed detection.
    */
   certifiedSteps?: boolean;
+  /**
+   * Newton–CG steps with exact (float32-product) Hessian-vector products instead of L-BFGS, maxIterations then
+   * counting passes (gradients and products). Where L-BFGS needs hundreds of passes to a tight tolerance, Newton
+   * converges superlinearly (26 classes × 16k to 1e-6: 226 L-BFGS passes of ~21 ms against 9 gradients and 160
+   * products of ~15 ms). Off by default, as it moves the returned head: the fold models' heads feed detection.
+   */
+  newtonCg?: boolean;
 }
 
 export function fitHead(data: HeadData, shape: HeadShape, l2: number, options: FitHeadOptions = {}): HeadFit {
@@ -42,14 +50,21 @@ export function fitHead(data: HeadData, shape: HeadShape, l2: number, options: F
   if (init.length !== p) throw new Error(`head init has ${init.length} values, expected ${p}`);
   const tolerance = (options.meanGradTolerance ?? 1e-7) * Math.max(data.n, 1);
   const objective = createFastHeadObjective(data, shape, l2);
-  let result;
+  const maxIterations = options.maxIterations ?? 3000;
+  let result: LbfgsResult;
   try {
-    result = minimizeLbfgs(objective, init, {
-      gradTolerance: tolerance,
-      maxIterations: options.maxIterations ?? 3000,
-      signal: options.signal,
-      convex: options.certifiedSteps ?? false,
-    });
+    result = options.newtonCg
+      ? minimizeNewtonCg(objective, init, {
+          gradTolerance: tolerance,
+          maxPasses: maxIterations,
+          signal: options.signal,
+        })
+      : minimizeLbfgs(objective, init, {
+          gradTolerance: tolerance,
+          maxIterations,
+          signal: options.signal,
+          convex: options.certifiedSteps ?? false,
+        });
   } finally {
     objective.dispose();
   }

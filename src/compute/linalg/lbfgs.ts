@@ -5,6 +5,7 @@
  * accuracy" is not close enough here.
  */
 import { throwIfAborted } from '../cancel';
+import { armijoBacktracking } from './armijoBacktracking';
 import { dot, LbfgsHistory } from './lbfgsHistory';
 
 export interface Objective {
@@ -69,23 +70,14 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
       slope = -gradNorm * gradNorm;
     }
 
-    // Backtracking line search with the Armijo condition.
-    let step = 1;
-    let newValue = Infinity;
-    let accepted = false;
-    for (let tries = 0; tries < 30; tries++) {
-      if (tries > 0) throwIfAborted(options.signal);
-      for (let i = 0; i < n; i++) xNew[i] = x[i] + step * direction[i];
-      newValue = objective.evaluate(xNew, gradNew);
-      // Convex f: f(x + αd) − f(x) ≤ α·∇f(x + αd)ᵀd, so ∇f(x + αd)ᵀd ≤ 1e-4·∇f(x)ᵀd implies the Armijo decrease.
-      const certified = options.convex === true && dot(gradNew, direction) <= 1e-4 * slope;
-      if (Number.isFinite(newValue) && (newValue <= value + 1e-4 * step * slope || certified)) {
-        accepted = true;
-        break;
-      }
-      step *= 0.5;
-    }
-    if (!accepted) break; // No decrease possible at float64 precision: we are at the optimum.
+    const newValue = armijoBacktracking(objective, x, value, direction, slope, xNew, gradNew, {
+      convex: options.convex === true,
+      beforeTry: (tries) => {
+        if (tries > 0) throwIfAborted(options.signal);
+        return true;
+      },
+    });
+    if (newValue === undefined) break; // No decrease possible at float64 precision: we are at the optimum.
 
     history.update(x, xNew, grad, gradNew);
     x.set(xNew);

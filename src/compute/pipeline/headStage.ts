@@ -1,6 +1,6 @@
 /**
  * The last layer at its optimum: features of the trained body, the head fitted
- * by L-BFGS to a tight gradient, then (when it is small enough to factor)
+ * by Newton–CG (L-BFGS below 768 parameters) to a tight gradient, then (when it is small enough to factor)
  * Newton-polished in float64, which also yields the Cholesky factor exact
  * influence needs. One function for the engine's fit() and the fidelity
  * study, so both judge the same head.
@@ -62,7 +62,8 @@ export function fitLastLayer(
   // (polishHead.ts). Steps certified by the gradient (lbfgs.ts) take L-BFGS there instead of stalling where the
   // float32 value hides the decrease (26 classes × 16k: it stalled at a mean gradient of 3e-5 after 280 passes);
   // 1e-6 is close enough that one Newton step reaches the polish's 1e-9 and the move adds ~1e-5 to η, 50 passes
-  // earlier than 1e-7. Without a polish the fit's own head is the answer: 1e-7 as before.
+  // earlier than 1e-7. Without a polish the fit's own head is the answer: 1e-7 as before. These heads are fitted by
+  // Newton–CG (fitHead.ts), which reaches either tolerance in a few steps where L-BFGS took hundreds of passes.
   const certifiedSteps = p >= MIXED_PRECISION.minSize;
   const polishes = p <= maxExactParameters;
   const lbfgs = fitHead(train, shape, l2, {
@@ -70,6 +71,7 @@ export function fitLastLayer(
     meanGradTolerance: certifiedSteps && polishes ? 1e-6 : 1e-7,
     signal: hooks.signal,
     certifiedSteps,
+    newtonCg: certifiedSteps,
   });
   throwIfAborted(hooks.signal);
   hooks.onLap?.('fitHead');
