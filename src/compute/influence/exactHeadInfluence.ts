@@ -10,20 +10,18 @@
  * streamed over blocks of training samples so memory stays O(block·P),
  * never O(n·P). The whitening L⁻¹·Gᵀ skips L⁻¹'s zero half (triangularProduct.ts).
  *
- * On two cores (parallel/matrixHelper.ts) a worker thread takes every other block of training samples — whitening,
- * self-influence and scores, the same code — while this thread takes the others and scans the scores for the top
- * k in block order; L⁻¹'s updates are split in halves of rows (blockedCholesky.ts). The blocks are fixed by n
- * alone, so the results are the same bytes with one thread or two.
+ * On two cores (parallel/matrixHelper.ts) a worker thread and this one take blocks of training samples from a shared
+ * counter — gradients, whitening, self-influence, scores and their top-k scan, the same code (influenceBlocks.ts) —
+ * and the helper's top-k lists are merged into this thread's at the end; L⁻¹'s updates are split in halves of rows
+ * (blockedCholesky.ts). The blocks are fixed by n alone, so the results are the same bytes with one thread or two.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { invertLowerBlocked, invertLowerPacked } from '../linalg/triangularInverse';
 import { packLower } from '../linalg/packedLower';
 import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
-import { readAndDispose, transpose } from '../linalg/matmul';
-import type { LowerProduct } from '../linalg/triangularProduct';
-import { throwIfAborted } from '../cancel';
+import { transpose } from '../linalg/matmul';
 import { type HeadData, type HeadShape, headParameterCount, perSampleGradientsTransposed } from '../head/softmaxHead';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
+import { type InfluenceBlocks, influenceOfBlocks } from './influenceBlocks';
 import { TopKTracker } from './topK';
 
 export interface ExactInfluenceInput {
@@ -86,7 +84,10 @@ function defaultBlockRows(p: number): number {
   return Math.max(1, Math.min(2048, Math.floor(BLOCK_FLOATS / p)));
 }
 
-/** Block boundaries over n rows: an even number of blocks of at most `most` rows (two threads take turns). */
+/**
+ * Block boundaries over n rows: an even number of blocks of at most `most` rows (from when two threads took turns;
+ * kept, so that the blocks, and the bytes, are those of earlier versions).
+ */
 function rowBlocks(n: number, most: number): number[] {
   const count = 2 * Math.ceil(n / (2 * most));
   const size = Math.max(1, Math.ceil(n / Math.max(count, 1)));
@@ -96,28 +97,8 @@ function rowBlocks(n: number, most: number): number[] {
   return starts;
 }
 
-/**
- * One block of training rows, given their gradients as columns Gᵀ (P × rows): self-influence s_i = ‖L⁻¹g_i‖²
- * (summed in float64) and, with the whitened test gradients W_test (n_test × P), the scores W_test·L⁻¹Gᵀ
- * (n_test × rows, test-major as the top-k scan reads them). Both threads run this same code
- * (parallel/serveMatrices.ts).
- */
-export function computeInfluenceOfBlock(
-  whitening: LowerProduct,
-  test: tf.Tensor2D | undefined,
-  gradientsT: Float32Array,
-  rows: number,
-): { self: Float64Array; scores?: Float32Array } {
-  const whitened = whitening.multiply(gradientsT, rows);
-  const self = new Float64Array(rows);
-  for (let q = 0; q < whitening.p; q++) {
-    const base = q * rows;
-    for (let r = 0; r < rows; r++) self[r] += whitened[base + r] * whitened[base + r];
-  }
-  if (!test) return { self };
-  const p = whitening.p;
-  return { self, scores: readAndDispose(tf.tidy(() => tf.matMul(test, tf.tensor2d(whitened, [p, rows])))) };
-}
+/** An index past every block: the helper takes no more (this thread failed or was cancelled). */
+const NO_MORE = 2 ** 30;
 
 function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: SplitProducts): InfluenceScores {
   const { train, test, shape, signal } = input;
@@ -131,50 +112,62 @@ function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: Sp
     perSampleGradientsTransposed(test, shape, input.testProbs, 0, test.n, testGradientsT);
     split.put('test', transpose(whitening.multiply(testGradientsT, test.n), p, test.n), test.n, p);
   }
-  const testTensor = scoring ? split.local.tensor(split.ref('test')) : undefined;
 
-  const starts = rowBlocks(train.n, input.blockSize ?? defaultBlockRows(p));
-  const gradientsOf = (b: number) => {
-    const out = new Float32Array((starts[b + 1] - starts[b]) * p);
-    perSampleGradientsTransposed(train, shape, input.trainProbs, starts[b], starts[b + 1], out);
-    return out;
-  };
-  const use = (b: number, result: { self: Float64Array; scores?: Float32Array }) => {
-    const start = starts[b];
-    const rows = starts[b + 1] - start;
-    selfInfluence.set(result.self, start);
-    if (result.scores) for (let t = 0; t < test.n; t++) tracker.offerRow(t, start, result.scores, t * rows, rows);
-  };
+  const starts = Int32Array.from(rowBlocks(train.n, input.blockSize ?? defaultBlockRows(p)));
   const blocks = starts.length - 1;
-  const step = split.parallel ? 2 : 1;
-  for (let b = 0; b < blocks; b += step) {
-    throwIfAborted(signal);
-    // With two threads the helper takes block b + 1 while this thread takes block b.
-    let theirs = -1;
-    if (split.parallel && b + 1 < blocks) {
-      const gradientsT = gradientsOf(b + 1);
-      theirs = split.post(
-        {
+  const work: InfluenceBlocks = {
+    whitening,
+    test: scoring ? split.local.tensor(split.ref('test')) : undefined,
+    train,
+    shape,
+    probs: input.trainProbs,
+    starts,
+  };
+  // Both threads take blocks from this counter; the helper gets its own copy of the training rows.
+  const claims = new Int32Array(new SharedArrayBuffer(4));
+  const helper =
+    split.parallel && blocks > 1
+      ? split.post({
           type: 'influence',
           whitening: split.ref('whitening'),
           test: scoring ? split.ref('test') : undefined,
-          gradientsT,
-          rows: starts[b + 2] - starts[b + 1],
-        },
-        [gradientsT.buffer as ArrayBuffer],
-      );
+          rows: {
+            phi: ownBuffer(train.phi),
+            y: ownBuffer(train.y),
+            probs: ownBuffer(input.trainProbs),
+            n: train.n,
+            featureDim: shape.featureDim,
+            numClasses: shape.numClasses,
+          },
+          starts,
+          k: tracker.k,
+          claims,
+        })
+      : -1;
+  try {
+    influenceOfBlocks(work, () => Atomics.add(claims, 0, 1), selfInfluence, scoring ? tracker : undefined, signal, () =>
+      input.onProgress?.(starts[Math.min(Atomics.load(claims, 0), blocks)], train.n),
+    );
+  } catch (error) {
+    if (helper >= 0) {
+      Atomics.store(claims, 0, NO_MORE);
+      split.abandon();
     }
-    try {
-      use(b, computeInfluenceOfBlock(whitening, testTensor, gradientsOf(b), starts[b + 1] - starts[b]));
-    } catch (error) {
-      if (theirs >= 0) split.abandon();
-      throw error;
-    }
-    if (theirs >= 0) {
-      const reply = split.collect(theirs, signal);
-      use(b + 1, { self: reply.f64[0], scores: reply.f32[0] });
-    }
-    input.onProgress?.(starts[Math.min(b + step, blocks)], train.n);
+    throw error;
   }
+  if (helper >= 0) {
+    const reply = split.collect(helper, signal);
+    const [self, topValue, bottomValue] = reply.f64;
+    const [topIndex, bottomIndex, topCount, bottomCount, taken] = reply.i32 ?? [];
+    if (!taken) throw new Error('internal error: an influence reply without its blocks');
+    for (const b of taken) selfInfluence.set(self.subarray(starts[b], starts[b + 1]), starts[b]);
+    if (scoring) tracker.merge({ topIndex, topValue, topCount, bottomIndex, bottomValue, bottomCount });
+  }
+  input.onProgress?.(train.n, train.n);
   return { selfInfluence, topK: tracker };
+}
+
+/** What to post of `x`: itself when it fills its buffer, else a copy (posting a view copies its whole buffer). */
+function ownBuffer<T extends Float32Array | Float64Array | Int32Array>(x: T): T {
+  return x.byteLength === x.buffer.byteLength ? x : (x.slice() as T);
 }

@@ -203,13 +203,27 @@ export const checkMatrixRequest = union({
     skipSelf: bool,
     claims: sharedInt32,
   }),
-  /** One block of exact influence's training rows (influence/exactHeadInfluence.ts's influenceOfBlock). */
+  /**
+   * Exact influence's blocks of training rows that the worker takes from `claims` (influence/influenceBlocks.ts's
+   * influencePart), rows [starts[b], starts[b + 1]) of `rows`; the reply's f64 holds the self-influence (n entries,
+   * those of its blocks filled) and the top-k values (proponents, opponents), its i32 the top-k indices (proponents,
+   * opponents), the lists' counts (same order) and the blocks it took.
+   */
   influence: object({
     id: nonNegInt,
     whitening: str,
     test: optional(str),
-    gradientsT: float32,
-    rows: nonNegInt,
+    rows: object({
+      phi: float32,
+      y: int32,
+      probs: float64,
+      n: nonNegInt,
+      featureDim: nonNegInt,
+      numClasses: nonNegInt,
+    }),
+    starts: int32,
+    k: nonNegInt,
+    claims: sharedInt32,
   }),
 });
 export type MatrixRequest = Checked<typeof checkMatrixRequest>;

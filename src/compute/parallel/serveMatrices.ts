@@ -3,7 +3,7 @@
  * each request on the task's port (replyPort.ts), computing with the same code the engine's thread uses.
  */
 import { type HeadData, headHessianVectorProduct, type HeadShape } from '../head/softmaxHead';
-import { computeInfluenceOfBlock } from '../influence/exactHeadInfluence';
+import { influencePart } from '../influence/influenceBlocks';
 import { searchExactPart, searchSelfPart } from '../issues/splitSearch';
 import { packedFactorDeviation } from '../linalg/factorChecks';
 import { MatrixStore } from '../linalg/productJobs';
@@ -57,13 +57,24 @@ function answer(
       return { f32: [], f64: [out.distance], i32: [out.index, taken] };
     }
     case 'influence': {
-      const { self, scores } = computeInfluenceOfBlock(
-        store.lower(request.whitening),
-        request.test === undefined ? undefined : store.tensor(request.test),
-        request.gradientsT,
-        request.rows,
+      const { phi, y, probs, n, featureDim, numClasses } = request.rows;
+      const { self, tracker, taken } = influencePart(
+        {
+          whitening: store.lower(request.whitening),
+          test: request.test === undefined ? undefined : store.tensor(request.test),
+          train: { phi, y, n },
+          shape: { featureDim, numClasses },
+          probs,
+          starts: request.starts,
+        },
+        request.claims,
+        request.k,
       );
-      return { f32: scores ? [scores] : [], f64: [self] };
+      return {
+        f32: [],
+        f64: [self, tracker.topValue, tracker.bottomValue],
+        i32: [tracker.topIndex, tracker.bottomIndex, tracker.topCount, tracker.bottomCount, taken],
+      };
     }
   }
 }
