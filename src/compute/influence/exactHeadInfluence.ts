@@ -19,6 +19,7 @@ import { invertLowerBlocked, invertLowerPacked } from '../linalg/triangularInver
 import { packLower } from '../linalg/packedLower';
 import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
 import { transpose } from '../linalg/matmul';
+import type { LowerProduct } from '../linalg/triangularProduct';
 import { type HeadData, type HeadShape, headParameterCount, perSampleGradientsTransposed } from '../head/softmaxHead';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { type InfluenceBlocks, influenceOfBlocks } from './influenceBlocks';
@@ -107,11 +108,7 @@ function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: Sp
   const selfInfluence = new Float64Array(train.n);
   const tracker = new TopKTracker(test.n, Math.min(input.topK, train.n));
   const scoring = test.n > 0 && tracker.k > 0;
-  if (scoring) {
-    const testGradientsT = new Float32Array(p * test.n);
-    perSampleGradientsTransposed(test, shape, input.testProbs, 0, test.n, testGradientsT);
-    split.put('test', transpose(whitening.multiply(testGradientsT, test.n), p, test.n), test.n, p);
-  }
+  if (scoring) split.put('test', whitenedTest(input, p, split, whitening), test.n, p);
 
   const starts = Int32Array.from(rowBlocks(train.n, input.blockSize ?? defaultBlockRows(p)));
   const blocks = starts.length - 1;
@@ -145,8 +142,13 @@ function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: Sp
         })
       : -1;
   try {
-    influenceOfBlocks(work, () => Atomics.add(claims, 0, 1), selfInfluence, scoring ? tracker : undefined, signal, () =>
-      input.onProgress?.(starts[Math.min(Atomics.load(claims, 0), blocks)], train.n),
+    influenceOfBlocks(
+      work,
+      () => Atomics.add(claims, 0, 1),
+      selfInfluence,
+      scoring ? tracker : undefined,
+      signal,
+      () => input.onProgress?.(starts[Math.min(Atomics.load(claims, 0), blocks)], train.n),
     );
   } catch (error) {
     if (helper >= 0) {
@@ -165,6 +167,39 @@ function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: Sp
   }
   input.onProgress?.(train.n, train.n);
   return { selfInfluence, topK: tracker };
+}
+
+/**
+ * W_test = (L⁻¹G_testᵀ)ᵀ, n_test × P: with two threads the helper whitens the second half of the test samples
+ * meanwhile. Each whitened gradient is the same matMul's column whatever the columns beside it (as for the scores).
+ */
+function whitenedTest(
+  input: ExactInfluenceInput,
+  p: number,
+  split: SplitProducts,
+  whitening: LowerProduct,
+): Float32Array {
+  const { test, shape, testProbs, signal } = input;
+  const half = split.parallel ? Math.floor(test.n / 2) : test.n;
+  let theirs = -1;
+  if (half < test.n) {
+    const x = new Float32Array(p * (test.n - half));
+    perSampleGradientsTransposed(test, shape, testProbs, half, test.n, x);
+    theirs = split.post({ type: 'lowerTransposed', name: split.ref('whitening'), x, cols: test.n - half }, [
+      x.buffer as ArrayBuffer,
+    ]);
+  }
+  const out = new Float32Array(test.n * p);
+  try {
+    const mine = new Float32Array(p * half);
+    perSampleGradientsTransposed(test, shape, testProbs, 0, half, mine);
+    transpose(whitening.multiply(mine, half), p, half, out.subarray(0, half * p));
+  } catch (error) {
+    if (theirs >= 0) split.abandon();
+    throw error;
+  }
+  if (theirs >= 0) out.set(split.collect(theirs, signal).f32[0], half * p);
+  return out;
 }
 
 /** What to post of `x`: itself when it fills its buffer, else a copy (posting a view copies its whole buffer). */

@@ -96,7 +96,8 @@ export class TopKTracker {
    * order keeps (offerRow keeps the first offered of equal values, and a list holds its values in that order).
    */
   merge(part: TopKParts): void {
-    if (part.topValue.length !== this.size) throw new Error(`internal error: merging ${part.topValue.length} entries into ${this.size}`);
+    if (part.topValue.length !== this.size)
+      throw new Error(`internal error: merging ${part.topValue.length} entries into ${this.size}`);
     const k = this.k;
     const index = new Int32Array(k);
     const value = new Float64Array(k);

@@ -204,6 +204,11 @@ export const checkMatrixRequest = union({
     claims: sharedInt32,
   }),
   /**
+   * (M·X)ᵀ (cols × p, row-major) for the p × p lower-triangular M kept under `name` (putLower) and X p × cols: exact
+   * influence's whitened test gradients as rows (influence/exactHeadInfluence.ts). f32[0] holds the result.
+   */
+  lowerTransposed: object({ id: nonNegInt, name: str, x: float32, cols: nonNegInt }),
+  /**
    * Exact influence's blocks of training rows that the worker takes from `claims` (influence/influenceBlocks.ts's
    * influencePart), rows [starts[b], starts[b + 1]) of `rows`; the reply's f64 holds the self-influence (n entries,
    * those of its blocks filled) and the top-k values (proponents, opponents), its i32 the top-k indices (proponents,

@@ -6,6 +6,7 @@ import { type HeadData, headHessianVectorProduct, type HeadShape } from '../head
 import { influencePart } from '../influence/influenceBlocks';
 import { searchExactPart, searchSelfPart } from '../issues/splitSearch';
 import { packedFactorDeviation } from '../linalg/factorChecks';
+import { transpose } from '../linalg/matmul';
 import { MatrixStore } from '../linalg/productJobs';
 import { initBackend } from '../tf/backend';
 import { checkMatrixRequest, type MatricesTask, type MatrixRequest } from './messages';
@@ -55,6 +56,10 @@ function answer(
       const { queries, queryIds, refs, refIds, k, skipSelf, claims } = request;
       const { out, taken } = searchExactPart(queries, queryIds, refs, refIds, k, skipSelf, claims);
       return { f32: [], f64: [out.distance], i32: [out.index, taken] };
+    }
+    case 'lowerTransposed': {
+      const lower = store.lower(request.name);
+      return { f32: [transpose(lower.multiply(request.x, request.cols), lower.p, request.cols)], f64: [] };
     }
     case 'influence': {
       const { phi, y, probs, n, featureDim, numClasses } = request.rows;
