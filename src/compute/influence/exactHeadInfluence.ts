@@ -76,13 +76,15 @@ export function computeExactHeadInfluence(input: ExactInfluenceInput): Influence
 const BLOCK_FLOATS = 2 ** 23;
 
 /**
- * Training rows per block: 2048, fewer for wide heads so that one block's gradients stay at BLOCK_FLOATS (a block's
- * gradients, their whitening and its copies in both backends' heaps are live at once: at P = 7850 and 2048 rows each
- * is 63 MB). The scores do not depend on it: every entry is one matMul's dot product over P whatever the columns
- * beside it, and the top k takes the rows in the same order.
+ * Training rows per block: 512, fewer for wide heads so that one block's gradients stay at BLOCK_FLOATS (a block's
+ * gradients, their whitening and its copies in both backends' heaps are live at once). Small enough that the two
+ * threads end close together (at 2048 rows a c26 block was ~3 s of products, and this thread waited ~4 s for the
+ * helper's last one on a loaded machine), wide enough that every matMul runs near its peak. The scores do not depend
+ * on it: every entry is one matMul's dot product over P whatever the columns beside it, and the top k takes the rows
+ * in the same order.
  */
 function defaultBlockRows(p: number): number {
-  return Math.max(1, Math.min(2048, Math.floor(BLOCK_FLOATS / p)));
+  return Math.max(1, Math.min(512, Math.floor(BLOCK_FLOATS / p)));
 }
 
 /**
