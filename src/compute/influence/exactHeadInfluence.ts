@@ -18,12 +18,12 @@
 import { invertLowerBlocked, invertLowerPacked } from '../linalg/triangularInverse';
 import { packLower } from '../linalg/packedLower';
 import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
-import { transpose } from '../linalg/matmul';
 import type { LowerProduct } from '../linalg/triangularProduct';
-import { type HeadData, type HeadShape, headParameterCount, perSampleGradientsTransposed } from '../head/softmaxHead';
+import { type HeadData, type HeadShape, headParameterCount } from '../head/softmaxHead';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { type InfluenceBlocks, influenceOfBlocks } from './influenceBlocks';
 import { TopKTracker } from './topK';
+import { whitenTestBlocks } from './whitenedTest';
 
 export interface ExactInfluenceInput {
   train: HeadData;
@@ -110,7 +110,7 @@ function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: Sp
   const selfInfluence = new Float64Array(train.n);
   const tracker = new TopKTracker(test.n, Math.min(input.topK, train.n));
   const scoring = test.n > 0 && tracker.k > 0;
-  if (scoring) split.put('test', whitenedTest(input, p, split, whitening), test.n, p);
+  if (scoring) split.put('test', whitenedTest(input, split, whitening), test.n, p);
 
   const starts = Int32Array.from(rowBlocks(train.n, input.blockSize ?? defaultBlockRows(p)));
   const blocks = starts.length - 1;
@@ -130,20 +130,13 @@ function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: Sp
           type: 'influence',
           whitening: split.ref('whitening'),
           test: scoring ? split.ref('test') : undefined,
-          rows: {
-            phi: ownBuffer(train.phi),
-            y: ownBuffer(train.y),
-            probs: ownBuffer(input.trainProbs),
-            n: train.n,
-            featureDim: shape.featureDim,
-            numClasses: shape.numClasses,
-          },
+          rows: headRows(train, shape, input.trainProbs),
           starts,
           k: tracker.k,
           claims,
         })
       : -1;
-  try {
+  joinHelper(split, helper, claims, () =>
     influenceOfBlocks(
       work,
       () => Atomics.add(claims, 0, 1),
@@ -151,14 +144,8 @@ function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: Sp
       scoring ? tracker : undefined,
       signal,
       () => input.onProgress?.(starts[Math.min(Atomics.load(claims, 0), blocks)], train.n),
-    );
-  } catch (error) {
-    if (helper >= 0) {
-      Atomics.store(claims, 0, NO_MORE);
-      split.abandon();
-    }
-    throw error;
-  }
+    ),
+  );
   if (helper >= 0) {
     const reply = split.collect(helper, signal);
     const [self, topValue, bottomValue] = reply.f64;
@@ -171,37 +158,60 @@ function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: Sp
   return { selfInfluence, topK: tracker };
 }
 
-/**
- * W_test = (L⁻¹G_testᵀ)ᵀ, n_test × P: with two threads the helper whitens the second half of the test samples
- * meanwhile. Each whitened gradient is the same matMul's column whatever the columns beside it (as for the scores).
- */
-function whitenedTest(
-  input: ExactInfluenceInput,
-  p: number,
-  split: SplitProducts,
-  whitening: LowerProduct,
-): Float32Array {
+/** Test samples per whitening block (both threads take blocks from a counter: whitenedTest.ts). */
+const TEST_BLOCK_ROWS = 256;
+
+/** W_test = (L⁻¹G_testᵀ)ᵀ, n_test × P, on both threads when there are two (whitenedTest.ts). */
+function whitenedTest(input: ExactInfluenceInput, split: SplitProducts, whitening: LowerProduct): Float32Array {
   const { test, shape, testProbs, signal } = input;
-  const half = split.parallel ? Math.floor(test.n / 2) : test.n;
-  let theirs = -1;
-  if (half < test.n) {
-    const x = new Float32Array(p * (test.n - half));
-    perSampleGradientsTransposed(test, shape, testProbs, half, test.n, x);
-    theirs = split.post({ type: 'lowerTransposed', name: split.ref('whitening'), x, cols: test.n - half }, [
-      x.buffer as ArrayBuffer,
-    ]);
+  const rows = { test, shape, probs: testProbs, starts: Int32Array.from(rowBlocks(test.n, TEST_BLOCK_ROWS)) };
+  const claims = new Int32Array(new SharedArrayBuffer(4));
+  const helper =
+    split.parallel && rows.starts.length > 2
+      ? split.post({
+          type: 'whitenedTest',
+          whitening: split.ref('whitening'),
+          rows: headRows(test, shape, testProbs),
+          starts: rows.starts,
+          claims,
+        })
+      : -1;
+  const out = new Float32Array(test.n * whitening.p);
+  joinHelper(split, helper, claims, () => whitenTestBlocks(whitening, rows, () => Atomics.add(claims, 0, 1), out));
+  if (helper >= 0) {
+    const reply = split.collect(helper, signal);
+    const theirs = reply.f32[0];
+    for (const b of reply.i32?.[0] ?? []) {
+      const [from, to] = [rows.starts[b] * whitening.p, rows.starts[b + 1] * whitening.p];
+      out.set(theirs.subarray(from, to), from);
+    }
   }
-  const out = new Float32Array(test.n * p);
+  return out;
+}
+
+/** This thread's share (`mine`) while the helper's request `helper` (−1: none) runs; a failure stops its claims. */
+function joinHelper(split: SplitProducts, helper: number, claims: Int32Array, mine: () => void): void {
   try {
-    const mine = new Float32Array(p * half);
-    perSampleGradientsTransposed(test, shape, testProbs, 0, half, mine);
-    transpose(whitening.multiply(mine, half), p, half, out.subarray(0, half * p));
+    mine();
   } catch (error) {
-    if (theirs >= 0) split.abandon();
+    if (helper >= 0) {
+      Atomics.store(claims, 0, NO_MORE);
+      split.abandon();
+    }
     throw error;
   }
-  if (theirs >= 0) out.set(split.collect(theirs, signal).f32[0], half * p);
-  return out;
+}
+
+/** A head's rows as a request carries them (copies of views: posting a view copies its whole buffer). */
+function headRows(data: HeadData, shape: HeadShape, probs: Float64Array) {
+  return {
+    phi: ownBuffer(data.phi),
+    y: ownBuffer(data.y),
+    probs: ownBuffer(probs),
+    n: data.n,
+    featureDim: shape.featureDim,
+    numClasses: shape.numClasses,
+  };
 }
 
 /** What to post of `x`: itself when it fills its buffer, else a copy (posting a view copies its whole buffer). */

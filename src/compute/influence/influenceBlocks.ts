@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { throwIfAborted } from '../cancel';
 import { type HeadData, type HeadShape, perSampleGradientsTransposed } from '../head/softmaxHead';
+import { claimFrom } from '../issues/splitSearch';
 import { useAndDispose } from '../linalg/matmul';
 import type { LowerProduct } from '../linalg/triangularProduct';
 import { TopKTracker } from './topK';
@@ -82,19 +83,9 @@ export interface InfluencePart {
 
 /** The helper's side: the blocks it takes from `claims` (a counter in shared memory), with lists of `k`. */
 export function influencePart(work: InfluenceBlocks, claims: Int32Array, k: number): InfluencePart {
-  const blocks = work.starts.length - 1;
   const taken: number[] = [];
   const self = new Float64Array(work.train.n);
   const tracker = new TopKTracker(work.test?.shape[0] ?? 0, k);
-  influenceOfBlocks(
-    work,
-    () => {
-      const b = Atomics.add(claims, 0, 1);
-      if (b < blocks) taken.push(b);
-      return b;
-    },
-    self,
-    work.test ? tracker : undefined,
-  );
+  influenceOfBlocks(work, claimFrom(claims, work.starts.length - 1, taken), self, work.test ? tracker : undefined);
   return { self, tracker, taken: Int32Array.from(taken) };
 }

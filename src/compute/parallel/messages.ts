@@ -146,6 +146,16 @@ export type MatricesTask = Extract<WorkerRequest, { type: 'matrices' }>;
 /** A matrix operand: one kept in the worker by name, or rows × cols row-major values. */
 const operand = anyOf(str, object({ data: float32, rows: nonNegInt, cols: nonNegInt }));
 
+/** A softmax head's rows: features, labels and probabilities at θ̂ (exact influence's requests). */
+const headRows = object({
+  phi: float32,
+  y: int32,
+  probs: float64,
+  n: nonNegInt,
+  featureDim: nonNegInt,
+  numClasses: nonNegInt,
+});
+
 /** A request to a matrices worker (linalg/productJobs.ts says what each computes). */
 export const checkMatrixRequest = union({
   /** Keep a rows × cols matrix under `name`. */
@@ -204,10 +214,11 @@ export const checkMatrixRequest = union({
     claims: sharedInt32,
   }),
   /**
-   * (M·X)ᵀ (cols × p, row-major) for the p × p lower-triangular M kept under `name` (putLower) and X p × cols: exact
-   * influence's whitened test gradients as rows (influence/exactHeadInfluence.ts). f32[0] holds the result.
+   * Exact influence's whitened test gradients (influence/whitenedTest.ts's whitenedTestPart) for the blocks of test
+   * rows [starts[b], starts[b + 1]) of `rows` the worker takes from `claims`, with L⁻¹ kept under `whitening`; the
+   * reply's f32[0] is W_test (n × P, the rows of its blocks filled), its i32[0] the blocks it took.
    */
-  lowerTransposed: object({ id: nonNegInt, name: str, x: float32, cols: nonNegInt }),
+  whitenedTest: object({ id: nonNegInt, whitening: str, rows: headRows, starts: int32, claims: sharedInt32 }),
   /**
    * Exact influence's blocks of training rows that the worker takes from `claims` (influence/influenceBlocks.ts's
    * influencePart), rows [starts[b], starts[b + 1]) of `rows`; the reply's f64 holds the self-influence (n entries,
@@ -218,14 +229,7 @@ export const checkMatrixRequest = union({
     id: nonNegInt,
     whitening: str,
     test: optional(str),
-    rows: object({
-      phi: float32,
-      y: int32,
-      probs: float64,
-      n: nonNegInt,
-      featureDim: nonNegInt,
-      numClasses: nonNegInt,
-    }),
+    rows: headRows,
     starts: int32,
     k: nonNegInt,
     claims: sharedInt32,

@@ -4,9 +4,9 @@
  */
 import { type HeadData, headHessianVectorProduct, type HeadShape } from '../head/softmaxHead';
 import { influencePart } from '../influence/influenceBlocks';
+import { whitenedTestPart } from '../influence/whitenedTest';
 import { searchExactPart, searchSelfPart } from '../issues/splitSearch';
 import { packedFactorDeviation } from '../linalg/factorChecks';
-import { transpose } from '../linalg/matmul';
 import { MatrixStore } from '../linalg/productJobs';
 import { initBackend } from '../tf/backend';
 import { checkMatrixRequest, type MatricesTask, type MatrixRequest } from './messages';
@@ -57,9 +57,11 @@ function answer(
       const { out, taken } = searchExactPart(queries, queryIds, refs, refIds, k, skipSelf, claims);
       return { f32: [], f64: [out.distance], i32: [out.index, taken] };
     }
-    case 'lowerTransposed': {
-      const lower = store.lower(request.name);
-      return { f32: [transpose(lower.multiply(request.x, request.cols), lower.p, request.cols)], f64: [] };
+    case 'whitenedTest': {
+      const { phi, y, probs, n, featureDim, numClasses } = request.rows;
+      const rows = { test: { phi, y, n }, shape: { featureDim, numClasses }, probs, starts: request.starts };
+      const { out, taken } = whitenedTestPart(store.lower(request.whitening), rows, request.claims);
+      return { f32: [out], f64: [], i32: [taken] };
     }
     case 'influence': {
       const { phi, y, probs, n, featureDim, numClasses } = request.rows;
