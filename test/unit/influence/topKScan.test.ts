@@ -32,7 +32,7 @@ test('offerRow equals one offer() per value (property, 500 random cases)', () =>
   }
 });
 
-test('merging the lists of two trackers that took blocks in turn equals one tracker offered every block in order (property, 500 random cases)', () => {
+test('two trackers taking blocks in turn, merged, equal one tracker offered every block in order (500 cases)', () => {
   const rng = createRng(78);
   for (let trial = 0; trial < 500; trial++) {
     const rows = 1 + Math.floor(rng() * 3);
