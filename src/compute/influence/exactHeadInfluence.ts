@@ -10,21 +10,20 @@
  * streamed over blocks of training samples so memory stays O(block·P),
  * never O(n·P). The whitening L⁻¹·Gᵀ skips L⁻¹'s zero half (triangularProduct.ts).
  *
- * On two cores (parallel/matrixHelper.ts) a worker thread takes every other block of training samples — whitening,
- * self-influence and scores, the same code — while this thread takes the others and scans the scores for the top
- * k in block order; L⁻¹'s updates are split in halves of rows (blockedCholesky.ts). The blocks are fixed by n
- * alone, so the results are the same bytes with one thread or two.
+ * On two cores (parallel/matrixHelper.ts) a worker thread and this one take blocks of training samples from a shared
+ * counter — gradients, whitening, self-influence, scores and their top-k scan, the same code (influenceBlocks.ts) —
+ * and the helper's top-k lists are merged into this thread's at the end; L⁻¹'s updates are split in halves of rows
+ * (blockedCholesky.ts). The blocks are fixed by n alone, so the results are the same bytes with one thread or two.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { invertLowerBlocked, invertLowerPacked } from '../linalg/triangularInverse';
 import { packLower } from '../linalg/packedLower';
 import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
-import { readAndDispose, transpose } from '../linalg/matmul';
 import type { LowerProduct } from '../linalg/triangularProduct';
-import { throwIfAborted } from '../cancel';
-import { type HeadData, type HeadShape, headParameterCount, perSampleGradientsTransposed } from '../head/softmaxHead';
+import { type HeadData, type HeadShape, headParameterCount } from '../head/softmaxHead';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
+import { type InfluenceBlocks, influenceOfBlocks } from './influenceBlocks';
 import { TopKTracker } from './topK';
+import { whitenTestBlocks } from './whitenedTest';
 
 export interface ExactInfluenceInput {
   train: HeadData;
@@ -77,16 +76,21 @@ export function computeExactHeadInfluence(input: ExactInfluenceInput): Influence
 const BLOCK_FLOATS = 2 ** 23;
 
 /**
- * Training rows per block: 2048, fewer for wide heads so that one block's gradients stay at BLOCK_FLOATS (a block's
- * gradients, their whitening and its copies in both backends' heaps are live at once: at P = 7850 and 2048 rows each
- * is 63 MB). The scores do not depend on it: every entry is one matMul's dot product over P whatever the columns
- * beside it, and the top k takes the rows in the same order.
+ * Training rows per block: 512, fewer for wide heads so that one block's gradients stay at BLOCK_FLOATS (a block's
+ * gradients, their whitening and its copies in both backends' heaps are live at once). Small enough that the two
+ * threads end close together (at 2048 rows a c26 block was ~3 s of products, and this thread waited ~4 s for the
+ * helper's last one on a loaded machine), wide enough that every matMul runs near its peak. The scores do not depend
+ * on it: every entry is one matMul's dot product over P whatever the columns beside it, and the top k takes the rows
+ * in the same order.
  */
 function defaultBlockRows(p: number): number {
-  return Math.max(1, Math.min(2048, Math.floor(BLOCK_FLOATS / p)));
+  return Math.max(1, Math.min(512, Math.floor(BLOCK_FLOATS / p)));
 }
 
-/** Block boundaries over n rows: an even number of blocks of at most `most` rows (two threads take turns). */
+/**
+ * Block boundaries over n rows: an even number of blocks of at most `most` rows (from when two threads took turns;
+ * kept, so that the blocks, and the bytes, are those of earlier versions).
+ */
 function rowBlocks(n: number, most: number): number[] {
   const count = 2 * Math.ceil(n / (2 * most));
   const size = Math.max(1, Math.ceil(n / Math.max(count, 1)));
@@ -96,28 +100,8 @@ function rowBlocks(n: number, most: number): number[] {
   return starts;
 }
 
-/**
- * One block of training rows, given their gradients as columns Gᵀ (P × rows): self-influence s_i = ‖L⁻¹g_i‖²
- * (summed in float64) and, with the whitened test gradients W_test (n_test × P), the scores W_test·L⁻¹Gᵀ
- * (n_test × rows, test-major as the top-k scan reads them). Both threads run this same code
- * (parallel/serveMatrices.ts).
- */
-export function computeInfluenceOfBlock(
-  whitening: LowerProduct,
-  test: tf.Tensor2D | undefined,
-  gradientsT: Float32Array,
-  rows: number,
-): { self: Float64Array; scores?: Float32Array } {
-  const whitened = whitening.multiply(gradientsT, rows);
-  const self = new Float64Array(rows);
-  for (let q = 0; q < whitening.p; q++) {
-    const base = q * rows;
-    for (let r = 0; r < rows; r++) self[r] += whitened[base + r] * whitened[base + r];
-  }
-  if (!test) return { self };
-  const p = whitening.p;
-  return { self, scores: readAndDispose(tf.tidy(() => tf.matMul(test, tf.tensor2d(whitened, [p, rows])))) };
-}
+/** An index past every block: the helper takes no more (this thread failed or was cancelled). */
+const NO_MORE = 2 ** 30;
 
 function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: SplitProducts): InfluenceScores {
   const { train, test, shape, signal } = input;
@@ -126,55 +110,111 @@ function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: Sp
   const selfInfluence = new Float64Array(train.n);
   const tracker = new TopKTracker(test.n, Math.min(input.topK, train.n));
   const scoring = test.n > 0 && tracker.k > 0;
-  if (scoring) {
-    const testGradientsT = new Float32Array(p * test.n);
-    perSampleGradientsTransposed(test, shape, input.testProbs, 0, test.n, testGradientsT);
-    split.put('test', transpose(whitening.multiply(testGradientsT, test.n), p, test.n), test.n, p);
-  }
-  const testTensor = scoring ? split.local.tensor(split.ref('test')) : undefined;
+  if (scoring) split.put('test', whitenedTest(input, split, whitening), test.n, p);
 
-  const starts = rowBlocks(train.n, input.blockSize ?? defaultBlockRows(p));
-  const gradientsOf = (b: number) => {
-    const out = new Float32Array((starts[b + 1] - starts[b]) * p);
-    perSampleGradientsTransposed(train, shape, input.trainProbs, starts[b], starts[b + 1], out);
-    return out;
-  };
-  const use = (b: number, result: { self: Float64Array; scores?: Float32Array }) => {
-    const start = starts[b];
-    const rows = starts[b + 1] - start;
-    selfInfluence.set(result.self, start);
-    if (result.scores) for (let t = 0; t < test.n; t++) tracker.offerRow(t, start, result.scores, t * rows, rows);
-  };
+  const starts = Int32Array.from(rowBlocks(train.n, input.blockSize ?? defaultBlockRows(p)));
   const blocks = starts.length - 1;
-  const step = split.parallel ? 2 : 1;
-  for (let b = 0; b < blocks; b += step) {
-    throwIfAborted(signal);
-    // With two threads the helper takes block b + 1 while this thread takes block b.
-    let theirs = -1;
-    if (split.parallel && b + 1 < blocks) {
-      const gradientsT = gradientsOf(b + 1);
-      theirs = split.post(
-        {
+  const work: InfluenceBlocks = {
+    whitening,
+    test: scoring ? split.local.tensor(split.ref('test')) : undefined,
+    train,
+    shape,
+    probs: input.trainProbs,
+    starts,
+  };
+  // Both threads take blocks from this counter; the helper gets its own copy of the training rows.
+  const claims = new Int32Array(new SharedArrayBuffer(4));
+  const helper =
+    split.parallel && blocks > 1
+      ? split.post({
           type: 'influence',
           whitening: split.ref('whitening'),
           test: scoring ? split.ref('test') : undefined,
-          gradientsT,
-          rows: starts[b + 2] - starts[b + 1],
-        },
-        [gradientsT.buffer as ArrayBuffer],
-      );
-    }
-    try {
-      use(b, computeInfluenceOfBlock(whitening, testTensor, gradientsOf(b), starts[b + 1] - starts[b]));
-    } catch (error) {
-      if (theirs >= 0) split.abandon();
-      throw error;
-    }
-    if (theirs >= 0) {
-      const reply = split.collect(theirs, signal);
-      use(b + 1, { self: reply.f64[0], scores: reply.f32[0] });
-    }
-    input.onProgress?.(starts[Math.min(b + step, blocks)], train.n);
+          rows: headRows(train, shape, input.trainProbs),
+          starts,
+          k: tracker.k,
+          claims,
+        })
+      : -1;
+  joinHelper(split, helper, claims, () =>
+    influenceOfBlocks(
+      work,
+      () => Atomics.add(claims, 0, 1),
+      selfInfluence,
+      scoring ? tracker : undefined,
+      signal,
+      () => input.onProgress?.(starts[Math.min(Atomics.load(claims, 0), blocks)], train.n),
+    ),
+  );
+  if (helper >= 0) {
+    const reply = split.collect(helper, signal);
+    const [self, topValue, bottomValue] = reply.f64;
+    const [topIndex, bottomIndex, topCount, bottomCount, taken] = reply.i32 ?? [];
+    if (!taken) throw new Error('internal error: an influence reply without its blocks');
+    for (const b of taken) selfInfluence.set(self.subarray(starts[b], starts[b + 1]), starts[b]);
+    if (scoring) tracker.merge({ topIndex, topValue, topCount, bottomIndex, bottomValue, bottomCount });
   }
+  input.onProgress?.(train.n, train.n);
   return { selfInfluence, topK: tracker };
+}
+
+/** Test samples per whitening block (both threads take blocks from a counter: whitenedTest.ts). */
+const TEST_BLOCK_ROWS = 256;
+
+/** W_test = (L⁻¹G_testᵀ)ᵀ, n_test × P, on both threads when there are two (whitenedTest.ts). */
+function whitenedTest(input: ExactInfluenceInput, split: SplitProducts, whitening: LowerProduct): Float32Array {
+  const { test, shape, testProbs, signal } = input;
+  const rows = { test, shape, probs: testProbs, starts: Int32Array.from(rowBlocks(test.n, TEST_BLOCK_ROWS)) };
+  const claims = new Int32Array(new SharedArrayBuffer(4));
+  const helper =
+    split.parallel && rows.starts.length > 2
+      ? split.post({
+          type: 'whitenedTest',
+          whitening: split.ref('whitening'),
+          rows: headRows(test, shape, testProbs),
+          starts: rows.starts,
+          claims,
+        })
+      : -1;
+  const out = new Float32Array(test.n * whitening.p);
+  joinHelper(split, helper, claims, () => whitenTestBlocks(whitening, rows, () => Atomics.add(claims, 0, 1), out));
+  if (helper >= 0) {
+    const reply = split.collect(helper, signal);
+    const theirs = reply.f32[0];
+    for (const b of reply.i32?.[0] ?? []) {
+      const [from, to] = [rows.starts[b] * whitening.p, rows.starts[b + 1] * whitening.p];
+      out.set(theirs.subarray(from, to), from);
+    }
+  }
+  return out;
+}
+
+/** This thread's share (`mine`) while the helper's request `helper` (−1: none) runs; a failure stops its claims. */
+function joinHelper(split: SplitProducts, helper: number, claims: Int32Array, mine: () => void): void {
+  try {
+    mine();
+  } catch (error) {
+    if (helper >= 0) {
+      Atomics.store(claims, 0, NO_MORE);
+      split.abandon();
+    }
+    throw error;
+  }
+}
+
+/** A head's rows as a request carries them (copies of views: posting a view copies its whole buffer). */
+function headRows(data: HeadData, shape: HeadShape, probs: Float64Array) {
+  return {
+    phi: ownBuffer(data.phi),
+    y: ownBuffer(data.y),
+    probs: ownBuffer(probs),
+    n: data.n,
+    featureDim: shape.featureDim,
+    numClasses: shape.numClasses,
+  };
+}
+
+/** What to post of `x`: itself when it fills its buffer, else a copy (posting a view copies its whole buffer). */
+function ownBuffer<T extends Float32Array | Float64Array | Int32Array>(x: T): T {
+  return x.byteLength === x.buffer.byteLength ? x : (x.slice() as T);
 }

@@ -2,6 +2,12 @@
  * Keeps the k largest and k smallest values of a stream of (index, value)
  * pairs per row, without holding the whole train × test score matrix.
  */
+/** A tracker's lists as plain arrays (what a worker thread sends back: TopKTracker.merge). */
+export type TopKParts = Pick<
+  TopKTracker,
+  'topIndex' | 'topValue' | 'topCount' | 'bottomIndex' | 'bottomValue' | 'bottomCount'
+>;
+
 export class TopKTracker {
   private readonly size: number;
   /** Per row: k best positive (proponents), sorted descending. */
@@ -10,8 +16,9 @@ export class TopKTracker {
   /** Per row: k most negative (opponents), sorted ascending. */
   readonly bottomIndex: Int32Array;
   readonly bottomValue: Float64Array;
-  private readonly topCount: Int32Array;
-  private readonly bottomCount: Int32Array;
+  /** Per row: how many entries of each list are filled. */
+  readonly topCount: Int32Array;
+  readonly bottomCount: Int32Array;
 
   constructor(
     readonly rows: number,
@@ -81,6 +88,66 @@ export class TopKTracker {
     values[base + pos] = value;
     indices[base + pos] = index;
     counts[row] = count;
+  }
+
+  /**
+   * Takes in `part`'s lists, a tracker of the same rows and k that was offered other indices: each list becomes the k
+   * first of both by (value, then lower index), the very list one tracker offered all of them in increasing index
+   * order keeps (offerRow keeps the first offered of equal values, and a list holds its values in that order).
+   */
+  merge(part: TopKParts): void {
+    if (part.topValue.length !== this.size)
+      throw new Error(`internal error: merging ${part.topValue.length} entries into ${this.size}`);
+    const k = this.k;
+    const index = new Int32Array(k);
+    const value = new Float64Array(k);
+    const mergeList = (
+      row: number,
+      ownIndex: Int32Array,
+      ownValue: Float64Array,
+      ownCount: Int32Array,
+      otherIndex: Int32Array,
+      otherValue: Float64Array,
+      otherCount: Int32Array,
+      direction: 1 | -1,
+    ) => {
+      const base = row * k;
+      const na = ownCount[row];
+      const nb = otherCount[row];
+      let a = 0;
+      let b = 0;
+      let m = 0;
+      for (; m < k && (a < na || b < nb); m++) {
+        const takeOwn =
+          b >= nb ||
+          (a < na &&
+            (direction * ownValue[base + a] > direction * otherValue[base + b] ||
+              (ownValue[base + a] === otherValue[base + b] && ownIndex[base + a] < otherIndex[base + b])));
+        if (takeOwn) {
+          index[m] = ownIndex[base + a];
+          value[m] = ownValue[base + a++];
+        } else {
+          index[m] = otherIndex[base + b];
+          value[m] = otherValue[base + b++];
+        }
+      }
+      ownIndex.set(index.subarray(0, m), base);
+      ownValue.set(value.subarray(0, m), base);
+      ownCount[row] = m;
+    };
+    for (let row = 0; row < this.rows; row++) {
+      mergeList(row, this.topIndex, this.topValue, this.topCount, part.topIndex, part.topValue, part.topCount, 1);
+      mergeList(
+        row,
+        this.bottomIndex,
+        this.bottomValue,
+        this.bottomCount,
+        part.bottomIndex,
+        part.bottomValue,
+        part.bottomCount,
+        -1,
+      );
+    }
   }
 
   /** The recorded proponents (descending influence) and opponents (ascending) of one row. */

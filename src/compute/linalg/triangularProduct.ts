@@ -10,7 +10,7 @@
  * a P-term dot product (the difference is in the order of summation only).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readAndDispose } from './matmul';
+import { useAndDispose } from './matmul';
 import { packedLength, packedRowStart } from './packedLower';
 
 /** Rows per block: wide enough that each matMul runs near the backend's peak. */
@@ -45,12 +45,16 @@ export class LowerProduct {
     }
   }
 
-  /** M·X for X P × cols row-major; the result is P × cols row-major. */
-  multiply(x: Float32Array, cols: number): Float32Array {
-    const out = new Float32Array(this.p * cols);
+  /**
+   * M·X for X P × cols row-major; the result is P × cols row-major, written into `out` when given (a buffer reused
+   * block after block: a fresh one's pages are faulted in on first touch, and it adds to the garbage). Each block's
+   * result is copied from the backend's heap straight into its rows (no dataSync copy in between).
+   */
+  multiply(x: Float32Array, cols: number, out = new Float32Array(this.p * cols)): Float32Array {
+    if (out.length < this.p * cols) throw new Error(`internal error: ${out.length} floats for a ${this.p} × ${cols}`);
     for (const { start, end, m } of this.pieces) {
-      const block = readAndDispose(tf.tidy(() => tf.matMul(m, tf.tensor2d(x.subarray(0, end * cols), [end, cols]))));
-      out.set(block, start * cols);
+      const product = tf.tidy(() => tf.matMul(m, tf.tensor2d(x.subarray(0, end * cols), [end, cols])));
+      useAndDispose(product, (block) => out.set(block, start * cols));
     }
     return out;
   }

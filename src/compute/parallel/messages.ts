@@ -146,6 +146,16 @@ export type MatricesTask = Extract<WorkerRequest, { type: 'matrices' }>;
 /** A matrix operand: one kept in the worker by name, or rows × cols row-major values. */
 const operand = anyOf(str, object({ data: float32, rows: nonNegInt, cols: nonNegInt }));
 
+/** A softmax head's rows: features, labels and probabilities at θ̂ (exact influence's requests). */
+const headRows = object({
+  phi: float32,
+  y: int32,
+  probs: float64,
+  n: nonNegInt,
+  featureDim: nonNegInt,
+  numClasses: nonNegInt,
+});
+
 /** A request to a matrices worker (linalg/productJobs.ts says what each computes). */
 export const checkMatrixRequest = union({
   /** Keep a rows × cols matrix under `name`. */
@@ -218,13 +228,26 @@ export const checkMatrixRequest = union({
     numClasses: nonNegInt,
     claims: sharedInt32,
   }),
-  /** One block of exact influence's training rows (influence/exactHeadInfluence.ts's influenceOfBlock). */
+  /**
+   * Exact influence's whitened test gradients (influence/whitenedTest.ts's whitenedTestPart) for the blocks of test
+   * rows [starts[b], starts[b + 1]) of `rows` the worker takes from `claims`, with L⁻¹ kept under `whitening`; the
+   * reply's f32[0] is W_test (n × P, the rows of its blocks filled), its i32[0] the blocks it took.
+   */
+  whitenedTest: object({ id: nonNegInt, whitening: str, rows: headRows, starts: int32, claims: sharedInt32 }),
+  /**
+   * Exact influence's blocks of training rows that the worker takes from `claims` (influence/influenceBlocks.ts's
+   * influencePart), rows [starts[b], starts[b + 1]) of `rows`; the reply's f64 holds the self-influence (n entries,
+   * those of its blocks filled) and the top-k values (proponents, opponents), its i32 the top-k indices (proponents,
+   * opponents), the lists' counts (same order) and the blocks it took.
+   */
   influence: object({
     id: nonNegInt,
     whitening: str,
     test: optional(str),
-    gradientsT: float32,
-    rows: nonNegInt,
+    rows: headRows,
+    starts: int32,
+    k: nonNegInt,
+    claims: sharedInt32,
   }),
 });
 export type MatrixRequest = Checked<typeof checkMatrixRequest>;

@@ -4,7 +4,8 @@
  */
 import { formClassRows } from '../head/hessianClassRows';
 import { type HeadData, headHessianVectorProduct, type HeadShape } from '../head/softmaxHead';
-import { computeInfluenceOfBlock } from '../influence/exactHeadInfluence';
+import { influencePart } from '../influence/influenceBlocks';
+import { whitenedTestPart } from '../influence/whitenedTest';
 import { searchExactPart, searchSelfPart } from '../issues/splitSearch';
 import { packedFactorDeviation } from '../linalg/factorChecks';
 import { MatrixStore } from '../linalg/productJobs';
@@ -61,14 +62,31 @@ function answer(
       const { out, taken } = searchExactPart(queries, queryIds, refs, refIds, k, skipSelf, claims);
       return { f32: [], f64: [out.distance], i32: [out.index, taken] };
     }
+    case 'whitenedTest': {
+      const { phi, y, probs, n, featureDim, numClasses } = request.rows;
+      const rows = { test: { phi, y, n }, shape: { featureDim, numClasses }, probs, starts: request.starts };
+      const { out, taken } = whitenedTestPart(store.lower(request.whitening), rows, request.claims);
+      return { f32: [out], f64: [], i32: [taken] };
+    }
     case 'influence': {
-      const { self, scores } = computeInfluenceOfBlock(
-        store.lower(request.whitening),
-        request.test === undefined ? undefined : store.tensor(request.test),
-        request.gradientsT,
-        request.rows,
+      const { phi, y, probs, n, featureDim, numClasses } = request.rows;
+      const { self, tracker, taken } = influencePart(
+        {
+          whitening: store.lower(request.whitening),
+          test: request.test === undefined ? undefined : store.tensor(request.test),
+          train: { phi, y, n },
+          shape: { featureDim, numClasses },
+          probs,
+          starts: request.starts,
+        },
+        request.claims,
+        request.k,
       );
-      return { f32: scores ? [scores] : [], f64: [self] };
+      return {
+        f32: [],
+        f64: [self, tracker.topValue, tracker.bottomValue],
+        i32: [tracker.topIndex, tracker.bottomIndex, tracker.topCount, tracker.bottomCount, taken],
+      };
     }
   }
 }

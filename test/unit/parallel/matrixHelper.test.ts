@@ -65,7 +65,7 @@ test('the Hessian, its mixed factor and L⁻¹ are the same bytes on one thread 
   assert.ok(worst < 1e-4, `‖L·L⁻¹ − I‖max = ${worst}`);
 });
 
-test('exact influence is the same bytes on one thread and on two (the helper takes every other block)', () => {
+test('exact influence is the same bytes on one thread and on two (both take blocks from a shared counter)', () => {
   const polished = polishHeadNewton(train, shape, l2, fitHead(train, shape, l2).head, { threads: 1 });
   const testProbs = headProbabilities(testData, shape, polished.head);
   const run = (threads: 1 | 2) =>
@@ -77,7 +77,7 @@ test('exact influence is the same bytes on one thread and on two (the helper tak
       testProbs,
       factor: polished.factor,
       topK: 7,
-      // Six blocks of 50: the helper computes three of them.
+      // Six blocks of 50, taken by either thread; the test samples are whitened in halves (11 and 12) on two.
       blockSize: 50,
       threads,
     });
