@@ -26,6 +26,8 @@
 import type { ModelKind } from '../types';
 
 export type ModelPick = 'logreg' | 'mlp' | 'ensemble';
+/** The models an ensemble averages, one of which influence is computed for. */
+type Member = Exclude<ModelPick, 'ensemble'>;
 
 export interface ModelChoice {
   pick: ModelPick;
@@ -110,13 +112,13 @@ export function chooseModel(
     accuracies[p] = y.length ? correct[p].reduce((s, c) => s + c, 0) / y.length : 0;
   }
   const pick = preferred(order, losses, correct);
-  const kind: ModelKind = pick === 'ensemble' ? preferred<ModelKind>(['logreg', 'mlp'], losses, correct) : pick;
+  const kind: Member = pick === 'ensemble' ? preferred<Member>(['logreg', 'mlp'], losses, correct) : pick;
   const mostAccurate = order.reduce((a, b) => (accuracies[b] > accuracies[a] ? b : a));
   const setAside = order.filter(
     (p) => losses[p] < losses[pick] && significantlyLessAccurate(correct[p], correct[mostAccurate]),
   );
   // The ensemble's member for influence: set apart when the guard, not the loss, chose it.
-  const other: ModelKind = kind === 'mlp' ? 'logreg' : 'mlp';
+  const other: Member = kind === 'mlp' ? 'logreg' : 'mlp';
   const memberByAccuracy = pick === 'ensemble' && losses[other] < losses[kind];
   const name = (p: ModelPick) => (p === 'ensemble' ? 'their average' : p === 'mlp' ? 'MLP' : 'logistic regression');
   const fmt = (p: ModelPick) => `${name(p)} ${losses[p].toFixed(3)}`;
