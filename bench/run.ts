@@ -22,7 +22,7 @@ import { probeInProcess } from './lib/probeInProcess';
 import { writePlots } from './report/plots';
 import { renderReport } from './report/render';
 import type { BenchResults, SectionOutcome } from './report/types';
-import { type DetectionSection, runDetection } from './sections/detection';
+import { type DetectionSection, OWN_CASES, runDetection } from './sections/detection';
 import { runEndToEnd } from './sections/endToEnd';
 import { runKernels } from './sections/kernels';
 import { runOnnx } from './sections/onnx';
@@ -112,7 +112,7 @@ async function main(): Promise<number> {
       if (!selected(name)) continue;
       log(`=== section ${name} ===`);
       const outcome = await guarded(run);
-      if (name === 'detection' && args.sets && args.merge) keepEarlierDetectionCases(outcome, args.outDir);
+      if (name === 'detection' && args.sets && args.merge) keepEarlierDetectionCases(outcome, args.outDir, args.sets);
       (results.sections as Record<string, SectionOutcome<unknown>>)[name] = outcome;
       if (name === 'kernels' && outcome.ok) {
         const k = outcome.data as { backend: string; backendWarning?: string };
@@ -133,19 +133,27 @@ async function main(): Promise<number> {
 }
 
 /**
- * --sets with --merge re-measures only the public datasets: the MNIST and Iris cases of the earlier
- * detection section in outDir are kept beside them (the report says when that run started).
+ * --sets with --merge re-measures part of the section and keeps the rest from the earlier detection section in outDir
+ * (the report says when that run started): the MNIST and Iris cases when only public datasets ran, the public
+ * datasets when only the MNIST and Iris cases ran (--sets mnist-iris).
  */
-function keepEarlierDetectionCases(outcome: SectionOutcome<unknown>, outDir: string): void {
+function keepEarlierDetectionCases(outcome: SectionOutcome<unknown>, outDir: string, sets: string[]): void {
   const file = path.join(outDir, 'latest.json');
   if (!outcome.ok || !fs.existsSync(file)) return;
   const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults;
   const earlier = saved.sections.detection;
   if (!earlier?.ok) return;
   const data = outcome.data as DetectionSection;
-  data.cases = earlier.data.cases;
-  data.casesFrom = earlier.data.casesFrom ?? saved.startedAt;
-  log(`--merge: kept the MNIST and Iris detection cases of the run started ${data.casesFrom}`);
+  if (!sets.includes(OWN_CASES)) {
+    data.cases = earlier.data.cases;
+    data.casesFrom = earlier.data.casesFrom ?? saved.startedAt;
+    log(`--merge: kept the MNIST and Iris detection cases of the run started ${data.casesFrom}`);
+  }
+  if (!data.public && earlier.data.public) {
+    data.public = earlier.data.public;
+    data.publicFrom = earlier.data.publicFrom ?? earlier.startedAt;
+    log(`--merge: kept the public detection datasets of the run started ${data.publicFrom}`);
+  }
 }
 
 /** The scaling section of the earlier run in outDir, when it ran to the end. */

@@ -41,7 +41,8 @@ export interface BenchArgs {
   /** Keep the sections of <outDir>/latest.json that this run does not measure (with --only). */
   merge: boolean;
   /**
-   * detection: only these public datasets (bench/data/publicSets.ts ids), and not MNIST/Iris; null = the plan's.
+   * detection: only these public datasets (bench/data/publicSets.ts ids), and MNIST/Iris only if 'mnist-iris' is
+   * among them; null = the plan's.
    * With --memory-shapes: only these shapes (memoryShapes.ts ids).
    */
   sets: string[] | null;
@@ -60,7 +61,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only e2e|detection|ke
   --keep-temp   keep the generated datasets and results files (their folder is printed)
   --render-only re-render REPORT.md and the plots from <out>/latest.json, measuring nothing
   --sets <ids>  detection: only these public datasets (comma-separated: wine,cancer,digits,cars,weather,fortunes,fashion),
-                skipping MNIST and Iris (for iterating on the ranking); with --memory-shapes: only these shapes
+                skipping MNIST and Iris unless mnist-iris is named too (for iterating on the ranking); with
+                --merge the part not run is kept from <out>/latest.json; with --memory-shapes: only these shapes
                 (huge-cell-csv,huge-cell-jsonl,long-jsonl,wide-csv,huge-mlp), keeping the other saved rows
   --memory-shapes  only the scaling section's peak memory on hard input shapes (full size unless --quick), keeping
                 the N and P sweeps of <out>/latest.json; implies --only scaling --merge

@@ -388,12 +388,17 @@ function detectionSection(r: BenchResults): string[] {
   const shortfalls: string[] = [];
   const cases = s.data.cases;
   out.push(...publicSection(s.data.public));
+  if (s.data.publicFrom)
+    out.push(
+      `*The public datasets above are from the run started ${s.data.publicFrom}; the MNIST and Iris cases below ` +
+        `were re-measured on their own (\`--sets mnist-iris --merge\`), on a later build.*`,
+      '',
+    );
   if (s.data.casesFrom)
     out.push(
       `*The MNIST and Iris cases below are from the run started ` +
         `${s.data.casesFrom} (the public datasets above were re-measured on ` +
-        `their own with \`--sets --merge\`); they ran before \`--model auto\`, ` +
-        `the new suspicion and the new count.*`,
+        `their own with \`--sets --merge\`, on a later build).*`,
       '',
     );
   if (cases.length) out.push('#### MNIST and Iris', '');

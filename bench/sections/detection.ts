@@ -80,7 +80,12 @@ export interface DetectionSection {
   public?: { cases: PublicCase[]; skipped: string[] };
   /** When `cases` were measured, if an earlier run's (--sets --merge re-measured only the public part). */
   casesFrom?: string;
+  /** When `public` was measured, if an earlier run's (--sets mnist-iris --merge re-measured only the cases). */
+  publicFrom?: string;
 }
+
+/** The --sets id of this section's own MNIST and Iris cases (the others name public datasets). */
+export const OWN_CASES = 'mnist-iris';
 
 export interface DetectionPlan {
   mnistSamples: number;
@@ -111,8 +116,12 @@ export async function runDetection(options: {
 }): Promise<DetectionSection> {
   const plan = detectionPlan(options.quick);
   const cases: DetectionCase[] = [];
-  const publicPart = await runPublicDetection(options);
-  if (options.sets) return { cases, public: publicPart };
+  const publicSets = options.sets?.filter((id) => id !== OWN_CASES) ?? null;
+  const publicPart =
+    publicSets === null || publicSets.length > 0
+      ? await runPublicDetection({ ...options, sets: publicSets })
+      : undefined;
+  if (options.sets && !options.sets.includes(OWN_CASES)) return { cases, public: publicPart };
   let counter = 0;
   const outFile = () => path.join(options.tempDir, `detection-${counter++}.json`);
   const analyze = async (dataset: string, args: string[], timeoutSeconds: number) => {
