@@ -118,6 +118,29 @@ describe('logistic regression trains by fitting its head', () => {
     assert.equal(done.net.featureDim, data.dims);
   });
 
+  test('a head of 768+ parameters (fitted by Newton–CG) reaches the tolerance and the L-BFGS optimum', async () => {
+    // 31 features + bias × 24 classes = 768 parameters, the size from which the head stage fits by Newton–CG too.
+    // (The float64 Newton reference above costs a minute at this size: the float64 gradient checks the tolerance, and
+    // the other optimiser, L-BFGS run to a tighter one, the point.)
+    const wide = blobs(144, 31, 24, 5, 2);
+    const task: TrainTask = { type: 'train', taskId: 0, config: logreg, data: wide };
+    const done = await runTrainTask(task);
+    const xs = rowsWithBias(
+      wide,
+      Int32Array.from({ length: wide.n }, (_, i) => i),
+    );
+    const l2 = wide.n * logreg.weightDecay;
+    const { grad } = gradientAndHessian(xs, wide.y, wide.numClasses, l2, done.net.head);
+    assert.equal(done.net.head.length, 768);
+    assert.ok(norm(grad) / wide.n <= 2 * FULL_MEAN_GRAD_TOLERANCE, `mean gradient ${norm(grad) / wide.n}`);
+    const shape = { featureDim: wide.dims, numClasses: wide.numClasses };
+    const lbfgs = fitHead({ phi: wide.x, y: wide.y, n: wide.n }, shape, l2, {
+      meanGradTolerance: 1e-8,
+      certifiedSteps: true,
+    });
+    assert.ok(maxAbsDifference(done.net.head, lbfgs.head) < 1e-4 * norm(lbfgs.head));
+  });
+
   test('with checkpoints (TracIn) logistic regression trains by Adam, epoch by epoch', async () => {
     const task: TrainTask = { type: 'train', taskId: 0, config: logreg, data, checkpoints: true };
     const done = await runTrainTask(task);
