@@ -180,16 +180,7 @@ export const checkMatrixRequest = union({
   headProduct: object({
     id: nonNegInt,
     name: str,
-    rows: optional(
-      object({
-        phi: float32,
-        y: int32,
-        probs: float64,
-        n: nonNegInt,
-        featureDim: nonNegInt,
-        numClasses: nonNegInt,
-      }),
-    ),
+    rows: optional(headRows),
     v: float64,
   }),
   /**
