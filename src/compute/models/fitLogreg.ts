@@ -1,6 +1,7 @@
 /**
  * Logistic regression's training. The model is only its softmax head on the raw features and the head's
- * regularised objective is convex, so training it IS fitting the head to the optimum: L-BFGS from zeros. Minibatch
+ * regularised objective is convex, so training it IS fitting the head to the optimum from zeros (L-BFGS, or
+ * Newton–CG for heads of 768+ parameters as in the head stage). Minibatch
  * Adam epochs were only a warm start for that fit, and a poor one: on the digits CSV (1,150-sample folds, 650
  * parameters) 5 epochs and a 50-iteration refit took 180–280 ms a fold and stopped at a mean gradient of 1e-5;
  * from zeros L-BFGS reaches 1e-6 in ~60 iterations, 45–80 ms once warm. On 10k MNIST (6,400-sample folds,
@@ -21,8 +22,8 @@ import type { ModelConfig, TrainedNetwork, TrainingData } from './types';
 export const FOLD_MEAN_GRAD_TOLERANCE = 1e-6;
 
 /**
- * The full model's: the head stage's own tighter tolerance (pipeline/headStage.ts), so its fit starts where this
- * one stopped and has nothing left to do.
+ * The full model's: the head stage's tightest tolerance (pipeline/headStage.ts asks 1e-7, or 1e-6 for a head it
+ * polishes by Newton steps), so its fit starts where this one stopped and has nothing left to do.
  */
 export const FULL_MEAN_GRAD_TOLERANCE = 1e-7;
 
