@@ -160,4 +160,3 @@ export async function loadImages(files: ImageFile[], opts: ImageLoadOptions): Pr
     await helper?.close();
   }
 }
-

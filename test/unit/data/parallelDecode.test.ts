@@ -84,7 +84,10 @@ describe('decoding on two threads', { skip: availableParallelism() < 2 }, () => 
   test('the first unreadable image in list order fails the pass', async () => {
     const files = imageFiles();
     for (const i of [600, 301]) write(path.dirname(files[i].abs), path.basename(files[i].abs), 'not a png');
-    assert.throws(() => oneThread(files), (e: unknown) => e instanceof InputError && e.file === files[301].file);
+    assert.throws(
+      () => oneThread(files),
+      (e: unknown) => e instanceof InputError && e.file === files[301].file,
+    );
     await assert.rejects(
       twoThreads(files, new Array(files.length)),
       (e: unknown) => e instanceof InputError && e.file === files[301].file && /no valid header/.test(e.message),
