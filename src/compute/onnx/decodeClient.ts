@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ImageFile } from '../data/imageSet';
+import type { ImageFile } from '../data/imageBytes';
 import { InputError } from '../errors';
 import type { ImageInput, PreprocessSpec } from './preprocess';
 
