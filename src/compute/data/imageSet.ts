@@ -14,17 +14,14 @@
  * output starts with 1 channel and is widened to 3 only if a colour image
  * shows up, so a greyscale set never costs 3 floats per pixel.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { InputError } from '../errors';
 import { bytesContentHash } from '../issues/contentHash';
-import { checkHeader, decodeImage, type DecodedImage } from './imageDecode';
-import { defaultSize, resizePlane } from './resize';
+import { decodeChunk, isGray } from './decodeChunk';
+import { type ImageFile, readImageBytesSync } from './imageBytes';
+import { checkHeader, decodeImage } from './imageDecode';
+import { DecodeHelper } from './parallelDecode';
+import { defaultSize } from './resize';
 
-export interface ImageFile {
-  abs: string;
-  /** The path as the user would open it (used in errors). */
-  file: string;
-}
+export type { ImageFile } from './imageBytes';
 
 export interface ImageLoadOptions {
   imageSize?: [number, number];
@@ -60,22 +57,9 @@ const KEEP_BYTES = 256 * 1024 * 1024;
 /** Files read at once. */
 const BATCH = 32;
 
-/**
- * An image file's bytes; a clear error for what is not a readable regular file. Read synchronously: through
- * fs.promises each small file took five round trips to the thread pool, 1.3 CPU s for 10k MNIST's files (the
- * load stage's largest part), against 0.25 s here. The engine's thread has nothing else to do meanwhile.
- */
+/** An image file's bytes (imageBytes.ts), for callers that read a few at a time. */
 export async function readImageBytes(f: ImageFile): Promise<Buffer> {
-  try {
-    // A FIFO or a device named like an image (a JSONL manifest may name any path) would block or never end.
-    const stat = statSync(f.abs);
-    if (!stat.isFile())
-      throw new InputError(f.file, 'is not a regular file (a device, a pipe or a folder); expected an image file');
-    return readFileSync(f.abs);
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError(f.file, `cannot be read (${(err as Error).message}); expected a readable image file`);
-  }
+  return readImageBytesSync(f);
 }
 
 /** Images probed for the working budget's shape bound. */
@@ -137,91 +121,42 @@ export async function loadImages(files: ImageFile[], opts: ImageLoadOptions): Pr
     return { x, shape: [1, 1, dims] };
   }
   const n = files.length;
-  const kept: (Buffer | undefined)[] = new Array(n);
-  let size = opts.imageSize;
-  if (!size) {
-    const sizes: [number, number][] = [];
-    let keptBytes = 0;
-    for (let s = 0; s < n; s += BATCH) {
-      const bufs = await Promise.all(files.slice(s, s + BATCH).map(readImageBytes));
-      bufs.forEach((buf, k) => {
-        const header = checkHeader(buf, files[s + k].file);
-        sizes.push([header.height, header.width]);
-        if (keptBytes + buf.length <= KEEP_BYTES) {
-          kept[s + k] = buf;
-          keptBytes += buf.length;
-        }
-      });
-    }
-    size = defaultSize(sizes);
-  }
-  const [h, w] = size;
-  const plane = h * w;
-  let channels = opts.grayscale === false ? 3 : 1;
-  let x: Float32Array = new Float32Array(n * plane * channels);
-  const contentHash = new Float64Array(n);
-  for (let s = 0; s < n; s += BATCH) {
-    const bufs = await Promise.all(files.slice(s, s + BATCH).map((f, k) => kept[s + k] ?? readImageBytes(f)));
-    bufs.forEach((buf, k) => {
-      const i = s + k;
-      kept[i] = undefined;
-      contentHash[i] = bytesContentHash(buf);
-      const img = decodeImage(buf, files[i].file);
-      const gray = isGray(img);
-      if (opts.grayscale === undefined && channels === 1 && !gray) {
-        x = widenToRgb(x, i, plane, n);
-        channels = 3;
+  // Started first: it boots while this thread reads the headers.
+  const helper = DecodeHelper.start(n);
+  try {
+    const kept: (Buffer | undefined)[] = new Array(n);
+    let size = opts.imageSize;
+    if (!size) {
+      const sizes: [number, number][] = [];
+      let keptBytes = 0;
+      for (let s = 0; s < n; s += BATCH) {
+        const bufs = await Promise.all(files.slice(s, s + BATCH).map(readImageBytes));
+        bufs.forEach((buf, k) => {
+          const header = checkHeader(buf, files[s + k].file);
+          sizes.push([header.height, header.width]);
+          if (keptBytes + buf.length <= KEEP_BYTES) {
+            kept[s + k] = buf;
+            keptBytes += buf.length;
+          }
+        });
       }
-      const planes = toPlanes(img, channels === 1, gray);
-      for (let c = 0; c < channels; c++) {
-        const resized = resizePlane(planes[c], img.height, img.width, h, w);
-        const base = i * plane * channels + c;
-        for (let p = 0; p < plane; p++) {
-          // Clamp: bilinear is exact, but float rounding can leave 1.0000001.
-          const v = resized[p];
-          x[base + p * channels] = v < 0 ? 0 : v > 1 ? 1 : v;
-        }
-      }
-      opts.onProgress?.(i + 1, n);
-    });
-  }
-  return { x, shape: [h, w, channels], contentHash };
-}
-
-function isGray(img: DecodedImage): boolean {
-  const d = img.data;
-  for (let i = 0; i < d.length; i += 4) if (d[i] !== d[i + 1] || d[i] !== d[i + 2]) return false;
-  return true;
-}
-
-/** Float planes in [0, 1] at the source size, alpha composited over white: 1 plane (luma) or 3 (RGB). */
-function toPlanes(img: DecodedImage, oneChannel: boolean, gray: boolean): Float32Array[] {
-  const count = img.width * img.height;
-  const d = img.data;
-  const planes = Array.from({ length: oneChannel ? 1 : 3 }, () => new Float32Array(count));
-  for (let p = 0; p < count; p++) {
-    const a = d[p * 4 + 3] / 255;
-    const white = 1 - a;
-    const r = (d[p * 4] / 255) * a + white;
-    if (oneChannel) {
-      planes[0][p] = gray ? r : ((0.299 * d[p * 4] + 0.587 * d[p * 4 + 1] + 0.114 * d[p * 4 + 2]) / 255) * a + white;
-    } else {
-      planes[0][p] = r;
-      planes[1][p] = (d[p * 4 + 1] / 255) * a + white;
-      planes[2][p] = (d[p * 4 + 2] / 255) * a + white;
+      size = defaultSize(sizes);
     }
+    const { x, channels, contentHash } = helper
+      ? await helper.decode(files, kept, size, opts.grayscale, opts.onProgress)
+      : decodeChunk(0, n, {
+          size,
+          grayscale: opts.grayscale,
+          bytes: (i) => {
+            const buf = kept[i] ?? readImageBytesSync(files[i]);
+            kept[i] = undefined;
+            return buf;
+          },
+          file: (i) => files[i].file,
+          onImage: (i) => opts.onProgress?.(i + 1, n),
+        });
+    return { x, shape: [size[0], size[1], channels], contentHash };
+  } finally {
+    await helper?.close();
   }
-  return planes;
-}
-
-/** The first `done` 1-channel images copied into a new 3-channel buffer (grey replicated). */
-function widenToRgb(x: Float32Array, done: number, plane: number, n: number): Float32Array {
-  const out = new Float32Array(n * plane * 3);
-  for (let j = 0; j < done * plane; j++) {
-    const v = x[j];
-    out[j * 3] = v;
-    out[j * 3 + 1] = v;
-    out[j * 3 + 2] = v;
-  }
-  return out;
 }

@@ -21,6 +21,7 @@ import {
 import { EXACT_KNN_LIMIT, type KnnOptions, nearestNeighbours, type Neighbours, type Points } from './knn';
 import { duplicateLabelConflict } from './labelConflict';
 import { classMeanDistances, OUTLIER_K, type OutlierReport, type OutlierSpace, scoreOutliers } from './outliers';
+import { withoutZeroColumns } from './zeroColumns';
 
 /**
  * The input space is searched against a seeded random subset of this many
@@ -193,13 +194,17 @@ export function findIssues(input: IssuesInput): IssuesReport {
       featureSpace.classMean = classMeanDistances(trainPoints, testPoints, train.y, c);
       inputClassMean = classMeanDistances(x.train, x.test, train.y, c);
     };
-    const inputTrainInTrain = search('inputs.train', x.train, x.train, OUTLIER_K, {
+    const [searchTrain, searchTest] = withoutZeroColumns([x.train, x.test]);
+    const inputTrainInTrain = search('inputs.train', searchTrain, searchTrain, OUTLIER_K, {
       ...knnOptions,
       excludeSelf: true,
       referenceIds,
       meanwhile,
     });
-    const inputTestInTrain = search('inputs.testInTrain', x.test, x.train, OUTLIER_K, { ...knnOptions, referenceIds });
+    const inputTestInTrain = search('inputs.testInTrain', searchTest, searchTrain, OUTLIER_K, {
+      ...knnOptions,
+      referenceIds,
+    });
     spaces.push({
       train: x.train,
       test: x.test,

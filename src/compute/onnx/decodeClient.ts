@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ImageFile } from '../data/imageSet';
+import type { ImageFile } from '../data/imageBytes';
 import { InputError } from '../errors';
 import type { ImageInput, PreprocessSpec } from './preprocess';
 
@@ -29,8 +29,9 @@ export type DecodeResponse =
 
 /**
  * The bundled onnxDecodeWorker.js beside the running bundle, or the TypeScript source through tsx (tests, benchmarks).
+ * (Also the loader's decoding thread for large image sets: data/parallelDecode.ts.)
  */
-function startWorker(): Worker {
+export function startDecodeWorker(): Worker {
   const bundled = path.join(__dirname, 'onnxDecodeWorker.js');
   if (existsSync(bundled)) return new Worker(bundled);
   const source = path.join(__dirname, 'decodeWorker.ts');
@@ -38,7 +39,7 @@ function startWorker(): Worker {
 }
 
 export class DecodeThread {
-  private readonly worker = startWorker();
+  private readonly worker = startDecodeWorker();
   private readonly waiting = new Map<number, { resolve: (x: Float32Array) => void; reject: (e: Error) => void }>();
   private nextId = 0;
 

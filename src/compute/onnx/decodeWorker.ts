@@ -2,10 +2,12 @@
  * Worker thread entry: decodes and normalises batches of images for the
  * embedding pass (decodeClient.ts). onnxruntime-node runs a session on the
  * calling thread, so decoding on that same thread would wait for it; here
- * batch k + 1 is decoded while batch k is in ONNX Runtime.
+ * batch k + 1 is decoded while batch k is in ONNX Runtime. It also takes part of a large image set's decode pass
+ * when no model embeds it (data/parallelDecode.ts).
  */
 import { parentPort } from 'node:worker_threads';
 import { loadImages } from '../data/imageSet';
+import { type PixelDecodeRequest, servePixelDecode } from '../data/parallelDecode';
 import { InputError } from '../errors';
 import type { DecodeRequest, DecodeResponse } from './decodeClient';
 import { toModelInput } from './preprocess';
@@ -13,7 +15,16 @@ import { toModelInput } from './preprocess';
 if (!parentPort) throw new Error('decodeWorker.ts must run inside a worker thread');
 const port = parentPort;
 
-port.on('message', async (request: DecodeRequest) => {
+function isPixelRequest(request: DecodeRequest | PixelDecodeRequest): request is PixelDecodeRequest {
+  return 'type' in request && request.type === 'pixels';
+}
+
+port.on('message', (request: DecodeRequest | PixelDecodeRequest) => {
+  if (isPixelRequest(request)) servePixelDecode(request, (reply, transfer) => port.postMessage(reply, transfer));
+  else void decodeForModel(request);
+});
+
+async function decodeForModel(request: DecodeRequest): Promise<void> {
   try {
     const { img, spec, files } = request;
     const { x } = await loadImages(files, { imageSize: [img.height, img.width], grayscale: img.channels === 1 });
@@ -31,4 +42,4 @@ port.on('message', async (request: DecodeRequest) => {
     };
     port.postMessage(response);
   }
-});
+}

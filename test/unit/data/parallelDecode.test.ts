@@ -1,0 +1,96 @@
+/**
+ * The two-thread decode pass (parallelDecode.ts) against the one-thread pass (decodeChunk over the whole list): the
+ * same floats, channels and fingerprints, whichever thread decoded a chunk, with colour appearing in one chunk only;
+ * and the first unreadable image in list order fails it, as it fails the one-thread pass.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { decodeChunk } from '../../../src/compute/data/decodeChunk';
+import type { ImageFile } from '../../../src/compute/data/imageBytes';
+import { DecodeHelper } from '../../../src/compute/data/parallelDecode';
+import { InputError } from '../../../src/compute/errors';
+import { pngBytes, tempDir, write } from './helpers';
+
+/** 700 small PNGs (three chunks of 256 and a part), varied sizes and greys; `colourAt` one coloured image. */
+function imageFiles(colourAt?: number): ImageFile[] {
+  const root = tempDir();
+  return Array.from({ length: 700 }, (_, i) => {
+    const w = 5 + (i % 4);
+    const h = 6 + (i % 3);
+    const bytes = pngBytes(w, h, (x, y) =>
+      i === colourAt ? [200, (x * 40) % 256, y * 30, 255] : Array(3).fill((i * 7 + x * 13 + y * 29) % 256),
+    );
+    const rel = `c${i % 3}/${String(i).padStart(4, '0')}.png`;
+    return { abs: write(root, rel, bytes), file: path.join('set', rel) };
+  });
+}
+
+function oneThread(files: ImageFile[], grayscale?: boolean) {
+  return decodeChunk(0, files.length, {
+    size: [6, 5],
+    grayscale,
+    bytes: (i) => readFileSync(files[i].abs),
+    file: (i) => files[i].file,
+  });
+}
+
+async function twoThreads(files: ImageFile[], kept: (Buffer | undefined)[], grayscale?: boolean) {
+  const helper = DecodeHelper.start(files.length, 1);
+  assert.ok(helper, 'a machine with two cores starts the helper');
+  const seen: number[] = [];
+  // This thread waits a little per image, so the helper (slow to start under tsx) takes chunks too.
+  const slowly = (done: number) => {
+    seen.push(done);
+    const until = performance.now() + 4;
+    while (performance.now() < until);
+  };
+  try {
+    const out = await helper.decode(files, kept, [6, 5], grayscale, slowly);
+    assert.ok(out.helperImages > 0 && out.helperImages < files.length, `the helper decoded ${out.helperImages}`);
+    assert.equal(seen.at(-1), files.length, 'the last progress is the whole set');
+    assert.ok(
+      seen.every((d, j) => j === 0 || d >= seen[j - 1]),
+      'progress never goes back',
+    );
+    return out;
+  } finally {
+    await helper.close();
+  }
+}
+
+describe('decoding on two threads', { skip: availableParallelism() < 2 }, () => {
+  for (const [name, colourAt, grayscale] of [
+    ['auto, all grey', undefined, undefined],
+    ['auto, one coloured image in the last chunk', 650, undefined],
+    ['forced RGB', 10, false],
+    ['forced grey', 300, true],
+  ] as const) {
+    test(`the same floats, channels and fingerprints as one thread: ${name}`, async () => {
+      const files = imageFiles(colourAt);
+      // Some bytes kept by the header pass, the others read by the thread that decodes them.
+      const kept = files.map((f, i) => (i % 5 === 0 ? undefined : readFileSync(f.abs)));
+      const expected = oneThread(files, grayscale);
+      const got = await twoThreads(files, kept, grayscale);
+      assert.equal(got.channels, expected.channels);
+      assert.equal(got.channels, grayscale === true || (grayscale === undefined && colourAt === undefined) ? 1 : 3);
+      assert.deepEqual(got.contentHash, expected.contentHash);
+      assert.deepEqual(got.x, expected.x);
+    });
+  }
+
+  test('the first unreadable image in list order fails the pass', async () => {
+    const files = imageFiles();
+    for (const i of [600, 301]) write(path.dirname(files[i].abs), path.basename(files[i].abs), 'not a png');
+    assert.throws(
+      () => oneThread(files),
+      (e: unknown) => e instanceof InputError && e.file === files[301].file,
+    );
+    await assert.rejects(
+      twoThreads(files, new Array(files.length)),
+      (e: unknown) => e instanceof InputError && e.file === files[301].file && /no valid header/.test(e.message),
+    );
+  });
+});
