@@ -61,8 +61,9 @@ export function buildProgram(signal: AbortSignal): Command {
     options.testPath = await chooseTestPath(options.datasetPath, flags, (line) =>
       process.stderr.write(`${escapeControl(line)}\n`),
     );
-    const results = await runAnalysis(options, out, flags.progress);
-    process.stdout.write(flags.json ? `${JSON.stringify(results)}\n` : `${formatSummary(results, out)}\n`);
+    const answer = await runAnalysis(options, out, flags.progress);
+    // --json prints the text just written: no second JSON.stringify of a results object.
+    process.stdout.write(flags.json ? `${answer.json}\n` : `${formatSummary(answer.results, out)}\n`);
   });
 
   addModelOptions(

@@ -47,12 +47,28 @@ function rebuild(error: SerializedError): Error {
   return rebuilt;
 }
 
-export function analyzeInWorker(options: AnalyzeRun, graceMs = CANCEL_GRACE_MS): Promise<ResultsFile> {
+/** An analysis's answer: the results file's text (what is written), and its object, parsed only when read. */
+export interface AnalysisAnswer {
+  json: string;
+  readonly results: ResultsFile;
+}
+
+function answerOf(json: string): AnalysisAnswer {
+  let parsed: ResultsFile | undefined;
+  return {
+    json,
+    get results() {
+      return (parsed ??= JSON.parse(json) as ResultsFile);
+    },
+  };
+}
+
+export function analyzeInWorker(options: AnalyzeRun, graceMs = CANCEL_GRACE_MS): Promise<AnalysisAnswer> {
   const { signal, onProgress, onFitCache, ...rest } = options;
   if (signal?.aborted) return Promise.reject(new CancelledError());
   const cancelFlag = createSharedCancelFlag();
   const worker = startWorker({ options: rest, cancelFlag });
-  return new Promise<ResultsFile>((resolve, reject) => {
+  return new Promise<AnalysisAnswer>((resolve, reject) => {
     let settled = false;
     let graceTimer: ReturnType<typeof setTimeout> | undefined;
     const settle = (outcome: () => void) => {
@@ -78,7 +94,7 @@ export function analyzeInWorker(options: AnalyzeRun, graceMs = CANCEL_GRACE_MS):
         onFitCache?.(message.line);
       } else if (message.type === 'done') {
         // A result that arrives after the cancel is not wanted.
-        settle(() => (signal?.aborted ? reject(new CancelledError()) : resolve(message.results)));
+        settle(() => (signal?.aborted ? reject(new CancelledError()) : resolve(answerOf(message.json))));
       } else if (message.type === 'failed') {
         settle(() => reject(signal?.aborted ? new CancelledError() : rebuild(message.error)));
       }
