@@ -7,6 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { signalFromSharedFlag } from '../cancel';
 import { CancelledError, InputError } from '../errors';
+import { availableParallelism } from 'node:os';
+import { prestartWorker } from '../parallel/startWorker';
 import { analyze } from '../pipeline/analyze';
 import type {
   AnalysisHostMessage,
@@ -39,6 +41,11 @@ function serialize(error: unknown): SerializedError {
   return { kind: 'internal', name: e.name, message: e.message, stack: e.stack };
 }
 
+// An analysis on more than one core takes a second thread sooner or later (the training pool, the matrices helper of
+// the Hessian and influence kernels, the issues pass's neighbour search, which always splits): it starts now, while
+// this thread loads the data, instead of being waited for then.
+if (availableParallelism() > 1) prestartWorker();
+
 // While the engine awaits (training workers), a cancel message reaches it through the event loop too.
 port.on('message', (message: AnalysisHostMessage) => {
   if (message?.type === 'cancel') controller.abort();
@@ -50,6 +57,6 @@ analyze({
   onProgress: (progress) => send({ type: 'progress', progress }),
   onFitCache: (line) => send({ type: 'fitCache', line }),
 }).then(
-  (results) => send({ type: 'done', results }),
+  (results) => send({ type: 'done', json: JSON.stringify(results) }),
   (error: unknown) => send({ type: 'failed', error: serialize(error) }),
 );
