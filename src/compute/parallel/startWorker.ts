@@ -34,10 +34,29 @@ export function startWorker(): Worker {
  * pass's neighbour search waited ~0.1 s for its helper to come up. One spare at most.
  */
 export function prestartWorker(): void {
-  if (spare && spare.threadId !== -1) return;
+  if (hasSpare()) return;
   spare = launch();
   spare.unref();
   // Until it is handed out nobody listens; a failure to start shows in threadId (startWorker then starts another).
+  spare.on('error', ignore);
+}
+
+/** Whether a started worker is waiting to be handed out (prestartWorker, keepAsSpare). */
+export function hasSpare(): boolean {
+  return spare !== undefined && spare.threadId !== -1;
+}
+
+/**
+ * Keeps an idle worker (its tfjs started, its code warm) for the next startWorker() instead of stopping it; stops it
+ * when there is a spare already.
+ */
+export function keepAsSpare(worker: Worker): void {
+  if (hasSpare() || worker.threadId === -1) {
+    void worker.terminate();
+    return;
+  }
+  spare = worker;
+  spare.unref();
   spare.on('error', ignore);
 }
 
