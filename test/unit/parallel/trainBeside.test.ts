@@ -79,7 +79,7 @@ describe('runTrainTasksBeside', () => {
     assert.deepEqual([...progress].sort(), [0, 1, 2, 3, 4, 5]);
   });
 
-  test('with a worker still starting, the same models (this thread takes the tasks the worker has not answered)', async () => {
+  test('with a worker still starting, the same models (this thread takes what it has not answered)', async () => {
     prestartWorker();
     const beside = await runTrainTasksBeside(tasks(), {});
     assert.deepEqual(beside.map(trained), alone.map(trained));
