@@ -5,6 +5,8 @@
  *   influence-lens demo [--out dir]              — builds the MNIST example and analyzes it
  * Exit codes: 0 success, 1 internal error, 2 bad input or arguments, 130 cancelled.
  */
+// First: it starts the analysis thread of `analyze` before the modules below load (earlyStart.ts).
+import './cli/earlyStart';
 import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { CancelledError, InputError } from './compute/errors';

@@ -31,4 +31,5 @@ export type AnalysisWorkerMessage =
   | { type: 'done'; json: string }
   | { type: 'failed'; error: SerializedError };
 
-export type AnalysisHostMessage = { type: 'cancel' };
+/** 'start': the options of a thread started before they were known (startAnalysisThreadEarly), which waits for them. */
+export type AnalysisHostMessage = { type: 'cancel' } | { type: 'start'; data: AnalysisWorkerData };
