@@ -50,6 +50,28 @@ const ortBinding = {
 };
 
 /**
+ * tfjs-core is CommonJS: esbuild wraps it for each of our modules that imports it (__toESM), copying its ~1,500
+ * exports every time — 25 copies at every thread's start. Our imports of it go through one ES module that re-exports
+ * it, copied once. (The tfjs backends' own require of it is left alone: one tfjs-core instance either way.)
+ */
+const tfjsCoreOnce = {
+  name: 'tfjs-core-once',
+  setup(build) {
+    const namespace = 'tfjs-core-once';
+    build.onResolve({ filter: /^@tensorflow\/tfjs-core$/ }, (args) =>
+      args.kind === 'import-statement' && args.namespace === 'file' && !args.importer.includes('node_modules')
+        ? { path: 'tfjs-core', namespace }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace }, () => ({
+      contents: "export * from '@tensorflow/tfjs-core';",
+      resolveDir: process.cwd(),
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * Node entry points: the CLI, the extension host entry, the compute
  * subprocess the extension forks, and the engine's worker threads (training,
  * and the thread one analysis runs on). The subprocess and the workers must
@@ -88,7 +110,12 @@ const contexts = [
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    plugins: [ortBinding],
+    plugins: [ortBinding, tfjsCoreOnce],
+    // Every run parses these bundles cold, in each thread (the analysis thread's is 2.7 MB, a worker's 1.8 MB):
+    // whitespace and syntax minified they are a third smaller, and the analysis thread's load ~15% shorter. Names are
+    // kept (stack traces stay readable; the source maps map them back to the sources).
+    minifyWhitespace: true,
+    minifySyntax: true,
   }),
   // The results page: browser code, no Node, no 'vscode' (a Node import fails the build here).
   await esbuild.context({

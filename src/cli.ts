@@ -5,6 +5,8 @@
  *   influence-lens demo [--out dir]              — builds the MNIST example and analyzes it
  * Exit codes: 0 success, 1 internal error, 2 bad input or arguments, 130 cancelled.
  */
+// First: it starts the analysis thread of `analyze` before the modules below load (earlyStart.ts).
+import './cli/earlyStart';
 import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { CancelledError, InputError } from './compute/errors';
@@ -61,8 +63,9 @@ export function buildProgram(signal: AbortSignal): Command {
     options.testPath = await chooseTestPath(options.datasetPath, flags, (line) =>
       process.stderr.write(`${escapeControl(line)}\n`),
     );
-    const results = await runAnalysis(options, out, flags.progress);
-    process.stdout.write(flags.json ? `${JSON.stringify(results)}\n` : `${formatSummary(results, out)}\n`);
+    const answer = await runAnalysis(options, out, flags.progress);
+    // --json prints the text just written: no second JSON.stringify of a results object.
+    process.stdout.write(flags.json ? `${answer.json}\n` : `${formatSummary(answer.results, out)}\n`);
   });
 
   addModelOptions(

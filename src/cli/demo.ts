@@ -30,7 +30,7 @@ export async function runDemo(flags: DemoFlags, signal: AbortSignal): Promise<vo
   const dataset = flags.format === 'images' ? path.join(outDir, 'images') : path.join(outDir, 'digits.csv');
   const out = path.join(outDir, 'results.json');
   const options = analyzeOptionsFrom(dataset, flags, signal);
-  const results = await runAnalysis(options, out, flags.progress);
+  const { results } = await runAnalysis(options, out, flags.progress);
   const score = scoreFlipDetection(results, manifest, flags.format);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ results: out, flipDetection: score })}\n`);

@@ -4,9 +4,8 @@ import { InputError } from '../compute/errors';
 import { findTestPartner } from '../compute/data/testPartner';
 import type { AnalyzeRun } from '../compute/pipeline/analyze';
 import { besideFit } from '../compute/pipeline/besideFit';
-import { analyzeInWorker } from '../compute/process/analyzeInWorker';
+import { type AnalysisAnswer, analyzeInWorker } from '../compute/process/analyzeInWorker';
 import type { AnalyzeOptions } from '../compute/pipeline/options';
-import type { ResultsFile } from '../compute/results/schema';
 import { removeStaleTemps, writeFileAtomic } from '../compute/results/writeAtomic';
 import { engineOptionsFrom } from './flags';
 import { checkOutputTarget } from './outputTarget';
@@ -94,13 +93,13 @@ async function writeResults(out: string, content: string, signal?: AbortSignal):
  * Runs one analysis (on a worker thread, so Ctrl-C is seen in every stage) with a progress bar and writes the results
  * atomically.
  */
-export async function runAnalysis(options: AnalyzeRun, out: string, showProgress: boolean): Promise<ResultsFile> {
+export async function runAnalysis(options: AnalyzeRun, out: string, showProgress: boolean): Promise<AnalysisAnswer> {
   const target = await checkOutputTarget(out, { datasetPath: options.datasetPath, testPath: options.testPath });
   await removeStaleTemps(target);
   const fitPath = options.fitPath ? await checkFitCache(options.fitPath, target, options) : undefined;
   const progress = showProgress ? new StageProgress() : undefined;
   try {
-    const results = await analyzeInWorker({
+    const answer = await analyzeInWorker({
       ...options,
       fitPath,
       onProgress: (p) => progress?.update(p),
@@ -109,8 +108,8 @@ export async function runAnalysis(options: AnalyzeRun, out: string, showProgress
       },
     });
     progress?.stop();
-    await writeResults(target, JSON.stringify(results), options.signal);
-    return results;
+    await writeResults(target, answer.json, options.signal);
+    return answer;
   } finally {
     progress?.stop();
   }

@@ -12,9 +12,11 @@ import os from 'node:os';
 import { throwIfAborted } from '../cancel';
 import { InputError } from '../errors';
 import { defaultModelConfig } from '../models/defaults';
-import type { ModelConfig, TrainingData } from '../models/types';
+import type { ModelConfig, TrainingData, TrainProgress } from '../models/types';
 import type { TrainTask } from '../parallel/messages';
 import { runTrainTasks } from '../parallel/pool';
+import { hasSpare } from '../parallel/startWorker';
+import { runTrainTasksBeside } from '../parallel/trainBeside';
 import { retrainFullNetwork } from '../reliability/retrain';
 import type { FeatureSource } from '../results/schema';
 import type { LoadedDataset, ModelKind } from '../types';
@@ -179,18 +181,21 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
   const workers = trainingThreads(ctx.workers, tasks, resolveWorkers(ctx.workers, tasks.length));
   const epochsTotal = tasks.reduce((sum, t) => sum + Math.max(t.config.epochs, 1), 0);
   const epochsDone = new Map<number, number>();
-  const where = workers > 1 ? `${workers} worker threads` : 'one thread';
+  // A job kept on this thread still takes help from a worker that is already up (the analysis thread prestarts one):
+  // it costs no start, and this thread never waits for it (trainBeside.ts).
+  const beside =
+    workers === 1 && ctx.workers === undefined && resolveWorkers(undefined, tasks.length) > 1 && hasSpare();
+  const where = beside ? 'this thread and a ready worker' : workers > 1 ? `${workers} worker threads` : 'one thread';
   report({ stage: 'train', done: 0, total: epochsTotal, message: `${tasks.length} models on ${where}` });
-  const trained = await runTrainTasks(tasks, {
-    workers,
-    signal: ctx.signal,
-    onProgress: (taskId, p) => {
-      epochsDone.set(taskId, p.epoch);
-      let done = 0;
-      for (const v of epochsDone.values()) done += v;
-      report({ stage: 'train', done, total: epochsTotal, message: `loss ${p.loss.toFixed(4)}` });
-    },
-  });
+  const onProgress = (taskId: number, p: TrainProgress) => {
+    epochsDone.set(taskId, p.epoch);
+    let done = 0;
+    for (const v of epochsDone.values()) done += v;
+    report({ stage: 'train', done, total: epochsTotal, message: `loss ${p.loss.toFixed(4)}` });
+  };
+  const trained = beside
+    ? await runTrainTasksBeside(tasks, { signal: ctx.signal, onProgress })
+    : await runTrainTasks(tasks, { workers, signal: ctx.signal, onProgress });
   ctx.clock.lap('train');
   const oosOf = (m: number) =>
     collectOutOfSample(
@@ -236,7 +241,7 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
     ...head,
     l2,
     oosProbs,
-    workers,
+    workers: beside ? 2 : workers,
     ...(choice ? { choice } : {}),
   };
 }

@@ -7,6 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { signalFromSharedFlag } from '../cancel';
 import { CancelledError, InputError } from '../errors';
+import { availableParallelism } from 'node:os';
+import { prestartWorker } from '../parallel/startWorker';
 import { analyze } from '../pipeline/analyze';
 import type {
   AnalysisHostMessage,
@@ -17,9 +19,7 @@ import type {
 
 if (!parentPort) throw new Error('analysisWorker must run inside a worker thread');
 const port = parentPort;
-const data = workerData as AnalysisWorkerData;
 const controller = new AbortController();
-const signal = signalFromSharedFlag(data.cancelFlag, controller);
 
 const send = (message: AnalysisWorkerMessage) => port.postMessage(message);
 
@@ -39,17 +39,31 @@ function serialize(error: unknown): SerializedError {
   return { kind: 'internal', name: e.name, message: e.message, stack: e.stack };
 }
 
-// While the engine awaits (training workers), a cancel message reaches it through the event loop too.
+// An analysis on more than one core takes a second thread sooner or later (the training pool, the matrices helper of
+// the Hessian and influence kernels, the issues pass's neighbour search, which always splits): it starts now, while
+// this thread loads the data, instead of being waited for then.
+if (availableParallelism() > 1) prestartWorker();
+
+let started = false;
+
+function run(data: AnalysisWorkerData): void {
+  if (started) return;
+  started = true;
+  analyze({
+    ...data.options,
+    signal: signalFromSharedFlag(data.cancelFlag, controller),
+    onProgress: (progress) => send({ type: 'progress', progress }),
+    onFitCache: (line) => send({ type: 'fitCache', line }),
+  }).then(
+    (results) => send({ type: 'done', json: JSON.stringify(results) }),
+    (error: unknown) => send({ type: 'failed', error: serialize(error) }),
+  );
+}
+
+// While the engine awaits (training workers), a cancel message reaches it through the event loop too. A thread started
+// early (startAnalysisThreadEarly) is given its options by a 'start' message; otherwise they came with it.
 port.on('message', (message: AnalysisHostMessage) => {
   if (message?.type === 'cancel') controller.abort();
+  else if (message?.type === 'start') run(message.data);
 });
-
-analyze({
-  ...data.options,
-  signal,
-  onProgress: (progress) => send({ type: 'progress', progress }),
-  onFitCache: (line) => send({ type: 'fitCache', line }),
-}).then(
-  (results) => send({ type: 'done', results }),
-  (error: unknown) => send({ type: 'failed', error: serialize(error) }),
-);
+if (workerData) run(workerData as AnalysisWorkerData);

@@ -28,7 +28,7 @@ export const CANCEL_GRACE_MS = 500;
 /**
  * The bundled analysisWorker.js beside the running bundle, or the TypeScript source through tsx (tests, benchmarks).
  */
-function startWorker(workerData: AnalysisWorkerData): Worker {
+function startWorker(workerData: AnalysisWorkerData | null): Worker {
   const bundled = path.join(__dirname, 'analysisWorker.js');
   if (existsSync(bundled)) return new Worker(bundled, { workerData });
   const source = path.join(__dirname, 'analysisWorker.ts');
@@ -36,6 +36,39 @@ function startWorker(workerData: AnalysisWorkerData): Worker {
   if (!existsSync(source))
     throw new Error(`${bundled} is missing: the analysis thread's bundle must sit beside ${path.basename(__filename)}`);
   return new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, { eval: true, workerData });
+}
+
+/** A thread started before its options were known, for the next analyzeInWorker. */
+let early: Worker | undefined;
+
+/**
+ * Starts the analysis thread now, before the options are known (the CLI calls it before loading its own modules and
+ * checking its arguments): its start — a new thread, then the 1.8 MB engine bundle — overlaps that work. The next
+ * analyzeInWorker takes it and posts it the options. Unref'd until then: a command that fails its checks exits at
+ * once, stopping the thread.
+ */
+export function startAnalysisThreadEarly(): void {
+  if (early) return;
+  try {
+    early = startWorker(null);
+  } catch {
+    return; // analyzeInWorker says what is wrong when it starts one itself
+  }
+  early.unref();
+  // Unheard until it is taken: a thread that failed meanwhile shows in threadId (−1), and a new one is started.
+  early.on('error', () => {});
+}
+
+/** The early thread with the analysis's options, or a thread started with them. */
+function analysisThread(data: AnalysisWorkerData): Worker {
+  const ready = early;
+  early = undefined;
+  if (ready && ready.threadId !== -1) {
+    ready.ref();
+    ready.postMessage({ type: 'start', data } satisfies AnalysisHostMessage);
+    return ready;
+  }
+  return startWorker(data);
 }
 
 function rebuild(error: SerializedError): Error {
@@ -47,12 +80,28 @@ function rebuild(error: SerializedError): Error {
   return rebuilt;
 }
 
-export function analyzeInWorker(options: AnalyzeRun, graceMs = CANCEL_GRACE_MS): Promise<ResultsFile> {
+/** An analysis's answer: the results file's text (what is written), and its object, parsed only when read. */
+export interface AnalysisAnswer {
+  json: string;
+  readonly results: ResultsFile;
+}
+
+function answerOf(json: string): AnalysisAnswer {
+  let parsed: ResultsFile | undefined;
+  return {
+    json,
+    get results() {
+      return (parsed ??= JSON.parse(json) as ResultsFile);
+    },
+  };
+}
+
+export function analyzeInWorker(options: AnalyzeRun, graceMs = CANCEL_GRACE_MS): Promise<AnalysisAnswer> {
   const { signal, onProgress, onFitCache, ...rest } = options;
   if (signal?.aborted) return Promise.reject(new CancelledError());
   const cancelFlag = createSharedCancelFlag();
-  const worker = startWorker({ options: rest, cancelFlag });
-  return new Promise<ResultsFile>((resolve, reject) => {
+  const worker = analysisThread({ options: rest, cancelFlag });
+  return new Promise<AnalysisAnswer>((resolve, reject) => {
     let settled = false;
     let graceTimer: ReturnType<typeof setTimeout> | undefined;
     const settle = (outcome: () => void) => {
@@ -78,7 +127,7 @@ export function analyzeInWorker(options: AnalyzeRun, graceMs = CANCEL_GRACE_MS):
         onFitCache?.(message.line);
       } else if (message.type === 'done') {
         // A result that arrives after the cancel is not wanted.
-        settle(() => (signal?.aborted ? reject(new CancelledError()) : resolve(message.results)));
+        settle(() => (signal?.aborted ? reject(new CancelledError()) : resolve(answerOf(message.json))));
       } else if (message.type === 'failed') {
         settle(() => reject(signal?.aborted ? new CancelledError() : rebuild(message.error)));
       }

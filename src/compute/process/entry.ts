@@ -49,14 +49,15 @@ async function run(start: Extract<HostToCompute, { type: 'start' }>, controller:
   };
   void log('info', `pid ${process.pid}, node ${process.version}; analyzing ${options.datasetPath}`);
   try {
-    const results = await analyzeInWorker(options);
+    const answer = await analyzeInWorker(options);
     forwarder.close();
     if (controller.signal.aborted) throw new CancelledError();
+    const results = answer.results;
     const warning = results.engine.backendWarning ? ` (${results.engine.backendWarning})` : '';
     await log('info', `backend ${results.engine.backend}${warning}, ${results.engine.workers} worker(s)`);
     const stages = Object.entries(results.timings.stages).map(([name, s]) => `${name} ${s.toFixed(2)} s`);
     await log('info', `engine stage times: ${stages.join(', ')}`);
-    await writeFileAtomic(start.resultsPath, JSON.stringify(results), controller.signal);
+    await writeFileAtomic(start.resultsPath, answer.json, controller.signal);
     await log(
       'info',
       `results written to ${start.resultsPath} in ${((performance.now() - started) / 1000).toFixed(1)} s total`,

@@ -11,10 +11,6 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-// A named import whose value is used below, not a bare one: the CommonJS build
-// esbuild picks for Node is not in tfjs-backend-cpu's sideEffects list, so an
-// unused import is dropped with the registration of 'cpu' and its kernels.
-import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerFastMatMulGradient } from './fastMatMulGradient';
 import { registerSecondOrderGradients } from './secondOrderGradients';
@@ -56,10 +52,12 @@ export function initBackend(prefer?: BackendName): Promise<BackendInfo> {
 
 async function selectBackend(prefer: BackendName | undefined): Promise<BackendInfo> {
   const failures: string[] = [];
-  if (prefer === 'cpu')
+  if (prefer === 'cpu') {
+    const version = await registerCpu();
     return (await trySet('cpu'))
       ? { name: 'cpu' }
-      : cpuFailed([`cpu backend (tfjs-backend-cpu ${version_cpu}) did not initialise`]);
+      : cpuFailed([`cpu backend (tfjs-backend-cpu ${version}) did not initialise`]);
+  }
 
   if (prefer === undefined || prefer === 'tensorflow') {
     const problem = await tryNative();
@@ -76,6 +74,7 @@ async function selectBackend(prefer: BackendName | undefined): Promise<BackendIn
   }
   failures.push(wasmProblem);
 
+  await registerCpu();
   if (await trySet('cpu')) {
     return {
       name: 'cpu',
@@ -89,6 +88,17 @@ async function selectBackend(prefer: BackendName | undefined): Promise<BackendIn
 
 function cpuFailed(failures: string[]): never {
   throw new Error(`No TensorFlow.js backend could be initialised: ${failures.join('; ')}.`);
+}
+
+/**
+ * Registers the pure-JavaScript 'cpu' backend and its kernels; returns its version. Loaded only when it is to be used:
+ * its ~170 kernel registrations cost every thread's start (the analysis thread and each worker) ~10-20 ms, for a
+ * backend that runs only when asked for or when wasm fails. (A dynamic import of a bundled module: esbuild still
+ * bundles it and runs its module code only here.)
+ */
+async function registerCpu(): Promise<string> {
+  const cpu = await import('@tensorflow/tfjs-backend-cpu');
+  return cpu.version_cpu;
 }
 
 /** Returns undefined on success, else why the native backend is unavailable. */

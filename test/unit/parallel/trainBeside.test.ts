@@ -1,0 +1,94 @@
+/**
+ * Training on this thread with a ready worker beside it (parallel/trainBeside.ts): whichever thread fits a task, the
+ * results are those of training every task on this thread, in task order; a cancel rejects. Under tsx the worker is
+ * src/compute/parallel/worker.ts through the eval'd bootstrap (startWorker.ts), slow to start: one test warms it
+ * first so that it does take tasks, another hands the job a worker that is still starting.
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CancelledError } from '../../../src/compute/errors';
+import { defaultModelConfig } from '../../../src/compute/models/defaults';
+import type { TrainingData } from '../../../src/compute/models/types';
+import { readWorkerResponse, type TrainDone, type TrainTask } from '../../../src/compute/parallel/messages';
+import { runTrainTasks } from '../../../src/compute/parallel/pool';
+import { hasSpare, keepAsSpare, prestartWorker, startWorker } from '../../../src/compute/parallel/startWorker';
+import { runTrainTasksBeside } from '../../../src/compute/parallel/trainBeside';
+import { createRng, normal } from '../../../src/compute/random';
+import { initBackend } from '../../../src/compute/tf/backend';
+
+function blobs(n: number, dims: number, numClasses: number, seed: number): TrainingData {
+  const rng = createRng(seed);
+  const x = new Float32Array(new SharedArrayBuffer(n * dims * 4));
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = i % numClasses;
+    for (let j = 0; j < dims; j++) x[i * dims + j] = Math.sin(3 * y[i] + j) + normal(rng);
+  }
+  return { x, y, n, dims, numClasses };
+}
+
+const data = blobs(300, 12, 4, 3);
+
+/** A logistic regression on all rows and on five folds' complements (predicting the fold), as pipeline/fit.ts asks. */
+function tasks(): TrainTask[] {
+  const config = { ...defaultModelConfig('logreg'), seed: 0 };
+  const all: TrainTask[] = [{ type: 'train', taskId: 0, config, data, backend: 'wasm' }];
+  for (let f = 0; f < 5; f++) {
+    const rows = Int32Array.from({ length: data.n }, (_, i) => i).filter((i) => i % 5 !== f);
+    const evalRows = Int32Array.from({ length: data.n }, (_, i) => i).filter((i) => i % 5 === f);
+    all.push({ type: 'train', taskId: f + 1, config: { ...config, seed: f }, data, rows, evalRows, backend: 'wasm' });
+  }
+  return all;
+}
+
+/** What must not depend on where a task ran. */
+const trained = (r: TrainDone) => ({ taskId: r.taskId, net: r.net, evalProbs: r.evalProbs });
+
+/** A worker that has started and trained once (its tfjs up), handed to the next startWorker(). */
+async function warmSpare(): Promise<void> {
+  const worker = startWorker();
+  await new Promise<void>((resolve, reject) => {
+    worker.on('message', (raw: unknown) => {
+      const message = readWorkerResponse(raw);
+      if (message.type === 'trained') resolve();
+      if (message.type === 'failed') reject(new Error(message.message));
+    });
+    worker.on('error', reject);
+    worker.postMessage(tasks()[1]);
+  });
+  keepAsSpare(worker);
+}
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+describe('runTrainTasksBeside', () => {
+  let alone: TrainDone[];
+
+  before(async () => {
+    alone = await runTrainTasks(tasks(), { workers: 1 });
+  });
+
+  test('with a warm worker beside it, the same models in task order as on this thread alone', async () => {
+    await warmSpare();
+    assert.ok(hasSpare());
+    const progress = new Set<number>();
+    const beside = await runTrainTasksBeside(tasks(), { onProgress: (taskId) => progress.add(taskId) });
+    assert.deepEqual(beside.map(trained), alone.map(trained));
+    assert.deepEqual([...progress].sort(), [0, 1, 2, 3, 4, 5]);
+  });
+
+  test('with a worker still starting, the same models (this thread takes what it has not answered)', async () => {
+    prestartWorker();
+    const beside = await runTrainTasksBeside(tasks(), {});
+    assert.deepEqual(beside.map(trained), alone.map(trained));
+  });
+
+  test('a cancelled job rejects with CancelledError', async () => {
+    prestartWorker();
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(runTrainTasksBeside(tasks(), { signal: controller.signal }), CancelledError);
+  });
+});
