@@ -15,7 +15,7 @@
  * and the helper's top-k lists are merged into this thread's at the end; L⁻¹'s updates are split in halves of rows
  * (blockedCholesky.ts). The blocks are fixed by n alone, so the results are the same bytes with one thread or two.
  */
-import { invertLowerBlocked, invertLowerPacked } from '../linalg/triangularInverse';
+import { invertLowerBlocked } from '../linalg/triangularInverse';
 import { packLower } from '../linalg/packedLower';
 import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
 import type { LowerProduct } from '../linalg/triangularProduct';
@@ -59,15 +59,12 @@ export function computeExactHeadInfluence(input: ExactInfluenceInput): Influence
   const p = headParameterCount(input.shape);
   const threads = input.threads ?? defaultThreads(exactInfluenceMacs(p, input.train.n, input.test.n));
   return withSplitProducts(threads, (split) => {
-    // L⁻¹ is rounded to float32 for the whitening products anyway; its O(P³) update runs as float32
-    // matMuls (right-hand sides accumulated in float64) when the head is large enough to pay. Packed by rows: its
-    // upper half is zeros, and at the stage's peak it is held beside the factor (packedLower.ts).
-    const mixed = p >= MIXED_PRECISION.minSize && fastMatMulAvailable();
-    const inverseFactor = mixed
-      ? invertLowerPacked(input.factor, p, input.signal, {}, split)
-      : packLower(invertLowerBlocked(input.factor, p, false, input.signal, {}, split), p);
-    // Wᵀ = L⁻¹·Gᵀ: column r is L⁻¹ g_r. The packed inverse moves to the helper.
-    split.putLower('whitening', inverseFactor, p);
+    // Wᵀ = L⁻¹·Gᵀ (column r is L⁻¹ g_r) by a blocked forward substitution with L (triangularSolve.ts), each thread
+    // forming its pieces from L at once; no L⁻¹. Small heads keep the float64 L⁻¹, packed and rounded to float32: below
+    // the mixed-precision size it costs little, and its whitening is the most accurate.
+    const { factor, signal } = input;
+    if (p >= MIXED_PRECISION.minSize && fastMatMulAvailable()) split.putSolve('whitening', factor, p, signal);
+    else split.putLower('whitening', packLower(invertLowerBlocked(factor, p, false, signal, {}, split), p), p);
     return influenceFromWhitening(input, p, split);
   });
 }

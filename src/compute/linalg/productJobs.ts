@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readAndDispose, useAndDispose } from './matmul';
-import { LowerProduct } from './triangularProduct';
+import { type LowerProduct, PackedLowerProduct } from './triangularProduct';
+import { LowerSolve } from './triangularSolve';
 
 /** A matrix kept by name (MatrixStore), or rows × cols row-major values. */
 export type MatrixOperand = string | { data: Float32Array; rows: number; cols: number };
@@ -31,7 +32,13 @@ export class MatrixStore {
   /** Keeps X ↦ M·X for the p × p lower-triangular M, packed by rows (triangularProduct.ts, packedLower.ts). */
   putLower(name: string, m: Float32Array, p: number): void {
     this.drop([name]);
-    this.lowers.set(name, new LowerProduct(m, p));
+    this.lowers.set(name, new PackedLowerProduct(m, p));
+  }
+
+  /** Keeps X ↦ L⁻¹X for the p × p lower-triangular L, row-major (triangularSolve.ts: formed here from L). */
+  putSolve(name: string, factor: Float64Array, p: number, signal?: AbortSignal): void {
+    this.drop([name]);
+    this.lowers.set(name, new LowerSolve(factor, p, undefined, signal));
   }
 
   tensor(name: string): tf.Tensor2D {

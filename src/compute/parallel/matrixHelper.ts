@@ -141,6 +141,20 @@ export class SplitProducts implements ProductRunner, DeviationRunner {
     this.helper?.post({ type: 'putLower', name: this.prefix + name, data: m, p }, [m.buffer as ArrayBuffer]);
   }
 
+  /**
+   * Keeps X ↦ L⁻¹X on both sides for the p × p lower-triangular `factor` (row-major), each side forming its solve's
+   * pieces from L at the same time (linalg/triangularSolve.ts). The helper reads L in shared memory: a factor outside
+   * it is copied there first. The caller must not change `factor` until the helper's next request is answered.
+   */
+  putSolve(name: string, factor: Float64Array, p: number, signal?: AbortSignal): void {
+    this.names.add(name);
+    if (this.helper) {
+      const shared = factor.buffer instanceof SharedArrayBuffer ? factor : sharedCopy(factor);
+      this.helper.post({ type: 'putSolve', name: this.prefix + name, factor: shared, p });
+    }
+    this.local.putSolve(this.prefix + name, factor, p, signal);
+  }
+
   /** A name as the stores know it, for a job's operand. */
   ref(name: string): string {
     return this.prefix + name;
@@ -291,6 +305,12 @@ function ownBuffers(job: ProductJob): ProductJob {
       ? o
       : { ...o, data: o.data.slice() };
   return { ...job, a: own(job.a), b: own(job.b) };
+}
+
+function sharedCopy(x: Float64Array): Float64Array {
+  const copy = new Float64Array(new SharedArrayBuffer(x.byteLength));
+  copy.set(x);
+  return copy;
 }
 
 /** Runs `body` with a SplitProducts of `threads`, disposed after. */

@@ -28,6 +28,9 @@ function answer(
     case 'putLower':
       store.putLower(request.name, request.data, request.p);
       return { f32: [], f64: [] };
+    case 'putSolve':
+      store.putSolve(request.name, request.factor, request.p);
+      return { f32: [], f64: [] };
     case 'drop':
       store.drop(request.names);
       for (const name of request.names) heads.delete(name);
