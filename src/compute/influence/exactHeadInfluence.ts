@@ -8,17 +8,19 @@
  * w = L⁻¹g, so that every influence is a dot product w_tᵀw_i: the whitening
  * and the train × test products are float32 matMuls on the fast backend,
  * streamed over blocks of training samples so memory stays O(block·P),
- * never O(n·P). The whitening L⁻¹·Gᵀ skips L⁻¹'s zero half (triangularProduct.ts).
+ * never O(n·P). The whitening L⁻¹·Gᵀ is a blocked forward substitution with L (triangularSolve.ts): L⁻¹ is never
+ * formed.
  *
  * On two cores (parallel/matrixHelper.ts) a worker thread and this one take blocks of training samples from a shared
  * counter — gradients, whitening, self-influence, scores and their top-k scan, the same code (influenceBlocks.ts) —
- * and the helper's top-k lists are merged into this thread's at the end; L⁻¹'s updates are split in halves of rows
- * (blockedCholesky.ts). The blocks are fixed by n alone, so the results are the same bytes with one thread or two.
+ * and the helper's top-k lists are merged into this thread's at the end; each thread forms the solve's pieces from L
+ * at the same time. The blocks are fixed by n alone, so the results are the same bytes with one thread or two.
  */
 import { invertLowerBlocked } from '../linalg/triangularInverse';
 import { packLower } from '../linalg/packedLower';
 import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
 import type { LowerProduct } from '../linalg/triangularProduct';
+import { SOLVE_BLOCK } from '../linalg/triangularSolve';
 import { type HeadData, type HeadShape, headParameterCount } from '../head/softmaxHead';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { type InfluenceBlocks, influenceOfBlocks } from './influenceBlocks';
@@ -50,9 +52,12 @@ export interface InfluenceScores {
   topK: TopKTracker;
 }
 
-/** Multiply-adds of exact influence: L⁻¹ (P³/3), the whitening (~0.56·n·P²), the scores (n_train·n_test·P). */
+/**
+ * Multiply-adds of exact influence: the solve's pieces (nb·P²/2), the whitening (~0.5·n·P²), the scores
+ * (n_train·n_test·P).
+ */
 export function exactInfluenceMacs(p: number, nTrain: number, nTest: number): number {
-  return p ** 3 / 3 + 0.56 * (nTrain + nTest) * p * p + nTrain * nTest * p;
+  return (SOLVE_BLOCK * p * p) / 2 + 0.5 * (nTrain + nTest) * p * p + nTrain * nTest * p;
 }
 
 export function computeExactHeadInfluence(input: ExactInfluenceInput): InfluenceScores {
