@@ -7,7 +7,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readAndDispose, useAndDispose } from './matmul';
 import { type LowerProduct, PackedLowerProduct } from './triangularProduct';
-import { LowerSolve } from './triangularSolve';
 
 /** A matrix kept by name (MatrixStore), or rows × cols row-major values. */
 export type MatrixOperand = string | { data: Float32Array; rows: number; cols: number };
@@ -35,10 +34,10 @@ export class MatrixStore {
     this.lowers.set(name, new PackedLowerProduct(m, p));
   }
 
-  /** Keeps X ↦ L⁻¹X for the p × p lower-triangular L, row-major (triangularSolve.ts: formed here from L). */
-  putSolve(name: string, factor: Float64Array, p: number, signal?: AbortSignal): void {
+  /** Keeps a lower-triangular operator made by the caller (triangularSolve.ts LowerSolve), disposed with the store. */
+  putOperator(name: string, operator: LowerProduct): void {
     this.drop([name]);
-    this.lowers.set(name, new LowerSolve(factor, p, undefined, signal));
+    this.lowers.set(name, operator);
   }
 
   tensor(name: string): tf.Tensor2D {

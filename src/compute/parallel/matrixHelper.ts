@@ -19,6 +19,7 @@ import {
   type ProductJob,
   type ProductRunner,
 } from '../linalg/productJobs';
+import { LowerSolve } from '../linalg/triangularSolve';
 import { checkMatrixReply, type MatricesTask, type MatrixRequest } from './messages';
 import { errorFromReply, SyncWorker } from './syncWorker';
 
@@ -152,7 +153,7 @@ export class SplitProducts implements ProductRunner, DeviationRunner {
       const shared = factor.buffer instanceof SharedArrayBuffer ? factor : sharedCopy(factor);
       this.helper.post({ type: 'putSolve', name: this.prefix + name, factor: shared, p });
     }
-    this.local.putSolve(this.prefix + name, factor, p, signal);
+    this.local.putOperator(this.prefix + name, new LowerSolve(factor, p, undefined, signal));
   }
 
   /** A name as the stores know it, for a job's operand. */

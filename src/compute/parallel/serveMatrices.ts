@@ -9,6 +9,7 @@ import { whitenedTestPart } from '../influence/whitenedTest';
 import { searchExactPart, searchSelfPart } from '../issues/splitSearch';
 import { packedFactorDeviation } from '../linalg/factorChecks';
 import { MatrixStore } from '../linalg/productJobs';
+import { LowerSolve } from '../linalg/triangularSolve';
 import { initBackend } from '../tf/backend';
 import { checkMatrixRequest, type MatricesTask, type MatrixRequest } from './messages';
 import { failure, replyOn } from './replyPort';
@@ -29,7 +30,7 @@ function answer(
       store.putLower(request.name, request.data, request.p);
       return { f32: [], f64: [] };
     case 'putSolve':
-      store.putSolve(request.name, request.factor, request.p);
+      store.putOperator(request.name, new LowerSolve(request.factor, request.p));
       return { f32: [], f64: [] };
     case 'drop':
       store.drop(request.names);
