@@ -24,6 +24,8 @@ import { packedFactorDeviation } from '../../src/compute/linalg/factorChecks';
 import { fastDampedCholesky } from '../../src/compute/linalg/fastFactor';
 import { matMul } from '../../src/compute/linalg/matmul';
 import { invertLowerBlocked, invertLowerPacked } from '../../src/compute/linalg/triangularInverse';
+import { PackedLowerProduct } from '../../src/compute/linalg/triangularProduct';
+import { LowerSolve, SOLVE_BLOCK } from '../../src/compute/linalg/triangularSolve';
 import { defaultThreads, withSplitProducts } from '../../src/compute/parallel/matrixHelper';
 import { createRng, normal } from '../../src/compute/random';
 import { initBackend } from '../../src/compute/tf/backend';
@@ -531,7 +533,67 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
       options.runs,
       1,
     );
+    whiteningKernels(kernel, factor, p, options.runs);
   }
+}
+
+/** Right-hand sides of the whitening rows: four of exact influence's 512-row training blocks. */
+const WHITENING_COLUMNS = 2048;
+
+/**
+ * The whitening W = L⁻¹X of exact influence by the blocked triangular solve with L (what it runs: forming the solve's
+ * pieces from L once, then the solve) beside the product with a formed L⁻¹ it replaced, all counted as the triangular
+ * solve's standard n·P² flops so that the rows compare.
+ */
+function whiteningKernels(kernel: KernelFn, factor: Float64Array, p: number, runs: number): void {
+  const cols = WHITENING_COLUMNS;
+  const x = randomArray(p * cols, createRng(30 + p));
+  const out = new Float32Array(p * cols);
+  let solve: LowerSolve | undefined;
+  kernel(
+    {
+      name: `triangular solve's pieces from L (once per factor), P=${p}`,
+      shape: `P=${p}, nb=${SOLVE_BLOCK}`,
+      flops: SOLVE_BLOCK * p * p,
+      flopsFormula: 'nb·P² (−D_b·L[b, 0:s] for every block row b)',
+      note:
+        'linalg/triangularSolve.ts LowerSolve: D_b = L_bb⁻¹ in float64, the rest float32 matMuls; ' +
+        'both threads form their own',
+    },
+    () => {
+      solve?.dispose();
+      solve = new LowerSolve(factor, p);
+    },
+    runs,
+    0,
+  );
+  kernel(
+    {
+      name: `triangular solve (whitening), P=${p}, n rhs=${cols}`,
+      shape: `P=${p}, n=${cols}`,
+      flops: cols * p * p,
+      flopsFormula: 'n·P²',
+      note: 'W = L⁻¹X by blocked forward substitution, one float32 matMul per block of rows: what exact influence runs',
+    },
+    () => void solve!.multiply(x, cols, out),
+    runs,
+    1,
+  );
+  solve?.dispose();
+  const product = new PackedLowerProduct(invertLowerPacked(factor, p), p);
+  kernel(
+    {
+      name: `whitening by the L⁻¹ product (before), P=${p}, n rhs=${cols}`,
+      shape: `P=${p}, n=${cols}`,
+      flops: cols * p * p,
+      flopsFormula: "n·P² (the solve's count; the product does 0.56·2·n·P²)",
+      note: 'triangularProduct.ts PackedLowerProduct, after forming L⁻¹ (invertLowerPacked, the rows above)',
+    },
+    () => void product.multiply(x, cols, out),
+    runs,
+    1,
+  );
+  product.dispose();
 }
 
 /** The influence stage of a real run, as achieved GFLOP/s with the brief's flop count. */

@@ -8,8 +8,8 @@
  * training and m test samples, and the rate each runs at:
  *   Hessian formation   (Newton steps) · n·P²·(1 + 1/C), C(C+1)/2 Gram products Φ̃ᵀdiag(a)Φ̃    hessianGflops
  *   factorisation       (Newton steps) · P³/3                                          factorGflops
- *   L⁻¹                 P³/3                                                           inverseGflops
- *   whitening           2·(n + m)·P² · WHITENING_SHARE (L⁻¹'s zero half skipped)       streamGflops
+ *   the solve's pieces  nb·P² (each thread its own, at once: linalg/triangularSolve.ts)    piecesGflops
+ *   whitening           2·(n + m)·P² · WHITENING_SHARE (blocked triangular solve)       streamGflops
  *   scores              2·n·m·P                                                        streamGflops
  * (the scores are reported, not budgeted: any method explaining all m test samples pays them)
  * The rates are fixed reference figures (deterministic: the fit's settings,
@@ -20,22 +20,29 @@
  * difference of the two sizes gives the n-proportional rates (Hessian
  * formation ≈ 56, whitening and scores ≈ 29 GFLOP/s, both on two threads), the
  * 1k stages then the factor (with its check and the Newton steps: ≈ 10) and
- * L⁻¹ (≈ 15). Until then every term ran at a one-core 12 GFLOP/s and the
+ * L⁻¹ (≈ 15), which the triangular solve's pieces replaced: nb·P² flops at
+ * 10.6 GFLOP/s of CPU time at P = 7850 (17 at P = 4000), against L⁻¹'s P³/3 at
+ * 14 (kernels bench rows; 1.5 s instead of 11.6 s at P = 7850). The solve's
+ * whitening does fewer flops than the L⁻¹ product ((1 + nb/P)/2 of the dense
+ * product against 0.56) at a lower rate: the same CPU time at P = 2000 and
+ * 4000, 11% more at 7850, so its term is the product's. Until then every term ran at a one-core 12 GFLOP/s and the
  * whitening was counted dense: 175 s predicted for 10k samples where the whole
  * run took 78 s. The float64 fallback (κ too large for mixed precision) runs
  * the factorisation in JS at float64Gflops: reported beside, not budgeted (most
  * heads factor mixed).
  *
  * Memory: the P² arrays at the run's peak, which is in the influence stage: the
- * factor (float64, 8 bytes per entry), L⁻¹ while it is built (packed rows:
- * 4 bytes of float64, then 2 of float32) and the whitening's float32 pieces in
- * both threads' backends (≈ 2.25 bytes each), and the products' transients.
+ * factor (float64, 8 bytes per entry) and the solve's float32 pieces in both
+ * threads' backends (≈ 2·(1 + nb/P) bytes each), and the products' transients.
+ * (Until the solve, L⁻¹ was built beside the factor: 4 bytes of float64 and
+ * 2 of float32 per entry more.)
  * (The Hessian stage holds the Hessian factored in place, 8 bytes, plus its
  * products.) Measured: exact MNIST logreg 10k (P = 7850) peaked at 1,745 MB,
  * i.e. 16 bytes per entry beside the run's other terms (memoryEstimate.ts);
  * 18 keeps a margin. It was 36 before L⁻¹ was packed and the Hessian factored
  * in place (peak 2,134 MB).
  */
+import { SOLVE_BLOCK } from '../linalg/triangularSolve';
 
 /** Budget and reference rates, in one object so they can move to an option table unchanged. */
 export const EXACT_COST = {
@@ -47,8 +54,8 @@ export const EXACT_COST = {
   hessianGflops: 50,
   /** Mixed-precision factorisation, with its check and the polish's Newton steps. */
   factorGflops: 10,
-  /** Mixed-precision L⁻¹. */
-  inverseGflops: 15,
+  /** The triangular solve's pieces (−D_b·L[b, 0:s] products), each thread forming its own at once. */
+  piecesGflops: 10,
   /** Whitening and train × test scores: float32 products on both threads. */
   streamGflops: 29,
   /** Float64 blocked JS kernels (blockedCholesky.ts). */
@@ -58,7 +65,10 @@ export const EXACT_COST = {
   bytesPerEntry: 18,
 };
 
-/** Share of the dense whitening products the triangular ones cost (triangularProduct.ts: 56% with 8 blocks). */
+/**
+ * Share of the dense whitening products' time the triangular solve takes: measured equal to the L⁻¹ product's, 56% of
+ * the dense flops with 8 blocks (see above).
+ */
 const WHITENING_SHARE = 0.56;
 
 export interface ExactCostInput {
@@ -70,8 +80,8 @@ export interface ExactCostInput {
 
 export interface ExactCostPrediction {
   /**
-   * Predicted seconds of what only exact influence does (Hessian, factor, L⁻¹, whitening), mixed precision / float64
-   * fallback.
+   * Predicted seconds of what only exact influence does (Hessian, factor, the solve's pieces, whitening), mixed /
+   * float64 fallback.
    */
   seconds: number;
   float64Seconds: number;
@@ -89,13 +99,13 @@ export function predictExactCost(s: ExactCostInput): ExactCostPrediction {
   const steps = EXACT_COST.hessians;
   const hessian = steps * s.nTrain * p * p * (1 + 1 / c);
   const factor = (steps * p * p * p) / 3;
-  const inverse = (p * p * p) / 3;
+  const pieces = SOLVE_BLOCK * p * p;
   const whiten = 2 * (s.nTrain + s.nTest) * p * p * WHITENING_SHARE;
   const scores = 2 * s.nTrain * s.nTest * p;
   const seconds = (flops: number, gflops: number) => flops / (gflops * 1e9);
   const besideFactor =
     seconds(hessian, EXACT_COST.hessianGflops) +
-    seconds(inverse, EXACT_COST.inverseGflops) +
+    seconds(pieces, EXACT_COST.piecesGflops) +
     seconds(whiten, EXACT_COST.streamGflops);
   return {
     seconds: besideFactor + seconds(factor, EXACT_COST.factorGflops),

@@ -8,17 +8,19 @@
  * w = L⁻¹g, so that every influence is a dot product w_tᵀw_i: the whitening
  * and the train × test products are float32 matMuls on the fast backend,
  * streamed over blocks of training samples so memory stays O(block·P),
- * never O(n·P). The whitening L⁻¹·Gᵀ skips L⁻¹'s zero half (triangularProduct.ts).
+ * never O(n·P). The whitening L⁻¹·Gᵀ is a blocked forward substitution with L (triangularSolve.ts): L⁻¹ is never
+ * formed.
  *
  * On two cores (parallel/matrixHelper.ts) a worker thread and this one take blocks of training samples from a shared
  * counter — gradients, whitening, self-influence, scores and their top-k scan, the same code (influenceBlocks.ts) —
- * and the helper's top-k lists are merged into this thread's at the end; L⁻¹'s updates are split in halves of rows
- * (blockedCholesky.ts). The blocks are fixed by n alone, so the results are the same bytes with one thread or two.
+ * and the helper's top-k lists are merged into this thread's at the end; each thread forms the solve's pieces from L
+ * at the same time. The blocks are fixed by n alone, so the results are the same bytes with one thread or two.
  */
-import { invertLowerBlocked, invertLowerPacked } from '../linalg/triangularInverse';
+import { invertLowerBlocked } from '../linalg/triangularInverse';
 import { packLower } from '../linalg/packedLower';
 import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
 import type { LowerProduct } from '../linalg/triangularProduct';
+import { SOLVE_BLOCK } from '../linalg/triangularSolve';
 import { type HeadData, type HeadShape, headParameterCount } from '../head/softmaxHead';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { type InfluenceBlocks, influenceOfBlocks } from './influenceBlocks';
@@ -50,24 +52,24 @@ export interface InfluenceScores {
   topK: TopKTracker;
 }
 
-/** Multiply-adds of exact influence: L⁻¹ (P³/3), the whitening (~0.56·n·P²), the scores (n_train·n_test·P). */
+/**
+ * Multiply-adds of exact influence: the solve's pieces (nb·P²/2), the whitening (~0.5·n·P²), the scores
+ * (n_train·n_test·P).
+ */
 export function exactInfluenceMacs(p: number, nTrain: number, nTest: number): number {
-  return p ** 3 / 3 + 0.56 * (nTrain + nTest) * p * p + nTrain * nTest * p;
+  return (SOLVE_BLOCK * p * p) / 2 + 0.5 * (nTrain + nTest) * p * p + nTrain * nTest * p;
 }
 
 export function computeExactHeadInfluence(input: ExactInfluenceInput): InfluenceScores {
   const p = headParameterCount(input.shape);
   const threads = input.threads ?? defaultThreads(exactInfluenceMacs(p, input.train.n, input.test.n));
   return withSplitProducts(threads, (split) => {
-    // L⁻¹ is rounded to float32 for the whitening products anyway; its O(P³) update runs as float32
-    // matMuls (right-hand sides accumulated in float64) when the head is large enough to pay. Packed by rows: its
-    // upper half is zeros, and at the stage's peak it is held beside the factor (packedLower.ts).
-    const mixed = p >= MIXED_PRECISION.minSize && fastMatMulAvailable();
-    const inverseFactor = mixed
-      ? invertLowerPacked(input.factor, p, input.signal, {}, split)
-      : packLower(invertLowerBlocked(input.factor, p, false, input.signal, {}, split), p);
-    // Wᵀ = L⁻¹·Gᵀ: column r is L⁻¹ g_r. The packed inverse moves to the helper.
-    split.putLower('whitening', inverseFactor, p);
+    // Wᵀ = L⁻¹·Gᵀ (column r is L⁻¹ g_r) by a blocked forward substitution with L (triangularSolve.ts), each thread
+    // forming its pieces from L at once; no L⁻¹. Small heads keep the float64 L⁻¹, packed and rounded to float32: below
+    // the mixed-precision size it costs little, and its whitening is the most accurate.
+    const { factor, signal } = input;
+    if (p >= MIXED_PRECISION.minSize && fastMatMulAvailable()) split.putSolve('whitening', factor, p, signal);
+    else split.putLower('whitening', packLower(invertLowerBlocked(factor, p, false, signal, {}, split), p), p);
     return influenceFromWhitening(input, p, split);
   });
 }

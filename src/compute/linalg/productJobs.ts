@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readAndDispose, useAndDispose } from './matmul';
-import { LowerProduct } from './triangularProduct';
+import { type LowerProduct, PackedLowerProduct } from './triangularProduct';
 
 /** A matrix kept by name (MatrixStore), or rows × cols row-major values. */
 export type MatrixOperand = string | { data: Float32Array; rows: number; cols: number };
@@ -31,7 +31,13 @@ export class MatrixStore {
   /** Keeps X ↦ M·X for the p × p lower-triangular M, packed by rows (triangularProduct.ts, packedLower.ts). */
   putLower(name: string, m: Float32Array, p: number): void {
     this.drop([name]);
-    this.lowers.set(name, new LowerProduct(m, p));
+    this.lowers.set(name, new PackedLowerProduct(m, p));
+  }
+
+  /** Keeps a lower-triangular operator made by the caller (triangularSolve.ts LowerSolve), disposed with the store. */
+  putOperator(name: string, operator: LowerProduct): void {
+    this.drop([name]);
+    this.lowers.set(name, operator);
   }
 
   tensor(name: string): tf.Tensor2D {

@@ -21,7 +21,18 @@ export function triangularBlockCount(p: number): number {
   return Math.min(MAX_BLOCKS, Math.max(1, Math.round(p / TARGET_BLOCK_WIDTH)));
 }
 
-export class LowerProduct {
+/**
+ * X ↦ M·X for a P × P lower-triangular M, on this thread's backend: the whitening of exact influence (M = L⁻¹),
+ * by a product with a packed M (PackedLowerProduct) or by a blocked solve with L (triangularSolve.ts LowerSolve).
+ */
+export interface LowerProduct {
+  readonly p: number;
+  /** M·X for X P × cols row-major; the result is P × cols row-major, written into `out` when given. */
+  multiply(x: Float32Array, cols: number, out?: Float32Array): Float32Array;
+  dispose(): void;
+}
+
+export class PackedLowerProduct implements LowerProduct {
   private readonly pieces: { start: number; end: number; m: tf.Tensor2D }[] = [];
 
   /** `m`: the P × P lower-triangular M packed by rows (packedLower.ts). */

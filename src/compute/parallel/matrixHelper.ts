@@ -19,6 +19,7 @@ import {
   type ProductJob,
   type ProductRunner,
 } from '../linalg/productJobs';
+import { LowerSolve } from '../linalg/triangularSolve';
 import { checkMatrixReply, type MatricesTask, type MatrixRequest } from './messages';
 import { errorFromReply, SyncWorker } from './syncWorker';
 
@@ -139,6 +140,20 @@ export class SplitProducts implements ProductRunner, DeviationRunner {
     this.local.putLower(this.prefix + name, m, p);
     this.names.add(name);
     this.helper?.post({ type: 'putLower', name: this.prefix + name, data: m, p }, [m.buffer as ArrayBuffer]);
+  }
+
+  /**
+   * Keeps X ↦ L⁻¹X on both sides for the p × p lower-triangular `factor` (row-major), each side forming its solve's
+   * pieces from L at the same time (linalg/triangularSolve.ts). The helper reads L in shared memory: a factor outside
+   * it is copied there first. The caller must not change `factor` until the helper's next request is answered.
+   */
+  putSolve(name: string, factor: Float64Array, p: number, signal?: AbortSignal): void {
+    this.names.add(name);
+    if (this.helper) {
+      const shared = factor.buffer instanceof SharedArrayBuffer ? factor : sharedCopy(factor);
+      this.helper.post({ type: 'putSolve', name: this.prefix + name, factor: shared, p });
+    }
+    this.local.putOperator(this.prefix + name, new LowerSolve(factor, p, undefined, signal));
   }
 
   /** A name as the stores know it, for a job's operand. */
@@ -291,6 +306,12 @@ function ownBuffers(job: ProductJob): ProductJob {
       ? o
       : { ...o, data: o.data.slice() };
   return { ...job, a: own(job.a), b: own(job.b) };
+}
+
+function sharedCopy(x: Float64Array): Float64Array {
+  const copy = new Float64Array(new SharedArrayBuffer(x.byteLength));
+  copy.set(x);
+  return copy;
 }
 
 /** Runs `body` with a SplitProducts of `threads`, disposed after. */

@@ -162,6 +162,11 @@ export const checkMatrixRequest = union({
   put: object({ id: nonNegInt, name: str, data: float32, rows: nonNegInt, cols: nonNegInt }),
   /** Keep X ↦ M·X for a p × p lower-triangular M, packed by rows (triangularProduct.ts), under `name`. */
   putLower: object({ id: nonNegInt, name: str, data: float32, p: nonNegInt }),
+  /**
+   * Keep X ↦ L⁻¹X for the p × p lower-triangular `factor` (row-major, in shared memory: read in place), by the blocked
+   * solve (linalg/triangularSolve.ts), under `name`.
+   */
+  putSolve: object({ id: nonNegInt, name: str, factor: sharedFloat64, p: nonNegInt }),
   drop: object({ id: nonNegInt, names: arrayOf(str) }),
   /** A·diag(scale)·B for each job, in order. */
   products: object({

@@ -9,6 +9,7 @@ import { whitenedTestPart } from '../influence/whitenedTest';
 import { searchExactPart, searchSelfPart } from '../issues/splitSearch';
 import { packedFactorDeviation } from '../linalg/factorChecks';
 import { MatrixStore } from '../linalg/productJobs';
+import { LowerSolve } from '../linalg/triangularSolve';
 import { initBackend } from '../tf/backend';
 import { checkMatrixRequest, type MatricesTask, type MatrixRequest } from './messages';
 import { failure, replyOn } from './replyPort';
@@ -27,6 +28,9 @@ function answer(
       return { f32: [], f64: [] };
     case 'putLower':
       store.putLower(request.name, request.data, request.p);
+      return { f32: [], f64: [] };
+    case 'putSolve':
+      store.putOperator(request.name, new LowerSolve(request.factor, request.p));
       return { f32: [], f64: [] };
     case 'drop':
       store.drop(request.names);

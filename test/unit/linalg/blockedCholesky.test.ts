@@ -28,45 +28,7 @@ import { fastDampedCholesky, dampedSolve, MIXED_PRECISION } from '../../../src/c
 import { initBackend } from '../../../src/compute/tf/backend';
 import { CancelledError } from '../../../src/compute/errors';
 import { createRng, normal } from '../../../src/compute/random';
-import { gaussSolve } from '../../helpers/synthetic';
-
-/** A = Bᵀ·diag(d)·B + λI in float64, B random n×n, d spread over 1..1e-3, λ set so κ(A) ≈ kappa. */
-function dampedHessian(n: number, kappa: number, seed: number): Float64Array {
-  const rng = createRng(seed);
-  const b = Float64Array.from({ length: n * n }, () => normal(rng));
-  const a = new Float64Array(n * n);
-  const row = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const d = Math.pow(1e-3, k / n);
-    for (let i = 0; i < n; i++) row[i] = b[k * n + i];
-    for (let i = 0; i < n; i++) {
-      const ri = d * row[i];
-      if (ri === 0) continue;
-      for (let j = 0; j <= i; j++) a[i * n + j] += ri * row[j];
-    }
-  }
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[j * n + i] = a[i * n + j];
-  // λ from the largest eigenvalue (power iteration): κ = (λmax + λ)/λ ≈ λmax/λ.
-  let v = new Float64Array(n).fill(1 / Math.sqrt(n));
-  let top = 0;
-  for (let s = 0; s < 60; s++) {
-    const y = multiply(a, n, v);
-    top = Math.hypot(...y);
-    v = y.map((x) => x / top);
-  }
-  for (let i = 0; i < n; i++) a[i * n + i] += top / kappa;
-  return a;
-}
-
-function multiply(a: Float64Array, n: number, x: Float64Array): Float64Array {
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += a[i * n + k] * x[k];
-    y[i] = s;
-  }
-  return y;
-}
+import { dampedHessian, gaussSolve, multiply } from '../../helpers/synthetic';
 
 function backwardError(a: Float64Array, l: Float64Array, n: number): number {
   let diff = 0;

@@ -1,7 +1,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { packLower } from '../../../src/compute/linalg/packedLower';
-import { LowerProduct, triangularBlockCount } from '../../../src/compute/linalg/triangularProduct';
+import { PackedLowerProduct, triangularBlockCount } from '../../../src/compute/linalg/triangularProduct';
 import { createRng, normal } from '../../../src/compute/random';
 import { initBackend } from '../../../src/compute/tf/backend';
 
@@ -42,7 +42,7 @@ for (const [p, cols, blocks] of [
     // Entries above the diagonal are garbage: the product must take them as zero.
     const m = Float64Array.from({ length: p * p }, () => normal(rng));
     const x = Float32Array.from({ length: p * cols }, () => normal(rng));
-    const product = new LowerProduct(packLower(m, p), p, blocks);
+    const product = new PackedLowerProduct(packLower(m, p), p, blocks);
     const w = product.multiply(x, cols);
     product.dispose();
     const { exact, magnitude } = reference(x, cols, m, p);

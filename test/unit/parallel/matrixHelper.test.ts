@@ -14,7 +14,7 @@ import { fitHead } from '../../../src/compute/head/fitHead';
 import { NEARBY_HESSIAN_TOLERANCE, polishHeadNewton } from '../../../src/compute/head/polishHead';
 import { headHessian, headProbabilities } from '../../../src/compute/head/softmaxHead';
 import { computeExactHeadInfluence } from '../../../src/compute/influence/exactHeadInfluence';
-import { choleskyMixed } from '../../../src/compute/linalg/blockedCholesky';
+import { choleskyBlocked64, choleskyMixed, zeroUpper } from '../../../src/compute/linalg/blockedCholesky';
 import { invertLowerBlocked } from '../../../src/compute/linalg/triangularInverse';
 import { packedFactorDeviation } from '../../../src/compute/linalg/factorChecks';
 import { MIXED_PRECISION } from '../../../src/compute/linalg/fastFactor';
@@ -87,6 +87,38 @@ test('exact influence is the same bytes on one thread and on two (both take bloc
   sameBytes(one.topK.topIndex, two.topK.topIndex, 'proponents');
   sameBytes(one.topK.bottomValue, two.topK.bottomValue, 'opponent values');
   sameBytes(one.topK.bottomIndex, two.topK.bottomIndex, 'opponents');
+  assert.ok(one.selfInfluence.every((s) => s > 0));
+});
+
+test('exact influence whitened by the blocked solve is the same bytes on one thread and on two', () => {
+  // P = 770 ≥ MIXED_PRECISION.minSize: each thread forms the solve's pieces from L (4 blocks), the helper from L in
+  // shared memory, the factor here being an ordinary array (copied there).
+  const wide = { featureDim: 76, numClasses: 10 };
+  const p = 770;
+  assert.ok(p >= MIXED_PRECISION.minSize);
+  const rows = blobs(300, wide.featureDim, wide.numClasses, 7, 0.1);
+  const tests = blobs(23, wide.featureDim, wide.numClasses, 8);
+  const head = new Float64Array(p).map((_, i) => 0.01 * Math.sin(i));
+  const probs = headProbabilities(rows, wide, head);
+  const factor = headHessian(rows, wide, probs, rows.n * 1e-2);
+  assert.ok(choleskyBlocked64(factor, p));
+  zeroUpper(factor, p);
+  const run = (threads: 1 | 2) =>
+    computeExactHeadInfluence({
+      train: rows,
+      test: tests,
+      shape: wide,
+      trainProbs: probs,
+      testProbs: headProbabilities(tests, wide, head),
+      factor,
+      topK: 5,
+      blockSize: 50,
+      threads,
+    });
+  const [one, two] = [run(1), run(2)];
+  sameBytes(one.selfInfluence, two.selfInfluence, 'self-influence');
+  sameBytes(one.topK.topValue, two.topK.topValue, 'proponent values');
+  sameBytes(one.topK.bottomValue, two.topK.bottomValue, 'opponent values');
   assert.ok(one.selfInfluence.every((s) => s > 0));
 });
 
