@@ -19,7 +19,8 @@ import { invertLowerBlocked, invertLowerPacked } from '../linalg/triangularInver
 import { packLower } from '../linalg/packedLower';
 import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
 import type { LowerProduct } from '../linalg/triangularProduct';
-import { type HeadData, type HeadShape, headParameterCount } from '../head/softmaxHead';
+import type { HeadData, HeadShape } from '../head/softmaxHead';
+import type { HeadFactor } from '../head/headFactor';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { type InfluenceBlocks, influenceOfBlocks } from './influenceBlocks';
 import { TopKTracker } from './topK';
@@ -32,8 +33,11 @@ export interface ExactInfluenceInput {
   /** Softmax probabilities at θ̂ for train and test (n × C). */
   trainProbs: Float64Array;
   testProbs: Float64Array;
-  /** Cholesky factor of the damped Hessian at θ̂ (from polishHeadNewton). */
-  factor: Float64Array;
+  /**
+   * The damped Hessian at θ̂ factored (from polishHeadNewton): in class-contrast coordinates, where the gradients live
+   * (classContrasts.ts), so every P below is P′ = D·(C − 1) and the gradients are contrastGradientsTransposed.
+   */
+  factor: HeadFactor;
   topK: number;
   /** Most training samples per streamed block. */
   blockSize?: number;
@@ -56,7 +60,7 @@ export function exactInfluenceMacs(p: number, nTrain: number, nTest: number): nu
 }
 
 export function computeExactHeadInfluence(input: ExactInfluenceInput): InfluenceScores {
-  const p = headParameterCount(input.shape);
+  const p = input.factor.size;
   const threads = input.threads ?? defaultThreads(exactInfluenceMacs(p, input.train.n, input.test.n));
   return withSplitProducts(threads, (split) => {
     // L⁻¹ is rounded to float32 for the whitening products anyway; its O(P³) update runs as float32
@@ -64,8 +68,8 @@ export function computeExactHeadInfluence(input: ExactInfluenceInput): Influence
     // upper half is zeros, and at the stage's peak it is held beside the factor (packedLower.ts).
     const mixed = p >= MIXED_PRECISION.minSize && fastMatMulAvailable();
     const inverseFactor = mixed
-      ? invertLowerPacked(input.factor, p, input.signal, {}, split)
-      : packLower(invertLowerBlocked(input.factor, p, false, input.signal, {}, split), p);
+      ? invertLowerPacked(input.factor.lower, p, input.signal, {}, split)
+      : packLower(invertLowerBlocked(input.factor.lower, p, false, input.signal, {}, split), p);
     // Wᵀ = L⁻¹·Gᵀ: column r is L⁻¹ g_r. The packed inverse moves to the helper.
     split.putLower('whitening', inverseFactor, p);
     return influenceFromWhitening(input, p, split);
