@@ -15,7 +15,20 @@
  *   A′_ab    = p_aδ_ab − β(p_a + p_b) + γ − q_aq_b,  γ = β²·Σ_{k<C−1} p_k + s²·p_{C−1},  q = Q′ᵀp.
  * A reduced parameter vector is laid out like the head's (softmaxHead.ts), j·(C − 1) + a.
  */
-import type { HeadData, HeadShape } from './softmaxHead';
+import { writeGradientsTransposed } from './gradientLayout';
+
+/** A HeadShape (softmaxHead.ts imports this file through hessianClassRows.ts: spelled out, so they do not loop). */
+interface HeadShape {
+  featureDim: number;
+  numClasses: number;
+}
+
+/** A HeadData (softmaxHead.ts). */
+interface HeadData {
+  phi: Float32Array;
+  y: Int32Array;
+  n: number;
+}
 
 /** s = 1/√C and β = s²/(1 − s) of the reflector (see the top). */
 function reflector(c: number): { s: number; beta: number } {
@@ -146,11 +159,5 @@ export function contrastGradientsTransposed(
     full[data.y[i]] -= 1;
     toContrasts(full, 0, c, residual, r * m);
   }
-  for (let j = 0; j <= f; j++) {
-    const base = j * m * rows;
-    for (let r = 0; r < rows; r++) {
-      const v = j === f ? 1 : data.phi[(start + r) * f + j];
-      for (let a = 0; a < m; a++) out[base + a * rows + r] = v * residual[r * m + a];
-    }
-  }
+  writeGradientsTransposed(data, f, start, rows, residual, m, out);
 }

@@ -10,6 +10,7 @@
  */
 import type { Objective } from '../linalg/lbfgs';
 import { addFeatureResidualProduct, headLogits } from './headProducts';
+import { writeGradientsTransposed } from './gradientLayout';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { MIXED_PRECISION } from '../linalg/fastFactor';
 import { type ClassRowsTask, classRowClaims, formClassRows, NO_MORE_ITEMS } from './hessianClassRows';
@@ -139,14 +140,9 @@ export function perSampleGradientsTransposed(
     for (let k = 0; k < c; k++) residual[r * c + k] = probs[i * c + k];
     residual[r * c + data.y[i]] -= 1;
   }
-  for (let j = 0; j <= f; j++) {
-    const base = j * c * rows;
-    for (let r = 0; r < rows; r++) {
-      const v = j === f ? 1 : data.phi[(start + r) * f + j];
-      for (let k = 0; k < c; k++) out[base + k * rows + r] = v * residual[r * c + k];
-    }
-  }
+  writeGradientsTransposed(data, f, start, rows, residual, c, out);
 }
+
 
 /** Multiply-adds of forming the head's Hessian: n·D² for each of the C(C+1)/2 class pairs. */
 export function headHessianMacs(n: number, shape: HeadShape): number {
