@@ -143,7 +143,6 @@ export function perSampleGradientsTransposed(
   writeGradientsTransposed(data, f, start, rows, residual, c, out);
 }
 
-
 /** Multiply-adds of forming the head's Hessian: n·D² for each of the C(C+1)/2 class pairs. */
 export function headHessianMacs(n: number, shape: HeadShape): number {
   const d = shape.featureDim + 1;
