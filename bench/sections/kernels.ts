@@ -11,12 +11,14 @@ import { createFastHeadHvp } from '../../src/compute/head/fastHeadObjective';
 import {
   type HeadData,
   type HeadShape,
+  headContrastHessian,
   headHessian,
   headHessianMacs,
   headParameterCount,
   perSampleGradients,
 } from '../../src/compute/head/softmaxHead';
 import { computeExactHeadInfluence } from '../../src/compute/influence/exactHeadInfluence';
+import { contrastParameterCount } from '../../src/compute/head/classContrasts';
 import { TopKTracker } from '../../src/compute/influence/topK';
 import { choleskyBlocked64, choleskyMixed } from '../../src/compute/linalg/blockedCholesky';
 import { choleskyInPlace, invertLowerTriangular } from '../../src/compute/linalg/cholesky';
@@ -310,16 +312,21 @@ export async function runKernels(options: { quick: boolean; runs: number }): Pro
     `${((SHAPE.nTest * block) / scan.seconds.median / 1e6).toFixed(0)} M ` +
     `offers/s (includes one pass shifting the scores); same output as offer()`;
 
-  const influenceFlops = 2 * (SHAPE.nTrain + SHAPE.nTest) * p * p + 2 * SHAPE.nTest * SHAPE.nTrain * p;
+  // Exact influence factors the Hessian in class-contrast coordinates (head/classContrasts.ts), P′ = D·(C − 1).
+  const pc = contrastParameterCount(shape);
+  const contrastFactor = Float64Array.from(headContrastHessian(train, shape, trainProbs, l2));
+  if (!choleskyInPlace(contrastFactor, pc)) throw new Error('synthetic Hessian is not positive definite');
+  const headFactor = { lower: contrastFactor, size: pc, shape, classSumCurvature: l2 };
+  const influenceFlops = 2 * (SHAPE.nTrain + SHAPE.nTest) * pc * pc + 2 * SHAPE.nTest * SHAPE.nTrain * pc;
   kernel(
     {
       name: 'computeExactHeadInfluence (whole, synthetic)',
-      shape: `nTrain=${SHAPE.nTrain}, nTest=${SHAPE.nTest}, P=${p}, top-10`,
+      shape: `nTrain=${SHAPE.nTrain}, nTest=${SHAPE.nTest}, P=${p} (P′=${pc}), top-10`,
       flops: influenceFlops,
-      flopsFormula: '2·(nTrain+nTest)·P² + 2·nTest·nTrain·P',
-      note: 'also inverts L (P³/3 Float64), builds per-sample gradients and streams top-k; none counted as flops',
+      flopsFormula: '2·(nTrain+nTest)·P′² + 2·nTest·nTrain·P′',
+      note: 'also inverts L′ (P′³/3 Float64), builds per-sample gradients and streams top-k; none counted as flops',
     },
-    () => computeExactHeadInfluence({ train, test, shape, trainProbs, testProbs, factor, topK: 10 }),
+    () => computeExactHeadInfluence({ train, test, shape, trainProbs, testProbs, factor: headFactor, topK: 10 }),
     options.quick ? 1 : bigRuns,
     0,
   );

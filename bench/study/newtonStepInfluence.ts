@@ -48,6 +48,7 @@ import { choleskyInPlace, choleskySolve, solveLower, solveUpperTransposed } from
 import { throwIfAborted } from '../../src/compute/cancel';
 import type { HeadData, HeadShape } from '../../src/compute/head/softmaxHead';
 import type { ExactInfluenceInput } from '../../src/compute/influence/exactHeadInfluence';
+import { expandHeadVector, projectHeadVector } from '../../src/compute/head/classContrasts';
 
 /** The head, its probabilities and its Hessian factor, as exact influence takes them. */
 export interface NewtonStepInput extends Pick<
@@ -154,11 +155,14 @@ export function computeNewtonStepInfluence(input: NewtonStepInput): NewtonStepSc
   const { train, test, shape, factor } = input;
   const c = shape.numClasses;
   const p = (shape.featureDim + 1) * c;
+  // The factor is H′'s, in class-contrast coordinates (classContrasts.ts): g_i and the columns of H_i's root have no
+  // class-sum part, so H and H − H_i act on them as H′ and H′ − H′_i do, and every whitened vector is L′⁻¹Q′ᵀv.
+  const whiten = (v: Float64Array) => solveLower(factor.lower, factor.size, projectHeadVector(v, shape));
   const trainIds = [...input.trainIds];
   const testIds = input.testIds ? [...input.testIds] : Array.from({ length: test.n }, (_, t) => t);
 
   // w_t = L⁻¹ g_t, once per test sample.
-  const whitenedTests = testIds.map((t) => solveLower(factor, p, sampleGradient(test, shape, input.testProbs, t)));
+  const whitenedTests = testIds.map((t) => whiten(sampleGradient(test, shape, input.testProbs, t)));
 
   const newton = new Float64Array(trainIds.length * testIds.length);
   const firstOrder = new Float64Array(trainIds.length * testIds.length);
@@ -166,8 +170,8 @@ export function computeNewtonStepInfluence(input: NewtonStepInput): NewtonStepSc
   const steps: Float64Array[] | undefined = input.steps ? [] : undefined;
   trainIds.forEach((i, r) => {
     throwIfAborted(input.signal);
-    const wi = solveLower(factor, p, sampleGradient(train, shape, input.trainProbs, i));
-    const v = sampleHessianRoot(train, shape, input.trainProbs, i).map((u) => solveLower(factor, p, u));
+    const wi = whiten(sampleGradient(train, shape, input.trainProbs, i));
+    const v = sampleHessianRoot(train, shape, input.trainProbs, i).map(whiten);
     const m = woodburyCore(v);
     if (!choleskyInPlace(m, c)) {
       // H − H_i is not positive definite: removing i leaves a direction with no curvature
@@ -192,12 +196,12 @@ export function computeNewtonStepInfluence(input: NewtonStepInput): NewtonStepSc
       newton[r * testIds.length + k] = first + dot(project(v, wt), z);
     });
     if (steps) {
-      // Δθ_i = H⁻¹g_i + H⁻¹U M⁻¹ UᵀH⁻¹g_i = L⁻ᵀ(w_i + V z).
+      // Δθ_i = H⁻¹g_i + H⁻¹U M⁻¹ UᵀH⁻¹g_i = (I ⊗ Q′)L′⁻ᵀ(w_i + V z).
       const whitened = Float64Array.from(wi);
       v.forEach((col, k) => {
-        for (let q = 0; q < p; q++) whitened[q] += col[q] * z[k];
+        for (let q = 0; q < factor.size; q++) whitened[q] += col[q] * z[k];
       });
-      steps.push(solveUpperTransposed(factor, p, whitened));
+      steps.push(expandHeadVector(solveUpperTransposed(factor.lower, factor.size, whitened), shape));
     }
   });
   return { trainIds, testIds, newton, firstOrder, leverage, ...(steps ? { steps } : {}) };

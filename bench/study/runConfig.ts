@@ -19,6 +19,7 @@
  * seeds are fixed before any retraining happens.
  */
 import { type HeadData, headLosses, headParameterCount, headProbabilities } from '../../src/compute/head/softmaxHead';
+import type { HeadFactor } from '../../src/compute/head/headFactor';
 import { computeNewtonStepInfluence } from './newtonStepInfluence';
 import { defaultModelConfig } from '../../src/compute/models/defaults';
 import { predictProbabilities, trainNetwork } from '../../src/compute/models/train';
@@ -106,7 +107,7 @@ function newtonStep(o: {
   head: Float64Array;
   trainProbs: Float64Array;
   testProbs: Float64Array;
-  factor: Float64Array | undefined;
+  factor: HeadFactor | undefined;
   hasBody: boolean;
   headDamping: number;
   removed: number[];

@@ -12,6 +12,7 @@
  */
 import { throwIfAborted } from '../cancel';
 import type { MatrixStore } from '../linalg/productJobs';
+import { contrastRows, contrastWeight } from './classContrasts';
 
 /**
  * Classes cb per item: the item's row j·C + ca is written CLASS_GROUP adjacent entries at a time (a cache line), and
@@ -34,6 +35,11 @@ export interface ClassRowsTask {
   phi: string[];
   featureDim: number;
   numClasses: number;
+  /**
+   * True: the Hessian H′ in class-contrast coordinates (classContrasts.ts), P′ × P′ with P′ = D·(C − 1), its blocks
+   * weighted by A′_i over the C − 1 contrasts; else the P × P Hessian over the C classes.
+   */
+  contrasts?: boolean;
   /** Shared counters: [0] the next item to take, [1] the class pairs formed so far (both threads). */
   claims: Int32Array;
 }
@@ -61,7 +67,10 @@ export function formClassRows(
   signal?: AbortSignal,
   onItem?: (pairsDone: number) => void,
 ): void {
-  const { hessian, probs, ranges, phiT, phi, featureDim: f, numClasses: c, claims } = task;
+  const { hessian, probs, ranges, phiT, phi, featureDim: f, numClasses, claims } = task;
+  // The blocks' classes: the C − 1 contrasts, or the C classes.
+  const c = task.contrasts ? numClasses - 1 : numClasses;
+  const rows = task.contrasts ? contrastRows(probs, probs.length / numClasses, numClasses) : undefined;
   const d = f + 1;
   const p = d * c;
   const dd = d * d;
@@ -78,10 +87,12 @@ export function formClassRows(
         const start = ranges[2 * r];
         const stop = ranges[2 * r + 1];
         const weights = new Float32Array(stop - start);
-        for (let i = start; i < stop; i++) {
-          const pa = probs[i * c + ca];
-          weights[i - start] = (ca === cb ? pa : 0) - pa * probs[i * c + cb];
-        }
+        if (rows) for (let i = start; i < stop; i++) weights[i - start] = contrastWeight(rows, probs, i, ca, cb);
+        else
+          for (let i = start; i < stop; i++) {
+            const pa = probs[i * c + ca];
+            weights[i - start] = (ca === cb ? pa : 0) - pa * probs[i * c + cb];
+          }
         store.useProduct({ a: phiT[r], b: phi[r], scale: weights }, (block) => {
           if (r === 0) for (let q = 0; q < dd; q++) sum[q] = block[q];
           else for (let q = 0; q < dd; q++) sum[q] += block[q];

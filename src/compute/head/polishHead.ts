@@ -34,19 +34,24 @@ import {
 import {
   type HeadData,
   type HeadShape,
-  headHessian,
-  headHessianMacs,
+  headContrastHessian,
+  headContrastHessianMacs,
   headHessianVectorProduct,
   headObjective,
   headProbabilities,
 } from './softmaxHead';
+import { contrastParameterCount, expandHeadVector, projectHeadVector, solveThroughContrasts } from './classContrasts';
+import type { HeadFactor } from './headFactor';
 
 export interface PolishedHead {
   head: Float64Array;
   /** Softmax probabilities of the training data at `head`. */
   probs: Float64Array;
-  /** Cholesky factor of H + damping·I, H the Hessian at the last Newton point. */
-  factor: Float64Array;
+  /**
+   * H + damping·I factored, H the Hessian at the last Newton point: the Cholesky factor of its part H′ in
+   * class-contrast coordinates (classContrasts.ts), the rest of H being l2 + damping along the class sums.
+   */
+  factor: HeadFactor;
   damping: number;
   /**
    * Which Cholesky routine produced `factor`, and its measured deviation from the damped Hessian at `head`
@@ -114,7 +119,7 @@ export function polishHeadNewton(
   start: Float64Array,
   options: PolishOptions = {},
 ): PolishedHead {
-  const macs = headHessianMacs(data.n, shape) + start.length ** 3 / 3;
+  const macs = headContrastHessianMacs(data.n, shape) + contrastParameterCount(shape) ** 3 / 3;
   return withSplitProducts(options.threads ?? defaultThreads(macs), (split) =>
     polishWith(data, shape, l2, start, options, split),
   );
@@ -166,6 +171,8 @@ function polishOnce(
 ): PolishedHead | Float64Array {
   const objective = headObjective(data, shape, l2);
   const p = start.length;
+  // The factored matrix is H′, of P′ = D·(C − 1) (classContrasts.ts); the head, its gradient and steps keep P.
+  const pc = contrastParameterCount(shape);
   const tolerance = (options.meanGradTolerance ?? 1e-9) * Math.max(data.n, 1);
   let head = Float64Array.from(start);
   const grad = new Float64Array(p);
@@ -179,11 +186,19 @@ function polishOnce(
     hessians++;
     const hessian =
       reuse ??
-      headHessian(data, shape, probs, l2, signal, (done, total) => options.onProgress?.(done, total, message), split);
+      headContrastHessian(
+        data,
+        shape,
+        probs,
+        l2,
+        signal,
+        (done, total) => options.onProgress?.(done, total, message),
+        split,
+      );
     reuse = undefined;
     // Factored in place: the Hessian stays readable in the factor's array (its upper triangle and diagonal) for the
     // steps' refinement and for a factor that fails its check, and is not held twice.
-    const f = provisionalDampedCholesky(hessian, p, options.minDamping ?? 0, signal, {
+    const f = provisionalDampedCholesky(hessian, pc, options.minDamping ?? 0, signal, {
       runner: split,
       checker,
       inPlace: true,
@@ -208,7 +223,10 @@ function polishOnce(
   const maxSteps = options.maxSteps ?? 6;
   while (gradNorm > tolerance && steps < maxSteps) {
     // A mixed-precision factor is refined against its Hessian here: each step solves that Hessian exactly.
-    const direction = dampedSolve(current.matrix, p, current, grad);
+    const solver = current;
+    const direction = solveThroughContrasts(grad, shape, l2 + solver.damping, (reduced) =>
+      dampedSolve(solver.matrix, pc, solver, reduced),
+    );
     current.used = true;
     // Damped Newton: halve until the objective does not increase.
     let step = 1;
@@ -253,7 +271,13 @@ function polishOnce(
     // loses nothing).
     if (!passed()) return first();
     const apply = dampedHessianProduct(data, shape, probs, l2, current.damping, split, signal);
-    deviation = operatorDeviation(apply, current.factor, p, DEVIATION_STEPS, signal);
+    // H′ + δI = (I ⊗ Q′ᵀ)(H + δI)(I ⊗ Q′): its products through the full ones.
+    const applyReduced = (x: Float64Array, out: Float64Array) => {
+      const full = new Float64Array(p);
+      apply(expandHeadVector(x, shape), full);
+      out.set(projectHeadVector(full, shape));
+    };
+    deviation = operatorDeviation(applyReduced, current.factor, pc, DEVIATION_STEPS, signal);
     if (deviation > nearbyTolerance) {
       current = factorHere('forming the Hessian at the optimum');
       if (!passed()) return first();
@@ -262,11 +286,11 @@ function polishOnce(
   }
   const { factor, damping, precision } = current;
   // The factor's contract from here on: zeros above the diagonal (in place, the Hessian was kept there until now).
-  zeroUpper(factor, p);
+  zeroUpper(factor, pc);
   return {
     head,
     probs,
-    factor,
+    factor: { lower: factor, size: pc, shape, classSumCurvature: l2 + damping },
     damping,
     factorInfo: { precision, deviation },
     hessians,

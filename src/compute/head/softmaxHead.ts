@@ -10,6 +10,7 @@
  */
 import type { Objective } from '../linalg/lbfgs';
 import { addFeatureResidualProduct, headLogits } from './headProducts';
+import { writeGradientsTransposed } from './gradientLayout';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { MIXED_PRECISION } from '../linalg/fastFactor';
 import { type ClassRowsTask, classRowClaims, formClassRows, NO_MORE_ITEMS } from './hessianClassRows';
@@ -139,13 +140,7 @@ export function perSampleGradientsTransposed(
     for (let k = 0; k < c; k++) residual[r * c + k] = probs[i * c + k];
     residual[r * c + data.y[i]] -= 1;
   }
-  for (let j = 0; j <= f; j++) {
-    const base = j * c * rows;
-    for (let r = 0; r < rows; r++) {
-      const v = j === f ? 1 : data.phi[(start + r) * f + j];
-      for (let k = 0; k < c; k++) out[base + k * rows + r] = v * residual[r * c + k];
-    }
-  }
+  writeGradientsTransposed(data, f, start, rows, residual, c, out);
 }
 
 /** Multiply-adds of forming the head's Hessian: n·D² for each of the C(C+1)/2 class pairs. */
@@ -188,11 +183,51 @@ export function headHessian(
   onBlock?: (done: number, total: number) => void,
   split?: SplitProducts,
 ): Float64Array {
+  return formHessian(data, shape, probs, l2, false, signal, onBlock, split);
+}
+
+/**
+ * The Hessian H′ of R in class-contrast coordinates (classContrasts.ts), P′ × P′ with P′ = D·(C − 1):
+ *   H′[(j,a),(l,b)] = Σ_i φ̃_ij φ̃_il A′_i,ab + l2·δ,
+ * formed as headHessian forms H (the same row ranges, threads and float64 sums), over the (C − 1)C/2 contrast pairs.
+ * With H's l2 + δ along the class sums it is all of H: what exact influence and the polish factor.
+ */
+export function headContrastHessian(
+  data: HeadData,
+  shape: HeadShape,
+  probs: Float64Array,
+  l2: number,
+  signal?: AbortSignal,
+  onBlock?: (done: number, total: number) => void,
+  split?: SplitProducts,
+): Float64Array {
+  return formHessian(data, shape, probs, l2, true, signal, onBlock, split);
+}
+
+/** Multiply-adds of forming H′: n·D² for each of the (C − 1)C/2 contrast pairs. */
+export function headContrastHessianMacs(n: number, shape: HeadShape): number {
+  return headHessianMacs(n, { ...shape, numClasses: shape.numClasses - 1 });
+}
+
+function formHessian(
+  data: HeadData,
+  shape: HeadShape,
+  probs: Float64Array,
+  l2: number,
+  contrasts: boolean,
+  signal?: AbortSignal,
+  onBlock?: (done: number, total: number) => void,
+  split?: SplitProducts,
+): Float64Array {
   if (!split) {
-    const threads = defaultThreads(headHessianMacs(data.n, shape));
-    return withSplitProducts(threads, (own) => headHessian(data, shape, probs, l2, signal, onBlock, own));
+    const macs = contrasts ? headContrastHessianMacs(data.n, shape) : headHessianMacs(data.n, shape);
+    return withSplitProducts(defaultThreads(macs), (own) =>
+      formHessian(data, shape, probs, l2, contrasts, signal, onBlock, own),
+    );
   }
-  const { featureDim: f, numClasses: c } = shape;
+  const { featureDim: f } = shape;
+  // The blocks' classes: the C − 1 contrasts, or the C classes.
+  const c = contrasts ? shape.numClasses - 1 : shape.numClasses;
   const d = f + 1;
   const p = d * c;
   const n = data.n;
@@ -226,7 +261,8 @@ export function headHessian(
     phiT: ranges.map((_, r) => split.ref(`phiT${r}`)),
     phi: ranges.map((_, r) => split.ref(`phi${r}`)),
     featureDim: f,
-    numClasses: c,
+    numClasses: shape.numClasses,
+    ...(contrasts ? { contrasts } : {}),
     claims: classRowClaims(),
   };
   const pairs = (c * (c + 1)) / 2;

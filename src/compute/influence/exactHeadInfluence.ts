@@ -4,7 +4,8 @@
  *   infl(i, t) = g_tᵀ H⁻¹ g_i        (predicted change of t's loss if i is removed)
  *   s_i        = g_iᵀ H⁻¹ g_i        (self-influence)
  *
- * with H = L·Lᵀ the (damped) Hessian factored in Float64. We whiten once,
+ * with H = L·Lᵀ the (damped) Hessian factored in Float64, in the D·(C − 1) class-contrast coordinates where every
+ * training gradient lives (head/classContrasts.ts: exact, the class-sum direction meets no gradient). We whiten once,
  * w = L⁻¹g, so that every influence is a dot product w_tᵀw_i: the whitening
  * and the train × test products are float32 matMuls on the fast backend,
  * streamed over blocks of training samples so memory stays O(block·P),
@@ -21,7 +22,8 @@ import { packLower } from '../linalg/packedLower';
 import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
 import type { LowerProduct } from '../linalg/triangularProduct';
 import { SOLVE_BLOCK } from '../linalg/triangularSolve';
-import { type HeadData, type HeadShape, headParameterCount } from '../head/softmaxHead';
+import type { HeadData, HeadShape } from '../head/softmaxHead';
+import type { HeadFactor } from '../head/headFactor';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { type InfluenceBlocks, influenceOfBlocks } from './influenceBlocks';
 import { TopKTracker } from './topK';
@@ -34,8 +36,11 @@ export interface ExactInfluenceInput {
   /** Softmax probabilities at θ̂ for train and test (n × C). */
   trainProbs: Float64Array;
   testProbs: Float64Array;
-  /** Cholesky factor of the damped Hessian at θ̂ (from polishHeadNewton). */
-  factor: Float64Array;
+  /**
+   * The damped Hessian at θ̂ factored (from polishHeadNewton): in class-contrast coordinates, where the gradients live
+   * (classContrasts.ts), so every P below is P′ = D·(C − 1) and the gradients are contrastGradientsTransposed.
+   */
+  factor: HeadFactor;
   topK: number;
   /** Most training samples per streamed block. */
   blockSize?: number;
@@ -61,13 +66,14 @@ export function exactInfluenceMacs(p: number, nTrain: number, nTest: number): nu
 }
 
 export function computeExactHeadInfluence(input: ExactInfluenceInput): InfluenceScores {
-  const p = headParameterCount(input.shape);
+  const p = input.factor.size;
   const threads = input.threads ?? defaultThreads(exactInfluenceMacs(p, input.train.n, input.test.n));
   return withSplitProducts(threads, (split) => {
     // Wᵀ = L⁻¹·Gᵀ (column r is L⁻¹ g_r) by a blocked forward substitution with L (triangularSolve.ts), each thread
     // forming its pieces from L at once; no L⁻¹. Small heads keep the float64 L⁻¹, packed and rounded to float32: below
     // the mixed-precision size it costs little, and its whitening is the most accurate.
-    const { factor, signal } = input;
+    const { signal } = input;
+    const factor = input.factor.lower;
     if (p >= MIXED_PRECISION.minSize && fastMatMulAvailable()) split.putSolve('whitening', factor, p, signal);
     else split.putLower('whitening', packLower(invertLowerBlocked(factor, p, false, signal, {}, split), p), p);
     return influenceFromWhitening(input, p, split);

@@ -1,7 +1,8 @@
 /**
  * Exact influence's blocks of training rows (exactHeadInfluence.ts) as one thread computes them: for each block it
- * takes, the per-sample gradients Gᵀ (P × rows), their whitening L⁻¹Gᵀ, the self-influence s_i = ‖L⁻¹g_i‖² (summed
- * in float64) and the scores W_test·L⁻¹Gᵀ (n_test × rows), scanned for the top k straight from the backend's heap.
+ * takes, the per-sample gradients Gᵀ (P × rows, in class-contrast coordinates: P = D·(C − 1), head/classContrasts.ts),
+ * their whitening L⁻¹Gᵀ, the self-influence s_i = ‖L⁻¹g_i‖² (summed in float64) and the scores W_test·L⁻¹Gᵀ
+ * (n_test × rows), scanned for the top k straight from the backend's heap.
  * This thread and the matrices helper (parallel/serveMatrices.ts) run this same code, each taking blocks from a
  * counter in shared memory until none are left (the faster thread, on a loaded machine, takes more), each with its
  * own top-k lists, merged at the end (TopKTracker.merge: the lists one thread offering every block in order keeps).
@@ -9,7 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { throwIfAborted } from '../cancel';
-import { type HeadData, type HeadShape, perSampleGradientsTransposed } from '../head/softmaxHead';
+import type { HeadData, HeadShape } from '../head/softmaxHead';
+import { contrastGradientsTransposed } from '../head/classContrasts';
 import { claimFrom } from '../issues/splitSearch';
 import { useAndDispose } from '../linalg/matmul';
 import type { LowerProduct } from '../linalg/triangularProduct';
@@ -58,7 +60,7 @@ export function influenceOfBlocks(
     gradientsBuffer ??= new Float32Array(p * most);
     whitenedBuffer ??= new Float32Array(p * most);
     const gradientsT = gradientsBuffer.subarray(0, p * rows);
-    perSampleGradientsTransposed(work.train, work.shape, work.probs, start, start + rows, gradientsT);
+    contrastGradientsTransposed(work.train, work.shape, work.probs, start, start + rows, gradientsT);
     const whitened = whitening.multiply(gradientsT, rows, whitenedBuffer.subarray(0, p * rows));
     for (let q = 0; q < p; q++) {
       const base = q * rows;

@@ -1,10 +1,12 @@
 /**
- * Exact influence's whitened test gradients W_test = (L⁻¹G_testᵀ)ᵀ (n_test × P, a row per test sample), in blocks of
- * test samples that this thread and the matrices helper (parallel/serveMatrices.ts) take from a counter in shared
- * memory, as for the training rows (influenceBlocks.ts). Each whitened gradient is the same matMul's column whatever
- * the columns beside it, so the bytes do not depend on the blocks or on who computed them.
+ * Exact influence's whitened test gradients W_test = (L⁻¹G_testᵀ)ᵀ (n_test × P, a row per test sample; in
+ * class-contrast coordinates, P = D·(C − 1): head/classContrasts.ts), in blocks of test samples that this thread and
+ * the matrices helper (parallel/serveMatrices.ts) take from a counter in shared memory, as for the training rows
+ * (influenceBlocks.ts). Each whitened gradient is the same matMul's column whatever the columns beside it, so the
+ * bytes do not depend on the blocks or on who computed them.
  */
-import { type HeadData, type HeadShape, perSampleGradientsTransposed } from '../head/softmaxHead';
+import type { HeadData, HeadShape } from '../head/softmaxHead';
+import { contrastGradientsTransposed } from '../head/classContrasts';
 import { claimFrom } from '../issues/splitSearch';
 import { transpose } from '../linalg/matmul';
 import type { LowerProduct } from '../linalg/triangularProduct';
@@ -26,7 +28,7 @@ export function whitenTestBlocks(whitening: LowerProduct, rows: TestRows, next: 
   for (let b = next(); b < starts.length - 1; b = next()) {
     const cols = starts[b + 1] - starts[b];
     const gradientsT = new Float32Array(p * cols);
-    perSampleGradientsTransposed(rows.test, rows.shape, rows.probs, starts[b], starts[b + 1], gradientsT);
+    contrastGradientsTransposed(rows.test, rows.shape, rows.probs, starts[b], starts[b + 1], gradientsT);
     transpose(whitening.multiply(gradientsT, cols), p, cols, out.subarray(starts[b] * p, starts[b + 1] * p));
   }
 }

@@ -25,7 +25,7 @@ import {
   headParameterCount,
   headProbabilities,
 } from '../head/softmaxHead';
-import { unrolledCholeskySolve } from '../linalg/unrolledSolve';
+import { type HeadFactor, headFactorSolve } from '../head/headFactor';
 import { retrainHead } from '../reliability/retrain';
 
 export interface HeadState {
@@ -38,8 +38,8 @@ export interface HeadState {
   testProbs: Float64Array;
   /** λ of the summed objective. */
   l2: number;
-  /** Cholesky factor of the damped Hessian, when the head was factored. */
-  factor?: Float64Array;
+  /** The damped Hessian factored (headFactor.ts), when the head was factored. */
+  factor?: HeadFactor;
   /** δ added to the Hessian before factoring (0 without a factor). */
   damping: number;
   signal?: AbortSignal;
@@ -94,10 +94,9 @@ function conjugateGradient(state: HeadState, b: Float64Array): Float64Array {
 /** T_i for every training sample (see the top); `solver` says how H⁻¹ was applied. */
 export function totalTestInfluence(state: HeadState): { influence: Float64Array; solver: 'cholesky' | 'cg' } {
   const { train, shape } = state;
-  const p = headParameterCount(shape);
   const gTest = summedGradient(state.test, shape, state.testProbs);
   const solver = state.factor ? 'cholesky' : 'cg';
-  const v = state.factor ? unrolledCholeskySolve(state.factor, p, gTest) : conjugateGradient(state, gTest);
+  const v = state.factor ? headFactorSolve(state.factor, gTest) : conjugateGradient(state, gTest);
   const { featureDim: f, numClasses: c } = shape;
   const influence = new Float64Array(train.n);
   const r = new Float64Array(c);

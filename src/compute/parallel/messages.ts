@@ -222,6 +222,7 @@ export const checkMatrixRequest = union({
     phi: arrayOf(str),
     featureDim: nonNegInt,
     numClasses: nonNegInt,
+    contrasts: optional(bool),
     claims: sharedInt32,
   }),
   /**

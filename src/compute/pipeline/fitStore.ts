@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { type FactorInfo, fastDampedCholesky } from '../linalg/fastFactor';
-import { headHessian, headParameterCount } from '../head/softmaxHead';
+import { headContrastHessian, headParameterCount } from '../head/softmaxHead';
+import { contrastParameterCount } from '../head/classContrasts';
 import type { Checkpoint, NamedArray, TrainedNetwork } from '../models/types';
 import { writeFileAtomic } from '../results/writeAtomic';
 import { checkFeatureSource } from '../../protocol/results';
@@ -18,8 +19,12 @@ import { ENGINE_VERSION } from '../version';
 import { decodeFitFile, encodeFitFile, FitFileError } from './fitFile';
 import type { Fitted, FitSettings } from './fit';
 
-/** Bump when the saved layout or the meaning of a saved array changes. */
-export const FIT_FILE_VERSION = 1;
+/**
+ * Bump when the saved layout or the meaning of a saved array changes. 2: the saved factor is H′'s, in class-contrast
+ * coordinates (D·(C − 1) square, head/headFactor.ts), where format 1 saved the D·C one: a format-1 file is refused
+ * (and the fit computed again), never read as the other.
+ */
+export const FIT_FILE_VERSION = 2;
 
 /**
  * Larger factors are not saved (a 4000-parameter head's is 128 MB): they are recomputed from the saved features on
@@ -105,8 +110,8 @@ export function encodeFitted(fitted: Fitted, fingerprint: string): Buffer {
   arrays.set('trainProbs', fitted.trainProbs);
   arrays.set('testProbs', fitted.testProbs);
   arrays.set('oosProbs', fitted.oosProbs);
-  const factorSaved = fitted.factor !== undefined && fitted.factor.byteLength <= MAX_SAVED_FACTOR_BYTES;
-  if (factorSaved) arrays.set('factor', fitted.factor as Float64Array);
+  const factorSaved = fitted.factor !== undefined && fitted.factor.lower.byteLength <= MAX_SAVED_FACTOR_BYTES;
+  if (factorSaved && fitted.factor) arrays.set('factor', fitted.factor.lower);
   const header: FitHeader = {
     version: FIT_FILE_VERSION,
     id: fitted.id,
@@ -163,7 +168,10 @@ export function decodeFitted(buf: Buffer, settings: FitSettings, fingerprint: st
   const { header: raw, arrays } = decodeFitFile(buf);
   const header = raw as unknown as FitHeader;
   if (header.version !== FIT_FILE_VERSION)
-    throw new FitFileError(`saved by fit format ${String(header.version)}, this engine reads ${FIT_FILE_VERSION}`);
+    throw new FitFileError(
+      `saved by fit format ${String(header.version)}, this engine reads ${FIT_FILE_VERSION} (its factor is kept in ` +
+        'other coordinates): the fit is computed again',
+    );
   if (header.engine !== ENGINE_VERSION)
     throw new FitFileError(`saved by engine ${String(header.engine)}, this is ${ENGINE_VERSION}`);
   if (JSON.stringify(header.settings) !== JSON.stringify(settings))
@@ -203,18 +211,21 @@ export function decodeFitted(buf: Buffer, settings: FitSettings, fingerprint: st
   };
   const test = { phi: expectArray(arrays, 'test.phi', Float32Array, nTest * m.featureDim), y: data.test.y, n: nTest };
   const trainProbs = expectArray(arrays, 'trainProbs', Float64Array, nTrain * c);
-  let factor: Float64Array | undefined;
+  // The factor is H′'s (head/headFactor.ts), of P′ = D·(C − 1).
+  const pc = contrastParameterCount(shape);
+  let lower: Float64Array | undefined;
   let headDamping = header.headDamping;
   let factorInfo: FactorInfo | undefined;
   if (header.factorSaved) {
-    factor = expectArray(arrays, 'factor', Float64Array, p * p);
+    lower = expectArray(arrays, 'factor', Float64Array, pc * pc);
     factorInfo = checkedFactorInfo(header.factorInfo);
   } else if (p <= settings.maxExactParameters) {
     // Too large to save: factor the Hessian at the saved optimum again (seconds, not a retraining).
-    const refactored = fastDampedCholesky(headHessian(train, shape, trainProbs, header.l2), p, 0);
-    ({ factor, damping: headDamping } = refactored);
+    const refactored = fastDampedCholesky(headContrastHessian(train, shape, trainProbs, header.l2), pc, 0);
+    ({ factor: lower, damping: headDamping } = refactored);
     factorInfo = { precision: refactored.precision, deviation: refactored.deviation };
   }
+  const factor = lower && { lower, size: pc, shape, classSumCurvature: header.l2 + headDamping };
   if (typeof header.id !== 'string') throw new FitFileError('the fit has no id');
   const source = checkedSource(header.source);
   return {

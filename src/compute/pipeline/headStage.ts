@@ -9,6 +9,7 @@ import { throwIfAborted } from '../cancel';
 import { fitHead } from '../head/fitHead';
 import { type FactorInfo, MIXED_PRECISION } from '../linalg/fastFactor';
 import { polishHeadNewton } from '../head/polishHead';
+import type { HeadFactor } from '../head/headFactor';
 import { type HeadData, type HeadShape, headParameterCount, headProbabilities } from '../head/softmaxHead';
 import { computeFeatures } from '../models/train';
 import type { TrainedNetwork, TrainingData } from '../models/types';
@@ -21,8 +22,11 @@ export interface FittedHead {
   test: HeadData;
   trainProbs: Float64Array;
   testProbs: Float64Array;
-  /** Cholesky factor of the head's damped Hessian; undefined when the head has more than maxExactParameters. */
-  factor?: Float64Array;
+  /**
+   * The head's damped Hessian factored (in class-contrast coordinates: headFactor.ts); undefined when the head has more
+   * than maxExactParameters.
+   */
+  factor?: HeadFactor;
   /** How `factor` was computed (mixed precision or float64) and its measured deviation. */
   factorInfo?: FactorInfo;
   headDamping: number;
@@ -78,7 +82,7 @@ export function fitLastLayer(
   let head = lbfgs.head;
   let headGradientNorm = lbfgs.meanGradNorm;
   let trainProbs: Float64Array;
-  let factor: Float64Array | undefined;
+  let factor: HeadFactor | undefined;
   let factorInfo: FactorInfo | undefined;
   let headDamping = 0;
   if (polishes) {

@@ -18,7 +18,8 @@ import { fullNetworkOperator, headOperator, type InfluenceOperator } from '../in
 import { computeTracIn } from '../influence/tracin';
 import type { TopKTracker } from '../influence/topK';
 import { describeExactCost, type ExactCostInput, predictExactCost } from '../head/exactCost';
-import { choleskySolve } from '../linalg/cholesky';
+import { type HeadFactor, headFactorSolve } from '../head/headFactor';
+import { contrastParameterCount } from '../head/classContrasts';
 import type { FactorInfo } from '../linalg/fastFactor';
 import type { TrainedNetwork, TrainingData } from '../models/types';
 import type { InfluenceMethod } from '../results/schema';
@@ -41,8 +42,8 @@ export interface InfluenceStageInput {
   trainProbs: Float64Array;
   testProbs: Float64Array;
   l2: number;
-  /** Cholesky factor of the head's damped Hessian, when the head was small enough to factor. */
-  factor?: Float64Array;
+  /** The head's damped Hessian factored (headFactor.ts), when the head was small enough to factor. */
+  factor?: HeadFactor;
   /** How `factor` was computed (fastFactor.ts); absent = float64. */
   factorInfo?: FactorInfo;
   headDamping: number;
@@ -192,8 +193,7 @@ export function exactStageResult(
   reason: string,
   exact: { selfInfluence: Float64Array; topK: TopKTracker },
 ): InfluenceStageResult {
-  const factor = input.factor as Float64Array;
-  const p = headParameterCount(input.shape);
+  const factor = input.factor as HeadFactor;
   // scoreRow needs only gradients and dot products: the operator never builds its HVP tensors here.
   const operator = headOperator(input.train, input.test, input.shape, input.trainProbs, input.testProbs, input.l2);
   return {
@@ -206,7 +206,7 @@ export function exactStageResult(
     topK: exact.topK,
     explained: null,
     details: exactDetails(input),
-    scoreRow: (t) => operator.trainDots(choleskySolve(factor, p, operator.testGradient(t))),
+    scoreRow: (t) => operator.trainDots(headFactorSolve(factor, operator.testGradient(t))),
   };
 }
 
@@ -221,6 +221,8 @@ function exactDetails(
   return {
     factorization: input.factorInfo?.precision ?? 'float64',
     factorDeviation: input.factorInfo?.deviation ?? 0,
+    // The size of the matrix factored: the Hessian in class-contrast coordinates, D·(C − 1) (head/classContrasts.ts).
+    factoredParameters: contrastParameterCount(input.shape),
     predictedSeconds: Math.round(cost.seconds * 10) / 10,
     predictedFloat64Seconds: Math.round(cost.float64Seconds * 10) / 10,
     predictedScoreSeconds: Math.round(cost.scoreSeconds * 10) / 10,
@@ -250,7 +252,7 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
           `${optionRef('maxExactParameters')} or set ${optionRef('method')} to cg`,
       );
     const factor = input.factor;
-    progress(0, input.train.n, 'inverting the factor');
+    progress(0, input.train.n, 'preparing the triangular solve');
     const exact = computeExactHeadInfluence({
       train: input.train,
       test: input.test,

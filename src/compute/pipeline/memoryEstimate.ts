@@ -18,7 +18,7 @@
  *    themselves, as wide as the data;
  *  - the head: when the exact method factors it, its P² arrays at the
  *    influence stage's peak (head/exactCost.ts's bytesPerEntry, which auto's
- *    choice reads too: the factor, L⁻¹ and the whitening's pieces),
+ *    choice reads too: the factor and the triangular solve's pieces),
  *    the test samples' gradients (three copies for the exact method: as they
  *    are, whitened, and whitened transposed for the score products, in
  *    influence/exactHeadInfluence.ts), the features of the last layer, and the

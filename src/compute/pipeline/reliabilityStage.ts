@@ -1,5 +1,6 @@
 /** Wires the reliability check to the model: what "retrain without sample i" means for each target. */
 import { type HeadData, type HeadShape, headLosses, headProbabilities } from '../head/softmaxHead';
+import type { HeadFactor } from '../head/headFactor';
 import type { TrainedNetwork, TrainingData } from '../models/types';
 import { throwIfAborted } from '../cancel';
 import type { TrainTask } from '../parallel/messages';
@@ -22,8 +23,8 @@ export interface ReliabilityStageInput {
   trainData: TrainingData;
   testData: TrainingData;
   canFactor: boolean;
-  /** Cholesky factor of the head's Hessian at θ̂, when it was factored. */
-  factor?: Float64Array;
+  /** The head's damped Hessian at θ̂ factored (headFactor.ts), when it was factored. */
+  factor?: HeadFactor;
   seed: number;
   /** Worker threads for the whole-network retrainings (each is independent). */
   workers: number;

@@ -12,7 +12,7 @@ import { type HeadData, type HeadShape, headObjective } from '../head/softmaxHea
 import { minimizeLbfgs } from '../linalg/lbfgs';
 import { dot } from '../linalg/lbfgsHistory';
 import { minimizeLbfgsWolfe } from '../linalg/lbfgsWolfe';
-import { unrolledCholeskySolve } from '../linalg/unrolledSolve';
+import { type HeadFactor, headFactorSolve } from '../head/headFactor';
 import { keptSamplesObjective } from './keptObjective';
 import type { TrainedNetwork, TrainingData } from '../models/types';
 
@@ -35,7 +35,7 @@ export function preconditionedRefit(
   shape: HeadShape,
   l2: number,
   start: Float64Array,
-  factor: Float64Array,
+  factor: HeadFactor,
   meanGradTolerance: number,
   signal?: AbortSignal,
   maxSteps = 40,
@@ -57,7 +57,7 @@ export function preconditionedRefit(
       alpha[k] = pairs[k].rho * dot(pairs[k].s, q);
       axpy(-alpha[k], pairs[k].y, q);
     }
-    const step = unrolledCholeskySolve(factor, p, q);
+    const step = headFactorSolve(factor, q);
     for (let k = 0; k < pairs.length; k++) axpy(alpha[k] - pairs[k].rho * dot(pairs[k].y, step), pairs[k].s, step);
     // Backtracking: the full step is taken near the optimum; far from it (a group removed) it may overshoot.
     let accepted: { x: Float64Array; grad: Float64Array; value: number } | undefined;
@@ -106,7 +106,7 @@ export function retrainHead(
   start: Float64Array,
   removed: ReadonlySet<number>,
   canFactor: boolean,
-  factor?: Float64Array,
+  factor?: HeadFactor,
   signal?: AbortSignal,
   /** Gradients before falling back to a refit: removing a group changes H more than removing one sample. */
   descentSteps = 40,

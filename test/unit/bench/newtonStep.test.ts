@@ -11,6 +11,7 @@ import type { HeadData, HeadShape } from '../../../src/compute/head/softmaxHead'
 import { dampedCholesky } from '../../../src/compute/linalg/cholesky';
 import { computeNewtonStepInfluence } from '../../../bench/study/newtonStepInfluence';
 import { blobs, gaussSolve, maxRelativeError, withoutSample } from '../../helpers/synthetic';
+import { contrastFactorOf } from '../../helpers/contrastFactor';
 
 // ---- float64 reference for softmax regression (layout: index j·C + c is W[j][c], last row bias) ----
 
@@ -136,8 +137,9 @@ function problem(numClasses: number, seed: number, l2PerSample: number): Problem
 }
 
 function scoreAll(pr: Problem) {
-  const { damping, factor } = dampedCholesky(pr.hessian, pr.w.length);
+  const { damping } = dampedCholesky(pr.hessian, pr.w.length);
   assert.equal(damping, 0);
+  const factor = contrastFactorOf(pr.hessian, pr.shape, pr.l2);
   return computeNewtonStepInfluence({
     train: pr.train,
     test: pr.test,
@@ -181,7 +183,7 @@ test('one-step Newton influence equals g_tᵀ(H − H_i)⁻¹g_i from a dense fl
     train: pr.train,
     test: pr.test,
     shape: pr.shape,
-    factor: dampedCholesky(pr.hessian, size).factor,
+    factor: contrastFactorOf(pr.hessian, pr.shape, pr.l2),
     trainProbs: probsOf(pr.train, pr.shape, pr.w),
     testProbs: probsOf(pr.test, pr.shape, pr.w),
     trainIds: [17, 3],
@@ -203,7 +205,7 @@ test('the parameter step is (H − H_i)⁻¹g_i from a dense float64 solve, and 
     train: pr.train,
     test: pr.test,
     shape: pr.shape,
-    factor: dampedCholesky(pr.hessian, size).factor,
+    factor: contrastFactorOf(pr.hessian, pr.shape, pr.l2),
     trainProbs: probsOf(pr.train, pr.shape, pr.w),
     testProbs: probsOf(pr.test, pr.shape, pr.w),
     trainIds: ids,

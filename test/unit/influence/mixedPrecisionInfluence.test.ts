@@ -31,7 +31,8 @@ test(
   async () => {
     await initBackend('wasm');
     const c = 10;
-    const f = Math.ceil(MIXED_PRECISION.minSize / c); // P = (f + 1)·C ≥ minSize: the mixed path runs
+    // The factored size P′ = (f + 1)·(C − 1) ≥ minSize (head/classContrasts.ts): the mixed path runs.
+    const f = Math.ceil(MIXED_PRECISION.minSize / (c - 1));
     const shape: HeadShape = { featureDim: f, numClasses: c };
     const p = (f + 1) * c;
     const train = blobs(900, f, c, 11, 0.1, 2);
@@ -91,7 +92,7 @@ test(
 test('Newton polish with a mixed-precision factor reaches the same optimum as float64 Newton', async () => {
   await initBackend('wasm');
   const c = 10;
-  const f = Math.ceil(MIXED_PRECISION.minSize / c);
+  const f = Math.ceil(MIXED_PRECISION.minSize / (c - 1));
   const shape: HeadShape = { featureDim: f, numClasses: c };
   const train = blobs(900, f, c, 13, 0.1, 2);
   const l2 = train.n * 1e-3;

@@ -225,6 +225,23 @@ describe('a saved fit', () => {
       }
     },
   );
+
+  test(
+    'saved by format 1 (its factor D·C square, not in contrast coordinates) is refused and fitted again',
+    { timeout: 300_000 },
+    async () => {
+      const own = path.join(dir, 'format1.bin');
+      const fresh = await run({ method: 'exact', fitPath: own });
+      // The same file as an engine before the contrast factor wrote it: only the version differs, and a factor of
+      // the old size would be read as one of another meaning if the version were not checked.
+      const { header, arrays } = decodeFitFile(fs.readFileSync(own));
+      fs.writeFileSync(own, encodeFitFile({ ...header, version: 1 }, arrays));
+      const old = await run({ method: 'exact', fitPath: own });
+      assert.match(old.log.join('\n'), /saved by fit format 1, this engine reads 2 .*computed again/);
+      assert.ok('train' in old.results.timings.stages);
+      assert.deepEqual(comparable(old.results), comparable(fresh.results));
+    },
+  );
 });
 
 describe('the fit file container', () => {

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { fitHead } from '../../../src/compute/head/fitHead';
 import { polishHeadNewton } from '../../../src/compute/head/polishHead';
 import { type HeadData, headObjective } from '../../../src/compute/head/softmaxHead';
-import { choleskySolve } from '../../../src/compute/linalg/cholesky';
+import { type HeadFactor, headFactorSolve } from '../../../src/compute/head/headFactor';
 import { preconditionedRefit, retrainHead } from '../../../src/compute/reliability/retrain';
 import { initBackend } from '../../../src/compute/tf/backend';
 import { blobs, withoutSample } from '../../helpers/synthetic';
@@ -34,14 +34,14 @@ function meanGradNorm(data: HeadData, l2: number, w: Float64Array): number {
 }
 
 /** Gradients the plain preconditioned steps take to ‖∇R‖/n ≤ 1e-11 (the refit before L-BFGS), for comparison. */
-function plainSteps(data: HeadData, l2: number, start: Float64Array, factor: Float64Array): number {
+function plainSteps(data: HeadData, l2: number, start: Float64Array, factor: HeadFactor): number {
   const objective = headObjective(data, shape, l2);
   const x = Float64Array.from(start);
   const g = new Float64Array(x.length);
   for (let evaluations = 1; evaluations <= 400; evaluations++) {
     objective.evaluate(x, g);
     if (Math.hypot(...g) / data.n <= 1e-11) return evaluations;
-    const d = choleskySolve(factor, x.length, g);
+    const d = headFactorSolve(factor, g);
     for (let q = 0; q < x.length; q++) x[q] -= d[q];
   }
   return Infinity;
