@@ -15,8 +15,6 @@
  *   A′_ab    = p_aδ_ab − β(p_a + p_b) + γ − q_aq_b,  γ = β²·Σ_{k<C−1} p_k + s²·p_{C−1},  q = Q′ᵀp.
  * A reduced parameter vector is laid out like the head's (softmaxHead.ts), j·(C − 1) + a.
  */
-import { writeGradientsTransposed } from './gradientLayout';
-
 /** A HeadShape (softmaxHead.ts imports this file through hessianClassRows.ts: spelled out, so they do not loop). */
 interface HeadShape {
   featureDim: number;
@@ -137,7 +135,7 @@ export function contrastWeight(rows: ContrastRows, probs: Float64Array, i: numbe
 
 /**
  * Per-sample gradients in contrast coordinates, transposed: column r of the P′ × (end − start) result `out` is
- * g′_{start+r} = φ̃ ⊗ Q′ᵀ(p − e_y) (what perSampleGradientsTransposed in softmaxHead.ts writes in full coordinates).
+ * g′_{start+r} = φ̃ ⊗ Q′ᵀ(p − e_y), in the layout the whitening multiplies from the left (linalg/triangularSolve.ts).
  * Exact influence needs only these: vᵀH⁻¹g_i = (Q′ᵀv)ᵀH′⁻¹g′_i, as g_i has no class-sum part.
  */
 export function contrastGradientsTransposed(
@@ -160,4 +158,26 @@ export function contrastGradientsTransposed(
     toContrasts(full, 0, c, residual, r * m);
   }
   writeGradientsTransposed(data, f, start, rows, residual, m, out);
+}
+
+/**
+ * out (width·D × rows) = φ̃ ⊗ residual, transposed: row j·width + k, column r is φ̃_{start+r, j}·residual[r·width + k]
+ * (φ̃ with the bias last). One feature at a time: `width` rows of `out` stream together.
+ */
+function writeGradientsTransposed(
+  data: HeadData,
+  f: number,
+  start: number,
+  rows: number,
+  residual: Float64Array,
+  width: number,
+  out: Float32Array,
+): void {
+  for (let j = 0; j <= f; j++) {
+    const base = j * width * rows;
+    for (let r = 0; r < rows; r++) {
+      const v = j === f ? 1 : data.phi[(start + r) * f + j];
+      for (let k = 0; k < width; k++) out[base + k * rows + r] = v * residual[r * width + k];
+    }
+  }
 }

@@ -10,7 +10,6 @@
  */
 import type { Objective } from '../linalg/lbfgs';
 import { addFeatureResidualProduct, headLogits } from './headProducts';
-import { writeGradientsTransposed } from './gradientLayout';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { MIXED_PRECISION } from '../linalg/fastFactor';
 import { type ClassRowsTask, classRowClaims, formClassRows, NO_MORE_ITEMS } from './hessianClassRows';
@@ -117,30 +116,6 @@ export function perSampleGradients(
     const base = rowOut + f * c;
     for (let k = 0; k < c; k++) out[base + k] = residual[k];
   }
-}
-
-/**
- * perSampleGradients laid out transposed: column r of the P × (end − start) result `out` is g_{start+r} (the
- * whitening multiplies L⁻¹ from the left, triangularProduct.ts). Written one feature at a time: C rows of `out`
- * stream together.
- */
-export function perSampleGradientsTransposed(
-  data: HeadData,
-  shape: HeadShape,
-  probs: Float64Array,
-  start: number,
-  end: number,
-  out: Float32Array,
-): void {
-  const { featureDim: f, numClasses: c } = shape;
-  const rows = end - start;
-  const residual = new Float64Array(rows * c);
-  for (let r = 0; r < rows; r++) {
-    const i = start + r;
-    for (let k = 0; k < c; k++) residual[r * c + k] = probs[i * c + k];
-    residual[r * c + data.y[i]] -= 1;
-  }
-  writeGradientsTransposed(data, f, start, rows, residual, c, out);
 }
 
 /** Multiply-adds of forming the head's Hessian: n·D² for each of the C(C+1)/2 class pairs. */
