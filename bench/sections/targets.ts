@@ -146,8 +146,9 @@ export function targetsPlan(quick: boolean): TargetWorkload[] {
       args: ['--model', 'mlp', '--method', method, ...(quick ? ['--explain', '5'] : [])],
     })),
     // The MNIST targets, as the end-to-end section runs MNIST (8,000 train / 2,000 held-out test, 5 folds, top-10
-    // for every test sample). Logreg is asked for exact influence (auto picks cg for it: at the default 2 GB working
-    // budget the head's matrices do not fit), with the memory to hold it.
+    // for every test sample). Logreg is asked for exact influence by name, so the target measures the exact path
+    // whatever auto's prediction says (at default options auto picks exact for it too: head/exactCost.ts), with
+    // memory to spare.
     {
       id: 'mnist-mlp',
       title: `MNIST ${mnistSize}, MLP, full analysis`,

@@ -4,45 +4,40 @@
  * budget, instead of below a fixed 4000 parameters. The prediction is written
  * into the results (influence.details) so a user sees why.
  *
- * Work, in floating-point operations, for P head parameters, C classes, n
- * training and m test samples, and the rate each runs at:
- *   Hessian formation   (Newton steps) · n·P²·(1 + 1/C), C(C+1)/2 Gram products Φ̃ᵀdiag(a)Φ̃    hessianGflops
- *   factorisation       (Newton steps) · P³/3                                          factorGflops
- *   the solve's pieces  nb·P² (each thread its own, at once: linalg/triangularSolve.ts)    piecesGflops
- *   whitening           2·(n + m)·P² · WHITENING_SHARE (blocked triangular solve)       streamGflops
- *   scores              2·n·m·P                                                        streamGflops
+ * The head is factored in class-contrast coordinates (classContrasts.ts):
+ * P′ = D·(C − 1) for D = P/C features (bias included). Work, in floating-point
+ * operations, for n training and m test samples, and the rate each runs at:
+ *   Hessian formation   n·D²·C·(C − 1): (C − 1)C/2 Gram products Φ̃ᵀdiag(a)Φ̃     hessianGflops
+ *   factorisation       P′³/3, with its check and the polish's Newton steps        factorGflops
+ *   the stage's fixed cost (threads, buffers)                                      hessianFixedSeconds
+ *   the solve's pieces  nb·P′² (each thread its own: linalg/triangularSolve.ts)     piecesGflops
+ *   whitening           (n + m)·P′² (blocked triangular solve, both threads)        whitenGflops
+ *   scores              2·n·m·P′                                                    scoreGflops
  * (the scores are reported, not budgeted: any method explaining all m test samples pays them)
  * The rates are fixed reference figures (deterministic: the fit's settings,
- * and so its cache key, must not depend on how busy the machine was), fitted
- * to the stage times of exact MNIST logistic regression (P = 7850) on a quiet
- * 2-core machine, bench/results/REPORT.md §1 at main ad3bd06: 1k samples
- * hessian 17.5 s, influence 13.1 s; 5k samples 21.4 s and 24.8 s. The
- * difference of the two sizes gives the n-proportional rates (Hessian
- * formation ≈ 56, whitening and scores ≈ 29 GFLOP/s, both on two threads), the
- * 1k stages then the factor (with its check and the Newton steps: ≈ 10) and
- * L⁻¹ (≈ 15), which the triangular solve's pieces replaced: nb·P² flops at
- * 10.6 GFLOP/s of CPU time at P = 7850 (17 at P = 4000), against L⁻¹'s P³/3 at
- * 14 (kernels bench rows; 1.5 s instead of 11.6 s at P = 7850). The solve's
- * whitening does fewer flops than the L⁻¹ product ((1 + nb/P)/2 of the dense
- * product against 0.56) at a lower rate: the same CPU time at P = 2000 and
- * 4000, 11% more at 7850, so its term is the product's. Until then every term ran at a one-core 12 GFLOP/s and the
- * whitening was counted dense: 175 s predicted for 10k samples where the whole
- * run took 78 s. The float64 fallback (κ too large for mixed precision) runs
- * the factorisation in JS at float64Gflops: reported beside, not budgeted (most
- * heads factor mixed).
+ * and so its cache key, must not depend on how busy the machine was), fitted by
+ * least squares on relative error to the hessian and influence stage times of
+ * eight exact runs on a quiet 2-core machine at main 9cfc7a4 — MNIST logreg at
+ * 1k, 5k and 10k samples (P′ = 7065), synthetic blobs of 300 and 500 features
+ * (P′ = 2709, 4509; 2.5k and 10k rows), 100 features × 40 classes (P′ = 3939),
+ * and the head P = 5000 MLP target (P′ = 4500). Every stage time is predicted
+ * within 5% (hessian) and 11% (influence); test/unit/head/exactCost.test.ts
+ * holds the measurements. Before, the prediction counted P = D·C and rates
+ * fitted before the contrast coordinates and the triangular solve: 2.2× the
+ * measured time on MNIST logreg, so auto sent heads it could factor in
+ * seconds to CG. The float64 fallback (κ too large for mixed precision) runs
+ * the factorisation in JS at float64Gflops: reported beside, not budgeted
+ * (most heads factor mixed).
  *
- * Memory: the P² arrays at the run's peak, which is in the influence stage: the
- * factor (float64, 8 bytes per entry) and the solve's float32 pieces in both
- * threads' backends (≈ 2·(1 + nb/P) bytes each), and the products' transients.
- * (Until the solve, L⁻¹ was built beside the factor: 4 bytes of float64 and
- * 2 of float32 per entry more.)
- * (The Hessian stage holds the Hessian factored in place, 8 bytes, plus its
- * products.) Measured: exact MNIST logreg 10k (P = 7850) peaked at 1,745 MB,
- * i.e. 16 bytes per entry beside the run's other terms (memoryEstimate.ts);
- * 18 keeps a margin. It was 36 before L⁻¹ was packed and the Hessian factored
- * in place (peak 2,134 MB).
+ * Memory: the P′² arrays at the run's peak, in the influence stage: the factor
+ * (float64, 8 bytes per entry) and the solve's float32 pieces in both threads'
+ * backends, with the products' transients. Measured on the same eight runs, the
+ * peak RSS beyond the run's other terms (memoryEstimate.ts, its GC factor
+ * applied) is 11–16 bytes per P′² entry; 13 keeps the estimate within −10% /
+ * +20% of those peaks.
  */
 import { SOLVE_BLOCK } from '../linalg/triangularSolve';
+import { headContrastHessianMacs } from './softmaxHead';
 
 /** Budget and reference rates, in one object so they can move to an option table unchanged. */
 export const EXACT_COST = {
@@ -50,26 +45,23 @@ export const EXACT_COST = {
   budgetSeconds: 300,
   /** Largest share of the memory limit the head's matrices may take. */
   memoryShare: 0.5,
-  /** Hessian formation: float32 Gram products on both threads. */
-  hessianGflops: 50,
+  /** Hessian formation: float32 Gram products on both threads, summed in float64. */
+  hessianGflops: 67,
   /** Mixed-precision factorisation, with its check and the polish's Newton steps. */
-  factorGflops: 10,
+  factorGflops: 18.7,
+  /** What the hessian stage costs beside its flops. */
+  hessianFixedSeconds: 0.9,
   /** The triangular solve's pieces (−D_b·L[b, 0:s] products), each thread forming its own at once. */
-  piecesGflops: 10,
-  /** Whitening and train × test scores: float32 products on both threads. */
-  streamGflops: 29,
+  piecesGflops: 9.5,
+  /** Whitening: the blocked triangular solve on both threads. */
+  whitenGflops: 56,
+  /** The train × test score products on both threads. */
+  scoreGflops: 55,
   /** Float64 blocked JS kernels (blockedCholesky.ts). */
   float64Gflops: 2,
-  /** Times the head's Hessian is formed and factored (polishHead: once, unless its Newton steps stall). */
-  hessians: 1,
-  bytesPerEntry: 18,
+  /** Bytes per entry of the P′ × P′ factor at the run's peak (see above). */
+  bytesPerEntry: 13,
 };
-
-/**
- * Share of the dense whitening products' time the triangular solve takes: measured equal to the L⁻¹ product's, 56% of
- * the dense flops with 8 blocks (see above).
- */
-const WHITENING_SHARE = 0.56;
 
 export interface ExactCostInput {
   parameters: number;
@@ -94,25 +86,30 @@ export interface ExactCostPrediction {
 }
 
 export function predictExactCost(s: ExactCostInput): ExactCostPrediction {
-  const p = s.parameters;
   const c = Math.max(1, s.numClasses);
-  const steps = EXACT_COST.hessians;
-  const hessian = steps * s.nTrain * p * p * (1 + 1 / c);
-  const factor = (steps * p * p * p) / 3;
+  const p = factoredParameters(s);
+  const formation = 2 * headContrastHessianMacs(s.nTrain, { featureDim: s.parameters / c - 1, numClasses: c });
+  const factor = (p * p * p) / 3;
   const pieces = SOLVE_BLOCK * p * p;
-  const whiten = 2 * (s.nTrain + s.nTest) * p * p * WHITENING_SHARE;
+  const whiten = (s.nTrain + s.nTest) * p * p;
   const scores = 2 * s.nTrain * s.nTest * p;
   const seconds = (flops: number, gflops: number) => flops / (gflops * 1e9);
   const besideFactor =
-    seconds(hessian, EXACT_COST.hessianGflops) +
+    EXACT_COST.hessianFixedSeconds +
+    seconds(formation, EXACT_COST.hessianGflops) +
     seconds(pieces, EXACT_COST.piecesGflops) +
-    seconds(whiten, EXACT_COST.streamGflops);
+    seconds(whiten, EXACT_COST.whitenGflops);
   return {
     seconds: besideFactor + seconds(factor, EXACT_COST.factorGflops),
     float64Seconds: besideFactor + seconds(factor, EXACT_COST.float64Gflops),
-    scoreSeconds: seconds(scores, EXACT_COST.streamGflops),
+    scoreSeconds: seconds(scores, EXACT_COST.scoreGflops),
     bytes: EXACT_COST.bytesPerEntry * p * p,
   };
+}
+
+/** P′ = D·(C − 1) of a head of P = D·C parameters: the size of the matrix exact influence factors. */
+export function factoredParameters(s: Pick<ExactCostInput, 'parameters' | 'numClasses'>): number {
+  return s.numClasses < 2 ? s.parameters : (s.parameters / s.numClasses) * (s.numClasses - 1);
 }
 
 /** True when exact influence fits the time budget (mixed-precision prediction) and the memory share. */

@@ -16,8 +16,8 @@
  *    last-layer features, a copy in the training thread — for logistic
  *    regression (trained beside the MLP by `--model auto`) the inputs
  *    themselves, as wide as the data;
- *  - the head: when the exact method factors it, its P² arrays at the
- *    influence stage's peak (head/exactCost.ts's bytesPerEntry, which auto's
+ *  - the head: when the exact method factors it, its P′² arrays (P′ = D·(C − 1),
+ *    the class-contrast coordinates) at the influence stage's peak (head/exactCost.ts's bytesPerEntry, which auto's
  *    choice reads too: the factor and the triangular solve's pieces),
  *    the test samples' gradients (three copies for the exact method: as they
  *    are, whitened, and whitened transposed for the score products, in
@@ -40,7 +40,7 @@
  * the working budget (data/sampleBudget.ts), and the estimate sizes the
  * sample they keep at default options (validateRun.ts, sampleBudget).
  */
-import { EXACT_COST } from '../head/exactCost';
+import { EXACT_COST, factoredParameters } from '../head/exactCost';
 import type { ModelKind } from '../types';
 
 export const MB = 2 ** 20;
@@ -155,10 +155,12 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
   // The head fit's features and their transpose in the backend's heap (measured on 20,000–61,511 vectors of 1,024:
   // without this term the estimate was 10–35 % under the peak, and more as the rows grew).
   const headFitHeap = 2 * s.nTrain * (featureDim + 1) * 4;
-  const head =
-    rows * featureDim * 8 +
-    (s.influence === 'exact' ? 3 : 1) * s.nTest * headParameters * 4 +
-    (s.influence === 'exact' ? headParameters * headParameters * EXACT_COST.bytesPerEntry : 0);
+  // Exact influence works in the class-contrast coordinates: P′ = D·(C − 1) for its factor and whitened gradients.
+  const factored = factoredParameters({ parameters: headParameters, numClasses: s.numClasses });
+  const exact = s.influence === 'exact';
+  const testGradients = exact ? 3 * s.nTest * factored * 4 : s.nTest * headParameters * 4;
+  const factor = exact ? factored * factored * EXACT_COST.bytesPerEntry : 0;
+  const head = rows * featureDim * 8 + testGradients + factor;
   const influence = s.influence === 'iterative' ? s.nTrain * parameters * 4 + s.explain * parameters * 8 : 0;
   // Training and the head/influence stages do not overlap; the features and the kept models outlive both. On the
   // user's features the head is fitted before the folds, so the heap it grew is there during both.
