@@ -157,7 +157,7 @@ test('the prediction counts the contrast coordinates: P′ = D·(C − 1), a bin
   assert.equal(ten.bytes, EXACT_COST.bytesPerEntry * 7065 ** 2);
 });
 
-test('with room for its arrays auto factors MNIST logreg 10k; under --max-memory-mb 1000 it does not, and says why', () => {
+test('with room for its arrays auto factors MNIST logreg 10k; under --max-memory-mb 1000 it does not, says why', () => {
   const exact = resolveMethod(
     'auto',
     { ...logreg784, parameters: 7850 },
