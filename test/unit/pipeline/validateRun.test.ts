@@ -93,25 +93,24 @@ describe('validateRun', () => {
   });
 
   test("--method exact factors any head the memory holds, past auto's own limit; over the memory it names cg", () => {
-    // MNIST logreg at 10k: P = 7,850. auto stops at a smaller head (its time budget and half of the memory); asked
-    // for by name, exact was left without a factor and ended in an internal error after training.
-    const mnist = dataset(8000, 2000, 784, 10);
-    const shape = { nTrain: 8000, nTest: 2000, numClasses: 10 };
-    const exact = { datasetPath: 'd', model: 'logreg' as const, method: 'exact' as const, maxMemoryMB: 2048 };
-    const auto = resolveMaxExactParameters({ ...exact, method: 'auto' }, shape, [7850]);
-    assert.ok(auto < 7850);
-    assert.equal(resolveMaxExactParameters(exact, shape, [7850]), 7850);
+    // 1,500 features × 10 classes: P = 15,010, factored as P′ = 13,509 (2.2 GB at 13 bytes an entry). auto stops at a
+    // smaller head (its time budget and half of the memory); asked for by name, exact was left without a factor and
+    // ended in an internal error after training.
+    const wideHead = dataset(800, 200, 1500, 10);
+    const shape = { nTrain: 800, nTest: 200, numClasses: 10 };
+    const exact = { datasetPath: 'd', model: 'logreg' as const, method: 'exact' as const, maxMemoryMB: 4096 };
+    const auto = resolveMaxExactParameters({ ...exact, method: 'auto' }, shape, [15010]);
+    assert.ok(auto < 15010, `auto ${auto}`);
+    assert.equal(resolveMaxExactParameters(exact, shape, [15010]), 15010);
     // A head auto factors anyway keeps auto's limit: the fit's settings (the key of its saved file) stay the same.
     assert.equal(resolveMaxExactParameters(exact, shape, [650]), auto);
-    assert.doesNotThrow(() => validateRun(exact, mnist, ctx));
+    assert.doesNotThrow(() => validateRun(exact, wideHead, ctx));
     // The fit (what factors the head) takes the same limit from its own model configuration.
-    assert.equal(fitSettings(exact, mnist).maxExactParameters, 7850);
-    assert.equal(fitSettings({ ...exact, method: 'auto' }, mnist).maxExactParameters, auto);
-    // At the 2 GB working budget a wider head's factor and inverse do not fit (P = 7,850 does since they take 18
-    // bytes per entry, not 36): refused, naming cg among the ways out.
-    const wide = dataset(8000, 2000, 1000, 10);
-    const message = inCliTerms(refusal(() => validateRun({ ...exact, maxMemoryMB: undefined }, wide, ctx)));
-    assert.match(message, /would not fit in memory.*--method cg \(exact holds the last layer's 10,010² Hessian/);
+    assert.equal(fitSettings(exact, wideHead).maxExactParameters, 15010);
+    assert.equal(fitSettings({ ...exact, method: 'auto' }, wideHead).maxExactParameters, auto);
+    // At the 2 GB working budget its factor does not fit: refused, naming cg among the ways out.
+    const message = inCliTerms(refusal(() => validateRun({ ...exact, maxMemoryMB: undefined }, wideHead, ctx)));
+    assert.match(message, /would not fit in memory.*--method cg \(exact holds the last layer's 15,010² Hessian/);
   });
 
   test('--method exact with --max-exact-parameters below the head is refused before training', () => {
