@@ -139,14 +139,17 @@ export function findNeighbours(
   const testPoints = { x: test.phi, n: test.n, d: shape.featureDim };
   const knnOptions = { signal: input.signal, seed: input.seed };
   const search = input.search ?? searchAll;
+  // The searches skip the features no sample uses (zeroColumns.ts: the same distances, bit for bit), as a logistic
+  // regression on raw pixels has (MNIST: 111 of 784); everything else takes the full vectors.
+  const [searchTrain, searchTest] = withoutZeroColumns([trainPoints, testPoints]);
   let harm: HarmReport | undefined;
-  const trainInTrain = search('features.train', trainPoints, trainPoints, OUTLIER_K, {
+  const trainInTrain = search('features.train', searchTrain, searchTrain, OUTLIER_K, {
     ...knnOptions,
     excludeSelf: true,
     ...(withHarm && { meanwhile: () => (harm = findHarm(input.state, input.removeHarmful)) }),
   });
-  const testInTrain = search('features.testInTrain', testPoints, trainPoints, OUTLIER_K, knnOptions);
-  const testInTest = search('features.test', testPoints, testPoints, OUTLIER_K, { ...knnOptions, excludeSelf: true });
+  const testInTrain = search('features.testInTrain', searchTest, searchTrain, OUTLIER_K, knnOptions);
+  const testInTest = search('features.test', searchTest, searchTest, OUTLIER_K, { ...knnOptions, excludeSelf: true });
   throwIfAborted(input.signal);
   const trainView: SplitView = { features: trainPoints, y: train.y, contentHash: input.trainHash };
   const testView: SplitView = { features: testPoints, y: test.y, contentHash: input.testHash };

@@ -20,6 +20,7 @@
 import { throwIfAborted } from '../cancel';
 import { createRng, deriveSeed } from '../random';
 import { searchExact } from './exactSearch';
+import { searchAmongReferences } from './referenceSearch';
 import { emptyNeighbours, searchExactSplit, searchSelfSplit } from './splitSearch';
 import type { Neighbours, Points } from './types';
 
@@ -60,7 +61,8 @@ export function nearestNeighbours(queries: Points, refs: Points, k: number, opti
   const limit = options.exactLimit ?? EXACT_KNN_LIMIT;
   const split = { threads: options.threads, signal: options.signal, meanwhile: options.meanwhile };
   if (options.referenceIds) {
-    searchExactSplit(queries, all(queries.n), refs, options.referenceIds, out, skipSelf, split);
+    if (!(skipSelf && searchAmongReferences(refs, options.referenceIds, out, split)))
+      searchExactSplit(queries, all(queries.n), refs, options.referenceIds, out, skipSelf, split);
     options.onProgress?.(1, 1);
     return out;
   }

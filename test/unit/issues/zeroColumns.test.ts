@@ -1,10 +1,13 @@
 /**
- * The input-space searches drop the coordinates that are zero in every sample (zeroColumns.ts): the neighbours and
+ * The neighbour searches drop the coordinates that are zero in every sample (zeroColumns.ts): the neighbours and
  * distances must be the very bytes of the search over the full vectors (the one the issues pass ran before), on
- * sparse pixel-like data whose products are mostly exact zeros, on one thread and on two.
+ * sparse pixel-like data whose products are mostly exact zeros, on one thread and on two; in the input space and in
+ * the feature space (a logistic regression's features are its pixels).
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
+import type { HeadState } from '../../../src/compute/issues/harmful';
+import { findNeighbours } from '../../../src/compute/issues';
 import { nearestNeighbours, type Points } from '../../../src/compute/issues/knn';
 import { withoutZeroColumns } from '../../../src/compute/issues/zeroColumns';
 import { createRng } from '../../../src/compute/random';
@@ -55,5 +58,40 @@ test('the searches over the kept columns give the full vectors neighbours and di
       assert.deepEqual(kept.index, full.index, `indices, ${threads} thread(s), ${JSON.stringify(options)}`);
       assert.deepEqual(kept.distance, full.distance, `distances, ${threads} thread(s)`);
     }
+  }
+});
+
+test('the feature-space searches run on the used columns and find the full vectors neighbours, bit for bit', () => {
+  const d = 196;
+  const border = new Set(Array.from({ length: d }, (_, j) => j).filter((j) => j % 14 < 2 || j < 28));
+  const train = sparseImages(900, d, 3, border);
+  const test = sparseImages(250, d, 4, border);
+  const labels = (n: number) => Int32Array.from({ length: n }, (_, i) => i % 3);
+  // findNeighbours without the harm reads only the features and labels of the head state.
+  const state = {
+    train: { phi: train.x, y: labels(train.n), n: train.n },
+    test: { phi: test.x, y: labels(test.n), n: test.n },
+    shape: { featureDim: d, numClasses: 3 },
+  } as HeadState;
+  const widths: number[] = [];
+  const found = findNeighbours({
+    state,
+    search: (_, queries, refs, k, options) => {
+      widths.push(queries.d, refs.d);
+      return nearestNeighbours(queries, refs, k, options);
+    },
+  });
+  assert.ok(
+    widths.every((w) => w === d - border.size),
+    `searched widths ${widths}`,
+  );
+  const full = [
+    [found.trainInTrain, nearestNeighbours(train, train, 10, { excludeSelf: true })],
+    [found.testInTrain, nearestNeighbours(test, train, 10)],
+    [found.testInTest, nearestNeighbours(test, test, 10, { excludeSelf: true })],
+  ];
+  for (const [kept, expected] of full) {
+    assert.deepEqual(kept.index, expected.index);
+    assert.deepEqual(kept.distance, expected.distance);
   }
 });
