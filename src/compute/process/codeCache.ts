@@ -7,7 +7,7 @@
  * The cache sits beside the bundle (`<bundle>.v8cache`): the same trust as the bundle itself (cached code is code; a
  * cache in a shared temporary directory could be planted by another user). It is used only when it is certainly this
  * bundle's, and otherwise silently ignored and rewritten:
- * - its header holds a SHA-1 of the Node version, the architecture and the bundle's text (V8 itself checks only the
+ * - its header holds a SHA-1 of the Node version, the architecture and the bundle's bytes (V8 itself checks only the
  *   text's length: a rebuilt bundle of the same length would otherwise run the old bundle's code), and a SHA-1 of the
  *   cached data (V8 does not verify a checksum outside its debug builds: a torn or corrupt file would crash);
  * - V8 still rejects data made under other V8 flags, which is then rewritten too;
@@ -36,9 +36,11 @@ export function codeCachePath(bundle: string): string {
  * __dirname), with the code cache beside it; writes the cache afterwards when it was missing or not accepted.
  */
 export function runBundleWithCodeCache(bundle: string): CodeCacheOutcome {
-  const source = fs.readFileSync(bundle, 'utf8');
+  // The key hashes the file's bytes as read: hashing the decoded text would encode its 1.8 MB again (~15 ms).
+  const bytes = fs.readFileSync(bundle);
+  const source = bytes.toString('utf8');
   const cacheFile = codeCachePath(bundle);
-  const key = createHash('sha1').update(`${process.version} ${process.arch}\n`).update(source).digest();
+  const key = createHash('sha1').update(`${process.version} ${process.arch}\n`).update(bytes).digest();
   const cachedData = readCache(cacheFile, key);
   const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
   const module = new Module(bundle);
