@@ -86,6 +86,8 @@ const nodeEntries = {
   computeProcess: 'src/compute/process/entry.ts',
   // Decodes images a batch ahead of ONNX Runtime, which runs on the analysis thread (--model-file).
   onnxDecodeWorker: 'src/compute/onnx/decodeWorker.ts',
+  // Starts the analysis thread and the workers on their bundles through V8's code cache (bundleWorker.ts).
+  codeCache: 'src/compute/process/codeCache.ts',
 };
 
 const common = {

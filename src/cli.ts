@@ -16,7 +16,7 @@ import { oneOf, positiveInt, terminalSafe } from './cli/options';
 import { addEngineOptions, inCliTerms } from './cli/flags';
 import { type AnalyzeFlags, analyzeOptionsFrom, chooseTestPath, runAnalysis } from './cli/runAnalysis';
 import { formatSummary } from './cli/summary';
-import { type DemoFlags, runDemo } from './cli/demo';
+import type { DemoFlags } from './cli/demo';
 
 export const EXIT = { ok: 0, internal: 1, badInput: 2, cancelled: 130 } as const;
 
@@ -64,8 +64,9 @@ export function buildProgram(signal: AbortSignal): Command {
       process.stderr.write(`${escapeControl(line)}\n`),
     );
     const answer = await runAnalysis(options, out, flags.progress);
-    // --json prints the text just written: no second JSON.stringify of a results object.
-    process.stdout.write(flags.json ? `${answer.json}\n` : `${formatSummary(answer.results, out)}\n`);
+    // --json prints the bytes just written: no second JSON.stringify of a results object, no second encoding.
+    if (flags.json) process.stdout.write(answer.json);
+    process.stdout.write(flags.json ? '\n' : `${formatSummary(answer.results, out)}\n`);
   });
 
   addModelOptions(
@@ -81,6 +82,8 @@ export function buildProgram(signal: AbortSignal): Command {
         'images',
       ),
   ).action(async (flags: DemoFlags) => {
+    // Loaded only for the demo: its PNG encoder (pngjs, zlib streams) would otherwise load in every analyze's start.
+    const { runDemo } = await import('./cli/demo.js');
     await runDemo(flags, signal);
   });
   return program;

@@ -73,14 +73,14 @@ const WRITE_FAILURES: Record<string, string> = {
   ENOTREG: 'it is no longer a regular file',
 };
 
-async function writeResults(out: string, content: string, signal?: AbortSignal): Promise<void> {
+async function writeResults(out: string, content: Uint8Array, signal?: AbortSignal): Promise<void> {
   try {
     await writeFileAtomic(out, content, signal);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code ? WRITE_FAILURES[code] : undefined;
     if (!why) throw error;
-    const mb = (Buffer.byteLength(content) / 2 ** 20).toFixed(1);
+    const mb = (content.byteLength / 2 ** 20).toFixed(1);
     throw new InputError(
       out,
       `${why} while writing the results (${mb} MB); the previous file, if ` +

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { startBundleWorker } from '../process/bundleWorker';
 
 /**
  * A worker started ahead of need (prestartWorker), handed to the next startWorker(). Unref'd while it waits: an
@@ -10,9 +11,9 @@ import { Worker } from 'node:worker_threads';
 let spare: Worker | undefined;
 
 /**
- * Starts a worker: the bundled worker.js beside dist/cli.js, or, when the
- * engine runs from its TypeScript sources (tests, benchmarks), worker.ts
- * through tsx's require hook. (Node 20 ignores `--import` in a worker's
+ * Starts a worker: the bundled worker.js beside dist/cli.js (through its
+ * code cache: bundleWorker.ts), or, when the engine runs from its TypeScript
+ * sources (tests, benchmarks), worker.ts through tsx's require hook. (Node 20 ignores `--import` in a worker's
  * execArgv, so the hook is installed by a small eval'd bootstrap instead.)
  * Hands out the prestarted spare when there is a live one.
  */
@@ -64,7 +65,7 @@ function ignore(): void {}
 
 function launch(): Worker {
   const bundled = path.join(__dirname, 'worker.js');
-  if (existsSync(bundled)) return new Worker(bundled);
+  if (existsSync(bundled)) return startBundleWorker(bundled);
   const source = path.join(__dirname, 'worker.ts');
   return new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, { eval: true });
 }

@@ -21,7 +21,7 @@ if (!parentPort) throw new Error('analysisWorker must run inside a worker thread
 const port = parentPort;
 const controller = new AbortController();
 
-const send = (message: AnalysisWorkerMessage) => port.postMessage(message);
+const send = (message: AnalysisWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
 function serialize(error: unknown): SerializedError {
   if (error instanceof CancelledError) return { kind: 'cancelled', name: error.name, message: error.message };
@@ -55,7 +55,11 @@ function run(data: AnalysisWorkerData): void {
     onProgress: (progress) => send({ type: 'progress', progress }),
     onFitCache: (line) => send({ type: 'fitCache', line }),
   }).then(
-    (results) => send({ type: 'done', json: JSON.stringify(results) }),
+    (results) => {
+      // TextEncoder's bytes own their whole ArrayBuffer: it is handed to the main thread as is.
+      const json = new TextEncoder().encode(JSON.stringify(results));
+      send({ type: 'done', json }, [json.buffer]);
+    },
     (error: unknown) => send({ type: 'failed', error: serialize(error) }),
   );
 }

@@ -15,6 +15,7 @@ import { createSharedCancelFlag, raiseSharedCancelFlag } from '../cancel';
 import { CancelledError, InputError } from '../errors';
 import type { AnalyzeRun } from '../pipeline/analyze';
 import type { ResultsFile } from '../results/schema';
+import { startBundleWorker } from './bundleWorker';
 import type {
   AnalysisHostMessage,
   AnalysisWorkerData,
@@ -26,11 +27,12 @@ import type {
 export const CANCEL_GRACE_MS = 500;
 
 /**
- * The bundled analysisWorker.js beside the running bundle, or the TypeScript source through tsx (tests, benchmarks).
+ * The bundled analysisWorker.js beside the running bundle (through its code cache: bundleWorker.ts), or the TypeScript
+ * source through tsx (tests, benchmarks).
  */
 function startWorker(workerData: AnalysisWorkerData | null): Worker {
   const bundled = path.join(__dirname, 'analysisWorker.js');
-  if (existsSync(bundled)) return new Worker(bundled, { workerData });
+  if (existsSync(bundled)) return startBundleWorker(bundled, { workerData });
   const source = path.join(__dirname, 'analysisWorker.ts');
   // A bundle shipped without it (a packaging mistake) says so, rather than failing to load tsx.
   if (!existsSync(source))
@@ -80,18 +82,21 @@ function rebuild(error: SerializedError): Error {
   return rebuilt;
 }
 
-/** An analysis's answer: the results file's text (what is written), and its object, parsed only when read. */
+/**
+ * An analysis's answer: the results file's text as UTF-8 bytes (what is written), and its object, parsed only when
+ * read.
+ */
 export interface AnalysisAnswer {
-  json: string;
+  json: Uint8Array;
   readonly results: ResultsFile;
 }
 
-function answerOf(json: string): AnalysisAnswer {
+function answerOf(json: Uint8Array): AnalysisAnswer {
   let parsed: ResultsFile | undefined;
   return {
     json,
     get results() {
-      return (parsed ??= JSON.parse(json) as ResultsFile);
+      return (parsed ??= JSON.parse(new TextDecoder().decode(json)) as ResultsFile);
     },
   };
 }
