@@ -402,6 +402,12 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
       work.set(hessian);
       return work;
     };
+    // The polish's Hessian is in shared memory on two threads, so the helper subtracts its trailing updates in place.
+    const sharedWork = new Float64Array(new SharedArrayBuffer(8 * p * p));
+    const freshSharedCopy = () => {
+      sharedWork.set(hessian);
+      return sharedWork;
+    };
     const oldRuns = size > 2000 ? 1 : options.runs;
     let factor: Float64Array = new Float64Array(0);
     kernel(
@@ -450,10 +456,11 @@ function largeHeadKernels(kernel: KernelFn, options: { quick: boolean; runs: num
         flops: cholFlops,
         flopsFormula: 'P³/3',
         note:
-          "choleskyMixed with the trailing updates' chunks shared with a helper thread while this one factors the " +
-          'next block column (lookahead): what polishHead runs',
+          "choleskyMixed on the Hessian in shared memory, the trailing updates' chunks taken from a counter by a " +
+          'helper thread (which subtracts its own in place) and by this one after it factors the next block column ' +
+          '(lookahead): what polishHead runs',
       },
-      () => void withSplitProducts(2, (split) => choleskyMixed(freshCopy(), p, undefined, {}, split)),
+      () => void withSplitProducts(2, (split) => choleskyMixed(freshSharedCopy(), p, undefined, {}, split)),
       options.runs,
       1,
     );

@@ -240,7 +240,7 @@ export function choleskyMixed(
   n: number,
   signal?: AbortSignal,
   sizes: BlockSizes = {},
-  runner: ProductRunner = localProducts,
+  runner: ProductRunner | (ProductRunner & TrailingRunner) = localProducts,
   keepUpper = false,
 ): boolean {
   const nb = sizes.block ?? BLOCK_MIXED;
@@ -265,55 +265,139 @@ export function choleskyMixed(
     return true;
   };
   if (!factorBlockColumn(0, panels[0].l21)) return false;
+  // With a helper thread that can write into `a` (shared memory), it subtracts its own products there: no product is
+  // copied out of its backend, sent back and subtracted here after the wait (a third of this thread's time at
+  // P = 4000 was that wait and those subtractions).
+  const helper = trailingHelper(runner, a);
+  const claims = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   for (let k0 = 0, step = 0; k0 + nb < n; k0 += nb, step++) {
     const kb = nb;
     const r0 = k0 + kb;
     const m = n - r0;
     const { l21, l21T } = panels[step % 2];
     // A22 −= L21·L21ᵀ, lower triangle only, one block column per product: first the next block column, then
-    // `chunk`-wide ones. The products are independent: the runner may give some to another thread, and meanwhile
-    // this one updates the next block column, factors it and forms its panel (lookahead), then does its share.
-    const starts = [0];
-    for (let c0 = Math.min(nb, m); c0 < m; c0 += chunk) starts.push(c0);
-    const width = (j: number) => (j + 1 < starts.length ? starts[j + 1] : m) - starts[j];
-    const jobs: ProductJob[] = [];
-    const costs: number[] = [];
-    starts.forEach((c0, j) => {
-      const cw = width(j);
-      const right = l21T.subarray(c0 * kb, (c0 + cw) * kb);
-      transpose(l21.subarray(c0 * kb, (c0 + cw) * kb), cw, kb, right);
-      jobs.push({
-        a: { data: l21.subarray(c0 * kb, m * kb), rows: m - c0, cols: kb },
-        b: { data: right, rows: kb, cols: cw },
-      });
-      costs.push((m - c0) * cw);
-    });
-    const subtract = (j: number, product: Float32Array) => {
-      const c0 = starts[j];
-      const cw = width(j);
-      for (let r = 0; r < m - c0; r++) {
-        const row = (r0 + c0 + r) * n + r0 + c0;
-        const last = Math.min(r, cw - 1);
-        const src = r * cw;
-        for (let c = 0; c <= last; c++) a[row + c] -= product[src + c];
-      }
-    };
+    // `chunk`-wide ones. The products are independent: some may go to another thread, and meanwhile this one
+    // updates the next block column, factors it and forms its panel (lookahead), then does its share.
+    const part = (chunks: number[]): TrailingPart => ({ a, n, r0, kb, l21, l21T, chunks: Int32Array.from(chunks) });
+    const next = part([0, Math.min(nb, m)]);
+    const laterChunks: number[] = [];
+    for (let c0 = Math.min(nb, m); c0 < m; c0 += chunk) laterChunks.push(c0, Math.min(chunk, m - c0));
+    const later = part(laterChunks);
     let factored = true;
-    const lookahead = {
-      run: () => {
-        const { a: left, b: right } = jobs[0] as { a: { data: Float32Array }; b: { data: Float32Array } };
-        useMatMul(left.data, m, kb, right.data, width(0), (product) => subtract(0, product));
-        factored = factorBlockColumn(r0, panels[(step + 1) % 2].l21);
-      },
-      // The next panel's products and the float64 diagonal work, in the jobs' units (multiply-adds per kb).
-      cost: costs[0] + m * kb + 4 * kb * kb,
+    const lookahead = () => {
+      updateTrailingChunks(next);
+      factored = factorBlockColumn(r0, panels[(step + 1) % 2].l21);
     };
     throwIfAborted(signal);
-    runner.each(jobs.slice(1), costs.slice(1), (j, product) => subtract(j + 1, product), signal, lookahead);
+    if (helper) {
+      // Both threads take the later chunks from a shared counter, largest first: neither waits for the other
+      // longer than one chunk, however the machine's load slows either.
+      claims[0] = 0;
+      const wait = helper.startTrailingUpdate(later, claims);
+      try {
+        lookahead();
+        updateTrailingChunks(later, claims);
+      } catch (error) {
+        // The helper may still be writing into `a`: it is not reused.
+        helper.abandon();
+        throw error;
+      }
+      wait(signal);
+    } else {
+      const one = (j: number) => ({ ...later, chunks: later.chunks.subarray(2 * j, 2 * j + 2) });
+      const count = laterChunks.length / 2;
+      const costs = Array.from({ length: count }, (_, j) => (m - laterChunks[2 * j]) * laterChunks[2 * j + 1]);
+      runner.each(
+        costs.map((_, j) => chunkJob(one(j))),
+        costs,
+        (j, product) => subtractChunk(one(j), product),
+        signal,
+        // The next panel's products and the float64 diagonal work, in the chunks' units (multiply-adds per kb).
+        { run: lookahead, cost: m * Math.min(nb, m) + m * kb + 4 * kb * kb },
+      );
+    }
     if (!factored) return false;
   }
   if (!keepUpper) zeroUpper(a, n);
   return true;
+}
+
+/**
+ * Some chunks of one step's trailing update A22 −= L21·L21ᵀ (choleskyMixed): the chunk at column offset c0 (from r0)
+ * of width cw subtracts the lower triangle of L21[c0:, :]·L21[c0 : c0 + cw, :]ᵀ from A[r0 + c0 :, r0 + c0 : …].
+ * `chunks` holds (c0, cw) pairs; `l21T` is where each chunk's right operand is transposed (rows c0 … c0 + cw).
+ * Chunks touch disjoint columns of `a`, so two threads may update theirs at once.
+ */
+export interface TrailingPart {
+  a: Float64Array;
+  n: number;
+  r0: number;
+  kb: number;
+  /** L21, (n − r0) × kb row-major. */
+  l21: Float32Array;
+  l21T: Float32Array;
+  chunks: Int32Array;
+}
+
+/**
+ * Runs a trailing update's chunks on another thread (parallel/matrixHelper.ts), which writes into `a` in shared
+ * memory with updateTrailingChunks: each chunk's product computed whole by the same code, so the same bytes
+ * whichever thread took it.
+ */
+export interface TrailingRunner {
+  readonly parallel: boolean;
+  /** Starts updateTrailingChunks(part, claims) there; the returned function waits for it. */
+  startTrailingUpdate(part: TrailingPart, claims: Int32Array): (signal?: AbortSignal) => void;
+  /** A started part will not be waited for (this thread failed): the other thread is not reused. */
+  abandon(): void;
+}
+
+function trailingHelper(runner: ProductRunner | (ProductRunner & TrailingRunner), a: Float64Array) {
+  return 'startTrailingUpdate' in runner && runner.parallel && a.buffer instanceof SharedArrayBuffer
+    ? runner
+    : undefined;
+}
+
+/** The part's one chunk's operands: L21[c0:, :] and, transposed into l21T, L21[c0 : c0 + cw, :]ᵀ. */
+function chunkOperands({ l21, l21T, kb, n, r0, chunks }: TrailingPart) {
+  const [c0, cw] = chunks;
+  const rows = n - r0 - c0;
+  const right = l21T.subarray(c0 * kb, (c0 + cw) * kb);
+  transpose(l21.subarray(c0 * kb, (c0 + cw) * kb), cw, kb, right);
+  return { left: l21.subarray(c0 * kb, (c0 + rows) * kb), rows, right, cw };
+}
+
+/** The part's one chunk as a product job. */
+function chunkJob(part: TrailingPart): ProductJob {
+  const { left, rows, right, cw } = chunkOperands(part);
+  return { a: { data: left, rows, cols: part.kb }, b: { data: right, rows: part.kb, cols: cw } };
+}
+
+/** Subtracts the lower triangle of the part's one chunk's product, (n − r0 − c0) × cw, from `a`. */
+function subtractChunk({ a, n, r0, chunks }: TrailingPart, product: Float32Array): void {
+  const [c0, cw] = chunks;
+  const m = n - r0;
+  for (let r = 0; r < m - c0; r++) {
+    const row = (r0 + c0 + r) * n + r0 + c0;
+    const last = Math.min(r, cw - 1);
+    const src = r * cw;
+    for (let c = 0; c <= last; c++) a[row + c] -= product[src + c];
+  }
+}
+
+/**
+ * Computes the part's chunks on this thread's backend and subtracts them from `a`, in order; with `claims` (shared
+ * memory, one counter) only those this thread takes from the counter, another thread taking the others.
+ */
+export function updateTrailingChunks(part: TrailingPart, claims?: Int32Array): void {
+  const count = part.chunks.length / 2;
+  for (let k = 0; k < count; k++) {
+    const j = claims ? Atomics.add(claims, 0, 1) : k;
+    if (j >= count) return;
+    const one = { ...part, chunks: part.chunks.subarray(2 * j, 2 * j + 2) };
+    const { left, rows, right, cw } = chunkOperands(one);
+    useMatMul(left, rows, part.kb, right, cw, (product) => subtractChunk(one, product));
+  }
 }
 
 /**

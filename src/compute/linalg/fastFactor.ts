@@ -123,8 +123,9 @@ export function provisionalDampedCholesky(
     // One array for the factor and the check: L in the lower triangle, A + δI's strict upper triangle left above it
     // by the factorization, its diagonal kept apart; no copy of A. In place (the caller gives `a` up: polishHead.ts)
     // that array is `a` itself, and A stays recoverable from it until the caller zeroes its upper triangle: at
-    // P = 7850 the copy was 493 MB, a third of the Hessian stage's peak. The other thread needs shared memory.
-    const shared = checker !== undefined;
+    // P = 7850 the copy was 493 MB, a third of the Hessian stage's peak. The other thread needs shared memory, for
+    // the check and to subtract its trailing updates in place (blockedCholesky.ts).
+    const shared = checker !== undefined || (options.runner !== undefined && isParallel(options.runner));
     const inPlace = (options.inPlace ?? false) && (!shared || a.buffer instanceof SharedArrayBuffer);
     const work = inPlace ? a : copyOf(a, shared);
     const undamped = new Float64Array(n);
@@ -156,6 +157,10 @@ export function provisionalDampedCholesky(
     return settledAlready(float64DampedCholesky(matrixAgain, n, minDamping, signal), matrixAgain, restore);
   }
   return settledAlready(float64DampedCholesky(a, n, minDamping, signal), a, () => a);
+}
+
+function isParallel(runner: ProductRunner): boolean {
+  return 'parallel' in runner && runner.parallel === true;
 }
 
 function settledAlready(

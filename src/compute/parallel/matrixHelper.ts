@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { throwIfAborted } from '../cancel';
+import type { TrailingPart, TrailingRunner } from '../linalg/blockedCholesky';
 import { type DeviationRunner, fastMatMulAvailable } from '../linalg/fastFactor';
 import {
   type FirstHere,
@@ -111,7 +112,7 @@ let instances = 0;
  * One kernel's matrices and products, on this thread and (with 2 threads) the helper. Names are the caller's;
  * they are kept apart from other kernels' by a prefix. dispose() frees them on both sides.
  */
-export class SplitProducts implements ProductRunner, DeviationRunner {
+export class SplitProducts implements ProductRunner, DeviationRunner, TrailingRunner {
   readonly local = new MatrixStore();
   private readonly helper: MatrixHelper | undefined;
   private readonly prefix = `k${instances++}:`;
@@ -252,6 +253,15 @@ export class SplitProducts implements ProductRunner, DeviationRunner {
   ): (signal?: AbortSignal) => number {
     const id = this.post({ type: 'deviation', packed, diagonal, n, steps });
     return (signal) => this.collect(id, signal).f64[0][0];
+  }
+
+  /**
+   * Starts the mixed Cholesky's trailing-update chunks of `part` that the helper (there must be one) takes from
+   * `claims`; it subtracts them from `part.a` in shared memory. The returned function waits for it.
+   */
+  startTrailingUpdate(part: TrailingPart, claims: Int32Array): (signal?: AbortSignal) => void {
+    const id = this.post({ type: 'trailingUpdate', ...part, claims });
+    return (signal) => void this.collect(id, signal);
   }
 
   /**

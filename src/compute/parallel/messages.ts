@@ -48,6 +48,10 @@ const sharedFloat64 = rule(
   'a Float64Array in shared memory',
   (v): v is Float64Array => v instanceof Float64Array && v.buffer instanceof SharedArrayBuffer,
 );
+const sharedFloat32 = rule(
+  'a Float32Array in shared memory',
+  (v): v is Float32Array => v instanceof Float32Array && v.buffer instanceof SharedArrayBuffer,
+);
 const backendName = optional(oneOf(['tensorflow', 'wasm', 'cpu'] as const));
 
 const modelConfig: Check<ModelConfig> = object({
@@ -178,6 +182,23 @@ export const checkMatrixRequest = union({
    * `packed` in shared memory (linalg/fastFactor.ts's DeviationRunner); the reply's f64[0] holds η.
    */
   deviation: object({ id: nonNegInt, packed: sharedFloat64, diagonal: float64, n: nonNegInt, steps: nonNegInt }),
+  /**
+   * Chunks of one step of the mixed Cholesky's trailing update (linalg/blockedCholesky.ts's updateTrailingChunks),
+   * subtracted by the worker from `a` in shared memory: (c0, cw) pairs in `chunks`, of which it takes those it claims
+   * from the counter `claims` (shared with the engine, which takes the others), L21 in `l21`, the transposed
+   * operands written into `l21T`. Nothing in the reply.
+   */
+  trailingUpdate: object({
+    id: nonNegInt,
+    a: sharedFloat64,
+    n: nonNegInt,
+    r0: nonNegInt,
+    kb: nonNegInt,
+    l21: sharedFloat32,
+    l21T: sharedFloat32,
+    chunks: int32,
+    claims: sharedInt32,
+  }),
   /**
    * H·v over a block of the softmax head's training rows without the L2 term (head/softmaxHead.ts's
    * headHessianVectorProduct); the rows are kept under `name` when sent, for the next requests. f64[0] holds H·v.

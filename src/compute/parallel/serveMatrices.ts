@@ -7,6 +7,7 @@ import { type HeadData, headHessianVectorProduct, type HeadShape } from '../head
 import { influencePart } from '../influence/influenceBlocks';
 import { whitenedTestPart } from '../influence/whitenedTest';
 import { searchExactPart, searchSelfPart } from '../issues/splitSearch';
+import { updateTrailingChunks } from '../linalg/blockedCholesky';
 import { packedFactorDeviation } from '../linalg/factorChecks';
 import { MatrixStore } from '../linalg/productJobs';
 import { LowerSolve } from '../linalg/triangularSolve';
@@ -56,6 +57,9 @@ function answer(
       const { packed, diagonal, n, steps } = request;
       return { f32: [], f64: [Float64Array.of(packedFactorDeviation(packed, diagonal, n, steps))] };
     }
+    case 'trailingUpdate':
+      updateTrailingChunks(request, request.claims);
+      return { f32: [], f64: [] };
     case 'nearestSelf': {
       const { x, n, d } = request;
       const { out, taken } = searchSelfPart({ x, n, d }, request.k, request.claims);

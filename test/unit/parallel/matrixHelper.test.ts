@@ -14,7 +14,7 @@ import { fitHead } from '../../../src/compute/head/fitHead';
 import { NEARBY_HESSIAN_TOLERANCE, polishHeadNewton } from '../../../src/compute/head/polishHead';
 import { headHessian, headProbabilities } from '../../../src/compute/head/softmaxHead';
 import { computeExactHeadInfluence } from '../../../src/compute/influence/exactHeadInfluence';
-import { choleskyMixed } from '../../../src/compute/linalg/blockedCholesky';
+import { choleskyMixed, updateTrailingChunks } from '../../../src/compute/linalg/blockedCholesky';
 import { invertLowerBlocked } from '../../../src/compute/linalg/triangularInverse';
 import { packedFactorDeviation } from '../../../src/compute/linalg/factorChecks';
 import { MIXED_PRECISION } from '../../../src/compute/linalg/fastFactor';
@@ -46,14 +46,32 @@ test('the Hessian, its mixed factor and L⁻¹ are the same bytes on one thread 
       assert.equal(split.parallel, threads === 2);
       const hessian = headHessian(train, shape, probs, l2, undefined, undefined, split);
       const factor = Float64Array.from(hessian);
-      // Small blocks: several trailing-update chunks per step, so the two threads share every step.
+      // Small blocks: several trailing-update chunks per step, so the two threads share every step. Outside shared
+      // memory the helper's products come back here; in it, the helper subtracts its chunks in place.
       assert.ok(choleskyMixed(factor, P, undefined, { block: 8, chunk: 6 }, split));
+      const inPlace = sharedCopy(hessian);
+      let started = 0;
+      const counted = new Proxy(split, {
+        get(target, key) {
+          if (key === 'startTrailingUpdate')
+            return (...args: Parameters<SplitProducts['startTrailingUpdate']>) => {
+              started++;
+              return target.startTrailingUpdate(...args);
+            };
+          const value: unknown = Reflect.get(target, key, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      assert.ok(choleskyMixed(inPlace, P, undefined, { block: 8, chunk: 6 }, counted));
+      assert.equal(started > 0, threads === 2, 'the helper subtracts in place exactly when there is one');
       const inverse = invertLowerBlocked(factor, P, true, undefined, { block: 8 }, split);
-      return { hessian, factor, inverse };
+      return { hessian, factor, inPlace, inverse };
     }),
   );
   sameBytes(one.hessian, two.hessian, 'the Hessian');
   sameBytes(one.factor, two.factor, 'the mixed Cholesky factor');
+  sameBytes(one.factor, two.inPlace, 'the mixed Cholesky factor updated in place by the helper');
+  sameBytes(one.factor, one.inPlace, 'the mixed Cholesky factor in shared memory');
   sameBytes(one.inverse, two.inverse, 'L⁻¹');
   // And they are what they stand for: L·L⁻¹ = I to float32 rounding.
   let worst = 0;
@@ -121,6 +139,45 @@ test('exact influence whitened by the blocked solve is the same bytes on one thr
   sameBytes(one.topK.topValue, two.topK.topValue, 'proponent values');
   sameBytes(one.topK.bottomValue, two.topK.bottomValue, 'opponent values');
   assert.ok(one.selfInfluence.every((s) => s > 0));
+});
+
+test("the helper's trailing-update chunks, taken from a shared counter, are this thread's bytes in place", () => {
+  const n = 70;
+  const r0 = 10;
+  const kb = 8;
+  const m = n - r0;
+  const l21 = new Float32Array(new SharedArrayBuffer(4 * m * kb));
+  for (let i = 0; i < l21.length; i++) l21[i] = Math.sin(i);
+  const start = Float64Array.from({ length: n * n }, (_, i) => Math.cos(i));
+  const chunks = Int32Array.of(0, 20, 20, 20, 40, 17, 57, 3);
+  const part = (a: Float64Array) => ({
+    a,
+    n,
+    r0,
+    kb,
+    l21,
+    l21T: new Float32Array(new SharedArrayBuffer(4 * m * kb)),
+    chunks,
+  });
+  const here = Float64Array.from(start);
+  updateTrailingChunks(part(here));
+  const there = sharedCopy(start);
+  const claims = new Int32Array(new SharedArrayBuffer(4));
+  // One chunk already taken here: the helper must take the others and no more.
+  claims[0] = 1;
+  updateTrailingChunks({ ...part(there), chunks: chunks.subarray(0, 2) });
+  withSplitProducts(2, (split) => split.startTrailingUpdate(part(there), claims)());
+  assert.equal(claims[0], chunks.length / 2 + 1, 'the helper took every chunk left, then saw none');
+  sameBytes(here, there, 'A after the trailing update');
+  // And the update is A22 −= L21·L21ᵀ on the chunks' lower triangles, nothing else.
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let expected = start[i * n + j];
+      if (i >= r0 && j >= r0 && j <= i && j - r0 < 60) {
+        for (let k = 0; k < kb; k++) expected -= l21[(i - r0) * kb + k] * l21[(j - r0) * kb + k];
+      }
+      assert.ok(Math.abs(here[i * n + j] - expected) <= 1e-5 * (1 + Math.abs(expected)), `(${i}, ${j})`);
+    }
 });
 
 test("a mixed factor's check in the helper reads shared memory and gives this thread's η", () => {
@@ -216,3 +273,9 @@ test('a cancel raised while the engine waits for the helper throws CancelledErro
     [11, 11],
   );
 });
+
+function sharedCopy(x: Float64Array): Float64Array {
+  const copy = new Float64Array(new SharedArrayBuffer(x.byteLength));
+  copy.set(x);
+  return copy;
+}
