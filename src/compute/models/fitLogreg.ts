@@ -9,7 +9,7 @@
  * 1.4–2.3 above the optimum); to 1e-6 takes ~200 iterations, 2.8–3.7 s a fold (the refit: 1.2–2.4 s).
  */
 import { fitHead } from '../head/fitHead';
-import { headParameterCount } from '../head/softmaxHead';
+import { type HeadShape, headParameterCount } from '../head/softmaxHead';
 import { MIXED_PRECISION } from '../linalg/fastFactor';
 import { gatherRows } from './batches';
 import { validateData, type TrainOptions } from './train';
@@ -22,10 +22,27 @@ import type { ModelConfig, TrainedNetwork, TrainingData } from './types';
 export const FOLD_MEAN_GRAD_TOLERANCE = 1e-6;
 
 /**
- * The full model's: the head stage's tightest tolerance (pipeline/headStage.ts asks 1e-7, or 1e-6 for a head it
- * polishes by Newton steps), so its fit starts where this one stopped and has nothing left to do.
+ * The full model's, unless the head stage polishes a Newton–CG-fitted head (fullModelTolerance): the head stage's
+ * own fit asks 1e-7 (pipeline/headStage.ts), so it starts where this one stopped and has nothing left to do.
  */
 export const FULL_MEAN_GRAD_TOLERANCE = 1e-7;
+
+/**
+ * Where the head stage polishes a head fitted by Newton–CG in float64 (exact influence) its fit asks only 1e-6, as
+ * one float64 Newton step goes from there to the polish's 1e-9: the full model stops there too. On 10k MNIST
+ * (P = 7,850) the fit from zeros to 1e-6 took 166 Hessian-vector products, to 1e-7 326.
+ */
+export const POLISHED_FULL_MEAN_GRAD_TOLERANCE = 1e-6;
+
+/** Large heads are fitted by Newton–CG, as the head stage fits them from the same size on (headStage.ts). */
+function fitsByNewtonCg(shape: HeadShape): boolean {
+  return headParameterCount(shape) >= MIXED_PRECISION.minSize;
+}
+
+/** The full model's tolerance: the one the head stage's fit will ask of its head (`headPolished`: exact influence). */
+export function fullModelTolerance(shape: HeadShape, headPolished: boolean): number {
+  return headPolished && fitsByNewtonCg(shape) ? POLISHED_FULL_MEAN_GRAD_TOLERANCE : FULL_MEAN_GRAD_TOLERANCE;
+}
 
 /**
  * Whether a model's training is its head fit (fitLogisticRegression) rather than Adam epochs (trainNetwork).
@@ -53,9 +70,8 @@ export function fitLogisticRegression(
     // The float32 products hide the objective's decrease near the optimum (~1e-6 relative): without steps the
     // gradient certifies, digits folds stalled at a mean gradient of 3e-6 to 1e-5, after 30 wasted evaluations.
     certifiedSteps: true,
-    // Large heads by Newton–CG, as the head stage fits them (headStage.ts): L-BFGS from zeros took ~200 passes a
-    // fold on 10k MNIST (P = 7,850) to reach 1e-6.
-    newtonCg: headParameterCount({ featureDim: dims, numClasses }) >= MIXED_PRECISION.minSize,
+    // L-BFGS from zeros took ~200 passes a fold on 10k MNIST (P = 7,850) to reach 1e-6.
+    newtonCg: fitsByNewtonCg({ featureDim: dims, numClasses }),
   });
   // Progress is counted in epochs (pipeline/fit.ts): the fit counts as all of them.
   opts.onProgress?.({ epoch: config.epochs, epochs: config.epochs, loss: fit.objective / n });

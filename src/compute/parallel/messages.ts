@@ -116,6 +116,11 @@ export const checkWorkerRequest = union({
     /** Keep per-epoch checkpoints in the returned network (TracIn). */
     checkpoints: optional(rule('true or false', (v): v is boolean => typeof v === 'boolean')),
     /**
+     * The head stage will polish this model's head in float64 (exact influence, pipeline/headStage.ts): a logistic
+     * regression fitted by Newton–CG then stops at the head stage's own tolerance for such a head (1e-6), not 1e-7.
+     */
+    headPolished: optional(bool),
+    /**
      * Instead of training from scratch: retrain `start` over every parameter
      * without the `removed` training samples (retrainFullNetwork), for the
      * reliability check's whole-network retrainings, which are independent and

@@ -6,8 +6,8 @@ import { fitHead } from '../head/fitHead';
 import { initBackend } from '../tf/backend';
 import {
   FOLD_MEAN_GRAD_TOLERANCE,
-  FULL_MEAN_GRAD_TOLERANCE,
   fitLogisticRegression,
+  fullModelTolerance,
   trainsByHeadFit,
 } from '../models/fitLogreg';
 import { computeFeatures, predictProbabilities, trainNetwork } from '../models/train';
@@ -82,7 +82,9 @@ export async function runTrainTask(
       rows: task.rows,
       signal,
       onProgress,
-      meanGradTolerance: predicts(task) ? FOLD_MEAN_GRAD_TOLERANCE : FULL_MEAN_GRAD_TOLERANCE,
+      meanGradTolerance: predicts(task)
+        ? FOLD_MEAN_GRAD_TOLERANCE
+        : fullModelTolerance({ featureDim: data.dims, numClasses: data.numClasses }, task.headPolished === true),
     });
   } else {
     const trained = await trainNetwork(task.config, data, {

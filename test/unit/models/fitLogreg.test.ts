@@ -8,7 +8,11 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { fitHead } from '../../../src/compute/head/fitHead';
 import { defaultModelConfig } from '../../../src/compute/models/defaults';
-import { FOLD_MEAN_GRAD_TOLERANCE, FULL_MEAN_GRAD_TOLERANCE } from '../../../src/compute/models/fitLogreg';
+import {
+  FOLD_MEAN_GRAD_TOLERANCE,
+  FULL_MEAN_GRAD_TOLERANCE,
+  POLISHED_FULL_MEAN_GRAD_TOLERANCE,
+} from '../../../src/compute/models/fitLogreg';
 import { computeFeatures, predictProbabilities, trainNetwork } from '../../../src/compute/models/train';
 import type { ModelConfig, TrainingData } from '../../../src/compute/models/types';
 import type { TrainTask } from '../../../src/compute/parallel/messages';
@@ -139,6 +143,39 @@ describe('logistic regression trains by fitting its head', () => {
       certifiedSteps: true,
     });
     assert.ok(maxAbsDifference(done.net.head, lbfgs.head) < 1e-4 * norm(lbfgs.head));
+  });
+
+  test('a Newton–CG head the head stage polishes stops where that stage has nothing left to do', async () => {
+    const wide = blobs(144, 31, 24, 5, 2);
+    const shape = { featureDim: wide.dims, numClasses: wide.numClasses };
+    const l2 = wide.n * logreg.weightDecay;
+    const full = (headPolished: boolean) =>
+      runTrainTask({ type: 'train', taskId: 0, config: logreg, data: wide, headPolished });
+    const [polished, unpolished] = [await full(true), await full(false)];
+    const xs = rowsWithBias(
+      wide,
+      Int32Array.from({ length: wide.n }, (_, i) => i),
+    );
+    const meanGrad = (head: Float64Array) =>
+      norm(gradientAndHessian(xs, wide.y, wide.numClasses, l2, head).grad) / wide.n;
+    assert.ok(meanGrad(polished.net.head) <= 2 * POLISHED_FULL_MEAN_GRAD_TOLERANCE, `${meanGrad(polished.net.head)}`);
+    // It stopped there rather than going on to the unpolished head's 1e-7: the two heads are different points.
+    assert.ok(meanGrad(polished.net.head) > meanGrad(unpolished.net.head));
+    // The head stage's fit of a head it polishes (headStage.ts: 1e-6, Newton–CG) starts and ends here.
+    const again = fitHead({ phi: wide.x, y: wide.y, n: wide.n }, shape, l2, {
+      init: polished.net.head,
+      meanGradTolerance: POLISHED_FULL_MEAN_GRAD_TOLERANCE,
+      certifiedSteps: true,
+      newtonCg: true,
+    });
+    assert.equal(again.iterations, 0);
+  });
+
+  test('a small head (L-BFGS) keeps the 1e-7 tolerance even when polished: the head stage asks it there', async () => {
+    const done = await runTrainTask({ type: 'train', taskId: 0, config: logreg, data, headPolished: true });
+    const xs = rowsWithBias(data, allRows);
+    const { grad } = gradientAndHessian(xs, data.y, data.numClasses, data.n * logreg.weightDecay, done.net.head);
+    assert.ok(norm(grad) / data.n <= 2 * FULL_MEAN_GRAD_TOLERANCE, `mean gradient ${norm(grad) / data.n}`);
   });
 
   test('with checkpoints (TracIn) logistic regression trains by Adam, epoch by epoch', async () => {
