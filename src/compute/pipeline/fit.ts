@@ -172,6 +172,10 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
       data: trainData,
       backend: ctx.backend,
       checkpoints: settings.checkpoints,
+      // Exact influence polishes the head in float64 (headStage.ts): its fit, and so this one, can stop earlier.
+      headPolished:
+        modelParameters({ ...c, dims: trainData.dims, numClasses: trainData.numClasses }).head <=
+        settings.maxExactParameters,
     });
     const { tasks: foldTasks, heldOut } = crossFitTasks(trainData, c, folds, seed, ctx.backend);
     tasks.push(...foldTasks.map((t) => ({ ...t, taskId: base + t.taskId })));
