@@ -27,7 +27,8 @@
  *  - on the user's own features (embeddings, an ONNX model: fitFrozen.ts) no
  *    worker trains: the head is fitted first, then cross-fitted fold by fold
  *    on the analysis thread, each fold's rows gathered and given a bias
- *    column beside the heap the first fit grew;
+ *    column beside the heap the first fit grew; the Hessian formation's helper
+ *    thread and the issue searches hold copies of them too (frozenHelperHeap);
  *  - iterative methods over the whole network: per-sample work of about
  *    rows × parameters × 4.
  * A factor for the garbage collector's headroom turns the sum into a peak.
@@ -165,7 +166,11 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
   // Training and the head/influence stages do not overlap; the features and the kept models outlive both. On the
   // user's features the head is fitted before the folds, so the heap it grew is there during both.
   const live = s.frozen
-    ? features + keptModels + headFitHeap + Math.max(training, head + influence)
+    ? features +
+      keptModels +
+      headFitHeap +
+      frozenHelperHeap(s.nTrain, featureDim, rows * s.dims * 4) +
+      Math.max(training, head + influence)
     : features + keptModels + Math.max(training, head + headFitHeap + influence);
   return {
     totalBytes: RUNTIME_BYTES + GC_FACTOR * live,
@@ -174,6 +179,20 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
     perWorkerHeapBytes: perModel,
     parts: { runtime: RUNTIME_BYTES, features, training, keptModels, head, influence },
   };
+}
+
+/**
+ * What the frozen path's second thread and the issue searches add (bytes), beyond the analysis thread's own buffers:
+ * the Hessian formation's helper thread (parallel/matrixHelper.ts, head/hessianClassRows.ts) keeps every row range's
+ * Φ̃ᵀ and Φ̃ in its own wasm heap (2 · nTrain · (D + 1) · 4), which never shrinks and stays with the pooled helper;
+ * the exact neighbour searches (issues/splitSearch.ts) then hold about two more float32 copies of the features, one
+ * in each thread's backend heap. Measured on 1,024-wide embeddings of 3 classes (20,000 and 40,000 rows, main
+ * 9cfc7a4): 1,193 and 2,076 MB peak, where the estimate without this term said 802 and 1,369 MB; the process RSS
+ * outside the analysis thread's buffers was 753 MB after the hessian stage and 1,020 MB in the issues stage at 40k.
+ */
+function frozenHelperHeap(nTrain: number, featureDim: number, featureBytes: number): number {
+  const formation = 2 * nTrain * (featureDim + 1) * 4;
+  return WORKER_BYTES + formation + 2 * featureBytes;
 }
 
 /**

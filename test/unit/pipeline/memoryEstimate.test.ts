@@ -105,12 +105,11 @@ const MEASURED: { what: string; shape: RunShape; peakMB: number; todo?: string }
   // backend's heap. The estimate as for a logistic regression trained here said 882 and 1,234 MB. Measured 986 and
   // 1,748 MB then; at main 9cfc7a4 (blobs of 3 classes, default options) 1,193 and 2,076 MB — over the 2 GB working
   // budget — with the analysis thread's own buffers at 825 MB of the 1,578 MB after the hessian stage: the two-thread
-  // Hessian formation's helper and the issue searches grew the rest, which the estimate does not count yet (TODO).
+  // Hessian formation's helper and the issue searches grew the rest, now counted (memoryEstimate.ts frozenHelperHeap).
   ...[
     [20_000, 1193],
     [40_000, 2076],
   ].map(([n, peakMB]) => ({
-    todo: 'the estimate misses the helper thread and the issues stage on the frozen path (1,369 MB at 40k)',
     what: `${n.toLocaleString('en-US')} embeddings of 1,024`,
     shape: {
       ...mlp,
