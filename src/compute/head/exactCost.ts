@@ -17,11 +17,11 @@
  * The rates are fixed reference figures (deterministic: the fit's settings,
  * and so its cache key, must not depend on how busy the machine was), fitted by
  * least squares on relative error to the hessian and influence stage times of
- * eight exact runs on a quiet 2-core machine at main 9cfc7a4 — MNIST logreg at
+ * eight exact runs on a quiet 2-core machine at main 6ed4559 — MNIST logreg at
  * 1k, 5k and 10k samples (P′ = 7065), synthetic blobs of 300 and 500 features
  * (P′ = 2709, 4509; 2.5k and 10k rows), 100 features × 40 classes (P′ = 3939),
  * and the head P = 5000 MLP target (P′ = 4500). Every stage time is predicted
- * within 5% (hessian) and 11% (influence); test/unit/head/exactCost.test.ts
+ * within 7% (hessian) and 11% (influence); test/unit/head/exactCost.test.ts
  * holds the measurements. Before, the prediction counted P = D·C and rates
  * fitted before the contrast coordinates and the triangular solve: 2.2× the
  * measured time on MNIST logreg, so auto sent heads it could factor in
@@ -46,17 +46,17 @@ export const EXACT_COST = {
   /** Largest share of the memory limit the head's matrices may take. */
   memoryShare: 0.5,
   /** Hessian formation: float32 Gram products on both threads, summed in float64. */
-  hessianGflops: 67,
+  hessianGflops: 61,
   /** Mixed-precision factorisation, with its check and the polish's Newton steps. */
-  factorGflops: 18.7,
+  factorGflops: 27,
   /** What the hessian stage costs beside its flops. */
   hessianFixedSeconds: 0.9,
   /** The triangular solve's pieces (−D_b·L[b, 0:s] products), each thread forming its own at once. */
-  piecesGflops: 9.5,
+  piecesGflops: 10,
   /** Whitening: the blocked triangular solve on both threads. */
-  whitenGflops: 56,
+  whitenGflops: 55,
   /** The train × test score products on both threads. */
-  scoreGflops: 55,
+  scoreGflops: 60,
   /** Float64 blocked JS kernels (blockedCholesky.ts). */
   float64Gflops: 2,
   /** Bytes per entry of the P′ × P′ factor at the run's peak (see above). */

@@ -78,7 +78,7 @@ test('--max-exact-parameters still wins over the prediction', () => {
 
 /**
  * Hessian + influence stage seconds of exact runs (`--method exact --max-memory-mb 4096`, 5 folds) on a quiet 2-core
- * machine at main 9cfc7a4, each one CLI run: MNIST logreg on the 784 pixels of the bench's image folder under
+ * machine at main 6ed4559, each one CLI run: MNIST logreg on the 784 pixels of the bench's image folder under
  * --max-samples 1000 / 5000 / all 10000, synthetic blobs (bench/data/syntheticCsv.ts, seed 0) under logreg, and the
  * head P = 5000 target (an MLP, --hidden 499). The rates in EXACT_COST were fitted to these.
  */
@@ -91,15 +91,15 @@ const MEASURED_STAGES: {
   hessian: number;
   influence: number;
 }[] = [
-  { what: 'MNIST logreg 1k', features: 784, numClasses: 10, nTrain: 800, nTest: 200, hessian: 7.65, influence: 2.21 },
+  { what: 'MNIST logreg 1k', features: 784, numClasses: 10, nTrain: 800, nTest: 200, hessian: 5.92, influence: 2.12 },
   {
     what: 'MNIST logreg 5k',
     features: 784,
     numClasses: 10,
     nTrain: 4000,
     nTest: 1000,
-    hessian: 10.54,
-    influence: 6.63,
+    hessian: 8.62,
+    influence: 6.42,
   },
   {
     what: 'MNIST logreg 10k',
@@ -107,18 +107,18 @@ const MEASURED_STAGES: {
     numClasses: 10,
     nTrain: 8000,
     nTest: 2000,
-    hessian: 13.35,
-    influence: 13.8,
+    hessian: 12.35,
+    influence: 13.29,
   },
-  { what: 'blobs 300 × 10', features: 300, numClasses: 10, nTrain: 5000, nTest: 1000, hessian: 1.78, influence: 1.64 },
+  { what: 'blobs 300 × 10', features: 300, numClasses: 10, nTrain: 5000, nTest: 1000, hessian: 1.74, influence: 1.6 },
   {
     what: 'blobs 500 × 10, 2.5k',
     features: 500,
     numClasses: 10,
     nTrain: 2000,
     nTest: 500,
-    hessian: 3.34,
-    influence: 1.69,
+    hessian: 2.79,
+    influence: 1.65,
   },
   {
     what: 'blobs 500 × 10, 10k',
@@ -126,18 +126,18 @@ const MEASURED_STAGES: {
     numClasses: 10,
     nTrain: 8000,
     nTest: 2000,
-    hessian: 5.32,
-    influence: 6.34,
+    hessian: 4.87,
+    influence: 6.14,
   },
-  { what: 'blobs 100 × 40', features: 100, numClasses: 40, nTrain: 4000, nTest: 1000, hessian: 3.05, influence: 2.49 },
+  { what: 'blobs 100 × 40', features: 100, numClasses: 40, nTrain: 4000, nTest: 1000, hessian: 2.85, influence: 2.48 },
   {
     what: 'MLP head P = 5000',
     features: 499,
     numClasses: 10,
     nTrain: 5000,
     nTest: 1000,
-    hessian: 4.28,
-    influence: 3.45,
+    hessian: 4.16,
+    influence: 3.55,
   },
 ];
 
