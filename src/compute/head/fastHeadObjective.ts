@@ -1,9 +1,14 @@
 /**
- * The head objective with its two big products (logits = Φ̃·W and the
- * gradient Φ̃ᵀ·(P − Y)) on the fast float32 backend, about 20× quicker than
+ * The head objective with its two big products (logits and the gradient
+ * Φ̃ᵀ·(P − Y)) on the fast float32 backend, about 20× quicker than
  * Float64 JS loops. Softmax, loss and accumulation stay in Float64. Its
  * precision floor (~1e-6 relative) is why fitHead finishes with a Float64
  * Newton step (see polishHead).
+ *
+ * Both products are taken class-major, with the C classes as the product's rows: logits as Wᵀ·Φ̃ᵀ (C × n), the
+ * gradient as (P − Y)ᵀ·Φ̃ (C × D). The wasm matMul is slow on an output only C wide: at 6,400 × 785 × 10 (an MNIST
+ * fold) Φ̃·W took 5.6–6.1 ms and Wᵀ·Φ̃ᵀ 3.6–4.6, Φ̃ᵀ·M 5.9–9.2 and Mᵀ·Φ̃ 3.8–4.1 — every Newton–CG iteration of a
+ * logistic regression is such a pair.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Objective } from '../linalg/lbfgs';
@@ -29,9 +34,10 @@ function featureTensors(data: HeadData, shape: HeadShape): { phiTensor: tf.Tenso
 }
 
 /**
- * Σ_i CE of the softmax of each logits row (n × C) and the residual P − Y (float32, for the gradient's product).
- * One exp per entry: the row's exponentials are kept (in float64) and divided by their sum, rather than taken again
- * as exp(l − logΣ). Reads `logits` once, so it can be a view on the backend's heap.
+ * Σ_i CE of the softmax of each sample's logits and the residual P − Y (float32, for the gradient's product), both
+ * class-major (C × n: class k of sample i at k·n + i). One exp per entry: the sample's exponentials are kept (in
+ * float64) and divided by their sum, rather than taken again as exp(l − logΣ). Reads `logits` once, so it can be a
+ * view on the backend's heap.
  */
 export function softmaxResidual(
   logits: Float32Array,
@@ -43,26 +49,25 @@ export function softmaxResidual(
 ): number {
   let value = 0;
   for (let i = 0; i < n; i++) {
-    const row = i * c;
     let max = -Infinity;
-    for (let k = 0; k < c; k++) if (logits[row + k] > max) max = logits[row + k];
+    for (let k = 0; k < c; k++) if (logits[k * n + i] > max) max = logits[k * n + i];
     let sum = 0;
     for (let k = 0; k < c; k++) {
-      const e = Math.exp(logits[row + k] - max);
+      const e = Math.exp(logits[k * n + i] - max);
       scratch[k] = e;
       sum += e;
     }
-    value += Math.log(sum) + max - logits[row + y[i]];
+    value += Math.log(sum) + max - logits[y[i] * n + i];
     const inverse = 1 / sum;
-    for (let k = 0; k < c; k++) residual[row + k] = scratch[k] * inverse;
-    residual[row + y[i]] -= 1;
+    for (let k = 0; k < c; k++) residual[k * n + i] = scratch[k] * inverse;
+    residual[y[i] * n + i] -= 1;
   }
   return value;
 }
 
 /**
- * The rows of the Hessian-vector product's middle factor, S_i = p_i ⊙ u_i − p_i (p_i · u_i) for U = Φ̃·V, with
- * p_i = r_i + onehot(y_i) from the residual r = P − Y of the latest evaluation.
+ * The Hessian-vector product's middle factor, S_i = p_i ⊙ u_i − p_i (p_i · u_i) for U = Φ̃·V, with
+ * p_i = r_i + onehot(y_i) from the residual r = P − Y of the latest evaluation; U, r and S class-major (C × n).
  */
 function curvatureRows(
   u: Float32Array,
@@ -73,13 +78,18 @@ function curvatureRows(
   out: Float32Array,
 ) {
   for (let i = 0; i < n; i++) {
-    const row = i * c;
-    const label = row + y[i];
+    const label = y[i] * n + i;
     let pu = u[label];
-    for (let k = 0; k < c; k++) pu += residual[row + k] * u[row + k];
-    for (let k = 0; k < c; k++) out[row + k] = residual[row + k] * (u[row + k] - pu);
+    for (let k = 0; k < c; k++) pu += residual[k * n + i] * u[k * n + i];
+    for (let k = 0; k < c; k++) out[k * n + i] = residual[k * n + i] * (u[k * n + i] - pu);
     out[label] += u[label] - pu;
   }
+}
+
+/** Wᵀ (C × D, float32) of W (D × C, row-major) into `out`. */
+function transposeWeights(w: Float64Array, d: number, c: number, out: Float32Array): Float32Array {
+  for (let j = 0; j < d; j++) for (let k = 0; k < c; k++) out[k * d + j] = w[j * c + k];
+  return out;
 }
 
 /**
@@ -95,18 +105,24 @@ export function createFastHeadObjective(
   const d = shape.featureDim + 1;
   const n = data.n;
   const { phiTensor, phiTTensor } = featureTensors(data, shape);
-  const weights = new Float32Array(d * c);
-  const residual = new Float32Array(n * c);
+  const weightsT = new Float32Array(c * d);
+  const residual = new Float32Array(c * n);
   const scratch = new Float64Array(c);
   let curvature: Float32Array | undefined;
-  /** Φ̃ᵀ·M + l2·w (M is n × C) into out; returns value + Σ ½·l2·w² (added in this order: the fold heads' bytes). */
+  /** Φ̃·W class-major: Wᵀ·Φ̃ᵀ (C × n). */
+  const classMajorTimes = (w: Float64Array) =>
+    tf.tidy(() => tf.matMul(tf.tensor2d(transposeWeights(w, d, c, weightsT), [c, d]), phiTTensor));
+  /**
+   * Φ̃ᵀ·M + l2·w (M class-major, C × n; the product Mᵀ·Φ̃ is C × D) into out; returns value + Σ ½·l2·w² (added in
+   * this order: the fold heads' bytes).
+   */
   const featuresTransposedTimes = (m: Float32Array, w: Float64Array, out: Float64Array, value: number): number => {
     let total = value;
-    const product = tf.tidy(() => tf.matMul(phiTTensor, tf.tensor2d(m, [n, c])));
+    const product = tf.tidy(() => tf.matMul(tf.tensor2d(m, [c, n]), phiTensor));
     useAndDispose(product, (values) => {
       for (let p = 0; p < w.length; p++) {
         total += 0.5 * l2 * w[p] * w[p];
-        out[p] = values[p] + l2 * w[p];
+        out[p] = values[(p % c) * d + Math.floor(p / c)] + l2 * w[p];
       }
     });
     return total;
@@ -114,18 +130,16 @@ export function createFastHeadObjective(
 
   return {
     evaluate(w: Float64Array, grad: Float64Array): number {
-      weights.set(w);
       // The logits are read in place on the backend's heap (useAndDispose): dataSync's copy of the n × C logits
       // cost more than their product (9 ms against 7 ms at 16k × 130 × 26).
-      const logits = tf.tidy(() => tf.matMul(phiTensor, tf.tensor2d(weights, [d, c])));
+      const logits = classMajorTimes(w);
       const value = useAndDispose(logits, (values) => softmaxResidual(values, data.y, n, c, residual, scratch));
       return featuresTransposedTimes(residual, w, grad, value);
     },
     hessianProduct(v: Float64Array, out: Float64Array): void {
-      curvature ??= new Float32Array(n * c);
+      curvature ??= new Float32Array(c * n);
       const rows = curvature;
-      weights.set(v);
-      const u = tf.tidy(() => tf.matMul(phiTensor, tf.tensor2d(weights, [d, c])));
+      const u = classMajorTimes(v);
       useAndDispose(u, (values) => curvatureRows(values, residual, data.y, n, c, rows));
       featuresTransposedTimes(rows, v, out, 0);
     },

@@ -66,12 +66,12 @@ test('the fast objective equals the float64 objective to float32 precision, also
 });
 
 test('softmaxResidual: the summed cross-entropy and P − Y of a closed-form case', () => {
-  // Two samples, three classes: logits (0, ln 2, ln 5) give p = (1, 2, 5)/8; a second row shifted by 1000 must give
-  // the same probabilities (no overflow).
-  const logits = Float32Array.from([0, Math.log(2), Math.log(5), 1000, 1000 + Math.log(2), 1000 + Math.log(5)]);
+  // Two samples, three classes, class-major (class k of sample i at k·2 + i): logits (0, ln 2, ln 5) give
+  // p = (1, 2, 5)/8; the second sample's, shifted by 1000, must give the same probabilities (no overflow).
+  const logits = Float32Array.from([0, 1000, Math.log(2), 1000 + Math.log(2), Math.log(5), 1000 + Math.log(5)]);
   const residual = new Float32Array(6);
   const value = softmaxResidual(logits, Int32Array.from([2, 0]), 2, 3, residual, new Float64Array(3));
-  const expected = [1 / 8, 2 / 8, 5 / 8 - 1, 1 / 8 - 1, 2 / 8, 5 / 8];
+  const expected = [1 / 8, 1 / 8 - 1, 2 / 8, 2 / 8, 5 / 8 - 1, 5 / 8];
   expected.forEach((e, k) => assert.ok(Math.abs(residual[k] - e) < 1e-4, `${k}: ${residual[k]} vs ${e}`));
   assert.ok(Math.abs(value - (Math.log(8 / 5) + Math.log(8))) < 1e-4, `${value}`);
 });
