@@ -31,10 +31,11 @@
  *
  * Memory: the P′² arrays at the run's peak, in the influence stage: the factor
  * (float64, 8 bytes per entry) and the solve's float32 pieces in both threads'
- * backends, with the products' transients. Measured on the same eight runs, the
- * peak RSS beyond the run's other terms (memoryEstimate.ts, its GC factor
- * applied) is 11–16 bytes per P′² entry; 13 keeps the estimate within −10% /
- * +20% of those peaks.
+ * backends, with the products' transients. Measured on the same eight runs (at
+ * main 9cfc7a4), the peak RSS beyond the run's other terms (memoryEstimate.ts,
+ * its GC factor applied) is 11–16 bytes per P′² entry; with 13 the whole-run
+ * estimate is within −13% / +9% of those peaks (test/unit/pipeline/
+ * memoryEstimate.test.ts).
  */
 import { SOLVE_BLOCK } from '../linalg/triangularSolve';
 import { headContrastHessianMacs } from './softmaxHead';
