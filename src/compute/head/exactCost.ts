@@ -38,6 +38,7 @@
  * memoryEstimate.test.ts).
  */
 import { SOLVE_BLOCK } from '../linalg/triangularSolve';
+import { contrastParameterCount } from './classContrasts';
 import { headContrastHessianMacs } from './softmaxHead';
 
 /** Budget and reference rates, in one object so they can move to an option table unchanged. */
@@ -110,7 +111,7 @@ export function predictExactCost(s: ExactCostInput): ExactCostPrediction {
 
 /** P′ = D·(C − 1) of a head of P = D·C parameters: the size of the matrix exact influence factors. */
 export function factoredParameters(s: Pick<ExactCostInput, 'parameters' | 'numClasses'>): number {
-  return s.numClasses < 2 ? s.parameters : (s.parameters / s.numClasses) * (s.numClasses - 1);
+  return contrastParameterCount({ featureDim: s.parameters / s.numClasses - 1, numClasses: s.numClasses });
 }
 
 /** True when exact influence fits the time budget (mixed-precision prediction) and the memory share. */

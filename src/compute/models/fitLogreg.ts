@@ -8,9 +8,7 @@
  * 7,850 parameters) the refit stopped at its iteration cap, at a mean gradient of 3e-3 to 7e-3 (the objective
  * 1.4–2.3 above the optimum); to 1e-6 takes ~200 iterations, 2.8–3.7 s a fold (the refit: 1.2–2.4 s).
  */
-import { fitHead } from '../head/fitHead';
-import { type HeadShape, headParameterCount } from '../head/softmaxHead';
-import { MIXED_PRECISION } from '../linalg/fastFactor';
+import { fitHead, fitsByNewtonCg } from '../head/fitHead';
 import { gatherRows } from './batches';
 import { validateData, type TrainOptions } from './train';
 import type { ModelConfig, TrainedNetwork, TrainingData } from './types';
@@ -20,29 +18,6 @@ import type { ModelConfig, TrainedNetwork, TrainingData } from './types';
  * roughly (influence needs it tighter: the full model goes on to the head stage's fit and Newton polish).
  */
 export const FOLD_MEAN_GRAD_TOLERANCE = 1e-6;
-
-/**
- * The full model's, unless the head stage polishes a Newton–CG-fitted head (fullModelTolerance): the head stage's
- * own fit asks 1e-7 (pipeline/headStage.ts), so it starts where this one stopped and has nothing left to do.
- */
-export const FULL_MEAN_GRAD_TOLERANCE = 1e-7;
-
-/**
- * Where the head stage polishes a head fitted by Newton–CG in float64 (exact influence) its fit asks only 1e-6, as
- * one float64 Newton step goes from there to the polish's 1e-9: the full model stops there too. On 10k MNIST
- * (P = 7,850) the fit from zeros to 1e-6 took 166 Hessian-vector products, to 1e-7 326.
- */
-export const POLISHED_FULL_MEAN_GRAD_TOLERANCE = 1e-6;
-
-/** Large heads are fitted by Newton–CG, as the head stage fits them from the same size on (headStage.ts). */
-function fitsByNewtonCg(shape: HeadShape): boolean {
-  return headParameterCount(shape) >= MIXED_PRECISION.minSize;
-}
-
-/** The full model's tolerance: the one the head stage's fit will ask of its head (`headPolished`: exact influence). */
-export function fullModelTolerance(shape: HeadShape, headPolished: boolean): number {
-  return headPolished && fitsByNewtonCg(shape) ? POLISHED_FULL_MEAN_GRAD_TOLERANCE : FULL_MEAN_GRAD_TOLERANCE;
-}
 
 /**
  * Whether a model's training is its head fit (fitLogisticRegression) rather than Adam epochs (trainNetwork).

@@ -2,14 +2,9 @@
  * What a worker does with a TrainTask, also callable in-process (one worker,
  * or when threads are unavailable): the same code path either way.
  */
-import { fitHead } from '../head/fitHead';
+import { fitHead, headStageTolerance } from '../head/fitHead';
 import { initBackend } from '../tf/backend';
-import {
-  FOLD_MEAN_GRAD_TOLERANCE,
-  fitLogisticRegression,
-  fullModelTolerance,
-  trainsByHeadFit,
-} from '../models/fitLogreg';
+import { FOLD_MEAN_GRAD_TOLERANCE, fitLogisticRegression, trainsByHeadFit } from '../models/fitLogreg';
 import { computeFeatures, predictProbabilities, trainNetwork } from '../models/train';
 import type { TrainedNetwork, TrainingData, TrainProgress } from '../models/types';
 import { retrainFullNetwork } from '../reliability/retrain';
@@ -84,7 +79,8 @@ export async function runTrainTask(
       onProgress,
       meanGradTolerance: predicts(task)
         ? FOLD_MEAN_GRAD_TOLERANCE
-        : fullModelTolerance({ featureDim: data.dims, numClasses: data.numClasses }, task.headPolished === true),
+        : // The head stage's own tolerance for this head: its fit then starts where this one stopped.
+          headStageTolerance({ featureDim: data.dims, numClasses: data.numClasses }, task.headPolished === true),
     });
   } else {
     const trained = await trainNetwork(task.config, data, {

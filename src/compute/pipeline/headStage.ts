@@ -6,8 +6,8 @@
  * study, so both judge the same head.
  */
 import { throwIfAborted } from '../cancel';
-import { fitHead } from '../head/fitHead';
-import { type FactorInfo, MIXED_PRECISION } from '../linalg/fastFactor';
+import { fitHead, fitsByNewtonCg, headStageTolerance } from '../head/fitHead';
+import type { FactorInfo } from '../linalg/fastFactor';
 import { polishHeadNewton } from '../head/polishHead';
 import type { HeadFactor } from '../head/headFactor';
 import { type HeadData, type HeadShape, headParameterCount, headProbabilities } from '../head/softmaxHead';
@@ -68,11 +68,11 @@ export function fitLastLayer(
   // 1e-6 is close enough that one Newton step reaches the polish's 1e-9 and the move adds ~1e-5 to η, 50 passes
   // earlier than 1e-7. Without a polish the fit's own head is the answer: 1e-7 as before. These heads are fitted by
   // Newton–CG (fitHead.ts), which reaches either tolerance in a few steps where L-BFGS took hundreds of passes.
-  const certifiedSteps = p >= MIXED_PRECISION.minSize;
+  const certifiedSteps = fitsByNewtonCg(shape);
   const polishes = p <= maxExactParameters;
   const lbfgs = fitHead(train, shape, l2, {
     init: net.head,
-    meanGradTolerance: certifiedSteps && polishes ? 1e-6 : 1e-7,
+    meanGradTolerance: headStageTolerance(shape, polishes),
     signal: hooks.signal,
     certifiedSteps,
     newtonCg: certifiedSteps,

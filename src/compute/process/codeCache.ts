@@ -58,18 +58,34 @@ export function runBundleWithCodeCache(bundle: string): CodeCacheOutcome {
 
 /** The cached data when the file is this bundle's (same key) and intact (same checksum); otherwise undefined. */
 function readCache(cacheFile: string, key: Buffer): Buffer | undefined {
-  let file: Buffer;
-  try {
-    file = fs.readFileSync(cacheFile);
-  } catch {
-    return undefined;
-  }
+  const file = readRegularFile(cacheFile);
+  if (!file) return undefined;
   if (file.length <= HEADER_BYTES || file.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
   const storedKey = file.subarray(MAGIC.length, MAGIC.length + DIGEST_BYTES);
   const storedSum = file.subarray(MAGIC.length + DIGEST_BYTES, HEADER_BYTES);
   const data = file.subarray(HEADER_BYTES);
   if (!storedKey.equals(key) || !storedSum.equals(createHash('sha1').update(data).digest())) return undefined;
   return data;
+}
+
+/**
+ * The file's bytes when it is a regular file; undefined for anything else in its place. Opened without blocking and
+ * checked on the open descriptor: a FIFO or a device there would otherwise hang or stream into every thread's start.
+ */
+function readRegularFile(file: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    return fs.fstatSync(fd).isFile() ? fs.readFileSync(fd) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function writeCache(cacheFile: string, key: Buffer, data: Buffer): boolean {

@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { fitHead } from '../../../src/compute/head/fitHead';
-import { defaultModelConfig } from '../../../src/compute/models/defaults';
 import {
-  FOLD_MEAN_GRAD_TOLERANCE,
-  FULL_MEAN_GRAD_TOLERANCE,
-  POLISHED_FULL_MEAN_GRAD_TOLERANCE,
-} from '../../../src/compute/models/fitLogreg';
+  fitHead,
+  HEAD_MEAN_GRAD_TOLERANCE,
+  POLISHED_HEAD_MEAN_GRAD_TOLERANCE,
+} from '../../../src/compute/head/fitHead';
+import { defaultModelConfig } from '../../../src/compute/models/defaults';
+import { FOLD_MEAN_GRAD_TOLERANCE } from '../../../src/compute/models/fitLogreg';
 import { computeFeatures, predictProbabilities, trainNetwork } from '../../../src/compute/models/train';
 import type { ModelConfig, TrainingData } from '../../../src/compute/models/types';
 import type { TrainTask } from '../../../src/compute/parallel/messages';
@@ -115,7 +115,7 @@ describe('logistic regression trains by fitting its head', () => {
     const xs = rowsWithBias(data, allRows);
     const l2 = data.n * logreg.weightDecay;
     const { grad } = gradientAndHessian(xs, data.y, data.numClasses, l2, done.net.head);
-    assert.ok(norm(grad) / data.n <= 2 * FULL_MEAN_GRAD_TOLERANCE, `mean gradient ${norm(grad) / data.n}`);
+    assert.ok(norm(grad) / data.n <= 2 * HEAD_MEAN_GRAD_TOLERANCE, `mean gradient ${norm(grad) / data.n}`);
     const optimum = newtonOptimum(xs, data.y, data.numClasses, l2);
     assert.ok(maxAbsDifference(done.net.head, optimum) < 1e-4 * norm(optimum));
     assert.deepEqual(done.net.body, []);
@@ -136,7 +136,7 @@ describe('logistic regression trains by fitting its head', () => {
     const l2 = wide.n * logreg.weightDecay;
     const { grad } = gradientAndHessian(xs, wide.y, wide.numClasses, l2, done.net.head);
     assert.equal(done.net.head.length, 768);
-    assert.ok(norm(grad) / wide.n <= 2 * FULL_MEAN_GRAD_TOLERANCE, `mean gradient ${norm(grad) / wide.n}`);
+    assert.ok(norm(grad) / wide.n <= 2 * HEAD_MEAN_GRAD_TOLERANCE, `mean gradient ${norm(grad) / wide.n}`);
     const shape = { featureDim: wide.dims, numClasses: wide.numClasses };
     const lbfgs = fitHead({ phi: wide.x, y: wide.y, n: wide.n }, shape, l2, {
       meanGradTolerance: 1e-8,
@@ -158,13 +158,13 @@ describe('logistic regression trains by fitting its head', () => {
     );
     const meanGrad = (head: Float64Array) =>
       norm(gradientAndHessian(xs, wide.y, wide.numClasses, l2, head).grad) / wide.n;
-    assert.ok(meanGrad(polished.net.head) <= 2 * POLISHED_FULL_MEAN_GRAD_TOLERANCE, `${meanGrad(polished.net.head)}`);
+    assert.ok(meanGrad(polished.net.head) <= 2 * POLISHED_HEAD_MEAN_GRAD_TOLERANCE, `${meanGrad(polished.net.head)}`);
     // It stopped there rather than going on to the unpolished head's 1e-7: the two heads are different points.
     assert.ok(meanGrad(polished.net.head) > meanGrad(unpolished.net.head));
     // The head stage's fit of a head it polishes (headStage.ts: 1e-6, Newton–CG) starts and ends here.
     const again = fitHead({ phi: wide.x, y: wide.y, n: wide.n }, shape, l2, {
       init: polished.net.head,
-      meanGradTolerance: POLISHED_FULL_MEAN_GRAD_TOLERANCE,
+      meanGradTolerance: POLISHED_HEAD_MEAN_GRAD_TOLERANCE,
       certifiedSteps: true,
       newtonCg: true,
     });
@@ -175,7 +175,7 @@ describe('logistic regression trains by fitting its head', () => {
     const done = await runTrainTask({ type: 'train', taskId: 0, config: logreg, data, headPolished: true });
     const xs = rowsWithBias(data, allRows);
     const { grad } = gradientAndHessian(xs, data.y, data.numClasses, data.n * logreg.weightDecay, done.net.head);
-    assert.ok(norm(grad) / data.n <= 2 * FULL_MEAN_GRAD_TOLERANCE, `mean gradient ${norm(grad) / data.n}`);
+    assert.ok(norm(grad) / data.n <= 2 * HEAD_MEAN_GRAD_TOLERANCE, `mean gradient ${norm(grad) / data.n}`);
   });
 
   test('with checkpoints (TracIn) logistic regression trains by Adam, epoch by epoch', async () => {

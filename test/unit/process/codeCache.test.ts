@@ -4,6 +4,7 @@
  * fatal when it cannot be written. Each case runs a real CommonJS bundle and checks what it computed.
  */
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -112,6 +113,28 @@ test('a cache file that cannot be replaced (a directory in its place) runs the b
   assert.equal(runBundleWithCodeCache(bundle), 'unwritable');
   assert.equal(saw().sum, expectedSum(4));
   assert.deepEqual(fs.readdirSync(dir).sort(), ['e.js', 'e.js.v8cache', 'peer.js']);
+});
+
+test("a FIFO in the cache's place is not read (it would block the start for good): replaced by a written cache", () => {
+  const bundle = writeBundle('fifo.js', 6);
+  execFileSync('mkfifo', [codeCachePath(bundle)]);
+  // In a child process with a time limit, so a start blocked on the FIFO fails the test instead of hanging it.
+  const loader = path.resolve(__dirname, '../../../src/compute/process/codeCache.ts');
+  const run = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `const outcome = require(${JSON.stringify(loader)}).runBundleWithCodeCache(${JSON.stringify(bundle)});` +
+        'console.log(outcome, globalThis.__bundleSaw.sum);',
+    ],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
+  assert.equal(run.error, undefined, 'the start blocked on the FIFO');
+  assert.equal(run.stdout.trim(), `written ${expectedSum(6)}`);
+  assert.ok(fs.statSync(codeCachePath(bundle)).isFile());
+  assert.equal(runBundleWithCodeCache(bundle), 'used');
 });
 
 test('a thread started on the bundle through the cache sees its workerData and talks to its parent', async () => {
