@@ -269,6 +269,25 @@ describe('NPY reader', () => {
     assert.deepEqual([...f8.values], [1.5, -2, 3, 0.25, 1e-3, 7]);
   });
 
+  test('aligned values are read in place, unaligned ones copied, both exactly', () => {
+    const expected = Float64Array.from({ length: 24 }, (_, k) => (k - 11) / 7);
+    const file = writeNpy(expected, [6, 4]);
+    // Aligned (numpy's 64-byte header padding): a view of the file's bytes, not a second copy of the matrix.
+    const aligned = readNpy(file, 'a.npy');
+    assert.equal(aligned.values.buffer, file.buffer);
+    assert.deepEqual([...aligned.values], [...expected]);
+    // The same file at an odd offset inside a larger buffer (a Buffer pool slice): copied, still exact.
+    const shifted = new Uint8Array(file.length + 3);
+    shifted.set(file, 3);
+    const unaligned = readNpy(shifted.subarray(3), 'u.npy');
+    assert.notEqual(unaligned.values.buffer, shifted.buffer);
+    assert.deepEqual([...unaligned.values], [...expected]);
+    const f4 = writeNpy(Float32Array.from(expected), [6, 4]);
+    const shifted4 = new Uint8Array(f4.length + 1);
+    shifted4.set(f4, 1);
+    assert.deepEqual([...readNpy(shifted4.subarray(1), 'u4.npy').values], [...Float32Array.from(expected)]);
+  });
+
   test('writes what it reads back, byte for byte as numpy does', () => {
     const bytes = writeNpy(Float32Array.from([1.5, -2, 3, 0.25, 1e-3, 7]), [3, 2]);
     assert.equal(Buffer.from(bytes).toString('hex'), NUMPY_F4);
