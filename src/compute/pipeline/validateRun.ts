@@ -30,6 +30,7 @@ import { checkEngineOptions } from '../options/validate';
 import { DEFAULTS, type AnalyzeOptions, resolvedKind } from './options';
 import { resolveMaxExactParameters } from './exactLimit';
 import { usesFrozenFeatures } from '../data/embeddings/options';
+import { contrastParameterCount } from '../head/classContrasts';
 
 /** Options checked before loading anything: each by its rule in the option table. */
 export function validateOptions(options: AnalyzeOptions): void {
@@ -95,10 +96,14 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
       `fewer feature columns (${shape.dims.toLocaleString('en-US')} features now; text columns take up to 512 each)`,
     );
   if (options.method === 'exact' && shape.influence === 'exact') {
-    const { head } = modelParameters(shape);
+    // The matrix exact influence holds is the class-contrast Hessian, of P′ = D·(C − 1) (head/classContrasts.ts).
+    const factored = contrastParameterCount({
+      featureDim: modelParameters(shape).featureDim,
+      numClasses: shape.numClasses,
+    });
     ways.push(
       `influence by conjugate gradients, ${optionRef('method')} cg (exact holds the last layer's ` +
-        `${head.toLocaleString('en-US')}² Hessian and its factor)`,
+        `${factored.toLocaleString('en-US')}² Hessian and its factor)`,
     );
   }
   if (!overWasm)

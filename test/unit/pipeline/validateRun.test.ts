@@ -110,7 +110,8 @@ describe('validateRun', () => {
     assert.equal(fitSettings({ ...exact, method: 'auto' }, wideHead).maxExactParameters, auto);
     // At the 2 GB working budget its factor does not fit: refused, naming cg among the ways out.
     const message = inCliTerms(refusal(() => validateRun({ ...exact, maxMemoryMB: undefined }, wideHead, ctx)));
-    assert.match(message, /would not fit in memory.*--method cg \(exact holds the last layer's 15,010² Hessian/);
+    // The matrix it holds is P′ = 13,509 wide (class-contrast coordinates), not P.
+    assert.match(message, /would not fit in memory.*--method cg \(exact holds the last layer's 13,509² Hessian/);
   });
 
   test('--method exact with --max-exact-parameters below the head is refused before training', () => {

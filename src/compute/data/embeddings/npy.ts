@@ -92,12 +92,14 @@ export function readNpy(bytes: Uint8Array, file: string): NpyMatrix {
  * where they are not. The callers only read the values (gatherRows copies the rows it keeps).
  */
 function nativeValues(bytes: Uint8Array, start: number, count: number, width: number): Float32Array | Float64Array {
-  const Values = width === 4 ? Float32Array : Float64Array;
-  const offset = bytes.byteOffset + start;
-  if (offset % width === 0) return new Values(bytes.buffer, offset, count);
-  const copy = new Uint8Array(count * width);
-  copy.set(bytes.subarray(start, start + count * width));
-  return new Values(copy.buffer);
+  let buffer = bytes.buffer;
+  let offset = bytes.byteOffset + start;
+  if (offset % width !== 0) {
+    const copy = new Uint8Array(count * width);
+    copy.set(bytes.subarray(start, start + count * width));
+    [buffer, offset] = [copy.buffer, 0];
+  }
+  return width === 4 ? new Float32Array(buffer, offset, count) : new Float64Array(buffer, offset, count);
 }
 
 /** Values written in the other byte order, read one by one. */
