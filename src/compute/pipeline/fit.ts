@@ -23,7 +23,7 @@ import type { LoadedDataset, ModelKind } from '../types';
 import { collectOutOfSample, crossFitTasks } from './crossfit';
 import { resolveMaxExactParameters } from './exactLimit';
 import { modelParameters } from './memoryEstimate';
-import { type FittedHead, fitLastLayer } from './headStage';
+import { type FittedHead, fitLastLayer, polishesHead } from './headStage';
 import { chooseModel, type ModelPick } from './modelChoice';
 import { trainingThreads } from './trainThreads';
 import { optionRef } from '../options/derive';
@@ -173,9 +173,10 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
       backend: ctx.backend,
       checkpoints: settings.checkpoints,
       // Exact influence polishes the head in float64 (headStage.ts): its fit, and so this one, can stop earlier.
-      headPolished:
-        modelParameters({ ...c, dims: trainData.dims, numClasses: trainData.numClasses }).head <=
+      headPolished: polishesHead(
+        modelParameters({ ...c, dims: trainData.dims, numClasses: trainData.numClasses }).head,
         settings.maxExactParameters,
+      ),
     });
     const { tasks: foldTasks, heldOut } = crossFitTasks(trainData, c, folds, seed, ctx.backend);
     tasks.push(...foldTasks.map((t) => ({ ...t, taskId: base + t.taskId })));

@@ -14,6 +14,14 @@ import { type HeadData, type HeadShape, headParameterCount, headProbabilities } 
 import { computeFeatures } from '../models/train';
 import type { TrainedNetwork, TrainingData } from '../models/types';
 
+/**
+ * Whether the head stage polishes a head of `headParameters` in float64 and factors its Hessian (exact influence):
+ * the full model's training asks for the same rule (fit.ts), so that its fit stops where this stage's starts.
+ */
+export function polishesHead(headParameters: number, maxExactParameters: number): boolean {
+  return headParameters <= maxExactParameters;
+}
+
 export interface FittedHead {
   /** The network with its head replaced by the optimum. */
   net: TrainedNetwork;
@@ -69,7 +77,7 @@ export function fitLastLayer(
   // earlier than 1e-7. Without a polish the fit's own head is the answer: 1e-7 as before. These heads are fitted by
   // Newton–CG (fitHead.ts), which reaches either tolerance in a few steps where L-BFGS took hundreds of passes.
   const certifiedSteps = fitsByNewtonCg(shape);
-  const polishes = p <= maxExactParameters;
+  const polishes = polishesHead(p, maxExactParameters);
   const lbfgs = fitHead(train, shape, l2, {
     init: net.head,
     meanGradTolerance: headStageTolerance(shape, polishes),
