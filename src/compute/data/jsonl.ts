@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import { recordContentHash } from '../issues/contentHash';
+import { RowContentHash } from '../issues/contentHash';
 import type { SourceRef } from '../types';
 import type { TextInput } from './csv';
 import { detectLabelColumn, detectSplitColumn, nameDifference, parseSplitValue, SPLIT_EXPECTED } from './detectColumns';
@@ -185,6 +185,7 @@ export async function readJsonl(
   const sources: SourceRef[] = [];
   const previews: string[] = [];
   const contentHashes: number[] = [];
+  const rowHash = new RowContentHash();
   const fileOf = new Uint8Array(n);
   const split = test || splitName ? new Uint8Array(n) : null;
   const preview = new PreviewBuilder();
@@ -199,13 +200,12 @@ export async function readJsonl(
       fileOf[row] = fileNo;
       if (split) split[row] = fileNo;
       if (splitName && !test) split![row] = splitOf(value, splitName, file, line);
-      const cells: string[] = [];
       for (let k = 0; k < columns.length; k++) {
         const c = columns[k];
         const v = value[c.name];
         const text = cellText(v, c.name, file, line);
-        cells.push(text);
         c.push(row, text);
+        c.addToHash(rowHash, row, text);
         // Strings as written ("007" is a number but also a category); numbers are rebuilt later.
         if (typeof v !== 'number' && text !== '') (written[k] ??= new Array<string>(n))[row] = trimCell(text);
       }
@@ -218,7 +218,7 @@ export async function readJsonl(
           break;
       }
       previews.push(preview.finish());
-      contentHashes.push(recordContentHash(cells));
+      contentHashes.push(rowHash.finish());
     }
     recordsBefore += f.records;
   });
