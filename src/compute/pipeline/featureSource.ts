@@ -15,8 +15,7 @@ import { imageFolderRefusal, loadEmbeddings, type DatasetFiles } from '../data/e
 import { type FeatureSourceOptions, usesFrozenFeatures } from '../data/embeddings/options';
 import { loadUserProbabilities } from '../data/embeddings/userProbabilities';
 import { InputError } from '../errors';
-import { embedWithModel, imageEmbedder, modelKey, openModel, tableModelWidth } from '../onnx/embedModel';
-import { type EmbeddingCache, MAX_KEPT_BYTES, openEmbeddingCache, saveEmbeddingCache } from '../onnx/embeddingCache';
+import type { EmbeddingCache } from '../onnx/embeddingCache';
 import type { LoadOptions } from '../data';
 import type { LoadedDataset } from '../types';
 import type { FrozenFeatures } from './fitFrozen';
@@ -79,6 +78,9 @@ export async function prepareFeatureSource(
         };
 
   if (options.modelFile !== undefined) {
+    // Loaded only for a model file: the ONNX schema (onnx-proto, protobufjs) is a sizeable part of the engine's start.
+    const [{ embedWithModel, imageEmbedder, modelKey, openModel, tableModelWidth }, { openEmbeddingCache }] =
+      await Promise.all([import('../onnx/embedModel.js'), import('../onnx/embeddingCache.js')]);
     const model = await openModel(options.modelFile, options.embeddingOutput, options.preprocessFile);
     const state = {};
     const cache = keep ? await openEmbeddingCache(keep.file, modelKey(model)) : undefined;
@@ -128,6 +130,7 @@ export interface KeptEmbeddings {
 }
 
 async function keepEmbeddings(keep: KeptEmbeddings, cache: EmbeddingCache): Promise<void> {
+  const { MAX_KEPT_BYTES, saveEmbeddingCache } = await import('../onnx/embeddingCache.js');
   const total = cache.taken + cache.embedded;
   if (cache.taken > 0)
     keep.log?.(
