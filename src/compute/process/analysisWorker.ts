@@ -4,11 +4,11 @@
  * cancel while this thread is deep in a factorization; it raises the shared
  * flag, which the engine's throwIfAborted checks read between blocks.
  */
+// First, so that the second thread starts before the engine's modules load.
+import './earlyHelper';
 import { parentPort, workerData } from 'node:worker_threads';
 import { signalFromSharedFlag } from '../cancel';
 import { CancelledError, InputError } from '../errors';
-import { availableParallelism } from 'node:os';
-import { prestartWorker } from '../parallel/startWorker';
 import { analyze } from '../pipeline/analyze';
 import type {
   AnalysisHostMessage,
@@ -38,11 +38,6 @@ function serialize(error: unknown): SerializedError {
   const e = error instanceof Error ? error : new Error(String(error));
   return { kind: 'internal', name: e.name, message: e.message, stack: e.stack };
 }
-
-// An analysis on more than one core takes a second thread sooner or later (the training pool, the matrices helper of
-// the Hessian and influence kernels, the issues pass's neighbour search, which always splits): it starts now, while
-// this thread loads the data, instead of being waited for then.
-if (availableParallelism() > 1) prestartWorker();
 
 let started = false;
 
