@@ -15,7 +15,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import { RowContentHash } from '../issues/contentHash';
+import { recordContentHash } from '../issues/contentHash';
 import { optionRef } from '../options/derive';
 import type { SourceRef } from '../types';
 import { countLineBreaks, DelimitedReader, delimiterName, sniffDelimiter } from './csvReader';
@@ -237,7 +237,6 @@ export async function readDelimited(
   const fileOf = new Uint8Array(capacity);
   const split = hasSplit ? new Uint8Array(capacity) : null;
   const preview = new PreviewBuilder();
-  const rowHash = new RowContentHash();
   const total = files.reduce((a, f) => a + f.size, 0);
   let before = 0;
   let rowsBefore = 0;
@@ -261,14 +260,10 @@ export async function readDelimited(
         labels.push(label === '' ? null : label);
         if (split) split[row] = fileNo;
         if (splitAt >= 0) split![row] = splitValue(fields[splitAt], line, f, main.names[splitIdx]);
-        for (let c = 0; c < columns.length; c++) {
-          const cell = fields[colAt[c]];
-          columns[c].push(row, cell);
-          columns[c].addToHash(rowHash, row, cell);
-        }
-        contentHashes.push(rowHash.finish());
+        for (let c = 0; c < columns.length; c++) columns[c].push(row, fields[colAt[c]]);
         for (let c = 0; c < previewAt.length; c++) if (!preview.add(f.names[previewAt[c]], fields[previewAt[c]])) break;
         previews.push(preview.finish());
+        contentHashes.push(recordContentHash(colAt.map((k) => fields[k] ?? '')));
       },
       onProgress && ((done) => onProgress(before + done, total)),
     );

@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import { RowContentHash } from '../issues/contentHash';
+import { recordContentHash } from '../issues/contentHash';
 import type { SourceRef } from '../types';
 import type { TextInput } from './csv';
 import { detectLabelColumn, detectSplitColumn, nameDifference, parseSplitValue, SPLIT_EXPECTED } from './detectColumns';
@@ -185,7 +185,6 @@ export async function readJsonl(
   const sources: SourceRef[] = [];
   const previews: string[] = [];
   const contentHashes: number[] = [];
-  const rowHash = new RowContentHash();
   const fileOf = new Uint8Array(n);
   const split = test || splitName ? new Uint8Array(n) : null;
   const preview = new PreviewBuilder();
@@ -200,12 +199,13 @@ export async function readJsonl(
       fileOf[row] = fileNo;
       if (split) split[row] = fileNo;
       if (splitName && !test) split![row] = splitOf(value, splitName, file, line);
+      const cells: string[] = [];
       for (let k = 0; k < columns.length; k++) {
         const c = columns[k];
         const v = value[c.name];
         const text = cellText(v, c.name, file, line);
+        cells.push(text);
         c.push(row, text);
-        c.addToHash(rowHash, row, text);
         // Strings as written ("007" is a number but also a category); numbers are rebuilt later.
         if (typeof v !== 'number' && text !== '') (written[k] ??= new Array<string>(n))[row] = trimCell(text);
       }
@@ -218,7 +218,7 @@ export async function readJsonl(
           break;
       }
       previews.push(preview.finish());
-      contentHashes.push(rowHash.finish());
+      contentHashes.push(recordContentHash(cells));
     }
     recordsBefore += f.records;
   });

@@ -8,7 +8,6 @@
  * pass), so a wide numeric file costs ~9 bytes per cell, not an object each.
  */
 import type { SourceRef } from '../types';
-import type { RowContentHash } from '../issues/contentHash';
 
 /** Cell states. */
 export const CELL_NUMBER = 0;
@@ -142,12 +141,6 @@ export class RawColumn {
         this.firstTextValue = cell;
       }
     }
-  }
-
-  /** Adds the cell pushed at `row` (`raw`) to its record's fingerprint: a number by the value parsed here. */
-  addToHash(hash: RowContentHash, row: number, raw: string): void {
-    if (this.state[row] === CELL_NUMBER) hash.number(this.num[row]);
-    else hash.text(raw);
   }
 }
 
