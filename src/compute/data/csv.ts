@@ -15,7 +15,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import { recordContentHash } from '../issues/contentHash';
+import { RowFingerprint } from '../issues/contentHash';
 import { optionRef } from '../options/derive';
 import type { SourceRef } from '../types';
 import { countLineBreaks, DelimitedReader, delimiterName, sniffDelimiter } from './csvReader';
@@ -237,6 +237,7 @@ export async function readDelimited(
   const fileOf = new Uint8Array(capacity);
   const split = hasSplit ? new Uint8Array(capacity) : null;
   const preview = new PreviewBuilder();
+  const fingerprint = new RowFingerprint();
   const total = files.reduce((a, f) => a + f.size, 0);
   let before = 0;
   let rowsBefore = 0;
@@ -260,10 +261,13 @@ export async function readDelimited(
         labels.push(label === '' ? null : label);
         if (split) split[row] = fileNo;
         if (splitAt >= 0) split![row] = splitValue(fields[splitAt], line, f, main.names[splitIdx]);
-        for (let c = 0; c < columns.length; c++) columns[c].push(row, fields[colAt[c]]);
+        for (let c = 0; c < columns.length; c++) {
+          const raw = fields[colAt[c]];
+          fingerprint.cell(raw, columns[c].push(row, raw), decimalComma);
+        }
+        contentHashes.push(fingerprint.finish());
         for (let c = 0; c < previewAt.length; c++) if (!preview.add(f.names[previewAt[c]], fields[previewAt[c]])) break;
         previews.push(preview.finish());
-        contentHashes.push(recordContentHash(colAt.map((k) => fields[k] ?? '')));
       },
       onProgress && ((done) => onProgress(before + done, total)),
     );

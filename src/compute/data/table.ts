@@ -119,8 +119,8 @@ export class RawColumn {
     if (keepStrings) this.strs = new Array<string>(capacity);
   }
 
-  /** Classifies and stores one raw cell. */
-  push(row: number, raw: string): void {
+  /** Classifies and stores one raw cell; returns its value (NaN unless a number), for the row's fingerprint. */
+  push(row: number, raw: string): number {
     const cell = trimCell(raw);
     if (this.strs) this.strs[row] = cell;
     const v = parseNumber(cell, this.decimalComma);
@@ -141,6 +141,7 @@ export class RawColumn {
         this.firstTextValue = cell;
       }
     }
+    return v;
   }
 }
 
