@@ -26,7 +26,7 @@ export class DelimitedReader {
    * keep. With `spans`, only quoted fields are here: read fields with `field`.
    */
   readonly fields: string[] = [];
-  /** With `spans`: each unquoted field's offsets in the text (start -1 for a quoted field, whose value is in `fields`). */
+  /** With `spans`: each unquoted field's offsets in the text (start -1: a quoted field, its value in `fields`). */
   readonly starts: number[] = [];
   readonly ends: number[] = [];
   /** Number of fields in the current record. */
