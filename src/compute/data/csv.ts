@@ -15,7 +15,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import { recordContentHash } from '../issues/contentHash';
+import { RowFingerprint } from '../issues/contentHash';
 import { optionRef } from '../options/derive';
 import type { SourceRef } from '../types';
 import { countLineBreaks, DelimitedReader, delimiterName, sniffDelimiter } from './csvReader';
@@ -23,7 +23,7 @@ import { detectLabelColumn, detectSplitColumn, nameDifference, parseSplitValue, 
 import { readText } from './files';
 import { type SampleBudget, tableCap } from './sampleBudget';
 import { stratifiedSubsample } from './split';
-import { PreviewBuilder, RawColumn, type RawTable, trimCell } from './table';
+import { plainDecimal, PreviewBuilder, RawColumn, type RawTable, trimCell } from './table';
 import { CHUNK_BYTES, countLineBreaksInFile, readRecordPieces } from './textChunks';
 import { quote, quoteJson } from './quote';
 
@@ -140,20 +140,21 @@ function* pieces(f: OpenFile): Generator<{ text: string; firstLine: number; befo
 }
 
 /**
- * Calls `onRow` with the fields of each data row of `f` (header skipped), its
- * line, its 0-based data row and its text's fingerprint (computed on demand);
- * throws on a row with the wrong number of fields. Returns the row count.
+ * Calls `onRow` with the reader at each data row of `f` (header skipped) and
+ * its 0-based data row; throws on a row with the wrong number of fields.
+ * The reader is in `spans` mode: its `field(k)` makes a string of a cell,
+ * and plainDecimal reads a number in place. Returns the row count.
  */
 function forEachRow(
   f: OpenFile,
-  onRow: (fields: string[], line: number, dataRow: number, digest: () => string) => void,
+  onRow: (row: DelimitedReader, dataRow: number) => void,
   onProgress?: (done: number) => void,
 ): number {
   const width = f.names.length;
   let rows = 0;
   let header = true;
   for (const piece of pieces(f)) {
-    const reader = new DelimitedReader(piece.text, f.delimiter, f.input.file, piece.firstLine);
+    const reader = new DelimitedReader(piece.text, f.delimiter, f.input.file, piece.firstLine, true);
     if (header) {
       reader.next();
       header = false;
@@ -161,7 +162,7 @@ function forEachRow(
     while (reader.next()) {
       if (reader.count !== width) {
         // A line of spaces is blank, not a one-field record.
-        if (reader.count === 1 && reader.fields[0].trim() === '') continue;
+        if (reader.count === 1 && reader.field(0).trim() === '') continue;
         throw new InputError(
           f.input.file,
           `line ${reader.startLine} has ${reader.count} ` +
@@ -171,7 +172,7 @@ function forEachRow(
           reader.startLine,
         );
       }
-      onRow(reader.fields, reader.startLine, rows, () => reader.digest());
+      onRow(reader, rows);
       rows++;
       if (onProgress && (rows & 1023) === 0) onProgress(piece.before + reader.position);
     }
@@ -237,6 +238,7 @@ export async function readDelimited(
   const fileOf = new Uint8Array(capacity);
   const split = hasSplit ? new Uint8Array(capacity) : null;
   const preview = new PreviewBuilder();
+  const fingerprint = new RowFingerprint();
   const total = files.reduce((a, f) => a + f.size, 0);
   let before = 0;
   let rowsBefore = 0;
@@ -251,19 +253,33 @@ export async function readDelimited(
     const offset = rowsBefore;
     const rows = forEachRow(
       f,
-      (fields, line, dataRow, digest) => {
+      (record, dataRow) => {
         if (keepRow && !keepRow.keep[offset + dataRow]) return;
         const row = labels.length;
-        sources.push({ path: f.input.rel, line, row: dataRow, digest: digest() });
+        const line = record.startLine;
+        sources.push({ path: f.input.rel, line, row: dataRow, digest: record.digest() });
         fileOf[row] = fileNo;
-        const label = trimCell(fields[labelAt]);
+        const label = trimCell(record.field(labelAt));
         labels.push(label === '' ? null : label);
         if (split) split[row] = fileNo;
-        if (splitAt >= 0) split![row] = splitValue(fields[splitAt], line, f, main.names[splitIdx]);
-        for (let c = 0; c < columns.length; c++) columns[c].push(row, fields[colAt[c]]);
-        for (let c = 0; c < previewAt.length; c++) if (!preview.add(f.names[previewAt[c]], fields[previewAt[c]])) break;
+        if (splitAt >= 0) split![row] = splitValue(record.field(splitAt), line, f, main.names[splitIdx]);
+        const { source, starts, ends } = record;
+        for (let c = 0; c < columns.length; c++) {
+          const k = colAt[c];
+          // Most cells are plain numbers: read them where they stand, a string only for the others.
+          const v = starts[k] < 0 ? NaN : plainDecimal(source, starts[k], ends[k]);
+          if (v === v) {
+            columns[c].pushNumber(row, v);
+            fingerprint.number(v);
+          } else {
+            const raw = record.field(k);
+            fingerprint.cell(raw, columns[c].push(row, raw), decimalComma);
+          }
+        }
+        contentHashes.push(fingerprint.finish());
+        for (let c = 0; c < previewAt.length; c++)
+          if (!preview.add(f.names[previewAt[c]], record.field(previewAt[c]))) break;
         previews.push(preview.finish());
-        contentHashes.push(recordContentHash(colAt.map((k) => fields[k] ?? '')));
       },
       onProgress && ((done) => onProgress(before + done, total)),
     );
@@ -361,13 +377,13 @@ function chooseRows(
     const labelAt = f.names.indexOf(labelName);
     const splitAt = splitAtOf(fileNo);
     const offset = rowsBefore;
-    rowsBefore += forEachRow(f, (fields, line, dataRow) => {
-      const label = trimCell(fields[labelAt]);
+    rowsBefore += forEachRow(f, (record, dataRow) => {
+      const label = trimCell(record.field(labelAt));
       if (label === '') {
         unlabeled.push(offset + dataRow);
         return;
       }
-      const s = splitAt >= 0 ? splitValue(fields[splitAt], line, f, files[0].names[splitAt]) : fileNo;
+      const s = splitAt >= 0 ? splitValue(record.field(splitAt), record.startLine, f, files[0].names[splitAt]) : fileNo;
       const key = `${hasSplit ? s : ''}\u0000${label}`;
       let k = interned.get(key);
       if (k === undefined) interned.set(key, (k = key));
@@ -398,9 +414,9 @@ function collectStrings(files: OpenFile[], columns: RawColumn[], keep: Uint8Arra
   for (const f of files) {
     const colAt = wanted.map((c) => f.names.indexOf(c.name));
     const offset = rowsBefore;
-    rowsBefore += forEachRow(f, (fields, _line, dataRow) => {
+    rowsBefore += forEachRow(f, (record, dataRow) => {
       if (keep && !keep[offset + dataRow]) return;
-      for (let c = 0; c < wanted.length; c++) wanted[c].strs![row] = trimCell(fields[colAt[c]]);
+      for (let c = 0; c < wanted.length; c++) wanted[c].strs![row] = trimCell(record.field(colAt[c]));
       row++;
     });
   }

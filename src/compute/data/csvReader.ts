@@ -21,8 +21,14 @@ const LF = 10;
 const CR = 13;
 
 export class DelimitedReader {
-  /** Fields of the current record; reused between records, so copy what you keep. */
+  /**
+   * Fields of the current record; reused between records, so copy what you
+   * keep. With `spans`, only quoted fields are here: read fields with `field`.
+   */
   readonly fields: string[] = [];
+  /** With `spans`: each unquoted field's offsets in the text (start -1: a quoted field, its value in `fields`). */
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
   /** Number of fields in the current record. */
   count = 0;
   /** 1-based line where the current record starts. */
@@ -41,9 +47,27 @@ export class DelimitedReader {
     private readonly file: string,
     /** Line of the text's first character (a piece of a large file starts further down). */
     firstLine = 1,
+    /**
+     * Record where unquoted fields are instead of making a string of each:
+     * a caller that parses most cells as numbers in place (table.ts plainDecimal) makes
+     * strings only of the few it keeps as text.
+     */
+    private readonly spans = false,
   ) {
     this.delim = delimiter.charCodeAt(0);
     this.line = firstLine;
+  }
+
+  /** The text being read (for parsing fields in place from `starts`/`ends`). */
+  get source(): string {
+    return this.text;
+  }
+
+  /** Field `k` of the current record as a string (made now in `spans` mode). */
+  field(k: number): string {
+    if (!this.spans) return this.fields[k];
+    const start = this.starts[k];
+    return start < 0 ? this.fields[k] : this.text.slice(start, this.ends[k]);
   }
 
   /** The fingerprint of the current record's text (recordDigest.ts). */
@@ -77,9 +101,9 @@ export class DelimitedReader {
     this.count = 0;
     for (;;) {
       let p = this.pos;
-      let value: string;
       if (p < n && text.charCodeAt(p) === QUOTE) {
-        value = this.readQuoted();
+        this.fields[this.count] = this.readQuoted();
+        if (this.spans) this.starts[this.count] = -1;
         p = this.pos;
         while (p < n && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9) && text.charCodeAt(p) !== this.delim)
           p++;
@@ -95,6 +119,7 @@ export class DelimitedReader {
             );
           }
         }
+        this.count++;
       } else {
         const start = p;
         while (p < n) {
@@ -102,9 +127,11 @@ export class DelimitedReader {
           if (c === this.delim || c === LF || c === CR) break;
           p++;
         }
-        value = text.slice(start, p);
+        if (this.spans) {
+          this.starts[this.count] = start;
+          this.ends[this.count++] = p;
+        } else this.fields[this.count++] = text.slice(start, p);
       }
-      this.fields[this.count++] = value;
       if (p >= n) {
         this.endOffset = n;
         this.pos = n;

@@ -25,8 +25,15 @@ const MAX_Z = 1e6;
 /** More categories than this are cut to the most frequent ones (the rest encode as zeros). */
 export const MAX_CATEGORIES = 100;
 
+interface NumericBlock {
+  kind: 'numeric';
+  col: RawColumn;
+  offset: number;
+  mean: number;
+  std: number;
+}
 type Block =
-  | { kind: 'numeric'; col: RawColumn; offset: number; mean: number; std: number }
+  | NumericBlock
   | { kind: 'onehot'; col: RawColumn; offset: number; slots: Map<string, number>; missingSlot: number }
   | { kind: 'text'; col: RawColumn; offset: number; model: TfidfModel };
 
@@ -105,16 +112,17 @@ export function transform(f: Featurizer, rows: Int32Array): Float32Array {
       ? new Float32Array(new SharedArrayBuffer(bytes))
       : new Float32Array(rows.length * dims);
   for (const b of f.blocks) {
+    if (b.kind === 'numeric') {
+      // A constant column is all zeros, as the buffer already is.
+      if (b.std !== 0) numericInto(out, dims, b, rows);
+      continue;
+    }
     const { col } = b;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
       const at = i * dims + b.offset;
       const missing = col.state[r] === MISSING;
-      if (b.kind === 'numeric') {
-        const z = missing || b.std === 0 ? 0 : zScore(col.num[r], b.mean, b.std);
-        // Training z-scores are bounded by sqrt(n); only a wild test value can get near float32's range.
-        out[at] = z > MAX_Z ? MAX_Z : z < -MAX_Z ? -MAX_Z : z;
-      } else if (b.kind === 'onehot') {
+      if (b.kind === 'onehot') {
         const slot = missing ? b.missingSlot : (b.slots.get(col.strs![r]) ?? -1);
         if (slot >= 0) out[at + slot] = 1;
       } else if (!missing) {
@@ -125,7 +133,26 @@ export function transform(f: Featurizer, rows: Int32Array): Float32Array {
   return out;
 }
 
+/**
+ * One numeric column's z-scores into its slot of every row (a missing cell
+ * stays 0, the training mean). Its own small loop: on a small table the
+ * whole transform runs in barely warmed-up code, where a kind test per cell
+ * costs as much as the arithmetic.
+ */
+function numericInto(out: Float32Array, dims: number, b: NumericBlock, rows: Int32Array): void {
+  const { num, state } = b.col;
+  const { mean, std } = b;
+  for (let i = 0, at = b.offset; i < rows.length; i++, at += dims) {
+    const r = rows[i];
+    if (state[r] === MISSING) continue;
+    const z = zScore(num[r], mean, std);
+    // Training z-scores are bounded by sqrt(n); only a wild test value can get near float32's range.
+    out[at] = z > MAX_Z ? MAX_Z : z < -MAX_Z ? -MAX_Z : z;
+  }
+}
+
 function countMissing(col: RawColumn, rows: Int32Array): number {
+  if (col.missing === 0) return 0;
   let m = 0;
   for (let i = 0; i < rows.length; i++) if (col.state[rows[i]] === MISSING) m++;
   return m;

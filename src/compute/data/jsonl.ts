@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import { recordContentHash } from '../issues/contentHash';
+import { RowFingerprint } from '../issues/contentHash';
 import type { SourceRef } from '../types';
 import type { TextInput } from './csv';
 import { detectLabelColumn, detectSplitColumn, nameDifference, parseSplitValue, SPLIT_EXPECTED } from './detectColumns';
@@ -188,6 +188,7 @@ export async function readJsonl(
   const fileOf = new Uint8Array(n);
   const split = test || splitName ? new Uint8Array(n) : null;
   const preview = new PreviewBuilder();
+  const fingerprint = new RowFingerprint();
   let recordsBefore = 0;
   files.forEach((f, fileNo) => {
     const file = f.input.file;
@@ -199,13 +200,11 @@ export async function readJsonl(
       fileOf[row] = fileNo;
       if (split) split[row] = fileNo;
       if (splitName && !test) split![row] = splitOf(value, splitName, file, line);
-      const cells: string[] = [];
       for (let k = 0; k < columns.length; k++) {
         const c = columns[k];
         const v = value[c.name];
         const text = cellText(v, c.name, file, line);
-        cells.push(text);
-        c.push(row, text);
+        fingerprint.cell(text, c.push(row, text), false);
         // Strings as written ("007" is a number but also a category); numbers are rebuilt later.
         if (typeof v !== 'number' && text !== '') (written[k] ??= new Array<string>(n))[row] = trimCell(text);
       }
@@ -218,7 +217,7 @@ export async function readJsonl(
           break;
       }
       previews.push(preview.finish());
-      contentHashes.push(recordContentHash(cells));
+      contentHashes.push(fingerprint.finish());
     }
     recordsBefore += f.records;
   });

@@ -41,7 +41,7 @@ export function trimCell(raw: string): string {
  * "0x1F"/"0b1"/"0o7" (a letter second), "Infinity", and overflow ("1e999").
  */
 export function parseNumber(trimmed: string, decimalComma: boolean): number {
-  const fast = plainDecimal(trimmed);
+  const fast = plainDecimal(trimmed, 0, trimmed.length);
   if (fast === fast) return fast;
   const n = trimmed.length;
   if (n === 0) return NaN;
@@ -61,19 +61,21 @@ export function parseNumber(trimmed: string, decimalComma: boolean): number {
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
- * Fast path for the common cell: [sign] digits [. digits], at most 15
- * digits. The digits form an exact integer below 2^53 and 10^k (k <= 22) is
- * exact, so the one division is correctly rounded: the same double as
- * Number(s). NaN means "not this simple form" (the caller falls back).
+ * Fast path for the common cell, `s` from `start` to `end`: [sign] digits
+ * [. digits], at most 15 digits. The digits form an exact integer below 2^53
+ * and 10^k (k <= 22) is exact, so the one division is correctly rounded: the
+ * same double as Number(s). NaN means "not this simple form" (the caller
+ * falls back to parseNumber). The CSV reader calls it on a cell in place,
+ * before making a string of it: such a cell has no spaces to trim, so the
+ * value is parseNumber's.
  */
-function plainDecimal(s: string): number {
-  const n = s.length;
-  let i = 0;
+export function plainDecimal(s: string, start: number, n: number): number {
+  let i = start;
   let neg = false;
-  const c0 = s.charCodeAt(0);
+  const c0 = s.charCodeAt(start);
   if (c0 === 45 || c0 === 43) {
     neg = c0 === 45;
-    i = 1;
+    i++;
   }
   let mantissa = 0;
   let digits = 0;
@@ -119,8 +121,16 @@ export class RawColumn {
     if (keepStrings) this.strs = new Array<string>(capacity);
   }
 
-  /** Classifies and stores one raw cell. */
-  push(row: number, raw: string): void {
+  /** Stores a cell already read as the number `v` (plainDecimal), in a column that keeps no strings. */
+  pushNumber(row: number, v: number): void {
+    if (this.strs) throw new Error(`column ${this.name} keeps its strings: push the cell's text`);
+    this.num[row] = v;
+    this.state[row] = CELL_NUMBER;
+    this.numbers++;
+  }
+
+  /** Classifies and stores one raw cell; returns its value (NaN unless a number), for the row's fingerprint. */
+  push(row: number, raw: string): number {
     const cell = trimCell(raw);
     if (this.strs) this.strs[row] = cell;
     const v = parseNumber(cell, this.decimalComma);
@@ -141,6 +151,7 @@ export class RawColumn {
         this.firstTextValue = cell;
       }
     }
+    return v;
   }
 }
 
