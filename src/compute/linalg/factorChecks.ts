@@ -4,6 +4,7 @@
  * so a factor computed with float32 updates still gives float64-accurate solves.
  */
 import { throwIfAborted } from '../cancel';
+import { tridiagonalEigen } from '../solvers/tridiagonalEigen';
 import { backInPlace, forwardInto } from './unrolledSolve';
 
 /*
@@ -163,24 +164,104 @@ export function operatorDeviation(
   steps = 12,
   signal?: AbortSignal,
 ): number {
-  let v = new Float64Array(n);
-  // A deterministic start with weight in every direction.
-  for (let i = 0; i < n; i++) v[i] = Math.sin(1 + 1.7 * i) + 0.5;
-  normalise(v);
+  const deviate = deviationOperator(apply, l, n);
+  let v = startVector(n);
   const y = new Float64Array(n);
   let estimate = 0;
   for (let s = 0; s < steps; s++) {
     throwIfAborted(signal);
-    const u = Float64Array.from(v);
-    backwardInPlace(l, n, u);
-    apply(u, y);
-    forwardInPlace(l, n, y);
-    for (let i = 0; i < n; i++) y[i] -= v[i];
+    deviate(v, y);
     estimate = Math.max(estimate, normalise(y));
     if (estimate === 0) return 0;
     v = Float64Array.from(y);
   }
   return estimate;
+}
+
+/** x ↦ F·x = (L⁻¹AL⁻ᵀ − I)·x in float64, A given by its product. */
+function deviationOperator(
+  apply: (x: Float64Array, out: Float64Array) => void,
+  l: Float64Array,
+  n: number,
+): (x: Float64Array, out: Float64Array) => void {
+  return (x, out) => {
+    const u = Float64Array.from(x);
+    backwardInPlace(l, n, u);
+    apply(u, out);
+    forwardInPlace(l, n, out);
+    for (let i = 0; i < n; i++) out[i] -= x[i];
+  };
+}
+
+/** A deterministic unit start with weight in every direction. */
+function startVector(n: number): Float64Array {
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) v[i] = Math.sin(1 + 1.7 * i) + 0.5;
+  normalise(v);
+  return v;
+}
+
+/**
+ * operatorDeviation by Lanczos instead of power steps: `steps` products of F = L⁻¹AL⁻ᵀ − I span a Krylov space
+ * whose Ritz vector x for F's largest |Ritz value| is far nearer F's top eigenvector than the power iterate in the
+ * same space (power iteration converges as |λ₂/λ₁|ᵏ: on MNIST's polish its η was still rising 1% a step at the
+ * 12th). One more product measures ‖F·x‖ with x a unit vector: like the power estimate, a value F actually takes,
+ * so a lower bound of ‖F‖₂ whatever the Lanczos vectors' rounding; the larger of it and every ‖F·q_j‖ met on the
+ * way is returned. Full reorthogonalisation (steps ≤ a few dozen vectors of n).
+ */
+export function lanczosDeviation(
+  apply: (x: Float64Array, out: Float64Array) => void,
+  l: Float64Array,
+  n: number,
+  steps = 9,
+  signal?: AbortSignal,
+): number {
+  const deviate = deviationOperator(apply, l, n);
+  // operatorDeviation's start, so the first product is its first step.
+  const basis: Float64Array[] = [startVector(n)];
+  const alpha: number[] = [];
+  const beta: number[] = [];
+  let measured = 0;
+  const w = new Float64Array(n);
+  for (let j = 0; j < Math.min(steps, n); j++) {
+    throwIfAborted(signal);
+    const qj = basis[j];
+    deviate(qj, w);
+    measured = Math.max(measured, norm(w));
+    alpha.push(dot(qj, w));
+    // Full reorthogonalisation (twice, against rounding): w ⟂ every q, which also removes α_j·q_j and β_{j−1}·q_{j−1}.
+    for (let pass = 0; pass < 2; pass++) for (const previous of basis) axpy(-dot(previous, w), previous, w);
+    const b = norm(w);
+    // An invariant subspace: the Ritz values are F's eigenvalues there.
+    if (b <= 1e-14 * measured || j === steps - 1) break;
+    beta.push(b);
+    basis.push(w.map((v) => v / b));
+  }
+  if (measured === 0) return 0;
+  const m = alpha.length;
+  const { values, vectors } = tridiagonalEigen(alpha, beta);
+  const top = Math.abs(values[0]) >= Math.abs(values[m - 1]) ? 0 : m - 1;
+  const x = new Float64Array(n);
+  for (let j = 0; j < m; j++) axpy(vectors[j * m + top], basis[j], x);
+  normalise(x);
+  throwIfAborted(signal);
+  deviate(x, w);
+  return Math.max(measured, norm(w));
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+function norm(v: Float64Array): number {
+  return Math.sqrt(dot(v, v));
+}
+
+/** y += a·x */
+function axpy(a: number, x: Float64Array, y: Float64Array): void {
+  for (let i = 0; i < y.length; i++) y[i] += a * x[i];
 }
 
 function normalise(v: Float64Array): number {
