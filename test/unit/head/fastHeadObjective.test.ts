@@ -76,6 +76,38 @@ test('softmaxResidual: the summed cross-entropy and P − Y of a closed-form cas
   assert.ok(Math.abs(value - (Math.log(8 / 5) + Math.log(8))) < 1e-4, `${value}`);
 });
 
+test('softmaxResidual: log-sum-exp per sample, in float64, over many classes and a reused scratch', () => {
+  // Class-major logits spread over ±40 (exp(40) overflows float32, not the float64 sums), every class a label.
+  const n = 37;
+  const c = 23;
+  const logits = Float32Array.from({ length: c * n }, (_, q) => 40 * Math.sin(1.7 * q + 0.3));
+  const y = Int32Array.from({ length: n }, (_, i) => (5 * i) % c);
+  const scratch = new Float64Array(c);
+  const residual = new Float32Array(c * n);
+  // A first call on other logits leaves the scratch dirty: the second must not depend on it.
+  softmaxResidual(
+    Float32Array.from(logits, (l) => -l),
+    y,
+    n,
+    c,
+    residual,
+    scratch,
+  );
+  const value = softmaxResidual(logits, y, n, c, residual, scratch);
+  let expectedValue = 0;
+  for (let i = 0; i < n; i++) {
+    const row = Array.from({ length: c }, (_, k) => logits[k * n + i]);
+    const top = Math.max(...row);
+    const logSum = top + Math.log(row.reduce((s, l) => s + Math.exp(l - top), 0));
+    expectedValue += logSum - row[y[i]];
+    row.forEach((l, k) => {
+      const expected = Math.exp(l - logSum) - (k === y[i] ? 1 : 0);
+      assert.ok(Math.abs(residual[k * n + i] - expected) < 1e-6, `sample ${i} class ${k}`);
+    });
+  }
+  assert.ok(Math.abs(value - expectedValue) < 1e-9 * expectedValue, `${value} vs ${expectedValue}`);
+});
+
 test('the fast Hessian-vector product matches float64 finite differences of the float64 gradient', () => {
   const shape = { featureDim: 6, numClasses: 5 };
   const p = 7 * 5;
