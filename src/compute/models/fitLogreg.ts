@@ -8,6 +8,7 @@
  * 7,850 parameters) the refit stopped at its iteration cap, at a mean gradient of 3e-3 to 7e-3 (the objective
  * 1.4–2.3 above the optimum); to 1e-6 takes ~200 iterations, 2.8–3.7 s a fold (the refit: 1.2–2.4 s).
  */
+import { createHash } from 'node:crypto';
 import { fitHead, fitsByNewtonCg } from '../head/fitHead';
 import { gatherRows } from './batches';
 import { validateData, type TrainOptions } from './train';
@@ -18,6 +19,13 @@ import type { ModelConfig, TrainedNetwork, TrainingData } from './types';
  * roughly (influence needs it tighter: the full model goes on to the head stage's fit and Newton polish).
  */
 export const FOLD_MEAN_GRAD_TOLERANCE = 1e-6;
+
+/** The fingerprint of a head's values that a HeadFitRecord (models/types.ts) holds for. */
+export function headDigest(head: Float64Array): string {
+  return createHash('sha1')
+    .update(new Uint8Array(head.buffer, head.byteOffset, head.byteLength))
+    .digest('hex');
+}
 
 /**
  * Whether a model's training is its head fit (fitLogisticRegression) rather than Adam epochs (trainNetwork).
@@ -39,7 +47,8 @@ export function fitLogisticRegression(
     if (!(data.y[i] >= 0 && data.y[i] < numClasses))
       throw new Error(`label ${data.y[i]} of sample ${i} is outside 0..${numClasses - 1}`);
   const phi = opts.rows ? gatherRows(data.x, dims, opts.rows, 0, n) : data.x;
-  const fit = fitHead({ phi, y: data.y, n }, { featureDim: dims, numClasses }, n * config.weightDecay, {
+  const l2 = n * config.weightDecay;
+  const fit = fitHead({ phi, y: data.y, n }, { featureDim: dims, numClasses }, l2, {
     meanGradTolerance: opts.meanGradTolerance,
     signal: opts.signal,
     // The float32 products hide the objective's decrease near the optimum (~1e-6 relative): without steps the
@@ -58,5 +67,6 @@ export function fitLogisticRegression(
     body: [],
     featureDim: dims,
     head: fit.head,
+    headFit: { n, l2, meanGradNorm: fit.meanGradNorm, digest: headDigest(fit.head) },
   };
 }

@@ -65,6 +65,21 @@ export interface TrainedNetwork {
   head: Float64Array;
   /** Per-epoch weights, when training was asked to keep them. */
   checkpoints?: Checkpoint[];
+  /** Set when training was a fit of the head itself to a tolerance (a logistic regression: fitLogreg.ts). */
+  headFit?: HeadFitRecord;
+}
+
+/**
+ * How a head was fitted: on `n` rows with L2 `l2`, stopped at mean gradient norm `meanGradNorm` (‖∇R‖₂ / n). The
+ * head stage (pipeline/headStage.ts) takes such a head as it is when it was fitted on the same rows and L2 to its own
+ * tolerance, instead of fitting it again. `digest` (headDigest) ties the record to the head's values: a network
+ * copied with another head (`{ ...net, head }`) carries a record that no longer holds, and it is not used.
+ */
+export interface HeadFitRecord {
+  n: number;
+  l2: number;
+  meanGradNorm: number;
+  digest: string;
 }
 
 /** The weights at the end of one epoch, kept for TracIn (Pruthi et al. 2020). */

@@ -83,6 +83,7 @@ const trainedNetwork: Check<TrainedNetwork> = object({
   featureDim: nonNegInt,
   head: float64,
   checkpoints: optional(arrayOf(checkpoint)),
+  headFit: optional(object({ n: nonNegInt, l2: num, meanGradNorm: num, digest: str })),
 });
 
 const trainingData: Check<TrainingData> = object({
