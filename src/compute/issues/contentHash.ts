@@ -16,14 +16,6 @@
  */
 import { createHash } from 'node:crypto';
 
-/** One cell as it is compared: trimmed, white space collapsed, numbers by value. */
-export function normalizeCell(cell: string): string {
-  const s = /\s/.test(cell) ? cell.replace(/\s+/g, ' ').trim() : cell;
-  if (s === '') return s;
-  const n = Number(s);
-  return Number.isFinite(n) ? String(n) : s;
-}
-
 /**
  * A text cell starts with this word where a number has the high word of its
  * double: no finite double has it (exponent all ones), so the sequence of
@@ -74,7 +66,7 @@ export class RowFingerprint {
     else this.text(raw);
   }
 
-  /** A raw cell normalised as normalizeCell does: a number by value, other text as collapsed. */
+  /** A raw cell: trimmed, white space collapsed, then a number by its value (Number), else that text. */
   text(raw: string): void {
     const s = /\s/.test(raw) ? raw.replace(/\s+/g, ' ').trim() : raw;
     const n = s === '' ? NaN : Number(s);

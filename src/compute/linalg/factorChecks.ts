@@ -5,6 +5,7 @@
  */
 import { throwIfAborted } from '../cancel';
 import { tridiagonalEigen } from '../solvers/tridiagonalEigen';
+import { axpy, dot, norm } from '../solvers/vectors';
 import { backInPlace, forwardInto } from './unrolledSolve';
 
 /*
@@ -247,21 +248,6 @@ export function lanczosDeviation(
   throwIfAborted(signal);
   deviate(x, w);
   return Math.max(measured, norm(w));
-}
-
-function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
-function norm(v: Float64Array): number {
-  return Math.sqrt(dot(v, v));
-}
-
-/** y += a·x */
-function axpy(a: number, x: Float64Array, y: Float64Array): void {
-  for (let i = 0; i < y.length; i++) y[i] += a * x[i];
 }
 
 function normalise(v: Float64Array): number {

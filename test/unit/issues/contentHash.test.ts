@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RawColumn } from '../../../src/compute/data/table';
-import { normalizeCell, RowFingerprint } from '../../../src/compute/issues/contentHash';
+import { RowFingerprint } from '../../../src/compute/issues/contentHash';
+
+/** The definition, written out here: one cell as it is compared — trimmed, white space collapsed, numbers by value. */
+function normalizeCell(cell: string): string {
+  const s = /\s/.test(cell) ? cell.replace(/\s+/g, ' ').trim() : cell;
+  if (s === '') return s;
+  const n = Number(s);
+  return Number.isFinite(n) ? String(n) : s;
+}
 
 const EDGE_CELLS = [
   '-0',
