@@ -4,8 +4,9 @@
  *   infl(i, t) = g_tᵀ H⁻¹ g_i        (predicted change of t's loss if i is removed)
  *   s_i        = g_iᵀ H⁻¹ g_i        (self-influence)
  *
- * with H = L·Lᵀ the (damped) Hessian factored in Float64, in the D·(C − 1) class-contrast coordinates where every
- * training gradient lives (head/classContrasts.ts: exact, the class-sum direction meets no gradient). We whiten once,
+ * with H = L·Lᵀ the (damped) Hessian factored in Float64, in the D′·(C − 1) class-contrast coordinates over the
+ * features training uses, where every training gradient lives (head/classContrasts.ts and featureSubset.ts: exact, the
+ * class-sum directions and the unused features' rows meet no training gradient). We whiten once,
  * w = L⁻¹g, so that every influence is a dot product w_tᵀw_i: the whitening
  * and the train × test products are float32 matMuls on the fast backend,
  * streamed over blocks of training samples so memory stays O(block·P),
@@ -23,7 +24,7 @@ import { fastMatMulAvailable, MIXED_PRECISION } from '../linalg/fastFactor';
 import type { LowerProduct } from '../linalg/triangularProduct';
 import { SOLVE_BLOCK } from '../linalg/triangularSolve';
 import type { HeadData, HeadShape } from '../head/softmaxHead';
-import type { HeadFactor } from '../head/headFactor';
+import { factorCoordinates, factorShape, type HeadFactor } from '../head/headFactor';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { type InfluenceBlocks, influenceOfBlocks } from './influenceBlocks';
 import { TopKTracker } from './topK';
@@ -65,7 +66,16 @@ export function exactInfluenceMacs(p: number, nTrain: number, nTest: number): nu
   return (SOLVE_BLOCK * p * p) / 2 + 0.5 * (nTrain + nTest) * p * p + nTrain * nTest * p;
 }
 
-export function computeExactHeadInfluence(input: ExactInfluenceInput): InfluenceScores {
+export function computeExactHeadInfluence(whole: ExactInfluenceInput): InfluenceScores {
+  // Over the features the factor covers (head/featureSubset.ts): every training gradient is zero on the others, so
+  // each score and self-influence is the whole head's.
+  const { factor: covering } = whole;
+  const input: ExactInfluenceInput = {
+    ...whole,
+    train: factorCoordinates(covering, whole.train),
+    test: factorCoordinates(covering, whole.test),
+    shape: factorShape(covering),
+  };
   const p = input.factor.size;
   const threads = input.threads ?? defaultThreads(exactInfluenceMacs(p, input.train.n, input.test.n));
   return withSplitProducts(threads, (split) => {

@@ -10,6 +10,7 @@ import { promises as fsp } from 'node:fs';
 import { type FactorInfo, fastDampedCholesky } from '../linalg/fastFactor';
 import { headContrastHessian, headParameterCount } from '../head/softmaxHead';
 import { contrastParameterCount } from '../head/classContrasts';
+import { selectFeatures, subsetShape, trainedFeatures } from '../head/featureSubset';
 import type { Checkpoint, NamedArray, TrainedNetwork } from '../models/types';
 import { writeFileAtomic } from '../results/writeAtomic';
 import { checkFeatureSource } from '../../protocol/results';
@@ -21,10 +22,11 @@ import type { Fitted, FitSettings } from './fit';
 
 /**
  * Bump when the saved layout or the meaning of a saved array changes. 2: the saved factor is H′'s, in class-contrast
- * coordinates (D·(C − 1) square, head/headFactor.ts), where format 1 saved the D·C one: a format-1 file is refused
- * (and the fit computed again), never read as the other.
+ * coordinates (D·(C − 1) square, head/headFactor.ts), where format 1 saved the D·C one. 3: the factor covers only
+ * the features some training row uses (D′·(C − 1), head/featureSubset.ts). A file of another format is refused (and
+ * the fit computed again), never read as this one.
  */
-export const FIT_FILE_VERSION = 2;
+export const FIT_FILE_VERSION = 3;
 
 /**
  * Larger factors are not saved (a 4000-parameter head's is 128 MB): they are recomputed from the saved features on
@@ -211,8 +213,11 @@ export function decodeFitted(buf: Buffer, settings: FitSettings, fingerprint: st
   };
   const test = { phi: expectArray(arrays, 'test.phi', Float32Array, nTest * m.featureDim), y: data.test.y, n: nTest };
   const trainProbs = expectArray(arrays, 'trainProbs', Float64Array, nTrain * c);
-  // The factor is H′'s (head/headFactor.ts), of P′ = D·(C − 1).
-  const pc = contrastParameterCount(shape);
+  // The factor is H′'s (head/headFactor.ts), of P′ = D′·(C − 1) over the features training uses (featureSubset.ts:
+  // found again from the saved features, as the fit found them).
+  const features = trainedFeatures(train, shape.featureDim);
+  const coveredShape = features ? subsetShape(shape, features) : shape;
+  const pc = contrastParameterCount(coveredShape);
   let lower: Float64Array | undefined;
   let headDamping = header.headDamping;
   let factorInfo: FactorInfo | undefined;
@@ -221,11 +226,18 @@ export function decodeFitted(buf: Buffer, settings: FitSettings, fingerprint: st
     factorInfo = checkedFactorInfo(header.factorInfo);
   } else if (p <= settings.maxExactParameters) {
     // Too large to save: factor the Hessian at the saved optimum again (seconds, not a retraining).
-    const refactored = fastDampedCholesky(headContrastHessian(train, shape, trainProbs, header.l2), pc, 0);
+    const covered = features ? selectFeatures(train, shape.featureDim, features) : train;
+    const refactored = fastDampedCholesky(headContrastHessian(covered, coveredShape, trainProbs, header.l2), pc, 0);
     ({ factor: lower, damping: headDamping } = refactored);
     factorInfo = { precision: refactored.precision, deviation: refactored.deviation };
   }
-  const factor = lower && { lower, size: pc, shape, classSumCurvature: header.l2 + headDamping };
+  const factor = lower && {
+    lower,
+    size: pc,
+    shape,
+    ...(features && { features }),
+    classSumCurvature: header.l2 + headDamping,
+  };
   if (typeof header.id !== 'string') throw new FitFileError('the fit has no id');
   const source = checkedSource(header.source);
   return {

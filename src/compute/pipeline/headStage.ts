@@ -10,6 +10,13 @@ import { fitHead, fitsByNewtonCg, headStageTolerance } from '../head/fitHead';
 import type { FactorInfo } from '../linalg/fastFactor';
 import { polishHeadNewton } from '../head/polishHead';
 import type { HeadFactor } from '../head/headFactor';
+import {
+  expandFromFeatures,
+  restrictToFeatures,
+  selectFeatures,
+  subsetShape,
+  trainedFeatures,
+} from '../head/featureSubset';
 import { type HeadData, type HeadShape, headParameterCount, headProbabilities } from '../head/softmaxHead';
 import { headDigest } from '../models/fitLogreg';
 import { computeFeatures } from '../models/train';
@@ -108,11 +115,21 @@ export function fitLastLayer(
   let headDamping = 0;
   if (polishes) {
     hooks.onStep?.('hessian', p);
-    const polished = polishHeadNewton(train, shape, l2, lbfgs.head, {
-      signal: hooks.signal,
-      onProgress: hooks.onHessianProgress,
-    });
-    ({ head, probs: trainProbs, factor, factorInfo, damping: headDamping } = polished);
+    // Over the features some training row uses (featureSubset.ts): the optimum is zero on the others' rows, where
+    // the Hessian is l2 alone, so the polish, the Hessian and its factor cost what the used features do.
+    const features = trainedFeatures(train, shape.featureDim);
+    const polished = features
+      ? polishHeadNewton(
+          selectFeatures(train, shape.featureDim, features),
+          subsetShape(shape, features),
+          l2,
+          restrictToFeatures(lbfgs.head, shape, features),
+          { signal: hooks.signal, onProgress: hooks.onHessianProgress },
+        )
+      : polishHeadNewton(train, shape, l2, lbfgs.head, { signal: hooks.signal, onProgress: hooks.onHessianProgress });
+    ({ probs: trainProbs, factorInfo, damping: headDamping } = polished);
+    head = features ? expandFromFeatures(polished.head, shape, features) : polished.head;
+    factor = features ? { ...polished.factor, shape, features } : polished.factor;
     headGradientNorm = polished.meanGradNorm;
     throwIfAborted(hooks.signal);
     hooks.onLap?.('hessian');

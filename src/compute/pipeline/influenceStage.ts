@@ -215,14 +215,17 @@ export function exactStageResult(
  * (every influence value is within η/(1−η) of the float64 one), and the predicted cost auto judged by.
  */
 function exactDetails(
-  input: Pick<InfluenceStageInput, 'train' | 'test' | 'shape' | 'factorInfo'>,
+  input: Pick<InfluenceStageInput, 'train' | 'test' | 'shape' | 'factor' | 'factorInfo'>,
 ): Record<string, number | string> {
+  const features = input.factor?.features;
   const cost = predictExactCost(exactCostShape(input));
   return {
     factorization: input.factorInfo?.precision ?? 'float64',
     factorDeviation: input.factorInfo?.deviation ?? 0,
-    // The size of the matrix factored: the Hessian in class-contrast coordinates, D·(C − 1) (head/classContrasts.ts).
-    factoredParameters: contrastParameterCount(input.shape),
+    // The size of the matrix factored: the Hessian in class-contrast coordinates over the features some training row
+    // uses, D′·(C − 1) (head/classContrasts.ts, head/featureSubset.ts), and how many features no training row uses.
+    factoredParameters: input.factor?.size ?? contrastParameterCount(input.shape),
+    ...(features && { featuresUnusedInTraining: input.shape.featureDim - features.length }),
     predictedSeconds: Math.round(cost.seconds * 10) / 10,
     predictedFloat64Seconds: Math.round(cost.float64Seconds * 10) / 10,
     predictedScoreSeconds: Math.round(cost.scoreSeconds * 10) / 10,

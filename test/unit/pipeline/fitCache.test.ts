@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { analyze, type AnalyzeRun } from '../../../src/compute/pipeline/analyze';
 import { decodeFitFile, encodeFitFile, FitFileError } from '../../../src/compute/pipeline/fitFile';
+import { FIT_FILE_VERSION } from '../../../src/compute/pipeline/fitStore';
 import type { ResultsFile } from '../../../src/compute/results/schema';
 import { initBackend } from '../../../src/compute/tf/backend';
 import { writeBlobsCsv } from '../../helpers/cli';
@@ -227,17 +228,21 @@ describe('a saved fit', () => {
   );
 
   test(
-    'saved by format 1 (its factor D·C square, not in contrast coordinates) is refused and fitted again',
+    'saved by an older format (its factor in other coordinates: all features, or D·C square) is refused and refitted',
     { timeout: 300_000 },
     async () => {
-      const own = path.join(dir, 'format1.bin');
+      const own = path.join(dir, 'format-old.bin');
       const fresh = await run({ method: 'exact', fitPath: own });
-      // The same file as an engine before the contrast factor wrote it: only the version differs, and a factor of
-      // the old size would be read as one of another meaning if the version were not checked.
+      // The same file as the engine before the last format change wrote it: only the version differs, and a factor of
+      // another size would be read as one of another meaning if the version were not checked.
+      const older = FIT_FILE_VERSION - 1;
       const { header, arrays } = decodeFitFile(fs.readFileSync(own));
-      fs.writeFileSync(own, encodeFitFile({ ...header, version: 1 }, arrays));
+      fs.writeFileSync(own, encodeFitFile({ ...header, version: older }, arrays));
       const old = await run({ method: 'exact', fitPath: own });
-      assert.match(old.log.join('\n'), /saved by fit format 1, this engine reads 2 .*computed again/);
+      const refused = new RegExp(
+        `saved by fit format ${older}, this engine reads ${FIT_FILE_VERSION} .*computed again`,
+      );
+      assert.match(old.log.join('\n'), refused);
       assert.ok('train' in old.results.timings.stages);
       assert.deepEqual(comparable(old.results), comparable(fresh.results));
     },

@@ -1,0 +1,33 @@
+/**
+ * Row-major float32 matrices restricted to some of their columns: the columns no row uses are where two passes save
+ * work exactly — the neighbour searches (issues/zeroColumns.ts: a zero coordinate adds nothing to a distance) and the
+ * head's Hessian (head/featureSubset.ts: a feature no training row has touches no curvature but the regulariser's).
+ */
+
+/** The columns (in order) nonzero in some row of any of `matrices`, each row-major n × d of the same d. */
+export function nonzeroColumns(matrices: { x: Float32Array; n: number }[], d: number): Int32Array {
+  const used = new Uint8Array(d);
+  for (const { x, n } of matrices)
+    for (let r = 0; r < n; r++) {
+      const base = r * d;
+      for (let j = 0; j < d; j++) if (x[base + j] !== 0) used[j] = 1;
+    }
+  const kept: number[] = [];
+  used.forEach((u, j) => u && kept.push(j));
+  return Int32Array.from(kept);
+}
+
+/**
+ * The n × d matrix `x` with only `columns`, n × columns.length, in shared memory (so that it is posted to a helper
+ * thread uncopied).
+ */
+export function selectColumns(x: Float32Array, n: number, d: number, columns: Int32Array): Float32Array {
+  const kept = columns.length;
+  const out = new Float32Array(new SharedArrayBuffer(Math.max(1, n * kept) * 4), 0, n * kept);
+  for (let r = 0; r < n; r++) {
+    const from = r * d;
+    const to = r * kept;
+    for (let j = 0; j < kept; j++) out[to + j] = x[from + columns[j]];
+  }
+  return out;
+}
