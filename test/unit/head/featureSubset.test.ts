@@ -7,6 +7,7 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fitHead, fitsByNewtonCg } from '../../../src/compute/head/fitHead';
 import { polishHeadNewton } from '../../../src/compute/head/polishHead';
 import {
   expandFromFeatures,
@@ -222,4 +223,24 @@ test('at a mixed-precision size, influence over the used features equals the pol
     a.proponents.forEach((e, r) => assert.ok(Math.abs(e.value - b.proponents[r].value) <= bound * scale, `t ${t}`));
     a.opponents.forEach((e, r) => assert.ok(Math.abs(e.value - b.opponents[r].value) <= bound * scale, `t ${t}`));
   }
+});
+
+test('a logistic regression fitted over the used features is the fit over every feature, zero on the others', () => {
+  const F = 12;
+  const C = 4;
+  const dropped = [0, 5, 6, 11];
+  const shape = { featureDim: F, numClasses: C };
+  const train = zeroed(blobs(400, F, C, 51, 0.1), F, dropped);
+  const config = { ...defaultModelConfig('logreg'), weightDecay: 1e-3 };
+  const net = fitLogisticRegression(config, asTraining(train, F, C), { meanGradTolerance: 1e-7 });
+  // The path before the subset: the same fit over every feature, from zeros.
+  const whole = fitHead(train, shape, train.n * config.weightDecay, {
+    meanGradTolerance: 1e-7,
+    certifiedSteps: true,
+    newtonCg: fitsByNewtonCg(shape),
+  });
+  for (const j of dropped) for (let k = 0; k < C; k++) assert.equal(net.head[j * C + k], 0);
+  const err = maxRelativeError(net.head, whole.head);
+  assert.ok(err < 1e-6, `head ${err}`);
+  assert.ok(net.headFit && net.headFit.meanGradNorm <= 1e-7);
 });
