@@ -118,15 +118,17 @@ export function fitLastLayer(
     // Over the features some training row uses (featureSubset.ts): the optimum is zero on the others' rows, where
     // the Hessian is l2 alone, so the polish, the Hessian and its factor cost what the used features do.
     const features = trainedFeatures(train, shape.featureDim);
-    const polished = features
-      ? polishHeadNewton(
-          selectFeatures(train, shape.featureDim, features),
-          subsetShape(shape, features),
-          l2,
-          restrictToFeatures(lbfgs.head, shape, features),
-          { signal: hooks.signal, onProgress: hooks.onHessianProgress },
-        )
-      : polishHeadNewton(train, shape, l2, lbfgs.head, { signal: hooks.signal, onProgress: hooks.onHessianProgress });
+    const covered = features
+      ? {
+          train: selectFeatures(train, shape.featureDim, features),
+          shape: subsetShape(shape, features),
+          head: restrictToFeatures(lbfgs.head, shape, features),
+        }
+      : { train, shape, head: lbfgs.head };
+    const polished = polishHeadNewton(covered.train, covered.shape, l2, covered.head, {
+      signal: hooks.signal,
+      onProgress: hooks.onHessianProgress,
+    });
     ({ probs: trainProbs, factorInfo, damping: headDamping } = polished);
     head = features ? expandFromFeatures(polished.head, shape, features) : polished.head;
     factor = features ? { ...polished.factor, shape, features } : polished.factor;
