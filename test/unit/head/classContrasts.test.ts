@@ -13,11 +13,12 @@ import {
   projectHeadVector,
 } from '../../../src/compute/head/classContrasts';
 import { headFactorSolve } from '../../../src/compute/head/headFactor';
-import { type HeadData, type HeadShape, headContrastHessian } from '../../../src/compute/head/softmaxHead';
+import { type HeadShape, headContrastHessian } from '../../../src/compute/head/softmaxHead';
 import { choleskyInPlace, choleskySolve } from '../../../src/compute/linalg/cholesky';
 import { withSplitProducts } from '../../../src/compute/parallel/matrixHelper';
 import { createRng, normal } from '../../../src/compute/random';
 import { initBackend } from '../../../src/compute/tf/backend';
+import { fullHessian } from '../../helpers/headReference';
 import { blobs } from '../../helpers/synthetic';
 
 before(async () => {
@@ -105,26 +106,6 @@ test('the weights A′_i equal Q′ᵀ(diag p − ppᵀ)Q′ from the dense refl
     assert.ok(worst < 1e-14, `C=${c}: A′ off by ${worst}`);
   }
 });
-
-/** The head's damped Hessian in float64 closed form, D·C square: Σ_i φ̃φ̃ᵀ ⊗ (diag p_i − p_ip_iᵀ) + λI. */
-function fullHessian(data: HeadData, shape: HeadShape, probs: Float64Array, lambda: number): Float64Array {
-  const { featureDim: f, numClasses: c } = shape;
-  const d = f + 1;
-  const p = d * c;
-  const h = new Float64Array(p * p);
-  const x = new Float64Array(d);
-  for (let i = 0; i < data.n; i++) {
-    for (let j = 0; j < f; j++) x[j] = data.phi[i * f + j];
-    x[f] = 1;
-    for (let a = 0; a < c; a++)
-      for (let b = 0; b < c; b++) {
-        const w = (a === b ? probs[i * c + a] : 0) - probs[i * c + a] * probs[i * c + b];
-        for (let j = 0; j < d; j++) for (let l = 0; l < d; l++) h[(j * c + a) * p + l * c + b] += x[j] * x[l] * w;
-      }
-  }
-  for (let r = 0; r < p; r++) h[r * p + r] += lambda;
-  return h;
-}
 
 /** (I ⊗ Q′ᵀ)·H·(I ⊗ Q′) with the dense reflector. */
 function rotated(h: Float64Array, shape: HeadShape): Float64Array {

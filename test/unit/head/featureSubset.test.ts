@@ -1,9 +1,10 @@
 /**
  * The head stage polishes and factors the head over the features some training row uses (featureSubset.ts); the
  * others' rows are l2 + δ alone in the damped Hessian. Checked against an independent float64 reference of the WHOLE
- * head (its Hessian in closed form over every feature, solved by Gaussian elimination): the solves with any head
- * vector, the exact influence of every training sample on test samples that do use the dropped features, and the
- * self-influence; and against the polish over every feature (the path before the subset) at a mixed-precision size.
+ * head (its Hessian in closed form over every feature, test/helpers/headReference.ts, solved by Gaussian
+ * elimination): the solves with any head vector, the exact influence of every training sample on test samples that
+ * do use the dropped features, and the self-influence; and against the polish over every feature (the path before
+ * the subset) at a mixed-precision size.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ import {
   trainedFeatures,
 } from '../../../src/compute/head/featureSubset';
 import { headFactorSolve } from '../../../src/compute/head/headFactor';
-import { type HeadData, type HeadShape, headObjective } from '../../../src/compute/head/softmaxHead';
+import { type HeadData, headObjective } from '../../../src/compute/head/softmaxHead';
 import { computeExactHeadInfluence } from '../../../src/compute/influence/exactHeadInfluence';
 import { MIXED_PRECISION } from '../../../src/compute/linalg/fastFactor';
 import { defaultModelConfig } from '../../../src/compute/models/defaults';
@@ -25,6 +26,7 @@ import type { TrainingData } from '../../../src/compute/models/types';
 import { fitLastLayer } from '../../../src/compute/pipeline/headStage';
 import { createRng } from '../../../src/compute/random';
 import { initBackend } from '../../../src/compute/tf/backend';
+import { fullHessian, referenceGradient, referenceProbabilities } from '../../helpers/headReference';
 import { blobs, gaussSolve, maxRelativeError } from '../../helpers/synthetic';
 
 before(async () => {
@@ -45,53 +47,6 @@ const asTraining = (d: HeadData, dims: number, numClasses: number): TrainingData
   dims,
   numClasses,
 });
-
-/** Softmax probabilities of one sample at `head`, in float64. */
-function probabilities(data: HeadData, shape: HeadShape, head: Float64Array, i: number): Float64Array {
-  const { featureDim: f, numClasses: c } = shape;
-  const logits = new Float64Array(c);
-  for (let k = 0; k < c; k++) {
-    let s = head[f * c + k];
-    for (let j = 0; j < f; j++) s += data.phi[i * f + j] * head[j * c + k];
-    logits[k] = s;
-  }
-  const max = Math.max(...logits);
-  const e = logits.map((v) => Math.exp(v - max));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / sum);
-}
-
-/** [φ_i, 1] ⊗ (p_i − e_{y_i}): sample i's loss gradient over the whole head, float64. */
-function sampleGradient(data: HeadData, shape: HeadShape, head: Float64Array, i: number): Float64Array {
-  const { featureDim: f, numClasses: c } = shape;
-  const p = probabilities(data, shape, head, i);
-  const g = new Float64Array((f + 1) * c);
-  for (let j = 0; j <= f; j++) {
-    const x = j === f ? 1 : data.phi[i * f + j];
-    for (let k = 0; k < c; k++) g[j * c + k] = x * (p[k] - (k === data.y[i] ? 1 : 0));
-  }
-  return g;
-}
-
-/** Σ_i φ̃_iφ̃_iᵀ ⊗ (diag p_i − p_ip_iᵀ) + (l2 + δ)·I over the whole head, float64, closed form. */
-function dampedHessian(data: HeadData, shape: HeadShape, head: Float64Array, l2PlusDamping: number): Float64Array {
-  const { featureDim: f, numClasses: c } = shape;
-  const size = (f + 1) * c;
-  const h = new Float64Array(size * size);
-  for (let i = 0; i < data.n; i++) {
-    const p = probabilities(data, shape, head, i);
-    const x = (j: number) => (j === f ? 1 : data.phi[i * f + j]);
-    for (let j = 0; j <= f; j++)
-      for (let l = 0; l <= f; l++) {
-        const xx = x(j) * x(l);
-        if (xx === 0) continue;
-        for (let a = 0; a < c; a++)
-          for (let b = 0; b < c; b++) h[(j * c + a) * size + l * c + b] += xx * ((a === b ? p[a] : 0) - p[a] * p[b]);
-      }
-  }
-  for (let q = 0; q < size; q++) h[q * size + q] += l2PlusDamping;
-  return h;
-}
 
 const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, q) => s + v * b[q], 0);
 
@@ -147,7 +102,8 @@ test('over the used features, the polish, solves and exact influence are the who
   // Any head vector — dropped rows and class sums included — is solved as (H + δI)⁻¹ of the whole head (to the
   // rounding of the Hessian's float32 products, softmaxHead.ts, which the reference does not have).
   const size = (F + 1) * C;
-  const hessian = dampedHessian(train, shape, head, l2 + fitted.headDamping);
+  const trainProbs = referenceProbabilities(train, shape, head);
+  const hessian = fullHessian(train, shape, trainProbs, l2 + fitted.headDamping);
   const rng = createRng(5);
   for (let r = 0; r < 3; r++) {
     const v = Float64Array.from({ length: size }, () => rng() - 0.5);
@@ -165,12 +121,13 @@ test('over the used features, the polish, solves and exact influence are the who
     factor,
     topK: train.n,
   });
-  const trainGrads = Array.from({ length: train.n }, (_, i) => sampleGradient(train, shape, head, i));
+  const trainGrads = Array.from({ length: train.n }, (_, i) => referenceGradient(train, shape, trainProbs, i));
+  const testProbs = referenceProbabilities(test_, shape, head);
   const expectedSelf = trainGrads.map((g) => dot(g, gaussSolve(hessian, size, g)));
   const selfErr = maxRelativeError(result.selfInfluence, expectedSelf);
   assert.ok(selfErr < 1e-4, `self-influence ${selfErr}`);
   for (let t = 0; t < test_.n; t++) {
-    const solved = gaussSolve(hessian, size, sampleGradient(test_, shape, head, t));
+    const solved = gaussSolve(hessian, size, referenceGradient(test_, shape, testProbs, t));
     const expected = trainGrads.map((g) => dot(g, solved));
     const { proponents, opponents } = result.topK.row(t);
     const got = new Float64Array(train.n);
