@@ -14,10 +14,10 @@ import type { HeadData, HeadShape } from './softmaxHead';
 
 /**
  * The features some training row uses, or undefined when that is all of them — or none (a head of biases alone is
- * left as it is: nothing would be saved).
+ * left as it is: nothing would be saved). The training rows: `train.phi`'s, or its rows `rows` (a fold's).
  */
-export function trainedFeatures(train: HeadData, featureDim: number): Int32Array | undefined {
-  const columns = nonzeroColumns([{ x: train.phi, n: train.n }], featureDim);
+export function trainedFeatures(train: HeadData, featureDim: number, rows?: Int32Array): Int32Array | undefined {
+  const columns = nonzeroColumns([{ x: train.phi, n: train.n, rows }], featureDim);
   return columns.length === featureDim || columns.length === 0 ? undefined : columns;
 }
 
@@ -26,9 +26,9 @@ export function subsetShape(shape: HeadShape, columns: Int32Array): HeadShape {
   return { featureDim: columns.length, numClasses: shape.numClasses };
 }
 
-/** `data` with only `columns` of its `featureDim` features. */
-export function selectFeatures(data: HeadData, featureDim: number, columns: Int32Array): HeadData {
-  return { phi: selectColumns(data.phi, data.n, featureDim, columns), y: data.y, n: data.n };
+/** `data` with only `columns` of its `featureDim` features (of `data.phi`'s rows `rows`, when given). */
+export function selectFeatures(data: HeadData, featureDim: number, columns: Int32Array, rows?: Int32Array): HeadData {
+  return { phi: selectColumns({ x: data.phi, n: data.n, rows }, featureDim, columns), y: data.y, n: data.n };
 }
 
 /** The row of W (in the full head) of each row of the reduced head: the kept features', then the bias's. */

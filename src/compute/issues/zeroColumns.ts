@@ -14,5 +14,5 @@ export function withoutZeroColumns(sets: Points[]): Points[] {
   if (sets.length === 0) return sets;
   const columns = nonzeroColumns(sets, sets[0].d);
   if (columns.length === sets[0].d || columns.length === 0) return sets;
-  return sets.map((p) => ({ x: selectColumns(p.x, p.n, p.d, columns), n: p.n, d: columns.length }));
+  return sets.map((p) => ({ x: selectColumns(p, p.d, columns), n: p.n, d: columns.length }));
 }

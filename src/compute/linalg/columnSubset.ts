@@ -2,14 +2,22 @@
  * Row-major float32 matrices restricted to some of their columns: the columns no row uses are where two passes save
  * work exactly — the neighbour searches (issues/zeroColumns.ts: a zero coordinate adds nothing to a distance) and the
  * head's Hessian (head/featureSubset.ts: a feature no training row has touches no curvature but the regulariser's).
+ * `rows`, where given, are the rows of `x` that make the matrix (a cross-fitting fold's, read in place).
  */
 
-/** The columns (in order) nonzero in some row of any of `matrices`, each row-major n × d of the same d. */
-export function nonzeroColumns(matrices: { x: Float32Array; n: number }[], d: number): Int32Array {
+/** A row-major matrix of width d: x's first n rows, or its rows `rows` (then n = rows.length). */
+export interface RowSet {
+  x: Float32Array;
+  n: number;
+  rows?: Int32Array;
+}
+
+/** The columns (in order) nonzero in some row of any of `matrices`, each of width d. */
+export function nonzeroColumns(matrices: RowSet[], d: number): Int32Array {
   const used = new Uint8Array(d);
-  for (const { x, n } of matrices)
+  for (const { x, n, rows } of matrices)
     for (let r = 0; r < n; r++) {
-      const base = r * d;
+      const base = (rows ? rows[r] : r) * d;
       for (let j = 0; j < d; j++) if (x[base + j] !== 0) used[j] = 1;
     }
   const kept: number[] = [];
@@ -18,14 +26,14 @@ export function nonzeroColumns(matrices: { x: Float32Array; n: number }[], d: nu
 }
 
 /**
- * The n × d matrix `x` with only `columns`, n × columns.length, in shared memory (so that it is posted to a helper
- * thread uncopied).
+ * The matrix with only `columns`, n × columns.length, in shared memory (so that it is posted to a helper thread
+ * uncopied).
  */
-export function selectColumns(x: Float32Array, n: number, d: number, columns: Int32Array): Float32Array {
+export function selectColumns({ x, n, rows }: RowSet, d: number, columns: Int32Array): Float32Array {
   const kept = columns.length;
   const out = new Float32Array(new SharedArrayBuffer(Math.max(1, n * kept) * 4), 0, n * kept);
   for (let r = 0; r < n; r++) {
-    const from = r * d;
+    const from = (rows ? rows[r] : r) * d;
     const to = r * kept;
     for (let j = 0; j < kept; j++) out[to + j] = x[from + columns[j]];
   }

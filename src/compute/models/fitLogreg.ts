@@ -47,14 +47,17 @@ export function fitLogisticRegression(
   for (let i = 0; i < n; i++)
     if (!(data.y[i] >= 0 && data.y[i] < numClasses))
       throw new Error(`label ${data.y[i]} of sample ${i} is outside 0..${numClasses - 1}`);
-  const rows = { phi: opts.rows ? gatherRows(data.x, dims, opts.rows, 0, n) : data.x, y: data.y, n };
   const l2 = n * config.weightDecay;
   const shape = { featureDim: dims, numClasses };
   // Over the features some row uses (head/featureSubset.ts): from zeros, the others' weights have gradient l2·0 and
   // never move, so the fit is the same and its products skip them (MNIST: 113 of 784 pixels, 14% of each product).
-  const features = trainedFeatures(rows, dims);
+  // A fold's rows are read in place: one copy of them, of the used features only.
+  const all = { phi: data.x, y: data.y, n };
+  const features = trainedFeatures(all, dims, opts.rows);
   const fit = fitHead(
-    features ? selectFeatures(rows, dims, features) : rows,
+    features
+      ? selectFeatures(all, dims, features, opts.rows)
+      : { ...all, phi: opts.rows ? gatherRows(data.x, dims, opts.rows, 0, n) : data.x },
     features ? subsetShape(shape, features) : shape,
     l2,
     {

@@ -201,3 +201,19 @@ test('a logistic regression fitted over the used features is the fit over every 
   assert.ok(err < 1e-6, `head ${err}`);
   assert.ok(net.headFit && net.headFit.meanGradNorm <= 1e-7);
 });
+
+test("a fold's logistic regression drops the features its own rows never use, even where other rows use them", () => {
+  const F = 8;
+  const C = 3;
+  const all = blobs(300, F, C, 61, 0.1);
+  // Features 2 and 7 are used only by rows outside the fold.
+  const rows = Int32Array.from({ length: 200 }, (_, k) => k);
+  const phi = Float32Array.from(all.phi);
+  for (let i = 0; i < 200; i++) for (const j of [2, 7]) phi[i * F + j] = 0;
+  const config = { ...defaultModelConfig('logreg'), weightDecay: 1e-3 };
+  const fold = { x: phi, y: Int32Array.from(rows, (i) => all.y[i]), n: rows.length, dims: F, numClasses: C };
+  const inPlace = fitLogisticRegression(config, fold, { rows, meanGradTolerance: 1e-7 });
+  const copied = fitLogisticRegression(config, { ...fold, x: phi.slice(0, 200 * F) }, { meanGradTolerance: 1e-7 });
+  for (const j of [2, 7]) for (let k = 0; k < C; k++) assert.equal(inPlace.head[j * C + k], 0);
+  assert.deepEqual([...inPlace.head], [...copied.head]);
+});
