@@ -18,6 +18,7 @@ import { isImageName } from './imageDecode';
 import { type ImageFile, type ImageLoadOptions, imageFeatureBound, loadImages } from './imageSet';
 import type { SampleBudget } from './sampleBudget';
 import { type FoundImage, ImageWalker, type WalkReport } from './imageWalk';
+import { joinerUnder, relativePosixBelow } from './pathsBelow';
 
 export interface FolderOptions extends ImageLoadOptions {
   testFraction: number;
@@ -133,8 +134,9 @@ export async function loadImageFolder(
         `<folder>/<class>/*.png, or <folder>/train/<class>/… with <folder>/test/<class>/…`,
     );
   }
-  const userPath = (abs: string) => path.join(rootUser, path.relative(rootAbs, abs));
-  const sources: SourceRef[] = all.map((c) => ({ path: relativePosix(root, c.abs) }));
+  const underUser = joinerUnder(rootUser);
+  const userPath = (abs: string) => underUser(relativePosixBelow(rootAbs, abs));
+  const sources: SourceRef[] = all.map((c) => ({ path: relativePosixBelow(root, c.abs) }));
   const bound =
     opts.budget && all.length > 0
       ? await imageFeatureBound(
