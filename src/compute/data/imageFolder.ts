@@ -15,7 +15,7 @@ import type { LoadedDataset, SourceRef } from '../types';
 import { planSamples, splitData } from './assemble';
 import { commonFolder, isHidden, listSome, relativePosix } from './files';
 import { isImageName } from './imageDecode';
-import { type ImageFile, type ImageLoadOptions, imageFeatureBound, loadImages } from './imageSet';
+import { type ImageFile, type ImageLoadOptions, imageFeatureBound, loadImageRuns } from './imageSet';
 import type { SampleBudget } from './sampleBudget';
 import { type FoundImage, ImageWalker, type WalkReport } from './imageWalk';
 import { joinerUnder, relativePosixBelow } from './pathsBelow';
@@ -162,9 +162,13 @@ export async function loadImageFolder(
   );
   const chosen = [...plan.train, ...plan.test];
   const files: ImageFile[] = chosen.map((i) => ({ abs: all[i].abs, file: userPath(all[i].abs) }));
-  const { x, shape, contentHash } = await loadImages(files, opts);
-  const dims = shape[0] * shape[1] * shape[2];
   const nTrain = plan.train.length;
+  const {
+    runs: [xTrain, xTest],
+    shape,
+    contentHash,
+  } = await loadImageRuns(files, opts, [nTrain, files.length - nTrain]);
+  const dims = shape[0] * shape[1] * shape[2];
   return {
     root,
     format: 'imagefolder',
@@ -174,11 +178,11 @@ export async function loadImageFolder(
     imageShape: shape,
     testSource: plan.testSource,
     train: {
-      ...splitData(x.slice(0, nTrain * dims), plan.yTrain, plan.train, sources, null),
+      ...splitData(xTrain, plan.yTrain, plan.train, sources, null),
       ...(contentHash ? { contentHash: contentHash.slice(0, nTrain) } : {}),
     },
     test: {
-      ...splitData(x.slice(nTrain * dims), plan.yTest, plan.test, sources, null),
+      ...splitData(xTest, plan.yTest, plan.test, sources, null),
       ...(contentHash ? { contentHash: contentHash.slice(nTrain) } : {}),
     },
     warnings,

@@ -18,6 +18,7 @@ import { bytesContentHash } from '../issues/contentHash';
 import { decodeChunk, isGray } from './decodeChunk';
 import { type ImageFile, readImageBytesSync } from './imageBytes';
 import { checkHeader, decodeImage } from './imageDecode';
+import { cutIntoRuns } from './imageRuns';
 import { DecodeHelper } from './parallelDecode';
 import { defaultSize } from './resize';
 
@@ -116,9 +117,23 @@ export async function imageFingerprints(files: ImageFile[], opts: ImageLoadOptio
 }
 
 export async function loadImages(files: ImageFile[], opts: ImageLoadOptions): Promise<ImageTensor> {
+  const { runs, ...rest } = await loadImageRuns(files, opts, [files.length]);
+  return { x: runs[0], ...rest };
+}
+
+/**
+ * loadImages with the values cut into runs of counts[k] images (imageRuns.ts; the counts add up to the list), each
+ * its own array in shared memory where there is any (a single run may be elsewhere): an image dataset's training and
+ * test samples.
+ */
+export async function loadImageRuns(
+  files: ImageFile[],
+  opts: ImageLoadOptions,
+  counts: number[],
+): Promise<Omit<ImageTensor, 'x'> & { runs: Float32Array[] }> {
   if (opts.features) {
     const { x, dims } = await opts.features.embed(files);
-    return { x, shape: [1, 1, dims] };
+    return { runs: cutIntoRuns(x, counts, dims), shape: [1, 1, dims] };
   }
   const n = files.length;
   // Started first: it boots while this thread reads the headers.
@@ -142,20 +157,33 @@ export async function loadImages(files: ImageFile[], opts: ImageLoadOptions): Pr
       }
       size = defaultSize(sizes);
     }
-    const { x, channels, contentHash } = helper
-      ? await helper.decode(files, kept, size, opts.grayscale, opts.onProgress)
-      : decodeChunk(0, n, {
-          size,
-          grayscale: opts.grayscale,
-          bytes: (i) => {
-            const buf = kept[i] ?? readImageBytesSync(files[i]);
-            kept[i] = undefined;
-            return buf;
-          },
-          file: (i) => files[i].file,
-          onImage: (i) => opts.onProgress?.(i + 1, n),
-        });
-    return { x, shape: [size[0], size[1], channels], contentHash };
+    if (helper) {
+      const { runs, channels, contentHash } = await helper.decode(
+        files,
+        kept,
+        size,
+        opts.grayscale,
+        counts,
+        opts.onProgress,
+      );
+      return { runs, shape: [size[0], size[1], channels], contentHash };
+    }
+    const { x, channels, contentHash } = decodeChunk(0, n, {
+      size,
+      grayscale: opts.grayscale,
+      bytes: (i) => {
+        const buf = kept[i] ?? readImageBytesSync(files[i]);
+        kept[i] = undefined;
+        return buf;
+      },
+      file: (i) => files[i].file,
+      onImage: (i) => opts.onProgress?.(i + 1, n),
+    });
+    return {
+      runs: cutIntoRuns(x, counts, size[0] * size[1] * channels),
+      shape: [size[0], size[1], channels],
+      contentHash,
+    };
   } finally {
     await helper?.close();
   }

@@ -15,6 +15,7 @@ import { InputError } from '../errors';
 import { startDecodeWorker } from '../onnx/decodeClient';
 import { type ChunkSpec, decodeChunk, type DecodedChunk, widenToRgb } from './decodeChunk';
 import { type ImageFile, readImageBytesSync } from './imageBytes';
+import { allocateRuns, writeImages } from './imageRuns';
 
 /** Below this many images the decode pass stays on one thread: the helper's start (~50 ms) would not pay. */
 export const PARALLEL_DECODE_MIN = 2048;
@@ -47,6 +48,13 @@ export interface PixelDecodeReply {
   type: 'pixels';
   chunks: { index: number; chunk: DecodedChunk }[];
   failure?: Failure;
+}
+
+/** A decoded set as runs of images (imageRuns.ts), with every image's channels and fingerprint. */
+export interface DecodedRuns {
+  runs: Float32Array[];
+  channels: 1 | 3;
+  contentHash: Float64Array;
 }
 
 /** Whether this machine has a core for the helper (it is pointless on one). */
@@ -110,23 +118,27 @@ function raise(failure: Failure): never {
   throw new Error(`image decoding thread: ${failure.message}`);
 }
 
-/** The chunks of both threads as one tensor, in list order (the 1-channel ones widened when another has colour). */
+/**
+ * The chunks of both threads written into the runs of `counts` images (imageRuns.ts), in list order (the 1-channel
+ * ones widened when another has colour).
+ */
 function joinChunks(
   n: number,
   plane: number,
   grayscale: boolean | undefined,
   parts: { index: number; chunk: DecodedChunk }[],
-): DecodedChunk {
+  counts: number[],
+): DecodedRuns {
   const channels: 1 | 3 = grayscale === false || parts.some((p) => p.chunk.channels === 3) ? 3 : 1;
-  const x = new Float32Array(n * plane * channels);
+  const runs = allocateRuns(counts, plane * channels);
   const contentHash = new Float64Array(n);
   for (const { index, chunk } of parts) {
     const images = chunk.contentHash.length;
     const values = chunk.channels === channels ? chunk.x : widenToRgb(chunk.x, images, plane, images);
-    x.set(values, index * CHUNK * plane * channels);
+    writeImages(runs, counts, plane * channels, index * CHUNK, values);
     contentHash.set(chunk.contentHash, index * CHUNK);
   }
-  return { x, channels, contentHash };
+  return { runs, channels, contentHash };
 }
 
 /**
@@ -143,17 +155,18 @@ export class DecodeHelper {
   }
 
   /**
-   * decodeChunk over the whole list, on both threads. `kept[i]`: the bytes of file i when the header pass kept them.
-   * `onProgress(done, n)` as this thread decodes (done counts both threads' images). `helperImages`: how many the
-   * decoding thread took.
+   * decodeChunk over the whole list, on both threads, into runs of counts[k] images (imageRuns.ts; they add up to the
+   * list). `kept[i]`: the bytes of file i when the header pass kept them. `onProgress(done, n)` as this thread decodes
+   * (done counts both threads' images). `helperImages`: how many the decoding thread took.
    */
   async decode(
     files: ImageFile[],
     kept: (Uint8Array | undefined)[],
     size: [number, number],
     grayscale: boolean | undefined,
+    counts: number[],
     onProgress?: (done: number, total: number) => void,
-  ): Promise<DecodedChunk & { helperImages: number }> {
+  ): Promise<DecodedRuns & { helperImages: number }> {
     const n = files.length;
     const start = new Float64Array(n + 1);
     const read = new Uint8Array(n);
@@ -184,7 +197,7 @@ export class DecodeHelper {
     if (failures.length > 0) raise(failures.reduce((a, b) => (b.index < a.index ? b : a)));
     onProgress?.(n, n);
     const helperImages = theirs.chunks.reduce((sum, c) => sum + c.chunk.contentHash.length, 0);
-    return { ...joinChunks(n, size[0] * size[1], grayscale, [...own.chunks, ...theirs.chunks]), helperImages };
+    return { ...joinChunks(n, size[0] * size[1], grayscale, [...own.chunks, ...theirs.chunks], counts), helperImages };
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * The two-thread decode pass (parallelDecode.ts) against the one-thread pass (decodeChunk over the whole list): the
- * same floats, channels and fingerprints, whichever thread decoded a chunk, with colour appearing in one chunk only;
- * and the first unreadable image in list order fails it, as it fails the one-thread pass.
+ * same floats (written into runs of images), channels and fingerprints, whichever thread decoded a chunk, with colour
+ * appearing in one chunk only; and the first unreadable image in list order fails it, as it fails the one-thread pass.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -37,6 +37,9 @@ function oneThread(files: ImageFile[], grayscale?: boolean) {
   });
 }
 
+/** The runs the two-thread pass writes: training and test samples, the boundary inside the second chunk of 256. */
+const RUNS = [300, 400];
+
 async function twoThreads(files: ImageFile[], kept: (Buffer | undefined)[], grayscale?: boolean) {
   const helper = DecodeHelper.start(files.length, 1);
   assert.ok(helper, 'a machine with two cores starts the helper');
@@ -48,7 +51,7 @@ async function twoThreads(files: ImageFile[], kept: (Buffer | undefined)[], gray
     while (performance.now() < until);
   };
   try {
-    const out = await helper.decode(files, kept, [6, 5], grayscale, slowly);
+    const out = await helper.decode(files, kept, [6, 5], grayscale, RUNS, slowly);
     assert.ok(out.helperImages > 0 && out.helperImages < files.length, `the helper decoded ${out.helperImages}`);
     assert.equal(seen.at(-1), files.length, 'the last progress is the whole set');
     assert.ok(
@@ -77,7 +80,11 @@ describe('decoding on two threads', { skip: availableParallelism() < 2 }, () => 
       assert.equal(got.channels, expected.channels);
       assert.equal(got.channels, grayscale === true || (grayscale === undefined && colourAt === undefined) ? 1 : 3);
       assert.deepEqual(got.contentHash, expected.contentHash);
-      assert.deepEqual(got.x, expected.x);
+      // Each run holds its images' values, in shared memory (the training threads read it in place).
+      const perImage = 6 * 5 * got.channels;
+      assert.deepEqual(got.runs[0], expected.x.subarray(0, RUNS[0] * perImage));
+      assert.deepEqual(got.runs[1], expected.x.subarray(RUNS[0] * perImage));
+      assert.ok(got.runs.every((run) => run.buffer instanceof SharedArrayBuffer));
     });
   }
 
