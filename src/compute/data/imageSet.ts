@@ -9,10 +9,12 @@
  * - Channels: `grayscale` true → 1 channel (Rec. 601 luma), false → RGB; auto
  *   (undefined) → 1 channel when every image has R = G = B, else RGB.
  *
- * Memory: headers are read first (cheap) to choose the size; the decode pass
- * writes straight into the output, one image at a time. In auto mode the
- * output starts with 1 channel and is widened to 3 only if a colour image
- * shows up, so a greyscale set never costs 3 floats per pixel.
+ * Memory: on one thread, headers are read first (cheap) to choose the size;
+ * on two (a large set), the pass decodes at a likely size and checks it
+ * against every header after (loadOnTwoThreads). The decode pass writes
+ * straight into the output, one image at a time. In auto mode the output
+ * starts with 1 channel and is widened to 3 only if a colour image shows up,
+ * so a greyscale set never costs 3 floats per pixel.
  */
 import { bytesContentHash } from '../issues/contentHash';
 import { decodeChunk, isGray } from './decodeChunk';
@@ -124,19 +126,25 @@ export async function loadImages(files: ImageFile[], opts: ImageLoadOptions): Pr
 /**
  * loadImages with the values cut into runs of counts[k] images (imageRuns.ts; the counts add up to the list), each
  * its own array in shared memory where there is any (a single run may be elsewhere): an image dataset's training and
- * test samples.
+ * test samples. `helper`: a decoding thread the caller started ahead (and closes); else a large set starts its own.
  */
-export async function loadImageRuns(files: ImageFile[], opts: ImageLoadOptions, counts: number[]): Promise<ImageRuns> {
+export async function loadImageRuns(
+  files: ImageFile[],
+  opts: ImageLoadOptions,
+  counts: number[],
+  helper?: DecodeHelper,
+): Promise<ImageRuns> {
   if (opts.features) {
     const { x, dims } = await opts.features.embed(files);
     return { runs: cutIntoRuns(x, counts, dims), shape: [1, 1, dims] };
   }
-  const helper = DecodeHelper.start(files.length);
-  if (!helper) return loadOnOneThread(files, opts, counts);
+  const own = helper ? undefined : DecodeHelper.start(files.length);
+  const decoding = helper ?? own;
+  if (!decoding) return loadOnOneThread(files, opts, counts);
   try {
-    return await loadOnTwoThreads(helper, files, opts, counts);
+    return await loadOnTwoThreads(decoding, files, opts, counts);
   } finally {
-    await helper.close();
+    await own?.close();
   }
 }
 
