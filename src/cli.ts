@@ -66,7 +66,7 @@ export function buildProgram(signal: AbortSignal): Command {
     const answer = await runAnalysis(options, out, flags.progress);
     // --json prints the bytes just written: no second JSON.stringify of a results object, no second encoding.
     if (flags.json) process.stdout.write(answer.json);
-    process.stdout.write(flags.json ? '\n' : `${formatSummary(answer.results, out)}\n`);
+    process.stdout.write(flags.json ? '\n' : `${formatSummary(answer.overview, out)}\n`);
   });
 
   addModelOptions(

@@ -30,8 +30,8 @@ export async function runDemo(flags: DemoFlags, signal: AbortSignal): Promise<vo
   const dataset = flags.format === 'images' ? path.join(outDir, 'images') : path.join(outDir, 'digits.csv');
   const out = path.join(outDir, 'results.json');
   const options = analyzeOptionsFrom(dataset, flags, signal);
-  const { results } = await runAnalysis(options, out, flags.progress);
-  const score = scoreFlipDetection(results, manifest, flags.format);
+  const answer = await runAnalysis(options, out, flags.progress);
+  const score = scoreFlipDetection(answer.results, manifest, flags.format);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ results: out, flipDetection: score })}\n`);
     return;
@@ -41,7 +41,7 @@ export async function runDemo(flags: DemoFlags, signal: AbortSignal): Promise<vo
     `  ${name.padEnd(28)} AUROC ${q.auroc.toFixed(3)}   recall in top 10% ${pct(q.recallAt10)}`;
   process.stdout.write(
     [
-      formatSummary(results, out),
+      formatSummary(answer.overview, out),
       '',
       `The demo flipped ${score.flipped} of ${manifest.nTrain} training ` +
         `labels (ground truth in ${path.join(outDir, 'flipped.json')}).`,

@@ -1,5 +1,6 @@
 /** The short human summary printed on stdout after an analysis. */
 import { clip, escapeControl } from '../compute/data/quote';
+import type { ResultsOverview } from '../compute/process/resultsOverview';
 import type { IssuesSection, ResultsFile, TrainRecord } from '../compute/results/schema';
 import { inCliTerms } from './flags';
 
@@ -46,7 +47,8 @@ export function testSetLine(dataset: ResultsFile['dataset']): string {
   }
 }
 
-export function formatSummary(results: ResultsFile, outPath: string, topN = 10): string {
+/** The summary of an analysis's results; its table lists the overview's top training records (the most suspect). */
+export function formatSummary(results: ResultsOverview, outPath: string): string {
   const { dataset, model, influence, labelIssues, timings } = results;
   const lines: string[] = [];
   lines.push(
@@ -109,7 +111,7 @@ export function formatSummary(results: ResultsFile, outPath: string, topN = 10):
   // A note may name an option the engine's way ("the maxSamples option", the solverSeconds budget):
   // the CLI says the flag.
   for (const w of dataset.warnings) lines.push(`Note: ${safe(inCliTerms(w), 2000)}`);
-  const top = results.train.slice(0, topN);
+  const top = results.topTrain;
   if (top.length) {
     lines.push('', `Top ${top.length} suspected mislabels:`);
     lines.push(

@@ -9,15 +9,18 @@
  * - Channels: `grayscale` true → 1 channel (Rec. 601 luma), false → RGB; auto
  *   (undefined) → 1 channel when every image has R = G = B, else RGB.
  *
- * Memory: headers are read first (cheap) to choose the size; the decode pass
- * writes straight into the output, one image at a time. In auto mode the
- * output starts with 1 channel and is widened to 3 only if a colour image
- * shows up, so a greyscale set never costs 3 floats per pixel.
+ * Memory: on one thread, headers are read first (cheap) to choose the size;
+ * on two (a large set), the pass decodes at a likely size and checks it
+ * against every header after (loadOnTwoThreads). The decode pass writes
+ * straight into the output, one image at a time. In auto mode the output
+ * starts with 1 channel and is widened to 3 only if a colour image shows up,
+ * so a greyscale set never costs 3 floats per pixel.
  */
 import { bytesContentHash } from '../issues/contentHash';
 import { decodeChunk, isGray } from './decodeChunk';
 import { type ImageFile, readImageBytesSync } from './imageBytes';
-import { checkHeader, decodeImage } from './imageDecode';
+import { checkHeader, decodeImage, type ImageHeader, readImageHeader } from './imageDecode';
+import { cutIntoRuns } from './imageRuns';
 import { DecodeHelper } from './parallelDecode';
 import { defaultSize } from './resize';
 
@@ -116,47 +119,119 @@ export async function imageFingerprints(files: ImageFile[], opts: ImageLoadOptio
 }
 
 export async function loadImages(files: ImageFile[], opts: ImageLoadOptions): Promise<ImageTensor> {
+  const { runs, ...rest } = await loadImageRuns(files, opts, [files.length]);
+  return { x: runs[0], ...rest };
+}
+
+/**
+ * loadImages with the values cut into runs of counts[k] images (imageRuns.ts; the counts add up to the list), each
+ * its own array in shared memory where there is any (a single run may be elsewhere): an image dataset's training and
+ * test samples. `helper`: a decoding thread the caller started ahead (and closes); else a large set starts its own.
+ */
+export async function loadImageRuns(
+  files: ImageFile[],
+  opts: ImageLoadOptions,
+  counts: number[],
+  helper?: DecodeHelper,
+): Promise<ImageRuns> {
   if (opts.features) {
     const { x, dims } = await opts.features.embed(files);
-    return { x, shape: [1, 1, dims] };
+    return { runs: cutIntoRuns(x, counts, dims), shape: [1, 1, dims] };
   }
-  const n = files.length;
-  // Started first: it boots while this thread reads the headers.
-  const helper = DecodeHelper.start(n);
+  const own = helper ? undefined : DecodeHelper.start(files.length);
+  const decoding = helper ?? own;
+  if (!decoding) return loadOnOneThread(files, opts, counts);
   try {
-    const kept: (Buffer | undefined)[] = new Array(n);
-    let size = opts.imageSize;
-    if (!size) {
-      const sizes: [number, number][] = [];
-      let keptBytes = 0;
-      for (let s = 0; s < n; s += BATCH) {
-        const bufs = await Promise.all(files.slice(s, s + BATCH).map(readImageBytes));
-        bufs.forEach((buf, k) => {
-          const header = checkHeader(buf, files[s + k].file);
-          sizes.push([header.height, header.width]);
-          if (keptBytes + buf.length <= KEEP_BYTES) {
-            kept[s + k] = buf;
-            keptBytes += buf.length;
-          }
-        });
-      }
-      size = defaultSize(sizes);
-    }
-    const { x, channels, contentHash } = helper
-      ? await helper.decode(files, kept, size, opts.grayscale, opts.onProgress)
-      : decodeChunk(0, n, {
-          size,
-          grayscale: opts.grayscale,
-          bytes: (i) => {
-            const buf = kept[i] ?? readImageBytesSync(files[i]);
-            kept[i] = undefined;
-            return buf;
-          },
-          file: (i) => files[i].file,
-          onImage: (i) => opts.onProgress?.(i + 1, n),
-        });
-    return { x, shape: [size[0], size[1], channels], contentHash };
+    return await loadOnTwoThreads(decoding, files, opts, counts);
   } finally {
-    await helper?.close();
+    await own?.close();
   }
+}
+
+type ImageRuns = Omit<ImageTensor, 'x'> & { runs: Float32Array[] };
+
+/** One thread: the headers first (the set's size), their bytes kept for the decode pass. */
+async function loadOnOneThread(files: ImageFile[], opts: ImageLoadOptions, counts: number[]): Promise<ImageRuns> {
+  const n = files.length;
+  const kept: (Buffer | undefined)[] = new Array(n);
+  let size = opts.imageSize;
+  if (!size) {
+    const sizes: [number, number][] = [];
+    let keptBytes = 0;
+    for (let s = 0; s < n; s += BATCH) {
+      const bufs = await Promise.all(files.slice(s, s + BATCH).map(readImageBytes));
+      bufs.forEach((buf, k) => {
+        const header = checkHeader(buf, files[s + k].file);
+        sizes.push([header.height, header.width]);
+        if (keptBytes + buf.length <= KEEP_BYTES) {
+          kept[s + k] = buf;
+          keptBytes += buf.length;
+        }
+      });
+    }
+    size = defaultSize(sizes);
+  }
+  const { x, channels, contentHash } = decodeChunk(0, n, {
+    size,
+    grayscale: opts.grayscale,
+    bytes: (i) => {
+      const buf = kept[i] ?? readImageBytesSync(files[i]);
+      kept[i] = undefined;
+      return buf;
+    },
+    file: (i) => files[i].file,
+    onImage: (i) => opts.onProgress?.(i + 1, n),
+  });
+  return {
+    runs: cutIntoRuns(x, counts, size[0] * size[1] * channels),
+    shape: [size[0], size[1], channels],
+    contentHash,
+  };
+}
+
+/**
+ * Two threads (parallelDecode.ts), and no header pass ahead of the decoding: on 10k MNIST it held the other core idle
+ * while this thread read every file (~0.25 s). The pass reads and decodes at the size asked for, else at the size the
+ * headers of a few images spread over the list give; the headers it reads then give the set's size, and a set whose
+ * size that was not (mixed sizes, the few unlike the whole) is decoded again at its own.
+ */
+async function loadOnTwoThreads(
+  helper: DecodeHelper,
+  files: ImageFile[],
+  opts: ImageLoadOptions,
+  counts: number[],
+): Promise<ImageRuns> {
+  const guess = opts.imageSize ?? sizeOfSome(files);
+  const first = await helper.decode(files, guess, opts.grayscale, counts, opts.onProgress);
+  const size = opts.imageSize ?? defaultSize(sizePairs(first.sizes));
+  const out =
+    size[0] === guess[0] && size[1] === guess[1]
+      ? first
+      : await helper.decode(files, size, opts.grayscale, counts, opts.onProgress);
+  return { runs: out.runs, shape: [size[0], size[1], out.channels], contentHash: out.contentHash };
+}
+
+/**
+ * defaultSize over the headers of PROBE_IMAGES images spread over the list (those that cannot be read or have no
+ * readable header left out: the decode pass names them). With none readable, any size: the pass fails on them, or
+ * finds the set's size and decodes again.
+ */
+function sizeOfSome(files: ImageFile[]): [number, number] {
+  const sizes: [number, number][] = [];
+  const step = Math.max(1, files.length / PROBE_IMAGES);
+  for (let i = 0; i < files.length && sizes.length < PROBE_IMAGES; i += step) {
+    let header: ImageHeader | null = null;
+    try {
+      header = readImageHeader(readImageBytesSync(files[Math.floor(i)]));
+    } catch {
+      // An unreadable file: the decode pass reports it.
+    }
+    if (header) sizes.push([header.height, header.width]);
+  }
+  return sizes.length > 0 ? defaultSize(sizes) : [1, 1];
+}
+
+/** [height, width] pairs from sizes laid out end to end. */
+function sizePairs(sizes: Int32Array): [number, number][] {
+  return Array.from({ length: sizes.length / 2 }, (_, i) => [sizes[2 * i], sizes[2 * i + 1]]);
 }

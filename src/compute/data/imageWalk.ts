@@ -12,6 +12,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { isHidden } from './files';
 import { isImageName } from './imageDecode';
+import { joinEntry } from './pathsBelow';
 import { compareLabels } from './split';
 
 export interface WalkReport {
@@ -134,7 +135,7 @@ export class ImageWalker {
   ): Promise<void> {
     const entries = (await fsp.readdir(dir, { withFileTypes: true })).filter((e) => !isHidden(e.name)).sort(byName);
     for (const e of entries) {
-      const abs = path.join(dir, e.name);
+      const abs = joinEntry(dir, e.name);
       if (e.isSymbolicLink()) {
         const target = await this.followLink(abs, ancestors);
         if (!target) continue;
@@ -150,9 +151,9 @@ export class ImageWalker {
           this.report.loops.add(abs); // a bind mount of an ancestor
           continue;
         }
-        await this.walk(abs, path.join(realDir, e.name), viaLink, new Set([...ancestors, key]), found);
+        await this.walk(abs, joinEntry(realDir, e.name), viaLink, new Set([...ancestors, key]), found);
       } else if (e.isFile() && isImageName(e.name)) {
-        found.push({ abs, key: path.join(realDir, e.name), viaLink });
+        found.push({ abs, key: joinEntry(realDir, e.name), viaLink });
       } else {
         this.report.skipped.add(abs);
       }

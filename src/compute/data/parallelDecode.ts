@@ -1,13 +1,15 @@
 /**
- * The decode pass of a large image set on two threads: this one and an image-decoding thread (the embedding pass's,
- * onnx/decodeWorker.ts, which serves this request too). PNG inflation and resizing are pure JavaScript on one
- * thread (10k MNIST digits: about 0.6 s of the 1.2 s load while the other core idled), and nothing else runs meanwhile.
+ * The read and decode pass of a large image set on two threads: this one and an image-decoding thread (the embedding
+ * pass's, onnx/decodeWorker.ts, which serves this request too). Reading 10k small files and PNG inflation and
+ * resizing are pure JavaScript and system calls on one thread, and nothing else runs meanwhile.
  *
  * The images go in chunks, each claimed from a counter in shared memory (Atomics.add), so the faster thread (the
- * machine may be loaded unevenly) decodes more; the file bytes the header pass read are passed in shared memory,
- * not read again. Every image gives the floats the one-thread pass gives (decodeChunk.ts), and an unreadable image
- * fails the load with the error the one-thread pass gives: the first failing image in list order (chunks are
- * claimed in order and each thread finishes the chunk it holds, so every chunk before a failing one is decoded).
+ * machine may be loaded unevenly) reads and decodes more. Each thread reads the files it decodes, and writes each
+ * image's header size into shared memory as it reads it: the pass decodes at a size chosen before (imageSet.ts), and
+ * the sizes say afterwards whether that was the set's size. Every image gives the floats the one-thread pass gives
+ * (decodeChunk.ts), and an unreadable image fails the load with the error the one-thread pass gives: the first failing
+ * image in list order (chunks are claimed in order and each thread finishes the chunk it holds, so every chunk before
+ * a failing one is decoded).
  */
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
@@ -15,6 +17,8 @@ import { InputError } from '../errors';
 import { startDecodeWorker } from '../onnx/decodeClient';
 import { type ChunkSpec, decodeChunk, type DecodedChunk, widenToRgb } from './decodeChunk';
 import { type ImageFile, readImageBytesSync } from './imageBytes';
+import { readImageHeader } from './imageDecode';
+import { allocateRuns, writeImages } from './imageRuns';
 
 /** Below this many images the decode pass stays on one thread: the helper's start (~50 ms) would not pay. */
 export const PARALLEL_DECODE_MIN = 2048;
@@ -27,15 +31,12 @@ const NO_MORE = 2 ** 30;
 export interface PixelDecodeRequest {
   type: 'pixels';
   files: ImageFile[];
-  /** The bytes of the files read already, end to end in shared memory; image i's are at [start[i], start[i + 1]). */
-  bytes: Uint8Array;
-  start: Float64Array;
-  /** 1 where the bytes were read; the thread reads the others itself. */
-  read: Uint8Array;
   size: [number, number];
   grayscale?: boolean;
   /** [next chunk to claim, images decoded by the helper] in shared memory. */
   claims: Int32Array;
+  /** Shared memory for [height, width] of each image as its header says (0, 0 where there is no readable header). */
+  sizes: Int32Array;
 }
 
 /** Where an image failed: its index in the list, and the error to raise. */
@@ -47,6 +48,13 @@ export interface PixelDecodeReply {
   type: 'pixels';
   chunks: { index: number; chunk: DecodedChunk }[];
   failure?: Failure;
+}
+
+/** A decoded set as runs of images (imageRuns.ts), with every image's channels and fingerprint. */
+export interface DecodedRuns {
+  runs: Float32Array[];
+  channels: 1 | 3;
+  contentHash: Float64Array;
 }
 
 /** Whether this machine has a core for the helper (it is pointless on one). */
@@ -87,13 +95,29 @@ function decodeClaimed(
   return { chunks };
 }
 
+/**
+ * The bytes of image i, read from its file, its header's size written into `sizes` (decodeImage then refuses what
+ * has no readable header, with the one-thread pass's error).
+ */
+function readRecordingSize(files: ImageFile[], sizes: Int32Array): (i: number) => Uint8Array {
+  return (i) => {
+    const bytes = readImageBytesSync(files[i]);
+    const header = readImageHeader(bytes);
+    if (header) {
+      sizes[2 * i] = header.height;
+      sizes[2 * i + 1] = header.width;
+    }
+    return bytes;
+  };
+}
+
 /** The decoding thread's side: the chunks it claims, sent back when no chunk is left (or one failed). */
 export function servePixelDecode(request: PixelDecodeRequest, reply: (r: PixelDecodeReply, t: ArrayBuffer[]) => void) {
-  const { files, bytes, start, read, claims } = request;
+  const { files, claims } = request;
   const spec: ChunkSpec = {
     size: request.size,
     grayscale: request.grayscale,
-    bytes: (i) => (read[i] ? bytes.subarray(start[i], start[i + 1]) : readImageBytesSync(files[i])),
+    bytes: readRecordingSize(files, request.sizes),
     file: (i) => files[i].file,
     onImage: () => Atomics.add(claims, 1, 1),
   };
@@ -110,23 +134,27 @@ function raise(failure: Failure): never {
   throw new Error(`image decoding thread: ${failure.message}`);
 }
 
-/** The chunks of both threads as one tensor, in list order (the 1-channel ones widened when another has colour). */
+/**
+ * The chunks of both threads written into the runs of `counts` images (imageRuns.ts), in list order (the 1-channel
+ * ones widened when another has colour).
+ */
 function joinChunks(
   n: number,
   plane: number,
   grayscale: boolean | undefined,
   parts: { index: number; chunk: DecodedChunk }[],
-): DecodedChunk {
+  counts: number[],
+): DecodedRuns {
   const channels: 1 | 3 = grayscale === false || parts.some((p) => p.chunk.channels === 3) ? 3 : 1;
-  const x = new Float32Array(n * plane * channels);
+  const runs = allocateRuns(counts, plane * channels);
   const contentHash = new Float64Array(n);
   for (const { index, chunk } of parts) {
     const images = chunk.contentHash.length;
     const values = chunk.channels === channels ? chunk.x : widenToRgb(chunk.x, images, plane, images);
-    x.set(values, index * CHUNK * plane * channels);
+    writeImages(runs, counts, plane * channels, index * CHUNK, values);
     contentHash.set(chunk.contentHash, index * CHUNK);
   }
-  return { x, channels, contentHash };
+  return { runs, channels, contentHash };
 }
 
 /**
@@ -143,39 +171,33 @@ export class DecodeHelper {
   }
 
   /**
-   * decodeChunk over the whole list, on both threads. `kept[i]`: the bytes of file i when the header pass kept them.
+   * Reads and decodes the whole list at `size` (decodeChunk) on both threads, into runs of counts[k] images
+   * (imageRuns.ts; they add up to the list). `sizes`: each image's [height, width] as its header says, in list order.
    * `onProgress(done, n)` as this thread decodes (done counts both threads' images). `helperImages`: how many the
    * decoding thread took.
    */
   async decode(
     files: ImageFile[],
-    kept: (Uint8Array | undefined)[],
     size: [number, number],
     grayscale: boolean | undefined,
+    counts: number[],
     onProgress?: (done: number, total: number) => void,
-  ): Promise<DecodedChunk & { helperImages: number }> {
+  ): Promise<DecodedRuns & { sizes: Int32Array; helperImages: number }> {
     const n = files.length;
-    const start = new Float64Array(n + 1);
-    const read = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      read[i] = kept[i] ? 1 : 0;
-      start[i + 1] = start[i] + (kept[i]?.length ?? 0);
-    }
-    const bytes = new Uint8Array(new SharedArrayBuffer(Math.max(1, start[n])));
-    kept.forEach((b, i) => b && bytes.set(b, start[i]));
+    const sizes = new Int32Array(new SharedArrayBuffer(Math.max(1, 2 * n) * Int32Array.BYTES_PER_ELEMENT));
     const claims = new Int32Array(new SharedArrayBuffer(8));
     const replied = new Promise<PixelDecodeReply>((resolve, reject) => {
       this.worker.once('message', resolve);
       this.worker.once('error', reject);
       this.worker.once('exit', (code) => reject(new Error(`the image decoding thread exited (${code})`)));
     });
-    const request: PixelDecodeRequest = { type: 'pixels', files, bytes, start, read, size, grayscale, claims };
+    const request: PixelDecodeRequest = { type: 'pixels', files, size, grayscale, claims, sizes };
     this.worker.postMessage(request);
     let mine = 0;
     const own = decodeClaimed(n, claims, {
       size,
       grayscale,
-      bytes: (i) => kept[i] ?? readImageBytesSync(files[i]),
+      bytes: readRecordingSize(files, sizes),
       file: (i) => files[i].file,
       onImage: () => onProgress?.(++mine + Atomics.load(claims, 1), n),
     });
@@ -184,7 +206,8 @@ export class DecodeHelper {
     if (failures.length > 0) raise(failures.reduce((a, b) => (b.index < a.index ? b : a)));
     onProgress?.(n, n);
     const helperImages = theirs.chunks.reduce((sum, c) => sum + c.chunk.contentHash.length, 0);
-    return { ...joinChunks(n, size[0] * size[1], grayscale, [...own.chunks, ...theirs.chunks]), helperImages };
+    const runs = joinChunks(n, size[0] * size[1], grayscale, [...own.chunks, ...theirs.chunks], counts);
+    return { ...runs, sizes: sizes.subarray(0, 2 * n), helperImages };
   }
 
   async close(): Promise<void> {

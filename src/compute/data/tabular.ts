@@ -14,7 +14,7 @@ import {
   type ImageLoadOptions,
   imageFeatureBound,
   imageFingerprints,
-  loadImages,
+  loadImageRuns,
 } from './imageSet';
 import type { SampleBudget } from './sampleBudget';
 import { CELL_MISSING, type RawTable } from './table';
@@ -83,11 +83,13 @@ export async function finishTable(
   let imageShape: [number, number, number] | undefined;
   let imageHashes: Float64Array | undefined;
   if (imagesAsFeatures) {
-    const { x, shape, contentHash } = await loadImages(imageRows(imageFiles, plan), opts);
+    const { runs, shape, contentHash } = await loadImageRuns(imageRows(imageFiles, plan), opts, [
+      plan.train.length,
+      plan.test.length,
+    ]);
     imageShape = shape;
     dims = shape[0] * shape[1] * shape[2];
-    xTrain = x.slice(0, plan.train.length * dims);
-    xTest = x.slice(plan.train.length * dims);
+    [xTrain, xTest] = runs;
     // The images are the samples: their bytes are their content.
     imageHashes = contentHash;
   } else if (!ownFeatures) {

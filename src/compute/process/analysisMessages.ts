@@ -1,6 +1,7 @@
 /** The wire between analyzeInWorker (main thread) and the analysis worker thread. */
 import type { AnalyzeRun } from '../pipeline/analyze';
 import type { Progress } from '../pipeline/options';
+import type { ResultsOverview } from './resultsOverview';
 
 /** What the worker is started with: the options minus what cannot cross a thread, plus the shared cancel flag. */
 export interface AnalysisWorkerData {
@@ -29,8 +30,10 @@ export type AnalysisWorkerMessage =
    * again (on the digits CSV, a 2 MB file: ~35 ms to rebuild the objects, ~45 ms per JSON.stringify on the main
    * thread, twice with the CLI's --json). As bytes rather than a string it is neither copied twice on the way (a
    * 2 MB string took ~70 ms to post) nor encoded again for each write (~30 ms for the file and as much for stdout).
+   * Beside them, the little the callers read of the results (resultsOverview.ts), so that no caller parses the bytes
+   * back to an object for its summary.
    */
-  | { type: 'done'; json: Uint8Array }
+  | { type: 'done'; json: Uint8Array; overview: ResultsOverview }
   | { type: 'failed'; error: SerializedError };
 
 /** 'start': the options of a thread started before they were known (startAnalysisThreadEarly), which waits for them. */

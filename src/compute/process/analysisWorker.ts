@@ -16,6 +16,8 @@ import type {
   AnalysisWorkerMessage,
   SerializedError,
 } from './analysisMessages';
+import { resultsBytes } from './resultsBytes';
+import { resultsOverview } from './resultsOverview';
 
 if (!parentPort) throw new Error('analysisWorker must run inside a worker thread');
 const port = parentPort;
@@ -51,9 +53,9 @@ function run(data: AnalysisWorkerData): void {
     onFitCache: (line) => send({ type: 'fitCache', line }),
   }).then(
     (results) => {
-      // TextEncoder's bytes own their whole ArrayBuffer: it is handed to the main thread as is.
-      const json = new TextEncoder().encode(JSON.stringify(results));
-      send({ type: 'done', json }, [json.buffer]);
+      // The bytes own their whole ArrayBuffer: it is handed to the main thread as is.
+      const json = resultsBytes(results);
+      send({ type: 'done', json, overview: resultsOverview(results) }, [json.buffer as ArrayBuffer]);
     },
     (error: unknown) => send({ type: 'failed', error: serialize(error) }),
   );

@@ -15,6 +15,7 @@ import { createSharedCancelFlag, raiseSharedCancelFlag } from '../cancel';
 import { CancelledError, InputError } from '../errors';
 import type { AnalyzeRun } from '../pipeline/analyze';
 import type { ResultsFile } from '../results/schema';
+import type { ResultsOverview } from './resultsOverview';
 import { startBundleWorker } from './bundleWorker';
 import type {
   AnalysisHostMessage,
@@ -83,18 +84,20 @@ function rebuild(error: SerializedError): Error {
 }
 
 /**
- * An analysis's answer: the results file's text as UTF-8 bytes (what is written), and its object, parsed only when
- * read.
+ * An analysis's answer: the results file's text as UTF-8 bytes (what is written), what the summaries read of it
+ * (resultsOverview.ts), and the whole object, parsed only when read (the demo scores every record).
  */
 export interface AnalysisAnswer {
   json: Uint8Array;
+  overview: ResultsOverview;
   readonly results: ResultsFile;
 }
 
-function answerOf(json: Uint8Array): AnalysisAnswer {
+function answerOf(json: Uint8Array, overview: ResultsOverview): AnalysisAnswer {
   let parsed: ResultsFile | undefined;
   return {
     json,
+    overview,
     get results() {
       return (parsed ??= JSON.parse(new TextDecoder().decode(json)) as ResultsFile);
     },
@@ -132,7 +135,9 @@ export function analyzeInWorker(options: AnalyzeRun, graceMs = CANCEL_GRACE_MS):
         onFitCache?.(message.line);
       } else if (message.type === 'done') {
         // A result that arrives after the cancel is not wanted.
-        settle(() => (signal?.aborted ? reject(new CancelledError()) : resolve(answerOf(message.json))));
+        settle(() =>
+          signal?.aborted ? reject(new CancelledError()) : resolve(answerOf(message.json, message.overview)),
+        );
       } else if (message.type === 'failed') {
         settle(() => reject(signal?.aborted ? new CancelledError() : rebuild(message.error)));
       }

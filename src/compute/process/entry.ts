@@ -52,10 +52,10 @@ async function run(start: Extract<HostToCompute, { type: 'start' }>, controller:
     const answer = await analyzeInWorker(options);
     forwarder.close();
     if (controller.signal.aborted) throw new CancelledError();
-    const results = answer.results;
-    const warning = results.engine.backendWarning ? ` (${results.engine.backendWarning})` : '';
-    await log('info', `backend ${results.engine.backend}${warning}, ${results.engine.workers} worker(s)`);
-    const stages = Object.entries(results.timings.stages).map(([name, s]) => `${name} ${s.toFixed(2)} s`);
+    const { engine, timings } = answer.overview;
+    const warning = engine.backendWarning ? ` (${engine.backendWarning})` : '';
+    await log('info', `backend ${engine.backend}${warning}, ${engine.workers} worker(s)`);
+    const stages = Object.entries(timings.stages).map(([name, s]) => `${name} ${s.toFixed(2)} s`);
     await log('info', `engine stage times: ${stages.join(', ')}`);
     await writeFileAtomic(start.resultsPath, answer.json, controller.signal);
     await log(

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { ResultsFile, TestRecord, TrainRecord } from '../../../../src/compute/results/schema';
 import { checkResultsView } from '../../../../src/protocol/webview';
 import { formatSummary } from '../../../../src/cli/summary';
+import { resultsOverview } from '../../../../src/compute/process/resultsOverview';
 import { budgetSampleWarning } from '../../../../src/compute/data/sampleBudget';
 import {
   buildExplanation,
@@ -186,7 +187,7 @@ test('a note naming an option says it in each face: the setting in the panel, th
       'set the influenceLens.maxSamples setting to choose.',
   ]);
   assert.match(
-    formatSummary(withNote, 'out.json'),
+    formatSummary(resultsOverview(withNote), 'out.json'),
     /Note: Analyzed a stratified sample of 168,000 of 1,044,960 samples to stay within 2\.0 GB of memory; set --max-samples to choose\./,
   );
 });
