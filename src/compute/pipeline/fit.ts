@@ -201,21 +201,19 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
     report({ stage: 'train', done, total: epochsTotal, message: `loss ${p.loss.toFixed(4)}` });
   };
   const l2Of = (m: number) => trainData.n * candidates[m].weightDecay;
-  // `beside`: the head stage runs while models still train (below), which its steps' progress says.
-  const headHooks = (lap: (stage: string) => void, beside: boolean): HeadStageHooks => ({
+  const headHooks = (lap: (stage: string) => void): HeadStageHooks => ({
     signal: ctx.signal,
     onStep: (step, p) => {
-      const note = beside ? 'while the last models train' : undefined;
-      if (step === 'features') report({ stage: 'features', done: 0, total: 2, ...(note && { message: note }) });
-      else if (step === 'fit') report({ stage: 'fit', done: 0, total: 1, ...(note && { message: note }) });
-      else report({ stage: 'hessian', done: 0, total: 1, message: `${p} parameters${note ? `, ${note}` : ''}` });
+      if (step === 'features') report({ stage: 'features', done: 0, total: 2 });
+      else if (step === 'fit') report({ stage: 'fit', done: 0, total: 1 });
+      else report({ stage: 'hessian', done: 0, total: 1, message: `${p} parameters` });
     },
     onHessianProgress: (done, total, message) =>
       report({ stage: 'hessian', done, total, message: `${message}: ${done}/${total} class-pair blocks` }),
     onLap: lap,
   });
-  const headStage = (net: TrainedNetwork, m: number, lap: (stage: string) => void, beside = false) =>
-    fitLastLayer(net, trainData, testData, l2Of(m), settings.maxExactParameters, headHooks(lap, beside));
+  const headStage = (net: TrainedNetwork, m: number, lap: (stage: string) => void) =>
+    fitLastLayer(net, trainData, testData, l2Of(m), settings.maxExactParameters, headHooks(lap));
   // The model itself is final once trained, unless auto has yet to choose or every parameter converges first: its
   // head stage then runs as soon as it is, while the workers train the last folds — the core the analysis thread
   // left idle, and the one idling as the last fold ends, take its work. Its laps are its own spans (they lie within
@@ -226,12 +224,11 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
   const onResult = (index: number, done: TrainDone) => {
     if (index !== 0) return;
     let last = performance.now();
-    const lap = (stage: string) => {
+    head = headStage(done.net, 0, (stage) => {
       const now = performance.now();
       ctx.clock.add(stage, (now - last) / 1000);
       last = now;
-    };
-    head = headStage(done.net, 0, lap, true);
+    });
   };
   const trained = beside
     ? await runTrainTasksBeside(tasks, { signal: ctx.signal, onProgress })
