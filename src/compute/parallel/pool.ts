@@ -16,12 +16,6 @@ export interface PoolOptions {
   onProgress?: (taskId: number, progress: TrainProgress) => void;
   /** After each finished task: how many are done of how many (retraining tasks report nothing else). */
   onTaskDone?: (done: number, total: number) => void;
-  /**
-   * Each task's result as it comes in (index in `tasks`), once its worker has its next task: what this thread does
-   * here runs beside the workers (pipeline/fit.ts starts the head stage on the full model while the folds train). A
-   * throw fails the run, as a failed task does.
-   */
-  onResult?: (index: number, result: TrainDone) => void;
 }
 
 /**
@@ -35,7 +29,6 @@ export async function runTrainTasks(tasks: TrainTask[], options: PoolOptions): P
     for (const task of tasks) {
       results.push(await runTrainTask(task, (p) => options.onProgress?.(task.taskId, p), options.signal));
       options.onTaskDone?.(results.length, tasks.length);
-      options.onResult?.(results.length - 1, results[results.length - 1]);
     }
     return results;
   }
@@ -95,18 +88,13 @@ export async function runTrainTasks(tasks: TrainTask[], options: PoolOptions): P
         results[next.index] = message;
         remaining--;
         options.onTaskDone?.(tasks.length - remaining, tasks.length);
-        if (remaining > 0) startNext(worker);
-        try {
-          options.onResult?.(next.index, message);
-        } catch (error) {
-          fail(error instanceof Error ? error : new Error(String(error)));
-          return;
-        }
         if (remaining === 0 && !finished) {
           finished = true;
           options.signal?.removeEventListener('abort', onAbort);
           stopAll();
           resolve(results);
+        } else {
+          startNext(worker);
         }
       };
       worker.on('message', onMessage);

@@ -23,7 +23,7 @@ import { inSteps } from './progressSteps';
 import { StageClock } from './stageClock';
 import { StageTimeLeft } from './timeLeft';
 import { sampleFrozenToBudget } from './frozenSample';
-import { runFitsLimit, sampleBudget, validateOptions, validateRun } from './validateRun';
+import { sampleBudget, validateOptions, validateRun } from './validateRun';
 
 export { resolveWorkers } from './fit';
 export { StageClock } from './stageClock';
@@ -104,7 +104,6 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
           signal: options.signal,
           report,
           clock,
-          headBesideTraining: runFitsLimit(options, data, runContext, true),
         });
     if (options.fitPath) {
       // The fit only saves time later: failing to save it (a full disk) must not fail this run.

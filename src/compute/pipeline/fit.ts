@@ -12,8 +12,8 @@ import os from 'node:os';
 import { throwIfAborted } from '../cancel';
 import { InputError } from '../errors';
 import { defaultModelConfig } from '../models/defaults';
-import type { ModelConfig, TrainedNetwork, TrainingData, TrainProgress } from '../models/types';
-import type { TrainDone, TrainTask } from '../parallel/messages';
+import type { ModelConfig, TrainingData, TrainProgress } from '../models/types';
+import type { TrainTask } from '../parallel/messages';
 import { runTrainTasks } from '../parallel/pool';
 import { hasSpare } from '../parallel/startWorker';
 import { runTrainTasksBeside } from '../parallel/trainBeside';
@@ -23,7 +23,7 @@ import type { LoadedDataset, ModelKind } from '../types';
 import { collectOutOfSample, crossFitTasks } from './crossfit';
 import { resolveMaxExactParameters } from './exactLimit';
 import { modelParameters } from './memoryEstimate';
-import { type FittedHead, fitLastLayer, type HeadStageHooks, polishesHead } from './headStage';
+import { type FittedHead, fitLastLayer, polishesHead } from './headStage';
 import { chooseModel, type ModelPick } from './modelChoice';
 import { trainingThreads } from './trainThreads';
 import { optionRef } from '../options/derive';
@@ -149,8 +149,6 @@ export interface FitContext {
   signal?: AbortSignal;
   report: (p: Progress) => void;
   clock: StageClock;
-  /** The head stage may run beside the fold models' training: the run's memory allows both at once (see fit). */
-  headBesideTraining?: boolean;
 }
 
 /**
@@ -200,39 +198,9 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
     for (const v of epochsDone.values()) done += v;
     report({ stage: 'train', done, total: epochsTotal, message: `loss ${p.loss.toFixed(4)}` });
   };
-  const l2Of = (m: number) => trainData.n * candidates[m].weightDecay;
-  const headHooks = (lap: (stage: string) => void): HeadStageHooks => ({
-    signal: ctx.signal,
-    onStep: (step, p) => {
-      if (step === 'features') report({ stage: 'features', done: 0, total: 2 });
-      else if (step === 'fit') report({ stage: 'fit', done: 0, total: 1 });
-      else report({ stage: 'hessian', done: 0, total: 1, message: `${p} parameters` });
-    },
-    onHessianProgress: (done, total, message) =>
-      report({ stage: 'hessian', done, total, message: `${message}: ${done}/${total} class-pair blocks` }),
-    onLap: lap,
-  });
-  const headStage = (net: TrainedNetwork, m: number, lap: (stage: string) => void) =>
-    fitLastLayer(net, trainData, testData, l2Of(m), settings.maxExactParameters, headHooks(lap));
-  // The model itself is final once trained, unless auto has yet to choose or every parameter converges first: its
-  // head stage then runs as soon as it is, while the workers train the last folds — the core the analysis thread
-  // left idle, and the one idling as the last fold ends, take its work. Its laps are its own spans (they lie within
-  // 'train'). Only when the memory of both stages at once fits the limit (validateRun.ts runFitsLimit).
-  let head: FittedHead | undefined;
-  const headBesideFolds =
-    ctx.headBesideTraining === true && !settings.autoAlternative && !settings.converge && !beside && workers > 1;
-  const onResult = (index: number, done: TrainDone) => {
-    if (index !== 0) return;
-    let last = performance.now();
-    head = headStage(done.net, 0, (stage) => {
-      const now = performance.now();
-      ctx.clock.add(stage, (now - last) / 1000);
-      last = now;
-    });
-  };
   const trained = beside
     ? await runTrainTasksBeside(tasks, { signal: ctx.signal, onProgress })
-    : await runTrainTasks(tasks, { workers, signal: ctx.signal, onProgress, ...(headBesideFolds && { onResult }) });
+    : await runTrainTasks(tasks, { workers, signal: ctx.signal, onProgress });
   ctx.clock.lap('train');
   const oosOf = (m: number) =>
     collectOutOfSample(
@@ -251,21 +219,32 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
     choice = { pick: picked.pick, reason: picked.reason, losses: picked.losses };
     report({ stage: 'train', done: epochsTotal, total: epochsTotal, message: picked.reason });
   }
+  const l2 = trainData.n * candidates[chosen].weightDecay;
   let net = trained[chosen * (folds + 1)].net;
   if (settings.converge) {
     report({ stage: 'converge', done: 0, total: 1, message: 'full-batch L-BFGS over every parameter' });
-    const converged = retrainFullNetwork(net, trainData, l2Of(chosen), new Set(), { signal: ctx.signal });
+    const converged = retrainFullNetwork(net, trainData, l2, new Set(), { signal: ctx.signal });
     net = { ...converged.net, checkpoints: net.checkpoints };
     throwIfAborted(ctx.signal);
     ctx.clock.lap('converge');
   }
 
-  head ??= headStage(net, chosen, (stage) => ctx.clock.lap(stage));
+  const head = fitLastLayer(net, trainData, testData, l2, settings.maxExactParameters, {
+    signal: ctx.signal,
+    onStep: (step, p) => {
+      if (step === 'features') report({ stage: 'features', done: 0, total: 2 });
+      else if (step === 'fit') report({ stage: 'fit', done: 0, total: 1 });
+      else report({ stage: 'hessian', done: 0, total: 1, message: `${p} parameters` });
+    },
+    onHessianProgress: (done, total, message) =>
+      report({ stage: 'hessian', done, total, message: `${message}: ${done}/${total} class-pair blocks` }),
+    onLap: (stage) => ctx.clock.lap(stage),
+  });
   return {
     id: randomBytes(8).toString('hex'),
     settings,
     ...head,
-    l2: l2Of(chosen),
+    l2,
     oosProbs,
     workers: beside ? 2 : workers,
     ...(choice ? { choice } : {}),

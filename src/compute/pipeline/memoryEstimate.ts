@@ -89,8 +89,6 @@ export interface RunShape {
   logregBeside?: boolean;
   /** The user's own features: the head alone, fitted and cross-fitted on the analysis thread (fitFrozen.ts). */
   frozen?: boolean;
-  /** The head stage runs while the fold models train (pipeline/fit.ts): its memory adds to training's. */
-  headBesideTraining?: boolean;
 }
 
 export interface MemoryEstimate {
@@ -165,17 +163,15 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
   const factor = exact ? factored * factored * EXACT_COST.bytesPerEntry : 0;
   const head = rows * featureDim * 8 + testGradients + factor;
   const influence = s.influence === 'iterative' ? s.nTrain * parameters * 4 + s.explain * parameters * 8 : 0;
-  // Training and the influence stage do not overlap, nor does the head stage unless it runs beside the fold models
-  // (then both hold theirs at once); the features and the kept models outlive all. On the user's features the head
-  // is fitted before the folds, so the heap it grew is there during both.
-  const headStage = head + headFitHeap;
+  // Training and the head/influence stages do not overlap; the features and the kept models outlive both. On the
+  // user's features the head is fitted before the folds, so the heap it grew is there during both.
   const live = s.frozen
     ? features +
       keptModels +
       headFitHeap +
       frozenHelperHeap(s.nTrain, featureDim, rows * s.dims * 4) +
       Math.max(training, head + influence)
-    : features + keptModels + Math.max(s.headBesideTraining ? training + headStage : training, headStage + influence);
+    : features + keptModels + Math.max(training, head + headFitHeap + influence);
   return {
     totalBytes: RUNTIME_BYTES + GC_FACTOR * live,
     parameters,

@@ -8,10 +8,6 @@ export class StageClock {
     this.stages[name] = (this.stages[name] ?? 0) + (now - this.last) / 1000;
     this.last = now;
   }
-  /** Seconds of a stage that ran beside the current one (fit.ts's head stage beside training): the lap is not moved. */
-  add(name: string, seconds: number): void {
-    this.stages[name] = (this.stages[name] ?? 0) + seconds;
-  }
   total(): number {
     return (performance.now() - this.start) / 1000;
   }

@@ -148,18 +148,10 @@ function withinLimit(e: MemoryEstimate, limitBytes: number, backend: BackendName
   return e.totalBytes <= limitBytes && !(backend === 'wasm' && e.perWorkerHeapBytes > WASM_HEAP_BYTES);
 }
 
-/**
- * Whether validateRun's memory check lets this run through (it refuses it otherwise); with `headBesideTraining`,
- * whether it would with the head stage's memory held while the fold models train (pipeline/fit.ts).
- */
-export function runFitsLimit(
-  options: AnalyzeOptions,
-  data: LoadedDataset,
-  ctx: RunContext,
-  headBesideTraining = false,
-): boolean {
-  const shape = { ...runShape(options, dataShape(data), ctx.workers), headBesideTraining };
-  return withinLimit(estimateRunMemory(shape), memoryLimit(options, ctx).bytes, ctx.backend);
+/** Whether validateRun's memory check lets this run through (it refuses it otherwise). */
+export function runFitsLimit(options: AnalyzeOptions, data: LoadedDataset, ctx: RunContext): boolean {
+  const e = estimateRunMemory(runShape(options, dataShape(data), ctx.workers));
+  return withinLimit(e, memoryLimit(options, ctx).bytes, ctx.backend);
 }
 
 /**

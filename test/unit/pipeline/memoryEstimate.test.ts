@@ -47,21 +47,6 @@ const MEASURED: { what: string; shape: RunShape; peakMB: number; todo?: string }
     },
     peakMB: Number(peakMB),
   })),
-  // The head stage beside the fold models' training (pipeline/fit.ts), 10k MNIST images (784 pixels), MLP 128, exact:
-  // 478 MB peak, where the same run with the head stage after the training peaked at 406 MB.
-  {
-    what: 'N=8,000 images, the head stage beside the folds',
-    shape: {
-      ...mlp,
-      nTrain: 8000,
-      nTest: 2000,
-      dims: 784,
-      hidden: [128],
-      influence: 'exact',
-      headBesideTraining: true,
-    },
-    peakMB: 478,
-  },
   // Issue 12: 110,000 short texts (31 MB of JSONL, 512 hashed text features, 4 topics) at default options: the
   // estimate counted one copy of a fold's features per training thread and came out at 970 MB.
   {

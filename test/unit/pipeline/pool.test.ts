@@ -173,38 +173,6 @@ describe('runTrainTasks', () => {
     );
   });
 
-  test('onResult has each result once, as it comes in, and a long job there changes nothing trained', async () => {
-    const seen: number[] = [];
-    const threaded = await runTrainTasks(tasks(), {
-      workers: 2,
-      onResult: (index, result) => {
-        assert.equal(result.taskId, index);
-        seen.push(index);
-        // A long synchronous job on this thread, as fit.ts's head stage is, while a worker still trains.
-        const until = performance.now() + 300;
-        while (performance.now() < until);
-      },
-    });
-    assert.deepEqual([...seen].sort(), [0, 1, 2]);
-    assert.deepEqual(threaded.map(trained), inProcess.map(trained), 'the same networks');
-  });
-
-  // Each task's in turn, so that the throw comes while another task trains and when none is left (whichever order
-  // the tasks end in).
-  for (const failing of [0, 1, 2]) {
-    test(`a throw in onResult on task ${failing}'s result rejects the run with it`, async () => {
-      await assert.rejects(
-        runTrainTasks(tasks(), {
-          workers: 2,
-          onResult: (index) => {
-            if (index === failing) throw new Error(`head stage failed after task ${index}`);
-          },
-        }),
-        new RegExp(`head stage failed after task ${failing}`),
-      );
-    });
-  }
-
   test('a task that fails in a worker thread rejects with its error', async () => {
     const bad: TrainTask = { type: 'train', taskId: 7, config: config(1, 2), data: { ...data, numClasses: 1 } };
     await assert.rejects(runTrainTasks([tasks()[1], bad], { workers: 2 }), /at least 2 classes/);
