@@ -1,12 +1,12 @@
 /**
  * The head restricted to the features some training row uses. A feature j that is zero in every training row (MNIST
- * pixels: 111 border pixels of 784 that no digit of 10k inks; a ReLU unit dead on the whole training set) meets no
- * training loss: its row of W has gradient l2·W_j only, and the damped Hessian H + δI is block diagonal with
- * (l2 + δ)·I on that row's C parameters. So the optimum has W_j = 0, every training gradient is zero there, and
+ * pixels: 113 border pixels of 784 that none of the 8,000 training digits of the 10k set inks; a ReLU unit dead on
+ * the whole training set) meets no training loss: its row of W has gradient l2·W_j only, and the damped Hessian
+ * H + δI is block diagonal with (l2 + δ)·I on that row's C parameters. So the optimum has W_j = 0, every training gradient is zero there, and
  *   g_tᵀ(H + δI)⁻¹g_i = g′_tᵀ(H′ + δI)⁻¹g′_i
  * over the kept rows alone for every training gradient g_i — influence, self-influence and every solve with a
  * training gradient lose nothing, while the Hessian's formation and the whitening cost (D′/D)² and its factor
- * (D′/D)³ (MNIST logreg: D′ = 674 of 785, 0.74× and 0.63×). headFactor.ts solves along the dropped rows with l2 + δ.
+ * (D′/D)³ (MNIST logreg: D′ = 672 of 785, 0.73× and 0.63×). headFactor.ts solves along the dropped rows with l2 + δ.
  * A reduced head vector is laid out like the head's (softmaxHead.ts): the kept features' rows in order, then the bias.
  */
 import { nonzeroColumns, selectColumns } from '../linalg/columnSubset';
