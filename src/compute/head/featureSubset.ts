@@ -2,7 +2,8 @@
  * The head restricted to the features some training row uses. A feature j that is zero in every training row (MNIST
  * pixels: 113 border pixels of 784 that none of the 8,000 training digits of the 10k set inks; a ReLU unit dead on
  * the whole training set) meets no training loss: its row of W has gradient l2·W_j only, and the damped Hessian
- * H + δI is block diagonal with (l2 + δ)·I on that row's C parameters. So the optimum has W_j = 0, every training gradient is zero there, and
+ * H + δI is block diagonal with (l2 + δ)·I on that row's C parameters. So the optimum has W_j = 0, every training
+ * gradient is zero there, and
  *   g_tᵀ(H + δI)⁻¹g_i = g′_tᵀ(H′ + δI)⁻¹g′_i
  * over the kept rows alone for every training gradient g_i — influence, self-influence and every solve with a
  * training gradient lose nothing, while the Hessian's formation and the whitening cost (D′/D)² and its factor

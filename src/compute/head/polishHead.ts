@@ -24,6 +24,7 @@ import { throwIfAborted } from '../cancel';
 import { zeroUpper } from '../linalg/blockedCholesky';
 import { lanczosDeviation } from '../linalg/factorChecks';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
+import { norm } from '../solvers/vectors';
 import {
   dampedSolve,
   type DeviationRunner,
@@ -63,12 +64,6 @@ export interface PolishedHead {
   gradNorm: number;
   meanGradNorm: number;
   newtonSteps: number;
-}
-
-function norm(v: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  return Math.sqrt(s);
 }
 
 export interface PolishOptions {

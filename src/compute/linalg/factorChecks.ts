@@ -4,8 +4,8 @@
  * so a factor computed with float32 updates still gives float64-accurate solves.
  */
 import { throwIfAborted } from '../cancel';
-import { tridiagonalEigen } from '../solvers/tridiagonalEigen';
-import { axpy, dot, norm } from '../solvers/vectors';
+import { LanczosProcess } from '../solvers/lanczosProcess';
+import { norm } from '../solvers/vectors';
 import { backInPlace, forwardInto } from './unrolledSolve';
 
 /*
@@ -208,7 +208,8 @@ function startVector(n: number): Float64Array {
  * same space (power iteration converges as |λ₂/λ₁|ᵏ: on MNIST's polish its η was still rising 1% a step at the
  * 12th). One more product measures ‖F·x‖ with x a unit vector: like the power estimate, a value F actually takes,
  * so a lower bound of ‖F‖₂ whatever the Lanczos vectors' rounding; the larger of it and every ‖F·q_j‖ met on the
- * way is returned. Full reorthogonalisation (steps ≤ a few dozen vectors of n).
+ * way is returned. The process is solvers/lanczosProcess.ts's (full reorthogonalisation), from operatorDeviation's
+ * start, so the first product is its first step.
  */
 export function lanczosDeviation(
   apply: (x: Float64Array, out: Float64Array) => void,
@@ -218,36 +219,25 @@ export function lanczosDeviation(
   signal?: AbortSignal,
 ): number {
   const deviate = deviationOperator(apply, l, n);
-  // operatorDeviation's start, so the first product is its first step.
-  const basis: Float64Array[] = [startVector(n)];
-  const alpha: number[] = [];
-  const beta: number[] = [];
   let measured = 0;
-  const w = new Float64Array(n);
-  for (let j = 0; j < Math.min(steps, n); j++) {
+  const product = (q: Float64Array) => {
+    const out = new Float64Array(n);
+    deviate(q, out);
+    measured = Math.max(measured, norm(out));
+    return out;
+  };
+  const lanczos = new LanczosProcess(product, n, 0, startVector(n));
+  for (let j = 0; j < steps && !lanczos.exhausted; j++) {
     throwIfAborted(signal);
-    const qj = basis[j];
-    deviate(qj, w);
-    measured = Math.max(measured, norm(w));
-    alpha.push(dot(qj, w));
-    // Full reorthogonalisation (twice, against rounding): w ⟂ every q, which also removes α_j·q_j and β_{j−1}·q_{j−1}.
-    for (let pass = 0; pass < 2; pass++) for (const previous of basis) axpy(-dot(previous, w), previous, w);
-    const b = norm(w);
-    // An invariant subspace: the Ritz values are F's eigenvalues there.
-    if (b <= 1e-14 * measured || j === steps - 1) break;
-    beta.push(b);
-    basis.push(w.map((v) => v / b));
+    lanczos.extend(1);
+    // An invariant subspace (the process would restart elsewhere): T's values are F's eigenvalues there.
+    if (lanczos.beta[lanczos.steps - 1] === 0) break;
   }
   if (measured === 0) return 0;
-  const m = alpha.length;
-  const { values, vectors } = tridiagonalEigen(alpha, beta);
-  const top = Math.abs(values[0]) >= Math.abs(values[m - 1]) ? 0 : m - 1;
-  const x = new Float64Array(n);
-  for (let j = 0; j < m; j++) axpy(vectors[j * m + top], basis[j], x);
-  normalise(x);
+  const { values, small } = lanczos.ritz();
+  const top = Math.abs(values[0]) >= Math.abs(values[values.length - 1]) ? 0 : values.length - 1;
   throwIfAborted(signal);
-  deviate(x, w);
-  return Math.max(measured, norm(w));
+  return Math.max(measured, norm(product(lanczos.ritzVector(small, top))));
 }
 
 function normalise(v: Float64Array): number {

@@ -12,6 +12,7 @@ import { type HeadData, type HeadShape, headObjective } from '../head/softmaxHea
 import { minimizeLbfgs } from '../linalg/lbfgs';
 import { dot } from '../linalg/lbfgsHistory';
 import { minimizeLbfgsWolfe } from '../linalg/lbfgsWolfe';
+import { axpy } from '../solvers/vectors';
 import { type HeadFactor, headFactorSolve } from '../head/headFactor';
 import { keptSamplesObjective } from './keptObjective';
 import type { TrainedNetwork, TrainingData } from '../models/types';
@@ -86,11 +87,6 @@ export function preconditionedRefit(
     ({ x, grad, value } = accepted);
   }
   return undefined;
-}
-
-/** y ← y + a·x */
-function axpy(a: number, x: Float64Array, y: Float64Array): void {
-  for (let i = 0; i < y.length; i++) y[i] += a * x[i];
 }
 
 /**
