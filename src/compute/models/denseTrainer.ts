@@ -27,6 +27,7 @@ import { readFloatsInto } from '../tf/readFloats';
 import { type AdamArrays, AdamFloat32 } from './adamFloat32';
 import { AdamSimd } from './adamSimd';
 import { gatherRowsInto, labelsInto } from './batches';
+import { gatherColumnsInto, gatherMatrixRows, scatterMatrixRows, usedInputColumns } from './inputColumns';
 import type { BatchTrainer } from './batchTrainer';
 import type { ModelConfig, NamedArray, TrainingData } from './types';
 
@@ -40,6 +41,11 @@ export interface DenseTrainerSettings {
   learningRate: number;
   /** weightDecay / 2: the objective's factor on Σθ². */
   decay: number;
+  /**
+   * The input features the training rows use (inputColumns.ts), when the first layer's products leave the others out:
+   * step() then takes each batch with these columns only.
+   */
+  inputColumns?: Int32Array;
 }
 
 /** out[c] = Σ_r g[r, c], each column summed in row order (as tf.sum over axis 0 runs on wasm). */
@@ -75,6 +81,8 @@ export class DenseTrainer {
   private readonly logs: Float32Array;
   /** Tensors of the step under way. */
   private readonly kept: tf.Tensor[] = [];
+  /** The used input features (settings.inputColumns), with W₀'s rows for them and their gradient, packed. */
+  private readonly usedInputs?: { columns: Int32Array; weights: Float32Array; gradient: Float32Array };
 
   constructor(initial: readonly Float32Array[], settings: DenseTrainerSettings) {
     const { widths, batchSize } = settings;
@@ -103,24 +111,42 @@ export class DenseTrainer {
     this.shift = new Float32Array(batchSize);
     this.sums = new Float32Array(batchSize);
     this.logs = new Float32Array(batchSize);
+    const columns = settings.inputColumns;
+    if (columns) {
+      const packed = columns.length * widths[1];
+      this.usedInputs = { columns, weights: new Float32Array(packed), gradient: new Float32Array(packed) };
+    }
+  }
+
+  /** Width of layer l's input as the products see it: the used input features for the first layer. */
+  private inputWidth(l: number): number {
+    return l === 0 && this.usedInputs ? this.usedInputs.columns.length : this.widths[l];
+  }
+
+  /** W_l as the forward product takes it: for the first layer, only the used features' rows. */
+  private productWeights(l: number): Float32Array {
+    const w = this.weights[2 * l];
+    const used = l === 0 ? this.usedInputs : undefined;
+    return used ? gatherMatrixRows(w, this.widths[1], used.columns, used.weights) : w;
   }
 
   /**
-   * One Adam step on a batch of m samples: x row-major [m, dims], labels the
-   * class of each row. Returns the
-   * objective before the step (mean cross-entropy + decay·Σθ²).
+   * One Adam step on a batch of m samples: x row-major [m, dims] (with inputColumns, [m, inputColumns.length]: those
+   * features only), labels the class of each row. Returns the objective before the step (mean cross-entropy +
+   * decay·Σθ²).
    */
   step(x: Float32Array, labels: Int32Array, m: number): number {
     const { widths, layers } = this;
     let ce: number;
     try {
       // Forward: z_l = h_{l−1}·W_l + b_l, h_l = relu(z_l); the last z is the logits.
-      let input = this.upload(x, m, widths[0]);
-      /** Each layer's input values, m × widths[l]. */
+      let input = this.upload(x, m, this.inputWidth(0));
+      /** Each layer's input values, m × inputWidth(l). */
       const inputs = [x];
       for (let l = 0; l < layers; l++) {
         const cols = widths[l + 1];
-        const z = this.read(tf.matMul(input, this.upload(this.weights[2 * l], widths[l], cols)), this.z[l]);
+        const w = this.upload(this.productWeights(l), this.inputWidth(l), cols);
+        const z = this.read(tf.matMul(input, w), this.z[l]);
         const b = this.weights[2 * l + 1];
         for (let r = 0; r < m; r++) for (let c = 0, i = r * cols; c < cols; c++, i++) z[i] = f(z[i] + b[c]);
         if (l < layers - 1) {
@@ -137,11 +163,15 @@ export class DenseTrainer {
       // packs anew each step: packing the batch instead (m × 784, for (∂z_lᵀ·h_{l−1})ᵀ) and transposing the result
       // cost more than transposing the batch here.
       for (let l = layers - 1; l >= 0; l--) {
-        const rows = widths[l];
+        const rows = this.inputWidth(l);
         const cols = widths[l + 1];
         const dz = this.upload(this.dz[l], m, cols);
         const inputT = this.upload(transpose(inputs[l], m, rows, this.inputT[l]), rows, m);
-        this.read(tf.matMul(inputT, dz), this.grads[2 * l]);
+        if (l === 0 && this.usedInputs) {
+          // The unused features' rows of the gradient stay zero (as the full product leaves them).
+          this.read(tf.matMul(inputT, dz), this.usedInputs.gradient);
+          scatterMatrixRows(this.usedInputs.gradient, cols, this.usedInputs.columns, this.grads[0]);
+        } else this.read(tf.matMul(inputT, dz), this.grads[2 * l]);
         columnSums(this.dz[l], m, cols, this.grads[2 * l + 1]);
         if (l === 0) break;
         const wT = this.upload(transpose(this.weights[2 * l], rows, cols, this.wT[l - 1]), cols, rows);
@@ -230,7 +260,10 @@ export function createDenseTrainer(
   config: ModelConfig,
   hidden: readonly number[],
   batchSize: number,
+  /** The task's rows of data.x (a cross-fitting fold's), whose used features are the first layer's. */
+  rows?: Int32Array,
 ): BatchTrainer {
+  const inputColumns = usedInputColumns(data.x, data.n, data.dims, rows);
   const trainer = new DenseTrainer(
     initial.map((a) => a.data),
     {
@@ -238,13 +271,15 @@ export function createDenseTrainer(
       batchSize,
       learningRate: config.learningRate,
       decay: config.weightDecay / 2,
+      inputColumns,
     },
   );
   const x = new Float32Array(batchSize * data.dims);
   const labels = new Int32Array(batchSize);
   return {
     step(xOrder, order, start, end) {
-      gatherRowsInto(data.x, data.dims, xOrder, start, end, x);
+      if (inputColumns) gatherColumnsInto(data.x, data.dims, xOrder, start, end, inputColumns, x);
+      else gatherRowsInto(data.x, data.dims, xOrder, start, end, x);
       labelsInto(data.y, data.numClasses, order, start, end, labels);
       return trainer.step(x, labels, end - start);
     },

@@ -33,9 +33,7 @@ export function computeFeatures(
   try {
     forEachBatch(n, batchSize, (start, end) => {
       throwIfAborted(signal);
-      const phi = tf.tidy(() =>
-        body.features(bodyParams, tf.tensor2d(batchOf(start, end), [end - start, net.dims])),
-      );
+      const phi = tf.tidy(() => body.features(bodyParams, tf.tensor2d(batchOf(start, end), [end - start, net.dims])));
       out.set(phi.dataSync(), start * net.featureDim);
       phi.dispose();
     });

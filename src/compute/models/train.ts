@@ -74,7 +74,7 @@ export async function trainNetwork(
   if (opts.trainer === 'dense' && !hidden)
     throw new Error(`the dense trainer needs an MLP or logreg on wasm, not ${config.kind} on ${tf.getBackend()}`);
   const trainer = hidden
-    ? createDenseTrainer(initial, data, config, hidden, batchSize)
+    ? createDenseTrainer(initial, data, config, hidden, batchSize, opts.rows)
     : createTapeTrainer(body, initial, data, config);
   const orderRng = createRng(deriveSeed(config.seed, 'order'));
 

@@ -18,7 +18,8 @@ test('every entry (i, j) lands at (j, i), for row counts around multiples of eig
       const t = transpose(a, rows, cols);
       assert.equal(t.length, rows * cols);
       for (let i = 0; i < rows; i++)
-        for (let j = 0; j < cols; j++) assert.equal(t[j * rows + i], a[i * cols + j], `${rows}×${cols} at (${i}, ${j})`);
+        for (let j = 0; j < cols; j++)
+          assert.equal(t[j * rows + i], a[i * cols + j], `${rows}×${cols} at (${i}, ${j})`);
       assert.deepEqual(transpose(t, cols, rows), a, `${rows}×${cols} transposed twice`);
     }
   }

@@ -76,6 +76,30 @@ describe('the dense trainer', () => {
     assert.deepEqual(bits(dense), bits(tape));
   });
 
+  test('features no training row uses (MNIST’s borders) leave the first layer’s products: no bit changes', async () => {
+    // 12 features, 4 never used by any row: the products take the other 8 (inputColumns.ts).
+    const unused = [0, 5, 6, 11];
+    const data = blobs(70, 12, 3, 15);
+    for (let i = 0; i < data.n; i++) for (const j of unused) data.x[i * 12 + j] = 0;
+    const { tape, dense, losses } = await both(mlp, data);
+    assert.deepEqual(bits(dense), bits(tape));
+    assert.deepEqual(losses.dense, losses.tape);
+    // The unused features' weights still decay, as the tape's do: they are not frozen at their start.
+    const w0 = dense.body[0].data;
+    const start = dense.checkpoints![0].body[0].data;
+    assert.ok(w0.subarray(0, 16).some((v, k) => v !== start[k]));
+
+    // A fold: rows outside it use a feature its own rows never use. Logistic regression (one layer) too.
+    const rows = Int32Array.from({ length: 50 }, (_, k) => k + 10);
+    for (let i = 0; i < 10; i++) data.x[i * 12 + 5] = 3;
+    const fold = { ...data, y: Int32Array.from(rows, (r) => data.y[r]), n: rows.length };
+    for (const config of [mlp, { ...mlp, kind: 'logreg' as const, hidden: [] }]) {
+      const pair = await both(config, fold, rows);
+      assert.deepEqual(bits(pair.dense), bits(pair.tape), config.kind);
+      assert.deepEqual(pair.losses.dense, pair.losses.tape, config.kind);
+    }
+  });
+
   test('leaves no tensors behind; refuses the CNN', async () => {
     const start = tf.memory().numTensors;
     await trainNetwork(mlp, blobs(40, 5, 3, 14), { trainer: 'dense' });
