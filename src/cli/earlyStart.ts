@@ -6,7 +6,15 @@
  */
 import { startAnalysisThreadEarly } from '../compute/process/analyzeInWorker';
 
+/**
+ * The CLI's own process runs the file this code is in as its main module: dist/cli.js, into which esbuild bundles this
+ * module. (`require.main === module` was never true there: esbuild wraps a module that names `module` and hands it a
+ * module object of its own, so the thread started only once the analysis asked for it, ~0.1 s later.) Under tsx the
+ * file is this source file, which nothing runs as its main module.
+ */
+const isCliProcess = require.main !== undefined && require.main.filename === __filename;
+
 const args = process.argv.slice(2);
-if (require.main === module && args[0] === 'analyze' && !args.includes('--help') && !args.includes('-h')) {
+if (isCliProcess && args[0] === 'analyze' && !args.includes('--help') && !args.includes('-h')) {
   startAnalysisThreadEarly();
 }
