@@ -66,10 +66,16 @@ export const EXACT_COST = {
 };
 
 export interface ExactCostInput {
+  /** The head's parameters, P = D·C (what auto's limit counts). */
   parameters: number;
   numClasses: number;
   nTrain: number;
   nTest: number;
+  /**
+   * Features the factor covers, when it leaves out those no training row uses (featureSubset.ts): the prediction is
+   * then of what is actually formed and factored, D′ = usedFeatures + 1 wide. Absent: every feature (before the fit).
+   */
+  usedFeatures?: number;
 }
 
 export interface ExactCostPrediction {
@@ -89,8 +95,9 @@ export interface ExactCostPrediction {
 
 export function predictExactCost(s: ExactCostInput): ExactCostPrediction {
   const c = Math.max(1, s.numClasses);
-  const p = factoredParameters(s);
-  const formation = 2 * headContrastHessianMacs(s.nTrain, { featureDim: s.parameters / c - 1, numClasses: c });
+  const featureDim = s.usedFeatures ?? s.parameters / c - 1;
+  const p = contrastParameterCount({ featureDim, numClasses: c });
+  const formation = 2 * headContrastHessianMacs(s.nTrain, { featureDim, numClasses: c });
   const factor = (p * p * p) / 3;
   const pieces = SOLVE_BLOCK * p * p;
   const whiten = (s.nTrain + s.nTest) * p * p;

@@ -110,13 +110,17 @@ export function resolveMethod(
   };
 }
 
-/** The shape exact influence's cost is predicted from. */
-export function exactCostShape(input: Pick<InfluenceStageInput, 'shape' | 'train' | 'test'>): ExactCostInput {
+/** The shape exact influence's cost is predicted from: with a factor, over the features it covers. */
+export function exactCostShape(
+  input: Pick<InfluenceStageInput, 'shape' | 'train' | 'test' | 'factor'>,
+): ExactCostInput {
+  const features = input.factor?.features;
   return {
     parameters: headParameterCount(input.shape),
     numClasses: input.shape.numClasses,
     nTrain: input.train.n,
     nTest: input.test.n,
+    ...(features && { usedFeatures: features.length }),
   };
 }
 

@@ -12,7 +12,7 @@ import {
   predictExactCost,
 } from '../../../src/compute/head/exactCost';
 import { resolveMaxExactParameters } from '../../../src/compute/pipeline/exactLimit';
-import { resolveMethod } from '../../../src/compute/pipeline/influenceStage';
+import { exactCostShape, resolveMethod } from '../../../src/compute/pipeline/influenceStage';
 import { validateRun } from '../../../src/compute/pipeline/validateRun';
 import type { LoadedDataset } from '../../../src/compute/types';
 
@@ -171,4 +171,28 @@ test('with room for its arrays auto factors MNIST logreg 10k; under --max-memory
   );
   assert.equal(cg.method, 'cg');
   assert.match(cg.reason, /predicted \d+ s .* and 619 MB/);
+});
+
+test('a factor over the features some training row uses: the results predict it, auto still counts all P', () => {
+  // MNIST logreg: 671 of 784 pixels inked in training (featureSubset.ts), so the factor is 672·9 = 6048 wide.
+  const full = predictExactCost({ ...logreg784, parameters: 7850 });
+  const subset = predictExactCost({ ...logreg784, parameters: 7850, usedFeatures: 671 });
+  assert.deepEqual(subset, predictExactCost({ ...logreg784, parameters: 672 * 10 }));
+  assert.equal(subset.bytes, EXACT_COST.bytesPerEntry * 6048 ** 2);
+  assert.ok(subset.seconds < full.seconds);
+
+  const stage = {
+    shape: { featureDim: 784, numClasses: 10 },
+    train: { phi: new Float32Array(0), y: new Int32Array(0), n: 8000 },
+    test: { phi: new Float32Array(0), y: new Int32Array(0), n: 2000 },
+  };
+  const factor = { lower: new Float64Array(0), size: 6048, shape: stage.shape, classSumCurvature: 1 };
+  assert.equal(exactCostShape(stage).usedFeatures, undefined);
+  const covered = exactCostShape({ ...stage, factor: { ...factor, features: new Int32Array(671) } });
+  assert.deepEqual(covered, { ...logreg784, parameters: 7850, usedFeatures: 671 });
+  // The fit factored by the whole head's count, and so does auto here: the same choice, with the real prediction.
+  const tight = resolveMethod('auto', covered, 7849);
+  assert.equal(tight.method, 'cg');
+  assert.match(tight.reason, /7850 parameters \(> 7849/);
+  assert.match(resolveMethod('auto', covered, 7850).reason, new RegExp(`and ${Math.round(subset.bytes / 2 ** 20)} MB`));
 });
