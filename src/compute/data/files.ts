@@ -6,6 +6,7 @@ import { constants } from 'node:buffer';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
+import { cutBelow } from './pathsBelow';
 
 /**
  * Reads a text file as a string: UTF-8 (BOM stripped) or, when it starts
@@ -111,9 +112,13 @@ function lineAt(buf: Buffer, offset: number): number {
   return line;
 }
 
-/** `target` relative to `root`, with forward slashes (the form `SourceRef.path` uses). */
+/**
+ * `target` relative to `root`, with forward slashes (the form `SourceRef.path` uses). A normal path below the root is
+ * cut where it stands (pathsBelow.ts): an image folder's walk asks for tens of thousands, and path.relative resolves
+ * both arguments on every call.
+ */
 export function relativePosix(root: string, target: string): string {
-  return path.relative(root, target).split(path.sep).join('/');
+  return cutBelow(root, target) ?? path.relative(root, target).split(path.sep).join('/');
 }
 
 /** Dot files (.DS_Store, .git) and macOS resource forks are never data. */

@@ -19,7 +19,7 @@ import { type ImageFile, type ImageLoadOptions, imageFeatureBound, loadImageRuns
 import type { SampleBudget } from './sampleBudget';
 import { type FoundImage, ImageWalker, type WalkReport } from './imageWalk';
 import { DecodeHelper } from './parallelDecode';
-import { joinerUnder, relativePosixBelow } from './pathsBelow';
+import { joinerUnder } from './pathsBelow';
 
 export interface FolderOptions extends ImageLoadOptions {
   testFraction: number;
@@ -140,8 +140,8 @@ export async function loadImageFolder(
   const helper = opts.features ? undefined : DecodeHelper.start(all.length);
   try {
     const underUser = joinerUnder(rootUser);
-    const userPath = (abs: string) => underUser(relativePosixBelow(rootAbs, abs));
-    const sources: SourceRef[] = all.map((c) => ({ path: relativePosixBelow(root, c.abs) }));
+    const userPath = (abs: string) => underUser(relativePosix(rootAbs, abs));
+    const sources: SourceRef[] = all.map((c) => ({ path: relativePosix(root, c.abs) }));
     const bound =
       opts.budget && all.length > 0
         ? await imageFeatureBound(

@@ -18,21 +18,21 @@ export function isNormalNames(p: string): boolean {
   return p !== '' && !/\/\/|(^|\/)\.\.?(\/|$)/.test(p) && (p === '/' || !p.endsWith('/'));
 }
 
-/** path.relative(root, target) with forward slashes (SourceRef.path's form): files.ts relativePosix's result. */
-export function relativePosixBelow(root: string, target: string): string {
-  // Both absolute and normal, target below root: path.relative would resolve them to themselves and cut the prefix.
-  if (
-    posix &&
+/**
+ * `target` relative to `root` with forward slashes by cutting the prefix, when both are POSIX paths in normal form and
+ * target lies below root (path.relative would resolve them to themselves and cut it); undefined otherwise, for
+ * files.ts relativePosix to ask Node.
+ */
+export function cutBelow(root: string, target: string): string | undefined {
+  return posix &&
     root.startsWith('/') &&
     root !== '/' &&
     target.length > root.length + 1 &&
     target[root.length] === '/' &&
     target.startsWith(root) &&
     isNormalNames(target)
-  ) {
-    return target.slice(root.length + 1);
-  }
-  return path.relative(root, target).split(path.sep).join('/');
+    ? target.slice(root.length + 1)
+    : undefined;
 }
 
 /** path.join(dir, name) for an entry `name` of folder `dir` (a readdir name: no separator, never `.` or `..`). */
@@ -42,8 +42,8 @@ export function joinEntry(dir: string, name: string): string {
 }
 
 /**
- * A function giving path.join(base, rel) for the relative paths relativePosixBelow gives (names and slashes): the
- * joined prefix computed once.
+ * A function giving path.join(base, rel) for the relative paths relativePosix gives (names and slashes): the joined
+ * prefix computed once.
  */
 export function joinerUnder(base: string): (rel: string) => string {
   // Joining names onto base never reaches back into it: base's normal form, a slash (unless it has one), the names.

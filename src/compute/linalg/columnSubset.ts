@@ -29,9 +29,19 @@ export function nonzeroColumns(matrices: RowSet[], d: number): Int32Array {
  * The matrix with only `columns`, n × columns.length, in shared memory (so that it is posted to a helper thread
  * uncopied).
  */
-export function selectColumns({ x, n, rows }: RowSet, d: number, columns: Int32Array): Float32Array {
+export function selectColumns(matrix: RowSet, d: number, columns: Int32Array): Float32Array {
+  const size = matrix.n * columns.length;
+  return selectColumnsInto(matrix, d, columns, new Float32Array(new SharedArrayBuffer(Math.max(1, size) * 4), 0, size));
+}
+
+/** selectColumns into the start of `out` (a buffer reused call after call: the dense trainer's batches). */
+export function selectColumnsInto(
+  { x, n, rows }: RowSet,
+  d: number,
+  columns: Int32Array,
+  out: Float32Array,
+): Float32Array {
   const kept = columns.length;
-  const out = new Float32Array(new SharedArrayBuffer(Math.max(1, n * kept) * 4), 0, n * kept);
   for (let r = 0; r < n; r++) {
     const from = (rows ? rows[r] : r) * d;
     const to = r * kept;

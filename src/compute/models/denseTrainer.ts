@@ -22,12 +22,13 @@
  * and for each bias the column sums of its layer's gradient, in row order.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { selectColumnsInto } from '../linalg/columnSubset';
 import { transpose } from '../linalg/matmul';
 import { readFloatsInto } from '../tf/readFloats';
 import { type AdamArrays, AdamFloat32 } from './adamFloat32';
 import { AdamSimd } from './adamSimd';
 import { gatherRowsInto, labelsInto } from './batches';
-import { gatherColumnsInto, gatherMatrixRows, scatterMatrixRows, usedInputColumns } from './inputColumns';
+import { scatterMatrixRows, usedInputColumns } from './inputColumns';
 import type { BatchTrainer } from './batchTrainer';
 import type { ModelConfig, NamedArray, TrainingData } from './types';
 
@@ -127,7 +128,9 @@ export class DenseTrainer {
   private productWeights(l: number): Float32Array {
     const w = this.weights[2 * l];
     const used = l === 0 ? this.usedInputs : undefined;
-    return used ? gatherMatrixRows(w, this.widths[1], used.columns, used.weights) : w;
+    if (!used) return w;
+    gatherRowsInto(w, this.widths[1], used.columns, 0, used.columns.length, used.weights);
+    return used.weights;
   }
 
   /**
@@ -278,8 +281,10 @@ export function createDenseTrainer(
   const labels = new Int32Array(batchSize);
   return {
     step(xOrder, order, start, end) {
-      if (inputColumns) gatherColumnsInto(data.x, data.dims, xOrder, start, end, inputColumns, x);
-      else gatherRowsInto(data.x, data.dims, xOrder, start, end, x);
+      if (inputColumns) {
+        const rows = xOrder.subarray(start, end);
+        selectColumnsInto({ x: data.x, n: rows.length, rows }, data.dims, inputColumns, x);
+      } else gatherRowsInto(data.x, data.dims, xOrder, start, end, x);
       labelsInto(data.y, data.numClasses, order, start, end, labels);
       return trainer.step(x, labels, end - start);
     },

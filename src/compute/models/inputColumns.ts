@@ -19,29 +19,6 @@ export function usedInputColumns(x: Float32Array, n: number, dims: number, rows?
   return dims - columns.length >= WORTHWHILE_SHARE * dims ? columns : undefined;
 }
 
-/** Rows order[start..end) of the row-major n × dims matrix x, only `columns` of each, packed into `out`. */
-export function gatherColumnsInto(
-  x: Float32Array,
-  dims: number,
-  order: Int32Array,
-  start: number,
-  end: number,
-  columns: Int32Array,
-  out: Float32Array,
-): void {
-  const width = columns.length;
-  for (let r = start, o = 0; r < end; r++) {
-    const base = order[r] * dims;
-    for (let c = 0; c < width; c++, o++) out[o] = x[base + columns[c]];
-  }
-}
-
-/** Rows `rows` of the row-major matrix w (width `cols`), packed into `out`. */
-export function gatherMatrixRows(w: Float32Array, cols: number, rows: Int32Array, out: Float32Array): Float32Array {
-  for (let r = 0; r < rows.length; r++) out.set(w.subarray(rows[r] * cols, (rows[r] + 1) * cols), r * cols);
-  return out;
-}
-
 /** The packed rows of `packed` (width `cols`) back into rows `rows` of `out`; out's other rows are left as they are. */
 export function scatterMatrixRows(packed: Float32Array, cols: number, rows: Int32Array, out: Float32Array): void {
   for (let r = 0; r < rows.length; r++) out.set(packed.subarray(r * cols, (r + 1) * cols), rows[r] * cols);

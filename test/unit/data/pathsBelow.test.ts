@@ -1,14 +1,16 @@
 /**
- * The image walk's path shortcuts (pathsBelow.ts) against Node's path.relative and path.join, which they stand for:
+ * The image walk's path shortcuts (pathsBelow.ts, and files.ts relativePosix over it) against Node's path.relative and
+ * path.join, which they stand for:
  * the same strings on every path, the usual ones (normal paths below the root) and the unusual ones they hand back to
  * Node (dots, doubled or trailing slashes, the root itself, relative roots, paths outside).
  */
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { isNormalNames, joinEntry, joinerUnder, relativePosixBelow } from '../../../src/compute/data/pathsBelow';
+import { relativePosix } from '../../../src/compute/data/files';
+import { isNormalNames, joinEntry, joinerUnder } from '../../../src/compute/data/pathsBelow';
 
-const relativePosix = (root: string, target: string) => path.relative(root, target).split(path.sep).join('/');
+const nodeRelative = (root: string, target: string) => path.relative(root, target).split(path.sep).join('/');
 
 /** Deterministic pseudo-random paths over segments that include every special case. */
 function randomPaths(count: number, seed: number): string[] {
@@ -49,7 +51,7 @@ test('isNormalNames: what path.posix.normalize leaves unchanged, without a trail
   }
 });
 
-test('relativePosixBelow is path.relative with forward slashes, below the root or not', () => {
+test('relativePosix is path.relative with forward slashes, below the root or not', () => {
   const pairs: [string, string][] = [
     ['/data/mnist', '/data/mnist/train/3/x.png'],
     ['/data/mnist', '/data/mnist'],
@@ -69,7 +71,7 @@ test('relativePosixBelow is path.relative with forward slashes, below the root o
     pairs.push([random[i], random[i + 1]], [random[i], `${random[i]}/${random[i + 1]}`]);
   }
   for (const [root, target] of pairs) {
-    assert.equal(relativePosixBelow(root, target), relativePosix(root, target), `${root} → ${target}`);
+    assert.equal(relativePosix(root, target), nodeRelative(root, target), `${root} → ${target}`);
   }
 });
 
