@@ -22,12 +22,12 @@
  * and for each bias the column sums of its layer's gradient, in row order.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { selectColumnsInto } from '../linalg/columnSubset';
 import { transpose } from '../linalg/matmul';
 import { readFloatsInto } from '../tf/readFloats';
 import { type AdamArrays, AdamFloat32 } from './adamFloat32';
 import { AdamSimd } from './adamSimd';
 import { gatherRowsInto, labelsInto } from './batches';
+import { taskRows } from './taskRows';
 import { scatterMatrixRows, usedInputColumns } from './inputColumns';
 import type { BatchTrainer } from './batchTrainer';
 import type { ModelConfig, NamedArray, TrainingData } from './types';
@@ -277,18 +277,16 @@ export function createDenseTrainer(
       inputColumns,
     },
   );
-  const x = new Float32Array(batchSize * data.dims);
+  const inputs = taskRows(data, rows, inputColumns);
+  const x = new Float32Array(batchSize * inputs.width);
   const labels = new Int32Array(batchSize);
   return {
     step(xOrder, order, start, end) {
-      if (inputColumns) {
-        const rows = xOrder.subarray(start, end);
-        selectColumnsInto({ x: data.x, n: rows.length, rows }, data.dims, inputColumns, x);
-      } else gatherRowsInto(data.x, data.dims, xOrder, start, end, x);
+      inputs.batch(xOrder, order, start, end, x);
       labelsInto(data.y, data.numClasses, order, start, end, labels);
       return trainer.step(x, labels, end - start);
     },
     values: () => trainer.weights.map((w) => Float32Array.from(w)),
-    dispose: () => undefined,
+    dispose: () => inputs.release(),
   };
 }

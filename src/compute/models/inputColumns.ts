@@ -8,8 +8,9 @@
 import { nonzeroColumns } from '../linalg/columnSubset';
 
 /**
- * Fewest unused features, as a share of all, for which leaving them out pays: gathering a batch by columns costs
- * about what a product over 1/16 of the columns does (0.1 ms per MNIST batch of 128).
+ * Fewest unused features, as a share of all, for which leaving them out pays: every step gathers W₀'s rows for the
+ * used features and scatters their gradient back, and a task too large to pack (taskRows.ts) gathers each batch by
+ * columns, each about what a product over 1/16 of the columns costs (0.1 ms per MNIST batch of 128).
  */
 const WORTHWHILE_SHARE = 1 / 16;
 
