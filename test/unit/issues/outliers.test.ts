@@ -167,3 +167,35 @@ test('class-mean distances: a float64 reference, and computed beforehand they gi
   assert.deepEqual(before.trainScore, inside.trainScore);
   assert.deepEqual(before.testScore, inside.testScore);
 });
+
+test('class-mean distances over many classes (four summed side by side): the one-class loop’s numbers', () => {
+  // 11 classes, one without training samples: two groups of four, then the rest one by one.
+  const d = 13;
+  const all = blobs(400, d, 11, 21, 0, 0.9);
+  const train = { x: all.phi.slice(0, 300 * d), n: 300, d };
+  const test = { x: all.phi.slice(300 * d), n: 100, d };
+  const y = all.y.slice(0, 300).map((k) => (k === 6 ? 7 : k));
+  const means = Array.from({ length: 11 }, (_, k) => {
+    const members = Array.from(y.keys()).filter((i) => y[i] === k);
+    const mean = new Float64Array(d);
+    for (const i of members) for (let j = 0; j < d; j++) mean[j] += train.x[i * d + j];
+    return members.length > 0 ? mean.map((v) => v / members.length) : undefined;
+  });
+  const oneByOne = (points: typeof train) =>
+    Float64Array.from({ length: points.n }, (_, i) => {
+      let best = Infinity;
+      for (const mean of means) {
+        if (!mean) continue;
+        let s = 0;
+        for (let j = 0; j < d; j++) {
+          const v = points.x[i * d + j] - mean[j];
+          s += v * v;
+        }
+        best = Math.min(best, s);
+      }
+      return Math.sqrt(best);
+    });
+  const [trainDistances, testDistances] = classMeanDistances(train, test, y, 11);
+  assert.deepEqual(trainDistances, oneByOne(train));
+  assert.deepEqual(testDistances, oneByOne(test));
+});
