@@ -15,6 +15,7 @@
  * cannot turn an exact copy into a non-zero distance or the reverse.
  */
 import type { Neighbours, Points } from './knn';
+import { squaredDistancesFromRow } from './rowDistances';
 import type { SampleRef, SplitView } from './types';
 import { UnionFind } from './unionFind';
 
@@ -103,6 +104,10 @@ export function findDuplicates(input: DuplicateInput): DuplicateReport {
   // Near: candidate pairs from the k-NN lists, confirmed in float64.
   const trainDistance = new Float64Array(n).fill(Infinity);
   const testDistance = new Float64Array(m).fill(Infinity);
+  // One query's candidates: where each starts in its matrix, and its squared distance.
+  const k = Math.max(input.trainInTrain.k, input.testInTrain.k, input.testInTest.k);
+  const offsets = new Int32Array(k);
+  const squared = new Float64Array(k);
   const consider = (
     nb: Neighbours,
     q: number,
@@ -112,12 +117,16 @@ export function findDuplicates(input: DuplicateInput): DuplicateReport {
     refNode: (r: number) => number,
     record: Float64Array,
   ) => {
-    for (let j = 0; j < nb.k; j++) {
-      const r = nb.index[q * nb.k + j];
-      if (r < 0) break;
-      const d = distance(queries, q, refs, r);
+    let count = 0;
+    while (count < nb.k && nb.index[q * nb.k + count] >= 0) {
+      offsets[count] = nb.index[q * nb.k + count] * refs.d;
+      count++;
+    }
+    squaredDistancesFromRow(queries.x, q * queries.d, queries.d, refs.x, offsets, count, squared);
+    for (let j = 0; j < count; j++) {
+      const d = Math.sqrt(squared[j]);
       if (d < record[q]) record[q] = d;
-      if (d <= threshold) uf.union(qNode, refNode(r));
+      if (d <= threshold) uf.union(qNode, refNode(nb.index[q * nb.k + j]));
     }
   };
   for (let i = 0; i < n; i++)
