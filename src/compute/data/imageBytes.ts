@@ -1,6 +1,6 @@
 /** Reading an image file's bytes, with a clear error for what is not a readable regular file. */
-import { readFileSync, statSync } from 'node:fs';
 import { InputError } from '../errors';
+import { readRegularFileSync } from '../regularFile';
 
 export interface ImageFile {
   abs: string;
@@ -15,11 +15,10 @@ export interface ImageFile {
  */
 export function readImageBytesSync(f: ImageFile): Buffer {
   try {
-    // A FIFO or a device named like an image (a JSONL manifest may name any path) would block or never end.
-    const stat = statSync(f.abs);
-    if (!stat.isFile())
+    const bytes = readRegularFileSync(f.abs);
+    if (!bytes)
       throw new InputError(f.file, 'is not a regular file (a device, a pipe or a folder); expected an image file');
-    return readFileSync(f.abs);
+    return bytes;
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw new InputError(f.file, `cannot be read (${(err as Error).message}); expected a readable image file`);

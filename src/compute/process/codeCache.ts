@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
+import { readRegularFileSync } from '../regularFile';
 
 /** What happened to the cache when a bundle was started (for tests and measurements). */
 export type CodeCacheOutcome = 'used' | 'written' | 'unwritable';
@@ -68,23 +69,12 @@ function readCache(cacheFile: string, key: Buffer): Buffer | undefined {
   return data;
 }
 
-/**
- * The file's bytes when it is a regular file; undefined for anything else in its place. Opened without blocking and
- * checked on the open descriptor: a FIFO or a device there would otherwise hang or stream into every thread's start.
- */
+/** The cache file's bytes; undefined when it is missing, unreadable or not a regular file. */
 function readRegularFile(file: string): Buffer | undefined {
-  let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    return readRegularFileSync(file);
   } catch {
     return undefined;
-  }
-  try {
-    return fs.fstatSync(fd).isFile() ? fs.readFileSync(fd) : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    fs.closeSync(fd);
   }
 }
 
