@@ -3,20 +3,37 @@
  * here opens a file for writing.
  */
 import { constants } from 'node:buffer';
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
+import { NotRegularFileError, readRegularFile } from '../regularFile';
 import { cutBelow } from './pathsBelow';
+
+/**
+ * The bytes of a file the user named (`file` as they gave it, for errors), which must be a regular file: anything
+ * else, or a read that fails, is an InputError saying what was `expected`. `refuse(size)` may throw before reading.
+ */
+export async function readInputFile(
+  absPath: string,
+  file: string,
+  expected: string,
+  refuse?: (size: number) => void,
+): Promise<Buffer> {
+  try {
+    return await readRegularFile(absPath, refuse);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    if (err instanceof NotRegularFileError) throw new InputError(file, `${err.message}; expected ${expected}`);
+    throw new InputError(file, `cannot be read (${(err as Error).message}); expected ${expected}`);
+  }
+}
 
 /**
  * Reads a text file as a string: UTF-8 (BOM stripped) or, when it starts
  * with a UTF-16 BOM, UTF-16. `file` is the path as the user gave it, for errors.
  */
 export async function readText(absPath: string, file: string): Promise<string> {
-  let buf: Buffer;
-  try {
-    // Checked before reading: a file past V8's longest string cannot become one.
-    const { size } = await fsp.stat(absPath);
+  // Checked before reading: a file past V8's longest string cannot become one.
+  const buf = await readInputFile(absPath, file, 'a readable file', (size) => {
     if (size > constants.MAX_STRING_LENGTH) {
       throw new InputError(
         file,
@@ -26,11 +43,7 @@ export async function readText(absPath: string, file: string): Promise<string> {
             `sample rows from it)`),
       );
     }
-    buf = await fsp.readFile(absPath);
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError(file, `cannot be read (${(err as Error).message}); expected a readable file`);
-  }
+  });
   if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return buf.subarray(2).toString('utf16le');
   if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) {
     const swapped = Buffer.from(buf.subarray(2, buf.length - (buf.length % 2))); // swap16 needs an even length

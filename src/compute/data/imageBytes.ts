@@ -1,6 +1,6 @@
 /** Reading an image file's bytes, with a clear error for what is not a readable regular file. */
 import { InputError } from '../errors';
-import { readRegularFileSync } from '../regularFile';
+import { NotRegularFileError, readRegularFileSync } from '../regularFile';
 
 export interface ImageFile {
   abs: string;
@@ -15,12 +15,9 @@ export interface ImageFile {
  */
 export function readImageBytesSync(f: ImageFile): Buffer {
   try {
-    const bytes = readRegularFileSync(f.abs);
-    if (!bytes)
-      throw new InputError(f.file, 'is not a regular file (a device, a pipe or a folder); expected an image file');
-    return bytes;
+    return readRegularFileSync(f.abs);
   } catch (err) {
-    if (err instanceof InputError) throw err;
+    if (err instanceof NotRegularFileError) throw new InputError(f.file, `${err.message}; expected an image file`);
     throw new InputError(f.file, `cannot be read (${(err as Error).message}); expected a readable image file`);
   }
 }

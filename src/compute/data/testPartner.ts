@@ -22,6 +22,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { openRegularFile } from '../regularFile';
 import { DelimitedReader, sniffDelimiter } from './csvReader';
 import { isHidden } from './files';
 
@@ -65,9 +66,10 @@ export function partnerNames(name: string, ext = ''): { test: string[]; valid: s
 async function readHead(file: string): Promise<string | undefined> {
   let handle: fsp.FileHandle | undefined;
   try {
-    handle = await fsp.open(file, 'r');
+    const opened = (await openRegularFile(file)).handle;
+    handle = opened;
     const buf = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await handle.read(buf, 0, HEAD_BYTES, 0);
+    const { bytesRead } = await opened.read(buf, 0, HEAD_BYTES, 0);
     const text = buf.subarray(0, bytesRead).toString('utf8');
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   } catch {

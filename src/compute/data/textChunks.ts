@@ -10,8 +10,9 @@
  * is carried into the next piece. Synchronous reads keep the callers (which
  * are synchronous row loops) unchanged. Only reads; never writes.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { InputError } from '../errors';
+import { NotRegularFileError, openRegularFileSync } from '../regularFile';
 import { countLineBreaks } from './csvReader';
 import { firstInvalidUtf8 } from './files';
 
@@ -52,8 +53,9 @@ export function lastRecordEnd(text: string): number {
 
 function openForReading(abs: string, file: string): number {
   try {
-    return openSync(abs, 'r');
+    return openRegularFileSync(abs).fd;
   } catch (err) {
+    if (err instanceof NotRegularFileError) throw new InputError(file, `${err.message}; expected a readable file`);
     throw new InputError(file, `cannot be read (${(err as Error).message}); expected a readable file`);
   }
 }

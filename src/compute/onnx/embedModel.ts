@@ -6,7 +6,6 @@
  * as the preprocessing says; tables feed the named columns as written.
  */
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { throwIfAborted } from '../cancel';
@@ -14,7 +13,7 @@ import { InputError } from '../errors';
 import { readColumns } from '../data/embeddings/readers';
 import { gatherRows, type RowMatrix } from '../data/embeddings/rowMatrix';
 import type { DatasetFiles } from '../data/embeddings/embeddingSource';
-import { relativePosix } from '../data/files';
+import { readInputFile, relativePosix } from '../data/files';
 import { type ImageEmbedder, type ImageFile, readImageBytes } from '../data/imageSet';
 import { DecodeThread } from './decodeClient';
 import { type EmbeddingCache, sampleDigest } from './embeddingCache';
@@ -40,12 +39,7 @@ export interface OpenedModel {
 }
 
 export async function openModel(file: string, embeddingOutput?: string, preprocessFile?: string): Promise<OpenedModel> {
-  let bytes: Buffer;
-  try {
-    bytes = await fsp.readFile(file);
-  } catch (err) {
-    throw new InputError(file, `cannot be read (${(err as Error).message}); expected an ONNX model file`);
-  }
+  const bytes = await readInputFile(file, file, 'an ONNX model file');
   let model: onnx.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);

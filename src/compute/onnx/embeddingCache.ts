@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
+import { readRegularFile } from '../regularFile';
 import { writeFileAtomic } from '../results/writeAtomic';
 import { decodeFitFile, encodeFitFile, FitFileError } from '../pipeline/fitFile';
 
@@ -135,7 +136,7 @@ export async function openEmbeddingCache(file: string | undefined, modelKey: str
   if (!file) return new EmbeddingCache(modelKey);
   let buf: Buffer;
   try {
-    buf = await fsp.readFile(file);
+    buf = await readRegularFile(file);
   } catch {
     return new EmbeddingCache(modelKey);
   }

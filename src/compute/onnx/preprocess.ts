@@ -10,7 +10,7 @@
  * order, as they are in the file. `classes`: the model's output order, when
  * it is not the dataset's sorted class order.
  */
-import { promises as fsp } from 'node:fs';
+import { readInputFile } from '../data/files';
 import { InputError } from '../errors';
 
 export interface PreprocessSpec {
@@ -100,10 +100,11 @@ export async function readPreprocess(
   const file = given ?? modelFile.replace(/\.onnx$/i, '') + '.preprocess.json';
   let text: string;
   try {
-    text = await fsp.readFile(file, 'utf8');
+    text = (await readInputFile(file, file, "the model's preprocessing JSON")).toString('utf8');
   } catch (err) {
+    // The file beside the model is optional: without one, the model's inputs are taken as they come.
     if (given === undefined) return { spec: {} };
-    throw new InputError(given, `cannot be read (${(err as Error).message}); expected the model's preprocessing JSON`);
+    throw err;
   }
   return { spec: parsePreprocess(text, file), file };
 }

@@ -6,7 +6,7 @@
  * fit of other data.
  */
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { readRegularFile } from '../regularFile';
 import { type FactorInfo, fastDampedCholesky } from '../linalg/fastFactor';
 import { headContrastHessian, headParameterCount } from '../head/softmaxHead';
 import { contrastParameterCount } from '../head/classContrasts';
@@ -279,7 +279,7 @@ export async function loadFit(
 ): Promise<{ fitted: Fitted } | { reason: string }> {
   let buf: Buffer;
   try {
-    buf = await fsp.readFile(file);
+    buf = await readRegularFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return {

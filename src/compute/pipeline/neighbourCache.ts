@@ -7,7 +7,7 @@
  * searching again. Everything built from them (duplicates, outliers, the
  * harmful-samples check, class health) is still computed on every run.
  */
-import { promises as fsp } from 'node:fs';
+import { readRegularFile } from '../regularFile';
 import type { NeighbourSearch } from '../issues';
 import { type KnnOptions, nearestNeighbours, type Neighbours, type Points } from '../issues/knn';
 import { writeFileAtomic } from '../results/writeAtomic';
@@ -44,7 +44,7 @@ export async function loadNeighbours(file: string, fitted: Fitted): Promise<Map<
   const kept = new Map<string, Neighbours & Entry>();
   let buf: Buffer;
   try {
-    buf = await fsp.readFile(file);
+    buf = await readRegularFile(file);
   } catch {
     return kept;
   }

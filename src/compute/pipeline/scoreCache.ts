@@ -7,7 +7,7 @@
  * truncation, the same lists a fresh run keeps (TopKTracker keeps the first
  * of equal values, so the first k of a longer list are the k it would keep).
  */
-import { promises as fsp } from 'node:fs';
+import { readRegularFile } from '../regularFile';
 import type { IterativeResume } from '../influence/iterativeInfluence';
 import { TopKTracker } from '../influence/topK';
 import { writeFileAtomic } from '../results/writeAtomic';
@@ -73,7 +73,7 @@ export async function saveExactScores(file: string, fitted: Fitted, scores: Exac
 async function readKept(file: string, fitted: Fitted): Promise<ReturnType<typeof decodeFitFile> | undefined> {
   let buf: Buffer;
   try {
-    buf = await fsp.readFile(file);
+    buf = await readRegularFile(file);
   } catch {
     return undefined;
   }

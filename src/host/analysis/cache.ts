@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../compute/results/writeAtomic';
+import { readRegularFile } from '../../compute/regularFile';
 import { type Checked, nullable, object, optional, str } from '../../protocol/check';
 import { checkJobOptions } from '../../protocol/compute';
 
@@ -89,7 +90,7 @@ export class ResultsCache {
   private async readIndex(datasetPath: string): Promise<DatasetIndex> {
     const file = path.join(this.datasetDir(datasetPath), 'index.json');
     try {
-      return checkIndex(JSON.parse(await fsp.readFile(file, 'utf8')), 'index');
+      return checkIndex(JSON.parse((await readRegularFile(file)).toString('utf8')), 'index');
     } catch {
       // Missing or unreadable (an older format, a disk error): start over, the results can be recomputed.
       return { datasetPath: path.resolve(datasetPath), last: null, entries: {} };
@@ -142,7 +143,7 @@ export class ResultsCache {
     for (const name of names) {
       try {
         const index = checkIndex(
-          JSON.parse(await fsp.readFile(path.join(this.dir, name, 'index.json'), 'utf8')),
+          JSON.parse((await readRegularFile(path.join(this.dir, name, 'index.json'))).toString('utf8')),
           'index',
         );
         if (index.last) out.push(index.datasetPath);

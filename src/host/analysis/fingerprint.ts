@@ -5,9 +5,10 @@
  * data, and an edit-and-undo leaves the data as it was. Plain Node.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { isHidden } from '../../compute/data/files';
+import { openRegularFile } from '../../compute/regularFile';
 
 /**
  * The image files the engine reads (src/compute/data/imageDecode.ts
@@ -39,14 +40,13 @@ async function collectImages(dir: string, out: string[]): Promise<void> {
   }
 }
 
-function hashFile(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
+/** sha256 of a regular file's bytes (a FIFO in its place would hold a thread of libuv's pool for good). */
+async function hashFile(file: string): Promise<string> {
+  const { handle } = await openRegularFile(file);
+  const hash = createHash('sha256');
+  // The stream closes the handle when it ends or fails.
+  for await (const chunk of handle.createReadStream()) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /**

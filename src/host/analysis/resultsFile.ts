@@ -4,7 +4,7 @@
  * (src/protocol/results.ts), so such a file opens as "made by another
  * version: re-run", never half-rendered.
  */
-import { promises as fsp } from 'node:fs';
+import { NotRegularFileError, readRegularFile } from '../../compute/regularFile';
 import { checkResultsFile, type ResultsFile, SCHEMA_VERSION } from '../../protocol/results';
 
 export class ResultsFileError extends Error {
@@ -31,5 +31,13 @@ export function parseResults(text: string, file: string): ResultsFile {
 }
 
 export async function readResults(file: string): Promise<ResultsFile> {
-  return parseResults(await fsp.readFile(file, 'utf8'), file);
+  let bytes: Buffer;
+  try {
+    bytes = await readRegularFile(file);
+  } catch (error) {
+    if (error instanceof NotRegularFileError)
+      throw new ResultsFileError(`${file} ${error.message}; expected a results file`);
+    throw error;
+  }
+  return parseResults(bytes.toString('utf8'), file);
 }

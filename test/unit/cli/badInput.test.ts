@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
@@ -255,4 +256,33 @@ describe('bad flag values exit with 2 before any work', () => {
     assert.doesNotMatch(run.stderr, /internal error|\n\s+at /);
     assert.deepEqual(leftoverTempFiles(root), []);
   });
+});
+
+describe('a pipe where a file is expected: exit 2 naming it, never a hang', () => {
+  // A FIFO with no writer: an ordinary open would wait for one for good (each run is given 60 s).
+  const good = () => writeBlobsCsv(path.join(root, 'fifo-good', 'data.csv'), { n: 40, classes: ['a', 'b'], seed: 2 });
+  const fifo = (name: string) => {
+    const file = path.join(root, 'fifos', name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    execFileSync('mkfifo', [file]);
+    return file;
+  };
+  const cases: [string, (pipe: string, data: string) => string[]][] = [
+    ['data.csv', (pipe) => [pipe]],
+    ['test.csv', (pipe, data) => [data, '--test', pipe]],
+    ['vectors.npy', (pipe, data) => [data, '--embeddings-file', pipe]],
+    ['model.onnx', (pipe, data) => [data, '--model-file', pipe]],
+  ];
+  for (const [name, args] of cases)
+    test(`as ${name}`, async () => {
+      const data = good().file;
+      const pipe = fifo(name);
+      const outDir = path.join(root, `out-${caseNo++}`);
+      fs.mkdirSync(outDir);
+      const out = path.join(outDir, 'results.json');
+      const [dataset, ...extra] = args(pipe, data);
+      const run = await runCli(['analyze', dataset, '--out', out, ...FAST, ...extra], { timeoutMs: 60_000 });
+      const message = assertRejected({ dataset, out, run }, name);
+      assert.match(message, /not a regular file/, message);
+    });
 });

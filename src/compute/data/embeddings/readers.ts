@@ -5,11 +5,10 @@
  * without a header). Each returns a RowMatrix with one row per data row of
  * its file, in file order — the `row` the loaders put in every SourceRef.
  */
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../../errors';
 import { DelimitedReader, sniffDelimiter } from '../csvReader';
-import { readText } from '../files';
+import { readInputFile, readText } from '../files';
 import { jsonlRecords } from '../jsonl';
 import { quote } from '../quote';
 import { isMissingToken, parseNumber, trimCell } from '../table';
@@ -156,12 +155,7 @@ export async function readSideFile(
 ): Promise<RowMatrix & { header?: string[] }> {
   const ext = path.extname(abs).toLowerCase();
   if (ext === '.npy') {
-    let bytes: Buffer;
-    try {
-      bytes = await fsp.readFile(abs);
-    } catch (err) {
-      throw new InputError(file, `cannot be read (${(err as Error).message}); expected a readable .npy file`);
-    }
+    const bytes = await readInputFile(abs, file, 'a readable .npy file');
     return { ...readNpy(bytes, file), file, what };
   }
   if (!['.csv', '.tsv', '.tab', '.txt'].includes(ext)) {

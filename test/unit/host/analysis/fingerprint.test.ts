@@ -11,6 +11,8 @@ import {
   isImageName,
   settingsKey,
 } from '../../../../src/host/analysis/fingerprint';
+import { NotRegularFileError } from '../../../../src/compute/regularFile';
+import { makeFifo } from '../../../helpers/fifo';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'il-fp-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,6 +50,15 @@ test('an image folder: only images count, hidden files ignored, a move between c
   renameSync(path.join(root, 'dog', '1.png'), path.join(root, 'cat', '1.png'));
   assert.equal(await fingerprintDataset(root), first);
 });
+
+test(
+  'a pipe as the dataset is refused at once, not waited on (it would hold a thread of the pool)',
+  { timeout: 20_000 },
+  async (t) => {
+    const pipe = makeFifo(t, path.join(dir, 'pipe.csv'));
+    await assert.rejects(fingerprintDataset(pipe), NotRegularFileError);
+  },
+);
 
 test('the host and the engine agree on what an image file is', () => {
   for (const name of ['a.png', 'b.PNG', 'c.jpg', 'd.jpeg', 'e.JPEG', 'f.gif', 'g.png.txt', 'h.webp', 'png']) {

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { parseResults, ResultsFileError } from '../../../../src/host/analysis/resultsFile';
+import { parseResults, readResults, ResultsFileError } from '../../../../src/host/analysis/resultsFile';
+import { makeFifo } from '../../../helpers/fifo';
 import { describeRun, ensureBuilt, makeTempDir, runCli, writeBlobsCsv } from '../../../helpers/cli';
 
 const dir = makeTempDir('results-contract');
@@ -52,5 +53,17 @@ test(
       /made by another version \(schema 2, this one reads 1\)/,
     );
     assert.throws(() => parseResults('{"train": [', 'r.json'), /r\.json is not valid JSON/);
+  },
+);
+
+test(
+  'a pipe opened as a results file: a ResultsFileError naming it, not a wait for a writer',
+  { timeout: 20_000 },
+  async (t) => {
+    const pipe = makeFifo(t, path.join(dir, 'results-pipe.json'));
+    await assert.rejects(
+      readResults(pipe),
+      (e: unknown) => e instanceof ResultsFileError && e.message.includes(pipe) && /not a regular file/.test(e.message),
+    );
   },
 );
