@@ -8,11 +8,15 @@
  */
 import { closeSync, constants, fstatSync, openSync, promises as fsp, readSync } from 'node:fs';
 
-/** Thrown for a path that exists but is not a regular file. Its message completes "<file> …". */
+const NOT_REGULAR = 'is not a regular file (a pipe, a device or a folder)';
+
+/** Thrown for a path that exists but is not a regular file; the message names the path. */
 export class NotRegularFileError extends Error {
   readonly code = 'ENOTREG';
-  constructor() {
-    super('is not a regular file (a pipe, a device or a folder)');
+  /** What is wrong, to complete "<the file as the user named it> …". */
+  readonly reason = NOT_REGULAR;
+  constructor(path: string) {
+    super(`${path} ${NOT_REGULAR}`);
     this.name = 'NotRegularFileError';
   }
 }
@@ -47,7 +51,7 @@ export function openRegularFileSync(path: string): { fd: number; size: number } 
   const fd = openSync(path, OPEN_FLAGS);
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new NotRegularFileError();
+    if (!stat.isFile()) throw new NotRegularFileError(path);
     return { fd, size: stat.size };
   } catch (error) {
     closeSync(fd);
@@ -60,7 +64,7 @@ export async function openRegularFile(path: string): Promise<{ handle: fsp.FileH
   const handle = await fsp.open(path, OPEN_FLAGS);
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new NotRegularFileError();
+    if (!stat.isFile()) throw new NotRegularFileError(path);
     return { handle, size: stat.size };
   } catch (error) {
     await handle.close();

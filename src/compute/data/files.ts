@@ -5,7 +5,7 @@
 import { constants } from 'node:buffer';
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import { NotRegularFileError, readRegularFile } from '../regularFile';
+import { NotRegularFileError, openRegularFile, readRegularFile } from '../regularFile';
 import { cutBelow } from './pathsBelow';
 
 /**
@@ -22,8 +22,21 @@ export async function readInputFile(
     return await readRegularFile(absPath, refuse);
   } catch (err) {
     if (err instanceof InputError) throw err;
-    if (err instanceof NotRegularFileError) throw new InputError(file, `${err.message}; expected ${expected}`);
+    if (err instanceof NotRegularFileError) throw new InputError(file, `${err.reason}; expected ${expected}`);
     throw new InputError(file, `cannot be read (${(err as Error).message}); expected ${expected}`);
+  }
+}
+
+/** The start of a regular file as text, at most `bytes` bytes (UTF-8, BOM stripped): enough to see its header. */
+export async function readTextHead(absPath: string, bytes: number): Promise<string> {
+  const { handle } = await openRegularFile(absPath);
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buf, 0, bytes, 0);
+    const text = buf.subarray(0, bytesRead).toString('utf8');
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  } finally {
+    await handle.close();
   }
 }
 

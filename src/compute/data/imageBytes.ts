@@ -17,7 +17,7 @@ export function readImageBytesSync(f: ImageFile): Buffer {
   try {
     return readRegularFileSync(f.abs);
   } catch (err) {
-    if (err instanceof NotRegularFileError) throw new InputError(f.file, `${err.message}; expected an image file`);
+    if (err instanceof NotRegularFileError) throw new InputError(f.file, `${err.reason}; expected an image file`);
     throw new InputError(f.file, `cannot be read (${(err as Error).message}); expected a readable image file`);
   }
 }

@@ -22,9 +22,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { openRegularFile } from '../regularFile';
 import { DelimitedReader, sniffDelimiter } from './csvReader';
-import { isHidden } from './files';
+import { isHidden, readTextHead } from './files';
 
 export type TestPartner =
   /** A separate test file (or, for an image folder, a test folder). */
@@ -63,20 +62,9 @@ export function partnerNames(name: string, ext = ''): { test: string[]; valid: s
   return { test: make(TEST_WORDS), valid: make(VALID_WORDS) };
 }
 
-async function readHead(file: string): Promise<string | undefined> {
-  let handle: fsp.FileHandle | undefined;
-  try {
-    const opened = (await openRegularFile(file)).handle;
-    handle = opened;
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await opened.read(buf, 0, HEAD_BYTES, 0);
-    const text = buf.subarray(0, bytesRead).toString('utf8');
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  } catch {
-    return undefined;
-  } finally {
-    await handle?.close();
-  }
+/** The file's first HEAD_BYTES as text; undefined when it cannot be read (or is not a regular file). */
+function readHead(file: string): Promise<string | undefined> {
+  return readTextHead(file, HEAD_BYTES).catch(() => undefined);
 }
 
 /** Column names of a CSV/TSV header or of a JSONL file's first object; undefined when they cannot be read. */

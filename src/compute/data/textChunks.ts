@@ -55,7 +55,7 @@ function openForReading(abs: string, file: string): number {
   try {
     return openRegularFileSync(abs).fd;
   } catch (err) {
-    if (err instanceof NotRegularFileError) throw new InputError(file, `${err.message}; expected a readable file`);
+    if (err instanceof NotRegularFileError) throw new InputError(file, `${err.reason}; expected a readable file`);
     throw new InputError(file, `cannot be read (${(err as Error).message}); expected a readable file`);
   }
 }

@@ -6,6 +6,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { readTextHead } from '../../compute/data/files';
 import { delimiterFor, headerNames } from '../relabel/csvRecord';
 
 /** The names the engine recognises as the label (src/compute/data/detectColumns.ts), in its order. */
@@ -25,18 +26,6 @@ export interface Probe {
   ambiguous: boolean;
 }
 
-async function head(file: string): Promise<string> {
-  const handle = await fsp.open(file, 'r');
-  try {
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await handle.read(buf, 0, HEAD_BYTES, 0);
-    const text = buf.subarray(0, bytesRead).toString('utf8');
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  } finally {
-    await handle.close();
-  }
-}
-
 export function isTabularFile(file: string): boolean {
   return TEXT_EXT.test(file) || JSONL_EXT.test(file);
 }
@@ -53,7 +42,7 @@ export function guessLabel(columns: string[]): { labelGuess?: string; ambiguous:
 export async function probeDataset(datasetPath: string): Promise<Probe> {
   const stat = await fsp.stat(datasetPath);
   if (stat.isDirectory()) return { kind: 'folder', columns: [], ambiguous: false };
-  const text = await head(datasetPath);
+  const text = await readTextHead(datasetPath, HEAD_BYTES);
   if (JSONL_EXT.test(datasetPath)) {
     const first = text.split('\n').find((l) => l.trim() !== '');
     let columns: string[] = [];

@@ -36,7 +36,7 @@ export async function readResults(file: string): Promise<ResultsFile> {
     bytes = await readRegularFile(file);
   } catch (error) {
     if (error instanceof NotRegularFileError)
-      throw new ResultsFileError(`${file} ${error.message}; expected a results file`);
+      throw new ResultsFileError(`${file} ${error.reason}; expected a results file`);
     throw error;
   }
   return parseResults(bytes.toString('utf8'), file);
