@@ -27,8 +27,8 @@ import { readFloatsInto } from '../tf/readFloats';
 import { type AdamArrays, AdamFloat32 } from './adamFloat32';
 import { AdamSimd } from './adamSimd';
 import { gatherRowsInto, labelsInto } from './batches';
-import { taskRows } from './taskRows';
 import { scatterMatrixRows, usedInputColumns } from './inputColumns';
+import { taskRows } from './taskRows';
 import type { BatchTrainer } from './batchTrainer';
 import type { ModelConfig, NamedArray, TrainingData } from './types';
 

@@ -47,6 +47,19 @@ function take(size: number): Float32Array {
 }
 
 /**
+ * Frees this thread's packing buffer, for a thread that trains no more: the analysis thread, after training on its
+ * own, would otherwise hold up to PACKED_BYTES through every later stage. (A worker thread ends instead.)
+ */
+export function dropSpareRows(): void {
+  spare = undefined;
+}
+
+/** Values this thread's packing buffer holds while no trainer uses it (0: none kept). */
+export function spareRowsLength(): number {
+  return spare?.length ?? 0;
+}
+
+/**
  * The task's rows (data.n samples: rows[k] of data.x, or its first n rows), restricted to `columns` when given.
  * Packed into this thread's memory when they fit in `packedBytes`, else read from data.x at every step.
  */

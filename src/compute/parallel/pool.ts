@@ -6,6 +6,7 @@
 import type { Worker } from 'node:worker_threads';
 import { CancelledError } from '../errors';
 import type { TrainProgress } from '../models/types';
+import { dropSpareRows } from '../models/taskRows';
 import { readWorkerResponse, type TrainDone, type TrainTask, type WorkerResponse } from './messages';
 import { runTrainTask } from './runTrainTask';
 import { startWorker } from './startWorker';
@@ -26,9 +27,13 @@ export interface PoolOptions {
 export async function runTrainTasks(tasks: TrainTask[], options: PoolOptions): Promise<TrainDone[]> {
   if (options.workers <= 1 || tasks.length <= 1) {
     const results: TrainDone[] = [];
-    for (const task of tasks) {
-      results.push(await runTrainTask(task, (p) => options.onProgress?.(task.taskId, p), options.signal));
-      options.onTaskDone?.(results.length, tasks.length);
+    try {
+      for (const task of tasks) {
+        results.push(await runTrainTask(task, (p) => options.onProgress?.(task.taskId, p), options.signal));
+        options.onTaskDone?.(results.length, tasks.length);
+      }
+    } finally {
+      dropSpareRows();
     }
     return results;
   }

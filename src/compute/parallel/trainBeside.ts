@@ -9,6 +9,7 @@
  * Afterwards an idle worker goes back to be the next startWorker()'s (the issues pass's helper); a busy one stops.
  */
 import { CancelledError } from '../errors';
+import { dropSpareRows } from '../models/taskRows';
 import { readWorkerResponse, type TrainDone, type TrainTask } from './messages';
 import type { PoolOptions } from './pool';
 import { runTrainTask } from './runTrainTask';
@@ -94,6 +95,7 @@ export async function runTrainTasksBeside(
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } finally {
+    dropSpareRows();
     options.signal?.removeEventListener('abort', onAbort);
     worker.off('message', onMessage);
     worker.off('error', onError);

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { taskRows } from '../../../src/compute/models/taskRows';
+import { dropSpareRows, spareRowsLength, taskRows } from '../../../src/compute/models/taskRows';
 import type { TrainingData } from '../../../src/compute/models/types';
 import { createRng, permutation } from '../../../src/compute/random';
 
@@ -74,5 +74,16 @@ describe('a training task’s rows', () => {
     reads(third, c);
     reads(fourth, d);
     for (const rows of [second, third, fourth]) rows.release();
+  });
+
+  test('the thread keeps the buffer between tasks until told it trains no more', () => {
+    dropSpareRows();
+    const data = task(30, 4, 9);
+    const rows = taskRows(data, undefined, undefined);
+    assert.equal(spareRowsLength(), 0, 'held by the trainer, not spare');
+    rows.release();
+    assert.ok(spareRowsLength() >= 30 * 4);
+    dropSpareRows();
+    assert.equal(spareRowsLength(), 0);
   });
 });

@@ -8,6 +8,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CancelledError } from '../../../src/compute/errors';
 import { defaultModelConfig } from '../../../src/compute/models/defaults';
+import { spareRowsLength } from '../../../src/compute/models/taskRows';
 import type { TrainingData } from '../../../src/compute/models/types';
 import { readWorkerResponse, type TrainDone, type TrainTask } from '../../../src/compute/parallel/messages';
 import { runTrainTasks } from '../../../src/compute/parallel/pool';
@@ -68,6 +69,16 @@ describe('runTrainTasksBeside', () => {
 
   before(async () => {
     alone = await runTrainTasks(tasks(), { workers: 1 });
+  });
+
+  test('training on this thread (alone or beside a worker) keeps no packed rows for the stages after it', async () => {
+    // An MLP trains through the dense trainer, which packs each task's rows (models/taskRows.ts).
+    const mlp = tasks().map((t) => ({ ...t, config: { ...defaultModelConfig('mlp'), hidden: [8], epochs: 1 } }));
+    await runTrainTasks(mlp, { workers: 1 });
+    assert.equal(spareRowsLength(), 0);
+    prestartWorker();
+    await runTrainTasksBeside(mlp, {});
+    assert.equal(spareRowsLength(), 0);
   });
 
   test('with a warm worker beside it, the same models in task order as on this thread alone', async () => {
