@@ -58,6 +58,15 @@ const BYTES_PER_TRAINED_PARAMETER = 4 * 6;
  * 32,000 × 784) and to 110,000 short texts of 513 features (1,170 MB): each estimated within 5 %.
  */
 const FOLD_COPIES = 1.5;
+/**
+ * A logistic regression is fitted by its head on each training thread (models/fitLogreg.ts): the task's rows
+ * gathered over the used features, again with a bias column, Φ̃ and Φ̃ᵀ in the backend's heap (which never shrinks),
+ * and the Newton–CG products' buffers on both sides. In copies of the whole training set's inputs (the largest task
+ * is the full model) per thread, fitted with GC_FACTOR to three runs of the benchmark's memory shapes at main
+ * 7ae87fd whose peaks this term was missing from (2,545, 3,098 and 2,345 MB, where the estimate said 2,124, 1,638
+ * and 1,388: test/unit/pipeline/memoryEstimate.test.ts).
+ */
+const LOGREG_FIT_COPIES = 5.5;
 /** Headroom of the garbage collector between what is live and what the process holds. */
 const GC_FACTOR = 1.25;
 /** The wasm backend addresses at most 4 GB per thread (PLATFORM.md). */
@@ -150,8 +159,13 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
   const refitDim = Math.max(featureDim, s.logregBeside ? s.dims : 0);
   const foldRows = (s.nTrain * (s.folds - 1)) / s.folds;
   const refit = foldRows * refitDim * 4;
+  // A thread runs one task at a time, and its heap keeps what its largest task grew: under --model auto a thread may
+  // train the MLP and then fit a logistic regression.
+  const logregFit = s.kind === 'logreg' || s.logregBeside ? LOGREG_FIT_COPIES * s.nTrain * (s.dims + 1) * 4 : 0;
   // The user's features: each fold's rows gathered, then copied with a bias column for the backend.
-  const training = s.frozen ? 2 * foldRows * (s.dims + 1) * 4 : workers * (perModel + refit + WORKER_BYTES);
+  const training = s.frozen
+    ? 2 * foldRows * (s.dims + 1) * 4
+    : workers * (Math.max(perModel + refit, logregFit) + WORKER_BYTES);
   const keptModels = (s.folds + 1) * parameters * 4;
   // The head fit's features and their transpose in the backend's heap (measured on 20,000–61,511 vectors of 1,024:
   // without this term the estimate was 10–35 % under the peak, and more as the rows grew).

@@ -54,24 +54,33 @@ const MEASURED: { what: string; shape: RunShape; peakMB: number; todo?: string }
     shape: { ...mlp, numClasses: 4, nTrain: 88_000, nTest: 22_000, dims: 512, hidden: [128], influence: 'exact' },
     peakMB: 1170,
   },
-  // The long-JSONL shape of the benchmark (308 MB, 1,044,960 short texts) at default options (--model auto): the
-  // working budget kept 168,355 of them and the run peaked at 2,353 MB in the training stage, where logistic
-  // regression's fold models refit their heads on a copy of their fold's 513 inputs; the estimate without that
-  // term said 1,638 MB.
-  {
-    what: '168,355 short texts, --model auto',
+  // The long-JSONL and wide-CSV shapes of the benchmark at main 7ae87fd, peak RSS over whole runs (the sample the
+  // working budget kept then): a logistic regression's head fit on each training thread holds ~5.5 copies of the
+  // training inputs (memoryEstimate.ts LOGREG_FIT_COPIES), which the estimate had not counted — it said 1,638 MB
+  // (its budget) for the first three and 1,388 for the last, and the runs went over 2 GB. (At an older main, 168,355
+  // texts under auto peaked at 2,353 MB: the fits have since kept Φ̃ᵀ beside Φ̃ in the backend's heap.)
+  ...(
+    [
+      ['97,847 + 24,462 short texts, --model auto', 'mlp', true, 97_847, 24_462, 513, 4, 2945],
+      ['73,074 + 18,268 short texts, --model logreg', 'logreg', false, 73_074, 18_268, 513, 4, 2545],
+      ['123,118 + 30,780 short texts, --model mlp', 'mlp', false, 123_118, 30_780, 513, 4, 1784],
+      ['1,678 + 419 rows of 20,000 columns, --model auto', 'mlp', true, 1678, 419, 20_000, 3, 2345],
+    ] as const
+  ).map(([what, kind, logregBeside, nTrain, nTest, dims, numClasses, peakMB]) => ({
+    what,
     shape: {
       ...mlp,
-      numClasses: 4,
-      nTrain: 134_684,
-      nTest: 33_671,
-      dims: 513,
-      hidden: [128],
-      influence: 'exact',
-      logregBeside: true,
+      kind,
+      hidden: kind === 'mlp' ? [128] : [],
+      numClasses,
+      nTrain,
+      nTest,
+      dims,
+      influence: 'exact' as const,
+      logregBeside,
     },
-    peakMB: 2353,
-  },
+    peakMB,
+  })),
   // Exact heads factored in the class-contrast coordinates (P′ = D·(C − 1)), --max-memory-mb 4096, 5 folds, one CLI
   // run each on a quiet machine at main 9cfc7a4 (peak RSS by /usr/bin/time): MNIST logistic regression on the 784
   // pixels (P′ = 7065; 1,746 MB at 10k when P = 7850 was factored with a packed L⁻¹ beside it), synthetic blobs under

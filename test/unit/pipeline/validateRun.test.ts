@@ -124,7 +124,7 @@ describe('validateRun', () => {
 
   test('the default limit is 75% of the free memory', () => {
     // Within the 2 GB working budget (which a larger load would have sampled down to), not within 0.75 of 1 GB.
-    const shape = dataset(80_000, 16_000, 784, 10);
+    const shape = dataset(30_000, 6_000, 784, 10);
     assert.doesNotThrow(() => validateRun({ datasetPath: 'd.csv' }, shape, { ...ctx, availableBytes: 8 * 2 ** 30 }));
     assert.match(
       refusal(() => validateRun({ datasetPath: 'd.csv' }, shape, { ...ctx, availableBytes: 1 * 2 ** 30 })),
