@@ -15,7 +15,7 @@ test(
   'a regular file’s bytes; a folder or a FIFO refused without blocking; a size refused before reading',
   { timeout: 30_000 },
   async (t) => {
-    // Larger than one read of the pipe buffers (several readSync calls may be needed).
+    // Large enough that a short read would lose something.
     const bytes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) % 251));
     const file = path.join(dir, 'a.bin');
     writeFileSync(file, bytes);

@@ -21,10 +21,15 @@ export async function readInputFile(
   try {
     return await readRegularFile(absPath, refuse);
   } catch (err) {
-    if (err instanceof InputError) throw err;
-    if (err instanceof NotRegularFileError) throw new InputError(file, `${err.reason}; expected ${expected}`);
-    throw new InputError(file, `cannot be read (${(err as Error).message}); expected ${expected}`);
+    throw readFailure(err, file, expected);
   }
+}
+
+/** What a failed open or read of a file the user named (`file`) is to them: an InputError saying what was expected. */
+export function readFailure(err: unknown, file: string, expected: string): InputError {
+  if (err instanceof InputError) return err;
+  if (err instanceof NotRegularFileError) return new InputError(file, `${err.reason}; expected ${expected}`);
+  return new InputError(file, `cannot be read (${(err as Error).message}); expected ${expected}`);
 }
 
 /** The start of a regular file as text, at most `bytes` bytes (UTF-8, BOM stripped): enough to see its header. */

@@ -1,6 +1,6 @@
 /** Reading an image file's bytes, with a clear error for what is not a readable regular file. */
-import { InputError } from '../errors';
-import { NotRegularFileError, readRegularFileSync } from '../regularFile';
+import { readRegularFileSync } from '../regularFile';
+import { readFailure } from './files';
 
 export interface ImageFile {
   abs: string;
@@ -17,7 +17,6 @@ export function readImageBytesSync(f: ImageFile): Buffer {
   try {
     return readRegularFileSync(f.abs);
   } catch (err) {
-    if (err instanceof NotRegularFileError) throw new InputError(f.file, `${err.reason}; expected an image file`);
-    throw new InputError(f.file, `cannot be read (${(err as Error).message}); expected a readable image file`);
+    throw readFailure(err, f.file, 'a readable image file');
   }
 }

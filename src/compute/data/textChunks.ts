@@ -12,9 +12,9 @@
  */
 import { closeSync, readSync } from 'node:fs';
 import { InputError } from '../errors';
-import { NotRegularFileError, openRegularFileSync } from '../regularFile';
+import { openRegularFileSync } from '../regularFile';
 import { countLineBreaks } from './csvReader';
-import { firstInvalidUtf8 } from './files';
+import { firstInvalidUtf8, readFailure } from './files';
 
 /** Bytes read at a time. */
 export const CHUNK_BYTES = 32 * 2 ** 20;
@@ -55,8 +55,7 @@ function openForReading(abs: string, file: string): number {
   try {
     return openRegularFileSync(abs).fd;
   } catch (err) {
-    if (err instanceof NotRegularFileError) throw new InputError(file, `${err.reason}; expected a readable file`);
-    throw new InputError(file, `cannot be read (${(err as Error).message}); expected a readable file`);
+    throw readFailure(err, file, 'a readable file');
   }
 }
 

@@ -7,7 +7,8 @@
 /**
  * out[c] = Σ_j (x[row + j] − refs[offsets[c] + j])² over j < d, for c < count. Each sum is added up in coordinate
  * order, as a loop over one reference would (the very same float64 numbers); four go side by side, so that the
- * processor overlaps their additions instead of waiting on one sum's (3× faster over MNIST's class means).
+ * processor overlaps their additions instead of waiting on one sum's: 10,000 rows of 670 against 10 means, 51 → 29 ms
+ * on one thread (median of 9).
  */
 export function squaredDistancesFromRow(
   x: Float32Array,

@@ -18,7 +18,7 @@ import { gatherRowsInto } from './batches';
 import type { TrainingData } from './types';
 
 /** Largest packed copy of a task's rows a thread keeps (MNIST at 20,000 samples: 43 MB). */
-export const PACKED_BYTES = 64 * 2 ** 20;
+const PACKED_BYTES = 64 * 2 ** 20;
 
 /** Where a step's batch comes from. */
 export interface TaskRows {
