@@ -14,23 +14,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Objective } from '../linalg/lbfgs';
 import type { CurvedObjective } from '../linalg/newtonCg';
 import { readAndDispose, useAndDispose } from '../linalg/matmul';
+import { biasedFeatureTensors, type HeadFitData } from './biasedFeatures';
 import type { HeadData, HeadShape } from './softmaxHead';
 
 export interface DisposableObjective extends Objective {
   dispose(): void;
-}
-
-/** Φ̃ = [Φ, 1] (n × D) and its explicit transpose, resident on the backend. */
-function featureTensors(data: HeadData, shape: HeadShape): { phiTensor: tf.Tensor2D; phiTTensor: tf.Tensor2D } {
-  const f = shape.featureDim;
-  const d = f + 1;
-  const withBias = new Float32Array(data.n * d);
-  for (let i = 0; i < data.n; i++) {
-    withBias.set(data.phi.subarray(i * f, (i + 1) * f), i * d);
-    withBias[i * d + f] = 1;
-  }
-  const phiTensor = tf.tensor2d(withBias, [data.n, d]);
-  return { phiTensor, phiTTensor: tf.transpose(phiTensor) };
 }
 
 /**
@@ -97,14 +85,14 @@ function transposeWeights(w: Float64Array, d: number, c: number, out: Float32Arr
  * from U = Φ̃·V (curvatureRows), the same two products as the gradient and no exp.
  */
 export function createFastHeadObjective(
-  data: HeadData,
+  data: HeadFitData,
   shape: HeadShape,
   l2: number,
 ): DisposableObjective & CurvedObjective {
   const { numClasses: c } = shape;
   const d = shape.featureDim + 1;
   const n = data.n;
-  const { phiTensor, phiTTensor } = featureTensors(data, shape);
+  const { phiTensor, phiTTensor } = biasedFeatureTensors(data, shape);
   const weightsT = new Float32Array(c * d);
   const residual = new Float32Array(c * n);
   const scratch = new Float64Array(c);
@@ -174,7 +162,7 @@ export function createFastHeadHvp(
   const { numClasses: c } = shape;
   const d = shape.featureDim + 1;
   const n = data.n;
-  const { phiTensor, phiTTensor } = featureTensors(data, shape);
+  const { phiTensor, phiTTensor } = biasedFeatureTensors(data, shape);
   /** [V_1 … V_B] as a d × (B·c) matrix: row j holds every vector's row j. */
   const sideBySide = (vs: readonly Float64Array[]) => {
     const count = vs.length;

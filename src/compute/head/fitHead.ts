@@ -7,8 +7,9 @@
 import { MIXED_PRECISION } from '../linalg/fastFactor';
 import { type LbfgsResult, minimizeLbfgs } from '../linalg/lbfgs';
 import { minimizeNewtonCg } from '../linalg/newtonCg';
+import type { HeadFitData } from './biasedFeatures';
 import { createFastHeadObjective } from './fastHeadObjective';
-import { type HeadData, type HeadShape, headParameterCount } from './softmaxHead';
+import { type HeadShape, headParameterCount } from './softmaxHead';
 
 /** The mean-gradient tolerance the head stage fits a head to (pipeline/headStage.ts), and a full model trained here. */
 export const HEAD_MEAN_GRAD_TOLERANCE = 1e-7;
@@ -71,7 +72,7 @@ export interface FitHeadOptions {
   newtonCg?: boolean;
 }
 
-export function fitHead(data: HeadData, shape: HeadShape, l2: number, options: FitHeadOptions = {}): HeadFit {
+export function fitHead(data: HeadFitData, shape: HeadShape, l2: number, options: FitHeadOptions = {}): HeadFit {
   const p = headParameterCount(shape);
   const init = options.init ?? new Float64Array(p);
   if (init.length !== p) throw new Error(`head init has ${init.length} values, expected ${p}`);

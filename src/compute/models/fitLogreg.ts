@@ -9,9 +9,8 @@
  * 1.4–2.3 above the optimum); to 1e-6 takes ~200 iterations, 2.8–3.7 s a fold (the refit: 1.2–2.4 s).
  */
 import { createHash } from 'node:crypto';
-import { expandFromFeatures, selectFeatures, subsetShape, trainedFeatures } from '../head/featureSubset';
+import { expandFromFeatures, subsetShape, trainedFeatures } from '../head/featureSubset';
 import { fitHead, fitsByNewtonCg } from '../head/fitHead';
-import { gatherRows } from './batches';
 import { validateData, type TrainOptions } from './train';
 import type { ModelConfig, TrainedNetwork, TrainingData } from './types';
 
@@ -51,13 +50,11 @@ export function fitLogisticRegression(
   const shape = { featureDim: dims, numClasses };
   // Over the features some row uses (head/featureSubset.ts): from zeros, the others' weights have gradient l2·0 and
   // never move, so the fit is the same and its products skip them (MNIST: 113 of 784 pixels, 14% of each product).
-  // A fold's rows are read in place: one copy of them, of the used features only.
-  const all = { phi: data.x, y: data.y, n };
-  const features = trainedFeatures(all, dims, opts.rows);
+  // The fold's rows and those features are read in place into the backend's tensors (head/biasedFeatures.ts): the
+  // thread holds no copy of them beside those.
+  const features = trainedFeatures({ phi: data.x, y: data.y, n }, dims, opts.rows);
   const fit = fitHead(
-    features
-      ? selectFeatures(all, dims, features, opts.rows)
-      : { ...all, phi: opts.rows ? gatherRows(data.x, dims, opts.rows, 0, n) : data.x },
+    { features: { x: data.x, width: dims, n, rows: opts.rows, columns: features }, y: data.y, n },
     features ? subsetShape(shape, features) : shape,
     l2,
     {

@@ -133,8 +133,9 @@ export function crossFitHeads(
     const rest: number[] = [];
     for (let i = 0; i < data.n; i++) (assignment[i] === f ? inFold : rest).push(i);
     if (inFold.length === 0) continue;
+    // The fold's rows are read in place into the backend's tensors (head/biasedFeatures.ts): no copy of them here.
     const fitData = {
-      phi: selectRows(data.x, data.dims, rest),
+      features: { x: data.x, width: data.dims, n: rest.length, rows: Int32Array.from(rest) },
       y: Int32Array.from(rest, (i) => data.y[i]),
       n: rest.length,
     };

@@ -109,6 +109,53 @@ describe('logistic regression trains by fitting its head', () => {
     }
   });
 
+  test('a fold whose rows leave features unused is fitted on its rows and used features read in place', async () => {
+    // Features 1 and 4 are zero in every row but the held-out ones, so the fold's fit drops them (featureSubset.ts)
+    // and reads the rest of its rows straight from the shared inputs (head/biasedFeatures.ts).
+    const sparse = blobs(120, 6, 3, 5, 1.5);
+    const heldOut = Int32Array.from({ length: 24 }, (_, i) => i * 5);
+    const rows = Int32Array.from({ length: sparse.n }, (_, i) => i).filter((i) => i % 5 !== 0);
+    for (const r of rows) sparse.x[r * 6 + 1] = sparse.x[r * 6 + 4] = 0;
+    const done = await runTrainTask({
+      type: 'train',
+      taskId: 0,
+      config: logreg,
+      data: sparse,
+      rows,
+      evalRows: heldOut,
+    });
+    const l2 = rows.length * logreg.weightDecay;
+    assert.equal(done.net.head.length, 7 * 3);
+    for (const row of [1, 4]) for (let k = 0; k < 3; k++) assert.equal(done.net.head[row * 3 + k], 0);
+    // The same fit over the rows and columns gathered into an n × 4 matrix here: the same head, bit for bit.
+    const kept = [0, 2, 3, 5];
+    const gathered = Float32Array.from({ length: rows.length * kept.length }, (_, i) => {
+      return sparse.x[rows[Math.floor(i / kept.length)] * 6 + kept[i % kept.length]];
+    });
+    const reference = fitHead(
+      { phi: gathered, y: Int32Array.from(rows, (r) => sparse.y[r]), n: rows.length },
+      {
+        featureDim: kept.length,
+        numClasses: 3,
+      },
+      l2,
+      { meanGradTolerance: FOLD_MEAN_GRAD_TOLERANCE, certifiedSteps: true },
+    );
+    [...kept, 6].forEach((row, r) => {
+      for (let k = 0; k < 3; k++) assert.equal(done.net.head[row * 3 + k], reference.head[r * 3 + k]);
+    });
+    // And it is the optimum of the fold's rows.
+    const xs = rowsWithBias(sparse, rows);
+    const { grad } = gradientAndHessian(
+      xs,
+      Int32Array.from(rows, (r) => sparse.y[r]),
+      3,
+      l2,
+      done.net.head,
+    );
+    assert.ok(norm(grad) / rows.length <= 2 * FOLD_MEAN_GRAD_TOLERANCE, `mean gradient ${norm(grad) / rows.length}`);
+  });
+
   test('the full model reaches the tighter tolerance the head stage asks for (nothing left for it to do)', async () => {
     const task: TrainTask = { type: 'train', taskId: 0, config: logreg, data };
     const done = await runTrainTask(task);
