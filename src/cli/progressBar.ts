@@ -25,9 +25,10 @@ const STAGE_LABELS: Record<Progress['stage'], string> = {
   features: 'Computing features',
   fit: 'Fitting the last layer',
   hessian: 'Hessian (float64)',
+  neighbours: 'Nearest neighbours',
   influence: 'Influence',
-  verify: 'Reliability check',
   ranking: 'Ranking label issues',
+  verify: 'Reliability check',
   issues: 'Finding data issues',
 };
 

@@ -126,7 +126,7 @@ export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
         options.onFitCache,
       );
   const neighbours = neighbourStore
-    ? issueNeighbours(fitted, data, options.signal, neighbourStore.search, options.removeHarmful)
+    ? issueNeighbours(fitted, data, options.signal, neighbourStore.search, options.removeHarmful, report)
     : null;
   if (neighbours) clock.lap('issues');
   const scored = await score(fitted, views, options, {

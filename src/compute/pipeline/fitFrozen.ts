@@ -76,6 +76,15 @@ export async function fitFrozen(
     featureDim: trainData.dims,
     head: frozen.initHead ? Float64Array.from(frozen.initHead) : new Float64Array(p),
   };
+  // The fold heads first, as the built-in models' fold models are trained before the full model's head is fitted:
+  // the progress then moves through the stages in their order (options.ts STAGES).
+  let oosProbs = frozen.userOosProbs;
+  if (!oosProbs) {
+    ctx.report({ stage: 'train', done: 0, total: settings.folds, message: 'cross-fitting the head' });
+    oosProbs = crossFitHeads(trainData, settings, ctx);
+    throwIfAborted(ctx.signal);
+    ctx.clock.lap('crossfit');
+  }
   const l2 = trainData.n * config.weightDecay;
   const head = fitLastLayer(start, trainData, testData, l2, settings.maxExactParameters, {
     signal: ctx.signal,
@@ -94,12 +103,6 @@ export async function fitFrozen(
   });
   throwIfAborted(ctx.signal);
 
-  let oosProbs = frozen.userOosProbs;
-  if (!oosProbs) {
-    ctx.report({ stage: 'fit', done: 0, total: settings.folds, message: 'cross-fitting the head' });
-    oosProbs = crossFitHeads(trainData, settings, ctx);
-    ctx.clock.lap('crossfit');
-  }
   const refit = frozen.initHead
     ? refitFigures(frozen.initHead, head.net.head, head.train.phi, head.test.phi, shape)
     : null;
@@ -151,7 +154,7 @@ export function crossFitHeads(
     };
     const p = headProbabilities(held, shape, fit.head);
     inFold.forEach((i, r) => probs.set(p.subarray(r * c, (r + 1) * c), i * c));
-    ctx.report({ stage: 'fit', done: f + 1, total: settings.folds, message: 'cross-fitting the head' });
+    ctx.report({ stage: 'train', done: f + 1, total: settings.folds, message: 'cross-fitting the head' });
   }
   return probs;
 }

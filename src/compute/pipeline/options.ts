@@ -22,8 +22,22 @@ export interface AnalyzeOptions extends EngineOptions {
   signal?: AbortSignal;
 }
 
-export type Stage =
-  'load' | 'train' | 'converge' | 'features' | 'fit' | 'hessian' | 'influence' | 'verify' | 'ranking' | 'issues';
+/** The pipeline's stages, in the order a run reaches them (the host's progress bar moves through them so). */
+export const STAGES = [
+  'load',
+  'train',
+  'converge',
+  'features',
+  'fit',
+  'hessian',
+  'neighbours',
+  'influence',
+  'ranking',
+  'verify',
+  'issues',
+] as const;
+
+export type Stage = (typeof STAGES)[number];
 
 export interface Progress {
   stage: Stage;

@@ -1,8 +1,8 @@
 /**
  * Turns the engine's per-stage `{stage, done, total}` into one overall
  * percentage for the progress notification (VS Code wants increments that
- * add up to 100). Stages are weighted by their typical share of the time:
- * training dominates. The percentage never goes backwards, and a stage the
+ * add up to 100). Stages are weighted by their typical share of the time
+ * (training dominates) and listed in the order a run reaches them. The percentage never goes backwards, and a stage the
  * host does not know is shown by name without moving the bar.
  */
 
@@ -13,10 +13,11 @@ const WEIGHTS: [stage: string, weight: number][] = [
   ['features', 3],
   ['fit', 5],
   ['hessian', 5],
+  ['neighbours', 2],
   ['influence', 15],
-  ['verify', 5],
   ['ranking', 2],
-  ['issues', 3],
+  ['verify', 5],
+  ['issues', 2],
 ];
 const TOTAL = WEIGHTS.reduce((a, [, w]) => a + w, 0);
 
@@ -28,9 +29,10 @@ const LABELS: Record<string, string> = {
   features: 'Computing features',
   fit: 'Fitting the last layer',
   hessian: 'Factoring the Hessian',
+  neighbours: 'Finding nearest neighbours',
   influence: 'Computing influence',
-  verify: 'Checking reliability',
   ranking: 'Ranking label issues',
+  verify: 'Checking reliability',
   issues: 'Finding data issues',
 };
 

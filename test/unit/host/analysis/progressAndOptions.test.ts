@@ -9,6 +9,7 @@ import {
 } from '../../../../src/host/analysis/jobOptions';
 import { overallPercent, ProgressTracker, stageMessage } from '../../../../src/host/analysis/progressModel';
 import { guessLabel } from '../../../../src/host/analysis/datasetProbe';
+import { STAGES } from '../../../../src/compute/pipeline/options';
 
 test('progress: stages map to a monotone overall percentage that ends at 100', () => {
   assert.equal(overallPercent('load', 0, 1), 0);
@@ -17,6 +18,10 @@ test('progress: stages map to a monotone overall percentage that ends at 100', (
   // The data-issue pass (issue 17) is the run's last stage.
   assert.equal(Math.round(overallPercent('issues', 1, 1)!), 100);
   assert.equal(overallPercent('something-new', 1, 2), undefined);
+  // The bar moves through the engine's stages in the order a run reaches them (test/unit/pipeline/stageOrder.test.ts),
+  // and knows every one of them.
+  const starts = STAGES.map((stage) => overallPercent(stage, 0, 1));
+  starts.forEach((start, i) => assert.ok(start !== undefined && (i === 0 || start > starts[i - 1]!), STAGES[i]));
   const tracker = new ProgressTracker();
   const incs = [
     tracker.increment('load', 1, 1),
