@@ -65,16 +65,31 @@ export function transpose(
   cols: number,
   out: Float32Array = new Float32Array(rows * cols),
 ): Float32Array {
+  return transposeRows(a, cols, rows, (i) => i, out);
+}
+
+/**
+ * The transpose (cols × count, row-major) of rows row(0), …, row(count − 1) of the row-major `a` of width `cols`: a
+ * gather and a transpose in one pass, as `transpose` does it.
+ */
+export function transposeRows(
+  a: Float32Array,
+  cols: number,
+  count: number,
+  row: (i: number) => number,
+  out: Float32Array = new Float32Array(count * cols),
+): Float32Array {
+  const rows = count;
   let i = 0;
   for (; i + 8 <= rows; i += 8) {
-    const r0 = i * cols;
-    const r1 = r0 + cols;
-    const r2 = r1 + cols;
-    const r3 = r2 + cols;
-    const r4 = r3 + cols;
-    const r5 = r4 + cols;
-    const r6 = r5 + cols;
-    const r7 = r6 + cols;
+    const r0 = row(i) * cols;
+    const r1 = row(i + 1) * cols;
+    const r2 = row(i + 2) * cols;
+    const r3 = row(i + 3) * cols;
+    const r4 = row(i + 4) * cols;
+    const r5 = row(i + 5) * cols;
+    const r6 = row(i + 6) * cols;
+    const r7 = row(i + 7) * cols;
     for (let j = 0, o = i; j < cols; j++, o += rows) {
       out[o] = a[r0 + j];
       out[o + 1] = a[r1 + j];
@@ -86,6 +101,6 @@ export function transpose(
       out[o + 7] = a[r7 + j];
     }
   }
-  for (; i < rows; i++) for (let j = 0, r = i * cols, o = i; j < cols; j++, o += rows) out[o] = a[r + j];
+  for (; i < rows; i++) for (let j = 0, r = row(i) * cols, o = i; j < cols; j++, o += rows) out[o] = a[r + j];
   return out;
 }

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { transpose } from '../../../src/compute/linalg/matmul';
+import { transpose, transposeRows } from '../../../src/compute/linalg/matmul';
 
 function filled(rows: number, cols: number): Float32Array {
   // Distinct values, so a value written to the wrong place cannot match by chance.
@@ -36,4 +36,18 @@ test('writes only the first rows·cols entries of a larger buffer, and reads onl
   for (let i = rows * cols; i < out.length; i++) assert.equal(out[i], 42);
   for (let i = 0; i < rows * cols; i++) assert.notEqual(out[i], -1);
   assert.deepEqual(transpose(out.subarray(0, rows * cols), cols, rows), a.subarray(0, rows * cols));
+});
+
+test('transposeRows gathers rows in any order (repeats too): the transpose of the gathered rows', () => {
+  const cols = 6;
+  const a = filled(40, cols);
+  for (const order of [[], [3], [39, 0, 5, 5, 12, 7, 1, 2, 30], Array.from({ length: 17 }, (_, i) => (i * 7) % 40)]) {
+    const gathered = new Float32Array(order.length * cols);
+    order.forEach((row, r) => gathered.set(a.subarray(row * cols, (row + 1) * cols), r * cols));
+    assert.deepEqual(
+      transposeRows(a, cols, order.length, (r) => order[r]),
+      transpose(gathered, order.length, cols),
+      `rows ${order.join(',')}`,
+    );
+  }
 });

@@ -72,12 +72,20 @@ test('CNN: φ and probabilities match float64 (7×7×2 images: odd sizes, two in
   checkForward(net, { kind: 'cnn', image: [7, 7, 2], conv: [3, 2], dense: 5, numClasses: 2 }, data);
 });
 
-test('logistic regression: φ is a copy of x, probabilities are softmax of the head', async () => {
+test('logistic regression: φ is x itself, uncopied, probabilities are softmax of the head', async () => {
   const data = blobs(10, 4, 3, 5);
   const net = await trainNetwork({ ...config, kind: 'logreg' }, data);
-  const phi = computeFeatures(net, data.x, data.n);
+  // In shared memory, as the pipeline keeps the inputs: the helper thread of the issue searches gets φ uncopied.
+  const x = new Float32Array(new SharedArrayBuffer(data.x.byteLength + 8));
+  x.set(data.x);
+  const phi = computeFeatures(net, x, data.n);
   assert.deepEqual(phi, data.x);
-  assert.notEqual(phi, data.x);
+  assert.equal(phi.buffer, x.buffer, 'a view on x, not a copy');
+  // Rows given: those rows, gathered.
+  assert.deepEqual(
+    computeFeatures(net, x, 2, undefined, Int32Array.of(7, 2)),
+    Float32Array.of(...data.x.subarray(28, 32), ...data.x.subarray(8, 12)),
+  );
   checkForward(net, { kind: 'mlp', dims: 4, hidden: [], activation: 'relu', numClasses: 3 }, data);
 });
 

@@ -59,3 +59,19 @@ test('logreg: whole-network retraining without sample i reaches the float64 leav
     }
   }
 });
+
+test('the head refit without a factor reads the kept rows in place: the fit of the gathered rows, bit for bit', () => {
+  const train = blobs(60, F, C, 22, 0.4);
+  const shape = { featureDim: F, numClasses: C };
+  const l2 = train.n * 0.01;
+  const start = fitHead(train, shape, l2, { meanGradTolerance: 1e-8 }).head;
+  const removed = new Set([3, 40, 41, 59]);
+  const kept = Array.from({ length: train.n }, (_, i) => i).filter((i) => !removed.has(i));
+  const gathered = {
+    phi: Float32Array.from(kept.flatMap((i) => Array.from(train.phi.subarray(i * F, (i + 1) * F)))),
+    y: Int32Array.from(kept, (i) => train.y[i]),
+    n: kept.length,
+  };
+  const reference = fitHead(gathered, shape, l2, { init: start, meanGradTolerance: 1e-8 }).head;
+  assert.deepEqual(retrainHead(train, shape, l2, start, removed, false), reference);
+});
