@@ -25,3 +25,22 @@ export class CancelledError extends Error {
     super('analysis cancelled');
   }
 }
+
+/**
+ * One thread's wasm heap could not take an allocation (at most 4 GB per thread: PLATFORM.md). Raised in whichever
+ * thread ran out (tf/wasmMemoryGuard.ts); analyze() reports it as the input's problem, with what would fit.
+ */
+export class WasmMemoryError extends Error {
+  override readonly name = 'WasmMemoryError';
+  constructor(
+    /** The allocation that failed, bytes. */
+    readonly bytes: number,
+    /** The thread's heap when it failed, bytes. */
+    readonly heapBytes: number,
+  ) {
+    super(
+      `the wasm backend could not allocate ${Math.ceil(bytes / 2 ** 20)} MB more in one thread ` +
+        `(its heap holds ${Math.round(heapBytes / 2 ** 20)} MB; a thread can address at most 4 GB)`,
+    );
+  }
+}

@@ -6,6 +6,8 @@
  * benchmarks are thin shells over this function.
  */
 import { throwIfAborted } from '../cancel';
+import { InputError } from '../errors';
+import { optionRef } from '../options/derive';
 import { loadDataset } from '../data';
 import type { ResultsFile } from '../results/schema';
 import { initBackend } from '../tf/backend';
@@ -40,6 +42,27 @@ export interface AnalyzeRun extends AnalyzeOptions {
 }
 
 export async function analyze(run: AnalyzeRun): Promise<ResultsFile> {
+  try {
+    return await analyzeData(run);
+  } catch (error) {
+    throw asInputError(error, run.datasetPath);
+  }
+}
+
+/**
+ * A thread's wasm heap that ran out (tf/wasmMemoryGuard.ts, raised in whichever thread it was) as the input's
+ * problem, with what would fit: the estimate let the run start, so it is near the edge. Other errors as they are.
+ */
+export function asInputError(error: unknown, datasetPath: string): unknown {
+  if (!(error instanceof Error) || error.name !== 'WasmMemoryError') return error;
+  return new InputError(
+    datasetPath,
+    `the analysis ran out of memory: ${error.message}; expected a run that fits in it: use ` +
+      `${optionRef('maxSamples')} with fewer samples, fewer feature columns, or a smaller model`,
+  );
+}
+
+async function analyzeData(run: AnalyzeRun): Promise<ResultsFile> {
   let options = run;
   const clock = new StageClock();
   const timeLeft = new StageTimeLeft();

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerFastMatMulGradient } from './fastMatMulGradient';
 import { registerSecondOrderGradients } from './secondOrderGradients';
+import { guardWasmAllocations } from './wasmMemoryGuard';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -41,6 +42,7 @@ let pending: Promise<BackendInfo> | undefined;
  */
 export function initBackend(prefer?: BackendName): Promise<BackendInfo> {
   pending ??= selectBackend(prefer).then((info) => {
+    guardWasmAllocations();
     // After tfjs-node loaded (its own tfjs-core copy registers stock gradients).
     registerSecondOrderGradients();
     // The native backend multiplies transposed operands at full speed.
