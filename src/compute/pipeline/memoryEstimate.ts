@@ -107,8 +107,12 @@ export interface MemoryEstimate {
   parameters: number;
   /** Parameters of the last layer (the head). */
   headParameters: number;
-  /** The largest memory one training thread's wasm heap needs. */
-  perWorkerHeapBytes: number;
+  /**
+   * The largest wasm heap one thread needs, and for what: a training thread's model, a logistic regression's fit
+   * (Φ̃ and Φ̃ᵀ of the training inputs: head/biasedFeatures.ts), or the analysis thread's head fit (the same of the
+   * features). Each must stay within the 4 GB a thread can address (WASM_HEAP_BYTES).
+   */
+  threadHeap: { bytes: number; what: string };
   /** The named terms, bytes, for messages and the benchmark. */
   parts: { runtime: number; features: number; training: number; keptModels: number; head: number; influence: number };
 }
@@ -190,9 +194,32 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
     totalBytes: RUNTIME_BYTES + GC_FACTOR * live,
     parameters,
     headParameters,
-    perWorkerHeapBytes: perModel,
+    threadHeap: largestThreadHeap(s, parameters, perModel, featureDim),
     parts: { runtime: RUNTIME_BYTES, features, training, keptModels, head, influence },
   };
+}
+
+/** The largest of the wasm heaps one thread needs (MemoryEstimate.threadHeap). */
+function largestThreadHeap(
+  s: RunShape,
+  parameters: number,
+  perModel: number,
+  featureDim: number,
+): { bytes: number; what: string } {
+  const count = (v: number) => v.toLocaleString('en-US');
+  const biased = (width: number) => 2 * s.nTrain * (width + 1) * 4;
+  const heaps = [
+    { bytes: s.frozen ? 0 : perModel, what: `training one model of ${count(parameters)} parameters` },
+    {
+      bytes: s.kind === 'logreg' || s.logregBeside ? biased(s.dims) : 0,
+      what: `fitting a logistic regression on ${count(s.nTrain)} × ${count(s.dims)} inputs`,
+    },
+    {
+      bytes: biased(featureDim),
+      what: `fitting the last layer on ${count(s.nTrain)} × ${count(featureDim)} features`,
+    },
+  ];
+  return heaps.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 }
 
 /**

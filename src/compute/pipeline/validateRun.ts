@@ -71,7 +71,7 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
   refuseUnfactoredExact(options, shape);
   const estimate = estimateRunMemory(shape);
   const { bytes: limitBytes, working } = memoryLimit(options, ctx);
-  const overWasm = ctx.backend === 'wasm' && estimate.perWorkerHeapBytes > WASM_HEAP_BYTES;
+  const overWasm = ctx.backend === 'wasm' && estimate.threadHeap.bytes > WASM_HEAP_BYTES;
   const fits = (s: RunShape) => withinLimit(estimateRunMemory(s), limitBytes, ctx.backend);
   if (fits(shape)) return estimate;
 
@@ -111,8 +111,7 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
       `a higher limit, ${optionRef('maxMemoryMB')} (now ${Math.round(limitBytes / MB).toLocaleString('en-US')})`,
     );
   const why = overWasm
-    ? `training one model of ${estimate.parameters.toLocaleString('en-US')} ` +
-      `parameters needs about ${formatMB(estimate.perWorkerHeapBytes)} ` +
+    ? `${estimate.threadHeap.what} needs about ${formatMB(estimate.threadHeap.bytes)} ` +
       `in one thread, more than the 4 GB the wasm backend can address`
     : `about ${formatMB(estimate.totalBytes)} for ` +
       `${rows.toLocaleString('en-US')} samples × ` +
@@ -145,7 +144,7 @@ function refuseUnfactoredExact(options: AnalyzeOptions, shape: RunShape): void {
 
 /** Whether a run of this estimate stays within `limitBytes`, and within what one wasm thread can address. */
 function withinLimit(e: MemoryEstimate, limitBytes: number, backend: BackendName): boolean {
-  return e.totalBytes <= limitBytes && !(backend === 'wasm' && e.perWorkerHeapBytes > WASM_HEAP_BYTES);
+  return e.totalBytes <= limitBytes && !(backend === 'wasm' && e.threadHeap.bytes > WASM_HEAP_BYTES);
 }
 
 /** Whether validateRun's memory check lets this run through (it refuses it otherwise). */

@@ -164,7 +164,8 @@ describe('memory estimate', () => {
         influence: 'iterative',
       });
       assert.equal(e.parameters, 2 * 30000 + 30000 + 30000 * 30000 + 30000 + 30001 * 2);
-      assert.ok(e.perWorkerHeapBytes > 4 * 2 ** 30);
+      assert.ok(e.threadHeap.bytes > 4 * 2 ** 30);
+      assert.equal(e.threadHeap.what, 'training one model of 900,180,002 parameters');
     },
   );
 

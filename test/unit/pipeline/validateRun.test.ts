@@ -75,6 +75,19 @@ describe('validateRun', () => {
     );
   });
 
+  test("a logistic regression whose inputs (and their transpose) pass one thread's wasm heap names --max-samples", () => {
+    // 120,000 × 5,000 inputs: Φ̃ and Φ̃ᵀ are 2 × 2.2 GB in the thread that fits it, under a limit that holds the rest.
+    const options = { datasetPath: 'd.csv', model: 'logreg' as const, maxMemoryMB: 200_000, method: 'cg' as const };
+    const message = refusal(() => validateRun(options, dataset(120_000, 30_000, 5000, 3), ctx));
+    assert.match(message, /fitting a logistic regression on 120,000 × 5,000 inputs needs about 4\.5 GB in one thread/);
+    assert.match(message, /more than the 4 GB the wasm backend can address/);
+    const samples = /--max-samples ([\d,]+)/.exec(inCliTerms(message));
+    assert.ok(samples, message);
+    const fitting = Number(samples[1].replace(/,/g, ''));
+    const kept = (n: number) => Math.round((fitting * n) / 150_000);
+    assert.doesNotThrow(() => validateRun(options, dataset(kept(120_000), kept(30_000), 5000, 3), ctx));
+  });
+
   test('over --max-memory-mb: names --max-samples with a count that fits, and the limit', () => {
     const options = { datasetPath: 'd.csv', maxMemoryMB: 600 };
     const message = refusal(() => validateRun(options, dataset(100_000, 20_000, 784, 10), ctx));
