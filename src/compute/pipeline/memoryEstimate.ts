@@ -59,14 +59,14 @@ const BYTES_PER_TRAINED_PARAMETER = 4 * 6;
  */
 const FOLD_COPIES = 1.5;
 /**
- * A logistic regression is fitted by its head on each training thread (models/fitLogreg.ts): the task's rows
- * gathered over the used features, again with a bias column, Φ̃ and Φ̃ᵀ in the backend's heap (which never shrinks),
- * and the Newton–CG products' buffers on both sides. In copies of the whole training set's inputs (the largest task
- * is the full model) per thread, fitted with GC_FACTOR to four runs of the benchmark's memory shapes at main
- * 7ae87fd (2,945, 2,545, 1,784 and 2,345 MB, where the estimate without this term said 1,638, 1,638, 1,638 and
- * 1,388 — two of them over the 2 GB budget they were sampled for: test/unit/pipeline/memoryEstimate.test.ts).
+ * A logistic regression is fitted by its head on each training thread (models/fitLogreg.ts): Φ̃ and Φ̃ᵀ of the task's
+ * rows in the backend's heap (head/biasedFeatures.ts; the heap never shrinks), and the Newton–CG products' buffers.
+ * In copies of the whole training set's inputs (the largest task is the full model) per thread, fitted with GC_FACTOR
+ * to four runs of the benchmark's memory shapes at main 880335f (2,507, 2,046, 1,798 and 1,743 MB, estimated within
+ * −9 % to +2 %: test/unit/pipeline/memoryEstimate.test.ts). It was 5.5 while the fit also held two JS copies of the
+ * rows (the used features gathered, and again with a bias column), before b7d75f1.
  */
-const LOGREG_FIT_COPIES = 5.5;
+const LOGREG_FIT_COPIES = 4;
 /** Headroom of the garbage collector between what is live and what the process holds. */
 const GC_FACTOR = 1.25;
 /** The wasm backend addresses at most 4 GB per thread (PLATFORM.md). */

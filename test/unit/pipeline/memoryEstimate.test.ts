@@ -54,17 +54,18 @@ const MEASURED: { what: string; shape: RunShape; peakMB: number; todo?: string }
     shape: { ...mlp, numClasses: 4, nTrain: 88_000, nTest: 22_000, dims: 512, hidden: [128], influence: 'exact' },
     peakMB: 1170,
   },
-  // The long-JSONL and wide-CSV shapes of the benchmark at main 7ae87fd, peak RSS over whole runs (the sample the
-  // working budget kept then): a logistic regression's head fit on each training thread holds ~5.5 copies of the
-  // training inputs (memoryEstimate.ts LOGREG_FIT_COPIES), which the estimate had not counted — it said 1,638 MB
-  // (its budget) for the first three and 1,388 for the last, and the runs went over 2 GB. (At an older main, 168,355
-  // texts under auto peaked at 2,353 MB: the fits have since kept Φ̃ᵀ beside Φ̃ in the backend's heap.)
+  // The long-JSONL and wide-CSV shapes of the benchmark, peak RSS over whole runs at the sample the working budget
+  // kept at main 7ae87fd (forced by --max-samples, --max-memory-mb 4096), measured again at main 880335f: a logistic
+  // regression's fit on each training thread holds its Φ̃ and Φ̃ᵀ (head/biasedFeatures.ts; no JS copy since b7d75f1),
+  // ~4 copies of the training inputs per thread with the heap growth around them (memoryEstimate.ts
+  // LOGREG_FIT_COPIES). At 7ae87fd the same runs peaked at 2,945, 2,545, 1,784 and 2,345 MB: the fits held two more
+  // JS copies, and the neighbour searches went past training's peak on the wide CSV.
   ...(
     [
-      ['97,847 + 24,462 short texts, --model auto', 'mlp', true, 97_847, 24_462, 513, 4, 2945],
-      ['73,074 + 18,268 short texts, --model logreg', 'logreg', false, 73_074, 18_268, 513, 4, 2545],
-      ['123,118 + 30,780 short texts, --model mlp', 'mlp', false, 123_118, 30_780, 513, 4, 1784],
-      ['1,678 + 419 rows of 20,000 columns, --model auto', 'mlp', true, 1678, 419, 20_000, 3, 2345],
+      ['97,847 + 24,462 short texts, --model auto', 'mlp', true, 97_847, 24_462, 513, 4, 2507],
+      ['73,074 + 18,268 short texts, --model logreg', 'logreg', false, 73_074, 18_268, 513, 4, 2046],
+      ['123,118 + 30,780 short texts, --model mlp', 'mlp', false, 123_118, 30_780, 513, 4, 1798],
+      ['1,678 + 419 rows of 20,000 columns, --model auto', 'mlp', true, 1678, 419, 20_000, 3, 1743],
     ] as const
   ).map(([what, kind, logregBeside, nTrain, nTest, dims, numClasses, peakMB]) => ({
     what,
