@@ -75,7 +75,7 @@ describe('validateRun', () => {
     );
   });
 
-  test("a logistic regression whose inputs (and their transpose) pass one thread's wasm heap names --max-samples", () => {
+  test("a logistic regression whose inputs, and their transpose, pass one thread's heap names --max-samples", () => {
     // 120,000 × 5,000 inputs: Φ̃ and Φ̃ᵀ are 2 × 2.2 GB in the thread that fits it, under a limit that holds the rest.
     const options = { datasetPath: 'd.csv', model: 'logreg' as const, maxMemoryMB: 200_000, method: 'cg' as const };
     const message = refusal(() => validateRun(options, dataset(120_000, 30_000, 5000, 3), ctx));
