@@ -2,7 +2,8 @@
  * Turns the engine's per-stage `{stage, done, total}` into one overall
  * percentage for the progress notification (VS Code wants increments that
  * add up to 100). Stages are weighted by their typical share of the time
- * (training dominates) and listed in the order a run reaches them. The percentage never goes backwards, and a stage the
+ * (training dominates) and listed in the order a run reaches them (the
+ * engine's STAGES). The percentage never goes backwards, and a stage the
  * host does not know is shown by name without moving the bar.
  */
 
