@@ -7,6 +7,7 @@
  * knowing how duplicates are found.
  */
 import type { DuplicateReport } from './duplicates';
+import type { SampleRef } from './types';
 
 /**
  * Per training sample, in [0, 1]: the fraction of the other members of its
@@ -16,12 +17,15 @@ export function duplicateLabelConflict(report: DuplicateReport, yTrain: Int32Arr
   const out = new Float64Array(yTrain.length);
   for (const set of report.sets) {
     if (!set.labelConflict) continue;
-    const labels = set.members.map((m) => (m.split === 'train' ? yTrain[m.id] : yTest[m.id]));
-    set.members.forEach((m, k) => {
-      if (m.split !== 'train') return;
-      const differing = labels.filter((l, j) => j !== k && l !== labels[k]).length;
-      out[m.id] = differing / (set.members.length - 1);
-    });
+    // The members with each label, counted once: a member's differing others are the set's size less those that
+    // share its label (itself included). Compared member by member, a set of m members took m² steps and an array per
+    // member: short texts gather tens of thousands of identical rows in one set, and 61,945 of them took 327 s.
+    const label = (m: SampleRef) => (m.split === 'train' ? yTrain[m.id] : yTest[m.id]);
+    const withLabel = new Map<number, number>();
+    for (const m of set.members) withLabel.set(label(m), (withLabel.get(label(m)) ?? 0) + 1);
+    const size = set.members.length;
+    for (const m of set.members)
+      if (m.split === 'train') out[m.id] = (size - withLabel.get(label(m))!) / (size - 1);
   }
   return out;
 }

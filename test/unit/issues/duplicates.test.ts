@@ -133,3 +133,37 @@ test(
     ]);
   },
 );
+
+test("the label-conflict signal: the share of a member's set with another label, as counted pair by pair", () => {
+  const rng = createRng(8);
+  const yTrain = Int32Array.from({ length: 3000 }, () => Math.floor(rng() * 3));
+  const yTest = Int32Array.from({ length: 600 }, () => Math.floor(rng() * 3));
+  // Sets of 2 to 2,000 members across both splits (one of them all train and one label: no conflict), each sample in
+  // at most one set; a large set as short texts make (thousands of identical rows).
+  const sizes = [2, 3, 7, 40, 2000];
+  const ids = { train: 0, test: 0 };
+  const sets = sizes.map((size, s) => {
+    const members: SampleRef[] = Array.from({ length: size }, (_, j) => {
+      const split = j % 5 === 4 ? ('test' as const) : ('train' as const);
+      return { split, id: ids[split]++ };
+    });
+    if (s === 1) for (const m of members) (m.split === 'train' ? yTrain : yTest)[m.id] = 2;
+    const labels = new Set(members.map((m) => (m.split === 'train' ? yTrain : yTest)[m.id]));
+    return { members, exact: true, leakage: true, labelConflict: labels.size > 1, maxDistance: 0 };
+  });
+  const report = { sets } as unknown as Parameters<typeof duplicateLabelConflict>[0];
+  const expected = new Float64Array(yTrain.length);
+  for (const set of sets) {
+    if (!set.labelConflict) continue;
+    const label = (m: SampleRef) => (m.split === 'train' ? yTrain : yTest)[m.id];
+    for (const m of set.members) {
+      if (m.split !== 'train') continue;
+      let differing = 0;
+      for (const other of set.members) if (other !== m && label(other) !== label(m)) differing++;
+      expected[m.id] = differing / (set.members.length - 1);
+    }
+  }
+  assert.equal(sets[1].labelConflict, false);
+  assert.ok(expected.some((v) => v > 0));
+  assert.deepEqual(duplicateLabelConflict(report, yTrain, yTest), expected);
+});
