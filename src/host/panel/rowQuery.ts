@@ -76,6 +76,8 @@ export class RowQueries {
 
   private resolveTrain(q: RowQuery): number[] {
     const review = q.review ?? 'all';
+    // Made once per query: built per row, its sets of leaking and conflicting duplicate sets cost rows × sets.
+    const hasKind = this.issueFilter(q);
     const kept = this.index.results.train.filter(
       (t) =>
         (q.label === undefined || t.label === q.label) &&
@@ -83,18 +85,19 @@ export class RowQueries {
         (!q.likelyOnly || t.likelyLabelIssue) &&
         (review === 'all' ||
           (review === 'unreviewed' ? !this.reviews.has(t.id) : this.reviews.get(t.id)?.state === review)) &&
-        this.issueFilter(q)(t),
+        hasKind(t),
     );
     // The harmful samples come most harmful first, whatever the sort (the kind is its own order).
     return stableSort(kept, q.issue === 'harmful' ? byHarm : trainOrder(q.sort)).map((t) => t.id);
   }
 
   private resolveTest(q: RowQuery): number[] {
+    const hasKind = this.issueFilter(q);
     const kept = this.index.results.test.filter(
       (t) =>
         (q.label === undefined || t.label === q.label) &&
         (q.other === undefined || t.predicted === q.other) &&
-        this.issueFilter(q)(t),
+        hasKind(t),
     );
     const byLoss = (a: TestRecord, b: TestRecord) => descending(a.loss, b.loss);
     // Suspicion of the test label (absent in older results: then by loss, which orders the same way for most rows).
