@@ -24,8 +24,7 @@ export function duplicateLabelConflict(report: DuplicateReport, yTrain: Int32Arr
     const withLabel = new Map<number, number>();
     for (const m of set.members) withLabel.set(label(m), (withLabel.get(label(m)) ?? 0) + 1);
     const size = set.members.length;
-    for (const m of set.members)
-      if (m.split === 'train') out[m.id] = (size - withLabel.get(label(m))!) / (size - 1);
+    for (const m of set.members) if (m.split === 'train') out[m.id] = (size - withLabel.get(label(m))!) / (size - 1);
   }
   return out;
 }
