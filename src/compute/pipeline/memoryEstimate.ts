@@ -165,15 +165,15 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
   const refit = foldRows * refitDim * 4;
   // A thread runs one task at a time, and its heap keeps what its largest task grew: under --model auto a thread may
   // train the MLP and then fit a logistic regression.
-  const logregFit = s.kind === 'logreg' || s.logregBeside ? LOGREG_FIT_COPIES * s.nTrain * (s.dims + 1) * 4 : 0;
-  // The user's features: each fold's rows gathered, then copied with a bias column for the backend.
+  const logregFit = fitsLogreg(s) ? LOGREG_FIT_COPIES * s.nTrain * (s.dims + 1) * 4 : 0;
+  // The user's features: each fold head's Φ̃ and Φ̃ᵀ in the analysis thread's heap (pipeline/fitFrozen.ts).
   const training = s.frozen
-    ? 2 * foldRows * (s.dims + 1) * 4
+    ? biasedFeatureBytes(foldRows, s.dims)
     : workers * (Math.max(perModel + refit, logregFit) + WORKER_BYTES);
   const keptModels = (s.folds + 1) * parameters * 4;
   // The head fit's features and their transpose in the backend's heap (measured on 20,000–61,511 vectors of 1,024:
   // without this term the estimate was 10–35 % under the peak, and more as the rows grew).
-  const headFitHeap = 2 * s.nTrain * (featureDim + 1) * 4;
+  const headFitHeap = biasedFeatureBytes(s.nTrain, featureDim);
   // Exact influence works in the class-contrast coordinates: P′ = D·(C − 1) for its factor and whitened gradients.
   const factored = factoredParameters({ parameters: headParameters, numClasses: s.numClasses });
   const exact = s.influence === 'exact';
@@ -182,7 +182,7 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
   const head = rows * featureDim * 8 + testGradients + factor;
   const influence = s.influence === 'iterative' ? s.nTrain * parameters * 4 + s.explain * parameters * 8 : 0;
   // Training and the head/influence stages do not overlap; the features and the kept models outlive both. On the
-  // user's features the head is fitted before the folds, so the heap it grew is there during both.
+  // user's features the fold heads and the head are fitted on the analysis thread, whose heap keeps what both grew.
   const live = s.frozen
     ? features +
       keptModels +
@@ -199,6 +199,16 @@ export function estimateRunMemory(s: RunShape): MemoryEstimate {
   };
 }
 
+/** Whether the run fits a logistic regression on the inputs (alone, or beside the MLP under --model auto). */
+function fitsLogreg(s: RunShape): boolean {
+  return s.kind === 'logreg' || s.logregBeside === true;
+}
+
+/** Φ̃ and Φ̃ᵀ of n rows of `width` features in a thread's wasm heap (head/biasedFeatures.ts), bytes. */
+function biasedFeatureBytes(n: number, width: number): number {
+  return 2 * n * (width + 1) * 4;
+}
+
 /** The largest of the wasm heaps one thread needs (MemoryEstimate.threadHeap). */
 function largestThreadHeap(
   s: RunShape,
@@ -207,15 +217,14 @@ function largestThreadHeap(
   featureDim: number,
 ): { bytes: number; what: string } {
   const count = (v: number) => v.toLocaleString('en-US');
-  const biased = (width: number) => 2 * s.nTrain * (width + 1) * 4;
   const heaps = [
     { bytes: s.frozen ? 0 : perModel, what: `training one model of ${count(parameters)} parameters` },
     {
-      bytes: s.kind === 'logreg' || s.logregBeside ? biased(s.dims) : 0,
+      bytes: fitsLogreg(s) ? biasedFeatureBytes(s.nTrain, s.dims) : 0,
       what: `fitting a logistic regression on ${count(s.nTrain)} × ${count(s.dims)} inputs`,
     },
     {
-      bytes: biased(featureDim),
+      bytes: biasedFeatureBytes(s.nTrain, featureDim),
       what: `fitting the last layer on ${count(s.nTrain)} × ${count(featureDim)} features`,
     },
   ];

@@ -26,13 +26,18 @@ export interface KeptObjective extends Objective {
   dispose(): void;
 }
 
+/** The indices 0..n−1 without those in `removed`, in order: the samples a retraining keeps. */
+export function keptRows(n: number, removed: ReadonlySet<number>): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i).filter((i) => !removed.has(i));
+}
+
 export function keptSamplesObjective(
   start: TrainedNetwork,
   data: TrainingData,
   l2: number,
   removed: ReadonlySet<number>,
 ): KeptObjective {
-  const kept = Int32Array.from({ length: data.n }, (_, i) => i).filter((i) => !removed.has(i));
+  const kept = keptRows(data.n, removed);
   const m = kept.length;
   const body = bodyOf(start);
   // A one-sample objective only to read the parameter layout and θ of `start`.

@@ -15,7 +15,7 @@ import { dot } from '../linalg/lbfgsHistory';
 import { minimizeLbfgsWolfe } from '../linalg/lbfgsWolfe';
 import { axpy } from '../solvers/vectors';
 import { type HeadFactor, headFactorSolve } from '../head/headFactor';
-import { keptSamplesObjective } from './keptObjective';
+import { keptRows, keptSamplesObjective } from './keptObjective';
 import type { TrainedNetwork, TrainingData } from '../models/types';
 
 /**
@@ -109,7 +109,7 @@ export function retrainHead(
   descentSteps = 40,
 ): Float64Array {
   const f = shape.featureDim;
-  const rows = Int32Array.from({ length: train.n }, (_, i) => i).filter((i) => !removed.has(i));
+  const rows = keptRows(train.n, removed);
   const y = Int32Array.from(rows, (i) => train.y[i]);
   const n = rows.length;
   const fitOptions = { init: start, meanGradTolerance: 1e-8, signal };

@@ -2,25 +2,27 @@
  * Turns the engine's per-stage `{stage, done, total}` into one overall
  * percentage for the progress notification (VS Code wants increments that
  * add up to 100). Stages are weighted by their typical share of the time
- * (training dominates) and listed in the order a run reaches them (the
- * engine's STAGES). The percentage never goes backwards, and a stage the
- * host does not know is shown by name without moving the bar.
+ * (training dominates) and follow the order a run reaches them (the
+ * engine's STAGES, the one list of it). The percentage never goes
+ * backwards, and a stage the host does not know is shown by name without
+ * moving the bar.
  */
+import { STAGES, type Stage } from '../../compute/pipeline/options';
 
-const WEIGHTS: [stage: string, weight: number][] = [
-  ['load', 5],
-  ['train', 55],
-  ['converge', 5],
-  ['features', 3],
-  ['fit', 5],
-  ['hessian', 5],
-  ['neighbours', 2],
-  ['influence', 15],
-  ['ranking', 2],
-  ['verify', 5],
-  ['issues', 2],
-];
-const TOTAL = WEIGHTS.reduce((a, [, w]) => a + w, 0);
+const WEIGHTS: Record<Stage, number> = {
+  load: 5,
+  train: 55,
+  converge: 5,
+  features: 3,
+  fit: 5,
+  hessian: 5,
+  neighbours: 2,
+  influence: 15,
+  ranking: 2,
+  verify: 5,
+  issues: 2,
+};
+const TOTAL = STAGES.reduce((a, stage) => a + WEIGHTS[stage], 0);
 
 /** Readable names for the notification. */
 const LABELS: Record<string, string> = {
@@ -35,16 +37,16 @@ const LABELS: Record<string, string> = {
   ranking: 'Ranking label issues',
   verify: 'Checking reliability',
   issues: 'Finding data issues',
-};
+} satisfies Record<Stage, string>;
 
 export function overallPercent(stage: string, done: number, total: number): number | undefined {
   let before = 0;
-  for (const [name, weight] of WEIGHTS) {
+  for (const name of STAGES) {
     if (name === stage) {
       const within = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
-      return (100 * (before + weight * within)) / TOTAL;
+      return (100 * (before + WEIGHTS[name] * within)) / TOTAL;
     }
-    before += weight;
+    before += WEIGHTS[name];
   }
   return undefined;
 }

@@ -54,8 +54,12 @@ test('a fill that throws leaves no tensor behind and its error reaches the calle
 });
 
 test('an empty tensor and, off wasm, a JS array give the same tensors', async () => {
-  assert.deepEqual(filledTensor([0, 5], () => {}).shape, [0, 5]);
-  const onWasm = filledTensor<tf.Rank.R1>([1000], pattern).dataSync();
+  const empty = filledTensor([0, 5], () => {});
+  assert.deepEqual(empty.shape, [0, 5]);
+  empty.dispose();
+  const onWasmTensor = filledTensor<tf.Rank.R1>([1000], pattern);
+  const onWasm = onWasmTensor.dataSync();
+  onWasmTensor.dispose();
   assert.ok(await tf.setBackend('cpu'));
   try {
     let written: Float32Array | undefined;
