@@ -26,6 +26,7 @@ import { stratifiedSubsample } from './split';
 import { plainDecimal, PreviewBuilder, RawColumn, type RawTable, trimCell } from './table';
 import { CHUNK_BYTES, countLineBreaksInFile, readRecordPieces } from './textChunks';
 import { quote, quoteJson } from './quote';
+import { formatCount } from '../formatCount';
 
 /** Files larger than this are streamed instead of read as one string. */
 export const STREAM_ABOVE_BYTES = 256 * 2 ** 20;
@@ -338,10 +339,9 @@ function refuseOverBudget(main: OpenFile, bound: number, features: number, budge
   throw new InputError(
     main.input.file,
     `is ${(main.size / 2 ** 20).toFixed(0)} MB with up to ` +
-      `${bound.toLocaleString('en-US')} rows of ${features} features, ` +
+      `${formatCount(bound)} rows of ${features} features, ` +
       `about ${gb(bound * perRow)} as a table, more than the ${gb(budget)} ` +
-      (`an analysis may load; expected at most ${fits.toLocaleString('en-US')} ` +
-        `rows: analyze a stratified sample, e.g. `) +
+      (`an analysis may load; expected at most ${formatCount(fits)} ` + `rows: analyze a stratified sample, e.g. `) +
       `${optionRef('maxSamples')} ${suggestion}`,
   );
 }

@@ -12,6 +12,7 @@
  * loaders search it for the largest sample.
  */
 import { optionRef } from '../options/derive';
+import { formatCount } from '../formatCount';
 
 /** The shape the pipeline's estimate needs, as far as the loader knows it. */
 export interface SampleShape {
@@ -59,7 +60,7 @@ export function largestSample(budget: SampleBudget, shape: SampleShape): number 
 /** The note a run on an automatic sample carries (results, CLI summary, panel). */
 export function budgetSampleWarning(kept: number, of: number, label: string): string {
   return (
-    `Analyzed a stratified sample of ${kept.toLocaleString('en-US')} of ${of.toLocaleString('en-US')} samples ` +
+    `Analyzed a stratified sample of ${formatCount(kept)} of ${formatCount(of)} samples ` +
     `to stay within ${label} of memory; set ${optionRef('maxSamples')} to choose.`
   );
 }

@@ -24,6 +24,7 @@ import type { LoadedDataset } from '../types';
 import { findHead, type GraphCut } from './findHead';
 import { type ImageInput, imageInput, type PreprocessSpec, readPreprocess } from './preprocess';
 import { type EmbeddingRunner, openRunner } from './runtime';
+import { formatCount } from '../formatCount';
 
 export interface OpenedModel {
   file: string;
@@ -385,12 +386,10 @@ export async function embedWithModel(
 /** Which runtime computed the vectors, or that they were all kept from an earlier run on this model. */
 function runtimeNote(state: RunState, cache: EmbeddingCache | undefined): { runtime?: string } {
   if (state.runtime) {
-    const kept = cache?.taken ? ` (${cache.taken.toLocaleString('en-US')} vectors kept from an earlier run)` : '';
+    const kept = cache?.taken ? ` (${formatCount(cache.taken)} vectors kept from an earlier run)` : '';
     return { runtime: `${state.runtime}${kept}` };
   }
-  return cache?.taken
-    ? { runtime: `none: all ${cache.taken.toLocaleString('en-US')} vectors kept from an earlier run` }
-    : {};
+  return cache?.taken ? { runtime: `none: all ${formatCount(cache.taken)} vectors kept from an earlier run` } : {};
 }
 
 /** What a model's vectors depend on besides the sample: its bytes and the preprocessing it runs with. */

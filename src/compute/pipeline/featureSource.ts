@@ -20,6 +20,7 @@ import type { LoadOptions } from '../data';
 import type { LoadedDataset } from '../types';
 import type { FrozenFeatures } from './fitFrozen';
 import type { AnalyzeOptions, Progress } from './options';
+import { formatCount } from '../formatCount';
 
 export interface PreparedSource {
   /**
@@ -133,9 +134,7 @@ async function keepEmbeddings(keep: KeptEmbeddings, cache: EmbeddingCache): Prom
   const { MAX_KEPT_BYTES, saveEmbeddingCache } = await import('../onnx/embeddingCache.js');
   const total = cache.taken + cache.embedded;
   if (cache.taken > 0)
-    keep.log?.(
-      `took ${cache.taken.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} embeddings from ${keep.file}`,
-    );
+    keep.log?.(`took ${formatCount(cache.taken)} of ${formatCount(total)} embeddings from ${keep.file}`);
   // Keeping them only saves time later: failing to save (a full disk) must not fail this run.
   await saveEmbeddingCache(keep.file, cache).then(
     (outcome) => {

@@ -43,6 +43,7 @@
  */
 import { EXACT_COST, factoredParameters } from '../head/exactCost';
 import type { ModelKind } from '../types';
+import { formatCount } from '../formatCount';
 
 export const MB = 2 ** 20;
 
@@ -216,16 +217,15 @@ function largestThreadHeap(
   perModel: number,
   featureDim: number,
 ): { bytes: number; what: string } {
-  const count = (v: number) => v.toLocaleString('en-US');
   const heaps = [
-    { bytes: s.frozen ? 0 : perModel, what: `training one model of ${count(parameters)} parameters` },
+    { bytes: s.frozen ? 0 : perModel, what: `training one model of ${formatCount(parameters)} parameters` },
     {
       bytes: fitsLogreg(s) ? biasedFeatureBytes(s.nTrain, s.dims) : 0,
-      what: `fitting a logistic regression on ${count(s.nTrain)} × ${count(s.dims)} inputs`,
+      what: `fitting a logistic regression on ${formatCount(s.nTrain)} × ${formatCount(s.dims)} inputs`,
     },
     {
       bytes: biasedFeatureBytes(s.nTrain, featureDim),
-      what: `fitting the last layer on ${count(s.nTrain)} × ${count(featureDim)} features`,
+      what: `fitting the last layer on ${formatCount(s.nTrain)} × ${formatCount(featureDim)} features`,
     },
   ];
   return heaps.reduce((a, b) => (b.bytes > a.bytes ? b : a));

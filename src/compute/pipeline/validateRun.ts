@@ -31,6 +31,7 @@ import { DEFAULTS, type AnalyzeOptions, resolvedKind } from './options';
 import { resolveMaxExactParameters } from './exactLimit';
 import { usesFrozenFeatures } from '../data/embeddings/options';
 import { contrastParameterCount } from '../head/classContrasts';
+import { formatCount } from '../formatCount';
 
 /** Options checked before loading anything: each by its rule in the option table. */
 export function validateOptions(options: AnalyzeOptions): void {
@@ -92,9 +93,7 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
     ways.push(`fewer samples, ${optionRef('maxSamples')} ${twoDigitsDown(k)}`);
   }
   if (data.format !== 'imagefolder' && shape.dims > 1000)
-    ways.push(
-      `fewer feature columns (${shape.dims.toLocaleString('en-US')} features now; text columns take up to 512 each)`,
-    );
+    ways.push(`fewer feature columns (${formatCount(shape.dims)} features now; text columns take up to 512 each)`);
   if (options.method === 'exact' && shape.influence === 'exact') {
     // The matrix exact influence holds is the class-contrast Hessian, of P′ = D·(C − 1) (head/classContrasts.ts).
     const factored = contrastParameterCount({
@@ -103,20 +102,18 @@ export function validateRun(options: AnalyzeOptions, data: LoadedDataset, ctx: R
     });
     ways.push(
       `influence by conjugate gradients, ${optionRef('method')} cg (exact holds the last layer's ` +
-        `${factored.toLocaleString('en-US')}² Hessian and its factor)`,
+        `${formatCount(factored)}² Hessian and its factor)`,
     );
   }
   if (!overWasm)
-    ways.push(
-      `a higher limit, ${optionRef('maxMemoryMB')} (now ${Math.round(limitBytes / MB).toLocaleString('en-US')})`,
-    );
+    ways.push(`a higher limit, ${optionRef('maxMemoryMB')} (now ${formatCount(Math.round(limitBytes / MB))})`);
   const why = overWasm
     ? `${estimate.threadHeap.what} needs about ${formatMB(estimate.threadHeap.bytes)} ` +
       `in one thread, more than the 4 GB the wasm backend can address`
     : `about ${formatMB(estimate.totalBytes)} for ` +
-      `${rows.toLocaleString('en-US')} samples × ` +
-      `${shape.dims.toLocaleString('en-US')} features ` +
-      (`and a model of ${estimate.parameters.toLocaleString('en-US')} ` +
+      `${formatCount(rows)} samples × ` +
+      `${formatCount(shape.dims)} features ` +
+      (`and a model of ${formatCount(estimate.parameters)} ` +
         `parameters trained ${folds + 1} times, more than the limit of `) +
       (`${formatMB(limitBytes)} ` + `(${limitName(options, working)})`);
   throw new InputError(
@@ -136,8 +133,8 @@ function refuseUnfactoredExact(options: AnalyzeOptions, shape: RunShape): void {
   throw new InputError(
     options.datasetPath,
     `${optionRef('method')} exact factors the last layer's Hessian, but the last layer has ` +
-      `${head.toLocaleString('en-US')} parameters, more than ${optionRef('maxExactParameters')} ` +
-      `${(options.maxExactParameters ?? 0).toLocaleString('en-US')}; expected ${optionRef('maxExactParameters')} ` +
+      `${formatCount(head)} parameters, more than ${optionRef('maxExactParameters')} ` +
+      `${formatCount(options.maxExactParameters ?? 0)}; expected ${optionRef('maxExactParameters')} ` +
       `${head} or more, or ${optionRef('method')} cg`,
   );
 }
