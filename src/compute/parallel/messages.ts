@@ -95,40 +95,48 @@ const trainingData: Check<TrainingData> = object({
   imageShape: optional(imageShape),
 });
 
+/** Train one network; optionally return its probabilities on held-out samples. */
+const trainTask = object({
+  taskId: nonNegInt,
+  config: modelConfig,
+  data: trainingData,
+  /**
+   * Train on these rows of `data` only (all rows when absent). With `data.x`
+   * in a SharedArrayBuffer, every task then refers to the one copy of the
+   * features instead of carrying its own: at 100,000 × 784 each copy is
+   * 300 MB, and the k fold tasks used to hold k of them at once.
+   */
+  rows: optional(int32),
+  /** Rows of `data` to predict with the trained network (e.g. a held-out fold). */
+  evalRows: optional(int32),
+  /** Or: row-major samples to predict, passed by value. */
+  evalX: optional(float32),
+  evalN: optional(nonNegInt),
+  backend: backendName,
+  /** Keep per-epoch checkpoints in the returned network (TracIn). */
+  checkpoints: optional(rule('true or false', (v): v is boolean => typeof v === 'boolean')),
+  /**
+   * The head stage will polish this model's head in float64 (exact influence, pipeline/headStage.ts): a logistic
+   * regression fitted by Newton–CG then stops at the head stage's own tolerance for such a head (1e-6), not 1e-7.
+   */
+  headPolished: optional(bool),
+  /**
+   * Instead of training from scratch: retrain `start` over every parameter
+   * without the `removed` training samples (retrainFullNetwork), for the
+   * reliability check's whole-network retrainings, which are independent and
+   * take seconds to minutes each.
+   */
+  retrain: optional(object({ start: trainedNetwork, l2: num, removed: arrayOf(nonNegInt) })),
+});
+
 export const checkWorkerRequest = union({
-  /** Train one network; optionally return its probabilities on held-out samples. */
-  train: object({
-    taskId: nonNegInt,
-    config: modelConfig,
-    data: trainingData,
-    /**
-     * Train on these rows of `data` only (all rows when absent). With `data.x`
-     * in a SharedArrayBuffer, every task then refers to the one copy of the
-     * features instead of carrying its own: at 100,000 × 784 each copy is
-     * 300 MB, and the k fold tasks used to hold k of them at once.
-     */
-    rows: optional(int32),
-    /** Rows of `data` to predict with the trained network (e.g. a held-out fold). */
-    evalRows: optional(int32),
-    /** Or: row-major samples to predict, passed by value. */
-    evalX: optional(float32),
-    evalN: optional(nonNegInt),
-    backend: backendName,
-    /** Keep per-epoch checkpoints in the returned network (TracIn). */
-    checkpoints: optional(rule('true or false', (v): v is boolean => typeof v === 'boolean')),
-    /**
-     * The head stage will polish this model's head in float64 (exact influence, pipeline/headStage.ts): a logistic
-     * regression fitted by Newton–CG then stops at the head stage's own tolerance for such a head (1e-6), not 1e-7.
-     */
-    headPolished: optional(bool),
-    /**
-     * Instead of training from scratch: retrain `start` over every parameter
-     * without the `removed` training samples (retrainFullNetwork), for the
-     * reliability check's whole-network retrainings, which are independent and
-     * take seconds to minutes each.
-     */
-    retrain: optional(object({ start: trainedNetwork, l2: num, removed: arrayOf(nonNegInt) })),
-  }),
+  train: trainTask,
+  /**
+   * Train each `tasks[i]` for the i this worker takes from the counter `claims[0]` (Atomics.add), until the counter
+   * passes the last task or a task fails: the engine's thread takes from the same counter (trainBeside.ts), so each
+   * task is trained once, by whichever thread is free. Answered task by task, as `train` is.
+   */
+  trainClaims: object({ tasks: arrayOf(union({ train: trainTask })), claims: sharedInt32 }),
   /**
    * Serve Hessian-vector products and directional derivatives over rows [start, end) of `data` (a dense chain,
    * influence/rowProducts.ts) until terminated: requests and replies go over `port` (productRequest, productReply),
@@ -150,6 +158,7 @@ export const checkWorkerRequest = union({
 });
 export type WorkerRequest = Checked<typeof checkWorkerRequest>;
 export type TrainTask = Extract<WorkerRequest, { type: 'train' }>;
+export type TrainClaimsTask = Extract<WorkerRequest, { type: 'trainClaims' }>;
 export type ProductsTask = Extract<WorkerRequest, { type: 'products' }>;
 export type MatricesTask = Extract<WorkerRequest, { type: 'matrices' }>;
 

@@ -1,107 +1,129 @@
 /**
  * A small training job on this thread with a ready worker beside it. The pool (pool.ts) would send every task to
  * workers, paying their start; this thread alone (pool.ts with one worker) leaves the other core idle. Here this
- * thread runs tasks from the front of the queue while the worker takes them from the back, one at a time, as it
- * frees up. When this thread runs out of tasks while the worker's is still out, it waits for the worker if the worker
- * has answered before (it is up and well into that task); else (the worker is still starting, as on a loaded machine)
- * it runs that task too and keeps whichever result comes first: the same code on the same backend gives the same
- * bytes on either thread. So the job takes about as long as on this thread alone at worst; the worker shortens it.
- * Afterwards an idle worker goes back to be the next startWorker()'s (the issues pass's helper); a busy one stops.
+ * thread trains the first task (the model itself) while the worker takes the others from a counter in shared memory
+ * (Atomics.add); then this thread takes from the same counter. Each task is trained once, by whichever thread is free
+ * when it comes up, with the same code on the same backend: the same bytes on either thread. A worker still starting
+ * (a loaded machine) has claimed nothing, so this thread never waits for one that has not begun: at worst the job
+ * takes as long as on this thread alone, plus the one task the worker is on.
+ *
+ * `afterFirst` is work for this thread once the first task is trained that does not need the others (fit.ts: the
+ * head stage, while the cross-fitting models train): the worker goes on meanwhile, where before it idled through the
+ * head stage after the last fold. Afterwards an idle worker goes back to be the next startWorker()'s (the issues
+ * pass's helper); a busy one stops.
  */
-import { CancelledError } from '../errors';
+import { throwIfAborted } from '../cancel';
 import { dropSpareRows } from '../models/taskRows';
-import { readWorkerResponse, type TrainDone, type TrainTask } from './messages';
+import { readWorkerResponse, type TrainClaimsTask, type TrainDone, type TrainTask } from './messages';
 import type { PoolOptions } from './pool';
 import { runTrainTask } from './runTrainTask';
 import { keepAsSpare, startWorker } from './startWorker';
 
-export async function runTrainTasksBeside(
-  tasks: TrainTask[],
-  options: Pick<PoolOptions, 'signal' | 'onProgress'>,
-): Promise<TrainDone[]> {
-  const results = new Array<TrainDone | undefined>(tasks.length);
-  const worker = startWorker();
-  let front = 0;
-  let back = tasks.length - 1;
-  /** The task the worker has, if any. */
-  let out: number | undefined;
-  let failure: Error | undefined;
-  /** Tasks the worker has answered: once it has, it is up, and this thread may wait for its current one. */
-  let answered = 0;
-  let wake: (() => void) | undefined;
-  /** The worker stopped (a crash): its task, if any, is run here. */
-  let gone = false;
+export interface BesideOptions extends Pick<PoolOptions, 'signal' | 'onProgress'> {
+  /** Runs on this thread after the first task is trained, before it takes another; the worker trains meanwhile. */
+  afterFirst?: (first: TrainDone) => void;
+}
 
-  const give = () => {
-    if (out !== undefined || failure || gone || front > back) return;
-    out = back--;
-    worker.postMessage(tasks[out]);
+export interface BesideResult {
+  /** Each task's result, in task order. */
+  done: TrainDone[];
+  /** How many of them the worker trained. */
+  byWorker: number;
+}
+
+/** A counter value past every task: the worker claims no more (a failure or a cancel here). */
+const NO_MORE = 2 ** 30;
+
+export async function runTrainTasksBeside(tasks: TrainTask[], options: BesideOptions = {}): Promise<BesideResult> {
+  const results = new Array<TrainDone | undefined>(tasks.length);
+  if (tasks.length === 0) return { done: [], byWorker: 0 };
+  const { signal } = options;
+  const indexOf = new Map(tasks.map((t, i) => [t.taskId, i]));
+  // Task 0 is this thread's; both threads claim the others from here.
+  const claims = new Int32Array(new SharedArrayBuffer(4));
+  claims[0] = 1;
+  const mine = new Set<number>([0]);
+  const worker = startWorker();
+  let failure: Error | undefined;
+  /** The worker stopped (a crash): what it claimed and did not answer is trained here. */
+  let gone = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
   };
+
   const onMessage = (raw: unknown) => {
-    let message;
     try {
-      message = readWorkerResponse(raw);
+      const message = readWorkerResponse(raw);
+      if (message.type === 'failed') {
+        failure = Object.assign(new Error(message.message), { name: message.name, stack: message.stack });
+      } else {
+        const i = indexOf.get(message.taskId);
+        if (i === undefined || mine.has(i)) return;
+        if (message.type === 'progress') return options.onProgress?.(message.taskId, message.progress);
+        results[i] ??= message;
+      }
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error));
-      return wake?.();
     }
-    if (out === undefined) return;
-    const task = tasks[out];
-    if (message.taskId !== task.taskId && !(message.type === 'failed' && message.taskId === -1)) return;
-    if (message.type === 'progress') return options.onProgress?.(task.taskId, message.progress);
-    if (message.type === 'failed') {
-      failure = Object.assign(new Error(message.message), { name: message.name, stack: message.stack });
-    } else {
-      results[out] ??= message;
-      answered++;
-      out = undefined;
-      give();
-    }
-    wake?.();
+    notify();
   };
   const onError = (error: Error) => {
     failure = error;
-    wake?.();
+    notify();
   };
   const onExit = () => {
     gone = true;
-    answered = 0;
-    wake?.();
+    notify();
   };
-  const onAbort = () => wake?.();
   worker.on('message', onMessage);
   worker.on('error', onError);
   worker.on('exit', onExit);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  signal?.addEventListener('abort', notify, { once: true });
+
+  /** Trains task i here, then lets the worker's replies through before this thread goes on. */
+  const trainHere = async (i: number) => {
+    mine.add(i);
+    const task = tasks[i];
+    results[i] = await runTrainTask(task, (p) => options.onProgress?.(task.taskId, p), signal);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+  /** The first task the worker claimed and has not answered. */
+  const outstanding = () => {
+    const claimed = Math.min(Atomics.load(claims, 0), tasks.length);
+    for (let i = 1; i < claimed; i++) if (!mine.has(i) && !results[i]) return i;
+    return undefined;
+  };
 
   try {
-    give();
-    for (;;) {
+    worker.postMessage({ type: 'trainClaims', tasks, claims } satisfies TrainClaimsTask);
+    await trainHere(0);
+    options.afterFirst?.(results[0]!);
+    for (let i = Atomics.add(claims, 0, 1); i < tasks.length; i = Atomics.add(claims, 0, 1)) {
       if (failure) throw failure;
-      if (options.signal?.aborted) throw new CancelledError();
-      const pending = out !== undefined && !results[out] ? out : undefined;
-      if (front > back && pending !== undefined && answered > 0) {
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        continue;
-      }
-      // This thread's next task: the front of the queue, else the one the worker has not answered while starting.
-      const next = front <= back ? front++ : pending;
-      if (next === undefined) break;
-      const task = tasks[next];
-      const done = await runTrainTask(task, (p) => options.onProgress?.(task.taskId, p), options.signal);
-      results[next] ??= done;
-      // Let the worker's reply (and its next task) through before this thread takes another.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      throwIfAborted(signal);
+      await trainHere(i);
     }
+    for (let i = outstanding(); i !== undefined; i = outstanding()) {
+      if (failure) throw failure;
+      throwIfAborted(signal);
+      if (gone) await trainHere(i);
+      else await new Promise<void>((resolve) => (wake = resolve));
+    }
+    if (failure) throw failure;
+  } catch (error) {
+    Atomics.store(claims, 0, NO_MORE);
+    throw error;
   } finally {
     dropSpareRows();
-    options.signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', notify);
     worker.off('message', onMessage);
     worker.off('error', onError);
     worker.off('exit', onExit);
-    if (out === undefined && !failure) keepAsSpare(worker);
+    if (outstanding() === undefined && !failure) keepAsSpare(worker);
     else void worker.terminate();
   }
-  return results as TrainDone[];
+  return { done: results as TrainDone[], byWorker: tasks.length - mine.size };
 }

@@ -1,9 +1,9 @@
 /**
- * Worker thread entry: runs TrainTasks sent by the pool, one at a time, or serves network products
- * (serveProducts.ts) or dense matrix products (serveMatrices.ts).
+ * Worker thread entry: runs TrainTasks sent by the pool, one at a time, or those it claims beside the engine's thread
+ * (trainBeside.ts), or serves network products (serveProducts.ts) or dense matrix products (serveMatrices.ts).
  */
 import { parentPort } from 'node:worker_threads';
-import { readWorkerRequest, type WorkerResponse } from './messages';
+import { readWorkerRequest, type TrainTask, type WorkerResponse } from './messages';
 import { runTrainTask } from './runTrainTask';
 import { serveMatrices } from './serveMatrices';
 import { serveProducts } from './serveProducts';
@@ -15,18 +15,30 @@ function send(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
+/** Trains one task and answers with its result or its failure; false when it failed. */
+async function train(task: TrainTask): Promise<boolean> {
+  try {
+    send(await runTrainTask(task, (progress) => send({ type: 'progress', taskId: task.taskId, progress })));
+    return true;
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    send({ type: 'failed', taskId: task.taskId, name: e.name, message: e.message, stack: e.stack });
+    return false;
+  }
+}
+
+/** The tasks this worker takes from the shared counter (trainClaims), one after another, until none is left. */
+async function trainClaimed(tasks: TrainTask[], claims: Int32Array): Promise<void> {
+  for (let i = Atomics.add(claims, 0, 1); i < tasks.length; i = Atomics.add(claims, 0, 1)) {
+    if (!(await train(tasks[i]))) return;
+  }
+}
+
 port.on('message', async (raw: unknown) => {
   const request = readWorkerRequest(raw);
   if ('failed' in request) return send(request.failed);
   if (request.type === 'products') return serveProducts(request);
   if (request.type === 'matrices') return serveMatrices(request);
-  try {
-    const done = await runTrainTask(request, (progress) =>
-      send({ type: 'progress', taskId: request.taskId, progress }),
-    );
-    send(done);
-  } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    send({ type: 'failed', taskId: request.taskId, name: e.name, message: e.message, stack: e.stack });
-  }
+  if (request.type === 'trainClaims') return trainClaimed(request.tasks, request.claims);
+  await train(request);
 });

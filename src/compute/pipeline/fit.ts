@@ -12,8 +12,8 @@ import os from 'node:os';
 import { throwIfAborted } from '../cancel';
 import { InputError } from '../errors';
 import { defaultModelConfig } from '../models/defaults';
-import type { ModelConfig, TrainingData, TrainProgress } from '../models/types';
-import type { TrainTask } from '../parallel/messages';
+import type { ModelConfig, TrainedNetwork, TrainingData, TrainProgress } from '../models/types';
+import type { TrainDone, TrainTask } from '../parallel/messages';
 import { runTrainTasks } from '../parallel/pool';
 import { hasSpare } from '../parallel/startWorker';
 import { runTrainTasksBeside } from '../parallel/trainBeside';
@@ -187,20 +187,46 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
   const epochsTotal = tasks.reduce((sum, t) => sum + Math.max(t.config.epochs, 1), 0);
   const epochsDone = new Map<number, number>();
   // A job kept on this thread still takes help from a worker that is already up (the analysis thread prestarts one):
-  // it costs no start, and this thread never waits for it (trainBeside.ts).
+  // it costs no start, and this thread waits at most for the one task the worker is on (trainBeside.ts).
   const beside =
     workers === 1 && ctx.workers === undefined && resolveWorkers(undefined, tasks.length) > 1 && hasSpare();
   const where = beside ? 'this thread and a ready worker' : workers > 1 ? `${workers} worker threads` : 'one thread';
   report({ stage: 'train', done: 0, total: epochsTotal, message: `${tasks.length} models on ${where}` });
+  const headStage = (net: TrainedNetwork, l2: number) =>
+    fitLastLayer(net, trainData, testData, l2, settings.maxExactParameters, {
+      signal: ctx.signal,
+      onStep: (step, p) => {
+        if (step === 'features') report({ stage: 'features', done: 0, total: 2 });
+        else if (step === 'fit') report({ stage: 'fit', done: 0, total: 1 });
+        else report({ stage: 'hessian', done: 0, total: 1, message: `${p} parameters` });
+      },
+      onHessianProgress: (done, total, message) =>
+        report({ stage: 'hessian', done, total, message: `${message}: ${done}/${total} class-pair blocks` }),
+      onLap: (stage) => ctx.clock.lap(stage),
+    });
+  // The head stage needs the model alone: beside a worker it runs here as soon as the model is trained, while the
+  // worker trains the cross-fitting models, instead of after the last of them (on the digits CSV the worker idled
+  // through the ~0.2 s head stage). Not under auto (the choice needs every fold's probabilities first) nor with
+  // --converge (the model is retrained first).
+  const headBeside = beside && !settings.autoAlternative && !settings.converge;
+  let early: FittedHead | undefined;
   const onProgress = (taskId: number, p: TrainProgress) => {
+    // Once the head stage has begun, training's progress would move the stages backwards.
+    if (early !== undefined) return;
     epochsDone.set(taskId, p.epoch);
     let done = 0;
     for (const v of epochsDone.values()) done += v;
     report({ stage: 'train', done, total: epochsTotal, message: `loss ${p.loss.toFixed(4)}` });
   };
-  const trained = beside
-    ? await runTrainTasksBeside(tasks, { signal: ctx.signal, onProgress })
-    : await runTrainTasks(tasks, { workers, signal: ctx.signal, onProgress });
+  const afterFirst = (first: TrainDone) => {
+    ctx.clock.lap('train');
+    early = headStage(first.net, trainData.n * config.weightDecay);
+  };
+  const besideRun = beside
+    ? await runTrainTasksBeside(tasks, { signal: ctx.signal, onProgress, ...(headBeside && { afterFirst }) })
+    : undefined;
+  const trained = besideRun?.done ?? (await runTrainTasks(tasks, { workers, signal: ctx.signal, onProgress }));
+  // With the head stage beside, this is the cross-fitting models' time after it.
   ctx.clock.lap('train');
   const oosOf = (m: number) =>
     collectOutOfSample(
@@ -229,24 +255,15 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
     ctx.clock.lap('converge');
   }
 
-  const head = fitLastLayer(net, trainData, testData, l2, settings.maxExactParameters, {
-    signal: ctx.signal,
-    onStep: (step, p) => {
-      if (step === 'features') report({ stage: 'features', done: 0, total: 2 });
-      else if (step === 'fit') report({ stage: 'fit', done: 0, total: 1 });
-      else report({ stage: 'hessian', done: 0, total: 1, message: `${p} parameters` });
-    },
-    onHessianProgress: (done, total, message) =>
-      report({ stage: 'hessian', done, total, message: `${message}: ${done}/${total} class-pair blocks` }),
-    onLap: (stage) => ctx.clock.lap(stage),
-  });
+  const head = early ?? headStage(net, l2);
   return {
     id: randomBytes(8).toString('hex'),
     settings,
     ...head,
     l2,
     oosProbs,
-    workers: beside ? 2 : workers,
+    // The threads that trained: beside, the worker may have taken none (still starting on a loaded machine).
+    workers: besideRun ? (besideRun.byWorker > 0 ? 2 : 1) : workers,
     ...(choice ? { choice } : {}),
   };
 }

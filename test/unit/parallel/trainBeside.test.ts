@@ -2,7 +2,8 @@
  * Training on this thread with a ready worker beside it (parallel/trainBeside.ts): whichever thread fits a task, the
  * results are those of training every task on this thread, in task order; a cancel rejects. Under tsx the worker is
  * src/compute/parallel/worker.ts through the eval'd bootstrap (startWorker.ts), slow to start: one test warms it
- * first so that it does take tasks, another hands the job a worker that is still starting.
+ * first so that it does take tasks, another hands the job a worker that is still starting. `afterFirst` runs here
+ * after the first task, while the worker trains the others.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,12 +11,13 @@ import { CancelledError } from '../../../src/compute/errors';
 import { defaultModelConfig } from '../../../src/compute/models/defaults';
 import { spareRowsLength } from '../../../src/compute/models/taskRows';
 import type { TrainingData } from '../../../src/compute/models/types';
-import { readWorkerResponse, type TrainDone, type TrainTask } from '../../../src/compute/parallel/messages';
+import type { TrainDone, TrainTask } from '../../../src/compute/parallel/messages';
 import { runTrainTasks } from '../../../src/compute/parallel/pool';
-import { hasSpare, keepAsSpare, prestartWorker, startWorker } from '../../../src/compute/parallel/startWorker';
+import { hasSpare, prestartWorker } from '../../../src/compute/parallel/startWorker';
 import { runTrainTasksBeside } from '../../../src/compute/parallel/trainBeside';
 import { createRng, normal } from '../../../src/compute/random';
 import { initBackend } from '../../../src/compute/tf/backend';
+import { warmSpare } from '../../helpers/warmWorker';
 
 function blobs(n: number, dims: number, numClasses: number, seed: number): TrainingData {
   const rng = createRng(seed);
@@ -45,21 +47,6 @@ function tasks(): TrainTask[] {
 /** What must not depend on where a task ran. */
 const trained = (r: TrainDone) => ({ taskId: r.taskId, net: r.net, evalProbs: r.evalProbs });
 
-/** A worker that has started and trained once (its tfjs up), handed to the next startWorker(). */
-async function warmSpare(): Promise<void> {
-  const worker = startWorker();
-  await new Promise<void>((resolve, reject) => {
-    worker.on('message', (raw: unknown) => {
-      const message = readWorkerResponse(raw);
-      if (message.type === 'trained') resolve();
-      if (message.type === 'failed') reject(new Error(message.message));
-    });
-    worker.on('error', reject);
-    worker.postMessage(tasks()[1]);
-  });
-  keepAsSpare(worker);
-}
-
 before(async () => {
   await initBackend('wasm');
 });
@@ -82,18 +69,62 @@ describe('runTrainTasksBeside', () => {
   });
 
   test('with a warm worker beside it, the same models in task order as on this thread alone', async () => {
-    await warmSpare();
+    await warmSpare(tasks()[1]);
     assert.ok(hasSpare());
     const progress = new Set<number>();
     const beside = await runTrainTasksBeside(tasks(), { onProgress: (taskId) => progress.add(taskId) });
-    assert.deepEqual(beside.map(trained), alone.map(trained));
+    assert.deepEqual(beside.done.map(trained), alone.map(trained));
     assert.deepEqual([...progress].sort(), [0, 1, 2, 3, 4, 5]);
   });
 
-  test('with a worker still starting, the same models (this thread takes what it has not answered)', async () => {
+  test('with a worker still starting, the same models (this thread takes what it has not claimed)', async () => {
     prestartWorker();
     const beside = await runTrainTasksBeside(tasks(), {});
-    assert.deepEqual(beside.map(trained), alone.map(trained));
+    assert.deepEqual(beside.done.map(trained), alone.map(trained));
+  });
+
+  test('afterFirst runs here with the first model while the worker trains the others', async () => {
+    await warmSpare(tasks()[1]);
+    let first: TrainDone | undefined;
+    const beside = await runTrainTasksBeside(tasks(), {
+      afterFirst: (done) => {
+        first = done;
+        // This thread busy for a second without the event loop (as the head stage is): the warm worker claims
+        // the fold models meanwhile, each a few milliseconds here.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+      },
+    });
+    assert.deepEqual(first && trained(first), trained(alone[0]));
+    assert.deepEqual(beside.done.map(trained), alone.map(trained));
+    assert.ok(beside.byWorker >= 1, `the worker trained ${beside.byWorker} of the 5 others`);
+    assert.ok(hasSpare(), 'the idle worker is kept for the next helper');
+  });
+
+  test("afterFirst's failure rejects the job and stops the worker's claims", async () => {
+    await warmSpare(tasks()[1]);
+    const failure = new Error('the head stage failed');
+    await assert.rejects(
+      runTrainTasksBeside(tasks(), {
+        afterFirst: () => {
+          throw failure;
+        },
+      }),
+      (error) => error === failure,
+    );
+  });
+
+  test("a worker's failed task rejects the job with its message", async () => {
+    await warmSpare(tasks()[1]);
+    // Task 0 trains here; the worker gets a fold whose rows run past the data (a task this thread never takes:
+    // afterFirst holds this thread until the worker has claimed everything).
+    const broken = tasks();
+    for (let i = 1; i < broken.length; i++) broken[i] = { ...broken[i], rows: Int32Array.of(0, data.n + 5) };
+    await assert.rejects(
+      runTrainTasksBeside(broken, {
+        afterFirst: () => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000),
+      }),
+      /row 305 is outside the 300 rows of x/,
+    );
   });
 
   test('a cancelled job rejects with CancelledError', async () => {

@@ -11,7 +11,10 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { analyze, type AnalyzeRun } from '../../../src/compute/pipeline/analyze';
 import { type Stage, STAGES } from '../../../src/compute/pipeline/options';
+import { defaultModelConfig } from '../../../src/compute/models/defaults';
+import type { ResultsFile } from '../../../src/compute/results/schema';
 import { initBackend } from '../../../src/compute/tf/backend';
+import { warmSpare } from '../../helpers/warmWorker';
 import { writeBlobsCsv } from '../../helpers/cli';
 
 let dir: string;
@@ -27,8 +30,12 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** The stages a run reports, each once, in the order it first reported them; fails on a step back. */
 async function stagesOf(options: Partial<AnalyzeRun>): Promise<Stage[]> {
+  return (await runStages(options)).stages;
+}
+
+async function runStages(options: Partial<AnalyzeRun>): Promise<{ stages: Stage[]; results: ResultsFile }> {
   const seen: Stage[] = [];
-  await analyze({
+  const results = await analyze({
     datasetPath: file,
     folds: 2,
     workers: 1,
@@ -44,7 +51,7 @@ async function stagesOf(options: Partial<AnalyzeRun>): Promise<Stage[]> {
       seen.push(p.stage);
     },
   });
-  return seen;
+  return { stages: seen, results };
 }
 
 test('a trained model, checked for reliability: every stage in order, the neighbours before influence', async () => {
@@ -61,6 +68,18 @@ test('a trained model, checked for reliability: every stage in order, the neighb
     'verify',
     'issues',
   ]);
+});
+
+test('beside a warm worker, the head stage runs while it trains the fold models: every stage still in order', async () => {
+  // Under tsx a prestarted worker is still starting when training begins; a warm one claims fold models at once, and
+  // their progress arrives after the head stage has begun.
+  const x = new Float32Array(new SharedArrayBuffer(60 * 2 * 4)).map((_, i) => Math.sin(i));
+  const y = Int32Array.from({ length: 60 }, (_, i) => i % 3);
+  const config = { ...defaultModelConfig('mlp'), hidden: [4], epochs: 3, seed: 0 };
+  await warmSpare({ type: 'train', taskId: 0, config, data: { x, y, n: 60, dims: 2, numClasses: 3 }, backend: 'wasm' });
+  const { stages, results } = await runStages({ model: 'mlp', hidden: [4], epochs: 3, folds: 3, workers: undefined });
+  assert.equal(results.engine.workers, 2, 'the worker trained fold models beside the head stage');
+  assert.deepEqual(stages.slice(0, 5), ['load', 'train', 'features', 'fit', 'hessian']);
 });
 
 test("the user's embeddings: the head's cross-fitting is reported as training, before the fit", async () => {
