@@ -29,7 +29,7 @@ import { runOnnx } from './sections/onnx';
 import { runIssuesBench } from './sections/issues';
 import { runMemoryShapesOnly, runScaling, type ScalingSection } from './sections/scaling';
 import { runSolvers } from './sections/solvers';
-import { runTargets } from './sections/targets';
+import { keepEarlierWorkloads, runTargets, type TargetsSection } from './sections/targets';
 
 async function main(): Promise<number> {
   let args;
@@ -106,13 +106,14 @@ async function main(): Promise<number> {
       ['onnx', () => runOnnx({ quick: args.quick, tempDir })],
       ['issues', () => runIssuesBench({ quick: args.quick, tempDir })],
       ['solvers', () => runSolvers({ quick: args.quick })],
-      ['targets', () => runTargets({ quick: args.quick, runs: args.runs, tempDir })],
+      ['targets', () => runTargets({ quick: args.quick, runs: args.runs, tempDir, sets: args.sets })],
     ];
     for (const [name, run] of plan) {
       if (!selected(name)) continue;
       log(`=== section ${name} ===`);
       const outcome = await guarded(run);
       if (name === 'detection' && args.sets && args.merge) keepEarlierDetectionCases(outcome, args.outDir, args.sets);
+      if (name === 'targets' && args.sets && args.merge) keepEarlierTargets(outcome, args.outDir);
       (results.sections as Record<string, SectionOutcome<unknown>>)[name] = outcome;
       if (name === 'kernels' && outcome.ok) {
         const k = outcome.data as { backend: string; backendWarning?: string };
@@ -154,6 +155,20 @@ function keepEarlierDetectionCases(outcome: SectionOutcome<unknown>, outDir: str
     data.publicFrom = earlier.data.publicFrom ?? earlier.startedAt;
     log(`--merge: kept the public detection datasets of the run started ${data.publicFrom}`);
   }
+}
+
+/**
+ * --sets with --merge on the targets: the workloads not run (and the numpy comparison, when the digits job did not
+ * run) are kept from the earlier targets section in outDir, each with the start of the run that measured it.
+ */
+function keepEarlierTargets(outcome: SectionOutcome<unknown>, outDir: string): void {
+  const file = path.join(outDir, 'latest.json');
+  if (!outcome.ok || !fs.existsSync(file)) return;
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults;
+  const earlier = saved.sections.targets;
+  if (!earlier?.ok) return;
+  const kept = keepEarlierWorkloads(outcome.data as TargetsSection, earlier.data, saved.startedAt);
+  log(`--merge: kept ${kept.join(', ') || 'no'} targets workload(s) of earlier runs`);
 }
 
 /** The scaling section of the earlier run in outDir, when it ran to the end. */

@@ -63,7 +63,9 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only e2e|detection|ke
   --sets <ids>  detection: only these public datasets (comma-separated: wine,cancer,digits,cars,weather,fortunes,fashion),
                 skipping MNIST and Iris unless mnist-iris is named too (for iterating on the ranking); with
                 --merge the part not run is kept from <out>/latest.json; with --memory-shapes: only these shapes
-                (huge-cell-csv,huge-cell-jsonl,long-jsonl,wide-csv,huge-mlp), keeping the other saved rows
+                (huge-cell-csv,huge-cell-jsonl,long-jsonl,wide-csv,huge-mlp), keeping the other saved rows; with
+                --only targets: only these workloads (head-p5000,classes-26,classes-200,digits-mlp-lissa,
+                digits-mlp-gif,mnist-mlp,mnist-logreg-exact,digits-logreg), with --merge keeping the others
   --memory-shapes  only the scaling section's peak memory on hard input shapes (full size unless --quick), keeping
                 the N and P sweeps of <out>/latest.json; implies --only scaling --merge
   --merge       with --only: keep the other sections of <out>/latest.json (an earlier run of the same mode),

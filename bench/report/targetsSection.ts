@@ -43,7 +43,7 @@ export function targetsSection(s: TargetsSection): string[] {
         .map((w) => {
           const first = w.runs.find((r) => r.ok);
           return [
-            w.title + (w.note ? ` (${w.note})` : ''),
+            w.title + (w.note ? ` (${w.note})` : '') + (w.from ? ` (measured in the run of ${w.from})` : ''),
             num(w.targetSeconds, 0),
             spread(w.wall),
             spread(w.cpu),
@@ -67,7 +67,8 @@ export function targetsSection(s: TargetsSection): string[] {
 function numpyPart(s: TargetsSection): string[] {
   const n = s.numpy;
   const digits = s.workloads.find((w) => w.id === 'digits-logreg');
-  if (n.skipped || !digits) return ['### Digits logreg against numpy/scikit-learn', '', n.skipped ?? 'not run', ''];
+  if (!n || n.skipped || !digits)
+    return ['### Digits logreg against numpy/scikit-learn', '', n?.skipped ?? 'not run', ''];
   const pyStages = (key: string) => {
     return num(summarize(n.runs.filter((r) => r.ok).map((r) => r.stages?.[key] ?? NaN)).median, 2);
   };
@@ -78,8 +79,8 @@ function numpyPart(s: TargetsSection): string[] {
       'regression with the same L2 (bias decayed too), 5 cross-fitting folds, the exact Hessian and its Cholesky ' +
       'factor, the influence of every training sample on every test sample with the top-10 of each, every ' +
       "training sample's self-influence. The engine also finds duplicates, outliers and harmful samples and ranks " +
-      'label issues, which the reference does not. Runs interleaved (the reference first on odd repetitions); ' +
-      `wall from spawn to exit, interpreter start and imports included in both.`,
+      `label issues, which the reference does not. ${digits.runs.length} runs of each, interleaved (the reference ` +
+      'first on odd repetitions); wall from spawn to exit, interpreter start and imports included in both.',
     '',
     table(
       ['', 'wall s', 'CPU s', 'others\u2019 cores'],
@@ -99,7 +100,8 @@ function numpyPart(s: TargetsSection): string[] {
       ],
     ),
     '',
-    `Ratio of medians, engine / reference: wall **${num(n.ratio, 2)}×**, CPU ${num(n.cpuRatio, 2)}× — ` +
+    (n.from ? `Measured in the run of ${n.from}. ` : '') +
+      `Ratio of medians, engine / reference: wall **${num(n.ratio, 2)}×**, CPU ${num(n.cpuRatio, 2)}× — ` +
       `${s.quick ? 'quick mode, one run' : verdict(n.pass)}. ` +
       `Engine stages (median s): ${stageText(digits)}. Reference stages (median s): load ${pyStages('load')}, ` +
       `fit ${pyStages('fit')}, folds ${pyStages('folds')}, Hessian and factor ${pyStages('hessian')}, influence and ` +

@@ -21,6 +21,7 @@ import { DIGITS, writeDigitsCsv } from '../data/digitsCsv';
 import { writeMnistFolder } from '../data/mnistFolder';
 import { type SyntheticCsvOptions, writeSyntheticCsv } from '../data/syntheticCsv';
 import { machineBusySeconds, otherLoadCores } from '../lib/cpuLoad';
+import { UsageError } from '../lib/args';
 import { log } from '../lib/log';
 import { REPO_ROOT, runCliAnalyze } from '../lib/runCli';
 import { type Summary, summarize } from '../lib/stats';
@@ -63,6 +64,8 @@ export interface TargetRun {
 
 export interface TargetResult extends TargetWorkload {
   runs: TargetRun[];
+  /** Measured in the earlier run started then, kept by --sets with --merge. */
+  from?: string;
   note?: string;
   wall: Summary;
   cpu: Summary;
@@ -75,6 +78,8 @@ export interface TargetResult extends TargetWorkload {
 export interface NumpyComparison {
   /** Why the reference did not run, when it did not. */
   skipped?: string;
+  /** Measured in the earlier run started then, kept by --sets with --merge. */
+  from?: string;
   python?: string;
   runs: TargetRun[];
   wall: Summary;
@@ -91,7 +96,8 @@ export interface TargetsSection {
   quick: boolean;
   runs: number;
   workloads: TargetResult[];
-  numpy: NumpyComparison;
+  /** Absent when the digits workload did not run (--sets without it). */
+  numpy?: NumpyComparison;
   repeatLimitSeconds: number;
 }
 
@@ -178,8 +184,47 @@ export function targetsPlan(quick: boolean): TargetWorkload[] {
   ];
 }
 
-export async function runTargets(options: { quick: boolean; runs: number; tempDir: string }): Promise<TargetsSection> {
-  const plan = targetsPlan(options.quick);
+/**
+ * Pairs of the digits job and its numpy reference (full mode). Each pair takes ~3 s, and each program's wall time moves
+ * by a third between runs on this shared machine (the reference more than the engine): three pairs let one slow
+ * spell decide the verdict, nine keep it to the middle of the spread.
+ */
+export const DIGITS_PAIRS = 9;
+
+/** The workloads `sets` names (all without), or a usage error naming the known ids. */
+export function selectedWorkloads(plan: TargetWorkload[], sets: string[] | null): TargetWorkload[] {
+  if (!sets) return plan;
+  const unknown = sets.filter((id) => !plan.some((w) => w.id === id));
+  if (unknown.length > 0)
+    throw new UsageError(
+      `unknown targets workload ${unknown.join(', ')}; expected ${plan.map((w) => w.id).join(', ')}`,
+    );
+  return plan.filter((w) => sets.includes(w.id));
+}
+
+/**
+ * Completes `now` (a --sets run) with the workloads of `earlier` that it did not run, in the plan's order, and the
+ * numpy comparison when the digits job did not run; each kept part says which run measured it (`startedAt`, unless
+ * it was kept from an older one already). Returns the ids kept.
+ */
+export function keepEarlierWorkloads(now: TargetsSection, earlier: TargetsSection, startedAt: string): string[] {
+  const ran = new Set(now.workloads.map((w) => w.id));
+  const kept = earlier.workloads.filter((w) => !ran.has(w.id)).map((w) => ({ ...w, from: w.from ?? startedAt }));
+  const order = earlier.workloads.map((w) => w.id);
+  now.workloads = [...now.workloads, ...kept].sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+  if (!now.numpy && earlier.numpy) now.numpy = { ...earlier.numpy, from: earlier.numpy.from ?? startedAt };
+  return kept.map((w) => w.id);
+}
+
+export async function runTargets(options: {
+  quick: boolean;
+  runs: number;
+  tempDir: string;
+  sets: string[] | null;
+}): Promise<TargetsSection> {
+  const plan = selectedWorkloads(targetsPlan(options.quick), options.sets);
+  const repetitions = (w: TargetWorkload) =>
+    w.id === 'digits-logreg' && !options.quick ? Math.max(options.runs, DIGITS_PAIRS) : options.runs;
   const files = new Map<TargetWorkload, string>();
   const reference = pythonReference();
   const digitsReady = ensureDebianPackages(DIGITS.packages, () => DIGITS.files.every((f) => fs.existsSync(f)));
@@ -205,18 +250,19 @@ export async function runTargets(options: { quick: boolean; runs: number; tempDi
   const agreement: number[] = [];
   const timeoutSeconds = options.quick ? 300 : 900;
   let counter = 0;
-  for (let rep = 0; rep < options.runs; rep++) {
+  const rounds = Math.max(...plan.map(repetitions));
+  for (let rep = 0; rep < rounds; rep++) {
     for (const w of plan) {
       const file = files.get(w);
       const done = runs.get(w)!;
-      if (!file) continue;
+      if (!file || rep >= repetitions(w)) continue;
       if (rep > 0 && (!done[0]?.ok || done[0].wallSeconds > REPEAT_LIMIT_SECONDS)) {
         if (done[0]?.ok) notes.set(w, `not repeated: one run took ${done[0].wallSeconds.toFixed(0)} s`);
         continue;
       }
       const outFile = path.join(options.tempDir, `targets-${counter++}.json`);
       const ours = async () => {
-        log(`targets: ${w.title} run ${rep + 1}/${options.runs} …`);
+        log(`targets: ${w.title} run ${rep + 1}/${repetitions(w)} …`);
         const run = await analyze(file, w.args, outFile, timeoutSeconds);
         done.push(run);
         log(`targets: ${w.title}: ${describeRun(run)}`);
@@ -240,12 +286,12 @@ export async function runTargets(options: { quick: boolean; runs: number; tempDi
     }
   }
   const workloads = plan.map((w) => summarizeWorkload(w, runs.get(w)!, notes.get(w), options.quick));
-  const digits = workloads.find((w) => w.id === 'digits-logreg')!;
+  const digits = workloads.find((w) => w.id === 'digits-logreg');
   return {
     quick: options.quick,
     runs: options.runs,
     workloads,
-    numpy: compareWithNumpy(reference, digits, numpyRuns, agreement),
+    ...(digits && { numpy: compareWithNumpy(reference, digits, numpyRuns, agreement) }),
     repeatLimitSeconds: REPEAT_LIMIT_SECONDS,
   };
 }
