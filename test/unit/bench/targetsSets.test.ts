@@ -47,7 +47,7 @@ function section(ids: string[], withNumpy: boolean): TargetsSection {
   };
 }
 
-test('a merge keeps the earlier workloads not run, in the plan order, and the numpy comparison only when needed', () => {
+test('a merge keeps the earlier workloads not run, in plan order, and the numpy comparison only when needed', () => {
   const earlier = section(['head-p5000', 'classes-26', 'digits-logreg'], true);
   earlier.workloads[0].from = '2026-12-01T00:00:00Z';
   const now = section(['classes-26'], false);

@@ -70,7 +70,7 @@ test('a trained model, checked for reliability: every stage in order, the neighb
   ]);
 });
 
-test('beside a warm worker, the head stage runs while it trains the fold models: the stages still in order', async () => {
+test('beside a warm worker, the head stage runs while it trains the fold models: stages still in order', async () => {
   // Under tsx a prestarted worker is still starting when training begins; a warm one claims fold models at once, and
   // their progress arrives after the head stage has begun.
   const x = new Float32Array(new SharedArrayBuffer(60 * 2 * 4)).map((_, i) => Math.sin(i));
