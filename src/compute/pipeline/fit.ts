@@ -210,9 +210,10 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
   // --converge (the model is retrained first).
   const headBeside = beside && !settings.autoAlternative && !settings.converge;
   let early: FittedHead | undefined;
+  let headBegun = false;
   const onProgress = (taskId: number, p: TrainProgress) => {
     // Once the head stage has begun, training's progress would move the stages backwards.
-    if (early !== undefined) return;
+    if (headBegun) return;
     epochsDone.set(taskId, p.epoch);
     let done = 0;
     for (const v of epochsDone.values()) done += v;
@@ -220,6 +221,7 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
   };
   const afterFirst = (first: TrainDone) => {
     ctx.clock.lap('train');
+    headBegun = true;
     early = headStage(first.net, trainData.n * config.weightDecay);
   };
   const besideRun = beside
