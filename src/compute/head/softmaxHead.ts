@@ -13,6 +13,7 @@ import { addFeatureResidualProduct, headLogits } from './headProducts';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { MIXED_PRECISION } from '../linalg/fastFactor';
 import { type ClassRowsTask, classRowClaims, classRowItems, formClassRows, NO_MORE_ITEMS } from './hessianClassRows';
+import { inSharedMemory } from '../sharedMemory';
 
 /** Frozen features and labels of one split. */
 export interface HeadData {
@@ -235,7 +236,7 @@ function formHessian(
   const task: ClassRowsTask = {
     hessian,
     // The helper reads the probabilities where they are (a copy in shared memory is n·C doubles).
-    probs: split.parallel ? sharedCopy(probs) : probs,
+    probs: split.parallel ? inSharedMemory(probs) : probs,
     ranges: ranges.flat(),
     phiT: ranges.map((_, r) => split.ref(`phiT${r}`)),
     phi: ranges.map((_, r) => split.ref(`phi${r}`)),
@@ -264,13 +265,6 @@ function formHessian(
   mirrorClassPairs(hessian, p, c);
   for (let q = 0; q < p; q++) hessian[q * p + q] += l2;
   return hessian;
-}
-
-/** `a` in shared memory, for the helper thread to read in place. */
-function sharedCopy(a: Float64Array): Float64Array {
-  const copy = new Float64Array(new SharedArrayBuffer(a.byteLength));
-  copy.set(a);
-  return copy;
 }
 
 /**

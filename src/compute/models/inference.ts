@@ -7,6 +7,7 @@ import { throwIfAborted } from '../cancel';
 import { gatherRows, gatherRowsInto } from './batches';
 import { bodyOf, networkTensors } from './network';
 import type { TrainedNetwork } from './types';
+import { sharedFloat32 } from '../sharedMemory';
 
 export const DEFAULT_INFERENCE_BATCH = 512;
 
@@ -33,7 +34,9 @@ export function computeFeatures(
   const body = bodyOf(net);
   const params = networkTensors(net);
   const bodyParams = params.slice(0, body.shapes.length);
-  const out = new Float32Array(n * net.featureDim);
+  // In shared memory: the neighbour searches and the influence scan post the features to their helper thread, which
+  // cloned a plain array (n × featureDim floats: 77 MB at 150,000 samples of 128).
+  const out = sharedFloat32(n * net.featureDim);
   const batchOf = batchReader(x, net.dims, batchSize, n, rows);
   try {
     forEachBatch(n, batchSize, (start, end) => {

@@ -22,6 +22,7 @@ import {
 } from '../linalg/productJobs';
 import { LowerSolve } from '../linalg/triangularSolve';
 import { checkMatrixReply, type MatricesTask, type MatrixRequest } from './messages';
+import { inSharedMemory } from '../sharedMemory';
 import { errorFromReply, SyncWorker } from './syncWorker';
 
 /** Multiply-adds below which a kernel stays on one thread (the worker's start and the copies would not pay). */
@@ -151,7 +152,7 @@ export class SplitProducts implements ProductRunner, DeviationRunner, TrailingRu
   putSolve(name: string, factor: Float64Array, p: number, signal?: AbortSignal): void {
     this.names.add(name);
     if (this.helper) {
-      const shared = factor.buffer instanceof SharedArrayBuffer ? factor : sharedCopy(factor);
+      const shared = inSharedMemory(factor);
       this.helper.post({ type: 'putSolve', name: this.prefix + name, factor: shared, p });
     }
     this.local.putOperator(this.prefix + name, new LowerSolve(factor, p, undefined, signal));
@@ -316,12 +317,6 @@ function ownBuffers(job: ProductJob): ProductJob {
       ? o
       : { ...o, data: o.data.slice() };
   return { ...job, a: own(job.a), b: own(job.b) };
-}
-
-function sharedCopy(x: Float64Array): Float64Array {
-  const copy = new Float64Array(new SharedArrayBuffer(x.byteLength));
-  copy.set(x);
-  return copy;
 }
 
 /** Runs `body` with a SplitProducts of `threads`, disposed after. */

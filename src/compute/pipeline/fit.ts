@@ -29,6 +29,7 @@ import { trainingThreads } from './trainThreads';
 import { optionRef } from '../options/derive';
 import { type AnalyzeOptions, DEFAULTS, type Progress, resolvedKind } from './options';
 import type { StageClock } from './stageClock';
+import { inSharedMemory } from '../sharedMemory';
 
 /** Worker threads worth starting: one tfjs instance per core, at most one per task. */
 export function resolveWorkers(requested: number | undefined, tasks: number): number {
@@ -268,17 +269,4 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
     workers: besideRun ? (besideRun.byWorker > 0 ? 2 : 1) : workers,
     ...(choice ? { choice } : {}),
   };
-}
-
-/**
- * The same values in a SharedArrayBuffer: posting it to a worker shares the
- * memory instead of cloning it (one copy of the features for every training
- * task, and for the issues pass's input-space searches on the helper thread).
- * Falls back to the array itself where SharedArrayBuffer is missing.
- */
-function inSharedMemory(x: Float32Array): Float32Array {
-  if (typeof SharedArrayBuffer === 'undefined' || x.buffer instanceof SharedArrayBuffer) return x;
-  const shared = new Float32Array(new SharedArrayBuffer(x.byteLength));
-  shared.set(x);
-  return shared;
 }

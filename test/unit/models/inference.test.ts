@@ -51,6 +51,10 @@ function checkForward(net: TrainedNetwork, arch: RefArch, data: TrainingData): v
   // Batching does not change the numbers beyond float32 rounding.
   const whole = computeFeatures(net, data.x, data.n);
   whole.forEach((v, i) => assert.ok(Math.abs(v - phi[i]) < 1e-5 * scale));
+  // A network's φ is in shared memory: posted to the searches' and the influence scan's helper thread, it is shared,
+  // not cloned (a logistic regression's is a view on x: below).
+  if (net.config.kind !== 'logreg')
+    assert.ok(phi.buffer instanceof SharedArrayBuffer && whole.buffer instanceof SharedArrayBuffer);
 }
 
 test('MLP: φ and probabilities match float64 (batches of 4 over 10 samples)', async () => {
