@@ -100,6 +100,22 @@ describe('runTrainTasksBeside', () => {
     assert.ok(hasSpare(), 'the idle worker is kept for the next helper');
   });
 
+  test(
+    'a worker that stops mid-task: its claimed task is trained here, the same models',
+    { timeout: 60_000 },
+    async () => {
+      // The model a logistic regression (quick here), the fold models slow MLPs: when this thread has trained the
+      // model, the worker is inside the first fold model it claimed, and is stopped there.
+      const mlp = { ...defaultModelConfig('mlp'), hidden: [16], epochs: 200 };
+      const mixed = tasks().map((t, i) => (i === 0 ? t : { ...t, config: { ...mlp, seed: i } }));
+      const reference = await runTrainTasks(mixed, { workers: 1 });
+      const worker = await warmSpare(mixed[1]);
+      const beside = await runTrainTasksBeside(mixed, { afterFirst: () => void worker.terminate() });
+      assert.deepEqual(beside.done.map(trained), reference.map(trained));
+      assert.equal(beside.byWorker, 0, 'the worker answered none before it stopped');
+    },
+  );
+
   test("afterFirst's failure rejects the job and stops the worker's claims", async () => {
     await warmSpare(tasks()[1]);
     const failure = new Error('the head stage failed');
