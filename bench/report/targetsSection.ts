@@ -1,7 +1,7 @@
 /** REPORT.md's section 8: issue 18's speed targets, each against its median wall time, CPU and load beside it. */
 import { num, spread, table } from '../lib/markdown';
 import { summarize } from '../lib/stats';
-import type { TargetResult, TargetsSection } from '../sections/targets';
+import { pairedRatios, type TargetResult, type TargetsSection } from '../sections/targets';
 
 const verdict = (pass: boolean | null) => (pass === null ? '—' : pass ? 'PASS' : '**FAIL**');
 
@@ -103,6 +103,7 @@ function numpyPart(s: TargetsSection): string[] {
     (n.from ? `Measured in the run of ${n.from}. ` : '') +
       `Ratio of medians, engine / reference: wall **${num(n.ratio, 2)}×**, CPU ${num(n.cpuRatio, 2)}× — ` +
       `${s.quick ? 'quick mode, one run' : verdict(n.pass)}. ` +
+      `Paired, each engine run over the reference run beside it: ${spread(pairedRatios(digits.runs, n.runs), 2)}. ` +
       `Engine stages (median s): ${stageText(digits)}. Reference stages (median s): load ${pyStages('load')}, ` +
       `fit ${pyStages('fit')}, folds ${pyStages('folds')}, Hessian and factor ${pyStages('hessian')}, influence and ` +
       `top-k ${pyStages('influence')}; its total inside the interpreter ${pyStages('total')}. ` +

@@ -429,6 +429,18 @@ function top10Agreement(oursFile: string, theirsFile: string): number {
   return total > 0 ? shared / total : NaN;
 }
 
+/**
+ * Each engine run's wall time over that of the reference run of the same repetition (the two ran one after the
+ * other): a drift of the machine's speed over the section moves both runs of a pair, where it moves the two medians
+ * apart.
+ */
+export function pairedRatios(engine: readonly TargetRun[], reference: readonly TargetRun[]): Summary {
+  const ratios: number[] = [];
+  for (let i = 0; i < Math.min(engine.length, reference.length); i++)
+    if (engine[i].ok && reference[i].ok) ratios.push(engine[i].wallSeconds / reference[i].wallSeconds);
+  return summarize(ratios);
+}
+
 function compareWithNumpy(
   reference: { skipped?: string; python?: string },
   digits: TargetResult,

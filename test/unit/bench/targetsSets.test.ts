@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- --only targets --sets <ids> [--merge]` (bench/sections/targets.ts): only the named workloads run,
  * an unknown id is refused naming the known ones, and a merge keeps the earlier run's other workloads in the plan's
- * order, each saying which run measured it.
+ * order, each saying which run measured it. And the digits comparison's paired ratios.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,8 +9,10 @@ import { UsageError } from '../../../bench/lib/args';
 import { summarize } from '../../../bench/lib/stats';
 import {
   keepEarlierWorkloads,
+  pairedRatios,
   selectedWorkloads,
   type TargetResult,
+  type TargetRun,
   type TargetsSection,
   targetsPlan,
 } from '../../../bench/sections/targets';
@@ -66,4 +68,21 @@ test('a merge keeps the earlier workloads not run, in plan order, and the numpy 
   const digitsAgain = section(['digits-logreg'], true);
   keepEarlierWorkloads(digitsAgain, earlier, '2026-12-04T00:00:00Z');
   assert.equal(digitsAgain.numpy?.from, undefined, 'the comparison just measured is kept, not the earlier one');
+});
+
+test('paired ratios: each engine run over the reference run of the same repetition, failed runs left out', () => {
+  const run = (wallSeconds: number, ok = true): TargetRun => ({
+    ok,
+    wallSeconds,
+    cpuSeconds: null,
+    otherLoadCores: null,
+    loadAverage: 0,
+  });
+  const engine = [run(1.2), run(1.5), run(9, false), run(1.1)];
+  const reference = [run(1.0), run(1.5), run(1.0), run(2.2)];
+  const paired = pairedRatios(engine, reference);
+  assert.equal(paired.runs, 3);
+  assert.equal(paired.median, 1);
+  assert.equal(paired.min, 0.5);
+  assert.equal(paired.max, 1.2);
 });
