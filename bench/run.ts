@@ -75,8 +75,10 @@ async function main(): Promise<number> {
     sections: {},
     plots: [],
   };
-  const earlierScaling = args.memoryShapes ? savedScaling(args.outDir) : undefined;
-  if (args.merge && args.only) mergeEarlier(results, args.outDir, args.only);
+  // The earlier run, read once before any section of this one is saved over it.
+  const earlier = args.merge ? savedResults(args.outDir) : undefined;
+  const earlierScaling = args.memoryShapes ? savedScaling(earlier) : undefined;
+  if (earlier && args.only) mergeEarlier(results, earlier, args.only, args.outDir);
   const selected = (name: SectionName) => args.only === null || args.only === name;
   const save = () => writeOutputs(results, args.outDir);
   const inProcessError = () =>
@@ -112,8 +114,8 @@ async function main(): Promise<number> {
       if (!selected(name)) continue;
       log(`=== section ${name} ===`);
       const outcome = await guarded(run);
-      if (name === 'detection' && args.sets && args.merge) keepEarlierDetectionCases(outcome, args.outDir, args.sets);
-      if (name === 'targets' && args.sets && args.merge) keepEarlierTargets(outcome, args.outDir);
+      if (name === 'detection' && args.sets && earlier) keepEarlierDetectionCases(outcome, earlier, args.sets);
+      if (name === 'targets' && args.sets && earlier) keepEarlierTargets(outcome, earlier);
       (results.sections as Record<string, SectionOutcome<unknown>>)[name] = outcome;
       if (name === 'kernels' && outcome.ok) {
         const k = outcome.data as { backend: string; backendWarning?: string };
@@ -138,10 +140,8 @@ async function main(): Promise<number> {
  * (the report says when that run started): the MNIST and Iris cases when only public datasets ran, the public
  * datasets when only the MNIST and Iris cases ran (--sets mnist-iris).
  */
-function keepEarlierDetectionCases(outcome: SectionOutcome<unknown>, outDir: string, sets: string[]): void {
-  const file = path.join(outDir, 'latest.json');
-  if (!outcome.ok || !fs.existsSync(file)) return;
-  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults;
+function keepEarlierDetectionCases(outcome: SectionOutcome<unknown>, saved: BenchResults, sets: string[]): void {
+  if (!outcome.ok) return;
   const earlier = saved.sections.detection;
   if (!earlier?.ok) return;
   const data = outcome.data as DetectionSection;
@@ -161,31 +161,30 @@ function keepEarlierDetectionCases(outcome: SectionOutcome<unknown>, outDir: str
  * --sets with --merge on the targets: the workloads not run (and the numpy comparison, when the digits job did not
  * run) are kept from the earlier targets section in outDir, each with the start of the run that measured it.
  */
-function keepEarlierTargets(outcome: SectionOutcome<unknown>, outDir: string): void {
-  const file = path.join(outDir, 'latest.json');
-  if (!outcome.ok || !fs.existsSync(file)) return;
-  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults;
+function keepEarlierTargets(outcome: SectionOutcome<unknown>, saved: BenchResults): void {
+  if (!outcome.ok) return;
   const earlier = saved.sections.targets;
   if (!earlier?.ok) return;
   const kept = keepEarlierWorkloads(outcome.data as TargetsSection, earlier.data, saved.startedAt);
   log(`--merge: kept ${kept.join(', ') || 'no'} targets workload(s) of earlier runs`);
 }
 
-/** The scaling section of the earlier run in outDir, when it ran to the end. */
-function savedScaling(outDir: string): ScalingSection | undefined {
+/** The results of the earlier run in outDir (its latest.json), when there is one. */
+function savedResults(outDir: string): BenchResults | undefined {
   const file = path.join(outDir, 'latest.json');
-  if (!fs.existsSync(file)) return undefined;
-  const saved = (JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults).sections.scaling;
-  return saved?.ok ? saved.data : undefined;
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults) : undefined;
 }
 
-/** Takes over the sections of the earlier run in outDir other than `only`; the report then covers them all. */
-function mergeEarlier(results: BenchResults, outDir: string, only: SectionName): void {
-  const file = path.join(outDir, 'latest.json');
-  if (!fs.existsSync(file)) return;
-  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults;
+/** The scaling section of the earlier run, when it ran to the end. */
+function savedScaling(saved: BenchResults | undefined): ScalingSection | undefined {
+  const scaling = saved?.sections.scaling;
+  return scaling?.ok ? scaling.data : undefined;
+}
+
+/** Takes over the sections of the earlier run other than `only`; the report then covers them all. */
+function mergeEarlier(results: BenchResults, saved: BenchResults, only: SectionName, outDir: string): void {
   if (saved.quick !== results.quick)
-    throw new Error(`--merge: ${file} is from a ${saved.quick ? 'quick' : 'full'} run`);
+    throw new Error(`--merge: ${path.join(outDir, 'latest.json')} is from a ${saved.quick ? 'quick' : 'full'} run`);
   for (const name of SECTIONS) {
     const s = saved.sections[name];
     if (name !== only && s) (results.sections as Record<string, unknown>)[name] = s;

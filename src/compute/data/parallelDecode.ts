@@ -19,13 +19,12 @@ import { type ChunkSpec, decodeChunk, type DecodedChunk, widenToRgb } from './de
 import { type ImageFile, readImageBytesSync } from './imageBytes';
 import { readImageHeader } from './imageDecode';
 import { allocateRuns, writeImages } from './imageRuns';
+import { claimNext, sharedClaims, stopClaims } from '../parallel/claims';
 
 /** Below this many images the decode pass stays on one thread: the helper's start (~50 ms) would not pay. */
 export const PARALLEL_DECODE_MIN = 2048;
 /** Images per claimed chunk: small enough that the threads finish close together, large enough to claim rarely. */
 const CHUNK = 256;
-/** A claim index past every chunk: the other thread takes no more. */
-const NO_MORE = 2 ** 30;
 
 /** The request the decoding thread serves (onnx/decodeWorker.ts hands it to servePixelDecode). */
 export interface PixelDecodeRequest {
@@ -79,11 +78,11 @@ function decodeClaimed(
   const chunks: { index: number; chunk: DecodedChunk }[] = [];
   let at = -1;
   const counting: ChunkSpec = { ...spec, bytes: (i) => ((at = i), spec.bytes(i)) };
-  for (let c = Atomics.add(claims, 0, 1); c < chunkCount(n); c = Atomics.add(claims, 0, 1)) {
+  for (let c = claimNext(claims); c < chunkCount(n); c = claimNext(claims)) {
     try {
       chunks.push({ index: c, chunk: decodeChunk(c * CHUNK, Math.min(n, (c + 1) * CHUNK), counting) });
     } catch (error) {
-      Atomics.store(claims, 0, NO_MORE);
+      stopClaims(claims);
       const e = error instanceof Error ? error : new Error(String(error));
       const failure: Failure =
         e instanceof InputError
@@ -185,7 +184,8 @@ export class DecodeHelper {
   ): Promise<DecodedRuns & { sizes: Int32Array; helperImages: number }> {
     const n = files.length;
     const sizes = new Int32Array(new SharedArrayBuffer(Math.max(1, 2 * n) * Int32Array.BYTES_PER_ELEMENT));
-    const claims = new Int32Array(new SharedArrayBuffer(8));
+    // [0] the next chunk, [1] the images the helper has decoded (progress).
+    const claims = sharedClaims(0, 2);
     const replied = new Promise<PixelDecodeReply>((resolve, reject) => {
       this.worker.once('message', resolve);
       this.worker.once('error', reject);

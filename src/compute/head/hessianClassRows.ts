@@ -13,15 +13,13 @@
 import { throwIfAborted } from '../cancel';
 import type { MatrixStore } from '../linalg/productJobs';
 import { contrastRows, contrastWeight } from './classContrasts';
+import { claimNext } from '../parallel/claims';
 
 /**
  * Classes cb per item: the item's row j·C + ca is written CLASS_GROUP adjacent entries at a time (a cache line), and
  * its sums take CLASS_GROUP·D² doubles (P = 7850: 39 MB).
  */
 export const CLASS_GROUP = 8;
-
-/** An index past every item: the other thread takes no more. */
-export const NO_MORE_ITEMS = 2 ** 30;
 
 export interface ClassRowsTask {
   /** The P × P Hessian (P = D·C), written in the entries (j·C + ca, l·C + cb) with ca ≤ cb only. */
@@ -52,11 +50,6 @@ export function classRowItems(c: number): [number, number, number][] {
   return items.sort((x, y) => y[2] - y[1] - (x[2] - x[1]));
 }
 
-/** Counters for a ClassRowsTask, in shared memory. */
-export function classRowClaims(): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
-}
-
 /**
  * Forms the items this thread takes from `task.claims` until none is left; `onItem(pairs)` after each, with the
  * class pairs formed so far by both threads.
@@ -78,7 +71,7 @@ export function formClassRows(
   const sums = new Float64Array(CLASS_GROUP * dd);
   for (;;) {
     throwIfAborted(signal);
-    const item = Atomics.add(claims, 0, 1);
+    const item = claimNext(claims);
     if (item >= items.length) break;
     const [ca, first, end] = items[item];
     for (let cb = first; cb < end; cb++) {

@@ -12,7 +12,8 @@ import type { Objective } from '../linalg/lbfgs';
 import { addFeatureResidualProduct, headLogits } from './headProducts';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { MIXED_PRECISION } from '../linalg/fastFactor';
-import { type ClassRowsTask, classRowClaims, classRowItems, formClassRows, NO_MORE_ITEMS } from './hessianClassRows';
+import { type ClassRowsTask, classRowItems, formClassRows } from './hessianClassRows';
+import { sharedClaims, stopClaims } from '../parallel/claims';
 import { inSharedMemory } from '../sharedMemory';
 
 /** Frozen features and labels of one split. */
@@ -243,7 +244,7 @@ function formHessian(
     featureDim: f,
     numClasses: shape.numClasses,
     ...(contrasts ? { contrasts } : {}),
-    claims: classRowClaims(),
+    claims: sharedClaims(0, 2),
   };
   const pairs = (c * (c + 1)) / 2;
   const id = split.parallel ? split.post({ type: 'hessianRows', ...task }) : -1;
@@ -256,7 +257,7 @@ function formHessian(
   try {
     formClassRows(split.local, task, signal, report);
   } catch (error) {
-    Atomics.store(task.claims, 0, NO_MORE_ITEMS);
+    stopClaims(task.claims);
     split.abandon();
     throw error;
   }

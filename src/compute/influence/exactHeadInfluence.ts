@@ -25,6 +25,7 @@ import type { LowerProduct } from '../linalg/triangularProduct';
 import { SOLVE_BLOCK } from '../linalg/triangularSolve';
 import type { HeadData, HeadShape } from '../head/softmaxHead';
 import { factorCoordinates, factorShape, type HeadFactor } from '../head/headFactor';
+import { claimNext, sharedClaims, stopClaims } from '../parallel/claims';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { type InfluenceBlocks, influenceOfBlocks } from './influenceBlocks';
 import { TopKTracker } from './topK';
@@ -118,9 +119,6 @@ function rowBlocks(n: number, most: number): number[] {
   return starts;
 }
 
-/** An index past every block: the helper takes no more (this thread failed or was cancelled). */
-const NO_MORE = 2 ** 30;
-
 function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: SplitProducts): InfluenceScores {
   const { train, test, shape, signal } = input;
   const whitening = split.local.lower(split.ref('whitening'));
@@ -141,7 +139,7 @@ function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: Sp
     starts,
   };
   // Both threads take blocks from this counter; the helper gets its own copy of the training rows.
-  const claims = new Int32Array(new SharedArrayBuffer(4));
+  const claims = sharedClaims();
   const helper =
     split.parallel && blocks > 1
       ? split.post({
@@ -157,7 +155,7 @@ function influenceFromWhitening(input: ExactInfluenceInput, p: number, split: Sp
   joinHelper(split, helper, claims, () =>
     influenceOfBlocks(
       work,
-      () => Atomics.add(claims, 0, 1),
+      () => claimNext(claims),
       selfInfluence,
       scoring ? tracker : undefined,
       signal,
@@ -183,7 +181,7 @@ const TEST_BLOCK_ROWS = 256;
 function whitenedTest(input: ExactInfluenceInput, split: SplitProducts, whitening: LowerProduct): Float32Array {
   const { test, shape, testProbs, signal } = input;
   const rows = { test, shape, probs: testProbs, starts: Int32Array.from(rowBlocks(test.n, TEST_BLOCK_ROWS)) };
-  const claims = new Int32Array(new SharedArrayBuffer(4));
+  const claims = sharedClaims();
   const helper =
     split.parallel && rows.starts.length > 2
       ? split.post({
@@ -195,7 +193,7 @@ function whitenedTest(input: ExactInfluenceInput, split: SplitProducts, whitenin
         })
       : -1;
   const out = new Float32Array(test.n * whitening.p);
-  joinHelper(split, helper, claims, () => whitenTestBlocks(whitening, rows, () => Atomics.add(claims, 0, 1), out));
+  joinHelper(split, helper, claims, () => whitenTestBlocks(whitening, rows, () => claimNext(claims), out));
   if (helper >= 0) {
     const reply = split.collect(helper, signal);
     const theirs = reply.f32[0];
@@ -213,7 +211,7 @@ function joinHelper(split: SplitProducts, helper: number, claims: Int32Array, mi
     mine();
   } catch (error) {
     if (helper >= 0) {
-      Atomics.store(claims, 0, NO_MORE);
+      stopClaims(claims);
       split.abandon();
     }
     throw error;

@@ -22,7 +22,10 @@ export function duplicateLabelConflict(report: DuplicateReport, yTrain: Int32Arr
     // member: short texts gather tens of thousands of identical rows in one set, and 61,945 of them took 327 s.
     const label = (m: SampleRef) => (m.split === 'train' ? yTrain[m.id] : yTest[m.id]);
     const withLabel = new Map<number, number>();
-    for (const m of set.members) withLabel.set(label(m), (withLabel.get(label(m)) ?? 0) + 1);
+    for (const m of set.members) {
+      const l = label(m);
+      withLabel.set(l, (withLabel.get(l) ?? 0) + 1);
+    }
     const size = set.members.length;
     for (const m of set.members) if (m.split === 'train') out[m.id] = (size - withLabel.get(label(m))!) / (size - 1);
   }

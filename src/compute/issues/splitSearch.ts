@@ -11,6 +11,7 @@
  * A cancel is seen between this thread's tiles and while it waits for the helper; the helper then takes no further
  * block, and is not reused.
  */
+import { claimNext, sharedClaims, stopClaims } from '../parallel/claims';
 import { defaultThreads, type SplitProducts, withSplitProducts } from '../parallel/matrixHelper';
 import { exactQueryBlock, type NextBlock, searchExact, searchSelf, selfBlockCount } from './exactSearch';
 import type { Neighbours, Points } from './types';
@@ -46,22 +47,14 @@ function withHelper(threads: 1 | 2, body: (split: SplitProducts | undefined) => 
   withSplitProducts(threads, (split) => body(split.parallel ? split : undefined));
 }
 
-/** A counter in shared memory that both threads take block indices from. */
-function sharedClaims(): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4));
-}
-
 /** The next block from `claims` for this thread, recording in `taken` those it took below `count`. */
 export function claimFrom(claims: Int32Array, count: number, taken: number[]): NextBlock {
   return () => {
-    const block = Atomics.add(claims, 0, 1);
+    const block = claimNext(claims);
     if (block < count) taken.push(block);
     return block;
   };
 }
-
-/** An index past every block: the other thread takes no more. */
-const NO_MORE = 2 ** 30;
 
 /**
  * The helper's request `id` is under way: runs `meanwhile`, then this thread's blocks, then waits for the helper's
@@ -80,7 +73,7 @@ function joinHelper(
     options.meanwhile?.();
     mine();
   } catch (error) {
-    Atomics.store(claims, 0, NO_MORE);
+    stopClaims(claims);
     split.abandon();
     throw error;
   }

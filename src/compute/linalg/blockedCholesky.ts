@@ -22,6 +22,7 @@
  * Both check the AbortSignal once per block column.
  */
 import { throwIfAborted } from '../cancel';
+import { claimNext, sharedClaims } from '../parallel/claims';
 import { subtractProductNT, subtractTile } from './float64Tiles';
 import { transpose, useMatMul } from './matmul';
 import { localProducts, type ProductJob, type ProductRunner } from './productJobs';
@@ -269,7 +270,7 @@ export function choleskyMixed(
   // copied out of its backend, sent back and subtracted here after the wait (a third of this thread's time at
   // P = 4000 was that wait and those subtractions).
   const helper = trailingHelper(runner, a);
-  const claims = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  const claims = sharedClaims();
   for (let k0 = 0, step = 0; k0 + nb < n; k0 += nb, step++) {
     const kb = nb;
     const r0 = k0 + kb;
@@ -392,7 +393,7 @@ function subtractChunk({ a, n, r0, chunks }: TrailingPart, product: Float32Array
 export function updateTrailingChunks(part: TrailingPart, claims?: Int32Array): void {
   const count = part.chunks.length / 2;
   for (let k = 0; k < count; k++) {
-    const j = claims ? Atomics.add(claims, 0, 1) : k;
+    const j = claims ? claimNext(claims) : k;
     if (j >= count) return;
     const one = { ...part, chunks: part.chunks.subarray(2 * j, 2 * j + 2) };
     const { left, rows, right, cw } = chunkOperands(one);

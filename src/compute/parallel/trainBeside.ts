@@ -16,6 +16,7 @@ import { throwIfAborted } from '../cancel';
 import { dropSpareRows } from '../models/taskRows';
 import { readWorkerResponse, type TrainClaimsTask, type TrainDone, type TrainTask } from './messages';
 import type { PoolOptions } from './pool';
+import { claimNext, sharedClaims, stopClaims } from './claims';
 import { runTrainTask } from './runTrainTask';
 import { keepAsSpare, startWorker } from './startWorker';
 
@@ -31,17 +32,13 @@ export interface BesideResult {
   byWorker: number;
 }
 
-/** A counter value past every task: the worker claims no more (a failure or a cancel here). */
-const NO_MORE = 2 ** 30;
-
 export async function runTrainTasksBeside(tasks: TrainTask[], options: BesideOptions = {}): Promise<BesideResult> {
   const results = new Array<TrainDone | undefined>(tasks.length);
   if (tasks.length === 0) return { done: [], byWorker: 0 };
   const { signal } = options;
   const indexOf = new Map(tasks.map((t, i) => [t.taskId, i]));
   // Task 0 is this thread's; both threads claim the others from here.
-  const claims = new Int32Array(new SharedArrayBuffer(4));
-  claims[0] = 1;
+  const claims = sharedClaims(1);
   const mine = new Set<number>([0]);
   const worker = startWorker();
   let failure: Error | undefined;
@@ -101,7 +98,7 @@ export async function runTrainTasksBeside(tasks: TrainTask[], options: BesideOpt
     worker.postMessage({ type: 'trainClaims', tasks, claims } satisfies TrainClaimsTask);
     await trainHere(0);
     options.afterFirst?.(results[0]!);
-    for (let i = Atomics.add(claims, 0, 1); i < tasks.length; i = Atomics.add(claims, 0, 1)) {
+    for (let i = claimNext(claims); i < tasks.length; i = claimNext(claims)) {
       if (failure) throw failure;
       throwIfAborted(signal);
       await trainHere(i);
@@ -114,7 +111,7 @@ export async function runTrainTasksBeside(tasks: TrainTask[], options: BesideOpt
     }
     if (failure) throw failure;
   } catch (error) {
-    Atomics.store(claims, 0, NO_MORE);
+    stopClaims(claims);
     throw error;
   } finally {
     dropSpareRows();

@@ -3,6 +3,7 @@
  * (trainBeside.ts), or serves network products (serveProducts.ts) or dense matrix products (serveMatrices.ts).
  */
 import { parentPort } from 'node:worker_threads';
+import { claimNext } from './claims';
 import { readWorkerRequest, type TrainTask, type WorkerResponse } from './messages';
 import { runTrainTask } from './runTrainTask';
 import { serveMatrices } from './serveMatrices';
@@ -29,7 +30,7 @@ async function train(task: TrainTask): Promise<boolean> {
 
 /** The tasks this worker takes from the shared counter (trainClaims), one after another, until none is left. */
 async function trainClaimed(tasks: TrainTask[], claims: Int32Array): Promise<void> {
-  for (let i = Atomics.add(claims, 0, 1); i < tasks.length; i = Atomics.add(claims, 0, 1)) {
+  for (let i = claimNext(claims); i < tasks.length; i = claimNext(claims)) {
     if (!(await train(tasks[i]))) return;
   }
 }

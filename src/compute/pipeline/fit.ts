@@ -193,6 +193,8 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
     workers === 1 && ctx.workers === undefined && resolveWorkers(undefined, tasks.length) > 1 && hasSpare();
   const where = beside ? 'this thread and a ready worker' : workers > 1 ? `${workers} worker threads` : 'one thread';
   report({ stage: 'train', done: 0, total: epochsTotal, message: `${tasks.length} models on ${where}` });
+  /** n · weightDecay: the sum-loss L2 of a candidate's objective. */
+  const l2Of = (c: ModelConfig) => trainData.n * c.weightDecay;
   const headStage = (net: TrainedNetwork, l2: number) =>
     fitLastLayer(net, trainData, testData, l2, settings.maxExactParameters, {
       signal: ctx.signal,
@@ -223,7 +225,7 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
   const afterFirst = (first: TrainDone) => {
     ctx.clock.lap('train');
     headBegun = true;
-    early = headStage(first.net, trainData.n * config.weightDecay);
+    early = headStage(first.net, l2Of(config));
   };
   const besideRun = beside
     ? await runTrainTasksBeside(tasks, { signal: ctx.signal, onProgress, ...(headBeside && { afterFirst }) })
@@ -248,7 +250,7 @@ export async function fit(views: DataViews, settings: FitSettings, ctx: FitConte
     choice = { pick: picked.pick, reason: picked.reason, losses: picked.losses };
     report({ stage: 'train', done: epochsTotal, total: epochsTotal, message: picked.reason });
   }
-  const l2 = trainData.n * candidates[chosen].weightDecay;
+  const l2 = l2Of(candidates[chosen]);
   let net = trained[chosen * (folds + 1)].net;
   if (settings.converge) {
     report({ stage: 'converge', done: 0, total: 1, message: 'full-batch L-BFGS over every parameter' });
