@@ -25,6 +25,7 @@ import { UsageError } from '../lib/args';
 import { log } from '../lib/log';
 import { REPO_ROOT, runCliAnalyze } from '../lib/runCli';
 import { type Summary, summarize } from '../lib/stats';
+import { type ReferenceAgreement, referenceAgreement, worstAgreement } from './referenceAgreement';
 
 /** A workload whose first run took longer than this is not repeated (the report says so). */
 const REPEAT_LIMIT_SECONDS = 240;
@@ -88,8 +89,8 @@ export interface NumpyComparison {
   ratio: number | null;
   cpuRatio: number | null;
   pass: boolean | null;
-  /** Share of the engine's top-10 proponents that the reference also lists (same job, same answer). */
-  top10Agreement: number | null;
+  /** How far the two gave the same answers (the lowest share over the runs); null without a pair that ran. */
+  agreement: ReferenceAgreement | null;
 }
 
 export interface TargetsSection {
@@ -247,7 +248,7 @@ export async function runTargets(options: {
   }
   const runs = new Map<TargetWorkload, TargetRun[]>(plan.map((w) => [w, []]));
   const numpyRuns: TargetRun[] = [];
-  const agreement: number[] = [];
+  const agreement: ReferenceAgreement[] = [];
   const timeoutSeconds = options.quick ? 300 : 900;
   let counter = 0;
   const rounds = Math.max(...plan.map(repetitions));
@@ -273,7 +274,7 @@ export async function runTargets(options: {
         const run = await runReference(file, pyOut, timeoutSeconds);
         numpyRuns.push(run);
         log(`targets: numpy reference: ${describeRun(run)}`);
-        if (run.ok && fs.existsSync(outFile)) agreement.push(top10Agreement(outFile, pyOut));
+        if (run.ok && fs.existsSync(outFile)) agreement.push(referenceAgreement(outFile, pyOut));
       };
       // The numpy reference runs beside the digits job, first on odd repetitions, so neither always goes first.
       if (w.id === 'digits-logreg' && rep % 2 === 1) {
@@ -416,19 +417,6 @@ function runReference(dataset: string, outFile: string, timeoutSeconds: number):
   });
 }
 
-function top10Agreement(oursFile: string, theirsFile: string): number {
-  const ours = JSON.parse(fs.readFileSync(oursFile, 'utf8')) as { test: { proponents: { train: number }[] }[] };
-  const theirs = JSON.parse(fs.readFileSync(theirsFile, 'utf8')) as { proponents: number[][] };
-  let shared = 0;
-  let total = 0;
-  ours.test.forEach((t, i) => {
-    const mine = new Set(t.proponents.map((p) => p.train));
-    for (const j of theirs.proponents[i] ?? []) if (mine.has(j)) shared++;
-    total += t.proponents.length;
-  });
-  return total > 0 ? shared / total : NaN;
-}
-
 /**
  * Each engine run's wall time over that of the reference run of the same repetition (the two ran one after the
  * other): a drift of the machine's speed over the section moves both runs of a pair, where it moves the two medians
@@ -445,7 +433,7 @@ function compareWithNumpy(
   reference: { skipped?: string; python?: string },
   digits: TargetResult,
   runs: TargetRun[],
-  agreement: number[],
+  agreement: ReferenceAgreement[],
 ): NumpyComparison {
   const ok = runs.filter((r) => r.ok);
   const wall = summarize(ok.map((r) => r.wallSeconds));
@@ -461,6 +449,6 @@ function compareWithNumpy(
     ratio,
     cpuRatio,
     pass: ratio === null ? null : ratio <= 1,
-    top10Agreement: agreement.length ? Math.min(...agreement) : null,
+    agreement: worstAgreement(agreement),
   };
 }
