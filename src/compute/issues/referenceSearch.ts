@@ -9,12 +9,13 @@
  * sums every entry in the same order wherever it sits in a tile, and q·x = x·q: exactSearch.ts) and the same float64
  * expression, so equal distances keep the same first-offered neighbour (test/unit/issues/referenceSearch.test.ts).
  */
+import { sharedFloat32 } from '../sharedMemory';
 import { emptyNeighbours, searchExactSplit, searchSelfSplit, type SplitOptions } from './splitSearch';
 import type { Neighbours, Points } from './types';
 
 /** The rows `ids` of `p`, in shared memory (posted to the search's helper thread uncopied). */
 function sharedRows(p: Points, ids: Int32Array): Points {
-  const x = new Float32Array(new SharedArrayBuffer(Math.max(1, ids.length * p.d) * 4), 0, ids.length * p.d);
+  const x = sharedFloat32(ids.length * p.d);
   ids.forEach((id, r) => x.set(p.x.subarray(id * p.d, (id + 1) * p.d), r * p.d));
   return { x, n: ids.length, d: p.d };
 }

@@ -5,6 +5,8 @@
  * `rows`, where given, are the rows of `x` that make the matrix (a cross-fitting fold's, read in place).
  */
 
+import { sharedFloat32 } from '../sharedMemory';
+
 /** A row-major matrix of width d: x's first n rows, or its rows `rows` (then n = rows.length). */
 export interface RowSet {
   x: Float32Array;
@@ -30,8 +32,7 @@ export function nonzeroColumns(matrices: RowSet[], d: number): Int32Array {
  * uncopied).
  */
 export function selectColumns(matrix: RowSet, d: number, columns: Int32Array): Float32Array {
-  const size = matrix.n * columns.length;
-  return selectColumnsInto(matrix, d, columns, new Float32Array(new SharedArrayBuffer(Math.max(1, size) * 4), 0, size));
+  return selectColumnsInto(matrix, d, columns, sharedFloat32(matrix.n * columns.length));
 }
 
 /** selectColumns into the start of `out` (a buffer reused call after call: the dense trainer's batches). */
