@@ -9,6 +9,8 @@
  */
 import path from 'node:path';
 import { commonFolder } from '../compute/data/files';
+import { textFormatOf } from '../compute/data/textFormats';
+import type { DatasetFormat } from '../compute/types';
 import { isTabularFile } from './analysis/datasetProbe';
 import { isInside, OutsideRootError, realExistingPrefix, realOrSelf, resolveInside } from './paths';
 
@@ -37,6 +39,19 @@ export class DatasetBoundary {
   /** Whether results claiming `root` belong to this dataset (the engine derives it the same way). */
   matches(root: string): boolean {
     return path.resolve(root) === this.root;
+  }
+
+  /**
+   * Why results claiming `format` cannot be this dataset's, or undefined: the format decides how an edit reads the
+   * file (a crafted results file claiming 'csv' for an image folder must not get a text file in it edited as a table).
+   */
+  formatProblem(format: DatasetFormat): string | undefined {
+    if (!this.files)
+      return format === 'imagefolder'
+        ? undefined
+        : `the results describe a ${format} file, but the dataset is a folder`;
+    const wrong = this.files.find((f) => textFormatOf(f) !== format);
+    return wrong ? `the results describe a ${format} dataset, but ${path.basename(wrong)} is not one` : undefined;
   }
 
   /**

@@ -4,7 +4,7 @@
  * data must not be able to point an edit at ~/.ssh. Pure path logic plus an
  * optional realpath check (symlinks) that callers run where the file exists.
  */
-import { realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 
 export class OutsideRootError extends Error {
@@ -47,7 +47,11 @@ export function realOrSelf(p: string): string {
   }
 }
 
-/** realpath of the longest existing ancestor, with the rest appended (a move target does not exist yet). */
+/**
+ * realpath of the longest existing ancestor, with the rest appended (a move target does not exist yet). A link whose
+ * target is missing is refused, not taken for a folder yet to be made: it could point anywhere, and whatever
+ * appears there later would receive the file.
+ */
 export function realExistingPrefix(abs: string): string {
   let head = abs;
   const tail: string[] = [];
@@ -55,6 +59,7 @@ export function realExistingPrefix(abs: string): string {
     try {
       return path.join(realpathSync.native(head), ...tail.reverse());
     } catch {
+      if (isLink(head)) throw new OutsideRootError(`${head} is a link to something that does not exist`);
       const parent = path.dirname(head);
       if (parent === head) return abs;
       tail.push(path.basename(head));
@@ -63,10 +68,31 @@ export function realExistingPrefix(abs: string): string {
   }
 }
 
-/** A label that can name a class folder: no separators, not "." or "..", no control characters. */
-export function isSafeFolderName(name: string): boolean {
+function isLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** Windows' device names, with or without an extension: no folder can take them there. */
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+
+/**
+ * Why a label cannot name a class folder, or undefined when it can: no separators, not "." or "..", no control
+ * characters, not hidden (the analysis skips names starting with a dot, so the image would leave the dataset), and
+ * one Windows can create too.
+ */
+export function folderNameProblem(name: string): string | undefined {
   // Control characters are exactly what the pattern must refuse.
   // eslint-disable-next-line no-control-regex
   const forbidden = /[/\\:*?"<>|\u0000-\u001f]/;
-  return name.trim() === name && name !== '' && name !== '.' && name !== '..' && !forbidden.test(name);
+  if (name === '' || name.trim() !== name) return 'a folder name cannot be empty or start or end with a space';
+  if (forbidden.test(name)) return 'a folder name cannot hold / \\ : * ? " < > | or control characters';
+  if (name.startsWith('.'))
+    return 'a folder named with a leading dot is hidden, and the analysis skips it: the image would leave the dataset';
+  // Windows drops a trailing dot, and cannot make a folder named like a device.
+  if (name.endsWith('.') || WINDOWS_RESERVED.test(name)) return 'Windows cannot create a folder by that name';
+  return undefined;
 }

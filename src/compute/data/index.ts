@@ -7,7 +7,8 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import type { DatasetFormat, LoadedDataset } from '../types';
+import type { LoadedDataset } from '../types';
+import { type TextFormat, textFormatOf } from './textFormats';
 import { readDelimited, type TextInput } from './csv';
 import { commonFolder, relativePosix } from './files';
 import { loadImageFolder } from './imageFolder';
@@ -64,15 +65,6 @@ export interface LoadOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-const TEXT_EXTS: Record<string, Exclude<DatasetFormat, 'imagefolder'>> = {
-  '.csv': 'csv',
-  '.tsv': 'csv',
-  '.tab': 'csv',
-  '.txt': 'csv',
-  '.jsonl': 'jsonl',
-  '.ndjson': 'jsonl',
-};
-
 async function statInput(abs: string, given: string, what: string): Promise<Stats> {
   try {
     return await fsp.stat(abs);
@@ -84,8 +76,8 @@ async function statInput(abs: string, given: string, what: string): Promise<Stat
   }
 }
 
-function textFormat(abs: string, given: string): Exclude<DatasetFormat, 'imagefolder'> {
-  const format = TEXT_EXTS[path.extname(abs).toLowerCase()];
+function textFormat(abs: string, given: string): TextFormat {
+  const format = textFormatOf(abs);
   if (!format) {
     throw new InputError(
       given,

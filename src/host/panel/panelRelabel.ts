@@ -15,6 +15,7 @@ import { where } from './resultsView';
 import type { ReviewDecision } from '../reviews/reviews';
 import type { ReviewStore } from '../reviews/reviewStore';
 import { currentSource, resultsIdentity, withMoves } from '../relabel/sampleMoves';
+import { oneAtATime } from '../relabel/oneAtATime';
 import { suggestionEdits } from '../relabel/suggestionEdits';
 import type { UndoStore } from '../relabel/undoStore';
 
@@ -43,7 +44,28 @@ export class RelabelFlow {
     private readonly panel: RelabelPanel,
   ) {}
 
-  async relabel(split: Split, ids: number[], label: string, confirm: boolean): Promise<RelabelOutcome> {
+  relabel(split: Split, ids: number[], label: string, confirm: boolean): Promise<RelabelOutcome> {
+    return oneAtATime(() => this.relabelNow(split, ids, label, confirm));
+  }
+
+  /**
+   * Each training sample to its own suggested label: one confirmation that
+   * lists every change, one WorkspaceEdit, one undo. All or nothing: when any
+   * record cannot be edited safely (gone, ambiguous, changed since the
+   * analysis), nothing changes, and the page lists the refused rows and why.
+   * Rows whose suggestion is their label, and rows relabeled already, are
+   * left out (there is nothing to accept).
+   */
+  acceptSuggestions(ids: number[], confirm: boolean): Promise<RelabelOutcome> {
+    return oneAtATime(() => this.acceptSuggestionsNow(ids, confirm));
+  }
+
+  /** Reverts the last relabel; false when there is none or the files changed since. */
+  undoLast(): Promise<boolean> {
+    return oneAtATime(() => this.undoLastNow());
+  }
+
+  private async relabelNow(split: Split, ids: number[], label: string, confirm: boolean): Promise<RelabelOutcome> {
     const shown = this.requireShown();
     // Each record where it is now: an image relabeled before sits in another folder.
     const records = ids.flatMap((id) => {
@@ -65,15 +87,7 @@ export class RelabelFlow {
     return this.afterRelabel(shown, outcome);
   }
 
-  /**
-   * Each training sample to its own suggested label: one confirmation that
-   * lists every change, one WorkspaceEdit, one undo. All or nothing: when any
-   * record cannot be edited safely (gone, ambiguous, changed since the
-   * analysis), nothing changes, and the page lists the refused rows and why.
-   * Rows whose suggestion is their label, and rows relabeled already, are
-   * left out (there is nothing to accept).
-   */
-  async acceptSuggestions(ids: number[], confirm: boolean): Promise<RelabelOutcome> {
+  private async acceptSuggestionsNow(ids: number[], confirm: boolean): Promise<RelabelOutcome> {
     const shown = this.requireShown();
     const { records, left } = suggestionEdits(shown.index.train, shown.moves, ids, this.panel.reviewMap());
     if (records.length === 0) {
@@ -112,8 +126,7 @@ export class RelabelFlow {
     return this.afterRelabel(shown, outcome);
   }
 
-  /** Reverts the last relabel; false when there is none or the files changed since. */
-  async undoLast(): Promise<boolean> {
+  private async undoLastNow(): Promise<boolean> {
     const undo = this.deps.undo.last();
     if (!undo) {
       void this.deps.notifier.info('Influence Lens: no relabel to undo.');

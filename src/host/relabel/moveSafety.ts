@@ -18,11 +18,18 @@ type Move = Extract<PlannedEdit, { kind: 'move' }>;
 
 const movesOf = (edits: PlannedEdit[]) => edits.filter((e): e is Move => e.kind === 'move');
 
-/** The first reason a move cannot happen, naming the file; undefined when all can. */
-export async function moveConflict(edits: PlannedEdit[], fs: MoveFs, root: string): Promise<string | undefined> {
+/** The first reason a move cannot happen, naming the file; undefined when all can. `inside`: the boundary check. */
+export async function moveConflict(
+  edits: PlannedEdit[],
+  fs: MoveFs,
+  root: string,
+  inside: (abs: string) => boolean = () => true,
+): Promise<string | undefined> {
   const rel = (f: string) => path.relative(root, f).split(path.sep).join('/');
   const targets = new Set<string>();
   for (const m of movesOf(edits)) {
+    // Checked when planned, and again now: a link on the way may have been changed meanwhile.
+    if (!inside(m.from) || !inside(m.to)) return `${rel(m.to)} no longer lies inside the dataset`;
     if (!(await fs.exists(m.from))) return `${rel(m.from)} no longer exists`;
     if (targets.has(m.to) || (await fs.exists(m.to))) return `${rel(m.to)} already exists`;
     targets.add(m.to);

@@ -10,6 +10,7 @@
  * relabel also returns its inverse, applied by "Undo last relabel" as another
  * checked WorkspaceEdit.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { readText } from '../../compute/data/files';
@@ -18,6 +19,7 @@ import type { SourceRef } from '../../compute/types';
 import type { Log } from '../log';
 import type { Notifier } from '../notifier';
 import type { DatasetBoundary } from '../datasetBoundary';
+import { isInside, realExistingPrefix, realOrSelf } from '../paths';
 import { type MoveFs, moveConflict, rollBackMoves } from './moveSafety';
 import { invertPlan, type PlannedEdit, planRelabelEach, type RelabelPlan } from './relabelPlan';
 import { verifyTextEdits } from './editVerification';
@@ -57,6 +59,12 @@ export interface RelabelUndo {
   /** A bulk "accept the suggestion": each sample got its own suggested label. */
   bulk?: boolean;
   inverse: PlannedEdit[];
+  /**
+   * Each edited text file's SHA-256 right after the relabel: the undo goes ahead only on exactly that text, since
+   * its offsets mean nothing once a line was added or removed above. Absent in records of older versions (their
+   * undo is refused: nothing proves what they wrote).
+   */
+  written?: { file: string; sha256: string }[];
   /** Where each sample was before and is after (a moved image has a new path). */
   samples: { before: SourceRef; after: SourceRef }[];
 }
@@ -152,8 +160,10 @@ async function applyPlanned(
   docs: Map<string, vscode.TextDocument>,
   label: string,
   root: string,
+  expected: Snapshot,
+  inside: (abs: string) => boolean,
 ): Promise<string | undefined> {
-  const conflict = await moveConflict(edits, workspaceFs, root);
+  const conflict = (await moveConflict(edits, workspaceFs, root, inside)) ?? changedSince(expected, docs, root);
   if (conflict) return conflict;
   const edit = new vscode.WorkspaceEdit();
   const metadata: vscode.WorkspaceEditEntryMetadata = { label, needsConfirmation: false };
@@ -221,6 +231,65 @@ type Snapshot = Map<string, { text: string; dirty: boolean }>;
 const snapshot = (docs: Map<string, vscode.TextDocument>): Snapshot =>
   new Map([...docs].map(([abs, doc]) => [abs, { text: doc.getText(), dirty: doc.isDirty }]));
 
+/** The first document that no longer holds the text an edit was planned on, as the reason to refuse the edit. */
+function changedSince(expected: Snapshot, docs: Map<string, vscode.TextDocument>, root: string): string | undefined {
+  for (const [abs, { text }] of expected) {
+    if (docs.get(abs)?.getText() !== text)
+      return `${posix(root, abs)} changed while the edit was waiting to be applied; nothing was changed, try again`;
+  }
+  return undefined;
+}
+
+/** Whether a path is still one the dataset may name (checked again just before files move: links can change). */
+const inDataset =
+  (boundary: DatasetBoundary) =>
+  (abs: string): boolean => {
+    try {
+      boundary.resolve(posix(boundary.root, abs));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+/** Inside `root`, lexically and through links (an undo's stored paths, checked before anything moves back). */
+function insideRoot(root: string) {
+  return (abs: string): boolean => {
+    try {
+      return isInside(root, abs) && isInside(realOrSelf(root), realExistingPrefix(abs));
+    } catch {
+      return false;
+    }
+  };
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The SHA-256 of each text file the edits changed, as it reads after them. */
+function writtenTexts(edits: PlannedEdit[], docs: Map<string, vscode.TextDocument>): RelabelUndo['written'] {
+  const files = new Set(edits.flatMap((e) => (e.kind === 'replace' ? [e.file] : [])));
+  return [...files].flatMap((file) => {
+    const doc = docs.get(file);
+    return doc ? [{ file, sha256: sha256(doc.getText()) }] : [];
+  });
+}
+
+/** Why an undo cannot go ahead on these documents (a file changed since the relabel), or undefined. */
+function undoProblem(undo: RelabelUndo, docs: Map<string, vscode.TextDocument>): string | undefined {
+  const files = new Set(undo.inverse.flatMap((e) => (e.kind === 'replace' ? [e.file] : [])));
+  for (const file of files) {
+    const doc = docs.get(file);
+    const written = undo.written?.find((w) => w.file === file);
+    if (!doc) return `${path.basename(file)} cannot be opened`;
+    if (!written) return 'an older version made this relabel and kept no proof of what it wrote';
+    if (sha256(doc.getText()) !== written.sha256) return `${path.basename(file)} changed since the relabel`;
+  }
+  const inside = insideRoot(undo.root);
+  const stray = undo.inverse.find((e) => e.kind === 'move' && !(inside(e.from) && inside(e.to)));
+  if (stray?.kind === 'move') return `${stray.to} is not inside the dataset folder ${undo.root}`;
+  return undefined;
+}
+
 async function proveOrRevert(
   edits: PlannedEdit[],
   snap: Snapshot,
@@ -256,6 +325,11 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
   const { format, labelColumn } = req.results.dataset;
   const boundary = req.boundary;
   const root = boundary.root;
+  const wrongFormat = boundary.formatProblem(format);
+  if (wrongFormat) {
+    void deps.notifier.error(`Influence Lens: nothing relabeled: ${wrongFormat}.`);
+    return { applied: 0, problems: [], declined: false, failure: wrongFormat };
+  }
   // Read text files through their documents, so the offsets match what the edit applies to.
   const textFiles = new Set<string>();
   if (format !== 'imagefolder') {
@@ -273,15 +347,17 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
     void deps.notifier.error(`Influence Lens: ${unsafe}.`);
     return { applied: 0, problems: [], declined: false, failure: unsafe };
   }
+  // The text the plan is made on: the edit is applied only to documents that still hold exactly it.
+  const planned = snapshot(docs);
   const documentText = (abs: string) => {
-    const doc = docs.get(abs);
-    if (!doc) throw new Error('the file cannot be opened');
-    return doc.getText();
+    const text = planned.get(abs)?.text;
+    if (text === undefined) throw new Error('the file cannot be opened');
+    return text;
   };
   const linesTrusted = (abs: string) => !req.stale && docs.get(abs)?.isDirty === false;
   const newLabelOf = (r: TrainRecord | TestRecord) => (typeof req.label === 'string' ? req.label : req.label(r)).trim();
   const plan = planRelabelEach(
-    { resolve: (rel) => boundary.resolve(rel), root, format, labelColumn, linesTrusted },
+    { resolve: (rel) => boundary.resolve(rel), root, format, labelColumn, linesTrusted, folders: boundary.folders },
     req.records.map((r) => ({ target: r, label: newLabelOf(r) })),
     documentText,
   );
@@ -348,15 +424,20 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
     if (picked !== 'Relabel') return { applied: 0, problems: plan.problems, declined: true };
   }
 
-  const before = snapshot(docs);
   const editName = bulk ? `Relabel to the suggested labels (${label})` : `Relabel as '${label}'`;
+  // While the confirmation was open, another program may have changed a file (the editor reloads it a moment
+  // later) or another edit landed: offsets planned on the old text would hit another record.
   const failure =
-    (await applyPlanned(plan.edits, docs, editName, root)) ??
-    (await proveOrRevert(plan.edits, before, docs, format, root, editName));
+    (await awaitDiskText(docs, root)) ??
+    changedSince(planned, docs, root) ??
+    (await applyPlanned(plan.edits, docs, editName, root, planned, inDataset(boundary))) ??
+    (await proveOrRevert(plan.edits, planned, docs, format, root, editName));
   if (failure) {
     void deps.notifier.error(`Influence Lens: nothing relabeled: ${failure}.`);
     return { applied: 0, problems: plan.problems, declined: false, failure };
   }
+  // What the files hold now, proven above: taken before anything else awaits, so no later change slips in.
+  const written = writtenTexts(plan.edits, docs);
 
   // Record the decision under the sample's location after the edit (a moved image has a new path).
   const replaced = new Set(plan.edits.flatMap((e) => (e.kind === 'replace' ? [`${e.file}:${e.analyzedLine}`] : [])));
@@ -401,6 +482,7 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
       label,
       ...(bulk ? { bulk: true } : {}),
       inverse: invertPlan(plan.edits),
+      written,
       samples,
     },
   };
@@ -409,21 +491,17 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
 /** Reverts a relabel, if the files still hold what it wrote; clears the 'relabeled' decisions. */
 export async function undoRelabel(undo: RelabelUndo, deps: Deps): Promise<boolean> {
   const docs = await openDocuments(new Set(undo.inverse.flatMap((e) => (e.kind === 'replace' ? [e.file] : []))));
-  for (const e of undo.inverse) {
-    const doc = e.kind === 'replace' ? docs.get(e.file) : undefined;
-    if (e.kind === 'replace' && doc?.getText().slice(e.start, e.end) !== e.oldText) {
-      void deps.notifier.warn(
-        `Influence Lens: ${path.basename(e.file)} changed since the relabel ` +
-          `(line ${e.line}); not undone. Use the editor's Undo.`,
-      );
-      return false;
-    }
-  }
   const root = undo.root;
+  const refused = (await awaitDiskText(docs, root)) ?? undoProblem(undo, docs);
+  if (refused) {
+    void deps.notifier.warn(`Influence Lens: the relabel was not undone: ${refused}. Use the editor's Undo.`);
+    return false;
+  }
   const before = snapshot(docs);
+  const name = `Undo relabel as '${undo.label}'`;
   const failure =
-    (await applyPlanned(undo.inverse, docs, `Undo relabel as '${undo.label}'`, root)) ??
-    (await proveOrRevert(undo.inverse, before, docs, undo.format, root, `Undo relabel as '${undo.label}'`));
+    (await applyPlanned(undo.inverse, docs, name, root, before, insideRoot(root))) ??
+    (await proveOrRevert(undo.inverse, before, docs, undo.format, root, name));
   if (failure) {
     void deps.notifier.error(`Influence Lens: the relabel could not be undone: ${failure}.`);
     return false;

@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { delimiterFor, fieldText, headerNames, recordAtLine } from './csvRecord';
 import { fieldValueSpan, jsonlLine, labelJson, labelOf } from './jsonlRecord';
-import { isSafeFolderName } from '../paths';
+import { folderNameProblem, isInside } from '../paths';
 import { describeLocated, indexRecords, locateRecord, type RecordIndex, type TextFormat } from './recordLocator';
 
 export interface RelabelTarget {
@@ -30,6 +30,11 @@ export interface DatasetInfo {
   root: string;
   format: 'csv' | 'imagefolder' | 'jsonl';
   labelColumn: string;
+  /**
+   * Image datasets: the folders the images lie in (the dataset folder first, then the separate test folder when
+   * there is one); each image's class folder is found below the one holding it. Default: the root alone.
+   */
+  folders?: readonly string[];
   /**
    * Whether the file is known unchanged since the analysis (results not
    * stale, no unsaved edits): then a record at its old line is that record
@@ -68,16 +73,20 @@ export type ReadText = (absPath: string) => string;
 
 /** Split folders the engine recognises above the class folders. */
 const SPLIT_FOLDERS = new Set(['train', 'training', 'test', 'val', 'valid', 'validation']);
+/** The names that make the engine read a dataset folder as split (src/compute/data/imageFolder.ts). */
+const TRAIN_FOLDERS = new Set(['train', 'training']);
 
 /**
- * The index of the class folder in an image path: the first folder named
- * like the label, except below a split folder (train/<class>/…), whose
- * own name may equal a class name.
+ * The index of the class folder in an image's path below the folder that holds it (the dataset folder, or the
+ * separate test folder): the first segment, or the second below a split folder of the dataset folder
+ * (train/<class>/…), where the engine looks for classes (src/compute/data/imageFolder.ts). -1 when that folder is not
+ * named like the label: only the engine's own class folder is ever renamed in the path, never a parent that happens
+ * to share the name.
  */
-export function classSegment(segments: string[], label: string): number {
-  if (segments.length >= 3 && SPLIT_FOLDERS.has(segments[0].toLowerCase()) && segments[1] === label) return 1;
-  for (let i = 0; i < segments.length - 1; i++) if (segments[i] === label) return i;
-  return -1;
+export function classSegment(segments: string[], label: string, datasetFolder = true): number {
+  if (datasetFolder && segments.length >= 3 && SPLIT_FOLDERS.has(segments[0].toLowerCase()) && segments[1] === label)
+    return 1;
+  return segments.length >= 2 && segments[0] === label ? 0 : -1;
 }
 
 const where = (t: RelabelTarget) => (t.source.line !== undefined ? `${t.source.path}:${t.source.line}` : t.source.path);
@@ -256,13 +265,29 @@ function planJsonl(
 }
 
 function planMove(dataset: DatasetInfo, abs: string, target: RelabelTarget, label: string): PlannedEdit {
-  if (!isSafeFolderName(label)) throw new Error(`'${label}' cannot name a class folder`);
-  const segments = target.source.path.split('/');
-  const k = classSegment(segments, target.label);
-  if (k < 0) throw new Error(`no folder named '${target.label}' in its path`);
+  const nameProblem = folderNameProblem(label);
+  if (nameProblem) throw new Error(`'${label}' cannot name a class folder: ${nameProblem}`);
+  const folders = (dataset.folders ?? [dataset.root]).map((f) => path.resolve(f));
+  // The folder holding the image: the deepest, should the test folder lie inside the dataset folder.
+  const home = folders.filter((f) => isInside(f, abs)).sort((a, b) => b.length - a.length)[0];
+  if (!home) throw new Error('the image lies outside the dataset folders');
+  const segments = path.relative(home, abs).split(path.sep);
+  const inDatasetFolder = home === folders[0];
+  const k = classSegment(segments, target.label, inDatasetFolder);
+  if (k < 0) throw new Error(`its class folder is not named '${target.label}'`);
+  if (k === 0 && inDatasetFolder && TRAIN_FOLDERS.has(label.toLowerCase()))
+    throw new Error(
+      `'${label}' cannot name a class folder here: the analysis would read a ${label}/ folder as the training split ` +
+        'and leave out every other class folder',
+    );
   const moved = [...segments];
   moved[k] = label;
-  const to = dataset.resolve(moved.join('/'));
+  const to = dataset.resolve(
+    path
+      .relative(dataset.root, path.join(home, ...moved))
+      .split(path.sep)
+      .join('/'),
+  );
   if (path.resolve(to) === path.resolve(abs)) throw new Error('the file is already in that folder');
   return { kind: 'move', from: abs, to };
 }

@@ -42,6 +42,7 @@ const checkUndo: Check<RelabelUndo> = object({
   label: str,
   bulk: optional(bool),
   inverse: arrayOf(checkEdit),
+  written: optional(arrayOf(object({ file: str, sha256: str }))),
   samples: arrayOf(object({ before: checkSource, after: checkSource })),
 });
 

@@ -139,4 +139,45 @@ suite('Bulk review', () => {
       writeFileSync(csv, original);
     }
   });
+
+  test('two relabels sent at once land one after the other; an undo after a line added above is refused', async () => {
+    const original = readBytes(csv);
+    const [a, b] = ten;
+    try {
+      // Labels longer than the old ones: planned on the same text, the second edit would land off by the first's
+      // change of length.
+      const [first, second] = await Promise.all([
+        api.relabel('train', [a.id], 'magenta', { confirm: false }),
+        api.relabel('train', [b.id], 'turquoise', { confirm: false }),
+      ]);
+      assert.equal(first.applied, 1, JSON.stringify(first));
+      assert.equal(second.applied, 1, JSON.stringify(second));
+      const text = readBytes(csv).toString('utf8');
+      const before = labelsByLine(original.toString('utf8'));
+      const after = labelsByLine(text);
+      const changed = [...before].filter(([line, label]) => after.get(line) !== label).map(([line]) => line);
+      assert.deepEqual(
+        changed.sort((x, y) => x - y),
+        [a.source.line!, b.source.line!].sort((x, y) => x - y),
+      );
+      assert.equal(after.get(a.source.line!), 'magenta');
+      assert.equal(after.get(b.source.line!), 'turquoise');
+      assert.ok(
+        text.split('\n').every((line) => line === '' || line.split(',').length === 3),
+        'every row keeps its 3 fields',
+      );
+
+      // A line added at the top: the undo's offsets now point one record up, so it must refuse.
+      const lines = text.split('\n');
+      const shifted = [lines[0], '1.000,1.000,red', ...lines.slice(1)].join('\n');
+      writeFileSync(csv, shifted);
+      await api.postFromWebview({ type: 'undoRelabel' });
+      await waitFor('the undo refused', () =>
+        /not undone: .*changed since the relabel/.test(api.messages().at(-1)?.text ?? ''),
+      );
+      assert.equal(readBytes(csv).toString('utf8'), shifted, 'not one byte changed');
+    } finally {
+      writeFileSync(csv, original);
+    }
+  });
 });

@@ -21,6 +21,8 @@ fs.writeFileSync(path.join(root, 'cat', '1.png'), 'x');
 fs.writeFileSync(path.join(outside, 'secret.txt'), 'x');
 fs.symlinkSync(outside, path.join(root, 'link-out'));
 fs.symlinkSync(path.join(root, 'cat'), path.join(root, 'link-in'));
+// A link to a folder that does not exist (yet): whatever appears there later would receive the file.
+fs.symlinkSync(path.join(outside, 'not-yet'), path.join(root, 'dangling'));
 
 after(() => fs.rmSync(base, { recursive: true, force: true }));
 
@@ -37,6 +39,8 @@ test('hostile paths are refused with a reason', () => {
     ['link-out/secret.txt', /through a link/],
     // A move target that does not exist yet, inside a linked folder outside the root.
     ['link-out/new/dog.png', /through a link/],
+    ['dangling/dog.png', /link to something that does not exist/],
+    ['dangling', /link to something that does not exist/],
   ];
   for (const [relative, reason] of cases) {
     assert.throws(

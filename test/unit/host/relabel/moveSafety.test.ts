@@ -73,3 +73,9 @@ test('a move that cannot be put back is reported, not hidden', async () => {
   );
   assert.equal(result.failed?.from, '/d/dark/b.png');
 });
+
+test('a move whose target no longer passes the dataset check (a link changed since the plan) is refused', async () => {
+  const all = ['/d/dark/a.png', '/d/dark/b.png', '/d/dark/c.png'];
+  const inside = (abs: string) => !abs.startsWith('/d/light/b');
+  assert.equal(await moveConflict(edits, memoryFs(all), '/d', inside), 'light/b.png no longer lies inside the dataset');
+});

@@ -241,12 +241,81 @@ test('image folders: moves the file into the new class folder, below a split fol
   assert.match(bad.problems[0].reason, /cannot name a class folder/);
 });
 
-test('class segment: the folder named like the label, the split folder skipped', () => {
+test('class segment: the folder the engine reads the class from, never a deeper one of the same name', () => {
   assert.equal(classSegment(['cat', 'a.png'], 'cat'), 0);
   assert.equal(classSegment(['train', 'cat', 'a.png'], 'cat'), 1);
   assert.equal(classSegment(['train', 'a.png'], 'train'), 0);
+  assert.equal(classSegment(['train', 'train', 'a.png'], 'train'), 1);
   assert.equal(classSegment(['dog', 'a.png'], 'cat'), -1);
   assert.equal(classSegment(['cat.png'], 'cat.png'), -1);
+  // A subfolder of another class that happens to be named like the label is not a class folder.
+  assert.equal(classSegment(['dog', 'cat', 'a.png'], 'cat'), -1);
+  // In a separate test folder the classes are its own folders: a "train" folder there is a class.
+  assert.equal(classSegment(['train', 'train', 'a.png'], 'train', false), 0);
+});
+
+test('image folders with a separate test folder: each image moves within the folder that holds it', () => {
+  // The dataset folder is named like one class and the test folder like another (both hold cat/ and dog/): the
+  // results' paths start with those names, which must not be taken for class folders.
+  const base = path.join(root, 'split-apart');
+  const info = {
+    root: base,
+    format: 'imagefolder' as const,
+    labelColumn: '',
+    folders: [path.join(base, 'cat'), path.join(base, 'dog')],
+    resolve: (rel: string) => resolveInside(base, rel),
+    linesTrusted: () => true,
+  };
+  const plan = planWithInfo(
+    info,
+    [
+      { source: { path: 'cat/cat/1.png' }, label: 'cat' },
+      { source: { path: 'dog/cat/2.png' }, label: 'cat' },
+    ],
+    'dog',
+    () => '',
+  );
+  assert.deepEqual(plan.problems, []);
+  assert.deepEqual(
+    plan.edits.map((e) => (e.kind === 'move' ? path.relative(base, e.to) : '')),
+    [path.join('cat', 'dog', '1.png'), path.join('dog', 'dog', '2.png')],
+  );
+  const wrongClass = planWithInfo(info, [{ source: { path: 'cat/dog/3.png' }, label: 'cat' }], 'bird', () => '');
+  assert.match(wrongClass.problems[0].reason, /its class folder is not named 'cat'/);
+});
+
+test('a new class folder name the analysis would skip, misread or Windows could not create is refused', () => {
+  const cases: [string, RegExp][] = [
+    ['.dog', /hidden, and the analysis skips it/],
+    ['..', /hidden/],
+    ['train', /read a train\/ folder as the training split/],
+    ['Training', /training split/],
+    ['CON', /Windows cannot create/],
+    ['lpt1.txt', /Windows cannot create/],
+    ['dog.', /Windows cannot create/],
+    ['a/b', /cannot hold/],
+    ['x:y', /cannot hold/],
+  ];
+  for (const [label, reason] of cases) {
+    const plan = planRelabel(
+      { root, format: 'imagefolder', labelColumn: '' },
+      [{ source: { path: 'cat/1.png' }, label: 'cat' }],
+      label,
+      () => '',
+    );
+    assert.equal(plan.edits.length, 0, label);
+    assert.match(plan.problems[0].reason, reason, label);
+  }
+  // Below a split folder "train" is an ordinary class name; "console" is no device name.
+  const fine = (file: string, label: string) =>
+    planRelabel(
+      { root, format: 'imagefolder', labelColumn: '' },
+      [{ source: { path: file }, label: 'cat' }],
+      label,
+      () => '',
+    );
+  assert.deepEqual(fine('train/cat/1.png', 'train').problems, []);
+  assert.deepEqual(fine('cat/2.png', 'console').problems, []);
 });
 
 test('an empty new label is refused', () => {
