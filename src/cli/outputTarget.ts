@@ -4,19 +4,68 @@
  * whatever is there: a device (`/dev/null`, `/dev/full`), a FIFO, the dataset
  * itself. So the target must be a regular file or nothing, must not be (by
  * device and inode, so also through a symlink or a hard link) the dataset, the
- * test file or anything inside an image dataset's folder, and its folder must
- * accept a new file now, not after ten minutes of training.
+ * test file, a side file the run reads or anything inside an image dataset's
+ * folder, an existing file there must be one this tool wrote (an image a JSONL
+ * list names is data too), and its folder must accept a new file now, not
+ * after ten minutes of training.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
+import type { FeatureSourceOptions } from '../compute/data/embeddings/options';
 import { InputError } from '../compute/errors';
+import { FIT_MAGIC } from '../compute/pipeline/fitFile';
 
 export interface ProtectedInputs {
   /** The dataset the user named: a CSV/TSV/JSONL file or an image folder. */
   datasetPath: string;
   /** The separate test file or folder, when one was given. */
   testPath?: string;
+  /** Every other file the run reads: embeddings, probabilities, the model and its preprocessing (inputFiles). */
+  sideFiles?: string[];
+}
+
+/** The files besides the dataset a run reads (the user's side files), as the options name them. */
+export function inputFiles(o: FeatureSourceOptions): string[] {
+  const model = o.modelFile;
+  return [
+    o.embeddingsFile,
+    o.testEmbeddingsFile,
+    o.probabilitiesFile,
+    model,
+    o.preprocessFile ?? (model !== undefined ? `${model.replace(/\.onnx$/i, '')}.preprocess.json` : undefined),
+  ].filter((f): f is string => f !== undefined);
+}
+
+/**
+ * What a file the run writes may replace: only what it wrote itself before (or an empty file). Anything else at that
+ * name is somebody's data — an image a JSONL list names, a file of another program — which a rename would destroy.
+ */
+export interface Replaceable {
+  /** In words: "an Influence Lens results file". */
+  what: string;
+  /** Whether a file starting with these bytes is one. */
+  starts(head: Buffer): boolean;
+}
+
+export const RESULTS_FILE: Replaceable = {
+  what: 'an Influence Lens results file',
+  starts: (head) => head.toString('utf8').startsWith('{"schemaVersion":'),
+};
+
+export const SAVED_FIT: Replaceable = {
+  what: 'a fit Influence Lens saved',
+  starts: (head) => head.toString('latin1', 0, FIT_MAGIC.length) === FIT_MAGIC,
+};
+
+async function headOf(file: string): Promise<Buffer> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(32), 0, 32, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** What a non-regular file is, in words a user recognises. */
@@ -41,7 +90,12 @@ async function statOrUndefined(p: string): Promise<Stats | undefined> {
  * symbolic link to a regular file (the link stays; the file it names gets the
  * results). Throws an InputError naming `out` and what was expected.
  */
-export async function checkOutputTarget(out: string, inputs: ProtectedInputs, flag = '--out'): Promise<string> {
+export async function checkOutputTarget(
+  out: string,
+  inputs: ProtectedInputs,
+  flag = '--out',
+  replaceable: Replaceable = RESULTS_FILE,
+): Promise<string> {
   const existing = await statOrUndefined(out);
   if (existing && !existing.isFile()) {
     throw new InputError(
@@ -56,7 +110,7 @@ export async function checkOutputTarget(out: string, inputs: ProtectedInputs, fl
     throw new InputError(out, `the folder ${folder} does not exist; expected an existing folder for the results file`);
   }
 
-  for (const input of [inputs.datasetPath, inputs.testPath]) {
+  for (const input of [inputs.datasetPath, inputs.testPath, ...(inputs.sideFiles ?? [])]) {
     if (input === undefined) continue;
     const inputStat = await statOrUndefined(input);
     if (!inputStat) continue; // the loader reports a missing dataset with its own message
@@ -73,6 +127,13 @@ export async function checkOutputTarget(out: string, inputs: ProtectedInputs, fl
           `mixed with the data: choose a ${flag} outside it`,
       );
     }
+  }
+  if (existing && existing.size > 0 && !replaceable.starts(await headOf(target))) {
+    throw new InputError(
+      out,
+      `already exists and is not ${replaceable.what}; the ${flag === '--out' ? 'results' : 'saved fit'} would ` +
+        `replace it: choose another ${flag}, or remove the file first if you no longer need it`,
+    );
   }
   await probeWritable(folder, out);
   return target;

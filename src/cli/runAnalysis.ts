@@ -8,7 +8,7 @@ import { type AnalysisAnswer, analyzeInWorker } from '../compute/process/analyze
 import type { AnalyzeOptions } from '../compute/pipeline/options';
 import { removeStaleTemps, writeFileAtomic } from '../compute/results/writeAtomic';
 import { engineOptionsFrom } from './flags';
-import { checkOutputTarget } from './outputTarget';
+import { checkOutputTarget, inputFiles, type ProtectedInputs, SAVED_FIT } from './outputTarget';
 import { StageProgress } from './progressBar';
 
 /**
@@ -94,7 +94,7 @@ async function writeResults(out: string, content: Uint8Array, signal?: AbortSign
  * atomically.
  */
 export async function runAnalysis(options: AnalyzeRun, out: string, showProgress: boolean): Promise<AnalysisAnswer> {
-  const target = await checkOutputTarget(out, { datasetPath: options.datasetPath, testPath: options.testPath });
+  const target = await checkOutputTarget(out, protectedInputs(options));
   await removeStaleTemps(target);
   const fitPath = options.fitPath ? await checkFitCache(options.fitPath, target, options) : undefined;
   const progress = showProgress ? new StageProgress() : undefined;
@@ -115,22 +115,25 @@ export async function runAnalysis(options: AnalyzeRun, out: string, showProgress
   }
 }
 
+/** The files no output of the run may replace. */
+const protectedInputs = (o: AnalyzeOptions): ProtectedInputs => ({
+  datasetPath: o.datasetPath,
+  testPath: o.testPath,
+  sideFiles: inputFiles(o),
+});
+
 /**
  * --fit-cache: the same rules as --out (a regular file or a new name, never the data), and not the results file itself.
  */
 async function checkFitCache(fitPath: string, resultsTarget: string, inputs: AnalyzeOptions): Promise<string> {
-  const target = await checkOutputTarget(
-    fitPath,
-    { datasetPath: inputs.datasetPath, testPath: inputs.testPath },
-    '--fit-cache',
-  );
+  const target = await checkOutputTarget(fitPath, protectedInputs(inputs), '--fit-cache', SAVED_FIT);
   if (path.resolve(target) === path.resolve(resultsTarget)) {
     throw new InputError(fitPath, 'is the results file (--out); expected another file for the saved fit, e.g. fit.bin');
   }
   // What is kept beside the fit (exact scores, an iterative method's solves, neighbour searches): the same rules.
   const beside = besideFit(target).all;
   for (const file of beside) {
-    await checkOutputTarget(file, { datasetPath: inputs.datasetPath, testPath: inputs.testPath }, '--fit-cache');
+    await checkOutputTarget(file, protectedInputs(inputs), '--fit-cache', SAVED_FIT);
   }
   await removeStaleTemps(target);
   for (const file of beside) await removeStaleTemps(file);

@@ -2,7 +2,8 @@
  * `analyze --out` never replaces what is not a results file (issue 12, items
  * 1, 2 and 14): devices, FIFOs, sockets and folders are refused before any
  * work; so is the dataset itself (by inode: also through a symlink or a hard
- * link), the test file, and a place inside an image dataset; an unwritable
+ * link), the test file, a side file the run reads, any existing file the tool
+ * did not write, and a place inside an image dataset; an unwritable
  * folder is found before training; a full disk is a clear exit-2 message that
  * keeps the old file; temp files of a writer killed mid-write are removed at
  * the next run.
@@ -13,7 +14,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { checkOutputTarget } from '../../../src/cli/outputTarget';
+import { checkOutputTarget, inputFiles, SAVED_FIT } from '../../../src/cli/outputTarget';
+import { FIT_MAGIC } from '../../../src/compute/pipeline/fitFile';
 import { InputError } from '../../../src/compute/errors';
 import { NotARegularFileError, removeStaleTemps, writeFileAtomic } from '../../../src/compute/results/writeAtomic';
 import {
@@ -124,6 +126,49 @@ describe('checkOutputTarget', () => {
     assert.equal(await checkOutputTarget(path.join(dir, 'r.json'), { datasetPath: images }), path.join(dir, 'r.json'));
   });
 
+  test('a side file the run reads (embeddings, probabilities, the model) is refused, untouched', async () => {
+    const dir = fresh();
+    const data = dataset(dir);
+    const embeddings = path.join(dir, 'emb.csv');
+    fs.writeFileSync(embeddings, '0.1,0.2\n');
+    const model = path.join(dir, 'm.onnx');
+    fs.writeFileSync(model, 'onnx');
+    const spec = path.join(dir, 'm.preprocess.json');
+    fs.writeFileSync(spec, '{}');
+    const sideFiles = inputFiles({ embeddingsFile: embeddings, modelFile: model });
+    assert.deepEqual(sideFiles, [embeddings, model, spec], 'the default preprocessing file beside the model too');
+    for (const file of sideFiles) {
+      await assert.rejects(
+        checkOutputTarget(file, { datasetPath: data, sideFiles }),
+        refuses(/is the input .* itself \(the same file\); the results would overwrite the data/),
+        file,
+      );
+    }
+    assert.equal(fs.readFileSync(embeddings, 'utf8'), '0.1,0.2\n');
+  });
+
+  test('an existing file the tool did not write (an image a JSONL list names, any data) is refused', async () => {
+    const dir = fresh();
+    const data = dataset(dir);
+    const image = path.join(dir, 'd0.png');
+    fs.writeFileSync(image, Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    await assert.rejects(
+      checkOutputTarget(image, { datasetPath: data }),
+      refuses(/already exists and is not an Influence Lens results file; the results would replace it/),
+    );
+    fs.writeFileSync(path.join(dir, 'fit.bin'), '{"schemaVersion":1}');
+    await assert.rejects(
+      checkOutputTarget(path.join(dir, 'fit.bin'), { datasetPath: data }, '--fit-cache', SAVED_FIT),
+      refuses(/already exists and is not a fit Influence Lens saved; the saved fit would replace it/),
+    );
+    // What it wrote itself, or an empty file, may be replaced.
+    fs.writeFileSync(path.join(dir, 'fit.bin'), Buffer.concat([Buffer.from(FIT_MAGIC, 'latin1'), Buffer.alloc(8)]));
+    await checkOutputTarget(path.join(dir, 'fit.bin'), { datasetPath: data }, '--fit-cache', SAVED_FIT);
+    fs.writeFileSync(path.join(dir, 'empty.json'), '');
+    await checkOutputTarget(path.join(dir, 'empty.json'), { datasetPath: data });
+    assert.deepEqual([...fs.readFileSync(image)], [0x89, 0x50, 0x4e, 0x47]);
+  });
+
   test('a folder that cannot take a new file is found before the run (/sys refuses even root)', async () => {
     await assert.rejects(
       checkOutputTarget('/sys/results.json', { datasetPath: '/nonexistent.csv' }),
@@ -145,7 +190,7 @@ describe('checkOutputTarget', () => {
         await checkOutputTarget(path.join(dir, 'new.json'), { datasetPath: data }),
         path.join(dir, 'new.json'),
       );
-      fs.writeFileSync(path.join(dir, 'old.json'), '{}');
+      fs.writeFileSync(path.join(dir, 'old.json'), '{"schemaVersion":1}');
       fs.symlinkSync(path.join(dir, 'old.json'), path.join(dir, 'latest.json'));
       assert.equal(
         await checkOutputTarget(path.join(dir, 'latest.json'), { datasetPath: data }),
@@ -270,7 +315,7 @@ describe('the CLI', () => {
       const dir = fresh();
       const data = writeBlobsCsv(path.join(dir, 'data.csv'), { n: 300, classes: ['a', 'b'], seed: 1 }).file;
       const out = path.join(dir, 'results.json');
-      fs.writeFileSync(out, 'old results');
+      fs.writeFileSync(out, '{"schemaVersion":1,"old":true}');
       // 16 KiB is below the size of the results and above what the run writes before them.
       const child = spawn(
         'bash',
@@ -300,7 +345,7 @@ describe('the CLI', () => {
         stderr,
         /results\.json: .* while writing the results \([\d.]+ MB\); the previous file, if any, is unchanged/,
       );
-      assert.equal(fs.readFileSync(out, 'utf8'), 'old results');
+      assert.equal(fs.readFileSync(out, 'utf8'), '{"schemaVersion":1,"old":true}');
       assert.deepEqual(leftoverTempFiles(dir), []);
     },
   );
@@ -319,12 +364,12 @@ describe('the CLI', () => {
       try {
         const data = dataset(fresh());
         const out = path.join(mount, 'results.json');
-        fs.writeFileSync(out, 'old results');
+        fs.writeFileSync(out, '{"schemaVersion":1,"old":true}');
         fs.writeFileSync(path.join(mount, 'filler'), Buffer.alloc(40 * 1024));
         const run = await runCli(['analyze', data, '--out', out, '--epochs', '2', '--no-progress']);
         assert.equal(run.code, 2, describeRun(run));
         assert.match(run.stderr, /no space left on the device while writing the results/);
-        assert.equal(fs.readFileSync(out, 'utf8'), 'old results');
+        assert.equal(fs.readFileSync(out, 'utf8'), '{"schemaVersion":1,"old":true}');
         assert.deepEqual(leftoverTempFiles(mount), []);
       } finally {
         execFileSync('umount', [mount]);
