@@ -32,6 +32,11 @@ export interface PlanInput {
   /** Refuse a label with mostly distinct values (a regression target picked as the label); off for folder names. */
   refuseContinuous: boolean;
   /**
+   * The label is the last column or field only because none is named label, class, target or y ('column' or
+   * 'field'): said in a warning, and refused when it holds measurements rather than classes (guessedLabelProblem).
+   */
+  labelGuessed?: 'column' | 'field';
+  /**
    * The default working budget (sampleBudget.ts) and a bound on the features per sample: absent when the user chose
    * `maxSamples` or `maxMemoryMB`. Past it, a stratified sample that fits is kept, and a note says so. Without `dims`
    * (the user's embeddings, read after loading) nothing more is sampled here, but a sample the reader already took
@@ -73,6 +78,18 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
       `${p.labelWhat} has ${distinct} distinct values in ${keep.length} samples; expected class labels ` +
         `(a few values, each repeated), not a continuous target — choose another label column`,
     );
+  }
+
+  if (p.labelGuessed) {
+    const problem = guessedLabelProblem(new Set(keep.map(labelOf)));
+    const which = `no ${p.labelGuessed} is named label, class, target or y, so the last, ${p.labelWhat}, was taken`;
+    if (problem)
+      throw new InputError(
+        p.file,
+        `${which} as the label, but it ${problem}; expected --label-column naming the ${p.labelGuessed} of classes`,
+        p.labelLine,
+      );
+    warnings.push(`${which[0].toUpperCase()}${which.slice(1)} as the label (--label-column names another).`);
   }
 
   if (p.maxSamples !== undefined && keep.length > p.maxSamples) {
@@ -152,6 +169,21 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
     yTest: Int32Array.from(test, (i) => index.get(labelOf(i))!),
     testSource,
   };
+}
+
+/**
+ * Why a label column taken for want of a name holds measurements rather than classes, or undefined: numbers with a
+ * fractional part (a width of 0.2 and 1.3 is no class), or more than 50 distinct numbers. Integers up to 50 distinct
+ * values pass: digits 0–9 or class ids are classes.
+ */
+export function guessedLabelProblem(values: Set<string>): string | undefined {
+  const numbers = [...values].filter((v) => v.trim() !== '' && Number.isFinite(Number(v)));
+  if (numbers.length < values.size) return undefined;
+  const fractional = numbers.filter((v) => !Number.isInteger(Number(v)));
+  if (fractional.length > 0)
+    return `holds numbers with fractions (${listSome(fractional.slice(0, 3).map((v) => quote(v)))}), a measurement`;
+  if (values.size > 50) return `holds ${values.size} distinct numbers, a measurement or an id`;
+  return undefined;
 }
 
 /**

@@ -19,7 +19,14 @@ import { RowFingerprint } from '../issues/contentHash';
 import { optionRef } from '../options/derive';
 import type { SourceRef } from '../types';
 import { countLineBreaks, DelimitedReader, delimiterName, sniffDelimiter } from './csvReader';
-import { detectLabelColumn, detectSplitColumn, nameDifference, parseSplitValue, SPLIT_EXPECTED } from './detectColumns';
+import {
+  detectLabelColumn,
+  detectSplitColumn,
+  labelGuessed,
+  nameDifference,
+  parseSplitValue,
+  SPLIT_EXPECTED,
+} from './detectColumns';
 import { readText } from './files';
 import { type SampleBudget, tableCap } from './sampleBudget';
 import { stratifiedSubsample } from './split';
@@ -300,6 +307,7 @@ export async function readDelimited(
   return {
     n: labels.length,
     labelColumn: main.names[labelIdx],
+    labelGuessed: labelGuessed(main.names, labelColumn, labelIdx),
     columns,
     labels,
     split,

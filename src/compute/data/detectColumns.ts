@@ -54,6 +54,11 @@ export function detectLabelColumn(
   return names.length - 1;
 }
 
+/** Whether the label was taken as the last column for want of a name (detectLabelColumn's fallback). */
+export function labelGuessed(names: string[], requested: string | undefined, labelIndex: number): boolean {
+  return requested === undefined && !LABEL_NAMES.includes(names[labelIndex].toLowerCase());
+}
+
 /** A column named "split" (not the label) assigns rows to train or test. */
 export function detectSplitColumn(names: string[], labelIndex: number): number {
   return names.findIndex((n, k) => k !== labelIndex && n.toLowerCase() === 'split');

@@ -9,7 +9,14 @@ import { InputError } from '../errors';
 import { RowFingerprint } from '../issues/contentHash';
 import type { SourceRef } from '../types';
 import type { TextInput } from './csv';
-import { detectLabelColumn, detectSplitColumn, nameDifference, parseSplitValue, SPLIT_EXPECTED } from './detectColumns';
+import {
+  detectLabelColumn,
+  detectSplitColumn,
+  labelGuessed,
+  nameDifference,
+  parseSplitValue,
+  SPLIT_EXPECTED,
+} from './detectColumns';
 import { listSome, readText } from './files';
 import { isImageName } from './imageDecode';
 import { MAX_CATEGORIES } from './featurize';
@@ -226,6 +233,7 @@ export async function readJsonl(
   const table: RawTable = {
     n,
     labelColumn: label,
+    labelGuessed: labelGuessed(main.names, labelField, labelIdx),
     columns,
     labels,
     split,

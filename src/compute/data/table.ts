@@ -159,6 +159,8 @@ export interface RawTable {
   /** Number of data rows read (across the train file and the test file). */
   n: number;
   labelColumn: string;
+  /** No column carried a label's name, so the last one was taken (detectColumns.ts). */
+  labelGuessed?: boolean;
   /** Candidate feature columns (label and split columns excluded). */
   columns: RawColumn[];
   /** Trimmed label per row; null when the cell is empty. */

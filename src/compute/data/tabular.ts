@@ -71,6 +71,7 @@ export async function finishTable(
       seed: opts.seed,
       maxSamples: opts.maxSamples,
       refuseContinuous: true,
+      ...(table.labelGuessed && { labelGuessed: what }),
       ...(opts.budget && { budget: { budget: opts.budget, ...bound } }),
       ...(table.sampledFrom !== undefined && { sampledFrom: table.sampledFrom }),
     },

@@ -261,6 +261,50 @@ describe('CSV errors', () => {
   });
 });
 
+describe('a label taken for want of a name', () => {
+  test('a last column of measurements is refused, naming it and --label-column', async () => {
+    // Iris as some people write it: the species first, no column named label.
+    let s = 'species,sepal_length,petal_width\n';
+    for (let i = 0; i < 60; i++) s += `${['setosa', 'virginica'][i % 2]},${5 + (i % 9) / 10},${(i % 23) / 10}\n`;
+    const file = write(tempDir(), 'iris.csv', s);
+    await rejectsInput(loadDataset(file), {
+      file,
+      patterns: [
+        /no column is named label, class, target or y, so the last, column 'petal_width', was taken as the label/,
+        /but it holds numbers with fractions \('0\.1', '0\.2', '0\.3'/,
+        /expected --label-column naming the column of classes/,
+      ],
+    });
+    const named = await loadDataset(file, { labelColumn: 'species' });
+    assert.deepEqual(named.classes, ['setosa', 'virginica']);
+    assert.ok(!named.warnings.some((w) => /was taken as the label/.test(w)), 'a named label needs no warning');
+  });
+
+  test('a last column of class names or few integer ids is the label, and a warning says it was guessed', async () => {
+    let s = 'u,v,digit\n';
+    for (let i = 0; i < 40; i++) s += `${i},${i % 3},${i % 10}\n`;
+    const d = await loadDataset(write(tempDir(), 'd.csv', s));
+    assert.equal(d.labelColumn, 'digit');
+    assert.ok(
+      d.warnings.includes(
+        "No column is named label, class, target or y, so the last, column 'digit', was taken as the label " +
+          '(--label-column names another).',
+      ),
+      d.warnings.join('\n'),
+    );
+  });
+
+  test('a JSONL record whose label field comes first is not read by its last field', async () => {
+    let s = '';
+    for (let i = 0; i < 60; i++) s += `${JSON.stringify({ cat: ['a', 'b'][i % 2], x1: i % 5, x2: i / 7 })}\n`;
+    const file = write(tempDir(), 'r.jsonl', s);
+    await rejectsInput(loadDataset(file), {
+      file,
+      patterns: [/no field is named label, class, target or y, so the last, field 'x2', was taken as the label/],
+    });
+  });
+});
+
 describe('CSV odds and ends', () => {
   test('a split column without test rows falls back to a hold-out, with a warning', async () => {
     let csv = 'x,split,label\n';
