@@ -99,6 +99,26 @@ function walkWarnings(report: WalkReport, root: string, warnings: string[]): voi
   }
 }
 
+/**
+ * A separate test folder must lie apart from the training images: inside the training folder its images would be
+ * read as one more class of training images (each file is read once, so they would be tested on while trained on),
+ * and around it the training images would be read as test classes.
+ */
+async function refuseNestedTest(trainDir: string, testAbs: string): Promise<void> {
+  const [train, test] = await Promise.all([fsp.realpath(trainDir), fsp.realpath(testAbs)]);
+  const within = (inner: string, outer: string) => {
+    const rel = path.relative(outer, inner);
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+  };
+  if (within(test, train) || within(train, test)) {
+    throw new InputError(
+      testAbs,
+      `${within(test, train) ? 'lies inside' : 'holds'} the training folder ${train}; expected a test folder apart ` +
+        'from the training images (e.g. <folder>/train/<class>/… beside <folder>/test/<class>/…)',
+    );
+  }
+}
+
 export async function loadImageFolder(
   rootAbs: string,
   rootUser: string,
@@ -120,6 +140,7 @@ export async function loadImageFolder(
     if (ignored.length > 0)
       warnings.push(`Folders ${listSome(ignored.map((d) => `${d}/`))} ignored: the data is in ${trainName}/.`);
   }
+  if (testAbs) await refuseNestedTest(trainDir, testAbs);
   const root = testDir ? commonFolder(rootAbs, testDir) : rootAbs;
   const trainFound = await classImages(walker, trainDir, warnings, root);
   const testFound = testDir ? await classImages(walker, testDir, warnings, root) : [];

@@ -128,6 +128,14 @@ export async function loadDataset(inputPath: string, options: LoadOptions = {}):
   const stat = await statInput(abs, inputPath, 'the dataset');
   const testStat = testAbs !== undefined ? await statInput(testAbs, testGiven!, 'the test set') : undefined;
 
+  if (testStat && testStat.dev === stat.dev && testStat.ino === stat.ino) {
+    throw new InputError(
+      testGiven!,
+      `is the dataset ${inputPath} itself; expected a separate test ${stat.isDirectory() ? 'folder' : 'file'} ` +
+        '(its samples would be tested on after being trained on)',
+    );
+  }
+
   if (stat.isDirectory()) {
     if (testStat && !testStat.isDirectory()) {
       throw new InputError(

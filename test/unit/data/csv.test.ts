@@ -261,6 +261,18 @@ describe('CSV errors', () => {
   });
 });
 
+test('the dataset given again as its own test file (also through a link) is refused', async () => {
+  const dir = tempDir();
+  const file = write(dir, 'd.csv', `x,y,label\n${body(10)}`);
+  fs.symlinkSync(file, path.join(dir, 'alias.csv'));
+  for (const test of [file, path.join(dir, 'alias.csv')]) {
+    await rejectsInput(loadDataset(file, { testPath: test }), {
+      file: test,
+      patterns: [/is the dataset .*d\.csv itself; expected a separate test file/],
+    });
+  }
+});
+
 describe('a label taken for want of a name', () => {
   test('a last column of measurements is refused, naming it and --label-column', async () => {
     // Iris as some people write it: the species first, no column named label.

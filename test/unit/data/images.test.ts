@@ -75,6 +75,30 @@ describe('image folder layouts', () => {
     assert.equal(e.root, path.dirname(root), 'the root holds both folders');
   });
 
+  test('a test folder that is the dataset, lies inside its training images or holds them is refused', async () => {
+    const root = tempDir();
+    classFolders(root, ['a', 'b'], 2);
+    await rejectsInput(loadDataset(root, { testPath: root }), {
+      file: root,
+      patterns: [/is the dataset .* itself; expected a separate test folder/],
+    });
+    classFolders(root, ['a', 'b'], 1, 8, 8, 'a/held/');
+    await rejectsInput(loadDataset(root, { testPath: path.join(root, 'a', 'held') }), {
+      file: path.join(root, 'a', 'held'),
+      patterns: [/lies inside the training folder .*; expected a test folder apart from the training images/],
+    });
+    const outer = tempDir();
+    classFolders(outer, ['a', 'b'], 2, 8, 8, 'train/');
+    await rejectsInput(loadDataset(path.join(outer, 'train'), { testPath: outer }), {
+      file: outer,
+      patterns: [/holds the training folder/],
+    });
+    // The usual layout given explicitly: train/ and test/ side by side in one folder.
+    classFolders(outer, ['a', 'b'], 1, 8, 8, 'test/');
+    const d = await loadDataset(outer, { testPath: path.join(outer, 'test') });
+    assert.equal(d.test.y.length, 2);
+  });
+
   test('onProgress counts decoded images', async () => {
     const root = tempDir();
     classFolders(root, ['a', 'b'], 3, 4, 4);
