@@ -4,9 +4,10 @@
  * Kinds are decided over all rows (train and test): that is a property of the
  * column, not a statistic, and a junk value must be caught wherever it is.
  */
+import path from 'node:path';
 import { InputError } from '../errors';
 import { listSome } from './files';
-import { CELL_MISSING, type RawColumn, type RawTable, rowLocation } from './table';
+import { CELL_MISSING, CELL_TEXT, type RawColumn, type RawTable, rowLocation } from './table';
 import { quote, quoteJson } from './quote';
 
 export type ColumnKind = 'numeric' | 'categorical' | 'text' | 'drop';
@@ -121,7 +122,34 @@ function inferKind(table: RawTable, col: RawColumn, warnings: string[]): ColumnK
     warnings.push(`Column ${quote(col.name)} has a different value in every row (an identifier?); dropped.`);
     return 'drop';
   }
+  const markers = share >= 0.5 ? unreadMarkers(table, col) : undefined;
+  if (markers) warnings.push(markers);
   return 'categorical';
+}
+
+/** Distinct non-numbers a mostly numeric column may hold before they stop looking like a missing-value marker. */
+const MARKERS = 3;
+
+/**
+ * Why a mostly numeric column is read as categories, when a few distinct non-numeric values did it (a "-", "." or
+ * "missing" the reader does not take for a missing value): which values, in how many rows, the first where. Every
+ * number of such a column becomes its own category, which the user would otherwise not see.
+ */
+function unreadMarkers(table: RawTable, col: RawColumn): string | undefined {
+  const values = new Map<string, number>();
+  for (let r = 0; r < table.n; r++) {
+    if (col.state[r] !== CELL_TEXT) continue;
+    values.set(col.strs![r], (values.get(col.strs![r]) ?? 0) + 1);
+    if (values.size > MARKERS) return undefined;
+  }
+  const { file, line } = rowLocation(table, col.firstTextRow);
+  const share = (100 * col.numbers) / (col.numbers + col.texts);
+  return (
+    `Column ${quote(col.name)} is ${share.toFixed(0)}% numbers but is read as categories (each number its own) ` +
+    `because of ${listSome([...values.keys()].map((v) => quoteJson(v)))} in ${col.texts} row${col.texts === 1 ? '' : 's'} ` +
+    `(first: ${path.basename(file)}${line !== undefined ? ` line ${line}` : ''}); if ${values.size === 1 ? 'it marks' : 'they mark'} ` +
+    'a missing value, leave those cells empty or write NA.'
+  );
 }
 
 /** Named like an id (or unnamed, as pandas writes its index) and a unique integer in every row. */

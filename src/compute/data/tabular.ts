@@ -3,6 +3,7 @@
  * train/test plan, then features fitted on the training rows — or, for
  * JSONL records that name images, the decoded images.
  */
+import path from 'node:path';
 import { InputError } from '../errors';
 import type { DatasetFormat, LoadedDataset, SplitData } from '../types';
 import { planSamples, splitData } from './assemble';
@@ -22,6 +23,7 @@ import { TEXT_BUCKETS } from './tfidf';
 import { MAX_CATEGORIES } from './featurize';
 import type { ColumnKind } from './detectColumns';
 import { quote } from './quote';
+import { listSome } from './files';
 
 export interface TableOptions extends ImageLoadOptions {
   testFraction: number;
@@ -42,6 +44,10 @@ export async function finishTable(
   opts: TableOptions,
   warnings: string[],
 ): Promise<LoadedDataset> {
+  if (format === 'csv') {
+    const headless = headerLooksLikeData(table);
+    if (headless) warnings.push(headless);
+  }
   // Kinds first: a junk value in a numeric column is a structural error and should be reported as such.
   const ownFeatures = !table.image && !opts.featuresElsewhere;
   const kinds = ownFeatures ? inferKinds(table, warnings) : [];
@@ -168,4 +174,24 @@ function imageRows(files: ImageFile[], plan: { train: Int32Array; test: Int32Arr
 /** The images a manifest names, row by row, as the image loader takes them. */
 function imageList(image: NonNullable<RawTable['image']>): ImageFile[] {
   return image.abs.map((abs, r) => ({ abs, file: image.user[r] }));
+}
+
+/**
+ * A CSV without a header line loses its first row to the header, silently: its cells become the column names. Said
+ * when the names look like that row — most of them numbers, and the label's name one of the classes in the rows.
+ * (Numbered pixel columns under a 'label' column are a real header: 'label' is no class.)
+ */
+function headerLooksLikeData(table: RawTable): string | undefined {
+  const numeric = table.columns.filter((c) => c.name.trim() !== '' && Number.isFinite(Number(c.name))).length;
+  if (numeric === 0 || numeric < table.columns.length / 2 || !table.labels.includes(table.labelColumn))
+    return undefined;
+  const names = listSome(
+    [...table.columns.map((c) => c.name), table.labelColumn].map((n) => quote(n)),
+    4,
+  );
+  return (
+    `The first line of ${path.basename(table.files[0])} looks like data, not a header (${names}: numbers, and ` +
+    `${quote(table.labelColumn)} is a class in the rows); it was read as the header, so it is not a sample. ` +
+    'If the file has no header line, add one (e.g. x1,x2,…,label).'
+  );
 }

@@ -318,6 +318,40 @@ describe('a label taken for want of a name', () => {
 });
 
 describe('CSV odds and ends', () => {
+  test('a file without a header line is said to have lost its first row to the header', async () => {
+    let s = '';
+    for (let i = 0; i < 30; i++)
+      s += `${(0.1 + i * 0.37).toFixed(3)},${(-0.2 - i * 0.11).toFixed(3)},${i % 2 ? 'a' : 'b'}\n`;
+    const d = await loadDataset(write(tempDir(), 'nohdr.csv', s));
+    assert.equal(d.train.y.length + d.test.y.length, 29);
+    assert.ok(
+      d.warnings.some((w) =>
+        /^The first line of nohdr\.csv looks like data, not a header \('0\.100', '-0\.200', 'b': numbers, and 'b' is a class in the rows\); it was read as the header, so it is not a sample\./.test(
+          w,
+        ),
+      ),
+      d.warnings.join('\n'),
+    );
+    // Numbered pixel columns under a label column are a real header.
+    let pixels = 'label,0,1,2\n';
+    for (let i = 0; i < 20; i++) pixels += `${i % 2 ? 'a' : 'b'},${i},${i % 3},${i % 5}\n`;
+    const p = await loadDataset(write(tempDir(), 'pixels.csv', pixels));
+    assert.ok(!p.warnings.some((w) => /looks like data/.test(w)), p.warnings.join('\n'));
+  });
+
+  test('a numeric column made categorical by a missing-value marker the reader does not know names it', async () => {
+    let s = 'x1,x2,label\n';
+    for (let i = 0; i < 70; i++) s += `${i % 7 === 3 ? '-' : (i * 0.5).toFixed(1)},${i % 4},${i % 2 ? 'a' : 'b'}\n`;
+    const d = await loadDataset(write(tempDir(), 'dash.csv', s));
+    assert.ok(
+      d.warnings.includes(
+        'Column \'x1\' is 86% numbers but is read as categories (each number its own) because of "-" in 10 rows ' +
+          '(first: dash.csv line 5); if it marks a missing value, leave those cells empty or write NA.',
+      ),
+      d.warnings.join('\n'),
+    );
+  });
+
   test('a split column without test rows falls back to a hold-out, with a warning', async () => {
     let csv = 'x,split,label\n';
     for (let i = 0; i < 10; i++) csv += `${i},train,${i % 2 ? 'a' : 'b'}\n`;
