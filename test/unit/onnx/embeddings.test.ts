@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readNpy, writeNpy } from '../../../src/compute/data/embeddings/npy';
+import { readSideFile } from '../../../src/compute/data/embeddings/readers';
 import { InputError } from '../../../src/compute/errors';
 import { analyze, type AnalyzeRun } from '../../../src/compute/pipeline/analyze';
 import { createRng, normal } from '../../../src/compute/random';
@@ -62,6 +63,10 @@ before(async () => {
   );
   write('emb.npy', writeNpy(Float64Array.from(emb.flat()), [emb.length, F]));
   write('emb.csv', emb.map((e) => e.join(',')).join('\n') + '\n');
+  // As pandas writes a DataFrame: to_csv() with its index column and numbered columns, and to_csv(index=False).
+  const numbered = emb[0].map((_, k) => k).join(',');
+  write('emb_pandas.csv', [`,${numbered}`, ...emb.map((e, i) => `${i},${e.join(',')}`)].join('\n') + '\n');
+  write('emb_pandas_noindex.csv', [numbered, ...emb.map((e) => e.join(','))].join('\n') + '\n');
 });
 
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -115,6 +120,11 @@ describe('precomputed embeddings', () => {
   for (const [name, options] of [
     ['a .npy side file', { datasetPath: 'plain.csv', embeddingsFile: 'emb.npy' }],
     ['a CSV side file', { datasetPath: 'plain.csv', embeddingsFile: 'emb.csv' }],
+    [
+      "pandas' to_csv() (an index column, numbered columns)",
+      { datasetPath: 'plain.csv', embeddingsFile: 'emb_pandas.csv' },
+    ],
+    ["pandas' to_csv(index=False)", { datasetPath: 'plain.csv', embeddingsFile: 'emb_pandas_noindex.csv' }],
     ['a side file beside a table of ids and labels only', { datasetPath: 'ids.csv', embeddingsFile: 'emb.npy' }],
     ['a JSONL array field', { datasetPath: 'data.jsonl', embeddingField: 'vec' }],
   ] as const) {
@@ -182,6 +192,13 @@ describe('bad embeddings are refused, naming the file', () => {
   test('a side file with the wrong row count', async () => {
     const file = write('short.npy', writeNpy(Float32Array.from(emb.slice(0, 89).flat()), [89, F]));
     await refused({ embeddingsFile: file }, file, /has 89 rows; expected 90, one per data row of .*plain\.csv/);
+  });
+
+  test("a pandas index out of order (rows shuffled): refused, the rows are not the dataset's", async () => {
+    const order = emb.map((_, i) => (i + 1) % emb.length);
+    const lines = order.map((i) => `${i},${emb[i].join(',')}`);
+    const file = write('shuffled.csv', [`,${emb[0].map((_, k) => k).join(',')}`, ...lines].join('\n') + '\n');
+    await refused({ embeddingsFile: file }, file, /holds the row numbers out of order .* to_csv\(index=False\)/);
   });
 
   test('a side file holding NaN', async () => {
@@ -257,6 +274,20 @@ const NUMPY_INT32 =
   '934e554d5059010076007b276465736372273a20273c6934272c2027666f727472616e5f6f72646572273a2046616c73652c' +
   '20277368617065273a2028312c2032292c207d20202020202020202020202020202020202020202020202020202020202020' +
   '2020202020202020202020202020202020202020202020202020200a0100000002000000';
+
+describe('side-file headers of numbers', () => {
+  test('a first line of class names that are numbers is the header when the row count says so', async () => {
+    const file = write('probs_numeric.csv', '1,0\n0.2,0.8\n0.9,0.1\n');
+    const classes = (names: string[]) => names.length === 2 && ['0', '1'].every((c) => names.includes(c));
+    const asHeader = await readSideFile(file, file, 'probabilities', 2, classes);
+    assert.deepEqual(asHeader.header, ['1', '0']);
+    assert.deepEqual([...asHeader.values], [0.2, 0.8, 0.9, 0.1]);
+    // Three data rows asked for: the same first line is data (a probability of 1 and 0).
+    const asData = await readSideFile(file, file, 'probabilities', 3, classes);
+    assert.equal(asData.header, undefined);
+    assert.equal(asData.rows, 3);
+  });
+});
 
 describe('NPY reader', () => {
   test("reads numpy's own float32 and big-endian float64 files", () => {

@@ -71,8 +71,9 @@ export async function loadEmbeddings(
     }
     for (let k = 0; k < dataFiles.length; k++) {
       const side = sides[k]!;
-      const m = await readSideFile(path.resolve(side), side, `embeddings for ${dataFiles[k].file}`);
-      checkRowCount(m, await countDataRows(dataFiles[k].abs, dataFiles[k].file), dataFiles[k].file);
+      const rows = await countDataRows(dataFiles[k].abs, dataFiles[k].file);
+      const m = await readSideFile(path.resolve(side), side, `embeddings for ${dataFiles[k].file}`, rows);
+      checkRowCount(m, rows, dataFiles[k].file);
       checkFinite(m);
       byPath.set(dataFiles[k].rel, m);
       used.push(side);

@@ -143,16 +143,25 @@ export async function readArrayField(abs: string, file: string, field: string): 
   };
 }
 
+/** A side file's numbers, and its header's names when it has one. */
+export type SideFile = RowMatrix & { header?: string[] };
+
 /**
- * A side file: .npy (float32/float64, rows × dims), or CSV/TSV of numbers
- * (a header line is skipped when its first cell is not a number; with
- * `header: true` its names are returned, for probabilities by class name).
+ * A side file: .npy (float32/float64, rows × dims), or CSV/TSV of numbers. A
+ * first line whose first cell is not a number is its header (its names are
+ * returned, for probabilities by class name). As pandas writes them: an index
+ * column (an empty first header cell over the row numbers 0, 1, 2, …) is
+ * dropped, and a header of numbers (pandas' column names 0, 1, … or numeric
+ * class names) is told from a first row of data by the row count the dataset
+ * asks for: `expectedRows`, with `isHeader` saying which names it may hold.
  */
 export async function readSideFile(
   abs: string,
   file: string,
   what: string,
-): Promise<RowMatrix & { header?: string[] }> {
+  expectedRows: number,
+  isHeader: (names: string[]) => boolean = columnNumbers,
+): Promise<SideFile> {
   const ext = path.extname(abs).toLowerCase();
   if (ext === '.npy') {
     const bytes = await readInputFile(abs, file, 'a readable .npy file');
@@ -170,6 +179,7 @@ export async function readSideFile(
   const lines: number[] = [];
   let cols = -1;
   let header: string[] | undefined;
+  let first: string[] | undefined;
   while (reader.next()) {
     const cells = reader.fields.slice(0, reader.count).map(trimCell);
     if (lines.length === 0 && header === undefined && !Number.isFinite(parseNumber(cells[0], false))) {
@@ -177,6 +187,7 @@ export async function readSideFile(
       cols = cells.length;
       continue;
     }
+    first ??= cells;
     if (cols < 0) cols = cells.length;
     if (cells.length !== cols)
       throw new InputError(
@@ -197,7 +208,7 @@ export async function readSideFile(
     lines.push(reader.startLine);
   }
   if (lines.length === 0) throw new InputError(file, `holds no rows of numbers; expected one row per sample (${what})`);
-  return {
+  let m: SideFile = {
     rows: lines.length,
     cols,
     values: Float64Array.from(values),
@@ -206,6 +217,50 @@ export async function readSideFile(
     lines: Int32Array.from(lines),
     ...(header ? { header } : {}),
   };
+  // One row too many, and the first reads as names: it is the header.
+  if (!header && m.rows === expectedRows + 1 && isHeader(first!)) {
+    m = { ...m, rows: m.rows - 1, values: m.values.subarray(cols), lines: m.lines!.subarray(1), header: first };
+  }
+  if (m.header?.[0] !== '' || m.cols < 2) return m;
+  const index = indexOrder(m);
+  if (index === 'shuffled')
+    throw new InputError(
+      file,
+      'its first column has no name and holds the row numbers out of order (a pandas index after a shuffle?); ' +
+        `expected the rows in the order of the dataset's rows (${what}): write it with to_csv(index=False) ` +
+        'after sorting by the index',
+      m.lines?.[0],
+    );
+  return index === 'in order' ? withoutFirstColumn(m) : m;
+}
+
+/** pandas' default column names: 0, 1, …, k − 1. */
+export function columnNumbers(names: string[]): boolean {
+  return names.every((name, k) => name === String(k));
+}
+
+/**
+ * Whether the first column holds the row numbers 0, 1, …, rows − 1 ('in order': pandas' index, written by `to_csv()`
+ * unless told not to), the same numbers in another order ('shuffled': the rows are not in the dataset's order), or
+ * anything else (a value column).
+ */
+function indexOrder(m: RowMatrix): 'in order' | 'shuffled' | 'not an index' {
+  const seen = new Uint8Array(m.rows);
+  let inOrder = true;
+  for (let r = 0; r < m.rows; r++) {
+    const v = m.values[r * m.cols];
+    if (!Number.isInteger(v) || v < 0 || v >= m.rows || seen[v]) return 'not an index';
+    seen[v] = 1;
+    if (v !== r) inOrder = false;
+  }
+  return inOrder ? 'in order' : 'shuffled';
+}
+
+function withoutFirstColumn(m: SideFile): SideFile {
+  const cols = m.cols - 1;
+  const values = new Float64Array(m.rows * cols);
+  for (let r = 0; r < m.rows; r++) values.set(m.values.subarray(r * m.cols + 1, (r + 1) * m.cols), r * cols);
+  return { ...m, cols, values, ...(m.header ? { header: m.header.slice(1) } : {}) };
 }
 
 /**

@@ -20,8 +20,11 @@ export async function loadUserProbabilities(
   file: string,
 ): Promise<Float64Array> {
   const c = data.classes.length;
-  const m = await readSideFile(path.resolve(file), file, `probabilities for ${files.file}`);
-  checkRowCount(m, await countDataRows(files.abs, files.file), files.file);
+  const rows = await countDataRows(files.abs, files.file);
+  // A header of numbers names the classes when its names are the classes (numeric class names, as pandas writes).
+  const namesClasses = (names: string[]) => names.length === c && data.classes.every((name) => names.includes(name));
+  const m = await readSideFile(path.resolve(file), file, `probabilities for ${files.file}`, rows, namesClasses);
+  checkRowCount(m, rows, files.file);
   checkFinite(m);
   let order: number[];
   if (m.header) {
