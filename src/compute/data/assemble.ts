@@ -72,6 +72,12 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
   const labelOf = (i: number) => p.labels[i]!;
 
   const distinct = new Set(keep.map(labelOf)).size;
+  const lookalikes = lookalikeClasses(new Set(keep.map(labelOf)));
+  if (lookalikes)
+    warnings.push(
+      `Classes ${lookalikes} in ${p.labelWhat} differ only in how they are written (Unicode form, or the same ` +
+        'number); they are analyzed as different classes: if they are one, write them the same way.',
+    );
   if (p.refuseContinuous && distinct > 100 && distinct > 0.5 * keep.length) {
     throw new InputError(
       p.file,
@@ -169,6 +175,26 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
     yTest: Int32Array.from(test, (i) => index.get(labelOf(i))!),
     testSource,
   };
+}
+
+/**
+ * Class names that are the same name written differently: composed and decomposed accents (NFC and NFD look alike
+ * on screen), or one number in two forms ('1' and '1.0'). Up to three groups, as "'1' and '1.0'; 'café' and
+ * 'café'"; undefined when there are none.
+ */
+export function lookalikeClasses(labels: Set<string>): string | undefined {
+  const groups = new Map<string, string[]>();
+  for (const label of labels) {
+    const number = label.trim() !== '' ? Number(label) : NaN;
+    const key = Number.isFinite(number) ? `#${number}` : label.normalize('NFC');
+    groups.set(key, [...(groups.get(key) ?? []), label]);
+  }
+  const same = [...groups.values()].filter((g) => g.length > 1);
+  if (same.length === 0) return undefined;
+  return same
+    .slice(0, 3)
+    .map((g) => g.map((label) => quote(label)).join(' and '))
+    .join('; ');
 }
 
 /**

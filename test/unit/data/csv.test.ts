@@ -273,6 +273,24 @@ test('the dataset given again as its own test file (also through a link) is refu
   }
 });
 
+test('classes that differ only in how they are written are named in a warning', async () => {
+  const cafe = 'caf\u00e9';
+  const decomposed = 'cafe\u0301';
+  let s = 'x,label\n';
+  const labels = ['1', '1.0', '2', cafe, decomposed, 'tea'];
+  for (let i = 0; i < 36; i++) s += `${i},${labels[i % labels.length]}\n`;
+  const d = await loadDataset(write(tempDir(), 'forms.csv', s));
+  assert.equal(d.classes.length, 6, 'still analyzed as they are written');
+  assert.ok(
+    d.warnings.includes(
+      `Classes '1' and '1.0'; '${cafe}' and '${decomposed}' in column 'label' differ only in how they are written ` +
+        '(Unicode form, or the same number); they are analyzed as different classes: if they are one, write them ' +
+        'the same way.',
+    ),
+    d.warnings.join('\n'),
+  );
+});
+
 describe('a label taken for want of a name', () => {
   test('a last column of measurements is refused, naming it and --label-column', async () => {
     // Iris as some people write it: the species first, no column named label.
