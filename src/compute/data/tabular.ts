@@ -18,7 +18,7 @@ import {
   loadImageRuns,
 } from './imageSet';
 import type { SampleBudget } from './sampleBudget';
-import { CELL_MISSING, type RawTable } from './table';
+import { CELL_MISSING, type RawTable, rowLocation } from './table';
 import { TEXT_BUCKETS } from './tfidf';
 import { MAX_CATEGORIES } from './featurize';
 import type { ColumnKind } from './detectColumns';
@@ -52,7 +52,7 @@ export async function finishTable(
   const ownFeatures = !table.image && !opts.featuresElsewhere;
   const kinds = ownFeatures ? inferKinds(table, warnings) : [];
   const what = format === 'csv' ? 'column' : 'field';
-  const imageFiles = table.image && imageList(table.image);
+  const imageFiles = table.image && imageList(table, table.image);
   // A manifest's images with the user's embeddings (a JSONL field) as features: fingerprinted, never decoded.
   const imagesAsFeatures = imageFiles && (!opts.featuresElsewhere || opts.features !== undefined);
   // The working budget's bound on the features per sample, before any is built: the table's columns (their types),
@@ -172,8 +172,15 @@ function imageRows(files: ImageFile[], plan: { train: Int32Array; test: Int32Arr
 }
 
 /** The images a manifest names, row by row, as the image loader takes them. */
-function imageList(image: NonNullable<RawTable['image']>): ImageFile[] {
-  return image.abs.map((abs, r) => ({ abs, file: image.user[r] }));
+/**
+ * The images a JSONL list names, each called in messages by its path and the record that names it: "a/1.png (line 6
+ * of list.jsonl)", so a missing or broken image leads back to the line to fix.
+ */
+function imageList(table: RawTable, image: NonNullable<RawTable['image']>): ImageFile[] {
+  return image.abs.map((abs, r) => {
+    const { file, line } = rowLocation(table, r);
+    return { abs, file: `${image.user[r]} (${line !== undefined ? `line ${line} of ` : ''}${file})` };
+  });
 }
 
 /**

@@ -160,7 +160,8 @@ test(
     );
     await assert.rejects(
       loadDataset(manifest),
-      (e: unknown) => e instanceof InputError && /pipe\.png: is not a regular file/.test(e.message),
+      (e: unknown) =>
+        e instanceof InputError && /pipe\.png \(line 2 of .*list\.jsonl\): is not a regular file/.test(e.message),
     );
   },
 );

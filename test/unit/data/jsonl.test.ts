@@ -174,7 +174,7 @@ describe('JSONL errors', () => {
     });
   });
 
-  test('a missing image file names it', async () => {
+  test('a missing image file names it and the line that names it', async () => {
     const dir = tempDir();
     write(dir, 'a.png', pngBytes(2, 2, grey(0)));
     const file = write(
@@ -186,7 +186,7 @@ describe('JSONL errors', () => {
       ]),
     );
     await rejectsInput(loadDataset(file, { testFraction: 0 }), {
-      file: `${dir}/gone.png`,
+      file: `${dir}/gone.png (line 2 of ${file})`,
       patterns: [/cannot be read/],
     });
   });
