@@ -137,6 +137,12 @@ export async function loadDataset(inputPath: string, options: LoadOptions = {}):
   }
 
   if (stat.isDirectory()) {
+    if (options.labelColumn !== undefined)
+      throw new InputError(
+        inputPath,
+        `is an image folder, whose labels are its class folders; expected no label column (` +
+          `${quote(options.labelColumn)} would name one of a CSV/TSV or JSONL file)`,
+      );
     if (testStat && !testStat.isDirectory()) {
       throw new InputError(
         testGiven!,

@@ -99,6 +99,15 @@ describe('image folder layouts', () => {
     assert.equal(d.test.y.length, 2);
   });
 
+  test('a label column given for an image folder is refused: its labels are the class folders', async () => {
+    const root = tempDir();
+    classFolders(root, ['a', 'b'], 2);
+    await rejectsInput(loadDataset(root, { labelColumn: 'species' }), {
+      file: root,
+      patterns: [/is an image folder, whose labels are its class folders; expected no label column \('species'/],
+    });
+  });
+
   test('onProgress counts decoded images', async () => {
     const root = tempDir();
     classFolders(root, ['a', 'b'], 3, 4, 4);

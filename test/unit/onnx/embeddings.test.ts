@@ -201,6 +201,15 @@ describe('bad embeddings are refused, naming the file', () => {
     await refused({ embeddingsFile: file }, file, /holds the row numbers out of order .* to_csv\(index=False\)/);
   });
 
+  test('a test side file without a test file is refused, not ignored', async () => {
+    const file = path.join(dir, 'emb.csv');
+    await refused(
+      { embeddingsFile: path.join(dir, 'emb.npy'), testEmbeddingsFile: file },
+      file,
+      /is for a separate test file, but .*plain\.csv has none/,
+    );
+  });
+
   test('a side file holding NaN', async () => {
     const file = write(
       'nan.csv',

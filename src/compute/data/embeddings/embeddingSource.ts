@@ -69,6 +69,13 @@ export async function loadEmbeddings(
           `both files`,
       );
     }
+    if (dataFiles.length === 1 && o.testEmbeddingsFile !== undefined) {
+      throw new InputError(
+        o.testEmbeddingsFile,
+        `is for a separate test file, but ${files.file} has none (its test samples are rows of it, covered by ` +
+          `${o.embeddingsFile}); expected it with a test file, or left out`,
+      );
+    }
     for (let k = 0; k < dataFiles.length; k++) {
       const side = sides[k]!;
       const rows = await countDataRows(dataFiles[k].abs, dataFiles[k].file);
