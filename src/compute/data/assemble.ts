@@ -92,10 +92,11 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
     if (problem)
       throw new InputError(
         p.file,
-        `${which} as the label, but it ${problem}; expected --label-column naming the ${p.labelGuessed} of classes`,
+        `${which} as the label, but it ${problem}; expected the label ${p.labelGuessed} chosen by name (the ` +
+          `${p.labelGuessed} of classes)`,
         p.labelLine,
       );
-    warnings.push(`${which[0].toUpperCase()}${which.slice(1)} as the label (--label-column names another).`);
+    warnings.push(`${which[0].toUpperCase()}${which.slice(1)} as the label (choose another by name if it is not).`);
   }
 
   if (p.maxSamples !== undefined && keep.length > p.maxSamples) {

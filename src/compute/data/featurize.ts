@@ -198,8 +198,9 @@ export function trainMoments(col: RawColumn, train: Int32Array): { mean: number;
   }
   const mean = m * scale;
   const std = Math.sqrt(ss / n) * scale;
-  // Round-off can leave a tiny std on a constant column; treat it as constant.
-  return { mean, std: std <= 1e-12 * Math.max(1, Math.abs(mean)) ? 0 : std };
+  // Round-off can leave a tiny std on a constant column; treat it as constant. Relative to the column's own largest
+  // magnitude, never to 1: a column measured in units of 1e-30 varies as much as one in units of 1.
+  return { mean, std: std <= 1e-12 * scale ? 0 : std };
 }
 
 /** (v - mean) / std without overflowing when v and mean are far apart near the end of the double range. */

@@ -107,14 +107,16 @@ export async function finishTable(
   } else {
     const featurizer = fitFeaturizer(table, kinds, plan.train, plan.test, warnings);
     dims = featurizer.dims;
-    if (dims === 0) {
+    xTrain = transform(featurizer, plan.train);
+    // Every column constant over the training rows (each encoded as 0): nothing to learn from, and a network
+    // trained on all-zero inputs diverges rather than saying so.
+    if (dims === 0 || !anyColumnVaries(xTrain, dims)) {
       throw new InputError(
         table.files[0],
         `no usable feature ${what}s besides the label ${quote(table.labelColumn)}; expected at least one ${what} ` +
           `with numbers, categories or text that varies between samples`,
       );
     }
-    xTrain = transform(featurizer, plan.train);
     xTest = transform(featurizer, plan.test);
   }
   return {
@@ -172,6 +174,12 @@ function imageRows(files: ImageFile[], plan: { train: Int32Array; test: Int32Arr
 }
 
 /** The images a manifest names, row by row, as the image loader takes them. */
+/** Whether any column of a row-major n × d matrix holds two different values. */
+function anyColumnVaries(x: Float32Array, d: number): boolean {
+  for (let i = d; i < x.length; i++) if (x[i] !== x[i % d]) return true;
+  return false;
+}
+
 /**
  * The images a JSONL list names, each called in messages by its path and the record that names it: "a/1.png (line 6
  * of list.jsonl)", so a missing or broken image leads back to the line to fix.

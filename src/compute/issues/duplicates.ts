@@ -9,7 +9,13 @@
  * distance in feature space at most NEAR_DUPLICATE_CUT × the median
  * nearest-neighbour distance between training samples (the same relative
  * cut as cleanlab Datalab's near_duplicate check, which uses 0.13 on its
- * embeddings; we use 0.2, see the benchmark for what it gives on MNIST).
+ * embeddings; we use 0.2, see the benchmark for what it gives on MNIST) — in
+ * five or more dimensions. In fewer, a relative cut finds neighbours by chance:
+ * where the data are locally uniform in d dimensions, the share of samples
+ * whose nearest neighbour lies within c × the median distance is
+ * 1 − 2^(−c^d), 13% at c = 0.2 in one dimension (a column of measurements
+ * would be "duplicates" and "leaked" test samples). nearDuplicateCut lowers c
+ * to keep that share at CHANCE_SHARE in d dimensions.
  * Candidates come from the exact k-NN (knn.ts); each candidate's distance is
  * then recomputed in float64, so the float32 ‖q‖²+‖x‖²−2q·x cancellation
  * cannot turn an exact copy into a non-zero distance or the reverse.
@@ -20,6 +26,15 @@ import type { SampleRef, SplitView } from './types';
 import { UnionFind } from './unionFind';
 
 export const NEAR_DUPLICATE_CUT = 0.2;
+/** The share of samples a cut may flag by chance in locally uniform data (see the top). */
+export const CHANCE_SHARE = 1e-3;
+
+/** The relative cut for near duplicates in `dims` dimensions: NEAR_DUPLICATE_CUT, lower below five dimensions. */
+export function nearDuplicateCut(dims: number): number {
+  // 1 − 2^(−c^d) = share  ⇔  c = (−log2(1 − share))^(1/d)
+  const chance = (-Math.log2(1 - CHANCE_SHARE)) ** (1 / Math.max(dims, 1));
+  return Math.min(NEAR_DUPLICATE_CUT, chance);
+}
 
 export interface DuplicateSet {
   members: SampleRef[];

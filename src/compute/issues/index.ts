@@ -9,7 +9,7 @@
 import { throwIfAborted } from '../cancel';
 import { createRng, deriveSeed, permutation } from '../random';
 import { type ClassHealth, classHealth, type ConfusedPair, confusedPairs } from './classHealth';
-import { type DuplicateReport, findDuplicates } from './duplicates';
+import { type DuplicateReport, findDuplicates, nearDuplicateCut } from './duplicates';
 import {
   defaultRemovalCount,
   harmfulOrder,
@@ -153,7 +153,14 @@ export function findNeighbours(
   throwIfAborted(input.signal);
   const trainView: SplitView = { features: trainPoints, y: train.y, contentHash: input.trainHash };
   const testView: SplitView = { features: testPoints, y: test.y, contentHash: input.testHash };
-  const duplicates = findDuplicates({ train: trainView, test: testView, trainInTrain, testInTrain, testInTest });
+  const duplicates = findDuplicates({
+    train: trainView,
+    test: testView,
+    trainInTrain,
+    testInTrain,
+    testInTest,
+    cut: nearDuplicateCut(searchTrain.d),
+  });
   return {
     trainInTrain,
     testInTrain,

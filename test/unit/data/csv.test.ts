@@ -133,7 +133,8 @@ describe('CSV label and split detection', () => {
     const dir = tempDir();
     const names = Array.from({ length: 40 }, (_, k) => `feature_${k}`);
     const vals = names.map((_, k) => String(k * 1.5));
-    const file = write(dir, 'w.csv', `${names.join(',')},label\n${vals.join(',')},a\n${vals.join(',')},b\n`);
+    const other = names.map((_, k) => String(k + 7));
+    const file = write(dir, 'w.csv', `${names.join(',')},label\n${vals.join(',')},a\n${other.join(',')},b\n`);
     const d = await loadDataset(file, { testFraction: 0 });
     const p = d.train.preview[0];
     assert.ok(p.startsWith('feature_0=0, feature_1=1.5, feature_2=3, '), p);
@@ -291,8 +292,28 @@ test('classes that differ only in how they are written are named in a warning', 
   );
 });
 
+test('no feature that varies over the training rows is refused before any training', async () => {
+  let s = 'x,label\n';
+  for (let i = 0; i < 40; i++) s += `1,${i % 2 ? 'a' : 'b'}\n`;
+  const file = write(tempDir(), 'const.csv', s);
+  await rejectsInput(loadDataset(file), {
+    file,
+    patterns: [/no usable feature columns besides the label 'label'; expected at least one column .* that varies/],
+  });
+});
+
+test('a column measured in tiny units (1e-30) varies like any other and is kept', async () => {
+  let s = 'x,label\n';
+  for (let i = 0; i < 40; i++) s += `${((i % 7) + 3 * (i % 2)) * 1e-30},${i % 2 ? 'a' : 'b'}\n`;
+  const d = await loadDataset(write(tempDir(), 'tiny.csv', s), { testFraction: 0 });
+  assert.equal(d.dims, 1);
+  assert.ok(!d.warnings.some((w) => /same value in every training row/.test(w)), d.warnings.join('\n'));
+  const x = Array.from(d.train.x);
+  assert.ok(Math.max(...x) - Math.min(...x) > 1, 'standardized to unit scale, not encoded as 0');
+});
+
 describe('a label taken for want of a name', () => {
-  test('a last column of measurements is refused, naming it and --label-column', async () => {
+  test('a last column of measurements is refused, naming it and asking for the label by name', async () => {
     // Iris as some people write it: the species first, no column named label.
     let s = 'species,sepal_length,petal_width\n';
     for (let i = 0; i < 60; i++) s += `${['setosa', 'virginica'][i % 2]},${5 + (i % 9) / 10},${(i % 23) / 10}\n`;
@@ -302,7 +323,7 @@ describe('a label taken for want of a name', () => {
       patterns: [
         /no column is named label, class, target or y, so the last, column 'petal_width', was taken as the label/,
         /but it holds numbers with fractions \('0\.1', '0\.2', '0\.3'/,
-        /expected --label-column naming the column of classes/,
+        /expected the label column chosen by name \(the column of classes\)/,
       ],
     });
     const named = await loadDataset(file, { labelColumn: 'species' });
@@ -318,7 +339,7 @@ describe('a label taken for want of a name', () => {
     assert.ok(
       d.warnings.includes(
         "No column is named label, class, target or y, so the last, column 'digit', was taken as the label " +
-          '(--label-column names another).',
+          '(choose another by name if it is not).',
       ),
       d.warnings.join('\n'),
     );

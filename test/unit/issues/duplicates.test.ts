@@ -7,7 +7,12 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadDataset } from '../../../src/compute/data';
-import { findDuplicates } from '../../../src/compute/issues/duplicates';
+import {
+  CHANCE_SHARE,
+  findDuplicates,
+  NEAR_DUPLICATE_CUT,
+  nearDuplicateCut,
+} from '../../../src/compute/issues/duplicates';
 import { nearestNeighbours, type Points } from '../../../src/compute/issues/knn';
 import { duplicateLabelConflict } from '../../../src/compute/issues/labelConflict';
 import type { SampleRef } from '../../../src/compute/issues/types';
@@ -166,4 +171,33 @@ test("the label-conflict signal: the share of a member's set with another label,
   assert.equal(sets[1].labelConflict, false);
   assert.ok(expected.some((v) => v > 0));
   assert.deepEqual(duplicateLabelConflict(report, yTrain, yTest), expected);
+});
+
+test('the near-duplicate cut flags about CHANCE_SHARE of locally uniform samples by chance, in 1 to 4 dims', () => {
+  assert.equal(nearDuplicateCut(5), NEAR_DUPLICATE_CUT);
+  assert.equal(nearDuplicateCut(784), NEAR_DUPLICATE_CUT);
+  const rng = createRng(5);
+  const n = 2000;
+  for (const d of [1, 2, 3, 4]) {
+    // Uniform points on a torus (no edges), nearest-neighbour distances by brute force.
+    const x = Array.from({ length: n }, () => Array.from({ length: d }, () => rng()));
+    const nearest = x.map((p, i) => {
+      let best = Infinity;
+      x.forEach((q, j) => {
+        if (j === i) return;
+        let s = 0;
+        for (let k = 0; k < d; k++) {
+          const t = Math.abs(p[k] - q[k]);
+          s += Math.min(t, 1 - t) ** 2;
+        }
+        best = Math.min(best, s);
+      });
+      return Math.sqrt(best);
+    });
+    const med = [...nearest].sort((a, b) => a - b)[n >> 1];
+    const flagged = nearest.filter((r) => r <= nearDuplicateCut(d) * med).length / n;
+    // The share the cut is made for is 1e-3; 0.2 would flag 13% in one dimension, 2.7% in two.
+    assert.ok(flagged <= 4 * CHANCE_SHARE, `d = ${d}: ${(100 * flagged).toFixed(2)}% flagged`);
+    assert.ok(nearest.filter((r) => r <= NEAR_DUPLICATE_CUT * med).length / n > (d <= 2 ? 0.02 : 0), `d = ${d}`);
+  }
 });
