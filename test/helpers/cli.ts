@@ -73,10 +73,10 @@ export interface CliRun {
 }
 
 /** Starts `node dist/cli.js …args`; the caller collects output with {@link finished}. */
-export function startCli(args: string[], options: { cwd?: string } = {}): ChildProcess {
+export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
   return spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? os.tmpdir(),
-    env: { ...process.env, NODE_OPTIONS: '' },
+    env: { ...process.env, NODE_OPTIONS: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

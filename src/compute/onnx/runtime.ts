@@ -11,6 +11,7 @@ import { optionRef } from '../options/derive';
 import type * as OrtNode from 'onnxruntime-node';
 import { InputError } from '../errors';
 import { clip } from '../data/quote';
+import { quietOnnxRuntime } from './quietRuntime';
 
 export interface EmbeddingRunner {
   /** "onnxruntime-node 1.30.0 (cpu)". */
@@ -28,6 +29,8 @@ export async function openRunner(
   // Loaded on first use only: an analysis without a model file never loads the native library.
   let ort: typeof OrtNode;
   try {
+    // On a main thread (tests, benchmarks); a worker thread's caller has done it (quietRuntime.ts).
+    quietOnnxRuntime();
     ort = await import('onnxruntime-node');
   } catch (err) {
     throw new InputError(

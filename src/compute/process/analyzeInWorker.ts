@@ -16,6 +16,7 @@ import { CancelledError, InputError } from '../errors';
 import type { AnalyzeRun } from '../pipeline/analyze';
 import type { ResultsFile } from '../results/schema';
 import type { ResultsOverview } from './resultsOverview';
+import { quietOnnxRuntime } from '../onnx/quietRuntime';
 import { startBundleWorker } from './bundleWorker';
 import type {
   AnalysisHostMessage,
@@ -32,6 +33,8 @@ export const CANCEL_GRACE_MS = 500;
  * source through tsx (tests, benchmarks).
  */
 function startWorker(workerData: AnalysisWorkerData | null): Worker {
+  // Before the thread that may load ONNX Runtime starts: only this thread's environment reaches the library.
+  quietOnnxRuntime();
   const bundled = path.join(__dirname, 'analysisWorker.js');
   if (existsSync(bundled)) return startBundleWorker(bundled, { workerData });
   const source = path.join(__dirname, 'analysisWorker.ts');

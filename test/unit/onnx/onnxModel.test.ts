@@ -28,7 +28,7 @@ import { createRng } from '../../../src/compute/random';
 import type { ResultsFile } from '../../../src/compute/results/schema';
 import { initBackend } from '../../../src/compute/tf/backend';
 import { buildResultsView } from '../../../src/host/panel/resultsView';
-import { describeRun, ensureBuilt, runCli } from '../../helpers/cli';
+import { describeRun, ensureBuilt, finished, runCli, startCli } from '../../helpers/cli';
 import {
   cnnBytes,
   cnnEmbedding,
@@ -273,6 +273,34 @@ describe('an ONNX model as the feature source', () => {
     for (const [k, v] of b) assert.ok(Math.abs(a.get(k)! - v) <= 1e-4 * scale, `train ${k}: ${a.get(k)} vs ${v}`);
     assert.equal(viaModel.model.source?.agreement !== null, true);
   });
+});
+
+test('a run with a model file writes nothing but its results: no ONNX Runtime telemetry in the home or /tmp', async () => {
+  await ensureBuilt();
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'il-home-'));
+  try {
+    const out = path.join(dir, 'quiet.results.json');
+    const child = startCli(
+      [
+        'analyze',
+        path.join(dir, 'table.csv'),
+        '--model-file',
+        path.join(dir, 'mlp.onnx'),
+        '--out',
+        out,
+        '--no-progress',
+      ],
+      // Not inherited: the CLI must switch the telemetry off itself.
+      { env: { HOME: home, ORT_DISABLE_TELEMETRY: undefined } },
+    );
+    const run = await finished(child);
+    assert.equal(run.code, 0, describeRun(run));
+    assert.ok(fs.existsSync(out));
+    assert.deepEqual(fs.readdirSync(home), [], 'nothing under the home folder (ONNX Runtime kept ~/.cache/Microsoft)');
+    assert.equal(fs.existsSync(`/tmp/mat-debug-${child.pid}.log`), false);
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
 });
 
 describe('a model that cannot be used is refused (exit 2, nothing written)', () => {
