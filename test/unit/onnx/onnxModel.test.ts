@@ -275,7 +275,7 @@ describe('an ONNX model as the feature source', () => {
   });
 });
 
-test('a run with a model file writes nothing but its results: no ONNX Runtime telemetry in the home or /tmp', async () => {
+test('a model-file run writes nothing but its results: no ONNX Runtime telemetry at home or in /tmp', async () => {
   await ensureBuilt();
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'il-home-'));
   try {
