@@ -10,7 +10,7 @@ import { optionRef } from '../options/derive';
 import type { onnx } from 'onnx-proto';
 import { InputError } from '../errors';
 import { quote } from '../data/quote';
-import { tensorDims, tensorValues, toNumber } from './tensors';
+import { tensorDims, tensorSizeProblem, tensorValues, toNumber } from './tensors';
 
 export interface ModelHead {
   /** F × C kernel (row-major) and C bias, as the model computes logits = e·W + b. */
@@ -61,15 +61,15 @@ export function findHead(model: onnx.IModelProto, file: string, embeddingOutput?
     throw new InputError(file, 'has no outputs; expected the class scores (logits or probabilities) as an output');
   const producer = new Map<string, onnx.INodeProto>();
   for (const node of graph.node ?? []) for (const out of node.output ?? []) producer.set(out, node);
-  const logits = outputs[0].name ?? '';
-
-  let t = logits;
-  let node = producer.get(t);
-  while (node && PASS_THROUGH.has(node.opType ?? '')) {
-    t = node.input?.[0] ?? '';
-    node = producer.get(t);
-  }
-  const head = node ? headOf(node, producer, inits, file) : null;
+  const traces = outputs.map((o) => traceHead(o.name ?? '', producer, inits, file));
+  // The first output a final linear layer makes (a model may list its predicted label or an embedding first), or, with
+  // a named embedding, the one whose final layer takes that tensor.
+  const withHead = traces.filter((t) => t.head);
+  const chosen =
+    (embeddingOutput !== undefined && withHead.find((t) => t.head!.embedding === embeddingOutput)) ||
+    withHead[0] ||
+    traces[0];
+  const { logits, node, head, after } = chosen;
   const traced = head?.embedding;
   if (embeddingOutput !== undefined) {
     const known = producer.has(embeddingOutput) || outputs.some((o) => o.name === embeddingOutput);
@@ -80,12 +80,18 @@ export function findHead(model: onnx.IModelProto, file: string, embeddingOutput?
           `(${optionRef('embeddingOutput')}); expected the name of an output or ` +
           `of a node's output in the graph`,
       );
+    if (after.has(embeddingOutput))
+      throw new InputError(
+        file,
+        `the tensor ${quote(embeddingOutput)} (${optionRef('embeddingOutput')}) is the final layer's output or ` +
+          `computed from it; expected a tensor before it, such as the final layer's input ${quote(traced ?? '')}`,
+      );
   } else if (!head) {
     throw new InputError(
       file,
       `the output ${quote(logits)} is made by ` +
-        `${node ? `a ${node.opType} node` : 'no node'}, not by a Gemm or MatMul ` +
-        `(+ Add) final layer; expected a classifier ending in a linear layer, ` +
+        `${node ? `${/^[AEIOU]/.test(node.opType ?? '') ? 'an' : 'a'} ${node.opType} node` : 'no node'}, not by a Gemm ` +
+        `or MatMul (+ Add) final layer; expected a classifier ending in a linear layer, ` +
         `or name the embedding with ${optionRef('embeddingOutput')}`,
     );
   }
@@ -97,6 +103,42 @@ export function findHead(model: onnx.IModelProto, file: string, embeddingOutput?
     logits,
     ...(head && embedding === traced ? { head: head.head } : {}),
   };
+}
+
+interface Trace {
+  /** The output traced. */
+  logits: string;
+  /** The node reached below the activations (the final layer, when it is one). */
+  node: onnx.INodeProto | undefined;
+  head: { embedding: string; head: ModelHead } | null;
+  /** The tensors computed from the final layer's scores (its output, the activations after it, the output). */
+  after: Set<string>;
+}
+
+/** From one output back through the activations to the node below them, and whether it is a final linear layer. */
+function traceHead(
+  logits: string,
+  producer: Map<string, onnx.INodeProto>,
+  inits: Map<string, onnx.ITensorProto>,
+  file: string,
+): Trace {
+  const after = new Set<string>();
+  let t = logits;
+  let node = producer.get(t);
+  while (node && PASS_THROUGH.has(node.opType ?? '')) {
+    if (after.has(t))
+      throw new InputError(file, `the graph has a cycle through the tensor ${quote(t)}; expected an acyclic graph`);
+    after.add(t);
+    t = node.input?.[0] ?? '';
+    node = producer.get(t);
+  }
+  const head = node ? headOf(node, producer, inits, file) : null;
+  if (head && node) {
+    after.add(t);
+    // A MatMul + Add layer: the product before the bias is the layer's too.
+    if (node.opType === 'Add') for (const input of node.input ?? []) if (producer.has(input)) after.add(input);
+  }
+  return { logits, node, head, after };
 }
 
 function attr(node: onnx.INodeProto, name: string): onnx.IAttributeProto | undefined {
@@ -114,12 +156,19 @@ function headOf(
   const weight = (tensor: string) => {
     const init = inits.get(tensor);
     if (!init) return null;
+    const sizeProblem = tensorSizeProblem(init);
+    if (sizeProblem) throw new InputError(file, `the final layer's ${quote(tensor)} ${sizeProblem}`);
     const values = tensorValues(init);
     if (!values)
       throw new InputError(
         file,
         `the final layer's ${quote(tensor)} is not float32/float64 data stored ` +
           `in the model; expected its weights as an initializer`,
+      );
+    if (!values.every(Number.isFinite))
+      throw new InputError(
+        file,
+        `the final layer's ${quote(tensor)} holds NaN or infinite values; expected finite weights`,
       );
     return { values, dims: tensorDims(init) };
   };
