@@ -10,6 +10,7 @@
  * order, as they are in the file. `classes`: the model's output order, when
  * it is not the dataset's sorted class order.
  */
+import { promises as fsp } from 'node:fs';
 import { readInputFile } from '../data/files';
 import { InputError } from '../errors';
 
@@ -102,8 +103,17 @@ export async function readPreprocess(
   try {
     text = (await readInputFile(file, file, "the model's preprocessing JSON")).toString('utf8');
   } catch (err) {
-    // The file beside the model is optional: without one, the model's inputs are taken as they come.
-    if (given === undefined) return { spec: {} };
+    // The file beside the model is optional: without one, the model's inputs are taken as they come. One that is
+    // there but cannot be read (a folder, a pipe, a broken link, no permission) is an error: taking the inputs as
+    // they come would silently drop the preprocessing its name promises.
+    if (
+      given === undefined &&
+      !(await fsp.lstat(file).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return { spec: {} };
     throw err;
   }
   return { spec: parsePreprocess(text, file), file };
@@ -155,6 +165,15 @@ export function imageInput(shape: number[], spec: PreprocessSpec, modelFile: str
       modelFile,
       `takes images of free size ([${shape.join(', ')}]); expected "size": [height, width] in the preprocessing JSON`,
     );
+  for (const key of ['mean', 'std'] as const) {
+    const values = spec[key];
+    if (values && values.length !== 1 && values.length !== channels)
+      throw new InputError(
+        modelFile,
+        `takes ${channels} channel${channels === 1 ? '' : 's'}, the preprocessing JSON's "${key}" has ` +
+          `${values.length} values; expected 1, or one per channel`,
+      );
+  }
   if (spec.size && (spec.size[0] !== height || spec.size[1] !== width)) {
     throw new InputError(
       modelFile,
