@@ -70,7 +70,11 @@ export function formatSummary(results: ResultsOverview, outPath: string): string
       source.headRelativeChange !== null && source.agreement !== null
         ? `; head refitted from the model's final layer: weights moved ` +
           `${(100 * source.headRelativeChange).toFixed(1)}%, predictions agree ` +
-          `with your model on ${percent(source.agreement)}`
+          `with your model on ${percent(source.agreement)}` +
+          // Below half: most likely the model's outputs are in another order than the dataset's classes.
+          (source.agreement < 0.5
+            ? ' (low: are its outputs in the order of the classes? If not, give "classes" in the preprocessing JSON)'
+            : '')
         : '; head fitted from zero';
     lines.push(
       `Features: ${safe(source.description, 400)} (${source.embeddingDim} ` +
