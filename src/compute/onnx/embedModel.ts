@@ -115,6 +115,10 @@ async function embedBatches(
   signal?: AbortSignal,
   kept?: KeptVectors,
 ): Promise<{ phi: Float32Array; dim: number }> {
+  // A model exported with a fixed batch (PyTorch's default without dynamic_axes: 1) takes exactly that many rows: the
+  // batches are that size, the last one padded with zeros and its padding's outputs dropped.
+  const fixed = m.cut.inputShape[0] > 0 ? m.cut.inputShape[0] : 0;
+  if (fixed) batch = fixed;
   const starts = Array.from({ length: Math.ceil(n / batch) }, (_, k) => k * batch);
   // Which batches are answered from the kept vectors (taken one batch at a time, in the loop: no second copy).
   const keptBatch = starts.map((start) => kept?.cache.has(kept.digests.slice(start, start + batch)) ?? false);
@@ -150,12 +154,12 @@ async function embedBatches(
       onDone(b);
       continue;
     }
-    const input = await pending!;
+    const input = padded(await pending!, fixed);
     const running = (await runner()).run(input.x, input.shape);
     pending = prepare(k + 1);
     const out = await running;
-    checkBatchDim(m, out.dims, b);
-    place(out.data, start, b);
+    checkBatchDim(m, out.dims, fixed || b);
+    place(fixed ? out.data.subarray(0, (out.data.length / fixed) * b) : out.data, start, b);
     if (kept) kept.cache.embedded += b;
     onDone(b);
   }
@@ -170,6 +174,14 @@ async function embedBatches(
   }
   if (kept) kept.cache.put(kept.digests, result, dim);
   return { phi: result, dim };
+}
+
+/** A batch of fewer rows than the model's fixed batch `size`, with zero rows after them; as it is otherwise. */
+function padded(input: { x: Float32Array; shape: number[] }, size: number): { x: Float32Array; shape: number[] } {
+  if (!size || input.shape[0] === size) return input;
+  const x = new Float32Array((input.x.length / input.shape[0]) * size);
+  x.set(input.x);
+  return { x, shape: [size, ...input.shape.slice(1)] };
 }
 
 /** The runtime, opened on first use (a pass answered from kept vectors never loads the model) and closed after. */
@@ -258,10 +270,12 @@ export function imageEmbedder(
 async function probeWidth(m: OpenedModel, state: RunState, sampleShape: number[]): Promise<number> {
   const runner = lazyRunner(m, state);
   try {
+    // One sample, or as many blank ones as a fixed batch takes (embedBatches).
+    const rows = m.cut.inputShape[0] > 0 ? m.cut.inputShape[0] : 1;
     const size = sampleShape.reduce((a, b) => a * b, 1);
-    const out = await (await runner.get()).run(new Float32Array(size), [1, ...sampleShape]);
-    checkBatchDim(m, out.dims, 1);
-    return out.data.length;
+    const out = await (await runner.get()).run(new Float32Array(rows * size), [rows, ...sampleShape]);
+    checkBatchDim(m, out.dims, rows);
+    return out.data.length / rows;
   } finally {
     await runner.close();
   }

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { onnx } from 'onnx-proto';
 import { PNG } from 'pngjs';
 import { loadDataset } from '../../../src/compute/data';
 import { writeNpy } from '../../../src/compute/data/embeddings/npy';
@@ -239,6 +240,23 @@ describe('an ONNX model as the feature source', () => {
       }
     },
   );
+
+  test('a model with a fixed batch (1, or 7, which does not divide the rows) gives the results of a dynamic one', async () => {
+    const table = path.join(dir, 'table.csv');
+    const run = (modelFile: string) => analyze({ datasetPath: table, modelFile, folds: 2, workers: 1, topK: 100 });
+    const dynamic = await run(path.join(dir, 'mlp.onnx'));
+    for (const size of [1, 7]) {
+      const model = onnx.ModelProto.decode(mlpBytes(mlp));
+      model.graph!.input![0].type!.tensorType!.shape!.dim![0] = { dimValue: size };
+      model.graph!.output![0].type!.tensorType!.shape!.dim![0] = { dimValue: size };
+      const file = path.join(dir, `mlp-batch${size}.onnx`);
+      fs.writeFileSync(file, onnx.ModelProto.encode(model).finish());
+      fs.copyFileSync(path.join(dir, 'mlp.preprocess.json'), path.join(dir, `mlp-batch${size}.preprocess.json`));
+      const fixed = await run(file);
+      assert.deepEqual(fixed.test, dynamic.test, `batch ${size}`);
+      assert.deepEqual(fixed.train, dynamic.train, `batch ${size}`);
+    }
+  });
 
   test('the MLP through the model file and its embeddings through a side file give the same influence', async () => {
     const table = path.join(dir, 'table.csv');
