@@ -241,7 +241,7 @@ describe('an ONNX model as the feature source', () => {
     },
   );
 
-  test('a model with a fixed batch (1, or 7, which does not divide the rows) gives the results of a dynamic one', async () => {
+  test('a fixed batch (1, or 7, which does not divide the rows) gives the results of a dynamic one', async () => {
     const table = path.join(dir, 'table.csv');
     const run = (modelFile: string) => analyze({ datasetPath: table, modelFile, folds: 2, workers: 1, topK: 100 });
     const dynamic = await run(path.join(dir, 'mlp.onnx'));
