@@ -406,11 +406,45 @@ export function runInfluenceStage(input: InfluenceStageInput): InfluenceStageRes
         },
       },
       solves: result.solves,
-      warnings: budgetWarnings(method, input, cutShort, explained.length - result.solved),
+      warnings: [
+        ...budgetWarnings(method, input, cutShort, explained.length - result.solved),
+        ...unconvergedWarnings(
+          method,
+          result.solves.filter((s) => !s.converged && !s.cutShort),
+        ),
+      ],
     };
   } finally {
     operator.dispose();
   }
+}
+
+/** How far a solve is from its answer: gif's least-squares optimality (its misfit stays > 0), else the residual. */
+function misfit(s: { relativeResidual: number; normalResidual?: number }): number {
+  return s.normalResidual ?? s.relativeResidual;
+}
+
+/**
+ * What the results say of solves that stopped at their iteration limit short of their tolerance (an ill-conditioned
+ * or indefinite system: an unregularized network, a separable set without weight decay): silent, their rankings were
+ * listed as if exact. A residual of 1 or more is no better than no solve at all.
+ */
+function unconvergedWarnings(
+  method: InfluenceMethod,
+  stopped: readonly { relativeResidual: number; normalResidual?: number }[],
+): string[] {
+  if (stopped.length === 0) return [];
+  const worst = Math.max(...stopped.map(misfit));
+  const gif = stopped.every((s) => s.normalResidual !== undefined);
+  return [
+    `The ${method} solves of ${stopped.length} explained test sample(s) stopped at their iteration limit short of ` +
+      `their tolerance: ${gif ? 'least-squares optimality' : 'relative residual'} up to ${worst.toPrecision(2)} ` +
+      `(per sample in influence.solves); their proponents and opponents are approximate` +
+      (worst >= 1
+        ? ', and where it is 1 or more no better than a guess: more weight decay, or the exact method over the last ' +
+          'layer, gives a system that solves.'
+        : '.'),
+  ];
 }
 
 /** What the results say when the time budget stopped the solves (empty when it did not). */
@@ -425,7 +459,7 @@ function budgetWarnings(
   if (cutShort.length > 0) {
     // gif's misfit stays > 0 at its solution: its least-squares optimality says how far it is.
     const gif = cutShort.every((s) => s.normalResidual !== undefined);
-    const worst = Math.max(...cutShort.map((s) => (gif ? (s.normalResidual as number) : s.relativeResidual)));
+    const worst = Math.max(...cutShort.map((s) => (gif ? misfit(s) : s.relativeResidual)));
     warnings.push(
       `The ${method} solves of ${cutShort.length} explained test sample(s) were cut short by ${budget} before ` +
         `reaching their tolerance: ${gif ? 'least-squares optimality' : 'relative residual'} up to ` +
