@@ -94,6 +94,8 @@ export interface OptionSpec<T> {
 const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
 const positiveInt = rule('a positive whole number', (v): v is number => isInt(v) && v >= 1);
 const nonNegativeInt = rule('a whole number ≥ 0', (v): v is number => isInt(v) && v >= 0);
+/** The seed feeds a 32-bit generator: a larger one would repeat a smaller one's run, silently. */
+const seedInt = rule('a whole number from 0 to 4294967295', (v): v is number => isInt(v) && v >= 0 && v <= 0xffffffff);
 /** A non-empty string: a path, a tensor or column name. */
 const pathText = rule('a non-empty text', (v): v is string => typeof v === 'string' && v.trim() !== '');
 const nonNegative = rule('a number ≥ 0', (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0);
@@ -170,12 +172,12 @@ export const OPTIONS = {
     setting: { minimum: 1, maximum: 100 },
   }),
   seed: option({
-    rule: nonNegativeInt,
+    rule: seedInt,
     default: 0,
     doc: 'Random seed (split, initialisation, batches, folds): the same seed reproduces a run',
     stage: 'fit',
     cli: { arg: '<s>', parse: 'int' },
-    setting: { minimum: 0 },
+    setting: { minimum: 0, maximum: 4294967295 },
   }),
   maxSamples: option({
     rule: positiveInt,

@@ -33,9 +33,38 @@ import { usesFrozenFeatures } from '../data/embeddings/options';
 import { contrastParameterCount } from '../head/classContrasts';
 import { formatCount } from '../formatCount';
 
-/** Options checked before loading anything: each by its rule in the option table. */
+/** Options checked before loading anything: each by its rule in the option table, then the ones that go together. */
 export function validateOptions(options: AnalyzeOptions): void {
   checkEngineOptions(options);
+  const ignored = ignoredOption(options);
+  if (ignored) throw new InputError(options.datasetPath, ignored);
+}
+
+/**
+ * An option the rest would silently ignore, as the reason to refuse the run: the user asked for something the run
+ * would not do, and its results would look as if it had.
+ */
+function ignoredOption(o: AnalyzeOptions): string | undefined {
+  if (o.skipIssues && o.removeHarmful !== undefined)
+    return (
+      `${optionRef('removeHarmful')} refits without the most harmful samples, a part of the data-issue pass ` +
+      `${optionRef('skipIssues')} skips; expected one or the other`
+    );
+  if (
+    o.target !== undefined &&
+    o.method !== undefined &&
+    o.method !== 'auto' &&
+    o.method !== 'cg' &&
+    o.method !== 'lissa'
+  )
+    return (
+      `${optionRef('target')} chooses the parameters of cg and lissa; ${o.method} ` +
+      `${o.method === 'gif' ? 'works over the whole network' : 'works over the last layer'} whatever it says: ` +
+      `expected it left out, or ${optionRef('method')} cg or lissa`
+    );
+  if (o.hidden !== undefined && o.model === 'logreg')
+    return `${optionRef('hidden')} sets the hidden layers of mlp and cnn; logreg has none: expected it left out`;
+  return undefined;
 }
 
 export interface RunContext {
