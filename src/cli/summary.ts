@@ -43,7 +43,7 @@ export function testSetLine(dataset: ResultsFile['dataset']): string {
     case 'split-column':
       return 'the rows marked test by the split column';
     default:
-      return `a stratified hold-out of ${dataset.nTest} samples`;
+      return `a stratified hold-out of ${dataset.nTest} sample${dataset.nTest === 1 ? '' : 's'}`;
   }
 }
 

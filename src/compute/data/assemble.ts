@@ -99,6 +99,8 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
     warnings.push(`${which[0].toUpperCase()}${which.slice(1)} as the label (choose another by name if it is not).`);
   }
 
+  // Whether the data marks test rows at all, before a sample may leave none of them.
+  const marksTest = p.split !== null && p.splitSource !== null && keep.some((i) => p.split![i] === SPLIT_TEST);
   if (p.maxSamples !== undefined && keep.length > p.maxSamples) {
     const keys = keep.map((i) => `${p.split ? p.split[i] : ''}\u0000${labelOf(i)}`);
     const chosen = stratifiedSubsample(keys, p.maxSamples, p.seed);
@@ -122,7 +124,10 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
       throw new InputError(p.file, `every sample is in the test split; expected some samples with split 'train'`);
     }
     if (nTest === 0) {
-      warnings.push(`No sample is marked as test; held out ${Math.round(p.testFraction * 100)}% of the data instead.`);
+      warnings.push(
+        `${marksTest ? `The sample of ${keep.length} kept no row of the test split` : 'No sample is marked as test'}; ` +
+          `held out ${Math.round(p.testFraction * 100)}% of the data instead.`,
+      );
       testSource = 'holdout';
     }
   }
@@ -132,6 +137,11 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
   const train: number[] = [];
   const test: number[] = [];
   keep.forEach((i, k) => (testFlags[k] ? test : train).push(i));
+  if (test.length === 0 && p.testFraction > 0)
+    warnings.push(
+      'No test sample: no class has enough samples to hold one out. Label issues are found as usual, but nothing ' +
+        'is measured on a test set (accuracy, influence on test predictions, harmful samples).',
+    );
   const trainClasses = new Set(train.map(labelOf));
   if (trainClasses.size < 2) {
     const only = trainClasses.size === 1 ? ` (${quote([...trainClasses][0])})` : '';
@@ -156,14 +166,15 @@ export function planSamples(p: PlanInput, warnings: string[]): SamplePlan {
       `Class${singletons.length === 1 ? '' : 'es'} ` +
         `${listSome(singletons.map(([c, i]) => `${quote(c)} (${p.where(i)})`))} ` +
         `${singletons.length === 1 ? 'has' : 'have'} a single training sample; expected at least two per class: ` +
-        'such a sample is always scored as suspicious, since no model that did not train on it has seen its class.',
+        'such a sample is scored by held-out models that never saw its class, so it tends to look suspicious.',
     );
   }
   const testOnly = [...new Set(test.map(labelOf))].filter((c) => !trainClasses.has(c));
   if (testOnly.length > 0) {
     warnings.push(
       `Class${testOnly.length === 1 ? '' : 'es'} ` +
-        `${listSome(testOnly.map((c) => quote(c)))} appear only in the test data.`,
+        `${listSome(testOnly.map((c) => quote(c)))} ${testOnly.length === 1 ? 'appears' : 'appear'} only in the ` +
+        'test data.',
     );
   }
   const classes = [...new Set([...trainClasses, ...testOnly])].sort(compareLabels);

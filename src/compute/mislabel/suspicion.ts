@@ -287,7 +287,9 @@ function explain(signals: SignalWeight[], calibration: CoreCalibration): string 
   let text = `Suspicion ranks samples by ${core.map((s) => `${name(s)} (${pct(s.weight)})`).join(' and ')}`;
   if (calibration.errorConcentration !== null && calibration.doubtConcentration !== null)
     text +=
-      ` — the ${calibration.likelyErrors} likely errors concentrate on one other class per label ` +
+      // Not "likely errors": that is the count estimate's word, and this is the confident joint's off-diagonal.
+      ` — the ${calibration.likelyErrors} samples the held-out models confidently put in another class concentrate ` +
+      `on one other class per label ` +
       `${calibration.errorConcentration.toFixed(2)} against the model's own doubt ` +
       `${calibration.doubtConcentration.toFixed(2)} (0 = spread evenly, 1 = all on one; the more beyond the doubt, ` +
       `the more margin)`;

@@ -312,6 +312,21 @@ test('a column measured in tiny units (1e-30) varies like any other and is kept'
   assert.ok(Math.max(...x) - Math.min(...x) > 1, 'standardized to unit scale, not encoded as 0');
 });
 
+test('a sample that keeps no test row says so, and so does a run left with no test sample', async () => {
+  let s = 'x,split,label\n';
+  for (let i = 0; i < 20; i++) s += `${i},${i % 4 === 3 ? 'test' : 'train'},${i % 2 ? 'a' : 'b'}\n`;
+  const d = await loadDataset(write(tempDir(), 'few.csv', s), { maxSamples: 2 });
+  assert.equal(d.test.y.length, 0);
+  assert.ok(
+    d.warnings.includes('The sample of 2 kept no row of the test split; held out 20% of the data instead.'),
+    d.warnings.join('\n'),
+  );
+  assert.ok(
+    d.warnings.some((w) => w.startsWith('No test sample: no class has enough samples to hold one out.')),
+    d.warnings.join('\n'),
+  );
+});
+
 describe('a label taken for want of a name', () => {
   test('a last column of measurements is refused, naming it and asking for the label by name', async () => {
     // Iris as some people write it: the species first, no column named label.
