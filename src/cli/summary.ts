@@ -158,7 +158,8 @@ export function issueLines(issues: IssuesSection, nTrain: number, nTest: number)
     lines.push(
       `Without the ${r.removed.length} most harmful: mean test loss ` +
         `${r.testLossBefore.toFixed(4)} → ${r.testLossAfter.toFixed(4)} ` +
-        (`(predicted ${r.predictedTestLossAfter.toFixed(4)}; total change actual ` +
+        // A loss cannot fall below 0: a prediction there is the first-order formula past where it holds.
+        (`(predicted ${r.predictedTestLossAfter < 0 ? 'below 0: too many removed for the first-order prediction to hold' : r.predictedTestLossAfter.toFixed(4)}; total change actual ` +
           `${signed(r.actualLossChange)}, predicted ` +
           `${signed(r.predictedLossChange)}), `) +
         (`test accuracy ` +

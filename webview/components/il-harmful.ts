@@ -105,7 +105,16 @@ export class IlHarmful extends PanelView {
               <tr>
                 <td>mean test loss</td>
                 <td class="num">${fmt(r.testLossBefore, 4)}</td>
-                <td class="num">${fmt(r.predictedTestLossAfter, 4)}</td>
+                <td
+                  class="num"
+                  title=${
+                    r.predictedTestLossAfter < 0
+                      ? 'A loss cannot fall below 0: too many removed for the first-order prediction to hold'
+                      : ''
+                  }
+                >
+                  ${r.predictedTestLossAfter < 0 ? '< 0 (beyond its range)' : fmt(r.predictedTestLossAfter, 4)}
+                </td>
                 <td class="num">${fmt(r.testLossAfter, 4)}</td>
               </tr>
               <tr>

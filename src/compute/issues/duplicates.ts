@@ -175,10 +175,11 @@ export function findDuplicates(input: DuplicateInput): DuplicateReport {
       exact: hashes !== null && hashes.size === 1,
       leakage: members.some((x) => x.split === 'train') && members.some((x) => x.split === 'test'),
       labelConflict: labels.size > 1,
-      maxDistance: usable ? maxDistance / scale : NaN,
+      // Exact copies are 0 apart on any scale, also when the median distance is 0 (most samples have a copy).
+      maxDistance: maxDistance === 0 ? 0 : usable ? maxDistance / scale : NaN,
     };
   });
-  const relative = (a: Float64Array) => a.map((d) => (usable && Number.isFinite(d) ? d / scale : NaN));
+  const relative = (a: Float64Array) => a.map((d) => (d === 0 ? 0 : usable && Number.isFinite(d) ? d / scale : NaN));
   return {
     sets,
     trainSet,

@@ -201,3 +201,22 @@ test('the near-duplicate cut flags about CHANCE_SHARE of locally uniform samples
     assert.ok(nearest.filter((r) => r <= NEAR_DUPLICATE_CUT * med).length / n > (d <= 2 ? 0.02 : 0), `d = ${d}`);
   }
 });
+
+test('identical samples are 0 apart, also when most samples have a copy (a median distance of 0)', () => {
+  const x = new Float32Array([1, 2, 1, 2, 1, 2, 1, 2, 5, 5]);
+  const train: Points = { x, n: 5, d: 2 };
+  const test: Points = { x: new Float32Array([1, 2]), n: 1, d: 2 };
+  const report = findDuplicates({
+    train: { features: train, y: Int32Array.from([0, 1, 0, 1, 0]) },
+    test: { features: test, y: Int32Array.from([1]) },
+    trainInTrain: nearestNeighbours(train, train, 3, { excludeSelf: true }),
+    testInTrain: nearestNeighbours(test, train, 3),
+    testInTest: nearestNeighbours(test, test, 3, { excludeSelf: true }),
+  });
+  assert.equal(report.medianNeighbourDistance, 0);
+  assert.deepEqual([...report.trainDistance.subarray(0, 4)], [0, 0, 0, 0]);
+  assert.deepEqual([...report.testDistance], [0]);
+  assert.ok(Number.isNaN(report.trainDistance[4]), 'the one apart has no scale to be measured on');
+  assert.equal(report.sets.length, 1);
+  assert.equal(report.sets[0].maxDistance, 0);
+});
