@@ -23,6 +23,7 @@ import {
   detectLabelColumn,
   detectSplitColumn,
   labelGuessed,
+  labelNameTwins,
   nameDifference,
   parseSplitValue,
   SPLIT_EXPECTED,
@@ -205,6 +206,8 @@ export async function readDelimited(
   if (test) files.push(await openDelimited(test, options));
   const main = files[0];
   const labelIdx = detectLabelColumn(main.names, labelColumn, train.file, 'column', main.headerLine);
+  const twins = labelNameTwins(main.names, labelColumn, labelIdx, 'column');
+  if (twins) warnings.push(twins);
   const splitIdx = detectSplitColumn(main.names, labelIdx);
   if (test && splitIdx >= 0)
     warnings.push(`Column '${main.names[splitIdx]}' ignored: a separate test file gives the test set.`);

@@ -55,6 +55,26 @@ export function detectLabelColumn(
   return names.length - 1;
 }
 
+/**
+ * A note when the label was found by name and another column has the same name but for case ('Label' and 'label'):
+ * the first was taken, which may not be the one meant. Undefined otherwise.
+ */
+export function labelNameTwins(
+  names: string[],
+  requested: string | undefined,
+  labelIndex: number,
+  what: 'column' | 'field',
+): string | undefined {
+  if (requested !== undefined && names.includes(requested)) return undefined;
+  const lower = names[labelIndex].toLowerCase();
+  const twins = names.filter((n, k) => k !== labelIndex && n.toLowerCase() === lower);
+  if (twins.length === 0) return undefined;
+  return (
+    `The ${what}s ${[names[labelIndex], ...twins].map((n) => quote(n)).join(' and ')} differ only in case; ` +
+    `${quote(names[labelIndex])}, the first, was taken as the label (choose the other by name if it is the one).`
+  );
+}
+
 /** Whether the label was taken as the last column for want of a name (detectLabelColumn's fallback). */
 export function labelGuessed(names: string[], requested: string | undefined, labelIndex: number): boolean {
   return requested === undefined && !LABEL_NAMES.includes(names[labelIndex].toLowerCase());

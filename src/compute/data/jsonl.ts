@@ -13,6 +13,7 @@ import {
   detectLabelColumn,
   detectSplitColumn,
   labelGuessed,
+  labelNameTwins,
   nameDifference,
   parseSplitValue,
   SPLIT_EXPECTED,
@@ -174,6 +175,8 @@ export async function readJsonl(
   if (test) files.push(await scanFile(test));
   const main = files[0];
   const labelIdx = detectLabelColumn(main.names, labelField, train.file, 'field');
+  const twins = labelNameTwins(main.names, labelField, labelIdx, 'field');
+  if (twins) warnings.push(twins);
   const label = main.names[labelIdx];
   const splitIdx = detectSplitColumn(main.names, labelIdx);
   const splitName = splitIdx >= 0 ? main.names[splitIdx] : undefined;

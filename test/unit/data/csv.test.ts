@@ -327,6 +327,22 @@ test('a sample that keeps no test row says so, and so does a run left with no te
   );
 });
 
+test("columns 'Label' and 'label' both present: the first is the label, and a note names the other", async () => {
+  let s = 'x,Label,label\n';
+  for (let i = 0; i < 20; i++) s += `${i},${i % 2 ? 'a' : 'b'},${i % 3 ? 'c' : 'd'}\n`;
+  const d = await loadDataset(write(tempDir(), 'twins.csv', s));
+  assert.equal(d.labelColumn, 'Label');
+  assert.ok(
+    d.warnings.includes(
+      "The columns 'Label' and 'label' differ only in case; 'Label', the first, was taken as the label (choose " +
+        'the other by name if it is the one).',
+    ),
+    d.warnings.join('\n'),
+  );
+  const chosen = await loadDataset(write(tempDir(), 'twins.csv', s), { labelColumn: 'label' });
+  assert.ok(!chosen.warnings.some((w) => /differ only in case/.test(w)), 'named exactly: nothing to say');
+});
+
 describe('a label taken for want of a name', () => {
   test('a last column of measurements is refused, naming it and asking for the label by name', async () => {
     // Iris as some people write it: the species first, no column named label.
