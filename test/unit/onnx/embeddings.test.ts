@@ -210,6 +210,17 @@ describe('bad embeddings are refused, naming the file', () => {
     );
   });
 
+  test('a JSONL embedding number beyond a double is named as Infinity, not null', async () => {
+    const records = Array.from({ length: 6 }, (_, i) => JSON.stringify({ vec: [i, 2], label: CLASSES[i % 3] }));
+    records[4] = records[4].replace('2]', '1e400]');
+    const file = write('huge.jsonl', `${records.join('\n')}\n`);
+    await assert.rejects(
+      run({ datasetPath: file, embeddingField: 'vec' }),
+      (e: unknown) =>
+        e instanceof InputError && /field 'vec' holds Infinity; expected finite numbers only/.test(e.message),
+    );
+  });
+
   test('a side file holding NaN', async () => {
     const file = write(
       'nan.csv',

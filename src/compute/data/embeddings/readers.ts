@@ -128,7 +128,13 @@ export async function readArrayField(abs: string, file: string, field: string): 
       );
     for (const x of v) {
       if (typeof x !== 'number' || !Number.isFinite(x))
-        throw new InputError(file, `${what} holds ${JSON.stringify(x)}; expected finite numbers only`, line);
+        throw new InputError(
+          file,
+          // JSON.stringify writes Infinity and NaN (a 1e400 in the file) as null: say what the number is.
+          `${what} holds ${typeof x === 'number' ? String(x) : JSON.stringify(x)}; expected finite numbers only ` +
+            '(a number beyond ±1.8e308 reads as Infinity)',
+          line,
+        );
       values.push(x);
     }
     lines.push(line);
