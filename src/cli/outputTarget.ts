@@ -14,6 +14,7 @@ import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { FeatureSourceOptions } from '../compute/data/embeddings/options';
 import { InputError } from '../compute/errors';
+import { preprocessFileOf } from '../compute/onnx/preprocess';
 import { FIT_MAGIC } from '../compute/pipeline/fitFile';
 
 export interface ProtectedInputs {
@@ -33,7 +34,7 @@ export function inputFiles(o: FeatureSourceOptions): string[] {
     o.testEmbeddingsFile,
     o.probabilitiesFile,
     model,
-    o.preprocessFile ?? (model !== undefined ? `${model.replace(/\.onnx$/i, '')}.preprocess.json` : undefined),
+    model !== undefined ? preprocessFileOf(model, o.preprocessFile) : o.preprocessFile,
   ].filter((f): f is string => f !== undefined);
 }
 

@@ -19,15 +19,7 @@ import { RowFingerprint } from '../issues/contentHash';
 import { optionRef } from '../options/derive';
 import type { SourceRef } from '../types';
 import { countLineBreaks, DelimitedReader, delimiterName, sniffDelimiter } from './csvReader';
-import {
-  detectLabelColumn,
-  detectSplitColumn,
-  labelGuessed,
-  labelNameTwins,
-  nameDifference,
-  parseSplitValue,
-  SPLIT_EXPECTED,
-} from './detectColumns';
+import { chooseLabel, detectSplitColumn, nameDifference, parseSplitValue, SPLIT_EXPECTED } from './detectColumns';
 import { readText } from './files';
 import { type SampleBudget, tableCap } from './sampleBudget';
 import { stratifiedSubsample } from './split';
@@ -205,9 +197,8 @@ export async function readDelimited(
   const files = [await openDelimited(train, options)];
   if (test) files.push(await openDelimited(test, options));
   const main = files[0];
-  const labelIdx = detectLabelColumn(main.names, labelColumn, train.file, 'column', main.headerLine);
-  const twins = labelNameTwins(main.names, labelColumn, labelIdx, 'column');
-  if (twins) warnings.push(twins);
+  const labelChoice = chooseLabel(main.names, labelColumn, train.file, 'column', warnings, main.headerLine);
+  const labelIdx = labelChoice.index;
   const splitIdx = detectSplitColumn(main.names, labelIdx);
   if (test && splitIdx >= 0)
     warnings.push(`Column '${main.names[splitIdx]}' ignored: a separate test file gives the test set.`);
@@ -310,7 +301,7 @@ export async function readDelimited(
   return {
     n: labels.length,
     labelColumn: main.names[labelIdx],
-    labelGuessed: labelGuessed(main.names, labelColumn, labelIdx),
+    labelGuessed: labelChoice.guessed,
     columns,
     labels,
     split,

@@ -56,10 +56,28 @@ export function detectLabelColumn(
 }
 
 /**
+ * The label column or field of a table's names (detectLabelColumn), with what the loaders say and keep of how it was
+ * chosen: a note when another name differs from it only in case, and whether it was guessed as the last.
+ */
+export function chooseLabel(
+  names: string[],
+  requested: string | undefined,
+  file: string,
+  what: 'column' | 'field',
+  warnings: string[],
+  line?: number,
+): { index: number; guessed: boolean } {
+  const index = detectLabelColumn(names, requested, file, what, line);
+  const twins = labelNameTwins(names, requested, index, what);
+  if (twins) warnings.push(twins);
+  return { index, guessed: labelGuessed(names, requested, index) };
+}
+
+/**
  * A note when the label was found by name and another column has the same name but for case ('Label' and 'label'):
  * the first was taken, which may not be the one meant. Undefined otherwise.
  */
-export function labelNameTwins(
+function labelNameTwins(
   names: string[],
   requested: string | undefined,
   labelIndex: number,
@@ -76,7 +94,7 @@ export function labelNameTwins(
 }
 
 /** Whether the label was taken as the last column for want of a name (detectLabelColumn's fallback). */
-export function labelGuessed(names: string[], requested: string | undefined, labelIndex: number): boolean {
+function labelGuessed(names: string[], requested: string | undefined, labelIndex: number): boolean {
   return requested === undefined && !LABEL_NAMES.includes(names[labelIndex].toLowerCase());
 }
 
@@ -156,17 +174,17 @@ const MARKERS = 3;
  * number of such a column becomes its own category, which the user would otherwise not see.
  */
 function unreadMarkers(table: RawTable, col: RawColumn): string | undefined {
-  const values = new Map<string, number>();
+  const values = new Set<string>();
   for (let r = 0; r < table.n; r++) {
     if (col.state[r] !== CELL_TEXT) continue;
-    values.set(col.strs![r], (values.get(col.strs![r]) ?? 0) + 1);
+    values.add(col.strs![r]);
     if (values.size > MARKERS) return undefined;
   }
   const { file, line } = rowLocation(table, col.firstTextRow);
   const share = (100 * col.numbers) / (col.numbers + col.texts);
   return (
     `Column ${quote(col.name)} is ${share.toFixed(0)}% numbers but is read as categories (each number its own) ` +
-    `because of ${listSome([...values.keys()].map((v) => quoteJson(v)))} in ${col.texts} row${col.texts === 1 ? '' : 's'} ` +
+    `because of ${listSome([...values].map((v) => quoteJson(v)))} in ${col.texts} row${col.texts === 1 ? '' : 's'} ` +
     `(first: ${path.basename(file)}${line !== undefined ? ` line ${line}` : ''}); if ${values.size === 1 ? 'it marks' : 'they mark'} ` +
     'a missing value, leave those cells empty or write NA.'
   );

@@ -17,7 +17,7 @@ import { commonFolder, isHidden, listSome, relativePosix } from './files';
 import { isImageName } from './imageDecode';
 import { type ImageFile, type ImageLoadOptions, imageFeatureBound, loadImageRuns } from './imageSet';
 import type { SampleBudget } from './sampleBudget';
-import { type FoundImage, ImageWalker, type WalkReport } from './imageWalk';
+import { type FoundImage, ImageWalker, isWithin, type WalkReport } from './imageWalk';
 import { DecodeHelper } from './parallelDecode';
 import { joinerUnder } from './pathsBelow';
 
@@ -106,14 +106,10 @@ function walkWarnings(report: WalkReport, root: string, warnings: string[]): voi
  */
 async function refuseNestedTest(trainDir: string, testAbs: string): Promise<void> {
   const [train, test] = await Promise.all([fsp.realpath(trainDir), fsp.realpath(testAbs)]);
-  const within = (inner: string, outer: string) => {
-    const rel = path.relative(outer, inner);
-    return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
-  };
-  if (within(test, train) || within(train, test)) {
+  if (isWithin(train, test) || isWithin(test, train)) {
     throw new InputError(
       testAbs,
-      `${within(test, train) ? 'lies inside' : 'holds'} the training folder ${train}; expected a test folder apart ` +
+      `${isWithin(train, test) ? 'lies inside' : 'holds'} the training folder ${train}; expected a test folder apart ` +
         'from the training images (e.g. <folder>/train/<class>/… beside <folder>/test/<class>/…)',
     );
   }

@@ -37,7 +37,8 @@ export interface FoundImage {
 
 const dirKey = (s: { dev: number; ino: number }) => `${s.dev}:${s.ino}`;
 
-function isWithin(root: string, target: string): boolean {
+/** Whether `target` is `root` or lies below it (lexically). */
+export function isWithin(root: string, target: string): boolean {
   const rel = path.relative(root, target);
   return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
 }

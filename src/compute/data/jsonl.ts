@@ -9,15 +9,7 @@ import { InputError } from '../errors';
 import { RowFingerprint } from '../issues/contentHash';
 import type { SourceRef } from '../types';
 import type { TextInput } from './csv';
-import {
-  detectLabelColumn,
-  detectSplitColumn,
-  labelGuessed,
-  labelNameTwins,
-  nameDifference,
-  parseSplitValue,
-  SPLIT_EXPECTED,
-} from './detectColumns';
+import { chooseLabel, detectSplitColumn, nameDifference, parseSplitValue, SPLIT_EXPECTED } from './detectColumns';
 import { listSome, readText } from './files';
 import { isImageName } from './imageDecode';
 import { MAX_CATEGORIES } from './featurize';
@@ -174,9 +166,8 @@ export async function readJsonl(
   const files = [await scanFile(train)];
   if (test) files.push(await scanFile(test));
   const main = files[0];
-  const labelIdx = detectLabelColumn(main.names, labelField, train.file, 'field');
-  const twins = labelNameTwins(main.names, labelField, labelIdx, 'field');
-  if (twins) warnings.push(twins);
+  const labelChoice = chooseLabel(main.names, labelField, train.file, 'field', warnings);
+  const labelIdx = labelChoice.index;
   const label = main.names[labelIdx];
   const splitIdx = detectSplitColumn(main.names, labelIdx);
   const splitName = splitIdx >= 0 ? main.names[splitIdx] : undefined;
@@ -236,7 +227,7 @@ export async function readJsonl(
   const table: RawTable = {
     n,
     labelColumn: label,
-    labelGuessed: labelGuessed(main.names, labelField, labelIdx),
+    labelGuessed: labelChoice.guessed,
     columns,
     labels,
     split,

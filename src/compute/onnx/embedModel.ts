@@ -22,7 +22,7 @@ import type { FrozenFeatures } from '../pipeline/fitFrozen';
 import type { Progress } from '../pipeline/options';
 import type { LoadedDataset } from '../types';
 import { findHead, type GraphCut } from './findHead';
-import { type ImageInput, imageInput, type PreprocessSpec, readPreprocess } from './preprocess';
+import { type ImageInput, imageInput, preprocessFileOf, type PreprocessSpec, readPreprocess } from './preprocess';
 import { type EmbeddingRunner, openRunner } from './runtime';
 import { formatCount } from '../formatCount';
 
@@ -473,7 +473,7 @@ async function tableInputs(
   const columns = m.spec.columns;
   if (!columns)
     throw new InputError(
-      m.specFile ?? `${m.file.replace(/\.onnx$/i, '')}.preprocess.json`,
+      preprocessFileOf(m.file, m.specFile),
       `is needed: ${path.basename(m.file)} takes rows of ` +
         `${k > 0 ? k : 'some'} numbers; expected {"columns": [...]} naming the ` +
         `columns it takes, in its order`,

@@ -93,12 +93,17 @@ export function parsePreprocess(text: string, file: string): PreprocessSpec {
   return spec;
 }
 
+/** The preprocessing file a model reads: the one given, else `<model>.preprocess.json` beside it. */
+export function preprocessFileOf(modelFile: string, given?: string): string {
+  return given ?? `${modelFile.replace(/\.onnx$/i, '')}.preprocess.json`;
+}
+
 /** The spec from `file` when given (it must exist), else from `<model>.preprocess.json` when that exists, else {}. */
 export async function readPreprocess(
   modelFile: string,
   given?: string,
 ): Promise<{ spec: PreprocessSpec; file?: string }> {
-  const file = given ?? modelFile.replace(/\.onnx$/i, '') + '.preprocess.json';
+  const file = preprocessFileOf(modelFile, given);
   let text: string;
   try {
     text = (await readInputFile(file, file, "the model's preprocessing JSON")).toString('utf8');

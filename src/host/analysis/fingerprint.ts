@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { isHidden } from '../../compute/data/files';
+import { preprocessFileOf } from '../../compute/onnx/preprocess';
 import { openRegularFile } from '../../compute/regularFile';
 
 /**
@@ -88,7 +89,7 @@ export function sideFiles(inputs: AnalysisInputs): string[] {
   const { modelFile, preprocessFile, embeddingsFile, testEmbeddingsFile, probabilitiesFile } = inputs;
   const files = [
     modelFile,
-    modelFile !== undefined ? (preprocessFile ?? modelFile.replace(/\.onnx$/i, '') + '.preprocess.json') : undefined,
+    modelFile !== undefined ? preprocessFileOf(modelFile, preprocessFile) : undefined,
     embeddingsFile,
     testEmbeddingsFile,
     probabilitiesFile,

@@ -2,7 +2,7 @@
  * The panel's edits of the user's files: one relabel, each suggestion
  * accepted in bulk (all or nothing), and the undo of the last of them. The
  * edit itself — confirmation, fingerprint check, one WorkspaceEdit, read-back
- * proof — is relabelEdit.ts; here, which records an action edits and what
+ * proof — is relabelEdit.ts and undoRelabel.ts; here, which records an action edits and what
  * follows an edit: the undo remembered, moved images followed, the page told.
  */
 import type { TrainRecord } from '../../compute/results/schema';
@@ -10,7 +10,8 @@ import { type HostToWebview, MAX_IDS, type Split } from '../../protocol/webview'
 import type { Log } from '../log';
 import type { Notifier } from '../notifier';
 import type { Shown } from './panelShown';
-import { type RelabelOutcome, relabelSamples, undoRelabel } from '../relabel/relabelEdit';
+import { type RelabelOutcome, relabelSamples } from '../relabel/relabelEdit';
+import { undoRelabel } from '../relabel/undoRelabel';
 import { where } from './resultsView';
 import type { ReviewDecision } from '../reviews/reviews';
 import type { ReviewStore } from '../reviews/reviewStore';

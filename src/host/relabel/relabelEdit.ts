@@ -1,29 +1,28 @@
 /**
  * Relabels samples as one WorkspaceEdit, after confirmation: the plan
  * (relabelPlan.ts) says which field or file changes; this reads the files as
- * the editor sees them, asks, applies, saves the documents it touched (unless
- * they held unsaved changes of the user's), and records the decision so the
- * review survives a re-run.
- *
- * Undo: a text relabel is on the editor's undo stack (Ctrl+Z in the file).
- * A file move is not reachable by any undo an extension can trigger, so every
- * relabel also returns its inverse, applied by "Undo last relabel" as another
- * checked WorkspaceEdit.
+ * the editor sees them, asks, applies (documentEdits.ts), saves the documents
+ * it touched (unless they held unsaved changes of the user's), and records the
+ * decision so the review survives a re-run. Every relabel also returns its
+ * inverse for "Undo last relabel" (undoRelabel.ts).
  */
-import { createHash } from 'node:crypto';
 import path from 'node:path';
-import * as vscode from 'vscode';
-import { readText } from '../../compute/data/files';
 import type { ResultsFile, TestRecord, TrainRecord } from '../../compute/results/schema';
 import type { SourceRef } from '../../compute/types';
-import type { Log } from '../log';
-import type { Notifier } from '../notifier';
 import type { DatasetBoundary } from '../datasetBoundary';
-import { isInside, realExistingPrefix, realOrSelf } from '../paths';
-import { type MoveFs, moveConflict, rollBackMoves } from './moveSafety';
+import {
+  applyPlanned,
+  awaitDiskText,
+  changedSince,
+  type EditDeps,
+  openDocuments,
+  posix,
+  proveOrRevert,
+  snapshot,
+  writtenTexts,
+} from './documentEdits';
 import { invertPlan, type PlannedEdit, planRelabelEach, type RelabelPlan } from './relabelPlan';
-import { verifyTextEdits } from './editVerification';
-import type { ReviewStore } from '../reviews/reviewStore';
+import type { RelabelUndo } from './undoRelabel';
 
 export interface RelabelRequest {
   datasetPath: string;
@@ -48,27 +47,6 @@ export interface RelabelRequest {
   confirm: boolean;
 }
 
-/** What "Undo last relabel" needs. */
-export interface RelabelUndo {
-  datasetPath: string;
-  /** The dataset root the moves are under (for messages). */
-  root: string;
-  format: ResultsFile['dataset']['format'];
-  /** The new label, or for a bulk of several labels their list ("fox, dog"). */
-  label: string;
-  /** A bulk "accept the suggestion": each sample got its own suggested label. */
-  bulk?: boolean;
-  inverse: PlannedEdit[];
-  /**
-   * Each edited text file's SHA-256 right after the relabel: the undo goes ahead only on exactly that text, since
-   * its offsets mean nothing once a line was added or removed above. Absent in records of older versions (their
-   * undo is refused: nothing proves what they wrote).
-   */
-  written?: { file: string; sha256: string }[];
-  /** Where each sample was before and is after (a moved image has a new path). */
-  samples: { before: SourceRef; after: SourceRef }[];
-}
-
 export interface RelabelOutcome {
   applied: number;
   problems: RelabelPlan['problems'];
@@ -80,118 +58,9 @@ export interface RelabelOutcome {
   undo?: RelabelUndo;
 }
 
-interface Deps {
-  notifier: Notifier;
-  reviews: ReviewStore;
-  log: Log;
-}
-
 const SHOWN = 8;
 /** Changes a bulk confirmation lists one by one (a bulk is what the user judges by these lines). */
 const SHOWN_BULK = 20;
-
-async function openDocuments(files: Iterable<string>): Promise<Map<string, vscode.TextDocument>> {
-  const docs = new Map<string, vscode.TextDocument>();
-  for (const abs of files) {
-    try {
-      docs.set(abs, await vscode.workspace.openTextDocument(vscode.Uri.file(abs)));
-    } catch {
-      // The plan reports records in files that cannot be opened.
-    }
-  }
-  return docs;
-}
-
-/** How long an open, unmodified document may take to reload a change made on disk by another program. */
-const RELOAD_WAIT_MS = 3000;
-
-/**
- * An open document without unsaved edits must hold what is on disk before we
- * plan an edit on it: after another program changed the file, the editor
- * reloads it a moment later, and an edit planned on the old text would land
- * on the wrong record (and its save would fail). Waits for the reload;
- * returns why a file cannot be edited safely, or undefined.
- */
-async function awaitDiskText(docs: Map<string, vscode.TextDocument>, root: string): Promise<string | undefined> {
-  const oneEol = (t: string) => t.replace(/\r\n?/g, '\n');
-  for (const [abs, doc] of docs) {
-    if (doc.isDirty) continue; // the user's unsaved text is what they see and what the edit goes to
-    const deadline = Date.now() + RELOAD_WAIT_MS;
-    for (;;) {
-      const disk = await readText(abs, path.basename(abs)).catch(() => undefined);
-      if (disk === undefined || doc.getText() === disk) break;
-      if (oneEol(doc.getText()) === oneEol(disk)) {
-        // The editor made the line endings uniform: saving would rewrite every other record's line end.
-        return (
-          `${posix(root, abs)} mixes line endings (CRLF and LF), which the editor ` +
-          `rewrites when it saves; nothing was changed: make its line endings ` +
-          `uniform first`
-        );
-      }
-      if (Date.now() > deadline)
-        return (
-          `${posix(root, abs)} changed on disk and the editor has not reloaded it ` +
-          `yet; nothing was changed, try again`
-        );
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  return undefined;
-}
-
-const workspaceFs: MoveFs = {
-  exists: (file) =>
-    Promise.resolve(vscode.workspace.fs.stat(vscode.Uri.file(file))).then(
-      () => true,
-      () => false,
-    ),
-  rename: (from, to) =>
-    Promise.resolve(vscode.workspace.fs.rename(vscode.Uri.file(from), vscode.Uri.file(to), { overwrite: false })),
-};
-
-/**
- * Applies planned edits as one WorkspaceEdit and saves the documents that
- * were clean before it. All or nothing: the moves are checked first, and
- * when the edit still fails the moves it made are put back. Returns why it
- * failed (naming the file), or undefined when it was applied.
- */
-async function applyPlanned(
-  edits: PlannedEdit[],
-  docs: Map<string, vscode.TextDocument>,
-  label: string,
-  root: string,
-  expected: Snapshot,
-  inside: (abs: string) => boolean,
-): Promise<string | undefined> {
-  const conflict = (await moveConflict(edits, workspaceFs, root, inside)) ?? changedSince(expected, docs, root);
-  if (conflict) return conflict;
-  const edit = new vscode.WorkspaceEdit();
-  const metadata: vscode.WorkspaceEditEntryMetadata = { label, needsConfirmation: false };
-  const dirtyBefore = new Set([...docs.values()].filter((d) => d.isDirty).map((d) => d.uri.toString()));
-  for (const e of edits) {
-    if (e.kind === 'replace') {
-      const doc = docs.get(e.file)!;
-      edit.replace(doc.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.newText, metadata);
-    } else {
-      edit.renameFile(vscode.Uri.file(e.from), vscode.Uri.file(e.to), { overwrite: false }, metadata);
-    }
-  }
-  const applied = await Promise.resolve(vscode.workspace.applyEdit(edit)).catch(() => false);
-  if (!applied) {
-    const { failed, stuck } = await rollBackMoves(edits, workspaceFs);
-    const rel = (f: string) => path.relative(root, f).split(path.sep).join('/');
-    const which = failed ? `moving ${rel(failed.from)} failed` : 'the edit was refused (a file changed meanwhile?)';
-    return stuck.length
-      ? `${which}, and ${stuck.map((m) => rel(m.to)).join(', ')} could not be moved back`
-      : `${which}; every file was left as it was`;
-  }
-  for (const doc of docs.values()) {
-    if (!dirtyBefore.has(doc.uri.toString()) && doc.isDirty) await doc.save();
-  }
-  return undefined;
-}
-
-const posix = (root: string, abs: string) => path.relative(root, abs).split(path.sep).join('/');
 
 /** How plan problems name a record ("train.csv:17", "cat/1.png"). */
 const whereOf = (r: { source: SourceRef }) =>
@@ -219,27 +88,6 @@ function labelOfEdit(
   return records.find((r) => r.source.path === rel && r.source.line === edit.analyzedLine)?.label ?? '';
 }
 
-/**
- * Re-reads every edited document and proves the edit did exactly what was
- * planned: the text equals the old text with the planned spans replaced, and
- * the file still has as many records. Otherwise the documents are put back
- * as they were (the edit is reverted) and the reason is returned.
- */
-/** Each document's text, and whether it held unsaved edits of the user's, before an edit. */
-type Snapshot = Map<string, { text: string; dirty: boolean }>;
-
-const snapshot = (docs: Map<string, vscode.TextDocument>): Snapshot =>
-  new Map([...docs].map(([abs, doc]) => [abs, { text: doc.getText(), dirty: doc.isDirty }]));
-
-/** The first document that no longer holds the text an edit was planned on, as the reason to refuse the edit. */
-function changedSince(expected: Snapshot, docs: Map<string, vscode.TextDocument>, root: string): string | undefined {
-  for (const [abs, { text }] of expected) {
-    if (docs.get(abs)?.getText() !== text)
-      return `${posix(root, abs)} changed while the edit was waiting to be applied; nothing was changed, try again`;
-  }
-  return undefined;
-}
-
 /** Whether a path is still one the dataset may name (checked again just before files move: links can change). */
 const inDataset =
   (boundary: DatasetBoundary) =>
@@ -252,76 +100,7 @@ const inDataset =
     }
   };
 
-/** Inside `root`, lexically and through links (an undo's stored paths, checked before anything moves back). */
-function insideRoot(root: string) {
-  return (abs: string): boolean => {
-    try {
-      return isInside(root, abs) && isInside(realOrSelf(root), realExistingPrefix(abs));
-    } catch {
-      return false;
-    }
-  };
-}
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** The SHA-256 of each text file the edits changed, as it reads after them. */
-function writtenTexts(edits: PlannedEdit[], docs: Map<string, vscode.TextDocument>): RelabelUndo['written'] {
-  const files = new Set(edits.flatMap((e) => (e.kind === 'replace' ? [e.file] : [])));
-  return [...files].flatMap((file) => {
-    const doc = docs.get(file);
-    return doc ? [{ file, sha256: sha256(doc.getText()) }] : [];
-  });
-}
-
-/** Why an undo cannot go ahead on these documents (a file changed since the relabel), or undefined. */
-function undoProblem(undo: RelabelUndo, docs: Map<string, vscode.TextDocument>): string | undefined {
-  const files = new Set(undo.inverse.flatMap((e) => (e.kind === 'replace' ? [e.file] : [])));
-  for (const file of files) {
-    const doc = docs.get(file);
-    const written = undo.written?.find((w) => w.file === file);
-    if (!doc) return `${path.basename(file)} cannot be opened`;
-    if (!written) return 'an older version made this relabel and kept no proof of what it wrote';
-    if (sha256(doc.getText()) !== written.sha256) return `${path.basename(file)} changed since the relabel`;
-  }
-  const inside = insideRoot(undo.root);
-  const stray = undo.inverse.find((e) => e.kind === 'move' && !(inside(e.from) && inside(e.to)));
-  if (stray?.kind === 'move') return `${stray.to} is not inside the dataset folder ${undo.root}`;
-  return undefined;
-}
-
-async function proveOrRevert(
-  edits: PlannedEdit[],
-  snap: Snapshot,
-  docs: Map<string, vscode.TextDocument>,
-  format: ResultsFile['dataset']['format'],
-  root: string,
-  label: string,
-): Promise<string | undefined> {
-  if (format === 'imagefolder') return undefined;
-  const before = new Map([...snap].map(([abs, s]) => [abs, s.text]));
-  const problem = verifyTextEdits(edits, before, (abs) => docs.get(abs)?.getText(), format);
-  if (!problem) return undefined;
-  const revert = new vscode.WorkspaceEdit();
-  for (const [abs, text] of before) {
-    const doc = docs.get(abs);
-    if (doc && doc.getText() !== text)
-      revert.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), text, {
-        label,
-        needsConfirmation: false,
-      });
-  }
-  const reverted = await Promise.resolve(vscode.workspace.applyEdit(revert)).catch(() => false);
-  // Save only what was saved before the edit: a document with the user's unsaved edits stays unsaved.
-  for (const [abs, doc] of docs)
-    if (doc.isDirty && snap.get(abs)?.dirty === false && before.get(abs) === doc.getText()) await doc.save();
-  return (
-    `${posix(root, problem.file)}: ${problem.reason}; ` +
-    `${reverted ? 'the file was put back as it was' : "putting the file back failed: use the editor's Undo"}`
-  );
-}
-
-export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<RelabelOutcome> {
+export async function relabelSamples(req: RelabelRequest, deps: EditDeps): Promise<RelabelOutcome> {
   const { format, labelColumn } = req.results.dataset;
   const boundary = req.boundary;
   const root = boundary.root;
@@ -486,34 +265,4 @@ export async function relabelSamples(req: RelabelRequest, deps: Deps): Promise<R
       samples,
     },
   };
-}
-
-/** Reverts a relabel, if the files still hold what it wrote; clears the 'relabeled' decisions. */
-export async function undoRelabel(undo: RelabelUndo, deps: Deps): Promise<boolean> {
-  const docs = await openDocuments(new Set(undo.inverse.flatMap((e) => (e.kind === 'replace' ? [e.file] : []))));
-  const root = undo.root;
-  const refused = (await awaitDiskText(docs, root)) ?? undoProblem(undo, docs);
-  if (refused) {
-    void deps.notifier.warn(`Influence Lens: the relabel was not undone: ${refused}. Use the editor's Undo.`);
-    return false;
-  }
-  const before = snapshot(docs);
-  const name = `Undo relabel as '${undo.label}'`;
-  const failure =
-    (await applyPlanned(undo.inverse, docs, name, root, before, insideRoot(root))) ??
-    (await proveOrRevert(undo.inverse, before, docs, undo.format, root, name));
-  if (failure) {
-    void deps.notifier.error(`Influence Lens: the relabel could not be undone: ${failure}.`);
-    return false;
-  }
-  for (const s of undo.samples) {
-    if (s.after.path !== s.before.path) await deps.reviews.move(undo.datasetPath, s.after, s.before);
-  }
-  await deps.reviews.set(
-    undo.datasetPath,
-    undo.samples.map((s) => ({ source: s.before, label: '' })),
-    null,
-  );
-  deps.log.info(`undid the relabel of ${undo.samples.length} sample(s) as '${undo.label}' in ${undo.datasetPath}`);
-  return true;
 }

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { arrayOf, bool, type Check, nonNegInt, object, oneOf, optional, str } from '../../protocol/check';
 import { DATASET_FORMATS } from '../../protocol/results';
-import type { RelabelUndo } from './relabelEdit';
+import type { RelabelUndo } from './undoRelabel';
 import type { PlannedEdit } from './relabelPlan';
 
 /** The part of vscode.Memento this needs (so tests can pass a Map-backed stand-in). */

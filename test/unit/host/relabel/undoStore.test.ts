@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RelabelUndo } from '../../../../src/host/relabel/relabelEdit';
+import type { RelabelUndo } from '../../../../src/host/relabel/undoRelabel';
 import { describeUndo, type StateStore, UndoStore } from '../../../../src/host/relabel/undoStore';
 
 /** A Memento stand-in that, like VS Code's, stores JSON (so only what survives serialization survives). */
